@@ -1,0 +1,367 @@
+"""The one V1 -> V2 server command-line transformer, shared by every file kind.
+
+Input: a CommandLine (words with spans, in whatever syntax the document uses). Output: findings
+whose fixes edit the original text, and facts the documents need for follow-through (the removed
+health port, the HTTP port, whether TensorFlow options were used).
+
+The option logic follows the facts sheet (shared/triton-v1-v2.md, "Server options" and "Model
+control"), checked against the 2.51.0 server: getopt_long abbreviations are resolved against the V1
+table and written out in full, removed options are dropped with their value, and the model-control
+default V1 relied on (poll every 15 s) is kept explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .commandline import CommandLine, Segment
+from .documents.shellwords import Word
+from .model import Edit, Finding, Fix, Severity, Span
+from .release import Release
+from .rules import tables as T
+
+_TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no"}
+
+
+@dataclass
+class Option:
+    name: str  #: the full option name it resolves to (without ``--``)
+    typed: str  #: the name as written (may be an abbreviation)
+    word: Word
+    seg: Segment
+    value: str | None = None  #: None when missing
+    value_word: Word | None = None  #: the separate value word (``--opt value``)
+    value_seg: Segment | None = None
+
+    @property
+    def eq(self) -> bool:
+        return self.value_word is None
+
+    @property
+    def dynamic(self) -> bool:
+        if self.value_word is not None:
+            return self.value_word.dynamic
+        return self.value is not None and ("$" in self.value or "`" in self.value)
+
+    @property
+    def span(self) -> Span:
+        end = self.value_word.end if self.value_word is not None else self.word.end
+        return Span(self.word.start, end)
+
+    def bool_value(self) -> bool | None:
+        if self.value is None or self.dynamic:
+            return None
+        v = self.value.strip().lower()
+        return True if v in _TRUE else False if v in _FALSE else None
+
+
+@dataclass
+class ArgvResult:
+    findings: list[Finding] = field(default_factory=list)
+    health_port: str | None = None  #: the removed --http-health-port value
+    http_port: str = "8000"
+    grpc_port: str = "8001"
+    uses_tensorflow: bool = False
+    runtime_args: bool = False  #: the line holds "$@"/$ARGS-style words
+    mode: str | None = None  #: resulting model-control mode, when known
+
+
+def resolve(typed: str, table: tuple[str, ...]) -> str | None:
+    """getopt_long: an exact name, or a prefix of exactly one option."""
+    if typed in table:
+        return typed
+    hits = [o for o in table if o.startswith(typed)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]]:
+    """Options of the line, its whole-expansion words (``"$@"``), and unknown option words."""
+    table = T.V1_OPTIONS if cl.v1 else T.V2_OPTIONS
+    opts: list[Option] = []
+    dynamic: list[Word] = []
+    unknown: list[Word] = []
+    args = cl.args()
+    k = 0
+    while k < len(args):
+        w, seg = args[k]
+        k += 1
+        v = w.value
+        if v == "--":
+            break
+        if w.is_whole_expansion:
+            dynamic.append(w)
+            continue
+        if not v.startswith("--") or len(v) < 3:
+            continue
+        typed, eq, value = v[2:].partition("=")
+        name = resolve(typed, table)
+        if name is None and not cl.v1:
+            name = resolve(typed, T.V1_OPTIONS)
+        if name is None:
+            unknown.append(w)
+            continue
+        opt = Option(name, typed, w, seg, value if eq else None)
+        if not eq and name not in T.NO_ARGUMENT and k < len(args):
+            opt.value_word, opt.value_seg = args[k]
+            opt.value = opt.value_word.value
+            k += 1
+        opts.append(opt)
+    return opts, dynamic, unknown
+
+
+class _Builder:
+    """Collects findings for one line; every fix is expressed as edits of the original text."""
+
+    def __init__(self, cl: CommandLine, target: Release) -> None:
+        self.cl = cl
+        self.target = target
+        self.out = ArgvResult()
+
+    def finding(self, rule: str, span: Span, message: str, severity: str | Severity,
+                edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
+        fix = Fix.of(title or message, *edits) if edits else None
+        self.out.findings.append(Finding(rule, span, message, Severity(severity), fix, suggestion))
+
+    def delete(self, opt: Option) -> list[Edit]:
+        edits = [self.cl.delete(opt.word, opt.seg)]
+        if opt.value_word is not None and opt.value_seg is not None:
+            edits.append(self.cl.delete(opt.value_word, opt.value_seg))
+        return _merge_deletes(edits)
+
+    def rename(self, opt: Option, new_name: str) -> Edit:
+        return self.cl.replace_value(opt.word, opt.seg, 2, 2 + len(opt.typed), new_name)
+
+    def set_option(self, opt: Option, name: str, value: str) -> list[Edit]:
+        """Turn ``opt`` (either form) into ``--name=value`` / ``--name value`` in place."""
+        if opt.value_word is None:
+            return [self.cl.replace_value(opt.word, opt.seg, 0, len(opt.word.value), f"--{name}={value}")]
+        assert opt.value_seg is not None
+        return [
+            self.rename(opt, name),
+            self.cl.replace_value(opt.value_word, opt.value_seg, 0, len(opt.value_word.value), value),
+        ]
+
+
+def _merge_deletes(edits: list[Edit]) -> list[Edit]:
+    edits = sorted(edits, key=lambda e: e.span.start)
+    out: list[Edit] = []
+    for e in edits:
+        if out and out[-1].span.end >= e.span.start:
+            last = out.pop()
+            e = Edit.delete(min(last.span.start, e.span.start), max(last.span.end, e.span.end))
+        out.append(e)
+    return out
+
+
+def transform(cl: CommandLine, target: Release) -> ArgvResult:
+    """Findings (with fixes) that turn the V1 command line ``cl`` into a V2 one for ``target``."""
+    b = _Builder(cl, target)
+    opts, dynamic, unknown = parse_options(cl)
+    res = b.out
+    res.runtime_args = bool(dynamic)
+    handled: set[int] = set()
+
+    def last(name: str) -> Option | None:
+        found = [o for o in opts if o.name == name]
+        return found[-1] if found else None
+
+    for o in opts:
+        if o.name == "http-port" and o.value and not o.dynamic:
+            res.http_port = o.value
+        if o.name == "grpc-port" and o.value and not o.dynamic:
+            res.grpc_port = o.value
+        if o.name in T.TF_OPTIONS:
+            res.uses_tensorflow = True
+
+    # removed options
+    for row in T.REMOVED_OPTIONS:
+        for o in (x for x in opts if x.name == row.option):
+            handled.add(id(o))
+            if target < Release(row.removed_from):
+                continue
+            if row.back_from and target.at_least(row.back_from):
+                lo, hi = row.valid_range or (0, 1 << 31)
+                try:
+                    n = int(o.value or "")
+                except ValueError:
+                    n = None
+                if n is not None and lo <= n <= hi:
+                    continue
+                if n is None and o.dynamic:
+                    b.finding(row.id, o.span, f"--{row.option} takes {lo}-{hi} from {row.back_from}: check "
+                              f"the value set at run time", "warning")
+                    continue
+                b.finding(row.id, o.span, f"--{row.option}={o.value} is outside {lo}-{hi}, which the target "
+                          f"refuses; dropped", "warning", b.delete(o), f"Remove --{row.option}")
+                continue
+            if row.option == "http-health-port":
+                res.health_port = None if o.dynamic else o.value
+            sev = row.severity
+            msg = row.why + "; dropped"
+            if row.option == "api-version" and o.bool_value() is None and (o.value or "").strip() == "1":
+                sev, msg = "warning", msg + " (the line served the V1 protocol: its clients must move to V2)"
+            elif row.option == "http-health-port":
+                msg += f", so health checks on port {o.value} must use the HTTP port ({res.http_port})"
+            b.finding(row.id, o.span, msg, sev, b.delete(o), f"Remove --{row.option}")
+
+    # TensorFlow options renamed to --backend-config
+    for brow in T.BACKEND_OPTIONS:
+        for o in (x for x in opts if x.name == brow.option):
+            handled.add(id(o))
+            if target < Release(brow.renamed_from):
+                continue
+            prefix = f"{brow.backend},{brow.setting}="
+            if o.value_word is None:
+                edits = [b.cl.replace_value(o.word, o.seg, 0, len(o.typed) + 3, f"--backend-config={prefix}")]
+            else:
+                assert o.value_seg is not None
+                edits = [b.rename(o, "backend-config"),
+                         b.cl.replace_value(o.value_word, o.value_seg, 0, 0, prefix)]
+            b.finding(brow.id, o.span, f"--{brow.option} was renamed in 2.2.0 (20.08): "
+                      f"--backend-config={prefix}<value>", "info", edits, f"Use --backend-config={prefix}")
+
+    # --model-store -> --model-repository (V1 lines only: V2 still accepts it)
+    for rrow in T.RENAMED_OPTIONS:
+        for o in (x for x in opts if x.name == rrow.option):
+            handled.add(id(o))
+            if cl.v1:
+                b.finding(rrow.id, o.span, f"{rrow.note}: renamed", "info", [b.rename(o, rrow.new)],
+                          f"Use --{rrow.new}")
+
+    _model_control(b, opts, handled, dynamic)
+
+    # abbreviations of options that stay
+    for o in opts:
+        if id(o) not in handled and o.typed != o.name:
+            b.finding("TDM315", Span(o.word.start, o.word.end),
+                      f"--{o.typed} abbreviates --{o.name}: written out in full (a prefix unique in V1 "
+                      f"can be ambiguous in V2)", "info", [b.rename(o, o.name)], f"Use --{o.name}")
+
+    if cl.v1:
+        for w in unknown:
+            b.finding("TDM317", w.span, f"{w.value.partition('=')[0]} is not a V1 server option: check it "
+                      f"against `tritonserver --help`", "warning")
+        if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None:
+            where = cl.binary.span if cl.binary is not None else _line_span(cl)
+            b.finding("TDM314", where, "V1 defaulted to --strict-model-config=true; from 22.07 the server "
+                      "auto-completes model configurations (it loads every model V1 loaded)", "info",
+                      suggestion="--disable-auto-complete-config to keep V1's strict behaviour")
+    if dynamic:
+        res.findings.append(Finding(
+            "TDM316", dynamic[0].span,
+            "options are added at run time here: check that they hold no V1-only option "
+            "(V2 refuses to start with one) and no model-control setting", Severity.WARNING))
+    return res
+
+
+def _line_span(cl: CommandLine) -> Span:
+    words = [w for seg in cl.segments for w in seg.words]
+    return Span(words[0].start, words[-1].end) if words else Span(0, 0)
+
+
+def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: list[Word]) -> None:
+    cl, res = b.cl, b.out
+
+    def all_named(name: str) -> list[Option]:
+        return [o for o in opts if o.name == name]
+
+    modes, amcs, polls = all_named("model-control-mode"), all_named("allow-model-control"), all_named(
+        "allow-poll-model-repository")
+    secs = all_named("repository-poll-secs")
+    loads = all_named("load-model")
+    for o in modes + amcs + polls:
+        handled.add(id(o))
+    mode_opt = modes[-1] if modes else None
+    amc = amcs[-1] if amcs else None
+    apoll = polls[-1] if polls else None
+    secs_v: int | None = 15
+    secs_known = True
+    if secs:
+        try:
+            secs_v = int(secs[-1].value or "")
+        except ValueError:
+            secs_known = False
+
+    def drop_all(group: list[Option], rule: str, msg: str, sev: str = "info") -> None:
+        for o in group:
+            b.finding(rule, o.span, msg, sev, b.delete(o), f"Remove --{o.name}")
+
+    if mode_opt is not None:
+        res.mode = None if mode_opt.dynamic else (mode_opt.value or "").lower()
+        drop_all(amcs, "TDM312", "--allow-model-control was removed in V2 (and --model-control-mode "
+                 "already decides); dropped")
+        drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2 (and "
+                 "--model-control-mode already decides); dropped")
+    else:
+        amc_v = amc.bool_value() if amc else False
+        poll_v = apoll.bool_value() if apoll else True
+        if (amc and amc_v is None) or (apoll and poll_v is None):
+            for o in (x for x in (amc, apoll) if x is not None):
+                b.finding("TDM311" if o is apoll else "TDM312", o.span,
+                          f"--{o.name} was removed in V2 and its value is only known at run time: "
+                          f"replace it with --model-control-mode", "warning",
+                          suggestion="--model-control-mode=poll|explicit|none")
+            return
+        if amc_v:
+            res.mode = "explicit"
+            assert amc is not None
+            msg = "--allow-model-control=true is --model-control-mode=explicit in V2"
+            sev = "info"
+            if poll_v is not False:
+                msg += ("; V1 refused to start with model control and repository polling both on "
+                        "(polling is on by default), so this line could never have run as written")
+                sev = "error"
+            b.finding("TDM312", amc.span, msg, sev, b.set_option(amc, "model-control-mode", "explicit"),
+                      "Use --model-control-mode=explicit")
+            drop_all(amcs[:-1], "TDM312", "--allow-model-control was removed in V2; dropped")
+            drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2; dropped")
+        else:
+            poll = bool(poll_v) and (not secs_known or (secs_v or 0) > 0)
+            drop_all(amcs, "TDM312", "--allow-model-control=false was removed in V2 (its default); dropped")
+            if poll:
+                res.mode = "poll"
+                if apoll is not None:
+                    b.finding("TDM311", apoll.span, "--allow-poll-model-repository=true is "
+                              "--model-control-mode=poll in V2", "info",
+                              b.set_option(apoll, "model-control-mode", "poll"), "Use --model-control-mode=poll")
+                    drop_all(polls[:-1], "TDM311", "--allow-poll-model-repository was removed in V2; dropped")
+                elif cl.v1:
+                    _add_poll(b, opts, dynamic)
+            else:
+                res.mode = "none"
+                drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2; V2's default "
+                         "(--model-control-mode=none) is what it asked for; dropped")
+    if cl.v1 and res.mode is not None and res.mode != "explicit":
+        for o in loads:
+            handled.add(id(o))
+            b.finding("TDM313", o.span, f"--load-model only works with --model-control-mode=explicit: V1 "
+                      f"ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
+                      "warning", b.delete(o), "Remove --load-model")
+
+
+def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
+    cl = b.cl
+    args = cl.args()
+    eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
+    values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
+    # after the last option and before any runtime-argument expansion
+    anchor: Word | None = cl.binary
+    anchor_seg: Segment | None = cl.segments[0] if cl.segments else None
+    for w, seg in args:
+        if w.is_whole_expansion:
+            break
+        anchor, anchor_seg = w, seg
+    if anchor is None or anchor_seg is None:
+        return
+    if anchor is cl.binary:
+        anchor_seg = next(s for s in cl.segments if any(x is anchor for x in s.words))
+    edit = b.cl.insert_after(anchor, anchor_seg, values)
+    msg = ("V1 polled the model repository every 15 s by default; V2's default is none: "
+           "--model-control-mode=poll keeps the V1 behaviour")
+    sev = "info"
+    if dynamic:
+        msg += " (options added at run time may already set a mode: check)"
+        sev = "warning"
+    where = cl.binary.span if cl.binary is not None else anchor.span
+    b.finding("TDM310", where, msg, sev, [edit], "Add --model-control-mode=poll")

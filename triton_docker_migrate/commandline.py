@@ -1,0 +1,154 @@
+"""A server command line as the documents see it: words with spans, grouped in segments that
+each have their own syntax (a shell line, a JSON array, a YAML list). The argv transformer only
+talks to this interface, so one transformer serves every file kind."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from .documents.shellwords import Word
+from .model import Edit, Span
+
+_SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
+
+
+class Syntax:
+    """How words are separated and quoted in one kind of list."""
+
+    name = "shell"
+    default_sep = " "
+    #: what may stand between two words so that deleting it is harmless
+    gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
+
+    def quote(self, value: str, like: Word | None) -> str:
+        q = like.quote if like is not None else ""
+        if q == '"' and not re.search(r'["\\$`]', value):
+            return f'"{value}"'
+        if q == "'" and "'" not in value:
+            return f"'{value}'"
+        if _SHELL_SAFE.match(value):
+            return value
+        return "'" + value.replace("'", "'\\''") + "'"
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        """Can ``fragment`` be written inside ``word`` as it is quoted, giving ``new_value``?"""
+        return fragment == "" or bool(_SHELL_SAFE.match(fragment))
+
+
+class ShellSyntax(Syntax):
+    pass
+
+
+class DockerShellSyntax(ShellSyntax):
+    """A shell line inside a Dockerfile instruction: continuations use the escape character."""
+
+    def __init__(self, escape: str = "\\") -> None:
+        self.gap_re = re.compile(r"^(?:[ \t]|" + re.escape(escape) + r"[ \t]*\r?\n)*$")
+
+
+class JsonSyntax(Syntax):
+    name = "json"
+    default_sep = ", "
+
+    def __init__(self, escape: str = "\\") -> None:
+        self.gap_re = re.compile(r"^(?:[ \t\r\n,]|" + re.escape(escape) + r"[ \t]*\r?\n)*$")
+
+    def quote(self, value: str, like: Word | None) -> str:
+        return json.dumps(value)
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        return json.dumps(fragment)[1:-1] == fragment
+
+
+SHELL = ShellSyntax()
+
+
+@dataclass
+class Segment:
+    """Consecutive words of one list (an ENTRYPOINT, a CMD, a ``command:``)."""
+
+    words: list[Word]
+    syntax: Syntax
+    label: str = ""  #: ``CMD``, ``command``: for messages
+
+
+@dataclass
+class CommandLine:
+    """A server command line: the binary word and the argument words that follow it."""
+
+    text: str  #: the whole document text (gaps between words are read from it)
+    segments: list[Segment]
+    binary: Word | None  #: the server binary, when this line shows it
+    v1: bool  #: a V1 line (``trtserver`` binary or V1 image): everything applies
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def args(self) -> list[tuple[Word, Segment]]:
+        out = []
+        seen_binary = self.binary is None
+        for seg in self.segments:
+            for w in seg.words:
+                if not seen_binary:
+                    seen_binary = w is self.binary
+                    continue
+                out.append((w, seg))
+        return out
+
+    # --- edits ------------------------------------------------------------------------------
+
+    def _gap(self, a: Word, b: Word) -> str:
+        return self.text[a.end : b.start]
+
+    def delete(self, word: Word, seg: Segment) -> Edit:
+        """Remove ``word`` and one separator, without touching comments or continuations."""
+        ws = seg.words
+        i = next(k for k, w in enumerate(ws) if w is word)
+        if i > 0 and seg.syntax.gap_re.match(self._gap(ws[i - 1], word)):
+            return Edit.delete(ws[i - 1].end, word.end)
+        if i + 1 < len(ws) and seg.syntax.gap_re.match(self._gap(word, ws[i + 1])):
+            return Edit.delete(word.start, ws[i + 1].start)
+        if i > 0:
+            # a comment stands between: delete the word's own line when it holds nothing else
+            line_start = self.text.rfind("\n", 0, word.start) + 1
+            nl = self.text.find("\n", word.end)
+            line_end = len(self.text) if nl < 0 else nl + 1
+            if i + 1 < len(ws) and not self.text[line_start : word.start].strip():
+                rest = self.text[word.end : line_end].strip()
+                if rest in ("", "\\", "`", ",", ", \\", ",\\"):
+                    return Edit.delete(line_start, line_end)
+        return Edit.delete(word.start, word.end)
+
+    def replace_value(self, word: Word, seg: Segment, i: int, j: int, new: str) -> Edit:
+        """Replace ``word.value[i:j]`` by ``new``, requoting the word when it must."""
+        new_value = word.value[:i] + new + word.value[j:]
+        contiguous = j <= i or word.offsets[j - 1] - word.offsets[i] == j - 1 - i
+        if contiguous and seg.syntax.safe_in_place(word, new, new_value):
+            return Edit(word.sub(i, j), new)
+        if word.dynamic:
+            raise ValueError("cannot requote a word that holds an expansion")
+        return Edit(word.span, seg.syntax.quote(new_value, word))
+
+    def insert_after(self, anchor: Word | None, seg: Segment, values: list[str]) -> Edit:
+        """New words after ``anchor`` (None: at the front of ``seg``), styled like their siblings."""
+        ws = seg.words
+        like = next((w for w in reversed(ws) if w is not self.binary), anchor)
+        sep = seg.syntax.default_sep
+        if anchor is not None:
+            i = next(k for k, w in enumerate(ws) if w is anchor)
+            if i > 0 and seg.syntax.gap_re.match(self._gap(ws[i - 1], anchor)) and self._gap(ws[i - 1], anchor):
+                sep = self._gap(ws[i - 1], anchor)
+            elif i + 1 < len(ws) and seg.syntax.gap_re.match(self._gap(anchor, ws[i + 1])) and self._gap(anchor, ws[i + 1]):
+                sep = self._gap(anchor, ws[i + 1])
+            words = [seg.syntax.quote(v, like) for v in values]
+            inner_sep = seg.syntax.default_sep if "\n" in sep else sep
+            return Edit.insert(anchor.end, sep + inner_sep.join(words))
+        words = [seg.syntax.quote(v, like) for v in values]
+        if ws:
+            return Edit.insert(ws[0].start, sep.join(words) + sep)
+        raise ValueError("cannot insert into an empty segment without an anchor")
+
+
+def span_of(words: list[Word]) -> Span:
+    return Span(min(w.start for w in words), max(w.end for w in words))

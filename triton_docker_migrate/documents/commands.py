@@ -1,0 +1,119 @@
+"""Simple commands in shell text: splitting, finding the command word, ``sh -c`` strings."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..commandline import SHELL, Segment
+from .base import CommandSite
+from .shellwords import ShellSyntaxError, Token, Word, lex
+
+#: words that run the next word as the command
+_PREFIX = {"exec", "nohup", "sudo", "time", "command", "builtin", "stdbuf", "nice", "chrt", "setsid"}
+_PREFIX_WITH_ARG = {"gosu", "su-exec", "tini", "dumb-init"}
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+SERVER_NAMES = ("trtserver", "tritonserver")
+_SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
+
+
+def split(tokens: list[Token]) -> list[list[Word]]:
+    """Words of each simple command, without redirections and their targets."""
+    out: list[list[Word]] = []
+    cur: list[Word] = []
+    skip = False
+    for tok in tokens:
+        if tok.kind == "word":
+            if skip:
+                skip = False
+                continue
+            assert tok.word is not None
+            cur.append(tok.word)
+        elif tok.kind == "redirect":
+            skip = True
+        else:
+            if cur:
+                out.append(cur)
+            cur = []
+            skip = False
+    if cur:
+        out.append(cur)
+    return out
+
+
+def command_index(words: list[Word]) -> int | None:
+    """Index of the word that names the program, past prefixes like ``exec``, ``env X=1``,
+    ``gosu user`` and V1's ``nvidia_entrypoint.sh`` (which execs its arguments)."""
+    i = 0
+    n = len(words)
+    while i < n:
+        v = words[i].value
+        base = posixpath.basename(v)
+        if _ASSIGN.match(v):
+            i += 1
+            continue
+        if base in _PREFIX:
+            i += 1
+            while i < n and words[i].value.startswith("-") and base != "exec":
+                i += 1
+            continue
+        if base == "env":
+            i += 1
+            while i < n and (words[i].value.startswith("-") or _ASSIGN.match(words[i].value)):
+                i += 1
+            continue
+        if base in _PREFIX_WITH_ARG:
+            i += 1
+            if base in ("gosu", "su-exec") and i < n:
+                i += 1
+            while i < n and words[i].value in ("--", "-g", "-s"):
+                i += 1
+            continue
+        if base == "nvidia_entrypoint.sh":
+            i += 1
+            continue
+        return i
+    return None
+
+
+def command_word(words: list[Word]) -> Word | None:
+    i = command_index(words)
+    return words[i] if i is not None else None
+
+
+def server_word(words: list[Word]) -> Word | None:
+    """The server binary of a simple command (``trtserver``, ``/opt/.../tritonserver``)."""
+    w = command_word(words)
+    if w is not None and not w.dynamic and posixpath.basename(w.value) in SERVER_NAMES:
+        return w
+    return None
+
+
+def is_v1_binary(value: str) -> bool:
+    return posixpath.basename(value) == "trtserver"
+
+
+def nested(seg: Segment, text: str, triton: bool) -> list[CommandSite]:
+    """Commands inside ``sh -c "..."`` strings of ``seg``'s command."""
+    out: list[CommandSite] = []
+    words = seg.words
+    i = command_index(words)
+    if i is None or posixpath.basename(words[i].value) not in _SHELLS:
+        return out
+    j = i + 1
+    while j < len(words) and words[j].value.startswith("-"):
+        flags = words[j].value
+        j += 1
+        if "c" in flags.lstrip("-") and not flags.startswith("--") and j < len(words):
+            script = words[j]
+            try:
+                lexed = lex(script.value, script.offsets) if script.value else None
+            except ShellSyntaxError:
+                return out
+            if lexed is None:
+                return out
+            for sc in split(lexed.tokens):
+                inner = Segment(sc, seg.syntax if seg.syntax.name == "shell" else SHELL, seg.label)
+                out.append(CommandSite(sc, inner, triton, text))
+            return out
+    return out

@@ -1,0 +1,438 @@
+"""Dockerfile -> Document.
+
+BuildKit's own parser (PyPI ``dockerfile``, the Go parser behind ``docker build``) says where each
+instruction starts and ends, so directives, ``# escape=``, heredocs, comments and empty lines inside
+continuations are judged exactly as Docker judges them. Inside an instruction this module rebuilds
+the logical line itself, keeping the document offset of every character, because the official
+parser returns values without positions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..commandline import CommandLine, DockerShellSyntax, JsonSyntax, Segment
+from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
+from . import commands as C
+from .base import CommandSite, Context, Document, Region
+from .shellwords import ShellSyntaxError, Word, lex
+
+_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=[ \t]*(\S*)[ \t]*$")
+_IMAGE_NAME = re.compile(r"(?:^|/)(tensorrtserver|tritonserver)(?::([^@\s]*))?(?:@\S+)?$")
+
+
+@dataclass
+class Instruction:
+    cmd: str  #: upper-case keyword
+    start: int  #: document offset of the keyword
+    end: int  #: document offset after the instruction's last character (before the newline)
+    line: int  #: 1-based line of the keyword
+    is_json: bool
+    logical: str  #: the arguments after the keyword, continuations joined, comment lines dropped
+    offsets: list[int]  #: document offset of each character of ``logical``
+    stage: int  #: index of the stage it belongs to (-1 before the first FROM)
+    heredoc_bodies: list[Region] = field(default_factory=list)
+    value: tuple[str, ...] = ()  #: the official parser's values
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    image: str  #: the base image as written
+    image_word: Word | None
+    triton: bool  #: based (directly or through stages) on a Triton server image
+    v1: bool  #: based on a V1 server image
+    sdk: bool  #: a client SDK image
+
+
+class DockerfileDoc(Document):
+    kind = "dockerfile"
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        self.escape = "\\"
+        self.instructions: list[Instruction] = []
+        self.stages: list[Stage] = []
+        self.global_args: dict[str, str] = {}
+        self._parse()
+
+    # --- parsing ----------------------------------------------------------------------------
+    def _parse(self) -> None:
+        import dockerfile  # BuildKit's parser; imported lazily (CLI start-up time)
+
+        body = self.text[1:] if self.text.startswith("\ufeff") else self.text
+        try:
+            parsed = dockerfile.parse_string(body)
+        except dockerfile.GoParseError as e:
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else "parse error"
+            m = re.search(r"line (\d+)", msg)
+            raise ProcessingError(f"Dockerfile parse error: {msg}", int(m.group(1)) if m else None) from None
+        self._read_directives()
+        ls = self.line_starts
+        for c in parsed:
+            start_line = c.start_line
+            first = ls[start_line - 1]
+            if start_line == 1 and self.text.startswith("\ufeff"):
+                first += 1
+            end_line = c.end_line
+            last_start = ls[end_line - 1]
+            nl = self.text.find("\n", last_start)
+            end = len(self.text) if nl < 0 else nl
+            if end > first and self.text[end - 1] == "\r":
+                end -= 1
+            # skip leading whitespace before the keyword
+            k = first
+            while k < end and self.text[k] in " \t":
+                k += 1
+            ins = self._instruction(c, k, end, start_line)
+            self.instructions.append(ins)
+        self._stages()
+
+    def _read_directives(self) -> None:
+        for line in self.text.lstrip("\ufeff").splitlines():
+            m = _DIRECTIVE.match(line)
+            if not m:
+                break
+            if m.group(1).lower() == "escape" and m.group(2) in ("\\", "`"):
+                self.escape = m.group(2)
+
+    def _instruction(self, c, start: int, end: int, line: int) -> Instruction:
+        t = self.text
+        kw_end = start
+        while kw_end < end and not t[kw_end].isspace():
+            kw_end += 1
+        logical: list[str] = []
+        offsets: list[int] = []
+        heredocs: list[Region] = []
+        i = kw_end
+        first_line = True
+        esc = self.escape
+        while i < end:
+            nl = t.find("\n", i, end)
+            line_end = end if nl < 0 else nl
+            seg_end = line_end - 1 if line_end > i and t[line_end - 1] == "\r" else line_end
+            raw = t[i:seg_end]
+            if not first_line and (raw.strip() == "" or raw.lstrip().startswith("#")):
+                i = line_end + 1
+                continue
+            stripped = raw.rstrip(" \t")
+            if stripped.endswith(esc) and not (esc == "\\" and stripped.endswith("\\\\") and False):
+                cut = i + len(stripped) - 1
+                for k in range(i, cut):
+                    logical.append(t[k])
+                    offsets.append(k)
+                i = line_end + 1
+                first_line = False
+                continue
+            for k in range(i, seg_end):
+                logical.append(t[k])
+                offsets.append(k)
+            i = line_end + 1
+            if c.heredocs and i < end:
+                body_start = i
+                heredocs.append(Region(t[body_start:end], base=body_start,
+                                       shell=c.cmd.upper() == "RUN", label=f"{c.cmd} heredoc"))
+            break
+        # drop the whitespace between keyword and arguments
+        n = 0
+        while n < len(logical) and logical[n] in " \t":
+            n += 1
+        text = "".join(logical[n:])
+        offs = offsets[n:]
+        stage = len(self.stages) - 1
+        return Instruction(c.cmd.upper(), start, end, line, bool(c.json), text, offs,
+                           sum(1 for x in self.instructions if x.cmd == "FROM") - (0 if c.cmd.upper() == "FROM" else 1),
+                           heredocs, tuple(c.value))
+
+    def _stages(self) -> None:
+        from ..rules import images
+
+        idx = -1
+        for ins in self.instructions:
+            if ins.cmd == "ARG" and idx < 0:
+                for w in self._words(ins):
+                    name, eq, val = w.value.partition("=")
+                    if eq:
+                        self.global_args[name] = val
+            if ins.cmd != "FROM":
+                ins.stage = idx
+                continue
+            idx += 1
+            ins.stage = idx
+            words = [w for w in self._words(ins) if not w.value.startswith("--")]
+            image_word = words[0] if words else None
+            name = words[2].value if len(words) >= 3 and words[1].value.lower() == "as" else None
+            image = image_word.value if image_word else ""
+            resolved = self.expand(image)
+            prev = next((s for s in self.stages if s.name and s.name.lower() == resolved.lower()), None)
+            if prev is not None:
+                triton, v1, sdk = prev.triton, prev.v1, prev.sdk
+            else:
+                info = images.classify(resolved)
+                triton, v1, sdk = info.triton, info.v1, info.sdk
+            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk))
+
+    def expand(self, value: str) -> str:
+        """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
+
+        def sub(m: re.Match) -> str:
+            name = m.group(1) or m.group(3)
+            default = m.group(2)
+            v = self.global_args.get(name)
+            if v:
+                return v
+            return default or ""
+
+        return re.sub(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)", sub, value)
+
+    def _words(self, ins: Instruction) -> list[Word]:
+        try:
+            toks = lex(ins.logical, ins.offsets).tokens
+        except ShellSyntaxError:
+            return []
+        return [t.word for t in toks if t.word is not None]
+
+    # --- sites ------------------------------------------------------------------------------
+    def stage_of(self, ins: Instruction) -> Stage | None:
+        return self.stages[ins.stage] if 0 <= ins.stage < len(self.stages) else None
+
+    def is_triton(self, ins: Instruction) -> bool:
+        st = self.stage_of(ins)
+        return bool(st and st.triton)
+
+    def regions(self) -> list[Region]:
+        out: list[Region] = []
+        for ins in self.instructions:
+            tri = self.is_triton(ins)
+            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri,
+                              shell=ins.cmd in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK") and not ins.is_json,
+                              image_context=ins.cmd == "FROM", label=ins.cmd))
+            for body in ins.heredoc_bodies:
+                body.triton = tri
+                out.append(body)
+        return out
+
+    def _exec_segment(self, ins: Instruction, logical: str, offsets: list[int], label: str) -> Segment | None:
+        """Words of a JSON (exec-form) list, with document spans of each string."""
+        words = _json_words(logical, offsets)
+        if words is None:
+            return None
+        return Segment(words, JsonSyntax(self.escape), label)
+
+    def _exec_form(self, ins: Instruction) -> Segment | None:
+        logical, offsets = ins.logical, ins.offsets
+        if ins.cmd == "HEALTHCHECK":
+            m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
+            if not m:
+                return None
+            logical, offsets = logical[m.end():], offsets[m.end():]
+        return self._exec_segment(ins, logical, offsets, ins.cmd)
+
+    def _shell_segments(self, ins: Instruction, skip_prefix: bool) -> list[tuple[list[Word], Segment]]:
+        logical, offsets = ins.logical, ins.offsets
+        if skip_prefix:
+            m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
+            if not m:
+                return []
+            logical, offsets = logical[m.end():], offsets[m.end():]
+        try:
+            lexed = lex(logical, offsets)
+        except ShellSyntaxError as e:
+            raise ProcessingError(f"{ins.cmd}: cannot read the shell command ({e})", ins.line) from None
+        syntax = DockerShellSyntax(self.escape)
+        out = []
+        for sc in C.split(lexed.tokens):
+            out.append((sc, Segment(sc, syntax, ins.cmd)))
+        return out
+
+    def commands(self) -> list[CommandSite]:
+        out: list[CommandSite] = []
+        for ins in self.instructions:
+            if ins.cmd not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
+                continue
+            tri = self.is_triton(ins)
+            if ins.is_json:
+                seg = self._exec_form(ins)
+                if seg is not None:
+                    out.append(CommandSite(seg.words, seg, tri, self.text))
+                    out.extend(C.nested(seg, self.text, tri))
+                continue
+            for words, seg in self._shell_segments(ins, ins.cmd == "HEALTHCHECK"):
+                out.append(CommandSite(words, seg, tri, self.text))
+                out.extend(C.nested(seg, self.text, tri))
+            for body in ins.heredoc_bodies:
+                if body.shell:
+                    try:
+                        lexed = lex(body.text, base=body.base)
+                    except ShellSyntaxError:
+                        continue
+                    for sc in C.split(lexed.tokens):
+                        seg = Segment(sc, C.SHELL, "RUN heredoc")
+                        out.append(CommandSite(sc, seg, tri, self.text))
+        return out
+
+    def command_lines(self) -> list[CommandLine]:
+        """Server command lines: RUN/CMD/ENTRYPOINT commands whose word is the server, and the
+        ENTRYPOINT/CMD pair of a stage whose entrypoint is the server binary."""
+        out: list[CommandLine] = []
+        by_stage: dict[int, dict[str, Instruction]] = {}
+        for ins in self.instructions:
+            if ins.cmd in ("ENTRYPOINT", "CMD"):
+                by_stage.setdefault(ins.stage, {})[ins.cmd] = ins
+        consumed: set[int] = set()
+        # ENTRYPOINT ["trtserver"] + CMD ["--model-store=..."]
+        for stage_idx, pair in by_stage.items():
+            ep, cmd = pair.get("ENTRYPOINT"), pair.get("CMD")
+            if ep is None:
+                continue
+            ep_sites = self._sites_of(ep)
+            if not ep_sites:
+                continue
+            site = ep_sites[-1]
+            server = C.server_word(site.words)
+            if server is None or server is not site.words[-1] and not _only_options_after(site.words, server):
+                continue
+            segments = [site.segment]
+            if cmd is not None and cmd.line > ep.line:
+                cmd_sites = self._sites_of(cmd)
+                if len(cmd_sites) == 1 and (cmd.is_json or True):
+                    segments.append(cmd_sites[0].segment)
+                    consumed.add(id(cmd))
+            consumed.add(id(ep))
+            out.append(self._cl(segments, server, stage_idx))
+        for site in self.commands():
+            server = C.server_word(site.words)
+            if server is None:
+                continue
+            if any(cl.binary is server for cl in out):
+                continue
+            stage_idx = self._stage_of_offset(server.start)
+            out.append(self._cl([Segment(site.words[site.words.index(server):], site.segment.syntax,
+                                         site.segment.label)], server, stage_idx))
+        # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
+        for ins in self.instructions:
+            if ins.cmd != "CMD" or id(ins) in consumed:
+                continue
+            st = self.stage_of(ins)
+            if not st or not st.triton or ins.stage in by_stage and "ENTRYPOINT" in by_stage[ins.stage]:
+                continue
+            sites = self._sites_of(ins)
+            if len(sites) == 1 and sites[0].words and sites[0].words[0].value.startswith("--"):
+                out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD"))
+        return out
+
+    def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:
+        st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
+        v1 = C.is_v1_binary(server.value) or bool(st and st.v1)
+        return CommandLine(self.text, segments, server, v1, segments[0].label)
+
+    def _sites_of(self, ins: Instruction) -> list[CommandSite]:
+        return [s for s in self.commands() if ins.start <= (s.words[0].start if s.words else -1) <= ins.end]
+
+    def _stage_of_offset(self, off: int) -> int:
+        idx = -1
+        for ins in self.instructions:
+            if ins.start > off:
+                break
+            idx = ins.stage
+        return idx
+
+    # --- kind-specific follow-through --------------------------------------------------------
+    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
+        """EXPOSE of a removed health port: drop it when other ports stay, else report."""
+        out: list[Finding] = []
+        if not ctx.health_ports:
+            return out
+        for ins in self.instructions:
+            if ins.cmd != "EXPOSE":
+                continue
+            words = self._words(ins)
+            for w in words:
+                port = w.value.split("/")[0]
+                if port not in ctx.health_ports:
+                    continue
+                http = ctx.health_ports[port]
+                msg = (f"port {port} was the V1 health port (--http-health-port); V2 serves health on "
+                       f"the HTTP port {http}")
+                if len(words) > 1:
+                    seg = Segment(words, DockerShellSyntax(self.escape), "EXPOSE")
+                    cl = CommandLine(self.text, [seg], None, True)
+                    out.append(Finding("TDM406", w.span, msg + "; removed from EXPOSE", Severity.WARNING,
+                                       Fix.of(f"Remove port {port} from EXPOSE", cl.delete(w, seg))))
+                else:
+                    out.append(Finding("TDM406", w.span, msg + ": expose the HTTP port instead", Severity.WARNING,
+                                       suggestion=f"EXPOSE {http}"))
+        return out
+
+    def same_structure(self, new: "DockerfileDoc") -> str | None:
+        old_cmds = [i.cmd for i in self.instructions]
+        new_cmds = [i.cmd for i in new.instructions]
+        if old_cmds != new_cmds:
+            return f"the instructions changed ({len(old_cmds)} before, {len(new_cmds)} after)"
+        if new.escape != self.escape:
+            return "the escape directive changed"
+        return None
+
+    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
+        """Images built FROM the V1 server: the base OS and Python changed under their RUN lines."""
+        out: list[Finding] = []
+        for st in self.stages:
+            if not st.v1 or st.sdk or st.image_word is None:
+                continue
+            if any(i.cmd == "RUN" and i.stage == st.index for i in self.instructions):
+                out.append(Finding(
+                    "TDM703", st.image_word.span,
+                    "the V1 server image was Ubuntu 18.04 / Python 3.6 / CUDA 10; the V2 image of the target "
+                    "is a newer Ubuntu, Python and CUDA: check the RUN lines of this stage (apt packages, pip "
+                    "wheels) and that the host driver supports the new CUDA", Severity.WARNING))
+        return out
+
+
+def _only_options_after(words: list[Word], server: Word) -> bool:
+    i = words.index(server)
+    return all(w.value.startswith("-") or w.is_whole_expansion for w in words[i + 1:]) or True
+
+
+def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
+    """The strings of a JSON array with the document span of each; None when it is not JSON."""
+    try:
+        values = json.loads(logical)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return None
+    words: list[Word] = []
+    i, n = 0, len(logical)
+    for _ in values:
+        i = logical.find('"', i)
+        j = i + 1
+        w = Word(offsets[i], 0, quote='"')
+        while j < n and logical[j] != '"':
+            if logical[j] == "\\":
+                esc = logical[j:j + 2]
+                if esc[1:] == "u":
+                    ch = json.loads('"' + logical[j:j + 6] + '"')
+                    w.value += ch
+                    w.offsets.append(offsets[j])
+                    j += 6
+                    continue
+                w.value += json.loads('"' + esc + '"')
+                w.offsets.append(offsets[j])
+                j += 2
+                continue
+            w.value += logical[j]
+            w.offsets.append(offsets[j])
+            j += 1
+        w.end = offsets[j] + 1
+        w.inner_end = offsets[j]
+        w.dynamic = False  # exec form: no shell, no expansion
+        words.append(w)
+        i = j + 1
+    return words
+
+
+def edit_text(doc: DockerfileDoc, span: Span, content: str) -> Edit:
+    return Edit(span, content)

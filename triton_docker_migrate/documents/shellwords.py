@@ -1,0 +1,335 @@
+"""A POSIX-shell word lexer that keeps the document offset of every character.
+
+shlex splits words but forgets where they came from; tree-sitter-bash keeps offsets but is a
+grammar for whole scripts and brings a native dependency. Rewriting a command line needs less
+than either: words, their decoded values, the offset of each decoded character, whether an
+expansion is involved, and the operators that end a simple command. Anything this lexer cannot
+read with certainty (an unterminated quote) raises ShellSyntaxError and the caller bails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..model import Span
+
+OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
+REDIRECTS = ("<<<", "<<-", "<<", ">>", "<&", ">&", "<>", ">|", "&>>", "&>", "<", ">")
+_WORD_BREAK = set(" \t\n;&|()<>")
+
+
+class ShellSyntaxError(ValueError):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass
+class Word:
+    """One shell word. ``value`` is the word after quote removal; expansions stay as written."""
+
+    start: int  #: document offset of the first raw character
+    end: int  #: document offset after the last raw character
+    value: str = ""
+    offsets: list[int] = field(default_factory=list)  #: document offset of each value character
+    dynamic: bool = False  #: holds a ``$`` or backtick expansion outside single quotes
+    quote: str = ""  #: the quote character when the whole word is one quoted string
+    inner_end: int = -1  #: document offset where new text at the end of the value goes
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+    def sub(self, i: int, j: int) -> Span:
+        """Document span of ``value[i:j]`` (``i == j``: the insertion point before ``value[i]``)."""
+        if i >= len(self.value):
+            return Span(self.inner_end, self.inner_end)
+        if j <= i:
+            return Span(self.offsets[i], self.offsets[i])
+        return Span(self.offsets[i], self.offsets[j - 1] + 1)
+
+    @property
+    def inner(self) -> Span:
+        return self.sub(0, len(self.value))
+
+    @property
+    def is_whole_expansion(self) -> bool:
+        """``$ARGS``, ``"$@"``, ``${OPTS}``, ``$(cat args)``: words that may hold any options."""
+        v = self.value
+        return self.dynamic and (v.startswith("$") or v.startswith("`")) and not v.startswith("$'")
+
+
+@dataclass
+class Token:
+    kind: str  #: "word", "op", "newline", "redirect"
+    start: int
+    end: int
+    text: str = ""
+    word: Word | None = None
+
+
+@dataclass
+class Lexed:
+    tokens: list[Token]
+    comments: list[Span]  #: document spans of comments (``#`` to end of line)
+    heredocs: list[Span]  #: document spans of heredoc bodies
+
+
+@dataclass
+class SimpleCommand:
+    words: list[Word]
+    start: int
+    end: int
+
+
+class _Lexer:
+    def __init__(self, text: str, offsets: Sequence[int] | None, base: int) -> None:
+        self.t = text
+        self.n = len(text)
+        self.offsets = offsets
+        self.base = base
+
+    def off(self, k: int) -> int:
+        if self.offsets is None:
+            return self.base + k
+        if k >= self.n:
+            return (self.offsets[-1] + 1) if self.n else self.base
+        return self.offsets[k]
+
+    def lex(self) -> Lexed:
+        t, n = self.t, self.n
+        tokens: list[Token] = []
+        comments: list[Span] = []
+        heredocs: list[Span] = []
+        pending: list[tuple[str, bool]] = []
+        i = 0
+        while i < n:
+            c = t[i]
+            if c == "\\" and i + 1 < n and t[i + 1] == "\n":
+                i += 2
+                continue
+            if c in " \t\r":
+                i += 1
+                continue
+            if c == "\n":
+                tokens.append(Token("newline", self.off(i), self.off(i) + 1, "\n"))
+                i += 1
+                if pending:
+                    i = self._skip_heredocs(i, pending, heredocs)
+                    pending = []
+                continue
+            if c == "#":
+                j = t.find("\n", i)
+                j = n if j < 0 else j
+                comments.append(Span(self.off(i), self.off(j - 1) + 1 if j > i else self.off(i)))
+                i = j
+                continue
+            op = next((o for o in OPERATORS if t.startswith(o, i)), None)
+            red = next((r for r in REDIRECTS if t.startswith(r, i)), None)
+            if red and (op is None or len(red) >= len(op)):
+                tokens.append(Token("redirect", self.off(i), self.off(i + len(red) - 1) + 1, red))
+                i += len(red)
+                if red in ("<<", "<<-"):
+                    while i < n and t[i] in " \t":
+                        i += 1
+                    w, i = self._word(i)
+                    tokens.append(Token("word", w.start, w.end, w.value, w))
+                    pending.append((w.value, red == "<<-"))
+                continue
+            if op:
+                tokens.append(Token("op", self.off(i), self.off(i + len(op) - 1) + 1, op))
+                i += len(op)
+                continue
+            # an io-number before a redirection (2>&1) stays part of the redirect
+            if c.isdigit():
+                j = i
+                while j < n and t[j].isdigit():
+                    j += 1
+                red = next((r for r in REDIRECTS if t.startswith(r, j)), None)
+                if red:
+                    tokens.append(Token("redirect", self.off(i), self.off(j + len(red) - 1) + 1, t[i : j + len(red)]))
+                    i = j + len(red)
+                    continue
+            w, i = self._word(i)
+            tokens.append(Token("word", w.start, w.end, w.value, w))
+        return Lexed(tokens, comments, heredocs)
+
+    def _skip_heredocs(self, i: int, pending: list[tuple[str, bool]], heredocs: list[Span]) -> int:
+        t, n = self.t, self.n
+        for delim, strip_tabs in pending:
+            body_start = i
+            while i < n:
+                j = t.find("\n", i)
+                line_end = n if j < 0 else j
+                line = t[i:line_end]
+                if strip_tabs:
+                    line = line.lstrip("\t")
+                i = line_end + 1 if j >= 0 else n
+                if line.rstrip("\r") == delim:
+                    break
+            if i > body_start:
+                heredocs.append(Span(self.off(body_start), self.off(i - 1) + 1))
+        return i
+
+    def _word(self, i: int) -> tuple[Word, int]:
+        t, n = self.t, self.n
+        start = i
+        w = Word(self.off(i), 0)
+        quotes: list[str] = []
+
+        def add(k: int) -> None:
+            w.value += t[k]
+            w.offsets.append(self.off(k))
+
+        while i < n:
+            c = t[i]
+            if c in _WORD_BREAK:
+                break
+            if c == "\\":
+                if i + 1 < n and t[i + 1] == "\n":
+                    i += 2
+                    continue
+                if i + 1 < n:
+                    add(i + 1)
+                i += 2
+                continue
+            if c == "'":
+                quotes.append("'")
+                j = t.find("'", i + 1)
+                if j < 0:
+                    raise ShellSyntaxError("unterminated single quote", self.off(i))
+                for k in range(i + 1, j):
+                    add(k)
+                i = j + 1
+                continue
+            if c == "$" and i + 1 < n and t[i + 1] == "'":
+                # ANSI-C quoting: keep as written, treat as dynamic
+                j = t.find("'", i + 2)
+                if j < 0:
+                    raise ShellSyntaxError("unterminated $'...' quote", self.off(i))
+                for k in range(i, j + 1):
+                    add(k)
+                w.dynamic = True
+                quotes.append("$'")
+                i = j + 1
+                continue
+            if c == '"':
+                quotes.append('"')
+                i += 1
+                while True:
+                    if i >= n:
+                        raise ShellSyntaxError("unterminated double quote", self.off(start))
+                    c = t[i]
+                    if c == '"':
+                        i += 1
+                        break
+                    if c == "\\" and i + 1 < n and t[i + 1] in '"\\$`\n':
+                        if t[i + 1] != "\n":
+                            add(i + 1)
+                        i += 2
+                        continue
+                    if c in "$`":
+                        w.dynamic = True
+                        j = self._expansion_end(i)
+                        for k in range(i, j):
+                            add(k)
+                        i = j
+                        continue
+                    add(i)
+                    i += 1
+                continue
+            if c in "$`":
+                quotes.append("")
+                w.dynamic = True
+                j = self._expansion_end(i)
+                for k in range(i, j):
+                    add(k)
+                i = j
+                continue
+            quotes.append("")
+            add(i)
+            i += 1
+        w.end = self.off(i - 1) + 1 if i > start else w.start
+        w.quote = quotes[0] if len(set(quotes)) == 1 and quotes and quotes[0] in "'\"" and quotes[0] else ""
+        # where text appended to the value goes: before a closing quote, else at the word's end
+        w.inner_end = w.end - 1 if w.quote and t[i - 1] == w.quote else w.end
+        return w, i
+
+    def _expansion_end(self, i: int) -> int:
+        """Index after the expansion starting at ``t[i]`` (``$x``, ``${..}``, ``$(..)``, backticks)."""
+        t, n = self.t, self.n
+        if t[i] == "`":
+            j = i + 1
+            while j < n and t[j] != "`":
+                j += 2 if t[j] == "\\" else 1
+            if j >= n:
+                raise ShellSyntaxError("unterminated backquote", self.off(i))
+            return j + 1
+        if i + 1 >= n:
+            return i + 1
+        c = t[i + 1]
+        if c in "{(":
+            close = "}" if c == "{" else ")"
+            depth, j = 0, i + 1
+            quote = ""
+            while j < n:
+                ch = t[j]
+                if quote:
+                    if ch == "\\" and quote == '"':
+                        j += 2
+                        continue
+                    if ch == quote:
+                        quote = ""
+                elif ch in "'\"":
+                    quote = ch
+                elif ch == "\\":
+                    j += 2
+                    continue
+                elif ch == c:
+                    depth += 1
+                elif ch == close:
+                    depth -= 1
+                    if depth == 0:
+                        return j + 1
+                j += 1
+            raise ShellSyntaxError("unterminated ${...} or $(...)", self.off(i))
+        if c.isalnum() or c == "_":
+            j = i + 1
+            if c.isdigit():
+                return j + 1
+            while j < n and (t[j].isalnum() or t[j] == "_"):
+                j += 1
+            return j
+        if c in "@*#?$!-":
+            return i + 2
+        return i + 1
+
+
+def lex(text: str, offsets: Sequence[int] | None = None, base: int = 0) -> Lexed:
+    """Tokens of ``text``; offsets are ``offsets[k]`` (or ``base + k``) for text index ``k``."""
+    return _Lexer(text, offsets, base).lex()
+
+
+def simple_commands(tokens: list[Token]) -> list[SimpleCommand]:
+    """Split tokens into simple commands, dropping redirections and their targets."""
+    out: list[SimpleCommand] = []
+    cur: list[Word] = []
+    skip_next = False
+    for tok in tokens:
+        if tok.kind == "word":
+            if skip_next:
+                skip_next = False
+                continue
+            assert tok.word is not None
+            cur.append(tok.word)
+        elif tok.kind == "redirect":
+            skip_next = True  # the redirection's target (a file name, or the 1 of 2>&1)
+        else:
+            if cur:
+                out.append(SimpleCommand(cur, cur[0].start, cur[-1].end))
+            cur = []
+            skip_next = False
+    if cur:
+        out.append(SimpleCommand(cur, cur[0].start, cur[-1].end))
+    return out

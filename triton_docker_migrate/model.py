@@ -1,0 +1,133 @@
+"""Core value types shared by every stage of the pipeline. Imports nothing internal.
+
+Offsets are code-point offsets into the file's text as decoded from strict UTF-8 (BOM kept as
+U+FEFF). Strict UTF-8 decoding is a bijection, so an edit expressed in code points maps to exactly
+one byte range of the original file, and every byte outside it is written back unchanged. Columns
+in reports count code points, as the contract asks, so no second conversion is needed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """How much a person must look at a finding (CONTRACT.md, "Severity")."""
+
+    INFO = "info"  #: changed mechanically, nothing to check
+    WARNING = "warning"  #: a person should look
+    ERROR = "error"  #: the deployment will not work as it is
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Half-open range ``[start, end)`` of code-point offsets into a document's text."""
+
+    start: int  #: first offset inside the span
+    end: int  #: first offset after the span
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise ValueError(f"bad span {self.start}..{self.end}")
+
+    def overlaps(self, other: "Span") -> bool:
+        if self.start == self.end or other.start == other.end:
+            # an insertion overlaps a range only when strictly inside it
+            point, rng = (self, other) if self.start == self.end else (other, self)
+            return rng.start < point.start < rng.end
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``span`` by ``content``: empty content deletes, an empty span inserts."""
+
+    span: Span  #: where, in the original text
+    content: str  #: the new text
+
+    @classmethod
+    def replace(cls, start: int, end: int, content: str) -> "Edit":
+        return cls(Span(start, end), content)
+
+    @classmethod
+    def insert(cls, at: int, content: str) -> "Edit":
+        return cls(Span(at, at), content)
+
+    @classmethod
+    def delete(cls, start: int, end: int) -> "Edit":
+        return cls(Span(start, end), "")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Edits that together make one safe change. Unsafe changes are never a Fix (see Finding)."""
+
+    edits: tuple[Edit, ...]  #: sorted by start, non-overlapping
+    title: str  #: what the fix does, for reports
+
+    @classmethod
+    def of(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(tuple(sorted(edits, key=lambda e: (e.span.start, e.span.end))), title)
+
+
+@dataclass
+class Finding:
+    """One thing a rule found at one place, with the fix that resolves it if a safe one exists."""
+
+    rule: str  #: stable id, ``TDM`` + 3 digits
+    span: Span | None  #: where in the original text (None: the whole file)
+    message: str  #: what was found and what to do, for a person
+    severity: Severity
+    fix: Fix | None = None  #: safe edits, applied unless suppressed
+    suggestion: str | None = None  #: the replacement a person should consider when no fix is safe
+    fixed: bool = False  #: set by the writer: the fix is (or would be) applied
+    # positions, filled in at report time from the document's line index
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+class Status(str, enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"  # no V1 evidence: not listed in reports unless named explicitly
+    FAILED = "failed"
+
+
+@dataclass
+class FileResult:
+    """What processing one file produced. The runner never raises; failures land here."""
+
+    path: str  #: as reported (relative to cwd, ``/`` separators)
+    kind: str  #: handler kind (``dockerfile``, ``compose``, ...)
+    status: Status
+    findings: list[Finding] = field(default_factory=list)
+    original: bytes | None = None  #: the bytes read
+    new: bytes | None = None  #: the bytes to write (or that would be written)
+    error: str | None = None  #: one-line error message when FAILED
+    error_line: int | None = None
+    explicit: bool = False  #: named on the command line
+    has_evidence: bool = False  #: held V1 evidence
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.new is not None and self.original is not None and self.new != self.original
+
+
+class ProcessingError(Exception):
+    """A file could not be processed safely: reported as one line, TDM001, exit 2."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line

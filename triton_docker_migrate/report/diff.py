@@ -1,0 +1,19 @@
+"""Unified diffs of original and new bytes, with ``\\ No newline at end of file`` markers."""
+
+from __future__ import annotations
+
+import difflib
+
+
+def unified_diff(path: str, old: bytes, new: bytes) -> str:
+    a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=3):
+        if line.startswith(("---", "+++")):
+            out.append(line.rstrip("\n") + "\n")
+            continue
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)

@@ -1,0 +1,30 @@
+"""``--format text``: one line per finding (and the diffs with ``--diff``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..model import FileResult
+from .diff import unified_diff
+from .summary import all_findings, listed
+
+
+def render(results: list[FileResult], settings) -> str:
+    out: list[str] = []
+    if settings.write_back.diff:
+        for r in listed(results):
+            if r.changed and r.error is None:
+                out.append(unified_diff(r.path, r.original, r.new))
+    if not settings.quiet:
+        for r, f in all_findings(results):
+            pos = f"{r.path}:{f.line}:{f.column}" if f.line else r.path
+            tag = " [fixed]" if f.fixed else ""
+            line = f"{pos}: {f.rule} {f.severity.value}: {f.message}{tag}"
+            if f.suggestion and not f.fixed:
+                line += f" (suggestion: {f.suggestion})"
+            out.append(line + "\n")
+    if settings.statistics:
+        counts = Counter(f.rule for r in results for f in r.findings)
+        for rule, n in sorted(counts.items()):
+            out.append(f"{n:6d}  {rule}\n")
+    return "".join(out)

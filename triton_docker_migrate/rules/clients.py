@@ -1,0 +1,85 @@
+"""6xx: the V1 client wheel and client tools."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Iterator
+
+from ..documents.base import CommandSite, Region
+from ..model import Finding, Fix, Severity
+from ..release import Release
+from . import tables as T
+from .paths import site_edit
+
+_PIP = re.compile(r"^(?:pip[\d.]*|uv|pipx)$")
+_SPEC = re.compile(r"^tensorrtserver(?P<extras>\[[^\]]*\])?(?P<pin>(?:==|>=|~=|<=|>|<)[\w.*]+)?$")
+_WHEEL = re.compile(r"(?:^|/)tensorrtserver-(?P<ver>[\d.]+)-[\w.-]*\.whl$")
+_IMPORT = re.compile(r"(?<![\w.])(?:from\s+tensorrtserver(?:\.[\w.]+)?\s+import|import\s+tensorrtserver)\b")
+
+
+def _pip_args(site: CommandSite, ci: int) -> list[int]:
+    """Indices of the package arguments of ``pip install`` / ``python -m pip install``."""
+    ws = site.words
+    i = ci
+    base = posixpath.basename(ws[i].value)
+    if re.match(r"^python[\d.]*$", base) and i + 2 < len(ws) and ws[i + 1].value == "-m" and _PIP.match(ws[i + 2].value):
+        i += 2
+    elif not _PIP.match(base):
+        return []
+    rest = [k for k in range(i + 1, len(ws))]
+    if not rest or ws[rest[0]].value != "install":
+        if len(rest) >= 2 and ws[rest[0]].value == "pip" and ws[rest[1]].value == "install":  # uv pip install
+            rest = rest[1:]
+        else:
+            return []
+    return [k for k in rest[1:] if not ws[k].value.startswith("-")]
+
+
+def client_spec(target: Release, pin: bool) -> str:
+    if pin and target.server_version:
+        return f"tritonclient[all]=={target.server_version}"
+    return "tritonclient[all]"
+
+
+def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterator[Finding]:
+    if ci is None:
+        return
+    ws = site.words
+    cmd = ws[ci]
+    if not cmd.dynamic and posixpath.basename(cmd.value) == "perf_client" and target.at_least(T.PERF_ANALYZER_FROM):
+        i = len(cmd.value) - len("perf_client")
+        yield Finding("TDM602", cmd.sub(i, len(cmd.value)),
+                      "perf_client is perf_analyzer from 20.10; its options are mostly the same, its output and "
+                      "protocol are V2: check the flags used", Severity.WARNING,
+                      Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
+    for k in _pip_args(site, ci):
+        w = ws[k]
+        if w.dynamic:
+            continue
+        m, wm = _SPEC.match(w.value), _WHEEL.search(w.value)
+        if not m and not wm:
+            continue
+        if not target.at_least(T.CLIENT_PACKAGE_FROM):
+            yield Finding("TDM601", w.span, "the V1 client wheel tensorrtserver: for targets before 20.09 the V2 "
+                          "client wheels are tritonclientutils, tritonhttpclient and tritongrpcclient",
+                          Severity.WARNING, suggestion="tritonhttpclient tritongrpcclient tritonclientutils")
+            continue
+        spec = client_spec(target, bool(m and m.group("pin")) or bool(wm))
+        msg = (f"the V1 client wheel ({w.value}) -> {spec}: the client API changed (tritonclient.http / "
+               f"tritonclient.grpc), so code using it must be ported")
+        if w.quote or site.segment.syntax.name != "shell":
+            edit = site_edit(site, w, 0, len(w.value), spec)
+        else:
+            from ..model import Edit
+
+            edit = Edit(w.span, f"'{spec}'")  # quoted: [all] is a glob pattern in the shell
+        yield Finding("TDM601", w.span, msg, Severity.WARNING, Fix.of(f"Install {spec}", edit))
+
+
+def check_imports(region: Region) -> Iterator[Finding]:
+    for m in _IMPORT.finditer(region.text):
+        yield Finding("TDM603", region.span(m.start(), m.end()),
+                      "code imports the V1 client library: port it to tritonclient.http / tritonclient.grpc "
+                      "(the API changed, not only the name)", Severity.WARNING,
+                      suggestion="import tritonclient.http as httpclient")

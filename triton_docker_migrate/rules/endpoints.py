@@ -1,0 +1,44 @@
+"""4xx: V1 HTTP endpoints, and health checks on the removed health port."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ..documents.base import Context, Region
+from ..model import Edit, Finding, Fix, Severity
+from . import tables as T
+
+_ROWS = [(row, re.compile(row.v1)) for row in T.URLS]
+# an optional scheme://host:port (or host:port) right before the path
+_URL = re.compile(r"(?:(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?(?P<path>/api/[\w/.-]+)")
+
+
+def check(region: Region, ctx: Context) -> Iterator[Finding]:
+    if not region.triton:
+        return
+    for m in _URL.finditer(region.text):
+        path = m.group("path")
+        if m.start("path") > 0 and m.group("port") is None and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
+            continue
+        for row, rx in _ROWS:
+            pm = rx.match(path)
+            if not pm:
+                continue
+            pstart = m.start("path")
+            pend = pstart + pm.end()
+            span = region.span(pstart, pend)
+            if row.v2 is None:
+                yield Finding(row.id, span, f"{pm.group(0)}: {row.message}", Severity.WARNING,
+                              suggestion=row.suggestion)
+                break
+            edits = [Edit(span, row.v2)]
+            msg = f"{pm.group(0)} -> {row.v2}: {row.message}"
+            port = m.group("port")
+            if port and port in ctx.health_ports:
+                http = ctx.health_ports[port]
+                edits.append(Edit(region.span(m.start("port"), m.end("port")), http))
+                msg += f"; port {port} was the removed V1 health port, V2 answers on the HTTP port {http}"
+                span = region.span(m.start("port"), pend)
+            yield Finding(row.id, span, msg, Severity.INFO, Fix.of(f"Use {row.v2}", *edits))
+            break

@@ -1,0 +1,28 @@
+"""5xx: environment variables the V1 image set."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ..documents.base import Region
+from ..model import Edit, Finding, Fix, Severity
+from . import tables as T
+
+ENV_RE = re.compile(r"(?<![\w])(?P<name>" + "|".join(r.v1 for r in T.ENV_VARS) + r")(?![\w])")
+_NEW = {r.v1: r.v2 for r in T.ENV_VARS}
+
+
+def check(region: Region) -> Iterator[Finding]:
+    for m in ENV_RE.finditer(region.text):
+        name = m.group("name")
+        span = region.span(m.start(), m.end())
+        new = _NEW[name]
+        before = region.text[: m.start()]
+        defines = bool(re.search(r"(?:^|\s)(?:ENV|export|ARG)?\s*$", before)) and region.text[m.end():m.end() + 1] == "="
+        msg = f"{name} (set by the V1 image) is {new} in V2 images"
+        sev = Severity.INFO
+        if defines:
+            msg += "; this line sets it: check that nothing else still reads the old name"
+            sev = Severity.WARNING
+        yield Finding("TDM501", span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))

@@ -1,0 +1,192 @@
+"""One file -> FileResult. Never raises: every failure becomes a one-line error and TDM001."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import traceback
+
+from . import evidence, kinds
+from .documents.base import Document
+from .model import FileResult, Finding, ProcessingError, Severity, Status
+from .rules.registry import selected
+from .settings import Settings
+from .writer import apply, choose_fixes
+
+MAX_BYTES = 10 * 1024 * 1024
+_UTF16_32 = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def build_document(kind: str, path: str, text: str, strong: bool = True) -> Document:
+    """The document for ``kind``; kinds without a handler yet get a report-only text document."""
+    if kind == "dockerfile":
+        from .documents.dockerfile import DockerfileDoc
+
+        return DockerfileDoc(path, text)
+    handler = _HANDLERS.get(kind)
+    if handler is not None:
+        return handler(path, text)
+    from .documents.text import TextDoc
+
+    return TextDoc(path, text, kind, triton=strong)
+
+
+#: kind -> document builder, filled by the modules of kinds that have a handler
+_HANDLERS: dict = {}
+
+
+def register_handler(kind: str, builder) -> None:
+    _HANDLERS[kind] = builder
+
+
+def _load_handlers() -> None:
+    import importlib
+
+    for mod in ("compose", "kubernetes", "shell"):
+        try:
+            importlib.import_module(f".documents.{mod}", __package__)
+        except ModuleNotFoundError as e:
+            if e.name and e.name.endswith(f"documents.{mod}"):
+                continue
+            raise
+
+
+def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
+                 data: bytes | None = None) -> FileResult:
+    try:
+        return _process(path, display, settings, explicit, data)
+    except Exception as e:  # internal bug: report, never crash the run
+        tb = traceback.extract_tb(e.__traceback__)
+        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+        return _failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
+                       f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+
+
+def _failed(res: FileResult, message: str, line: int | None = None) -> FileResult:
+    res.status = Status.FAILED
+    res.error = message
+    res.error_line = line
+    res.new = None
+    res.findings = [Finding("TDM001", None, message, Severity.ERROR, line=line)]
+    return res
+
+
+def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None) -> FileResult:
+    by_name = kinds.kind_by_name(path)
+    res = FileResult(display, by_name or "text", Status.SKIPPED, explicit=explicit)
+    owned = by_name is not None and by_name != "text"
+    if data is None:
+        try:
+            if os.path.isdir(path):
+                if explicit:
+                    return _failed(res, "is a directory")
+                return res
+            with open(path, "rb") as f:
+                data = f.read(MAX_BYTES + 1)
+        except OSError as e:
+            if explicit or owned:
+                return _failed(res, f"cannot read: {e.strerror or e}")
+            return res
+    res.original = data
+    head = data[:8192]
+    if len(data) > MAX_BYTES:
+        if explicit or (owned and evidence.maybe_v1(data)):
+            return _failed(res, "larger than 10 MiB: not processed")
+        return res
+    if any(data.startswith(b) for b in _UTF16_32):
+        text16 = _decode_utf16_32(data)
+        if text16 is not None and evidence.maybe_v1(text16.encode("utf-8", "replace")) or explicit:
+            return _failed(res, "UTF-16/UTF-32 text is not supported: convert the file to UTF-8 and run again")
+        return res
+    if b"\0" in head:
+        if explicit or (owned and evidence.maybe_v1(data)):
+            return _failed(res, "not a text file (NUL bytes)")
+        return res
+    if not evidence.maybe_v1(data):
+        if explicit:
+            res.status = Status.UNCHANGED
+            res.new = data
+            res.kind = kinds.kind_of(path, head)
+        return res
+    strong = evidence.strong(data)
+    res.kind = kinds.kind_of(path, head)
+    must_report = strong or explicit
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if must_report:
+            line = data[: e.start].count(b"\n") + 1
+            return _failed(res, f"invalid UTF-8 (byte {e.start})", line)
+        return res
+    _load_handlers()
+    try:
+        doc = build_document(res.kind, path, text, strong)
+        from .rules.engine import check_document
+
+        findings, _ctx = check_document(doc, settings.target)
+    except ProcessingError as e:
+        if must_report:
+            return _failed(res, e.message, e.line)
+        return res
+    findings = [f for f in findings if selected(f.rule, settings.select, settings.ignore)]
+    findings = _per_file_ignores(findings, display, settings)
+    if getattr(doc, "fixes", True) is False:
+        for f in findings:
+            if f.fix is not None:
+                f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content) or None
+                f.fix = None
+    suppress = _suppressor()
+    if suppress is not None:
+        if suppress.skip_file(doc):
+            res.status = Status.SKIPPED
+            return res
+        findings = suppress.apply(doc, findings)
+    res.has_evidence = bool(findings)
+    if not findings and not explicit:
+        return res
+    edits = choose_fixes(findings)
+    new_text = apply(text, edits) if edits else text
+    if new_text != text:
+        from .verify import verify
+
+        try:
+            verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t, strong))
+        except ProcessingError as e:
+            return _failed(res, e.message, e.line)
+    for f in findings:
+        if f.span is not None:
+            f.line, f.column = doc.position(f.span.start)
+            f.end_line, f.end_column = doc.position(f.span.end)
+    res.findings = findings
+    res.new = new_text.encode("utf-8")
+    res.status = Status.CHANGED if res.new != data else Status.UNCHANGED
+    return res
+
+
+def _per_file_ignores(findings: list[Finding], display: str, settings: Settings) -> list[Finding]:
+    if not settings.per_file_ignores:
+        return findings
+    import fnmatch
+
+    ignored: set[str] = set()
+    for glob, rules in settings.per_file_ignores:
+        if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(os.path.basename(display), glob):
+            ignored.update(rules)
+    return [f for f in findings if not any(f.rule.startswith(r) or r == "ALL" for r in ignored)]
+
+
+def _suppressor():
+    try:
+        from . import suppress
+    except ImportError:
+        return None
+    return suppress
+
+
+def _decode_utf16_32(data: bytes) -> str | None:
+    for enc in ("utf-32", "utf-16"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
