@@ -1,0 +1,46 @@
+"""Golden fixtures: ``fixtures/<kind>/<name>`` is an input; ``<name>.out`` the expected bytes
+(absent: the file must come out byte-identical); ``<name>.findings`` one line per finding,
+``line:col RULE severity[ fixed] message``; ``<name>.args`` extra flags (e.g. ``--target-version 20.07``)."""
+
+from __future__ import annotations
+
+import pathlib
+import shlex
+
+from triton_docker_migrate.release import Release, parse_target
+from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.settings import Settings
+
+SIDE = (".out", ".findings", ".args")
+
+
+def inputs(root: pathlib.Path) -> list[pathlib.Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in SIDE and not p.name.startswith("."))
+
+
+def settings_for(path: pathlib.Path) -> Settings:
+    args_file = path.with_name(path.name + ".args")
+    kw = {}
+    if args_file.exists():
+        args = shlex.split(args_file.read_text())
+        for i, a in enumerate(args):
+            if a == "--target-version":
+                kw["target"] = parse_target(args[i + 1])
+    return Settings(**kw)
+
+
+def run_fixture(path: pathlib.Path, settings: Settings | None = None):
+    settings = settings or settings_for(path)
+    res = process_file(str(path), path.name, settings, explicit=True)
+    return res
+
+
+def render_findings(res) -> str:
+    lines = []
+    for f in sorted(res.findings, key=lambda f: (f.line or 0, f.column or 0, f.rule)):
+        pos = f"{f.line}:{f.column}" if f.line else "-"
+        lines.append(f"{pos} {f.rule} {f.severity.value}{' fixed' if f.fixed else ''} {f.message}")
+    return "".join(line + "\n" for line in lines)
+
+
+__all__ = ["inputs", "run_fixture", "render_findings", "settings_for", "Release"]
