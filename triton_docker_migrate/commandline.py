@@ -23,13 +23,13 @@ class Syntax:
     gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
 
     def quote(self, value: str, like: Word | None) -> str:
+        if _SHELL_SAFE.match(value):
+            return value
         q = like.quote if like is not None else ""
         if q == '"' and not re.search(r'["\\$`]', value):
             return f'"{value}"'
         if q == "'" and "'" not in value:
             return f"'{value}'"
-        if _SHELL_SAFE.match(value):
-            return value
         return "'" + value.replace("'", "'\\''") + "'"
 
     def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 PREFILTER = re.compile(
-    rb"tensorrtserver|trtserver|TENSORRT_SERVER|tensorrt-server|perf_client|/api/"
+    rb"tensorrtserver|trtserver|TENSORRT_SERVER|tensorrt-server|perf_client|/api/|tritonserver:20\.0[367]"
     rb"|--(?:allow-poll-model|allow-model-control|http-health-port|grpc-infer-thread|grpc-stream-infer"
     rb"|tf-allow-soft|tf-gpu-memory|tf-add-vgpu|api-version|allow-profiling)"
 )

@@ -57,6 +57,7 @@ class DockerfileDoc(Document):
         self.instructions: list[Instruction] = []
         self.stages: list[Stage] = []
         self.global_args: dict[str, str] = {}
+        self._commands: list[CommandSite] | None = None
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -241,6 +242,10 @@ class DockerfileDoc(Document):
         try:
             lexed = lex(logical, offsets)
         except ShellSyntaxError as e:
+            from ..evidence import maybe_v1
+
+            if not maybe_v1(logical.encode("utf-8", "surrogatepass")):
+                return []  # Docker builds it as written; no V1 evidence in it, so nothing to change
             raise ProcessingError(f"{ins.cmd}: cannot read the shell command ({e})", ins.line) from None
         syntax = DockerShellSyntax(self.escape)
         out = []
@@ -249,6 +254,11 @@ class DockerfileDoc(Document):
         return out
 
     def commands(self) -> list[CommandSite]:
+        if self._commands is None:
+            self._commands = self._find_commands()
+        return self._commands
+
+    def _find_commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
         for ins in self.instructions:
             if ins.cmd not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
@@ -374,6 +384,9 @@ class DockerfileDoc(Document):
             return f"the instructions changed ({len(old_cmds)} before, {len(new_cmds)} after)"
         if new.escape != self.escape:
             return "the escape directive changed"
+        for a, b in zip(self.instructions, new.instructions):
+            if a.is_json != b.is_json:
+                return f"line {b.line}: {a.cmd} changed between exec (JSON) and shell form"
         return None
 
     def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
