@@ -350,6 +350,32 @@ class DockerfileDoc(Document):
             idx = ins.stage
         return idx
 
+    def tag_variable(self, name: str) -> tuple[str, Span] | None:
+        """The default of build argument ``name`` and its span, when the argument is declared once
+        with a default and every use of it is an image tag (so changing it changes nothing else)."""
+        decls = []
+        for ins in self.instructions:
+            if ins.cmd != "ARG":
+                continue
+            for w in self._words(ins):
+                key, eq, val = w.value.partition("=")
+                if key == name:
+                    decls.append((w, eq, val))
+        if len(decls) != 1 or not decls[0][1] or decls[0][0].dynamic:
+            return None
+        w, _, val = decls[0]
+        uses = 0
+        tag_uses = 0
+        pat = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+        tag_pat = re.compile(r"(?:tensorrtserver|tritonserver):\$\{?" + re.escape(name) + r"\}?(?:-v1)?-py3(?:-clientsdk)?(?![\w.-])")
+        for ins in self.instructions:
+            uses += len(pat.findall(ins.logical))
+            tag_uses += len(tag_pat.findall(ins.logical))
+        if uses == 0 or uses != tag_uses:
+            return None
+        start = len(name) + 1
+        return val, w.sub(start, len(w.value)) if val else None
+
     # --- kind-specific follow-through --------------------------------------------------------
     def follow_through(self, ctx: Context, target: object) -> list[Finding]:
         """EXPOSE of a removed health port: drop it when other ports stay, else report."""

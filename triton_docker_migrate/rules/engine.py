@@ -30,7 +30,7 @@ def check_document(doc: Document, target: Release) -> tuple[list[Finding], Conte
         findings.extend(paths.check_binary(site, ci))
         findings.extend(clients.check_commands(site, ci, target))
     for region in doc.regions():
-        findings.extend(images.check(region, target))
+        findings.extend(images.check(region, target, getattr(doc, "tag_variable", None)))
         findings.extend(paths.check(region, target))
         findings.extend(env.check(region))
         findings.extend(endpoints.check(region, ctx))

@@ -62,7 +62,12 @@ def new_tag(tag: str, target: Release) -> str | None:
     return f"{target}-py3"
 
 
-def check(region: Region, target: Release) -> Iterator[Finding]:
+_VAR_TAG = re.compile(r"^\$\{?(?P<name>\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
+
+
+def check(region: Region, target: Release, variables=None) -> Iterator[Finding]:
+    """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
+    argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it."""
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
         # free text needs a tag or a registry path to be an image (not a package or a word)
@@ -74,6 +79,14 @@ def check(region: Region, target: Release) -> Iterator[Finding]:
             continue
         span = region.span(m.start(), m.end())
         old = m.group(0)
+        vm = _VAR_TAG.match(tag or "")
+        var = variables(vm.group("name")) if vm and variables is not None else None
+        if vm and var is not None and _is_v1_tag(repo, var[0] + vm.group("suffix")):
+            value, vspan = var
+            nt = new_tag(value + vm.group("suffix"), target)
+            if nt is not None:
+                yield _var_tag_fix(m, region, target, vm, value, vspan, nt)
+                continue
         if tag is None or "$" in tag:
             yield Finding(
                 "TDM104", span,
@@ -99,3 +112,25 @@ def check(region: Region, target: Release) -> Iterator[Finding]:
             msg += " (the @sha256 digest pinned the V1 image and was dropped: pin the new image again)"
             sev = Severity.WARNING
         yield Finding(rule, span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+
+
+def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: str) -> Finding:
+    """``repo:${V}-py3`` with ``ARG V=20.02``: rename the repository (and flavour) in the reference
+    and set the argument's default to the target release."""
+    edits = []
+    if m.group("repo") != "tritonserver":
+        edits.append(Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"))
+    suffix = vm.group("suffix")
+    new_suffix = nt[len(str(target)):]
+    if suffix != new_suffix:
+        tag_start = m.start("tag")
+        s0 = tag_start + len(m.group("tag")) - len(suffix)
+        edits.append(Edit(region.span(s0, m.end("tag")), new_suffix))
+    edits.append(Edit(vspan, str(target)))
+    if m.group("digest"):
+        edits.append(Edit(region.span(m.start("digest"), m.end("digest")), ""))
+    msg = (f"V1 image {m.group('repo')}:{m.group('tag')} with {vm.group('name')}={value} -> "
+           f"tritonserver:${{{vm.group('name')}}}{new_suffix} with {vm.group('name')}={target}")
+    rule = "TDM102" if "clientsdk" in suffix else "TDM101"
+    sev = Severity.WARNING if m.group("digest") else Severity.INFO
+    return Finding(rule, region.span(m.start(), m.end()), msg, sev, Fix.of(msg, *edits))
