@@ -70,7 +70,8 @@ class DockerfileDoc(Document):
         except dockerfile.GoParseError as e:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else "parse error"
             m = re.search(r"line (\d+)", msg)
-            raise ProcessingError(f"Dockerfile parse error: {msg}", int(m.group(1)) if m else None) from None
+            line = int(m.group(1)) if m else _error_line(dockerfile, body)
+            raise ProcessingError(f"Dockerfile parse error: {msg}", line) from None
         self._read_directives()
         ls = self.line_starts
         for c in parsed:
@@ -475,3 +476,27 @@ def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
 
 def edit_text(doc: DockerfileDoc, span: Span, content: str) -> Edit:
     return Edit(span, content)
+
+
+def _error_line(dockerfile_mod, body: str) -> int | None:
+    """BuildKit's errors rarely name a line: find the shortest prefix of lines that fails the same
+    way (binary search; a few parses)."""
+    lines = body.splitlines(keepends=True)
+
+    def fails(k: int) -> bool:
+        try:
+            dockerfile_mod.parse_string("".join(lines[:k]))
+        except dockerfile_mod.GoParseError as e:
+            return "no instructions" not in str(e)
+        return False
+
+    if not lines or not fails(len(lines)):
+        return None
+    lo, hi = 1, len(lines)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fails(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo

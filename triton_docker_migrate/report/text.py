@@ -17,7 +17,7 @@ def render(results: list[FileResult], settings) -> str:
                 out.append(unified_diff(r.path, r.original, r.new))
     if not settings.quiet:
         for r, f in all_findings(results):
-            pos = f"{r.path}:{f.line}:{f.column}" if f.line else r.path
+            pos = f"{r.path}:{f.line}:{f.column}" if f.line and f.column else f"{r.path}:{f.line}" if f.line else r.path
             tag = " [fixed]" if f.fixed else ""
             line = f"{pos}: {f.rule} {f.severity.value}: {f.message}{tag}"
             if f.suggestion and not f.fixed:
