@@ -121,7 +121,7 @@ class DockerfileDoc(Document):
                 i = line_end + 1
                 continue
             stripped = raw.rstrip(" \t")
-            if stripped.endswith(esc) and not (esc == "\\" and stripped.endswith("\\\\") and False):
+            if stripped.endswith(esc):
                 cut = i + len(stripped) - 1
                 for k in range(i, cut):
                     logical.append(t[k])
@@ -294,22 +294,22 @@ class DockerfileDoc(Document):
             if ins.cmd in ("ENTRYPOINT", "CMD"):
                 by_stage.setdefault(ins.stage, {})[ins.cmd] = ins
         consumed: set[int] = set()
-        # ENTRYPOINT ["trtserver"] + CMD ["--model-store=..."]
+        # ENTRYPOINT ["trtserver"] + CMD ["--model-store=..."]: Docker appends an exec-form CMD to an
+        # exec-form ENTRYPOINT (their order in the stage does not matter); a shell-form ENTRYPOINT
+        # ignores CMD.
         for stage_idx, pair in by_stage.items():
             ep, cmd = pair.get("ENTRYPOINT"), pair.get("CMD")
-            if ep is None:
+            if ep is None or not ep.is_json:
                 continue
             ep_sites = self._sites_of(ep)
-            if not ep_sites:
+            seg = ep_sites[0].segment if ep_sites else None
+            server = C.server_word(seg.words) if seg is not None else None
+            if seg is None or server is None:
                 continue
-            site = ep_sites[-1]
-            server = C.server_word(site.words)
-            if server is None or server is not site.words[-1] and not _only_options_after(site.words, server):
-                continue
-            segments = [site.segment]
-            if cmd is not None and cmd.line > ep.line:
+            segments = [seg]
+            if cmd is not None and cmd.is_json:
                 cmd_sites = self._sites_of(cmd)
-                if len(cmd_sites) == 1 and (cmd.is_json or True):
+                if cmd_sites:
                     segments.append(cmd_sites[0].segment)
                     consumed.add(id(cmd))
             consumed.add(id(ep))
@@ -431,11 +431,6 @@ class DockerfileDoc(Document):
         return out
 
 
-def _only_options_after(words: list[Word], server: Word) -> bool:
-    i = words.index(server)
-    return all(w.value.startswith("-") or w.is_whole_expansion for w in words[i + 1:]) or True
-
-
 def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
     """The strings of a JSON array with the document span of each; None when it is not JSON."""
     try:
@@ -473,9 +468,6 @@ def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
         i = j + 1
     return words
 
-
-def edit_text(doc: DockerfileDoc, span: Span, content: str) -> Edit:
-    return Edit(span, content)
 
 
 def _error_line(dockerfile_mod, body: str) -> int | None:

@@ -9,7 +9,8 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     out = []
-    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=3):
+    old_name, new_name = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
+    for line in difflib.unified_diff(a, b, old_name, new_name, n=3):
         if line.startswith(("---", "+++")):
             out.append(line.rstrip("\n") + "\n")
             continue
