@@ -118,6 +118,7 @@ class FileResult:
     explicit: bool = False  #: named on the command line
     has_evidence: bool = False  #: held V1 evidence
     written: bool = False
+    v1_server: bool = False  #: a V1 server command line was migrated (model configs follow)
 
     @property
     def changed(self) -> bool:

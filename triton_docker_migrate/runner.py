@@ -42,7 +42,7 @@ def register_handler(kind: str, builder) -> None:
 def _load_handlers() -> None:
     import importlib
 
-    for mod in ("compose", "kubernetes", "shell"):
+    for mod in ("compose", "kubernetes", "shell", "makefile", "modelconfig"):
         try:
             importlib.import_module(f".documents.{mod}", __package__)
         except ModuleNotFoundError as e:
@@ -52,9 +52,11 @@ def _load_handlers() -> None:
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
-                 data: bytes | None = None) -> FileResult:
+                 data: bytes | None = None, force: bool = False) -> FileResult:
+    """``force``: check the file even without V1 evidence (model configurations of a run that
+    migrates a V1 server)."""
     try:
-        return _process(path, display, settings, explicit, data)
+        return _process(path, display, settings, explicit, data, force)
     except Exception as e:  # internal bug: report, never crash the run
         tb = traceback.extract_tb(e.__traceback__)
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
@@ -71,8 +73,10 @@ def _failed(res: FileResult, message: str, line: int | None = None) -> FileResul
     return res
 
 
-def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None) -> FileResult:
+def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
+             force: bool = False) -> FileResult:
     by_name = kinds.kind_by_name(path)
+    force = force or (explicit and by_name == "model-config")
     res = FileResult(display, by_name or "text", Status.SKIPPED, explicit=explicit)
     owned = by_name is not None and by_name != "text"
     if data is None:
@@ -102,7 +106,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         if explicit or (owned and evidence.maybe_v1(data)):
             return _failed(res, "not a text file (NUL bytes)")
         return res
-    if not evidence.maybe_v1(data):
+    if not force and not evidence.maybe_v1(data):
         if explicit:
             res.status = Status.UNCHANGED
             res.new = data
@@ -123,7 +127,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text, strong)
         from .rules.engine import check_document
 
-        findings, _ctx = check_document(doc, settings.target)
+        findings, ctx = check_document(doc, settings.target)
     except ProcessingError as e:
         if must_report:
             return _failed(res, e.message, e.line)
@@ -142,6 +146,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
             return res
         findings = suppress.apply(doc, findings)
     res.has_evidence = bool(findings)
+    res.v1_server = ctx.v1_server
     if not findings and not explicit:
         return res
     edits = choose_fixes(findings)

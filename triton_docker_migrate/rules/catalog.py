@@ -150,6 +150,20 @@ _RULES = [
          "V1 images were Ubuntu 18.04, Python 3.6, CUDA 10; 24.10 is Ubuntu 22.04, Python 3.10, CUDA 12. "
          "RUN lines of a stage built FROM the server image (apt, pip) may break, and the host driver must "
          "support the new CUDA."),
+    # 8xx: model repository
+    Rule("TDM801", "caffe2-model", E, F.NEVER, "Caffe2 model, target 20.11 or later",
+         "The Caffe2 backend was removed in 20.11: such a model is not served. Convert it (e.g. to ONNX).",
+         min_target="20.11"),
+    Rule("TDM802", "v1-custom-backend", E, F.NEVER, "V1 custom backend, target 21.05 or later",
+         "`platform: \"custom\"` with a `lib*.so` used the V1 custom backend API, removed in 21.05: port it to "
+         "the backend API (`backend: \"python\"` or a C backend).", min_target="21.05"),
+    Rule("TDM803", "tensorflow-model", W, F.NEVER, "TensorFlow model and the target's TensorFlow support",
+         "TensorFlow 1 models load until 23.04 (then only TF2, a warning); the TensorFlow backend is not "
+         "shipped from 25.03 (an error: the model is not served)."),
+    Rule("TDM804", "tensorrt-plan", W, F.NEVER, "TensorRT plan: rebuild for the target",
+         "A serialized TensorRT engine only runs on the TensorRT version that built it: rebuild V1 plans."),
+    Rule("TDM805", "runtime-compatibility", I, F.NEVER, "ONNX / PyTorch model: check runtime compatibility",
+         "Still served; check the ONNX opset and TorchScript compatibility with the target's runtimes."),
 ]
 
 for _r in _RULES:

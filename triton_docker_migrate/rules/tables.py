@@ -208,5 +208,7 @@ SDK_SUFFIX_FROM = "20.12"  # -py3-sdk (before: -py3-clientsdk)
 
 # --- target-release checks ------------------------------------------------------------------
 TF1_DROPPED = "23.04"
+CAFFE2_DROPPED = "20.11"
+CUSTOM_BACKEND_DROPPED = "21.05"
 TF_BACKEND_DROPPED = "25.03"
 STRICT_DEFAULT_FALSE = "22.07"
