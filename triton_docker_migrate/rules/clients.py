@@ -77,7 +77,17 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
         yield Finding("TDM601", w.span, msg, Severity.WARNING, Fix.of(f"Install {spec}", edit))
 
 
-def check_imports(region: Region) -> Iterator[Finding]:
+_REQUIREMENT = re.compile(r"^[ \t]*(?P<spec>tensorrtserver(?:\[[^\]]*\])?(?:[ \t]*(?:==|>=|~=|<=)[ \t]*[\w.*]+)?)[ \t]*(?:[;#]|$)")
+
+
+def check_text(region: Region, target: Release) -> Iterator[Finding]:
+    """Files without a handler: imports of the V1 client and requirement lines naming its wheel."""
+    m = _REQUIREMENT.match(region.text.rstrip("\r\n"))
+    if m:
+        spec = client_spec(target, "=" in m.group("spec"))
+        yield Finding("TDM601", region.span(m.start("spec"), m.end("spec")),
+                      f"the V1 client wheel ({m.group('spec')}) -> {spec}: the client API changed, so code using "
+                      f"it must be ported", Severity.WARNING, suggestion=spec)
     for m in _IMPORT.finditer(region.text):
         yield Finding("TDM603", region.span(m.start(), m.end()),
                       "code imports the V1 client library: port it to tritonclient.http / tritonclient.grpc "

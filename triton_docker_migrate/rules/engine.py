@@ -35,7 +35,7 @@ def check_document(doc: Document, target: Release) -> tuple[list[Finding], Conte
         findings.extend(env.check(region))
         findings.extend(endpoints.check(region, ctx))
         if doc.kind == "text":
-            findings.extend(clients.check_imports(region))
+            findings.extend(clients.check_text(region, target))
     findings.extend(doc.follow_through(ctx, target))
     findings.extend(doc.kind_findings(ctx, target))
     return _dedupe(findings), ctx
