@@ -1,0 +1,676 @@
+"""Shell scripts -> Document.
+
+The script is read with the offset-keeping lexer (shellwords.py), and every simple command is
+found, including those inside ``sh -c '...'`` / ``bash -c "..."`` strings, ``eval``, ``$(...)``,
+here-documents fed to a shell, variables that hold a whole command (``CMD="trtserver ..."``), and
+the command a ``docker run IMAGE ...`` gives its container. Server command lines are the commands
+whose word is the server binary, the ``--entrypoint`` of a container, or options that follow a
+Triton image. Comments are never part of a region, so they are neither rewritten nor reported.
+
+MakefileDoc (makefile.py) reuses this machinery for recipe lines.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .. import evidence
+from ..commandline import SHELL, CommandLine, Segment, ShellSyntax, Syntax
+from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
+from ..rules import images
+from . import commands as C
+from .base import CommandSite, Context, Document, Region
+from .shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
+
+_SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
+_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"}
+_DECLARE = {"export", "local", "readonly", "declare", "typeset"}
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
+_VAR_REF = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
+_EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+#: programs whose command string in a variable is worth reading as a command
+_RUNNERS = {"trtserver", "tritonserver", "docker", "nvidia-docker", "podman", "perf_client", "perf_analyzer",
+            "pip", "pip3", "python", "python3", "curl", "wget", "nvidia_entrypoint.sh"} | _SHELLS
+_FEEDS_SHELL = _SHELLS | {"ssh"}
+_MAX_DEPTH = 6
+_INFO_FLAGS = {"--help", "-h", "--version"}
+
+# --- docker run ------------------------------------------------------------------------------
+
+_DOCKER_BINS = {"docker", "nvidia-docker", "podman"}
+#: flags of `docker`/`podman` itself (before the sub-command) that take a value
+_GLOBAL_VALUE = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert",
+                 "--tlscert", "--tlskey", "--url", "--connection", "--root", "--runroot", "--storage-driver",
+                 "--cgroup-manager", "--events-backend", "--runtime", "--identity", "--remote"}
+#: `docker run` / `podman run` flags that take no value (everything else does)
+_RUN_BOOL_LONG = {
+    "--rm", "--detach", "--interactive", "--tty", "--privileged", "--init", "--publish-all", "--read-only",
+    "--no-healthcheck", "--oom-kill-disable", "--disable-content-trust", "--sig-proxy", "--quiet", "--help",
+    "--use-api-socket", "--replace", "--rmi", "--no-hosts", "--http-proxy", "--env-host", "--read-only-tmpfs",
+    "--passwd", "--no-hostname", "--tls-verify",
+}
+_RUN_BOOL_SHORT = set("ditPq")
+_RUN_VALUE_SHORT = set("acehlmpuvw")
+
+
+@dataclass
+class DockerRun:
+    """One ``docker run`` (or ``create``): its option words, image, entrypoint and command."""
+
+    words: list[Word]  #: the whole docker command, from the docker word on
+    options: list[tuple[Word, Word | None, str, str | None]] = field(default_factory=list)
+    #: (option word, separate value word or None, option name, value)
+    image: Word | None = None
+    info: images.ImageInfo = field(default_factory=images.ImageInfo)
+    entry: Word | None = None  #: the --entrypoint value (a sub-word of ``--entrypoint=x``)
+    after: list[Word] = field(default_factory=list)  #: the words after the image
+
+
+@dataclass
+class Site:
+    """A simple command and where it runs."""
+
+    words: list[Word]
+    syntax: Syntax
+    label: str
+    docker: DockerRun | None = None  #: set when these words are the command of a container
+    entry: Word | None = None  #: words[0] is the container's --entrypoint
+
+
+def sub_word(w: Word, k: int) -> Word:
+    """``w.value[k:]`` as a word of its own (the value of ``--opt=value``)."""
+    if k >= len(w.value):
+        return Word(w.inner_end, w.inner_end, "", [], w.dynamic, "", w.inner_end)
+    return Word(w.offsets[k], w.end, w.value[k:], w.offsets[k:], w.dynamic and "$" in w.value[k:], "",
+                w.inner_end)
+
+
+def basename(w: Word) -> str:
+    return posixpath.basename(w.value)
+
+
+def command_index(words: list[Word]) -> int | None:
+    """commands.command_index, past shell keywords (``then trtserver``) and ``timeout 60``."""
+    start = 0
+    while start < len(words) and words[start].value in _KEYWORDS and not words[start].quote:
+        start += 1
+    i = C.command_index(words[start:])
+    if i is None:
+        return None
+    i += start
+    if basename(words[i]) == "timeout":
+        j = i + 1
+        while j < len(words) and words[j].value.startswith("-"):
+            takes = words[j].value in ("-s", "-k", "--signal", "--kill-after")
+            j += 2 if takes else 1
+        if j + 1 < len(words):
+            k = command_index(words[j + 1:])
+            return None if k is None else j + 1 + k
+        return None
+    return i
+
+
+def _is_server(w: Word) -> bool:
+    return not w.dynamic and posixpath.basename(w.value) in C.SERVER_NAMES
+
+
+def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | None:
+    """``words[at]`` is docker/podman: the run it describes, or None when it is another sub-command."""
+    n = len(words)
+    i = at + 1
+    while i < n and words[i].value.startswith("-"):
+        v = words[i].value
+        i += 2 if v in _GLOBAL_VALUE else 1
+    if i < n and words[i].value == "container":
+        i += 1
+    if i >= n or words[i].value not in ("run", "create"):
+        return None
+    dr = DockerRun(words[at:])
+    i += 1
+    while i < n:
+        w = words[i]
+        v = w.value
+        if v == "--":
+            i += 1
+            break
+        if not v.startswith("-") or v == "-":
+            if w.is_whole_expansion and i + 1 < n and _looks_like_image(words[i + 1].value) \
+                    and not _looks_like_image(v):
+                i += 1  # $DOCKER_ARGS before a literal image
+                continue
+            break
+        if v.startswith("--"):
+            name, eq, value = v.partition("=")
+            if eq:
+                dr.options.append((w, None, name, value))
+                if name == "--entrypoint":
+                    dr.entry = sub_word(w, len(name) + 1)
+                i += 1
+                continue
+            if name in _RUN_BOOL_LONG:
+                dr.options.append((w, None, name, None))
+                i += 1
+                continue
+            vw = words[i + 1] if i + 1 < n else None
+            dr.options.append((w, vw, name, vw.value if vw else None))
+            if name == "--entrypoint" and vw is not None:
+                dr.entry = vw
+            i += 2
+            continue
+        # short flags, possibly bundled (-it, -p8000:8000, -itp 80:80)
+        letters = v[1:]
+        took_next = False
+        for k, ch in enumerate(letters):
+            if ch in _RUN_VALUE_SHORT:
+                rest = letters[k + 1:]
+                if rest:
+                    dr.options.append((w, None, "-" + ch, rest.lstrip("=")))
+                else:
+                    vw = words[i + 1] if i + 1 < n else None
+                    dr.options.append((w, vw, "-" + ch, vw.value if vw else None))
+                    took_next = True
+                break
+            dr.options.append((w, None, "-" + ch, None))
+        i += 2 if took_next else 1
+    if i < n:
+        dr.image = words[i]
+        dr.after = words[i + 1:]
+    if dr.entry is not None and dr.entry.value == "":
+        dr.entry = None
+    return dr
+
+
+def _looks_like_image(v: str) -> bool:
+    return bool(v) and not v.startswith("-") and "$" not in v and ("/" in v or ":" in v)
+
+
+def publish_ports(value: str) -> tuple[str | None, str] | None:
+    """``[ip:][host:]container[/proto]`` -> (host port or None, container port)."""
+    if not value or "$" in value:
+        return None
+    v = value.split("/")[0]
+    if v.startswith("["):  # [::1]:8000:8000
+        close = v.find("]")
+        v = v[close + 2:] if close >= 0 else v
+    parts = v.split(":")
+    container = parts[-1]
+    host = parts[-2] if len(parts) >= 2 else None
+    if not container.isdigit() or (host is not None and host != "" and not host.isdigit()):
+        return None
+    return (host or None), container
+
+
+# --- the document ----------------------------------------------------------------------------
+
+
+class ShellDoc(Document):
+    kind = "shell"
+    label = "shell"
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        self.sites: list[Site] = []
+        self.runs: list[DockerRun] = []
+        self.excluded: list[Span] = []  #: comments (and report-only here-document bodies)
+        self.heredoc_reports: list[Region] = []
+        self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
+        self.top_commands = 0
+        self._parse()
+        self._lines: list[CommandLine] | None = None
+        self.triton = self._has_strong_evidence() or bool(self.command_lines())
+
+    # --- parsing ----------------------------------------------------------------------------
+    def _parse(self) -> None:
+        start = 1 if self.text.startswith("\ufeff") else 0
+        lexed = self._lex(crlf_as_lf(self.text[start:]), None, start, strict=True)
+        assert lexed is not None
+        self._walk(lexed.tokens, SHELL, self.label, None, 0, top=True)
+        self._heredocs(lexed.tokens, lexed.heredocs, 0)
+        self.excluded.extend(lexed.comments)
+
+    def _lex(self, text: str, offsets: Sequence[int] | None, base: int, strict: bool = False):
+        try:
+            return lex(text, offsets, base)
+        except ShellSyntaxError as e:
+            if not strict:
+                return None
+            line, _ = self.position(e.offset)
+            raise ProcessingError(f"cannot read the shell script: {e}", line) from None
+
+    def _walk(self, tokens: list[Token], syntax: Syntax, label: str, docker: DockerRun | None,
+              depth: int, top: bool = False) -> None:
+        for words in C.split(tokens):
+            if top:
+                self.top_commands += 1
+            self._command(words, syntax, label, docker, depth)
+
+    def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
+                    docker: DockerRun | None, depth: int) -> None:
+        if depth >= _MAX_DEPTH or not value.strip():
+            return
+        lexed = self._lex(value, offsets, 0)
+        if lexed is None:
+            return
+        self.excluded.extend(lexed.comments)
+        self._walk(lexed.tokens, syntax, label, docker, depth + 1)
+
+    def _command(self, words: list[Word], syntax: Syntax, label: str, docker: DockerRun | None,
+                 depth: int, entry: Word | None = None, substitutions: bool = True) -> None:
+        self.sites.append(Site(words, syntax, label, docker, entry))
+        if substitutions:
+            for w in words:
+                for value, offs in _substitutions(w):
+                    self._sub_script(value, offs, syntax, "command substitution", None, depth)
+        ci = command_index(words)
+        lead = words if ci is None else words[:ci]
+        if ci is not None and basename(words[ci]) in _DECLARE:
+            lead = words[ci + 1:]
+        for w in lead:
+            m = _ASSIGN.match(w.value)
+            if m:
+                self._assignment(m.group(1), sub_word(w, m.end()), syntax, depth)
+        if ci is None:
+            return
+        cmd = words[ci]
+        base = basename(cmd)
+        if cmd.dynamic:
+            return
+        if base in _SHELLS:
+            script = _shell_c_script(words, ci)
+            if script is not None:
+                self._sub_script(script.value, script.offsets, syntax, f"{base} -c", docker, depth)
+        elif base == "eval":
+            value, offs = _join(words[ci + 1:])
+            self._sub_script(value, offs, syntax, "eval", docker, depth)
+        elif self.is_docker(cmd):
+            dr = parse_docker_run(words, ci)
+            if dr is None:
+                return
+            dr.info = images.classify(self.resolve(dr.image.value)) if dr.image is not None else images.ImageInfo()
+            self.runs.append(dr)
+            inner = ([dr.entry] if dr.entry is not None else []) + dr.after
+            if inner and depth < _MAX_DEPTH:
+                self._command(inner, syntax, "docker run", dr, depth + 1, entry=dr.entry, substitutions=False)
+
+    def _assignment(self, name: str, value: Word, syntax: Syntax, depth: int) -> None:
+        self.variables.setdefault(name, []).append(value)
+        if value.value.startswith("("):  # an array: ( a b c )
+            return
+        lexed = self._lex(value.value, value.offsets, 0) if value.value.strip() else None
+        if lexed is None:
+            return
+        cmds = C.split(lexed.tokens)
+        if not cmds:
+            return
+        ci = command_index(cmds[0])
+        if ci is None or cmds[0][ci].dynamic or basename(cmds[0][ci]) not in _RUNNERS:
+            return
+        if len(cmds[0]) - ci < 2:
+            return  # NAME=trtserver: a name, or a binary run as $NAME (see commands())
+        self.excluded.extend(lexed.comments)
+        self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
+
+    def _heredocs(self, tokens: list[Token], bodies: list[Span], depth: int) -> None:
+        owners = _heredoc_owners(tokens)
+        for (words, delim), span in zip(owners, bodies):
+            body_end = _strip_delimiter(self.text, span, delim)
+            if body_end <= span.start:
+                continue
+            ci = command_index(words)
+            fed = ci is not None and (basename(words[ci]) in _FEEDS_SHELL and _shell_c_script(words, ci) is None
+                                      or any(basename(w) in _SHELLS for w in words[ci + 1:]
+                                             if basename(words[ci]) in _DOCKER_BINS | {"kubectl"}))
+            body = self.text[span.start:body_end]
+            if fed:
+                lexed = self._lex(crlf_as_lf(body), None, span.start)
+                if lexed is not None:
+                    self.excluded.extend(lexed.comments)
+                    self._walk(lexed.tokens, SHELL, "here-document", None, depth + 1)
+                    continue
+            self.excluded.append(Span(span.start, body_end))
+            self.heredoc_reports.append(Region(body, base=span.start, label="here-document"))
+
+    # --- variables ----------------------------------------------------------------------------
+    def resolve(self, value: str) -> str:
+        """``value`` with ``$X``/``${X}``/``${X:-d}`` replaced by the script's own assignments."""
+
+        def sub(m: re.Match) -> str:
+            name = m.group(1) or m.group(3)
+            for w in self.variables.get(name, []):
+                if not w.dynamic:
+                    return w.value
+                inner = _EXPAND.fullmatch(w.value)
+                if inner and inner.group(2) is not None and "$" not in inner.group(2):
+                    return inner.group(2)
+            return m.group(2) or ""
+
+        return _EXPAND.sub(sub, value) if "$" in value else value
+
+    def is_docker(self, w: Word) -> bool:
+        if not w.dynamic:
+            return basename(w) in _DOCKER_BINS
+        m = _VAR_REF.match(w.value)
+        if m:
+            name = m.group(1) or m.group(2)
+            return any(not v.dynamic and posixpath.basename(v.value) in _DOCKER_BINS
+                       for v in self.variables.get(name, []))
+        return False
+
+    def _server_variable(self, w: Word) -> Word | None:
+        """``$SERVER`` whose value is the server binary: the value word."""
+        m = _VAR_REF.match(w.value)
+        if not m:
+            return None
+        for v in self.variables.get(m.group(1) or m.group(2), []):
+            if _is_server(v):
+                return v
+        return None
+
+    def _has_strong_evidence(self) -> bool:
+        return evidence.strong("\n".join(r.text for r in self._plain_regions()).encode("utf-8", "replace"))
+
+    # --- sites ------------------------------------------------------------------------------
+    def _plain_regions(self) -> list[Region]:
+        start = 1 if self.text.startswith("\ufeff") else 0
+        out: list[Region] = []
+        pos = start
+        for sp in sorted(self.excluded, key=lambda s: (s.start, s.end)):
+            if sp.start > pos:
+                out.append(Region(self.text[pos:sp.start], base=pos, shell=True, label=self.label))
+            pos = max(pos, sp.end)
+        if pos < len(self.text):
+            out.append(Region(self.text[pos:], base=pos, shell=True, label=self.label))
+        return out
+
+    def regions(self) -> list[Region]:
+        out = self._plain_regions()
+        for r in out:
+            r.triton = self.triton
+        return out
+
+    def commands(self) -> list[CommandSite]:
+        out: list[CommandSite] = []
+        for s in self.sites:
+            # the engine finds the command word with commands.command_index, which does not know
+            # shell keywords (`then trtserver`) or `timeout 60`: start the site at the command
+            ci = command_index(s.words)
+            words = s.words[ci:] if ci is not None and ci != C.command_index(s.words) else s.words
+            out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text))
+            for w in s.words[:1]:
+                v = self._server_variable(w) if w.dynamic else None
+                if v is not None:
+                    out.append(CommandSite([v], Segment([v], s.syntax, s.label), True, self.text))
+        return out
+
+    def command_lines(self) -> list[CommandLine]:
+        if self._lines is not None:
+            return self._lines
+        out: list[CommandLine] = []
+        seen: set[int] = set()
+        for s in self.sites:
+            cl = self._command_line(s)
+            if cl is None or cl.binary is not None and id(cl.binary) in seen:
+                continue
+            if cl.binary is not None:
+                seen.add(id(cl.binary))
+            out.append(cl)
+        self._lines = out
+        return out
+
+    def _command_line(self, s: Site) -> CommandLine | None:
+        words = s.words
+        dr = s.docker
+        image_v1 = bool(dr and dr.info.v1)
+        if s.entry is not None and dr is not None:
+            if not _is_server(s.entry):
+                return None
+            args = [dr.image] + dr.after if dr.image is not None else dr.after
+            segs = [Segment([s.entry], s.syntax, "--entrypoint"), Segment(args, s.syntax, s.label)]
+            cl = CommandLine(self.text, segs, s.entry, C.is_v1_binary(s.entry.value) or image_v1, s.label)
+            cl.extra["image"] = dr.image
+            cl.extra["docker"] = dr
+            return cl
+        ci = command_index(words)
+        if ci is not None and _is_server(words[ci]):
+            w = words[ci]
+            if words[ci + 1:] and all(x.value in _INFO_FLAGS for x in words[ci + 1:]):
+                return None  # `trtserver --help`: prints, serves nothing
+            cl = CommandLine(self.text, [Segment(words[ci:], s.syntax, s.label)], w,
+                             C.is_v1_binary(w.value) or image_v1, s.label)
+            cl.extra["docker"] = dr
+            return cl
+        if ci is not None and ci == 0 and words[0].dynamic:
+            v = self._server_variable(words[0])
+            if v is not None:
+                cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], words[0],
+                                 C.is_v1_binary(v.value) or image_v1, s.label)
+                cl.extra["docker"] = dr
+                return cl
+        if dr is not None and dr.info.triton and words and words[0] is (dr.after[0] if dr.after else None) \
+                and words[0].value.startswith("--"):
+            cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
+            cl.extra["docker"] = dr
+            return cl
+        return None
+
+    # --- follow-through ---------------------------------------------------------------------
+    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
+        """``-p H:N`` of a removed health port N: dropped when the HTTP port is published too,
+        else reported; URLs on a host port H != N that maps to it move to the HTTP port's host port."""
+        out: list[Finding] = []
+        if not ctx.health_ports:
+            return out
+        for cl in self.command_lines():
+            dr = cl.extra.get("docker")
+            if dr is None:
+                continue
+            pubs = []
+            for opt, vw, name, value in dr.options:
+                if name not in ("-p", "--publish") or value is None:
+                    continue
+                hp = publish_ports(value)
+                if hp is not None:
+                    pubs.append((opt, vw, hp[0], hp[1]))
+            seg = Segment(dr.words, cl.segments[-1].syntax, "docker run")
+            dcl = CommandLine(self.text, [seg], None, True)
+            for opt, vw, host, cport in pubs:
+                if cport not in ctx.health_ports:
+                    continue
+                http = ctx.health_ports[cport]
+                http_pub = [p for p in pubs if p[3] == http]
+                msg = (f"port {cport} was the V1 health port (--http-health-port); V2 serves health on "
+                       f"the HTTP port {http}")
+                span = Span(opt.start, (vw or opt).end)
+                if http_pub:
+                    host_http = http_pub[0][2]
+                    edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
+                    out.append(Finding("TDM406", span, msg + f" (published as {http_pub[0][2] or http}); "
+                                       f"this mapping is removed", Severity.WARNING,
+                                       Fix.of(f"Remove the mapping of port {cport}", *_merge(edits))))
+                    if host is not None and host != cport and host_http is not None:
+                        out.extend(self._host_port_urls(host, host_http, cport))
+                else:
+                    out.append(Finding("TDM406", span, msg + ": publish the HTTP port instead",
+                                       Severity.WARNING, suggestion=f"-p {host or http}:{http}"))
+        return out
+
+    def _host_port_urls(self, old: str, new: str, cport: str) -> list[Finding]:
+        out = []
+        rx = re.compile(r"(?<![\w.])(?:[\w.-]+|\[[0-9a-fA-F:]+\]):(" + re.escape(old) + r")(?=/api/health)")
+        for r in self.regions():
+            for m in rx.finditer(r.text):
+                sp = r.span(m.start(1), m.end(1))
+                out.append(Finding("TDM406", sp, f"host port {old} published the V1 health port {cport}; "
+                                   f"V2 answers health on the HTTP port, published as {new}", Severity.WARNING,
+                                   Fix.of(f"Use port {new}", Edit(sp, new))))
+        return out
+
+    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
+        """Here-document bodies (not fed to a shell) are data: reported, never rewritten."""
+        from ..rules import endpoints, env, paths
+
+        out: list[Finding] = []
+        for r in self.heredoc_reports:
+            r.triton = self.triton
+            found: list[Finding] = []
+            found.extend(images.check(r, target))
+            found.extend(paths.check(r, target))
+            found.extend(env.check(r))
+            found.extend(endpoints.check(r, ctx))
+            for f in found:
+                if f.fix is not None:
+                    f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content) or None
+                    f.fix = None
+                f.severity = Severity.WARNING if f.severity is Severity.INFO else f.severity
+                f.message += " (inside a here-document: not changed, check what it writes)"
+                out.append(f)
+        return out
+
+    def same_structure(self, new: "ShellDoc") -> str | None:
+        if new.top_commands != self.top_commands:
+            return f"the commands changed ({self.top_commands} before, {new.top_commands} after)"
+        return None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def crlf_as_lf(text: str) -> str:
+    """CRLF text for the lexer, same length: a CR becomes a blank (before a continuation's
+    backslash, so that the continuation still reads as one)."""
+    if "\r" not in text:
+        return text
+    return text.replace("\\\r\n", " \\\n").replace("\r\n", " \n")
+
+
+def _merge(edits: list[Edit]) -> list[Edit]:
+    edits = sorted(edits, key=lambda e: e.span.start)
+    out: list[Edit] = []
+    for e in edits:
+        if out and out[-1].span.end >= e.span.start:
+            last = out.pop()
+            e = Edit.delete(min(last.span.start, e.span.start), max(last.span.end, e.span.end))
+        out.append(e)
+    return out
+
+
+def _shell_c_script(words: list[Word], ci: int) -> Word | None:
+    j = ci + 1
+    while j < len(words) and words[j].value.startswith("-") and words[j].value != "-":
+        flags = words[j].value
+        j += 1
+        if not flags.startswith("--") and "c" in flags[1:]:
+            return words[j] if j < len(words) else None
+        if flags in ("-o", "+o"):
+            j += 1
+    return None
+
+
+def _join(words: list[Word]) -> tuple[str, list[int]]:
+    value: list[str] = []
+    offs: list[int] = []
+    for k, w in enumerate(words):
+        if k:
+            value.append(" ")
+            offs.append(words[k - 1].end)
+        value.append(w.value)
+        offs.extend(w.offsets)
+    return "".join(value), offs
+
+
+def _substitutions(w: Word) -> Iterable[tuple[str, list[int]]]:
+    """``$(...)`` and backtick commands inside a word (not in single quotes)."""
+    if not w.dynamic or w.quote == "'":
+        return
+    v = w.value
+    if "$(" not in v and "`" not in v:
+        return
+    lx = _Lexer(v, None, 0)
+    i = 0
+    while i < len(v):
+        c = v[i]
+        if c == "$" and v.startswith("$((", i):
+            try:
+                i = lx._expansion_end(i)
+            except ShellSyntaxError:
+                return
+            continue
+        if c == "$" and v.startswith("$(", i) or c == "`":
+            try:
+                j = lx._expansion_end(i)
+            except ShellSyntaxError:
+                return
+            a, b = (i + 2, j - 1) if c == "$" else (i + 1, j - 1)
+            if b > a:
+                yield v[a:b], w.offsets[a:b]
+            i = j
+            continue
+        if c == "$" and v.startswith("${", i):
+            try:
+                i = lx._expansion_end(i)
+            except ShellSyntaxError:
+                return
+            continue
+        i += 1
+
+
+def _heredoc_owners(tokens: list[Token]) -> list[tuple[list[Word], str]]:
+    """For each ``<<`` in order: the words of its simple command and the delimiter."""
+    out: list[tuple[list[Word], str]] = []
+    cur: list[Word] = []
+    skip = False
+    for k, tok in enumerate(tokens):
+        if tok.kind == "word":
+            if skip:
+                skip = False
+                continue
+            assert tok.word is not None
+            cur.append(tok.word)
+        elif tok.kind == "redirect":
+            skip = True
+            if tok.text in ("<<", "<<-"):
+                nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+                out.append((cur, nxt.text if nxt is not None else ""))
+        else:
+            cur = []
+            skip = False
+    return out
+
+
+def _strip_delimiter(text: str, span: Span, delim: str) -> int:
+    """End of a here-document body without its closing delimiter line."""
+    end = span.end
+    body = text[span.start:end]
+    stripped = body[:-1] if body.endswith("\n") else body
+    nl = stripped.rfind("\n")
+    last = stripped[nl + 1:]
+    if last.strip(" \t\r") == delim:
+        return span.start + nl + 1
+    return end
+
+
+def server_argv(doc: Document) -> list[list[str]]:
+    """The decoded argv (binary first) of each server command line of ``doc``."""
+    out = []
+    for cl in doc.command_lines():
+        skip = cl.extra.get("image")
+        argv = [cl.binary.value if cl.binary is not None else "tritonserver"]
+        argv += [w.value for w, _ in cl.args() if w is not skip]
+        out.append(argv)
+    return out
+
+
+def build(path: str, text: str) -> ShellDoc:
+    return ShellDoc(path, text)
+
+
+def _register() -> None:
+    from .. import runner
+
+    runner.register_handler("shell", ShellDoc)
+
+
+_register()
