@@ -41,6 +41,8 @@ _INFO_FLAGS = {"--help", "-h", "--version"}
 # --- docker run ------------------------------------------------------------------------------
 
 _DOCKER_BINS = {"docker", "nvidia-docker", "podman"}
+#: variables that conventionally name the container CLI (``$(DOCKER) run``)
+_DOCKER_VAR = re.compile(r"^(?:DOCKER(?:_?(?:CMD|CLI|BIN|EXE))?|PODMAN|CONTAINER_(?:TOOL|ENGINE|CLI|RUNTIME)|OCI_BIN)$")
 #: flags of `docker`/`podman` itself (before the sub-command) that take a value
 _GLOBAL_VALUE = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert",
                  "--tlscert", "--tlskey", "--url", "--connection", "--root", "--runroot", "--storage-driver",
@@ -276,7 +278,7 @@ class ShellDoc(Document):
             return
         cmd = words[ci]
         base = basename(cmd)
-        if cmd.dynamic:
+        if cmd.dynamic and not self.is_docker(cmd):
             return
         if base in _SHELLS:
             script = _shell_c_script(words, ci)
@@ -335,19 +337,25 @@ class ShellDoc(Document):
 
     # --- variables ----------------------------------------------------------------------------
     def resolve(self, value: str) -> str:
-        """``value`` with ``$X``/``${X}``/``${X:-d}`` replaced by the script's own assignments."""
+        """``value`` with ``$X``/``${X}``/``${X:-d}`` replaced by the file's own assignments
+        (the first one; a self-reference ``X=${X:-d}`` gives its default)."""
 
         def sub(m: re.Match) -> str:
             name = m.group(1) or m.group(3)
             for w in self.variables.get(name, []):
-                if not w.dynamic:
-                    return w.value
-                inner = _EXPAND.fullmatch(w.value)
-                if inner and inner.group(2) is not None and "$" not in inner.group(2):
-                    return inner.group(2)
+                own = _EXPAND.fullmatch(w.value)
+                if own and (own.group(1) or own.group(3)) == name:
+                    if own.group(2) is not None:
+                        return own.group(2)
+                    continue
+                return w.value
             return m.group(2) or ""
 
-        return _EXPAND.sub(sub, value) if "$" in value else value
+        for _ in range(5):
+            if "$" not in value:
+                break
+            value = _EXPAND.sub(sub, value)
+        return value
 
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:
@@ -355,8 +363,10 @@ class ShellDoc(Document):
         m = _VAR_REF.match(w.value)
         if m:
             name = m.group(1) or m.group(2)
-            return any(not v.dynamic and posixpath.basename(v.value) in _DOCKER_BINS
-                       for v in self.variables.get(name, []))
+            values = self.variables.get(name, [])
+            if values:
+                return posixpath.basename(self.resolve(w.value).strip()) in _DOCKER_BINS
+            return bool(_DOCKER_VAR.match(name))
         return False
 
     def _server_variable(self, w: Word) -> Word | None:
@@ -379,11 +389,15 @@ class ShellDoc(Document):
         pos = start
         for sp in sorted(self.excluded, key=lambda s: (s.start, s.end)):
             if sp.start > pos:
-                out.append(Region(self.text[pos:sp.start], base=pos, shell=True, label=self.label))
+                out.append(Region(self._region_text(self.text[pos:sp.start]), base=pos, shell=True,
+                                  label=self.label))
             pos = max(pos, sp.end)
         if pos < len(self.text):
-            out.append(Region(self.text[pos:], base=pos, shell=True, label=self.label))
+            out.append(Region(self._region_text(self.text[pos:]), base=pos, shell=True, label=self.label))
         return out
+
+    def _region_text(self, text: str) -> str:
+        return text
 
     def regions(self) -> list[Region]:
         out = self._plain_regions()

@@ -1,0 +1,230 @@
+"""Makefiles -> Document.
+
+Recipe lines (tab-indented after a rule, ``\\`` continuations, ``@``/``-``/``+`` prefixes, and the
+recipe after ``target: ;``) are shell: make expands ``$(VAR)``/``${VAR}``/``$@`` and turns ``$$``
+into ``$`` before the shell sees them. Each recipe line is handed to the shell machinery of
+shell.py as the text the shell would read, with make references kept as ``${VAR}`` expansions,
+and every character keeps its offset in the Makefile. Everything else that is not a comment
+(variable assignments such as ``IMAGE ?= nvcr.io/nvidia/tensorrtserver:20.02-py3``, directives,
+rule lines) is a plain region, so the image, path and variable rules apply there too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..commandline import SHELL
+from ..model import Span
+from .shellwords import Word
+from .shell import ShellDoc
+
+_ASSIGN = re.compile(
+    r"^[ \t]*(?:(?:export|override|private)[ \t]+)*(?P<name>[^\s:#=]+)[ \t]*"
+    r"(?P<op>:::=|::=|:=|\?=|\+=|!=|=)[ \t]*")
+_DIRECTIVE = re.compile(
+    r"^[ \t]*(?:-?include|sinclude|ifeq|ifneq|ifdef|ifndef|else|endif|define|endef|export|unexport|"
+    r"override|vpath|undefine|private)(?:[ \t]|$)")
+_CONDITIONAL = re.compile(r"^[ \t]*(?:ifeq|ifneq|ifdef|ifndef|else|endif)(?:[ \t(]|$)")
+_DEFINE = re.compile(r"^[ \t]*(?:(?:export|override|private)[ \t]+)*define[ \t]+(?P<name>\S+)")
+_ENDEF = re.compile(r"^[ \t]*endef(?:[ \t]|$)")
+_AUTOMATIC = set("@<^+?*%|")
+
+
+class MakefileDoc(ShellDoc):
+    kind = "makefile"
+    label = "recipe"
+
+    def _parse(self) -> None:
+        t = self.text
+        start = 1 if t.startswith("\ufeff") else 0
+        prefix = "\t"
+        in_rule = False
+        define_depth = 0
+        for a, b in _logical_lines(t, start):
+            line = t[a:b]
+            if define_depth:
+                if _ENDEF.match(line):
+                    define_depth -= 1
+                elif _DEFINE.match(line):
+                    define_depth += 1
+                continue
+            if in_rule and line.startswith(prefix):
+                self._recipe(a + len(prefix), b)
+                continue
+            body_end = self._make_comment(a, b)
+            code = t[a:body_end]
+            if not code.strip():
+                continue  # blank and comment lines keep the rule open
+            if _DEFINE.match(code):
+                define_depth = 1
+                in_rule = False
+                continue
+            m = _ASSIGN.match(code)
+            if m and not _CONDITIONAL.match(code):
+                self._variable(m.group("name"), a + m.end(), body_end)
+                if m.group("name") == ".RECIPEPREFIX":
+                    prefix = t[a + m.end():body_end][:1] or "\t"
+                in_rule = False
+                continue
+            if _CONDITIONAL.match(code):
+                continue
+            if _DIRECTIVE.match(code):
+                in_rule = False
+                continue
+            semi = _rule_recipe(code)
+            if semi is not None:
+                in_rule = True
+                if semi >= 0:
+                    self._recipe(a + semi + 1, body_end)
+                continue
+            in_rule = False
+
+    def _make_comment(self, a: int, b: int) -> int:
+        """End of the code of a make line: an unescaped ``#`` starts a comment (to the line's end,
+        continuations included)."""
+        t = self.text
+        i = a
+        while i < b:
+            c = t[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "#":
+                self.excluded.append(Span(i, b))
+                return i
+            i += 1
+        return b
+
+    def _variable(self, name: str, a: int, b: int) -> None:
+        value, offsets = make_to_shell(self.text, a, b)
+        value = value.rstrip()
+        if not value:
+            return
+        offsets = offsets[: len(value)]
+        w = Word(offsets[0], offsets[-1] + 1, value, offsets, "$" in value)
+        self.variables.setdefault(name, []).append(w)
+
+    def _recipe(self, a: int, b: int) -> None:
+        t = self.text
+        while a < b and t[a] in "@-+ \t":
+            a += 1
+        if a >= b:
+            return
+        text, offsets = make_to_shell(t, a, b)
+        self.top_commands += 1
+        lexed = self._lex(text, offsets, a, strict=False)
+        if lexed is None:
+            from .. import evidence
+
+            if evidence.strong(t[a:b].encode("utf-8", "replace")):
+                self._lex(text, offsets, a, strict=True)  # raises with the line
+            return
+        self.excluded.extend(lexed.comments)
+        self._walk(lexed.tokens, SHELL, self.label, None, 0)
+
+    def _region_text(self, text: str) -> str:
+        return text.replace("$(", "${")
+
+
+def _logical_lines(t: str, start: int):
+    """(start, end) of each logical line (continuations joined; end excludes the newline)."""
+    i = start
+    n = len(t)
+    while i < n:
+        j = i
+        while True:
+            nl = t.find("\n", j)
+            end = n if nl < 0 else nl
+            k = end - 1 if end > i and t[end - 1] == "\r" else end
+            bs = 0
+            while k - bs - 1 >= j and t[k - bs - 1] == "\\":
+                bs += 1
+            if bs % 2 == 1 and nl >= 0:
+                j = nl + 1
+                continue
+            break
+        stop = end - 1 if end > i and t[end - 1] == "\r" else end
+        yield i, stop
+        i = end + 1
+
+
+def _rule_recipe(code: str) -> int | None:
+    """A rule line: the index of the ``;`` that starts an inline recipe, -1 without one; None
+    when ``code`` is not a rule line."""
+    depth = 0
+    colon = -1
+    for i, c in enumerate(code):
+        if c in "({":
+            depth += 1
+        elif c in ")}":
+            depth -= 1
+        elif depth == 0 and c == ":" and colon < 0:
+            colon = i
+        elif depth == 0 and c == ";" and colon >= 0:
+            return i
+    return -1 if colon >= 0 else None
+
+
+def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
+    """The shell text of ``t[a:b]`` after make's expansion, as far as it can be known: ``$$`` is
+    ``$``, and make references stay as ``${...}`` (dynamic words to the shell lexer). Returns the
+    text and the document offset of each of its characters."""
+    out: list[str] = []
+    offs: list[int] = []
+    i = a
+    while i < b:
+        c = t[i]
+        if c != "$" or i + 1 >= b:
+            out.append(c)
+            offs.append(i)
+            i += 1
+            continue
+        nxt = t[i + 1]
+        if nxt == "$":
+            out.append("$")
+            offs.append(i)
+            i += 2
+            continue
+        if nxt in "({":
+            close = ")" if nxt == "(" else "}"
+            depth, j = 0, i + 1
+            while j < b:
+                if t[j] == nxt:
+                    depth += 1
+                elif t[j] == close:
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j >= b:
+                out.append(c)
+                offs.append(i)
+                i += 1
+                continue
+            inner, inner_offs = make_to_shell(t, i + 2, j)
+            out.append("${")
+            offs.extend((i, i + 1))
+            out.append(inner)
+            offs.extend(inner_offs)
+            out.append("}")
+            offs.append(j)
+            i = j + 1
+            continue
+        if nxt in _AUTOMATIC or nxt.isalnum() or nxt == "_":
+            out.append("${" + nxt + "}")
+            offs.extend((i, i, i + 1, i + 1))
+            i += 2
+            continue
+        out.append(c)
+        offs.append(i)
+        i += 1
+    return "".join(out), offs
+
+
+def _register() -> None:
+    from .. import runner
+
+    runner.register_handler("makefile", MakefileDoc)
+
+
+_register()
