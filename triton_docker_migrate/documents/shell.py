@@ -35,6 +35,7 @@ _EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}|\$([A-Za
 _RUNNERS = {"trtserver", "tritonserver", "docker", "nvidia-docker", "podman", "perf_client", "perf_analyzer",
             "pip", "pip3", "python", "python3", "curl", "wget", "nvidia_entrypoint.sh"} | _SHELLS
 _FEEDS_SHELL = _SHELLS | {"ssh"}
+_BARE_BINARY = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")
 _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 
@@ -380,7 +381,10 @@ class ShellDoc(Document):
         return None
 
     def _has_strong_evidence(self) -> bool:
-        return evidence.strong("\n".join(r.text for r in self._plain_regions()).encode("utf-8", "replace"))
+        """Strong evidence outside comments; ``trtserver`` counts only as a command word (a
+        command line), not in ``echo "trtserver"`` or ``--name trtserver``."""
+        text = "\n".join(r.text for r in self._plain_regions())
+        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     # --- sites ------------------------------------------------------------------------------
     def _plain_regions(self) -> list[Region]:
