@@ -11,7 +11,9 @@ from . import tables as T
 
 _ROWS = [(row, re.compile(row.v1)) for row in T.URLS]
 # an optional scheme://host:port (or host:port) right before the path
-_URL = re.compile(r"(?:(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?(?P<path>/api/[\w/.-]+)")
+# (the look-behind starts a host only at the start of a word run: linear time on long lines)
+_URL = re.compile(r"(?:(?<![\w.-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?"
+                  r"(?P<path>/api/[\w/.-]+)")
 
 
 def check(region: Region, ctx: Context) -> Iterator[Finding]:

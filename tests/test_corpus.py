@@ -1,0 +1,372 @@
+"""Round trip over third-party files (../shared/corpus): untouched as they are; with V1 content
+injected, changed only inside the injected part; byte-level details kept."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+
+from conftest import shared_dir
+from strategies import (CORPUS_KINDS, V1_ENV, V1_RUN, V1_STANZA, V2_ENV, V2_RUN, V2_STANZA, corpus_files,
+                        inject_dockerfile, newline_of, parse_dockerfile, place, placed_name, run_cli,
+                        run_inprocess)
+from triton_docker_migrate import kinds
+from triton_docker_migrate.model import ProcessingError
+from triton_docker_migrate.release import Release
+from triton_docker_migrate.rules.engine import check_document
+from triton_docker_migrate.runner import _load_handlers, build_document
+
+
+def _corpus(*folders: str) -> list[pathlib.Path]:
+    return corpus_files(shared_dir(), *folders)
+
+
+def _ids(paths: list[pathlib.Path]) -> list[str]:
+    return [f"{p.parent.name}/{p.name}" for p in paths]
+
+
+def pytest_generate_tests(metafunc):
+    # parametrize at collection time; shared_dir() fails (in CI) or skips when ../shared is missing
+    for name, folders in (("corpus_file", ()), ("dockerfile", ("buildkit-parser", "buildkit-parser-negative"))):
+        if name in metafunc.fixturenames:
+            from conftest import SHARED
+
+            files = corpus_files(SHARED, *folders) if SHARED.is_dir() else []
+            metafunc.parametrize(name, files, ids=_ids(files))
+
+
+NEGATIVE_PARSE_ERRORS = {"env_no_value.Dockerfile", "shykes-nested-json.Dockerfile"}
+
+
+def test_corpus_is_present():
+    files = _corpus()
+    assert {p.parent.name for p in files} == set(CORPUS_KINDS)
+    assert len(files) > 100
+
+
+# --- as they are ---------------------------------------------------------------------------
+
+
+def test_placed_under_its_kind(corpus_file, tmp_path):
+    dest = place(corpus_file, tmp_path)
+    assert kinds.kind_of(str(dest), dest.read_bytes()[:8192]) == CORPUS_KINDS[corpus_file.parent.name]
+
+
+def _tree_of_everything(root: pathlib.Path) -> dict[pathlib.Path, bytes]:
+    placed = {}
+    for i, src in enumerate(_corpus()):
+        dest = place(src, root / f"{i:03d}")
+        placed[dest] = dest.read_bytes()
+    return placed
+
+
+def test_whole_corpus_untouched_by_the_cli(tmp_path):
+    placed = _tree_of_everything(tmp_path / "tree")
+    p = run_cli("migrate", "--format", "json", "tree", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["files"] == [] and report["findings"] == []
+    s = report["summary"]
+    assert (s["files_with_v1"], s["files_changed"], s["files_failed"], s["fixed"]) == (0, 0, 0, 0)
+    assert s["files_scanned"] >= len(placed)
+    assert b"Traceback" not in p.stderr
+    for path, data in placed.items():
+        assert path.read_bytes() == data, path
+
+
+def test_whole_corpus_named_explicitly_untouched(tmp_path):
+    placed = _tree_of_everything(tmp_path)
+    names = [str(p.relative_to(tmp_path)) for p in placed]
+    code, report, err = run_inprocess(names, tmp_path)
+    assert code == 0, err
+    assert report["findings"] == []
+    assert sorted(f["path"] for f in report["files"]) == sorted(n.replace("\\", "/") for n in names)
+    assert all(f["changed"] is False and f["error"] is None for f in report["files"])
+    for path, data in placed.items():
+        assert path.read_bytes() == data, path
+
+
+def test_parsed_anyway_no_finding(corpus_file, tmp_path):
+    """The prefilter skips every corpus file; parse them anyway so that false positives in the
+    documents and rules cannot hide behind it."""
+    _load_handlers()
+    kind = CORPUS_KINDS[corpus_file.parent.name]
+    dest = place(corpus_file, tmp_path)
+    text = dest.read_bytes().decode("utf-8")
+    try:
+        doc = build_document(kind, str(dest), text, False)
+        findings, _ = check_document(doc, Release("24.10"))
+    except ProcessingError as e:
+        # only the parser's negative inputs may fail, and only as a clean ProcessingError
+        assert corpus_file.parent.name == "buildkit-parser-negative", e.message
+        assert "\n" not in e.message
+        return
+    assert corpus_file.parent.name != "buildkit-parser-negative" or corpus_file.name not in NEGATIVE_PARSE_ERRORS
+    assert [(f.rule, f.message) for f in findings] == []
+
+
+# --- V1 injected into Dockerfiles ------------------------------------------------------------
+
+
+def _check_migrated(tmp_path: pathlib.Path, dest: pathlib.Path, injected: bytes, expected: bytes, first: int,
+                    n_lines: int) -> None:
+    code, report, err = run_inprocess(["."], tmp_path)
+    assert code == 0, err
+    got = dest.read_bytes()
+    assert got == expected
+    # every finding sits on the injected lines
+    lines = {f["line"] for f in report["findings"]}
+    assert lines and lines <= set(range(first, first + n_lines)), (first, lines)
+    # the output still parses as the same instructions
+    before = [c.cmd for c in parse_dockerfile(injected)]
+    assert [c.cmd for c in parse_dockerfile(got)] == before
+    # a second run finds nothing left to change
+    code2, report2, err2 = run_inprocess(["."], tmp_path)
+    assert code2 == 0, err2
+    assert dest.read_bytes() == expected
+    assert [f for f in report2["files"] if f["changed"]] == []
+    assert [f for f in report2["findings"] if f["fixed"]] == []
+
+
+def test_dockerfile_v1_stanza_appended(dockerfile, tmp_path):
+    data = dockerfile.read_bytes()
+    case = inject_dockerfile(data, V1_STANZA, V2_STANZA, "end")
+    if case is None:  # the file ends inside an instruction (a continuation at EOF): put it first
+        case = inject_dockerfile(data, V1_STANZA, V2_STANZA, "start")
+    if dockerfile.name in NEGATIVE_PARSE_ERRORS:
+        assert case is None
+        return  # see test_negative_with_v1_evidence_is_a_clean_error
+    assert case is not None
+    injected, expected, first = case
+    dest = place(dockerfile, tmp_path, injected)
+    _check_migrated(tmp_path, dest, injected, expected, first, 2)
+
+
+@pytest.mark.parametrize("v1,v2", [(V1_RUN, V2_RUN), (V1_ENV, V2_ENV)], ids=["RUN", "ENV"])
+def test_dockerfile_v1_line_inserted_mid_file(dockerfile, v1, v2, tmp_path):
+    data = dockerfile.read_bytes()
+    if dockerfile.parent.name == "buildkit-parser-negative":
+        return
+    case = inject_dockerfile(data, (v1,), (v2,), "middle")
+    assert case is not None
+    injected, expected, first = case
+    assert first > 1 or len(parse_dockerfile(data)) == 1
+    dest = place(dockerfile, tmp_path, injected)
+    _check_migrated(tmp_path, dest, injected, expected, first, 1)
+
+
+def test_negative_without_evidence_skipped_silently(tmp_path):
+    placed = [place(src, tmp_path / src.stem) for src in _corpus("buildkit-parser-negative")]
+    p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["files"] == []
+    assert all(d.read_bytes() == s.read_bytes() for d, s in zip(placed, _corpus("buildkit-parser-negative")))
+
+
+def test_negative_with_v1_evidence_is_a_clean_error(tmp_path):
+    """The parser's negative inputs with a V1 stanza: a clean migration when BuildKit then reads
+    them (empty, only comments), else one error line each, exit 2, files untouched, and the good
+    V1 file beside them still migrated."""
+    good = tmp_path / "good" / "Dockerfile"
+    good.parent.mkdir()
+    good.write_bytes(b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n")
+    originals = {}
+    for src in _corpus("buildkit-parser-negative"):
+        nl = newline_of(src.read_bytes())
+        data = src.read_bytes() + nl.join(x.encode() for x in V1_STANZA) + nl
+        originals[place(src, tmp_path / src.stem, data)] = data
+    p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path)
+    assert p.returncode == 2
+    stderr = p.stderr.decode()
+    assert "Traceback" not in stderr
+    report = json.loads(p.stdout)
+    errors = {f["path"]: f["error"] for f in report["files"] if f["error"]}
+    assert sorted(errors) == sorted(f"{pathlib.Path(n).stem}/Dockerfile" for n in NEGATIVE_PARSE_ERRORS)
+    for path, message in errors.items():
+        assert message.startswith("Dockerfile parse error: ")
+        assert [ln for ln in stderr.splitlines() if ln.startswith(path)] != []
+        line = next(ln for ln in stderr.splitlines() if ln.startswith(path))
+        assert line.startswith(f"{path}:") and f": error: {message}" in line
+        assert any(f["rule"] == "TDM001" and f["path"] == path for f in report["findings"])
+    for dest, data in originals.items():
+        rel = str(dest.relative_to(tmp_path))
+        if rel in errors:
+            assert dest.read_bytes() == data
+        else:
+            assert dest.read_bytes().endswith(("\n".join(V2_STANZA) + "\n").encode())
+    assert good.read_bytes() == b"FROM nvcr.io/nvidia/tritonserver:24.10-py3\n"
+
+
+# --- byte-level details ----------------------------------------------------------------------
+
+TEMPLATE_IN = """\
+# syntax=docker/dockerfile:1.4
+ARG BASE=nvcr.io/nvidia/tensorrtserver:20.02-py3
+FROM ${BASE} AS server
+ENV PATH=/opt/tensorrtserver/bin:${PATH} \\
+    LD_LIBRARY_PATH=/opt/tensorrtserver/lib
+RUN apt-get update && \\
+    # a comment inside a continuation: trtserver --model-store=/x stays
+    apt-get install -y --no-install-recommends curl && \\
+
+    rm -rf /var/lib/apt/lists/*
+COPY <<EOF /etc/motd
+served by a Triton server
+EOF
+RUN <<EOT bash
+set -e
+ls /opt/tensorrtserver/lib
+EOT
+HEALTHCHECK CMD curl -f localhost:8000/api/health/ready || exit 1
+CMD trtserver \\
+    --model-store=/models \\
+    --strict-model-config=false
+"""
+TEMPLATE_OUT = """\
+# syntax=docker/dockerfile:1.4
+ARG BASE=nvcr.io/nvidia/tritonserver:24.10-py3
+FROM ${BASE} AS server
+ENV PATH=/opt/tritonserver/bin:${PATH} \\
+    LD_LIBRARY_PATH=/opt/tritonserver/lib
+RUN apt-get update && \\
+    # a comment inside a continuation: trtserver --model-store=/x stays
+    apt-get install -y --no-install-recommends curl && \\
+
+    rm -rf /var/lib/apt/lists/*
+COPY <<EOF /etc/motd
+served by a Triton server
+EOF
+RUN <<EOT bash
+set -e
+ls /opt/tritonserver/lib
+EOT
+HEALTHCHECK CMD curl -f localhost:8000/v2/health/ready || exit 1
+CMD tritonserver \\
+    --model-repository=/models \\
+    --strict-model-config=false \\
+    --model-control-mode=poll
+"""
+
+
+def _crlf(s: bytes) -> bytes:
+    return s.replace(b"\n", b"\r\n")
+
+
+def _mixed(s: bytes) -> bytes:
+    """CRLF on every other line, counted on the input; the output gains one line (the added
+    option) after the last input line, so the transformation maps both alike."""
+    lines = s.split(b"\n")
+    return b"".join(ln + (b"\r\n" if i % 2 else b"\n") for i, ln in enumerate(lines[:-1])) + lines[-1]
+
+
+def _tabs(s: bytes) -> bytes:
+    return s.replace(b"\n    ", b"\n\t")
+
+
+def _trailing_spaces(s: bytes) -> bytes:
+    """Spaces and tabs after every line that is not a continuation, inside the heredocs too."""
+    keep = (b"EOF", b"EOT")  # a heredoc terminator must stand alone on its line
+    return b"\n".join(ln if ln.endswith(b"\\") or not ln or ln in keep else ln + b" \t " for ln in s.split(b"\n"))
+
+
+VARIANTS = {
+    "lf": lambda s: s,
+    "crlf": _crlf,
+    "bom": lambda s: b"\xef\xbb\xbf" + s,
+    "bom-crlf": lambda s: b"\xef\xbb\xbf" + _crlf(s),
+    "no-final-newline": lambda s: s.rstrip(b"\n"),
+    "crlf-no-final-newline": lambda s: _crlf(s).rstrip(b"\r\n"),
+    "tabs": _tabs,
+    "trailing-spaces": _trailing_spaces,
+}
+
+
+def _migrate_one(tmp_path: pathlib.Path, name: str, data: bytes) -> tuple[bytes, dict]:
+    dest = tmp_path / name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+    code, report, err = run_inprocess(["."], tmp_path)
+    assert code == 0, err
+    return dest.read_bytes(), report
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_byte_level_details_kept(variant, tmp_path):
+    f = VARIANTS[variant]
+    src, want = f(TEMPLATE_IN.encode()), f(TEMPLATE_OUT.encode())
+    got, report = _migrate_one(tmp_path, "Dockerfile", src)
+    assert got == want
+    assert len(parse_dockerfile(got)) == len(parse_dockerfile(src))
+    again, report2 = _migrate_one(tmp_path, "Dockerfile", got)
+    assert again == want and [f for f in report2["files"] if f["changed"]] == []
+
+
+def test_mixed_line_endings_kept(tmp_path):
+    src = _mixed(TEMPLATE_IN.encode())
+    got, _ = _migrate_one(tmp_path, "Dockerfile", src)
+    # every original line keeps its own ending; the added continuation copies the CMD line's
+    # continuation (CRLF here), and the last line keeps its LF
+    last = b"    --strict-model-config=false \\\n    --model-control-mode=poll\n"
+    base = _mixed(TEMPLATE_OUT.encode().replace(last, b"    --strict-model-config=false\n"))
+    assert base.endswith(b"--strict-model-config=false\n")
+    want = base[:-1] + b" \\\r\n    --model-control-mode=poll\n"
+    assert got == want
+
+
+ESCAPE_IN = """\
+# escape=`
+FROM nvcr.io/nvidia/tensorrtserver:20.02-py3
+WORKDIR C:\\models
+RUN echo C:\\opt\\tensorrtserver\\bin `
+    && ls /opt/tensorrtserver/bin
+CMD trtserver `
+    --model-store=C:\\models `
+    --api-version=2
+"""
+ESCAPE_OUT = """\
+# escape=`
+FROM nvcr.io/nvidia/tritonserver:24.10-py3
+WORKDIR C:\\models
+RUN echo C:\\opt\\tensorrtserver\\bin `
+    && ls /opt/tritonserver/bin
+CMD tritonserver `
+    --model-repository=C:\\models `
+    --model-control-mode=poll
+"""
+
+
+def test_escape_directive_backtick(tmp_path):
+    got, _ = _migrate_one(tmp_path, "Dockerfile", ESCAPE_IN.encode())
+    assert got == ESCAPE_OUT.encode()
+    assert [c.cmd for c in parse_dockerfile(got)] == ["FROM", "WORKDIR", "RUN", "CMD"]
+
+
+def test_long_lines(tmp_path):
+    """60 000-character lines before, inside and after the server line: kept, in bounded time."""
+    import time
+
+    long_arg = "x" * 60_000
+    src = (f"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+           f"LABEL blob=\"{long_arg}\"\n"
+           f"CMD trtserver --model-store=/{long_arg} --log-verbose=1\n"
+           f"RUN echo {long_arg}\n").encode()
+    want = src.replace(b"tensorrtserver:20.02", b"tritonserver:24.10").replace(
+        b"CMD trtserver --model-store=", b"CMD tritonserver --model-repository=").replace(
+        b"--log-verbose=1\n", b"--log-verbose=1 --model-control-mode=poll\n")
+    t0 = time.monotonic()
+    got, _ = _migrate_one(tmp_path, "Dockerfile", src)
+    assert time.monotonic() - t0 < 30
+    assert got == want
+
+
+def test_line_longer_than_buildkit_accepts(tmp_path):
+    """BuildKit (so `docker build`) refuses a line over 64 KiB: a clean error, file untouched."""
+    src = b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nRUN echo " + b"y" * 200_000 + b"\nCMD trtserver\n"
+    (tmp_path / "Dockerfile").write_bytes(src)
+    p = run_cli("migrate", ".", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.decode().splitlines()[0] == (
+        "Dockerfile:2: error: Dockerfile parse error: dockerfile line greater than max allowed size of 65535")
+    assert (tmp_path / "Dockerfile").read_bytes() == src
