@@ -16,7 +16,7 @@ import re
 from ..commandline import SHELL
 from ..model import Span
 from .shellwords import Word
-from .shell import ShellDoc
+from .shell import ShellDoc, crlf_as_lf
 
 _ASSIGN = re.compile(
     r"^[ \t]*(?:(?:export|override|private)[ \t]+)*(?P<name>[^\s:#=]+)[ \t]*"
@@ -111,6 +111,7 @@ class MakefileDoc(ShellDoc):
         if a >= b:
             return
         text, offsets = make_to_shell(t, a, b)
+        text = crlf_as_lf(text)
         self.top_commands += 1
         lexed = self._lex(text, offsets, a, strict=False)
         if lexed is None:
@@ -123,7 +124,34 @@ class MakefileDoc(ShellDoc):
         self._walk(lexed.tokens, SHELL, self.label, None, 0)
 
     def _region_text(self, text: str) -> str:
-        return text.replace("$(", "${")
+        return braced(text)
+
+
+def braced(text: str) -> str:
+    """``$(X)`` written as ``${X}`` (same length), so that the text rules read make references as
+    the variable references they know; ``$$`` stays."""
+    if "$(" not in text:
+        return text
+    chars = list(text)
+    stack: list[int] = []  # indices of "(" opened by a make reference, or -1 for plain ones
+    i = 0
+    while i < len(chars):
+        c = chars[i]
+        if c == "$" and i + 1 < len(chars) and chars[i + 1] == "$":
+            i += 2
+            continue
+        if c == "$" and i + 1 < len(chars) and chars[i + 1] == "(":
+            chars[i + 1] = "{"
+            stack.append(i + 1)
+            i += 2
+            continue
+        if c == "(":
+            stack.append(-1)
+        elif c == ")" and stack:
+            if stack.pop() >= 0:
+                chars[i] = "}"
+        i += 1
+    return "".join(chars)
 
 
 def _logical_lines(t: str, start: int):

@@ -192,16 +192,16 @@ def _looks_like_image(v: str) -> bool:
 
 def publish_ports(value: str) -> tuple[str | None, str] | None:
     """``[ip:][host:]container[/proto]`` -> (host port or None, container port)."""
-    if not value or "$" in value:
+    if not value:
         return None
     v = value.split("/")[0]
     if v.startswith("["):  # [::1]:8000:8000
         close = v.find("]")
         v = v[close + 2:] if close >= 0 else v
-    parts = v.split(":")
+    parts = v.rsplit(":", 2) if "${" not in v else re.split(r":(?![^{]*\})", v)
     container = parts[-1]
     host = parts[-2] if len(parts) >= 2 else None
-    if not container.isdigit() or (host is not None and host != "" and not host.isdigit()):
+    if not container.isdigit():
         return None
     return (host or None), container
 
@@ -504,26 +504,35 @@ class ShellDoc(Document):
                 span = Span(opt.start, (vw or opt).end)
                 if http_pub:
                     host_http = http_pub[0][2]
+                    shown = f" (published on host port {host_http})" if host_http and host_http.isdigit() else ""
                     edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
-                    out.append(Finding("TDM406", span, msg + f" (published as {http_pub[0][2] or http}); "
-                                       f"this mapping is removed", Severity.WARNING,
+                    out.append(Finding("TDM406", span, msg + f"{shown}; this mapping is removed", Severity.WARNING,
                                        Fix.of(f"Remove the mapping of port {cport}", *_merge(edits))))
-                    if host is not None and host != cport and host_http is not None:
+                    host_http = self.resolve(host_http) if host_http else None
+                    if host and host.isdigit() and host != cport and host_http and host_http.isdigit():
                         out.extend(self._host_port_urls(host, host_http, cport))
+                    elif host == cport and host_http and host_http.isdigit() and host_http != http:
+                        out.extend(self._host_port_urls(host, host_http, cport, fix=False))
                 else:
                     out.append(Finding("TDM406", span, msg + ": publish the HTTP port instead",
                                        Severity.WARNING, suggestion=f"-p {host or http}:{http}"))
         return out
 
-    def _host_port_urls(self, old: str, new: str, cport: str) -> list[Finding]:
+    def _host_port_urls(self, old: str, new: str, cport: str, fix: bool = True) -> list[Finding]:
+        """Health URLs on host port ``old``, which published the V1 health port ``cport``."""
         out = []
         rx = re.compile(r"(?<![\w.])(?:[\w.-]+|\[[0-9a-fA-F:]+\]):(" + re.escape(old) + r")(?=/api/health)")
         for r in self.regions():
             for m in rx.finditer(r.text):
                 sp = r.span(m.start(1), m.end(1))
-                out.append(Finding("TDM406", sp, f"host port {old} published the V1 health port {cport}; "
-                                   f"V2 answers health on the HTTP port, published as {new}", Severity.WARNING,
-                                   Fix.of(f"Use port {new}", Edit(sp, new))))
+                msg = f"host port {old} published the V1 health port {cport}; V2 answers health on the HTTP port"
+                if fix:
+                    out.append(Finding("TDM406", sp, f"{msg}, published on host port {new}", Severity.WARNING,
+                                       Fix.of(f"Use port {new}", Edit(sp, new))))
+                else:
+                    out.append(Finding("TDM406", sp, f"{msg}: this URL now names the container's HTTP port, "
+                                       f"but the container publishes it on host port {new}: check the port",
+                                       Severity.WARNING, suggestion=new))
         return out
 
     def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
