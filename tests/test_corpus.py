@@ -370,3 +370,72 @@ def test_line_longer_than_buildkit_accepts(tmp_path):
     assert p.stderr.decode().splitlines()[0] == (
         "Dockerfile:2: error: Dockerfile parse error: dockerfile line greater than max allowed size of 65535")
     assert (tmp_path / "Dockerfile").read_bytes() == src
+
+
+# --- V1 injected into shell scripts and Makefiles ----------------------------------------------
+
+SHELL_V1 = b"docker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m"
+SHELL_V2 = (b"docker run --rm nvcr.io/nvidia/tritonserver:24.10-py3 tritonserver --model-repository=/m "
+            b"--model-control-mode=poll")
+
+
+def _shell_files() -> list[pathlib.Path]:
+    from conftest import SHARED
+
+    return corpus_files(SHARED, "shell") if SHARED.is_dir() else []
+
+
+def _inject_lines(data: bytes, v1: bytes, v2: bytes, where: str) -> tuple[bytes, bytes, int]:
+    """``v1``/``v2`` as a whole line at the end, or after the first line; (input, expected, line)."""
+    nl = newline_of(data)
+    if where == "end":
+        lead = nl if data and not data.endswith(b"\n") else b""
+        return data + lead + v1 + nl, data + lead + v2 + nl, (data + lead).count(b"\n") + 1
+    at = data.index(b"\n") + 1
+    return data[:at] + v1 + nl + data[at:], data[:at] + v2 + nl + data[at:], 2
+
+
+@pytest.mark.parametrize("where", ["end", "after-first-line"])
+@pytest.mark.parametrize("script", _shell_files(), ids=_ids(_shell_files()))
+def test_shell_docker_run_injected(script, where, tmp_path):
+    from strategies import bash_n
+
+    injected, expected, line = _inject_lines(script.read_bytes(), SHELL_V1, SHELL_V2, where)
+    assert bash_n(injected)[0]
+    dest = place(script, tmp_path, injected)
+    code, report, err = run_inprocess(["."], tmp_path)
+    assert code == 0, err
+    got = dest.read_bytes()
+    assert got == expected
+    assert {f["line"] for f in report["findings"]} == {line}
+    ok, msg = bash_n(got)
+    assert ok, msg
+    code2, report2, err2 = run_inprocess(["."], tmp_path)
+    assert code2 == 0 and dest.read_bytes() == expected
+    assert [f for f in report2["findings"] if f["fixed"]] == []
+
+
+MAKE_V1 = b"\ntriton-serve:\n\tdocker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m\n"
+
+
+def test_makefile_recipe_injected(tmp_path):
+    import subprocess
+
+    for src in _corpus("makefiles"):
+        data = src.read_bytes()
+        root = tmp_path / src.name
+        injected = data + (b"" if data.endswith(b"\n") else b"\n") + MAKE_V1
+        expected = injected.replace(MAKE_V1, b"\ntriton-serve:\n\t" + SHELL_V2 + b"\n")
+        dest = place(src, root, injected)
+        code, report, err = run_inprocess(["."], root)
+        assert code == 0, (src.name, err)
+        assert dest.read_bytes() == expected, src.name
+        first = injected.count(b"\n")  # the recipe line is the last line
+        assert {f["line"] for f in report["findings"]} == {first}, src.name
+        # where make can read the file at all here (no missing includes), it runs the V2 line
+        before = subprocess.run(["make", "-n", "-f", "-", "triton-serve"], input=injected, capture_output=True,
+                                cwd=root)
+        if before.returncode == 0:
+            after = subprocess.run(["make", "-n", "-f", "-", "triton-serve"], input=expected, capture_output=True,
+                                   cwd=root)
+            assert after.returncode == 0 and after.stdout.strip() == SHELL_V2, (src.name, after.stderr)
