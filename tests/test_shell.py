@@ -1,0 +1,300 @@
+"""Shell scripts: the fixtures against bash and shellcheck, the third-party corpus, and the document's
+own reading of commands, docker run lines, variables and here-documents."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, SHARED, shared_dir
+from golden import inputs
+from triton_docker_migrate.documents.shell import ShellDoc, parse_docker_run, publish_ports, server_argv
+from triton_docker_migrate.documents.shellwords import lex
+from triton_docker_migrate.documents import commands as C
+from triton_docker_migrate.model import Status
+from triton_docker_migrate.release import Release
+from triton_docker_migrate.rules.engine import check_document
+from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.settings import Settings
+
+TARGET = Release("24.10")
+SHELL_FIXTURES = inputs(FIXTURES / "shell")
+CORPUS = sorted((SHARED / "corpus" / "shell").glob("*")) if SHARED.is_dir() else []
+
+
+def _out(path: pathlib.Path) -> bytes:
+    out = path.with_name(path.name + ".out")
+    return out.read_bytes() if out.exists() else path.read_bytes()
+
+
+def _codes(data: bytes) -> set[int]:
+    res = subprocess.run(["shellcheck", "-f", "json", "-"], input=data, capture_output=True, check=False)
+    assert res.returncode in (0, 1), res.stderr.decode()
+    return {c["code"] for c in json.loads(res.stdout)}
+
+
+def _bash_n(data: bytes) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-n"], input=data, capture_output=True, check=False)
+
+
+def _migrate(tmp_path: pathlib.Path, name: str, data: bytes):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return process_file(str(p), name, Settings(), explicit=True)
+
+
+# --- the golden fixtures against real tools ------------------------------------------------
+
+
+def test_there_are_shell_fixtures():
+    assert len(SHELL_FIXTURES) >= 15
+
+
+@pytest.mark.parametrize("path", SHELL_FIXTURES, ids=[p.name for p in SHELL_FIXTURES])
+def test_fixture_input_and_output_pass_bash_n(path):
+    for data in (path.read_bytes(), _out(path)):
+        res = _bash_n(data)
+        assert res.returncode == 0, res.stderr.decode()
+
+
+@pytest.mark.parametrize("path", SHELL_FIXTURES, ids=[p.name for p in SHELL_FIXTURES])
+def test_fixture_output_adds_no_shellcheck_code(path):
+    before, after = _codes(path.read_bytes()), _codes(_out(path))
+    assert after <= before, f"new shellcheck codes: {sorted(after - before)}"
+
+
+def test_shellcheck_sees_a_broken_script():
+    # the oracle works: a quoting error is a code, and bash -n refuses it
+    assert _codes(b"#!/bin/sh\necho \"$(\n") and _bash_n(b"echo \"$(\n").returncode != 0
+
+
+# --- the third-party corpus ------------------------------------------------------------------
+
+
+def test_corpus_is_there():
+    assert len(sorted((shared_dir() / "corpus" / "shell").glob("*"))) >= 15
+
+
+@pytest.mark.parametrize("src", CORPUS, ids=[p.name for p in CORPUS])
+def test_corpus_unchanged(src, tmp_path):
+    res = _migrate(tmp_path, "script.sh", src.read_bytes())
+    assert res.status is Status.UNCHANGED
+    assert res.new == src.read_bytes()
+    assert res.findings == []
+
+
+@pytest.mark.parametrize("src", CORPUS, ids=[p.name for p in CORPUS])
+def test_corpus_document_finds_nothing_even_in_a_triton_context(src):
+    # bypass the prefilter: the document itself must not read these scripts as V1
+    doc = ShellDoc(str(src), src.read_text())
+    assert doc.command_lines() == []
+    findings, _ = check_document(doc, TARGET)
+    assert findings == []
+    doc.triton = True  # as if the script also started a V1 server
+    findings, _ = check_document(doc, TARGET)
+    assert findings == []
+
+
+V1_LINE = "docker run -d -p 8000:8000 nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/models\n"
+V2_LINE = ("docker run -d -p 8000:8000 nvcr.io/nvidia/tritonserver:24.10-py3 tritonserver "
+           "--model-repository=/models --model-control-mode=poll\n")
+
+
+@pytest.mark.parametrize("src", CORPUS, ids=[p.name for p in CORPUS])
+def test_corpus_with_a_v1_line_appended_changes_only_that_line(src, tmp_path):
+    text = src.read_text()
+    nl = "\r\n" if "\r\n" in text else "\n"
+    if not text.endswith("\n"):
+        text += nl
+    res = _migrate(tmp_path, "script.sh", (text + V1_LINE.replace("\n", nl)).encode())
+    assert res.status is Status.CHANGED, res.error
+    assert res.new == (text + V2_LINE.replace("\n", nl)).encode()
+    assert _bash_n(res.new).returncode == 0
+
+
+# --- docker run ------------------------------------------------------------------------------
+
+
+def _words(line: str):
+    return [t.word for t in lex(line).tokens if t.word is not None]
+
+
+@pytest.mark.parametrize("line, image, entry, after", [
+    pytest.param("docker run img trtserver --model-store=/m", "img", None, ["trtserver", "--model-store=/m"],
+                 id="plain"),
+    pytest.param("docker run -it --rm -p8000:8000 -p 8001:8001 -v /a:/b --name x --gpus all --shm-size=1g "
+                 "--ulimit memlock=-1 -w /w -u 1000:1000 --network host --runtime nvidia --ipc=host -e A=1 "
+                 "--env B=2 img cmd", "img", None, ["cmd"], id="value-options"),
+    pytest.param("docker run --entrypoint trtserver img --model-store=/m", "img", "trtserver",
+                 ["--model-store=/m"], id="entrypoint"),
+    pytest.param("docker run --entrypoint=/opt/tensorrtserver/bin/trtserver img", "img",
+                 "/opt/tensorrtserver/bin/trtserver", [], id="entrypoint-eq"),
+    pytest.param("docker run -itd -P --init --privileged img", "img", None, [], id="bool-bundle"),
+    pytest.param("docker run -itp 80:80 img x", "img", None, ["x"], id="bundle-with-value"),
+    pytest.param("docker -H tcp://h:2376 --tls container run --rm img x", "img", None, ["x"], id="global-flags"),
+    pytest.param("podman run --replace --pull=always --name n img", "img", None, [], id="podman"),
+    pytest.param("nvidia-docker run $DOCKER_ARGS nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver",
+                 "nvcr.io/nvidia/tensorrtserver:20.02-py3", None, ["trtserver"], id="expansion-before-image"),
+    pytest.param("docker run --rm \"$IMAGE\" --model-store=/m", "$IMAGE", None, ["--model-store=/m"],
+                 id="image-variable"),
+    pytest.param("docker create --name c img trtserver", "img", None, ["trtserver"], id="create"),
+])
+def test_parse_docker_run(line, image, entry, after):
+    dr = parse_docker_run(_words(line), 0)
+    assert dr is not None
+    assert dr.image is not None and dr.image.value == image
+    assert (dr.entry.value if dr.entry else None) == entry
+    assert [w.value for w in dr.after] == after
+
+
+@pytest.mark.parametrize("line", ["docker build -t x .", "docker exec c trtserver", "docker pull img",
+                                  "docker image ls"])
+def test_other_docker_commands_are_not_runs(line):
+    assert parse_docker_run(_words(line), 0) is None
+
+
+def test_entrypoint_eq_word_points_into_the_option():
+    text = "docker run --entrypoint=trtserver img"
+    dr = parse_docker_run(_words(text), 0)
+    assert text[dr.entry.start:dr.entry.end] == "trtserver"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("8000:8000", ("8000", "8000")), ("9005:8005", ("9005", "8005")), ("127.0.0.1:9000:8000", ("9000", "8000")),
+    ("[::1]:8000:8000", ("8000", "8000")), ("8000", (None, "8000")), ("8000/tcp", (None, "8000")),
+    ("${HTTP_PORT}:8000", ("${HTTP_PORT}", "8000")), ("8000-8002:8000-8002", None), ("$P", None),
+])
+def test_publish_ports(value, expected):
+    assert publish_ports(value) == expected
+
+
+# --- command lines and what is not one ----------------------------------------------------------
+
+
+def _lines(text: str):
+    doc = ShellDoc("x.sh", text)
+    return doc, [(cl.binary.value if cl.binary else None, cl.v1, [w.value for w, _ in cl.args()])
+                 for cl in doc.command_lines()]
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("trtserver --model-store=/m\n", [("trtserver", True, ["--model-store=/m"])], id="bare"),
+    pytest.param("exec ./bin/trtserver \"$@\"\n", [("./bin/trtserver", True, ["$@"])], id="exec"),
+    pytest.param("if true; then trtserver --x=1; fi\n", [("trtserver", True, ["--x=1"])], id="after-then"),
+    pytest.param("timeout -s KILL 60 trtserver --x=1\n", [("trtserver", True, ["--x=1"])], id="timeout"),
+    pytest.param("sh -c 'trtserver --x=1'\n", [("trtserver", True, ["--x=1"])], id="sh-c"),
+    pytest.param("V=$(trtserver --x=1)\n", [("trtserver", True, ["--x=1"])], id="substitution"),
+    pytest.param("eval trtserver --x=1\n", [("trtserver", True, ["--x=1"])], id="eval"),
+    pytest.param("CMD=\"trtserver --x=1\"\n$CMD\n", [("trtserver", True, ["--x=1"])], id="variable"),
+    pytest.param("S=trtserver\n$S --x=1\n", [("$S", True, ["--x=1"])], id="binary-variable"),
+    pytest.param("docker run nvcr.io/nvidia/tritonserver:20.07-v1-py3 tritonserver --x=1\n",
+                 [("tritonserver", True, ["--x=1"])], id="v1-image-v2-name"),
+    pytest.param("docker run nvcr.io/nvidia/tritonserver:24.10-py3 tritonserver --x=1\n",
+                 [("tritonserver", False, ["--x=1"])], id="v2-image"),
+    pytest.param("I=nvcr.io/nvidia/tensorrtserver:20.02-py3\ndocker run $I --x=1\n",
+                 [(None, True, ["--x=1"])], id="options-after-v1-image"),
+    pytest.param("docker run --entrypoint trtserver img --x=1\n", [("trtserver", True, ["img", "--x=1"])],
+                 id="entrypoint-args-start-at-image"),
+    pytest.param("bash <<'EOF'\ntrtserver --x=1\nEOF\n", [("trtserver", True, ["--x=1"])], id="heredoc-to-bash"),
+    pytest.param("cat <<'EOF'\ntrtserver --x=1\nEOF\n", [], id="heredoc-is-data"),
+    pytest.param("echo \"trtserver --x=1\"\n", [], id="echo"),
+    pytest.param("# trtserver --x=1\n", [], id="comment"),
+    pytest.param("TRTSERVER_PORT=1 run\n", [], id="variable-name"),
+    pytest.param("/opt/trtserver-go/bin/run --x=1\n", [], id="other-binary"),
+    pytest.param("docker run --name trtserver img\n", [], id="container-name"),
+    pytest.param("trtserver --help\n", [], id="help"),
+    pytest.param("docker run nvcr.io/nvidia/tensorrt:20.02-py3 --x=1\n", [], id="tensorrt-sdk-image"),
+    pytest.param("S=trtserver\necho $S\n", [], id="binary-variable-not-run"),
+])
+def test_command_lines(text, expected):
+    _, got = _lines(text)
+    assert got == expected
+
+
+def test_regions_exclude_comments_and_data_heredocs():
+    text = "a # trtserver\ncat <<EOF\nnvcr.io/nvidia/tensorrtserver:20.02-py3\nEOF\nb\n"
+    doc = ShellDoc("x.sh", text)
+    joined = "".join(r.text for r in doc.regions())
+    assert "trtserver" not in joined and "tensorrtserver" not in joined
+    assert joined == "a \ncat <<EOF\nEOF\nb\n"
+    # each region's text is the document's text at its offsets
+    for r in doc.regions():
+        assert text[r.base:r.base + len(r.text)] == r.text
+
+
+def test_nested_comments_are_excluded_too():
+    text = "bash -c 'x # trtserver --model-store=/m\ny'\n"
+    doc = ShellDoc("x.sh", text)
+    assert "trtserver" not in "".join(r.text for r in doc.regions())
+    assert doc.command_lines() == []
+
+
+def test_bom_and_crlf():
+    text = "\ufeff#!/bin/sh\r\ntrtserver --model-store=/m \\\r\n  --log-verbose=1\r\n"
+    doc = ShellDoc("x.sh", text)
+    (cl,) = doc.command_lines()
+    assert [w.value for w, _ in cl.args()] == ["--model-store=/m", "--log-verbose=1"]
+    assert text[cl.binary.start:cl.binary.end] == "trtserver"
+
+
+def test_a_server_in_a_script_makes_its_urls_triton():
+    assert ShellDoc("x.sh", "tritonserver --model-repository=/m\ncurl x:8000/api/health/ready\n").triton
+    assert not ShellDoc("x.sh", "curl x:8000/api/health/ready\n# trtserver\necho trtserver\n").triton
+    assert ShellDoc("x.sh", "echo $TENSORRT_SERVER_VERSION\n").triton
+
+
+# --- server_argv (for the real-server tests) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("docker-run-continuations.sh",
+     [["tritonserver", "--model-repository=/models", "--log-verbose=1", "--model-control-mode=poll"]]),
+    ("docker-entrypoint-option.sh",
+     [["tritonserver", "--model-repository", "/m", "--repository-poll-secs", "30", "--model-control-mode", "poll"],
+      ["/opt/tritonserver/bin/tritonserver", "--model-control-mode=poll"],
+      ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"]]),
+    ("docker-run-options-after-image.sh",
+     [["tritonserver", "--model-repository=/models", "--model-control-mode=explicit", "--load-model=resnet50",
+       "--load-model=densenet"]]),
+    ("variables.sh",
+     [["tritonserver", "--model-repository=/models", "--backend-config=tensorflow,gpu-memory-fraction=0.5",
+       "--model-control-mode=poll"],
+      ["$SERVER", "--model-repository=/models", "--exit-on-error=true", "--model-control-mode=poll"]]),
+])
+def test_server_argv_of_migrated_fixtures(name, expected):
+    path = FIXTURES / "shell" / name
+    doc = ShellDoc(str(path), _out(path).decode())
+    assert server_argv(doc) == expected
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_unreadable_script_with_strong_evidence_is_an_error(tmp_path):
+    res = _migrate(tmp_path, "run.sh", b"#!/bin/sh\ntrtserver --model-store=/m\necho 'oops\n")
+    assert res.status is Status.FAILED
+    assert [f.rule for f in res.findings] == ["TDM001"]
+    assert res.error_line == 3
+
+
+def test_unreadable_script_with_weak_evidence_only_is_skipped(tmp_path):
+    p = tmp_path / "run.sh"
+    p.write_bytes(b"curl localhost:8000/api/health/ready\necho 'oops\n")
+    res = process_file(str(p), "run.sh", Settings())
+    assert res.status is Status.SKIPPED and res.findings == []
+
+
+def test_shebang_file_without_extension_is_shell(tmp_path):
+    res = _migrate(tmp_path, "start-server", b"#!/usr/bin/env bash\nexec trtserver --model-store=/m\n")
+    assert res.kind == "shell"
+    assert res.new == b"#!/usr/bin/env bash\nexec tritonserver --model-repository=/m --model-control-mode=poll\n"
+
+
+def test_command_index_of_commands_module_is_used_past_keywords():
+    # the engine's command word for a site must be the server, so the binary gets renamed
+    doc = ShellDoc("x.sh", "while true; do trtserver --model-store=/m; done\n")
+    sites = [s for s in doc.commands() if s.words and C.server_word(s.words) is not None]
+    assert sites and C.command_index(sites[0].words) == 0
