@@ -199,7 +199,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                 res.health_port = None if o.dynamic else o.value
             sev = row.severity
             msg = row.why + "; dropped"
-            if row.option == "api-version" and o.bool_value() is None and (o.value or "").strip() == "1":
+            if row.option == "api-version" and (o.value or "").strip() == "1":
                 sev, msg = "warning", msg + " (the line served the V1 protocol: its clients must move to V2)"
             elif row.option == "http-health-port":
                 msg += f", so health checks on port {o.value} must use the HTTP port ({res.http_port})"
@@ -233,7 +233,8 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
 
     # abbreviations of options that stay
     for o in opts:
-        if id(o) not in handled and o.typed != o.name:
+        # on a V2 line, only an abbreviation V2 refuses or reads otherwise (``--model-c``)
+        if id(o) not in handled and o.typed != o.name and (cl.v1 or resolve(o.typed, T.V2_OPTIONS) != o.name):
             b.finding("TDM315", Span(o.word.start, o.word.end),
                       f"--{o.typed} abbreviates --{o.name}: written out in full (a prefix unique in V1 "
                       f"can be ambiguous in V2)", "info", [b.rename(o, o.name)], f"Use --{o.name}")
@@ -270,7 +271,7 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
         "allow-poll-model-repository")
     secs = all_named("repository-poll-secs")
     loads = all_named("load-model")
-    for o in modes + amcs + polls:
+    for o in amcs + polls:  # kept modes are not: an abbreviated one is written out in full below
         handled.add(id(o))
     mode_opt = modes[-1] if modes else None
     amc = amcs[-1] if amcs else None
@@ -328,6 +329,8 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
                     drop_all(polls[:-1], "TDM311", "--allow-poll-model-repository was removed in V2; dropped")
                 elif cl.v1:
                     _add_poll(b, opts, dynamic)
+                else:
+                    res.mode = "none"  # a V2 line relying on V2's default
             else:
                 res.mode = "none"
                 drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2; V2's default "
