@@ -1,126 +1,135 @@
-"""Command line: flags -> Settings, then the run. No migration logic lives here."""
+"""Command line: flags -> Settings, then the run. No migration logic lives here.
+
+argparse, not a heavier framework: start-up time is part of the contract (``--help`` and a CI run
+over a big tree both pay it), and everything else is imported only by the command that needs it."""
 
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import List, Optional
-
-import typer
 
 from . import __version__
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Migrate Triton V1 (TensorRT Inference Server) deployments to Triton V2.")
-
+PROG = "triton-docker-migrate"
 FORMATS = ("text", "json", "sarif", "github", "markdown")
+DESCRIPTION = "Migrate Triton V1 (TensorRT Inference Server) deployments to Triton V2."
 
 
-def _version(value: bool) -> None:
-    if value:
-        print(f"triton-docker-migrate {__version__}")
-        raise typer.Exit(0)
+def _usage(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
-    """Migrate Triton V1 (TensorRT Inference Server) deployments to Triton V2."""
-
-
-def _split(values: Optional[List[str]]) -> tuple[str, ...]:
+def _split(values) -> tuple[str, ...]:
     out: list[str] = []
     for v in values or ():
         out.extend(x.strip() for x in v.split(",") if x.strip())
     return tuple(out)
 
 
-def _usage(message: str) -> None:
-    print(f"triton-docker-migrate: error: {message}", file=sys.stderr)
-    raise typer.Exit(2)
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}", help="Print the version and exit.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    m = sub.add_parser("migrate", help="Migrate the V1 files under PATH... (in place unless --diff or --check).",
+                       description="Migrate the V1 files under PATH... (in place unless --diff or --check).")
+    m.add_argument("paths", nargs="*", metavar="PATH", help="Files or directories to migrate.")
+    m.add_argument("--diff", action="store_true", help="Print a unified diff; write nothing.")
+    m.add_argument("--check", action="store_true", help="Write nothing; exit 1 when a file would change.")
+    m.add_argument("--format", dest="output_format", default="text", metavar="FORMAT",
+                   help=f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} (default text).")
+    m.add_argument("--target-version", metavar="YY.MM", help="Target release (default 24.10).")
+    m.add_argument("--select", action="append", metavar="RULES", help="Only these rules (ids or prefixes, comma-separated).")
+    m.add_argument("--ignore", action="append", metavar="RULES", help="Leave out these rules.")
+    m.add_argument("--fail-on-review", action="store_true", default=None,
+                   help="Exit 1 while a warning or error finding remains.")
+    m.add_argument("--exit-zero", action="store_true", help="Exit 0 instead of 1 (never instead of 2).")
+    m.add_argument("--quiet", "-q", action="store_true", help="Print only errors and the chosen report.")
+    m.add_argument("--statistics", action="store_true", help="Count findings per rule.")
+    m.add_argument("--exclude", action="append", metavar="GLOBS",
+                   help="Globs to skip, .gitignore syntax (replaces the configured list).")
+    m.add_argument("--extend-exclude", action="append", metavar="GLOBS", help="More globs to skip.")
+    m.add_argument("--config", metavar="FILE", help="Configuration file to use.")
+    m.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                   help="Worker processes for big trees (default: one per CPU; 1: no pool).")
+
+    sub.add_parser("rules", help="List every rule: id, name, severity, fix availability, summary.",
+                   description="List every rule: id, name, severity, fix availability, summary.")
+    e = sub.add_parser("explain", help="Explain one rule.", description="Explain one rule.")
+    e.add_argument("rule", metavar="RULE", help="A rule id, e.g. TDM301.")
+    return p
 
 
-@app.command()
-def migrate(
-    paths: Optional[List[str]] = typer.Argument(None, help="Files or directories to migrate."),
-    diff: bool = typer.Option(False, "--diff", help="Print a unified diff; write nothing."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when a file would change."),
-    output_format: str = typer.Option("text", "--format", help="text, json, sarif, github or markdown."),
-    target_version: Optional[str] = typer.Option(None, "--target-version", help="Target release YY.MM (default 24.10)."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules (ids or prefixes)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave out these rules."),
-    fail_on_review: Optional[bool] = typer.Option(None, "--fail-on-review",
-                                                  help="Exit 1 while a warning or error finding remains."),
-    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 instead of 1 (never instead of 2)."),
-    quiet: bool = typer.Option(False, "--quiet", help="Print only errors and the chosen report."),
-    statistics: bool = typer.Option(False, "--statistics", help="Count findings per rule."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Globs to skip (replaces the configured list)."),
-    extend_exclude: Optional[List[str]] = typer.Option(None, "--extend-exclude", help="More globs to skip."),
-    config: Optional[str] = typer.Option(None, "--config", help="Configuration file to use."),
-    jobs: int = typer.Option(0, "--jobs", help="Worker processes (0: automatic)."),
-) -> None:
-    """Migrate the V1 files under PATH... (in place unless --diff or --check)."""
+def migrate(a: argparse.Namespace) -> int:
+    import re
+
     from .config import ConfigError, load
     from .release import NEWEST_KNOWN, Release, parse_target
     from .settings import Settings, WriteBack
 
-    if not paths:
-        _usage("migrate needs at least one PATH (nothing is rewritten by accident)")
-    if output_format not in FORMATS:
-        _usage(f"--format must be one of {', '.join(FORMATS)}")
+    if not a.paths:
+        return _usage("migrate needs at least one PATH (nothing is rewritten by accident)")
+    if a.output_format not in FORMATS:
+        return _usage(f"--format must be one of {', '.join(FORMATS)}")
+    if a.jobs < 0:
+        return _usage("--jobs must be 0 (automatic) or more")
+    for flag, values in (("--select", a.select), ("--ignore", a.ignore)):
+        for r in _split(values):
+            if r != "ALL" and not re.fullmatch(r"TDM\d{0,3}", r):
+                return _usage(f"{flag}: {r!r} is not a rule id or prefix (e.g. TDM301, TDM3, ALL)")
     try:
-        cfg = load(config)
+        cfg = load(a.config)
     except ConfigError as e:
         print(str(e), file=sys.stderr)
-        raise typer.Exit(2)
-    target_text = target_version or str(cfg.get("target-version", "24.10"))
+        return 2
+    target_text = a.target_version or str(cfg.get("target-version", "24.10"))
     try:
         target = parse_target(target_text)
     except ValueError as e:
-        _usage(f"--target-version: {e}")
+        return _usage(f"--target-version: {e}")
     if Release(NEWEST_KNOWN) < target:
-        print(f"triton-docker-migrate: warning: target {target} is newer than the rules know ({NEWEST_KNOWN}); "
+        print(f"{PROG}: warning: target {target} is newer than the rules know ({NEWEST_KNOWN}); "
               f"release-dependent rules use what they know of {NEWEST_KNOWN}", file=sys.stderr)
-    wb = (WriteBack.DIFF_CHECK if diff and check else WriteBack.DIFF if diff else
-          WriteBack.CHECK if check else WriteBack.YES)
+    wb = (WriteBack.DIFF_CHECK if a.diff and a.check else WriteBack.DIFF if a.diff else
+          WriteBack.CHECK if a.check else WriteBack.YES)
 
-    def listed(key: str, flag: Optional[List[str]]) -> tuple[str, ...]:
+    def listed(key: str, flag) -> tuple[str, ...]:
         if flag:
             return _split(flag)
         v = cfg.get(key, [])
         return _split([v] if isinstance(v, str) else list(v))
 
-    pfi = tuple((g, tuple(r)) for g, r in dict(cfg.get("per-file-ignores", {})).items())
+    pfi = tuple((g, _split([r] if isinstance(r, str) else list(r)))
+                for g, r in dict(cfg.get("per-file-ignores", {})).items())
     settings = Settings(
-        target=target, write_back=wb, output_format=output_format,
-        select=listed("select", select), ignore=listed("ignore", ignore),
-        fail_on_review=bool(cfg.get("fail-on-review", False)) if fail_on_review is None else fail_on_review,
-        exit_zero=exit_zero, quiet=quiet, statistics=statistics,
-        exclude=listed("exclude", exclude), extend_exclude=listed("extend-exclude", extend_exclude),
-        per_file_ignores=pfi, jobs=jobs,
+        target=target, write_back=wb, output_format=a.output_format,
+        select=listed("select", a.select), ignore=listed("ignore", a.ignore),
+        fail_on_review=bool(cfg.get("fail-on-review", False)) if a.fail_on_review is None else a.fail_on_review,
+        exit_zero=a.exit_zero, quiet=a.quiet, statistics=a.statistics,
+        exclude=listed("exclude", a.exclude), extend_exclude=listed("extend-exclude", a.extend_exclude),
+        per_file_ignores=pfi, jobs=a.jobs,
     )
     from .run import run
 
-    raise typer.Exit(run(list(paths), settings))
+    return run(list(a.paths), settings)
 
 
-@app.command("rules")
-def rules_cmd() -> None:
-    """List every rule: id, name, severity, fix availability, summary."""
+def rules_cmd() -> int:
     from .rules.registry import all_rules
 
     for r in all_rules():
         print(f"{r.id}  {r.name:<40} {r.severity.value:<8} fix:{r.fix.value:<10} {r.summary}")
+    return 0
 
 
-@app.command()
-def explain(rule: str = typer.Argument(..., help="A rule id, e.g. TDM301.")) -> None:
-    """Explain one rule."""
+def explain(rule: str) -> int:
     from .rules.registry import REGISTRY, all_rules
 
     all_rules()
     r = REGISTRY.get(rule.upper())
     if r is None:
-        _usage(f"unknown rule {rule!r} (see `triton-docker-migrate rules`)")
+        return _usage(f"unknown rule {rule!r} (see `{PROG} rules`)")
     print(f"{r.id} ({r.name}) - {r.family}")
     print(f"severity: {r.severity.value}; fix: {r.fix.value}"
           + (f"; from target {r.min_target}" if r.min_target else ""))
@@ -128,7 +137,19 @@ def explain(rule: str = typer.Argument(..., help="A rule id, e.g. TDM301.")) -> 
     print(r.summary)
     print()
     print(r.doc)
+    return 0
 
 
-def main() -> None:
-    app(prog_name="triton-docker-migrate")
+def main(argv: list[str] | None = None) -> None:
+    p = _parser()
+    a = p.parse_args(argv)
+    if a.command is None:
+        p.print_help(sys.stderr)
+        sys.exit(2)
+    if a.command == "migrate":
+        code = migrate(a)
+    elif a.command == "rules":
+        code = rules_cmd()
+    else:
+        code = explain(a.rule)
+    sys.exit(code)

@@ -1,18 +1,30 @@
-"""Find the candidate files under the given paths."""
+"""Find the candidate files under the given paths.
+
+- Directories are walked with ``os.scandir`` in name order (the same tree gives the same order).
+- ``.gitignore`` files are honoured at every level (negations too), with those of the folders
+  above a walked path up to the top of its git checkout, and ``.git/info/exclude``; ``.git`` itself
+  is never entered. Patterns are parsed by ``pathspec`` (git's own pattern semantics); a folder that
+  is ignored is not entered, so, as in git, nothing below it can be re-included.
+- ``exclude`` globs use the same syntax and are matched against the path relative to the current
+  directory (a glob without a ``/`` matches a file or folder name at any depth).
+- A file named on the command line is always a candidate, whatever its name or the ignore rules.
+- Symlinks are never followed by the walk: one that leaves the walked tree gets one warning line;
+  one that stays inside it is skipped silently (the walk reaches its target by its real path). A
+  named symlink is resolved, and refused with a warning when it leaves the current directory.
+- A file reached twice (overlapping paths, a file also named explicitly) is a candidate once.
+"""
 
 from __future__ import annotations
 
-import fnmatch
 import os
+import re
 import sys
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator, NamedTuple
 
-SKIP_DIRS = {".git", ".hg", ".svn"}
+SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: str  #: path to open
     display: str  #: path as reported
     explicit: bool  #: named on the command line
@@ -21,65 +33,227 @@ class Candidate:
 def display_path(path: str, given_absolute: bool) -> str:
     if given_absolute:
         return os.path.abspath(path).replace(os.sep, "/")
-    rel = os.path.relpath(path)
-    return rel.replace(os.sep, "/")
+    return os.path.normpath(path).replace(os.sep, "/")
 
 
-def _excluded(rel: str, name: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g.rstrip("/") + "/*")
-               for g in globs)
+# --- ignore rules ----------------------------------------------------------------------------
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = (), warn=None) -> Iterator[Candidate]:
-    """Named files always; directories walked (no symlink out of the tree, each file once)."""
+class IgnoreFile:
+    """The patterns of one ``.gitignore`` (or of the exclude globs), relative to ``base`` (an
+    absolute folder). ``match`` says True (ignored), False (re-included by ``!``) or None."""
+
+    __slots__ = ("base", "cut", "patterns", "any")
+
+    def __init__(self, base: str, lines: list[str], source: str = "") -> None:
+        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+        self.base = base
+        self.cut = len(base) + (0 if base.endswith("/") else 1)
+        pats: list[tuple[re.Pattern[str], bool]] = []
+        for line in lines:
+            try:
+                p = GitIgnoreSpecPattern(line)
+            except Exception:  # a pattern git itself would not understand: ignored, as git does
+                continue
+            if p.include is None or p.regex is None:
+                continue
+            pats.append((p.regex, bool(p.include)))
+        self.patterns = pats
+        self.any = re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', rx.pattern)})" for rx, _ in pats)) \
+            if pats else None
+
+    def match(self, abs_path: str, is_dir: bool) -> bool | None:
+        if self.any is None:
+            return None
+        if abs_path.startswith(self.base) and len(abs_path) > len(self.base):
+            rel = abs_path[self.cut:]
+        else:
+            rel = abs_path.lstrip("/")
+        if is_dir:
+            rel += "/"
+        if not self.any.match(rel):
+            return None
+        for rx, include in reversed(self.patterns):
+            if rx.match(rel):
+                return include
+        return None
+
+    @classmethod
+    def read(cls, path: str, base: str) -> "IgnoreFile | None":
+        try:
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+        lines = text.splitlines()
+        if not any(line.strip() and not line.startswith("#") for line in lines):
+            return None
+        return cls(base, lines, path)
+
+
+def ignored(chain: tuple[IgnoreFile, ...], abs_path: str, is_dir: bool) -> bool:
+    """Git's answer for a path: the deepest ignore file with a matching pattern decides."""
+    for ig in reversed(chain):
+        r = ig.match(abs_path, is_dir)
+        if r is not None:
+            return r
+    return False
+
+
+def exclude_matcher(globs: tuple[str, ...], cwd: str | None = None) -> IgnoreFile | None:
+    globs = tuple(g for g in globs if g.strip())
+    if not globs:
+        return None
+    return IgnoreFile((cwd or os.getcwd()).rstrip("/") or "/", list(globs))
+
+
+def _repo_top(d: str) -> str | None:
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _ancestor_chain(root_abs: str) -> tuple[IgnoreFile, ...]:
+    """Ignore files of the folders above ``root_abs`` up to the top of its checkout."""
+    top = _repo_top(root_abs)
+    if top is None:
+        return ()
+    chain: list[IgnoreFile] = []
+    info = IgnoreFile.read(os.path.join(top, ".git", "info", "exclude"), top)
+    if info is not None:
+        chain.append(info)
+    dirs = []
+    d = os.path.dirname(root_abs)
+    while len(d) >= len(top):
+        dirs.append(d)
+        if d == top:
+            break
+        d = os.path.dirname(d)
+    for d in reversed(dirs):
+        ig = IgnoreFile.read(os.path.join(d, ".gitignore"), d)
+        if ig is not None:
+            chain.append(ig)
+    return tuple(chain)
+
+
+# --- the walk ---------------------------------------------------------------------------------
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def discover(paths: list[str], exclude: tuple[str, ...] | IgnoreFile | None = (),
+             warn: Callable[[str], None] | None = None,
+             on_directory: Callable[[str, list[str]], None] | None = None) -> Iterator[Candidate]:
+    """Candidates under ``paths`` (see the module docstring). ``on_directory(display_dir, names)``
+    is called for each folder walked, with the names of its files."""
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
-    seen: set[str] = set()
+    excl = exclude if isinstance(exclude, IgnoreFile) or exclude is None else exclude_matcher(tuple(exclude))
+    cwd = os.getcwd()
+    roots: list[tuple[str, str, str]] = []  # (given, real, abs)
+    files: list[Candidate] = []
+    explicit_keys: set[str] = set()
     for given in paths:
         absolute = os.path.isabs(given)
-        if not os.path.isdir(given) or os.path.islink(given) and not os.path.isdir(given):
+        if os.path.isdir(given):
+            roots.append((given, os.path.realpath(given), os.path.abspath(given)))
+            continue
+        if os.path.islink(given):
             real = os.path.realpath(given)
-            if real in seen:
+            if not _within(real, os.path.realpath(cwd)):
+                warn(f"{display_path(given, absolute)}: warning: symlink leaves the tree; not followed")
                 continue
-            seen.add(real)
-            yield Candidate(given, display_path(given, absolute), True)
+            target = real if absolute else os.path.relpath(real, cwd)
+            key = real
+            cand = Candidate(target, display_path(target, absolute), True)
+        else:
+            key = os.path.realpath(given)
+            cand = Candidate(given, display_path(given, absolute), True)
+        if key in explicit_keys:
             continue
-        root_real = os.path.realpath(given)
-        for path in _walk(given, root_real, exclude, warn):
-            real = os.path.realpath(path)
-            if real in seen:
-                continue
-            seen.add(real)
-            yield Candidate(path, display_path(path, absolute), False)
+        explicit_keys.add(key)
+        files.append(cand)
+    yield from files
+    real_roots = [r for _, r, _ in roots]
+    nested = any(i != j and _within(a, b) for i, a in enumerate(real_roots) for j, b in enumerate(real_roots))
+    seen: set[str] | None = set() if nested else None
+    done_roots: set[str] = set()
+    for given, real, abs_root in roots:
+        if real in done_roots:
+            continue
+        done_roots.add(real)
+        absolute = os.path.isabs(given)
+        chain = _ancestor_chain(abs_root)
+        if chain and ignored(chain, abs_root, True):
+            chain = ()  # named explicitly: walked even though an ignore file above leaves it out
+        yield from _walk(given, absolute, abs_root, real, chain, excl, warn, on_directory,
+                         explicit_keys, seen)
 
 
-def _walk(top: str, root_real: str, exclude: tuple[str, ...], warn) -> Iterator[str]:
-    stack = [top]
+def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tuple[IgnoreFile, ...],
+          excl: IgnoreFile | None, warn, on_directory, explicit_keys: set[str],
+          seen: set[str] | None) -> Iterator[Candidate]:
+    top_display = display_path(given, absolute)
+    prefix0 = "" if top_display == "." else top_display.rstrip("/") + "/"
+    sep = os.sep
+    native = sep == "/"
+    check_keys = bool(explicit_keys) or seen is not None
+    # stack of (display prefix ("" or "dir/"), absolute dir, real dir, ignore chain)
+    stack: list[tuple[str, str, str, tuple[IgnoreFile, ...]]] = [(prefix0, abs_root, real_root, chain)]
     while stack:
-        d = stack.pop()
+        prefix, abs_dir, real_dir, chain = stack.pop()
+        open_dir = prefix if prefix else "."
         try:
-            entries = sorted(os.scandir(d), key=lambda e: e.name)
+            with os.scandir(open_dir if native else open_dir.replace("/", sep)) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            warn(f"{d}: warning: cannot list directory: {e.strerror}")
+            warn(f"{prefix.rstrip('/') or '.'}: warning: cannot list directory: {e.strerror or e}")
             continue
-        dirs = []
+        names = {e.name for e in entries}
+        if ".gitignore" in names:
+            ig = IgnoreFile.read(os.path.join(abs_dir, ".gitignore"), abs_dir)
+            if ig is not None:
+                chain = chain + (ig,)
+        if on_directory is not None:
+            on_directory(prefix.rstrip("/") or ".", [e.name for e in entries])
+        abs_prefix = abs_dir.rstrip("/") + "/"
+        subdirs = []
         for e in entries:
-            rel = os.path.relpath(e.path, top).replace(os.sep, "/")
-            if e.name in SKIP_DIRS or _excluded(rel, e.name, exclude):
+            name = e.name
+            if name in SKIP_DIRS:
                 continue
             try:
                 if e.is_symlink():
-                    real = os.path.realpath(e.path)
-                    if not (real == root_real or real.startswith(root_real + os.sep)):
-                        warn(f"{display_path(e.path, os.path.isabs(top))}: warning: symlink leaves the tree; not followed")
-                        continue
-                    if os.path.isdir(real):
-                        continue  # reached through its real path inside the tree
-                    yield e.path
+                    target = os.path.realpath(abs_prefix + name)
+                    if not _within(target, real_root):
+                        warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
                     continue
-                if e.is_dir(follow_symlinks=False):
-                    dirs.append(e.path)
-                elif e.is_file(follow_symlinks=False):
-                    yield e.path
+                is_dir = e.is_dir(follow_symlinks=False)
+                if not is_dir and not e.is_file(follow_symlinks=False):
+                    continue  # sockets, FIFOs, devices
             except OSError:
                 continue
-        stack.extend(reversed(dirs))
+            abs_path = abs_prefix + name
+            if chain and ignored(chain, abs_path, is_dir):
+                continue
+            if excl is not None and excl.match(abs_path, is_dir):
+                continue
+            if is_dir:
+                subdirs.append((prefix + name + "/", abs_path, real_dir.rstrip(sep) + sep + name, chain))
+                continue
+            if check_keys:
+                key = real_dir.rstrip(sep) + sep + name
+                if key in explicit_keys:
+                    continue
+                if seen is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+            display = prefix + name
+            yield Candidate(display if native else display.replace("/", sep), display, False)
+        stack.extend(reversed(subdirs))

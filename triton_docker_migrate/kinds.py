@@ -1,49 +1,83 @@
-"""Which handler owns a file (CONTRACT.md, "Which handler owns a file"; first match wins)."""
+"""Which handler owns a file (CONTRACT.md, "Which handler owns a file"; first match wins).
+
+1 dockerfile, 2 compose, 3 ci, 4 helm (inside a chart; elsewhere by the values shape), 5 kubernetes
+(by content), 6 model-config, 7 shell (by name, shebang, or an extension-less script that a
+Dockerfile of the run COPYs and runs), 8 makefile, 9 text."""
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
 _TEMPLATE_SUFFIXES = (".j2", ".jinja", ".tmpl", ".tpl", ".in")
-_SHEBANG = re.compile(rb"^#![ \t]*\S*?(?:/|env[ \t]+)(?:sh|bash|dash|ksh|zsh)\b")
+_SHEBANG = re.compile(rb"^#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
 _YAML = (".yml", ".yaml")
+_COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
+_API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
+_KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
+_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs)[ \t]*:")
+
+#: directory (as given) -> the chart folder it is inside, or None
+_CHARTS: dict[str, str | None] = {}
+#: real paths of extension-less scripts that a Dockerfile of the run COPYs and runs
+ENTRYPOINT_SCRIPTS: set[str] = set()
 
 
-def _chart_root(path: str) -> str | None:
-    d = os.path.dirname(os.path.abspath(path))
-    for _ in range(6):
+def chart_root(directory: str) -> str | None:
+    """The nearest folder at or above ``directory`` that holds a ``Chart.yaml`` (cached)."""
+    key = directory
+    if key in _CHARTS:
+        return _CHARTS[key]
+    d = os.path.abspath(directory)
+    found: str | None = None
+    seen = []
+    while True:
+        if d in _CHARTS:
+            found = _CHARTS[d]
+            break
+        seen.append(d)
         if os.path.isfile(os.path.join(d, "Chart.yaml")):
-            return d
+            found = d
+            break
         parent = os.path.dirname(d)
         if parent == d:
             break
         d = parent
-    return None
+    for s in seen:
+        _CHARTS[s] = found
+    _CHARTS[key] = found
+    return found
+
+
+def note_directory(directory: str, has_chart: bool) -> None:
+    """Discovery saw ``directory``'s entries: remember a Chart.yaml there without a stat later."""
+    if has_chart:
+        _CHARTS[directory] = os.path.abspath(directory)
 
 
 def kind_by_name(path: str) -> str | None:
-    """The kind decided by the file name alone, or None (content decides, or text)."""
-    name = os.path.basename(path)
+    """The kind decided by the path alone, or None (content decides, or text)."""
+    path = path.replace(os.sep, "/")
+    slash = path.rfind("/")
+    name = path[slash + 1:]
     low = name.lower()
-    parts = path.replace(os.sep, "/").split("/")
-    if name == "Dockerfile" or name.startswith("Dockerfile.") or low.endswith((".dockerfile",)) or \
+    if name == "Dockerfile" or name.startswith("Dockerfile.") or low.endswith(".dockerfile") or \
             name.startswith("Containerfile"):
         return "text" if low.endswith(_TEMPLATE_SUFFIXES) else "dockerfile"
-    if fnmatch.fnmatch(low, "docker-compose*.y*ml") or fnmatch.fnmatch(low, "compose*.y*ml"):
-        if low.endswith(_YAML):
-            return "compose"
-    if (len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows" and low.endswith(_YAML)) or \
-            name == ".gitlab-ci.yml":
+    if _COMPOSE.match(low):
+        return "compose"
+    if low.endswith(_YAML) and (path.endswith("/.github/workflows/" + name) or path == ".github/workflows/" + name):
         return "ci"
-    chart = _chart_root(path)
-    if chart is not None:
-        rel = os.path.relpath(os.path.abspath(path), chart).replace(os.sep, "/")
-        if rel.startswith("templates/"):
-            return "helm-template"
-        if "/" not in rel and fnmatch.fnmatch(low, "values*.yaml"):
-            return "helm-values"
+    if name == ".gitlab-ci.yml":
+        return "ci"
+    if "templates/" in path or low.startswith("values") and low.endswith(".yaml"):
+        chart = chart_root(path[:slash] if slash > 0 else ("/" if slash == 0 else "."))
+        if chart is not None:
+            rel = os.path.relpath(os.path.abspath(path), chart).replace(os.sep, "/")
+            if rel.startswith("templates/"):
+                return "helm-template"
+            if "/" not in rel and low.startswith("values") and low.endswith(".yaml"):
+                return "helm-values"
     if name == "config.pbtxt":
         return "model-config"
     if low.endswith((".sh", ".bash")):
@@ -60,10 +94,66 @@ def kind_of(path: str, head: bytes) -> str:
         return k
     low = path.lower()
     if low.endswith(_YAML + (".json",)):
-        if re.search(rb"(?m)^[ \t\"]*apiVersion[\"]?[ \t]*:", head) and re.search(rb"(?m)^[ \t\"]*kind[\"]?[ \t]*:", head):
+        if _API_VERSION.search(head) and _KIND.search(head):
             return "kubernetes"
-        if "values" in os.path.basename(low) and low.endswith(".yaml") and re.search(rb"(?m)^\s*(repository|tag|args)\s*:", head):
+        base = os.path.basename(low)
+        if "values" in base and low.endswith(".yaml") and _VALUES_SHAPE.search(head):
             return "helm-values"
-    if _SHEBANG.match(head):
+    if head.startswith(b"#!") and _SHEBANG.match(head):
+        return "shell"
+    if ENTRYPOINT_SCRIPTS and is_extensionless(path) and os.path.realpath(path) in ENTRYPOINT_SCRIPTS:
         return "shell"
     return "text"
+
+
+def is_extensionless(path: str) -> bool:
+    name = os.path.basename(path)
+    return "." not in name.lstrip(".")
+
+
+# --- Dockerfiles that COPY a script and run it -------------------------------------------------
+_INSTR = re.compile(rb"(?im)^[ \t]*(COPY|ADD|ENTRYPOINT|CMD)[ \t]+((?:[^\n]*\\\r?\n)*[^\n]*)")
+_FLAG = re.compile(r"^--[\w-]+(?:=\S*)?$")
+
+
+def entrypoint_sources(dockerfile_path: str, data: bytes) -> list[str]:
+    """Sources (as written, relative to the build context) of files a Dockerfile COPYs or ADDs and
+    then runs as ENTRYPOINT or CMD (the first word of either)."""
+    copies: list[tuple[list[str], str]] = []
+    run: list[str] = []
+    for m in _INSTR.finditer(data):
+        kw = m.group(1).upper()
+        body = re.sub(rb"\\\r?\n", b" ", m.group(2)).decode("utf-8", "replace").strip()
+        if kw in (b"COPY", b"ADD"):
+            words = _words(body)
+            words = [w for w in words if not _FLAG.match(w)]
+            if len(words) >= 2:
+                copies.append((words[:-1], words[-1]))
+        else:
+            words = _words(body)
+            # the program, and paths among its arguments (`["/sbin/tini", "--", "/serve"]`)
+            run.extend(w for i, w in enumerate(words) if i == 0 or w.startswith("/"))
+    out: list[str] = []
+    for srcs, dest in copies:
+        for src in srcs:
+            base = src.rstrip("/").rsplit("/", 1)[-1]
+            if not base or not is_extensionless(base):
+                continue
+            targets = {dest} if not dest.endswith("/") else set()
+            targets.add(dest.rstrip("/") + "/" + base)
+            if any(r in targets for r in run):
+                out.append(src)
+    return out
+
+
+def _words(body: str) -> list[str]:
+    if body.startswith("["):
+        import json
+
+        try:
+            v = json.loads(body)
+            if isinstance(v, list) and all(isinstance(x, str) for x in v):
+                return v
+        except ValueError:
+            pass
+    return body.replace('"', " ").replace("'", " ").split()

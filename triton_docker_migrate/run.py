@@ -1,28 +1,279 @@
-"""A whole run: discover -> process each file -> write (atomically) -> report -> exit code."""
+"""A whole run: discover -> read and prefilter -> process the files with V1 evidence (in a process
+pool when there are many) -> write (atomically) -> report -> exit code.
+
+The hot path is a file without V1 evidence: it is read once, searched by ``evidence.maybe_v1``, and
+forgotten (only a counter remembers it). Everything else goes through ``runner.process_file``, which
+never raises. Results are the same, and in the same order, whether a pool was used or not."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from typing import Iterable, Iterator
 
-from .atomic import ChangedDuringRun, write_atomic
-from .discover import discover
+from . import evidence, kinds
+from .discover import Candidate, discover, exclude_matcher
 from .model import FileResult, Finding, Severity, Status
-from .runner import process_file
 from .settings import Settings
+
+MAX_BYTES = 10 * 1024 * 1024
+_FIRST_READ = 65536
+_O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+#: start the process pool once this many candidates were seen, or this many files needed parsing
+POOL_AFTER_FILES = 3000
+POOL_AFTER_PARSED = 64
+CHUNK = 256
+#: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
+_SERVER_RULES = ("TDM101", "TDM202", "TDM3")
+
+
+class Results(list):
+    """The reported results, plus the number of candidate files read (``files_scanned``): files
+    the prefilter skipped are counted, not kept."""
+
+    scanned: int = 0
 
 
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def process_all(paths: list[str], settings: Settings) -> list[FileResult]:
-    candidates = list(discover(paths, settings.exclude + settings.extend_exclude, warn=_err))
-    return [process_file(c.path, c.display, settings, c.explicit) for c in candidates]
+def _is_dockerfile_name(name: str) -> bool:
+    return name.startswith(("Dockerfile", "Containerfile")) or name.lower().endswith(".dockerfile")
 
 
+def read_bytes(path: str) -> bytes:
+    """At most 10 MiB + 1 bytes of ``path`` (one read for the usual small file)."""
+    fd = os.open(path, _O_READ)
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) < _FIRST_READ:
+            return data
+        parts = [data]
+        total = len(data)
+        while total <= MAX_BYTES:
+            more = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            if not more:
+                break
+            parts.append(more)
+            total += len(more)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+class Scanner:
+    """Reads candidates and decides what needs processing; one per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.scanned = 0
+        self.parsed = 0
+        #: (candidate, why): decided once every file was seen
+        self.deferred: list[tuple[Candidate, str]] = []
+        #: (display of a Dockerfile's folder, COPY sources it runs)
+        self.entrypoints: list[tuple[str, list[str]]] = []
+
+    def scan(self, c: Candidate) -> FileResult | None:
+        try:
+            data = read_bytes(c.path)
+        except OSError:
+            from .runner import process_file
+
+            r = process_file(c.path, c.display, self.settings, c.explicit)  # reports or skips as it must
+            if r.status is Status.FAILED:
+                self.scanned += 1
+            return self._keep(r)
+        self.scanned += 1
+        name = c.display.rsplit("/", 1)[-1]
+        if _is_dockerfile_name(name) and (b"COPY" in data or b"ADD" in data or b"copy" in data or b"add" in data):
+            srcs = kinds.entrypoint_sources(c.path, data)
+            if srcs:
+                self.entrypoints.append((c.display.rsplit("/", 1)[0] if "/" in c.display else ".", srcs))
+        if not c.explicit and len(data) <= MAX_BYTES:
+            if not evidence.maybe_v1(data):
+                if name == "config.pbtxt":
+                    self.deferred.append((c, "model-config"))
+                return None
+            head = data[:8192]
+            if kinds.kind_of(c.path, head) == "text" and b"\0" not in head:
+                if kinds.is_extensionless(c.path):
+                    self.deferred.append((c, "script"))  # a Dockerfile of the run may run it
+                    return None
+                if not evidence.text_may_report(data):
+                    return None
+        self.parsed += 1
+        from .runner import process_file
+
+        return self._keep(process_file(c.path, c.display, self.settings, c.explicit, data=data))
+
+    @staticmethod
+    def _keep(r: FileResult) -> FileResult | None:
+        if r.has_evidence or r.explicit or r.status is Status.FAILED:
+            return r
+        return None
+
+
+# --- the process pool --------------------------------------------------------------------------
+_WORKER: Scanner | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = Scanner(settings)
+
+
+def _scan_chunk(chunk: list[Candidate]):
+    w = _WORKER
+    assert w is not None
+    w.scanned = 0
+    w.deferred = []
+    w.entrypoints = []
+    out = []
+    for c in chunk:
+        r = w.scan(c)
+        if r is not None:
+            out.append(r)
+    return w.scanned, out, w.deferred, w.entrypoints
+
+
+def _chunks(it: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
+    chunk: list[Candidate] = []
+    for c in it:
+        chunk.append(c)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _workers(settings: Settings) -> int:
+    if settings.jobs:
+        return max(1, settings.jobs)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _preload() -> None:
+    """Import what processing needs before the pool forks, so workers start warm."""
+    from . import runner
+    from .rules import engine  # noqa: F401
+
+    runner._load_handlers()
+    try:
+        from .documents import dockerfile  # noqa: F401
+    except ImportError:
+        pass
+
+
+def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
+    results = Results()
+    scanner = Scanner(settings)
+    excl = exclude_matcher(settings.exclude + settings.extend_exclude)
+
+    def on_directory(d: str, names: list[str]) -> None:
+        if "Chart.yaml" in names:
+            kinds.note_directory(d, True)
+
+    candidates = discover(paths, excl, warn=_err, on_directory=on_directory)
+    workers = _workers(settings)
+    seen = 0
+    pool_rest: Iterator[Candidate] | None = None
+    for c in candidates:
+        seen += 1
+        r = scanner.scan(c)
+        if r is not None:
+            results.append(r)
+        if progress is not None and seen % 64 == 0:
+            progress(scanner.scanned, c.display)
+        if workers > 1 and (seen >= POOL_AFTER_FILES or scanner.parsed >= POOL_AFTER_PARSED):
+            pool_rest = candidates
+            break
+    scanned = scanner.scanned
+    deferred = list(scanner.deferred)
+    entrypoints = list(scanner.entrypoints)
+    if pool_rest is not None:
+        for n, rs, dfr, eps in _run_pool(pool_rest, settings, workers):
+            scanned += n
+            results.extend(rs)
+            deferred.extend(dfr)
+            entrypoints.extend(eps)
+            if progress is not None:
+                progress(scanned, rs[-1].path if rs else "")
+    results.extend(_finish(deferred, entrypoints, paths, results, settings))
+    results.scanned = scanned
+    results.sort(key=lambda r: r.path)
+    return results
+
+
+def _run_pool(rest: Iterator[Candidate], settings: Settings, workers: int) -> Iterable:
+    import multiprocessing as mp
+
+    _preload()
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:
+        ctx = mp.get_context()
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
+    try:
+        yield from pool.imap(_scan_chunk, _chunks(rest, CHUNK))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, list[str]]],
+            paths: list[str], results: list[FileResult], settings: Settings) -> list[FileResult]:
+    """Files whose handling depends on the whole run: extension-less scripts (shell when a
+    Dockerfile of the run COPYs and runs them) and model configurations (checked when the run
+    migrates a V1 server)."""
+    from .runner import process_file
+
+    out: list[FileResult] = []
+    scripts = [c for c, why in deferred if why == "script"]
+    if scripts:
+        roots = {"."} | {p for p in paths if os.path.isdir(p)}
+        run_by_docker: set[str] = set()
+        for folder, srcs in entrypoints:
+            for src in srcs:
+                for base in roots | {folder}:
+                    run_by_docker.add(os.path.realpath(os.path.join(base, src)))
+        kinds.ENTRYPOINT_SCRIPTS.update(run_by_docker)
+        for c in scripts:
+            try:
+                data = read_bytes(c.path)
+            except OSError:
+                data = None
+            if data is None or os.path.realpath(c.path) in run_by_docker or evidence.text_may_report(data):
+                r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, data=data))
+                if r is not None:
+                    out.append(r)
+    configs = [c for c, why in deferred if why == "model-config"]
+    if configs and any(_migrates_server(r) for r in results):
+        for c in configs:
+            r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, force=True))
+            if r is not None:
+                out.append(r)
+    return out
+
+
+def _migrates_server(r: FileResult) -> bool:
+    if getattr(r, "v1_server", False):
+        return True
+    return any(f.rule.startswith(_SERVER_RULES) for f in r.findings if f.rule != "TDM104")
+
+
+# --- writing and exit code ---------------------------------------------------------------------
 def write_results(results: list[FileResult], settings: Settings) -> None:
+    from .atomic import ChangedDuringRun, write_atomic
+
     for r in results:
         if not settings.write_back.writes or r.status is not Status.CHANGED or r.new is None:
             continue
@@ -59,42 +310,60 @@ def exit_code(results: list[FileResult], settings: Settings) -> int:
     return code
 
 
+# --- the whole run -----------------------------------------------------------------------------
+def _renderer(name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"{__package__}.report.{name}").render
+    except ImportError:
+        return None
+
+
 def run(paths: list[str], settings: Settings) -> int:
     start = time.monotonic()
-    missing = [p for p in paths if not os.path.lexists(p)]
-    results = process_all([p for p in paths if os.path.lexists(p)], settings)
-    for p in missing:
-        r = FileResult(p, "text", Status.FAILED, explicit=True)
-        _fail(r, "no such file or directory")
-        results.append(r)
-    write_results(results, settings)
-    for r in sorted(results, key=lambda r: r.path):
-        if r.status is Status.FAILED:
-            loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
-            _err(f"{loc}: error: {r.error}")
-    from .report import json as json_report
-    from .report import text as text_report
-
-    renderers = {"text": text_report.render, "json": json_report.render}
-    for name in ("sarif", "github", "markdown"):
-        try:
-            mod = __import__(f"{__package__}.report.{name}", fromlist=["render"])
-            renderers[name] = mod.render
-        except ImportError:
-            pass
-    render = renderers.get(settings.output_format)
+    render = _renderer(settings.output_format)
     if render is None:
         _err(f"triton-docker-migrate: error: --format {settings.output_format} is not available yet")
         return 2
-    sys.stdout.write(render(results, settings))
-    sys.stdout.flush()
-    if not settings.quiet:
-        from .report.summary import summary
+    from .report import progress as progress_mod
 
-        s = summary(results)
-        verb = "changed" if settings.write_back.writes else "would change"
-        f = s["findings"]
-        _err(f"{s['files_scanned']} files scanned, {s['files_with_v1']} with V1, {s['files_changed']} {verb}, "
-             f"{s['files_failed']} failed; findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
-             f"({time.monotonic() - start:.2f}s)")
+    bar = progress_mod.start(settings)
+    try:
+        missing = [p for p in paths if not os.path.lexists(p)]
+        results = process_all([p for p in paths if os.path.lexists(p)], settings,
+                              bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.stop()
+    for p in missing:
+        r = FileResult(p.replace(os.sep, "/"), "text", Status.FAILED, explicit=True)
+        _fail(r, "no such file or directory")
+        results.append(r)
+        results.scanned += 1
+    results.sort(key=lambda r: r.path)
+    write_results(results, settings)
+    for r in results:
+        if r.status is Status.FAILED:
+            loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
+            _err(f"{loc}: error: {r.error}")
+    out = render(results, settings)
+    try:
+        sys.stdout.write(out)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    if not settings.quiet:
+        _err(summary_line(results, settings, time.monotonic() - start))
     return exit_code(results, settings)
+
+
+def summary_line(results: list[FileResult], settings: Settings, seconds: float) -> str:
+    from .report.summary import summary
+
+    s = summary(results)
+    verb = "changed" if settings.write_back.writes else "would change"
+    f = s["findings"]
+    return (f"{s['files_scanned']} files scanned, {s['files_with_v1']} with V1, {s['files_changed']} {verb}, "
+            f"{s['files_failed']} failed; findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
+            f"({seconds:.2f}s)")

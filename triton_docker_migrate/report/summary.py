@@ -22,7 +22,10 @@ def all_findings(results: list[FileResult]) -> list[tuple[FileResult, object]]:
 def summary(results: list[FileResult], statistics: bool = False) -> dict:
     sev = Counter(f.severity.value for r in results for f in r.findings)
     out = {
-        "files_scanned": sum(1 for r in results if r.original is not None or r.status is Status.FAILED),
+        # a batch run counts the files it read and did not keep (run.Results.scanned)
+        "files_scanned": getattr(results, "scanned", None)
+        if getattr(results, "scanned", None) is not None
+        else sum(1 for r in results if r.original is not None or r.status is Status.FAILED),
         "files_with_v1": sum(1 for r in results if r.has_evidence),
         "files_changed": sum(1 for r in results if r.changed and r.status is not Status.FAILED),
         "files_failed": sum(1 for r in results if r.status is Status.FAILED),
