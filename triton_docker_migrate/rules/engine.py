@@ -38,6 +38,9 @@ def check_document(doc: Document, target: Release) -> tuple[list[Finding], Conte
             findings.extend(clients.check_text(region, target))
     findings.extend(doc.follow_through(ctx, target))
     findings.extend(doc.kind_findings(ctx, target))
+    annotate = getattr(doc, "annotate", None)  # a kind may add what only it knows (e.g. YAML anchors)
+    if annotate is not None:
+        findings = annotate(_dedupe(findings))
     return _dedupe(findings), ctx
 
 

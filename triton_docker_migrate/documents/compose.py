@@ -1,0 +1,595 @@
+"""docker-compose files -> Document.
+
+Services are Triton when their image is a server image or their command runs the server. Every
+edit is a span of the original text found through the composed YAML nodes (yamlsrc), so comments,
+quoting, indentation, CRLF and document markers stay as written. A value shared through an anchor
+is edited once, where it is written; findings there name the services that use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .. import argv, evidence
+from ..commandline import CommandLine, Segment
+from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
+from ..rules import images
+from ..rules import tables as T
+from . import commands as C
+from . import yamlsrc as Y
+from .base import CommandSite, Context, Document, Region
+from .shellwords import Word
+from .yamlsyntax import YamlCommandLine, YamlListSyntax, YamlShellSyntax, item_word, nested_sites, split_words
+
+_VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
+_ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
+#: sequences whose length an edit may change (the structure check allows it)
+EDITABLE_SEQUENCES = frozenset({"command", "entrypoint", "ports", "expose", "test", "args"})
+
+
+@dataclass
+class Service:
+    name: str
+    node: MappingNode
+    image: str = ""  #: as resolved (``${X:-default}`` -> default)
+    triton: bool = False
+    v1: bool = False
+    entrypoint: Node | None = None
+    command: Node | None = None
+    owned: set[int] = field(default_factory=set)  #: ids of the nodes its definition reaches
+
+
+def expand(value: str) -> str:
+    """Compose interpolation with defaults; unset variables stand for a placeholder name."""
+    return _VAR.sub(lambda m: m.group(2) if m.group(2) is not None else "var", value.replace("$$", "$"))
+
+
+class ComposeDoc(Document):
+    kind = "compose"
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        self.src = Y.load(text)
+        self.services: list[Service] = []
+        self._segments: dict[tuple[int, str], Segment | None] = {}
+        self._lines: list[tuple[CommandLine, list[Service]]] | None = None
+        self._sites: list[CommandSite] | None = None
+        self._read_services()
+
+    # --- structure ----------------------------------------------------------------------------
+    def _read_services(self) -> None:
+        for root in self.src.docs:
+            for k, v in Y.items(Y.get(root, "services")):
+                if isinstance(v, MappingNode) and Y.key_of(k) is not None:
+                    self.services.append(Service(str(Y.key_of(k)), v))
+        by_name = {s.name: s for s in self.services}
+        for s in self.services:
+            chain = self._extends_chain(s, by_name)
+            for attr in ("image", "entrypoint", "command"):
+                node = next((Y.get(x.node, attr) for x in chain if Y.get(x.node, attr) is not None), None)
+                if attr == "image":
+                    if isinstance(node, ScalarNode):
+                        s.image = expand(str(node.value))
+                else:
+                    setattr(s, attr, None if Y.is_null(node) else node)
+            s.owned = _reach(s.node)
+            info = images.classify(s.image) if s.image else images.ImageInfo()
+            s.v1 = info.v1 and not info.sdk
+            s.triton = info.triton and not info.sdk
+        for s in self.services:
+            for seg, _label in self._argv_segments(s):
+                words = seg.words
+                server = C.server_word(words)
+                if server is not None:
+                    s.triton = True
+                    s.v1 = s.v1 or C.is_v1_binary(server.value)
+            for site in self._service_sites(s):
+                server = C.server_word(site.words)
+                if server is not None:
+                    s.triton = True
+                    s.v1 = s.v1 or C.is_v1_binary(server.value)
+
+    def _extends_chain(self, s: Service, by_name: dict[str, Service]) -> list[Service]:
+        chain = [s]
+        while len(chain) < 20:
+            ext = Y.get(chain[-1].node, "extends")
+            if isinstance(ext, MappingNode) and Y.get(ext, "file") is None:
+                ext = Y.get(ext, "service")
+            base = by_name.get(str(ext.value)) if isinstance(ext, ScalarNode) else None
+            if base is None or base in chain:
+                break
+            chain.append(base)
+        return chain
+
+    def users(self, node: Node) -> list[Service]:
+        return [s for s in self.services if id(node) in s.owned]
+
+    def _triton_names(self) -> list[str]:
+        names = []
+        for s in self.services:
+            if s.triton:
+                names.append(s.name)
+                for key in ("container_name", "hostname"):
+                    v = Y.get(s.node, key)
+                    if isinstance(v, ScalarNode) and v.value:
+                        names.append(str(v.value))
+        return names
+
+    # --- regions ------------------------------------------------------------------------------
+    def regions(self) -> list[Region]:
+        keys, parent_key = _keys(self.src)
+        env_items = self._env_list_items()
+        names = self._triton_names()
+        host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
+        out: list[Region] = []
+        for node in self.src.nodes():
+            if not isinstance(node, ScalarNode) or id(node) in keys:
+                continue
+            sc = self.src.scalar(node)
+            if not sc.is_str or not sc.value:
+                continue
+            if sc.offsets is None:
+                _refuse_unmapped(self.src, sc)
+                continue
+            text, offsets = sc.value, sc.offsets
+            if id(node) in env_items:
+                name, eq, _ = text.partition("=")
+                if not eq:
+                    continue
+                text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+            key = parent_key.get(id(node), "")
+            triton = any(s.triton for s in self.users(node)) or bool(host and host.search(text))
+            out.append(Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
+                              image_context=key == "image", label=key))
+        return out
+
+    def _env_list_items(self) -> set[int]:
+        out: set[int] = set()
+        for s in self.services:
+            for node in (Y.get(s.node, "environment"), Y.get(Y.get(s.node, "build"), "args")):
+                if isinstance(node, SequenceNode):
+                    out.update(id(i) for i in node.value)
+        return out
+
+    # --- commands -----------------------------------------------------------------------------
+    def segment(self, node: Node | None, label: str, argv: bool = True) -> Segment | None:
+        """Words of ``command:``/``entrypoint:`` (a string split like compose, or a list)."""
+        if node is None:
+            return None
+        key = (id(node), label)
+        if key in self._segments:
+            return self._segments[key]
+        seg = None
+        if isinstance(node, ScalarNode):
+            sc = self.src.scalar(node)
+            if sc.is_str:
+                if sc.offsets is None:
+                    _refuse_unmapped(self.src, sc)
+                else:
+                    groups = split_words(self.src, sc, argv=argv)
+                    if groups:
+                        seg = Segment(groups[0], YamlShellSyntax(self.src, sc), label)
+        elif isinstance(node, SequenceNode) and node.value and all(isinstance(i, ScalarNode) for i in node.value):
+            scs = [self.src.scalar(i) for i in node.value]
+            for sc in scs:
+                if sc.offsets is None:
+                    _refuse_unmapped(self.src, sc)
+            if all(sc.offsets is not None for sc in scs):
+                flow = bool(node.flow_style) or scs[0].flow
+                seg = Segment([item_word(sc) for sc in scs], YamlListSyntax(self.src, not node.flow_style, flow),
+                              label)
+        self._segments[key] = seg
+        return seg
+
+    def _argv_segments(self, s: Service) -> list[tuple[Segment, str]]:
+        out = []
+        for node, label in ((s.entrypoint, "entrypoint"), (s.command, "command")):
+            seg = self.segment(node, label)
+            if seg is not None:
+                out.append((seg, label))
+        return out
+
+    def scalar_of(self, word: Word) -> Y.Scalar | None:
+        for node in self.src.nodes():
+            if isinstance(node, ScalarNode):
+                sc = self.src.scalar(node)
+                if sc.offsets is not None and sc.start <= word.start and word.end <= sc.end:
+                    return sc
+        return None
+
+    def _service_sites(self, s: Service) -> list[CommandSite]:
+        out: list[CommandSite] = []
+        for seg, _ in self._argv_segments(s):
+            out.append(CommandSite(seg.words, seg, s.triton, self.text))
+            out.extend(nested_sites(self.src, seg, self.scalar_of, self.text, s.triton))
+        test = Y.get(Y.get(s.node, "healthcheck"), "test")
+        for seg in self._test_segments(test):
+            out.append(CommandSite(seg.words, seg, s.triton, self.text))
+            out.extend(nested_sites(self.src, seg, self.scalar_of, self.text, s.triton))
+        return out
+
+    def _test_segments(self, test: Node | None) -> list[Segment]:
+        """``healthcheck.test``: ``[CMD, ...]`` runs the words, ``[CMD-SHELL, "..."]`` and a string run
+        a shell."""
+        shell_node = None
+        if isinstance(test, SequenceNode) and test.value and isinstance(test.value[0], ScalarNode):
+            head = test.value[0].value
+            if head == "CMD":
+                seg = self.segment(test, "healthcheck")
+                if seg is None or len(seg.words) < 2:
+                    return []
+                return [Segment(seg.words[1:], seg.syntax, "healthcheck")]
+            if head == "CMD-SHELL" and len(test.value) > 1:
+                shell_node = test.value[1]
+        elif isinstance(test, ScalarNode):
+            shell_node = test
+        if not isinstance(shell_node, ScalarNode):
+            return []
+        sc = self.src.scalar(shell_node)
+        if not sc.is_str:
+            return []
+        if sc.offsets is None:
+            _refuse_unmapped(self.src, sc)
+            return []
+        return [Segment(ws, YamlShellSyntax(self.src, sc), "healthcheck")
+                for ws in split_words(self.src, sc, argv=False)]
+
+    def commands(self) -> list[CommandSite]:
+        if self._sites is None:
+            seen: set[tuple[int, ...]] = set()
+            self._sites = []
+            for s in self.services:
+                for site in self._service_sites(s):
+                    key = tuple(id(w) for w in site.words)
+                    if key not in seen:
+                        seen.add(key)
+                        self._sites.append(site)
+        return self._sites
+
+    def command_lines(self) -> list[CommandLine]:
+        return [cl for cl, _ in self._server_lines()]
+
+    def _server_lines(self) -> list[tuple[CommandLine, list[Service]]]:
+        if self._lines is not None:
+            return self._lines
+        found: dict[tuple, tuple[CommandLine, list[Service]]] = {}
+        for s in self.services:
+            if not s.triton:
+                continue
+            for cl in self._lines_of(s):
+                key = tuple(id(w) for seg in cl.segments for w in seg.words)
+                if key in found:
+                    prev, users = found[key]
+                    users.append(s)
+                    prev.v1 = prev.v1 or cl.v1
+                else:
+                    found[key] = (cl, [s])
+        self._lines = list(found.values())
+        return self._lines
+
+    def _lines_of(self, s: Service) -> list[CommandLine]:
+        ep = self.segment(s.entrypoint, "entrypoint")
+        cmd = self.segment(s.command, "command")
+        out: list[CommandLine] = []
+
+        def line(segs: list[Segment], server: Word | None) -> CommandLine:
+            v1 = s.v1 or (server is not None and C.is_v1_binary(server.value))
+            return YamlCommandLine(self.text, segs, server, v1, segs[0].label, {"service": s.name})
+
+        def from_server(seg: Segment, server: Word) -> Segment:
+            return Segment(seg.words[seg.words.index(server):], seg.syntax, seg.label)
+
+        if ep is not None:
+            i = C.command_index(ep.words + (cmd.words if cmd else []))
+            if i is not None and i < len(ep.words):
+                server = C.server_word(ep.words[i:])
+                if server is not None:
+                    out.append(line([from_server(ep, server)] + ([cmd] if cmd else []), server))
+            elif i is not None and cmd is not None:
+                server = C.server_word(cmd.words[i - len(ep.words):])
+                if server is not None and server is cmd.words[i - len(ep.words)]:
+                    out.append(line([from_server(cmd, server)], server))
+        elif cmd is not None:
+            server = C.server_word(cmd.words)
+            if server is not None:
+                out.append(line([from_server(cmd, server)], server))
+            elif cmd.words and cmd.words[0].value.startswith("--"):
+                out.append(line([cmd], None))
+        for seg in [x for x in (ep, cmd) if x is not None]:
+            for site in nested_sites(self.src, seg, self.scalar_of, self.text, s.triton):
+                server = C.server_word(site.words)
+                if server is not None:
+                    out.append(line([from_server(site.segment, server)], server))
+        return out
+
+    # --- follow-through -----------------------------------------------------------------------
+    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
+        """``ports:``/``expose:`` entries of a removed health port: removed when the HTTP port is
+        published too, else reported."""
+        out: list[Finding] = []
+        for cl, users in self._server_lines():
+            res = argv.transform(cl, target)  # type: ignore[arg-type]
+            if not res.health_port:
+                continue
+            for s in users:
+                for key in ("ports", "expose"):
+                    out.extend(self._health_port_entries(s, key, res.health_port, res.http_port))
+        return out
+
+    def _health_port_entries(self, s: Service, key: str, health: str, http: str) -> list[Finding]:
+        seq = Y.get(s.node, key)
+        if not isinstance(seq, SequenceNode):
+            return []
+        ports = [_container_port(self.src, item) for item in seq.value]
+        msg = (f"port {health} was the V1 health port (--http-health-port); V2 serves health on the HTTP "
+               f"port {http}")
+        out = []
+        for item, port in zip(seq.value, ports):
+            if port is None:
+                continue
+            span = Span(item.start_mark.index, Y_end(self.src, item))
+            if port == health:
+                if http in ports:
+                    edit = delete_item(self.src, seq, item)
+                    out.append(Finding("TDM406", span, f"{msg}; removed from {key}", Severity.WARNING,
+                                       Fix.of(f"Remove port {health} from {key}", edit)))
+                else:
+                    out.append(Finding("TDM406", span, f"{msg}: publish the HTTP port instead", Severity.WARNING,
+                                       suggestion=f"{http}:{http}" if key == "ports" else http))
+            elif "-" in port and _in_range(port, health):
+                out.append(Finding("TDM406", span, f"{msg}; the range {port} includes it: check the range",
+                                   Severity.WARNING))
+        return out
+
+    # --- kind-specific findings ---------------------------------------------------------------
+    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
+        out: list[Finding] = []
+        seen: set[int] = set()
+        for s in self.services:
+            env = Y.get(s.node, "environment")
+            for name_node, name, span in _env_names(self.src, env):
+                if name in _ENV_NAMES and id(name_node) not in seen:
+                    seen.add(id(name_node))
+                    out.append(Finding(
+                        "TDM501", span, f"{name} is set here; the V1 image set it, V2 images set "
+                        f"{_ENV_NAMES[name]} instead: check what reads it", Severity.WARNING,
+                        suggestion=_ENV_NAMES[name]))
+            if s.triton:
+                out.extend(self._env_files(s, seen))
+        return out
+
+    def _env_files(self, s: Service, seen: set[int]) -> list[Finding]:
+        node = Y.get(s.node, "env_file")
+        entries = node.value if isinstance(node, SequenceNode) else [node] if node is not None else []
+        out = []
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        for e in entries:
+            path_node = Y.get(e, "path") if isinstance(e, MappingNode) else e
+            if not isinstance(path_node, ScalarNode) or id(path_node) in seen:
+                continue
+            seen.add(id(path_node))
+            target = os.path.join(base, str(path_node.value))
+            try:
+                with open(target, "rb") as f:
+                    data = f.read(1 << 20)
+            except OSError:
+                continue
+            if not evidence.maybe_v1(data):
+                continue
+            lines = [i + 1 for i, ln in enumerate(data.splitlines()) if evidence.maybe_v1(ln)]
+            sc = self.src.scalar(path_node)
+            out.append(Finding(
+                "TDM501", Span(sc.start, sc.end),
+                f"env_file {path_node.value} holds V1 settings (line {', '.join(map(str, lines[:5]))}); the "
+                f"compose handler does not rewrite it: migrate it too", Severity.WARNING,
+                suggestion=f"triton-docker-migrate migrate {path_node.value}"))
+        return out
+
+    def annotate(self, findings: list[Finding]) -> list[Finding]:
+        """Values shared through anchors name their services; ``${TENSORRT_SERVER_*}`` in compose is
+        read from the host's environment when the file loads, so it is reported, not renamed."""
+        anchors = []
+        for _, node in self.src.aliases:
+            if node.anchor is None or any(node is a for a, _ in anchors):
+                continue
+            users = [s.name for s in self.users(node)]
+            if users:
+                anchors.append((node, users))
+        for f in findings:
+            if f.span is None:
+                continue
+            if f.rule == "TDM501" and f.fix is not None and re.search(r"(?<!\$)(?:\$\$)*\$\{?$",
+                                                                       self.text[max(0, f.span.start - 8):f.span.start]):
+                f.suggestion = " ".join(e.content for e in f.fix.edits)
+                f.fix = None
+                f.severity = Severity.WARNING
+                f.message += ("; docker compose reads this variable from the host environment or .env when it "
+                              "loads the file: rename it there and here together")
+            inner = [(n, u) for n, u in anchors
+                     if n.start_mark.index <= f.span.start and f.span.end <= Y_end(self.src, n)]
+            if inner:
+                node, users = min(inner, key=lambda p: Y_end(self.src, p[0]) - p[0].start_mark.index)
+                f.message += f" (shared through &{node.anchor} by service{'s' if len(users) > 1 else ''} " \
+                             f"{', '.join(users)})"
+        return findings
+
+    # --- verification -------------------------------------------------------------------------
+    def same_structure(self, new: "ComposeDoc") -> str | None:
+        return same_structure(self.src, new.src)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _refuse_unmapped(src: Y.YamlSource, sc: Y.Scalar) -> None:
+    if evidence.maybe_v1(sc.value.encode("utf-8", "replace")):
+        raise ProcessingError("cannot map the characters of this YAML scalar to the file: edit it by hand",
+                              src.line(sc.start))
+
+
+def _reach(node: Node) -> set[int]:
+    """Ids of every node a service definition reaches (merges and aliases resolved)."""
+    out: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in out:
+            continue
+        out.add(id(n))
+        if isinstance(n, MappingNode):
+            for src in Y.merge_sources(n):
+                out.add(id(src))
+            for _k, v in Y.items(n):
+                stack.append(v)
+        elif isinstance(n, SequenceNode):
+            stack.extend(n.value)
+    return out
+
+
+def _keys(src: Y.YamlSource) -> tuple[set[int], dict[int, str]]:
+    keys: set[int] = set()
+    parent: dict[int, str] = {}
+    for node in src.nodes():
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                keys.add(id(k))
+                name = Y.key_of(k)
+                if name is not None and id(v) not in parent:
+                    parent[id(v)] = str(name)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                if id(item) not in parent and id(node) in parent:
+                    parent[id(item)] = parent[id(node)]
+    return keys, parent
+
+
+def _env_names(src: Y.YamlSource, env: Node | None):
+    if isinstance(env, MappingNode):
+        for k, _v in env.value:
+            if isinstance(k, ScalarNode):
+                sc = src.scalar(k)
+                yield k, str(k.value), Span(sc.start, sc.end)
+    elif isinstance(env, SequenceNode):
+        for item in env.value:
+            if isinstance(item, ScalarNode):
+                sc = src.scalar(item)
+                name = str(item.value).partition("=")[0]
+                if sc.offsets is not None and name and sc.is_clean(0, len(name)):
+                    yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
+
+
+def Y_end(src: Y.YamlSource, node: Node) -> int:
+    """Offset after the last character of a node's content (block collections end at their last
+    value, not at the next token)."""
+    if isinstance(node, ScalarNode):
+        return src.scalar(node).end
+    if getattr(node, "flow_style", False):
+        return node.end_mark.index
+    kids = [c for c in Y.children(node)]
+    if not kids:
+        return node.end_mark.index
+    return max(Y_end(src, c) for c in kids[-2:])
+
+
+def _container_port(src: Y.YamlSource, item: Node) -> str | None:
+    if isinstance(item, MappingNode):
+        t = Y.get(item, "target")
+        return str(t.value) if isinstance(t, ScalarNode) else None
+    if not isinstance(item, ScalarNode):
+        return None
+    value = str(item.value).partition("/")[0]
+    return value.rsplit(":", 1)[-1] or None
+
+
+def _in_range(spec: str, port: str) -> bool:
+    lo, _, hi = spec.partition("-")
+    try:
+        return int(lo) <= int(port) <= int(hi)
+    except ValueError:
+        return False
+
+
+def delete_item(src: Y.YamlSource, seq: SequenceNode, item: Node) -> Edit:
+    """Remove one item of a sequence: its whole line(s) in a block sequence, the item and one
+    comma in a flow sequence."""
+    from .yamlsyntax import delete_block_item
+
+    text = src.text
+    start, end = item.start_mark.index, Y_end(src, item)
+    if not seq.flow_style:
+        edit = delete_block_item(text, start, end)
+        if edit is None:
+            raise ProcessingError("cannot remove this list item safely: edit it by hand", src.line(start))
+        return edit
+    i = next(k for k, x in enumerate(seq.value) if x is item)
+    if i > 0:
+        return Edit.delete(Y_end(src, seq.value[i - 1]), end)
+    if len(seq.value) > 1:
+        return Edit.delete(start, seq.value[1].start_mark.index)
+    return Edit.delete(start, end)
+
+
+def same_structure(old: Y.YamlSource, new: Y.YamlSource) -> str | None:
+    """The new text composes to the same shape: same documents, keys and scalar types; only the
+    lists that hold command words or ports may change length."""
+    if len(old.docs) != len(new.docs):
+        return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
+    for a, b in zip(old.docs, new.docs):
+        problem = _same(a, b, "", set())
+        if problem:
+            return problem
+    return None
+
+
+def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]]) -> str | None:
+    if (id(a), id(b)) in seen:
+        return None
+    seen.add((id(a), id(b)))
+    where = path or "the document"
+    if type(a) is not type(b):
+        return f"{where} changed from a {type(a).__name__[:-4].lower()} to a {type(b).__name__[:-4].lower()}"
+    if isinstance(a, ScalarNode):
+        if a.tag != b.tag:
+            return f"{where} changed type ({a.tag.rsplit(':', 1)[-1]} -> {b.tag.rsplit(':', 1)[-1]})"
+        return None
+    if isinstance(a, MappingNode):
+        ka = [(Y.key_of(k), k.tag) for k, _ in a.value]
+        kb = [(Y.key_of(k), k.tag) for k, _ in b.value]
+        if ka != kb:
+            return f"the keys of {where} changed"
+        for (k, va), (_, vb) in zip(a.value, b.value):
+            problem = _same(va, vb, f"{path}.{Y.key_of(k)}" if path else str(Y.key_of(k)), seen)
+            if problem:
+                return problem
+        return None
+    last = re.sub(r"(?:\[\d+\])+$", "", path).rsplit(".", 1)[-1]
+    if len(a.value) != len(b.value):
+        if last in EDITABLE_SEQUENCES:
+            return None
+        return f"the length of {where} changed"
+    for i, (x, y) in enumerate(zip(a.value, b.value)):
+        problem = _same(x, y, f"{path}[{i}]", seen)
+        if problem:
+            return problem
+    return None
+
+
+def server_argv(doc: ComposeDoc) -> list[list[str]]:
+    """The argv (binary and options) of each Triton service's server command line, decoded."""
+    out = []
+    for cl in doc.command_lines():
+        binary = cl.binary.value if cl.binary is not None else "tritonserver"
+        out.append([binary] + [w.value for w, _ in cl.args()])
+    return out
+
+
+def _register() -> None:
+    from ..runner import register_handler
+
+    register_handler("compose", ComposeDoc)
+
+
+_register()
