@@ -132,19 +132,16 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         if must_report:
             return _failed(res, e.message, e.line)
         return res
-    findings = [f for f in findings if selected(f.rule, settings.select, settings.ignore)]
-    findings = _per_file_ignores(findings, display, settings)
+    suppress = _suppressor()
+    if suppress is not None and suppress.skip_file(doc):
+        res.status = Status.SKIPPED
+        return res
+    findings = _filtered(doc, findings, display, settings)
     if getattr(doc, "fixes", True) is False:
         for f in findings:
             if f.fix is not None:
                 f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content) or None
                 f.fix = None
-    suppress = _suppressor()
-    if suppress is not None:
-        if suppress.skip_file(doc):
-            res.status = Status.SKIPPED
-            return res
-        findings = suppress.apply(doc, findings)
     res.has_evidence = bool(findings)
     res.v1_server = ctx.v1_server
     if not findings and not explicit:
@@ -155,7 +152,8 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         from .verify import verify
 
         try:
-            verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t, strong))
+            verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t, strong),
+                   keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
         except ProcessingError as e:
             return _failed(res, e.message, e.line)
     for f in findings:
@@ -166,6 +164,17 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
     res.new = new_text.encode("utf-8")
     res.status = Status.CHANGED if res.new != data else Status.UNCHANGED
     return res
+
+
+def _filtered(doc: Document, findings: list[Finding], display: str, settings: Settings,
+              unused: bool = True) -> list[Finding]:
+    """Suppression comments first (so that a suppression of a rule left out by --select is still
+    used), then --select/--ignore and per-file-ignores (which also apply to TDM002)."""
+    suppress = _suppressor()
+    if suppress is not None:
+        findings = suppress.apply(doc, findings, report_unused=unused)
+    findings = [f for f in findings if selected(f.rule, settings.select, settings.ignore)]
+    return _per_file_ignores(findings, display, settings)
 
 
 def _per_file_ignores(findings: list[Finding], display: str, settings: Settings) -> list[Finding]:

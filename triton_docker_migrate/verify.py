@@ -8,7 +8,9 @@ from .model import ProcessingError
 from .release import Release
 
 
-def verify(old: Document, new_text: str, target: Release, build) -> None:
+def verify(old: Document, new_text: str, target: Release, build, keep=None) -> None:
+    """``keep(doc, findings)``: the filters of the first pass (suppressions, --select/--ignore), so
+    that a fix left out on purpose is not taken for a pass that did not converge."""
     from .rules.engine import check_document
 
     try:
@@ -21,6 +23,8 @@ def verify(old: Document, new_text: str, target: Release, build) -> None:
         if problem:
             raise ProcessingError(f"verification failed: {problem}")
     again, _ = check_document(new, target)
+    if keep is not None:
+        again = keep(new, again)
     pending = [f for f in again if f.fix is not None]
     if pending:
         f = pending[0]
