@@ -38,6 +38,36 @@ _FEEDS_SHELL = _SHELLS | {"ssh"}
 _BARE_BINARY = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")
 _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
+_ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
+_ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
+
+
+class _ArraySyntax(ShellSyntax):
+    """Elements of ``NAME=( ... )``, which may stand one per line."""
+
+    name = "shell-array"
+
+
+_ARRAY_SYNTAX = _ArraySyntax()
+
+
+class ShellCommandLine(CommandLine):
+    """A command line whose options may sit in an array, one element per line: deleting such an
+    element deletes its line, and leaves a comment that followed it where it was."""
+
+    def delete(self, word: Word, seg: Segment) -> Edit:
+        if seg.syntax is _ARRAY_SYNTAX:
+            t = self.text
+            line_start = t.rfind("\n", 0, word.start) + 1
+            nl = t.find("\n", word.end)
+            line_end = len(t) if nl < 0 else nl
+            rest = t[word.end:line_end].rstrip("\r")
+            if not t[line_start:word.start].strip():
+                if not rest.strip():
+                    return Edit.delete(line_start, line_end + 1 if nl >= 0 else line_end)
+                if rest.lstrip().startswith("#"):
+                    return Edit.delete(word.start, word.end + len(rest) - len(rest.lstrip()))
+        return super().delete(word, seg)
 
 # --- docker run ------------------------------------------------------------------------------
 
@@ -220,6 +250,8 @@ class ShellDoc(Document):
         self.excluded: list[Span] = []  #: comments (and report-only here-document bodies)
         self.heredoc_reports: list[Region] = []
         self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
+        self.arrays: dict[str, list[tuple[str, list[Word]]]] = {}  #: NAME -> ("" or "+", elements)
+        self._array_words: set[int] = set()
         self.top_commands = 0
         self._parse()
         self._lines: list[CommandLine] | None = None
@@ -245,10 +277,53 @@ class ShellDoc(Document):
 
     def _walk(self, tokens: list[Token], syntax: Syntax, label: str, docker: DockerRun | None,
               depth: int, top: bool = False) -> None:
+        self._arrays(tokens)
         for words in C.split(tokens):
-            if top:
+            if top and id(words[0]) not in self._array_words:
                 self.top_commands += 1
             self._command(words, syntax, label, docker, depth)
+
+    def _arrays(self, tokens: list[Token]) -> None:
+        """``NAME=(a b c)`` and ``NAME+=(d)``: the element words, in order."""
+        for k, tok in enumerate(tokens[:-1]):
+            nxt = tokens[k + 1]
+            if tok.word is None or nxt.kind != "op" or nxt.text != "(" or nxt.start != tok.end:
+                continue
+            m = _ARRAY_ASSIGN.match(tok.word.value)
+            if not m:
+                continue
+            elements: list[Word] = []
+            for t in tokens[k + 2:]:
+                if t.kind == "op" and t.text == ")":
+                    self.arrays.setdefault(m.group(1), []).append((m.group(2), elements))
+                    break
+                if t.kind == "word" and t.word is not None:
+                    elements.append(t.word)
+                    self._array_words.add(id(t.word))
+                elif t.kind != "newline":
+                    break
+
+    def _segments(self, words: list[Word], syntax: Syntax, label: str) -> list[Segment]:
+        """``words`` as segments, with ``"${ARGS[@]}"`` replaced by the elements of the array the
+        script assigned once (and appended to), so that its options are migrated where they are."""
+        out: list[Segment] = []
+        cur: list[Word] = []
+        for w in words:
+            m = _ARRAY_REF.match(w.value) if w.dynamic else None
+            parts = self.arrays.get(m.group(1), []) if m else []
+            if not parts or parts[0][0] != "" or any(op == "" for op, _ in parts[1:]) or \
+                    any(x.start > w.start for _, elements in parts for x in elements):
+                cur.append(w)
+                continue
+            if cur:
+                out.append(Segment(cur, syntax, label))
+                cur = []
+            for _, elements in parts:
+                if elements:
+                    out.append(Segment(elements, _ARRAY_SYNTAX, f"array {m.group(1)}"))
+        if cur or not out:
+            out.append(Segment(cur, syntax, label))
+        return out
 
     def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
                     docker: DockerRun | None, depth: int) -> None:
@@ -447,7 +522,7 @@ class ShellDoc(Document):
                 return None
             args = [dr.image] + dr.after if dr.image is not None else dr.after
             segs = [Segment([s.entry], s.syntax, "--entrypoint"), Segment(args, s.syntax, s.label)]
-            cl = CommandLine(self.text, segs, s.entry, C.is_v1_binary(s.entry.value) or image_v1, s.label)
+            cl = ShellCommandLine(self.text, segs, s.entry, C.is_v1_binary(s.entry.value) or image_v1, s.label)
             cl.extra["image"] = dr.image
             cl.extra["docker"] = dr
             return cl
@@ -456,20 +531,20 @@ class ShellDoc(Document):
             w = words[ci]
             if words[ci + 1:] and all(x.value in _INFO_FLAGS for x in words[ci + 1:]):
                 return None  # `trtserver --help`: prints, serves nothing
-            cl = CommandLine(self.text, [Segment(words[ci:], s.syntax, s.label)], w,
+            cl = ShellCommandLine(self.text, self._segments(words[ci:], s.syntax, s.label), w,
                              C.is_v1_binary(w.value) or image_v1, s.label)
             cl.extra["docker"] = dr
             return cl
         if ci is not None and ci == 0 and words[0].dynamic:
             v = self._server_variable(words[0])
             if v is not None:
-                cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], words[0],
+                cl = ShellCommandLine(self.text, self._segments(words, s.syntax, s.label), words[0],
                                  C.is_v1_binary(v.value) or image_v1, s.label)
                 cl.extra["docker"] = dr
                 return cl
         if dr is not None and dr.info.triton and words and words[0] is (dr.after[0] if dr.after else None) \
                 and words[0].value.startswith("--"):
-            cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
+            cl = ShellCommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
             cl.extra["docker"] = dr
             return cl
         return None
@@ -493,7 +568,7 @@ class ShellDoc(Document):
                 if hp is not None:
                     pubs.append((opt, vw, hp[0], hp[1]))
             seg = Segment(dr.words, cl.segments[-1].syntax, "docker run")
-            dcl = CommandLine(self.text, [seg], None, True)
+            dcl = ShellCommandLine(self.text, [seg], None, True)
             for opt, vw, host, cport in pubs:
                 if cport not in ctx.health_ports:
                     continue
