@@ -17,7 +17,7 @@ _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
 _VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs)[ \t]*:")
 
-#: directory (as given) -> the chart folder it is inside, or None
+#: absolute directory -> the chart folder it is inside, or None
 _CHARTS: dict[str, str | None] = {}
 #: real paths of extension-less scripts that a Dockerfile of the run COPYs and runs
 ENTRYPOINT_SCRIPTS: set[str] = set()
@@ -25,10 +25,9 @@ ENTRYPOINT_SCRIPTS: set[str] = set()
 
 def chart_root(directory: str) -> str | None:
     """The nearest folder at or above ``directory`` that holds a ``Chart.yaml`` (cached)."""
-    key = directory
-    if key in _CHARTS:
-        return _CHARTS[key]
     d = os.path.abspath(directory)
+    if d in _CHARTS:
+        return _CHARTS[d]
     found: str | None = None
     seen = []
     while True:
@@ -45,14 +44,19 @@ def chart_root(directory: str) -> str | None:
         d = parent
     for s in seen:
         _CHARTS[s] = found
-    _CHARTS[key] = found
     return found
+
+
+def forget_charts() -> None:
+    """A new run: folders may have gained or lost a Chart.yaml."""
+    _CHARTS.clear()
 
 
 def note_directory(directory: str, has_chart: bool) -> None:
     """Discovery saw ``directory``'s entries: remember a Chart.yaml there without a stat later."""
     if has_chart:
-        _CHARTS[directory] = os.path.abspath(directory)
+        d = os.path.abspath(directory)
+        _CHARTS[d] = d
 
 
 def kind_by_name(path: str) -> str | None:

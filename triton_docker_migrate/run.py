@@ -172,6 +172,8 @@ def _preload() -> None:
 
 def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     results = Results()
+    kinds.ENTRYPOINT_SCRIPTS.clear()
+    kinds.forget_charts()
     scanner = Scanner(settings)
     excl = exclude_matcher(settings.exclude + settings.extend_exclude)
 

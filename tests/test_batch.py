@@ -1,0 +1,167 @@
+"""Whole runs over a generated monorepo (bench/make_tree.py, small): exactly the V1 files, nothing in
+ignored trees, a second run has nothing to do, the pool gives the serial results, errors stay local."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import pathlib
+
+import pytest
+
+from triton_docker_migrate import run as run_mod
+from triton_docker_migrate import runner
+from triton_docker_migrate.cli import main
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("make_tree", ROOT / "bench" / "make_tree.py")
+make_tree = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_tree)
+
+V1 = 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return e.value.code, out, err
+
+
+def digest(root: pathlib.Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def handled_kinds() -> set[str]:
+    runner._load_handlers()
+    return {"dockerfile"} | set(runner._HANDLERS)
+
+
+@pytest.fixture
+def monorepo(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    manifest = make_tree.make_tree(str(tmp_path), 700, seed=7)
+    return tmp_path, manifest
+
+
+def test_check_reports_exactly_the_v1_files_and_a_second_run_has_nothing_to_do(monorepo, capsys):
+    root, m = monorepo
+    assert len(m["v1"]) >= 10 and m["ignored_v1"] and m["traps"]
+    before = digest(root)
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    assert code == 1
+    report = json.loads(out)
+    listed = [f["path"] for f in report["files"]]
+    assert listed == m["v1"]  # sorted, each once, no trap, nothing from build/, node_modules/ or .git
+    assert {f["kind"] for f in report["files"]} == set(m["kinds"].values())
+    assert all(f["kind"] == m["kinds"][f["path"]] for f in report["files"])
+    handled = handled_kinds()
+    changed = {f["path"] for f in report["files"] if f["changed"]}
+    assert changed == {p for p in m["v1"] if m["kinds"][p] in handled}
+    assert report["summary"]["files_with_v1"] == len(m["v1"])
+    assert report["summary"]["files_failed"] == 0
+    ignored_files = sum(1 for p in before if p.startswith(("build/", "web/node_modules/", ".git/", "services/trap0/run")))
+    assert report["summary"]["files_scanned"] == len(before) - ignored_files
+    assert digest(root) == before  # --check writes nothing
+
+    code, out, err = cli(capsys, "migrate", ".")
+    assert code == 0
+    after = digest(root)
+    assert {p for p in before if before[p] != after[p]} == changed
+    for p in m["ignored_v1"] + m["traps"] + [".git/description"]:
+        assert after[p] == before[p]
+
+    code, out, err = cli(capsys, "migrate", "--check", ".")
+    assert code == 0
+    assert f"0 would change, 0 failed" in err
+
+
+def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch):
+    root, m = monorepo
+    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
+    used = []
+    real_pool = run_mod._run_pool
+
+    def spy(rest, settings, workers):
+        used.append(workers)
+        yield from real_pool(rest, settings, workers)
+
+    monkeypatch.setattr(run_mod, "_run_pool", spy)
+    monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
+    monkeypatch.setattr(run_mod, "CHUNK", 16)
+    code2, pooled, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
+    assert used == [2]
+    assert (code1, serial) == (code2, pooled)
+    used.clear()
+    cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
+    assert used == []
+
+
+def test_an_error_in_one_file_does_not_stop_the_others(monorepo, capsys, monkeypatch):
+    root, m = monorepo
+    bad = root / "services" / "bad" / "Dockerfile"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD \xfe\n")
+    unreadable = root / "services" / "bad" / "docker-compose.yml"
+    unreadable.write_text("services: {}\n")
+    unreadable.chmod(0)
+    monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
+    try:
+        code, out, err = cli(capsys, "migrate", "--format", "json", "--jobs", "2", ".")
+    finally:
+        unreadable.chmod(0o644)
+    assert code == 2
+    report = json.loads(out)
+    errors = {f["path"]: f["error"] for f in report["files"] if f["error"]}
+    assert errors["services/bad/Dockerfile"] == "invalid UTF-8 (byte 49)"
+    assert "services/bad/Dockerfile:2: error: invalid UTF-8 (byte 49)\n" in err
+    if errors.get("services/bad/docker-compose.yml"):  # root can read anything
+        assert errors["services/bad/docker-compose.yml"].startswith("cannot read")
+    handled = handled_kinds()
+    assert {f["path"] for f in report["files"] if f["changed"]} == {p for p in m["v1"] if m["kinds"][p] in handled}
+    code, _, _ = cli(capsys, "migrate", "--check", "--exclude", "services/bad", ".")
+    assert code == 0  # everything else was written
+
+
+def test_extensionless_script_run_by_a_dockerfile_of_the_run_is_shell(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text(
+        "FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCOPY serve /usr/local/bin/serve\n"
+        'ENTRYPOINT ["/usr/local/bin/serve"]\n')
+    script = "exec trtserver --model-store=/models\n"
+    (tmp_path / "docker" / "serve").write_text(script)
+    (tmp_path / "docker" / "unrelated").write_text(script)
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    files = {f["path"]: (f["kind"], f["changed"]) for f in json.loads(out)["files"]}
+    assert files["docker/serve"][0] == "shell"
+    assert "docker/unrelated" not in files or files["docker/unrelated"][0] == "text"
+    assert files["docker/serve"][1] is True
+
+
+def test_model_configs_follow_a_v1_server(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "models" / "m" / "config.pbtxt"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('name: "m"\nplatform: "tensorrt_plan"\n')
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    assert json.loads(out)["files"] == []  # no V1 server in the run: not checked
+    (tmp_path / "Dockerfile").write_text(V1)
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    report = json.loads(out)
+    assert [f["path"] for f in report["files"]] == ["Dockerfile", "models/m/config.pbtxt"]
+    assert [f["rule"] for f in report["findings"] if f["path"] == "models/m/config.pbtxt"] == ["TDM804"]
+
+
+def test_files_scanned_counts_the_files_read(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for i in range(30):
+        (tmp_path / f"f{i}.py").write_text("print('hello')\n")
+    (tmp_path / "Dockerfile").write_text(V1)
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", "--statistics", ".")
+    s = json.loads(out)["summary"]
+    assert (s["files_scanned"], s["files_with_v1"], s["files_changed"]) == (31, 1, 1)
+    assert s["rules"] == {"TDM101": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1}
