@@ -203,13 +203,14 @@ class ComposeDoc(Document):
 
     def _service_sites(self, s: Service) -> list[CommandSite]:
         out: list[CommandSite] = []
-        for seg, _ in self._argv_segments(s):
+        segs = [seg for seg, _ in self._argv_segments(s)]
+        for seg in segs:
             out.append(CommandSite(seg.words, seg, s.triton, self.text))
-            out.extend(nested_sites(self.src, seg, self.scalar_of, self.text, s.triton))
+        out.extend(nested_sites(self.src, segs, self.scalar_of, self.text, s.triton))
         test = Y.get(Y.get(s.node, "healthcheck"), "test")
         for seg in self._test_segments(test):
             out.append(CommandSite(seg.words, seg, s.triton, self.text))
-            out.extend(nested_sites(self.src, seg, self.scalar_of, self.text, s.triton))
+            out.extend(nested_sites(self.src, [seg], self.scalar_of, self.text, s.triton))
         return out
 
     def _test_segments(self, test: Node | None) -> list[Segment]:
@@ -299,11 +300,10 @@ class ComposeDoc(Document):
                 out.append(line([from_server(cmd, server)], server))
             elif cmd.words and cmd.words[0].value.startswith("--"):
                 out.append(line([cmd], None))
-        for seg in [x for x in (ep, cmd) if x is not None]:
-            for site in nested_sites(self.src, seg, self.scalar_of, self.text, s.triton):
-                server = C.server_word(site.words)
-                if server is not None:
-                    out.append(line([from_server(site.segment, server)], server))
+        for site in nested_sites(self.src, [ep, cmd], self.scalar_of, self.text, s.triton):
+            server = C.server_word(site.words)
+            if server is not None:
+                out.append(line([from_server(site.segment, server)], server))
         return out
 
     # --- follow-through -----------------------------------------------------------------------
@@ -566,9 +566,12 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]]) -> str | None
                 return problem
         return None
     last = re.sub(r"(?:\[\d+\])+$", "", path).rsplit(".", 1)[-1]
+    if last in EDITABLE_SEQUENCES:
+        # the items are the edited values: only what kind of node each is must stay
+        if len(a.value) == len(b.value) and any(type(x) is not type(y) for x, y in zip(a.value, b.value)):
+            return f"the items of {where} changed kind"
+        return None
     if len(a.value) != len(b.value):
-        if last in EDITABLE_SEQUENCES:
-            return None
         return f"the length of {where} changed"
     for i, (x, y) in enumerate(zip(a.value, b.value)):
         problem = _same(x, y, f"{path}[{i}]", seen)
@@ -578,11 +581,13 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]]) -> str | None
 
 
 def server_argv(doc: ComposeDoc) -> list[list[str]]:
-    """The argv (binary and options) of each Triton service's server command line, decoded."""
+    """The argv (binary and options) of each Triton service's server command line, decoded; words
+    that expand to runtime arguments (``${EXTRA_ARGS}``) are left out, ``$$`` is compose's ``$``."""
     out = []
     for cl in doc.command_lines():
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
-        out.append([binary] + [w.value for w, _ in cl.args()])
+        words = [w.value for w, _ in cl.args() if not w.is_whole_expansion]
+        out.append([v.replace("$$", "$") for v in [binary, *words]])
     return out
 
 

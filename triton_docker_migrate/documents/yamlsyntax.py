@@ -85,9 +85,9 @@ def escape_in(fragment: str, style: str, flow: bool) -> str | None:
 
 
 def is_clean(word: Word, irregular: dict[int, int]) -> bool:
-    """Each value character of ``word`` is one document character, in one unbroken run."""
-    offs = word.offsets
-    return bool(offs) and offs[-1] - offs[0] == len(offs) - 1 and not any(o in irregular for o in offs)
+    """No value character of ``word`` comes from a YAML escape or fold (replace_value checks
+    that the replaced range itself is one unbroken run)."""
+    return not any(o in irregular for o in word.offsets)
 
 
 class YamlListSyntax(Syntax):
@@ -200,39 +200,38 @@ _DASH = re.compile(r"[ \t]*-[ \t]+")
 
 
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int, int] | None:
-    """(first line start, dash prefix end, end of the last line incl. its break) of a block item."""
+    """(first line start, dash prefix end, end of the last line's content) of a block item."""
     line_start = text.rfind("\n", 0, start) + 1
     m = _DASH.match(text, line_start, start)
-    if not m:
+    if not m or line_start == 0:
         return None
     nl = text.find("\n", max(end - 1, start))
-    line_end = len(text) if nl < 0 else nl + 1
-    return line_start, m.end(), line_end
+    content_end = len(text) if nl < 0 else nl
+    if content_end > line_start and text[content_end - 1] == "\r":
+        content_end -= 1
+    return line_start, m.end(), content_end
 
 
 def delete_block_item(text: str, start: int, end: int) -> Edit | None:
+    """The item's lines and the line break before them: neighbours deleted too never overlap, and
+    the file keeps (or keeps lacking) its final line break."""
     b = _line_bounds(text, start, end)
     if b is None:
         return None
-    line_start, _, line_end = b
-    if line_end == len(text) and not text.endswith("\n") and line_start > 0:
-        # the last line has no break: take the one before it, so the file still ends without one
-        cut = line_start - (2 if text[max(line_start - 2, 0):line_start] == "\r\n" else 1)
-        return Edit.delete(cut, line_end)
-    return Edit.delete(line_start, line_end)
+    line_start, _, content_end = b
+    cut = line_start - (2 if text[line_start - 2:line_start] == "\r\n" else 1)
+    return Edit.delete(cut, content_end)
 
 
 def insert_block_items(text: str, start: int, end: int, raws: list[str]) -> Edit | None:
+    """New items after the item at ``start``, with the same indentation and dash spacing."""
     b = _line_bounds(text, start, end)
     if b is None:
         return None
-    line_start, dash_end, line_end = b
+    line_start, dash_end, content_end = b
     prefix = text[line_start:dash_end]
-    if text.endswith("\n") or line_end < len(text):
-        nl = "\r\n" if text[line_end - 2:line_end] == "\r\n" else "\n"
-        return Edit.insert(line_end, "".join(prefix + r + nl for r in raws))
-    nl = "\r\n" if "\r\n" in text[line_start:] or text[:line_start].endswith("\r\n") else "\n"
-    return Edit.insert(line_end, "".join(nl + prefix + r for r in raws))
+    nl = "\r\n" if text[line_start - 2:line_start] == "\r\n" else "\n"
+    return Edit.insert(content_end, "".join(nl + prefix + r for r in raws))
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -275,24 +274,27 @@ def _fix_end(w: Word, sc: Scalar) -> None:
         w.end = last + n
 
 
-def nested_sites(src: YamlSource, seg: Segment, scalar_of, text: str, triton: bool) -> list[CommandSite]:
-    """``sh -c "..."`` scripts in ``seg``, with a syntax that escapes for every layer around them."""
+def nested_sites(src: YamlSource, segs: list[Segment], scalar_of, text: str, triton: bool) -> list[CommandSite]:
+    """``sh -c "..."`` scripts in the words of ``segs`` (an entrypoint and its command), with a
+    syntax that escapes for every layer around them."""
     out: list[CommandSite] = []
-    for site in C.nested(seg, text, triton):
+    segs = [s for s in segs if s is not None]
+    if not segs:
+        return out
+    words = [w for s in segs for w in s.words]
+    for site in C.nested(Segment(words, segs[0].syntax, segs[0].label), text, triton):
         if not site.words:
             continue
-        script = next((w for w in seg.words if w.start <= site.words[0].start < w.end), None)
-        if script is None:
+        owner = next(((w, s) for s in segs for w in s.words if w.start <= site.words[0].start < w.end), None)
+        if owner is None:
             continue
+        script, seg = owner
         sc = scalar_of(script)
         if sc is None:
             continue
         outer = script.quote if isinstance(seg.syntax, YamlShellSyntax) else None
-        if outer is None and isinstance(seg.syntax, YamlShellSyntax):
-            outer = ""
-        syntax = YamlShellSyntax(src, sc, outer if isinstance(seg.syntax, YamlShellSyntax) else None)
         for w in site.words:
             _fix_end(w, sc)
-        site.segment = Segment(site.words, syntax, seg.label)
+        site.segment = Segment(site.words, YamlShellSyntax(src, sc, outer), seg.label)
         out.append(site)
     return out
