@@ -210,6 +210,13 @@ def _lines(text: str):
     pytest.param("A=(--x=1)\nA=(--y=2)\ntrtserver \"${A[@]}\"\n", [("trtserver", True, ["${A[@]}"])],
                  id="array-assigned-twice"),
     pytest.param("trtserver ${A[*]}\nA=(--x=1)\n", [("trtserver", True, ["${A[*]}"])], id="array-after-use"),
+    pytest.param("kubectl run trtis --image=nvcr.io/nvidia/tensorrtserver:20.02-py3 --port=8000 -- "
+                 "trtserver --model-store=/m\n", [("trtserver", True, ["--model-store=/m"])], id="kubectl-run"),
+    pytest.param("kubectl run t --image nvcr.io/nvidia/tritonserver:20.03-py3 -- --model-store=/m\n",
+                 [(None, True, ["--model-store=/m"])], id="kubectl-run-options"),
+    pytest.param("ssh -p 2222 -i key -tt gpu-host docker run --rm tensorrtserver:20.02-py3 trtserver --x=1\n",
+                 [("trtserver", True, ["--x=1"])], id="ssh-words"),
+    pytest.param("ssh gpu-host 'nohup trtserver --x=1 &'\n", [("trtserver", True, ["--x=1"])], id="ssh-string"),
     pytest.param("trtserver --help\n", [], id="help"),
     pytest.param("docker run nvcr.io/nvidia/tensorrt:20.02-py3 --x=1\n", [], id="tensorrt-sdk-image"),
     pytest.param("S=trtserver\necho $S\n", [], id="binary-variable-not-run"),

@@ -216,6 +216,43 @@ def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | 
     return dr
 
 
+def parse_kubectl_run(words: list[Word], at: int) -> DockerRun | None:
+    """``kubectl run NAME --image=IMG [--command] -- CMD...``: the pod's container as a run."""
+    n = len(words)
+    if at + 1 >= n or words[at + 1].value != "run":
+        return None
+    dr = DockerRun(words[at:])
+    i = at + 2
+    while i < n and words[i].value != "--":
+        v = words[i].value
+        if v.startswith("--image="):
+            dr.image = sub_word(words[i], len("--image="))
+        elif v == "--image" and i + 1 < n:
+            dr.image = words[i + 1]
+            i += 1
+        i += 1
+    if dr.image is None or i >= n:
+        return None
+    dr.after = words[i + 1:]
+    return dr
+
+
+_SSH_FLAGS = set("46AaCfGgKkMNnqsTtVvXxYy")
+
+
+def _ssh_command(words: list[Word], at: int) -> int | None:
+    """Index of the first word of the remote command of ``ssh [options] host command...``."""
+    i = at + 1
+    n = len(words)
+    while i < n and words[i].value.startswith("-") and len(words[i].value) > 1:
+        v = words[i].value
+        i += 1
+        if not all(c in _SSH_FLAGS for c in v[1:]) and len(v) == 2:
+            i += 1  # -p 22, -i key, -o Opt=v
+    i += 1  # the host
+    return i if i < n else None
+
+
 def _looks_like_image(v: str) -> bool:
     return bool(v) and not v.startswith("-") and "$" not in v and ("/" in v or ":" in v)
 
@@ -363,8 +400,13 @@ class ShellDoc(Document):
         elif base == "eval":
             value, offs = _join(words[ci + 1:])
             self._sub_script(value, offs, syntax, "eval", docker, depth)
-        elif self.is_docker(cmd):
-            dr = parse_docker_run(words, ci)
+        elif base == "ssh":
+            k = _ssh_command(words, ci)
+            if k is not None:
+                value, offs = _join(words[k:])
+                self._sub_script(value, offs, syntax, "ssh", None, depth)
+        elif self.is_docker(cmd) or base == "kubectl":
+            dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
                 return
             dr.info = images.classify(self.resolve(dr.image.value)) if dr.image is not None else images.ImageInfo()
