@@ -124,7 +124,7 @@ class MakefileDoc(ShellDoc):
         self._walk(lexed.tokens, SHELL, self.label, None, 0)
 
     def _region_text(self, text: str) -> str:
-        return braced(text)
+        return braced(super()._region_text(text))
 
 
 def braced(text: str) -> str:

@@ -71,7 +71,8 @@ class ShellCommandLine(CommandLine):
 
 # --- docker run ------------------------------------------------------------------------------
 
-_DOCKER_BINS = {"docker", "nvidia-docker", "podman"}
+_DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
+_SUDO_VALUE = {"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D", "-R", "-T", "--user", "--group"}
 #: variables that conventionally name the container CLI (``$(DOCKER) run``)
 _DOCKER_VAR = re.compile(r"^(?:DOCKER(?:_?(?:CMD|CLI|BIN|EXE))?|PODMAN|CONTAINER_(?:TOOL|ENGINE|CLI|RUNTIME)|OCI_BIN)$")
 #: flags of `docker`/`podman` itself (before the sub-command) that take a value
@@ -126,10 +127,18 @@ def basename(w: Word) -> str:
 
 
 def command_index(words: list[Word]) -> int | None:
-    """commands.command_index, past shell keywords (``then trtserver``) and ``timeout 60``."""
+    """commands.command_index, past shell keywords (``then trtserver``), ``timeout 60`` and
+    ``sudo -u user``."""
     start = 0
     while start < len(words) and words[start].value in _KEYWORDS and not words[start].quote:
         start += 1
+    if start < len(words) and basename(words[start]) == "sudo":
+        j = start + 1
+        while j < len(words) and words[j].value.startswith("-") and words[j].value != "--":
+            j += 2 if words[j].value in _SUDO_VALUE else 1
+        j += 1 if j < len(words) and words[j].value == "--" else 0
+        k = command_index(words[j:]) if j < len(words) else None
+        return None if k is None else j + k
     i = C.command_index(words[start:])
     if i is None:
         return None
@@ -409,11 +418,27 @@ class ShellDoc(Document):
             dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
                 return
-            dr.info = images.classify(self.resolve(dr.image.value)) if dr.image is not None else images.ImageInfo()
-            self.runs.append(dr)
-            inner = ([dr.entry] if dr.entry is not None else []) + dr.after
-            if inner and depth < _MAX_DEPTH:
-                self._command(inner, syntax, "docker run", dr, depth + 1, entry=dr.entry, substitutions=False)
+            self._container(dr, syntax, depth)
+        else:
+            # other runtimes (singularity exec IMAGE, apptainer, enroot ...): a Triton image
+            # followed by the server binary
+            for k in range(ci + 1, len(words) - 1):
+                w = words[k]
+                if _is_server(words[k + 1]) and ("/" in w.value or ":" in w.value or w.dynamic):
+                    info = images.classify(self.resolve(w.value).removeprefix("docker://"))
+                    if info.triton:
+                        dr = DockerRun(words[ci:], image=w, info=info, after=words[k + 1:])
+                        self._container(dr, syntax, depth)
+                        break
+
+    def _container(self, dr: DockerRun, syntax: Syntax, depth: int) -> None:
+        """Record a container run and read its command (entrypoint + the words after the image)."""
+        if dr.image is not None:
+            dr.info = images.classify(self.resolve(dr.image.value).removeprefix("docker://"))
+        self.runs.append(dr)
+        inner = ([dr.entry] if dr.entry is not None else []) + dr.after
+        if inner and depth < _MAX_DEPTH:
+            self._command(inner, syntax, "container", dr, depth + 1, entry=dr.entry, substitutions=False)
 
     def _assignment(self, name: str, value: Word, syntax: Syntax, depth: int) -> None:
         self.variables.setdefault(name, []).append(value)
@@ -518,7 +543,9 @@ class ShellDoc(Document):
         return out
 
     def _region_text(self, text: str) -> str:
-        return text
+        # the image rule reads references that start a word: `docker://IMAGE` (singularity,
+        # skopeo) is blanked to its image, same length, so that the spans stay right
+        return text.replace("docker://", "         ") if "docker://" in text else text
 
     def regions(self) -> list[Region]:
         out = self._plain_regions()
