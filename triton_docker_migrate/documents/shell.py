@@ -69,6 +69,7 @@ class ShellCommandLine(CommandLine):
                     return Edit.delete(word.start, word.end + len(rest) - len(rest.lstrip()))
         return super().delete(word, seg)
 
+
 # --- docker run ------------------------------------------------------------------------------
 
 _DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
@@ -86,7 +87,7 @@ _RUN_BOOL_LONG = {
     "--use-api-socket", "--replace", "--rmi", "--no-hosts", "--http-proxy", "--env-host", "--read-only-tmpfs",
     "--passwd", "--no-hostname", "--tls-verify",
 }
-_RUN_BOOL_SHORT = set("ditPq")
+#: short flags that take a value (-p 80:80, -p80:80); the others (-d -i -t -P -q) take none
 _RUN_VALUE_SHORT = set("acehlmpuvw")
 
 
@@ -832,10 +833,6 @@ def server_argv(doc: Document) -> list[list[str]]:
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out
-
-
-def build(path: str, text: str) -> ShellDoc:
-    return ShellDoc(path, text)
 
 
 def _register() -> None:
