@@ -117,6 +117,8 @@ class _Builder:
         self.cl = cl
         self.target = target
         self.out = ArgvResult()
+        self.deleted: list[tuple[tuple[Edit, ...], list[tuple[Word, Segment]]]] = []
+        self.gone: set[int] = set()  #: ids of the words deleted so far
 
     def finding(self, rule: str, span: Span, message: str, severity: str | Severity,
                 edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
@@ -124,10 +126,33 @@ class _Builder:
         self.out.findings.append(Finding(rule, span, message, Severity(severity), fix, suggestion))
 
     def delete(self, opt: Option) -> list[Edit]:
-        edits = [self.cl.delete(opt.word, opt.seg)]
+        words = [(opt.word, opt.seg)]
         if opt.value_word is not None and opt.value_seg is not None:
-            edits.append(self.cl.delete(opt.value_word, opt.value_seg))
-        return _merge_deletes(edits)
+            words.append((opt.value_word, opt.value_seg))
+        edits = _merge_deletes([self.cl.delete(w, s) for w, s in words])
+        self.deleted.append((tuple(edits), words))
+        self.gone.update(id(w) for w, _ in words)
+        return edits
+
+    def settle_deletes(self) -> None:
+        """Redo every deletion knowing all the words this line loses: neighbours deleted one by
+        one would share a separator (overlapping edits) or leave one too many (``[, "x"]``)."""
+        if not self.deleted:
+            return
+        self.cl.deleting = frozenset(self.gone)
+        try:
+            for f in self.out.findings:
+                if f.fix is None:
+                    continue
+                edits = list(f.fix.edits)
+                for provisional, words in self.deleted:
+                    if all(e in edits for e in provisional):
+                        for e in provisional:
+                            edits.remove(e)
+                        edits += _merge_deletes([self.cl.delete(w, s) for w, s in words])
+                f.fix = Fix.of(f.fix.title, *edits)
+        finally:
+            self.cl.deleting = frozenset()
 
     def rename(self, opt: Option, new_name: str) -> Edit:
         return self.cl.replace_value(opt.word, opt.seg, 2, 2 + len(opt.typed), new_name)
@@ -253,6 +278,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             "TDM316", dynamic[0].span,
             "options are added at run time here: check that they hold no V1-only option "
             "(V2 refuses to start with one) and no model-control setting", Severity.WARNING))
+    b.settle_deletes()
     return res
 
 
@@ -263,6 +289,7 @@ def _line_span(cl: CommandLine) -> Span:
 
 def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: list[Word]) -> None:
     cl, res = b.cl, b.out
+    add_poll = False
 
     def all_named(name: str) -> list[Option]:
         return [o for o in opts if o.name == name]
@@ -328,7 +355,7 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
                               b.set_option(apoll, "model-control-mode", "poll"), "Use --model-control-mode=poll")
                     drop_all(polls[:-1], "TDM311", "--allow-poll-model-repository was removed in V2; dropped")
                 elif cl.v1:
-                    _add_poll(b, opts, dynamic)
+                    add_poll = True
                 else:
                     res.mode = "none"  # a V2 line relying on V2's default
             else:
@@ -341,6 +368,8 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
             b.finding("TDM313", o.span, f"--load-model only works with --model-control-mode=explicit: V1 "
                       f"ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
+    if add_poll:  # last: the new option goes after the last option that stays
+        _add_poll(b, opts, dynamic)
 
 
 def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
@@ -354,7 +383,11 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
     for w, seg in args:
         if w.is_whole_expansion:
             break
-        anchor, anchor_seg = w, seg
+        # not a deleted word with nothing kept before it in its list (its deletion takes the
+        # separator after it): the new option would open the list with a stray separator
+        before = seg.words[:next(k for k, x in enumerate(seg.words) if x is w)]
+        if id(w) not in b.gone or not all(id(x) in b.gone for x in before):
+            anchor, anchor_seg = w, seg
     if anchor is None or anchor_seg is None:
         return
     if anchor is cl.binary:

@@ -84,6 +84,8 @@ class CommandLine:
     v1: bool  #: a V1 line (``trtserver`` binary or V1 image): everything applies
     label: str = ""
     extra: dict = field(default_factory=dict)
+    #: ids of every word the same change deletes (set by the argv transformer), see delete()
+    deleting: frozenset = frozenset()
 
     def args(self) -> list[tuple[Word, Segment]]:
         out = []
@@ -105,6 +107,16 @@ class CommandLine:
         """Remove ``word`` and one separator, without touching comments or continuations."""
         ws = seg.words
         i = next(k for k, w in enumerate(ws) if w is word)
+        gone = self.deleting
+        if id(word) in gone and all(id(w) in gone for w in ws[:i]):
+            # a run of deleted words that starts the segment: each takes the separator after it
+            # (the whole segment: the first takes none), so the deletions of neighbours never
+            # overlap and together remove exactly the separators no kept word needs
+            if any(id(w) not in gone for w in ws[i + 1:]):
+                if seg.syntax.gap_re.match(self._gap(word, ws[i + 1])):
+                    return Edit.delete(word.start, ws[i + 1].start)
+            elif i == 0:
+                return Edit.delete(word.start, word.end)
         if i > 0 and seg.syntax.gap_re.match(self._gap(ws[i - 1], word)):
             return Edit.delete(ws[i - 1].end, word.end)
         if i + 1 < len(ws) and seg.syntax.gap_re.match(self._gap(word, ws[i + 1])):
