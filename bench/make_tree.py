@@ -120,7 +120,7 @@ TRAPS = {
 }
 
 # --- unrelated source --------------------------------------------------------------------------
-WORDS = ("user", "order", "item", "cache", "client", "server", "request", "handler", "config", "store",
+WORDS = ("user", "order", "item", "cache", "client", "service", "request", "handler", "config", "store",
          "event", "queue", "token", "session", "payment", "invoice", "report", "metric", "index", "batch",
          "model", "tensor", "image", "health", "status", "stream", "buffer", "worker", "task", "job")
 
@@ -187,7 +187,7 @@ def _source(rng: random.Random) -> tuple[str, str]:
         acc += p
         if r <= acc:
             break
-    size = int(rng.lognormvariate(0.8, 0.9)) + 1  # units of ~400 bytes; mean about 3 KiB
+    size = int(rng.lognormvariate(1.8, 0.9)) + 1  # units of ~400 bytes: median ~2.5 KiB, mean ~4 KiB
     if fn is None:
         return ext, json.dumps({_ident(rng): rng.randint(0, 1000) for _ in range(size * 8)}, indent=2) + "\n"
     return ext, fn(rng, size)

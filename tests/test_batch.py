@@ -165,3 +165,54 @@ def test_files_scanned_counts_the_files_read(tmp_path, monkeypatch, capsys):
     s = json.loads(out)["summary"]
     assert (s["files_scanned"], s["files_with_v1"], s["files_changed"]) == (31, 1, 1)
     assert s["rules"] == {"TDM101": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1}
+
+
+# --- the prefilter and the fast path never drop what the runner would report -------------------
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from triton_docker_migrate import evidence  # noqa: E402
+
+_PIECES = ["tensorrtserver", "trtserver", "TENSORRT_SERVER", "tensorrt-server", "perf_client", "/api/", "/api/health",
+           "tritonserver:20.03", "tritonserver:20.07", "--api-version", "--allow-poll-model-repository",
+           "--http-health-port", "--tf-add-vgpu", "--grpc-stream-infer-thread-count", "server", "erver", "rt", "--",
+           "api", "/", ":", "-", "_", " ", "\n", "x", "T", "tritonserver", "20.0"]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_maybe_v1_accepts_everything_the_prefilter_regex_accepts(pieces):
+    data = "".join(pieces).encode()
+    if evidence.PREFILTER.search(data):
+        assert evidence.maybe_v1(data)
+    if evidence.STRONG.search(data):
+        assert evidence.maybe_v1(data) and evidence.text_may_report(data)
+
+
+SAMPLES = {
+    "notes.txt": "call /api/health/ready on port 8001\n",
+    "client.py": "import tensorrtserver.api as trt\n",
+    "req.txt": "tensorrtserver==1.12.0\n",
+    "opts.txt": "run with --api-version=2 and --allow-poll-model-repository=false\n",
+    "img.md": "docker pull nvcr.io/nvidia/tritonserver:20.03-py3\n",
+    "env.cfg": "TENSORRT_SERVER_VERSION=1.12\n",
+    "user.txt": "chown tensorrt-server /models\n",
+    "perf.txt": "perf_client -m resnet50\n",
+    "serve": "trtserver --model-store=/models\n",
+    "app.js": "fetch('/api/status')\n",
+    "k8s.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: x\n    readinessProbe:\n"
+                "      httpGet: {path: /api/health/ready, port: 8000}\n",
+}
+
+
+def test_fast_path_agrees_with_the_runner(tmp_path, monkeypatch, capsys):
+    from triton_docker_migrate.runner import process_file
+    from triton_docker_migrate.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    for name, text in SAMPLES.items():
+        (tmp_path / name).write_text(text)
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    fast = {f["path"] for f in json.loads(out)["files"]}
+    slow = {name for name in SAMPLES if process_file(name, name, Settings(), explicit=False).has_evidence}
+    assert fast == slow
+    assert "client.py" in fast and "img.md" in fast and "notes.txt" not in fast

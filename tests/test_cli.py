@@ -198,3 +198,28 @@ def test_module_entry_point(tmp_path):
     assert p.returncode == 1
     assert json.loads(p.stdout)["summary"]["files_changed"] == 1
     assert "\x1b" not in p.stderr
+
+
+def test_pre_commit_hooks(tree, capsys):
+    """Both hooks run as pre-commit runs them: the entry plus the staged file names."""
+    import pathlib
+    import shlex
+
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load(pathlib.Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml")
+    by_id = {h["id"]: h for h in hooks}
+    assert set(by_id) == {"triton-docker-migrate-check", "triton-docker-migrate"}
+    for h in hooks:
+        assert h["language"] == "python" and h["types"] == ["text"]
+    (tree / "Dockerfile").write_text(V1)
+    (tree / "README.md").write_text("hello\n")
+    check = shlex.split(by_id["triton-docker-migrate-check"]["entry"])
+    assert check[0] == "triton-docker-migrate"
+    code, out, err = cli(capsys, *check[1:], "Dockerfile", "README.md")
+    assert code == 1 and (tree / "Dockerfile").read_text() == V1
+    fix = shlex.split(by_id["triton-docker-migrate"]["entry"])
+    code, out, err = cli(capsys, *fix[1:], "Dockerfile", "README.md")
+    assert code == 0 and (tree / "Dockerfile").read_text() != V1
+    code, out, err = cli(capsys, *check[1:], "Dockerfile", "README.md")
+    assert code == 0

@@ -19,9 +19,11 @@ from __future__ import annotations
 import os
 import re
 import sys
+from operator import attrgetter
 from typing import Callable, Iterator, NamedTuple
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+_BY_NAME = attrgetter("name")
 
 
 class Candidate(NamedTuple):
@@ -64,21 +66,29 @@ class IgnoreFile:
         self.any = re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', rx.pattern)})" for rx, _ in pats)) \
             if pats else None
 
-    def match(self, abs_path: str, is_dir: bool) -> bool | None:
-        if self.any is None:
-            return None
-        if abs_path.startswith(self.base) and len(abs_path) > len(self.base):
-            rel = abs_path[self.cut:]
-        else:
-            rel = abs_path.lstrip("/")
-        if is_dir:
-            rel += "/"
-        if not self.any.match(rel):
-            return None
+    def relative(self, abs_prefix: str) -> str:
+        """``abs_prefix`` (a folder, ending in ``/``) relative to ``base``; outside ``base``, the path
+        without its leading ``/`` (so that patterns without a slash still match names)."""
+        if abs_prefix.startswith(self.base) and len(abs_prefix) > len(self.base) and \
+                (self.base.endswith("/") or abs_prefix[len(self.base)] == "/"):
+            return abs_prefix[self.cut:]
+        return abs_prefix.lstrip("/")
+
+    def decide(self, rel: str) -> bool | None:
+        """The last pattern matching ``rel`` (``dir/`` for a folder) decides."""
         for rx, include in reversed(self.patterns):
             if rx.match(rel):
                 return include
         return None
+
+    def match(self, abs_path: str, is_dir: bool) -> bool | None:
+        if self.any is None:
+            return None
+        head, _, name = abs_path.rpartition("/")
+        rel = self.relative(head + "/") + name + ("/" if is_dir else "")
+        if not self.any.match(rel):
+            return None
+        return self.decide(rel)
 
     @classmethod
     def read(cls, path: str, base: str) -> "IgnoreFile | None":
@@ -203,6 +213,7 @@ def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tupl
     sep = os.sep
     native = sep == "/"
     check_keys = bool(explicit_keys) or seen is not None
+    by_name = _BY_NAME
     # stack of (display prefix ("" or "dir/"), absolute dir, real dir, ignore chain)
     stack: list[tuple[str, str, str, tuple[IgnoreFile, ...]]] = [(prefix0, abs_root, real_root, chain)]
     while stack:
@@ -210,18 +221,23 @@ def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tupl
         open_dir = prefix if prefix else "."
         try:
             with os.scandir(open_dir if native else open_dir.replace("/", sep)) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = list(it)
         except OSError as e:
             warn(f"{prefix.rstrip('/') or '.'}: warning: cannot list directory: {e.strerror or e}")
             continue
-        names = {e.name for e in entries}
-        if ".gitignore" in names:
-            ig = IgnoreFile.read(os.path.join(abs_dir, ".gitignore"), abs_dir)
+        entries.sort(key=by_name)
+        abs_prefix = abs_dir.rstrip("/") + "/"
+        if any(e.name == ".gitignore" for e in entries):
+            ig = IgnoreFile.read(abs_prefix + ".gitignore", abs_dir)
             if ig is not None:
                 chain = chain + (ig,)
         if on_directory is not None:
             on_directory(prefix.rstrip("/") or ".", [e.name for e in entries])
-        abs_prefix = abs_dir.rstrip("/") + "/"
+        # the folder's path relative to each ignore file's folder, deepest first: one string
+        # concatenation and one regex match per entry and ignore file
+        checks = [(ig.any, ig, ig.relative(abs_prefix)) for ig in reversed(chain) if ig.any is not None]
+        excl_rel = excl.relative(abs_prefix) if excl is not None and excl.any is not None else None
+        real_prefix = real_dir.rstrip(sep) + sep
         subdirs = []
         for e in entries:
             name = e.name
@@ -238,16 +254,25 @@ def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tupl
                     continue  # sockets, FIFOs, devices
             except OSError:
                 continue
-            abs_path = abs_prefix + name
-            if chain and ignored(chain, abs_path, is_dir):
-                continue
-            if excl is not None and excl.match(abs_path, is_dir):
+            tail = name + "/" if is_dir else name
+            if checks:
+                verdict = False
+                for anyrx, ig, rel_dir in checks:
+                    rel = rel_dir + tail
+                    if anyrx.match(rel):
+                        r = ig.decide(rel)
+                        if r is not None:
+                            verdict = r
+                            break
+                if verdict:
+                    continue
+            if excl_rel is not None and excl.any.match(excl_rel + tail) and excl.decide(excl_rel + tail):
                 continue
             if is_dir:
-                subdirs.append((prefix + name + "/", abs_path, real_dir.rstrip(sep) + sep + name, chain))
+                subdirs.append((prefix + tail, abs_prefix + name, real_prefix + name, chain))
                 continue
             if check_keys:
-                key = real_dir.rstrip(sep) + sep + name
+                key = real_prefix + name
                 if key in explicit_keys:
                     continue
                 if seen is not None:

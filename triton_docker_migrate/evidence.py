@@ -30,7 +30,7 @@ STRONG = re.compile(
 )
 
 _OPTIONS_RE = re.compile(_OPTIONS)
-#: ``rtserver`` covers both tensorrtserver and trtserver
+#: what ``maybe_v1`` looks for (``rtserver`` covers both tensorrtserver and trtserver)
 _LITERALS = (b"rtserver", b"TENSORRT_SERVER", b"/api/", b"tritonserver:20.0", b"tensorrt-server", b"perf_client")
 #: what a file of the text kind can be reported for: weak evidence (URLs, options) needs a Triton
 #: context that only strong evidence gives there, so without these the text handler finds nothing
@@ -39,9 +39,11 @@ _TEXT_LITERALS = (b"rtserver", b"TENSORRT_SERVER", b"tritonserver:20.0", b"tenso
 
 def maybe_v1(data: bytes) -> bool:
     """True when ``data`` may hold V1 evidence (never False when ``PREFILTER`` matches)."""
-    for lit in _LITERALS:
-        if lit in data:
-            return True
+    # one scan rules out the four markers that end in "server" in most files
+    if b"erver" in data and (b"rtserver" in data or b"rt-server" in data or b"tritonserver:20.0" in data):
+        return True
+    if b"/api/" in data or b"TENSORRT_SERVER" in data or b"perf_client" in data:
+        return True
     return b"--" in data and _OPTIONS_RE.search(data) is not None
 
 

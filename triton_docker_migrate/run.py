@@ -21,8 +21,8 @@ MAX_BYTES = 10 * 1024 * 1024
 _FIRST_READ = 65536
 _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: start the process pool once this many candidates were seen, or this many files needed parsing
-POOL_AFTER_FILES = 3000
-POOL_AFTER_PARSED = 64
+POOL_AFTER_FILES = 500
+POOL_AFTER_PARSED = 32
 CHUNK = 256
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
@@ -122,6 +122,7 @@ _WORKER: Scanner | None = None
 def _init_worker(settings: Settings) -> None:
     global _WORKER
     _WORKER = Scanner(settings)
+    _preload()
 
 
 def _scan_chunk(chunk: list[Candidate]):
@@ -215,7 +216,6 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
 def _run_pool(rest: Iterator[Candidate], settings: Settings, workers: int) -> Iterable:
     import multiprocessing as mp
 
-    _preload()
     try:
         ctx = mp.get_context("fork")
     except ValueError:
