@@ -348,6 +348,7 @@ class Result:
     http_port: int
     probes: dict[str, int | None] = field(default_factory=dict)  #: path -> HTTP status
     options: dict[str, str] = field(default_factory=dict)  #: the server's own option table
+    index: dict[str, str | None] | None = None  #: the repository index, when asked for
 
     @property
     def refused(self) -> bool:
@@ -470,14 +471,54 @@ def _port_race(log: str) -> bool:
 
 
 def start(argv: Sequence[str], model_repo: pathlib.Path, release: str = DEFAULT, probes: Sequence[str] = (),
-          python_models: bool = False) -> Result:
-    """Start, wait for readiness, GET each of ``probes`` (paths) while it runs, stop. Never leaks it."""
+          python_models: bool = False, index: bool = False) -> Result:
+    """Start, wait for readiness, GET each of ``probes`` (paths) and read the repository index while
+    it runs, stop. Never leaks it."""
     with running(argv, model_repo, release, python_models) as srv:
         got: dict[str, int | None] = {}
+        idx = None
         if srv.ready:
             for path in probes:
                 got[path] = srv.get(path)[0]
-        return srv.result(srv.stop(), got)
+            if index:
+                idx = srv.index()
+        res = srv.result(srv.stop(), got)
+        res.index = idx
+        return res
+
+
+@dataclass(frozen=True)
+class Job:
+    """One server start for ``run_all``: a fresh model repository holding ``models`` (Python models)."""
+
+    argv: tuple[str, ...]
+    release: str = DEFAULT
+    models: tuple[str, ...] = ()
+    probes: tuple[str, ...] = ()
+
+
+def run_job(job: Job) -> Result:
+    repo = pathlib.Path(tempfile.mkdtemp(prefix="tdm-models-"))
+    try:
+        for name in job.models:
+            add_model(repo, name)
+        return start(job.argv, repo, job.release, job.probes, python_models=bool(job.models),
+                     index=bool(job.models))
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
+
+
+def run_all(jobs: Sequence[Job], workers: int = int(os.environ.get("TDM_SERVER_WORKERS", "4"))) -> list[Result]:
+    """Run ``jobs`` a few at a time (the servers mostly wait; each is stopped before its slot is reused)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for release in {j.release for j in jobs}:
+        b = binary(release)  # fetch once, before the threads
+        b.options
+        if any(j.models for j in jobs if j.release == release):
+            _python_backend_dir(b)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(run_job, jobs))
 
 
 def refused(v1_argv: Sequence[str], model_repo: pathlib.Path, release: str = DEFAULT,

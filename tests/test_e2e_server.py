@@ -1,0 +1,423 @@
+"""The migration, proven by the real V2 server.
+
+- Every Dockerfile fixture whose migrated output starts a server: the real ``tritonserver`` starts with
+  the V2 command line read back from the migrated file (model repository and ports substituted),
+  ``/v2/health/ready`` and every HEALTHCHECK URL of its stage answer 200, and it runs in the
+  model-control mode the V1 line ran in. Repeated for each release under test (the file migrated
+  for that target, started with that release's binary).
+- Every fixture whose V1 line holds an option V2 refuses: the original line is refused, so the
+  oracle has teeth.
+- Every row of tests/test_argv.py (options, model-control table) against the 2.51.0 server.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import time
+
+import pytest
+
+import realserver as R
+from conftest import FIXTURES
+from golden import inputs, run_fixture, settings_for
+from test_argv import CASES as ARGV_CASES
+from test_argv import migrate as migrate_line
+from triton_docker_migrate.commandline import CommandLine
+from triton_docker_migrate.documents.base import Document
+from triton_docker_migrate.documents.dockerfile import DockerfileDoc
+from triton_docker_migrate.documents.shellwords import lex
+from triton_docker_migrate.documents.commands import server_word, split
+from triton_docker_migrate.kinds import kind_by_name
+from triton_docker_migrate.release import Release, parse_target
+from triton_docker_migrate.rules import tables as T
+from triton_docker_migrate.settings import Settings
+
+RELEASES = R.releases_under_test()
+#: 2.28.0 to 2.41.0 (22.11-23.12) still start with --load-model outside explicit mode (and ignore it,
+#: as V1 did); 2.51.0 refuses to start
+LOAD_MODEL_REFUSED = "24.10"
+_TRUE = {"true", "1", "on", "yes"}
+
+# --- reading command lines back ----------------------------------------------------------------
+
+
+def argv_of(cl: CommandLine) -> list[str]:
+    """The decoded argv (binary first) of a server command line. Words that expand to runtime
+    arguments (``"$@"``, ``$ARGS``) are left out: the test passes no runtime arguments."""
+    skip = cl.extra.get("image")
+    words = [w for w, _ in cl.args() if w is not skip and not w.is_whole_expansion]
+    return [cl.binary.value if cl.binary is not None else "tritonserver", *[w.value for w in words]]
+
+
+def server_argvs(doc: Document) -> list[list[str]]:
+    return [argv_of(cl) for cl in doc.command_lines()]
+
+
+def shell_argv(line: str) -> list[str]:
+    words = split(lex(line).tokens)[0]
+    words = words[words.index(server_word(words)):]
+    return [w.value for w in words if not w.is_whole_expansion]
+
+
+def options(argv: list[str], table) -> list[tuple[str, str, str | None]]:
+    """(full name or None, typed name, value) of each option word, getopt-style."""
+    out = []
+    k = 1
+    while k < len(argv):
+        w = argv[k]
+        k += 1
+        if not w.startswith("--") or len(w) < 3:
+            continue
+        typed, eq, value = w[2:].partition("=")
+        name = R._resolve(typed, frozenset(table))
+        if not eq and name is not None and name not in R.NO_ARGUMENT and k < len(argv):
+            value = argv[k]
+            k += 1
+        out.append((name, typed, value if (eq or name is not None) else None))
+    return out
+
+
+def v1_mode(argv: list[str]) -> str:
+    """The model-control mode a V1 server ran in (facts sheet, "Model control", from V1's main.cc)."""
+    opts = {name: value for name, _, value in options(argv, T.V1_OPTIONS) if name}
+    if "model-control-mode" in opts:
+        return opts["model-control-mode"].lower()
+    if (opts.get("allow-model-control") or "").lower() in _TRUE:
+        return "explicit"
+    poll = (opts.get("allow-poll-model-repository") or "true").lower() in _TRUE
+    secs = int(opts.get("repository-poll-secs") or 15)
+    return "poll" if poll and secs > 0 else "none"
+
+
+def v2_mode(argv: list[str]) -> str:
+    opts = {name: value for name, _, value in options(argv, T.V2_OPTIONS) if name}
+    return (opts.get("model-control-mode") or "none").lower()
+
+
+def refused_words(argv: list[str], b: R.Binary, v1: bool = False) -> list[str]:
+    """The option words of ``argv`` that ``b`` refuses: unknown or ambiguous (getopt_long exits), and
+    on a V1 line ``--load-model`` without explicit mode (V1 ignored it, V2 exits)."""
+    out = []
+    for name, typed, _ in options(argv, T.V1_OPTIONS):
+        if R._resolve(typed, b.options) is None:
+            out.append(f"--{typed}")
+    if v1 and load_models(argv) and v1_mode(argv) != "explicit" and Release(b.release).at_least(LOAD_MODEL_REFUSED):
+        out.append("--load-model")
+    return out
+
+
+def load_models(argv: list[str]) -> list[str]:
+    return [v for name, _, v in options(argv, T.V2_OPTIONS) if name == "load-model" and v]
+
+
+def http_port_of(argv: list[str]) -> str:
+    ports = [v for name, _, v in options(argv, T.V2_OPTIONS) if name == "http-port"]
+    return ports[-1] if ports else "8000"
+
+
+_URL = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(/[^\s\"'|;&)]*)")
+
+
+def stage_of(doc: DockerfileDoc, offset: int) -> int:
+    stage = -1
+    for ins in doc.instructions:
+        if ins.start > offset:
+            break
+        stage = ins.stage
+    return stage
+
+
+def healthchecks(doc: DockerfileDoc, cl: CommandLine) -> list[tuple[str, str]]:
+    """(port, path) of every URL in the HEALTHCHECK of the command line's stage."""
+    first = cl.binary or cl.segments[0].words[0]
+    stage = stage_of(doc, first.start)
+    out = []
+    for ins in doc.instructions:
+        if ins.cmd == "HEALTHCHECK" and ins.stage == stage:
+            for m in _URL.finditer(ins.logical):
+                out.append((m.group(1) or "80", m.group(2)))
+    return out
+
+
+# --- the fixtures --------------------------------------------------------------------------------
+
+
+def dockerfile_fixtures() -> list[pathlib.Path]:
+    return [p for p in inputs(FIXTURES) if kind_by_name(p.name) == "dockerfile"]
+
+
+def migrated(path: pathlib.Path, release: str) -> str:
+    """The fixture migrated for ``release``: the committed ``.out`` when the fixture targets it (the
+    golden file is the claim), else the tool's output for that target."""
+    if settings_for(path).target == Release(release):
+        out = path.with_name(path.name + ".out")
+        return (out if out.exists() else path).read_bytes().decode("utf-8")
+    res = run_fixture(path, Settings(target=parse_target(release)))
+    assert res.new is not None, res.error
+    return res.new.decode("utf-8")
+
+
+def _server_cases():
+    cases = []
+    for path in dockerfile_fixtures():
+        for release in RELEASES:
+            doc = DockerfileDoc(str(path), migrated(path, release))
+            for i, _ in enumerate(doc.command_lines()):
+                cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
+    return cases
+
+
+def _refusal_cases():
+    cases = []
+    v1_only = set(T.V1_OPTIONS) - set(T.V2_OPTIONS)
+    for path in dockerfile_fixtures():
+        doc = DockerfileDoc(str(path), path.read_text(encoding="utf-8"))
+        for i, cl in enumerate(doc.command_lines()):
+            argv = argv_of(cl)
+            names = {name for name, _, _ in options(argv, T.V1_OPTIONS)}
+            load_refused = cl.v1 and load_models(argv) and v1_mode(argv) != "explicit"
+            ambiguous = any(R._resolve(t, frozenset(T.V2_OPTIONS)) is None and n in T.V2_OPTIONS
+                            for n, t, _ in options(argv, T.V1_OPTIONS))
+            for release in RELEASES:
+                # ambiguity is judged against 2.51.0's options (2.28.0 lacks --model-config-name)
+                if names & v1_only or (ambiguous and release == R.DEFAULT) or (
+                        load_refused and Release(release).at_least(LOAD_MODEL_REFUSED)):
+                    cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
+    return cases
+
+
+SERVER_CASES = _server_cases()
+REFUSAL_CASES = _refusal_cases()
+
+
+def test_the_oracle_has_cases():
+    """The fixtures must keep the server oracle busy: lines to start, and V1 lines V2 refuses."""
+    assert len({p.values[0] for p in SERVER_CASES}) >= 10
+    assert len({p.values[0] for p in REFUSAL_CASES}) >= 5
+
+
+def _selected(request, name: str) -> list[dict]:
+    """The parameters of the selected tests of this module named ``name`` (so ``-k`` starts only those)."""
+    return [item.callspec.params for item in request.session.items
+            if getattr(item, "originalname", None) == name and getattr(item, "module", None) is request.module]
+
+
+class Plan:
+    """What one fixture's server line must do, read from the fixture before anything starts."""
+
+    def __init__(self, path: pathlib.Path, release: str, index: int) -> None:
+        original_text = path.read_text(encoding="utf-8")
+        original = DockerfileDoc(str(path), original_text)
+        doc = DockerfileDoc(str(path), migrated(path, release))
+        lines = doc.command_lines()
+        self.same_count = len(original.command_lines()) == len(lines)
+        cl, before = lines[index], original.command_lines()[min(index, len(original.command_lines()) - 1)]
+        self.argv = argv_of(cl)
+        v1_argv = argv_of(before)
+        if before.v1:
+            self.mode = v1_mode(v1_argv)
+        elif any(name == "model-control-mode" for name, _, _ in options(v1_argv, T.V2_OPTIONS)):
+            self.mode = v2_mode(v1_argv)
+        else:
+            self.mode = _half_migrated_mode(v1_argv)
+        self.http_port = http_port_of(self.argv)
+        # URLs the tool left for a person to review (no fix: e.g. /api/status piped to grep) are not probed
+        res = run_fixture(path, Settings(target=parse_target(release)))
+        reviewed = {original_text[f.span.start:f.span.end] for f in res.findings if not f.fixed and f.span}
+        self.checks, self.reviewed = [], []
+        for port, url_path in healthchecks(doc, cl):
+            if url_path.startswith("/v2/"):
+                self.checks.append((port, url_path))
+            else:
+                self.reviewed.append((url_path, any(r and url_path.startswith(r) for r in reviewed)))
+        self.binary = R.binary(release)
+        self.names = load_models(self.argv)
+        self.serve_python = bool(self.names) and self.binary.python_stub is not None
+        self.job = R.Job(tuple(self.argv), release, tuple(self.names) if self.serve_python else (),
+                         tuple(p for _, p in self.checks) + ("/api/health/ready",))
+
+
+@pytest.fixture(scope="module")
+def fixture_runs(request):
+    keys = [(p["path"], p["release"], p["index"]) for p in _selected(request, "test_migrated_server_starts")]
+    plans = [Plan(*k) for k in keys]
+    return dict(zip(keys, zip(plans, R.run_all([p.job for p in plans]))))
+
+
+@pytest.mark.parametrize("path,release,index", SERVER_CASES)
+def test_migrated_server_starts(path, release, index, fixture_runs):
+    plan, res = fixture_runs[(path, release, index)]
+    assert plan.same_count, "the migration added or lost a server command line"
+    for url_path, flagged in plan.reviewed:
+        assert flagged, f"HEALTHCHECK {url_path} is neither V2 nor reported for review"
+    for port, url_path in plan.checks:
+        assert port == plan.http_port, f"HEALTHCHECK {url_path} is on port {port}, the HTTP port is {plan.http_port}"
+    if plan.names and not plan.serve_python:
+        # this release's Python backend needs a Python the machine lacks: the line parsed, and the
+        # server went on in explicit mode to load exactly the named models
+        assert res.exit_code not in (None, 0), res.explain()
+        assert res.options.get("model_control_mode") == "MODE_EXPLICIT", res.explain()
+        startup = [v for k, v in sorted(res.options.items()) if k.startswith("startup_models_")]
+        assert sorted(startup) == sorted(plan.names), res.explain()
+        return
+    assert res.ready, res.explain()
+    assert res.options.get("model_control_mode") == f"MODE_{plan.mode.upper()}", res.explain()
+    assert res.options.get("server_version") == plan.binary.version
+    for _, url_path in plan.checks:
+        assert res.probes[url_path] == 200, f"HEALTHCHECK {url_path}: {res.probes[url_path]}"
+    assert res.probes["/api/health/ready"] in (400, 404)  # the V1 URL is gone: health checks had to move
+    if plan.names:
+        assert {n: (res.index or {}).get(n) for n in plan.names} == {n: "READY" for n in plan.names}
+
+
+def _half_migrated_mode(v1_argv: list[str]) -> str:
+    """A V2 line that still carries V1 model-control options gets them translated (CONTRACT.md)."""
+    opts = {name: value for name, _, value in options(v1_argv, T.V1_OPTIONS) if name}
+    if (opts.get("allow-model-control") or "").lower() in _TRUE:
+        return "explicit"
+    if (opts.get("allow-poll-model-repository") or "").lower() in _TRUE:
+        return "poll"
+    return "none"
+
+
+@pytest.mark.parametrize("path,release,index", REFUSAL_CASES)
+def test_original_is_refused(path, release, index, tmp_path):
+    doc = DockerfileDoc(str(path), path.read_text(encoding="utf-8"))
+    cl = doc.command_lines()[index]
+    argv = argv_of(cl)
+    b = R.binary(release)
+    words = refused_words(argv, b, cl.v1)
+    assert words, f"{argv}: no option this release refuses"
+    res = R.refused(argv, tmp_path, release)
+    assert res.refused, res.explain()
+    assert any(w in res.log for w in words), res.explain()
+
+
+# --- every argv row against the real 2.51.0 server ----------------------------------------------
+
+
+def _argv_cases():
+    out = []
+    for case in ARGV_CASES:
+        ident, src, target, expected, findings, mode = case
+        if target != R.DEFAULT or mode is None:
+            continue
+        if any(sev != "info" and not fixed and rule != "TDM316" for rule, sev, fixed in findings):
+            continue  # a line left for review (a value known only at run time, an unknown option)
+        starts = not (load_models(shell_argv(expected)) and mode != "explicit")
+        out.append(pytest.param(src, expected, mode, starts, id=ident))
+    return out
+
+
+ARGV_SERVER_CASES = _argv_cases()
+
+
+@pytest.fixture(scope="module")
+def argv_runs(request):
+    srcs = [p["src"] for p in _selected(request, "test_argv_row_on_real_server")]
+    jobs = []
+    for src in srcs:
+        argv = shell_argv(migrate_line(src)[0])
+        jobs.append(R.Job(tuple(argv), models=tuple(load_models(argv))))
+    return dict(zip(srcs, R.run_all(jobs)))
+
+
+@pytest.mark.parametrize("src,expected,mode,starts", ARGV_SERVER_CASES)
+def test_argv_row_on_real_server(src, expected, mode, starts, argv_runs, tmp_path):
+    got, _, _ = migrate_line(src)
+    assert got == expected
+    argv = shell_argv(got)
+    b = R.binary()
+    res = argv_runs[src]
+    if not starts:
+        # a V2 line the tool must leave alone (CONTRACT.md) although V2 refuses it
+        assert res.refused, res.explain()
+        return
+    assert not refused_words(argv, b)
+    assert res.ready, res.explain()
+    assert res.options.get("model_control_mode") == f"MODE_{mode.upper()}", res.explain()
+    names = load_models(argv)
+    if names:
+        assert res.index == {n: "READY" for n in names}
+    before = shell_argv(src)
+    if refused_words(before, b, v1=before[0] == "trtserver"):
+        res = R.refused(before, tmp_path)
+        assert res.refused, res.explain()
+
+
+def test_argv_rows_cover_the_table():
+    ids = {p.id for p in ARGV_SERVER_CASES}
+    for row in ("mc-none-of-three_fixes", "mc-poll-false_fixes", "mc-poll-false-and-control-true_fixes",
+                "mc-control-true-alone_fixes", "mc-poll-true_fixes", "mc-secs-0_noop",
+                "mc-load-model-not-explicit_fixes", "mc-mode-given_noop"):
+        assert row in ids
+    assert len(ids) >= 40
+
+
+def test_unknown_option_left_for_review_is_refused(tmp_path):
+    """TDM317 leaves a word V1 did not know: V2 does not know it either."""
+    got, findings, _ = migrate_line("trtserver --model-repository=/m --model-control-mode=none --trtis-x=1")
+    assert ("TDM317", "warning", False) in findings
+    res = R.refused(shell_argv(got), tmp_path)
+    assert res.refused and "--trtis-x" in res.log, res.explain()
+
+
+# --- model-control behaviour, observed with real models -------------------------------------------
+
+
+def _wait_state(srv: R.Server, name: str, want: str | None, seconds: float) -> str | None:
+    deadline = time.monotonic() + seconds
+    state = None
+    while time.monotonic() < deadline:
+        state = srv.index().get(name)
+        if state == want:
+            return state
+        time.sleep(0.5)
+    return state
+
+
+def test_poll_default_picks_up_new_models(tmp_path):
+    """V1 polled by default: the migrated line loads a model added while it runs."""
+    got, _, res = migrate_line("trtserver --model-store=/m --repository-poll-secs=1 --strict-model-config=false")
+    assert res.mode == "poll"
+    R.add_model(tmp_path, "first")
+    with R.running(shell_argv(got), tmp_path, python_models=True) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        assert srv.index() == {"first": "READY"}
+        R.add_model(tmp_path, "late")
+        assert _wait_state(srv, "late", "READY", 30) == "READY"
+
+
+def test_no_polling_loads_only_at_start(tmp_path):
+    """--repository-poll-secs=0: V1 and V2 both load the repository once."""
+    got, _, res = migrate_line("trtserver --model-store=/m --repository-poll-secs=0 --strict-model-config=false")
+    assert res.mode == "none" and "--model-control-mode" not in got
+    R.add_model(tmp_path, "first")
+    with R.running(shell_argv(got), tmp_path, python_models=True) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        R.add_model(tmp_path, "late")
+        time.sleep(4)  # four poll periods of the poll test above
+        assert srv.index() == {"first": "READY", "late": None}
+        status, body = srv.post("/v2/repository/models/late/load")
+        assert status != 200 and b"explicit model load / unload is not allowed" in body
+
+
+def test_explicit_loads_only_named_models(tmp_path):
+    got, _, res = migrate_line("trtserver --model-store=/m --allow-poll-model-repository=false "
+                               "--allow-model-control=true --load-model=wanted --strict-model-config=false")
+    assert res.mode == "explicit"
+    R.add_model(tmp_path, "wanted")
+    R.add_model(tmp_path, "other")
+    with R.running(shell_argv(got), tmp_path, python_models=True) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        assert srv.index() == {"wanted": "READY", "other": None}
+        status, body = srv.post("/v2/repository/models/other/load")
+        assert status == 200, body
+        assert srv.index() == {"wanted": "READY", "other": "READY"}
+
+
+def test_default_binary_is_the_default_target():
+    b = R.binary()
+    assert (b.release, b.version) == ("24.10", "2.51.0")
+    assert b.release == str(Settings().target)
