@@ -216,3 +216,15 @@ def test_fast_path_agrees_with_the_runner(tmp_path, monkeypatch, capsys):
     slow = {name for name in SAMPLES if process_file(name, name, Settings(), explicit=False).has_evidence}
     assert fast == slow
     assert "client.py" in fast and "img.md" in fast and "notes.txt" not in fast
+
+
+def test_utf16_file_with_v1_evidence_is_an_error_in_a_walk(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "Dockerfile").write_bytes(V1.encode("utf-16"))
+    (tmp_path / "d" / "other.txt").write_bytes("nothing to see\n".encode("utf-16"))
+    code, out, err = cli(capsys, "migrate", "--check", ".")
+    assert code == 2
+    assert err.splitlines()[0] == ("d/Dockerfile: error: UTF-16/UTF-32 text is not supported: convert the file "
+                                   "to UTF-8 and run again")
+    assert "other.txt" not in err

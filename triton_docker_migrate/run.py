@@ -24,6 +24,8 @@ _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 POOL_AFTER_FILES = 500
 POOL_AFTER_PARSED = 32
 CHUNK = 256
+#: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
 
@@ -77,6 +79,14 @@ class Scanner:
 
     def scan(self, c: Candidate) -> FileResult | None:
         try:
+            return self._scan(c)
+        except Exception as e:  # a bug here must not stop the run (the runner itself never raises)
+            r = FileResult(c.display, "text", Status.FAILED, explicit=c.explicit)
+            _fail(r, f"internal error ({type(e).__name__}: {e}); please report this with the file")
+            return r
+
+    def _scan(self, c: Candidate) -> FileResult | None:
+        try:
             data = read_bytes(c.path)
         except OSError:
             from .runner import process_file
@@ -91,7 +101,7 @@ class Scanner:
             srcs = kinds.entrypoint_sources(c.path, data)
             if srcs:
                 self.entrypoints.append((c.display.rsplit("/", 1)[0] if "/" in c.display else ".", srcs))
-        if not c.explicit and len(data) <= MAX_BYTES:
+        if not c.explicit and len(data) <= MAX_BYTES and not data.startswith(_UTF16_BOMS):
             if not evidence.maybe_v1(data):
                 if name == "config.pbtxt":
                     self.deferred.append((c, "model-config"))
