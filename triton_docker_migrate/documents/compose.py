@@ -16,14 +16,13 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
-from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
+from ..model import Finding, Fix, Severity, Span
 from ..rules import images
 from ..rules import tables as T
 from . import commands as C
 from . import yamlsrc as Y
 from .base import CommandSite, Context, Document, Region
-from .shellwords import Word
-from .yamlsyntax import YamlCommandLine, YamlListSyntax, YamlShellSyntax, item_word, nested_sites, split_words
+from . import yamlsyntax as S
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
 _ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
@@ -121,7 +120,7 @@ class ComposeDoc(Document):
 
     # --- regions ------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
-        keys, parent_key = _keys(self.src)
+        keys, parent_key = Y.keys_and_parents(self.src)
         env_items = self._env_list_items()
         names = self._triton_names()
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
@@ -133,7 +132,7 @@ class ComposeDoc(Document):
             if not sc.is_str or not sc.value:
                 continue
             if sc.offsets is None:
-                _refuse_unmapped(self.src, sc)
+                Y.refuse_unmapped(self.src, sc)
                 continue
             text, offsets = sc.value, sc.offsets
             if id(node) in env_items:
@@ -156,34 +155,15 @@ class ComposeDoc(Document):
         return out
 
     # --- commands -----------------------------------------------------------------------------
-    def segment(self, node: Node | None, label: str, argv: bool = True) -> Segment | None:
-        """Words of ``command:``/``entrypoint:`` (a string split like compose, or a list)."""
+    def segment(self, node: Node | None, label: str) -> Segment | None:
+        """Words of ``command:``/``entrypoint:`` (a string split like compose, or a list), cached so
+        that every site and line shares the same words."""
         if node is None:
             return None
         key = (id(node), label)
-        if key in self._segments:
-            return self._segments[key]
-        seg = None
-        if isinstance(node, ScalarNode):
-            sc = self.src.scalar(node)
-            if sc.is_str:
-                if sc.offsets is None:
-                    _refuse_unmapped(self.src, sc)
-                else:
-                    groups = split_words(self.src, sc, argv=argv)
-                    if groups:
-                        seg = Segment(groups[0], YamlShellSyntax(self.src, sc), label)
-        elif isinstance(node, SequenceNode) and node.value and all(isinstance(i, ScalarNode) for i in node.value):
-            scs = [self.src.scalar(i) for i in node.value]
-            for sc in scs:
-                if sc.offsets is None:
-                    _refuse_unmapped(self.src, sc)
-            if all(sc.offsets is not None for sc in scs):
-                flow = bool(node.flow_style) or scs[0].flow
-                seg = Segment([item_word(sc) for sc in scs], YamlListSyntax(self.src, not node.flow_style, flow),
-                              label)
-        self._segments[key] = seg
-        return seg
+        if key not in self._segments:
+            self._segments[key] = S.segment(self.src, node, label)
+        return self._segments[key]
 
     def _argv_segments(self, s: Service) -> list[tuple[Segment, str]]:
         out = []
@@ -193,24 +173,16 @@ class ComposeDoc(Document):
                 out.append((seg, label))
         return out
 
-    def scalar_of(self, word: Word) -> Y.Scalar | None:
-        for node in self.src.nodes():
-            if isinstance(node, ScalarNode):
-                sc = self.src.scalar(node)
-                if sc.offsets is not None and sc.start <= word.start and word.end <= sc.end:
-                    return sc
-        return None
-
     def _service_sites(self, s: Service) -> list[CommandSite]:
         out: list[CommandSite] = []
         segs = [seg for seg, _ in self._argv_segments(s)]
         for seg in segs:
             out.append(CommandSite(seg.words, seg, s.triton, self.text))
-        out.extend(nested_sites(self.src, segs, self.scalar_of, self.text, s.triton))
+        out.extend(S.nested_sites(self.src, segs, self.text, s.triton))
         test = Y.get(Y.get(s.node, "healthcheck"), "test")
         for seg in self._test_segments(test):
             out.append(CommandSite(seg.words, seg, s.triton, self.text))
-            out.extend(nested_sites(self.src, [seg], self.scalar_of, self.text, s.triton))
+            out.extend(S.nested_sites(self.src, [seg], self.text, s.triton))
         return out
 
     def _test_segments(self, test: Node | None) -> list[Segment]:
@@ -234,10 +206,10 @@ class ComposeDoc(Document):
         if not sc.is_str:
             return []
         if sc.offsets is None:
-            _refuse_unmapped(self.src, sc)
+            Y.refuse_unmapped(self.src, sc)
             return []
-        return [Segment(ws, YamlShellSyntax(self.src, sc), "healthcheck")
-                for ws in split_words(self.src, sc, argv=False)]
+        return [Segment(ws, S.YamlShellSyntax(self.src, sc), "healthcheck")
+                for ws in S.split_words(self.src, sc, argv=False)]
 
     def commands(self) -> list[CommandSite]:
         if self._sites is None:
@@ -273,38 +245,8 @@ class ComposeDoc(Document):
         return self._lines
 
     def _lines_of(self, s: Service) -> list[CommandLine]:
-        ep = self.segment(s.entrypoint, "entrypoint")
-        cmd = self.segment(s.command, "command")
-        out: list[CommandLine] = []
-
-        def line(segs: list[Segment], server: Word | None) -> CommandLine:
-            v1 = s.v1 or (server is not None and C.is_v1_binary(server.value))
-            return YamlCommandLine(self.text, segs, server, v1, segs[0].label, {"service": s.name})
-
-        def from_server(seg: Segment, server: Word) -> Segment:
-            return Segment(seg.words[seg.words.index(server):], seg.syntax, seg.label)
-
-        if ep is not None:
-            i = C.command_index(ep.words + (cmd.words if cmd else []))
-            if i is not None and i < len(ep.words):
-                server = C.server_word(ep.words[i:])
-                if server is not None:
-                    out.append(line([from_server(ep, server)] + ([cmd] if cmd else []), server))
-            elif i is not None and cmd is not None:
-                server = C.server_word(cmd.words[i - len(ep.words):])
-                if server is not None and server is cmd.words[i - len(ep.words)]:
-                    out.append(line([from_server(cmd, server)], server))
-        elif cmd is not None:
-            server = C.server_word(cmd.words)
-            if server is not None:
-                out.append(line([from_server(cmd, server)], server))
-            elif cmd.words and cmd.words[0].value.startswith("--"):
-                out.append(line([cmd], None))
-        for site in nested_sites(self.src, [ep, cmd], self.scalar_of, self.text, s.triton):
-            server = C.server_word(site.words)
-            if server is not None:
-                out.append(line([from_server(site.segment, server)], server))
-        return out
+        return S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
+                              s.v1, {"service": s.name})
 
     # --- follow-through -----------------------------------------------------------------------
     def follow_through(self, ctx: Context, target: object) -> list[Finding]:
@@ -331,10 +273,10 @@ class ComposeDoc(Document):
         for item, port in zip(seq.value, ports):
             if port is None:
                 continue
-            span = Span(item.start_mark.index, Y_end(self.src, item))
+            span = Span(item.start_mark.index, Y.node_end(self.src, item))
             if port == health:
                 if http in ports:
-                    edit = delete_item(self.src, seq, item)
+                    edit = S.delete_item(self.src, seq, item)
                     out.append(Finding("TDM406", span, f"{msg}; removed from {key}", Severity.WARNING,
                                        Fix.of(f"Remove port {health} from {key}", edit)))
                 else:
@@ -410,25 +352,19 @@ class ComposeDoc(Document):
                 f.message += ("; docker compose reads this variable from the host environment or .env when it "
                               "loads the file: rename it there and here together")
             inner = [(n, u) for n, u in anchors
-                     if n.start_mark.index <= f.span.start and f.span.end <= Y_end(self.src, n)]
+                     if n.start_mark.index <= f.span.start and f.span.end <= Y.node_end(self.src, n)]
             if inner:
-                node, users = min(inner, key=lambda p: Y_end(self.src, p[0]) - p[0].start_mark.index)
+                node, users = min(inner, key=lambda p: Y.node_end(self.src, p[0]) - p[0].start_mark.index)
                 f.message += f" (shared through &{node.anchor} by service{'s' if len(users) > 1 else ''} " \
                              f"{', '.join(users)})"
         return findings
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "ComposeDoc") -> str | None:
-        return same_structure(self.src, new.src)
+        return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES)
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def _refuse_unmapped(src: Y.YamlSource, sc: Y.Scalar) -> None:
-    if evidence.maybe_v1(sc.value.encode("utf-8", "replace")):
-        raise ProcessingError("cannot map the characters of this YAML scalar to the file: edit it by hand",
-                              src.line(sc.start))
-
 
 def _reach(node: Node) -> set[int]:
     """Ids of every node a service definition reaches (merges and aliases resolved)."""
@@ -449,23 +385,6 @@ def _reach(node: Node) -> set[int]:
     return out
 
 
-def _keys(src: Y.YamlSource) -> tuple[set[int], dict[int, str]]:
-    keys: set[int] = set()
-    parent: dict[int, str] = {}
-    for node in src.nodes():
-        if isinstance(node, MappingNode):
-            for k, v in node.value:
-                keys.add(id(k))
-                name = Y.key_of(k)
-                if name is not None and id(v) not in parent:
-                    parent[id(v)] = str(name)
-        elif isinstance(node, SequenceNode):
-            for item in node.value:
-                if id(item) not in parent and id(node) in parent:
-                    parent[id(item)] = parent[id(node)]
-    return keys, parent
-
-
 def _env_names(src: Y.YamlSource, env: Node | None):
     if isinstance(env, MappingNode):
         for k, _v in env.value:
@@ -479,19 +398,6 @@ def _env_names(src: Y.YamlSource, env: Node | None):
                 name = str(item.value).partition("=")[0]
                 if sc.offsets is not None and name and sc.is_clean(0, len(name)):
                     yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
-
-
-def Y_end(src: Y.YamlSource, node: Node) -> int:
-    """Offset after the last character of a node's content (block collections end at their last
-    value, not at the next token)."""
-    if isinstance(node, ScalarNode):
-        return src.scalar(node).end
-    if getattr(node, "flow_style", False):
-        return node.end_mark.index
-    kids = [c for c in Y.children(node)]
-    if not kids:
-        return node.end_mark.index
-    return max(Y_end(src, c) for c in kids[-2:])
 
 
 def _container_port(src: Y.YamlSource, item: Node) -> str | None:
@@ -510,74 +416,6 @@ def _in_range(spec: str, port: str) -> bool:
         return int(lo) <= int(port) <= int(hi)
     except ValueError:
         return False
-
-
-def delete_item(src: Y.YamlSource, seq: SequenceNode, item: Node) -> Edit:
-    """Remove one item of a sequence: its whole line(s) in a block sequence, the item and one
-    comma in a flow sequence."""
-    from .yamlsyntax import delete_block_item
-
-    text = src.text
-    start, end = item.start_mark.index, Y_end(src, item)
-    if not seq.flow_style:
-        edit = delete_block_item(text, start, end)
-        if edit is None:
-            raise ProcessingError("cannot remove this list item safely: edit it by hand", src.line(start))
-        return edit
-    i = next(k for k, x in enumerate(seq.value) if x is item)
-    if i > 0:
-        return Edit.delete(Y_end(src, seq.value[i - 1]), end)
-    if len(seq.value) > 1:
-        return Edit.delete(start, seq.value[1].start_mark.index)
-    return Edit.delete(start, end)
-
-
-def same_structure(old: Y.YamlSource, new: Y.YamlSource) -> str | None:
-    """The new text composes to the same shape: same documents, keys and scalar types; only the
-    lists that hold command words or ports may change length."""
-    if len(old.docs) != len(new.docs):
-        return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
-    for a, b in zip(old.docs, new.docs):
-        problem = _same(a, b, "", set())
-        if problem:
-            return problem
-    return None
-
-
-def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]]) -> str | None:
-    if (id(a), id(b)) in seen:
-        return None
-    seen.add((id(a), id(b)))
-    where = path or "the document"
-    if type(a) is not type(b):
-        return f"{where} changed from a {type(a).__name__[:-4].lower()} to a {type(b).__name__[:-4].lower()}"
-    if isinstance(a, ScalarNode):
-        if a.tag != b.tag:
-            return f"{where} changed type ({a.tag.rsplit(':', 1)[-1]} -> {b.tag.rsplit(':', 1)[-1]})"
-        return None
-    if isinstance(a, MappingNode):
-        ka = [(Y.key_of(k), k.tag) for k, _ in a.value]
-        kb = [(Y.key_of(k), k.tag) for k, _ in b.value]
-        if ka != kb:
-            return f"the keys of {where} changed"
-        for (k, va), (_, vb) in zip(a.value, b.value):
-            problem = _same(va, vb, f"{path}.{Y.key_of(k)}" if path else str(Y.key_of(k)), seen)
-            if problem:
-                return problem
-        return None
-    last = re.sub(r"(?:\[\d+\])+$", "", path).rsplit(".", 1)[-1]
-    if last in EDITABLE_SEQUENCES:
-        # the items are the edited values: only what kind of node each is must stay
-        if len(a.value) == len(b.value) and any(type(x) is not type(y) for x, y in zip(a.value, b.value)):
-            return f"the items of {where} changed kind"
-        return None
-    if len(a.value) != len(b.value):
-        return f"the length of {where} changed"
-    for i, (x, y) in enumerate(zip(a.value, b.value)):
-        problem = _same(x, y, f"{path}[{i}]", seen)
-        if problem:
-            return problem
-    return None
 
 
 def server_argv(doc: ComposeDoc) -> list[list[str]]:

@@ -95,6 +95,7 @@ class YamlSource:
         self.aliases = aliases  #: (offset where an alias is written, the node it names)
         self._scalars: dict[int, Scalar | None] = {}
         self._flow: dict[int, bool] = {}
+        self._by_start: list[Scalar] | None = None
         for root in docs:
             self._mark_flow(root)
 
@@ -120,6 +121,18 @@ class YamlSource:
             got = decode(self.text, node, self._flow.get(key, False))
             self._scalars[key] = got
         return got
+
+    def scalar_containing(self, start: int, end: int) -> Scalar | None:
+        """The mapped scalar whose text holds ``[start, end)``."""
+        if self._by_start is None:
+            found = (self.scalar(n) for n in self.nodes() if isinstance(n, ScalarNode))
+            self._by_start = sorted((sc for sc in found if sc.offsets is not None), key=lambda sc: sc.start)
+        for sc in self._by_start:
+            if sc.start > start:
+                break
+            if start < sc.end and end <= sc.end:
+                return sc
+        return None
 
     def line(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1
@@ -523,3 +536,92 @@ def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tu
         tail = tail[:1]
     out.extend(("\n", s, n) for s, n in tail)
     return out, end_off
+
+
+# --- shared by the YAML documents ---------------------------------------------------------------
+
+def refuse_unmapped(src: YamlSource, sc: Scalar) -> None:
+    if _evidence().maybe_v1(sc.value.encode("utf-8", "replace")):
+        raise ProcessingError("cannot map the characters of this YAML scalar to the file: edit it by hand",
+                              src.line(sc.start))
+
+def keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
+    """Ids of every mapping key, and the key each value (and list item) stands under."""
+    keys: set[int] = set()
+    parent: dict[int, str] = {}
+    for node in src.nodes():
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                keys.add(id(k))
+                name = key_of(k)
+                if name is not None and id(v) not in parent:
+                    parent[id(v)] = str(name)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                if id(item) not in parent and id(node) in parent:
+                    parent[id(item)] = parent[id(node)]
+    return keys, parent
+
+def node_end(src: YamlSource, node: Node) -> int:
+    """Offset after the last character of a node's content (block collections end at their last
+    value, not at the next token)."""
+    if isinstance(node, ScalarNode):
+        return src.scalar(node).end
+    if getattr(node, "flow_style", False):
+        return node.end_mark.index
+    kids = [c for c in children(node)]
+    if not kids:
+        return node.end_mark.index
+    return max(node_end(src, c) for c in kids[-2:])
+
+def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str]) -> str | None:
+    """The new text composes to the same shape: same documents, keys and scalar types; only the
+    sequences named in ``editable`` (command words, ports) may change."""
+    if len(old.docs) != len(new.docs):
+        return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
+    for a, b in zip(old.docs, new.docs):
+        problem = _same(a, b, "", set(), editable)
+        if problem:
+            return problem
+    return None
+
+def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: frozenset[str]) -> str | None:
+    if (id(a), id(b)) in seen:
+        return None
+    seen.add((id(a), id(b)))
+    where = path or "the document"
+    if type(a) is not type(b):
+        return f"{where} changed from a {type(a).__name__[:-4].lower()} to a {type(b).__name__[:-4].lower()}"
+    if isinstance(a, ScalarNode):
+        if a.tag != b.tag:
+            return f"{where} changed type ({a.tag.rsplit(':', 1)[-1]} -> {b.tag.rsplit(':', 1)[-1]})"
+        return None
+    if isinstance(a, MappingNode):
+        ka = [(key_of(k), k.tag) for k, _ in a.value]
+        kb = [(key_of(k), k.tag) for k, _ in b.value]
+        if ka != kb:
+            return f"the keys of {where} changed"
+        for (k, va), (_, vb) in zip(a.value, b.value):
+            problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable)
+            if problem:
+                return problem
+        return None
+    last = re.sub(r"(?:\[\d+\])+$", "", path).rsplit(".", 1)[-1]
+    if last in editable:
+        # the items are the edited values: only what kind of node each is must stay
+        if len(a.value) == len(b.value) and any(type(x) is not type(y) for x, y in zip(a.value, b.value)):
+            return f"the items of {where} changed kind"
+        return None
+    if len(a.value) != len(b.value):
+        return f"the length of {where} changed"
+    for i, (x, y) in enumerate(zip(a.value, b.value)):
+        problem = _same(x, y, f"{path}[{i}]", seen, editable)
+        if problem:
+            return problem
+    return None
+
+
+def _evidence():
+    from .. import evidence
+
+    return evidence

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 
+from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
+
 from ..commandline import CommandLine, Segment, ShellSyntax, Syntax
 from ..model import Edit, ProcessingError
 from . import commands as C
 from .base import CommandSite
 from .shellwords import ShellSyntaxError, Word, lex
-from .yamlsrc import Scalar, YamlSource
+from .yamlsrc import Scalar, YamlSource, node_end, refuse_unmapped
 
 _SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
 # values a YAML 1.1 or 1.2 resolver reads as something other than a string
@@ -234,6 +236,24 @@ def insert_block_items(text: str, start: int, end: int, raws: list[str]) -> Edit
     return Edit.insert(content_end, "".join(nl + prefix + r for r in raws))
 
 
+def delete_item(src: YamlSource, seq: SequenceNode, item: Node) -> Edit:
+    """Remove one item of a sequence: its whole line(s) in a block sequence, the item and one
+    comma in a flow sequence."""
+    text = src.text
+    start, end = item.start_mark.index, node_end(src, item)
+    if not seq.flow_style:
+        edit = delete_block_item(text, start, end)
+        if edit is None:
+            raise ProcessingError("cannot remove this list item safely: edit it by hand", src.line(start))
+        return edit
+    i = next(k for k, x in enumerate(seq.value) if x is item)
+    if i > 0:
+        return Edit.delete(node_end(src, seq.value[i - 1]), end)
+    if len(seq.value) > 1:
+        return Edit.delete(start, seq.value[1].start_mark.index)
+    return Edit.delete(start, end)
+
+
 # --- words ------------------------------------------------------------------------------------
 
 _COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
@@ -274,22 +294,22 @@ def _fix_end(w: Word, sc: Scalar) -> None:
         w.end = last + n
 
 
-def nested_sites(src: YamlSource, segs: list[Segment], scalar_of, text: str, triton: bool) -> list[CommandSite]:
+def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton: bool) -> list[CommandSite]:
     """``sh -c "..."`` scripts in the words of ``segs`` (an entrypoint and its command), with a
     syntax that escapes for every layer around them."""
     out: list[CommandSite] = []
-    segs = [s for s in segs if s is not None]
-    if not segs:
+    present = [s for s in segs if s is not None]
+    if not present:
         return out
-    words = [w for s in segs for w in s.words]
-    for site in C.nested(Segment(words, segs[0].syntax, segs[0].label), text, triton):
+    words = [w for s in present for w in s.words]
+    for site in C.nested(Segment(words, present[0].syntax, present[0].label), text, triton):
         if not site.words:
             continue
-        owner = next(((w, s) for s in segs for w in s.words if w.start <= site.words[0].start < w.end), None)
+        owner = next(((w, s) for s in present for w in s.words if w.start <= site.words[0].start < w.end), None)
         if owner is None:
             continue
         script, seg = owner
-        sc = scalar_of(script)
+        sc = src.scalar_containing(script.start, script.end)
         if sc is None:
             continue
         outer = script.quote if isinstance(seg.syntax, YamlShellSyntax) else None
@@ -297,4 +317,69 @@ def nested_sites(src: YamlSource, segs: list[Segment], scalar_of, text: str, tri
             _fix_end(w, sc)
         site.segment = Segment(site.words, YamlShellSyntax(src, sc, outer), seg.label)
         out.append(site)
+    return out
+
+
+# --- segments and server command lines ------------------------------------------------------------
+
+def segment(src: YamlSource, node: Node | None, label: str, argv: bool = True,
+            dynamic_re: re.Pattern = _COMPOSE_VAR) -> Segment | None:
+    """Words of a command: a string split like a shell (``argv``: as one argument list), or a list
+    of strings, one word per item. None when the node is neither."""
+    if isinstance(node, ScalarNode):
+        sc = src.scalar(node)
+        if not sc.is_str:
+            return None
+        if sc.offsets is None:
+            refuse_unmapped(src, sc)
+            return None
+        groups = split_words(src, sc, argv=argv)
+        return Segment(groups[0], YamlShellSyntax(src, sc), label) if groups else None
+    if isinstance(node, SequenceNode) and node.value and all(isinstance(i, ScalarNode) for i in node.value):
+        scs = [src.scalar(i) for i in node.value]
+        for sc in scs:
+            if sc.offsets is None:
+                refuse_unmapped(src, sc)
+                return None
+        flow = bool(node.flow_style) or scs[0].flow
+        return Segment([item_word(sc, dynamic_re) for sc in scs], YamlListSyntax(src, not node.flow_style, flow),
+                       label)
+    return None
+
+
+def server_lines(src: YamlSource, entry: Segment | None, cmd: Segment | None, v1: bool,
+                 extra: dict) -> list[CommandLine]:
+    """Server command lines of one container: the binary in the entrypoint (its options there or in
+    the command), in the command (after an entrypoint that only wraps it), options alone in the
+    command of a Triton image, or a ``sh -c`` script in either. Tokens never move between them."""
+    out: list[CommandLine] = []
+    text = src.text
+
+    def line(segs: list[Segment], server: Word | None) -> CommandLine:
+        is_v1 = v1 or (server is not None and C.is_v1_binary(server.value))
+        return YamlCommandLine(text, segs, server, is_v1, segs[0].label, dict(extra))
+
+    def from_server(seg: Segment, server: Word) -> Segment:
+        return Segment(seg.words[seg.words.index(server):], seg.syntax, seg.label)
+
+    if entry is not None:
+        i = C.command_index(entry.words + (cmd.words if cmd else []))
+        if i is not None and i < len(entry.words):
+            server = C.server_word(entry.words[i:])
+            if server is not None:
+                out.append(line([from_server(entry, server)] + ([cmd] if cmd else []), server))
+        elif i is not None and cmd is not None:
+            server = C.server_word(cmd.words[i - len(entry.words):])
+            if server is not None:
+                out.append(line([from_server(cmd, server)], server))
+    elif cmd is not None:
+        server = C.server_word(cmd.words)
+        if server is not None:
+            out.append(line([from_server(cmd, server)], server))
+        elif cmd.words and cmd.words[0].value.startswith("--"):
+            out.append(line([cmd], None))
+    for site in nested_sites(src, [entry, cmd], text, True):
+        server = C.server_word(site.words)
+        if server is not None:
+            out.append(line([from_server(site.segment, server)], server))
     return out
