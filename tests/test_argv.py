@@ -19,6 +19,13 @@ POLL = ("TDM310", I, True)  # --model-control-mode=poll added
 POLL_W = ("TDM310", W, True)  # the same, with runtime arguments on the line
 RUNTIME = ("TDM316", W, False)
 STORE = ("TDM301", I, True)
+KEPT = ("--model-repository=/m --exit-on-error=true --strict-readiness=true --exit-timeout-secs=30 "
+        "--http-port=8000 --grpc-port=8001 --metrics-port=8002 --allow-http=true --allow-grpc=true "
+        "--allow-metrics=true --allow-gpu-metrics=false --http-thread-count=4 --grpc-infer-allocation-pool-size=8 "
+        "--pinned-memory-pool-byte-size=268435456 --cuda-memory-pool-byte-size=0:67108864 "
+        "--min-supported-compute-capability=6.0 --log-verbose=0 --log-info=true --log-warning=true "
+        "--log-error=true --id=triton-v1 --trace-file=/dev/null --trace-level=OFF --trace-rate=1000 "
+        "--repository-poll-secs=15 --strict-model-config=true")
 
 
 def command_line(src: str) -> CommandLine:
@@ -56,6 +63,10 @@ CASES = [
     ("model-repository_v1_noop-except-defaults",
      "trtserver --model-repository=/m --strict-model-config=true --repository-poll-secs=0", "24.10",
      "trtserver --model-repository=/m --strict-model-config=true --repository-poll-secs=0", [], "none"),
+    # every option V2 kept stays as written (the facts sheet's "kept" row)
+    ("kept-options_fixes", f"trtserver {KEPT}", "24.10", f"trtserver {KEPT} --model-control-mode=poll", [POLL], "poll"),
+    ("kept-options_20.06_fixes", f"trtserver {KEPT}", "20.06", f"trtserver {KEPT} --model-control-mode=poll",
+     [POLL], "poll"),
     # removed options: dropped with their value
     ("api-version_fixes", "trtserver --model-repository=/m --api-version=2 --strict-model-config=true "
      "--repository-poll-secs=0", "24.10",
