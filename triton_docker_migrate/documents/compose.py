@@ -21,8 +21,8 @@ from ..rules import images
 from ..rules import tables as T
 from . import commands as C
 from . import yamlsrc as Y
-from .base import CommandSite, Context, Document, Region
 from . import yamlsyntax as S
+from .base import CommandSite, Context, Document, Region
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
 _ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}

@@ -30,6 +30,7 @@ ALIAS_LIMIT = 100_000
 MAX_DEPTH = 400
 STR = "tag:yaml.org,2002:str"
 MERGE = "tag:yaml.org,2002:merge"
+_INT_OR_STR = {STR, "tag:yaml.org,2002:int"}
 
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _HEX = {"x": 2, "u": 4, "U": 8}
@@ -574,18 +575,21 @@ def node_end(src: YamlSource, node: Node) -> int:
         return node.end_mark.index
     return max(node_end(src, c) for c in kids[-2:])
 
-def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str]) -> str | None:
+def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
+                   retypable: frozenset[str] = frozenset()) -> str | None:
     """The new text composes to the same shape: same documents, keys and scalar types; only the
-    sequences named in ``editable`` (command words, ports) may change."""
+    sequences named in ``editable`` (command words, ports) may change, and the scalars named in
+    ``retypable`` may turn from a string to an integer (a port name to a port number)."""
     if len(old.docs) != len(new.docs):
         return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
     for a, b in zip(old.docs, new.docs):
-        problem = _same(a, b, "", set(), editable)
+        problem = _same(a, b, "", set(), editable, retypable)
         if problem:
             return problem
     return None
 
-def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: frozenset[str]) -> str | None:
+def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: frozenset[str],
+          retypable: frozenset[str]) -> str | None:
     if (id(a), id(b)) in seen:
         return None
     seen.add((id(a), id(b)))
@@ -593,7 +597,7 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
     if type(a) is not type(b):
         return f"{where} changed from a {type(a).__name__[:-4].lower()} to a {type(b).__name__[:-4].lower()}"
     if isinstance(a, ScalarNode):
-        if a.tag != b.tag:
+        if a.tag != b.tag and not (path.rsplit(".", 1)[-1] in retypable and {a.tag, b.tag} <= _INT_OR_STR):
             return f"{where} changed type ({a.tag.rsplit(':', 1)[-1]} -> {b.tag.rsplit(':', 1)[-1]})"
         return None
     if isinstance(a, MappingNode):
@@ -602,7 +606,7 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
         if ka != kb:
             return f"the keys of {where} changed"
         for (k, va), (_, vb) in zip(a.value, b.value):
-            problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable)
+            problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable, retypable)
             if problem:
                 return problem
         return None
@@ -615,7 +619,7 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
     if len(a.value) != len(b.value):
         return f"the length of {where} changed"
     for i, (x, y) in enumerate(zip(a.value, b.value)):
-        problem = _same(x, y, f"{path}[{i}]", seen, editable)
+        problem = _same(x, y, f"{path}[{i}]", seen, editable, retypable)
         if problem:
             return problem
     return None
