@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import pathlib
 
 import pytest
@@ -79,22 +80,35 @@ def test_check_reports_exactly_the_v1_files_and_a_second_run_has_nothing_to_do(m
     assert f"0 would change, 0 failed" in err
 
 
-def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch):
+def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_factory):
     root, m = monorepo
-    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
+    outside = tmp_path_factory.mktemp("outside")
+    deep = sorted(p for p in root.glob("services/*/*") if p.is_dir())[-1]
+    os.symlink(outside, deep / "escape")
+    code1, serial, err1 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
     used = []
     real_pool = run_mod._run_pool
 
-    def spy(rest, settings, workers):
+    def spy(tasks, settings, workers, *args):
         used.append(workers)
-        yield from real_pool(rest, settings, workers)
+        tasks = list(tasks)
+        kinds_of_tasks.update(t[0] for t in tasks)
+        yield from real_pool(iter(tasks), settings, workers, *args)
+
+    kinds_of_tasks: set[str] = set()
 
     monkeypatch.setattr(run_mod, "_run_pool", spy)
     monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
     monkeypatch.setattr(run_mod, "CHUNK", 16)
-    code2, pooled, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
+    code2, pooled, err2 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
     assert used == [2]
+    assert kinds_of_tasks == {"files", "tree"}  # subtrees walked by the workers themselves
     assert (code1, serial) == (code2, pooled)
+    warning = f"{deep.relative_to(root)}/escape: warning: symlink leaves the tree; not followed"
+    assert err1.splitlines()[:-1] == err2.splitlines()[:-1] == [warning]
+    # overlapping folders: one walk in this process, reading and parsing in the workers
+    code3, nested, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".", "services")
+    assert (code3, nested) == (code1, serial)
     used.clear()
     cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
     assert used == []

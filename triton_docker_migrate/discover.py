@@ -157,88 +157,129 @@ def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+class Discovery:
+    """The named files (``files``) and the walked folders (``walkers()``) of a run. Iterating it
+    yields every candidate in order; a batch run may instead hand a walker's pending folders
+    (``Walker.stack``) to worker processes, each walking its subtree with a ``Walker`` of its own."""
+
+    def __init__(self, paths: list[str], exclude: tuple[str, ...] | IgnoreFile | None = (),
+                 warn: Callable[[str], None] | None = None,
+                 on_directory: Callable[[str, list[str]], None] | None = None) -> None:
+        self.warn = warn or (lambda msg: print(msg, file=sys.stderr))
+        self.excl = exclude if isinstance(exclude, IgnoreFile) or exclude is None else \
+            exclude_matcher(tuple(exclude))
+        self.on_directory = on_directory
+        cwd = os.getcwd()
+        self.roots: list[tuple[str, str, str]] = []  # (given, real, abs)
+        self.files: list[Candidate] = []
+        self.explicit_keys: set[str] = set()
+        for given in paths:
+            absolute = os.path.isabs(given)
+            if os.path.isdir(given):
+                self.roots.append((given, os.path.realpath(given), os.path.abspath(given)))
+                continue
+            if os.path.islink(given):
+                real = os.path.realpath(given)
+                if not _within(real, os.path.realpath(cwd)):
+                    self.warn(f"{display_path(given, absolute)}: warning: symlink leaves the tree; not followed")
+                    continue
+                target = real if absolute else os.path.relpath(real, cwd)
+                key = real
+                cand = Candidate(target, display_path(target, absolute), True)
+            else:
+                key = os.path.realpath(given)
+                cand = Candidate(given, display_path(given, absolute), True)
+            if key in self.explicit_keys:
+                continue
+            self.explicit_keys.add(key)
+            self.files.append(cand)
+        real_roots = [r for _, r, _ in self.roots]
+        #: overlapping folders were named: every file is checked against all seen so far, so
+        #: the walk cannot be split between processes
+        self.nested = any(i != j and _within(a, b) for i, a in enumerate(real_roots) for j, b in enumerate(real_roots))
+        self.seen: set[str] | None = set() if self.nested else None
+
+    def walkers(self) -> Iterator["Walker"]:
+        done: set[str] = set()
+        for given, real, abs_root in self.roots:
+            if real in done:
+                continue
+            done.add(real)
+            absolute = os.path.isabs(given)
+            chain = _ancestor_chain(abs_root)
+            if chain and ignored(chain, abs_root, True):
+                chain = ()  # named explicitly: walked even though an ignore file above leaves it out
+            top = display_path(given, absolute)
+            prefix = "" if top == "." else top.rstrip("/") + "/"
+            w = Walker(self.excl, self.warn, self.on_directory, self.explicit_keys, self.seen)
+            w.stack.append((prefix, abs_root, real, chain, real))
+            yield w
+
+    def __iter__(self) -> Iterator[Candidate]:
+        yield from self.files
+        for w in self.walkers():
+            yield from w
+
+
 def discover(paths: list[str], exclude: tuple[str, ...] | IgnoreFile | None = (),
              warn: Callable[[str], None] | None = None,
              on_directory: Callable[[str, list[str]], None] | None = None) -> Iterator[Candidate]:
     """Candidates under ``paths`` (see the module docstring). ``on_directory(display_dir, names)``
-    is called for each folder walked, with the names of its files."""
-    warn = warn or (lambda msg: print(msg, file=sys.stderr))
-    excl = exclude if isinstance(exclude, IgnoreFile) or exclude is None else exclude_matcher(tuple(exclude))
-    cwd = os.getcwd()
-    roots: list[tuple[str, str, str]] = []  # (given, real, abs)
-    files: list[Candidate] = []
-    explicit_keys: set[str] = set()
-    for given in paths:
-        absolute = os.path.isabs(given)
-        if os.path.isdir(given):
-            roots.append((given, os.path.realpath(given), os.path.abspath(given)))
-            continue
-        if os.path.islink(given):
-            real = os.path.realpath(given)
-            if not _within(real, os.path.realpath(cwd)):
-                warn(f"{display_path(given, absolute)}: warning: symlink leaves the tree; not followed")
-                continue
-            target = real if absolute else os.path.relpath(real, cwd)
-            key = real
-            cand = Candidate(target, display_path(target, absolute), True)
-        else:
-            key = os.path.realpath(given)
-            cand = Candidate(given, display_path(given, absolute), True)
-        if key in explicit_keys:
-            continue
-        explicit_keys.add(key)
-        files.append(cand)
-    yield from files
-    real_roots = [r for _, r, _ in roots]
-    nested = any(i != j and _within(a, b) for i, a in enumerate(real_roots) for j, b in enumerate(real_roots))
-    seen: set[str] | None = set() if nested else None
-    done_roots: set[str] = set()
-    for given, real, abs_root in roots:
-        if real in done_roots:
-            continue
-        done_roots.add(real)
-        absolute = os.path.isabs(given)
-        chain = _ancestor_chain(abs_root)
-        if chain and ignored(chain, abs_root, True):
-            chain = ()  # named explicitly: walked even though an ignore file above leaves it out
-        yield from _walk(given, absolute, abs_root, real, chain, excl, warn, on_directory,
-                         explicit_keys, seen)
+    is called for each folder walked, with the names of its entries."""
+    return iter(Discovery(paths, exclude, warn, on_directory))
 
 
-def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tuple[IgnoreFile, ...],
-          excl: IgnoreFile | None, warn, on_directory, explicit_keys: set[str],
-          seen: set[str] | None) -> Iterator[Candidate]:
-    top_display = display_path(given, absolute)
-    prefix0 = "" if top_display == "." else top_display.rstrip("/") + "/"
-    sep = os.sep
-    native = sep == "/"
-    check_keys = bool(explicit_keys) or seen is not None
-    by_name = _BY_NAME
-    # stack of (display prefix ("" or "dir/"), absolute dir, real dir, ignore chain)
-    stack: list[tuple[str, str, str, tuple[IgnoreFile, ...]]] = [(prefix0, abs_root, real_root, chain)]
-    while stack:
-        prefix, abs_dir, real_dir, chain = stack.pop()
+#: a folder still to walk: (display prefix ("" or "dir/"), absolute dir, real dir, ignore chain,
+#: real path of the walked root)
+Pending = tuple[str, str, str, tuple[IgnoreFile, ...], str]
+
+
+class Walker:
+    """Depth-first walk of the folders on ``stack``; ``step()`` lists one folder."""
+
+    def __init__(self, excl: IgnoreFile | None, warn, on_directory, explicit_keys: set[str],
+                 seen: set[str] | None = None) -> None:
+        self.excl = excl if excl is not None and excl.any is not None else None
+        self.warn = warn
+        self.on_directory = on_directory
+        self.explicit_keys = explicit_keys
+        self.seen = seen
+        self.stack: list[Pending] = []
+
+    def __iter__(self) -> Iterator[Candidate]:
+        while self.stack:
+            yield from self.step()
+
+    def step(self, index: int = -1) -> list[Candidate]:
+        """List the next folder (``stack[index]``): its candidate files (in name order) are returned,
+        its folders go on the stack."""
+        prefix, abs_dir, real_dir, chain, real_root = self.stack.pop(index)
+        sep = os.sep
+        native = sep == "/"
         open_dir = prefix if prefix else "."
         try:
             with os.scandir(open_dir if native else open_dir.replace("/", sep)) as it:
                 entries = list(it)
         except OSError as e:
-            warn(f"{prefix.rstrip('/') or '.'}: warning: cannot list directory: {e.strerror or e}")
-            continue
-        entries.sort(key=by_name)
+            self.warn(f"{prefix.rstrip('/') or '.'}: warning: cannot list directory: {e.strerror or e}")
+            return []
+        entries.sort(key=_BY_NAME)
         abs_prefix = abs_dir.rstrip("/") + "/"
         if any(e.name == ".gitignore" for e in entries):
             ig = IgnoreFile.read(abs_prefix + ".gitignore", abs_dir)
             if ig is not None:
                 chain = chain + (ig,)
-        if on_directory is not None:
-            on_directory(prefix.rstrip("/") or ".", [e.name for e in entries])
+        if self.on_directory is not None:
+            self.on_directory(prefix.rstrip("/") or ".", [e.name for e in entries])
         # the folder's path relative to each ignore file's folder, deepest first: one string
         # concatenation and one regex match per entry and ignore file
         checks = [(ig.any, ig, ig.relative(abs_prefix)) for ig in reversed(chain) if ig.any is not None]
-        excl_rel = excl.relative(abs_prefix) if excl is not None and excl.any is not None else None
+        excl = self.excl
+        excl_rel = excl.relative(abs_prefix) if excl is not None else None
         real_prefix = real_dir.rstrip(sep) + sep
-        subdirs = []
+        check_keys = bool(self.explicit_keys) or self.seen is not None
+        out: list[Candidate] = []
+        subdirs: list[Pending] = []
         for e in entries:
             name = e.name
             if name in SKIP_DIRS:
@@ -247,7 +288,7 @@ def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tupl
                 if e.is_symlink():
                     target = os.path.realpath(abs_prefix + name)
                     if not _within(target, real_root):
-                        warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
+                        self.warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
                     continue
                 is_dir = e.is_dir(follow_symlinks=False)
                 if not is_dir and not e.is_file(follow_symlinks=False):
@@ -269,16 +310,18 @@ def _walk(given: str, absolute: bool, abs_root: str, real_root: str, chain: tupl
             if excl_rel is not None and excl.any.match(excl_rel + tail) and excl.decide(excl_rel + tail):
                 continue
             if is_dir:
-                subdirs.append((prefix + tail, abs_prefix + name, real_prefix + name, chain))
+                subdirs.append((prefix + tail, abs_prefix + name, real_prefix + name, chain, real_root))
                 continue
             if check_keys:
                 key = real_prefix + name
-                if key in explicit_keys:
+                if key in self.explicit_keys:
                     continue
-                if seen is not None:
-                    if key in seen:
+                if self.seen is not None:
+                    if key in self.seen:
                         continue
-                    seen.add(key)
+                    self.seen.add(key)
             display = prefix + name
-            yield Candidate(display if native else display.replace("/", sep), display, False)
-        stack.extend(reversed(subdirs))
+            out.append(Candidate(display if native else display.replace("/", sep), display, False))
+        subdirs.reverse()
+        self.stack.extend(subdirs)
+        return out

@@ -13,7 +13,7 @@ import time
 from typing import Iterable, Iterator
 
 from . import evidence, kinds
-from .discover import Candidate, discover, exclude_matcher
+from .discover import Candidate, Discovery, Walker, exclude_matcher
 from .model import FileResult, Finding, Severity, Status
 from .settings import Settings
 
@@ -24,6 +24,8 @@ _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 POOL_AFTER_FILES = 500
 POOL_AFTER_PARSED = 32
 CHUNK = 256
+#: the folders left are split until there are this many per worker (the last ones finish together)
+SUBTREES_PER_WORKER = 8
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
@@ -126,38 +128,55 @@ class Scanner:
 
 
 # --- the process pool --------------------------------------------------------------------------
+# A task is ("files", [Candidate, ...]) or ("tree", Pending): a folder whose whole subtree the
+# worker walks itself, so that the walk, the reads and the parsing all run in parallel.
 _WORKER: Scanner | None = None
+_WALK: tuple = (None, frozenset())
 
 
-def _init_worker(settings: Settings) -> None:
-    global _WORKER
+def _init_worker(settings: Settings, excl, explicit_keys) -> None:
+    global _WORKER, _WALK
     _WORKER = Scanner(settings)
+    _WALK = (excl, explicit_keys)
     _preload()
 
 
-def _scan_chunk(chunk: list[Candidate]):
+def _on_directory(d: str, names: list[str]) -> None:
+    if "Chart.yaml" in names:
+        kinds.note_directory(d, True)
+
+
+def _do_task(task):
     w = _WORKER
     assert w is not None
     w.scanned = 0
     w.deferred = []
     w.entrypoints = []
+    warnings: list[str] = []
+    what, payload = task
+    if what == "files":
+        cands: Iterable[Candidate] = payload
+    else:
+        walker = Walker(_WALK[0], warnings.append, _on_directory, _WALK[1])
+        walker.stack.append(payload)
+        cands = walker
     out = []
-    for c in chunk:
+    for c in cands:
         r = w.scan(c)
         if r is not None:
             out.append(r)
-    return w.scanned, out, w.deferred, w.entrypoints
+    return w.scanned, out, w.deferred, w.entrypoints, warnings
 
 
-def _chunks(it: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
+def _chunks(items: Iterable[Candidate], size: int) -> Iterator[tuple[str, list[Candidate]]]:
     chunk: list[Candidate] = []
-    for c in it:
+    for c in items:
         chunk.append(c)
         if len(chunk) >= size:
-            yield chunk
+            yield "files", chunk
             chunk = []
     if chunk:
-        yield chunk
+        yield "files", chunk
 
 
 def _workers(settings: Settings) -> int:
@@ -170,7 +189,7 @@ def _workers(settings: Settings) -> int:
 
 
 def _preload() -> None:
-    """Import what processing needs before the pool forks, so workers start warm."""
+    """Import what processing needs (a worker does it once, before its first task)."""
     from . import runner
     from .rules import engine  # noqa: F401
 
@@ -181,36 +200,72 @@ def _preload() -> None:
         pass
 
 
+def _tasks(rest: list[Candidate], walker: Walker | None, walkers: Iterator[Walker], d: Discovery,
+           workers: int) -> Iterator[tuple[str, object]]:
+    """What is left once the pool starts: the candidates in hand, then the folders still to walk -
+    split into enough subtrees to keep every worker busy to the end."""
+    yield from _chunks(rest, CHUNK)
+    for w in ([walker] if walker is not None else []) + list(walkers):
+        if d.nested:  # overlapping folders: one walk in this process, the reading in the workers
+            yield from _chunks(w, CHUNK)
+            continue
+        while w.stack and len(w.stack) < SUBTREES_PER_WORKER * workers:
+            yield from _chunks(w.step(0), CHUNK)  # the shallowest folder first
+        while w.stack:
+            yield "tree", w.stack.pop()
+
+
 def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     results = Results()
     kinds.ENTRYPOINT_SCRIPTS.clear()
     kinds.forget_charts()
     scanner = Scanner(settings)
     excl = exclude_matcher(settings.exclude + settings.extend_exclude)
-
-    def on_directory(d: str, names: list[str]) -> None:
-        if "Chart.yaml" in names:
-            kinds.note_directory(d, True)
-
-    candidates = discover(paths, excl, warn=_err, on_directory=on_directory)
+    d = Discovery(paths, excl, warn=_err, on_directory=_on_directory)
     workers = _workers(settings)
     seen = 0
-    pool_rest: Iterator[Candidate] | None = None
-    for c in candidates:
+
+    def pool_now() -> bool:
+        return workers > 1 and (seen >= POOL_AFTER_FILES or scanner.parsed >= POOL_AFTER_PARSED)
+
+    def scan(c: Candidate) -> None:
+        nonlocal seen
         seen += 1
         r = scanner.scan(c)
         if r is not None:
             results.append(r)
         if progress is not None and seen % 64 == 0:
             progress(scanner.scanned, c.display)
-        if workers > 1 and (seen >= POOL_AFTER_FILES or scanner.parsed >= POOL_AFTER_PARSED):
-            pool_rest = candidates
+
+    rest: list[Candidate] | None = None
+    walker: Walker | None = None
+    walkers = d.walkers()
+    files = d.files
+    for i, c in enumerate(files):
+        scan(c)
+        if pool_now() and i + 1 < len(files):
+            rest = files[i + 1:]
             break
+    if rest is None:
+        for w in walkers:
+            while w.stack and rest is None:
+                cands = w.step()
+                for i, c in enumerate(cands):
+                    scan(c)
+                    if pool_now():
+                        rest = cands[i + 1:]
+                        walker = w
+                        break
+            if rest is not None:
+                break
     scanned = scanner.scanned
     deferred = list(scanner.deferred)
     entrypoints = list(scanner.entrypoints)
-    if pool_rest is not None:
-        for n, rs, dfr, eps in _run_pool(pool_rest, settings, workers):
+    if rest is not None:
+        tasks = _tasks(rest, walker, walkers, d, workers)
+        for n, rs, dfr, eps, warnings in _run_pool(tasks, settings, workers, excl, d.explicit_keys):
+            for msg in warnings:
+                _err(msg)
             scanned += n
             results.extend(rs)
             deferred.extend(dfr)
@@ -223,16 +278,16 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     return results
 
 
-def _run_pool(rest: Iterator[Candidate], settings: Settings, workers: int) -> Iterable:
+def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
     import multiprocessing as mp
 
     try:
         ctx = mp.get_context("fork")
     except ValueError:
         ctx = mp.get_context()
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings, excl, frozenset(explicit_keys)))
     try:
-        yield from pool.imap(_scan_chunk, _chunks(rest, CHUNK))
+        yield from pool.imap(_do_task, tasks)
         pool.close()
     except BaseException:
         pool.terminate()
