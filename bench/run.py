@@ -39,10 +39,13 @@ def tool() -> list[str]:
     return [sys.executable, "-m", "triton_docker_migrate"]
 
 
+ENV = dict(os.environ)
+
+
 def timed(cmd: list[str], cwd: str) -> tuple[float, int, int]:
     """(wall seconds, exit code, ru_maxrss KiB of the largest process of the tree)."""
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
@@ -86,6 +89,11 @@ def main() -> None:
     ap.add_argument("--jobs", default="0", help="--jobs for the tool (0: automatic)")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
+    # as installed by pip: modules load from cached bytecode (an editable checkout with
+    # PYTHONDONTWRITEBYTECODE set would compile every module in every run)
+    ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+    ENV["PYTHONPYCACHEPREFIX"] = os.path.join(a.dir, "pycache")
+    ENV.pop("NO_COLOR", None)
     cmd = tool() + ["migrate", "--check", "--jobs", a.jobs, "."]
     grep = ["grep", "-rlE", "tensorrtserver|trtserver", "."]
     print(f"machine: {machine()}")

@@ -24,6 +24,7 @@ from typing import Callable, Iterator, NamedTuple
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 _BY_NAME = attrgetter("name")
+new_candidate = tuple.__new__  # Candidate(...) without the NamedTuple's Python-level __new__
 
 
 class Candidate(NamedTuple):
@@ -285,12 +286,13 @@ class Walker:
             if name in SKIP_DIRS:
                 continue
             try:
-                if e.is_symlink():
+                # regular files first: one call for the usual entry
+                is_dir = False if e.is_file(follow_symlinks=False) else e.is_dir(follow_symlinks=False)
+                if not is_dir and e.is_symlink():
                     target = os.path.realpath(abs_prefix + name)
                     if not _within(target, real_root):
                         self.warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
                     continue
-                is_dir = e.is_dir(follow_symlinks=False)
                 if not is_dir and not e.is_file(follow_symlinks=False):
                     continue  # sockets, FIFOs, devices
             except OSError:
@@ -321,7 +323,7 @@ class Walker:
                         continue
                     self.seen.add(key)
             display = prefix + name
-            out.append(Candidate(display if native else display.replace("/", sep), display, False))
+            out.append(new_candidate(Candidate, (display if native else display.replace("/", sep), display, False)))
         subdirs.reverse()
         self.stack.extend(subdirs)
         return out

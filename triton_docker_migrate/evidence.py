@@ -30,6 +30,7 @@ STRONG = re.compile(
 )
 
 _OPTIONS_RE = re.compile(_OPTIONS)
+_PERF_CLIENT = re.compile(rb"perf_client")  # sre's literal search beats ``in`` for this needle
 #: what ``maybe_v1`` looks for (``rtserver`` covers both tensorrtserver and trtserver)
 _LITERALS = (b"rtserver", b"TENSORRT_SERVER", b"/api/", b"tritonserver:20.0", b"tensorrt-server", b"perf_client")
 #: what a file of the text kind can be reported for: weak evidence (URLs, options) needs a Triton
@@ -42,9 +43,9 @@ def maybe_v1(data: bytes) -> bool:
     # one scan rules out the four markers that end in "server" in most files
     if b"erver" in data and (b"rtserver" in data or b"rt-server" in data or b"tritonserver:20.0" in data):
         return True
-    if b"/api/" in data or b"TENSORRT_SERVER" in data or b"perf_client" in data:
+    if b"/api/" in data or b"TENSORRT_SERVER" in data or _PERF_CLIENT.search(data) is not None:
         return True
-    return b"--" in data and _OPTIONS_RE.search(data) is not None
+    return _OPTIONS_RE.search(data) is not None
 
 
 def text_may_report(data: bytes) -> bool:

@@ -138,7 +138,6 @@ def _init_worker(settings: Settings, excl, explicit_keys) -> None:
     global _WORKER, _WALK
     _WORKER = Scanner(settings)
     _WALK = (excl, explicit_keys)
-    _preload()
 
 
 def _on_directory(d: str, names: list[str]) -> None:
@@ -189,7 +188,7 @@ def _workers(settings: Settings) -> int:
 
 
 def _preload() -> None:
-    """Import what processing needs (a worker does it once, before its first task)."""
+    """Import what processing needs."""
     from . import runner
     from .rules import engine  # noqa: F401
 
@@ -281,6 +280,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
 def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
     import multiprocessing as mp
 
+    _preload()  # once, before the fork: the workers share it instead of importing it each
     try:
         ctx = mp.get_context("fork")
     except ValueError:
