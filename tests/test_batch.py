@@ -242,3 +242,17 @@ def test_utf16_file_with_v1_evidence_is_an_error_in_a_walk(tmp_path, monkeypatch
     assert err.splitlines()[0] == ("d/Dockerfile: error: UTF-16/UTF-32 text is not supported: convert the file "
                                    "to UTF-8 and run again")
     assert "other.txt" not in err
+
+
+def test_not_text_and_oversize_are_skipped_silently_unless_named_or_owned(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    big = b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n" + b"# padding\n" * (1024 * 1024 + 10)
+    (tmp_path / "big.txt").write_bytes(big)  # not owned: skipped
+    (tmp_path / "blob.bin").write_bytes(b"\0\1trtserver\0")  # not text: skipped
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    assert (code, json.loads(out)["files"]) == (0, [])
+    (tmp_path / "Dockerfile").write_bytes(big)  # owned by name, with evidence: an error
+    code, out, err = cli(capsys, "migrate", "--check", ".")
+    assert code == 2 and err.splitlines()[0] == "Dockerfile: error: larger than 10 MiB: not processed"
+    code, out, err = cli(capsys, "migrate", "--check", "blob.bin")  # named: an error
+    assert code == 2 and err.splitlines()[0] == "blob.bin: error: not a text file (NUL bytes)"

@@ -142,3 +142,83 @@ def test_fifo_is_not_a_candidate(tree):
     files(tree, {"a.yaml": ""})
     os.mkfifo(tree / "pipe")
     assert found(["."]) == ["a.yaml"]
+
+
+# --- which handler owns a file (CONTRACT.md table; first match wins) ----------------------------
+from triton_docker_migrate import kinds  # noqa: E402
+
+K8S = b"apiVersion: apps/v1\nkind: Deployment\n"
+
+
+@pytest.mark.parametrize("path, head, kind", [
+    ("Dockerfile", b"", "dockerfile"),
+    ("svc/Dockerfile.gpu", b"", "dockerfile"),
+    ("svc/server.Dockerfile", b"", "dockerfile"),
+    ("svc/server.dockerfile", b"", "dockerfile"),
+    ("Containerfile.dev", b"", "dockerfile"),
+    ("Dockerfile.j2", b"", "text"),
+    ("Dockerfile.in", b"", "text"),
+    ("Containerfile.tmpl", b"", "text"),
+    ("docker-compose.yml", b"", "compose"),
+    ("docker-compose.prod.yaml", b"", "compose"),
+    ("compose.yaml", K8S, "compose"),
+    ("compose-override.yml", b"", "compose"),
+    ("docker-compose.json", b"", "text"),
+    (".github/workflows/ci.yml", b"", "ci"),
+    ("repo/.github/workflows/ci.yaml", K8S, "ci"),
+    ("repo/.github/ci.yaml", b"", "text"),
+    (".gitlab-ci.yml", b"", "ci"),
+    ("deploy/app.yaml", K8S, "kubernetes"),
+    ("deploy/app.json", b'{\n  "apiVersion": "v1",\n  "kind": "Pod"\n}', "kubernetes"),
+    ("deploy/min.json", b'{"apiVersion":"v1","kind":"Pod"}', "kubernetes"),
+    ("deploy/list.yml", b"---\n# c\napiVersion: v1\nkind: List\n", "kubernetes"),
+    ("deploy/app.yaml", b"apiVersion: v2\nname: x\n", "text"),
+    ("deploy/my-values.yaml", b"image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n", "helm-values"),
+    ("deploy/my-values.yaml", K8S + b"image: x\n", "kubernetes"),
+    ("deploy/values.yml", b"image:\n  repository: x\n", "text"),
+    ("deploy/settings.yaml", b"image:\n  repository: x\n", "text"),
+    ("models/m/config.pbtxt", b"", "model-config"),
+    ("run.sh", b"", "shell"),
+    ("lib.bash", b"", "shell"),
+    ("bin/serve", b"#!/bin/bash\n", "shell"),
+    ("bin/serve", b"#!/usr/bin/env sh\n", "shell"),
+    ("bin/serve", b"#!/usr/bin/env -S bash -e\n", "shell"),
+    ("bin/serve", b"#! /bin/dash\n", "shell"),
+    ("bin/serve", b"#!/bin/zsh -f\n", "shell"),
+    ("bin/serve", b"#!/usr/bin/python3\n", "text"),
+    ("bin/serve", b"#!/bin/shellcheck\n", "text"),
+    ("Makefile", b"", "makefile"),
+    ("GNUmakefile", b"", "makefile"),
+    ("sub/makefile", b"", "makefile"),
+    ("rules.mk", b"", "makefile"),
+    ("README.md", b"", "text"),
+])
+def test_kind_of(path, head, kind, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kinds.forget_charts()
+    assert kinds.kind_of(path, head) == kind
+
+
+def test_helm_chart_kinds(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kinds.forget_charts()
+    files(tmp_path, {"charts/inf/Chart.yaml": "apiVersion: v2\n", "charts/inf/values.yaml": "",
+                     "charts/inf/values-prod.yaml": "", "charts/inf/templates/deploy.yaml": "",
+                     "charts/inf/templates/sub/svc.yaml": "", "charts/inf/ci/values.yaml": "",
+                     "charts/inf/docker-compose.yaml": "", "other/templates/x.yaml": ""})
+    assert kinds.kind_of("charts/inf/values.yaml", b"") == "helm-values"
+    assert kinds.kind_of("charts/inf/values-prod.yaml", b"") == "helm-values"
+    assert kinds.kind_of("charts/inf/templates/deploy.yaml", K8S) == "helm-template"
+    assert kinds.kind_of("charts/inf/templates/sub/svc.yaml", b"") == "helm-template"
+    assert kinds.kind_of(str(tmp_path / "charts/inf/templates/deploy.yaml"), b"") == "helm-template"
+    assert kinds.kind_of("charts/inf/ci/values.yaml", b"") == "text"  # not at the chart's top
+    assert kinds.kind_of("charts/inf/docker-compose.yaml", b"") == "compose"  # rule 2 comes first
+    assert kinds.kind_of("other/templates/x.yaml", K8S) == "kubernetes"  # no Chart.yaml above
+
+
+def test_entrypoint_sources():
+    df = (b"FROM x\nCOPY --chown=1000 --chmod=755 serve run.sh /usr/local/bin/\n"
+          b"ADD entry /entry\nCOPY lib/helper /opt/helper\n"
+          b'ENTRYPOINT ["/sbin/tini", "--", "/entry"]\nCMD /usr/local/bin/serve --port 8000\n')
+    assert kinds.entrypoint_sources("Dockerfile", df) == ["serve", "entry"]
+    assert kinds.entrypoint_sources("Dockerfile", b"FROM x\nCOPY serve /serve\n") == []
