@@ -24,16 +24,25 @@ class Bar:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+        # no refresh thread: the run forks worker processes, and a thread writing to stderr
+        # at that moment would leave its lock held in every child
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.completed} files scanned"),
                                   TextColumn("[dim]{task.fields[path]}"), TimeElapsedColumn(),
-                                  console=Console(stderr=True), transient=True)
+                                  console=Console(stderr=True), transient=True, auto_refresh=False)
         self._task = self._progress.add_task("scan", total=None, path="")
         self._progress.start()
+        self._last = 0.0
 
     def update(self, scanned: int, path: str) -> None:
+        import time
+
         if len(path) > 60:
             path = "..." + path[-57:]
         self._progress.update(self._task, completed=scanned, path=path)
+        now = time.monotonic()
+        if now - self._last >= 0.08:
+            self._last = now
+            self._progress.refresh()
 
     def stop(self) -> None:
         self._progress.stop()
