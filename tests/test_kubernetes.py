@@ -1,0 +1,304 @@
+"""Kubernetes manifests: migrated fixtures validate against the Kubernetes schemas (kubernetes-validate,
+strict) and keep their structure; JSON stays JSON; command and args never trade words; real manifests
+stay byte-identical, and a V1 Deployment appended to them is the only part that changes; templates
+that are not YAML are reported, never edited."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import kubernetes_validate
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import FIXTURES, shared_dir
+from strategies import run_inprocess
+from triton_docker_migrate.documents.kubernetes import KubernetesDoc, server_argv
+from triton_docker_migrate.model import Status
+from triton_docker_migrate.release import Release
+from triton_docker_migrate.rules import tables as T
+from triton_docker_migrate.rules.engine import check_document
+from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.settings import Settings
+from triton_docker_migrate.writer import apply, choose_fixes
+
+K8S = FIXTURES / "kubernetes"
+INPUTS = sorted(p for p in K8S.iterdir() if p.suffix in (".yaml", ".json"))
+MIGRATED = [p for p in INPUTS if p.with_name(p.name + ".out").exists()]
+SAFE = YAML(typ="safe", pure=True)
+VERSION = kubernetes_validate.latest_version()
+LISTS = {"command", "args", "ports"}
+
+
+def _objects(data: bytes) -> list[dict]:
+    out = []
+    for doc in SAFE.load_all(data.decode("utf-8-sig")):
+        if not doc:
+            continue
+        out.extend(doc["items"] if doc.get("kind") == "List" else [doc])
+    return out
+
+
+def _invalid(data: bytes, unknown_ok: bool = False) -> list[str]:
+    """Schema errors of every object (``unknown_ok``: objects of an API version the schemas do not
+    know, e.g. policy/v1beta1 in old third-party files, are passed over)."""
+    errors = []
+    for obj in _objects(data):
+        try:
+            kubernetes_validate.validate(obj, VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            errors.append(f"{obj.get('kind')}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError:
+            if not unknown_ok:
+                errors.append(f"{obj.get('kind')}: no schema for {obj.get('apiVersion')}")
+    return errors
+
+
+def _same_shape(a, b, key: str = "") -> list[str]:
+    if key in ("port", "targetPort") and {type(a), type(b)} <= {int, str}:
+        return []
+    if type(a) is not type(b):
+        return [f"{key}: {type(a).__name__} -> {type(b).__name__}"]
+    if isinstance(a, dict):
+        if list(a) != list(b):
+            return [f"{key}: keys {list(a)} -> {list(b)}"]
+        return [d for k in a for d in _same_shape(a[k], b[k], str(k))]
+    if isinstance(a, list):
+        if key in LISTS:
+            return []
+        if len(a) != len(b):
+            return [f"{key}: length {len(a)} -> {len(b)}"]
+        return [d for x, y in zip(a, b) for d in _same_shape(x, y, key)]
+    return []
+
+
+def test_fixtures_cover_the_forms():
+    names = {p.name for p in INPUTS}
+    assert len(MIGRATED) >= 10
+    assert {"manifest.json", "list.json", "multi-doc.yaml", "traps.yaml"} <= names
+    assert not (K8S / "traps.yaml.out").exists() and not (K8S / "traps.yaml.findings").exists()
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=[p.name for p in INPUTS])
+def test_fixture_valid_kubernetes_before_and_after(path):
+    out = path.with_name(path.name + ".out")
+    assert _invalid(path.read_bytes()) == []
+    if out.exists():
+        assert _invalid(out.read_bytes()) == []
+
+
+@pytest.mark.parametrize("path", MIGRATED, ids=[p.name for p in MIGRATED])
+def test_migrated_fixture_has_the_same_structure(path):
+    before, after = path.read_bytes(), path.with_name(path.name + ".out").read_bytes()
+    a, b = _objects(before), _objects(after)
+    assert len(a) == len(b)
+    assert [d for x, y in zip(a, b) for d in _same_shape(x, y)] == []
+    if path.suffix == ".json":
+        assert list(json.loads(before)) == list(json.loads(after))
+
+
+@pytest.mark.parametrize("path", MIGRATED, ids=[p.name for p in MIGRATED])
+def test_migrated_server_lines_are_v2_lines(path):
+    out = path.with_name(path.name + ".out")
+    doc = KubernetesDoc(str(out), out.read_bytes().decode("utf-8"))
+    for argv in server_argv(doc):
+        assert argv[0].rsplit("/", 1)[-1] == "tritonserver", argv
+        opts = [a[2:].partition("=")[0] for a in argv[1:] if a.startswith("--")]
+        assert opts and all(o in T.V2_OPTIONS for o in opts), argv
+        assert not set(opts) & {"model-store", "http-health-port", "api-version", "allow-model-control",
+                                "allow-poll-model-repository", "tf-gpu-memory-fraction"}
+
+
+def _container(text: str) -> dict:
+    return SAFE.load(text)["spec"]["containers"][0]
+
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\nspec:\n  containers:\n    - name: t\n      image: {image}\n{body}"
+
+
+@pytest.mark.parametrize("body,command,args", [
+    ("      command: [trtserver, --model-store=/m]\n      args: [--log-verbose=1]\n",
+     ["tritonserver", "--model-repository=/m"], ["--log-verbose=1", "--model-control-mode=poll"]),
+    ("      command: [trtserver, --model-store=/m]\n",
+     ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"], None),
+    ("      command: [trtserver]\n      args: [--model-store=/m, --http-health-port=8005]\n",
+     ["tritonserver"], ["--model-repository=/m", "--model-control-mode=poll"]),
+    ("      command: [/bin/sh, -c]\n      args: [\"exec trtserver --model-store=/m\"]\n",
+     ["/bin/sh", "-c"], ["exec tritonserver --model-repository=/m --model-control-mode=poll"]),
+    ("      args: [trtserver, --model-store=/m]\n",
+     None, ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"]),
+], ids=["binary-and-options-in-command", "all-in-command", "options-in-args", "sh-c-split", "args-only"])
+def test_command_and_args_never_trade_words(body, command, args):
+    text = POD.format(image="nvcr.io/nvidia/tensorrtserver:20.02-py3", body=body)
+    new = _migrate(text)
+    got = _container(new)
+    assert got.get("command") == command
+    assert got.get("args") == args
+    assert _invalid(new.encode()) == []
+
+
+def test_named_health_port_moves_to_the_named_http_port():
+    body = ("      args: [trtserver, --model-store=/m, --http-port=9000, --http-health-port=9005]\n"
+            "      ports:\n        - {name: web, containerPort: 9000}\n        - {name: hc, containerPort: 9005}\n"
+            "      livenessProbe:\n        httpGet: {path: /api/health/live, port: hc}\n"
+            "      startupProbe:\n        tcpSocket: {port: 9005}\n")
+    new = _migrate(POD.format(image="nvcr.io/nvidia/tensorrtserver:20.02-py3", body=body))
+    c = _container(new)
+    assert c["ports"] == [{"name": "web", "containerPort": 9000}]
+    assert c["livenessProbe"]["httpGet"] == {"path": "/v2/health/live", "port": "web"}
+    assert c["startupProbe"]["tcpSocket"] == {"port": 9000}
+    assert _invalid(new.encode()) == []
+
+
+def test_service_that_publishes_only_the_health_port_is_reported():
+    text = (POD.format(image="nvcr.io/nvidia/tensorrtserver:20.02-py3",
+                       body="      args: [trtserver, --model-store=/m, --http-health-port=8005]\n")
+            .replace("  name: t\n", "  name: t\n  labels: {app: t}\n", 1)
+            + "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: health\nspec:\n  selector: {app: t}\n"
+              "  ports:\n    - port: 80\n      targetPort: 8005\n"
+              "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  selector: {app: x}\n"
+              "  ports:\n    - port: 80\n      targetPort: 8005\n    - port: 81\n")
+    doc = KubernetesDoc("m.yaml", text)
+    findings, _ = check_document(doc, Release("24.10"))
+    ports = [f for f in findings if f.rule == "TDM406"]
+    assert len(ports) == 1 and ports[0].fix is None and ports[0].suggestion == "targetPort: 8000"
+    assert doc.position(ports[0].span.start)[0] == text[:ports[0].span.start].count("\n") + 1 == 19
+
+
+def test_only_triton_containers_change():
+    text = POD.format(image="myorg/app:1", body=(
+        "      args: [serve, --http-health-port=8005]\n"
+        "      readinessProbe:\n        httpGet: {path: /api/health/ready, port: 8005}\n"))
+    doc = KubernetesDoc("m.yaml", text)
+    findings, _ = check_document(doc, Release("24.10"))
+    assert findings == []
+
+
+def test_template_that_is_not_yaml_is_reported_not_edited(tmp_path):
+    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n"
+            "    spec:\n      containers:\n        - name: t\n          image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+            "          {{- with .Values.resources }}\n          resources: {{ toYaml . | nindent 12 }}\n"
+            "          {{- end }}\n")
+    path = tmp_path / "deploy.yaml"
+    path.write_text(text)
+    res = process_file(str(path), "deploy.yaml", Settings(), explicit=True)
+    assert res.kind == "kubernetes" and res.status is Status.UNCHANGED
+    assert res.new == text.encode()
+    assert [(f.rule, f.fixed, f.suggestion) for f in res.findings] == [
+        ("TDM101", False, "nvcr.io/nvidia/tritonserver:24.10-py3")]
+
+
+def test_broken_manifest_with_v1_evidence_fails(tmp_path):
+    text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n   name: x\n"
+    path = tmp_path / "pod.yaml"
+    path.write_text(text)
+    res = process_file(str(path), "pod.yaml", Settings(), explicit=False)
+    assert res.status is Status.FAILED and res.error_line == 6 and "\n" not in res.error
+    assert path.read_text() == text
+
+
+def test_json_output_stays_json_with_json_escapes():
+    text = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "t"}, "spec": {"containers": [
+        {"name": "t", "image": "nvcr.io/nvidia/tensorrtserver:20.02-py3",
+         "args": ["trtserver", "--model-store=/m\u00e9", "--tf-add-vgpu=0;2;2000"]}]}}, indent="\t")
+    new = _migrate(text)
+    assert json.loads(new)["spec"]["containers"][0]["args"] == [
+        "tritonserver", "--model-repository=/m\u00e9", "--model-control-mode=poll"]
+    assert "\t" in new
+
+
+# --- real manifests ------------------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc):
+    from conftest import SHARED
+
+    folder = SHARED / "corpus" / "k8s"
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    for name, chosen in (("manifest", files), ("yaml_manifest", [p for p in files if p.suffix != ".json"])):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, chosen, ids=[p.name for p in chosen])
+
+
+def test_k8s_corpus_present():
+    assert len(list((shared_dir() / "corpus" / "k8s").iterdir())) >= 20
+
+
+V1_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: triton-v1
+spec:
+  selector:
+    matchLabels:
+      app: triton-v1
+  template:
+    metadata:
+      labels:
+        app: triton-v1
+    spec:
+      containers:
+        - name: triton
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          args: ["trtserver", "--model-store=/models", "--http-health-port=8005"]
+          ports:
+            - containerPort: 8000
+            - containerPort: 8005
+          readinessProbe:
+            httpGet:
+              path: /api/health/ready
+              port: 8005
+"""
+V2_DEPLOYMENT = (V1_DEPLOYMENT.replace("tensorrtserver:20.02-py3", "tritonserver:24.10-py3")
+                 .replace('["trtserver", "--model-store=/models", "--http-health-port=8005"]',
+                          '["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+                 .replace("            - containerPort: 8005\n", "")
+                 .replace("/api/health/ready\n              port: 8005", "/v2/health/ready\n              port: 8000"))
+
+
+def test_k8s_corpus_untouched_and_parsed_without_findings(manifest, tmp_path):
+    dest = tmp_path / manifest.name
+    dest.write_bytes(manifest.read_bytes())
+    code, report, err = run_inprocess([manifest.name], tmp_path)
+    assert code == 0, err
+    assert dest.read_bytes() == manifest.read_bytes() and report["findings"] == []
+    doc = KubernetesDoc(str(dest), manifest.read_text(encoding="utf-8"))
+    findings, _ = check_document(doc, Release("24.10"))
+    assert findings == [] and doc.command_lines() == []
+
+
+def test_k8s_corpus_with_a_v1_deployment_appended(yaml_manifest, tmp_path):
+    """(A JSON manifest is one document: nothing can be appended to it.)"""
+    manifest = yaml_manifest
+    original = manifest.read_bytes()
+    nl = b"\r\n" if b"\r\n" in original else b"\n"
+    sep = (b"" if original.endswith(nl) else nl) + b"---" + nl
+    injected = original + sep + V1_DEPLOYMENT.replace("\n", nl.decode()).encode()
+    expected = original + sep + V2_DEPLOYMENT.replace("\n", nl.decode()).encode()
+    dest = tmp_path / manifest.name
+    dest.write_bytes(injected)
+    code, report, err = run_inprocess([manifest.name], tmp_path)
+    assert code == 0, err
+    assert dest.read_bytes() == expected
+    first = injected[: len(original)].count(b"\n") + 1
+    assert report["findings"] and min(f["line"] for f in report["findings"]) > first
+    assert _invalid(expected, unknown_ok=True) == []
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _migrate(text: str) -> str:
+    doc = KubernetesDoc("m.yaml", text)
+    findings, _ = check_document(doc, Release("24.10"))
+    new = apply(text, choose_fixes(findings))
+    again = KubernetesDoc("m.yaml", new)
+    assert doc.same_structure(again) is None
+    more, _ = check_document(again, Release("24.10"))
+    assert [f.rule for f in more if f.fix is not None] == []
+    return new
+
+
+def test_inputs_are_files():
+    assert all(isinstance(p, pathlib.Path) and p.is_file() for p in INPUTS)
