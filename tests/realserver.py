@@ -528,12 +528,16 @@ def refused(v1_argv: Sequence[str], model_repo: pathlib.Path, release: str = DEF
     b = binary(release)
     logs = pathlib.Path(tempfile.mkdtemp(prefix="tdm-server-log-"))
     try:
-        ports = free_ports(3)
-        srv = Server(substitute(v1_argv, b, model_repo, ports), b, ports, logs / "refused.log")
-        with srv:
-            srv.wait_ready(timeout)
-            code = None if srv.ready else srv.wait_exit(5.0)
-            srv.stop()
-            return srv.result(code)
+        for attempt in range(3):
+            ports = free_ports(3)
+            srv = Server(substitute(v1_argv, b, model_repo, ports), b, ports, logs / f"refused-{attempt}.log")
+            with srv:
+                srv.wait_ready(timeout)
+                code = None if srv.ready else srv.wait_exit(5.0)
+                srv.stop()
+                res = srv.result(code)
+            if not (res.refused and _port_race(res.log)):
+                break
+        return res
     finally:
         shutil.rmtree(logs, ignore_errors=True)
