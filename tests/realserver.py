@@ -508,8 +508,9 @@ def run_job(job: Job) -> Result:
         shutil.rmtree(repo, ignore_errors=True)
 
 
-def run_all(jobs: Sequence[Job], workers: int = int(os.environ.get("TDM_SERVER_WORKERS", "4"))) -> list[Result]:
-    """Run ``jobs`` a few at a time (the servers mostly wait; each is stopped before its slot is reused)."""
+def run_all(jobs: Sequence[Job], workers: int = int(os.environ.get("TDM_SERVER_WORKERS", "6"))) -> list[Result]:
+    """Run ``jobs`` a few at a time (the servers mostly sleep while they start; each is stopped before
+    its slot is reused). Equal jobs run once and share their result."""
     from concurrent.futures import ThreadPoolExecutor
 
     for release in {j.release for j in jobs}:
@@ -517,8 +518,30 @@ def run_all(jobs: Sequence[Job], workers: int = int(os.environ.get("TDM_SERVER_W
         b.options
         if any(j.models for j in jobs if j.release == release):
             _python_backend_dir(b)
+    unique = list(dict.fromkeys(jobs))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(run_job, jobs))
+        results = dict(zip(unique, pool.map(run_job, unique)))
+    return [results[j] for j in jobs]
+
+
+def refused_all(cases: Sequence[tuple[tuple[str, ...], str]],
+                workers: int = int(os.environ.get("TDM_SERVER_WORKERS", "6"))) -> list[Result]:
+    """``refused`` for each (argv, release), a few at a time; equal cases run once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(case: tuple[tuple[str, ...], str]) -> Result:
+        repo = pathlib.Path(tempfile.mkdtemp(prefix="tdm-models-"))
+        try:
+            return refused(case[0], repo, case[1])
+        finally:
+            shutil.rmtree(repo, ignore_errors=True)
+
+    for release in {c[1] for c in cases}:
+        binary(release).options
+    unique = list(dict.fromkeys(cases))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = dict(zip(unique, pool.map(one, unique)))
+    return [results[c] for c in cases]
 
 
 def refused(v1_argv: Sequence[str], model_repo: pathlib.Path, release: str = DEFAULT,

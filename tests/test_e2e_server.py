@@ -1,13 +1,15 @@
 """The migration, proven by the real V2 server.
 
-- Every Dockerfile fixture whose migrated output starts a server: the real ``tritonserver`` starts with
-  the V2 command line read back from the migrated file (model repository and ports substituted),
-  ``/v2/health/ready`` and every HEALTHCHECK URL of its stage answer 200, and it runs in the
-  model-control mode the V1 line ran in. Repeated for each release under test (the file migrated
-  for that target, started with that release's binary).
+- Every fixture (Dockerfile, compose, Kubernetes, shell, Makefile, ...) whose migrated output holds a
+  server command line that can be known before run time: the real ``tritonserver`` starts with the
+  V2 argv read back from the migrated file (model repository and ports substituted), answers
+  ``/v2/health/ready``, runs in the model-control mode the V1 line ran in, and, for Dockerfiles,
+  every HEALTHCHECK URL of its stage answers 200 on the server's HTTP port. Repeated for each
+  release under test (the file migrated for that target, started with that release's binary).
 - Every fixture whose V1 line holds an option V2 refuses: the original line is refused, so the
   oracle has teeth.
-- Every row of tests/test_argv.py (options, model-control table) against the 2.51.0 server.
+- Every row of tests/test_argv.py (options, model-control table) against the 2.51.0 server, and the
+  model-control modes observed with real models (Python backend, CPU).
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from triton_docker_migrate.documents.base import Document
 from triton_docker_migrate.documents.dockerfile import DockerfileDoc
 from triton_docker_migrate.documents.shellwords import lex
 from triton_docker_migrate.documents.commands import server_word, split
-from triton_docker_migrate.kinds import kind_by_name
+from triton_docker_migrate.model import Status
 from triton_docker_migrate.release import Release, parse_target
 from triton_docker_migrate.rules import tables as T
+from triton_docker_migrate.runner import _load_handlers, build_document
 from triton_docker_migrate.settings import Settings
 
 RELEASES = R.releases_under_test()
@@ -142,36 +145,65 @@ def healthchecks(doc: DockerfileDoc, cl: CommandLine) -> list[tuple[str, str]]:
 
 # --- the fixtures --------------------------------------------------------------------------------
 
-
-def dockerfile_fixtures() -> list[pathlib.Path]:
-    return [p for p in inputs(FIXTURES) if kind_by_name(p.name) == "dockerfile"]
+_load_handlers()  # compose, kubernetes, shell, ... documents, where they exist
 
 
-def migrated(path: pathlib.Path, release: str) -> str:
-    """The tool's output for the fixture and target ``release`` (test_golden.py holds it equal to the
-    committed ``.out`` where the fixture targets that release)."""
+def document(path: pathlib.Path, text: str, kind: str) -> Document:
+    return build_document(kind, str(path), text)
+
+
+def migrated(path: pathlib.Path, release: str) -> tuple[str, str] | None:
+    """(kind, the tool's output) for the fixture and target ``release``; None when the tool refuses the
+    fixture (bad-input fixtures). test_golden.py holds the output equal to the committed ``.out``."""
     res = run_fixture(path, Settings(target=parse_target(release)))
-    assert res.new is not None, res.error
-    return res.new.decode("utf-8")
+    if res.status is Status.FAILED or res.new is None:
+        return None
+    return res.kind, res.new.decode("utf-8")
+
+
+def static_argv(cl: CommandLine) -> list[str] | None:
+    """``argv_of(cl)``, or None when a word other than a runtime-arguments expansion or a value the
+    test substitutes (model repository, ports) is only known at run time (``--log-verbose=$(V)``)."""
+    argv = argv_of(cl)
+    substituted = set(R.PATH_OPTIONS + R.PORT_OPTIONS + ("backend-directory",))
+    k = 1
+    while k < len(argv):
+        w = argv[k]
+        name, eq, _ = w[2:].partition("=") if w.startswith("--") else ("", "", "")
+        full = R._resolve(name, frozenset(T.V2_OPTIONS)) if name else None
+        takes_next = full is not None and not eq and full not in R.NO_ARGUMENT and k + 1 < len(argv)
+        value_words = [argv[k + 1]] if takes_next else []
+        if full not in substituted and any("$" in x or "`" in x for x in [w, *value_words]):
+            return None
+        k += 2 if takes_next else 1
+    return argv
 
 
 def _server_cases():
     cases = []
-    for path in dockerfile_fixtures():
+    for path in inputs(FIXTURES):
         for release in RELEASES:
-            doc = DockerfileDoc(str(path), migrated(path, release))
-            for i, _ in enumerate(doc.command_lines()):
-                cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
+            out = migrated(path, release)
+            if out is None:
+                continue
+            for i, cl in enumerate(document(path, out[1], out[0]).command_lines()):
+                if static_argv(cl) is not None:
+                    cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
     return cases
 
 
 def _refusal_cases():
     cases = []
     v1_only = set(T.V1_OPTIONS) - set(T.V2_OPTIONS)
-    for path in dockerfile_fixtures():
-        doc = DockerfileDoc(str(path), path.read_text(encoding="utf-8"))
+    for path in inputs(FIXTURES):
+        out = migrated(path, R.DEFAULT)
+        if out is None:
+            continue
+        doc = document(path, path.read_bytes().decode("utf-8"), out[0])
         for i, cl in enumerate(doc.command_lines()):
-            argv = argv_of(cl)
+            argv = static_argv(cl)
+            if argv is None:
+                continue
             names = {name for name, _, _ in options(argv, T.V1_OPTIONS)}
             load_refused = cl.v1 and load_models(argv) and v1_mode(argv) != "explicit"
             ambiguous = any(R._resolve(t, frozenset(T.V2_OPTIONS)) is None and n in T.V2_OPTIONS
@@ -204,9 +236,12 @@ class Plan:
     """What one fixture's server line must do, read from the fixture before anything starts."""
 
     def __init__(self, path: pathlib.Path, release: str, index: int) -> None:
-        original_text = path.read_text(encoding="utf-8")
-        original = DockerfileDoc(str(path), original_text)
-        doc = DockerfileDoc(str(path), migrated(path, release))
+        original_text = path.read_bytes().decode("utf-8")
+        out = migrated(path, release)
+        assert out is not None
+        kind, text = out
+        original = document(path, original_text, kind)
+        doc = document(path, text, kind)
         lines = doc.command_lines()
         self.same_count = len(original.command_lines()) == len(lines)
         cl, before = lines[index], original.command_lines()[min(index, len(original.command_lines()) - 1)]
@@ -223,7 +258,7 @@ class Plan:
         res = run_fixture(path, Settings(target=parse_target(release)))
         reviewed = {original_text[f.span.start:f.span.end] for f in res.findings if not f.fixed and f.span}
         self.checks, self.reviewed = [], []
-        for port, url_path in healthchecks(doc, cl):
+        for port, url_path in healthchecks(doc, cl) if isinstance(doc, DockerfileDoc) else []:
             if url_path.startswith("/v2/"):
                 self.checks.append((port, url_path))
             else:
@@ -278,15 +313,25 @@ def _half_migrated_mode(v1_argv: list[str]) -> str:
     return "none"
 
 
+def _original_line(path: pathlib.Path, index: int) -> CommandLine:
+    out = migrated(path, R.DEFAULT)
+    assert out is not None
+    return document(path, path.read_bytes().decode("utf-8"), out[0]).command_lines()[index]
+
+
+@pytest.fixture(scope="module")
+def refusal_runs(request):
+    keys = [(p["path"], p["release"], p["index"]) for p in _selected(request, "test_original_is_refused")]
+    cases = [(tuple(argv_of(_original_line(path, index))), release) for path, release, index in keys]
+    return dict(zip(keys, R.refused_all(cases)))
+
+
 @pytest.mark.parametrize("path,release,index", REFUSAL_CASES)
-def test_original_is_refused(path, release, index, tmp_path):
-    doc = DockerfileDoc(str(path), path.read_text(encoding="utf-8"))
-    cl = doc.command_lines()[index]
-    argv = argv_of(cl)
-    b = R.binary(release)
-    words = refused_words(argv, b, cl.v1)
-    assert words, f"{argv}: no option this release refuses"
-    res = R.refused(argv, tmp_path, release)
+def test_original_is_refused(path, release, index, refusal_runs):
+    cl = _original_line(path, index)
+    words = refused_words(argv_of(cl), R.binary(release), cl.v1)
+    assert words, f"{argv_of(cl)}: no option this release refuses"
+    res = refusal_runs[(path, release, index)]
     assert res.refused, res.explain()
     assert any(w in res.log for w in words), res.explain()
 
