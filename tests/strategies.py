@@ -344,3 +344,43 @@ def shell_scripts(draw) -> str:
         lines.append(head + cont + draw(shell_server_line(binary="trtserver")))
     lines += draw(st.lists(st.sampled_from(["echo done", "wait", ""]), max_size=2))
     return "\n".join(lines) + "\n"
+
+
+# --- V1 injected into compose files ----------------------------------------------------------
+
+COMPOSE_V1 = ("triton:", "  image: nvcr.io/nvidia/tensorrtserver:20.02-py3",
+              '  command: ["trtserver", "--model-store=/models"]')
+COMPOSE_V2 = ("triton:", "  image: nvcr.io/nvidia/tritonserver:24.10-py3",
+              '  command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+
+
+def inject_compose(data: bytes, v1: tuple[str, ...] = COMPOSE_V1, v2: tuple[str, ...] = COMPOSE_V2
+                   ) -> tuple[bytes, bytes, int]:
+    """A service added as the first one under ``services:``, indented as the file indents its
+    services and their keys; (input, expected output, line of the service key)."""
+    import re
+
+    nl = newline_of(data)
+    m = re.search(rb"(?m)^services:[ \t]*\r?\n", data)
+    assert m is not None
+    rest = data[m.end():].split(b"\n")
+    body = [ln.rstrip(b"\r") for ln in rest if ln.strip() and not ln.lstrip().startswith(b"#")]
+    svc = body[0][: len(body[0]) - len(body[0].lstrip())]
+    child = body[1][: len(body[1]) - len(body[1].lstrip())][len(svc):]
+
+    def block(lines: tuple[str, ...]) -> bytes:
+        out = b""
+        for ln in lines:
+            inner = ln[2:] if ln.startswith("  ") else ln
+            out += svc + (child if ln.startswith("  ") else b"") + inner.encode() + nl
+        return out
+
+    at = m.end()
+    return (data[:at] + block(v1) + data[at:], data[:at] + block(v2) + data[at:],
+            data[:at].count(b"\n") + 1)
+
+
+def load_yaml(data: bytes):
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(data.decode("utf-8"))

@@ -439,3 +439,35 @@ def test_makefile_recipe_injected(tmp_path):
             after = subprocess.run(["make", "-n", "-f", "-", "triton-serve"], input=expected, capture_output=True,
                                    cwd=root)
             assert after.returncode == 0 and after.stdout.strip() == SHELL_V2, (src.name, after.stderr)
+
+
+# --- V1 injected into compose files ------------------------------------------------------------
+
+
+def _compose_files() -> list[pathlib.Path]:
+    from conftest import SHARED
+
+    return corpus_files(SHARED, "awesome-compose") if SHARED.is_dir() else []
+
+
+@pytest.mark.parametrize("compose", _compose_files(), ids=_ids(_compose_files()))
+def test_compose_v1_service_injected(compose, tmp_path):
+    from strategies import inject_compose, load_yaml
+
+    data = compose.read_bytes()
+    injected, expected, line = inject_compose(data)
+    dest = place(compose, tmp_path, injected)
+    code, report, err = run_inprocess(["."], tmp_path)
+    assert code == 0, err
+    got = dest.read_bytes()
+    assert got == expected
+    assert {f["line"] for f in report["findings"]} <= {line + 1, line + 2}
+    # the YAML reads back as the original services plus the migrated one
+    before, after = load_yaml(data), load_yaml(got)
+    triton = after["services"].pop("triton")
+    assert after == before
+    assert triton == {"image": "nvcr.io/nvidia/tritonserver:24.10-py3",
+                      "command": ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]}
+    code2, report2, err2 = run_inprocess(["."], tmp_path)
+    assert code2 == 0 and dest.read_bytes() == expected
+    assert [f for f in report2["findings"] if f["fixed"]] == []

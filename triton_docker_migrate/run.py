@@ -281,10 +281,9 @@ def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_
     import multiprocessing as mp
 
     _preload()  # once, before the fork: the workers share it instead of importing it each
-    try:
-        ctx = mp.get_context("fork")
-    except ValueError:
-        ctx = mp.get_context()
+    # not "fork": BuildKit's parser is Go code, and a forked copy of a process that has loaded the
+    # Go runtime hangs in its first parse (forkserver would keep the cwd of the first run)
+    ctx = mp.get_context("spawn")
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings, excl, frozenset(explicit_keys)))
     try:
         yield from pool.imap(_do_task, tasks)
