@@ -143,6 +143,63 @@ def healthchecks(doc: DockerfileDoc, cl: CommandLine) -> list[tuple[str, str]]:
     return out
 
 
+def _yaml_docs(text: str) -> list:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = True
+    return [d for d in yaml.load_all(text.lstrip("\ufeff"))]
+
+
+def _mappings(node, out: list) -> list:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        out.append(node)
+        for v in node.values():
+            _mappings(v, out)
+    elif isinstance(node, CommentedSeq):
+        for v in node:
+            _mappings(v, out)
+    return out
+
+
+def _urls(value) -> list[tuple[str, str]]:
+    text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return [(m.group(1) or "80", m.group(2)) for m in _URL.finditer(text)]
+
+
+def yaml_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
+    """(port, path) of the health checks of the compose service or Kubernetes container that runs
+    ``cl``: ``healthcheck.test``, and ``httpGet`` / ``exec`` probes (named ports resolved)."""
+    first = cl.binary or cl.segments[0].words[0]
+    line = doc.position(first.start)[0] - 1
+    owners = [m for d in _yaml_docs(doc.text) for m in _mappings(d, []) if "image" in m and m.lc.line <= line]
+    if not owners:
+        return []
+    owner = max(owners, key=lambda m: m.lc.line)
+    out = _urls((owner.get("healthcheck") or {}).get("test") or "")
+    named = {str(p.get("name")): str(p.get("containerPort")) for p in owner.get("ports") or []
+             if hasattr(p, "get") and p.get("name")}
+    for key in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = owner.get(key) or {}
+        get = probe.get("httpGet")
+        if get is not None:
+            port = str(get.get("port"))
+            out.append((named.get(port, port), str(get.get("path") or "/")))
+        if probe.get("exec") is not None:
+            out.extend(_urls(probe["exec"].get("command") or ""))
+    return out
+
+
+def health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
+    if isinstance(doc, DockerfileDoc):
+        return healthchecks(doc, cl)
+    if doc.kind in ("compose", "kubernetes"):
+        return yaml_health_urls(doc, cl)
+    return []
+
+
 # --- the fixtures --------------------------------------------------------------------------------
 
 _load_handlers()  # compose, kubernetes, shell, ... documents, where they exist
@@ -258,7 +315,7 @@ class Plan:
         res = run_fixture(path, Settings(target=parse_target(release)))
         reviewed = {original_text[f.span.start:f.span.end] for f in res.findings if not f.fixed and f.span}
         self.checks, self.reviewed = [], []
-        for port, url_path in healthchecks(doc, cl) if isinstance(doc, DockerfileDoc) else []:
+        for port, url_path in health_urls(doc, cl):
             if url_path.startswith("/v2/"):
                 self.checks.append((port, url_path))
             else:

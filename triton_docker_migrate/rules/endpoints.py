@@ -14,6 +14,8 @@ _ROWS = [(row, re.compile(row.v1)) for row in T.URLS]
 # (the look-behind starts a host only at the start of a word run: linear time on long lines)
 _URL = re.compile(r"(?:(?<![\w.-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?"
                   r"(?P<path>/api/[\w/.-]+)")
+_V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+)"
+                        r"(?P<path>/v2/health/(?:live|ready))\b")
 
 
 def check(region: Region, ctx: Context) -> Iterator[Finding]:
@@ -44,3 +46,12 @@ def check(region: Region, ctx: Context) -> Iterator[Finding]:
                 span = region.span(m.start("port"), pend)
             yield Finding(row.id, span, msg, Severity.INFO, Fix.of(f"Use {row.v2}", *edits))
             break
+    # a V2 health URL still on the removed health port (a half-migrated file): only the port moves
+    for m in _V2_HEALTH.finditer(region.text) if ctx.health_ports else ():
+        port = m.group("port")
+        if port in ctx.health_ports:
+            http = ctx.health_ports[port]
+            span = region.span(m.start("port"), m.end("port"))
+            yield Finding("TDM406", span, f"port {port} was the V1 health port (--http-health-port); V2 serves "
+                          f"{m.group('path')} on the HTTP port {http}", Severity.WARNING,
+                          Fix.of(f"Use port {http}", Edit(span, http)))
