@@ -520,3 +520,26 @@ def test_default_binary_is_the_default_target():
     b = R.binary()
     assert (b.release, b.version) == ("24.10", "2.51.0")
     assert b.release == str(Settings().target)
+
+
+def test_substitute_replaces_only_repository_ports_and_adds_what_is_missing(tmp_path):
+    b = R.binary()
+    argv = ["/opt/tritonserver/bin/tritonserver", "--model-repo=/models", "--model-store", "/other",
+            "--http-port", "8000", "--grpc-port=8001", "--log-verbose", "1", "--exit-on-error=false",
+            "--backend-config=tensorflow,version=2", "stray"]
+    got = R.substitute(argv, b, tmp_path, [1, 2, 3])
+    assert got == [str(b.path), f"--model-repo={tmp_path}", "--model-store", str(tmp_path), "--http-port", "1",
+                   "--grpc-port=2", "--log-verbose", "1", "--exit-on-error=false",
+                   "--backend-config=tensorflow,version=2", "stray", "--metrics-port=3",
+                   f"--backend-directory={b.backends}", "--http-address=127.0.0.1", "--grpc-address=127.0.0.1",
+                   "--metrics-address=127.0.0.1"]
+    # a V1 option stays for the server to refuse, with its value
+    got = R.substitute(["trtserver", "--http-health-port", "8003", "--model-store=/m"], b, tmp_path, [1, 2, 3])
+    assert got[:4] == [str(b.path), "--http-health-port", "8003", f"--model-store={tmp_path}"]
+
+
+def test_older_release_comes_from_the_cache():
+    b = R.binary("22.11")
+    assert (b.release, b.version) == ("22.11", "2.28.0")
+    assert b.root.parent == R.cache_root() and (b.root / ".complete").exists()
+    assert "model-config-name" not in b.options and "model-control-mode" in b.options
