@@ -256,3 +256,42 @@ def test_not_text_and_oversize_are_skipped_silently_unless_named_or_owned(tmp_pa
     assert code == 2 and err.splitlines()[0] == "Dockerfile: error: larger than 10 MiB: not processed"
     code, out, err = cli(capsys, "migrate", "--check", "blob.bin")  # named: an error
     assert code == 2 and err.splitlines()[0] == "blob.bin: error: not a text file (NUL bytes)"
+
+
+def test_pool_start_methods(monorepo, capsys, monkeypatch):
+    """Fork only from a process that has not loaded BuildKit's Go parser (a forked copy of the Go
+    runtime can hang); such a process spawns its workers instead. Both give the serial results."""
+    import subprocess
+    import sys
+
+    root, m = monorepo
+    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
+    # this test process has parsed Dockerfiles (the runs above): it must spawn
+    import dockerfile  # noqa: F401
+
+    assert run_mod._can_fork() is False
+    monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
+    code2, spawned, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
+    assert (code2, spawned) == (code1, serial)
+    # a fresh process forks, and has not loaded the Go parser when it does (Dockerfiles met before
+    # the pool starts are held back for the workers)
+    script = (
+        "import json, sys\n"
+        "from triton_docker_migrate import run\n"
+        "from triton_docker_migrate.cli import main\n"
+        "run.POOL_AFTER_FILES = 50\n"
+        "seen = []\n"
+        "real = run._run_pool\n"
+        "def spy(*a):\n"
+        "    seen.append((run._can_fork(), 'dockerfile' in sys.modules))\n"
+        "    yield from real(*a)\n"
+        "run._run_pool = spy\n"
+        "try:\n"
+        "    main(['migrate', '--check', '--format', 'json', '--jobs', '2', '.'])\n"
+        "except SystemExit as e:\n"
+        "    print(json.dumps(seen), file=sys.stderr)\n"
+        "    sys.exit(e.code)\n")
+    p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert p.returncode == code1
+    assert p.stderr.splitlines()[-1] == "[[true, false]]"
+    assert p.stdout == serial

@@ -78,6 +78,11 @@ class Scanner:
         self.deferred: list[tuple[Candidate, str]] = []
         #: (display of a Dockerfile's folder, COPY sources it runs)
         self.entrypoints: list[tuple[str, list[str]]] = []
+        #: Dockerfiles are held back (not parsed here) while this process may still fork workers:
+        #: BuildKit's parser is Go code, and a forked copy of a process that has loaded the Go
+        #: runtime can hang in its first parse
+        self.hold = False
+        self.held: list[Candidate] = []
 
     def scan(self, c: Candidate) -> FileResult | None:
         try:
@@ -116,6 +121,10 @@ class Scanner:
                 if not evidence.text_may_report(data):
                     return None
         self.parsed += 1
+        if self.hold and kinds.kind_by_name(c.path) == "dockerfile":
+            self.held.append(c)
+            self.scanned -= 1  # counted when it is read again, here or in a worker
+            return None
         from .runner import process_file
 
         return self._keep(process_file(c.path, c.display, self.settings, c.explicit, data=data))
@@ -134,10 +143,12 @@ _WORKER: Scanner | None = None
 _WALK: tuple = (None, frozenset())
 
 
-def _init_worker(settings: Settings, excl, explicit_keys) -> None:
+def _init_worker(settings: Settings, excl, explicit_keys, spawned: bool = False) -> None:
     global _WORKER, _WALK
     _WORKER = Scanner(settings)
     _WALK = (excl, explicit_keys)
+    if spawned:
+        _preload()
 
 
 def _on_directory(d: str, names: list[str]) -> None:
@@ -188,15 +199,12 @@ def _workers(settings: Settings) -> int:
 
 
 def _preload() -> None:
-    """Import what processing needs."""
+    """Import what processing needs (pure Python: the Go parser itself loads at the first parse)."""
     from . import runner
+    from .documents import dockerfile  # noqa: F401
     from .rules import engine  # noqa: F401
 
     runner._load_handlers()
-    try:
-        from .documents import dockerfile  # noqa: F401
-    except ImportError:
-        pass
 
 
 def _tasks(rest: list[Candidate], walker: Walker | None, walkers: Iterator[Walker], d: Discovery,
@@ -222,6 +230,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     excl = exclude_matcher(settings.exclude + settings.extend_exclude)
     d = Discovery(paths, excl, warn=_err, on_directory=_on_directory)
     workers = _workers(settings)
+    scanner.hold = workers > 1 and _can_fork()
     seen = 0
 
     def pool_now() -> bool:
@@ -257,11 +266,15 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
                         break
             if rest is not None:
                 break
+    held, scanner.hold = scanner.held, False
+    if rest is None:
+        for c in held:  # no pool after all: parsed here
+            scan(c)
     scanned = scanner.scanned
     deferred = list(scanner.deferred)
     entrypoints = list(scanner.entrypoints)
     if rest is not None:
-        tasks = _tasks(rest, walker, walkers, d, workers)
+        tasks = _tasks(held + rest, walker, walkers, d, workers)
         for n, rs, dfr, eps, warnings in _run_pool(tasks, settings, workers, excl, d.explicit_keys):
             for msg in warnings:
                 _err(msg)
@@ -277,14 +290,24 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     return results
 
 
+def _can_fork() -> bool:
+    """Fork is the cheap start (no second interpreter, nothing imported twice), and safe as long
+    as this process has not loaded the Go runtime of BuildKit's parser (``dockerfile``)."""
+    return hasattr(os, "fork") and "dockerfile" not in sys.modules
+
+
 def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
     import multiprocessing as mp
 
-    _preload()  # once, before the fork: the workers share it instead of importing it each
-    # not "fork": BuildKit's parser is Go code, and a forked copy of a process that has loaded the
-    # Go runtime hangs in its first parse (forkserver would keep the cwd of the first run)
-    ctx = mp.get_context("spawn")
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings, excl, frozenset(explicit_keys)))
+    if _can_fork():
+        _preload()  # once, before the fork: the workers share it instead of importing it each
+        ctx, spawned = mp.get_context("fork"), False
+    else:
+        # this process has loaded BuildKit's Go parser (a forked copy can hang in its first parse);
+        # not forkserver either: its server would keep the working folder of the first run
+        ctx, spawned = mp.get_context("spawn"), True
+    pool = ctx.Pool(workers, initializer=_init_worker,
+                    initargs=(settings, excl, frozenset(explicit_keys), spawned))
     try:
         yield from pool.imap(_do_task, tasks)
         pool.close()
