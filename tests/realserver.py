@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import fcntl
 import functools
+import hashlib
 import http.client
 import importlib.util
 import json
@@ -216,19 +217,35 @@ def add_model(repo: pathlib.Path, name: str) -> pathlib.Path:
 
 @functools.cache
 def _python_backend_dir(b: Binary) -> pathlib.Path:
-    """A backend folder whose Python backend runs this interpreter's stub."""
+    """A backend folder (in the cache, made once) whose Python backend runs this interpreter's stub."""
     stub = b.python_stub
     if stub is None:
         raise RuntimeError(f"the {b.release} wheel ships no Python backend stub for Python "
                            f"{sys.version_info.major}.{sys.version_info.minor}")
-    d = pathlib.Path(tempfile.mkdtemp(prefix="tdm-backends-"))
-    atexit.register(shutil.rmtree, d, True)
-    py = d / "python"
-    py.mkdir()
-    for f in ("libtriton_python.so", "triton_python_backend_utils.py"):
-        (py / f).symlink_to(b.backends / "python" / f)
-    shutil.copy2(stub, py / "triton_python_backend_stub")
-    return d
+    root = cache_root()
+    tag = hashlib.sha256(str(b.root.resolve()).encode()).hexdigest()[:12]
+    dest = root / f"backends-{b.release}-py{sys.version_info.major}.{sys.version_info.minor}-{tag}"
+    if (dest / ".complete").exists():
+        return dest
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (dest / ".complete").exists():
+            return dest
+        work = pathlib.Path(tempfile.mkdtemp(prefix=".backends-", dir=root))
+        try:
+            py = work / "python"
+            py.mkdir()
+            for f in ("libtriton_python.so", "triton_python_backend_utils.py"):
+                shutil.copy2(b.backends / "python" / f, py / f)
+            shutil.copy2(stub, py / "triton_python_backend_stub")
+            (work / ".complete").write_text(f"{b.root}\n")
+            if dest.exists():
+                shutil.rmtree(dest)
+            work.rename(dest)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return dest
 
 
 # --- command lines -------------------------------------------------------------------------------
