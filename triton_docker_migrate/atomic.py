@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
 
 
 class ChangedDuringRun(OSError):
@@ -12,8 +15,28 @@ class ChangedDuringRun(OSError):
 
 
 def write_atomic(path: str, data: bytes, expected_old: bytes) -> None:
-    """Replace ``path`` by ``data`` unless its bytes are no longer ``expected_old``."""
+    """Replace ``path`` by ``data`` unless its bytes are no longer ``expected_old``. An interrupt
+    (SIGINT, SIGTERM) arriving meanwhile is held until the file is either replaced or left as it
+    was, and no temporary file remains."""
+    held = _hold_signals()
+    try:
+        _write(path, data, expected_old)
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _hold_signals():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _write(path: str, data: bytes, expected_old: bytes) -> None:
     st = os.stat(path)
+    if not os.access(path, os.W_OK) or not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        # renaming over it would succeed: respect the file's own permission instead
+        raise PermissionError(errno.EACCES, "the file is read-only")
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tdm-", suffix=".tmp", dir=directory)
     try:
@@ -21,11 +44,11 @@ def write_atomic(path: str, data: bytes, expected_old: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
         try:
             os.chown(tmp, st.st_uid, st.st_gid)
         except OSError:
             pass  # not permitted for other owners unless root: the mode is still kept
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))  # after chown, which clears set-user/group-ID bits
         with open(path, "rb") as f:
             if f.read() != expected_old:
                 raise ChangedDuringRun(f"{path} changed during the run")

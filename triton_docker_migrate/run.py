@@ -145,6 +145,9 @@ _WALK: tuple = (None, frozenset())
 
 def _init_worker(settings: Settings, excl, explicit_keys, spawned: bool = False) -> None:
     global _WORKER, _WALK
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent ends the pool
     _WORKER = Scanner(settings)
     _WALK = (excl, explicit_keys)
     if spawned:
@@ -410,6 +413,16 @@ def _renderer(name: str):
 
 
 def run(paths: list[str], settings: Settings) -> int:
+    """The whole run. An interrupt ends it with one line and exit 130: atomic.write_atomic holds
+    the signal while a file is replaced, so each file is either as it was or completely written."""
+    try:
+        return _run(paths, settings)
+    except KeyboardInterrupt:
+        _err("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated")
+        return 130
+
+
+def _run(paths: list[str], settings: Settings) -> int:
     start = time.monotonic()
     render = _renderer(settings.output_format)
     if render is None:
