@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from .model import Edit, Finding
 
 
@@ -9,30 +11,66 @@ class OverlapError(ValueError):
     pass
 
 
+class _Accepted:
+    """Accepted edits, pairwise non-overlapping, sorted by start: a new edit can only overlap the
+    last few that start before its end, so each check is a bisect and a short scan."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int, int]] = []  # (start, end, index into edits)
+        self.edits: list[Edit] = []
+        self.keys: set[Edit] = set()
+
+    def _before(self, offset: int) -> int:
+        return bisect.bisect_right(self.spans, (offset, 1 << 62, 1 << 62))
+
+    def conflicts(self, e: Edit) -> bool:
+        if e in self.keys:
+            return False
+        j = self._before(e.span.end) - 1
+        while j >= 0:
+            start, end, i = self.spans[j]
+            a = self.edits[i]
+            if e.span.overlaps(a.span) or (a.span == e.span and start == end):
+                return True  # two different insertions at one point: their order is unknown
+            if end < e.span.start or (end == e.span.start and start < end):
+                return False
+            j -= 1
+        return False
+
+    def add(self, e: Edit) -> None:
+        if e not in self.keys:
+            self.keys.add(e)
+            self.edits.append(e)
+            bisect.insort(self.spans, (e.span.start, e.span.end, len(self.edits) - 1))
+
+    def deletes(self, span) -> bool:
+        """Is ``span`` inside an accepted deletion?"""
+        j = self._before(span.start) - 1
+        while j >= 0:
+            start, end, i = self.spans[j]
+            if self.edits[i].content == "" and start <= span.start and span.end <= end:
+                return True
+            if end < span.start:
+                return False
+            j -= 1
+        return False
+
+
 def choose_fixes(findings: list[Finding]) -> list[Edit]:
     """Accept fixes in order; a fix that overlaps an accepted one is left out (its finding stays
-    unfixed, or is dropped when the text it points at is deleted anyway). Sets ``Finding.fixed``."""
-    accepted: list[Edit] = []
-    keep: list[Finding] = []
+    unfixed, or counts as fixed when the text it points at is deleted anyway). Sets
+    ``Finding.fixed``."""
+    acc = _Accepted()
     for f in findings:
         if f.fix is None:
-            keep.append(f)
             continue
-        new = [e for e in f.fix.edits if e not in accepted]
-        if any(e.span.overlaps(a.span) or (e.span == a.span and e.span.start == e.span.end and e != a)
-               for e in new for a in accepted):
-            if f.span is not None and any(a.content == "" and a.span.contains(f.span) for a in accepted):
-                f.fixed = True  # what it points at is deleted by another fix
-                keep.append(f)
-                continue
-            f.fixed = False
-            keep.append(f)
+        if any(acc.conflicts(e) for e in f.fix.edits):
+            f.fixed = f.span is not None and acc.deletes(f.span)
             continue
-        accepted.extend(new)
+        for e in f.fix.edits:
+            acc.add(e)
         f.fixed = True
-        keep.append(f)
-    findings[:] = keep
-    return accepted
+    return acc.edits
 
 
 def apply(text: str, edits: list[Edit]) -> str:

@@ -41,26 +41,47 @@ def split(tokens: list[Token]) -> list[list[Word]]:
     return out
 
 
+#: reserved words that may stand before a command (``then trtserver ...``)
+KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"}
+#: options of prefixes that take a value (``sudo -u user``, ``timeout -s KILL``, ``exec -a name``)
+_VALUE_OPTS = {
+    "sudo": {"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D", "-R", "-T", "--user", "--group"},
+    "timeout": {"-s", "-k", "--signal", "--kill-after"},
+    "exec": {"-a"},
+    "env": {"-u", "-C", "-S", "--unset", "--chdir"},
+    "nice": {"-n"},
+    "stdbuf": {"-i", "-o", "-e"},
+}
+
+
 def command_index(words: list[Word]) -> int | None:
-    """Index of the word that names the program, past prefixes like ``exec``, ``env X=1``,
-    ``gosu user`` and V1's ``nvidia_entrypoint.sh`` (which execs its arguments)."""
+    """Index of the word that names the program, past shell keywords, assignments and prefixes
+    like ``exec``, ``env X=1``, ``sudo -u user``, ``timeout 60``, ``gosu user`` and V1's
+    ``nvidia_entrypoint.sh`` (which execs its arguments)."""
     i = 0
     n = len(words)
     while i < n:
-        v = words[i].value
+        w = words[i]
+        v = w.value
         base = posixpath.basename(v)
+        if v in KEYWORDS and not w.quote:
+            i += 1
+            continue
         if _ASSIGN.match(v):
             i += 1
             continue
-        if base in _PREFIX:
+        if base in _PREFIX or base in ("env", "timeout"):
+            takes = _VALUE_OPTS.get(base, set())
             i += 1
-            while i < n and words[i].value.startswith("-") and base != "exec":
+            while i < n and words[i].value.startswith("-") and words[i].value != "--":
+                i += 2 if words[i].value in takes else 1
+            if i < n and words[i].value == "--":
                 i += 1
-            continue
-        if base == "env":
-            i += 1
-            while i < n and (words[i].value.startswith("-") or _ASSIGN.match(words[i].value)):
-                i += 1
+            if base == "env":
+                while i < n and _ASSIGN.match(words[i].value):
+                    i += 1
+            if base == "timeout" and i < n:
+                i += 1  # the duration
             continue
         if base in _PREFIX_WITH_ARG:
             i += 1

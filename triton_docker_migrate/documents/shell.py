@@ -26,7 +26,6 @@ from .base import CommandSite, Context, Document, Region
 from .shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
-_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
 _VAR_REF = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
@@ -73,7 +72,6 @@ class ShellCommandLine(CommandLine):
 # --- docker run ------------------------------------------------------------------------------
 
 _DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
-_SUDO_VALUE = {"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D", "-R", "-T", "--user", "--group"}
 #: variables that conventionally name the container CLI (``$(DOCKER) run``)
 _DOCKER_VAR = re.compile(r"^(?:DOCKER(?:_?(?:CMD|CLI|BIN|EXE))?|PODMAN|CONTAINER_(?:TOOL|ENGINE|CLI|RUNTIME)|OCI_BIN)$")
 #: flags of `docker`/`podman` itself (before the sub-command) that take a value
@@ -127,33 +125,7 @@ def basename(w: Word) -> str:
     return posixpath.basename(w.value)
 
 
-def command_index(words: list[Word]) -> int | None:
-    """commands.command_index, past shell keywords (``then trtserver``), ``timeout 60`` and
-    ``sudo -u user``."""
-    start = 0
-    while start < len(words) and words[start].value in _KEYWORDS and not words[start].quote:
-        start += 1
-    if start < len(words) and basename(words[start]) == "sudo":
-        j = start + 1
-        while j < len(words) and words[j].value.startswith("-") and words[j].value != "--":
-            j += 2 if words[j].value in _SUDO_VALUE else 1
-        j += 1 if j < len(words) and words[j].value == "--" else 0
-        k = command_index(words[j:]) if j < len(words) else None
-        return None if k is None else j + k
-    i = C.command_index(words[start:])
-    if i is None:
-        return None
-    i += start
-    if basename(words[i]) == "timeout":
-        j = i + 1
-        while j < len(words) and words[j].value.startswith("-"):
-            takes = words[j].value in ("-s", "-k", "--signal", "--kill-after")
-            j += 2 if takes else 1
-        if j + 1 < len(words):
-            k = command_index(words[j + 1:])
-            return None if k is None else j + 1 + k
-        return None
-    return i
+command_index = C.command_index
 
 
 def _is_server(w: Word) -> bool:
@@ -557,10 +529,7 @@ class ShellDoc(Document):
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
         for s in self.sites:
-            # the engine finds the command word with commands.command_index, which does not know
-            # shell keywords (`then trtserver`) or `timeout 60`: start the site at the command
-            ci = command_index(s.words)
-            words = s.words[ci:] if ci is not None and ci != C.command_index(s.words) else s.words
+            words = s.words
             out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text))
             for w in s.words[:1]:
                 v = self._server_variable(w) if w.dynamic else None

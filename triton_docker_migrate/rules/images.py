@@ -13,7 +13,7 @@ from . import tables as T
 
 # [registry[:port]/][namespace/...]name[:tag][@digest]; the name must start a path component
 IMAGE_RE = re.compile(
-    r"(?<![\w./@$])(?<![^:]-)"
+    r"(?:(?<=docker://)|(?<![\w./@$])(?<![^:]-))"
     r"(?P<prefix>(?:[A-Za-z0-9][\w.-]*(?::\d+)?/)(?:[\w.-]+/)*)?"
     r"(?P<repo>tensorrtserver|tritonserver)"
     r"(?::(?P<tag>(?:[\w.+-]|\$\{[^}]*\}|\$\w+)+))?"
