@@ -295,3 +295,30 @@ def test_pool_start_methods(monorepo, capsys, monkeypatch):
     assert p.returncode == code1
     assert p.stderr.splitlines()[-1] == "[[true, false]]"
     assert p.stdout == serial
+
+
+def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):
+    import subprocess
+    import sys
+
+    root, m = monorepo
+    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
+    victim = m["v1"][len(m["v1"]) // 2]
+    script = (
+        "import os, sys\n"
+        "from triton_docker_migrate import run\n"
+        "from triton_docker_migrate.cli import main\n"
+        "run.POOL_AFTER_FILES = 50\n"
+        "parent = os.getpid()\n"
+        "real = run.Scanner.scan\n"
+        "def scan(self, c):\n"
+        f"    if c.display == {victim!r} and os.getpid() != parent:\n"
+        "        os._exit(9)  # a worker killed mid-task\n"
+        "    return real(self, c)\n"
+        "run.Scanner.scan = scan\n"
+        "main(['migrate', '--check', '--format', 'json', '--jobs', '2', '.'])\n")
+    p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert p.returncode == code1
+    assert p.stdout == serial
+    assert ("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
+            "process") in p.stderr.splitlines()

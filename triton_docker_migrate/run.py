@@ -26,6 +26,8 @@ POOL_AFTER_PARSED = 32
 CHUNK = 256
 #: the folders left are split until there are this many per worker (the last ones finish together)
 SUBTREES_PER_WORKER = 8
+#: tasks handed out ahead of the results, per worker
+IN_FLIGHT_PER_WORKER = 3
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
@@ -160,8 +162,11 @@ def _on_directory(d: str, names: list[str]) -> None:
 
 
 def _do_task(task):
-    w = _WORKER
-    assert w is not None
+    assert _WORKER is not None
+    return _run_task(_WORKER, _WALK, task)
+
+
+def _run_task(w: Scanner, walk: tuple, task):
     w.scanned = 0
     w.deferred = []
     w.entrypoints = []
@@ -170,7 +175,7 @@ def _do_task(task):
     if what == "files":
         cands: Iterable[Candidate] = payload
     else:
-        walker = Walker(_WALK[0], warnings.append, _on_directory, _WALK[1])
+        walker = Walker(walk[0], warnings.append, _on_directory, walk[1])
         walker.stack.append(payload)
         cands = walker
     out = []
@@ -300,7 +305,13 @@ def _can_fork() -> bool:
 
 
 def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
+    """The results of ``tasks``, in order. A few tasks at a time are in flight (the walk feeding
+    them goes on as results come back). A worker that dies (killed, out of memory, a crash in a
+    parser) does not hang the run: the tasks left are done in this process, after one warning."""
     import multiprocessing as mp
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     if _can_fork():
         _preload()  # once, before the fork: the workers share it instead of importing it each
@@ -309,16 +320,43 @@ def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_
         # this process has loaded BuildKit's Go parser (a forked copy can hang in its first parse);
         # not forkserver either: its server would keep the working folder of the first run
         ctx, spawned = mp.get_context("spawn"), True
-    pool = ctx.Pool(workers, initializer=_init_worker,
-                    initargs=(settings, excl, frozenset(explicit_keys), spawned))
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(settings, excl, frozenset(explicit_keys), spawned))
+    window: deque = deque()
+    broken = False
     try:
-        yield from pool.imap(_do_task, tasks)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+        for task in tasks:
+            window.append((task, pool.submit(_do_task, task)))
+            if len(window) < IN_FLIGHT_PER_WORKER * workers:
+                continue
+            task, fut = window.popleft()
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                window.appendleft((task, fut))
+                broken = True
+                break
+        while window and not broken:
+            task, fut = window.popleft()
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                window.appendleft((task, fut))
+                broken = True
     finally:
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+    if broken:
+        _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
+             "process")
+        scanner = Scanner(settings)
+        walk = (excl, frozenset(explicit_keys))
+        for task, fut in window:
+            try:
+                yield fut.result(timeout=0)  # finished before the pool broke
+            except Exception:
+                yield _run_task(scanner, walk, task)
+        for task in tasks:
+            yield _run_task(scanner, walk, task)
 
 
 def _finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, list[str]]],
