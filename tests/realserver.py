@@ -104,6 +104,12 @@ class Binary:
         return found
 
     @property
+    def serves_python_models(self) -> bool:
+        """Only 2.51.0 is used with real models: the older wheels' Python backends name their shared
+        memory by a counter (servers running side by side collide) and hung loading two models."""
+        return self.release == DEFAULT and self.python_stub is not None
+
+    @property
     def python_stub(self) -> pathlib.Path | None:
         """The Python backend stub for this interpreter, when the wheel ships one (0.7.0 does)."""
         v = f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -322,7 +322,7 @@ class Plan:
                 self.reviewed.append((url_path, any(r and url_path.startswith(r) for r in reviewed)))
         self.binary = R.binary(release)
         self.names = load_models(self.argv)
-        self.serve_python = bool(self.names) and self.binary.python_stub is not None
+        self.serve_python = bool(self.names) and self.binary.serves_python_models
         self.job = R.Job(tuple(self.argv), release, tuple(self.names) if self.serve_python else (),
                          tuple(p for _, p in self.checks) + ("/api/health/ready",))
 
@@ -343,8 +343,8 @@ def test_migrated_server_starts(path, release, index, fixture_runs):
     for port, url_path in plan.checks:
         assert port == plan.http_port, f"HEALTHCHECK {url_path} is on port {port}, the HTTP port is {plan.http_port}"
     if plan.names and not plan.serve_python:
-        # this release's Python backend needs a Python the machine lacks: the line parsed, and the
-        # server went on in explicit mode to load exactly the named models
+        # no real models for this release (see Binary.serves_python_models): the line parsed, and
+        # the server went on in explicit mode to load exactly the named models
         assert res.exit_code not in (None, 0), res.explain()
         assert res.options.get("model_control_mode") == "MODE_EXPLICIT", res.explain()
         startup = [v for k, v in sorted(res.options.items()) if k.startswith("startup_models_")]
