@@ -125,6 +125,16 @@ CASES = [
     ("tf-options_v2-line_fixes", "tritonserver --model-store=/m --tf-gpu-m=0.5", "24.10",
      "tritonserver --model-store=/m --backend-config=tensorflow,gpu-memory-fraction=0.5",
      [("TDM308", I, True)], "none"),
+    ("tf-and-grpc-threads_25.03_fixes", "trtserver --model-store=/m --tf-gpu-memory-fraction=0.5 "
+     "--grpc-infer-thread-count=4 --strict-model-config=true", "25.03",
+     "trtserver --model-repository=/m --backend-config=tensorflow,gpu-memory-fraction=0.5 "
+     "--strict-model-config=true --model-control-mode=poll", [POLL, STORE, ("TDM308", I, True), ("TDM303", I, True)],
+     "poll"),
+    ("tf-and-grpc-threads_25.04_fixes", "trtserver --model-store=/m --tf-gpu-memory-fraction=0.5 "
+     "--grpc-infer-thread-count=4 --strict-model-config=true", "25.04",
+     "trtserver --model-repository=/m --backend-config=tensorflow,gpu-memory-fraction=0.5 "
+     "--grpc-infer-thread-count=4 --strict-model-config=true --model-control-mode=poll",
+     [POLL, STORE, ("TDM308", I, True)], "poll"),
     # --strict-model-config: V1 defaulted to true, V2 to false from 22.07
     ("strict-default_22.06_noop", "trtserver --model-repository=/m --model-control-mode=none", "22.06",
      "trtserver --model-repository=/m --model-control-mode=none", [], "none"),
@@ -290,3 +300,21 @@ def test_facts_for_follow_through():
 ])
 def test_resolve(typed, table, expected):
     assert argv.resolve(typed, table) == expected
+
+
+@pytest.mark.parametrize("target,expected", [
+    pytest.param("23.03", [], id="23.03-tf1-still-served"),
+    pytest.param("23.04", [("TDM702", "warning")], id="23.04-tf2-only"),
+    pytest.param("25.02", [("TDM702", "warning")], id="25.02-tf-backend-still-shipped"),
+    pytest.param("25.03", [("TDM701", "error")], id="25.03-tf-backend-gone"),
+])
+def test_tensorflow_target_checks(target, expected):
+    """A line with TF options: the engine's target-release findings follow the TF boundaries."""
+    from triton_docker_migrate.documents.dockerfile import DockerfileDoc
+    from triton_docker_migrate.rules.engine import check_document
+
+    doc = DockerfileDoc("Dockerfile", 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n'
+                        'CMD ["trtserver", "--model-store=/m", "--tf-allow-soft-placement=true"]\n')
+    findings, ctx = check_document(doc, parse_target(target))
+    assert ctx.uses_tensorflow
+    assert [(f.rule, f.severity.value) for f in findings if f.rule.startswith("TDM7") and f.rule != "TDM703"] == expected
