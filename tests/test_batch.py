@@ -322,3 +322,22 @@ def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):
     assert p.stdout == serial
     assert ("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
             "process") in p.stderr.splitlines()
+
+
+def test_big_binary_files_are_not_read_whole(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    blob = b"\0" * 100 + b"x" * (5 * 1024 * 1024) + b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+    (tmp_path / "model.bin").write_bytes(blob)
+    (tmp_path / "Dockerfile").write_bytes(blob)  # owned by name: read whole, an error
+    reads: list[int] = []
+    real = os.read
+
+    def spy(fd, n):
+        out = real(fd, n)
+        reads.append(len(out))
+        return out
+
+    monkeypatch.setattr(run_mod.os, "read", spy)
+    code, out, err = cli(capsys, "migrate", "--check", "--jobs", "1", ".")
+    assert code == 2 and err.splitlines()[0] == "Dockerfile: error: not a text file (NUL bytes)"
+    assert len(blob) <= sum(reads) < len(blob) + 65536 + 4096  # model.bin: only its first 64 KiB

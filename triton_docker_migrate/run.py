@@ -49,12 +49,17 @@ def _is_dockerfile_name(name: str) -> bool:
     return name.startswith(("Dockerfile", "Containerfile")) or name.lower().endswith(".dockerfile")
 
 
-def read_bytes(path: str) -> bytes:
-    """At most 10 MiB + 1 bytes of ``path`` (one read for the usual small file)."""
+def read_bytes(path: str, may_skip_binary=None) -> bytes:
+    """At most 10 MiB + 1 bytes of ``path`` (one read for the usual small file). A big file with a
+    NUL byte in its first 8 KiB is not text, skipped unless named or owned: when
+    ``may_skip_binary()`` says so, it is not read past its first 64 KiB."""
     fd = os.open(path, _O_READ)
     try:
         data = os.read(fd, _FIRST_READ)
         if len(data) < _FIRST_READ:
+            return data
+        if may_skip_binary is not None and b"\0" in data[:8192] and not data.startswith(_UTF16_BOMS) \
+                and may_skip_binary():
             return data
         parts = [data]
         total = len(data)
@@ -96,7 +101,7 @@ class Scanner:
 
     def _scan(self, c: Candidate) -> FileResult | None:
         try:
-            data = read_bytes(c.path)
+            data = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))
         except OSError:
             from .runner import process_file
 
