@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .commandline import CommandLine, Segment
+from .commandline import CommandLine, Segment, merge_deletes
 from .documents.shellwords import Word
 from .model import Edit, Finding, Fix, Severity, Span
 from .release import Release
@@ -129,7 +129,7 @@ class _Builder:
         words = [(opt.word, opt.seg)]
         if opt.value_word is not None and opt.value_seg is not None:
             words.append((opt.value_word, opt.value_seg))
-        edits = _merge_deletes([self.cl.delete(w, s) for w, s in words])
+        edits = merge_deletes([self.cl.delete(w, s) for w, s in words])
         self.deleted.append((tuple(edits), words))
         self.gone.update(id(w) for w, _ in words)
         return edits
@@ -149,7 +149,7 @@ class _Builder:
                     if all(e in edits for e in provisional):
                         for e in provisional:
                             edits.remove(e)
-                        edits += _merge_deletes([self.cl.delete(w, s) for w, s in words])
+                        edits += merge_deletes([self.cl.delete(w, s) for w, s in words])
                 f.fix = Fix.of(f.fix.title, *edits)
         finally:
             self.cl.deleting = frozenset()
@@ -166,17 +166,6 @@ class _Builder:
             self.rename(opt, name),
             self.cl.replace_value(opt.value_word, opt.value_seg, 0, len(opt.value_word.value), value),
         ]
-
-
-def _merge_deletes(edits: list[Edit]) -> list[Edit]:
-    edits = sorted(edits, key=lambda e: e.span.start)
-    out: list[Edit] = []
-    for e in edits:
-        if out and out[-1].span.end >= e.span.start:
-            last = out.pop()
-            e = Edit.delete(min(last.span.start, e.span.start), max(last.span.end, e.span.end))
-        out.append(e)
-    return out
 
 
 def transform(cl: CommandLine, target: Release) -> ArgvResult:

@@ -164,3 +164,15 @@ class CommandLine:
 
 def span_of(words: list[Word]) -> Span:
     return Span(min(w.start for w in words), max(w.end for w in words))
+
+
+def merge_deletes(edits: list[Edit]) -> list[Edit]:
+    """Deletions that touch or overlap become one (deleting neighbouring words together)."""
+    edits = sorted(edits, key=lambda e: e.span.start)
+    out: list[Edit] = []
+    for e in edits:
+        if out and out[-1].span.end >= e.span.start:
+            last = out.pop()
+            e = Edit.delete(min(last.span.start, e.span.start), max(last.span.end, e.span.end))
+        out.append(e)
+    return out

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .. import evidence
-from ..commandline import SHELL, CommandLine, Segment, ShellSyntax, Syntax
+from ..commandline import SHELL, CommandLine, Segment, ShellSyntax, Syntax, merge_deletes
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
 from ..rules import images
 from . import commands as C
@@ -621,7 +621,7 @@ class ShellDoc(Document):
                     shown = f" (published on host port {host_http})" if host_http and host_http.isdigit() else ""
                     edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
                     out.append(Finding("TDM406", span, msg + f"{shown}; this mapping is removed", Severity.WARNING,
-                                       Fix.of(f"Remove the mapping of port {cport}", *_merge(edits))))
+                                       Fix.of(f"Remove the mapping of port {cport}", *merge_deletes(edits))))
                     host_http = self.resolve(host_http) if host_http else None
                     if host and host.isdigit() and host != cport and host_http and host_http.isdigit():
                         out.extend(self._host_port_urls(host, host_http, cport))
@@ -685,17 +685,6 @@ def crlf_as_lf(text: str) -> str:
     if "\r" not in text:
         return text
     return text.replace("\\\r\n", " \\\n").replace("\r\n", " \n")
-
-
-def _merge(edits: list[Edit]) -> list[Edit]:
-    edits = sorted(edits, key=lambda e: e.span.start)
-    out: list[Edit] = []
-    for e in edits:
-        if out and out[-1].span.end >= e.span.start:
-            last = out.pop()
-            e = Edit.delete(min(last.span.start, e.span.start), max(last.span.end, e.span.end))
-        out.append(e)
-    return out
 
 
 def _shell_c_script(words: list[Word], ci: int) -> Word | None:

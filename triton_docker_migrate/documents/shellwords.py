@@ -76,13 +76,6 @@ class Lexed:
     heredocs: list[Span]  #: document spans of heredoc bodies
 
 
-@dataclass
-class SimpleCommand:
-    words: list[Word]
-    start: int
-    end: int
-
-
 class _Lexer:
     def __init__(self, text: str, offsets: Sequence[int] | None, base: int) -> None:
         self.t = text
@@ -309,27 +302,3 @@ class _Lexer:
 def lex(text: str, offsets: Sequence[int] | None = None, base: int = 0) -> Lexed:
     """Tokens of ``text``; offsets are ``offsets[k]`` (or ``base + k``) for text index ``k``."""
     return _Lexer(text, offsets, base).lex()
-
-
-def simple_commands(tokens: list[Token]) -> list[SimpleCommand]:
-    """Split tokens into simple commands, dropping redirections and their targets."""
-    out: list[SimpleCommand] = []
-    cur: list[Word] = []
-    skip_next = False
-    for tok in tokens:
-        if tok.kind == "word":
-            if skip_next:
-                skip_next = False
-                continue
-            assert tok.word is not None
-            cur.append(tok.word)
-        elif tok.kind == "redirect":
-            skip_next = True  # the redirection's target (a file name, or the 1 of 2>&1)
-        else:
-            if cur:
-                out.append(SimpleCommand(cur, cur[0].start, cur[-1].end))
-            cur = []
-            skip_next = False
-    if cur:
-        out.append(SimpleCommand(cur, cur[0].start, cur[-1].end))
-    return out
