@@ -141,15 +141,27 @@ def explain(rule: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        code = _main(argv)  # run() turns an interrupt during the run into exit 130 itself
+    except KeyboardInterrupt:  # before the run (arguments, imports, configuration): nothing written
+        print("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated",
+              file=sys.stderr)
+        code = 130
+    if code == 130:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
+    sys.exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     p = _parser()
     a = p.parse_args(argv)
     if a.command is None:
         p.print_help(sys.stderr)
-        sys.exit(2)
+        return 2
     if a.command == "migrate":
-        code = migrate(a)
-    elif a.command == "rules":
-        code = rules_cmd()
-    else:
-        code = explain(a.rule)
-    sys.exit(code)
+        return migrate(a)
+    if a.command == "rules":
+        return rules_cmd()
+    return explain(a.rule)

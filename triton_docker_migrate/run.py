@@ -155,6 +155,8 @@ def _init_worker(settings: Settings, excl, explicit_keys, spawned: bool = False)
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent ends the pool
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from birth, see _submit
     _WORKER = Scanner(settings)
     _WALK = (excl, explicit_keys)
     if spawned:
@@ -309,6 +311,22 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and "dockerfile" not in sys.modules
 
 
+def _submit(pool, task):
+    """``pool.submit`` with Ctrl-C blocked meanwhile: workers start inside it and inherit the mask,
+    so a Ctrl-C to the whole group cannot kill one before its initializer ignores the signal (it
+    would print a traceback, break the pool, and could leave a replacement orphaned). Here the
+    signal only waits until the call returns."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        return pool.submit(_do_task, task)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(_do_task, task)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
     """The results of ``tasks``, in order. A few tasks at a time are in flight (the walk feeding
     them goes on as results come back). A worker that dies (killed, out of memory, a crash in a
@@ -331,7 +349,7 @@ def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_
     broken = False
     try:
         for task in tasks:
-            window.append((task, pool.submit(_do_task, task)))
+            window.append((task, _submit(pool, task)))
             if len(window) < IN_FLIGHT_PER_WORKER * workers:
                 continue
             task, fut = window.popleft()
