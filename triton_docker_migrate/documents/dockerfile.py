@@ -20,6 +20,7 @@ from .base import CommandSite, Context, Document, Region
 from .shellwords import ShellSyntaxError, Word, lex
 
 _DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=[ \t]*(\S*)[ \t]*$")
+_BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 _IMAGE_NAME = re.compile(r"(?:^|/)(tensorrtserver|tritonserver)(?::([^@\s]*))?(?:@\S+)?$")
 
 
@@ -278,12 +279,27 @@ class DockerfileDoc(Document):
                 if body.shell:
                     try:
                         lexed = lex(body.text, base=body.base)
-                    except ShellSyntaxError:
+                    except ShellSyntaxError as e:
+                        if _BARE_SERVER.search(body.text):
+                            raise ProcessingError(f"{ins.cmd} heredoc: cannot read the shell script ({e})",
+                                                  self.position(body.base)[0]) from None
                         continue
                     for sc in C.split(lexed.tokens):
                         seg = Segment(sc, C.SHELL, "RUN heredoc")
                         out.append(CommandSite(sc, seg, tri, self.text))
+        self._refuse_hidden_servers(out)
         return out
+
+    def _refuse_hidden_servers(self, sites: list[CommandSite]) -> None:
+        """The V1 server run inside ``$(...)`` or backquotes is beyond these rules: refuse the file
+        rather than migrate the rest around it and leave a ``trtserver`` the V2 image lacks."""
+        cont = re.compile(re.escape(self.escape) + r"[ \t]*\r?\n")
+        for site in sites:
+            for w in site.words:
+                raw = cont.sub("", self.text[w.start:w.end])
+                if ("$(" in raw or "`" in raw) and _BARE_SERVER.search(raw):
+                    raise ProcessingError("the V1 server runs inside $(...) or backquotes: migrate that command "
+                                          "by hand (file not processed)", self.position(w.start)[0])
 
     def command_lines(self) -> list[CommandLine]:
         """Server command lines: RUN/CMD/ENTRYPOINT commands whose word is the server, and the

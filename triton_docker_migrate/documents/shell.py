@@ -346,7 +346,13 @@ class ShellDoc(Document):
 
     def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
                     docker: DockerRun | None, depth: int) -> None:
-        if depth >= _MAX_DEPTH or not value.strip():
+        if not value.strip():
+            return
+        if depth >= _MAX_DEPTH:
+            if _BARE_BINARY.search(value) or "tensorrtserver" in value:
+                # V1 content this deep would be left as it is without a word: refuse loudly
+                raise ProcessingError(f"commands nested more than {_MAX_DEPTH} levels deep ($(...), sh -c, "
+                                      f"docker run) hold V1 content: not processed", self.position(offsets[0])[0])
             return
         lexed = self._lex(value, offsets, 0)
         if lexed is None:
