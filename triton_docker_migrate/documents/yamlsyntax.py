@@ -40,7 +40,13 @@ def is_plain_safe(value: str, flow: bool) -> bool:
         return False
     if flow and (any(c in _FLOW_CHARS for c in value) or ":" in value and re.search(r":(?:[,\[\]{}]|$)", value)):
         return False
-    return not any(ord(c) < 0x20 or c == "\x7f" for c in value)
+    return all(_printable(c) for c in value)
+
+
+def _printable(c: str) -> bool:
+    """YAML's printable characters (what may stand unescaped in a document)."""
+    o = ord(c)
+    return 0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or o >= 0x10000
 
 
 def double_quoted(value: str) -> str:
@@ -52,8 +58,8 @@ def double_quoted(value: str) -> str:
             out.append("\\n")
         elif c == "\t":
             out.append("\\t")
-        elif ord(c) < 0x20 or c == "\x7f" or c in "\x85\u2028\u2029":
-            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        elif not _printable(c) or c in "\x85\u2028\u2029":
+            out.append(f"\\u{ord(c):04x}")  # valid in JSON too
         else:
             out.append(c)
     return '"' + "".join(out) + '"'
@@ -64,7 +70,7 @@ def render(value: str, style: str, flow: bool) -> str:
     if style == "" and is_plain_safe(value, flow):
         return value
     if style == "'" or (style == "" and "'" not in value and '"' in value):
-        if not any(c in value for c in "\n\r\t") and all(ord(c) >= 0x20 for c in value):
+        if all(_printable(c) and c not in "\x85\u2028\u2029" for c in value):
             return "'" + value.replace("'", "''") + "'"
     return double_quoted(value)
 
