@@ -4,6 +4,7 @@ outside the reported edits are the input's, and the V2 server argv holds no opti
 
 from __future__ import annotations
 
+import os
 import pathlib
 import posixpath
 import re
@@ -17,8 +18,9 @@ from triton_docker_migrate.model import Status
 from triton_docker_migrate.runner import process_file
 from triton_docker_migrate.settings import Settings
 
-PROPS = settings(derandomize=True, max_examples=int(__import__("os").environ.get("TDM_EXAMPLES", "120")), deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow])
+#: TDM_EXAMPLES=5000 for a longer hunt; CI runs the bounded default
+PROPS = settings(derandomize=True, max_examples=int(os.environ.get("TDM_EXAMPLES", "120")), deadline=None,
+                 database=None, suppress_health_check=[HealthCheck.too_slow])
 SETTINGS = Settings()
 V1_TOKENS = re.compile(r"trtserver|tensorrtserver|tritonserver:20\.03|--")
 
