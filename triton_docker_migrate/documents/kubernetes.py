@@ -56,6 +56,7 @@ class KubernetesDoc(Document):
         self._parent: dict[int, MappingNode] = {}
         self._segments: dict[tuple[int, str], Segment | None] = {}
         self._lines: list[tuple[CommandLine, Container]] | None = None
+        self._services: list[tuple[MappingNode, list[tuple[str, str]]]] | None = None
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
@@ -116,23 +117,29 @@ class KubernetesDoc(Document):
     def _argv(self, container: MappingNode) -> list[Segment | None]:
         return [self.segment(container, "command"), self.segment(container, "args")]
 
-    def services(self) -> list[MappingNode]:
-        return [o for o in self.objects if Y.get(o, "kind").value == "Service"]  # type: ignore[union-attr]
+    def services(self) -> list[tuple[MappingNode, list[tuple[str, str]]]]:
+        """Service objects with their selector's label pairs."""
+        if self._services is None:
+            self._services = []
+            for o in self.objects:
+                if Y.get(o, "kind").value == "Service":  # type: ignore[union-attr]
+                    selector = Y.get(Y.get(o, "spec"), "selector")
+                    pairs = [(str(k.value), str(v.value)) for k, v in Y.items(selector)
+                             if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)]
+                    self._services.append((o, pairs))
+        return self._services
 
-    def selects(self, service: MappingNode, c: Container) -> bool:
-        selector = Y.get(Y.get(service, "spec"), "selector")
-        pairs = [(str(k.value), str(v.value)) for k, v in Y.items(selector)
-                 if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)]
-        return bool(pairs) and all(c.labels.get(k) == v for k, v in pairs)
+    def selecting(self, c: Container) -> list[MappingNode]:
+        """The Services of this file whose selector picks the container's pods."""
+        return [svc for svc, pairs in self.services() if pairs and all(c.labels.get(k) == v for k, v in pairs)]
 
     def _triton_nodes(self) -> set[int]:
         out: set[int] = set()
         for c in self.containers:
             if c.triton:
                 out |= c.owned
-                for svc in self.services():
-                    if self.selects(svc, c):
-                        out |= _reach(svc)
+                for svc in self.selecting(c):
+                    out |= _reach(svc)
         return out
 
     # --- sites --------------------------------------------------------------------------------
@@ -217,9 +224,9 @@ class KubernetesDoc(Document):
             if isinstance(seq, SequenceNode):
                 out.extend(self._drop_ports(seq, "containerPort", health, set(), http,
                                             f"container {c.name or '?'} ports"))
-            for svc in self.services():
+            for svc in self.selecting(c):
                 sports = Y.get(Y.get(svc, "spec"), "ports")
-                if self.selects(svc, c) and isinstance(sports, SequenceNode):
+                if isinstance(sports, SequenceNode):
                     name = Y.get(Y.get(svc, "metadata"), "name")
                     out.extend(self._drop_ports(sports, "targetPort", health, health_names, http,
                                                 f"Service {getattr(name, 'value', '?')} ports"))

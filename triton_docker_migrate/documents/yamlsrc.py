@@ -258,6 +258,8 @@ def items(node: Node | None) -> list[tuple[Node, Node]]:
     merged mappings in order), as docker compose and YAML 1.1 merge them."""
     if not isinstance(node, MappingNode):
         return []
+    if not any(k.value == "<<" for k, _ in node.value if isinstance(k, ScalarNode)):
+        return node.value
     own: list[tuple[Node, Node]] = []
     merged: list[tuple[Node, Node]] = []
     for k, v in node.value:
