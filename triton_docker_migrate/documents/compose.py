@@ -80,12 +80,6 @@ class ComposeDoc(Document):
             s.v1 = info.v1 and not info.sdk
             s.triton = info.triton and not info.sdk
         for s in self.services:
-            for seg, _label in self._argv_segments(s):
-                words = seg.words
-                server = C.server_word(words)
-                if server is not None:
-                    s.triton = True
-                    s.v1 = s.v1 or C.is_v1_binary(server.value)
             for site in self._service_sites(s):
                 server = C.server_word(site.words)
                 if server is not None:
