@@ -384,3 +384,55 @@ def load_yaml(data: bytes):
     from ruamel.yaml import YAML
 
     return YAML(typ="safe", pure=True).load(data.decode("utf-8"))
+
+
+@st.composite
+def compose_files(draw) -> str:
+    """A compose file with one V1 server service: the command as a flow list, a block list or a
+    string (plain, quoted or folded), maybe through a YAML anchor, maybe CRLF."""
+    argv = draw(json_server_line())
+    image = draw(st.sampled_from(["nvcr.io/nvidia/tensorrtserver:20.02-py3", "nvcr.io/nvidia/tensorrtserver:19.10-py3"]))
+    form = draw(st.sampled_from(["flow", "block", "string", "folded"]))
+    ind = "    "
+    if form == "flow":
+        cmd = [f"{ind}command: [" + ", ".join(json.dumps(a) for a in argv) + "]"]
+    elif form == "block":
+        cmd = [f"{ind}command:"] + [f"{ind}  - {json.dumps(a) if draw(st.booleans()) else _yaml_plain(a)}"
+                                    for a in argv]
+    elif form == "string":
+        cmd = [f"{ind}command: " + json.dumps(" ".join(shlex_quote(a) for a in argv))]
+    else:
+        cmd = [f"{ind}command: >-"] + [f"{ind}  {shlex_quote(a)}" for a in argv]
+    anchor = draw(st.sampled_from(["none", "image", "service"]))
+    lines = []
+    if anchor == "image":
+        lines += ["x-triton-image: &triton-image " + image, ""]
+    if anchor == "service":
+        lines += ["x-triton: &triton", f"  image: {image}", "  restart: unless-stopped", ""]
+    lines += ["services:", "  triton:"]
+    if anchor == "service":
+        lines.append("    <<: *triton")
+    else:
+        lines.append(f"    image: {'*triton-image' if anchor == 'image' else image}")
+    lines += cmd
+    lines += draw(st.lists(st.sampled_from([
+        '    ports: ["8000:8000", "8001:8001"]', "    shm_size: 1g", "    environment:\n      - LOG=1",
+        "    # a comment"]), max_size=2, unique=True))
+    if draw(st.booleans()):
+        lines += ["  web:", "    image: nginx:1.25", '    ports: ["80:80"]']
+    nl = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    return nl.join("\n".join(lines).split("\n")) + nl
+
+
+def _yaml_plain(a: str) -> str:
+    import re
+
+    plain = re.fullmatch(r"[A-Za-z/_.=-][A-Za-z0-9/_.=:-]*", a) and not a.endswith(":") and \
+        a.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n")
+    return a if plain else json.dumps(a)  # compose wants strings: no plain booleans or numbers
+
+
+def shlex_quote(a: str) -> str:
+    import shlex
+
+    return shlex.quote(a)
