@@ -471,3 +471,68 @@ def test_compose_v1_service_injected(compose, tmp_path):
     code2, report2, err2 = run_inprocess(["."], tmp_path)
     assert code2 == 0 and dest.read_bytes() == expected
     assert [f for f in report2["findings"] if f["fixed"]] == []
+
+
+SHELL_IN = b"""#!/bin/bash
+set -euo pipefail
+# trtserver in a comment stays
+docker run --rm --gpus all \\
+\t-p 8000:8000 \\
+\tnvcr.io/nvidia/tensorrtserver:20.02-py3 \\
+\ttrtserver --model-store=/models \\
+\t--allow-poll-model-repository=false
+cat <<EOF
+trtserver is only text in this heredoc
+EOF
+exec /opt/tensorrtserver/bin/trtserver --model-store=/m "$@"
+"""
+SHELL_OUT = b"""#!/bin/bash
+set -euo pipefail
+# trtserver in a comment stays
+docker run --rm --gpus all \\
+\t-p 8000:8000 \\
+\tnvcr.io/nvidia/tritonserver:24.10-py3 \\
+\ttritonserver --model-repository=/models
+cat <<EOF
+trtserver is only text in this heredoc
+EOF
+exec /opt/tritonserver/bin/tritonserver --model-repository=/m --model-control-mode=poll "$@"
+"""
+COMPOSE_IN = b"""services:
+  triton:
+    image: nvcr.io/nvidia/tensorrtserver:20.02-py3   # the server
+    command:
+      - trtserver
+      - --model-store=/models
+    ports: ["8000:8000"]
+"""
+COMPOSE_OUT = b"""services:
+  triton:
+    image: nvcr.io/nvidia/tritonserver:24.10-py3   # the server
+    command:
+      - tritonserver
+      - --model-repository=/models
+      - --model-control-mode=poll
+    ports: ["8000:8000"]
+"""
+_NO_HEREDOC = (b"cat <<EOF\ntrtserver is only text in this heredoc\nEOF\n", b"")  # bash reads CRLF heredocs to EOF
+
+
+# YAML indents with spaces only (tabs: a parse error) and its scanner refuses trailing tabs
+_SCRIPT_CASES = [("run.sh", v) for v in sorted(VARIANTS)] + [("compose.yaml", v) for v in sorted(VARIANTS) if v != "tabs"]
+
+
+@pytest.mark.parametrize("name,variant", _SCRIPT_CASES)
+def test_byte_level_details_kept_in_scripts_and_compose(name, variant, tmp_path):
+    f = VARIANTS[variant]
+    src, want = (SHELL_IN, SHELL_OUT) if name == "run.sh" else (COMPOSE_IN, COMPOSE_OUT)
+    if "crlf" in variant and name == "run.sh":
+        src, want = src.replace(*_NO_HEREDOC), want.replace(*_NO_HEREDOC)
+    expected = f(want)
+    if name == "compose.yaml" and variant == "trailing-spaces":
+        f = lambda s: s.replace(b"\n", b"   \n")  # noqa: E731
+        expected = f(want).replace(b"--model-control-mode=poll   \n", b"--model-control-mode=poll\n")  # a new line
+    got, _ = _migrate_one(tmp_path, name, f(src))
+    assert got == expected
+    again, report2 = _migrate_one(tmp_path, name, got)
+    assert again == expected and [x for x in report2["files"] if x["changed"]] == []
