@@ -436,3 +436,28 @@ def shlex_quote(a: str) -> str:
     import shlex
 
     return shlex.quote(a)
+
+
+# --- V1 injected into Kubernetes manifests ---------------------------------------------------
+
+K8S_V1 = ("---", "apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: triton", "spec:", "  template:",
+          "    spec:", "      containers:", "        - name: triton",
+          "          image: nvcr.io/nvidia/tensorrtserver:20.02-py3",
+          '          command: ["trtserver", "--model-store=/models"]')
+K8S_V2 = K8S_V1[:10] + ("          image: nvcr.io/nvidia/tritonserver:24.10-py3",
+                        '          command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+
+
+def inject_k8s(data: bytes) -> tuple[bytes, bytes, int]:
+    """A V1 Deployment appended as one more YAML document; (input, expected, its first line)."""
+    nl = newline_of(data)
+    lead = nl if data and not data.endswith(b"\n") else b""
+    first = (data + lead).count(b"\n") + 1
+    return (data + lead + nl.join(x.encode() for x in K8S_V1) + nl,
+            data + lead + nl.join(x.encode() for x in K8S_V2) + nl, first)
+
+
+def load_yaml_all(data: bytes) -> list:
+    from ruamel.yaml import YAML
+
+    return list(YAML(typ="safe", pure=True).load_all(data.decode("utf-8")))

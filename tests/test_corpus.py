@@ -519,7 +519,8 @@ _NO_HEREDOC = (b"cat <<EOF\ntrtserver is only text in this heredoc\nEOF\n", b"")
 
 
 # YAML indents with spaces only (tabs: a parse error) and its scanner refuses trailing tabs
-_SCRIPT_CASES = [("run.sh", v) for v in sorted(VARIANTS)] + [("compose.yaml", v) for v in sorted(VARIANTS) if v != "tabs"]
+_SCRIPT_CASES = [("run.sh", v) for v in sorted(VARIANTS)] + \
+    [("compose.yaml", v) for v in sorted(VARIANTS) if v != "tabs"]
 
 
 @pytest.mark.parametrize("name,variant", _SCRIPT_CASES)
@@ -536,3 +537,33 @@ def test_byte_level_details_kept_in_scripts_and_compose(name, variant, tmp_path)
     assert got == expected
     again, report2 = _migrate_one(tmp_path, name, got)
     assert again == expected and [x for x in report2["files"] if x["changed"]] == []
+
+
+# --- V1 injected into Kubernetes manifests ------------------------------------------------------
+
+
+def _k8s_yaml_files() -> list[pathlib.Path]:
+    from conftest import SHARED
+
+    return [p for p in corpus_files(SHARED, "k8s") if p.suffix != ".json"] if SHARED.is_dir() else []
+
+
+@pytest.mark.parametrize("manifest", _k8s_yaml_files(), ids=_ids(_k8s_yaml_files()))
+def test_k8s_v1_deployment_appended(manifest, tmp_path):
+    from strategies import inject_k8s, load_yaml_all
+
+    data = manifest.read_bytes()
+    injected, expected, first = inject_k8s(data)
+    dest = place(manifest, tmp_path, injected)
+    code, report, err = run_inprocess(["."], tmp_path)
+    assert code == 0, err
+    got = dest.read_bytes()
+    assert got == expected
+    assert {f["line"] for f in report["findings"]} <= set(range(first, first + 12))
+    docs_before, docs_after = load_yaml_all(data), load_yaml_all(got)
+    assert docs_after[:-1] == docs_before
+    container = docs_after[-1]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]
+    code2, report2, _ = run_inprocess(["."], tmp_path)
+    assert code2 == 0 and dest.read_bytes() == expected
+    assert [f for f in report2["findings"] if f["fixed"]] == []

@@ -6,18 +6,19 @@ bytes. Deterministic (seeded per file) and bounded."""
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import random
 import re
 import shutil
 
 from conftest import shared_dir
-from strategies import (V1_STANZA, corpus_files, inject_compose, newline_of, place, placed_name, run_cli,
-                        run_inprocess)
+from strategies import (V1_STANZA, corpus_files, inject_compose, inject_k8s, newline_of, place, placed_name,
+                        run_cli, run_inprocess)
 from triton_docker_migrate.runner import process_file
 from triton_docker_migrate.settings import Settings
 
-MUTANTS_PER_FILE = 6
+MUTANTS_PER_FILE = int(os.environ.get("TDM_MUTANTS", "10"))  # more for a longer hunt
 SHELL_V1 = b"docker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m --api-version=2\n"
 MAKE_V1 = b"\nserve:\n\tdocker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m\n"
 
@@ -35,6 +36,10 @@ def _with_v1(src: pathlib.Path) -> bytes:
         return data + lead + MAKE_V1
     if folder == "awesome-compose":
         return inject_compose(data)[0]
+    if folder == "k8s":
+        if src.suffix == ".json":  # the first image of the manifest becomes the V1 server
+            return re.sub(rb'("image"\s*:\s*)"[^"]*"', rb'\1"nvcr.io/nvidia/tensorrtserver:20.02-py3"', data, count=1)
+        return inject_k8s(data)[0]
     raise AssertionError(folder)
 
 
@@ -116,6 +121,10 @@ def test_fuzz_shell_and_makefiles(tmp_path):
 
 def test_fuzz_compose(tmp_path):
     _fuzz_folder(tmp_path, ("awesome-compose",))
+
+
+def test_fuzz_kubernetes(tmp_path):
+    _fuzz_folder(tmp_path, ("k8s",))
 
 
 def test_fuzz_through_the_cli(tmp_path):
