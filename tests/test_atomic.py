@@ -178,3 +178,16 @@ def test_batch_of_300_completes(tmp_path):
     assert p.returncode == 0, p.stderr
     assert all(f.read_bytes() == NEW for f in files)
     assert p.stderr.decode().startswith("300 files scanned, 300 with V1, 300 changed, 0 failed")
+
+
+def test_hard_linked_file_is_refused(tmp_path):
+    """Replacing one name of a hard-linked file would leave its other names on the old bytes."""
+    target = tmp_path / "a" / "Dockerfile"
+    target.parent.mkdir()
+    target.write_bytes(OLD)
+    os.link(target, tmp_path / "Dockerfile.backup")
+    code, report, err = run_inprocess(["a"], tmp_path)
+    assert code == 2
+    assert err.splitlines()[0] == ("a/Dockerfile: error: cannot write: the file has 2 hard links; replacing it "
+                                   "would split them")
+    assert target.read_bytes() == OLD and os.stat(target).st_nlink == 2

@@ -37,6 +37,9 @@ def _write(path: str, data: bytes, expected_old: bytes) -> None:
     if not os.access(path, os.W_OK) or not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         # renaming over it would succeed: respect the file's own permission instead
         raise PermissionError(errno.EACCES, "the file is read-only")
+    if st.st_nlink > 1:
+        # a rename gives this name a new file and leaves the other names on the old one
+        raise OSError(errno.EMLINK, f"the file has {st.st_nlink} hard links; replacing it would split them")
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tdm-", suffix=".tmp", dir=directory)
     try:
