@@ -148,9 +148,20 @@ def main(argv: list[str] | None = None) -> None:
               file=sys.stderr)
         code = 130
     if code == 130:
+        import os
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
+        # Under `python -m`, CPython ends a process by re-raising SIGINT (exit status -2, not 130)
+        # when a KeyboardInterrupt once surfaced in string-exec'd code (dataclass and namedtuple
+        # creation during imports), even though it was caught here. Nothing is left to finalize
+        # (writes are atomic, the pool is shut down): leave with 130 directly.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
     sys.exit(code)
 
 
