@@ -25,3 +25,14 @@ def shared_dir() -> pathlib.Path:
             pytest.fail(f"{SHARED} is missing: CI must run with ../shared beside the clone")
         pytest.skip("../shared is not beside this checkout")
     return SHARED
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: exit code, stdout, stderr."""
+    from triton_docker_migrate.cli import main
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return e.value.code, out, err

@@ -11,9 +11,9 @@ import pathlib
 
 import pytest
 
+from conftest import cli
 from triton_docker_migrate import run as run_mod
 from triton_docker_migrate import runner
-from triton_docker_migrate.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("make_tree", ROOT / "bench" / "make_tree.py")
@@ -21,14 +21,6 @@ make_tree = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_tree)
 
 V1 = 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as e:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return e.value.code, out, err
 
 
 def digest(root: pathlib.Path) -> dict[str, str]:

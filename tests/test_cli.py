@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from triton_docker_migrate.cli import main
+from conftest import cli
 
 V1 = textwrap.dedent("""\
     FROM nvcr.io/nvidia/tensorrtserver:20.02-py3
@@ -18,14 +18,6 @@ V1 = textwrap.dedent("""\
     """)
 V2 = "FROM nvcr.io/nvidia/tritonserver:24.10-py3\n"
 WARNING = "FROM nvcr.io/nvidia/tensorrtserver:latest\n"  # TDM104: no fix, a person must choose
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as e:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return e.value.code, out, err
 
 
 @pytest.fixture

@@ -6,18 +6,10 @@ import json
 
 import pytest
 
-from triton_docker_migrate.cli import main
+from conftest import cli
 from triton_docker_migrate.config import ConfigError, find_config, load
 
 V1 = 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as e:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return e.value.code, out, err
 
 
 def report(capsys, *args: str) -> dict:

@@ -10,24 +10,15 @@ import os
 import jsonschema
 import pytest
 
-from triton_docker_migrate.cli import main
 from triton_docker_migrate.report import progress
 from triton_docker_migrate.rules.registry import all_rules
 from triton_docker_migrate.settings import Settings
 
-from conftest import shared_dir
+from conftest import cli, shared_dir
 
 DOCKERFILE = ("# \u00e9t\u00e9 \u2014 caf\u00e9\n"
               "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
               'CMD ["trtserver", "--model-store=/models"]\n')
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as e:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return e.value.code, out, err
 
 
 @pytest.fixture
