@@ -1,0 +1,275 @@
+"""CI pipelines (GitHub Actions workflows, ``.gitlab-ci.yml``) -> Document.
+
+The YAML is composed with yamlsrc (every edit is a span of the original text, so comments,
+anchors, ``!reference`` tags and ``${{ ... }}`` expressions stay as written). Shell scripts -
+GitHub ``run:`` and GitLab ``script:``/``before_script:``/``after_script:`` - are handed to the
+shell machinery of shell.py when every character of the scalar stands verbatim in the file
+(literal ``|`` blocks, plain or quoted one-line scalars without escapes); a folded or escaped
+script is read too, but only reported. Image references (job ``container:``, ``services:``,
+``image:``, ``with.image``, ``docker://`` actions) and every other string value are regions for
+the text rules; a GitLab service's ``command:``/``entrypoint:`` is a server command line.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..commandline import CommandLine
+from ..model import Finding, Severity, Span
+from ..rules import images
+from . import commands as C
+from . import yamlsrc as Y
+from . import yamlsyntax as S
+from .base import CommandSite, Region
+from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+
+_SCRIPT_KEYS = {"script", "before_script", "after_script"}
+_IMAGE_KEYS = {"image", "container"}
+EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
+
+
+class CiDoc(ShellDoc):
+    kind = "ci"
+    label = "run"
+
+    def _parse(self) -> None:
+        self.src = Y.load(self.text)
+        self.scripts: list[Y.Scalar] = []  #: read as shell, editable
+        self.report_only: list[Y.Scalar] = []  #: shell that does not map one-to-one: reported only
+        self.image_nodes: set[int] = set()
+        self.triton_nodes: set[int] = set()  #: nodes inside a container whose image is Triton
+        self.containers: list[tuple[MappingNode | None, Node]] = []  #: (container mapping, image node)
+        gitlab = os.path.basename(self.path) == ".gitlab-ci.yml"
+        for root in self.src.docs:
+            if gitlab or Y.get(root, "jobs") is None:
+                self._gitlab(root)
+            else:
+                self._github(root)
+        for mapping, image in self.containers:
+            sc = self.src.scalar(image) if isinstance(image, ScalarNode) else None
+            info = images.classify(str(sc.value)) if sc is not None and sc.is_str else images.ImageInfo()
+            if info.triton and not info.sdk and mapping is not None:
+                self.triton_nodes |= _reach(mapping)
+        for sc in self.scripts:
+            self._script(sc)
+
+    # --- structure ----------------------------------------------------------------------------
+    def _github(self, root: Node) -> None:
+        for _, job in Y.items(Y.get(root, "jobs")):
+            if not isinstance(job, MappingNode):
+                continue
+            container = Y.get(job, "container")
+            self._ci_container(container)
+            for _, svc in Y.items(Y.get(job, "services")):
+                self._ci_container(svc)
+            steps = Y.get(job, "steps")
+            for step in steps.value if isinstance(steps, SequenceNode) else []:
+                if not isinstance(step, MappingNode):
+                    continue
+                self._scripts(Y.get(step, "run"))
+                uses = Y.get(step, "uses")
+                if isinstance(uses, ScalarNode) and str(uses.value).startswith("docker://"):
+                    self.image_nodes.add(id(uses))
+                image = Y.get(Y.get(step, "with"), "image")
+                if isinstance(image, ScalarNode):
+                    self.image_nodes.add(id(image))
+
+    def _ci_container(self, node: Node | None) -> None:
+        """A job container or service: a string image, or a mapping with ``image:``/``name:``."""
+        if isinstance(node, ScalarNode):
+            self.image_nodes.add(id(node))
+            self.containers.append((None, node))
+        elif isinstance(node, MappingNode):
+            image = Y.get(node, "image")
+            if image is None:
+                image = Y.get(node, "name")  # GitLab's long form
+            if isinstance(image, ScalarNode):
+                self.image_nodes.add(id(image))
+                self.containers.append((node, image))
+
+    def _gitlab(self, root: Node) -> None:
+        if not isinstance(root, MappingNode):
+            return
+        jobs = [root] + [v for _, v in Y.items(root) if isinstance(v, MappingNode)]
+        for job in jobs:
+            self._ci_container(Y.get(job, "image"))
+            services = Y.get(job, "services")
+            for svc in services.value if isinstance(services, SequenceNode) else []:
+                self._ci_container(svc)
+            for key in _SCRIPT_KEYS:
+                self._scripts(Y.get(job, key))
+
+    def _scripts(self, node: Node | None) -> None:
+        """A script scalar, or a list of them (nested lists come from aliases); ``!reference``
+        lists name other jobs' scripts and are not scripts themselves."""
+        if node is None or not node.tag.startswith("tag:yaml.org"):
+            return
+        if isinstance(node, ScalarNode):
+            sc = self.src.scalar(node)
+            if sc.is_str and sc.value and all(sc is not x for x in self.scripts):
+                self.scripts.append(sc)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                self._scripts(item)
+
+    def _script(self, sc: Y.Scalar) -> None:
+        offs = sc.offsets
+        if offs is None:
+            self.report_only.append(sc)
+            return
+        if sc.irregular or any(self.text[o] != c for o, c in zip(offs, sc.value)):
+            # read as the shell reads it, to report; annotate() drops the fixes
+            self.report_only.append(sc)
+        syntax = S.YamlShellSyntax(self.src, sc)
+        lexed = self._lex(crlf_as_lf(sc.value), offs, sc.start, strict=False)
+        if lexed is None:
+            from .. import evidence
+
+            if evidence.strong(sc.value.encode("utf-8", "replace")):
+                self._lex(crlf_as_lf(sc.value), offs, sc.start, strict=True)  # raises with the line
+            if sc not in self.report_only:
+                self.report_only.append(sc)
+            return
+        self.excluded.extend(lexed.comments)
+        self._walk(lexed.tokens, syntax, self.label, None, 0, top=True)
+        if sc not in self.report_only:
+            self._heredocs(lexed.tokens, lexed.heredocs, 1)
+
+    # --- regions ------------------------------------------------------------------------------
+    def _scalar_regions(self) -> list[Region]:
+        keys, parent_key = Y.keys_and_parents(self.src)
+        script_ids = {id(sc.node) for sc in self.scripts}
+        report_ids = {id(sc.node) for sc in self.report_only}
+        excluded = sorted((sp.start, sp.end) for sp in self.excluded)
+        out: list[Region] = []
+        for node in self.src.nodes():
+            if not isinstance(node, ScalarNode) or id(node) in keys:
+                continue
+            sc = self.src.scalar(node)
+            if not sc.is_str or not sc.value:
+                continue
+            label = parent_key.get(id(node), "")
+            if id(node) in report_ids and sc.offsets is None:
+                out.append(Region(self.text[sc.start:sc.end], base=sc.start, shell=True, label=label))
+                continue
+            if sc.offsets is None:
+                Y.refuse_unmapped(self.src, sc)
+                continue
+            if id(node) in script_ids or id(node) in report_ids:
+                out.extend(_cut(sc.value, sc.offsets, excluded, label))
+                continue
+            text, offsets = sc.value, sc.offsets
+            if id(node) in self.image_nodes and text.startswith("docker://"):
+                text, offsets = text[len("docker://"):], offsets[len("docker://"):]
+            out.append(Region(text, offsets=offsets, triton=id(node) in self.triton_nodes,
+                              image_context=id(node) in self.image_nodes, label=label))
+        return out
+
+    def _has_strong_evidence(self) -> bool:
+        from .. import evidence
+
+        text = "\n".join(r.text for r in self._scalar_regions())
+        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
+
+    def regions(self) -> list[Region]:
+        out = self._scalar_regions()
+        for r in out:
+            r.triton = r.triton or self.triton
+        return out
+
+    # --- commands -----------------------------------------------------------------------------
+    def _service_segments(self):
+        for mapping, _image in self.containers:
+            if mapping is None:
+                continue
+            entry = S.segment(self.src, Y.get(mapping, "entrypoint"), "entrypoint")
+            cmd = S.segment(self.src, Y.get(mapping, "command"), "command")
+            if entry is not None or cmd is not None:
+                yield mapping, entry, cmd
+
+    def commands(self) -> list[CommandSite]:
+        out = super().commands()
+        for mapping, entry, cmd in self._service_segments():
+            triton = id(mapping) in self.triton_nodes
+            for seg in (entry, cmd):
+                if seg is not None:
+                    out.append(CommandSite(seg.words, seg, triton, self.text))
+            out.extend(S.nested_sites(self.src, [entry, cmd], self.text, triton))
+        return out
+
+    def command_lines(self) -> list[CommandLine]:
+        if self._lines is not None:
+            return self._lines
+        out = list(super().command_lines())
+        for mapping, entry, cmd in self._service_segments():
+            if id(mapping) not in self.triton_nodes:
+                for seg in (entry, cmd):  # the server binary named in another image's command
+                    if seg is not None and C.server_word(seg.words) is not None:
+                        break
+                else:
+                    continue
+            v1 = any(id(img) in self.triton_nodes and images.classify(str(img.value)).v1
+                     for m, img in self.containers if m is mapping)
+            out.extend(S.server_lines(self.src, entry, cmd, v1, {}))
+        self._lines = out
+        return out
+
+    # --- report-only scripts ------------------------------------------------------------------
+    def annotate(self, findings: list[Finding]) -> list[Finding]:
+        spans = [(sc.start, sc.end) for sc in self.report_only]
+        for f in findings:
+            if f.span is None or not any(a <= f.span.start and f.span.end <= b for a, b in spans):
+                continue
+            if f.fix is not None:
+                f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content).strip() or None
+                f.fix = None
+            if f.severity is Severity.INFO:
+                f.severity = Severity.WARNING
+            f.message += " (in a folded or escaped YAML script: not changed, edit it by hand)"
+        return findings
+
+    def kind_findings(self, ctx, target) -> list[Finding]:
+        return super().kind_findings(ctx, target)
+
+    # --- verification -------------------------------------------------------------------------
+    def same_structure(self, new: "CiDoc") -> str | None:
+        return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES) or super().same_structure(new)
+
+
+def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label: str) -> list[Region]:
+    """``value`` without the characters that sit in comments (or report-only here-documents)."""
+    out: list[Region] = []
+    start = None
+    for i, o in enumerate(offsets):
+        inside = any(a <= o < b for a, b in excluded)
+        if inside and start is not None:
+            out.append(Region(value[start:i], offsets=offsets[start:i], shell=True, label=label))
+            start = None
+        elif not inside and start is None:
+            start = i
+    if start is not None:
+        out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label))
+    return out
+
+
+def _reach(node: Node) -> set[int]:
+    out: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in out:
+            continue
+        out.add(id(n))
+        stack.extend(Y.children(n))
+    return out
+
+
+def _register() -> None:
+    from ..runner import register_handler
+
+    register_handler("ci", CiDoc)
+
+
+_register()
