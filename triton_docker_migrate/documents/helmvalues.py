@@ -102,18 +102,14 @@ class HelmValuesDoc(Document):
                 if isinstance(node, SequenceNode) else None
         return self._segments[id(node)]
 
-    def _argv_groups(self) -> list[tuple[Segment | None, Segment | None]]:
-        """(command, args) of each mapping that has either as a list of strings."""
+    def _argv_groups(self) -> list[tuple[Segment | None, Segment | None, Segment | None]]:
+        """(command, args, extraArgs) of each mapping that has any of them as a list of strings."""
         out = []
         for m in self._mappings():
-            entry = self.segment(Y.get(m, "command")) if Y.get(m, "command") is not None else None
-            for key in ("args", "extraArgs"):
-                node = Y.get(m, key)
-                cmd = self.segment(node) if node is not None else None
-                if cmd is not None or (entry is not None and key == "args"):
-                    out.append((entry, cmd))
-            if entry is not None and Y.get(m, "args") is None and Y.get(m, "extraArgs") is None:
-                out.append((entry, None))
+            group = tuple(self.segment(n) if n is not None else None
+                          for n in (Y.get(m, "command"), Y.get(m, "args"), Y.get(m, "extraArgs")))
+            if any(s is not None for s in group):
+                out.append(group)
         return out
 
     def _argv_segments(self) -> list[Segment | None]:
@@ -161,10 +157,11 @@ class HelmValuesDoc(Document):
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
         seen: set[tuple[int, ...]] = set()
-        for segs in self._argv_groups():
-            present = [s for s in segs if s is not None]
+        for entry, cmd, extra in self._argv_groups():
+            present = [s for s in (entry, cmd, extra) if s is not None]
             sites = [CommandSite(s.words, s, self.triton, self.text) for s in present]
-            sites += S.nested_sites(self.src, list(segs), self.text, self.triton)
+            sites += S.nested_sites(self.src, [entry, cmd], self.text, self.triton)
+            sites += S.nested_sites(self.src, [extra], self.text, self.triton)
             for site in sites:
                 key = tuple(id(w) for w in site.words)
                 if key not in seen:
@@ -173,17 +170,32 @@ class HelmValuesDoc(Document):
         return out
 
     def command_lines(self) -> list[CommandLine]:
+        """Server lines of ``command``/``args``; ``extraArgs`` continues the line of its mapping (the
+        chart's template appends it), or stands alone when that mapping shows no line."""
         if self._lines is None:
             found: dict[tuple, CommandLine] = {}
             if self.triton:
-                for entry, cmd in self._argv_groups():
-                    if entry is None and cmd is not None and C.server_word(cmd.words) is None \
-                            and not self._options_only(cmd):
-                        continue
-                    for cl in S.server_lines(self.src, entry, cmd, self.v1, {}):
+                for entry, cmd, extra in self._argv_groups():
+                    lines = self._lines_of(entry, cmd)
+                    last = (cmd or entry).words[-1] if (cmd or entry) is not None else None  # type: ignore[union-attr]
+                    if extra is not None:
+                        tails = [cl for cl in lines if cl.segments[-1].words and cl.segments[-1].words[-1] is last]
+                        for cl in tails:
+                            lines[lines.index(cl)] = S.YamlCommandLine(cl.text, cl.segments + [extra], cl.binary,
+                                                                       cl.v1, cl.label, dict(cl.extra))
+                        if not tails:
+                            lines += self._lines_of(None, extra)
+                    for cl in lines:
                         found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
             self._lines = list(found.values())
         return self._lines
+
+    def _lines_of(self, entry: Segment | None, cmd: Segment | None) -> list[CommandLine]:
+        if entry is None and cmd is None:
+            return []
+        if entry is None and cmd is not None and C.server_word(cmd.words) is None and not self._options_only(cmd):
+            return []
+        return S.server_lines(self.src, entry, cmd, self.v1, {})
 
     @staticmethod
     def _options_only(seg: Segment) -> bool:
