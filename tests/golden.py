@@ -16,7 +16,7 @@ SIDE = (".out", ".findings", ".args")
 
 def inputs(root: pathlib.Path) -> list[pathlib.Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in SIDE
-                  and (not p.name.startswith(".") or p.name == ".gitlab-ci.yml"))
+                  and (not p.name.startswith(".") or p.name == ".gitlab-ci.yml") and p.name != "Chart.yaml")
 
 
 def settings_for(path: pathlib.Path) -> Settings:

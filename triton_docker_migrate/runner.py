@@ -42,7 +42,7 @@ def register_handler(kind: str, builder) -> None:
 def _load_handlers() -> None:
     import importlib
 
-    for mod in ("compose", "kubernetes", "shell", "makefile", "modelconfig", "ciworkflow"):
+    for mod in ("compose", "kubernetes", "shell", "makefile", "modelconfig", "helmvalues", "ciworkflow"):
         try:
             importlib.import_module(f".documents.{mod}", __package__)
         except ModuleNotFoundError as e:
