@@ -154,3 +154,53 @@ def test_service_options_health_url_only_for_triton(tmp_path):
     new = res.new.decode()
     assert "localhost/api/health'" in new
     assert "localhost:8000/v2/health/live" in new
+
+
+def test_other_service_health_url_kept_in_a_triton_file(tmp_path):
+    body = ("env:\n  READY: http://localhost:8000/api/health/ready\n"
+            "jobs:\n  a:\n    runs-on: x\n    services:\n"
+            "      db:\n        image: postgres:16\n"
+            "        options: --health-cmd 'curl -f localhost:8000/api/health/ready'\n"
+            "    steps:\n      - run: trtserver --model-store=/m\n")
+    res = _process(_write(tmp_path, body))
+    assert res.new.decode() == body.replace("READY: http://localhost:8000/api", "READY: http://localhost:8000/v2").replace(
+        "trtserver --model-store=/m", "tritonserver --model-repository=/m --model-control-mode=poll")
+
+
+def test_docker_action_and_with_image(tmp_path):
+    body = ("jobs:\n  a:\n    runs-on: x\n    steps:\n"
+            "      - uses: docker://nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+            "      - uses: some/action@v1\n        with:\n          image: 'nvcr.io/nvidia/tensorrtserver:20.02-py3'\n")
+    res = _process(_write(tmp_path, body))
+    assert res.new.decode() == body.replace("tensorrtserver:20.02", "tritonserver:24.10")
+    assert [f.rule for f in res.findings] == ["TDM101", "TDM101"]
+
+
+def test_v1_variable_names_reported(tmp_path):
+    body = ("variables:\n  TENSORRT_SERVER_USER: triton\n"
+            "job:\n  image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n  script:\n    - echo hi\n")
+    res = _process(_write(tmp_path, body, gitlab=True))
+    assert res.new.decode() == body.replace("tensorrtserver:20.02", "tritonserver:24.10")
+    f = next(f for f in res.findings if f.rule == "TDM501")
+    assert (f.line, f.column, f.fixed) == (2, 3, False)
+
+
+def test_suppressed_line_left_alone(tmp_path):
+    body = ("jobs:\n  a:\n    runs-on: x\n"
+            "    # triton-docker-migrate: ignore[TDM101]\n"
+            "    container: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+            "    steps:\n      - run: |\n          trtserver --model-store=/m  # triton-docker-migrate: ignore[TDM301]\n")
+    res = _process(_write(tmp_path, body))
+    assert res.new.decode() == body.replace("trtserver --model-store=/m ",
+                                            "tritonserver --model-store=/m --model-control-mode=poll ")
+
+
+def test_literal_run_with_crlf_and_heredoc(tmp_path):
+    body = ("jobs:\r\n  a:\r\n    runs-on: x\r\n    steps:\r\n      - run: |\r\n"
+            "          cat > cfg <<EOF\r\n          trtserver\r\n          EOF\r\n"
+            "          trtserver --model-store=/m\r\n")
+    res = _process(_write(tmp_path, body))
+    assert res.error is None
+    new = res.new.decode()
+    assert new.endswith("          tritonserver --model-repository=/m --model-control-mode=poll\r\n")
+    assert new.count("\r\n") == body.count("\r\n")

@@ -12,6 +12,7 @@ the text rules; a GitLab service's ``command:``/``entrypoint:`` is a server comm
 
 from __future__ import annotations
 
+import bisect
 import os
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -19,14 +20,15 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..commandline import CommandLine
 from ..model import Finding, Severity, Span
 from ..rules import images
+from ..rules import tables as T
 from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
 from .base import CommandSite, Region
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
 
+_ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
-_IMAGE_KEYS = {"image", "container"}
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
 
 
@@ -47,11 +49,15 @@ class CiDoc(ShellDoc):
                 self._gitlab(root)
             else:
                 self._github(root)
+        self.other_nodes: set[int] = set()  #: nodes of containers whose image is not Triton
         for mapping, image in self.containers:
             sc = self.src.scalar(image) if isinstance(image, ScalarNode) else None
             info = images.classify(str(sc.value)) if sc is not None and sc.is_str else images.ImageInfo()
-            if info.triton and not info.sdk and mapping is not None:
-                self.triton_nodes |= _reach(mapping)
+            if mapping is not None:
+                if info.triton and not info.sdk:
+                    self.triton_nodes |= _reach(mapping)
+                else:
+                    self.other_nodes |= _reach(mapping)
         for sc in self.scripts:
             self._script(sc)
 
@@ -119,7 +125,9 @@ class CiDoc(ShellDoc):
         if offs is None:
             self.report_only.append(sc)
             return
-        if sc.irregular or any(self.text[o] != c for o, c in zip(offs, sc.value)):
+        t = self.text
+        if any(t[o] != c and not (c == "\n" and t.startswith("\r\n", o)) for o, c in zip(offs, sc.value)) \
+                or any(not t.startswith("\r\n", o) for o in sc.irregular):
             # read as the shell reads it, to report; annotate() drops the fixes
             self.report_only.append(sc)
         syntax = S.YamlShellSyntax(self.src, sc)
@@ -143,6 +151,7 @@ class CiDoc(ShellDoc):
         script_ids = {id(sc.node) for sc in self.scripts}
         report_ids = {id(sc.node) for sc in self.report_only}
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
+        runs = getattr(self, "triton", False)
         out: list[Region] = []
         for node in self.src.nodes():
             if not isinstance(node, ScalarNode) or id(node) in keys:
@@ -152,19 +161,22 @@ class CiDoc(ShellDoc):
                 continue
             label = parent_key.get(id(node), "")
             if id(node) in report_ids and sc.offsets is None:
-                out.append(Region(self.text[sc.start:sc.end], base=sc.start, shell=True, label=label))
+                out.append(Region(self.text[sc.start:sc.end], base=sc.start, triton=runs, shell=True, label=label))
                 continue
             if sc.offsets is None:
                 Y.refuse_unmapped(self.src, sc)
                 continue
             if id(node) in script_ids or id(node) in report_ids:
-                out.extend(_cut(sc.value, sc.offsets, excluded, label))
+                out.extend(_cut(sc.value, sc.offsets, excluded, label, runs))
                 continue
             text, offsets = sc.value, sc.offsets
             if id(node) in self.image_nodes and text.startswith("docker://"):
                 text, offsets = text[len("docker://"):], offsets[len("docker://"):]
-            out.append(Region(text, offsets=offsets, triton=id(node) in self.triton_nodes,
-                              image_context=id(node) in self.image_nodes, label=label))
+            # weak evidence counts in a Triton container's values and, in a file that runs the
+            # server, everywhere but in other containers (a database service's health check)
+            triton = id(node) in self.triton_nodes or (runs and id(node) not in self.other_nodes)
+            out.append(Region(text, offsets=offsets, triton=triton, image_context=id(node) in self.image_nodes,
+                              label=label))
         return out
 
     def _has_strong_evidence(self) -> bool:
@@ -174,10 +186,7 @@ class CiDoc(ShellDoc):
         return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     def regions(self) -> list[Region]:
-        out = self._scalar_regions()
-        for r in out:
-            r.triton = r.triton or self.triton
-        return out
+        return self._scalar_regions()
 
     # --- commands -----------------------------------------------------------------------------
     def _service_segments(self):
@@ -231,26 +240,49 @@ class CiDoc(ShellDoc):
         return findings
 
     def kind_findings(self, ctx, target) -> list[Finding]:
-        return super().kind_findings(ctx, target)
+        """``variables:``/``env:`` that set a V1 variable: the V2 image sets another name."""
+        out = super().kind_findings(ctx, target)
+        seen: set[int] = set()
+        for node in self.src.nodes():
+            if not isinstance(node, MappingNode):
+                continue
+            for k, v in node.value:
+                if Y.key_of(k) not in ("variables", "env") or not isinstance(v, MappingNode):
+                    continue
+                for name_node, _ in v.value:
+                    name = Y.key_of(name_node)
+                    if name in _ENV_NAMES and id(name_node) not in seen and isinstance(name_node, ScalarNode):
+                        seen.add(id(name_node))
+                        sc = self.src.scalar(name_node)
+                        out.append(Finding(
+                            "TDM501", Span(sc.start, sc.end), f"{name} is set here; the V1 image set it, V2 "
+                            f"images set {_ENV_NAMES[name]} instead: check what reads it", Severity.WARNING,
+                            suggestion=_ENV_NAMES[name]))
+        return out
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "CiDoc") -> str | None:
         return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES) or super().same_structure(new)
 
 
-def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label: str) -> list[Region]:
+def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label: str,
+         triton: bool) -> list[Region]:
     """``value`` without the characters that sit in comments (or report-only here-documents)."""
     out: list[Region] = []
     start = None
+    lo, hi = (offsets[0], offsets[-1]) if offsets else (0, 0)
+    spans = [(a, b) for a, b in excluded if b > lo and a <= hi]
+    starts = [a for a, _ in spans]
     for i, o in enumerate(offsets):
-        inside = any(a <= o < b for a, b in excluded)
+        k = bisect.bisect_right(starts, o) - 1
+        inside = k >= 0 and any(a <= o < b for a, b in spans[max(0, k - 8):k + 1])
         if inside and start is not None:
-            out.append(Region(value[start:i], offsets=offsets[start:i], shell=True, label=label))
+            out.append(Region(value[start:i], offsets=offsets[start:i], shell=True, label=label, triton=triton))
             start = None
         elif not inside and start is None:
             start = i
     if start is not None:
-        out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label))
+        out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label, triton=triton))
     return out
 
 
