@@ -85,7 +85,7 @@ class HelmValuesDoc(Document):
         for node in self.src.nodes():
             if not isinstance(node, ScalarNode) or id(node) in keys or not isinstance(node.value, str):
                 continue
-            if parent_key.get(id(node)) == "image":
+            if (parent_key.get(id(node)) or "").lower().endswith("image"):
                 info = images.classify(node.value)
                 self.triton = self.triton or info.triton
                 self.v1 = self.v1 or (info.v1 and not info.sdk)
