@@ -36,6 +36,10 @@ class CiDoc(ShellDoc):
     kind = "ci"
     label = "run"
 
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        self.triton = self.triton or bool(self._all_lines())
+
     def _parse(self) -> None:
         self.src = Y.load(self.text)
         self.scripts: list[Y.Scalar] = []  #: read as shell, editable
@@ -198,7 +202,11 @@ class CiDoc(ShellDoc):
             if entry is not None or cmd is not None:
                 yield mapping, entry, cmd
 
-    def commands(self) -> list[CommandSite]:
+    def _reported(self, offset: int) -> bool:
+        """``offset`` lies in a script that is read but not edited."""
+        return any(sc.start <= offset < sc.end for sc in self.report_only)
+
+    def _all_commands(self) -> list[CommandSite]:
         out = super().commands()
         for mapping, entry, cmd in self._service_segments():
             triton = id(mapping) in self.triton_nodes
@@ -208,9 +216,12 @@ class CiDoc(ShellDoc):
             out.extend(S.nested_sites(self.src, [entry, cmd], self.text, triton))
         return out
 
-    def command_lines(self) -> list[CommandLine]:
-        if self._lines is not None:
-            return self._lines
+    def commands(self) -> list[CommandSite]:
+        return [s for s in self._all_commands() if not (s.words and self._reported(s.words[0].start))]
+
+    def _all_lines(self) -> list[CommandLine]:
+        if getattr(self, "_every_line", None) is not None:
+            return self._every_line
         out = list(super().command_lines())
         for mapping, entry, cmd in self._service_segments():
             if id(mapping) not in self.triton_nodes:
@@ -222,8 +233,17 @@ class CiDoc(ShellDoc):
             v1 = any(id(img) in self.triton_nodes and images.classify(str(img.value)).v1
                      for m, img in self.containers if m is mapping)
             out.extend(S.server_lines(self.src, entry, cmd, v1, {}))
-        self._lines = out
+        self._every_line = out
         return out
+
+    def _line_start(self, cl: CommandLine) -> int:
+        w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+        return w.start if w is not None else -1
+
+    def command_lines(self) -> list[CommandLine]:
+        """The server lines that may be edited; those in folded or escaped scripts are reported
+        through kind_findings."""
+        return [cl for cl in self._all_lines() if not self._reported(self._line_start(cl))]
 
     # --- report-only scripts ------------------------------------------------------------------
     def annotate(self, findings: list[Finding]) -> list[Finding]:
@@ -240,8 +260,20 @@ class CiDoc(ShellDoc):
         return findings
 
     def kind_findings(self, ctx, target) -> list[Finding]:
-        """``variables:``/``env:`` that set a V1 variable: the V2 image sets another name."""
+        """Server lines and commands of report-only scripts (annotate() drops their fixes);
+        ``variables:``/``env:`` that set a V1 variable: the V2 image sets another name."""
+        from .. import argv
+        from ..rules import clients, paths
+
         out = super().kind_findings(ctx, target)
+        for cl in self._all_lines():
+            if self._reported(self._line_start(cl)):
+                out.extend(argv.transform(cl, target).findings)
+        for site in self._all_commands():
+            if site.words and self._reported(site.words[0].start):
+                ci = C.command_index(site.words)
+                out.extend(paths.check_binary(site, ci))
+                out.extend(clients.check_commands(site, ci, target))
         seen: set[int] = set()
         for node in self.src.nodes():
             if not isinstance(node, MappingNode):
