@@ -13,7 +13,6 @@ from triton_docker_migrate.documents import yamlsrc as Y
 from triton_docker_migrate.documents.helmvalues import HelmValuesDoc, _render_tag, server_argv
 from triton_docker_migrate.kinds import kind_of
 from triton_docker_migrate.model import Status
-from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.rules.engine import check_document
 from triton_docker_migrate.runner import process_file
@@ -50,7 +49,7 @@ def _same_shape(a, b, key: str = "") -> list[str]:
             return [f"{key}: keys {list(a)} -> {list(b)}"]
         return [d for k in a for d in _same_shape(a[k], b[k], str(k))]
     if isinstance(a, list):
-        if key in LISTS:
+        if key in LISTS or key.lower().endswith("ports"):
             return []
         if len(a) != len(b):
             return [f"{key}: length {len(a)} -> {len(b)}"]
@@ -181,3 +180,21 @@ def test_commented_v1_example_is_not_evidence(tmp_path):
     res = _run(tmp_path, text)
     assert res.new == res.original and res.findings == []
     assert not HelmValuesDoc("v", text).triton
+
+
+def test_probe_on_a_named_health_port_without_one_http_name_is_reported(tmp_path):
+    text = ("image: tensorrtserver:20.02-py3\n"
+            "args: [trtserver, --http-port=8080, --http-health-port=8090]\n"
+            "ports:\n"
+            "  - {name: web, containerPort: 8080}\n"
+            "  - {name: api, containerPort: 8080}\n"
+            "  - {name: health, containerPort: 8090}\n"
+            "livenessProbe:\n"
+            "  tcpSocket: {port: health}\n")
+    res = _run(tmp_path, text)
+    probe = [f for f in res.findings if f.rule == "TDM406" and f.line == 8]
+    assert [(f.severity.value, f.fixed, f.suggestion) for f in probe] == [("warning", False, "8080")]
+    assert "port: health" in res.new.decode()
+    assert "{name: health, containerPort: 8090}" in res.new.decode()  # the probe still names it
+    assert [(f.severity.value, f.fixed) for f in res.findings if f.rule == "TDM406" and f.line == 6] == [
+        ("warning", False)]

@@ -266,23 +266,52 @@ class HelmValuesDoc(Document):
         out: list[Finding] = []
         msg = f"port {health} was the V1 health port (--http-health-port); V2 serves health on the HTTP port {http}"
         probe_ports: set[int] = set()
+        names: dict[str, set[str]] = {health: set(), http: set()}
+        for m in self._mappings():
+            for key, seq in Y.items(m):
+                if _is_ports(key) and isinstance(seq, SequenceNode):
+                    for item in seq.value:
+                        name = Y.get(item, "name")
+                        if _port_of(item) in names and isinstance(name, ScalarNode):
+                            names[_port_of(item)].add(str(name.value))  # type: ignore[index]
+        # a name used for both ports, or the HTTP port under several names, leaves the probe to a person
+        kept: set[str] = set()  #: names a probe still uses after the migration
+        http_name = next(iter(names[http])) if len(names[http]) == 1 and not names[http] & names[health] else None
         for m in self._mappings():
             for probe in PROBES:
                 for handler in ("httpGet", "tcpSocket"):
                     port = Y.get(Y.get(Y.get(m, probe), handler), "port")
-                    if isinstance(port, ScalarNode) and str(port.value) == health:
-                        probe_ports.add(id(port))
-                        sc = self.src.scalar(port)
-                        span = Span(sc.start, sc.end)
-                        out.append(Finding("TDM406", span, f"{probe} used {msg}", Severity.INFO,
-                                           Fix.of(f"Probe port {http}", Edit(span, _render_like(http, sc)))))
+                    if not isinstance(port, ScalarNode):
+                        continue
+                    value = str(port.value)
+                    if value != health and value not in names[health]:
+                        continue
+                    probe_ports.add(id(port))
+                    sc = self.src.scalar(port)
+                    span = Span(sc.start, sc.end)
+                    if value == health:
+                        new = http
+                    elif http_name is not None:
+                        new = http_name
+                    else:
+                        kept.add(value)
+                        out.append(Finding("TDM406", span, f"{probe} used port {value} ({health}): {msg}; the "
+                                           f"HTTP port has no single name in this file",
+                                           Severity.WARNING, suggestion=str(http)))
+                        continue
+                    out.append(Finding("TDM406", span, f"{probe} used port {value}"
+                                       f"{'' if value == health else f' ({health})'}, the V1 health port "
+                                       f"(--http-health-port); V2 serves health on the HTTP port {http}", Severity.INFO,
+                                       Fix.of(f"Probe port {new}", Edit(span, _render_like(new, sc)))))
+        for m in self._mappings():
             for key, seq in Y.items(m):
-                if Y.key_of(key) != "ports" or not isinstance(seq, SequenceNode):
+                if not _is_ports(key) or not isinstance(seq, SequenceNode):
                     continue
-                hits = [item for item in seq.value if _port_of(item) == health]
+                hits = [item for item in seq.value if _targets(item) & ({health} | names[health])]
                 for item in hits:
                     span = Span(item.start_mark.index, Y.node_end(self.src, item))
-                    if len(hits) < len(seq.value):
+                    name = Y.get(item, "name")
+                    if len(hits) < len(seq.value) and not (isinstance(name, ScalarNode) and str(name.value) in kept):
                         out.append(Finding("TDM406", span, f"{msg}; removed from the ports list", Severity.WARNING,
                                            Fix.of(f"Remove port {health}", S.delete_item(self.src, seq, item))))
                     else:
@@ -301,15 +330,26 @@ class HelmValuesDoc(Document):
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "HelmValuesDoc") -> str | None:
-        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE)
+        ports = frozenset(Y.key_of(k) or "" for m in self._mappings() for k, _v in Y.items(m) if _is_ports(k))
+        return Y.same_structure(self.src, new.src, EDITABLE | ports, RETYPABLE)
 
 
 def _port_of(item: Node) -> str | None:
-    for key in ("containerPort", "targetPort", "port"):
+    """The port number an entry of a ports list publishes (a container's, or a Service's own)."""
+    for key in ("containerPort", "port"):
         v = Y.get(item, key)
         if isinstance(v, ScalarNode):
             return str(v.value)
     return None
+
+
+def _targets(item: Node) -> set[str]:
+    return {str(v.value) for v in (Y.get(item, k) for k in ("containerPort", "port", "targetPort"))
+            if isinstance(v, ScalarNode)}
+
+
+def _is_ports(key: Node) -> bool:
+    return (Y.key_of(key) or "").lower().endswith("ports")
 
 
 def _reads_as_str(raw: str) -> bool:
