@@ -38,8 +38,8 @@ _SAFE = YAML(typ="safe", pure=True)
 class ImageKeys:
     """A ``repository``/``tag`` pair of one mapping."""
 
-    def __init__(self, repo: ScalarNode, tag: ScalarNode | None) -> None:
-        self.repo, self.tag = repo, tag
+    def __init__(self, repo: ScalarNode, tag: ScalarNode | None, digest: ScalarNode | None = None) -> None:
+        self.repo, self.tag, self.digest = repo, tag, digest
 
 
 class HelmValuesDoc(Document):
@@ -69,7 +69,10 @@ class HelmValuesDoc(Document):
             if last not in ("tensorrtserver", "tritonserver"):
                 continue
             tag = Y.get(m, "tag")
-            out.append(ImageKeys(repo, tag if isinstance(tag, ScalarNode) else None))
+            digest = Y.get(m, "digest")
+            digest = digest if isinstance(digest, ScalarNode) and isinstance(digest.value, str) and \
+                digest.value.strip() else None
+            out.append(ImageKeys(repo, tag if isinstance(tag, ScalarNode) else None, digest))
         return out
 
     def _split_info(self, ik: ImageKeys) -> images.ImageInfo:
@@ -246,7 +249,13 @@ class HelmValuesDoc(Document):
         sdk = "clientsdk" in tag
         what = "client SDK image" if sdk else "server image"
         msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} (repository and tag keys)"
-        return Finding("TDM102" if sdk else "TDM101", span, msg, Severity.INFO,
+        sev = Severity.INFO
+        if ik.digest is not None:
+            dsc = self.src.scalar(ik.digest)
+            edits.append(Edit(Span(dsc.start, dsc.end), dsc.quote * 2 if dsc.quote else '""'))
+            msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
+            sev = Severity.WARNING
+        return Finding("TDM102" if sdk else "TDM101", span, msg, sev,
                        Fix.of(f"Use tritonserver:{nt}", *edits))
 
     # --- follow-through -----------------------------------------------------------------------
