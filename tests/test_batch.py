@@ -69,7 +69,7 @@ def test_check_reports_exactly_the_v1_files_and_a_second_run_has_nothing_to_do(m
 
     code, out, err = cli(capsys, "migrate", "--check", ".")
     assert code == 0
-    assert f"0 would change, 0 failed" in err
+    assert "0 would change, 0 failed" in err
 
 
 def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_factory):

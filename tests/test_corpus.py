@@ -10,7 +10,7 @@ import pytest
 
 from conftest import shared_dir
 from strategies import (CORPUS_KINDS, V1_ENV, V1_RUN, V1_STANZA, V2_ENV, V2_RUN, V2_STANZA, corpus_files,
-                        inject_dockerfile, newline_of, parse_dockerfile, place, placed_name, run_cli,
+                        inject_dockerfile, newline_of, parse_dockerfile, place, run_cli,
                         run_inprocess)
 from triton_docker_migrate import kinds
 from triton_docker_migrate.model import ProcessingError

@@ -354,8 +354,8 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
     if cl.v1 and res.mode is not None and res.mode != "explicit":
         for o in loads:
             handled.add(id(o))
-            b.finding("TDM313", o.span, f"--load-model only works with --model-control-mode=explicit: V1 "
-                      f"ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
+            b.finding("TDM313", o.span, "--load-model only works with --model-control-mode=explicit: V1 "
+                      "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
     if add_poll:  # last: the new option goes after the last option that stays
         _add_poll(b, opts, dynamic)

@@ -59,9 +59,9 @@ class CiDoc(ShellDoc):
             info = images.classify(str(sc.value)) if sc is not None and sc.is_str else images.ImageInfo()
             if mapping is not None:
                 if info.triton and not info.sdk:
-                    self.triton_nodes |= _reach(mapping)
+                    self.triton_nodes |= Y.reachable(mapping)
                 else:
-                    self.other_nodes |= _reach(mapping)
+                    self.other_nodes |= Y.reachable(mapping)
         for sc in self.scripts:
             self._script(sc)
 
@@ -315,18 +315,6 @@ def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label:
             start = i
     if start is not None:
         out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label, triton=triton))
-    return out
-
-
-def _reach(node: Node) -> set[int]:
-    out: set[int] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in out:
-            continue
-        out.add(id(n))
-        stack.extend(Y.children(n))
     return out
 
 

@@ -75,7 +75,7 @@ class ComposeDoc(Document):
                         s.image = expand(str(node.value))
                 else:
                     setattr(s, attr, None if Y.is_null(node) else node)
-            s.owned = _reach(s.node)
+            s.owned = Y.reachable(s.node)
             info = images.classify(s.image) if s.image else images.ImageInfo()
             s.v1 = info.v1 and not info.sdk
             s.triton = info.triton and not info.sdk
@@ -114,27 +114,17 @@ class ComposeDoc(Document):
 
     # --- regions ------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
-        keys, parent_key = Y.keys_and_parents(self.src)
         env_items = self._env_list_items()
         names = self._triton_names()
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
         out: list[Region] = []
-        for node in self.src.nodes():
-            if not isinstance(node, ScalarNode) or id(node) in keys:
-                continue
-            sc = self.src.scalar(node)
-            if not sc.is_str or not sc.value:
-                continue
-            if sc.offsets is None:
-                Y.refuse_unmapped(self.src, sc)
-                continue
+        for node, sc, key in Y.string_values(self.src):
             text, offsets = sc.value, sc.offsets
             if id(node) in env_items:
                 name, eq, _ = text.partition("=")
                 if not eq:
                     continue
                 text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
-            key = parent_key.get(id(node), "")
             triton = any(s.triton for s in self.users(node)) or bool(host and host.search(text))
             out.append(Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
                               image_context=key == "image", label=key))
@@ -359,25 +349,6 @@ class ComposeDoc(Document):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def _reach(node: Node) -> set[int]:
-    """Ids of every node a service definition reaches (merges and aliases resolved)."""
-    out: set[int] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in out:
-            continue
-        out.add(id(n))
-        if isinstance(n, MappingNode):
-            for src in Y.merge_sources(n):
-                out.add(id(src))
-            for _k, v in Y.items(n):
-                stack.append(v)
-        elif isinstance(n, SequenceNode):
-            stack.extend(n.value)
-    return out
-
 
 def _env_names(src: Y.YamlSource, env: Node | None):
     if isinstance(env, MappingNode):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..commandline import CommandLine, DockerShellSyntax, JsonSyntax, Segment
-from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
+from ..model import Finding, Fix, ProcessingError, Severity, Span
 from . import commands as C
 from .base import CommandSite, Context, Document, Region
 from .shellwords import ShellSyntaxError, Word, lex
@@ -145,10 +145,8 @@ class DockerfileDoc(Document):
             n += 1
         text = "".join(logical[n:])
         offs = offsets[n:]
-        stage = len(self.stages) - 1
-        return Instruction(c.cmd.upper(), start, end, line, bool(c.json), text, offs,
-                           sum(1 for x in self.instructions if x.cmd == "FROM") - (0 if c.cmd.upper() == "FROM" else 1),
-                           heredocs, tuple(c.value))
+        # the stage index is set by _stages() once every FROM is known
+        return Instruction(c.cmd.upper(), start, end, line, bool(c.json), text, offs, -1, heredocs, tuple(c.value))
 
     def _stages(self) -> None:
         from ..rules import images

@@ -127,19 +127,9 @@ class HelmValuesDoc(Document):
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
-        keys, parent_key = Y.keys_and_parents(self.src)
         skip = self._split_nodes() | set(self._env_name_nodes())
         out: list[Region] = []
-        for node in self.src.nodes():
-            if not isinstance(node, ScalarNode) or id(node) in keys or id(node) in skip:
-                continue
-            sc = self.src.scalar(node)
-            if not sc.is_str or not sc.value:
-                continue
-            if sc.offsets is None:
-                Y.refuse_unmapped(self.src, sc)
-                continue
-            key = parent_key.get(id(node), "")
+        for node, sc, key in Y.string_values(self.src, skip):
             is_image = key in ("image", "repository") and not sc.value.strip().startswith("--")
             out.append(Region(sc.value, offsets=sc.offsets, triton=self.triton, shell=key in ARGV_KEYS,
                               image_context=is_image, label=key))

@@ -101,7 +101,7 @@ class KubernetesDoc(Document):
         if not c.triton and any(C.server_word(site.words) for site in
                                 S.nested_sites(self.src, self._argv(node), self.text, False)):
             c.triton = True
-        c.owned = _reach(node)
+        c.owned = Y.reachable(node)
         return c
 
     def segment(self, container: MappingNode, key: str) -> Segment | None:
@@ -139,25 +139,14 @@ class KubernetesDoc(Document):
             if c.triton:
                 out |= c.owned
                 for svc in self.selecting(c):
-                    out |= _reach(svc)
+                    out |= Y.reachable(svc)
         return out
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
-        keys, parent_key = Y.keys_and_parents(self.src)
-        env_names = self._env_name_nodes()
         triton = self._triton_nodes()
         out: list[Region] = []
-        for node in self.src.nodes():
-            if not isinstance(node, ScalarNode) or id(node) in keys or id(node) in env_names:
-                continue
-            sc = self.src.scalar(node)
-            if not sc.is_str or not sc.value:
-                continue
-            if sc.offsets is None:
-                Y.refuse_unmapped(self.src, sc)
-                continue
-            key = parent_key.get(id(node), "")
+        for node, sc, key in Y.string_values(self.src, self._env_name_nodes()):
             out.append(Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
                               shell=key in ("command", "args"), image_context=key == "image", label=key))
         return out
@@ -320,21 +309,6 @@ class KubernetesDoc(Document):
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
         return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE)
-
-
-def _reach(node: Node) -> set[int]:
-    out: set[int] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in out:
-            continue
-        out.add(id(n))
-        if isinstance(n, MappingNode):
-            stack.extend(v for _k, v in Y.items(n))
-        elif isinstance(n, SequenceNode):
-            stack.extend(n.value)
-    return out
 
 
 def server_argv(doc: KubernetesDoc) -> list[list[str]]:

@@ -196,6 +196,19 @@ def children(node: Node) -> Iterator[Node]:
             yield v
 
 
+def reachable(node: Node) -> set[int]:
+    """Ids of every node below ``node`` (itself included; aliases and ``<<`` merges followed)."""
+    out: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in out:
+            continue
+        out.add(id(n))
+        stack.extend(children(n))
+    return out
+
+
 def _check_expansion(src: YamlSource, root: Node) -> None:
     """Size of the tree once every alias is expanded, computed once per node (linear time)."""
     size: dict[int, int] = {}
@@ -631,3 +644,20 @@ def _evidence():
     from .. import evidence
 
     return evidence
+
+
+def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Iterator[tuple[ScalarNode, Scalar, str]]:
+    """Every non-empty string value of the document that is not a key (nor in ``skip``), with its
+    decoded scalar and the key it stands under. A value whose characters cannot be mapped to the file
+    is refused when it holds V1 evidence (``refuse_unmapped``) and left out otherwise."""
+    keys, parent_key = keys_and_parents(src)
+    for node in src.nodes():
+        if not isinstance(node, ScalarNode) or id(node) in keys or id(node) in skip:
+            continue
+        sc = src.scalar(node)
+        if not sc.is_str or not sc.value:
+            continue
+        if sc.offsets is None:
+            refuse_unmapped(src, sc)
+            continue
+        yield node, sc, parent_key.get(id(node), "")
