@@ -39,16 +39,15 @@ def register_handler(kind: str, builder) -> None:
     _HANDLERS[kind] = builder
 
 
+#: the document modules that register a handler when imported (imported on first use: start-up time)
+HANDLER_MODULES = ("compose", "kubernetes", "shell", "makefile", "modelconfig", "helmvalues", "ciworkflow")
+
+
 def _load_handlers() -> None:
     import importlib
 
-    for mod in ("compose", "kubernetes", "shell", "makefile", "modelconfig", "helmvalues", "ciworkflow"):
-        try:
-            importlib.import_module(f".documents.{mod}", __package__)
-        except ModuleNotFoundError as e:
-            if e.name and e.name.endswith(f"documents.{mod}"):
-                continue
-            raise
+    for mod in HANDLER_MODULES:
+        importlib.import_module(f".documents.{mod}", __package__)
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
@@ -132,8 +131,9 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         if must_report:
             return _failed(res, e.message, e.line)
         return res
-    suppress = _suppressor()
-    if suppress is not None and suppress.skip_file(doc):
+    from . import suppress
+
+    if suppress.skip_file(doc):
         res.status = Status.SKIPPED
         return res
     findings = _filtered(doc, findings, display, settings)
@@ -170,9 +170,9 @@ def _filtered(doc: Document, findings: list[Finding], display: str, settings: Se
               unused: bool = True) -> list[Finding]:
     """Suppression comments first (so that a suppression of a rule left out by --select is still
     used), then --select/--ignore and per-file-ignores (which also apply to TDM002)."""
-    suppress = _suppressor()
-    if suppress is not None:
-        findings = suppress.apply(doc, findings, report_unused=unused)
+    from . import suppress
+
+    findings = suppress.apply(doc, findings, report_unused=unused)
     findings = [f for f in findings if selected(f.rule, settings.select, settings.ignore)]
     return _per_file_ignores(findings, display, settings)
 
@@ -187,14 +187,6 @@ def _per_file_ignores(findings: list[Finding], display: str, settings: Settings)
         if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(os.path.basename(display), glob):
             ignored.update(rules)
     return [f for f in findings if not any(f.rule.startswith(r) or r == "ALL" for r in ignored)]
-
-
-def _suppressor():
-    try:
-        from . import suppress
-    except ImportError:
-        return None
-    return suppress
 
 
 def _decode_utf16_32(data: bytes) -> str | None:
