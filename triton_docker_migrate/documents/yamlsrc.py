@@ -154,7 +154,7 @@ class YamlSource:
 
 def load(text: str) -> YamlSource:
     """Compose every document of ``text``; refuse what cannot be edited safely."""
-    y = YAML()
+    y = YAML(typ="safe", pure=True)  # no comment tokens: a third of the time of the round-trip loader
     y.Composer = _TrackingComposer
     y.max_depth = MAX_DEPTH
     y.tdm_aliases = []  # type: ignore[attr-defined]
