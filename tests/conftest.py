@@ -36,3 +36,22 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
         main(list(args))
     out, err = capsys.readouterr()
     return e.value.code, out, err
+
+
+def same_shape(a, b, lists, key: str = "") -> list[str]:
+    """Differences of shape between two loaded YAML/JSON documents: mapping keys, value types, list
+    lengths - except under the keys in ``lists`` (the lists an edit may shorten or lengthen:
+    command words, ports)."""
+    if type(a) is not type(b):
+        return [f"{key}: {type(a).__name__} -> {type(b).__name__}"]
+    if isinstance(a, dict):
+        if list(a) != list(b):
+            return [f"{key}: keys {list(a)} -> {list(b)}"]
+        return [d for k in a for d in same_shape(a[k], b[k], lists, str(k))]
+    if isinstance(a, list):
+        if key in lists:
+            return []
+        if len(a) != len(b):
+            return [f"{key}: length {len(a)} -> {len(b)}"]
+        return [d for x, y in zip(a, b) for d in same_shape(x, y, lists, key)]
+    return []

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from ruamel.yaml import YAML
 
-from conftest import FIXTURES, shared_dir
+from conftest import FIXTURES, same_shape, shared_dir
 from strategies import run_cli, run_inprocess
 from triton_docker_migrate.documents import compose as compose_mod
 from triton_docker_migrate.documents import yamlsrc
@@ -45,24 +45,6 @@ def _schema() -> Draft7Validator:
     return Draft7Validator(json.loads((shared_dir() / "schema" / "compose-spec.json").read_text()))
 
 
-def _same_shape(a, b, key: str = "") -> list[str]:
-    """Differences of shape between two loaded documents: dict keys, scalar types, list lengths
-    (except the lists an edit may shorten or lengthen: command words, ports)."""
-    if type(a) is not type(b):
-        return [f"{key}: {type(a).__name__} -> {type(b).__name__}"]
-    if isinstance(a, dict):
-        if list(a) != list(b):
-            return [f"{key}: keys {list(a)} -> {list(b)}"]
-        return [d for k in a for d in _same_shape(a[k], b[k], str(k))]
-    if isinstance(a, list):
-        if key in LISTS:  # the edited lists: command words, ports
-            return []
-        if len(a) != len(b):
-            return [f"{key}: length {len(a)} -> {len(b)}"]
-        return [d for x, y in zip(a, b) for d in _same_shape(x, y, key)]
-    return []
-
-
 # --- fixtures: schema, structure, server command lines ------------------------------------------
 
 
@@ -88,7 +70,7 @@ def test_fixture_valid_compose_before_and_after(path):
 def test_migrated_fixture_has_the_same_structure(path):
     before = _load(path.read_bytes())
     after = _load(path.with_name(path.name + ".out").read_bytes())
-    assert _same_shape(before, after) == []
+    assert same_shape(before, after, LISTS) == []
     # and the values that changed are the ones the migration is about
     changed = _changed_values(before, after)
     assert changed, "nothing changed"
@@ -252,7 +234,7 @@ def test_awesome_with_a_v1_service_changes_only_that_service(awesome, where, v1,
     assert got[len(got) - (len(injected) - end):] == injected[end:]
     assert got == expected
     assert _schema().iter_errors(_load(got)) is not None and not list(_schema().iter_errors(_load(got)))
-    assert _same_shape(_load(injected), _load(got)) == []
+    assert same_shape(_load(injected), _load(got), LISTS) == []
     first_line = injected[:start].count(b"\n") + 1
     last_line = injected[:end].count(b"\n") + 1
     assert {f["line"] for f in report["findings"]} <= set(range(first_line, last_line + 1))

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import FIXTURES, shared_dir
+from conftest import FIXTURES, same_shape, shared_dir
 from strategies import run_inprocess
 from triton_docker_migrate.documents.kubernetes import KubernetesDoc, server_argv
 from triton_docker_migrate.model import Status
@@ -55,24 +55,6 @@ def _invalid(data: bytes, unknown_ok: bool = False) -> list[str]:
     return errors
 
 
-def _same_shape(a, b, key: str = "") -> list[str]:
-    if key in ("port", "targetPort") and {type(a), type(b)} <= {int, str}:
-        return []
-    if type(a) is not type(b):
-        return [f"{key}: {type(a).__name__} -> {type(b).__name__}"]
-    if isinstance(a, dict):
-        if list(a) != list(b):
-            return [f"{key}: keys {list(a)} -> {list(b)}"]
-        return [d for k in a for d in _same_shape(a[k], b[k], str(k))]
-    if isinstance(a, list):
-        if key in LISTS:
-            return []
-        if len(a) != len(b):
-            return [f"{key}: length {len(a)} -> {len(b)}"]
-        return [d for x, y in zip(a, b) for d in _same_shape(x, y, key)]
-    return []
-
-
 def test_fixtures_cover_the_forms():
     names = {p.name for p in INPUTS}
     assert len(MIGRATED) >= 10
@@ -93,7 +75,7 @@ def test_migrated_fixture_has_the_same_structure(path):
     before, after = path.read_bytes(), path.with_name(path.name + ".out").read_bytes()
     a, b = _objects(before), _objects(after)
     assert len(a) == len(b)
-    assert [d for x, y in zip(a, b) for d in _same_shape(x, y)] == []
+    assert [d for x, y in zip(a, b) for d in same_shape(x, y, LISTS)] == []
     if path.suffix == ".json":
         assert list(json.loads(before)) == list(json.loads(after))
 
