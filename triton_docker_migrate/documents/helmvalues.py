@@ -136,16 +136,7 @@ class HelmValuesDoc(Document):
         return out
 
     def _env_name_nodes(self) -> dict[int, ScalarNode]:
-        out: dict[int, ScalarNode] = {}
-        for m in self._mappings():
-            for key in ("env", "extraEnv"):
-                env = Y.get(m, key)
-                if isinstance(env, SequenceNode):
-                    for item in env.value:
-                        name = Y.get(item, "name")
-                        if isinstance(name, ScalarNode):
-                            out[id(name)] = name
-        return out
+        return Y.env_name_nodes(self._mappings(), ("env", "extraEnv"))
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []

@@ -153,15 +153,7 @@ class KubernetesDoc(Document):
 
     def _env_name_nodes(self) -> dict[int, ScalarNode]:
         """The ``name`` of each ``env`` entry: a variable being defined, not a value."""
-        out: dict[int, ScalarNode] = {}
-        for c in self.containers:
-            env = Y.get(c.node, "env")
-            if isinstance(env, SequenceNode):
-                for item in env.value:
-                    name = Y.get(item, "name")
-                    if isinstance(name, ScalarNode):
-                        out[id(name)] = name
-        return out
+        return Y.env_name_nodes(c.node for c in self.containers)
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []

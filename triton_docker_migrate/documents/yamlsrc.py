@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
@@ -661,3 +661,18 @@ def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Itera
             refuse_unmapped(src, sc)
             continue
         yield node, sc, parent_key.get(id(node), "")
+
+
+def env_name_nodes(mappings: Iterable[Node], keys: tuple[str, ...] = ("env",)) -> dict[int, ScalarNode]:
+    """The ``name`` scalar of each entry of the ``env``-style lists of ``mappings`` (a variable being
+    defined, not a value)."""
+    out: dict[int, ScalarNode] = {}
+    for m in mappings:
+        for key in keys:
+            env = get(m, key)
+            if isinstance(env, SequenceNode):
+                for item in env.value:
+                    name = get(item, "name")
+                    if isinstance(name, ScalarNode):
+                        out[id(name)] = name
+    return out
