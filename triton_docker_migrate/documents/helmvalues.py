@@ -139,19 +139,13 @@ class HelmValuesDoc(Document):
         return Y.env_name_nodes(self._mappings(), ("env", "extraEnv"))
 
     def commands(self) -> list[CommandSite]:
-        out: list[CommandSite] = []
-        seen: set[tuple[int, ...]] = set()
+        sites: list[CommandSite] = []
         for entry, cmd, extra in self._argv_groups():
             present = [s for s in (entry, cmd, extra) if s is not None]
-            sites = [CommandSite(s.words, s, self.triton, self.text) for s in present]
+            sites += [CommandSite(s.words, s, self.triton, self.text) for s in present]
             sites += S.nested_sites(self.src, [entry, cmd], self.text, self.triton)
             sites += S.nested_sites(self.src, [extra], self.text, self.triton)
-            for site in sites:
-                key = tuple(id(w) for w in site.words)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(site)
-        return out
+        return S.unique_sites(sites)
 
     def command_lines(self) -> list[CommandLine]:
         """Server lines of ``command``/``args``; ``extraArgs`` continues the line of its mapping (the

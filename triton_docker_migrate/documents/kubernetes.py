@@ -156,8 +156,7 @@ class KubernetesDoc(Document):
         return Y.env_name_nodes(c.node for c in self.containers)
 
     def commands(self) -> list[CommandSite]:
-        out: list[CommandSite] = []
-        seen: set[tuple[int, ...]] = set()
+        sites: list[CommandSite] = []
         for c in self.containers:
             groups = [self._argv(c.node)]
             for probe in PROBES:
@@ -165,14 +164,9 @@ class KubernetesDoc(Document):
                 if isinstance(cmd, SequenceNode):
                     groups.append([S.segment(self.src, cmd, probe, dynamic_re=_K8S_VAR)])
             for segs in groups:
-                sites = [CommandSite(s.words, s, c.triton, self.text) for s in segs if s is not None]
+                sites += [CommandSite(s.words, s, c.triton, self.text) for s in segs if s is not None]
                 sites += S.nested_sites(self.src, segs, self.text, c.triton)
-                for site in sites:
-                    key = tuple(id(w) for w in site.words)
-                    if key not in seen:
-                        seen.add(key)
-                        out.append(site)
-        return out
+        return S.unique_sites(sites)
 
     def command_lines(self) -> list[CommandLine]:
         return [cl for cl, _ in self._server_lines()]

@@ -142,14 +142,7 @@ class YamlSource:
         """Every node once, in document order of first appearance."""
         seen: set[int] = set()
         for root in self.docs:
-            stack = [root]
-            while stack:
-                node = stack.pop()
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-                yield node
-                stack.extend(reversed(list(children(node))))
+            yield from walk(root, seen)
 
 
 def load(text: str) -> YamlSource:
@@ -196,17 +189,25 @@ def children(node: Node) -> Iterator[Node]:
             yield v
 
 
+def walk(root: Node, seen: set[int]) -> Iterator[Node]:
+    """``root`` and every node below it not in ``seen`` (which it fills), in document order;
+    aliases and ``<<`` merges are followed once."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        stack.extend(reversed(list(children(node))))
+
+
 def reachable(node: Node) -> set[int]:
     """Ids of every node below ``node`` (itself included; aliases and ``<<`` merges followed)."""
-    out: set[int] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in out:
-            continue
-        out.add(id(n))
-        stack.extend(children(n))
-    return out
+    seen: set[int] = set()
+    for _ in walk(node, seen):
+        pass
+    return seen
 
 
 def _check_expansion(src: YamlSource, root: Node) -> None:

@@ -389,3 +389,15 @@ def server_lines(src: YamlSource, entry: Segment | None, cmd: Segment | None, v1
         if server is not None:
             out.append(line([from_server(site.segment, server)], server))
     return out
+
+
+def unique_sites(sites: list[CommandSite]) -> list[CommandSite]:
+    """``sites`` without repeats (the same words reached twice, e.g. through an alias), in order."""
+    seen: set[tuple[int, ...]] = set()
+    out: list[CommandSite] = []
+    for site in sites:
+        key = tuple(id(w) for w in site.words)
+        if key not in seen:
+            seen.add(key)
+            out.append(site)
+    return out
