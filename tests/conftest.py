@@ -55,3 +55,20 @@ def same_shape(a, b, lists, key: str = "") -> list[str]:
             return [f"{key}: length {len(a)} -> {len(b)}"]
         return [d for x, y in zip(a, b) for d in same_shape(x, y, lists, key)]
     return []
+
+
+def migrate_text(doc_class, name: str, text: str) -> str:
+    """``text`` migrated for 24.10 through ``doc_class`` directly: the result keeps its structure and
+    a second pass wants no edit."""
+    from triton_docker_migrate.release import Release
+    from triton_docker_migrate.rules.engine import check_document
+    from triton_docker_migrate.writer import apply, choose_fixes
+
+    doc = doc_class(name, text)
+    findings, _ = check_document(doc, Release("24.10"))
+    new = apply(text, choose_fixes(findings))
+    again = doc_class(name, new)
+    assert doc.same_structure(again) is None
+    more, _ = check_document(again, Release("24.10"))
+    assert [f.rule for f in more if f.fix is not None] == []
+    return new

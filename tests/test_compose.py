@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from ruamel.yaml import YAML
 
-from conftest import FIXTURES, same_shape, shared_dir
+from conftest import FIXTURES, migrate_text, same_shape, shared_dir
 from strategies import run_cli, run_inprocess
 from triton_docker_migrate.documents import compose as compose_mod
 from triton_docker_migrate.documents import yamlsrc
@@ -26,7 +26,6 @@ from triton_docker_migrate.model import ProcessingError
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.writer import apply, choose_fixes
 
 COMPOSE = FIXTURES / "compose"
 INPUTS = sorted(p for p in COMPOSE.glob("compose.*.yaml"))
@@ -453,11 +452,4 @@ def test_string_commands_split_back_to_the_same_words(words, yaml_style):
 
 
 def _migrate(text: str) -> str:
-    doc = ComposeDoc("compose.yaml", text)
-    findings, _ = check_document(doc, Release("24.10"))
-    new = apply(text, choose_fixes(findings))
-    again = ComposeDoc("compose.yaml", new)
-    assert doc.same_structure(again) is None
-    more, _ = check_document(again, Release("24.10"))
-    assert [f.rule for f in more if f.fix is not None] == []
-    return new
+    return migrate_text(ComposeDoc, "compose.yaml", text)

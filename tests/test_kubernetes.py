@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import FIXTURES, same_shape, shared_dir
+from conftest import FIXTURES, migrate_text, same_shape, shared_dir
 from strategies import run_inprocess
 from triton_docker_migrate.documents.kubernetes import KubernetesDoc, server_argv
 from triton_docker_migrate.model import Status
@@ -21,7 +21,6 @@ from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.rules.engine import check_document
 from triton_docker_migrate.runner import process_file
 from triton_docker_migrate.settings import Settings
-from triton_docker_migrate.writer import apply, choose_fixes
 
 K8S = FIXTURES / "kubernetes"
 INPUTS = sorted(p for p in K8S.iterdir() if p.suffix in (".yaml", ".json"))
@@ -272,14 +271,7 @@ def test_k8s_corpus_with_a_v1_deployment_appended(yaml_manifest, tmp_path):
 
 
 def _migrate(text: str) -> str:
-    doc = KubernetesDoc("m.yaml", text)
-    findings, _ = check_document(doc, Release("24.10"))
-    new = apply(text, choose_fixes(findings))
-    again = KubernetesDoc("m.yaml", new)
-    assert doc.same_structure(again) is None
-    more, _ = check_document(again, Release("24.10"))
-    assert [f.rule for f in more if f.fix is not None] == []
-    return new
+    return migrate_text(KubernetesDoc, "m.yaml", text)
 
 
 def test_inputs_are_files():
