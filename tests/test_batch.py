@@ -80,21 +80,36 @@ def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_f
     code1, serial, err1 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
     used = []
     real_pool = run_mod._run_pool
+    real_next = run_mod.Work.next_task
+    real_back = run_mod.Work.give_back
 
-    def spy(tasks, settings, workers, *args):
+    def spy(work, settings, workers, *args):
         used.append(workers)
-        tasks = list(tasks)
-        kinds_of_tasks.update(t[0] for t in tasks)
-        yield from real_pool(iter(tasks), settings, workers, *args)
+        yield from real_pool(work, settings, workers, *args)
+
+    def next_task(self, workers):
+        task = real_next(self, workers)
+        if task is not None:
+            kinds_of_tasks.add(task[0])
+        return task
+
+    def give_back(self, folders):
+        handed_back.extend(folders)
+        real_back(self, folders)
 
     kinds_of_tasks: set[str] = set()
+    handed_back: list = []
 
     monkeypatch.setattr(run_mod, "_run_pool", spy)
+    monkeypatch.setattr(run_mod.Work, "next_task", next_task)
+    monkeypatch.setattr(run_mod.Work, "give_back", give_back)
     monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
     monkeypatch.setattr(run_mod, "CHUNK", 16)
+    monkeypatch.setattr(run_mod, "TASK_FILES", 8)
     code2, pooled, err2 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
     assert used == [2]
     assert kinds_of_tasks == {"files", "tree"}  # subtrees walked by the workers themselves
+    assert handed_back  # a task past its budget hands its unlisted folders back to be shared out
     assert (code1, serial) == (code2, pooled)
     warning = f"{deep.relative_to(root)}/escape: warning: symlink leaves the tree; not followed"
     assert err1.splitlines()[:-1] == err2.splitlines()[:-1] == [warning]
@@ -176,7 +191,7 @@ def test_files_scanned_counts_the_files_read(tmp_path, monkeypatch, capsys):
 # --- the prefilter and the fast path never drop what the runner would report -------------------
 from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
 
-from triton_docker_migrate import evidence  # noqa: E402
+from triton_docker_migrate import evidence, kinds  # noqa: E402
 
 _PIECES = ["tensorrtserver", "trtserver", "TENSORRT_SERVER", "tensorrt-server", "perf_client", "/api/", "/api/health",
            "tritonserver:20.03", "tritonserver:20.07", "--api-version", "--allow-poll-model-repository",
@@ -192,6 +207,8 @@ def test_maybe_v1_accepts_everything_the_prefilter_regex_accepts(pieces):
         assert evidence.maybe_v1(data)
     if evidence.STRONG.search(data):
         assert evidence.maybe_v1(data) and evidence.text_may_report(data)
+    if any(lit in data for lit in evidence._TEXT_LITERALS):
+        assert evidence.text_may_report(data)
 
 
 SAMPLES = {
@@ -205,6 +222,10 @@ SAMPLES = {
     "perf.txt": "perf_client -m resnet50\n",
     "serve": "trtserver --model-store=/models\n",
     "app.js": "fetch('/api/status')\n",
+    "serve.py": "#!/bin/sh\nexec trtserver --model-store=/models --allow-poll-model-repository=true\n",
+    "Dockerfile.prod.txt": "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD [\"trtserver\", \"--model-store=/m\"]\n",
+    "chart/Chart.yaml": "apiVersion: v2\nname: triton\nversion: 0.1.0\n",
+    "chart/templates/NOTES.txt": "curl localhost:8000/api/health/ready --allow-poll-model-repository\n",
     "k8s.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: x\n    readinessProbe:\n"
                 "      httpGet: {path: /api/health/ready, port: 8000}\n",
 }
@@ -216,12 +237,27 @@ def test_fast_path_agrees_with_the_runner(tmp_path, monkeypatch, capsys):
 
     monkeypatch.chdir(tmp_path)
     for name, text in SAMPLES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
     fast = {f["path"] for f in json.loads(out)["files"]}
     slow = {name for name in SAMPLES if process_file(name, name, Settings(), explicit=False).has_evidence}
     assert fast == slow
     assert "client.py" in fast and "img.md" in fast and "notes.txt" not in fast
+
+
+_NAME_PIECES = ["a", "Dockerfile", "Containerfile", "compose", "values", "templates/", "ci/", ".github/workflows/",
+                "Makefile", "config", ".", ".py", ".md", ".txt", ".yaml", ".yml", ".json", ".sh", ".mk", ".pbtxt", ".tpl",
+                ".dockerfile", ".TXT", "-", "_"]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_PIECES), min_size=1, max_size=6),
+       st.sampled_from([b"", b"apiVersion: v1\nkind: Pod\n", b"#!/bin/sh\n", b"repository: x\ntag: y\n"]))
+def test_text_by_name_agrees_with_kind_of(pieces, head):
+    path = "".join(pieces).lstrip("/")
+    if kinds.text_by_name(path) and not head.startswith(b"#!"):
+        assert kinds.kind_of(path, head) == "text"
 
 
 def test_utf16_file_with_v1_evidence_is_an_error_in_a_walk(tmp_path, monkeypatch, capsys):

@@ -222,3 +222,23 @@ def test_entrypoint_sources():
           b'ENTRYPOINT ["/sbin/tini", "--", "/entry"]\nCMD /usr/local/bin/serve --port 8000\n')
     assert kinds.entrypoint_sources("Dockerfile", df) == ["serve", "entry"]
     assert kinds.entrypoint_sources("Dockerfile", b"FROM x\nCOPY serve /serve\n") == []
+
+
+def test_gitignore_patterns_load_without_asyncio_and_leave_imports_working():
+    """pathspec is loaded without typing_extensions (whose decorator imports asyncio: start-up
+    time), and nothing is left behind: typing_extensions imports normally afterwards."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from triton_docker_migrate.discover import IgnoreFile\n"
+        "ig = IgnoreFile('/r', ['build/', '*.log', '!keep.log'])\n"
+        "assert ig.match('/r/build', True) is True and ig.match('/r/keep.log', False) is False\n"
+        "assert ig.match('/r/x.log', False) is True and ig.match('/r/src', True) is None\n"
+        "assert 'asyncio' not in sys.modules, 'asyncio imported'\n"
+        "assert 'typing_extensions' not in sys.modules\n"
+        "import typing_extensions\n"
+        "print('ok')\n")
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (p.returncode, p.stdout, p.stderr) == (0, "ok\n", "")

@@ -43,6 +43,24 @@ def display_path(path: str, given_absolute: bool) -> str:
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
+def _pattern_class():
+    """pathspec's gitignore pattern. pathspec treats ``typing_extensions`` as optional (it has its
+    own fallbacks); when it finds it, its ``deprecated`` decorator imports asyncio, 30 ms of a
+    start-up that must stay short. So it is hidden from pathspec's first import, unless something
+    in this process has loaded it already (then it costs nothing more)."""
+    if "pathspec" not in sys.modules and "typing_extensions" not in sys.modules:
+        sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # import raises ImportError
+        try:
+            from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+        finally:
+            if "typing_extensions" in sys.modules and sys.modules["typing_extensions"] is None:
+                del sys.modules["typing_extensions"]
+        return GitIgnoreSpecPattern
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    return GitIgnoreSpecPattern
+
+
 class IgnoreFile:
     """The patterns of one ``.gitignore`` (or of the exclude globs), relative to ``base`` (an
     absolute folder). ``match`` says True (ignored), False (re-included by ``!``) or None."""
@@ -50,8 +68,7 @@ class IgnoreFile:
     __slots__ = ("base", "cut", "patterns", "any")
 
     def __init__(self, base: str, lines: list[str], source: str = "") -> None:
-        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
-
+        GitIgnoreSpecPattern = _pattern_class()
         self.base = base
         self.cut = len(base) + (0 if base.endswith("/") else 1)
         pats: list[tuple[re.Pattern[str], bool]] = []
@@ -266,12 +283,13 @@ class Walker:
             return []
         entries.sort(key=_BY_NAME)
         abs_prefix = abs_dir.rstrip("/") + "/"
-        if any(e.name == ".gitignore" for e in entries):
+        names = [e.name for e in entries]
+        if ".gitignore" in names:
             ig = IgnoreFile.read(abs_prefix + ".gitignore", abs_dir)
             if ig is not None:
                 chain = chain + (ig,)
         if self.on_directory is not None:
-            self.on_directory(prefix.rstrip("/") or ".", [e.name for e in entries])
+            self.on_directory(prefix.rstrip("/") or ".", names)
         # the folder's path relative to each ignore file's folder, deepest first: one string
         # concatenation and one regex match per entry and ignore file
         checks = [(ig.any, ig, ig.relative(abs_prefix)) for ig in reversed(chain) if ig.any is not None]
@@ -286,15 +304,17 @@ class Walker:
             if name in SKIP_DIRS:
                 continue
             try:
-                # regular files first: one call for the usual entry
-                is_dir = False if e.is_file(follow_symlinks=False) else e.is_dir(follow_symlinks=False)
-                if not is_dir and e.is_symlink():
-                    target = os.path.realpath(abs_prefix + name)
-                    if not _within(target, real_root):
-                        self.warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
-                    continue
-                if not is_dir and not e.is_file(follow_symlinks=False):
-                    continue  # sockets, FIFOs, devices
+                # a regular file (not a symlink) in one call: the usual entry
+                if e.is_file(follow_symlinks=False):
+                    is_dir = False
+                elif e.is_dir(follow_symlinks=False):
+                    is_dir = True
+                else:
+                    if e.is_symlink():
+                        target = os.path.realpath(abs_prefix + name)
+                        if not _within(target, real_root):
+                            self.warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
+                    continue  # a symlink, socket, FIFO or device
             except OSError:
                 continue
             tail = name + "/" if is_dir else name

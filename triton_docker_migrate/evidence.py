@@ -49,11 +49,11 @@ def maybe_v1(data: bytes) -> bool:
 
 
 def text_may_report(data: bytes) -> bool:
-    """True when a file of the text kind may get a finding (a file already past ``maybe_v1``)."""
-    for lit in _TEXT_LITERALS:
-        if lit in data:
-            return True
-    return False
+    """True when a file of the text kind may get a finding (never False when one of
+    ``_TEXT_LITERALS`` is in ``data``): two scans for most files."""
+    if b"erver" in data and (b"rtserver" in data or b"rt-server" in data or b"tritonserver:20.0" in data):
+        return True
+    return b"TENSORRT_SERVER" in data
 
 
 def strong(data: bytes) -> bool:

@@ -91,6 +91,25 @@ def kind_by_name(path: str) -> str | None:
     return None
 
 
+#: extensions of source and documentation files: of the text kind whatever they hold, unless a
+#: shebang names a shell or another rule of ``kind_by_name`` claims the path (see ``text_by_name``)
+_TEXT_EXTENSIONS = frozenset(
+    ".py .pyi .ipynb .ts .tsx .js .jsx .mjs .cjs .go .rs .java .kt .kts .scala .groovy .gradle .c .h .cc .cpp .cxx "
+    ".hpp .hh .cs .fs .rb .php .pl .pm .lua .r .swift .m .mm .dart .ex .exs .erl .hs .clj .proto .sql .graphql "
+    ".md .markdown .rst .txt .adoc .org .tex .html .htm .xml .svg .css .scss .sass .less .vue .svelte "
+    ".toml .ini .cfg .conf .properties .csv .tsv .lock .tf .hcl .cmake .bzl .bazel".split())
+
+
+def text_by_name(path: str) -> bool:
+    """True when ``kind_of(path, head)`` is "text" for every ``head`` that does not start with
+    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files."""
+    name = path[path.rfind("/") + 1:]
+    dot = name.rfind(".")
+    if dot <= 0 or name[dot:].lower() not in _TEXT_EXTENSIONS:
+        return False
+    return not name.startswith(("Dockerfile", "Containerfile")) and "templates/" not in path
+
+
 def kind_of(path: str, head: bytes) -> str:
     """The kind of a file, by name first, then by a cheap look at its first bytes."""
     k = kind_by_name(path)

@@ -24,10 +24,8 @@ _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 POOL_AFTER_FILES = 500
 POOL_AFTER_PARSED = 32
 CHUNK = 256
-#: the folders left are split until there are this many per worker (the last ones finish together)
-SUBTREES_PER_WORKER = 8
 #: tasks handed out ahead of the results, per worker
-IN_FLIGHT_PER_WORKER = 3
+IN_FLIGHT_PER_WORKER = 2
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
@@ -116,7 +114,10 @@ class Scanner:
             if srcs:
                 self.entrypoints.append((c.display.rsplit("/", 1)[0] if "/" in c.display else ".", srcs))
         if not c.explicit and len(data) <= MAX_BYTES and not data.startswith(_UTF16_BOMS):
-            if not evidence.maybe_v1(data):
+            if kinds.text_by_name(c.display) and not data.startswith(b"#!"):
+                if not evidence.text_may_report(data):  # only strong evidence is reported in text
+                    return None
+            elif not evidence.maybe_v1(data):
                 if name == "config.pbtxt":
                     self.deferred.append((c, "model-config"))
                 return None
@@ -144,13 +145,20 @@ class Scanner:
 
 
 # --- the process pool --------------------------------------------------------------------------
-# A task is ("files", [Candidate, ...]) or ("tree", Pending): a folder whose whole subtree the
-# worker walks itself, so that the walk, the reads and the parsing all run in parallel.
+# A task is ("files", [Candidate, ...]) or ("tree", [Pending, ...]): folders the worker walks
+# itself - until it has read TASK_FILES files (or parsed TASK_PARSED), when it hands the folders
+# it has not listed yet back, to be shared out again. So the walk, the reads and the parsing all
+# run in the workers, and no worker is left with a large subtree while the others wait.
 _WORKER: Scanner | None = None
 _WALK: tuple = (None, frozenset())
+#: a "tree" task ends after this many files read, or this many files parsed
+TASK_FILES = 256
+TASK_PARSED = 12
+#: folders per "tree" task, at most (fewer when few are left, so that every worker gets some)
+TASK_FOLDERS = 8
 
 
-def _init_worker(settings: Settings, excl, explicit_keys, spawned: bool = False) -> None:
+def _init_worker(settings: Settings, walk: tuple, spawned: bool = False) -> None:
     global _WORKER, _WALK
     import signal
 
@@ -158,7 +166,7 @@ def _init_worker(settings: Settings, excl, explicit_keys, spawned: bool = False)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from birth, see _submit
     _WORKER = Scanner(settings)
-    _WALK = (excl, explicit_keys)
+    _WALK = walk
     if spawned:
         _preload()
 
@@ -174,23 +182,35 @@ def _do_task(task):
 
 
 def _run_task(w: Scanner, walk: tuple, task):
+    """(files read, results, deferred, entrypoints, warnings, folders not listed yet). ``walk`` is
+    (exclude matcher, explicit keys, budget): a "tree" task stops listing folders once it has read
+    ``budget[0]`` files or parsed ``budget[1]`` (no budget: it walks them all)."""
     w.scanned = 0
+    w.parsed = 0
     w.deferred = []
     w.entrypoints = []
     warnings: list[str] = []
     what, payload = task
-    if what == "files":
-        cands: Iterable[Candidate] = payload
-    else:
-        walker = Walker(walk[0], warnings.append, _on_directory, walk[1])
-        walker.stack.append(payload)
-        cands = walker
     out = []
-    for c in cands:
-        r = w.scan(c)
-        if r is not None:
-            out.append(r)
-    return w.scanned, out, w.deferred, w.entrypoints, warnings
+    left: list = []
+    if what == "files":
+        for c in payload:
+            r = w.scan(c)
+            if r is not None:
+                out.append(r)
+    else:
+        excl, explicit_keys, budget = walk
+        walker = Walker(excl, warnings.append, _on_directory, explicit_keys)
+        walker.stack.extend(reversed(payload))
+        while walker.stack:
+            if budget is not None and (w.scanned >= budget[0] or w.parsed >= budget[1]):
+                left = walker.stack
+                break
+            for c in walker.step():
+                r = w.scan(c)
+                if r is not None:
+                    out.append(r)
+    return w.scanned, out, w.deferred, w.entrypoints, warnings, left
 
 
 def _chunks(items: Iterable[Candidate], size: int) -> Iterator[tuple[str, list[Candidate]]]:
@@ -222,19 +242,39 @@ def _preload() -> None:
     runner._load_handlers()
 
 
-def _tasks(rest: list[Candidate], walker: Walker | None, walkers: Iterator[Walker], d: Discovery,
-           workers: int) -> Iterator[tuple[str, object]]:
-    """What is left once the pool starts: the candidates in hand, then the folders still to walk -
-    split into enough subtrees to keep every worker busy to the end."""
-    yield from _chunks(rest, CHUNK)
-    for w in ([walker] if walker is not None else []) + list(walkers):
-        if d.nested:  # overlapping folders: one walk in this process, the reading in the workers
-            yield from _chunks(w, CHUNK)
-            continue
-        while w.stack and len(w.stack) < SUBTREES_PER_WORKER * workers:
-            yield from _chunks(w.step(0), CHUNK)  # the shallowest folder first
-        while w.stack:
-            yield "tree", w.stack.pop()
+class Work:
+    """What is left once the pool starts: candidates in hand (``files`` tasks, then those of a walk
+    that cannot be split) and folders still to walk, handed out a few at a time."""
+
+    def __init__(self, files: Iterator[tuple[str, list[Candidate]]], folders: Iterable = ()) -> None:
+        from collections import deque
+
+        self.files = files
+        self.folders = deque(folders)
+
+    def next_task(self, workers: int):
+        task = next(self.files, None)
+        if task is not None:
+            return task
+        if not self.folders:
+            return None
+        n = max(1, min(TASK_FOLDERS, len(self.folders) // (2 * workers)))
+        return "tree", [self.folders.popleft() for _ in range(n)]
+
+    def give_back(self, folders: list) -> None:
+        """Folders a task did not list (a walker's stack: the next one last) go first: the walk
+        stays depth-first, so the queue stays short."""
+        self.folders.extendleft(folders)
+
+
+def _work(rest: list[Candidate], walker: Walker | None, walkers: Iterator[Walker], d: Discovery) -> Work:
+    all_walkers = ([walker] if walker is not None else []) + list(walkers)
+    if d.nested:  # overlapping folders: one walk in this process, the reading in the workers
+        from itertools import chain
+
+        return Work(_chunks(chain(rest, *all_walkers), CHUNK))
+    folders = [p for w in all_walkers for p in reversed(w.stack)]
+    return Work(_chunks(rest, CHUNK), folders)
 
 
 def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
@@ -289,20 +329,29 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     deferred = list(scanner.deferred)
     entrypoints = list(scanner.entrypoints)
     if rest is not None:
-        tasks = _tasks(held + rest, walker, walkers, d, workers)
-        for n, rs, dfr, eps, warnings in _run_pool(tasks, settings, workers, excl, d.explicit_keys):
-            for msg in warnings:
-                _err(msg)
+        work = _work(held + rest, walker, walkers, d)
+        warnings: list[str] = []
+        for n, rs, dfr, eps, warns, _left in _run_pool(work, settings, workers, excl, d.explicit_keys):
+            warnings.extend(warns)
             scanned += n
             results.extend(rs)
             deferred.extend(dfr)
             entrypoints.extend(eps)
             if progress is not None:
                 progress(scanned, rs[-1].path if rs else "")
+        for msg in sorted(warnings, key=_walk_order):  # as a walk in this process gives them
+            _err(msg)
+    deferred.sort(key=lambda cw: _walk_order(cw[0].display))
+    entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
     results.extend(_finish(deferred, entrypoints, paths, results, settings))
     results.scanned = scanned
     results.sort(key=lambda r: r.path)
     return results
+
+
+def _walk_order(path: str) -> list[str]:
+    """The order a walk meets paths in: folder by folder, names sorted."""
+    return path.split("/")
 
 
 def _can_fork() -> bool:
@@ -327,13 +376,13 @@ def _submit(pool, task):
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
-    """The results of ``tasks``, in order. A few tasks at a time are in flight (the walk feeding
-    them goes on as results come back). A worker that dies (killed, out of memory, a crash in a
-    parser) does not hang the run: the tasks left are done in this process, after one warning."""
+def _run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
+    """The results of the tasks of ``work``, as they finish (the caller sorts them). A few tasks
+    per worker are in flight; the folders a task hands back are shared out again. A worker that
+    dies (killed, out of memory, a crash in a parser) does not hang the run: the tasks left are
+    done in this process, after one warning."""
     import multiprocessing as mp
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     if _can_fork():
@@ -344,41 +393,49 @@ def _run_pool(tasks: Iterator, settings: Settings, workers: int, excl, explicit_
         # not forkserver either: its server would keep the working folder of the first run
         ctx, spawned = mp.get_context("spawn"), True
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(settings, excl, frozenset(explicit_keys), spawned))
-    window: deque = deque()
-    broken = False
+                               initargs=(settings, (excl, frozenset(explicit_keys), (TASK_FILES, TASK_PARSED)),
+                                         spawned))
+    in_flight: dict = {}
+    lost: list = []  # tasks of a broken pool, not done
     try:
-        for task in tasks:
-            window.append((task, _submit(pool, task)))
-            if len(window) < IN_FLIGHT_PER_WORKER * workers:
-                continue
-            task, fut = window.popleft()
-            try:
-                yield fut.result()
-            except BrokenProcessPool:
-                window.appendleft((task, fut))
-                broken = True
+        while True:
+            while len(in_flight) < IN_FLIGHT_PER_WORKER * workers:
+                task = work.next_task(workers)
+                if task is None:
+                    break
+                in_flight[_submit(pool, task)] = task
+            if not in_flight:
                 break
-        while window and not broken:
-            task, fut = window.popleft()
-            try:
-                yield fut.result()
-            except BrokenProcessPool:
-                window.appendleft((task, fut))
-                broken = True
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                task = in_flight.pop(fut)
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    lost.append(task)
+                    continue
+                work.give_back(res[-1])
+                yield res
+            if lost:
+                break
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    if broken:
+    if lost:
         _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
              "process")
         scanner = Scanner(settings)
-        walk = (excl, frozenset(explicit_keys))
-        for task, fut in window:
+        walk = (excl, frozenset(explicit_keys), None)
+        for fut, task in in_flight.items():
             try:
-                yield fut.result(timeout=0)  # finished before the pool broke
+                res = fut.result(timeout=0)  # finished before the pool broke
             except Exception:
-                yield _run_task(scanner, walk, task)
-        for task in tasks:
+                lost.append(task)
+                continue
+            work.give_back(res[-1])
+            yield res
+        for task in lost:
+            yield _run_task(scanner, walk, task)
+        while (task := work.next_task(1)) is not None:
             yield _run_task(scanner, walk, task)
 
 
