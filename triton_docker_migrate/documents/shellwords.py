@@ -9,6 +9,7 @@ read with certainty (an unterminated quote) raises ShellSyntaxError and the call
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -17,6 +18,11 @@ from ..model import Span
 OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
 REDIRECTS = ("<<<", "<<-", "<<", ">>", "<&", ">&", "<>", ">|", "&>>", "&>", "<", ">")
 _WORD_BREAK = set(" \t\n;&|()<>")
+#: characters that start an operator or a redirection
+_OP_START = set(";&|()<>")
+#: a run of characters that stand for themselves: outside quotes, and inside double quotes
+_PLAIN = re.compile(r"[^ \t\n;&|()<>\\'\"$`]+")
+_PLAIN_DQ = re.compile(r"[^\\\"$`]+")
 
 
 class ShellSyntaxError(ValueError):
@@ -118,8 +124,11 @@ class _Lexer:
                 comments.append(Span(self.off(i), self.off(j - 1) + 1 if j > i else self.off(i)))
                 i = j
                 continue
-            op = next((o for o in OPERATORS if t.startswith(o, i)), None)
-            red = next((r for r in REDIRECTS if t.startswith(r, i)), None)
+            if c in _OP_START:
+                op = next((o for o in OPERATORS if t.startswith(o, i)), None)
+                red = next((r for r in REDIRECTS if t.startswith(r, i)), None)
+            else:
+                op = red = None
             if red and (op is None or len(red) >= len(op)):
                 tokens.append(Token("redirect", self.off(i), self.off(i + len(red) - 1) + 1, red))
                 i += len(red)
@@ -192,8 +201,7 @@ class _Lexer:
                 j = t.find("'", i + 1)
                 if j < 0:
                     raise ShellSyntaxError("unterminated single quote", self.off(i))
-                for k in range(i + 1, j):
-                    add(k)
+                self._add(w, i + 1, j)
                 i = j + 1
                 continue
             if c == "$" and i + 1 < n and t[i + 1] == "'":
@@ -201,8 +209,7 @@ class _Lexer:
                 j = t.find("'", i + 2)
                 if j < 0:
                     raise ShellSyntaxError("unterminated $'...' quote", self.off(i))
-                for k in range(i, j + 1):
-                    add(k)
+                self._add(w, i, j + 1)
                 w.dynamic = True
                 quotes.append("$'")
                 i = j + 1
@@ -225,29 +232,38 @@ class _Lexer:
                     if c in "$`":
                         w.dynamic = True
                         j = self._expansion_end(i)
-                        for k in range(i, j):
-                            add(k)
+                        self._add(w, i, j)
                         i = j
                         continue
-                    add(i)
-                    i += 1
+                    if c == "\\":
+                        add(i)
+                        i += 1
+                        continue
+                    j = _PLAIN_DQ.match(t, i).end()  # type: ignore[union-attr]
+                    self._add(w, i, j)
+                    i = j
                 continue
             if c in "$`":
                 quotes.append("")
                 w.dynamic = True
                 j = self._expansion_end(i)
-                for k in range(i, j):
-                    add(k)
+                self._add(w, i, j)
                 i = j
                 continue
             quotes.append("")
-            add(i)
-            i += 1
+            j = _PLAIN.match(t, i).end()  # type: ignore[union-attr]
+            self._add(w, i, j)
+            i = j
         w.end = self.off(i - 1) + 1 if i > start else w.start
         w.quote = quotes[0] if len(set(quotes)) == 1 and quotes and quotes[0] in "'\"" and quotes[0] else ""
         # where text appended to the value goes: before a closing quote, else at the word's end
         w.inner_end = w.end - 1 if w.quote and t[i - 1] == w.quote else w.end
         return w, i
+
+    def _add(self, w: Word, i: int, j: int) -> None:
+        """Text ``t[i:j]`` (``j <= n``) is part of ``w``'s value, one character each."""
+        w.value += self.t[i:j]
+        w.offsets.extend(range(self.base + i, self.base + j) if self.offsets is None else self.offsets[i:j])
 
     def _expansion_end(self, i: int) -> int:
         """Index after the expansion starting at ``t[i]`` (``$x``, ``${..}``, ``$(..)``, backticks)."""
