@@ -175,7 +175,7 @@ def test_help_imports_nothing_heavy():
             "from triton_docker_migrate.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
-            "heavy = [m for m in ('typer', 'click', 'pydantic', 'rich', 'ruamel', 'dockerfile', 'pathspec',\n"
+            "heavy = [m for m in ('typer', 'click', 'pydantic', 'rich', 'yaml', 'ruamel', 'dockerfile', 'pathspec',\n"
             "         'multiprocessing', 'triton_docker_migrate.runner', 'triton_docker_migrate.rules.engine')\n"
             "         if m in sys.modules]\n"
             "print(heavy)\n")

@@ -15,8 +15,6 @@ from __future__ import annotations
 import bisect
 import os
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from ..commandline import CommandLine
 from ..model import Finding, Severity, Span
 from ..rules import images
@@ -26,6 +24,7 @@ from . import yamlsrc as Y
 from . import yamlsyntax as S
 from .base import CommandSite, Region
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}

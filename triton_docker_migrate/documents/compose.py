@@ -12,8 +12,6 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
 from ..model import Finding, Fix, Severity, Span
@@ -23,6 +21,7 @@ from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
 from .base import CommandSite, Context, Document, Region
+from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
 _ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}

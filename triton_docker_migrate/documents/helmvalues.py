@@ -12,9 +12,6 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ruamel.yaml import YAML
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
 from ..model import Edit, Finding, Fix, Severity, Span
@@ -24,6 +21,7 @@ from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
 from .base import CommandSite, Context, Document, Region
+from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 ARGV_KEYS = ("command", "args", "extraArgs")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -32,7 +30,6 @@ RETYPABLE = frozenset({"port", "targetPort"})
 _OPTION_NAMES = frozenset(T.V1_OPTIONS) | frozenset(T.V2_OPTIONS)
 _ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
-_SAFE = YAML(typ="safe", pure=True)
 
 
 class ImageKeys:
@@ -336,19 +333,12 @@ def _is_ports(key: Node) -> bool:
     return (Y.key_of(key) or "").lower().endswith("ports")
 
 
-def _reads_as_str(raw: str) -> bool:
-    try:
-        return isinstance(_SAFE.load(raw), str)
-    except Exception:
-        return False
-
-
 def _render_tag(value: str, sc: Y.Scalar) -> str:
     """The new tag written like the old one: its quotes kept, and quoted when plain would not read
     as a string (``20.10``)."""
     if sc.quote:
         return S.render(value, sc.quote, sc.flow)
-    if S.is_plain_safe(value, sc.flow) and _reads_as_str(value):
+    if S.is_plain_safe(value, sc.flow) and Y.reads_as_str(value):
         return value
     return S.double_quoted(value)
 

@@ -14,8 +14,6 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
@@ -25,6 +23,7 @@ from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
 from .base import CommandSite, Context, Document, Region
+from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")

@@ -1,14 +1,24 @@
 """A YAML file as composed nodes, with the code-point position of every scalar character.
 
-ruamel.yaml's composer gives each node start and end marks (code-point indexes into the text) but
-not where each character of a scalar's value comes from: quotes, escapes, line folding and block
-indentation sit in between. This module decodes each scalar itself from the original text,
-keeps the offset of every decoded character, and trusts the result only when it equals ruamel's
+The text is parsed into events by libyaml (PyYAML's ``CParser``; PyYAML's pure-Python parser, which
+gives the same events, when libyaml is missing), and a small composer here builds PyYAML's node
+classes from them: each node keeps the start and end marks of its events (code-point indexes into the
+text), its style, its tag and its ``anchor``. Plain scalars are typed by the regexes of ruamel.yaml's
+YAML 1.2 resolver (``yes`` and ``on`` are strings, ``true`` a bool, ``0o17`` an integer, ``20.10`` a
+float), or by its YAML 1.1 ones in a document that opens with ``%YAML 1.1``. The composer records
+where each alias is written, bounds the nesting depth without recursion (an explicit stack), and lets
+a later anchor of the same name win. libyaml reads NEL, LS and PS as line breaks (as YAML 1.1 and the
+Go YAML parsers of compose and kubectl do).
+
+Marks do not say where each character of a scalar's value comes from: quotes, escapes, line folding
+and block indentation sit in between. This module decodes each scalar itself from the original text,
+keeps the offset of every decoded character, and trusts the result only when it equals the parser's
 value. Nothing is ever dumped: edits are spans of the original text.
 
 Refused with ProcessingError (one line, with the line number): text that does not parse,
-duplicate keys, recursive aliases, and aliases that would expand past ``ALIAS_LIMIT`` nodes (an
-alias bomb is refused in time linear in the composed nodes, never expanded).
+undefined aliases, duplicate keys, recursive aliases, nesting deeper than ``MAX_DEPTH``
+collections, and aliases that would expand past ``ALIAS_LIMIT`` nodes (an alias bomb is refused in
+time linear in the composed nodes, never expanded).
 """
 
 from __future__ import annotations
@@ -17,26 +27,125 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from ruamel.yaml import YAML
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.error import Mark, MarkedYAMLError, YAMLError
+from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+                         SequenceStartEvent, StreamEndEvent)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # the handlers import them from here
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.scanner import Scanner
+
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml
+    _CParser = None
 
 from ..model import ProcessingError
 
 #: nodes that aliases may add to a document beyond the nodes written in it
 ALIAS_LIMIT = 100_000
+#: collections nested deeper than this are refused
 MAX_DEPTH = 400
 STR = "tag:yaml.org,2002:str"
 MERGE = "tag:yaml.org,2002:merge"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
 _INT_OR_STR = {STR, "tag:yaml.org,2002:int"}
 
-_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks (YAML 1.1: NEL, LS, PS too)
+_BLOCK_HEADER = re.compile(
+    r"[|>]([+-]?)([1-9]?)([+-]?)[ \t]*(?:#[^\r\n\x85\u2028\u2029]*)?(?:\r\n|[\n\r\x85\u2028\u2029])")
 _HEX = {"x": 2, "u": 4, "U": 8}
 _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
             "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
             "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+
+
+# --- implicit tags of plain scalars -------------------------------------------------------------
+# The implicit resolvers of ruamel.yaml's resolver.py (0.18/0.19), copied with their versions, tags,
+# regexes and first characters in ruamel's order: the first that matches a plain scalar gives its
+# tag, anything else is a string.
+_IMPLICIT = [
+    ([(1, 2)], "tag:yaml.org,2002:bool",
+     """^(?:true|True|TRUE|false|False|FALSE)$""",
+     "tTfF"),
+    ([(1, 1)], "tag:yaml.org,2002:bool",
+     """^(?:y|Y|yes|Yes|YES|n|N|no|No|NO
+        |true|True|TRUE|false|False|FALSE
+        |on|On|ON|off|Off|OFF)$""",
+     "yYnNtTfFoO"),
+    ([(1, 2)], "tag:yaml.org,2002:float",
+     """^(?:
+         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\\.(?:inf|Inf|INF)
+        |\\.(?:nan|NaN|NAN))$""",
+     "-+0123456789."),
+    ([(1, 1)], "tag:yaml.org,2002:float",
+     """^(?:
+         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*  # sexagesimal float
+        |[-+]?\\.(?:inf|Inf|INF)
+        |\\.(?:nan|NaN|NAN))$""",
+     "-+0123456789."),
+    ([(1, 2)], "tag:yaml.org,2002:int",
+     """^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+     "-+0123456789"),
+    ([(1, 1)], "tag:yaml.org,2002:int",
+     """^(?:[-+]?0b[0-1_]+
+        |[-+]?0?[0-7_]+
+        |[-+]?(?:0|[1-9][0-9_]*)
+        |[-+]?0x[0-9a-fA-F_]+
+        |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",  # sexagesimal int
+     "-+0123456789"),
+    ([(1, 2), (1, 1)], "tag:yaml.org,2002:merge",
+     """^(?:<<)$""",
+     "<"),
+    ([(1, 2), (1, 1)], "tag:yaml.org,2002:null",
+     """^(?: ~
+        |null|Null|NULL
+        | )$""",
+     ["~", "n", "N", ""]),
+    ([(1, 2), (1, 1)], "tag:yaml.org,2002:timestamp",
+     """^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \\t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?
+        (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+     "0123456789"),
+    ([(1, 2), (1, 1)], "tag:yaml.org,2002:value",
+     """^(?:=)$""",
+     "="),
+]
+
+
+def _resolvers(version: tuple[int, int]) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """First character of a plain scalar -> the (tag, regex) pairs to try, in order."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for versions, tag, regex, first in _IMPLICIT:
+        if version in versions:
+            rx = re.compile(regex, re.X)
+            for ch in first:
+                table.setdefault(ch, []).append((tag, rx))
+    return table
+
+
+_RESOLVE_12 = _resolvers((1, 2))
+_RESOLVE_11 = _resolvers((1, 1))
+
+
+def resolve(value: str, version: tuple[int, int] | None = None) -> str:
+    """The tag of a plain, untagged scalar (YAML 1.2 unless ``version`` is (1, 1))."""
+    for tag, rx in (_RESOLVE_11 if version == (1, 1) else _RESOLVE_12).get(value[:1], ()):
+        if rx.match(value):
+            return tag
+    return STR
 
 
 @dataclass
@@ -44,7 +153,7 @@ class Scalar:
     """A scalar node as written: its value and the document offset of each value character."""
 
     node: ScalarNode
-    value: str  #: the decoded value (ruamel's, without its fold markers)
+    value: str  #: the decoded value (the parser's)
     style: str  #: "" plain, '"', "'", "|" or ">"
     start: int  #: offset of the first character of the scalar itself (after anchor and tag)
     end: int  #: offset after its last character (closing quote; last content line of a block)
@@ -73,18 +182,6 @@ class Scalar:
         j = len(self.value) if j is None else j
         offs = self.offsets[i:j]
         return all(o not in self.irregular for o in offs) and (not offs or offs[-1] - offs[0] == len(offs) - 1)
-
-
-class _TrackingComposer(Composer):
-    """Records where each alias is written (the composed tree only keeps the anchored node)."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.parser.check_event(AliasEvent):
-            mark = self.parser.peek_event().start_mark
-            node = super().compose_node(parent, index)
-            self.loader.tdm_aliases.append((mark, node))
-            return node
-        return super().compose_node(parent, index)
 
 
 class YamlSource:
@@ -147,34 +244,176 @@ class YamlSource:
 
 def load(text: str) -> YamlSource:
     """Compose every document of ``text``; refuse what cannot be edited safely."""
-    y = YAML(typ="safe", pure=True)  # no comment tokens: a third of the time of the round-trip loader
-    y.Composer = _TrackingComposer
-    y.max_depth = MAX_DEPTH
-    y.tdm_aliases = []  # type: ignore[attr-defined]
-    body = text
     try:
-        docs = [d for d in y.compose_all(body) if d is not None]
+        docs, aliases = _compose(text)
+    except _Refused as e:
+        raise ProcessingError(e.message, e.line) from None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        raise ProcessingError(f"YAML parse error: {_one_line(e)}", mark.line + 1 if mark else None) from None
+        raise ProcessingError(f"YAML parse error: {_one_line(e, text)}", mark.line + 1 if mark else None) from None
+    except ReaderError as e:
+        raise ProcessingError(f"YAML parse error: {_reader_problem(e)}", _reader_line(text, e)) from None
+    except UnicodeEncodeError as e:  # a lone surrogate: libyaml reads UTF-8
+        raise ProcessingError(f"YAML parse error: unacceptable character #x{ord(text[e.start]):04x}: special "
+                              f"characters are not allowed", text.count("\n", 0, e.start) + 1) from None
     except YAMLError as e:
         raise ProcessingError(f"YAML parse error: {_one_line(e)}") from None
-    except RecursionError:
+    except RecursionError:  # not expected: the composer keeps its own stack
         raise ProcessingError("YAML nesting too deep") from None
-    aliases = [(m.index, n) for m, n in y.tdm_aliases]  # type: ignore[attr-defined]
     src = YamlSource(text, docs, aliases)
-    for root in docs:
-        _check_expansion(src, root)
+    if aliases:  # without one, every node appears once: nothing to expand, nothing recursive
+        for root in docs:
+            _check_expansion(src, root)
     for node in src.nodes():
         if isinstance(node, MappingNode):
             _check_duplicates(src, node)
     return src
 
 
-def _one_line(e: Exception) -> str:
+def reads_as_str(raw: str) -> bool:
+    """``raw`` is one YAML document that holds a string (a value written plain reads back as text)."""
+    try:
+        docs, _ = _compose(raw)
+    except (_Refused, YAMLError, UnicodeEncodeError, RecursionError):
+        return False
+    return len(docs) == 1 and isinstance(docs[0], ScalarNode) and docs[0].tag == STR
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+class _PyParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python parser: the same events as libyaml's."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
+    """The root node of each document of ``text``, and (offset, node) of each alias written in it.
+
+    One loop over the parser's events with an explicit stack of the open collections: nesting costs
+    no Python recursion, and more than ``MAX_DEPTH`` open collections are refused at once."""
+    parser = _CParser(text) if _CParser is not None else _PyParser(text)
+    shift = _bom_shift(text)
+    get = parser.get_event
+    docs: list[Node] = []
+    aliases: list[tuple[int, Node]] = []
+    get()  # StreamStartEvent
+    while True:
+        ev = get()
+        if ev.__class__ is StreamEndEvent:
+            break
+        table = _RESOLVE_11 if ev.version == (1, 1) else _RESOLVE_12  # DocumentStartEvent
+        anchors: dict[str, Node] = {}
+        open_: list[Node] = []  # the collections being composed, outermost first
+        root: Node | None = None
+        while True:
+            ev = get()
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                tag = ev.tag
+                value = ev.value
+                if tag is None or tag == "!":
+                    tag = STR
+                    if ev.implicit[0]:
+                        for t, rx in table.get(value[:1], ()):
+                            if rx.match(value):
+                                tag = t
+                                break
+                node: Node = ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style or None)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if len(open_) >= MAX_DEPTH:
+                    raise _Refused("YAML nesting too deep", None)
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    tag = MAP if cls is MappingStartEvent else SEQ
+                kind = MappingNode if cls is MappingStartEvent else SequenceNode
+                node = kind(tag, [], ev.start_mark, None, ev.flow_style)
+                node.anchor = ev.anchor  # type: ignore[attr-defined]
+                if ev.anchor is not None:
+                    anchors[ev.anchor] = node
+                open_.append(node)
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                node = open_.pop()
+                node.end_mark = ev.end_mark
+                if cls is MappingEndEvent:
+                    flat = node.value
+                    node.value = list(zip(flat[0::2], flat[1::2]))
+                if open_:
+                    open_[-1].value.append(node)
+                else:
+                    root = node
+                continue
+            elif cls is AliasEvent:
+                node = anchors.get(ev.anchor)  # type: ignore[assignment]
+                if node is None:
+                    raise _Refused(f"YAML parse error: found undefined alias {ev.anchor!r}", ev.start_mark.line + 1)
+                aliases.append((ev.start_mark.index + shift, node))
+                if open_:
+                    open_[-1].value.append(node)
+                else:
+                    root = node
+                continue
+            else:  # DocumentEndEvent
+                break
+            node.anchor = ev.anchor  # type: ignore[attr-defined]
+            if ev.anchor is not None:
+                anchors[ev.anchor] = node
+            if open_:
+                open_[-1].value.append(node)
+            else:
+                root = node
+        if root is not None:
+            docs.append(root)
+    if shift:
+        _shift_marks(docs, shift)
+    return docs, aliases
+
+
+def _bom_shift(text: str) -> int:
+    """What to add to libyaml's indexes: it does not count the byte-order mark that opens the text."""
+    return 1 if _CParser is not None and text.startswith("\ufeff") else 0
+
+
+def _shift_marks(docs: list[Node], shift: int) -> None:
+    seen: set[int] = set()
+    for root in docs:
+        for node in walk(root, seen):
+            for attr in ("start_mark", "end_mark"):
+                m = getattr(node, attr)
+                setattr(node, attr, Mark(m.name, m.index + shift, m.line, m.column, None, None))
+
+
+def _reader_problem(e: ReaderError) -> str:
+    return f"unacceptable character #x{e.character:04x}: {e.reason}" if isinstance(e.character, int) \
+        else str(e.reason)
+
+
+def _reader_line(text: str, e: ReaderError) -> int | None:
+    """The line of a character the reader refused (libyaml gives a UTF-8 byte offset, PyYAML's
+    pure-Python reader a code-point index)."""
+    if not isinstance(e.position, int):
+        return None
+    index = e.position
+    if _CParser is not None:
+        index = len(text.encode("utf-8", "surrogatepass")[:e.position].decode("utf-8", "ignore"))
+    return text.count("\n", 0, index) + 1
+
+
+def _one_line(e: Exception, text: str = "") -> str:
     if isinstance(e, MarkedYAMLError):
         parts = [p for p in (e.context, e.problem) if p]
         msg = ", ".join(str(p).strip() for p in parts) or "invalid YAML"
+        at = e.problem_mark.index + _bom_shift(text) if e.problem_mark is not None else -1
+        if "found character that cannot start" in msg and 0 <= at < len(text):
+            msg = msg.replace("found character that", f"found character {text[at]!r} that")  # libyaml omits it
     else:
         msg = str(e).strip() or type(e).__name__
     return " ".join(msg.split())
@@ -336,7 +575,7 @@ def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
     style = node.style or ""
     start = _content_start(text, node.start_mark.index)
     end = node.end_mark.index
-    expected = node.value.replace("\a", "") if style == ">" else node.value
+    expected = node.value
     sc = Scalar(node, expected, style, start, end, flow)
     if style == "" and (start > end or text[start:end].strip() == "" and expected == ""):
         sc.start = sc.end = end = max(start, end) if expected == "" else end
@@ -490,7 +729,7 @@ def _odd_backslashes(text: str, lo: int, end: int) -> bool:
 def _block(text: str, start: int, end: int, expected: str) -> tuple[list[Piece], int] | None:
     """Literal and folded block scalars; the indentation is found by trying the candidates."""
     folded = text[start] == ">"
-    m = re.compile(r"[|>]([+-]?)([1-9]?)([+-]?)[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r)").match(text, start)
+    m = _BLOCK_HEADER.match(text, start)
     if not m:
         return None
     chomp = m.group(1) or m.group(3)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 
-from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
-
 from ..commandline import CommandLine, Segment, ShellSyntax, Syntax
 from ..model import Edit, ProcessingError
 from . import commands as C
 from .base import CommandSite
 from .shellwords import ShellSyntaxError, Word, lex
-from .yamlsrc import Scalar, YamlSource, node_end, refuse_unmapped
+from .yamlsrc import Node, Scalar, ScalarNode, SequenceNode, YamlSource, node_end, refuse_unmapped
 
 _SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
 # values a YAML 1.1 or 1.2 resolver reads as something other than a string
