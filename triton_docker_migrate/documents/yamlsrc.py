@@ -194,6 +194,7 @@ class YamlSource:
         self._scalars: dict[int, Scalar | None] = {}
         self._flow: dict[int, bool] = {}
         self._by_start: list[Scalar] | None = None
+        self._nodes: list[Node] | None = None
         for root in docs:
             self._mark_flow(root)
 
@@ -236,10 +237,12 @@ class YamlSource:
         return self.text.count("\n", 0, offset) + 1
 
     def nodes(self) -> Iterator[Node]:
-        """Every node once, in document order of first appearance."""
-        seen: set[int] = set()
-        for root in self.docs:
-            yield from walk(root, seen)
+        """Every node once, in document order of first appearance (listed once: the tree is
+        read-only)."""
+        if self._nodes is None:
+            seen: set[int] = set()
+            self._nodes = [n for root in self.docs for n in walk(root, seen)]
+        return iter(self._nodes)
 
 
 def load(text: str) -> YamlSource:
@@ -432,13 +435,19 @@ def walk(root: Node, seen: set[int]) -> Iterator[Node]:
     """``root`` and every node below it not in ``seen`` (which it fills), in document order;
     aliases and ``<<`` merges are followed once."""
     stack = [root]
+    push, extend = stack.append, stack.extend
     while stack:
         node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         yield node
-        stack.extend(reversed(list(children(node))))
+        if isinstance(node, MappingNode):
+            for k, v in reversed(node.value):
+                push(v)
+                push(k)
+        elif isinstance(node, SequenceNode):
+            extend(reversed(node.value))
 
 
 def reachable(node: Node) -> set[int]:
@@ -533,9 +542,20 @@ def items(node: Node | None) -> list[tuple[Node, Node]]:
 
 
 def get(node: Node | None, key: str) -> Node | None:
-    for k, v in items(node):
-        if key_of(k) == key:
-            return v
+    """The value of ``key`` in a mapping: its own key first, then the mappings merged in."""
+    if not isinstance(node, MappingNode):
+        return None
+    merges = False
+    for k, v in node.value:
+        if isinstance(k, ScalarNode):
+            if k.value == key:
+                return v
+            if k.value == "<<":
+                merges = True
+    if merges:
+        for k, v in items(node):
+            if key_of(k) == key:
+                return v
     return None
 
 
