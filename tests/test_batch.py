@@ -105,6 +105,7 @@ def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_f
     monkeypatch.setattr(run_mod.Work, "give_back", give_back)
     monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
     monkeypatch.setattr(run_mod, "CHUNK", 16)
+    monkeypatch.setattr(run_mod, "SLICE", 4)
     monkeypatch.setattr(run_mod, "TASK_FILES", 8)
     code2, pooled, err2 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
     assert used == [2]
@@ -339,10 +340,10 @@ def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):
         "run.POOL_AFTER_FILES = 50\n"
         "parent = os.getpid()\n"
         "real = run.Scanner.scan\n"
-        "def scan(self, c):\n"
+        "def scan(self, c, data=None):\n"
         f"    if c.display == {victim!r} and os.getpid() != parent:\n"
         "        os._exit(9)  # a worker killed mid-task\n"
-        "    return real(self, c)\n"
+        "    return real(self, c, data)\n"
         "run.Scanner.scan = scan\n"
         "main(['migrate', '--check', '--format', 'json', '--jobs', '2', '.'])\n")
     p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)

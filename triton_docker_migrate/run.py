@@ -24,10 +24,15 @@ _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 POOL_AFTER_FILES = 500
 POOL_AFTER_PARSED = 32
 CHUNK = 256
+#: before the pool starts, whether to start it is asked after each slice of this many files
+SLICE = 64
 #: tasks handed out ahead of the results, per worker
 IN_FLIGHT_PER_WORKER = 2
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+#: a file of a text extension that starts with one of these goes the long way (a shebang may make
+#: it a shell script)
+_NOT_PLAIN = _UTF16_BOMS + (b"#!",)
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
 
@@ -89,24 +94,55 @@ class Scanner:
         self.hold = False
         self.held: list[Candidate] = []
 
-    def scan(self, c: Candidate) -> FileResult | None:
+    def scan(self, c: Candidate, data: bytes | None = None) -> FileResult | None:
+        """``data``: the whole file, already read."""
         try:
-            return self._scan(c)
+            return self._scan(c, data)
         except Exception as e:  # a bug here must not stop the run (the runner itself never raises)
             r = FileResult(c.display, "text", Status.FAILED, explicit=c.explicit)
             _fail(r, f"internal error ({type(e).__name__}: {e}); please report this with the file")
             return r
 
-    def _scan(self, c: Candidate) -> FileResult | None:
-        try:
-            data = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))
-        except OSError:
-            from .runner import process_file
+    def scan_all(self, cands: Iterable[Candidate], out: list[FileResult]) -> None:
+        """``scan`` each candidate into ``out``, the usual file inline: a source or documentation
+        file (by its extension) that is read in one call and ruled out by two substring scans."""
+        text_by_name, may_report, scan = kinds.text_by_name, evidence.text_may_report, self.scan
+        for c in cands:
+            data = None
+            if not c.explicit and text_by_name(c.display):
+                try:
+                    fd = os.open(c.path, _O_READ)
+                except OSError:
+                    fd = -1
+                if fd >= 0:
+                    try:
+                        data = os.read(fd, _FIRST_READ)
+                    except OSError:
+                        data = None
+                    finally:
+                        os.close(fd)
+                    if data is not None and len(data) < _FIRST_READ and not data.startswith(_NOT_PLAIN):
+                        self.scanned += 1
+                        if not may_report(data):  # only strong evidence is reported in text
+                            continue
+                        self.scanned -= 1  # counted again by scan()
+                    elif data is not None and len(data) >= _FIRST_READ:
+                        data = None  # a big file: read again, whole
+            r = scan(c, data)
+            if r is not None:
+                out.append(r)
 
-            r = process_file(c.path, c.display, self.settings, c.explicit)  # reports or skips as it must
-            if r.status is Status.FAILED:
-                self.scanned += 1
-            return self._keep(r)
+    def _scan(self, c: Candidate, data: bytes | None) -> FileResult | None:
+        if data is None:
+            try:
+                data = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))
+            except OSError:
+                from .runner import process_file
+
+                r = process_file(c.path, c.display, self.settings, c.explicit)  # reports or skips as it must
+                if r.status is Status.FAILED:
+                    self.scanned += 1
+                return self._keep(r)
         self.scanned += 1
         name = c.display.rsplit("/", 1)[-1]
         if _is_dockerfile_name(name) and (b"COPY" in data or b"ADD" in data or b"copy" in data or b"add" in data):
@@ -194,10 +230,7 @@ def _run_task(w: Scanner, walk: tuple, task):
     out = []
     left: list = []
     if what == "files":
-        for c in payload:
-            r = w.scan(c)
-            if r is not None:
-                out.append(r)
+        w.scan_all(payload, out)
     else:
         excl, explicit_keys, budget = walk
         walker = Walker(excl, warnings.append, _on_directory, explicit_keys)
@@ -206,10 +239,7 @@ def _run_task(w: Scanner, walk: tuple, task):
             if budget is not None and (w.scanned >= budget[0] or w.parsed >= budget[1]):
                 left = walker.stack
                 break
-            for c in walker.step():
-                r = w.scan(c)
-                if r is not None:
-                    out.append(r)
+            w.scan_all(walker.step(), out)
     return w.scanned, out, w.deferred, w.entrypoints, warnings, left
 
 
@@ -300,6 +330,13 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
         if progress is not None and seen % 64 == 0:
             progress(scanner.scanned, c.display)
 
+    def scan_some(cands: list[Candidate]) -> None:
+        nonlocal seen
+        seen += len(cands)
+        scanner.scan_all(cands, results)
+        if progress is not None and cands:
+            progress(scanner.scanned, cands[-1].display)
+
     rest: list[Candidate] | None = None
     walker: Walker | None = None
     walkers = d.walkers()
@@ -313,10 +350,10 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
         for w in walkers:
             while w.stack and rest is None:
                 cands = w.step()
-                for i, c in enumerate(cands):
-                    scan(c)
+                for i in range(0, len(cands), SLICE):
+                    scan_some(cands[i:i + SLICE])
                     if pool_now():
-                        rest = cands[i + 1:]
+                        rest = cands[i + SLICE:]
                         walker = w
                         break
             if rest is not None:
