@@ -26,8 +26,6 @@ POOL_AFTER_PARSED = 32
 CHUNK = 256
 #: before the pool starts, whether to start it is asked after each slice of this many files
 SLICE = 64
-#: tasks handed out ahead of the results, per worker
-IN_FLIGHT_PER_WORKER = 2
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: a file of a text extension that starts with one of these goes the long way (a shebang may make
@@ -196,11 +194,6 @@ TASK_FOLDERS = 8
 
 def _init_worker(settings: Settings, walk: tuple, spawned: bool = False) -> None:
     global _WORKER, _WALK
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent ends the pool
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from birth, see _submit
     _WORKER = Scanner(settings)
     _WALK = walk
     if spawned:
@@ -397,79 +390,26 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and "dockerfile" not in sys.modules
 
 
-def _submit(pool, task):
-    """``pool.submit`` with Ctrl-C blocked meanwhile: workers start inside it and inherit the mask,
-    so a Ctrl-C to the whole group cannot kill one before its initializer ignores the signal (it
-    would print a traceback, break the pool, and could leave a replacement orphaned). Here the
-    signal only waits until the call returns."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):
-        return pool.submit(_do_task, task)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        return pool.submit(_do_task, task)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def _run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
-    """The results of the tasks of ``work``, as they finish (the caller sorts them). A few tasks
-    per worker are in flight; the folders a task hands back are shared out again. A worker that
-    dies (killed, out of memory, a crash in a parser) does not hang the run: the tasks left are
-    done in this process, after one warning."""
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+    """The results of the tasks of ``work``, as they finish (the caller sorts them); the folders
+    a task hands back are shared out again. A worker that dies (killed, out of memory, a crash in
+    a parser) does not hang the run: the tasks left are done in this process, after one warning."""
+    from .pool import Pool
 
-    if _can_fork():
+    fork = _can_fork()
+    if fork:
         _preload()  # once, before the fork: the workers share it instead of importing it each
-        ctx, spawned = mp.get_context("fork"), False
-    else:
-        # this process has loaded BuildKit's Go parser (a forked copy can hang in its first parse);
-        # not forkserver either: its server would keep the working folder of the first run
-        ctx, spawned = mp.get_context("spawn"), True
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(settings, (excl, frozenset(explicit_keys), (TASK_FILES, TASK_PARSED)),
-                                         spawned))
-    in_flight: dict = {}
-    lost: list = []  # tasks of a broken pool, not done
-    try:
-        while True:
-            while len(in_flight) < IN_FLIGHT_PER_WORKER * workers:
-                task = work.next_task(workers)
-                if task is None:
-                    break
-                in_flight[_submit(pool, task)] = task
-            if not in_flight:
-                break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for fut in done:
-                task = in_flight.pop(fut)
-                try:
-                    res = fut.result()
-                except BrokenProcessPool:
-                    lost.append(task)
-                    continue
-                work.give_back(res[-1])
-                yield res
-            if lost:
-                break
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    # else: this process has loaded BuildKit's Go parser (a forked copy can hang in its first
+    # parse): the workers are fresh interpreters
+    walk = (excl, frozenset(explicit_keys), (TASK_FILES, TASK_PARSED))
+    with Pool(workers, _init_worker, (settings, walk, not fork), _do_task, spawn=not fork) as pool:
+        yield from pool.results(lambda: work.next_task(workers), lambda res: work.give_back(res[-1]))
+        lost = pool.lost
     if lost:
         _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
              "process")
         scanner = Scanner(settings)
         walk = (excl, frozenset(explicit_keys), None)
-        for fut, task in in_flight.items():
-            try:
-                res = fut.result(timeout=0)  # finished before the pool broke
-            except Exception:
-                lost.append(task)
-                continue
-            work.give_back(res[-1])
-            yield res
         for task in lost:
             yield _run_task(scanner, walk, task)
         while (task := work.next_task(1)) is not None:

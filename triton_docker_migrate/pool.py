@@ -1,0 +1,235 @@
+"""A small process pool for batch runs: each worker has one pipe for tasks and one for results.
+
+concurrent.futures would do, at a price that counts in a batch run: importing it with
+multiprocessing costs about 15 ms before the first task, and its two threads in the parent (a
+queue feeder and a manager) take as much CPU as a third of a worker. Here the parent does nothing
+between results but wait on the result pipes.
+
+- Workers are forked (no second interpreter; what the parent imported is shared) unless the caller
+  asks for fresh interpreters (``spawn``): a process that has loaded the Go runtime of BuildKit's
+  parser must not fork, as a forked copy can hang in its first parse. A spawned worker runs this
+  module with the parent's ``sys.path`` and speaks the same protocol over the same pipes.
+- A message is an 8-byte length and a pickle. A worker has one task at a time: the parent writes a
+  task only to an idle worker, so neither side can block on a full pipe while the other does.
+- A worker that dies (end of file on its result pipe, or a broken task pipe) is not waited for:
+  ``results`` stops and ``lost`` holds the tasks it did not finish, for the caller to redo.
+- Ctrl-C: workers ignore SIGINT (it is blocked while they start, and ignored before they unblock
+  it); the parent's KeyboardInterrupt passes through ``close``, which ends and reaps the workers.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import sys
+from typing import Any, Callable, Iterator
+
+_HEADER = struct.Struct("<Q")
+_BOOT = ("import sys, pickle; sys.path[:] = pickle.loads(bytes.fromhex(sys.argv[1])); "
+         "from triton_docker_migrate.pool import _spawned_main; _spawned_main(int(sys.argv[2]), int(sys.argv[3]))")
+
+
+def _send(fd: int, obj: Any) -> None:
+    data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    parts = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
+
+
+def _recv(fd: int) -> Any:
+    """The next message, or EOFError when the other side has gone."""
+    head = _read_exact(fd, _HEADER.size)
+    body = _read_exact(fd, _HEADER.unpack(head)[0]) if head is not None else None
+    if body is None:
+        raise EOFError
+    return pickle.loads(body)
+
+
+def _serve(rfd: int, wfd: int, handle: Callable[[Any], Any]) -> None:
+    """A worker's life: a result (or the error that stopped the task) for each task, until the
+    task pipe closes."""
+    while True:
+        try:
+            task = _recv(rfd)
+        except EOFError:
+            return
+        try:
+            reply = (True, handle(task))
+        except Exception as e:  # reported in the parent, as concurrent.futures would
+            import traceback
+
+            reply = (False, f"{type(e).__name__}: {e}\n{''.join(traceback.format_exc())}")
+        _send(wfd, reply)
+
+
+def _spawned_main(rfd: int, wfd: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    init, args, handle = _recv(rfd)
+    init(*args)
+    _serve(rfd, wfd, handle)
+
+
+class WorkerError(RuntimeError):
+    """A task raised in a worker (the worker's traceback is the message)."""
+
+
+class Pool:
+    """``workers`` processes that run ``handle(task)`` after ``init(*init_args)``; ``init``,
+    ``handle`` and the arguments must be picklable (by reference) when ``spawn`` is set."""
+
+    def __init__(self, workers: int, init: Callable, init_args: tuple, handle: Callable,
+                 spawn: bool = False) -> None:
+        self.procs: list[tuple[int, int, int, Any]] = []  # (pid, task fd, result fd, Popen or None)
+        self.lost: list[Any] = []
+        blocked = hasattr(signal, "pthread_sigmask")
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocked else None
+        try:
+            for _ in range(workers):
+                self._start(init, init_args, handle, spawn)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _start(self, init: Callable, init_args: tuple, handle: Callable, spawn: bool) -> None:
+        task_r, task_w = os.pipe()
+        res_r, res_w = os.pipe()
+        if spawn:
+            import subprocess
+
+            proc = subprocess.Popen([sys.executable, "-c", _BOOT, pickle.dumps(sys.path).hex(), str(task_r),
+                                     str(res_w)], pass_fds=(task_r, res_w), stdin=subprocess.DEVNULL)
+            os.close(task_r)
+            os.close(res_w)
+            self.procs.append((proc.pid, task_w, res_r, proc))
+            _send(task_w, (init, init_args, handle))
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                if hasattr(signal, "pthread_sigmask"):
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+                os.close(task_w)
+                os.close(res_r)
+                for _, fd_w, fd_r, _ in self.procs:  # the parent's ends of the other workers' pipes
+                    os.close(fd_w)
+                    os.close(fd_r)
+                init(*init_args)
+                _serve(task_r, res_w, handle)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(task_r)
+        os.close(res_w)
+        self.procs.append((pid, task_w, res_r, None))
+
+    def results(self, next_task: Callable[[], Any], done: Callable[[Any], None]) -> Iterator[Any]:
+        """Results of the tasks that ``next_task()`` hands out (until it returns None), as they
+        come; ``done(result)`` is called before each is yielded (it may make more tasks). Stops
+        early when a worker dies: its task and the others in flight are then in ``lost``."""
+        import select
+
+        idle = [(w, r) for _, w, r, _ in self.procs]
+        busy: dict[int, tuple[int, Any]] = {}  # result fd -> (task fd, task)
+        while True:
+            while idle:
+                task = next_task()
+                if task is None:
+                    break
+                w, r = idle.pop()
+                try:
+                    _send(w, task)
+                except OSError:  # the worker is gone
+                    self.lost.append(task)
+                    continue
+                busy[r] = (w, task)
+            if self.lost or not busy:
+                break
+            ready, _, _ = select.select(list(busy), [], [])
+            for r in ready:
+                w, task = busy.pop(r)
+                try:
+                    ok, payload = _recv(r)
+                except EOFError:
+                    self.lost.append(task)
+                    continue
+                if not ok:
+                    raise WorkerError(payload)
+                idle.append((w, r))
+                done(payload)
+                yield payload
+            if self.lost:
+                break
+        self.lost.extend(task for _, task in busy.values())
+
+    def close(self) -> None:
+        """End the workers (closing their task pipes) and reap them; a worker that does not
+        end at once (Ctrl-C, a hung parser) is killed."""
+        for _, w, r, _ in self.procs:
+            for fd in (w, r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        for pid, _, _, proc in self.procs:
+            if proc is not None:
+                try:
+                    proc.wait(timeout=5)
+                except Exception:
+                    proc.kill()
+                    proc.wait()
+                continue
+            if not _reaped(pid, 5.0):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                _reaped(pid, None)
+        self.procs = []
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _reaped(pid: int, timeout: float | None) -> bool:
+    """Wait for ``pid`` to end (``timeout`` None: for ever)."""
+    import time
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    delay = 0.0005
+    while True:
+        try:
+            done, _ = os.waitpid(pid, 0 if deadline is None else os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if done:
+            return True
+        if time.monotonic() >= deadline:  # type: ignore[operator]
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
