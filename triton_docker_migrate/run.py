@@ -21,7 +21,7 @@ MAX_BYTES = 10 * 1024 * 1024
 _FIRST_READ = 65536
 _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: start the process pool once this many candidates were seen, or this many files needed parsing
-POOL_AFTER_FILES = 500
+POOL_AFTER_FILES = 200
 POOL_AFTER_PARSED = 32
 CHUNK = 256
 #: before the pool starts, whether to start it is asked after each slice of this many files

@@ -43,11 +43,17 @@ def register_handler(kind: str, builder) -> None:
 HANDLER_MODULES = ("compose", "kubernetes", "shell", "makefile", "modelconfig", "helmvalues", "ciworkflow")
 
 
+_LOADED: list[bool] = []
+
+
 def _load_handlers() -> None:
+    if _LOADED:
+        return
     import importlib
 
     for mod in HANDLER_MODULES:
         importlib.import_module(f".documents.{mod}", __package__)
+    _LOADED.append(True)
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,

@@ -192,32 +192,14 @@ class YamlSource:
         self.docs = docs  #: root node of each non-empty document
         self.aliases = aliases  #: (offset where an alias is written, the node it names)
         self._scalars: dict[int, Scalar | None] = {}
-        self._flow: dict[int, bool] = {}
         self._by_start: list[Scalar] | None = None
         self._nodes: list[Node] | None = None
-        for root in docs:
-            self._mark_flow(root)
-
-    def _mark_flow(self, root: Node) -> None:
-        stack = [(root, False)]
-        seen: set[int] = set()
-        while stack:
-            node, flow = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node, ScalarNode):
-                self._flow[id(node)] = flow
-                continue
-            inner = flow or bool(getattr(node, "flow_style", False))
-            for child in children(node):
-                stack.append((child, inner))
 
     def scalar(self, node: ScalarNode) -> Scalar:
         key = id(node)
         got = self._scalars.get(key)
         if got is None:
-            got = decode(self.text, node, self._flow.get(key, False))
+            got = decode(self.text, node, getattr(node, "in_flow", False))
             self._scalars[key] = got
         return got
 
@@ -315,6 +297,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
         table = _RESOLVE_11 if ev.version == (1, 1) else _RESOLVE_12  # DocumentStartEvent
         anchors: dict[str, Node] = {}
         open_: list[Node] = []  # the collections being composed, outermost first
+        flows: list[bool] = [False]  # whether each is inside a flow collection (``[...]``, ``{...}``)
         root: Node | None = None
         while True:
             ev = get()
@@ -330,6 +313,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                                 tag = t
                                 break
                 node: Node = ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style or None)
+                node.in_flow = flows[-1]  # type: ignore[attr-defined]  # where it is written
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(open_) >= MAX_DEPTH:
                     raise _Refused("YAML nesting too deep", None)
@@ -342,9 +326,11 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                 if ev.anchor is not None:
                     anchors[ev.anchor] = node
                 open_.append(node)
+                flows.append(flows[-1] or bool(ev.flow_style))
                 continue
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 node = open_.pop()
+                flows.pop()
                 node.end_mark = ev.end_mark
                 if cls is MappingEndEvent:
                     flat = node.value
