@@ -258,9 +258,9 @@ def _workers(settings: Settings) -> int:
 
 def _preload() -> None:
     """Import what processing needs (pure Python: the Go parser itself loads at the first parse)."""
-    from . import runner
-    from .documents import dockerfile  # noqa: F401
-    from .rules import engine  # noqa: F401
+    from . import runner, suppress, verify, writer  # noqa: F401
+    from .documents import dockerfile, text  # noqa: F401
+    from .rules import catalog, engine, modelrepo  # noqa: F401
 
     runner._load_handlers()
 

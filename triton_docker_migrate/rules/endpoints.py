@@ -19,7 +19,7 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 
 
 def check(region: Region, ctx: Context) -> Iterator[Finding]:
-    if not region.triton:
+    if not region.triton or ("/api/" not in region.text and "/v2/health/" not in region.text):
         return
     for m in _URL.finditer(region.text):
         path = m.group("path")

@@ -68,6 +68,8 @@ _VAR_TAG = re.compile(r"^\$\{?(?P<name>\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clients
 def check(region: Region, target: Release, variables=None) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it."""
+    if "server" not in region.text:  # what every match holds: most regions are ruled out here
+        return
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
         # free text needs a tag or a registry path to be an image (not a package or a word)

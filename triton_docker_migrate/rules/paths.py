@@ -28,6 +28,8 @@ def map_path(path: str, target: Release) -> str | None:
 
 
 def check(region: Region, target: Release) -> Iterator[Finding]:
+    if "tensorrt" not in region.text:  # what every match of PATH_RE and USER_RE holds
+        return
     for m in PATH_RE.finditer(region.text):
         path = "/opt/tensorrtserver" + m.group("rest")
         if not region.contiguous(m.start(), m.start() + len(path)):
