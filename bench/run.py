@@ -11,7 +11,10 @@
 Wall times are medians of several runs after a warm-up run (page cache warm, as in CI after checkout),
 with grep and the tool alternating so that drift hits both alike.
 
-    python bench/run.py [--dir /tmp/tdm-bench] [--small 20000] [--large 200000] [--repeat 5]
+The tool runs installed (not editable) in a virtual environment under ``--dir``, as users install it;
+``--install current`` runs the console script beside this interpreter instead.
+
+    python bench/run.py [--dir /tmp/tdm-bench] [--small 20000] [--large 200000] [--repeat 5] [--install venv]
 """
 
 from __future__ import annotations
@@ -31,12 +34,30 @@ from make_tree import make_tree  # noqa: E402
 TARGETS = {"grep_ratio": 2.0, "scale": 10.5, "rss_mib": 120.0, "help_ms": 150.0}
 
 
+TOOL: list[str] = []
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def tool() -> list[str]:
-    """The console script beside this interpreter (not a shell shim: its start-up is not ours)."""
-    exe = os.path.join(os.path.dirname(sys.executable), "triton-docker-migrate")
-    if os.path.exists(exe):
-        return [exe]
-    return [sys.executable, "-m", "triton_docker_migrate"]
+    return TOOL
+
+
+def install(base: str, how: str) -> list[str]:
+    """The command that runs the tool. ``venv``: the checkout installed (not editable) into a
+    virtual environment of this interpreter, as users install it - without the import hook of an
+    editable install or whatever ``.pth`` files this interpreter's site-packages holds (both run at
+    every start). ``current``: the console script beside this interpreter."""
+    if how == "current":
+        exe = os.path.join(os.path.dirname(sys.executable), "triton-docker-migrate")
+        return [exe] if os.path.exists(exe) else [sys.executable, "-m", "triton_docker_migrate"]
+    venv = os.path.join(base, "venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", REPO], check=True)
+    # the checkout as it is now (dependencies stay)
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", REPO], check=True)
+    return [os.path.join(venv, "bin", "triton-docker-migrate")]
 
 
 ENV = dict(os.environ)
@@ -93,13 +114,20 @@ def main() -> None:
     ap.add_argument("--large", type=int, default=200000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--jobs", default="0", help="--jobs for the tool (0: automatic)")
+    ap.add_argument("--install", choices=("venv", "current"), default="venv",
+                    help="run the checkout installed into a virtual environment (default), or the console "
+                         "script beside this interpreter")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    # as installed by pip: modules load from cached bytecode (an editable checkout with
-    # PYTHONDONTWRITEBYTECODE set would compile every module in every run)
+    # modules load from cached bytecode, as after pip install (PYTHONDONTWRITEBYTECODE set would
+    # compile every module of an editable checkout in every run)
     ENV.pop("PYTHONDONTWRITEBYTECODE", None)
-    ENV["PYTHONPYCACHEPREFIX"] = os.path.join(a.dir, "pycache")
+    if a.install == "current":
+        ENV["PYTHONPYCACHEPREFIX"] = os.path.join(a.dir, "pycache")
+    else:
+        ENV.pop("PYTHONPYCACHEPREFIX", None)  # pip compiled the installed modules
     ENV.pop("NO_COLOR", None)
+    TOOL[:] = install(a.dir, a.install)
     cmd = tool() + ["migrate", "--check", "--jobs", a.jobs, "."]
     grep = ["grep", "-rlE", "tensorrtserver|trtserver", "."]
     print(f"machine: {machine()}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import traceback
 
 from . import evidence, kinds
 from .documents.base import Document
@@ -63,6 +62,8 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     try:
         return _process(path, display, settings, explicit, data, force)
     except Exception as e:  # internal bug: report, never crash the run
+        import traceback
+
         tb = traceback.extract_tb(e.__traceback__)
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
         return _failed(FileResult(display, "text", Status.FAILED, explicit=explicit),

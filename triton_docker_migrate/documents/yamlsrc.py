@@ -137,12 +137,20 @@ def _resolvers(version: tuple[int, int]) -> dict[str, list[tuple[str, re.Pattern
 
 
 _RESOLVE_12 = _resolvers((1, 2))
-_RESOLVE_11 = _resolvers((1, 1))
+_RESOLVE_11: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # built for the first ``%YAML 1.1`` document
+
+
+def _table(version: tuple[int, int] | None) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    if version != (1, 1):
+        return _RESOLVE_12
+    if not _RESOLVE_11:
+        _RESOLVE_11.update(_resolvers((1, 1)))
+    return _RESOLVE_11
 
 
 def resolve(value: str, version: tuple[int, int] | None = None) -> str:
     """The tag of a plain, untagged scalar (YAML 1.2 unless ``version`` is (1, 1))."""
-    for tag, rx in (_RESOLVE_11 if version == (1, 1) else _RESOLVE_12).get(value[:1], ()):
+    for tag, rx in _table(version).get(value[:1], ()):
         if rx.match(value):
             return tag
     return STR
@@ -294,7 +302,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
         ev = get()
         if ev.__class__ is StreamEndEvent:
             break
-        table = _RESOLVE_11 if ev.version == (1, 1) else _RESOLVE_12  # DocumentStartEvent
+        table = _table(ev.version)  # DocumentStartEvent
         anchors: dict[str, Node] = {}
         open_: list[Node] = []  # the collections being composed, outermost first
         flows: list[bool] = [False]  # whether each is inside a flow collection (``[...]``, ``{...}``)
