@@ -124,15 +124,13 @@ class DockerfileDoc(Document):
             stripped = raw.rstrip(" \t")
             if stripped.endswith(esc):
                 cut = i + len(stripped) - 1
-                for k in range(i, cut):
-                    logical.append(t[k])
-                    offsets.append(k)
+                logical.append(t[i:cut])
+                offsets.extend(range(i, cut))
                 i = line_end + 1
                 first_line = False
                 continue
-            for k in range(i, seg_end):
-                logical.append(t[k])
-                offsets.append(k)
+            logical.append(t[i:seg_end])
+            offsets.extend(range(i, seg_end))
             i = line_end + 1
             if c.heredocs and i < end:
                 body_start = i
@@ -140,11 +138,9 @@ class DockerfileDoc(Document):
                                        shell=c.cmd.upper() == "RUN", label=f"{c.cmd} heredoc"))
             break
         # drop the whitespace between keyword and arguments
-        n = 0
-        while n < len(logical) and logical[n] in " \t":
-            n += 1
-        text = "".join(logical[n:])
-        offs = offsets[n:]
+        joined = "".join(logical)
+        text = joined.lstrip(" \t")
+        offs = offsets[len(joined) - len(text):]
         # the stage index is set by _stages() once every FROM is known
         return Instruction(c.cmd.upper(), start, end, line, bool(c.json), text, offs, -1, heredocs, tuple(c.value))
 

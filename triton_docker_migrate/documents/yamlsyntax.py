@@ -38,6 +38,12 @@ def is_plain_safe(value: str, flow: bool) -> bool:
         return False
     if flow and (any(c in _FLOW_CHARS for c in value) or ":" in value and re.search(r":(?:[,\[\]{}]|$)", value)):
         return False
+    return _all_printable(value)
+
+
+def _all_printable(value: str) -> bool:
+    if value.isascii():
+        return value.isprintable()  # the same test for ASCII: 0x20..0x7E
     return all(_printable(c) for c in value)
 
 
@@ -48,6 +54,8 @@ def _printable(c: str) -> bool:
 
 
 def double_quoted(value: str) -> str:
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return '"' + value + '"'  # nothing to escape
     out = []
     for c in value:
         if c in '"\\':
