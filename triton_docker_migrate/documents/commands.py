@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from ..commandline import SHELL, Segment
@@ -41,6 +40,13 @@ def split(tokens: list[Token]) -> list[list[Word]]:
     return out
 
 
+
+
+def basename(path: str) -> str:
+    """The last ``/``-separated part of a shell word (posixpath.basename, without its overhead:
+    this runs for every word that may name a command)."""
+    return path[path.rfind("/") + 1:]
+
 #: reserved words that may stand before a command (``then trtserver ...``)
 KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"}
 #: options of prefixes that take a value (``sudo -u user``, ``timeout -s KILL``, ``exec -a name``)
@@ -63,7 +69,7 @@ def command_index(words: list[Word]) -> int | None:
     while i < n:
         w = words[i]
         v = w.value
-        base = posixpath.basename(v)
+        base = basename(v)
         if v in KEYWORDS and not w.quote:
             i += 1
             continue
@@ -105,13 +111,13 @@ def command_word(words: list[Word]) -> Word | None:
 def server_word(words: list[Word]) -> Word | None:
     """The server binary of a simple command (``trtserver``, ``/opt/.../tritonserver``)."""
     w = command_word(words)
-    if w is not None and not w.dynamic and posixpath.basename(w.value) in SERVER_NAMES:
+    if w is not None and not w.dynamic and basename(w.value) in SERVER_NAMES:
         return w
     return None
 
 
 def is_v1_binary(value: str) -> bool:
-    return posixpath.basename(value) == "trtserver"
+    return basename(value) == "trtserver"
 
 
 def nested(seg: Segment, text: str, triton: bool) -> list[CommandSite]:
@@ -119,7 +125,7 @@ def nested(seg: Segment, text: str, triton: bool) -> list[CommandSite]:
     out: list[CommandSite] = []
     words = seg.words
     i = command_index(words)
-    if i is None or posixpath.basename(words[i].value) not in _SHELLS:
+    if i is None or basename(words[i].value) not in _SHELLS:
         return out
     j = i + 1
     while j < len(words) and words[j].value.startswith("-"):

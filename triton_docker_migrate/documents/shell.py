@@ -12,7 +12,6 @@ MakefileDoc (makefile.py) reuses this machinery for recipe lines.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -122,14 +121,14 @@ def sub_word(w: Word, k: int) -> Word:
 
 
 def basename(w: Word) -> str:
-    return posixpath.basename(w.value)
+    return C.basename(w.value)
 
 
 command_index = C.command_index
 
 
 def _is_server(w: Word) -> bool:
-    return not w.dynamic and posixpath.basename(w.value) in C.SERVER_NAMES
+    return not w.dynamic and C.basename(w.value) in C.SERVER_NAMES
 
 
 def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | None:
@@ -487,7 +486,7 @@ class ShellDoc(Document):
             name = m.group(1) or m.group(2)
             values = self.variables.get(name, [])
             if values:
-                return posixpath.basename(self.resolve(w.value).strip()) in _DOCKER_BINS
+                return C.basename(self.resolve(w.value).strip()) in _DOCKER_BINS
             return bool(_DOCKER_VAR.match(name))
         return False
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from typing import Iterator
 
 from ..documents.base import CommandSite, Region
+from ..documents.commands import basename
 from ..model import Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
@@ -22,7 +22,7 @@ def _pip_args(site: CommandSite, ci: int) -> list[int]:
     """Indices of the package arguments of ``pip install`` / ``python -m pip install``."""
     ws = site.words
     i = ci
-    base = posixpath.basename(ws[i].value)
+    base = basename(ws[i].value)
     if re.match(r"^python[\d.]*$", base) and i + 2 < len(ws) and ws[i + 1].value == "-m" and _PIP.match(ws[i + 2].value):
         i += 2
     elif not _PIP.match(base):
@@ -47,7 +47,7 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
         return
     ws = site.words
     cmd = ws[ci]
-    if not cmd.dynamic and posixpath.basename(cmd.value) == "perf_client" and target.at_least(T.PERF_ANALYZER_FROM):
+    if not cmd.dynamic and basename(cmd.value) == "perf_client" and target.at_least(T.PERF_ANALYZER_FROM):
         i = len(cmd.value) - len("perf_client")
         yield Finding("TDM602", cmd.sub(i, len(cmd.value)),
                       "perf_client is perf_analyzer from 20.10; its options are mostly the same, its output and "

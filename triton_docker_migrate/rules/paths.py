@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from typing import Iterator
 
 from ..documents.base import CommandSite, Region
+from ..documents.commands import basename
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
@@ -57,7 +57,7 @@ def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Findi
     if command_index is None:
         return
     w = site.words[command_index]
-    if w.dynamic or posixpath.basename(w.value) != "trtserver" or w.value.startswith("/opt/tensorrtserver/"):
+    if w.dynamic or basename(w.value) != "trtserver" or w.value.startswith("/opt/tensorrtserver/"):
         return
     i = len(w.value) - len("trtserver")
     yield Finding("TDM202", w.sub(i, len(w.value)), "the V1 server binary trtserver is tritonserver in V2",
