@@ -326,6 +326,40 @@ def test_pool_start_methods(monorepo, capsys, monkeypatch):
     assert p.stdout == serial
 
 
+def test_the_scout_holds_back_what_needs_parsing_for_the_other_workers(monorepo, capsys):
+    """The scout (forked before the handlers are imported) reads and prefilters, and hands the files
+    that need parsing back; the other workers parse them: the same results as one process."""
+    import subprocess
+    import sys
+
+    root, m = monorepo
+    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", "services")
+    script = (
+        "import json, sys\n"
+        "from triton_docker_migrate import run\n"
+        "from triton_docker_migrate.cli import main\n"
+        "run.POOL_AFTER_FILES = 20\n"
+        "# every folder left goes to the scout: it meets every V1 file the prelude did not\n"
+        "run.Work.scout_task = lambda self: ('tree', [self.folders.popleft() for _ in range(len(self.folders))])\n"
+        "held = []\n"
+        "real = run.Work.done\n"
+        "def done(self, result):\n"
+        "    held.append(len(result[-2]))\n"
+        "    real(self, result)\n"
+        "run.Work.done = done\n"
+        "try:\n"
+        "    main(['migrate', '--check', '--format', 'json', '--jobs', '2', 'services'])\n"
+        "except SystemExit as e:\n"
+        "    print(json.dumps(held), file=sys.stderr)\n"
+        "    sys.exit(e.code)\n")
+    p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert p.returncode == code1
+    assert p.stdout == serial
+    held = json.loads(p.stderr.splitlines()[-1])
+    assert len([n for n in held if n]) == 1  # only the scout's task held files back
+    assert sum(held) >= len([v for v in m["v1"] if v.startswith("services/")]) - 2  # less the prelude's
+
+
 def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):
     import subprocess
     import sys

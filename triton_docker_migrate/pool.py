@@ -89,18 +89,28 @@ class WorkerError(RuntimeError):
 
 
 class Pool:
-    """``workers`` processes that run ``handle(task)`` after ``init(*init_args)``; ``init``,
-    ``handle`` and the arguments must be picklable (by reference) when ``spawn`` is set."""
+    """Worker processes that run ``handle(task)`` after ``init(*init_args)``; ``init``, ``handle``
+    and the arguments must be picklable (by reference) when ``spawn`` is set. More workers can be
+    started later (``start``); a worker started with ``once`` ends after its first task."""
 
     def __init__(self, workers: int, init: Callable, init_args: tuple, handle: Callable,
-                 spawn: bool = False) -> None:
-        self.procs: list[tuple[int, int, int, Any]] = []  # (pid, task fd, result fd, Popen or None)
+                 spawn: bool = False, once: bool = False) -> None:
+        #: (pid, task fd, result fd, Popen or None, once) of each worker started
+        self.procs: list[tuple[int, int, int, Any, bool]] = []
+        self.handle = handle
+        self.spawn = spawn
         self.lost: list[Any] = []
+        self.idle: list[tuple[int, int, bool]] = []  # (task fd, result fd, once)
+        self.busy: dict[int, tuple[int, Any, bool]] = {}  # result fd -> (task fd, task, once)
+        self.fds: set[int] = set()  # this process's open ends of the workers' pipes
+        self.start(workers, init, init_args, once)
+
+    def start(self, workers: int, init: Callable, init_args: tuple, once: bool = False) -> None:
         blocked = hasattr(signal, "pthread_sigmask")
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocked else None
         try:
             for _ in range(workers):
-                self._start(init, init_args, handle, spawn)
+                self._start(init, init_args, once)
         except BaseException:
             self.close()
             raise
@@ -108,18 +118,20 @@ class Pool:
             if blocked:
                 signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
-    def _start(self, init: Callable, init_args: tuple, handle: Callable, spawn: bool) -> None:
+    def _start(self, init: Callable, init_args: tuple, once: bool) -> None:
         task_r, task_w = os.pipe()
         res_r, res_w = os.pipe()
-        if spawn:
+        if self.spawn:
             import subprocess
 
             proc = subprocess.Popen([sys.executable, "-c", _BOOT, pickle.dumps(sys.path).hex(), str(task_r),
                                      str(res_w)], pass_fds=(task_r, res_w), stdin=subprocess.DEVNULL)
             os.close(task_r)
             os.close(res_w)
-            self.procs.append((proc.pid, task_w, res_r, proc))
-            _send(task_w, (init, init_args, handle))
+            self.fds.update((task_w, res_r))
+            self.procs.append((proc.pid, task_w, res_r, proc, once))
+            self.idle.append((task_w, res_r, once))
+            _send(task_w, (init, init_args, self.handle))
             return
         sys.stdout.flush()
         sys.stderr.flush()
@@ -132,44 +144,51 @@ class Pool:
                     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
                 os.close(task_w)
                 os.close(res_r)
-                for _, fd_w, fd_r, _ in self.procs:  # the parent's ends of the other workers' pipes
-                    os.close(fd_w)
-                    os.close(fd_r)
+                for fd in self.fds:  # the parent's ends of the other workers' pipes
+                    os.close(fd)
                 init(*init_args)
-                _serve(task_r, res_w, handle)
+                _serve(task_r, res_w, self.handle)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         os.close(task_r)
         os.close(res_w)
-        self.procs.append((pid, task_w, res_r, None))
+        self.fds.update((task_w, res_r))
+        self.procs.append((pid, task_w, res_r, None, once))
+        self.idle.append((task_w, res_r, once))
+
+    def send(self, task: Any) -> bool:
+        """Give ``task`` to an idle worker now (False: none is idle, or it has gone)."""
+        if not self.idle:
+            return False
+        w, r, once = self.idle.pop()
+        try:
+            _send(w, task)
+        except OSError:  # the worker is gone
+            self.lost.append(task)
+            return False
+        self.busy[r] = (w, task, once)
+        return True
 
     def results(self, next_task: Callable[[], Any], done: Callable[[Any], None]) -> Iterator[Any]:
-        """Results of the tasks that ``next_task()`` hands out (until it returns None), as they
-        come; ``done(result)`` is called before each is yielded (it may make more tasks). Stops
-        early when a worker dies: its task and the others in flight are then in ``lost``."""
+        """Results of the tasks in flight and of those that ``next_task()`` hands out (until it
+        returns None), as they come; ``done(result)`` is called before each is yielded (it may
+        make more tasks). Stops early when a worker dies: its task and the others in flight are
+        then in ``lost``."""
         import select
 
-        idle = [(w, r) for _, w, r, _ in self.procs]
-        busy: dict[int, tuple[int, Any]] = {}  # result fd -> (task fd, task)
+        busy = self.busy
         while True:
-            while idle:
+            while self.idle and not self.lost:
                 task = next_task()
-                if task is None:
+                if task is None or not self.send(task):
                     break
-                w, r = idle.pop()
-                try:
-                    _send(w, task)
-                except OSError:  # the worker is gone
-                    self.lost.append(task)
-                    continue
-                busy[r] = (w, task)
             if self.lost or not busy:
                 break
             ready, _, _ = select.select(list(busy), [], [])
             for r in ready:
-                w, task = busy.pop(r)
+                w, task, once = busy.pop(r)
                 try:
                     ok, payload = _recv(r)
                 except EOFError:
@@ -177,23 +196,24 @@ class Pool:
                     continue
                 if not ok:
                     raise WorkerError(payload)
-                idle.append((w, r))
+                if once:
+                    self._close(w)  # its work is done: it ends (reaped by close())
+                    self._close(r)
+                else:
+                    self.idle.append((w, r, once))
                 done(payload)
                 yield payload
             if self.lost:
                 break
-        self.lost.extend(task for _, task in busy.values())
+        self.lost.extend(task for _, task, _ in busy.values())
+        busy.clear()
 
     def close(self) -> None:
         """End the workers (closing their task pipes) and reap them; a worker that does not
         end at once (Ctrl-C, a hung parser) is killed."""
-        for _, w, r, _ in self.procs:
-            for fd in (w, r):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        for pid, _, _, proc in self.procs:
+        for fd in list(self.fds):
+            self._close(fd)
+        for pid, _, _, proc, _ in self.procs:
             if proc is not None:
                 try:
                     proc.wait(timeout=5)
@@ -208,6 +228,11 @@ class Pool:
                     pass
                 _reaped(pid, None)
         self.procs = []
+
+    def _close(self, fd: int) -> None:
+        if fd in self.fds:
+            self.fds.discard(fd)
+            os.close(fd)
 
     def __enter__(self) -> "Pool":
         return self

@@ -90,6 +90,8 @@ class Scanner:
         #: BuildKit's parser is Go code, and a forked copy of a process that has loaded the Go
         #: runtime can hang in its first parse
         self.hold = False
+        #: every file that needs parsing is held back (the scout, see _run_pool)
+        self.hold_all = False
         self.held: list[Candidate] = []
 
     def scan(self, c: Candidate, data: bytes | None = None) -> FileResult | None:
@@ -163,7 +165,7 @@ class Scanner:
                 if not evidence.text_may_report(data):
                     return None
         self.parsed += 1
-        if self.hold and kinds.kind_by_name(c.path) == "dockerfile":
+        if self.hold_all or self.hold and kinds.kind_by_name(c.path) == "dockerfile":
             self.held.append(c)
             self.scanned -= 1  # counted when it is read again, here or in a worker
             return None
@@ -190,11 +192,14 @@ TASK_FILES = 256
 TASK_PARSED = 12
 #: folders per "tree" task, at most (fewer when few are left, so that every worker gets some)
 TASK_FOLDERS = 8
+#: files the scout reads while the handlers are imported (0: no scout)
+SCOUT_FILES = 2048
 
 
-def _init_worker(settings: Settings, walk: tuple, spawned: bool = False) -> None:
+def _init_worker(settings: Settings, walk: tuple, spawned: bool = False, scout: bool = False) -> None:
     global _WORKER, _WALK
     _WORKER = Scanner(settings)
+    _WORKER.hold_all = scout
     _WALK = walk
     if spawned:
         _preload()
@@ -211,13 +216,15 @@ def _do_task(task):
 
 
 def _run_task(w: Scanner, walk: tuple, task):
-    """(files read, results, deferred, entrypoints, warnings, folders not listed yet). ``walk`` is
+    """(files read, results, deferred, entrypoints, warnings, files held back for parsing
+    elsewhere, folders not listed yet). ``walk`` is
     (exclude matcher, explicit keys, budget): a "tree" task stops listing folders once it has read
     ``budget[0]`` files or parsed ``budget[1]`` (no budget: it walks them all)."""
     w.scanned = 0
     w.parsed = 0
     w.deferred = []
     w.entrypoints = []
+    w.held = []
     warnings: list[str] = []
     what, payload = task
     out = []
@@ -233,7 +240,7 @@ def _run_task(w: Scanner, walk: tuple, task):
                 left = walker.stack
                 break
             w.scan_all(walker.step(), out)
-    return w.scanned, out, w.deferred, w.entrypoints, warnings, left
+    return w.scanned, out, w.deferred, w.entrypoints, warnings, w.held, left
 
 
 def _chunks(items: Iterable[Candidate], size: int) -> Iterator[tuple[str, list[Candidate]]]:
@@ -274,8 +281,11 @@ class Work:
 
         self.files = files
         self.folders = deque(folders)
+        self.held: deque = deque()  # files held back by the scout, to be parsed
 
     def next_task(self, workers: int):
+        if self.held:
+            return self.held.popleft()
         task = next(self.files, None)
         if task is not None:
             return task
@@ -283,6 +293,16 @@ class Work:
             return None
         n = max(1, min(TASK_FOLDERS, len(self.folders) // (2 * workers)))
         return "tree", [self.folders.popleft() for _ in range(n)]
+
+    def scout_task(self):
+        """Half the folders (the scout stops at its budget and hands the rest back)."""
+        return "tree", [self.folders.popleft() for _ in range(max(1, len(self.folders) // 2))]
+
+    def done(self, result) -> None:
+        """Take in what a task hands back: files held for parsing, folders not listed."""
+        if result[-2]:
+            self.held.append(("files", result[-2]))
+        self.give_back(result[-1])
 
     def give_back(self, folders: list) -> None:
         """Folders a task did not list (a walker's stack: the next one last) go first: the walk
@@ -361,7 +381,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     if rest is not None:
         work = _work(held + rest, walker, walkers, d)
         warnings: list[str] = []
-        for n, rs, dfr, eps, warns, _left in _run_pool(work, settings, workers, excl, d.explicit_keys):
+        for n, rs, dfr, eps, warns, _held, _left in _run_pool(work, settings, workers, excl, d.explicit_keys):
             warnings.extend(warns)
             scanned += n
             results.extend(rs)
@@ -393,23 +413,40 @@ def _can_fork() -> bool:
 def _run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
     """The results of the tasks of ``work``, as they finish (the caller sorts them); the folders
     a task hands back are shared out again. A worker that dies (killed, out of memory, a crash in
-    a parser) does not hang the run: the tasks left are done in this process, after one warning."""
+    a parser) does not hang the run: the tasks left are done in this process, after one warning.
+
+    Forked workers share the handlers this process imports first (``_preload``, tens of
+    milliseconds). Meanwhile a scout - a worker forked before that, which ends after one task -
+    walks and reads the first folders on the other CPU, holding back what needs parsing."""
     from .pool import Pool
 
     fork = _can_fork()
-    if fork:
-        _preload()  # once, before the fork: the workers share it instead of importing it each
-    # else: this process has loaded BuildKit's Go parser (a forked copy can hang in its first
-    # parse): the workers are fresh interpreters
-    walk = (excl, frozenset(explicit_keys), (TASK_FILES, TASK_PARSED))
-    with Pool(workers, _init_worker, (settings, walk, not fork), _do_task, spawn=not fork) as pool:
-        yield from pool.results(lambda: work.next_task(workers), lambda res: work.give_back(res[-1]))
+    keys = frozenset(explicit_keys)
+    walk = (excl, keys, (TASK_FILES, TASK_PARSED))
+    pool = None
+    try:
+        if fork and SCOUT_FILES and work.folders:
+            pool = Pool(1, _init_worker, (settings, (excl, keys, (SCOUT_FILES, SCOUT_FILES)), False, True),
+                        _do_task, once=True)
+            pool.send(work.scout_task())
+        if fork:
+            _preload()  # once, before the fork: the workers share it instead of importing it each
+        # else: this process has loaded BuildKit's Go parser (a forked copy can hang in its first
+        # parse): the workers are fresh interpreters
+        if pool is None:
+            pool = Pool(workers, _init_worker, (settings, walk, not fork), _do_task, spawn=not fork)
+        else:
+            pool.start(workers, _init_worker, (settings, walk))
+        yield from pool.results(lambda: work.next_task(workers), work.done)
         lost = pool.lost
+    finally:
+        if pool is not None:
+            pool.close()
     if lost:
         _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
              "process")
         scanner = Scanner(settings)
-        walk = (excl, frozenset(explicit_keys), None)
+        walk = (excl, keys, None)
         for task in lost:
             yield _run_task(scanner, walk, task)
         while (task := work.next_task(1)) is not None:
