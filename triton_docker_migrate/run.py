@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Iterable, Iterator
 
-from . import evidence, kinds
+from . import evidence, kinds, textscan
 from .discover import Candidate, Discovery, Walker, exclude_matcher
 from .model import FileResult, Finding, Severity, Status
 from .settings import Settings
@@ -28,9 +28,6 @@ CHUNK = 256
 SLICE = 64
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-#: a file of a text extension that starts with one of these goes the long way (a shebang may make
-#: it a shell script)
-_NOT_PLAIN = _UTF16_BOMS + (b"#!",)
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
 
@@ -103,32 +100,24 @@ class Scanner:
             _fail(r, f"internal error ({type(e).__name__}: {e}); please report this with the file")
             return r
 
-    def scan_all(self, cands: Iterable[Candidate], out: list[FileResult]) -> None:
-        """``scan`` each candidate into ``out``, the usual file inline: a source or documentation
-        file (by its extension) that is read in one call and ruled out by two substring scans."""
-        text_by_name, may_report, scan = kinds.text_by_name, evidence.text_may_report, self.scan
+    def scan_all(self, cands: list[Candidate], out: list[FileResult]) -> None:
+        """``scan`` each candidate into ``out``; source and documentation files (by their
+        extension) go through ``textscan`` first, which reads them and rules out the bulk."""
+        text_by_name = kinds.text_by_name
+        plain: list[Candidate] = []
         for c in cands:
-            data = None
             if not c.explicit and text_by_name(c.display):
-                try:
-                    fd = os.open(c.path, _O_READ)
-                except OSError:
-                    fd = -1
-                if fd >= 0:
-                    try:
-                        data = os.read(fd, _FIRST_READ)
-                    except OSError:
-                        data = None
-                    finally:
-                        os.close(fd)
-                    if data is not None and len(data) < _FIRST_READ and not data.startswith(_NOT_PLAIN):
-                        self.scanned += 1
-                        if not may_report(data):  # only strong evidence is reported in text
-                            continue
-                        self.scanned -= 1  # counted again by scan()
-                    elif data is not None and len(data) >= _FIRST_READ:
-                        data = None  # a big file: read again, whole
-            r = scan(c, data)
+                plain.append(c)
+                continue
+            r = self.scan(c)
+            if r is not None:
+                out.append(r)
+        if not plain:
+            return
+        hits, ruled_out = textscan.read_text_files([c.path for c in plain], _FIRST_READ)
+        self.scanned += ruled_out
+        for i, data in hits:
+            r = self.scan(plain[i], data)
             if r is not None:
                 out.append(r)
 

@@ -1,0 +1,87 @@
+"""The batch run's text fast path (textscan.py): the C version and the Python reference give the
+same answer, file for file, and both never rule out a file the text handler could report."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from triton_docker_migrate import evidence, textscan
+
+C = getattr(textscan, "read_text_files")
+PY = textscan.read_text_files_py
+
+
+def test_the_c_version_is_built():
+    """CI builds it (pip install -e . compiles it): a silent fallback would hide a broken build."""
+    assert C is not PY and type(C).__name__ == "builtin_function_or_method"
+
+
+_PIECES = [b"tensorrtserver", b"trtserver", b"TENSORRT_SERVER", b"tensorrt-server", b"rt-server", b"erver",
+           b"tritonserver:20.0", b"tritonserver:20.03", b"server", b"/api/", b"x", b" ", b"\n", b"\x00", b"\xff\xfe",
+           b"#!", b"\xfe\xff", b"\x00\x00\xfe\xff", "é".encode(), b"TENSORRT_", b"rtserve"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8), min_size=1, max_size=6))
+def test_c_and_python_agree_on_random_contents(tmp_path_factory, files):
+    d = tmp_path_factory.mktemp("t")
+    paths = []
+    for i, pieces in enumerate(files):
+        p = d / f"f{i}.md"
+        p.write_bytes(b"".join(pieces))
+        paths.append(str(p))
+    assert C(paths, 64) == PY(paths, 64)
+    hits, ruled_out = PY(paths, 64)
+    kept = {i for i, _ in hits}
+    for i, p in enumerate(paths):
+        data = open(p, "rb").read()
+        if any(lit in data for lit in evidence._TEXT_LITERALS):
+            assert i in kept  # never ruled out when the text handler may report it
+    assert ruled_out + len(hits) == len(paths)
+
+
+def test_edges(tmp_path):
+    n = 4096
+    cases = {
+        "empty.md": b"",
+        "just-under.md": b"a" * (n - 1),
+        "exactly.md": b"a" * n,  # a full first read: read again, whole, by the caller
+        "big.md": b"a" * (3 * n) + b"tensorrtserver",
+        "marker-at-end.md": b"a" * (n - 16) + b"TENSORRT_SERVER",  # n - 1 bytes
+        "shebang.py": b"#!/bin/sh\necho hi\n",
+        "bom.txt": "trtserver".encode("utf-16"),
+        "v1.md": b"docker pull nvcr.io/nvidia/tensorrtserver:20.02-py3\n",
+        "nothing.md": b"docker pull nvcr.io/nvidia/tritonserver:24.10-py3\n",
+        "surrogate-\udcff.md": b"trtserver\n",
+    }
+    paths = []
+    for name, data in cases.items():
+        p = os.path.join(os.fsencode(tmp_path), os.fsencode(name))
+        with open(p, "wb") as f:
+            f.write(data)
+        paths.append(os.fsdecode(p))
+    paths.append(str(tmp_path / "missing.md"))
+    os.mkdir(tmp_path / "dir.md")
+    paths.append(str(tmp_path / "dir.md"))
+    got = C(paths, n)
+    assert got == PY(paths, n)
+    names = list(cases) + ["missing.md", "dir.md"]
+    hits = {names[i]: data for i, data in got[0]}
+    assert hits == {
+        "exactly.md": None, "big.md": None, "missing.md": None, "dir.md": None,
+        "marker-at-end.md": cases["marker-at-end.md"], "shebang.py": cases["shebang.py"],
+        "bom.txt": cases["bom.txt"], "v1.md": cases["v1.md"], "surrogate-\udcff.md": b"trtserver\n",
+    }
+    assert got[1] == 3  # empty, just-under, nothing
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(TypeError):
+        C(("a",), 10)
+    with pytest.raises(ValueError):
+        C([], 0)
+    with pytest.raises(TypeError):
+        C([3], 10)

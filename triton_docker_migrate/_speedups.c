@@ -1,0 +1,133 @@
+/* The batch run's hot loop in C: read source and documentation files and rule out those that
+ * cannot hold what the text handler reports.
+ *
+ * Optional: triton_docker_migrate/textscan.py holds the same function in Python (the reference,
+ * used when this module is not built) and tests/test_textscan.py checks that both give the same
+ * answer. Nothing here decides anything the Python code does not decide the same way.
+ */
+#define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE
+#include <Python.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+static int contains(const char *hay, Py_ssize_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if ((size_t)n < m)
+        return 0;
+#if defined(__GLIBC__) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+    return memmem(hay, (size_t)n, needle, m) != NULL;
+#else
+    const char *end = hay + n - m + 1;
+    for (const char *p = hay; p < end; p++) {
+        p = memchr(p, needle[0], (size_t)(end - p));
+        if (p == NULL)
+            return 0;
+        if (memcmp(p, needle, m) == 0)
+            return 1;
+    }
+    return 0;
+#endif
+}
+
+/* evidence.text_may_report */
+static int may_report(const char *b, Py_ssize_t n)
+{
+    if (contains(b, n, "erver") &&
+        (contains(b, n, "rtserver") || contains(b, n, "rt-server") || contains(b, n, "tritonserver:20.0")))
+        return 1;
+    return contains(b, n, "TENSORRT_SERVER");
+}
+
+/* textscan.NOT_PLAIN: UTF-16/32 byte-order marks, and a shebang */
+static int not_plain(const unsigned char *b, Py_ssize_t n)
+{
+    if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff) || (b[0] == '#' && b[1] == '!')))
+        return 1;
+    return n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xfe && b[3] == 0xff;
+}
+
+static PyObject *read_text_files(PyObject *self, PyObject *args)
+{
+    PyObject *paths;
+    Py_ssize_t first_read;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &paths, &first_read))
+        return NULL;
+    if (first_read <= 0) {
+        PyErr_SetString(PyExc_ValueError, "first_read must be positive");
+        return NULL;
+    }
+    char *buf = PyMem_Malloc((size_t)first_read);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    PyObject *hits = PyList_New(0);
+    if (hits == NULL) {
+        PyMem_Free(buf);
+        return NULL;
+    }
+    Py_ssize_t ruled_out = 0;
+    Py_ssize_t count = PyList_GET_SIZE(paths);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if ((i & 63) == 0 && PyErr_CheckSignals() < 0)  /* Ctrl-C */
+            goto error;
+        PyObject *encoded = NULL;
+        if (!PyUnicode_FSConverter(PyList_GET_ITEM(paths, i), &encoded))
+            goto error;
+        int fd;
+        do {
+            fd = open(PyBytes_AS_STRING(encoded), O_RDONLY | O_CLOEXEC);
+        } while (fd < 0 && errno == EINTR);
+        Py_DECREF(encoded);
+        Py_ssize_t n = -1;
+        if (fd >= 0) {
+            do {
+                n = read(fd, buf, (size_t)first_read);
+            } while (n < 0 && errno == EINTR);
+            close(fd);
+        }
+        PyObject *item;
+        if (n < 0 || n >= first_read) {
+            /* unreadable, or more than a first read: the Python path reads it again */
+            item = Py_BuildValue("(nO)", i, Py_None);
+        } else if (not_plain((const unsigned char *)buf, n) || may_report(buf, n)) {
+            item = Py_BuildValue("(ny#)", i, buf, n);
+        } else {
+            ruled_out++;
+            continue;
+        }
+        if (item == NULL || PyList_Append(hits, item) < 0) {
+            Py_XDECREF(item);
+            goto error;
+        }
+        Py_DECREF(item);
+    }
+    PyMem_Free(buf);
+    PyObject *result = Py_BuildValue("(On)", hits, ruled_out);
+    Py_DECREF(hits);
+    return result;
+error:
+    PyMem_Free(buf);
+    Py_DECREF(hits);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"read_text_files", read_text_files, METH_VARARGS,
+     "read_text_files(paths, first_read) -> (hits, ruled_out): see textscan.read_text_files."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}
