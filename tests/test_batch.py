@@ -287,11 +287,25 @@ def test_not_text_and_oversize_are_skipped_silently_unless_named_or_owned(tmp_pa
     assert code == 2 and err.splitlines()[0] == "blob.bin: error: not a text file (NUL bytes)"
 
 
+def _fresh_run(root, body: str, paths: str = "'.'", pool_after: int = 50, catch: bool = False):
+    """``migrate --check --format json --jobs 2`` in a fresh interpreter (one that can fork its
+    workers), after ``body`` (which may patch ``run``); with ``catch``, the script prints the
+    JSON of its ``seen`` list on stderr's last line."""
+    import subprocess
+    import sys
+
+    main = f"main(['migrate', '--check', '--format', 'json', '--jobs', '2', {paths}])\n"
+    if catch:
+        main = ("try:\n    " + main + "except SystemExit as e:\n"
+                "    print(json.dumps(seen), file=sys.stderr)\n    sys.exit(e.code)\n")
+    script = ("import json, os, sys\nfrom triton_docker_migrate import run\nfrom triton_docker_migrate.cli import main\n"
+              f"run.POOL_AFTER_FILES = {pool_after}\nseen = []\n" + body + main)
+    return subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+
+
 def test_pool_start_methods(monorepo, capsys, monkeypatch):
     """Fork only from a process that has not loaded BuildKit's Go parser (a forked copy of the Go
     runtime can hang); such a process spawns its workers instead. Both give the serial results."""
-    import subprocess
-    import sys
 
     root, m = monorepo
     code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
@@ -304,23 +318,11 @@ def test_pool_start_methods(monorepo, capsys, monkeypatch):
     assert (code2, spawned) == (code1, serial)
     # a fresh process forks, and has not loaded the Go parser when it does (Dockerfiles met before
     # the pool starts are held back for the workers)
-    script = (
-        "import json, sys\n"
-        "from triton_docker_migrate import run\n"
-        "from triton_docker_migrate.cli import main\n"
-        "run.POOL_AFTER_FILES = 50\n"
-        "seen = []\n"
-        "real = run._run_pool\n"
-        "def spy(*a):\n"
-        "    seen.append((run._can_fork(), 'dockerfile' in sys.modules))\n"
-        "    yield from real(*a)\n"
-        "run._run_pool = spy\n"
-        "try:\n"
-        "    main(['migrate', '--check', '--format', 'json', '--jobs', '2', '.'])\n"
-        "except SystemExit as e:\n"
-        "    print(json.dumps(seen), file=sys.stderr)\n"
-        "    sys.exit(e.code)\n")
-    p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    p = _fresh_run(root, "real = run._run_pool\n"
+                         "def spy(*a):\n"
+                         "    seen.append((run._can_fork(), 'dockerfile' in sys.modules))\n"
+                         "    yield from real(*a)\n"
+                         "run._run_pool = spy\n", catch=True)
     assert p.returncode == code1
     assert p.stderr.splitlines()[-1] == "[[true, false]]"
     assert p.stdout == serial
@@ -329,30 +331,17 @@ def test_pool_start_methods(monorepo, capsys, monkeypatch):
 def test_the_scout_holds_back_what_needs_parsing_for_the_other_workers(monorepo, capsys):
     """The scout (forked before the handlers are imported) reads and prefilters, and hands the files
     that need parsing back; the other workers parse them: the same results as one process."""
-    import subprocess
-    import sys
 
     root, m = monorepo
     code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", "services")
-    script = (
-        "import json, sys\n"
-        "from triton_docker_migrate import run\n"
-        "from triton_docker_migrate.cli import main\n"
-        "run.POOL_AFTER_FILES = 20\n"
-        "# every folder left goes to the scout: it meets every V1 file the prelude did not\n"
-        "run.Work.scout_task = lambda self: ('tree', [self.folders.popleft() for _ in range(len(self.folders))])\n"
-        "held = []\n"
-        "real = run.Work.done\n"
-        "def done(self, result):\n"
-        "    held.append(len(result[-2]))\n"
-        "    real(self, result)\n"
-        "run.Work.done = done\n"
-        "try:\n"
-        "    main(['migrate', '--check', '--format', 'json', '--jobs', '2', 'services'])\n"
-        "except SystemExit as e:\n"
-        "    print(json.dumps(held), file=sys.stderr)\n"
-        "    sys.exit(e.code)\n")
-    p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    p = _fresh_run(root, "# every folder left goes to the scout: it meets every V1 file the prelude did not\n"
+                         "run.Work.scout_task = lambda self: ('tree', [self.folders.popleft() for _ in "
+                         "range(len(self.folders))])\n"
+                         "real = run.Work.done\n"
+                         "def done(self, result):\n"
+                         "    seen.append(len(result[-2]))\n"
+                         "    real(self, result)\n"
+                         "run.Work.done = done\n", paths="'services'", pool_after=20, catch=True)
     assert p.returncode == code1
     assert p.stdout == serial
     held = json.loads(p.stderr.splitlines()[-1])
@@ -361,26 +350,17 @@ def test_the_scout_holds_back_what_needs_parsing_for_the_other_workers(monorepo,
 
 
 def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):
-    import subprocess
-    import sys
 
     root, m = monorepo
     code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
     victim = m["v1"][len(m["v1"]) // 2]
-    script = (
-        "import os, sys\n"
-        "from triton_docker_migrate import run\n"
-        "from triton_docker_migrate.cli import main\n"
-        "run.POOL_AFTER_FILES = 50\n"
-        "parent = os.getpid()\n"
-        "real = run.Scanner.scan\n"
-        "def scan(self, c, data=None):\n"
-        f"    if c.display == {victim!r} and os.getpid() != parent:\n"
-        "        os._exit(9)  # a worker killed mid-task\n"
-        "    return real(self, c, data)\n"
-        "run.Scanner.scan = scan\n"
-        "main(['migrate', '--check', '--format', 'json', '--jobs', '2', '.'])\n")
-    p = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    p = _fresh_run(root, "parent = os.getpid()\n"
+                         "real = run.Scanner.scan\n"
+                         "def scan(self, c, data=None):\n"
+                         f"    if c.display == {victim!r} and os.getpid() != parent:\n"
+                         "        os._exit(9)  # a worker killed mid-task\n"
+                         "    return real(self, c, data)\n"
+                         "run.Scanner.scan = scan\n")
     assert p.returncode == code1
     assert p.stdout == serial
     assert ("triton-docker-migrate: warning: a worker process died; the files left are processed in this "

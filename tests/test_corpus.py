@@ -518,7 +518,7 @@ COMPOSE_OUT = b"""services:
 _NO_HEREDOC = (b"cat <<EOF\ntrtserver is only text in this heredoc\nEOF\n", b"")  # bash reads CRLF heredocs to EOF
 
 
-# YAML indents with spaces only (tabs: a parse error) and its scanner refuses trailing tabs
+# YAML indents with spaces only (tabs there: a parse error); trailing spaces and tabs are kept
 _SCRIPT_CASES = [("run.sh", v) for v in sorted(VARIANTS)] + \
     [("compose.yaml", v) for v in sorted(VARIANTS) if v != "tabs"]
 
@@ -531,8 +531,8 @@ def test_byte_level_details_kept_in_scripts_and_compose(name, variant, tmp_path)
         src, want = src.replace(*_NO_HEREDOC), want.replace(*_NO_HEREDOC)
     expected = f(want)
     if name == "compose.yaml" and variant == "trailing-spaces":
-        f = lambda s: s.replace(b"\n", b"   \n")  # noqa: E731
-        expected = f(want).replace(b"--model-control-mode=poll   \n", b"--model-control-mode=poll\n")  # a new line
+        f = lambda s: s.replace(b"\n", b" \t \n")  # noqa: E731
+        expected = f(want).replace(b"--model-control-mode=poll \t \n", b"--model-control-mode=poll\n")  # a new line
     got, _ = _migrate_one(tmp_path, name, f(src))
     assert got == expected
     again, report2 = _migrate_one(tmp_path, name, got)
