@@ -1,5 +1,5 @@
-"""The batch run's text fast path (textscan.py): the C version and the Python reference give the
-same answer, file for file, and both never rule out a file the text handler could report."""
+"""The batch run's fast path (textscan.py): the C version and the Python reference give the same
+answer, file for file, and neither rules out a file that may hold what would be reported."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from triton_docker_migrate import evidence, textscan
 
-C = getattr(textscan, "read_text_files")
-PY = textscan.read_text_files_py
+C = textscan.read_files
+PY = textscan.read_files_py
 
 
 def test_the_c_version_is_built():
@@ -21,25 +21,29 @@ def test_the_c_version_is_built():
 
 _PIECES = [b"tensorrtserver", b"trtserver", b"TENSORRT_SERVER", b"tensorrt-server", b"rt-server", b"erver",
            b"tritonserver:20.0", b"tritonserver:20.03", b"server", b"/api/", b"x", b" ", b"\n", b"\x00", b"\xff\xfe",
-           b"#!", b"\xfe\xff", b"\x00\x00\xfe\xff", "é".encode(), b"TENSORRT_", b"rtserve"]
+           b"#!", b"\xfe\xff", b"\x00\x00\xfe\xff", "é".encode(), b"TENSORRT_", b"rtserve", b"perf_client",
+           b"perf_", b"--", b"-", b"--allow-poll-model", b"--allow-poll", b"--api-version", b"--tf-add-vgpu",
+           b"--grpc-stream-infer", b"--allow-profiling", b"/api", b"api/"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8), min_size=1, max_size=6))
-def test_c_and_python_agree_on_random_contents(tmp_path_factory, files):
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8), min_size=1, max_size=6), st.booleans())
+def test_c_and_python_agree_on_random_contents(tmp_path_factory, files, text):
     d = tmp_path_factory.mktemp("t")
     paths = []
     for i, pieces in enumerate(files):
         p = d / f"f{i}.md"
         p.write_bytes(b"".join(pieces))
         paths.append(str(p))
-    assert C(paths, 64) == PY(paths, 64)
-    hits, ruled_out = PY(paths, 64)
+    assert C(paths, 64, text) == PY(paths, 64, text)
+    hits, ruled_out = PY(paths, 64, text)
     kept = {i for i, _ in hits}
     for i, p in enumerate(paths):
         data = open(p, "rb").read()
-        if any(lit in data for lit in evidence._TEXT_LITERALS):
+        if text and any(lit in data for lit in evidence._TEXT_LITERALS):
             assert i in kept  # never ruled out when the text handler may report it
+        if not text and evidence.PREFILTER.search(data):
+            assert i in kept  # never ruled out when it may hold V1 evidence
     assert ruled_out + len(hits) == len(paths)
 
 
@@ -66,8 +70,8 @@ def test_edges(tmp_path):
     paths.append(str(tmp_path / "missing.md"))
     os.mkdir(tmp_path / "dir.md")
     paths.append(str(tmp_path / "dir.md"))
-    got = C(paths, n)
-    assert got == PY(paths, n)
+    got = C(paths, n, True)
+    assert got == PY(paths, n, True)
     names = list(cases) + ["missing.md", "dir.md"]
     hits = {names[i]: data for i, data in got[0]}
     assert hits == {
@@ -76,12 +80,18 @@ def test_edges(tmp_path):
         "bom.txt": cases["bom.txt"], "v1.md": cases["v1.md"], "surrogate-\udcff.md": b"trtserver\n",
     }
     assert got[1] == 3  # empty, just-under, nothing
+    # any V1 evidence, not only what the text handler reports; a shebang alone is nothing
+    got = C(paths, n, False)
+    assert got == PY(paths, n, False)
+    hits = {names[i]: data for i, data in got[0]}
+    assert set(hits) == {"exactly.md", "big.md", "missing.md", "dir.md", "marker-at-end.md", "bom.txt", "v1.md",
+                         "surrogate-\udcff.md"}
 
 
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError):
-        C(("a",), 10)
+        C(("a",), 10, True)
     with pytest.raises(ValueError):
-        C([], 0)
+        C([], 0, True)
     with pytest.raises(TypeError):
-        C([3], 10)
+        C([3], 10, False)

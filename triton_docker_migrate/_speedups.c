@@ -1,5 +1,5 @@
-/* The batch run's hot loop in C: read source and documentation files and rule out those that
- * cannot hold what the text handler reports.
+/* The batch run's hot loop in C: read files and rule out those that cannot hold V1 evidence
+ * (source and documentation files: what the text handler reports; others: any V1 evidence).
  *
  * Optional: triton_docker_migrate/textscan.py holds the same function in Python (the reference,
  * used when this module is not built) and tests/test_textscan.py checks that both give the same
@@ -47,19 +47,47 @@ static int may_report(const char *b, Py_ssize_t n)
     return contains(b, n, "TENSORRT_SERVER");
 }
 
-/* textscan.NOT_PLAIN: UTF-16/32 byte-order marks, and a shebang */
-static int not_plain(const unsigned char *b, Py_ssize_t n)
+/* evidence.maybe_v1 */
+static const char *const OPTIONS[] = {
+    "--allow-poll-model", "--allow-model-control", "--http-health-port", "--grpc-infer-thread",
+    "--grpc-stream-infer", "--tf-allow-soft", "--tf-gpu-memory", "--tf-add-vgpu", "--api-version",
+    "--allow-profiling", NULL,
+};
+
+static int maybe_v1(const char *b, Py_ssize_t n)
 {
-    if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff) || (b[0] == '#' && b[1] == '!')))
+    if (contains(b, n, "erver") &&
+        (contains(b, n, "rtserver") || contains(b, n, "rt-server") || contains(b, n, "tritonserver:20.0")))
+        return 1;
+    if (contains(b, n, "/api/") || contains(b, n, "TENSORRT_SERVER") || contains(b, n, "perf_client"))
+        return 1;
+    if (!contains(b, n, "--"))
+        return 0;
+    for (const char *const *o = OPTIONS; *o != NULL; o++)
+        if (contains(b, n, *o))
+            return 1;
+    return 0;
+}
+
+/* textscan.NOT_PLAIN: UTF-16/32 byte-order marks, and a shebang */
+static int utf16_32(const unsigned char *b, Py_ssize_t n)
+{
+    if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
         return 1;
     return n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xfe && b[3] == 0xff;
 }
 
-static PyObject *read_text_files(PyObject *self, PyObject *args)
+static int not_plain(const unsigned char *b, Py_ssize_t n)
+{
+    return utf16_32(b, n) || (n >= 2 && b[0] == '#' && b[1] == '!');
+}
+
+static PyObject *read_files(PyObject *self, PyObject *args)
 {
     PyObject *paths;
     Py_ssize_t first_read;
-    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &paths, &first_read))
+    int text;
+    if (!PyArg_ParseTuple(args, "O!np", &PyList_Type, &paths, &first_read, &text))
         return NULL;
     if (first_read <= 0) {
         PyErr_SetString(PyExc_ValueError, "first_read must be positive");
@@ -97,7 +125,8 @@ static PyObject *read_text_files(PyObject *self, PyObject *args)
         if (n < 0 || n >= first_read) {
             /* unreadable, or more than a first read: the Python path reads it again */
             item = Py_BuildValue("(nO)", i, Py_None);
-        } else if (not_plain((const unsigned char *)buf, n) || may_report(buf, n)) {
+        } else if (text ? not_plain((const unsigned char *)buf, n) || may_report(buf, n)
+                        : utf16_32((const unsigned char *)buf, n) || maybe_v1(buf, n)) {
             item = Py_BuildValue("(ny#)", i, buf, n);
         } else {
             ruled_out++;
@@ -120,8 +149,8 @@ error:
 }
 
 static PyMethodDef methods[] = {
-    {"read_text_files", read_text_files, METH_VARARGS,
-     "read_text_files(paths, first_read) -> (hits, ruled_out): see textscan.read_text_files."},
+    {"read_files", read_files, METH_VARARGS,
+     "read_files(paths, first_read, text) -> (hits, ruled_out): see textscan.read_files."},
     {NULL, NULL, 0, NULL},
 };
 

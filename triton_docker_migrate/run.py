@@ -101,25 +101,39 @@ class Scanner:
             return r
 
     def scan_all(self, cands: list[Candidate], out: list[FileResult]) -> None:
-        """``scan`` each candidate into ``out``; source and documentation files (by their
-        extension) go through ``textscan`` first, which reads them and rules out the bulk."""
+        """``scan`` each candidate into ``out``. The usual files go through ``textscan`` first,
+        which reads them and rules out the bulk: source and documentation files (by extension),
+        and the others whose name asks for nothing more (Dockerfiles are looked into for the
+        scripts they run, model configurations are remembered)."""
         text_by_name = kinds.text_by_name
         plain: list[Candidate] = []
+        other: list[Candidate] = []
         for c in cands:
-            if not c.explicit and text_by_name(c.display):
+            if c.explicit:
+                r = self.scan(c)
+                if r is not None:
+                    out.append(r)
+                continue
+            display = c.display
+            if text_by_name(display):
                 plain.append(c)
                 continue
-            r = self.scan(c)
-            if r is not None:
-                out.append(r)
-        if not plain:
-            return
-        hits, ruled_out = textscan.read_text_files([c.path for c in plain], _FIRST_READ)
-        self.scanned += ruled_out
-        for i, data in hits:
-            r = self.scan(plain[i], data)
-            if r is not None:
-                out.append(r)
+            name = display[display.rfind("/") + 1:]
+            if _is_dockerfile_name(name) or name == "config.pbtxt":
+                r = self.scan(c)
+                if r is not None:
+                    out.append(r)
+            else:
+                other.append(c)
+        for group, text in ((plain, True), (other, False)):
+            if not group:
+                continue
+            hits, ruled_out = textscan.read_files([c.path for c in group], _FIRST_READ, text)
+            self.scanned += ruled_out
+            for i, data in hits:
+                r = self.scan(group[i], data)
+                if r is not None:
+                    out.append(r)
 
     def _scan(self, c: Candidate, data: bytes | None) -> FileResult | None:
         if data is None:
