@@ -21,7 +21,7 @@ MAX_BYTES = 10 * 1024 * 1024
 _FIRST_READ = 65536
 _O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: start the process pool once this many candidates were seen, or this many files needed parsing
-POOL_AFTER_FILES = 200
+POOL_AFTER_FILES = 64
 POOL_AFTER_PARSED = 32
 CHUNK = 256
 #: before the pool starts, whether to start it is asked after each slice of this many files
@@ -195,8 +195,8 @@ TASK_FILES = 256
 TASK_PARSED = 12
 #: folders per "tree" task, at most (fewer when few are left, so that every worker gets some)
 TASK_FOLDERS = 8
-#: files the scout reads while the handlers are imported (0: no scout)
-SCOUT_FILES = 2048
+#: files the scout reads while the handlers are imported, about as long as that takes (0: no scout)
+SCOUT_FILES = 3072
 
 
 def _init_worker(settings: Settings, walk: tuple, spawned: bool = False, scout: bool = False) -> None:
@@ -298,8 +298,10 @@ class Work:
         return "tree", [self.folders.popleft() for _ in range(n)]
 
     def scout_task(self):
-        """Half the folders (the scout stops at its budget and hands the rest back)."""
-        return "tree", [self.folders.popleft() for _ in range(max(1, len(self.folders) // 2))]
+        """Every folder: the scout stops at its budget and hands the rest back."""
+        folders = list(self.folders)
+        self.folders.clear()
+        return "tree", folders
 
     def done(self, result) -> None:
         """Take in what a task hands back: files held for parsing, folders not listed."""
