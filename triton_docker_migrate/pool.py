@@ -208,20 +208,25 @@ class Pool:
         self.lost.extend(task for _, task, _ in busy.values())
         busy.clear()
 
-    def close(self) -> None:
-        """End the workers (closing their task pipes) and reap them; a worker that does not
-        end at once (Ctrl-C, a hung parser) is killed."""
+    def close(self, now: bool = False) -> None:
+        """End the workers (closing their task pipes) and reap them; a worker that does not end
+        within seconds (a hung parser) is killed - with ``now`` (Ctrl-C, an error) at once: a
+        worker never writes a file, so nothing is left half done."""
         for fd in list(self.fds):
             self._close(fd)
+        wait = 0.0 if now else 5.0
         for pid, _, _, proc, _ in self.procs:
-            if proc is not None:
-                try:
-                    proc.wait(timeout=5)
-                except Exception:
+            if proc is not None:  # a spawned interpreter
+                if now:
                     proc.kill()
-                    proc.wait()
+                else:
+                    try:
+                        proc.wait(timeout=wait)
+                    except Exception:  # still running
+                        proc.kill()
+                proc.wait()
                 continue
-            if not _reaped(pid, 5.0):
+            if now or not _reaped(pid, wait):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
@@ -237,8 +242,8 @@ class Pool:
     def __enter__(self) -> "Pool":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc: object) -> None:
+        self.close(now=exc_type is not None)
 
 
 def _reaped(pid: int, timeout: float | None) -> bool:

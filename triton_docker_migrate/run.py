@@ -444,9 +444,12 @@ def _run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys)
             pool.start(workers, _init_worker, (settings, walk))
         yield from pool.results(lambda: work.next_task(workers), work.done)
         lost = pool.lost
-    finally:
+    except BaseException:  # Ctrl-C, or the run stopped: the workers end at once
         if pool is not None:
-            pool.close()
+            pool.close(now=True)
+        raise
+    else:
+        pool.close()
     if lost:
         _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
              "process")
