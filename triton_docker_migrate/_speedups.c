@@ -82,7 +82,7 @@ static int not_plain(const unsigned char *b, Py_ssize_t n)
     return utf16_32(b, n) || (n >= 2 && b[0] == '#' && b[1] == '!');
 }
 
-static PyObject *read_files(PyObject *self, PyObject *args)
+static PyObject *read_files(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *paths;
     Py_ssize_t first_read;
@@ -154,7 +154,9 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", NULL, -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, .m_name = "_speedups", .m_doc = NULL, .m_size = -1, .m_methods = methods,
+};
 
 PyMODINIT_FUNC PyInit__speedups(void)
 {

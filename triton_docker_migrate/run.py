@@ -189,7 +189,7 @@ class Scanner:
 # it has not listed yet back, to be shared out again. So the walk, the reads and the parsing all
 # run in the workers, and no worker is left with a large subtree while the others wait.
 _WORKER: Scanner | None = None
-_WALK: tuple = (None, frozenset())
+_WALK: tuple = (None, frozenset(), None)
 #: a "tree" task ends after this many files read, or this many files parsed
 TASK_FILES = 256
 TASK_PARSED = 12
@@ -219,10 +219,10 @@ def _do_task(task):
 
 
 def _run_task(w: Scanner, walk: tuple, task):
-    """(files read, results, deferred, entrypoints, warnings, files held back for parsing
-    elsewhere, folders not listed yet). ``walk`` is
-    (exclude matcher, explicit keys, budget): a "tree" task stops listing folders once it has read
-    ``budget[0]`` files or parsed ``budget[1]`` (no budget: it walks them all)."""
+    """(files read, results, deferred, entrypoints, warnings, files held back to be parsed by
+    another worker, folders not listed yet). ``walk`` is (exclude matcher, explicit keys, budget):
+    a "tree" task stops listing folders once it has read ``budget[0]`` files or parsed (or held)
+    ``budget[1]`` (no budget: it walks them all)."""
     w.scanned = 0
     w.parsed = 0
     w.deferred = []
@@ -304,9 +304,9 @@ class Work:
         return "tree", folders
 
     def done(self, result) -> None:
-        """Take in what a task hands back: files held for parsing, folders not listed."""
-        if result[-2]:
-            self.held.append(("files", result[-2]))
+        """Take in what a task hands back: files held for parsing (shared out a few at a time),
+        folders not listed."""
+        self.held.extend(_chunks(result[-2], TASK_PARSED))
         self.give_back(result[-1])
 
     def give_back(self, folders: list) -> None:
