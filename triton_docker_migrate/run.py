@@ -268,11 +268,12 @@ def _workers(settings: Settings) -> int:
 
 def _preload() -> None:
     """Import what processing needs (pure Python: the Go parser itself loads at the first parse)."""
-    from . import runner, suppress, verify, writer  # noqa: F401
+    from . import discover, runner, suppress, verify, writer  # noqa: F401
     from .documents import dockerfile, text  # noqa: F401
     from .rules import catalog, engine, modelrepo  # noqa: F401
 
     runner._load_handlers()
+    discover._pattern_class()  # for the .gitignore files the workers meet
 
 
 class Work:
@@ -359,7 +360,11 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     walker: Walker | None = None
     walkers = d.walkers()
     files = d.files
-    for i, c in enumerate(files):
+    if workers > 1 and SCOUT_FILES and d.roots and not d.nested and _can_fork():
+        # folders to walk: the scout starts on them at once, this process only imports and hands
+        # out (nothing read here first, not even the root's .gitignore)
+        rest = list(files)
+    for i, c in enumerate(files if rest is None else ()):
         scan(c)
         if pool_now() and i + 1 < len(files):
             rest = files[i + 1:]
@@ -504,10 +509,12 @@ def _migrates_server(r: FileResult) -> bool:
 
 # --- writing and exit code ---------------------------------------------------------------------
 def write_results(results: list[FileResult], settings: Settings) -> None:
+    if not settings.write_back.writes:
+        return
     from .atomic import ChangedDuringRun, write_atomic
 
     for r in results:
-        if not settings.write_back.writes or r.status is not Status.CHANGED or r.new is None:
+        if r.status is not Status.CHANGED or r.new is None:
             continue
         try:
             write_atomic(_path_of(r), r.new, r.original or b"")
