@@ -14,7 +14,7 @@ between results but wait on the result pipes.
 - A worker that dies (end of file on its result pipe, or a broken task pipe) is not waited for:
   ``results`` stops and ``lost`` holds the tasks it did not finish, for the caller to redo.
 - Ctrl-C: workers ignore SIGINT (it is blocked while they start, and ignored before they unblock
-  it); the parent's KeyboardInterrupt passes through ``close``, which ends and reaps the workers.
+  it); on the parent's KeyboardInterrupt ``close(now=True)`` kills and reaps them at once.
 """
 
 from __future__ import annotations
