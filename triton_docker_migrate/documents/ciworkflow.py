@@ -17,8 +17,7 @@ import os
 
 from ..commandline import CommandLine
 from ..model import Finding, Severity, Span
-from ..rules import images
-from ..rules import tables as T
+from ..rules import env, images
 from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
@@ -26,7 +25,6 @@ from .base import CommandSite, Region
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
 from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
-_ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
 
@@ -282,13 +280,11 @@ class CiDoc(ShellDoc):
                     continue
                 for name_node, _ in v.value:
                     name = Y.key_of(name_node)
-                    if name in _ENV_NAMES and id(name_node) not in seen and isinstance(name_node, ScalarNode):
-                        seen.add(id(name_node))
-                        sc = self.src.scalar(name_node)
-                        out.append(Finding(
-                            "TDM501", Span(sc.start, sc.end), f"{name} is set here; the V1 image set it, V2 "
-                            f"images set {_ENV_NAMES[name]} instead: check what reads it", Severity.WARNING,
-                            suggestion=_ENV_NAMES[name]))
+                    if name not in env.V2_NAME or id(name_node) in seen or not isinstance(name_node, ScalarNode):
+                        continue
+                    seen.add(id(name_node))
+                    sc = self.src.scalar(name_node)
+                    out.append(env.defined_here(name, Span(sc.start, sc.end)))  # type: ignore[arg-type]
         return out
 
     # --- verification -------------------------------------------------------------------------

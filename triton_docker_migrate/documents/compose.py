@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
 from ..model import Finding, Fix, Severity, Span
-from ..rules import images
-from ..rules import tables as T
+from ..rules import env, images
+from ..rules.endpoints import health_port_message
 from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
@@ -24,7 +24,6 @@ from .base import CommandSite, Context, Document, Region
 from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
-_ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 #: sequences whose length an edit may change (the structure check allows it)
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint", "ports", "expose", "test", "args"})
 
@@ -250,8 +249,7 @@ class ComposeDoc(Document):
         if not isinstance(seq, SequenceNode):
             return []
         ports = [_container_port(self.src, item) for item in seq.value]
-        msg = (f"port {health} was the V1 health port (--http-health-port); V2 serves health on the HTTP "
-               f"port {http}")
+        msg = health_port_message(health, http)
         out = []
         for item, port in zip(seq.value, ports):
             if port is None:
@@ -275,14 +273,11 @@ class ComposeDoc(Document):
         out: list[Finding] = []
         seen: set[int] = set()
         for s in self.services:
-            env = Y.get(s.node, "environment")
-            for name_node, name, span in _env_names(self.src, env):
-                if name in _ENV_NAMES and id(name_node) not in seen:
+            for name_node, name, span in _env_names(self.src, Y.get(s.node, "environment")):
+                f = env.defined_here(name, span) if id(name_node) not in seen else None
+                if f is not None:
                     seen.add(id(name_node))
-                    out.append(Finding(
-                        "TDM501", span, f"{name} is set here; the V1 image set it, V2 images set "
-                        f"{_ENV_NAMES[name]} instead: check what reads it", Severity.WARNING,
-                        suggestion=_ENV_NAMES[name]))
+                    out.append(f)
             if s.triton:
                 out.extend(self._env_files(s, seen))
         return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..commandline import CommandLine, DockerShellSyntax, JsonSyntax, Segment
 from ..model import Finding, Fix, ProcessingError, Severity, Span
+from ..rules.endpoints import health_port_message
 from . import commands as C
 from .base import CommandSite, Context, Document, Region
 from .shellwords import ShellSyntaxError, Word, lex
@@ -402,8 +403,7 @@ class DockerfileDoc(Document):
                 if port not in ctx.health_ports:
                     continue
                 http = ctx.health_ports[port]
-                msg = (f"port {port} was the V1 health port (--http-health-port); V2 serves health on "
-                       f"the HTTP port {http}")
+                msg = health_port_message(port, http)
                 if len(words) > 1:
                     seg = Segment(words, DockerShellSyntax(self.escape), "EXPOSE")
                     cl = CommandLine(self.text, [seg], None, True)

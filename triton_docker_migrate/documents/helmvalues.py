@@ -15,7 +15,8 @@ import re
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
 from ..model import Edit, Finding, Fix, Severity, Span
-from ..rules import images
+from ..rules import env, images
+from ..rules.endpoints import health_port_message
 from ..rules import tables as T
 from . import commands as C
 from . import yamlsrc as Y
@@ -28,7 +29,6 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 EDITABLE = frozenset({"command", "args", "extraArgs", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
 _OPTION_NAMES = frozenset(T.V1_OPTIONS) | frozenset(T.V2_OPTIONS)
-_ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 
 
@@ -186,12 +186,10 @@ class HelmValuesDoc(Document):
             if f is not None:
                 out.append(f)
         for node in self._env_name_nodes().values():
-            name = str(node.value)
-            if name in _ENV_NAMES:
-                sc = self.src.scalar(node)
-                out.append(Finding("TDM501", Span(sc.start, sc.end), f"{name} is set here; the V1 image set it, "
-                                   f"V2 images set {_ENV_NAMES[name]} instead: check what reads it",
-                                   Severity.WARNING, suggestion=_ENV_NAMES[name]))
+            sc = self.src.scalar(node)
+            f = env.defined_here(str(node.value), Span(sc.start, sc.end))
+            if f is not None:
+                out.append(f)
         return out
 
     def _split_finding(self, ik: ImageKeys, target) -> Finding | None:
@@ -245,7 +243,7 @@ class HelmValuesDoc(Document):
 
     def _health_port(self, health: str, http: str) -> list[Finding]:
         out: list[Finding] = []
-        msg = f"port {health} was the V1 health port (--http-health-port); V2 serves health on the HTTP port {http}"
+        msg = health_port_message(health, http)
         probe_ports: set[int] = set()
         names: dict[str, set[str]] = {health: set(), http: set()}
         for m in self._mappings():

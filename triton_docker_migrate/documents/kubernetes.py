@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from .. import argv, evidence
 from ..commandline import CommandLine, Segment
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
-from ..rules import images
-from ..rules import tables as T
+from ..rules import env, images
+from ..rules.endpoints import health_port_message
 from . import commands as C
 from . import yamlsrc as Y
 from . import yamlsyntax as S
@@ -31,7 +31,6 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 EDITABLE = frozenset({"command", "args", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
-_ENV_NAMES = {r.v1: r.v2 for r in T.ENV_VARS}
 
 
 @dataclass
@@ -252,8 +251,7 @@ class KubernetesDoc(Document):
         out = []
         for item in hits:
             span = Span(item.start_mark.index, Y.node_end(self.src, item))
-            msg = (f"port {health} was the V1 health port (--http-health-port); V2 serves health on the HTTP "
-                   f"port {http}")
+            msg = health_port_message(health, http)
             if len(hits) < len(seq.value):
                 out.append(Finding("TDM406", span, f"{msg}; removed from the {where}", Severity.WARNING,
                                    Fix.of(f"Remove port {health}", S.delete_item(self.src, seq, item))))
@@ -266,12 +264,10 @@ class KubernetesDoc(Document):
     def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
         out: list[Finding] = []
         for node in self._env_name_nodes().values():
-            name = str(node.value)
-            if name in _ENV_NAMES:
-                sc = self.src.scalar(node)
-                out.append(Finding("TDM501", Span(sc.start, sc.end), f"{name} is set here; the V1 image set it, "
-                                   f"V2 images set {_ENV_NAMES[name]} instead: check what reads it",
-                                   Severity.WARNING, suggestion=_ENV_NAMES[name]))
+            sc = self.src.scalar(node)
+            f = env.defined_here(str(node.value), Span(sc.start, sc.end))
+            if f is not None:
+                out.append(f)
         return out
 
     def annotate(self, findings: list[Finding]) -> list[Finding]:

@@ -20,6 +20,7 @@ from .. import evidence
 from ..commandline import SHELL, CommandLine, Segment, ShellSyntax, Syntax, merge_deletes
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
 from ..rules import images
+from ..rules.endpoints import health_port_message
 from . import commands as C
 from .base import CommandSite, Context, Document, Region
 from .shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
@@ -618,8 +619,7 @@ class ShellDoc(Document):
                     continue
                 http = ctx.health_ports[cport]
                 http_pub = [p for p in pubs if p[3] == http]
-                msg = (f"port {cport} was the V1 health port (--http-health-port); V2 serves health on "
-                       f"the HTTP port {http}")
+                msg = health_port_message(cport, http)
                 span = Span(opt.start, (vw or opt).end)
                 if http_pub:
                     host_http = http_pub[0][2]

@@ -18,6 +18,11 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
                         r"(?P<path>/v2/health/(?:live|ready))\b")
 
 
+def health_port_message(port: str, http: str) -> str:
+    """What TDM406 says of a port that was the removed V1 health port."""
+    return f"port {port} was the V1 health port (--http-health-port); V2 serves health on the HTTP port {http}"
+
+
 def check(region: Region, ctx: Context) -> Iterator[Finding]:
     if not region.triton or ("/api/" not in region.text and "/v2/health/" not in region.text):
         return

@@ -6,11 +6,22 @@ import re
 from typing import Iterator
 
 from ..documents.base import Region
-from ..model import Edit, Finding, Fix, Severity
+from ..model import Edit, Finding, Fix, Severity, Span
 from . import tables as T
 
 ENV_RE = re.compile(r"(?<![\w])(?P<name>" + "|".join(r.v1 for r in T.ENV_VARS) + r")(?![\w])")
-_NEW = {r.v1: r.v2 for r in T.ENV_VARS}
+#: V1 variable name -> the V2 image's name for it
+V2_NAME = {r.v1: r.v2 for r in T.ENV_VARS}
+
+
+def defined_here(name: str, span: Span) -> Finding | None:
+    """A V1 variable that a file sets itself (a compose ``environment`` key, a Kubernetes ``env``
+    name, ...): reported, not renamed - something else may still read the old name."""
+    new = V2_NAME.get(name)
+    if new is None:
+        return None
+    return Finding("TDM501", span, f"{name} is set here; the V1 image set it, V2 images set {new} instead: "
+                   f"check what reads it", Severity.WARNING, suggestion=new)
 
 
 def check(region: Region) -> Iterator[Finding]:
@@ -19,7 +30,7 @@ def check(region: Region) -> Iterator[Finding]:
     for m in ENV_RE.finditer(region.text):
         name = m.group("name")
         span = region.span(m.start(), m.end())
-        new = _NEW[name]
+        new = V2_NAME[name]
         before = region.text[: m.start()]
         defines = bool(re.search(r"(?:^|\s)(?:ENV|export|ARG)?\s*$", before)) and region.text[m.end():m.end() + 1] == "="
         msg = f"{name} (set by the V1 image) is {new} in V2 images"
