@@ -635,6 +635,16 @@ def _lines(text: str, a: int, b: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def _fold(out: list[Piece], at: int, to: int, empties: int, space: bool) -> None:
+    """The break folded between two lines of a flow scalar (raw text ``[at, to)``): one newline per
+    empty line in between, else a space (unless ``space`` is false)."""
+    if empties:
+        out.append(("\n", at, to - at))
+        out.extend([("\n", at, 0)] * (empties - 1))
+    elif space:
+        out.append((" ", at, to - at))
+
+
 def _flowed(text: str, a: int, b: int, single: bool) -> list[Piece]:
     """Plain and single-quoted scalars: line folding, and ``''`` in single quotes."""
     lines = _lines(text, a, b)
@@ -654,11 +664,7 @@ def _flowed(text: str, a: int, b: int, single: bool) -> list[Piece]:
             empties += 1
             continue
         if not first:
-            if empties:
-                out.append(("\n", fold_at, cs - fold_at))
-                out.extend([("\n", fold_at, 0)] * (empties - 1))
-            else:
-                out.append((" ", fold_at, cs - fold_at))
+            _fold(out, fold_at, cs, empties, space=True)
         empties = 0
         k = cs
         while k < ce:
@@ -696,15 +702,8 @@ def _double(text: str, a: int, b: int) -> list[Piece]:
         if not first and cs == ce and not last and not joined:
             empties += 1
             continue
-        if not first and not escaped_break:
-            if empties:
-                out.append(("\n", fold_at, cs - fold_at))
-                out.extend([("\n", fold_at, 0)] * (empties - 1))
-            else:
-                out.append((" ", fold_at, cs - fold_at))
-        elif not first and escaped_break and empties:
-            out.append(("\n", fold_at, cs - fold_at))
-            out.extend([("\n", fold_at, 0)] * (empties - 1))
+        if not first:
+            _fold(out, fold_at, cs, empties, space=not escaped_break)  # an escaped break folds to nothing
         empties = 0
         k = cs
         while k < ce:
