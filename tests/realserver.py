@@ -148,38 +148,49 @@ _MEMBERS = ("pytriton/tritonserver/", "nvidia_pytriton.libs/")
 
 def _fetch(wheel: str) -> pathlib.Path:
     """``pip download --no-deps nvidia-pytriton==<wheel>`` and unzip the server part, once."""
+
+    def build(work: pathlib.Path) -> tuple[pathlib.Path, str]:
+        dl = work / "download"
+        p = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                            "-q", f"nvidia-pytriton=={wheel}", "-d", str(dl)],
+                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+        wheels = sorted(dl.glob("*.whl")) if dl.is_dir() else []
+        if p.returncode != 0 or len(wheels) != 1:
+            raise RuntimeError(f"pip download nvidia-pytriton=={wheel} failed:\n{p.stdout}{p.stderr}")
+        out = work / "tree"
+        with zipfile.ZipFile(wheels[0]) as z:
+            for info in z.infolist():
+                if not info.filename.startswith(_MEMBERS) or info.is_dir():
+                    continue
+                target = out / info.filename
+                z.extract(info, out)
+                mode = (info.external_attr >> 16) & 0o777
+                if mode:
+                    target.chmod(mode)
+        server = out / "pytriton" / "tritonserver" / "bin" / "tritonserver"
+        server.chmod(server.stat().st_mode | 0o755)
+        return out, wheels[0].name
+
+    return _cached_dir(f"nvidia-pytriton-{wheel}", build)
+
+
+def _cached_dir(name: str, build) -> pathlib.Path:
+    """``cache_root() / name``, made once (under a lock, for parallel test runs): ``build(work)``
+    fills a folder inside the scratch folder ``work`` and returns it with a line for the marker
+    file; the folder is renamed into place only when complete."""
     root = cache_root()
-    dest = root / f"nvidia-pytriton-{wheel}"
-    done = dest / ".complete"
-    if done.exists():
+    dest = root / name
+    if (dest / ".complete").exists():
         return dest
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if done.exists():
+        if (dest / ".complete").exists():
             return dest
-        work = pathlib.Path(tempfile.mkdtemp(prefix=f".nvidia-pytriton-{wheel}-", dir=root))
+        work = pathlib.Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
         try:
-            dl = work / "download"
-            p = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-                                "-q", f"nvidia-pytriton=={wheel}", "-d", str(dl)],
-                               capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-            wheels = sorted(dl.glob("*.whl")) if dl.is_dir() else []
-            if p.returncode != 0 or len(wheels) != 1:
-                raise RuntimeError(f"pip download nvidia-pytriton=={wheel} failed:\n{p.stdout}{p.stderr}")
-            out = work / "tree"
-            with zipfile.ZipFile(wheels[0]) as z:
-                for info in z.infolist():
-                    if not info.filename.startswith(_MEMBERS) or info.is_dir():
-                        continue
-                    target = out / info.filename
-                    z.extract(info, out)
-                    mode = (info.external_attr >> 16) & 0o777
-                    if mode:
-                        target.chmod(mode)
-            server = out / "pytriton" / "tritonserver" / "bin" / "tritonserver"
-            server.chmod(server.stat().st_mode | 0o755)
-            (out / ".complete").write_text(wheels[0].name + "\n")
+            out, marker = build(work)
+            (out / ".complete").write_text(marker + "\n")
             if dest.exists():
                 shutil.rmtree(dest)
             out.rename(dest)
@@ -228,30 +239,18 @@ def _python_backend_dir(b: Binary) -> pathlib.Path:
     if stub is None:
         raise RuntimeError(f"the {b.release} wheel ships no Python backend stub for Python "
                            f"{sys.version_info.major}.{sys.version_info.minor}")
-    root = cache_root()
     tag = hashlib.sha256(str(b.root.resolve()).encode()).hexdigest()[:12]
-    dest = root / f"backends-{b.release}-py{sys.version_info.major}.{sys.version_info.minor}-{tag}"
-    if (dest / ".complete").exists():
-        return dest
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (dest / ".complete").exists():
-            return dest
-        work = pathlib.Path(tempfile.mkdtemp(prefix=".backends-", dir=root))
-        try:
-            py = work / "python"
-            py.mkdir()
-            for f in ("libtriton_python.so", "triton_python_backend_utils.py"):
-                shutil.copy2(b.backends / "python" / f, py / f)
-            shutil.copy2(stub, py / "triton_python_backend_stub")
-            (work / ".complete").write_text(f"{b.root}\n")
-            if dest.exists():
-                shutil.rmtree(dest)
-            work.rename(dest)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    return dest
+
+    def build(work: pathlib.Path) -> tuple[pathlib.Path, str]:
+        out = work / "backends"
+        py = out / "python"
+        py.mkdir(parents=True)
+        for f in ("libtriton_python.so", "triton_python_backend_utils.py"):
+            shutil.copy2(b.backends / "python" / f, py / f)
+        shutil.copy2(stub, py / "triton_python_backend_stub")
+        return out, str(b.root)
+
+    return _cached_dir(f"backends-{b.release}-py{sys.version_info.major}.{sys.version_info.minor}-{tag}", build)
 
 
 # --- command lines -------------------------------------------------------------------------------

@@ -122,19 +122,10 @@ def http_port_of(argv: list[str]) -> str:
 _URL = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(/[^\s\"'|;&)]*)")
 
 
-def stage_of(doc: DockerfileDoc, offset: int) -> int:
-    stage = -1
-    for ins in doc.instructions:
-        if ins.start > offset:
-            break
-        stage = ins.stage
-    return stage
-
-
 def healthchecks(doc: DockerfileDoc, cl: CommandLine) -> list[tuple[str, str]]:
     """(port, path) of every URL in the HEALTHCHECK of the command line's stage."""
     first = cl.binary or cl.segments[0].words[0]
-    stage = stage_of(doc, first.start)
+    stage = doc.stage_index_at(first.start)
     out = []
     for ins in doc.instructions:
         if ins.cmd == "HEALTHCHECK" and ins.stage == stage:
