@@ -56,10 +56,7 @@ static const char *const OPTIONS[] = {
 
 static int maybe_v1(const char *b, Py_ssize_t n)
 {
-    if (contains(b, n, "erver") &&
-        (contains(b, n, "rtserver") || contains(b, n, "rt-server") || contains(b, n, "tritonserver:20.0")))
-        return 1;
-    if (contains(b, n, "/api/") || contains(b, n, "TENSORRT_SERVER") || contains(b, n, "perf_client"))
+    if (may_report(b, n) || contains(b, n, "/api/") || contains(b, n, "perf_client"))
         return 1;
     if (!contains(b, n, "--"))
         return 0;

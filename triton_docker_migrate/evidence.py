@@ -40,10 +40,7 @@ _TEXT_LITERALS = (b"rtserver", b"TENSORRT_SERVER", b"tritonserver:20.0", b"tenso
 
 def maybe_v1(data: bytes) -> bool:
     """True when ``data`` may hold V1 evidence (never False when ``PREFILTER`` matches)."""
-    # one scan rules out the four markers that end in "server" in most files
-    if b"erver" in data and (b"rtserver" in data or b"rt-server" in data or b"tritonserver:20.0" in data):
-        return True
-    if b"/api/" in data or b"TENSORRT_SERVER" in data or _PERF_CLIENT.search(data) is not None:
+    if text_may_report(data) or b"/api/" in data or _PERF_CLIENT.search(data) is not None:
         return True
     return _OPTIONS_RE.search(data) is not None
 
@@ -51,6 +48,7 @@ def maybe_v1(data: bytes) -> bool:
 def text_may_report(data: bytes) -> bool:
     """True when a file of the text kind may get a finding (never False when one of
     ``_TEXT_LITERALS`` is in ``data``): two scans for most files."""
+    # one scan rules out the four markers that end in "server" in most files
     if b"erver" in data and (b"rtserver" in data or b"rt-server" in data or b"tritonserver:20.0" in data):
         return True
     return b"TENSORRT_SERVER" in data

@@ -75,10 +75,16 @@ def _serve(rfd: int, wfd: int, handle: Callable[[Any], Any]) -> None:
         _send(wfd, reply)
 
 
-def _spawned_main(rfd: int, wfd: int) -> None:
+def _ignore_sigint() -> None:
+    """A worker's first act: Ctrl-C reaches the whole process group, and the parent ends the pool
+    (SIGINT was blocked while the worker started, so none came in between)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _spawned_main(rfd: int, wfd: int) -> None:
+    _ignore_sigint()
     init, args, handle = _recv(rfd)
     init(*args)
     _serve(rfd, wfd, handle)
@@ -139,9 +145,7 @@ class Pool:
         if pid == 0:  # the worker
             code = 0
             try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                if hasattr(signal, "pthread_sigmask"):
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+                _ignore_sigint()
                 os.close(task_w)
                 os.close(res_r)
                 for fd in self.fds:  # the parent's ends of the other workers' pipes

@@ -19,7 +19,6 @@ from .settings import Settings
 
 MAX_BYTES = 10 * 1024 * 1024
 _FIRST_READ = 65536
-_O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: start the process pool once this many candidates were seen, or this many files needed parsing
 POOL_AFTER_FILES = 64
 POOL_AFTER_PARSED = 32
@@ -27,7 +26,7 @@ CHUNK = 256
 #: before the pool starts, whether to start it is asked after each slice of this many files
 SLICE = 64
 #: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_UTF16_BOMS = textscan.UTF16_32
 #: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
 
@@ -51,7 +50,7 @@ def read_bytes(path: str, may_skip_binary=None) -> bytes:
     """At most 10 MiB + 1 bytes of ``path`` (one read for the usual small file). A big file with a
     NUL byte in its first 8 KiB is not text, skipped unless named or owned: when
     ``may_skip_binary()`` says so, it is not read past its first 64 KiB."""
-    fd = os.open(path, _O_READ)
+    fd = os.open(path, textscan.O_READ)
     try:
         data = os.read(fd, _FIRST_READ)
         if len(data) < _FIRST_READ:

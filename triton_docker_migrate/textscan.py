@@ -20,7 +20,8 @@ import os
 
 from .evidence import maybe_v1, text_may_report
 
-_O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+#: how files are opened for reading
+O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: UTF-16/32 byte-order marks: the runner decodes such text
 UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: a source or documentation file that starts with one of these takes the long way (a shebang
@@ -34,7 +35,7 @@ def read_files_py(paths: list[str], first_read: int, text: bool) -> tuple[list[t
     ruled_out = 0
     for i, path in enumerate(paths):
         try:
-            fd = os.open(path, _O_READ)
+            fd = os.open(path, O_READ)
         except OSError:
             hits.append((i, None))
             continue

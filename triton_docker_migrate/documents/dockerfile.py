@@ -331,7 +331,7 @@ class DockerfileDoc(Document):
                 continue
             if any(cl.binary is server for cl in out):
                 continue
-            stage_idx = self._stage_of_offset(server.start)
+            stage_idx = self.stage_index_at(server.start)
             out.append(self._cl([Segment(site.words[site.words.index(server):], site.segment.syntax,
                                          site.segment.label)], server, stage_idx))
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
@@ -354,7 +354,8 @@ class DockerfileDoc(Document):
     def _sites_of(self, ins: Instruction) -> list[CommandSite]:
         return [s for s in self.commands() if ins.start <= (s.words[0].start if s.words else -1) <= ins.end]
 
-    def _stage_of_offset(self, off: int) -> int:
+    def stage_index_at(self, off: int) -> int:
+        """Index of the build stage the text at ``off`` belongs to (-1: before the first FROM)."""
         idx = -1
         for ins in self.instructions:
             if ins.start > off:
