@@ -224,9 +224,8 @@ def test_entrypoint_sources():
     assert kinds.entrypoint_sources("Dockerfile", b"FROM x\nCOPY serve /serve\n") == []
 
 
-def test_gitignore_patterns_load_without_asyncio_and_leave_imports_working():
-    """pathspec is loaded without typing_extensions (whose decorator imports asyncio: start-up
-    time), and nothing is left behind: typing_extensions imports normally afterwards."""
+def test_gitignore_patterns_in_a_fresh_interpreter():
+    """Ignore patterns read through pathspec's public API, in a process that imported nothing else."""
     import subprocess
     import sys
 
@@ -236,9 +235,6 @@ def test_gitignore_patterns_load_without_asyncio_and_leave_imports_working():
         "ig = IgnoreFile('/r', ['build/', '*.log', '!keep.log'])\n"
         "assert ig.match('/r/build', True) is True and ig.match('/r/keep.log', False) is False\n"
         "assert ig.match('/r/x.log', False) is True and ig.match('/r/src', True) is None\n"
-        "assert 'asyncio' not in sys.modules, 'asyncio imported'\n"
-        "assert 'typing_extensions' not in sys.modules\n"
-        "import typing_extensions\n"
         "print('ok')\n")
     p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert (p.returncode, p.stdout, p.stderr) == (0, "ok\n", "")

@@ -43,22 +43,22 @@ def display_path(path: str, given_absolute: bool) -> str:
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
-def _pattern_class():
-    """pathspec's gitignore pattern. pathspec treats ``typing_extensions`` as optional (it has its
-    own fallbacks); when it finds it, its ``deprecated`` decorator imports asyncio, 30 ms of a
-    start-up that must stay short. So it is hidden from pathspec's first import, unless something
-    in this process has loaded it already (then it costs nothing more)."""
-    if "pathspec" not in sys.modules and "typing_extensions" not in sys.modules:
-        sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # import raises ImportError
-        try:
-            from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
-        finally:
-            if "typing_extensions" in sys.modules and sys.modules["typing_extensions"] is None:
-                del sys.modules["typing_extensions"]
-        return GitIgnoreSpecPattern
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+def _compile(lines: list[str]) -> list[tuple[re.Pattern[str], bool]]:
+    """(regex, include) of each pattern of ``lines``, by pathspec's public gitignore reading
+    (``GitIgnoreSpec``: git's own semantics). A pattern git itself would not understand is
+    ignored, as git does."""
+    from pathspec import GitIgnoreSpec
 
-    return GitIgnoreSpecPattern
+    try:
+        specs = GitIgnoreSpec.from_lines(lines).patterns
+    except Exception:  # one bad pattern: read them one by one, without it
+        specs = []
+        for line in lines:
+            try:
+                specs.extend(GitIgnoreSpec.from_lines([line]).patterns)
+            except Exception:
+                continue
+    return [(p.regex, bool(p.include)) for p in specs if p.include is not None and p.regex is not None]
 
 
 class IgnoreFile:
@@ -68,18 +68,9 @@ class IgnoreFile:
     __slots__ = ("base", "cut", "patterns", "any")
 
     def __init__(self, base: str, lines: list[str], source: str = "") -> None:
-        GitIgnoreSpecPattern = _pattern_class()
         self.base = base
         self.cut = len(base) + (0 if base.endswith("/") else 1)
-        pats: list[tuple[re.Pattern[str], bool]] = []
-        for line in lines:
-            try:
-                p = GitIgnoreSpecPattern(line)
-            except Exception:  # a pattern git itself would not understand: ignored, as git does
-                continue
-            if p.include is None or p.regex is None:
-                continue
-            pats.append((p.regex, bool(p.include)))
+        pats = _compile(lines)
         self.patterns = pats
         self.any = re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', rx.pattern)})" for rx, _ in pats)) \
             if pats else None

@@ -272,7 +272,7 @@ def _preload() -> None:
     from .rules import catalog, engine, modelrepo  # noqa: F401
 
     runner._load_handlers()
-    discover._pattern_class()  # for the .gitignore files the workers meet
+    import pathspec  # noqa: F401  (for the .gitignore files the workers meet)
 
 
 class Work:

@@ -235,8 +235,30 @@ class YamlSource:
         return iter(self._nodes)
 
 
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _flow_too_deep(text: str) -> bool:
+    """More than ``MAX_DEPTH`` flow collections open at once (brackets counted as written, which
+    can only over-count: a real file never has hundreds of unmatched ones). libyaml's scanner reads
+    a flow collection's tokens ahead, so its own nesting limit would answer before the composer's."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
 def load(text: str) -> YamlSource:
     """Compose every document of ``text``; refuse what cannot be edited safely."""
+    if _flow_too_deep(text):
+        raise ProcessingError("YAML nesting too deep")
     try:
         docs, aliases = _compose(text)
     except _Refused as e:
