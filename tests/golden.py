@@ -8,7 +8,7 @@ import pathlib
 import shlex
 
 from triton_docker_migrate.release import Release, parse_target
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 SIDE = (".out", ".findings", ".args")

@@ -13,8 +13,8 @@ import sys
 
 from hypothesis import strategies as st
 
-from triton_docker_migrate import run as run_mod
-from triton_docker_migrate.argv import resolve
+from triton_docker_migrate.batch import run as run_mod
+from triton_docker_migrate.rules.argv import resolve
 from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.settings import Settings
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from triton_docker_migrate import argv
-from triton_docker_migrate.commandline import SHELL, CommandLine, Segment
+from triton_docker_migrate.rules import argv
+from triton_docker_migrate.documents.sites import CommandLine, Segment
+from triton_docker_migrate.syntax.quoting import SHELL
 from triton_docker_migrate.documents.commands import is_v1_binary, server_word, split
-from triton_docker_migrate.documents.shellwords import lex
+from triton_docker_migrate.syntax.shellwords import lex
 from triton_docker_migrate.release import parse_target
 from triton_docker_migrate.writer import apply, choose_fixes
 

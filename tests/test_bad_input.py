@@ -261,7 +261,7 @@ def test_file_changed_between_read_and_write(tmp_path):
     """Someone edits the file while the run works on it: the write is refused and reported."""
     _tree(tmp_path, {"busy/Dockerfile": V1, "good/Dockerfile": V1})
     patch = """
-from triton_docker_migrate import runner
+from triton_docker_migrate import pipeline as runner
 _real = runner.process_file
 def process_file(path, *a, **kw):
     res = _real(path, *a, **kw)

@@ -12,8 +12,8 @@ import pathlib
 import pytest
 
 from conftest import cli
-from triton_docker_migrate import run as run_mod
-from triton_docker_migrate import runner
+from triton_docker_migrate.batch import run as run_mod
+from triton_docker_migrate.batch import schedule
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("make_tree", ROOT / "bench" / "make_tree.py")
@@ -29,8 +29,8 @@ def digest(root: pathlib.Path) -> dict[str, str]:
 
 
 def handled_kinds() -> set[str]:
-    runner._load_handlers()
-    return {"dockerfile"} | set(runner._HANDLERS)
+    """The kinds read by a reader of their own (not reported as text)."""
+    return {k.name for k in kinds.KINDS if not k.reader.startswith("text:")}
 
 
 @pytest.fixture
@@ -79,9 +79,9 @@ def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_f
     os.symlink(outside, deep / "escape")
     code1, serial, err1 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
     used = []
-    real_pool = run_mod._run_pool
-    real_next = run_mod.Work.next_task
-    real_back = run_mod.Work.give_back
+    real_pool = schedule.run_pool
+    real_next = schedule.Work.next_task
+    real_back = schedule.Work.give_back
 
     def spy(work, settings, workers, *args):
         used.append(workers)
@@ -100,13 +100,13 @@ def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_f
     kinds_of_tasks: set[str] = set()
     handed_back: list = []
 
-    monkeypatch.setattr(run_mod, "_run_pool", spy)
-    monkeypatch.setattr(run_mod.Work, "next_task", next_task)
-    monkeypatch.setattr(run_mod.Work, "give_back", give_back)
+    monkeypatch.setattr(schedule, "run_pool", spy)
+    monkeypatch.setattr(schedule.Work, "next_task", next_task)
+    monkeypatch.setattr(schedule.Work, "give_back", give_back)
     monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
-    monkeypatch.setattr(run_mod, "CHUNK", 16)
+    monkeypatch.setattr(schedule, "CHUNK", 16)
     monkeypatch.setattr(run_mod, "SLICE", 4)
-    monkeypatch.setattr(run_mod, "TASK_FILES", 8)
+    monkeypatch.setattr(schedule, "TASK_FILES", 8)
     code2, pooled, err2 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
     assert used == [2]
     assert kinds_of_tasks == {"files", "tree"}  # subtrees walked by the workers themselves
@@ -233,7 +233,7 @@ SAMPLES = {
 
 
 def test_fast_path_agrees_with_the_runner(tmp_path, monkeypatch, capsys):
-    from triton_docker_migrate.runner import process_file
+    from triton_docker_migrate.pipeline import process_file
     from triton_docker_migrate.settings import Settings
 
     monkeypatch.chdir(tmp_path)
@@ -298,7 +298,7 @@ def _fresh_run(root, body: str, paths: str = "'.'", pool_after: int = 50, catch:
     if catch:
         main = ("try:\n    " + main + "except SystemExit as e:\n"
                 "    print(json.dumps(seen), file=sys.stderr)\n    sys.exit(e.code)\n")
-    script = ("import json, os, sys\nfrom triton_docker_migrate import run\nfrom triton_docker_migrate.cli import main\n"
+    script = ("import json, os, sys\nfrom triton_docker_migrate.batch import run, scan, schedule\nfrom triton_docker_migrate.cli import main\n"
               f"run.POOL_AFTER_FILES = {pool_after}\nseen = []\n" + body + main)
     return subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
 
@@ -312,17 +312,17 @@ def test_pool_start_methods(monorepo, capsys, monkeypatch):
     # this test process has parsed Dockerfiles (the runs above): it must spawn
     import dockerfile  # noqa: F401
 
-    assert run_mod._can_fork() is False
+    assert schedule.can_fork() is False
     monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
     code2, spawned, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
     assert (code2, spawned) == (code1, serial)
     # a fresh process forks, and has not loaded the Go parser when it does (Dockerfiles met before
     # the pool starts are held back for the workers)
-    p = _fresh_run(root, "real = run._run_pool\n"
+    p = _fresh_run(root, "real = schedule.run_pool\n"
                          "def spy(*a):\n"
-                         "    seen.append((run._can_fork(), 'dockerfile' in sys.modules))\n"
+                         "    seen.append((schedule.can_fork(), 'dockerfile' in sys.modules))\n"
                          "    yield from real(*a)\n"
-                         "run._run_pool = spy\n", catch=True)
+                         "schedule.run_pool = spy\n", catch=True)
     assert p.returncode == code1
     assert p.stderr.splitlines()[-1] == "[[true, false]]"
     assert p.stdout == serial
@@ -335,11 +335,11 @@ def test_the_scout_holds_back_what_needs_parsing_for_the_other_workers(monorepo,
 
     root, m = monorepo
     code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", "services")
-    p = _fresh_run(root, "real = run.Work.done\n"
+    p = _fresh_run(root, "real = schedule.Work.done\n"
                          "def done(self, result):\n"
                          "    seen.append(len(result[-2]))\n"
                          "    real(self, result)\n"
-                         "run.Work.done = done\n", paths="'services'", catch=True)
+                         "schedule.Work.done = done\n", paths="'services'", catch=True)
     assert p.returncode == code1
     assert p.stdout == serial
     held = json.loads(p.stderr.splitlines()[-1])
@@ -355,12 +355,12 @@ def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):
     code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
     victim = m["v1"][len(m["v1"]) // 2]
     p = _fresh_run(root, "parent = os.getpid()\n"
-                         "real = run.Scanner.scan\n"
-                         "def scan(self, c, data=None):\n"
+                         "real = scan.Scanner.scan\n"
+                         "def scan_(self, c, data=None):\n"
                          f"    if c.display == {victim!r} and os.getpid() != parent:\n"
                          "        os._exit(9)  # a worker killed mid-task\n"
                          "    return real(self, c, data)\n"
-                         "run.Scanner.scan = scan\n")
+                         "scan.Scanner.scan = scan_\n")
     assert p.returncode == code1
     assert p.stdout == serial
     assert ("triton-docker-migrate: warning: a worker process died; the files left are processed in this "

@@ -15,7 +15,7 @@ from strategies import corpus_files, newline_of, place
 from triton_docker_migrate.documents.ciworkflow import CiDoc
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 WORKFLOWS = corpus_files(SHARED, "workflows") if SHARED.is_dir() else []

@@ -19,9 +19,9 @@ from ruamel.yaml import YAML
 from conftest import FIXTURES, migrate_text, same_shape, shared_dir
 from strategies import run_cli, run_inprocess
 from triton_docker_migrate.documents import compose as compose_mod
-from triton_docker_migrate.documents import yamlsrc
+from triton_docker_migrate.syntax import yamlsrc
 from triton_docker_migrate.documents.compose import ComposeDoc, server_argv
-from triton_docker_migrate.documents.yamlsyntax import double_quoted, render
+from triton_docker_migrate.syntax.yamlquote import double_quoted, render
 from triton_docker_migrate.model import ProcessingError
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules import tables as T

@@ -16,7 +16,7 @@ from triton_docker_migrate import kinds
 from triton_docker_migrate.model import ProcessingError
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.runner import _load_handlers, build_document
+from triton_docker_migrate.pipeline import build_document
 
 
 def _corpus(*folders: str) -> list[pathlib.Path]:
@@ -91,12 +91,11 @@ def test_whole_corpus_named_explicitly_untouched(tmp_path):
 def test_parsed_anyway_no_finding(corpus_file, tmp_path):
     """The prefilter skips every corpus file; parse them anyway so that false positives in the
     documents and rules cannot hide behind it."""
-    _load_handlers()
     kind = CORPUS_KINDS[corpus_file.parent.name]
     dest = place(corpus_file, tmp_path)
     text = dest.read_bytes().decode("utf-8")
     try:
-        doc = build_document(kind, str(dest), text, False)
+        doc = build_document(kind, str(dest), text)
         findings, _ = check_document(doc, Release("24.10"))
     except ProcessingError as e:
         # only the parser's negative inputs may fail, and only as a clean ProcessingError

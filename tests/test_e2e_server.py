@@ -25,15 +25,15 @@ from conftest import FIXTURES
 from golden import inputs, run_fixture
 from test_argv import CASES as ARGV_CASES
 from test_argv import migrate as migrate_line
-from triton_docker_migrate.commandline import CommandLine
+from triton_docker_migrate.documents.sites import CommandLine
 from triton_docker_migrate.documents.base import Document
 from triton_docker_migrate.documents.dockerfile import DockerfileDoc
-from triton_docker_migrate.documents.shellwords import lex
+from triton_docker_migrate.syntax.shellwords import lex
 from triton_docker_migrate.documents.commands import server_word, split
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.release import Release, parse_target
 from triton_docker_migrate.rules import tables as T
-from triton_docker_migrate.runner import _load_handlers, build_document
+from triton_docker_migrate.pipeline import build_document
 from triton_docker_migrate.settings import Settings
 
 RELEASES = R.releases_under_test()
@@ -192,9 +192,6 @@ def health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
 
 
 # --- the fixtures --------------------------------------------------------------------------------
-
-_load_handlers()  # compose, kubernetes, shell, ... documents, where they exist
-
 
 def document(path: pathlib.Path, text: str, kind: str) -> Document:
     return build_document(kind, str(path), text)

@@ -15,7 +15,7 @@ import shutil
 from conftest import shared_dir
 from strategies import (V1_STANZA, corpus_files, inject_compose, inject_k8s, newline_of, place, placed_name,
                         run_cli, run_inprocess)
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 MUTANTS_PER_FILE = int(os.environ.get("TDM_MUTANTS", "10"))  # more for a longer hunt

@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES
 from golden import inputs, render_findings, run_fixture, settings_for
 from triton_docker_migrate.model import Status
-from triton_docker_migrate.runner import build_document
+from triton_docker_migrate.pipeline import build_document
 
 CASES = inputs(FIXTURES)
 

@@ -9,13 +9,13 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import FIXTURES, shared_dir
-from triton_docker_migrate.documents import yamlsrc as Y
+from triton_docker_migrate.syntax import yamlsrc as Y
 from triton_docker_migrate.documents.helmvalues import HelmValuesDoc, _render_tag, server_argv
 from triton_docker_migrate.kinds import kind_of
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 HV = FIXTURES / "helm-values"

@@ -17,7 +17,7 @@ from triton_docker_migrate.documents.shell import server_argv
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 TARGET = Release("24.10")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from triton_docker_migrate.pool import Pool, WorkerError
+from triton_docker_migrate.batch.pool import Pool, WorkerError
 
 _STATE: dict = {}
 

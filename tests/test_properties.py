@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import (bash_n, compose_files, dockerfiles, load_yaml, parse_dockerfile, shell_scripts,
                         v1_only_options)
 from triton_docker_migrate.model import Status
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 #: TDM_EXAMPLES=5000 for a longer hunt; CI runs the bounded default

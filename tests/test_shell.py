@@ -12,12 +12,12 @@ import pytest
 from conftest import FIXTURES, SHARED, shared_dir
 from golden import inputs
 from triton_docker_migrate.documents.shell import ShellDoc, parse_docker_run, publish_ports, server_argv
-from triton_docker_migrate.documents.shellwords import lex
+from triton_docker_migrate.syntax.shellwords import lex
 from triton_docker_migrate.documents import commands as C
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.runner import process_file
+from triton_docker_migrate.pipeline import process_file
 from triton_docker_migrate.settings import Settings
 
 TARGET = Release("24.10")

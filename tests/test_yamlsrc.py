@@ -11,7 +11,7 @@ import warnings
 import pytest
 from ruamel.yaml import YAML
 
-from triton_docker_migrate.documents import yamlsrc as Y
+from triton_docker_migrate.syntax import yamlsrc as Y
 from triton_docker_migrate.model import ProcessingError
 
 T = "tag:yaml.org,2002:"
@@ -235,7 +235,9 @@ def test_the_pure_python_parser_composes_the_same_nodes(monkeypatch):
                 for n in src.nodes()], [(off, node.start_mark.index) for off, node in src.aliases]
 
     with_libyaml = shape(Y.load(text))
-    monkeypatch.setattr(Y, "_CParser", None)
+    from triton_docker_migrate.syntax.yamlsrc import nodes
+
+    monkeypatch.setattr(nodes, "_CParser", None)
     assert shape(Y.load(text)) == with_libyaml
     assert with_libyaml[1] == [(31, 4)]
 

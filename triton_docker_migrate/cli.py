@@ -110,7 +110,7 @@ def migrate(a: argparse.Namespace) -> int:
         exclude=listed("exclude", a.exclude), extend_exclude=listed("extend-exclude", a.extend_exclude),
         per_file_ignores=pfi, jobs=a.jobs,
     )
-    from .run import run
+    from .batch.run import run
 
     return run(list(a.paths), settings)
 

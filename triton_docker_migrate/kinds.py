@@ -1,13 +1,17 @@
-"""Which handler owns a file (CONTRACT.md, "Which handler owns a file"; first match wins).
+"""The one registry of file kinds (CONTRACT.md, "Which handler owns a file"; first match wins).
 
-1 dockerfile, 2 compose, 3 ci, 4 helm (inside a chart; elsewhere by the values shape), 5 kubernetes
-(by content), 6 model-config, 7 shell (by name, shebang, or an extension-less script that a
-Dockerfile of the run COPYs and runs), 8 makefile, 9 text."""
+Each row says how a file is recognised (by its path, or by a cheap look at its first bytes), which
+document reader builds it (imported on first use: start-up time), and its comment syntax (whether a
+comment may follow code on a line, which the suppression comments rely on). A new file kind is a
+reader module under ``documents/`` plus a row here."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 _TEMPLATE_SUFFIXES = (".j2", ".jinja", ".tmpl", ".tpl", ".in")
 _SHEBANG = re.compile(rb"^#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
@@ -17,10 +21,179 @@ _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
 _VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs)[ \t]*:")
 
+
+@dataclass(frozen=True)
+class Path:
+    """A path as the rules of the table look at it (``/`` separators)."""
+
+    path: str
+    name: str  #: the last component
+    low: str  #: ``name`` in lower case
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  #: the ``kind`` of the reports
+    reader: str  #: ``module:callable`` under ``documents/`` that builds the document
+    by_name: Callable[[Path], bool] | None = None  #: the path alone decides
+    sniff: Callable[[Path, bytes], bool] | None = None  #: the path and the first bytes decide
+    trailing_comments: bool = True  #: a comment may follow code on the same line
+
+    def build(self, path: str, text: str):
+        return load_reader(self)(path, text)
+
+
+def load_reader(kind: Kind):
+    """The callable that builds a document of ``kind`` (its module imported on first use)."""
+    module, _, attr = kind.reader.partition(":")
+    return getattr(importlib.import_module(f"{__package__}.documents.{module}"), attr)
+
+
+# --- by name ---------------------------------------------------------------------------------------
+
+def _dockerfile(p: Path) -> bool:
+    low = p.low
+    return (low == "dockerfile" or low.startswith("dockerfile.") or low.endswith(".dockerfile")
+            or low.startswith("containerfile")) and not low.endswith(_TEMPLATE_SUFFIXES)
+
+
+def _compose(p: Path) -> bool:
+    return bool(_COMPOSE.match(p.low))
+
+
+def _ci(p: Path) -> bool:
+    if p.name == ".gitlab-ci.yml":
+        return True
+    return p.low.endswith(_YAML) and (p.path.endswith("/.github/workflows/" + p.name)
+                                      or p.path == ".github/workflows/" + p.name)
+
+
+def _chart_relative(p: Path) -> str | None:
+    """The path inside its chart, for the files a chart may own."""
+    if "templates/" not in p.path and not (p.low.startswith("values") and p.low.endswith(".yaml")):
+        return None
+    slash = p.path.rfind("/")
+    chart = chart_root(p.path[:slash] if slash > 0 else ("/" if slash == 0 else "."))
+    if chart is None:
+        return None
+    return os.path.relpath(os.path.abspath(p.path), chart).replace(os.sep, "/")
+
+
+def _helm_template(p: Path) -> bool:
+    rel = _chart_relative(p)
+    return rel is not None and rel.startswith("templates/")
+
+
+def _helm_values(p: Path) -> bool:
+    rel = _chart_relative(p)
+    return rel is not None and "/" not in rel and p.low.startswith("values") and p.low.endswith(".yaml")
+
+
+def _model_config(p: Path) -> bool:
+    return p.name == "config.pbtxt"
+
+
+def _shell_name(p: Path) -> bool:
+    return p.low.endswith((".sh", ".bash"))
+
+
+def _makefile(p: Path) -> bool:
+    return p.name in ("Makefile", "GNUmakefile", "makefile") or p.low.endswith(".mk")
+
+
+# --- by content ------------------------------------------------------------------------------------
+
+def _kubernetes(p: Path, head: bytes) -> bool:
+    return p.low.endswith(_YAML + (".json",)) and bool(_API_VERSION.search(head) and _KIND.search(head))
+
+
+def _values_shape(p: Path, head: bytes) -> bool:
+    return "values" in p.low and p.low.endswith(".yaml") and bool(_VALUES_SHAPE.search(head))
+
+
+def _shebang(p: Path, head: bytes) -> bool:
+    if head.startswith(b"#!") and _SHEBANG.match(head):
+        return True
+    return bool(ENTRYPOINT_SCRIPTS) and is_extensionless(p.path) and os.path.realpath(p.path) in ENTRYPOINT_SCRIPTS
+
+
+#: the table, in the contract's order (by-name rows are tried first, then content sniffs)
+KINDS = (
+    Kind("dockerfile", "dockerfile:DockerfileDoc", by_name=_dockerfile, trailing_comments=False),
+    Kind("compose", "compose:ComposeDoc", by_name=_compose),
+    Kind("ci", "ciworkflow:CiDoc", by_name=_ci),
+    Kind("helm-template", "text:HelmTemplateDoc", by_name=_helm_template),
+    Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
+    Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
+    Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
+    Kind("shell", "shell:ShellDoc", by_name=_shell_name, sniff=_shebang),
+    Kind("makefile", "makefile:MakefileDoc", by_name=_makefile),
+    Kind("text", "text:TextDoc"),
+)
+BY_NAME = {k.name: k for k in KINDS}
+#: sniffs in the contract's order: Kubernetes manifests, then Helm values outside charts, then scripts
+_SNIFFS = tuple(k for k in (BY_NAME["kubernetes"], BY_NAME["helm-values"], BY_NAME["shell"]))
+
+
+def get(name: str) -> Kind:
+    """The row of kind ``name``; a kind without a reader of its own is read as text."""
+    return BY_NAME.get(name, BY_NAME["text"])
+
+
+def _path(path: str) -> Path:
+    path = path.replace(os.sep, "/")
+    name = path[path.rfind("/") + 1:]
+    return Path(path, name, name.lower())
+
+
+def kind_by_name(path: str) -> str | None:
+    """The kind decided by the path alone, or None (content decides, or text)."""
+    p = _path(path)
+    for k in KINDS:
+        if k.by_name is not None and k.by_name(p):
+            return k.name
+    return None
+
+
+def kind_of(path: str, head: bytes) -> str:
+    """The kind of a file, by name first, then by a cheap look at its first bytes."""
+    k = kind_by_name(path)
+    if k is not None:
+        return k
+    p = _path(path)
+    for row in _SNIFFS:
+        if row.sniff is not None and row.sniff(p, head):
+            return row.name
+    return "text"
+
+
+#: extensions of source and documentation files: of the text kind whatever they hold, unless a
+#: shebang names a shell or a row of the table claims the path (see ``text_by_name``)
+_TEXT_EXTENSIONS = frozenset(
+    ".py .pyi .ipynb .ts .tsx .js .jsx .mjs .cjs .go .rs .java .kt .kts .scala .groovy .gradle .c .h .cc .cpp .cxx "
+    ".hpp .hh .cs .fs .rb .php .pl .pm .lua .r .swift .m .mm .dart .ex .exs .erl .hs .clj .proto .sql .graphql "
+    ".md .markdown .rst .txt .adoc .org .tex .html .htm .xml .svg .css .scss .sass .less .vue .svelte "
+    ".toml .ini .cfg .conf .properties .csv .tsv .lock .tf .hcl .cmake .bzl .bazel".split())
+
+
+def text_by_name(path: str) -> bool:
+    """True when ``kind_of(path, head)`` is "text" for every ``head`` that does not start with
+    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files."""
+    name = path[path.rfind("/") + 1:]
+    dot = name.rfind(".")
+    if dot <= 0 or name[dot:].lower() not in _TEXT_EXTENSIONS:
+        return False
+    return not name.lower().startswith(("dockerfile", "containerfile")) and "templates/" not in path
+
+
+def is_extensionless(path: str) -> bool:
+    name = os.path.basename(path)
+    return "." not in name.lstrip(".")
+
+
+# --- charts: which folders hold a Chart.yaml ------------------------------------------------------
 #: absolute directory -> the chart folder it is inside, or None
 _CHARTS: dict[str, str | None] = {}
-#: real paths of extension-less scripts that a Dockerfile of the run COPYs and runs
-ENTRYPOINT_SCRIPTS: set[str] = set()
 
 
 def chart_root(directory: str) -> str | None:
@@ -59,82 +232,9 @@ def note_directory(directory: str, has_chart: bool) -> None:
         _CHARTS[d] = d
 
 
-def kind_by_name(path: str) -> str | None:
-    """The kind decided by the path alone, or None (content decides, or text)."""
-    path = path.replace(os.sep, "/")
-    slash = path.rfind("/")
-    name = path[slash + 1:]
-    low = name.lower()
-    if name == "Dockerfile" or name.startswith("Dockerfile.") or low.endswith(".dockerfile") or \
-            name.startswith("Containerfile"):
-        return "text" if low.endswith(_TEMPLATE_SUFFIXES) else "dockerfile"
-    if _COMPOSE.match(low):
-        return "compose"
-    if low.endswith(_YAML) and (path.endswith("/.github/workflows/" + name) or path == ".github/workflows/" + name):
-        return "ci"
-    if name == ".gitlab-ci.yml":
-        return "ci"
-    if "templates/" in path or low.startswith("values") and low.endswith(".yaml"):
-        chart = chart_root(path[:slash] if slash > 0 else ("/" if slash == 0 else "."))
-        if chart is not None:
-            rel = os.path.relpath(os.path.abspath(path), chart).replace(os.sep, "/")
-            if rel.startswith("templates/"):
-                return "helm-template"
-            if "/" not in rel and low.startswith("values") and low.endswith(".yaml"):
-                return "helm-values"
-    if name == "config.pbtxt":
-        return "model-config"
-    if low.endswith((".sh", ".bash")):
-        return "shell"
-    if name in ("Makefile", "GNUmakefile", "makefile") or low.endswith(".mk"):
-        return "makefile"
-    return None
-
-
-#: extensions of source and documentation files: of the text kind whatever they hold, unless a
-#: shebang names a shell or another rule of ``kind_by_name`` claims the path (see ``text_by_name``)
-_TEXT_EXTENSIONS = frozenset(
-    ".py .pyi .ipynb .ts .tsx .js .jsx .mjs .cjs .go .rs .java .kt .kts .scala .groovy .gradle .c .h .cc .cpp .cxx "
-    ".hpp .hh .cs .fs .rb .php .pl .pm .lua .r .swift .m .mm .dart .ex .exs .erl .hs .clj .proto .sql .graphql "
-    ".md .markdown .rst .txt .adoc .org .tex .html .htm .xml .svg .css .scss .sass .less .vue .svelte "
-    ".toml .ini .cfg .conf .properties .csv .tsv .lock .tf .hcl .cmake .bzl .bazel".split())
-
-
-def text_by_name(path: str) -> bool:
-    """True when ``kind_of(path, head)`` is "text" for every ``head`` that does not start with
-    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files."""
-    name = path[path.rfind("/") + 1:]
-    dot = name.rfind(".")
-    if dot <= 0 or name[dot:].lower() not in _TEXT_EXTENSIONS:
-        return False
-    return not name.startswith(("Dockerfile", "Containerfile")) and "templates/" not in path
-
-
-def kind_of(path: str, head: bytes) -> str:
-    """The kind of a file, by name first, then by a cheap look at its first bytes."""
-    k = kind_by_name(path)
-    if k is not None:
-        return k
-    low = path.lower()
-    if low.endswith(_YAML + (".json",)):
-        if _API_VERSION.search(head) and _KIND.search(head):
-            return "kubernetes"
-        base = os.path.basename(low)
-        if "values" in base and low.endswith(".yaml") and _VALUES_SHAPE.search(head):
-            return "helm-values"
-    if head.startswith(b"#!") and _SHEBANG.match(head):
-        return "shell"
-    if ENTRYPOINT_SCRIPTS and is_extensionless(path) and os.path.realpath(path) in ENTRYPOINT_SCRIPTS:
-        return "shell"
-    return "text"
-
-
-def is_extensionless(path: str) -> bool:
-    name = os.path.basename(path)
-    return "." not in name.lstrip(".")
-
-
-# --- Dockerfiles that COPY a script and run it -------------------------------------------------
+# --- Dockerfiles that COPY a script and run it ------------------------------------------------------
+#: real paths of extension-less scripts that a Dockerfile of the run COPYs and runs
+ENTRYPOINT_SCRIPTS: set[str] = set()
 _INSTR = re.compile(rb"(?im)^[ \t]*(COPY|ADD|ENTRYPOINT|CMD)[ \t]+((?:[^\n]*\\\r?\n)*[^\n]*)")
 _FLAG = re.compile(r"^--[\w-]+(?:=\S*)?$")
 

@@ -7,61 +7,9 @@ look at the file format; they look at these sites, which all carry document offs
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
-from typing import Sequence
 
-from ..commandline import CommandLine, Segment
-from ..model import Finding, Span
-from .shellwords import Word
-
-
-@dataclass
-class Region:
-    """A run of non-comment text; ``text[i]`` sits at document offset ``offsets[i]`` (or
-    ``base + i``). Regex rules search regions, so comments are never rewritten."""
-
-    text: str
-    base: int = 0
-    offsets: Sequence[int] | None = None
-    triton: bool = False  #: weak evidence (URLs, options, client names) counts here
-    shell: bool = False  #: the text is shell (words and commands make sense)
-    image_context: bool = False  #: the whole region is an image reference (FROM, ``image:``)
-    label: str = ""
-
-    def off(self, i: int) -> int:
-        if self.offsets is None:
-            return self.base + i
-        if i >= len(self.text):
-            return self.offsets[-1] + 1 if self.text else self.base
-        return self.offsets[i]
-
-    def span(self, i: int, j: int) -> Span:
-        if j <= i:
-            return Span(self.off(i), self.off(i))
-        return Span(self.off(i), self.off(j - 1) + 1)
-
-    def contiguous(self, i: int, j: int) -> bool:
-        """True when ``text[i:j]`` is one unbroken run of the document (no continuation inside)."""
-        return self.offsets is None or j <= i or self.off(j - 1) - self.off(i) == j - 1 - i
-
-
-@dataclass
-class CommandSite:
-    """A simple command found in shell text or an exec-form list: its words, in order."""
-
-    words: list[Word]
-    segment: Segment
-    triton: bool = False
-    text: str = ""  #: the document text (for edits that need gaps)
-
-
-@dataclass
-class Context:
-    """What the command lines taught us, for follow-through rules."""
-
-    health_ports: dict[str, str] = field(default_factory=dict)  #: removed health port -> HTTP port
-    uses_tensorflow: bool = False
-    v1_server: bool = False  #: a V1 server command line or image was migrated
+from ..model import Finding
+from .sites import CommandLine, CommandSite, Region
 
 
 class Document:

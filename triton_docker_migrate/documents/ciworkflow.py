@@ -15,15 +15,16 @@ from __future__ import annotations
 import bisect
 import os
 
-from ..commandline import CommandLine
+from ..documents.sites import CommandLine
 from ..model import Finding, Severity, Span
 from ..rules import env, images
 from . import commands as C
-from . import yamlsrc as Y
-from . import yamlsyntax as S
-from .base import CommandSite, Region
+from ..syntax import yamlsrc as Y
+from . import yamlsites as S
+from ..syntax import yamlquote as Q
+from ..documents.sites import CommandSite, Region
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
-from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
@@ -131,7 +132,7 @@ class CiDoc(ShellDoc):
                 or any(not t.startswith("\r\n", o) for o in sc.irregular):
             # read as the shell reads it, to report; annotate() drops the fixes
             self.report_only.append(sc)
-        syntax = S.YamlShellSyntax(self.src, sc)
+        syntax = Q.YamlShellSyntax(self.src, sc)
         lexed = self._lex(crlf_as_lf(sc.value), offs, sc.start, strict=False)
         if lexed is None:
             from .. import evidence
@@ -259,7 +260,7 @@ class CiDoc(ShellDoc):
     def kind_findings(self, ctx, target) -> list[Finding]:
         """Server lines and commands of report-only scripts (annotate() drops their fixes);
         ``variables:``/``env:`` that set a V1 variable: the V2 image sets another name."""
-        from .. import argv
+        from ..rules import argv
         from ..rules import clients, paths
 
         out = super().kind_findings(ctx, target)
@@ -311,12 +312,3 @@ def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label:
     if start is not None:
         out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label, triton=triton))
     return out
-
-
-def _register() -> None:
-    from ..runner import register_handler
-
-    register_handler("ci", CiDoc)
-
-
-_register()

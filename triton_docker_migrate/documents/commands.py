@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ..commandline import SHELL, Segment
-from .base import CommandSite
-from .shellwords import ShellSyntaxError, Token, Word, lex
+from ..syntax.quoting import SHELL
+from ..documents.sites import Segment
+from ..documents.sites import CommandSite
+from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 
 #: words that run the next word as the command
 _PREFIX = {"exec", "nohup", "sudo", "time", "command", "builtin", "stdbuf", "nice", "chrt", "setsid"}

@@ -12,16 +12,20 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .. import argv, evidence
-from ..commandline import CommandLine, Segment
+from .. import evidence
+from ..rules import argv
+from ..documents.sites import CommandLine, Segment
 from ..model import Finding, Fix, Severity, Span
 from ..rules import env, images
 from ..rules.endpoints import health_port_message
 from . import commands as C
-from . import yamlsrc as Y
-from . import yamlsyntax as S
-from .base import CommandSite, Context, Document, Region
-from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from ..syntax import yamlsrc as Y
+from . import yamlsites as S
+from ..syntax import yamlquote as Q
+from ..documents.base import Document
+from ..documents.sites import CommandSite, Region
+from ..rules.context import Context
+from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
 #: sequences whose length an edit may change (the structure check allows it)
@@ -190,7 +194,7 @@ class ComposeDoc(Document):
         if sc.offsets is None:
             Y.refuse_unmapped(self.src, sc)
             return []
-        return [Segment(ws, S.YamlShellSyntax(self.src, sc), "healthcheck")
+        return [Segment(ws, Q.YamlShellSyntax(self.src, sc), "healthcheck")
                 for ws in S.split_words(self.src, sc, argv=False)]
 
     def commands(self) -> list[CommandSite]:
@@ -257,7 +261,7 @@ class ComposeDoc(Document):
             span = Span(item.start_mark.index, Y.node_end(self.src, item))
             if port == health:
                 if http in ports:
-                    edit = S.delete_item(self.src, seq, item)
+                    edit = Q.delete_item(self.src, seq, item)
                     out.append(Finding("TDM406", span, f"{msg}; removed from {key}", Severity.WARNING,
                                        Fix.of(f"Remove port {health} from {key}", edit)))
                 else:
@@ -386,12 +390,3 @@ def server_argv(doc: ComposeDoc) -> list[list[str]]:
         words = [w.value for w, _ in cl.args() if not w.is_whole_expansion]
         out.append([v.replace("$$", "$") for v in [binary, *words]])
     return out
-
-
-def _register() -> None:
-    from ..runner import register_handler
-
-    register_handler("compose", ComposeDoc)
-
-
-_register()

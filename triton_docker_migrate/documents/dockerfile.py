@@ -13,12 +13,15 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..commandline import CommandLine, DockerShellSyntax, JsonSyntax, Segment
+from ..syntax.quoting import DockerShellSyntax, JsonSyntax
+from ..documents.sites import CommandLine, Segment
 from ..model import Finding, Fix, ProcessingError, Severity, Span
 from ..rules.endpoints import health_port_message
 from . import commands as C
-from .base import CommandSite, Context, Document, Region
-from .shellwords import ShellSyntaxError, Word, lex
+from ..documents.base import Document
+from ..documents.sites import CommandSite, Region
+from ..rules.context import Context
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
 
 _DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=[ \t]*(\S*)[ \t]*$")
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG

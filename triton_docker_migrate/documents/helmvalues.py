@@ -12,17 +12,21 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .. import argv, evidence
-from ..commandline import CommandLine, Segment
+from .. import evidence
+from ..rules import argv
+from ..documents.sites import CommandLine, Segment
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..rules import env, images
 from ..rules.endpoints import health_port_message
 from ..rules import tables as T
 from . import commands as C
-from . import yamlsrc as Y
-from . import yamlsyntax as S
-from .base import CommandSite, Context, Document, Region
-from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from ..syntax import yamlsrc as Y
+from . import yamlsites as S
+from ..syntax import yamlquote as Q
+from ..documents.base import Document
+from ..documents.sites import CommandSite, Region
+from ..rules.context import Context
+from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 ARGV_KEYS = ("command", "args", "extraArgs")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -156,7 +160,7 @@ class HelmValuesDoc(Document):
                     if extra is not None:
                         tails = [cl for cl in lines if cl.segments[-1].words and cl.segments[-1].words[-1] is last]
                         for cl in tails:
-                            lines[lines.index(cl)] = S.YamlCommandLine(cl.text, cl.segments + [extra], cl.binary,
+                            lines[lines.index(cl)] = CommandLine(cl.text, cl.segments + [extra], cl.binary,
                                                                        cl.v1, cl.label, dict(cl.extra))
                         if not tails:
                             lines += self._lines_of(None, extra)
@@ -292,7 +296,7 @@ class HelmValuesDoc(Document):
                     name = Y.get(item, "name")
                     if len(hits) < len(seq.value) and not (isinstance(name, ScalarNode) and str(name.value) in kept):
                         out.append(Finding("TDM406", span, f"{msg}; removed from the ports list", Severity.WARNING,
-                                           Fix.of(f"Remove port {health}", S.delete_item(self.src, seq, item))))
+                                           Fix.of(f"Remove port {health}", Q.delete_item(self.src, seq, item))))
                     else:
                         out.append(Finding("TDM406", span, f"{msg}: publish the HTTP port instead",
                                            Severity.WARNING, suggestion=str(http)))
@@ -335,10 +339,10 @@ def _render_tag(value: str, sc: Y.Scalar) -> str:
     """The new tag written like the old one: its quotes kept, and quoted when plain would not read
     as a string (``20.10``)."""
     if sc.quote:
-        return S.render(value, sc.quote, sc.flow)
-    if S.is_plain_safe(value, sc.flow) and Y.reads_as_str(value):
+        return Q.render(value, sc.quote, sc.flow)
+    if Q.is_plain_safe(value, sc.flow) and Y.reads_as_str(value):
         return value
-    return S.double_quoted(value)
+    return Q.double_quoted(value)
 
 
 def _render_like(value: str, sc: Y.Scalar) -> str:
@@ -357,12 +361,3 @@ def server_argv(doc: HelmValuesDoc) -> list[list[str]]:
 
 def build(path: str, text: str) -> Document:
     return HelmValuesDoc(path, text)
-
-
-def _register() -> None:
-    from ..runner import register_handler
-
-    register_handler("helm-values", build)
-
-
-_register()

@@ -14,16 +14,19 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .. import argv, evidence
-from ..commandline import CommandLine, Segment
+from ..rules import argv
+from ..documents.sites import CommandLine, Segment
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
 from ..rules import env, images
 from ..rules.endpoints import health_port_message
 from . import commands as C
-from . import yamlsrc as Y
-from . import yamlsyntax as S
-from .base import CommandSite, Context, Document, Region
-from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from ..syntax import yamlsrc as Y
+from . import yamlsites as S
+from ..syntax import yamlquote as Q
+from ..documents.base import Document
+from ..documents.sites import CommandSite, Region
+from ..rules.context import Context
+from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -254,7 +257,7 @@ class KubernetesDoc(Document):
             msg = health_port_message(health, http)
             if len(hits) < len(seq.value):
                 out.append(Finding("TDM406", span, f"{msg}; removed from the {where}", Severity.WARNING,
-                                   Fix.of(f"Remove port {health}", S.delete_item(self.src, seq, item))))
+                                   Fix.of(f"Remove port {health}", Q.delete_item(self.src, seq, item))))
             else:
                 out.append(Finding("TDM406", span, f"{msg}: publish the HTTP port instead", Severity.WARNING,
                                    suggestion=f"{key}: {http}"))
@@ -310,14 +313,5 @@ def build(path: str, text: str) -> Document:
         if re.search(r"\{\{|\{%", text):
             from .text import TextDoc
 
-            return TextDoc(path, text, "kubernetes", triton=evidence.strong(text.encode("utf-8")))
+            return TextDoc(path, text, "kubernetes")
         raise
-
-
-def _register() -> None:
-    from ..runner import register_handler
-
-    register_handler("kubernetes", build)
-
-
-_register()

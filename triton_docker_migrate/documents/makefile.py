@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from ..commandline import SHELL
+from ..syntax.quoting import SHELL
 from ..model import Span
-from .shellwords import Word
+from ..syntax.shellwords import Word
 from .shell import ShellDoc, crlf_as_lf
 
 _ASSIGN = re.compile(
@@ -247,12 +247,3 @@ def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
         offs.append(i)
         i += 1
     return "".join(out), offs
-
-
-def _register() -> None:
-    from .. import runner
-
-    runner.register_handler("makefile", MakefileDoc)
-
-
-_register()

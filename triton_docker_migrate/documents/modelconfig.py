@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from ..model import Finding, Span
-from .base import Context, Document
+from ..documents.base import Document
+from ..rules.context import Context
 
 _FIELD = re.compile(r'(?m)^(?P<indent>[ \t]*)(?P<key>platform|backend|default_model_filename)[ \t]*:[ \t]*'
                     r'(?P<q>["\'])(?P<value>[^"\'\n]*)(?P=q)')
@@ -35,12 +36,3 @@ class ModelConfigDoc(Document):
         from ..rules import modelrepo
 
         return list(modelrepo.check(self, target))
-
-
-def _register() -> None:
-    from ..runner import register_handler
-
-    register_handler("model-config", ModelConfigDoc)
-
-
-_register()

@@ -17,13 +17,16 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .. import evidence
-from ..commandline import SHELL, CommandLine, Segment, ShellSyntax, Syntax, merge_deletes
+from ..syntax.quoting import SHELL, ShellSyntax, Syntax
+from ..documents.sites import CommandLine, Segment, merge_deletes
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
 from ..rules import images
 from ..rules.endpoints import health_port_message
 from . import commands as C
-from .base import CommandSite, Context, Document, Region
-from .shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
+from ..documents.base import Document
+from ..documents.sites import CommandSite, Region
+from ..rules.context import Context
+from ..syntax.shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -42,31 +45,25 @@ _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
 
 class _ArraySyntax(ShellSyntax):
-    """Elements of ``NAME=( ... )``, which may stand one per line."""
+    """Elements of ``NAME=( ... )``, which may stand one per line: deleting such an element
+    deletes its line, and leaves a comment that followed it where it was."""
 
     name = "shell-array"
 
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        line_start = text.rfind("\n", 0, word.start) + 1
+        nl = text.find("\n", word.end)
+        line_end = len(text) if nl < 0 else nl
+        rest = text[word.end:line_end].rstrip("\r")
+        if not text[line_start:word.start].strip():
+            if not rest.strip():
+                return Edit.delete(line_start, line_end + 1 if nl >= 0 else line_end)
+            if rest.lstrip().startswith("#"):
+                return Edit.delete(word.start, word.end + len(rest) - len(rest.lstrip()))
+        return None
+
 
 _ARRAY_SYNTAX = _ArraySyntax()
-
-
-class ShellCommandLine(CommandLine):
-    """A command line whose options may sit in an array, one element per line: deleting such an
-    element deletes its line, and leaves a comment that followed it where it was."""
-
-    def delete(self, word: Word, seg: Segment) -> Edit:
-        if seg.syntax is _ARRAY_SYNTAX:
-            t = self.text
-            line_start = t.rfind("\n", 0, word.start) + 1
-            nl = t.find("\n", word.end)
-            line_end = len(t) if nl < 0 else nl
-            rest = t[word.end:line_end].rstrip("\r")
-            if not t[line_start:word.start].strip():
-                if not rest.strip():
-                    return Edit.delete(line_start, line_end + 1 if nl >= 0 else line_end)
-                if rest.lstrip().startswith("#"):
-                    return Edit.delete(word.start, word.end + len(rest) - len(rest.lstrip()))
-        return super().delete(word, seg)
 
 
 # --- docker run ------------------------------------------------------------------------------
@@ -567,7 +564,7 @@ class ShellDoc(Document):
                 return None
             args = [dr.image] + dr.after if dr.image is not None else dr.after
             segs = [Segment([s.entry], s.syntax, "--entrypoint"), Segment(args, s.syntax, s.label)]
-            cl = ShellCommandLine(self.text, segs, s.entry, C.is_v1_binary(s.entry.value) or image_v1, s.label)
+            cl = CommandLine(self.text, segs, s.entry, C.is_v1_binary(s.entry.value) or image_v1, s.label)
             cl.extra["image"] = dr.image
             cl.extra["docker"] = dr
             return cl
@@ -576,20 +573,20 @@ class ShellDoc(Document):
             w = words[ci]
             if words[ci + 1:] and all(x.value in _INFO_FLAGS for x in words[ci + 1:]):
                 return None  # `trtserver --help`: prints, serves nothing
-            cl = ShellCommandLine(self.text, self._segments(words[ci:], s.syntax, s.label), w,
+            cl = CommandLine(self.text, self._segments(words[ci:], s.syntax, s.label), w,
                              C.is_v1_binary(w.value) or image_v1, s.label)
             cl.extra["docker"] = dr
             return cl
         if ci is not None and ci == 0 and words[0].dynamic:
             v = self._server_variable(words[0])
             if v is not None:
-                cl = ShellCommandLine(self.text, self._segments(words, s.syntax, s.label), words[0],
+                cl = CommandLine(self.text, self._segments(words, s.syntax, s.label), words[0],
                                  C.is_v1_binary(v.value) or image_v1, s.label)
                 cl.extra["docker"] = dr
                 return cl
         if dr is not None and dr.info.triton and words and words[0] is (dr.after[0] if dr.after else None) \
                 and words[0].value.startswith("--"):
-            cl = ShellCommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
+            cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
             cl.extra["docker"] = dr
             return cl
         return None
@@ -613,7 +610,7 @@ class ShellDoc(Document):
                 if hp is not None:
                     pubs.append((opt, vw, hp[0], hp[1]))
             seg = Segment(dr.words, cl.segments[-1].syntax, "docker run")
-            dcl = ShellCommandLine(self.text, [seg], None, True)
+            dcl = CommandLine(self.text, [seg], None, True)
             for opt, vw, host, cport in pubs:
                 if cport not in ctx.health_ports:
                     continue
@@ -796,12 +793,3 @@ def server_argv(doc: Document) -> list[list[str]]:
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out
-
-
-def _register() -> None:
-    from .. import runner
-
-    runner.register_handler("shell", ShellDoc)
-
-
-_register()

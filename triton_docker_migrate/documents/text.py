@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .base import Document, Region
+from .. import evidence
+from .base import Document
+from .sites import Region
 
 _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
 
@@ -13,10 +15,12 @@ class TextDoc(Document):
     kind = "text"
     fixes = False  #: findings carry suggestions, not fixes
 
-    def __init__(self, path: str, text: str, kind: str = "text", triton: bool = False) -> None:
+    def __init__(self, path: str, text: str, kind: str | None = None) -> None:
         super().__init__(path, text)
-        self.kind = kind
-        self.triton = triton
+        if kind is not None:
+            self.kind = kind
+        #: weak evidence (URLs, options) counts only where strong evidence shows a Triton context
+        self.triton = evidence.strong(text.encode("utf-8", "surrogatepass"))
 
     def regions(self) -> list[Region]:
         out = []
@@ -26,3 +30,9 @@ class TextDoc(Document):
                 out.append(Region(line, base=pos, triton=self.triton, shell=False, label="line"))
             pos += len(line)
         return out
+
+
+class HelmTemplateDoc(TextDoc):
+    """A chart template: not YAML until rendered, so reported like text."""
+
+    kind = "helm-template"

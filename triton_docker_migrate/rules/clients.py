@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..documents.base import CommandSite, Region
+from ..documents.sites import CommandSite, Region
 from ..documents.commands import basename
 from ..model import Finding, Fix, Severity
 from ..release import Release

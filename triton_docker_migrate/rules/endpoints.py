@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..documents.base import Context, Region
+from ..documents.sites import Region
+from ..rules.context import Context
 from ..model import Edit, Finding, Fix, Severity
 from . import tables as T
 

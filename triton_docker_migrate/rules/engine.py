@@ -3,8 +3,9 @@ rules which health port went away), then commands, then text regions, then kind-
 
 from __future__ import annotations
 
-from .. import argv
-from ..documents.base import Context, Document
+from . import argv
+from ..documents.base import Document
+from ..rules.context import Context
 from ..documents.commands import command_index
 from ..model import Finding, Severity
 from ..release import Release

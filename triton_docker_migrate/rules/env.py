@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..documents.base import Region
+from ..documents.sites import Region
 from ..model import Edit, Finding, Fix, Severity, Span
 from . import tables as T
 

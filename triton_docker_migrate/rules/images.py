@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..documents.base import Region
+from ..documents.sites import Region
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
 from . import tables as T

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..documents.base import CommandSite, Region
+from ..documents.sites import CommandSite, Region
 from ..documents.commands import basename
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
@@ -65,6 +65,6 @@ def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Findi
 
 
 def site_edit(site: CommandSite, w, i: int, j: int, new: str) -> Edit:
-    from ..commandline import CommandLine
+    from ..documents.sites import CommandLine
 
     return CommandLine(site.text, [site.segment], None, True).replace_value(w, site.segment, i, j, new)

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 
 _HEADER = struct.Struct("<Q")
 _BOOT = ("import sys, pickle; sys.path[:] = pickle.loads(bytes.fromhex(sys.argv[1])); "
-         "from triton_docker_migrate.pool import _spawned_main; _spawned_main(int(sys.argv[2]), int(sys.argv[3]))")
+         "from triton_docker_migrate.batch.pool import _spawned_main; _spawned_main(int(sys.argv[2]), int(sys.argv[3]))")
 
 
 def _send(fd: int, obj: Any) -> None:

@@ -1,68 +1,55 @@
-"""A server command line as the documents see it: words with spans, grouped in segments that
-each have their own syntax (a shell line, a JSON array, a YAML list). The argv transformer only
-talks to this interface, so one transformer serves every file kind."""
+"""The typed sites a document exposes to the rules, all in document offsets: text regions,
+commands, and server command lines (words with spans, grouped in segments that each keep their own
+syntax). The argv transformer and every rule talk to these, never to a file format."""
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
-from .documents.shellwords import Word
-from .model import Edit, Span
-
-_SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
-
-
-class Syntax:
-    """How words are separated and quoted in one kind of list."""
-
-    name = "shell"
-    default_sep = " "
-    #: what may stand between two words so that deleting it is harmless
-    gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
-
-    def quote(self, value: str, like: Word | None) -> str:
-        if _SHELL_SAFE.match(value):
-            return value
-        q = like.quote if like is not None else ""
-        if q == '"' and not re.search(r'["\\$`]', value):
-            return f'"{value}"'
-        if q == "'" and "'" not in value:
-            return f"'{value}'"
-        return "'" + value.replace("'", "'\\''") + "'"
-
-    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
-        """Can ``fragment`` be written inside ``word`` as it is quoted, giving ``new_value``?"""
-        return fragment == "" or bool(_SHELL_SAFE.match(fragment))
+from ..model import Edit, Span
+from ..syntax.quoting import Syntax
+from ..syntax.shellwords import Word
 
 
-class ShellSyntax(Syntax):
-    pass
+@dataclass
+class Region:
+    """A run of non-comment text; ``text[i]`` sits at document offset ``offsets[i]`` (or
+    ``base + i``). Regex rules search regions, so comments are never rewritten."""
+
+    text: str
+    base: int = 0
+    offsets: Sequence[int] | None = None
+    triton: bool = False  #: weak evidence (URLs, options, client names) counts here
+    shell: bool = False  #: the text is shell (words and commands make sense)
+    image_context: bool = False  #: the whole region is an image reference (FROM, ``image:``)
+    label: str = ""
+
+    def off(self, i: int) -> int:
+        if self.offsets is None:
+            return self.base + i
+        if i >= len(self.text):
+            return self.offsets[-1] + 1 if self.text else self.base
+        return self.offsets[i]
+
+    def span(self, i: int, j: int) -> Span:
+        if j <= i:
+            return Span(self.off(i), self.off(i))
+        return Span(self.off(i), self.off(j - 1) + 1)
+
+    def contiguous(self, i: int, j: int) -> bool:
+        """True when ``text[i:j]`` is one unbroken run of the document (no continuation inside)."""
+        return self.offsets is None or j <= i or self.off(j - 1) - self.off(i) == j - 1 - i
 
 
-class DockerShellSyntax(ShellSyntax):
-    """A shell line inside a Dockerfile instruction: continuations use the escape character."""
+@dataclass
+class CommandSite:
+    """A simple command found in shell text or an exec-form list: its words, in order."""
 
-    def __init__(self, escape: str = "\\") -> None:
-        self.gap_re = re.compile(r"^(?:[ \t]|" + re.escape(escape) + r"[ \t]*\r?\n)*$")
-
-
-class JsonSyntax(Syntax):
-    name = "json"
-    default_sep = ", "
-
-    def __init__(self, escape: str = "\\") -> None:
-        self.gap_re = re.compile(r"^(?:[ \t\r\n,]|" + re.escape(escape) + r"[ \t]*\r?\n)*$")
-
-    def quote(self, value: str, like: Word | None) -> str:
-        return json.dumps(value)
-
-    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
-        return json.dumps(fragment)[1:-1] == fragment
-
-
-SHELL = ShellSyntax()
+    words: list[Word]
+    segment: Segment
+    triton: bool = False
+    text: str = ""  #: the document text (for edits that need gaps)
 
 
 @dataclass
@@ -104,7 +91,11 @@ class CommandLine:
         return self.text[a.end : b.start]
 
     def delete(self, word: Word, seg: Segment) -> Edit:
-        """Remove ``word`` and one separator, without touching comments or continuations."""
+        """Remove ``word`` and one separator, without touching comments or continuations (a syntax
+        whose words stand one per line, such as a YAML block list, removes the whole line)."""
+        own = seg.syntax.delete_word(self.text, word)
+        if own is not None:
+            return own
         ws = seg.words
         i = next(k for k, w in enumerate(ws) if w is word)
         gone = self.deleting
@@ -146,6 +137,10 @@ class CommandLine:
         """New words after ``anchor`` (None: at the front of ``seg``), styled like their siblings."""
         ws = seg.words
         like = next((w for w in reversed(ws) if w is not self.binary), anchor)
+        if anchor is not None:
+            own = seg.syntax.insert_words(self.text, anchor, values, like)
+            if own is not None:
+                return own
         sep = seg.syntax.default_sep
         if anchor is not None:
             i = next(k for k, w in enumerate(ws) if w is anchor)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .commandline import CommandLine, Segment, merge_deletes
-from .documents.shellwords import Word
-from .model import Edit, Finding, Fix, Severity, Span
-from .release import Release
-from .rules import tables as T
+from ..documents.sites import CommandLine, Segment, merge_deletes
+from ..syntax.shellwords import Word
+from ..model import Edit, Finding, Fix, Severity, Span
+from ..release import Release
+from . import tables as T
 
 _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no"}

@@ -1,4 +1,6 @@
-"""One file -> FileResult. Never raises: every failure becomes a one-line error and TDM001."""
+"""One file through the pipeline: bytes -> document -> findings and their fixes -> edits applied to
+the original text -> the result re-read and verified -> a FileResult. Never raises: every failure
+becomes a one-line error and TDM001."""
 
 from __future__ import annotations
 
@@ -16,43 +18,9 @@ MAX_BYTES = 10 * 1024 * 1024
 _UTF16_32 = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def build_document(kind: str, path: str, text: str, strong: bool = True) -> Document:
-    """The document for ``kind``; kinds without a handler yet get a report-only text document."""
-    if kind == "dockerfile":
-        from .documents.dockerfile import DockerfileDoc
-
-        return DockerfileDoc(path, text)
-    handler = _HANDLERS.get(kind)
-    if handler is not None:
-        return handler(path, text)
-    from .documents.text import TextDoc
-
-    return TextDoc(path, text, kind, triton=strong)
-
-
-#: kind -> document builder, filled by the modules of kinds that have a handler
-_HANDLERS: dict = {}
-
-
-def register_handler(kind: str, builder) -> None:
-    _HANDLERS[kind] = builder
-
-
-#: the document modules that register a handler when imported (imported on first use: start-up time)
-HANDLER_MODULES = ("compose", "kubernetes", "shell", "makefile", "modelconfig", "helmvalues", "ciworkflow")
-
-
-_LOADED: list[bool] = []
-
-
-def _load_handlers() -> None:
-    if _LOADED:
-        return
-    import importlib
-
-    for mod in HANDLER_MODULES:
-        importlib.import_module(f".documents.{mod}", __package__)
-    _LOADED.append(True)
+def build_document(kind: str, path: str, text: str) -> Document:
+    """The document of ``text`` as a file of ``kind`` (a kind without a reader of its own is text)."""
+    return kinds.get(kind).build(path, text)
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
@@ -66,16 +34,20 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
 
         tb = traceback.extract_tb(e.__traceback__)
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-        return _failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
+        return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
                        f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
 
 
-def _failed(res: FileResult, message: str, line: int | None = None) -> FileResult:
+def failed(res: FileResult, message: str, line: int | None = None, keep: bool = False) -> FileResult:
+    """``res`` as a file that could not be processed (``keep``: its findings stay, as when only the
+    write failed): one TDM001 error finding with the message."""
     res.status = Status.FAILED
     res.error = message
     res.error_line = line
-    res.new = None
-    res.findings = [Finding("TDM001", None, message, Severity.ERROR, line=line)]
+    if not keep:
+        res.new = None
+        res.findings = []
+    res.findings.append(Finding("TDM001", None, message, Severity.ERROR, line=line))
     return res
 
 
@@ -89,28 +61,28 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         try:
             if os.path.isdir(path):
                 if explicit:
-                    return _failed(res, "is a directory")
+                    return failed(res, "is a directory")
                 return res
             with open(path, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
         except OSError as e:
             if explicit or owned:
-                return _failed(res, f"cannot read: {e.strerror or e}")
+                return failed(res, f"cannot read: {e.strerror or e}")
             return res
     res.original = data
     head = data[:8192]
     if len(data) > MAX_BYTES:
         if explicit or (owned and evidence.maybe_v1(data)):
-            return _failed(res, "larger than 10 MiB: not processed")
+            return failed(res, "larger than 10 MiB: not processed")
         return res
     if any(data.startswith(b) for b in _UTF16_32):
         text16 = _decode_utf16_32(data)
         if text16 is not None and evidence.maybe_v1(text16.encode("utf-8", "replace")) or explicit:
-            return _failed(res, "UTF-16/UTF-32 text is not supported: convert the file to UTF-8 and run again")
+            return failed(res, "UTF-16/UTF-32 text is not supported: convert the file to UTF-8 and run again")
         return res
     if b"\0" in head:
         if explicit or (owned and evidence.maybe_v1(data)):
-            return _failed(res, "not a text file (NUL bytes)")
+            return failed(res, "not a text file (NUL bytes)")
         return res
     if not force and not evidence.maybe_v1(data):
         if explicit:
@@ -126,17 +98,16 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
     except UnicodeDecodeError as e:
         if must_report:
             line = data[: e.start].count(b"\n") + 1
-            return _failed(res, f"invalid UTF-8 (byte {e.start})", line)
+            return failed(res, f"invalid UTF-8 (byte {e.start})", line)
         return res
-    _load_handlers()
     try:
-        doc = build_document(res.kind, path, text, strong)
+        doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
         findings, ctx = check_document(doc, settings.target)
     except ProcessingError as e:
         if must_report:
-            return _failed(res, e.message, e.line)
+            return failed(res, e.message, e.line)
         return res
     from . import suppress
 
@@ -159,10 +130,10 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         from .verify import verify
 
         try:
-            verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t, strong),
+            verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
                    keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
         except ProcessingError as e:
-            return _failed(res, e.message, e.line)
+            return failed(res, e.message, e.line)
     for f in findings:
         if f.span is not None:
             f.line, f.column = doc.position(f.span.start)

@@ -1,0 +1,184 @@
+"""A whole run: discover -> read and prefilter -> process the files with V1 evidence (in worker
+processes when there are many) -> write (atomically) -> report -> exit code. Results are the same,
+and in the same order, whether workers were used or not."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from .. import kinds
+from ..discover import Candidate, Discovery, Walker, exclude_matcher
+from ..model import FileResult, Status
+from ..settings import Settings
+from . import schedule
+from .finish import exit_code, finish, write_results
+from ..pipeline import failed
+from .scan import Scanner, err
+
+POOL_AFTER_FILES = 64
+POOL_AFTER_PARSED = 32
+SLICE = 64
+#: UTF-16/32 text: the runner decodes it to look for evidence (and reports it as unsupported)
+class Results(list):
+    """The reported results, plus the number of candidate files read (``files_scanned``): files
+    the prefilter skipped are counted, not kept."""
+
+    scanned: int = 0
+
+
+def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
+    results = Results()
+    kinds.ENTRYPOINT_SCRIPTS.clear()
+    kinds.forget_charts()
+    scanner = Scanner(settings)
+    excl = exclude_matcher(settings.exclude + settings.extend_exclude)
+    d = Discovery(paths, excl, warn=err, on_directory=schedule.on_directory)
+    workers = schedule.workers(settings)
+    scanner.hold = workers > 1 and schedule.can_fork()
+    seen = 0
+
+    def pool_now() -> bool:
+        return workers > 1 and (seen >= POOL_AFTER_FILES or scanner.parsed >= POOL_AFTER_PARSED)
+
+    def scan(c: Candidate) -> None:
+        nonlocal seen
+        seen += 1
+        r = scanner.scan(c)
+        if r is not None:
+            results.append(r)
+        if progress is not None and seen % 64 == 0:
+            progress(scanner.scanned, c.display)
+
+    def scan_some(cands: list[Candidate]) -> None:
+        nonlocal seen
+        seen += len(cands)
+        scanner.scan_all(cands, results)
+        if progress is not None and cands:
+            progress(scanner.scanned, cands[-1].display)
+
+    rest: list[Candidate] | None = None
+    walker: Walker | None = None
+    walkers = d.walkers()
+    files = d.files
+    if workers > 1 and schedule.SCOUT_FILES and d.roots and not d.nested and schedule.can_fork():
+        # folders to walk: the scout starts on them at once, this process only imports and hands
+        # out (nothing read here first, not even the root's .gitignore)
+        rest = list(files)
+    for i, c in enumerate(files if rest is None else ()):
+        scan(c)
+        if pool_now() and i + 1 < len(files):
+            rest = files[i + 1:]
+            break
+    if rest is None:
+        for w in walkers:
+            while w.stack and rest is None:
+                cands = w.step()
+                for i in range(0, len(cands), SLICE):
+                    scan_some(cands[i:i + SLICE])
+                    if pool_now():
+                        rest = cands[i + SLICE:]
+                        walker = w
+                        break
+            if rest is not None:
+                break
+    held, scanner.hold = scanner.held, False
+    if rest is None:
+        for c in held:  # no pool after all: parsed here
+            scan(c)
+    scanned = scanner.scanned
+    deferred = list(scanner.deferred)
+    entrypoints = list(scanner.entrypoints)
+    if rest is not None:
+        work = schedule.work(held + rest, walker, walkers, d)
+        warnings: list[str] = []
+        for n, rs, dfr, eps, warns, _held, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys):
+            warnings.extend(warns)
+            scanned += n
+            results.extend(rs)
+            deferred.extend(dfr)
+            entrypoints.extend(eps)
+            if progress is not None:
+                progress(scanned, rs[-1].path if rs else "")
+        for msg in sorted(warnings, key=_walk_order):  # as a walk in this process gives them
+            err(msg)
+    deferred.sort(key=lambda cw: _walk_order(cw[0].display))
+    entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
+    results.extend(finish(deferred, entrypoints, paths, results, settings))
+    results.scanned = scanned
+    results.sort(key=lambda r: r.path)
+    return results
+
+
+def _walk_order(path: str) -> list[str]:
+    """The order a walk meets paths in: folder by folder, names sorted."""
+    return path.split("/")
+
+
+def _renderer(name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"{__package__.rpartition('.')[0]}.report.{name}").render
+    except ImportError:
+        return None
+
+
+def run(paths: list[str], settings: Settings) -> int:
+    """The whole run. An interrupt ends it with one line and exit 130: atomic.write_atomic holds
+    the signal while a file is replaced, so each file is either as it was or completely written."""
+    try:
+        return _run(paths, settings)
+    except KeyboardInterrupt:
+        err("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated")
+        return 130
+
+
+def _run(paths: list[str], settings: Settings) -> int:
+    start = time.monotonic()
+    render = _renderer(settings.output_format)
+    if render is None:
+        err(f"triton-docker-migrate: error: --format {settings.output_format} is not available yet")
+        return 2
+    from ..report import progress as progress_mod
+
+    bar = progress_mod.start(settings)
+    try:
+        missing = [p for p in paths if not os.path.lexists(p)]
+        results = process_all([p for p in paths if os.path.lexists(p)], settings,
+                              bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.stop()
+    for p in missing:
+        r = FileResult(p.replace(os.sep, "/"), "text", Status.FAILED, explicit=True)
+        failed(r, "no such file or directory")
+        results.append(r)
+        results.scanned += 1
+    results.sort(key=lambda r: r.path)
+    write_results(results, settings)
+    for r in results:
+        if r.status is Status.FAILED:
+            loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
+            err(f"{loc}: error: {r.error}")
+    out = render(results, settings)
+    try:
+        sys.stdout.write(out)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    if not settings.quiet:
+        err(summary_line(results, settings, time.monotonic() - start))
+    return exit_code(results, settings)
+
+
+def summary_line(results: list[FileResult], settings: Settings, seconds: float) -> str:
+    from ..report.summary import summary
+
+    s = summary(results)
+    verb = "changed" if settings.write_back.writes else "would change"
+    f = s["findings"]
+    return (f"{s['files_scanned']} files scanned, {s['files_with_v1']} with V1, {s['files_changed']} {verb}, "
+            f"{s['files_failed']} failed; findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
+            f"({seconds:.2f}s)")

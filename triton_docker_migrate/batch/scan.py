@@ -1,0 +1,173 @@
+"""Reading candidate files and deciding what needs processing.
+
+The hot path of a batch run is a file without V1 evidence: it is read once, searched by
+``evidence.maybe_v1``, and forgotten (only a counter remembers it). Everything else goes through
+``pipeline.process_file``, which never raises."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .. import evidence, kinds, textscan
+from ..discover import Candidate
+from ..model import FileResult, Status
+from ..pipeline import failed
+from ..settings import Settings
+
+MAX_BYTES = 10 * 1024 * 1024
+_FIRST_READ = 65536
+#: start the process pool once this many candidates were seen, or this many files needed parsing
+_UTF16_BOMS = textscan.UTF16_32
+#: V1 server rules: a run that reports one of these migrates a V1 server (model configs follow)
+
+
+def err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _is_dockerfile_name(name: str) -> bool:
+    return name.startswith(("Dockerfile", "Containerfile")) or name.lower().endswith(".dockerfile")
+
+
+def read_bytes(path: str, may_skip_binary=None) -> bytes:
+    """At most 10 MiB + 1 bytes of ``path`` (one read for the usual small file). A big file with a
+    NUL byte in its first 8 KiB is not text, skipped unless named or owned: when
+    ``may_skip_binary()`` says so, it is not read past its first 64 KiB."""
+    fd = os.open(path, textscan.O_READ)
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) < _FIRST_READ:
+            return data
+        if may_skip_binary is not None and b"\0" in data[:8192] and not data.startswith(_UTF16_BOMS) \
+                and may_skip_binary():
+            return data
+        parts = [data]
+        total = len(data)
+        while total <= MAX_BYTES:
+            more = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            if not more:
+                break
+            parts.append(more)
+            total += len(more)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+class Scanner:
+    """Reads candidates and decides what needs processing; one per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.scanned = 0
+        self.parsed = 0
+        #: (candidate, why): decided once every file was seen
+        self.deferred: list[tuple[Candidate, str]] = []
+        #: (display of a Dockerfile's folder, COPY sources it runs)
+        self.entrypoints: list[tuple[str, list[str]]] = []
+        #: Dockerfiles are held back (not parsed here) while this process may still fork workers:
+        #: BuildKit's parser is Go code, and a forked copy of a process that has loaded the Go
+        #: runtime can hang in its first parse
+        self.hold = False
+        #: every file that needs parsing is held back (the scout, see _run_pool)
+        self.hold_all = False
+        self.held: list[Candidate] = []
+
+    def scan(self, c: Candidate, data: bytes | None = None) -> FileResult | None:
+        """``data``: the whole file, already read."""
+        try:
+            return self._scan(c, data)
+        except Exception as e:  # a bug here must not stop the run (the runner itself never raises)
+            r = FileResult(c.display, "text", Status.FAILED, explicit=c.explicit)
+            failed(r, f"internal error ({type(e).__name__}: {e}); please report this with the file")
+            return r
+
+    def scan_all(self, cands: list[Candidate], out: list[FileResult]) -> None:
+        """``scan`` each candidate into ``out``. The usual files go through ``textscan`` first,
+        which reads them and rules out the bulk: source and documentation files (by extension),
+        and the others whose name asks for nothing more (Dockerfiles are looked into for the
+        scripts they run, model configurations are remembered)."""
+        text_by_name = kinds.text_by_name
+        plain: list[Candidate] = []
+        other: list[Candidate] = []
+        for c in cands:
+            if c.explicit:
+                r = self.scan(c)
+                if r is not None:
+                    out.append(r)
+                continue
+            display = c.display
+            if text_by_name(display):
+                plain.append(c)
+                continue
+            name = display[display.rfind("/") + 1:]
+            if _is_dockerfile_name(name) or name == "config.pbtxt":
+                r = self.scan(c)
+                if r is not None:
+                    out.append(r)
+            else:
+                other.append(c)
+        for group, text in ((plain, True), (other, False)):
+            if not group:
+                continue
+            hits, ruled_out = textscan.read_files([c.path for c in group], _FIRST_READ, text)
+            self.scanned += ruled_out
+            for i, data in hits:
+                r = self.scan(group[i], data)
+                if r is not None:
+                    out.append(r)
+
+    def _scan(self, c: Candidate, data: bytes | None) -> FileResult | None:
+        if data is None:
+            try:
+                data = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))
+            except OSError:
+                from ..pipeline import process_file
+
+                r = process_file(c.path, c.display, self.settings, c.explicit)  # reports or skips as it must
+                if r.status is Status.FAILED:
+                    self.scanned += 1
+                return self._keep(r)
+        self.scanned += 1
+        name = c.display.rsplit("/", 1)[-1]
+        if _is_dockerfile_name(name) and (b"COPY" in data or b"ADD" in data or b"copy" in data or b"add" in data):
+            srcs = kinds.entrypoint_sources(c.path, data)
+            if srcs:
+                self.entrypoints.append((c.display.rsplit("/", 1)[0] if "/" in c.display else ".", srcs))
+        if not c.explicit and len(data) <= MAX_BYTES and not data.startswith(_UTF16_BOMS):
+            if kinds.text_by_name(c.display) and not data.startswith(b"#!"):
+                if not evidence.text_may_report(data):  # only strong evidence is reported in text
+                    return None
+            elif not evidence.maybe_v1(data):
+                if name == "config.pbtxt":
+                    self.deferred.append((c, "model-config"))
+                return None
+            head = data[:8192]
+            if kinds.kind_of(c.path, head) == "text" and b"\0" not in head:
+                if kinds.is_extensionless(c.path):
+                    self.deferred.append((c, "script"))  # a Dockerfile of the run may run it
+                    return None
+                if not evidence.text_may_report(data):
+                    return None
+        self.parsed += 1
+        if self.hold_all or self.hold and kinds.kind_by_name(c.path) == "dockerfile":
+            self.held.append(c)
+            self.scanned -= 1  # counted when it is read again, here or in a worker
+            return None
+        from ..pipeline import process_file
+
+        return self._keep(process_file(c.path, c.display, self.settings, c.explicit, data=data))
+
+    @staticmethod
+    def _keep(r: FileResult) -> FileResult | None:
+        if r.has_evidence or r.explicit or r.status is Status.FAILED:
+            return r
+        return None
+
+
+# --- the process pool --------------------------------------------------------------------------
+# A task is ("files", [Candidate, ...]) or ("tree", [Pending, ...]): folders the worker walks
+# itself - until it has read TASK_FILES files (or parsed TASK_PARSED), when it hands the folders
+# it has not listed yet back, to be shared out again. So the walk, the reads and the parsing all
+# run in the workers, and no worker is left with a large subtree while the others wait.

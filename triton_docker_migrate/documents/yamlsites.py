@@ -1,0 +1,153 @@
+"""Command sites and server command lines of documents written in YAML: list items (block ``- x``
+or flow ``[x, y]``) and strings split into words like a shell (compose ``command: trtserver
+--model-store=/m``, ``sh -c`` scripts)."""
+
+from __future__ import annotations
+
+import re
+
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
+from ..syntax.yamlquote import YamlListSyntax, YamlShellSyntax
+from ..syntax.yamlsrc import Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
+from . import commands as C
+from .sites import CommandLine, CommandSite, Segment
+
+_COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
+
+
+def item_word(sc: Scalar, dynamic_re: re.Pattern = _COMPOSE_VAR) -> Word:
+    """One list item as a word (no shell: the value is the argument)."""
+    return Word(sc.start, sc.end, sc.value, list(sc.offsets or []), bool(dynamic_re.search(sc.value)),
+                sc.quote, sc.inner_end)
+
+
+def split_words(src: YamlSource, sc: Scalar, argv: bool) -> list[list[Word]]:
+    """Words of a string scalar. ``argv``: one argument list, split like compose does (newlines
+    are spaces, the first operator ends it); else shell commands (``CMD-SHELL``)."""
+    if sc.offsets is None:
+        return []
+    try:
+        lexed = lex(sc.value, sc.offsets)
+    except ShellSyntaxError:
+        return []
+    tokens = lexed.tokens
+    if argv:
+        tokens = [t for t in tokens if t.kind != "newline"]
+        cut = next((i for i, t in enumerate(tokens) if t.kind != "word"), len(tokens))
+        tokens = tokens[:cut]
+    groups = C.split(tokens)
+    for ws in groups:
+        for w in ws:
+            _fix_end(w, sc)
+    return groups
+
+
+def _fix_end(w: Word, sc: Scalar) -> None:
+    """A word that ends in an escape (``\\"`` in a double-quoted scalar) ends after the escape."""
+    last = w.end - 1
+    n = sc.irregular.get(last)
+    if n:
+        w.end = last + n
+
+
+def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton: bool) -> list[CommandSite]:
+    """``sh -c "..."`` scripts in the words of ``segs`` (an entrypoint and its command), with a
+    syntax that escapes for every layer around them."""
+    out: list[CommandSite] = []
+    present = [s for s in segs if s is not None]
+    if not present:
+        return out
+    words = [w for s in present for w in s.words]
+    for site in C.nested(Segment(words, present[0].syntax, present[0].label), text, triton):
+        if not site.words:
+            continue
+        owner = next(((w, s) for s in present for w in s.words if w.start <= site.words[0].start < w.end), None)
+        if owner is None:
+            continue
+        script, seg = owner
+        sc = src.scalar_containing(script.start, script.end)
+        if sc is None:
+            continue
+        outer = script.quote if isinstance(seg.syntax, YamlShellSyntax) else None
+        for w in site.words:
+            _fix_end(w, sc)
+        site.segment = Segment(site.words, YamlShellSyntax(src, sc, outer), seg.label)
+        out.append(site)
+    return out
+
+
+# --- segments and server command lines ------------------------------------------------------------
+
+def segment(src: YamlSource, node: Node | None, label: str, argv: bool = True,
+            dynamic_re: re.Pattern = _COMPOSE_VAR) -> Segment | None:
+    """Words of a command: a string split like a shell (``argv``: as one argument list), or a list
+    of strings, one word per item. None when the node is neither."""
+    if isinstance(node, ScalarNode):
+        sc = src.scalar(node)
+        if not sc.is_str:
+            return None
+        if sc.offsets is None:
+            refuse_unmapped(src, sc)
+            return None
+        groups = split_words(src, sc, argv=argv)
+        return Segment(groups[0], YamlShellSyntax(src, sc), label) if groups else None
+    if isinstance(node, SequenceNode) and node.value and all(isinstance(i, ScalarNode) for i in node.value):
+        scs = [src.scalar(i) for i in node.value]
+        for sc in scs:
+            if sc.offsets is None:
+                refuse_unmapped(src, sc)
+                return None
+        flow = bool(node.flow_style) or scs[0].flow
+        return Segment([item_word(sc, dynamic_re) for sc in scs], YamlListSyntax(src, not node.flow_style, flow),
+                       label)
+    return None
+
+
+def server_lines(src: YamlSource, entry: Segment | None, cmd: Segment | None, v1: bool,
+                 extra: dict) -> list[CommandLine]:
+    """Server command lines of one container: the binary in the entrypoint (its options there or in
+    the command), in the command (after an entrypoint that only wraps it), options alone in the
+    command of a Triton image, or a ``sh -c`` script in either. Tokens never move between them."""
+    out: list[CommandLine] = []
+    text = src.text
+
+    def line(segs: list[Segment], server: Word | None) -> CommandLine:
+        is_v1 = v1 or (server is not None and C.is_v1_binary(server.value))
+        return CommandLine(text, segs, server, is_v1, segs[0].label, dict(extra))
+
+    def from_server(seg: Segment, server: Word) -> Segment:
+        return Segment(seg.words[seg.words.index(server):], seg.syntax, seg.label)
+
+    if entry is not None:
+        i = C.command_index(entry.words + (cmd.words if cmd else []))
+        if i is not None and i < len(entry.words):
+            server = C.server_word(entry.words[i:])
+            if server is not None:
+                out.append(line([from_server(entry, server)] + ([cmd] if cmd else []), server))
+        elif i is not None and cmd is not None:
+            server = C.server_word(cmd.words[i - len(entry.words):])
+            if server is not None:
+                out.append(line([from_server(cmd, server)], server))
+    elif cmd is not None:
+        server = C.server_word(cmd.words)
+        if server is not None:
+            out.append(line([from_server(cmd, server)], server))
+        elif cmd.words and cmd.words[0].value.startswith("--"):
+            out.append(line([cmd], None))
+    for site in nested_sites(src, [entry, cmd], text, True):
+        server = C.server_word(site.words)
+        if server is not None:
+            out.append(line([from_server(site.segment, server)], server))
+    return out
+
+
+def unique_sites(sites: list[CommandSite]) -> list[CommandSite]:
+    """``sites`` without repeats (the same words reached twice, e.g. through an alias), in order."""
+    seen: set[tuple[int, ...]] = set()
+    out: list[CommandSite] = []
+    for site in sites:
+        key = tuple(id(w) for w in site.words)
+        if key not in seen:
+            seen.add(key)
+            out.append(site)
+    return out

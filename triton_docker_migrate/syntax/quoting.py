@@ -1,0 +1,72 @@
+"""How the words of a command are separated and quoted in each syntax a command line can be
+written in: a shell line, a shell line inside a Dockerfile instruction, a JSON (exec-form) array.
+Edits use these to keep a file's own style and to quote only what must be quoted."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..model import Edit
+from .shellwords import Word
+
+_SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
+
+
+class Syntax:
+    """How words are separated and quoted in one kind of list."""
+
+    name = "shell"
+    default_sep = " "
+    #: what may stand between two words so that deleting it is harmless
+    gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
+
+    def quote(self, value: str, like: Word | None) -> str:
+        if _SHELL_SAFE.match(value):
+            return value
+        q = like.quote if like is not None else ""
+        if q == '"' and not re.search(r'["\\$`]', value):
+            return f'"{value}"'
+        if q == "'" and "'" not in value:
+            return f"'{value}'"
+        return "'" + value.replace("'", "'\\''") + "'"
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        """Can ``fragment`` be written inside ``word`` as it is quoted, giving ``new_value``?"""
+        return fragment == "" or bool(_SHELL_SAFE.match(fragment))
+
+    def delete_word(self, text: str, word: Word) -> "Edit | None":
+        """This syntax's own way to remove ``word`` (None: remove it and one separator)."""
+        return None
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> "Edit | None":
+        """This syntax's own way to add words after ``anchor`` (None: after a separator)."""
+        return None
+
+
+class ShellSyntax(Syntax):
+    pass
+
+
+class DockerShellSyntax(ShellSyntax):
+    """A shell line inside a Dockerfile instruction: continuations use the escape character."""
+
+    def __init__(self, escape: str = "\\") -> None:
+        self.gap_re = re.compile(r"^(?:[ \t]|" + re.escape(escape) + r"[ \t]*\r?\n)*$")
+
+
+class JsonSyntax(Syntax):
+    name = "json"
+    default_sep = ", "
+
+    def __init__(self, escape: str = "\\") -> None:
+        self.gap_re = re.compile(r"^(?:[ \t\r\n,]|" + re.escape(escape) + r"[ \t]*\r?\n)*$")
+
+    def quote(self, value: str, like: Word | None) -> str:
+        return json.dumps(value)
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        return json.dumps(fragment)[1:-1] == fragment
+
+
+SHELL = ShellSyntax()

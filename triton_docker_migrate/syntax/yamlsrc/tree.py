@@ -1,0 +1,239 @@
+"""Reading composed YAML: children and walks (aliases and ``<<`` merges followed), mapping lookups
+as docker compose and YAML 1.1 merge them, where a node ends in the text, and the structure check
+that the verify step runs on a migrated file."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ...model import ProcessingError
+from .tags import _INT_OR_STR, MERGE
+
+if TYPE_CHECKING:  # the tree helpers only read what a YamlSource holds
+    from .nodes import YamlSource
+    from .scalars import Scalar
+
+def children(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        yield from node.value
+    elif isinstance(node, MappingNode):
+        for k, v in node.value:
+            yield k
+            yield v
+
+
+def walk(root: Node, seen: set[int]) -> Iterator[Node]:
+    """``root`` and every node below it not in ``seen`` (which it fills), in document order;
+    aliases and ``<<`` merges are followed once."""
+    stack = [root]
+    push, extend = stack.append, stack.extend
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, MappingNode):
+            for k, v in reversed(node.value):
+                push(v)
+                push(k)
+        elif isinstance(node, SequenceNode):
+            extend(reversed(node.value))
+
+
+def reachable(node: Node) -> set[int]:
+    """Ids of every node below ``node`` (itself included; aliases and ``<<`` merges followed)."""
+    seen: set[int] = set()
+    for _ in walk(node, seen):
+        pass
+    return seen
+
+
+def key_of(node: Node) -> str | None:
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+def items(node: Node | None) -> list[tuple[Node, Node]]:
+    """Key/value pairs of a mapping with ``<<`` merges resolved (explicit keys win, then the
+    merged mappings in order), as docker compose and YAML 1.1 merge them."""
+    if not isinstance(node, MappingNode):
+        return []
+    if not any(k.value == "<<" for k, _ in node.value if isinstance(k, ScalarNode)):
+        return node.value
+    own: list[tuple[Node, Node]] = []
+    merged: list[tuple[Node, Node]] = []
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and (k.tag == MERGE or (k.value == "<<" and k.style is None)):
+            sources = v.value if isinstance(v, SequenceNode) else [v]
+            for s in sources:
+                merged.extend(items(s))
+        else:
+            own.append((k, v))
+    names = {key_of(k) for k, _ in own}
+    out = list(own)
+    for k, v in merged:
+        name = key_of(k)
+        if name not in names:
+            names.add(name)
+            out.append((k, v))
+    return out
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value of ``key`` in a mapping: its own key first, then the mappings merged in."""
+    if not isinstance(node, MappingNode):
+        return None
+    merges = False
+    for k, v in node.value:
+        if isinstance(k, ScalarNode):
+            if k.value == key:
+                return v
+            if k.value == "<<":
+                merges = True
+    if merges:
+        for k, v in items(node):
+            if key_of(k) == key:
+                return v
+    return None
+
+
+def merge_sources(node: Node | None) -> list[Node]:
+    """The mappings a mapping merges in through ``<<``."""
+    if not isinstance(node, MappingNode):
+        return []
+    out: list[Node] = []
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and (k.tag == MERGE or (k.value == "<<" and k.style is None)):
+            out.extend(v.value if isinstance(v, SequenceNode) else [v])
+    return out
+
+
+def is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null")
+
+
+# --- scalar decoding ------------------------------------------------------------------------
+
+def refuse_unmapped(src: YamlSource, sc: Scalar) -> None:
+    if _evidence().maybe_v1(sc.value.encode("utf-8", "replace")):
+        raise ProcessingError("cannot map the characters of this YAML scalar to the file: edit it by hand",
+                              src.line(sc.start))
+
+def keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
+    """Ids of every mapping key, and the key each value (and list item) stands under."""
+    keys: set[int] = set()
+    parent: dict[int, str] = {}
+    for node in src.nodes():
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                keys.add(id(k))
+                name = key_of(k)
+                if name is not None and id(v) not in parent:
+                    parent[id(v)] = str(name)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                if id(item) not in parent and id(node) in parent:
+                    parent[id(item)] = parent[id(node)]
+    return keys, parent
+
+def node_end(src: YamlSource, node: Node) -> int:
+    """Offset after the last character of a node's content (block collections end at their last
+    value, not at the next token)."""
+    if isinstance(node, ScalarNode):
+        return src.scalar(node).end
+    if getattr(node, "flow_style", False):
+        return node.end_mark.index
+    kids = [c for c in children(node)]
+    if not kids:
+        return node.end_mark.index
+    return max(node_end(src, c) for c in kids[-2:])
+
+def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
+                   retypable: frozenset[str] = frozenset()) -> str | None:
+    """The new text composes to the same shape: same documents, keys and scalar types; only the
+    sequences named in ``editable`` (command words, ports) may change, and the scalars named in
+    ``retypable`` may turn from a string to an integer (a port name to a port number)."""
+    if len(old.docs) != len(new.docs):
+        return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
+    for a, b in zip(old.docs, new.docs):
+        problem = _same(a, b, "", set(), editable, retypable)
+        if problem:
+            return problem
+    return None
+
+def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: frozenset[str],
+          retypable: frozenset[str]) -> str | None:
+    if (id(a), id(b)) in seen:
+        return None
+    seen.add((id(a), id(b)))
+    where = path or "the document"
+    if type(a) is not type(b):
+        return f"{where} changed from a {type(a).__name__[:-4].lower()} to a {type(b).__name__[:-4].lower()}"
+    if isinstance(a, ScalarNode):
+        if a.tag != b.tag and not (path.rsplit(".", 1)[-1] in retypable and {a.tag, b.tag} <= _INT_OR_STR):
+            return f"{where} changed type ({a.tag.rsplit(':', 1)[-1]} -> {b.tag.rsplit(':', 1)[-1]})"
+        return None
+    if isinstance(a, MappingNode):
+        ka = [(key_of(k), k.tag) for k, _ in a.value]
+        kb = [(key_of(k), k.tag) for k, _ in b.value]
+        if ka != kb:
+            return f"the keys of {where} changed"
+        for (k, va), (_, vb) in zip(a.value, b.value):
+            problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable, retypable)
+            if problem:
+                return problem
+        return None
+    last = re.sub(r"(?:\[\d+\])+$", "", path).rsplit(".", 1)[-1]
+    if last in editable:
+        # the items are the edited values: only what kind of node each is must stay
+        if len(a.value) == len(b.value) and any(type(x) is not type(y) for x, y in zip(a.value, b.value)):
+            return f"the items of {where} changed kind"
+        return None
+    if len(a.value) != len(b.value):
+        return f"the length of {where} changed"
+    for i, (x, y) in enumerate(zip(a.value, b.value)):
+        problem = _same(x, y, f"{path}[{i}]", seen, editable, retypable)
+        if problem:
+            return problem
+    return None
+
+
+def _evidence():
+    from ... import evidence
+
+    return evidence
+
+
+def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Iterator[tuple[ScalarNode, Scalar, str]]:
+    """Every non-empty string value of the document that is not a key (nor in ``skip``), with its
+    decoded scalar and the key it stands under. A value whose characters cannot be mapped to the file
+    is refused when it holds V1 evidence (``refuse_unmapped``) and left out otherwise."""
+    keys, parent_key = keys_and_parents(src)
+    for node in src.nodes():
+        if not isinstance(node, ScalarNode) or id(node) in keys or id(node) in skip:
+            continue
+        sc = src.scalar(node)
+        if not sc.is_str or not sc.value:
+            continue
+        if sc.offsets is None:
+            refuse_unmapped(src, sc)
+            continue
+        yield node, sc, parent_key.get(id(node), "")
+
+
+def env_name_nodes(mappings: Iterable[Node], keys: tuple[str, ...] = ("env",)) -> dict[int, ScalarNode]:
+    """The ``name`` scalar of each entry of the ``env``-style lists of ``mappings`` (a variable being
+    defined, not a value)."""
+    out: dict[int, ScalarNode] = {}
+    for m in mappings:
+        for key in keys:
+            env = get(m, key)
+            if isinstance(env, SequenceNode):
+                for item in env.value:
+                    name = get(item, "name")
+                    if isinstance(name, ScalarNode):
+                        out[id(name)] = name
+    return out
