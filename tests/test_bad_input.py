@@ -289,12 +289,12 @@ def test_internal_bug_is_caught_at_the_file_boundary(tmp_path):
                      "good2/Dockerfile": V1})
     patch = """
 from triton_docker_migrate.rules import images
-_real = images.check
+_real = images.check_region
 def check(region, *args):
     if "/boom" in region.text:
         raise RuntimeError("rule exploded")
     return _real(region, *args)
-images.check = check
+images.check_region = check
 """
     p = _run_patched(patch, tmp_path)
     err = p.stderr.decode()

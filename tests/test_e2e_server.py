@@ -54,7 +54,7 @@ def argv_of(cl: CommandLine) -> list[str]:
 
 
 def server_argvs(doc: Document) -> list[list[str]]:
-    return [argv_of(cl) for cl in doc.command_lines()]
+    return [argv_of(cl) for cl in editable_lines(doc)]
 
 
 def shell_argv(line: str) -> list[str]:
@@ -193,6 +193,11 @@ def health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
 
 # --- the fixtures --------------------------------------------------------------------------------
 
+def editable_lines(doc: Document) -> list:
+    """The server command lines the migration edits (a folded YAML script's are only reported)."""
+    return [cl for cl in doc.command_lines() if not cl.report_only]
+
+
 def document(path: pathlib.Path, text: str, kind: str) -> Document:
     return build_document(kind, str(path), text)
 
@@ -231,7 +236,7 @@ def _server_cases():
             out = migrated(path, release)
             if out is None:
                 continue
-            for i, cl in enumerate(document(path, out[1], out[0]).command_lines()):
+            for i, cl in enumerate(editable_lines(document(path, out[1], out[0]))):
                 if static_argv(cl) is not None:
                     cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
     return cases
@@ -245,7 +250,7 @@ def _refusal_cases():
         if out is None:
             continue
         doc = document(path, path.read_bytes().decode("utf-8"), out[0])
-        for i, cl in enumerate(doc.command_lines()):
+        for i, cl in enumerate(editable_lines(doc)):
             argv = static_argv(cl)
             if argv is None:
                 continue
@@ -287,9 +292,9 @@ class Plan:
         kind, text = out
         original = document(path, original_text, kind)
         doc = document(path, text, kind)
-        lines = doc.command_lines()
-        self.same_count = len(original.command_lines()) == len(lines)
-        cl, before = lines[index], original.command_lines()[min(index, len(original.command_lines()) - 1)]
+        lines = editable_lines(doc)
+        self.same_count = len(editable_lines(original)) == len(lines)
+        cl, before = lines[index], editable_lines(original)[min(index, len(editable_lines(original)) - 1)]
         self.argv = argv_of(cl)
         v1_argv = argv_of(before)
         if before.v1:

@@ -234,9 +234,11 @@ def test_command_lines(text, expected):
 def test_regions_exclude_comments_and_data_heredocs():
     text = "a # trtserver\ncat <<EOF\nnvcr.io/nvidia/tensorrtserver:20.02-py3\nEOF\nb\n"
     doc = ShellDoc("x.sh", text)
-    joined = "".join(r.text for r in doc.regions())
+    joined = "".join(r.text for r in doc.regions() if not r.report_only)
     assert "trtserver" not in joined and "tensorrtserver" not in joined
     assert joined == "a \ncat <<EOF\nEOF\nb\n"
+    # the here-document's data is read, to be reported, never edited
+    assert [r.text for r in doc.regions() if r.report_only] == ["nvcr.io/nvidia/tensorrtserver:20.02-py3\n"]
     # each region's text is the document's text at its offsets
     for r in doc.regions():
         assert text[r.base:r.base + len(r.text)] == r.text

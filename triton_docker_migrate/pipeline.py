@@ -9,7 +9,7 @@ import os
 
 from . import evidence, kinds
 from .documents.base import Document
-from .model import FileResult, Finding, ProcessingError, Severity, Status
+from .model import FileResult, Finding, ProcessingError, Status
 from .rules.registry import selected
 from .settings import Settings
 from .writer import apply, choose_fixes
@@ -47,7 +47,9 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
     if not keep:
         res.new = None
         res.findings = []
-    res.findings.append(Finding("TDM001", None, message, Severity.ERROR, line=line))
+    from .rules.tool import unprocessable
+
+    res.findings.append(unprocessable(message, line))
     return res
 
 
@@ -116,10 +118,10 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         return res
     findings = _filtered(doc, findings, display, settings)
     if getattr(doc, "fixes", True) is False:
+        from .rules.engine import without_fix
+
         for f in findings:
-            if f.fix is not None:
-                f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content) or None
-                f.fix = None
+            without_fix(f)
     res.has_evidence = bool(findings)
     res.v1_server = ctx.v1_server
     if not findings and not explicit:

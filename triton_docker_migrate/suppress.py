@@ -21,14 +21,12 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from .model import Finding, Severity, Span
+from . import kinds
+from .model import Finding, Span
 
 MARKER = re.compile(r"triton-docker-migrate:[ \t]*(?:(?P<file>ignore-file)(?![\w-])|ignore\[(?P<codes>[^\]\r\n]*)\])")
 _CODE = re.compile(r"^TDM\d{1,3}$")
 FILE_LINES = 5
-#: kinds whose comments may follow code on the same line
-_TRAILING = {"compose", "kubernetes", "helm-values", "helm-template", "ci", "shell", "makefile", "model-config",
-             "text"}
 _TEXT_OPENERS = ("#", "//", "/*", "<!--", "--", ";", "%", "{{/*", "{{- /*", "'", "REM ", "rem ", "::", '"')
 
 
@@ -89,7 +87,7 @@ def markers(doc) -> list[Marker]:
             if at is None:
                 continue
             standalone = before[:at].strip().lstrip("\ufeff") == ""
-            if not standalone and kind not in _TRAILING:
+            if not standalone and not kinds.get(kind).trailing_comments:
                 continue  # after a Dockerfile instruction: part of the instruction, not a comment
             line = doc.position(m.start())[0]
             codes: tuple[str, ...] = ()
@@ -135,6 +133,8 @@ def construct_line(doc, offset: int) -> int:
 
 def apply(doc, findings: list[Finding], report_unused: bool = True) -> list[Finding]:
     """``findings`` less the suppressed ones, plus TDM002 for suppressions that matched nothing."""
+    from .rules.tool import unused_suppression
+
     mks = [mk for mk in markers(doc) if not mk.file]
     file_mks = [mk for mk in markers(doc) if mk.file and mk.line > FILE_LINES]
     if not mks and not file_mks:
@@ -178,9 +178,9 @@ def apply(doc, findings: list[Finding], report_unused: bool = True) -> list[Find
                        f"{'matches' if len(unused) == 1 else 'match'} no finding {where}")
                 if bad:
                     msg += f" ({', '.join(bad)}: not a rule id)"
-            out.append(Finding("TDM002", Span(mk.start, mk.end), msg, Severity.WARNING))
+            out.append(unused_suppression(Span(mk.start, mk.end), msg))
         for mk in file_mks:
-            out.append(Finding("TDM002", Span(mk.start, mk.end),
-                               f"ignore-file counts only in the first {FILE_LINES} lines; this one is on line "
-                               f"{mk.line}", Severity.WARNING))
+            out.append(unused_suppression(Span(mk.start, mk.end),
+                                          f"ignore-file counts only in the first {FILE_LINES} lines; this one is on "
+                                          f"line {mk.line}"))
     return out

@@ -98,7 +98,9 @@ def workers(settings: Settings) -> int:
 def _preload() -> None:
     """Import what processing needs (pure Python: the Go parser itself loads at the first parse)."""
     from .. import discover, pipeline, suppress, verify, writer  # noqa: F401
-    from ..rules import catalog, engine, modelrepo  # noqa: F401
+    from ..rules import engine, registry  # noqa: F401
+
+    registry.load()
 
     for k in kinds.KINDS:  # the reader of every kind, once, before the workers fork
         kinds.load_reader(k)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import bisect
 
-from ..model import Finding
-from .sites import CommandLine, CommandSite, Region
+from ..model import Span
+from .sites import BaseImage, CommandLine, CommandSite, ImageKeys, PortSites, Region
 
 
 class Document:
@@ -22,22 +22,62 @@ class Document:
         self.text = text
         self._line_starts: list[int] | None = None
 
-    # --- sites ------------------------------------------------------------------------------
+    # --- sites: what the rules read ---------------------------------------------------------------
+    #: how the file's own syntax reads ``$NAME``: "compose" (from the host when the file loads),
+    #: "kubernetes" (``$(NAME)`` from the container's env list), None (the shell's, at run time)
+    variable_syntax: str | None = None
+
     def regions(self) -> list[Region]:
+        """Runs of text outside comments, for the rules that search text (images, paths, URLs)."""
         return []
 
     def commands(self) -> list[CommandSite]:
+        """Every simple command (its words with spans)."""
         return []
 
     def command_lines(self) -> list[CommandLine]:
+        """The server command lines."""
         return []
 
-    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
-        """Kind-specific edits that follow from the command lines (ports, probes)."""
+    def port_sites(self) -> list[PortSites]:
+        """What routes to a server's ports: exposed and published ports, probes, Services."""
         return []
 
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
+    def env_definitions(self) -> list[tuple[str, Span]]:
+        """Environment variables the file defines itself (their names, where they are written)."""
         return []
+
+    def env_files(self) -> list[tuple[str, Span, str]]:
+        """Files a Triton service reads its environment from: (as written, where, path to read)."""
+        return []
+
+    def split_images(self) -> list[ImageKeys]:
+        """Images written as a repository and a tag in sibling keys."""
+        return []
+
+    def base_images(self) -> list[BaseImage]:
+        """The base images of the file's build stages."""
+        return []
+
+    def model_fields(self) -> dict[str, tuple[str, Span]] | None:
+        """The top-level fields of a model configuration (None: not one)."""
+        return None
+
+    def tag_variable(self, name: str) -> tuple[str, Span] | None:
+        """The value of variable ``name`` and its span, when changing it changes only image tags."""
+        return None
+
+    def resolve(self, value: str) -> str:
+        """``value`` with the file's own variables substituted, where the file says what they hold."""
+        return value
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        """Spans the document reads but cannot edit: (start, end, what to add to their findings)."""
+        return []
+
+    def note(self, span: Span) -> str:
+        """What the findings at ``span`` should add about where they are (e.g. a shared anchor)."""
+        return ""
 
     # --- positions --------------------------------------------------------------------------
     @property

@@ -15,16 +15,15 @@ from __future__ import annotations
 import bisect
 import os
 
-from ..documents.sites import CommandLine
-from ..model import Finding, Severity, Span
-from ..rules import env, images
-from . import commands as C
-from ..syntax import yamlsrc as Y
-from . import yamlsites as S
+from .. import evidence, facts
+from ..model import Span
 from ..syntax import yamlquote as Q
-from ..documents.sites import CommandSite, Region
-from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from . import commands as C
+from . import yamlsites as S
+from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+from .sites import CommandLine, CommandSite, Region
 
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
@@ -36,12 +35,12 @@ class CiDoc(ShellDoc):
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
-        self.triton = self.triton or bool(self._all_lines())
+        self.triton = self.triton or bool(self.command_lines())
 
     def _parse(self) -> None:
         self.src = Y.load(self.text)
         self.scripts: list[Y.Scalar] = []  #: read as shell, editable
-        self.report_only: list[Y.Scalar] = []  #: shell that does not map one-to-one: reported only
+        self.report_only_scripts: list[Y.Scalar] = []  #: shell that does not map one-to-one: reported only
         self.image_nodes: set[int] = set()
         self.triton_nodes: set[int] = set()  #: nodes inside a container whose image is Triton
         self.containers: list[tuple[MappingNode | None, Node]] = []  #: (container mapping, image node)
@@ -54,7 +53,7 @@ class CiDoc(ShellDoc):
         self.other_nodes: set[int] = set()  #: nodes of containers whose image is not Triton
         for mapping, image in self.containers:
             sc = self.src.scalar(image) if isinstance(image, ScalarNode) else None
-            info = images.classify(str(sc.value)) if sc is not None and sc.is_str else images.ImageInfo()
+            info = facts.classify(str(sc.value)) if sc is not None and sc.is_str else facts.ImageInfo()
             if mapping is not None:
                 if info.triton and not info.sdk:
                     self.triton_nodes |= Y.reachable(mapping)
@@ -125,33 +124,31 @@ class CiDoc(ShellDoc):
     def _script(self, sc: Y.Scalar) -> None:
         offs = sc.offsets
         if offs is None:
-            self.report_only.append(sc)
+            self.report_only_scripts.append(sc)
             return
         t = self.text
         if any(t[o] != c and not (c == "\n" and t.startswith("\r\n", o)) for o, c in zip(offs, sc.value)) \
                 or any(not t.startswith("\r\n", o) for o in sc.irregular):
             # read as the shell reads it, to report; annotate() drops the fixes
-            self.report_only.append(sc)
+            self.report_only_scripts.append(sc)
         syntax = Q.YamlShellSyntax(self.src, sc)
         lexed = self._lex(crlf_as_lf(sc.value), offs, sc.start, strict=False)
         if lexed is None:
-            from .. import evidence
-
             if evidence.strong(sc.value.encode("utf-8", "replace")):
                 self._lex(crlf_as_lf(sc.value), offs, sc.start, strict=True)  # raises with the line
-            if sc not in self.report_only:
-                self.report_only.append(sc)
+            if sc not in self.report_only_scripts:
+                self.report_only_scripts.append(sc)
             return
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, self.label, None, 0, top=True)
-        if sc not in self.report_only:
+        if sc not in self.report_only_scripts:
             self._heredocs(lexed.tokens, lexed.heredocs, 1)
 
     # --- regions ------------------------------------------------------------------------------
     def _scalar_regions(self) -> list[Region]:
         keys, parent_key = Y.keys_and_parents(self.src)
         script_ids = {id(sc.node) for sc in self.scripts}
-        report_ids = {id(sc.node) for sc in self.report_only}
+        report_ids = {id(sc.node) for sc in self.report_only_scripts}
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
         runs = getattr(self, "triton", False)
         out: list[Region] = []
@@ -182,13 +179,11 @@ class CiDoc(ShellDoc):
         return out
 
     def _has_strong_evidence(self) -> bool:
-        from .. import evidence
-
         text = "\n".join(r.text for r in self._scalar_regions())
         return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     def regions(self) -> list[Region]:
-        return self._scalar_regions()
+        return self._scalar_regions() + self._heredoc_regions()
 
     # --- commands -----------------------------------------------------------------------------
     def _service_segments(self):
@@ -202,7 +197,7 @@ class CiDoc(ShellDoc):
 
     def _reported(self, offset: int) -> bool:
         """``offset`` lies in a script that is read but not edited."""
-        return any(sc.start <= offset < sc.end for sc in self.report_only)
+        return any(sc.start <= offset < sc.end for sc in self.report_only_scripts)
 
     def _all_commands(self) -> list[CommandSite]:
         out = super().commands()
@@ -215,9 +210,10 @@ class CiDoc(ShellDoc):
         return out
 
     def commands(self) -> list[CommandSite]:
-        return [s for s in self._all_commands() if not (s.words and self._reported(s.words[0].start))]
+        return self._all_commands()
 
-    def _all_lines(self) -> list[CommandLine]:
+    def command_lines(self) -> list[CommandLine]:
+        """Every server line; those in folded or escaped scripts are read but only reported."""
         if getattr(self, "_every_line", None) is not None:
             return self._every_line
         out = list(super().command_lines())
@@ -228,50 +224,23 @@ class CiDoc(ShellDoc):
                         break
                 else:
                     continue
-            v1 = any(id(img) in self.triton_nodes and images.classify(str(img.value)).v1
+            v1 = any(id(img) in self.triton_nodes and facts.classify(str(img.value)).v1
                      for m, img in self.containers if m is mapping)
             out.extend(S.server_lines(self.src, entry, cmd, v1, {}))
+        for cl in out:
+            w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+            cl.report_only = w is not None and self._reported(w.start)
         self._every_line = out
         return out
 
-    def _line_start(self, cl: CommandLine) -> int:
-        w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
-        return w.start if w is not None else -1
+    # --- report-only scripts, variables ---------------------------------------------------------
+    def report_only(self) -> list[tuple[int, int, str]]:
+        return [(sc.start, sc.end, " (in a folded or escaped YAML script: not changed, edit it by hand)")
+                for sc in self.report_only_scripts] + super().report_only()
 
-    def command_lines(self) -> list[CommandLine]:
-        """The server lines that may be edited; those in folded or escaped scripts are reported
-        through kind_findings."""
-        return [cl for cl in self._all_lines() if not self._reported(self._line_start(cl))]
-
-    # --- report-only scripts ------------------------------------------------------------------
-    def annotate(self, findings: list[Finding]) -> list[Finding]:
-        spans = [(sc.start, sc.end) for sc in self.report_only]
-        for f in findings:
-            if f.span is None or not any(a <= f.span.start and f.span.end <= b for a, b in spans):
-                continue
-            if f.fix is not None:
-                f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content).strip() or None
-                f.fix = None
-            if f.severity is Severity.INFO:
-                f.severity = Severity.WARNING
-            f.message += " (in a folded or escaped YAML script: not changed, edit it by hand)"
-        return findings
-
-    def kind_findings(self, ctx, target) -> list[Finding]:
-        """Server lines and commands of report-only scripts (annotate() drops their fixes);
-        ``variables:``/``env:`` that set a V1 variable: the V2 image sets another name."""
-        from ..rules import argv
-        from ..rules import clients, paths
-
-        out = super().kind_findings(ctx, target)
-        for cl in self._all_lines():
-            if self._reported(self._line_start(cl)):
-                out.extend(argv.transform(cl, target).findings)
-        for site in self._all_commands():
-            if site.words and self._reported(site.words[0].start):
-                ci = C.command_index(site.words)
-                out.extend(paths.check_binary(site, ci))
-                out.extend(clients.check_commands(site, ci, target))
+    def env_definitions(self) -> list[tuple[str, Span]]:
+        """``variables:``/``env:`` that set a V1 variable: the V2 image sets another name."""
+        out = []
         seen: set[int] = set()
         for node in self.src.nodes():
             if not isinstance(node, MappingNode):
@@ -281,11 +250,11 @@ class CiDoc(ShellDoc):
                     continue
                 for name_node, _ in v.value:
                     name = Y.key_of(name_node)
-                    if name not in env.V2_NAME or id(name_node) in seen or not isinstance(name_node, ScalarNode):
+                    if name is None or id(name_node) in seen or not isinstance(name_node, ScalarNode):
                         continue
                     seen.add(id(name_node))
                     sc = self.src.scalar(name_node)
-                    out.append(env.defined_here(name, Span(sc.start, sc.end)))  # type: ignore[arg-type]
+                    out.append((name, Span(sc.start, sc.end)))
         return out
 
     # --- verification -------------------------------------------------------------------------

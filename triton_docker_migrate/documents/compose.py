@@ -12,19 +12,14 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .. import evidence
-from ..rules import argv
-from ..documents.sites import CommandLine, Segment
-from ..model import Finding, Fix, Severity, Span
-from ..rules import env, images
-from ..rules.endpoints import health_port_message
+from .. import facts
+from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
 from . import yamlsites as S
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from ..documents.sites import CommandSite, Region
-from ..rules.context import Context
+from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
@@ -51,6 +46,7 @@ def expand(value: str) -> str:
 
 class ComposeDoc(Document):
     kind = "compose"
+    variable_syntax = "compose"
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
@@ -59,6 +55,7 @@ class ComposeDoc(Document):
         self._segments: dict[tuple[int, str], Segment | None] = {}
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None
         self._sites: list[CommandSite] | None = None
+        self._anchor_users: list[tuple[Node, list[str]]] | None = None
         self._read_services()
 
     # --- structure ----------------------------------------------------------------------------
@@ -78,7 +75,7 @@ class ComposeDoc(Document):
                 else:
                     setattr(s, attr, None if Y.is_null(node) else node)
             s.owned = Y.reachable(s.node)
-            info = images.classify(s.image) if s.image else images.ImageInfo()
+            info = facts.classify(s.image) if s.image else facts.ImageInfo()
             s.v1 = info.v1 and not info.sdk
             s.triton = info.triton and not info.sdk
         for s in self.services:
@@ -234,112 +231,72 @@ class ComposeDoc(Document):
         return S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
                               s.v1, {"service": s.name})
 
-    # --- follow-through -----------------------------------------------------------------------
-    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
-        """``ports:``/``expose:`` entries of a removed health port: removed when the HTTP port is
-        published too, else reported."""
-        out: list[Finding] = []
+    # --- ports -----------------------------------------------------------------------------------
+    def port_sites(self) -> list[PortSites]:
+        """``ports:``/``expose:`` of the services that run each server line."""
+        out = []
         for cl, users in self._server_lines():
-            res = argv.transform(cl, target)  # type: ignore[arg-type]
-            if not res.health_port:
-                continue
+            lists = []
             for s in users:
                 for key in ("ports", "expose"):
-                    out.extend(self._health_port_entries(s, key, res.health_port, res.http_port))
+                    seq = Y.get(s.node, key)
+                    if isinstance(seq, SequenceNode):
+                        lists.append(PortList("compose", key, [self._port_entry(seq, item) for item in seq.value]))
+            out.append(PortSites([cl], lists))
         return out
 
-    def _health_port_entries(self, s: Service, key: str, health: str, http: str) -> list[Finding]:
-        seq = Y.get(s.node, key)
-        if not isinstance(seq, SequenceNode):
-            return []
-        ports = [_container_port(self.src, item) for item in seq.value]
-        msg = health_port_message(health, http)
+    def _port_entry(self, seq: SequenceNode, item: Node) -> PortEntry:
+        return PortEntry(_container_port(self.src, item), Span(item.start_mark.index, Y.node_end(self.src, item)),
+                         lambda: [Q.delete_item(self.src, seq, item)])
+
+    # --- environment --------------------------------------------------------------------------
+    def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
-        for item, port in zip(seq.value, ports):
-            if port is None:
-                continue
-            span = Span(item.start_mark.index, Y.node_end(self.src, item))
-            if port == health:
-                if http in ports:
-                    edit = Q.delete_item(self.src, seq, item)
-                    out.append(Finding("TDM406", span, f"{msg}; removed from {key}", Severity.WARNING,
-                                       Fix.of(f"Remove port {health} from {key}", edit)))
-                else:
-                    out.append(Finding("TDM406", span, f"{msg}: publish the HTTP port instead", Severity.WARNING,
-                                       suggestion=f"{http}:{http}" if key == "ports" else http))
-            elif "-" in port and _in_range(port, health):
-                out.append(Finding("TDM406", span, f"{msg}; the range {port} includes it: check the range",
-                                   Severity.WARNING))
-        return out
-
-    # --- kind-specific findings ---------------------------------------------------------------
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
-        out: list[Finding] = []
         seen: set[int] = set()
         for s in self.services:
             for name_node, name, span in _env_names(self.src, Y.get(s.node, "environment")):
-                f = env.defined_here(name, span) if id(name_node) not in seen else None
-                if f is not None:
+                if id(name_node) not in seen:
                     seen.add(id(name_node))
-                    out.append(f)
-            if s.triton:
-                out.extend(self._env_files(s, seen))
+                    out.append((name, span))
         return out
 
-    def _env_files(self, s: Service, seen: set[int]) -> list[Finding]:
-        node = Y.get(s.node, "env_file")
-        entries = node.value if isinstance(node, SequenceNode) else [node] if node is not None else []
+    def env_files(self) -> list[tuple[str, Span, str]]:
         out = []
+        seen: set[int] = set()
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
-        for e in entries:
-            path_node = Y.get(e, "path") if isinstance(e, MappingNode) else e
-            if not isinstance(path_node, ScalarNode) or id(path_node) in seen:
+        for s in self.services:
+            if not s.triton:
                 continue
-            seen.add(id(path_node))
-            target = os.path.join(base, str(path_node.value))
-            try:
-                with open(target, "rb") as f:
-                    data = f.read(1 << 20)
-            except OSError:
-                continue
-            if not evidence.maybe_v1(data):
-                continue
-            lines = [i + 1 for i, ln in enumerate(data.splitlines()) if evidence.maybe_v1(ln)]
-            sc = self.src.scalar(path_node)
-            out.append(Finding(
-                "TDM501", Span(sc.start, sc.end),
-                f"env_file {path_node.value} holds V1 settings (line {', '.join(map(str, lines[:5]))}); the "
-                f"compose handler does not rewrite it: migrate it too", Severity.WARNING,
-                suggestion=f"triton-docker-migrate migrate {path_node.value}"))
+            node = Y.get(s.node, "env_file")
+            entries = node.value if isinstance(node, SequenceNode) else [node] if node is not None else []
+            for e in entries:
+                path_node = Y.get(e, "path") if isinstance(e, MappingNode) else e
+                if not isinstance(path_node, ScalarNode) or id(path_node) in seen:
+                    continue
+                seen.add(id(path_node))
+                sc = self.src.scalar(path_node)
+                out.append((str(path_node.value), Span(sc.start, sc.end), os.path.join(base, str(path_node.value))))
         return out
 
-    def annotate(self, findings: list[Finding]) -> list[Finding]:
-        """Values shared through anchors name their services; ``${TENSORRT_SERVER_*}`` in compose is
-        read from the host's environment when the file loads, so it is reported, not renamed."""
-        anchors = []
-        for _, node in self.src.aliases:
-            if node.anchor is None or any(node is a for a, _ in anchors):
-                continue
-            users = [s.name for s in self.users(node)]
-            if users:
-                anchors.append((node, users))
-        for f in findings:
-            if f.span is None:
-                continue
-            if f.rule == "TDM501" and f.fix is not None and re.search(r"(?<!\$)(?:\$\$)*\$\{?$",
-                                                                       self.text[max(0, f.span.start - 8):f.span.start]):
-                f.suggestion = " ".join(e.content for e in f.fix.edits)
-                f.fix = None
-                f.severity = Severity.WARNING
-                f.message += ("; docker compose reads this variable from the host environment or .env when it "
-                              "loads the file: rename it there and here together")
-            inner = [(n, u) for n, u in anchors
-                     if n.start_mark.index <= f.span.start and f.span.end <= Y.node_end(self.src, n)]
-            if inner:
-                node, users = min(inner, key=lambda p: Y.node_end(self.src, p[0]) - p[0].start_mark.index)
-                f.message += f" (shared through &{node.anchor} by service{'s' if len(users) > 1 else ''} " \
-                             f"{', '.join(users)})"
-        return findings
+    def note(self, span: Span) -> str:
+        """Values shared through anchors name the services that use them."""
+        inner = [(n, u) for n, u in self._anchors()
+                 if n.start_mark.index <= span.start and span.end <= Y.node_end(self.src, n)]
+        if not inner:
+            return ""
+        node, users = min(inner, key=lambda p: Y.node_end(self.src, p[0]) - p[0].start_mark.index)
+        return f" (shared through &{node.anchor} by service{'s' if len(users) > 1 else ''} {', '.join(users)})"
+
+    def _anchors(self) -> list[tuple[Node, list[str]]]:
+        if self._anchor_users is None:
+            self._anchor_users = []
+            for _, node in self.src.aliases:
+                if node.anchor is None or any(node is a for a, _ in self._anchor_users):
+                    continue
+                users = [s.name for s in self.users(node)]
+                if users:
+                    self._anchor_users.append((node, users))
+        return self._anchor_users
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "ComposeDoc") -> str | None:
@@ -371,14 +328,6 @@ def _container_port(src: Y.YamlSource, item: Node) -> str | None:
         return None
     value = str(item.value).partition("/")[0]
     return value.rsplit(":", 1)[-1] or None
-
-
-def _in_range(spec: str, port: str) -> bool:
-    lo, _, hi = spec.partition("-")
-    try:
-        return int(lo) <= int(port) <= int(hi)
-    except ValueError:
-        return False
 
 
 def server_argv(doc: ComposeDoc) -> list[list[str]]:

@@ -13,15 +13,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from .. import facts
+from ..model import ProcessingError, Span
 from ..syntax.quoting import DockerShellSyntax, JsonSyntax
-from ..documents.sites import CommandLine, Segment
-from ..model import Finding, Fix, ProcessingError, Severity, Span
-from ..rules.endpoints import health_port_message
-from . import commands as C
-from ..documents.base import Document
-from ..documents.sites import CommandSite, Region
-from ..rules.context import Context
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
+from . import commands as C
+from .base import Document
+from .sites import BaseImage, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
 
 _DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=[ \t]*(\S*)[ \t]*$")
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
@@ -149,8 +147,6 @@ class DockerfileDoc(Document):
         return Instruction(c.cmd.upper(), start, end, line, bool(c.json), text, offs, -1, heredocs, tuple(c.value))
 
     def _stages(self) -> None:
-        from ..rules import images
-
         idx = -1
         for ins in self.instructions:
             if ins.cmd == "ARG" and idx < 0:
@@ -172,7 +168,7 @@ class DockerfileDoc(Document):
             if prev is not None:
                 triton, v1, sdk = prev.triton, prev.v1, prev.sdk
             else:
-                info = images.classify(resolved)
+                info = facts.classify(resolved)
                 triton, v1, sdk = info.triton, info.v1, info.sdk
             self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk))
 
@@ -392,31 +388,20 @@ class DockerfileDoc(Document):
         start = len(name) + 1
         return val, w.sub(start, len(w.value)) if val else None
 
-    # --- kind-specific follow-through --------------------------------------------------------
-    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
-        """EXPOSE of a removed health port: drop it when other ports stay, else report."""
-        out: list[Finding] = []
-        if not ctx.health_ports:
-            return out
+    # --- ports and base images -------------------------------------------------------------------
+    def port_sites(self) -> list[PortSites]:
+        """The EXPOSE instructions (for every server of the file: an image exposes its ports once)."""
+        lists = []
         for ins in self.instructions:
             if ins.cmd != "EXPOSE":
                 continue
             words = self._words(ins)
-            for w in words:
-                port = w.value.split("/")[0]
-                if port not in ctx.health_ports:
-                    continue
-                http = ctx.health_ports[port]
-                msg = health_port_message(port, http)
-                if len(words) > 1:
-                    seg = Segment(words, DockerShellSyntax(self.escape), "EXPOSE")
-                    cl = CommandLine(self.text, [seg], None, True)
-                    out.append(Finding("TDM406", w.span, msg + "; removed from EXPOSE", Severity.WARNING,
-                                       Fix.of(f"Remove port {port} from EXPOSE", cl.delete(w, seg))))
-                else:
-                    out.append(Finding("TDM406", w.span, msg + ": expose the HTTP port instead", Severity.WARNING,
-                                       suggestion=f"EXPOSE {http}"))
-        return out
+            seg = Segment(words, DockerShellSyntax(self.escape), "EXPOSE")
+            cl = CommandLine(self.text, [seg], None, True)
+            entries = [PortEntry(w.value.split("/")[0], w.span, lambda w=w, cl=cl, seg=seg: [cl.delete(w, seg)])
+                       for w in words]
+            lists.append(PortList("expose", "EXPOSE", entries))
+        return [PortSites(None, lists)] if lists else []
 
     def same_structure(self, new: "DockerfileDoc") -> str | None:
         old_cmds = [i.cmd for i in self.instructions]
@@ -430,18 +415,13 @@ class DockerfileDoc(Document):
                 return f"line {b.line}: {a.cmd} changed between exec (JSON) and shell form"
         return None
 
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
-        """Images built FROM the V1 server: the base OS and Python changed under their RUN lines."""
-        out: list[Finding] = []
+    def base_images(self) -> list[BaseImage]:
+        out = []
         for st in self.stages:
-            if not st.v1 or st.sdk or st.image_word is None:
+            if st.image_word is None:
                 continue
-            if any(i.cmd == "RUN" and i.stage == st.index for i in self.instructions):
-                out.append(Finding(
-                    "TDM703", st.image_word.span,
-                    "the V1 server image was Ubuntu 18.04 / Python 3.6 / CUDA 10; the V2 image of the target "
-                    "is a newer Ubuntu, Python and CUDA: check the RUN lines of this stage (apt packages, pip "
-                    "wheels) and that the host driver supports the new CUDA", Severity.WARNING))
+            runs = [Span(i.start, i.end) for i in self.instructions if i.cmd == "RUN" and i.stage == st.index]
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs))
         return out
 
 

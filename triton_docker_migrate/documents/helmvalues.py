@@ -12,35 +12,56 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .. import evidence
-from ..rules import argv
-from ..documents.sites import CommandLine, Segment
-from ..model import Edit, Finding, Fix, Severity, Span
-from ..rules import env, images
-from ..rules.endpoints import health_port_message
-from ..rules import tables as T
-from . import commands as C
-from ..syntax import yamlsrc as Y
-from . import yamlsites as S
+from .. import evidence, facts
+from ..model import Edit, Span
 from ..syntax import yamlquote as Q
-from ..documents.base import Document
-from ..documents.sites import CommandSite, Region
-from ..rules.context import Context
+from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from . import commands as C
+from . import yamlsites as S
+from .base import Document
+from .sites import (CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
+                    Region, Segment)
 
 ARGV_KEYS = ("command", "args", "extraArgs")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 EDITABLE = frozenset({"command", "args", "extraArgs", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
-_OPTION_NAMES = frozenset(T.V1_OPTIONS) | frozenset(T.V2_OPTIONS)
+_OPTION_NAMES = frozenset(facts.V1_OPTIONS) | frozenset(facts.V2_OPTIONS)
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 
 
-class ImageKeys:
-    """A ``repository``/``tag`` pair of one mapping."""
+class ValuesImageKeys(ImageKeys):
+    """A ``repository``/``tag`` pair of one mapping (and a ``digest`` beside them)."""
 
-    def __init__(self, repo: ScalarNode, tag: ScalarNode | None, digest: ScalarNode | None = None) -> None:
-        self.repo, self.tag, self.digest = repo, tag, digest
+    def __init__(self, src: Y.YamlSource, repo: ScalarNode, tag: ScalarNode | None,
+                 digest: ScalarNode | None = None) -> None:
+        self.src, self.repo, self.tag, self.digest = src, repo, tag, digest
+        rsc = src.scalar(repo)
+        self.repo_value, self.repo_span = rsc.value, Span(rsc.start, rsc.end)
+        if tag is not None:
+            tsc = src.scalar(tag)
+            self.tag_value, self.tag_span, self.tag_is_str = str(tag.value), Span(tsc.start, tsc.end), tsc.is_str
+        if digest is not None:
+            dsc = src.scalar(digest)
+            self.digest_span = Span(dsc.start, dsc.end)
+
+    def rename_repo(self, name: str) -> Edit | None:
+        rsc = self.src.scalar(self.repo)
+        old = posixpath.basename(rsc.value.strip())
+        i = rsc.value.rindex(old)
+        if rsc.offsets is None or not rsc.is_clean(i, i + len(old)):
+            return None
+        return Edit(Span(rsc.offsets[i], rsc.offsets[i + len(old) - 1] + 1), name)
+
+    def set_tag(self, tag: str) -> Edit:
+        assert self.tag is not None and self.tag_span is not None
+        return Edit(self.tag_span, _render_tag(tag, self.src.scalar(self.tag)))
+
+    def clear_digest(self) -> Edit:
+        assert self.digest is not None and self.digest_span is not None
+        dsc = self.src.scalar(self.digest)
+        return Edit(self.digest_span, dsc.quote * 2 if dsc.quote else '""')
 
 
 class HelmValuesDoc(Document):
@@ -51,7 +72,7 @@ class HelmValuesDoc(Document):
         self.src = Y.load(text)
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
-        self.split_images = self._find_split_images()
+        self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
         self._classify()
@@ -73,16 +94,16 @@ class HelmValuesDoc(Document):
             digest = Y.get(m, "digest")
             digest = digest if isinstance(digest, ScalarNode) and isinstance(digest.value, str) and \
                 digest.value.strip() else None
-            out.append(ImageKeys(repo, tag if isinstance(tag, ScalarNode) else None, digest))
+            out.append(ValuesImageKeys(self.src, repo, tag if isinstance(tag, ScalarNode) else None, digest))
         return out
 
-    def _split_info(self, ik: ImageKeys) -> images.ImageInfo:
+    def _split_info(self, ik: ValuesImageKeys) -> facts.ImageInfo:
         tag = str(ik.tag.value) if ik.tag is not None and str(ik.tag.value) else None
-        return images.classify(ik.repo.value.strip() + (f":{tag}" if tag else ""))
+        return facts.classify(ik.repo.value.strip() + (f":{tag}" if tag else ""))
 
     def _classify(self) -> None:
         keys, parent_key = Y.keys_and_parents(self.src)
-        for ik in self.split_images:
+        for ik in self._split:
             info = self._split_info(ik)
             self.triton = self.triton or info.triton
             self.v1 = self.v1 or (info.v1 and not info.sdk)
@@ -90,7 +111,7 @@ class HelmValuesDoc(Document):
             if not isinstance(node, ScalarNode) or id(node) in keys or not isinstance(node.value, str):
                 continue
             if (parent_key.get(id(node)) or "").lower().endswith("image"):
-                info = images.classify(node.value)
+                info = facts.classify(node.value)
                 self.triton = self.triton or info.triton
                 self.v1 = self.v1 or (info.v1 and not info.sdk)
             if evidence.strong(node.value.encode("utf-8", "surrogatepass")):
@@ -121,7 +142,7 @@ class HelmValuesDoc(Document):
 
     def _split_nodes(self) -> set[int]:
         out: set[int] = set()
-        for ik in self.split_images:
+        for ik in self._split:
             if ik.tag is not None and self._split_info(ik).triton:
                 out |= {id(ik.repo), id(ik.tag)}
         return out
@@ -182,134 +203,45 @@ class HelmValuesDoc(Document):
         names = [w.value[2:].split("=", 1)[0] for w in seg.words if w.value.startswith("--")]
         return bool(names) and seg.words[0].value.startswith("--") and all(n in _OPTION_NAMES for n in names)
 
-    # --- split images ---------------------------------------------------------------------------
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
-        out: list[Finding] = []
-        for ik in self.split_images:
-            f = self._split_finding(ik, target)
-            if f is not None:
-                out.append(f)
+    # --- sites ------------------------------------------------------------------------------------
+    def split_images(self) -> list[ImageKeys]:
+        return list(self._split)
+
+    def env_definitions(self) -> list[tuple[str, Span]]:
+        out = []
         for node in self._env_name_nodes().values():
             sc = self.src.scalar(node)
-            f = env.defined_here(str(node.value), Span(sc.start, sc.end))
-            if f is not None:
-                out.append(f)
+            out.append((str(node.value), Span(sc.start, sc.end)))
         return out
 
-    def _split_finding(self, ik: ImageKeys, target) -> Finding | None:
-        if ik.tag is None:
-            return None  # the repository is an image-context region: reported there
-        info = self._split_info(ik)
-        if not info.triton or not info.v1:
-            return None
-        rsc, tsc = self.src.scalar(ik.repo), self.src.scalar(ik.tag)
-        repo = rsc.value.strip()
-        tag = str(ik.tag.value)
-        span = Span(rsc.start, rsc.end)
-        name = posixpath.basename(repo)
-        nt = images.new_tag(tag, target) if tsc.is_str else None
-        if nt is None:
-            return Finding("TDM104", Span(tsc.start, tsc.end),
-                           f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is tritonserver:"
-                           f"{target}-py3 (or a variant such as -py3-sdk, -py3-min)", Severity.WARNING,
-                           suggestion=f"{target}-py3")
-        edits = []
-        if name != "tritonserver":
-            i = rsc.value.rindex(name)
-            if rsc.offsets is None or not rsc.is_clean(i, i + len(name)):
-                return None
-            edits.append(Edit(Span(rsc.offsets[i], rsc.offsets[i + len(name) - 1] + 1), "tritonserver"))
-        edits.append(Edit(Span(tsc.start, tsc.end), _render_tag(nt, tsc)))
-        sdk = "clientsdk" in tag
-        what = "client SDK image" if sdk else "server image"
-        msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} (repository and tag keys)"
-        sev = Severity.INFO
-        if ik.digest is not None:
-            dsc = self.src.scalar(ik.digest)
-            edits.append(Edit(Span(dsc.start, dsc.end), dsc.quote * 2 if dsc.quote else '""'))
-            msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
-            sev = Severity.WARNING
-        return Finding("TDM102" if sdk else "TDM101", span, msg, sev,
-                       Fix.of(f"Use tritonserver:{nt}", *edits))
-
-    # --- follow-through -----------------------------------------------------------------------
-    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
-        """Probe ports, ports lists and ``*health*`` keys holding a removed ``--http-health-port``."""
-        out: list[Finding] = []
-        done: set[str] = set()
-        for cl in self.command_lines():
-            res = argv.transform(cl, target)  # type: ignore[arg-type]
-            if not res.health_port or res.health_port in done:
-                continue
-            done.add(res.health_port)
-            out.extend(self._health_port(res.health_port, res.http_port))
-        return out
-
-    def _health_port(self, health: str, http: str) -> list[Finding]:
-        out: list[Finding] = []
-        msg = health_port_message(health, http)
-        probe_ports: set[int] = set()
-        names: dict[str, set[str]] = {health: set(), http: set()}
+    def port_sites(self) -> list[PortSites]:
+        """Every probe port, ports list and ``*health*`` key of the file (values have no containers:
+        whatever the templates make of them, they belong to every server line of the file)."""
+        sites = PortSites(None, style="values")
         for m in self._mappings():
             for key, seq in Y.items(m):
                 if _is_ports(key) and isinstance(seq, SequenceNode):
-                    for item in seq.value:
-                        name = Y.get(item, "name")
-                        if _port_of(item) in names and isinstance(name, ScalarNode):
-                            names[_port_of(item)].add(str(name.value))  # type: ignore[index]
-        # a name used for both ports, or the HTTP port under several names, leaves the probe to a person
-        kept: set[str] = set()  #: names a probe still uses after the migration
-        http_name = next(iter(names[http])) if len(names[http]) == 1 and not names[http] & names[health] else None
+                    sites.lists.append(PortList("values", "ports list", [self._port_entry(seq, item) for item in seq.value]))
         for m in self._mappings():
             for probe in PROBES:
                 for handler in ("httpGet", "tcpSocket"):
                     port = Y.get(Y.get(Y.get(m, probe), handler), "port")
-                    if not isinstance(port, ScalarNode):
-                        continue
-                    value = str(port.value)
-                    if value != health and value not in names[health]:
-                        continue
-                    probe_ports.add(id(port))
-                    sc = self.src.scalar(port)
-                    span = Span(sc.start, sc.end)
-                    if value == health:
-                        new = http
-                    elif http_name is not None:
-                        new = http_name
-                    else:
-                        kept.add(value)
-                        out.append(Finding("TDM406", span, f"{probe} used port {value} ({health}): {msg}; the "
-                                           f"HTTP port has no single name in this file",
-                                           Severity.WARNING, suggestion=str(http)))
-                        continue
-                    out.append(Finding("TDM406", span, f"{probe} used port {value}"
-                                       f"{'' if value == health else f' ({health})'}, the V1 health port "
-                                       f"(--http-health-port); V2 serves health on the HTTP port {http}", Severity.INFO,
-                                       Fix.of(f"Probe port {new}", Edit(span, _render_like(new, sc)))))
-        for m in self._mappings():
-            for key, seq in Y.items(m):
-                if not _is_ports(key) or not isinstance(seq, SequenceNode):
-                    continue
-                hits = [item for item in seq.value if _targets(item) & ({health} | names[health])]
-                for item in hits:
-                    span = Span(item.start_mark.index, Y.node_end(self.src, item))
-                    name = Y.get(item, "name")
-                    if len(hits) < len(seq.value) and not (isinstance(name, ScalarNode) and str(name.value) in kept):
-                        out.append(Finding("TDM406", span, f"{msg}; removed from the ports list", Severity.WARNING,
-                                           Fix.of(f"Remove port {health}", Q.delete_item(self.src, seq, item))))
-                    else:
-                        out.append(Finding("TDM406", span, f"{msg}: publish the HTTP port instead",
-                                           Severity.WARNING, suggestion=str(http)))
+                    if isinstance(port, ScalarNode):
+                        sc = self.src.scalar(port)
+                        sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))
         for m in self._mappings():
             for key, v in Y.items(m):
                 k = Y.key_of(key) or ""
-                if "health" in k.lower() and isinstance(v, ScalarNode) and str(v.value) == health \
-                        and id(v) not in probe_ports:
+                if "health" in k.lower() and isinstance(v, ScalarNode):
                     sc = self.src.scalar(v)
-                    out.append(Finding("TDM406", Span(sc.start, sc.end),
-                                       f"{k}: {msg}; check what the chart's templates do with this value",
-                                       Severity.WARNING, suggestion=str(http)))
-        return out
+                    sites.health_keys.append(HealthKey(k, str(v.value), Span(sc.start, sc.end)))
+        return [sites]
+
+    def _port_entry(self, seq: SequenceNode, item: Node) -> PortEntry:
+        name = Y.get(item, "name")
+        return PortEntry(_port_of(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
+                         lambda: [Q.delete_item(self.src, seq, item)],
+                         name=str(name.value) if isinstance(name, ScalarNode) else None, targets=frozenset(_targets(item)))
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "HelmValuesDoc") -> str | None:
@@ -345,19 +277,9 @@ def _render_tag(value: str, sc: Y.Scalar) -> str:
     return Q.double_quoted(value)
 
 
-def _render_like(value: str, sc: Y.Scalar) -> str:
-    if sc.quote and not value.isdigit():
-        return f"{sc.quote}{value}{sc.quote}"
-    return value
-
-
 def server_argv(doc: HelmValuesDoc) -> list[list[str]]:
     out = []
     for cl in doc.command_lines():
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out
-
-
-def build(path: str, text: str) -> Document:
-    return HelmValuesDoc(path, text)

@@ -14,19 +14,15 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..rules import argv
-from ..documents.sites import CommandLine, Segment
-from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
-from ..rules import env, images
-from ..rules.endpoints import health_port_message
-from . import commands as C
-from ..syntax import yamlsrc as Y
-from . import yamlsites as S
+from .. import facts
+from ..model import ProcessingError, Span
 from ..syntax import yamlquote as Q
-from ..documents.base import Document
-from ..documents.sites import CommandSite, Region
-from ..rules.context import Context
+from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from . import commands as C
+from . import yamlsites as S
+from .base import Document
+from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -49,6 +45,7 @@ class Container:
 
 class KubernetesDoc(Document):
     kind = "kubernetes"
+    variable_syntax = "kubernetes"
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
@@ -93,7 +90,7 @@ class KubernetesDoc(Document):
         image = Y.get(node, "image")
         if isinstance(image, ScalarNode) and isinstance(image.value, str):
             c.image = image.value
-            info = images.classify(image.value)
+            info = facts.classify(image.value)
             c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
         for seg in (self.segment(node, "command"), self.segment(node, "args")):
             server = C.server_word(seg.words) if seg is not None else None
@@ -183,29 +180,28 @@ class KubernetesDoc(Document):
             self._lines = list(found.values())
         return self._lines
 
-    # --- follow-through -----------------------------------------------------------------------
-    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
-        """Probes, container ports and selecting Services of a removed ``--http-health-port``."""
-        out: list[Finding] = []
+    # --- ports ---------------------------------------------------------------------------------
+    def port_sites(self) -> list[PortSites]:
+        """For each server line: its container's probes and ports, and the Services of this file
+        that select its pods."""
+        out = []
         for cl, c in self._server_lines():
-            res = argv.transform(cl, target)  # type: ignore[arg-type]
-            if not res.health_port:
-                continue
-            health, http = res.health_port, res.http_port
-            ports = self._container_ports(c)
-            health_names = {n for n, p in ports.items() if p == health and not n.isdigit()}
-            http_name = next((n for n, p in ports.items() if p == http and not n.isdigit()), None)
-            out.extend(self._probes(c, health, health_names, http, http_name))
+            sites = PortSites([cl], style="kubernetes", port_names=self._container_ports(c))
+            for probe in PROBES:
+                for handler in ("httpGet", "tcpSocket"):
+                    port = Y.get(Y.get(Y.get(c.node, probe), handler), "port")
+                    if isinstance(port, ScalarNode):
+                        sc = self.src.scalar(port)
+                        sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))
             seq = Y.get(c.node, "ports")
             if isinstance(seq, SequenceNode):
-                out.extend(self._drop_ports(seq, "containerPort", health, set(), http,
-                                            f"container {c.name or '?'} ports"))
+                sites.lists.append(self._ports(seq, "containerPort", f"container {c.name or '?'} ports"))
             for svc in self.selecting(c):
                 sports = Y.get(Y.get(svc, "spec"), "ports")
                 if isinstance(sports, SequenceNode):
                     name = Y.get(Y.get(svc, "metadata"), "name")
-                    out.extend(self._drop_ports(sports, "targetPort", health, health_names, http,
-                                                f"Service {getattr(name, 'value', '?')} ports"))
+                    sites.lists.append(self._ports(sports, "targetPort", f"Service {getattr(name, 'value', '?')} ports"))
+            out.append(sites)
         return out
 
     def _container_ports(self, c: Container) -> dict[str, str]:
@@ -221,69 +217,24 @@ class KubernetesDoc(Document):
                     out[str(name.value)] = str(port.value)
         return out
 
-    def _probes(self, c: Container, health: str, names: set[str], http: str, http_name: str | None) -> list[Finding]:
-        out = []
-        for probe in PROBES:
-            for handler in ("httpGet", "tcpSocket"):
-                port = Y.get(Y.get(Y.get(c.node, probe), handler), "port")
-                if not isinstance(port, ScalarNode):
-                    continue
-                value = str(port.value)
-                if value != health and value not in names:
-                    continue
-                sc = self.src.scalar(port)
-                new = http_name if value in names and http_name else http
-                raw = f"{sc.quote}{new}{sc.quote}" if sc.quote and not new.isdigit() else new
-                span = Span(sc.start, sc.end)
-                out.append(Finding(
-                    "TDM406", span, f"{probe} used port {value}{'' if value == health else f' ({health})'}, the "
-                    f"V1 health port (--http-health-port); V2 serves health on the HTTP port {http}", Severity.INFO,
-                    Fix.of(f"Probe port {new}", Edit(span, raw))))
-        return out
-
-    def _drop_ports(self, seq: SequenceNode, key: str, health: str, names: set[str], http: str,
-                    where: str) -> list[Finding]:
-        """Entries of ``seq`` that published only the health port: removed when others stay."""
+    def _ports(self, seq: SequenceNode, key: str, where: str) -> PortList:
         def target(item: Node) -> str | None:
             t = Y.get(item, key)
             if t is None and key == "targetPort":
                 t = Y.get(item, "port")
             return str(t.value) if isinstance(t, ScalarNode) else None
 
-        hits = [item for item in seq.value if target(item) == health or target(item) in names]
-        out = []
-        for item in hits:
-            span = Span(item.start_mark.index, Y.node_end(self.src, item))
-            msg = health_port_message(health, http)
-            if len(hits) < len(seq.value):
-                out.append(Finding("TDM406", span, f"{msg}; removed from the {where}", Severity.WARNING,
-                                   Fix.of(f"Remove port {health}", Q.delete_item(self.src, seq, item))))
-            else:
-                out.append(Finding("TDM406", span, f"{msg}: publish the HTTP port instead", Severity.WARNING,
-                                   suggestion=f"{key}: {http}"))
-        return out
+        entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
+                             lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]
+        return PortList("kubernetes", where, entries, key)
 
-    # --- kind-specific findings ---------------------------------------------------------------
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
-        out: list[Finding] = []
+    # --- environment --------------------------------------------------------------------------
+    def env_definitions(self) -> list[tuple[str, Span]]:
+        out = []
         for node in self._env_name_nodes().values():
             sc = self.src.scalar(node)
-            f = env.defined_here(str(node.value), Span(sc.start, sc.end))
-            if f is not None:
-                out.append(f)
+            out.append((str(node.value), Span(sc.start, sc.end)))
         return out
-
-    def annotate(self, findings: list[Finding]) -> list[Finding]:
-        """``$(TENSORRT_SERVER_VERSION)`` names a variable of the container's ``env``, not of the image:
-        reported, not renamed."""
-        for f in findings:
-            if f.rule == "TDM501" and f.fix is not None and f.span is not None \
-                    and self.text[max(0, f.span.start - 2):f.span.start] == "$(":
-                f.suggestion = " ".join(e.content for e in f.fix.edits)
-                f.fix = None
-                f.severity = Severity.WARNING
-                f.message += "; $(...) reads the container's env list, where this name is defined: rename both"
-        return findings
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "KubernetesDoc") -> str | None:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ..model import Finding, Span
-from ..documents.base import Document
-from ..rules.context import Context
+from ..model import Span
+from .base import Document
 
 _FIELD = re.compile(r'(?m)^(?P<indent>[ \t]*)(?P<key>platform|backend|default_model_filename)[ \t]*:[ \t]*'
                     r'(?P<q>["\'])(?P<value>[^"\'\n]*)(?P=q)')
@@ -32,7 +31,5 @@ class ModelConfigDoc(Document):
             depth += code.count("{") + code.count("[") - code.count("}") - code.count("]")
             pos += len(line)
 
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
-        from ..rules import modelrepo
-
-        return list(modelrepo.check(self, target))
+    def model_fields(self) -> dict[str, tuple[str, Span]]:
+        return self.fields

@@ -16,17 +16,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .. import evidence
+from .. import evidence, facts
+from ..model import Edit, ProcessingError, Span
 from ..syntax.quoting import SHELL, ShellSyntax, Syntax
-from ..documents.sites import CommandLine, Segment, merge_deletes
-from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
-from ..rules import images
-from ..rules.endpoints import health_port_message
-from . import commands as C
-from ..documents.base import Document
-from ..documents.sites import CommandSite, Region
-from ..rules.context import Context
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
+from . import commands as C
+from .base import Document
+from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -94,7 +90,7 @@ class DockerRun:
     options: list[tuple[Word, Word | None, str, str | None]] = field(default_factory=list)
     #: (option word, separate value word or None, option name, value)
     image: Word | None = None
-    info: images.ImageInfo = field(default_factory=images.ImageInfo)
+    info: facts.ImageInfo = field(default_factory=facts.ImageInfo)
     entry: Word | None = None  #: the --entrypoint value (a sub-word of ``--entrypoint=x``)
     after: list[Word] = field(default_factory=list)  #: the words after the image
 
@@ -401,7 +397,7 @@ class ShellDoc(Document):
             for k in range(ci + 1, len(words) - 1):
                 w = words[k]
                 if _is_server(words[k + 1]) and ("/" in w.value or ":" in w.value or w.dynamic):
-                    info = images.classify(self.resolve(w.value).removeprefix("docker://"))
+                    info = facts.classify(self.resolve(w.value).removeprefix("docker://"))
                     if info.triton:
                         dr = DockerRun(words[ci:], image=w, info=info, after=words[k + 1:])
                         self._container(dr, syntax, depth)
@@ -410,7 +406,7 @@ class ShellDoc(Document):
     def _container(self, dr: DockerRun, syntax: Syntax, depth: int) -> None:
         """Record a container run and read its command (entrypoint + the words after the image)."""
         if dr.image is not None:
-            dr.info = images.classify(self.resolve(dr.image.value).removeprefix("docker://"))
+            dr.info = facts.classify(self.resolve(dr.image.value).removeprefix("docker://"))
         self.runs.append(dr)
         inner = ([dr.entry] if dr.entry is not None else []) + dr.after
         if inner and depth < _MAX_DEPTH:
@@ -527,7 +523,18 @@ class ShellDoc(Document):
         out = self._plain_regions()
         for r in out:
             r.triton = self.triton
-        return out
+        return out + self._heredoc_regions()
+
+    def _heredoc_regions(self) -> list[Region]:
+        """Here-document bodies that are data, not fed to a shell: read, never rewritten."""
+        for r in self.heredoc_reports:
+            r.triton = self.triton
+            r.report_only = True
+        return self.heredoc_reports
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        return [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
+                for r in self.heredoc_reports]
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
@@ -591,85 +598,33 @@ class ShellDoc(Document):
             return cl
         return None
 
-    # --- follow-through ---------------------------------------------------------------------
-    def follow_through(self, ctx: Context, target: object) -> list[Finding]:
-        """``-p H:N`` of a removed health port N: dropped when the HTTP port is published too,
-        else reported; URLs on a host port H != N that maps to it move to the HTTP port's host port."""
-        out: list[Finding] = []
-        if not ctx.health_ports:
-            return out
+    # --- ports ---------------------------------------------------------------------------------
+    def port_sites(self) -> list[PortSites]:
+        """The ``-p`` mappings of each ``docker run`` of a server (judged against every removed
+        health port of the script)."""
+        out = []
+        seen: set[int] = set()
         for cl in self.command_lines():
             dr = cl.extra.get("docker")
-            if dr is None:
+            if dr is None or id(dr) in seen:
                 continue
-            pubs = []
+            seen.add(id(dr))
+            seg = Segment(dr.words, cl.segments[-1].syntax, "docker run")
+            dcl = CommandLine(self.text, [seg], None, True)
+            entries = []
             for opt, vw, name, value in dr.options:
                 if name not in ("-p", "--publish") or value is None:
                     continue
                 hp = publish_ports(value)
-                if hp is not None:
-                    pubs.append((opt, vw, hp[0], hp[1]))
-            seg = Segment(dr.words, cl.segments[-1].syntax, "docker run")
-            dcl = CommandLine(self.text, [seg], None, True)
-            for opt, vw, host, cport in pubs:
-                if cport not in ctx.health_ports:
+                if hp is None:
                     continue
-                http = ctx.health_ports[cport]
-                http_pub = [p for p in pubs if p[3] == http]
-                msg = health_port_message(cport, http)
-                span = Span(opt.start, (vw or opt).end)
-                if http_pub:
-                    host_http = http_pub[0][2]
-                    shown = f" (published on host port {host_http})" if host_http and host_http.isdigit() else ""
+
+                def remover(opt=opt, vw=vw, dcl=dcl, seg=seg) -> list[Edit]:
                     edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
-                    out.append(Finding("TDM406", span, msg + f"{shown}; this mapping is removed", Severity.WARNING,
-                                       Fix.of(f"Remove the mapping of port {cport}", *merge_deletes(edits))))
-                    host_http = self.resolve(host_http) if host_http else None
-                    if host and host.isdigit() and host != cport and host_http and host_http.isdigit():
-                        out.extend(self._host_port_urls(host, host_http, cport))
-                    elif host == cport and host_http and host_http.isdigit() and host_http != http:
-                        out.extend(self._host_port_urls(host, host_http, cport, fix=False))
-                else:
-                    out.append(Finding("TDM406", span, msg + ": publish the HTTP port instead",
-                                       Severity.WARNING, suggestion=f"-p {host or http}:{http}"))
-        return out
+                    return merge_deletes(edits)
 
-    def _host_port_urls(self, old: str, new: str, cport: str, fix: bool = True) -> list[Finding]:
-        """Health URLs on host port ``old``, which published the V1 health port ``cport``."""
-        out = []
-        rx = re.compile(r"(?<![\w.])(?:[\w.-]+|\[[0-9a-fA-F:]+\]):(" + re.escape(old) + r")(?=/api/health)")
-        for r in self.regions():
-            for m in rx.finditer(r.text):
-                sp = r.span(m.start(1), m.end(1))
-                msg = f"host port {old} published the V1 health port {cport}; V2 answers health on the HTTP port"
-                if fix:
-                    out.append(Finding("TDM406", sp, f"{msg}, published on host port {new}", Severity.WARNING,
-                                       Fix.of(f"Use port {new}", Edit(sp, new))))
-                else:
-                    out.append(Finding("TDM406", sp, f"{msg}: this URL now names the container's HTTP port, "
-                                       f"but the container publishes it on host port {new}: check the port",
-                                       Severity.WARNING, suggestion=new))
-        return out
-
-    def kind_findings(self, ctx: Context, target: object) -> list[Finding]:
-        """Here-document bodies (not fed to a shell) are data: reported, never rewritten."""
-        from ..rules import endpoints, env, paths
-
-        out: list[Finding] = []
-        for r in self.heredoc_reports:
-            r.triton = self.triton
-            found: list[Finding] = []
-            found.extend(images.check(r, target))
-            found.extend(paths.check(r, target))
-            found.extend(env.check(r))
-            found.extend(endpoints.check(r, ctx))
-            for f in found:
-                if f.fix is not None:
-                    f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content) or None
-                    f.fix = None
-                f.severity = Severity.WARNING if f.severity is Severity.INFO else f.severity
-                f.message += " (inside a here-document: not changed, check what it writes)"
-                out.append(f)
+                entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
+            out.append(PortSites(None, [PortList("docker", "docker run", entries)]))
         return out
 
     def same_structure(self, new: "ShellDoc") -> str | None:

@@ -5,7 +5,7 @@ syntax). The argv transformer and every rule talk to these, never to a file form
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..model import Edit, Span
 from ..syntax.quoting import Syntax
@@ -24,6 +24,7 @@ class Region:
     shell: bool = False  #: the text is shell (words and commands make sense)
     image_context: bool = False  #: the whole region is an image reference (FROM, ``image:``)
     label: str = ""
+    report_only: bool = False  #: read, never edited (see ``Document.report_only``)
 
     def off(self, i: int) -> int:
         if self.offsets is None:
@@ -71,6 +72,8 @@ class CommandLine:
     v1: bool  #: a V1 line (``trtserver`` binary or V1 image): everything applies
     label: str = ""
     extra: dict = field(default_factory=dict)
+    #: the document reads this line but cannot edit it (a folded YAML script): reported only
+    report_only: bool = False
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
 
@@ -171,3 +174,95 @@ def merge_deletes(edits: list[Edit]) -> list[Edit]:
             e = Edit.delete(min(last.span.start, e.span.start), max(last.span.end, e.span.end))
         out.append(e)
     return out
+
+
+# --- ports, probes and images: what the follow-through rules read ---------------------------------
+
+@dataclass
+class PortEntry:
+    """One entry of a list of ports (an EXPOSE word, a compose ``ports`` item, a container port, a
+    Service port, a ``docker run -p``)."""
+
+    port: str | None  #: the container port it targets, as written (a number, a name, a range)
+    span: Span  #: the whole entry
+    remover: Callable[[], list[Edit]] | None = None  #: builds the edits that remove the entry
+    host: str | None = None  #: the host port it is published on (compose, ``docker run -p``)
+    name: str | None = None  #: its port name (Kubernetes, Helm values)
+    targets: frozenset[str] = frozenset()  #: every port number or name it routes to
+
+    def remove(self) -> list[Edit]:
+        assert self.remover is not None
+        return self.remover()
+
+
+@dataclass
+class PortList:
+    """The ports of one container (or of a Service that routes to it) in one list."""
+
+    style: str  #: "expose" (Dockerfile), "compose", "kubernetes", "values" (Helm), "docker" (``-p``)
+    where: str  #: how messages name the list ("EXPOSE", "ports", "container triton ports", ...)
+    entries: list[PortEntry]
+    key: str = ""  #: the key that names the target port of an entry (``containerPort``, ``targetPort``)
+
+
+@dataclass
+class ProbePort:
+    """The port of a probe's ``httpGet``/``tcpSocket``."""
+
+    probe: str  #: ``livenessProbe``, ...
+    value: str  #: as written: a number or a port name
+    span: Span
+    quote: str = ""  #: the quote around it ("" plain)
+
+
+@dataclass
+class HealthKey:
+    """A values key whose name says it holds a health port (``healthPort: 8005``)."""
+
+    key: str
+    value: str
+    span: Span
+
+
+@dataclass
+class PortSites:
+    """What routes to the ports of some server command lines (``owners``; None: of every server of
+    the file): lists of ports, probes, the container's named ports, health keys."""
+
+    owners: list | None
+    lists: list[PortList] = field(default_factory=list)
+    probes: list[ProbePort] = field(default_factory=list)
+    port_names: dict[str, str] = field(default_factory=dict)  #: port name (or number) -> container port
+    health_keys: list[HealthKey] = field(default_factory=list)
+    style: str = ""  #: how the probes and names are judged ("kubernetes", "values")
+
+
+class ImageKeys:
+    """An image written as a repository and a tag in sibling keys (Helm values)."""
+
+    repo_value: str
+    repo_span: Span
+    tag_value: str = ""
+    tag_span: Span | None = None  #: None: the mapping has no tag key
+    tag_is_str: bool = True
+    digest_span: Span | None = None  #: a non-empty digest key beside them
+
+    def rename_repo(self, name: str) -> Edit | None:
+        """The edit that renames the repository's last component (None: it cannot be edited exactly)."""
+        raise NotImplementedError
+
+    def set_tag(self, tag: str) -> Edit:
+        raise NotImplementedError
+
+    def clear_digest(self) -> Edit:
+        raise NotImplementedError
+
+
+@dataclass
+class BaseImage:
+    """The base image of a build stage."""
+
+    span: Span
+    v1: bool  #: a V1 server (or SDK) image
+    sdk: bool
+    runs: list[Span] = field(default_factory=list)  #: the RUN instructions of the stage

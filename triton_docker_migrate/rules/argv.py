@@ -15,10 +15,65 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..documents.sites import CommandLine, Segment, merge_deletes
-from ..syntax.shellwords import Word
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
+from ..syntax.shellwords import Word
 from . import tables as T
+from .registry import FixAvailability as F
+from .registry import Rule, check, rule
+
+I, W = Severity.INFO, Severity.WARNING
+
+# --- the rules of the option rows (tables.py), one each ---------------------------------------------
+for _row in T.RENAMED_OPTIONS:
+    rule(_row.id, _row.name, I, F.ALWAYS, _row.summary, _row.doc)
+for _row in T.REMOVED_OPTIONS:
+    rule(_row.id, _row.name, Severity(_row.severity), F(_row.fix), _row.summary, _row.doc,
+         min_target=_row.removed_from if _row.removed_from != "20.06" else None)
+for _row in T.BACKEND_OPTIONS:
+    rule(_row.id, _row.name, I, F.ALWAYS, _row.summary, _row.doc, min_target=_row.renamed_from)
+
+MODEL_CONTROL_DEFAULT = rule(
+    "TDM310", "model-control-default", I, F.ALWAYS, "V1 polled the model repository by default",
+    "A V1 command line without model-control options polled the repository every 15 s; V2's default is "
+    "`--model-control-mode=none`, which silently stops picking up new models. The tool adds "
+    "`--model-control-mode=poll` after the last option (before `\"$@\"`-style runtime arguments, with "
+    "a warning then). Only V1 lines get it. Source: S1, S2.")
+ALLOW_POLL = rule(
+    "TDM311", "allow-poll-model-repository-option", I, F.SOMETIMES, "--allow-poll-model-repository removed",
+    "`=true` (with polling secs > 0) becomes `--model-control-mode=poll`; `=false` is V2's default and "
+    "is dropped. A value known only at run time is reported for review.")
+ALLOW_MODEL_CONTROL = rule(
+    "TDM312", "allow-model-control-option", I, F.SOMETIMES, "--allow-model-control removed",
+    "`=true` becomes `--model-control-mode=explicit`. V1 refused it while polling was on (the default): "
+    "such a line could never have started, reported as an error after the fix. `=false` is dropped.")
+IGNORED_LOAD_MODEL = rule(
+    "TDM313", "ignored-load-model", W, F.ALWAYS, "--load-model that V1 ignored",
+    "`--load-model` worked in V1 only in explicit mode and was ignored otherwise; V2 refuses to start "
+    "with it unless `--model-control-mode=explicit`. Dropped (all models still load, as in V1): check "
+    "whether explicit mode was meant.")
+STRICT_DEFAULT = rule(
+    "TDM314", "strict-model-config-default", I, F.NEVER, "--strict-model-config default changed (22.07)",
+    "V1 defaulted to strict model configuration; from 22.07 V2 auto-completes configurations. That "
+    "only accepts more configurations (none V1 loaded is refused). Add "
+    "`--disable-auto-complete-config` to keep the strict behaviour.", min_target="22.07")
+ABBREVIATED = rule(
+    "TDM315", "abbreviated-option", I, F.ALWAYS, "An abbreviated option is written out in full",
+    "getopt accepts unambiguous prefixes (`--model-repo=`). V2 has more options, so a prefix unique in "
+    "V1 can be ambiguous in V2 (2.51.0 refuses `--model-c=`): the tool writes the full name.")
+RUNTIME_ARGS = rule(
+    "TDM316", "runtime-arguments", W, F.NEVER, "Options added at run time",
+    "The command line ends in `\"$@\"`, `$ARGS` or similar: the tool cannot see those options. Check "
+    "that they hold no V1-only option and no model-control setting.")
+UNKNOWN_OPTION = rule(
+    "TDM317", "unknown-v1-option", W, F.NEVER, "An option V1 did not have",
+    "The option is not in the V1 option table: check it against `tritonserver --help`.")
+
+
+def _rule(rule_id: str) -> Rule:
+    from .registry import REGISTRY
+
+    return REGISTRY[rule_id]
 
 _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no"}
@@ -120,10 +175,11 @@ class _Builder:
         self.deleted: list[tuple[tuple[Edit, ...], list[tuple[Word, Segment]]]] = []
         self.gone: set[int] = set()  #: ids of the words deleted so far
 
-    def finding(self, rule: str, span: Span, message: str, severity: str | Severity,
+    def finding(self, rule: Rule | str, span: Span, message: str, severity: str | Severity,
                 edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
         fix = Fix.of(title or message, *edits) if edits else None
-        self.out.findings.append(Finding(rule, span, message, Severity(severity), fix, suggestion))
+        r = rule if isinstance(rule, Rule) else _rule(rule)
+        self.out.findings.append(r.finding(span, message, severity, fix, suggestion))
 
     def delete(self, opt: Option) -> list[Edit]:
         words = [(opt.word, opt.seg)]
@@ -249,24 +305,23 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
     for o in opts:
         # on a V2 line, only an abbreviation V2 refuses or reads otherwise (``--model-c``)
         if id(o) not in handled and o.typed != o.name and (cl.v1 or resolve(o.typed, T.V2_OPTIONS) != o.name):
-            b.finding("TDM315", Span(o.word.start, o.word.end),
+            b.finding(ABBREVIATED, Span(o.word.start, o.word.end),
                       f"--{o.typed} abbreviates --{o.name}: written out in full (a prefix unique in V1 "
                       f"can be ambiguous in V2)", "info", [b.rename(o, o.name)], f"Use --{o.name}")
 
     if cl.v1:
         for w in unknown:
-            b.finding("TDM317", w.span, f"{w.value.partition('=')[0]} is not a V1 server option: check it "
+            b.finding(UNKNOWN_OPTION, w.span, f"{w.value.partition('=')[0]} is not a V1 server option: check it "
                       f"against `tritonserver --help`", "warning")
         if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None:
             where = cl.binary.span if cl.binary is not None else _line_span(cl)
-            b.finding("TDM314", where, "V1 defaulted to --strict-model-config=true; from 22.07 the server "
+            b.finding(STRICT_DEFAULT, where, "V1 defaulted to --strict-model-config=true; from 22.07 the server "
                       "auto-completes model configurations (it loads every model V1 loaded)", "info",
                       suggestion="--disable-auto-complete-config to keep V1's strict behaviour")
     if dynamic:
-        res.findings.append(Finding(
-            "TDM316", dynamic[0].span,
-            "options are added at run time here: check that they hold no V1-only option "
-            "(V2 refuses to start with one) and no model-control setting", Severity.WARNING))
+        res.findings.append(RUNTIME_ARGS.finding(
+            dynamic[0].span, "options are added at run time here: check that they hold no V1-only option "
+            "(V2 refuses to start with one) and no model-control setting"))
     b.settle_deletes()
     return res
 
@@ -300,22 +355,22 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
         except ValueError:
             secs_known = False
 
-    def drop_all(group: list[Option], rule: str, msg: str, sev: str = "info") -> None:
+    def drop_all(group: list[Option], rule: Rule, msg: str, sev: str = "info") -> None:
         for o in group:
             b.finding(rule, o.span, msg, sev, b.delete(o), f"Remove --{o.name}")
 
     if mode_opt is not None:
         res.mode = None if mode_opt.dynamic else (mode_opt.value or "").lower()
-        drop_all(amcs, "TDM312", "--allow-model-control was removed in V2 (and --model-control-mode "
+        drop_all(amcs, ALLOW_MODEL_CONTROL, "--allow-model-control was removed in V2 (and --model-control-mode "
                  "already decides); dropped")
-        drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2 (and "
+        drop_all(polls, ALLOW_POLL, "--allow-poll-model-repository was removed in V2 (and "
                  "--model-control-mode already decides); dropped")
     else:
         amc_v = amc.bool_value() if amc else False
         poll_v = apoll.bool_value() if apoll else True
         if (amc and amc_v is None) or (apoll and poll_v is None):
             for o in (x for x in (amc, apoll) if x is not None):
-                b.finding("TDM311" if o is apoll else "TDM312", o.span,
+                b.finding(ALLOW_POLL if o is apoll else ALLOW_MODEL_CONTROL, o.span,
                           f"--{o.name} was removed in V2 and its value is only known at run time: "
                           f"replace it with --model-control-mode", "warning",
                           suggestion="--model-control-mode=poll|explicit|none")
@@ -329,32 +384,32 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
                 msg += ("; V1 refused to start with model control and repository polling both on "
                         "(polling is on by default), so this line could never have run as written")
                 sev = "error"
-            b.finding("TDM312", amc.span, msg, sev, b.set_option(amc, "model-control-mode", "explicit"),
+            b.finding(ALLOW_MODEL_CONTROL, amc.span, msg, sev, b.set_option(amc, "model-control-mode", "explicit"),
                       "Use --model-control-mode=explicit")
-            drop_all(amcs[:-1], "TDM312", "--allow-model-control was removed in V2; dropped")
-            drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2; dropped")
+            drop_all(amcs[:-1], ALLOW_MODEL_CONTROL, "--allow-model-control was removed in V2; dropped")
+            drop_all(polls, ALLOW_POLL, "--allow-poll-model-repository was removed in V2; dropped")
         else:
             poll = bool(poll_v) and (not secs_known or (secs_v or 0) > 0)
-            drop_all(amcs, "TDM312", "--allow-model-control=false was removed in V2 (its default); dropped")
+            drop_all(amcs, ALLOW_MODEL_CONTROL, "--allow-model-control=false was removed in V2 (its default); dropped")
             if poll:
                 res.mode = "poll"
                 if apoll is not None:
-                    b.finding("TDM311", apoll.span, "--allow-poll-model-repository=true is "
+                    b.finding(ALLOW_POLL, apoll.span, "--allow-poll-model-repository=true is "
                               "--model-control-mode=poll in V2", "info",
                               b.set_option(apoll, "model-control-mode", "poll"), "Use --model-control-mode=poll")
-                    drop_all(polls[:-1], "TDM311", "--allow-poll-model-repository was removed in V2; dropped")
+                    drop_all(polls[:-1], ALLOW_POLL, "--allow-poll-model-repository was removed in V2; dropped")
                 elif cl.v1:
                     add_poll = True
                 else:
                     res.mode = "none"  # a V2 line relying on V2's default
             else:
                 res.mode = "none"
-                drop_all(polls, "TDM311", "--allow-poll-model-repository was removed in V2; V2's default "
+                drop_all(polls, ALLOW_POLL, "--allow-poll-model-repository was removed in V2; V2's default "
                          "(--model-control-mode=none) is what it asked for; dropped")
     if cl.v1 and res.mode is not None and res.mode != "explicit":
         for o in loads:
             handled.add(id(o))
-            b.finding("TDM313", o.span, "--load-model only works with --model-control-mode=explicit: V1 "
+            b.finding(IGNORED_LOAD_MODEL, o.span, "--load-model only works with --model-control-mode=explicit: V1 "
                       "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
     if add_poll:  # last: the new option goes after the last option that stays
@@ -389,4 +444,23 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
         msg += " (options added at run time may already set a mode: check)"
         sev = "warning"
     where = cl.binary.span if cl.binary is not None else anchor.span
-    b.finding("TDM310", where, msg, sev, [edit], "Add --model-control-mode=poll")
+    b.finding(MODEL_CONTROL_DEFAULT, where, msg, sev, [edit], "Add --model-control-mode=poll")
+
+
+@check(order=10)
+def check_command_lines(doc, ctx) -> list[Finding]:
+    """Every server command line: its transform's findings; what it teaches the later checks (the
+    removed health port, TensorFlow options, a V1 server) is kept in the context. Lines the document
+    only reports (``report_only``) teach nothing: their fixes are not applied."""
+    out: list[Finding] = []
+    for cl, res in ctx.server_lines():
+        out.extend(res.findings)
+        if cl.report_only:
+            continue
+        if cl.v1:
+            ctx.v1_server = True
+        if res.health_port:
+            ctx.health_ports[res.health_port] = res.http_port
+        if res.uses_tensorflow:
+            ctx.uses_tensorflow = True
+    return out

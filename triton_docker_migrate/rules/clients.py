@@ -5,12 +5,26 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ..documents.commands import basename, command_index
 from ..documents.sites import CommandSite, Region
-from ..documents.commands import basename
-from ..model import Finding, Fix, Severity
+from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
 from .paths import site_edit
+from .registry import FixAvailability as F
+from .registry import check, rule
+
+CLIENT_WHEEL = rule(
+    "TDM601", "v1-client-wheel", Severity.WARNING, F.SOMETIMES, "The tensorrtserver client wheel -> tritonclient[all]",
+    "`pip install tensorrtserver[==1.x]` or a V1 client wheel file becomes `tritonclient[all]` (pinned "
+    "to the target's version when the V1 line pinned). A warning: the client API changed, so code "
+    "using it must be ported. Targets before 20.09 get a suggestion only.")
+PERF_CLIENT = rule(
+    "TDM602", "perf-client", Severity.WARNING, F.ALWAYS, "perf_client -> perf_analyzer (20.10)",
+    "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used.")
+CLIENT_IMPORT = rule(
+    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code imports the V1 client library",
+    "`from tensorrtserver.api import ...`: port to `tritonclient.http` / `tritonclient.grpc`.")
 
 _PIP = re.compile(r"^(?:pip[\d.]*|uv|pipx)$")
 _SPEC = re.compile(r"^tensorrtserver(?P<extras>\[[^\]]*\])?(?P<pin>(?:==|>=|~=|<=|>|<)[\w.*]+)?$")
@@ -42,6 +56,19 @@ def client_spec(target: Release, pin: bool) -> str:
     return "tritonclient[all]"
 
 
+@check(order=21)
+def check_client_commands(doc, ctx) -> Iterator[Finding]:
+    for site in doc.commands():
+        yield from check_commands(site, command_index(site.words), ctx.target)
+
+
+@check(order=34)
+def check_client_text(doc, ctx) -> Iterator[Finding]:
+    if doc.kind == "text":
+        for region in doc.regions():
+            yield from check_text(region, ctx.target)
+
+
 def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterator[Finding]:
     if ci is None:
         return
@@ -49,10 +76,10 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
     cmd = ws[ci]
     if not cmd.dynamic and basename(cmd.value) == "perf_client" and target.at_least(T.PERF_ANALYZER_FROM):
         i = len(cmd.value) - len("perf_client")
-        yield Finding("TDM602", cmd.sub(i, len(cmd.value)),
-                      "perf_client is perf_analyzer from 20.10; its options are mostly the same, its output and "
-                      "protocol are V2: check the flags used", Severity.WARNING,
-                      Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
+        yield PERF_CLIENT.finding(cmd.sub(i, len(cmd.value)),
+                                  "perf_client is perf_analyzer from 20.10; its options are mostly the same, its "
+                                  "output and protocol are V2: check the flags used",
+                                  fix=Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
     for k in _pip_args(site, ci):
         w = ws[k]
         if w.dynamic:
@@ -61,9 +88,9 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
         if not m and not wm:
             continue
         if not target.at_least(T.CLIENT_PACKAGE_FROM):
-            yield Finding("TDM601", w.span, "the V1 client wheel tensorrtserver: for targets before 20.09 the V2 "
-                          "client wheels are tritonclientutils, tritonhttpclient and tritongrpcclient",
-                          Severity.WARNING, suggestion="tritonhttpclient tritongrpcclient tritonclientutils")
+            yield CLIENT_WHEEL.finding(w.span, "the V1 client wheel tensorrtserver: for targets before 20.09 the V2 "
+                                       "client wheels are tritonclientutils, tritonhttpclient and tritongrpcclient",
+                                       suggestion="tritonhttpclient tritongrpcclient tritonclientutils")
             continue
         spec = client_spec(target, bool(m and m.group("pin")) or bool(wm))
         msg = (f"the V1 client wheel ({w.value}) -> {spec}: the client API changed (tritonclient.http / "
@@ -71,10 +98,8 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
         if w.quote or site.segment.syntax.name != "shell":
             edit = site_edit(site, w, 0, len(w.value), spec)
         else:
-            from ..model import Edit
-
             edit = Edit(w.span, f"'{spec}'")  # quoted: [all] is a glob pattern in the shell
-        yield Finding("TDM601", w.span, msg, Severity.WARNING, Fix.of(f"Install {spec}", edit))
+        yield CLIENT_WHEEL.finding(w.span, msg, fix=Fix.of(f"Install {spec}", edit))
 
 
 _REQUIREMENT = re.compile(r"^[ \t]*(?P<spec>tensorrtserver(?:\[[^\]]*\])?(?:[ \t]*(?:==|>=|~=|<=)[ \t]*[\w.*]+)?)[ \t]*(?:[;#]|$)")
@@ -85,11 +110,11 @@ def check_text(region: Region, target: Release) -> Iterator[Finding]:
     m = _REQUIREMENT.match(region.text.rstrip("\r\n"))
     if m:
         spec = client_spec(target, "=" in m.group("spec"))
-        yield Finding("TDM601", region.span(m.start("spec"), m.end("spec")),
-                      f"the V1 client wheel ({m.group('spec')}) -> {spec}: the client API changed, so code using "
-                      f"it must be ported", Severity.WARNING, suggestion=spec)
+        yield CLIENT_WHEEL.finding(region.span(m.start("spec"), m.end("spec")),
+                                   f"the V1 client wheel ({m.group('spec')}) -> {spec}: the client API changed, so "
+                                   f"code using it must be ported", suggestion=spec)
     for m in _IMPORT.finditer(region.text):
-        yield Finding("TDM603", region.span(m.start(), m.end()),
-                      "code imports the V1 client library: port it to tritonclient.http / tritonclient.grpc "
-                      "(the API changed, not only the name)", Severity.WARNING,
-                      suggestion="import tritonclient.http as httpclient")
+        yield CLIENT_IMPORT.finding(region.span(m.start(), m.end()),
+                                    "code imports the V1 client library: port it to tritonclient.http / "
+                                    "tritonclient.grpc (the API changed, not only the name)",
+                                    suggestion="import tritonclient.http as httpclient")

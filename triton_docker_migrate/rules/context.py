@@ -1,14 +1,38 @@
-"""What the rules of one document learn as they run, for the rules that follow."""
+"""What the checks of one document share: the target, the one argv transform of each server command
+line (computed once, used by every check that needs it), and what the command lines taught the checks
+that follow (the removed health port, TensorFlow, whether a V1 server was migrated)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..release import Release
+
+if TYPE_CHECKING:
+    from ..documents.base import Document
+    from ..documents.sites import CommandLine
+    from .argv import ArgvResult
 
 
 @dataclass
 class Context:
-    """What the command lines taught us, for follow-through rules."""
-
+    doc: "Document"
+    target: Release
     health_ports: dict[str, str] = field(default_factory=dict)  #: removed health port -> HTTP port
     uses_tensorflow: bool = False
     v1_server: bool = False  #: a V1 server command line or image was migrated
+    _argv: dict[int, "ArgvResult"] = field(default_factory=dict)
+
+    def transform(self, cl: "CommandLine") -> "ArgvResult":
+        """The argv transform of ``cl`` (once per command line)."""
+        got = self._argv.get(id(cl))
+        if got is None:
+            from .argv import transform
+
+            got = self._argv[id(cl)] = transform(cl, self.target)
+        return got
+
+    def server_lines(self) -> list[tuple["CommandLine", "ArgvResult"]]:
+        """Each server command line of the document with its transform."""
+        return [(cl, self.transform(cl)) for cl in self.doc.command_lines()]

@@ -1,16 +1,70 @@
-"""4xx: V1 HTTP endpoints, and health checks on the removed health port."""
+"""4xx: V1 HTTP endpoints, and health URLs on the removed health port."""
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from ..documents.sites import Region
-from ..rules.context import Context
 from ..model import Edit, Finding, Fix, Severity
-from . import tables as T
+from .context import Context
+from .registry import FixAvailability as F
+from .registry import Rule, check, rule
 
-_ROWS = [(row, re.compile(row.v1)) for row in T.URLS]
+I, W = Severity.INFO, Severity.WARNING
+
+
+class Url(NamedTuple):
+    v1: str  #: regex on the path, anchored at its start
+    v2: str | None  #: replacement when the mapping is one-to-one and safe
+    message: str
+    suggestion: str | None = None
+
+
+class UrlRule(NamedTuple):
+    rule: Rule
+    urls: tuple[Url, ...]
+
+
+URL_RULES = (
+    UrlRule(rule("TDM401", "v1-health-endpoint", I, F.ALWAYS, "/api/health/{live,ready} -> /v2/health/{live,ready}",
+                 "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
+                 "health port, the port becomes the HTTP port too. Only in a Triton context (a V1/V2 server "
+                 "image, service or command line): other applications' /api/health stay."), (
+        Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
+        Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
+    )),
+    UrlRule(rule("TDM402", "v1-status-endpoint", W, F.NEVER, "/api/status: no one-to-one V2 endpoint",
+                 "V2 has readiness (`/v2/health/ready`, `/v2/models/<m>/ready`) and metadata (`/v2`, "
+                 "`/v2/models/<m>`) instead; V1's status was protobuf text, so scripts that grep it change too."), (
+        Url(r"/api/status(?:/[\w.-]+)?", None,
+            "V1 status endpoint: V2 has no /api/status; the response format changed (JSON, not "
+            "protobuf text), so callers that parse it must change too",
+            "GET /v2/health/ready (server), /v2/models/<model>/ready (model readiness), "
+            "/v2 (server metadata) or /v2/models/<model> (model metadata)"),
+    )),
+    UrlRule(rule("TDM403", "v1-infer-endpoint", W, F.NEVER, "/api/infer: the inference protocol changed",
+                 "V2 uses the KServe v2 protocol at `/v2/models/<m>[/versions/<v>]/infer`: the body differs."), (
+        Url(r"/api/infer/[\w.-]+(?:/\d+)?", None,
+            "V1 inference endpoint: V2 uses the KServe v2 protocol, the request body differs",
+            "POST /v2/models/<model>[/versions/<v>]/infer with a KServe v2 JSON body"),
+    )),
+    UrlRule(rule("TDM404", "v1-model-control-endpoint", W, F.NEVER, "V1 model-control / repository endpoints",
+                 "`POST /v2/repository/models/<m>/load|unload`, `POST /v2/repository/index`; explicit mode needed."), (
+        Url(r"/api/modelcontrol/(?:load|unload)/[\w.-]+", None,
+            "V1 model-control endpoint: V2 needs --model-control-mode=explicit and a new URL",
+            "POST /v2/repository/models/<model>/load (or /unload)"),
+        Url(r"/api/repository/index\b", None,
+            "V1 repository index (GET): V2 serves it as POST /v2/repository/index", "POST /v2/repository/index"),
+    )),
+    UrlRule(rule("TDM405", "v1-other-endpoint", W, F.NEVER, "V1 shared-memory / profile endpoints",
+                 "No one-to-one V2 endpoint: `/v2/systemsharedmemory`, `/v2/cudasharedmemory`, `/v2/trace/setting`."), (
+        Url(r"/api/(?:sharedmemorycontrol|profile)\b[\w./-]*", None,
+            "V1 endpoint with no one-to-one V2 replacement",
+            "/v2/systemsharedmemory/..., /v2/cudasharedmemory/... or /v2/trace/setting"),
+    )),
+)
+_ROWS = [(ur.rule, url, re.compile(url.v1)) for ur in URL_RULES for url in ur.urls]
 # an optional scheme://host:port (or host:port) right before the path
 # (the look-behind starts a host only at the start of a word run: linear time on long lines)
 _URL = re.compile(r"(?:(?<![\w.-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?"
@@ -19,45 +73,47 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
                         r"(?P<path>/v2/health/(?:live|ready))\b")
 
 
-def health_port_message(port: str, http: str) -> str:
-    """What TDM406 says of a port that was the removed V1 health port."""
-    return f"port {port} was the V1 health port (--http-health-port); V2 serves health on the HTTP port {http}"
+@check(order=33)
+def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
+    for region in doc.regions():
+        yield from check_region(region, ctx)
 
 
-def check(region: Region, ctx: Context) -> Iterator[Finding]:
+def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
     if not region.triton or ("/api/" not in region.text and "/v2/health/" not in region.text):
         return
     for m in _URL.finditer(region.text):
         path = m.group("path")
         if m.start("path") > 0 and m.group("port") is None and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
             continue
-        for row, rx in _ROWS:
+        for r, url, rx in _ROWS:
             pm = rx.match(path)
             if not pm:
                 continue
             pstart = m.start("path")
             pend = pstart + pm.end()
             span = region.span(pstart, pend)
-            if row.v2 is None:
-                yield Finding(row.id, span, f"{pm.group(0)}: {row.message}", Severity.WARNING,
-                              suggestion=row.suggestion)
+            if url.v2 is None:
+                yield r.finding(span, f"{pm.group(0)}: {url.message}", suggestion=url.suggestion)
                 break
-            edits = [Edit(span, row.v2)]
-            msg = f"{pm.group(0)} -> {row.v2}: {row.message}"
+            edits = [Edit(span, url.v2)]
+            msg = f"{pm.group(0)} -> {url.v2}: {url.message}"
             port = m.group("port")
             if port and port in ctx.health_ports:
                 http = ctx.health_ports[port]
                 edits.append(Edit(region.span(m.start("port"), m.end("port")), http))
                 msg += f"; port {port} was the removed V1 health port, V2 answers on the HTTP port {http}"
                 span = region.span(m.start("port"), pend)
-            yield Finding(row.id, span, msg, Severity.INFO, Fix.of(f"Use {row.v2}", *edits))
+            yield r.finding(span, msg, fix=Fix.of(f"Use {url.v2}", *edits))
             break
     # a V2 health URL still on the removed health port (a half-migrated file): only the port moves
     for m in _V2_HEALTH.finditer(region.text) if ctx.health_ports else ():
         port = m.group("port")
         if port in ctx.health_ports:
+            from .ports import HEALTH_PORT
+
             http = ctx.health_ports[port]
             span = region.span(m.start("port"), m.end("port"))
-            yield Finding("TDM406", span, f"port {port} was the V1 health port (--http-health-port); V2 serves "
-                          f"{m.group('path')} on the HTTP port {http}", Severity.WARNING,
-                          Fix.of(f"Use port {http}", Edit(span, http)))
+            yield HEALTH_PORT.finding(span, f"port {port} was the V1 health port (--http-health-port); V2 serves "
+                                      f"{m.group('path')} on the HTTP port {http}", Severity.WARNING,
+                                      Fix.of(f"Use port {http}", Edit(span, http)))

@@ -5,13 +5,24 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..documents.sites import Region
+from .. import evidence
 from ..model import Edit, Finding, Fix, Severity, Span
 from . import tables as T
+from .registry import FixAvailability as F
+from .registry import check, rule
+
+ENV_VAR = rule(
+    "TDM501", "v1-env-var", Severity.INFO, F.ALWAYS, "TENSORRT_SERVER_* variables -> TRITON_SERVER_*",
+    "`TENSORRT_SERVER_VERSION`, `NVIDIA_TENSORRT_SERVER_VERSION`, `TENSORRT_SERVER_USER`, "
+    "`TENSORRT_SERVER_CPU_ONLY` are set by the image; V2 images set the TRITON_ names. Variables of "
+    "your own that merely start alike (`TENSORRT_SERVER_VERSION_PIN`) and `TENSORRT_VERSION` (the "
+    "TensorRT library) are never touched.")
 
 ENV_RE = re.compile(r"(?<![\w])(?P<name>" + "|".join(r.v1 for r in T.ENV_VARS) + r")(?![\w])")
 #: V1 variable name -> the V2 image's name for it
 V2_NAME = {r.v1: r.v2 for r in T.ENV_VARS}
+#: a reference that compose interpolates from the host's environment when it loads the file
+_COMPOSE_REF = re.compile(r"(?<!\$)(?:\$\$)*\$\{?$")
 
 
 def defined_here(name: str, span: Span) -> Finding | None:
@@ -20,22 +31,71 @@ def defined_here(name: str, span: Span) -> Finding | None:
     new = V2_NAME.get(name)
     if new is None:
         return None
-    return Finding("TDM501", span, f"{name} is set here; the V1 image set it, V2 images set {new} instead: "
-                   f"check what reads it", Severity.WARNING, suggestion=new)
+    return ENV_VAR.finding(span, f"{name} is set here; the V1 image set it, V2 images set {new} instead: "
+                           f"check what reads it", Severity.WARNING, suggestion=new)
 
 
-def check(region: Region) -> Iterator[Finding]:
-    if "TENSORRT_SERVER" not in region.text:  # what every V1 variable name holds
-        return
-    for m in ENV_RE.finditer(region.text):
-        name = m.group("name")
-        span = region.span(m.start(), m.end())
-        new = V2_NAME[name]
-        before = region.text[: m.start()]
-        defines = bool(re.search(r"(?:^|\s)(?:ENV|export|ARG)?\s*$", before)) and region.text[m.end():m.end() + 1] == "="
-        msg = f"{name} (set by the V1 image) is {new} in V2 images"
-        sev = Severity.INFO
-        if defines:
-            msg += "; this line sets it: check that nothing else still reads the old name"
-            sev = Severity.WARNING
-        yield Finding("TDM501", span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+@check(order=32)
+def check_references(doc, ctx) -> Iterator[Finding]:
+    """The image's V1 variables where the file reads them: renamed. A reference the file's own
+    syntax resolves elsewhere (compose from the host, Kubernetes from the container's ``env``) is
+    reported: the name must change there too."""
+    text = doc.text
+    for region in doc.regions():
+        if "TENSORRT_SERVER" not in region.text:  # what every V1 variable name holds
+            continue
+        for m in ENV_RE.finditer(region.text):
+            name = m.group("name")
+            span = region.span(m.start(), m.end())
+            new = V2_NAME[name]
+            before = region.text[: m.start()]
+            defines = bool(re.search(r"(?:^|\s)(?:ENV|export|ARG)?\s*$", before)) and \
+                region.text[m.end():m.end() + 1] == "="
+            msg = f"{name} (set by the V1 image) is {new} in V2 images"
+            sev = Severity.INFO
+            if defines:
+                msg += "; this line sets it: check that nothing else still reads the old name"
+                sev = Severity.WARNING
+            elsewhere = _resolved_elsewhere(doc.variable_syntax, text, span.start)
+            if elsewhere:
+                yield ENV_VAR.finding(span, msg + elsewhere, Severity.WARNING, suggestion=new)
+            else:
+                yield ENV_VAR.finding(span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+
+
+def _resolved_elsewhere(syntax: str | None, text: str, start: int) -> str:
+    """Why a reference at ``start`` names a variable the file's own syntax resolves elsewhere, or ""."""
+    if syntax == "compose" and _COMPOSE_REF.search(text[max(0, start - 8):start]):
+        return ("; docker compose reads this variable from the host environment or .env when it "
+                "loads the file: rename it there and here together")
+    if syntax == "kubernetes" and text[max(0, start - 2):start] == "$(":
+        return "; $(...) reads the container's env list, where this name is defined: rename both"
+    return ""
+
+
+@check(order=51)
+def check_definitions(doc, ctx) -> Iterator[Finding]:
+    """Variables the file defines itself (``environment:``, ``env:``, ``variables:``)."""
+    for name, span in doc.env_definitions():
+        f = defined_here(name, span)
+        if f is not None:
+            yield f
+
+
+@check(order=52)
+def check_env_files(doc, ctx) -> Iterator[Finding]:
+    """An ``env_file`` of a Triton service that holds V1 settings: the file is not rewritten here."""
+    for value, span, path in doc.env_files():
+        try:
+            with open(path, "rb") as f:
+                data = f.read(1 << 20)
+        except OSError:
+            continue
+        if not evidence.maybe_v1(data):
+            continue
+        lines = [i + 1 for i, ln in enumerate(data.splitlines()) if evidence.maybe_v1(ln)]
+        yield ENV_VAR.finding(
+            span, f"env_file {value} holds V1 settings (line {', '.join(map(str, lines[:5]))}); the "
+            f"compose handler does not rewrite it: migrate it too", Severity.WARNING,
+            suggestion=f"triton-docker-migrate migrate {value}")
+

@@ -2,59 +2,37 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterator
 
-from ..documents.sites import Region
+from ..documents.sites import ImageKeys, Region
+from ..facts import IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
+from .registry import FixAvailability as F
+from .registry import check, rule
 
-# [registry[:port]/][namespace/...]name[:tag][@digest]; the name must start a path component
-IMAGE_RE = re.compile(
-    r"(?:(?<=docker://)|(?<![\w./@$])(?<![^:]-))"
-    r"(?P<prefix>(?:[A-Za-z0-9][\w.-]*(?::\d+)?/)(?:[\w.-]+/)*)?"
-    r"(?P<repo>tensorrtserver|tritonserver)"
-    r"(?::(?P<tag>(?:[\w.+-]|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"
-    r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"
-    r"(?![\w./@-])"
-)
-_V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
-
-
-@dataclass
-class ImageInfo:
-    triton: bool = False  #: a Triton/TRTIS server or SDK image
-    v1: bool = False  #: a V1 server or SDK image
-    sdk: bool = False
-
-
-def _is_v1_tag(repo: str, tag: str | None) -> bool:
-    if repo == "tensorrtserver":
-        return True
-    if tag is None:
-        return False
-    m = _V1_TAG.match(tag)
-    if not m:
-        return False
-    ver = m.group("ver")
-    return (ver in ("20.03", "20.03.1") and not m.group("v1")) or (
-        ver in ("20.06", "20.07") and bool(m.group("v1")))
-
-
-def classify(image: str) -> ImageInfo:
-    """What an image reference (as resolved) is: Triton at all, V1, SDK."""
-    m = IMAGE_RE.search(image.strip())
-    if not m or m.start() != 0 and image.strip()[: m.start()].strip():
-        return ImageInfo()
-    tag = m.group("tag")
-    sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))
-    return ImageInfo(True, _is_v1_tag(m.group("repo"), tag), sdk)
-
+SERVER_IMAGE = rule(
+    "TDM101", "v1-server-image", Severity.INFO, F.ALWAYS, "V1 server image -> tritonserver of the target release",
+    "`nvcr.io/nvidia/tensorrtserver:YY.MM-py3`, and the V1 servers published as `tritonserver:20.03-py3`, "
+    "`20.03.1-py3`, `20.06-v1-py3` and `20.07-v1-py3`, become `tritonserver:<target>-py3`. The registry "
+    "and path before the name are kept (private mirrors), `${VAR:-default}` and ARG indirection are "
+    "kept, only the reference changes. A `@sha256:` digest pinned the V1 image: it is dropped and the "
+    "finding is a warning so that you pin the new image. Source: S1, facts sheet 'Releases, images'.")
+SDK_IMAGE = rule(
+    "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
+    "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
+    "`-py3-clientsdk` for 20.06-20.11). The SDK's client libraries speak the V2 protocol: code using "
+    "them must be ported (see TDM603).")
+UNKNOWN_TAG = rule(
+    "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.NEVER, "V1 image whose tag cannot be mapped",
+    "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
+    "the tool cannot know which V2 tag to write. The suggestion names the target's server image.")
 
 def new_tag(tag: str, target: Release) -> str | None:
-    m = _V1_TAG.match(tag)
+    m = V1_TAG.match(tag)
     if not m:
         return None
     if m.group("flavour"):
@@ -65,7 +43,13 @@ def new_tag(tag: str, target: Release) -> str | None:
 _VAR_TAG = re.compile(r"^\$\{?(?P<name>\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
 
 
-def check(region: Region, target: Release, variables=None) -> Iterator[Finding]:
+@check(order=30)
+def check_images(doc, ctx) -> Iterator[Finding]:
+    for region in doc.regions():
+        yield from check_region(region, ctx.target, doc.tag_variable)
+
+
+def check_region(region: Region, target: Release, variables=None) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it."""
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
@@ -75,7 +59,7 @@ def check(region: Region, target: Release, variables=None) -> Iterator[Finding]:
         # free text needs a tag or a registry path to be an image (not a package or a word)
         if not region.image_context and tag is None and not prefix:
             continue
-        if repo == "tritonserver" and not _is_v1_tag(repo, tag):
+        if repo == "tritonserver" and not is_v1_tag(repo, tag):
             continue
         if not region.contiguous(m.start(), m.end()):
             continue
@@ -83,37 +67,34 @@ def check(region: Region, target: Release, variables=None) -> Iterator[Finding]:
         old = m.group(0)
         vm = _VAR_TAG.match(tag or "")
         var = variables(vm.group("name")) if vm and variables is not None else None
-        if vm and var is not None and _is_v1_tag(repo, var[0] + vm.group("suffix")):
+        if vm and var is not None and is_v1_tag(repo, var[0] + vm.group("suffix")):
             value, vspan = var
             nt = new_tag(value + vm.group("suffix"), target)
             if nt is not None:
                 yield _var_tag_fix(m, region, target, vm, value, vspan, nt)
                 continue
         if tag is None or "$" in tag:
-            yield Finding(
-                "TDM104", span,
-                f"{old}: the V1 image's tag is {'not given' if tag is None else 'set by a variable'}; "
+            yield UNKNOWN_TAG.finding(
+                span, f"{old}: the V1 image's tag is {'not given' if tag is None else 'set by a variable'}; "
                 f"name a V2 release of the target (e.g. tritonserver:{target}-py3)",
-                Severity.WARNING, suggestion=f"{prefix or ''}tritonserver:{target}-py3")
+                suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
         nt = new_tag(tag, target)
         if nt is None:
-            yield Finding(
-                "TDM104", span,
-                f"{old}: tag {tag!r} is not a release tag; the V2 image is tritonserver:{target}-py3 "
-                f"(or a variant such as -py3-sdk, -py3-min)", Severity.WARNING,
-                suggestion=f"{prefix or ''}tritonserver:{target}-py3")
+            yield UNKNOWN_TAG.finding(
+                span, f"{old}: tag {tag!r} is not a release tag; the V2 image is tritonserver:{target}-py3 "
+                f"(or a variant such as -py3-sdk, -py3-min)", suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
         new = f"{prefix or ''}tritonserver:{nt}"
         sdk = "clientsdk" in tag
-        rule = "TDM102" if sdk else "TDM101"
+        r = SDK_IMAGE if sdk else SERVER_IMAGE
         what = "client SDK image" if sdk else "server image"
         msg = f"V1 {what} {repo}:{tag} -> tritonserver:{nt}"
         sev = Severity.INFO
         if digest:
             msg += " (the @sha256 digest pinned the V1 image and was dropped: pin the new image again)"
             sev = Severity.WARNING
-        yield Finding(rule, span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+        yield r.finding(span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
 
 
 def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: str) -> Finding:
@@ -133,6 +114,55 @@ def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: 
         edits.append(Edit(region.span(m.start("digest"), m.end("digest")), ""))
     msg = (f"V1 image {m.group('repo')}:{m.group('tag')} with {vm.group('name')}={value} -> "
            f"tritonserver:${{{vm.group('name')}}}{new_suffix} with {vm.group('name')}={target}")
-    rule = "TDM102" if "clientsdk" in suffix else "TDM101"
+    r = SDK_IMAGE if "clientsdk" in suffix else SERVER_IMAGE
     sev = Severity.WARNING if m.group("digest") else Severity.INFO
-    return Finding(rule, region.span(m.start(), m.end()), msg, sev, Fix.of(msg, *edits))
+    return r.finding(region.span(m.start(), m.end()), msg, sev, Fix.of(msg, *edits))
+
+
+# --- repository and tag in separate keys (Helm values) ---------------------------------------------
+
+def split_info(ik: ImageKeys) -> ImageInfo:
+    """What the image of a repository/tag pair is."""
+    tag = ik.tag_value if ik.tag_value else None
+    return classify(ik.repo_value.strip() + (f":{tag}" if tag else ""))
+
+
+@check(order=50)
+def check_split_images(doc, ctx) -> Iterator[Finding]:
+    """``repository: .../tensorrtserver`` with ``tag: 20.02-py3`` beside it: both keys change."""
+    for ik in doc.split_images():
+        f = _split_finding(ik, ctx.target)
+        if f is not None:
+            yield f
+
+
+def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
+    if ik.tag_span is None:
+        return None  # the repository is an image-context region: reported there
+    info = split_info(ik)
+    if not info.triton or not info.v1:
+        return None
+    repo = ik.repo_value.strip()
+    tag = ik.tag_value
+    name = posixpath.basename(repo)
+    nt = new_tag(tag, target) if ik.tag_is_str else None
+    if nt is None:
+        return UNKNOWN_TAG.finding(ik.tag_span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
+                                   f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
+                                   suggestion=f"{target}-py3")
+    edits = []
+    if name != "tritonserver":
+        rename = ik.rename_repo("tritonserver")
+        if rename is None:
+            return None
+        edits.append(rename)
+    edits.append(ik.set_tag(nt))
+    sdk = "clientsdk" in tag
+    what = "client SDK image" if sdk else "server image"
+    msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} (repository and tag keys)"
+    sev = Severity.INFO
+    if ik.digest_span is not None:
+        edits.append(ik.clear_digest())
+        msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
+        sev = Severity.WARNING
+    return (SDK_IMAGE if sdk else SERVER_IMAGE).finding(ik.repo_span, msg, sev, Fix.of(f"Use tritonserver:{nt}", *edits))

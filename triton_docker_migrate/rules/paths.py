@@ -5,11 +5,36 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ..documents.commands import basename, command_index
 from ..documents.sites import CommandSite, Region
-from ..documents.commands import basename
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
+from .registry import FixAvailability as F
+from .registry import check, rule
+
+I, W = Severity.INFO, Severity.WARNING
+INSTALL_PATH = rule(
+    "TDM201", "v1-install-path", I, F.ALWAYS, "/opt/tensorrtserver paths of the V1 image -> /opt/tritonserver",
+    "`/opt/tensorrtserver`, its `bin`, `bin/trtserver`, `lib` and `include` become the `/opt/tritonserver` "
+    "equivalents (in PATH, LD_LIBRARY_PATH, WORKDIR, COPY, RUN...). Source: S1, S3.")
+BINARY = rule(
+    "TDM202", "v1-binary", I, F.ALWAYS, "trtserver as a command -> tritonserver",
+    "The V1 server binary `trtserver` is `tritonserver` in V2 images. Only the word that runs as a "
+    "command is renamed (after `exec`, `env X=1`, the entrypoint script...): names of services, stages, "
+    "log files or variables that merely contain it are left alone.")
+USER_PATH = rule(
+    "TDM203", "v1-user-path", W, F.NEVER, "A folder of your own below /opt/tensorrtserver",
+    "V1 images shipped little below `/opt/tensorrtserver`; other paths there were created by the "
+    "deployment itself. V2 images have no `/opt/tensorrtserver`, so such a path must move, but where "
+    "to is yours to decide.")
+ENTRYPOINT = rule(
+    "TDM204", "v1-entrypoint-path", I, F.ALWAYS, "The V1 entrypoint script path",
+    "`/opt/tensorrtserver/nvidia_entrypoint.sh` is `/opt/tritonserver/nvidia_entrypoint.sh` up to 22.02 "
+    "and `/opt/nvidia/nvidia_entrypoint.sh` from 22.03 (the target decides). Source: S5.")
+IMAGE_USER = rule(
+    "TDM205", "v1-image-user", I, F.ALWAYS, "The V1 image user tensorrt-server -> triton-server",
+    "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
 
 PATH_RE = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?P<rest>(?:/[\w.+@-]+)*)/?(?![\w.-])")
 USER_RE = re.compile(r"(?<![\w.-])tensorrt-server(?![\w-])")
@@ -27,7 +52,19 @@ def map_path(path: str, target: Release) -> str | None:
     return None
 
 
-def check(region: Region, target: Release) -> Iterator[Finding]:
+@check(order=31)
+def check_paths(doc, ctx) -> Iterator[Finding]:
+    for region in doc.regions():
+        yield from check_region(region, ctx.target)
+
+
+@check(order=20)
+def check_binaries(doc, ctx) -> Iterator[Finding]:
+    for site in doc.commands():
+        yield from check_binary(site, command_index(site.words))
+
+
+def check_region(region: Region, target: Release) -> Iterator[Finding]:
     if "tensorrt" not in region.text:  # what every match of PATH_RE and USER_RE holds
         return
     for m in PATH_RE.finditer(region.text):
@@ -37,18 +74,18 @@ def check(region: Region, target: Release) -> Iterator[Finding]:
         span = region.span(m.start(), m.start() + len(path))
         new = map_path(path, target)
         if new is None:
-            yield Finding("TDM203", span,
+            yield USER_PATH.finding(span,
                           f"{path} is below the V1 install folder but is not part of the V1 image (V2 images "
                           f"have no /opt/tensorrtserver): move it, e.g. below /opt/tritonserver or a folder "
-                          f"of your own", Severity.WARNING, suggestion=path.replace("/opt/tensorrtserver",
+                          f"of your own", suggestion=path.replace("/opt/tensorrtserver",
                                                                                     "/opt/tritonserver", 1))
             continue
-        rule = "TDM204" if path == T.ENTRYPOINT_V1 else "TDM201"
-        yield Finding(rule, span, f"V1 path {path} -> {new}", Severity.INFO, Fix.of(f"Use {new}", Edit(span, new)))
+        r = ENTRYPOINT if path == T.ENTRYPOINT_V1 else INSTALL_PATH
+        yield r.finding(span, f"V1 path {path} -> {new}", fix=Fix.of(f"Use {new}", Edit(span, new)))
     for m in USER_RE.finditer(region.text):
         span = region.span(m.start(), m.end())
-        yield Finding("TDM205", span, f"the V1 image user {T.V1_USER} is {T.V2_USER} in V2 images (same UID 1000)",
-                      Severity.INFO, Fix.of(f"Use {T.V2_USER}", Edit(span, T.V2_USER)))
+        yield IMAGE_USER.finding(span, f"the V1 image user {T.V1_USER} is {T.V2_USER} in V2 images (same UID 1000)",
+                                 fix=Fix.of(f"Use {T.V2_USER}", Edit(span, T.V2_USER)))
 
 
 def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Finding]:
@@ -60,8 +97,8 @@ def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Findi
     if w.dynamic or basename(w.value) != "trtserver" or w.value.startswith("/opt/tensorrtserver/"):
         return
     i = len(w.value) - len("trtserver")
-    yield Finding("TDM202", w.sub(i, len(w.value)), "the V1 server binary trtserver is tritonserver in V2",
-                  Severity.INFO, Fix.of("Use tritonserver", site_edit(site, w, i, len(w.value), "tritonserver")))
+    yield BINARY.finding(w.sub(i, len(w.value)), "the V1 server binary trtserver is tritonserver in V2",
+                         fix=Fix.of("Use tritonserver", site_edit(site, w, i, len(w.value), "tritonserver")))
 
 
 def site_edit(site: CommandSite, w, i: int, j: int, new: str) -> Edit:

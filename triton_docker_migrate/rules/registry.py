@@ -1,13 +1,17 @@
-"""The rule registry: one Rule per stable id. ``rules``, ``explain``, docs/rules and the checks
-all read this table, so a rule cannot exist in one place and be missing in another."""
+"""The rule registry: one Rule per stable id, declared in the module of its check (or as a data row
+of the table its check reads), and the checks the engine runs over each document.
+
+``rules``, ``explain``, docs/rules and the reports all read this table, so a rule cannot exist in
+one place and be missing in another."""
 
 from __future__ import annotations
 
 import enum
 import re
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
-from ..model import Severity
+from ..model import Finding, Fix, Severity, Span
 
 
 class FixAvailability(str, enum.Enum):
@@ -27,6 +31,9 @@ FAMILIES = {
     "7": "target-release checks",
     "8": "model repository",
 }
+#: the modules that declare rules and checks, in the order the engine runs their checks
+FAMILY_MODULES = ("argv", "releases", "paths", "clients", "images", "env", "endpoints", "ports", "modelrepo",
+                  "tool")
 
 
 @dataclass(frozen=True)
@@ -44,28 +51,69 @@ class Rule:
     def family(self) -> str:
         return FAMILIES[self.id[3]]
 
+    def finding(self, span: Span | None, message: str, severity: Severity | str | None = None,
+                fix: Fix | None = None, suggestion: str | None = None) -> Finding:
+        sev = self.severity if severity is None else Severity(severity)
+        return Finding(self.id, span, message, sev, fix, suggestion)
+
 
 _ID = re.compile(r"^TDM\d{3}$")
 REGISTRY: dict[str, Rule] = {}
 
 
-def register(rule: Rule) -> Rule:
-    if not _ID.match(rule.id):
-        raise ValueError(f"bad rule id {rule.id}")
-    if rule.id in REGISTRY:
-        raise ValueError(f"duplicate rule id {rule.id}")
-    REGISTRY[rule.id] = rule
-    return rule
+def rule(id: str, name: str, severity: Severity, fix: FixAvailability, summary: str, doc: str,
+         min_target: str | None = None, max_target: str | None = None) -> Rule:
+    """Declare (and register) a rule."""
+    if not _ID.match(id):
+        raise ValueError(f"bad rule id {id}")
+    if id in REGISTRY:
+        raise ValueError(f"duplicate rule id {id}")
+    r = REGISTRY[id] = Rule(id, name, severity, fix, summary, doc, min_target, max_target)
+    return r
 
 
-def get(rule_id: str) -> Rule:
-    return REGISTRY[rule_id]
+@dataclass(frozen=True)
+class Check:
+    """A function over one document that yields findings; ``order`` places it among the others
+    (command lines first: later checks follow what they learned)."""
+
+    func: Callable[..., Iterable[Finding]]
+    order: int
+
+
+CHECKS: list[Check] = []
+
+
+def check(order: int) -> Callable:
+    """Register the decorated ``func(doc, ctx)`` as a check."""
+
+    def deco(func: Callable) -> Callable:
+        CHECKS.append(Check(func, order))
+        CHECKS.sort(key=lambda c: c.order)
+        return func
+
+    return deco
+
+
+def load() -> None:
+    """Import every family module (each declares its rules and checks)."""
+    import importlib
+
+    for name in FAMILY_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
 
 
 def all_rules() -> list[Rule]:
-    from . import catalog  # noqa: F401  (fills the registry)
-
+    load()
     return [REGISTRY[k] for k in sorted(REGISTRY)]
+
+
+def known(pattern: str) -> bool:
+    """``pattern`` names a rule or a family of rules (``TDM3``, ``TDM30``, ``TDM301``) or is ``ALL``."""
+    if pattern == "ALL":
+        return True
+    load()
+    return any(r.startswith(pattern) for r in REGISTRY)
 
 
 def selected(rule_id: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:

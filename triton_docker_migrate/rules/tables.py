@@ -6,119 +6,114 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..facts import NO_ARGUMENT, V1_OPTIONS, V1_TRITONSERVER_TAGS, V2_OPTIONS  # noqa: F401 (the rules read them here)
+
 # --- server options -------------------------------------------------------------------------
-
-#: every option the V1 server parsed (S2, r19.xx-r20.07); all take an argument except --help.
-V1_OPTIONS = (
-    "help", "log-verbose", "log-info", "log-warning", "log-error", "id", "model-store",
-    "model-repository", "exit-on-error", "strict-model-config", "strict-readiness",
-    "allow-profiling", "allow-http", "http-port", "http-health-port", "http-thread-count",
-    "allow-grpc", "grpc-port", "grpc-infer-thread-count", "grpc-stream-infer-thread-count",
-    "grpc-infer-allocation-pool-size", "allow-metrics", "allow-gpu-metrics", "metrics-port",
-    "allow-poll-model-repository", "repository-poll-secs", "allow-model-control",
-    "model-control-mode", "load-model", "exit-timeout-secs", "tf-allow-soft-placement",
-    "tf-gpu-memory-fraction", "tf-add-vgpu", "api-version", "pinned-memory-pool-byte-size",
-    "cuda-memory-pool-byte-size", "min-supported-compute-capability", "trace-file",
-    "trace-level", "trace-rate",
-)
-
-#: options of the 2.51.0 server (`tritonserver --help`), and which take no argument.
-V2_OPTIONS = (
-    "help", "id", "exit-timeout-secs", "log-verbose", "log-info", "log-warning", "log-error",
-    "log-format", "log-file", "model-store", "model-repository", "exit-on-error",
-    "disable-auto-complete-config", "strict-readiness", "model-control-mode",
-    "repository-poll-secs", "load-model", "model-config-name", "model-load-thread-count",
-    "model-load-retry-count", "model-namespacing", "enable-peer-access", "allow-http",
-    "http-address", "http-port", "reuse-http-port", "http-header-forward-pattern",
-    "http-thread-count", "http-restricted-api", "allow-grpc", "grpc-address", "grpc-port",
-    "reuse-grpc-port", "grpc-header-forward-pattern", "grpc-infer-allocation-pool-size",
-    "grpc-use-ssl", "grpc-use-ssl-mutual", "grpc-server-cert", "grpc-server-key",
-    "grpc-root-cert", "grpc-infer-response-compression-level", "grpc-keepalive-time",
-    "grpc-keepalive-timeout", "grpc-keepalive-permit-without-calls",
-    "grpc-http2-max-pings-without-data", "grpc-http2-min-recv-ping-interval-without-data",
-    "grpc-http2-max-ping-strikes", "grpc-max-connection-age", "grpc-max-connection-age-grace",
-    "grpc-restricted-protocol", "allow-sagemaker", "sagemaker-port", "sagemaker-safe-port-range",
-    "sagemaker-thread-count", "allow-vertex-ai", "vertex-ai-port", "vertex-ai-thread-count",
-    "vertex-ai-default-model", "allow-metrics", "allow-gpu-metrics", "allow-cpu-metrics",
-    "metrics-address", "metrics-port", "metrics-interval-ms", "metrics-config", "trace-config",
-    "backend-directory", "backend-config", "repoagent-directory", "cache-config",
-    "cache-directory", "rate-limit", "rate-limit-resource", "pinned-memory-pool-byte-size",
-    "cuda-memory-pool-byte-size", "cuda-virtual-address-size",
-    "min-supported-compute-capability", "buffer-manager-thread-count", "host-policy",
-    "model-load-gpu-limit", "strict-model-config", "response-cache-byte-size", "trace-file",
-    "trace-level", "trace-rate", "trace-count", "trace-log-frequency",
-)
-NO_ARGUMENT = frozenset({"help", "disable-auto-complete-config"})
-
 
 class RenamedOption(NamedTuple):
     id: str
+    name: str  #: the rule's name
     option: str
     new: str
     note: str
+    summary: str
+    doc: str
 
 
 class RemovedOption(NamedTuple):
     id: str
+    name: str  #: the rule's name
     option: str
     why: str  #: the finding's message
     severity: str  #: info | warning
+    summary: str
+    doc: str
     back_from: str | None = None  #: release from which V2 accepts it again
     valid_range: tuple[int, int] | None = None  #: values accepted once it is back
     removed_from: str = "20.06"  #: first target release that refuses it
+    fix: str = "always"  #: the rule's fix availability
 
 
 class BackendOption(NamedTuple):
     id: str
+    name: str  #: the rule's name
     option: str
     backend: str
     setting: str
     renamed_from: str  #: first release that refuses the V1 name
+    summary: str
+    doc: str
 
 
 RENAMED_OPTIONS = (
     RenamedOption(
-        "TDM301", "model-store", "model-repository",
+        "TDM301", "model-store-option", "model-store", "model-repository",
         "--model-store is the deprecated spelling of --model-repository",
+        "--model-store -> --model-repository",
+        "V1 called `--model-store` deprecated; V2 still accepts it but documents `--model-repository`. "
+        "The form (`=` or a separate value) is kept. Only V1 command lines are rewritten. Source: S2, S4.",
     ),
 )
 
 REMOVED_OPTIONS = (
-    RemovedOption("TDM302", "api-version", "--api-version was removed in V2", "info"),
     RemovedOption(
-        "TDM303", "grpc-infer-thread-count",
+        "TDM302", "api-version-option", "api-version", "--api-version was removed in V2", "info",
+        "--api-version removed",
+        "`--api-version` (1.12/1.13) is gone: V2 refuses to start with it. It is dropped with its value; "
+        "when it was 1, the clients spoke the V1 protocol and must move to V2 (warning).",
+    ),
+    RemovedOption(
+        "TDM303", "grpc-infer-thread-count-option", "grpc-infer-thread-count",
         "--grpc-infer-thread-count was removed in V2 (back in 25.04 with range 2-128)", "info",
-        back_from="25.04", valid_range=(2, 128),
+        "--grpc-infer-thread-count removed (until 25.04)",
+        "Removed in 2.0.0; V2 refuses to start with it before 25.04. From 25.04 (2.57.0) it is back with "
+        "range 2-128: kept when the value fits, dropped otherwise (V1's usual 1 makes 2.57 exit).",
+        back_from="25.04", valid_range=(2, 128), fix="sometimes",
     ),
     RemovedOption(
-        "TDM304", "grpc-stream-infer-thread-count",
+        "TDM304", "grpc-stream-infer-thread-count-option", "grpc-stream-infer-thread-count",
         "--grpc-stream-infer-thread-count was removed in V2", "info",
+        "--grpc-stream-infer-thread-count removed",
+        "V2 refuses to start with it: dropped with its value.",
     ),
     RemovedOption(
-        "TDM305", "http-health-port",
+        "TDM305", "http-health-port-option", "http-health-port",
         "--http-health-port was removed in V2: health is served on the HTTP port", "warning",
+        "--http-health-port removed",
+        "V2 serves health on the HTTP port (`--http-port`, default 8000) and refuses `--http-health-port`. "
+        "It is dropped; health checks, probes and port mappings that used the health port are moved to "
+        "the HTTP port in the same file (TDM401, TDM406).",
     ),
-    RemovedOption("TDM306", "allow-profiling", "--allow-profiling was removed (already in V1 19.10)", "info"),
     RemovedOption(
-        "TDM309", "tf-add-vgpu",
+        "TDM306", "allow-profiling-option", "allow-profiling", "--allow-profiling was removed (already in V1 19.10)",
+        "info", "--allow-profiling removed", "Only V1 19.05-19.09 had it; V2 refuses it. Dropped.",
+    ),
+    RemovedOption(
+        "TDM309", "tf-add-vgpu-option", "tf-add-vgpu",
         "--tf-add-vgpu was removed in 2.2.0 (20.08) and has no V2 equivalent: virtual GPUs for "
         "TensorFlow must be configured another way (model instance groups)", "warning",
+        "--tf-add-vgpu removed, no equivalent",
+        "Removed in 2.2.0 (20.08) with no V2 equivalent: dropped so that the server starts; the virtual GPU "
+        "split it configured is gone - review.",
         removed_from="20.08",
     ),
 )
 
 BACKEND_OPTIONS = (
-    BackendOption("TDM307", "tf-allow-soft-placement", "tensorflow", "allow-soft-placement", "20.08"),
-    BackendOption("TDM308", "tf-gpu-memory-fraction", "tensorflow", "gpu-memory-fraction", "20.08"),
+    BackendOption("TDM307", "tf-allow-soft-placement-option", "tf-allow-soft-placement", "tensorflow",
+                  "allow-soft-placement", "20.08",
+                  "--tf-allow-soft-placement -> --backend-config=tensorflow,allow-soft-placement=",
+                  "Renamed in 2.2.0 (20.08); 20.06 and 20.07 still take the V1 name, so the rule applies from 20.08."),
+    BackendOption("TDM308", "tf-gpu-memory-fraction-option", "tf-gpu-memory-fraction", "tensorflow",
+                  "gpu-memory-fraction", "20.08",
+                  "--tf-gpu-memory-fraction -> --backend-config=tensorflow,gpu-memory-fraction=",
+                  "Renamed in 2.2.0 (20.08), applied from that target on."),
 )
 
 MODEL_CONTROL_OPTIONS = ("allow-poll-model-repository", "allow-model-control", "model-control-mode")
 TF_OPTIONS = ("tf-allow-soft-placement", "tf-gpu-memory-fraction", "tf-add-vgpu")
 
 # --- images ---------------------------------------------------------------------------------
-
-#: tags of V1 servers published under the ``tritonserver`` name (facts sheet, "trap")
-V1_TRITONSERVER_TAGS = ("20.03", "20.03.1", "20.06-v1", "20.07-v1")
 
 # --- paths ----------------------------------------------------------------------------------
 
@@ -157,49 +152,6 @@ ENV_VARS = (
     EnvRow("TENSORRT_SERVER_CPU_ONLY", "TRITON_SERVER_CPU_ONLY"),
 )
 V1_USER, V2_USER = "tensorrt-server", "triton-server"
-
-# --- endpoints ------------------------------------------------------------------------------
-
-
-class UrlRow(NamedTuple):
-    id: str
-    v1: str  #: regex on the path, anchored at its start
-    v2: str | None  #: replacement (regex template) when the mapping is one-to-one and safe
-    message: str
-    suggestion: str | None = None
-
-
-URLS = (
-    UrlRow("TDM401", r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
-    UrlRow("TDM401", r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
-    UrlRow(
-        "TDM402", r"/api/status(?:/[\w.-]+)?", None,
-        "V1 status endpoint: V2 has no /api/status; the response format changed (JSON, not "
-        "protobuf text), so callers that parse it must change too",
-        "GET /v2/health/ready (server), /v2/models/<model>/ready (model readiness), "
-        "/v2 (server metadata) or /v2/models/<model> (model metadata)",
-    ),
-    UrlRow(
-        "TDM403", r"/api/infer/[\w.-]+(?:/\d+)?", None,
-        "V1 inference endpoint: V2 uses the KServe v2 protocol, the request body differs",
-        "POST /v2/models/<model>[/versions/<v>]/infer with a KServe v2 JSON body",
-    ),
-    UrlRow(
-        "TDM404", r"/api/modelcontrol/(?:load|unload)/[\w.-]+", None,
-        "V1 model-control endpoint: V2 needs --model-control-mode=explicit and a new URL",
-        "POST /v2/repository/models/<model>/load (or /unload)",
-    ),
-    UrlRow(
-        "TDM404", r"/api/repository/index\b", None,
-        "V1 repository index (GET): V2 serves it as POST /v2/repository/index",
-        "POST /v2/repository/index",
-    ),
-    UrlRow(
-        "TDM405", r"/api/(?:sharedmemorycontrol|profile)\b[\w./-]*", None,
-        "V1 endpoint with no one-to-one V2 replacement",
-        "/v2/systemsharedmemory/..., /v2/cudasharedmemory/... or /v2/trace/setting",
-    ),
-)
 
 # --- clients --------------------------------------------------------------------------------
 CLIENT_PACKAGE_FROM = "20.09"  # tritonclient[...] wheels from 2.3.0

@@ -1,0 +1,99 @@
+"""What the readers and the rules both need to know of Triton: the server options of V1 and V2,
+and what an image reference names (Triton at all, a V1 server, a client SDK). Rule rows live in
+``rules/tables.py``; the byte prefilter's literals (``evidence``) are derived from these tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# --- server options -------------------------------------------------------------------------
+
+#: every option the V1 server parsed (S2, r19.xx-r20.07); all take an argument except --help.
+V1_OPTIONS = (
+    "help", "log-verbose", "log-info", "log-warning", "log-error", "id", "model-store",
+    "model-repository", "exit-on-error", "strict-model-config", "strict-readiness",
+    "allow-profiling", "allow-http", "http-port", "http-health-port", "http-thread-count",
+    "allow-grpc", "grpc-port", "grpc-infer-thread-count", "grpc-stream-infer-thread-count",
+    "grpc-infer-allocation-pool-size", "allow-metrics", "allow-gpu-metrics", "metrics-port",
+    "allow-poll-model-repository", "repository-poll-secs", "allow-model-control",
+    "model-control-mode", "load-model", "exit-timeout-secs", "tf-allow-soft-placement",
+    "tf-gpu-memory-fraction", "tf-add-vgpu", "api-version", "pinned-memory-pool-byte-size",
+    "cuda-memory-pool-byte-size", "min-supported-compute-capability", "trace-file",
+    "trace-level", "trace-rate",
+)
+
+#: options of the 2.51.0 server (`tritonserver --help`), and which take no argument.
+V2_OPTIONS = (
+    "help", "id", "exit-timeout-secs", "log-verbose", "log-info", "log-warning", "log-error",
+    "log-format", "log-file", "model-store", "model-repository", "exit-on-error",
+    "disable-auto-complete-config", "strict-readiness", "model-control-mode",
+    "repository-poll-secs", "load-model", "model-config-name", "model-load-thread-count",
+    "model-load-retry-count", "model-namespacing", "enable-peer-access", "allow-http",
+    "http-address", "http-port", "reuse-http-port", "http-header-forward-pattern",
+    "http-thread-count", "http-restricted-api", "allow-grpc", "grpc-address", "grpc-port",
+    "reuse-grpc-port", "grpc-header-forward-pattern", "grpc-infer-allocation-pool-size",
+    "grpc-use-ssl", "grpc-use-ssl-mutual", "grpc-server-cert", "grpc-server-key",
+    "grpc-root-cert", "grpc-infer-response-compression-level", "grpc-keepalive-time",
+    "grpc-keepalive-timeout", "grpc-keepalive-permit-without-calls",
+    "grpc-http2-max-pings-without-data", "grpc-http2-min-recv-ping-interval-without-data",
+    "grpc-http2-max-ping-strikes", "grpc-max-connection-age", "grpc-max-connection-age-grace",
+    "grpc-restricted-protocol", "allow-sagemaker", "sagemaker-port", "sagemaker-safe-port-range",
+    "sagemaker-thread-count", "allow-vertex-ai", "vertex-ai-port", "vertex-ai-thread-count",
+    "vertex-ai-default-model", "allow-metrics", "allow-gpu-metrics", "allow-cpu-metrics",
+    "metrics-address", "metrics-port", "metrics-interval-ms", "metrics-config", "trace-config",
+    "backend-directory", "backend-config", "repoagent-directory", "cache-config",
+    "cache-directory", "rate-limit", "rate-limit-resource", "pinned-memory-pool-byte-size",
+    "cuda-memory-pool-byte-size", "cuda-virtual-address-size",
+    "min-supported-compute-capability", "buffer-manager-thread-count", "host-policy",
+    "model-load-gpu-limit", "strict-model-config", "response-cache-byte-size", "trace-file",
+    "trace-level", "trace-rate", "trace-count", "trace-log-frequency",
+)
+NO_ARGUMENT = frozenset({"help", "disable-auto-complete-config"})
+
+
+# --- images ---------------------------------------------------------------------------------
+
+#: tags of V1 servers published under the ``tritonserver`` name (facts sheet, "trap")
+V1_TRITONSERVER_TAGS = ("20.03", "20.03.1", "20.06-v1", "20.07-v1")
+
+# [registry[:port]/][namespace/...]name[:tag][@digest]; the name must start a path component
+IMAGE_RE = re.compile(
+    r"(?:(?<=docker://)|(?<![\w./@$])(?<![^:]-))"
+    r"(?P<prefix>(?:[A-Za-z0-9][\w.-]*(?::\d+)?/)(?:[\w.-]+/)*)?"
+    r"(?P<repo>tensorrtserver|tritonserver)"
+    r"(?::(?P<tag>(?:[\w.+-]|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"
+    r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"
+    r"(?![\w./@-])"
+)
+V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
+
+
+@dataclass
+class ImageInfo:
+    triton: bool = False  #: a Triton/TRTIS server or SDK image
+    v1: bool = False  #: a V1 server or SDK image
+    sdk: bool = False
+
+
+def is_v1_tag(repo: str, tag: str | None) -> bool:
+    if repo == "tensorrtserver":
+        return True
+    if tag is None:
+        return False
+    m = V1_TAG.match(tag)
+    if not m:
+        return False
+    ver = m.group("ver")
+    return (ver in ("20.03", "20.03.1") and not m.group("v1")) or (
+        ver in ("20.06", "20.07") and bool(m.group("v1")))
+
+
+def classify(image: str) -> ImageInfo:
+    """What an image reference (as resolved) is: Triton at all, V1, SDK."""
+    m = IMAGE_RE.search(image.strip())
+    if not m or m.start() != 0 and image.strip()[: m.start()].strip():
+        return ImageInfo()
+    tag = m.group("tag")
+    sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))
+    return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk)

@@ -1,0 +1,223 @@
+"""TDM406: what followed the removed V1 health port (``--http-health-port``) - exposed and published
+ports, probes, the Services that route to it, health URLs on the host port that published it.
+
+Each document kind exposes its port sites (``Document.port_sites``); the decisions and their edits
+are made here, per kind of list: a port that only served V1 health is removed where other ports of
+the list stay, else reported with the HTTP port to use."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ..documents.sites import PortList, PortSites
+from ..model import Edit, Finding, Fix, Severity
+from .registry import FixAvailability as F
+from .registry import check, rule
+
+HEALTH_PORT = rule(
+    "TDM406", "v1-health-port", Severity.WARNING, F.SOMETIMES, "The removed V1 health port is still published",
+    "A port that only served V1 health (`--http-health-port`) serves nothing in V2: it is removed from "
+    "EXPOSE / ports lists that keep other ports, otherwise reported with the HTTP port to use.")
+W, I = Severity.WARNING, Severity.INFO
+
+
+def health_port_message(port: str, http: str) -> str:
+    """What TDM406 says of a port that was the removed V1 health port."""
+    return f"port {port} was the V1 health port (--http-health-port); V2 serves health on the HTTP port {http}"
+
+
+@check(order=40)
+def check_health_ports(doc, ctx) -> Iterator[Finding]:
+    lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only and res.health_port]
+    if not lines:
+        return
+    for sites in doc.port_sites():
+        if sites.owners is None:
+            pairs = list(ctx.health_ports.items())
+        else:
+            owners = {id(o) for o in sites.owners}
+            pairs = list(dict((res.health_port, res.http_port) for cl, res in lines if id(cl) in owners).items())
+        for health, http in pairs:
+            yield from _probes(sites, health, http)
+            for pl in sites.lists:
+                yield from _POLICIES[pl.style](doc, sites, pl, health, http)
+            for hk in sites.health_keys if sites.style == "values" else ():
+                if hk.value == health and not any(p.span == hk.span for p in sites.probes):
+                    yield HEALTH_PORT.finding(hk.span, f"{hk.key}: {health_port_message(health, http)}; check what "
+                                              f"the chart's templates do with this value", suggestion=str(http))
+
+
+def _expose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
+    """Dockerfile EXPOSE: the word goes when the instruction exposes other ports."""
+    for e in pl.entries:
+        if e.port != health:
+            continue
+        msg = health_port_message(health, http)
+        if len(pl.entries) > 1:
+            yield HEALTH_PORT.finding(e.span, msg + "; removed from EXPOSE",
+                                      fix=Fix.of(f"Remove port {health} from EXPOSE", *e.remove()))
+        else:
+            yield HEALTH_PORT.finding(e.span, msg + ": expose the HTTP port instead", suggestion=f"EXPOSE {http}")
+
+
+def _compose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
+    """compose ``ports``/``expose``: the entry goes when the HTTP port is in the list too."""
+    msg = health_port_message(health, http)
+    ports = [e.port for e in pl.entries]
+    for e in pl.entries:
+        if e.port is None:
+            continue
+        if e.port == health:
+            if http in ports:
+                yield HEALTH_PORT.finding(e.span, f"{msg}; removed from {pl.where}",
+                                          fix=Fix.of(f"Remove port {health} from {pl.where}", *e.remove()))
+            else:
+                yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead",
+                                          suggestion=f"{http}:{http}" if pl.where == "ports" else http)
+        elif "-" in e.port and _in_range(e.port, health):
+            yield HEALTH_PORT.finding(e.span, f"{msg}; the range {e.port} includes it: check the range")
+
+
+def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
+    """A container's ports, or a Service's: the entry goes when others stay."""
+    names = _health_names(sites, health) if pl.key == "targetPort" else set()
+    hits = [e for e in pl.entries if e.port == health or e.port in names]
+    msg = health_port_message(health, http)
+    for e in hits:
+        if len(hits) < len(pl.entries):
+            yield HEALTH_PORT.finding(e.span, f"{msg}; removed from the {pl.where}",
+                                      fix=Fix.of(f"Remove port {health}", *e.remove()))
+        else:
+            yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead", suggestion=f"{pl.key}: {http}")
+
+
+def _values(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
+    """A ports list of Helm values: the entry goes when others stay and no probe still names it."""
+    names = _values_names(sites, health, http)
+    kept = _values_kept(sites, health, http)
+    hits = [e for e in pl.entries if e.targets & ({health} | names[health])]
+    msg = health_port_message(health, http)
+    for e in hits:
+        if len(hits) < len(pl.entries) and not (e.name is not None and e.name in kept):
+            yield HEALTH_PORT.finding(e.span, f"{msg}; removed from the ports list",
+                                      fix=Fix.of(f"Remove port {health}", *e.remove()))
+        else:
+            yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead", suggestion=str(http))
+
+
+def _docker(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
+    """``docker run -p H:N``: the mapping goes when the HTTP port is published too; URLs on the host
+    port that published the health port move to the HTTP port's."""
+    msg = health_port_message(health, http)
+    for e in pl.entries:
+        if e.port != health:
+            continue
+        http_pub = [p for p in pl.entries if p.port == http]
+        if not http_pub:
+            yield HEALTH_PORT.finding(e.span, msg + ": publish the HTTP port instead",
+                                      suggestion=f"-p {e.host or http}:{http}")
+            continue
+        host_http = http_pub[0].host
+        shown = f" (published on host port {host_http})" if host_http and host_http.isdigit() else ""
+        yield HEALTH_PORT.finding(e.span, msg + f"{shown}; this mapping is removed",
+                                  fix=Fix.of(f"Remove the mapping of port {health}", *e.remove()))
+        host_http = doc.resolve(host_http) if host_http else None
+        host = e.host
+        if host and host.isdigit() and host != health and host_http and host_http.isdigit():
+            yield from _host_port_urls(doc, host, host_http, health)
+        elif host == health and host_http and host_http.isdigit() and host_http != http:
+            yield from _host_port_urls(doc, host, host_http, health, fix=False)
+
+
+def _host_port_urls(doc, old: str, new: str, cport: str, fix: bool = True) -> Iterator[Finding]:
+    """Health URLs on host port ``old``, which published the V1 health port ``cport``."""
+    rx = re.compile(r"(?<![\w.])(?:[\w.-]+|\[[0-9a-fA-F:]+\]):(" + re.escape(old) + r")(?=/api/health)")
+    msg = f"host port {old} published the V1 health port {cport}; V2 answers health on the HTTP port"
+    for r in doc.regions():
+        if r.report_only:
+            continue
+        for m in rx.finditer(r.text):
+            sp = r.span(m.start(1), m.end(1))
+            if fix:
+                yield HEALTH_PORT.finding(sp, f"{msg}, published on host port {new}",
+                                          fix=Fix.of(f"Use port {new}", Edit(sp, new)))
+            else:
+                yield HEALTH_PORT.finding(sp, f"{msg}: this URL now names the container's HTTP port, but the "
+                                          f"container publishes it on host port {new}: check the port", suggestion=new)
+
+
+# --- probes --------------------------------------------------------------------------------------
+
+def _probes(sites: PortSites, health: str, http: str) -> Iterator[Finding]:
+    if sites.style == "kubernetes":
+        names = _health_names(sites, health)
+        http_name = next((n for n, p in sites.port_names.items() if p == http and not n.isdigit()), None)
+        for pr in sites.probes:
+            if pr.value != health and pr.value not in names:
+                continue
+            new = http_name if pr.value in names and http_name else http
+            yield _probe_fix(pr, health, http, new)
+    elif sites.style == "values":
+        names = _values_names(sites, health, http)
+        http_name = _values_http_name(names, health, http)
+        msg = health_port_message(health, http)
+        for pr in sites.probes:
+            if pr.value != health and pr.value not in names[health]:
+                continue
+            if pr.value == health:
+                new = http
+            elif http_name is not None:
+                new = http_name
+            else:
+                yield HEALTH_PORT.finding(pr.span, f"{pr.probe} used port {pr.value} ({health}): {msg}; the HTTP "
+                                          f"port has no single name in this file", suggestion=str(http))
+                continue
+            yield _probe_fix(pr, health, http, new)
+
+
+def _probe_fix(pr, health: str, http: str, new: str) -> Finding:
+    raw = f"{pr.quote}{new}{pr.quote}" if pr.quote and not new.isdigit() else new
+    return HEALTH_PORT.finding(
+        pr.span, f"{pr.probe} used port {pr.value}{'' if pr.value == health else f' ({health})'}, the V1 health "
+        f"port (--http-health-port); V2 serves health on the HTTP port {http}", I,
+        Fix.of(f"Probe port {new}", Edit(pr.span, raw)))
+
+
+def _health_names(sites: PortSites, health: str) -> set[str]:
+    """The names a container gives its health port."""
+    return {n for n, p in sites.port_names.items() if p == health and not n.isdigit()}
+
+
+def _values_names(sites: PortSites, health: str, http: str) -> dict[str, set[str]]:
+    """The names Helm values give the health port and the HTTP port, over every ports list."""
+    names: dict[str, set[str]] = {health: set(), http: set()}
+    for pl in sites.lists:
+        for e in pl.entries:
+            if e.port in names and e.name is not None:
+                names[e.port].add(e.name)
+    return names
+
+
+def _values_http_name(names: dict[str, set[str]], health: str, http: str) -> str | None:
+    """The HTTP port's one name (a name shared with the health port, or several, leave it to a person)."""
+    return next(iter(names[http])) if len(names[http]) == 1 and not names[http] & names[health] else None
+
+
+def _values_kept(sites: PortSites, health: str, http: str) -> set[str]:
+    """The names that probes still use after the migration (their ports stay listed)."""
+    names = _values_names(sites, health, http)
+    if _values_http_name(names, health, http) is not None:
+        return set()
+    return {pr.value for pr in sites.probes if pr.value != health and pr.value in names[health]}
+
+
+def _in_range(spec: str, port: str) -> bool:
+    lo, _, hi = spec.partition("-")
+    try:
+        return int(lo) <= int(port) <= int(hi)
+    except ValueError:
+        return False
+
+
+_POLICIES = {"expose": _expose, "compose": _compose, "kubernetes": _kubernetes, "values": _values, "docker": _docker}
