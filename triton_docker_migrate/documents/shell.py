@@ -13,15 +13,19 @@ MakefileDoc (makefile.py) reuses this machinery for recipe lines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
 from ..syntax.quoting import SHELL, ShellSyntax, Syntax
-from ..syntax.shellwords import ShellSyntaxError, Token, Word, _Lexer, lex
+from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
 from .base import Document
+from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
+                                 strip_delimiter)
+from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
+                        publish_ports, sub_word)
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
@@ -64,37 +68,6 @@ _ARRAY_SYNTAX = _ArraySyntax()
 
 # --- docker run ------------------------------------------------------------------------------
 
-_DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
-#: variables that conventionally name the container CLI (``$(DOCKER) run``)
-_DOCKER_VAR = re.compile(r"^(?:DOCKER(?:_?(?:CMD|CLI|BIN|EXE))?|PODMAN|CONTAINER_(?:TOOL|ENGINE|CLI|RUNTIME)|OCI_BIN)$")
-#: flags of `docker`/`podman` itself (before the sub-command) that take a value
-_GLOBAL_VALUE = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert",
-                 "--tlscert", "--tlskey", "--url", "--connection", "--root", "--runroot", "--storage-driver",
-                 "--cgroup-manager", "--events-backend", "--runtime", "--identity", "--remote"}
-#: `docker run` / `podman run` flags that take no value (everything else does)
-_RUN_BOOL_LONG = {
-    "--rm", "--detach", "--interactive", "--tty", "--privileged", "--init", "--publish-all", "--read-only",
-    "--no-healthcheck", "--oom-kill-disable", "--disable-content-trust", "--sig-proxy", "--quiet", "--help",
-    "--use-api-socket", "--replace", "--rmi", "--no-hosts", "--http-proxy", "--env-host", "--read-only-tmpfs",
-    "--passwd", "--no-hostname", "--tls-verify",
-}
-#: short flags that take a value (-p 80:80, -p80:80); the others (-d -i -t -P -q) take none
-_RUN_VALUE_SHORT = set("acehlmpuvw")
-
-
-@dataclass
-class DockerRun:
-    """One ``docker run`` (or ``create``): its option words, image, entrypoint and command."""
-
-    words: list[Word]  #: the whole docker command, from the docker word on
-    options: list[tuple[Word, Word | None, str, str | None]] = field(default_factory=list)
-    #: (option word, separate value word or None, option name, value)
-    image: Word | None = None
-    info: facts.ImageInfo = field(default_factory=facts.ImageInfo)
-    entry: Word | None = None  #: the --entrypoint value (a sub-word of ``--entrypoint=x``)
-    after: list[Word] = field(default_factory=list)  #: the words after the image
-
-
 @dataclass
 class Site:
     """A simple command and where it runs."""
@@ -106,14 +79,6 @@ class Site:
     entry: Word | None = None  #: words[0] is the container's --entrypoint
 
 
-def sub_word(w: Word, k: int) -> Word:
-    """``w.value[k:]`` as a word of its own (the value of ``--opt=value``)."""
-    if k >= len(w.value):
-        return Word(w.inner_end, w.inner_end, "", [], w.dynamic, "", w.inner_end)
-    return Word(w.offsets[k], w.end, w.value[k:], w.offsets[k:], w.dynamic and "$" in w.value[k:], "",
-                w.inner_end)
-
-
 def basename(w: Word) -> str:
     return C.basename(w.value)
 
@@ -123,132 +88,6 @@ command_index = C.command_index
 
 def _is_server(w: Word) -> bool:
     return not w.dynamic and C.basename(w.value) in C.SERVER_NAMES
-
-
-def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | None:
-    """``words[at]`` is docker/podman: the run it describes, or None when it is another sub-command."""
-    n = len(words)
-    i = at + 1
-    while i < n and words[i].value.startswith("-"):
-        v = words[i].value
-        i += 2 if v in _GLOBAL_VALUE else 1
-    if i < n and words[i].value == "container":
-        i += 1
-    if i >= n or words[i].value not in ("run", "create"):
-        return None
-    dr = DockerRun(words[at:])
-    i += 1
-    while i < n:
-        w = words[i]
-        v = w.value
-        if v == "--":
-            i += 1
-            break
-        if not v.startswith("-") or v == "-":
-            if w.is_whole_expansion and i + 1 < n and _looks_like_image(words[i + 1].value) \
-                    and not _looks_like_image(v):
-                i += 1  # $DOCKER_ARGS before a literal image
-                continue
-            break
-        if v.startswith("--"):
-            name, eq, value = v.partition("=")
-            if eq:
-                dr.options.append((w, None, name, value))
-                if name == "--entrypoint":
-                    dr.entry = sub_word(w, len(name) + 1)
-                i += 1
-                continue
-            if name in _RUN_BOOL_LONG:
-                dr.options.append((w, None, name, None))
-                i += 1
-                continue
-            vw = words[i + 1] if i + 1 < n else None
-            dr.options.append((w, vw, name, vw.value if vw else None))
-            if name == "--entrypoint" and vw is not None:
-                dr.entry = vw
-            i += 2
-            continue
-        # short flags, possibly bundled (-it, -p8000:8000, -itp 80:80)
-        letters = v[1:]
-        took_next = False
-        for k, ch in enumerate(letters):
-            if ch in _RUN_VALUE_SHORT:
-                rest = letters[k + 1:]
-                if rest:
-                    dr.options.append((w, None, "-" + ch, rest.lstrip("=")))
-                else:
-                    vw = words[i + 1] if i + 1 < n else None
-                    dr.options.append((w, vw, "-" + ch, vw.value if vw else None))
-                    took_next = True
-                break
-            dr.options.append((w, None, "-" + ch, None))
-        i += 2 if took_next else 1
-    if i < n:
-        dr.image = words[i]
-        dr.after = words[i + 1:]
-    if dr.entry is not None and dr.entry.value == "":
-        dr.entry = None
-    return dr
-
-
-def parse_kubectl_run(words: list[Word], at: int) -> DockerRun | None:
-    """``kubectl run NAME --image=IMG [--command] -- CMD...``: the pod's container as a run."""
-    n = len(words)
-    if at + 1 >= n or words[at + 1].value != "run":
-        return None
-    dr = DockerRun(words[at:])
-    i = at + 2
-    while i < n and words[i].value != "--":
-        v = words[i].value
-        if v.startswith("--image="):
-            dr.image = sub_word(words[i], len("--image="))
-        elif v == "--image" and i + 1 < n:
-            dr.image = words[i + 1]
-            i += 1
-        i += 1
-    if dr.image is None or i >= n:
-        return None
-    dr.after = words[i + 1:]
-    return dr
-
-
-_SSH_FLAGS = set("46AaCfGgKkMNnqsTtVvXxYy")
-
-
-def _ssh_command(words: list[Word], at: int) -> int | None:
-    """Index of the first word of the remote command of ``ssh [options] host command...``."""
-    i = at + 1
-    n = len(words)
-    while i < n and words[i].value.startswith("-") and len(words[i].value) > 1:
-        v = words[i].value
-        i += 1
-        if not all(c in _SSH_FLAGS for c in v[1:]) and len(v) == 2:
-            i += 1  # -p 22, -i key, -o Opt=v
-    i += 1  # the host
-    return i if i < n else None
-
-
-def _looks_like_image(v: str) -> bool:
-    return bool(v) and not v.startswith("-") and "$" not in v and ("/" in v or ":" in v)
-
-
-def publish_ports(value: str) -> tuple[str | None, str] | None:
-    """``[ip:][host:]container[/proto]`` -> (host port or None, container port)."""
-    if not value:
-        return None
-    v = value.split("/")[0]
-    if v.startswith("["):  # [::1]:8000:8000
-        close = v.find("]")
-        v = v[close + 2:] if close >= 0 else v
-    parts = v.rsplit(":", 2) if "${" not in v else re.split(r":(?![^{]*\})", v)
-    container = parts[-1]
-    host = parts[-2] if len(parts) >= 2 else None
-    if not container.isdigit():
-        return None
-    return (host or None), container
-
-
-# --- the document ----------------------------------------------------------------------------
 
 
 class ShellDoc(Document):
@@ -358,7 +197,7 @@ class ShellDoc(Document):
         self.sites.append(Site(words, syntax, label, docker, entry))
         if substitutions:
             for w in words:
-                for value, offs in _substitutions(w):
+                for value, offs in command_substitutions(w):
                     self._sub_script(value, offs, syntax, "command substitution", None, depth)
         ci = command_index(words)
         lead = words if ci is None else words[:ci]
@@ -375,16 +214,16 @@ class ShellDoc(Document):
         if cmd.dynamic and not self.is_docker(cmd):
             return
         if base in _SHELLS:
-            script = _shell_c_script(words, ci)
+            script = shell_c_script(words, ci)
             if script is not None:
                 self._sub_script(script.value, script.offsets, syntax, f"{base} -c", docker, depth)
         elif base == "eval":
-            value, offs = _join(words[ci + 1:])
+            value, offs = join_words(words[ci + 1:])
             self._sub_script(value, offs, syntax, "eval", docker, depth)
         elif base == "ssh":
-            k = _ssh_command(words, ci)
+            k = ssh_command(words, ci)
             if k is not None:
-                value, offs = _join(words[k:])
+                value, offs = join_words(words[k:])
                 self._sub_script(value, offs, syntax, "ssh", None, depth)
         elif self.is_docker(cmd) or base == "kubectl":
             dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
@@ -431,15 +270,15 @@ class ShellDoc(Document):
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
 
     def _heredocs(self, tokens: list[Token], bodies: list[Span], depth: int) -> None:
-        owners = _heredoc_owners(tokens)
+        owners = heredoc_owners(tokens)
         for (words, delim), span in zip(owners, bodies):
-            body_end = _strip_delimiter(self.text, span, delim)
+            body_end = strip_delimiter(self.text, span, delim)
             if body_end <= span.start:
                 continue
             ci = command_index(words)
-            fed = ci is not None and (basename(words[ci]) in _FEEDS_SHELL and _shell_c_script(words, ci) is None
+            fed = ci is not None and (basename(words[ci]) in _FEEDS_SHELL and shell_c_script(words, ci) is None
                                       or any(basename(w) in _SHELLS for w in words[ci + 1:]
-                                             if basename(words[ci]) in _DOCKER_BINS | {"kubectl"}))
+                                             if basename(words[ci]) in DOCKER_BINS | {"kubectl"}))
             body = self.text[span.start:body_end]
             if fed:
                 lexed = self._lex(crlf_as_lf(body), None, span.start)
@@ -474,14 +313,14 @@ class ShellDoc(Document):
 
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:
-            return basename(w) in _DOCKER_BINS
+            return basename(w) in DOCKER_BINS
         m = _VAR_REF.match(w.value)
         if m:
             name = m.group(1) or m.group(2)
             values = self.variables.get(name, [])
             if values:
-                return C.basename(self.resolve(w.value).strip()) in _DOCKER_BINS
-            return bool(_DOCKER_VAR.match(name))
+                return C.basename(self.resolve(w.value).strip()) in DOCKER_BINS
+            return bool(DOCKER_VAR.match(name))
         return False
 
     def _server_variable(self, w: Word) -> Word | None:
@@ -634,109 +473,6 @@ class ShellDoc(Document):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def crlf_as_lf(text: str) -> str:
-    """CRLF text for the lexer, same length: a CR becomes a blank (before a continuation's
-    backslash, so that the continuation still reads as one)."""
-    if "\r" not in text:
-        return text
-    return text.replace("\\\r\n", " \\\n").replace("\r\n", " \n")
-
-
-def _shell_c_script(words: list[Word], ci: int) -> Word | None:
-    j = ci + 1
-    while j < len(words) and words[j].value.startswith("-") and words[j].value != "-":
-        flags = words[j].value
-        j += 1
-        if not flags.startswith("--") and "c" in flags[1:]:
-            return words[j] if j < len(words) else None
-        if flags in ("-o", "+o"):
-            j += 1
-    return None
-
-
-def _join(words: list[Word]) -> tuple[str, list[int]]:
-    value: list[str] = []
-    offs: list[int] = []
-    for k, w in enumerate(words):
-        if k:
-            value.append(" ")
-            offs.append(words[k - 1].end)
-        value.append(w.value)
-        offs.extend(w.offsets)
-    return "".join(value), offs
-
-
-def _substitutions(w: Word) -> Iterable[tuple[str, list[int]]]:
-    """``$(...)`` and backtick commands inside a word (not in single quotes)."""
-    if not w.dynamic or w.quote == "'":
-        return
-    v = w.value
-    if "$(" not in v and "`" not in v:
-        return
-    lx = _Lexer(v, None, 0)
-    i = 0
-    while i < len(v):
-        c = v[i]
-        if c == "$" and v.startswith("$((", i):
-            try:
-                i = lx._expansion_end(i)
-            except ShellSyntaxError:
-                return
-            continue
-        if c == "$" and v.startswith("$(", i) or c == "`":
-            try:
-                j = lx._expansion_end(i)
-            except ShellSyntaxError:
-                return
-            a, b = (i + 2, j - 1) if c == "$" else (i + 1, j - 1)
-            if b > a:
-                yield v[a:b], w.offsets[a:b]
-            i = j
-            continue
-        if c == "$" and v.startswith("${", i):
-            try:
-                i = lx._expansion_end(i)
-            except ShellSyntaxError:
-                return
-            continue
-        i += 1
-
-
-def _heredoc_owners(tokens: list[Token]) -> list[tuple[list[Word], str]]:
-    """For each ``<<`` in order: the words of its simple command and the delimiter."""
-    out: list[tuple[list[Word], str]] = []
-    cur: list[Word] = []
-    skip = False
-    for k, tok in enumerate(tokens):
-        if tok.kind == "word":
-            if skip:
-                skip = False
-                continue
-            assert tok.word is not None
-            cur.append(tok.word)
-        elif tok.kind == "redirect":
-            skip = True
-            if tok.text in ("<<", "<<-"):
-                nxt = tokens[k + 1] if k + 1 < len(tokens) else None
-                out.append((cur, nxt.text if nxt is not None else ""))
-        else:
-            cur = []
-            skip = False
-    return out
-
-
-def _strip_delimiter(text: str, span: Span, delim: str) -> int:
-    """End of a here-document body without its closing delimiter line."""
-    end = span.end
-    body = text[span.start:end]
-    stripped = body[:-1] if body.endswith("\n") else body
-    nl = stripped.rfind("\n")
-    last = stripped[nl + 1:]
-    if last.strip(" \t\r") == delim:
-        return span.start + nl + 1
-    return end
 
 
 def server_argv(doc: Document) -> list[list[str]]:

@@ -1,0 +1,176 @@
+"""Containers started from a shell line: ``docker run`` / ``podman run`` / ``nerdctl run`` (and
+``create``), ``kubectl run``, and the remote command of ``ssh``, read from the words of one simple
+command: the run's options (those that take a value, bundled short flags), its image, its
+``--entrypoint`` and the command after the image."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import facts
+from ..syntax.shellwords import Word
+
+DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
+#: variables that conventionally name the container CLI (``$(DOCKER) run``)
+DOCKER_VAR = re.compile(r"^(?:DOCKER(?:_?(?:CMD|CLI|BIN|EXE))?|PODMAN|CONTAINER_(?:TOOL|ENGINE|CLI|RUNTIME)|OCI_BIN)$")
+#: flags of `docker`/`podman` itself (before the sub-command) that take a value
+_GLOBAL_VALUE = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert",
+                 "--tlscert", "--tlskey", "--url", "--connection", "--root", "--runroot", "--storage-driver",
+                 "--cgroup-manager", "--events-backend", "--runtime", "--identity", "--remote"}
+#: `docker run` / `podman run` flags that take no value (everything else does)
+_RUN_BOOL_LONG = {
+    "--rm", "--detach", "--interactive", "--tty", "--privileged", "--init", "--publish-all", "--read-only",
+    "--no-healthcheck", "--oom-kill-disable", "--disable-content-trust", "--sig-proxy", "--quiet", "--help",
+    "--use-api-socket", "--replace", "--rmi", "--no-hosts", "--http-proxy", "--env-host", "--read-only-tmpfs",
+    "--passwd", "--no-hostname", "--tls-verify",
+}
+#: short flags that take a value (-p 80:80, -p80:80); the others (-d -i -t -P -q) take none
+_RUN_VALUE_SHORT = set("acehlmpuvw")
+
+
+@dataclass
+class DockerRun:
+    """One ``docker run`` (or ``create``): its option words, image, entrypoint and command."""
+
+    words: list[Word]  #: the whole docker command, from the docker word on
+    options: list[tuple[Word, Word | None, str, str | None]] = field(default_factory=list)
+    #: (option word, separate value word or None, option name, value)
+    image: Word | None = None
+    info: facts.ImageInfo = field(default_factory=facts.ImageInfo)
+    entry: Word | None = None  #: the --entrypoint value (a sub-word of ``--entrypoint=x``)
+    after: list[Word] = field(default_factory=list)  #: the words after the image
+
+
+def sub_word(w: Word, k: int) -> Word:
+    """``w.value[k:]`` as a word of its own (the value of ``--opt=value``)."""
+    if k >= len(w.value):
+        return Word(w.inner_end, w.inner_end, "", [], w.dynamic, "", w.inner_end)
+    return Word(w.offsets[k], w.end, w.value[k:], w.offsets[k:], w.dynamic and "$" in w.value[k:], "",
+                w.inner_end)
+
+
+def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | None:
+    """``words[at]`` is docker/podman: the run it describes, or None when it is another sub-command."""
+    n = len(words)
+    i = at + 1
+    while i < n and words[i].value.startswith("-"):
+        v = words[i].value
+        i += 2 if v in _GLOBAL_VALUE else 1
+    if i < n and words[i].value == "container":
+        i += 1
+    if i >= n or words[i].value not in ("run", "create"):
+        return None
+    dr = DockerRun(words[at:])
+    i += 1
+    while i < n:
+        w = words[i]
+        v = w.value
+        if v == "--":
+            i += 1
+            break
+        if not v.startswith("-") or v == "-":
+            if w.is_whole_expansion and i + 1 < n and _looks_like_image(words[i + 1].value) \
+                    and not _looks_like_image(v):
+                i += 1  # $DOCKER_ARGS before a literal image
+                continue
+            break
+        if v.startswith("--"):
+            name, eq, value = v.partition("=")
+            if eq:
+                dr.options.append((w, None, name, value))
+                if name == "--entrypoint":
+                    dr.entry = sub_word(w, len(name) + 1)
+                i += 1
+                continue
+            if name in _RUN_BOOL_LONG:
+                dr.options.append((w, None, name, None))
+                i += 1
+                continue
+            vw = words[i + 1] if i + 1 < n else None
+            dr.options.append((w, vw, name, vw.value if vw else None))
+            if name == "--entrypoint" and vw is not None:
+                dr.entry = vw
+            i += 2
+            continue
+        # short flags, possibly bundled (-it, -p8000:8000, -itp 80:80)
+        letters = v[1:]
+        took_next = False
+        for k, ch in enumerate(letters):
+            if ch in _RUN_VALUE_SHORT:
+                rest = letters[k + 1:]
+                if rest:
+                    dr.options.append((w, None, "-" + ch, rest.lstrip("=")))
+                else:
+                    vw = words[i + 1] if i + 1 < n else None
+                    dr.options.append((w, vw, "-" + ch, vw.value if vw else None))
+                    took_next = True
+                break
+            dr.options.append((w, None, "-" + ch, None))
+        i += 2 if took_next else 1
+    if i < n:
+        dr.image = words[i]
+        dr.after = words[i + 1:]
+    if dr.entry is not None and dr.entry.value == "":
+        dr.entry = None
+    return dr
+
+
+def parse_kubectl_run(words: list[Word], at: int) -> DockerRun | None:
+    """``kubectl run NAME --image=IMG [--command] -- CMD...``: the pod's container as a run."""
+    n = len(words)
+    if at + 1 >= n or words[at + 1].value != "run":
+        return None
+    dr = DockerRun(words[at:])
+    i = at + 2
+    while i < n and words[i].value != "--":
+        v = words[i].value
+        if v.startswith("--image="):
+            dr.image = sub_word(words[i], len("--image="))
+        elif v == "--image" and i + 1 < n:
+            dr.image = words[i + 1]
+            i += 1
+        i += 1
+    if dr.image is None or i >= n:
+        return None
+    dr.after = words[i + 1:]
+    return dr
+
+
+_SSH_FLAGS = set("46AaCfGgKkMNnqsTtVvXxYy")
+
+
+def ssh_command(words: list[Word], at: int) -> int | None:
+    """Index of the first word of the remote command of ``ssh [options] host command...``."""
+    i = at + 1
+    n = len(words)
+    while i < n and words[i].value.startswith("-") and len(words[i].value) > 1:
+        v = words[i].value
+        i += 1
+        if not all(c in _SSH_FLAGS for c in v[1:]) and len(v) == 2:
+            i += 1  # -p 22, -i key, -o Opt=v
+    i += 1  # the host
+    return i if i < n else None
+
+
+def _looks_like_image(v: str) -> bool:
+    return bool(v) and not v.startswith("-") and "$" not in v and ("/" in v or ":" in v)
+
+
+def publish_ports(value: str) -> tuple[str | None, str] | None:
+    """``[ip:][host:]container[/proto]`` -> (host port or None, container port)."""
+    if not value:
+        return None
+    v = value.split("/")[0]
+    if v.startswith("["):  # [::1]:8000:8000
+        close = v.find("]")
+        v = v[close + 2:] if close >= 0 else v
+    parts = v.rsplit(":", 2) if "${" not in v else re.split(r":(?![^{]*\})", v)
+    container = parts[-1]
+    host = parts[-2] if len(parts) >= 2 else None
+    if not container.isdigit():
+        return None
+    return (host or None), container
+
+
+# --- the document ----------------------------------------------------------------------------
