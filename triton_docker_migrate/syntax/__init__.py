@@ -1,0 +1,1 @@
+"""Lexers and readers that keep the offset of every character."""
