@@ -25,8 +25,9 @@ from ..model import Span
 
 _SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
          "\u2028\u2029\u202f\u205f\u3000"  # Go's unicode.IsSpace
-_SPLIT_SPACE = "\t\v\f\r "  # BuildKit's reWhitespace, which splits the keyword from its arguments
-_SPLIT = re.compile("[\t\v\f\r ]+")
+_SPLIT = re.compile("[\t\v\f\r ]+")  # BuildKit's reWhitespace, which splits the keyword from its arguments
+_WORD = re.compile("[^\t\v\f\r ]*")
+_SPACES = re.compile(f"[{_SPACE}]*")
 _BYTE_SPACE = frozenset(b"\t\n\v\f\r \x85\xa0")  # unicode.IsSpace(rune(b)) on a single byte
 _MAX_LINE_BYTES = 65535  # bufio.Scanner's token limit, the line break not counted
 _DIRECTIVES = ("syntax", "escape")  # the directives BuildKit v0.12.5 knows ("check" came later)
@@ -161,9 +162,7 @@ class _Lines:
 
 
 def _skip(text: str, i: int, end: int) -> int:
-    while i < end and text[i] in _SPACE:
-        i += 1
-    return i
+    return _SPACES.match(text, i, end).end()
 
 
 def _directive(token: str, seen: dict[str, str], line: int) -> bool:
@@ -188,9 +187,7 @@ def _directive(token: str, seen: dict[str, str], line: int) -> bool:
 def _continued(text: str, start: int, end: int, escape: str) -> tuple[bool, int]:
     """Whether the line goes on (ends with the escape character, then spaces or tabs, and that escape
     is not itself escaped), and where its kept text ends."""
-    j = end
-    while j > start and text[j - 1] in " \t":
-        j -= 1
+    j = start + len(text[start:end].rstrip(" \t"))
     if j > start and text[j - 1] == escape and (j - 1 == start or text[j - 2] != escape):
         return True, j - 1
     return False, end
@@ -222,10 +219,14 @@ class _Line:
         return Span(start, self.at(hi - 1) + 1 if hi > lo else start)
 
     def runs(self, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
-        out = [(0, self.at(lo))] if lo < hi else []
-        for s, off in zip(self.starts, self.offsets):
-            if lo < s < hi:
-                out.append((s - lo, off))
+        """(index in line[lo:hi], document offset) where each piece of ``line[lo:hi]`` starts."""
+        if lo >= hi:
+            return ()
+        out = [(0, self.at(lo))]
+        k = bisect_right(self.starts, lo)
+        while k < len(self.starts) and self.starts[k] < hi:
+            out.append((self.starts[k] - lo, self.offsets[k]))
+            k += 1
         return tuple(out)
 
 
@@ -234,25 +235,23 @@ class _Command:
     """One keyword and what follows it (split_command.go), as indices into the logical line."""
 
     keyword: tuple[int, int]
+    key: str  #: the keyword as BuildKit dispatches it (Go's strings.ToLower)
     logical: int  #: start of the text after the keyword
     end: int
     flags: list[tuple[str, int, int]]
     args: int | None  #: start of the arguments after the flags; None: a flag split a character
 
+    def name(self, line: str) -> str:
+        return self.key.upper() if self.key in _PARSERS else line[self.keyword[0]:self.keyword[1]].upper()
+
 
 def _split_command(line: str, lo: int, hi: int) -> _Command:
-    while lo < hi and line[lo] in _SPACE:
-        lo += 1
-    while hi > lo and line[hi - 1] in _SPACE:
-        hi -= 1
-    k = lo
-    while k < hi and line[k] not in _SPLIT_SPACE:
-        k += 1
-    a = k
-    while a < hi and line[a] in _SPLIT_SPACE:
-        a += 1
-    flags, args = _builder_flags(line, a, hi)
-    return _Command((lo, k), a, hi, flags, args)
+    lo = _skip(line, lo, hi)
+    hi = lo + len(line[lo:hi].rstrip(_SPACE))
+    k = _WORD.match(line, lo, hi).end()
+    a = k if k == hi else _SPLIT.match(line, k, hi).end()
+    flags, args = _builder_flags(line, a, hi) if line.startswith("--", a) else ([], _skip(line, a, hi))
+    return _Command((lo, k), line[lo:k].translate(_GO_LOWER).lower(), a, hi, flags, args)
 
 
 def _builder_flags(line: str, lo: int, hi: int) -> tuple[list[tuple[str, int, int]], int | None]:
@@ -325,31 +324,32 @@ def _instruction(text: str, src: _Lines, line: _Line, escape: str, first: int) -
     outer = cmd = _split_command(s, 0, len(s))
     inner: _Command | None = None
     # ONBUILD reads what follows as an instruction of its own, as often as it is nested
-    while cmd.args is not None and cmd.args < cmd.end and _key(s, cmd) == "onbuild":
+    while cmd.key == "onbuild" and cmd.args is not None and cmd.args < cmd.end:
         cmd = _split_command(s, cmd.args, cmd.end)
         inner = inner or cmd
+    main = inner or outer
     try:
-        if cmd.args is None and _key(s, cmd) in _PARSERS:
+        if cmd.args is None and cmd.key in _PARSERS:
             raise _Refused("a flag ends inside a multi-byte character")
-        value, is_json = _values(s, inner or outer, escape)
-        if cmd is not (inner or outer):
+        value, is_json = _values(s, main, escape)
+        if cmd is not main:
             _values(s, cmd, escape)  # errors of a deeper ONBUILD
-        docs = _heredoc_words(s) if _takes_heredocs(s, outer, inner, is_json) else []
+        takes = main.key in ("add", "copy", "run") and not is_json and "<<" in s
+        docs = _heredoc_words(s) if takes else []
     except _Refused as e:
         raise DockerfileSyntaxError(str(e), first) from None
     heredocs = tuple(_read_heredoc(text, src, first, *doc) for doc in docs)
     original = s  # the dockerfile package appends each heredoc's body and terminator
     if heredocs:
         original += "\n" + "".join(h.content + h.name + "\n" for h in heredocs)
-    main = inner or outer
     args = main.args if main.args is not None else main.logical
     keyword = line.span(*outer.keyword)
     return Instruction(
-        cmd=_name(s, outer), sub_cmd=_name(s, inner) if inner else None, json=is_json, original=original,
-        start_line=first, end_line=src.number, flags=tuple(f for f, _, _ in outer.flags),
+        cmd=outer.name(s), sub_cmd=inner.name(s) if inner else None, json=is_json, original=original,
+        start_line=first, end_line=src.number, flags=tuple([f for f, _, _ in outer.flags]),
         value=value, heredocs=heredocs, start=keyword.start, end=src.end,
         keyword=keyword, logical=s[main.logical:main.end],
-        flag_spans=tuple(line.span(a, b) for _, a, b in outer.flags),
+        flag_spans=tuple([line.span(a, b) for _, a, b in outer.flags]),
         inner_keyword=line.span(*inner.keyword) if inner else None,
         args_start=args - main.logical, runs=line.runs(main.logical, main.end))
 
@@ -358,25 +358,11 @@ class _Refused(Exception):
     """BuildKit refuses the instruction (turned into DockerfileSyntaxError with its line)."""
 
 
-def _key(line: str, cmd: _Command) -> str:
-    return line[slice(*cmd.keyword)].translate(_GO_LOWER).lower()
-
-
-def _name(line: str, cmd: _Command) -> str:
-    key = _key(line, cmd)
-    return key.upper() if key in _PARSERS else line[slice(*cmd.keyword)].upper()
-
-
 def _values(line: str, cmd: _Command, escape: str) -> tuple[tuple[str, ...], bool]:
-    parser = _PARSERS.get(_key(line, cmd))
+    parser = _PARSERS.get(cmd.key)
     if parser is None:
         return ("",), False  # parseIgnore: an unknown instruction keeps an empty value
-    args = line[cmd.args:cmd.end] if cmd.args is not None else ""
-    return parser(args, escape)
-
-
-def _takes_heredocs(line: str, outer: _Command, inner: _Command | None, is_json: bool) -> bool:
-    return _key(line, inner or outer) in ("add", "copy", "run") and not is_json and "<<" in line
+    return parser(line[cmd.args:cmd.end] if cmd.args is not None else "", escape)
 
 
 # --- the values of each instruction (line_parsers.go) -----------------------------------------
