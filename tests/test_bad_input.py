@@ -67,9 +67,9 @@ def _check_run(root: pathlib.Path, bad: dict[str, tuple[int | None, str]], *args
 UTF16 = V1_TEXT.encode("utf-16")  # with its byte-order mark
 BAD_FILES = {
     "parse-error": ("Dockerfile", b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nENV PATH\nCMD trtserver\n",
-                    2, "Dockerfile parse error: ENV must have two arguments"),
+                    2, "Dockerfile parse error: ENV needs a name and a value"),
     "json-not-strings": ("Dockerfile", b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD [\"trtserver\", 1]\n",
-                         2, "Dockerfile parse error: when using JSON array syntax, arrays must be comprised of"),
+                         2, "Dockerfile parse error: a JSON array of something other than strings"),
     "invalid-utf8": ("Dockerfile", b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nRUN echo \xff\nCMD trtserver\n",
                      2, "invalid UTF-8 (byte 54)"),
     "utf16-le": ("Dockerfile", UTF16, None, "UTF-16/UTF-32 text is not supported: convert the file to UTF-8"),

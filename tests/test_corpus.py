@@ -367,7 +367,7 @@ def test_line_longer_than_buildkit_accepts(tmp_path):
     p = run_cli("migrate", ".", cwd=tmp_path)
     assert p.returncode == 2
     assert p.stderr.decode().splitlines()[0] == (
-        "Dockerfile:2: error: Dockerfile parse error: dockerfile line greater than max allowed size of 65535")
+        "Dockerfile:2: error: Dockerfile parse error: line longer than 65535 bytes")
     assert (tmp_path / "Dockerfile").read_bytes() == src
 
 

@@ -36,6 +36,7 @@ class Kind:
     name: str  #: the ``kind`` of the reports
     reader: str  #: ``module:callable`` under ``documents/`` that builds the document
     by_name: Callable[[Path], bool] | None = None  #: the path alone decides
+    suffixes: tuple[str, ...] = ()  #: name endings (lower case) that make a file of this kind
     sniff: Callable[[Path, bytes], bool] | None = None  #: the path and the first bytes decide
     trailing_comments: bool = True  #: a comment may follow code on the same line
 
@@ -93,12 +94,8 @@ def _model_config(p: Path) -> bool:
     return p.name == "config.pbtxt"
 
 
-def _shell_name(p: Path) -> bool:
-    return p.low.endswith((".sh", ".bash"))
-
-
 def _makefile(p: Path) -> bool:
-    return p.name in ("Makefile", "GNUmakefile", "makefile") or p.low.endswith(".mk")
+    return p.name in ("Makefile", "GNUmakefile", "makefile")
 
 
 # --- by content ------------------------------------------------------------------------------------
@@ -126,8 +123,8 @@ KINDS = (
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
     Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
-    Kind("shell", "shell:ShellDoc", by_name=_shell_name, sniff=_shebang),
-    Kind("makefile", "makefile:MakefileDoc", by_name=_makefile),
+    Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
+    Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
     Kind("text", "text:TextDoc"),
 )
 BY_NAME = {k.name: k for k in KINDS}
@@ -150,7 +147,7 @@ def kind_by_name(path: str) -> str | None:
     """The kind decided by the path alone, or None (content decides, or text)."""
     p = _path(path)
     for k in KINDS:
-        if k.by_name is not None and k.by_name(p):
+        if k.by_name is not None and k.by_name(p) or k.suffixes and p.low.endswith(k.suffixes):
             return k.name
     return None
 
@@ -168,12 +165,14 @@ def kind_of(path: str, head: bytes) -> str:
 
 
 #: extensions of source and documentation files: of the text kind whatever they hold, unless a
-#: shebang names a shell or a row of the table claims the path (see ``text_by_name``)
+#: shebang names a shell or a row of the table claims the path (see ``text_by_name``); the suffixes
+#: of the table's rows are not among them
 _TEXT_EXTENSIONS = frozenset(
     ".py .pyi .ipynb .ts .tsx .js .jsx .mjs .cjs .go .rs .java .kt .kts .scala .groovy .gradle .c .h .cc .cpp .cxx "
     ".hpp .hh .cs .fs .rb .php .pl .pm .lua .r .swift .m .mm .dart .ex .exs .erl .hs .clj .proto .sql .graphql "
     ".md .markdown .rst .txt .adoc .org .tex .html .htm .xml .svg .css .scss .sass .less .vue .svelte "
-    ".toml .ini .cfg .conf .properties .csv .tsv .lock .tf .hcl .cmake .bzl .bazel".split())
+    ".toml .ini .cfg .conf .properties .csv .tsv .lock .tf .hcl .cmake .bzl .bazel".split()
+) - {s for k in KINDS for s in k.suffixes}
 
 
 def text_by_name(path: str) -> bool:

@@ -6,8 +6,7 @@ queue feeder and a manager) take as much CPU as a third of a worker. Here the pa
 between results but wait on the result pipes.
 
 - Workers are forked (no second interpreter; what the parent imported is shared) unless the caller
-  asks for fresh interpreters (``spawn``): a process that has loaded the Go runtime of BuildKit's
-  parser must not fork, as a forked copy can hang in its first parse. A spawned worker runs this
+  asks for fresh interpreters (``spawn``), where the platform cannot fork. A spawned worker runs this
   module with the parent's ``sys.path`` and speaks the same protocol over the same pipes.
 - A message is an 8-byte length and a pickle. A worker has one task at a time: the parent writes a
   task only to an idle worker, so neither side can block on a full pipe while the other does.

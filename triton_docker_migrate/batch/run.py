@@ -36,7 +36,6 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     excl = exclude_matcher(settings.exclude + settings.extend_exclude)
     d = Discovery(paths, excl, warn=err, on_directory=schedule.on_directory)
     workers = schedule.workers(settings)
-    scanner.hold = workers > 1 and schedule.can_fork()
     seen = 0
 
     def pool_now() -> bool:
@@ -83,15 +82,11 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
                         break
             if rest is not None:
                 break
-    held, scanner.hold = scanner.held, False
-    if rest is None:
-        for c in held:  # no pool after all: parsed here
-            scan(c)
     scanned = scanner.scanned
     deferred = list(scanner.deferred)
     entrypoints = list(scanner.entrypoints)
     if rest is not None:
-        work = schedule.work(held + rest, walker, walkers, d)
+        work = schedule.work(rest, walker, walkers, d)
         warnings: list[str] = []
         for n, rs, dfr, eps, warns, _held, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys):
             warnings.extend(warns)

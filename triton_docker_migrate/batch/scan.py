@@ -27,7 +27,7 @@ def err(msg: str) -> None:
 
 
 def _is_dockerfile_name(name: str) -> bool:
-    return name.startswith(("Dockerfile", "Containerfile")) or name.lower().endswith(".dockerfile")
+    return kinds.kind_by_name(name) == "dockerfile"
 
 
 def read_bytes(path: str, may_skip_binary=None) -> bytes:
@@ -66,10 +66,6 @@ class Scanner:
         self.deferred: list[tuple[Candidate, str]] = []
         #: (display of a Dockerfile's folder, COPY sources it runs)
         self.entrypoints: list[tuple[str, list[str]]] = []
-        #: Dockerfiles are held back (not parsed here) while this process may still fork workers:
-        #: BuildKit's parser is Go code, and a forked copy of a process that has loaded the Go
-        #: runtime can hang in its first parse
-        self.hold = False
         #: every file that needs parsing is held back (the scout, see _run_pool)
         self.hold_all = False
         self.held: list[Candidate] = []
@@ -151,7 +147,7 @@ class Scanner:
                 if not evidence.text_may_report(data):
                     return None
         self.parsed += 1
-        if self.hold_all or self.hold and kinds.kind_by_name(c.path) == "dockerfile":
+        if self.hold_all:
             self.held.append(c)
             self.scanned -= 1  # counted when it is read again, here or in a worker
             return None

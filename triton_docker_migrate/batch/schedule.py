@@ -96,7 +96,7 @@ def workers(settings: Settings) -> int:
 
 
 def _preload() -> None:
-    """Import what processing needs (pure Python: the Go parser itself loads at the first parse)."""
+    """Import what processing needs, once, before the workers fork."""
     from .. import discover, pipeline, suppress, verify, writer  # noqa: F401
     from ..rules import engine, registry  # noqa: F401
 
@@ -158,9 +158,9 @@ def work(rest: list[Candidate], walker: Walker | None, walkers: Iterator[Walker]
 
 
 def can_fork() -> bool:
-    """Fork is the cheap start (no second interpreter, nothing imported twice), and safe as long
-    as this process has not loaded the Go runtime of BuildKit's parser (``dockerfile``)."""
-    return hasattr(os, "fork") and "dockerfile" not in sys.modules
+    """Fork is the cheap start (no second interpreter, nothing imported twice); where the platform
+    has none, the workers are fresh interpreters."""
+    return hasattr(os, "fork")
 
 
 def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
@@ -184,8 +184,7 @@ def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) 
             pool.send(work.scout_task())
         if fork:
             _preload()  # once, before the fork: the workers share it instead of importing it each
-        # else: this process has loaded BuildKit's Go parser (a forked copy can hang in its first
-        # parse): the workers are fresh interpreters
+        # else: no fork on this platform: the workers are fresh interpreters
         if pool is None:
             pool = Pool(workers, _init_worker, (settings, walk, not fork), _do_task, spawn=not fork)
         else:

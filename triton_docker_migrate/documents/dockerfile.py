@@ -1,10 +1,9 @@
 """Dockerfile -> Document.
 
-BuildKit's own parser (PyPI ``dockerfile``, the Go parser behind ``docker build``) says where each
-instruction starts and ends, so directives, ``# escape=``, heredocs, comments and empty lines inside
-continuations are judged exactly as Docker judges them. Inside an instruction this module rebuilds
-the logical line itself, keeping the document offset of every character, because the official
-parser returns values without positions.
+The project's Dockerfile reader (``syntax/dockerfile.py``, which reads as BuildKit's parser does:
+directives, ``# escape=``, heredocs, comments and empty lines inside continuations) gives each
+instruction with the document offset of every character of its arguments; this module finds the
+build stages, the commands, the server command lines and the ports the rules look at.
 """
 
 from __future__ import annotations
@@ -15,15 +14,14 @@ from dataclasses import dataclass, field
 
 from .. import facts
 from ..model import ProcessingError, Span
+from ..syntax import dockerfile as reader
 from ..syntax.quoting import DockerShellSyntax, JsonSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
 from .sites import BaseImage, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
 
-_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=[ \t]*(\S*)[ \t]*$")
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
-_IMAGE_NAME = re.compile(r"(?:^|/)(tensorrtserver|tritonserver)(?::([^@\s]*))?(?:@\S+)?$")
 
 
 @dataclass
@@ -65,86 +63,23 @@ class DockerfileDoc(Document):
 
     # --- parsing ----------------------------------------------------------------------------
     def _parse(self) -> None:
-        import dockerfile  # BuildKit's parser; imported lazily (CLI start-up time)
-
-        body = self.text[1:] if self.text.startswith("\ufeff") else self.text
         try:
-            parsed = dockerfile.parse_string(body)
-        except dockerfile.GoParseError as e:
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else "parse error"
-            m = re.search(r"line (\d+)", msg)
-            line = int(m.group(1)) if m else _error_line(dockerfile, body)
-            raise ProcessingError(f"Dockerfile parse error: {msg}", line) from None
-        self._read_directives()
-        ls = self.line_starts
-        for c in parsed:
-            start_line = c.start_line
-            first = ls[start_line - 1]
-            if start_line == 1 and self.text.startswith("\ufeff"):
-                first += 1
-            end_line = c.end_line
-            last_start = ls[end_line - 1]
-            nl = self.text.find("\n", last_start)
-            end = len(self.text) if nl < 0 else nl
-            if end > first and self.text[end - 1] == "\r":
-                end -= 1
-            # skip leading whitespace before the keyword
-            k = first
-            while k < end and self.text[k] in " \t":
-                k += 1
-            ins = self._instruction(c, k, end, start_line)
-            self.instructions.append(ins)
+            parsed = reader.parse(self.text)
+        except reader.DockerfileSyntaxError as e:
+            if e.message == reader.NO_INSTRUCTIONS:
+                return  # comments and blank lines only: nothing to migrate (and no evidence)
+            raise ProcessingError(f"Dockerfile parse error: {e.message}", e.line) from None
+        self.escape = parsed.escape
+        for c in parsed.instructions:
+            self.instructions.append(self._instruction(c))
         self._stages()
 
-    def _read_directives(self) -> None:
-        for line in self.text.lstrip("\ufeff").splitlines():
-            m = _DIRECTIVE.match(line)
-            if not m:
-                break
-            if m.group(1).lower() == "escape" and m.group(2) in ("\\", "`"):
-                self.escape = m.group(2)
-
-    def _instruction(self, c, start: int, end: int, line: int) -> Instruction:
-        t = self.text
-        kw_end = start
-        while kw_end < end and not t[kw_end].isspace():
-            kw_end += 1
-        logical: list[str] = []
-        offsets: list[int] = []
-        heredocs: list[Region] = []
-        i = kw_end
-        first_line = True
-        esc = self.escape
-        while i < end:
-            nl = t.find("\n", i, end)
-            line_end = end if nl < 0 else nl
-            seg_end = line_end - 1 if line_end > i and t[line_end - 1] == "\r" else line_end
-            raw = t[i:seg_end]
-            if not first_line and (raw.strip() == "" or raw.lstrip().startswith("#")):
-                i = line_end + 1
-                continue
-            stripped = raw.rstrip(" \t")
-            if stripped.endswith(esc):
-                cut = i + len(stripped) - 1
-                logical.append(t[i:cut])
-                offsets.extend(range(i, cut))
-                i = line_end + 1
-                first_line = False
-                continue
-            logical.append(t[i:seg_end])
-            offsets.extend(range(i, seg_end))
-            i = line_end + 1
-            if c.heredocs and i < end:
-                body_start = i
-                heredocs.append(Region(t[body_start:end], base=body_start,
-                                       shell=c.cmd.upper() == "RUN", label=f"{c.cmd} heredoc"))
-            break
-        # drop the whitespace between keyword and arguments
-        joined = "".join(logical)
-        text = joined.lstrip(" \t")
-        offs = offsets[len(joined) - len(text):]
+    def _instruction(self, c: reader.Instruction) -> Instruction:
+        heredocs = [Region(h.content, base=h.body.start, shell=c.cmd == "RUN", label=f"{c.cmd} heredoc")
+                    for h in c.heredocs]
         # the stage index is set by _stages() once every FROM is known
-        return Instruction(c.cmd.upper(), start, end, line, bool(c.json), text, offs, -1, heredocs, tuple(c.value))
+        return Instruction(c.cmd, c.start, c.end, c.start_line, c.json, c.logical, c.offsets, -1, heredocs,
+                           c.value)
 
     def _stages(self) -> None:
         idx = -1
@@ -461,28 +396,3 @@ def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
         words.append(w)
         i = j + 1
     return words
-
-
-
-def _error_line(dockerfile_mod, body: str) -> int | None:
-    """BuildKit's errors rarely name a line: find the shortest prefix of lines that fails the same
-    way (binary search; a few parses)."""
-    lines = body.splitlines(keepends=True)
-
-    def fails(k: int) -> bool:
-        try:
-            dockerfile_mod.parse_string("".join(lines[:k]))
-        except dockerfile_mod.GoParseError as e:
-            return "no instructions" not in str(e)
-        return False
-
-    if not lines or not fails(len(lines)):
-        return None
-    lo, hi = 1, len(lines)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if fails(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo

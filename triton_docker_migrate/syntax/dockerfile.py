@@ -36,6 +36,10 @@ _HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)")
 _GO_LOWER = str.maketrans({"\u0130": "i", "\u212a": "k"})  # Go's unicode.ToLower maps these to ASCII
 
 
+#: the refusal of a file without an instruction (BuildKit refuses it too)
+NO_INSTRUCTIONS = "no instructions in the file"
+
+
 class DockerfileSyntaxError(ValueError):
     """A Dockerfile that BuildKit refuses: a one-line message and the 1-based line (or None)."""
 
@@ -131,7 +135,7 @@ def parse(text: str) -> Dockerfile:
                 pieces.append((a, cut))
         out.append(_instruction(text, src, _Line(text, pieces), escape, first))
     if not out:
-        raise DockerfileSyntaxError("no instructions in the file", None)
+        raise DockerfileSyntaxError(NO_INSTRUCTIONS, None)
     return Dockerfile(out, escape, directives, comments)
 
 
