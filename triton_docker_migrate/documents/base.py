@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, CommandLine, CommandSite, ImageKeys, PortSites, Region
+from .sites import BaseImage, CommandLine, CommandSite, ImageKeys, PortSites, Region, Requirement
 
 
 class Document:
@@ -53,6 +53,10 @@ class Document:
 
     def split_images(self) -> list[ImageKeys]:
         """Images written as a repository and a tag in sibling keys."""
+        return []
+
+    def requirements(self) -> list[Requirement]:
+        """Python package requirements the file declares (requirements files, dependency lists)."""
         return []
 
     def base_images(self) -> list[BaseImage]:

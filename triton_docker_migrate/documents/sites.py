@@ -237,6 +237,21 @@ class PortSites:
     style: str = ""  #: how the probes and names are judged ("kubernetes", "values")
 
 
+@dataclass
+class Requirement:
+    """A Python package requirement as a file writes it (``tensorrtserver==1.10.0``, in a
+    requirements file, a ``pyproject.toml`` list, ``setup.py``, a conda ``pip:`` section)."""
+
+    name: str  #: the distribution name, as written
+    text: str  #: the whole requirement as written (name, extras, version specifier, markers)
+    span: Span  #: where ``text`` stands
+    replacer: Callable[[str], Edit] | None = None  #: writes another requirement there, in the file's syntax
+
+    def replace(self, requirement: str) -> Edit:
+        assert self.replacer is not None
+        return self.replacer(requirement)
+
+
 class ImageKeys:
     """An image written as a repository and a tag in sibling keys (Helm values)."""
 
