@@ -196,6 +196,9 @@ TASK_PARSED = 12
 TASK_FOLDERS = 8
 #: files the scout reads while the handlers are imported, about as long as that takes (0: no scout)
 SCOUT_FILES = 3072
+#: which pool runs the tasks: "own" (pool.py) or "futures" (concurrent.futures, ``_run_pool_futures``);
+#: set only by the benchmark (bench/run.py --ablation), which compares the two
+POOL = "own"
 
 
 def _init_worker(settings: Settings, walk: tuple, spawned: bool = False, scout: bool = False) -> None:
@@ -427,6 +430,9 @@ def _run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys)
     Forked workers share the handlers this process imports first (``_preload``, tens of
     milliseconds). Meanwhile a scout - a worker forked before that, which ends after one task -
     walks and reads the first folders on the other CPU, holding back what needs parsing."""
+    if POOL == "futures":
+        yield from _run_pool_futures(work, settings, workers, excl, explicit_keys)
+        return
     from .pool import Pool
 
     fork = _can_fork()
@@ -455,14 +461,92 @@ def _run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys)
     else:
         pool.close()
     if lost:
-        _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
-             "process")
-        scanner = Scanner(settings)
-        walk = (excl, keys, None)
-        for task in lost:
-            yield _run_task(scanner, walk, task)
-        while (task := work.next_task(1)) is not None:
-            yield _run_task(scanner, walk, task)
+        yield from _after_lost(work, settings, (excl, keys, None), lost)
+
+
+def _after_lost(work: Work, settings: Settings, walk: tuple, lost: list) -> Iterable:
+    """A worker died: its tasks and the rest are done in this process, after one warning."""
+    _err("triton-docker-migrate: warning: a worker process died; the files left are processed in this process")
+    scanner = Scanner(settings)
+    for task in lost:
+        yield _run_task(scanner, walk, task)
+    while (task := work.next_task(1)) is not None:
+        yield _run_task(scanner, walk, task)
+
+
+def _init_futures_worker(*args) -> None:
+    from .pool import _ignore_sigint
+
+    _ignore_sigint()
+    _init_worker(*args)
+
+
+def _run_pool_futures(work: Work, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
+    """``_run_pool`` on ``concurrent.futures``: the same tasks, one in flight per worker, handed out
+    as results come back, and the same scout (a one-worker executor forked before ``_preload``).
+    A dead worker (BrokenProcessPool) leaves its tasks to this process; SIGINT is blocked while
+    workers fork and ignored in them; on Ctrl-C the workers are killed."""
+    import multiprocessing
+    import signal
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    fork = _can_fork()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    keys = frozenset(explicit_keys)
+    executors: list[ProcessPoolExecutor] = []
+    flight: dict = {}  # future -> (task, from the scout)
+    lost: list = []
+
+    def start(n: int, init_args: tuple) -> ProcessPoolExecutor:
+        ex = ProcessPoolExecutor(n, ctx, _init_futures_worker, init_args)
+        executors.append(ex)
+        return ex
+
+    def submit(ex: ProcessPoolExecutor, task, scout: bool = False) -> None:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the first submit forks
+        try:
+            flight[ex.submit(_do_task, task)] = (task, scout)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    try:
+        if fork and SCOUT_FILES and work.folders:
+            submit(start(1, (settings, (excl, keys, (SCOUT_FILES, SCOUT_FILES)), False, True)),
+                   work.scout_task(), scout=True)
+        if fork:
+            _preload()
+        pool = start(workers, (settings, (excl, keys, (TASK_FILES, TASK_PARSED)), not fork))
+        while True:
+            while not lost and sum(not scout for _, scout in flight.values()) < workers:
+                task = work.next_task(workers)
+                if task is None:
+                    break
+                submit(pool, task)
+            if not flight:
+                break
+            done, _ = wait(flight, return_when=FIRST_COMPLETED)
+            for f in done:
+                task, scout = flight.pop(f)
+                try:
+                    result = f.result()
+                except BrokenProcessPool:
+                    lost.append(task)
+                    continue
+                work.done(result)
+                yield result
+    except BaseException:  # Ctrl-C, or the run stopped: the workers end at once, and are reaped
+        for ex in executors:  # (the CLI leaves an interrupted run with os._exit)
+            procs = list((ex._processes or {}).values())  # no public way to kill them before 3.14
+            ex.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.kill()
+                proc.join()
+        raise
+    for ex in executors:  # the scout's sits idle until here
+        ex.shutdown()
+    if lost:
+        yield from _after_lost(work, settings, (excl, keys, None), lost)
 
 
 def _finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, list[str]]],
