@@ -65,3 +65,28 @@ def test_the_deploy_shape_holds_exactly_its_v1_files(tmp_path, monkeypatch, caps
     code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
     assert code == 1, err
     assert sorted(f["path"] for f in json.loads(out)["files"]) == m["v1"]
+
+
+def test_the_futures_pool_spawns_after_the_go_parser_is_loaded(monorepo, capsys, monkeypatch):  # noqa: F811
+    """As pool.py: a process that has loaded BuildKit's Go parser must not fork (a forked copy can
+    hang); the futures pool then spawns fresh interpreters, with the same results."""
+    from triton_docker_migrate import run as run_mod
+
+    root, m = monorepo
+    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", ".")
+    import dockerfile  # noqa: F401
+
+    assert run_mod._can_fork() is False
+    monkeypatch.setattr(run_mod, "POOL", "futures")
+    monkeypatch.setattr(run_mod, "POOL_AFTER_FILES", 50)
+    used = []
+    real = run_mod._run_pool_futures
+
+    def spy(*a):
+        used.append(True)
+        yield from real(*a)
+
+    monkeypatch.setattr(run_mod, "_run_pool_futures", spy)
+    code2, spawned, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
+    assert used == [True]
+    assert (code2, spawned) == (code1, serial)
