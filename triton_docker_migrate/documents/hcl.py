@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .. import facts
 from ..model import Edit, Span
-from ..syntax.shellwords import Word
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
@@ -40,6 +40,8 @@ SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
 PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
 HANDLERS = ("http_get", "tcp_socket", "grpc")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
+_SHEBANG = re.compile(r"#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
+_BLANK = re.compile(r"[^\r\n]")
 _V1_PATH = re.compile(r"^/api/(?:health|status)\b")
 #: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
 EDITABLE = frozenset({"command", "args", "entrypoint", "ports"})
@@ -72,6 +74,8 @@ class HclDoc(Document):
         self._strings = self._all_strings()
         self.irregular = frozenset(self._irregular)
         self._sites: list[CommandSite] | None = None
+        self._shell = False
+        self._script_spans: list[tuple[int, int]] = []
         self._lines: list[tuple[CommandLine, Container]] | None = None
         self.containers = self._find_containers()
         self.services = [b for b in self._resources() if b.labels[0] in SERVICES]
@@ -247,7 +251,7 @@ class HclDoc(Document):
         names = {id(s) for s in self._env_name_strings()}
         out: list[Region] = []
         for s, attr in self._strings:
-            if not s.value or id(s) in names:
+            if not s.value or id(s) in names or self._in_script(s.start):
                 continue
             triton = self._in_triton(s.start)
             shell = attr.name in ("command", "args", "entrypoint")
@@ -256,6 +260,8 @@ class HclDoc(Document):
             else:
                 out.append(Region(s.value, offsets=s.offsets, triton=triton, shell=shell,
                                   image_context=attr.name == "image", label=attr.name))
+        if self.shell is not None:
+            out += [r for r in self.shell.regions() if r.text.strip()]
         return out
 
     def _groups(self, c: Container) -> list[list[Segment | None]]:
@@ -290,7 +296,7 @@ class HclDoc(Document):
                         if key not in seen:
                             seen.add(key)
                             sites.append(site)
-            self._sites = sites
+            self._sites = sites + (self.shell.commands() if self.shell is not None else [])
         return self._sites
 
     def _nested(self, segs: list[Segment | None], triton: bool) -> list[CommandSite]:
@@ -304,15 +310,67 @@ class HclDoc(Document):
         for site in C.nested(Segment(words, present[0].syntax, present[0].label), self.text, triton):
             if not site.words:
                 continue
-            owner = next((s for s in present for w in s.words if w.start <= site.words[0].start < w.end), None)
+            owner = next(((s, w) for s in present for w in s.words if w.start <= site.words[0].start < w.end), None)
             if owner is None:
                 continue
-            site.segment = Segment(site.words, H.HclShellSyntax(self.irregular), owner.label)
+            seg, script = owner
+            site.segment = Segment(site.words, H.HclShellSyntax(self.irregular, heredoc=script.quote == ""), seg.label)
             out.append(site)
         return out
 
+    # --- shell scripts in strings ---------------------------------------------------------------
+    def _scripts(self) -> list["H.Str"]:
+        """Strings that a shell runs: a heredoc or string that starts with a shell's ``#!``, the
+        ``command`` of a ``local-exec`` provisioner, the ``inline`` lines of a ``remote-exec`` one,
+        a ``metadata_startup_script``. A string whose characters do not all stand verbatim in the
+        file (escapes), or that the shell lexer cannot read, is left to the text rules."""
+        argv = {id(w) for c in self.containers for segs in self._groups(c) for seg in segs if seg is not None
+                for w in seg.words}
+        out = []
+        for s, attr in self._strings:
+            if not s.value or s.irregular or any(s.start == a for a in argv):
+                continue
+            block = attr.parent
+            prov = block.labels[0] if block is not None and block.type == "provisioner" and block.labels else ""
+            if not (_SHEBANG.match(s.value.lstrip()) or (prov == "local-exec" and attr.name == "command")
+                    or (prov == "remote-exec" and attr.name == "inline")
+                    or attr.name == "metadata_startup_script"):
+                continue
+            try:
+                lex(s.value, s.offsets)
+            except ShellSyntaxError:
+                continue
+            out.append(s)
+        return out
+
+    @property
+    def shell(self) -> "ShellDoc | None":
+        """The shell scripts of the file, read as one shell document over a copy of the text in
+        which everything else is blank (so its offsets are this document's)."""
+        if self._shell is False:
+            scripts = self._scripts()
+            self._shell = None
+            if scripts:
+                parts, pos = [], 0
+                for s in sorted(scripts, key=lambda s: s.start):
+                    a, b = s.offsets[0], s.offsets[-1] + 1
+                    gap = _BLANK.sub(" ", self.text[pos:a])
+                    if parts and gap.startswith(" "):
+                        gap = ";" + gap[1:]  # the script before ends here
+                    parts += [gap, self.text[a:b]]
+                    pos = b
+                parts.append(_BLANK.sub(" ", self.text[pos:]))
+                from .shell import ShellDoc
+
+                self._shell = ShellDoc(self.path, "".join(parts))
+                self._script_spans = [(s.start, s.end) for s in scripts]
+        return self._shell
+
+    def _in_script(self, offset: int) -> bool:
+        return self.shell is not None and any(a <= offset < b for a, b in self._script_spans)
+
     def command_lines(self) -> list[CommandLine]:
-        return [cl for cl, _ in self._server_lines()]
+        return [cl for cl, _ in self._server_lines()] + (self.shell.command_lines() if self.shell is not None else [])
 
     def _server_lines(self) -> list[tuple[CommandLine, Container]]:
         if self._lines is None:
@@ -365,7 +423,16 @@ class HclDoc(Document):
                 out.append(self._k8s_ports(cl, c))
             else:
                 out.append(self._nomad_ports(cl, c))
-        return out
+        return out + (self.shell.port_sites() if self.shell is not None else [])
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        return self.shell.report_only() if self.shell is not None else []
+
+    def resolve(self, value: str) -> str:
+        return self.shell.resolve(value) if self.shell is not None else value
+
+    def tag_variable(self, name: str):
+        return self.shell.tag_variable(name) if self.shell is not None else None
 
     def _probe(self, probe: str, attr: "H.Attribute | None") -> ProbePort | None:
         if attr is None:
