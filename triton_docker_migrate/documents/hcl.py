@@ -181,7 +181,7 @@ class HclDoc(Document):
         return None
 
     def _item_word(self, it: "H.Expr", k8s: bool) -> Word:
-        if it.kind == "string" and not it.string.heredoc:
+        if it.kind == "string":
             s = it.string
             return s.word(s.dynamic or bool(k8s and _K8S_VAR.search(s.value)))
         if it.kind in ("number", "bool"):
@@ -224,11 +224,16 @@ class HclDoc(Document):
     def services_selecting(self, c: Container) -> list["H.Block"]:
         """``kubernetes_service`` resources of this file whose literal selector picks the pods."""
         out = []
+        ref = f"{c.resource.labels[0]}.{c.resource.labels[1]}." if c.resource is not None else None
         for svc in self.services:
             spec = svc.block("spec")
-            pairs = _literal_map(spec.attr("selector") if spec is not None else None)
+            selector = spec.attr("selector") if spec is not None else None
+            pairs = _literal_map(selector)
             if pairs and c.labels and all(c.labels.get(k) == v for k, v in pairs.items()):
                 out.append(svc)
+            elif ref and selector is not None and selector.value.kind == "other" and \
+                    selector.value.raw.startswith(ref) and ".labels" in selector.value.raw:
+                out.append(svc)  # the workload's own labels, by reference
         return out
 
     def _triton_ranges(self) -> list[tuple[int, int]]:
