@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import facts
-from ..model import Edit, Span
+from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
@@ -144,10 +144,13 @@ class HclDoc(Document):
             if args is not None and not (args.value.kind == "tuple" and args.value.items):
                 problem = "the task's args is not a list of strings it can be added to"
             ls = self.text.rfind("\n", 0, command.start) + 1
-            indent = self.text[ls:command.start] if not self.text[ls:command.start].strip() else "  "
+            indent = self.text[ls:command.start]
             nl_at = self.text.find("\n", command.end)
             at = len(self.text) if nl_at < 0 else nl_at + 1
             nl = "\r\n" if self.text[at - 2:at] == "\r\n" else "\n"
+            rest = self.text[command.end:at].strip()
+            if problem is None and (indent.strip() or rest and not rest.startswith(("#", "//"))):
+                problem = "the command does not stand on a line of its own"
             if nl_at < 0:
                 indent = nl + indent
             syntax = H.HclCommandSyntax(self.irregular, at, indent, nl, problem, self.position(command.start)[0])
@@ -367,7 +370,10 @@ class HclDoc(Document):
                 parts.append(_BLANK.sub(" ", self.text[pos:]))
                 from .shell import ShellDoc
 
-                self._shell = ShellDoc(self.path, "".join(parts))
+                try:
+                    self._shell = ShellDoc(self.path, "".join(parts))
+                except ProcessingError:
+                    return None  # the scripts together do not read: left to the text rules
                 self._script_spans = [(s.start, s.end) for s in scripts]
         return self._shell
 
@@ -573,7 +579,10 @@ class HclDoc(Document):
         """The same blocks and attributes in the same order, values of the same kind; the edits may
         change the length of command and port lists, remove ``port`` blocks, add an ``args`` list
         and turn a port name into a number."""
-        return _compare(self.tree.root, new.tree.root, "")
+        problem = _compare(self.tree.root, new.tree.root, "")
+        if problem is None and self.shell is not None:
+            problem = self.shell.same_structure(new.shell) if new.shell is not None else "a shell script changed"
+        return problem
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def parse(text: str) -> Tree:
     chars = _Chars(text)
     if root.has_error:
         bad = _first_error(root)
-        line = bad.start_point[0] + 1 if bad is not None else None
+        line = _error_line(bad) if bad is not None else None
         what = f"missing {bad.type}" if bad is not None and bad.is_missing else "unexpected text"
         raise HclSyntaxError(f"HCL syntax error ({what})", line)
     try:
@@ -203,6 +203,22 @@ def _first_error(node):
         if n.has_error:
             stack.extend(reversed(n.children))
     return None
+
+
+def _error_line(bad) -> int:
+    """1-based line of an error: where the text before a missing token ends, or where the parser
+    gave up inside an ERROR node (its last child)."""
+    if bad.is_missing:
+        n = bad
+        while n is not None and n.prev_sibling is None:
+            n = n.parent
+        prev = n.prev_sibling if n is not None else None
+        if prev is not None:
+            row, col = prev.end_point
+            return row + 1 if col > 0 or row == 0 else row
+        return bad.start_point[0] + 1
+    kids = [c for c in bad.children if c.end_byte > c.start_byte]
+    return (kids[-1].start_point[0] if kids else bad.start_point[0]) + 1
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
