@@ -216,6 +216,9 @@ def hcl_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
                     for get in probe.get("http_get", []):
                         port = str(get.get("port"))
                         out.append((named.get(port, port), str(get.get("path") or "/")))
+    for res in _hcl_blocks(data, "resource") if "docker_container" in cl.extra else []:
+        for c in res.get("docker_container", {}).get(cl.extra["docker_container"], {}).get("healthcheck", []):
+            out.extend(_urls(c.get("test") or ""))
     for group in _hcl_blocks(data, "group") if "task" in cl.extra else []:
         (body,) = group.values()
         named = {label: str(p.get("to") or p.get("static")) for net in body.get("network", [])
@@ -596,9 +599,11 @@ def test_hcl_fixtures_are_started_with_their_health_checks():
     named ports resolved) are on the HTTP port and answer 200 (test_migrated_server_starts)."""
     started = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "hcl"}
     assert {"terraform-deployment.tf", "statefulset-v1-image.tf", "sidecar-trap.tf", "heredoc.tf",
-            "nomad-job.nomad", "nomad-crlf.nomad", "nomad-command-only.nomad", "nomad-sidecar-trap.hcl"} <= started
+            "nomad-job.nomad", "nomad-crlf.nomad", "nomad-command-only.nomad", "nomad-sidecar-trap.hcl",
+            "docker-provider.tf"} <= started
     hcl = FIXTURES / "hcl"
     assert Plan(hcl / "terraform-deployment.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/live"),
                                                                          ("8000", "/v2/health/ready")]
     assert Plan(hcl / "nomad-crlf.nomad", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
+    assert Plan(hcl / "docker-provider.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
     assert Plan(hcl / "nomad-sidecar-trap.hcl", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]

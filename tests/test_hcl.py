@@ -281,3 +281,50 @@ def test_hcl_extra_floors_are_true(tmp_path):
     p = run(py, "-c", script, *map(str, CASES))
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.splitlines() == [f"{c.name} True None" for c in CASES]
+
+
+# --- mutation fuzz ---------------------------------------------------------------------------------
+
+_STRUCTURAL = '"{}[],\\$%=#/*<\n'
+
+
+def _mutants(data: str, seed: int, count: int = 60) -> list[str]:
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        t = list(data)
+        for _ in range(rnd.randint(1, 4)):
+            op = rnd.choice(["delete", "insert", "duplicate", "truncate"])
+            n = len(t)
+            i = rnd.randrange(n + 1)
+            if op == "delete" and n:
+                del t[i:i + rnd.randint(1, 20)]
+            elif op == "insert":
+                t[i:i] = rnd.choice(_STRUCTURAL)
+            elif op == "duplicate" and n:
+                j = rnd.randrange(n)
+                t[i:i] = t[j:j + rnd.randint(1, 60)]
+            elif op == "truncate":
+                t = t[:i]
+        out.append("".join(t))
+    return out
+
+
+@pytest.mark.parametrize("path", CASES, ids=IDS)
+def test_mutated_fixtures_end_in_success_or_a_clean_error(path, tmp_path):
+    """Truncated, spliced and broken HCL: a clean result or a one-line error, never an internal error;
+    what is written reads back without an error."""
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    for k, text in enumerate(_mutants(path.read_bytes().decode("utf-8"), seed=k_seed(path))):
+        p = tmp_path / f"{k}{path.suffix}"
+        p.write_text(text, encoding="utf-8", newline="")
+        res = process_file(str(p), p.name, Settings(), explicit=True)
+        assert res.error is None or "internal error" not in res.error, (text, res.error)
+        if res.status is Status.CHANGED:
+            assert not parser.parse(res.new).root_node.has_error, text
+
+
+def k_seed(path: pathlib.Path) -> int:
+    return sum(path.name.encode())

@@ -5,13 +5,15 @@ it these files are read as text (reported, never fixed: ``build``).
 
 Containers are the ``container``/``init_container`` blocks of Terraform's Kubernetes workloads
 (``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
-their ``_v1`` forms) and the tasks of Nomad job specs (``task "x" { config { image, entrypoint,
-command, args } }``). A container is Triton when its image is a server image or its command runs
+their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
+``ports``, ``healthcheck``) and the tasks of Nomad job specs (``task "x" { config { image,
+entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
 the server. As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
-ports, the task's ``config.ports``). Every string literal and heredoc outside comments is a region.
+ports, the task's ``config.ports``). Every string literal and heredoc outside comments is a region;
+shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read as shell.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ _BLANK = re.compile(r"[^\r\n]")
 _V1_PATH = re.compile(r"^/api/(?:health|status)\b")
 #: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
 EDITABLE = frozenset({"command", "args", "entrypoint", "ports"})
-REMOVABLE_BLOCKS = frozenset({"port"})
+REMOVABLE_BLOCKS = frozenset({"port", "ports"})
 ADDABLE = frozenset({"args"})
 RETYPABLE = frozenset({"port", "target_port"})
 
@@ -104,6 +106,9 @@ class HclDoc(Document):
             for b in res.walk():
                 if b.type in ("container", "init_container"):
                     out.append(self._k8s_container(b, res))
+        for res in self._resources():
+            if res.labels[0] == "docker_container":
+                out.append(self._docker_container(res))
         for job in self.tree.root.blocks("job"):
             for group in job.blocks("group"):
                 for task in group.blocks("task"):
@@ -132,6 +137,20 @@ class HclDoc(Document):
         meta = holder.block("metadata") if holder is not None else None
         labels = meta.attr("labels") if meta is not None else None
         c.labels = _literal_map(labels)
+        return c
+
+    def _docker_container(self, res: "H.Block") -> Container:
+        """``resource "docker_container"`` (the Docker provider): ``entrypoint`` and ``command`` as the
+        image's ENTRYPOINT and CMD; an image given as ``docker_image.x.image_id`` is that resource's
+        ``name``."""
+        segs = [self._list_segment(res.attr("entrypoint"), "entrypoint"), self._list_segment(res.attr("command"), "command")]
+        c = Container(res, "docker", _text(res.attr("name")) or res.labels[1], segs, resource=res)
+        image = res.attr("image")
+        if image is not None and image.value.kind == "other" and image.value.raw.startswith("docker_image."):
+            ref = image.value.raw.split(".")
+            image = next((b.attr("name") for b in self._resources()
+                          if b.labels[0] == "docker_image" and len(ref) > 1 and b.labels[1] == ref[1]), None)
+        self._set_image(c, image)
         return c
 
     def _nomad_task(self, task: "H.Block", config: "H.Block", group: "H.Block") -> Container:
@@ -199,6 +218,11 @@ class HclDoc(Document):
                 p = _text(get.attr("path")) if get is not None else None
                 if p:
                     out.append(p)
+        elif c.style == "docker":
+            test = _sub(c.block, "healthcheck")
+            attr = test.attr("test") if test is not None else None
+            out += [m.group(0) for s in (attr.value.all_strings() if attr is not None else [])
+                    for m in re.finditer(r"/api/\w+", s.value)]
         else:
             for _svc, checks in self._nomad_services(c):
                 out += [p for p in (_text(ch.attr("path")) for ch in checks) if p]
@@ -280,6 +304,11 @@ class HclDoc(Document):
                 ex = _sub(c.block, probe, "exec")
                 if ex is not None:
                     groups.append([self._list_segment(ex.attr("command"), probe)])
+        elif c.style == "docker":
+            test = _sub(c.block, "healthcheck")
+            seg = self._list_segment(test.attr("test"), "healthcheck") if test is not None else None
+            if seg is not None and seg.words and seg.words[0].value == "CMD" and len(seg.words) > 1:
+                groups.append([Segment(seg.words[1:], seg.syntax, "healthcheck")])
         else:
             for _svc, checks in self._nomad_services(c):
                 for ch in checks:
@@ -398,7 +427,8 @@ class HclDoc(Document):
         entrypoint that only wraps it leaves it to the next); options alone in ``args`` of a Triton
         image; or a ``sh -c`` script. Words never move between segments."""
         segs = [s for s in c.segments if s is not None]
-        extra = {"container" if c.style == "kubernetes" else "task": c.name}
+        extra = {"container" if c.style == "kubernetes" else "task" if c.style == "nomad" else "docker_container":
+                 c.name if c.style != "docker" else c.block.labels[1]}
         out: list[CommandLine] = []
 
         def line(parts: list[Segment], server: Word | None) -> CommandLine:
@@ -432,8 +462,13 @@ class HclDoc(Document):
         for cl, c in self._server_lines():
             if c.style == "kubernetes":
                 out.append(self._k8s_ports(cl, c))
-            else:
+            elif c.style == "nomad":
                 out.append(self._nomad_ports(cl, c))
+            else:
+                ports = c.block.blocks("ports")
+                lists = [PortList("kubernetes", f"docker_container {c.block.labels[1]} ports",
+                                  [self._entry(p, "internal") for p in ports], "internal", assign=" = ")] if ports else []
+                out.append(PortSites([cl], lists, style="kubernetes"))
         return out + (self.shell.port_sites() if self.shell is not None else [])
 
     def report_only(self) -> list[tuple[int, int, str]]:
