@@ -18,6 +18,7 @@ shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read 
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class HclDoc(Document):
         self._strings = self._all_strings()
         self.irregular = frozenset(self._irregular)
         self._sites: list[CommandSite] | None = None
+        self._regions: list[Region] | None = None
+        self._selectors: dict | None = None
         self._shell = False
         self._script_spans: list[tuple[int, int]] = []
         self._lines: list[tuple[CommandLine, Container]] | None = None
@@ -249,19 +252,28 @@ class HclDoc(Document):
         return out
 
     def services_selecting(self, c: Container) -> list["H.Block"]:
-        """``kubernetes_service`` resources of this file whose literal selector picks the pods."""
-        out = []
-        ref = f"{c.resource.labels[0]}.{c.resource.labels[1]}." if c.resource is not None else None
-        for svc in self.services:
-            spec = svc.block("spec")
-            selector = spec.attr("selector") if spec is not None else None
-            pairs = _literal_map(selector)
-            if pairs and c.labels and all(c.labels.get(k) == v for k, v in pairs.items()):
-                out.append(svc)
-            elif ref and selector is not None and selector.value.kind == "other" and \
-                    selector.value.raw.startswith(ref) and ".labels" in selector.value.raw:
-                out.append(svc)  # the workload's own labels, by reference
-        return out
+        """``kubernetes_service`` resources of this file whose literal selector picks the pods, or
+        that select the workload's own labels by reference."""
+        if self._selectors is None:
+            self._selectors = {}
+            for svc in self.services:
+                spec = svc.block("spec")
+                selector = spec.attr("selector") if spec is not None else None
+                pairs = _literal_map(selector)
+                if pairs:
+                    self._selectors.setdefault(min(pairs.items()), []).append((svc, pairs))
+                elif selector is not None and selector.value.kind == "other" and ".labels" in selector.value.raw:
+                    ref = ".".join(selector.value.raw.split(".")[:2])
+                    self._selectors.setdefault(ref, []).append((svc, {}))
+        found: dict[int, H.Block] = {}
+        for pair in c.labels.items():
+            for svc, pairs in self._selectors.get(pair, ()):
+                if all(c.labels.get(k) == v for k, v in pairs.items()):
+                    found[id(svc)] = svc
+        if c.resource is not None:
+            for svc, _ in self._selectors.get(f"{c.resource.labels[0]}.{c.resource.labels[1]}", ()):
+                found[id(svc)] = svc
+        return sorted(found.values(), key=lambda b: b.start)
 
     def _triton_ranges(self) -> list[tuple[int, int]]:
         out = []
@@ -273,13 +285,26 @@ class HclDoc(Document):
                 out.append((svc.start, svc.end))
             if c.style == "nomad":
                 out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
-        return out
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(out):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        self._triton_starts = [a for a, _ in merged]
+        return merged
 
     def _in_triton(self, offset: int) -> bool:
-        return any(a <= offset < b for a, b in self._triton_spans)
+        k = bisect.bisect_right(self._triton_starts, offset) - 1
+        return k >= 0 and offset < self._triton_spans[k][1]
 
     # --- sites ----------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         names = {id(s) for s in self._env_name_strings()}
         out: list[Region] = []
         for s, attr in self._strings:
@@ -361,11 +386,11 @@ class HclDoc(Document):
         ``command`` of a ``local-exec`` provisioner, the ``inline`` lines of a ``remote-exec`` one,
         a ``metadata_startup_script``. A string whose characters do not all stand verbatim in the
         file (escapes), or that the shell lexer cannot read, is left to the text rules."""
-        argv = {id(w) for c in self.containers for segs in self._groups(c) for seg in segs if seg is not None
+        argv = {w.start for c in self.containers for segs in self._groups(c) for seg in segs if seg is not None
                 for w in seg.words}
         out = []
         for s, attr in self._strings:
-            if not s.value or s.irregular or any(s.start == a for a in argv):
+            if not s.value or s.irregular or s.start in argv:
                 continue
             block = attr.parent
             prov = block.labels[0] if block is not None and block.type == "provisioner" and block.labels else ""
@@ -403,11 +428,14 @@ class HclDoc(Document):
                     self._shell = ShellDoc(self.path, "".join(parts))
                 except ProcessingError:
                     return None  # the scripts together do not read: left to the text rules
-                self._script_spans = [(s.start, s.end) for s in scripts]
+                self._script_spans = sorted((s.start, s.end) for s in scripts)
         return self._shell
 
     def _in_script(self, offset: int) -> bool:
-        return self.shell is not None and any(a <= offset < b for a, b in self._script_spans)
+        if self.shell is None:
+            return False
+        k = bisect.bisect_right(self._script_spans, (offset, len(self.text) + 1)) - 1
+        return k >= 0 and offset < self._script_spans[k][1]
 
     def command_lines(self) -> list[CommandLine]:
         return [cl for cl, _ in self._server_lines()] + (self.shell.command_lines() if self.shell is not None else [])

@@ -62,14 +62,14 @@ class _Chars:
 
 # --- the tree -----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False)
 class Str:
     """A string literal, a quoted template or a heredoc."""
 
     start: int  #: the opening quote (or ``<<``)
     end: int  #: after the closing quote (or the closing marker)
     value: str  #: decoded; interpolations and directives as written
-    offsets: list[int]  #: document offset of each value character
+    offsets: "list[int] | range"  #: document offset of each value character
     dynamic: bool = False  #: holds ``${...}`` or ``%{...}``
     heredoc: bool = False
     irregular: frozenset[int] = frozenset()  #: offsets of value characters written as an escape
@@ -80,11 +80,11 @@ class Str:
         return self.offsets[-1] + 1 if self.heredoc and self.offsets else (self.end if self.heredoc else self.end - 1)
 
     def word(self, dynamic: bool | None = None) -> Word:
-        return Word(self.start, self.end, self.value, list(self.offsets), self.dynamic if dynamic is None else dynamic,
+        return Word(self.start, self.end, self.value, self.offsets, self.dynamic if dynamic is None else dynamic,
                     "" if self.heredoc else '"', self.inner_end)
 
 
-@dataclass
+@dataclass(eq=False)
 class Expr:
     kind: str  #: "string", "tuple", "object", "number", "bool", "null", "ident", "other"
     start: int
@@ -115,7 +115,7 @@ class Expr:
         return out
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Attribute:
     name: str
     name_start: int
@@ -126,7 +126,7 @@ class Attribute:
     parent: "Block | None" = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Block:
     type: str
     labels: list[str]
@@ -167,7 +167,7 @@ class Block:
 @dataclass
 class Tree:
     root: Block  #: the file's body, as a block of type ""
-    comments: list[tuple[int, int]]
+    comments: list[tuple[int, int]]  #: the comments between blocks and attributes (not inside values)
 
     def blocks(self):
         return self.root.walk()
@@ -223,6 +223,8 @@ def _error_line(bad) -> int:
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _HEX = re.compile(r"[0-9A-Fa-f]+")
+#: what may start an escape in a quoted string (``\\n``, ``$${``, ``%%{``)
+_SPECIAL = re.compile(r"[\\$%]")
 
 
 class _Reader:
@@ -259,7 +261,6 @@ class _Reader:
         s, e = self.span(node)
         ns, ne = self.span(ident)
         value = self.expr(expr) if expr is not None else Expr("other", e, e, "")
-        self._comments_in(node)
         return Attribute(self.text[ns:ne], ns, ne, value, s, e, parent)
 
     def block(self, node, parent: Block) -> Block:
@@ -284,16 +285,6 @@ class _Reader:
             elif t == "comment":
                 self.comments.append(self.span(ch))
         return b
-
-    def _comments_in(self, node) -> None:
-        """Comments inside an expression (between list items)."""
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if n.type == "comment":
-                self.comments.append(self.span(n))
-            elif n.type not in ("template_literal", "string_lit"):
-                stack.extend(n.children)
 
     def expr(self, node) -> Expr:
         while node.type == "expression" and node.named_child_count == 1 and node.child_count == 1:
@@ -338,14 +329,18 @@ class _Reader:
 
     def string(self, node) -> Str:
         s, e = self.span(node)
-        if node.type == "heredoc_template":
+        t = node.type
+        if t == "heredoc_template":
             return self.heredoc(node, s, e)
-        raw_spans = [self.span(c) for c in node.children if c.type in ("template_interpolation", "template_directive")]
+        text = self.text
+        i, end = s + 1, e - 1
+        raw_spans = [] if t == "string_lit" else \
+            [self.span(c) for c in node.children if c.type in ("template_interpolation", "template_directive")]
+        if not raw_spans and _SPECIAL.search(text, i, end) is None:
+            return Str(s, e, text[i:end], range(i, end))  # the common case: nothing to decode
         value: list[str] = []
         offs: list[int] = []
         irregular: set[int] = set()
-        text = self.text
-        i, end = s + 1, e - 1
         k = 0
         while i < end:
             if k < len(raw_spans) and i >= raw_spans[k][0]:
@@ -354,6 +349,14 @@ class _Reader:
                 offs.extend(range(a, b))
                 i = b
                 k += 1
+                continue
+            stop = raw_spans[k][0] if k < len(raw_spans) else end
+            m = _SPECIAL.search(text, i, stop)
+            j = m.start() if m is not None else stop
+            if j > i:  # a run that stands for itself
+                value.append(text[i:j])
+                offs.extend(range(i, j))
+                i = j
                 continue
             c = text[i]
             if c == "\\" and i + 1 < end:
@@ -396,7 +399,7 @@ class _Reader:
         stop = max(stop, start)
         dynamic = any(c.type in ("template_interpolation", "template_directive") for c in node.children)
         irregular = frozenset(m.start() + start for m in re.finditer(r"\$\$\{|%%\{", text[start:stop]))
-        return Str(s, e, text[start:stop], list(range(start, stop)), dynamic, True, irregular)
+        return Str(s, e, text[start:stop], range(start, stop), dynamic, True, irregular)
 
 
 # --- writing HCL strings --------------------------------------------------------------------------
