@@ -328,3 +328,33 @@ def test_mutated_fixtures_end_in_success_or_a_clean_error(path, tmp_path):
 
 def k_seed(path: pathlib.Path) -> int:
     return sum(path.name.encode())
+
+
+# --- large files: read in runs of top-level blocks ----------------------------------------------------
+
+def _signature(tree: H.Tree) -> list:
+    out = []
+    for b in tree.blocks():
+        out.append((b.type, tuple(b.labels), b.start, b.end, b.body_start, b.body_end))
+        for it in b.items:
+            if isinstance(it, H.Attribute):
+                out.append((it.name, it.start, it.end, [(s.start, s.end, s.value, list(s.offsets), s.dynamic)
+                                                        for s in it.value.all_strings()]))
+    return out + sorted(tree.comments)
+
+
+@pytest.mark.parametrize("trap", [False, True], ids=["cut", "cut-inside-a-heredoc"])
+def test_a_large_file_reads_the_same_in_runs_of_blocks(monkeypatch, trap):
+    """Files above ``CHUNK`` are read one run of whole top-level blocks at a time (tree-sitter's tree
+    would take more than 1 GiB for 10 MiB); the tree is the same as when read whole, and a cut that
+    falls inside a heredoc (a line that looks like a block's first) falls back to reading it whole."""
+    parts = [p.read_bytes().decode("utf-8").replace("\r\n", "\n") for p in CASES if p.suffix == ".tf"]
+    if trap:
+        parts.insert(0, 'locals {\n  x = <<EOT\n' + "y\n" * 1600 + 'resource "not" "a-block" {\nEOT\n}\n')
+    text = "\n".join(parts * 3)
+    monkeypatch.setattr(H, "CHUNK", 3000)
+    chunked = H._parse_chunks(text)
+    assert (chunked is None) == trap
+    assert _signature(H.parse(text)) == _signature(H._parse_whole(text))
+    if not trap:
+        assert _signature(chunked) == _signature(H._parse_whole(text))

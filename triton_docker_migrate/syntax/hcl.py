@@ -62,7 +62,7 @@ class _Chars:
 
 # --- the tree -----------------------------------------------------------------------------------
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Str:
     """A string literal, a quoted template or a heredoc."""
 
@@ -84,7 +84,7 @@ class Str:
                     "" if self.heredoc else '"', self.inner_end)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Expr:
     kind: str  #: "string", "tuple", "object", "number", "bool", "null", "ident", "other"
     start: int
@@ -115,7 +115,7 @@ class Expr:
         return out
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Attribute:
     name: str
     name_start: int
@@ -126,7 +126,7 @@ class Attribute:
     parent: "Block | None" = None
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Block:
     type: str
     labels: list[str]
@@ -177,21 +177,65 @@ class HclSyntaxError(ProcessingError):
     pass
 
 
+#: a line that opens a top-level block (``resource "a" "b" {``): where a large file may be cut
+_TOP = re.compile(r'(?m)^(?=[A-Za-z_][\w-]*(?:[ \t]+(?:"[^"\r\n]*"|[A-Za-z_][\w-]*))*[ \t]*\{[ \t]*\r?$)')
+#: files larger than this are read one run of top-level blocks at a time: tree-sitter's tree takes
+#: tens of bytes per byte of text, so reading a 10 MiB file whole would take more than 1 GiB
+CHUNK = 1 << 18
+
+
 def parse(text: str) -> Tree:
     """The file's tree; HclSyntaxError (a ProcessingError) where tree-sitter finds an error."""
-    data = text.encode("utf-8")
-    ts_tree = tree_sitter.Parser(LANGUAGE).parse(data)
-    root = ts_tree.root_node
-    chars = _Chars(text)
+    try:
+        if len(text) > CHUNK:
+            tree = _parse_chunks(text)
+            if tree is not None:
+                return tree
+        return _parse_whole(text)
+    except RecursionError:
+        raise ProcessingError("HCL nested too deeply to read") from None
+
+
+def _parse_whole(text: str) -> Tree:
+    root = _ts_root(text)
     if root.has_error:
         bad = _first_error(root)
         line = _error_line(bad) if bad is not None else None
         what = f"missing {bad.type}" if bad is not None and bad.is_missing else "unexpected text"
         raise HclSyntaxError(f"HCL syntax error ({what})", line)
-    try:
-        return _Reader(text, chars).tree(root)
-    except RecursionError:
-        raise ProcessingError("HCL nested too deeply to read") from None
+    return _Reader(text, _Chars(text)).tree(root)
+
+
+def _ts_root(text: str):
+    return tree_sitter.Parser(LANGUAGE).parse(text.encode("utf-8")).root_node
+
+
+def _parse_chunks(text: str) -> Tree | None:
+    """The tree of a large file read in runs of whole top-level blocks (cut where a line opens one);
+    None when a run does not read alone (a cut inside a heredoc or a comment): then the whole file
+    is read at once."""
+    cuts = [0]
+    for m in _TOP.finditer(text):
+        if m.start() - cuts[-1] >= CHUNK:
+            cuts.append(m.start())
+    cuts.append(len(text))
+    if len(cuts) <= 2:
+        return None
+    top = Block("", [], [], [], 0, len(text), None, 0, len(text))
+    comments: list[tuple[int, int]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        part = text[a:b]
+        root = _ts_root(part)
+        if root.has_error:
+            return None
+        reader = _Reader(text, _Chars(part), a)
+        reader.comments = comments
+        for ch in root.children:
+            if ch.type == "body":
+                reader.body(ch, top)
+            elif ch.type == "comment":
+                comments.append(reader.span(ch))
+    return Tree(top, comments)
 
 
 def _first_error(node):
@@ -228,13 +272,16 @@ _SPECIAL = re.compile(r"[\\$%]")
 
 
 class _Reader:
-    def __init__(self, text: str, chars: _Chars) -> None:
+    """tree-sitter's nodes of ``text[base:]`` (parsed alone) -> the tree, in offsets of ``text``."""
+
+    def __init__(self, text: str, chars: _Chars, base: int = 0) -> None:
         self.text = text
         self.c = chars
+        self.base = base
         self.comments: list[tuple[int, int]] = []
 
     def span(self, n) -> tuple[int, int]:
-        return self.c(n.start_byte), self.c(n.end_byte)
+        return self.base + self.c(n.start_byte), self.base + self.c(n.end_byte)
 
     def tree(self, root) -> Tree:
         s, e = self.span(root)
