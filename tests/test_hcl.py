@@ -358,3 +358,15 @@ def test_a_large_file_reads_the_same_in_runs_of_blocks(monkeypatch, trap):
     assert _signature(H.parse(text)) == _signature(H._parse_whole(text))
     if not trap:
         assert _signature(chunked) == _signature(H._parse_whole(text))
+
+
+def test_a_probe_on_a_v1_endpoint_makes_a_tritonserver_line_v1():
+    """CONTRACT.md: a line is V1 when its container's probes use a V1 endpoint (20.06-v1 and 20.07-v1
+    run a binary already called tritonserver)."""
+    text = ('resource "kubernetes_pod" "t" {\n  spec {\n    container {\n      image = var.image\n'
+            '      args  = ["tritonserver", "--model-repository=/m"]\n'
+            '      readiness_probe {\n        http_get {\n          path = "%s"\n          port = 8000\n'
+            '        }\n      }\n    }\n  }\n}\n')
+    (v1,) = D.HclDoc("main.tf", text % "/api/health/ready").command_lines()
+    (v2,) = D.HclDoc("main.tf", text % "/v2/health/ready").command_lines()
+    assert (v1.v1, v2.v1) == (True, False)

@@ -74,6 +74,7 @@ class HclDoc(Document):
         super().__init__(path, text)
         self.tree = H.parse(text)
         self._irregular: set[int] = set()
+        self._res: list[H.Block] | None = None
         self._strings = self._all_strings()
         self.irregular = frozenset(self._irregular)
         self._sites: list[CommandSite] | None = None
@@ -99,7 +100,9 @@ class HclDoc(Document):
         return out
 
     def _resources(self) -> list["H.Block"]:
-        return [b for b in self.tree.root.blocks("resource") if len(b.labels) >= 2]
+        if self._res is None:
+            self._res = [b for b in self.tree.root.blocks("resource") if len(b.labels) >= 2]
+        return self._res
 
     def _find_containers(self) -> list[Container]:
         out: list[Container] = []
