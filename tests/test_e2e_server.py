@@ -250,8 +250,17 @@ def health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
 # --- the fixtures --------------------------------------------------------------------------------
 
 def editable_lines(doc: Document) -> list:
-    """The server command lines the migration edits (a folded YAML script's are only reported)."""
+    """The server command lines the migration edits (a folded YAML script's, and a text file's, are
+    only reported)."""
+    if getattr(doc, "fixes", True) is False:
+        return []
     return [cl for cl in doc.command_lines() if not cl.report_only]
+
+
+def left_for_review(argv: list[str]) -> bool:
+    """An option word neither V1 nor V2 knows: the tool keeps it with a TDM317 warning, for a person."""
+    known = frozenset(T.V1_OPTIONS + T.V2_OPTIONS)
+    return any(w.startswith("--") and R._resolve(w[2:].partition("=")[0], known) is None for w in argv[1:])
 
 
 def document(path: pathlib.Path, text: str, kind: str) -> Document:
@@ -293,7 +302,7 @@ def _server_cases():
             if out is None:
                 continue
             for i, cl in enumerate(editable_lines(document(path, out[1], out[0]))):
-                if static_argv(cl) is not None:
+                if static_argv(cl) is not None and not left_for_review(static_argv(cl)):
                     cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
     return cases
 
@@ -599,7 +608,7 @@ def test_hcl_fixtures_are_started_with_their_health_checks():
     named ports resolved) are on the HTTP port and answer 200 (test_migrated_server_starts)."""
     started = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "hcl"}
     assert {"terraform-deployment.tf", "statefulset-v1-image.tf", "sidecar-trap.tf", "heredoc.tf",
-            "nomad-job.nomad", "nomad-crlf.nomad", "nomad-command-only.nomad", "nomad-sidecar-trap.hcl",
+            "nomad-job.nomad", "nomad-crlf.nomad", "nomad-sidecar-trap.hcl",
             "docker-provider.tf"} <= started
     hcl = FIXTURES / "hcl"
     assert Plan(hcl / "terraform-deployment.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/live"),

@@ -130,7 +130,8 @@ def test_a_syntax_error_with_v1_evidence_is_reported_with_its_line(tmp_path):
     res = process_file(str(p), "main.tf", Settings())
     assert res.status is Status.FAILED and res.error_line == 3
     assert res.error == "HCL syntax error (unexpected text)" or res.error.startswith("HCL syntax error (missing")
-    assert [f.rule for f in res.findings] == ["TDM001"]
+    # TDM001 for the file, and the V1 evidence left in it line by line (TDM003)
+    assert [(f.rule, f.line) for f in res.findings] == [("TDM001", 3), ("TDM003", 3)]
     assert p.read_bytes().startswith(b"resource")
 
 

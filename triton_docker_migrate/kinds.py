@@ -39,6 +39,8 @@ class Kind:
     suffixes: tuple[str, ...] = ()  #: name endings (lower case) that make a file of this kind
     sniff: Callable[[Path, bytes], bool] | None = None  #: the path and the first bytes decide
     trailing_comments: bool = True  #: a comment may follow code on the same line
+    #: what starts a comment line (for a file that could not be read as its kind)
+    line_comments: tuple[str, ...] = ("#",)
 
     def build(self, path: str, text: str):
         return load_reader(self)(path, text)
@@ -125,8 +127,8 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
-    Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad")),
-    Kind("text", "text:TextDoc"),
+    Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
+    Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--")),
 )
 BY_NAME = {k.name: k for k in KINDS}
 #: sniffs in the contract's order: Kubernetes manifests, then Helm values outside charts, then scripts

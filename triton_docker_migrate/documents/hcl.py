@@ -165,20 +165,11 @@ class HclDoc(Document):
         cmd_seg = None
         if command is not None and command.value.kind == "string":
             s = command.value.string
-            problem = None
-            if args is not None and not (args.value.kind == "tuple" and args.value.items):
+            if args is None:
+                problem = "the task has no args list"
+            else:
                 problem = "the task's args is not a list of strings it can be added to"
-            ls = self.text.rfind("\n", 0, command.start) + 1
-            indent = self.text[ls:command.start]
-            nl_at = self.text.find("\n", command.end)
-            at = len(self.text) if nl_at < 0 else nl_at + 1
-            nl = "\r\n" if self.text[at - 2:at] == "\r\n" else "\n"
-            rest = self.text[command.end:at].strip()
-            if problem is None and (indent.strip() or rest and not rest.startswith(("#", "//"))):
-                problem = "the command does not stand on a line of its own"
-            if nl_at < 0:
-                indent = nl + indent
-            syntax = H.HclCommandSyntax(self.irregular, at, indent, nl, problem, self.position(command.start)[0])
+            syntax = H.HclCommandSyntax(self.irregular, problem, self.position(command.start)[0])
             cmd_seg = Segment([s.word()], syntax, "command")
         segs = [self._list_segment(config.attr("entrypoint"), "entrypoint"), cmd_seg,
                 self._list_segment(args, "args")]

@@ -533,27 +533,21 @@ class HclListSyntax(Syntax):
 
 
 class HclCommandSyntax(HclListSyntax):
-    """A lone command string (Nomad's ``command = "trtserver"``): words after it go into a new
-    ``args`` list on the next line (``args_at``: the end of the ``command`` attribute's line; a
-    ``args`` attribute that is not a list of strings cannot take them)."""
+    """A lone command string (Nomad's ``command = "trtserver"``). New words would need a new ``args``
+    list, and two independent fixes cannot each create it (HCL refuses an attribute defined twice): a
+    word to add is an error that says to add the list by hand. (V1 refused to start without
+    ``--model-store``, so a V1 task always had arguments somewhere.)"""
 
-    def __init__(self, irregular: frozenset[int], args_at: int, indent: str, nl: str,
-                 args_problem: str | None = None, line: int | None = None) -> None:
+    def __init__(self, irregular: frozenset[int], problem: str, line: int | None = None) -> None:
         super().__init__(irregular)
-        self.args_at = args_at
-        self.indent = indent
-        self.nl = nl
-        self.args_problem = args_problem
+        self.problem = problem
         self.line = line
 
     def delete_word(self, text: str, word: Word) -> Edit | None:
         return None
 
     def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
-        if self.args_problem:
-            raise ProcessingError(f"cannot add {' '.join(values)}: {self.args_problem}; edit it by hand", self.line)
-        items = ", ".join(self.quote(v, like) for v in values)
-        return Edit.insert(self.args_at, f"{self.indent}args = [{items}]{self.nl}")
+        raise ProcessingError(f"cannot add {' '.join(values)}: {self.problem}; edit it by hand", self.line)
 
 
 class HclShellSyntax(ShellSyntax):
