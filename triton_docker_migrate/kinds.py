@@ -127,6 +127,7 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
+    Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
     Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--")),
 )
 BY_NAME = {k.name: k for k in KINDS}

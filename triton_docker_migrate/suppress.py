@@ -64,6 +64,9 @@ def _opener(kind: str, before: str) -> int | None:
         i = before.find("{{")
         if i >= 0 and "/*" in before[i:]:
             return i
+    if kind == "hcl":  # HCL comments: ``#``, ``//`` and ``/* */``
+        hits = [m.start(1) for m in re.finditer(r"(?:^|[ \t])(#|//|/\*)", before)]
+        return hits[0] if hits else None
     i = before.find("#")
     while i >= 0:
         if i == 0 or before[i - 1] in " \t":
