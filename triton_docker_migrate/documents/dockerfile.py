@@ -36,6 +36,8 @@ class Instruction:
     stage: int  #: index of the stage it belongs to (-1 before the first FROM)
     heredoc_bodies: list[Region] = field(default_factory=list)
     value: tuple[str, ...] = ()  #: the official parser's values
+    onbuild: bool = False  #: an ONBUILD instruction (``cmd`` is the instruction it adds to derived images)
+    args_start: int = 0  #: index in ``logical`` where the arguments after the flags (``--mount=...``) begin
 
 
 @dataclass
@@ -75,21 +77,22 @@ class DockerfileDoc(Document):
         self._stages()
 
     def _instruction(self, c: reader.Instruction) -> Instruction:
-        heredocs = [Region(h.content, base=h.body.start, shell=c.cmd == "RUN", label=f"{c.cmd} heredoc")
+        cmd = c.sub_cmd if c.cmd == "ONBUILD" and c.sub_cmd else c.cmd
+        heredocs = [Region(h.content, base=h.body.start, shell=cmd == "RUN", label=f"{cmd} heredoc")
                     for h in c.heredocs]
         # the stage index is set by _stages() once every FROM is known
-        return Instruction(c.cmd, c.start, c.end, c.start_line, c.json, c.logical, c.offsets, -1, heredocs,
-                           c.value)
+        return Instruction(cmd, c.start, c.end, c.start_line, c.json, c.logical, c.offsets, -1, heredocs,
+                           c.value, c.cmd == "ONBUILD", c.args_start)
 
     def _stages(self) -> None:
         idx = -1
         for ins in self.instructions:
-            if ins.cmd == "ARG" and idx < 0:
+            if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
                     name, eq, val = w.value.partition("=")
                     if eq:
                         self.global_args[name] = val
-            if ins.cmd != "FROM":
+            if ins.cmd != "FROM" or ins.onbuild:
                 ins.stage = idx
                 continue
             idx += 1
@@ -155,7 +158,7 @@ class DockerfileDoc(Document):
         return Segment(words, JsonSyntax(self.escape), label)
 
     def _exec_form(self, ins: Instruction) -> Segment | None:
-        logical, offsets = ins.logical, ins.offsets
+        logical, offsets = ins.logical[ins.args_start:], ins.offsets[ins.args_start:]
         if ins.cmd == "HEALTHCHECK":
             m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
             if not m:
@@ -164,7 +167,8 @@ class DockerfileDoc(Document):
         return self._exec_segment(ins, logical, offsets, ins.cmd)
 
     def _shell_segments(self, ins: Instruction, skip_prefix: bool) -> list[tuple[list[Word], Segment]]:
-        logical, offsets = ins.logical, ins.offsets
+        # the command after the instruction's flags (``RUN --mount=type=cache,target=/root/.cache pip ...``)
+        logical, offsets = ins.logical[ins.args_start:], ins.offsets[ins.args_start:]
         if skip_prefix:
             m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
             if not m:
@@ -236,7 +240,7 @@ class DockerfileDoc(Document):
         out: list[CommandLine] = []
         by_stage: dict[int, dict[str, Instruction]] = {}
         for ins in self.instructions:
-            if ins.cmd in ("ENTRYPOINT", "CMD"):
+            if ins.cmd in ("ENTRYPOINT", "CMD") and not ins.onbuild:
                 by_stage.setdefault(ins.stage, {})[ins.cmd] = ins
         consumed: set[int] = set()
         # ENTRYPOINT ["trtserver"] + CMD ["--model-store=..."]: Docker appends an exec-form CMD to an
@@ -270,7 +274,7 @@ class DockerfileDoc(Document):
                                          site.segment.label)], server, stage_idx))
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
         for ins in self.instructions:
-            if ins.cmd != "CMD" or id(ins) in consumed:
+            if ins.cmd != "CMD" or id(ins) in consumed or ins.onbuild:
                 continue
             st = self.stage_of(ins)
             if not st or not st.triton or ins.stage in by_stage and "ENTRYPOINT" in by_stage[ins.stage]:
@@ -302,7 +306,7 @@ class DockerfileDoc(Document):
         with a default and every use of it is an image tag (so changing it changes nothing else)."""
         decls = []
         for ins in self.instructions:
-            if ins.cmd != "ARG":
+            if ins.cmd != "ARG" or ins.onbuild:
                 continue
             for w in self._words(ins):
                 key, eq, val = w.value.partition("=")
@@ -328,7 +332,7 @@ class DockerfileDoc(Document):
         """The EXPOSE instructions (for every server of the file: an image exposes its ports once)."""
         lists = []
         for ins in self.instructions:
-            if ins.cmd != "EXPOSE":
+            if ins.cmd != "EXPOSE" or ins.onbuild:
                 continue
             words = self._words(ins)
             seg = Segment(words, DockerShellSyntax(self.escape), "EXPOSE")
@@ -339,8 +343,8 @@ class DockerfileDoc(Document):
         return [PortSites(None, lists)] if lists else []
 
     def same_structure(self, new: "DockerfileDoc") -> str | None:
-        old_cmds = [i.cmd for i in self.instructions]
-        new_cmds = [i.cmd for i in new.instructions]
+        old_cmds = [(i.cmd, i.onbuild) for i in self.instructions]
+        new_cmds = [(i.cmd, i.onbuild) for i in new.instructions]
         if old_cmds != new_cmds:
             return f"the instructions changed ({len(old_cmds)} before, {len(new_cmds)} after)"
         if new.escape != self.escape:
@@ -355,7 +359,8 @@ class DockerfileDoc(Document):
         for st in self.stages:
             if st.image_word is None:
                 continue
-            runs = [Span(i.start, i.end) for i in self.instructions if i.cmd == "RUN" and i.stage == st.index]
+            runs = [Span(i.start, i.end) for i in self.instructions
+                    if i.cmd == "RUN" and i.stage == st.index and not i.onbuild]
             out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs))
         return out
 
