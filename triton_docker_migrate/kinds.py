@@ -98,6 +98,25 @@ def _makefile(p: Path) -> bool:
     return p.name in ("Makefile", "GNUmakefile", "makefile")
 
 
+def _supervisord(p: Path) -> bool:
+    """``supervisord.conf``, and ``*.conf`` in a folder whose name starts with ``supervisor``
+    (``/etc/supervisor/conf.d/triton.conf`` counts: the folder may be any of its parents)."""
+    if p.low == "supervisord.conf":
+        return True
+    if not p.low.endswith(".conf"):
+        return False
+    return any(part.lower().startswith("supervisor") for part in p.path.split("/")[:-1])
+
+
+def _requirements(p: Path) -> bool:
+    low = p.low
+    if low.endswith(".txt"):
+        return low.startswith(("requirements", "constraints"))
+    if low in ("setup.cfg", "pyproject.toml"):
+        return True
+    return low.startswith("environment") and low.endswith(_YAML)
+
+
 # --- by content ------------------------------------------------------------------------------------
 
 def _kubernetes(p: Path, head: bytes) -> bool:
@@ -125,6 +144,8 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
+    Kind("unit", "unit:UnitDoc", by_name=_supervisord, suffixes=(".service",), trailing_comments=False),
+    Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements),
     Kind("text", "text:TextDoc"),
 )
 BY_NAME = {k.name: k for k in KINDS}
@@ -177,12 +198,14 @@ _TEXT_EXTENSIONS = frozenset(
 
 def text_by_name(path: str) -> bool:
     """True when ``kind_of(path, head)`` is "text" for every ``head`` that does not start with
-    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files."""
+    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files.
+    A row of the table that claims the path by its name (``requirements.txt``, ``setup.cfg``,
+    ``supervisor/conf.d/x.conf``, ``Dockerfile.txt``) wins over the extension."""
     name = path[path.rfind("/") + 1:]
     dot = name.rfind(".")
     if dot <= 0 or name[dot:].lower() not in _TEXT_EXTENSIONS:
         return False
-    return not name.lower().startswith(("dockerfile", "containerfile")) and "templates/" not in path
+    return kind_by_name(path) is None
 
 
 def is_extensionless(path: str) -> bool:
