@@ -23,6 +23,7 @@ span and a replacer that writes another requirement in the file's own syntax.
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Callable
 
 from ..model import Edit, ProcessingError, Span
@@ -41,6 +42,7 @@ _ARCHIVE_NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._]*?)-(?P<version>\d
 _EGG = re.compile(r"#(?:.*&)?egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 _POETRY_STRING = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^;]*?)\s*(?:;\s*(?P<marker>.+))?$")
 _YAML_EXT = (".yml", ".yaml")
+_EDITABLE = re.compile(r"(?<!\S)(?:-e|--editable)(?:[ \t]*=[ \t]*|[ \t]+|(?=[^\s=]))(?P<value>(?:\"[^\"]*\"|'[^']*'|[^\s\"'])+)")
 #: Poetry's dependency tables: a requirement there is a key
 _POETRY_TABLES = (("tool", "poetry", "dependencies"), ("tool", "poetry", "dev-dependencies"),
                   ("tool", "poetry", "group", "*", "dependencies"))
@@ -158,15 +160,20 @@ class PipLine:
             end = len(args.rstrip())
             self.requirement = (0, end)
         else:
-            m = re.match(r"(?:-e|--editable)(?:[ \t]*=?[ \t]*|(?=\S))(?P<value>\S.*)$", self.text)
+            # pip reads an option line with optparse over shlex.split: -e takes the next token
+            m = _EDITABLE.search(self.text)
             if m:
                 self.editable = True
-                self.requirement = (0, len(self.text))
-                self.editable_value = m.group("value")
+                self.requirement = (m.start(), m.end())
+                try:
+                    self.editable_value = shlex.split(m.group("value"))[0]
+                except (ValueError, IndexError):
+                    self.editable_value = m.group("value")
 
     @property
     def hashed(self) -> bool:
-        return bool(re.search(r"(?:^|\s)--hash\b", self.options))
+        """``--hash`` options follow the requirement (pip reads none for an editable)."""
+        return not self.editable and bool(re.search(r"(?:^|\s)--hash\b", self.options))
 
     def span(self, i: int, j: int) -> Span:
         return Span(self.offs[i], self.offs[j - 1] + 1)
@@ -248,6 +255,9 @@ class RequirementsDoc(Document):
     # --- setup.cfg --------------------------------------------------------------------------
     def _read_setup_cfg(self) -> None:
         ini = configparser_entries(self.text)
+        if ini.errors:
+            raise ProcessingError("setuptools cannot read this line of setup.cfg (configparser: not a section, an "
+                                  "option or a continuation)", self.position(ini.errors[0])[0])
         self._shape = [(e.section, e.key.lower()) for e in ini.entries]
         for e in ini.entries:
             if e.value:

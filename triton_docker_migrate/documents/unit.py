@@ -100,7 +100,11 @@ class SupervisorSyntax(ShellSyntax):
         line_end = len(text) if nl < 0 else nl
         rest = text[word.end:line_end]
         if not rest.strip():
-            return Edit.delete(line_start, line_end + 1 if nl >= 0 else line_end)
+            # the line break before the line goes with it: what is added after the word (at its
+            # line's end) then stands next to the deletion, not inside it
+            end = line_end - 1 if line_end > word.end and text[line_end - 1] == "\r" else line_end
+            cut = line_start - (2 if text[line_start - 2:line_start] == "\r\n" else 1)
+            return Edit.delete(cut, end)
         comment = re.match(r"[ \t]+(?=[;#])", rest)
         if comment:
             return Edit.delete(word.start, word.end + comment.end())
@@ -154,6 +158,9 @@ class UnitDoc(ShellDoc):
         self.flavour = "systemd" if self.path.lower().endswith(".service") else "supervisord"
         self.ini: IniFile = (systemd_entries(self.text) if self.flavour == "systemd"
                              else configparser_entries(self.text, (";", "#")))
+        if self.ini.errors:
+            raise ProcessingError("supervisord cannot read this line (configparser: not a section, an option or "
+                                  "a continuation)", self.position(self.ini.errors[0])[0])
         self.excluded.extend(self.ini.comments)
         self._regions: list[Region] = []
         self._inexact: list[Span] = []  #: command values whose reading is not certain: reported only

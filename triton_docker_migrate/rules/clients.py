@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..documents.commands import basename, command_index
 from ..documents.sites import CommandSite, Region, Requirement
-from ..model import Edit, Finding, Fix, Severity
+from ..model import Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
 from .paths import site_edit

@@ -155,8 +155,8 @@ V1_USER, V2_USER = "tensorrt-server", "triton-server"
 
 # --- clients --------------------------------------------------------------------------------
 CLIENT_PACKAGE_FROM = "20.09"  # tritonclient[...] wheels from 2.3.0
-#: every release of the ``tritonclient`` wheel on PyPI, newest first. Source: ``pip index versions
-#: tritonclient``, read 2026-12-06 (data, never fetched at run time: a run makes no network access).
+#: every release of the ``tritonclient`` wheel on PyPI, newest first.
+#: Source: ``pip index versions tritonclient``, read 2026-12-06 (data, never fetched at run time).
 #: Not every server release has a client of its own version (no 2.72.0; 23.08's is 2.37.0.9383150).
 TRITONCLIENT_VERSIONS = (
     "2.73.0", "2.71.0", "2.70.0", "2.69.0", "2.68.0", "2.67.0", "2.66.0", "2.65.0", "2.64.0", "2.63.0",

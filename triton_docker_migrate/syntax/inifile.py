@@ -54,6 +54,7 @@ class IniFile:
     entries: list[Entry] = field(default_factory=list)
     sections: list[tuple[str, Span]] = field(default_factory=list)  #: name, the header line
     comments: list[Span] = field(default_factory=list)  #: comment lines and inline comments
+    errors: list[int] = field(default_factory=list)  #: offsets of lines the program refuses (configparser)
 
 
 def _lines(text: str, start: int):
@@ -186,8 +187,9 @@ def configparser_entries(text: str, inline_comment_prefixes: tuple[str, ...] = (
             out.sections.append((section, Span(va, vb)))
             continue
         m = _OPTION.match(value)
-        if not m or not m.group("option").rstrip():
-            continue  # configparser refuses such a line; the readers that need it check with configparser
+        if not out.sections or not m or not m.group("option").rstrip():
+            out.errors.append(a)  # configparser refuses the file (no section yet, or not an option)
+            continue
         name_end = va + len(m.group("option").rstrip())
         vstart = va + m.start("value")
         cur = {"section": section, "key": m.group("option").rstrip(), "key_span": Span(va, name_end),
