@@ -107,6 +107,7 @@ def doc_reads(name: str, text: str) -> list[tuple[str, bool, bool]]:
             for r in doc.requirements()]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pip's internals import pkg_resources
 @pytest.mark.parametrize("path", PIP_FILES, ids=[str(p.relative_to(REQ)) for p in PIP_FILES])
 def test_pip_reads_what_the_document_reads(path, tmp_path, monkeypatch):
     monkeypatch.delenv("TRTIS_CLIENT_VERSION", raising=False)
@@ -126,6 +127,7 @@ _LINE_PIECES = st.sampled_from([
 ])
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @hsettings(max_examples=150, deadline=None, derandomize=True)
 @given(st.lists(st.lists(_LINE_PIECES, min_size=0, max_size=4).map("".join).filter(lambda line: "\\-" not in line),
                 min_size=1, max_size=8))
