@@ -393,3 +393,47 @@ def test_requirement_lines_keep_everything_around_them():
     assert new == "a==1\r\ntritonclient[all]==2.51.0 ; python_version<'3.9'  # pinned\r\n-c constraints.txt\r\n"
     assert [p.text for p in read_pip_lines(new)] == ["a==1", "tritonclient[all]==2.51.0 ; python_version<'3.9'",
                                                       "-c constraints.txt"]
+
+
+# --- mutants ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=[str(p.relative_to(FIXTURES)) for p in FIXTURE_FILES])
+def test_mutants_read_or_are_refused(path, tmp_path):
+    """Truncated, spliced, bit-flipped files (tests/test_fuzz.py's mutations): the reader builds the
+    document or refuses it with a ProcessingError, and every site it exposes lies inside the text."""
+    import random
+
+    from test_fuzz import _mutate
+    from triton_docker_migrate.model import ProcessingError
+
+    kind = kinds.kind_by_name(str(path))
+    for k in range(60):
+        op, data = _mutate(path.read_bytes(), random.Random(f"{path.name}/{k}"))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        name = str(tmp_path / str(k) / path.name)
+        try:
+            doc = build_document(kind, name, text)
+        except ProcessingError:
+            continue
+        spans = [r.span(0, len(r.text)) for r in doc.regions() if r.text]
+        spans += [w.span for s in doc.commands() for w in s.words]
+        spans += [w.span for cl in doc.command_lines() for seg in cl.segments for w in seg.words]
+        spans += [r.span for r in doc.requirements()] + [s for _, s in doc.env_definitions()]
+        spans += [type(spans[0])(a, b) for a, b, _ in doc.report_only()] if spans else []
+        assert all(0 <= s.start <= s.end <= len(text) for s in spans), op
+        for r in doc.requirements():
+            if r.replacer is not None:
+                e = r.replace("tritonclient[all]==2.51.0")
+                assert r.span.start <= e.span.start <= e.span.end <= max(r.span.end, e.span.end) <= len(text)
+
+
+def test_a_marker_is_kept_and_never_read_as_the_requirement():
+    """(Found by the mutants: a marker holding a V1 file name made the second pass rewrite again.)"""
+    text = 'tensorrtserver @ https://h/tensorrtserver-1.10.0-py3-none-any.whl ; sys_platform == "v1.10.0_x.clients.tar.gz"\n'
+    new, _ = migrate("requirements.txt", text)
+    assert new == 'tritonclient[all]==2.51.0 ; sys_platform == "v1.10.0_x.clients.tar.gz"\n'
+    again, findings = migrate("requirements.txt", new)
+    assert again == new and findings == []

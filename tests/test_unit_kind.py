@@ -306,3 +306,38 @@ def test_system_unit_round_trip(path):
     injected = text[:at] + extra + text[at:]
     got = _migrate(path.name, injected)
     assert got == text[:at] + "ExecStartPost=/usr/bin/tritonserver --model-repository=/m\n" + text[at:]
+
+
+# --- mutants ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", UNIT_FIXTURES, ids=[str(p.relative_to(FIXTURES)) for p in UNIT_FIXTURES])
+def test_mutants_read_or_are_refused(path, tmp_path):
+    """Truncated, spliced, bit-flipped files (tests/test_fuzz.py's mutations): the reader builds the
+    document or refuses it with a ProcessingError, and every site it exposes lies inside the text."""
+    import random
+
+    from test_fuzz import _mutate
+    from triton_docker_migrate.model import ProcessingError
+
+    kind = kinds.kind_by_name(str(path))
+    for k in range(60):
+        op, data = _mutate(path.read_bytes(), random.Random(f"{path.name}/{k}"))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        name = str(tmp_path / str(k) / path.relative_to(FIXTURES / "unit"))
+        try:
+            doc = build_document(kind, name, text)
+        except ProcessingError:
+            continue
+        spans = [r.span(0, len(r.text)) for r in doc.regions() if r.text]
+        spans += [w.span for s in doc.commands() for w in s.words]
+        spans += [w.span for cl in doc.command_lines() for seg in cl.segments for w in seg.words]
+        spans += [r.span for r in doc.requirements()] + [s for _, s in doc.env_definitions()]
+        spans += [type(spans[0])(a, b) for a, b, _ in doc.report_only()] if spans else []
+        assert all(0 <= s.start <= s.end <= len(text) for s in spans), op
+        for r in doc.requirements():
+            if r.replacer is not None:
+                e = r.replace("tritonclient[all]==2.51.0")
+                assert r.span.start <= e.span.start <= e.span.end <= max(r.span.end, e.span.end) <= len(text)

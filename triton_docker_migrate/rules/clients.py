@@ -176,9 +176,17 @@ def check_requirements(doc, ctx) -> Iterator[Finding]:
             yield f
 
 
+def _split_marker(text: str) -> tuple[str, str]:
+    """A PEP 508 requirement and its environment marker (``"; python_version < '3.8'"`` with the white
+    space before it); after a URL the ';' needs white space before it (PEP 508, pip)."""
+    mk = re.search(r"\s+;" if "/" in text else r"\s*;", text)
+    return (text[:mk.start()], text[mk.start():]) if mk else (text, "")
+
+
 def is_v1_requirement(req: Requirement) -> bool:
     name = re.sub(r"[-_.]+", "-", req.name).lower()
-    return name == "tensorrtserver" or bool(_TARBALL.search(req.text) or _WHEEL.search(req.text))
+    body = _split_marker(req.text)[0]
+    return name == "tensorrtserver" or bool(_TARBALL.search(body) or _WHEEL.search(body))
 
 
 _POETRY = re.compile(r"^[\"']?[\w.-]+[\"']?[ \t]*=[ \t]*(?P<q>[\"'])(?P<c>.*)(?P=q)[ \t]*$")
@@ -194,10 +202,7 @@ def check_requirement(req: Requirement, target: Release) -> Finding | None:
     if poetry is not None:
         pin = "none" if poetry.group("c").strip() in ("", "*") else _pin_of(poetry.group("c"))
     else:
-        # markers are kept; after a URL the ';' needs white space before it (PEP 508, pip)
-        mk = re.search(r"\s+;" if "/" in text else r"\s*;", text)
-        body = text[:mk.start()] if mk else text
-        marker = text[mk.start():] if mk else ""
+        body, marker = _split_marker(text)  # the marker is kept
         if _TARBALL.search(body) or _WHEEL.search(body):
             pin = "exact"
         else:
