@@ -437,3 +437,13 @@ def test_a_marker_is_kept_and_never_read_as_the_requirement():
     assert new == 'tritonclient[all]==2.51.0 ; sys_platform == "v1.10.0_x.clients.tar.gz"\n'
     again, findings = migrate("requirements.txt", new)
     assert again == new and findings == []
+
+
+def test_a_trailing_suppression_comment_in_a_requirements_file(tmp_path, monkeypatch, capsys):
+    from conftest import cli
+
+    monkeypatch.chdir(tmp_path)
+    text = "tensorrtserver==1.10.0  # triton-docker-migrate: ignore[TDM601]\n"
+    (tmp_path / "requirements.txt").write_text(text)
+    code, out, err = cli(capsys, "migrate", "--check", "requirements.txt")
+    assert code == 0 and (tmp_path / "requirements.txt").read_text() == text

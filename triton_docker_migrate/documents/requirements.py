@@ -37,12 +37,16 @@ from .sites import Region, Requirement
 _COMMENT_LINE = re.compile(r"(^|\s+)#.*$")  # pip's COMMENT_RE (matched at a line's start)
 _COMMENT = re.compile(r"(^|\s+)#")  # where pip's COMMENT_RE.sub starts cutting
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_URLISH = re.compile(r"^(?:[A-Za-z][\w+.-]*://|\.{0,2}/|~|[A-Za-z]:[\\/])|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2|tar)(?:#|$)")
-_ARCHIVE_NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._]*?)-(?P<version>\d[^-]*?)(?:-[^/]*)?\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$")
+_URLISH = re.compile(r"^(?:[A-Za-z][\w+.-]*://|\.{0,2}/|~|[A-Za-z]:[\\/])"
+                     r"|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2|tar)(?:#|$)")
+_ARCHIVE_NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._]*?)-(?P<version>\d[^-]*?)(?:-[^/]*)?"
+                           r"\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$")
 _EGG = re.compile(r"#(?:.*&)?egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
-_POETRY_STRING = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^;]*?)\s*(?:;\s*(?P<marker>.+))?$")
+_POETRY_STRING = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^;]*?)"
+                            r"\s*(?:;\s*(?P<marker>.+))?$")
 _YAML_EXT = (".yml", ".yaml")
-_EDITABLE = re.compile(r"(?<!\S)(?:-e|--editable)(?:[ \t]*=[ \t]*|[ \t]+|(?=[^\s=]))(?P<value>(?:\"[^\"]*\"|'[^']*'|[^\s\"'])+)")
+_EDITABLE = re.compile(r"(?<!\S)(?:-e|--editable)(?:[ \t]*=[ \t]*|[ \t]+|(?=[^\s=]))"
+                       r"(?P<value>(?:\"[^\"]*\"|'[^']*'|[^\s\"'])+)")
 #: Poetry's dependency tables: a requirement there is a key
 _POETRY_TABLES = (("tool", "poetry", "dependencies"), ("tool", "poetry", "dev-dependencies"),
                   ("tool", "poetry", "group", "*", "dependencies"))
@@ -300,7 +304,8 @@ class RequirementsDoc(Document):
         try:
             spans = scan(self.text)
         except TomlError as e:
-            raise ProcessingError(f"cannot locate the values of pyproject.toml: {e}", self.position(e.offset)[0]) from None
+            raise ProcessingError(f"cannot locate the values of pyproject.toml: {e}",
+                                  self.position(e.offset)[0]) from None
         self._shape = _toml_shape(data, _POETRY_TABLES)
         self._line_regions(spans.comments)
         project = data.get("project") if isinstance(data.get("project"), dict) else {}

@@ -45,7 +45,8 @@ _SYSTEMD_PLAIN = re.compile(r'^[^\s"\'\\$%;]+$')
 _SUPERVISOR_PLAIN = re.compile(r'^[^\s"\'\\%;#]+$')
 _FORMAT = re.compile(r"%\((\w+)\)s")
 #: supervisord ``environment=KEY=value,KEY2="value 2"``
-_SUPERVISOR_ENV = re.compile(r"[ \t\n]*(?P<name>[^\s=,]+)[ \t\n]*=[ \t\n]*(?P<value>\"[^\"]*\"|'[^']*'|[^,]*?)[ \t\n]*(?:,|$)")
+_SUPERVISOR_ENV = re.compile(r"[ \t\n]*(?P<name>[^\s=,]+)[ \t\n]*=[ \t\n]*"
+                             r"(?P<value>\"[^\"]*\"|'[^']*'|[^,]*?)[ \t\n]*(?:,|$)")
 _V1_VAR = re.compile(r"\$\{?(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)\b\}?")
 
 
