@@ -205,7 +205,7 @@ def test_supervisord_commands_after_migration():
     cp = _supervisor(res.new.decode())
     assert shlex.split(cp["program:trtserver"]["command"]) == [
         "/opt/tritonserver/bin/tritonserver", "--model-repository=%(ENV_MODEL_REPOSITORY)s",
-        "--repository-poll-secs=30", "--model-control-mode=poll"]
+        "--repository-poll-secs=30", "--model-control-mode=poll", "--disable-auto-complete-config"]
     assert shlex.split(cp["program:client-setup"]["command"]) == [
         "/bin/bash", "-c", "pip install 'tritonclient[all]==2.51.0' && python3 /app/warmup.py"]
     assert shlex.split(shlex.split(cp["program:client-setup"]["command"])[2])[:3] == [
@@ -271,7 +271,8 @@ def _migrate(name: str, text: str, target: str = "24.10") -> str:
                  "[program:c]\ncommand=pip install tritonclient[all]==2.51.0\n", id="supervisord-word"),
     pytest.param("supervisord.conf",
                  "[program:t]\ncommand=trtserver\n  --model-store=/m\n  --api-version=1\n\n[program:u]\ncommand=x\n",
-                 "[program:t]\ncommand=tritonserver\n  --model-repository=/m\n  --model-control-mode=poll\n\n"
+                 "[program:t]\ncommand=tritonserver\n  --model-repository=/m\n  --model-control-mode=poll\n"
+                 "  --disable-auto-complete-config\n\n"
                  "[program:u]\ncommand=x\n", id="supervisord-lines"),
 ])
 def test_words_are_written_in_each_layers_syntax(name, text, want):
@@ -305,7 +306,8 @@ def test_system_unit_round_trip(path):
     at = text.index("[Service]") + len("[Service]\n")
     injected = text[:at] + extra + text[at:]
     got = _migrate(path.name, injected)
-    assert got == text[:at] + "ExecStartPost=/usr/bin/tritonserver --model-repository=/m\n" + text[at:]
+    assert got == text[:at] + ("ExecStartPost=/usr/bin/tritonserver --model-repository=/m "
+                               "--disable-auto-complete-config\n") + text[at:]
 
 
 # --- mutants ----------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ STRONG = re.compile(
     rb"|(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])"
 )
 
+#: the same evidence, searched in decoded text
+STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))
 _OPTIONS_RE = re.compile(_OPTIONS)
 _PERF_CLIENT = re.compile(rb"perf_client")  # sre's literal search beats ``in`` for this needle
 #: what ``maybe_v1`` looks for (``rtserver`` covers both tensorrtserver and trtserver)

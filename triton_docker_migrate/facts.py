@@ -62,9 +62,9 @@ IMAGE_RE = re.compile(
     r"(?:(?<=docker://)|(?<![\w./@$])(?<![^:]-))"
     r"(?P<prefix>(?:[A-Za-z0-9][\w.-]*(?::\d+)?/)(?:[\w.-]+/)*)?"
     r"(?P<repo>tensorrtserver|tritonserver)"
-    r"(?::(?P<tag>(?:[\w.+-]|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"
+    r"(?::(?P<tag>(?:[\w+-]|\.(?=[\w+$-])|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"  # a full stop ends a sentence
     r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"
-    r"(?![\w./@-])"
+    r"(?![\w/@-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference
 )
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
 

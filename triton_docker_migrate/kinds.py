@@ -45,6 +45,8 @@ class Kind:
     #: then, so the batch run's fast path stays a few string operations per file
     claims_names: tuple[str, ...] = ()
     claims_folders: tuple[str, ...] = ()
+    #: what starts a comment line (for a file that could not be read as its kind)
+    line_comments: tuple[str, ...] = ("#",)
 
     def build(self, path: str, text: str):
         return load_reader(self)(path, text)
@@ -152,10 +154,10 @@ KINDS = (
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
     Kind("unit", "unit:UnitDoc", by_name=_supervisord, suffixes=(".service",), trailing_comments=False,
-         claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*",)),
+         claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*",), line_comments=("#", ";")),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
-         claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml")),
-    Kind("text", "text:TextDoc"),
+         claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
+    Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--")),
 )
 BY_NAME = {k.name: k for k in KINDS}
 #: sniffs in the contract's order: Kubernetes manifests, then Helm values outside charts, then scripts

@@ -8,7 +8,6 @@ run in the workers, and no worker is left with a large subtree while the others 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Iterable, Iterator
 
 from .. import kinds
