@@ -107,7 +107,6 @@ def test_pool_gives_the_serial_results(monorepo, capsys, monkeypatch, tmp_path_f
     monkeypatch.setattr(schedule, "CHUNK", 16)
     monkeypatch.setattr(run_mod, "SLICE", 4)
     monkeypatch.setattr(schedule, "TASK_FILES", 8)
-    monkeypatch.setattr(schedule, "SCOUT_FILES", 0)  # the scout has a test of its own
     code2, pooled, err2 = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "2", ".")
     assert used == [2]
     assert kinds_of_tasks == {"files", "tree"}  # subtrees walked by the workers themselves
@@ -323,27 +322,6 @@ def test_pool_start_methods(monorepo, capsys, monkeypatch):
     assert p.returncode == code1
     assert p.stderr.splitlines()[-1] == "[true]"
     assert p.stdout == serial
-
-
-def test_the_scout_holds_back_what_needs_parsing_for_the_other_workers(monorepo, capsys):
-    """The scout (forked before the handlers are imported, and before this process reads anything)
-    reads and prefilters, and hands the files that need parsing back; the other workers parse them:
-    the same results as one process."""
-
-    root, m = monorepo
-    code1, serial, _ = cli(capsys, "migrate", "--check", "--format", "json", "--jobs", "1", "services")
-    p = _fresh_run(root, "real = schedule.Work.done\n"
-                         "def done(self, result):\n"
-                         "    seen.append(len(result[-2]))\n"
-                         "    real(self, result)\n"
-                         "schedule.Work.done = done\n", paths="'services'", catch=True)
-    assert p.returncode == code1
-    assert p.stdout == serial
-    held = json.loads(p.stderr.splitlines()[-1])
-    assert len([n for n in held if n]) == 1  # only the scout's task held files back
-    # the folders are the scout's before anything is read here: it meets every V1 file (and the
-    # traps that pass the byte prefilter)
-    assert sum(held) >= len([v for v in m["v1"] if v.startswith("services/")])
 
 
 def test_a_dead_worker_does_not_hang_the_run(monorepo, capsys):

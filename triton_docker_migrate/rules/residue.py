@@ -37,7 +37,9 @@ _ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sha
                        r"(?![\w-])")
 _CLIENT = re.compile(r"(?<![\w.-])tensorrtserver(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?(?![\w.:/-])")
 _CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:from|import)\s+tensorrtserver\b")
-_V1_IMAGE_NAME = re.compile(r"(?<![\w.-])(?:[\w.-]+(?::\d+)?/)*[\w.-]*tensorrtserver[\w.-]*(?::[\w.${}:-]+)?")
+#: a reference to a locally built or third-party V1 image (``tensorrtserver_build``, a path never is one)
+_V1_IMAGE_NAME = re.compile(r"(?<![\w./@-])(?P<registry>[\w.-]+(?::\d+)?/)?(?:[\w.-]+/)*[\w.-]*tensorrtserver[\w.-]*"
+                            r"(?P<tag>:[\w.${}-]*[\w}])?(?![\w/@-])")
 
 
 class Piece(NamedTuple):
@@ -72,8 +74,9 @@ def _in_region(region) -> Iterator[Piece]:
                 yield _piece(region, m.start(), m.end())
         for m in _V1_IMAGE_NAME.finditer(text):  # locally built or third-party V1 images
             name = m.group(0).split(":")[0].rsplit("/", 1)[-1]
-            if name != "tensorrtserver" and "tensorrtserver" in name and (region.image_context or "/" in m.group(0)
-                                                                             or ":" in m.group(0)):
+            registry = m.group("registry") or ""
+            if name != "tensorrtserver" and (region.image_context or m.group("tag")
+                                             or "." in registry or ":" in registry):
                 yield _piece(region, m.start(), m.end())
         for rx in (_PATH, _ENV):
             for m in rx.finditer(text):
