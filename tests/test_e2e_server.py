@@ -183,6 +183,60 @@ def yaml_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
     return out
 
 
+def _hcl_blocks(node, key: str) -> list[dict]:
+    """Every block of type ``key`` anywhere in a document loaded by python-hcl2 (labelled blocks as
+    ``{label: body}``)."""
+    out: list[dict] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, list):
+                out += [b for b in v if isinstance(b, dict)]
+            out += _hcl_blocks(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            out += _hcl_blocks(v, key)
+    return out
+
+
+def hcl_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
+    """(port, path) of the HTTP probes of the Terraform container, or the HTTP checks of the Nomad
+    task's services, that run ``cl`` (port names resolved), read by python-hcl2, not by the tool."""
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
+    data = hcl2.loads(doc.text.lstrip("\ufeff"), serialization_options=SerializationOptions(strip_string_quotes=True))
+    out = []
+    if "container" in cl.extra:
+        for c in _hcl_blocks(data, "container"):
+            if c.get("name") != cl.extra["container"]:
+                continue
+            named = {str(p.get("name")): str(p.get("container_port")) for p in c.get("port", []) if p.get("name")}
+            for key in ("liveness_probe", "readiness_probe", "startup_probe"):
+                for probe in c.get(key, []):
+                    for get in probe.get("http_get", []):
+                        port = str(get.get("port"))
+                        out.append((named.get(port, port), str(get.get("path") or "/")))
+    for res in _hcl_blocks(data, "resource") if "docker_container" in cl.extra else []:
+        for c in res.get("docker_container", {}).get(cl.extra["docker_container"], {}).get("healthcheck", []):
+            out.extend(_urls(c.get("test") or ""))
+    for group in _hcl_blocks(data, "group") if "task" in cl.extra else []:
+        (body,) = group.values()
+        named = {label: str(p.get("to") or p.get("static")) for net in body.get("network", [])
+                 for port in net.get("port", []) for label, p in port.items()}
+        for task in body.get("task", []):
+            (label, t), = task.items()
+            if label != cl.extra["task"]:
+                continue
+            ports = {p for config in t.get("config", []) for p in config.get("ports", [])}
+            services = t.get("service", []) + [s for s in body.get("service", []) if s.get("port") in ports]
+            for svc in services:
+                for check in svc.get("check", []):
+                    if check.get("type") == "http":
+                        port = str(check.get("port") or svc.get("port"))
+                        out.append((named.get(port, port), str(check.get("path") or "/")))
+    return out
+
+
 def unit_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
     """(port, path) of the URLs in the other commands of the same systemd service (an
     ``ExecStartPost=`` curl that waits for the server)."""
@@ -198,6 +252,8 @@ def health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
         return healthchecks(doc, cl)
     if doc.kind in ("compose", "kubernetes"):
         return yaml_health_urls(doc, cl)
+    if doc.kind == "hcl":
+        return hcl_health_urls(doc, cl)
     if doc.kind == "unit":
         return unit_health_urls(doc, cl)
     return []
@@ -569,3 +625,18 @@ def test_older_release_comes_from_the_cache():
     assert (b.release, b.version) == ("22.11", "2.28.0")
     assert b.root.parent == R.cache_root() and (b.root / ".complete").exists()
     assert "model-config-name" not in b.options and "model-control-mode" in b.options
+
+
+def test_hcl_fixtures_are_started_with_their_health_checks():
+    """Terraform and Nomad server lines start too, and their probes and checks (read by python-hcl2,
+    named ports resolved) are on the HTTP port and answer 200 (test_migrated_server_starts)."""
+    started = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "hcl"}
+    assert {"terraform-deployment.tf", "statefulset-v1-image.tf", "sidecar-trap.tf", "heredoc.tf",
+            "nomad-job.nomad", "nomad-crlf.nomad", "nomad-sidecar-trap.hcl",
+            "docker-provider.tf"} <= started
+    hcl = FIXTURES / "hcl"
+    assert Plan(hcl / "terraform-deployment.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/live"),
+                                                                         ("8000", "/v2/health/ready")]
+    assert Plan(hcl / "nomad-crlf.nomad", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
+    assert Plan(hcl / "docker-provider.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
+    assert Plan(hcl / "nomad-sidecar-trap.hcl", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]

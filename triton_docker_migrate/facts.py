@@ -7,6 +7,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# --- names --------------------------------------------------------------------------------------
+
+V1_IMAGE_NAME = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
+V1_BINARY = "trtserver"
+V1_INSTALL_DIR = "/opt/tensorrtserver"
+V1_USER = "tensorrt-server"  #: the user of the V1 images
+V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
+V1_PERF_CLIENT = "perf_client"
+V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
+#: the variables the V1 image set (the rules' table maps each to its V2 name)
+V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
+               "TENSORRT_SERVER_CPU_ONLY")
+
 # --- server options -------------------------------------------------------------------------
 
 #: every option the V1 server parsed (S2, r19.xx-r20.07); all take an argument except --help.
@@ -50,6 +63,10 @@ V2_OPTIONS = (
     "trace-level", "trace-rate", "trace-count", "trace-log-frequency",
 )
 NO_ARGUMENT = frozenset({"help", "disable-auto-complete-config"})
+#: V1 options that V2 refuses (some come back later or under another name: the rules know when)
+V1_ONLY_OPTIONS = ("api-version", "grpc-infer-thread-count", "grpc-stream-infer-thread-count", "http-health-port",
+                   "allow-profiling", "tf-add-vgpu", "tf-allow-soft-placement", "tf-gpu-memory-fraction",
+                   "allow-poll-model-repository", "allow-model-control")
 
 
 # --- images ---------------------------------------------------------------------------------

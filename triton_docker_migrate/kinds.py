@@ -153,6 +153,7 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
+    Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
     Kind("unit", "unit:UnitDoc", by_name=_supervisord, suffixes=(".service",), trailing_comments=False,
          claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*",), line_comments=("#", ";")),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,

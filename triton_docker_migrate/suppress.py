@@ -67,6 +67,9 @@ def _opener(kind: str, before: str) -> int | None:
         i = before.find("{{")
         if i >= 0 and "/*" in before[i:]:
             return i
+    if kind == "hcl":  # HCL comments: ``#``, ``//`` and ``/* */``
+        hits = [m.start(1) for m in re.finditer(r"(?:^|[ \t])(#|//|/\*)", before)]
+        return hits[0] if hits else None
     if kind in _SEMICOLON_LINES and before.lstrip(" \t\ufeff").startswith(";"):
         return before.index(";")  # a ';' comment line (systemd, supervisord, setup.cfg)
     i = before.find("#")

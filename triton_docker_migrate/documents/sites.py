@@ -203,6 +203,8 @@ class PortList:
     where: str  #: how messages name the list ("EXPOSE", "ports", "container triton ports", ...)
     entries: list[PortEntry]
     key: str = ""  #: the key that names the target port of an entry (``containerPort``, ``targetPort``)
+    assign: str = ": "  #: how the file writes ``key`` and a value (``: `` in YAML, `` = `` in HCL)
+    service: bool = False  #: a Service's ports: an entry may name the container's port instead
 
 
 @dataclass
