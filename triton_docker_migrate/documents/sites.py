@@ -248,6 +248,8 @@ class Requirement:
     text: str  #: the whole requirement as written (name, extras, version specifier, markers)
     span: Span  #: where ``text`` stands
     replacer: Callable[[str], Edit] | None = None  #: writes another requirement there, in the file's syntax
+    hashed: bool = False  #: pinned by ``--hash`` options: another requirement needs hashes of its own
+    editable: bool = False  #: ``-e``/``--editable``: a source checkout, not a release
 
     def replace(self, requirement: str) -> Edit:
         assert self.replacer is not None
