@@ -223,6 +223,11 @@ CASES = [
     # runtime arguments: the new option goes before them, as a warning
     ("runtime-args-quoted-at_fixes", 'trtserver --model-store=/m "$@"', "24.10",
      'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config "$@"', [POLL_W, STRICT_W, STORE, RUNTIME], "poll"),
+    ("v1-refused-boolean_fixes", "trtserver --model-store=/m --strict-model-config=on", "24.10",
+     "trtserver --model-repository=/m --strict-model-config=on --model-control-mode=poll",
+     [POLL, STORE, ("TDM318", E, False)], None),
+    ("v1-refused-missing-value_fixes", "trtserver --model-store=/m --tf-allow-soft-placement", "24.10",
+     "trtserver --model-repository=/m --tf-allow-soft-placement", [STORE, ("TDM318", E, False)], None),
     ("runtime-args-only_fixes", 'trtserver "$@"', "24.10", 'trtserver --model-control-mode=poll --disable-auto-complete-config "$@"',
      [POLL_W, STRICT_W, RUNTIME], "poll"),
     ("runtime-args-variable_fixes", "exec trtserver --model-store=/m ${EXTRA_ARGS} --log-verbose=1", "24.10",

@@ -270,9 +270,13 @@ def editable_lines(doc: Document) -> list:
 
 
 def left_for_review(argv: list[str]) -> bool:
-    """An option word neither V1 nor V2 knows: the tool keeps it with a TDM317 warning, for a person."""
+    """An option word neither V1 nor V2 knows (kept with a TDM317 warning), or a last option without
+    the value it needs (V1 refused the line: TDM318): the tool leaves these for a person."""
     known = frozenset(T.V1_OPTIONS + T.V2_OPTIONS)
-    return any(w.startswith("--") and R._resolve(w[2:].partition("=")[0], known) is None for w in argv[1:])
+    last = argv[-1] if len(argv) > 1 else ""
+    name = R._resolve(last[2:], known) if last.startswith("--") and "=" not in last else None
+    return any(w.startswith("--") and R._resolve(w[2:].partition("=")[0], known) is None for w in argv[1:]) or \
+        (name is not None and name not in R.NO_ARGUMENT)
 
 
 def document(path: pathlib.Path, text: str, kind: str) -> Document:
