@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 # --- names --------------------------------------------------------------------------------------
 
-V1_IMAGE_NAME = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
+V1_IMAGE_NAME = V1_IMAGE = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
 V1_BINARY = "trtserver"
 V1_INSTALL_DIR = "/opt/tensorrtserver"
 V1_USER = "tensorrt-server"  #: the user of the V1 images
@@ -86,11 +86,19 @@ IMAGE_RE = re.compile(
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
 
 
+#: a locally built or third-party image whose name holds the V1 name (``tensorrtserver_build``,
+#: ``myorg/tensorrtserver_clients``): V1 inside, but no V2 image stands for it (a path is never one)
+LOCAL_V1_IMAGE_RE = re.compile(
+    r"(?<![\w./@$-])(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"
+    r"(?P<name>[\w.-]*tensorrtserver[\w.-]*)(?P<tag>:(?:[\w.+-]|\$\{[^}]*\}|\$\w+)*[\w}])?(?![\w/@-])")
+
+
 @dataclass
 class ImageInfo:
     triton: bool = False  #: a Triton/TRTIS server or SDK image
     v1: bool = False  #: a V1 server or SDK image
     sdk: bool = False
+    local_v1: bool = False  #: built on V1 by someone else: no V2 image maps to it
 
 
 def is_v1_tag(repo: str, tag: str | None) -> bool:
@@ -110,6 +118,9 @@ def classify(image: str) -> ImageInfo:
     """What an image reference (as resolved) is: Triton at all, V1, SDK."""
     m = IMAGE_RE.search(image.strip())
     if not m or m.start() != 0 and image.strip()[: m.start()].strip():
+        local = LOCAL_V1_IMAGE_RE.fullmatch(image.strip())
+        if local and local.group("name") != V1_IMAGE:
+            return ImageInfo(local_v1=True)
         return ImageInfo()
     tag = m.group("tag")
     sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))
