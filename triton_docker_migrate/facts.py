@@ -63,6 +63,14 @@ V2_OPTIONS = (
     "trace-level", "trace-rate", "trace-count", "trace-log-frequency",
 )
 NO_ARGUMENT = frozenset({"help", "disable-auto-complete-config"})
+#: the options of each line of V1 releases, which decide what an abbreviation meant there
+#: (facts sheet: --allow-profiling only in 19.05-19.09, --api-version only in 1.12/1.13 = 20.03-20.07-v1)
+_V1_BASE = tuple(o for o in V1_OPTIONS if o not in ("allow-profiling", "api-version"))
+V1_OPTIONS_BY_RELEASE = {
+    "19.05-19.09": _V1_BASE + ("allow-profiling",),
+    "19.10-20.02": _V1_BASE,
+    "20.03-20.07": _V1_BASE + ("api-version",),
+}
 #: V1 options that V2 refuses (some come back later or under another name: the rules know when)
 V1_ONLY_OPTIONS = ("api-version", "grpc-infer-thread-count", "grpc-stream-infer-thread-count", "http-health-port",
                    "allow-profiling", "tf-add-vgpu", "tf-allow-soft-placement", "tf-gpu-memory-fraction",

@@ -145,6 +145,14 @@ def resolve(typed: str, table: tuple[str, ...]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def resolve_v1(typed: str) -> str | None:
+    """What V1 read ``--typed`` as: an option name, or a prefix that named one option in the V1
+    releases where it was unique (``--allow-p`` was --allow-poll-model-repository in 19.10-20.02,
+    ambiguous beside --allow-profiling in 19.05-19.09)."""
+    got = {resolve(typed, table) for table in T.V1_OPTIONS_BY_RELEASE.values()} - {None}
+    return got.pop() if len(got) == 1 else None
+
+
 def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]]:
     """Options of the line, its whole-expansion words (``"$@"``), and unknown option words."""
     table = T.V1_OPTIONS if cl.v1 else T.V2_OPTIONS
@@ -165,9 +173,9 @@ def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]
         if not v.startswith("--") or len(v) < 3:
             continue
         typed, eq, value = v[2:].partition("=")
-        name = resolve(typed, table)
+        name = resolve_v1(typed) if cl.v1 else resolve(typed, table)
         if name is None and not cl.v1:
-            name = resolve(typed, T.V1_OPTIONS)
+            name = resolve_v1(typed)
         if name is None and cl.v1 and typed in T.V2_OPTIONS:
             name = typed  # a V2 option written out in full: the line is migrated already, in part
         if name is None:

@@ -7,8 +7,10 @@ import re
 from typing import Iterator
 
 from ..documents.sites import ImageKeys, Region
+from .. import facts
+from ..documents.commands import command_index
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
-from ..model import Edit, Finding, Fix, Severity
+from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
 from . import tables as T
 from .registry import FixAvailability as F
@@ -38,6 +40,13 @@ LOCAL_IMAGE = rule(
     "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. Rebuild it on "
     "`tritonserver:<target>-py3` (its own Dockerfile, if it is in the tree, is migrated too). Paths and the "
     "entrypoint of stages built on it are reported, not rewritten: its layout is unknown.")
+SOURCE_BUILD = rule(
+    "TDM107", "v1-source-build", Severity.ERROR, F.NEVER, "The file builds the V1 server from source",
+    "A V1 build (`make trtis`, a bazel target `//src/servers:trtserver`, a checkout of the V1 repository "
+    "`tensorrt-inference-server`, files copied into an `/opt/tensorrtserver` the file creates itself): V2 "
+    "builds differently (`build.py` of triton-inference-server/server, backends in their own repositories), "
+    "so the build must be ported by hand. The paths such a file creates are its own: they are reported, "
+    "never rewritten.")
 UNKNOWN_TAG = rule(
     "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.NEVER, "V1 image whose tag cannot be mapped",
     "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
@@ -120,6 +129,43 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
             msg += " (the @sha256 digest pinned the V1 image and was dropped: pin the new image again)"
             sev = Severity.WARNING
         yield r.finding(span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+
+
+_MAKE_TARGET = re.compile(r"^(?:trtis|trtserver)(?:[-_.]\w+)?$")
+
+
+@check(order=25)
+def check_source_build(doc, ctx) -> Iterator[Finding]:
+    """A file that builds V1 itself."""
+    for site in doc.commands():
+        words = [w.value for w in site.words]
+        i = command_index(site.words)
+        if i is None:
+            continue
+        prog, args = words[i].rsplit("/", 1)[-1], words[i + 1:]
+        why = None
+        if prog in ("make", "gmake") and any(_MAKE_TARGET.match(a) for a in args):
+            why = "make " + next(a for a in args if _MAKE_TARGET.match(a))
+        elif prog == "bazel" and any("trtserver" in a for a in args):
+            why = "bazel " + next(a for a in args if "trtserver" in a)
+        elif prog == "git" and "clone" in args and any(facts.V1_REPOSITORY in a for a in args):
+            why = "a checkout of " + facts.V1_REPOSITORY
+        elif prog == "cmake" and any(a.startswith("-DTRTIS_") for a in args):
+            why = "cmake -DTRTIS_..."
+        if why is not None:
+            ctx.v1_source_build = True
+            yield SOURCE_BUILD.finding(Span(site.words[i].start, site.words[-1].end),
+                                       f"this builds the V1 server from source ({why}): V2 builds differently "
+                                       "(build.py of triton-inference-server/server): port the build by hand")
+    for region in doc.regions():
+        if region.label in ("COPY", "ADD") and not region.triton and not region.unknown_base:
+            m = re.search(r"(?<![\w.-])/opt/tensorrtserver(?:/[\w.-]*)*\s*$", region.text)
+            if m:
+                ctx.v1_source_build = True
+                yield SOURCE_BUILD.finding(region.span(m.start(), m.end()),
+                                           "files copied into an /opt/tensorrtserver this image creates itself (it is "
+                                           "not built on a V1 image): a V1 build or install of its own - port it by "
+                                           "hand")
 
 
 def _local_images(region: Region, target: Release) -> Iterator[Finding]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..facts import NO_ARGUMENT, V1_OPTIONS, V1_TRITONSERVER_TAGS, V2_OPTIONS  # noqa: F401 (the rules read them here)
+from ..facts import (NO_ARGUMENT, V1_OPTIONS, V1_OPTIONS_BY_RELEASE, V1_TRITONSERVER_TAGS,  # noqa: F401
+                     V2_OPTIONS)  # (the rules read them here)
 
 # --- server options -------------------------------------------------------------------------
 
