@@ -20,6 +20,10 @@ V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
 V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
                "TENSORRT_SERVER_CPU_ONLY")
 
+#: a host name that names the inference server: a URL to it, or a route to it, is a Triton context
+#: even in a file that does not start the server (a readiness loop, a client, an Ingress)
+TRITON_HOST = re.compile(r"(?i)triton|trtis|tensorrt|inference-?server")
+
 # --- server options -------------------------------------------------------------------------
 
 #: every option the V1 server parsed (S2, r19.xx-r20.07); all take an argument except --help.
