@@ -125,9 +125,11 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
+    Kind("python", "python:PythonDoc", suffixes=(".py",)),
     Kind("text", "text:TextDoc"),
 )
 BY_NAME = {k.name: k for k in KINDS}
+_ORDER = {k.name: i for i, k in enumerate(KINDS)}
 #: sniffs in the contract's order: Kubernetes manifests, then Helm values outside charts, then scripts
 _SNIFFS = tuple(k for k in (BY_NAME["kubernetes"], BY_NAME["helm-values"], BY_NAME["shell"]))
 
@@ -153,15 +155,17 @@ def kind_by_name(path: str) -> str | None:
 
 
 def kind_of(path: str, head: bytes) -> str:
-    """The kind of a file, by name first, then by a cheap look at its first bytes."""
+    """The kind of a file: the first row of the table, in the contract's order, that claims it by
+    its name or by a cheap look at its first bytes (``serve.py`` with a ``#!/bin/sh`` line is a
+    shell script: the shell row comes before the python row)."""
     k = kind_by_name(path)
-    if k is not None:
-        return k
     p = _path(path)
     for row in _SNIFFS:
+        if k is not None and _ORDER[row.name] > _ORDER[k]:
+            continue
         if row.sniff is not None and row.sniff(p, head):
             return row.name
-    return "text"
+    return k or "text"
 
 
 #: extensions of source and documentation files: of the text kind whatever they hold, unless a
