@@ -37,14 +37,14 @@ from typing import Iterator, Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
-from ..syntax.pyliterals import (Literal, PyListSyntax, PyShellSyntax, PyWord, escape_in, expression_word,
-                                 literal_word, py_literal, read_literal, shell_words_of)
+from ..syntax.pyliterals import (Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word, escape_in,
+                                 expression_word, literal_word, py_literal, read_literal, shell_words_of)
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 from . import commands as C
 from .dockerrun import DockerRun
 from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
-from .sites import ClientUse, CommandLine, CommandSite, Region, Requirement, Segment
+from .sites import ClientUse, CommandLine, CommandSite, PortSites, ProbePort, Region, Requirement, Segment
 
 LIST = PyListSyntax()
 _SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -120,7 +120,10 @@ class PythonDoc(ShellDoc):
         self._used: set[int] = set()  #: lists and strings already read as a command
         self._closed: set[int] = set()  #: groups (lists) a new word must not be added to
         self._extra_sites: list[CommandSite] = []
+        self._probes: list[ProbePort] = []
+        self._editable: set[int] = set()  #: other constants the rules may change (probe ports)
         self._group = 0
+        self._group_syntax: dict[int, PyListSyntax] = {}
         self._uses: list[ClientUse] | None = None
         self._regions: list[Region] | None = None
         super().__init__(path, text)
@@ -317,50 +320,94 @@ class PythonDoc(ShellDoc):
         self._group += 1
         return self._group
 
+    def _items(self, nodes: Sequence[ast.AST], closed: bool = False) -> list[PyWord]:
+        """The words of the items of one list, tuple or argument list (one group, one syntax)."""
+        g = self._new_group()
+        if closed:
+            self._closed.add(g)
+        words = [self._item(n, g) for n in nodes]
+        self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
+        for prev, w in zip(words, words[1:]):
+            v = prev.value
+            if not prev.dynamic and v.startswith("--") and "=" not in v and len(v) > 2 and v[2:] not in facts.NO_ARGUMENT:
+                w.is_value = True
+        return words
+
     def _item(self, node: ast.AST, group: int) -> PyWord:
+        w = self._bare_item(node, group)
+        parent = self._parent.get(id(node))
+        if isinstance(parent, (ast.List, ast.Tuple)):
+            # ``[("--model-store="\n  "/m")]``: the item's parentheses are part of it
+            w.start, w.end = _parenthesized(self.text, w.start, w.end)
+        return w
+
+    def _bare_item(self, node: ast.AST, group: int) -> PyWord:
         if self._is_str(node):
             lit = self.literal(node)
             if lit is not None:
                 self._used.add(id(node))
                 return literal_word(lit, group)
         a, b = self._span(node)
+        parts = self._concatenation(node)
+        if parts is not None:
+            return concatenation_word(self.text, a, b, parts, group)
         w = expression_word(self.text, a, b, group)
         if isinstance(node, ast.Attribute) and self.qualname(node) == "sys.executable":
             w.value, w.dynamic = "python", False  # the interpreter: python -m pip install ...
             w.offsets = w.offsets[:len(w.value)]
         return w
 
+    def _concatenation(self, node: ast.AST) -> list | None:
+        """``"--model-store=" + path``: its parts (literals, and (start, end) of the other operands),
+        when a literal starts or ends it; None otherwise."""
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+            return None
+        operands: list[ast.AST] = []
+        stack: list[ast.AST] = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add) and len(operands) < 64:
+                stack.extend((n.right, n.left))
+            else:
+                operands.append(n)
+        if not (self._is_str(operands[0]) or self._is_str(operands[-1])):
+            return None
+        parts: list = []
+        for n in operands:
+            lit = self.literal(n) if self._is_str(n) else None
+            parts.append(lit if lit is not None else self._span(n))
+        return parts
+
     def _argv(self, node: ast.AST, depth: int = 0) -> list[PyWord]:
         """The words of an argv expression: list and tuple displays, ``+`` of them, a name assigned
         one (with what ``+=``/``.extend`` add), ``shlex.split("...")`` and ``"...".split()``; any
         other expression is one word known only at run time."""
         if depth > 8:
-            return [self._item(node, self._new_group())]
+            return self._items([node])
         if isinstance(node, (ast.List, ast.Tuple)):
             self._used.add(id(node))
-            g = self._new_group()
-            return [self._item(e, g) for e in node.elts]
+            return self._items(node.elts)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self._argv(node.left, depth + 1) + self._argv(node.right, depth + 1)
         if isinstance(node, ast.Name):
             value, changes = self.value_of(node)
             if value is not None and (isinstance(value, (ast.List, ast.Tuple, ast.BinOp)) or self._splits(value)):
                 words = self._argv(value, depth + 1)
-                for ch in changes:
+                for ch in sorted(changes, key=lambda n: (n.lineno, n.col_offset)):
                     if isinstance(ch, ast.AugAssign):
                         words += self._argv(ch.value, depth + 1)
                     elif isinstance(ch, ast.Call) and isinstance(ch.func, ast.Attribute) and ch.func.attr == "extend" \
                             and len(ch.args) == 1 and isinstance(ch.args[0], (ast.List, ast.Tuple)):
                         words += self._argv(ch.args[0], depth + 1)
                     else:
-                        words.append(self._item(ch, self._new_group()))
+                        words += self._items([ch])
                 return words
         split = self._splits(node)
         if split is not None:
             lit, shlex_split = split
             self._used.add(id(node))
             return self._split_words(lit, argv=True, closed=False) if shlex_split else self._whitespace_words(lit)
-        return [self._item(node, self._new_group())]
+        return self._items([node])
 
     def _splits(self, node: ast.AST) -> tuple[Literal, bool] | None:
         """``shlex.split("...")`` -> (literal, True); ``"...".split()`` -> (literal, False)."""
@@ -429,8 +476,7 @@ class PythonDoc(ShellDoc):
                     self._shell_argument(target, label)
             elif name == "asyncio.create_subprocess_exec":
                 if args and not any(isinstance(a, ast.Starred) for a in args[:1]):
-                    g = self._new_group()
-                    self._command_words([self._item(a, g) for a in args], label)
+                    self._command_words(self._items(args), label)
             elif name in _EXEC_V:
                 k = _EXEC_V[name]
                 if len(args) > k + 1:
@@ -439,8 +485,7 @@ class PythonDoc(ShellDoc):
                 k = _EXEC_L[name]
                 rest = args[k + 1:-1] if name.endswith("e") else args[k + 1:]
                 if len(args) > k and rest:
-                    g = self._new_group()
-                    self._exec(args[k], [self._item(a, g) for a in rest], label)
+                    self._exec(args[k], self._items(rest), label)
             elif name == "shlex.split" or self._splits(call) is not None:
                 continue  # read where it is passed, or below as a value assigned to a name
             elif isinstance(call.func, ast.Attribute) and call.func.attr in ("run", "create") and \
@@ -448,15 +493,44 @@ class PythonDoc(ShellDoc):
                 image = args[0] if args else kw.get("image")
                 command = args[1] if len(args) > 1 else kw.get("command")
                 self._spec(image, kw.get("entrypoint"), command, "container", docker_sdk=True)
+            elif name.endswith(("HTTPGetAction", "TCPSocketAction")) and "port" in kw:
+                self._probe(name.rsplit(".", 1)[-1], kw["port"])
             elif any(k in kw for k in _SPEC_KEYS):
                 command = kw.get("command")
                 rest = kw.get("args") or kw.get("arguments")
                 self._spec(kw.get("image"), command, rest, "container")
         for d in self._dicts:
             keys = {k.value: v for k, v in zip(d.keys, d.values) if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            for key in ("httpGet", "tcpSocket"):
+                action = keys.get(key)
+                if isinstance(action, ast.Dict):
+                    port = next((v for k, v in zip(action.keys, action.values)
+                                 if isinstance(k, ast.Constant) and k.value == "port"), None)
+                    if port is not None:
+                        self._probe(key, port)
             if any(k in keys for k in _SPEC_KEYS) and (keys.get("image") is not None or "name" in keys):
                 self._spec(keys.get("image"), keys.get("command"), keys.get("args") or keys.get("arguments"),
                            "container")
+
+    def _probe(self, what: str, port: ast.AST) -> None:
+        """The port of a probe's HTTP GET or TCP socket action (Kubernetes client objects, dicts)."""
+        if isinstance(port, ast.Constant) and isinstance(port.value, int) and not isinstance(port.value, bool):
+            a, b = self._span(port)
+            if self.text[a:b] == str(port.value):
+                self._probes.append(ProbePort(what, str(port.value), Span(a, b)))
+                self._editable.add(id(port))
+        elif self._is_str(port):
+            lit = self.literal(port)
+            if lit is not None and lit.exact and len(lit.pieces) == 1 and not lit.is_bytes and \
+                    lit.pieces[0].prefix in ("", "u"):
+                self._probes.append(ProbePort(what, lit.value, Span(lit.start, lit.end), lit.quote))
+                self._editable.add(id(port))
+
+    def port_sites(self) -> list[PortSites]:
+        out = super().port_sites()
+        if self._probes:
+            out.append(PortSites(None, probes=list(self._probes), style="kubernetes"))
+        return out
 
     def _resolved(self, node: ast.AST) -> ast.AST:
         if isinstance(node, ast.Name):
@@ -487,10 +561,7 @@ class PythonDoc(ShellDoc):
             lit = self.literal(resolved)
             if lit is None:
                 return
-            self._used.add(id(resolved))
-            g = self._new_group()
-            self._closed.add(g)
-            self._command_words([literal_word(lit, g)], label)
+            self._command_words(self._items([resolved], closed=True), label)
             return
         words = self._argv(node)
         if words:
@@ -500,9 +571,7 @@ class PythonDoc(ShellDoc):
         """``os.execvp(path, [arg0, ...])``: the program is ``path``; ``arg0`` is only the name it
         sees. The command line is the argv list when ``arg0`` names the same program (or a server),
         else ``path`` with ``argv[1:]``; the other word is a command site of its own (renamed too)."""
-        g = self._new_group()
-        self._closed.add(g)
-        program = self._item(self._resolved(path), g)
+        program = self._items([self._resolved(path)], closed=True)[0]
         first = argv[0] if argv and argv[0].literal is not None and not argv[0].dynamic else None
         if first is not None and (C.basename(first.value) in _SERVER or C.basename(first.value) == C.basename(program.value)):
             self._extra_sites.append(CommandSite([program], Segment([program], LIST, label), False, self.text))
@@ -535,7 +604,7 @@ class PythonDoc(ShellDoc):
             node = self._resolved(image)
             if self._is_str(node) and self.literal(node) is not None:
                 self._image_nodes.add(id(node))
-                dr.image = self._item(node, self._new_group())
+                dr.image = self._items([node])[0]
         dr.after = list(words)
         self._container(dr, self._syntax_for(words), 0)
 
@@ -543,12 +612,13 @@ class PythonDoc(ShellDoc):
         if words:
             self._command(list(words), self._syntax_for(words), label, None, 0)  # type: ignore[arg-type]
 
-    @staticmethod
-    def _syntax_for(words: Sequence[Word]) -> Syntax:
+    def _syntax_for(self, words: Sequence[Word]) -> Syntax:
         """Items of a list, or words of shell text inside one literal (``shlex.split("...")``)."""
         w = words[0] if words else None
         if isinstance(w, PyWord) and not w.whole and w.literal is not None:
             return PyShellSyntax(w.literal)
+        if isinstance(w, PyWord):
+            return self._group_syntax.get(w.group, LIST)
         return LIST
 
     def _assigned_commands(self) -> None:
@@ -736,7 +806,7 @@ class PythonDoc(ShellDoc):
     def same_structure(self, new: "PythonDoc") -> str | None:
         if self.tree is None or new.tree is None:
             return None
-        if _shape(self.tree) != _shape(new.tree):
+        if _shape(self.tree, self._editable) != _shape(new.tree, new._editable):
             return "the Python code changed outside its string literals"
         return None
 
@@ -749,6 +819,28 @@ class PythonDoc(ShellDoc):
             if a <= offset < max(b, a + 1):
                 best = a
         return best
+
+
+def _parenthesized(text: str, a: int, b: int) -> tuple[int, int]:
+    """``text[a:b]`` with the pairs of parentheses written right around it."""
+    while True:
+        i = a - 1
+        while i >= 0 and text[i] in " \t\r\n\f":
+            i -= 1
+        j = b
+        while j < len(text):
+            if text[j] in " \t\r\n\f":
+                j += 1
+            elif text[j] == "#":
+                while j < len(text) and text[j] not in "\r\n":
+                    j += 1
+            elif text.startswith("\\\n", j) or text.startswith("\\\r", j):
+                j += 2
+            else:
+                break
+        if i < 0 or j >= len(text) or text[i] != "(" or text[j] != ")":
+            return a, b
+        a, b = i, j + 1
 
 
 def _replacer(lit: Literal, span: Span):
@@ -779,15 +871,16 @@ def _subtract(a: int, b: int, cut: list[tuple[int, int]]) -> list[tuple[int, int
     return out
 
 
-def _shape(tree: ast.AST) -> list:
-    """The tree without positions, with every string literal masked and the string items of list
-    and tuple displays left out (edits change strings and add or remove command words there)."""
+def _shape(tree: ast.AST, editable: set[int]) -> list:
+    """The tree without positions, with every string literal and the ``editable`` constants (probe
+    ports) masked, and the string items of list and tuple displays left out (edits change strings
+    and add or remove command words there)."""
     out: list = []
     stack: list = [tree]
     while stack:
         n = stack.pop()
-        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)):
-            out.append("str")
+        if isinstance(n, ast.Constant) and (isinstance(n.value, (str, bytes)) or id(n) in editable):
+            out.append("constant")
             continue
         if isinstance(n, ast.AST):
             out.append(type(n).__name__)

@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Sequence
 
-from ..model import Edit, ProcessingError
+from ..model import Edit, ProcessingError, Span
 from .quoting import ShellSyntax, Syntax
 from .shellwords import Word
 
@@ -33,6 +34,9 @@ _OCTAL = set("01234567")
 _HEX = set("0123456789abcdefABCDEF")
 #: what may be written inside any string token as it is: no quote, backslash, brace, line break or
 #: control character (so the same raw text means the same value in every prefix and quote style)
+_COMMA_AFTER = re.compile(r"[ \t]*,[ \t]*")
+_COMMENT_AFTER = re.compile(r"[ \t]*(?P<comma>,)?[ \t]*#[^\r\n]*")
+_LINE_END = re.compile(r"[ \t]*(?:\r\n|\n|\r)")
 _RAW_SAFE = re.compile(r"^[^\\'\"{}\x00-\x1f\x7f\x85\u2028\u2029]*$")
 
 
@@ -374,21 +378,30 @@ class PyWord(Word):
     indices of its value characters that are not written as themselves."""
 
     inexact: frozenset[int] = frozenset()
-    literal: Literal | None = None  #: the literal it stands in (None: an expression)
-    whole: bool = False  #: the word is its literal (an item of a list), not a part of it
+    literal: Literal | None = None  #: the literal it stands in (the first one of a concatenation)
+    whole: bool = False  #: the word is a whole item (of a list), not a part of a literal's text
     group: int = 0  #: which list of the file it is an item of (words of one list form a segment)
+    expression: bool = False  #: no literal at all (a variable, a call, ``*args``): any options at run time
+    open_end: bool = True  #: text may be appended at ``inner_end``
 
     def maps_exactly(self, i: int, j: int) -> bool:
         """``value[i:j]`` (``i == j``: the point before ``value[i]``) is written as itself."""
         if i >= len(self.value):
             # the end of the value: before the closing quote of a whole literal, after the last
             # character of a word of shell text (which must be written as itself)
-            return self.literal is not None and (self.whole or not self.value or len(self.value) - 1 not in self.inexact)
+            return self.open_end and not self.expression and \
+                (self.whole or not self.value or len(self.value) - 1 not in self.inexact)
         return not any(k in self.inexact for k in range(i, max(j, i + 1)))
+
+    #: the item right after an option written without ``=``: its value, whatever it holds (V1 took
+    #: a value for every long option but --help: CONTRACT.md, "Where new options go")
+    is_value: bool = False
 
     @property
     def is_whole_expansion(self) -> bool:
-        if self.literal is None:
+        if self.is_value:
+            return False
+        if self.expression:
             return True  # a variable, a call, ``*args``: may hold any options
         return Word.is_whole_expansion.fget(self)  # type: ignore[attr-defined]
 
@@ -407,7 +420,33 @@ def expression_word(text: str, start: int, end: int, group: int = 0) -> PyWord:
     value = "${" + src.replace("\n", " ") + "}"
     offsets = [start, start] + list(range(start, end)) + [end - 1]
     return PyWord(start, end, value, offsets[:len(value)], True, "", end,
-                  inexact=frozenset(range(len(value))), literal=None, whole=True, group=group)
+                  inexact=frozenset(range(len(value))), literal=None, whole=True, group=group, expression=True,
+                  open_end=False)
+
+
+def concatenation_word(text: str, start: int, end: int, parts: list, group: int = 0) -> PyWord:
+    """A list item written as ``"--model-store=" + path`` (``parts``: each a Literal or the (start,
+    end) of an expression): literal text is read as written, expressions as ``${...}``."""
+    value: list[str] = []
+    offsets: list[int] = []
+    inexact: set[int] = set()
+    first = None
+    for part in parts:
+        if isinstance(part, Literal):
+            first = first or part
+            inexact.update(len(value) + k for k in part.inexact)
+            value.extend(part.value)
+            offsets.extend(part.offsets)
+        else:
+            a, b = part
+            chunk = "${" + text[a:b].replace("\n", " ") + "}"
+            inexact.update(range(len(value), len(value) + len(chunk)))
+            offsets.extend(([a, a] + list(range(a, b)) + [b - 1])[:len(chunk)])
+            value.extend(chunk)
+    last = parts[-1]
+    inner_end = last.pieces[-1].body_end if isinstance(last, Literal) else end
+    return PyWord(start, end, "".join(value), offsets, True, "", inner_end, inexact=frozenset(inexact),
+                  literal=first, whole=True, group=group, open_end=isinstance(last, Literal))
 
 
 def shell_words_of(lit: Literal, words: list[Word]) -> list[PyWord]:
@@ -430,11 +469,51 @@ def shell_words_of(lit: Literal, words: list[Word]) -> list[PyWord]:
 # --- syntaxes -----------------------------------------------------------------------------------
 
 class PyListSyntax(Syntax):
-    """Items of a Python list (or tuple) of string literals, one word per item."""
+    """Items of a Python list or tuple (or the positional arguments of a call), one word per item.
+    ``items`` are the spans of all the items, so that a deletion knows its neighbours."""
 
     name = "python"
     default_sep = ", "
     gap_re = re.compile(r"^(?:[ \t\r\n\f,]|\\\r?\n)*$")
+
+    def __init__(self, items: Sequence[tuple[int, int]] = ()) -> None:
+        self.items = list(items)
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        """Where a comment stands next to the item, the generic deletion (the item with the comma
+        before or after it) would take the comment or leave two commas: the item goes with the
+        comma after it instead (its whole line when nothing else is on it), the comment stays."""
+        k = next((n for n, (a, b) in enumerate(self.items) if a == word.start and b == word.end), None)
+        if k is None:
+            return None
+        before = text[self.items[k - 1][1]:word.start] if k > 0 else ""
+        after = text[word.end:self.items[k + 1][0]] if k + 1 < len(self.items) else ""
+        if "#" not in before and "#" not in after:
+            return None
+        m = _COMMA_AFTER.match(text, word.end)
+        end = m.end() if m else word.end
+        line_start = text.rfind("\n", 0, word.start) + 1
+        rest = _LINE_END.match(text, end)
+        if not text[line_start:word.start].strip() and rest is not None:
+            return Edit.delete(line_start, rest.end())
+        return Edit.delete(word.start, end)
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
+        """After an item that a comment follows on its line, the new items go on lines of their own
+        below it, so that the comment stays with the item it was written for."""
+        m = _COMMENT_AFTER.match(text, anchor.end)
+        if m is None:
+            return None
+        eol = m.end()
+        nl = "\r\n" if text.startswith("\r\n", eol) else "\n"
+        line_start = text.rfind("\n", 0, anchor.start) + 1
+        lead = text[line_start:anchor.start]
+        indent = lead if not lead.strip() else " " * (anchor.start - line_start)
+        items = [self.quote(v, like) for v in values]
+        if m.group("comma"):
+            return Edit.insert(eol, "".join(nl + indent + item + "," for item in items))
+        return Edit(Span(anchor.end, eol), "," + text[anchor.end:eol] + "".join(
+            ("," if k else "") + nl + indent + item for k, item in enumerate(items)))
 
     def quote(self, value: str, like: Word | None) -> str:
         lit = getattr(like, "literal", None)
@@ -448,7 +527,7 @@ class PyListSyntax(Syntax):
         return not isinstance(word, PyWord) or word.maps_exactly(i, j)
 
     def requote(self, word: Word, new_value: str) -> Edit:
-        if word.dynamic or not isinstance(word, PyWord) or word.literal is None or not word.whole:
+        if word.dynamic or not isinstance(word, PyWord) or word.literal is None or not word.whole or word.expression:
             raise ProcessingError("cannot rewrite this Python string in place (it holds an f-string field or a "
                                   "character written as an escape): edit it by hand")
         return Edit(word.span, self.quote(new_value, word))
