@@ -276,6 +276,17 @@ def test_the_oracle_has_cases():
     assert len({p.values[0] for p in REFUSAL_CASES}) >= 5
 
 
+def test_every_kind_that_starts_a_server_is_started():
+    """Each fixture folder whose files start a server feeds the oracle: Python launchers too (argv
+    lists, os.system strings, docker run, Kubeflow container ops)."""
+    folders = {p.values[0].relative_to(FIXTURES).parts[0] for p in SERVER_CASES}
+    assert {"ci", "compose", "dockerfile", "helm-values", "kubernetes", "makefile", "python", "shell"} <= folders
+    python = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "python"}
+    assert {"launcher-popen.py", "launcher-os-system.py", "launcher-docker-run.py", "kubeflow-pipeline.py",
+            "literals.py", "half-migrated.py"} <= python
+    assert {p.values[0].parent.name for p in REFUSAL_CASES} >= {"python"}
+
+
 def _selected(request, name: str) -> list[dict]:
     """The parameters of the selected tests of this module named ``name`` (so ``-k`` starts only those)."""
     return [item.callspec.params for item in request.session.items
