@@ -31,8 +31,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import hashlib
 import os
 import re
+import warnings
+from array import array
 from typing import Iterator, Sequence
 
 from .. import evidence, facts
@@ -47,7 +50,15 @@ from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
 from .sites import ClientUse, CommandLine, CommandSite, PortSites, ProbePort, Region, Requirement, Segment
 
 LIST = PyListSyntax()
+_KEEP_PARENT = frozenset({ast.Name, ast.Attribute})
+_KEEP_SCOPE = frozenset({ast.Name, ast.Attribute, ast.Assign, ast.AnnAssign, ast.ExceptHandler, ast.FunctionDef,
+                         ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+#: the nodes that bind names (see ``_bindings``)
+_BINDING_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension,
+                            ast.withitem, ast.NamedExpr, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                            ast.ExceptHandler, ast.Expr})
 _SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPE_TYPES = frozenset(_SCOPES)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 #: callables that take an argv list (or a program string) as ``args``
 _ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
@@ -76,7 +87,7 @@ class _Positions:
         self.src = src
         self.base = base
         self.starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", src)]
-        self._cols: dict[int, list[int] | None] = {}
+        self._cols: dict[int, Sequence[int] | None] = {}
 
     def offset(self, lineno: int, col: int) -> int:
         k = min(max(lineno, 1), len(self.starts)) - 1
@@ -89,9 +100,10 @@ class _Positions:
             line = self.src[s:e]
             table = None
             if not line.isascii():
-                table = []
+                # UTF-8 byte column -> code point column, 8 bytes an entry
+                table = array("q")
                 for n, ch in enumerate(line):
-                    table.extend([n] * len(ch.encode("utf-8", "surrogatepass")))
+                    table.extend([n] * len(ch.encode("utf-8", "surrogatepass")) if ord(ch) > 0x7F else (n,))
                 table.append(len(line))
             self._cols[k] = table
         if table is None:
@@ -105,14 +117,18 @@ class PythonDoc(ShellDoc):
 
     def __init__(self, path: str, text: str) -> None:
         self.tree: ast.Module | None = None
-        self._parent: dict[int, ast.AST] = {}
+        # kept for the nodes that need them only: a file may hold millions of nodes
+        self._parent: dict[int, ast.AST] = {}  #: names and attributes -> their parent
+        self._scope: dict[int, ast.AST] = {}  #: names, bindings, scopes -> the scope around them
+        self._statement_strings: set[int] = set()  #: strings that stand alone as statements
+        self._imports: list[ast.AST] = []
         self._assigned: dict[tuple[int, str], list[ast.AST | None]] = {}  #: (scope, name) -> values (None: unknown)
         self._mutations: dict[tuple[int, str], list[ast.AST]] = {}  #: (scope, name) -> what changes the list
         self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
         self._calls: list[ast.Call] = []
         self._dicts: list[ast.Dict] = []
         self._strings: list[ast.AST] = []  #: string literal nodes outside statements of their own
-        self._statements: list[tuple[int, int]] = []  #: (start, end) of every statement
+        self._statements: list[ast.stmt] = []
         self._literals: dict[int, Literal | None] = {}
         self._by_start: list[tuple[int, int, Literal]] = []  #: read literals by start offset
         self._shell_nodes: set[int] = set()  #: literals read as shell text
@@ -126,7 +142,31 @@ class PythonDoc(ShellDoc):
         self._group_syntax: dict[int, PyListSyntax] = {}
         self._uses: list[ClientUse] | None = None
         self._regions: list[Region] | None = None
+        self._requirements: list[Requirement] | None = None
+        self._statement_spans: list[tuple[int, int]] = []
+        self._digest = b""
         super().__init__(path, text)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Keep what the rules and the verify step read (sites, regions, requirements, statement
+        spans, a digest of the tree's shape) and let the tree go: a syntax tree takes some 90 bytes
+        a byte of source, and the verify step builds a second document beside this one."""
+        if self.tree is None:
+            return
+        self._string_regions()
+        self.requirements()
+        self.client_uses()
+        self._statement_spans = sorted(self._span(n) for n in self._statements)
+        self.tree = None
+        for name in ("_calls", "_dicts", "_strings", "_statements", "_imports"):
+            setattr(self, name, [])
+        for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals"):
+            setattr(self, name, {})
+        self._by_start = []
+        self._statement_strings = set()
+        self._editable = set()
+        self._pos._cols.clear()
 
     # --- parsing ----------------------------------------------------------------------------
     def _parse(self) -> None:
@@ -134,7 +174,10 @@ class PythonDoc(ShellDoc):
         src = self.text[base:]
         self._pos = _Positions(src, base)
         try:
-            tree = ast.parse(src, filename=self.path or "<python>")
+            with warnings.catch_warnings():
+                # invalid escapes and the like are the file's business: nothing on stderr
+                warnings.simplefilter("ignore")
+                tree = ast.parse(src, filename=self.path or "<python>")
         except SyntaxError as e:
             line = self.position(self._pos.offset(e.lineno or 1, 0))[0] if e.lineno else None
             raise ProcessingError(f"cannot read the Python file: {e.msg}", line) from None
@@ -147,48 +190,119 @@ class PythonDoc(ShellDoc):
         self._assigned_commands()
 
     def _index(self, tree: ast.Module) -> None:
-        """One walk: parents, scopes and what is bound in them, imports, calls, string literals."""
-        stack: list[tuple[ast.AST, ast.AST]] = [(tree, tree)]
+        """One walk (preorder): parents and scopes where needed, what is bound in each scope, imports,
+        calls, string literals, and the digest of the tree's shape (see ``_shape_digest``)."""
+        AST, Constant, List, Tuple, JoinedStr = ast.AST, ast.Constant, ast.List, ast.Tuple, ast.JoinedStr
+        stack: list[tuple[ast.AST, ast.AST, ast.AST | None]] = [(tree, tree, None)]
         in_fstring: set[int] = set()
+        skip: set[int] = set()  #: string items of lists and the text of f-strings: left out of the digest
+        h = hashlib.blake2b(digest_size=32)
+        parts: list[str] = []
+        strings = (str, bytes)
         while stack:
-            node, scope = stack.pop()
-            inner = node if isinstance(node, _SCOPES) else scope
-            for child in ast.iter_child_nodes(node):
-                self._parent[id(child)] = node
-                stack.append((child, inner))
-            if isinstance(node, ast.stmt):
-                self._statements.append(self._span(node))
-            if isinstance(node, ast.Call):
-                self._calls.append(node)
-            elif isinstance(node, ast.Dict):
-                self._dicts.append(node)
-            elif isinstance(node, ast.JoinedStr):
+            node, scope, parent = stack.pop()
+            t = type(node)
+            if t is Constant:
+                value = node.value  # type: ignore[attr-defined]
+                if isinstance(value, strings):
+                    if id(node) not in in_fstring and id(node) not in self._statement_strings:
+                        self._strings.append(node)
+                    if id(node) not in skip:
+                        parts.append("S")
+                elif id(node) not in skip:
+                    parts.append("S" if id(node) in self._editable else repr(value))
+                continue
+            if t in _KEEP_PARENT:
+                self._parent[id(node)] = parent  # type: ignore[assignment]
+            if t in _KEEP_SCOPE:
+                self._scope[id(node)] = scope
+            inner = node if t in _SCOPE_TYPES else scope
+            fields = [t.__name__]
+            children: list[ast.AST] = []
+            for f in node._fields:
+                v = getattr(node, f, None)
+                if isinstance(v, list):
+                    if v and not isinstance(v[0], AST):
+                        fields.append(repr(v))
+                        continue
+                    children.extend(v)
+                    fields.append(str(len(v)))
+                elif isinstance(v, AST):
+                    children.append(v)
+                    fields.append("*")
+                else:
+                    fields.append(repr(v))
+            if t is List or t is Tuple:
+                gone = [e for e in node.elts if type(e) is Constant and isinstance(e.value, strings)]  # type: ignore[attr-defined]
+                if gone:
+                    skip.update(map(id, gone))
+                    fields[1] = str(len(node.elts) - len(gone))  # type: ignore[attr-defined]
+            elif t is JoinedStr:
                 in_fstring.update(id(v) for v in ast.walk(node) if v is not node)
-                if id(node) not in in_fstring and not self._is_statement_string(node):
+                if id(node) not in in_fstring and id(node) not in self._statement_strings:
                     self._strings.append(node)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-                if id(node) not in in_fstring and not self._is_statement_string(node):
-                    self._strings.append(node)
-            elif isinstance(node, ast.Import):
-                for a in node.names:
+                gone = [v for v in node.values if type(v) is Constant]  # type: ignore[attr-defined]
+                skip.update(map(id, gone))
+                fields[1] = str(len(node.values) - len(gone))  # type: ignore[attr-defined]
+            elif t is ast.Expr:
+                if self._is_str(node.value):  # type: ignore[attr-defined]
+                    self._statement_strings.add(id(node.value))  # type: ignore[attr-defined]
+            elif t is ast.Call:
+                self._calls.append(node)  # type: ignore[arg-type]
+                self._mark_probe_call(node)  # type: ignore[arg-type]
+            elif t is ast.Dict:
+                self._dicts.append(node)  # type: ignore[arg-type]
+                self._mark_probe_dict(node)  # type: ignore[arg-type]
+            elif t is ast.Import:
+                for a in node.names:  # type: ignore[attr-defined]
                     if a.asname:
                         self._aliases[a.asname] = a.name
                     else:
                         head = a.name.split(".")[0]
                         self._aliases.setdefault(head, head)
                     self._bind(scope, a.asname or a.name.split(".")[0], None)
-            elif isinstance(node, ast.ImportFrom):
-                for a in node.names:
-                    if a.name != "*" and node.module and not node.level:
-                        self._aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                self._imports.append(node)
+            elif t is ast.ImportFrom:
+                for a in node.names:  # type: ignore[attr-defined]
+                    if a.name != "*" and node.module and not node.level:  # type: ignore[attr-defined]
+                        self._aliases[a.asname or a.name] = f"{node.module}.{a.name}"  # type: ignore[attr-defined]
                         self._bind(scope, a.asname or a.name, None)
-            self._bindings(node, scope)
+                self._imports.append(node)
+            if isinstance(node, ast.stmt):
+                self._statements.append(node)
+            if t in _BINDING_TYPES:
+                self._bindings(node, scope)
+            parts.append(" ".join(fields))
+            if len(parts) > 4096:
+                h.update("\n".join(parts).encode("utf-8", "surrogatepass"))
+                parts.clear()
+            for child in reversed(children):
+                stack.append((child, inner, node))
+        h.update("\n".join(parts).encode("utf-8", "surrogatepass"))
+        self._digest = h.digest()
         self._strings.sort(key=lambda n: (n.lineno, n.col_offset))
-        self._statements.sort()
+        self._calls.sort(key=lambda n: (n.lineno, n.col_offset))
+        self._dicts.sort(key=lambda n: (n.lineno, n.col_offset))
+
+    def _mark_probe_call(self, call: ast.Call) -> None:
+        """The port of a Kubernetes client probe action: an edit may change it (TDM406)."""
+        f = call.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        if name.endswith(("HTTPGetAction", "TCPSocketAction")):
+            for k in call.keywords:
+                if k.arg == "port" and isinstance(k.value, ast.Constant):
+                    self._editable.add(id(k.value))
+
+    def _mark_probe_dict(self, d: ast.Dict) -> None:
+        for k, v in zip(d.keys, d.values):
+            if isinstance(k, ast.Constant) and k.value in ("httpGet", "tcpSocket") and isinstance(v, ast.Dict):
+                for k2, v2 in zip(v.keys, v.values):
+                    if isinstance(k2, ast.Constant) and k2.value == "port" and isinstance(v2, ast.Constant):
+                        self._editable.add(id(v2))
 
     def _is_statement_string(self, node: ast.AST) -> bool:
         """A string that stands alone as a statement: a docstring, or a string used as a comment."""
-        return isinstance(self._parent.get(id(node)), ast.Expr)
+        return id(node) in self._statement_strings
 
     def _bind(self, scope: ast.AST, name: str, value: ast.AST | None) -> None:
         self._assigned.setdefault((id(scope), name), []).append(value)
@@ -241,6 +355,16 @@ class PythonDoc(ShellDoc):
         key = id(node)
         if key in self._literals:
             return self._literals[key]
+        lit = self._read(node)
+        if lit is not None:
+            if self._by_start and self._by_start[-1][0] > lit.start:
+                bisect.insort(self._by_start, (lit.start, lit.end, lit), key=lambda x: x[0])
+            else:
+                self._by_start.append((lit.start, lit.end, lit))
+        self._literals[key] = lit
+        return lit
+
+    def _read(self, node: ast.AST) -> Literal | None:
         lit = None
         value: object = None
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
@@ -250,9 +374,6 @@ class PythonDoc(ShellDoc):
         if value is not None:
             a, b = self._span(node)
             lit = read_literal(self.text, a, b, value)
-            if lit is not None:
-                bisect.insort(self._by_start, (lit.start, lit.end, lit), key=lambda x: x[0])
-        self._literals[key] = lit
         return lit
 
     def _literal_at(self, offset: int) -> Literal | None:
@@ -267,10 +388,7 @@ class PythonDoc(ShellDoc):
 
     # --- names ------------------------------------------------------------------------------
     def _scope_of(self, node: ast.AST) -> ast.AST:
-        p = self._parent.get(id(node))
-        while p is not None and not isinstance(p, _SCOPES):
-            p = self._parent.get(id(p))
-        return p if p is not None else self.tree  # type: ignore[return-value]
+        return self._scope.get(id(node), self.tree)  # type: ignore[return-value]
 
     def _scopes_of(self, node: ast.AST) -> Iterator[ast.AST]:
         """The scopes a name used at ``node`` is looked up in: its own, the functions around it, the
@@ -320,12 +438,13 @@ class PythonDoc(ShellDoc):
         self._group += 1
         return self._group
 
-    def _items(self, nodes: Sequence[ast.AST], closed: bool = False) -> list[PyWord]:
-        """The words of the items of one list, tuple or argument list (one group, one syntax)."""
+    def _items(self, nodes: Sequence[ast.AST], closed: bool = False, display: bool = False) -> list[PyWord]:
+        """The words of the items of one list, tuple or argument list (one group, one syntax);
+        ``display``: the items of a list or tuple display (their own parentheses are part of them)."""
         g = self._new_group()
         if closed:
             self._closed.add(g)
-        words = [self._item(n, g) for n in nodes]
+        words = [self._item(n, g, display) for n in nodes]
         self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
         for prev, w in zip(words, words[1:]):
             v = prev.value
@@ -333,10 +452,9 @@ class PythonDoc(ShellDoc):
                 w.is_value = True
         return words
 
-    def _item(self, node: ast.AST, group: int) -> PyWord:
+    def _item(self, node: ast.AST, group: int, display: bool = False) -> PyWord:
         w = self._bare_item(node, group)
-        parent = self._parent.get(id(node))
-        if isinstance(parent, (ast.List, ast.Tuple)):
+        if display:
             # ``[("--model-store="\n  "/m")]``: the item's parentheses are part of it
             w.start, w.end = _parenthesized(self.text, w.start, w.end)
         return w
@@ -386,7 +504,7 @@ class PythonDoc(ShellDoc):
             return self._items([node])
         if isinstance(node, (ast.List, ast.Tuple)):
             self._used.add(id(node))
-            return self._items(node.elts)
+            return self._items(node.elts, display=True)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self._argv(node.left, depth + 1) + self._argv(node.right, depth + 1)
         if isinstance(node, ast.Name):
@@ -518,13 +636,11 @@ class PythonDoc(ShellDoc):
             a, b = self._span(port)
             if self.text[a:b] == str(port.value):
                 self._probes.append(ProbePort(what, str(port.value), Span(a, b)))
-                self._editable.add(id(port))
         elif self._is_str(port):
             lit = self.literal(port)
             if lit is not None and lit.exact and len(lit.pieces) == 1 and not lit.is_bytes and \
                     lit.pieces[0].prefix in ("", "u"):
                 self._probes.append(ProbePort(what, lit.value, Span(lit.start, lit.end), lit.quote))
-                self._editable.add(id(port))
 
     def port_sites(self) -> list[PortSites]:
         out = super().port_sites()
@@ -642,14 +758,13 @@ class PythonDoc(ShellDoc):
                     self._sub_script(lit.value, lit.offsets, PyShellSyntax(lit), f"variable {name}", None, 0)
 
     def _worth_reading(self, items: list[ast.AST]) -> bool:
-        lits = [self.literal(x) for x in items]
-        values = [lit.value for lit in lits if lit is not None]
-        if len(values) < 2:
+        head = self._read(items[0]) if items else None
+        first = C.basename(head.value) if head is not None else ""
+        if len(items) < 2 or first not in _RUNNERS:
             return False
-        first = C.basename(values[0])
         if first in _SERVER:
-            return any(v.startswith("-") for v in values[1:])
-        return first in _RUNNERS
+            return any(lit is not None and lit.value.startswith("-") for lit in map(self._read, items[1:]))
+        return True
 
     def _worth_reading_text(self, lit: Literal) -> bool:
         if not any(name in lit.value for name in _RUNNERS):
@@ -733,7 +848,9 @@ class PythonDoc(ShellDoc):
         out: list[Region] = []
         cut = sorted((s.start, s.end) for s in self.excluded)
         for node in self._strings:
-            lit = self.literal(node)
+            # read again, not kept, unless a command already holds it (memory: a file may hold
+            # millions of strings)
+            lit = self._literals[id(node)] if id(node) in self._literals else self._read(node)
             if lit is None:
                 continue
             shell = id(node) in self._shell_nodes or id(lit) in self._shell_nodes
@@ -755,11 +872,18 @@ class PythonDoc(ShellDoc):
     def _has_strong_evidence(self) -> bool:
         if any(u.kind == "import" for u in self.client_uses()):
             return True
+        if not evidence.strong(self.text.encode("utf-8", "surrogatepass")):
+            return False
         text = "\n".join(r.text for r in self._string_regions())
         return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "surrogatepass"))
 
     # --- requirements ---------------------------------------------------------------------------
     def requirements(self) -> list[Requirement]:
+        if self._requirements is None:
+            self._requirements = self._read_requirements()
+        return self._requirements
+
+    def _read_requirements(self) -> list[Requirement]:
         if os.path.basename(self.path.replace("\\", "/")) != "setup.py":
             return []
         out: list[Requirement] = []
@@ -804,16 +928,14 @@ class PythonDoc(ShellDoc):
 
     # --- structure ----------------------------------------------------------------------------
     def same_structure(self, new: "PythonDoc") -> str | None:
-        if self.tree is None or new.tree is None:
-            return None
-        if _shape(self.tree, self._editable) != _shape(new.tree, new._editable):
+        if self._digest != new._digest:
             return "the Python code changed outside its string literals"
         return None
 
     def construct_start(self, offset: int) -> int | None:
         """The start of the innermost statement holding ``offset`` (suppression comments go above it)."""
         best = None
-        for a, b in self._statements:
+        for a, b in self._statement_spans:
             if a > offset:
                 break
             if a <= offset < max(b, a + 1):
@@ -871,34 +993,8 @@ def _subtract(a: int, b: int, cut: list[tuple[int, int]]) -> list[tuple[int, int
     return out
 
 
-def _shape(tree: ast.AST, editable: set[int]) -> list:
-    """The tree without positions, with every string literal and the ``editable`` constants (probe
-    ports) masked, and the string items of list and tuple displays left out (edits change strings
-    and add or remove command words there)."""
-    out: list = []
-    stack: list = [tree]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Constant) and (isinstance(n.value, (str, bytes)) or id(n) in editable):
-            out.append("constant")
-            continue
-        if isinstance(n, ast.AST):
-            out.append(type(n).__name__)
-            fields = []
-            for f in n._fields:
-                v = getattr(n, f, None)
-                if isinstance(n, (ast.List, ast.Tuple)) and f == "elts" or isinstance(n, ast.JoinedStr) and f == "values":
-                    v = [e for e in v if not (isinstance(e, ast.Constant) and isinstance(e.value, (str, bytes)))]
-                fields.append((f, v))
-            for f, v in reversed(fields):
-                stack.append(v)
-                stack.append(("field", f))
-        elif isinstance(n, list):
-            out.append(("list", len(n)))
-            stack.extend(reversed(n))
-        else:
-            out.append(n if isinstance(n, tuple) else repr(n))
-    return out
+def _is_str_constant(n: ast.AST) -> bool:
+    return isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))
 
 
 class _ClientReader:
@@ -913,14 +1009,14 @@ class _ClientReader:
     def read(self) -> list[ClientUse]:
         doc = self.doc
         assert doc.tree is not None
-        nodes = list(ast.walk(doc.tree))
-        for node in nodes:
+        for node in doc._imports:
             if isinstance(node, ast.Import):
                 self._import(node)
             elif isinstance(node, ast.ImportFrom):
                 self._import_from(node)
         if not self.names:
             return self.out
+        nodes = list(ast.walk(doc.tree))
         for node in nodes:
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._instance(node)

@@ -18,8 +18,10 @@ decode differently is returned as unmapped (``None``) and never edited.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -34,6 +36,9 @@ _OCTAL = set("01234567")
 _HEX = set("0123456789abcdefABCDEF")
 #: what may be written inside any string token as it is: no quote, backslash, brace, line break or
 #: control character (so the same raw text means the same value in every prefix and quote style)
+#: characters that stand for themselves in a string body (the quote is checked apart)
+_PLAIN = re.compile(r"[^\\\r\n'\"]+")
+_PLAIN_F = re.compile(r"[^\\\r\n'\"{}]+")
 _COMMA_AFTER = re.compile(r"[ \t]*,[ \t]*")
 _COMMENT_AFTER = re.compile(r"[ \t]*(?P<comma>,)?[ \t]*#[^\r\n]*")
 _LINE_END = re.compile(r"[ \t]*(?:\r\n|\n|\r)")
@@ -63,12 +68,15 @@ class Literal:
     start: int  #: document offset of the first token
     end: int  #: document offset after the last token
     value: str
-    offsets: list[int]  #: per value character: the document offset of its first source character
-    ends: list[int]  #: per value character: the document offset after its last source character
+    offsets: Sequence[int]  #: per value character: the document offset of its first source character
+    ends: Sequence[int]  #: per value character: the document offset after its last source character
     inexact: frozenset[int]  #: indices of value characters that are not written as themselves
     pieces: list[Piece]
     is_bytes: bool = False
     fields: list[tuple[int, int]] = field(default_factory=list)  #: value index ranges of f-string fields
+    #: value indices whose character does not follow the previous one in the document (a new token,
+    #: after a line continuation)
+    breaks: list[int] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
@@ -93,20 +101,13 @@ class Literal:
     def runs(self) -> list[tuple[int, int]]:
         """Maximal value index ranges ``[i, j)`` of exact characters that stand one after the
         other in the document (never across an escape, a field or two tokens)."""
+        cuts = sorted(set(self.inexact) | set(self.breaks))
         out: list[tuple[int, int]] = []
-        i = None
-        for k in range(len(self.value)):
-            ok = k not in self.inexact
-            if ok and i is not None and self.offsets[k] != self.offsets[k - 1] + 1:
+        i = 0
+        for k in cuts + [len(self.value)]:
+            if k > i:
                 out.append((i, k))
-                i = k
-            elif ok and i is None:
-                i = k
-            elif not ok and i is not None:
-                out.append((i, k))
-                i = None
-        if i is not None:
-            out.append((i, len(self.value)))
+            i = k + 1 if k in self.inexact else k
         return out
 
 
@@ -114,37 +115,61 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.t = text
         self.value: list[str] = []
-        self.offsets: list[int] = []
-        self.ends: list[int] = []
+        # 8 bytes a character, not a Python int each: a literal may be megabytes long
+        self.offsets = array("q")
+        self.ends = array("q")
         self.inexact: set[int] = set()
         self.fields: list[tuple[int, int]] = []
-        #: the value as ast sees it: literal text and fields (None), in order
-        self.shape: list[str | None] = []
+        #: the value as ast sees it: (start, end) index ranges of literal text, and None for fields
+        self.shape: list[tuple[int, int] | None] = []
+        self.breaks: list[int] = []
+        self._last = -1  #: the document offset after the last character added
 
-    def add(self, ch: str, a: int, b: int) -> None:
-        if b - a != 1 or self.t[a] != ch:
+    def _at(self, a: int, b: int) -> None:
+        if a != self._last:
+            self.breaks.append(len(self.value))
+        self._last = b
+
+    def _grow(self, n: int) -> None:
+        k = len(self.value) - n
+        if self.shape and self.shape[-1] is not None:
+            self.shape[-1] = (self.shape[-1][0], len(self.value))
+        else:
+            self.shape.append((k, len(self.value)))
+
+    def add(self, ch: str, a: int, b: int, exact: bool = True) -> None:
+        self._at(a, b)
+        if not exact or b - a != 1 or self.t[a] != ch:
             self.inexact.add(len(self.value))
         self.value.append(ch)
         self.offsets.append(a)
         self.ends.append(b)
-        if self.shape and self.shape[-1] is not None:
-            self.shape[-1] += ch
-        else:
-            self.shape.append(ch)
+        self._grow(1)
+
+    def add_run(self, a: int, b: int) -> None:
+        """``t[a:b]`` written as itself."""
+        self._at(a, b)
+        self.value.extend(self.t[a:b])
+        self.offsets.extend(range(a, b))
+        self.ends.extend(range(a + 1, b + 1))
+        self._grow(b - a)
 
     def add_field(self, a: int, b: int) -> None:
+        self._at(a, b)
         k = len(self.value)
         src = self.t[a:b]
         self.value.append("$")
         self.offsets.append(a)
         self.ends.append(a)
-        for n, ch in enumerate(src):
-            self.value.append(ch)
-            self.offsets.append(a + n)
-            self.ends.append(a + n + 1)
+        self.value.extend(src)
+        self.offsets.extend(range(a, b))
+        self.ends.extend(range(a + 1, b + 1))
         self.inexact.update(range(k, len(self.value)))
         self.fields.append((k, len(self.value)))
         self.shape.append(None)
+
+    def parts(self) -> list[str | None]:
+        return [None if x is None else "".join(self.value[x[0]:x[1]]) for x in self.shape]
 
 
 def read_literal(text: str, start: int, end: int, node_value: object) -> Literal | None:
@@ -152,6 +177,13 @@ def read_literal(text: str, start: int, end: int, node_value: object) -> Literal
     its source cannot be read back to ``node_value`` (a ``str``/``bytes`` constant's value, or, for
     an f-string, the list of its parts: strings and None for each replacement field)."""
     t = text
+    q = t[start] if start < end else ""
+    if q in "'\"" and end - start >= 2 and t[end - 1] == q and not t.startswith(q * 3, start) \
+            and isinstance(node_value, str) and end - start - 2 == len(node_value) \
+            and t.startswith(node_value, start + 1) and q not in node_value and "\\" not in node_value:
+        # the usual literal: one token, no prefix, no escape: every character is itself
+        return Literal(start, end, node_value, range(start + 1, end - 1), range(start + 2, end), frozenset(),
+                       [Piece(start, end, "", q, start + 1, end - 1)], breaks=[0])
     r = _Reader(t)
     pieces: list[Piece] = []
     i = start
@@ -188,7 +220,7 @@ def read_literal(text: str, start: int, end: int, node_value: object) -> Literal
         return None
     value = "".join(r.value)
     if isinstance(node_value, list):
-        if [s for s in r.shape if s != ""] != [s for s in node_value if s != ""]:
+        if [x for x in r.parts() if x != ""] != [x for x in node_value if x != ""]:
             return None
     elif isinstance(node_value, bytes):
         if r.fields or value.encode("latin-1", "replace") != node_value or any(ord(ch) > 255 for ch in value):
@@ -196,7 +228,7 @@ def read_literal(text: str, start: int, end: int, node_value: object) -> Literal
     elif value != node_value or r.fields:
         return None
     return Literal(pieces[0].start, pieces[-1].end, value, r.offsets, r.ends, frozenset(r.inexact), pieces,
-                   is_bytes, r.fields)
+                   is_bytes, r.fields, r.breaks)
 
 
 def _newline_at(t: str, i: int) -> int:
@@ -210,9 +242,15 @@ def _read_body(t: str, i: int, end: int, quote: str, prefix: str, r: _Reader) ->
     """Decode one token's body from ``t[i]`` into ``r``; the offset of its closing quote."""
     raw, fstr, is_bytes = "r" in prefix, "f" in prefix, "b" in prefix
     triple = len(quote) == 3
+    plain = _PLAIN_F if fstr else _PLAIN
     while True:
         if i >= end:
             return None
+        m = plain.match(t, i, end)
+        if m is not None:
+            r.add_run(i, m.end())
+            i = m.end()
+            continue
         if t.startswith(quote, i):
             return i
         c = t[i]
@@ -245,13 +283,15 @@ def _read_body(t: str, i: int, end: int, quote: str, prefix: str, r: _Reader) ->
             return None
         nl = _newline_at(t, i + 1)
         if raw:
-            # kept as written; it only stops the next character from closing the string
-            r.add("\\", i, i + 1)
+            # kept as written; it only stops the next character from closing the string. Both
+            # characters are inexact: an edit between or after them would pair the backslash with
+            # another character (the closing quote)
+            r.add("\\", i, i + 1, exact=False)
             if nl:
-                r.add("\n", i + 1, i + 1 + nl)
+                r.add("\n", i + 1, i + 1 + nl, exact=False)
                 i += 1 + nl
             else:
-                r.add(t[i + 1], i + 1, i + 2)
+                r.add(t[i + 1], i + 1, i + 2, exact=False)
                 i += 2
             continue
         if nl:
@@ -291,9 +331,13 @@ def _read_body(t: str, i: int, end: int, quote: str, prefix: str, r: _Reader) ->
             r.add(ch, i, close + 1)
             i = close + 1
         else:
-            # an unknown escape keeps its backslash
-            r.add("\\", i, i + 1)
+            # an unknown escape keeps its backslash (inexact, with the character it escapes: an
+            # edit there would make another escape)
+            r.add("\\", i, i + 1, exact=False)
             i += 1
+            if not (fstr and e in "{}") and e not in "\r\n":
+                r.add(e, i, i + 1, exact=False)
+                i += 1
 
 
 def _field_end(t: str, i: int, end: int) -> int | None:
@@ -453,13 +497,18 @@ def shell_words_of(lit: Literal, words: list[Word]) -> list[PyWord]:
     """Words the shell lexer read from ``lit``'s value (its offsets), with their inexact
     characters marked and their ends after a last character that an escape wrote."""
     out = []
-    pos = {o: k for k, o in enumerate(lit.offsets)}
+    offs = lit.offsets
+
+    def index(o: int) -> int:  # offsets never decrease along the value
+        return bisect.bisect_right(offs, o) - 1
+
     for w in words:
-        inexact = frozenset(n for n, o in enumerate(w.offsets) if pos.get(o) in lit.inexact)
+        inexact = frozenset(n for n, o in enumerate(w.offsets) if index(o) in lit.inexact) if lit.inexact \
+            else frozenset()
         end = w.end
-        if w.offsets:
-            k = pos.get(w.offsets[-1])
-            if k is not None and w.end == lit.offsets[k] + 1:
+        if w.offsets and lit.inexact:
+            k = index(w.offsets[-1])
+            if k >= 0 and w.end == offs[k] + 1:
                 end = lit.ends[k]
         out.append(PyWord(w.start, max(end, w.start), w.value, w.offsets, w.dynamic, w.quote, w.inner_end,
                           inexact=inexact, literal=lit, whole=False))
