@@ -90,7 +90,7 @@ def run_cli(*args: str, cwd: pathlib.Path | str, prefix: tuple[str, ...] = (), t
 
 V1_STANZA = ("FROM nvcr.io/nvidia/tensorrtserver:20.02-py3", 'CMD ["trtserver", "--model-store=/models"]')
 V2_STANZA = ("FROM nvcr.io/nvidia/tritonserver:24.10-py3",
-             'CMD ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+             'CMD ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]')
 V1_RUN, V2_RUN = "RUN ls /opt/tensorrtserver/bin", "RUN ls /opt/tritonserver/bin"
 V1_ENV, V2_ENV = "ENV PATH=/opt/tensorrtserver/bin:$PATH", "ENV PATH=/opt/tritonserver/bin:$PATH"
 
@@ -351,7 +351,7 @@ def shell_scripts(draw) -> str:
 COMPOSE_V1 = ("triton:", "  image: nvcr.io/nvidia/tensorrtserver:20.02-py3",
               '  command: ["trtserver", "--model-store=/models"]')
 COMPOSE_V2 = ("triton:", "  image: nvcr.io/nvidia/tritonserver:24.10-py3",
-              '  command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+              '  command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]')
 
 
 def inject_compose(data: bytes, v1: tuple[str, ...] = COMPOSE_V1, v2: tuple[str, ...] = COMPOSE_V2
@@ -445,7 +445,7 @@ K8S_V1 = ("---", "apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name
           "          image: nvcr.io/nvidia/tensorrtserver:20.02-py3",
           '          command: ["trtserver", "--model-store=/models"]')
 K8S_V2 = K8S_V1[:10] + ("          image: nvcr.io/nvidia/tritonserver:24.10-py3",
-                        '          command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+                        '          command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]')
 
 
 def inject_k8s(data: bytes) -> tuple[bytes, bytes, int]:

@@ -15,7 +15,8 @@ from triton_docker_migrate.release import parse_target
 from triton_docker_migrate.writer import apply, choose_fixes
 
 I, W, E = "info", "warning", "error"
-STRICT = ("TDM314", I, False)  # V1 relied on --strict-model-config=true (targets from 22.07)
+STRICT = ("TDM314", I, True)  # --disable-auto-complete-config added: V1 relied on strict config (22.07 on)
+STRICT_W = ("TDM314", W, True)  # the same, with runtime arguments on the line
 POLL = ("TDM310", I, True)  # --model-control-mode=poll added
 POLL_W = ("TDM310", W, True)  # the same, with runtime arguments on the line
 RUNTIME = ("TDM316", W, False)
@@ -78,13 +79,13 @@ CASES = [
      "trtserver --model-repository /m --strict-model-config true --repository-poll-secs 0",
      [("TDM302", W, True)], "none"),
     ("http-health-port_eq_fixes", "trtserver --model-store=/m --http-health-port=8003 --http-port=9000", "24.10",
-     "trtserver --model-repository=/m --http-port=9000 --model-control-mode=poll",
+     'trtserver --model-repository=/m --http-port=9000 --model-control-mode=poll --disable-auto-complete-config',
      [POLL, STRICT, STORE, ("TDM305", W, True)], "poll"),
     ("http-health-port_space_fixes", "trtserver --model-store=/m --http-health-port 8003 --http-port 8000", "24.10",
-     "trtserver --model-repository=/m --http-port 8000 --model-control-mode poll",
+     'trtserver --model-repository=/m --http-port 8000 --model-control-mode poll --disable-auto-complete-config',
      [POLL, STRICT, STORE, ("TDM305", W, True)], "poll"),
     ("grpc-infer-thread-count_fixes", "trtserver --model-store=/m --grpc-infer-thread-count=4", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=poll",
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config',
      [POLL, STRICT, STORE, ("TDM303", I, True)], "poll"),
     ("grpc-infer-thread-count_25.04_noop", "trtserver --model-repository=/m --grpc-infer-thread-count=4 "
      "--strict-model-config=true --model-control-mode=none", "25.04",
@@ -99,15 +100,14 @@ CASES = [
      "trtserver --model-repository=/m --grpc-infer-thread-count=$N --strict-model-config=true "
      "--model-control-mode=none", [("TDM303", W, False)], "none"),
     ("grpc-stream-infer-thread-count_fixes", "trtserver --model-store=/m --grpc-stream-infer-thread-count 2",
-     "24.10", "trtserver --model-repository=/m --model-control-mode=poll",
+     "24.10", 'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config',
      [POLL, STRICT, STORE, ("TDM304", I, True)], "poll"),
     ("allow-profiling_fixes", "trtserver --allow-profiling=false --model-store=/m", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=poll",
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config',
      [POLL, STRICT, ("TDM306", I, True), STORE], "poll"),
     # TensorFlow options: renamed from 20.08, --tf-add-vgpu removed from 20.08
     ("tf-allow-soft-placement_fixes", "trtserver --model-store=/m --tf-allow-soft-placement true", "24.10",
-     "trtserver --model-repository=/m --backend-config tensorflow,allow-soft-placement=true "
-     "--model-control-mode=poll", [POLL, STRICT, STORE, ("TDM307", I, True)], "poll"),
+     'trtserver --model-repository=/m --backend-config tensorflow,allow-soft-placement=true --model-control-mode=poll --disable-auto-complete-config', [POLL, STRICT, STORE, ("TDM307", I, True)], "poll"),
     ("tf-gpu-memory-fraction_fixes", "trtserver --model-store=/m --tf-gpu-memory-fraction=0.5", "20.08",
      "trtserver --model-repository=/m --backend-config=tensorflow,gpu-memory-fraction=0.5 "
      "--model-control-mode=poll", [POLL, STORE, ("TDM308", I, True)], "poll"),
@@ -115,7 +115,7 @@ CASES = [
      "--model-control-mode=poll", "20.07",
      "trtserver --model-repository=/m --tf-gpu-memory-fraction=0.5 --model-control-mode=poll", [], "poll"),
     ("tf-add-vgpu-double-quoted_fixes", 'trtserver --model-store=/m --tf-add-vgpu "0;2;100" --log-verbose=1',
-     "24.10", "trtserver --model-repository=/m --log-verbose=1 --model-control-mode=poll",
+     "24.10", 'trtserver --model-repository=/m --log-verbose=1 --model-control-mode=poll --disable-auto-complete-config',
      [POLL, STRICT, STORE, ("TDM309", W, True)], "poll"),
     ("tf-add-vgpu-single-quoted_fixes", "trtserver --model-store=/m '--tf-add-vgpu=0;2;100'", "20.08",
      "trtserver --model-repository=/m --model-control-mode=poll", [POLL, STORE, ("TDM309", W, True)], "poll"),
@@ -140,7 +140,7 @@ CASES = [
     ("strict-default_22.06_noop", "trtserver --model-repository=/m --model-control-mode=none", "22.06",
      "trtserver --model-repository=/m --model-control-mode=none", [], "none"),
     ("strict-default_22.07", "trtserver --model-repository=/m --model-control-mode=none", "22.07",
-     "trtserver --model-repository=/m --model-control-mode=none", [STRICT], "none"),
+     'trtserver --model-repository=/m --model-control-mode=none --disable-auto-complete-config', [STRICT], "none"),
     # getopt abbreviations resolved against V1, written in full
     ("abbrev-model-repo_fixes", "trtserver --model-repo=/m --strict-model=false", "24.10",
      "trtserver --model-repository=/m --strict-model-config=false --model-control-mode=poll",
@@ -149,51 +149,51 @@ CASES = [
      "trtserver --model-repository /m --strict-model-config=1 --model-control-mode=poll",
      [POLL, STORE], "poll"),
     ("abbrev-model-c-ambiguous-in-v2_fixes", "trtserver --model-c=none --model-store=/m", "24.10",
-     "trtserver --model-control-mode=none --model-repository=/m",
+     'trtserver --model-control-mode=none --model-repository=/m --disable-auto-complete-config',
      [STRICT, ("TDM315", I, True), STORE], "none"),
     ("abbrev-model-c_v2-line_fixes", "tritonserver --model-c=none --model-repository=/m", "24.10",
      "tritonserver --model-control-mode=none --model-repository=/m", [("TDM315", I, True)], "none"),
     ("abbrev-accepted_v2-line_noop", "tritonserver --model-repo=/m --strict-model=false", "24.10",
      "tritonserver --model-repo=/m --strict-model=false", [], "none"),
     ("abbrev-ambiguous-in-v1", "trtserver --allow-m=true --model-repository=/m --model-control-mode=none", "24.10",
-     "trtserver --allow-m=true --model-repository=/m --model-control-mode=none",
+     'trtserver --allow-m=true --model-repository=/m --model-control-mode=none --disable-auto-complete-config',
      [STRICT, ("TDM317", W, False)], "none"),
     ("abbrev-allow-poll_fixes", "trtserver --allow-poll=true --repository-poll-secs=5", "24.10",
-     "trtserver --model-control-mode=poll --repository-poll-secs=5", [STRICT, ("TDM311", I, True)], "poll"),
+     'trtserver --model-control-mode=poll --repository-poll-secs=5 --disable-auto-complete-config', [STRICT, ("TDM311", I, True)], "poll"),
     ("abbrev-load-model-explicit_fixes", "trtserver --model-control-m explicit --load=a", "24.10",
-     "trtserver --model-control-mode explicit --load-model=a",
+     'trtserver --model-control-mode explicit --load-model=a --disable-auto-complete-config',
      [STRICT, ("TDM315", I, True), ("TDM315", I, True)], "explicit"),
     ("unknown-option_v1", "trtserver --model-repository=/m --model-control-mode=none --trtis-x=1", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=none --trtis-x=1",
+     'trtserver --model-repository=/m --model-control-mode=none --trtis-x=1 --disable-auto-complete-config',
      [STRICT, ("TDM317", W, False)], "none"),
     # model control: the table, row by row
     ("mc-none-of-three_fixes", "trtserver --model-repository=/m", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=poll", [POLL, STRICT], "poll"),
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config', [POLL, STRICT], "poll"),
     ("mc-none-of-three_v2-line_noop", "tritonserver --model-repository=/m", "24.10",
      "tritonserver --model-repository=/m", [], "none"),
     ("mc-poll-false_fixes", "trtserver --model-repository=/m --allow-poll-model-repository=false", "24.10",
-     "trtserver --model-repository=/m", [STRICT, ("TDM311", I, True)], "none"),
+     'trtserver --model-repository=/m --disable-auto-complete-config', [STRICT, ("TDM311", I, True)], "none"),
     ("mc-poll-false-and-control-true_fixes", "trtserver --allow-poll-model-repository=false "
      "--allow-model-control=true --model-repository=/m --load-model=a", "24.10",
-     "trtserver --model-control-mode=explicit --model-repository=/m --load-model=a",
+     'trtserver --model-control-mode=explicit --model-repository=/m --load-model=a --disable-auto-complete-config',
      [STRICT, ("TDM311", I, True), ("TDM312", I, True)], "explicit"),
     ("mc-poll-0-and-control-1_fixes", "trtserver --allow-poll-model-repository 0 --allow-model-control 1 "
      "--model-repository /m", "24.10",
-     "trtserver --model-control-mode explicit --model-repository /m",
+     'trtserver --model-control-mode explicit --model-repository /m --disable-auto-complete-config',
      [STRICT, ("TDM311", I, True), ("TDM312", I, True)], "explicit"),
     ("mc-control-true-alone_fixes", "trtserver --allow-model-control=true --load-model=a --load-model b", "24.10",
-     "trtserver --model-control-mode=explicit --load-model=a --load-model b", [STRICT, ("TDM312", E, True)],
+     'trtserver --model-control-mode=explicit --load-model=a --load-model b --disable-auto-complete-config', [STRICT, ("TDM312", E, True)],
      "explicit"),
     ("mc-control-false_fixes", "trtserver --allow-model-control=false --model-repository=/m", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=poll", [POLL, STRICT, ("TDM312", I, True)], "poll"),
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config', [POLL, STRICT, ("TDM312", I, True)], "poll"),
     ("mc-poll-true_fixes", "trtserver --model-repository=/m --allow-poll-model-repository=true", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=poll", [STRICT, ("TDM311", I, True)], "poll"),
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config', [STRICT, ("TDM311", I, True)], "poll"),
     ("mc-poll-true-space_fixes", "trtserver --model-repository /m --allow-poll-model-repository true "
      "--repository-poll-secs 30", "24.10",
-     "trtserver --model-repository /m --model-control-mode poll --repository-poll-secs 30",
+     'trtserver --model-repository /m --model-control-mode poll --repository-poll-secs 30 --disable-auto-complete-config',
      [STRICT, ("TDM311", I, True)], "poll"),
     ("mc-poll-true-secs-0_fixes", "trtserver --model-store /m --allow-poll-model-repository true "
-     "--repository-poll-secs 0", "24.10", "trtserver --model-repository /m --repository-poll-secs 0",
+     "--repository-poll-secs 0", "24.10", 'trtserver --model-repository /m --repository-poll-secs 0 --disable-auto-complete-config',
      [STRICT, STORE, ("TDM311", I, True)], "none"),
     ("mc-secs-0_noop", "trtserver --model-repository=/m --repository-poll-secs=0 --strict-model-config=true",
      "24.10", "trtserver --model-repository=/m --repository-poll-secs=0 --strict-model-config=true", [], "none"),
@@ -201,10 +201,10 @@ CASES = [
      "24.10", "trtserver --model-repository=/m --repository-poll-secs=5 --strict-model-config=true "
      "--model-control-mode=poll", [POLL], "poll"),
     ("mc-load-model-not-explicit_fixes", "trtserver --repository-poll-secs=0 --load-model=a --model-repository=/m "
-     "--load-model b", "24.10", "trtserver --repository-poll-secs=0 --model-repository=/m",
+     "--load-model b", "24.10", 'trtserver --repository-poll-secs=0 --model-repository=/m --disable-auto-complete-config',
      [STRICT, ("TDM313", W, True), ("TDM313", W, True)], "none"),
     ("mc-load-model-poll_fixes", "trtserver --model-repository=/m --load-model=a", "24.10",
-     "trtserver --model-repository=/m --model-control-mode=poll", [POLL, STRICT, ("TDM313", W, True)], "poll"),
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config', [POLL, STRICT, ("TDM313", W, True)], "poll"),
     ("mc-load-model_v2-line_noop", "tritonserver --model-repository=/m --load-model=a", "24.10",
      "tritonserver --model-repository=/m --load-model=a", [], "none"),
     ("mc-mode-given_noop", "trtserver --model-repository=/m --model-control-mode=explicit --load-model=a "
@@ -213,21 +213,26 @@ CASES = [
      [], "explicit"),
     ("mc-mode-given-with-v1-options_fixes", "trtserver --model-control-mode=explicit --allow-model-control=true "
      "--allow-poll-model-repository=true --load-model=a", "24.10",
-     "trtserver --model-control-mode=explicit --load-model=a",
+     'trtserver --model-control-mode=explicit --load-model=a --disable-auto-complete-config',
      [STRICT, ("TDM312", I, True), ("TDM311", I, True)], "explicit"),
     ("mc-mode-poll-given-load-model_fixes", "trtserver --model-control-mode=poll --load-model=a "
      "--strict-model-config=0", "24.10", "trtserver --model-control-mode=poll --strict-model-config=0",
      [("TDM313", W, True)], "poll"),
     ("mc-dynamic-poll", "trtserver --model-repository=/m --allow-poll-model-repository=$POLL", "24.10",
-     "trtserver --model-repository=/m --allow-poll-model-repository=$POLL", [STRICT, ("TDM311", W, False)], None),
+     'trtserver --model-repository=/m --allow-poll-model-repository=$POLL --disable-auto-complete-config', [STRICT, ("TDM311", W, False)], None),
     # runtime arguments: the new option goes before them, as a warning
     ("runtime-args-quoted-at_fixes", 'trtserver --model-store=/m "$@"', "24.10",
-     'trtserver --model-repository=/m --model-control-mode=poll "$@"', [POLL_W, STRICT, STORE, RUNTIME], "poll"),
-    ("runtime-args-only_fixes", 'trtserver "$@"', "24.10", 'trtserver --model-control-mode=poll "$@"',
-     [POLL_W, STRICT, RUNTIME], "poll"),
+     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config "$@"', [POLL_W, STRICT_W, STORE, RUNTIME], "poll"),
+    ("v1-refused-boolean_fixes", "trtserver --model-store=/m --strict-model-config=on", "24.10",
+     "trtserver --model-repository=/m --strict-model-config=on --model-control-mode=poll",
+     [POLL, STORE, ("TDM318", E, False)], None),
+    ("v1-refused-missing-value_fixes", "trtserver --model-store=/m --tf-allow-soft-placement", "24.10",
+     "trtserver --model-repository=/m --tf-allow-soft-placement", [STORE, ("TDM318", E, False)], None),
+    ("runtime-args-only_fixes", 'trtserver "$@"', "24.10", 'trtserver --model-control-mode=poll --disable-auto-complete-config "$@"',
+     [POLL_W, STRICT_W, RUNTIME], "poll"),
     ("runtime-args-variable_fixes", "exec trtserver --model-store=/m ${EXTRA_ARGS} --log-verbose=1", "24.10",
-     "exec trtserver --model-repository=/m --model-control-mode=poll ${EXTRA_ARGS} --log-verbose=1",
-     [POLL_W, STRICT, STORE, RUNTIME], "poll"),
+     'exec trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config ${EXTRA_ARGS} --log-verbose=1',
+     [POLL_W, STRICT_W, STORE, RUNTIME], "poll"),
     ("runtime-args-mode-given", 'trtserver --model-repository=/m --model-control-mode=none '
      '--strict-model-config=true $ARGS', "24.10",
      'trtserver --model-repository=/m --model-control-mode=none --strict-model-config=true $ARGS', [RUNTIME], "none"),
@@ -249,10 +254,10 @@ CASES = [
      "tritonserver --model-repository=/m", [("TDM309", W, True)], "none"),
     # continuation lines: the deleted option takes its own line with it, the new one gets a line
     ("continuation-delete_fixes", "trtserver \\\n  --model-store=/m \\\n  --allow-poll-model-repository=false \\\n"
-     "  --log-verbose=1", "24.10", "trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1",
+     "  --log-verbose=1", "24.10", 'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --disable-auto-complete-config',
      [STRICT, STORE, ("TDM311", I, True)], "none"),
     ("continuation-insert_fixes", "trtserver \\\n  --model-store=/m \\\n  --log-verbose=1", "24.10",
-     "trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --model-control-mode=poll",
+     'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --model-control-mode=poll \\\n  --disable-auto-complete-config',
      [POLL, STRICT, STORE], "poll"),
     ("path-binary_fixes", "/opt/tensorrtserver/bin/trtserver --model-store=/m --strict-model-config=true", "24.10",
      "/opt/tensorrtserver/bin/trtserver --model-repository=/m --strict-model-config=true --model-control-mode=poll",

@@ -18,7 +18,7 @@ from triton_docker_migrate import atomic
 
 OLD = b'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
 NEW = b'FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--model-repository=/models", ' \
-      b'"--model-control-mode=poll"]\n'
+      b'"--model-control-mode=poll", "--disable-auto-complete-config"]\n'
 
 
 def test_temp_file_beside_target_fsync_then_rename(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ from strategies import run_cli
 
 V1 = b'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
 V2 = (b'FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--model-repository=/models", '
-      b'"--model-control-mode=poll"]\n')
+      b'"--model-control-mode=poll", "--disable-auto-complete-config"]\n')
 V1_TEXT = V1.decode()
 ERROR_LINE = re.compile(r"^(?P<path>[^:\s][^:]*?)(?::(?P<line>\d+))?: error: (?P<msg>.+)$")
 

@@ -42,7 +42,8 @@ v1-triton:
     - {cmd} &
 """
 V1 = {"img": "tensorrtserver:20.02-py3", "cmd": "trtserver --model-store=/m"}
-V2 = {"img": "tritonserver:24.10-py3", "cmd": "tritonserver --model-repository=/m --model-control-mode=poll"}
+V2 = {"img": "tritonserver:24.10-py3",
+      "cmd": "tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config"}
 
 
 def _process(path: pathlib.Path):
@@ -132,7 +133,10 @@ def test_escaped_run_is_reported_not_changed(tmp_path):
     rules = sorted(f.rule for f in res.findings)
     assert rules == ["TDM202", "TDM301", "TDM310", "TDM314"]
     assert all(not f.fixed and "not changed" in f.message for f in res.findings)
-    assert next(f for f in res.findings if f.rule == "TDM202").suggestion == "tritonserver"
+    # the suggestion is the line as it would read with every change the findings on it make
+    assert next(f for f in res.findings if f.rule == "TDM202").suggestion == (
+        '- run: "tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config'
+        '\\n echo ${{ github.sha }}"')
 
 
 def test_expressions_anchors_references_kept(tmp_path):
@@ -142,7 +146,8 @@ def test_expressions_anchors_references_kept(tmp_path):
             "    - trtserver --model-store=$MODELS  # trtserver --model-store kept in the comment\n")
     res = _process(_write(tmp_path, body, gitlab=True))
     assert res.new.decode() == body.replace("tensorrtserver:20.02", "tritonserver:24.10").replace(
-        "trtserver --model-store=$MODELS ", "tritonserver --model-repository=$MODELS --model-control-mode=poll ")
+        "trtserver --model-store=$MODELS ", "tritonserver --model-repository=$MODELS --model-control-mode=poll "
+        "--disable-auto-complete-config ")
 
 
 def test_service_options_health_url_only_for_triton(tmp_path):
@@ -164,7 +169,8 @@ def test_other_service_health_url_kept_in_a_triton_file(tmp_path):
             "    steps:\n      - run: trtserver --model-store=/m\n")
     res = _process(_write(tmp_path, body))
     assert res.new.decode() == body.replace("READY: http://localhost:8000/api", "READY: http://localhost:8000/v2").replace(
-        "trtserver --model-store=/m", "tritonserver --model-repository=/m --model-control-mode=poll")
+        "trtserver --model-store=/m",
+        "tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config")
 
 
 def test_docker_action_and_with_image(tmp_path):
@@ -192,7 +198,8 @@ def test_suppressed_line_left_alone(tmp_path):
             "    steps:\n      - run: |\n          trtserver --model-store=/m  # triton-docker-migrate: ignore[TDM301]\n")
     res = _process(_write(tmp_path, body))
     assert res.new.decode() == body.replace("trtserver --model-store=/m ",
-                                            "tritonserver --model-store=/m --model-control-mode=poll ")
+                                            "tritonserver --model-store=/m --model-control-mode=poll "
+                                            "--disable-auto-complete-config ")
 
 
 def test_literal_run_with_crlf_and_heredoc(tmp_path):
@@ -202,5 +209,6 @@ def test_literal_run_with_crlf_and_heredoc(tmp_path):
     res = _process(_write(tmp_path, body))
     assert res.error is None
     new = res.new.decode()
-    assert new.endswith("          tritonserver --model-repository=/m --model-control-mode=poll\r\n")
+    assert new.endswith("          tritonserver --model-repository=/m --model-control-mode=poll "
+                        "--disable-auto-complete-config\r\n")
     assert new.count("\r\n") == body.count("\r\n")

@@ -106,14 +106,14 @@ def test_server_argv_of_split_and_nested_lines():
     doc = ComposeDoc("compose.yaml", (COMPOSE / "compose.entrypoint-split.yaml.out").read_text())
     assert server_argv(doc) == [
         ["/opt/tritonserver/bin/tritonserver", "--model-repository=/models", "--http-port=9000",
-         "--model-control-mode=poll"],
-        ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"],
+         "--model-control-mode=poll", "--disable-auto-complete-config"],
+        ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"],
     ]
     doc = ComposeDoc("compose.yaml", (COMPOSE / "compose.sh-c.yaml.out").read_text())
     assert server_argv(doc) == [
-        ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"],
-        ["tritonserver", "--model-repository=${MODEL_DIR:-/models}", "--model-control-mode=poll"],
-        ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"],
+        ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"],
+        ["tritonserver", "--model-repository=${MODEL_DIR:-/models}", "--model-control-mode=poll", "--disable-auto-complete-config"],
+        ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"],
     ]
 
 
@@ -163,7 +163,7 @@ V1_FLOW = [
 V2_FLOW = [
     "triton-v1:",
     "  image: nvcr.io/nvidia/tritonserver:24.10-py3",
-    '  command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]',
+    '  command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]',
     "  ports:",
     '    - "8000:8000"',
     "  healthcheck:",
@@ -186,6 +186,7 @@ V2_BLOCK = [
     "    - tritonserver",
     "    - --model-repository=/models",
     "    - --model-control-mode=poll",
+    "    - --disable-auto-complete-config",
     "  environment:",
     "    - LD_LIBRARY_PATH=/opt/tritonserver/lib",
 ]
@@ -290,7 +291,10 @@ def test_bad_yaml_with_v1_evidence_fails_cleanly(name, tmp_path):
     assert errors[0].startswith(f"docker-compose.yml:{line}: error: ")
     assert words in errors[0]
     report = json.loads(proc.stdout)
-    assert report["files"][0]["error"] and [f["rule"] for f in report["findings"]] == ["TDM001"]
+    assert report["files"][0]["error"] and [f["rule"] for f in report["findings"] if f["rule"] != "TDM003"] == ["TDM001"]
+    # the V1 left in the untouched file is named line by line (no silent V1)
+    v1_lines = [i + 1 for i, ln in enumerate(text.splitlines()) if "tensorrtserver" in ln or "trtserver" in ln]
+    assert [f["line"] for f in report["findings"] if f["rule"] == "TDM003"] == v1_lines
 
 
 def test_alias_bomb_is_refused_in_linear_time():
@@ -446,9 +450,9 @@ def test_string_commands_split_back_to_the_same_words(words, yaml_style):
         return  # not a YAML input a user could have
     new = _migrate(text)
     got = shlex.split(SAFE.load(new)["services"]["t"]["command"])
-    assert got == ["tritonserver", "--model-repository=/m", *argv[2:], "--model-control-mode=poll"] or (
+    assert got == ["tritonserver", "--model-repository=/m", *argv[2:], "--model-control-mode=poll", "--disable-auto-complete-config"] or (
         got[:2] == ["tritonserver", "--model-repository=/m"] and "--model-control-mode=poll" in got)
-    assert [w for w in got if w not in ("--model-control-mode=poll",)][2:] == argv[2:]
+    assert [w for w in got if w not in ("--model-control-mode=poll", "--disable-auto-complete-config")][2:] == argv[2:]
 
 
 def _migrate(text: str) -> str:

@@ -332,7 +332,8 @@ RUN echo C:\\opt\\tensorrtserver\\bin `
     && ls /opt/tritonserver/bin
 CMD tritonserver `
     --model-repository=C:\\models `
-    --model-control-mode=poll
+    --model-control-mode=poll `
+    --disable-auto-complete-config
 """
 
 
@@ -353,7 +354,7 @@ def test_long_lines(tmp_path):
            f"RUN echo {long_arg}\n").encode()
     want = src.replace(b"tensorrtserver:20.02", b"tritonserver:24.10").replace(
         b"CMD trtserver --model-store=", b"CMD tritonserver --model-repository=").replace(
-        b"--log-verbose=1\n", b"--log-verbose=1 --model-control-mode=poll\n")
+        b"--log-verbose=1\n", b"--log-verbose=1 --model-control-mode=poll --disable-auto-complete-config\n")
     t0 = time.monotonic()
     got, _ = _migrate_one(tmp_path, "Dockerfile", src)
     assert time.monotonic() - t0 < 30
@@ -375,7 +376,7 @@ def test_line_longer_than_buildkit_accepts(tmp_path):
 
 SHELL_V1 = b"docker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m"
 SHELL_V2 = (b"docker run --rm nvcr.io/nvidia/tritonserver:24.10-py3 tritonserver --model-repository=/m "
-            b"--model-control-mode=poll")
+            b"--model-control-mode=poll --disable-auto-complete-config")
 
 
 def _shell_files() -> list[pathlib.Path]:
@@ -466,7 +467,7 @@ def test_compose_v1_service_injected(compose, tmp_path):
     triton = after["services"].pop("triton")
     assert after == before
     assert triton == {"image": "nvcr.io/nvidia/tritonserver:24.10-py3",
-                      "command": ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]}
+                      "command": ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]}
     code2, report2, err2 = run_inprocess(["."], tmp_path)
     assert code2 == 0 and dest.read_bytes() == expected
     assert [f for f in report2["findings"] if f["fixed"]] == []
@@ -491,11 +492,12 @@ set -euo pipefail
 docker run --rm --gpus all \\
 \t-p 8000:8000 \\
 \tnvcr.io/nvidia/tritonserver:24.10-py3 \\
-\ttritonserver --model-repository=/models
+\ttritonserver --model-repository=/models \\
+\t--disable-auto-complete-config
 cat <<EOF
 trtserver is only text in this heredoc
 EOF
-exec /opt/tritonserver/bin/tritonserver --model-repository=/m --model-control-mode=poll "$@"
+exec /opt/tritonserver/bin/tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config "$@"
 """
 COMPOSE_IN = b"""services:
   triton:
@@ -512,6 +514,7 @@ COMPOSE_OUT = b"""services:
       - tritonserver
       - --model-repository=/models
       - --model-control-mode=poll
+      - --disable-auto-complete-config
     ports: ["8000:8000"]
 """
 _NO_HEREDOC = (b"cat <<EOF\ntrtserver is only text in this heredoc\nEOF\n", b"")  # bash reads CRLF heredocs to EOF
@@ -531,7 +534,8 @@ def test_byte_level_details_kept_in_scripts_and_compose(name, variant, tmp_path)
     expected = f(want)
     if name == "compose.yaml" and variant == "trailing-spaces":
         f = lambda s: s.replace(b"\n", b" \t \n")  # noqa: E731
-        expected = f(want).replace(b"--model-control-mode=poll \t \n", b"--model-control-mode=poll\n")  # a new line
+        expected = f(want).replace(b"--model-control-mode=poll \t \n", b"--model-control-mode=poll\n").replace(
+            b"--disable-auto-complete-config \t \n", b"--disable-auto-complete-config\n")  # new lines
     got, _ = _migrate_one(tmp_path, name, f(src))
     assert got == expected
     again, report2 = _migrate_one(tmp_path, name, got)
@@ -562,7 +566,7 @@ def test_k8s_v1_deployment_appended(manifest, tmp_path):
     docs_before, docs_after = load_yaml_all(data), load_yaml_all(got)
     assert docs_after[:-1] == docs_before
     container = docs_after[-1]["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]
+    assert container["command"] == ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]
     code2, report2, _ = run_inprocess(["."], tmp_path)
     assert code2 == 0 and dest.read_bytes() == expected
     assert [f for f in report2["findings"] if f["fixed"]] == []

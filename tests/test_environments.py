@@ -1,7 +1,8 @@
 """Where the tool installs and with what: every runtime dependency has a wheel (or is pure Python) on
 each platform Triton users run CI on, and the declared minimum versions really work - the batch,
-bad-input and CLI tests pass with every runtime dependency at its floor (uv's ``lowest-direct``
-resolution), in a virtual environment of their own. Both download from PyPI with pip/uv only."""
+bad-input, CLI and prefilter tests pass with every runtime dependency at its floor (uv's
+``lowest-direct`` resolution) and without a C compiler (so without the optional extension), in a
+virtual environment of their own. Both download from PyPI with pip/uv only."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ PLATFORMS = [
     (("macosx_11_0_arm64", "macosx_14_0_arm64"), "macOS arm64"),
     (("win_amd64",), "Windows x86_64"),
 ]
-FLOOR_TESTS = ["tests/test_batch.py", "tests/test_bad_input.py", "tests/test_cli.py"]
+FLOOR_TESTS = ["tests/test_batch.py", "tests/test_bad_input.py", "tests/test_cli.py", "tests/test_textscan.py"]
+#: the floor run is also the run without a C compiler: the optional extension is not built there
+NO_COMPILER = {"CC": "/bin/false", "CXX": "/bin/false"}
 
 
 def runtime_dependencies() -> list[str]:
@@ -68,7 +71,10 @@ def test_declared_floors_are_true(tmp_path):
     p = run(py, "-m", "pip", "install", "-q", "uv")
     assert p.returncode == 0, p.stderr[-2000:]
     uv = str(venv / "bin" / "uv")
-    p = run(uv, "pip", "install", "-q", "--python", py, "--resolution", "lowest-direct", "-e", str(ROOT))
+    # installed as users install it (not editable: an editable install would find the extension a
+    # build in this checkout left beside the sources)
+    p = subprocess.run([uv, "pip", "install", "-q", "--python", py, "--resolution", "lowest-direct", str(ROOT)],
+                       capture_output=True, text=True, timeout=900, cwd=ROOT, env={**os.environ, **NO_COMPILER})
     assert p.returncode == 0, p.stderr[-2000:]
     # the test runner and the test-only libraries these tests use, at whatever version is current
     p = run(uv, "pip", "install", "-q", "--python", py, "pytest", "hypothesis", "ruamel.yaml")
@@ -79,10 +85,14 @@ def test_declared_floors_are_true(tmp_path):
     for name, floor in floors().items():
         assert name in installed and Version(installed[name]) == Version(floor), \
             f"{name} is {installed.get(name)} in the floor run, not {floor}"
-    env = dict(os.environ, TDM_FLOOR_RUN="1")
+    # PYTHONSAFEPATH: the tests import the installed package, not the checkout's sources
+    env = dict(os.environ, TDM_FLOOR_RUN="1", PYTHONSAFEPATH="1", **NO_COMPILER)
     p = subprocess.run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", *FLOOR_TESTS], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=1200)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
+    where = subprocess.run([py, "-c", "import triton_docker_migrate.textscan as t; print(t.__file__, t.read_files)"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "site-packages" in where and "read_files_py" in where, where
 
 
 def test_floors_are_read_from_the_project():

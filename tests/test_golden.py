@@ -46,7 +46,8 @@ def test_fixture_invariants(path, tmp_path):
     # the reported, applied edits explain every change: splicing them into the input (here, not
     # with the writer) gives the output, so every character outside their spans is the input's
     text, new = res.original.decode("utf-8"), res.new.decode("utf-8")
-    edits = sorted({e for f in res.findings if f.fixed and f.fix for e in f.fix.edits},
+    # (insertions at one point in the order the findings were made, as the writer applies them)
+    edits = sorted(dict.fromkeys(e for f in res.findings if f.fixed and f.fix for e in f.fix.edits),
                    key=lambda e: (e.span.start, e.span.end))
     rebuilt, pos = [], 0
     for e in edits:

@@ -103,6 +103,7 @@ V1_BLOCK_OUT = (
     "    - tritonserver\n"
     "    - --model-repository=/models\n"
     "    - --model-control-mode=poll\n"
+    "    - --disable-auto-complete-config\n"
 )
 
 

@@ -100,15 +100,15 @@ POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\nspec:\n  containers:\n  
 
 @pytest.mark.parametrize("body,command,args", [
     ("      command: [trtserver, --model-store=/m]\n      args: [--log-verbose=1]\n",
-     ["tritonserver", "--model-repository=/m"], ["--log-verbose=1", "--model-control-mode=poll"]),
+     ["tritonserver", "--model-repository=/m"], ["--log-verbose=1", "--model-control-mode=poll", "--disable-auto-complete-config"]),
     ("      command: [trtserver, --model-store=/m]\n",
-     ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"], None),
+     ["tritonserver", "--model-repository=/m", "--model-control-mode=poll", "--disable-auto-complete-config"], None),
     ("      command: [trtserver]\n      args: [--model-store=/m, --http-health-port=8005]\n",
-     ["tritonserver"], ["--model-repository=/m", "--model-control-mode=poll"]),
+     ["tritonserver"], ["--model-repository=/m", "--model-control-mode=poll", "--disable-auto-complete-config"]),
     ("      command: [/bin/sh, -c]\n      args: [\"exec trtserver --model-store=/m\"]\n",
-     ["/bin/sh", "-c"], ["exec tritonserver --model-repository=/m --model-control-mode=poll"]),
+     ["/bin/sh", "-c"], ["exec tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config"]),
     ("      args: [trtserver, --model-store=/m]\n",
-     None, ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"]),
+     None, ["tritonserver", "--model-repository=/m", "--model-control-mode=poll", "--disable-auto-complete-config"]),
 ], ids=["binary-and-options-in-command", "all-in-command", "options-in-args", "sh-c-split", "args-only"])
 def test_command_and_args_never_trade_words(body, command, args):
     text = POD.format(image="nvcr.io/nvidia/tensorrtserver:20.02-py3", body=body)
@@ -166,8 +166,8 @@ def test_template_that_is_not_yaml_is_reported_not_edited(tmp_path):
     res = process_file(str(path), "deploy.yaml", Settings(), explicit=True)
     assert res.kind == "kubernetes" and res.status is Status.UNCHANGED
     assert res.new == text.encode()
-    assert [(f.rule, f.fixed, f.suggestion) for f in res.findings] == [
-        ("TDM101", False, "nvcr.io/nvidia/tritonserver:24.10-py3")]
+    assert [(f.rule, f.severity.value, f.fixed, f.suggestion) for f in res.findings] == [
+        ("TDM101", "warning", False, "image: nvcr.io/nvidia/tritonserver:24.10-py3")]
 
 
 def test_broken_manifest_with_v1_evidence_fails(tmp_path):
@@ -185,7 +185,7 @@ def test_json_output_stays_json_with_json_escapes():
          "args": ["trtserver", "--model-store=/m\u00e9", "--tf-add-vgpu=0;2;2000"]}]}}, indent="\t")
     new = _migrate(text)
     assert json.loads(new)["spec"]["containers"][0]["args"] == [
-        "tritonserver", "--model-repository=/m\u00e9", "--model-control-mode=poll"]
+        "tritonserver", "--model-repository=/m\u00e9", "--model-control-mode=poll", "--disable-auto-complete-config"]
     assert "\t" in new
 
 
@@ -233,7 +233,7 @@ spec:
 """
 V2_DEPLOYMENT = (V1_DEPLOYMENT.replace("tensorrtserver:20.02-py3", "tritonserver:24.10-py3")
                  .replace('["trtserver", "--model-store=/models", "--http-health-port=8005"]',
-                          '["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]')
+                          '["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]')
                  .replace("            - containerPort: 8005\n", "")
                  .replace("/api/health/ready\n              port: 8005", "/v2/health/ready\n              port: 8000"))
 

@@ -74,7 +74,7 @@ def test_migrated_recipes_are_valid_shell_as_make_expands_them(path, tmp_path):
 def test_dry_run_of_serve_fixture_is_the_v2_command(tmp_path):
     out = _dry_run(tmp_path, _out(FIXTURES / "makefile" / "serve" / "Makefile"))
     assert ("\tnvcr.io/nvidia/tritonserver:24.10-py3 \\\n\ttritonserver --model-repository=/models \\\n"
-            "\t\t--repository-poll-secs= \\\n\t\t--model-control-mode=poll\n") in out
+            "\t\t--repository-poll-secs= \\\n\t\t--model-control-mode=poll \\\n\t\t--disable-auto-complete-config\n") in out
     assert "8005" not in out
 
 
@@ -108,7 +108,7 @@ def test_corpus_document_finds_nothing_even_in_a_triton_context(src):
 V1_RULE = ("\ntrtis-serve:\n\t$(DOCKER) run --rm -p 8000:8000 nvcr.io/nvidia/tensorrtserver:20.02-py3 \\\n"
            "\t\ttrtserver --model-store=/models\n")
 V2_RULE = ("\ntrtis-serve:\n\t$(DOCKER) run --rm -p 8000:8000 nvcr.io/nvidia/tritonserver:24.10-py3 \\\n"
-           "\t\ttritonserver --model-repository=/models --model-control-mode=poll\n")
+           "\t\ttritonserver --model-repository=/models --model-control-mode=poll --disable-auto-complete-config\n")
 
 
 @pytest.mark.parametrize("src", CORPUS, ids=[p.name for p in CORPUS])

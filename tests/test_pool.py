@@ -111,13 +111,3 @@ def test_closing_now_kills_busy_workers_at_once():
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-
-
-def test_a_worker_started_with_once_ends_after_its_task():
-    with Pool(1, _init, ("scout",), _handle, once=True) as pool:
-        pool.start(1, _init, ("main",))
-        assert pool.send(("echo", 0))  # to the main worker (the last started is used first)
-        assert pool.send(("echo", 1))  # to the scout
-        got = list(pool.results(_feed([("echo", n) for n in range(2, 6)]), lambda r: None))
-    tags = {n: tag for tag, _, n in got}
-    assert tags[1] == "scout" and [tags[n] for n in range(2, 6)] == ["main"] * 4

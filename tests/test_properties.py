@@ -39,7 +39,7 @@ def _check_common(name: str, src: str, res, editable=None) -> str:
     assert res.status is Status.CHANGED
     out = res.new.decode("utf-8")
     # the output is the input with exactly the reported edits applied, nothing else
-    edits = sorted({e for f in res.findings if f.fixed and f.fix for e in f.fix.edits},
+    edits = sorted(dict.fromkeys(e for f in res.findings if f.fixed and f.fix for e in f.fix.edits),
                    key=lambda e: (e.span.start, e.span.end))
     pos = 0
     rebuilt = []
@@ -139,16 +139,17 @@ def test_shell_script_properties(src):
 # falsifying examples the properties found once, kept with their exact output
 FOUND = [
     ('ENTRYPOINT ["trtserver"]\nCMD ["--allow-profiling=false"]\n',
-     'ENTRYPOINT ["tritonserver", "--model-control-mode=poll"]\nCMD []\n'),
+     'ENTRYPOINT ["tritonserver", "--model-control-mode=poll", "--disable-auto-complete-config"]\nCMD []\n'),
     ('ENTRYPOINT ["trtserver"]\nCMD ["--http-health-port" , "8003" , "--tf-add-vgpu" , "0;1;2048"]\n',
-     'ENTRYPOINT ["tritonserver", "--model-control-mode", "poll"]\nCMD []\n'),
+     'ENTRYPOINT ["tritonserver", "--model-control-mode", "poll", "--disable-auto-complete-config"]\nCMD []\n'),
     ('ENTRYPOINT ["trtserver"]\nCMD ["--grpc-infer-thread-count=200", "--allow-profiling=false", "--api-ve=2", '
      '"--log-verbose", "1"]\n',
-     'ENTRYPOINT ["tritonserver"]\nCMD ["--log-verbose", "1", "--model-control-mode=poll"]\n'),
+     'ENTRYPOINT ["tritonserver"]\nCMD ["--log-verbose", "1", "--model-control-mode=poll", "--disable-auto-complete-config"]\n'),
     ('ENTRYPOINT ["trtserver"]\nCMD ["--api-version", "2", "--log-verbose", "1", "--allow-profiling", "false"]\n',
-     'ENTRYPOINT ["tritonserver"]\nCMD ["--log-verbose", "1", "--model-control-mode", "poll"]\n'),
+     'ENTRYPOINT ["tritonserver"]\nCMD ["--log-verbose", "1", "--model-control-mode", "poll", '
+     '"--disable-auto-complete-config"]\n'),
     ('CMD trtserver --api-version=2 --load-model=x "$@"\n',
-     'CMD tritonserver --model-control-mode=poll "$@"\n'),
+     'CMD tritonserver --model-control-mode=poll --disable-auto-complete-config "$@"\n'),
 ]
 
 

@@ -100,7 +100,7 @@ def test_corpus_document_finds_nothing_even_in_a_triton_context(src):
 
 V1_LINE = "docker run -d -p 8000:8000 nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/models\n"
 V2_LINE = ("docker run -d -p 8000:8000 nvcr.io/nvidia/tritonserver:24.10-py3 tritonserver "
-           "--model-repository=/models --model-control-mode=poll\n")
+           "--model-repository=/models --model-control-mode=poll --disable-auto-complete-config\n")
 
 
 @pytest.mark.parametrize("src", CORPUS, ids=[p.name for p in CORPUS])
@@ -270,18 +270,19 @@ def test_a_server_in_a_script_makes_its_urls_triton():
 
 @pytest.mark.parametrize("name, expected", [
     ("docker-run-continuations.sh",
-     [["tritonserver", "--model-repository=/models", "--log-verbose=1", "--model-control-mode=poll"]]),
+     [["tritonserver", "--model-repository=/models", "--log-verbose=1", "--model-control-mode=poll", "--disable-auto-complete-config"]]),
     ("docker-entrypoint-option.sh",
-     [["tritonserver", "--model-repository", "/m", "--repository-poll-secs", "30", "--model-control-mode", "poll"],
-      ["/opt/tritonserver/bin/tritonserver", "--model-control-mode=poll"],
-      ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"]]),
+     [["tritonserver", "--model-repository", "/m", "--repository-poll-secs", "30", "--model-control-mode", "poll",
+       "--disable-auto-complete-config"],
+      ["/opt/tritonserver/bin/tritonserver", "--model-control-mode=poll", "--disable-auto-complete-config"],
+      ["tritonserver", "--model-repository=/m", "--model-control-mode=poll", "--disable-auto-complete-config"]]),
     ("docker-run-options-after-image.sh",
      [["tritonserver", "--model-repository=/models", "--model-control-mode=explicit", "--load-model=resnet50",
-       "--load-model=densenet"]]),
+       "--load-model=densenet", "--disable-auto-complete-config"]]),
     ("variables.sh",
      [["tritonserver", "--model-repository=/models", "--backend-config=tensorflow,gpu-memory-fraction=0.5",
-       "--model-control-mode=poll"],
-      ["$SERVER", "--model-repository=/models", "--exit-on-error=true", "--model-control-mode=poll"]]),
+       "--model-control-mode=poll", "--disable-auto-complete-config"],
+      ["$SERVER", "--model-repository=/models", "--exit-on-error=true", "--model-control-mode=poll", "--disable-auto-complete-config"]]),
 ])
 def test_server_argv_of_migrated_fixtures(name, expected):
     path = FIXTURES / "shell" / name
@@ -295,7 +296,7 @@ def test_server_argv_of_migrated_fixtures(name, expected):
 def test_unreadable_script_with_strong_evidence_is_an_error(tmp_path):
     res = _migrate(tmp_path, "run.sh", b"#!/bin/sh\ntrtserver --model-store=/m\necho 'oops\n")
     assert res.status is Status.FAILED
-    assert [f.rule for f in res.findings] == ["TDM001"]
+    assert [(f.rule, f.line) for f in res.findings] == [("TDM001", 3), ("TDM003", 2)]
     assert res.error_line == 3
 
 
@@ -309,7 +310,8 @@ def test_unreadable_script_with_weak_evidence_only_is_skipped(tmp_path):
 def test_shebang_file_without_extension_is_shell(tmp_path):
     res = _migrate(tmp_path, "start-server", b"#!/usr/bin/env bash\nexec trtserver --model-store=/m\n")
     assert res.kind == "shell"
-    assert res.new == b"#!/usr/bin/env bash\nexec tritonserver --model-repository=/m --model-control-mode=poll\n"
+    assert res.new == (b"#!/usr/bin/env bash\nexec tritonserver --model-repository=/m --model-control-mode=poll "
+                       b"--disable-auto-complete-config\n")
 
 
 def test_command_index_of_commands_module_is_used_past_keywords():

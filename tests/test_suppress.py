@@ -53,7 +53,7 @@ def test_dockerfile_line_above_the_instruction(capsys, tmp_path):
     # the suppressed findings' edits are gone too: the image and --model-store stay
     assert plus_minus(diff) == ['-CMD ["trtserver", \\', '-     "--model-store=/models"]',
                                 '+CMD ["tritonserver", \\', '+     "--model-store=/models", \\',
-                                '+     "--model-control-mode=poll"]']
+                                '+     "--model-control-mode=poll", \\', '+     "--disable-auto-complete-config"]']
 
 
 def test_dockerfile_comment_above_a_continuation_line_is_not_the_construct(capsys, tmp_path):
@@ -85,7 +85,7 @@ def test_shell_trailing_and_above_a_continued_command(capsys, tmp_path):
     report, diff = run(capsys, tmp_path, "run.sh", text)
     assert rules(report) == [(3, "TDM314"), (4, "TDM301")]
     assert plus_minus(diff) == ["-  --model-store=/models --model-control-mode=none",
-                                "+  --model-repository=/models --model-control-mode=none"]
+                                "+  --model-repository=/models --model-control-mode=none --disable-auto-complete-config"]
 
 
 def test_prefix_and_several_ids(capsys, tmp_path):

@@ -14,9 +14,28 @@ C = textscan.read_files
 PY = textscan.read_files_py
 
 
-def test_the_c_version_is_built():
-    """CI builds it (pip install -e . compiles it): a silent fallback would hide a broken build."""
-    assert C is not PY and type(C).__name__ == "builtin_function_or_method"
+def compiler_works() -> bool:
+    """The C compiler a build of this project would use (``$CC``, else Python's) compiles C here."""
+    import shlex
+    import subprocess
+    import sysconfig
+    import tempfile
+
+    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            p = subprocess.run([*cc, "-x", "c", "-c", "-", "-o", os.path.join(d, "probe.o")], input=b"int x;\n",
+                               capture_output=True, timeout=60)
+        except OSError:
+            return False
+        return p.returncode == 0
+
+
+def test_the_c_version_is_built_where_a_compiler_is():
+    """Where a compiler works, pip builds the extension (a silent fallback would hide a broken
+    build); where none does, the install goes on and the Python reference runs (CI checks both)."""
+    built = C is not PY and type(C).__name__ == "builtin_function_or_method"
+    assert built == compiler_works()
 
 
 _PIECES = [b"tensorrtserver", b"trtserver", b"TENSORRT_SERVER", b"tensorrt-server", b"rt-server", b"erver",
@@ -40,9 +59,9 @@ def test_c_and_python_agree_on_random_contents(tmp_path_factory, files, text):
     kept = {i for i, _ in hits}
     for i, p in enumerate(paths):
         data = open(p, "rb").read()
-        if text and any(lit in data for lit in evidence._TEXT_LITERALS):
+        if text and any(lit in data for lit in evidence.TEXT_LITERALS):
             assert i in kept  # never ruled out when the text handler may report it
-        if not text and evidence.PREFILTER.search(data):
+        if not text and (evidence.STRONG.search(data) or any(lit in data for lit in evidence.LITERALS)):
             assert i in kept  # never ruled out when it may hold V1 evidence
     assert ruled_out + len(hits) == len(paths)
 
@@ -88,6 +107,7 @@ def test_edges(tmp_path):
                          "surrogate-\udcff.md"}
 
 
+@pytest.mark.skipif(C is PY, reason="the checks of the C extension's arguments (not built here: no compiler)")
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError):
         C(("a",), 10, True)

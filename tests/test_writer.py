@@ -51,10 +51,13 @@ def test_touching_edits_and_insertions_at_boundaries_are_compatible():
     assert apply("0123456789ABCDEF", edits) == "01234abCDEF"
 
 
-def test_two_different_insertions_at_one_point_conflict():
+def test_insertions_at_one_point_keep_the_order_of_their_findings():
+    """Two options added after the same word (a command line's poll mode, then its strict config)."""
     a, b = finding(Edit.insert(3, "x")), finding(Edit.insert(3, "y"))
-    choose_fixes([a, b])
-    assert a.fixed and not b.fixed
+    edits = choose_fixes([a, b])
+    assert a.fixed and b.fixed
+    assert apply("abcdef", edits) == "abcxydef"
+    assert apply("abcdef", choose_fixes([b, a])) == "abcyxdef"
 
 
 def test_apply_refuses_overlaps():

@@ -3,7 +3,8 @@
  *
  * Optional: triton_docker_migrate/textscan.py holds the same function in Python (the reference,
  * used when this module is not built) and tests/test_textscan.py checks that both give the same
- * answer. Nothing here decides anything the Python code does not decide the same way.
+ * answer. Nothing here decides anything the Python code does not decide the same way, and no
+ * literal is written here: textscan hands over evidence.TEXT_LITERALS and evidence.LITERALS.
  */
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
@@ -18,9 +19,9 @@
 #define O_CLOEXEC 0
 #endif
 
-static int contains(const char *hay, Py_ssize_t n, const char *needle)
+static int contains(const char *hay, Py_ssize_t n, const char *needle, Py_ssize_t len)
 {
-    size_t m = strlen(needle);
+    size_t m = (size_t)len;
     if ((size_t)n < m)
         return 0;
 #if defined(__GLIBC__) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
@@ -38,32 +39,57 @@ static int contains(const char *hay, Py_ssize_t n, const char *needle)
 #endif
 }
 
-/* evidence.text_may_report */
-static int may_report(const char *b, Py_ssize_t n)
-{
-    if (contains(b, n, "erver") &&
-        (contains(b, n, "rtserver") || contains(b, n, "rt-server") || contains(b, n, "tritonserver:20.0")))
-        return 1;
-    return contains(b, n, "TENSORRT_SERVER");
-}
+/* The literals of evidence.TEXT_LITERALS and evidence.LITERALS, given once by configure(). */
+#define MAX_LITERALS 64
+typedef struct {
+    PyObject *owner;  /* the bytes objects, kept alive */
+    const char *ptr[MAX_LITERALS];
+    Py_ssize_t len[MAX_LITERALS];
+    Py_ssize_t count;
+} Literals;
 
-/* evidence.maybe_v1 */
-static const char *const OPTIONS[] = {
-    "--allow-poll-model", "--allow-model-control", "--http-health-port", "--grpc-infer-thread",
-    "--grpc-stream-infer", "--tf-allow-soft", "--tf-gpu-memory", "--tf-add-vgpu", "--api-version",
-    "--allow-profiling", NULL,
-};
+static Literals text_literals, all_literals;
 
-static int maybe_v1(const char *b, Py_ssize_t n)
+static int any_of(const Literals *lits, const char *b, Py_ssize_t n)
 {
-    if (may_report(b, n) || contains(b, n, "/api/") || contains(b, n, "perf_client"))
-        return 1;
-    if (!contains(b, n, "--"))
-        return 0;
-    for (const char *const *o = OPTIONS; *o != NULL; o++)
-        if (contains(b, n, *o))
+    for (Py_ssize_t i = 0; i < lits->count; i++)
+        if (contains(b, n, lits->ptr[i], lits->len[i]))
             return 1;
     return 0;
+}
+
+static int set_literals(Literals *lits, PyObject *tuple)
+{
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) > MAX_LITERALS) {
+        PyErr_SetString(PyExc_TypeError, "literals: a tuple of at most 64 bytes objects");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        PyObject *item = PyTuple_GET_ITEM(tuple, i);
+        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
+            PyErr_SetString(PyExc_TypeError, "literals: non-empty bytes only");
+            return -1;
+        }
+    }
+    Py_INCREF(tuple);
+    Py_XDECREF(lits->owner);
+    lits->owner = tuple;
+    lits->count = PyTuple_GET_SIZE(tuple);
+    for (Py_ssize_t i = 0; i < lits->count; i++) {
+        lits->ptr[i] = PyBytes_AS_STRING(PyTuple_GET_ITEM(tuple, i));
+        lits->len[i] = PyBytes_GET_SIZE(PyTuple_GET_ITEM(tuple, i));
+    }
+    return 0;
+}
+
+static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *text, *all;
+    if (!PyArg_ParseTuple(args, "OO", &text, &all))
+        return NULL;
+    if (set_literals(&text_literals, text) < 0 || set_literals(&all_literals, all) < 0)
+        return NULL;
+    Py_RETURN_NONE;
 }
 
 /* textscan.NOT_PLAIN: UTF-16/32 byte-order marks, and a shebang */
@@ -122,8 +148,8 @@ static PyObject *read_files(PyObject *Py_UNUSED(self), PyObject *args)
         if (n < 0 || n >= first_read) {
             /* unreadable, or more than a first read: the Python path reads it again */
             item = Py_BuildValue("(nO)", i, Py_None);
-        } else if (text ? not_plain((const unsigned char *)buf, n) || may_report(buf, n)
-                        : utf16_32((const unsigned char *)buf, n) || maybe_v1(buf, n)) {
+        } else if (text ? not_plain((const unsigned char *)buf, n) || any_of(&text_literals, buf, n)
+                        : utf16_32((const unsigned char *)buf, n) || any_of(&all_literals, buf, n)) {
             item = Py_BuildValue("(ny#)", i, buf, n);
         } else {
             ruled_out++;
@@ -148,6 +174,8 @@ error:
 static PyMethodDef methods[] = {
     {"read_files", read_files, METH_VARARGS,
      "read_files(paths, first_read, text) -> (hits, ruled_out): see textscan.read_files."},
+    {"configure", configure, METH_VARARGS,
+     "configure(text_literals, literals): the evidence literals (tuples of bytes) read_files looks for."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,57 +1,81 @@
-"""V1 evidence on raw bytes (CONTRACT.md, "V1 evidence").
+"""V1 evidence on raw bytes (CONTRACT.md, "V1 evidence"), built from the facts the rules use
+(``facts.py``: the V1 names, options, variables and image tags).
 
-``PREFILTER`` is a superset of every kind of evidence: a file it does not match cannot need a
-change and is never parsed. ``STRONG`` is the evidence checkable without parsing: a file that
-holds it and cannot be processed is an error, not a silent skip.
+``LITERALS`` is a superset of every kind of evidence: a file that holds none of them cannot need a
+change and is never parsed. ``TEXT_LITERALS`` is what a file of the text kind can be reported for
+(weak evidence - URLs, options - needs a Triton context that only strong evidence gives there).
+``STRONG`` is the evidence checkable without parsing: a file that holds it and cannot be processed
+is an error, not a silent skip.
 
-``maybe_v1`` is the hot path of a batch run (every candidate file goes through it): a few
-substring scans, which run at memory speed, instead of one alternation regex, which CPython
-matches position by position. It accepts everything ``PREFILTER`` accepts."""
+``maybe_v1`` is the hot path of a batch run (every candidate file goes through it, in C when the
+optional extension is built: ``textscan``): substring scans, which run at memory speed, instead of
+one alternation regex, which CPython matches position by position."""
 
 from __future__ import annotations
 
+import os
 import re
 
-_OPTIONS = (rb"--(?:allow-poll-model|allow-model-control|http-health-port|grpc-infer-thread|grpc-stream-infer"
-            rb"|tf-allow-soft|tf-gpu-memory|tf-add-vgpu|api-version|allow-profiling)")
+from . import facts
 
-PREFILTER = re.compile(
-    rb"tensorrtserver|trtserver|TENSORRT_SERVER|tensorrt-server|perf_client|/api/|tritonserver:20\.0[367]|"
-    + _OPTIONS
+
+def _common_suffix(*words: str) -> str:
+    return os.path.commonprefix([w[::-1] for w in words])[::-1]
+
+
+def _common_infix(words: tuple[str, ...]) -> str:
+    """The longest substring every word holds."""
+    first = min(words, key=len)
+    for n in range(len(first), 0, -1):
+        for i in range(len(first) - n + 1):
+            if all(first[i:i + n] in w for w in words):
+                return first[i:i + n]
+    return ""
+
+
+def _unique_prefix(option: str, table: tuple[str, ...], least: int = 8) -> str:
+    """The shortest prefix getopt_long reads as ``option`` whatever the V1 release (abbreviations
+    count: ``--allow-po=false``), and at least ``least`` characters: a shorter one (``--ap``) would
+    hold every ``--append`` of other tools, for abbreviations nobody writes."""
+    for n in range(least, len(option) + 1):
+        if [o for o in table if o.startswith(option[:n])] == [option]:
+            return option[:n]
+    return option
+
+
+#: what a file of the text kind can be reported for
+TEXT_LITERALS = (
+    _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary
+    _common_infix(facts.V1_ENV_VARS).strip("_").encode(),  # "TENSORRT_SERVER"
+    ("tritonserver:" + os.path.commonprefix(list(facts.V1_TRITONSERVER_TAGS))).encode(),  # V1 under the V2 name
+    facts.V1_USER.encode(),
+    facts.V1_REPOSITORY.encode(),  # release tarballs, sources
 )
+#: what any file can need a change for
+LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode()) + tuple(
+    ("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
 
-STRONG = re.compile(
-    rb"tensorrtserver(?:[:@\s\"'}]|$)"  # a tensorrtserver image reference (any tag) or bare name
-    rb"|(?<![\w/.-])(?:[\w.-]+/)*tensorrtserver:"
-    rb"|tritonserver:(?:20\.03(?:\.1)?-py3|20\.0[67]-v1-py3)"
-    rb"|(?<![\w-])trtserver(?![.\-_A-Za-z0-9])"
-    rb"|/opt/tensorrtserver"
-    rb"|(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])"
-)
-
-_OPTIONS_RE = re.compile(_OPTIONS)
-_PERF_CLIENT = re.compile(rb"perf_client")  # sre's literal search beats ``in`` for this needle
-#: what ``maybe_v1`` looks for (``rtserver`` covers both tensorrtserver and trtserver)
-_LITERALS = (b"rtserver", b"TENSORRT_SERVER", b"/api/", b"tritonserver:20.0", b"tensorrt-server", b"perf_client")
-#: what a file of the text kind can be reported for: weak evidence (URLs, options) needs a Triton
-#: context that only strong evidence gives there, so without these the text handler finds nothing
-_TEXT_LITERALS = (b"rtserver", b"TENSORRT_SERVER", b"tritonserver:20.0", b"tensorrt-server")
+_V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)
+STRONG = re.compile((
+    rf"{facts.V1_IMAGE_NAME}(?:[:@\s\"'}}]|$)"  # a tensorrtserver image reference (any tag) or bare name
+    rf"|(?<![\w/.-])(?:[\w.-]+/)*{facts.V1_IMAGE_NAME}:"
+    rf"|tritonserver:(?:{_V1_TRITON_TAGS})-py3"
+    rf"|(?<![\w-]){facts.V1_BINARY}(?![.\-_A-Za-z0-9])"
+    rf"|{re.escape(facts.V1_INSTALL_DIR)}"
+    rf"|(?<![\w])(?:{'|'.join(facts.V1_ENV_VARS)})(?![\w])"
+).encode())
+#: the same evidence, searched in decoded text
+STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))
 
 
 def maybe_v1(data: bytes) -> bool:
-    """True when ``data`` may hold V1 evidence (never False when ``PREFILTER`` matches)."""
-    if text_may_report(data) or b"/api/" in data or _PERF_CLIENT.search(data) is not None:
-        return True
-    return _OPTIONS_RE.search(data) is not None
+    """True when ``data`` may hold V1 evidence of any kind."""
+    return any(lit in data for lit in LITERALS)
 
 
 def text_may_report(data: bytes) -> bool:
-    """True when a file of the text kind may get a finding (never False when one of
-    ``_TEXT_LITERALS`` is in ``data``): two scans for most files."""
-    # one scan rules out the four markers that end in "server" in most files
-    if b"erver" in data and (b"rtserver" in data or b"rt-server" in data or b"tritonserver:20.0" in data):
-        return True
-    return b"TENSORRT_SERVER" in data
+    """True when a file of the text kind may get a finding."""
+    return any(lit in data for lit in TEXT_LITERALS)
 
 
 def strong(data: bytes) -> bool:

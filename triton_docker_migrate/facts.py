@@ -7,6 +7,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# --- names --------------------------------------------------------------------------------------
+
+V1_IMAGE_NAME = V1_IMAGE = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
+V1_BINARY = "trtserver"
+V1_INSTALL_DIR = "/opt/tensorrtserver"
+V1_USER = "tensorrt-server"  #: the user of the V1 images
+V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
+V1_PERF_CLIENT = "perf_client"
+V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
+#: the variables the V1 image set (the rules' table maps each to its V2 name)
+V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
+               "TENSORRT_SERVER_CPU_ONLY")
+
 # --- server options -------------------------------------------------------------------------
 
 #: every option the V1 server parsed (S2, r19.xx-r20.07); all take an argument except --help.
@@ -50,6 +63,10 @@ V2_OPTIONS = (
     "trace-level", "trace-rate", "trace-count", "trace-log-frequency",
 )
 NO_ARGUMENT = frozenset({"help", "disable-auto-complete-config"})
+#: V1 options that V2 refuses (some come back later or under another name: the rules know when)
+V1_ONLY_OPTIONS = ("api-version", "grpc-infer-thread-count", "grpc-stream-infer-thread-count", "http-health-port",
+                   "allow-profiling", "tf-add-vgpu", "tf-allow-soft-placement", "tf-gpu-memory-fraction",
+                   "allow-poll-model-repository", "allow-model-control")
 
 
 # --- images ---------------------------------------------------------------------------------
@@ -62,11 +79,18 @@ IMAGE_RE = re.compile(
     r"(?:(?<=docker://)|(?<![\w./@$])(?<![^:]-))"
     r"(?P<prefix>(?:[A-Za-z0-9][\w.-]*(?::\d+)?/)(?:[\w.-]+/)*)?"
     r"(?P<repo>tensorrtserver|tritonserver)"
-    r"(?::(?P<tag>(?:[\w.+-]|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"
+    r"(?::(?P<tag>(?:[\w+-]|\.(?=[\w+$-])|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"  # a full stop ends a sentence
     r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"
-    r"(?![\w./@-])"
+    r"(?![\w/@-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference
 )
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
+
+
+#: a locally built or third-party image whose name holds the V1 name (``tensorrtserver_build``,
+#: ``myorg/tensorrtserver_clients``): V1 inside, but no V2 image stands for it (a path is never one)
+LOCAL_V1_IMAGE_RE = re.compile(
+    r"(?<![\w./@$-])(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"
+    r"(?P<name>[\w.-]*tensorrtserver[\w.-]*)(?P<tag>:(?:[\w.+-]|\$\{[^}]*\}|\$\w+)*[\w}])?(?![\w/@-])")
 
 
 @dataclass
@@ -74,6 +98,7 @@ class ImageInfo:
     triton: bool = False  #: a Triton/TRTIS server or SDK image
     v1: bool = False  #: a V1 server or SDK image
     sdk: bool = False
+    local_v1: bool = False  #: built on V1 by someone else: no V2 image maps to it
 
 
 def is_v1_tag(repo: str, tag: str | None) -> bool:
@@ -93,6 +118,9 @@ def classify(image: str) -> ImageInfo:
     """What an image reference (as resolved) is: Triton at all, V1, SDK."""
     m = IMAGE_RE.search(image.strip())
     if not m or m.start() != 0 and image.strip()[: m.start()].strip():
+        local = LOCAL_V1_IMAGE_RE.fullmatch(image.strip())
+        if local and local.group("name") != V1_IMAGE:
+            return ImageInfo(local_v1=True)
         return ImageInfo()
     tag = m.group("tag")
     sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))

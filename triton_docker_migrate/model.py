@@ -89,6 +89,8 @@ class Finding:
     fix: Fix | None = None  #: safe edits, applied unless suppressed
     suggestion: str | None = None  #: the replacement a person should consider when no fix is safe
     fixed: bool = False  #: set by the writer: the fix is (or would be) applied
+    #: an info finding that leaves nothing V1 behind to act on (documentation prose, a note)
+    advisory: bool = False
     # positions, filled in at report time from the document's line index
     line: int | None = None
     column: int | None = None

@@ -106,36 +106,39 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
-        findings, ctx = check_document(doc, settings.target)
+        checked, ctx = check_document(doc, settings.target)
     except ProcessingError as e:
         if must_report:
-            return failed(res, e.message, e.line)
+            return _left_in(failed(res, e.message, e.line), text, settings)
         return res
     from . import suppress
 
     if suppress.skip_file(doc):
         res.status = Status.SKIPPED
         return res
-    findings = _filtered(doc, findings, display, settings)
-    if getattr(doc, "fixes", True) is False:
-        from .rules.engine import without_fix
-
-        for f in findings:
-            without_fix(f)
-    res.has_evidence = bool(findings)
+    findings = _filtered(doc, checked, display, settings, unused=False)
+    reviewed = _suppressed(doc, checked)
     res.v1_server = ctx.v1_server
-    if not findings and not explicit:
-        return res
     edits = choose_fixes(findings)
     new_text = apply(text, edits) if edits else text
+    new_doc = doc
     if new_text != text:
         from .verify import verify
 
         try:
-            verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
-                   keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
+            new_doc = verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
+                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
         except ProcessingError as e:
-            return failed(res, e.message, e.line)
+            return _left_in(failed(res, e.message, e.line), text, settings)
+    from .rules import engine, residue
+
+    engine.no_info_left(findings)
+    left = residue.uncovered(residue.evidence_in(new_doc, settings.target), edits, findings + reviewed,
+                             doc.line_starts, doc.advisory(), reviewed)
+    findings = _filtered(doc, checked + left, display, settings)
+    res.has_evidence = bool(findings)
+    if not findings and not explicit:
+        return res
     for f in findings:
         if f.span is not None:
             f.line, f.column = doc.position(f.span.start)
@@ -143,6 +146,21 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
     res.findings = findings
     res.new = new_text.encode("utf-8")
     res.status = Status.CHANGED if res.new != data else Status.UNCHANGED
+    return res
+
+
+def _left_in(res: FileResult, text: str, settings: Settings) -> FileResult:
+    """A file that could not be processed: its strong V1 evidence, line by line, as TDM003 beside
+    the TDM001 error (the file counts as a file with V1)."""
+    from .rules import residue
+
+    doc = Document(res.path, text)
+    left = residue.uncovered(residue.raw_evidence(text, res.kind), [], [], doc.line_starts)
+    for f in left:
+        f.line, f.column = doc.position(f.span.start)
+        f.end_line, f.end_column = doc.position(f.span.end)
+    res.findings.extend(f for f in left if selected(f.rule, settings.select, settings.ignore))
+    res.has_evidence = True
     return res
 
 
@@ -155,6 +173,14 @@ def _filtered(doc: Document, findings: list[Finding], display: str, settings: Se
     findings = suppress.apply(doc, findings, report_unused=unused)
     findings = [f for f in findings if selected(f.rule, settings.select, settings.ignore)]
     return _per_file_ignores(findings, display, settings)
+
+
+def _suppressed(doc: Document, findings: list[Finding]) -> list[Finding]:
+    """The findings a suppression comment removes: a person reviewed what they name."""
+    from . import suppress
+
+    kept = {id(f) for f in suppress.apply(doc, findings, report_unused=False)}
+    return [f for f in findings if id(f) not in kept]
 
 
 def _per_file_ignores(findings: list[Finding], display: str, settings: Settings) -> list[Finding]:

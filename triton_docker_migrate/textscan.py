@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from .evidence import maybe_v1, text_may_report
+from .evidence import LITERALS, TEXT_LITERALS, maybe_v1, text_may_report
 
 #: how files are opened for reading
 O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -55,6 +55,8 @@ def read_files_py(paths: list[str], first_read: int, text: bool) -> tuple[list[t
 
 
 try:
-    from ._speedups import read_files
+    from ._speedups import configure, read_files
 except ImportError:  # not built: the same answers, a little slower
     read_files = read_files_py
+else:
+    configure(TEXT_LITERALS, LITERALS)

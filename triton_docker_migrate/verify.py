@@ -8,9 +8,10 @@ from .model import ProcessingError
 from .release import Release
 
 
-def verify(old: Document, new_text: str, target: Release, build, keep=None) -> None:
-    """``keep(doc, findings)``: the filters of the first pass (suppressions, --select/--ignore), so
-    that a fix left out on purpose is not taken for a pass that did not converge."""
+def verify(old: Document, new_text: str, target: Release, build, keep=None) -> Document:
+    """The document of ``new_text``, once it is known to be safe to write. ``keep(doc, findings)``: the
+    filters of the first pass (suppressions, --select/--ignore), so that a fix left out on purpose is
+    not taken for a pass that did not converge."""
     from .rules.engine import check_document
 
     try:
@@ -31,3 +32,4 @@ def verify(old: Document, new_text: str, target: Release, build, keep=None) -> N
         raise ProcessingError(
             f"verification failed: a second pass would still apply {f.rule} ({f.message}); "
             f"this is a bug in triton-docker-migrate, please report it with the file")
+    return new

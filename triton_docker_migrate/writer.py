@@ -30,8 +30,8 @@ class _Accepted:
         while j >= 0:
             start, end, i = self.spans[j]
             a = self.edits[i]
-            if e.span.overlaps(a.span) or (a.span == e.span and start == end):
-                return True  # two different insertions at one point: their order is unknown
+            if e.span.overlaps(a.span):
+                return True
             if end < e.span.start or (end == e.span.start and start < end):
                 return False
             j -= 1
@@ -74,7 +74,8 @@ def choose_fixes(findings: list[Finding]) -> list[Edit]:
 
 
 def apply(text: str, edits: list[Edit]) -> str:
-    """``text`` with ``edits`` applied; edits must not overlap (insertions at one point keep order)."""
+    """``text`` with ``edits`` applied; edits must not overlap. Insertions at one point keep the order
+    in which they were accepted (the rules' order: a command line's new options in the order added)."""
     ordered = sorted(enumerate(edits), key=lambda p: (p[1].span.start, p[1].span.end, p[0]))
     out: list[str] = []
     pos = 0

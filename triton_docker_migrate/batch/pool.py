@@ -95,27 +95,26 @@ class WorkerError(RuntimeError):
 
 class Pool:
     """Worker processes that run ``handle(task)`` after ``init(*init_args)``; ``init``, ``handle``
-    and the arguments must be picklable (by reference) when ``spawn`` is set. More workers can be
-    started later (``start``); a worker started with ``once`` ends after its first task."""
+    and the arguments must be picklable (by reference) when ``spawn`` is set."""
 
     def __init__(self, workers: int, init: Callable, init_args: tuple, handle: Callable,
-                 spawn: bool = False, once: bool = False) -> None:
-        #: (pid, task fd, result fd, Popen or None, once) of each worker started
-        self.procs: list[tuple[int, int, int, Any, bool]] = []
+                 spawn: bool = False) -> None:
+        #: (pid, task fd, result fd, Popen or None) of each worker started
+        self.procs: list[tuple[int, int, int, Any]] = []
         self.handle = handle
         self.spawn = spawn
         self.lost: list[Any] = []
-        self.idle: list[tuple[int, int, bool]] = []  # (task fd, result fd, once)
-        self.busy: dict[int, tuple[int, Any, bool]] = {}  # result fd -> (task fd, task, once)
+        self.idle: list[tuple[int, int]] = []  # (task fd, result fd)
+        self.busy: dict[int, tuple[int, Any]] = {}  # result fd -> (task fd, task)
         self.fds: set[int] = set()  # this process's open ends of the workers' pipes
-        self.start(workers, init, init_args, once)
+        self.start(workers, init, init_args)
 
-    def start(self, workers: int, init: Callable, init_args: tuple, once: bool = False) -> None:
+    def start(self, workers: int, init: Callable, init_args: tuple) -> None:
         blocked = hasattr(signal, "pthread_sigmask")
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocked else None
         try:
             for _ in range(workers):
-                self._start(init, init_args, once)
+                self._start(init, init_args)
         except BaseException:
             self.close()
             raise
@@ -123,7 +122,7 @@ class Pool:
             if blocked:
                 signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
-    def _start(self, init: Callable, init_args: tuple, once: bool) -> None:
+    def _start(self, init: Callable, init_args: tuple) -> None:
         task_r, task_w = os.pipe()
         res_r, res_w = os.pipe()
         if self.spawn:
@@ -134,8 +133,8 @@ class Pool:
             os.close(task_r)
             os.close(res_w)
             self.fds.update((task_w, res_r))
-            self.procs.append((proc.pid, task_w, res_r, proc, once))
-            self.idle.append((task_w, res_r, once))
+            self.procs.append((proc.pid, task_w, res_r, proc))
+            self.idle.append((task_w, res_r))
             _send(task_w, (init, init_args, self.handle))
             return
         sys.stdout.flush()
@@ -158,20 +157,20 @@ class Pool:
         os.close(task_r)
         os.close(res_w)
         self.fds.update((task_w, res_r))
-        self.procs.append((pid, task_w, res_r, None, once))
-        self.idle.append((task_w, res_r, once))
+        self.procs.append((pid, task_w, res_r, None))
+        self.idle.append((task_w, res_r))
 
     def send(self, task: Any) -> bool:
         """Give ``task`` to an idle worker now (False: none is idle, or it has gone)."""
         if not self.idle:
             return False
-        w, r, once = self.idle.pop()
+        w, r = self.idle.pop()
         try:
             _send(w, task)
         except OSError:  # the worker is gone
             self.lost.append(task)
             return False
-        self.busy[r] = (w, task, once)
+        self.busy[r] = (w, task)
         return True
 
     def results(self, next_task: Callable[[], Any], done: Callable[[Any], None]) -> Iterator[Any]:
@@ -191,7 +190,7 @@ class Pool:
                 break
             ready, _, _ = select.select(list(busy), [], [])
             for r in ready:
-                w, task, once = busy.pop(r)
+                w, task = busy.pop(r)
                 try:
                     ok, payload = _recv(r)
                 except EOFError:
@@ -199,16 +198,12 @@ class Pool:
                     continue
                 if not ok:
                     raise WorkerError(payload)
-                if once:
-                    self._close(w)  # its work is done: it ends (reaped by close())
-                    self._close(r)
-                else:
-                    self.idle.append((w, r, once))
+                self.idle.append((w, r))
                 done(payload)
                 yield payload
             if self.lost:
                 break
-        self.lost.extend(task for _, task, _ in busy.values())
+        self.lost.extend(task for _, task in busy.values())
         busy.clear()
 
     def close(self, now: bool = False) -> None:
@@ -218,7 +213,7 @@ class Pool:
         for fd in list(self.fds):
             self._close(fd)
         wait = 0.0 if now else 5.0
-        for pid, _, _, proc, _ in self.procs:
+        for pid, _, _, proc in self.procs:
             if proc is not None:  # a spawned interpreter
                 if now:
                     proc.kill()

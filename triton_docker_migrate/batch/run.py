@@ -61,11 +61,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     walker: Walker | None = None
     walkers = d.walkers()
     files = d.files
-    if workers > 1 and schedule.SCOUT_FILES and d.roots and not d.nested and schedule.can_fork():
-        # folders to walk: the scout starts on them at once, this process only imports and hands
-        # out (nothing read here first, not even the root's .gitignore)
-        rest = list(files)
-    for i, c in enumerate(files if rest is None else ()):
+    for i, c in enumerate(files):
         scan(c)
         if pool_now() and i + 1 < len(files):
             rest = files[i + 1:]
@@ -88,7 +84,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     if rest is not None:
         work = schedule.work(rest, walker, walkers, d)
         warnings: list[str] = []
-        for n, rs, dfr, eps, warns, _held, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys):
+        for n, rs, dfr, eps, warns, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys):
             warnings.extend(warns)
             scanned += n
             results.extend(rs)

@@ -66,9 +66,6 @@ class Scanner:
         self.deferred: list[tuple[Candidate, str]] = []
         #: (display of a Dockerfile's folder, COPY sources it runs)
         self.entrypoints: list[tuple[str, list[str]]] = []
-        #: every file that needs parsing is held back (the scout, see _run_pool)
-        self.hold_all = False
-        self.held: list[Candidate] = []
 
     def scan(self, c: Candidate, data: bytes | None = None) -> FileResult | None:
         """``data``: the whole file, already read."""
@@ -147,10 +144,6 @@ class Scanner:
                 if not evidence.text_may_report(data):
                     return None
         self.parsed += 1
-        if self.hold_all:
-            self.held.append(c)
-            self.scanned -= 1  # counted when it is read again, here or in a worker
-            return None
         from ..pipeline import process_file
 
         return self._keep(process_file(c.path, c.display, self.settings, c.explicit, data=data))

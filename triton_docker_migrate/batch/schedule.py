@@ -8,7 +8,6 @@ run in the workers, and no worker is left with a large subtree while the others 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Iterable, Iterator
 
 from .. import kinds
@@ -24,14 +23,11 @@ TASK_FILES = 256
 TASK_PARSED = 12
 #: folders per "tree" task, at most (fewer when few are left, so that every worker gets some)
 TASK_FOLDERS = 8
-#: files the scout reads while the handlers are imported, about as long as that takes (0: no scout)
-SCOUT_FILES = 3072
 
 
-def _init_worker(settings: Settings, walk: tuple, spawned: bool = False, scout: bool = False) -> None:
+def _init_worker(settings: Settings, walk: tuple, spawned: bool = False) -> None:
     global _WORKER, _WALK
     _WORKER = Scanner(settings)
-    _WORKER.hold_all = scout
     _WALK = walk
     if spawned:
         _preload()
@@ -48,15 +44,13 @@ def _do_task(task):
 
 
 def _run_task(w: Scanner, walk: tuple, task):
-    """(files read, results, deferred, entrypoints, warnings, files held back to be parsed by
-    another worker, folders not listed yet). ``walk`` is (exclude matcher, explicit keys, budget):
-    a "tree" task stops listing folders once it has read ``budget[0]`` files or parsed (or held)
-    ``budget[1]`` (no budget: it walks them all)."""
+    """(files read, results, deferred, entrypoints, warnings, folders not listed yet). ``walk`` is
+    (exclude matcher, explicit keys, budget): a "tree" task stops listing folders once it has read
+    ``budget[0]`` files or parsed ``budget[1]`` (no budget: it walks them all)."""
     w.scanned = 0
     w.parsed = 0
     w.deferred = []
     w.entrypoints = []
-    w.held = []
     warnings: list[str] = []
     what, payload = task
     out = []
@@ -72,7 +66,7 @@ def _run_task(w: Scanner, walk: tuple, task):
                 left = walker.stack
                 break
             w.scan_all(walker.step(), out)
-    return w.scanned, out, w.deferred, w.entrypoints, warnings, w.held, left
+    return w.scanned, out, w.deferred, w.entrypoints, warnings, left
 
 
 def _chunks(items: Iterable[Candidate], size: int) -> Iterator[tuple[str, list[Candidate]]]:
@@ -116,11 +110,8 @@ class Work:
 
         self.files = files
         self.folders = deque(folders)
-        self.held: deque = deque()  # files held back by the scout, to be parsed
 
     def next_task(self, workers: int):
-        if self.held:
-            return self.held.popleft()
         task = next(self.files, None)
         if task is not None:
             return task
@@ -129,16 +120,8 @@ class Work:
         n = max(1, min(TASK_FOLDERS, len(self.folders) // (2 * workers)))
         return "tree", [self.folders.popleft() for _ in range(n)]
 
-    def scout_task(self):
-        """Every folder: the scout stops at its budget and hands the rest back."""
-        folders = list(self.folders)
-        self.folders.clear()
-        return "tree", folders
-
     def done(self, result) -> None:
-        """Take in what a task hands back: files held for parsing (shared out a few at a time),
-        folders not listed."""
-        self.held.extend(_chunks(result[-2], TASK_PARSED))
+        """Take in what a task hands back: the folders it did not list."""
         self.give_back(result[-1])
 
     def give_back(self, folders: list) -> None:
@@ -168,9 +151,8 @@ def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) 
     a task hands back are shared out again. A worker that dies (killed, out of memory, a crash in
     a parser) does not hang the run: the tasks left are done in this process, after one warning.
 
-    Forked workers share the handlers this process imports first (``_preload``, tens of
-    milliseconds). Meanwhile a scout - a worker forked before that, which ends after one task -
-    walks and reads the first folders on the other CPU, holding back what needs parsing."""
+    Forked workers share the readers this process imports first (``_preload``, tens of
+    milliseconds); where the platform cannot fork, the workers are fresh interpreters."""
     from .pool import Pool
 
     fork = can_fork()
@@ -178,17 +160,9 @@ def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) 
     walk = (excl, keys, (TASK_FILES, TASK_PARSED))
     pool = None
     try:
-        if fork and SCOUT_FILES and work.folders:
-            pool = Pool(1, _init_worker, (settings, (excl, keys, (SCOUT_FILES, SCOUT_FILES)), False, True),
-                        _do_task, once=True)
-            pool.send(work.scout_task())
         if fork:
             _preload()  # once, before the fork: the workers share it instead of importing it each
-        # else: no fork on this platform: the workers are fresh interpreters
-        if pool is None:
-            pool = Pool(workers, _init_worker, (settings, walk, not fork), _do_task, spawn=not fork)
-        else:
-            pool.start(workers, _init_worker, (settings, walk))
+        pool = Pool(workers, _init_worker, (settings, walk, not fork), _do_task, spawn=not fork)
         yield from pool.results(lambda: work.next_task(workers), work.done)
         lost = pool.lost
     except BaseException:  # Ctrl-C, or the run stopped: the workers end at once

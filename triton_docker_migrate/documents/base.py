@@ -83,6 +83,10 @@ class Document:
         """Spans the document reads but cannot edit: (start, end, what to add to their findings)."""
         return []
 
+    def advisory(self) -> list[tuple[int, int]]:
+        """Spans of documentation prose: V1 named there is history (info findings, outside the gate)."""
+        return []
+
     def note(self, span: Span) -> str:
         """What the findings at ``span`` should add about where they are (e.g. a shared anchor)."""
         return ""

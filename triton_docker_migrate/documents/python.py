@@ -673,11 +673,15 @@ class PythonDoc(ShellDoc):
     def _argv_argument(self, node: ast.AST, label: str) -> None:
         resolved = self._resolved(node)
         if self._is_str(resolved):
-            # a program name alone (no shell): one word, and nothing can be added to it
+            # a program named by a string, run without a shell: a command of one word, renamed where
+            # it must be; no server line (no argument can be added, and a V1 server without
+            # --model-store never started)
             lit = self.literal(resolved)
             if lit is None:
                 return
-            self._command_words(self._items([resolved], closed=True), label)
+            self._used.add(id(resolved))
+            (w,) = self._items([resolved], closed=True)
+            self._extra_sites.append(CommandSite([w], Segment([w], LIST, label), False, self.text))
             return
         words = self._argv(node)
         if words:

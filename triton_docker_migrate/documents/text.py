@@ -1,14 +1,28 @@
-"""Any other text file: V1 evidence is reported, nothing is rewritten (no syntax is known)."""
+"""Any other text file: V1 evidence is reported, nothing is rewritten (no syntax is known).
+
+Lines outside comments are regions. The V1 server run as a command (``trtserver`` where a command
+stands, not a name such as a stage ``AS trtserver``) is a command line, from its word to the end of
+the line, so that its V1 options are reported too. In documentation (``*.md``, ``*.rst``, ``*.txt``)
+the prose outside code - fenced, indented and literal blocks, and server command lines (inline code in a
+sentence is still the sentence) - is advisory: V1 named there is history (CONTRACT.md, "Documentation prose")."""
 
 from __future__ import annotations
 
 import re
 
 from .. import evidence
+from ..syntax.quoting import SHELL
+from ..syntax.shellwords import ShellSyntaxError, lex
+from . import commands as C
 from .base import Document
-from .sites import Region
+from .sites import CommandLine, CommandSite, Region, Segment
 
 _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
+#: the server binary where a command stands: not part of a longer name, not a name itself
+_SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])")
+_NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
+_FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
 
 class TextDoc(Document):
@@ -21,13 +35,103 @@ class TextDoc(Document):
             self.kind = kind
         #: weak evidence (URLs, options) counts only where strong evidence shows a Triton context
         self.triton = evidence.strong(text.encode("utf-8", "surrogatepass"))
+        self._lines: list[tuple[int, str]] = []  #: (offset, line) of every non-comment line
+        pos = 0
+        for line in text.splitlines(keepends=True):
+            if line.strip() and not _COMMENT.match(line):
+                self._lines.append((pos, line))
+            pos += len(line)
+        self._sites: list[tuple[CommandSite, bool]] | None = None
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        """No syntax is known: every finding is reported, with its change as the suggestion."""
+        return [(0, len(self.text), "")]
 
     def regions(self) -> list[Region]:
+        return [Region(line, base=pos, triton=self.triton, shell=False, label="line") for pos, line in self._lines]
+
+    # --- the server run as a command ---------------------------------------------------------------
+    def _server_sites(self) -> list[tuple[CommandSite, bool]]:
+        """(the command from a server word to the end of its line, whether it is the V1 binary)."""
+        if self._sites is None:
+            self._sites = []
+            for pos, line in self._lines:
+                for m in _SERVER.finditer(line):
+                    if _NAME_BEFORE.search(line[:m.start()]):
+                        continue
+                    words = self._words(line, pos, m.start())
+                    if words:
+                        seg = Segment(words, SHELL, "line")
+                        self._sites.append((CommandSite(words, seg, True, self.text), m.group("bin") == "trtserver"))
+        return self._sites
+
+    def _words(self, line: str, pos: int, start: int):
+        rest = line[start:].rstrip("\r\n")
+        for cut in (len(rest), *[i for i, c in enumerate(rest) if c in "`\"'|;&)"][::-1]):
+            try:
+                tokens = lex(rest[:cut], base=pos + start).tokens
+            except ShellSyntaxError:
+                continue
+            groups = C.split(tokens)
+            return groups[0] if groups else []
+        return []
+
+    def commands(self) -> list[CommandSite]:
+        return [site for site, _ in self._server_sites()]
+
+    def command_lines(self) -> list[CommandLine]:
         out = []
+        for site, v1 in self._server_sites():
+            server = site.words[0]
+            out.append(CommandLine(self.text, [site.segment], server, v1, "line"))
+        return out
+
+    # --- documentation ---------------------------------------------------------------------------
+    def advisory(self) -> list[tuple[int, int]]:
+        """The prose of a documentation file: outside code blocks and command lines."""
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+        if not name.endswith(_DOC_SUFFIXES) or name.startswith(("requirements", "constraints")):
+            return []
+        code = self._code_spans() + [(s.words[0].start, s.words[-1].end) for s in self.commands()]
+        code.sort()
+        out: list[tuple[int, int]] = []
+        pos = 0
+        for a, b in code:
+            if a > pos:
+                out.append((pos, a))
+            pos = max(pos, b)
+        if pos < len(self.text):
+            out.append((pos, len(self.text)))
+        return out
+
+    def _code_spans(self) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        rst = self.path.lower().endswith(".rst")
+        fence: str | None = None
+        literal_indent: int | None = None  # reStructuredText: the block after a "::" line
+        prev_blank = True
         pos = 0
         for line in self.text.splitlines(keepends=True):
-            if line.strip() and not _COMMENT.match(line):
-                out.append(Region(line, base=pos, triton=self.triton, shell=False, label="line"))
+            body = line.rstrip("\r\n")
+            indent = len(body) - len(body.lstrip(" \t"))
+            m = _FENCE.match(body)
+            if fence is not None:
+                out.append((pos, pos + len(line)))
+                if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                    fence = None
+            elif m and not rst:
+                fence = m.group(1)
+                out.append((pos, pos + len(line)))
+            elif literal_indent is not None and (not body.strip() or indent > literal_indent):
+                out.append((pos, pos + len(line)))
+            elif not rst and body.strip() and indent >= 4 and (prev_blank or out and out[-1][1] == pos) \
+                    and not body.lstrip().startswith(("-", "*")):
+                out.append((pos, pos + len(line)))  # an indented code block
+            else:
+                literal_indent = None
+                if rst and (body.rstrip().endswith("::") or body.lstrip().startswith(".. code")):
+                    literal_indent = indent
+            prev_blank = not body.strip()
             pos += len(line)
         return out
 

@@ -53,10 +53,13 @@ IGNORED_LOAD_MODEL = rule(
     "with it unless `--model-control-mode=explicit`. Dropped (all models still load, as in V1): check "
     "whether explicit mode was meant.")
 STRICT_DEFAULT = rule(
-    "TDM314", "strict-model-config-default", I, F.NEVER, "--strict-model-config default changed (22.07)",
-    "V1 defaulted to strict model configuration; from 22.07 V2 auto-completes configurations. That "
-    "only accepts more configurations (none V1 loaded is refused). Add "
-    "`--disable-auto-complete-config` to keep the strict behaviour.", min_target="22.07")
+    "TDM314", "strict-model-config-default", I, F.ALWAYS, "--strict-model-config default changed (22.07)",
+    "V1 defaulted to strict model configuration; from 22.07 V2 auto-completes configurations, and for a "
+    "model with `max_batch_size` > 1 and no scheduler it turns on dynamic batching (model configuration "
+    "docs of 2.51.0, \"Default Max Batch Size and Dynamic Batcher\"), which a V1 deployment would notice. A V1 "
+    "line that gave no `--strict-model-config` gets `--disable-auto-complete-config` after its last option "
+    "(from 22.07; remove it to opt in to auto-complete). With runtime arguments on the line the finding is "
+    "a warning: they may set it already.", min_target="22.07")
 ABBREVIATED = rule(
     "TDM315", "abbreviated-option", I, F.ALWAYS, "An abbreviated option is written out in full",
     "getopt accepts unambiguous prefixes (`--model-repo=`). V2 has more options, so a prefix unique in "
@@ -68,6 +71,18 @@ RUNTIME_ARGS = rule(
 UNKNOWN_OPTION = rule(
     "TDM317", "unknown-v1-option", W, F.NEVER, "An option V1 did not have",
     "The option is not in the V1 option table: check it against `tritonserver --help`.")
+V1_REFUSED = rule(
+    "TDM318", "v1-could-not-start", Severity.ERROR, F.NEVER, "A V1 line that V1 itself refused",
+    "V1 parsed its options with getopt_long and exited on an option without its value, and on a boolean "
+    "that is not `true`, `false`, `1` or `0` (any case; `ParseBoolOption` in V1's `main.cc`): such a line "
+    "never started a server, so whatever it was meant to do is unknown. The tool leaves the option for a "
+    "person to decide.")
+#: V1's boolean options: ``ParseBoolOption`` took true/false/1/0 in any case, nothing else
+V1_BOOLEANS = frozenset({
+    "exit-on-error", "strict-model-config", "strict-readiness", "allow-http", "allow-grpc", "allow-metrics",
+    "allow-gpu-metrics", "allow-poll-model-repository", "allow-model-control", "tf-allow-soft-placement",
+    "allow-profiling", "log-info", "log-warning", "log-error"})
+_V1_BOOL_VALUES = frozenset({"true", "false", "1", "0"})
 
 
 def _rule(rule_id: str) -> Rule:
@@ -153,8 +168,13 @@ def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]
         name = resolve(typed, table)
         if name is None and not cl.v1:
             name = resolve(typed, T.V1_OPTIONS)
+        if name is None and cl.v1 and typed in T.V2_OPTIONS:
+            name = typed  # a V2 option written out in full: the line is migrated already, in part
         if name is None:
             unknown.append(w)
+            # in V1 every long option but --help took a value (V1 main.cc): the next word is its value
+            if cl.v1 and not eq and k < len(args) and not args[k][0].value.startswith("-"):
+                k += 1
             continue
         opt = Option(name, typed, w, seg, value if eq else None)
         if not eq and name not in T.NO_ARGUMENT and k < len(args):
@@ -282,6 +302,8 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             if target < Release(brow.renamed_from):
                 continue
             prefix = f"{brow.backend},{brow.setting}="
+            if o.value is None:
+                continue  # no value: V1 refused the line (TDM318)
             if o.value_word is None:
                 edits = [b.cl.replace_value(o.word, o.seg, 0, len(o.typed) + 3, f"--backend-config={prefix}")]
             else:
@@ -310,20 +332,39 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                       f"can be ambiguous in V2)", "info", [b.rename(o, o.name)], f"Use --{o.name}")
 
     if cl.v1:
+        _refused_by_v1(b, opts)
         for w in unknown:
             b.finding(UNKNOWN_OPTION, w.span, f"{w.value.partition('=')[0]} is not a V1 server option: check it "
                       f"against `tritonserver --help`", "warning")
-        if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None:
-            where = cl.binary.span if cl.binary is not None else _line_span(cl)
-            b.finding(STRICT_DEFAULT, where, "V1 defaulted to --strict-model-config=true; from 22.07 the server "
-                      "auto-completes model configurations (it loads every model V1 loaded)", "info",
-                      suggestion="--disable-auto-complete-config to keep V1's strict behaviour")
+        if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None \
+                and last("disable-auto-complete-config") is None:
+            if not _value_missing(opts):
+                _add_strict(b, opts, dynamic)
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(
             dynamic[0].span, "options are added at run time here: check that they hold no V1-only option "
             "(V2 refuses to start with one) and no model-control setting"))
     b.settle_deletes()
     return res
+
+
+def _value_missing(opts: list[Option]) -> bool:
+    """An option at the end of the line without its value: a word added after it would become its
+    value (getopt_long takes the next word, whatever it is), so nothing is added to such a line."""
+    return any(o.value is None and o.name not in T.NO_ARGUMENT for o in opts)
+
+
+def _refused_by_v1(b: _Builder, opts: list[Option]) -> None:
+    """Options V1 itself refused to start with: a missing value, a boolean it could not read."""
+    for o in opts:
+        if o.value is None and o.name not in T.NO_ARGUMENT and o.name in T.V1_OPTIONS:
+            b.finding(V1_REFUSED, o.span, f"--{o.typed} has no value: V1 exited on it, so this line never started "
+                      f"a server; give it the value that was meant (or remove it)", "error")
+        elif o.name in V1_BOOLEANS and not o.dynamic and o.value is not None \
+                and o.value.strip().lower() not in _V1_BOOL_VALUES:
+            b.finding(V1_REFUSED, o.span, f"--{o.typed}={o.value}: V1 read booleans as true, false, 1 or 0 and "
+                      f"exited on anything else, so this line never started a server; write what was meant",
+                      "error", suggestion=f"--{o.name}=true|false")
 
 
 def _line_span(cl: CommandLine) -> Span:
@@ -412,20 +453,52 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
             b.finding(IGNORED_LOAD_MODEL, o.span, "--load-model only works with --model-control-mode=explicit: V1 "
                       "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
-    if add_poll:  # last: the new option goes after the last option that stays
+    if add_poll and not _value_missing(opts):  # last: the new option goes after the last option that stays
         _add_poll(b, opts, dynamic)
 
 
 def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
-    cl = b.cl
-    args = cl.args()
     eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
     values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
-    # after the last option and before any runtime-argument expansion
+    edit, anchor = _insertion(b, opts, values)
+    if edit is None:
+        return
+    msg = ("V1 polled the model repository every 15 s by default; V2's default is none: "
+           "--model-control-mode=poll keeps the V1 behaviour")
+    sev = "info"
+    if dynamic:
+        msg += " (options added at run time may already set a mode: check)"
+        sev = "warning"
+    where = b.cl.binary.span if b.cl.binary is not None else anchor.span
+    b.finding(MODEL_CONTROL_DEFAULT, where, msg, sev, [edit], "Add --model-control-mode=poll")
+
+
+def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
+    """V1 refused model configurations it could not read as they were; from 22.07 V2 completes them
+    (and turns on dynamic batching for models with max_batch_size > 1 and no scheduler)."""
+    edit, anchor = _insertion(b, opts, ["--disable-auto-complete-config"])
+    if edit is None:
+        return
+    msg = ("V1 defaulted to --strict-model-config=true; from 22.07 the server auto-completes model configurations "
+           "and turns on dynamic batching for models with max_batch_size > 1 and no scheduler: "
+           "--disable-auto-complete-config keeps V1's behaviour (remove it to opt in to auto-complete)")
+    sev = "info"
+    if dynamic:
+        msg += " (options added at run time may already set it: check)"
+        sev = "warning"
+    where = b.cl.binary.span if b.cl.binary is not None else anchor.span
+    b.finding(STRICT_DEFAULT, where, msg, sev, [edit], "Add --disable-auto-complete-config")
+
+
+def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit | None, Word | None]:
+    """An edit that adds ``values`` after the last option of the line and its value (whatever the
+    value is: ``$DIR`` is a value here), before any runtime-argument expansion."""
+    cl = b.cl
+    values_of = {id(o.value_word) for o in opts if o.value_word is not None}
     anchor: Word | None = cl.binary
     anchor_seg: Segment | None = cl.segments[0] if cl.segments else None
-    for w, seg in args:
-        if w.is_whole_expansion:
+    for w, seg in cl.args():
+        if w.is_whole_expansion and id(w) not in values_of:
             break
         # not a deleted word with nothing kept before it in its list (its deletion takes the
         # separator after it): the new option would open the list with a stray separator
@@ -433,18 +506,10 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
         if id(w) not in b.gone or not all(id(x) in b.gone for x in before):
             anchor, anchor_seg = w, seg
     if anchor is None or anchor_seg is None:
-        return
+        return None, None
     if anchor is cl.binary:
         anchor_seg = next(s for s in cl.segments if any(x is anchor for x in s.words))
-    edit = b.cl.insert_after(anchor, anchor_seg, values)
-    msg = ("V1 polled the model repository every 15 s by default; V2's default is none: "
-           "--model-control-mode=poll keeps the V1 behaviour")
-    sev = "info"
-    if dynamic:
-        msg += " (options added at run time may already set a mode: check)"
-        sev = "warning"
-    where = cl.binary.span if cl.binary is not None else anchor.span
-    b.finding(MODEL_CONTROL_DEFAULT, where, msg, sev, [edit], "Add --model-control-mode=poll")
+    return cl.insert_after(anchor, anchor_seg, values), anchor
 
 
 @check(order=10)

@@ -10,13 +10,13 @@ from ..documents.base import Document
 from ..model import Finding, Severity
 from ..release import Release
 from .context import Context
-from .registry import CHECKS, load
+from .registry import CHECKS, REGISTRY, load
 
 
 def check_document(doc: Document, target: Release) -> tuple[list[Finding], Context]:
     load()
     ctx = Context(doc, target)
-    findings: list[Finding] = []
+    findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
     return _dedupe(_adjust(doc, _dedupe(findings))), ctx
@@ -24,12 +24,19 @@ def check_document(doc: Document, target: Release) -> tuple[list[Finding], Conte
 
 def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
     report_only = doc.report_only()
+    advisory = doc.advisory()
+    unapplied: list[Finding] = []
     for f in findings:
         if f.span is None:
             continue
+        if any(start <= f.span.start < end for start, end in advisory):
+            # documentation prose: history, not a deployment (CONTRACT.md)
+            unapplied.append(f)
+            f.severity, f.advisory = Severity.INFO, True
+            continue
         for start, end, note in report_only:
             if start <= f.span.start and f.span.end <= end:
-                without_fix(f)
+                unapplied.append(f)
                 if f.severity is Severity.INFO:
                     f.severity = Severity.WARNING
                 f.message += note
@@ -37,14 +44,43 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
         note = doc.note(f.span)
         if note:
             f.message += note
+    _as_suggestions(doc.text, unapplied)
     return findings
 
 
-def without_fix(f: Finding) -> None:
-    """``f`` reported with its edits as the suggestion, not applied."""
-    if f.fix is not None:
-        f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content).strip() or None
-        f.fix = None
+def _as_suggestions(text: str, findings: list[Finding]) -> None:
+    """Findings reported without their fixes: each suggests its line as it would read with every
+    change the findings on it make (or what its own edits write, when that line is long)."""
+    by_line: dict[int, list] = {}
+    for f in findings:
+        if f.fix is not None:
+            by_line.setdefault(text.rfind("\n", 0, f.fix.edits[0].span.start) + 1, []).append(f)
+    for a, group in by_line.items():
+        edits, pos = [], a
+        for e in sorted((e for f in group for e in f.fix.edits), key=lambda e: (e.span.start, e.span.end)):
+            if e.span.start >= pos and e not in edits:
+                edits.append(e)
+                pos = e.span.end
+        b = text.find("\n", max(a, edits[-1].span.end))
+        b = len(text) if b < 0 else b
+        line, pos = [], a
+        for e in edits:
+            line += [text[pos:e.span.start], e.content]
+            pos = e.span.end
+        line.append(text[pos:b])
+        shown = " ".join("".join(line).split())
+        for f in group:
+            own = " ".join(e.content for e in f.fix.edits if e.content).strip()
+            f.suggestion = f.suggestion or (shown if shown and len(shown) <= 200 else own) or None
+            f.fix = None
+
+
+def no_info_left(findings: list[Finding]) -> None:
+    """A finding whose fix is not applied (none, left out, or overlapping another) leaves V1 in the
+    file: it is a warning at least, unless its rule only notes what leaves nothing V1 behind."""
+    for f in findings:
+        if f.severity is Severity.INFO and not f.fixed and not f.advisory and not REGISTRY[f.rule].note:
+            f.severity = Severity.WARNING
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

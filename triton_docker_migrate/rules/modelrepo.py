@@ -25,7 +25,8 @@ TENSORRT_PLAN = rule("TDM804", "tensorrt-plan", W, F.NEVER, "TensorRT plan: rebu
                      "A serialized TensorRT engine only runs on the TensorRT version that built it: rebuild V1 plans.")
 RUNTIMES = rule("TDM805", "runtime-compatibility", Severity.INFO, F.NEVER,
                 "ONNX / PyTorch model: check runtime compatibility",
-                "Still served; check the ONNX opset and TorchScript compatibility with the target's runtimes.")
+                "Still served; check the ONNX opset and TorchScript compatibility with the target's runtimes.",
+                note=True)
 
 
 @check(order=53)

@@ -56,6 +56,30 @@ def map_path(path: str, target: Release) -> str | None:
 def check_paths(doc, ctx) -> Iterator[Finding]:
     for region in doc.regions():
         yield from check_region(region, ctx.target)
+        if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
+            yield from _old_entrypoint(region, ctx.target)
+
+
+_OLD_ENTRYPOINT = re.compile(re.escape(T.ENTRYPOINT_V2_OLD) + r"(?![\w.-])")
+
+
+def _old_entrypoint(region: Region, target: Release) -> Iterator[Finding]:
+    """The V1 images published as ``tritonserver`` (20.03.1, 20.06-v1, 20.07-v1) kept their entrypoint
+    in /opt/tritonserver, where V2 images did until 22.02; from 22.03 it is /opt/nvidia."""
+    for m in _OLD_ENTRYPOINT.finditer(region.text):
+        if not region.contiguous(m.start(), m.end()):
+            continue
+        span = region.span(m.start(), m.end())
+        if region.unknown_base:
+            yield _unknown_base(span, m.group(0))
+            continue
+        yield ENTRYPOINT.finding(span, f"V1 path {m.group(0)} -> {T.ENTRYPOINT_V2_NEW} (moved in {T.ENTRYPOINT_MOVED})",
+                                 fix=Fix.of(f"Use {T.ENTRYPOINT_V2_NEW}", Edit(span, T.ENTRYPOINT_V2_NEW)))
+
+
+def _unknown_base(span, path: str) -> Finding:
+    return USER_PATH.finding(span, f"{path}: this stage is built on a locally built V1 image, whose layout is not "
+                             f"a stock V2 image's: check where this path is in it", suggestion=path)
 
 
 @check(order=20)
@@ -73,6 +97,9 @@ def check_region(region: Region, target: Release) -> Iterator[Finding]:
             continue
         span = region.span(m.start(), m.start() + len(path))
         new = map_path(path, target)
+        if region.unknown_base:
+            yield _unknown_base(span, path)
+            continue
         if new is None:
             yield USER_PATH.finding(span,
                           f"{path} is below the V1 install folder but is not part of the V1 image (V2 images "

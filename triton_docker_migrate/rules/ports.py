@@ -81,7 +81,7 @@ def _compose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Ite
 
 def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
     """A container's ports, or a Service's: the entry goes when others stay."""
-    names = _health_names(sites, health) if pl.key == "targetPort" else set()
+    names = _health_names(sites, health) if pl.key == "targetPort" or pl.service else set()
     hits = [e for e in pl.entries if e.port == health or e.port in names]
     msg = health_port_message(health, http)
     for e in hits:
@@ -89,7 +89,7 @@ def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> 
             yield HEALTH_PORT.finding(e.span, f"{msg}; removed from the {pl.where}",
                                       fix=Fix.of(f"Remove port {health}", *e.remove()))
         else:
-            yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead", suggestion=f"{pl.key}: {http}")
+            yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead", suggestion=f"{pl.key}{pl.assign}{http}")
 
 
 def _values(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:

@@ -33,7 +33,7 @@ FAMILIES = {
 }
 #: the modules that declare rules and checks, in the order the engine runs their checks
 FAMILY_MODULES = ("argv", "releases", "paths", "clients", "images", "env", "endpoints", "ports", "modelrepo",
-                  "tool")
+                  "tool", "residue")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ class Rule:
     doc: str  #: the ``explain`` text: what, why, example, fix safety, source
     min_target: str | None = None  #: the rule applies from this target release on
     max_target: str | None = None  #: ... and before this one
+    #: its info findings are notes that leave nothing V1 behind, fixed or not (the others: a finding
+    #: whose fix is not applied is never info, CONTRACT.md "Severity")
+    note: bool = False
 
     @property
     def family(self) -> str:
@@ -62,13 +65,13 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(id: str, name: str, severity: Severity, fix: FixAvailability, summary: str, doc: str,
-         min_target: str | None = None, max_target: str | None = None) -> Rule:
+         min_target: str | None = None, max_target: str | None = None, note: bool = False) -> Rule:
     """Declare (and register) a rule."""
     if not _ID.match(id):
         raise ValueError(f"bad rule id {id}")
     if id in REGISTRY:
         raise ValueError(f"duplicate rule id {id}")
-    r = REGISTRY[id] = Rule(id, name, severity, fix, summary, doc, min_target, max_target)
+    r = REGISTRY[id] = Rule(id, name, severity, fix, summary, doc, min_target, max_target, note)
     return r
 
 

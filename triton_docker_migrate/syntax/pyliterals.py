@@ -25,7 +25,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..model import Edit, ProcessingError, Span
+from ..model import Edit, ProcessingError
 from .quoting import ShellSyntax, Syntax
 from .shellwords import Word
 
@@ -548,8 +548,9 @@ class PyListSyntax(Syntax):
         return Edit.delete(word.start, end)
 
     def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
-        """After an item that a comment follows on its line, the new items go on lines of their own
-        below it, so that the comment stays with the item it was written for."""
+        """After an item that a comment follows on its line, the comment stays with the item it was
+        written for: the new items go on lines of their own below it (after ``"x",  # note``) or
+        beside the item (``"x"  # note``)."""
         m = _COMMENT_AFTER.match(text, anchor.end)
         if m is None:
             return None
@@ -561,8 +562,9 @@ class PyListSyntax(Syntax):
         items = [self.quote(v, like) for v in values]
         if m.group("comma"):
             return Edit.insert(eol, "".join(nl + indent + item + "," for item in items))
-        return Edit(Span(anchor.end, eol), "," + text[anchor.end:eol] + "".join(
-            ("," if k else "") + nl + indent + item for k, item in enumerate(items)))
+        # no comma after the item: the new ones go beside it, before the comment (a pure insertion,
+        # so that several additions after the same item never overlap)
+        return Edit.insert(anchor.end, "".join(", " + item for item in items))
 
     def quote(self, value: str, like: Word | None) -> str:
         lit = getattr(like, "literal", None)

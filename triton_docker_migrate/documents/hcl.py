@@ -1,0 +1,771 @@
+"""Terraform and Nomad job specs (HCL) -> Document.
+
+Read with tree-sitter-hcl (``syntax/hcl.py``), which the optional extra ``[hcl]`` installs; without
+it these files are read as text (reported, never fixed: ``build``).
+
+Containers are the ``container``/``init_container`` blocks of Terraform's Kubernetes workloads
+(``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
+their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
+``ports``, ``healthcheck``) and the tasks of Nomad job specs (``task "x" { config { image,
+entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
+the server. As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
+``args`` are separate segments of the server line and no word moves between them. A removed health
+port is followed through the container's probes and ports and the ``kubernetes_service`` resources
+whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
+ports, the task's ``config.ports``). Every string literal and heredoc outside comments is a region;
+shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read as shell.
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import facts
+from ..model import Edit, ProcessingError, Span
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
+from . import commands as C
+from .base import Document
+from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .text import TextDoc
+
+if TYPE_CHECKING:
+    from .shell import ShellDoc
+
+try:
+    from ..syntax import hcl as H
+except ImportError:  # the [hcl] extra is not installed: build() reads these files as text
+    H = None  # type: ignore[assignment]
+
+_WORKLOADS = ("deployment", "pod", "stateful_set", "daemonset", "daemon_set", "job", "cron_job",
+              "replication_controller", "replica_set")
+WORKLOADS = frozenset(f"kubernetes_{w}{v}" for w in _WORKLOADS for v in ("", "_v1"))
+SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
+PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
+HANDLERS = ("http_get", "tcp_socket", "grpc")
+_K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
+_SHEBANG = re.compile(r"#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
+_BLANK = re.compile(r"[^\r\n]")
+_V1_PATH = re.compile(r"^/api/(?:health|status)\b")
+#: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
+EDITABLE = frozenset({"command", "args", "entrypoint", "ports"})
+REMOVABLE_BLOCKS = frozenset({"port", "ports"})
+ADDABLE = frozenset({"args"})
+RETYPABLE = frozenset({"port", "target_port"})
+
+
+@dataclass
+class Container:
+    block: "H.Block"  #: the ``container`` block or the Nomad ``task``
+    style: str  #: "kubernetes" (Terraform) or "nomad"
+    name: str
+    segments: list[Segment | None]  #: kubernetes: command, args; nomad: entrypoint, command, args
+    image: str = ""
+    triton: bool = False
+    v1: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  #: labels of its pods (Terraform)
+    group: "H.Block | None" = None  #: the Nomad group
+    resource: "H.Block | None" = None  #: the Terraform resource
+
+
+class HclDoc(Document):
+    kind = "hcl"
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        self.tree = H.parse(text)
+        self._irregular: set[int] = set()
+        self._res: list[H.Block] | None = None
+        self._strings = self._all_strings()
+        self.irregular = frozenset(self._irregular)
+        self._sites: list[CommandSite] | None = None
+        self._regions: list[Region] | None = None
+        self._selectors: dict | None = None
+        self._shell = False
+        self._script_spans: list[tuple[int, int]] = []
+        self._lines: list[tuple[CommandLine, Container]] | None = None
+        self.containers = self._find_containers()
+        self.services = [b for b in self._resources() if b.labels[0] in SERVICES]
+        self.variable_syntax = "kubernetes" if any(c.style == "kubernetes" for c in self.containers) else None
+        self._triton_spans = self._triton_ranges()
+
+    # --- structure ------------------------------------------------------------------------------
+    def _all_strings(self) -> list[tuple["H.Str", "H.Attribute"]]:
+        out = []
+        for b in self.tree.blocks():
+            for it in b.items:
+                if isinstance(it, H.Attribute):
+                    for s in it.value.all_strings():
+                        out.append((s, it))
+                        self._irregular |= s.irregular
+        return out
+
+    def _resources(self) -> list["H.Block"]:
+        if self._res is None:
+            self._res = [b for b in self.tree.root.blocks("resource") if len(b.labels) >= 2]
+        return self._res
+
+    def _find_containers(self) -> list[Container]:
+        out: list[Container] = []
+        for res in self._resources():
+            if res.labels[0] not in WORKLOADS:
+                continue
+            for b in res.walk():
+                if b.type in ("container", "init_container"):
+                    out.append(self._k8s_container(b, res))
+        for res in self._resources():
+            if res.labels[0] == "docker_container":
+                out.append(self._docker_container(res))
+        for job in self.tree.root.blocks("job"):
+            for group in job.blocks("group"):
+                for task in group.blocks("task"):
+                    config = task.block("config")
+                    if config is not None:
+                        out.append(self._nomad_task(task, config, group))
+        for c in out:
+            for seg in (s for s in c.segments if s is not None):
+                server = C.server_word(seg.words)
+                if server is not None:
+                    c.triton, c.v1 = True, c.v1 or C.is_v1_binary(server.value)
+            if not c.triton and any(C.server_word(site.words) for site in self._nested(c.segments, False)):
+                c.triton = True
+            if c.triton and not c.v1 and any(_V1_PATH.match(p) for p in self._health_paths(c)):
+                c.v1 = True  # a probe on a V1 endpoint (the 20.06-v1 images run tritonserver)
+        return out
+
+    def _k8s_container(self, b: "H.Block", res: "H.Block") -> Container:
+        name = _text(b.attr("name"))
+        segs = [self._list_segment(b.attr("command"), "command", k8s=True),
+                self._list_segment(b.attr("args"), "args", k8s=True)]
+        c = Container(b, "kubernetes", name or "", segs, resource=res)
+        self._set_image(c, b.attr("image"))
+        spec = b.parent
+        holder = spec.parent if spec is not None else None
+        meta = holder.block("metadata") if holder is not None else None
+        labels = meta.attr("labels") if meta is not None else None
+        c.labels = _literal_map(labels)
+        return c
+
+    def _docker_container(self, res: "H.Block") -> Container:
+        """``resource "docker_container"`` (the Docker provider): ``entrypoint`` and ``command`` as the
+        image's ENTRYPOINT and CMD; an image given as ``docker_image.x.image_id`` is that resource's
+        ``name``."""
+        segs = [self._list_segment(res.attr("entrypoint"), "entrypoint"), self._list_segment(res.attr("command"), "command")]
+        c = Container(res, "docker", _text(res.attr("name")) or res.labels[1], segs, resource=res)
+        image = res.attr("image")
+        if image is not None and image.value.kind == "other" and image.value.raw.startswith("docker_image."):
+            ref = image.value.raw.split(".")
+            image = next((b.attr("name") for b in self._resources()
+                          if b.labels[0] == "docker_image" and len(ref) > 1 and b.labels[1] == ref[1]), None)
+        self._set_image(c, image)
+        return c
+
+    def _nomad_task(self, task: "H.Block", config: "H.Block", group: "H.Block") -> Container:
+        command = config.attr("command")
+        args = config.attr("args")
+        cmd_seg = None
+        if command is not None and command.value.kind == "string":
+            s = command.value.string
+            if args is None:
+                problem = "the task has no args list"
+            else:
+                problem = "the task's args is not a list of strings it can be added to"
+            syntax = H.HclCommandSyntax(self.irregular, problem, self.position(command.start)[0])
+            cmd_seg = Segment([s.word()], syntax, "command")
+        segs = [self._list_segment(config.attr("entrypoint"), "entrypoint"), cmd_seg,
+                self._list_segment(args, "args")]
+        c = Container(task, "nomad", task.labels[0] if task.labels else "", segs, group=group)
+        self._set_image(c, config.attr("image"))
+        return c
+
+    def _set_image(self, c: Container, attr: "H.Attribute | None") -> None:
+        if attr is None or attr.value.kind != "string":
+            return
+        c.image = attr.value.string.value
+        info = facts.classify(c.image)
+        c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
+
+    def _list_segment(self, attr: "H.Attribute | None", label: str, k8s: bool = False) -> Segment | None:
+        """Words of a list of strings (an item that is not a string literal is a word known only at
+        run time); an expression that is not a list is one such word."""
+        if attr is None:
+            return None
+        v = attr.value
+        if v.kind == "tuple":
+            if not v.items:
+                return None
+            words = [self._item_word(it, k8s) for it in v.items]
+            return Segment(words, H.HclListSyntax(self.irregular), label)
+        if v.kind in ("other", "ident"):
+            return Segment([_expansion(v)], H.HclListSyntax(self.irregular), label)
+        return None
+
+    def _item_word(self, it: "H.Expr", k8s: bool) -> Word:
+        if it.kind == "string":
+            s = it.string
+            return s.word(s.dynamic or bool(k8s and _K8S_VAR.search(s.value)))
+        if it.kind in ("number", "bool"):
+            return Word(it.start, it.end, it.raw, list(range(it.start, it.end)), False, "", it.end)
+        return _expansion(it)
+
+    def _health_paths(self, c: Container) -> list[str]:
+        out = []
+        if c.style == "kubernetes":
+            for probe in PROBES:
+                get = _sub(c.block, probe, "http_get")
+                p = _text(get.attr("path")) if get is not None else None
+                if p:
+                    out.append(p)
+        elif c.style == "docker":
+            test = _sub(c.block, "healthcheck")
+            attr = test.attr("test") if test is not None else None
+            out += [m.group(0) for s in (attr.value.all_strings() if attr is not None else [])
+                    for m in re.finditer(r"/api/\w+", s.value)]
+        else:
+            for _svc, checks in self._nomad_services(c):
+                out += [p for p in (_text(ch.attr("path")) for ch in checks) if p]
+        return out
+
+    def _nomad_services(self, c: Container) -> list[tuple["H.Block", list["H.Block"]]]:
+        """The services of a Nomad task (its own, and the group's that name it or its ports) with
+        their checks."""
+        out = [(s, s.blocks("check")) for s in c.block.blocks("service")]
+        if c.group is None:
+            return out
+        tasks = [t for t in c.group.blocks("task")]
+        mine = set(_task_ports(c.block))
+        others = set().union(*(_task_ports(t) for t in tasks if t is not c.block)) if len(tasks) > 1 else set()
+        for s in c.group.blocks("service"):
+            task = _text(s.attr("task"))
+            port = _text(s.attr("port"))
+            if task is not None:
+                if task != c.name:
+                    continue
+            elif len(tasks) > 1 and not (port in mine or (port not in others and c.triton)):
+                continue
+            out.append((s, s.blocks("check")))
+        return out
+
+    def services_selecting(self, c: Container) -> list["H.Block"]:
+        """``kubernetes_service`` resources of this file whose literal selector picks the pods, or
+        that select the workload's own labels by reference."""
+        if self._selectors is None:
+            self._selectors = {}
+            for svc in self.services:
+                spec = svc.block("spec")
+                selector = spec.attr("selector") if spec is not None else None
+                pairs = _literal_map(selector)
+                if pairs:
+                    self._selectors.setdefault(min(pairs.items()), []).append((svc, pairs))
+                elif selector is not None and selector.value.kind == "other" and ".labels" in selector.value.raw:
+                    ref = ".".join(selector.value.raw.split(".")[:2])
+                    self._selectors.setdefault(ref, []).append((svc, {}))
+        found: dict[int, H.Block] = {}
+        for pair in c.labels.items():
+            for svc, pairs in self._selectors.get(pair, ()):
+                if all(c.labels.get(k) == v for k, v in pairs.items()):
+                    found[id(svc)] = svc
+        if c.resource is not None:
+            for svc, _ in self._selectors.get(f"{c.resource.labels[0]}.{c.resource.labels[1]}", ()):
+                found[id(svc)] = svc
+        return sorted(found.values(), key=lambda b: b.start)
+
+    def _triton_ranges(self) -> list[tuple[int, int]]:
+        out = []
+        for c in self.containers:
+            if not c.triton:
+                continue
+            out.append((c.block.start, c.block.end))
+            for svc in self.services_selecting(c) if c.style == "kubernetes" else ():
+                out.append((svc.start, svc.end))
+            if c.style == "nomad":
+                out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(out):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        self._triton_starts = [a for a, _ in merged]
+        return merged
+
+    def _in_triton(self, offset: int) -> bool:
+        k = bisect.bisect_right(self._triton_starts, offset) - 1
+        return k >= 0 and offset < self._triton_spans[k][1]
+
+    # --- sites ----------------------------------------------------------------------------------
+    def regions(self) -> list[Region]:
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
+        names = {id(s) for s in self._env_name_strings()}
+        out: list[Region] = []
+        for s, attr in self._strings:
+            if not s.value or id(s) in names or self._in_script(s.start):
+                continue
+            triton = self._in_triton(s.start)
+            shell = attr.name in ("command", "args", "entrypoint")
+            if s.heredoc:
+                out.append(Region(s.value, base=s.offsets[0], triton=triton, shell=shell, label=attr.name))
+            else:
+                out.append(Region(s.value, offsets=s.offsets, triton=triton, shell=shell,
+                                  image_context=attr.name == "image", label=attr.name))
+        if self.shell is not None:
+            out += [r for r in self.shell.regions() if r.text.strip()]
+        return out
+
+    def _groups(self, c: Container) -> list[list[Segment | None]]:
+        """The argument lists of a container: its command line, its exec probes, script checks."""
+        groups = [c.segments]
+        if c.style == "kubernetes":
+            for probe in PROBES:
+                ex = _sub(c.block, probe, "exec")
+                if ex is not None:
+                    groups.append([self._list_segment(ex.attr("command"), probe)])
+        elif c.style == "docker":
+            test = _sub(c.block, "healthcheck")
+            seg = self._list_segment(test.attr("test"), "healthcheck") if test is not None else None
+            if seg is not None and seg.words and seg.words[0].value == "CMD" and len(seg.words) > 1:
+                groups.append([Segment(seg.words[1:], seg.syntax, "healthcheck")])
+        else:
+            for _svc, checks in self._nomad_services(c):
+                for ch in checks:
+                    if _text(ch.attr("type")) == "script":
+                        cmd = ch.attr("command")
+                        seg = self._list_segment(cmd, "check") if cmd is not None and cmd.value.kind != "string" \
+                            else (Segment([cmd.value.string.word()], H.HclListSyntax(self.irregular), "check")
+                                  if cmd is not None else None)
+                        groups.append([seg, self._list_segment(ch.attr("args"), "check")])
+        return groups
+
+    def commands(self) -> list[CommandSite]:
+        if self._sites is None:
+            sites: list[CommandSite] = []
+            seen: set[tuple[int, ...]] = set()
+            for c in self.containers:
+                for segs in self._groups(c):
+                    present = [s for s in segs if s is not None]
+                    for site in [CommandSite(s.words, s, c.triton, self.text) for s in present] + \
+                            self._nested(segs, c.triton):
+                        key = tuple(id(w) for w in site.words)
+                        if key not in seen:
+                            seen.add(key)
+                            sites.append(site)
+            self._sites = sites + (self.shell.commands() if self.shell is not None else [])
+        return self._sites
+
+    def _nested(self, segs: list[Segment | None], triton: bool) -> list[CommandSite]:
+        """``sh -c "..."`` scripts among the words of ``segs``, with a syntax that escapes for the
+        HCL string around them."""
+        present = [s for s in segs if s is not None]
+        if not present:
+            return []
+        words = [w for s in present for w in s.words]
+        out = []
+        for site in C.nested(Segment(words, present[0].syntax, present[0].label), self.text, triton):
+            if not site.words:
+                continue
+            owner = next(((s, w) for s in present for w in s.words if w.start <= site.words[0].start < w.end), None)
+            if owner is None:
+                continue
+            seg, script = owner
+            site.segment = Segment(site.words, H.HclShellSyntax(self.irregular, heredoc=script.quote == ""), seg.label)
+            out.append(site)
+        return out
+
+    # --- shell scripts in strings ---------------------------------------------------------------
+    def _scripts(self) -> list["H.Str"]:
+        """Strings that a shell runs: a heredoc or string that starts with a shell's ``#!``, the
+        ``command`` of a ``local-exec`` provisioner, the ``inline`` lines of a ``remote-exec`` one,
+        a ``metadata_startup_script``. A string whose characters do not all stand verbatim in the
+        file (escapes), or that the shell lexer cannot read, is left to the text rules."""
+        argv = {w.start for c in self.containers for segs in self._groups(c) for seg in segs if seg is not None
+                for w in seg.words}
+        out = []
+        for s, attr in self._strings:
+            if not s.value or s.irregular or s.start in argv:
+                continue
+            block = attr.parent
+            prov = block.labels[0] if block is not None and block.type == "provisioner" and block.labels else ""
+            if not (_SHEBANG.match(s.value.lstrip()) or (prov == "local-exec" and attr.name == "command")
+                    or (prov == "remote-exec" and attr.name == "inline")
+                    or attr.name == "metadata_startup_script"):
+                continue
+            try:
+                lex(s.value, s.offsets)
+            except ShellSyntaxError:
+                continue
+            out.append(s)
+        return out
+
+    @property
+    def shell(self) -> "ShellDoc | None":
+        """The shell scripts of the file, read as one shell document over a copy of the text in
+        which everything else is blank (so its offsets are this document's)."""
+        if self._shell is False:
+            scripts = self._scripts()
+            self._shell = None
+            if scripts:
+                parts, pos = [], 0
+                for s in sorted(scripts, key=lambda s: s.start):
+                    a, b = s.offsets[0], s.offsets[-1] + 1
+                    gap = _BLANK.sub(" ", self.text[pos:a])
+                    if parts and gap.startswith(" "):
+                        gap = ";" + gap[1:]  # the script before ends here
+                    parts += [gap, self.text[a:b]]
+                    pos = b
+                parts.append(_BLANK.sub(" ", self.text[pos:]))
+                from .shell import ShellDoc
+
+                try:
+                    self._shell = ShellDoc(self.path, "".join(parts))
+                except ProcessingError:
+                    return None  # the scripts together do not read: left to the text rules
+                self._script_spans = sorted((s.start, s.end) for s in scripts)
+        return self._shell
+
+    def _in_script(self, offset: int) -> bool:
+        if self.shell is None:
+            return False
+        k = bisect.bisect_right(self._script_spans, (offset, len(self.text) + 1)) - 1
+        return k >= 0 and offset < self._script_spans[k][1]
+
+    def command_lines(self) -> list[CommandLine]:
+        return [cl for cl, _ in self._server_lines()] + (self.shell.command_lines() if self.shell is not None else [])
+
+    def _server_lines(self) -> list[tuple[CommandLine, Container]]:
+        if self._lines is None:
+            found: dict[tuple, tuple[CommandLine, Container]] = {}
+            for c in self.containers:
+                if c.triton:
+                    for cl in self._lines_of(c):
+                        found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
+            self._lines = list(found.values())
+        return self._lines
+
+    def _lines_of(self, c: Container) -> list[CommandLine]:
+        """The binary in one segment with the words after it and the segments that follow (an
+        entrypoint that only wraps it leaves it to the next); options alone in ``args`` of a Triton
+        image; or a ``sh -c`` script. Words never move between segments."""
+        segs = [s for s in c.segments if s is not None]
+        extra = {"container" if c.style == "kubernetes" else "task" if c.style == "nomad" else "docker_container":
+                 c.name if c.style != "docker" else c.block.labels[1]}
+        out: list[CommandLine] = []
+
+        def line(parts: list[Segment], server: Word | None) -> CommandLine:
+            v1 = c.v1 or (server is not None and C.is_v1_binary(server.value))
+            return CommandLine(self.text, parts, server, v1, parts[0].label, dict(extra))
+
+        words = [w for s in segs for w in s.words]
+        i = C.command_index(words)
+        if i is not None:
+            k = 0
+            while i >= len(segs[k].words):
+                i -= len(segs[k].words)
+                k += 1
+            server = C.server_word(segs[k].words[i:])
+            if server is not None:
+                head = Segment(segs[k].words[segs[k].words.index(server):], segs[k].syntax, segs[k].label)
+                out.append(line([head] + segs[k + 1:], server))
+        args = c.segments[-1]
+        if not out and args is not None and len(segs) == 1 and segs[0] is args and args.words[0].value.startswith("--"):
+            out.append(line([args], None))
+        for site in self._nested(c.segments, True):
+            server = C.server_word(site.words)
+            if server is not None:
+                head = Segment(site.words[site.words.index(server):], site.segment.syntax, site.segment.label)
+                out.append(line([head], server))
+        return out
+
+    # --- ports ----------------------------------------------------------------------------------
+    def port_sites(self) -> list[PortSites]:
+        out = []
+        for cl, c in self._server_lines():
+            if c.style == "kubernetes":
+                out.append(self._k8s_ports(cl, c))
+            elif c.style == "nomad":
+                out.append(self._nomad_ports(cl, c))
+            else:
+                ports = c.block.blocks("ports")
+                lists = [PortList("kubernetes", f"docker_container {c.block.labels[1]} ports",
+                                  [self._entry(p, "internal") for p in ports], "internal", assign=" = ")] if ports else []
+                out.append(PortSites([cl], lists, style="kubernetes"))
+        return out + (self.shell.port_sites() if self.shell is not None else [])
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        return self.shell.report_only() if self.shell is not None else []
+
+    def resolve(self, value: str) -> str:
+        return self.shell.resolve(value) if self.shell is not None else value
+
+    def tag_variable(self, name: str):
+        return self.shell.tag_variable(name) if self.shell is not None else None
+
+    def _probe(self, probe: str, attr: "H.Attribute | None") -> ProbePort | None:
+        if attr is None:
+            return None
+        v = attr.value
+        if v.kind == "number":
+            return ProbePort(probe, v.raw, Span(v.start, v.end))
+        if v.kind == "string" and not v.string.dynamic and not v.string.heredoc and is_plain(v.string):
+            return ProbePort(probe, v.string.value, Span(v.start, v.end), '"')
+        return None
+
+    def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
+        names: dict[str, str] = {}
+        for p in c.block.blocks("port"):
+            port = _text(p.attr("container_port"))
+            if port is not None:
+                names[port] = port
+                name = _text(p.attr("name"))
+                if name is not None:
+                    names[name] = port
+        sites = PortSites([cl], style="kubernetes", port_names=names)
+        for probe in PROBES:
+            for handler in HANDLERS:
+                h = _sub(c.block, probe, handler)
+                pp = self._probe(probe, h.attr("port")) if h is not None else None
+                if pp is not None:
+                    sites.probes.append(pp)
+        ports = c.block.blocks("port")
+        if ports:
+            sites.lists.append(PortList("kubernetes", f"container {c.name or '?'} ports",
+                                        [self._entry(p, "container_port") for p in ports], "container_port",
+                                        assign=" = "))
+        for svc in self.services_selecting(c):
+            spec = svc.block("spec")
+            sports = spec.blocks("port") if spec is not None else []
+            if sports:
+                meta = svc.block("metadata")
+                name = _text(meta.attr("name")) if meta is not None else None
+                sites.lists.append(PortList("kubernetes", f"Service {name or svc.labels[1]} ports",
+                                            [self._entry(p, "target_port", "port") for p in sports], "target_port",
+                                            assign=" = ", service=True))
+        return sites
+
+    def _entry(self, p: "H.Block", key: str, fallback: str | None = None, removes=None) -> PortEntry:
+        port = _text(p.attr(key))
+        if port is None and fallback is not None:
+            port = _text(p.attr(fallback))
+        name = _text(p.attr("name")) if p.type == "port" and not p.labels else (p.labels[0] if p.labels else None)
+        return PortEntry(port, Span(p.start, p.end), removes or (lambda p=p: [self._delete_block(p)]), name=name)
+
+    def _nomad_ports(self, cl: CommandLine, c: Container) -> PortSites:
+        nets = []
+        if c.group is not None:
+            nets += c.group.blocks("network")
+        res = c.block.block("resources")
+        if res is not None:
+            nets += res.blocks("network")
+        names: dict[str, str] = {}
+        ports: list[H.Block] = []
+        for net in nets:
+            for p in net.blocks("port"):
+                port = _text(p.attr("to")) or _text(p.attr("static"))
+                if p.labels and port is not None:
+                    names[p.labels[0]] = port
+                    names[port] = port
+                ports.append(p)
+        sites = PortSites([cl], style="kubernetes", port_names=names)
+        for svc, checks in self._nomad_services(c):
+            for pp in (self._probe("service", svc.attr("port")), *(self._probe("check", ch.attr("port")) for ch in checks)):
+                if pp is not None:
+                    sites.probes.append(pp)
+        if ports:
+            tasks = c.group.blocks("task") if c.group is not None else [c.block]
+            entries = []
+            for p in ports:
+                port = _text(p.attr("to")) or _text(p.attr("static"))
+                label = p.labels[0] if p.labels else None
+                entries.append(PortEntry(port, Span(p.start, p.end), lambda p=p, label=label: self._remove_nomad_port(
+                    p, label, tasks), name=label))
+            where = f"group {c.group.labels[0] if c.group is not None and c.group.labels else '?'} network ports"
+            sites.lists.append(PortList("kubernetes", where, entries, "to", assign=" = "))
+        return sites
+
+    def _remove_nomad_port(self, p: "H.Block", label: str | None, tasks: list["H.Block"]) -> list[Edit]:
+        """The port's block, and its label in the ``ports`` of the group's tasks."""
+        edits = [self._delete_block(p)]
+        for t in tasks:
+            config = t.block("config")
+            attr = config.attr("ports") if config is not None else None
+            if attr is None or attr.value.kind != "tuple":
+                continue
+            items = attr.value.items
+            for k, it in enumerate(items):
+                if it.kind == "string" and it.string.value == label:
+                    edits.append(_delete_item(self.text, items, k))
+        return edits
+
+    def _delete_block(self, b: "H.Block") -> Edit:
+        """A block with its lines when it stands on lines of its own, else just the block."""
+        t = self.text
+        ls = t.rfind("\n", 0, b.start) + 1
+        m = re.compile(r"[ \t]*(?:\r?\n|$)").match(t, b.end)
+        if not t[ls:b.start].strip(" \t") and m is not None:
+            return Edit.delete(ls, m.end())
+        return Edit.delete(b.start, b.end)
+
+    # --- environment ----------------------------------------------------------------------------
+    def _env_name_strings(self) -> list["H.Str"]:
+        out = []
+        for c in self.containers:
+            if c.style == "kubernetes":
+                for env in c.block.blocks("env"):
+                    name = env.attr("name")
+                    if name is not None and name.value.kind == "string":
+                        out.append(name.value.string)
+        return out
+
+    def env_definitions(self) -> list[tuple[str, Span]]:
+        out = []
+        for s in self._env_name_strings():
+            if not s.dynamic and s.offsets:
+                out.append((s.value, Span(s.offsets[0], s.offsets[-1] + 1)))
+        for c in self.containers:
+            if c.style == "nomad":
+                for env in c.block.blocks("env"):
+                    for it in env.items:
+                        if isinstance(it, H.Attribute):
+                            out.append((it.name, Span(it.name_start, it.name_end)))
+        return out
+
+    # --- verification ---------------------------------------------------------------------------
+    def same_structure(self, new: "HclDoc") -> str | None:
+        """The same blocks and attributes in the same order, values of the same kind; the edits may
+        change the length of command and port lists, remove ``port`` blocks, add an ``args`` list
+        and turn a port name into a number."""
+        problem = _compare(self.tree.root, new.tree.root, "")
+        if problem is None and self.shell is not None:
+            problem = self.shell.same_structure(new.shell) if new.shell is not None else "a shell script changed"
+        return problem
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _text(attr) -> str | None:
+    return attr.value.text if attr is not None else None
+
+
+def _sub(block: "H.Block", *path: str) -> "H.Block | None":
+    b: H.Block | None = block
+    for p in path:
+        b = b.block(p) if b is not None else None
+    return b
+
+
+def is_plain(s: "H.Str") -> bool:
+    return not s.irregular
+
+
+def _literal_map(attr) -> dict[str, str]:
+    """A map written as an object of literal keys and string values (``{ app = "triton" }``)."""
+    if attr is None or attr.value.kind != "object":
+        return {}
+    out = {}
+    for k, v in attr.value.pairs:
+        key = k.raw if k.kind == "ident" else k.text
+        val = v.text
+        if key is None or val is None:
+            return {}
+        out[key] = val
+    return out
+
+
+def _task_ports(task: "H.Block") -> list[str]:
+    config = task.block("config")
+    attr = config.attr("ports") if config is not None else None
+    if attr is None or attr.value.kind != "tuple":
+        return []
+    return [it.text for it in attr.value.items if it.text is not None]
+
+
+def _expansion(e: "H.Expr") -> Word:
+    """An expression known only at run time, as a word that expands to arguments (``${...}``)."""
+    value = e.raw if e.raw.startswith("${") else "${" + e.raw + "}"
+    offsets = list(range(e.start, e.end))
+    if len(offsets) != len(value):
+        offsets = [e.start, e.start] + offsets + [max(e.end - 1, e.start)]
+    return Word(e.start, e.end, value, offsets[:len(value)], True, "", e.end)
+
+
+def _delete_item(text: str, items: list, k: int) -> Edit:
+    """Remove item ``k`` of a list: its line when it stands alone on one, else with one comma."""
+    it = items[k]
+    ls = text.rfind("\n", 0, it.start) + 1
+    m = re.compile(r"[ \t]*,?[ \t]*(?:\r?\n)").match(text, it.end)
+    if not text[ls:it.start].strip(" \t") and m is not None:
+        return Edit.delete(ls, m.end())
+    if k > 0:
+        return Edit.delete(items[k - 1].end, it.end)
+    if len(items) > 1:
+        return Edit.delete(it.start, items[1].start)
+    return Edit.delete(it.start, it.end)
+
+
+def _shape(e: "H.Expr", name: str):
+    if name in RETYPABLE and e.kind in ("string", "number"):
+        return "port"
+    if e.kind == "tuple":
+        return ("tuple", None if name in EDITABLE else tuple(_shape(i, "") for i in e.items))
+    if e.kind == "object":
+        return ("object", tuple((k.raw if k.kind == "ident" else k.text, _shape(v, "")) for k, v in e.pairs))
+    if e.kind == "string":
+        return ("heredoc" if e.string.heredoc else "string", e.string.dynamic)
+    return e.kind if e.kind != "other" else ("other", e.raw)
+
+
+def _compare(a: "H.Block", b: "H.Block", where: str) -> str | None:
+    ia, ib = a.items, b.items
+    i = j = 0
+    while i < len(ia) or j < len(ib):
+        x = ia[i] if i < len(ia) else None
+        y = ib[j] if j < len(ib) else None
+        if x is not None and y is not None and type(x) is type(y):
+            if isinstance(x, H.Attribute) and x.name == y.name:
+                if _shape(x.value, x.name) != _shape(y.value, y.name):
+                    return f"{where}{x.name} changed its kind of value"
+                i, j = i + 1, j + 1
+                continue
+            if isinstance(x, H.Block) and x.type == y.type and x.labels == y.labels:
+                problem = _compare(x, y, f"{where}{x.type}.")
+                if problem:
+                    return problem
+                i, j = i + 1, j + 1
+                continue
+        if isinstance(x, H.Block) and x.type in REMOVABLE_BLOCKS:
+            i += 1
+            continue
+        if isinstance(y, H.Attribute) and y.name in ADDABLE:
+            j += 1
+            continue
+        what = x.name if isinstance(x, H.Attribute) else (x.type if x is not None else "")
+        return f"the blocks and attributes changed at {where}{what or (y.name if isinstance(y, H.Attribute) else y.type)}"
+    return None
+
+
+def server_argv(doc: HclDoc) -> list[list[str]]:
+    """The argv (binary and options) of each Triton container's server command line, decoded;
+    words known only at run time are left out."""
+    out = []
+    for cl in doc.command_lines():
+        binary = cl.binary.value if cl.binary is not None else "tritonserver"
+        out.append([binary] + [w.value for w, _ in cl.args() if not w.is_whole_expansion])
+    return out
+
+
+def build(path: str, text: str) -> Document:
+    """The HCL document; without the optional tree-sitter grammar (the ``[hcl]`` extra), the text
+    document: its V1 evidence is reported, nothing is fixed."""
+    try:
+        importlib.import_module("tree_sitter")
+        importlib.import_module("tree_sitter_hcl")
+        importlib.import_module(f"{__package__.rpartition('.')[0]}.syntax.hcl")
+    except ImportError:
+        return TextDoc(path, text, "hcl")
+    return HclDoc(path, text)

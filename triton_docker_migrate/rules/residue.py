@@ -1,0 +1,179 @@
+"""TDM003: V1 evidence left. One last pass over every processed file's OUTPUT finds what is still V1
+(CONTRACT.md, "V1 evidence"), and reports each piece that no warning or error finding covers - so a
+run that passes ``--check --fail-on-review`` leaves no V1 behind without a word.
+
+The evidence is read from the migrated document's own sites (its regions outside comments, its
+commands and server command lines, its requirements), so names that merely contain a V1 word (a
+stage ``AS trtserver``, ``trtserver.log``, ``--trtis-model-repo``) are not evidence. A file that could
+not be parsed is searched line by line for strong evidence outside its kind's line comments."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Iterator, NamedTuple
+
+from .. import evidence, facts, kinds
+from ..documents.commands import basename, command_index
+from ..model import Edit, Finding, Severity, Span
+from ..release import Release
+from . import tables as T
+from .registry import FixAvailability as F
+from .registry import rule
+
+LEFT = rule(
+    "TDM003", "v1-evidence-left", Severity.WARNING, F.NEVER, "V1 evidence that no rule changed or reported",
+    "The generic last pass over every processed file's output: V1 evidence (a V1 image, `trtserver` as a "
+    "command, `/opt/tensorrtserver`, a V1 image variable, a V1-only server option, the V1 client wheel, a V1 "
+    "endpoint of a Triton service) still in the file on a line that no warning or error finding covers. "
+    "Specific rules make it rare; it makes sure that `--check --fail-on-review` never passes on a tree "
+    "that still holds V1. Migrate the construct by hand, or, once reviewed, keep it with "
+    "`triton-docker-migrate: ignore[TDM003]`. In documentation prose (outside code blocks) it is an info "
+    "finding outside the gate: history is not a deployment.")
+
+_PATH = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?![\w.-])")
+_ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
+_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
+                       r"(?![\w-])")
+_CLIENT = re.compile(r"(?<![\w.-])tensorrtserver(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?(?![\w.:/-])")
+_CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:from|import)\s+tensorrtserver\b")
+#: a reference to a locally built or third-party V1 image (``tensorrtserver_build``, a path never is one)
+_V1_IMAGE_NAME = re.compile(r"(?<![\w./@-])(?P<registry>[\w.-]+(?::\d+)?/)?(?:[\w.-]+/)*[\w.-]*tensorrtserver[\w.-]*"
+                            r"(?P<tag>:[\w.${}-]*[\w}])?(?![\w/@-])")
+
+
+class Piece(NamedTuple):
+    span: Span  #: in the text searched
+    text: str  #: the evidence as written
+
+
+def evidence_in(doc, target: Release) -> list[Piece]:
+    """V1 evidence in ``doc`` (any kind), by its sites."""
+    out: list[Piece] = []
+    for region in doc.regions():
+        out.extend(_in_region(region))
+    for site in doc.commands():
+        ci = command_index(site.words)
+        if ci is not None and not site.words[ci].dynamic and basename(site.words[ci].value) == "trtserver":
+            w = site.words[ci]
+            out.append(Piece(w.span, w.value))
+    for cl in doc.command_lines():
+        out.extend(_v1_options(cl, target))
+    for req in doc.requirements():
+        if req.name.lower().replace("_", "-") == "tensorrtserver":
+            out.append(Piece(req.span, req.text))
+    return out
+
+
+def _in_region(region) -> Iterator[Piece]:
+    text = region.text
+    if "tensorrt" in text or "TENSORRT" in text:
+        for m in facts.IMAGE_RE.finditer(text):
+            info = facts.classify(m.group(0))
+            if info.v1 and (region.image_context or m.group("tag") or m.group("prefix")):
+                yield _piece(region, m.start(), m.end())
+        for m in _V1_IMAGE_NAME.finditer(text):  # locally built or third-party V1 images
+            name = m.group(0).split(":")[0].rsplit("/", 1)[-1]
+            registry = m.group("registry") or ""
+            if name != "tensorrtserver" and (region.image_context or m.group("tag")
+                                             or "." in registry or ":" in registry):
+                yield _piece(region, m.start(), m.end())
+        for rx in (_PATH, _ENV):
+            for m in rx.finditer(text):
+                yield _piece(region, m.start(), m.end())
+        if region.shell or region.label == "line":
+            for rx in (_CLIENT_IMPORT,):
+                for m in rx.finditer(text):
+                    yield _piece(region, m.start(), m.end())
+    if region.triton and "/api/" in text:
+        for m in _ENDPOINT.finditer(text):
+            yield _piece(region, m.start(), m.end())
+
+
+def _piece(region, i: int, j: int) -> Piece:
+    return Piece(region.span(i, j), region.text[i:j])
+
+
+def _v1_options(cl, target: Release) -> Iterator[Piece]:
+    """Options of a server command line that the target refuses or that only V1 had."""
+    from .argv import parse_options
+
+    opts, _, _ = parse_options(cl)
+    removed = {row.option: row for row in T.REMOVED_OPTIONS}
+    for o in opts:
+        row = removed.get(o.name)
+        v1_only = o.name in ("allow-poll-model-repository", "allow-model-control") or \
+            (row is not None and target.at_least(row.removed_from) and not (
+                row.back_from and target.at_least(row.back_from))) or \
+            (o.name in T.TF_OPTIONS and target.at_least("20.08") and o.name != "tf-add-vgpu") or \
+            (o.name == "model-store" and cl.v1)
+        if v1_only:
+            yield Piece(o.span, o.word.value if o.value_word is None else f"{o.word.value} {o.value_word.value}")
+
+
+def raw_evidence(text: str, kind: str) -> list[Piece]:
+    """Strong evidence in a file that could not be read as its kind: line by line, outside the
+    kind's line comments."""
+    out: list[Piece] = []
+    comment = kinds.get(kind).line_comments
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.lstrip(" \t")
+        if line.strip() and not (comment and body.startswith(comment)):
+            for m in evidence.STRONG_TEXT.finditer(line):
+                out.append(Piece(Span(pos + m.start(), pos + m.end()), m.group(0)))
+        pos += len(line)
+    return out
+
+
+def map_back(edits: list[Edit], offset: int) -> int:
+    """The original offset of ``offset`` in the text ``edits`` produced (inside new text: where the
+    edit stood)."""
+    delta = 0
+    for e in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
+        new_start = e.span.start + delta
+        new_end = new_start + len(e.content)
+        if offset < new_start:
+            break
+        if offset < new_end:
+            return e.span.start
+        delta += len(e.content) - (e.span.end - e.span.start)
+    return offset - delta
+
+
+def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], line_starts: list[int],
+              advisory: list[tuple[int, int]] = (), reviewed: list[Finding] = ()) -> list[Finding]:
+    """TDM003 for each piece (spans in the output) on no original line of a warning or error finding
+    nor of a ``reviewed`` one (removed by a suppression comment: a person looked); pieces inside
+    ``advisory`` spans (documentation prose) are info."""
+    looked = {id(f) for f in reviewed}
+    covered: set[int] = set()  #: lines of a warning or error finding
+    named: set[int] = set()  #: lines of any finding (in prose, an info finding already names the evidence)
+    for f in covering:
+        if f.span is not None:
+            a, b = _line(line_starts, f.span.start), _line(line_starts, max(f.span.start, f.span.end - 1))
+            named.update(range(a, b + 1))
+            if f.severity.rank >= 1 or id(f) in looked:
+                covered.update(range(a, b + 1))
+    out: list[Finding] = []
+    seen: set[tuple[int, int]] = set()
+    for p in sorted(pieces, key=lambda p: (p.span.start, p.span.end)):
+        start = map_back(edits, p.span.start) if edits else p.span.start
+        end = max(start, map_back(edits, p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
+            start + (p.span.end - p.span.start)
+        prose = any(a <= start < b for a, b in advisory)
+        if _line(line_starts, start) in (named if prose else covered) or (start, end) in seen:
+            continue
+        seen.add((start, end))
+        f = LEFT.finding(Span(start, end), f"V1 evidence left: {p.text!r} - no rule changed or reported it here: "
+                         f"migrate it by hand (or, once reviewed, suppress TDM003)",
+                         Severity.INFO if prose else Severity.WARNING)
+        if prose:
+            f.message = f"V1 named in documentation prose: {p.text!r} (history, outside the gate)"
+            f.advisory = True
+        out.append(f)
+    return out
+
+
+def _line(line_starts: list[int], offset: int) -> int:
+    return bisect.bisect_right(line_starts, offset) - 1
