@@ -359,14 +359,20 @@ def test_the_oracle_has_cases():
 
 def test_every_kind_with_server_lines_is_started():
     """The kinds that carry server command lines each have fixtures whose migrated lines the real
-    server starts (systemd and supervisord included), and the systemd health check is probed."""
+    server starts (systemd and supervisord, Python launchers included), and the systemd health check
+    is probed."""
     kinds_started = {migrated(p.values[0], R.DEFAULT)[0] for p in SERVER_CASES}
-    assert {"dockerfile", "compose", "kubernetes", "shell", "makefile", "unit"} <= kinds_started
+    assert {"dockerfile", "compose", "kubernetes", "shell", "makefile", "unit", "python"} <= kinds_started
     unit = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name in ("unit", "supervisor")}
     assert {"trtserver.service", "triton-docker.service", "quoting.service", "supervisord.conf",
             "triton.conf"} <= unit
     plan = Plan(FIXTURES / "unit" / "trtserver.service", R.DEFAULT, 0)
     assert plan.checks == [("8000", "/v2/health/ready")]
+    # Python: argv lists, os.system strings, docker run, Kubeflow container ops, the health port
+    python = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "python"}
+    assert {"launcher-popen.py", "launcher-os-system.py", "launcher-docker-run.py", "kubeflow-pipeline.py",
+            "literals.py", "half-migrated.py", "health-port.py"} <= python
+    assert "python" in {p.values[0].parent.name for p in REFUSAL_CASES}
 
 
 def _selected(request, name: str) -> list[dict]:

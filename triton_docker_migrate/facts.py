@@ -137,3 +137,25 @@ def classify(image: str) -> ImageInfo:
     tag = m.group("tag")
     sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))
     return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk)
+
+
+# --- the V1 Python client library -------------------------------------------------------------
+
+#: the modules of the V1 client wheel (``tensorrtserver``, v1.12.0 ``src/clients/python``)
+V1_CLIENT_MODULES = (
+    "tensorrtserver", "tensorrtserver.api", "tensorrtserver.api.api_pb2", "tensorrtserver.api.grpc_service_pb2",
+    "tensorrtserver.api.grpc_service_pb2_grpc", "tensorrtserver.api.model_config_pb2",
+    "tensorrtserver.api.server_status_pb2", "tensorrtserver.shared_memory", "tensorrtserver.cuda_shared_memory",
+)
+#: what ``from tensorrtserver.api import *`` binds that is the V1 API: the classes and functions of
+#: ``tensorrtserver/api/__init__.py`` (v1.12.0) and the messages it re-exports from ``api_pb2`` and
+#: ``server_status_pb2``
+V1_CLIENT_API = (
+    "ProtocolType", "InferenceServerException", "ServerHealthContext", "ServerStatusContext",
+    "ModelRepositoryContext", "ModelControlContext", "SharedMemoryControlContext", "InferContext",
+    "serialize_string_tensor", "InferRequestHeader", "InferResponseHeader", "ServerStatus", "SharedMemoryStatus",
+    "ModelRepositoryIndex",
+)
+#: the V1 API classes whose instances a program keeps and calls methods on
+V1_CLIENT_CLASSES = ("ServerHealthContext", "ServerStatusContext", "ModelRepositoryContext", "ModelControlContext",
+                     "SharedMemoryControlContext", "InferContext")

@@ -135,11 +135,9 @@ class CommandLine:
         """Replace ``word.value[i:j]`` by ``new``, requoting the word when it must."""
         new_value = word.value[:i] + new + word.value[j:]
         contiguous = j <= i or word.offsets[j - 1] - word.offsets[i] == j - 1 - i
-        if contiguous and seg.syntax.safe_in_place(word, new, new_value):
+        if contiguous and seg.syntax.maps_exactly(word, i, j) and seg.syntax.safe_in_place(word, new, new_value):
             return Edit(word.sub(i, j), new)
-        if word.dynamic:
-            raise ValueError("cannot requote a word that holds an expansion")
-        return Edit(word.span, seg.syntax.quote(new_value, word))
+        return seg.syntax.requote(word, new_value)
 
     def insert_after(self, anchor: Word | None, seg: Segment, values: list[str]) -> Edit:
         """New words after ``anchor`` (None: at the front of ``seg``), styled like their siblings."""
@@ -259,6 +257,20 @@ class Requirement:
     def replace(self, requirement: str) -> Edit:
         assert self.replacer is not None
         return self.replacer(requirement)
+
+
+@dataclass
+class ClientUse:
+    """A use of the V1 client library in code: an import of one of its modules or names, a call, an
+    attribute or a bare reference (``InferContext(...)``, ``ctx.run(...)``, ``ProtocolType.HTTP``,
+    ``except InferenceServerException``)."""
+
+    module: str  #: the V1 module the name belongs to (``tensorrtserver.api``, ``tensorrtserver.shared_memory``)
+    name: str  #: the name inside ``module`` (``InferContext``, ``InferContext.run`` - a method of an
+    #: instance -, ``ProtocolType.HTTP``, ``*``); for an import of a module itself, ""
+    span: Span  #: what is written: the imported name, the called expression, the attribute chain
+    kind: str  #: "import", "call", "attribute" or "name"
+    text: str = ""  #: the code as written at ``span``
 
 
 class ImageKeys:
