@@ -8,8 +8,9 @@ page under docs/rules/, and "Rollout": the run-level findings when the run has a
 checklist for a gradual move.
 
 GitHub refuses a body longer than 65,536 characters. A report that would be longer is shortened:
-diffs first (kept in path order while they fit), then the findings listed under each rule, then the
-list of changed files; a note at the top says what was left out and how to see it all. The size is
+diffs first (kept in path order while they fit), then the findings listed under each rule (down to
+ten each), then the list of changed files (the change itself holds them all), and only then fewer than ten findings per
+rule; a note at the top says what was left out and how to see it all. The size is
 counted in UTF-16 code units, which is never less than the count of characters.
 
 Everything read from the tree (paths, messages, suggestions, diffs) is escaped for where it lands:
@@ -29,6 +30,8 @@ from .summary import all_findings, summary
 
 LIMIT = 65_536
 TOOL = "triton-docker-migrate"
+#: findings listed under each rule before the list of changed files is shortened
+PER_RULE_FLOOR = 10
 #: room kept for the note that says what was cut
 _NOTE_ROOM = 1_200
 
@@ -125,8 +128,9 @@ class Plan:
 
 
 class _Report:
-    def __init__(self, results: list[FileResult], settings) -> None:
+    def __init__(self, results: list[FileResult], settings, limit: int = LIMIT) -> None:
         self.settings = settings
+        self.limit = limit
         self.writes = settings.write_back.writes
         self.summary = summary(results)
         registry = _rules()
@@ -186,7 +190,8 @@ class _Report:
 
     def file_block(self, r: FileResult, with_diff: bool) -> str:
         fixed = sorted({f.rule for f in r.findings if f.fixed})
-        what = f"{len([f for f in r.findings if f.fixed])} fixes ({', '.join(fixed)})" if fixed else "follow-through edits"
+        what = (f"{_n(sum(1 for f in r.findings if f.fixed), 'fix', 'fixes')} ({', '.join(fixed)})" if fixed
+                else "follow-through edits")
         if r.original is None:
             what = "new file; " + what
         head = f"<details>\n<summary><code>{_html(r.path)}</code> · {_html(r.kind)} · {what}</summary>\n\n"
@@ -206,7 +211,7 @@ class _Report:
         for r in shown:
             out.append(self.file_block(r, plan.diffs is None or r.path in plan.diffs))
         if len(shown) < len(self.changed):
-            out.append(f"… and {len(self.changed) - len(shown)} more changed files, not listed here.\n\n")
+            out.append(f"… and {_n(len(self.changed) - len(shown), 'more changed file')}, not listed here.\n\n")
         return "".join(out)
 
     def finding_item(self, r: FileResult, f) -> str:
@@ -219,7 +224,7 @@ class _Report:
 
     def review_section(self, plan: Plan) -> str:
         n = sum(len(m) for _, m in self.review)
-        out = [f"### Needs review ({n} findings)\n\n"]
+        out = [f"### Needs review ({_n(n, 'finding')})\n\n"]
         if not n:
             out.append("Nothing needs a person: every finding is a mechanical change.\n\n")
             return "".join(out)
@@ -231,7 +236,7 @@ class _Report:
             counts = {}
             for _, f in members:
                 counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
-            sev = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning") if s in counts)
+            sev = ", ".join(_n(counts[s], s) for s in ("error", "warning") if s in counts)
             name = f" {_text(rule.name)}" if rule else ""
             out.append(f"#### {ident}{name} ({sev})\n\n")
             if rule is not None:
@@ -261,13 +266,13 @@ class _Report:
         if plan.diffs is not None:
             n = sum(1 for r in listed if r.path not in plan.diffs)
             if n:
-                cut.append(f"the diffs of {n} files")
+                cut.append(f"the diffs of {_n(n, 'file')}")
         if plan.per_rule is not None:
             n = sum(max(0, len(m) - plan.per_rule) for _, m in self.review)
             if n:
-                cut.append(f"{n} findings")
+                cut.append(_n(n, "finding"))
         if plan.files is not None and plan.files < len(self.changed):
-            cut.append(f"{len(self.changed) - plan.files} changed files")
+            cut.append(_n(len(self.changed) - plan.files, "changed file"))
         if not cut:
             return ""
         what = ", ".join(cut[:-1]) + (" and " if len(cut) > 1 else "") + cut[-1]
@@ -275,12 +280,16 @@ class _Report:
                f"`{TOOL} migrate --diff` on the same paths of the tree before the change"
                if self.writes else
                f"run `{TOOL} migrate --diff` on the same paths: it prints every diff and every finding")
-        return (f"> **Shortened** to fit GitHub's limit of {LIMIT:,} characters: {what} are not shown here. "
+        return (f"> **Shortened** to fit GitHub's limit of {self.limit:,} characters; left out: {what}. "
                 f"To see it all, {how}.\n\n")
 
     def render(self, plan: Plan) -> str:
         return (self.header() + self.note(plan) + self.table() + self.changes(plan) + self.review_section(plan)
                 + self.rollout())
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _largest(lo: int, hi: int, fits) -> int | None:
@@ -297,7 +306,7 @@ def _largest(lo: int, hi: int, fits) -> int | None:
 
 
 def render_limited(results: list[FileResult], settings, limit: int = LIMIT) -> str:
-    rep = _Report(results, settings)
+    rep = _Report(results, settings, limit)
     full = rep.render(Plan())
     if size(full) <= limit:
         return full
@@ -319,14 +328,20 @@ def render_limited(results: list[FileResult], settings, limit: int = LIMIT) -> s
                 total += extra
         plan = Plan(diffs=frozenset(kept))
     else:
-        # 2. the findings listed under each rule, then 3. the changed files listed
+        # 2. long finding lists: as many findings under each rule as fit, at least PER_RULE_FLOOR
         longest = max((len(m) for _, m in rep.review), default=0)
-        k = _largest(0, longest, lambda n: fits(Plan(diffs=frozenset(), per_rule=n)))
+        floor = min(PER_RULE_FLOOR, longest)
+        k = _largest(floor, longest, lambda n: fits(Plan(diffs=frozenset(), per_rule=n)))
         if k is not None:
             plan = Plan(diffs=frozenset(), per_rule=k)
         else:
-            m = _largest(0, len(rep.changed), lambda n: fits(Plan(diffs=frozenset(), per_rule=0, files=n)))
-            plan = Plan(diffs=frozenset(), per_rule=0, files=m or 0)
+            # 3. the list of changed files (the change itself holds them all), 4. then fewer findings
+            m = _largest(0, len(rep.changed), lambda n: fits(Plan(diffs=frozenset(), per_rule=floor, files=n)))
+            if m is not None:
+                plan = Plan(diffs=frozenset(), per_rule=floor, files=m)
+            else:
+                k = _largest(0, floor, lambda n: fits(Plan(diffs=frozenset(), per_rule=n, files=0)))
+                plan = Plan(diffs=frozenset(), per_rule=k or 0, files=0)
     text = rep.render(plan)
     if size(text) > limit:  # only when the rule headings alone are too long: cut the text itself
         end = "\n\n*… cut here to fit GitHub's size limit.*\n"
