@@ -7,45 +7,17 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
 import pre_commit  # noqa: F401 - a test dependency: missing, this module fails instead of skipping
 
 from conftest import cli
+from gitrepo import GIT_ENV, git, new_repo, snapshot_of_this_checkout
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 V1 = 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
 V2 = ('FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--model-repository=/models", '
       '"--model-control-mode=poll", "--disable-auto-complete-config"]\n')
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(cwd: pathlib.Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env={**os.environ, **GIT_ENV}).stdout
-
-
-def snapshot_of_this_checkout(dest: pathlib.Path) -> str:
-    """This checkout's files as they are now (tracked and new, not ignored) committed in a fresh
-    repository: the sha pre-commit gets as ``rev``."""
-    dest.mkdir()
-    if (ROOT / ".git").exists():
-        names = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
-        for name in filter(None, names):
-            src = ROOT / name
-            if src.is_file():
-                (dest / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / name)
-    else:
-        shutil.copytree(ROOT, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            "__pycache__", "*.egg-info", "build", "dist", ".venv", "*.so", ".hypothesis"))
-    git(dest, "init", "-q")
-    git(dest, "add", "-A")
-    git(dest, "commit", "-q", "-m", "snapshot")
-    return git(dest, "rev-parse", "HEAD").strip()
 
 
 def pre_commit(project: pathlib.Path, home: pathlib.Path, *args: str) -> subprocess.CompletedProcess:
@@ -56,20 +28,14 @@ def pre_commit(project: pathlib.Path, home: pathlib.Path, *args: str) -> subproc
 
 def test_hooks_through_pre_commit(tmp_path, monkeypatch, capsys):
     sha = snapshot_of_this_checkout(tmp_path / "tool")
-    project = tmp_path / "project"
-    project.mkdir()
-    git(project, "init", "-q")
-    (project / "Dockerfile").write_text(V1)
-    (project / "README.md").write_text("# a project\n")
-    (project / ".pre-commit-config.yaml").write_text(
-        "repos:\n"
-        f"  - repo: {tmp_path / 'tool'}\n"
-        f"    rev: {sha}\n"
-        "    hooks:\n"
-        "      - id: triton-docker-migrate-check\n"
-        "      - id: triton-docker-migrate\n")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "V1")
+    config = ("repos:\n"
+              f"  - repo: {tmp_path / 'tool'}\n"
+              f"    rev: {sha}\n"
+              "    hooks:\n"
+              "      - id: triton-docker-migrate-check\n"
+              "      - id: triton-docker-migrate\n")
+    project = new_repo(tmp_path / "project", {"Dockerfile": V1, "README.md": "# a project\n",
+                                              ".pre-commit-config.yaml": config})
     home = tmp_path / "pre-commit-home"
 
     # what the tool itself reports for the file, in the hook's mode
