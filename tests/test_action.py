@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import re
 import shutil
-import subprocess
-import sys
 
 import jsonschema
 import pytest
-import yaml
 
-from triton_docker_migrate import __version__
-
+from actionrunner import ACTION, EXPR, Runner, step
 from conftest import cli, shared_dir
-from gitrepo import ROOT, git, new_repo, snapshot_of_this_checkout
+from gitrepo import git, new_repo
 
-ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 V1 = 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
 V2 = ('FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--model-repository=/models", '
       '"--model-control-mode=poll", "--disable-auto-complete-config"]\n')
@@ -36,11 +29,6 @@ REVIEW_NEEDED = ("::error title=triton-docker-migrate::findings need review (--f
 FAILED = ("::error title=triton-docker-migrate::a usage error, or a file could not be processed (exit 2): see "
           "the lines above\n")
 SUMMARY_LINE = re.compile(r"\d+ files? scanned, .* \(\d+\.\d\ds\)\n")
-
-
-def step(name: str) -> dict:
-    [s] = [s for s in ACTION["runs"]["steps"] if s["name"] == name]
-    return s
 
 
 def test_shape():
@@ -65,54 +53,6 @@ def test_shape():
     assert step("Run triton-docker-migrate")["id"] == "migrate"
 
 
-# --- the runner, emulated ------------------------------------------------------------------------
-
-def expand(text: str, inputs: dict[str, str]) -> str:
-    def one(m: re.Match) -> str:
-        assert m.group(1).startswith("inputs."), m.group(0)
-        return inputs[m.group(1)[len("inputs."):]]
-
-    return EXPR.sub(one, text)
-
-
-class Runner:
-    def __init__(self, action_path: pathlib.Path, temp: pathlib.Path) -> None:
-        self.action_path = action_path
-        self.temp = temp
-
-    def run(self, name: str, workspace: pathlib.Path, **given: str) -> tuple[subprocess.CompletedProcess, dict]:
-        s = step(name)
-        inputs = {k: v["default"] for k, v in ACTION["inputs"].items()} | given
-        files = {"GITHUB_OUTPUT": self.temp / "output", "GITHUB_STEP_SUMMARY": self.temp / "summary"}
-        for f in files.values():
-            f.write_text("")
-        script = self.temp / "step.sh"
-        script.write_text(expand(s["run"], inputs))
-        env = {**os.environ,
-               "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-               "GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_WORKSPACE": str(workspace),
-               "GITHUB_ACTION_PATH": str(self.action_path), "RUNNER_TEMP": str(self.temp),
-               **{k: str(v) for k, v in files.items()},
-               **{k: expand(str(v), inputs) for k, v in s.get("env", {}).items()}}
-        p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
-                           env=env, capture_output=True, text=True, timeout=600)
-        return p, {k: f.read_text() for k, f in files.items()}
-
-
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory):
-    root = tmp_path_factory.mktemp("action")
-    snapshot_of_this_checkout(root / "action")  # where the runner checks the action out
-    temp = root / "runner-temp"
-    temp.mkdir()
-    r = Runner(root / "action", temp)
-    p, _ = r.run("Install triton-docker-migrate", root)
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout == f"triton-docker-migrate {__version__}\n"
-    assert (temp / "triton-docker-migrate-venv" / "bin" / "triton-docker-migrate").is_file()
-    return r
-
-
 def tool(capsys, workspace, *args) -> tuple[int, str]:
     old = os.getcwd()
     os.chdir(workspace)
@@ -121,6 +61,11 @@ def tool(capsys, workspace, *args) -> tuple[int, str]:
     finally:
         os.chdir(old)
     return code, out
+
+
+@pytest.fixture
+def runner(action_runner):
+    return action_runner
 
 
 @pytest.fixture
@@ -138,6 +83,7 @@ def test_check_mode_fails_with_annotations_and_writes_nothing(runner, repo, caps
     assert SUMMARY_LINE.fullmatch(p.stderr)
     report_path = runner.temp / "triton-docker-migrate.md"
     assert files["GITHUB_OUTPUT"] == f"exit-code=1\nreport={report_path}\n"
+    assert runner.outputs(files) == {"exit-code": "1", "report": str(report_path)}
     assert report_path.read_text() == report and files["GITHUB_STEP_SUMMARY"] == report
     assert (repo / "Dockerfile").read_text() == V1 and git(repo, "status", "--porcelain") == ""
 
