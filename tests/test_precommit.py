@@ -20,7 +20,7 @@ V2 = ('FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--model
       '"--model-control-mode=poll", "--disable-auto-complete-config"]\n')
 
 
-def pre_commit(project: pathlib.Path, home: pathlib.Path, *args: str) -> subprocess.CompletedProcess:
+def run_pre_commit(project: pathlib.Path, home: pathlib.Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--color", "never", *args], cwd=project,
                           capture_output=True, text=True, env=env, timeout=900)
@@ -44,7 +44,7 @@ def test_hooks_through_pre_commit(tmp_path, monkeypatch, capsys):
     assert code == 1 and report.startswith("Dockerfile:1:6: TDM101 info: ")
 
     # the check hook fails, prints the findings, writes nothing
-    p = pre_commit(project, home, "triton-docker-migrate-check", "--all-files")
+    p = run_pre_commit(project, home, "triton-docker-migrate-check", "--all-files")
     assert p.returncode == 1, p.stdout + p.stderr
     assert "triton-docker-migrate (check)" in p.stdout and "- hook id: triton-docker-migrate-check\n" in p.stdout
     assert "- exit code: 1\n\n" + report in p.stdout  # the whole report, and nothing else of the tool's
@@ -52,14 +52,14 @@ def test_hooks_through_pre_commit(tmp_path, monkeypatch, capsys):
     assert (project / "Dockerfile").read_text() == V1
 
     # the fix hook rewrites the file; pre-commit fails the run because a hook changed a file
-    p = pre_commit(project, home, "triton-docker-migrate", "--all-files")
+    p = run_pre_commit(project, home, "triton-docker-migrate", "--all-files")
     assert p.returncode == 1, p.stdout + p.stderr
     assert "- files were modified by this hook" in p.stdout
     assert (project / "Dockerfile").read_text() == V2
 
     # once the change is committed, both hooks pass
     git(project, "commit", "-q", "-am", "V2")
-    p = pre_commit(project, home, "--all-files")
+    p = run_pre_commit(project, home, "--all-files")
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.count("Passed") == 2
     assert (project / "Dockerfile").read_text() == V2
