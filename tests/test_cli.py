@@ -42,6 +42,7 @@ def test_no_command_is_a_usage_error(tree, capsys):
     (["--format", "xml", "."], "--format must be one of text, json, sarif, github, markdown"),
     (["--target-version", "19.10", "."], "--target-version: target 19.10 is not a V2 release"),
     (["--target-version", "24", "."], "--target-version: not a release: '24'"),
+    (["--target-version", "21.01", "."], "--target-version: there was no release 21.01 (after 20.12 came 21.02)"),
     (["--select", "E501", "."], "--select: 'E501' is not a rule id or prefix"),
     (["--jobs", "-1", "."], "--jobs must be 0 (automatic) or more"),
 ])

@@ -175,7 +175,11 @@ class KubernetesDoc(Document):
             for c in self.containers:
                 if not c.triton:
                     continue
+                image = Y.get(c.node, "image")
                 for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name}):
+                    if isinstance(image, ScalarNode):
+                        sc = self.src.scalar(image)
+                        cl.images = (Span(sc.start, sc.end),)
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
         return self._lines

@@ -25,6 +25,8 @@ class Region:
     image_context: bool = False  #: the whole region is an image reference (FROM, ``image:``)
     label: str = ""
     report_only: bool = False  #: read, never edited (see ``Document.report_only``)
+    #: in a build stage based on a locally built V1 image: its layout is unknown (paths are not mapped)
+    unknown_base: bool = False
 
     def off(self, i: int) -> int:
         if self.offsets is None:
@@ -74,6 +76,9 @@ class CommandLine:
     extra: dict = field(default_factory=dict)
     #: the document reads this line but cannot edit it (a folded YAML script): reported only
     report_only: bool = False
+    #: where the image the line runs on is written, where the file says (a stage's FROM, a service's
+    #: image; and the values of the variables it is made of)
+    images: tuple[Span, ...] = ()
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
 
@@ -248,6 +253,8 @@ class Requirement:
     text: str  #: the whole requirement as written (name, extras, version specifier, markers)
     span: Span  #: where ``text`` stands
     replacer: Callable[[str], Edit] | None = None  #: writes another requirement there, in the file's syntax
+    hashed: bool = False  #: pinned by ``--hash`` options: another requirement needs hashes of its own
+    editable: bool = False  #: ``-e``/``--editable``: a source checkout, not a release
 
     def replace(self, requirement: str) -> Edit:
         assert self.replacer is not None

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..facts import NO_ARGUMENT, V1_OPTIONS, V1_TRITONSERVER_TAGS, V2_OPTIONS  # noqa: F401 (the rules read them here)
+from ..facts import (NO_ARGUMENT, V1_OPTIONS, V1_OPTIONS_BY_RELEASE, V1_TRITONSERVER_TAGS,  # noqa: F401
+                     V2_OPTIONS)  # (the rules read them here)
 
 # --- server options -------------------------------------------------------------------------
 
@@ -155,6 +156,22 @@ V1_USER, V2_USER = "tensorrt-server", "triton-server"
 
 # --- clients --------------------------------------------------------------------------------
 CLIENT_PACKAGE_FROM = "20.09"  # tritonclient[...] wheels from 2.3.0
+#: every release of the ``tritonclient`` wheel on PyPI, newest first.
+#: Source: ``pip index versions tritonclient``, read 2026-12-06 (data, never fetched at run time).
+#: Not every server release has a client of its own version (no 2.72.0; 23.08's is 2.37.0.9383150).
+TRITONCLIENT_VERSIONS = (
+    "2.73.0", "2.71.0", "2.70.0", "2.69.0", "2.68.0", "2.67.0", "2.66.0", "2.65.0", "2.64.0", "2.63.0",
+    "2.62.0", "2.61.0", "2.60.0", "2.59.0", "2.58.0", "2.57.0", "2.56.0", "2.55.0", "2.54.0", "2.53.0",
+    "2.52.0", "2.51.0", "2.50.0", "2.49.0", "2.48.0", "2.47.0", "2.46.0", "2.45.0", "2.44.0", "2.43.0",
+    "2.42.0", "2.41.1", "2.41.0", "2.40.0", "2.39.0", "2.38.0", "2.37.0.9383150", "2.36.0", "2.35.0", "2.34.0",
+    "2.33.0", "2.32.0", "2.31.0", "2.30.0", "2.29.0", "2.28.0", "2.27.0", "2.26.0", "2.25.0", "2.24.0",
+    "2.23.0", "2.22.4", "2.22.3", "2.22.0", "2.21.0", "2.20.0", "2.19.0", "2.18.0", "2.17.0", "2.16.0",
+    "2.15.0", "2.14.2", "2.14.0", "2.13.0", "2.12.0", "2.11.0", "2.10.0", "2.9.0", "2.8.0", "2.7.0",
+    "2.6.0", "2.5.0", "2.4.0", "2.3.0",
+)
+#: the V2 client wheels of 20.06-20.08 (2.0.0-2.2.0), before tritonclient: in the release's client SDK
+#: image and clients tarball only (none of them is on PyPI: ``pip index versions`` finds none)
+EARLY_CLIENT_WHEELS = ("tritonclientutils", "tritonhttpclient", "tritongrpcclient")
 PERF_ANALYZER_FROM = "20.10"
 SDK_SUFFIX_FROM = "20.12"  # -py3-sdk (before: -py3-clientsdk)
 
