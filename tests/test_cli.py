@@ -149,12 +149,16 @@ def test_stdout_carries_only_the_format(tree, capsys):
     assert "gone: error: no such file or directory" in err
 
 
-def test_quiet(tree, capsys):
+def test_quiet_drops_the_summary_line_never_the_report(tree, capsys):
     (tree / "Dockerfile").write_text(V1)
+    code, loud, loud_err = cli(capsys, "migrate", "--check", ".")
+    assert code == 1 and loud_err.count("\n") == 1 and " 1 with V1, 1 would change, 0 failed" in loud_err
     code, out, err = cli(capsys, "migrate", "--check", "--quiet", ".")
-    assert code == 1 and out == "" and err == ""
+    assert code == 1 and out == loud and err == ""
+    assert out.startswith("Dockerfile:1:6: TDM101 info: ")
     code, out, err = cli(capsys, "migrate", "--check", "--quiet", ".", "gone")
-    assert code == 2 and out == "" and err == "gone: error: no such file or directory\n"
+    assert code == 2 and err == "gone: error: no such file or directory\n"
+    assert out == loud + "gone: TDM001 error: no such file or directory\n"
 
 
 def test_version_rules_explain(tree, capsys):
