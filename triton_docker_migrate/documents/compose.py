@@ -16,12 +16,17 @@ from .. import facts
 from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
+from . import held as H
 from . import yamlsites as S
+from .dockerrun import sub_word
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
+#: ``$$NAME`` / ``$${NAME}`` as a whole word: compose passes ``$NAME`` on to the shell
+_SHELL_VAR = re.compile(r"^\$\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
 #: sequences whose length an edit may change (the structure check allows it)
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint", "ports", "expose", "test", "args"})
@@ -231,12 +236,27 @@ class ComposeDoc(Document):
 
     def _lines_of(self, s: Service) -> list[CommandLine]:
         lines = S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
-                               s.v1, {"service": s.name})
+                               s.v1, {"service": s.name}, lambda w: self._held(w, s))
         if isinstance(s.image_node, ScalarNode):
             sc = self.src.scalar(s.image_node)
             for cl in lines:
                 cl.images = (Span(sc.start, sc.end),)
         return lines
+
+    def _held(self, w: Word, s: Service) -> list[H.Held] | None:
+        """``$$SERVER_ARGS`` in a service's ``sh -c`` script (``$$``: compose leaves the expansion to
+        the shell): the words of the value the service's ``environment`` gives it."""
+        m = _SHELL_VAR.match(w.value)
+        if not m or w.quote:
+            return None
+        name = m.group(1) or m.group(2)
+        values = [v for svc in self.services for n, v in _env_values(self.src, Y.get(svc.node, "environment"))
+                  if n == name]
+        if len(values) != 1 or not any(n == name for n, _ in _env_values(self.src, Y.get(s.node, "environment"))) \
+                or values[0] is None or H.uses(self.text, name) != 1:
+            return None
+        got = H.field_words(values[0], name, quoted=True)
+        return [got] if got is not None else None
 
     # --- ports -----------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
@@ -325,6 +345,27 @@ def _env_names(src: Y.YamlSource, env: Node | None):
                 name = str(item.value).partition("=")[0]
                 if sc.offsets is not None and name and sc.is_clean(0, len(name)):
                     yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
+
+
+def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
+    """Each variable of an ``environment:`` (mapping or ``NAME=value`` list) and the word of its
+    string value (None: no value, or not a string written where it can be edited)."""
+    out: list[tuple[str, Word | None]] = []
+    if isinstance(env, MappingNode):
+        for k, v in env.value:
+            if not isinstance(k, ScalarNode):
+                continue
+            sc = src.scalar(v) if isinstance(v, ScalarNode) else None
+            ok = sc is not None and sc.is_str and sc.offsets is not None
+            out.append((str(k.value), S.item_word(sc) if ok else None))
+    elif isinstance(env, SequenceNode):
+        for item in env.value:
+            if isinstance(item, ScalarNode):
+                sc = src.scalar(item)
+                name, eq, _ = str(item.value).partition("=")
+                ok = eq and sc.offsets is not None
+                out.append((name, sub_word(S.item_word(sc), len(name) + 1) if ok else None))
+    return out
 
 
 def _container_port(src: Y.YamlSource, item: Node) -> str | None:

@@ -18,7 +18,9 @@ from ..syntax import dockerfile as reader
 from ..syntax.quoting import DockerShellSyntax, JsonSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
+from . import held as H
 from .base import Document
+from .dockerrun import sub_word
 from .sites import BaseImage, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
@@ -276,8 +278,14 @@ class DockerfileDoc(Document):
             if any(cl.binary is server for cl in out):
                 continue
             stage_idx = self.stage_index_at(server.start)
-            out.append(self._cl([Segment(site.words[site.words.index(server):], site.segment.syntax,
-                                         site.segment.label)], server, stage_idx))
+            words = site.words[site.words.index(server):]
+            ins = self._instruction_at(server.start)
+            if ins is not None and not isinstance(site.segment.syntax, JsonSyntax):  # a shell reads it
+                segments = H.splice(words, site.segment.syntax, site.segment.label,
+                                    lambda w, ins=ins: self._held(w, ins))
+            else:
+                segments = [Segment(words, site.segment.syntax, site.segment.label)]
+            out.append(self._cl(segments, server, stage_idx))
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
         for ins in self.instructions:
             if ins.cmd != "CMD" or id(ins) in consumed or ins.onbuild:
@@ -288,6 +296,50 @@ class DockerfileDoc(Document):
             sites = self._sites_of(ins)
             if len(sites) == 1 and sites[0].words and sites[0].words[0].value.startswith("--"):
                 out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD", images=self._image_spans(st)))
+        return out
+
+    def _instruction_at(self, off: int) -> Instruction | None:
+        return next((ins for ins in self.instructions if ins.start <= off <= ins.end), None)
+
+    def _held(self, w: Word, at: Instruction) -> list[H.Held] | None:
+        """``$SERVER_ARGS`` in a shell-form command: the words of the one value an ``ENV`` before it
+        gives the variable (and, in ``RUN``, an ``ARG`` default, which ``--build-arg`` may replace)."""
+        m = H.VAR_REF.match(w.value)
+        if not m or w.quote:
+            return None
+        name = m.group(1) or m.group(2)
+        kinds = ("ENV", "ARG") if at.cmd == "RUN" else ("ENV",)
+        found = [(ins, value) for ins in self.instructions if ins.cmd in ("ENV", "ARG") and not ins.onbuild
+                 for key, value in self._definitions(ins) if key == name]
+        if len(found) != 1 or found[0][0].cmd not in kinds or found[0][0].start > at.start or found[0][1] is None \
+                or found[0][0].stage != at.stage or H.uses(self.text, name) != 1:
+            return None
+        ins, value = found[0]
+        first = value.offsets[0] if value.offsets else value.start
+        quoted = self.text[first - 1:first] in ("'", '"') or not self._words(ins)[0].value.count("=")
+        got = H.field_words(value, name, quoted, overridable=ins.cmd == "ARG")
+        return [got] if got is not None else None
+
+    def _definitions(self, ins: Instruction) -> list[tuple[str, Word | None]]:
+        """The variables an ``ENV``/``ARG`` sets and the word of each value (None: no value)."""
+        words = self._words(ins)
+        if not words:
+            return []
+        if ins.cmd == "ENV" and "=" not in words[0].value:
+            # the legacy form ``ENV NAME value with blanks``: the rest of the line, as written
+            rest = words[1:]
+            if not rest or any(x.quote or x.dynamic for x in rest):
+                return [(words[0].value, None)]
+            i = ins.offsets.index(words[0].offsets[-1]) + 1
+            while i < len(ins.logical) and ins.logical[i] in " \t":
+                i += 1
+            text = ins.logical[i:].rstrip()
+            offs = ins.offsets[i:i + len(text)]
+            return [(words[0].value, Word(offs[0], offs[-1] + 1, text, list(offs), False, "", offs[-1] + 1))]
+        out: list[tuple[str, Word | None]] = []
+        for x in words:
+            key, eq, _ = x.value.partition("=")
+            out.append((key, sub_word(x, len(key) + 1) if eq else None))
         return out
 
     def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:

@@ -18,8 +18,11 @@ from .. import facts
 from ..model import ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
+from ..syntax.quoting import FieldSyntax
+from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import held as H
 from . import yamlsites as S
 from .base import Document
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
@@ -32,6 +35,8 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: lists an edit may shorten or lengthen, and keys whose value may turn from a port name to a number
 EDITABLE = frozenset({"command", "args", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
+#: ``$(NAME)`` as a whole word
+_K8S_REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 
 
@@ -201,13 +206,42 @@ class KubernetesDoc(Document):
                 if not c.triton:
                     continue
                 image = Y.get(c.node, "image")
-                for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name}):
+                for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name},
+                                         lambda w, c=c: self._held(w, c, shell=True),
+                                         lambda w, c=c: self._held(w, c, shell=False)):
                     if isinstance(image, ScalarNode):
                         sc = self.src.scalar(image)
                         cl.images = (Span(sc.start, sc.end),)
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
         return self._lines
+
+    def _held(self, w: Word, c: Container, shell: bool) -> list[H.Held] | None:
+        """A variable of the container's ``env`` in its command: ``$(NAME)`` as a whole item of
+        ``command``/``args`` is one argument (the kubelet substitutes, nothing splits it); in a
+        ``sh -c`` script (``$NAME``, or ``$(NAME)`` the kubelet substituted) the shell splits it."""
+        m = _K8S_REF.match(w.value) or (H.VAR_REF.match(w.value) if shell else None)
+        if not m or (shell and w.quote):
+            return None
+        name = m.group(1) or m.group(2)
+        values = [v for n, v in _env_values(self.src, Y.get(c.node, "env")) if n == name]
+        uses = len(re.findall(r"\$\(?\{?" + re.escape(name) + r"(?![A-Za-z0-9_])", self.text))
+        if len(values) != 1 or values[0] is None or uses != 1:
+            return None
+        if shell:
+            got = H.field_words(values[0], name, quoted=True)
+            return [got] if got is not None else None
+        value = values[0]
+        if not value.value or any(ch in value.value for ch in " \t\n") or \
+                value.offsets[-1] - value.offsets[0] != len(value.value) - 1:
+            return None
+        seg = next((s for s in self._argv(c.node) if s is not None and any(x is w for x in s.words)), None)
+        if seg is None:
+            return None
+        removal = CommandLine(self.text, [seg], None, True).delete(w, seg)
+        word = Word(value.offsets[0], value.offsets[-1] + 1, value.value, list(value.offsets), "$" in value.value,
+                    "", value.offsets[-1] + 1)
+        return [([word], FieldSyntax(False, name, removal=removal), f"variable {name}")]
 
     # --- ports ---------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
@@ -273,6 +307,19 @@ class KubernetesDoc(Document):
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
         return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE)
+
+
+def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
+    """Each ``name``/``value`` of a container's ``env`` (None: ``valueFrom``, or not a string)."""
+    out: list[tuple[str, Word | None]] = []
+    for item in env.value if isinstance(env, SequenceNode) else []:
+        name, value = Y.get(item, "name"), Y.get(item, "value")
+        if not isinstance(name, ScalarNode):
+            continue
+        sc = src.scalar(value) if isinstance(value, ScalarNode) else None
+        ok = sc is not None and sc.is_str and sc.offsets is not None
+        out.append((str(name.value), S.item_word(sc) if ok else None))
+    return out
 
 
 def server_argv(doc: KubernetesDoc) -> list[list[str]]:
