@@ -19,7 +19,7 @@ from ..syntax.quoting import DockerShellSyntax, JsonSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
-from .sites import BaseImage, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from .sites import BaseImage, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -47,6 +47,7 @@ class Stage:
     triton: bool  #: based (directly or through stages) on a Triton server image
     v1: bool  #: based on a V1 server image
     sdk: bool  #: a client SDK image
+    root: str = ""  #: the image the stage is built on at last (through earlier stages), variables substituted
 
 
 class DockerfileDoc(Document):
@@ -101,11 +102,11 @@ class DockerfileDoc(Document):
             resolved = self.expand(image)
             prev = next((s for s in self.stages if s.name and s.name.lower() == resolved.lower()), None)
             if prev is not None:
-                triton, v1, sdk = prev.triton, prev.v1, prev.sdk
+                triton, v1, sdk, root = prev.triton, prev.v1, prev.sdk, prev.root
             else:
                 info = facts.classify(resolved)
-                triton, v1, sdk = info.triton, info.v1, info.sdk
-            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk))
+                triton, v1, sdk, root = info.triton, info.v1, info.sdk, resolved
+            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, root))
 
     def expand(self, value: str) -> str:
         """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
@@ -355,8 +356,53 @@ class DockerfileDoc(Document):
         for st in self.stages:
             if st.image_word is None:
                 continue
-            runs = [Span(i.start, i.end) for i in self.instructions if i.cmd == "RUN" and i.stage == st.index]
-            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs))
+            own = [i for i in self.instructions if i.stage == st.index]
+            # a RUN's here-documents follow its line: they belong to it
+            runs = [Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies]))
+                    for i in own if i.cmd == "RUN"]
+            nxt = next((i.start for i in self.instructions if i.stage > st.index), len(self.text))
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs, st.root, Span(own[0].start, nxt)))
+        return out
+
+
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """What the image of the line's stage holds from the build context (taken to be the Dockerfile's
+        folder): the ``COPY``/``ADD`` of the stage and of the stages it is built on (not ``--from``)."""
+        import os
+
+        first = next((w for seg in line.segments for w in seg.words), None)
+        if first is None:
+            return None
+        chain: list[int] = []
+        idx = self.stage_index_at(first.start)
+        while 0 <= idx < len(self.stages) and idx not in chain:
+            chain.append(idx)
+            st = self.stages[idx]
+            parent = next((p for p in self.stages[:idx] if p.name and p.name.lower() == self.expand(st.image).lower()),
+                          None)
+            idx = parent.index if parent is not None else -1
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        out: list[Mount] = []
+        for ins in self.instructions:
+            if ins.cmd not in ("COPY", "ADD") or ins.stage not in chain:
+                continue
+            if ins.is_json:
+                try:
+                    values = json.loads(ins.logical)
+                except ValueError:
+                    continue
+                args = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+            else:
+                args = [w.value for w in self._words(ins) if not w.dynamic]
+            if any(a.startswith("--from") for a in args):
+                continue
+            args = [a for a in args if not a.startswith("--")]
+            if len(args) < 2 or not args[-1].startswith("/"):
+                continue
+            for src in args[:-1]:
+                if "://" in src or "$" in src:
+                    continue
+                out.append(Mount(src, args[-1], base))
         return out
 
 
