@@ -37,8 +37,8 @@ ROLLOUT = rule(
 HOST_DRIVER = rule(
     "TDM709", "host-driver", Severity.INFO, F.NEVER, "The NVIDIA driver the target's CUDA needs on the host",
     "Once per run that migrates servers (on its first migrated server line): the target's image is built on a "
-    "CUDA release that needs an NVIDIA driver of its branch or later on every GPU host (V1 images needed 410-440, "
-    "CUDA 10.x); data-center GPUs may run it on older long-term branches with the CUDA forward-compatibility "
+    "CUDA release that needs an NVIDIA driver of its branch or later on every GPU host (V1 images needed 410-450: "
+    "CUDA 10.x, 11.0 for 20.06-v1/20.07-v1); data-center GPUs may run it on older long-term branches with the CUDA forward-compatibility "
     "package, as the release notes list them. The driver, CUDA and forward-compatible branches of each release "
     "are TDM703's table, with its sources (the Triton release notes, \"Driver Requirements\"; the server "
     "repository's compatibility.md). The GPU requests of the migrated files (`deploy.resources.reservations."
@@ -51,8 +51,9 @@ LOAD_MODEL = rule(
     "A server line's `--model-repository` (or `--model-store`) resolves to a folder inside the scanned tree - "
     "through a compose bind mount, a Kubernetes `hostPath` volume, a Dockerfile `COPY`, a `docker run -v`, or "
     "the host itself - and a `--load-model=NAME` kept on the line (explicit model control) has no folder NAME "
-    "there: in explicit mode V2 loads only the models named, and a name without a folder fails at start "
-    "(`--exit-on-error`, the default) or leaves the model unavailable. The repository's `config.pbtxt` files are "
+    "there: V2 then exits at start (2.51.0: \"failed to poll model 'NAME': model not found in any model "
+    "repository\", \"failed to load all models\"), or with `--exit-on-error=false` serves without the model. A "
+    "`--load-model` that the migration drops (TDM313) is not looked up. The repository's `config.pbtxt` files are "
     "checked with the 8xx rules in the same run, even when they were not named or the walk left them out "
     "(`.gitignore`, default excludes). ConfigMaps are not followed.")
 
@@ -81,12 +82,16 @@ def probes(doc: Document, ctx, findings: list[Finding]) -> list[Finding]:
 
 
 def _server_span(ctx, findings: list[Finding]) -> Span | None:
+    """The first V1 server line that a fix of this file changes (or the first V1 server image changed)."""
+    fixed = [f.span for f in findings if f.fixed and f.span is not None]
     spans = []
     for cl, _res in ctx.server_lines():
-        if cl.v1 and not cl.report_only:
-            first = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
-            if first is not None:
-                spans.append(first.span)
+        words = [w for seg in cl.segments for w in seg.words]
+        if not cl.v1 or cl.report_only or not words:
+            continue
+        start, end = min(w.start for w in words), max(w.end for w in words)
+        if any(start <= s.start and s.end <= end for s in fixed):
+            spans.append((cl.binary or words[0]).span)
     spans += [f.span for f in findings if f.rule == "TDM101" and f.fixed and f.span is not None]
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
 
@@ -252,8 +257,8 @@ def run_findings(results: list[FileResult], paths: list[str], target: Release) -
             if not any(os.path.isdir(os.path.join(d, name)) for d in inside):
                 where = " or ".join(os.path.relpath(d).replace(os.sep, "/") for d in inside)
                 r.findings.append(_finding(LOAD_MODEL, place, f"--load-model={name}: the model repository {where} "
-                                           f"has no folder {name}: in explicit mode V2 loads only the models "
-                                           f"named, and this one cannot load"))
+                                           f"has no folder {name}: V2 fails to start (\"failed to load all "
+                                           f"models\"), or with --exit-on-error=false serves without it"))
     servers = [r for r in results if r.serve and r.serve.server]
     clients = [r for r in results if r.serve and r.serve.client]
     v1_clients = [r.path for r in results if _client_left(r)]
@@ -320,7 +325,7 @@ def _host_message(tb: T.ImageBase, note: str, target: Release, gpus: list[str]) 
         msg += f" (interpolated: {tb.interpolated})"
     src = f"the Triton {tb.release} release notes" if tb.source.startswith("notes") else \
         "the server repository's compatibility.md"
-    msg += f" ({src}; the V1 images needed 410-440 for CUDA 10.x)"
+    msg += f" ({src}; the V1 images needed 410-450)"
     if gpus:
         msg += f". The GPU requests are left as they are: {_files(gpus)}"
     else:
