@@ -31,8 +31,9 @@ APT_PACKAGE = rule(
     "-> libssl3, libicu60 -> libicu70, libffi6 -> libffi8, Boost 1.65 -> 1.74), gone (Python 2: `python`, "
     "`python-pip`, `python-dev` from 20.04), or the Python of another release (`python3.6`, `python3.6-dev`, "
     "`libpython3.6`: each Ubuntu packages its own Python). The build stops at that line. The suggestion names "
-    "the package of the same role in the target's Ubuntu where one exists. Sources: the package lists of Ubuntu "
-    "16.04, 18.04, 20.04, 22.04 and 24.04 (packages.ubuntu.com); the Ubuntu of each image: " + _SEE)
+    "the package of the same role in the target's Ubuntu where one exists. Sources: the package names of Ubuntu "
+    "16.04, 18.04, 20.04, 22.04 and 24.04 (packages.ubuntu.com), kept as data (`APT_PACKAGES`, written by hand: "
+    "see docs/facts-notes.md); the Ubuntu of each image: " + _SEE)
 PYTHON_WHEEL = rule(
     "TDM705", "base-python-wheel", W, F.NEVER, "pip pin without a wheel for the target's Python",
     "In a stage built on the V1 server image, `pip install` pins a version that has no wheel for the Python of "

@@ -321,8 +321,13 @@ def _host_message(tb: T.ImageBase, note: str, target: Release, gpus: list[str]) 
         fwd = [f"{v}+" for v in tb.forward]
         msg += (f"; data-center GPUs may run it on {', '.join(fwd[:-1])} or {fwd[-1]} (each in its branch) with the "
                 f"CUDA forward-compatibility package")
+    else:
+        msg += ("; for older data-center drivers see the CUDA compatibility guide (the release notes of CUDA 13 "
+                "releases repeat the CUDA 12 list)")
     if tb.interpolated.startswith(("CUDA", "all")):
         msg += f" (interpolated: {tb.interpolated})"
+    elif tb.interpolated and tb.forward:
+        msg += f" ({tb.interpolated})"
     src = f"the Triton {tb.release} release notes" if tb.source.startswith("notes") else \
         "the server repository's compatibility.md"
     msg += f" ({src}; the V1 images needed 410-450)"
