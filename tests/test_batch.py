@@ -250,7 +250,8 @@ def test_fast_path_agrees_with_the_runner(tmp_path, monkeypatch, capsys):
 
 _NAME_PIECES = ["a", "Dockerfile", "Containerfile", "compose", "values", "templates/", "ci/", ".github/workflows/",
                 "Makefile", "config", ".", ".py", ".md", ".txt", ".yaml", ".yml", ".json", ".sh", ".mk", ".pbtxt", ".tpl",
-                ".dockerfile", ".TXT", "-", "_"]
+                ".dockerfile", ".TXT", "-", "_", "requirements", "constraints", "setup", "pyproject", "environment",
+                "supervisor/", "supervisord", ".cfg", ".toml", ".conf", ".service"]
 
 
 @hsettings(max_examples=400, deadline=None)

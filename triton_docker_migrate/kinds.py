@@ -39,6 +39,12 @@ class Kind:
     suffixes: tuple[str, ...] = ()  #: name endings (lower case) that make a file of this kind
     sniff: Callable[[Path, bytes], bool] | None = None  #: the path and the first bytes decide
     trailing_comments: bool = True  #: a comment may follow code on the same line
+    #: what every path that ``by_name`` claims with a source or documentation extension
+    #: (``requirements.txt``, ``supervisor/x.conf``) shows: a lower-case prefix of its file name, or a
+    #: folder (a regex for one path component, case-insensitive). ``text_by_name`` asks the row only
+    #: then, so the batch run's fast path stays a few string operations per file
+    claims_names: tuple[str, ...] = ()
+    claims_folders: tuple[str, ...] = ()
     #: what starts a comment line (for a file that could not be read as its kind)
     line_comments: tuple[str, ...] = ("#",)
 
@@ -100,6 +106,25 @@ def _makefile(p: Path) -> bool:
     return p.name in ("Makefile", "GNUmakefile", "makefile")
 
 
+def _supervisord(p: Path) -> bool:
+    """``supervisord.conf``, and ``*.conf`` in a folder whose name starts with ``supervisor``
+    (``/etc/supervisor/conf.d/triton.conf`` counts: the folder may be any of its parents)."""
+    if p.low == "supervisord.conf":
+        return True
+    if not p.low.endswith(".conf"):
+        return False
+    return any(part.lower().startswith("supervisor") for part in p.path.split("/")[:-1])
+
+
+def _requirements(p: Path) -> bool:
+    low = p.low
+    if low.endswith(".txt"):
+        return low.startswith(("requirements", "constraints"))
+    if low in ("setup.cfg", "pyproject.toml"):
+        return True
+    return low.startswith("environment") and low.endswith(_YAML)
+
+
 # --- by content ------------------------------------------------------------------------------------
 
 def _kubernetes(p: Path, head: bytes) -> bool:
@@ -118,19 +143,26 @@ def _shebang(p: Path, head: bytes) -> bool:
 
 #: the table, in the contract's order (by-name rows are tried first, then content sniffs)
 KINDS = (
-    Kind("dockerfile", "dockerfile:DockerfileDoc", by_name=_dockerfile, trailing_comments=False),
+    Kind("dockerfile", "dockerfile:DockerfileDoc", by_name=_dockerfile, trailing_comments=False,
+         claims_names=("dockerfile", "containerfile")),
     Kind("compose", "compose:ComposeDoc", by_name=_compose),
     Kind("ci", "ciworkflow:CiDoc", by_name=_ci),
-    Kind("helm-template", "text:HelmTemplateDoc", by_name=_helm_template),
+    Kind("helm-template", "text:HelmTemplateDoc", by_name=_helm_template, claims_folders=("templates",)),
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
     Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
     Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
+    Kind("unit", "unit:UnitDoc", by_name=_supervisord, suffixes=(".service",), trailing_comments=False,
+         claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*",), line_comments=("#", ";")),
+    Kind("python", "python:PythonDoc", suffixes=(".py",)),
+    Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
+         claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
     Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--")),
 )
 BY_NAME = {k.name: k for k in KINDS}
+_ORDER = {k.name: i for i, k in enumerate(KINDS)}
 #: sniffs in the contract's order: Kubernetes manifests, then Helm values outside charts, then scripts
 _SNIFFS = tuple(k for k in (BY_NAME["kubernetes"], BY_NAME["helm-values"], BY_NAME["shell"]))
 
@@ -156,15 +188,17 @@ def kind_by_name(path: str) -> str | None:
 
 
 def kind_of(path: str, head: bytes) -> str:
-    """The kind of a file, by name first, then by a cheap look at its first bytes."""
+    """The kind of a file: the first row of the table, in the contract's order, that claims it by
+    its name or by a cheap look at its first bytes (``serve.py`` with a ``#!/bin/sh`` line is a
+    shell script: the shell row comes before the python row)."""
     k = kind_by_name(path)
-    if k is not None:
-        return k
     p = _path(path)
     for row in _SNIFFS:
+        if k is not None and _ORDER[row.name] > _ORDER[k]:
+            continue
         if row.sniff is not None and row.sniff(p, head):
             return row.name
-    return "text"
+    return k or "text"
 
 
 #: extensions of source and documentation files: of the text kind whatever they hold, unless a
@@ -178,14 +212,22 @@ _TEXT_EXTENSIONS = frozenset(
 ) - {s for k in KINDS for s in k.suffixes}
 
 
+_CLAIMED_NAMES = tuple(n for k in KINDS for n in k.claims_names)
+_CLAIMED_FOLDERS = re.compile(r"(?:^|/)(?:" + "|".join(f for k in KINDS for f in k.claims_folders) + r")/", re.I)
+
+
 def text_by_name(path: str) -> bool:
     """True when ``kind_of(path, head)`` is "text" for every ``head`` that does not start with
-    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files."""
+    ``#!`` (``path`` with ``/`` separators): a cheap test for the bulk of a repository's files.
+    A row of the table that claims the path by its name (``requirements.txt``, ``setup.cfg``,
+    ``supervisor/conf.d/x.conf``, ``Dockerfile.txt``) wins over the extension."""
     name = path[path.rfind("/") + 1:]
     dot = name.rfind(".")
     if dot <= 0 or name[dot:].lower() not in _TEXT_EXTENSIONS:
         return False
-    return not name.lower().startswith(("dockerfile", "containerfile")) and "templates/" not in path
+    if name.lower().startswith(_CLAIMED_NAMES) or _CLAIMED_FOLDERS.search(path) is not None:
+        return kind_by_name(path) is None
+    return True
 
 
 def is_extensionless(path: str) -> bool:

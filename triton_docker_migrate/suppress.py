@@ -6,6 +6,7 @@
 - The same at the end of the finding's own line, in formats with trailing comments (YAML, shell,
   Makefile, config.pbtxt, text) - not after a Dockerfile instruction, where ``#`` mid-line is not
   a comment.
+- systemd units, supervisord and setup.cfg files also take ``;`` comment lines.
 - In the text kind the marker counts in any comment syntax (``#``, ``//``, ``/* */``, ``<!-- -->``,
   ``--``, ``;``, ``%``, ``REM``...).
 - ``triton-docker-migrate: ignore-file`` in a comment in the first five lines skips the file.
@@ -27,6 +28,8 @@ from .model import Finding, Span
 MARKER = re.compile(r"triton-docker-migrate:[ \t]*(?:(?P<file>ignore-file)(?![\w-])|ignore\[(?P<codes>[^\]\r\n]*)\])")
 _CODE = re.compile(r"^TDM\d{1,3}$")
 FILE_LINES = 5
+#: kinds whose comment lines may also start with ';' (INI-style files)
+_SEMICOLON_LINES = ("unit", "requirements")
 _TEXT_OPENERS = ("#", "//", "/*", "<!--", "--", ";", "%", "{{/*", "{{- /*", "'", "REM ", "rem ", "::", '"')
 
 
@@ -67,6 +70,8 @@ def _opener(kind: str, before: str) -> int | None:
     if kind == "hcl":  # HCL comments: ``#``, ``//`` and ``/* */``
         hits = [m.start(1) for m in re.finditer(r"(?:^|[ \t])(#|//|/\*)", before)]
         return hits[0] if hits else None
+    if kind in _SEMICOLON_LINES and before.lstrip(" \t\ufeff").startswith(";"):
+        return before.index(";")  # a ';' comment line (systemd, supervisord, setup.cfg)
     i = before.find("#")
     while i >= 0:
         if i == 0 or before[i - 1] in " \t":

@@ -36,6 +36,8 @@ class Instruction:
     stage: int  #: index of the stage it belongs to (-1 before the first FROM)
     heredoc_bodies: list[Region] = field(default_factory=list)
     value: tuple[str, ...] = ()  #: the official parser's values
+    onbuild: bool = False  #: an ONBUILD instruction (``cmd`` is the instruction it adds to derived images)
+    args_start: int = 0  #: index in ``logical`` where the arguments after the flags (``--mount=...``) begin
 
 
 @dataclass
@@ -47,7 +49,9 @@ class Stage:
     triton: bool  #: based (directly or through stages) on a Triton server image
     v1: bool  #: based on a V1 server image
     sdk: bool  #: a client SDK image
-    root: str = ""  #: the image the stage is built on at last (through earlier stages), variables substituted
+    local_v1: bool = False  #: based on a locally built or third-party image of V1
+    root: Span | None = None  #: the image reference the stage is built on, through other stages
+    base_image: str = ""  #: that image reference, the file's own variables substituted
 
 
 class DockerfileDoc(Document):
@@ -59,6 +63,7 @@ class DockerfileDoc(Document):
         self.instructions: list[Instruction] = []
         self.stages: list[Stage] = []
         self.global_args: dict[str, str] = {}
+        self.global_arg_spans: dict[str, Span] = {}  #: where each global ARG with a default is written
         self._commands: list[CommandSite] | None = None
         self._parse()
 
@@ -76,21 +81,23 @@ class DockerfileDoc(Document):
         self._stages()
 
     def _instruction(self, c: reader.Instruction) -> Instruction:
-        heredocs = [Region(h.content, base=h.body.start, shell=c.cmd == "RUN", label=f"{c.cmd} heredoc")
+        cmd = c.sub_cmd if c.cmd == "ONBUILD" and c.sub_cmd else c.cmd
+        heredocs = [Region(h.content, base=h.body.start, shell=cmd == "RUN", label=f"{cmd} heredoc")
                     for h in c.heredocs]
         # the stage index is set by _stages() once every FROM is known
-        return Instruction(c.cmd, c.start, c.end, c.start_line, c.json, c.logical, c.offsets, -1, heredocs,
-                           c.value)
+        return Instruction(cmd, c.start, c.end, c.start_line, c.json, c.logical, c.offsets, -1, heredocs,
+                           c.value, c.cmd == "ONBUILD", c.args_start)
 
     def _stages(self) -> None:
         idx = -1
         for ins in self.instructions:
-            if ins.cmd == "ARG" and idx < 0:
+            if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
                     name, eq, val = w.value.partition("=")
                     if eq:
                         self.global_args[name] = val
-            if ins.cmd != "FROM":
+                        self.global_arg_spans[name] = w.span
+            if ins.cmd != "FROM" or ins.onbuild:
                 ins.stage = idx
                 continue
             idx += 1
@@ -102,11 +109,14 @@ class DockerfileDoc(Document):
             resolved = self.expand(image)
             prev = next((s for s in self.stages if s.name and s.name.lower() == resolved.lower()), None)
             if prev is not None:
-                triton, v1, sdk, root = prev.triton, prev.v1, prev.sdk, prev.root
+                triton, v1, sdk, local, root = prev.triton, prev.v1, prev.sdk, prev.local_v1, prev.root
+                base_image = prev.base_image
             else:
                 info = facts.classify(resolved)
-                triton, v1, sdk, root = info.triton, info.v1, info.sdk, resolved
-            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, root))
+                triton, v1, sdk, local = info.triton, info.v1, info.sdk, info.local_v1
+                root = image_word.span if image_word is not None else None
+                base_image = resolved
+            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root, base_image))
 
     def expand(self, value: str) -> str:
         """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
@@ -140,7 +150,8 @@ class DockerfileDoc(Document):
         out: list[Region] = []
         for ins in self.instructions:
             tri = self.is_triton(ins)
-            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri,
+            st = self.stage_of(ins)
+            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri, unknown_base=bool(st and st.local_v1),
                               shell=ins.cmd in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK") and not ins.is_json,
                               image_context=ins.cmd == "FROM", label=ins.cmd))
             for body in ins.heredoc_bodies:
@@ -156,7 +167,7 @@ class DockerfileDoc(Document):
         return Segment(words, JsonSyntax(self.escape), label)
 
     def _exec_form(self, ins: Instruction) -> Segment | None:
-        logical, offsets = ins.logical, ins.offsets
+        logical, offsets = ins.logical[ins.args_start:], ins.offsets[ins.args_start:]
         if ins.cmd == "HEALTHCHECK":
             m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
             if not m:
@@ -165,7 +176,8 @@ class DockerfileDoc(Document):
         return self._exec_segment(ins, logical, offsets, ins.cmd)
 
     def _shell_segments(self, ins: Instruction, skip_prefix: bool) -> list[tuple[list[Word], Segment]]:
-        logical, offsets = ins.logical, ins.offsets
+        # the command after the instruction's flags (``RUN --mount=type=cache,target=/root/.cache pip ...``)
+        logical, offsets = ins.logical[ins.args_start:], ins.offsets[ins.args_start:]
         if skip_prefix:
             m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
             if not m:
@@ -237,7 +249,7 @@ class DockerfileDoc(Document):
         out: list[CommandLine] = []
         by_stage: dict[int, dict[str, Instruction]] = {}
         for ins in self.instructions:
-            if ins.cmd in ("ENTRYPOINT", "CMD"):
+            if ins.cmd in ("ENTRYPOINT", "CMD") and not ins.onbuild:
                 by_stage.setdefault(ins.stage, {})[ins.cmd] = ins
         consumed: set[int] = set()
         # ENTRYPOINT ["trtserver"] + CMD ["--model-store=..."]: Docker appends an exec-form CMD to an
@@ -271,20 +283,31 @@ class DockerfileDoc(Document):
                                          site.segment.label)], server, stage_idx))
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
         for ins in self.instructions:
-            if ins.cmd != "CMD" or id(ins) in consumed:
+            if ins.cmd != "CMD" or id(ins) in consumed or ins.onbuild:
                 continue
             st = self.stage_of(ins)
             if not st or not st.triton or ins.stage in by_stage and "ENTRYPOINT" in by_stage[ins.stage]:
                 continue
             sites = self._sites_of(ins)
             if len(sites) == 1 and sites[0].words and sites[0].words[0].value.startswith("--"):
-                out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD"))
+                out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD", images=self._image_spans(st)))
         return out
 
     def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:
         st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
         v1 = C.is_v1_binary(server.value) or bool(st and st.v1)
-        return CommandLine(self.text, segments, server, v1, segments[0].label)
+        return CommandLine(self.text, segments, server, v1, segments[0].label, images=self._image_spans(st))
+
+    def _image_spans(self, st: Stage | None) -> tuple[Span, ...]:
+        """Where a stage's base image is written: its FROM (through other stages) and the defaults of
+        the build arguments in it."""
+        if st is None or st.root is None:
+            return ()
+        spans = [st.root]
+        for m in re.finditer(r"\$\{?(\w+)", self.text[st.root.start:st.root.end]):
+            if m.group(1) in self.global_arg_spans:
+                spans.append(self.global_arg_spans[m.group(1)])
+        return tuple(spans)
 
     def _sites_of(self, ins: Instruction) -> list[CommandSite]:
         return [s for s in self.commands() if ins.start <= (s.words[0].start if s.words else -1) <= ins.end]
@@ -303,7 +326,7 @@ class DockerfileDoc(Document):
         with a default and every use of it is an image tag (so changing it changes nothing else)."""
         decls = []
         for ins in self.instructions:
-            if ins.cmd != "ARG":
+            if ins.cmd != "ARG" or ins.onbuild:
                 continue
             for w in self._words(ins):
                 key, eq, val = w.value.partition("=")
@@ -329,7 +352,7 @@ class DockerfileDoc(Document):
         """The EXPOSE instructions (for every server of the file: an image exposes its ports once)."""
         lists = []
         for ins in self.instructions:
-            if ins.cmd != "EXPOSE":
+            if ins.cmd != "EXPOSE" or ins.onbuild:
                 continue
             words = self._words(ins)
             seg = Segment(words, DockerShellSyntax(self.escape), "EXPOSE")
@@ -340,8 +363,8 @@ class DockerfileDoc(Document):
         return [PortSites(None, lists)] if lists else []
 
     def same_structure(self, new: "DockerfileDoc") -> str | None:
-        old_cmds = [i.cmd for i in self.instructions]
-        new_cmds = [i.cmd for i in new.instructions]
+        old_cmds = [(i.cmd, i.onbuild) for i in self.instructions]
+        new_cmds = [(i.cmd, i.onbuild) for i in new.instructions]
         if old_cmds != new_cmds:
             return f"the instructions changed ({len(old_cmds)} before, {len(new_cmds)} after)"
         if new.escape != self.escape:
@@ -359,9 +382,9 @@ class DockerfileDoc(Document):
             own = [i for i in self.instructions if i.stage == st.index]
             # a RUN's here-documents follow its line: they belong to it
             runs = [Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies]))
-                    for i in own if i.cmd == "RUN"]
+                    for i in own if i.cmd == "RUN" and not i.onbuild]
             nxt = next((i.start for i in self.instructions if i.stage > st.index), len(self.text))
-            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs, st.root, Span(own[0].start, nxt)))
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs, st.base_image, Span(own[0].start, nxt)))
         return out
 
 

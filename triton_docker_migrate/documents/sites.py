@@ -25,6 +25,8 @@ class Region:
     image_context: bool = False  #: the whole region is an image reference (FROM, ``image:``)
     label: str = ""
     report_only: bool = False  #: read, never edited (see ``Document.report_only``)
+    #: in a build stage based on a locally built V1 image: its layout is unknown (paths are not mapped)
+    unknown_base: bool = False
 
     def off(self, i: int) -> int:
         if self.offsets is None:
@@ -74,6 +76,9 @@ class CommandLine:
     extra: dict = field(default_factory=dict)
     #: the document reads this line but cannot edit it (a folded YAML script): reported only
     report_only: bool = False
+    #: where the image the line runs on is written, where the file says (a stage's FROM, a service's
+    #: image; and the values of the variables it is made of)
+    images: tuple[Span, ...] = ()
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
 
@@ -130,11 +135,9 @@ class CommandLine:
         """Replace ``word.value[i:j]`` by ``new``, requoting the word when it must."""
         new_value = word.value[:i] + new + word.value[j:]
         contiguous = j <= i or word.offsets[j - 1] - word.offsets[i] == j - 1 - i
-        if contiguous and seg.syntax.safe_in_place(word, new, new_value):
+        if contiguous and seg.syntax.maps_exactly(word, i, j) and seg.syntax.safe_in_place(word, new, new_value):
             return Edit(word.sub(i, j), new)
-        if word.dynamic:
-            raise ValueError("cannot requote a word that holds an expansion")
-        return Edit(word.span, seg.syntax.quote(new_value, word))
+        return seg.syntax.requote(word, new_value)
 
     def insert_after(self, anchor: Word | None, seg: Segment, values: list[str]) -> Edit:
         """New words after ``anchor`` (None: at the front of ``seg``), styled like their siblings."""
@@ -248,10 +251,26 @@ class Requirement:
     text: str  #: the whole requirement as written (name, extras, version specifier, markers)
     span: Span  #: where ``text`` stands
     replacer: Callable[[str], Edit] | None = None  #: writes another requirement there, in the file's syntax
+    hashed: bool = False  #: pinned by ``--hash`` options: another requirement needs hashes of its own
+    editable: bool = False  #: ``-e``/``--editable``: a source checkout, not a release
 
     def replace(self, requirement: str) -> Edit:
         assert self.replacer is not None
         return self.replacer(requirement)
+
+
+@dataclass
+class ClientUse:
+    """A use of the V1 client library in code: an import of one of its modules or names, a call, an
+    attribute or a bare reference (``InferContext(...)``, ``ctx.run(...)``, ``ProtocolType.HTTP``,
+    ``except InferenceServerException``)."""
+
+    module: str  #: the V1 module the name belongs to (``tensorrtserver.api``, ``tensorrtserver.shared_memory``)
+    name: str  #: the name inside ``module`` (``InferContext``, ``InferContext.run`` - a method of an
+    #: instance -, ``ProtocolType.HTTP``, ``*``); for an import of a module itself, ""
+    span: Span  #: what is written: the imported name, the called expression, the attribute chain
+    kind: str  #: "import", "call", "attribute" or "name"
+    text: str = ""  #: the code as written at ``span``
 
 
 class ImageKeys:

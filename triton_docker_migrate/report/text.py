@@ -15,14 +15,13 @@ def render(results: list[FileResult], settings) -> str:
         for r in listed(results):
             if r.changed and r.error is None:
                 out.append(unified_diff(r.path, r.original, r.new))
-    if not settings.quiet:
-        for r, f in all_findings(results):
-            pos = f"{r.path}:{f.line}:{f.column}" if f.line and f.column else f"{r.path}:{f.line}" if f.line else r.path
-            tag = " [fixed]" if f.fixed else ""
-            line = f"{pos}: {f.rule} {f.severity.value}: {f.message}{tag}"
-            if f.suggestion and not f.fixed:
-                line += f" (suggestion: {f.suggestion})"
-            out.append(line + "\n")
+    for r, f in all_findings(results):  # --quiet drops the summary line and progress, never the report
+        pos = f"{r.path}:{f.line}:{f.column}" if f.line and f.column else f"{r.path}:{f.line}" if f.line else r.path
+        tag = " [fixed]" if f.fixed else ""
+        line = f"{pos}: {f.rule} {f.severity.value}: {f.message}{tag}"
+        if f.suggestion and not f.fixed:
+            line += f" (suggestion: {f.suggestion})"
+        out.append(line + "\n")
     if settings.statistics:
         counts = Counter(f.rule for r in results for f in r.findings)
         for rule, n in sorted(counts.items()):

@@ -6,8 +6,8 @@ import re
 from typing import Iterator
 
 from ..documents.commands import basename, command_index
-from ..documents.sites import CommandSite, Region
-from ..model import Edit, Finding, Fix, Severity
+from ..documents.sites import CommandSite, Region, Requirement
+from ..model import Finding, Fix, Severity
 from ..release import Release
 from . import tables as T
 from .paths import site_edit
@@ -16,20 +16,49 @@ from .registry import check, rule
 
 CLIENT_WHEEL = rule(
     "TDM601", "v1-client-wheel", Severity.WARNING, F.SOMETIMES, "The tensorrtserver client wheel -> tritonclient[all]",
-    "`pip install tensorrtserver[==1.x]` or a V1 client wheel file becomes `tritonclient[all]` (pinned "
-    "to the target's version when the V1 line pinned). A warning: the client API changed, so code "
-    "using it must be ported. Targets before 20.09 get a suggestion only.")
+    "The V1 Python client wheel `tensorrtserver`, wherever it is installed from - a requirement in "
+    "`requirements*.txt`/`constraints*.txt`, `pyproject.toml`, `setup.cfg`, `setup.py` or a conda "
+    "`environment.yml`, or `pip install` in any command (a version, `tensorrtserver-*.whl`, a wheel path "
+    "or URL, a V1 release's clients tarball) - becomes `tritonclient[all]`. A pinned V1 requirement is "
+    "pinned to the target's client: the newest `tritonclient` on PyPI that is not above the target's "
+    "server version (23.08: 2.37.0.9383150; the versions are a table of the tool, read from PyPI, never "
+    "fetched by a run); a lower bound stays a lower bound; an unpinned one stays unpinned; markers are "
+    "kept. Always a warning, also when fixed: the client API changed (`tritonclient.http` / "
+    "`tritonclient.grpc`), so code using it must be ported. No fix, only a suggestion, where the "
+    "replacement is not exact: a version set by a variable, a requirement pinned by `--hash` (the new "
+    "one needs hashes of its own), an editable checkout, a Poetry table entry, a target whose client "
+    "version is not known, and targets before 20.09, whose client wheels (`tritonclientutils`, "
+    "`tritonhttpclient`, `tritongrpcclient`) ship only in the release's client SDK image and tarball.")
 PERF_CLIENT = rule(
     "TDM602", "perf-client", Severity.WARNING, F.ALWAYS, "perf_client -> perf_analyzer (20.10)",
     "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used.")
 CLIENT_IMPORT = rule(
-    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code imports the V1 client library",
-    "`from tensorrtserver.api import ...`: port to `tritonclient.http` / `tritonclient.grpc`.")
+    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code uses the V1 client library",
+    "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
+    "that uses what they bring: the V1 Python client (`tensorrtserver` wheel) speaks the V1 protocol, "
+    "which V2 servers refuse, and its API is gone. Each import, and each call, attribute or name whose V2 "
+    "form differs, is reported with the `tritonclient` code that replaces it: `ServerHealthContext(url, "
+    "protocol).is_ready()` -> `tritonclient.http.InferenceServerClient(url).is_server_ready()`, "
+    "`InferContext(url, protocol, model, version).run(inputs, outputs, batch_size)` -> `InferInput`/"
+    "`InferRequestedOutput` and `client.infer(model, inputs, outputs=...)`, `ProtocolType.HTTP`/`GRPC` -> "
+    "the module `tritonclient.http`/`tritonclient.grpc`, `InferenceServerException` -> "
+    "`tritonclient.utils.InferenceServerException`, `tensorrtserver.shared_memory` -> "
+    "`tritonclient.utils.shared_memory`. Uses that stay as written once the import changes (catching "
+    "`InferenceServerException`, the shared-memory helpers) are named by the import's finding only. No "
+    "fix: rewriting client code changes behaviour (a later `--unsafe-fixes` does it). For targets before "
+    "20.09 the suggestions name the wheels of that time (`tritonhttpclient`, `tritongrpcclient`, "
+    "`tritonclientutils`, `tritonshmutils`). Sources: V1 `tensorrtserver/api/__init__.py` and examples of "
+    "v1.12.0, the `tritonclient` examples (shared/corpus/clients/).")
 
 _PIP = re.compile(r"^(?:pip[\d.]*|uv|pipx)$")
-_SPEC = re.compile(r"^tensorrtserver(?P<extras>\[[^\]]*\])?(?P<pin>(?:==|>=|~=|<=|>|<)[\w.*]+)?$")
-_WHEEL = re.compile(r"(?:^|/)tensorrtserver-(?P<ver>[\d.]+)-[\w.-]*\.whl$")
+_SPEC = re.compile(r"^tensorrtserver(?P<extras>\[[^\]]*\])?(?P<pin>(?:===|==|~=|!=|<=|>=|<|>).*)?$", re.I)
+#: a wheel (or sdist) of the V1 client, by path or URL, any version or a glob (``tensorrtserver-*.whl``)
+_WHEEL = re.compile(r"(?:^|[/=])tensorrtserver-(?P<ver>[^-/]+)(?:-[^/]*)?\.(?:whl|tar\.gz|zip)(?:[#?]|$)", re.I)
+#: a V1 release's clients tarball (``.../v1.10.0/v1.10.0_ubuntu1804.clients.tar.gz``)
+_TARBALL = re.compile(r"(?:^|/)v(?P<ver>1\.\d+\.\d+)_[\w.-]*clients\.tar\.gz(?:[#?]|$)")
 _IMPORT = re.compile(r"(?<![\w.])(?:from\s+tensorrtserver(?:\.[\w.]+)?\s+import|import\s+tensorrtserver)\b")
+_OPS = re.compile(r"===|==|~=|!=|<=|>=|<|>")
+_PORTED = "the client API changed (tritonclient.http / tritonclient.grpc), so code using it must be ported"
 
 
 def _pip_args(site: CommandSite, ci: int) -> list[int]:
@@ -50,10 +79,67 @@ def _pip_args(site: CommandSite, ci: int) -> list[int]:
     return [k for k in rest[1:] if not ws[k].value.startswith("-")]
 
 
-def client_spec(target: Release, pin: bool) -> str:
-    if pin and target.server_version:
-        return f"tritonclient[all]=={target.server_version}"
-    return "tritonclient[all]"
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def client_pin(target: Release) -> str | None:
+    """The ``tritonclient`` version for ``target``: the newest on PyPI that is not above the target's
+    server version, comparing major.minor.micro (a build suffix, as in 2.37.0.9383150, belongs to its
+    release). None when the server version is not known or no such client exists."""
+    server = target.server_version
+    if server is None:
+        return None
+    top = _release(server)[:3]
+    fitting = [v for v in T.TRITONCLIENT_VERSIONS if _release(v)[:3] <= top]
+    return max(fitting, key=_release) if fitting else None
+
+
+def wanted(pin: str, target: Release) -> tuple[str | None, str]:
+    """What to install instead of a V1 client requirement whose version is ``pin`` ("none", "exact"
+    or "lower"): (the requirement, or None when it cannot be written exactly; why not)."""
+    if not target.at_least(T.CLIENT_PACKAGE_FROM):
+        return None, (f"targets before {T.CLIENT_PACKAGE_FROM} have no tritonclient: their client wheels "
+                      f"({', '.join(T.EARLY_CLIENT_WHEELS)}) ship in the release's client SDK image and clients "
+                      f"tarball, not on PyPI: install them from there")
+    if pin == "none":
+        return "tritonclient[all]", ""
+    version = client_pin(target)
+    if version is None:
+        return None, (f"the tritonclient version of target {target} is not known to this tool: pin the newest "
+                      f"tritonclient that is not above your server's version")
+    return f"tritonclient[all]{'>=' if pin == 'lower' else '=='}{version}", ""
+
+
+def _suggestion(target: Release) -> str:
+    if not target.at_least(T.CLIENT_PACKAGE_FROM):
+        return " ".join(T.EARLY_CLIENT_WHEELS)
+    version = client_pin(target)
+    return f"tritonclient[all]=={version}" if version else "tritonclient[all]"
+
+
+def _pin_of(spec: str) -> str:
+    """How a version specifier pins: "none", "lower" (only ``>=``/``>``) or "exact"."""
+    ops = _OPS.findall(spec)
+    if not ops:
+        return "exact" if re.search(r"\d", spec) else "none"
+    return "lower" if set(ops) <= {">=", ">"} else "exact"
+
+
+def _wheel_finding(span, old: str, pin: str, target: Release, edit, reason: str = "") -> Finding:
+    """The TDM601 finding for V1 client ``old`` at ``span``: fixed by ``edit(spec)`` when the
+    replacement is exact (``edit`` None: a kind that only reports, the replacement suggested), else a
+    warning that says what to install (``reason``: why there is no fix)."""
+    spec, why = wanted(pin, target)
+    if spec is not None and not reason:
+        fix = Fix.of(f"Install {spec}", edit(spec)) if edit is not None else None
+        return CLIENT_WHEEL.finding(span, f"the V1 client wheel ({old}) -> {spec}: {_PORTED}", fix=fix,
+                                    suggestion=None if fix else spec)
+    if spec is None:
+        return CLIENT_WHEEL.finding(span, f"the V1 client wheel ({old}): {why}; {_PORTED}",
+                                    suggestion=_suggestion(target))
+    return CLIENT_WHEEL.finding(span, f"the V1 client wheel ({old}): {reason or 'not rewritten here'}; install "
+                                f"{spec} instead: {_PORTED}", suggestion=spec)
 
 
 @check(order=21)
@@ -82,24 +168,70 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
                                   fix=Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
     for k in _pip_args(site, ci):
         w = ws[k]
+        v = w.value
+        m, wm, tm = _SPEC.match(v), _WHEEL.search(v), _TARBALL.search(v)
         if w.dynamic:
+            if m or wm or tm or re.match(r"^(?:[^$]*/)?tensorrtserver(?:[-=<>~!\[]|$)", v, re.I):
+                yield _wheel_finding(w.span, v, "exact", target, None,
+                                     "its version or path is set at run time (a V1 client)")
             continue
-        m, wm = _SPEC.match(w.value), _WHEEL.search(w.value)
-        if not m and not wm:
+        if not m and not wm and not tm:
             continue
-        if not target.at_least(T.CLIENT_PACKAGE_FROM):
-            yield CLIENT_WHEEL.finding(w.span, "the V1 client wheel tensorrtserver: for targets before 20.09 the V2 "
-                                       "client wheels are tritonclientutils, tritonhttpclient and tritongrpcclient",
-                                       suggestion="tritonhttpclient tritongrpcclient tritonclientutils")
-            continue
-        spec = client_spec(target, bool(m and m.group("pin")) or bool(wm))
-        msg = (f"the V1 client wheel ({w.value}) -> {spec}: the client API changed (tritonclient.http / "
-               f"tritonclient.grpc), so code using it must be ported")
-        if w.quote or site.segment.syntax.name != "shell":
-            edit = site_edit(site, w, 0, len(w.value), spec)
+        pin = "exact" if wm or tm else _pin_of(m.group("pin") or "")
+        yield _wheel_finding(w.span, v, pin, target, lambda spec, w=w: site_edit(site, w, 0, len(w.value), spec))
+
+
+@check(order=35)
+def check_requirements(doc, ctx) -> Iterator[Finding]:
+    """Requirements the document declares (requirements files, dependency lists, setup.py)."""
+    for req in doc.requirements():
+        f = check_requirement(req, ctx.target)
+        if f is not None:
+            yield f
+
+
+def _split_marker(text: str) -> tuple[str, str]:
+    """A PEP 508 requirement and its environment marker (``"; python_version < '3.8'"`` with the white
+    space before it); after a URL the ';' needs white space before it (PEP 508, pip)."""
+    mk = re.search(r"\s+;" if "/" in text else r"\s*;", text)
+    return (text[:mk.start()], text[mk.start():]) if mk else (text, "")
+
+
+def is_v1_requirement(req: Requirement) -> bool:
+    name = re.sub(r"[-_.]+", "-", req.name).lower()
+    body = _split_marker(req.text)[0]
+    return name == "tensorrtserver" or bool(_TARBALL.search(body) or _WHEEL.search(body))
+
+
+_POETRY = re.compile(r"^[\"']?[\w.-]+[\"']?[ \t]*=[ \t]*(?P<q>[\"'])(?P<c>.*)(?P=q)[ \t]*$")
+
+
+def check_requirement(req: Requirement, target: Release) -> Finding | None:
+    if not is_v1_requirement(req):
+        return None
+    text = req.text
+    reason = ""
+    marker = ""
+    poetry = _POETRY.match(text)
+    if poetry is not None:
+        pin = "none" if poetry.group("c").strip() in ("", "*") else _pin_of(poetry.group("c"))
+    else:
+        body, marker = _split_marker(text)  # the marker is kept
+        if _TARBALL.search(body) or _WHEEL.search(body):
+            pin = "exact"
         else:
-            edit = Edit(w.span, f"'{spec}'")  # quoted: [all] is a glob pattern in the shell
-        yield CLIENT_WHEEL.finding(w.span, msg, fix=Fix.of(f"Install {spec}", edit))
+            spec = re.sub(r"^[\w.-]+\s*(?:\[[^\]]*\])?", "", body)
+            pin = "exact" if "@" in spec else _pin_of(spec)
+    if req.editable:
+        reason = "an editable checkout of the V1 client is not rewritten"
+    elif "$" in text:
+        reason = "its version is set by a variable (a V1 client version)"
+    elif req.hashed:
+        reason = ("it is pinned by --hash: the new requirement needs hashes of its own (pip hash, pip-compile "
+                  "--generate-hashes)")
+    elif req.replacer is None:
+        reason = "this form cannot be rewritten exactly"
+    return _wheel_finding(req.span, text, pin, target, lambda spec: req.replace(spec + marker), reason)
 
 
 _REQUIREMENT = re.compile(r"^[ \t]*(?P<spec>tensorrtserver(?:\[[^\]]*\])?(?:[ \t]*(?:==|>=|~=|<=)[ \t]*[\w.*]+)?)[ \t]*(?:[;#]|$)")
@@ -109,12 +241,58 @@ def check_text(region: Region, target: Release) -> Iterator[Finding]:
     """Files without a handler: imports of the V1 client and requirement lines naming its wheel."""
     m = _REQUIREMENT.match(region.text.rstrip("\r\n"))
     if m:
-        spec = client_spec(target, "=" in m.group("spec"))
-        yield CLIENT_WHEEL.finding(region.span(m.start("spec"), m.end("spec")),
-                                   f"the V1 client wheel ({m.group('spec')}) -> {spec}: the client API changed, so "
-                                   f"code using it must be ported", suggestion=spec)
+        spec = m.group("spec")
+        pin = _pin_of(re.sub(r"^tensorrtserver(?:\[[^\]]*\])?", "", spec))
+        yield _wheel_finding(region.span(m.start("spec"), m.end("spec")), spec, pin, target, None)
     for m in _IMPORT.finditer(region.text):
         yield CLIENT_IMPORT.finding(region.span(m.start(), m.end()),
                                     "code imports the V1 client library: port it to tritonclient.http / "
                                     "tritonclient.grpc (the API changed, not only the name)",
                                     suggestion="import tritonclient.http as httpclient")
+
+
+# --- V1 client code (documents that read code: client_uses) ------------------------------------
+
+@check(order=35)
+def check_client_code(doc, ctx) -> Iterator[Finding]:
+    uses = doc.client_uses()
+    if not uses:
+        return
+    rows = [T.client_row(u.module, u.name) for u in uses]
+    for use, row in zip(uses, rows):
+        if use.kind == "import":
+            yield _import_finding(use, row, [r for u, r in zip(uses, rows) if u.kind != "import"], ctx.target)
+        elif row is not None and row.review:
+            yield _use_finding(use, row, ctx.target)
+
+
+def _v2(text: str, target: Release) -> str:
+    """``text`` with the client modules the target's release had (tritonhttpclient ... before 20.09)."""
+    if target.at_least(T.CLIENT_PACKAGE_FROM):
+        return text
+    for new, old in T.CLIENT_MODULES_BEFORE:
+        text = text.replace(new, old)
+    return text
+
+
+def _import_finding(use, row, used_rows, target: Release) -> Finding:
+    where = use.module if not use.name or use.name == "*" else f"{use.name} from {use.module}"
+    if use.name == "*":
+        # the imports that bring what the file uses
+        lines = [r.v2_import for r in used_rows if r is not None and r.v2_import]
+        lines = list(dict.fromkeys(lines)) or [row.v2_import if row else "import tritonclient.http as httpclient"]
+        msg = (f"imports everything from the V1 client library ({use.module}): import what the code uses from "
+               f"tritonclient instead (the API changed, not only the names)")
+        return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2("; ".join(lines), target))
+    if row is None:
+        msg = f"imports {where} of the V1 client library: port it to tritonclient.http / tritonclient.grpc"
+        return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2("import tritonclient.http as httpclient", target))
+    what = "imports the V1 client library " + where if not use.name else f"imports {where} (V1 client library)"
+    msg = f"{what}: V2 has {row.v2}" + (f"; {row.note}" if row.note else "")
+    return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2(row.v2_import or row.v2, target))
+
+
+def _use_finding(use, row, target: Release) -> Finding:
+    name = use.name if use.name == row.name or not row.name else f"{use.name} ({row.name})"
+    msg = f"V1 client {name}: V2 has {row.v2}" + (f"; {row.note}" if row.note else "")
+    return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2(row.v2, target))
