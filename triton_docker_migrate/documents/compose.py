@@ -21,7 +21,7 @@ from . import yamlsites as S
 from .dockerrun import sub_word
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -324,6 +324,45 @@ class ComposeDoc(Document):
                 if users:
                     self._anchor_users.append((node, users))
         return self._anchor_users
+
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """The bind mounts of the services that run ``line`` (short ``./src:/dst[:ro]`` and long
+        ``type: bind`` syntax); a relative source is relative to this file's folder."""
+        users = next((u for cl, u in self._server_lines() if cl is line), None)
+        if users is None:
+            return None
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        out: list[Mount] = []
+        for s in users:
+            vols = Y.get(s.node, "volumes")
+            for item in vols.value if isinstance(vols, SequenceNode) else []:
+                if isinstance(item, ScalarNode):
+                    parts = str(item.value).split(":")
+                    if len(parts) >= 2 and parts[0].startswith((".", "/", "~")):
+                        out.append(Mount(parts[0], parts[1], base))
+                elif isinstance(item, MappingNode):
+                    kind, src, dst = (Y.get(item, k) for k in ("type", "source", "target"))
+                    if isinstance(kind, ScalarNode) and kind.value == "bind" and isinstance(src, ScalarNode) \
+                            and isinstance(dst, ScalarNode):
+                        out.append(Mount(str(src.value), str(dst.value), base))
+        return [m for m in out if "$" not in m.source and not m.source.startswith("~")]
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``runtime: nvidia``, ``gpus:`` and ``deploy.resources.reservations.devices`` of Triton services."""
+        out: list[tuple[str, Span]] = []
+        for s in self.services:
+            if not s.triton:
+                continue
+            for key, what in (("runtime", "runtime: nvidia"), ("gpus", "gpus")):
+                for k, v in Y.items(s.node):
+                    if Y.key_of(k) == key and (key != "runtime" or getattr(v, "value", None) == "nvidia"):
+                        out.append((what, Span(k.start_mark.index, Y.node_end(self.src, v))))
+            res = Y.get(Y.get(Y.get(s.node, "deploy"), "resources"), "reservations")
+            for k, v in Y.items(res):
+                if Y.key_of(k) == "devices":
+                    out.append(("deploy.resources.reservations.devices", Span(k.start_mark.index, k.end_mark.index)))
+        return out
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "ComposeDoc") -> str | None:

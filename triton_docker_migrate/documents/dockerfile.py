@@ -21,7 +21,7 @@ from . import commands as C
 from . import held as H
 from .base import Document
 from .dockerrun import sub_word
-from .sites import BaseImage, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from .sites import BaseImage, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -53,6 +53,7 @@ class Stage:
     sdk: bool  #: a client SDK image
     local_v1: bool = False  #: based on a locally built or third-party image of V1
     root: Span | None = None  #: the image reference the stage is built on, through other stages
+    base_image: str = ""  #: that image reference, the file's own variables substituted
 
 
 class DockerfileDoc(Document):
@@ -111,11 +112,13 @@ class DockerfileDoc(Document):
             prev = next((s for s in self.stages if s.name and s.name.lower() == resolved.lower()), None)
             if prev is not None:
                 triton, v1, sdk, local, root = prev.triton, prev.v1, prev.sdk, prev.local_v1, prev.root
+                base_image = prev.base_image
             else:
                 info = facts.classify(resolved)
                 triton, v1, sdk, local = info.triton, info.v1, info.sdk, info.local_v1
                 root = image_word.span if image_word is not None else None
-            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root))
+                base_image = resolved
+            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root, base_image))
 
     def expand(self, value: str) -> str:
         """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
@@ -428,9 +431,53 @@ class DockerfileDoc(Document):
         for st in self.stages:
             if st.image_word is None:
                 continue
-            runs = [Span(i.start, i.end) for i in self.instructions
-                    if i.cmd == "RUN" and i.stage == st.index and not i.onbuild]
-            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs))
+            own = [i for i in self.instructions if i.stage == st.index]
+            # a RUN's here-documents follow its line: they belong to it
+            runs = [Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies]))
+                    for i in own if i.cmd == "RUN" and not i.onbuild]
+            nxt = next((i.start for i in self.instructions if i.stage > st.index), len(self.text))
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs, st.base_image, Span(own[0].start, nxt)))
+        return out
+
+
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """What the image of the line's stage holds from the build context (taken to be the Dockerfile's
+        folder): the ``COPY``/``ADD`` of the stage and of the stages it is built on (not ``--from``)."""
+        import os
+
+        first = next((w for seg in line.segments for w in seg.words), None)
+        if first is None:
+            return None
+        chain: list[int] = []
+        idx = self.stage_index_at(first.start)
+        while 0 <= idx < len(self.stages) and idx not in chain:
+            chain.append(idx)
+            st = self.stages[idx]
+            parent = next((p for p in self.stages[:idx] if p.name and p.name.lower() == self.expand(st.image).lower()),
+                          None)
+            idx = parent.index if parent is not None else -1
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        out: list[Mount] = []
+        for ins in self.instructions:
+            if ins.cmd not in ("COPY", "ADD") or ins.stage not in chain:
+                continue
+            if ins.is_json:
+                try:
+                    values = json.loads(ins.logical)
+                except ValueError:
+                    continue
+                args = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+            else:
+                args = [w.value for w in self._words(ins) if not w.dynamic]
+            if any(a.startswith("--from") for a in args):
+                continue
+            args = [a for a in args if not a.startswith("--")]
+            if len(args) < 2 or not args[-1].startswith("/"):
+                continue
+            for src in args[:-1]:
+                if "://" in src or "$" in src:
+                    continue
+                out.append(Mount(src, args[-1], base))
         return out
 
 

@@ -25,7 +25,7 @@ from . import commands as C
 from . import held as H
 from . import yamlsites as S
 from .base import Document
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
@@ -49,6 +49,7 @@ class Container:
     triton: bool = False
     v1: bool = False
     owned: set[int] = field(default_factory=set)
+    pod: MappingNode | None = None  #: the pod spec that lists it (its ``volumes``)
 
 
 class KubernetesDoc(Document):
@@ -94,7 +95,7 @@ class KubernetesDoc(Document):
         for k, v in Y.items(Y.get(Y.get(holder, "metadata"), "labels")):
             if isinstance(k, ScalarNode) and isinstance(v, ScalarNode):
                 labels[str(k.value)] = str(v.value)
-        c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels)
+        c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels, pod=pod)
         image = Y.get(node, "image")
         if isinstance(image, ScalarNode) and isinstance(image.value, str):
             c.image = image.value
@@ -290,6 +291,46 @@ class KubernetesDoc(Document):
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]
         return PortList("kubernetes", where, entries, key)
+
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """The container's ``volumeMounts`` whose pod volume is a ``hostPath`` (a path of the node)."""
+        c = next((c for cl, c in self._server_lines() if cl is line), None)
+        if c is None:
+            return None
+        host: dict[str, str] = {}
+        vols = Y.get(c.pod, "volumes")
+        for v in vols.value if isinstance(vols, SequenceNode) else []:
+            name, path = Y.get(v, "name"), Y.get(Y.get(v, "hostPath"), "path")
+            if isinstance(name, ScalarNode) and isinstance(path, ScalarNode):
+                host[str(name.value)] = str(path.value)
+        out: list[Mount] = []
+        mounts = Y.get(c.node, "volumeMounts")
+        for m in mounts.value if isinstance(mounts, SequenceNode) else []:
+            name, at, sub = Y.get(m, "name"), Y.get(m, "mountPath"), Y.get(m, "subPath")
+            if isinstance(name, ScalarNode) and isinstance(at, ScalarNode) and str(name.value) in host:
+                src = host[str(name.value)]
+                if isinstance(sub, ScalarNode) and sub.value:
+                    src = src.rstrip("/") + "/" + str(sub.value)
+                out.append(Mount(src, str(at.value), "/"))
+        return out
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``nvidia.com/gpu`` in the resources of Triton containers, ``runtimeClassName: nvidia``."""
+        out: list[tuple[str, Span]] = []
+        for c in self.containers:
+            if not c.triton:
+                continue
+            res = Y.get(c.node, "resources")
+            for section in ("limits", "requests"):
+                for k, v in Y.items(Y.get(res, section)):
+                    if Y.key_of(k) == "nvidia.com/gpu":
+                        out.append((f"resources.{section}: nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))))
+            for k, v in Y.items(c.pod):
+                if Y.key_of(k) == "runtimeClassName" and getattr(v, "value", None) == "nvidia":
+                    out.append(("runtimeClassName: nvidia", Span(k.start_mark.index, Y.node_end(self.src, v))))
+        seen: set[Span] = set()
+        return [x for x in out if not (x[1] in seen or seen.add(x[1]))]
 
     # --- environment --------------------------------------------------------------------------
     def env_definitions(self) -> list[tuple[str, Span]]:

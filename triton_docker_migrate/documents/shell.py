@@ -27,7 +27,7 @@ from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owne
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
                         publish_ports, sub_word)
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
+from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -516,6 +516,46 @@ class ShellDoc(Document):
 
                 entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
             out.append(PortSites(None, [PortList("docker", "docker run", entries)]))
+        return out
+
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """A server in ``docker run``: its ``-v``/``--mount`` bind mounts (``$(pwd)``/``$PWD`` taken to be
+        this script's folder); a server run by the script itself sees the host (relative paths: from
+        this script's folder)."""
+        import os
+
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        dr = line.extra.get("docker")
+        if dr is None:
+            return [Mount("", "", here)]
+        out: list[Mount] = []
+        for _opt, _vw, name, value in dr.options:
+            if value is None:
+                continue
+            value = re.sub(r"^(?:\$\(pwd\)|\$\{PWD\}|\$PWD|`pwd`)(?=/|:|$)", ".", value)
+            if name in ("-v", "--volume"):
+                parts = value.split(":")
+                if len(parts) >= 2 and parts[0].startswith((".", "/")):
+                    out.append(Mount(parts[0], parts[1], here))
+            elif name == "--mount":
+                kv = dict(p.partition("=")[::2] for p in value.split(","))
+                src, dst = kv.get("source") or kv.get("src"), kv.get("target") or kv.get("destination") or kv.get("dst")
+                if kv.get("type") == "bind" and src and dst:
+                    out.append(Mount(src, dst, here))
+        return [m for m in out if "$" not in m.source]
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``--gpus`` and ``--runtime=nvidia`` of the ``docker run`` of a Triton image, ``nvidia-docker run``."""
+        out: list[tuple[str, Span]] = []
+        for dr in self.runs:
+            if not dr.info.triton:
+                continue
+            if dr.words and basename(dr.words[0]) == "nvidia-docker":
+                out.append(("nvidia-docker", dr.words[0].span))
+            for opt, vw, name, value in dr.options:
+                if name == "--gpus" or (name == "--runtime" and value == "nvidia"):
+                    out.append((f"{name} {value}" if value else name, Span(opt.start, (vw or opt).end)))
         return out
 
     def same_structure(self, new: "ShellDoc") -> str | None:

@@ -321,3 +321,15 @@ class BaseImage:
     v1: bool  #: a V1 server (or SDK) image
     sdk: bool
     runs: list[Span] = field(default_factory=list)  #: the RUN instructions of the stage
+    image: str = ""  #: the image reference, with the file's own variables substituted
+    stage: Span | None = None  #: the whole stage, from its FROM to its last instruction
+
+
+@dataclass
+class Mount:
+    """A folder of the host (or of a build context) that a server's container sees at ``target``: a
+    bind mount, a ``COPY``. ``target`` "" with ``source`` "": the server runs on the host itself."""
+
+    source: str  #: absolute, or relative to ``base``
+    target: str  #: the path inside the container
+    base: str  #: the folder a relative ``source`` is relative to
