@@ -313,10 +313,9 @@ class Resolver:
         cfg_extend = split(data.get("extend-exclude", ()))
         flag_extend = f.get("extend_exclude", ())
         out["extend_exclude"] = cfg_extend + flag_extend
-        out["exclude_sources"] = tuple(x for x in (
-            (excl_base, out["exclude"]) if excl_base is not None else None,
-            (folder, cfg_extend) if cfg_extend else None,
-            (self.cwd, flag_extend) if flag_extend else None) if x is not None)
+        # (folder the globs are relative to - None for the default names, at any depth - , globs)
+        out["exclude_sources"] = tuple(x for x in ((excl_base, out["exclude"]), (folder, cfg_extend),
+                                                   (self.cwd, flag_extend)) if x[1])
         if "fail_on_review" in f or "failure_threshold" in f:
             out["fail_on_review"] = bool(f.get("fail_on_review"))
             out["failure_threshold"] = f.get("failure_threshold")
