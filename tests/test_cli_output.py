@@ -302,3 +302,5 @@ def test_terminal_layout_escapes_and_aligns(tmp_path):
            "  | " + " " * 24 + "^" * len("nvcr.io/nvidia/tensorrtserver:20.02-py3") + "\n" in out
     assert "\x1b" not in out
     assert len(r.findings) == 1 and out.endswith("Found 1 finding (1 fixed, 0 remaining).\n")
+    quiet = render([r], Settings(quiet=True), Terminal(rich=True, colour=False, command="x"))
+    assert quiet == out[:-len("Found 1 finding (1 fixed, 0 remaining).\n")]

@@ -74,7 +74,7 @@ def render(results: list[FileResult], settings, terminal: Terminal | None = None
             out.append(_snippet(sources[id(r)], f, paint))
     if settings.statistics:
         out.append(statistics(results, paint))
-    if term.rich:
+    if term.rich and not settings.quiet:  # --quiet: the findings only, as ruff's
         out.append(closing_line(findings, settings, term.command, paint))
     return "".join(out)
 
