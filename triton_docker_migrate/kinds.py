@@ -147,7 +147,7 @@ KINDS = (
          claims_names=("dockerfile", "containerfile")),
     Kind("compose", "compose:ComposeDoc", by_name=_compose),
     Kind("ci", "ciworkflow:CiDoc", by_name=_ci),
-    Kind("helm-template", "text:HelmTemplateDoc", by_name=_helm_template, claims_folders=("templates",)),
+    Kind("helm-template", "helmtemplate:build", by_name=_helm_template, claims_folders=("templates",)),
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
     Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),

@@ -72,6 +72,9 @@ class HelmValuesDoc(Document):
         self.src = Y.load(text)
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
+        #: server lines a chart's template makes of this file's lists (set by the chart): these lists
+        #: are read as part of those lines, never as lines of their own
+        self.linked: list[CommandLine] = []
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -86,7 +89,11 @@ class HelmValuesDoc(Document):
         for m in self._mappings():
             repo = Y.get(m, "repository")
             if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str):
-                continue
+                # ``image: nvcr.io/nvidia/tensorrtserver`` with ``tag: 20.02-py3`` beside it
+                repo = Y.get(m, "image")
+                if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str) or \
+                        not isinstance(Y.get(m, "tag"), ScalarNode) or ":" in repo.value.rsplit("/", 1)[-1]:
+                    continue
             last = posixpath.basename(repo.value.strip())
             if last not in ("tensorrtserver", "tritonserver"):
                 continue
@@ -171,9 +178,11 @@ class HelmValuesDoc(Document):
 
     def command_lines(self) -> list[CommandLine]:
         """Server lines of ``command``/``args``; ``extraArgs`` continues the line of its mapping (the
-        chart's template appends it), or stands alone when that mapping shows no line."""
+        chart's template appends it), or stands alone when that mapping shows no line. In a chart,
+        the lines its templates make of this file's lists (``linked``) replace these."""
         if self._lines is None:
             found: dict[tuple, CommandLine] = {}
+            linked = {id(seg) for cl in self.linked for seg in cl.segments}
             if self.triton:
                 for entry, cmd, extra in self._argv_groups():
                     lines = self._lines_of(entry, cmd)
@@ -186,9 +195,23 @@ class HelmValuesDoc(Document):
                         if not tails:
                             lines += self._lines_of(None, extra)
                     for cl in lines:
-                        found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
-            self._lines = list(found.values())
+                        if not any(id(seg) in linked for seg in cl.segments):
+                            found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
+            self._lines = list(found.values()) + self.linked
         return self._lines
+
+    def lookup(self, path: tuple[str, ...]) -> Node | None:
+        """The node at a values path (``("image", "tag")``), through mappings."""
+        node: Node | None = self.src.docs[0] if self.src.docs else None
+        for key in path:
+            node = Y.get(node, key) if isinstance(node, MappingNode) else None
+            if node is None:
+                return None
+        return node
+
+    def list_segment(self, node: Node) -> Segment | None:
+        """A list of strings as the words of a command line."""
+        return self.segment(node)
 
     def _lines_of(self, entry: Segment | None, cmd: Segment | None) -> list[CommandLine]:
         if entry is None and cmd is None:

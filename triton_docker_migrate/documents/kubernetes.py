@@ -52,7 +52,7 @@ class KubernetesDoc(Document):
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
-        self.src = Y.load(text)
+        self.src = self._load(text)
         self.is_json = text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
         self._parent: dict[int, MappingNode] = {}
         self._segments: dict[tuple[int, str], Segment | None] = {}
@@ -61,6 +61,9 @@ class KubernetesDoc(Document):
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
+
+    def _load(self, text: str) -> Y.YamlSource:
+        return Y.load(text)
 
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
@@ -91,10 +94,12 @@ class KubernetesDoc(Document):
                 labels[str(k.value)] = str(v.value)
         c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels)
         image = Y.get(node, "image")
+        v2_image = False
         if isinstance(image, ScalarNode) and isinstance(image.value, str):
             c.image = image.value
             info = facts.classify(image.value)
             c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
+            v2_image = info.triton and not info.v1
         for seg in (self.segment(node, "command"), self.segment(node, "args")):
             server = C.server_word(seg.words) if seg is not None else None
             if server is not None:
@@ -102,8 +107,19 @@ class KubernetesDoc(Document):
         if not c.triton and any(C.server_word(site.words) for site in
                                 S.nested_sites(self.src, self._argv(node), self.text, False)):
             c.triton = True
+        if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
+            # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
+            c.v1 = True
         c.owned = Y.reachable(node)
         return c
+
+    def v1_probes(self, container: MappingNode) -> bool:
+        """The container's probes use a V1 endpoint (``/api/health/ready``): it runs a V1 server."""
+        for probe in (Y.get(container, key) for key in PROBES):
+            for n in Y.walk(probe, set()) if probe is not None else ():
+                if isinstance(n, ScalarNode) and isinstance(n.value, str) and facts.V1_ENDPOINT.search(n.value):
+                    return True
+        return False
 
     def segment(self, container: MappingNode, key: str) -> Segment | None:
         node = Y.get(container, key)
