@@ -55,6 +55,8 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
 
 def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
              force: bool = False) -> FileResult:
+    if data is None and kinds.kind_by_name(path) in ("helm-template", "helm-values"):
+        return _chart_member(path, display, settings, explicit)
     got = read_text(path, display, settings, explicit, data, force)
     if isinstance(got, FileResult):
         return got
@@ -232,6 +234,31 @@ def _decode_utf16_32(data: bytes) -> str | None:
 
 
 # --- units: files read together (a Helm chart) ----------------------------------------------------
+
+def _chart_member(path: str, display: str, settings: Settings, explicit: bool) -> FileResult:
+    """A file of a Helm chart brings in its whole chart: the chart is migrated as one unit and this
+    file's result is returned (the batch run processes each chart once, ``batch/finish.py``)."""
+    from . import charts
+
+    top = charts.top_of(path)
+    unit = charts.unit_of(top) if top is not None else None
+    me = os.path.abspath(path)
+    if unit is None or not any(os.path.abspath(m.path) == me for m in unit.members):
+        return _process_alone(path, display, settings, explicit)
+    name = {os.path.abspath(m.path): m.path for m in unit.members}[me]
+    shown = lambda p: display if p == name else p.replace(os.sep, "/")  # noqa: E731
+    for r in process_unit(unit, settings, frozenset([name]) if explicit else frozenset(), shown):
+        if r.path == display:
+            return r
+    return FileResult(display, kinds.kind_by_name(path) or "text", Status.SKIPPED, explicit=explicit)
+
+
+def _process_alone(path: str, display: str, settings: Settings, explicit: bool) -> FileResult:
+    got = read_text(path, display, settings, explicit, None)
+    if isinstance(got, FileResult):
+        return got
+    return _process(path, display, settings, explicit, got[0].original)
+
 
 def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(),
                  display=lambda p: p.replace(os.sep, "/")) -> list[FileResult]:

@@ -23,7 +23,8 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
     migrates a V1 server)."""
     from ..pipeline import process_file
 
-    out: list[FileResult] = []
+    out: list[FileResult] = _charts([c for c, why in deferred if why == "chart"], settings)
+    results = list(results) + out
     scripts = [c for c, why in deferred if why == "script"]
     if scripts:
         roots = {"."} | {p for p in paths if os.path.isdir(p)}
@@ -49,6 +50,54 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
             if r is not None:
                 out.append(r)
     return out
+
+
+def _charts(cands: list[Candidate], settings: Settings) -> list[FileResult]:
+    """Each Helm chart with a file in the run, as one unit (its subcharts with it): processed when
+    one of its files may hold V1 (or is named on the command line), else skipped like any file
+    without evidence."""
+    from .. import charts
+    from ..pipeline import process_unit
+
+    units: dict[str, list[Candidate]] = {}
+    for c in cands:
+        top = charts.top_of(c.path)
+        if top is not None:
+            units.setdefault(top, []).append(c)
+    out: list[FileResult] = []
+    for top, group in units.items():
+        unit = charts.unit_of(top)
+        shown = {os.path.abspath(c.path): c for c in group}
+        explicit = frozenset(m.path for m in unit.members if shown.get(os.path.abspath(m.path), _NONE).explicit)
+        if not explicit and not unit.packaged_v1 and not any(_may_hold_v1(m.path) for m in unit.members):
+            continue
+        absolute = any(os.path.isabs(c.display) for c in group)
+
+        def display(p: str, shown=shown, absolute=absolute) -> str:
+            c = shown.get(os.path.abspath(p))
+            if c is not None:
+                return c.display
+            return (os.path.abspath(p) if absolute else os.path.relpath(p)).replace(os.sep, "/")
+
+        for r in process_unit(unit, settings, explicit, display):
+            kept = Scanner._keep(r)
+            if kept is not None:
+                out.append(kept)
+    return out
+
+
+class _NoCandidate:
+    explicit = False
+
+
+_NONE = _NoCandidate()
+
+
+def _may_hold_v1(path: str) -> bool:
+    try:
+        return evidence.maybe_v1(read_bytes(path))
+    except OSError:
+        return True  # an unreadable member: the unit reports it
 
 
 def _migrates_server(r: FileResult) -> bool:

@@ -26,11 +26,13 @@ from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from .base import Document
 from .helmtemplate import Expansion, HelmTemplateDoc
-from .helmvalues import HelmValuesDoc, ValuesImageKeys
+from .helmvalues import HelmValuesDoc, LoneTagKeys, ValuesImageKeys
 from .kubernetes import Container
+from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 from .sites import CommandLine, Segment, foreign_copy
 
+_EMPTY = Syntax()
 #: helpers included from helpers, followed this deep at most
 _HELPER_DEPTH = 8
 
@@ -85,6 +87,12 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     for doc, chart in templates:
         for c in doc.containers:
             ctx.link_container(doc, chart, c, out)
+    if out.served:  # what ``helm install`` prints speaks of the chart's server
+        for m in unit.members:
+            doc = docs.get(m.path)
+            if doc is not None and m.kind == "helm-template" and not isinstance(doc, HelmTemplateDoc) \
+                    and hasattr(doc, "template"):
+                doc.triton = True  # type: ignore[attr-defined]
     return out
 
 
@@ -135,7 +143,7 @@ class _Chart:
     # --- one container --------------------------------------------------------------------------
     def link_container(self, doc: HelmTemplateDoc, chart: SubChart, c: Container, out: Links) -> None:
         self.link_image(doc, chart, c, out)
-        pieces, unknown = self.pieces(doc, chart, c)
+        pieces, unknown, others = self.pieces(doc, chart, c)
         if not c.triton:
             words = [w for d, seg in pieces for w in seg.words]
             server = C.server_word(words)
@@ -148,6 +156,9 @@ class _Chart:
         if all(d is doc for d, _ in pieces):
             return  # the template holds the whole line: the Kubernetes reader's own
         served.parts = self.parts(doc, c, pieces)
+        for i, (vdoc, seg) in others:  # another values file's list in place of the chart's own
+            alt = pieces[:i] + [(vdoc, seg)] + pieces[i + 1:]
+            served.parts += [(d, cl) for d, cl in self.parts(doc, c, alt) if d is vdoc]
         for d, cl in served.parts:
             if d is doc:
                 doc.linked.setdefault(id(c.node), []).append(cl)
@@ -165,7 +176,10 @@ class _Chart:
         v1 = triton = False
         seen: set[tuple[int, int]] = set()
         for path in paths:
-            for vdoc, node in self.variants(chart, path):
+            variants = self.variants(chart, path)
+            for vdoc, node in variants:
+                if path[-1:] == ("tag",) and isinstance(node, ScalarNode) and not vdoc.split_images_at(path[:-1]):
+                    self.lone_tag(vdoc, node, path, variants)
                 hit = _image_at(vdoc, node)
                 if hit is None or (id(vdoc), hit[0].start) in seen:
                     continue
@@ -178,10 +192,25 @@ class _Chart:
             doc.link_image(c, v1, triton)
         return found
 
-    def pieces(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> tuple[list[tuple[Document, Segment]], str]:
-        """The container's command line in order: (file, words) pieces; and why some of it cannot
-        be known (a list written from a values map, a helper that is not a list, ...)."""
+    def lone_tag(self, vdoc: HelmValuesDoc, node: ScalarNode, path: G.Path,
+                 variants: list[tuple[HelmValuesDoc, Node]]) -> None:
+        """A tag whose repository is another values file's (the first that sets one)."""
+        for other, onode in variants:
+            if other is vdoc:
+                continue
+            for ik in other.split_images():
+                if ik.tag is onode and isinstance(ik, ValuesImageKeys) and not isinstance(ik, LoneTagKeys):
+                    if not any(t.tag is node for t in vdoc.lone_tags):
+                        vdoc.lone_tags.append(LoneTagKeys(vdoc.src, node, ik.repo_value, _name(other.path)))
+                    return
+
+    def pieces(self, doc: HelmTemplateDoc, chart: SubChart,
+               c: Container) -> tuple[list[tuple[Document, Segment]], str, list[tuple[int, tuple[Document, Segment]]]]:
+        """The container's command line in order: (file, words) pieces; why some of it cannot be
+        known (a list written from a values map, a helper that is not a list, ...); and the other
+        values files' lists that may stand in for a piece (its index)."""
         out: list[tuple[Document, Segment]] = []
+        others: list[tuple[int, tuple[Document, Segment]]] = []
         unknown = ""
         for key in ("command", "args"):
             seg = doc.segment(c.node, key)
@@ -194,34 +223,45 @@ class _Chart:
                     out.append((doc, Segment(before, seg.syntax, seg.label)))  # type: ignore[union-attr]
                     words = words[len(before):]
                 got = self.expansion(doc, chart, e)
-                if got is None:
+                if not got:
                     unknown = unknown or _why(e)
                     continue
-                out.append(got)
+                others += [(len(out), alt) for alt in got[1:]]
+                out.append(got[0])
             if words:
                 out.append((doc, seg if seg is not None and len(words) == len(seg.words) else
                             Segment(words, seg.syntax, seg.label)))  # type: ignore[union-attr]
-        return out, unknown
+        return out, unknown, others
 
-    def expansion(self, doc: HelmTemplateDoc, chart: SubChart, e: Expansion) -> tuple[Document, Segment] | None:
+    def expansion(self, doc: HelmTemplateDoc, chart: SubChart, e: Expansion) -> list[tuple[Document, Segment]]:
+        """What an expansion writes: the list of the chart's own values first, then the other values
+        files' lists at the same path (``values-prod.yaml``, a parent chart's); empty when the chart's
+        own value is not a list of strings."""
         if e.path is not None:
+            out: list[tuple[Document, Segment]] = []
             for vdoc, node in self.variants(chart, e.path):
-                if isinstance(node, SequenceNode):
-                    seg = vdoc.list_segment(node)
-                    if seg is not None:
-                        return vdoc, seg
-                return None  # the first (the chart's own values) decides: not a list
-            return None
+                if not isinstance(node, SequenceNode):
+                    if not out:
+                        return []  # the first (the chart's own values) decides: not a list
+                    continue
+                seg = Segment([], _EMPTY, "args") if not node.value else vdoc.list_segment(node)  # nothing to add
+                if seg is None:
+                    if not out:
+                        return []
+                    continue
+                out.append((vdoc, seg))
+            return out
         if e.helper is not None and e.helper in self.helpers:
             hdoc = self.helpers[e.helper]
             seg = hdoc.helper_segment(e.helper)
             if seg is not None:
-                return hdoc, seg
-        return None
+                return [(hdoc, seg)]
+        return []
 
     def parts(self, doc: HelmTemplateDoc, c: Container,
               pieces: list[tuple[Document, Segment]]) -> list[tuple[Document, CommandLine]]:
         """One command line per file holding a piece: its own words, the others' as foreign copies."""
+        pieces = [(d, seg) for d, seg in pieces if seg.words]
         words = [w for _, seg in pieces for w in seg.words]
         server = C.server_word(words)
         if server is None and not (words and words[0].value.startswith("--")):
@@ -249,6 +289,10 @@ class _Chart:
                 cl.images = (Span(image.start, image.end),)
             out.append((holder, cl))
         return out
+
+
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _get(node: MappingNode, key: str) -> Node | None:

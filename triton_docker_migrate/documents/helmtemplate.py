@@ -313,7 +313,7 @@ def build(path: str, text: str) -> Document:
 
     name = posixpath.basename(path.replace("\\", "/")).lower()
     if not name.endswith(_YAML_SUFFIXES):
-        return TextDoc(path, text, "helm-template")
+        return _notes(path, text)
     try:
         return HelmTemplateDoc(path, text)
     except ProcessingError as e:
@@ -322,3 +322,28 @@ def build(path: str, text: str) -> Document:
         span = Span(start, _line_end(text, start)) if start is not None else Span(0, 0)
         doc.unread = lambda: [(span, e.message)]  # type: ignore[method-assign]
         return doc
+
+
+def _notes(path: str, text: str) -> Document:
+    """``NOTES.txt`` (and other text in ``templates/``): what ``helm install`` prints. Its URLs are the
+    chart's server's when the chart runs one (the chart sets ``triton``), and are rewritten; its
+    actions never are."""
+    from .text import TextDoc
+
+    class HelmNotesDoc(TextDoc):
+        fixes = True
+
+        def __init__(self, path: str, text: str) -> None:
+            super().__init__(path, text, "helm-template")
+            self.template = G.mask(text)
+
+        def report_only(self) -> list[tuple[int, int, str]]:
+            return []
+
+        def advisory(self) -> list[tuple[int, int]]:
+            return []  # not documentation: what the chart prints
+
+        def can_write(self, edit: Edit) -> bool:
+            return not self.template.overlapping(edit.span.start, edit.span.end)
+
+    return HelmNotesDoc(path, text)

@@ -64,6 +64,21 @@ class ValuesImageKeys(ImageKeys):
         return Edit(self.digest_span, dsc.quote * 2 if dsc.quote else '""')
 
 
+class LoneTagKeys(ValuesImageKeys):
+    """A ``tag`` key whose repository is set in another values file of the chart (``values-prod.yaml``
+    overrides only the tag of ``values.yaml``'s image)."""
+
+    def __init__(self, src: Y.YamlSource, tag: ScalarNode, repo_value: str, elsewhere: str) -> None:
+        self.src, self.repo, self.tag, self.digest = src, None, tag, None  # type: ignore[assignment]
+        tsc = src.scalar(tag)
+        self.tag_value, self.tag_span, self.tag_is_str = str(tag.value), Span(tsc.start, tsc.end), tsc.is_str
+        self.repo_value, self.repo_span = repo_value, self.tag_span
+        self.repo_elsewhere = elsewhere  #: where the repository is set
+
+    def rename_repo(self, name: str) -> Edit | None:
+        return None
+
+
 class HelmValuesDoc(Document):
     kind = "helm-values"
 
@@ -75,6 +90,8 @@ class HelmValuesDoc(Document):
         #: server lines a chart's template makes of this file's lists (set by the chart): these lists
         #: are read as part of those lines, never as lines of their own
         self.linked: list[CommandLine] = []
+        #: tags of images whose repository another values file of the chart sets (set by the chart)
+        self.lone_tags: list[ImageKeys] = []
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -209,6 +226,12 @@ class HelmValuesDoc(Document):
                 return None
         return node
 
+    def split_images_at(self, path: tuple[str, ...]) -> list[ImageKeys]:
+        """The repository/tag images of the mapping at ``path``."""
+        m = self.lookup(path)
+        return [ik for ik in self._split if isinstance(ik, ValuesImageKeys) and Y.get(m, "repository") is ik.repo
+                or Y.get(m, "image") is ik.repo] if isinstance(m, MappingNode) else []
+
     def list_segment(self, node: Node) -> Segment | None:
         """A list of strings as the words of a command line."""
         return self.segment(node)
@@ -228,7 +251,7 @@ class HelmValuesDoc(Document):
 
     # --- sites ------------------------------------------------------------------------------------
     def split_images(self) -> list[ImageKeys]:
-        return list(self._split)
+        return list(self._split) + list(self.lone_tags)
 
     def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
