@@ -92,6 +92,11 @@ class Document:
         masked), with why: it is neither searched nor edited, and must not pass in silence."""
         return []
 
+    def shown(self, text: str) -> str:
+        """``text`` (a message quoting the document) as a person should read it (a Helm template's
+        masked actions written ``{{…}}``)."""
+        return text
+
     def can_write(self, edit) -> bool:
         """Whether ``edit`` can be applied as it is (a Helm template's actions are never rewritten)."""
         return True

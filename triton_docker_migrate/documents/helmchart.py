@@ -85,6 +85,8 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
             helpers.setdefault(name, doc)
     ctx = _Chart(unit, values, helpers)
     for doc, chart in templates:
+        ctx.resolve(doc, chart)
+    for doc, chart in templates:
         for c in doc.containers:
             ctx.link_container(doc, chart, c, out)
     if out.served:  # what ``helm install`` prints speaks of the chart's server
@@ -104,22 +106,24 @@ class _Chart:
 
     # --- values paths ---------------------------------------------------------------------------
     def variants(self, chart: SubChart, path: G.Path) -> list[tuple[HelmValuesDoc, Node]]:
-        """Every values node that ``.Values.<path>`` of a template of ``chart`` may read."""
+        """Every values node that ``.Values.<path>`` of a template of ``chart`` may read, the one that
+        wins first: a parent chart's values override its subcharts' (the top chart's first), and a
+        chart's ``values.yaml`` comes before its other values files (overlays given with ``-f``)."""
         out = []
         if path[:1] == ("global",):
             for docs in self.values.values():
                 out += [(d, n) for d in docs if (n := d.lookup(path)) is not None]
             return out
-        for d in self.values.get(id(chart), []):
-            n = d.lookup(path)
-            if n is not None:
-                out.append((d, n))
-        for a in chart.ancestors():
+        for a in reversed(chart.ancestors()):
             rel = chart.prefix[len(a.prefix):] + path
             for d in self.values.get(id(a), []):
                 n = d.lookup(rel)
                 if n is not None:
                     out.append((d, n))
+        for d in self.values.get(id(chart), []):
+            n = d.lookup(path)
+            if n is not None:
+                out.append((d, n))
         return out
 
     def helper_paths(self, names: list[str]) -> list[G.Path]:
@@ -165,6 +169,8 @@ class _Chart:
             elif isinstance(d, HelmValuesDoc):
                 d.linked.append(cl)
                 d._lines = None
+            elif isinstance(d, HelmTemplateDoc):
+                d.helper_lines.append(cl)
         doc.linked.setdefault(id(c.node), [])
         doc._lines = None
 
@@ -192,6 +198,20 @@ class _Chart:
             doc.link_image(c, v1, triton)
         return found
 
+    def resolve(self, doc: HelmTemplateDoc, chart: SubChart) -> None:
+        """Ports and port names written from values (``containerPort: {{ .Values.healthPort }}``): read
+        as the chart's values set them."""
+        for node in doc.src.nodes():
+            if not isinstance(node, ScalarNode) or "$" not in str(node.value):
+                continue
+            act = doc.whole_action(node)
+            path = next((p[1:] for p in act.refs if p[:1] == ("Values",) and len(p) > 1), None) if act else None
+            if path is None or len(act.refs) != 1:  # type: ignore[union-attr]
+                continue
+            got = self.variants(chart, path)
+            if got and isinstance(got[0][1], ScalarNode) and got[0][1].value is not None:
+                doc.resolved[id(node)] = str(got[0][1].value)
+
     def lone_tag(self, vdoc: HelmValuesDoc, node: ScalarNode, path: G.Path,
                  variants: list[tuple[HelmValuesDoc, Node]]) -> None:
         """A tag whose repository is another values file's (the first that sets one)."""
@@ -217,6 +237,15 @@ class _Chart:
             exps = [e for e in doc.expansions(c, key) if not e.one]
             items = [e.item for e in exps if e.item is not None]
             words = [w for w in (seg.words if seg is not None else []) if not any(_holds(i, w) for i in items)]
+            key_at = next((k.start_mark.index for k, _v in c.node.value if isinstance(k, ScalarNode) and k.value == key), 0)
+            inner = [(w, doc.block_after(w.start, key_at)) for w in words]
+            for w, b in inner:
+                if b is not None and b.keyword == "range":
+                    unknown = unknown or (f"its arguments are built by a range over {_shown_path(b.path)} that the tool "
+                                          f"cannot follow (a map, or items written by more than one action)")
+            if inner and inner[-1][1] is not None and not exps:
+                unknown = unknown or ("its last arguments are written under {{ " + inner[-1][1].keyword + " }}: an "
+                                      "option added after them would be conditional too")
             for e in exps:
                 before = [w for w in words if w.start < e.at]
                 if before:
@@ -289,6 +318,10 @@ class _Chart:
                 cl.images = (Span(image.start, image.end),)
             out.append((holder, cl))
         return out
+
+
+def _shown_path(path: G.Path | None) -> str:
+    return ".".join(("",) + path) if path else "a value"
 
 
 def _name(path: str) -> str:

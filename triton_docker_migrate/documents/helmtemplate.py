@@ -25,12 +25,13 @@ from ..syntax import gotemplate as G
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from .base import Document
-from .kubernetes import Container, KubernetesDoc
+from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
 from .sites import CommandLine, Segment
 
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
 _YAML_SUFFIXES = (".yaml", ".yml", ".tpl", ".json")
+_PLACEHOLDER = re.compile("\\$" + G.PAD + "+")
 
 
 class HelmTemplateDoc(KubernetesDoc):
@@ -43,6 +44,11 @@ class HelmTemplateDoc(KubernetesDoc):
         self.linked: dict[int, list[CommandLine]] = {}
         #: values the chart found the container's image in: id(container node) -> (v1, triton)
         self.linked_images: dict[int, tuple[bool, bool]] = {}
+        #: parts of server lines held by a helper's body here (a list of arguments ``include``d by a
+        #: container of another template; set by the chart)
+        self.helper_lines: list[CommandLine] = []
+        #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
+        self.resolved: dict[int, str] = {}
         super().__init__(path, text)
         self.is_json = False
 
@@ -85,6 +91,9 @@ class HelmTemplateDoc(KubernetesDoc):
     def unread(self) -> list[tuple[Span, str]]:
         return list(self._unread)
 
+    def shown(self, text: str) -> str:
+        return _PLACEHOLDER.sub("{{…}}", text)
+
     def can_write(self, edit: Edit) -> bool:
         if G.PAD in edit.content:
             return False
@@ -97,10 +106,17 @@ class HelmTemplateDoc(KubernetesDoc):
         """Containers with an unread line inside: what the reader saw of them may be incomplete."""
         out = []
         for c in self.containers:
-            start, end = c.node.start_mark.index, Y.node_end(self.src, c.node)
-            if any(start <= s.start < max(end, _line_end(self.src.text, end)) for s, _ in self._unread):
+            start, end = self.container_span(c)
+            if any(start <= s.start < end for s, _ in self._unread):
                 out.append((start, end, " (the container has template lines that could not be read: not changed)"))
         return out
+
+    def container_span(self, c: Container) -> tuple[int, int]:
+        """Where a container is written: its item's lines (with unread lines among them)."""
+        start = c.node.start_mark.index
+        end = Y.node_end(self.src, c.node)
+        line_start = self.src.text.rfind("\n", 0, start) + 1
+        return start, max(end, G.block_end(self.template.masked, line_start))  # unread lines still there
 
     # --- sites ----------------------------------------------------------------------------------
     def segment(self, container: MappingNode, key: str) -> Segment | None:
@@ -129,6 +145,9 @@ class HelmTemplateDoc(KubernetesDoc):
         c.owned = Y.reachable(c.node)
         self._lines = None
 
+    def command_lines(self) -> list[CommandLine]:
+        return super().command_lines() + self.helper_lines
+
     def _server_lines(self):
         if self._lines is None:
             lines = super()._server_lines()
@@ -144,6 +163,30 @@ class HelmTemplateDoc(KubernetesDoc):
             self._lines = out
         return self._lines
 
+    def block_after(self, offset: int, after: int) -> G.Block | None:
+        """The innermost block around ``offset`` opened after ``after`` (inside a list: an item under
+        ``{{ if }}`` or ``{{ range }}``)."""
+        found = None
+        for b in self.template.blocks:
+            opener = self.template.actions[b.opener]
+            closer = self.template.actions[b.closer].start if b.closer is not None else len(self.text)
+            if after < opener.start and opener.end <= offset < closer:
+                if found is None or self.template.actions[found.opener].start < opener.start:
+                    found = b
+        return found
+
+    def value_of(self, node: ScalarNode) -> str:
+        return self.resolved.get(id(node), str(node.value))
+
+    def whole_action(self, node: ScalarNode) -> G.Action | None:
+        """The action a scalar is written by, when it is nothing else."""
+        sc = self.src.scalar(node)
+        acts = self.template.overlapping(sc.start, sc.end)
+        if len(acts) == 1 and acts[0].writes and sc.offsets and acts[0].start <= sc.offsets[0] \
+                and sc.offsets[-1] < acts[0].end:
+            return acts[0]
+        return None
+
     # --- what the chart links -------------------------------------------------------------------
     def expansions(self, c: Container, key: str) -> list["Expansion"]:
         """Where the container's ``command``/``args`` take items from elsewhere, in order."""
@@ -153,7 +196,7 @@ class HelmTemplateDoc(KubernetesDoc):
             return out
         value = Y.get(c.node, key)
         tpl = self.template
-        if isinstance(value, ScalarNode):
+        if isinstance(value, ScalarNode) and not Y.is_null(value):
             sc = self.src.scalar(value)
             acts = tpl.overlapping(sc.start, sc.end)
             if len(acts) == 1 and acts[0].writes:
@@ -236,9 +279,14 @@ class HelmTemplateDoc(KubernetesDoc):
         return None
 
     def same_structure(self, new: "KubernetesDoc") -> str | None:
-        if [a.inner for a in self.template.actions] != [a.inner for a in new.template.actions]:  # type: ignore[attr-defined]
-            return "the template's actions changed"
-        return super().same_structure(new)
+        old, now = self.template.actions, new.template.actions  # type: ignore[attr-defined]
+        if [a.inner for a in old if not a.writes] != [a.inner for a in now if not a.writes]:
+            return "the template's control actions changed"
+        rest = iter(a.inner for a in old if a.writes)
+        if not all(any(x == y for x in rest) for y in (a.inner for a in now if a.writes)):
+            return "the template's actions changed (an edit may only remove one with its item)"
+        # a helper's body may be a list of arguments itself (the document's root)
+        return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE)
 
 
 class Expansion:

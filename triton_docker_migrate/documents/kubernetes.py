@@ -65,6 +65,10 @@ class KubernetesDoc(Document):
     def _load(self, text: str) -> Y.YamlSource:
         return Y.load(text)
 
+    def value_of(self, node: ScalarNode) -> str:
+        """A port, a port name: as written (a template: as its values set it)."""
+        return str(node.value)
+
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
         out: list[Container] = []
@@ -237,7 +241,7 @@ class KubernetesDoc(Document):
                     port = Y.get(Y.get(Y.get(c.node, probe), handler), "port")
                     if isinstance(port, ScalarNode):
                         sc = self.src.scalar(port)
-                        sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))
+                        sites.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
             seq = Y.get(c.node, "ports")
             if isinstance(seq, SequenceNode):
                 sites.lists.append(self._ports(seq, "containerPort", f"container {c.name or '?'} ports"))
@@ -257,9 +261,9 @@ class KubernetesDoc(Document):
             port = Y.get(item, "containerPort")
             if isinstance(port, ScalarNode):
                 name = Y.get(item, "name")
-                out[str(port.value)] = str(port.value)
+                out[self.value_of(port)] = self.value_of(port)
                 if isinstance(name, ScalarNode):
-                    out[str(name.value)] = str(port.value)
+                    out[self.value_of(name)] = self.value_of(port)
         return out
 
     def _ports(self, seq: SequenceNode, key: str, where: str) -> PortList:
@@ -267,7 +271,7 @@ class KubernetesDoc(Document):
             t = Y.get(item, key)
             if t is None and key == "targetPort":
                 t = Y.get(item, "port")
-            return str(t.value) if isinstance(t, ScalarNode) else None
+            return self.value_of(t) if isinstance(t, ScalarNode) else None
 
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]

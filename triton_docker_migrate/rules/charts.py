@@ -166,17 +166,11 @@ def _stuck(findings: list[Finding], start: int, end: int) -> str:
 
 
 def _container_span(served) -> tuple[int, int]:
-    from ..syntax.yamlsrc import node_end
-
-    node = served.container.node
-    return node.start_mark.index, node_end(served.template.src, node)
+    return served.template.container_span(served.container)
 
 
 def _container_span_of(link) -> tuple[int, int]:
-    from ..syntax.yamlsrc import node_end
-
-    node = link.container.node
-    return node.start_mark.index, node_end(link.template.src, node)
+    return link.template.container_span(link.container)
 
 
 def _image_span(served) -> Span | None:

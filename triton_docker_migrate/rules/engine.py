@@ -53,6 +53,7 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
     advisory = doc.advisory()
     unapplied: list[Finding] = []
     for f in findings:
+        f.message = doc.shown(f.message)
         if f.span is None:
             continue
         if f.fix is not None and not all(doc.can_write(e) for e in f.fix.edits):
