@@ -246,7 +246,14 @@ def _chart_member(path: str, display: str, settings: Settings, explicit: bool) -
     if unit is None or not any(os.path.abspath(m.path) == me for m in unit.members):
         return _process_alone(path, display, settings, explicit)
     name = {os.path.abspath(m.path): m.path for m in unit.members}[me]
-    shown = lambda p: display if p == name else p.replace(os.sep, "/")  # noqa: E731
+    here = os.path.dirname(display)
+
+    def shown(p: str) -> str:  # the other files, as seen from the one named
+        if p == name:
+            return display
+        rel = os.path.relpath(os.path.abspath(p), os.path.dirname(me))
+        return os.path.normpath(os.path.join(here, rel)).replace(os.sep, "/")
+
     for r in process_unit(unit, settings, frozenset([name]) if explicit else frozenset(), shown):
         if r.path == display:
             return r

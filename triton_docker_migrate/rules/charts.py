@@ -60,7 +60,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
             if own:
                 why = _stuck(checked[p], min(w.start for w in own), max(w.end for w in own))
-        if not why and served.container.v1 and not served.parts and not _has_line(served):
+        if not why and served.container.v1 and not served.parts and not _has_line(served) and _runs_something(served):
             why = "its command line is not written where the tool can read it"
         if why:
             blocked[id(served.container.node)] = why
@@ -181,6 +181,15 @@ def _image_span(served) -> Span | None:
         sc = served.template.src.scalar(image)
         return Span(sc.start, sc.end)
     return None
+
+
+def _runs_something(served) -> bool:
+    """The container sets its command or arguments (without them it runs the image's own)."""
+    from ..syntax.yamlsrc import get, is_null
+
+    return any(get(served.container.node, k) is not None and not is_null(get(served.container.node, k))
+               for k in ("command", "args")) or bool(served.template.expansions(served.container, "args")
+                                                     or served.template.expansions(served.container, "command"))
 
 
 def _has_line(served) -> bool:
