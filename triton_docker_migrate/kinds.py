@@ -19,7 +19,7 @@ _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
-_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs)[ \t]*:")
+_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,10 @@ class Scanner:
     def defer_chart(self, c: Candidate) -> bool:
         """A file of a Helm chart waits for the end of the run: a chart is migrated as one unit,
         once every file of the run was seen (``finish``)."""
+        d = c.display
+        name = d[d.rfind("/") + 1:].lower()
+        if "templates/" not in d and not (name.startswith("values") and name.endswith(".yaml")):
+            return False  # the usual file: a few string operations
         if kinds.kind_by_name(c.path) not in _CHART_KINDS:
             return False
         self.scanned += 1
