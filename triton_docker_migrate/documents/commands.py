@@ -121,8 +121,8 @@ def is_v1_binary(value: str) -> bool:
     return basename(value) == "trtserver"
 
 
-def nested(seg: Segment, text: str, triton: bool) -> list[CommandSite]:
-    """Commands inside ``sh -c "..."`` strings of ``seg``'s command."""
+def nested(seg: Segment, text: str, triton: bool, dollar_escape: bool = False) -> list[CommandSite]:
+    """Commands inside ``sh -c "..."`` strings of ``seg``'s command (``dollar_escape``: as ``lex``)."""
     out: list[CommandSite] = []
     words = seg.words
     i = command_index(words)
@@ -135,7 +135,7 @@ def nested(seg: Segment, text: str, triton: bool) -> list[CommandSite]:
         if "c" in flags.lstrip("-") and not flags.startswith("--") and j < len(words):
             script = words[j]
             try:
-                lexed = lex(script.value, script.offsets) if script.value else None
+                lexed = lex(script.value, script.offsets, dollar_escape=dollar_escape) if script.value else None
             except ShellSyntaxError:
                 return out
             if lexed is None:

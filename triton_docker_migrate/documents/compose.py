@@ -57,6 +57,7 @@ class ComposeDoc(Document):
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
         self.src = Y.load(text)
+        self.src.dollar_escape = True  # compose's interpolation / the kubelet: $$ is $
         self.services: list[Service] = []
         self._segments: dict[tuple[int, str], Segment | None] = {}
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None

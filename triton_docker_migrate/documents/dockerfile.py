@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .. import facts
 from ..model import ProcessingError, Span
 from ..syntax import dockerfile as reader
-from ..syntax.quoting import DockerShellSyntax, JsonSyntax
+from ..syntax.quoting import DockerShellSyntax, JsonShellSyntax, JsonSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from . import held as H
@@ -67,6 +67,8 @@ class DockerfileDoc(Document):
         self.global_args: dict[str, str] = {}
         self.global_arg_spans: dict[str, Span] = {}  #: where each global ARG with a default is written
         self._commands: list[CommandSite] | None = None
+        #: document offset -> length of the escape, for each escaped character of an exec-form string
+        self._json_escapes: dict[int, int] = {}
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -163,7 +165,7 @@ class DockerfileDoc(Document):
 
     def _exec_segment(self, ins: Instruction, logical: str, offsets: list[int], label: str) -> Segment | None:
         """Words of a JSON (exec-form) list, with document spans of each string."""
-        words = _json_words(logical, offsets)
+        words = _json_words(logical, offsets, self._json_escapes)
         if words is None:
             return None
         return Segment(words, JsonSyntax(self.escape), label)
@@ -214,7 +216,7 @@ class DockerfileDoc(Document):
                 seg = self._exec_form(ins)
                 if seg is not None:
                     out.append(CommandSite(seg.words, seg, tri, self.text))
-                    out.extend(C.nested(seg, self.text, tri))
+                    out.extend(self._json_script(site) for site in C.nested(seg, self.text, tri))
                 continue
             for words, seg in self._shell_segments(ins, ins.cmd == "HEALTHCHECK"):
                 out.append(CommandSite(words, seg, tri, self.text))
@@ -234,14 +236,26 @@ class DockerfileDoc(Document):
         self._refuse_hidden_servers(out)
         return out
 
+    def _json_script(self, site: CommandSite) -> CommandSite:
+        """A command of a ``sh -c`` script in an exec-form string: its words end after the escape of
+        their last character (``\\"``), and edits are written for both layers (shell, then JSON)."""
+        for w in site.words:
+            n = self._json_escapes.get(w.end - 1)
+            if n:
+                w.end = w.end - 1 + n
+        site.segment = Segment(site.words, JsonShellSyntax(self._json_escapes), site.segment.label)
+        return site
+
     def _refuse_hidden_servers(self, sites: list[CommandSite]) -> None:
         """The V1 server run inside ``$(...)`` or backquotes is beyond these rules: refuse the file
-        rather than migrate the rest around it and leave a ``trtserver`` the V2 image lacks."""
+        rather than migrate the rest around it and leave a ``trtserver`` the V2 image lacks. (A
+        ``sh -c`` script whose own words merely hold a ``$(...)`` is read as its own commands.)"""
         cont = re.compile(re.escape(self.escape) + r"[ \t]*\r?\n")
         for site in sites:
             for w in site.words:
                 raw = cont.sub("", self.text[w.start:w.end])
-                if ("$(" in raw or "`" in raw) and _BARE_SERVER.search(raw):
+                if ("$(" in raw or "`" in raw) and any(_substituted(raw, m.start())
+                                                       for m in _BARE_SERVER.finditer(raw)):
                     raise ProcessingError("the V1 server runs inside $(...) or backquotes: migrate that command "
                                           "by hand (file not processed)", self.position(w.start)[0])
 
@@ -481,8 +495,36 @@ class DockerfileDoc(Document):
         return out
 
 
-def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
-    """The strings of a JSON array with the document span of each; None when it is not JSON."""
+def _substituted(raw: str, at: int) -> bool:
+    """Is ``raw[at]`` inside a command substitution (``$(...)`` or backquotes) of ``raw``?"""
+    stack: list[bool] = []  #: per open parenthesis: does it open a ``$(``
+    backquote = False
+    quote = ""
+    i = 0
+    while i < at:
+        c = raw[i]
+        if c == "\\":
+            i += 2
+            continue
+        if quote == "'":
+            quote = "" if c == "'" else quote
+        elif c == "'" and quote != '"':
+            quote = "'"
+        elif c == '"':
+            quote = "" if quote == '"' else '"'
+        elif c == "`":
+            backquote = not backquote
+        elif c == "(":
+            stack.append(i > 0 and raw[i - 1] == "$")
+        elif c == ")" and stack:
+            stack.pop()
+        i += 1
+    return backquote or any(stack)
+
+
+def _json_words(logical: str, offsets: list[int], escapes: dict[int, int] | None = None) -> list[Word] | None:
+    """The strings of a JSON array with the document span of each; None when it is not JSON.
+    ``escapes`` gets the length of the escape of each escaped character, by document offset."""
     try:
         values = json.loads(logical)
     except ValueError:
@@ -498,15 +540,12 @@ def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:
         while j < n and logical[j] != '"':
             if logical[j] == "\\":
                 esc = logical[j:j + 2]
-                if esc[1:] == "u":
-                    ch = json.loads('"' + logical[j:j + 6] + '"')
-                    w.value += ch
-                    w.offsets.append(offsets[j])
-                    j += 6
-                    continue
-                w.value += json.loads('"' + esc + '"')
+                width = 6 if esc[1:] == "u" else 2
+                w.value += json.loads('"' + logical[j:j + width] + '"')
                 w.offsets.append(offsets[j])
-                j += 2
+                if escapes is not None:
+                    escapes[offsets[j]] = offsets[j + width - 1] + 1 - offsets[j]
+                j += width
                 continue
             w.value += logical[j]
             w.offsets.append(offsets[j])

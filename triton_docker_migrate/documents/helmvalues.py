@@ -85,6 +85,7 @@ class HelmValuesDoc(Document):
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
         self.src = Y.load(text)
+        self.src.dollar_escape = True  # the kubelet reads $$ in command/args as $
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
         #: server lines a chart's template makes of this file's lists (set by the chart): these lists

@@ -59,6 +59,7 @@ class KubernetesDoc(Document):
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
         self.src = self._load(text)
+        self.src.dollar_escape = True  # the kubelet reads $$ in command/args as $
         self.is_json = text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
         self._parent: dict[int, MappingNode] = {}
         self._segments: dict[tuple[int, str], Segment | None] = {}

@@ -47,6 +47,8 @@ _FORMAT = re.compile(r"%\((\w+)\)s")
 #: supervisord ``environment=KEY=value,KEY2="value 2"``
 _SUPERVISOR_ENV = re.compile(r"[ \t\n]*(?P<name>[^\s=,]+)[ \t\n]*=[ \t\n]*"
                              r"(?P<value>\"[^\"]*\"|'[^']*'|[^,]*?)[ \t\n]*(?:,|$)")
+#: a systemd variable written as a word of its own (``$NAME``), which systemd splits at blanks
+_WORD_VAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _V1_VAR = re.compile(r"\$\{?(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)\b\}?")
 
 
@@ -64,7 +66,18 @@ class UnitSyntax(ShellSyntax):
         return f'"{esc}"'
 
     def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
-        return fragment == "" or bool(_SYSTEMD_PLAIN.match(fragment))
+        # systemd expands ``$NAME`` only as a word of its own: text written beside it would keep it
+        # from expanding (``x=$NAME`` reaches the program as written)
+        return fragment == "" or (bool(_SYSTEMD_PLAIN.match(fragment)) and not _WORD_VAR.fullmatch(word.value))
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        m = _WORD_VAR.fullmatch(word.value)
+        if m is not None:
+            # ``$NAME`` inside a longer word is written ``${NAME}``, which systemd expands anywhere
+            before, _, after = new_value.partition(word.value)
+            if all(_SYSTEMD_PLAIN.match(x) for x in (before, after) if x):
+                return Edit(word.span, before + "${" + m.group(1) + "}" + after)
+        return super().requote(word, new_value)
 
     def nested(self, outer: str) -> "NestedSyntax":
         return NestedSyntax(outer, "systemd")

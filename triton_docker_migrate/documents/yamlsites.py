@@ -29,7 +29,7 @@ def split_words(src: YamlSource, sc: Scalar, argv: bool) -> list[list[Word]]:
     if sc.offsets is None:
         return []
     try:
-        lexed = lex(sc.value, sc.offsets)
+        lexed = lex(sc.value, sc.offsets, dollar_escape=src.dollar_escape)
     except ShellSyntaxError:
         return []
     tokens = lexed.tokens
@@ -60,7 +60,8 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
     if not present:
         return out
     words = [w for s in present for w in s.words]
-    for site in C.nested(Segment(words, present[0].syntax, present[0].label), text, triton):
+    for site in C.nested(Segment(words, present[0].syntax, present[0].label), text, triton,
+                         src.dollar_escape):
         if not site.words:
             continue
         owner = next(((w, s) for s in present for w in s.words if w.start <= site.words[0].start < w.end), None)

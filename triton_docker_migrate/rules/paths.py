@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import replace
 from typing import Iterator
@@ -62,10 +63,13 @@ def map_path(path: str, target: Release) -> str | None:
 
 @check(order=31)
 def check_paths(doc, ctx) -> Iterator[Finding]:
+    read: list[tuple[int, int]] | None = None
     for region in doc.regions():
         if ctx.v1_source_build:  # the file builds V1 itself: its paths are its own (TDM107 says so)
             region = replace(region, unknown_base=True)
-        yield from check_region(region, ctx.target)
+        if _UNREAD_SERVER.search(region.text) and read is None:
+            read = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
+        yield from check_region(region, ctx.target, read or [])
         if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
             yield from _old_entrypoint(region, ctx.target)
 
@@ -126,7 +130,17 @@ def check_binaries(doc, ctx) -> Iterator[Finding]:
         yield from check_binary(site, command_index(site.words))
 
 
-def check_region(region: Region, target: Release) -> Iterator[Finding]:
+#: the V1 binary's path followed by options: a server command
+_UNREAD_SERVER = re.compile(r"/opt/tensorrtserver/bin/trtserver(?=[ \t]+-)")
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    k = bisect.bisect_right(spans, (at, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= at < spans[k][1]
+
+
+def check_region(region: Region, target: Release, read: list[tuple[int, int]] = ()) -> Iterator[Finding]:
+    """``read``: the spans of the words of every command the document reads (sorted)."""
     if "tensorrt" not in region.text:  # what every match of PATH_RE and USER_RE holds
         return
     for m in PATH_RE.finditer(region.text):
@@ -134,6 +148,10 @@ def check_region(region: Region, target: Release) -> Iterator[Finding]:
         if not region.contiguous(m.start(), m.start() + len(path)):
             continue
         span = region.span(m.start(), m.start() + len(path))
+        if _UNREAD_SERVER.match(region.text, m.start()) and not _inside(list(read), span.start):
+            # the V1 server started by text no reader takes as a command (a script in a ConfigMap):
+            # renamed alone, its V1 options and defaults would stay; left whole for TDM003 to report
+            continue
         new = map_path(path, target)
         if region.unknown_base:
             yield _unknown_base(span, path)

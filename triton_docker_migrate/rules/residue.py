@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import replace
 from typing import Iterator, NamedTuple
 
 from .. import evidence, facts, kinds
@@ -35,10 +36,26 @@ LEFT = rule(
 
 _PATH = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
-_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
-                       r"(?![\w-])")
+#: a V1 endpoint at the start of a URL's path (after its host and port, if any)
+_ENDPOINT = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
 _CLIENT = re.compile(r"(?<![\w.-])tensorrtserver(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?(?![\w.:/-])")
 _CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:from|import)\s+tensorrtserver\b")
+#: a V1 client module named in a Python string (``importlib.import_module("tensorrtserver.api")``)
+_CLIENT_MODULE = re.compile(r"(?<![\w.])tensorrtserver\.(?:api|shared_memory|cuda_shared_memory)(?![\w])")
+#: the V1 client wheel installed by pip in a command
+_PIP_CLIENT = re.compile(r"\bpip3?(?:\.\d+)?[ \t]+install\b[^\n;&|]*?(?<![\w./=-])(?P<pkg>tensorrtserver(?![\w-])"
+                         r"(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?)")
+#: a V1 release download (the client tarballs and wheels of the V1 repository)
+_TARBALL = re.compile(r"(?:https?://)?github\.com/NVIDIA/" + re.escape(facts.V1_REPOSITORY) +
+                      r"/releases/download/[^\s'\"|;&)<>]*")
+#: the server run in text that no reader took as a command (a script in a ConfigMap, a value a program
+#: runs later): its word (or a path to it) followed by options on the same line; not a name given to
+#: something else (``--name trtserver -d``)
+_SERVER_TEXT = re.compile(r"(?<![\w.:@/$-])(?<!--name )(?<!--name=)(?<!\bAS )(?<!\bas )"
+                          r"(?P<path>(?:/[\w.+@-]+)*/)?(?P<bin>trtserver|tritonserver)(?=[ \t]+-)")
+_OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
+#: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
+_EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 #: a reference to a locally built or third-party V1 image (``tensorrtserver_build``, a path never is one)
 _V1_IMAGE_NAME = re.compile(r"(?<![\w./@-])(?P<registry>[\w.-]+(?::\d+)?/)?(?:[\w.-]+/)*[\w.-]*tensorrtserver[\w.-]*"
                             r"(?P<tag>:[\w.${}-]*[\w}])?(?![\w/@-])")
@@ -52,15 +69,19 @@ class Piece(NamedTuple):
 def evidence_in(doc, target: Release) -> list[Piece]:
     """V1 evidence in ``doc`` (any kind), by its sites."""
     out: list[Piece] = []
-    for region in doc.regions():
+    regions = doc.regions()
+    for region in regions:
         out.extend(_in_region(region))
+    out.extend(_unread_commands(doc, regions, target))
     for site in doc.commands():
         ci = command_index(site.words)
         if ci is not None and not site.words[ci].dynamic and basename(site.words[ci].value) == "trtserver":
             w = site.words[ci]
             out.append(Piece(w.span, w.value))
-    for cl in doc.command_lines():
+    lines = doc.command_lines()
+    for cl in lines:
         out.extend(_v1_options(cl, target))
+    out.extend(_in_unread_values(doc, lines, target))
     for use in doc.client_uses():
         if use.kind == "import":  # named by where it comes from: the V1 module is the evidence
             out.append(Piece(use.span, f"{use.module}.{use.name}" if use.name else use.module))
@@ -83,14 +104,20 @@ def _in_region(region) -> Iterator[Piece]:
             if name != "tensorrtserver" and (region.image_context or m.group("tag")
                                              or "." in registry or ":" in registry):
                 yield _piece(region, m.start(), m.end())
-        for rx in (_PATH, _ENV):
+        for rx in (_PATH, _ENV, _TARBALL):
             for m in rx.finditer(text):
                 yield _piece(region, m.start(), m.end())
         if region.shell or region.label == "line":
-            for rx in (_CLIENT_IMPORT,):
-                for m in rx.finditer(text):
-                    yield _piece(region, m.start(), m.end())
-    for url in triton_urls(region):
+            for m in _CLIENT_IMPORT.finditer(text):
+                yield _piece(region, m.start(), m.end())
+            if region.triton or region.shell:
+                for m in _PIP_CLIENT.finditer(text):
+                    yield _piece(region, m.start("pkg"), m.end("pkg"))
+        if region.label == "string" or region.shell:
+            for m in _CLIENT_MODULE.finditer(text):
+                yield _piece(region, m.start(), m.end())
+    # a stage on a locally built V1 image runs V1 too: its endpoints are evidence, never rewritten
+    for url in triton_urls(replace(region, triton=True) if region.unknown_base else region):
         m = _ENDPOINT.match(text, url.start("path"))
         if m:
             yield _piece(region, m.start(), m.end())
@@ -100,21 +127,82 @@ def _piece(region, i: int, j: int) -> Piece:
     return Piece(region.span(i, j), region.text[i:j])
 
 
+def _v1_only(name: str, target: Release) -> bool:
+    """An option V1 had that ``target`` refuses (or that only V1 had)."""
+    row = {r.option: r for r in T.REMOVED_OPTIONS}.get(name)
+    return name in ("allow-poll-model-repository", "allow-model-control") or \
+        (row is not None and target.at_least(row.removed_from) and not (
+            row.back_from and target.at_least(row.back_from))) or \
+        (name in T.TF_OPTIONS and target.at_least("20.08") and name != "tf-add-vgpu")
+
+
 def _v1_options(cl, target: Release) -> Iterator[Piece]:
     """Options of a server command line that the target refuses or that only V1 had."""
     from .argv import parse_options
 
     opts, _, _ = parse_options(cl)
-    removed = {row.option: row for row in T.REMOVED_OPTIONS}
     for o in opts:
-        row = removed.get(o.name)
-        v1_only = o.name in ("allow-poll-model-repository", "allow-model-control") or \
-            (row is not None and target.at_least(row.removed_from) and not (
-                row.back_from and target.at_least(row.back_from))) or \
-            (o.name in T.TF_OPTIONS and target.at_least("20.08") and o.name != "tf-add-vgpu") or \
-            (o.name == "model-store" and cl.v1)
-        if v1_only:
+        if _v1_only(o.name, target) or (o.name == "model-store" and cl.v1):
             yield Piece(o.span, o.word.value if o.value_word is None else f"{o.word.value} {o.value_word.value}")
+
+
+def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
+    """The server run in text no reader took as a command: ``trtserver`` itself, and the options of
+    either binary that only V1 had (V2 refuses them), on the rest of its line."""
+    words: list[tuple[int, int]] | None = None
+    for region in regions:
+        text = region.text
+        if "trtserver" not in text and "tritonserver" not in text:
+            continue
+        for m in _SERVER_TEXT.finditer(text):
+            if words is None:  # where the document's readers found commands: theirs to judge
+                words = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
+            at = region.off(m.start("bin"))
+            k = bisect.bisect_right(words, (at, float("inf"))) - 1
+            if k >= 0 and words[k][0] <= at < words[k][1]:
+                continue
+            if m.group("bin") == "trtserver":
+                yield _piece(region, m.start(), m.end())
+            end = text.find("\n", m.end())
+            for o in _OPTION.finditer(text, m.end(), len(text) if end < 0 else end):
+                if o.group("name") in facts.V1_OPTIONS and _v1_only(o.group("name"), target):
+                    yield _piece(region, o.start(), o.end())
+
+
+def _in_unread_values(doc, lines, target: Release) -> Iterator[Piece]:
+    """V1-only options in the values of variables that a server command line expands where the
+    document could not read them (assigned twice, expanded twice): the line gets its runtime-arguments
+    warning, and the value, written elsewhere, is V1 left where it is written."""
+    names = {m.group(1) for cl in lines for w, _ in cl.args() if w.is_whole_expansion
+             for m in [_EXPANDED.match(w.value)] if m}
+    if not names:
+        return
+    assign = re.compile(r"(?<![\w$.-])(?:" + "|".join(sorted(map(re.escape, names))) +
+                        r")[ \t]*(?:\+|:|\?|::)?=[ \t]*")
+    for region in doc.regions():
+        text = region.text
+        for m in assign.finditer(text):
+            end = _value_end(text, m.end())
+            for o in _OPTION.finditer(text, m.end(), end):
+                if o.group("name") in facts.V1_OPTIONS and _v1_only(o.group("name"), target):
+                    yield _piece(region, o.start(), o.end())
+
+
+def _value_end(text: str, i: int) -> int:
+    """Where the value of an assignment starting at ``text[i]`` ends: a shell array at its closing
+    parenthesis, else at the end of the line (continuations included)."""
+    if text.startswith("(", i):
+        j = text.find(")", i)
+        return len(text) if j < 0 else j
+    j = i
+    while True:
+        k = text.find("\n", j)
+        if k < 0:
+            return len(text)
+        if k > 0 and text[k - 1] == "\\" or k > 1 and text[k - 2:k] == "\\\r":
+            j = k + 1
+            continue
+        return k
 
 
 def raw_evidence(text: str, kind: str) -> list[Piece]:
@@ -163,16 +251,18 @@ def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], l
                 covered.update(range(a, b + 1))
     out: list[Finding] = []
     seen: set[tuple[int, int]] = set()
-    for p in sorted(pieces, key=lambda p: (p.span.start, p.span.end)):
+    reported_to = -1  #: where the last reported piece ends (a piece inside it is not reported again)
+    for p in sorted(pieces, key=lambda p: (p.span.start, -p.span.end)):
         if is_foreign(p.span):
             continue  # another file's part of a server command line: that file's own evidence
         start = map_back(edits, p.span.start) if edits else p.span.start
         end = max(start, map_back(edits, p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
             start + (p.span.end - p.span.start)
         prose = any(a <= start < b for a, b in advisory)
-        if _line(line_starts, start) in (named if prose else covered) or (start, end) in seen:
+        if _line(line_starts, start) in (named if prose else covered) or (start, end) in seen or end <= reported_to:
             continue
         seen.add((start, end))
+        reported_to = max(reported_to, end)
         f = LEFT.finding(Span(start, end), f"V1 evidence left: {p.text!r} - no rule changed or reported it here: "
                          f"migrate it by hand (or, once reviewed, suppress TDM003)",
                          Severity.INFO if prose else Severity.WARNING)

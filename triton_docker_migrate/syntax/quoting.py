@@ -85,6 +85,33 @@ class JsonSyntax(Syntax):
 SHELL = ShellSyntax()
 
 
+class JsonShellSyntax(ShellSyntax):
+    """A shell script inside a JSON string (``CMD ["sh", "-c", "..."]``): what is written must read the
+    same through both layers - the shell's quoting, then JSON's escaping. ``escapes`` maps the document
+    offset of each escaped character (``\\"``, ``\\u0041``) to the length of its escape: text written
+    inside a word must not split one, and ranges that hold one are rewritten whole."""
+
+    name = "json-shell"
+    gap_re = re.compile(r"^[ \t]*$")
+
+    def __init__(self, escapes: dict[int, int]) -> None:
+        self.escapes = escapes
+
+    def quote(self, value: str, like: Word | None) -> str:
+        return json.dumps(ShellSyntax.quote(self, value, like))[1:-1]
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        return fragment == "" or (bool(_SHELL_SAFE.match(fragment)) and json.dumps(fragment)[1:-1] == fragment)
+
+    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
+        return not any(o in self.escapes for o in word.offsets[i:j])
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        if word.dynamic:
+            raise ValueError("cannot requote a word that holds an expansion")
+        return Edit(word.span, self.quote(new_value, word))
+
+
 class FieldSyntax(Syntax):
     """The words a variable's value turns into where the shell expands it unquoted
     (``trtserver $SERVER_ARGS``): split at blanks, no quote removal. They are written inside the

@@ -83,11 +83,12 @@ class Lexed:
 
 
 class _Lexer:
-    def __init__(self, text: str, offsets: Sequence[int] | None, base: int) -> None:
+    def __init__(self, text: str, offsets: Sequence[int] | None, base: int, dollar_escape: bool = False) -> None:
         self.t = text
         self.n = len(text)
         self.offsets = offsets
         self.base = base
+        self.dollar_escape = dollar_escape
 
     def off(self, k: int) -> int:
         if self.offsets is None:
@@ -278,6 +279,12 @@ class _Lexer:
         if i + 1 >= n:
             return i + 1
         c = t[i + 1]
+        if c == "$" and self.dollar_escape:
+            # ``$$`` is the file's own escape for ``$`` (compose, the kubelet): ``$$(cmd)`` is ``$(cmd)``
+            # to the shell that runs the text, ``$$NAME`` is ``$NAME``
+            if i + 2 < n and (t[i + 2] in "{(" or t[i + 2].isalnum() or t[i + 2] == "_"):
+                return self._expansion_end(i + 1)
+            return i + 2
         if c in "{(":
             close = "}" if c == "{" else ")"
             depth, j = 0, i + 1
@@ -315,6 +322,8 @@ class _Lexer:
         return i + 1
 
 
-def lex(text: str, offsets: Sequence[int] | None = None, base: int = 0) -> Lexed:
-    """Tokens of ``text``; offsets are ``offsets[k]`` (or ``base + k``) for text index ``k``."""
-    return _Lexer(text, offsets, base).lex()
+def lex(text: str, offsets: Sequence[int] | None = None, base: int = 0, dollar_escape: bool = False) -> Lexed:
+    """Tokens of ``text``; offsets are ``offsets[k]`` (or ``base + k``) for text index ``k``.
+    ``dollar_escape``: the text is read by a program that turns ``$$`` into ``$`` before the shell
+    sees it (compose's interpolation, the kubelet's expansion of ``command``/``args``)."""
+    return _Lexer(text, offsets, base, dollar_escape).lex()

@@ -56,6 +56,8 @@ class YamlSource:
         self._scalars: dict[int, Scalar | None] = {}
         self._by_start: list[Scalar] | None = None
         self._nodes: list[Node] | None = None
+        #: the program reading the file turns ``$$`` into ``$`` in commands (compose, the kubelet)
+        self.dollar_escape = False
 
     def scalar(self, node: ScalarNode) -> Scalar:
         key = id(node)
