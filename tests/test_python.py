@@ -297,6 +297,8 @@ LAUNCHERS = [
     pytest.param('SERVER_CMD = "trtserver --model-store=/m --api-version=2"\n',
                  [["trtserver", "--model-store=/m", "--api-version=2"]], id="assigned-string"),
     pytest.param('ARGS = ["trtserver", "--model-store=/m"]\n', [["trtserver", "--model-store=/m"]], id="assigned-list"),
+    pytest.param('runner.start(["trtserver", "--model-store=/m"], ("trtserver", "x"))\n',
+                 [["trtserver", "--model-store=/m"]], id="own-function-list"),
     pytest.param('import subprocess\nsubprocess.run(["trtserver", "--help"])\n', [], id="help-only"),
     pytest.param('NAMES = ["trtserver", "tritonserver"]\nprint("trtserver --model-store is gone")\n', [],
                  id="not-commands"),

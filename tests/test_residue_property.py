@@ -434,6 +434,7 @@ PYTHON = (
     '_tdm_os.execvp("trtserver", ["trtserver", "--model-store=/m", "--grpc-infer-thread-count=2"])',
     '_tdm_subprocess.check_call("trtserver --model-store=/m --api-version 2".split())',
     'import urllib.request as _tdm_url; _tdm_url.urlopen("http://triton:8000/api/health/ready")',
+    '_tdm_runner.start(["trtserver", "--model-store=/m", "--allow-poll-model-repository=false"])',
     '_tdm_image = "nvcr.io/nvidia/tensorrtserver:20.02-py3"',
 )
 REQUIREMENT = "tensorrtserver==1.12.0"
@@ -749,16 +750,45 @@ SMALL = {
     "makefile": ("Makefile", ("all:", "\techo all"), ("serve:\n\t" + SERVER, "IMG := " + IMAGE,
                                                       "run:\n\tdocker run $(IMG) trtserver --model-store=/m",
                                                       "env:\n\techo $$TENSORRT_SERVER_VERSION")),
-    "python": ("launch.py", ("import sys", "print(sys.argv)"), PYTHON[2:] + (
+    "python": ("launch.py", ("import sys", "print(sys.argv)") + PYTHON[:2], PYTHON[2:] + (
         "import tensorrtserver.api as trt", f"_c = {SERVER.split()!r}", "import subprocess\nsubprocess.call("
         "['trtserver', '--model-store=/m'])")),
     "text": ("notes.j2", ("{{ header }}",), TEXT_LINES + (f"exec {SERVER}",)),
+}
+#: kinds whose shapes are whole blocks, appended in any order (a service, a document, a section)
+BLOCKS = {
+    "compose": ("compose.yaml", ("services:",), (
+        f"  a:\n    image: {IMAGE}\n    command: {SERVER}",
+        "  b:\n    image: busybox\n    environment:\n      - NVIDIA_TENSORRT_SERVER_VERSION=20.02",
+        "  c:\n    image: myorg/tensorrtserver_build:1\n    healthcheck:\n      test: curl -f http://triton:8000/api/status",
+        f"  d:\n    image: {IMAGE}\n    entrypoint: [\"sh\", \"-c\", \"exec trtserver --model-store=/m $$$$@\"]",
+        "  e:\n    image: python:3.11\n    command: pip install tensorrtserver==1.12.0")),
+    "kubernetes": ("k8s.yaml", ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns",), (
+        "---\n" + "\n".join(K8S_DEPLOYMENT[1:K8S_DEPLOYMENT.index("---", 1)]),
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\ndata:\n  run.sh: |\n    " + SERVER,
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n"
+        "      image: tritonserver:20.07-v1-py3\n      args: [\"--model-store=/m\", \"--allow-model-control=true\"]",
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\nspec:\n  rules:\n"
+        "    - http:\n        paths:\n          - path: /api/health/ready\n            pathType: Prefix\n"
+        "            backend:\n              service:\n                name: triton\n                port:\n"
+        "                  number: 8000")),
+    "hcl": ("main.tf", ("terraform {}",), ("\n".join(HCL_TERRAFORM), "\n".join(HCL_NOMAD).replace('"tdm-v1"', '"n"'),
+                                         'locals {\n  image = "nvcr.io/nvidia/tensorrtserver:19.10-py3"\n}')),
+    "unit": ("triton.service", ("[Unit]\nDescription=x",), (
+        "[Service]\nExecStart=/opt/tensorrtserver/bin/" + SERVER.replace("'", '"'),
+        "[Service]\nEnvironment=TENSORRT_SERVER_CPU_ONLY=1\nExecStartPre=/usr/bin/pip install tensorrtserver")),
+    "requirements": ("requirements.txt", ("numpy>=1.20",), ("tensorrtserver==1.12.0", "tensorrtserver>=1.0 ; python_version < '3.9'",
+                                                             f"{TARBALL}", "tensorrtserver[all]")),
 }
 
 
 @st.composite
 def small_files(draw):
-    kind = draw(st.sampled_from(sorted(SMALL)))
+    kind = draw(st.sampled_from(sorted(SMALL) + sorted(BLOCKS)))
+    if kind in BLOCKS:
+        name, base, blocks = BLOCKS[kind]
+        picked = draw(st.lists(st.sampled_from(blocks), min_size=1, max_size=len(blocks), unique=True))
+        return kind, name, "\n".join(base + tuple(picked)) + "\n"
     name, base, shapes = SMALL[kind]
     lines = list(base)
     picked = draw(st.lists(st.sampled_from(shapes), min_size=1, max_size=5))

@@ -128,6 +128,7 @@ class PythonDoc(ShellDoc):
         self._calls: list[ast.Call] = []
         self._dicts: list[ast.Dict] = []
         self._strings: list[ast.AST] = []  #: string literal nodes outside statements of their own
+        self._server_lists: list[ast.AST] = []  #: list and tuple displays whose first item names a server
         self._statements: list[ast.stmt] = []
         self._literals: dict[int, Literal | None] = {}
         self._by_start: list[tuple[int, int, Literal]] = []  #: read literals by start offset
@@ -159,7 +160,7 @@ class PythonDoc(ShellDoc):
         self.client_uses()
         self._statement_spans = sorted(self._span(n) for n in self._statements)
         self.tree = None
-        for name in ("_calls", "_dicts", "_strings", "_statements", "_imports"):
+        for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
             setattr(self, name, [])
         for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals"):
             setattr(self, name, {})
@@ -188,6 +189,7 @@ class PythonDoc(ShellDoc):
         self._index(tree)
         self._launchers()
         self._assigned_commands()
+        self._other_server_commands()
 
     def _index(self, tree: ast.Module) -> None:
         """One walk (preorder): parents and scopes where needed, what is bound in each scope, imports,
@@ -233,6 +235,9 @@ class PythonDoc(ShellDoc):
                 else:
                     fields.append(repr(v))
             if t is List or t is Tuple:
+                first = node.elts[0] if node.elts else None  # type: ignore[attr-defined]
+                if type(first) is Constant and isinstance(first.value, str) and C.basename(first.value) in _SERVER:
+                    self._server_lists.append(node)
                 gone = [e for e in node.elts if type(e) is Constant and isinstance(e.value, strings)]  # type: ignore[attr-defined]
                 if gone:
                     skip.update(map(id, gone))
@@ -760,6 +765,15 @@ class PythonDoc(ShellDoc):
                     self._used.add(id(value))
                     self._shell_nodes.add(id(value))
                     self._sub_script(lit.value, lit.offsets, PyShellSyntax(lit), f"variable {name}", None, 0)
+
+    def _other_server_commands(self) -> None:
+        """An argv list that starts with the server and its options, which no launcher above takes and
+        no name holds (passed to a function of the program's own, ``runner.start(["trtserver", ...])``):
+        a command line like the others - where it runs is the program's business. (A string is not:
+        ``print("trtserver --model-store is gone")`` is a message.)"""
+        for node in self._server_lists:
+            if id(node) not in self._used and self._worth_reading(list(node.elts)):  # type: ignore[attr-defined]
+                self._command_words(self._argv(node), "list")
 
     def _worth_reading(self, items: list[ast.AST]) -> bool:
         head = self._read(items[0]) if items else None
