@@ -17,8 +17,8 @@ gives them, and the resulting argv judged against the real 2.51.0 server.
   value V1 gave it (``--model-store`` as ``--model-repository``, TensorFlow options inside
   ``--backend-config``; removed options gone); a V1-only option left in place must carry a warning or
   error finding that no fix resolved.
-- (b) a deterministic subset started on the real server: one case per option and one per carrier and
-  shape, each until ``/v2/health/ready`` answers.
+- (b) a deterministic subset started on the real server: one case per carrier and shape, the options
+  taken in turn so that each is started too, each until ``/v2/health/ready`` answers.
 """
 
 from __future__ import annotations
@@ -633,26 +633,24 @@ def _startable(case: Case) -> bool:
 
 
 def start_cases() -> list[Case]:
-    """One case per option (a shell line, ``$V``, the option last: a value in a variable where new
-    options go), and one per carrier and shape (options taken in turn)."""
+    """One case per carrier and shape (a value shape, joined or a word of its own), the options taken in
+    turn so that every option is started too, the option last or first in turn."""
     by_id = {c.ident: c for c in CASES}
-    picked: dict[str, Case] = {}
-    for o in OPTIONS:
-        c = by_id[Case("shell", o, "var", " ", "last").ident]
-        if _startable(c):
-            picked[c.ident] = c
+    picked: list[Case] = []
     k = 0
     for carrier in CARRIERS:
         for shape in SHAPES + (("make-var",) if carrier == "makefile" else ()):
             for join in JOINS:
-                for _ in range(len(OPTIONS)):
-                    o = OPTIONS[k % len(OPTIONS)]
-                    k += 1
-                    c = by_id[Case(carrier, o, shape, join, "last" if k % 2 else "first").ident]
+                k += 1
+                turn = OPTIONS[k % len(OPTIONS):] + OPTIONS[:k % len(OPTIONS)]
+                started = {c.option for c in picked}
+                # the next option not started yet that this cell can start, else the next one at all
+                for o in sorted(turn, key=lambda o: o in started):
+                    c = by_id[Case(carrier, o, shape, join, POSITIONS[k % 2]).ident]
                     if _startable(c):
-                        picked[c.ident] = c
+                        picked.append(c)
                         break
-    return list(picked.values())
+    return picked
 
 
 START_CASES = start_cases()
@@ -671,7 +669,8 @@ def test_the_start_subset_covers_options_carriers_and_shapes():
     assert {c.carrier for c in START_CASES} == set(CARRIERS)
     assert {(c.carrier, c.shape, c.join) for c in START_CASES} == {
         (c.carrier, c.shape, c.join) for c in CASES if not reported_only(c)}
-    assert {c.option for c in START_CASES} >= set(OPTIONS) - LEFT_WHEN_UNKNOWN
+    assert {c.option for c in START_CASES} == set(OPTIONS)
+    assert {c.position for c in START_CASES} == set(POSITIONS)
 
 
 @pytest.mark.parametrize("case", START_CASES, ids=[c.ident for c in START_CASES])
