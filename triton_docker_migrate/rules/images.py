@@ -289,3 +289,70 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
         msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
         sev = Severity.WARNING
     return (SDK_IMAGE if sdk else SERVER_IMAGE).finding(ik.repo_span, msg, sev, Fix.of(f"Use tritonserver:{nt}", *edits))
+
+
+IMAGE_FROM_ENV_FILE = rule(
+    "TDM109", "v1-image-in-env-file", Severity.WARNING, F.NEVER,
+    "A V1 image set through the runtime's environment file",
+    "`image: ${TRITON_IMAGE}` in a compose file takes its value from the `.env` file beside it, which is "
+    "reported but never rewritten. When that value is a V1 image, the service still runs V1; when this file's "
+    "server command line is migrated, it would run `tritonserver` in a V1 image, which does not start (an "
+    "error). Set the variable to the V2 image in the same change.")
+_ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*(.*?)[ \t]*$")
+
+
+def env_file_values(path: str) -> dict[str, tuple[str, int]]:
+    """``NAME=value`` lines of a dotenv file: the value (quotes removed) and its line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+    except OSError:
+        return {}
+    out: dict[str, tuple[str, int]] = {}
+    for i, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        m = _ENV_LINE.match(raw)
+        if m:
+            value = m.group(2)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            out[m.group(1)] = (value, i)
+    return out
+
+
+def _migrated(value: str, target: Release) -> str | None:
+    """``value`` (an image reference) as the image rules would rewrite it, or None."""
+    edits = sorted((e for f in check_region(Region(value, image_context=True), target) if f.fix is not None
+                    for e in f.fix.edits), key=lambda e: e.span.start)
+    if not edits:
+        return None
+    out, pos = [], 0
+    for e in edits:
+        if e.span.start < pos:
+            return None
+        out += [value[pos:e.span.start], e.content]
+        pos = e.span.end
+    return "".join(out) + value[pos:]
+
+
+@check(order=16)
+def check_interpolated_images(doc, ctx) -> Iterator[Finding]:
+    files: dict[str, dict[str, tuple[str, int]]] = {}
+    for name, span, v1_line, env in doc.interpolated_images():
+        values = files.setdefault(env, env_file_values(env) if env else {})
+        if name not in values:
+            continue
+        value, line = values[name]
+        info = classify(value)
+        if not (info.v1 or info.local_v1):
+            continue
+        where = f"{posixpath.basename(env)}:{line}"
+        new = _migrated(value, ctx.target)
+        if v1_line:
+            msg = (f"the image comes from {name} in {where}, a V1 image ({value}) that this run does not change; "
+                   f"this service's server command line is migrated to V2, which does not start in a V1 image: "
+                   f"set {name} to the V2 image there in the same change")
+            yield IMAGE_FROM_ENV_FILE.finding(span, msg, Severity.ERROR, suggestion=f"{name}={new}" if new else None)
+        else:
+            yield IMAGE_FROM_ENV_FILE.finding(
+                span, f"the image comes from {name} in {where}, a V1 image ({value}): migrate it there",
+                suggestion=f"{name}={new}" if new else None)
