@@ -9,6 +9,8 @@ from typing import Iterator
 from ..documents.sites import ImageKeys, Region
 from .. import facts
 from ..documents.commands import command_index
+from ..documents.commands import is_v1_binary as command_is_v1
+from ..documents.sites import is_foreign
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
@@ -195,6 +197,51 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
                                         "V2, but the image stays V1: set it to a V2 release of the target "
                                         f"(tritonserver:{ctx.target}-py3) together, or neither starts",
                                         suggestion=f"tritonserver:{ctx.target}-py3")
+
+
+DERIVED_IMAGE = rule(
+    "TDM110", "v1-derived-image", Severity.WARNING, F.NEVER, "A V1 server run from an image the tool cannot map",
+    "The container runs `trtserver` (or a path below `/opt/tensorrtserver`) from an image that is not a Triton "
+    "image the tool knows (`registry.example.com/ml/inference-server:1.4`): an image built on the V1 server. "
+    "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
+    "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
+    "new tag together with this change.")
+
+
+#: an image reference as written: a registry path with a tag or a digest (``ubuntu`` alone is left out)
+_IMAGE_REF = re.compile(r"[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)*(?::[\w][\w.-]*|@sha256:[0-9a-f]{64})"
+                        r"|[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)+")
+
+
+@check(order=61)
+def check_derived_images(doc, ctx) -> Iterator[Finding]:
+    """A V1 server line run from an image that is neither a Triton image nor a V1 image by name (not
+    in a file that builds the V1 server itself: TDM107 says more)."""
+    if any(f.rule == SOURCE_BUILD.id for f in ctx.found):
+        return
+    resolve = getattr(doc, "resolve", None)
+    seen: set[tuple[int, int]] = set()
+    for cl, res in ctx.server_lines():
+        if cl.report_only or not cl.v1 or cl.binary is None or not command_is_v1(cl.binary.value):
+            continue
+        for img in cl.images:
+            if is_foreign(img) or (img.start, img.end) in seen:
+                continue
+            text = doc.text[img.start:img.end].strip().strip("\"'")
+            if resolve is not None and "$" in text:
+                text = resolve(text)
+            text = text.removeprefix("docker://")
+            if not _IMAGE_REF.fullmatch(text):
+                continue  # a variable, an ARG definition, a template: not an image the file names
+            info = classify(text)
+            if info.triton or info.local_v1:
+                continue
+            seen.add((img.start, img.end))
+            yield DERIVED_IMAGE.finding(
+                img, f"{text} runs the V1 server ({cl.binary.value}) but is not a Triton image this tool can map: "
+                f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
+                f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
+                f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
 
 
 def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding:
