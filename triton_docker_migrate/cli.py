@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--config", metavar="FILE", help="Configuration file to use.")
     m.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="Worker processes for big trees (default: one per CPU; 1: no pool).")
+    m.add_argument("--side-by-side", action="store_true",
+                   help="Keep V1 compose services, Kubernetes objects and Helm values entries as they are "
+                        "(marked keep-v1) and add their migrated V2 copies beside them.")
+    m.add_argument("--side-by-side-suffix", metavar="SUFFIX",
+                   help="With --side-by-side: what the copy's name adds to the original's (default -v2).")
+    m.add_argument("--side-by-side-port-offset", type=int, metavar="N",
+                   help="With --side-by-side: how much higher the copy's host ports are (default 100).")
+    m.add_argument("--retire-v1", action="store_true",
+                   help="Remove the V1 blocks an earlier --side-by-side run kept (keep-v1 markers).")
 
     r = sub.add_parser("rules", help="List every rule: id, name, severity, fix availability, summary.",
                        description="List every rule: id, name, severity, fix availability, summary.")
@@ -93,6 +102,19 @@ def migrate(a: argparse.Namespace) -> int:
     if Release(NEWEST_KNOWN) < target:
         print(f"{PROG}: warning: target {target} is newer than the rules know ({NEWEST_KNOWN}); "
               f"release-dependent rules use what they know of {NEWEST_KNOWN}", file=sys.stderr)
+    suffix = a.side_by_side_suffix if a.side_by_side_suffix is not None else str(cfg.get("side-by-side-suffix", "-v2"))
+    offset = a.side_by_side_port_offset if a.side_by_side_port_offset is not None else \
+        cfg.get("side-by-side-port-offset", 100)
+    if a.side_by_side and a.retire_v1:
+        return _usage("--retire-v1 retires what an earlier --side-by-side run kept: use it in a later run without "
+                      "--side-by-side")
+    if not re.fullmatch(r"[a-z0-9-]+", suffix):
+        return _usage(f"--side-by-side-suffix: {suffix!r} must be lower-case letters, digits and dashes (e.g. -v2): "
+                      f"it becomes part of service and object names")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 1 <= offset <= 60000:
+        return _usage("--side-by-side-port-offset must be a number from 1 to 60000")
+    if "-" in a.paths and (a.side_by_side or a.retire_v1):
+        return _usage("--side-by-side and --retire-v1 work on files, not on standard input")
     wb = (WriteBack.DIFF_CHECK if a.diff and a.check else WriteBack.DIFF if a.diff else
           WriteBack.CHECK if a.check else WriteBack.YES)
 
@@ -111,6 +133,8 @@ def migrate(a: argparse.Namespace) -> int:
         exit_zero=a.exit_zero, quiet=a.quiet, statistics=a.statistics,
         exclude=listed("exclude", a.exclude), extend_exclude=listed("extend-exclude", a.extend_exclude),
         per_file_ignores=pfi, jobs=a.jobs,
+        side_by_side=a.side_by_side, side_by_side_suffix=suffix, side_by_side_port_offset=offset,
+        retire_v1=a.retire_v1,
     )
     from .batch.run import run
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-KEYS = {"target-version", "select", "ignore", "exclude", "extend-exclude", "fail-on-review", "per-file-ignores"}
+KEYS = {"target-version", "select", "ignore", "exclude", "extend-exclude", "fail-on-review", "per-file-ignores",
+        "side-by-side-suffix", "side-by-side-port-offset"}
 TABLE = "triton-docker-migrate"
 OWN_FILE = ".triton-docker-migrate.toml"
 
@@ -94,6 +95,11 @@ def _check(path: str, data: dict[str, Any]) -> None:
             for r in rule.split(","):
                 if r.strip() and not _rule_pattern(r.strip()):
                     raise ConfigError(f"{path}: error: {key}: {r.strip()!r} is not a rule id or prefix (e.g. TDM301, TDM3)")
+    if "side-by-side-suffix" in data and not isinstance(data["side-by-side-suffix"], str):
+        raise bad("side-by-side-suffix", 'a string such as "-v2"')
+    offset = data.get("side-by-side-port-offset")
+    if offset is not None and (isinstance(offset, bool) or not isinstance(offset, int)):
+        raise bad("side-by-side-port-offset", "a number such as 100")
     if "fail-on-review" in data and not isinstance(data["fail-on-review"], bool):
         raise bad("fail-on-review", "true or false")
     pfi = data.get("per-file-ignores")

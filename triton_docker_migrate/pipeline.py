@@ -106,7 +106,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
-        checked, ctx = check_document(doc, settings.target)
+        checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1)
     except ProcessingError as e:
         if must_report:
             return _left_in(failed(res, e.message, e.line), text, settings)
@@ -116,6 +116,17 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
     if suppress.skip_file(doc):
         res.status = Status.SKIPPED
         return res
+    def build(p: str, t: str) -> Document:
+        return build_document(res.kind, p, t)
+
+    def keep(d: Document, fs: list[Finding]) -> list[Finding]:
+        return _filtered(d, fs, display, settings, unused=False)
+
+    modes = settings.side_by_side or settings.retire_v1
+    if modes:  # keep V1 blocks beside their V2 copies, or retire them (rules/sidebyside.py)
+        from .rules import sidebyside
+
+        checked = sidebyside.apply(doc, checked, settings, build, keep)
     findings = _filtered(doc, checked, display, settings, unused=False)
     reviewed = _suppressed(doc, checked)
     res.v1_server = ctx.v1_server
@@ -126,8 +137,10 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         from .verify import verify
 
         try:
-            new_doc = verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
-                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
+            # units added or removed whole: the structure to keep is the file's with them applied
+            structural = sidebyside.structural_edits(findings) if modes else []
+            old = build(path, apply(text, structural)) if structural else doc
+            new_doc = verify(old, new_text, settings.target, build, keep=keep)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     from .rules import engine, residue

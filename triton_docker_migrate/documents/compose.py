@@ -16,10 +16,11 @@ from .. import facts
 from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
+from . import yamlblocks as B
 from . import yamlsites as S
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from .sites import Block, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
@@ -57,6 +58,7 @@ class ComposeDoc(Document):
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
+        self._blocks: list[Block] | None = None
         self._read_services()
 
     # --- structure ----------------------------------------------------------------------------
@@ -305,6 +307,29 @@ class ComposeDoc(Document):
                     self._anchor_users.append((node, users))
         return self._anchor_users
 
+    # --- side by side -----------------------------------------------------------------------------
+    def blocks(self) -> list[Block]:
+        """Each service, V1 when it runs a V1 server or image; the values of other services that
+        name it as a URL host route to it."""
+        if self._blocks is not None:
+            return self._blocks
+        v1_lines = {id(s) for cl, users in self._server_lines() if cl.v1 for s in users}
+        out: list[Block] = []
+        for d, root in enumerate(self.src.docs):
+            for k, v in Y.items(Y.get(root, "services")):
+                s = next((x for x in self.services if x.node is v), None)
+                if s is None or not isinstance(k, ScalarNode):
+                    continue
+                b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
+                b.v1 = s.v1 or id(s) in v1_lines
+                b.hosts = tuple(dict.fromkeys([s.name, *service_hosts(v)]))
+                b.shared = B.shared_spans(self.src, v, b.span)
+                out.append(b)
+        for b in out:
+            b.routes = B.routes(self.src, list(b.hosts), [b.span])
+        self._blocks = out
+        return out
+
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "ComposeDoc") -> str | None:
         return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES)
@@ -325,6 +350,20 @@ def _env_names(src: Y.YamlSource, env: Node | None):
                 name = str(item.value).partition("=")[0]
                 if sc.offsets is not None and name and sc.is_clean(0, len(name)):
                     yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
+
+
+def service_hosts(node: Node) -> list[str]:
+    """The names a service is reached by besides its own: container_name, hostname, network aliases."""
+    out = []
+    for key in ("container_name", "hostname"):
+        v = Y.get(node, key)
+        if isinstance(v, ScalarNode) and v.value:
+            out.append(str(v.value))
+    for _, net in Y.items(Y.get(node, "networks")):
+        aliases = Y.get(net, "aliases")
+        if isinstance(aliases, SequenceNode):
+            out += [str(a.value) for a in aliases.value if isinstance(a, ScalarNode) and a.value]
+    return out
 
 
 def _container_port(src: Y.YamlSource, item: Node) -> str | None:

@@ -18,9 +18,10 @@ from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import (CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
+from .sites import (Block, CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
                     Region, Segment)
 
 ARGV_KEYS = ("command", "args", "extraArgs")
@@ -242,6 +243,47 @@ class HelmValuesDoc(Document):
         return PortEntry(_port_of(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                          lambda: [Q.delete_item(self.src, seq, item)],
                          name=str(name.value) if isinstance(name, ScalarNode) else None, targets=frozenset(_targets(item)))
+
+    # --- side by side -----------------------------------------------------------------------------
+    def blocks(self) -> list[Block]:
+        """Each top-level entry whose value is a mapping: V1 when a V1 image or server command line
+        stands in it. V1 written at the top level itself (``image:`` beside the chart's other
+        settings) is one release of the chart: no entry can be copied, the whole file is refused."""
+        if not self.src.docs or not isinstance(self.src.docs[0], MappingNode):
+            return []
+        root = self.src.docs[0]
+        v1_spans = self._v1_spans()
+        out: list[Block] = []
+        for k, v in root.value:
+            if not isinstance(k, ScalarNode) or not isinstance(v, MappingNode) or k.value == "<<":
+                continue
+            b = B.block(self.src, str(k.value), "values entry", k.start_mark.index, v, (0, str(k.value)))
+            b.v1 = any(b.span.start <= a < b.span.end for a in v1_spans)
+            b.shared = B.shared_spans(self.src, v, b.span)
+            out.append(b)
+        loose = [a for a in v1_spans if not any(b.span.start <= a < b.span.end for b in out)]
+        if loose:
+            first = root.start_mark.index
+            whole = Block("", "values file", Span(self.text.rfind("\n", 0, first) + 1, len(self.text)), first, (0,),
+                          v1=True, refusal="the V1 server is configured at the top level of the values (one release "
+                          "of the chart): install the chart a second time with migrated values instead")
+            return [whole]
+        return out
+
+    def _v1_spans(self) -> list[int]:
+        """Where V1 images and V1 server command lines start."""
+        out = [ik.repo_span.start for ik in self._split if self._split_info(ik).v1 and not self._split_info(ik).sdk]
+        keys, parent_key = Y.keys_and_parents(self.src)
+        for node in self.src.nodes():
+            if isinstance(node, ScalarNode) and id(node) not in keys and isinstance(node.value, str) and \
+                    (parent_key.get(id(node)) or "").lower().endswith("image"):
+                info = facts.classify(node.value)
+                if info.v1 and not info.sdk:
+                    out.append(self.src.scalar(node).start)
+        for cl in self.command_lines():
+            if cl.v1 and cl.segments and cl.segments[0].words:
+                out.append(cl.segments[0].words[0].start)
+        return out
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "HelmValuesDoc") -> str | None:

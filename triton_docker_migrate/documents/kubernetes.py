@@ -20,9 +20,10 @@ from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import Block, CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
@@ -61,6 +62,7 @@ class KubernetesDoc(Document):
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
+        self._blocks: list[Block] | None = None
 
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
@@ -264,6 +266,67 @@ class KubernetesDoc(Document):
             sc = self.src.scalar(node)
             out.append((str(node.value), Span(sc.start, sc.end)))
         return out
+
+    # --- side by side -----------------------------------------------------------------------------
+    def blocks(self) -> list[Block]:
+        """Each object that is a document of its own or an item of a List: V1 when one of its
+        containers is; a V1 workload's companions are the Services of the file that select its pods;
+        route objects and URLs naming those Services route to it."""
+        if self._blocks is not None:
+            return self._blocks
+        out: list[Block] = []
+        units: list[tuple[MappingNode, Block]] = []
+        for d, root in enumerate(self.src.docs):
+            found = [(root, (d,), False)]
+            if isinstance(root, MappingNode) and str(getattr(Y.get(root, "kind"), "value", "")).endswith("List"):
+                items = Y.get(root, "items")
+                if isinstance(items, SequenceNode):
+                    found = [(it, (d, "items", i), True) for i, it in enumerate(items.value)]
+            for node, path, item in found:
+                if not isinstance(node, MappingNode) or not any(node is o for o in self.objects):
+                    continue
+                name = Y.get(Y.get(node, "metadata"), "name")
+                what = str(Y.get(node, "kind").value)  # type: ignore[union-attr]
+                first = node.value[0][0].start_mark.index if node.value else node.start_mark.index
+                b = B.block(self.src, str(name.value) if isinstance(name, ScalarNode) else "", what, first, node,
+                            path, item)
+                if self.is_json:
+                    b.refusal = "a JSON manifest: side-by-side copies are written into YAML manifests only"
+                elif not b.refusal and not item:
+                    b.retire_span = B.document_retire_span(self.src, b)
+                if not b.refusal and not b.name:
+                    b.refusal = "the object has no metadata.name"
+                b.shared = B.shared_spans(self.src, node, b.span)
+                out.append(b)
+                units.append((node, b))
+        for c in self.containers:
+            if not c.v1:
+                continue
+            owner = next((b for node, b in units if id(c.node) in Y.reachable(node)), None)
+            if owner is None:
+                continue
+            owner.v1 = True
+            for svc in self.selecting(c):
+                sb = next((b for node, b in units if node is svc), None)
+                if sb is not None and sb.path not in owner.companions:
+                    owner.companions += (sb.path,)
+        for b in out:
+            if not b.companions and b.what != "Service":
+                continue
+            names = [b.name] if b.what == "Service" else \
+                [x.name for x in out if x.path in b.companions]
+            spans = [x.span for x in out if x is b or x.path in b.companions]
+            b.hosts = tuple(names)
+            b.routes = B.routes(self.src, names, spans) + tuple(
+                Span(r.start_mark.index, Y.node_end(self.src, r)) for r in self._routes()
+                if self._routes_to(r, names))
+        self._blocks = out
+        return out
+
+    def _routes_to(self, route: MappingNode, names: list[str]) -> bool:
+        hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)
+                 and self._parent_key(route, n) in ROUTE_HOST_KEYS]
+        return any(h.split(".")[0] in names for h in hosts)
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "KubernetesDoc") -> str | None:

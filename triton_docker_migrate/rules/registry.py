@@ -33,7 +33,7 @@ FAMILIES = {
 }
 #: the modules that declare rules and checks, in the order the engine runs their checks
 FAMILY_MODULES = ("argv", "releases", "paths", "clients", "images", "env", "endpoints", "ports", "modelrepo",
-                  "tool", "residue")
+                  "tool", "sidebyside", "residue")
 
 
 @dataclass(frozen=True)
