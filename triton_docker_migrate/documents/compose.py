@@ -59,6 +59,7 @@ class ComposeDoc(Document):
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
         self._blocks: list[Block] | None = None
+        self._unit_blocks: list[tuple[Block, Service, Node]] | None = None
         self._read_services()
 
     # --- structure ----------------------------------------------------------------------------
@@ -229,6 +230,7 @@ class ComposeDoc(Document):
                 else:
                     found[key] = (cl, [s])
         self._lines = list(found.values())
+        B.mark_kept([cl for cl, _ in self._lines], [b.span for b, _, _ in self._units() if b.kept])
         return self._lines
 
     def _lines_of(self, s: Service) -> list[CommandLine]:
@@ -308,6 +310,18 @@ class ComposeDoc(Document):
         return self._anchor_users
 
     # --- side by side -----------------------------------------------------------------------------
+    def _units(self) -> list[tuple[Block, Service, Node]]:
+        """Each service as a unit of lines (names, spans, keep-v1 markers), before any analysis."""
+        if self._unit_blocks is None:
+            self._unit_blocks = []
+            for d, root in enumerate(self.src.docs):
+                for k, v in Y.items(Y.get(root, "services")):
+                    s = next((x for x in self.services if x.node is v), None)
+                    if s is not None and isinstance(k, ScalarNode):
+                        b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
+                        self._unit_blocks.append((b, s, v))
+        return self._unit_blocks
+
     def blocks(self) -> list[Block]:
         """Each service, V1 when it runs a V1 server or image; the values of other services that
         name it as a URL host route to it."""
@@ -315,16 +329,11 @@ class ComposeDoc(Document):
             return self._blocks
         v1_lines = {id(s) for cl, users in self._server_lines() if cl.v1 for s in users}
         out: list[Block] = []
-        for d, root in enumerate(self.src.docs):
-            for k, v in Y.items(Y.get(root, "services")):
-                s = next((x for x in self.services if x.node is v), None)
-                if s is None or not isinstance(k, ScalarNode):
-                    continue
-                b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
-                b.v1 = s.v1 or id(s) in v1_lines
-                b.hosts = tuple(dict.fromkeys([s.name, *service_hosts(v)]))
-                b.shared = B.shared_spans(self.src, v, b.span)
-                out.append(b)
+        for b, s, v in self._units():
+            b.v1 = s.v1 or id(s) in v1_lines
+            b.hosts = tuple(dict.fromkeys([s.name, *service_hosts(v)]))
+            b.shared = B.shared_spans(self.src, v, b.span)
+            out.append(b)
         for b in out:
             b.routes = B.routes(self.src, list(b.hosts), [b.span])
         self._blocks = out

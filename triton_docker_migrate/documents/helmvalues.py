@@ -73,6 +73,7 @@ class HelmValuesDoc(Document):
         self.src = Y.load(text)
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
+        self._unit_blocks: list[tuple[Block, MappingNode]] | None = None
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -189,6 +190,7 @@ class HelmValuesDoc(Document):
                     for cl in lines:
                         found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
             self._lines = list(found.values())
+            B.mark_kept(self._lines, [b.span for b, _ in self._units() if b.kept])
         return self._lines
 
     def _lines_of(self, entry: Segment | None, cmd: Segment | None) -> list[CommandLine]:
@@ -254,10 +256,7 @@ class HelmValuesDoc(Document):
         root = self.src.docs[0]
         v1_spans = self._v1_spans()
         out: list[Block] = []
-        for k, v in root.value:
-            if not isinstance(k, ScalarNode) or not isinstance(v, MappingNode) or k.value == "<<":
-                continue
-            b = B.block(self.src, str(k.value), "values entry", k.start_mark.index, v, (0, str(k.value)))
+        for b, v in self._units():
             b.v1 = any(b.span.start <= a < b.span.end for a in v1_spans)
             b.shared = B.shared_spans(self.src, v, b.span)
             out.append(b)
@@ -269,6 +268,17 @@ class HelmValuesDoc(Document):
                           "of the chart): install the chart a second time with migrated values instead")
             return [whole]
         return out
+
+    def _units(self) -> list[tuple[Block, MappingNode]]:
+        """Each top-level entry whose value is a mapping, as a unit of lines."""
+        if self._unit_blocks is None:
+            self._unit_blocks = []
+            root = self.src.docs[0] if self.src.docs else None
+            for k, v in root.value if isinstance(root, MappingNode) else ():
+                if isinstance(k, ScalarNode) and isinstance(v, MappingNode) and k.value != "<<":
+                    b = B.block(self.src, str(k.value), "values entry", k.start_mark.index, v, (0, str(k.value)))
+                    self._unit_blocks.append((b, v))
+        return self._unit_blocks
 
     def _v1_spans(self) -> list[int]:
         """Where V1 images and V1 server command lines start."""

@@ -63,6 +63,7 @@ class KubernetesDoc(Document):
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
         self._blocks: list[Block] | None = None
+        self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
 
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
@@ -209,6 +210,7 @@ class KubernetesDoc(Document):
                         cl.images = (Span(sc.start, sc.end),)
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
+            B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])
         return self._lines
 
     # --- ports ---------------------------------------------------------------------------------
@@ -274,7 +276,33 @@ class KubernetesDoc(Document):
         route objects and URLs naming those Services route to it."""
         if self._blocks is not None:
             return self._blocks
-        out: list[Block] = []
+        units = self._units()
+        out = [b for _, b in units]
+        for c in self.containers:
+            if not c.v1:
+                continue
+            owner = next((b for node, b in units if id(c.node) in Y.reachable(node)), None)
+            if owner is None:
+                continue
+            owner.v1 = True
+            for svc in self.selecting(c):
+                sb = next((b for node, b in units if node is svc), None)
+                if sb is not None and sb.path not in owner.companions:
+                    owner.companions += (sb.path,)
+        for b in out:  # what routes to a workload routes to it through its Services
+            if b.what == "Service" and b.name:
+                b.hosts = (b.name,)
+                b.routes = B.routes(self.src, [b.name], [b.span]) + tuple(
+                    Span(r.start_mark.index, Y.node_end(self.src, r)) for r in self._routes()
+                    if self._routes_to(r, [b.name]))
+        self._blocks = out
+        return out
+
+    def _units(self) -> list[tuple[MappingNode, Block]]:
+        """Each object that is a document or a List item, as a unit of lines (names, spans, keep-v1
+        markers), before any analysis."""
+        if self._unit_blocks is not None:
+            return self._unit_blocks
         units: list[tuple[MappingNode, Block]] = []
         for d, root in enumerate(self.src.docs):
             found = [(root, (d,), False)]
@@ -297,31 +325,9 @@ class KubernetesDoc(Document):
                 if not b.refusal and not b.name:
                     b.refusal = "the object has no metadata.name"
                 b.shared = B.shared_spans(self.src, node, b.span)
-                out.append(b)
                 units.append((node, b))
-        for c in self.containers:
-            if not c.v1:
-                continue
-            owner = next((b for node, b in units if id(c.node) in Y.reachable(node)), None)
-            if owner is None:
-                continue
-            owner.v1 = True
-            for svc in self.selecting(c):
-                sb = next((b for node, b in units if node is svc), None)
-                if sb is not None and sb.path not in owner.companions:
-                    owner.companions += (sb.path,)
-        for b in out:
-            if not b.companions and b.what != "Service":
-                continue
-            names = [b.name] if b.what == "Service" else \
-                [x.name for x in out if x.path in b.companions]
-            spans = [x.span for x in out if x is b or x.path in b.companions]
-            b.hosts = tuple(names)
-            b.routes = B.routes(self.src, names, spans) + tuple(
-                Span(r.start_mark.index, Y.node_end(self.src, r)) for r in self._routes()
-                if self._routes_to(r, names))
-        self._blocks = out
-        return out
+        self._unit_blocks = units
+        return units
 
     def _routes_to(self, route: MappingNode, names: list[str]) -> bool:
         hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)

@@ -57,7 +57,7 @@ def block(src: Y.YamlSource, name: str, what: str, first: int, node: Node, path:
     if got is None:
         at = Span(first, Y.node_end(src, node))
         return Block(name, what, at, first, path,
-                     refusal="it does not stand on lines of its own (flow style): a copy cannot be placed beside it")
+                     refusal="it does not stand on lines of its own (flow style), so a copy cannot be placed beside it")
     start, after, first_end = got
     blank = re.match(r"[ \t]*\r?\n", src.text[after:])  # the blank line that separates it from the next unit
     return Block(name, what, Span(start, after), first_end, path, kept=is_kept(src, start, first_end),
@@ -132,3 +132,13 @@ def routes(src: Y.YamlSource, names: list[str], outside: list[Span]) -> tuple[Sp
             continue
         out.append(Span(sc.start, sc.end))
     return tuple(out)
+
+
+def mark_kept(lines, kept: list[Span]) -> None:
+    """Server command lines inside kept blocks are read, never edited (``report_only``)."""
+    if not kept:
+        return
+    for cl in lines:
+        first = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+        if first is not None and any(s.start <= first.start < s.end for s in kept):
+            cl.report_only = True

@@ -25,6 +25,7 @@ from .registry import FixAvailability as F
 from .registry import check, rule, selected
 
 KEEP_V1_COMMENT = "# triton-docker-migrate: keep-v1"
+_MARK = "keep-v1"  #: a file without it has no kept block (checked before any block is read)
 KEPT = rule(
     "TDM004", "v1-kept-beside-v2", Severity.WARNING, F.SOMETIMES,
     "A V1 service or object kept beside its V2 copy (--side-by-side)",
@@ -70,15 +71,21 @@ def _kept_message(b: Block) -> str:
 @check(order=90)
 def check_kept(doc, ctx):
     """One warning per kept block, and per anchored value it shares."""
+    if _MARK not in doc.text:
+        return
+    shared: dict[Span, list[Block]] = {}
     for b in doc.blocks():
         if b.kept:
             yield KEPT.finding(b.span, _kept_message(b))
             for sp in b.shared:
-                yield KEPT.finding(sp, f"shared with the kept V1 {b.what} {b.name} (keep-v1 marker): left as it is")
+                shared.setdefault(sp, []).append(b)
+    yield from shared_findings(shared)
 
 
 def leave_kept(doc, findings: list[Finding]) -> list[Finding]:
     """The findings of a document with its kept blocks left alone (the engine's last step)."""
+    if _MARK not in doc.text:
+        return findings
     kept = [b for b in doc.blocks() if b.kept]
     return _leave(doc, findings, kept) if kept else findings
 
@@ -160,10 +167,13 @@ def _retire(doc, findings: list[Finding], blocks: list[Block]) -> list[Finding]:
                 not any(f.span in b.shared for b in stay):
             continue  # an anchor the retired block shared: migrated from now on
         out.append(f)
+    reached: set[Span] = set()
     for b in retired:
         for sp in b.routes:
-            out.append(KEPT.finding(sp, f"reaches the V1 {b.what} {b.name}, retired by this run (--retire-v1): point it "
-                                        f"at the V2 copy"))
+            if sp not in reached:
+                reached.add(sp)
+                out.append(KEPT.finding(sp, f"reaches the V1 {b.what} {b.name}, retired by this run (--retire-v1): "
+                                            f"point it at the V2 copy"))
     return _leave(doc, out, stay)
 
 
@@ -195,6 +205,8 @@ def _side_by_side(doc, findings: list[Finding], blocks: list[Block], settings, b
         state = _state(doc, C)
     except ProcessingError as e:
         state, failure = None, e.message
+    added: list[Finding] = []  # the copies' findings, kept apart until every block is done
+    shared: dict[Span, list[Block]] = {}
     for b in candidates:
         why = b.refusal or ("" if state is not None else failure)
         made = None
@@ -208,8 +220,9 @@ def _side_by_side(doc, findings: list[Finding], blocks: list[Block], settings, b
         group = [b] + [x for x in blocks if x.path in b.companions and not x.kept]
         if made is None:
             _hold(doc, findings, group, why)
-            findings.append(KEPT.finding(
-                b.span, f"--side-by-side: no V2 copy of V1 {b.what} {b.name} can be made here ({why}); nothing in it "
+            what = f"V1 {b.what} {b.name}" if b.name else f"this V1 {b.what}"
+            added.append(KEPT.finding(
+                b.span, f"--side-by-side: no V2 copy of {what} can be made here: {why}; nothing in it "
                         f"was changed: migrate it by hand, or in place with a run without --side-by-side"))
             continue
         fix, children, new_name, notes = made
@@ -218,10 +231,27 @@ def _side_by_side(doc, findings: list[Finding], blocks: list[Block], settings, b
                f"beside it")
         if notes:
             msg += "; " + "; ".join(dict.fromkeys(notes))
-        findings.append(KEPT.finding(b.span, msg + "; once clients use the copy, retire V1 with --retire-v1",
-                                     fix=fix))
-        findings.extend(children)
-    return findings
+        added.append(KEPT.finding(b.span, msg + "; once clients use the copy, retire V1 with --retire-v1", fix=fix))
+        for x in group:
+            for sp in x.shared:
+                shared.setdefault(sp, []).append(x)
+        added.extend(children)
+    return findings + added + shared_findings(shared)
+
+
+def shared_findings(shared: dict[Span, list[Block]]) -> list[Finding]:
+    """One warning per anchored value that kept blocks share (none inside another)."""
+    out = []
+    for sp, users in shared.items():
+        if any(o != sp and o.start <= sp.start and sp.end <= o.end for o in shared):
+            continue
+        whats = list(dict.fromkeys(b.what for b in users))
+        names = ", ".join(dict.fromkeys(b.name for b in users))
+        what = (whats[0] + ("s" if len(users) > 1 else "")) if len(whats) == 1 else "units"
+        out.append(KEPT.finding(sp, f"shared with V1 {what} {names}, kept beside {'its' if len(users) == 1 else 'their'} "
+                                    f"V2 cop{'y' if len(users) == 1 else 'ies'}: left as it is (the copies have "
+                                    f"values of their own)"))
+    return out
 
 
 def _hold(doc, findings: list[Finding], group: list[Block], why: str) -> None:
@@ -231,7 +261,7 @@ def _hold(doc, findings: list[Finding], group: list[Block], why: str) -> None:
     held = [f for f in findings if f.rule != KEPT.id and f.span is not None and f.fix is not None
             and any(s.start <= f.span.start < s.end for s in spans)]
     for f in held:
-        f.message += f" (--side-by-side: no V2 copy was made: {why})"
+        f.message += " (--side-by-side: left as it is, no V2 copy was made: see TDM004)"
         if f.severity is Severity.INFO:
             f.severity = Severity.WARNING
     from .engine import _as_suggestions
@@ -316,12 +346,12 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
     from . import copies as C
 
     suffix, offset = settings.side_by_side_suffix, settings.side_by_side_port_offset
-    copy = YC.resolved(YC.at(st.docs, b.path))
+    copy = YC.resolved(YC.at(st.docs, b.path), _node_at(doc, b.path))
     _faithful(copy, YC.at(st.data, b.path), f"{b.what} {b.name}")
     companions = [x for x in blocks if x.path in b.companions]
     svc_copies = []
     for c in companions:
-        cc = YC.resolved(YC.at(st.docs, c.path))
+        cc = YC.resolved(YC.at(st.docs, c.path), _node_at(doc, c.path))
         _faithful(cc, YC.at(st.data, c.path), f"{c.what} {c.name}")
         svc_copies.append(cc)
     style = YC.style_of(doc.src, b.span.start, b.span.end)
@@ -341,6 +371,9 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
     migrated, ff = _migrate(doc, fragment, build, keep, settings.target)
     notes = list(st.ports.notes)
     st.ports.notes.clear()
+    if st.kind == "helm-values":
+        notes.append(f"the chart deploys the copy only where it reads {new} (an umbrella chart: a dependency "
+                     f"aliased {new} in Chart.yaml)")
     if host_net:
         migrated, moved = _shift_server_ports(doc, migrated, build, st, offset, settings.target)
         if moved:
@@ -381,6 +414,16 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
         child.advisory = f.advisory
         children.append(child)
     return fix, children, new, notes
+
+
+def _node_at(doc, path: tuple):
+    """The node at ``path`` as the document's reader composed it."""
+    from ..syntax import yamlsrc as Y
+
+    node = doc.src.docs[path[0]]
+    for k in path[1:]:
+        node = node.value[k] if isinstance(k, int) and isinstance(node, Y.SequenceNode) else Y.get(node, str(k))
+    return node
 
 
 def _units(kind: str, docs: list[Any], new: str) -> list[Any]:
@@ -425,7 +468,8 @@ def _shift_server_ports(doc, text: str, build, st: _State, offset: int, target) 
     for cl in lines:
         opts, _, _ = parse_options(cl)
         b = _Builder(cl, target)
-        add = []
+        eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
+        add: list[str] = []
         for name, default in _DEFAULT_PORTS:
             given = [o for o in opts if o.name == name]
             if given:
@@ -433,7 +477,7 @@ def _shift_server_ports(doc, text: str, build, st: _State, offset: int, target) 
                 if o.value is not None and o.value.strip().isdigit():
                     edits += b.set_option(o, name, str(moved[int(o.value)]))
             else:
-                add.append(f"--{name}={moved[default]}")
+                add += [f"--{name}={moved[default]}"] if eq_style else [f"--{name}", str(moved[default])]
         if add:
             edit, _ = _insertion(b, opts, add)
             if edit is None:

@@ -71,28 +71,54 @@ def at(docs: list[Any], path: tuple) -> Any:
     return node
 
 
-def resolved(value: Any) -> Any:
-    """A deep copy of a round-trip value: merged keys written out (own keys win), aliases copied, each
-    collection's block or flow style and each scalar's quoting kept, comments and anchors left behind."""
+def resolved(value: Any, node: Y.Node | None = None) -> Any:
+    """A deep copy of a round-trip value: merged keys written out (own keys win, in the place of the
+    ``<<`` key when ``node``, the value as the tool's reader composed it, says where that was),
+    aliases copied, each collection's block or flow style and each scalar's quoting kept, comments
+    and anchors left behind."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, dict):
         out = CommentedMap()
-        for k, v in value.items():  # a CommentedMap's items include the merged keys
-            out[_scalar(k)] = resolved(v)
+        keys = list(value.keys())  # a CommentedMap's keys include the merged ones
+        if isinstance(node, MappingNode):
+            order = {k: i for i, k in enumerate(_key_order(node, set()))}
+            keys.sort(key=lambda k: order.get(k if isinstance(k, str) else None, len(order)))
+        for k in keys:
+            child = Y.get(node, k) if isinstance(node, MappingNode) and isinstance(k, str) else None
+            out[_scalar(k)] = resolved(value[k], child)
         if getattr(value, "fa", None) is not None and value.fa.flow_style():
             out.fa.set_flow_style()
         else:
             out.fa.set_block_style()
         return out
     if isinstance(value, list):
-        seq = CommentedSeq(resolved(v) for v in value)
+        kids = node.value if isinstance(node, SequenceNode) and len(node.value) == len(value) else [None] * len(value)
+        seq = CommentedSeq(resolved(v, n) for v, n in zip(value, kids))
         if getattr(value, "fa", None) is not None and value.fa.flow_style():
             seq.fa.set_flow_style()
         else:
             seq.fa.set_block_style()
         return seq
     return _scalar(value)
+
+
+def _key_order(node: MappingNode, seen: set[int]) -> list[str]:
+    """The keys of a mapping in the order they read, merged keys where the ``<<`` stands."""
+    if id(node) in seen:
+        return []
+    seen = seen | {id(node)}
+    own = {Y.key_of(k) for k, _ in node.value if Y.key_of(k) != "<<"}
+    out: list[str] = []
+    for k, v in node.value:
+        name = Y.key_of(k)
+        if name == "<<":
+            for src in v.value if isinstance(v, SequenceNode) else [v]:
+                if isinstance(src, MappingNode):
+                    out += [x for x in _key_order(src, seen) if x not in own and x not in out]
+        elif name is not None and name not in out:
+            out.append(name)
+    return out
 
 
 def _scalar(value: Any) -> Any:
@@ -175,6 +201,11 @@ def style_of(src: Y.YamlSource, start: int, end: int) -> Style:
                 if dash < 0 or src.line(dash) != src.line(first) or text[dash + 1:first].strip(" \t"):
                     continue
                 seqs[(col(first) - col(k.start_mark.index), col(dash) - col(k.start_mark.index))] += 1
+    if not maps or not seqs:  # what the unit does not show, the rest of the file may
+        whole = style_of(src, 0, len(text)) if (start, end) != (0, len(text)) else None
+        if whole is not None:
+            maps = maps or Counter({whole.mapping: 1})
+            seqs = seqs or Counter({(whole.sequence, whole.offset): 1})
     mapping = maps.most_common(1)[0][0] if maps else 2
     sequence, offset = seqs.most_common(1)[0][0] if seqs else (mapping, 0)
     if mapping < 1:
