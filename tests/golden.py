@@ -41,6 +41,13 @@ def settings_for(path: pathlib.Path) -> Settings:
     return Settings(**kw)
 
 
+def adds_or_removes_units(path: pathlib.Path) -> bool:
+    """The fixture runs with --side-by-side or --retire-v1: its output holds more or fewer services
+    and objects than its input (tests/test_side_by_side.py judges those)."""
+    args_file = path.with_name(path.name + ".args")
+    return args_file.exists() and bool({"--side-by-side", "--retire-v1"} & set(shlex.split(args_file.read_text())))
+
+
 def run_fixture(path: pathlib.Path, settings: Settings | None = None):
     settings = settings or settings_for(path)
     res = process_file(str(path), path.name, settings, explicit=True)
@@ -55,4 +62,4 @@ def render_findings(res) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-__all__ = ["inputs", "run_fixture", "render_findings", "settings_for", "Release"]
+__all__ = ["inputs", "run_fixture", "render_findings", "settings_for", "adds_or_removes_units", "Release"]

@@ -390,6 +390,8 @@ def server_argv(doc: ComposeDoc) -> list[list[str]]:
     that expand to runtime arguments (``${EXTRA_ARGS}``) are left out, ``$$`` is compose's ``$``."""
     out = []
     for cl in doc.command_lines():
+        if cl.report_only:
+            continue  # a V1 line kept beside its V2 copy (keep-v1)
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
         words = [w.value for w, _ in cl.args() if not w.is_whole_expansion]
         out.append([v.replace("$$", "$") for v in [binary, *words]])

@@ -349,6 +349,8 @@ def server_argv(doc: KubernetesDoc) -> list[list[str]]:
     ``$(VAR)`` words that expand to runtime arguments are left out."""
     out = []
     for cl in doc.command_lines():
+        if cl.report_only:
+            continue  # a V1 line kept beside its V2 copy (keep-v1)
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out
