@@ -140,7 +140,9 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
             # units added or removed whole: the structure to keep is the file's with them applied
             structural = sidebyside.structural_edits(findings) if modes else []
             old = build(path, apply(text, structural)) if structural else doc
-            new_doc = verify(old, new_text, settings.target, build, keep=keep)
+            # the second pass is this mode's too: a unit no copy could be made of is held again
+            again = (lambda d, fs: keep(d, sidebyside.apply(d, fs, settings, build, keep))) if modes else keep
+            new_doc = verify(old, new_text, settings.target, build, keep=again)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     from .rules import engine, residue

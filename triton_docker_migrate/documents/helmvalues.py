@@ -190,7 +190,17 @@ class HelmValuesDoc(Document):
                     for cl in lines:
                         found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
             self._lines = list(found.values())
-            B.mark_kept(self._lines, [b.span for b, _ in self._units() if b.kept])
+            kept = [b for b, _ in self._units() if b.kept]
+            B.mark_kept(self._lines, [b.span for b in kept])
+            if kept:  # V1 kept beside its copy: each entry is V1 by its own image, not by the file's
+                images = self._v1_image_spans()
+                for cl in self._lines:
+                    first = next((w for seg in cl.segments for w in seg.words), None)
+                    entry = next((b for b, _ in self._units() if first is not None
+                                  and b.span.start <= first.start < b.span.end), None)
+                    if entry is not None and not cl.report_only:
+                        cl.v1 = any(entry.span.start <= a < entry.span.end for a in images) or \
+                            (cl.binary is not None and C.is_v1_binary(cl.binary.value))
         return self._lines
 
     def _lines_of(self, entry: Segment | None, cmd: Segment | None) -> list[CommandLine]:
@@ -282,6 +292,14 @@ class HelmValuesDoc(Document):
 
     def _v1_spans(self) -> list[int]:
         """Where V1 images and V1 server command lines start."""
+        out = self._v1_image_spans()
+        for cl in self.command_lines():
+            if cl.v1 and cl.segments and cl.segments[0].words:
+                out.append(cl.segments[0].words[0].start)
+        return out
+
+    def _v1_image_spans(self) -> list[int]:
+        """Where V1 images start."""
         out = [ik.repo_span.start for ik in self._split if self._split_info(ik).v1 and not self._split_info(ik).sdk]
         keys, parent_key = Y.keys_and_parents(self.src)
         for node in self.src.nodes():
@@ -290,9 +308,6 @@ class HelmValuesDoc(Document):
                 info = facts.classify(node.value)
                 if info.v1 and not info.sdk:
                     out.append(self.src.scalar(node).start)
-        for cl in self.command_lines():
-            if cl.v1 and cl.segments and cl.segments[0].words:
-                out.append(cl.segments[0].words[0].start)
         return out
 
     # --- verification -------------------------------------------------------------------------

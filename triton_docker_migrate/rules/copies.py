@@ -154,7 +154,7 @@ def compose_copy(copy: Any, name: str, suffix: str, taken: dict[str, set[str]], 
     new name and the shift of its host ports."""
     new = name + suffix
     if new in taken["service"]:
-        raise Refused(f"a service named {new} already exists")
+        raise Refused(f"a service named {new} already exists (another suffix: --side-by-side-suffix)")
     for key in ("container_name", "hostname"):
         if isinstance(copy.get(key), str) and copy[key]:
             value = _free(str(copy[key]) + suffix, taken["container"] if key == "container_name" else set(), suffix)
@@ -277,7 +277,7 @@ def _set_metadata_name(obj: Any, suffix: str, taken: set[tuple[str, str]]) -> st
     meta = obj.get("metadata")
     name = str(meta["name"]) + suffix
     if (str(obj.get("kind")), name) in taken:
-        raise Refused(f"a {obj.get('kind')} named {name} already exists")
+        raise Refused(f"a {obj.get('kind')} named {name} already exists (another suffix: --side-by-side-suffix)")
     meta["name"] = YC.like(meta["name"], _name(name, "name"))
     taken.add((str(obj.get("kind")), name))
     return name
@@ -381,7 +381,7 @@ def values_copy(copy: Any, name: str, suffix: str, taken: set[str], ports: Ports
     ports, read-only mounts, the version label in its pod labels."""
     new = name + suffix
     if new in taken:
-        raise Refused(f"a values entry named {new} already exists")
+        raise Refused(f"a values entry named {new} already exists (another suffix: --side-by-side-suffix)")
     for key in ("nameOverride", "fullnameOverride"):
         if isinstance(copy.get(key), str) and copy[key]:
             copy[key] = YC.like(copy[key], str(copy[key]) + suffix)

@@ -1,4 +1,4 @@
-"""TDM004: V1 kept beside its V2 copy (CONTRACT.md, ``--side-by-side``).
+"""TDM005: V1 kept beside its V2 copy (CONTRACT.md, ``--side-by-side``).
 
 - ``--side-by-side``: a V1 compose service, Kubernetes workload (with the Services that select its
   pods) or top-level Helm values entry is kept as it is, marked ``# triton-docker-migrate: keep-v1`` on
@@ -8,7 +8,7 @@
   the copy's text goes through the same checks and fixes as any file. The new text must read back as
   the old one plus the copy.
 - Every run: a unit whose first line carries the marker is left alone - its findings give way to
-  one TDM004 warning spanning it (TDM003 stays silent inside it), what it shares through anchors is
+  one TDM005 warning spanning it (TDM003 stays silent inside it), what it shares through anchors is
   left as it is, and values that route to it (URLs naming its host, route objects) keep their V1
   endpoints as suggestions. A second run changes nothing.
 - ``--retire-v1`` (a later plain run): each kept unit is removed with its marker.
@@ -27,7 +27,7 @@ from .registry import check, rule, selected
 KEEP_V1_COMMENT = "# triton-docker-migrate: keep-v1"
 _MARK = "keep-v1"  #: a file without it has no kept block (checked before any block is read)
 KEPT = rule(
-    "TDM004", "v1-kept-beside-v2", Severity.WARNING, F.SOMETIMES,
+    "TDM005", "v1-kept-beside-v2", Severity.WARNING, F.SOMETIMES,
     "A V1 service or object kept beside its V2 copy (--side-by-side)",
     "With `--side-by-side`, a V1 compose service, Kubernetes workload (with the Services that select its "
     "pods) or top-level Helm values entry is kept as it is and its migrated V2 copy is added beside it, so "
@@ -91,7 +91,7 @@ def leave_kept(doc, findings: list[Finding]) -> list[Finding]:
 
 
 def _leave(doc, findings: list[Finding], blocks: list[Block], why: str = "") -> list[Finding]:
-    """Drop the findings inside ``blocks`` (and what they share), TDM004 aside; findings in values that
+    """Drop the findings inside ``blocks`` (and what they share), TDM005 aside; findings in values that
     route to them lose their fixes (suggestions)."""
     if not blocks:
         return findings
@@ -124,7 +124,7 @@ def _leave(doc, findings: list[Finding], blocks: list[Block], why: str = "") -> 
 def apply(doc, findings: list[Finding], settings, build: Callable, keep: Callable) -> list[Finding]:
     """``findings`` of ``doc`` for a run with ``--side-by-side`` or ``--retire-v1``."""
     if not selected(KEPT.id, settings.select, settings.ignore):
-        # without TDM004 nothing is copied or retired; the engine already left kept blocks alone,
+        # without TDM005 nothing is copied or retired; the engine already left kept blocks alone,
         # unless this is a --retire-v1 run (which reads them in full)
         return leave_kept(doc, findings) if settings.retire_v1 else findings
     blocks = doc.blocks()
@@ -261,7 +261,7 @@ def _hold(doc, findings: list[Finding], group: list[Block], why: str) -> None:
     held = [f for f in findings if f.rule != KEPT.id and f.span is not None and f.fix is not None
             and any(s.start <= f.span.start < s.end for s in spans)]
     for f in held:
-        f.message += " (--side-by-side: left as it is, no V2 copy was made: see TDM004)"
+        f.message += " (--side-by-side: left as it is, no V2 copy was made: see TDM005)"
         if f.severity is Severity.INFO:
             f.severity = Severity.WARNING
     from .engine import _as_suggestions
