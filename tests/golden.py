@@ -17,8 +17,10 @@ SIDE = (".out", ".findings", ".args")
 
 
 def inputs(root: pathlib.Path) -> list[pathlib.Path]:
+    """The single-file fixtures (``fixtures/trees/`` holds whole trees: tests/test_run_level.py)."""
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in SIDE
-                  and (not p.name.startswith(".") or p.name == ".gitlab-ci.yml") and p.name != "Chart.yaml")
+                  and (not p.name.startswith(".") or p.name == ".gitlab-ci.yml") and p.name != "Chart.yaml"
+                  and p.relative_to(root).parts[0] != "trees")
 
 
 def settings_for(path: pathlib.Path) -> Settings:

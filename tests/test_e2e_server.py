@@ -296,6 +296,8 @@ def static_argv(cl: CommandLine) -> list[str] | None:
     """``argv_of(cl)``, or None when a word other than a runtime-arguments expansion or a value the
     test substitutes (model repository, ports) is only known at run time (``--log-verbose=$(V)``)."""
     argv = argv_of(cl)
+    if "--help" in argv:
+        return None  # prints the usage and exits: no server to start (tests/test_argv.py: nothing added)
     substituted = set(R.PATH_OPTIONS + R.PORT_OPTIONS + ("backend-directory",))
     k = 1
     while k < len(argv):

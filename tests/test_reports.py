@@ -107,12 +107,12 @@ def test_statistics(tree, capsys):
     (tree / "svc" / "bad.Dockerfile").unlink()
     code, out, err = cli(capsys, "migrate", "--check", "--statistics", "--format", "json", ".")
     assert json.loads(out)["summary"]["rules"] == {
-        "TDM101": 1, "TDM104": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1}
+        "TDM101": 1, "TDM104": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1, "TDM604": 1, "TDM709": 1}
     code, findings, _ = cli(capsys, "migrate", "--check", "--quiet", ".")
     assert findings.startswith("svc/Dockerfile:2:6: TDM101 info: ")  # --quiet keeps the report
     code, out, err = cli(capsys, "migrate", "--check", "--statistics", "--quiet", ".")
     assert out == findings + "".join(f"{1:6d}  {r}\n" for r in ("TDM101", "TDM104", "TDM202", "TDM301", "TDM310",
-                                                                 "TDM314"))
+                                                                 "TDM314", "TDM604", "TDM709"))
     assert err == ""
     code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
     assert "rules" not in json.loads(out)["summary"]
@@ -122,7 +122,7 @@ def test_summary_line(tree, capsys):
     code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
     last = err.splitlines()[-1]
     assert last.startswith("3 files scanned, 2 with V1, 1 would change, 1 failed; "
-                           "findings: 1 error, 1 warning, 5 info (")
+                           "findings: 1 error, 1 warning, 7 info (")  # 2: the run-level notes (TDM604, TDM709)
     assert last.endswith("s)")
     assert "\x1b" not in err
     code, out, err = cli(capsys, "migrate", "--format", "json", "svc/Dockerfile")

@@ -146,11 +146,17 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     from .rules import engine, residue
+    from .rules import run as run_level
 
     engine.no_info_left(findings)
     left = residue.uncovered(residue.evidence_in(new_doc, settings.target), edits, findings + reviewed,
                              doc.line_starts, doc.advisory(), reviewed)
-    findings = _filtered(doc, checked + left, display, settings)
+    # what the run-level pass may place in this file goes through the same filters (rules/run.py)
+    probes = run_level.probes(doc, ctx, findings)
+    findings = _filtered(doc, checked + left + probes, display, settings)
+    kept = {id(f) for f in findings}
+    findings = [f for f in findings if not any(f is p for p in probes)]
+    res.serve = run_level.facts(doc, new_doc, ctx, checked, probes, kept)
     res.has_evidence = bool(findings)
     if not findings and not explicit:
         return res

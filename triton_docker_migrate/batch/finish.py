@@ -23,7 +23,7 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
     migrates a V1 server)."""
     from ..pipeline import process_file
 
-    out: list[FileResult] = []
+    out = Found()
     scripts = [c for c, why in deferred if why == "script"]
     if scripts:
         roots = {"."} | {p for p in paths if os.path.isdir(p)}
@@ -43,12 +43,47 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
                 if r is not None:
                     out.append(r)
     configs = [c for c, why in deferred if why == "model-config"]
-    if configs and any(_migrates_server(r) for r in results):
+    migrates = any(_migrates_server(r) for r in results)
+    if configs and migrates:
         for c in configs:
             r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, force=True))
             if r is not None:
                 out.append(r)
+    if migrates:
+        # the model repositories the server lines mount, inside the tree (rules/run.py): their models too,
+        # even where the walk did not go (.gitignore, default excludes)
+        from ..rules.run import repository_configs
+
+        for cfg in repository_configs(results + out, paths):
+            out.read += 1
+            r = Scanner._keep(process_file(cfg, _display(cfg, paths), settings, False, force=True))
+            if r is not None:
+                out.append(r)
     return out
+
+
+class Found(list):
+    """The results of the end of the run, and how many files it read that the walk had not."""
+
+    read: int = 0
+
+
+def _display(path: str, paths: list[str]) -> str:
+    """How a file found through a server line is reported: as the walk would (relative to the current
+    folder, absolute under a PATH given absolute)."""
+    real = os.path.realpath(path)
+    for p in paths:
+        root = os.path.realpath(p)
+        if os.path.isabs(p) and (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
+            return path.replace(os.sep, "/")
+    return os.path.relpath(path).replace(os.sep, "/")
+
+
+def run_level(results: list[FileResult], paths: list[str], settings: Settings) -> dict | None:
+    """The run-level findings (rules/run.py) placed in the results; the rollout summary of the reports."""
+    from ..rules.run import run_findings
+
+    return run_findings(sorted(results, key=lambda r: r.path), paths, settings.target)
 
 
 def _migrates_server(r: FileResult) -> bool:

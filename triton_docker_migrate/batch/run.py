@@ -13,7 +13,7 @@ from ..discover import Candidate, Discovery, Walker, exclude_matcher
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import exit_code, finish, write_results
+from .finish import exit_code, finish, run_level, write_results
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -26,6 +26,7 @@ class Results(list):
     the prefilter skipped are counted, not kept."""
 
     scanned: int = 0
+    rollout: dict | None = None  #: the run-level summary of the move (rules/run.py), for the reports
 
 
 def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
@@ -96,8 +97,10 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
             err(msg)
     deferred.sort(key=lambda cw: _walk_order(cw[0].display))
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
-    results.extend(finish(deferred, entrypoints, paths, results, settings))
-    results.scanned = scanned
+    found = finish(deferred, entrypoints, paths, results, settings)
+    results.extend(found)
+    results.rollout = run_level(results, paths, settings)
+    results.scanned = scanned + found.read
     results.sort(key=lambda r: r.path)
     return results
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, Block, ClientUse, CommandLine, CommandSite, ImageKeys, PortSites, Region, Requirement
+from .sites import BaseImage, Block, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites, Region, \
+    Requirement
 
 
 class Document:
@@ -65,6 +66,15 @@ class Document:
 
     def base_images(self) -> list[BaseImage]:
         """The base images of the file's build stages."""
+        return []
+
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """What the container that runs ``line`` sees of the host or of its build context (bind mounts,
+        ``COPY``), so that a path on the line can be found in the tree; None: not known."""
+        return None
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """Where the file asks for GPUs for a Triton server (``runtime: nvidia``, ``nvidia.com/gpu``...)."""
         return []
 
     def model_fields(self) -> dict[str, tuple[str, Span]] | None:

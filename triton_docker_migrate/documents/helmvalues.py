@@ -310,6 +310,18 @@ class HelmValuesDoc(Document):
                     out.append(self.src.scalar(node).start)
         return out
 
+    # --- GPUs ---------------------------------------------------------------------------------
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``nvidia.com/gpu`` keys of a Triton chart's values (whatever resources they sit in)."""
+        if not self.triton:
+            return []
+        out = []
+        for node in self.src.nodes():
+            if isinstance(node, MappingNode):
+                out += [("nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))) for k, v in node.value
+                        if Y.key_of(k) == "nvidia.com/gpu"]
+        return out
+
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "HelmValuesDoc") -> str | None:
         ports = frozenset(Y.key_of(k) or "" for m in self._mappings() for k, _v in Y.items(m) if _is_ports(k))

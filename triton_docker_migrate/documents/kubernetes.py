@@ -18,12 +18,16 @@ from .. import facts
 from ..model import ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
+from ..syntax.quoting import FieldSyntax
+from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import Block, CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import Block, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, ProbePort, Region, \
+    Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
@@ -33,6 +37,8 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: lists an edit may shorten or lengthen, and keys whose value may turn from a port name to a number
 EDITABLE = frozenset({"command", "args", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
+#: ``$(NAME)`` as a whole word
+_K8S_REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 
 
@@ -45,6 +51,7 @@ class Container:
     triton: bool = False
     v1: bool = False
     owned: set[int] = field(default_factory=set)
+    pod: MappingNode | None = None  #: the pod spec that lists it (its ``volumes``)
 
 
 class KubernetesDoc(Document):
@@ -92,7 +99,7 @@ class KubernetesDoc(Document):
         for k, v in Y.items(Y.get(Y.get(holder, "metadata"), "labels")):
             if isinstance(k, ScalarNode) and isinstance(v, ScalarNode):
                 labels[str(k.value)] = str(v.value)
-        c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels)
+        c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels, pod=pod)
         image = Y.get(node, "image")
         if isinstance(image, ScalarNode) and isinstance(image.value, str):
             c.image = image.value
@@ -204,7 +211,9 @@ class KubernetesDoc(Document):
                 if not c.triton:
                     continue
                 image = Y.get(c.node, "image")
-                for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name}):
+                for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name},
+                                         lambda w, c=c: self._held(w, c, shell=True),
+                                         lambda w, c=c: self._held(w, c, shell=False)):
                     if isinstance(image, ScalarNode):
                         sc = self.src.scalar(image)
                         cl.images = (Span(sc.start, sc.end),)
@@ -212,6 +221,33 @@ class KubernetesDoc(Document):
             self._lines = list(found.values())
             B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])
         return self._lines
+
+    def _held(self, w: Word, c: Container, shell: bool) -> list[H.Held] | None:
+        """A variable of the container's ``env`` in its command: ``$(NAME)`` as a whole item of
+        ``command``/``args`` is one argument (the kubelet substitutes, nothing splits it); in a
+        ``sh -c`` script (``$NAME``, or ``$(NAME)`` the kubelet substituted) the shell splits it."""
+        m = _K8S_REF.match(w.value) or (H.VAR_REF.match(w.value) if shell else None)
+        if not m or (shell and w.quote):
+            return None
+        name = m.group(1) or m.group(2)
+        values = [v for n, v in _env_values(self.src, Y.get(c.node, "env")) if n == name]
+        uses = len(re.findall(r"\$\(?\{?" + re.escape(name) + r"(?![A-Za-z0-9_])", self.text))
+        if len(values) != 1 or values[0] is None or uses != 1:
+            return None
+        if shell:
+            got = H.field_words(values[0], name, quoted=True)
+            return [got] if got is not None else None
+        value = values[0]
+        if not value.value or any(ch in value.value for ch in " \t\n") or \
+                value.offsets[-1] - value.offsets[0] != len(value.value) - 1:
+            return None
+        seg = next((s for s in self._argv(c.node) if s is not None and any(x is w for x in s.words)), None)
+        if seg is None:
+            return None
+        removal = CommandLine(self.text, [seg], None, True).delete(w, seg)
+        word = Word(value.offsets[0], value.offsets[-1] + 1, value.value, list(value.offsets), "$" in value.value,
+                    "", value.offsets[-1] + 1)
+        return [([word], FieldSyntax(False, name, removal=removal), f"variable {name}")]
 
     # --- ports ---------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
@@ -260,6 +296,46 @@ class KubernetesDoc(Document):
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]
         return PortList("kubernetes", where, entries, key)
+
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """The container's ``volumeMounts`` whose pod volume is a ``hostPath`` (a path of the node)."""
+        c = next((c for cl, c in self._server_lines() if cl is line), None)
+        if c is None:
+            return None
+        host: dict[str, str] = {}
+        vols = Y.get(c.pod, "volumes")
+        for v in vols.value if isinstance(vols, SequenceNode) else []:
+            name, path = Y.get(v, "name"), Y.get(Y.get(v, "hostPath"), "path")
+            if isinstance(name, ScalarNode) and isinstance(path, ScalarNode):
+                host[str(name.value)] = str(path.value)
+        out: list[Mount] = []
+        mounts = Y.get(c.node, "volumeMounts")
+        for m in mounts.value if isinstance(mounts, SequenceNode) else []:
+            name, at, sub = Y.get(m, "name"), Y.get(m, "mountPath"), Y.get(m, "subPath")
+            if isinstance(name, ScalarNode) and isinstance(at, ScalarNode) and str(name.value) in host:
+                src = host[str(name.value)]
+                if isinstance(sub, ScalarNode) and sub.value:
+                    src = src.rstrip("/") + "/" + str(sub.value)
+                out.append(Mount(src, str(at.value), "/"))
+        return out
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``nvidia.com/gpu`` in the resources of Triton containers, ``runtimeClassName: nvidia``."""
+        out: list[tuple[str, Span]] = []
+        for c in self.containers:
+            if not c.triton:
+                continue
+            res = Y.get(c.node, "resources")
+            for section in ("limits", "requests"):
+                for k, v in Y.items(Y.get(res, section)):
+                    if Y.key_of(k) == "nvidia.com/gpu":
+                        out.append((f"resources.{section}: nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))))
+            for k, v in Y.items(c.pod):
+                if Y.key_of(k) == "runtimeClassName" and getattr(v, "value", None) == "nvidia":
+                    out.append(("runtimeClassName: nvidia", Span(k.start_mark.index, Y.node_end(self.src, v))))
+        seen: set[Span] = set()
+        return [x for x in out if not (x[1] in seen or seen.add(x[1]))]
 
     # --- environment --------------------------------------------------------------------------
     def env_definitions(self) -> list[tuple[str, Span]]:
@@ -342,6 +418,19 @@ class KubernetesDoc(Document):
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
         return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE)
+
+
+def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
+    """Each ``name``/``value`` of a container's ``env`` (None: ``valueFrom``, or not a string)."""
+    out: list[tuple[str, Word | None]] = []
+    for item in env.value if isinstance(env, SequenceNode) else []:
+        name, value = Y.get(item, "name"), Y.get(item, "value")
+        if not isinstance(name, ScalarNode):
+            continue
+        sc = src.scalar(value) if isinstance(value, ScalarNode) else None
+        ok = sc is not None and sc.is_str and sc.offsets is not None
+        out.append((str(name.value), S.item_word(sc) if ok else None))
+    return out
 
 
 def server_argv(doc: KubernetesDoc) -> list[list[str]]:

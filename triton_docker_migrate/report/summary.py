@@ -32,6 +32,8 @@ def summary(results: list[FileResult], statistics: bool = False) -> dict:
         "fixed": sum(1 for r in results for f in r.findings if f.fixed),
         "findings": {"error": sev.get("error", 0), "warning": sev.get("warning", 0), "info": sev.get("info", 0)},
     }
+    if getattr(results, "rollout", None):
+        out["rollout"] = results.rollout  # the sides of the move (rules/run.py, TDM604/TDM709)
     if statistics:
         out["rules"] = dict(sorted(Counter(f.rule for r in results for f in r.findings).items()))
     return out

@@ -116,7 +116,9 @@ class Option:
 
     @property
     def span(self) -> Span:
-        end = self.value_word.end if self.value_word is not None else self.word.end
+        # a value held by a variable is written elsewhere (maybe before the option): the option alone
+        v = self.value_word
+        end = v.end if v is not None and v.end >= self.word.end else self.word.end
         return Span(self.word.start, end)
 
     def bool_value(self) -> bool | None:
@@ -202,6 +204,7 @@ class _Builder:
         self.out = ArgvResult()
         self.deleted: list[tuple[tuple[Edit, ...], list[tuple[Word, Segment]]]] = []
         self.gone: set[int] = set()  #: ids of the words deleted so far
+        self.starts_server = True  #: False for ``trtserver --help``-style lines: nothing is added
 
     def finding(self, rule: Rule | str, span: Span, message: str, severity: str | Severity,
                 edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
@@ -224,16 +227,23 @@ class _Builder:
         if not self.deleted:
             return
         self.cl.deleting = frozenset(self.gone)
+        owner = {id(e): g for g, (provisional, _) in enumerate(self.deleted) for e in provisional}
         try:
             for f in self.out.findings:
                 if f.fix is None:
                     continue
-                edits = list(f.fix.edits)
-                for provisional, words in self.deleted:
-                    if all(e in edits for e in provisional):
-                        for e in provisional:
-                            edits.remove(e)
-                        edits += merge_deletes([self.cl.delete(w, s) for w, s in words])
+                edits: list[Edit] = []
+                groups: dict[int, None] = {}
+                for e in f.fix.edits:
+                    g = owner.get(id(e))
+                    if g is None:
+                        edits.append(e)
+                    else:
+                        groups[g] = None
+                if not groups:
+                    continue
+                for g in groups:
+                    edits += merge_deletes([self.cl.delete(w, s) for w, s in self.deleted[g][1]])
                 f.fix = Fix.of(f.fix.title, *edits)
         finally:
             self.cl.deleting = frozenset()
@@ -329,6 +339,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                 b.finding(rrow.id, o.span, f"{rrow.note}: renamed", "info", [b.rename(o, rrow.new)],
                           f"Use --{rrow.new}")
 
+    b.starts_server = not _asks_usage(opts, unknown)
     _model_control(b, opts, handled, dynamic)
 
     # abbreviations of options that stay
@@ -346,14 +357,28 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                       f"against `tritonserver --help`", "warning")
         if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None \
                 and last("disable-auto-complete-config") is None:
-            if not _value_missing(opts):
+            if not _value_missing(opts) and b.starts_server:
                 _add_strict(b, opts, dynamic)
+    for seg in cl.segments:
+        if getattr(seg.syntax, "overridable", False) and seg.words:
+            name = seg.syntax.variable
+            res.findings.append(RUNTIME_ARGS.finding(
+                Span(seg.words[0].start, seg.words[-1].end), f"these options are only {name}'s default: they are "
+                f"migrated here, but {name} may be set from outside (the environment, the caller) instead: "
+                f"check that what it is given holds no V1-only option"))
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(
-            dynamic[0].span, "options are added at run time here: check that they hold no V1-only option "
-            "(V2 refuses to start with one) and no model-control setting"))
+            dynamic[0].span, f"{', '.join(dict.fromkeys(w.value for w in dynamic))}: options are added at run "
+            f"time here: check that they hold no V1-only option (V2 refuses to start with one) and no "
+            f"model-control setting"))
     b.settle_deletes()
     return res
+
+
+def _asks_usage(opts: list[Option], unknown: list[Word]) -> bool:
+    """``trtserver --help`` (or ``--version``, which neither server has: getopt exits on it) prints
+    and exits: the line starts no server, so no model-control or auto-complete option is added."""
+    return any(o.name == "help" for o in opts) or any(w.value.partition("=")[0] == "--version" for w in unknown)
 
 
 def _value_missing(opts: list[Option]) -> bool:
@@ -461,7 +486,7 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
             b.finding(IGNORED_LOAD_MODEL, o.span, "--load-model only works with --model-control-mode=explicit: V1 "
                       "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
-    if add_poll and not _value_missing(opts):  # last: the new option goes after the last option that stays
+    if add_poll and not _value_missing(opts) and b.starts_server:  # last: the new option goes after the last option that stays
         _add_poll(b, opts, dynamic)
 
 
@@ -502,17 +527,29 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit
     """An edit that adds ``values`` after the last option of the line and its value (whatever the
     value is: ``$DIR`` is a value here), before any runtime-argument expansion."""
     cl = b.cl
-    values_of = {id(o.value_word) for o in opts if o.value_word is not None}
+    option_of = {id(o.value_word): o.word for o in opts if o.value_word is not None}
     anchor: Word | None = cl.binary
     anchor_seg: Segment | None = cl.segments[0] if cl.segments else None
+    before: dict[int, tuple[Word | None, Segment | None]] = {}  #: per anchor word: the anchor it replaced
+    kept_before: dict[int, bool] = {}  #: per segment: a word kept so far (the binary counts)
     for w, seg in cl.args():
-        if w.is_whole_expansion and id(w) not in values_of:
+        if w.is_whole_expansion and id(w) not in option_of:
             break
+        if not seg.syntax.holds_insertions:
+            # written elsewhere (a variable's value): when it is the value of the anchor, new
+            # options go before that option, never between it and its value
+            if anchor is not None and option_of.get(id(w)) is anchor:
+                anchor, anchor_seg = before.get(id(anchor), (cl.binary, anchor_seg))
+            continue
+        if id(seg) not in kept_before:
+            kept_before[id(seg)] = cl.binary is not None and any(x is cl.binary for x in seg.words)
         # not a deleted word with nothing kept before it in its list (its deletion takes the
         # separator after it): the new option would open the list with a stray separator
-        before = seg.words[:next(k for k, x in enumerate(seg.words) if x is w)]
-        if id(w) not in b.gone or not all(id(x) in b.gone for x in before):
+        if id(w) not in b.gone or kept_before[id(seg)]:
+            before[id(w)] = (anchor, anchor_seg)
             anchor, anchor_seg = w, seg
+        if id(w) not in b.gone:
+            kept_before[id(seg)] = True
     if anchor is None or anchor_seg is None:
         return None, None
     if anchor is cl.binary:
