@@ -8,6 +8,7 @@ import codecs
 import os
 
 from . import evidence, kinds
+from .ownreport import report_format as own_report
 from .documents.base import Document
 from .model import FileResult, Finding, ProcessingError, Status
 from .rules.registry import selected
@@ -26,8 +27,10 @@ def build_document(kind: str, path: str, text: str) -> Document:
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
                  data: bytes | None = None, force: bool = False) -> FileResult:
     """``force``: check the file even without V1 evidence (model configurations of a run that
-    migrates a V1 server)."""
+    migrates a V1 server). ``settings`` are the run's: the file gets those of the configuration
+    that applies to it."""
     try:
+        settings = settings.for_file(path)
         return _process(path, display, settings, explicit, data, force)
     except Exception as e:  # internal bug: report, never crash the run
         import traceback
@@ -86,7 +89,8 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         if explicit or (owned and evidence.maybe_v1(data)):
             return failed(res, "not a text file (NUL bytes)")
         return res
-    if not force and not evidence.maybe_v1(data):
+    if not force and (not evidence.maybe_v1(data) or own_report(data)):
+        # the tool's own reports quote the V1 they found: never evidence (ownreport.py)
         if explicit:
             res.status = Status.UNCHANGED
             res.new = data
@@ -207,13 +211,24 @@ def _suppressed(doc: Document, findings: list[Finding]) -> list[Finding]:
 def _per_file_ignores(findings: list[Finding], display: str, settings: Settings) -> list[Finding]:
     if not settings.per_file_ignores:
         return findings
+    ignored = per_file_ignored(display, settings)
+    return [f for f in findings if not any(f.rule.startswith(r) or r == "ALL" for r in ignored)]
+
+
+def per_file_ignored(display: str, settings: Settings) -> set[str]:
+    """The rules ``per-file-ignores`` leaves out of a file: a glob matches the file's path relative
+    to the folder of the configuration that holds it (CONTRACT.md, "Configuration"), or its name."""
     import fnmatch
 
+    rel = display
+    if settings.config_path is not None:
+        rel = os.path.relpath(os.path.abspath(display), os.path.dirname(settings.config_path)).replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
     ignored: set[str] = set()
     for glob, rules in settings.per_file_ignores:
-        if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(os.path.basename(display), glob):
+        if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob):
             ignored.update(rules)
-    return [f for f in findings if not any(f.rule.startswith(r) or r == "ALL" for r in ignored)]
+    return ignored
 
 
 def _decode_utf16_32(data: bytes) -> str | None:

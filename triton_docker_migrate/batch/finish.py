@@ -114,15 +114,36 @@ def _path_of(r: FileResult) -> str:
     return r.path if os.path.isabs(r.path) else os.path.join(os.getcwd(), r.path)
 
 
+def apply_overrides(results: list[FileResult], settings: Settings) -> None:
+    """Severity overrides of the configuration that applies to each file (they only raise: an
+    override never makes the gate weaker), before anything is reported or gated."""
+    for r in results:
+        if not r.findings:
+            continue
+        s = settings.for_file(r.path)
+        if s.severity:
+            for f in r.findings:
+                f.severity = s.raised(f.rule, f.severity)
+
+
 def exit_code(results: list[FileResult], settings: Settings) -> int:
+    """2 when a file failed; 1 when --check/--diff would change a file, or when a finding at or
+    above the failure threshold of its file's settings remains (--fail-on-review is the threshold
+    warning); --exit-zero turns 1 into 0."""
+    from ..model import Severity
+
     if any(r.status is Status.FAILED for r in results):
         return 2
     code = 0
     if settings.write_back in (settings.write_back.DIFF, settings.write_back.CHECK, settings.write_back.DIFF_CHECK):
         if any(r.changed for r in results):
             code = 1
-    if settings.fail_on_review and any(f.severity.rank >= 1 for r in results for f in r.findings):
-        code = 1
+    for r in results:
+        if code or not r.findings:
+            continue
+        threshold = settings.for_file(r.path).threshold
+        if threshold is not None and any(f.severity.rank >= Severity(threshold).rank for f in r.findings):
+            code = 1
     if settings.exit_zero and code == 1:
         code = 0
     return code
