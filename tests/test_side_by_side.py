@@ -51,6 +51,7 @@ from triton_docker_migrate.settings import Settings
 
 SAFE = YAML(typ="safe", pure=True)
 MARKER = "  # triton-docker-migrate: keep-v1"
+ANNOTATION = "triton-docker-migrate/keep-v1"  #: what marks a kept object of a JSON manifest
 V1_IMAGE = "nvcr.io/nvidia/tensorrtserver:20.02-py3"
 K8S_VERSION = kubernetes_validate.latest_version()
 PROPS = settings(derandomize=True, max_examples=int(os.environ.get("TDM_EXAMPLES", "120")), deadline=None)
@@ -109,21 +110,77 @@ def _units(kind: str, docs: list) -> dict:
     return out
 
 
+def _marks(text: str, path: pathlib.Path) -> int:
+    """How many kept blocks ``text`` marks (comments; annotations in a JSON manifest)."""
+    return text.count(f'"{ANNOTATION}"') if path.suffix == ".json" else text.count(MARKER)
+
+
+def _unmarked(units: dict) -> dict:
+    """``units`` without the keep-v1 annotations (JSON manifests)."""
+    out = {}
+    for k, o in units.items():
+        ann = (o.get("metadata") or {}).get("annotations") if isinstance(o, dict) else None
+        if isinstance(ann, dict) and ANNOTATION in ann:
+            o = json.loads(json.dumps(o))
+            del o["metadata"]["annotations"][ANNOTATION]
+            if not o["metadata"]["annotations"]:
+                del o["metadata"]["annotations"]
+        out[k] = o
+    return out
+
+
+def _marked(kind: str, text: str, path: pathlib.Path) -> set:
+    """The keys (as ``_units`` makes them) of the units ``text`` marks kept: the marker comment on
+    the unit's first line, or the annotation of a JSON manifest's object."""
+    if path.suffix == ".json":
+        return {k for k, o in _units(kind, _docs(text)).items()
+                if ANNOTATION in ((o.get("metadata") or {}).get("annotations") or {})}
+    lines = text.splitlines()
+    out = set()
+    for d in SAFE.compose_all(text.lstrip("\ufeff")):
+        if d is None:
+            continue
+        if kind == "kubernetes":
+            objs = [d]
+            kinds = {k.value: v for k, v in d.value}
+            if kinds.get("kind") is not None and kinds["kind"].value == "List":
+                objs = kinds["items"].value
+            for o in objs:
+                data = {k.value: v for k, v in o.value}
+                meta = {k.value: v for k, v in data["metadata"].value}
+                if MARKER in lines[o.value[0][0].start_mark.line]:
+                    out.add((data["kind"].value, meta["name"].value))
+        else:
+            root = {k.value: (k, v) for k, v in d.value}
+            pairs = root["services"][1].value if kind == "compose" else d.value
+            out |= {k.value for k, _v in pairs if MARKER in lines[k.start_mark.line]}
+    return out
+
+
+def _is_subsequence(a: str, b: str) -> bool:
+    it = iter(b)
+    return all(ch in it for ch in a)
+
+
 @pytest.mark.parametrize("path", FIRST, ids=[_id(p) for p in FIRST])
 def test_copy_is_inserted_and_nothing_else_changes(path):
-    """Line by line, the output is the input with lines inserted (the marker aside); read back, it
+    """Line by line, the output is the input with lines inserted (the marker aside; a JSON manifest:
+    with text inserted, the annotation and the List around a lone object among it); read back, it
     holds every unit of the input as it was, and one copy per kept unit."""
     before, after = path.read_bytes().decode("utf-8"), _out(path)
-    assert after.count(MARKER) >= 1
-    a = before.splitlines(keepends=True)
-    b = after.replace(MARKER, "").splitlines(keepends=True)
-    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    assert {op for op, *_ in ops} <= {"equal", "insert"}, [o for o in ops if o[0] != "equal"]
+    assert _marks(after, path) >= 1 and _marks(before, path) == 0
+    if path.suffix == ".json":
+        assert _is_subsequence(before, after)
+    else:
+        a = before.splitlines(keepends=True)
+        b = after.replace(MARKER, "").splitlines(keepends=True)
+        ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        assert {op for op, *_ in ops} <= {"equal", "insert"}, [o for o in ops if o[0] != "equal"]
     kind = _kind(path)
-    old, new = _units(kind, _docs(before)), _units(kind, _docs(after))
+    old, new = _units(kind, _docs(before)), _unmarked(_units(kind, _docs(after)))
     assert {k: new[k] for k in old} == old  # every unit of the input, unchanged
     added = [k for k in new if k not in old]
-    kept = after.count(MARKER)
+    kept = _marks(after, path)
     assert added and len(added) >= kept - sum(1 for k in old if isinstance(k, tuple) and k[0] == "Service")
     suffix = settings_for(path).side_by_side_suffix
     for k in added:
@@ -163,7 +220,10 @@ def _inserted_lines(before: str, after: str) -> set[int]:
     return out
 
 
-@pytest.mark.parametrize("path", FIRST, ids=[_id(p) for p in FIRST])
+FIRST_YAML = [p for p in FIRST if p.suffix != ".json"]  # JSON has no anchors
+
+
+@pytest.mark.parametrize("path", FIRST_YAML, ids=[_id(p) for p in FIRST_YAML])
 def test_copies_resolve_anchors_and_merge_keys(path):
     """The copy has values of its own: no anchor, alias or ``<<`` merge key on an inserted line,
     though the fixture's units use them (compose.side-by-side-anchors.yaml shares both)."""
@@ -206,7 +266,7 @@ def test_second_run_changes_nothing(path, tmp_path):
     made of is not kept: a plain run migrates it in place)."""
     src = tmp_path / path.name
     src.write_bytes(_out(path).encode("utf-8"))
-    for s in (settings_for(path),) + ((Settings(),) if MARKER in _out(path) else ()):
+    for s in (settings_for(path),) + ((Settings(),) if _marks(_out(path), path) else ()):
         if s.retire_v1:
             continue  # retiring twice: nothing is kept any more, a plain run covers it
         res = process_file(str(src), src.name, s, explicit=True)
@@ -218,10 +278,10 @@ def test_second_run_changes_nothing(path, tmp_path):
 @pytest.mark.parametrize("path", RETIRED, ids=[_id(p) for p in RETIRED])
 def test_retired_units_are_gone_and_the_rest_stays(path):
     before, after = path.read_bytes().decode("utf-8"), _out(path)
-    assert MARKER in before and MARKER not in after
+    assert _marks(before, path) and not _marks(after, path)
     kind = _kind(path)
     old, new = _units(kind, _docs(before)), _units(kind, _docs(after))
-    assert set(new) < set(old)
+    assert set(old) - set(new) == _marked(kind, before, path) and set(new) < set(old)
     # what stays reads as it did, but where a plain run migrates it (an anchor V1 shared); and a
     # plain run has nothing left to do
     with tempfile.TemporaryDirectory() as d:
@@ -720,14 +780,20 @@ spec:
   ports:
     - port: 80
 """)
-    return "---\n".join(docs)
+    text = "---\n".join(docs)
+    form = draw(st.sampled_from(["yaml", "yaml", "json", "json-compact"]))
+    if form == "yaml":
+        return text
+    objects = _docs(text)  # the same manifests as JSON: one object alone, or a List
+    value = objects[0] if len(objects) == 1 else {"apiVersion": "v1", "kind": "List", "items": objects}
+    return json.dumps(value, indent=None if form == "json-compact" else draw(st.sampled_from([2, 4]))) + "\n"
 
 
 @PROPS
 @given(k8s_matrix())
 def test_kubernetes_matrix_no_collision(src):
     with tempfile.TemporaryDirectory() as d:
-        f = pathlib.Path(d) / "triton.yaml"
+        f = pathlib.Path(d) / ("triton.json" if src.startswith("{") else "triton.yaml")
         f.write_text(src)
         res = process_file(str(f), f.name, Settings(side_by_side=True), explicit=True)
         assert res.status is not Status.FAILED, res.error
@@ -735,8 +801,10 @@ def test_kubernetes_matrix_no_collision(src):
         objects = list(_units("kubernetes", _docs(out)).values())
         _assert_unique(_k8s_ports(objects))
         before = _units("kubernetes", _docs(src))
-        assert {k: o for k, o in _units("kubernetes", _docs(out)).items() if k in before} == before
-        after = _units("kubernetes", _docs(out))
+        if f.suffix == ".json":
+            json.loads(out)  # still JSON
+        after = _unmarked(_units("kubernetes", _docs(out)))
+        assert {k: o for k, o in after.items() if k in before} == before
         refused = [x.message for x in res.findings if x.rule == "TDM005" and "no V2 copy" in x.message]
         for (kind, name), o in before.items():  # each V1 workload gets its copy, or a name taken says why not
             if kind != "Deployment" or o["spec"]["template"]["spec"]["containers"][0]["image"] != V1_IMAGE:

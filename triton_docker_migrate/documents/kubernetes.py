@@ -390,14 +390,16 @@ class KubernetesDoc(Document):
                 if not isinstance(node, MappingNode) or not any(node is o for o in self.objects):
                     continue
                 name = Y.get(Y.get(node, "metadata"), "name")
+                name_text = str(name.value) if isinstance(name, ScalarNode) else ""
                 what = str(Y.get(node, "kind").value)  # type: ignore[union-attr]
                 first = node.value[0][0].start_mark.index if node.value else node.start_mark.index
-                b = B.block(self.src, str(name.value) if isinstance(name, ScalarNode) else "", what, first, node,
-                            path, item)
                 if self.is_json:
-                    b.refusal = "a JSON manifest: side-by-side copies are written into YAML manifests only"
-                elif not b.refusal and not item:
-                    b.retire_span = B.document_retire_span(self.src, b)
+                    siblings = Y.get(root, "items").value if item else None  # type: ignore[union-attr]
+                    b = B.json_block(self.src, name_text, what, node, path, siblings)
+                else:
+                    b = B.block(self.src, name_text, what, first, node, path, item)
+                    if not b.refusal and not item:
+                        b.retire_span = B.document_retire_span(self.src, b)
                 if not b.refusal and not b.name:
                     b.refusal = "the object has no metadata.name"
                 b.shared = B.shared_spans(self.src, node, b.span)

@@ -337,6 +337,9 @@ class Block:
     retire_span: Span | None = None
     #: names it is reached by besides ``name`` (a compose container_name, hostname, aliases)
     hosts: tuple[str, ...] = ()
+    #: JSON manifests: (offset, text) of the insertion that marks it kept (the keep-v1 annotation),
+    #: instead of the comment at ``marker_at``
+    marker: tuple[int, str] | None = None
 
 
 @dataclass

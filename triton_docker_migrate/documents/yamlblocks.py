@@ -9,10 +9,12 @@ import re
 
 from ..model import Span
 from ..syntax import yamlsrc as Y
-from ..syntax.yamlsrc import Node, ScalarNode
+from ..syntax.yamlsrc import MappingNode, Node, ScalarNode
 from .sites import Block
 
 MARKER = "triton-docker-migrate: keep-v1"
+#: the annotation that marks a kept object of a JSON manifest (CONTRACT.md, ``--side-by-side``)
+KEEP_ANNOTATION = "triton-docker-migrate/keep-v1"
 _MARKER = re.compile(r"(?:^|[ \t])(#)[^\n]*?triton-docker-migrate:[ \t]*keep-v1(?![\w-])")
 _SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
 
@@ -62,6 +64,41 @@ def block(src: Y.YamlSource, name: str, what: str, first: int, node: Node, path:
     blank = re.match(r"[ \t]*\r?\n", src.text[after:])  # the blank line that separates it from the next unit
     return Block(name, what, Span(start, after), first_end, path, kept=is_kept(src, start, first_end),
                  retire_span=Span(start, after + (blank.end() if blank else 0)))
+
+
+def json_block(src: Y.YamlSource, name: str, what: str, node: Node, path: tuple,
+               items: list[Node] | None = None) -> Block:
+    """The Block of an object of a JSON manifest: kept when its ``metadata.annotations`` hold
+    ``triton-docker-migrate/keep-v1`` (JSON has no comments), marked by inserting that annotation.
+    ``items``: the items of the List it stands in (None: it is the file's one object)."""
+    text = src.text
+    start, end = node.start_mark.index, Y.node_end(src, node)
+    meta = Y.get(node, "metadata")
+    ann = Y.get(meta, "annotations")
+    kept = isinstance(ann, MappingNode) and any(Y.key_of(k) == KEEP_ANNOTATION for k, _ in ann.value)
+    b = Block(name, what, Span(start, end), start, path, kept=kept)
+    if not isinstance(meta, MappingNode) or not getattr(meta, "flow_style", False) or not meta.value or \
+            (ann is not None and not (isinstance(ann, MappingNode) and getattr(ann, "flow_style", False))):
+        b.refusal = "its metadata cannot hold the keep-v1 annotation"
+        return b
+    entry = f'"{KEEP_ANNOTATION}": "true"'
+    if isinstance(ann, MappingNode) and not ann.value:
+        b.marker = (ann.start_mark.index + 1, entry)
+    else:
+        holder = ann if isinstance(ann, MappingNode) else meta
+        first = holder.value[0][0].start_mark.index
+        gap = text[holder.start_mark.index + 1:first]
+        sep = gap if "\n" in gap else " "
+        b.marker = (first, (entry if holder is ann else f'"annotations": {{{entry}}}') + "," + sep)
+    if items is not None:
+        i = next(k for k, it in enumerate(items) if it is node)
+        if i > 0:
+            b.retire_span = Span(Y.node_end(src, items[i - 1]), end)
+        elif len(items) > 1:
+            b.retire_span = Span(start, items[1].start_mark.index)
+        else:
+            b.retire_span = Span(start, end)
+    return b
 
 
 def document_retire_span(src: Y.YamlSource, b: Block) -> Span:

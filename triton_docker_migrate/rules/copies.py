@@ -312,7 +312,12 @@ def kubernetes_copy(obj: Any, services: list[Any], suffix: str, taken: set[tuple
             continue
         tmeta = t.get("metadata")
         if not isinstance(tmeta, dict):
-            t.insert(0, "metadata", YC.map_of([]))
+            if hasattr(t, "insert"):
+                t.insert(0, "metadata", YC.map_of([]))
+            else:  # plain data (a JSON manifest): metadata first, as in a round-trip map
+                rest = dict(t)
+                t.clear()
+                t.update({"metadata": {}, **rest})
             tmeta = t["metadata"]
         tmeta["labels"] = _labelled(tmeta.get("labels"), keys, suffix)
     if obj.get("kind") == "Pod":

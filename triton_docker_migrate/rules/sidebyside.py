@@ -38,7 +38,11 @@ KEPT = rule(
     "selector values of their own, with a Service of their own that selects them (the V1 Service keeps "
     "routing to the V1 pods only). With host networking the copy's `--http-port`, `--grpc-port` and "
     "`--metrics-port` are shifted instead. The kept block is marked with the comment "
-    "`# triton-docker-migrate: keep-v1` on its first line.\n\n"
+    "`# triton-docker-migrate: keep-v1` on its first line; in a JSON manifest, which has no comments, with the "
+    "annotation `triton-docker-migrate/keep-v1: \"true\"`, and the copy is written as JSON after the object in "
+    "its List (a file that holds one object becomes a List of the object and its copy: "
+    "`{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [` is inserted before it and the copy with `]}` "
+    "after it, the object's own bytes unchanged).\n\n"
     "Every later run leaves a marked block alone: one warning spans it (V1 is still deployed; TDM003 is "
     "silent inside it), anchors it shares are left as they are, and URLs or routes that reach it keep "
     "their V1 endpoints (reported with the V2 form as a suggestion), so a second run changes nothing. "
@@ -56,15 +60,21 @@ KEPT = rule(
     "        ports: [\"8100:8000\"]\n\n"
     "The copy is written with ruamel.yaml in the file's own indentation and quoting, inserted as one span "
     "(nothing else in the file moves), and checked: the new file reads back as the old one plus the "
-    "copy. A unit that does not stand on lines of its own (flow style), a JSON manifest, or V1 settings at "
+    "copy. A unit that does not stand on lines of its own (flow style), a name the copy would take that is "
+    "already in use (choose another `--side-by-side-suffix`), or V1 settings at "
     "the top level of a values file (one release of a chart: install the chart a second time instead) "
     "get the warning without a copy, and nothing in them changes.")
 
 
 # --- every run: kept blocks are left alone -----------------------------------------------------------
 
-def _kept_message(b: Block) -> str:
-    return (f"V1 {b.what} {b.name} is kept beside its V2 copy (keep-v1 marker): V1 is still deployed and "
+def _mark(doc) -> str:
+    """What marks a kept block: a comment, or in a JSON manifest an annotation."""
+    return "keep-v1 annotation" if getattr(doc, "is_json", False) else "keep-v1 marker"
+
+
+def _kept_message(doc, b: Block) -> str:
+    return (f"V1 {b.what} {b.name} is kept beside its V2 copy ({_mark(doc)}): V1 is still deployed and "
             f"left as it is; once clients use the copy, retire it with --retire-v1")
 
 
@@ -76,7 +86,7 @@ def check_kept(doc, ctx):
     shared: dict[Span, list[Block]] = {}
     for b in doc.blocks():
         if b.kept:
-            yield KEPT.finding(b.span, _kept_message(b))
+            yield KEPT.finding(b.span, _kept_message(doc, b))
             for sp in b.shared:
                 shared.setdefault(sp, []).append(b)
     yield from shared_findings(shared)
@@ -160,7 +170,7 @@ def _retire(doc, findings: list[Finding], blocks: list[Block]) -> list[Finding]:
                 f.fix = Fix.of(f"Remove the kept V1 {b.what} {b.name}", *ed)
                 f.severity = Severity.INFO
                 f.message = (f"V1 {b.what} {b.name}, kept beside its V2 copy, is retired (--retire-v1): removed with "
-                             f"its keep-v1 marker")
+                             f"its {_mark(doc)}")
                 out.append(f)
             continue
         if f.rule == KEPT.id and any(f.span in b.shared for b in retired) and \
@@ -227,7 +237,7 @@ def _side_by_side(doc, findings: list[Finding], blocks: list[Block], settings, b
             continue
         fix, children, new_name, notes = made
         findings = _leave(doc, findings, group)
-        msg = (f"V1 {b.what} {b.name} is kept as it is (keep-v1 marker) and its migrated V2 copy {new_name} is added "
+        msg = (f"V1 {b.what} {b.name} is kept as it is ({_mark(doc)}) and its migrated V2 copy {new_name} is added "
                f"beside it")
         if notes:
             msg += "; " + "; ".join(dict.fromkeys(notes))
@@ -345,6 +355,8 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
     from ..syntax import yamlcopy as YC
     from . import copies as C
 
+    if getattr(doc, "is_json", False):
+        return _copy_json(doc, b, blocks, st, settings, build, keep)
     suffix, offset = settings.side_by_side_suffix, settings.side_by_side_port_offset
     copy = YC.resolved(YC.at(st.docs, b.path), _node_at(doc, b.path))
     _faithful(copy, YC.at(st.data, b.path), f"{b.what} {b.name}")
@@ -406,6 +418,11 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
         if not x.kept:
             edits.append(Edit.insert(x.marker_at, "  " + KEEP_V1_COMMENT))
     _reads_back(doc, st, b, edits, new, expected_units)
+    return _made(b, new, edits, at, ff, notes)
+
+
+def _made(b: Block, new: str, edits: list[Edit], at: int, ff: list[Finding], notes: list[str]):
+    """(the fix, the copy's findings at the insertion point, the copy's name, notes)."""
     fix = Fix.of(f"Keep V1 {b.what} {b.name} and add its V2 copy {new}", *edits)
     children = []
     for f in ff:
@@ -414,6 +431,90 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
         child.advisory = f.advisory
         children.append(child)
     return fix, children, new, notes
+
+
+def _copy_json(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep):
+    """A JSON manifest: the copy is written as JSON in the file's indentation - after the object in
+    its List, or, for a file that holds one object, with the file made a List of the object and its
+    copy (``{"apiVersion": "v1", "kind": "List", "items": [`` before it, ``]}`` after: the object's own
+    bytes stay) - and the kept objects carry the keep-v1 annotation (JSON has no comments)."""
+    import copy as _copy_mod
+    import json
+
+    from ..syntax import yamlcopy as YC
+    from . import copies as C
+    from ..documents.yamlblocks import KEEP_ANNOTATION
+
+    suffix, offset = settings.side_by_side_suffix, settings.side_by_side_port_offset
+    text = doc.text
+    copy = _copy_mod.deepcopy(YC.at(st.data, b.path))
+    companions = [x for x in blocks if x.path in b.companions]
+    svc_copies = [_copy_mod.deepcopy(YC.at(st.data, c.path)) for c in companions]
+    host_net = C.is_host_network(st.kind, copy)
+    new, _shift = C.kubernetes_copy(copy, svc_copies, suffix, st.taken, st.ports, offset)
+    fragment = json.dumps({"apiVersion": "v1", "kind": "List", "items": [copy, *svc_copies]}, indent=2,
+                          ensure_ascii=False) + "\n"
+    migrated, ff = _migrate(doc, fragment, build, keep, settings.target)
+    notes = list(st.ports.notes)
+    st.ports.notes.clear()
+    if host_net:
+        migrated, moved = _shift_server_ports(doc, migrated, build, st, offset, settings.target)
+        if moved:
+            notes.append("host networking: the copy's server listens on ports "
+                         + ", ".join(str(v) for v in sorted(set(moved.values()))))
+    units = json.loads(migrated)["items"]
+    if host_net and moved:
+        for u in units:
+            C.shift_network(u, moved)
+    pretty = "\n" in text[b.span.start:b.span.end]
+    unit = _json_indent(text)
+
+    def dumped(u: Any, col: int) -> str:
+        if not pretty:
+            return json.dumps(u, ensure_ascii=False, separators=(", ", ": "))
+        return YC.indent(json.dumps(u, indent=unit, ensure_ascii=False), " " * col, first="")
+
+    root = len(b.path) == 1
+    col = b.span.start - (text.rfind("\n", 0, b.span.start) + 1)
+    if root:
+        content = "".join(", " + dumped(u, 0) for u in units) + "]}"
+    else:
+        lead = (",\n" + " " * col) if pretty else ", "
+        content = "".join(lead + dumped(u, col) for u in units)
+    if "\r\n" in text:
+        content = content.replace("\r\n", "\n").replace("\n", "\r\n")
+    at = b.span.end
+    edits = [Edit.insert(at, content)]
+    if root:
+        edits.append(Edit.insert(b.span.start, '{"apiVersion": "v1", "kind": "List", "items": ['))
+    for x in [b, *companions]:
+        if not x.kept:
+            if x.marker is None:
+                raise C.Refused(f"the {x.what} {x.name} has no place for the keep-v1 annotation")
+            pos, mark = x.marker
+            edits.append(Edit.insert(pos, mark.replace("\n", "\r\n") if "\r\n" in text else mark))
+    expected = _copy_mod.deepcopy(st.data)
+    for x in [b, *companions]:
+        meta = YC.at(expected, x.path)["metadata"]
+        meta.setdefault("annotations", {})[KEEP_ANNOTATION] = "true"
+    if root:
+        expected[0] = {"apiVersion": "v1", "kind": "List", "items": [expected[0], *units]}
+    else:
+        items = expected[b.path[0]]["items"]
+        items[b.path[2] + 1:b.path[2] + 1] = units
+    from ..writer import apply as apply_edits
+
+    if YC.data(apply_edits(text, sorted(edits, key=lambda e: e.span.start))) != expected:
+        raise ProcessingError("the file with the copy does not read back as the old file plus the copy")
+    return _made(b, new, sorted(edits, key=lambda e: e.span.start), at, ff, notes)
+
+
+def _json_indent(text: str) -> int:
+    """The indentation step of a pretty-printed JSON file (2 where it shows none)."""
+    import re
+
+    steps = sorted({len(m.group(1)) for m in re.finditer(r"\n( +)[\"{\[\]}]", text)})
+    return steps[0] if steps else 2
 
 
 def _node_at(doc, path: tuple):
