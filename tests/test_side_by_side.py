@@ -564,6 +564,12 @@ def test_cli_refuses_side_by_side_with_retire(capsys, tmp_path):
     assert code == 2 and "--side-by-side-suffix" in err
     code, _, err = cli(capsys, "migrate", "--side-by-side", "--side-by-side-port-offset", "0", str(f))
     assert code == 2 and "--side-by-side-port-offset" in err
+    for flag in ("--side-by-side", "--retire-v1"):  # files only (CONTRACT.md: --side-by-side refuses -)
+        code, out, err = cli(capsys, "migrate", flag, "-", "--stdin-filename", "compose.yaml")
+        assert code == 2 and flag in err and out == ""
+    (tmp_path / ".triton-docker-migrate.toml").write_text('side-by-side-suffix = "_V2"\n')
+    code, _, err = cli(capsys, "migrate", "--side-by-side", str(f))
+    assert code == 2 and "side-by-side-suffix" in err and f.read_text() == "services: {}\n"
 
 
 def test_check_and_diff_report_the_copy_like_any_fix(capsys, tmp_path):
