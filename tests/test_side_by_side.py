@@ -1,19 +1,25 @@
 """``--side-by-side`` and ``--retire-v1`` (CONTRACT.md, ``--side-by-side``), judged by real tools.
 
 - Every side-by-side fixture: the output is the input with lines inserted and nothing else changed
-  (the keep-v1 marker aside), reads back as the input plus the copies, the V1 command lines are
-  byte-identical, the compose schema or ``kubernetes-validate`` accepts it (tests/test_compose.py and
-  tests/test_kubernetes.py validate every fixture), no host port or container name collides, and a
-  second run (with or without the flag) changes nothing.
+  (the keep-v1 marker aside; JSON manifests: text inserted, the annotation among it), reads back as
+  the input plus the copies, the V1 command lines are byte-identical, the compose schema or
+  ``kubernetes-validate`` accepts it (tests/test_compose.py and tests/test_kubernetes.py validate every
+  fixture), no host port or container name collides, the copy holds no anchor, alias or merge key,
+  and a second run (with or without the flag) changes nothing.
 - Both servers from the one file: the V1 server cannot run here (its line is checked byte-identical
   instead); the V2 copy's command line starts the real ``tritonserver`` and ``/v2/health/ready``
   answers 200 on the copy's shifted host port (host networking: the server listens there itself;
   published ports: a userland proxy from the host port to the server, as docker-proxy and kube-proxy
   forward them).
-- Retired fixtures: the output is the input minus the kept units, and nothing else changes but what a
-  plain run migrates.
-- A generated matrix of compose files and Kubernetes manifests: no copy's host port collides with any
-  other host port of the file; every run is idempotent.
+- Retired fixtures: the output is the input minus exactly the marked units, and nothing else changes
+  but what a plain run migrates.
+- Helm: an umbrella chart's entry is copied, Helm renders the V1 release as before and the V2 one
+  valid, whose server runs; charts configured at their own level are left whole, with warnings.
+- Generated matrices of compose files and Kubernetes manifests (YAML and JSON): many port layouts,
+  ports already taken at +100, names a copy would take already in use; no copy's host port collides
+  with any other host port of the file; every run is idempotent.
+- The command line: flag conflicts, standard input refused, configuration keys, ``--check``/``--diff``,
+  ruamel.yaml imported in these runs only.
 - The third-party corpus with a V1 image injected: every compose file and manifest gets its copy,
   valid and stable.
 """
@@ -45,6 +51,7 @@ from ruamel.yaml import YAML
 import realserver as R
 from conftest import FIXTURES, SHARED, cli, shared_dir
 from golden import inputs, settings_for
+from triton_docker_migrate import evidence
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.pipeline import build_document, process_file
 from triton_docker_migrate.settings import Settings
@@ -598,6 +605,103 @@ def test_configuration_sets_the_suffix_and_offset(capsys, tmp_path, monkeypatch)
     assert code == 0, err
     data = _docs(f.read_text())[0]["services"]
     assert data["t-next"]["ports"] == ["8005:8000"]
+
+
+# --- Helm: an umbrella chart's entry, rendered by Helm itself ---------------------------------------
+
+UMBRELLA = {
+    "Chart.yaml": "apiVersion: v2\nname: inference\nversion: 0.1.0\ndependencies:\n"
+                  "  - name: server\n    version: 0.1.0\n    alias: triton\n",
+    "values.yaml": "# each entry configures one release of the server subchart\n"
+                   "triton:\n  image:\n    repository: nvcr.io/nvidia/tensorrtserver\n    tag: \"20.02-py3\"\n"
+                   "  args:\n    - trtserver\n    - --model-store=/models\n  hostPort: 8000\n",
+    "charts/server/Chart.yaml": "apiVersion: v2\nname: server\nversion: 0.1.0\n",
+    "charts/server/values.yaml": "args: []\nhostPort: 0\n",
+    "charts/server/templates/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-{{ .Chart.Name }}
+spec:
+  selector:
+    matchLabels:
+      app: {{ .Chart.Name }}
+  template:
+    metadata:
+      labels:
+        app: {{ .Chart.Name }}
+    spec:
+      containers:
+        - name: server
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          args:
+            {{- toYaml .Values.args | nindent 12 }}
+          ports:
+            - containerPort: 8000
+              hostPort: {{ .Values.hostPort }}
+""",
+}
+
+
+def test_umbrella_chart_entry_gets_a_copy_helm_renders_and_the_server_runs(tmp_path, capsys):
+    """A values entry of an umbrella chart (the subchart's settings) is kept and copied; nothing else
+    of the chart changes. Once the chart names the subchart a second time under the copy's key (what
+    the finding asks), Helm renders both releases: the V1 Deployment as before, byte for byte in its
+    command line, and the V2 one, valid, whose command line starts the real server, which answers
+    /v2/health/ready on the copy's shifted host port."""
+    from test_helm_chart import containers, render
+
+    chart = tmp_path / "umbrella"
+    for name, text in UMBRELLA.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_text(text)
+    before = {n: (chart / n).read_bytes() for n in UMBRELLA}
+    v1_rendered = containers(render(chart))
+    offset = next(o for o in range(2100, 40000, 1700) if _free(8000 + o))
+    code, _, err = cli(capsys, "migrate", "--side-by-side", "--side-by-side-port-offset", str(offset), str(chart))
+    assert code == 0, err
+    changed = [n for n in UMBRELLA if (chart / n).read_bytes() != before[n]]
+    assert changed == ["values.yaml"]
+    values = (chart / "values.yaml").read_text()
+    assert values.startswith(before["values.yaml"].decode().replace("triton:\n", "triton:" + MARKER + "\n"))
+    code, _, _ = cli(capsys, "migrate", "--side-by-side", "--check", str(chart))
+    assert code == 0 and (chart / "values.yaml").read_text() == values
+    with (chart / "Chart.yaml").open("a") as f:  # what the finding asks: the subchart under the copy's key
+        f.write("  - name: server\n    version: 0.1.0\n    alias: triton-v2\n")
+    objs = render(chart)
+    for o in objs:
+        kubernetes_validate.validate(o, K8S_VERSION, strict=True)
+    got = dict(containers(objs))
+    assert sorted(got) == ["rel-triton", "rel-triton-v2"]
+    assert got["rel-triton"] == dict(v1_rendered)["rel-triton"]  # V1 renders exactly as before
+    v2 = got["rel-triton-v2"]
+    assert v2["image"] == "nvcr.io/nvidia/tritonserver:24.10-py3"
+    host = v2["ports"][0]["hostPort"]
+    assert host == 8000 + offset
+    repo = tmp_path / "models"
+    repo.mkdir()
+    with R.running([str(w) for w in v2["args"]], repo) as srv:
+        assert srv.ready, srv.result(None).explain()
+        with _forward(host, srv.http_port):
+            assert R.request(host, "GET", "/v2/health/ready")[0] == 200
+
+
+def test_charts_keep_their_templates_and_own_values_whole(tmp_path, capsys):
+    """A chart configured at its own top level, or whose subchart's templates run V1 themselves, has
+    no copy to make (a second release is): every file stays as it is, each V1 one with a TDM005
+    warning, and nothing is left silent."""
+    for name in ("flat-values", "subchart", "server-args"):
+        src = FIXTURES.parent / "fixtures" / "helm-chart" / name
+        chart = tmp_path / name
+        shutil.copytree(src, chart, ignore=shutil.ignore_patterns("*.out", "*.findings", "*.args"))
+        before = {p: p.read_bytes() for p in chart.rglob("*") if p.is_file()}
+        code, out, err = cli(capsys, "migrate", "--side-by-side", "--format", "json", str(chart))
+        assert code == 0, err
+        assert {p: p.read_bytes() for p in chart.rglob("*") if p.is_file()} == before
+        report = json.loads(out)
+        refused = {x["path"] for x in report["findings"] if x["rule"] == "TDM005" and "no V2 copy" in x["message"]}
+        strong = {p.as_posix() for p in before if p.name != "Chart.yaml" and evidence.strong(before[p])}
+        assert strong and strong <= refused
+        assert not [x for x in report["findings"] if x["fixed"]]
 
 
 def test_ruamel_is_imported_only_in_this_mode(tmp_path):

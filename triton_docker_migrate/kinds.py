@@ -19,7 +19,7 @@ _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
-_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs)[ \t]*:")
+_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ KINDS = (
          claims_names=("dockerfile", "containerfile")),
     Kind("compose", "compose:ComposeDoc", by_name=_compose),
     Kind("ci", "ciworkflow:CiDoc", by_name=_ci),
-    Kind("helm-template", "text:HelmTemplateDoc", by_name=_helm_template, claims_folders=("templates",)),
+    Kind("helm-template", "helmtemplate:build", by_name=_helm_template, claims_folders=("templates",)),
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
     Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),

@@ -24,6 +24,7 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
     from ..pipeline import process_file
 
     out = Found()
+    out.extend(_charts([c for c, why in deferred if why == "chart"], settings))
     scripts = [c for c, why in deferred if why == "script"]
     if scripts:
         roots = {"."} | {p for p in paths if os.path.isdir(p)}
@@ -43,7 +44,7 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
                 if r is not None:
                     out.append(r)
     configs = [c for c, why in deferred if why == "model-config"]
-    migrates = any(_migrates_server(r) for r in results)
+    migrates = any(_migrates_server(r) for r in list(results) + out)
     if configs and migrates:
         for c in configs:
             r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, force=True))
@@ -54,7 +55,7 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
         # even where the walk did not go (.gitignore, default excludes)
         from ..rules.run import repository_configs
 
-        for cfg in repository_configs(results + out, paths):
+        for cfg in repository_configs(list(results) + out, paths):
             out.read += 1
             r = Scanner._keep(process_file(cfg, _display(cfg, paths), settings, False, force=True))
             if r is not None:
@@ -84,6 +85,54 @@ def run_level(results: list[FileResult], paths: list[str], settings: Settings) -
     from ..rules.run import run_findings
 
     return run_findings(sorted(results, key=lambda r: r.path), paths, settings.target)
+
+
+def _charts(cands: list[Candidate], settings: Settings) -> list[FileResult]:
+    """Each Helm chart with a file in the run, as one unit (its subcharts with it): processed when
+    one of its files may hold V1 (or is named on the command line), else skipped like any file
+    without evidence."""
+    from .. import charts
+    from ..pipeline import process_unit
+
+    units: dict[str, list[Candidate]] = {}
+    for c in cands:
+        top = charts.top_of(c.path)
+        if top is not None:
+            units.setdefault(top, []).append(c)
+    out: list[FileResult] = []
+    for top, group in units.items():
+        unit = charts.unit_of(top)
+        shown = {os.path.abspath(c.path): c for c in group}
+        explicit = frozenset(m.path for m in unit.members if shown.get(os.path.abspath(m.path), _NONE).explicit)
+        if not explicit and not unit.packaged_v1 and not any(_may_hold_v1(m.path) for m in unit.members):
+            continue
+        absolute = any(os.path.isabs(c.display) for c in group)
+
+        def display(p: str, shown=shown, absolute=absolute) -> str:
+            c = shown.get(os.path.abspath(p))
+            if c is not None:
+                return c.display
+            return (os.path.abspath(p) if absolute else os.path.relpath(p)).replace(os.sep, "/")
+
+        for r in process_unit(unit, settings, explicit, display):
+            kept = Scanner._keep(r)
+            if kept is not None:
+                out.append(kept)
+    return out
+
+
+class _NoCandidate:
+    explicit = False
+
+
+_NONE = _NoCandidate()
+
+
+def _may_hold_v1(path: str) -> bool:
+    try:
+        return evidence.maybe_v1(read_bytes(path))
+    except OSError:
+        return True  # an unreadable member: the unit reports it
 
 
 def _migrates_server(r: FileResult) -> bool:

@@ -101,6 +101,20 @@ class Document:
         """The units ``--side-by-side`` can keep and copy (services, objects, values entries)."""
         return []
 
+    def unread(self) -> list[tuple[Span, str]]:
+        """Text the reader could not read (a template line that is not YAML once its actions are
+        masked), with why: it is neither searched nor edited, and must not pass in silence."""
+        return []
+
+    def shown(self, text: str) -> str:
+        """``text`` (a message quoting the document) as a person should read it (a Helm template's
+        masked actions written ``{{…}}``)."""
+        return text
+
+    def can_write(self, edit) -> bool:
+        """Whether ``edit`` can be applied as it is (a Helm template's actions are never rewritten)."""
+        return True
+
     def note(self, span: Span) -> str:
         """What the findings at ``span`` should add about where they are (e.g. a shared anchor)."""
         return ""

@@ -22,7 +22,7 @@ from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
 from .sites import (Block, CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
-                    Region, Segment)
+                    Region, Segment, is_foreign)
 
 ARGV_KEYS = ("command", "args", "extraArgs")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -65,6 +65,21 @@ class ValuesImageKeys(ImageKeys):
         return Edit(self.digest_span, dsc.quote * 2 if dsc.quote else '""')
 
 
+class LoneTagKeys(ValuesImageKeys):
+    """A ``tag`` key whose repository is set in another values file of the chart (``values-prod.yaml``
+    overrides only the tag of ``values.yaml``'s image)."""
+
+    def __init__(self, src: Y.YamlSource, tag: ScalarNode, repo_value: str, elsewhere: str) -> None:
+        self.src, self.repo, self.tag, self.digest = src, None, tag, None  # type: ignore[assignment]
+        tsc = src.scalar(tag)
+        self.tag_value, self.tag_span, self.tag_is_str = str(tag.value), Span(tsc.start, tsc.end), tsc.is_str
+        self.repo_value, self.repo_span = repo_value, self.tag_span
+        self.repo_elsewhere = elsewhere  #: where the repository is set
+
+    def rename_repo(self, name: str) -> Edit | None:
+        return None
+
+
 class HelmValuesDoc(Document):
     kind = "helm-values"
 
@@ -74,6 +89,14 @@ class HelmValuesDoc(Document):
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
         self._unit_blocks: list[tuple[Block, MappingNode]] | None = None
+        #: inside a chart, the top-level keys its subcharts read their values under (set by the chart;
+        #: None: outside a chart, where they are not known)
+        self.subchart_keys: frozenset[str] | None = None
+        #: server lines a chart's template makes of this file's lists (set by the chart): these lists
+        #: are read as part of those lines, never as lines of their own
+        self.linked: list[CommandLine] = []
+        #: tags of images whose repository another values file of the chart sets (set by the chart)
+        self.lone_tags: list[ImageKeys] = []
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -88,7 +111,11 @@ class HelmValuesDoc(Document):
         for m in self._mappings():
             repo = Y.get(m, "repository")
             if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str):
-                continue
+                # ``image: nvcr.io/nvidia/tensorrtserver`` with ``tag: 20.02-py3`` beside it
+                repo = Y.get(m, "image")
+                if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str) or \
+                        not isinstance(Y.get(m, "tag"), ScalarNode) or ":" in repo.value.rsplit("/", 1)[-1]:
+                    continue
             last = posixpath.basename(repo.value.strip())
             if last not in ("tensorrtserver", "tritonserver"):
                 continue
@@ -173,9 +200,11 @@ class HelmValuesDoc(Document):
 
     def command_lines(self) -> list[CommandLine]:
         """Server lines of ``command``/``args``; ``extraArgs`` continues the line of its mapping (the
-        chart's template appends it), or stands alone when that mapping shows no line."""
+        chart's template appends it), or stands alone when that mapping shows no line. In a chart,
+        the lines its templates make of this file's lists (``linked``) replace these."""
         if self._lines is None:
             found: dict[tuple, CommandLine] = {}
+            linked = {id(seg) for cl in self.linked for seg in cl.segments}
             if self.triton:
                 for entry, cmd, extra in self._argv_groups():
                     lines = self._lines_of(entry, cmd)
@@ -188,20 +217,40 @@ class HelmValuesDoc(Document):
                         if not tails:
                             lines += self._lines_of(None, extra)
                     for cl in lines:
-                        found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
-            self._lines = list(found.values())
+                        if not any(id(seg) in linked for seg in cl.segments):
+                            found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
+            self._lines = list(found.values()) + self.linked
             kept = [b for b, _ in self._units() if b.kept]
             B.mark_kept(self._lines, [b.span for b in kept])
             if kept:  # V1 kept beside its copy: each entry is V1 by its own image, not by the file's
                 images = self._v1_image_spans()
                 for cl in self._lines:
-                    first = next((w for seg in cl.segments for w in seg.words), None)
+                    first = next((w for seg in cl.segments for w in seg.words if not is_foreign(w.span)), None)
                     entry = next((b for b, _ in self._units() if first is not None
                                   and b.span.start <= first.start < b.span.end), None)
                     if entry is not None and not cl.report_only:
                         cl.v1 = any(entry.span.start <= a < entry.span.end for a in images) or \
                             (cl.binary is not None and C.is_v1_binary(cl.binary.value))
         return self._lines
+
+    def lookup(self, path: tuple[str, ...]) -> Node | None:
+        """The node at a values path (``("image", "tag")``), through mappings."""
+        node: Node | None = self.src.docs[0] if self.src.docs else None
+        for key in path:
+            node = Y.get(node, key) if isinstance(node, MappingNode) else None
+            if node is None:
+                return None
+        return node
+
+    def split_images_at(self, path: tuple[str, ...]) -> list[ImageKeys]:
+        """The repository/tag images of the mapping at ``path``."""
+        m = self.lookup(path)
+        return [ik for ik in self._split if isinstance(ik, ValuesImageKeys) and Y.get(m, "repository") is ik.repo
+                or Y.get(m, "image") is ik.repo] if isinstance(m, MappingNode) else []
+
+    def list_segment(self, node: Node) -> Segment | None:
+        """A list of strings as the words of a command line."""
+        return self.segment(node)
 
     def _lines_of(self, entry: Segment | None, cmd: Segment | None) -> list[CommandLine]:
         if entry is None and cmd is None:
@@ -218,7 +267,7 @@ class HelmValuesDoc(Document):
 
     # --- sites ------------------------------------------------------------------------------------
     def split_images(self) -> list[ImageKeys]:
-        return list(self._split)
+        return list(self._split) + list(self.lone_tags)
 
     def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
@@ -265,9 +314,24 @@ class HelmValuesDoc(Document):
             return []
         root = self.src.docs[0]
         v1_spans = self._v1_spans()
+        own_images = self._v1_image_spans()
+        # V1 this file holds only in part: a tag whose repository another values file sets, a server
+        # line a chart's template writes words of its own into
+        partial = [t.tag_span.start for t in self.lone_tags if _lone_v1(t)] + [
+            w.start for cl in self.linked if cl.v1 and _foreign_words(cl) for w in _own_words(cl)[:1]]
         out: list[Block] = []
         for b, v in self._units():
-            b.v1 = any(b.span.start <= a < b.span.end for a in v1_spans)
+            if not b.kept and not self._is_subchart_entry(b.name, v):
+                continue
+
+            def inside(offsets: list[int], b: Block = b) -> bool:
+                return any(b.span.start <= a < b.span.end for a in offsets)
+
+            b.v1 = inside(v1_spans) or inside(partial)
+            if b.v1 and not b.kept and not b.refusal and (inside(partial) or not inside(own_images)):
+                b.refusal = ("its server's image or command line is set outside it (by the subchart's own values or "
+                             "templates), so a copy of the entry alone would not be V2: install the chart a second "
+                             "time with migrated values instead")
             b.shared = B.shared_spans(self.src, v, b.span)
             out.append(b)
         loose = [a for a in v1_spans if not any(b.span.start <= a < b.span.end for b in out)]
@@ -278,6 +342,14 @@ class HelmValuesDoc(Document):
                           "of the chart): install the chart a second time with migrated values instead")
             return [whole]
         return out
+
+    def _is_subchart_entry(self, key: str, value: MappingNode) -> bool:
+        """Whether a top-level entry holds a subchart's values (an umbrella chart's): inside a chart,
+        one its ``Chart.yaml`` or ``charts/`` names; elsewhere, any mapping but an image's own
+        (``image: {repository: ..., tag: ...}`` configures the chart itself)."""
+        if self.subchart_keys is not None:
+            return key in self.subchart_keys
+        return not isinstance(Y.get(value, "repository"), ScalarNode)
 
     def _units(self) -> list[tuple[Block, MappingNode]]:
         """Each top-level entry whose value is a mapping, as a unit of lines."""
@@ -294,8 +366,8 @@ class HelmValuesDoc(Document):
         """Where V1 images and V1 server command lines start."""
         out = self._v1_image_spans()
         for cl in self.command_lines():
-            if cl.v1 and cl.segments and cl.segments[0].words:
-                out.append(cl.segments[0].words[0].start)
+            if cl.v1:
+                out += [w.start for w in _own_words(cl)[:1]]
         return out
 
     def _v1_image_spans(self) -> list[int]:
@@ -354,6 +426,22 @@ def _render_tag(value: str, sc: Y.Scalar) -> str:
     if Q.is_plain_safe(value, sc.flow) and Y.reads_as_str(value):
         return value
     return Q.double_quoted(value)
+
+
+def _own_words(cl: CommandLine) -> list:
+    """The words of ``cl`` written in this file (a line a chart's template makes of a values list
+    starts with the template's words, at foreign offsets)."""
+    return [w for seg in cl.segments for w in seg.words if not is_foreign(w.span)]
+
+
+def _foreign_words(cl: CommandLine) -> bool:
+    return any(is_foreign(w.span) for seg in cl.segments for w in seg.words) or \
+        (cl.binary is not None and is_foreign(cl.binary.span))
+
+
+def _lone_v1(t: ImageKeys) -> bool:
+    info = facts.classify(f"{t.repo_value}:{t.tag_value}")  # type: ignore[attr-defined]
+    return info.v1 and not info.sdk
 
 
 def server_argv(doc: HelmValuesDoc) -> list[list[str]]:

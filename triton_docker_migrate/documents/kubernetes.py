@@ -60,7 +60,7 @@ class KubernetesDoc(Document):
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
-        self.src = Y.load(text)
+        self.src = self._load(text)
         self.is_json = text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
         self._parent: dict[int, MappingNode] = {}
         self._segments: dict[tuple[int, str], Segment | None] = {}
@@ -71,6 +71,13 @@ class KubernetesDoc(Document):
         self.containers = self._find_containers()
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
+
+    def _load(self, text: str) -> Y.YamlSource:
+        return Y.load(text)
+
+    def value_of(self, node: ScalarNode) -> str:
+        """A port, a port name: as written (a template: as its values set it)."""
+        return str(node.value)
 
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
@@ -101,10 +108,12 @@ class KubernetesDoc(Document):
                 labels[str(k.value)] = str(v.value)
         c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels, pod=pod)
         image = Y.get(node, "image")
+        v2_image = False
         if isinstance(image, ScalarNode) and isinstance(image.value, str):
             c.image = image.value
             info = facts.classify(image.value)
             c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
+            v2_image = info.triton and not info.v1
         for seg in (self.segment(node, "command"), self.segment(node, "args")):
             server = C.server_word(seg.words) if seg is not None else None
             if server is not None:
@@ -112,8 +121,19 @@ class KubernetesDoc(Document):
         if not c.triton and any(C.server_word(site.words) for site in
                                 S.nested_sites(self.src, self._argv(node), self.text, False)):
             c.triton = True
+        if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
+            # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
+            c.v1 = True
         c.owned = Y.reachable(node)
         return c
+
+    def v1_probes(self, container: MappingNode) -> bool:
+        """The container's probes use a V1 endpoint (``/api/health/ready``): it runs a V1 server."""
+        for probe in (Y.get(container, key) for key in PROBES):
+            for n in Y.walk(probe, set()) if probe is not None else ():
+                if isinstance(n, ScalarNode) and isinstance(n.value, str) and facts.V1_ENDPOINT.search(n.value):
+                    return True
+        return False
 
     def segment(self, container: MappingNode, key: str) -> Segment | None:
         node = Y.get(container, key)
@@ -261,7 +281,7 @@ class KubernetesDoc(Document):
                     port = Y.get(Y.get(Y.get(c.node, probe), handler), "port")
                     if isinstance(port, ScalarNode):
                         sc = self.src.scalar(port)
-                        sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))
+                        sites.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
             seq = Y.get(c.node, "ports")
             if isinstance(seq, SequenceNode):
                 sites.lists.append(self._ports(seq, "containerPort", f"container {c.name or '?'} ports"))
@@ -281,9 +301,9 @@ class KubernetesDoc(Document):
             port = Y.get(item, "containerPort")
             if isinstance(port, ScalarNode):
                 name = Y.get(item, "name")
-                out[str(port.value)] = str(port.value)
+                out[self.value_of(port)] = self.value_of(port)
                 if isinstance(name, ScalarNode):
-                    out[str(name.value)] = str(port.value)
+                    out[self.value_of(name)] = self.value_of(port)
         return out
 
     def _ports(self, seq: SequenceNode, key: str, where: str) -> PortList:
@@ -291,7 +311,7 @@ class KubernetesDoc(Document):
             t = Y.get(item, key)
             if t is None and key == "targetPort":
                 t = Y.get(item, "port")
-            return str(t.value) if isinstance(t, ScalarNode) else None
+            return self.value_of(t) if isinstance(t, ScalarNode) else None
 
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]

@@ -182,6 +182,30 @@ class CommandLine:
         raise ValueError("cannot insert into an empty segment without an anchor")
 
 
+#: offsets from here on stand for words of another file: a server command line that one file holds
+#: in part (a Helm template and the values list it expands) carries copies of the other files' words
+#: there, so that the argv transform sees the whole line; what it makes of them is the other file's
+FOREIGN = 1 << 40
+
+
+class ForeignSyntax(Syntax):
+    """How copies of another file's words are edited: never for real (those edits are dropped)."""
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        return Edit(word.span, new_value)
+
+
+def foreign_copy(seg: Segment) -> Segment:
+    """``seg`` with its words copied to offsets from ``FOREIGN`` on (see ``CommandLine.parts``)."""
+    words = [Word(w.start + FOREIGN, w.end + FOREIGN, w.value, [o + FOREIGN for o in w.offsets], w.dynamic, w.quote,
+                  w.inner_end + FOREIGN if w.inner_end >= 0 else w.inner_end) for w in seg.words]
+    return Segment(words, ForeignSyntax(), seg.label)
+
+
+def is_foreign(span: Span) -> bool:
+    return span.start >= FOREIGN
+
+
 def span_of(words: list[Word]) -> Span:
     return Span(min(w.start for w in words), max(w.end for w in words))
 

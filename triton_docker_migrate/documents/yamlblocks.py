@@ -10,7 +10,7 @@ import re
 from ..model import Span
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode
-from .sites import Block
+from .sites import Block, is_foreign
 
 MARKER = "triton-docker-migrate: keep-v1"
 #: the annotation that marks a kept object of a JSON manifest (CONTRACT.md, ``--side-by-side``)
@@ -175,7 +175,8 @@ def mark_kept(lines, kept: list[Span]) -> None:
     """Server command lines inside kept blocks are read, never edited (``report_only``)."""
     if not kept:
         return
-    for cl in lines:
-        first = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+    for cl in lines:  # (a line a Helm template makes of a values list starts with the template's words)
+        first = next((w for w in [cl.binary, *(w for seg in cl.segments for w in seg.words)]
+                      if w is not None and not is_foreign(w.span)), None)
         if first is not None and any(s.start <= first.start < s.end for s in kept):
             cl.report_only = True

@@ -381,6 +381,7 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
         new, shift = C.values_copy(copy, b.name, suffix, st.taken, st.ports, offset)
         fragment = YC.dump(YC.map_of([(new, copy)]), style)
     migrated, ff = _migrate(doc, fragment, build, keep, settings.target)
+    _refuse_v1_left(doc, migrated, build)
     notes = list(st.ports.notes)
     st.ports.notes.clear()
     if st.kind == "helm-values":
@@ -455,6 +456,7 @@ def _copy_json(doc, b: Block, blocks: list[Block], st: _State, settings, build, 
     fragment = json.dumps({"apiVersion": "v1", "kind": "List", "items": [copy, *svc_copies]}, indent=2,
                           ensure_ascii=False) + "\n"
     migrated, ff = _migrate(doc, fragment, build, keep, settings.target)
+    _refuse_v1_left(doc, migrated, build)
     notes = list(st.ports.notes)
     st.ports.notes.clear()
     if host_net:
@@ -550,6 +552,21 @@ def _migrate(doc, fragment: str, build, keep, target) -> tuple[str, list[Finding
     if new != fragment:
         verify(fdoc, new, target, build, keep)
     return new, found
+
+
+def _refuse_v1_left(doc, migrated: str, build) -> None:
+    """A copy that would still run V1 is no V2 copy: its server line, image or install folder is
+    still V1 once migrated (a V1 variable name left with a warning is not)."""
+    from .. import evidence, facts
+
+    left = [m.group(0).strip(":\"'} ") for m in evidence.STRONG_TEXT.finditer(migrated)
+            if m.group(0) not in facts.V1_ENV_VARS]
+    if not left and any(cl.v1 for cl in build(doc.path, migrated).command_lines()):
+        left = ["its server command line"]
+    if left:
+        from .copies import Refused
+
+        raise Refused(f"its migrated copy would still run V1 ({left[0]}): the migration cannot finish it here")
 
 
 def _shift_server_ports(doc, text: str, build, st: _State, offset: int, target) -> tuple[str, dict[int, int]]:
