@@ -37,6 +37,10 @@ LEFT = rule(
     "`triton-docker-migrate: ignore[TDM003]`. In documentation prose (outside code blocks) it is an info "
     "finding outside the gate: history is not a deployment.")
 
+#: options only V1 had, whose names no other program shares: evidence wherever a Triton context holds
+#: them (a kustomize patch that appends to the server's args, a values list the tool cannot place)
+_V1_OPTION = re.compile(r"(?<![\w-])--(?:allow-poll-model-repository|allow-model-control|tf-add-vgpu"
+                        r"|tf-gpu-memory-fraction|tf-allow-soft-placement|allow-profiling|http-health-port)(?![\w-])")
 _PATH = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
@@ -74,7 +78,7 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     out: list[Piece] = []
     regions = doc.regions()
     for region in regions:
-        out.extend(_in_region(region))
+        out.extend(_in_region(region, target))
     out.extend(_unread_commands(doc, regions, target))
     for site in doc.commands():
         ci = command_index(site.words)
@@ -94,7 +98,7 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     return out
 
 
-def _in_region(region) -> Iterator[Piece]:
+def _in_region(region, target: Release) -> Iterator[Piece]:
     text = region.text
     if "tensorrt" in text or "TENSORRT" in text:
         for m in facts.IMAGE_RE.finditer(text):
@@ -118,6 +122,10 @@ def _in_region(region) -> Iterator[Piece]:
                     yield _piece(region, m.start("pkg"), m.end("pkg"))
         if region.label == "string" or region.shell:
             for m in _CLIENT_MODULE.finditer(text):
+                yield _piece(region, m.start(), m.end())
+    if region.triton and "--" in text:
+        for m in _V1_OPTION.finditer(text):
+            if not m.group(0).startswith("--tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
     # a stage on a locally built V1 image runs V1 too: its endpoints are evidence, never rewritten
     for url in triton_urls(replace(region, triton=True) if region.unknown_base else region):
