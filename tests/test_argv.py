@@ -343,3 +343,19 @@ def test_a_long_line_loses_every_removed_option():
     kept = " ".join(f"--log-verbose={i}" for i in range(n))
     assert out == f"trtserver --model-repository=/m {kept} --model-control-mode=poll --disable-auto-complete-config"
     assert [f for f in found if f[0] == "TDM302"] == [("TDM302", I, True)] * n
+
+
+def test_each_line_keeps_its_own_transform():
+    """A document builds its command lines anew on each call: the context knows a line by where its
+    words are, so a later check never gets another line's transform (ids of dropped objects recur)."""
+    from triton_docker_migrate.pipeline import build_document
+    from triton_docker_migrate.rules.context import Context
+
+    text = ("FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS a\nCMD [\"sh\", \"-c\", \"trtserver --model-store=/m\"]\n"
+            "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS b\nCMD trtserver --model-store=/m --log-verbose=1\n"
+            "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS c\nCMD [\"trtserver\", \"--tf-gpu-memory-fraction=0.5\"]\n")
+    doc = build_document("dockerfile", "Dockerfile", text)
+    ctx = Context(doc, parse_target("24.10"))
+    for _ in range(50):
+        got = [(doc.position(cl.binary.start)[0], res.uses_tensorflow) for cl, res in ctx.server_lines()]
+        assert got == [(2, False), (4, False), (6, True)]

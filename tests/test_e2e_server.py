@@ -47,10 +47,19 @@ _TRUE = {"true", "1", "on", "yes"}
 
 def argv_of(cl: CommandLine) -> list[str]:
     """The decoded argv (binary first) of a server command line. Words that expand to runtime
-    arguments (``"$@"``, ``$ARGS``) are left out: the test passes no runtime arguments."""
+    arguments (``"$@"``, ``$ARGS``) are left out: the test passes no runtime arguments. An expansion
+    that is the value of the option before it (``--log-verbose $(cat v)``) stays: it is a value."""
     skip = cl.extra.get("image")
-    words = [w for w, _ in cl.args() if w is not skip and not w.is_whole_expansion]
-    return [cl.binary.value if cl.binary is not None else "tritonserver", *[w.value for w in words]]
+    words: list[str] = []
+    for w, _ in cl.args():
+        if w is skip:
+            continue
+        prev = words[-1] if words else ""
+        takes_value = prev.startswith("--") and "=" not in prev and prev[2:] not in R.NO_ARGUMENT
+        if w.is_whole_expansion and not takes_value:
+            continue
+        words.append(w.value)
+    return [cl.binary.value if cl.binary is not None else "tritonserver", *words]
 
 
 def server_argvs(doc: Document) -> list[list[str]]:

@@ -25,15 +25,19 @@ class Context:
     v1_image: bool = False  #: the file names a V1 image (its other paths are the V1 image's)
     v1_source_build: bool = False  #: the file builds V1 itself (its /opt/tensorrtserver paths are its own)
     found: list = field(default_factory=list)  #: the findings of the checks run so far
-    _argv: dict[int, "ArgvResult"] = field(default_factory=dict)
+    _argv: dict[tuple, "ArgvResult"] = field(default_factory=dict)
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":
-        """The argv transform of ``cl`` (once per command line)."""
-        got = self._argv.get(id(cl))
+        """The argv transform of ``cl`` (once per command line). A document may build its command lines
+        anew on each call: they are known by where their words are written, never by ``id()`` (the id
+        of a line built and dropped before is another line's later)."""
+        key = (cl.binary.start if cl.binary is not None else -1,
+               tuple((w.start, w.end) for seg in cl.segments for w in seg.words))
+        got = self._argv.get(key)
         if got is None:
             from .argv import transform
 
-            got = self._argv[id(cl)] = transform(cl, self.target)
+            got = self._argv[key] = transform(cl, self.target)
         return got
 
     def server_lines(self) -> list[tuple["CommandLine", "ArgvResult"]]:
