@@ -324,3 +324,35 @@ def test_large_inputs_read_in_linear_time_and_memory_under_limits():
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert proc.stdout.count("\n") == 11
+
+
+def test_many_server_stages_and_services_migrate_in_linear_time(tmp_path):
+    """The checks of each stage (or service) must not walk the whole file again: four times the stages
+    take about four times the CPU time, not sixteen (the contract: time grows linearly with a file)."""
+    import time
+
+    from triton_docker_migrate.pipeline import process_file
+    from triton_docker_migrate.settings import Settings
+
+    def stage(i: int) -> str:
+        return (f"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS s{i}\nRUN pip install tensorrtserver==1.12.0\n"
+                f"CMD trtserver --model-store=/m{i} --log-verbose $V{i}\n")
+
+    def service(i: int) -> str:
+        return f"  s{i}:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n    command: trtserver --model-store=/m{i}\n"
+
+    def cpu(name: str, text: str) -> float:
+        p = tmp_path / name
+        p.write_text(text)
+        best = float("inf")
+        for _ in range(2):
+            t = time.process_time()
+            res = process_file(str(p), name, Settings(), explicit=True)
+            best = min(best, time.process_time() - t)
+            assert res.error is None and res.new != res.original
+        return best
+
+    for name, head, one in (("Dockerfile", "", stage), ("compose.yaml", "services:\n", service)):
+        small = cpu(name, head + "".join(one(i) for i in range(100)))
+        large = cpu(name, head + "".join(one(i) for i in range(400)))
+        assert large < 8 * small, (name, small, large)

@@ -281,14 +281,18 @@ def migrate_carrier(carrier: str, cases: list[Case], root: pathlib.Path, chunk: 
     if len(new_lines) != text.count("\n"):
         return [migrate(c, root) for c in cases]
     out = []
+    by_line: dict[int, list] = {}
+    for f in res.findings:
+        if f.line is not None:
+            by_line.setdefault(f.line, []).append(f)
     first = head.count("\n")  # 0-based index of the first line of the current block
     for k, (c, b) in enumerate(zip(cases, blocks)):
         n = b.count("\n")
         v2_block = "".join(new_lines[first:first + n])
         v2_block = _as_first(carrier, v2_block, k)
         v1_text = head + block(c)
-        findings = [(f.line - first + head.count("\n"), f) for f in res.findings
-                    if f.line is not None and first < f.line <= first + n]
+        findings = [(line - first + head.count("\n"), f) for line in range(first + 1, first + n + 1)
+                    for f in by_line.get(line, ())]
         out.append(Migrated(c, name, v1_text, head + v2_block, findings))
         first += n
     return out

@@ -62,6 +62,7 @@ class ComposeDoc(Document):
         self.services: list[Service] = []
         self._segments: dict[tuple[int, str], Segment | None] = {}
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None
+        self._users: dict[int, list[Service]] | None = None
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
         self._blocks: list[Block] | None = None
@@ -109,7 +110,13 @@ class ComposeDoc(Document):
         return chain
 
     def users(self, node: Node) -> list[Service]:
-        return [s for s in self.services if id(node) in s.owned]
+        """The services whose definition holds ``node`` (through anchors and ``extends``, several)."""
+        if self._users is None:  # one index, not a scan of every service per node: linear in the file
+            self._users = {}
+            for s in self.services:
+                for n in s.owned:
+                    self._users.setdefault(n, []).append(s)
+        return list(self._users.get(id(node), ()))
 
     def _triton_names(self) -> list[str]:
         names = []

@@ -8,6 +8,7 @@ build stages, the commands, the server command lines and the ports the rules loo
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -69,6 +70,10 @@ class DockerfileDoc(Document):
         self._commands: list[CommandSite] | None = None
         #: document offset -> length of the escape, for each escaped character of an exec-form string
         self._json_escapes: dict[int, int] = {}
+        self._regions: list[Region] | None = None
+        self._named: dict[str, Stage] = {}  #: the first stage of each name (lower case)
+        self._ins_starts: list[int] | None = None
+        self._site_starts: tuple[list[int], list[CommandSite]] | None = None
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -111,7 +116,7 @@ class DockerfileDoc(Document):
             name = words[2].value if len(words) >= 3 and words[1].value.lower() == "as" else None
             image = image_word.value if image_word else ""
             resolved = self.expand(image)
-            prev = next((s for s in self.stages if s.name and s.name.lower() == resolved.lower()), None)
+            prev = self._named.get(resolved.lower())
             if prev is not None:
                 triton, v1, sdk, local, root = prev.triton, prev.v1, prev.sdk, prev.local_v1, prev.root
                 base_image = prev.base_image
@@ -121,6 +126,8 @@ class DockerfileDoc(Document):
                 root = image_word.span if image_word is not None else None
                 base_image = resolved
             self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root, base_image))
+            if name:
+                self._named.setdefault(name.lower(), self.stages[-1])
 
     def expand(self, value: str) -> str:
         """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
@@ -151,6 +158,12 @@ class DockerfileDoc(Document):
         return bool(st and st.triton)
 
     def regions(self) -> list[Region]:
+        # built once: the checks of each stage ask for them again (a file of many stages stays linear)
+        if self._regions is None:
+            self._regions = self._build_regions()
+        return list(self._regions)
+
+    def _build_regions(self) -> list[Region]:
         out: list[Region] = []
         for ins in self.instructions:
             tri = self.is_triton(ins)
@@ -288,11 +301,12 @@ class DockerfileDoc(Document):
                     consumed.add(id(cmd))
             consumed.add(id(ep))
             out.append(self._cl(segments, server, stage_idx))
+        paired = len(out)  #: the ENTRYPOINT/CMD pairs: their binaries are not read again below
         for site in self.commands():
             server = C.server_word(site.words)
             if server is None:
                 continue
-            if any(cl.binary is server for cl in out):
+            if id(server) in {id(cl.binary) for cl in out[:paired]}:
                 continue
             stage_idx = self.stage_index_at(server.start)
             words = site.words[site.words.index(server):]
@@ -316,7 +330,13 @@ class DockerfileDoc(Document):
         return out
 
     def _instruction_at(self, off: int) -> Instruction | None:
-        return next((ins for ins in self.instructions if ins.start <= off <= ins.end), None)
+        k = bisect.bisect_right(self._starts(), off) - 1  # instructions are in text order
+        return self.instructions[k] if k >= 0 and off <= self.instructions[k].end else None
+
+    def _starts(self) -> list[int]:
+        if self._ins_starts is None:
+            self._ins_starts = [ins.start for ins in self.instructions]
+        return self._ins_starts
 
     def _held(self, w: Word, at: Instruction) -> list[H.Held] | None:
         """``$SERVER_ARGS`` in a shell-form command: the words of the one value an ``ENV`` before it
@@ -376,16 +396,16 @@ class DockerfileDoc(Document):
         return tuple(spans)
 
     def _sites_of(self, ins: Instruction) -> list[CommandSite]:
-        return [s for s in self.commands() if ins.start <= (s.words[0].start if s.words else -1) <= ins.end]
+        if self._site_starts is None:  # the sites sorted by where they start, once
+            sites = sorted((s for s in self.commands() if s.words), key=lambda s: s.words[0].start)
+            self._site_starts = ([s.words[0].start for s in sites], sites)
+        starts, sites = self._site_starts
+        return sites[bisect.bisect_left(starts, ins.start):bisect.bisect_right(starts, ins.end)]
 
     def stage_index_at(self, off: int) -> int:
         """Index of the build stage the text at ``off`` belongs to (-1: before the first FROM)."""
-        idx = -1
-        for ins in self.instructions:
-            if ins.start > off:
-                break
-            idx = ins.stage
-        return idx
+        k = bisect.bisect_right(self._starts(), off) - 1
+        return self.instructions[k].stage if k >= 0 else -1
 
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
         """The default of build argument ``name`` and its span, when the argument is declared once
@@ -442,14 +462,18 @@ class DockerfileDoc(Document):
 
     def base_images(self) -> list[BaseImage]:
         out = []
-        for st in self.stages:
+        by_stage: dict[int, list[Instruction]] = {}
+        for i in self.instructions:
+            by_stage.setdefault(i.stage, []).append(i)
+        for k, st in enumerate(self.stages):
             if st.image_word is None:
                 continue
-            own = [i for i in self.instructions if i.stage == st.index]
+            own = by_stage.get(st.index, [])
             # a RUN's here-documents follow its line: they belong to it
             runs = [Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies]))
                     for i in own if i.cmd == "RUN" and not i.onbuild]
-            nxt = next((i.start for i in self.instructions if i.stage > st.index), len(self.text))
+            later = [by_stage[s.index][0].start for s in self.stages[k + 1:k + 2] if by_stage.get(s.index)]
+            nxt = later[0] if later else len(self.text)
             out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs, st.base_image, Span(own[0].start, nxt)))
         return out
 
@@ -467,8 +491,8 @@ class DockerfileDoc(Document):
         while 0 <= idx < len(self.stages) and idx not in chain:
             chain.append(idx)
             st = self.stages[idx]
-            parent = next((p for p in self.stages[:idx] if p.name and p.name.lower() == self.expand(st.image).lower()),
-                          None)
+            parent = self._named.get(self.expand(st.image).lower())
+            parent = parent if parent is not None and parent.index < idx else None
             idx = parent.index if parent is not None else -1
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
         out: list[Mount] = []

@@ -8,6 +8,8 @@ what changed under the stage as a whole."""
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from typing import Iterator
 
@@ -108,14 +110,27 @@ def _inside(span: Span, spans: list[Span]) -> bool:
     return any(s.start <= span.start and span.end <= s.end for s in spans)
 
 
-def _stage_commands(doc, base: BaseImage) -> list[CommandSite]:
-    return [s for s in doc.commands() if s.words and _inside(s.words[0].span, base.runs)]
+def _stage_commands(doc, base: BaseImage, sites: tuple[list[int], list[CommandSite]] | None = None
+                    ) -> list[CommandSite]:
+    """``sites``: the document's command sites sorted by where they start, with their starts (given
+    when many stages ask: each takes its own range)."""
+    st = base.stage
+    if sites is None or st is None:
+        return [s for s in doc.commands() if s.words and _inside(s.words[0].span, base.runs)]
+    starts, ordered = sites
+    inside = ordered[bisect.bisect_left(starts, st.start):bisect.bisect_left(starts, st.end)]
+    return [s for s in inside if _inside(s.words[0].span, base.runs)]
 
 
-def _stage_regions(doc, base: BaseImage) -> list[Region]:
+def _stage_regions(doc, base: BaseImage, regions: tuple[list[int], list[Region]] | None = None) -> list[Region]:
+    """``regions``: the document's regions with text sorted by where they start, with their starts."""
     st = base.stage
     assert st is not None
-    return [r for r in doc.regions() if r.text and not r.image_context and st.start <= r.off(0) < st.end]
+    if regions is None:
+        return [r for r in doc.regions() if r.text and not r.image_context and st.start <= r.off(0) < st.end]
+    starts, ordered = regions
+    inside = ordered[bisect.bisect_left(starts, st.start):bisect.bisect_left(starts, st.end)]
+    return [r for r in inside if not r.image_context]
 
 
 _APT = {"apt-get", "apt", "aptitude"}
@@ -438,8 +453,12 @@ def check_base_jump(doc, ctx) -> Iterator[Finding]:
     if not bases:
         return
     tb, note = target_base(ctx.target)
+    ordered_sites = sorted((s for s in doc.commands() if s.words), key=lambda s: s.words[0].start)
+    sites = ([s.words[0].start for s in ordered_sites], ordered_sites)
+    ordered_regions = sorted((r for r in doc.regions() if r.text), key=lambda r: r.off(0))
+    regions = ([r.off(0) for r in ordered_regions], ordered_regions)
     for base in bases:
-        for site in _stage_commands(doc, base):
+        for site in _stage_commands(doc, base, sites):
             for w in apt_install_words(site):
                 found = list(check_cuda_apt(w, tb, base.image, note))
                 yield from found or check_apt(w, tb, base.image, note)
@@ -447,5 +466,5 @@ def check_base_jump(doc, ctx) -> Iterator[Finding]:
                 yield from check_cuda_pip(w, tb, base.image, note)
                 yield from check_pip(w, tb, base.image, note)
             yield from check_interpreter(site, tb, note)
-        for region in _stage_regions(doc, base):
+        for region in _stage_regions(doc, base, regions):
             yield from check_paths(region, tb, note)

@@ -9,6 +9,8 @@ same filters and remembers which were removed (``Place.suppressed``)."""
 
 from __future__ import annotations
 
+import bisect
+
 import os
 import re
 
@@ -75,22 +77,25 @@ def probes(doc: Document, ctx, findings: list[Finding]) -> list[Finding]:
     client = _client_span(findings)
     if client is not None and client != server:
         out.append(ROLLOUT.finding(client, ""))
+    dropped = _dropped_loads(findings)
     for cl, _res in ctx.server_lines():
-        for opt in _kept_load_models(cl, findings):
+        for opt in _kept_load_models(cl, findings, dropped):
             out.append(LOAD_MODEL.finding(opt.span, ""))
     return out
 
 
 def _server_span(ctx, findings: list[Finding]) -> Span | None:
     """The first V1 server line that a fix of this file changes (or the first V1 server image changed)."""
-    fixed = [f.span for f in findings if f.fixed and f.span is not None]
+    fixed = sorted((f.span for f in findings if f.fixed and f.span is not None), key=lambda s: (s.start, s.end))
+    starts = [s.start for s in fixed]
     spans = []
     for cl, _res in ctx.server_lines():
         words = [w for seg in cl.segments for w in seg.words]
         if not cl.v1 or cl.report_only or not words:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
-        if any(start <= s.start and s.end <= end for s in fixed):
+        # the fixes that start inside the line (sorted: only those are looked at)
+        if any(s.end <= end for s in fixed[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]):
             spans.append((cl.binary or words[0]).span)
     spans += [f.span for f in findings if f.rule == "TDM101" and f.fixed and f.span is not None]
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
@@ -101,12 +106,18 @@ def _client_span(findings: list[Finding]) -> Span | None:
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
 
 
-def _kept_load_models(cl, findings: list[Finding]) -> list:
+def _dropped_loads(findings: list[Finding]) -> set:
+    return {f.span for f in findings if f.rule == "TDM313" and f.fixed}
+
+
+def _kept_load_models(cl, findings: list[Finding], dropped: set | None = None) -> list:
+    """``dropped``: the spans of the applied TDM313 fixes (given by callers that ask for many lines)."""
     from .argv import parse_options
 
     if cl.report_only:
         return []
-    dropped = {f.span for f in findings if f.rule == "TDM313" and f.fixed}
+    if dropped is None:
+        dropped = _dropped_loads(findings)
     opts, _dyn, _unknown = parse_options(cl)
     return [o for o in opts if o.name == "load-model" and o.value and not o.dynamic and o.value != "*"
             and o.span not in dropped]
@@ -136,11 +147,12 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
         out.server_left = any(cl.v1 for cl in new_doc.command_lines())
     except Exception:  # the output was verified; a reader that cannot list it again says nothing more
         out.server_left = False
+    dropped = _dropped_loads(findings)
     for cl, _res in lines:
         repos = _repositories(doc, cl)
         out.repositories += repos
         dirs = tuple(host for _written, host in repos)
-        for opt in _kept_load_models(cl, findings):
+        for opt in _kept_load_models(cl, findings, dropped):
             if dirs:
                 out.load_models.append((opt.value, dirs, place(opt.span, (LOAD_MODEL.id,))))
     out.gpus = [(what, doc.position(span.start)[0]) for what, span in doc.gpu_requests()]
