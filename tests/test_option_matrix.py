@@ -2,9 +2,10 @@
 value shape, in every command carrier, migrated, then given its values the way the carrier's runtime
 gives them, and the resulting argv judged against the real 2.51.0 server.
 
-- Shapes: a literal, ``$V``, ``"${V}"`` and ``$(cmd)``, each ``=``-joined and as a separate word (and
-  in a Makefile also a make variable ``$(V)``); the option last on the line (where added options go)
-  and first.
+- Shapes: a literal, ``$V``, ``"${V}"`` and ``$(cmd)``, each ``=``-joined and as a separate word (in a
+  Makefile also a make variable ``$(V)``; and, where the file itself can give the variable its value -
+  a shell assignment, ``ENV``, a make variable, ``Environment=`` - that value, which the tool reads);
+  the option last on the line (where added options go) and first.
 - Carriers: a shell script line, a Dockerfile ``CMD`` in shell form, exec form and ``sh -c``, a compose
   ``command:`` string and list, Kubernetes ``args``, a Makefile recipe, a systemd ``ExecStart=`` and a
   Python ``subprocess`` list.
@@ -104,10 +105,19 @@ class Case:
         return [("model-store", "/models")]
 
 
+#: carriers whose file can give a variable its value itself (a shell assignment, ``ENV``, a make
+#: variable, systemd's ``Environment=``): the "held" shape, a value the tool reads where it is written
+HELD_CARRIERS = ("shell", "dockerfile-shell", "dockerfile-sh-c", "makefile", "systemd")
+
+
+def shapes_of(carrier: str) -> tuple[str, ...]:
+    return SHAPES + (("make-var",) if carrier == "makefile" else ()) + (("held",) if carrier in HELD_CARRIERS else ())
+
+
 def all_cases() -> list[Case]:
     out = []
     for carrier in CARRIERS:
-        shapes = SHAPES + (("make-var",) if carrier == "makefile" else ())
+        shapes = shapes_of(carrier)
         for option in OPTIONS:
             for shape in shapes:
                 for join in JOINS:
@@ -134,8 +144,10 @@ def _value_word(case: Case) -> str:
         return shlex.quote(v) if shell else v
     if case.shape == "var":
         return f"{dollar}{VAR}"
-    if case.shape == "make-var":
+    if case.shape == "make-var" or case.shape == "held" and case.carrier == "makefile":
         return f"$({VAR})"
+    if case.shape == "held":  # unquoted: the words of the value (systemd: ${NAME} inside a word)
+        return f"${{{VAR}}}" if case.carrier == "systemd" and case.join == "=" else f"${VAR}"
     if case.shape == "braced":
         return f'"{dollar}{{{VAR}}}"' if shell else f"{dollar}{{{VAR}}}"
     # $(cmd): a command substitution where a shell runs the line; elsewhere the word as written (the
@@ -184,14 +196,16 @@ def block(case: Case, k: int = 0) -> str:
     w = words(case)
     line = " ".join(w)
     c = case.carrier
+    held = case.shape == "held"
     if c == "shell":
-        return f"{line}\n"
+        return (f"{VAR}={shlex.quote(case.value)}\n" if held else "") + f"{line}\n"
+    env = f"ENV {VAR}={json.dumps(case.value)}\n" if held else ""
     if c == "dockerfile-shell":
-        return f"FROM {IMAGE} AS s{k}\nCMD {line}\n"
+        return f"FROM {IMAGE} AS s{k}\n{env}CMD {line}\n"
     if c == "dockerfile-exec":
         return f"FROM {IMAGE} AS s{k}\nCMD {json.dumps(w)}\n"
     if c == "dockerfile-sh-c":
-        return f"FROM {IMAGE} AS s{k}\nCMD {json.dumps(['sh', '-c', line])}\n"
+        return f"FROM {IMAGE} AS s{k}\n{env}CMD {json.dumps(['sh', '-c', line])}\n"
     if c == "compose-string":
         return f"  c{k}:\n    image: {IMAGE}\n    command: {_yaml_line(line)}\n"
     if c == "compose-list":
@@ -202,10 +216,11 @@ def block(case: Case, k: int = 0) -> str:
                 f"      containers:\n        - name: triton\n          image: {IMAGE}\n"
                 f"          command: [\"trtserver\"]\n          args: {json.dumps(w[1:])}\n"
                 f"          env:\n            - name: {VAR}\n              value: {json.dumps(case.value)}\n")
-    if c == "makefile":
-        return f"c{k}:\n\t{line}\n"
+    if c == "makefile":  # (a value the shell would split is quoted, as in any Makefile)
+        return (f"{VAR} := {shlex.quote(case.value)}\n" if held else "") + f"c{k}:\n\t{line}\n"
     if c == "systemd":
-        return ("[Unit]\nDescription=Triton\n\n[Service]\nEnvironmentFile=/etc/default/triton\n"
+        return ("[Unit]\nDescription=Triton\n\n[Service]\n" +
+                (f"Environment={VAR}={case.value}\n" if held else "EnvironmentFile=/etc/default/triton\n") +
                 f"ExecStart=/usr/local/bin/{line}\n")
     if c == "python-list":
         return f"subprocess.run({json.dumps(w)}, check=True)\n"
@@ -270,7 +285,7 @@ def migrate_carrier(carrier: str, cases: list[Case], root: pathlib.Path, chunk: 
     each case is read back with its own lines. When the file fails, or a case's lines are not where
     they were, its cases are migrated one by one."""
     name, head = FRAME[carrier]
-    if carrier == "systemd":
+    if carrier == "systemd" or any(c.shape == "held" for c in cases):  # (a variable of one would be all's)
         return [migrate(c, root) for c in cases]
     blocks = [block(c, k) for k, c in enumerate(cases)]
     text = head + "".join(blocks)
@@ -317,27 +332,39 @@ def _run_batch(argv: list[str], cwd: pathlib.Path) -> dict[str, list[list[str]]]
     out = cwd / "argv.out"
     out.unlink(missing_ok=True)
     env = {"PATH": f"{stub_dir()}:{os.environ['PATH']}", "ARGV_OUT": str(out), "LC_ALL": "C"}
-    subprocess.run(argv, env=env, cwd=cwd, check=True, timeout=300, capture_output=True, stdin=subprocess.DEVNULL)
+    p = subprocess.run(argv, env=env, cwd=cwd, timeout=300, capture_output=True, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")[-3000:]
     got: dict[str, list[list[str]]] = {}
     for rec in _recorded(out):
         got.setdefault(rec[0], []).append(rec[1:])
     return got
 
 
-def _sh_batch(items: list[tuple[str, str, str]], cwd: pathlib.Path) -> dict[str, list[list[str]]]:
-    """Run each (case id, value, shell text) with ``sh``, the variable in the environment."""
+def _sh_batch(items: list[tuple[str, str | None, str]], cwd: pathlib.Path) -> dict[str, list[list[str]]]:
+    """Run each (case id, value, shell text) with ``sh``, the variable in the environment (a value of
+    None: the text gives it itself)."""
     script = []
     for ident, value, text in items:
-        script.append(f"( TDM_CASE={shlex.quote(ident)} {VAR}={shlex.quote(value)}; export TDM_CASE {VAR}\n"
-                      f"{text}\n)")
+        given = f"{VAR}={shlex.quote(value)}; export {VAR}; " if value is not None else f"unset {VAR}; "
+        script.append(f"( TDM_CASE={shlex.quote(ident)}; export TDM_CASE; {given}\n{text}\n)")
     f = cwd / "batch.sh"
     f.write_text("\n".join(script) + "\n")
     return _run_batch(["sh", str(f)], cwd)
 
 
-def _make_batch(items: list[tuple[str, str, str]], cwd: pathlib.Path) -> dict[str, list[list[str]]]:
+def _make_batch(items: list[tuple[str, str | None, str]], cwd: pathlib.Path) -> dict[str, list[list[str]]]:
     """Each case's Makefile run by make, its ``c0`` target renamed per case, the variable exported
-    to the recipe (and so a make variable too)."""
+    to the recipe (and so a make variable too). A Makefile that gives the variable itself (a value
+    of None) is run alone: its variable is global."""
+    got: dict[str, list[list[str]]] = {}
+    for ident, value, text in [x for x in items if x[1] is None]:
+        f = cwd / "alone.mk"
+        f.write_text(f"c0: export TDM_CASE := {ident}\n{text}")
+        for k, v in _run_batch(["make", "-s", "-f", str(f), "c0"], cwd).items():
+            got.setdefault(k, []).extend(v)
+    items = [x for x in items if x[1] is not None]
+    if not items:
+        return got
     parts, targets = [], []
     for k, (ident, value, text) in enumerate(items):
         t = f"case{k}"
@@ -346,7 +373,9 @@ def _make_batch(items: list[tuple[str, str, str]], cwd: pathlib.Path) -> dict[st
         parts.append(f"{t}: export TDM_CASE := {ident}\n{t}: export {VAR} := {value}\n{body}")
     f = cwd / "batch.mk"
     f.write_text("\n".join(parts))
-    return _run_batch(["make", "-s", "-f", str(f), *targets], cwd)
+    for k, v in _run_batch(["make", "-s", "-f", str(f), *targets], cwd).items():
+        got.setdefault(k, []).extend(v)
+    return got
 
 
 def _compose_interpolate(s: str, env: dict[str, str]) -> str:
@@ -386,22 +415,27 @@ def expand_all(migrated: list[Migrated], cwd: pathlib.Path, side: str = "v2") ->
     sh_items, make_items = [], []
     for m in migrated:
         case, text = m.case, (m.v2 if side == "v2" else m.v1)
+        held = case.shape == "held"  # the file gives the variable its value: read it there
+        given = None if held else case.value
         env = {VAR: case.value}
         c = case.carrier
         if c == "shell":
-            sh_items.append((case.ident, case.value, text))
+            sh_items.append((case.ident, given, text))
         elif c == "makefile":
-            make_items.append((case.ident, case.value, text))
+            make_items.append((case.ident, given, text))
         elif c.startswith("dockerfile"):
             import dockerfile
 
+            value = given
             for ins in dockerfile.parse_string(text):
+                if ins.cmd == "ENV" and ins.value[0] == VAR:
+                    value = " ".join(shlex.split(ins.value[1]))  # BuildKit removes the quotes
                 if ins.cmd != "CMD":
                     continue
                 if not ins.json:
-                    sh_items.append((case.ident, case.value, ins.value[0]))
+                    sh_items.append((case.ident, value or "", ins.value[0]))
                 elif ins.value[:2] == ("sh", "-c"):
-                    sh_items.append((case.ident, case.value, ins.value[2]))
+                    sh_items.append((case.ident, value or "", ins.value[2]))
                 else:
                     got.setdefault(case.ident, []).append(list(ins.value))
         elif c.startswith("compose"):
@@ -415,6 +449,9 @@ def expand_all(migrated: list[Migrated], cwd: pathlib.Path, side: str = "v2") ->
                 [_kubelet(x, env) for x in container["command"] + container["args"]])
         elif c == "systemd":
             line = next(x for x in text.splitlines() if x.startswith("ExecStart="))[len("ExecStart="):]
+            if held:
+                env = dict(x[len("Environment="):].partition("=")[::2] for x in text.splitlines()
+                           if x.startswith("Environment="))
             got.setdefault(case.ident, []).append(_systemd_words(line, env))
         elif c == "python-list":
             import ast
@@ -479,7 +516,7 @@ def parse_argv(argv: list[str], table: dict[str, bool]) -> tuple[dict[str, list[
 def runtime_value(case: Case) -> str:
     """The value the carrier's runtime hands the server for the option under test."""
     v = case.value
-    if case.shape in ("literal", "make-var"):
+    if case.shape in ("literal", "make-var", "held"):
         return v
     c = case.carrier
     if c in SHELL_CARRIERS or c.startswith("compose") and case.shape != "cmd":
@@ -493,10 +530,13 @@ def runtime_value(case: Case) -> str:
     return {"var": f"${VAR}", "braced": f"${{{VAR}}}", "cmd": f"$({VAR})"}[case.shape]
 
 
-def expected(case: Case) -> tuple[dict[str, list[str | None]], set[str]]:
+def expected(case: Case, read: bool | None = None) -> tuple[dict[str, list[str | None]], set[str]]:
     """The V2 options the migrated line must give the server (facts sheet, "Server options" and "Model
-    control"), and the V1-only options it may keep for review."""
+    control"), and the V1-only options it may keep for review. ``read``: whether the tool knows the
+    value (a literal: yes; a value only the runtime gives: no; one the file gives: either)."""
     v = runtime_value(case)
+    if read is None:
+        read = case.shape in ("literal", "held")
     exp: dict[str, list[str | None]] = {}
     for name, value in case.others:
         exp.setdefault("model-repository" if name == "model-store" else name, []).append(value)
@@ -510,7 +550,7 @@ def expected(case: Case) -> tuple[dict[str, list[str | None]], set[str]]:
     elif o == "model-store":
         exp["model-repository"] = [v]
     elif o in LEFT_WHEN_UNKNOWN:
-        if case.shape != "literal":  # known only at run time: V2 has no option that takes it
+        if not read:  # known only at run time: V2 has no option that takes it
             left.add(o)
             exp[o] = [v]
             mode = None
@@ -540,7 +580,16 @@ def reported_only(case: Case) -> bool:
 
 
 def judge(m: Migrated, argvs: list[list[str]]) -> list[str]:
-    """What is wrong with the migrated line as its runtime starts it."""
+    """What is wrong with the migrated line as its runtime starts it. A value the file gives in a
+    variable may be read (and translated) or not (and left for review with a warning)."""
+    first = _judge(m, argvs)
+    if first and m.case.shape == "held" and m.case.option in LEFT_WHEN_UNKNOWN:
+        second = _judge(m, argvs, read=False)
+        return second and first
+    return first
+
+
+def _judge(m: Migrated, argvs: list[list[str]], read: bool | None = None) -> list[str]:
     if m.error:
         return [f"not migrated: {m.error}"]
     if reported_only(m.case):
@@ -558,7 +607,7 @@ def judge(m: Migrated, argvs: list[list[str]]) -> list[str]:
     if argv[0] != "tritonserver":
         out.append(f"binary {argv[0]!r}")
     values, problems = parse_argv(argv, server_options())
-    exp, left = expected(m.case)
+    exp, left = expected(m.case, read)
     for name in left:  # a V1-only option left for a person: refused by V2, so it must be reported
         problems = [p for p in problems if p != f"unknown option '--{name}'" and
                     not p.startswith(f"unknown option '--{name}=")]
@@ -586,9 +635,10 @@ def matrix(tmp_path_factory) -> dict[str, tuple[Migrated, list[list[str]]]]:
     root = tmp_path_factory.mktemp("matrix")
     migrated = []
     for carrier in CARRIERS:
-        cases = [c for c in CASES if c.carrier == carrier]
+        cases = [c for c in CASES if c.carrier == carrier and c.shape != "held"]
         for k in range(0, len(cases), CHUNK):
             migrated += migrate_carrier(carrier, cases[k:k + CHUNK], root, k)
+        migrated += [migrate(c, root) for c in CASES if c.carrier == carrier and c.shape == "held"]
     argvs = expand_all(migrated, root)
     return {m.case.ident: (m, argvs.get(m.case.ident, [])) for m in migrated}
 
@@ -599,8 +649,7 @@ def test_the_matrix_covers_every_option_shape_and_carrier():
 
     assert set(OPTIONS) == set(facts.V1_OPTIONS) - {"help"}
     assert {c.carrier for c in CASES} == set(CARRIERS)
-    assert len(CASES) == len(CARRIERS) * len(OPTIONS) * len(SHAPES) * len(JOINS) * len(POSITIONS) + \
-        len(OPTIONS) * len(JOINS) * len(POSITIONS)
+    assert len(CASES) == sum(len(shapes_of(c)) for c in CARRIERS) * len(OPTIONS) * len(JOINS) * len(POSITIONS)
 
 
 def test_v1_lines_are_what_the_matrix_means(matrix, tmp_path):
@@ -632,6 +681,8 @@ def _startable(case: Case) -> bool:
     value only string options take), and nothing is left for review."""
     v = runtime_value(case)
     _, left = expected(case)
+    if case.shape == "held" and case.option in LEFT_WHEN_UNKNOWN:
+        return False  # read or left for review: either may be right (see judge)
     return not left and not reported_only(case) and (v == case.value or case.option in ("id", "trace-file", "model-store", "model-repository",
                                                             "load-model") or case.option in REMOVED)
 
@@ -643,7 +694,7 @@ def start_cases() -> list[Case]:
     picked: list[Case] = []
     k = 0
     for carrier in CARRIERS:
-        for shape in SHAPES + (("make-var",) if carrier == "makefile" else ()):
+        for shape in shapes_of(carrier):
             for join in JOINS:
                 k += 1
                 turn = OPTIONS[k % len(OPTIONS):] + OPTIONS[:k % len(OPTIONS)]
