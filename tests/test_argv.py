@@ -351,9 +351,10 @@ def test_each_line_keeps_its_own_transform():
     from triton_docker_migrate.pipeline import build_document
     from triton_docker_migrate.rules.context import Context
 
-    text = ("FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS a\nCMD [\"sh\", \"-c\", \"trtserver --model-store=/m\"]\n"
-            "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS b\nCMD trtserver --model-store=/m --log-verbose=1\n"
-            "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS c\nCMD [\"trtserver\", \"--tf-gpu-memory-fraction=0.5\"]\n")
+    v1 = "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS"
+    text = (f'{v1} a\nCMD ["sh", "-c", "trtserver --model-store=/m"]\n'
+            f"{v1} b\nCMD trtserver --model-store=/m --log-verbose=1\n"
+            f'{v1} c\nCMD ["trtserver", "--tf-gpu-memory-fraction=0.5"]\n')
     doc = build_document("dockerfile", "Dockerfile", text)
     ctx = Context(doc, parse_target("24.10"))
     for _ in range(50):

@@ -339,7 +339,8 @@ def test_many_server_stages_and_services_migrate_in_linear_time(tmp_path):
                 f"CMD trtserver --model-store=/m{i} --log-verbose $V{i}\n")
 
     def service(i: int) -> str:
-        return f"  s{i}:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n    command: trtserver --model-store=/m{i}\n"
+        return (f"  s{i}:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+                f"    command: trtserver --model-store=/m{i}\n")
 
     def cpu(name: str, text: str) -> float:
         p = tmp_path / name

@@ -683,8 +683,9 @@ def _startable(case: Case) -> bool:
     _, left = expected(case)
     if case.shape == "held" and case.option in LEFT_WHEN_UNKNOWN:
         return False  # read or left for review: either may be right (see judge)
-    return not left and not reported_only(case) and (v == case.value or case.option in ("id", "trace-file", "model-store", "model-repository",
-                                                            "load-model") or case.option in REMOVED)
+    # a name like $TDM_VALUE is a value only string options take (and options the tool removes)
+    strings = ("id", "trace-file", "model-store", "model-repository", "load-model")
+    return not left and not reported_only(case) and (v == case.value or case.option in strings + tuple(REMOVED))
 
 
 def start_cases() -> list[Case]:

@@ -211,7 +211,7 @@ DOCKERFILE = (
     "tensorrtserver-1.12.0-py3-none-linux_x86_64.whl /tmp/",
     "HEALTHCHECK CMD curl -f http://localhost:8000/api/health/ready || exit 1",
     "ONBUILD RUN /opt/tensorrtserver/bin/trtserver --help",
-    f"CMD [\"trtserver\", \"--model-store=/models\", \"--allow-model-control=$CONTROL\", \"--http-health-port\", \"8005\"]",
+    'CMD ["trtserver", "--model-store=/models", "--allow-model-control=$CONTROL", "--http-health-port", "8005"]',
     "FROM tritonserver:20.07-v1-py3 AS tdm-v1-named",
     "FROM myorg/tensorrtserver_clients:1.0 AS tdm-v1-local",
     "RUN python -c 'from tensorrtserver.api import InferContext' && echo $NVIDIA_TENSORRT_SERVER_VERSION",
@@ -760,7 +760,8 @@ BLOCKS = {
     "compose": ("compose.yaml", ("services:",), (
         f"  a:\n    image: {IMAGE}\n    command: {SERVER}",
         "  b:\n    image: busybox\n    environment:\n      - NVIDIA_TENSORRT_SERVER_VERSION=20.02",
-        "  c:\n    image: myorg/tensorrtserver_build:1\n    healthcheck:\n      test: curl -f http://triton:8000/api/status",
+        "  c:\n    image: myorg/tensorrtserver_build:1\n    healthcheck:\n"
+        "      test: curl -f http://triton:8000/api/status",
         f"  d:\n    image: {IMAGE}\n    entrypoint: [\"sh\", \"-c\", \"exec trtserver --model-store=/m $$$$@\"]",
         "  e:\n    image: python:3.11\n    command: pip install tensorrtserver==1.12.0")),
     "kubernetes": ("k8s.yaml", ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns",), (
@@ -777,8 +778,8 @@ BLOCKS = {
     "unit": ("triton.service", ("[Unit]\nDescription=x",), (
         "[Service]\nExecStart=/opt/tensorrtserver/bin/" + SERVER.replace("'", '"'),
         "[Service]\nEnvironment=TENSORRT_SERVER_CPU_ONLY=1\nExecStartPre=/usr/bin/pip install tensorrtserver")),
-    "requirements": ("requirements.txt", ("numpy>=1.20",), ("tensorrtserver==1.12.0", "tensorrtserver>=1.0 ; python_version < '3.9'",
-                                                             f"{TARBALL}", "tensorrtserver[all]")),
+    "requirements": ("requirements.txt", ("numpy>=1.20",), (
+        "tensorrtserver==1.12.0", "tensorrtserver>=1.0 ; python_version < '3.9'", TARBALL, "tensorrtserver[all]")),
 }
 
 
