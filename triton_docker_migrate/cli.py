@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--config", metavar="FILE", help="Configuration file to use.")
     m.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="Worker processes for big trees (default: one per CPU; 1: no pool).")
+    m.add_argument("--unsafe-fixes", action="store_true",
+                   help="Also apply fixes that can change behaviour: V1 client code rewritten for tritonclient "
+                        "(natively where exact, else through a client adapter module the run writes).")
+    m.add_argument("--client-adapter", metavar="PATH",
+                   help="Where the client adapter module goes: a folder or a NAME.py file (default: "
+                        "triton_v1_compat.py beside each program). An existing file is never overwritten.")
 
     r = sub.add_parser("rules", help="List every rule: id, name, severity, fix availability, summary.",
                        description="List every rule: id, name, severity, fix availability, summary.")
@@ -76,6 +82,12 @@ def migrate(a: argparse.Namespace) -> int:
         return _usage(f"--format must be one of {', '.join(FORMATS)}")
     if a.jobs < 0:
         return _usage("--jobs must be 0 (automatic) or more")
+    if a.client_adapter is not None:
+        from .clientadapter import check_setting
+
+        problem = check_setting(a.client_adapter)
+        if problem:
+            return _usage(f"--client-adapter: {problem}")
     for flag, values in (("--select", a.select), ("--ignore", a.ignore)):
         for r in _split(values):
             if r != "ALL" and not re.fullmatch(r"TDM\d{0,3}", r):
@@ -110,7 +122,7 @@ def migrate(a: argparse.Namespace) -> int:
         fail_on_review=bool(cfg.get("fail-on-review", False)) if a.fail_on_review is None else a.fail_on_review,
         exit_zero=a.exit_zero, quiet=a.quiet, statistics=a.statistics,
         exclude=listed("exclude", a.exclude), extend_exclude=listed("extend-exclude", a.extend_exclude),
-        per_file_ignores=pfi, jobs=a.jobs,
+        per_file_ignores=pfi, jobs=a.jobs, unsafe_fixes=a.unsafe_fixes, client_adapter=a.client_adapter,
     )
     from .batch.run import run
 

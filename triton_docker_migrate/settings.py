@@ -38,3 +38,5 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jobs: int = 0  #: worker processes (0: decide from the number of candidates)
+    unsafe_fixes: bool = False  #: apply fixes that can change behaviour (client code rewrites)
+    client_adapter: str | None = None  #: where the client adapter module goes (None: beside each program)

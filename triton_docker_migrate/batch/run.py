@@ -13,7 +13,7 @@ from ..discover import Candidate, Discovery, Walker, exclude_matcher
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import exit_code, finish, write_results
+from .finish import created, exit_code, finish, write_results
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -97,6 +97,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     deferred.sort(key=lambda cw: _walk_order(cw[0].display))
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
     results.extend(finish(deferred, entrypoints, paths, results, settings))
+    results.extend(created(results))
     results.scanned = scanned
     results.sort(key=lambda r: r.path)
     return results

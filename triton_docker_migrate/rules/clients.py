@@ -33,7 +33,7 @@ PERF_CLIENT = rule(
     "TDM602", "perf-client", Severity.WARNING, F.ALWAYS, "perf_client -> perf_analyzer (20.10)",
     "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used.")
 CLIENT_IMPORT = rule(
-    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code uses the V1 client library",
+    "TDM603", "v1-client-import", Severity.WARNING, F.SOMETIMES, "Code uses the V1 client library",
     "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
     "that uses what they bring: the V1 Python client (`tensorrtserver` wheel) speaks the V1 protocol, "
     "which V2 servers refuse, and its API is gone. Each import, and each call, attribute or name whose V2 "
@@ -44,8 +44,19 @@ CLIENT_IMPORT = rule(
     "the module `tritonclient.http`/`tritonclient.grpc`, `InferenceServerException` -> "
     "`tritonclient.utils.InferenceServerException`, `tensorrtserver.shared_memory` -> "
     "`tritonclient.utils.shared_memory`. Uses that stay as written once the import changes (catching "
-    "`InferenceServerException`, the shared-memory helpers) are named by the import's finding only. No "
-    "fix: rewriting client code changes behaviour (a later `--unsafe-fixes` does it). For targets before "
+    "`InferenceServerException`, the shared-memory helpers) are named by the import's finding only. "
+    "The fix is unsafe (it can change behaviour): `--unsafe-fixes` applies it, and without the flag each "
+    "finding's suggestion shows the change. Per program, one of: a native rewrite when every V1 use has "
+    "an exact V2 form (imports and exceptions, `ProtocolType` -> the module `tritonclient.http`/`grpc`, "
+    "health, `InferContext(...)` and its `run({...}, {...}, batch_size)` statements with literal dicts -> "
+    "`InferInput`/`InferRequestedOutput`/`infer()` keeping V1's input and result shapes, `ResultFormat.CLASS` "
+    "-> `class_count=k` with V1's `(index, value, label)` tuples rebuilt); else the client adapter: the "
+    "program's imports point at `triton_v1_compat`, a module the run writes beside it (or at "
+    "`--client-adapter PATH`; never over a file it did not write) that implements the V1 API on "
+    "tritonclient (contexts, async and streaming inference, sequences, system shared memory, the V1 gRPC "
+    "service); else nothing, and each use stays a warning with its V2 replacement (CUDA shared memory, "
+    "names neither covers). A finding per use says which was done; an applied fix stays a warning "
+    "(behaviour may differ: docs/clients.md). For targets before "
     "20.09 the suggestions name the wheels of that time (`tritonhttpclient`, `tritongrpcclient`, "
     "`tritonclientutils`, `tritonshmutils`). Sources: V1 `tensorrtserver/api/__init__.py` and examples of "
     "v1.12.0, the `tritonclient` examples (shared/corpus/clients/).")
@@ -259,11 +270,16 @@ def check_client_code(doc, ctx) -> Iterator[Finding]:
     if not uses:
         return
     rows = [T.client_row(u.module, u.name) for u in uses]
+    found = []
     for use, row in zip(uses, rows):
         if use.kind == "import":
-            yield _import_finding(use, row, [r for u, r in zip(uses, rows) if u.kind != "import"], ctx.target)
+            found.append(_import_finding(use, row, [r for u, r in zip(uses, rows) if u.kind != "import"], ctx.target))
         elif row is not None and row.review:
-            yield _use_finding(use, row, ctx.target)
+            found.append(_use_finding(use, row, ctx.target))
+    from .clientrewrite import plan
+
+    rewritten = plan(doc, ctx, CLIENT_IMPORT, uses, found)
+    yield from rewritten if rewritten is not None else found
 
 
 def _v2(text: str, target: Release) -> str:

@@ -13,9 +13,11 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release) -> tuple[list[Finding], Context]:
+def check_document(doc: Document, target: Release, adapter=None) -> tuple[list[Finding], Context]:
+    """``adapter``: a callable giving the client adapter's place for this file (the run's
+    ``--client-adapter`` and what is on disk); None where no adapter may be written."""
     load()
-    ctx = Context(doc, target)
+    ctx = Context(doc, target, adapter=adapter)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))

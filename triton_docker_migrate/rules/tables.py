@@ -389,3 +389,94 @@ CLIENT_MODULES_BEFORE = (
     ("tritonclient.http", "tritonhttpclient"),
     ("tritonclient.grpc", "tritongrpcclient"),
 )
+
+
+# --- V1 client code -> V2 with --unsafe-fixes (rules/clientrewrite.py; docs/clients.md) -------------
+# Sources: the V1 library (shared/corpus/clients/v1/tensorrtserver_api__init__.py, v1.12.0) and its
+# examples; the tritonclient package (http, grpc, utils) and its examples (shared/corpus/clients/v2/).
+
+#: the V1 parameters of the constructors the native rewrite reads, in order
+V1_SIGNATURES = {
+    "ServerHealthContext": ("url", "protocol", "verbose", "http_headers"),
+    "InferContext": ("url", "protocol", "model_name", "model_version", "verbose", "correlation_id", "streaming",
+                     "http_headers"),
+    "InferContext.run": ("inputs", "outputs", "batch_size", "flags", "corr_id", "priority", "timeout_us"),
+    "ProtocolType.from_str": ("value",),
+}
+#: the V2 module each ProtocolType value stands for
+PROTOCOL_MODULES = {"ProtocolType.HTTP": "tritonclient.http", "ProtocolType.GRPC": "tritonclient.grpc"}
+#: methods the native rewrite renames (V1 method -> V2 method of InferenceServerClient)
+NATIVE_METHODS = {"ServerHealthContext.is_ready": "is_server_ready", "ServerHealthContext.is_live": "is_server_live",
+                  "ServerHealthContext.close": "close", "InferContext.close": "close"}
+#: V1 modules -> the module a program imports instead: through the adapter ("{adapter}" its name) or
+#: natively (None: no native form)
+CLIENT_MODULE_MAP = {
+    "tensorrtserver.api": ("{adapter}", None),
+    "tensorrtserver.api.api_pb2": ("{adapter}.api_pb2", None),
+    "tensorrtserver.api.request_status_pb2": ("{adapter}.request_status_pb2", None),
+    "tensorrtserver.api.server_status_pb2": ("{adapter}.server_status_pb2", None),
+    "tensorrtserver.api.grpc_service_pb2": ("{adapter}.grpc_service_pb2", None),
+    "tensorrtserver.api.grpc_service_pb2_grpc": ("{adapter}.grpc_service_pb2_grpc", None),
+    # V2 kept V1's model configuration messages, field numbers and enum values
+    "tensorrtserver.api.model_config_pb2": ("tritonclient.grpc.model_config_pb2", "tritonclient.grpc.model_config_pb2"),
+    "tensorrtserver.shared_memory": ("{adapter}.shared_memory", None),
+}
+#: what ``from tensorrtserver.api import *`` also bound that programs use without importing it (the
+#: V1 module's own imports, and ``sys`` through the generated api_pb2 it star-imports): the import that
+#: binds it now
+V1_STAR_MODULES = {
+    "sys": "import sys", "os": "import os", "np": "import numpy as np", "struct": "import struct",
+    "threading": "import threading", "partial": "from functools import partial", "IntEnum": "from enum import IntEnum",
+    "range": "from builtins import range", "text_format": "from google.protobuf import text_format",
+}
+#: the adapter's surface: the V1 names (inside tensorrtserver.api unless qualified by a module) it
+#: implements; tests/test_clientadapter.py checks each against the adapter module
+ADAPTER_SURFACE = frozenset({
+    "*", "ProtocolType", "ProtocolType.HTTP", "ProtocolType.GRPC", "ProtocolType.from_str",
+    "InferenceServerException", "InferenceServerException.message", "InferenceServerException.server_id",
+    "InferenceServerException.request_id", "serialize_string_tensor",
+    "ServerHealthContext", "ServerHealthContext.is_ready", "ServerHealthContext.is_live",
+    "ServerHealthContext.get_last_request_id", "ServerHealthContext.close",
+    "ServerStatusContext", "ServerStatusContext.get_server_status", "ServerStatusContext.get_last_request_id",
+    "ServerStatusContext.close",
+    "ModelRepositoryContext", "ModelRepositoryContext.get_model_repository_index",
+    "ModelRepositoryContext.get_last_request_id", "ModelRepositoryContext.close",
+    "ModelControlContext", "ModelControlContext.load", "ModelControlContext.unload",
+    "ModelControlContext.get_last_request_id", "ModelControlContext.close",
+    "SharedMemoryControlContext", "SharedMemoryControlContext.register", "SharedMemoryControlContext.unregister",
+    "SharedMemoryControlContext.unregister_all", "SharedMemoryControlContext.get_shared_memory_status",
+    "SharedMemoryControlContext.get_last_request_id", "SharedMemoryControlContext.close",
+    "InferContext", "InferContext.run", "InferContext.async_run", "InferContext.async_run_with_cb",
+    "InferContext.get_async_run_results", "InferContext.get_ready_async_request", "InferContext.get_last_request_id",
+    "InferContext.get_last_request_model_name", "InferContext.get_last_request_model_version",
+    "InferContext.get_stat", "InferContext.correlation_id", "InferContext.close", "InferContext.ResultFormat",
+    "InferContext.ResultFormat.RAW", "InferContext.ResultFormat.CLASS",
+    "InferRequestHeader", "InferRequestHeader.FLAG_NONE", "InferRequestHeader.FLAG_SEQUENCE_START",
+    "InferRequestHeader.FLAG_SEQUENCE_END", "InferRequestHeader.Input", "InferRequestHeader.Output",
+    "InferResponseHeader", "ServerStatus", "SharedMemoryStatus", "ModelRepositoryIndex",
+    "api_pb2.InferRequestHeader", "api_pb2.InferRequestHeader.Output", "api_pb2.InferRequestHeader.Input",
+    "api_pb2.InferResponseHeader", "grpc_service_pb2.InferRequest", "grpc_service_pb2.InferResponse",
+    "grpc_service_pb2.StatusRequest", "grpc_service_pb2.StatusResponse", "grpc_service_pb2.HealthRequest",
+    "grpc_service_pb2.HealthResponse", "grpc_service_pb2_grpc.GRPCServiceStub",
+    "server_status_pb2.ServerStatus", "server_status_pb2.ModelStatus", "server_status_pb2.ModelVersionStatus",
+    "server_status_pb2.ModelReadyState", "server_status_pb2.ServerReadyState", "server_status_pb2.MODEL_READY",
+    "server_status_pb2.SERVER_READY", "request_status_pb2.RequestStatusCode", "request_status_pb2.SUCCESS",
+    "shared_memory.create_shared_memory_region", "shared_memory.set_shared_memory_region",
+    "shared_memory.destroy_shared_memory_region",
+})
+#: what the adapter does differently from V1 for a name (said in the finding at each use)
+ADAPTER_NOTES = {
+    "ServerStatusContext.get_server_status":
+        "its ServerStatus holds what V2 reports (id, version, ready_state, each model's config and its "
+        "versions' readiness and inference and execution counts); uptime_ns, infer_stats and the request "
+        "statistics raise V1FieldDropped",
+    "InferContext.get_stat":
+        "the adapter counts the requests and their total time; cumulative_send_time_ns and "
+        "cumulative_receive_time_ns are 0 (V2 clients do not split them; the server's statistics: "
+        "client.get_inference_statistics(model_name))",
+    "InferContext.run": "inputs and results keep V1's shapes; CLASS values come with the six decimals V2 sends",
+    "InferContext.async_run": "the callback runs on the adapter's worker thread, as V1's ran on its own",
+    "SharedMemoryControlContext.get_shared_memory_status": "it lists the system shared memory regions V2 reports",
+    "InferenceServerException.server_id": "V2 errors name no server: None",
+    "InferenceServerException.request_id": "V2 errors name no request: 0",
+}
