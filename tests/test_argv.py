@@ -264,6 +264,9 @@ CASES = [
     ("continuation-insert_fixes", "trtserver \\\n  --model-store=/m \\\n  --log-verbose=1", "24.10",
      'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --model-control-mode=poll \\\n  --disable-auto-complete-config',
      [POLL, STRICT, STORE], "poll"),
+    # lines that print and exit start no server: nothing is added to them
+    ("help_noop", "trtserver --help", "24.10", "trtserver --help", [], None),
+    ("version_fixes", "trtserver --version", "24.10", "trtserver --version", [("TDM317", W, False)], None),
     ("path-binary_fixes", "/opt/tensorrtserver/bin/trtserver --model-store=/m --strict-model-config=true", "24.10",
      "/opt/tensorrtserver/bin/trtserver --model-repository=/m --strict-model-config=true --model-control-mode=poll",
      [POLL, STORE], "poll"),
@@ -329,3 +332,14 @@ def test_tensorflow_target_checks(target, expected):
     findings, ctx = check_document(doc, parse_target(target))
     assert ctx.uses_tensorflow
     assert [(f.rule, f.severity.value) for f in findings if f.rule.startswith("TDM7") and f.rule != "TDM703"] == expected
+
+
+def test_a_long_line_loses_every_removed_option():
+    """Thousands of options, every other one removed: each deletion is settled once (the line used
+    to take minutes), and the result holds exactly the options that stay."""
+    n = 3000
+    src = "trtserver --model-store=/m " + " ".join(f"--api-version=2 --log-verbose={i}" for i in range(n))
+    out, found, _ = migrate(src)
+    kept = " ".join(f"--log-verbose={i}" for i in range(n))
+    assert out == f"trtserver --model-repository=/m {kept} --model-control-mode=poll --disable-auto-complete-config"
+    assert [f for f in found if f[0] == "TDM302"] == [("TDM302", I, True)] * n

@@ -24,7 +24,7 @@ from triton_docker_migrate.model import ProcessingError, Status
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.rules.engine import check_document
-from triton_docker_migrate.syntax.pyliterals import PyListSyntax, py_literal
+from triton_docker_migrate.syntax.pyliterals import py_literal
 from triton_docker_migrate.writer import apply, choose_fixes
 
 PYTHON_FIXTURES = sorted(p for p in (FIXTURES / "python").glob("*.py"))

@@ -202,6 +202,7 @@ class _Builder:
         self.out = ArgvResult()
         self.deleted: list[tuple[tuple[Edit, ...], list[tuple[Word, Segment]]]] = []
         self.gone: set[int] = set()  #: ids of the words deleted so far
+        self.starts_server = True  #: False for ``trtserver --help``-style lines: nothing is added
 
     def finding(self, rule: Rule | str, span: Span, message: str, severity: str | Severity,
                 edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
@@ -224,16 +225,23 @@ class _Builder:
         if not self.deleted:
             return
         self.cl.deleting = frozenset(self.gone)
+        owner = {id(e): g for g, (provisional, _) in enumerate(self.deleted) for e in provisional}
         try:
             for f in self.out.findings:
                 if f.fix is None:
                     continue
-                edits = list(f.fix.edits)
-                for provisional, words in self.deleted:
-                    if all(e in edits for e in provisional):
-                        for e in provisional:
-                            edits.remove(e)
-                        edits += merge_deletes([self.cl.delete(w, s) for w, s in words])
+                edits: list[Edit] = []
+                groups: dict[int, None] = {}
+                for e in f.fix.edits:
+                    g = owner.get(id(e))
+                    if g is None:
+                        edits.append(e)
+                    else:
+                        groups[g] = None
+                if not groups:
+                    continue
+                for g in groups:
+                    edits += merge_deletes([self.cl.delete(w, s) for w, s in self.deleted[g][1]])
                 f.fix = Fix.of(f.fix.title, *edits)
         finally:
             self.cl.deleting = frozenset()
@@ -329,6 +337,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                 b.finding(rrow.id, o.span, f"{rrow.note}: renamed", "info", [b.rename(o, rrow.new)],
                           f"Use --{rrow.new}")
 
+    b.starts_server = not _asks_usage(opts, unknown)
     _model_control(b, opts, handled, dynamic)
 
     # abbreviations of options that stay
@@ -346,7 +355,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                       f"against `tritonserver --help`", "warning")
         if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None \
                 and last("disable-auto-complete-config") is None:
-            if not _value_missing(opts):
+            if not _value_missing(opts) and b.starts_server:
                 _add_strict(b, opts, dynamic)
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(
@@ -354,6 +363,12 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             "(V2 refuses to start with one) and no model-control setting"))
     b.settle_deletes()
     return res
+
+
+def _asks_usage(opts: list[Option], unknown: list[Word]) -> bool:
+    """``trtserver --help`` (or ``--version``, which neither server has: getopt exits on it) prints
+    and exits: the line starts no server, so no model-control or auto-complete option is added."""
+    return any(o.name == "help" for o in opts) or any(w.value.partition("=")[0] == "--version" for w in unknown)
 
 
 def _value_missing(opts: list[Option]) -> bool:
@@ -461,7 +476,7 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
             b.finding(IGNORED_LOAD_MODEL, o.span, "--load-model only works with --model-control-mode=explicit: V1 "
                       "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
-    if add_poll and not _value_missing(opts):  # last: the new option goes after the last option that stays
+    if add_poll and not _value_missing(opts) and b.starts_server:  # last: the new option goes after the last option that stays
         _add_poll(b, opts, dynamic)
 
 
@@ -505,14 +520,18 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit
     values_of = {id(o.value_word) for o in opts if o.value_word is not None}
     anchor: Word | None = cl.binary
     anchor_seg: Segment | None = cl.segments[0] if cl.segments else None
+    kept_before: dict[int, bool] = {}  #: per segment: a word kept so far (the binary counts)
     for w, seg in cl.args():
         if w.is_whole_expansion and id(w) not in values_of:
             break
+        if id(seg) not in kept_before:
+            kept_before[id(seg)] = cl.binary is not None and any(x is cl.binary for x in seg.words)
         # not a deleted word with nothing kept before it in its list (its deletion takes the
         # separator after it): the new option would open the list with a stray separator
-        before = seg.words[:next(k for k, x in enumerate(seg.words) if x is w)]
-        if id(w) not in b.gone or not all(id(x) in b.gone for x in before):
+        if id(w) not in b.gone or kept_before[id(seg)]:
             anchor, anchor_seg = w, seg
+        if id(w) not in b.gone:
+            kept_before[id(seg)] = True
     if anchor is None or anchor_seg is None:
         return None, None
     if anchor is cl.binary:

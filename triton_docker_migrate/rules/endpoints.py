@@ -72,7 +72,7 @@ URL_RULES = (
 _ROWS = [(ur.rule, url, re.compile(url.v1)) for ur in URL_RULES for url in ur.urls]
 # an optional scheme://host:port (or host:port) right before the path
 # (the look-behind starts a host only at the start of a word run: linear time on long lines)
-_URL = re.compile(r"(?:(?<![\w.-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?"
+_URL = re.compile(r"(?:(?<![\w.-])(?P<scheme>https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?(?::(?P<port>\d+))?)?"
                   r"(?P<path>/api/[\w/.-]+)")
 _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+)"
                         r"(?P<path>/v2/health/(?:live|ready))\b")
@@ -91,15 +91,22 @@ _TRITON_HOST = facts.TRITON_HOST
 _STATUS_GREP = re.compile(r"\b(?:SERVER_READY|MODEL_READY|ready_state)\b")
 
 
-def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
+def triton_urls(region: Region) -> Iterator[re.Match]:
+    """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
+    context, elsewhere those whose host names it."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     for m in _URL.finditer(region.text):
+        if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
+                and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
+            continue
+        if region.triton or _TRITON_HOST.search(m.group("host") or ""):
+            yield m
+
+
+def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
+    for m in triton_urls(region):
         path = m.group("path")
-        if m.start("path") > 0 and m.group("port") is None and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
-            continue
-        if not region.triton and not _TRITON_HOST.search(m.group("host") or ""):
-            continue
         for r, url, rx in _ROWS:
             pm = rx.match(path)
             if not pm:
