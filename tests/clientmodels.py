@@ -169,20 +169,34 @@ def _model(repo: pathlib.Path, name: str, config: str, code: str | None, site: s
         (d / "labels.txt").write_text("".join(f"{label}\n" for label in LABELS))
 
 
-def build(repo: pathlib.Path) -> pathlib.Path:
-    """Every model above in ``repo`` (created)."""
+def build(repo: pathlib.Path, only: tuple[str, ...] = MODELS) -> pathlib.Path:
+    """The models of ``only`` (default: every model above) in ``repo`` (created); an ensemble brings
+    the models it runs."""
     import numpy
 
     site = str(pathlib.Path(numpy.__file__).resolve().parent.parent)
+    wanted = set(only)
+    if "preprocess_resnet50_ensemble" in wanted:
+        wanted |= {"image_preprocess", "image_classifier"}
+    unknown = wanted - set(MODELS)
+    if unknown:
+        raise ValueError(f"no such test model: {sorted(unknown)}")
     repo.mkdir(parents=True, exist_ok=True)
-    _model(repo, "simple", _SIMPLE_CONFIG.format(name="simple", dtype="TYPE_INT32"), _SIMPLE, site)
-    _model(repo, "simple_string", _SIMPLE_CONFIG.format(name="simple_string", dtype="TYPE_STRING"), _SIMPLE, site)
-    _model(repo, "simple_sequence", _SEQUENCE_CONFIG, _SEQUENCE, site)
-    _model(repo, "image_classifier", _CLASSIFIER_CONFIG.format(h=H, w=W),
-           _CLASSIFIER.replace("{scores!r}", repr(CLASS_SCORES)), site, labels=True)
-    _model(repo, "image_preprocess", _PREPROCESS_CONFIG.format(h=H, w=W),
-           _PREPROCESS.replace("{h}", str(H)).replace("{w}", str(W)), site)
-    _model(repo, "preprocess_resnet50_ensemble", _ENSEMBLE_CONFIG, None, site, labels=True)
+    if "simple" in wanted:
+        _model(repo, "simple", _SIMPLE_CONFIG.format(name="simple", dtype="TYPE_INT32"), _SIMPLE, site)
+    if "simple_string" in wanted:
+        _model(repo, "simple_string", _SIMPLE_CONFIG.format(name="simple_string", dtype="TYPE_STRING"), _SIMPLE,
+               site)
+    if "simple_sequence" in wanted:
+        _model(repo, "simple_sequence", _SEQUENCE_CONFIG, _SEQUENCE, site)
+    if "image_classifier" in wanted:
+        _model(repo, "image_classifier", _CLASSIFIER_CONFIG.format(h=H, w=W),
+               _CLASSIFIER.replace("{scores!r}", repr(CLASS_SCORES)), site, labels=True)
+    if "image_preprocess" in wanted:
+        _model(repo, "image_preprocess", _PREPROCESS_CONFIG.format(h=H, w=W),
+               _PREPROCESS.replace("{h}", str(H)).replace("{w}", str(W)), site)
+    if "preprocess_resnet50_ensemble" in wanted:
+        _model(repo, "preprocess_resnet50_ensemble", _ENSEMBLE_CONFIG, None, site, labels=True)
     return repo
 
 

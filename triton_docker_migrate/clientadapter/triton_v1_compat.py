@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import types
+import weakref
 from builtins import range
 from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
@@ -763,12 +764,23 @@ class InferContext(_Context):
     def close(self):
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        if self._stream_started:
-            try:
-                self._conn.client().stop_stream()
-            except Exception:
-                pass
+        self._stop_stream(cancel=False)
         super().close()
+
+    def _stop_stream(self, cancel):
+        if not self._stream_started:
+            return
+        self._stream_started = False
+        _STREAMS.discard(self)
+        client = self._conn.client() if not self._conn._closed else None
+        if client is None:
+            return
+        try:
+            client.stop_stream(cancel_requests=cancel)
+        except TypeError:  # tritonclient before cancel_requests=
+            client.stop_stream()
+        except Exception:
+            pass
 
     def correlation_id(self):
         return self._correlation_id
@@ -976,6 +988,7 @@ class InferContext(_Context):
                 with _v1_errors():
                     client.start_stream(callback=self._on_stream)
                 self._stream_started = True
+                _STREAMS.add(self)
         kwargs = dict(request["kwargs"])
         with _v1_errors():
             client.async_stream_infer(self._model_name, request["inputs"], **kwargs)
@@ -1008,6 +1021,24 @@ class InferContext(_Context):
                 self._pending.pop(p.id, None)
             return
         self._finish(p)
+
+
+#: contexts with an open gRPC stream: V1 ended them when the program exited (the C++ library's
+#: contexts went with the process); tritonclient's stream thread would keep the program alive
+_STREAMS = weakref.WeakSet()
+
+
+def _stop_streams():
+    for ctx in list(_STREAMS):
+        ctx._stop_stream(cancel=True)
+
+
+try:  # run before the interpreter waits for the stream threads (concurrent.futures does the same)
+    threading._register_atexit(_stop_streams)
+except AttributeError:
+    import atexit
+
+    atexit.register(_stop_streams)
 
 
 def _format(fmt):
