@@ -1,9 +1,13 @@
 """Golden fixtures: ``fixtures/<kind>/<name>`` is an input; ``<name>.out`` the expected bytes
 (absent: the file must come out byte-identical); ``<name>.findings`` one line per finding,
-``line:col RULE severity[ fixed] message``; ``<name>.args`` extra flags (e.g. ``--target-version 20.07``)."""
+``line:col RULE severity[ fixed] message``; ``<name>.args`` extra flags (e.g. ``--target-version 20.07``,
+``--unsafe-fixes``, ``--client-adapter PATH`` with PATH relative to the fixture's folder, where the run
+then stands, as a user's run stands in the folder the path is relative to)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pathlib
 import shlex
 
@@ -29,13 +33,31 @@ def settings_for(path: pathlib.Path) -> Settings:
                 kw["target"] = parse_target(args[i + 1])
             elif a in ("--select", "--ignore"):
                 kw[a[2:]] = tuple(args[i + 1].split(","))
+            elif a == "--unsafe-fixes":
+                kw["unsafe_fixes"] = True
+            elif a == "--client-adapter":
+                kw["client_adapter"] = args[i + 1]
     return Settings(**kw)
 
 
 def run_fixture(path: pathlib.Path, settings: Settings | None = None):
     settings = settings or settings_for(path)
-    res = process_file(str(path), path.name, settings, explicit=True)
+    with _in(path.parent if settings.client_adapter else None):
+        res = process_file(str(path), path.name, settings, explicit=True)
     return res
+
+
+@contextlib.contextmanager
+def _in(folder: pathlib.Path | None):
+    if folder is None:
+        yield
+        return
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
 
 
 def render_findings(res) -> str:

@@ -35,6 +35,7 @@ from tritonclient.utils import np_to_triton_dtype as _np_to_triton_dtype
 from tritonclient.utils import triton_to_np_dtype as _triton_to_np_dtype
 
 _ASYNC_WORKERS = 8
+_RELEASE_WAIT = 2.0  # seconds a shared memory region may stay in use after its request returned
 
 
 def _http():
@@ -688,13 +689,26 @@ class SharedMemoryControlContext(_Context):
 
     def unregister(self, shm_handle):
         self._last_request_id = None
-        self._conn.call("unregister_system_shared_memory", _handle(shm_handle).name)
+        self._unregister(_handle(shm_handle).name)
         self._request_id()
 
     def unregister_all(self):
         self._last_request_id = None
-        self._conn.call("unregister_system_shared_memory")
+        self._unregister()
         self._request_id()
+
+    def _unregister(self, *name):
+        # A V2 server releases a region a moment after the response of the request that used it, and
+        # refuses to unregister it until then ("in use"); V1 programs unregister right after their last
+        # request returned: wait for the release a little while.
+        deadline = time.monotonic() + _RELEASE_WAIT
+        while True:
+            try:
+                return self._conn.call("unregister_system_shared_memory", *name)
+            except InferenceServerException as e:
+                if "in use" not in str(e.message()) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.01)
 
     def get_shared_memory_status(self):
         self._last_request_id = None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import re
 
 from ..model import Edit, Finding, Fix, NewFile, Severity, Span
 from ..release import Release
@@ -52,7 +53,7 @@ def plan(doc, ctx, rule, uses, default_findings) -> list[Finding] | None:
     if not target.at_least(T.CLIENT_PACKAGE_FROM):
         return _note(default_findings, f"targets before {T.CLIENT_PACKAGE_FROM} have no tritonclient")
     try:
-        return Native(doc, prog, uses, rule).findings()
+        return Native(doc, prog, uses, rule, default_findings).findings()
     except Bail:
         pass
     why = _adapter_refusal(uses, prog)
@@ -68,7 +69,7 @@ def plan(doc, ctx, rule, uses, default_findings) -> list[Finding] | None:
         return _note(default_findings, f"{place.display} is the client adapter of triton-docker-migrate "
                                        f"{place.found}: delete it to have this version write its own, or name "
                                        f"another place with --client-adapter PATH")
-    return Adapter(doc, prog, uses, rule, place).findings()
+    return Adapter(doc, prog, uses, rule, place, default_findings).findings()
 
 
 def _note(findings: list[Finding], why: str) -> None:
@@ -134,8 +135,10 @@ def _one_line(code: str) -> str:
 # --- the adapter ---------------------------------------------------------------------------------
 
 class Adapter:
-    def __init__(self, doc, prog, uses, rule, place) -> None:
+    def __init__(self, doc, prog, uses, rule, place, default_findings=()) -> None:
         self.doc, self.prog, self.uses, self.rule, self.place = doc, prog, uses, rule, place
+        #: the findings without a rewrite, by span: what V2 has instead of each use (kept in the message)
+        self.plain = {f.span: f.message for f in default_findings}
 
     def findings(self) -> list[Finding]:
         text = self.doc.text
@@ -153,7 +156,7 @@ class Adapter:
             at = _line_end(text, star.span.end)
             edits.append(Edit(Span(at, at), "".join(nl + star.indent + line for line in extra)))
         creates = () if self.place.state == "ours" else (NewFile(self.place.path, self.place.display, _adapter_text()),)
-        where = (f"{self.place.display}, written by this run" if creates else f"{self.place.display}, already there")
+        where = (f"{self.place.display}, which that run writes" if creates else f"{self.place.display}, already there")
         found: list[Finding] = []
         shown = [u for u in self.uses if u.kind == "import" or _reviewed(u)]
         fix = Fix.unsafe_of(f"Run the V1 client code on the client adapter {self.place.module}", edits, creates,
@@ -164,13 +167,15 @@ class Adapter:
             if u.kind == "import":
                 old = text[_import_of(self.prog, u).span.start:_import_of(self.prog, u).span.end]
                 new = _rewritten(text, _import_of(self.prog, u).span, edits)
-                msg = (f"imports the V1 client library ({u.module}{'.' + u.name if u.name and u.name != '*' else ''}): "
-                       f"with --unsafe-fixes the program runs on the client adapter {self.place.module} ({where}), "
-                       f"which implements the V1 API it uses on tritonclient{importable}")
+                head = self.plain.get(u.span) or \
+                    f"imports the V1 client library ({u.module}{'.' + u.name if u.name and u.name != '*' else ''})"
+                msg = (f"{head}; with --unsafe-fixes the program runs on the client adapter {self.place.module} "
+                       f"({where}), which implements the V1 API it uses on tritonclient{importable}")
                 sugg = new if new != old else None
             else:
                 note = T.ADAPTER_NOTES.get(u.name, "")
-                msg = (f"V1 client {u.name}: with --unsafe-fixes it runs on the client adapter {self.place.module}"
+                head = self.plain.get(u.span) or f"V1 client {u.name}"
+                msg = (f"{head}; with --unsafe-fixes it runs on the client adapter {self.place.module}"
                        + (f": {note}" if note else ""))
                 sugg = f"{self.place.module}.{u.name}"
             found.append(self.rule.finding(u.span, msg, fix=fix, suggestion=sugg))
@@ -238,8 +243,10 @@ _ADAPTER_EXPORTS = frozenset({"sys", "np", "struct", "threading", "partial", "In
 class Native:
     """A program whose every V1 use has an exact V2 form here; Bail otherwise."""
 
-    def __init__(self, doc, prog, uses, rule) -> None:
+    def __init__(self, doc, prog, uses, rule, default_findings=()) -> None:
         self.doc, self.prog, self.uses, self.rule = doc, prog, uses, rule
+        #: the findings without a rewrite, by span: what V2 has instead of each import (kept in the message)
+        self.plain = {f.span: f.message for f in default_findings}
         self.text = doc.text
         self.calls = {c.use.span: c for c in prog.calls}
         self.atomic: list[tuple[Span, str]] = []  # small edits an outer rewrite may take into its text
@@ -264,8 +271,8 @@ class Native:
                 mod = T.PROTOCOL_MODULES[u.name]
                 self.modules.add(mod)
                 self.atomic.append((u.span, mod))
-                self.sites.append((u, u.span, mod, f"V1 client {u.name}: the rewrite uses the module {mod} (V2 "
-                                                      f"clients take no protocol)"))
+                self.sites.append((u, u.span, mod, f"V1 client {u.name}: with --unsafe-fixes the rewrite uses the "
+                                                      f"module {mod} (V2 clients take no protocol)"))
         for c in calls:
             if c.use.name == "ServerHealthContext":
                 self.health(c)
@@ -335,9 +342,10 @@ class Native:
         if value.kind in ("name", "attribute", "const"):
             new = f'{{"http": tritonclient.http, "grpc": tritonclient.grpc}}[{self.sub(value.span)}.lower()]'
         self.atomic.append((c.span, new))
-        self.sites.append((c.use, c.span, new, "V1 client ProtocolType.from_str: the rewrite chooses the client "
-                                                "module (tritonclient.http or tritonclient.grpc) from the string; an "
-                                                "unknown protocol raises KeyError instead of V1's Exception"))
+        self.sites.append((c.use, c.span, new, "V1 client ProtocolType.from_str: with --unsafe-fixes the rewrite "
+                                                "chooses the client module (tritonclient.http or tritonclient.grpc) "
+                                                "from the string; an unknown protocol raises KeyError instead of V1's "
+                                                "Exception"))
 
     def protocol(self, expr) -> tuple[str, str]:
         """(the code of the client module a protocol argument stands for, its module when known)."""
@@ -381,8 +389,9 @@ class Native:
             raise Bail("a health context used other than by its methods")
         self.outer.append((c.span, new))
         self.covered.append(c.span)
-        self.sites.append((c.use, c.span, new, "V1 client ServerHealthContext: the rewrite makes it tritonclient's "
-                                                "InferenceServerClient (health is is_server_ready()/is_server_live())"))
+        self.sites.append((c.use, c.span, new, "V1 client ServerHealthContext: with --unsafe-fixes the rewrite makes "
+                                                "it tritonclient's InferenceServerClient (health is is_server_ready()/"
+                                                "is_server_live())"))
 
     def instance(self, name: str, c, methods: tuple[str, ...]) -> None:
         """``name`` holds the context ``c`` makes, and nothing else reads it but these methods."""
@@ -398,7 +407,8 @@ class Native:
         span = Span(c.use.span.end - len(c.use.name.rpartition(".")[2]), c.use.span.end)
         if new != c.use.name.rpartition(".")[2]:
             self.atomic.append((span, new))
-        self.sites.append((c.use, span, new, f"V1 client {c.use.name}(): V2 has {new}()"))
+        self.sites.append((c.use, span, new, f"V1 client {c.use.name}(): V2 has {new}() (with --unsafe-fixes the "
+                                              f"rewrite calls it)"))
 
     def infer_context(self, c) -> None:
         args = _bind(c, T.V1_SIGNATURES["InferContext"])
@@ -447,8 +457,9 @@ class Native:
         self.covered.append(c.span)
         self.contexts[x] = {"proto": proto, "model": self.sub(model.span), "version": ver, "batch": batch}
         self.sites.append((c.use, c.span, f"{new}{added}",
-                           "V1 client InferContext: the rewrite makes it tritonclient's InferenceServerClient and reads "
-                           "the model's max_batch_size from its configuration, as V1's context did when created"))
+                           "V1 client InferContext: with --unsafe-fixes the rewrite makes it tritonclient's "
+                           "InferenceServerClient and reads the model's max_batch_size from its configuration, as "
+                           "V1's context did when created"))
 
     def run(self, c) -> None:
         info = self.contexts.get(c.receiver)
@@ -490,7 +501,7 @@ class Native:
             else:
                 raise Bail("an output format other than RAW or (CLASS, k)")
         ind = st.indent
-        step = "\t" if ind.startswith("\t") else "    "
+        step = _indent_unit(self.text, ind)
         nl = st.newline or "\n"
         version = f', model_version="{info["version"]}"' if info["version"] else ""
         lines = [
@@ -508,9 +519,10 @@ class Native:
         self.outer.append((st.span, code))
         self.covered.append(st.span)
         self.sites.append((c.use, c.span, code,
-                           "V1 client InferContext.run: the rewrite builds InferInput/InferRequestedOutput and calls "
-                           "infer(), keeping V1's inputs (one array per batch entry) and results (one list entry per "
-                           "batch entry; CLASS as (index, value, label) tuples, from the six decimals V2 sends)"))
+                           "V1 client InferContext.run: with --unsafe-fixes the rewrite builds InferInput/"
+                           "InferRequestedOutput and calls infer(), keeping V1's inputs (one array per batch entry) "
+                           "and results (one list entry per batch entry; CLASS as (index, value, label) tuples, from "
+                           "the six decimals V2 sends)"))
 
     # imports
     def imports(self) -> list[tuple[Span, str]]:
@@ -570,9 +582,20 @@ class Native:
                 continue
             imp = _import_of(self.prog, u)
             what = u.module + ("." + u.name if u.name and u.name != "*" else "")
+            head = self.plain.get(u.span) or f"imports the V1 client library ({what})"
             self.sites.append((u, imp.span, by_span.get(imp.span, ""),
-                               f"imports the V1 client library ({what}): the rewrite imports from tritonclient instead"))
+                               f"{head}; with --unsafe-fixes the program is rewritten for tritonclient and imports "
+                               f"it instead"))
         return out
+
+
+def _indent_unit(text: str, indent: str) -> str:
+    """One level of indentation as the file writes it: a tab where the statement's own indentation or
+    the file's first indented line starts with one, else four spaces."""
+    if indent:
+        return "\t" if indent.startswith("\t") else "    "
+    m = re.search(r"^([ \t]+)\S", text, re.M)
+    return "\t" if m and m.group(1).startswith("\t") else "    "
 
 
 def _bind(c, params: tuple[str, ...]) -> dict:
