@@ -15,6 +15,10 @@ NO_DOCKERFILE_FIXTURE = {
     "TDM001": "tests/test_bad_input.py",
     "TDM002": "tests/test_suppress.py",
     "TDM603": "fixtures/text",
+    # run-level findings: whole trees (fixtures/trees/*)
+    "TDM604": "tests/test_run_level.py",
+    "TDM709": "tests/test_run_level.py",
+    "TDM806": "tests/test_run_level.py",
 }
 
 

@@ -120,6 +120,34 @@ class Finding:
     end_column: int | None = None
 
 
+@dataclass
+class Place:
+    """Where a finding that the run-level pass makes will stand; the file's own pass computes it."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    #: the rules that a suppression comment or the configuration removes here
+    suppressed: frozenset = frozenset()
+
+
+@dataclass
+class ServeFacts:
+    """What one file tells the run-level pass (rules/run.py). Plain data: it crosses worker processes."""
+
+    server: Place | None = None  #: the file's first migrated V1 server line (or V1 server image)
+    client: Place | None = None  #: the file's first migrated V1 client (wheel, SDK image, perf_client)
+    servers: bool = False  #: the file starts a Triton server (a server command line of any kind)
+    server_left: bool = False  #: a V1 server line is still there after the fixes
+    #: model repositories of its server lines: (as written, the host folder it is, absolute)
+    repositories: list = field(default_factory=list)
+    #: ``--load-model`` names kept on its server lines: (name, host folders of the line's repositories, where)
+    load_models: list = field(default_factory=list)
+    #: where it asks for GPUs for a server: (what, line)
+    gpus: list = field(default_factory=list)
+
+
 class Status(str, enum.Enum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
@@ -148,6 +176,7 @@ class FileResult:
     created: bool = False  #: this result is a file the run creates (``original`` is None)
     #: the files of ``creates`` this file's new text needs (it is not written without them)
     needs: list[str] = field(default_factory=list)
+    serve: ServeFacts | None = None  #: what the run-level pass reads of this file
 
     @property
     def changed(self) -> bool:

@@ -5,15 +5,16 @@ and in the same order, whether workers were used or not."""
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 
 from .. import kinds
-from ..discover import Candidate, Discovery, Walker, exclude_matcher
+from ..discover import Candidate, Discovery, Excludes, Walker
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import created, exit_code, finish, write_results
+from .finish import apply_overrides, created, exit_code, finish, run_level, write_results
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -26,6 +27,9 @@ class Results(list):
     the prefilter skipped are counted, not kept."""
 
     scanned: int = 0
+    rollout: dict | None = None  #: the run-level summary of the move (rules/run.py), for the reports
+    #: configuration files met during the run that cannot be used (one error line each)
+    config_errors: tuple[str, ...] | list[str] = ()
 
 
 def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
@@ -33,7 +37,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     kinds.ENTRYPOINT_SCRIPTS.clear()
     kinds.forget_charts()
     scanner = Scanner(settings)
-    excl = exclude_matcher(settings.exclude + settings.extend_exclude)
+    excl = Excludes(settings)
     d = Discovery(paths, excl, warn=err, on_directory=schedule.on_directory)
     workers = schedule.workers(settings)
     seen = 0
@@ -79,13 +83,16 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
             if rest is not None:
                 break
     scanned = scanner.scanned
+    config_errors: list[str] = []
     deferred = list(scanner.deferred)
     entrypoints = list(scanner.entrypoints)
     if rest is not None:
         work = schedule.work(rest, walker, walkers, d)
         warnings: list[str] = []
-        for n, rs, dfr, eps, warns, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys):
+        for n, rs, dfr, eps, warns, errors, _left in schedule.run_pool(work, settings, workers, excl,
+                                                                      d.explicit_keys):
             warnings.extend(warns)
+            config_errors.extend(errors)
             scanned += n
             results.extend(rs)
             deferred.extend(dfr)
@@ -96,9 +103,14 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
             err(msg)
     deferred.sort(key=lambda cw: _walk_order(cw[0].display))
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
-    results.extend(finish(deferred, entrypoints, paths, results, settings))
+    found = finish(deferred, entrypoints, paths, results, settings)
+    results.extend(found)
     results.extend(created(results))
-    results.scanned = scanned
+    results.rollout = run_level(results, paths, settings)
+    results.scanned = scanned + found.read
+    if settings.resolver is not None:
+        config_errors.extend(settings.resolver.take_errors())
+    results.config_errors = sorted(set(config_errors))
     results.sort(key=lambda r: r.path)
     return results
 
@@ -117,17 +129,18 @@ def _renderer(name: str):
         return None
 
 
-def run(paths: list[str], settings: Settings) -> int:
+def run(paths: list[str], settings: Settings, command: str | None = None) -> int:
     """The whole run. An interrupt ends it with one line and exit 130: atomic.write_atomic holds
-    the signal while a file is replaced, so each file is either as it was or completely written."""
+    the signal while a file is replaced, so each file is either as it was or completely written.
+    ``command``: what applies the fixes (the closing line of the text report on a terminal)."""
     try:
-        return _run(paths, settings)
+        return _run(paths, settings, command)
     except KeyboardInterrupt:
         err("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated")
         return 130
 
 
-def _run(paths: list[str], settings: Settings) -> int:
+def _run(paths: list[str], settings: Settings, command: str | None) -> int:
     start = time.monotonic()
     render = _renderer(settings.output_format)
     if render is None:
@@ -143,34 +156,47 @@ def _run(paths: list[str], settings: Settings) -> int:
     finally:
         if bar is not None:
             bar.stop()
+    if results.config_errors:  # a configuration met in the walk cannot be used: nothing is written
+        for msg in results.config_errors:
+            err(msg)
+        return 2
     for p in missing:
         r = FileResult(p.replace(os.sep, "/"), "text", Status.FAILED, explicit=True)
         failed(r, "no such file or directory")
         results.append(r)
         results.scanned += 1
     results.sort(key=lambda r: r.path)
+    apply_overrides(results, settings)
     write_results(results, settings)
     for r in results:
         if r.status is Status.FAILED:
             loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
             err(f"{loc}: error: {r.error}")
-    out = render(results, settings)
-    try:
-        sys.stdout.write(out)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        pass
+    emit_report(render, results, settings, sys.stdout,
+                command or "triton-docker-migrate migrate " + " ".join(shlex.quote(p) for p in paths))
     if not settings.quiet:
         err(summary_line(results, settings, time.monotonic() - start))
     return exit_code(results, settings)
 
 
+def emit_report(render, results, settings: Settings, stream, command: str) -> None:
+    """The report in the chosen format on ``stream``; the text report in the layout the stream
+    asks for (a terminal: source lines, carets, colour)."""
+    from ..report.stream import Terminal, write
+
+    if settings.output_format == "text":
+        out = render(results, settings, Terminal.of(stream, command))
+    else:
+        out = render(results, settings)
+    write(stream, out)
+
+
 def summary_line(results: list[FileResult], settings: Settings, seconds: float) -> str:
-    from ..report.summary import summary
+    from ..report.summary import plural, summary
 
     s = summary(results)
     verb = "changed" if settings.write_back.writes else "would change"
     f = s["findings"]
-    return (f"{s['files_scanned']} files scanned, {s['files_with_v1']} with V1, {s['files_changed']} {verb}, "
-            f"{s['files_failed']} failed; findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
-            f"({seconds:.2f}s)")
+    return (f"{plural(s['files_scanned'], 'file')} scanned, {s['files_with_v1']} with V1, {s['files_changed']} "
+            f"{verb}, {s['files_failed']} failed; findings: {plural(f['error'], 'error')}, "
+            f"{plural(f['warning'], 'warning')}, {f['info']} info ({seconds:.2f}s)")

@@ -60,7 +60,7 @@ def plan(doc, ctx, rule, uses, default_findings) -> list[Finding] | None:
     if why:
         return _note(default_findings, why)
     if ctx.adapter is None:
-        return _note(default_findings, "no client adapter can be written for this file")
+        return _note(default_findings, "a run on standard input writes no client adapter (migrate the file on disk)")
     place = ctx.adapter()
     if place.state == "foreign":
         return _note(default_findings, f"{place.display} is in the way of the client adapter (a file this tool did "

@@ -7,7 +7,8 @@ shared through YAML anchors name who shares them."""
 from __future__ import annotations
 
 from ..documents.base import Document
-from ..model import Finding, Severity
+from ..documents.sites import is_foreign
+from ..model import Finding, Severity, Span
 from ..release import Release
 from .context import Context
 from .registry import CHECKS, REGISTRY, load
@@ -21,7 +22,32 @@ def check_document(doc: Document, target: Release, adapter=None) -> tuple[list[F
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
-    return _dedupe(_adjust(doc, _dedupe(findings))), ctx
+    return _dedupe(_adjust(doc, _own(_dedupe(findings)))), ctx
+
+
+def _own(findings: list[Finding]) -> list[Finding]:
+    """The findings of this document: a server command line held in part by another file (a Helm
+    template and the values list it expands) carries copies of that file's words at foreign offsets;
+    what the checks made of those belongs to the other file, which makes it again for itself. A
+    finding placed on a foreign word whose edits are this file's (an option added at the end of the
+    part this file holds) moves to its first edit."""
+    out = []
+    for f in findings:
+        if f.fix is not None:
+            own = [e for e in f.fix.edits if not is_foreign(e.span)]
+            if not own:
+                continue
+            if len(own) != len(f.fix.edits):
+                f.fix = None
+                if f.severity is Severity.INFO:
+                    f.severity = Severity.WARNING
+                f.message += " (the change spans two files: make it by hand)"
+            if f.span is not None and is_foreign(f.span):
+                f.span = Span(own[0].span.start, own[0].span.end)
+        elif f.span is not None and is_foreign(f.span):
+            continue
+        out.append(f)
+    return out
 
 
 def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
@@ -29,7 +55,15 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
     advisory = doc.advisory()
     unapplied: list[Finding] = []
     for f in findings:
+        f.message = doc.shown(f.message)
         if f.span is None:
+            continue
+        if f.fix is not None and not all(doc.can_write(e) for e in f.fix.edits):
+            # e.g. a word of a Helm template that holds an action would be rewritten whole
+            unapplied.append(f)
+            if f.severity is Severity.INFO:
+                f.severity = Severity.WARNING
+            f.message += " (the change would rewrite a template action: make it by hand)"
             continue
         if any(start <= f.span.start < end for start, end in advisory):
             # documentation prose: history, not a deployment (CONTRACT.md)

@@ -272,7 +272,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
                                    suggestion=f"{target}-py3")
     edits = []
-    if name != "tritonserver":
+    elsewhere = getattr(ik, "repo_elsewhere", "")
+    if name != "tritonserver" and not elsewhere:
         rename = ik.rename_repo("tritonserver")
         if rename is None:
             return None
@@ -280,7 +281,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     edits.append(ik.set_tag(nt))
     sdk = "clientsdk" in tag
     what = "client SDK image" if sdk else "server image"
-    msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} (repository and tag keys)"
+    msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} " + (
+        f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
     sev = Severity.INFO
     if ik.digest_span is not None:
         edits.append(ik.clear_digest())

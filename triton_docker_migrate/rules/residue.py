@@ -15,6 +15,7 @@ from typing import Iterator, NamedTuple
 
 from .. import evidence, facts, kinds
 from ..documents.commands import basename, command_index
+from ..documents.sites import is_foreign
 from ..model import Edit, Finding, Severity, Span
 from ..release import Release
 from . import tables as T
@@ -163,6 +164,8 @@ def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], l
     out: list[Finding] = []
     seen: set[tuple[int, int]] = set()
     for p in sorted(pieces, key=lambda p: (p.span.start, p.span.end)):
+        if is_foreign(p.span):
+            continue  # another file's part of a server command line: that file's own evidence
         start = map_back(edits, p.span.start) if edits else p.span.start
         end = max(start, map_back(edits, p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
             start + (p.span.end - p.span.start)
