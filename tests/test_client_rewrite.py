@@ -228,3 +228,54 @@ def test_an_unwritable_program_is_not_left_importing_a_missing_adapter(program):
     assert "stream.py: error: not written: it needs triton_v1_compat.py, which could not be created" in err
     assert (program / "stream.py").read_bytes() == ADAPTER.read_bytes()
     assert sorted(p.name for p in program.iterdir()) == ["stream.py"]
+
+
+def test_the_client_table_page_is_fresh():
+    from conftest import ROOT
+    from triton_docker_migrate.rules.clientdocs import page
+
+    assert (ROOT / "docs" / "clients.md").read_text(encoding="utf-8") == page(), \
+        "docs/clients.md is stale: run python -m triton_docker_migrate.rules.docs"
+
+
+# --- C and C++ sources (TDM605: report only) --------------------------------------------------------
+
+def test_c_comments_are_blanked_in_place():
+    from triton_docker_migrate.syntax.ccomments import blank_comments
+
+    src = ('#include "request_grpc.h"  // V1\r\n/* InferGrpcContext\n still */ int x; '
+           'const char* s = "// not a comment";\n')
+    out = blank_comments(src)
+    assert len(out) == len(src) and [i for i, c in enumerate(src) if c in "\r\n"] == \
+        [i for i, c in enumerate(out) if c in "\r\n"]
+    assert out == ('#include "request_grpc.h"  ' + " " * 5 + "\r\n" + " " * 19 + "\n" + " " * 9 +
+                   ' int x; const char* s = "// not a comment";\n')
+
+
+@pytest.mark.parametrize("name,text,found", [
+    ("a.cc", '#include "request_http.h"\n', ["request_http.h"]),
+    ("a.hpp", '#include <src/clients/c++/library/request.h>\n', ["src/clients/c++/library/request.h"]),
+    ("a.cc", '#include "request.h"\n', []),  # a request.h of its own: not the V1 library's
+    ("a.cc", 'auto e = nic::ServerHealthHttpContext::Create(&ctx, url);\n', ["ServerHealthHttpContext"]),
+    ("a.cc", '// nic::InferGrpcContext::Create(&ctx, url, "m");\n', []),
+    ("a.cc", 'puts("InferGrpcContext::Create");\n', []),
+    ("a.cs", 'var c = InferGrpcContext::Create(ctx);\n', []),  # not a C or C++ source
+    ("a.cc", '#include "request_grpc.h"\nstd::unique_ptr<nic::InferContext> c;\nc->Run(&r);\n',
+     ["request_grpc.h", "InferContext", "Run"]),
+])
+def test_cpp_client_uses(name, text, found):
+    from triton_docker_migrate.documents.text import TextDoc
+    from triton_docker_migrate.rules.clients import cpp_client_uses
+
+    doc = TextDoc(name, text)
+    assert [text[a:b] for a, b, _ in cpp_client_uses(doc)] == found
+
+
+def test_cpp_sources_pass_the_fast_path(tmp_path):
+    """A C++ source is text by its name: the batch run's prefilter lets V1 C++ client code through."""
+    from triton_docker_migrate import evidence, kinds
+
+    assert kinds.text_by_name("src/client.cc")
+    for code in (b'#include "request_grpc.h"\n', b"nic::InferHttpContext::Create(&c, u, m);\n",
+                 b"nic::InferGrpcStreamContext::Create(&c, u, m);\n", b'#include "clients/c++/library/request.h"\n'):
+        assert evidence.text_may_report(code), code

@@ -683,6 +683,30 @@ PROTOCOL_MODULES = {"ProtocolType.HTTP": "tritonclient.http", "ProtocolType.GRPC
 #: methods the native rewrite renames (V1 method -> V2 method of InferenceServerClient)
 NATIVE_METHODS = {"ServerHealthContext.is_ready": "is_server_ready", "ServerHealthContext.is_live": "is_server_live",
                   "ServerHealthContext.close": "close", "InferContext.close": "close"}
+#: what the native rewrite writes for each V1 name it handles (docs/clients.md; rules/clientrewrite.py
+#: ``Native``): a program whose every V1 use is one of these is rewritten natively
+NATIVE_FORMS = {
+    "ProtocolType.HTTP": "the module tritonclient.http",
+    "ProtocolType.GRPC": "the module tritonclient.grpc",
+    "ProtocolType.from_str": '{"http": tritonclient.http, "grpc": tritonclient.grpc}[s.lower()] (an unknown '
+                             "protocol raises KeyError)",
+    "ServerHealthContext": "<module>.InferenceServerClient(url, verbose=...), without http_headers",
+    "ServerHealthContext.is_ready": "client.is_server_ready()",
+    "ServerHealthContext.is_live": "client.is_server_live()",
+    "InferContext": "<module>.InferenceServerClient(url, verbose=...) and the model's max_batch_size read from its "
+                    "configuration (V1's context read it when created); the model name a constant, no "
+                    "correlation_id, no streaming, no http_headers; the context assigned once and used only by run()",
+    "InferContext.run": "InferInput per input (one array per batch entry stacked when the model batches), "
+                        "InferRequestedOutput per output, infer(); results rebuilt as V1's (one list entry per batch "
+                        "entry); literal dicts, no flags, corr_id, priority or timeout",
+    "InferContext.ResultFormat.RAW": "InferRequestedOutput(name), read with result.as_numpy(name)",
+    "InferContext.ResultFormat.CLASS": "InferRequestedOutput(name, class_count=k); V2's \"value:index:label\" "
+                                       "strings read back into V1's (index, value, label) tuples",
+    "InferContext.close": "client.close()",
+    "ServerHealthContext.close": "client.close()",
+    "InferenceServerException": "tritonclient.utils.InferenceServerException",
+    "InferenceServerException.message": "e.message()",
+}
 #: V1 modules -> the module a program imports instead: through the adapter ("{adapter}" its name) or
 #: natively (None: no native form)
 CLIENT_MODULE_MAP = {
@@ -755,3 +779,107 @@ ADAPTER_NOTES = {
     "InferenceServerException.server_id": "V2 errors name no server: None",
     "InferenceServerException.request_id": "V2 errors name no request: 0",
 }
+
+
+# --- V1 C++ client code -> V2 (TDM605 reports each; rules/clients.py; docs/clients.md) ----------------
+# Sources: the V1 C++ client library (server repository, src/clients/c++/library of v1.12.0: request.h,
+# request_grpc.h, request_http.h; the same API as src/clients/c++/api_v1/library of 20.03-20.05) and the
+# V2 C++ client library (client repository, src/c++/library: grpc_client.h, http_client.h, common.h).
+# V2's namespace is triton::client (early V2 releases kept nvidia::inferenceserver::client).
+
+class CppClientRow(NamedTuple):
+    v1: str  #: the V1 name: a header, a class, ``Class::Member`` or a method
+    kind: str  #: "header", "class" (protocol-specific context), "type" (V1 API type), "method"
+    v2: str  #: its V2 counterpart
+    note: str = ""
+
+
+_V2_CLIENT = {"Grpc": "InferenceServerGrpcClient", "Http": "InferenceServerHttpClient"}
+_CPP_CONTEXTS = {
+    "ServerHealth": "health is client->IsServerLive(&live) and client->IsServerReady(&ready)",
+    "ServerStatus": "status is client->ServerMetadata(), ModelMetadata(), ModelConfig() and IsModelReady(); V2 has "
+                    "no ServerStatus message (no uptime; statistics per model: ModelInferenceStatistics())",
+    "ModelRepository": "the index is client->ModelRepositoryIndex()",
+    "ModelControl": "client->LoadModel(name) and UnloadModel(name) (the server runs with "
+                    "--model-control-mode=explicit)",
+    "SharedMemoryControl": "client->RegisterSystemSharedMemory(name, key, byte_size), RegisterCudaSharedMemory(name, "
+                           "raw_handle, device_id, byte_size), UnregisterSystemSharedMemory(name), "
+                           "SystemSharedMemoryStatus()",
+    "Infer": "one client for every model: the model name and version, the sequence id and flags go into the "
+             "InferOptions of each Infer()/AsyncInfer() call; inputs are InferInput, outputs InferRequestedOutput",
+}
+
+CPP_CLIENT = (
+    CppClientRow("request_grpc.h", "header", "grpc_client.h",
+                 "InferenceServerGrpcClient; link libgrpcclient instead of librequest"),
+    CppClientRow("request_http.h", "header", "http_client.h",
+                 "InferenceServerHttpClient; link libhttpclient instead of librequest"),
+    CppClientRow("request.h", "header", "common.h",
+                 "InferInput, InferRequestedOutput, InferResult, InferOptions, Error; grpc_client.h and http_client.h "
+                 "include it"),
+    *(CppClientRow(f"{what}{p}Context", "class", f"{_V2_CLIENT[p]}::Create(&client, url, verbose)", note)
+      for what, note in _CPP_CONTEXTS.items() for p in ("Grpc", "Http")),
+    CppClientRow("InferGrpcStreamContext", "class", "InferenceServerGrpcClient::Create(&client, url, verbose)",
+                 "stream with client->StartStream(callback) and AsyncStreamInfer(options, inputs, outputs)"),
+    CppClientRow("ProfileGrpcContext", "class", "none", "V2 has no profiling request: trace with --trace-* "
+                                                        "(the trace extension)"),
+    CppClientRow("ProfileHttpContext", "class", "none", "V2 has no profiling request: trace with --trace-* "
+                                                        "(the trace extension)"),
+    CppClientRow("InferContext::Options", "type", "InferOptions",
+                 "model name and version, sequence_id_, sequence_start_/sequence_end_, priority_, "
+                 "client_timeout_; no batch size: the batch is the first dimension of each input's shape"),
+    CppClientRow("InferContext::Input", "type", "InferInput", "InferInput::Create(&input, name, shape, datatype)"),
+    CppClientRow("InferContext::Output", "type", "InferRequestedOutput",
+                 "InferRequestedOutput::Create(&output, name, class_count)"),
+    CppClientRow("InferContext::Result", "type", "InferResult",
+                 "result->RawData(name, &buf, &byte_size), StringData(name, &strings); classes come as "
+                 "\"value:index:label\" strings"),
+    CppClientRow("InferContext::Request", "type", "the callback AsyncInfer() calls with the InferResult"),
+    CppClientRow("InferContext::Stat", "type", "InferStat", "client->ClientInferStat(&stat)"),
+    CppClientRow("InferContext", "type", "InferenceServerGrpcClient or InferenceServerHttpClient",
+                 "one client for every model; options per request (InferOptions)"),
+    *(CppClientRow(f"{what}Context", "type", "InferenceServerGrpcClient or InferenceServerHttpClient",
+                   "one client object answers health, status, model control, shared memory and inference")
+      for what in ("ServerHealth", "ServerStatus", "ModelRepository", "ModelControl", "SharedMemoryControl")),
+    CppClientRow("ProfileContext", "type", "none", "V2 has no profiling request: trace with --trace-*"),
+    CppClientRow("GetReady", "method", "client->IsServerReady(&ready)"),
+    CppClientRow("GetLive", "method", "client->IsServerLive(&live)"),
+    CppClientRow("GetServerStatus", "method", "client->ServerMetadata(), ModelMetadata(), ModelConfig()",
+                 "V2 answers each question with its own call"),
+    CppClientRow("GetModelRepositoryIndex", "method", "client->ModelRepositoryIndex(&index)"),
+    CppClientRow("RegisterSharedMemory", "method", "client->RegisterSystemSharedMemory(name, key, byte_size, offset)"),
+    CppClientRow("RegisterCudaSharedMemory", "method",
+                 "client->RegisterCudaSharedMemory(name, raw_handle, device_id, byte_size)",
+                 "V2 registers a CUDA region by its cudaIpcMemHandle_t"),
+    CppClientRow("UnregisterSharedMemory", "method",
+                 "client->UnregisterSystemSharedMemory(name) or UnregisterCudaSharedMemory(name)"),
+    CppClientRow("UnregisterAllSharedMemory", "method",
+                 "client->UnregisterSystemSharedMemory() and UnregisterCudaSharedMemory()",
+                 "without a name V2 unregisters every region of the kind"),
+    CppClientRow("GetSharedMemoryStatus", "method", "client->SystemSharedMemoryStatus() and CudaSharedMemoryStatus()"),
+    CppClientRow("SetRunOptions", "method", "an InferOptions passed to each Infer()/AsyncInfer() call"),
+    CppClientRow("SetBatchSize", "method", "the first dimension of each input's shape (InferInput::SetShape)",
+                 "V2 requests have no batch size of their own"),
+    CppClientRow("SetFlags", "method", "InferOptions::sequence_start_ and sequence_end_"),
+    CppClientRow("SetCorrelationId", "method", "InferOptions::sequence_id_"),
+    CppClientRow("AddRawResult", "method", "InferRequestedOutput::Create(&output, name)"),
+    CppClientRow("AddClassResult", "method", "InferRequestedOutput::Create(&output, name, class_count)"),
+    CppClientRow("AddSharedMemoryResult", "method", "output->SetSharedMemory(region_name, byte_size, offset)"),
+    CppClientRow("GetInput", "method", "InferInput::Create(&input, name, shape, datatype)",
+                 "V2 inputs are made by the program, not looked up in the context"),
+    CppClientRow("GetOutput", "method", "InferRequestedOutput::Create(&output, name)"),
+    CppClientRow("SetRaw", "method", "input->AppendRaw(data, byte_size)"),
+    CppClientRow("SetFromString", "method", "input->AppendFromString(strings)"),
+    CppClientRow("Run", "method", "client->Infer(&result, options, inputs, outputs)"),
+    CppClientRow("AsyncRun", "method", "client->AsyncInfer(callback, options, inputs, outputs)"),
+    CppClientRow("GetAsyncRunResults", "method", "the callback AsyncInfer() calls with the InferResult"),
+    CppClientRow("GetReadyAsyncRequest", "method", "the callback AsyncInfer() calls with the InferResult"),
+    CppClientRow("GetRawAtCursor", "method", "result->RawData(name, &buf, &byte_size)",
+                 "V2 gives the whole output at once: no cursor"),
+    CppClientRow("GetRaw", "method", "result->RawData(name, &buf, &byte_size)"),
+    CppClientRow("GetClassAtCursor", "method", "result->StringData(name, &classes)",
+                 "each class is a \"value:index:label\" string"),
+    CppClientRow("GetClassCount", "method", "result->StringData(name, &classes) (its size)"),
+    CppClientRow("ResetCursors", "method", "none", "V2 results have no cursor"),
+    CppClientRow("GetStat", "method", "client->ClientInferStat(&stat)"),
+)
