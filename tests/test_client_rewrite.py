@@ -279,3 +279,23 @@ def test_cpp_sources_pass_the_fast_path(tmp_path):
     for code in (b'#include "request_grpc.h"\n', b"nic::InferHttpContext::Create(&c, u, m);\n",
                  b"nic::InferGrpcStreamContext::Create(&c, u, m);\n", b'#include "clients/c++/library/request.h"\n'):
         assert evidence.text_may_report(code), code
+
+
+@pytest.mark.parametrize("fixture,native", [(NATIVE, True), (ADAPTER, False)])
+def test_standard_input_writes_no_adapter(tmp_path, fixture, native):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "--unsafe-fixes", "--format",
+                        "json", "-", "--stdin-filename", "client.py"], input=fixture.read_bytes(), cwd=tmp_path,
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    expected = fixture.with_name(fixture.name + ".out").read_bytes() if native else fixture.read_bytes()
+    assert p.stdout == expected
+    assert list(tmp_path.iterdir()) == []
+    report, _ = json.JSONDecoder().raw_decode(p.stderr.decode())  # the report, then the summary line
+    if not native:
+        assert report["findings"][0]["message"].endswith(
+            "--unsafe-fixes does not rewrite this program: a run on standard input writes no client adapter "
+            "(migrate the file on disk)")
+        assert not any(f["fixed"] for f in report["findings"])

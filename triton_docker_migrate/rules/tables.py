@@ -729,7 +729,7 @@ V1_STAR_MODULES = {
     "range": "from builtins import range", "text_format": "from google.protobuf import text_format",
 }
 #: the adapter's surface: the V1 names (inside tensorrtserver.api unless qualified by a module) it
-#: implements; tests/test_clientadapter.py checks each against the adapter module
+#: implements; tests/test_client_adapter.py checks each against the adapter module
 ADAPTER_SURFACE = frozenset({
     "*", "ProtocolType", "ProtocolType.HTTP", "ProtocolType.GRPC", "ProtocolType.from_str",
     "InferenceServerException", "InferenceServerException.message", "InferenceServerException.server_id",
