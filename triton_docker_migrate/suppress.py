@@ -150,7 +150,7 @@ def apply(doc, findings: list[Finding], report_unused: bool = True) -> list[Find
             cands += above.get(construct_line(doc, f.span.start), ())
         hit = False
         for mk in cands:
-            code = mk.covers(f.rule)
+            code = mk.covers(f.rule) or (mk.covers(f.origin) if f.origin else None)
             if code is not None:
                 mk.used.add(code)
                 hit = True

@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites, Region, Requirement
+from .sites import BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, \
+    PortSites, Region, Requirement
 
 
 class Document:
@@ -49,6 +50,12 @@ class Document:
 
     def env_files(self) -> list[tuple[str, Span, str]]:
         """Files a Triton service reads its environment from: (as written, where, path to read)."""
+        return []
+
+    def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
+        """Images whose reference a variable of the runtime's environment file sets (compose's
+        ``image: ${TRITON_IMAGE}`` and the ``.env`` beside the file): (variable, the image's span,
+        whether the service runs a V1 server line, the environment file to read)."""
         return []
 
     def split_images(self) -> list[ImageKeys]:
@@ -99,6 +106,10 @@ class Document:
 
     def advisory(self) -> list[tuple[int, int]]:
         """Spans of documentation prose: V1 named there is history (info findings, outside the gate)."""
+        return []
+
+    def blocks(self) -> list[Block]:
+        """The units ``--side-by-side`` can keep and copy (services, objects, values entries)."""
         return []
 
     def unread(self) -> list[tuple[Span, str]]:

@@ -364,7 +364,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             name = seg.syntax.variable
             res.findings.append(RUNTIME_ARGS.finding(
                 Span(seg.words[0].start, seg.words[-1].end), f"these options are only {name}'s default: they are "
-                f"migrated here, but {name} may be set from outside (the environment, the caller) instead: "
+                f"migrated here, but {name} may be set from outside (the environment, a caller, a variables file) instead: "
                 f"check that what it is given holds no V1-only option"))
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(

@@ -14,15 +14,22 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release, adapter=None) -> tuple[list[Finding], Context]:
-    """``adapter``: a callable giving the client adapter's place for this file (the run's
+def check_document(doc: Document, target: Release, keep_v1: bool = True,
+                   adapter=None) -> tuple[list[Finding], Context]:
+    """``keep_v1``: leave the blocks marked keep-v1 alone (every run but a --retire-v1 one, which reads
+    them in full). ``adapter``: a callable giving the client adapter's place for this file (the run's
     ``--client-adapter`` and what is on disk); None where no adapter may be written."""
     load()
     ctx = Context(doc, target, adapter=adapter)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
-    return _dedupe(_adjust(doc, _own(_dedupe(findings)))), ctx
+    out = _dedupe(_adjust(doc, _own(_dedupe(findings))))
+    if keep_v1:
+        from .sidebyside import leave_kept
+
+        out = leave_kept(doc, out)
+    return out, ctx
 
 
 def _own(findings: list[Finding]) -> list[Finding]:
@@ -66,9 +73,11 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
             f.message += " (the change would rewrite a template action: make it by hand)"
             continue
         if any(start <= f.span.start < end for start, end in advisory):
-            # documentation prose: history, not a deployment (CONTRACT.md)
+            # documentation prose: history, not a deployment; reported as TDM003 info, outside the
+            # gate (CONTRACT.md, "Documentation prose"), with what the specific rule would say
             unapplied.append(f)
-            f.severity, f.advisory = Severity.INFO, True
+            f.message = f"V1 named in documentation prose (history, outside the gate; {f.rule}: {f.message})"
+            f.origin, f.rule, f.severity, f.advisory = f.rule, "TDM003", Severity.INFO, True
             continue
         for start, end, note in report_only:
             if start <= f.span.start and f.span.end <= end:
