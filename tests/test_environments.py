@@ -38,7 +38,7 @@ def runtime_dependencies() -> list[str]:
 
 
 def _normal(name: str) -> str:
-    """A distribution name as PEP 503 compares them (uv prints ``ruamel-yaml`` for ``ruamel.yaml``)."""
+    """A distribution name as PEP 503 compares them (``ruamel.yaml`` = ``ruamel-yaml``)."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
