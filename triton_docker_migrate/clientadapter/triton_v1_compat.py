@@ -31,7 +31,6 @@ from functools import partial
 
 import numpy as np
 from tritonclient.utils import InferenceServerException as _V2Exception
-from tritonclient.utils import np_to_triton_dtype as _np_to_triton_dtype
 from tritonclient.utils import triton_to_np_dtype as _triton_to_np_dtype
 
 _ASYNC_WORKERS = 8
