@@ -25,6 +25,8 @@ class Context:
     v1_image: bool = False  #: the file names a V1 image (its other paths are the V1 image's)
     v1_source_build: bool = False  #: the file builds V1 itself (its /opt/tensorrtserver paths are its own)
     found: list = field(default_factory=list)  #: the findings of the checks run so far
+    #: () -> clientadapter.Place of this file's client adapter; None: no adapter may be written
+    adapter: object = None
     _argv: dict[tuple, "ArgvResult"] = field(default_factory=dict)
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":

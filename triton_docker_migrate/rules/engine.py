@@ -14,11 +14,13 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release, keep_v1: bool = True) -> tuple[list[Finding], Context]:
+def check_document(doc: Document, target: Release, keep_v1: bool = True,
+                   adapter=None) -> tuple[list[Finding], Context]:
     """``keep_v1``: leave the blocks marked keep-v1 alone (every run but a --retire-v1 one, which reads
-    them in full)."""
+    them in full). ``adapter``: a callable giving the client adapter's place for this file (the run's
+    ``--client-adapter`` and what is on disk); None where no adapter may be written."""
     load()
-    ctx = Context(doc, target)
+    ctx = Context(doc, target, adapter=adapter)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
