@@ -157,6 +157,44 @@ def _hcl_code(lines: list[str]) -> list[str]:
     return out
 
 
+C_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh")
+
+
+def _c_code(lines: list[str]) -> list[str]:
+    """Each line of a C or C++ source without its comments (``//``, ``/* */``), strings kept."""
+    out, block = [], False
+    for line in lines:
+        kept, i, quote = [], 0, ""
+        while i < len(line):
+            c = line[i]
+            if block:
+                if line.startswith("*/", i):
+                    block, i = False, i + 2
+                else:
+                    i += 1
+                continue
+            if quote:
+                kept.append(c)
+                if c == "\\" and i + 1 < len(line):
+                    kept.append(line[i + 1])
+                    i += 2
+                    continue
+                quote = "" if c == quote else quote
+            elif c in "\"'":
+                quote = c
+                kept.append(c)
+            elif line.startswith("//", i):
+                break
+            elif line.startswith("/*", i):
+                block, i = True, i + 2
+                continue
+            else:
+                kept.append(c)
+            i += 1
+        out.append("".join(kept))
+    return out
+
+
 def code_lines(text: str, kind: str, name: str) -> list[str]:
     """The lines of ``text`` as the evidence search sees them: comments and prose blanked."""
     lines = text.splitlines()
@@ -171,6 +209,8 @@ def code_lines(text: str, kind: str, name: str) -> list[str]:
         return _hcl_code(lines)
     if kind == "text":
         low = name.lower()
+        if low.endswith(C_SUFFIXES):
+            return _c_code(lines)
         if low.endswith(".md"):
             return _markdown_code(lines)
         if low.endswith((".rst", ".txt")):
@@ -449,6 +489,13 @@ MARKDOWN = (
     "```",
 )
 TEXT_LINES = (f"{SERVER}", f"image: {IMAGE}", "curl http://triton:8000/api/health/ready")
+#: C and C++ sources carry V1 as C++: the V1 client's headers and classes, strings a program runs or fetches
+C_LINES = (
+    '#include "request_http.h"',
+    'static const char* kReady = "http://triton:8000/api/health/ready";  // the V1 health endpoint',
+    'int start() { return system("trtserver --model-store=/models --allow-poll-model-repository=false"); }',
+    'static const char* kImage = "nvcr.io/nvidia/tensorrtserver:20.02-py3";',
+)
 
 
 def _lines(data: bytes, lines: tuple[str, ...]) -> bytes:
@@ -548,6 +595,8 @@ def inject(path: pathlib.Path, data: bytes, kind: str) -> bytes | tuple[bytes, b
             return data[:m.end()] + _lines(data, (f"    {REQUIREMENT}",)) + data[m.end():] if m else data
         return data
     if kind == "text":
+        if name.lower().endswith(C_SUFFIXES):
+            return _append(data, C_LINES)
         if name.lower().endswith(".md"):
             return _append(data, MARKDOWN)
         if name.lower().endswith((".txt", ".rst")):
