@@ -25,13 +25,14 @@ def build_document(kind: str, path: str, text: str) -> Document:
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
-                 data: bytes | None = None, force: bool = False) -> FileResult:
+                 data: bytes | None = None, force: bool = False, links=None) -> FileResult:
     """``force``: check the file even without V1 evidence (model configurations of a run that
-    migrates a V1 server). ``settings`` are the run's: the file gets those of the configuration
-    that applies to it."""
+    migrates a V1 server, files that reach its servers). ``settings`` are the run's: the file gets
+    those of the configuration that applies to it. ``links``: what the other files of the run say
+    about the servers this file reaches (``rules/follow.py``)."""
     try:
         settings = settings.for_file(path)
-        return _process(path, display, settings, explicit, data, force)
+        return _process(path, display, settings, explicit, data, force, links)
     except Exception as e:  # internal bug: report, never crash the run
         import traceback
 
@@ -57,7 +58,7 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
 
 
 def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
-             force: bool = False) -> FileResult:
+             force: bool = False, links=None) -> FileResult:
     if data is None and kinds.kind_by_name(path) in ("helm-template", "helm-values"):
         return _chart_member(path, display, settings, explicit)
     got = read_text(path, display, settings, explicit, data, force)
@@ -68,7 +69,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
-        checked, ctx = check_document(doc, settings.target)
+        checked, ctx = check_document(doc, settings.target, links)
     except ProcessingError as e:
         if must_report:
             return _left_in(failed(res, e.message, e.line), text, settings)
@@ -86,7 +87,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
 
         try:
             new_doc = verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
-                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
+                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False), links=links)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     return conclude(res, doc, new_doc, new_text, checked, findings, reviewed, edits, display, settings, ctx)

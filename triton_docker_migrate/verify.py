@@ -8,10 +8,10 @@ from .model import ProcessingError
 from .release import Release
 
 
-def verify(old: Document, new_text: str, target: Release, build, keep=None) -> Document:
+def verify(old: Document, new_text: str, target: Release, build, keep=None, links=None) -> Document:
     """The document of ``new_text``, once it is known to be safe to write. ``keep(doc, findings)``: the
     filters of the first pass (suppressions, --select/--ignore), so that a fix left out on purpose is
-    not taken for a pass that did not converge."""
+    not taken for a pass that did not converge. ``links``: the run's, as the first pass had them."""
     from .rules.engine import check_document
 
     try:
@@ -23,7 +23,7 @@ def verify(old: Document, new_text: str, target: Release, build, keep=None) -> D
         problem = same(new)
         if problem:
             raise ProcessingError(f"verification failed: {problem}")
-    again, _ = check_document(new, target)
+    again, _ = check_document(new, target, links)
     if keep is not None:
         again = keep(new, again)
     pending = [f for f in again if f.fix is not None]

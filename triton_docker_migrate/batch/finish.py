@@ -80,6 +80,95 @@ def _display(path: str, paths: list[str]) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
+#: kinds whose files may reach a server from elsewhere (their topology or their URLs)
+_FOLLOW_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile"})
+
+
+def follow_through(results: list, paths: list[str], settings: Settings) -> int:
+    """The run's follow-through (rules/follow.py): when its servers' health endpoints move, the files of
+    the run that reach them - whether or not they hold V1 evidence - go through the pipeline again with
+    what the run knows, and their results take the place of the first ones. The files are found by
+    walking the run's paths again, only when some server moves, and read only when their names allow a
+    kind that can route (YAML, JSON, scripts); only those holding a server's ports or names are parsed.
+    Returns how many files it read that the run had not listed (none: a walk reads the same files)."""
+    from ..discover import Discovery, Excludes
+    from ..model import ProcessingError
+    from ..pipeline import build_document, process_file
+    from ..rules import follow
+
+    moved = [(r.path, m) for r in results if r.serve is not None for m in r.serve.moves]
+    if not moved:
+        return 0
+    terms = follow.search_terms([m for _p, m in moved])
+    failed_paths = {r.path for r in results if r.status is Status.FAILED}
+    eligible: list[tuple[Candidate, str]] = []
+    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
+        if c.display in failed_paths:
+            continue
+        by_name = kinds.kind_by_name(c.path)
+        if by_name not in (None, "compose", "ci", "shell", "makefile") or kinds.text_by_name(c.display):
+            continue
+        eligible.append((c, by_name or ""))
+
+    def read(c: Candidate) -> tuple[bytes, str] | None:
+        try:
+            data = read_bytes(c.path)
+        except OSError:
+            return None
+        if len(data) > _MAX or b"\0" in data[:8192]:
+            return None
+        kind = kinds.kind_of(c.path, data[:8192])
+        return (data, kind) if kind in _FOLLOW_KINDS else None
+
+    found: dict[str, tuple[Candidate, bytes, object]] = {}
+
+    def parse(c: Candidate, data: bytes, kind: str) -> None:
+        try:
+            doc = build_document(kind, c.path, data.decode("utf-8"))
+            doc.topology()  # a reader that cannot say what the file routes: the file is left alone
+        except (ProcessingError, UnicodeDecodeError, RecursionError):
+            return
+        except Exception:  # an unexpected reader failure on a file without evidence: left alone
+            return
+        found[c.display] = (c, data, doc)
+
+    rest: list[tuple[Candidate, bytes, str]] = []
+    for c, _k in eligible:
+        got = read(c)
+        if got is None:
+            continue
+        data, kind = got
+        if follow.may_reach(data, terms):
+            parse(c, data, kind)
+        else:
+            rest.append((c, data, kind))
+    links = follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
+    names = follow.service_terms(links)
+    if names and rest:
+        more = [(c, data, kind) for c, data, kind in rest if any(n in data for n in names)]
+        for c, data, kind in more:
+            parse(c, data, kind)
+        if more:
+            links = follow.build_links(moved, [(os.path.realpath(c.path), doc.topology())
+                                               for c, _d, doc in found.values()])
+    index = {r.path: i for i, r in enumerate(results)}
+    wanted = terms[0] + names + (b"/api/", b"/v2/health")
+    for display, (c, data, _doc) in found.items():
+        if not any(t in data for t in wanted):
+            continue  # it names a server but holds nothing that could follow it (a Service on other ports)
+        r = process_file(c.path, c.display, settings, c.explicit, data=data, force=True, links=links)
+        i = index.get(display)
+        if i is not None:
+            if results[i].status is not Status.FAILED:
+                results[i] = r
+        elif r.has_evidence or r.status is Status.FAILED or r.changed:
+            results.append(r)
+    return 0
+
+
+_MAX = 10 * 1024 * 1024
+
+
 def run_level(results: list[FileResult], paths: list[str], settings: Settings) -> dict | None:
     """The run-level findings (rules/run.py) placed in the results; the rollout summary of the reports."""
     from ..rules.run import run_findings

@@ -14,9 +14,11 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release) -> tuple[list[Finding], Context]:
+def check_document(doc: Document, target: Release, links=None) -> tuple[list[Finding], Context]:
+    """``links``: what the other files of the run say about the servers this document reaches
+    (``rules/follow.py``; None: the document is checked alone)."""
     load()
-    ctx = Context(doc, target)
+    ctx = Context(doc, target, links=links)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
