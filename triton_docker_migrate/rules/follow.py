@@ -66,9 +66,10 @@ HEALTH_PORT_ROUTE = rule(
     "publish the HTTP port. When the target is ambiguous - a selector that also picks pods that keep their "
     "ports, a port another container of the pod declares, several servers behind one host port - nothing "
     "is edited.\n\n"
-    "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). `--ignore TDM407` "
-    "leaves every other file as it is. An object that routes to a V1 block kept by `--side-by-side` is "
-    "never edited: that block's server is not migrated, so nothing follows it.")
+    "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). "
+    "`--ignore TDM407,TDM408` leaves every other file as it is (but for its own V1 evidence). An object that routes to a V1 "
+    "block kept by `--side-by-side` is never edited: the kept server is not migrated, so nothing follows it, "
+    "and a selector that picks its pods as well as migrated ones is ambiguous.")
 HEALTH_PATH_ROUTE = rule(
     "TDM408", "route-to-v1-health-path", Severity.INFO, F.SOMETIMES,
     "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
@@ -101,7 +102,11 @@ def moves(doc, ctx, findings: list[Finding] | None = None) -> list[HealthMove]:
     lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only]
     if not lines:
         return []
-    fixed = None if findings is None else [f for f in findings if f.fixed and f.span is not None]
+    if findings is None:  # while the checks run: the fixes made so far, as if all were applied
+        fixed = [f for f in ctx.found if f.fix is not None and f.span is not None]
+        health_fixed = None
+    else:
+        fixed = health_fixed = [f for f in findings if f.fixed and f.span is not None]
     real = _real(doc.path)
     out: list[HealthMove] = []
     for cl, res in lines:
@@ -110,12 +115,12 @@ def moves(doc, ctx, findings: list[Finding] | None = None) -> list[HealthMove]:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
         spans = [Span(start, end), *cl.images]
-        migrated = cl.v1 and (fixed is None or any(sp.start <= f.span.start and f.span.end <= sp.end
-                                                   for f in fixed for sp in spans))
+        migrated = cl.v1 and any(sp.start <= f.span.start and f.span.end <= sp.end for f in fixed for sp in spans)
         health = health_line = None
         if res.health_port:
             opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.fix is not None), None)
-            if opt is not None and (fixed is None or any(f is opt for f in fixed)):
+            if opt is not None and (health_fixed is None or any(f.rule == opt.rule and f.span == opt.span
+                                                                for f in health_fixed)):
                 health = res.health_port
                 health_line = doc.position(opt.span.start)[0] if opt.span is not None else None
         if not migrated and health is None:
@@ -127,26 +132,36 @@ def moves(doc, ctx, findings: list[Finding] | None = None) -> list[HealthMove]:
     return out
 
 
+def _key(cl) -> tuple:
+    """A server line by where its words stand (a reader may build its lines again on each call)."""
+    return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
+
+
+def _runs(lines, cl) -> bool:
+    key = _key(cl)
+    return any(_key(x) == key for x in lines)
+
+
 def _identify(m: HealthMove, cl, topo) -> None:
     """What tells another file that it reaches the server of ``cl``."""
     for pod in topo.pods:
         for c in pod.containers:
-            if any(x is cl for x in c.lines):
+            if _runs(c.lines, cl):
                 m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
                 m.port_names = dict(c.ports)
                 m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
                 m.images += (c.image,) if c.image else ()
     for s in topo.compose:
-        if any(x is cl for x in s.lines):
+        if _runs(s.lines, cl):
             m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
             m.published += _published(s.lists[:1] if s.lists and s.lists[0].where == "ports" else [], m.http)
             m.images += (s.image,) if s.image else ()
     for d in topo.docker_runs:
-        if any(x is cl for x in d.lines):
+        if _runs(d.lines, cl):
             m.published += _published([d.ports], m.http)
             m.images += (d.image,)
     for b in topo.builds:
-        if any(x is cl for x in b.lines):
+        if _runs(b.lines, cl):
             m.build = b.dockerfile
 
 
@@ -440,7 +455,7 @@ class _Follow:
                 for r in c.regions:
                     if r.offsets:
                         self.self_regions.add(r.off(0))
-                    yield from self.self_urls(r, at, f"container {c.name}")
+                    yield from self.self_urls(r, at, f"container {c.name} ({pod.kind} {pod.name})", "is")
                 m = at.move
                 if not m.health:
                     continue
@@ -569,7 +584,7 @@ class _Follow:
             for r in s.regions:
                 if r.offsets:
                     self.self_regions.add(r.off(0))
-                yield from self.self_urls(r, at, f"the service {s.name}")
+                yield from self.self_urls(r, at, f"the service {s.name}", "runs")
             m = at.move
             if not m.health:
                 continue
@@ -605,18 +620,21 @@ class _Follow:
                                                               suggestion=f"-p {e.host or m.http}:{m.http}"))
 
     # --- URLs -------------------------------------------------------------------------------------
-    def self_urls(self, r: Region, at: At, what: str) -> Iterator[Finding]:
-        """URLs inside the server's own container (``localhost``, its own names): the container's ports."""
+    def self_urls(self, r: Region, at: At, what: str, verb: str) -> Iterator[Finding]:
+        """The strings of the server's own container written in another file: a request path (a probe's),
+        URLs to itself (``localhost``, its own names) on the container's ports."""
         if r.report_only or r.image_context:
             return
         m = at.move
+        if r.text.startswith("/api/") and m.paths:
+            yield from self.path(r, 0, r.text, at, what, None, verb)
         own = LOCAL | set(m.hosts)
         for u in _HOST_PORT.finditer(r.text):
             if u.group("host") not in own:
                 continue
             yield from self.url_port(r, u, [(at, m.http if m.health and u.group("port") == m.health else None)],
-                                     f"{what}'s own URL")
-            yield from self.url_path(r, u, [at], f"{what}'s own URL", None)
+                                     f"a URL of {what} to itself")
+            yield from self.url_path(r, u, [at], f"{what}", None, verb)
 
     def urls(self) -> Iterator[Finding]:
         # in a manifest or a compose file, ``localhost`` is the container's own (its pod's) network: the
@@ -722,17 +740,20 @@ class _Follow:
             yield self.emit(HEALTH_PORT_ROUTE.finding(span, f"{msg}, reached here on port {new}", I,
                                                       Fix.of(f"Use port {new}", Edit(span, new))))
 
-    def url_path(self, r: Region, u: re.Match, ats: list[At], what: str, why: str | None) -> Iterator[Finding]:
+    def url_path(self, r: Region, u: re.Match, ats: list[At], what: str, why: str | None,
+                 verb: str = "reaches") -> Iterator[Finding]:
         path = u.group("path") or ""
         if not path.startswith("/api/"):
             return
         at = next((a for a in ats if a.move.paths), None)
         if at is None:
             return
-        yield from self.path(r, u.start("path"), path, at, what, why)
+        yield from self.path(r, u.start("path"), path, at, what, why, verb)
 
-    def path(self, r: Region, start: int, path: str, at: At, what: str, why: str | None) -> Iterator[Finding]:
-        """A V1 endpoint path at ``r.text[start:]`` that reaches the migrated server ``at``."""
+    def path(self, r: Region, start: int, path: str, at: At, what: str, why: str | None,
+             verb: str = "reaches") -> Iterator[Finding]:
+        """A V1 endpoint path at ``r.text[start:]`` that reaches the migrated server ``at`` (``what`` says who
+        asks for it, ``verb`` how it relates to the server: "reaches", "is", "runs")."""
         from .endpoints import _ROWS
 
         for rl, url, rx in _ROWS:
@@ -743,18 +764,18 @@ class _Follow:
             if not self.free(span):
                 return
             if url.v2 is None:
-                yield self.emit(rl.finding(span, f"{pm.group(0)}: {url.message} ({what} reaches {self.reaches(at)})",
+                yield self.emit(rl.finding(span, f"{pm.group(0)}: {url.message} ({what} {verb} {self.reaches(at)})",
                                            suggestion=url.suggestion))
             elif why:
                 yield self.emit(HEALTH_PATH_ROUTE.finding(
-                    span, f"{pm.group(0)}: {what} reaches {self.reaches(at)}, but {why}: V2 serves {url.v2}; change it "
+                    span, f"{pm.group(0)}: {what} {verb} {self.reaches(at)}, but {why}: V2 serves {url.v2}; change it "
                     f"where the route reaches V2 only", W, suggestion=url.v2))
             elif not r.contiguous(start, start + pm.end()):
-                yield self.emit(HEALTH_PATH_ROUTE.finding(span, f"{pm.group(0)}: {what} reaches {self.reaches(at)}: V2 "
+                yield self.emit(HEALTH_PATH_ROUTE.finding(span, f"{pm.group(0)}: {what} {verb} {self.reaches(at)}: V2 "
                                                           f"serves {url.v2}", W, suggestion=url.v2))
             else:
                 yield self.emit(HEALTH_PATH_ROUTE.finding(
-                    span, f"{pm.group(0)} -> {url.v2}: {what} reaches {self.reaches(at)}; {url.message}", I,
+                    span, f"{pm.group(0)} -> {url.v2}: {what} {verb} {self.reaches(at)}; {url.message}", I,
                     Fix.of(f"Use {url.v2}", Edit(span, url.v2))))
             return
 
