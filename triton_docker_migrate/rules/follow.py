@@ -355,38 +355,74 @@ def _http_name(m: HealthMove) -> str | None:
 
 # --- search terms: which files of the run to read ---------------------------------------------------
 
-def search_terms(ms: list[HealthMove]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
-    """(terms any of which makes a file worth reading - the health ports and their names -, terms that
-    do together with a route, Service, build or ``extends``: the names the servers are known by)."""
-    ports: set[str] = set()
-    names: set[str] = set()
+@dataclass
+class Terms:
+    """Byte strings that decide, before any parsing, whether a file of the run may reach a moving server
+    (``may_reach``): each is written in a file that does."""
+
+    ports: set = field(default_factory=set)  #: the removed health ports and their names: enough alone
+    names: set = field(default_factory=set)  #: names a server is reached by (with a V1 path)
+    labels: set = field(default_factory=set)  #: its pod labels' values (with a Service)
+    builds: set = field(default_factory=set)  #: its compose service names, its Dockerfile's folder (with build/extends)
+    host_paths: set = field(default_factory=set)  #: ``:<host port>/api/`` of the host ports that publish it
+
+    def add(self, other: "Terms") -> None:
+        for k in ("ports", "names", "labels", "builds", "host_paths"):
+            getattr(self, k).update(getattr(other, k))
+
+
+def search_terms(ms: list[HealthMove]) -> Terms:
+    """What a file that reaches one of the servers ``ms`` must hold."""
+    t = Terms()
     for m in ms:
         if m.health:
-            ports.add(m.health)
-            ports.update(n for n, p in m.port_names.items() if p == m.health and not n.isdigit())
-        names.update(v for v in m.labels.values() if v)
-        names.update(x for x in (m.workload[1] if m.workload else "", m.container or "") if x)
-        names.update(m.hosts)
-        names.update(i for i in m.images if i)
+            t.ports.add(m.health)
+            t.ports.update(n for n, p in m.port_names.items() if p == m.health and not n.isdigit())
+        t.labels.update(v for v in m.labels.values() if v)
+        t.names.update(t.labels)
+        t.names.update(x for x in (m.workload[1] if m.workload else "", m.container or "") if x)
+        t.names.update(m.hosts)
+        t.builds.update(m.hosts)
         if m.build:
-            names.add(os.path.basename(os.path.dirname(m.build)))
-    return tuple(sorted(p.encode() for p in ports)), tuple(sorted(n.encode() for n in names if len(n) > 1))
+            t.builds.add(os.path.basename(os.path.dirname(m.build)))
+        t.host_paths.update(f":{h}/api/" for h, _c in m.published)
+    return t
 
 
-#: what a file needs besides a server's name to route to it
-CONTEXT_TERMS = (b"/api/", b"Service", b"build", b"extends")
+def link_terms(links: Links) -> Terms:
+    """What the run's links add once the files found first are read: the Services that select a moving
+    server (routes and URLs name them) and the host ports that linked services publish."""
+    t = Terms()
+    for s in links.services:
+        if s.ats and s.name:
+            t.names.add(s.name)
+            if any(a.move.health for a in s.ats):
+                t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
+    for host, rows in links.host_ports.items():
+        t.host_paths.add(f":{host}/api/")
+        t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
+    return t
 
 
-def may_reach(data: bytes, terms: tuple[tuple[bytes, ...], tuple[bytes, ...]]) -> bool:
-    ports, names = terms
-    if any(t in data for t in ports):
+def may_reach(data: bytes, t: Terms) -> bool:
+    """Whether ``data`` may hold something that reaches a server (a superset: the file is then read)."""
+    if any(x.encode() in data for x in t.ports if len(x) > 1):
         return True
-    return any(t in data for t in names) and any(t in data for t in CONTEXT_TERMS)
+    if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
+                             or any(x.encode() in data for x in t.host_paths)):
+        return True
+    if b"Service" in data and any(x.encode() in data for x in t.labels if len(x) > 1):
+        return True
+    return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
 
 
-def service_terms(links: Links) -> tuple[bytes, ...]:
-    """The names of the Services that select moving servers (a route or a URL names them)."""
-    return tuple(sorted({s.name.encode() for s in links.services if s.ats and s.name}))
+def may_follow(doc, links: Links, target) -> bool:
+    """Whether the follow-through would change or report anything in ``doc`` (read with the run's links):
+    the files read only to learn what routes where (a Service on other ports) are not processed again."""
+    from .context import Context
+
+    ctx = Context(doc, target, links=links)
+    return any(True for _ in _Follow(doc, ctx, links).run())
 
 
 # --- the check ------------------------------------------------------------------------------------
