@@ -134,7 +134,6 @@ class HealthMove:
     hosts: tuple = ()
     build: str | None = None  #: the Dockerfile whose image runs it (absolute)
     published: tuple = ()  #: (host port, container port) of its published ports
-    images: tuple = ()  #: the images it runs in (as written)
 
 
 @dataclass

@@ -150,22 +150,19 @@ def _identify(m: HealthMove, cl, topo) -> None:
                 m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
                 m.port_names = dict(c.ports)
                 m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
-                m.images += (c.image,) if c.image else ()
     for s in topo.compose:
         if _runs(s.lines, cl):
             m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
-            m.published += _published(s.lists[:1] if s.lists and s.lists[0].where == "ports" else [], m.http)
-            m.images += (s.image,) if s.image else ()
+            m.published += _published([pl for pl in s.lists if pl.where == "ports"])
     for d in topo.docker_runs:
         if _runs(d.lines, cl):
-            m.published += _published([d.ports], m.http)
-            m.images += (d.image,)
+            m.published += _published([d.ports])
     for b in topo.builds:
         if _runs(b.lines, cl):
             m.build = b.dockerfile
 
 
-def _published(lists: list[PortList], http: str) -> tuple:
+def _published(lists: list[PortList]) -> tuple:
     return tuple((e.host, e.port) for pl in lists for e in pl.entries if e.host and e.port)
 
 
@@ -246,9 +243,11 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         _add_host_ports(links, at, at.move.published)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
-            # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod
-            at = next((a for a in links.moves for c in pod.containers if c.lines and a.move.file == real
-                       and a.move.workload == (pod.kind, pod.name) and a.move.container == c.name), None)
+            # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
+            # patch of a moving server's workload in another file (kustomize) is that server's pod
+            at = next((a for a in links.moves for c in pod.containers if a.move.workload == (pod.kind, pod.name)
+                       and a.move.container == c.name and _ns_ok(pod.namespace, a.move.namespace)
+                       and (a.move.file == real if c.lines else a.move.file != real)), None)
             links.pods.append(Pod(dict(pod.labels), pod.namespace, at, f"{pod.kind} {pod.name}".strip()))
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -262,11 +261,11 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             for h in s.hosts:
                 if at not in links.hosts.setdefault(h, []):
                     links.hosts[h].append(at)
-            _add_host_ports(links, at, _published([pl for pl in s.lists if pl.where == "ports"], at.move.http))
+            _add_host_ports(links, at, _published([pl for pl in s.lists if pl.where == "ports"]))
         for d in topo.docker_runs:  # type: ignore[attr-defined]
             at = docker_link(d, links)
             if at is not None:
-                _add_host_ports(links, at, _published([d.ports], at.move.http))
+                _add_host_ports(links, at, _published([d.ports]))
         for svc in topo.services:  # type: ignore[attr-defined]
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
