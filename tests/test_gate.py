@@ -38,10 +38,11 @@ def test_severity_overrides_raise_and_reach_every_report(tree, capsys):
                                          'TDM301 = "error"\n')
     sev = _severities(capsys, ".")
     assert sev == {"TDM101": {"error"}, "TDM202": {"info"}, "TDM301": {"error"}, "TDM310": {"warning"},
-                   "TDM314": {"warning"}}  # the longest pattern decides: TDM301 over TDM3
+                   "TDM314": {"warning"}, "TDM604": {"info"}, "TDM709": {"info"}}  # TDM301 over TDM3: the longest
     _, out, _ = cli(capsys, "migrate", "--check", "--format", "sarif", ".")
     levels = {r["ruleId"]: r["level"] for r in json.loads(out)["runs"][0]["results"]}
-    assert levels == {"TDM101": "error", "TDM202": "note", "TDM301": "error", "TDM310": "warning", "TDM314": "warning"}
+    assert levels == {"TDM101": "error", "TDM202": "note", "TDM301": "error", "TDM310": "warning", "TDM314": "warning",
+                      "TDM604": "note", "TDM709": "note"}
     _, out, _ = cli(capsys, "migrate", "--check", "--format", "github", ".")
     assert out.startswith("::error file=Dockerfile,line=1,col=6,endLine=1,endColumn=45,title=TDM101::")
     _, out, _ = cli(capsys, "migrate", "--check", ".")

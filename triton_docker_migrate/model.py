@@ -91,6 +91,9 @@ class Finding:
     fixed: bool = False  #: set by the writer: the fix is (or would be) applied
     #: an info finding that leaves nothing V1 behind to act on (documentation prose, a note)
     advisory: bool = False
+    #: the rule that found it, when it is reported under another id (prose: TDM003 for TDM101);
+    #: a suppression of either id covers it
+    origin: str | None = None
     # positions, filled in at report time from the document's line index
     line: int | None = None
     column: int | None = None

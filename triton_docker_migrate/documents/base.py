@@ -57,6 +57,12 @@ class Document:
         """Files a Triton service reads its environment from: (as written, where, path to read)."""
         return []
 
+    def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
+        """Images whose reference a variable of the runtime's environment file sets (compose's
+        ``image: ${TRITON_IMAGE}`` and the ``.env`` beside the file): (variable, the image's span,
+        whether the service runs a V1 server line, the environment file to read)."""
+        return []
+
     def split_images(self) -> list[ImageKeys]:
         """Images written as a repository and a tag in sibling keys."""
         return []

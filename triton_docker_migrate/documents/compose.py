@@ -348,6 +348,22 @@ class ComposeDoc(Document):
                     out.append((name, span))
         return out
 
+    def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
+        """``image: ${TRITON_IMAGE}`` (or ``$TRITON_IMAGE``, or with a default, which the ``.env`` file
+        beside the compose file overrides, as compose reads it)."""
+        if not self.path:
+            return []
+        env = os.path.join(os.path.dirname(os.path.abspath(self.path)), ".env")
+        out = []
+        for s in self.services:
+            if not isinstance(s.image_node, ScalarNode) or "$" not in str(s.image_node.value):
+                continue
+            sc = self.src.scalar(s.image_node)
+            v1_line = any(cl.v1 for cl in self._lines_of(s))
+            for m in _VAR.finditer(str(s.image_node.value)):
+                out.append((m.group(1) or m.group(3), Span(sc.start, sc.end), v1_line, env))
+        return out
+
     def env_files(self) -> list[tuple[str, Span, str]]:
         out = []
         seen: set[int] = set()

@@ -71,7 +71,7 @@ def splice(words: list[Word], syntax: Syntax, label: str,
             cur = []
         for inner, inner_syntax, inner_label in got:
             if inner:
-                out.append(Segment(inner, inner_syntax, inner_label))
+                out.append(Segment(inner, inner_syntax, inner_label, expansion=w, outer=syntax))
     if cur or not out:
         out.append(Segment(cur, syntax, label))
     return out

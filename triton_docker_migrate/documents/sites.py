@@ -62,6 +62,10 @@ class Segment:
     words: list[Word]
     syntax: Syntax
     label: str = ""  #: ``CMD``, ``command``: for messages
+    #: the words a variable holds (documents/held.py): the expansion word they stand for in the line,
+    #: and that line's syntax (what comes after the expansion is written there)
+    expansion: Word | None = None
+    outer: Syntax | None = None
 
     def index(self, word: Word) -> int:
         """The position of ``word`` (this very object) in the segment."""

@@ -364,7 +364,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             name = seg.syntax.variable
             res.findings.append(RUNTIME_ARGS.finding(
                 Span(seg.words[0].start, seg.words[-1].end), f"these options are only {name}'s default: they are "
-                f"migrated here, but {name} may be set from outside (the environment, the caller) instead: "
+                f"migrated here, but {name} may be set from outside (the environment, a caller, a variables file) instead: "
                 f"check that what it is given holds no V1-only option"))
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(
@@ -536,9 +536,12 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit
         if w.is_whole_expansion and id(w) not in option_of:
             break
         if not seg.syntax.holds_insertions:
-            # written elsewhere (a variable's value): when it is the value of the anchor, new
-            # options go before that option, never between it and its value
-            if anchor is not None and option_of.get(id(w)) is anchor:
+            # written in a variable's value that cannot take more words (unquoted): new options go
+            # after the expansion in the line (CONTRACT.md: after the last option and its value)
+            if seg.expansion is not None and seg.outer is not None and seg.outer.holds_insertions:
+                anchor, anchor_seg = seg.expansion, Segment([seg.expansion], seg.outer, seg.label)
+            elif anchor is not None and option_of.get(id(w)) is anchor:
+                # never between an option and its value: before that option
                 anchor, anchor_seg = before.get(id(anchor), (cl.binary, anchor_seg))
             continue
         if id(seg) not in kept_before:

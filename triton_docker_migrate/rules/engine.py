@@ -66,9 +66,11 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
             f.message += " (the change would rewrite a template action: make it by hand)"
             continue
         if any(start <= f.span.start < end for start, end in advisory):
-            # documentation prose: history, not a deployment (CONTRACT.md)
+            # documentation prose: history, not a deployment; reported as TDM003 info, outside the
+            # gate (CONTRACT.md, "Documentation prose"), with what the specific rule would say
             unapplied.append(f)
-            f.severity, f.advisory = Severity.INFO, True
+            f.message = f"V1 named in documentation prose (history, outside the gate; {f.rule}: {f.message})"
+            f.origin, f.rule, f.severity, f.advisory = f.rule, "TDM003", Severity.INFO, True
             continue
         for start, end, note in report_only:
             if start <= f.span.start and f.span.end <= end:
