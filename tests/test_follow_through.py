@@ -541,3 +541,64 @@ def test_worker_processes_give_the_same_output(tmp_path, monkeypatch, capsys):
     pooled = cli(capsys, "migrate", "--diff", "--jobs", "2", "tree")
     assert serial[:2] == pooled[:2]
     assert "tree/deploy/service.yaml" in serial[1] and "TDM407" in serial[1]
+
+
+def test_compose_override_and_extends_follow_the_service_they_change(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    base = """services:
+  triton:
+    image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+    command: trtserver --model-store=/m --http-health-port=8005
+    ports: ["8000:8000"]
+"""
+    override = 'services:\n  triton:\n    ports: ["8000:8000", "8005:8005"]\n'
+    extended = ('services:\n  canary:\n    extends: {file: ../docker-compose.yml, service: triton}\n'
+                '    ports: ["9000:8000", "9005:8005"]\n'
+                '    healthcheck:\n      test: ["CMD-SHELL", "curl -f http://localhost:8005/api/health/ready"]\n')
+    _write(tmp_path, {"docker-compose.yml": base, "docker-compose.override.yml": override,
+                      "canary/docker-compose.yml": extended})
+    _code, _out, _err = cli(capsys, "migrate", ".")
+    assert (tmp_path / "docker-compose.override.yml").read_text() == 'services:\n  triton:\n    ports: ["8000:8000"]\n'
+    assert (tmp_path / "canary/docker-compose.yml").read_text() == extended.replace(
+        ', "9005:8005"', "").replace("localhost:8005/api/health/ready", "localhost:8000/v2/health/ready")
+
+
+def test_a_virtual_service_follows_and_a_sidecar_port_is_ambiguous(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    sidecar = SERVER.replace("          ports: [{name: http", "          ports: [{name: http") + (
+        "        - name: envoy\n          image: envoyproxy/envoy:v1.30\n          ports: [{containerPort: 8005}]\n")
+    vs = """apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: scorer}
+spec:
+  hosts: [scorer.example.com]
+  http:
+    - match: [{uri: {prefix: /api/health}}]
+      route:
+        - destination: {host: scorer, port: {number: 8005}}
+"""
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE, "vs.yaml": vs})
+    _code, _out, _err = cli(capsys, "migrate", ".")
+    assert (tmp_path / "vs.yaml").read_text() == vs.replace("/api/health", "/v2/health").replace("8005", "8000")
+    # the same with a sidecar that declares the port and a Service that names it by number: no port is
+    # edited, each reference to it is a warning (the path still moves: only the server's pods are selected)
+    numbered = SERVICE.replace("targetPort: health", "targetPort: 8005")
+    for name, text in {"server.yaml": sidecar, "service.yaml": numbered, "vs.yaml": vs}.items():
+        (tmp_path / name).write_text(text)
+    report = _json(capsys, ".")
+    got = [(f["path"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"]
+           if f["path"] in ("service.yaml", "vs.yaml")]
+    assert got == [("service.yaml", "TDM407", "warning", False), ("vs.yaml", "TDM408", "info", True),
+                   ("vs.yaml", "TDM407", "warning", False)]
+    assert all("another container of the pod declares" in f["message"] for f in report["findings"]
+               if f["rule"] == "TDM407" and f["path"] != "server.yaml")
+
+
+def test_a_url_to_an_unknown_inference_host_on_the_removed_port_is_a_warning(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"server.yaml": SERVER,
+                      "smoke.sh": "#!/bin/sh\ncurl -sf http://triton-prod.internal:8005/v2/health/ready\n"})
+    report = _json(capsys, ".")
+    f = next(f for f in report["findings"] if f["path"] == "smoke.sh")
+    assert (f["rule"], f["severity"], f["fixed"], f["suggestion"]) == ("TDM407", "warning", False, "8000")
+    assert "knows no Service or service named triton-prod.internal" in f["message"]

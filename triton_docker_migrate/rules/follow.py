@@ -87,11 +87,11 @@ _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-healt
 #: host names that are the host itself (a published port), or the container itself (inside it)
 LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.docker.internal"})
 #: ``[scheme://]host:port[/path]``
-_HOST_PORT = re.compile(r"(?<![\w.@/:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+_HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
                         r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*):(?P<port>\d{1,5})(?![\w:])"
                         r"(?P<path>/[\w/.%-]*)?")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
-_HOST_PATH = re.compile(r"(?<![\w.@/:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
+_HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
 
 # --- the file's pass: the servers whose health endpoints move -------------------------------------
@@ -347,6 +347,11 @@ def _role(target: str, m: HealthMove) -> str | None:
     return None
 
 
+def _shared(target: str, m: HealthMove) -> str | None:
+    """Why ``target`` may reach another container of the server's pod (None: it does not)."""
+    return f"another container of the pod declares {target}" if target in m.others else None
+
+
 def _http_name(m: HealthMove) -> str | None:
     names = [n for n, p in m.port_names.items() if p == m.http and not n.isdigit()]
     return names[0] if len(names) == 1 else None
@@ -533,7 +538,7 @@ class _Follow:
                     continue
                 what = f"port {p.port} of the Service {svc.name}" + (f" (targetPort {p.target})" if p.target != p.port else "")
                 msg = f"{what}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
-                reason = why or (f"another container of the pod declares {p.target}" if p.target in m.others else None)
+                reason = why or _shared(p.target, m)
                 if reason:
                     yield self.emit(HEALTH_PORT_ROUTE.finding(
                         p.entry.span, f"{msg}, but {reason}: check which container this port reaches",
@@ -563,7 +568,7 @@ class _Follow:
                         continue
                     msg = (f"NetworkPolicy {pol.name} allows port {v.value} ({rule_.direction}): {self.follows(at)}; "
                            f"V2 serves health on the HTTP port {m.http}")
-                    reason = why or (f"another container of the pod declares {v.value}" if v.value in m.others else None)
+                    reason = why or _shared(v.value, m)
                     if reason:
                         yield self.emit(HEALTH_PORT_ROUTE.finding(
                             e.span, f"{msg}, but {reason}: check what this entry allows", suggestion=f"port: {m.http}"))
@@ -589,10 +594,11 @@ class _Follow:
                 entry = next((p for p in svc.ports if (p[1] == rt.port.value if rt.by_name else p[0] == rt.port.value)), None)
                 if entry is not None and _role(entry[2], m) == "health" and self.free(rt.port.span):
                     http = next((p for p in svc.ports if _role(p[2], m) == "http"), None)
+                    port_why = why or _shared(entry[2], m)
                     msg = f"{what} port {rt.port.value}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
-                    if why:
-                        yield self.emit(HEALTH_PORT_ROUTE.finding(rt.port.span, f"{msg}, but the Service {svc.name}: "
-                                                                  f"{why}: check where this route goes"))
+                    if port_why:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(rt.port.span, f"{msg}, but for the Service {svc.name} "
+                                                                  f"{port_why}: check where this route goes"))
                     elif http is None:
                         yield self.emit(HEALTH_PORT_ROUTE.finding(rt.port.span, f"{msg}: the Service {svc.name} has no "
                                                                   f"port to it"))
@@ -731,7 +737,7 @@ class _Follow:
                     out.append((svc.ats[0], http[0] if http else ""))
                 elif role == "http":
                     out.append((svc.ats[0], None))
-                why = svc.why
+                why = svc.why or (_shared(entry[2], m) if role == "health" else None)
         for at in self.links.hosts.get(host, []) if host not in LOCAL else []:
             m = at.move
             if m.health and port == m.health:
