@@ -313,6 +313,33 @@ def test_the_original_tree_is_broken_against_the_migrated_servers(trees):
     assert "Ingress ranker /api/health/ready: /api/health/ready, which V2 does not serve" in broken
 
 
+def test_the_edited_files_are_still_valid_for_their_own_tools(trees):
+    """Real judges of the edited files: every Kubernetes object that validates before (kubernetes-validate,
+    strict; the kustomize patch is not a whole object) validates after, the compose file against the
+    compose schema, the scripts with no new shellcheck code."""
+    from test_compose import _schema
+    from test_kubernetes import _invalid, _objects
+    from test_shell import _codes
+
+    _before, _after, work = trees
+    checked = 0
+    for path in sorted(TREE.rglob("*.yaml")):
+        rel = path.relative_to(TREE)
+        old, new = path.read_bytes(), (work / rel).read_bytes()
+        if rel.parts[0] == "deploy":
+            for a, b in zip(_objects(old), _objects(new)):
+                if _invalid(yaml.safe_dump(a).encode(), unknown_ok=True) == []:
+                    assert _invalid(yaml.safe_dump(b).encode(), unknown_ok=True) == [], rel
+                    checked += 1
+    assert checked >= 8
+    compose = yaml.safe_load((work / "local" / "docker-compose.yml").read_text())
+    assert [e.message for e in _schema().iter_errors(compose)] == []
+    for script in sorted((TREE / "scripts").iterdir()):
+        after = work / "scripts" / script.name
+        assert after.read_bytes() != script.read_bytes()
+        assert _codes(after.read_bytes()) <= _codes(script.read_bytes()), script.name
+
+
 def test_another_applications_objects_on_the_same_port_are_untouched(trees):
     _before, _after, work = trees
     assert (work / "deploy" / "metrics.yaml").read_bytes() == (TREE / "deploy" / "metrics.yaml").read_bytes()

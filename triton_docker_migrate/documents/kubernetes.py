@@ -396,9 +396,10 @@ class KubernetesDoc(Document):
         return site
 
     def _labels(self, selector: Node | None) -> dict[str, str] | None:
-        """``matchLabels`` of a label selector ({}: every pod; None: expressions this reader does not judge)."""
+        """``matchLabels`` of a label selector ({}: every pod; None: absent, or expressions this reader does
+        not judge)."""
         if not isinstance(selector, MappingNode):
-            return {} if Y.is_null(selector) else None
+            return {} if selector is not None and Y.is_null(selector) else None
         if Y.get(selector, "matchExpressions") is not None:
             return None
         return {str(k.value): str(v.value) for k, v in Y.items(Y.get(selector, "matchLabels"))
