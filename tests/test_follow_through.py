@@ -629,3 +629,25 @@ def test_a_url_to_an_unknown_inference_host_on_the_removed_port_is_a_warning(tmp
     f = next(f for f in report["findings"] if f["path"] == "smoke.sh")
     assert (f["rule"], f["severity"], f["fixed"], f["suggestion"]) == ("TDM407", "warning", False, "8000")
     assert "knows no Service or service named triton-prod.internal" in f["message"]
+
+
+def _has_side_by_side(capsys) -> bool:
+    _code, out, _err = cli(capsys, "migrate", "--help")
+    return "--side-by-side" in out
+
+
+def test_nothing_that_routes_to_a_kept_v1_block_is_edited(tmp_path, monkeypatch, capsys):
+    """CONTRACT.md, --side-by-side: the V1 block kept beside its copy still listens on its health port, so
+    the Service and route in other files that reach it stay as they are, and a second run changes nothing."""
+    if not _has_side_by_side(capsys):
+        pytest.skip("--side-by-side (the will-it-still-serve issue) is not on this branch yet")
+    monkeypatch.chdir(tmp_path)
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: scorer}\nspec:\n  rules:\n"
+               "    - http:\n        paths:\n          - path: /api/health/ready\n            pathType: Exact\n"
+               "            backend: {service: {name: scorer, port: {number: 8005}}}\n")
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE, "ingress.yaml": ingress})
+    cli(capsys, "migrate", "--side-by-side", ".")
+    assert (tmp_path / "service.yaml").read_text() == SERVICE
+    assert (tmp_path / "ingress.yaml").read_text() == ingress
+    code, _out, _err = cli(capsys, "migrate", "--check", ".")
+    assert code == 0
