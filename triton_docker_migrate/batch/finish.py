@@ -111,19 +111,23 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
             continue
         eligible.append(c)
 
-    found: dict[str, tuple[Candidate, bytes, object]] = {}
-    rest: list[tuple[Candidate, bytes]] = []
-    for c in eligible:
+    def read(c: Candidate) -> bytes | None:
         try:
             data = read_bytes(c.path)
         except OSError:
-            continue
-        if len(data) > _MAX or b"\0" in data[:8192]:
+            return None
+        return None if len(data) > _MAX or b"\0" in data[:8192] else data
+
+    found: dict[str, tuple[Candidate, bytes, object]] = {}
+    rest: list[tuple[Candidate, bytes | None]] = []  # the small ones kept for a second look, the others read again
+    for c in eligible:
+        data = read(c)
+        if data is None:
             continue
         if follow.may_reach(data, terms):
             _parse(c, data, found)
         else:
-            rest.append((c, data))
+            rest.append((c, data if len(data) <= _KEEP else None))
 
     def linked():
         return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
@@ -132,8 +136,9 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     more = follow.link_terms(links)
     if rest and (more.names or more.ports or more.host_paths):
         before = len(found)
-        for c, data in rest:
-            if follow.may_reach(data, more):
+        for c, kept in rest:
+            data = kept if kept is not None else read(c)
+            if data is not None and follow.may_reach(data, more):
                 _parse(c, data, found)
         if len(found) > before:
             links = linked()
@@ -172,6 +177,8 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
 _FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk")
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
 _MAX = 10 * 1024 * 1024
+#: files up to this size stay in memory between the two rounds of the follow-through's search
+_KEEP = 256 * 1024
 
 
 def run_level(results: list[FileResult], paths: list[str], settings: Settings) -> dict | None:
