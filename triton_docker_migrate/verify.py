@@ -23,7 +23,7 @@ def verify(old: Document, new_text: str, target: Release, build, keep=None, link
         problem = same(new)
         if problem:
             raise ProcessingError(f"verification failed: {problem}")
-    again, _ = check_document(new, target, links)
+    again, _ = check_document(new, target, links=links)
     if keep is not None:
         again = keep(new, again)
     pending = [f for f in again if f.fix is not None]

@@ -14,15 +14,22 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release, links=None) -> tuple[list[Finding], Context]:
-    """``links``: what the other files of the run say about the servers this document reaches
-    (``rules/follow.py``; None: the document is checked alone)."""
+def check_document(doc: Document, target: Release, keep_v1: bool = True,
+                   links=None) -> tuple[list[Finding], Context]:
+    """``keep_v1``: leave the blocks marked keep-v1 alone (every run but a --retire-v1 one, which reads
+    them in full). ``links``: what the other files of the run say about the servers this document
+    reaches (``rules/follow.py``; None: the document is checked alone)."""
     load()
     ctx = Context(doc, target, links=links)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
-    return _dedupe(_adjust(doc, _own(_dedupe(findings)))), ctx
+    out = _dedupe(_adjust(doc, _own(_dedupe(findings))))
+    if keep_v1:
+        from .sidebyside import leave_kept
+
+        out = leave_kept(doc, out)
+    return out, ctx
 
 
 def _own(findings: list[Finding]) -> list[Finding]:
