@@ -651,3 +651,13 @@ def test_nothing_that_routes_to_a_kept_v1_block_is_edited(tmp_path, monkeypatch,
     assert (tmp_path / "ingress.yaml").read_text() == ingress
     code, _out, _err = cli(capsys, "migrate", "--check", ".")
     assert code == 0
+    # one manifest holding the server and what reaches it: the kept block's neighbours keep every line
+    # (the Service, the route, the policies), only the marker and the V2 copy are added
+    manifest = (FIXTURES / "kubernetes" / "TDM407-health-port-routes.yaml").read_text()
+    (tmp_path / "all.yaml").write_text(manifest)
+    cli(capsys, "migrate", "--side-by-side", "all.yaml")
+    after = (tmp_path / "all.yaml").read_text().splitlines()
+    marked = {line.replace("  # triton-docker-migrate: keep-v1", "") for line in after}
+    assert [line for line in manifest.splitlines() if line not in marked] == []
+    assert any("scorer-v2" in line for line in after)
+    assert cli(capsys, "migrate", "--check", "all.yaml")[0] == 0

@@ -32,7 +32,8 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     about the servers this file reaches (``rules/follow.py``)."""
     try:
         settings = settings.for_file(path)
-        return _process(path, display, settings, explicit, data, force, links)
+        res = _process(path, display, settings, explicit, data, force, links)
+        return _follow_within(res, path, display, settings, explicit, force) if links is None else res
     except Exception as e:  # internal bug: report, never crash the run
         import traceback
 
@@ -40,6 +41,23 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
         return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
                        f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+
+
+def _follow_within(res: FileResult, path: str, display: str, settings: Settings, explicit: bool,
+                   force: bool) -> FileResult:
+    """A file whose own servers' health endpoints moved, and that also holds what reaches them (a Service,
+    a route, a policy in the same manifest): processed once more with what its first pass taught
+    (``rules/follow.py``). The servers that moved are known only once the fixes are chosen - a change
+    suppressed, a block kept beside its copy, moves nothing - hence the second pass."""
+    if res.status is Status.FAILED or res.serve is None or not res.serve.moves or res.original is None:
+        return res
+    from .rules import follow
+
+    doc = build_document(res.kind, path, res.original.decode("utf-8"))
+    links = follow.build_links([(display, m) for m in res.serve.moves], [(os.path.realpath(path), doc.topology())])
+    if not follow.may_follow(doc, links, settings.target):
+        return res
+    return _process(path, display, settings, explicit, res.original, force, links)
 
 
 def failed(res: FileResult, message: str, line: int | None = None, keep: bool = False) -> FileResult:

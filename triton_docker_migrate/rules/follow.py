@@ -23,7 +23,10 @@ whose endpoints move (``moves``, kept in ``FileResult.serve``); after every file
 gathers the files of the run that may reach them (``search_terms``), reads their topologies into
 ``Links`` (``build_links``) and runs each such file through the pipeline again with the links: the
 check below makes its findings, and the writer, the verification and the reports treat them as any
-other. A file checked alone links its own servers to its own objects.
+other. A file whose own servers moved and that holds what reaches them is processed once more with
+its own links (``pipeline.process_file``). Which servers moved is known only once the fixes are chosen:
+a change suppressed, a block kept beside its V2 copy (``--side-by-side``), moves nothing, so nothing
+follows it.
 
 Where the target cannot be told apart (a Service or policy that also selects pods of another server or
 of an application that keeps its ports, a port another container of the pod declares, several servers
@@ -96,17 +99,14 @@ _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_
 
 # --- the file's pass: the servers whose health endpoints move -------------------------------------
 
-def moves(doc, ctx, findings: list[Finding] | None = None) -> list[HealthMove]:
+def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
     """The server lines of ``doc`` whose health endpoints this run moves, with what identifies them.
-    ``findings``: the file's findings, their ``fixed`` set (None: while the checks run, every fix counts)."""
+    ``findings``: the file's findings, their ``fixed`` set (a line whose changes are suppressed, or kept
+    beside its V2 copy, moves nothing)."""
     lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only]
     if not lines:
         return []
-    if findings is None:  # while the checks run: the fixes made so far, as if all were applied
-        fixed = [f for f in ctx.found if f.fix is not None and f.span is not None]
-        health_fixed = None
-    else:
-        fixed = health_fixed = [f for f in findings if f.fixed and f.span is not None]
+    fixed = [f for f in findings if f.fixed and f.span is not None]
     real = _real(doc.path)
     out: list[HealthMove] = []
     for cl, res in lines:
@@ -119,8 +119,7 @@ def moves(doc, ctx, findings: list[Finding] | None = None) -> list[HealthMove]:
         health = health_line = None
         if res.health_port:
             opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.fix is not None), None)
-            if opt is not None and (health_fixed is None or any(f.rule == opt.rule and f.span == opt.span
-                                                                for f in health_fixed)):
+            if opt is not None and any(f.rule == opt.rule and f.span == opt.span for f in fixed):
                 health = res.health_port
                 health_line = doc.position(opt.span.start)[0] if opt.span is not None else None
         if not migrated and health is None:
@@ -433,13 +432,10 @@ def may_follow(doc, links: Links, target) -> bool:
 
 @check(order=45)
 def check_follow_through(doc, ctx) -> Iterator[Finding]:
+    """Only with the links of a first pass (``ctx.links``): which servers moved is known once the fixes are
+    chosen (a suppressed change, a block kept beside its copy move nothing)."""
     links = ctx.links
-    if links is None:
-        own = moves(doc, ctx)
-        if not own:
-            return
-        links = build_links([("", m) for m in own], [(_real(doc.path), ctx.topology())])
-    if not links.moves:
+    if links is None or not links.moves:
         return
     yield from _Follow(doc, ctx, links).run()
 
