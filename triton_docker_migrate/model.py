@@ -155,6 +155,8 @@ class ServeFacts:
     gpus: list = field(default_factory=list)
     #: its servers whose health endpoints move (what other files that reach them follow)
     moves: list = field(default_factory=list)
+    #: the file itself holds what reaches them (a Service, a route in the same manifest)
+    follow_here: bool = False
 
 
 class Status(str, enum.Enum):

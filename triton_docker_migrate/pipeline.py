@@ -49,15 +49,9 @@ def _follow_within(res: FileResult, path: str, display: str, settings: Settings,
     a route, a policy in the same manifest): processed once more with what its first pass taught
     (``rules/follow.py``). The servers that moved are known only once the fixes are chosen - a change
     suppressed, a block kept beside its copy, moves nothing - hence the second pass."""
-    if res.status is Status.FAILED or res.serve is None or not res.serve.moves or res.original is None:
+    if res.status is Status.FAILED or res.serve is None or not res.serve.follow_here or res.original is None:
         return res
-    from .rules import follow
-
-    doc = build_document(res.kind, path, res.original.decode("utf-8"))
-    links = follow.build_links([(display, m) for m in res.serve.moves], [(os.path.realpath(path), doc.topology())])
-    if not follow.may_follow(doc, links, settings.target):
-        return res
-    return _process(path, display, settings, explicit, res.original, force, links)
+    return _process(path, display, settings, explicit, res.original, force, own=res.serve.moves)
 
 
 def failed(res: FileResult, message: str, line: int | None = None, keep: bool = False) -> FileResult:
@@ -76,7 +70,9 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
 
 
 def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
-             force: bool = False, links=None) -> FileResult:
+             force: bool = False, links=None, own: list | None = None) -> FileResult:
+    """``own``: the servers of this file whose health endpoints its first pass moved (the links are
+    this file's own)."""
     if data is None and kinds.kind_by_name(path) in ("helm-template", "helm-values"):
         return _chart_member(path, display, settings, explicit)
     got = read_text(path, display, settings, explicit, data, force)
@@ -87,6 +83,10 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
+        if own:
+            from .rules.follow import build_links
+
+            links = build_links([(display, m) for m in own], [(os.path.realpath(path), doc.topology())])
         checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1, links=links)
     except ProcessingError as e:
         if must_report:

@@ -419,6 +419,13 @@ def may_reach(data: bytes, t: Terms) -> bool:
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
 
 
+def follows_itself(doc, ctx, ms: list[HealthMove]) -> bool:
+    """Whether ``doc`` holds what reaches its own moving servers ``ms`` (then it is processed once more)."""
+    if not ms:
+        return False
+    return may_follow(doc, build_links([("", m) for m in ms], [(_real(doc.path), ctx.topology())]), ctx.target)
+
+
 def may_follow(doc, links: Links, target) -> bool:
     """Whether the follow-through would change or report anything in ``doc`` (read with the run's links):
     the files read only to learn what routes where (a Service on other ports) are not processed again."""
