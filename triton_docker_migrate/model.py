@@ -67,15 +67,37 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class NewFile:
+    """A file a fix creates beside the edits it makes (the client adapter module)."""
+
+    path: str  #: on the file system
+    display: str  #: as reports show it
+    content: str
+
+
+@dataclass(frozen=True)
 class Fix:
-    """Edits that together make one safe change. Unsafe changes are never a Fix (see Finding)."""
+    """Edits that together make one change. An unsafe fix (one that can change behaviour: client code
+    rewritten) is applied only with ``--unsafe-fixes``, as ruff does; without it its finding shows the
+    change as its suggestion."""
 
     edits: tuple[Edit, ...]  #: sorted by start, non-overlapping
     title: str  #: what the fix does, for reports
+    unsafe: bool = False
+    creates: tuple[NewFile, ...] = ()  #: files written with the edits (never over an existing file)
+    #: a fix shared by ``group_size`` findings (one rewrite of a whole program): applied only when all of
+    #: them are reported (a suppressed one keeps the whole program as it is)
+    group: str = ""
+    group_size: int = 0
 
     @classmethod
     def of(cls, title: str, *edits: Edit) -> "Fix":
         return cls(tuple(sorted(edits, key=lambda e: (e.span.start, e.span.end))), title)
+
+    @classmethod
+    def unsafe_of(cls, title: str, edits, creates=(), group: str = "", group_size: int = 0) -> "Fix":
+        return cls(tuple(sorted(edits, key=lambda e: (e.span.start, e.span.end))), title, True, tuple(creates),
+                   group, group_size)
 
 
 @dataclass
@@ -182,10 +204,17 @@ class FileResult:
     has_evidence: bool = False  #: held V1 evidence
     written: bool = False
     v1_server: bool = False  #: a V1 server command line was migrated (model configs follow)
+    #: files the applied fixes create: (path on the file system, path as shown, bytes)
+    creates: list[tuple[str, str, bytes]] = field(default_factory=list)
+    created: bool = False  #: this result is a file the run creates (``original`` is None)
+    #: the files of ``creates`` this file's new text needs (it is not written without them)
+    needs: list[str] = field(default_factory=list)
     serve: ServeFacts | None = None  #: what the run-level pass reads of this file
 
     @property
     def changed(self) -> bool:
+        if self.created:
+            return self.new is not None
         return self.new is not None and self.original is not None and self.new != self.original
 
 

@@ -87,7 +87,10 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
             from .rules.follow import build_links
 
             links = build_links([(display, m) for m in own], [(os.path.realpath(path), doc.topology())])
-        checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1, links=links)
+        # a run on standard input writes nothing but its output: no client adapter beside the file
+        stdin = data is not None and (path == "-" or settings.stdin_filename is not None)
+        checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1,
+                                      adapter=None if stdin else _adapter_place(path, display, settings), links=links)
     except ProcessingError as e:
         if must_report:
             return _left_in(failed(res, e.message, e.line), text, settings)
@@ -111,10 +114,13 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
     if new_text != text:
         from .verify import verify
 
+        # the client code an unsafe fix rewrote: the verify step compares what the rewrite left alone
+        code_edits = list(dict.fromkeys(e for f in findings if f.fixed and f.fix is not None and f.fix.unsafe
+                                        for e in f.fix.edits))
         try:
             again = (lambda d, fs: keep(d, _side_by_side(d, fs, settings, build, keep)))
             new_doc = verify(_structural(doc, findings, settings, build), new_text, settings.target, build, keep=again,
-                             links=links)
+                             unsafe=settings.unsafe_fixes, code_edits=code_edits, links=links)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     return conclude(res, doc, new_doc, new_text, checked, findings, reviewed, edits, display, settings, ctx)
@@ -178,6 +184,14 @@ def read_text(path: str, display: str, settings: Settings, explicit: bool, data:
         if explicit or (owned and evidence.maybe_v1(data)):
             return failed(res, "not a text file (NUL bytes)")
         return res
+    from .clientadapter import is_adapter
+
+    if is_adapter(head):  # the client adapter this tool wrote (CONTRACT.md: skipped)
+        if explicit:
+            res.status = Status.UNCHANGED
+            res.new = data
+            res.kind = kinds.kind_of(path, head)
+        return res
     if not force and (not evidence.maybe_v1(data) or own_report(data)):
         # the tool's own reports quote the V1 they found: never evidence (ownreport.py)
         if explicit:
@@ -204,7 +218,7 @@ def fixed_text(doc: Document, checked: list[Finding], display: str,
     selection, those a suppression removed (a person reviewed what they name), and the edits."""
     findings = _filtered(doc, checked, display, settings, unused=False)
     reviewed = _suppressed(doc, checked)
-    edits = choose_fixes(findings)
+    edits = choose_fixes(findings, unsafe=settings.unsafe_fixes)
     return (apply(doc.text, edits) if edits else doc.text), findings, reviewed, edits
 
 
@@ -233,9 +247,27 @@ def conclude(res: FileResult, doc: Document, new_doc: Document, new_text: str, c
             f.line, f.column = doc.position(f.span.start)
             f.end_line, f.end_column = doc.position(f.span.end)
     res.findings = findings
+    from .writer import applied_creates
+
+    for c in applied_creates(findings):  # the client adapter (--unsafe-fixes)
+        res.creates.append((c.path, c.display, c.content.encode("utf-8")))
+        res.needs.append(c.path)
     res.new = new_text.encode("utf-8")
     res.status = Status.CHANGED if res.new != res.original else Status.UNCHANGED
     return res
+
+
+def _adapter_place(path: str, display: str, settings: Settings):
+    """Where this file's client adapter goes and what is there (asked only for V1 client code)."""
+    got: list = []
+
+    def place():
+        if not got:
+            from .clientadapter import place as find
+
+            got.append(find(path, display, settings.client_adapter))
+        return got[0]
+    return place
 
 
 def _left_in(res: FileResult, text: str, settings: Settings) -> FileResult:

@@ -242,14 +242,45 @@ def _migrates_server(r: FileResult) -> bool:
     return any(f.rule.startswith(_SERVER_RULES) for f in r.findings if f.rule != "TDM104")
 
 
+def created(results: list[FileResult]) -> list[FileResult]:
+    """The files the applied fixes create (the client adapter, once per place), as results of their
+    own: listed, shown by --diff as new files, counted by --check."""
+    out: dict[str, FileResult] = {}
+    for r in results:
+        if r.status is Status.FAILED:
+            continue
+        for path, display, data in r.creates:
+            key = os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))
+            if key not in out:
+                out[key] = FileResult(display, "python", Status.CHANGED, new=data, created=True)
+    return list(out.values())
+
+
 # --- writing and exit code ---------------------------------------------------------------------
 def write_results(results: list[FileResult], settings: Settings) -> None:
     if not settings.write_back.writes:
         return
-    from ..atomic import ChangedDuringRun, write_atomic
+    from ..atomic import ChangedDuringRun, create_exclusive, write_atomic
 
+    missing: dict[str, str] = {}  # files to create that could not be: path -> why
     for r in results:
-        if r.status is not Status.CHANGED or r.new is None:
+        if not r.created or r.new is None:
+            continue
+        try:
+            create_exclusive(_path_of(r), r.new)
+            r.written = True
+        except FileExistsError:
+            failed(r, "a file of this name appeared during the run; not overwritten", keep=True)
+        except OSError as e:
+            failed(r, f"cannot create: {e.strerror or e}", keep=True)
+        if not r.written:
+            missing[os.path.abspath(_path_of(r))] = r.path
+    for r in results:
+        if r.created or r.status is not Status.CHANGED or r.new is None:
+            continue
+        lacking = [missing[p] for p in map(os.path.abspath, r.needs) if p in missing]
+        if lacking:
+            failed(r, f"not written: it needs {lacking[0]}, which could not be created", keep=True)
             continue
         try:
             write_atomic(_path_of(r), r.new, r.original or b"")

@@ -320,6 +320,78 @@ class ClientUse:
     text: str = ""  #: the code as written at ``span``
 
 
+@dataclass(frozen=True)
+class PyExpr:
+    """An expression of a client program as written: what a rewrite copies or reads."""
+
+    span: Span
+    text: str  #: the code as written at ``span``
+    kind: str  #: "const", "name", "attribute", "call", "dict", "tuple", "list", "starred" or "other"
+    value: object = None  #: a constant's value; for a name bound once to a constant, that constant
+    bound: bool = False  #: a name bound exactly once (in the scope that defines it) to a constant
+    v1: str = ""  #: the V1 API name it resolves to (``InferContext.ResultFormat.RAW``), else ""
+    #: a dict's (key, value) pairs; a tuple's or list's elements
+    items: tuple = ()
+    #: a name bound exactly once: the V1 API name of what it is bound to (``ProtocolType.from_str``)
+    bound_v1: str = ""
+
+
+@dataclass(frozen=True)
+class PyStatement:
+    """The statement a client call is the whole value of (``x = call(...)`` or ``call(...)``)."""
+
+    span: Span
+    indent: str  #: the white space before it on its line
+    target: str  #: ``x`` of ``x = call(...)``; "" for a call standing alone
+    own_lines: bool  #: nothing else on its lines but white space and a trailing comment
+    newline: str  #: the line break after its last line ("\n", "\r\n", "\r"; "" at the end of the file)
+    line_end: int  #: the offset of that line break (where a following line is inserted)
+    scope: str  #: "module" or "function" (class bodies and others: "other")
+
+
+@dataclass(frozen=True)
+class ClientCall:
+    """A call of the V1 client API: ``InferContext(...)``, ``ctx.run(...)``, ``ProtocolType.from_str(x)``."""
+
+    use: ClientUse  #: the callee (its V1 name)
+    span: Span  #: the whole call
+    args: tuple  #: positional arguments (PyExpr; kind "starred" for ``*args``)
+    keywords: tuple  #: (name, PyExpr); name "" for ``**kwargs``
+    receiver: str  #: the name a method is called on (``ctx``), "" otherwise
+    statement: PyStatement | None  #: when the call is a statement's whole value
+
+
+@dataclass(frozen=True)
+class ClientImport:
+    """An import statement that imports from the V1 client library."""
+
+    span: Span  #: the whole statement
+    indent: str
+    own_lines: bool
+    newline: str
+    #: each V1 dotted module name as written in it, with its span
+    modules: tuple  #: ((Span, "tensorrtserver.api"), ...)
+    #: what it binds: (V1 module, name inside it or "" or "*", the local name)
+    names: tuple
+    only_v1: bool  #: every name it imports comes from the V1 library
+    top_level: bool  #: a statement of the module itself (not in a function, class or block)
+
+
+@dataclass(frozen=True)
+class ClientProgram:
+    """What a rewrite of a V1 client program needs beyond its uses."""
+
+    calls: tuple  #: ClientCall, in file order
+    imports: tuple  #: ClientImport, in file order
+    names: frozenset  #: every identifier the file binds or reads
+    free_names: frozenset  #: names read and never bound (builtins excepted): a star import brought them
+    loads: dict  #: identifier -> how many times it is read
+    numpy: str  #: the module-level name bound to numpy ("" none)
+    #: constructor assignments: variable -> (V1 class, start of the constructor call, bound only there)
+    instances: dict
+    first_import: int  #: where a new top-level import may go (after the docstring and __future__ imports)
+
+
 class ImageKeys:
     """An image written as a repository and a tag in sibling keys (Helm values)."""
 

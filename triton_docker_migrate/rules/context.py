@@ -28,6 +28,8 @@ class Context:
     #: what the other files of the run hold that reaches this file's servers, or that this file reaches
     #: (``rules/follow.py``; None: the file is checked alone)
     links: object = None
+    #: () -> clientadapter.Place of this file's client adapter; None: no adapter may be written
+    adapter: object = None
     _argv: dict[int, "ArgvResult"] = field(default_factory=dict)
     _topology: object = None
 
