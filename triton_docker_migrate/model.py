@@ -136,6 +136,32 @@ class Place:
 
 
 @dataclass
+class HealthMove:
+    """A server whose health endpoints the run moves: its V1 health port removed, its ``/api/health`` paths
+    now ``/v2/health`` (rules/follow.py). What another file that reaches this server must follow, and
+    how such a file can tell that it reaches this server. Plain data: it crosses worker processes."""
+
+    file: str  #: the real path of the file that holds the server line
+    line: int  #: the server line (its binary, or its first word)
+    http: str  #: the HTTP port, where V2 serves health
+    health: str | None = None  #: the V1 health port the migration removed (None: only the paths move)
+    health_line: int | None = None  #: where the removed ``--http-health-port`` stood
+    paths: bool = False  #: a V1 server migrated: its ``/api/health`` paths are ``/v2/health`` now
+    #: Kubernetes: the pod template that runs it
+    labels: dict = field(default_factory=dict)
+    namespace: str | None = None
+    workload: tuple = ()  #: (kind, name) of the object
+    container: str | None = None
+    port_names: dict = field(default_factory=dict)  #: the container's port names (and numbers) -> port
+    others: tuple = ()  #: ports and port names the other containers of its pod declare
+    #: compose: (project folder, service) and the names other containers reach it by
+    compose: tuple = ()
+    hosts: tuple = ()
+    build: str | None = None  #: the Dockerfile whose image runs it (absolute)
+    published: tuple = ()  #: (host port, container port) of its published ports
+
+
+@dataclass
 class ServeFacts:
     """What one file tells the run-level pass (rules/run.py). Plain data: it crosses worker processes."""
 
@@ -149,6 +175,10 @@ class ServeFacts:
     load_models: list = field(default_factory=list)
     #: where it asks for GPUs for a server: (what, line)
     gpus: list = field(default_factory=list)
+    #: its servers whose health endpoints move (what other files that reach them follow)
+    moves: list = field(default_factory=list)
+    #: the file itself holds what reaches them (a Service, a route in the same manifest)
+    follow_here: bool = False
 
 
 class Status(str, enum.Enum):

@@ -25,13 +25,15 @@ def build_document(kind: str, path: str, text: str) -> Document:
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
-                 data: bytes | None = None, force: bool = False) -> FileResult:
+                 data: bytes | None = None, force: bool = False, links=None) -> FileResult:
     """``force``: check the file even without V1 evidence (model configurations of a run that
-    migrates a V1 server). ``settings`` are the run's: the file gets those of the configuration
-    that applies to it."""
+    migrates a V1 server, files that reach its servers). ``settings`` are the run's: the file gets
+    those of the configuration that applies to it. ``links``: what the other files of the run say
+    about the servers this file reaches (``rules/follow.py``)."""
     try:
         settings = settings.for_file(path)
-        return _process(path, display, settings, explicit, data, force)
+        res = _process(path, display, settings, explicit, data, force, links)
+        return _follow_within(res, path, display, settings, explicit, force) if links is None else res
     except Exception as e:  # internal bug: report, never crash the run
         import traceback
 
@@ -39,6 +41,17 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
         return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
                        f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+
+
+def _follow_within(res: FileResult, path: str, display: str, settings: Settings, explicit: bool,
+                   force: bool) -> FileResult:
+    """A file whose own servers' health endpoints moved, and that also holds what reaches them (a Service,
+    a route, a policy in the same manifest): processed once more with what its first pass taught
+    (``rules/follow.py``). The servers that moved are known only once the fixes are chosen - a change
+    suppressed, a block kept beside its copy, moves nothing - hence the second pass."""
+    if res.status is Status.FAILED or res.serve is None or not res.serve.follow_here or res.original is None:
+        return res
+    return _process(path, display, settings, explicit, res.original, force, own=res.serve.moves)
 
 
 def failed(res: FileResult, message: str, line: int | None = None, keep: bool = False) -> FileResult:
@@ -57,7 +70,9 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
 
 
 def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
-             force: bool = False) -> FileResult:
+             force: bool = False, links=None, own: list | None = None) -> FileResult:
+    """``own``: the servers of this file whose health endpoints its first pass moved (the links are
+    this file's own)."""
     if data is None and kinds.kind_by_name(path) in ("helm-template", "helm-values"):
         return _chart_member(path, display, settings, explicit)
     got = read_text(path, display, settings, explicit, data, force)
@@ -68,10 +83,14 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
+        if own:
+            from .rules.follow import build_links
+
+            links = build_links([(display, m) for m in own], [(os.path.realpath(path), doc.topology())])
         # a run on standard input writes nothing but its output: no client adapter beside the file
         stdin = data is not None and (path == "-" or settings.stdin_filename is not None)
         checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1,
-                                      adapter=None if stdin else _adapter_place(path, display, settings))
+                                      adapter=None if stdin else _adapter_place(path, display, settings), links=links)
     except ProcessingError as e:
         if must_report:
             return _left_in(failed(res, e.message, e.line), text, settings)
@@ -101,7 +120,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         try:
             again = (lambda d, fs: keep(d, _side_by_side(d, fs, settings, build, keep)))
             new_doc = verify(_structural(doc, findings, settings, build), new_text, settings.target, build, keep=again,
-                             unsafe=settings.unsafe_fixes, code_edits=code_edits)
+                             unsafe=settings.unsafe_fixes, code_edits=code_edits, links=links)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     return conclude(res, doc, new_doc, new_text, checked, findings, reviewed, edits, display, settings, ctx)

@@ -9,11 +9,12 @@ from .release import Release
 
 
 def verify(old: Document, new_text: str, target: Release, build, keep=None, unsafe: bool = False,
-           code_edits=()) -> Document:
+           code_edits=(), links=None) -> Document:
     """The document of ``new_text``, once it is known to be safe to write. ``keep(doc, findings)``: the
     filters of the first pass (suppressions, --select/--ignore), so that a fix left out on purpose is
     not taken for a pass that did not converge. ``code_edits``: the edits of applied unsafe fixes
-    (client code rewritten): the structure is compared outside them."""
+    (client code rewritten): the structure is compared outside them. ``links``: the run's, as the
+    first pass had them (``rules/follow.py``)."""
     from .rules.engine import check_document
 
     try:
@@ -27,7 +28,7 @@ def verify(old: Document, new_text: str, target: Release, build, keep=None, unsa
         problem = same(new)
         if problem:
             raise ProcessingError(f"verification failed: {problem}")
-    again, _ = check_document(new, target)
+    again, _ = check_document(new, target, links=links)
     if keep is not None:
         again = keep(new, again)
     pending = [f for f in again if f.fix is not None and (unsafe or not f.fix.unsafe)]

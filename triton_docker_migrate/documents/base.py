@@ -9,8 +9,8 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, \
-    PortSites, Region, Requirement
+from .sites import (BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
+                    Region, Requirement, Topology)
 
 
 class Document:
@@ -43,6 +43,11 @@ class Document:
     def port_sites(self) -> list[PortSites]:
         """What routes to a server's ports: exposed and published ports, probes, Services."""
         return []
+
+    def topology(self) -> Topology:
+        """Who reaches whom: pods, Services, network policies, routes, compose services, ``docker run``s
+        and built images, for the follow-through of a run (``rules/follow.py``)."""
+        return Topology()
 
     def env_definitions(self) -> list[tuple[str, Span]]:
         """Environment variables the file defines itself (their names, where they are written)."""

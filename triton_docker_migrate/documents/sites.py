@@ -462,3 +462,138 @@ class Mount:
     source: str  #: absolute, or relative to ``base``
     target: str  #: the path inside the container
     base: str  #: the folder a relative ``source`` is relative to
+
+
+# --- what routes to a server from anywhere in a run: the follow-through's sites ---------------------
+
+@dataclass
+class PortValue:
+    """A port written as one value (a number or a port name) that an edit may replace."""
+
+    value: str  #: as written, unquoted
+    span: Span  #: the value as written (quotes included)
+    quote: str = ""  #: the quote around it ("" plain)
+
+
+@dataclass
+class ContainerSite:
+    """A container of a pod template: what its probes and port lists name."""
+
+    name: str
+    image: str
+    lines: list[CommandLine]  #: the server command lines it runs
+    ports: dict[str, str] = field(default_factory=dict)  #: port name (or the number itself) -> containerPort
+    port_list: PortList | None = None  #: its ``ports`` list
+    probes: list[ProbePort] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)  #: its strings (probe paths, commands)
+
+
+@dataclass
+class PodSite:
+    """A pod template (a Pod, or the template of a workload): who it is and what it runs."""
+
+    kind: str  #: the object's kind (``Deployment``, ``Pod``, ...)
+    name: str  #: the object's name
+    namespace: str | None
+    labels: dict[str, str]
+    containers: list[ContainerSite]
+
+
+@dataclass
+class ServicePort:
+    """One entry of a Kubernetes Service's ``ports``."""
+
+    port: str  #: the Service's own port
+    name: str | None
+    target: str  #: the container port it reaches: ``targetPort`` as written, else ``port``
+    entry: PortEntry  #: the whole item (its removal)
+
+
+@dataclass
+class ServiceSite:
+    """A Kubernetes Service: the pods it selects and its ports."""
+
+    name: str
+    namespace: str | None
+    selector: dict[str, str]
+    ports: list[ServicePort]
+
+
+@dataclass
+class PolicyPorts:
+    """The ports of one rule of a NetworkPolicy and the pods they are ports of (the policy's own pods for
+    an ``ingress`` rule, the peers' for an ``egress`` rule; None: not pods this file can name)."""
+
+    pods: dict[str, str] | None
+    entries: list[PortEntry]  #: each ``port`` item (``port`` is its value as written)
+    values: list[PortValue]  #: the ``port`` value of each entry (same order)
+    direction: str  #: "ingress" or "egress"
+
+
+@dataclass
+class PolicySite:
+    """A Kubernetes NetworkPolicy."""
+
+    name: str
+    namespace: str | None
+    rules: list[PolicyPorts]
+
+
+@dataclass
+class RouteSite:
+    """Where a route object sends requests: one backend (an Ingress path's service, an HTTPRoute
+    backendRef, an Istio destination or a DestinationRule's port settings) and the paths routed there."""
+
+    kind: str  #: ``Ingress``, ``HTTPRoute``, ``VirtualService``, ``DestinationRule``
+    service: str  #: the Service it names (a host: ``name``, ``name.namespace``, ``name.namespace.svc...``)
+    namespace: str | None  #: the route's own namespace
+    port: PortValue | None  #: the Service port it names (None: the Service's only port, or not said)
+    by_name: bool = False  #: ``port`` is a Service port name (Ingress ``port.name``)
+    paths: list[Region] = field(default_factory=list)  #: the request paths routed to this backend
+
+
+@dataclass
+class ComposeServiceSite:
+    """A compose service: how it is reached and built, its published ports and its own strings."""
+
+    name: str
+    folder: str  #: absolute folder of the compose file (the project)
+    hosts: list[str]  #: names other containers reach it by (service, container_name, hostname, aliases)
+    image: str
+    build: tuple[str, str] | None  #: (absolute context folder, Dockerfile path as given or "")
+    extends: tuple[str, str] | None  #: (absolute file, service) of an ``extends`` in another file
+    lists: list[PortList]  #: ``ports`` (entries with their host port) and ``expose``
+    lines: list[CommandLine]  #: the server command lines it runs
+    regions: list[Region] = field(default_factory=list)  #: its strings (health check, command)
+    command: bool = False  #: it sets its own ``command`` or ``entrypoint`` (its image's is not what runs)
+
+
+@dataclass
+class DockerRunSite:
+    """A ``docker run`` of a script: its image and published ports."""
+
+    image: str
+    ports: PortList  #: the ``-p`` mappings (``host`` set)
+    lines: list[CommandLine]  #: the server command line it runs (none: the image's own command)
+    command: bool = False  #: words follow the image, or ``--entrypoint`` is set (the image's command is not what runs)
+
+
+@dataclass
+class BuildSite:
+    """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
+
+    dockerfile: str  #: absolute path
+    lines: list[CommandLine]
+
+
+@dataclass
+class Topology:
+    """What a document says about who reaches whom (``Document.topology``)."""
+
+    pods: list[PodSite] = field(default_factory=list)
+    services: list[ServiceSite] = field(default_factory=list)
+    policies: list[PolicySite] = field(default_factory=list)
+    routes: list[RouteSite] = field(default_factory=list)
+    compose: list[ComposeServiceSite] = field(default_factory=list)
+    docker_runs: list[DockerRunSite] = field(default_factory=list)
+    builds: list[BuildSite] = field(default_factory=list)
