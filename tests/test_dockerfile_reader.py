@@ -346,7 +346,7 @@ def test_many_server_stages_and_services_migrate_in_linear_time(tmp_path):
         p = tmp_path / name
         p.write_text(text)
         best = float("inf")
-        for _ in range(2):
+        for _ in range(3):  # the best of three: other processes on the machine only ever add time
             t = time.process_time()
             res = process_file(str(p), name, Settings(), explicit=True)
             best = min(best, time.process_time() - t)
@@ -356,4 +356,4 @@ def test_many_server_stages_and_services_migrate_in_linear_time(tmp_path):
     for name, head, one in (("Dockerfile", "", stage), ("compose.yaml", "services:\n", service)):
         small = cpu(name, head + "".join(one(i) for i in range(100)))
         large = cpu(name, head + "".join(one(i) for i in range(400)))
-        assert large < 8 * small, (name, small, large)
+        assert large < 9 * small, (name, small, large)  # linear: about 4; quadratic: about 16

@@ -296,7 +296,26 @@ class ComposeDoc(Document):
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
         lines = self._server_lines()
         env_items = self._env_list_items()
-        strings = list(Y.string_values(self.src))
+        # each string and server line filed under the services that hold it, in one pass each (a file
+        # of many services stays linear)
+        regions_of: dict[int, list[Region]] = {}
+        for node, sc, key in Y.string_values(self.src):
+            users = self.users(node)
+            if not users:
+                continue
+            text, offsets = sc.value, sc.offsets
+            if id(node) in env_items:
+                name, eq, _ = text.partition("=")
+                if not eq:
+                    continue
+                text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+            for s in users:
+                regions_of.setdefault(id(s), []).append(
+                    Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
+        lines_of: dict[int, list[CommandLine]] = {}
+        for cl, users in lines:
+            for sid in dict.fromkeys(id(s) for s in users):
+                lines_of.setdefault(sid, []).append(cl)
         out = Topology()
         for s in self.services:
             hosts = [s.name]
@@ -333,19 +352,8 @@ class ComposeDoc(Document):
                         e.host = _host_port(item) if key == "ports" else None
                         entries.append(e)
                     lists.append(PortList("compose", key, entries))
-            regions = []
-            for node, sc, key in strings:
-                if id(node) not in s.owned:
-                    continue
-                text, offsets = sc.value, sc.offsets
-                if id(node) in env_items:
-                    name, eq, _ = text.partition("=")
-                    if not eq:
-                        continue
-                    text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
-                regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
             out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
-                                                  [cl for cl, users in lines if s in users], regions,
+                                                  lines_of.get(id(s), []), regions_of.get(id(s), []),
                                                   s.command is not None or s.entrypoint is not None))
         return out
 

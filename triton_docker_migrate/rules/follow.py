@@ -34,6 +34,8 @@ behind one host port), the finding is a warning without an edit."""
 
 from __future__ import annotations
 
+import bisect
+
 import os
 import re
 from dataclasses import dataclass, field
@@ -106,16 +108,20 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
     lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only]
     if not lines:
         return []
-    fixed = [f for f in findings if f.fixed and f.span is not None]
+    fixed = sorted((f for f in findings if f.fixed and f.span is not None), key=lambda f: f.span.start)
+    starts = [f.span.start for f in fixed]
     real = _real(doc.path)
     out: list[HealthMove] = []
+    index: dict[tuple, list] | None = None
     for cl, res in lines:
         words = [w for seg in cl.segments for w in seg.words]
         if not words:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
         spans = [Span(start, end), *cl.images]
-        migrated = cl.v1 and any(sp.start <= f.span.start and f.span.end <= sp.end for f in fixed for sp in spans)
+        # a fix inside the line or its image (the fixes sorted once: a file of many lines stays linear)
+        migrated = cl.v1 and any(f.span.end <= sp.end for sp in spans
+                                 for f in fixed[bisect.bisect_left(starts, sp.start):bisect.bisect_right(starts, sp.end)])
         health = health_line = None
         if res.health_port:
             opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.fix is not None), None)
@@ -126,7 +132,9 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        _identify(m, cl, ctx.topology())
+        if index is None:
+            index = _where(ctx.topology())
+        _identify(m, cl, index)
         out.append(m)
     return out
 
@@ -136,29 +144,37 @@ def _key(cl) -> tuple:
     return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
 
 
-def _runs(lines, cl) -> bool:
-    key = _key(cl)
-    return any(_key(x) == key for x in lines)
+def _where(topo) -> dict[tuple, list]:
+    """Each server line's key -> what runs it, in the order ``_identify`` applies them: the containers of
+    pods, compose services, ``docker run`` lines, images built (one pass over the topology)."""
+    index: dict[tuple, list] = {}
+    sites = [(("pod", pod, c), c.lines) for pod in topo.pods for c in pod.containers]
+    sites += [(("compose", s), s.lines) for s in topo.compose]
+    sites += [(("docker", d), d.lines) for d in topo.docker_runs]
+    sites += [(("build", b), b.lines) for b in topo.builds]
+    for site, lines in sites:
+        for key in dict.fromkeys(_key(x) for x in lines):
+            index.setdefault(key, []).append(site)
+    return index
 
 
-def _identify(m: HealthMove, cl, topo) -> None:
-    """What tells another file that it reaches the server of ``cl``."""
-    for pod in topo.pods:
-        for c in pod.containers:
-            if _runs(c.lines, cl):
-                m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
-                m.port_names = dict(c.ports)
-                m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
-    for s in topo.compose:
-        if _runs(s.lines, cl):
+def _identify(m: HealthMove, cl, index: dict[tuple, list]) -> None:
+    """What tells another file that it reaches the server of ``cl`` (``index``: see ``_where``)."""
+    for site in index.get(_key(cl), ()):
+        what = site[0]
+        if what == "pod":
+            pod, c = site[1], site[2]
+            m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
+            m.port_names = dict(c.ports)
+            m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
+        elif what == "compose":
+            s = site[1]
             m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
             m.published += _published([pl for pl in s.lists if pl.where == "ports"])
-    for d in topo.docker_runs:
-        if _runs(d.lines, cl):
-            m.published += _published([d.ports])
-    for b in topo.builds:
-        if _runs(b.lines, cl):
-            m.build = b.dockerfile
+        elif what == "docker":
+            m.published += _published([site[1].ports])
+        else:
+            m.build = site[1].dockerfile
 
 
 def _published(lists: list[PortList]) -> tuple:
