@@ -16,8 +16,20 @@ DESCRIPTION = "Migrate Triton V1 (TensorRT Inference Server) deployments to Trit
 
 
 def _usage(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    _err(f"{PROG}: error: {message}")
     return 2
+
+
+def _err(line: str) -> None:
+    from .report.terminal import emit
+
+    emit(sys.stderr, line + "\n")
+
+
+def _out(text: str) -> None:
+    from .report.terminal import emit
+
+    emit(sys.stdout, text)
 
 
 def _split(values) -> tuple[str, ...]:
@@ -66,6 +78,7 @@ def migrate(a: argparse.Namespace) -> int:
 
     from .config import ConfigError, load
     from .release import NEWEST_KNOWN, Release, parse_target
+    from .rules.registry import known
     from .settings import Settings, WriteBack
 
     if not a.paths:
@@ -76,21 +89,33 @@ def migrate(a: argparse.Namespace) -> int:
         return _usage("--jobs must be 0 (automatic) or more")
     for flag, values in (("--select", a.select), ("--ignore", a.ignore)):
         for r in _split(values):
-            if r != "ALL" and not re.fullmatch(r"TDM\d{0,3}", r):
+            if not re.fullmatch(r"ALL|TDM\d{0,3}", r):
                 return _usage(f"{flag}: {r!r} is not a rule id or prefix (e.g. TDM301, TDM3, ALL)")
+            if not known(r):
+                return _usage(f"{flag}: {r!r} names no rule (see `{PROG} rules`)")
+    jobs = a.jobs
+    if jobs:
+        from .batch.schedule import cpu_count
+
+        most = 4 * cpu_count()
+        if jobs > most:
+            _err(f"{PROG}: warning: --jobs {jobs} is more than 4 per CPU ({cpu_count()} CPUs); using {most}")
+            jobs = most
+    if a.target_version is not None and not a.target_version.strip():
+        return _usage("--target-version: empty (expected YY.MM, e.g. 24.10)")
     try:
         cfg = load(a.config)
     except ConfigError as e:
-        print(str(e), file=sys.stderr)
+        _err(str(e))
         return 2
-    target_text = a.target_version or str(cfg.get("target-version", "24.10"))
+    target_text = a.target_version if a.target_version is not None else str(cfg.get("target-version", "24.10"))
     try:
         target = parse_target(target_text)
     except ValueError as e:
         return _usage(f"--target-version: {e}")
     if Release(NEWEST_KNOWN) < target:
-        print(f"{PROG}: warning: target {target} is newer than the rules know ({NEWEST_KNOWN}); "
-              f"release-dependent rules use what they know of {NEWEST_KNOWN}", file=sys.stderr)
+        _err(f"{PROG}: warning: target {target} is newer than the rules know ({NEWEST_KNOWN}); "
+             f"release-dependent rules use what they know of {NEWEST_KNOWN}")
     wb = (WriteBack.DIFF_CHECK if a.diff and a.check else WriteBack.DIFF if a.diff else
           WriteBack.CHECK if a.check else WriteBack.YES)
 
@@ -108,7 +133,7 @@ def migrate(a: argparse.Namespace) -> int:
         fail_on_review=bool(cfg.get("fail-on-review", False)) if a.fail_on_review is None else a.fail_on_review,
         exit_zero=a.exit_zero, quiet=a.quiet, statistics=a.statistics,
         exclude=listed("exclude", a.exclude), extend_exclude=listed("extend-exclude", a.extend_exclude),
-        per_file_ignores=pfi, jobs=a.jobs,
+        per_file_ignores=pfi, jobs=jobs,
     )
     from .batch.run import run
 
@@ -118,8 +143,8 @@ def migrate(a: argparse.Namespace) -> int:
 def rules_cmd() -> int:
     from .rules.registry import all_rules
 
-    for r in all_rules():
-        print(f"{r.id}  {r.name:<40} {r.severity.value:<8} fix:{r.fix.value:<10} {r.summary}")
+    _out("".join(f"{r.id}  {r.name:<40} {r.severity.value:<8} fix:{r.fix.value:<10} {r.summary}\n"
+                 for r in all_rules()))
     return 0
 
 
@@ -130,38 +155,40 @@ def explain(rule: str) -> int:
     r = REGISTRY.get(rule.upper())
     if r is None:
         return _usage(f"unknown rule {rule!r} (see `{PROG} rules`)")
-    print(f"{r.id} ({r.name}) - {r.family}")
-    print(f"severity: {r.severity.value}; fix: {r.fix.value}"
-          + (f"; from target {r.min_target}" if r.min_target else ""))
-    print()
-    print(r.summary)
-    print()
-    print(r.doc)
+    _out(f"{r.id} ({r.name}) - {r.family}\n"
+         f"severity: {r.severity.value}; fix: {r.fix.value}" + (f"; from target {r.min_target}" if r.min_target else "")
+         + f"\n\n{r.summary}\n\n{r.doc}\n")
     return 0
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        code = _main(argv)  # run() turns an interrupt during the run into exit 130 itself
-    except KeyboardInterrupt:  # before the run (arguments, imports, configuration): nothing written
-        print("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated",
-              file=sys.stderr)
-        code = 130
-    if code == 130:
-        import os
-        import signal
+    from . import signals
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
-        # Under `python -m`, CPython ends a process by re-raising SIGINT (exit status -2, not 130)
-        # when a KeyboardInterrupt once surfaced in string-exec'd code (dataclass and namedtuple
-        # creation during imports), even though it was caught here. Nothing is left to finalize
-        # (writes are atomic, the pool is shut down): leave with 130 directly.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(130)
+    with signals.handled():
+        try:
+            code = _main(argv)  # run() turns a signal during the run into exit 130/143 itself
+        except KeyboardInterrupt as e:  # before the run (arguments, imports, configuration): nothing written
+            _err(signals.message(e))
+            code = signals.exit_code(e)
+        except BrokenPipeError:  # argparse's --help or --version into a closed pipe
+            from .report.terminal import silence
+
+            silence(sys.stdout)
+            code = 0
+        if code in (130, 143):
+            import os
+
+            signals.ignore()  # a second signal must not print a traceback
+            # Under `python -m`, CPython ends a process by re-raising SIGINT (exit status -2, not 130)
+            # when a KeyboardInterrupt once surfaced in string-exec'd code (dataclass and namedtuple
+            # creation during imports), even though it was caught here. Nothing is left to finalize
+            # (writes are atomic, the pool is shut down): leave with the code directly.
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            os._exit(code)
     sys.exit(code)
 
 

@@ -39,6 +39,8 @@ def _read(path: str) -> dict[str, Any]:
             return tomllib.load(f)
     except OSError as e:
         raise ConfigError(f"{path}: error: cannot read configuration: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: error: not valid UTF-8 (byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: error: not valid TOML: {e}") from None
 
@@ -94,6 +96,9 @@ def _check(path: str, data: dict[str, Any]) -> None:
             for r in rule.split(","):
                 if r.strip() and not _rule_pattern(r.strip()):
                     raise ConfigError(f"{path}: error: {key}: {r.strip()!r} is not a rule id or prefix (e.g. TDM301, TDM3)")
+                if r.strip() and not _known(r.strip()):
+                    raise ConfigError(f"{path}: error: {key}: {r.strip()!r} names no rule "
+                                      f"(see `triton-docker-migrate rules`)")
     if "fail-on-review" in data and not isinstance(data["fail-on-review"], bool):
         raise bad("fail-on-review", "true or false")
     pfi = data.get("per-file-ignores")
@@ -105,6 +110,16 @@ def _check(path: str, data: dict[str, Any]) -> None:
                 rules = [rules]
             if not isinstance(rules, list) or not all(isinstance(r, str) and _rule_pattern(r) for r in rules):
                 raise bad(f"per-file-ignores[{glob!r}]", 'a list of rule ids (e.g. ["TDM301"])')
+            for r in rules:
+                if not _known(r):
+                    raise ConfigError(f"{path}: error: per-file-ignores[{glob!r}]: {r!r} names no rule "
+                                      f"(see `triton-docker-migrate rules`)")
+
+
+def _known(pattern: str) -> bool:
+    from .rules.registry import known
+
+    return known(pattern)
 
 
 def _rule_pattern(text: str) -> bool:

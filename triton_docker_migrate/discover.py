@@ -8,9 +8,13 @@
 - ``exclude`` globs use the same syntax and are matched against the path relative to the current
   directory (a glob without a ``/`` matches a file or folder name at any depth).
 - A file named on the command line is always a candidate, whatever its name or the ignore rules.
-- Symlinks are never followed by the walk: one that leaves the walked tree gets one warning line;
-  one that stays inside it is skipped silently (the walk reaches its target by its real path). A
-  named symlink is resolved, and refused with a warning when it leaves the current directory.
+- One rule for symlinks (CONTRACT.md, "Bad input"): a path named on the command line is resolved
+  through the file system (symlinks followed, ``..`` after them, never by string) and its real path
+  is what is read, written and reported; "the tree" is the set of the named paths' real paths. The
+  walk never follows a symlink: one that leaves the tree gets one warning line; one that stays
+  inside it is skipped silently (the walk reaches its target by its real path).
+- The temporary files of the atomic writer (``.tdm-*.tmp``) are never candidates; with ``stale``
+  set, those a killed run left behind are removed as the walk meets them (``atomic.remove_stale``).
 - A file reached twice (overlapping paths, a file also named explicitly) is a candidate once.
 """
 
@@ -21,6 +25,8 @@ import re
 import sys
 from operator import attrgetter
 from typing import Callable, Iterator, NamedTuple
+
+from .atomic import TEMP_PREFIX, is_temp_name, remove_stale
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 _BY_NAME = attrgetter("name")
@@ -37,6 +43,16 @@ def display_path(path: str, given_absolute: bool) -> str:
     if given_absolute:
         return os.path.abspath(path).replace(os.sep, "/")
     return os.path.normpath(path).replace(os.sep, "/")
+
+
+def real_named(given: str, cwd: str) -> str:
+    """The path to use for a path named on the command line: its real path (symlinks followed,
+    ``..`` resolved through the file system), absolute when ``given`` was, else relative to
+    ``cwd`` (``../x`` when it lies outside)."""
+    real = os.path.realpath(given)
+    if os.path.isabs(given):
+        return real
+    return os.path.relpath(real, cwd)
 
 
 # --- ignore rules ----------------------------------------------------------------------------
@@ -179,29 +195,29 @@ class Discovery:
             exclude_matcher(tuple(exclude))
         self.on_directory = on_directory
         cwd = os.getcwd()
-        self.roots: list[tuple[str, str, str]] = []  # (given, real, abs)
+        self.roots: list[tuple[str, str, str]] = []  # (path to walk, real, abs)
         self.files: list[Candidate] = []
         self.explicit_keys: set[str] = set()
+        #: the real paths of the named paths: a symlink met by the walk that leads outside them
+        #: is never followed
+        self.tree: tuple[str, ...] = ()
+        #: remove the stale temporary files of killed runs modified before this time (None: skip
+        #: them without removing anything)
+        self.stale: float | None = None
+        tree: list[str] = []
         for given in paths:
             absolute = os.path.isabs(given)
-            if os.path.isdir(given):
-                self.roots.append((given, os.path.realpath(given), os.path.abspath(given)))
+            path = real_named(given, cwd)
+            real = os.path.realpath(given)
+            tree.append(real)
+            if os.path.isdir(path):
+                self.roots.append((path, real, os.path.abspath(path)))
                 continue
-            if os.path.islink(given):
-                real = os.path.realpath(given)
-                if not _within(real, os.path.realpath(cwd)):
-                    self.warn(f"{display_path(given, absolute)}: warning: symlink leaves the tree; not followed")
-                    continue
-                target = real if absolute else os.path.relpath(real, cwd)
-                key = real
-                cand = Candidate(target, display_path(target, absolute), True)
-            else:
-                key = os.path.realpath(given)
-                cand = Candidate(given, display_path(given, absolute), True)
-            if key in self.explicit_keys:
+            if real in self.explicit_keys:
                 continue
-            self.explicit_keys.add(key)
-            self.files.append(cand)
+            self.explicit_keys.add(real)
+            self.files.append(Candidate(path, display_path(path, absolute), True))
+        self.tree = tuple(tree)
         real_roots = [r for _, r, _ in self.roots]
         #: overlapping folders were named: every file is checked against all seen so far, so
         #: the walk cannot be split between processes
@@ -220,7 +236,7 @@ class Discovery:
                 chain = ()  # named explicitly: walked even though an ignore file above leaves it out
             top = display_path(given, absolute)
             prefix = "" if top == "." else top.rstrip("/") + "/"
-            w = Walker(self.excl, self.warn, self.on_directory, self.explicit_keys, self.seen)
+            w = Walker(self.excl, self.warn, self.on_directory, self.explicit_keys, self.seen, self.tree, self.stale)
             w.stack.append((prefix, abs_root, real, chain, real))
             yield w
 
@@ -247,12 +263,14 @@ class Walker:
     """Depth-first walk of the folders on ``stack``; ``step()`` lists one folder."""
 
     def __init__(self, excl: IgnoreFile | None, warn, on_directory, explicit_keys: set[str],
-                 seen: set[str] | None = None) -> None:
+                 seen: set[str] | None = None, tree: tuple[str, ...] = (), stale: float | None = None) -> None:
         self.excl = excl if excl is not None and excl.any is not None else None
         self.warn = warn
         self.on_directory = on_directory
         self.explicit_keys = explicit_keys
         self.seen = seen
+        self.tree = tree  #: real paths of the named paths (empty: each walked root alone)
+        self.stale = stale
         self.stack: list[Pending] = []
 
     def __iter__(self) -> Iterator[Candidate]:
@@ -298,12 +316,17 @@ class Walker:
                 # a regular file (not a symlink) in one call: the usual entry
                 if e.is_file(follow_symlinks=False):
                     is_dir = False
+                    if name.startswith(TEMP_PREFIX) and is_temp_name(name):
+                        # the atomic writer's: never input; a killed run's is removed
+                        if self.stale is not None:
+                            remove_stale(abs_prefix + name, self.stale)
+                        continue
                 elif e.is_dir(follow_symlinks=False):
                     is_dir = True
                 else:
                     if e.is_symlink():
                         target = os.path.realpath(abs_prefix + name)
-                        if not _within(target, real_root):
+                        if not any(_within(target, r) for r in (self.tree or (real_root,))):
                             self.warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
                     continue  # a symlink, socket, FIFO or device
             except OSError:

@@ -121,6 +121,9 @@ class FileResult:
     has_evidence: bool = False  #: held V1 evidence
     written: bool = False
     v1_server: bool = False  #: a V1 server command line was migrated (model configs follow)
+    #: the file the bytes came from (``atomic.Source``: path opened, device, inode); the write
+    #: goes to that path, and only while it is still that file
+    source: object | None = None
 
     @property
     def changed(self) -> bool:

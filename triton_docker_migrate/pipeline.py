@@ -65,8 +65,9 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
                 if explicit:
                     return failed(res, "is a directory")
                 return res
-            with open(path, "rb") as f:
-                data = f.read(MAX_BYTES + 1)
+            from .atomic import read_regular  # never opens a FIFO, socket or device
+
+            data, res.source = read_regular(path, MAX_BYTES + 1)
         except OSError as e:
             if explicit or owned:
                 return failed(res, f"cannot read: {e.strerror or e}")

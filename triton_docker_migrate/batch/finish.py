@@ -35,11 +35,14 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
         kinds.ENTRYPOINT_SCRIPTS.update(run_by_docker)
         for c in scripts:
             try:
-                data = read_bytes(c.path)
+                data, source = read_bytes(c.path)
             except OSError:
-                data = None
+                data = source = None
             if data is None or os.path.realpath(c.path) in run_by_docker or evidence.text_may_report(data):
-                r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, data=data))
+                r = process_file(c.path, c.display, settings, c.explicit, data=data)
+                if source is not None:
+                    r.source = source
+                r = Scanner._keep(r)
                 if r is not None:
                     out.append(r)
     configs = [c for c, why in deferred if why == "model-config"]
@@ -61,13 +64,14 @@ def _migrates_server(r: FileResult) -> bool:
 def write_results(results: list[FileResult], settings: Settings) -> None:
     if not settings.write_back.writes:
         return
-    from ..atomic import ChangedDuringRun, write_atomic
+    from ..atomic import ChangedDuringRun, Source, write_atomic
 
     for r in results:
         if r.status is not Status.CHANGED or r.new is None:
             continue
+        source = r.source if isinstance(r.source, Source) else None
         try:
-            write_atomic(_path_of(r), r.new, r.original or b"")
+            write_atomic(source.path if source is not None else _path_of(r), r.new, r.original or b"", source)
             r.written = True
         except ChangedDuringRun:
             failed(r, "the file changed during the run; not written", keep=True)

@@ -28,13 +28,15 @@ class Results(list):
     scanned: int = 0
 
 
-def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
+def process_all(paths: list[str], settings: Settings, progress=None, started: float | None = None) -> Results:
     results = Results()
     kinds.ENTRYPOINT_SCRIPTS.clear()
     kinds.forget_charts()
     scanner = Scanner(settings)
     excl = exclude_matcher(settings.exclude + settings.extend_exclude)
     d = Discovery(paths, excl, warn=err, on_directory=schedule.on_directory)
+    if settings.write_back.writes:  # a run that writes removes what killed runs left (older than it)
+        d.stale = started if started is not None else time.time()
     workers = schedule.workers(settings)
     seen = 0
 
@@ -84,7 +86,8 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
     if rest is not None:
         work = schedule.work(rest, walker, walkers, d)
         warnings: list[str] = []
-        for n, rs, dfr, eps, warns, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys):
+        for n, rs, dfr, eps, warns, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys,
+                                                                d.tree, d.stale):
             warnings.extend(warns)
             scanned += n
             results.extend(rs)
@@ -117,17 +120,22 @@ def _renderer(name: str):
 
 
 def run(paths: list[str], settings: Settings) -> int:
-    """The whole run. An interrupt ends it with one line and exit 130: atomic.write_atomic holds
-    the signal while a file is replaced, so each file is either as it was or completely written."""
-    try:
-        return _run(paths, settings)
-    except KeyboardInterrupt:
-        err("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated")
-        return 130
+    """The whole run. SIGINT or SIGTERM ends it with one line and exit 130 or 143:
+    atomic.write_atomic holds both signals while a file is replaced, so each file is either as it
+    was or completely written, and the pool kills and reaps its workers on the way out."""
+    from .. import signals
+
+    with signals.handled():
+        try:
+            return _run(paths, settings)
+        except KeyboardInterrupt as e:
+            err(signals.message(e))
+            return signals.exit_code(e)
 
 
 def _run(paths: list[str], settings: Settings) -> int:
     start = time.monotonic()
+    started = time.time()
     render = _renderer(settings.output_format)
     if render is None:
         err(f"triton-docker-migrate: error: --format {settings.output_format} is not available yet")
@@ -138,7 +146,7 @@ def _run(paths: list[str], settings: Settings) -> int:
     try:
         missing = [p for p in paths if not os.path.lexists(p)]
         results = process_all([p for p in paths if os.path.lexists(p)], settings,
-                              bar.update if bar is not None else None)
+                              bar.update if bar is not None else None, started)
     finally:
         if bar is not None:
             bar.stop()
