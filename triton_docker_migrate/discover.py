@@ -178,6 +178,12 @@ def _ancestor_chain(root_abs: str) -> tuple[IgnoreFile, ...]:
 
 
 # --- the walk ---------------------------------------------------------------------------------
+def _warn(msg: str) -> None:
+    from .report.terminal import emit, name
+
+    emit(sys.stderr, name(msg) + "\n")
+
+
 def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -190,7 +196,7 @@ class Discovery:
     def __init__(self, paths: list[str], exclude: tuple[str, ...] | IgnoreFile | None = (),
                  warn: Callable[[str], None] | None = None,
                  on_directory: Callable[[str, list[str]], None] | None = None) -> None:
-        self.warn = warn or (lambda msg: print(msg, file=sys.stderr))
+        self.warn = warn or _warn
         self.excl = exclude if isinstance(exclude, IgnoreFile) or exclude is None else \
             exclude_matcher(tuple(exclude))
         self.on_directory = on_directory

@@ -156,20 +156,51 @@ def _run(paths: list[str], settings: Settings) -> int:
         results.append(r)
         results.scanned += 1
     results.sort(key=lambda r: r.path)
+    if settings.write_back.writes and any(r.status is Status.CHANGED for r in results):
+        # the report is rendered once before anything is written: a report that cannot be made
+        # stops the run while every file is still as it was
+        try:
+            render(results, settings)
+        except Exception as e:
+            err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
+                f"report ({type(e).__name__}: {e}); nothing was written; please report this")
+            return 2
     write_results(results, settings)
     for r in results:
         if r.status is Status.FAILED:
             loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
             err(f"{loc}: error: {r.error}")
-    out = render(results, settings)
     try:
-        sys.stdout.write(out)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        pass
+        out = render(results, settings)
+    except Exception as e:  # only the write outcomes changed since the rendering above
+        err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
+            f"report ({type(e).__name__}: {e}); please report this")
+        return 2
+    _print_report(out, settings)
     if not settings.quiet:
         err(summary_line(results, settings, time.monotonic() - start))
     return exit_code(results, settings)
+
+
+def _print_report(out: str, settings: Settings) -> None:
+    """The report on stdout: JSON and SARIF are UTF-8 whatever the locale or PYTHONIOENCODING
+    says; the human formats use the stream's encoding, with what it cannot show escaped. A reader
+    that went away (``| head``) ends the output quietly."""
+    from ..report.terminal import emit, silence
+
+    stream = sys.stdout
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text stream without bytes below it (a test's StringIO)
+        emit(stream, out)
+        return
+    encoding = "utf-8" if settings.output_format in ("json", "sarif") else (stream.encoding or "utf-8")
+    data = out.encode(encoding, "backslashreplace")
+    try:
+        stream.flush()
+        binary.write(data)
+        binary.flush()
+    except BrokenPipeError:
+        silence(stream)
 
 
 def summary_line(results: list[FileResult], settings: Settings, seconds: float) -> str:

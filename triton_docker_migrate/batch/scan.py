@@ -24,7 +24,11 @@ _UTF16_BOMS = textscan.UTF16_32
 
 
 def err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """One line on stderr, escaped: a file name cannot reach the terminal or a CI log raw (control
+    characters, bytes that are not UTF-8, a workflow command); a closed stderr ends quietly."""
+    from ..report.terminal import emit, name
+
+    emit(sys.stderr, name(msg) + "\n")
 
 
 def _is_dockerfile_name(name: str) -> bool:

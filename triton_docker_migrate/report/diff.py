@@ -9,6 +9,9 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     out = []
+    from .terminal import escape
+
+    path = escape(path)  # a header is one line; the lines of the file are the file's own
     old_name, new_name = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
     for line in difflib.unified_diff(a, b, old_name, new_name, n=3):
         if line.startswith(("---", "+++")):

@@ -2,8 +2,9 @@
 
     ::warning file=deploy/Dockerfile,line=3,col=6,endLine=3,endColumn=20,title=TDM301::message
 
-``error`` findings are ``::error``, warnings ``::warning``, info ``::notice``. Values are escaped
-as the runner expects (``%``, CR, LF; and ``,`` ``:`` in properties)."""
+``error`` findings are ``::error``, warnings ``::warning``, info ``::notice``. Control characters
+and bytes that are not UTF-8 in a name or message are shown escaped (``report.terminal``), then
+values are escaped as the runner expects (``%``, CR, LF; and ``,`` ``:`` in properties)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections import Counter
 
 from ..model import FileResult
 from .summary import all_findings
+from .terminal import escape
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -26,7 +28,7 @@ def _prop(s: str) -> str:
 def render(results: list[FileResult], settings) -> str:
     out: list[str] = []
     for r, f in all_findings(results):
-        props = [f"file={_prop(r.path)}"]
+        props = [f"file={_prop(escape(r.path))}"]
         if f.line:
             props.append(f"line={f.line}")
             if f.column:
@@ -39,7 +41,7 @@ def render(results: list[FileResult], settings) -> str:
         msg = f.message + (" [fixed]" if f.fixed else "")
         if f.suggestion and not f.fixed:
             msg += f" (suggestion: {f.suggestion})"
-        out.append(f"::{COMMAND[f.severity.value]} {','.join(props)}::{_data(msg)}\n")
+        out.append(f"::{COMMAND[f.severity.value]} {','.join(props)}::{_data(escape(msg))}\n")
     if settings.statistics:
         counts = Counter(f.rule for r in results for f in r.findings)
         for rule, n in sorted(counts.items()):

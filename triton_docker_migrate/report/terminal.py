@@ -47,14 +47,23 @@ def name(path: str) -> str:
     return "\\x3a" + path[1:] if path.startswith("::") else path
 
 
-def utf8(text: str) -> str:
+def utf8(text: str, json: bool = False) -> str:
     """``text`` that encodes as UTF-8 whatever it holds: lone surrogates (from a name that is not
-    UTF-8) become ``\\xNN`` escapes; everything else stays as it is."""
+    UTF-8) become ``\\xNN`` escapes; everything else stays as it is. ``json``: ``text`` is JSON,
+    whose strings are the only place a surrogate can be: the escape's backslash is escaped, so the
+    string reads ``\\xNN``."""
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return re.sub("[\ud800-\udfff]", _one, text)
+        return _SURROGATE.sub(_json_one if json else _one, text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_one(m: re.Match) -> str:
+    return "\\" + _one(m)
 
 
 def emit(stream, text: str) -> bool:
