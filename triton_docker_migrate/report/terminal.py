@@ -49,21 +49,30 @@ def name(path: str) -> str:
 
 def utf8(text: str, json: bool = False) -> str:
     """``text`` that encodes as UTF-8 whatever it holds: lone surrogates (from a name that is not
-    UTF-8) become ``\\xNN`` escapes; everything else stays as it is. ``json``: ``text`` is JSON,
-    whose strings are the only place a surrogate can be: the escape's backslash is escaped, so the
-    string reads ``\\xNN``."""
+    UTF-8) become ``\\xNN`` escapes; everything else stays as it is.
+
+    ``json``: ``text`` is JSON (``json.dumps`` has escaped the C0 controls), whose strings are the
+    only place these characters can be: a surrogate's escape gets its backslash escaped (the string
+    reads ``\\xNN``), and DEL, the C1 controls, the line separators and the bidirectional controls
+    become ``\\uXXXX`` escapes - the same string to a JSON reader, nothing a terminal acts on."""
+    if json:
+        return _JSON_UNSAFE.sub(_json_one, text) if _JSON_UNSAFE.search(text) else text
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return _SURROGATE.sub(_json_one if json else _one, text)
+        return _SURROGATE.sub(_one, text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _json_one(m: re.Match) -> str:
-    return "\\" + _one(m)
+    n = ord(m.group())
+    if 0xD800 <= n <= 0xDFFF:
+        return "\\" + _one(m)
+    return f"\\u{n:04x}"
 
 
 def emit(stream, text: str) -> bool:
