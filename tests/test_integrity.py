@@ -764,3 +764,137 @@ def test_what_remains_of_the_limit(tmp_path):
         atomic.write_atomic(str(target), V2, V1)
         held.write(b"# written through a descriptor opened before\n")
     assert target.read_bytes() == V2
+
+
+# === 12, 13: odd input, depth, nested backquotes ===============================================
+
+def _limited(seconds: int, recursion: int | None = None) -> str:
+    """Code a child runs first: a CPU-time limit (never the wall clock), and a low recursion limit
+    (recursion on the input's depth would hit it long before the input ends)."""
+    code = f"import resource, sys; resource.setrlimit(resource.RLIMIT_CPU, ({seconds}, {seconds}))\n"
+    if recursion:
+        code += f"sys.setrecursionlimit({recursion})\n"
+    return code
+
+
+D = 20_000
+DEEP = {
+    # kind: (file name, text, the TDM001 message, or None: processed)
+    "dockerfile": ("Dockerfile", "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nRUN echo " + "$(" * D + "trtserver"
+                   + ")" * D + "\n", "the V1 server runs inside $(...) or backquotes: migrate that command by hand"),
+    "makefile": ("Makefile", "all:\n\ttrtserver --model-store=/m\n\techo " + "$(" * D + "trtserver" + ")" * D + "\n", None),
+    "shell": ("run.sh", "#!/bin/sh\necho " + "$(" * D + "trtserver --model-store=/m" + ")" * D + "\n",
+              "commands nested more than 6 levels deep"),
+    "shell-subshells": ("run.sh", "#!/bin/sh\n" + "(" * D + "trtserver --model-store=/m" + ")" * D + "\n", None),
+    "compose-flow": ("compose.yaml", "services:\n  t:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+                     "    labels: " + "[" * D + "]" * D + "\n", "YAML nesting too deep"),
+    "compose-block": ("compose.yaml", "services:\n  t:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+                      "    labels:\n" + "".join("  " * (i + 3) + "a:\n" for i in range(3000)), "YAML nesting too deep"),
+    "kubernetes-json": ("pod.json", '{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": '
+                        '"nvcr.io/nvidia/tensorrtserver:20.02-py3", "x": ' + "[" * D + "]" * D + "}]}}\n",
+                        "YAML nesting too deep"),
+    "hcl": ("main.tf", 'resource "x" "y" {\n  image = "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n  a = ' + "[" * D
+            + "]" * D + "\n}\n", "HCL nested too deeply to read"),
+    "pyproject": ("proj/pyproject.toml", '[project]\ndependencies = ["tensorrtserver"]\nx = ' + "[" * D + "]" * D + "\n",
+                  "TOML nested too deeply to read (more than 64 levels)"),
+    "unit": ("trt.service", '[Service]\nExecStart=/bin/sh -c "' + "$(" * D + "trtserver" + ")" * D + '"\n',
+             "commands nested more than 6 levels deep"),
+    "ci": (".gitlab-ci.yml", "job:\n  image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n  script:\n    - echo "
+           + "$(" * D + "trtserver" + ")" * D + "\n", "commands nested more than 6 levels deep"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEEP))
+def test_no_recursion_on_input_depth(tmp_path, case):
+    """20,000 levels of each kind's nesting, read with a recursion limit of 500 and 60 s of CPU:
+    processed, or refused with the kind's own one-line reason - never an internal error."""
+    name, text, message = DEEP[case]
+    _tree(tmp_path, {name: text.encode()})
+    code = _limited(60, 500) + PATCHED_CLI.format(patch="")
+    p = subprocess.run([sys.executable, "-c", code, "migrate", "--format", "json", name], cwd=tmp_path,
+                       capture_output=True, timeout=600)
+    err = _no_traceback(p)
+    entry = _json(p)["files"][0]
+    if message is None:
+        assert p.returncode == 0, err
+        assert entry["error"] is None and entry["changed"] is True
+    else:
+        assert p.returncode == 2, err
+        assert entry["error"].startswith(message), entry["error"]
+        assert (tmp_path / name).read_bytes() == text.encode()
+
+
+def test_a_dockerfile_ending_in_a_lone_backslash(tmp_path):
+    """With the backquote as escape character a final backslash reaches the shell: it would escape
+    whatever is added after it, so the server line is refused with a reason (it was an internal
+    error); the same file ending in a backslash that continues nothing is read as BuildKit does."""
+    lone = b'# escape=`\nFROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD trtserver "--model-store=/m"\\'
+    _tree(tmp_path, {"a/Dockerfile": lone, "b/Dockerfile": V1 + b"\\"})
+    p = run_cli("migrate", "--format", "json", "a/Dockerfile", "b/Dockerfile", cwd=tmp_path)
+    err = _no_traceback(p)
+    assert p.returncode == 2
+    assert err.splitlines()[0] == "a/Dockerfile:3: error: CMD: cannot read the shell command (a backslash ends the command)"
+    assert (tmp_path / "a/Dockerfile").read_bytes() == lone
+    assert (tmp_path / "b/Dockerfile").read_bytes() == V2 + b"\\"
+
+
+def _fixture_texts() -> list[tuple[str, str]]:
+    out = []
+    for p in sorted((ROOT / "fixtures").rglob("*")):
+        if not p.is_file() or p.suffix in (".out", ".findings") or ".out" in p.name:
+            continue
+        try:
+            out.append((str(p.relative_to(ROOT / "fixtures")), p.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def test_every_fixture_cut_short_with_a_trailing_backslash(tmp_path):
+    """Every fixture (every kind), cut after each of its lines and ended with a lone backslash:
+    processed or refused with a reason, never an internal error."""
+    from triton_docker_migrate.pipeline import process_file
+    from triton_docker_migrate.settings import Settings
+
+    bad = []
+    for rel, text in _fixture_texts():
+        lines = text.split("\n")
+        target = tmp_path / rel.split("/", 1)[-1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for k in range(1, len(lines) + 1):
+            target.write_text("\n".join(lines[:k]) + "\\", encoding="utf-8")
+            r = process_file(str(target), target.name, Settings(), explicit=True)
+            if r.error and r.error.startswith("internal error"):
+                bad.append((rel, k, r.error))
+    assert bad == []
+
+
+NESTED_BACKQUOTES = {
+    "run.sh": b"#!/bin/sh\necho `echo \\`trtserver --model-store=/m\\``\n",
+    "Makefile": b"all:\n\techo `echo \\`trtserver --model-store=/m\\``\n",
+    "Dockerfile": b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nRUN echo `echo \\`trtserver --model-store=/m\\``\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NESTED_BACKQUOTES))
+def test_v1_server_in_nested_backquotes_is_a_loud_error(tmp_path, name):
+    data = NESTED_BACKQUOTES[name]
+    _tree(tmp_path, {f"bad/{name}": data, "good/Dockerfile": V1})
+    p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path)
+    err = _no_traceback(p)
+    assert p.returncode == 2, err
+    message = ("the V1 server runs inside $(...) or backquotes: migrate that command by hand (file not processed)"
+               if name == "Dockerfile" else
+               "the V1 server runs inside nested backquotes: migrate that command by hand (file not processed)")
+    assert err.splitlines()[0] == f"bad/{name}:2: error: {message}"
+    report = _json(p)
+    assert {f["rule"] for f in report["findings"] if f["path"] == f"bad/{name}"} == {"TDM001", "TDM003"}
+    assert (tmp_path / "bad" / name).read_bytes() == data
+    assert (tmp_path / "good/Dockerfile").read_bytes() == V2
+
+
+def test_nested_backquotes_without_v1_are_read(tmp_path):
+    _tree(tmp_path, {"run.sh": b"#!/bin/sh\nV=`echo \\`date\\``\ntrtserver --model-store=/m\n"})
+    p = run_cli("migrate", "run.sh", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "run.sh").read_bytes().startswith(b"#!/bin/sh\nV=`echo \\`date\\``\ntritonserver ")

@@ -34,9 +34,15 @@ def find_config(start: str | None = None) -> str | None:
 def _read(path: str) -> dict[str, Any]:
     import tomllib
 
+    from .syntax.tomlspans import MAX_NESTING, nesting_depth
+
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            data = f.read()
+        text = data.decode("utf-8")
+        if nesting_depth(text)[0] > MAX_NESTING:  # tomllib reads nesting by recursion
+            raise ConfigError(f"{path}: error: not valid TOML: nested more than {MAX_NESTING} levels deep")
+        return tomllib.loads(text)
     except OSError as e:
         raise ConfigError(f"{path}: error: cannot read configuration: {e.strerror or e}") from None
     except UnicodeDecodeError as e:

@@ -197,7 +197,9 @@ class ShellDoc(Document):
         self.sites.append(Site(words, syntax, label, docker, entry))
         if substitutions:
             for w in words:
-                for value, offs in command_substitutions(w):
+                for value, offs, backquoted in command_substitutions(w):
+                    if backquoted and "\\`" in value:
+                        self._nested_backquotes(value, offs)
                     self._sub_script(value, offs, syntax, "command substitution", None, depth)
         ci = command_index(words)
         lead = words if ci is None else words[:ci]
@@ -242,6 +244,14 @@ class ShellDoc(Document):
                         self._container(dr, syntax, depth)
                         break
 
+    def _nested_backquotes(self, value: str, offsets: Sequence[int]) -> None:
+        """Backquotes inside backquotes (``\\```): the inner command is another level of quoting,
+        which these rules do not rewrite; V1 content there is refused loudly, never left silently."""
+        inner = re.sub(r"\\([\\`$])", r"\1", value)
+        if _BARE_BINARY.search(inner) or "tensorrtserver" in inner:
+            raise ProcessingError("the V1 server runs inside nested backquotes: migrate that command by hand "
+                                  "(file not processed)", self.position(offsets[0])[0])
+
     def _container(self, dr: DockerRun, syntax: Syntax, depth: int) -> None:
         """Record a container run and read its command (entrypoint + the words after the image)."""
         if dr.image is not None:
@@ -266,6 +276,9 @@ class ShellDoc(Document):
             return
         if len(cmds[0]) - ci < 2:
             return  # NAME=trtserver: a name, or a binary run as $NAME (see commands())
+        if depth >= _MAX_DEPTH:  # the same bound as every other nesting (no recursion on input depth)
+            self._sub_script(value.value, value.offsets, syntax, f"variable {name}", None, depth)
+            return
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
 

@@ -1,0 +1,148 @@
+"""Memory and time of one large file of each kind (not a test; never run in CI).
+
+CONTRACT.md ("Bad input"): memory and time grow linearly with a file's size; any accepted file (up
+to 10 MiB) is processed in seconds and well under 1 GiB. For each kind this generates a V1 file of
+the sizes asked for (the kind's own fixture-like content repeated, every repetition a real
+construct of the kind: a service, a stage, a recipe, a resource ...) plus the pathological shapes
+the attack used (20,000 ``FROM`` lines, a 5 MiB YAML file), processes it with
+``pipeline.process_file`` in a fresh child process and prints the child's CPU seconds (user +
+system), its peak RSS (``ru_maxrss``) and the result.
+
+    python bench/big_files.py [--sizes 1,5,10] [--kinds dockerfile,compose,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MIB = 1024 * 1024
+
+DOCKER_STAGE = ("FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS s{i}\n"
+                "ENV TENSORRT_SERVER_VERSION=1.10.0 PATH=/opt/tensorrtserver/bin:$PATH\n"
+                "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+                "COPY --from=s{i} /opt/tensorrtserver/lib /opt/lib{i}\n"
+                "HEALTHCHECK CMD curl -f http://localhost:8000/api/health/ready || exit 1\n"
+                "CMD [\"trtserver\", \"--model-store=/models/{i}\", \"--http-port=8000\"]\n")
+COMPOSE_SERVICE = ("  triton{i}:\n"
+                   "    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+                   "    command: [\"trtserver\", \"--model-store=/models\", \"--grpc-port=8001\"]\n"
+                   "    ports: [\"8000:8000\", \"8001:8001\"]\n"
+                   "    environment:\n      - NVIDIA_VISIBLE_DEVICES=all\n"
+                   "    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:8000/api/health/ready\"]\n")
+K8S_DOC = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: triton{i}\nspec:\n  template:\n"
+           "    spec:\n      containers:\n        - name: triton\n"
+           "          image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+           "          command: [\"trtserver\"]\n          args: [\"--model-store=/models\"]\n"
+           "          readinessProbe:\n            httpGet: {{path: /api/health/ready, port: 8000}}\n")
+SHELL_LINE = ("docker run --rm -p 8000:8000 -v /m{i}:/models nvcr.io/nvidia/tensorrtserver:20.02-py3 "
+              "trtserver --model-store=/models --http-port=8000 # run {i}\n"
+              "if [ -n \"$X{i}\" ]; then echo \"$(date) started {i}\"; fi\n")
+MAKE_RECIPE = ("serve{i}:\n\ttrtserver --model-store=/models/{i} --http-port=8000\n"
+               "\tdocker run nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=$(MODELS)\n")
+HCL_RESOURCE = ("resource \"docker_container\" \"triton{i}\" {{\n"
+                "  name    = \"triton{i}\"\n  image   = \"nvcr.io/nvidia/tensorrtserver:20.02-py3\"\n"
+                "  command = [\"trtserver\", \"--model-store=/models\"]\n"
+                "  ports {{\n    internal = 8000\n    external = 8000\n  }}\n}}\n")
+CI_JOB = ("  job{i}:\n    runs-on: ubuntu-latest\n    container: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+          "    steps:\n      - run: trtserver --model-store=/models --exit-on-error=false &\n"
+          "      - run: curl -f localhost:8000/api/health/ready\n")
+UNIT = ("[Unit]\nDescription=Triton {i}\n[Service]\n"
+        "ExecStart=/usr/bin/docker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m{i}\n")
+TEXT = ("Run `trtserver --model-store=/models` in nvcr.io/nvidia/tensorrtserver:20.02-py3 ({i}).\n"
+        "    docker run nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m\n\n")
+REQS = "tensorrtserver=={v}\nnumpy>=1.{i}\n# comment {i}\n"
+VALUES = ("t{i}:\n  image:\n    repository: nvcr.io/nvidia/tensorrtserver\n    tag: 20.02-py3\n"
+          "  args: [\"--model-store=/models\", \"--http-port=8000\"]\n")
+
+KINDS = {
+    # name: (file name, header, repeated block)
+    "dockerfile": ("Dockerfile", "", DOCKER_STAGE),
+    "dockerfile-from": ("Dockerfile", "", "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3 AS s{i}\n"),
+    "compose": ("compose.yaml", "services:\n", COMPOSE_SERVICE),
+    "kubernetes": ("deploy.yaml", "", K8S_DOC),
+    "helm-values": ("values.yaml", "", VALUES),
+    "ci": (".github/workflows/ci.yml", "on: push\njobs:\n", CI_JOB),
+    "shell": ("run.sh", "#!/bin/sh\nset -e\n", SHELL_LINE),
+    "makefile": ("Makefile", "MODELS = /models\n", MAKE_RECIPE),
+    "hcl": ("main.tf", "", HCL_RESOURCE),
+    "unit": ("triton.service", "", UNIT),
+    "requirements": ("requirements.txt", "", REQS),
+    "text": ("NOTES.txt", "", TEXT),
+}
+
+
+def generate(kind: str, size: int) -> tuple[str, bytes]:
+    name, header, block = KINDS[kind]
+    parts = [header]
+    total = len(header)
+    i = 0
+    while total < size:
+        b = block.format(i=i, v=f"1.{i % 10}.0")
+        parts.append(b)
+        total += len(b)
+        i += 1
+    data = "".join(parts).encode()
+    if kind == "helm-values":
+        data = data  # the chart's Chart.yaml is written beside it
+    return name, data[:size] if kind == "text" else data
+
+
+def child(kind: str, size: int) -> None:
+    """Process one generated file; print CPU seconds, peak RSS (MiB), status, error."""
+    sys.path.insert(0, ROOT)
+    from triton_docker_migrate import kinds as K
+    from triton_docker_migrate.pipeline import process_file
+    from triton_docker_migrate.settings import Settings
+
+    name, data = generate(kind, size)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        if kind == "helm-values":
+            with open(os.path.join(d, "Chart.yaml"), "w") as f:
+                f.write("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+        cwd = os.getcwd()
+        os.chdir(d)
+        try:
+            K.forget_charts()
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            r = process_file(name, name, Settings(), explicit=True)
+            after = resource.getrusage(resource.RUSAGE_SELF)
+        finally:
+            os.chdir(cwd)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(f"{cpu:.2f} {after.ru_maxrss / 1024:.0f} {r.status.value} {len(r.findings)} {r.error or ''}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1,5,10", help="MiB, comma-separated")
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--child", nargs=2, metavar=("KIND", "BYTES"), help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        child(a.child[0], int(a.child[1]))
+        return
+    print(f"{'kind':16} {'size':>8} {'CPU s':>7} {'peak MiB':>9}  result")
+    for kind in a.kinds.split(","):
+        for mib in a.sizes.split(","):
+            size = int(float(mib) * MIB) - 64
+            p = subprocess.run([sys.executable, __file__, "--child", kind, str(size)], capture_output=True, text=True)
+            if p.returncode != 0:
+                print(f"{kind:16} {mib:>6}Mi  failed: {p.stderr.strip().splitlines()[-1:]}")
+                continue
+            cpu, rss, status, n, *err = p.stdout.split(" ", 4)
+            print(f"{kind:16} {mib:>6}Mi {float(cpu):7.2f} {float(rss):9.0f}  {status}, {n} findings {' '.join(err).strip()[:60]}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
