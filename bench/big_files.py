@@ -60,6 +60,16 @@ REQS = "tensorrtserver=={v}\nnumpy>=1.{i}\n# comment {i}\n"
 VALUES = ("t{i}:\n  image:\n    repository: nvcr.io/nvidia/tensorrtserver\n    tag: 20.02-py3\n"
           "  args: [\"--model-store=/models\", \"--http-port=8000\"]\n")
 
+#: sparse shapes: one V1 server among a lot of ordinary text (long scalars, long lines, big scripts)
+SCRIPT_LINE = "echo \"step {i}: $(date +%s) $HOME/work/{i}\" >> /var/log/setup.log && ls -la /opt/app/{i} | wc -l\n"
+YAML_SCRIPT = ("services:\n  triton:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+               "    command:\n      - sh\n      - -c\n      - |\n        trtserver --model-store=/models &\n")
+CONFIGMAP = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: t}}\nspec:\n  template:\n    spec:\n"
+             "      containers:\n        - name: t\n          image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+             "          args: [\"--model-store=/models\"]\n---\napiVersion: v1\nkind: ConfigMap\n"
+             "metadata: {{name: scripts}}\ndata:\n  setup.sh: |\n")
+PLAIN_VALUES = "key{i}:\n  name: value-{i}\n  list: [a{i}, b{i}, \"c {i}\"]\n"
+
 KINDS = {
     # name: (file name, header, repeated block)
     "dockerfile": ("Dockerfile", "", DOCKER_STAGE),
@@ -74,6 +84,15 @@ KINDS = {
     "unit": ("triton.service", "", UNIT),
     "requirements": ("requirements.txt", "", REQS),
     "text": ("NOTES.txt", "", TEXT),
+    # sparse
+    "compose-script": ("compose.yaml", YAML_SCRIPT, "        " + SCRIPT_LINE),
+    "kubernetes-configmap": ("deploy.yaml", CONFIGMAP, "    " + SCRIPT_LINE),
+    "helm-values-plain": ("values.yaml", "image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n",
+                          PLAIN_VALUES),
+    "dockerfile-run": ("Dockerfile", "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD [\"trtserver\"]\nRUN true \\\n",
+                       " && " + SCRIPT_LINE.rstrip("\n") + " \\\n"),
+    "shell-script": ("run.sh", "#!/bin/sh\ntrtserver --model-store=/models &\n", SCRIPT_LINE),
+    "text-plain": ("NOTES.txt", "Run trtserver --model-store=/models.\n", "Ordinary prose line {i} about nothing V1.\n"),
 }
 
 

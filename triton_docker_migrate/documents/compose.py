@@ -56,6 +56,7 @@ class ComposeDoc(Document):
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
+        self._users: dict[int, list[Service]] | None = None  #: id(node) -> services owning it
         self._read_services()
 
     # --- structure ----------------------------------------------------------------------------
@@ -98,7 +99,13 @@ class ComposeDoc(Document):
         return chain
 
     def users(self, node: Node) -> list[Service]:
-        return [s for s in self.services if id(node) in s.owned]
+        """The services that own ``node`` (an index built once: no scan per node)."""
+        if self._users is None:
+            self._users = {}
+            for s in self.services:
+                for n in s.owned:
+                    self._users.setdefault(n, []).append(s)
+        return list(self._users.get(id(node), ()))
 
     def _triton_names(self) -> list[str]:
         names = []

@@ -8,6 +8,8 @@ build stages, the commands, the server command lines and the ports the rules loo
 
 from __future__ import annotations
 
+import bisect
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -61,6 +63,9 @@ class DockerfileDoc(Document):
         self.stages: list[Stage] = []
         self.global_args: dict[str, str] = {}
         self._commands: list[CommandSite] | None = None
+        self._lines: list[CommandLine] | None = None
+        self._site_starts: list[int] | None = None  #: first word of each command site, sorted
+        self._starts: list[int] | None = None  #: start of each instruction
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -86,6 +91,7 @@ class DockerfileDoc(Document):
 
     def _stages(self) -> None:
         idx = -1
+        named: dict[str, Stage] = {}  # the first stage of each name (lower case): one look-up per FROM
         for ins in self.instructions:
             if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
@@ -102,13 +108,15 @@ class DockerfileDoc(Document):
             name = words[2].value if len(words) >= 3 and words[1].value.lower() == "as" else None
             image = image_word.value if image_word else ""
             resolved = self.expand(image)
-            prev = next((s for s in self.stages if s.name and s.name.lower() == resolved.lower()), None)
+            prev = named.get(resolved.lower())
             if prev is not None:
                 triton, v1, sdk = prev.triton, prev.v1, prev.sdk
             else:
                 info = facts.classify(resolved)
                 triton, v1, sdk = info.triton, info.v1, info.sdk
             self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk))
+            if name:
+                named.setdefault(name.lower(), self.stages[-1])
 
     def expand(self, value: str) -> str:
         """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
@@ -236,8 +244,15 @@ class DockerfileDoc(Document):
 
     def command_lines(self) -> list[CommandLine]:
         """Server command lines: RUN/CMD/ENTRYPOINT commands whose word is the server, and the
-        ENTRYPOINT/CMD pair of a stage whose entrypoint is the server binary."""
+        ENTRYPOINT/CMD pair of a stage whose entrypoint is the server binary (found once: every
+        check gets the same objects, so their argv transforms are computed once)."""
+        if self._lines is None:
+            self._lines = self._find_command_lines()
+        return self._lines
+
+    def _find_command_lines(self) -> list[CommandLine]:
         out: list[CommandLine] = []
+        binaries: set[int] = set()
         by_stage: dict[int, dict[str, Instruction]] = {}
         for ins in self.instructions:
             if ins.cmd in ("ENTRYPOINT", "CMD") and not ins.onbuild:
@@ -263,11 +278,12 @@ class DockerfileDoc(Document):
                     consumed.add(id(cmd))
             consumed.add(id(ep))
             out.append(self._cl(segments, server, stage_idx))
+            binaries.add(id(server))
         for site in self.commands():
             server = C.server_word(site.words)
             if server is None:
                 continue
-            if any(cl.binary is server for cl in out):
+            if id(server) in binaries:
                 continue
             stage_idx = self.stage_index_at(server.start)
             out.append(self._cl([Segment(site.words[site.words.index(server):], site.segment.syntax,
@@ -290,16 +306,22 @@ class DockerfileDoc(Document):
         return CommandLine(self.text, segments, server, v1, segments[0].label)
 
     def _sites_of(self, ins: Instruction) -> list[CommandSite]:
-        return [s for s in self.commands() if ins.start <= (s.words[0].start if s.words else -1) <= ins.end]
+        """The command sites whose first word lies inside ``ins`` (a bisection: no scan)."""
+        sites = self.commands()
+        if self._site_starts is None or len(self._site_starts) != len(sites):
+            self._site_starts = [s.words[0].start if s.words else -1 for s in sites]
+            self._sorted_sites = sorted(range(len(sites)), key=self._site_starts.__getitem__)
+            self._sorted_starts = [self._site_starts[k] for k in self._sorted_sites]
+        lo = bisect.bisect_left(self._sorted_starts, max(ins.start, 0))
+        hi = bisect.bisect_right(self._sorted_starts, ins.end)
+        return [sites[k] for k in sorted(self._sorted_sites[lo:hi])]
 
     def stage_index_at(self, off: int) -> int:
         """Index of the build stage the text at ``off`` belongs to (-1: before the first FROM)."""
-        idx = -1
-        for ins in self.instructions:
-            if ins.start > off:
-                break
-            idx = ins.stage
-        return idx
+        if self._starts is None or len(self._starts) != len(self.instructions):
+            self._starts = [ins.start for ins in self.instructions]
+        k = bisect.bisect_right(self._starts, off) - 1
+        return self.instructions[k].stage if k >= 0 else -1
 
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
         """The default of build argument ``name`` and its span, when the argument is declared once
@@ -355,13 +377,15 @@ class DockerfileDoc(Document):
         return None
 
     def base_images(self) -> list[BaseImage]:
+        runs: dict[int, list[Span]] = {}  # the RUN instructions of each stage, in one pass
+        for i in self.instructions:
+            if i.cmd == "RUN" and not i.onbuild:
+                runs.setdefault(i.stage, []).append(Span(i.start, i.end))
         out = []
         for st in self.stages:
             if st.image_word is None:
                 continue
-            runs = [Span(i.start, i.end) for i in self.instructions
-                    if i.cmd == "RUN" and i.stage == st.index and not i.onbuild]
-            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs))
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs.get(st.index, [])))
         return out
 
 
