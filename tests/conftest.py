@@ -72,3 +72,12 @@ def migrate_text(doc_class, name: str, text: str) -> str:
     more, _ = check_document(again, Release("24.10"))
     assert [f.rule for f in more if f.fix is not None] == []
     return new
+
+
+@pytest.fixture(scope="session")
+def action_runner(tmp_path_factory):
+    """action.yml checked out as a runner would and its install step run once (pip installs this
+    checkout into the action's own virtual environment): tests/actionrunner.py."""
+    from actionrunner import installed
+
+    return installed(tmp_path_factory.mktemp("action"))

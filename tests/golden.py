@@ -27,6 +27,8 @@ def settings_for(path: pathlib.Path) -> Settings:
         for i, a in enumerate(args):
             if a == "--target-version":
                 kw["target"] = parse_target(args[i + 1])
+            elif a in ("--select", "--ignore"):
+                kw[a[2:]] = tuple(args[i + 1].split(","))
     return Settings(**kw)
 
 

@@ -223,6 +223,16 @@ CASES = [
     # runtime arguments: the new option goes before them, as a warning
     ("runtime-args-quoted-at_fixes", 'trtserver --model-store=/m "$@"', "24.10",
      'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config "$@"', [POLL_W, STRICT_W, STORE, RUNTIME], "poll"),
+    ("v1-refused-boolean_fixes", "trtserver --model-store=/m --strict-model-config=on", "24.10",
+     "trtserver --model-repository=/m --strict-model-config=on --model-control-mode=poll",
+     [POLL, STORE, ("TDM318", E, False)], None),
+    ("v1-refused-missing-value_fixes", "trtserver --model-store=/m --tf-allow-soft-placement", "24.10",
+     "trtserver --model-repository=/m --tf-allow-soft-placement", [STORE, ("TDM318", E, False)], None),
+    ("v1-release-abbreviation_fixes", "trtserver --model-store=/m --allow-p=false", "24.10",
+     "trtserver --model-repository=/m --disable-auto-complete-config", [STRICT, STORE, ("TDM311", I, True)], "none"),
+    ("v1-release-abbreviation-profiling_fixes", "trtserver --model-store=/m --allow-pro=false", "24.10",
+     "trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config",
+     [POLL, STRICT, STORE, ("TDM306", I, True)], "poll"),
     ("runtime-args-only_fixes", 'trtserver "$@"', "24.10", 'trtserver --model-control-mode=poll --disable-auto-complete-config "$@"',
      [POLL_W, STRICT_W, RUNTIME], "poll"),
     ("runtime-args-variable_fixes", "exec trtserver --model-store=/m ${EXTRA_ARGS} --log-verbose=1", "24.10",
@@ -254,6 +264,9 @@ CASES = [
     ("continuation-insert_fixes", "trtserver \\\n  --model-store=/m \\\n  --log-verbose=1", "24.10",
      'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --model-control-mode=poll \\\n  --disable-auto-complete-config',
      [POLL, STRICT, STORE], "poll"),
+    # lines that print and exit start no server: nothing is added to them
+    ("help_noop", "trtserver --help", "24.10", "trtserver --help", [], None),
+    ("version_fixes", "trtserver --version", "24.10", "trtserver --version", [("TDM317", W, False)], None),
     ("path-binary_fixes", "/opt/tensorrtserver/bin/trtserver --model-store=/m --strict-model-config=true", "24.10",
      "/opt/tensorrtserver/bin/trtserver --model-repository=/m --strict-model-config=true --model-control-mode=poll",
      [POLL, STORE], "poll"),
@@ -319,3 +332,14 @@ def test_tensorflow_target_checks(target, expected):
     findings, ctx = check_document(doc, parse_target(target))
     assert ctx.uses_tensorflow
     assert [(f.rule, f.severity.value) for f in findings if f.rule.startswith("TDM7") and f.rule != "TDM703"] == expected
+
+
+def test_a_long_line_loses_every_removed_option():
+    """Thousands of options, every other one removed: each deletion is settled once (the line used
+    to take minutes), and the result holds exactly the options that stay."""
+    n = 3000
+    src = "trtserver --model-store=/m " + " ".join(f"--api-version=2 --log-verbose={i}" for i in range(n))
+    out, found, _ = migrate(src)
+    kept = " ".join(f"--log-verbose={i}" for i in range(n))
+    assert out == f"trtserver --model-repository=/m {kept} --model-control-mode=poll --disable-auto-complete-config"
+    assert [f for f in found if f[0] == "TDM302"] == [("TDM302", I, True)] * n

@@ -42,6 +42,7 @@ def test_no_command_is_a_usage_error(tree, capsys):
     (["--format", "xml", "."], "--format must be one of text, json, sarif, github, markdown"),
     (["--target-version", "19.10", "."], "--target-version: target 19.10 is not a V2 release"),
     (["--target-version", "24", "."], "--target-version: not a release: '24'"),
+    (["--target-version", "21.01", "."], "--target-version: there was no release 21.01 (after 20.12 came 21.02)"),
     (["--select", "E501", "."], "--select: 'E501' is not a rule id or prefix"),
     (["--jobs", "-1", "."], "--jobs must be 0 (automatic) or more"),
 ])
@@ -148,12 +149,16 @@ def test_stdout_carries_only_the_format(tree, capsys):
     assert "gone: error: no such file or directory" in err
 
 
-def test_quiet(tree, capsys):
+def test_quiet_drops_the_summary_line_never_the_report(tree, capsys):
     (tree / "Dockerfile").write_text(V1)
+    code, loud, loud_err = cli(capsys, "migrate", "--check", ".")
+    assert code == 1 and loud_err.count("\n") == 1 and " 1 with V1, 1 would change, 0 failed" in loud_err
     code, out, err = cli(capsys, "migrate", "--check", "--quiet", ".")
-    assert code == 1 and out == "" and err == ""
+    assert code == 1 and out == loud and err == ""
+    assert out.startswith("Dockerfile:1:6: TDM101 info: ")
     code, out, err = cli(capsys, "migrate", "--check", "--quiet", ".", "gone")
-    assert code == 2 and out == "" and err == "gone: error: no such file or directory\n"
+    assert code == 2 and err == "gone: error: no such file or directory\n"
+    assert out == loud + "gone: TDM001 error: no such file or directory\n"
 
 
 def test_version_rules_explain(tree, capsys):

@@ -270,9 +270,13 @@ def editable_lines(doc: Document) -> list:
 
 
 def left_for_review(argv: list[str]) -> bool:
-    """An option word neither V1 nor V2 knows: the tool keeps it with a TDM317 warning, for a person."""
+    """An option word neither V1 nor V2 knows (kept with a TDM317 warning), or a last option without
+    the value it needs (V1 refused the line: TDM318): the tool leaves these for a person."""
     known = frozenset(T.V1_OPTIONS + T.V2_OPTIONS)
-    return any(w.startswith("--") and R._resolve(w[2:].partition("=")[0], known) is None for w in argv[1:])
+    last = argv[-1] if len(argv) > 1 else ""
+    name = R._resolve(last[2:], known) if last.startswith("--") and "=" not in last else None
+    return any(w.startswith("--") and R._resolve(w[2:].partition("=")[0], known) is None for w in argv[1:]) or \
+        (name is not None and name not in R.NO_ARGUMENT)
 
 
 def document(path: pathlib.Path, text: str, kind: str) -> Document:
@@ -355,14 +359,20 @@ def test_the_oracle_has_cases():
 
 def test_every_kind_with_server_lines_is_started():
     """The kinds that carry server command lines each have fixtures whose migrated lines the real
-    server starts (systemd and supervisord included), and the systemd health check is probed."""
+    server starts (systemd and supervisord, Python launchers included), and the systemd health check
+    is probed."""
     kinds_started = {migrated(p.values[0], R.DEFAULT)[0] for p in SERVER_CASES}
-    assert {"dockerfile", "compose", "kubernetes", "shell", "makefile", "unit"} <= kinds_started
+    assert {"dockerfile", "compose", "kubernetes", "shell", "makefile", "unit", "python"} <= kinds_started
     unit = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name in ("unit", "supervisor")}
     assert {"trtserver.service", "triton-docker.service", "quoting.service", "supervisord.conf",
             "triton.conf"} <= unit
     plan = Plan(FIXTURES / "unit" / "trtserver.service", R.DEFAULT, 0)
     assert plan.checks == [("8000", "/v2/health/ready")]
+    # Python: argv lists, os.system strings, docker run, Kubeflow container ops, the health port
+    python = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "python"}
+    assert {"launcher-popen.py", "launcher-os-system.py", "launcher-docker-run.py", "kubeflow-pipeline.py",
+            "literals.py", "half-migrated.py", "health-port.py"} <= python
+    assert "python" in {p.values[0].parent.name for p in REFUSAL_CASES}
 
 
 def _selected(request, name: str) -> list[dict]:

@@ -108,8 +108,12 @@ def test_statistics(tree, capsys):
     code, out, err = cli(capsys, "migrate", "--check", "--statistics", "--format", "json", ".")
     assert json.loads(out)["summary"]["rules"] == {
         "TDM101": 1, "TDM104": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1}
+    code, findings, _ = cli(capsys, "migrate", "--check", "--quiet", ".")
+    assert findings.startswith("svc/Dockerfile:2:6: TDM101 info: ")  # --quiet keeps the report
     code, out, err = cli(capsys, "migrate", "--check", "--statistics", "--quiet", ".")
-    assert out == "".join(f"{1:6d}  {r}\n" for r in ("TDM101", "TDM104", "TDM202", "TDM301", "TDM310", "TDM314"))
+    assert out == findings + "".join(f"{1:6d}  {r}\n" for r in ("TDM101", "TDM104", "TDM202", "TDM301", "TDM310",
+                                                                 "TDM314"))
+    assert err == ""
     code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
     assert "rules" not in json.loads(out)["summary"]
 

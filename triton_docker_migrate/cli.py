@@ -66,8 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="Worker processes for big trees (default: one per CPU; 1: no pool).")
 
-    sub.add_parser("rules", help="List every rule: id, name, severity, fix availability, summary.",
-                   description="List every rule: id, name, severity, fix availability, summary.")
+    r = sub.add_parser("rules", help="List every rule: id, name, severity, fix availability, summary.",
+                       description="List every rule: id, name, severity, fix availability, summary.")
+    r.add_argument("--format", dest="output_format", default="text", metavar="FORMAT",
+                   help="text (a table) or json (an array of every rule; default text).")
     e = sub.add_parser("explain", help="Explain one rule.", description="Explain one rule.")
     e.add_argument("rule", metavar="RULE", help="A rule id, e.g. TDM301.")
     return p
@@ -140,9 +142,21 @@ def migrate(a: argparse.Namespace) -> int:
     return run(list(a.paths), settings)
 
 
-def rules_cmd() -> int:
+def rules_cmd(output_format: str = "text") -> int:
+    from .rules.docs import doc_link
     from .rules.registry import all_rules
 
+    if output_format not in ("text", "json"):
+        return _usage("rules --format must be text or json")
+    if output_format == "json":
+        import json
+
+        _out(json.dumps([{
+            "id": r.id, "name": r.name, "family": r.family, "severity": r.severity.value, "fix": r.fix.value,
+            "summary": r.summary, "min_target": r.min_target, "max_target": r.max_target,
+            "docs": doc_link(r),
+        } for r in all_rules()], indent=2, ensure_ascii=False) + "\n")
+        return 0
     _out("".join(f"{r.id}  {r.name:<40} {r.severity.value:<8} fix:{r.fix.value:<10} {r.summary}\n"
                  for r in all_rules()))
     return 0
@@ -201,5 +215,5 @@ def _main(argv: list[str] | None) -> int:
     if a.command == "migrate":
         return migrate(a)
     if a.command == "rules":
-        return rules_cmd()
+        return rules_cmd(a.output_format)
     return explain(a.rule)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 # --- names --------------------------------------------------------------------------------------
 
-V1_IMAGE_NAME = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
+V1_IMAGE_NAME = V1_IMAGE = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
 V1_BINARY = "trtserver"
 V1_INSTALL_DIR = "/opt/tensorrtserver"
 V1_USER = "tensorrt-server"  #: the user of the V1 images
@@ -19,6 +19,10 @@ V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
 #: the variables the V1 image set (the rules' table maps each to its V2 name)
 V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
                "TENSORRT_SERVER_CPU_ONLY")
+
+#: a host name that names the inference server: a URL to it, or a route to it, is a Triton context
+#: even in a file that does not start the server (a readiness loop, a client, an Ingress)
+TRITON_HOST = re.compile(r"(?i)triton|trtis|tensorrt|inference-?server")
 
 # --- server options -------------------------------------------------------------------------
 
@@ -63,6 +67,14 @@ V2_OPTIONS = (
     "trace-level", "trace-rate", "trace-count", "trace-log-frequency",
 )
 NO_ARGUMENT = frozenset({"help", "disable-auto-complete-config"})
+#: the options of each line of V1 releases, which decide what an abbreviation meant there
+#: (facts sheet: --allow-profiling only in 19.05-19.09, --api-version only in 1.12/1.13 = 20.03-20.07-v1)
+_V1_BASE = tuple(o for o in V1_OPTIONS if o not in ("allow-profiling", "api-version"))
+V1_OPTIONS_BY_RELEASE = {
+    "19.05-19.09": _V1_BASE + ("allow-profiling",),
+    "19.10-20.02": _V1_BASE,
+    "20.03-20.07": _V1_BASE + ("api-version",),
+}
 #: V1 options that V2 refuses (some come back later or under another name: the rules know when)
 V1_ONLY_OPTIONS = ("api-version", "grpc-infer-thread-count", "grpc-stream-infer-thread-count", "http-health-port",
                    "allow-profiling", "tf-add-vgpu", "tf-allow-soft-placement", "tf-gpu-memory-fraction",
@@ -86,11 +98,19 @@ IMAGE_RE = re.compile(
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
 
 
+#: a locally built or third-party image whose name holds the V1 name (``tensorrtserver_build``,
+#: ``myorg/tensorrtserver_clients``): V1 inside, but no V2 image stands for it (a path is never one)
+LOCAL_V1_IMAGE_RE = re.compile(
+    r"(?<![\w./@$-])(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"
+    r"(?P<name>[\w.-]*tensorrtserver[\w.-]*)(?P<tag>:(?:[\w.+-]|\$\{[^}]*\}|\$\w+)*[\w}])?(?![\w/@-])")
+
+
 @dataclass
 class ImageInfo:
     triton: bool = False  #: a Triton/TRTIS server or SDK image
     v1: bool = False  #: a V1 server or SDK image
     sdk: bool = False
+    local_v1: bool = False  #: built on V1 by someone else: no V2 image maps to it
 
 
 def is_v1_tag(repo: str, tag: str | None) -> bool:
@@ -110,7 +130,32 @@ def classify(image: str) -> ImageInfo:
     """What an image reference (as resolved) is: Triton at all, V1, SDK."""
     m = IMAGE_RE.search(image.strip())
     if not m or m.start() != 0 and image.strip()[: m.start()].strip():
+        local = LOCAL_V1_IMAGE_RE.fullmatch(image.strip())
+        if local and local.group("name") != V1_IMAGE:
+            return ImageInfo(local_v1=True)
         return ImageInfo()
     tag = m.group("tag")
     sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))
     return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk)
+
+
+# --- the V1 Python client library -------------------------------------------------------------
+
+#: the modules of the V1 client wheel (``tensorrtserver``, v1.12.0 ``src/clients/python``)
+V1_CLIENT_MODULES = (
+    "tensorrtserver", "tensorrtserver.api", "tensorrtserver.api.api_pb2", "tensorrtserver.api.grpc_service_pb2",
+    "tensorrtserver.api.grpc_service_pb2_grpc", "tensorrtserver.api.model_config_pb2",
+    "tensorrtserver.api.server_status_pb2", "tensorrtserver.shared_memory", "tensorrtserver.cuda_shared_memory",
+)
+#: what ``from tensorrtserver.api import *`` binds that is the V1 API: the classes and functions of
+#: ``tensorrtserver/api/__init__.py`` (v1.12.0) and the messages it re-exports from ``api_pb2`` and
+#: ``server_status_pb2``
+V1_CLIENT_API = (
+    "ProtocolType", "InferenceServerException", "ServerHealthContext", "ServerStatusContext",
+    "ModelRepositoryContext", "ModelControlContext", "SharedMemoryControlContext", "InferContext",
+    "serialize_string_tensor", "InferRequestHeader", "InferResponseHeader", "ServerStatus", "SharedMemoryStatus",
+    "ModelRepositoryIndex",
+)
+#: the V1 API classes whose instances a program keeps and calls methods on
+V1_CLIENT_CLASSES = ("ServerHealthContext", "ServerStatusContext", "ModelRepositoryContext", "ModelControlContext",
+                     "SharedMemoryControlContext", "InferContext")

@@ -156,11 +156,13 @@ KINDS = (
     Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
     Kind("unit", "unit:UnitDoc", by_name=_supervisord, suffixes=(".service",), trailing_comments=False,
          claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*",), line_comments=("#", ";")),
+    Kind("python", "python:PythonDoc", suffixes=(".py",)),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
          claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
     Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--")),
 )
 BY_NAME = {k.name: k for k in KINDS}
+_ORDER = {k.name: i for i, k in enumerate(KINDS)}
 #: sniffs in the contract's order: Kubernetes manifests, then Helm values outside charts, then scripts
 _SNIFFS = tuple(k for k in (BY_NAME["kubernetes"], BY_NAME["helm-values"], BY_NAME["shell"]))
 
@@ -186,15 +188,17 @@ def kind_by_name(path: str) -> str | None:
 
 
 def kind_of(path: str, head: bytes) -> str:
-    """The kind of a file, by name first, then by a cheap look at its first bytes."""
+    """The kind of a file: the first row of the table, in the contract's order, that claims it by
+    its name or by a cheap look at its first bytes (``serve.py`` with a ``#!/bin/sh`` line is a
+    shell script: the shell row comes before the python row)."""
     k = kind_by_name(path)
-    if k is not None:
-        return k
     p = _path(path)
     for row in _SNIFFS:
+        if k is not None and _ORDER[row.name] > _ORDER[k]:
+            continue
         if row.sniff is not None and row.sniff(p, head):
             return row.name
-    return "text"
+    return k or "text"
 
 
 #: extensions of source and documentation files: of the text kind whatever they hold, unless a

@@ -68,9 +68,15 @@ class Release:
         return f"2.{months}.0"
 
 
+#: months without a release (facts sheet, corrections: 21.01 never shipped)
+NOT_RELEASED = frozenset({"21.01"})
+
+
 def parse_target(text: str) -> Release:
-    """The ``--target-version`` value: a release from 20.06 (the first V2) on."""
+    """The ``--target-version`` value: a release that shipped, from 20.06 (the first V2) on."""
     rel = Release(text)
     if rel < Release("20.06"):
         raise ValueError(f"target {rel} is not a V2 release (the first V2 release is 20.06)")
+    if rel.text in NOT_RELEASED:
+        raise ValueError(f"there was no release {rel} (after 20.12 came 21.02)")
     return rel

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, CommandLine, CommandSite, ImageKeys, PortSites, Region, Requirement
+from .sites import BaseImage, ClientUse, CommandLine, CommandSite, ImageKeys, PortSites, Region, Requirement
 
 
 class Document:
@@ -57,6 +57,10 @@ class Document:
 
     def requirements(self) -> list[Requirement]:
         """Python package requirements the file declares (requirements files, dependency lists)."""
+        return []
+
+    def client_uses(self) -> list[ClientUse]:
+        """Uses of the V1 client library in code (imports, calls, attributes), in file order."""
         return []
 
     def base_images(self) -> list[BaseImage]:

@@ -37,6 +37,7 @@ class Service:
     entrypoint: Node | None = None
     command: Node | None = None
     owned: set[int] = field(default_factory=set)  #: ids of the nodes its definition reaches
+    image_node: Node | None = None
 
 
 def expand(value: str) -> str:
@@ -73,6 +74,7 @@ class ComposeDoc(Document):
                 if attr == "image":
                     if isinstance(node, ScalarNode):
                         s.image = expand(str(node.value))
+                        s.image_node = node
                 else:
                     setattr(s, attr, None if Y.is_null(node) else node)
             s.owned = Y.reachable(s.node)
@@ -235,8 +237,13 @@ class ComposeDoc(Document):
         return self._lines
 
     def _lines_of(self, s: Service) -> list[CommandLine]:
-        return S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
-                              s.v1, {"service": s.name})
+        lines = S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
+                               s.v1, {"service": s.name})
+        if isinstance(s.image_node, ScalarNode):
+            sc = self.src.scalar(s.image_node)
+            for cl in lines:
+                cl.images = (Span(sc.start, sc.end),)
+        return lines
 
     # --- ports -----------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:

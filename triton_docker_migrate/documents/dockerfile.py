@@ -51,6 +51,8 @@ class Stage:
     triton: bool  #: based (directly or through stages) on a Triton server image
     v1: bool  #: based on a V1 server image
     sdk: bool  #: a client SDK image
+    local_v1: bool = False  #: based on a locally built or third-party image of V1
+    root: Span | None = None  #: the image reference the stage is built on, through other stages
 
 
 class DockerfileDoc(Document):
@@ -62,6 +64,7 @@ class DockerfileDoc(Document):
         self.instructions: list[Instruction] = []
         self.stages: list[Stage] = []
         self.global_args: dict[str, str] = {}
+        self.global_arg_spans: dict[str, Span] = {}  #: where each global ARG with a default is written
         self._commands: list[CommandSite] | None = None
         self._lines: list[CommandLine] | None = None
         self._site_starts: list[int] | None = None  #: first word of each command site, sorted
@@ -98,6 +101,7 @@ class DockerfileDoc(Document):
                     name, eq, val = w.value.partition("=")
                     if eq:
                         self.global_args[name] = val
+                        self.global_arg_spans[name] = w.span
             if ins.cmd != "FROM" or ins.onbuild:
                 ins.stage = idx
                 continue
@@ -110,11 +114,12 @@ class DockerfileDoc(Document):
             resolved = self.expand(image)
             prev = named.get(resolved.lower())
             if prev is not None:
-                triton, v1, sdk = prev.triton, prev.v1, prev.sdk
+                triton, v1, sdk, local, root = prev.triton, prev.v1, prev.sdk, prev.local_v1, prev.root
             else:
                 info = facts.classify(resolved)
-                triton, v1, sdk = info.triton, info.v1, info.sdk
-            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk))
+                triton, v1, sdk, local = info.triton, info.v1, info.sdk, info.local_v1
+                root = image_word.span if image_word is not None else None
+            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root))
             if name:
                 named.setdefault(name.lower(), self.stages[-1])
 
@@ -150,7 +155,8 @@ class DockerfileDoc(Document):
         out: list[Region] = []
         for ins in self.instructions:
             tri = self.is_triton(ins)
-            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri,
+            st = self.stage_of(ins)
+            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri, unknown_base=bool(st and st.local_v1),
                               shell=ins.cmd in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK") and not ins.is_json,
                               image_context=ins.cmd == "FROM", label=ins.cmd))
             for body in ins.heredoc_bodies:
@@ -297,13 +303,24 @@ class DockerfileDoc(Document):
                 continue
             sites = self._sites_of(ins)
             if len(sites) == 1 and sites[0].words and sites[0].words[0].value.startswith("--"):
-                out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD"))
+                out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD", images=self._image_spans(st)))
         return out
 
     def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:
         st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
         v1 = C.is_v1_binary(server.value) or bool(st and st.v1)
-        return CommandLine(self.text, segments, server, v1, segments[0].label)
+        return CommandLine(self.text, segments, server, v1, segments[0].label, images=self._image_spans(st))
+
+    def _image_spans(self, st: Stage | None) -> tuple[Span, ...]:
+        """Where a stage's base image is written: its FROM (through other stages) and the defaults of
+        the build arguments in it."""
+        if st is None or st.root is None:
+            return ()
+        spans = [st.root]
+        for m in re.finditer(r"\$\{?(\w+)", self.text[st.root.start:st.root.end]):
+            if m.group(1) in self.global_arg_spans:
+                spans.append(self.global_arg_spans[m.group(1)])
+        return tuple(spans)
 
     def _sites_of(self, ins: Instruction) -> list[CommandSite]:
         """The command sites whose first word lies inside ``ins`` (a bisection: no scan)."""

@@ -22,6 +22,7 @@ import bisect
 import importlib
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import facts
 from ..model import Edit, ProcessingError, Span
@@ -30,6 +31,9 @@ from . import commands as C
 from .base import Document
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 from .text import TextDoc
+
+if TYPE_CHECKING:
+    from .shell import ShellDoc
 
 try:
     from ..syntax import hcl as H

@@ -25,6 +25,9 @@ from .base import Document
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
+ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
+#: keys whose value names where a route sends requests (a Service, a host)
+ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: lists an edit may shorten or lengthen, and keys whose value may turn from a port name to a number
 EDITABLE = frozenset({"command", "args", "ports"})
@@ -133,12 +136,34 @@ class KubernetesDoc(Document):
 
     def _triton_nodes(self) -> set[int]:
         out: set[int] = set()
+        names: set[str] = set()
         for c in self.containers:
             if c.triton:
                 out |= c.owned
                 for svc in self.selecting(c):
                     out |= Y.reachable(svc)
+                    name = Y.get(Y.get(svc, "metadata"), "name")
+                    if isinstance(name, ScalarNode):
+                        names.add(str(name.value))
+        for route in self._routes():
+            hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)
+                     and self._parent_key(route, n) in ROUTE_HOST_KEYS]
+            if any(h.split(".")[0] in names or facts.TRITON_HOST.search(h) for h in hosts):
+                out |= Y.reachable(route)  # a route to the server: its paths are the server's
         return out
+
+    def _routes(self) -> list[MappingNode]:
+        """Ingress, Istio VirtualService, Gateway API HTTPRoute objects: where requests are routed."""
+        return [o for o in self.objects if str(Y.get(o, "kind").value) in ROUTE_KINDS]  # type: ignore[union-attr]
+
+    @staticmethod
+    def _parent_key(root: Node, node: Node) -> str | None:
+        for m in Y.walk(root, set()):
+            if isinstance(m, MappingNode):
+                for k, v in m.value:
+                    if v is node:
+                        return Y.key_of(k)
+        return None
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
@@ -175,7 +200,11 @@ class KubernetesDoc(Document):
             for c in self.containers:
                 if not c.triton:
                     continue
+                image = Y.get(c.node, "image")
                 for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name}):
+                    if isinstance(image, ScalarNode):
+                        sc = self.src.scalar(image)
+                        cl.images = (Span(sc.start, sc.end),)
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
         return self._lines

@@ -41,6 +41,7 @@ _BARE_BINARY = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")
 _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
+_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?")
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
 
@@ -324,6 +325,29 @@ class ShellDoc(Document):
             value = _EXPAND.sub(sub, value)
         return value
 
+    def _image_spans(self, dr: DockerRun | None) -> tuple[Span, ...]:
+        """Where a container's image is written: its word, and the values of the variables in it."""
+        if dr is None or dr.image is None:
+            return ()
+        spans = [dr.image.span]
+        for m in _EXPAND.finditer(dr.image.value):
+            spans += [w.span for w in self.variables.get(m.group(1) or m.group(3), [])]
+        return tuple(spans)
+
+    def tag_variable(self, name: str) -> tuple[str, Span] | None:
+        """The value of ``name`` and its span, when the script assigns it once, a release number,
+        and uses it only in image tags (``TAG=20.02`` ... ``tensorrtserver:${TAG}-py3``)."""
+        values = self.variables.get(name, [])
+        if len(values) != 1 or values[0].dynamic or not _RELEASE.fullmatch(values[0].value):
+            return None
+        use = re.compile(r"\$\{?" + re.escape(name) + r"(?![\w])")
+        tag_use = re.compile(r"(?:tensorrtserver|tritonserver):\$\{?" + re.escape(name) + r"\}?(?:-v1)?-py3"
+                             r"(?:-clientsdk)?(?![\w.-])")
+        uses = sum(len(use.findall(r.text)) for r in self.regions())
+        if uses == 0 or uses != sum(len(tag_use.findall(r.text)) for r in self.regions()):
+            return None
+        return values[0].value, values[0].span
+
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:
             return basename(w) in DOCKER_BINS
@@ -426,6 +450,7 @@ class ShellDoc(Document):
             cl = CommandLine(self.text, segs, s.entry, C.is_v1_binary(s.entry.value) or image_v1, s.label)
             cl.extra["image"] = dr.image
             cl.extra["docker"] = dr
+            cl.images = self._image_spans(dr)
             return cl
         ci = command_index(words)
         if ci is not None and _is_server(words[ci]):
@@ -435,6 +460,7 @@ class ShellDoc(Document):
             cl = CommandLine(self.text, self._segments(words[ci:], s.syntax, s.label), w,
                              C.is_v1_binary(w.value) or image_v1, s.label)
             cl.extra["docker"] = dr
+            cl.images = self._image_spans(dr)
             return cl
         if ci is not None and ci == 0 and words[0].dynamic:
             v = self._server_variable(words[0])
@@ -442,11 +468,13 @@ class ShellDoc(Document):
                 cl = CommandLine(self.text, self._segments(words, s.syntax, s.label), words[0],
                                  C.is_v1_binary(v.value) or image_v1, s.label)
                 cl.extra["docker"] = dr
+                cl.images = self._image_spans(dr)
                 return cl
         if dr is not None and dr.info.triton and words and words[0] is (dr.after[0] if dr.after else None) \
                 and words[0].value.startswith("--"):
             cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
             cl.extra["docker"] = dr
+            cl.images = self._image_spans(dr)
             return cl
         return None
 

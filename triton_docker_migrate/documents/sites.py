@@ -25,6 +25,8 @@ class Region:
     image_context: bool = False  #: the whole region is an image reference (FROM, ``image:``)
     label: str = ""
     report_only: bool = False  #: read, never edited (see ``Document.report_only``)
+    #: in a build stage based on a locally built V1 image: its layout is unknown (paths are not mapped)
+    unknown_base: bool = False
 
     def off(self, i: int) -> int:
         if self.offsets is None:
@@ -61,6 +63,13 @@ class Segment:
     syntax: Syntax
     label: str = ""  #: ``CMD``, ``command``: for messages
 
+    def index(self, word: Word) -> int:
+        """The position of ``word`` (this very object) in the segment."""
+        positions = self.__dict__.get("_positions")
+        if positions is None or len(positions) != len(self.words):
+            positions = self.__dict__["_positions"] = {id(w): k for k, w in enumerate(self.words)}
+        return positions[id(word)]
+
 
 @dataclass
 class CommandLine:
@@ -74,8 +83,12 @@ class CommandLine:
     extra: dict = field(default_factory=dict)
     #: the document reads this line but cannot edit it (a folded YAML script): reported only
     report_only: bool = False
+    #: where the image the line runs on is written, where the file says (a stage's FROM, a service's
+    #: image; and the values of the variables it is made of)
+    images: tuple[Span, ...] = ()
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
+    _kept: dict = field(default_factory=dict, repr=False, compare=False)
 
     def args(self) -> list[tuple[Word, Segment]]:
         out = []
@@ -100,13 +113,14 @@ class CommandLine:
         if own is not None:
             return own
         ws = seg.words
-        i = next(k for k, w in enumerate(ws) if w is word)
+        i = seg.index(word)
         gone = self.deleting
-        if id(word) in gone and all(id(w) in gone for w in ws[:i]):
+        first_kept, last_kept = self._kept_bounds(seg)
+        if id(word) in gone and first_kept > i:
             # a run of deleted words that starts the segment: each takes the separator after it
             # (the whole segment: the first takes none), so the deletions of neighbours never
             # overlap and together remove exactly the separators no kept word needs
-            if any(id(w) not in gone for w in ws[i + 1:]):
+            if last_kept > i:
                 if seg.syntax.gap_re.match(self._gap(word, ws[i + 1])):
                     return Edit.delete(word.start, ws[i + 1].start)
             elif i == 0:
@@ -126,15 +140,23 @@ class CommandLine:
                     return Edit.delete(line_start, line_end)
         return Edit.delete(word.start, word.end)
 
+    def _kept_bounds(self, seg: Segment) -> tuple[int, int]:
+        """Indices of the first and last word of ``seg`` the change keeps (len / -1 when none)."""
+        key = (id(seg), self.deleting)
+        cache = self._kept
+        if key not in cache:
+            kept = [k for k, w in enumerate(seg.words) if id(w) not in self.deleting]
+            cache.clear()
+            cache[key] = (kept[0], kept[-1]) if kept else (len(seg.words), -1)
+        return cache[key]
+
     def replace_value(self, word: Word, seg: Segment, i: int, j: int, new: str) -> Edit:
         """Replace ``word.value[i:j]`` by ``new``, requoting the word when it must."""
         new_value = word.value[:i] + new + word.value[j:]
         contiguous = j <= i or word.offsets[j - 1] - word.offsets[i] == j - 1 - i
-        if contiguous and seg.syntax.safe_in_place(word, new, new_value):
+        if contiguous and seg.syntax.maps_exactly(word, i, j) and seg.syntax.safe_in_place(word, new, new_value):
             return Edit(word.sub(i, j), new)
-        if word.dynamic:
-            raise ValueError("cannot requote a word that holds an expansion")
-        return Edit(word.span, seg.syntax.quote(new_value, word))
+        return seg.syntax.requote(word, new_value)
 
     def insert_after(self, anchor: Word | None, seg: Segment, values: list[str]) -> Edit:
         """New words after ``anchor`` (None: at the front of ``seg``), styled like their siblings."""
@@ -146,7 +168,7 @@ class CommandLine:
                 return own
         sep = seg.syntax.default_sep
         if anchor is not None:
-            i = next(k for k, w in enumerate(ws) if w is anchor)
+            i = seg.index(anchor)
             if i > 0 and seg.syntax.gap_re.match(self._gap(ws[i - 1], anchor)) and self._gap(ws[i - 1], anchor):
                 sep = self._gap(ws[i - 1], anchor)
             elif i + 1 < len(ws) and seg.syntax.gap_re.match(self._gap(anchor, ws[i + 1])) and self._gap(anchor, ws[i + 1]):
@@ -254,6 +276,20 @@ class Requirement:
     def replace(self, requirement: str) -> Edit:
         assert self.replacer is not None
         return self.replacer(requirement)
+
+
+@dataclass
+class ClientUse:
+    """A use of the V1 client library in code: an import of one of its modules or names, a call, an
+    attribute or a bare reference (``InferContext(...)``, ``ctx.run(...)``, ``ProtocolType.HTTP``,
+    ``except InferenceServerException``)."""
+
+    module: str  #: the V1 module the name belongs to (``tensorrtserver.api``, ``tensorrtserver.shared_memory``)
+    name: str  #: the name inside ``module`` (``InferContext``, ``InferContext.run`` - a method of an
+    #: instance -, ``ProtocolType.HTTP``, ``*``); for an import of a module itself, ""
+    span: Span  #: what is written: the imported name, the called expression, the attribute chain
+    kind: str  #: "import", "call", "attribute" or "name"
+    text: str = ""  #: the code as written at ``span``
 
 
 class ImageKeys:

@@ -17,15 +17,14 @@ def render(results: list[FileResult], settings) -> str:
         for r in listed(results):
             if r.changed and r.error is None:
                 out.append(unified_diff(r.path, r.original, r.new))
-    if not settings.quiet:
-        for r, f in all_findings(results):
-            path = name(r.path)  # control characters and bytes that are not UTF-8, escaped
-            pos = f"{path}:{f.line}:{f.column}" if f.line and f.column else f"{path}:{f.line}" if f.line else path
-            tag = " [fixed]" if f.fixed else ""
-            line = f"{pos}: {f.rule} {f.severity.value}: {escape(f.message)}{tag}"
-            if f.suggestion and not f.fixed:
-                line += f" (suggestion: {escape(f.suggestion)})"
-            out.append(line + "\n")
+    for r, f in all_findings(results):  # --quiet drops the summary line and progress, never the report
+        path = name(r.path)  # control characters and bytes that are not UTF-8, escaped
+        pos = f"{path}:{f.line}:{f.column}" if f.line and f.column else f"{path}:{f.line}" if f.line else path
+        tag = " [fixed]" if f.fixed else ""
+        line = f"{pos}: {f.rule} {f.severity.value}: {escape(f.message)}{tag}"
+        if f.suggestion and not f.fixed:
+            line += f" (suggestion: {escape(f.suggestion)})"
+        out.append(line + "\n")
     if settings.statistics:
         counts = Counter(f.rule for r in results for f in r.findings)
         for rule, n in sorted(counts.items()):

@@ -71,6 +71,18 @@ RUNTIME_ARGS = rule(
 UNKNOWN_OPTION = rule(
     "TDM317", "unknown-v1-option", W, F.NEVER, "An option V1 did not have",
     "The option is not in the V1 option table: check it against `tritonserver --help`.")
+V1_REFUSED = rule(
+    "TDM318", "v1-could-not-start", Severity.ERROR, F.NEVER, "A V1 line that V1 itself refused",
+    "V1 parsed its options with getopt_long and exited on an option without its value, and on a boolean "
+    "that is not `true`, `false`, `1` or `0` (any case; `ParseBoolOption` in V1's `main.cc`): such a line "
+    "never started a server, so whatever it was meant to do is unknown. The tool leaves the option for a "
+    "person to decide.")
+#: V1's boolean options: ``ParseBoolOption`` took true/false/1/0 in any case, nothing else
+V1_BOOLEANS = frozenset({
+    "exit-on-error", "strict-model-config", "strict-readiness", "allow-http", "allow-grpc", "allow-metrics",
+    "allow-gpu-metrics", "allow-poll-model-repository", "allow-model-control", "tf-allow-soft-placement",
+    "allow-profiling", "log-info", "log-warning", "log-error"})
+_V1_BOOL_VALUES = frozenset({"true", "false", "1", "0"})
 
 
 def _rule(rule_id: str) -> Rule:
@@ -133,6 +145,14 @@ def resolve(typed: str, table: tuple[str, ...]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def resolve_v1(typed: str) -> str | None:
+    """What V1 read ``--typed`` as: an option name, or a prefix that named one option in the V1
+    releases where it was unique (``--allow-p`` was --allow-poll-model-repository in 19.10-20.02,
+    ambiguous beside --allow-profiling in 19.05-19.09)."""
+    got = {resolve(typed, table) for table in T.V1_OPTIONS_BY_RELEASE.values()} - {None}
+    return got.pop() if len(got) == 1 else None
+
+
 def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]]:
     """Options of the line, its whole-expansion words (``"$@"``), and unknown option words."""
     table = T.V1_OPTIONS if cl.v1 else T.V2_OPTIONS
@@ -153,9 +173,9 @@ def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]
         if not v.startswith("--") or len(v) < 3:
             continue
         typed, eq, value = v[2:].partition("=")
-        name = resolve(typed, table)
+        name = resolve_v1(typed) if cl.v1 else resolve(typed, table)
         if name is None and not cl.v1:
-            name = resolve(typed, T.V1_OPTIONS)
+            name = resolve_v1(typed)
         if name is None and cl.v1 and typed in T.V2_OPTIONS:
             name = typed  # a V2 option written out in full: the line is migrated already, in part
         if name is None:
@@ -182,6 +202,7 @@ class _Builder:
         self.out = ArgvResult()
         self.deleted: list[tuple[tuple[Edit, ...], list[tuple[Word, Segment]]]] = []
         self.gone: set[int] = set()  #: ids of the words deleted so far
+        self.starts_server = True  #: False for ``trtserver --help``-style lines: nothing is added
 
     def finding(self, rule: Rule | str, span: Span, message: str, severity: str | Severity,
                 edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
@@ -204,16 +225,23 @@ class _Builder:
         if not self.deleted:
             return
         self.cl.deleting = frozenset(self.gone)
+        owner = {id(e): g for g, (provisional, _) in enumerate(self.deleted) for e in provisional}
         try:
             for f in self.out.findings:
                 if f.fix is None:
                     continue
-                edits = list(f.fix.edits)
-                for provisional, words in self.deleted:
-                    if all(e in edits for e in provisional):
-                        for e in provisional:
-                            edits.remove(e)
-                        edits += merge_deletes([self.cl.delete(w, s) for w, s in words])
+                edits: list[Edit] = []
+                groups: dict[int, None] = {}
+                for e in f.fix.edits:
+                    g = owner.get(id(e))
+                    if g is None:
+                        edits.append(e)
+                    else:
+                        groups[g] = None
+                if not groups:
+                    continue
+                for g in groups:
+                    edits += merge_deletes([self.cl.delete(w, s) for w, s in self.deleted[g][1]])
                 f.fix = Fix.of(f.fix.title, *edits)
         finally:
             self.cl.deleting = frozenset()
@@ -290,6 +318,8 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             if target < Release(brow.renamed_from):
                 continue
             prefix = f"{brow.backend},{brow.setting}="
+            if o.value is None:
+                continue  # no value: V1 refused the line (TDM318)
             if o.value_word is None:
                 edits = [b.cl.replace_value(o.word, o.seg, 0, len(o.typed) + 3, f"--backend-config={prefix}")]
             else:
@@ -307,6 +337,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                 b.finding(rrow.id, o.span, f"{rrow.note}: renamed", "info", [b.rename(o, rrow.new)],
                           f"Use --{rrow.new}")
 
+    b.starts_server = not _asks_usage(opts, unknown)
     _model_control(b, opts, handled, dynamic)
 
     # abbreviations of options that stay
@@ -318,18 +349,45 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                       f"can be ambiguous in V2)", "info", [b.rename(o, o.name)], f"Use --{o.name}")
 
     if cl.v1:
+        _refused_by_v1(b, opts)
         for w in unknown:
             b.finding(UNKNOWN_OPTION, w.span, f"{w.value.partition('=')[0]} is not a V1 server option: check it "
                       f"against `tritonserver --help`", "warning")
         if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None \
                 and last("disable-auto-complete-config") is None:
-            _add_strict(b, opts, dynamic)
+            if not _value_missing(opts) and b.starts_server:
+                _add_strict(b, opts, dynamic)
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(
             dynamic[0].span, "options are added at run time here: check that they hold no V1-only option "
             "(V2 refuses to start with one) and no model-control setting"))
     b.settle_deletes()
     return res
+
+
+def _asks_usage(opts: list[Option], unknown: list[Word]) -> bool:
+    """``trtserver --help`` (or ``--version``, which neither server has: getopt exits on it) prints
+    and exits: the line starts no server, so no model-control or auto-complete option is added."""
+    return any(o.name == "help" for o in opts) or any(w.value.partition("=")[0] == "--version" for w in unknown)
+
+
+def _value_missing(opts: list[Option]) -> bool:
+    """An option at the end of the line without its value: a word added after it would become its
+    value (getopt_long takes the next word, whatever it is), so nothing is added to such a line."""
+    return any(o.value is None and o.name not in T.NO_ARGUMENT for o in opts)
+
+
+def _refused_by_v1(b: _Builder, opts: list[Option]) -> None:
+    """Options V1 itself refused to start with: a missing value, a boolean it could not read."""
+    for o in opts:
+        if o.value is None and o.name not in T.NO_ARGUMENT and o.name in T.V1_OPTIONS:
+            b.finding(V1_REFUSED, o.span, f"--{o.typed} has no value: V1 exited on it, so this line never started "
+                      f"a server; give it the value that was meant (or remove it)", "error")
+        elif o.name in V1_BOOLEANS and not o.dynamic and o.value is not None \
+                and o.value.strip().lower() not in _V1_BOOL_VALUES:
+            b.finding(V1_REFUSED, o.span, f"--{o.typed}={o.value}: V1 read booleans as true, false, 1 or 0 and "
+                      f"exited on anything else, so this line never started a server; write what was meant",
+                      "error", suggestion=f"--{o.name}=true|false")
 
 
 def _line_span(cl: CommandLine) -> Span:
@@ -418,7 +476,7 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
             b.finding(IGNORED_LOAD_MODEL, o.span, "--load-model only works with --model-control-mode=explicit: V1 "
                       "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
-    if add_poll:  # last: the new option goes after the last option that stays
+    if add_poll and not _value_missing(opts) and b.starts_server:  # last: the new option goes after the last option that stays
         _add_poll(b, opts, dynamic)
 
 
@@ -462,14 +520,18 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit
     values_of = {id(o.value_word) for o in opts if o.value_word is not None}
     anchor: Word | None = cl.binary
     anchor_seg: Segment | None = cl.segments[0] if cl.segments else None
+    kept_before: dict[int, bool] = {}  #: per segment: a word kept so far (the binary counts)
     for w, seg in cl.args():
         if w.is_whole_expansion and id(w) not in values_of:
             break
+        if id(seg) not in kept_before:
+            kept_before[id(seg)] = cl.binary is not None and any(x is cl.binary for x in seg.words)
         # not a deleted word with nothing kept before it in its list (its deletion takes the
         # separator after it): the new option would open the list with a stray separator
-        before = seg.words[:next(k for k, x in enumerate(seg.words) if x is w)]
-        if id(w) not in b.gone or not all(id(x) in b.gone for x in before):
+        if id(w) not in b.gone or kept_before[id(seg)]:
             anchor, anchor_seg = w, seg
+        if id(w) not in b.gone:
+            kept_before[id(seg)] = True
     if anchor is None or anchor_seg is None:
         return None, None
     if anchor is cl.binary:

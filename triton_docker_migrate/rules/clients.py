@@ -33,8 +33,22 @@ PERF_CLIENT = rule(
     "TDM602", "perf-client", Severity.WARNING, F.ALWAYS, "perf_client -> perf_analyzer (20.10)",
     "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used.")
 CLIENT_IMPORT = rule(
-    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code imports the V1 client library",
-    "`from tensorrtserver.api import ...`: port to `tritonclient.http` / `tritonclient.grpc`.")
+    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code uses the V1 client library",
+    "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
+    "that uses what they bring: the V1 Python client (`tensorrtserver` wheel) speaks the V1 protocol, "
+    "which V2 servers refuse, and its API is gone. Each import, and each call, attribute or name whose V2 "
+    "form differs, is reported with the `tritonclient` code that replaces it: `ServerHealthContext(url, "
+    "protocol).is_ready()` -> `tritonclient.http.InferenceServerClient(url).is_server_ready()`, "
+    "`InferContext(url, protocol, model, version).run(inputs, outputs, batch_size)` -> `InferInput`/"
+    "`InferRequestedOutput` and `client.infer(model, inputs, outputs=...)`, `ProtocolType.HTTP`/`GRPC` -> "
+    "the module `tritonclient.http`/`tritonclient.grpc`, `InferenceServerException` -> "
+    "`tritonclient.utils.InferenceServerException`, `tensorrtserver.shared_memory` -> "
+    "`tritonclient.utils.shared_memory`. Uses that stay as written once the import changes (catching "
+    "`InferenceServerException`, the shared-memory helpers) are named by the import's finding only. No "
+    "fix: rewriting client code changes behaviour (a later `--unsafe-fixes` does it). For targets before "
+    "20.09 the suggestions name the wheels of that time (`tritonhttpclient`, `tritongrpcclient`, "
+    "`tritonclientutils`, `tritonshmutils`). Sources: V1 `tensorrtserver/api/__init__.py` and examples of "
+    "v1.12.0, the `tritonclient` examples (shared/corpus/clients/).")
 
 _PIP = re.compile(r"^(?:pip[\d.]*|uv|pipx)$")
 _SPEC = re.compile(r"^tensorrtserver(?P<extras>\[[^\]]*\])?(?P<pin>(?:===|==|~=|!=|<=|>=|<|>).*)?$", re.I)
@@ -235,3 +249,50 @@ def check_text(region: Region, target: Release) -> Iterator[Finding]:
                                     "code imports the V1 client library: port it to tritonclient.http / "
                                     "tritonclient.grpc (the API changed, not only the name)",
                                     suggestion="import tritonclient.http as httpclient")
+
+
+# --- V1 client code (documents that read code: client_uses) ------------------------------------
+
+@check(order=35)
+def check_client_code(doc, ctx) -> Iterator[Finding]:
+    uses = doc.client_uses()
+    if not uses:
+        return
+    rows = [T.client_row(u.module, u.name) for u in uses]
+    for use, row in zip(uses, rows):
+        if use.kind == "import":
+            yield _import_finding(use, row, [r for u, r in zip(uses, rows) if u.kind != "import"], ctx.target)
+        elif row is not None and row.review:
+            yield _use_finding(use, row, ctx.target)
+
+
+def _v2(text: str, target: Release) -> str:
+    """``text`` with the client modules the target's release had (tritonhttpclient ... before 20.09)."""
+    if target.at_least(T.CLIENT_PACKAGE_FROM):
+        return text
+    for new, old in T.CLIENT_MODULES_BEFORE:
+        text = text.replace(new, old)
+    return text
+
+
+def _import_finding(use, row, used_rows, target: Release) -> Finding:
+    where = use.module if not use.name or use.name == "*" else f"{use.name} from {use.module}"
+    if use.name == "*":
+        # the imports that bring what the file uses
+        lines = [r.v2_import for r in used_rows if r is not None and r.v2_import]
+        lines = list(dict.fromkeys(lines)) or [row.v2_import if row else "import tritonclient.http as httpclient"]
+        msg = (f"imports everything from the V1 client library ({use.module}): import what the code uses from "
+               f"tritonclient instead (the API changed, not only the names)")
+        return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2("; ".join(lines), target))
+    if row is None:
+        msg = f"imports {where} of the V1 client library: port it to tritonclient.http / tritonclient.grpc"
+        return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2("import tritonclient.http as httpclient", target))
+    what = "imports the V1 client library " + where if not use.name else f"imports {where} (V1 client library)"
+    msg = f"{what}: V2 has {row.v2}" + (f"; {row.note}" if row.note else "")
+    return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2(row.v2_import or row.v2, target))
+
+
+def _use_finding(use, row, target: Release) -> Finding:
+    name = use.name if use.name == row.name or not row.name else f"{use.name} ({row.name})"
+    msg = f"V1 client {name}: V2 has {row.v2}" + (f"; {row.note}" if row.note else "")
+    return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2(row.v2, target))

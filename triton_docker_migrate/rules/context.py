@@ -22,6 +22,9 @@ class Context:
     health_ports: dict[str, str] = field(default_factory=dict)  #: removed health port -> HTTP port
     uses_tensorflow: bool = False
     v1_server: bool = False  #: a V1 server command line or image was migrated
+    v1_image: bool = False  #: the file names a V1 image (its other paths are the V1 image's)
+    v1_source_build: bool = False  #: the file builds V1 itself (its /opt/tensorrtserver paths are its own)
+    found: list = field(default_factory=list)  #: the findings of the checks run so far
     _argv: dict[int, "ArgvResult"] = field(default_factory=dict)
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":

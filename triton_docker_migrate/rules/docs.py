@@ -15,6 +15,12 @@ def family_slug(name: str) -> str:
     return name.replace(" ", "-")
 
 
+def doc_link(rule) -> str:
+    """``docs/rules/<family>.md#tdmxxx``: the rule's section, relative to the repository root (GitHub
+    makes each ``## TDMxxx`` heading the anchor ``tdmxxx``)."""
+    return f"docs/rules/{family_slug(rule.family)}.md#{rule.id.lower()}"
+
+
 def pages() -> dict[str, str]:
     rules = all_rules()
     out: dict[str, str] = {}

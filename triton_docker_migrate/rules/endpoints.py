@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, NamedTuple
 
+from .. import facts
 from ..documents.sites import Region
 from ..model import Edit, Finding, Fix, Severity
 from .context import Context
@@ -33,6 +34,10 @@ URL_RULES = (
                  "image, service or command line): other applications' /api/health stay."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
+        Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
+            "below /v2/health/"),
+        Url(r"/api/health(?![\w/.-])", "/v2/health", "V1 health endpoints (a route's prefix): V2 serves them "
+            "below /v2/health"),
     )),
     UrlRule(rule("TDM402", "v1-status-endpoint", W, F.NEVER, "/api/status: no one-to-one V2 endpoint",
                  "V2 has readiness (`/v2/health/ready`, `/v2/models/<m>/ready`) and metadata (`/v2`, "
@@ -67,7 +72,7 @@ URL_RULES = (
 _ROWS = [(ur.rule, url, re.compile(url.v1)) for ur in URL_RULES for url in ur.urls]
 # an optional scheme://host:port (or host:port) right before the path
 # (the look-behind starts a host only at the start of a word run: linear time on long lines)
-_URL = re.compile(r"(?:(?<![\w.-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+))?"
+_URL = re.compile(r"(?:(?<![\w.-])(?P<scheme>https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?(?::(?P<port>\d+))?)?"
                   r"(?P<path>/api/[\w/.-]+)")
 _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+)"
                         r"(?P<path>/v2/health/(?:live|ready))\b")
@@ -79,13 +84,29 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
         yield from check_region(region, ctx)
 
 
-def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
-    if not region.triton or ("/api/" not in region.text and "/v2/health/" not in region.text):
+#: a host that names the inference server (a URL to it is a Triton context even in a file that does
+#: not start the server: a readiness loop, a client, a route)
+_TRITON_HOST = facts.TRITON_HOST
+#: a V1 status poll that greps the protobuf text for readiness
+_STATUS_GREP = re.compile(r"\b(?:SERVER_READY|MODEL_READY|ready_state)\b")
+
+
+def triton_urls(region: Region) -> Iterator[re.Match]:
+    """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
+    context, elsewhere those whose host names it."""
+    if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     for m in _URL.finditer(region.text):
-        path = m.group("path")
-        if m.start("path") > 0 and m.group("port") is None and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
+        if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
+                and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
             continue
+        if region.triton or _TRITON_HOST.search(m.group("host") or ""):
+            yield m
+
+
+def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
+    for m in triton_urls(region):
+        path = m.group("path")
         for r, url, rx in _ROWS:
             pm = rx.match(path)
             if not pm:
@@ -94,7 +115,12 @@ def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
             pend = pstart + pm.end()
             span = region.span(pstart, pend)
             if url.v2 is None:
-                yield r.finding(span, f"{pm.group(0)}: {url.message}", suggestion=url.suggestion)
+                msg, suggestion = f"{pm.group(0)}: {url.message}", url.suggestion
+                if r.id == "TDM402" and _STATUS_GREP.search(region.text):
+                    msg += ("; this polls V1's protobuf text for SERVER_READY/MODEL_READY: in V2, poll "
+                            "/v2/health/ready (or /v2/models/<model>/ready) for HTTP 200 instead of reading the body")
+                    suggestion = "curl -sf http://<host>:8000/v2/health/ready"
+                yield r.finding(span, msg, suggestion=suggestion)
                 break
             edits = [Edit(span, url.v2)]
             msg = f"{pm.group(0)} -> {url.v2}: {url.message}"

@@ -16,7 +16,7 @@ from .registry import CHECKS, REGISTRY, load
 def check_document(doc: Document, target: Release) -> tuple[list[Finding], Context]:
     load()
     ctx = Context(doc, target)
-    findings: list[Finding] = []
+    findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
     return _dedupe(_adjust(doc, _dedupe(findings))), ctx

@@ -7,8 +7,10 @@ import re
 from typing import Iterator
 
 from ..documents.sites import ImageKeys, Region
-from ..facts import IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
-from ..model import Edit, Finding, Fix, Severity
+from .. import facts
+from ..documents.commands import command_index
+from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
+from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
 from . import tables as T
 from .registry import FixAvailability as F
@@ -26,6 +28,25 @@ SDK_IMAGE = rule(
     "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
     "`-py3-clientsdk` for 20.06-20.11). The SDK's client libraries speak the V2 protocol: code using "
     "them must be ported (see TDM603).")
+LEFT_UNDER_V2 = rule(
+    "TDM105", "v1-image-under-v2-command", Severity.ERROR, F.NEVER, "A V2 command line on an image that stays V1",
+    "The server command line was migrated to V2, but the image it runs on stays V1: its tag cannot be mapped "
+    "(a variable, no tag, not a release tag) or it is a locally built V1 image. V2's options do not start "
+    "the V1 server, and the V1 command line does not start V2: the deployment stops working until the image "
+    "is set to a V2 release of the target (`tritonserver:<target>-py3`, or an image rebuilt on it).")
+LOCAL_IMAGE = rule(
+    "TDM106", "v1-local-image", Severity.WARNING, F.NEVER, "A locally built or third-party image of V1",
+    "An image whose name holds `tensorrtserver` but is not NVIDIA's (`tensorrtserver_build`, "
+    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. Rebuild it on "
+    "`tritonserver:<target>-py3` (its own Dockerfile, if it is in the tree, is migrated too). Paths and the "
+    "entrypoint of stages built on it are reported, not rewritten: its layout is unknown.")
+SOURCE_BUILD = rule(
+    "TDM107", "v1-source-build", Severity.ERROR, F.NEVER, "The file builds the V1 server from source",
+    "A V1 build (`make trtis`, a bazel target `//src/servers:trtserver`, a checkout of the V1 repository "
+    "`tensorrt-inference-server`, files copied into an `/opt/tensorrtserver` the file creates itself): V2 "
+    "builds differently (`build.py` of triton-inference-server/server, backends in their own repositories), "
+    "so the build must be ported by hand. The paths such a file creates are its own: they are reported, "
+    "never rewritten.")
 UNKNOWN_TAG = rule(
     "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.NEVER, "V1 image whose tag cannot be mapped",
     "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
@@ -41,12 +62,17 @@ def new_tag(tag: str, target: Release) -> str | None:
 
 
 _VAR_TAG = re.compile(r"^\$\{?(?P<name>\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
+#: a tag held by a variable with a default: ``${TRTIS_TAG:-19.10}-py3``
+_DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
 
 
 @check(order=30)
 def check_images(doc, ctx) -> Iterator[Finding]:
     for region in doc.regions():
-        yield from check_region(region, ctx.target, doc.tag_variable)
+        for f in check_region(region, ctx.target, doc.tag_variable):
+            if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
+                ctx.v1_image = True
+            yield f
 
 
 def check_region(region: Region, target: Release, variables=None) -> Iterator[Finding]:
@@ -54,6 +80,8 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it."""
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
         return
+    if "tensorrtserver" in region.text:
+        yield from _local_images(region, target)
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
         # free text needs a tag or a registry path to be an image (not a package or a word)
@@ -72,6 +100,12 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
             nt = new_tag(value + vm.group("suffix"), target)
             if nt is not None:
                 yield _var_tag_fix(m, region, target, vm, value, vspan, nt)
+                continue
+        dm = _DEFAULT_TAG.match(tag or "")
+        if dm and is_v1_tag(repo, dm.group("default") + dm.group("suffix")):
+            nt = new_tag(dm.group("default") + dm.group("suffix"), target)
+            if nt is not None:
+                yield _default_tag_fix(m, region, target, dm, nt)
                 continue
         if tag is None or "$" in tag:
             yield UNKNOWN_TAG.finding(
@@ -95,6 +129,93 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
             msg += " (the @sha256 digest pinned the V1 image and was dropped: pin the new image again)"
             sev = Severity.WARNING
         yield r.finding(span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+
+
+_MAKE_TARGET = re.compile(r"^(?:trtis|trtserver)(?:[-_.]\w+)?$")
+
+
+@check(order=25)
+def check_source_build(doc, ctx) -> Iterator[Finding]:
+    """A file that builds V1 itself."""
+    for site in doc.commands():
+        words = [w.value for w in site.words]
+        i = command_index(site.words)
+        if i is None:
+            continue
+        prog, args = words[i].rsplit("/", 1)[-1], words[i + 1:]
+        why = None
+        if prog in ("make", "gmake") and any(_MAKE_TARGET.match(a) for a in args):
+            why = "make " + next(a for a in args if _MAKE_TARGET.match(a))
+        elif prog == "bazel" and any("trtserver" in a for a in args):
+            why = "bazel " + next(a for a in args if "trtserver" in a)
+        elif prog == "git" and "clone" in args and any(facts.V1_REPOSITORY in a for a in args):
+            why = "a checkout of " + facts.V1_REPOSITORY
+        elif prog == "cmake" and any(a.startswith("-DTRTIS_") for a in args):
+            why = "cmake -DTRTIS_..."
+        if why is not None:
+            ctx.v1_source_build = True
+            yield SOURCE_BUILD.finding(Span(site.words[i].start, site.words[-1].end),
+                                       f"this builds the V1 server from source ({why}): V2 builds differently "
+                                       "(build.py of triton-inference-server/server): port the build by hand")
+    for region in doc.regions():
+        if region.label in ("COPY", "ADD") and not region.triton and not region.unknown_base:
+            m = re.search(r"(?<![\w.-])/opt/tensorrtserver(?:/[\w.-]*)*\s*$", region.text)
+            if m:
+                ctx.v1_source_build = True
+                yield SOURCE_BUILD.finding(region.span(m.start(), m.end()),
+                                           "files copied into an /opt/tensorrtserver this image creates itself (it is "
+                                           "not built on a V1 image): a V1 build or install of its own - port it by "
+                                           "hand")
+
+
+def _local_images(region: Region, target: Release) -> Iterator[Finding]:
+    for m in LOCAL_V1_IMAGE_RE.finditer(region.text):
+        if m.group("name") == "tensorrtserver":
+            continue
+        registry = m.group("registry") or ""
+        if not (region.image_context or m.group("tag") or "." in registry or ":" in registry):
+            continue  # free text: a name, not an image
+        yield LOCAL_IMAGE.finding(region.span(m.start(), m.end()),
+                                  f"{m.group(0)} is built on V1 by someone else (its name holds tensorrtserver): no V2 "
+                                  f"image maps to it; rebuild it on tritonserver:{target}-py3",
+                                  suggestion=f"tritonserver:{target}-py3")
+
+
+@check(order=60)
+def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
+    """A V1 line migrated onto an image that stays V1 (never a V2 command line on a V1 image silently)."""
+    left = [f.span for f in ctx.found if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.span is not None]
+    if not left:
+        return
+    for cl, res in ctx.server_lines():
+        if cl.report_only or not cl.v1 or not cl.images or not any(f.fix for f in res.findings):
+            continue
+        if any(span.start < img.end and img.start < span.end for span in left for img in cl.images):
+            yield LEFT_UNDER_V2.finding(cl.images[0], "the server command line that runs on this image is migrated to "
+                                        "V2, but the image stays V1: set it to a V2 release of the target "
+                                        f"(tritonserver:{ctx.target}-py3) together, or neither starts",
+                                        suggestion=f"tritonserver:{ctx.target}-py3")
+
+
+def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding:
+    """``repo:${TAG:-19.10}-py3``: the repository and the default change; where the variable is set,
+    it wins over the default, and the tool cannot see that place (a warning)."""
+    edits = []
+    if m.group("repo") != "tritonserver":
+        edits.append(Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"))
+    tag_start = m.start("tag")
+    d0 = tag_start + dm.start("default")
+    edits.append(Edit(region.span(d0, d0 + len(dm.group("default"))), str(target)))
+    suffix, new_suffix = dm.group("suffix"), nt[len(str(target)):]
+    if suffix != new_suffix:
+        edits.append(Edit(region.span(tag_start + dm.start("suffix"), tag_start + dm.end("suffix")), new_suffix))
+    if m.group("digest"):
+        edits.append(Edit(region.span(m.start("digest"), m.end("digest")), ""))
+    name = dm.group("name")
+    msg = (f"V1 image {m.group('repo')}:{m.group('tag')} -> tritonserver:${{{name}:-{target}}}{new_suffix}: the "
+           f"default is migrated; wherever {name} is set, set it to {target} too")
+    r = SDK_IMAGE if "clientsdk" in suffix else SERVER_IMAGE
+    return r.finding(region.span(m.start(), m.end()), msg, Severity.WARNING, Fix.of(msg, *edits))
 
 
 def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: str) -> Finding:

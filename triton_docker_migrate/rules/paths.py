@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Iterator
 
 from ..documents.commands import basename, command_index
@@ -32,6 +33,13 @@ ENTRYPOINT = rule(
     "TDM204", "v1-entrypoint-path", I, F.ALWAYS, "The V1 entrypoint script path",
     "`/opt/tensorrtserver/nvidia_entrypoint.sh` is `/opt/tritonserver/nvidia_entrypoint.sh` up to 22.02 "
     "and `/opt/nvidia/nvidia_entrypoint.sh` from 22.03 (the target decides). Source: S5.")
+V1_ARTIFACT = rule(
+    "TDM206", "v1-artifact", Severity.ERROR, F.NEVER, "A V1 file that V2 does not have",
+    "V1's embeddable library `libtrtserver.so` and its header `trtserver.h`, the V1 client wheel file "
+    "(`tensorrtserver-1.x-...whl`) and the `perf_client` binary of the V1 SDK image have no V2 file of the "
+    "same role under a new name: V2's library is `libtritonserver.so` with another C API (`tritonserver.h`, "
+    "code must be ported), the SDK image holds `tritonclient` wheels and `perf_analyzer`. A copy or path "
+    "that names one fails on a V2 image.")
 IMAGE_USER = rule(
     "TDM205", "v1-image-user", I, F.ALWAYS, "The V1 image user tensorrt-server -> triton-server",
     "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
@@ -55,7 +63,61 @@ def map_path(path: str, target: Release) -> str | None:
 @check(order=31)
 def check_paths(doc, ctx) -> Iterator[Finding]:
     for region in doc.regions():
+        if ctx.v1_source_build:  # the file builds V1 itself: its paths are its own (TDM107 says so)
+            region = replace(region, unknown_base=True)
         yield from check_region(region, ctx.target)
+        if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
+            yield from _old_entrypoint(region, ctx.target)
+
+
+_OLD_ENTRYPOINT = re.compile(re.escape(T.ENTRYPOINT_V2_OLD) + r"(?![\w.-])")
+
+
+def _old_entrypoint(region: Region, target: Release) -> Iterator[Finding]:
+    """The V1 images published as ``tritonserver`` (20.03.1, 20.06-v1, 20.07-v1) kept their entrypoint
+    in /opt/tritonserver, where V2 images did until 22.02; from 22.03 it is /opt/nvidia."""
+    for m in _OLD_ENTRYPOINT.finditer(region.text):
+        if not region.contiguous(m.start(), m.end()):
+            continue
+        span = region.span(m.start(), m.end())
+        if region.unknown_base:
+            yield _unknown_base(span, m.group(0))
+            continue
+        yield ENTRYPOINT.finding(span, f"V1 path {m.group(0)} -> {T.ENTRYPOINT_V2_NEW} (moved in {T.ENTRYPOINT_MOVED})",
+                                 fix=Fix.of(f"Use {T.ENTRYPOINT_V2_NEW}", Edit(span, T.ENTRYPOINT_V2_NEW)))
+
+
+def _unknown_base(span, path: str) -> Finding:
+    return USER_PATH.finding(span, f"{path}: this file builds V1 or is built on a locally built V1 image, whose "
+                             f"layout is not a stock V2 image's: check where this path is in it", suggestion=path)
+
+
+_ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
+                       r"|tensorrtserver-\d[\w.]*-[\w.-]+\.whl|perf_client)(?![\w.-])")
+_INSTEAD = {"libtrtserver.so": "libtritonserver.so (another C API: port the code)",
+            "trtserver.h": "tritonserver.h (another C API: port the code)",
+            "perf_client": "perf_analyzer (in the V2 SDK image)"}
+
+
+@check(order=36)
+def check_artifacts(doc, ctx) -> Iterator[Finding]:
+    """Paths to V1 files that have no V2 counterpart under a new name (COPY --from=sdk ..., ENV, -v); a
+    wheel that ``pip install`` replaces (TDM601) is not one of them."""
+    replaced = [f.span for f in ctx.found if f.rule == "TDM601" and f.fix is not None and f.span is not None]
+    for region in doc.regions():
+        if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver-" in region.text):
+            continue
+        for m in _ARTIFACT.finditer(region.text):
+            name = m.group("file")
+            if name == "perf_client" and "/" not in m.group(0):
+                continue  # the command (TDM602), not a path to the file
+            span = region.span(m.start(), m.end())
+            if any(r.start <= span.start and span.end <= r.end for r in replaced):
+                continue
+            base = "libtrtserver.so" if name.startswith("libtrtserver.so") else name
+            instead = _INSTEAD.get(base, "tritonclient[all] (from PyPI)")
+            yield V1_ARTIFACT.finding(span, f"{m.group(0)}: V2 has no such file; its counterpart is {instead}",
+                                      suggestion=instead.split(" (")[0])
 
 
 @check(order=20)
@@ -73,6 +135,9 @@ def check_region(region: Region, target: Release) -> Iterator[Finding]:
             continue
         span = region.span(m.start(), m.start() + len(path))
         new = map_path(path, target)
+        if region.unknown_base:
+            yield _unknown_base(span, path)
+            continue
         if new is None:
             yield USER_PATH.finding(span,
                           f"{path} is below the V1 install folder but is not part of the V1 image (V2 images "

@@ -49,6 +49,10 @@ class Rule:
     #: its info findings are notes that leave nothing V1 behind, fixed or not (the others: a finding
     #: whose fix is not applied is never info, CONTRACT.md "Severity")
     note: bool = False
+    #: its findings are about the whole run (rollout order, campaign notes), not about their line:
+    #: info findings placed on the run's first migrated server line (CONTRACT.md "Run-level
+    #: findings"); the markdown report shows them in its "Rollout" section
+    run_level: bool = False
 
     @property
     def family(self) -> str:
@@ -65,13 +69,14 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(id: str, name: str, severity: Severity, fix: FixAvailability, summary: str, doc: str,
-         min_target: str | None = None, max_target: str | None = None, note: bool = False) -> Rule:
+         min_target: str | None = None, max_target: str | None = None, note: bool = False,
+         run_level: bool = False) -> Rule:
     """Declare (and register) a rule."""
     if not _ID.match(id):
         raise ValueError(f"bad rule id {id}")
     if id in REGISTRY:
         raise ValueError(f"duplicate rule id {id}")
-    r = REGISTRY[id] = Rule(id, name, severity, fix, summary, doc, min_target, max_target, note)
+    r = REGISTRY[id] = Rule(id, name, severity, fix, summary, doc, min_target, max_target, note, run_level)
     return r
 
 

@@ -19,6 +19,7 @@ from ..model import Edit, Finding, Severity, Span
 from ..release import Release
 from . import tables as T
 from .registry import FixAvailability as F
+from .endpoints import triton_urls
 from .registry import rule
 
 LEFT = rule(
@@ -59,6 +60,9 @@ def evidence_in(doc, target: Release) -> list[Piece]:
             out.append(Piece(w.span, w.value))
     for cl in doc.command_lines():
         out.extend(_v1_options(cl, target))
+    for use in doc.client_uses():
+        if use.kind == "import":  # named by where it comes from: the V1 module is the evidence
+            out.append(Piece(use.span, f"{use.module}.{use.name}" if use.name else use.module))
     for req in doc.requirements():
         if req.name.lower().replace("_", "-") == "tensorrtserver":
             out.append(Piece(req.span, req.text))
@@ -85,8 +89,9 @@ def _in_region(region) -> Iterator[Piece]:
             for rx in (_CLIENT_IMPORT,):
                 for m in rx.finditer(text):
                     yield _piece(region, m.start(), m.end())
-    if region.triton and "/api/" in text:
-        for m in _ENDPOINT.finditer(text):
+    for url in triton_urls(region):
+        m = _ENDPOINT.match(text, url.start("path"))
+        if m:
             yield _piece(region, m.start(), m.end())
 
 

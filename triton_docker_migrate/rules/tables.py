@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..facts import NO_ARGUMENT, V1_OPTIONS, V1_TRITONSERVER_TAGS, V2_OPTIONS  # noqa: F401 (the rules read them here)
+from ..facts import (NO_ARGUMENT, V1_OPTIONS, V1_OPTIONS_BY_RELEASE, V1_TRITONSERVER_TAGS,  # noqa: F401
+                     V2_OPTIONS)  # (the rules read them here)
 
 # --- server options -------------------------------------------------------------------------
 
@@ -180,3 +181,211 @@ CAFFE2_DROPPED = "20.11"
 CUSTOM_BACKEND_DROPPED = "21.05"
 TF_BACKEND_DROPPED = "25.03"
 STRICT_DEFAULT_FALSE = "22.07"
+
+
+# --- V1 Python client code -> tritonclient ------------------------------------------------------
+# V1: tensorrtserver/api/__init__.py of v1.12.0 (shared/corpus/clients/v1/tensorrtserver_api__init__.py)
+# and the V1 examples beside it (shared/corpus/clients/v1/*.py); V2: the tritonclient examples
+# (shared/corpus/clients/v2/simple_{http,grpc}_*_client.py) and the tritonclient package they use.
+# tests/test_python.py checks every V1 name against the V1 library and every V2 name against the
+# installed tritonclient.
+
+class ClientRow(NamedTuple):
+    module: str  #: the V1 module
+    name: str  #: the name inside it ("" the module itself; ``InferContext.run`` a method)
+    v2: str  #: the V2 code that replaces it
+    note: str  #: what else changes ("" nothing)
+    review: bool  #: a use must change (False: the use stays as written once the import changes)
+    v2_import: str = ""  #: the V2 import that brings it
+    v2_api: tuple[str, ...] = ()  #: the tritonclient names ``v2`` uses (checked by the tests)
+    v1_source: str = "tensorrtserver/api/__init__.py"  #: where V1 defines it
+
+
+_API = "tensorrtserver.api"
+_HTTP = "import tritonclient.http as httpclient"
+_CLIENT = "tritonclient.http.InferenceServerClient(url)"
+_CLIENT_NOTE = ("one V2 client object answers health, status, model control, shared memory and inference; "
+                "it takes no protocol (tritonclient.http or tritonclient.grpc decides) and no http_headers "
+                "(each call takes headers=)")
+_C = ("tritonclient.http.InferenceServerClient",)
+
+
+def _m(name: str) -> tuple[str, ...]:
+    return (f"tritonclient.http.InferenceServerClient.{name}",)
+
+
+CLIENT_ROWS = (
+    ClientRow(_API, "", "tritonclient.http (HTTP) or tritonclient.grpc (gRPC)",
+              "the API changed, not only the name: V1 spoke both protocols through ProtocolType, V2 has one "
+              "module per protocol", True, _HTTP, ("tritonclient.http", "tritonclient.grpc")),
+    ClientRow(_API, "ProtocolType", "the module you import: tritonclient.http or tritonclient.grpc",
+              "V2 clients take no protocol argument", True, _HTTP, ("tritonclient.http", "tritonclient.grpc")),
+    ClientRow(_API, "ProtocolType.HTTP", "tritonclient.http", "import it instead of passing a protocol", True,
+              _HTTP, ("tritonclient.http",)),
+    ClientRow(_API, "ProtocolType.GRPC", "tritonclient.grpc", "import it instead of passing a protocol", True,
+              "import tritonclient.grpc as grpcclient", ("tritonclient.grpc",)),
+    ClientRow(_API, "ProtocolType.from_str",
+              "tritonclient.http if protocol.lower() == 'http' else tritonclient.grpc",
+              "choose the client module from the string", True, _HTTP, ("tritonclient.http", "tritonclient.grpc")),
+    ClientRow(_API, "InferenceServerException", "tritonclient.utils.InferenceServerException", "", False,
+              "from tritonclient.utils import InferenceServerException", ("tritonclient.utils.InferenceServerException",)),
+    ClientRow(_API, "InferenceServerException.message", "e.message()", "", False, "",
+              ("tritonclient.utils.InferenceServerException.message",)),
+    ClientRow(_API, "InferenceServerException.server_id", "e.status() or e.debug_details()",
+              "V2 exceptions carry no server id", True, "",
+              ("tritonclient.utils.InferenceServerException.status",
+               "tritonclient.utils.InferenceServerException.debug_details")),
+    ClientRow(_API, "InferenceServerException.request_id", "e.debug_details()",
+              "V2 exceptions carry no request id", True, "",
+              ("tritonclient.utils.InferenceServerException.debug_details",)),
+    ClientRow(_API, "ServerHealthContext", _CLIENT, _CLIENT_NOTE, True, _HTTP, _C),
+    ClientRow(_API, "ServerHealthContext.is_ready", "client.is_server_ready()", "", True, "", _m("is_server_ready")),
+    ClientRow(_API, "ServerHealthContext.is_live", "client.is_server_live()", "", True, "", _m("is_server_live")),
+    ClientRow(_API, "ServerStatusContext", _CLIENT, _CLIENT_NOTE, True, _HTTP, _C),
+    ClientRow(_API, "ServerStatusContext.get_server_status",
+              "client.get_server_metadata(), client.get_model_metadata(model_name), "
+              "client.get_model_config(model_name), client.is_model_ready(model_name)",
+              "V1 returned one ServerStatus protobuf; V2 answers each question with its own call (JSON over "
+              "HTTP, protobuf messages over gRPC)", True, "",
+              _m("get_server_metadata") + _m("get_model_metadata") + _m("get_model_config") + _m("is_model_ready")),
+    ClientRow(_API, "ModelRepositoryContext", _CLIENT, _CLIENT_NOTE, True, _HTTP, _C),
+    ClientRow(_API, "ModelRepositoryContext.get_model_repository_index", "client.get_model_repository_index()",
+              "V2 returns a list of the models with their state", True, "", _m("get_model_repository_index")),
+    ClientRow(_API, "ModelControlContext", _CLIENT, _CLIENT_NOTE, True, _HTTP, _C),
+    ClientRow(_API, "ModelControlContext.load", "client.load_model(model_name)",
+              "the server must run with --model-control-mode=explicit", True, "", _m("load_model")),
+    ClientRow(_API, "ModelControlContext.unload", "client.unload_model(model_name)",
+              "the server must run with --model-control-mode=explicit", True, "", _m("unload_model")),
+    ClientRow(_API, "SharedMemoryControlContext", _CLIENT, _CLIENT_NOTE, True, _HTTP, _C),
+    ClientRow(_API, "SharedMemoryControlContext.register", "client.register_system_shared_memory(name, key, byte_size)",
+              "V2 registers a region by its name, key and size, not by the handle", True, "",
+              _m("register_system_shared_memory")),
+    ClientRow(_API, "SharedMemoryControlContext.cuda_register",
+              "client.register_cuda_shared_memory(name, tritonclient.utils.cuda_shared_memory.get_raw_handle(handle), "
+              "device_id, byte_size)", "V2 registers a CUDA region by its raw handle", True, "",
+              _m("register_cuda_shared_memory") + ("tritonclient.utils.cuda_shared_memory.get_raw_handle",)),
+    ClientRow(_API, "SharedMemoryControlContext.unregister",
+              "client.unregister_system_shared_memory(name) or client.unregister_cuda_shared_memory(name)",
+              "V2 unregisters a region by its name", True, "",
+              _m("unregister_system_shared_memory") + _m("unregister_cuda_shared_memory")),
+    ClientRow(_API, "SharedMemoryControlContext.unregister_all",
+              "client.unregister_system_shared_memory() and client.unregister_cuda_shared_memory()",
+              "without a name V2 unregisters every region of the kind", True, "",
+              _m("unregister_system_shared_memory") + _m("unregister_cuda_shared_memory")),
+    ClientRow(_API, "SharedMemoryControlContext.get_shared_memory_status",
+              "client.get_system_shared_memory_status() and client.get_cuda_shared_memory_status()", "", True, "",
+              _m("get_system_shared_memory_status") + _m("get_cuda_shared_memory_status")),
+    ClientRow(_API, "InferContext", _CLIENT,
+              "the model name and version move to each infer() call, correlation_id to sequence_id=, "
+              "streaming=True to the gRPC client's start_stream()", True, _HTTP,
+              _C + ("tritonclient.grpc.InferenceServerClient.start_stream",)),
+    ClientRow(_API, "InferContext.run",
+              "client.infer(model_name, inputs, model_version=str(version), outputs=outputs)",
+              "inputs become InferInput(name, shape, datatype) filled with set_data_from_numpy() (one array for "
+              "the whole batch, its shape holds the batch size), outputs InferRequestedOutput(name); read results "
+              "with result.as_numpy(name); flags become sequence_start=/sequence_end=, corr_id sequence_id=", True,
+              "", _m("infer") + ("tritonclient.http.InferInput", "tritonclient.http.InferInput.set_data_from_numpy",
+                                 "tritonclient.http.InferRequestedOutput", "tritonclient.http.InferResult.as_numpy")),
+    ClientRow(_API, "InferContext.async_run", "client.async_infer(model_name, inputs, outputs=outputs)",
+              "over HTTP it returns a request whose get_result() gives the result; the gRPC client takes "
+              "callback=", True, "", _m("async_infer") + ("tritonclient.grpc.InferenceServerClient.async_infer",)),
+    ClientRow(_API, "InferContext.get_async_run_results", "request.get_result()",
+              "the request async_infer() returned (HTTP); the gRPC client calls its callback instead", True, "",
+              ("tritonclient.http.InferAsyncRequest.get_result",)),
+    ClientRow(_API, "InferContext.get_stat", "client.get_inference_statistics(model_name)",
+              "V2 reports the server's statistics per model, not the client's", True, "",
+              _m("get_inference_statistics")),
+    ClientRow(_API, "InferContext.correlation_id", "sequence_id= of client.infer()", "", True, "", _m("infer")),
+    ClientRow(_API, "InferContext.get_last_request_id", "request_id= of client.infer()",
+              "V2 requests carry the id the caller gives them", True, "", _m("infer")),
+    ClientRow(_API, "InferContext.close", "client.close()", "", True, "", _m("close")),
+    ClientRow(_API, "InferContext.ResultFormat", "tritonclient.http.InferRequestedOutput(name)",
+              "", True, "", ("tritonclient.http.InferRequestedOutput",)),
+    ClientRow(_API, "InferContext.ResultFormat.RAW", "tritonclient.http.InferRequestedOutput(name)",
+              "read the output with result.as_numpy(name)", True, "",
+              ("tritonclient.http.InferRequestedOutput", "tritonclient.http.InferResult.as_numpy")),
+    ClientRow(_API, "InferContext.ResultFormat.CLASS", "tritonclient.http.InferRequestedOutput(name, class_count=k)",
+              "the top k classes come back as strings \"value:index[:label]\"", True, "",
+              ("tritonclient.http.InferRequestedOutput",)),
+    ClientRow(_API, "serialize_string_tensor", "tritonclient.utils.serialize_byte_tensor(tensor)",
+              "InferInput.set_data_from_numpy() serializes BYTES tensors itself", True,
+              "from tritonclient.utils import serialize_byte_tensor", ("tritonclient.utils.serialize_byte_tensor",)),
+    ClientRow(_API, "InferRequestHeader", "the parameters of client.infer()",
+              "V2 requests follow the KServe v2 protocol", True, "", _m("infer"), "api.proto (api_pb2)"),
+    ClientRow(_API, "InferRequestHeader.FLAG_NONE", "no flag (the default)", "", True, "", _m("infer"),
+              "api.proto (api_pb2)"),
+    ClientRow(_API, "InferRequestHeader.FLAG_SEQUENCE_START", "sequence_start=True of client.infer()", "", True, "",
+              _m("infer"), "api.proto (api_pb2)"),
+    ClientRow(_API, "InferRequestHeader.FLAG_SEQUENCE_END", "sequence_end=True of client.infer()", "", True, "",
+              _m("infer"), "api.proto (api_pb2)"),
+    ClientRow(_API, "InferResponseHeader", "result.get_response()", "V2 responses follow the KServe v2 protocol",
+              True, "", ("tritonclient.http.InferResult.get_response",), "api.proto (api_pb2)"),
+    ClientRow(_API, "ServerStatus", "client.get_server_metadata() and client.get_model_metadata(model_name)",
+              "V2 has no ServerStatus message", True, "", _m("get_server_metadata") + _m("get_model_metadata"),
+              "server_status.proto (server_status_pb2)"),
+    ClientRow(_API, "SharedMemoryStatus", "client.get_system_shared_memory_status()", "", True, "",
+              _m("get_system_shared_memory_status"), "server_status.proto (server_status_pb2)"),
+    ClientRow(_API, "ModelRepositoryIndex", "client.get_model_repository_index()", "", True, "",
+              _m("get_model_repository_index"), "server_status.proto (server_status_pb2)"),
+    ClientRow("tensorrtserver", "", "tritonclient.http or tritonclient.grpc", "the API changed, not only the name",
+              True, _HTTP, ("tritonclient.http", "tritonclient.grpc"), "the tensorrtserver wheel"),
+    ClientRow("tensorrtserver.api.api_pb2", "", "tritonclient.grpc.service_pb2",
+              "V2 speaks the KServe v2 protocol: the messages differ", True,
+              "from tritonclient.grpc import service_pb2", ("tritonclient.grpc.service_pb2",), "api.proto"),
+    ClientRow("tensorrtserver.api.grpc_service_pb2", "", "tritonclient.grpc.service_pb2",
+              "V2 speaks the KServe v2 protocol (ModelInferRequest, ServerReadyRequest ...): the messages differ",
+              True, "from tritonclient.grpc import service_pb2", ("tritonclient.grpc.service_pb2",),
+              "grpc_service.proto"),
+    ClientRow("tensorrtserver.api.grpc_service_pb2_grpc", "", "tritonclient.grpc.service_pb2_grpc",
+              "the V2 service is inference.GRPCInferenceService", True,
+              "from tritonclient.grpc import service_pb2_grpc", ("tritonclient.grpc.service_pb2_grpc",),
+              "grpc_service.proto"),
+    ClientRow("tensorrtserver.api.grpc_service_pb2_grpc", "GRPCServiceStub",
+              "tritonclient.grpc.service_pb2_grpc.GRPCInferenceServiceStub(channel)",
+              "its methods are the KServe v2 ones (ModelInfer, ServerReady, ModelReady ...)", True, "",
+              ("tritonclient.grpc.service_pb2_grpc.GRPCInferenceServiceStub",), "grpc_service.proto"),
+    ClientRow("tensorrtserver.api.model_config_pb2", "", "tritonclient.grpc.model_config_pb2", "", False,
+              "from tritonclient.grpc import model_config_pb2", ("tritonclient.grpc.model_config_pb2",),
+              "model_config.proto"),
+    ClientRow("tensorrtserver.api.server_status_pb2", "",
+              "client.get_server_metadata(), client.get_model_metadata(model_name)",
+              "V2 has no status messages", True, _HTTP, _m("get_server_metadata") + _m("get_model_metadata"),
+              "server_status.proto"),
+    ClientRow("tensorrtserver.shared_memory", "", "tritonclient.utils.shared_memory",
+              "create_shared_memory_region, set_shared_memory_region and destroy_shared_memory_region keep their "
+              "arguments", False, "import tritonclient.utils.shared_memory as shm",
+              ("tritonclient.utils.shared_memory.create_shared_memory_region",
+               "tritonclient.utils.shared_memory.set_shared_memory_region",
+               "tritonclient.utils.shared_memory.destroy_shared_memory_region"), "the V1 examples (simple_shm_client.py)"),
+    ClientRow("tensorrtserver.cuda_shared_memory", "", "tritonclient.utils.cuda_shared_memory",
+              "create_shared_memory_region, set_shared_memory_region and destroy_shared_memory_region keep their "
+              "arguments", False, "import tritonclient.utils.cuda_shared_memory as cudashm",
+              ("tritonclient.utils.cuda_shared_memory.create_shared_memory_region",
+               "tritonclient.utils.cuda_shared_memory.set_shared_memory_region",
+               "tritonclient.utils.cuda_shared_memory.destroy_shared_memory_region"),
+              "the V1 examples (simple_cuda_shm_client.py)"),
+)
+_CLIENT_INDEX = {(r.module, r.name): r for r in CLIENT_ROWS}
+
+
+def client_row(module: str, name: str) -> ClientRow | None:
+    """The row of a V1 name: its own, else the row of what it belongs to (``InferContext.foo`` ->
+    ``InferContext``, a module's unknown member -> the module)."""
+    while True:
+        row = _CLIENT_INDEX.get((module, name))
+        if row is not None:
+            return row
+        if not name:
+            return None
+        name = name.rpartition(".")[0]
+
+
+#: the client modules before 20.09, when the V2 client wheels were tritonclientutils, tritonhttpclient,
+#: tritongrpcclient and tritonshmutils (facts sheet, "Clients"); longest names first
+CLIENT_MODULES_BEFORE = (
+    ("tritonclient.utils.cuda_shared_memory", "tritonshmutils.cuda_shared_memory"),
+    ("tritonclient.utils.shared_memory", "tritonshmutils.shared_memory"),
+    ("tritonclient.utils", "tritonclientutils"),
+    ("tritonclient.http", "tritonhttpclient"),
+    ("tritonclient.grpc", "tritongrpcclient"),
+)

@@ -35,6 +35,17 @@ class Syntax:
         """Can ``fragment`` be written inside ``word`` as it is quoted, giving ``new_value``?"""
         return fragment == "" or bool(_SHELL_SAFE.match(fragment))
 
+    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
+        """Is ``word.value[i:j]`` written as itself, so that ``word.sub(i, j)`` is where it stands
+        (``i == j``: the point before ``value[i]``)? Syntaxes with escapes say no for escaped text."""
+        return True
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        """The whole ``word`` rewritten to hold ``new_value`` (when an edit in place cannot be made)."""
+        if word.dynamic:
+            raise ValueError("cannot requote a word that holds an expansion")
+        return Edit(word.span, self.quote(new_value, word))
+
     def delete_word(self, text: str, word: Word) -> "Edit | None":
         """This syntax's own way to remove ``word`` (None: remove it and one separator)."""
         return None

@@ -1,0 +1,1164 @@
+"""Python files -> Document.
+
+The file is read with ``ast`` (never imported or executed). CPython gives positions as 1-based lines
+(CR, LF and CRLF each end a line) and UTF-8 byte columns; they are turned into the document's
+code-point offsets once, here (``_Positions``), and every string literal is read back from its
+source with the offset of each character of its value (``syntax/pyliterals.py``), checked against
+the value ``ast`` gives it.
+
+What the rules get:
+- command lines started from Python: argv lists and command strings passed to ``subprocess``
+  (``run``, ``call``, ``check_call``, ``check_output``, ``Popen``; a string with ``shell=True``),
+  ``os.system``/``os.popen``, ``os.exec*``/``os.spawn*``/``os.posix_spawn*``,
+  ``asyncio.create_subprocess_exec/shell``, ``shlex.split("...")`` and ``"...".split()``; the
+  ``command``/``args``/``arguments`` lists of container specs (Kubeflow ``ContainerOp``, the
+  Kubernetes client's ``V1Container``, dicts with those keys) with their ``image``, and the
+  Docker SDK's ``containers.run(image, command)``. A list of string literals is a command whose words
+  are the literals; a non-literal item (a variable, ``*args``, a call) is a word known only at run
+  time; a list assigned once to a name is followed to where the name is passed, with what
+  ``+= [...]``/``.extend([...])`` add. A string run by a shell is shell text, read by the shell
+  machinery of shell.py (``docker run``, ``sh -c``, ``exec`` ...). Lists and strings assigned to a
+  name that start with a server binary and options are command lines too (a launcher elsewhere).
+- regions: string literals (comments are not, and neither are docstrings nor any other string that
+  stands alone as a statement), split where a character is not written as itself.
+- the requirements of ``setup(install_requires=[...], extras_require={...})`` in ``setup.py``.
+- uses of the V1 client library: imports of ``tensorrtserver`` modules and names, and the calls,
+  attributes and names that resolve to them (also methods called on a V1 context object kept in a
+  variable or ``self.x``, and on a V1 exception caught with ``except ... as e``).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import hashlib
+import os
+import re
+import warnings
+from array import array
+from typing import Iterator, Sequence
+
+from .. import evidence, facts
+from ..model import Edit, ProcessingError, Span
+from ..syntax.pyliterals import (Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word, escape_in,
+                                 expression_word, literal_word, py_literal, read_literal, shell_words_of)
+from ..syntax.quoting import Syntax
+from ..syntax.shellwords import Word
+from . import commands as C
+from .dockerrun import DockerRun
+from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
+from .sites import ClientUse, CommandLine, CommandSite, PortSites, ProbePort, Region, Requirement, Segment
+
+LIST = PyListSyntax()
+_KEEP_PARENT = frozenset({ast.Name, ast.Attribute})
+_KEEP_SCOPE = frozenset({ast.Name, ast.Attribute, ast.Assign, ast.AnnAssign, ast.ExceptHandler, ast.FunctionDef,
+                         ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+#: the nodes that bind names (see ``_bindings``)
+_BINDING_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension,
+                            ast.withitem, ast.NamedExpr, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                            ast.ExceptHandler, ast.Expr})
+_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPE_TYPES = frozenset(_SCOPES)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+#: callables that take an argv list (or a program string) as ``args``
+_ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+               "subprocess.Popen"}
+#: callables that run a string with a shell
+_SHELL_CALLS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+                "asyncio.create_subprocess_shell"}
+#: os.exec*v* / spawn*v* / posix_spawn*: the index of the program path; the argv list follows it
+_EXEC_V = {"os.execv": 0, "os.execve": 0, "os.execvp": 0, "os.execvpe": 0, "os.spawnv": 1, "os.spawnve": 1,
+           "os.spawnvp": 1, "os.spawnvpe": 1, "os.posix_spawn": 0, "os.posix_spawnp": 0}
+#: os.exec*l* / spawn*l*: the index of the program path; arg0, arg1 ... follow (an environment last
+#: for the ``e`` forms)
+_EXEC_L = {"os.execl": 0, "os.execle": 0, "os.execlp": 0, "os.execlpe": 0, "os.spawnl": 1, "os.spawnle": 1,
+           "os.spawnlp": 1, "os.spawnlpe": 1}
+_SPEC_KEYS = ("command", "args", "arguments")
+_SERVER = set(C.SERVER_NAMES)
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_V1_ROOT = "tensorrtserver"
+
+
+class _Positions:
+    """Document offsets of ast positions: 1-based lines as Python counts them (CR, LF and CRLF end a
+    line) and UTF-8 byte columns."""
+
+    def __init__(self, src: str, base: int) -> None:
+        self.src = src
+        self.base = base
+        self.starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", src)]
+        self._cols: dict[int, Sequence[int] | None] = {}
+
+    def offset(self, lineno: int, col: int) -> int:
+        k = min(max(lineno, 1), len(self.starts)) - 1
+        s = self.starts[k]
+        if col <= 0:
+            return self.base + s
+        table = self._cols.get(k, False)
+        if table is False:
+            e = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.src)
+            line = self.src[s:e]
+            table = None
+            if not line.isascii():
+                # UTF-8 byte column -> code point column, 8 bytes an entry
+                table = array("q")
+                for n, ch in enumerate(line):
+                    table.extend([n] * len(ch.encode("utf-8", "surrogatepass")) if ord(ch) > 0x7F else (n,))
+                table.append(len(line))
+            self._cols[k] = table
+        if table is None:
+            return self.base + s + col
+        return self.base + s + table[min(col, len(table) - 1)]
+
+
+class PythonDoc(ShellDoc):
+    kind = "python"
+    label = "python"
+
+    def __init__(self, path: str, text: str) -> None:
+        self.tree: ast.Module | None = None
+        # kept for the nodes that need them only: a file may hold millions of nodes
+        self._parent: dict[int, ast.AST] = {}  #: names and attributes -> their parent
+        self._scope: dict[int, ast.AST] = {}  #: names, bindings, scopes -> the scope around them
+        self._statement_strings: set[int] = set()  #: strings that stand alone as statements
+        self._imports: list[ast.AST] = []
+        self._assigned: dict[tuple[int, str], list[ast.AST | None]] = {}  #: (scope, name) -> values (None: unknown)
+        self._mutations: dict[tuple[int, str], list[ast.AST]] = {}  #: (scope, name) -> what changes the list
+        self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
+        self._calls: list[ast.Call] = []
+        self._dicts: list[ast.Dict] = []
+        self._strings: list[ast.AST] = []  #: string literal nodes outside statements of their own
+        self._statements: list[ast.stmt] = []
+        self._literals: dict[int, Literal | None] = {}
+        self._by_start: list[tuple[int, int, Literal]] = []  #: read literals by start offset
+        self._shell_nodes: set[int] = set()  #: literals read as shell text
+        self._image_nodes: set[int] = set()  #: literals that name a container image
+        self._used: set[int] = set()  #: lists and strings already read as a command
+        self._closed: set[int] = set()  #: groups (lists) a new word must not be added to
+        self._extra_sites: list[CommandSite] = []
+        self._probes: list[ProbePort] = []
+        self._editable: set[int] = set()  #: other constants the rules may change (probe ports)
+        self._group = 0
+        self._group_syntax: dict[int, PyListSyntax] = {}
+        self._uses: list[ClientUse] | None = None
+        self._regions: list[Region] | None = None
+        self._requirements: list[Requirement] | None = None
+        self._statement_spans: list[tuple[int, int]] = []
+        self._digest = b""
+        super().__init__(path, text)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Keep what the rules and the verify step read (sites, regions, requirements, statement
+        spans, a digest of the tree's shape) and let the tree go: a syntax tree takes some 90 bytes
+        a byte of source, and the verify step builds a second document beside this one."""
+        if self.tree is None:
+            return
+        self._string_regions()
+        self.requirements()
+        self.client_uses()
+        self._statement_spans = sorted(self._span(n) for n in self._statements)
+        self.tree = None
+        for name in ("_calls", "_dicts", "_strings", "_statements", "_imports"):
+            setattr(self, name, [])
+        for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals"):
+            setattr(self, name, {})
+        self._by_start = []
+        self._statement_strings = set()
+        self._editable = set()
+        self._pos._cols.clear()
+
+    # --- parsing ----------------------------------------------------------------------------
+    def _parse(self) -> None:
+        base = 1 if self.text.startswith("\ufeff") else 0
+        src = self.text[base:]
+        self._pos = _Positions(src, base)
+        try:
+            with warnings.catch_warnings():
+                # invalid escapes and the like are the file's business: nothing on stderr
+                warnings.simplefilter("ignore")
+                tree = ast.parse(src, filename=self.path or "<python>")
+        except SyntaxError as e:
+            line = self.position(self._pos.offset(e.lineno or 1, 0))[0] if e.lineno else None
+            raise ProcessingError(f"cannot read the Python file: {e.msg}", line) from None
+        except (ValueError, RecursionError, MemoryError) as e:
+            what = "too deeply nested" if isinstance(e, (RecursionError, MemoryError)) else str(e)
+            raise ProcessingError(f"cannot read the Python file: {what}") from None
+        self.tree = tree
+        self._index(tree)
+        self._launchers()
+        self._assigned_commands()
+
+    def _index(self, tree: ast.Module) -> None:
+        """One walk (preorder): parents and scopes where needed, what is bound in each scope, imports,
+        calls, string literals, and the digest of the tree's shape (see ``_shape_digest``)."""
+        AST, Constant, List, Tuple, JoinedStr = ast.AST, ast.Constant, ast.List, ast.Tuple, ast.JoinedStr
+        stack: list[tuple[ast.AST, ast.AST, ast.AST | None]] = [(tree, tree, None)]
+        in_fstring: set[int] = set()
+        skip: set[int] = set()  #: string items of lists and the text of f-strings: left out of the digest
+        h = hashlib.blake2b(digest_size=32)
+        parts: list[str] = []
+        strings = (str, bytes)
+        while stack:
+            node, scope, parent = stack.pop()
+            t = type(node)
+            if t is Constant:
+                value = node.value  # type: ignore[attr-defined]
+                if isinstance(value, strings):
+                    if id(node) not in in_fstring and id(node) not in self._statement_strings:
+                        self._strings.append(node)
+                    if id(node) not in skip:
+                        parts.append("S")
+                elif id(node) not in skip:
+                    parts.append("S" if id(node) in self._editable else repr(value))
+                continue
+            if t in _KEEP_PARENT:
+                self._parent[id(node)] = parent  # type: ignore[assignment]
+            if t in _KEEP_SCOPE:
+                self._scope[id(node)] = scope
+            inner = node if t in _SCOPE_TYPES else scope
+            fields = [t.__name__]
+            children: list[ast.AST] = []
+            for f in node._fields:
+                v = getattr(node, f, None)
+                if isinstance(v, list):
+                    if v and not isinstance(v[0], AST):
+                        fields.append(repr(v))
+                        continue
+                    children.extend(v)
+                    fields.append(str(len(v)))
+                elif isinstance(v, AST):
+                    children.append(v)
+                    fields.append("*")
+                else:
+                    fields.append(repr(v))
+            if t is List or t is Tuple:
+                gone = [e for e in node.elts if type(e) is Constant and isinstance(e.value, strings)]  # type: ignore[attr-defined]
+                if gone:
+                    skip.update(map(id, gone))
+                    fields[1] = str(len(node.elts) - len(gone))  # type: ignore[attr-defined]
+            elif t is JoinedStr:
+                in_fstring.update(id(v) for v in ast.walk(node) if v is not node)
+                if id(node) not in in_fstring and id(node) not in self._statement_strings:
+                    self._strings.append(node)
+                gone = [v for v in node.values if type(v) is Constant]  # type: ignore[attr-defined]
+                skip.update(map(id, gone))
+                fields[1] = str(len(node.values) - len(gone))  # type: ignore[attr-defined]
+            elif t is ast.Expr:
+                if self._is_str(node.value):  # type: ignore[attr-defined]
+                    self._statement_strings.add(id(node.value))  # type: ignore[attr-defined]
+            elif t is ast.Call:
+                self._calls.append(node)  # type: ignore[arg-type]
+                self._mark_probe_call(node)  # type: ignore[arg-type]
+            elif t is ast.Dict:
+                self._dicts.append(node)  # type: ignore[arg-type]
+                self._mark_probe_dict(node)  # type: ignore[arg-type]
+            elif t is ast.Import:
+                for a in node.names:  # type: ignore[attr-defined]
+                    if a.asname:
+                        self._aliases[a.asname] = a.name
+                    else:
+                        head = a.name.split(".")[0]
+                        self._aliases.setdefault(head, head)
+                    self._bind(scope, a.asname or a.name.split(".")[0], None)
+                self._imports.append(node)
+            elif t is ast.ImportFrom:
+                for a in node.names:  # type: ignore[attr-defined]
+                    if a.name != "*" and node.module and not node.level:  # type: ignore[attr-defined]
+                        self._aliases[a.asname or a.name] = f"{node.module}.{a.name}"  # type: ignore[attr-defined]
+                        self._bind(scope, a.asname or a.name, None)
+                self._imports.append(node)
+            if isinstance(node, ast.stmt):
+                self._statements.append(node)
+            if t in _BINDING_TYPES:
+                self._bindings(node, scope)
+            parts.append(" ".join(fields))
+            if len(parts) > 4096:
+                h.update("\n".join(parts).encode("utf-8", "surrogatepass"))
+                parts.clear()
+            for child in reversed(children):
+                stack.append((child, inner, node))
+        h.update("\n".join(parts).encode("utf-8", "surrogatepass"))
+        self._digest = h.digest()
+        self._strings.sort(key=lambda n: (n.lineno, n.col_offset))
+        self._calls.sort(key=lambda n: (n.lineno, n.col_offset))
+        self._dicts.sort(key=lambda n: (n.lineno, n.col_offset))
+
+    def _mark_probe_call(self, call: ast.Call) -> None:
+        """The port of a Kubernetes client probe action: an edit may change it (TDM406)."""
+        f = call.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        if name.endswith(("HTTPGetAction", "TCPSocketAction")):
+            for k in call.keywords:
+                if k.arg == "port" and isinstance(k.value, ast.Constant):
+                    self._editable.add(id(k.value))
+
+    def _mark_probe_dict(self, d: ast.Dict) -> None:
+        for k, v in zip(d.keys, d.values):
+            if isinstance(k, ast.Constant) and k.value in ("httpGet", "tcpSocket") and isinstance(v, ast.Dict):
+                for k2, v2 in zip(v.keys, v.values):
+                    if isinstance(k2, ast.Constant) and k2.value == "port" and isinstance(v2, ast.Constant):
+                        self._editable.add(id(v2))
+
+    def _is_statement_string(self, node: ast.AST) -> bool:
+        """A string that stands alone as a statement: a docstring, or a string used as a comment."""
+        return id(node) in self._statement_strings
+
+    def _bind(self, scope: ast.AST, name: str, value: ast.AST | None) -> None:
+        self._assigned.setdefault((id(scope), name), []).append(value)
+
+    def _bindings(self, node: ast.AST, scope: ast.AST) -> None:
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    self._bind(scope, t.id, node.value)
+                else:
+                    for n in ast.walk(t):
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                            self._bind(scope, n.id, None)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            self._bind(scope, node.target.id, node.value)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            if isinstance(node.op, ast.Add):
+                self._mutations.setdefault((id(scope), node.target.id), []).append(node)
+            else:
+                self._bind(scope, node.target.id, None)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            for n in ast.walk(node.target):
+                if isinstance(n, ast.Name):
+                    self._bind(scope, n.id, None)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            for n in ast.walk(node.optional_vars):
+                if isinstance(n, ast.Name):
+                    self._bind(scope, n.id, None)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            self._bind(scope, node.target.id, None)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self._bind(scope, node.name, None)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self._bind(scope, node.name, None)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            f = node.value.func
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
+                    f.attr in ("append", "extend", "insert", "remove", "pop", "clear", "reverse", "sort"):
+                self._mutations.setdefault((id(scope), f.value.id), []).append(node.value)
+
+    # --- positions and literals -------------------------------------------------------------
+    def _span(self, node: ast.AST) -> tuple[int, int]:
+        start = self._pos.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = self._pos.offset(node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+        return start, max(start, end)
+
+    def literal(self, node: ast.AST) -> Literal | None:
+        """The literal of a string node (a ``str``/``bytes`` constant or an f-string), read from its
+        source; None when it is not one or cannot be read back exactly."""
+        key = id(node)
+        if key in self._literals:
+            return self._literals[key]
+        lit = self._read(node)
+        if lit is not None:
+            if self._by_start and self._by_start[-1][0] > lit.start:
+                bisect.insort(self._by_start, (lit.start, lit.end, lit), key=lambda x: x[0])
+            else:
+                self._by_start.append((lit.start, lit.end, lit))
+        self._literals[key] = lit
+        return lit
+
+    def _read(self, node: ast.AST) -> Literal | None:
+        lit = None
+        value: object = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            value = node.value
+        elif isinstance(node, ast.JoinedStr):
+            value = [v.value if isinstance(v, ast.Constant) else None for v in node.values]
+        if value is not None:
+            a, b = self._span(node)
+            lit = read_literal(self.text, a, b, value)
+        return lit
+
+    def _literal_at(self, offset: int) -> Literal | None:
+        k = bisect.bisect_right(self._by_start, offset, key=lambda x: x[0]) - 1
+        if k >= 0 and self._by_start[k][0] <= offset < self._by_start[k][1]:
+            return self._by_start[k][2]
+        return None
+
+    @staticmethod
+    def _is_str(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+
+    # --- names ------------------------------------------------------------------------------
+    def _scope_of(self, node: ast.AST) -> ast.AST:
+        return self._scope.get(id(node), self.tree)  # type: ignore[return-value]
+
+    def _scopes_of(self, node: ast.AST) -> Iterator[ast.AST]:
+        """The scopes a name used at ``node`` is looked up in: its own, the functions around it, the
+        module (class bodies only for the class's own statements)."""
+        s: ast.AST | None = self._scope_of(node)
+        first = True
+        while s is not None:
+            if first or not isinstance(s, ast.ClassDef):
+                yield s
+            first = False
+            if isinstance(s, ast.Module):
+                return
+            s = self._scope_of(s)
+
+    def value_of(self, name: ast.Name) -> tuple[ast.AST | None, list[ast.AST]]:
+        """What ``name`` holds where it is used, when it is assigned exactly once in the scope that
+        defines it (and the list changes made to it there); (None, []) otherwise."""
+        if name.id == "__doc__" and self.tree is not None and self.tree.body:
+            first = self.tree.body[0]
+            if isinstance(first, ast.Expr) and self._is_str(first.value):
+                return first.value, []
+        for s in self._scopes_of(name):
+            values = self._assigned.get((id(s), name.id))
+            if values is None:
+                if (id(s), name.id) in self._mutations:
+                    return None, []
+                continue
+            if len(values) == 1 and values[0] is not None:
+                return values[0], self._mutations.get((id(s), name.id), [])
+            return None, []
+        return None, []
+
+    def qualname(self, func: ast.AST) -> str | None:
+        """``subprocess.run`` for ``sp.run`` after ``import subprocess as sp``, ``Popen`` after
+        ``from subprocess import Popen``; None for anything but names and attributes."""
+        parts: list[str] = []
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            return None
+        head = self._aliases.get(func.id, func.id)
+        return ".".join([head] + parts[::-1])
+
+    # --- words --------------------------------------------------------------------------------
+    def _new_group(self) -> int:
+        self._group += 1
+        return self._group
+
+    def _items(self, nodes: Sequence[ast.AST], closed: bool = False, display: bool = False) -> list[PyWord]:
+        """The words of the items of one list, tuple or argument list (one group, one syntax);
+        ``display``: the items of a list or tuple display (their own parentheses are part of them)."""
+        g = self._new_group()
+        if closed:
+            self._closed.add(g)
+        words = [self._item(n, g, display) for n in nodes]
+        self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
+        for prev, w in zip(words, words[1:]):
+            v = prev.value
+            if not prev.dynamic and v.startswith("--") and "=" not in v and len(v) > 2 and v[2:] not in facts.NO_ARGUMENT:
+                w.is_value = True
+        return words
+
+    def _item(self, node: ast.AST, group: int, display: bool = False) -> PyWord:
+        w = self._bare_item(node, group)
+        if display:
+            # ``[("--model-store="\n  "/m")]``: the item's parentheses are part of it
+            w.start, w.end = _parenthesized(self.text, w.start, w.end)
+        return w
+
+    def _bare_item(self, node: ast.AST, group: int) -> PyWord:
+        if self._is_str(node):
+            lit = self.literal(node)
+            if lit is not None:
+                self._used.add(id(node))
+                return literal_word(lit, group)
+        a, b = self._span(node)
+        parts = self._concatenation(node)
+        if parts is not None:
+            return concatenation_word(self.text, a, b, parts, group)
+        w = expression_word(self.text, a, b, group)
+        if isinstance(node, ast.Attribute) and self.qualname(node) == "sys.executable":
+            w.value, w.dynamic = "python", False  # the interpreter: python -m pip install ...
+            w.offsets = w.offsets[:len(w.value)]
+        return w
+
+    def _concatenation(self, node: ast.AST) -> list | None:
+        """``"--model-store=" + path``: its parts (literals, and (start, end) of the other operands),
+        when a literal starts or ends it; None otherwise."""
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+            return None
+        operands: list[ast.AST] = []
+        stack: list[ast.AST] = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add) and len(operands) < 64:
+                stack.extend((n.right, n.left))
+            else:
+                operands.append(n)
+        if not (self._is_str(operands[0]) or self._is_str(operands[-1])):
+            return None
+        parts: list = []
+        for n in operands:
+            lit = self.literal(n) if self._is_str(n) else None
+            parts.append(lit if lit is not None else self._span(n))
+        return parts
+
+    def _argv(self, node: ast.AST, depth: int = 0) -> list[PyWord]:
+        """The words of an argv expression: list and tuple displays, ``+`` of them, a name assigned
+        one (with what ``+=``/``.extend`` add), ``shlex.split("...")`` and ``"...".split()``; any
+        other expression is one word known only at run time."""
+        if depth > 8:
+            return self._items([node])
+        if isinstance(node, (ast.List, ast.Tuple)):
+            self._used.add(id(node))
+            return self._items(node.elts, display=True)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._argv(node.left, depth + 1) + self._argv(node.right, depth + 1)
+        if isinstance(node, ast.Name):
+            value, changes = self.value_of(node)
+            if value is not None and (isinstance(value, (ast.List, ast.Tuple, ast.BinOp)) or self._splits(value)):
+                words = self._argv(value, depth + 1)
+                for ch in sorted(changes, key=lambda n: (n.lineno, n.col_offset)):
+                    if isinstance(ch, ast.AugAssign):
+                        words += self._argv(ch.value, depth + 1)
+                    elif isinstance(ch, ast.Call) and isinstance(ch.func, ast.Attribute) and ch.func.attr == "extend" \
+                            and len(ch.args) == 1 and isinstance(ch.args[0], (ast.List, ast.Tuple)):
+                        words += self._argv(ch.args[0], depth + 1)
+                    else:
+                        words += self._items([ch])
+                return words
+        split = self._splits(node)
+        if split is not None:
+            lit, shlex_split = split
+            self._used.add(id(node))
+            return self._split_words(lit, argv=True, closed=False) if shlex_split else self._whitespace_words(lit)
+        return self._items([node])
+
+    def _splits(self, node: ast.AST) -> tuple[Literal, bool] | None:
+        """``shlex.split("...")`` -> (literal, True); ``"...".split()`` -> (literal, False)."""
+        if not isinstance(node, ast.Call):
+            return None
+        if self.qualname(node.func) == "shlex.split" and len(node.args) == 1 and self._is_str(node.args[0]):
+            lit = self.literal(node.args[0])
+            return (lit, True) if lit is not None and not lit.dynamic else None
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "split" and not node.args and not node.keywords \
+                and self._is_str(f.value):
+            lit = self.literal(f.value)
+            return (lit, False) if lit is not None and not lit.dynamic else None
+        return None
+
+    def _split_words(self, lit: Literal, argv: bool, closed: bool) -> list[PyWord]:
+        """The words of a string split like a shell splits a line (``argv``: up to the first operator,
+        as ``shlex.split`` and the Docker SDK read a command)."""
+        lexed = self._lex(lit.value, lit.offsets, 0)
+        if lexed is None:
+            return []
+        tokens = lexed.tokens
+        if argv:
+            tokens = [t for t in tokens if t.kind != "newline"]
+            cut = next((i for i, t in enumerate(tokens) if t.kind != "word"), len(tokens))
+            tokens = tokens[:cut]
+        g = self._new_group()
+        if closed:
+            self._closed.add(g)
+        self._shell_nodes.add(id(lit))
+        words = [t.word for t in tokens if t.word is not None]
+        for w in words:
+            w.group = g  # type: ignore[attr-defined]
+        return words  # type: ignore[return-value]
+
+    def _whitespace_words(self, lit: Literal) -> list[PyWord]:
+        g = self._new_group()
+        self._shell_nodes.add(id(lit))
+        out = []
+        for m in re.finditer(r"\S+", lit.value):
+            i, j = m.start(), m.end()
+            out.append(PyWord(lit.offsets[i], lit.ends[j - 1], m.group(0), lit.offsets[i:j], False, "",
+                              lit.ends[j - 1], inexact=frozenset(k - i for k in range(i, j) if k in lit.inexact),
+                              literal=lit, whole=False, group=g))
+        return out
+
+    # --- launchers ----------------------------------------------------------------------------
+    def _launchers(self) -> None:
+        for call in self._calls:
+            name = self.qualname(call.func) or ""
+            label = name or "call"
+            args = call.args
+            kw = {k.arg: k.value for k in call.keywords if k.arg}
+            if name in _ARGV_CALLS:
+                target = args[0] if args else kw.get("args")
+                if target is None:
+                    continue
+                shell = kw.get("shell")
+                if isinstance(shell, ast.Constant) and shell.value is True:
+                    self._shell_argument(target, label)
+                else:
+                    self._argv_argument(target, label)
+            elif name in _SHELL_CALLS:
+                target = args[0] if args else kw.get("cmd") or kw.get("command")
+                if target is not None:
+                    self._shell_argument(target, label)
+            elif name == "asyncio.create_subprocess_exec":
+                if args and not any(isinstance(a, ast.Starred) for a in args[:1]):
+                    self._command_words(self._items(args), label)
+            elif name in _EXEC_V:
+                k = _EXEC_V[name]
+                if len(args) > k + 1:
+                    self._exec(args[k], self._argv(args[k + 1]), label)
+            elif name in _EXEC_L:
+                k = _EXEC_L[name]
+                rest = args[k + 1:-1] if name.endswith("e") else args[k + 1:]
+                if len(args) > k and rest:
+                    self._exec(args[k], self._items(rest), label)
+            elif name == "shlex.split" or self._splits(call) is not None:
+                continue  # read where it is passed, or below as a value assigned to a name
+            elif isinstance(call.func, ast.Attribute) and call.func.attr in ("run", "create") and \
+                    isinstance(call.func.value, ast.Attribute) and call.func.value.attr == "containers":
+                image = args[0] if args else kw.get("image")
+                command = args[1] if len(args) > 1 else kw.get("command")
+                self._spec(image, kw.get("entrypoint"), command, "container", docker_sdk=True)
+            elif name.endswith(("HTTPGetAction", "TCPSocketAction")) and "port" in kw:
+                self._probe(name.rsplit(".", 1)[-1], kw["port"])
+            elif any(k in kw for k in _SPEC_KEYS):
+                command = kw.get("command")
+                rest = kw.get("args") or kw.get("arguments")
+                self._spec(kw.get("image"), command, rest, "container")
+        for d in self._dicts:
+            keys = {k.value: v for k, v in zip(d.keys, d.values) if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            for key in ("httpGet", "tcpSocket"):
+                action = keys.get(key)
+                if isinstance(action, ast.Dict):
+                    port = next((v for k, v in zip(action.keys, action.values)
+                                 if isinstance(k, ast.Constant) and k.value == "port"), None)
+                    if port is not None:
+                        self._probe(key, port)
+            if any(k in keys for k in _SPEC_KEYS) and (keys.get("image") is not None or "name" in keys):
+                self._spec(keys.get("image"), keys.get("command"), keys.get("args") or keys.get("arguments"),
+                           "container")
+
+    def _probe(self, what: str, port: ast.AST) -> None:
+        """The port of a probe's HTTP GET or TCP socket action (Kubernetes client objects, dicts)."""
+        if isinstance(port, ast.Constant) and isinstance(port.value, int) and not isinstance(port.value, bool):
+            a, b = self._span(port)
+            if self.text[a:b] == str(port.value):
+                self._probes.append(ProbePort(what, str(port.value), Span(a, b)))
+        elif self._is_str(port):
+            lit = self.literal(port)
+            if lit is not None and lit.exact and len(lit.pieces) == 1 and not lit.is_bytes and \
+                    lit.pieces[0].prefix in ("", "u"):
+                self._probes.append(ProbePort(what, lit.value, Span(lit.start, lit.end), lit.quote))
+
+    def port_sites(self) -> list[PortSites]:
+        out = super().port_sites()
+        if self._probes:
+            out.append(PortSites(None, probes=list(self._probes), style="kubernetes"))
+        return out
+
+    def _resolved(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Name):
+            value, changes = self.value_of(node)
+            if value is not None and not changes:
+                return value
+        return node
+
+    def _shell_argument(self, node: ast.AST, label: str) -> None:
+        """A string (or the first item of a list) run by a shell."""
+        node = self._resolved(node)
+        if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
+            self._used.add(id(node))
+            node = self._resolved(node.elts[0])
+        if not self._is_str(node):
+            return
+        lit = self.literal(node)
+        if lit is None:
+            return
+        self._used.add(id(node))
+        self._shell_nodes.add(id(node))
+        self._sub_script(lit.value, lit.offsets, PyShellSyntax(lit), label, None, 0)
+
+    def _argv_argument(self, node: ast.AST, label: str) -> None:
+        resolved = self._resolved(node)
+        if self._is_str(resolved):
+            # a program named by a string, run without a shell: a command of one word, renamed where
+            # it must be; no server line (no argument can be added, and a V1 server without
+            # --model-store never started)
+            lit = self.literal(resolved)
+            if lit is None:
+                return
+            self._used.add(id(resolved))
+            (w,) = self._items([resolved], closed=True)
+            self._extra_sites.append(CommandSite([w], Segment([w], LIST, label), False, self.text))
+            return
+        words = self._argv(node)
+        if words:
+            self._command_words(words, label)
+
+    def _exec(self, path: ast.AST, argv: list[PyWord], label: str) -> None:
+        """``os.execvp(path, [arg0, ...])``: the program is ``path``; ``arg0`` is only the name it
+        sees. The command line is the argv list when ``arg0`` names the same program (or a server),
+        else ``path`` with ``argv[1:]``; the other word is a command site of its own (renamed too)."""
+        program = self._items([self._resolved(path)], closed=True)[0]
+        first = argv[0] if argv and argv[0].literal is not None and not argv[0].dynamic else None
+        if first is not None and (C.basename(first.value) in _SERVER or C.basename(first.value) == C.basename(program.value)):
+            self._extra_sites.append(CommandSite([program], Segment([program], LIST, label), False, self.text))
+            self._command_words(argv, label)
+            return
+        if first is not None:
+            self._extra_sites.append(CommandSite([first], Segment([first], LIST, label), False, self.text))
+        self._command_words([program] + argv[1:], label)
+
+    def _spec(self, image: ast.AST | None, command: ast.AST | None, args: ast.AST | None, label: str,
+              docker_sdk: bool = False) -> None:
+        """A container: its image, and its command (entrypoint) and args lists."""
+        words: list[PyWord] = []
+        for node in (command, args):
+            if node is None:
+                continue
+            node = self._resolved(node)
+            if self._is_str(node):
+                lit = self.literal(node)
+                if lit is None or not docker_sdk:
+                    continue
+                self._used.add(id(node))
+                words += self._split_words(lit, argv=True, closed=False)
+            elif isinstance(node, (ast.List, ast.Tuple, ast.BinOp, ast.Name)):
+                words += self._argv(node)
+        if not words:
+            return
+        dr = DockerRun([])
+        if image is not None:
+            node = self._resolved(image)
+            if self._is_str(node) and self.literal(node) is not None:
+                self._image_nodes.add(id(node))
+                dr.image = self._items([node])[0]
+        dr.after = list(words)
+        self._container(dr, self._syntax_for(words), 0)
+
+    def _command_words(self, words: list[PyWord], label: str) -> None:
+        if words:
+            self._command(list(words), self._syntax_for(words), label, None, 0)  # type: ignore[arg-type]
+
+    def _syntax_for(self, words: Sequence[Word]) -> Syntax:
+        """Items of a list, or words of shell text inside one literal (``shlex.split("...")``)."""
+        w = words[0] if words else None
+        if isinstance(w, PyWord) and not w.whole and w.literal is not None:
+            return PyShellSyntax(w.literal)
+        if isinstance(w, PyWord):
+            return self._group_syntax.get(w.group, LIST)
+        return LIST
+
+    def _assigned_commands(self) -> None:
+        """Lists and strings assigned to a name, never seen passed to a launcher, that start with a
+        program worth reading (a server binary followed by options, docker, pip ...)."""
+        for (scope, name), values in list(self._assigned.items()):
+            for value in values:
+                if value is None or id(value) in self._used:
+                    continue
+                if isinstance(value, (ast.List, ast.Tuple)) and value.elts and self._is_str(value.elts[0]):
+                    lit = self.literal(value.elts[0])
+                    if lit is None or not self._worth_reading([x for x in value.elts if self._is_str(x)]):
+                        continue
+                    self._command_words(self._argv(value), f"variable {name}")
+                elif self._is_str(value):
+                    lit = self.literal(value)
+                    if lit is None or not self._worth_reading_text(lit):
+                        continue
+                    self._used.add(id(value))
+                    self._shell_nodes.add(id(value))
+                    self._sub_script(lit.value, lit.offsets, PyShellSyntax(lit), f"variable {name}", None, 0)
+
+    def _worth_reading(self, items: list[ast.AST]) -> bool:
+        head = self._read(items[0]) if items else None
+        first = C.basename(head.value) if head is not None else ""
+        if len(items) < 2 or first not in _RUNNERS:
+            return False
+        if first in _SERVER:
+            return any(lit is not None and lit.value.startswith("-") for lit in map(self._read, items[1:]))
+        return True
+
+    def _worth_reading_text(self, lit: Literal) -> bool:
+        if not any(name in lit.value for name in _RUNNERS):
+            return False
+        words = [m.group(0) for m in re.finditer(r"[^\s;&|()<>]+", lit.value)]
+        if len(words) < 2:
+            return False
+        i = C.command_index([Word(0, 0, w) for w in words])
+        if i is None or i + 1 >= len(words):
+            return False
+        first = C.basename(words[i])
+        if first in _SERVER:
+            return any(w.startswith("-") for w in words[i + 1:])
+        return first in _RUNNERS
+
+    # --- the shell machinery over Python literals ---------------------------------------------
+    def _lex(self, text: str, offsets: Sequence[int] | None, base: int, strict: bool = False):
+        lexed = super()._lex(text, offsets, base, strict)
+        if lexed is None or not offsets:
+            return lexed
+        lit = self._literal_at(offsets[0])
+        if lit is None or offsets[-1] >= lit.end:
+            return lexed
+        words = [t.word for t in lexed.tokens if t.word is not None]
+        for t, w in zip([t for t in lexed.tokens if t.word is not None], shell_words_of(lit, words)):
+            t.word = w
+        return lexed
+
+    def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
+                    docker: DockerRun | None, depth: int) -> None:
+        lit = self._literal_at(offsets[0]) if offsets else None
+        if lit is not None and offsets[-1] >= lit.end:
+            lit = None
+        if lit is not None and not (isinstance(syntax, PyShellSyntax) and syntax.lit is lit):
+            syntax = PyShellSyntax(lit)
+            self._shell_nodes.add(id(lit))
+        super()._sub_script(value, offsets, syntax, label, docker, depth)
+
+    def _segments(self, words: list[Word], syntax: Syntax, label: str) -> list[Segment]:
+        """One segment per list the words come from (an entrypoint list and an args list, an argv
+        list and the list ``+=`` adds)."""
+        out: list[Segment] = []
+        last = None
+        for w in words:
+            g = getattr(w, "group", 0)
+            if out and g == last:
+                out[-1].words.append(w)
+            else:
+                out.append(Segment([w], self._syntax_for([w]) if isinstance(w, PyWord) else syntax, label))
+            last = g
+        return out or [Segment([], syntax, label)]
+
+    def command_lines(self) -> list[CommandLine]:
+        if self._lines is None:
+            lines = super().command_lines()
+            for cl in lines:
+                # a program string without a shell (or the path of os.exec*) cannot take another
+                # argument: a line whose literal words are all such is read, never edited
+                lits = [w for seg in cl.segments for w in seg.words if getattr(w, "literal", None) is not None]
+                if lits and all(getattr(w, "group", 0) in self._closed for w in lits):
+                    cl.report_only = True
+        return self._lines or []
+
+    def commands(self) -> list[CommandSite]:
+        return super().commands() + self._extra_sites
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        out = super().report_only()
+        for cl in self.command_lines():
+            if cl.report_only:
+                words = [w for seg in cl.segments for w in seg.words]
+                out.append((min(w.start for w in words), max(w.end for w in words),
+                            " (a program named by one string, run without a shell: no argument can be added; "
+                            "pass a list)"))
+        return out
+
+    # --- regions --------------------------------------------------------------------------------
+    def _string_regions(self) -> list[Region]:
+        if self._regions is not None:
+            return self._regions
+        out: list[Region] = []
+        cut = sorted((s.start, s.end) for s in self.excluded)
+        for node in self._strings:
+            # read again, not kept, unless a command already holds it (memory: a file may hold
+            # millions of strings)
+            lit = self._literals[id(node)] if id(node) in self._literals else self._read(node)
+            if lit is None:
+                continue
+            shell = id(node) in self._shell_nodes or id(lit) in self._shell_nodes
+            image = id(node) in self._image_nodes
+            for i, j in lit.runs():
+                a = lit.offsets[i]
+                for x, y in _subtract(a, lit.offsets[j - 1] + 1, cut):
+                    out.append(Region(lit.value[i + x - a:i + y - a], base=x, shell=shell, image_context=image,
+                                      label="string"))
+        self._regions = out
+        return out
+
+    def regions(self) -> list[Region]:
+        out = self._string_regions()
+        for r in out:
+            r.triton = self.triton
+        return out
+
+    def _has_strong_evidence(self) -> bool:
+        if any(u.kind == "import" for u in self.client_uses()):
+            return True
+        if not evidence.strong(self.text.encode("utf-8", "surrogatepass")):
+            return False
+        text = "\n".join(r.text for r in self._string_regions())
+        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "surrogatepass"))
+
+    # --- requirements ---------------------------------------------------------------------------
+    def requirements(self) -> list[Requirement]:
+        if self._requirements is None:
+            self._requirements = self._read_requirements()
+        return self._requirements
+
+    def _read_requirements(self) -> list[Requirement]:
+        if os.path.basename(self.path.replace("\\", "/")) != "setup.py":
+            return []
+        out: list[Requirement] = []
+        for call in self._calls:
+            name = self.qualname(call.func) or ""
+            if name.rsplit(".", 1)[-1] != "setup":
+                continue
+            for k in call.keywords:
+                if k.arg == "install_requires":
+                    out += self._requirement_items(k.value)
+                elif k.arg == "extras_require":
+                    value = self._resolved(k.value)
+                    if isinstance(value, ast.Dict):
+                        for v in value.values:
+                            out += self._requirement_items(v)
+        return out
+
+    def _requirement_items(self, node: ast.AST) -> list[Requirement]:
+        node = self._resolved(node)
+        items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+        out = []
+        for item in items:
+            lit = self.literal(item) if isinstance(item, ast.Constant) else None
+            if lit is None or lit.is_bytes or "\n" in lit.value:
+                continue
+            m = _REQUIREMENT_NAME.match(lit.value)
+            if not m:
+                continue
+            piece = lit.pieces[0]
+            if lit.exact and len(lit.pieces) == 1:
+                span = Span(piece.body_start, piece.body_end)
+            else:
+                span = Span(lit.start, lit.end)
+            out.append(Requirement(m.group(1), lit.value, span, _replacer(lit, span)))
+        return out
+
+    # --- V1 client code -------------------------------------------------------------------------
+    def client_uses(self) -> list[ClientUse]:
+        if self._uses is None:
+            self._uses = _ClientReader(self).read() if self.tree is not None else []
+        return self._uses
+
+    # --- structure ----------------------------------------------------------------------------
+    def same_structure(self, new: "PythonDoc") -> str | None:
+        if self._digest != new._digest:
+            return "the Python code changed outside its string literals"
+        return None
+
+    def construct_start(self, offset: int) -> int | None:
+        """The start of the innermost statement holding ``offset`` (suppression comments go above it)."""
+        best = None
+        for a, b in self._statement_spans:
+            if a > offset:
+                break
+            if a <= offset < max(b, a + 1):
+                best = a
+        return best
+
+
+def _parenthesized(text: str, a: int, b: int) -> tuple[int, int]:
+    """``text[a:b]`` with the pairs of parentheses written right around it."""
+    while True:
+        i = a - 1
+        while i >= 0 and text[i] in " \t\r\n\f":
+            i -= 1
+        j = b
+        while j < len(text):
+            if text[j] in " \t\r\n\f":
+                j += 1
+            elif text[j] == "#":
+                while j < len(text) and text[j] not in "\r\n":
+                    j += 1
+            elif text.startswith("\\\n", j) or text.startswith("\\\r", j):
+                j += 2
+            else:
+                break
+        if i < 0 or j >= len(text) or text[i] != "(" or text[j] != ")":
+            return a, b
+        a, b = i, j + 1
+
+
+def _replacer(lit: Literal, span: Span):
+    def replace(requirement: str) -> Edit:
+        if span.end - span.start != lit.end - lit.start:
+            raw = escape_in(requirement, lit.pieces[0])
+            if raw is not None:
+                return Edit(span, raw)
+        return Edit(Span(lit.start, lit.end), py_literal(requirement, lit.quote))
+    return replace
+
+
+def _subtract(a: int, b: int, cut: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[a, b)`` less the spans of ``cut`` (sorted)."""
+    out = []
+    k = bisect.bisect_left(cut, (a, a)) - 1
+    k = max(k, 0)
+    pos = a
+    while k < len(cut) and cut[k][0] < b:
+        x, y = cut[k]
+        if y > pos and x < b:
+            if x > pos:
+                out.append((pos, x))
+            pos = max(pos, y)
+        k += 1
+    if pos < b:
+        out.append((pos, b))
+    return out
+
+
+def _is_str_constant(n: ast.AST) -> bool:
+    return isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))
+
+
+class _ClientReader:
+    """Uses of the V1 client library in one file."""
+
+    def __init__(self, doc: PythonDoc) -> None:
+        self.doc = doc
+        self.names: dict[str, tuple[str, str]] = {}  #: local name -> (V1 module, name inside it; "" a module)
+        self.instances: dict[tuple[int, str], str | None] = {}  #: (scope, ``x`` or ``self.x``) -> V1 class
+        self.out: list[ClientUse] = []
+
+    def read(self) -> list[ClientUse]:
+        doc = self.doc
+        assert doc.tree is not None
+        for node in doc._imports:
+            if isinstance(node, ast.Import):
+                self._import(node)
+            elif isinstance(node, ast.ImportFrom):
+                self._import_from(node)
+        if not self.names:
+            return self.out
+        nodes = list(ast.walk(doc.tree))
+        for node in nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                self._instance(node)
+            elif isinstance(node, ast.ExceptHandler) and node.name and node.type is not None:
+                r = self.resolve(node.type)
+                if r == ("tensorrtserver.api", "InferenceServerException"):
+                    self._keep(doc._scope_of(node), node.name, "InferenceServerException")
+        for node in nodes:
+            if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+                parent = doc._parent.get(id(node))
+                if isinstance(parent, ast.Attribute) and parent.value is node:
+                    continue  # part of a longer chain: read there
+                self._use(node, parent)
+        self.out.sort(key=lambda u: (u.span.start, u.span.end))
+        return self.out
+
+    def _add(self, module: str, name: str, span: Span, kind: str) -> None:
+        self.out.append(ClientUse(module, name, span, kind, self.doc.text[span.start:span.end]))
+
+    def _import(self, node: ast.Import) -> None:
+        for a in node.names:
+            if a.name != _V1_ROOT and not a.name.startswith(_V1_ROOT + "."):
+                continue
+            self._add(a.name, "", Span(*self.doc._span(a)), "import")
+            if a.asname:
+                self.names[a.asname] = (a.name, "")
+            else:
+                self.names[_V1_ROOT] = (_V1_ROOT, "")
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        mod = node.module or ""
+        if node.level or (mod != _V1_ROOT and not mod.startswith(_V1_ROOT + ".")):
+            return
+        for a in node.names:
+            span = Span(*self.doc._span(a))
+            if a.name == "*":
+                self._add(mod, "*", span, "import")
+                if mod == "tensorrtserver.api":
+                    for n in facts.V1_CLIENT_API:
+                        self.names.setdefault(n, (mod, n))
+                continue
+            sub = f"{mod}.{a.name}"
+            if sub in facts.V1_CLIENT_MODULES:
+                self._add(sub, "", span, "import")
+                self.names[a.asname or a.name] = (sub, "")
+            else:
+                self._add(mod, a.name, span, "import")
+                self.names[a.asname or a.name] = (mod, a.name)
+
+    def _instance(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        cls = None
+        if isinstance(value, ast.Call):
+            r = self.resolve(value.func)
+            if r is not None and r[0] == "tensorrtserver.api" and r[1] in facts.V1_CLIENT_CLASSES:
+                cls = r[1]
+        scope = self.doc._scope_of(node)
+        for t in targets:
+            key = self._target(t, scope)
+            if key is not None:
+                self._keep(key[0], key[1], cls)
+
+    def _target(self, t: ast.AST, scope: ast.AST) -> tuple[ast.AST, str] | None:
+        if isinstance(t, ast.Name):
+            return scope, t.id
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+            owner = self._class_of(scope)
+            return (owner, f"self.{t.attr}") if owner is not None else None
+        return None
+
+    def _class_of(self, scope: ast.AST) -> ast.AST | None:
+        s: ast.AST | None = scope
+        while s is not None and not isinstance(s, ast.ClassDef):
+            if isinstance(s, ast.Module):
+                return None
+            s = self.doc._scope_of(s)
+        return s
+
+    def _keep(self, scope: ast.AST, key: str, cls: str | None) -> None:
+        k = (id(scope), key)
+        if k in self.instances and self.instances[k] != cls:
+            self.instances[k] = None  # bound to different things: unknown
+        else:
+            self.instances[k] = cls
+
+    def _instance_of(self, node: ast.AST, key: str) -> str | None:
+        if key.startswith("self."):
+            owner = self._class_of(self.doc._scope_of(node))
+            return self.instances.get((id(owner), key)) if owner is not None else None
+        for s in self.doc._scopes_of(node):
+            if (id(s), key) in self.instances:
+                return self.instances[(id(s), key)]
+            if (id(s), key) in self.doc._assigned:
+                return None
+        return None
+
+    def resolve(self, node: ast.AST) -> tuple[str, str] | None:
+        """(V1 module, name inside it) of a name, attribute chain or call result."""
+        attrs: list[str] = []
+        n = node
+        while isinstance(n, ast.Attribute):
+            attrs.append(n.attr)
+            n = n.value
+        attrs.reverse()
+        base: tuple[str, str] | None = None
+        if isinstance(n, ast.Name):
+            if n.id == "self" and attrs:
+                cls = self._instance_of(node, f"self.{attrs[0]}")
+                if cls is not None:
+                    base, attrs = ("tensorrtserver.api", cls), attrs[1:]
+            else:
+                base = self.names.get(n.id)
+                if base is None and attrs:  # an object alone (``f(ctx)``) is no use of the API
+                    cls = self._instance_of(node, n.id)
+                    if cls is not None:
+                        base = ("tensorrtserver.api", cls)
+        elif isinstance(n, ast.Call) and attrs:
+            r = self.resolve(n.func)
+            if r is not None and r[0] == "tensorrtserver.api" and r[1] in facts.V1_CLIENT_CLASSES:
+                base = r
+        if base is None:
+            return None
+        module, name = base
+        for a in attrs:
+            if not name and f"{module}.{a}" in facts.V1_CLIENT_MODULES:
+                module = f"{module}.{a}"
+            else:
+                name = f"{name}.{a}" if name else a
+        return module, name
+
+    def _use(self, node: ast.AST, parent: ast.AST | None) -> None:
+        r = self.resolve(node)
+        if r is None or not r[1]:
+            return
+        a, b = self.doc._span(node)
+        if isinstance(node, ast.Attribute) and not isinstance(node.value, (ast.Name, ast.Attribute)):
+            a = b - len(node.attr)  # ``ServerHealthContext(url).is_ready``: the method's name
+        kind = "call" if isinstance(parent, ast.Call) and parent.func is node else \
+            "attribute" if isinstance(node, ast.Attribute) else "name"
+        self._add(r[0], r[1], Span(a, b), kind)
