@@ -69,6 +69,24 @@ CONFIGMAP = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: t}}\nspec
              "          args: [\"--model-store=/models\"]\n---\napiVersion: v1\nkind: ConfigMap\n"
              "metadata: {{name: scripts}}\ndata:\n  setup.sh: |\n")
 PLAIN_VALUES = "key{i}:\n  name: value-{i}\n  list: [a{i}, b{i}, \"c {i}\"]\n"
+PYTHON_LAUNCH = ("def start{i}(models=\"/m{i}\"):\n"
+                 "    subprocess.run([\"trtserver\", \"--model-store=\" + models, \"--http-port=8000\"], check=True)\n"
+                 "    os.system(\"trtserver --model-store /m{i} &\")\n"
+                 "    return requests.get(f\"http://localhost:8000/api/health/ready?n={{models}}\").ok\n\n\n")
+PYTHON_CLIENT = ("def infer{i}(ctx, data):\n"
+                 "    ctx = InferContext(URL, ProtocolType.HTTP, \"model{i}\", -1, verbose=False)\n"
+                 "    return ctx.run({{\"input\": (data,)}}, {{\"output\": InferContext.ResultFormat.RAW}}, 1)\n\n\n")
+PYTHON_PLAIN = ("class Thing{i}:\n    \"\"\"A docstring {i}.\"\"\"\n\n"
+                "    def value(self, x: int = {i}) -> int:\n        y = [x * k for k in range(10) if k % 3]\n"
+                "        return sum(y) + len(\"text {i}\")\n\n\n")
+TEMPLATE = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{{{ .Release.Name }}}}-t{i}\n"
+            "spec:\n  template:\n    spec:\n      containers:\n        - name: triton\n"
+            "          image: \"{{{{ .Values.image.repository }}}}:{{{{ .Values.image.tag }}}}\"\n"
+            "          args: [\"trtserver\", \"--model-store=/models\"]\n"
+            "          {{{{- if .Values.probe }}}}\n          readinessProbe:\n"
+            "            httpGet: {{path: /api/health/ready, port: 8000}}\n          {{{{- end }}}}\n")
+MODEL_CONFIG = ("input {{\n  name: \"in{i}\"\n  data_type: TYPE_FP32\n  dims: [ 3, 224, 224 ]\n}}\n"
+                "output {{\n  name: \"out{i}\"\n  data_type: TYPE_FP32\n  dims: [ 1000 ]\n}}\n")
 
 KINDS = {
     # name: (file name, header, repeated block)
@@ -84,6 +102,11 @@ KINDS = {
     "unit": ("triton.service", "", UNIT),
     "requirements": ("requirements.txt", "", REQS),
     "text": ("NOTES.txt", "", TEXT),
+    "python": ("launch.py", "import os\nimport subprocess\n\nimport requests\n\n\n", PYTHON_LAUNCH),
+    "python-client": ("client.py", "from tensorrtserver.api import InferContext, ProtocolType\n\nURL = \"localhost:8000\"\n\n\n",
+                      PYTHON_CLIENT),
+    "helm-template": ("templates/deploy.yaml", "", TEMPLATE),
+    "model-config": ("config.pbtxt", "name: \"m\"\nplatform: \"tensorrt_plan\"\nmax_batch_size: 8\n", MODEL_CONFIG),
     # sparse
     "compose-script": ("compose.yaml", YAML_SCRIPT, "        " + SCRIPT_LINE),
     "kubernetes-configmap": ("deploy.yaml", CONFIGMAP, "    " + SCRIPT_LINE),
@@ -92,6 +115,7 @@ KINDS = {
     "dockerfile-run": ("Dockerfile", "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD [\"trtserver\"]\nRUN true \\\n",
                        " && " + SCRIPT_LINE.rstrip("\n") + " \\\n"),
     "shell-script": ("run.sh", "#!/bin/sh\ntrtserver --model-store=/models &\n", SCRIPT_LINE),
+    "python-plain": ("launch.py", "import os\n\nos.system(\"trtserver --model-store /m &\")\n\n\n", PYTHON_PLAIN),
     "text-plain": ("NOTES.txt", "Run trtserver --model-store=/models.\n", "Ordinary prose line {i} about nothing V1.\n"),
 }
 
@@ -106,9 +130,7 @@ def generate(kind: str, size: int) -> tuple[str, bytes]:
         parts.append(b)
         total += len(b)
         i += 1
-    data = "".join(parts).encode()
-    if kind == "helm-values":
-        data = data  # the chart's Chart.yaml is written beside it
+    data = "".join(parts).encode()  # helm kinds: the chart's Chart.yaml is written beside it (child)
     return name, data[:size] if kind == "text" else data
 
 
@@ -125,7 +147,7 @@ def child(kind: str, size: int) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
-        if kind == "helm-values":
+        if kind in ("helm-values", "helm-template"):
             with open(os.path.join(d, "Chart.yaml"), "w") as f:
                 f.write("apiVersion: v2\nname: c\nversion: 0.1.0\n")
         cwd = os.getcwd()

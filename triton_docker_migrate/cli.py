@@ -189,6 +189,11 @@ def main(argv: list[str] | None = None) -> None:
 
             silence(sys.stdout)
             code = 0
+        except MemoryError:  # outside any one file (a file's own is its TDM001 error)
+            code = None
+        if code is None:  # the exception and what its frames held are released here
+            _err(f"{PROG}: error: out of memory; files already written are complete, the others untouched")
+            code = 2
         if code in (130, 143):
             import os
 

@@ -29,6 +29,8 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     migrates a V1 server)."""
     try:
         return _process(path, display, settings, explicit, data, force)
+    except MemoryError:
+        pass  # answered below, once the exception and the frames it holds (the document) are gone
     except Exception as e:  # internal bug: report, never crash the run
         import traceback
 
@@ -36,6 +38,10 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
         return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
                        f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+    # This file alone did not fit in the memory the process may use (a limit such as ulimit -v or
+    # a container's): its error, and the run goes on with the memory it held released.
+    return failed(FileResult(display, kinds.kind_by_name(path) or "text", Status.FAILED, explicit=explicit),
+                  "out of memory while processing this file: not processed")
 
 
 def failed(res: FileResult, message: str, line: int | None = None, keep: bool = False) -> FileResult:

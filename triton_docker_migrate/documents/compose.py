@@ -46,6 +46,7 @@ def expand(value: str) -> str:
 
 
 class ComposeDoc(Document):
+    _regions: list[Region] | None = None
     kind = "compose"
     variable_syntax = "compose"
 
@@ -59,6 +60,7 @@ class ComposeDoc(Document):
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
         self._users: dict[int, list[Service]] | None = None  #: id(node) -> services owning it
         self._read_services()
+        self._regions: list[Region] | None = None  #: read once, after the document is known
 
     # --- structure ----------------------------------------------------------------------------
     def _read_services(self) -> None:
@@ -122,6 +124,12 @@ class ComposeDoc(Document):
 
     # --- regions ------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         env_items = self._env_list_items()
         names = self._triton_names()
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None

@@ -65,6 +65,7 @@ class ValuesImageKeys(ImageKeys):
 
 
 class HelmValuesDoc(Document):
+    _regions: list[Region] | None = None
     kind = "helm-values"
 
     def __init__(self, path: str, text: str) -> None:
@@ -76,6 +77,7 @@ class HelmValuesDoc(Document):
         self.v1 = False
         self.triton = False
         self._classify()
+        self._regions: list[Region] | None = None  #: read once, after the document is known
 
     # --- structure ----------------------------------------------------------------------------
     def _mappings(self):
@@ -149,6 +151,12 @@ class HelmValuesDoc(Document):
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         skip = self._split_nodes() | set(self._env_name_nodes())
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, skip):

@@ -47,6 +47,7 @@ class Container:
 
 
 class KubernetesDoc(Document):
+    _regions: list[Region] | None = None
     kind = "kubernetes"
     variable_syntax = "kubernetes"
 
@@ -61,6 +62,7 @@ class KubernetesDoc(Document):
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
+        self._regions: list[Region] | None = None  #: read once, after the document is known
 
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
@@ -167,6 +169,12 @@ class KubernetesDoc(Document):
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         triton = self._triton_nodes()
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, self._env_name_nodes()):

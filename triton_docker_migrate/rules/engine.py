@@ -7,6 +7,7 @@ shared through YAML anchors name who shares them."""
 from __future__ import annotations
 
 from ..documents.base import Document
+from ..intervals import Intervals, covers_any
 from ..model import Finding, Severity
 from ..release import Release
 from .context import Context
@@ -23,24 +24,23 @@ def check_document(doc: Document, target: Release) -> tuple[list[Finding], Conte
 
 
 def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
-    report_only = doc.report_only()
-    advisory = doc.advisory()
+    report_only = Intervals(doc.report_only())
+    advisory = covers_any(doc.advisory())
     unapplied: list[Finding] = []
     for f in findings:
         if f.span is None:
             continue
-        if any(start <= f.span.start < end for start, end in advisory):
+        if advisory.covers(f.span.start):
             # documentation prose: history, not a deployment (CONTRACT.md)
             unapplied.append(f)
             f.severity, f.advisory = Severity.INFO, True
             continue
-        for start, end, note in report_only:
-            if start <= f.span.start and f.span.end <= end:
-                unapplied.append(f)
-                if f.severity is Severity.INFO:
-                    f.severity = Severity.WARNING
-                f.message += note
-                break
+        held = report_only.first_holding(f.span.start, f.span.end)
+        if held is not None:
+            unapplied.append(f)
+            if f.severity is Severity.INFO:
+                f.severity = Severity.WARNING
+            f.message += held[2]
         note = doc.note(f.span)
         if note:
             f.message += note

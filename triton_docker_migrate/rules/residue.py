@@ -15,6 +15,7 @@ from typing import Iterator, NamedTuple
 
 from .. import evidence, facts, kinds
 from ..documents.commands import basename, command_index
+from ..intervals import OffsetMap, covers_any
 from ..model import Edit, Finding, Severity, Span
 from ..release import Release
 from . import tables as T
@@ -131,21 +132,6 @@ def raw_evidence(text: str, kind: str) -> list[Piece]:
     return out
 
 
-def map_back(edits: list[Edit], offset: int) -> int:
-    """The original offset of ``offset`` in the text ``edits`` produced (inside new text: where the
-    edit stood)."""
-    delta = 0
-    for e in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
-        new_start = e.span.start + delta
-        new_end = new_start + len(e.content)
-        if offset < new_start:
-            break
-        if offset < new_end:
-            return e.span.start
-        delta += len(e.content) - (e.span.end - e.span.start)
-    return offset - delta
-
-
 def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], line_starts: list[int],
               advisory: list[tuple[int, int]] = (), reviewed: list[Finding] = ()) -> list[Finding]:
     """TDM003 for each piece (spans in the output) on no original line of a warning or error finding
@@ -162,11 +148,13 @@ def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], l
                 covered.update(range(a, b + 1))
     out: list[Finding] = []
     seen: set[tuple[int, int]] = set()
+    back = OffsetMap(edits)
+    prose_spans = covers_any(advisory)
     for p in sorted(pieces, key=lambda p: (p.span.start, p.span.end)):
-        start = map_back(edits, p.span.start) if edits else p.span.start
-        end = max(start, map_back(edits, p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
+        start = back.back(p.span.start) if edits else p.span.start
+        end = max(start, back.back(p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
             start + (p.span.end - p.span.start)
-        prose = any(a <= start < b for a, b in advisory)
+        prose = prose_spans.covers(start)
         if _line(line_starts, start) in (named if prose else covered) or (start, end) in seen:
             continue
         seen.add((start, end))
