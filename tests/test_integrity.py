@@ -898,3 +898,137 @@ def test_nested_backquotes_without_v1_are_read(tmp_path):
     p = run_cli("migrate", "run.sh", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "run.sh").read_bytes().startswith(b"#!/bin/sh\nV=`echo \\`date\\``\ntritonserver ")
+
+
+# === 8: resources ==============================================================================
+
+def _big_files():
+    """bench/big_files.py: each kind's generated V1 file (and the sparse and pathological shapes)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("big_files", ROOT / "bench" / "big_files.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+BIG = _big_files()
+
+#: a child that imports and warms up everything a run uses, then limits its address space to what it
+#: uses plus HEADROOM bytes (RLIMIT_AS: every allocation past it fails with MemoryError)
+MEMORY_LIMITED_CLI = """
+import os, re, resource, sys, tempfile
+from triton_docker_migrate import cli, pipeline, settings
+from triton_docker_migrate.batch import pool, run, schedule
+from triton_docker_migrate.report import json as _json, text as _text
+with tempfile.TemporaryDirectory() as d:
+    for name, data in (("Dockerfile", {v1!r}), ("compose.yaml", {compose!r})):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+        pipeline.process_file(os.path.join(d, name), name, settings.Settings(), explicit=True)
+size = int(re.search(r"VmSize:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + {headroom}, size + {headroom}))
+cli.main(sys.argv[1:])
+"""
+SMALL_COMPOSE = (b"services:\n  t:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+                 b"    command: [\"trtserver\", \"--model-store=/m\"]\n")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("kind", ["compose", "dockerfile", "shell"])
+def test_a_file_out_of_memory_is_that_files_error(tmp_path, kind, jobs):
+    """A file that does not fit in the memory the process may use (here 64 MiB above what the run
+    needs to start) is that file's TDM001 error: the exception is caught at the file's boundary,
+    what it held is released, and every other file is still migrated - in the process and in a
+    worker of the pool (70 files make a pool of 2). It was a traceback that wrote nothing."""
+    name, data = BIG.generate(kind, 3 * 1024 * 1024)
+    files = {f"big/{name}": data, **{f"small{i:02d}/Dockerfile": _v1(str(i)) for i in range(70)}}
+    _tree(tmp_path, files)
+    code = MEMORY_LIMITED_CLI.format(v1=V1, compose=SMALL_COMPOSE, headroom=64 << 20)
+    p = subprocess.run([sys.executable, "-c", code, "migrate", "--format", "json", "--jobs", jobs, "."],
+                       cwd=tmp_path, capture_output=True, timeout=600,
+                       env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2"})
+    err = _no_traceback(p)
+    assert p.returncode == 2, err
+    assert err.splitlines()[0] == f"big/{name}: error: out of memory while processing this file: not processed"
+    entries = {e["path"]: e for e in _json(p)["files"]}
+    assert entries[f"big/{name}"]["error"] == "out of memory while processing this file: not processed"
+    assert (tmp_path / "big" / name).read_bytes() == data
+    for i in range(70):
+        assert (tmp_path / f"small{i:02d}/Dockerfile").read_bytes() == _v2(str(i))
+
+
+def test_out_of_memory_outside_a_file_is_one_line(tmp_path):
+    """Memory that runs out outside any one file (here: while the report is rendered, after every
+    file was processed and before any was written) ends the run with one line and exit 2, files
+    untouched, no traceback."""
+    _tree(tmp_path, {"a/Dockerfile": V1})
+    patch = ("from triton_docker_migrate.report import text\n"
+             "def render(*a, **kw):\n    raise MemoryError\n"
+             "text.render = render\n")
+    p = _patched(patch, "migrate", ".", cwd=tmp_path)
+    err = _no_traceback(p)
+    assert p.returncode == 2, err
+    assert err.splitlines() == ["triton-docker-migrate: error: out of memory; files already written are complete, "
+                                "the others untouched"]
+    assert (tmp_path / "a/Dockerfile").read_bytes() == V1
+
+
+def test_python_larger_than_the_syntax_tree_limit_is_refused(tmp_path):
+    """Python's ast needs about 160 bytes per byte of source (1.6 GB for 10 MiB): a Python file over
+    2 MiB is refused like any file that cannot be processed (CONTRACT.md "Bad input"): one line, the
+    TDM001 error, its V1 lines as TDM003, untouched; the other files are migrated."""
+    from triton_docker_migrate.documents.python import MAX_CHARS
+
+    name, data = BIG.generate("python-plain", MAX_CHARS + 1)
+    _tree(tmp_path, {name: data, "a/Dockerfile": V1})
+    p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path)
+    err = _no_traceback(p)
+    assert p.returncode == 2, err
+    message = "Python source larger than 2 MiB: not read (its syntax tree would not fit in memory); migrate it by hand"
+    assert err.splitlines()[0] == f"{name}: error: {message}"
+    report = _json(p)
+    mine = [(f["rule"], f["line"]) for f in report["findings"] if f["path"] == name]
+    assert mine == [("TDM001", None), ("TDM003", 3)]  # os.system("trtserver ...") on line 3
+    assert (tmp_path / name).read_bytes() == data
+    assert (tmp_path / "a/Dockerfile").read_bytes() == V2
+
+
+def _calls(kind: str, size: int, root: pathlib.Path) -> int:
+    """Python and C function calls made while processing ``kind``'s generated file of ``size``
+    bytes (deterministic: a count of work, not a time)."""
+    import cProfile
+    import pstats
+
+    from triton_docker_migrate import kinds
+    from triton_docker_migrate.pipeline import process_file
+    from triton_docker_migrate.settings import Settings
+
+    name, data = BIG.generate(kind, size)
+    d = root / f"{kind}-{size}"
+    _tree(d, {name: data, "Chart.yaml": b"apiVersion: v2\nname: c\nversion: 0.1.0\n"} if kind.startswith("helm")
+          else {name: data})
+    kinds.forget_charts()
+    profile = cProfile.Profile()
+    cwd = os.getcwd()
+    os.chdir(d)
+    try:
+        profile.enable()
+        r = process_file(name, name, Settings(), explicit=True)
+        profile.disable()
+    finally:
+        os.chdir(cwd)
+    assert r.error is None, r.error
+    return pstats.Stats(profile).total_calls
+
+
+@pytest.mark.parametrize("kind", sorted(BIG.KINDS))
+def test_work_grows_linearly_with_the_file(tmp_path, kind):
+    """Every kind, in its dense shape (a V1 construct repeated) and its sparse ones (one V1 server
+    in a lot of ordinary text), and the attack's 20,000-FROM shape: four times the file makes at
+    most 4.4 times the function calls (a step that scans every span, stage or edit per finding made
+    text 10 times the work; stages were quadratic). Counted, not timed: bench/big_files.py has the
+    seconds and the memory."""
+    _calls(kind, 4000, tmp_path)  # imports and first-use caches
+    small, large = _calls(kind, 16_000, tmp_path), _calls(kind, 64_000, tmp_path)
+    assert large <= 4.4 * small, f"{kind}: {small} calls for 16 kB, {large} for 64 kB ({large / small:.2f}x)"

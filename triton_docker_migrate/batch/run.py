@@ -161,6 +161,8 @@ def _run(paths: list[str], settings: Settings) -> int:
         # stops the run while every file is still as it was
         try:
             render(results, settings)
+        except MemoryError:
+            raise  # one line in cli.main, not an internal error
         except Exception as e:
             err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
                 f"report ({type(e).__name__}: {e}); nothing was written; please report this")
@@ -172,6 +174,8 @@ def _run(paths: list[str], settings: Settings) -> int:
             err(f"{loc}: error: {r.error}")
     try:
         out = render(results, settings)
+    except MemoryError:
+        raise
     except Exception as e:  # only the write outcomes changed since the rendering above
         err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
             f"report ({type(e).__name__}: {e}); please report this")

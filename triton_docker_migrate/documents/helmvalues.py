@@ -73,6 +73,7 @@ class HelmValuesDoc(Document):
         self.src = Y.load(text)
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
+        self._groups: list[tuple[Segment | None, Segment | None, Segment | None]] | None = None
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -130,14 +131,16 @@ class HelmValuesDoc(Document):
         return self._segments[id(node)]
 
     def _argv_groups(self) -> list[tuple[Segment | None, Segment | None, Segment | None]]:
-        """(command, args, extraArgs) of each mapping that has any of them as a list of strings."""
-        out = []
-        for m in self._mappings():
-            group = tuple(self.segment(n) if n is not None else None
-                          for n in (Y.get(m, "command"), Y.get(m, "args"), Y.get(m, "extraArgs")))
-            if any(s is not None for s in group):
-                out.append(group)
-        return out
+        """(command, args, extraArgs) of each mapping that has any of them as a list of strings (found
+        once: the tree is read-only)."""
+        if self._groups is None:
+            self._groups = []
+            for m in self._mappings():
+                group = tuple(self.segment(n) if n is not None else None
+                              for n in (Y.get(m, "command"), Y.get(m, "args"), Y.get(m, "extraArgs")))
+                if any(s is not None for s in group):
+                    self._groups.append(group)
+        return self._groups
 
     def _argv_segments(self) -> list[Segment | None]:
         return [s for group in self._argv_groups() for s in group]
