@@ -81,3 +81,10 @@ def action_runner(tmp_path_factory):
     from actionrunner import installed
 
     return installed(tmp_path_factory.mktemp("action"))
+
+
+@pytest.fixture(autouse=True)
+def _no_forced_colour(monkeypatch):
+    """Reports are compared byte for byte: a FORCE_COLOR of the shell that runs the suite would
+    colour the piped text report (tests that want colour set it themselves)."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)

@@ -15,8 +15,10 @@ SIDE = (".out", ".findings", ".args")
 
 
 def inputs(root: pathlib.Path) -> list[pathlib.Path]:
+    """The single-file fixtures (``fixtures/trees/`` holds whole trees: tests/test_run_level.py)."""
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in SIDE
-                  and (not p.name.startswith(".") or p.name == ".gitlab-ci.yml") and p.name != "Chart.yaml")
+                  and (not p.name.startswith(".") or p.name == ".gitlab-ci.yml") and p.name != "Chart.yaml"
+                  and p.relative_to(root).parts[0] != "trees")
 
 
 def settings_for(path: pathlib.Path) -> Settings:
@@ -38,6 +40,34 @@ def run_fixture(path: pathlib.Path, settings: Settings | None = None):
     return res
 
 
+def chart_of(path: pathlib.Path) -> pathlib.Path | None:
+    """The top chart folder of a fixture inside a Helm chart (a folder with ``Chart.yaml`` below
+    ``fixtures/``), or None."""
+    found = None
+    for parent in path.parents:
+        if parent.name == "fixtures":
+            break
+        if (parent / "Chart.yaml").exists():
+            found = parent
+    return found
+
+
+def migrated_chart(chart: pathlib.Path, dest: pathlib.Path, outputs: bool = True) -> pathlib.Path:
+    """A copy of a chart fixture under ``dest`` without the expected-output files, each file as the
+    migration leaves it (its ``.out``) when ``outputs``, else as it is."""
+    import shutil
+
+    root = dest / chart.name
+    for src in chart.rglob("*"):
+        if src.is_dir() or src.suffix in SIDE:
+            continue
+        target = root / src.relative_to(chart)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = src.with_name(src.name + ".out")
+        shutil.copyfile(out if outputs and out.exists() else src, target)
+    return root
+
+
 def render_findings(res) -> str:
     lines = []
     for f in sorted(res.findings, key=lambda f: (f.line or 0, f.column or 0, f.rule)):
@@ -46,4 +76,4 @@ def render_findings(res) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-__all__ = ["inputs", "run_fixture", "render_findings", "settings_for", "Release"]
+__all__ = ["chart_of", "inputs", "migrated_chart", "run_fixture", "render_findings", "settings_for", "Release"]

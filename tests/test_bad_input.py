@@ -58,7 +58,7 @@ def _check_run(root: pathlib.Path, bad: dict[str, tuple[int | None, str]], *args
             assert (root / path).read_bytes() == before[root / path], path  # untouched
     for g in good:
         assert (root / g).read_bytes() == V2, g
-    assert re.match(r"^\d+ files scanned, ", err.splitlines()[-1])
+    assert re.match(r"^\d+ files? scanned, ", err.splitlines()[-1])
     return report
 
 

@@ -186,7 +186,7 @@ def test_files_scanned_counts_the_files_read(tmp_path, monkeypatch, capsys):
     code, out, err = cli(capsys, "migrate", "--check", "--format", "json", "--statistics", ".")
     s = json.loads(out)["summary"]
     assert (s["files_scanned"], s["files_with_v1"], s["files_changed"]) == (31, 1, 1)
-    assert s["rules"] == {"TDM101": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1}
+    assert s["rules"] == {"TDM101": 1, "TDM202": 1, "TDM301": 1, "TDM310": 1, "TDM314": 1, "TDM604": 1, "TDM709": 1}
 
 
 # --- the prefilter and the fast path never drop what the runner would report -------------------

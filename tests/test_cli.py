@@ -63,7 +63,7 @@ def test_in_place_writes_and_exits_0(tree, capsys):
         "FROM nvcr.io/nvidia/tritonserver:24.10-py3\n"
         'CMD ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", "--disable-auto-complete-config"]\n')
     assert "Dockerfile:1:6: TDM101 info:" in out
-    assert err.startswith("1 files scanned, 1 with V1, 1 changed, 0 failed; findings: 0 error, 0 warning, 5 info (")
+    assert err.startswith("1 file scanned, 1 with V1, 1 changed, 0 failed; findings: 0 errors, 0 warnings, 7 info (")
 
 
 def test_check_exits_1_and_writes_nothing(tree, capsys):

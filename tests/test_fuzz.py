@@ -139,7 +139,7 @@ def test_fuzz_through_the_cli(tmp_path):
     assert p.returncode in (0, 2)
     report = json.loads(p.stdout)
     lines = p.stderr.decode().splitlines()
-    assert lines and re.match(r"^\d+ files scanned, ", lines[-1])
+    assert lines and re.match(r"^\d+ files? scanned, ", lines[-1])
     for line in lines[:-1]:
         assert re.match(r"^[^:\s][^:]*(?::\d+)?: (error|warning): \S", line), line
     assert len(lines) - 1 == sum(1 for f in report["files"] if f["error"])

@@ -61,8 +61,9 @@ def _load(data: bytes) -> dict:
     return hcl2.loads(text, serialization_options=SerializationOptions(strip_string_quotes=True))
 
 
-def shape_differences(a, b, key: str = "") -> list[str]:
-    """Differences between two loaded HCL documents, less what the migration may change."""
+def shape_differences(a, b, key: str = "", parents: tuple[str, ...] = ()) -> list[str]:
+    """Differences between two loaded HCL documents, less what the migration may change (a list of a
+    server's arguments, also where an input variable's default holds them)."""
     if key in RETYPED and isinstance(a, (str, int)) and isinstance(b, (str, int)):
         return []
     if type(a) is not type(b):
@@ -71,13 +72,13 @@ def shape_differences(a, b, key: str = "") -> list[str]:
         added = [k for k in b if k not in a]
         if [k for k in a] != [k for k in b if k in a] or any(k != "args" for k in added):
             return [f"{key}: keys {list(a)} -> {list(b)}"]
-        return [d for k in a for d in shape_differences(a[k], b[k], str(k))]
+        return [d for k in a for d in shape_differences(a[k], b[k], str(k), parents + (key,))]
     if isinstance(a, list):
-        if key in LISTS:
+        if key in LISTS or (key == "default" and "variable" in parents):
             return []
         if len(a) != len(b):
             return [f"{key}: length {len(a)} -> {len(b)}"]
-        return [d for x, y in zip(a, b) for d in shape_differences(x, y, key)]
+        return [d for x, y in zip(a, b) for d in shape_differences(x, y, key, parents)]
     return []
 
 

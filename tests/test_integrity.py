@@ -434,14 +434,15 @@ def test_names_that_are_not_utf8_or_hold_control_characters(tmp_path, fmt, encod
                         "c%1B%5B2J%1B%5BH/Dockerfile", "c1%C2%9B31m/Dockerfile"}
     elif fmt == "text":
         lines = out.splitlines()
-        assert len(lines) == 25 and all(FINDING_LINE.match(line) for line in lines), out
+        # 5 per file, and the run's rollout and host-driver findings (TDM604, TDM709, naming the files)
+        assert len(lines) == 27 and all(FINDING_LINE.match(line) for line in lines), out
         assert {line.split(":", 1)[0] for line in lines} == {
             "bad\\xff\\xfename/Dockerfile", "t\\x1b]0;pwned\\x07/Dockerfile",
             "x\\n", "c\\x1b[2J\\x1b[H/Dockerfile", "c1\\u009b31m/Dockerfile"}
         assert not any(line.startswith("::") for line in lines)
     else:
         lines = out.splitlines()
-        assert len(lines) == 25 and all(re.match(r"^::notice file=[^:]*,line=\d+,", line) for line in lines), out
+        assert len(lines) == 27 and all(re.match(r"^::notice file=[^:]*,line=\d+,", line) for line in lines), out
         assert "file=x\\n%3A%3Aerror file=forged.yml%2Cline=1%3A%3Apwned/Dockerfile," in out
 
 
@@ -607,7 +608,8 @@ def test_known_prefixes_still_select(tmp_path):
     p = run_cli("migrate", "--check", "--format", "json", "--select", "TDM3,TDM30,TDM301,ALL", "--ignore", "TDM31",
                 ".", cwd=tmp_path)
     assert p.returncode == 1, p.stderr
-    assert {f["rule"] for f in _json(p)["findings"]} == {"TDM101", "TDM202", "TDM301"}
+    # and the run's rollout and host-driver findings (ALL selects them)
+    assert {f["rule"] for f in _json(p)["findings"]} == {"TDM101", "TDM202", "TDM301", "TDM604", "TDM709"}
 
 
 # === 15: closed pipes ==========================================================================
@@ -635,7 +637,7 @@ def _closed_stdout(args: list[str], cwd, stderr_closed: bool = False) -> tuple[i
 def test_output_to_a_closed_pipe_ends_quietly(tmp_path, args, code):
     _tree(tmp_path, {"Dockerfile": V1})
     rc, err = _closed_stdout(args, tmp_path)
-    assert err == b"" or (args[0] == "migrate" and err.decode().startswith("1 files scanned")), err
+    assert err == b"" or (args[0] == "migrate" and err.decode().startswith("1 file scanned")), err
     assert rc == code
     assert (tmp_path / "Dockerfile").read_bytes() == (V2 if args == ["migrate", "--format", "sarif", "."] else V1)
 

@@ -6,7 +6,6 @@ Also ``rules --format json``."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import pathlib
 import re
@@ -29,7 +28,8 @@ CHECKLIST = [
     "[ ] Migrate the clients and the servers together, or keep a V1 server running beside the V2 one until "
     "every client speaks V2 (V2 serves none of V1's /api/ endpoints).",
     "[ ] Validate the V2 deployment in a test environment before production.",
-    "[ ] Benchmark with perf_analyzer against both the V1 and the V2 server.",
+    "[ ] Measure the V2 server with perf_analyzer and compare with the V1 server's figures (perf_analyzer speaks "
+    "only V2; V1's perf_client measures the V1 server).",
 ]
 WEIRD = "we*ird_[x]<b>`.Dockerfile"
 
@@ -184,7 +184,10 @@ def test_check_mode_report_structure(tree, capsys):
     warnings = [f for f in report["findings"] if f["severity"] != "info"]
     assert len(list_items(review)) == len(warnings)
     assert assert_links_resolve(tokens) == ["docs/rules/tool.md#tdm001", "docs/rules/images.md#tdm104"]
-    assert list_items(section(tokens, "Rollout")) == CHECKLIST
+    # the run moves a server: its run-level notes (rollout order, host driver) are the section
+    assert list_items(section(tokens, "Rollout")) == [
+        f"{f['message']} ({f['path']}:{f['line']}:{f['column']})" for f in report["findings"]
+        if f["rule"] in ("TDM604", "TDM709")]
 
 
 def test_in_place_report_describes_what_was_written(tree, capsys):
@@ -217,19 +220,24 @@ def test_nothing_to_do(tmp_path, monkeypatch, capsys):
     assert details(tokens) == []
 
 
-def test_rollout_shows_the_run_level_findings(tree, capsys, monkeypatch):
-    """Run-level findings (rules declared ``run_level``, info on the run's first migrated server
-    line) replace the checklist; here TDM314 stands in for the rollout notes another issue adds."""
-    from triton_docker_migrate.rules.registry import REGISTRY, all_rules
-
-    all_rules()
-    monkeypatch.setitem(REGISTRY, "TDM314", dataclasses.replace(REGISTRY["TDM314"], run_level=True))
+def test_rollout_shows_the_run_level_findings(tree, capsys):
+    """Run-level findings (rules declared ``run_level``: the rollout order TDM604 and the host driver TDM709,
+    info on the run's first migrated server line) replace the checklist."""
     code, out, err = cli(capsys, "migrate", "--check", "--format", "markdown", "svc/Dockerfile")
     assert code == 1
     _, js, _ = cli(capsys, "migrate", "--check", "--format", "json", "svc/Dockerfile")
-    [note] = [f for f in json.loads(js)["findings"] if f["rule"] == "TDM314"]
+    notes = [f for f in json.loads(js)["findings"] if f["rule"] in ("TDM604", "TDM709")]
     tokens = MD.parse(out)
-    assert list_items(section(tokens, "Rollout")) == [f"{note['message']} (svc/Dockerfile:2:6)"]
+    assert [n["rule"] for n in notes] == ["TDM604", "TDM709"]
+    assert list_items(section(tokens, "Rollout")) == [f"{n['message']} (svc/Dockerfile:1:6)" for n in notes]
+
+
+def test_rollout_is_the_checklist_when_no_server_moves(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.8-slim\nRUN pip install tensorrtserver==1.10.0\n")
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "markdown", ".")
+    assert code == 1
+    assert list_items(section(MD.parse(out), "Rollout")) == CHECKLIST
 
 
 def test_what_comes_from_the_tree_is_escaped(tree, capsys):

@@ -221,11 +221,12 @@ def test_environment_yml_after_migration():
 @pytest.mark.parametrize("target,pin", [
     ("24.10", "2.51.0"), ("23.08", "2.37.0.9383150"), ("23.12", "2.41.0"), ("20.09", "2.3.0"), ("21.02", "2.7.0"),
     ("21.05", "2.10.0"), ("22.07", "2.24.0"), ("25.06", "2.59.0"), ("26.07", "2.71.0"),
-    ("20.08", None), ("20.06", None), ("25.07", None),
+    ("25.07", "2.59.0"), ("25.08", "2.60.0"), ("26.01", "2.65.0"), ("26.06", "2.70.0"), ("26.08", "2.71.0"),
+    ("20.08", None), ("20.06", None), ("26.09", None),
 ])
 def test_client_pin(target, pin):
-    """The newest tritonclient on PyPI not above the target's server version (25.07: the server's version
-    is not known to the tool)."""
+    """The newest tritonclient on PyPI not above the target's server version (25.07's server is 2.59.1 and
+    26.08's 2.72.0, with no client of their own; after 26.08 the server's version is not known)."""
     assert client_pin(Release(target)) == pin
 
 

@@ -1,34 +1,37 @@
-"""Configuration: ``[tool.triton-docker-migrate]`` in the nearest pyproject.toml upwards from the
-current directory, or ``.triton-docker-migrate.toml`` (same keys, no table); the first found wins,
-``--config FILE`` overrides both. Flags win over every key."""
+"""Configuration, resolved per file as ruff resolves it (CONTRACT.md, "Configuration").
+
+- A file's configuration is the nearest one upwards from its folder: ``.triton-docker-migrate.toml``
+  (the keys at the top level) or ``[tool.triton-docker-migrate]`` in a ``pyproject.toml``; in one
+  folder the own file wins; a ``pyproject.toml`` without the table is passed over. So a
+  sub-project's configuration applies to its own files, whatever the current directory.
+- ``--config FILE`` applies to every file of the run and stops the search.
+- Paths in a configuration (``exclude``, ``extend-exclude``, ``per-file-ignores``) are relative to
+  the folder of the file that holds them; those given as flags, to the current directory.
+- Flags win over every key (``--extend-exclude`` adds to ``extend-exclude``).
+
+``Resolver`` does the search (cached per folder and per file, in each process of a run) and turns
+a configuration into the ``Settings`` of the files it governs. A configuration file that cannot be
+used is a usage error: the first ones (those of the named paths) stop the run before it starts;
+one met later is remembered in ``errors`` and stops the run before anything is written."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
-KEYS = {"target-version", "select", "ignore", "exclude", "extend-exclude", "fail-on-review", "per-file-ignores"}
+KEYS = {"target-version", "select", "ignore", "exclude", "extend-exclude", "fail-on-review", "failure-threshold",
+        "per-file-ignores", "severity"}
 TABLE = "triton-docker-migrate"
 OWN_FILE = ".triton-docker-migrate.toml"
+PYPROJECT = "pyproject.toml"
+THRESHOLDS = ("warning", "error")
+#: severities an override may set: it only ever raises a rule's severity (CONTRACT.md, "Severity")
+OVERRIDES = ("warning", "error")
 
 
 class ConfigError(ValueError):
     pass
-
-
-def find_config(start: str | None = None) -> str | None:
-    d = os.path.abspath(start or os.getcwd())
-    while True:
-        pp = os.path.join(d, "pyproject.toml")
-        if os.path.isfile(pp) and TABLE in _read(pp).get("tool", {}):
-            return pp
-        own = os.path.join(d, OWN_FILE)
-        if os.path.isfile(own):
-            return own
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
 
 
 def _read(path: str) -> dict[str, Any]:
@@ -38,27 +41,63 @@ def _read(path: str) -> dict[str, Any]:
 
     try:
         with open(path, "rb") as f:
-            data = f.read()
-        text = data.decode("utf-8")
-        if nesting_depth(text)[0] > MAX_NESTING:  # tomllib reads nesting by recursion
-            raise ConfigError(f"{path}: error: not valid TOML: nested more than {MAX_NESTING} levels deep")
-        return tomllib.loads(text)
+            raw = f.read()
     except OSError as e:
         raise ConfigError(f"{path}: error: cannot read configuration: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: error: not valid UTF-8 (byte {e.start})") from None
+    if nesting_depth(text)[0] > MAX_NESTING:  # tomllib reads nesting by recursion
+        raise ConfigError(f"{path}: error: not valid TOML: nested more than {MAX_NESTING} levels deep")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: error: not valid TOML: {e}") from None
 
 
+def _has_table(path: str) -> bool:
+    """A ``pyproject.toml`` holds ``[tool.triton-docker-migrate]``. One that is not valid TOML is
+    an error only when it names the tool: a broken ``pyproject.toml`` of another project in the tree
+    (a test fixture, a vendored package) is none of this tool's business."""
+    try:
+        data = _read(path)
+    except ConfigError:
+        try:
+            with open(path, "rb") as f:
+                if TABLE.encode() not in f.read():
+                    return False
+        except OSError:
+            return False
+        raise
+    tool = data.get("tool")
+    return isinstance(tool, dict) and TABLE in tool
+
+
+def find_config(start: str | None = None) -> str | None:
+    """The configuration file that applies to the folder ``start`` (default: the current one)."""
+    d = os.path.abspath(start or os.getcwd())
+    while True:
+        own = os.path.join(d, OWN_FILE)
+        if os.path.isfile(own):
+            return own
+        pp = os.path.join(d, PYPROJECT)
+        if os.path.isfile(pp) and _has_table(pp):
+            return pp
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
 def load(path: str | None) -> dict[str, Any]:
     """The configuration table (keys as written, values checked), from ``path`` or the one found
-    upwards; ``{}`` when there is none."""
+    upwards from the current directory; ``{}`` when there is none."""
     path = path or find_config()
     if path is None:
         return {}
     data = _read(path)
-    if os.path.basename(path) == "pyproject.toml" or "tool" in data:
+    if os.path.basename(path) == PYPROJECT or "tool" in data:
         table = data.get("tool", {})
         data = table.get(TABLE, {}) if isinstance(table, dict) else {}
     if not isinstance(data, dict):
@@ -107,6 +146,13 @@ def _check(path: str, data: dict[str, Any]) -> None:
                                       f"(see `triton-docker-migrate rules`)")
     if "fail-on-review" in data and not isinstance(data["fail-on-review"], bool):
         raise bad("fail-on-review", "true or false")
+    if "failure-threshold" in data:
+        ft = data["failure-threshold"]
+        if ft not in THRESHOLDS:
+            raise bad("failure-threshold", '"warning" or "error"')
+        if data.get("fail-on-review") is True and ft != "warning":
+            raise ConfigError(f"{path}: error: fail-on-review = true is failure-threshold = \"warning\"; "
+                              f"it contradicts failure-threshold = {ft!r}")
     pfi = data.get("per-file-ignores")
     if pfi is not None:
         if not isinstance(pfi, dict):
@@ -120,6 +166,24 @@ def _check(path: str, data: dict[str, Any]) -> None:
                 if not _known(r):
                     raise ConfigError(f"{path}: error: per-file-ignores[{glob!r}]: {r!r} names no rule "
                                       f"(see `triton-docker-migrate rules`)")
+    sev = data.get("severity")
+    if sev is not None:
+        if not isinstance(sev, dict):
+            raise bad("severity", 'a table of rule = "warning" or "error" (e.g. TDM317 = "error")')
+        for rule, level in sev.items():
+            if not _rule_pattern(rule):
+                raise ConfigError(f"{path}: error: severity: {rule!r} is not a rule id or prefix (e.g. TDM301, TDM3)")
+            if not _known(rule):
+                raise ConfigError(f"{path}: error: severity: {rule!r} names no rule (see `triton-docker-migrate rules`)")
+            if level not in OVERRIDES:
+                raise ConfigError(f"{path}: error: severity[{rule!r}] must be \"warning\" or \"error\" (an override "
+                                  f"only raises a rule's severity; nothing lowers it)")
+
+
+def _rule_pattern(text: str) -> bool:
+    import re
+
+    return text == "ALL" or re.fullmatch(r"TDM\d{0,3}", text) is not None
 
 
 def _known(pattern: str) -> bool:
@@ -128,7 +192,148 @@ def _known(pattern: str) -> bool:
     return known(pattern)
 
 
-def _rule_pattern(text: str) -> bool:
-    import re
+def split(values) -> tuple[str, ...]:
+    """Comma-separated lists (from flags or keys) as one tuple."""
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values or ():
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)
 
-    return text == "ALL" or re.fullmatch(r"TDM\d{0,3}", text) is not None
+
+# --- per-file resolution ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration file, read and checked."""
+
+    path: str  #: absolute path of the file
+    data: dict  #: its keys (the table of a pyproject.toml)
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(self.path)
+
+
+_MISSING = object()
+
+
+class Resolver:
+    """Finds the configuration of each folder and gives the settings of the files in it.
+
+    ``flags``: the per-file settings given on the command line, as ``Settings`` field names
+    (``target``, ``select``, ``ignore``, ``exclude``, ``extend_exclude``, ``fail_on_review``,
+    ``failure_threshold``); ``config_file``: ``--config FILE`` (read at once: a bad one is a usage
+    error before the run)."""
+
+    def __init__(self, flags: dict[str, Any] | None = None, config_file: str | None = None,
+                 cwd: str | None = None) -> None:
+        self.flags = dict(flags or {})
+        self.cwd = os.path.abspath(cwd or os.getcwd())
+        self.fixed: Config | None = None
+        if config_file is not None:
+            self.fixed = Config(os.path.join(self.cwd, config_file), load(config_file))
+        self._dirs: dict[str, Config | None] = {}
+        self._files: dict[str, Config | None] = {}
+        self._settings: dict[str | None, Any] = {}
+        #: configuration files that could not be used: path -> the error line
+        self.errors: dict[str, str] = {}
+        self._reported: set[str] = set()
+
+    # the search -------------------------------------------------------------------------------
+
+    def _config_file(self, path: str, own: bool) -> Config | None:
+        if path in self._files:
+            return self._files[path]
+        cfg = None
+        try:
+            if own or _has_table(path):
+                cfg = Config(path, load(path))
+        except ConfigError as e:
+            self.errors[path] = str(e)
+        self._files[path] = cfg
+        return cfg
+
+    def config_for_dir(self, folder: str, names: list[str] | None = None) -> Config | None:
+        """The configuration of the files in ``folder`` (absolute). ``names``: the folder's entries,
+        when the caller has listed it (saves looking for the files)."""
+        if self.fixed is not None:
+            return self.fixed
+        found = self._dirs.get(folder, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        cfg = None
+        seen = False
+        if names is None or OWN_FILE in names:
+            own = os.path.join(folder, OWN_FILE)
+            if os.path.isfile(own):
+                cfg = self._config_file(own, True)
+                seen = True
+        if not seen and (names is None or PYPROJECT in names):
+            pp = os.path.join(folder, PYPROJECT)
+            if os.path.isfile(pp):
+                cfg = self._config_file(pp, False)
+                seen = cfg is not None or pp in self.errors
+        if not seen:
+            parent = os.path.dirname(folder)
+            cfg = None if parent == folder else self.config_for_dir(parent)
+        self._dirs[folder] = cfg
+        return cfg
+
+    def take_errors(self) -> list[str]:
+        """Errors not handed out yet (a worker process sends its own to the parent)."""
+        new = [m for p, m in sorted(self.errors.items()) if p not in self._reported]
+        self._reported.update(self.errors)
+        return new
+
+    # settings ---------------------------------------------------------------------------------
+
+    def settings_for_dir(self, base, folder: str, names: list[str] | None = None):
+        cfg = self.config_for_dir(folder, names)
+        key = cfg.path if cfg is not None else None
+        s = self._settings.get(key)
+        if s is None:
+            s = self._settings[key] = self.settings_of(base, cfg)
+        return s
+
+    def settings_of(self, base, cfg: Config | None):
+        """``base`` (the run's settings) with ``cfg``'s keys and then the flags over the defaults."""
+        from dataclasses import replace
+
+        from .release import DEFAULT_TARGET, Release, parse_target
+        from .settings import DEFAULT_EXCLUDES
+
+        data = cfg.data if cfg is not None else {}
+        folder = cfg.folder if cfg is not None else self.cwd
+        f = self.flags
+        out: dict[str, Any] = {}
+        out["target"] = f["target"] if "target" in f else (
+            parse_target(data["target-version"]) if "target-version" in data else Release(DEFAULT_TARGET))
+        out["select"] = f["select"] if "select" in f else split(data.get("select", ()))
+        out["ignore"] = f["ignore"] if "ignore" in f else split(data.get("ignore", ()))
+        if "exclude" in f:
+            out["exclude"] = f["exclude"]
+            excl_base = self.cwd
+        elif "exclude" in data:
+            out["exclude"] = split(data["exclude"])
+            excl_base = folder
+        else:
+            out["exclude"] = DEFAULT_EXCLUDES
+            excl_base = None
+        cfg_extend = split(data.get("extend-exclude", ()))
+        flag_extend = f.get("extend_exclude", ())
+        out["extend_exclude"] = cfg_extend + flag_extend
+        # (folder the globs are relative to - None for the default names, at any depth - , globs)
+        out["exclude_sources"] = tuple(x for x in ((excl_base, out["exclude"]), (folder, cfg_extend),
+                                                   (self.cwd, flag_extend)) if x[1])
+        if "fail_on_review" in f or "failure_threshold" in f:
+            out["fail_on_review"] = bool(f.get("fail_on_review"))
+            out["failure_threshold"] = f.get("failure_threshold")
+        else:
+            out["fail_on_review"] = bool(data.get("fail-on-review", False))
+            out["failure_threshold"] = data.get("failure-threshold")
+        out["per_file_ignores"] = tuple((g, split(r)) for g, r in dict(data.get("per-file-ignores", {})).items())
+        out["severity"] = tuple((r, lvl) for r, lvl in dict(data.get("severity", {})).items())
+        out["config_path"] = cfg.path if cfg is not None else None
+        return replace(base, resolver=None, **out)

@@ -5,8 +5,13 @@
   above a walked path up to the top of its git checkout, and ``.git/info/exclude``; ``.git`` itself
   is never entered. Patterns are parsed by ``pathspec`` (git's own pattern semantics); a folder that
   is ignored is not entered, so, as in git, nothing below it can be re-included.
-- ``exclude`` globs use the same syntax and are matched against the path relative to the current
-  directory (a glob without a ``/`` matches a file or folder name at any depth).
+- ``exclude`` globs use the same syntax; each list is matched against the path relative to the
+  folder it belongs to (the current directory for flags, a configuration file's folder for its
+  keys; a glob without a ``/`` matches a file or folder name at any depth). Which lists apply to
+  a folder is decided per folder (``Excludes``: the configuration nearest to it, CONTRACT.md
+  "Configuration"); by default ruff's list of folders (``settings.DEFAULT_EXCLUDES``), and any
+  folder holding ``pyvenv.cfg`` (a virtual environment). A named folder is walked even when
+  excluded; the lists apply to what is below it.
 - A file named on the command line is always a candidate, whatever its name or the ignore rules.
 - One rule for symlinks (CONTRACT.md, "Bad input"): a path named on the command line is resolved
   through the file system (symlinks followed, ``..`` after them, never by string) and its real path
@@ -92,12 +97,12 @@ class IgnoreFile:
             if pats else None
 
     def relative(self, abs_prefix: str) -> str:
-        """``abs_prefix`` (a folder, ending in ``/``) relative to ``base``; outside ``base``, the path
-        without its leading ``/`` (so that patterns without a slash still match names)."""
+        """``abs_prefix`` (a folder, ending in ``/``) relative to ``base``; outside ``base``, empty:
+        only patterns without a slash (names) can match there, and never a folder above the walk."""
         if abs_prefix.startswith(self.base) and len(abs_prefix) > len(self.base) and \
                 (self.base.endswith("/") or abs_prefix[len(self.base)] == "/"):
             return abs_prefix[self.cut:]
-        return abs_prefix.lstrip("/")
+        return ""
 
     def decide(self, rel: str) -> bool | None:
         """The last pattern matching ``rel`` (``dir/`` for a folder) decides."""
@@ -142,6 +147,67 @@ def exclude_matcher(globs: tuple[str, ...], cwd: str | None = None) -> IgnoreFil
     if not globs:
         return None
     return IgnoreFile((cwd or os.getcwd()).rstrip("/") or "/", list(globs))
+
+
+_PLAIN_NAME = re.compile(r"^[^/*?\[\]!#\\\s][^/*?\[\]\\]*?(/?)$")
+
+
+class FolderRule(NamedTuple):
+    """What a walk leaves out of one folder's entries."""
+
+    dirs: frozenset  #: folder names
+    names: frozenset  #: file or folder names
+    globs: tuple  #: IgnoreFile objects, each relative to its own folder
+    venv: bool  #: a folder holding pyvenv.cfg is a virtual environment: left out
+
+
+NOTHING = FolderRule(frozenset(), frozenset(), (), False)
+
+
+def folder_rule(lists, venv: bool = False) -> FolderRule:
+    """``lists``: (folder the globs are relative to, or None for names at any depth; globs). Plain
+    names (``node_modules/``, ``dist``) are set lookups; the rest are gitignore patterns."""
+    dirs: set[str] = set()
+    names: set[str] = set()
+    globs: list[IgnoreFile] = []
+    for base, patterns in lists:
+        patterns = [p for p in patterns if p.strip()]
+        plain = not any(p.startswith("!") for p in patterns)
+        rest = []
+        for p in patterns:
+            m = _PLAIN_NAME.match(p) if plain else None
+            if m is not None and p not in (".", ".."):
+                (dirs if m.group(1) else names).add(p.rstrip("/"))
+            else:
+                rest.append(p)
+        if rest:
+            globs.append(IgnoreFile((base or os.getcwd()).rstrip("/") or "/", rest))
+    return FolderRule(frozenset(dirs), frozenset(names), tuple(g for g in globs if g.any is not None), venv)
+
+
+class Excludes:
+    """What the walk leaves out, per folder: from ``settings`` (which resolves the settings of
+    each folder from its configuration), or one fixed list of globs (relative to ``cwd``)."""
+
+    def __init__(self, settings=None, globs: tuple[str, ...] = (), cwd: str | None = None) -> None:
+        self.settings = settings
+        self.fixed: FolderRule | None = None
+        if settings is None or settings.resolver is None:
+            if settings is not None:
+                self.fixed = folder_rule(settings.exclude_lists(), settings.default_excludes)
+            else:
+                self.fixed = folder_rule([(cwd, tuple(globs))]) if globs else NOTHING
+        self._rules: dict = {}
+
+    def at(self, folder: str, names: list[str] | None = None) -> FolderRule:
+        """The rule for the entries of ``folder`` (absolute)."""
+        if self.fixed is not None:
+            return self.fixed
+        s = self.settings.for_dir(folder, names)
+        rule = self._rules.get(s.config_path, None)
+        if rule is None:
+            rule = self._rules[s.config_path] = folder_rule(s.exclude_lists(), s.default_excludes)
+        return rule
 
 
 def _repo_top(d: str) -> str | None:
@@ -193,12 +259,17 @@ class Discovery:
     yields every candidate in order; a batch run may instead hand a walker's pending folders
     (``Walker.stack``) to worker processes, each walking its subtree with a ``Walker`` of its own."""
 
-    def __init__(self, paths: list[str], exclude: tuple[str, ...] | IgnoreFile | None = (),
+    def __init__(self, paths: list[str], exclude: "tuple[str, ...] | IgnoreFile | Excludes | None" = (),
                  warn: Callable[[str], None] | None = None,
                  on_directory: Callable[[str, list[str]], None] | None = None) -> None:
         self.warn = warn or _warn
-        self.excl = exclude if isinstance(exclude, IgnoreFile) or exclude is None else \
-            exclude_matcher(tuple(exclude))
+        if isinstance(exclude, Excludes):
+            self.excl = exclude
+        elif isinstance(exclude, IgnoreFile):
+            self.excl = Excludes()
+            self.excl.fixed = FolderRule(frozenset(), frozenset(), (exclude,), False)
+        else:
+            self.excl = Excludes(globs=tuple(exclude or ()))
         self.on_directory = on_directory
         cwd = os.getcwd()
         self.roots: list[tuple[str, str, str]] = []  # (path to walk, real, abs)
@@ -268,9 +339,9 @@ Pending = tuple[str, str, str, tuple[IgnoreFile, ...], str]
 class Walker:
     """Depth-first walk of the folders on ``stack``; ``step()`` lists one folder."""
 
-    def __init__(self, excl: IgnoreFile | None, warn, on_directory, explicit_keys: set[str],
+    def __init__(self, excl: "Excludes | None", warn, on_directory, explicit_keys: set[str],
                  seen: set[str] | None = None, tree: tuple[str, ...] = (), stale: float | None = None) -> None:
-        self.excl = excl if excl is not None and excl.any is not None else None
+        self.excl = excl
         self.warn = warn
         self.on_directory = on_directory
         self.explicit_keys = explicit_keys
@@ -303,20 +374,23 @@ class Walker:
             ig = IgnoreFile.read(abs_prefix + ".gitignore", abs_dir)
             if ig is not None:
                 chain = chain + (ig,)
+        rule = self.excl.at(abs_dir, names) if self.excl is not None else NOTHING
+        if rule.venv and "pyvenv.cfg" in names and real_dir != real_root:
+            return []  # a virtual environment (not the named folder itself): left out
         if self.on_directory is not None:
             self.on_directory(prefix.rstrip("/") or ".", names)
         # the folder's path relative to each ignore file's folder, deepest first: one string
         # concatenation and one regex match per entry and ignore file
         checks = [(ig.any, ig, ig.relative(abs_prefix)) for ig in reversed(chain) if ig.any is not None]
-        excl = self.excl
-        excl_rel = excl.relative(abs_prefix) if excl is not None else None
+        excl_dirs, excl_names = rule.dirs, rule.names
+        excl_checks = [(ig.any, ig, ig.relative(abs_prefix)) for ig in rule.globs]
         real_prefix = real_dir.rstrip(sep) + sep
         check_keys = bool(self.explicit_keys) or self.seen is not None
         out: list[Candidate] = []
         subdirs: list[Pending] = []
         for e in entries:
             name = e.name
-            if name in SKIP_DIRS:
+            if name in SKIP_DIRS or name in excl_names:
                 continue
             try:
                 # a regular file (not a symlink) in one call: the usual entry
@@ -349,8 +423,17 @@ class Walker:
                             break
                 if verdict:
                     continue
-            if excl_rel is not None and excl.any.match(excl_rel + tail) and excl.decide(excl_rel + tail):
+            if is_dir and name in excl_dirs:
                 continue
+            if excl_checks:
+                left_out = False
+                for anyrx, ig, rel_dir in excl_checks:
+                    rel = rel_dir + tail
+                    if anyrx.match(rel) and ig.decide(rel):
+                        left_out = True
+                        break
+                if left_out:
+                    continue
             if is_dir:
                 subdirs.append((prefix + tail, abs_prefix + name, real_prefix + name, chain, real_root))
                 continue

@@ -16,6 +16,9 @@ V1_USER = "tensorrt-server"  #: the user of the V1 images
 V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
 V1_PERF_CLIENT = "perf_client"
 V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
+#: a V1 endpoint (CONTRACT.md, "V1 evidence")
+V1_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
+                         r"(?![\w-])")
 #: the variables the V1 image set (the rules' table maps each to its V2 name)
 V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
                "TENSORRT_SERVER_CPU_ONLY")

@@ -19,7 +19,7 @@ _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
-_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs)[ \t]*:")
+_VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ class Kind:
     claims_folders: tuple[str, ...] = ()
     #: what starts a comment line (for a file that could not be read as its kind)
     line_comments: tuple[str, ...] = ("#",)
+    #: what opens a comment that may hold a suppression marker (None: ``line_comments``), at the start
+    #: of a line or after a blank, or anywhere on the line (``comments_anywhere``: text of any syntax)
+    comments: tuple[str, ...] | None = None
+    comments_anywhere: bool = False
 
     def build(self, path: str, text: str):
         return load_reader(self)(path, text)
@@ -147,7 +151,8 @@ KINDS = (
          claims_names=("dockerfile", "containerfile")),
     Kind("compose", "compose:ComposeDoc", by_name=_compose),
     Kind("ci", "ciworkflow:CiDoc", by_name=_ci),
-    Kind("helm-template", "text:HelmTemplateDoc", by_name=_helm_template, claims_folders=("templates",)),
+    Kind("helm-template", "helmtemplate:build", by_name=_helm_template, claims_folders=("templates",),
+         comments=("{{/*", "{{- /*", "#")),
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
     Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
@@ -159,7 +164,9 @@ KINDS = (
     Kind("python", "python:PythonDoc", suffixes=(".py",)),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
          claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
-    Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--")),
+    Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--"),
+         comments=("#", "//", "/*", "<!--", "--", ";", "%", "{{/*", "{{- /*", "'", "REM ", "rem ", "::", '"'),
+         comments_anywhere=True),
 )
 BY_NAME = {k.name: k for k in KINDS}
 _ORDER = {k.name: i for i, k in enumerate(KINDS)}

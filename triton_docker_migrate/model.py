@@ -91,11 +91,42 @@ class Finding:
     fixed: bool = False  #: set by the writer: the fix is (or would be) applied
     #: an info finding that leaves nothing V1 behind to act on (documentation prose, a note)
     advisory: bool = False
+    #: the rule that found it, when it is reported under another id (prose: TDM003 for TDM101);
+    #: a suppression of either id covers it
+    origin: str | None = None
     # positions, filled in at report time from the document's line index
     line: int | None = None
     column: int | None = None
     end_line: int | None = None
     end_column: int | None = None
+
+
+@dataclass
+class Place:
+    """Where a finding that the run-level pass makes will stand; the file's own pass computes it."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    #: the rules that a suppression comment or the configuration removes here
+    suppressed: frozenset = frozenset()
+
+
+@dataclass
+class ServeFacts:
+    """What one file tells the run-level pass (rules/run.py). Plain data: it crosses worker processes."""
+
+    server: Place | None = None  #: the file's first migrated V1 server line (or V1 server image)
+    client: Place | None = None  #: the file's first migrated V1 client (wheel, SDK image, perf_client)
+    servers: bool = False  #: the file starts a Triton server (a server command line of any kind)
+    server_left: bool = False  #: a V1 server line is still there after the fixes
+    #: model repositories of its server lines: (as written, the host folder it is, absolute)
+    repositories: list = field(default_factory=list)
+    #: ``--load-model`` names kept on its server lines: (name, host folders of the line's repositories, where)
+    load_models: list = field(default_factory=list)
+    #: where it asks for GPUs for a server: (what, line)
+    gpus: list = field(default_factory=list)
 
 
 class Status(str, enum.Enum):
@@ -124,6 +155,7 @@ class FileResult:
     #: the file the bytes came from (``atomic.Source``: path opened, device, inode); the write
     #: goes to that path, and only while it is still that file
     source: object | None = None
+    serve: ServeFacts | None = None  #: what the run-level pass reads of this file
 
     @property
     def changed(self) -> bool:

@@ -9,8 +9,9 @@ import gc
 import os
 
 from . import evidence, kinds
+from .ownreport import report_format as own_report
 from .documents.base import Document
-from .model import FileResult, Finding, ProcessingError, Status
+from .model import FileResult, Finding, ProcessingError, Severity, Status
 from .rules.registry import selected
 from .settings import Settings
 from .writer import apply, choose_fixes
@@ -27,12 +28,14 @@ def build_document(kind: str, path: str, text: str) -> Document:
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
                  data: bytes | None = None, force: bool = False) -> FileResult:
     """``force``: check the file even without V1 evidence (model configurations of a run that
-    migrates a V1 server)."""
+    migrates a V1 server). ``settings`` are the run's: the file gets those of the configuration
+    that applies to it."""
     collecting = gc.isenabled()
     # One file's objects live until its result is made: the cyclic collector would only walk them
     # again and again (a third of the time of a large file); it runs after the file instead.
     gc.disable()
     try:
+        settings = settings.for_file(path)
         return _process(path, display, settings, explicit, data, force)
     except MemoryError:
         pass  # answered below, once the exception and the frames it holds (the document) are gone
@@ -70,8 +73,47 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
 
 def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
              force: bool = False) -> FileResult:
-    by_name = kinds.kind_by_name(path)
-    force = force or (explicit and by_name == "model-config")
+    if data is None and kinds.kind_by_name(path) in ("helm-template", "helm-values"):
+        return _chart_member(path, display, settings, explicit)
+    got = read_text(path, display, settings, explicit, data, force)
+    if isinstance(got, FileResult):
+        return got
+    res, text, must_report = got
+    try:
+        doc = build_document(res.kind, path, text)
+        from .rules.engine import check_document
+
+        checked, ctx = check_document(doc, settings.target)
+    except ProcessingError as e:
+        if must_report:
+            return _left_in(failed(res, e.message, e.line), text, settings)
+        return res
+    from . import suppress
+
+    if suppress.skip_file(doc):
+        res.status = Status.SKIPPED
+        return res
+    res.v1_server = ctx.v1_server
+    new_text, findings, reviewed, edits = fixed_text(doc, checked, display, settings)
+    new_doc = doc
+    if new_text != text:
+        from .verify import verify
+
+        try:
+            new_doc = verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
+                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
+        except ProcessingError as e:
+            return _left_in(failed(res, e.message, e.line), text, settings)
+    return conclude(res, doc, new_doc, new_text, checked, findings, reviewed, edits, display, settings, ctx)
+
+
+def read_text(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
+              force: bool = False, kind: str | None = None) -> FileResult | tuple[FileResult, str, bool]:
+    """The file's text, its result so far and whether it must be reported if it cannot be read as
+    its kind; or its final result (skipped or failed) when it has no text to process. ``kind``:
+    the kind is known (a member of a chart), and the file is processed whatever it holds."""
+    by_name = kind or kinds.kind_by_name(path)
+    force = force or kind is not None or (explicit and by_name == "model-config")
     res = FileResult(display, by_name or "text", Status.SKIPPED, explicit=explicit)
     owned = by_name is not None and by_name != "text"
     if data is None:
@@ -102,14 +144,15 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         if explicit or (owned and evidence.maybe_v1(data)):
             return failed(res, "not a text file (NUL bytes)")
         return res
-    if not force and not evidence.maybe_v1(data):
+    if not force and (not evidence.maybe_v1(data) or own_report(data)):
+        # the tool's own reports quote the V1 they found: never evidence (ownreport.py)
         if explicit:
             res.status = Status.UNCHANGED
             res.new = data
             res.kind = kinds.kind_of(path, head)
         return res
     strong = evidence.strong(data)
-    res.kind = kinds.kind_of(path, head)
+    res.kind = kind or kinds.kind_of(path, head)
     must_report = strong or explicit
     try:
         text = data.decode("utf-8")
@@ -118,42 +161,38 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
             line = data[: e.start].count(b"\n") + 1
             return failed(res, f"invalid UTF-8 (byte {e.start})", line)
         return res
-    try:
-        doc = build_document(res.kind, path, text)
-        from .rules.engine import check_document
+    return res, text, must_report
 
-        checked, ctx = check_document(doc, settings.target)
-    except ProcessingError as e:
-        if must_report:
-            return _left_in(failed(res, e.message, e.line), text, settings)
-        return res
-    from . import suppress
 
-    if suppress.skip_file(doc):
-        res.status = Status.SKIPPED
-        return res
+def fixed_text(doc: Document, checked: list[Finding], display: str,
+               settings: Settings) -> tuple[str, list[Finding], list[Finding], list]:
+    """The text with the chosen fixes applied, the findings that stay after suppressions and
+    selection, those a suppression removed (a person reviewed what they name), and the edits."""
     findings = _filtered(doc, checked, display, settings, unused=False)
     reviewed = _suppressed(doc, checked)
-    res.v1_server = ctx.v1_server
     edits = choose_fixes(findings)
-    new_text = apply(text, edits) if edits else text
-    new_doc = doc
-    if new_text != text:
-        from .verify import verify
+    return (apply(doc.text, edits) if edits else doc.text), findings, reviewed, edits
 
-        try:
-            new_doc = verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
-                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
-        except ProcessingError as e:
-            return _left_in(failed(res, e.message, e.line), text, settings)
+
+def conclude(res: FileResult, doc: Document, new_doc: Document, new_text: str, checked: list[Finding],
+             findings: list[Finding], reviewed: list[Finding], edits: list, display: str,
+             settings: Settings, ctx) -> FileResult:
+    """The result once the new text is verified: V1 evidence left uncovered (TDM003), the findings'
+    positions, the new bytes."""
     from .rules import engine, residue
+    from .rules import run as run_level
 
     engine.no_info_left(findings)
     left = residue.uncovered(residue.evidence_in(new_doc, settings.target), edits, findings + reviewed,
                              doc.line_starts, doc.advisory(), reviewed)
-    findings = _filtered(doc, checked + left, display, settings)
+    # what the run-level pass may place in this file goes through the same filters (rules/run.py)
+    probes = run_level.probes(doc, ctx, findings)
+    findings = _filtered(doc, checked + left + probes, display, settings)
+    kept = {id(f) for f in findings}
+    findings = [f for f in findings if not any(f is p for p in probes)]
+    res.serve = run_level.facts(doc, new_doc, ctx, checked, probes, kept)
     res.has_evidence = bool(findings)
-    if not findings and not explicit:
+    if not findings and not res.explicit:
         return res
     for f in findings:
         if f.span is not None:
@@ -161,7 +200,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
             f.end_line, f.end_column = doc.position(f.span.end)
     res.findings = findings
     res.new = new_text.encode("utf-8")
-    res.status = Status.CHANGED if res.new != data else Status.UNCHANGED
+    res.status = Status.CHANGED if res.new != res.original else Status.UNCHANGED
     return res
 
 
@@ -202,13 +241,24 @@ def _suppressed(doc: Document, findings: list[Finding]) -> list[Finding]:
 def _per_file_ignores(findings: list[Finding], display: str, settings: Settings) -> list[Finding]:
     if not settings.per_file_ignores:
         return findings
+    ignored = per_file_ignored(display, settings)
+    return [f for f in findings if not any(f.rule.startswith(r) or r == "ALL" for r in ignored)]
+
+
+def per_file_ignored(display: str, settings: Settings) -> set[str]:
+    """The rules ``per-file-ignores`` leaves out of a file: a glob matches the file's path relative
+    to the folder of the configuration that holds it (CONTRACT.md, "Configuration"), or its name."""
     import fnmatch
 
+    rel = display
+    if settings.config_path is not None:
+        rel = os.path.relpath(os.path.abspath(display), os.path.dirname(settings.config_path)).replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
     ignored: set[str] = set()
     for glob, rules in settings.per_file_ignores:
-        if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(os.path.basename(display), glob):
+        if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob):
             ignored.update(rules)
-    return [f for f in findings if not any(f.rule.startswith(r) or r == "ALL" for r in ignored)]
+    return ignored
 
 
 def _decode_utf16_32(data: bytes) -> str | None:
@@ -218,3 +268,181 @@ def _decode_utf16_32(data: bytes) -> str | None:
         except UnicodeDecodeError:
             continue
     return None
+
+
+# --- units: files read together (a Helm chart) ----------------------------------------------------
+
+def _chart_member(path: str, display: str, settings: Settings, explicit: bool) -> FileResult:
+    """A file of a Helm chart brings in its whole chart: the chart is migrated as one unit and this
+    file's result is returned (the batch run processes each chart once, ``batch/finish.py``)."""
+    from . import charts
+
+    top = charts.top_of(path)
+    unit = charts.unit_of(top) if top is not None else None
+    me = os.path.abspath(path)
+    if unit is None or not any(os.path.abspath(m.path) == me for m in unit.members):
+        return _process_alone(path, display, settings, explicit)
+    name = {os.path.abspath(m.path): m.path for m in unit.members}[me]
+    here = os.path.dirname(display)
+
+    def shown(p: str) -> str:  # the other files, as seen from the one named
+        if p == name:
+            return display
+        rel = os.path.relpath(os.path.abspath(p), os.path.dirname(me))
+        return os.path.normpath(os.path.join(here, rel)).replace(os.sep, "/")
+
+    for r in process_unit(unit, settings, frozenset([name]) if explicit else frozenset(), shown):
+        if r.path == display:
+            return r
+    return FileResult(display, kinds.kind_by_name(path) or "text", Status.SKIPPED, explicit=explicit)
+
+
+def _process_alone(path: str, display: str, settings: Settings, explicit: bool) -> FileResult:
+    got = read_text(path, display, settings, explicit, None)
+    if isinstance(got, FileResult):
+        return got
+    return _process(path, display, settings, explicit, got[0].original)
+
+
+def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(),
+                 display=lambda p: p.replace(os.sep, "/")) -> list[FileResult]:
+    """A Helm chart (``charts.Unit``), migrated as one unit (CONTRACT.md, helm): every member is read
+    and its document built; the documents are linked (``documents/helmchart.py``: what each template
+    takes from the values and helpers) before any rule runs; each is checked, and what hangs on
+    another member is settled (``rules/charts.py``); the fixes are applied and the whole unit is
+    verified the same way. When one member cannot be processed or verified, none is changed: TDM001
+    on it, a warning on the others. Never raises."""
+    collecting = gc.isenabled()
+    gc.disable()  # as in process_file
+    try:
+        return _unit(unit, settings, explicit, display)
+    except MemoryError:
+        message = "out of memory while processing this chart: not processed"
+    except Exception as e:  # internal bug: report, never crash the run
+        import traceback
+
+        tb = traceback.extract_tb(e.__traceback__)
+        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+        message = f"internal error in the chart ({type(e).__name__}: {e}{where}); please report this with the chart"
+    finally:
+        if collecting:
+            gc.enable()
+    gc.collect()  # what the failed attempt held (after out of memory: before the run goes on)
+    return [failed(FileResult(display(m.path), m.kind, Status.FAILED, explicit=m.path in explicit), message)
+            for m in unit.members]
+
+
+class _MemberError(Exception):
+    """A file of a chart that cannot be processed (``error``), found while the chart is checked."""
+
+    def __init__(self, path: str, error: ProcessingError) -> None:
+        super().__init__(path)
+        self.path, self.error = path, error
+
+
+def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[FileResult]:
+    from . import suppress
+    from .documents.helmchart import link
+    from .rules.charts import settle
+    from .rules.engine import check_document
+
+    done: list[FileResult] = []
+    live: list[tuple[str, FileResult, str, Document, bool]] = []  # (path, result, text, doc, must report)
+    for m in unit.members:
+        got = read_text(m.path, display(m.path), settings, m.path in explicit, None, kind=m.kind)
+        if isinstance(got, FileResult):
+            done.append(got)
+            continue
+        res, text, must = got
+        try:
+            doc = build_document(m.kind, m.path, text)
+        except ProcessingError as e:
+            done.append(_left_in(failed(res, e.message, e.line), text, settings) if must else res)
+            continue
+        if suppress.skip_file(doc):
+            done.append(res)
+            continue
+        live.append((m.path, res, text, doc, must))
+    shown = {p: res.path for p, res, *_ in live}
+    packaged = ", ".join(display(p) for p in unit.packaged_v1)
+    note = (f"the chart has a packaged subchart with V1 evidence ({packaged}): the chart is only reported; "
+            "unpack it into charts/ to migrate it with the chart") if packaged else ""
+
+    def check_all(docs: dict[str, Document]) -> tuple[dict[str, list[Finding]], dict]:
+        links = link(unit, docs)
+        checked, ctxs = {}, {}
+        for p, d in docs.items():
+            try:
+                checked[p], ctxs[p] = check_document(d, settings.target)
+            except ProcessingError as e:
+                raise _MemberError(p, e) from None
+        settle(links, docs, checked, shown, note)
+        return checked, ctxs
+
+    while True:
+        docs = {p: d for p, _res, _text, d, _must in live}
+        try:
+            checked, ctxs = check_all(docs)
+            break
+        except _MemberError as e:
+            # that file cannot be processed: its error; the rest of the chart is checked without it
+            # (and, a chart being one unit, not written: see ``broken`` below)
+            p, res, text, _d, must = next(x for x in live if x[0] == e.path)
+            live = [x for x in live if x[0] != e.path]
+            done.append(_left_in(failed(res, e.error.message, e.error.line), text, settings) if must else res)
+    fixed = {}
+    for p, res, _text, d, _must in live:
+        res.v1_server = ctxs[p].v1_server
+        fixed[p] = fixed_text(d, checked[p], res.path, settings)
+    problem: dict[str, ProcessingError] = {}
+    new_docs: dict[str, Document] = {}
+    if any(fixed[p][0] != text for p, _r, text, _d, _m in live):
+        for p, res, _text, d, _must in live:
+            try:
+                new_docs[p] = build_document(res.kind, p, fixed[p][0])
+            except ProcessingError as e:
+                problem[p] = ProcessingError(f"verification failed: the migrated file does not parse ({e.message})")
+        if not problem:
+            for p, res, text, d, _must in live:
+                same = getattr(d, "same_structure", None)
+                why = same(new_docs[p]) if same is not None and fixed[p][0] != text else None
+                if why:
+                    problem[p] = ProcessingError(f"verification failed: {why}")
+        if not problem:
+            again, _ = check_all(new_docs)
+            for p, res, _text, _d, _must in live:
+                pending = [f for f in _filtered(new_docs[p], again[p], res.path, settings, unused=False)
+                           if f.fix is not None]
+                if pending:
+                    f = pending[0]
+                    problem[p] = ProcessingError(
+                        f"verification failed: a second pass would still apply {f.rule} ({f.message}); this is a "
+                        f"bug in triton-docker-migrate, please report it with the chart")
+    else:
+        new_docs = docs
+    broken = [r for r in done if r.status is Status.FAILED] + [r for p, r, *_ in live if p in problem]
+    out = list(done)
+    for p, res, text, d, must in live:
+        if p in problem:
+            out.append(_left_in(failed(res, problem[p].message, problem[p].line), text, settings))
+            continue
+        new_text, findings, reviewed, edits = fixed[p]
+        if broken:
+            names = ", ".join(r.path for r in broken)
+            new_text, new_doc = text, d
+            for f in findings:
+                if f.fix is not None and f.fixed:
+                    f.fixed = False
+                    f.suggestion = f.suggestion or " ".join(e.content for e in f.fix.edits if e.content) or None
+                    f.fix = None
+            edits = []
+            from .rules.tool import UNPROCESSABLE
+
+            checked[p].append(UNPROCESSABLE.finding(None, f"not changed: {names} of the same chart could not be "
+                                                    f"processed, and a chart is migrated as one unit",
+                                                    Severity.WARNING))
+        else:
+            new_doc = new_docs[p]
+        out.append(conclude(res, d, new_doc, new_text, checked[p], findings, reviewed, edits, res.path, settings,
+                            ctxs[p]))
+    return out

@@ -11,11 +11,16 @@ NEWEST_KNOWN = "26.07"
 _RELEASE_RE = re.compile(r"^(\d{2})\.(\d{2})$")
 
 # Server versions at known releases (facts sheet): 21.01 was never released, so from 21.02 the
-# minor version is the month count since 20.06 minus one. Later anchors confirm the rule.
+# minor version is the month count since 20.06 minus one. Later anchors confirm the rule. 25.07
+# shipped a patch release of 25.06's server (2.59.1, facts sheet "Corrections"), so from 25.08 the
+# count is one lower again (26.07 = 2.71.0 and 26.08 = 2.72.0 confirm it).
 _ANCHORS = {
     "20.06": "2.0.0", "20.07": "2.1.0", "20.08": "2.2.0", "22.07": "2.24.0", "23.02": "2.31.0",
-    "24.10": "2.51.0", "25.03": "2.56.0", "25.04": "2.57.0", "25.06": "2.59.0", "26.07": "2.71.0",
+    "24.10": "2.51.0", "25.03": "2.56.0", "25.04": "2.57.0", "25.06": "2.59.0", "25.07": "2.59.1",
+    "26.07": "2.71.0", "26.08": "2.72.0",
 }
+#: the last release whose server version the rule above gives (later ones are not known)
+_LAST_COUNTED = "26.08"
 
 
 @total_ordering
@@ -58,10 +63,12 @@ class Release:
         """The server version of this release, when it can be known (None past the tables)."""
         if self.text in _ANCHORS:
             return _ANCHORS[self.text]
-        if self < Release("20.06") or Release("25.06") < self:
+        if self < Release("20.06") or Release(_LAST_COUNTED) < self:
             return None
         months = (self.year - 20) * 12 + self.month - 6
         if self.at_least("21.02"):
+            months -= 1
+        if self.at_least("25.08"):
             months -= 1
         elif self == Release("21.01"):
             return None

@@ -28,11 +28,6 @@ from .model import Finding, Span
 MARKER = re.compile(r"triton-docker-migrate:[ \t]*(?:(?P<file>ignore-file)(?![\w-])|ignore\[(?P<codes>[^\]\r\n]*)\])")
 _CODE = re.compile(r"^TDM\d{1,3}$")
 FILE_LINES = 5
-#: kinds whose comment lines may also start with ';' (INI-style files)
-_SEMICOLON_LINES = ("unit", "requirements")
-_TEXT_OPENERS = ("#", "//", "/*", "<!--", "--", ";", "%", "{{/*", "{{- /*", "'", "REM ", "rem ", "::", '"')
-
-
 @dataclass
 class Marker:
     start: int  #: document offset of ``triton-docker-migrate:``
@@ -55,29 +50,18 @@ def _is_json(doc) -> bool:
 
 
 def _opener(kind: str, before: str) -> int | None:
-    """Where the comment holding the marker starts in ``before`` (the line up to the marker)."""
-    if kind == "text":
-        best = None
-        for op in _TEXT_OPENERS:
-            i = before.find(op)
-            if i >= 0 and (best is None or i < best):
-                best = i
-        return best
-    if kind == "helm-template":
-        i = before.find("{{")
-        if i >= 0 and "/*" in before[i:]:
-            return i
-    if kind == "hcl":  # HCL comments: ``#``, ``//`` and ``/* */``
-        hits = [m.start(1) for m in re.finditer(r"(?:^|[ \t])(#|//|/\*)", before)]
-        return hits[0] if hits else None
-    if kind in _SEMICOLON_LINES and before.lstrip(" \t\ufeff").startswith(";"):
-        return before.index(";")  # a ';' comment line (systemd, supervisord, setup.cfg)
-    i = before.find("#")
-    while i >= 0:
-        if i == 0 or before[i - 1] in " \t":
-            return i
-        i = before.find("#", i + 1)
-    return None
+    """Where the comment holding the marker starts in ``before`` (the line up to the marker): the
+    first of the kind's comment openers (kinds.py) at the start of the line or after a blank, or
+    anywhere for kinds whose comments may be of any syntax."""
+    row = kinds.get(kind)
+    best = None
+    for op in row.comments or row.line_comments:
+        i = before.find(op)
+        while i >= 0 and not row.comments_anywhere and i > 0 and before[i - 1] not in " \t\ufeff":
+            i = before.find(op, i + 1)
+        if i >= 0 and (best is None or i < best):
+            best = i
+    return best
 
 
 def markers(doc) -> list[Marker]:
@@ -166,7 +150,7 @@ def apply(doc, findings: list[Finding], report_unused: bool = True) -> list[Find
             cands += above.get(construct_line(doc, f.span.start), ())
         hit = False
         for mk in cands:
-            code = mk.covers(f.rule)
+            code = mk.covers(f.rule) or (mk.covers(f.origin) if f.origin else None)
             if code is not None:
                 mk.used.add(code)
                 hit = True

@@ -23,7 +23,8 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
     migrates a V1 server)."""
     from ..pipeline import process_file
 
-    out: list[FileResult] = []
+    out = Found()
+    out.extend(_charts([c for c, why in deferred if why == "chart"], settings))
     scripts = [c for c, why in deferred if why == "script"]
     if scripts:
         roots = {"."} | {p for p in paths if os.path.isdir(p)}
@@ -46,12 +47,95 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
                 if r is not None:
                     out.append(r)
     configs = [c for c, why in deferred if why == "model-config"]
-    if configs and any(_migrates_server(r) for r in results):
+    migrates = any(_migrates_server(r) for r in list(results) + out)
+    if configs and migrates:
         for c in configs:
             r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, force=True))
             if r is not None:
                 out.append(r)
+    if migrates:
+        # the model repositories the server lines mount, inside the tree (rules/run.py): their models too,
+        # even where the walk did not go (.gitignore, default excludes)
+        from ..rules.run import repository_configs
+
+        for cfg in repository_configs(list(results) + out, paths):
+            out.read += 1
+            r = Scanner._keep(process_file(cfg, _display(cfg, paths), settings, False, force=True))
+            if r is not None:
+                out.append(r)
     return out
+
+
+class Found(list):
+    """The results of the end of the run, and how many files it read that the walk had not."""
+
+    read: int = 0
+
+
+def _display(path: str, paths: list[str]) -> str:
+    """How a file found through a server line is reported: as the walk would (relative to the current
+    folder, absolute under a PATH given absolute)."""
+    real = os.path.realpath(path)
+    for p in paths:
+        root = os.path.realpath(p)
+        if os.path.isabs(p) and (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
+            return path.replace(os.sep, "/")
+    return os.path.relpath(path).replace(os.sep, "/")
+
+
+def run_level(results: list[FileResult], paths: list[str], settings: Settings) -> dict | None:
+    """The run-level findings (rules/run.py) placed in the results; the rollout summary of the reports."""
+    from ..rules.run import run_findings
+
+    return run_findings(sorted(results, key=lambda r: r.path), paths, settings.target)
+
+
+def _charts(cands: list[Candidate], settings: Settings) -> list[FileResult]:
+    """Each Helm chart with a file in the run, as one unit (its subcharts with it): processed when
+    one of its files may hold V1 (or is named on the command line), else skipped like any file
+    without evidence."""
+    from .. import charts
+    from ..pipeline import process_unit
+
+    units: dict[str, list[Candidate]] = {}
+    for c in cands:
+        top = charts.top_of(c.path)
+        if top is not None:
+            units.setdefault(top, []).append(c)
+    out: list[FileResult] = []
+    for top, group in units.items():
+        unit = charts.unit_of(top)
+        shown = {os.path.abspath(c.path): c for c in group}
+        explicit = frozenset(m.path for m in unit.members if shown.get(os.path.abspath(m.path), _NONE).explicit)
+        if not explicit and not unit.packaged_v1 and not any(_may_hold_v1(m.path) for m in unit.members):
+            continue
+        absolute = any(os.path.isabs(c.display) for c in group)
+
+        def display(p: str, shown=shown, absolute=absolute) -> str:
+            c = shown.get(os.path.abspath(p))
+            if c is not None:
+                return c.display
+            return (os.path.abspath(p) if absolute else os.path.relpath(p)).replace(os.sep, "/")
+
+        for r in process_unit(unit, settings, explicit, display):
+            kept = Scanner._keep(r)
+            if kept is not None:
+                out.append(kept)
+    return out
+
+
+class _NoCandidate:
+    explicit = False
+
+
+_NONE = _NoCandidate()
+
+
+def _may_hold_v1(path: str) -> bool:
+    try:
+        return evidence.maybe_v1(read_bytes(path))
+    except OSError:
+        return True  # an unreadable member: the unit reports it
 
 
 def _migrates_server(r: FileResult) -> bool:
@@ -83,15 +167,36 @@ def _path_of(r: FileResult) -> str:
     return r.path if os.path.isabs(r.path) else os.path.join(os.getcwd(), r.path)
 
 
+def apply_overrides(results: list[FileResult], settings: Settings) -> None:
+    """Severity overrides of the configuration that applies to each file (they only raise: an
+    override never makes the gate weaker), before anything is reported or gated."""
+    for r in results:
+        if not r.findings:
+            continue
+        s = settings.for_file(r.path)
+        if s.severity:
+            for f in r.findings:
+                f.severity = s.raised(f.rule, f.severity)
+
+
 def exit_code(results: list[FileResult], settings: Settings) -> int:
+    """2 when a file failed; 1 when --check/--diff would change a file, or when a finding at or
+    above the failure threshold of its file's settings remains (--fail-on-review is the threshold
+    warning); --exit-zero turns 1 into 0."""
+    from ..model import Severity
+
     if any(r.status is Status.FAILED for r in results):
         return 2
     code = 0
     if settings.write_back in (settings.write_back.DIFF, settings.write_back.CHECK, settings.write_back.DIFF_CHECK):
         if any(r.changed for r in results):
             code = 1
-    if settings.fail_on_review and any(f.severity.rank >= 1 for r in results for f in r.findings):
-        code = 1
+    for r in results:
+        if code or not r.findings:
+            continue
+        threshold = settings.for_file(r.path).threshold
+        if threshold is not None and any(f.severity.rank >= Severity(threshold).rank for f in r.findings):
+            code = 1
     if settings.exit_zero and code == 1:
         code = 0
     return code

@@ -5,15 +5,16 @@ and in the same order, whether workers were used or not."""
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 
 from .. import kinds
-from ..discover import Candidate, Discovery, Walker, exclude_matcher
+from ..discover import Candidate, Discovery, Excludes, Walker
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import exit_code, finish, write_results
+from .finish import apply_overrides, exit_code, finish, run_level, write_results
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -26,6 +27,9 @@ class Results(list):
     the prefilter skipped are counted, not kept."""
 
     scanned: int = 0
+    rollout: dict | None = None  #: the run-level summary of the move (rules/run.py), for the reports
+    #: configuration files met during the run that cannot be used (one error line each)
+    config_errors: tuple[str, ...] | list[str] = ()
 
 
 def process_all(paths: list[str], settings: Settings, progress=None, started: float | None = None) -> Results:
@@ -33,7 +37,7 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
     kinds.ENTRYPOINT_SCRIPTS.clear()
     kinds.forget_charts()
     scanner = Scanner(settings)
-    excl = exclude_matcher(settings.exclude + settings.extend_exclude)
+    excl = Excludes(settings)
     d = Discovery(paths, excl, warn=err, on_directory=schedule.on_directory)
     if settings.write_back.writes:  # a run that writes removes what killed runs left (older than it)
         d.stale = started if started is not None else time.time()
@@ -81,14 +85,16 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
             if rest is not None:
                 break
     scanned = scanner.scanned
+    config_errors: list[str] = []
     deferred = list(scanner.deferred)
     entrypoints = list(scanner.entrypoints)
     if rest is not None:
         work = schedule.work(rest, walker, walkers, d)
         warnings: list[str] = []
-        for n, rs, dfr, eps, warns, _left in schedule.run_pool(work, settings, workers, excl, d.explicit_keys,
-                                                                d.tree, d.stale):
+        for n, rs, dfr, eps, warns, errors, _left in schedule.run_pool(work, settings, workers, excl,
+                                                                      d.explicit_keys, d.tree, d.stale):
             warnings.extend(warns)
+            config_errors.extend(errors)
             scanned += n
             results.extend(rs)
             deferred.extend(dfr)
@@ -99,8 +105,13 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
             err(msg)
     deferred.sort(key=lambda cw: _walk_order(cw[0].display))
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
-    results.extend(finish(deferred, entrypoints, paths, results, settings))
-    results.scanned = scanned
+    found = finish(deferred, entrypoints, paths, results, settings)
+    results.extend(found)
+    results.rollout = run_level(results, paths, settings)
+    results.scanned = scanned + found.read
+    if settings.resolver is not None:
+        config_errors.extend(settings.resolver.take_errors())
+    results.config_errors = sorted(set(config_errors))
     results.sort(key=lambda r: r.path)
     return results
 
@@ -119,21 +130,22 @@ def _renderer(name: str):
         return None
 
 
-def run(paths: list[str], settings: Settings) -> int:
+def run(paths: list[str], settings: Settings, command: str | None = None) -> int:
     """The whole run. SIGINT or SIGTERM ends it with one line and exit 130 or 143:
     atomic.write_atomic holds both signals while a file is replaced, so each file is either as it
-    was or completely written, and the pool kills and reaps its workers on the way out."""
+    was or completely written, and the pool kills and reaps its workers on the way out.
+    ``command``: what applies the fixes (the closing line of the text report on a terminal)."""
     from .. import signals
 
     with signals.handled():
         try:
-            return _run(paths, settings)
+            return _run(paths, settings, command)
         except KeyboardInterrupt as e:
             err(signals.message(e))
             return signals.exit_code(e)
 
 
-def _run(paths: list[str], settings: Settings) -> int:
+def _run(paths: list[str], settings: Settings, command: str | None) -> int:
     start = time.monotonic()
     started = time.time()
     render = _renderer(settings.output_format)
@@ -150,17 +162,23 @@ def _run(paths: list[str], settings: Settings) -> int:
     finally:
         if bar is not None:
             bar.stop()
+    if results.config_errors:  # a configuration met in the walk cannot be used: nothing is written
+        for msg in results.config_errors:
+            err(msg)
+        return 2
     for p in missing:
         r = FileResult(p.replace(os.sep, "/"), "text", Status.FAILED, explicit=True)
         failed(r, "no such file or directory")
         results.append(r)
         results.scanned += 1
     results.sort(key=lambda r: r.path)
+    apply_overrides(results, settings)
+    command = command or "triton-docker-migrate migrate " + " ".join(shlex.quote(p) for p in paths)
     if settings.write_back.writes and any(r.status is Status.CHANGED for r in results):
         # the report is rendered once before anything is written: a report that cannot be made
         # stops the run while every file is still as it was
         try:
-            render(results, settings)
+            render_report(render, results, settings, sys.stdout, command)
         except MemoryError:
             raise  # one line in cli.main, not an internal error
         except Exception as e:
@@ -173,29 +191,38 @@ def _run(paths: list[str], settings: Settings) -> int:
             loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
             err(f"{loc}: error: {r.error}")
     try:
-        out = render(results, settings)
+        emit_report(render, results, settings, sys.stdout, command)
     except MemoryError:
         raise
     except Exception as e:  # only the write outcomes changed since the rendering above
         err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
             f"report ({type(e).__name__}: {e}); please report this")
         return 2
-    _print_report(out, settings)
     if not settings.quiet:
         err(summary_line(results, settings, time.monotonic() - start))
     return exit_code(results, settings)
 
 
-def _print_report(out: str, settings: Settings) -> None:
-    """The report on stdout: JSON and SARIF are UTF-8 whatever the locale or PYTHONIOENCODING
+def render_report(render, results, settings: Settings, stream, command: str) -> str:
+    """The report in the chosen format; the text report in the layout ``stream`` asks for (a
+    terminal: source lines, carets, colour)."""
+    from ..report.stream import Terminal
+
+    if settings.output_format == "text":
+        return render(results, settings, Terminal.of(stream, command))
+    return render(results, settings)
+
+
+def emit_report(render, results, settings: Settings, stream, command: str) -> None:
+    """The report on ``stream``: JSON and SARIF are UTF-8 whatever the locale or PYTHONIOENCODING
     says; the human formats use the stream's encoding, with what it cannot show escaped. A reader
     that went away (``| head``) ends the output quietly."""
-    from ..report.terminal import emit, silence
+    from ..report.stream import silence, write
 
-    stream = sys.stdout
+    out = render_report(render, results, settings, stream, command)
     binary = getattr(stream, "buffer", None)
     if binary is None:  # a text stream without bytes below it (a test's StringIO)
-        emit(stream, out)
+        write(stream, out)
         return
     encoding = "utf-8" if settings.output_format in ("json", "sarif") else (stream.encoding or "utf-8")
     data = out.encode(encoding, "backslashreplace")
@@ -208,11 +235,11 @@ def _print_report(out: str, settings: Settings) -> None:
 
 
 def summary_line(results: list[FileResult], settings: Settings, seconds: float) -> str:
-    from ..report.summary import summary
+    from ..report.summary import plural, summary
 
     s = summary(results)
     verb = "changed" if settings.write_back.writes else "would change"
     f = s["findings"]
-    return (f"{s['files_scanned']} files scanned, {s['files_with_v1']} with V1, {s['files_changed']} {verb}, "
-            f"{s['files_failed']} failed; findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
-            f"({seconds:.2f}s)")
+    return (f"{plural(s['files_scanned'], 'file')} scanned, {s['files_with_v1']} with V1, {s['files_changed']} "
+            f"{verb}, {s['files_failed']} failed; findings: {plural(f['error'], 'error')}, "
+            f"{plural(f['warning'], 'warning')}, {f['info']} info ({seconds:.2f}s)")

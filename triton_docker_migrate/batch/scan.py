@@ -17,6 +17,7 @@ from ..pipeline import failed
 from ..settings import Settings
 
 MAX_BYTES = 10 * 1024 * 1024
+_CHART_KINDS = ("helm-template", "helm-values")
 _FIRST_READ = 65536
 #: start the process pool once this many candidates were seen, or this many files needed parsing
 _UTF16_BOMS = textscan.UTF16_32
@@ -92,6 +93,8 @@ class Scanner:
         plain: list[Candidate] = []
         other: list[Candidate] = []
         for c in cands:
+            if self.defer_chart(c):
+                continue
             if c.explicit:
                 r = self.scan(c)
                 if r is not None:
@@ -118,8 +121,23 @@ class Scanner:
                 if r is not None:
                     out.append(r)
 
+    def defer_chart(self, c: Candidate) -> bool:
+        """A file of a Helm chart waits for the end of the run: a chart is migrated as one unit,
+        once every file of the run was seen (``finish``)."""
+        d = c.display
+        name = d[d.rfind("/") + 1:].lower()
+        if "templates/" not in d and not (name.startswith("values") and name.endswith(".yaml")):
+            return False  # the usual file: a few string operations
+        if kinds.kind_by_name(c.path) not in _CHART_KINDS:
+            return False
+        self.scanned += 1
+        self.deferred.append((c, "chart"))
+        return True
+
     def _scan(self, c: Candidate, data: bytes | None) -> FileResult | None:
         source = None
+        if data is None and self.defer_chart(c):
+            return None
         if data is None:
             try:
                 data, source = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))

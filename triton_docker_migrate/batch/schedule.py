@@ -44,11 +44,11 @@ def _do_task(task):
 
 
 def _run_task(w: Scanner, walk: tuple, task):
-    """(files read, results, deferred, entrypoints, warnings, folders not listed yet). ``walk`` is
-    (exclude matcher, explicit keys, budget, tree, stale): a "tree" task stops listing folders once it has read
-    ``budget[0]`` files or parsed ``budget[1]`` (no budget: it walks them all); ``tree`` and
-    ``stale`` are the ``Discovery``'s (the named real paths; the time before which temporary files
-    of killed runs are removed)."""
+    """(files read, results, deferred, entrypoints, warnings, configuration errors, folders not
+    listed yet). ``walk`` is (exclude matcher, explicit keys, budget, tree, stale): a "tree" task
+    stops listing folders once it has read ``budget[0]`` files or parsed ``budget[1]`` (no budget:
+    it walks them all); ``tree`` and ``stale`` are the ``Discovery``'s (the named real paths; the
+    time before which temporary files of killed runs are removed)."""
     w.scanned = 0
     w.parsed = 0
     w.deferred = []
@@ -68,7 +68,9 @@ def _run_task(w: Scanner, walk: tuple, task):
                 left = walker.stack
                 break
             w.scan_all(walker.step(), out)
-    return w.scanned, out, w.deferred, w.entrypoints, warnings, left
+    resolver = w.settings.resolver
+    errors = resolver.take_errors() if resolver is not None else []
+    return w.scanned, out, w.deferred, w.entrypoints, warnings, errors, left
 
 
 def _chunks(items: Iterable[Candidate], size: int) -> Iterator[tuple[str, list[Candidate]]]:

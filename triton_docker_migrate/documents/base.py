@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, ClientUse, CommandLine, CommandSite, ImageKeys, PortSites, Region, Requirement
+from .sites import BaseImage, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites, Region, Requirement
 
 
 class Document:
@@ -51,6 +51,12 @@ class Document:
         """Files a Triton service reads its environment from: (as written, where, path to read)."""
         return []
 
+    def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
+        """Images whose reference a variable of the runtime's environment file sets (compose's
+        ``image: ${TRITON_IMAGE}`` and the ``.env`` beside the file): (variable, the image's span,
+        whether the service runs a V1 server line, the environment file to read)."""
+        return []
+
     def split_images(self) -> list[ImageKeys]:
         """Images written as a repository and a tag in sibling keys."""
         return []
@@ -65,6 +71,15 @@ class Document:
 
     def base_images(self) -> list[BaseImage]:
         """The base images of the file's build stages."""
+        return []
+
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """What the container that runs ``line`` sees of the host or of its build context (bind mounts,
+        ``COPY``), so that a path on the line can be found in the tree; None: not known."""
+        return None
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """Where the file asks for GPUs for a Triton server (``runtime: nvidia``, ``nvidia.com/gpu``...)."""
         return []
 
     def model_fields(self) -> dict[str, tuple[str, Span]] | None:
@@ -86,6 +101,20 @@ class Document:
     def advisory(self) -> list[tuple[int, int]]:
         """Spans of documentation prose: V1 named there is history (info findings, outside the gate)."""
         return []
+
+    def unread(self) -> list[tuple[Span, str]]:
+        """Text the reader could not read (a template line that is not YAML once its actions are
+        masked), with why: it is neither searched nor edited, and must not pass in silence."""
+        return []
+
+    def shown(self, text: str) -> str:
+        """``text`` (a message quoting the document) as a person should read it (a Helm template's
+        masked actions written ``{{…}}``)."""
+        return text
+
+    def can_write(self, edit) -> bool:
+        """Whether ``edit`` can be applied as it is (a Helm template's actions are never rewritten)."""
+        return True
 
     def note(self, span: Span) -> str:
         """What the findings at ``span`` should add about where they are (e.g. a shared anchor)."""

@@ -16,12 +16,17 @@ from .. import facts
 from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
+from . import held as H
 from . import yamlsites as S
+from .dockerrun import sub_word
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
+from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
+#: ``$$NAME`` / ``$${NAME}`` as a whole word: compose passes ``$NAME`` on to the shell
+_SHELL_VAR = re.compile(r"^\$\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?+]([^}]*))?\}|\$(\w+)")
 #: sequences whose length an edit may change (the structure check allows it)
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint", "ports", "expose", "test", "args"})
@@ -246,12 +251,27 @@ class ComposeDoc(Document):
 
     def _lines_of(self, s: Service) -> list[CommandLine]:
         lines = S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
-                               s.v1, {"service": s.name})
+                               s.v1, {"service": s.name}, lambda w: self._held(w, s))
         if isinstance(s.image_node, ScalarNode):
             sc = self.src.scalar(s.image_node)
             for cl in lines:
                 cl.images = (Span(sc.start, sc.end),)
         return lines
+
+    def _held(self, w: Word, s: Service) -> list[H.Held] | None:
+        """``$$SERVER_ARGS`` in a service's ``sh -c`` script (``$$``: compose leaves the expansion to
+        the shell): the words of the value the service's ``environment`` gives it."""
+        m = _SHELL_VAR.match(w.value)
+        if not m or w.quote:
+            return None
+        name = m.group(1) or m.group(2)
+        values = [v for svc in self.services for n, v in _env_values(self.src, Y.get(svc.node, "environment"))
+                  if n == name]
+        if len(values) != 1 or not any(n == name for n, _ in _env_values(self.src, Y.get(s.node, "environment"))) \
+                or values[0] is None or H.uses(self.text, name) != 1:
+            return None
+        got = H.field_words(values[0], name, quoted=True)
+        return [got] if got is not None else None
 
     # --- ports -----------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
@@ -280,6 +300,22 @@ class ComposeDoc(Document):
                 if id(name_node) not in seen:
                     seen.add(id(name_node))
                     out.append((name, span))
+        return out
+
+    def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
+        """``image: ${TRITON_IMAGE}`` (or ``$TRITON_IMAGE``, or with a default, which the ``.env`` file
+        beside the compose file overrides, as compose reads it)."""
+        if not self.path:
+            return []
+        env = os.path.join(os.path.dirname(os.path.abspath(self.path)), ".env")
+        out = []
+        for s in self.services:
+            if not isinstance(s.image_node, ScalarNode) or "$" not in str(s.image_node.value):
+                continue
+            sc = self.src.scalar(s.image_node)
+            v1_line = any(cl.v1 for cl in self._lines_of(s))
+            for m in _VAR.finditer(str(s.image_node.value)):
+                out.append((m.group(1) or m.group(3), Span(sc.start, sc.end), v1_line, env))
         return out
 
     def env_files(self) -> list[tuple[str, Span, str]]:
@@ -320,6 +356,45 @@ class ComposeDoc(Document):
                     self._anchor_users.append((node, users))
         return self._anchor_users
 
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """The bind mounts of the services that run ``line`` (short ``./src:/dst[:ro]`` and long
+        ``type: bind`` syntax); a relative source is relative to this file's folder."""
+        users = next((u for cl, u in self._server_lines() if cl is line), None)
+        if users is None:
+            return None
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        out: list[Mount] = []
+        for s in users:
+            vols = Y.get(s.node, "volumes")
+            for item in vols.value if isinstance(vols, SequenceNode) else []:
+                if isinstance(item, ScalarNode):
+                    parts = str(item.value).split(":")
+                    if len(parts) >= 2 and parts[0].startswith((".", "/", "~")):
+                        out.append(Mount(parts[0], parts[1], base))
+                elif isinstance(item, MappingNode):
+                    kind, src, dst = (Y.get(item, k) for k in ("type", "source", "target"))
+                    if isinstance(kind, ScalarNode) and kind.value == "bind" and isinstance(src, ScalarNode) \
+                            and isinstance(dst, ScalarNode):
+                        out.append(Mount(str(src.value), str(dst.value), base))
+        return [m for m in out if "$" not in m.source and not m.source.startswith("~")]
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``runtime: nvidia``, ``gpus:`` and ``deploy.resources.reservations.devices`` of Triton services."""
+        out: list[tuple[str, Span]] = []
+        for s in self.services:
+            if not s.triton:
+                continue
+            for key, what in (("runtime", "runtime: nvidia"), ("gpus", "gpus")):
+                for k, v in Y.items(s.node):
+                    if Y.key_of(k) == key and (key != "runtime" or getattr(v, "value", None) == "nvidia"):
+                        out.append((what, Span(k.start_mark.index, Y.node_end(self.src, v))))
+            res = Y.get(Y.get(Y.get(s.node, "deploy"), "resources"), "reservations")
+            for k, v in Y.items(res):
+                if Y.key_of(k) == "devices":
+                    out.append(("deploy.resources.reservations.devices", Span(k.start_mark.index, k.end_mark.index)))
+        return out
+
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "ComposeDoc") -> str | None:
         return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES)
@@ -340,6 +415,27 @@ def _env_names(src: Y.YamlSource, env: Node | None):
                 name = str(item.value).partition("=")[0]
                 if sc.offsets is not None and name and sc.is_clean(0, len(name)):
                     yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
+
+
+def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
+    """Each variable of an ``environment:`` (mapping or ``NAME=value`` list) and the word of its
+    string value (None: no value, or not a string written where it can be edited)."""
+    out: list[tuple[str, Word | None]] = []
+    if isinstance(env, MappingNode):
+        for k, v in env.value:
+            if not isinstance(k, ScalarNode):
+                continue
+            sc = src.scalar(v) if isinstance(v, ScalarNode) else None
+            ok = sc is not None and sc.is_str and sc.offsets is not None
+            out.append((str(k.value), S.item_word(sc) if ok else None))
+    elif isinstance(env, SequenceNode):
+        for item in env.value:
+            if isinstance(item, ScalarNode):
+                sc = src.scalar(item)
+                name, eq, _ = str(item.value).partition("=")
+                ok = eq and sc.offsets is not None
+                out.append((name, sub_word(S.item_word(sc), len(name) + 1) if ok else None))
+    return out
 
 
 def _container_port(src: Y.YamlSource, item: Node) -> str | None:

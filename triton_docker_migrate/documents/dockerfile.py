@@ -20,8 +20,10 @@ from ..syntax import dockerfile as reader
 from ..syntax.quoting import DockerShellSyntax, JsonSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
+from . import held as H
 from .base import Document
-from .sites import BaseImage, CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment
+from .dockerrun import sub_word
+from .sites import BaseImage, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -53,6 +55,7 @@ class Stage:
     sdk: bool  #: a client SDK image
     local_v1: bool = False  #: based on a locally built or third-party image of V1
     root: Span | None = None  #: the image reference the stage is built on, through other stages
+    base_image: str = ""  #: that image reference, the file's own variables substituted
 
 
 class DockerfileDoc(Document):
@@ -69,6 +72,10 @@ class DockerfileDoc(Document):
         self._lines: list[CommandLine] | None = None
         self._site_starts: list[int] | None = None  #: first word of each command site, sorted
         self._starts: list[int] | None = None  #: start of each instruction
+        self._sorted_sites: list[int] = []
+        self._sorted_starts: list[int] = []
+        self._defined: dict[str, list[tuple[Instruction, Word | None]]] | None = None  #: see _held
+        self._uses: dict[str, int] = {}  #: how many times the text expands each name (see _held)
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -115,11 +122,13 @@ class DockerfileDoc(Document):
             prev = named.get(resolved.lower())
             if prev is not None:
                 triton, v1, sdk, local, root = prev.triton, prev.v1, prev.sdk, prev.local_v1, prev.root
+                base_image = prev.base_image
             else:
                 info = facts.classify(resolved)
                 triton, v1, sdk, local = info.triton, info.v1, info.sdk, info.local_v1
                 root = image_word.span if image_word is not None else None
-            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root))
+                base_image = resolved
+            self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root, base_image))
             if name:
                 named.setdefault(name.lower(), self.stages[-1])
 
@@ -292,8 +301,14 @@ class DockerfileDoc(Document):
             if id(server) in binaries:
                 continue
             stage_idx = self.stage_index_at(server.start)
-            out.append(self._cl([Segment(site.words[site.words.index(server):], site.segment.syntax,
-                                         site.segment.label)], server, stage_idx))
+            words = site.words[site.words.index(server):]
+            ins = self._instruction_at(server.start)
+            if ins is not None and not isinstance(site.segment.syntax, JsonSyntax):  # a shell reads it
+                segments = H.splice(words, site.segment.syntax, site.segment.label,
+                                    lambda w, ins=ins: self._held(w, ins))
+            else:
+                segments = [Segment(words, site.segment.syntax, site.segment.label)]
+            out.append(self._cl(segments, server, stage_idx))
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
         for ins in self.instructions:
             if ins.cmd != "CMD" or id(ins) in consumed or ins.onbuild:
@@ -304,6 +319,62 @@ class DockerfileDoc(Document):
             sites = self._sites_of(ins)
             if len(sites) == 1 and sites[0].words and sites[0].words[0].value.startswith("--"):
                 out.append(CommandLine(self.text, [sites[0].segment], None, st.v1, "CMD", images=self._image_spans(st)))
+        return out
+
+    def _instruction_at(self, off: int) -> Instruction | None:
+        if self._starts is None or len(self._starts) != len(self.instructions):
+            self._starts = [ins.start for ins in self.instructions]
+        k = bisect.bisect_right(self._starts, off) - 1  # instructions follow each other: one can hold it
+        return self.instructions[k] if k >= 0 and off <= self.instructions[k].end else None
+
+    def _held(self, w: Word, at: Instruction) -> list[H.Held] | None:
+        """``$SERVER_ARGS`` in a shell-form command: the words of the one value an ``ENV`` before it
+        gives the variable (and, in ``RUN``, an ``ARG`` default, which ``--build-arg`` may replace)."""
+        m = H.VAR_REF.match(w.value)
+        if not m or w.quote:
+            return None
+        name = m.group(1) or m.group(2)
+        kinds = ("ENV", "ARG") if at.cmd == "RUN" else ("ENV",)
+        if self._defined is None:  # every ENV/ARG definition, by name, and the uses of each name: once
+            self._defined = {}
+            for ins in self.instructions:
+                if ins.cmd in ("ENV", "ARG") and not ins.onbuild:
+                    for key, value in self._definitions(ins):
+                        self._defined.setdefault(key, []).append((ins, value))
+        found = self._defined.get(name, [])
+        if len(found) != 1 or found[0][0].cmd not in kinds or found[0][0].start > at.start or found[0][1] is None \
+                or found[0][0].stage != at.stage:
+            return None
+        if name not in self._uses:
+            self._uses[name] = H.uses(self.text, name)
+        if self._uses[name] != 1:
+            return None
+        ins, value = found[0]
+        first = value.offsets[0] if value.offsets else value.start
+        quoted = self.text[first - 1:first] in ("'", '"') or not self._words(ins)[0].value.count("=")
+        got = H.field_words(value, name, quoted, overridable=ins.cmd == "ARG")
+        return [got] if got is not None else None
+
+    def _definitions(self, ins: Instruction) -> list[tuple[str, Word | None]]:
+        """The variables an ``ENV``/``ARG`` sets and the word of each value (None: no value)."""
+        words = self._words(ins)
+        if not words:
+            return []
+        if ins.cmd == "ENV" and "=" not in words[0].value:
+            # the legacy form ``ENV NAME value with blanks``: the rest of the line, as written
+            rest = words[1:]
+            if not rest or any(x.quote or x.dynamic for x in rest):
+                return [(words[0].value, None)]
+            i = ins.offsets.index(words[0].offsets[-1]) + 1
+            while i < len(ins.logical) and ins.logical[i] in " \t":
+                i += 1
+            text = ins.logical[i:].rstrip()
+            offs = ins.offsets[i:i + len(text)]
+            return [(words[0].value, Word(offs[0], offs[-1] + 1, text, list(offs), False, "", offs[-1] + 1))]
+        out: list[tuple[str, Word | None]] = []
+        for x in words:
+            key, eq, _ = x.value.partition("=")
+            out.append((key, sub_word(x, len(key) + 1) if eq else None))
         return out
 
     def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:
@@ -394,15 +465,65 @@ class DockerfileDoc(Document):
         return None
 
     def base_images(self) -> list[BaseImage]:
-        runs: dict[int, list[Span]] = {}  # the RUN instructions of each stage, in one pass
+        # each stage's instructions and RUN spans, and where the next stage starts, in one pass
+        runs: dict[int, list[Span]] = {}
+        by_stage: dict[int, list[Instruction]] = {}
         for i in self.instructions:
+            by_stage.setdefault(i.stage, []).append(i)
             if i.cmd == "RUN" and not i.onbuild:
-                runs.setdefault(i.stage, []).append(Span(i.start, i.end))
+                # a RUN's here-documents follow its line: they belong to it
+                runs.setdefault(i.stage, []).append(
+                    Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies])))
+        starts = [by_stage[k][0].start if k in by_stage else len(self.text) for k in range(len(self.stages))]
         out = []
         for st in self.stages:
             if st.image_word is None:
                 continue
-            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs.get(st.index, [])))
+            own = by_stage[st.index]
+            nxt = starts[st.index + 1] if st.index + 1 < len(starts) else len(self.text)
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs.get(st.index, []), st.base_image,
+                                 Span(own[0].start, nxt)))
+        return out
+
+
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """What the image of the line's stage holds from the build context (taken to be the Dockerfile's
+        folder): the ``COPY``/``ADD`` of the stage and of the stages it is built on (not ``--from``)."""
+        import os
+
+        first = next((w for seg in line.segments for w in seg.words), None)
+        if first is None:
+            return None
+        chain: list[int] = []
+        idx = self.stage_index_at(first.start)
+        while 0 <= idx < len(self.stages) and idx not in chain:
+            chain.append(idx)
+            st = self.stages[idx]
+            parent = next((p for p in self.stages[:idx] if p.name and p.name.lower() == self.expand(st.image).lower()),
+                          None)
+            idx = parent.index if parent is not None else -1
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        out: list[Mount] = []
+        for ins in self.instructions:
+            if ins.cmd not in ("COPY", "ADD") or ins.stage not in chain:
+                continue
+            if ins.is_json:
+                try:
+                    values = json.loads(ins.logical)
+                except ValueError:
+                    continue
+                args = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+            else:
+                args = [w.value for w in self._words(ins) if not w.dynamic]
+            if any(a.startswith("--from") for a in args):
+                continue
+            args = [a for a in args if not a.startswith("--")]
+            if len(args) < 2 or not args[-1].startswith("/"):
+                continue
+            for src in args[:-1]:
+                if "://" in src or "$" in src:
+                    continue
+                out.append(Mount(src, args[-1], base))
         return out
 
 

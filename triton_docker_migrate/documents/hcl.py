@@ -51,7 +51,8 @@ _SHEBANG = re.compile(r"#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|das
 _BLANK = re.compile(r"[^\r\n]")
 _V1_PATH = re.compile(r"^/api/(?:health|status)\b")
 #: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
-EDITABLE = frozenset({"command", "args", "entrypoint", "ports"})
+#: lists whose length a fix may change (a Terraform variable's default may hold a server's arguments)
+EDITABLE = frozenset({"command", "args", "entrypoint", "ports", "variable.default"})
 REMOVABLE_BLOCKS = frozenset({"port", "ports"})
 ADDABLE = frozenset({"args"})
 RETYPABLE = frozenset({"port", "target_port"})
@@ -200,8 +201,27 @@ class HclDoc(Document):
             words = [self._item_word(it, k8s) for it in v.items]
             return Segment(words, H.HclListSyntax(self.irregular), label)
         if v.kind in ("other", "ident"):
+            held = self._variable_default(v)
+            if held is not None:
+                return held
             return Segment([_expansion(v)], H.HclListSyntax(self.irregular), label)
         return None
+
+    def _variable_default(self, v: "H.Expr") -> Segment | None:
+        """``args = var.server_args`` with ``variable "server_args" { default = [...] }`` in this file,
+        referenced once: the default's items, migrated where they are written (a ``.tfvars`` file
+        may replace them: the argv rules say so)."""
+        m = re.fullmatch(r"var\.([A-Za-z_][\w-]*)", v.raw.strip())
+        if m is None or len(re.findall(r"(?<![\w.])var\." + re.escape(m.group(1)) + r"(?![\w-])", self.text)) != 1:
+            return None
+        blocks = [b for b in self.tree.root.blocks("variable") if b.labels == [m.group(1)]]
+        default = blocks[0].attr("default") if len(blocks) == 1 else None
+        if default is None or default.value.kind != "tuple" or not default.value.items \
+                or any(it.kind != "string" or it.string.dynamic for it in default.value.items):
+            return None
+        words = [self._item_word(it, False) for it in default.value.items]
+        return Segment(words, H.HclListSyntax(self.irregular, f"var.{m.group(1)}"), f"variable {m.group(1)}",
+                       expansion=_expansion(v), outer=H.HclListSyntax(self.irregular))
 
     def _item_word(self, it: "H.Expr", k8s: bool) -> Word:
         if it.kind == "string":
@@ -728,7 +748,8 @@ def _compare(a: "H.Block", b: "H.Block", where: str) -> str | None:
         y = ib[j] if j < len(ib) else None
         if x is not None and y is not None and type(x) is type(y):
             if isinstance(x, H.Attribute) and x.name == y.name:
-                if _shape(x.value, x.name) != _shape(y.value, y.name):
+                name = f"variable.{x.name}" if a.type == "variable" else x.name
+                if _shape(x.value, name) != _shape(y.value, name):
                     return f"{where}{x.name} changed its kind of value"
                 i, j = i + 1, j + 1
                 continue

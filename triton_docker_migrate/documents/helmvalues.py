@@ -64,6 +64,21 @@ class ValuesImageKeys(ImageKeys):
         return Edit(self.digest_span, dsc.quote * 2 if dsc.quote else '""')
 
 
+class LoneTagKeys(ValuesImageKeys):
+    """A ``tag`` key whose repository is set in another values file of the chart (``values-prod.yaml``
+    overrides only the tag of ``values.yaml``'s image)."""
+
+    def __init__(self, src: Y.YamlSource, tag: ScalarNode, repo_value: str, elsewhere: str) -> None:
+        self.src, self.repo, self.tag, self.digest = src, None, tag, None  # type: ignore[assignment]
+        tsc = src.scalar(tag)
+        self.tag_value, self.tag_span, self.tag_is_str = str(tag.value), Span(tsc.start, tsc.end), tsc.is_str
+        self.repo_value, self.repo_span = repo_value, self.tag_span
+        self.repo_elsewhere = elsewhere  #: where the repository is set
+
+    def rename_repo(self, name: str) -> Edit | None:
+        return None
+
+
 class HelmValuesDoc(Document):
     _regions: list[Region] | None = None
     kind = "helm-values"
@@ -74,6 +89,11 @@ class HelmValuesDoc(Document):
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
         self._groups: list[tuple[Segment | None, Segment | None, Segment | None]] | None = None
+        #: server lines a chart's template makes of this file's lists (set by the chart): these lists
+        #: are read as part of those lines, never as lines of their own
+        self.linked: list[CommandLine] = []
+        #: tags of images whose repository another values file of the chart sets (set by the chart)
+        self.lone_tags: list[ImageKeys] = []
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -89,7 +109,11 @@ class HelmValuesDoc(Document):
         for m in self._mappings():
             repo = Y.get(m, "repository")
             if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str):
-                continue
+                # ``image: nvcr.io/nvidia/tensorrtserver`` with ``tag: 20.02-py3`` beside it
+                repo = Y.get(m, "image")
+                if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str) or \
+                        not isinstance(Y.get(m, "tag"), ScalarNode) or ":" in repo.value.rsplit("/", 1)[-1]:
+                    continue
             last = posixpath.basename(repo.value.strip())
             if last not in ("tensorrtserver", "tritonserver"):
                 continue
@@ -182,9 +206,11 @@ class HelmValuesDoc(Document):
 
     def command_lines(self) -> list[CommandLine]:
         """Server lines of ``command``/``args``; ``extraArgs`` continues the line of its mapping (the
-        chart's template appends it), or stands alone when that mapping shows no line."""
+        chart's template appends it), or stands alone when that mapping shows no line. In a chart,
+        the lines its templates make of this file's lists (``linked``) replace these."""
         if self._lines is None:
             found: dict[tuple, CommandLine] = {}
+            linked = {id(seg) for cl in self.linked for seg in cl.segments}
             if self.triton:
                 for entry, cmd, extra in self._argv_groups():
                     lines = self._lines_of(entry, cmd)
@@ -197,9 +223,29 @@ class HelmValuesDoc(Document):
                         if not tails:
                             lines += self._lines_of(None, extra)
                     for cl in lines:
-                        found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
-            self._lines = list(found.values())
+                        if not any(id(seg) in linked for seg in cl.segments):
+                            found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
+            self._lines = list(found.values()) + self.linked
         return self._lines
+
+    def lookup(self, path: tuple[str, ...]) -> Node | None:
+        """The node at a values path (``("image", "tag")``), through mappings."""
+        node: Node | None = self.src.docs[0] if self.src.docs else None
+        for key in path:
+            node = Y.get(node, key) if isinstance(node, MappingNode) else None
+            if node is None:
+                return None
+        return node
+
+    def split_images_at(self, path: tuple[str, ...]) -> list[ImageKeys]:
+        """The repository/tag images of the mapping at ``path``."""
+        m = self.lookup(path)
+        return [ik for ik in self._split if isinstance(ik, ValuesImageKeys) and Y.get(m, "repository") is ik.repo
+                or Y.get(m, "image") is ik.repo] if isinstance(m, MappingNode) else []
+
+    def list_segment(self, node: Node) -> Segment | None:
+        """A list of strings as the words of a command line."""
+        return self.segment(node)
 
     def _lines_of(self, entry: Segment | None, cmd: Segment | None) -> list[CommandLine]:
         if entry is None and cmd is None:
@@ -216,7 +262,7 @@ class HelmValuesDoc(Document):
 
     # --- sites ------------------------------------------------------------------------------------
     def split_images(self) -> list[ImageKeys]:
-        return list(self._split)
+        return list(self._split) + list(self.lone_tags)
 
     def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
@@ -253,6 +299,18 @@ class HelmValuesDoc(Document):
         return PortEntry(_port_of(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                          lambda: [Q.delete_item(self.src, seq, item)],
                          name=str(name.value) if isinstance(name, ScalarNode) else None, targets=frozenset(_targets(item)))
+
+    # --- GPUs ---------------------------------------------------------------------------------
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``nvidia.com/gpu`` keys of a Triton chart's values (whatever resources they sit in)."""
+        if not self.triton:
+            return []
+        out = []
+        for node in self.src.nodes():
+            if isinstance(node, MappingNode):
+                out += [("nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))) for k, v in node.value
+                        if Y.key_of(k) == "nvidia.com/gpu"]
+        return out
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "HelmValuesDoc") -> str | None:

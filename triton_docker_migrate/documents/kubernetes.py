@@ -18,11 +18,14 @@ from .. import facts
 from ..model import ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
+from ..syntax.quoting import FieldSyntax
+from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import held as H
 from . import yamlsites as S
 from .base import Document
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
@@ -32,6 +35,8 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: lists an edit may shorten or lengthen, and keys whose value may turn from a port name to a number
 EDITABLE = frozenset({"command", "args", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
+#: ``$(NAME)`` as a whole word
+_K8S_REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 
 
@@ -44,6 +49,7 @@ class Container:
     triton: bool = False
     v1: bool = False
     owned: set[int] = field(default_factory=set)
+    pod: MappingNode | None = None  #: the pod spec that lists it (its ``volumes``)
 
 
 class KubernetesDoc(Document):
@@ -53,7 +59,7 @@ class KubernetesDoc(Document):
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
-        self.src = Y.load(text)
+        self.src = self._load(text)
         self.is_json = text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
         self._parent: dict[int, MappingNode] = {}
         self._segments: dict[tuple[int, str], Segment | None] = {}
@@ -63,6 +69,13 @@ class KubernetesDoc(Document):
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
         self._regions: list[Region] | None = None  #: read once, after the document is known
+
+    def _load(self, text: str) -> Y.YamlSource:
+        return Y.load(text)
+
+    def value_of(self, node: ScalarNode) -> str:
+        """A port, a port name: as written (a template: as its values set it)."""
+        return str(node.value)
 
     # --- structure ----------------------------------------------------------------------------
     def _find_containers(self) -> list[Container]:
@@ -91,12 +104,14 @@ class KubernetesDoc(Document):
         for k, v in Y.items(Y.get(Y.get(holder, "metadata"), "labels")):
             if isinstance(k, ScalarNode) and isinstance(v, ScalarNode):
                 labels[str(k.value)] = str(v.value)
-        c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels)
+        c = Container(node, str(name.value) if isinstance(name, ScalarNode) else "", labels, pod=pod)
         image = Y.get(node, "image")
+        v2_image = False
         if isinstance(image, ScalarNode) and isinstance(image.value, str):
             c.image = image.value
             info = facts.classify(image.value)
             c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
+            v2_image = info.triton and not info.v1
         for seg in (self.segment(node, "command"), self.segment(node, "args")):
             server = C.server_word(seg.words) if seg is not None else None
             if server is not None:
@@ -104,8 +119,19 @@ class KubernetesDoc(Document):
         if not c.triton and any(C.server_word(site.words) for site in
                                 S.nested_sites(self.src, self._argv(node), self.text, False)):
             c.triton = True
+        if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
+            # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
+            c.v1 = True
         c.owned = Y.reachable(node)
         return c
+
+    def v1_probes(self, container: MappingNode) -> bool:
+        """The container's probes use a V1 endpoint (``/api/health/ready``): it runs a V1 server."""
+        for probe in (Y.get(container, key) for key in PROBES):
+            for n in Y.walk(probe, set()) if probe is not None else ():
+                if isinstance(n, ScalarNode) and isinstance(n.value, str) and facts.V1_ENDPOINT.search(n.value):
+                    return True
+        return False
 
     def segment(self, container: MappingNode, key: str) -> Segment | None:
         node = Y.get(container, key)
@@ -209,13 +235,42 @@ class KubernetesDoc(Document):
                 if not c.triton:
                     continue
                 image = Y.get(c.node, "image")
-                for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name}):
+                for cl in S.server_lines(self.src, *self._argv(c.node), c.v1, {"container": c.name},
+                                         lambda w, c=c: self._held(w, c, shell=True),
+                                         lambda w, c=c: self._held(w, c, shell=False)):
                     if isinstance(image, ScalarNode):
                         sc = self.src.scalar(image)
                         cl.images = (Span(sc.start, sc.end),)
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
         return self._lines
+
+    def _held(self, w: Word, c: Container, shell: bool) -> list[H.Held] | None:
+        """A variable of the container's ``env`` in its command: ``$(NAME)`` as a whole item of
+        ``command``/``args`` is one argument (the kubelet substitutes, nothing splits it); in a
+        ``sh -c`` script (``$NAME``, or ``$(NAME)`` the kubelet substituted) the shell splits it."""
+        m = _K8S_REF.match(w.value) or (H.VAR_REF.match(w.value) if shell else None)
+        if not m or (shell and w.quote):
+            return None
+        name = m.group(1) or m.group(2)
+        values = [v for n, v in _env_values(self.src, Y.get(c.node, "env")) if n == name]
+        uses = len(re.findall(r"\$\(?\{?" + re.escape(name) + r"(?![A-Za-z0-9_])", self.text))
+        if len(values) != 1 or values[0] is None or uses != 1:
+            return None
+        if shell:
+            got = H.field_words(values[0], name, quoted=True)
+            return [got] if got is not None else None
+        value = values[0]
+        if not value.value or any(ch in value.value for ch in " \t\n") or \
+                value.offsets[-1] - value.offsets[0] != len(value.value) - 1:
+            return None
+        seg = next((s for s in self._argv(c.node) if s is not None and any(x is w for x in s.words)), None)
+        if seg is None:
+            return None
+        removal = CommandLine(self.text, [seg], None, True).delete(w, seg)
+        word = Word(value.offsets[0], value.offsets[-1] + 1, value.value, list(value.offsets), "$" in value.value,
+                    "", value.offsets[-1] + 1)
+        return [([word], FieldSyntax(False, name, removal=removal), f"variable {name}")]
 
     # --- ports ---------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
@@ -229,7 +284,7 @@ class KubernetesDoc(Document):
                     port = Y.get(Y.get(Y.get(c.node, probe), handler), "port")
                     if isinstance(port, ScalarNode):
                         sc = self.src.scalar(port)
-                        sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))
+                        sites.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
             seq = Y.get(c.node, "ports")
             if isinstance(seq, SequenceNode):
                 sites.lists.append(self._ports(seq, "containerPort", f"container {c.name or '?'} ports"))
@@ -249,9 +304,9 @@ class KubernetesDoc(Document):
             port = Y.get(item, "containerPort")
             if isinstance(port, ScalarNode):
                 name = Y.get(item, "name")
-                out[str(port.value)] = str(port.value)
+                out[self.value_of(port)] = self.value_of(port)
                 if isinstance(name, ScalarNode):
-                    out[str(name.value)] = str(port.value)
+                    out[self.value_of(name)] = self.value_of(port)
         return out
 
     def _ports(self, seq: SequenceNode, key: str, where: str) -> PortList:
@@ -259,11 +314,51 @@ class KubernetesDoc(Document):
             t = Y.get(item, key)
             if t is None and key == "targetPort":
                 t = Y.get(item, "port")
-            return str(t.value) if isinstance(t, ScalarNode) else None
+            return self.value_of(t) if isinstance(t, ScalarNode) else None
 
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]
         return PortList("kubernetes", where, entries, key)
+
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """The container's ``volumeMounts`` whose pod volume is a ``hostPath`` (a path of the node)."""
+        c = next((c for cl, c in self._server_lines() if cl is line), None)
+        if c is None:
+            return None
+        host: dict[str, str] = {}
+        vols = Y.get(c.pod, "volumes")
+        for v in vols.value if isinstance(vols, SequenceNode) else []:
+            name, path = Y.get(v, "name"), Y.get(Y.get(v, "hostPath"), "path")
+            if isinstance(name, ScalarNode) and isinstance(path, ScalarNode):
+                host[str(name.value)] = str(path.value)
+        out: list[Mount] = []
+        mounts = Y.get(c.node, "volumeMounts")
+        for m in mounts.value if isinstance(mounts, SequenceNode) else []:
+            name, at, sub = Y.get(m, "name"), Y.get(m, "mountPath"), Y.get(m, "subPath")
+            if isinstance(name, ScalarNode) and isinstance(at, ScalarNode) and str(name.value) in host:
+                src = host[str(name.value)]
+                if isinstance(sub, ScalarNode) and sub.value:
+                    src = src.rstrip("/") + "/" + str(sub.value)
+                out.append(Mount(src, str(at.value), "/"))
+        return out
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``nvidia.com/gpu`` in the resources of Triton containers, ``runtimeClassName: nvidia``."""
+        out: list[tuple[str, Span]] = []
+        for c in self.containers:
+            if not c.triton:
+                continue
+            res = Y.get(c.node, "resources")
+            for section in ("limits", "requests"):
+                for k, v in Y.items(Y.get(res, section)):
+                    if Y.key_of(k) == "nvidia.com/gpu":
+                        out.append((f"resources.{section}: nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))))
+            for k, v in Y.items(c.pod):
+                if Y.key_of(k) == "runtimeClassName" and getattr(v, "value", None) == "nvidia":
+                    out.append(("runtimeClassName: nvidia", Span(k.start_mark.index, Y.node_end(self.src, v))))
+        seen: set[Span] = set()
+        return [x for x in out if not (x[1] in seen or seen.add(x[1]))]
 
     # --- environment --------------------------------------------------------------------------
     def env_definitions(self) -> list[tuple[str, Span]]:
@@ -281,6 +376,19 @@ class KubernetesDoc(Document):
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
         return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE)
+
+
+def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
+    """Each ``name``/``value`` of a container's ``env`` (None: ``valueFrom``, or not a string)."""
+    out: list[tuple[str, Word | None]] = []
+    for item in env.value if isinstance(env, SequenceNode) else []:
+        name, value = Y.get(item, "name"), Y.get(item, "value")
+        if not isinstance(name, ScalarNode):
+            continue
+        sc = src.scalar(value) if isinstance(value, ScalarNode) else None
+        ok = sc is not None and sc.is_str and sc.offsets is not None
+        out.append((str(name.value), S.item_word(sc) if ok else None))
+    return out
 
 
 def server_argv(doc: KubernetesDoc) -> list[list[str]]:

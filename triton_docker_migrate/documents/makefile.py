@@ -62,6 +62,8 @@ class MakefileDoc(ShellDoc):
             m = _ASSIGN.match(code)
             if m and not _CONDITIONAL.match(code):
                 self._variable(m.group("name"), a + m.end(), body_end)
+                if m.group("op") == "?=":
+                    self.overridable.add(m.group("name"))
                 if m.group("name") == ".RECIPEPREFIX":
                     prefix = t[a + m.end():body_end][:1] or "\t"
                 in_rule = False

@@ -21,12 +21,13 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.quoting import SHELL, ShellSyntax, Syntax
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
+from . import held as H
 from .base import Document
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
                         publish_ports, sub_word)
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
+from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -42,6 +43,8 @@ _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
 _RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?")
+#: ``${NAME:-default}`` / ``${NAME:=default}`` as a whole value
+_SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
 
@@ -104,6 +107,7 @@ class ShellDoc(Document):
         self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
         self.arrays: dict[str, list[tuple[str, list[Word]]]] = {}  #: NAME -> ("" or "+", elements)
         self._array_words: set[int] = set()
+        self.overridable: set[str] = set()  #: variables the caller may set instead (make's ``?=``)
         self.top_commands = 0
         self._parse()
         self._lines: list[CommandLine] | None = None
@@ -157,25 +161,32 @@ class ShellDoc(Document):
 
     def _segments(self, words: list[Word], syntax: Syntax, label: str) -> list[Segment]:
         """``words`` as segments, with ``"${ARGS[@]}"`` replaced by the elements of the array the
-        script assigned once (and appended to), so that its options are migrated where they are."""
-        out: list[Segment] = []
-        cur: list[Word] = []
-        for w in words:
-            m = _ARRAY_REF.match(w.value) if w.dynamic else None
-            parts = self.arrays.get(m.group(1), []) if m else []
+        script assigned once (and appended to), and ``$ARGS`` by the words of the one value the
+        script gave it, so that their options are migrated where they are written."""
+        head = words[0] if words else None  # the command word stays itself (``$SERVER``)
+        return H.splice(words, syntax, label, lambda w: None if w is head else self._held(w))
+
+    def _held(self, w: Word) -> list[H.Held] | None:
+        m = _ARRAY_REF.match(w.value)
+        if m:
+            parts = self.arrays.get(m.group(1), [])
             if not parts or parts[0][0] != "" or any(op == "" for op, _ in parts[1:]) or \
                     any(x.start > w.start for _, elements in parts for x in elements):
-                cur.append(w)
-                continue
-            if cur:
-                out.append(Segment(cur, syntax, label))
-                cur = []
-            for _, elements in parts:
-                if elements:
-                    out.append(Segment(elements, _ARRAY_SYNTAX, f"array {m.group(1)}"))
-        if cur or not out:
-            out.append(Segment(cur, syntax, label))
-        return out
+                return None
+            return [(elements, _ARRAY_SYNTAX, f"array {m.group(1)}") for _, elements in parts]
+        m = H.VAR_REF.match(w.value)
+        if not m or w.quote:
+            return None
+        name = m.group(1) or m.group(2)
+        values = self.variables.get(name, [])
+        if len(values) != 1 or name in self.arrays or values[0].start > w.start \
+                or H.uses(self.text, name, values[0].span) != 1:
+            return None
+        value = self._default_of(name, values[0]) or values[0]
+        first = value.offsets[0] if value.offsets else value.start
+        got = H.field_words(value, name, quoted=self.text[first - 1:first] in ("'", '"'),
+                            overridable=value is not values[0] or name in self.overridable)
+        return [got] if got is not None else None
 
     def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
                     docker: DockerRun | None, depth: int) -> None:
@@ -266,6 +277,7 @@ class ShellDoc(Document):
         self.variables.setdefault(name, []).append(value)
         if value.value.startswith("("):  # an array: ( a b c )
             return
+        value = self._default_of(name, value) or value
         lexed = self._lex(value.value, value.offsets, 0) if value.value.strip() else None
         if lexed is None:
             return
@@ -282,6 +294,18 @@ class ShellDoc(Document):
             return
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
+
+    def _default_of(self, name: str, value: Word) -> Word | None:
+        """``NAME=${NAME:-"trtserver ..."}``: the default, as the word it is (the value unless the
+        environment sets one)."""
+        m = _SELF_DEFAULT.fullmatch(value.value) if value.dynamic else None
+        if m is None or m.group(1) != name or not m.group(2):
+            return None
+        i, j = m.span(2)
+        lexed = self._lex(value.value[i:j], value.offsets[i:j], 0)
+        if lexed is None or len(lexed.tokens) != 1 or lexed.tokens[0].word is None:
+            return None
+        return lexed.tokens[0].word
 
     def _heredocs(self, tokens: list[Token], bodies: list[Span], depth: int) -> None:
         owners = heredoc_owners(tokens)
@@ -505,6 +529,46 @@ class ShellDoc(Document):
 
                 entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
             out.append(PortSites(None, [PortList("docker", "docker run", entries)]))
+        return out
+
+    # --- mounts and GPUs ------------------------------------------------------------------------
+    def mounts(self, line: CommandLine) -> list[Mount] | None:
+        """A server in ``docker run``: its ``-v``/``--mount`` bind mounts (``$(pwd)``/``$PWD`` taken to be
+        this script's folder); a server run by the script itself sees the host (relative paths: from
+        this script's folder)."""
+        import os
+
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        dr = line.extra.get("docker")
+        if dr is None:
+            return [Mount("", "", here)]
+        out: list[Mount] = []
+        for _opt, _vw, name, value in dr.options:
+            if value is None:
+                continue
+            value = re.sub(r"^(?:\$\(pwd\)|\$\{PWD\}|\$PWD|`pwd`)(?=/|:|$)", ".", value)
+            if name in ("-v", "--volume"):
+                parts = value.split(":")
+                if len(parts) >= 2 and parts[0].startswith((".", "/")):
+                    out.append(Mount(parts[0], parts[1], here))
+            elif name == "--mount":
+                kv = dict(p.partition("=")[::2] for p in value.split(","))
+                src, dst = kv.get("source") or kv.get("src"), kv.get("target") or kv.get("destination") or kv.get("dst")
+                if kv.get("type") == "bind" and src and dst:
+                    out.append(Mount(src, dst, here))
+        return [m for m in out if "$" not in m.source]
+
+    def gpu_requests(self) -> list[tuple[str, Span]]:
+        """``--gpus`` and ``--runtime=nvidia`` of the ``docker run`` of a Triton image, ``nvidia-docker run``."""
+        out: list[tuple[str, Span]] = []
+        for dr in self.runs:
+            if not dr.info.triton:
+                continue
+            if dr.words and basename(dr.words[0]) == "nvidia-docker":
+                out.append(("nvidia-docker", dr.words[0].span))
+            for opt, vw, name, value in dr.options:
+                if name == "--gpus" or (name == "--runtime" and value == "nvidia"):
+                    out.append((f"{name} {value}" if value else name, Span(opt.start, (vw or opt).end)))
         return out
 
     def same_structure(self, new: "ShellDoc") -> str | None:

@@ -62,6 +62,10 @@ class Segment:
     words: list[Word]
     syntax: Syntax
     label: str = ""  #: ``CMD``, ``command``: for messages
+    #: the words a variable holds (documents/held.py): the expansion word they stand for in the line,
+    #: and that line's syntax (what comes after the expansion is written there)
+    expansion: Word | None = None
+    outer: Syntax | None = None
 
     def index(self, word: Word) -> int:
         """The position of ``word`` (this very object) in the segment."""
@@ -180,6 +184,30 @@ class CommandLine:
         if ws:
             return Edit.insert(ws[0].start, sep.join(words) + sep)
         raise ValueError("cannot insert into an empty segment without an anchor")
+
+
+#: offsets from here on stand for words of another file: a server command line that one file holds
+#: in part (a Helm template and the values list it expands) carries copies of the other files' words
+#: there, so that the argv transform sees the whole line; what it makes of them is the other file's
+FOREIGN = 1 << 40
+
+
+class ForeignSyntax(Syntax):
+    """How copies of another file's words are edited: never for real (those edits are dropped)."""
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        return Edit(word.span, new_value)
+
+
+def foreign_copy(seg: Segment) -> Segment:
+    """``seg`` with its words copied to offsets from ``FOREIGN`` on (see ``CommandLine.parts``)."""
+    words = [Word(w.start + FOREIGN, w.end + FOREIGN, w.value, [o + FOREIGN for o in w.offsets], w.dynamic, w.quote,
+                  w.inner_end + FOREIGN if w.inner_end >= 0 else w.inner_end) for w in seg.words]
+    return Segment(words, ForeignSyntax(), seg.label)
+
+
+def is_foreign(span: Span) -> bool:
+    return span.start >= FOREIGN
 
 
 def span_of(words: list[Word]) -> Span:
@@ -321,3 +349,15 @@ class BaseImage:
     v1: bool  #: a V1 server (or SDK) image
     sdk: bool
     runs: list[Span] = field(default_factory=list)  #: the RUN instructions of the stage
+    image: str = ""  #: the image reference, with the file's own variables substituted
+    stage: Span | None = None  #: the whole stage, from its FROM to its last instruction
+
+
+@dataclass
+class Mount:
+    """A folder of the host (or of a build context) that a server's container sees at ``target``: a
+    bind mount, a ``COPY``. ``target`` "" with ``source`` "": the server runs on the host itself."""
+
+    source: str  #: absolute, or relative to ``base``
+    target: str  #: the path inside the container
+    base: str  #: the folder a relative ``source`` is relative to

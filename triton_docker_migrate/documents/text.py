@@ -135,8 +135,3 @@ class TextDoc(Document):
             pos += len(line)
         return out
 
-
-class HelmTemplateDoc(TextDoc):
-    """A chart template: not YAML until rendered, so reported like text."""
-
-    kind = "helm-template"

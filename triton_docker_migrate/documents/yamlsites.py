@@ -5,11 +5,13 @@ or flow ``[x, y]``) and strings split into words like a shell (compose ``command
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from ..syntax.yamlquote import YamlListSyntax, YamlShellSyntax
 from ..syntax.yamlsrc import Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
 from . import commands as C
+from . import held as H
 from .sites import CommandLine, CommandSite, Segment
 
 _COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
@@ -104,10 +106,13 @@ def segment(src: YamlSource, node: Node | None, label: str, argv: bool = True,
 
 
 def server_lines(src: YamlSource, entry: Segment | None, cmd: Segment | None, v1: bool,
-                 extra: dict) -> list[CommandLine]:
+                 extra: dict, held: Callable[[Word], list[H.Held] | None] | None = None,
+                 held_argv: Callable[[Word], list[H.Held] | None] | None = None) -> list[CommandLine]:
     """Server command lines of one container: the binary in the entrypoint (its options there or in
     the command), in the command (after an entrypoint that only wraps it), options alone in the
-    command of a Triton image, or a ``sh -c`` script in either. Tokens never move between them."""
+    command of a Triton image, or a ``sh -c`` script in either. Tokens never move between them.
+    ``held``: the words a variable expanded in a ``sh -c`` script holds (the container's environment);
+    ``held_argv``: the same for an item of the lists themselves (Kubernetes' ``$(NAME)``)."""
     out: list[CommandLine] = []
     text = src.text
 
@@ -118,26 +123,36 @@ def server_lines(src: YamlSource, entry: Segment | None, cmd: Segment | None, v1
     def from_server(seg: Segment, server: Word) -> Segment:
         return Segment(seg.words[seg.words.index(server):], seg.syntax, seg.label)
 
+    def line_of(segs: list[Segment], server: Word | None) -> CommandLine:
+        if held_argv is not None:
+            segs = [part for seg in segs for part in H.splice(seg.words, seg.syntax, seg.label, held_argv)]
+        return line(segs, server)
+
     if entry is not None:
         i = C.command_index(entry.words + (cmd.words if cmd else []))
         if i is not None and i < len(entry.words):
             server = C.server_word(entry.words[i:])
             if server is not None:
-                out.append(line([from_server(entry, server)] + ([cmd] if cmd else []), server))
+                out.append(line_of([from_server(entry, server)] + ([cmd] if cmd else []), server))
         elif i is not None and cmd is not None:
             server = C.server_word(cmd.words[i - len(entry.words):])
             if server is not None:
-                out.append(line([from_server(cmd, server)], server))
+                out.append(line_of([from_server(cmd, server)], server))
     elif cmd is not None:
         server = C.server_word(cmd.words)
         if server is not None:
-            out.append(line([from_server(cmd, server)], server))
+            out.append(line_of([from_server(cmd, server)], server))
         elif cmd.words and cmd.words[0].value.startswith("--"):
-            out.append(line([cmd], None))
+            out.append(line_of([cmd], None))
     for site in nested_sites(src, [entry, cmd], text, True):
         server = C.server_word(site.words)
-        if server is not None:
+        if server is None:
+            continue
+        if held is None:
             out.append(line([from_server(site.segment, server)], server))
+        else:
+            seg = site.segment
+            out.append(line(H.splice(seg.words[seg.words.index(server):], seg.syntax, seg.label, held), server))
     return out
 
 

@@ -2,17 +2,19 @@
 
     ::warning file=deploy/Dockerfile,line=3,col=6,endLine=3,endColumn=20,title=TDM301::message
 
-``error`` findings are ``::error``, warnings ``::warning``, info ``::notice``. Control characters
-and bytes that are not UTF-8 in a name or message are shown escaped (``report.terminal``), then
-values are escaped as the runner expects (``%``, CR, LF; and ``,`` ``:`` in properties)."""
+``error`` findings are ``::error``, warnings ``::warning``, info ``::notice``; an applied fix is
+tagged ``[fixed]`` when the run wrote it, ``[fixable]`` when it wrote nothing. Workflow commands
+have no place for a diff or a table: ``--diff`` and ``--statistics`` are usage errors with this
+format (cli.py). Control characters and bytes that are not UTF-8 in a name or message are shown
+escaped (``report.terminal``), then values are escaped as the runner expects (``%``, CR, LF; and
+``,`` ``:`` in properties)."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 from ..model import FileResult
 from .summary import all_findings
 from .terminal import escape
+from .text import applied_tag
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -38,12 +40,8 @@ def render(results: list[FileResult], settings) -> str:
                 if f.end_column and f.column:
                     props.append(f"endColumn={f.end_column}")
         props.append(f"title={_prop(f.rule)}")
-        msg = f.message + (" [fixed]" if f.fixed else "")
+        msg = f.message + (f" [{applied_tag(settings)}]" if f.fixed else "")
         if f.suggestion and not f.fixed:
             msg += f" (suggestion: {f.suggestion})"
         out.append(f"::{COMMAND[f.severity.value]} {','.join(props)}::{_data(escape(msg))}\n")
-    if settings.statistics:
-        counts = Counter(f.rule for r in results for f in r.findings)
-        for rule, n in sorted(counts.items()):
-            out.append(f"{n:6d}  {rule}\n")
     return "".join(out)

@@ -257,7 +257,8 @@ class _Report:
         out.append("- [ ] Migrate the clients and the servers together, or keep a V1 server running beside the V2 "
                    "one until every client speaks V2 (V2 serves none of V1's `/api/` endpoints).\n"
                    "- [ ] Validate the V2 deployment in a test environment before production.\n"
-                   "- [ ] Benchmark with `perf_analyzer` against both the V1 and the V2 server.\n\n")
+                   "- [ ] Measure the V2 server with `perf_analyzer` and compare with the V1 server's figures "
+                   "(`perf_analyzer` speaks only V2; V1's `perf_client` measures the V1 server).\n\n")
         return "".join(out)
 
     def note(self, plan: Plan) -> str:

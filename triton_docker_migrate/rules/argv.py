@@ -116,7 +116,9 @@ class Option:
 
     @property
     def span(self) -> Span:
-        end = self.value_word.end if self.value_word is not None else self.word.end
+        # a value held by a variable is written elsewhere (maybe before the option): the option alone
+        v = self.value_word
+        end = v.end if v is not None and v.end >= self.word.end else self.word.end
         return Span(self.word.start, end)
 
     def bool_value(self) -> bool | None:
@@ -357,10 +359,18 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                 and last("disable-auto-complete-config") is None:
             if not _value_missing(opts) and b.starts_server:
                 _add_strict(b, opts, dynamic)
+    for seg in cl.segments:
+        if getattr(seg.syntax, "overridable", False) and seg.words:
+            name = seg.syntax.variable
+            res.findings.append(RUNTIME_ARGS.finding(
+                Span(seg.words[0].start, seg.words[-1].end), f"these options are only {name}'s default: they are "
+                f"migrated here, but {name} may be set from outside (the environment, a caller, a variables file) instead: "
+                f"check that what it is given holds no V1-only option"))
     if dynamic:
         res.findings.append(RUNTIME_ARGS.finding(
-            dynamic[0].span, "options are added at run time here: check that they hold no V1-only option "
-            "(V2 refuses to start with one) and no model-control setting"))
+            dynamic[0].span, f"{', '.join(dict.fromkeys(w.value for w in dynamic))}: options are added at run "
+            f"time here: check that they hold no V1-only option (V2 refuses to start with one) and no "
+            f"model-control setting"))
     b.settle_deletes()
     return res
 
@@ -517,18 +527,29 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit
     """An edit that adds ``values`` after the last option of the line and its value (whatever the
     value is: ``$DIR`` is a value here), before any runtime-argument expansion."""
     cl = b.cl
-    values_of = {id(o.value_word) for o in opts if o.value_word is not None}
+    option_of = {id(o.value_word): o.word for o in opts if o.value_word is not None}
     anchor: Word | None = cl.binary
     anchor_seg: Segment | None = cl.segments[0] if cl.segments else None
+    before: dict[int, tuple[Word | None, Segment | None]] = {}  #: per anchor word: the anchor it replaced
     kept_before: dict[int, bool] = {}  #: per segment: a word kept so far (the binary counts)
     for w, seg in cl.args():
-        if w.is_whole_expansion and id(w) not in values_of:
+        if w.is_whole_expansion and id(w) not in option_of:
             break
+        if not seg.syntax.holds_insertions:
+            # written in a variable's value that cannot take more words (unquoted): new options go
+            # after the expansion in the line (CONTRACT.md: after the last option and its value)
+            if seg.expansion is not None and seg.outer is not None and seg.outer.holds_insertions:
+                anchor, anchor_seg = seg.expansion, Segment([seg.expansion], seg.outer, seg.label)
+            elif anchor is not None and option_of.get(id(w)) is anchor:
+                # never between an option and its value: before that option
+                anchor, anchor_seg = before.get(id(anchor), (cl.binary, anchor_seg))
+            continue
         if id(seg) not in kept_before:
             kept_before[id(seg)] = cl.binary is not None and any(x is cl.binary for x in seg.words)
         # not a deleted word with nothing kept before it in its list (its deletion takes the
         # separator after it): the new option would open the list with a stray separator
         if id(w) not in b.gone or kept_before[id(seg)]:
+            before[id(w)] = (anchor, anchor_seg)
             anchor, anchor_seg = w, seg
         if id(w) not in b.gone:
             kept_before[id(seg)] = True

@@ -72,7 +72,8 @@ URL_RULES = (
 _ROWS = [(ur.rule, url, re.compile(url.v1)) for ur in URL_RULES for url in ur.urls]
 # an optional scheme://host:port (or host:port) right before the path
 # (the look-behind starts a host only at the start of a word run: linear time on long lines)
-_URL = re.compile(r"(?:(?<![\w.-])(?P<scheme>https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])?(?::(?P<port>\d+))?)?"
+_URL = re.compile(r"(?:(?<![\w.-])(?P<scheme>https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\]"
+                  r"|\$\{[A-Za-z_]\w*(?::?[-=][^}\s]*)?\}|\$[A-Za-z_]\w*)?(?::(?P<port>\d+))?)?"
                   r"(?P<path>/api/[\w/.-]+)")
 _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])?:(?P<port>\d+)"
                         r"(?P<path>/v2/health/(?:live|ready))\b")
@@ -88,20 +89,48 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
 #: not start the server: a readiness loop, a client, a route)
 _TRITON_HOST = facts.TRITON_HOST
 #: a V1 status poll that greps the protobuf text for readiness
-_STATUS_GREP = re.compile(r"\b(?:SERVER_READY|MODEL_READY|ready_state)\b")
+_STATUS_GREP = re.compile(r"\b(?:SERVER_READY|MODEL_READY)\b")
+
+
+_VAR_HOST = re.compile(r"\$\{?([A-Za-z_]\w*)")
+
+
+def _names_triton(host: str, text: str) -> bool:
+    """The host names the inference server: ``triton-svc``, ``${TRITON_HOST:-localhost}``, or a
+    variable set from such a name in the same text (``HOST=${TRITON_HOST:-localhost}``)."""
+    if _TRITON_HOST.search(host):
+        return True
+    m = _VAR_HOST.match(host)
+    if m is None:
+        return False
+    for a in re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+)?" + re.escape(m.group(1)) +
+                         r"=(\S+)", text):
+        if _TRITON_HOST.search(a.group(1)):
+            return True
+    return False
 
 
 def triton_urls(region: Region) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
-    context, elsewhere those whose host names it."""
+    context; elsewhere those whose host names it, and V1 status polls that read the server's
+    readiness from the body (only V1 Triton answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
-    for m in _URL.finditer(region.text):
+    text = region.text
+    status_poll = _STATUS_GREP.search(text) is not None
+    for m in _URL.finditer(text):
         if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
-                and re.match(r"[\w.-]", region.text[m.start("path") - 1]):
+                and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue
-        if region.triton or _TRITON_HOST.search(m.group("host") or ""):
+        if region.triton or _names_triton(m.group("host") or "", text) \
+                or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
+                    text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m
+
+
+def _line_end(text: str, i: int) -> int:
+    j = text.find("\n", i)
+    return len(text) if j < 0 else j
 
 
 def check_region(region: Region, ctx: Context) -> Iterator[Finding]:

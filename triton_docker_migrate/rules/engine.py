@@ -7,8 +7,9 @@ shared through YAML anchors name who shares them."""
 from __future__ import annotations
 
 from ..documents.base import Document
+from ..documents.sites import is_foreign
 from ..intervals import Intervals, covers_any
-from ..model import Finding, Severity
+from ..model import Finding, Severity, Span
 from ..release import Release
 from .context import Context
 from .registry import CHECKS, REGISTRY, load
@@ -20,7 +21,32 @@ def check_document(doc: Document, target: Release) -> tuple[list[Finding], Conte
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
-    return _dedupe(_adjust(doc, _dedupe(findings))), ctx
+    return _dedupe(_adjust(doc, _own(_dedupe(findings)))), ctx
+
+
+def _own(findings: list[Finding]) -> list[Finding]:
+    """The findings of this document: a server command line held in part by another file (a Helm
+    template and the values list it expands) carries copies of that file's words at foreign offsets;
+    what the checks made of those belongs to the other file, which makes it again for itself. A
+    finding placed on a foreign word whose edits are this file's (an option added at the end of the
+    part this file holds) moves to its first edit."""
+    out = []
+    for f in findings:
+        if f.fix is not None:
+            own = [e for e in f.fix.edits if not is_foreign(e.span)]
+            if not own:
+                continue
+            if len(own) != len(f.fix.edits):
+                f.fix = None
+                if f.severity is Severity.INFO:
+                    f.severity = Severity.WARNING
+                f.message += " (the change spans two files: make it by hand)"
+            if f.span is not None and is_foreign(f.span):
+                f.span = Span(own[0].span.start, own[0].span.end)
+        elif f.span is not None and is_foreign(f.span):
+            continue
+        out.append(f)
+    return out
 
 
 def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
@@ -28,12 +54,22 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
     advisory = covers_any(doc.advisory())
     unapplied: list[Finding] = []
     for f in findings:
+        f.message = doc.shown(f.message)
         if f.span is None:
             continue
-        if advisory.covers(f.span.start):
-            # documentation prose: history, not a deployment (CONTRACT.md)
+        if f.fix is not None and not all(doc.can_write(e) for e in f.fix.edits):
+            # e.g. a word of a Helm template that holds an action would be rewritten whole
             unapplied.append(f)
-            f.severity, f.advisory = Severity.INFO, True
+            if f.severity is Severity.INFO:
+                f.severity = Severity.WARNING
+            f.message += " (the change would rewrite a template action: make it by hand)"
+            continue
+        if advisory.covers(f.span.start):
+            # documentation prose: history, not a deployment; reported as TDM003 info, outside the
+            # gate (CONTRACT.md, "Documentation prose"), with what the specific rule would say
+            unapplied.append(f)
+            f.message = f"V1 named in documentation prose (history, outside the gate; {f.rule}: {f.message})"
+            f.origin, f.rule, f.severity, f.advisory = f.rule, "TDM003", Severity.INFO, True
             continue
         held = report_only.first_holding(f.span.start, f.span.end)
         if held is not None:

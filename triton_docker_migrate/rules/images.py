@@ -9,6 +9,8 @@ from typing import Iterator
 from ..documents.sites import ImageKeys, Region
 from .. import facts
 from ..documents.commands import command_index
+from ..documents.commands import is_v1_binary as command_is_v1
+from ..documents.sites import is_foreign
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
@@ -197,6 +199,51 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
                                         suggestion=f"tritonserver:{ctx.target}-py3")
 
 
+DERIVED_IMAGE = rule(
+    "TDM110", "v1-derived-image", Severity.WARNING, F.NEVER, "A V1 server run from an image the tool cannot map",
+    "The container runs `trtserver` (or a path below `/opt/tensorrtserver`) from an image that is not a Triton "
+    "image the tool knows (`registry.example.com/ml/inference-server:1.4`): an image built on the V1 server. "
+    "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
+    "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
+    "new tag together with this change.")
+
+
+#: an image reference as written: a registry path with a tag or a digest (``ubuntu`` alone is left out)
+_IMAGE_REF = re.compile(r"[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)*(?::[\w][\w.-]*|@sha256:[0-9a-f]{64})"
+                        r"|[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)+")
+
+
+@check(order=61)
+def check_derived_images(doc, ctx) -> Iterator[Finding]:
+    """A V1 server line run from an image that is neither a Triton image nor a V1 image by name (not
+    in a file that builds the V1 server itself: TDM107 says more)."""
+    if any(f.rule == SOURCE_BUILD.id for f in ctx.found):
+        return
+    resolve = getattr(doc, "resolve", None)
+    seen: set[tuple[int, int]] = set()
+    for cl, res in ctx.server_lines():
+        if cl.report_only or not cl.v1 or cl.binary is None or not command_is_v1(cl.binary.value):
+            continue
+        for img in cl.images:
+            if is_foreign(img) or (img.start, img.end) in seen:
+                continue
+            text = doc.text[img.start:img.end].strip().strip("\"'")
+            if resolve is not None and "$" in text:
+                text = resolve(text)
+            text = text.removeprefix("docker://")
+            if not _IMAGE_REF.fullmatch(text):
+                continue  # a variable, an ARG definition, a template: not an image the file names
+            info = classify(text)
+            if info.triton or info.local_v1:
+                continue
+            seen.add((img.start, img.end))
+            yield DERIVED_IMAGE.finding(
+                img, f"{text} runs the V1 server ({cl.binary.value}) but is not a Triton image this tool can map: "
+                f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
+                f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
+                f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
+
+
 def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding:
     """``repo:${TAG:-19.10}-py3``: the repository and the default change; where the variable is set,
     it wins over the default, and the tool cannot see that place (a warning)."""
@@ -272,7 +319,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
                                    suggestion=f"{target}-py3")
     edits = []
-    if name != "tritonserver":
+    elsewhere = getattr(ik, "repo_elsewhere", "")
+    if name != "tritonserver" and not elsewhere:
         rename = ik.rename_repo("tritonserver")
         if rename is None:
             return None
@@ -280,10 +328,78 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     edits.append(ik.set_tag(nt))
     sdk = "clientsdk" in tag
     what = "client SDK image" if sdk else "server image"
-    msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} (repository and tag keys)"
+    msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} " + (
+        f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
     sev = Severity.INFO
     if ik.digest_span is not None:
         edits.append(ik.clear_digest())
         msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
         sev = Severity.WARNING
     return (SDK_IMAGE if sdk else SERVER_IMAGE).finding(ik.repo_span, msg, sev, Fix.of(f"Use tritonserver:{nt}", *edits))
+
+
+IMAGE_FROM_ENV_FILE = rule(
+    "TDM109", "v1-image-in-env-file", Severity.WARNING, F.NEVER,
+    "A V1 image set through the runtime's environment file",
+    "`image: ${TRITON_IMAGE}` in a compose file takes its value from the `.env` file beside it, which is "
+    "reported but never rewritten. When that value is a V1 image, the service still runs V1; when this file's "
+    "server command line is migrated, it would run `tritonserver` in a V1 image, which does not start (an "
+    "error). Set the variable to the V2 image in the same change.")
+_ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*(.*?)[ \t]*$")
+
+
+def env_file_values(path: str) -> dict[str, tuple[str, int]]:
+    """``NAME=value`` lines of a dotenv file: the value (quotes removed) and its line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+    except OSError:
+        return {}
+    out: dict[str, tuple[str, int]] = {}
+    for i, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        m = _ENV_LINE.match(raw)
+        if m:
+            value = m.group(2)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            out[m.group(1)] = (value, i)
+    return out
+
+
+def _migrated(value: str, target: Release) -> str | None:
+    """``value`` (an image reference) as the image rules would rewrite it, or None."""
+    edits = sorted((e for f in check_region(Region(value, image_context=True), target) if f.fix is not None
+                    for e in f.fix.edits), key=lambda e: e.span.start)
+    if not edits:
+        return None
+    out, pos = [], 0
+    for e in edits:
+        if e.span.start < pos:
+            return None
+        out += [value[pos:e.span.start], e.content]
+        pos = e.span.end
+    return "".join(out) + value[pos:]
+
+
+@check(order=16)
+def check_interpolated_images(doc, ctx) -> Iterator[Finding]:
+    files: dict[str, dict[str, tuple[str, int]]] = {}
+    for name, span, v1_line, env in doc.interpolated_images():
+        values = files.setdefault(env, env_file_values(env) if env else {})
+        if name not in values:
+            continue
+        value, line = values[name]
+        info = classify(value)
+        if not (info.v1 or info.local_v1):
+            continue
+        where = f"{posixpath.basename(env)}:{line}"
+        new = _migrated(value, ctx.target)
+        if v1_line:
+            msg = (f"the image comes from {name} in {where}, a V1 image ({value}) that this run does not change; "
+                   f"this service's server command line is migrated to V2, which does not start in a V1 image: "
+                   f"set {name} to the V2 image there in the same change")
+            yield IMAGE_FROM_ENV_FILE.finding(span, msg, Severity.ERROR, suggestion=f"{name}={new}" if new else None)
+        else:
+            yield IMAGE_FROM_ENV_FILE.finding(
+                span, f"the image comes from {name} in {where}, a V1 image ({value}): migrate it there",
+                suggestion=f"{name}={new}" if new else None)

@@ -32,8 +32,8 @@ FAMILIES = {
     "8": "model repository",
 }
 #: the modules that declare rules and checks, in the order the engine runs their checks
-FAMILY_MODULES = ("argv", "releases", "paths", "clients", "images", "env", "endpoints", "ports", "modelrepo",
-                  "tool", "residue")
+FAMILY_MODULES = ("argv", "releases", "baseimage", "paths", "clients", "images", "charts", "env", "endpoints",
+                  "ports", "modelrepo", "run", "tool", "residue")
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,41 @@ TF1_DROPPED = rule(
     "TDM702", "tensorflow1-dropped", Severity.WARNING, F.NEVER, "TensorFlow 1 models, target 23.04 or later",
     "V1 served TensorFlow 1 models; from 23.04 only TensorFlow 2 is supported. Check the models.",
     min_target="23.04")
+def _bases_doc() -> str:
+    """TDM703's table: the base of every release's image, with its sources."""
+
+    def rows(bases) -> str:
+        return "".join(f"| {b.release} | {b.ubuntu} | {b.python} | {b.cuda} | {b.driver} | "
+                       f"{', '.join(b.forward) or '-'} | {b.source} | {b.interpolated or '-'} |\n" for b in bases)
+
+    head = "| release | Ubuntu | Python | CUDA | driver | forward-compatible drivers | source | interpolated |\n" \
+           "|---|---|---|---|---|---|---|---|\n"
+    return ("A stage built FROM the V1 server image ran its RUN lines on the V1 image's Ubuntu, Python and CUDA; "
+            "migrated, they run on the target image's. The finding names both sides: the V1 image of its tag's "
+            "release, and `tritonserver:<target>-py3`. TDM704-TDM708 report the lines that break (apt packages, pip "
+            "wheels, CUDA builds, Python and CUDA paths); TDM709 (once per run) the host driver. A target newer than "
+            "the table is judged as its newest row.\n\n"
+            "Sources. notes: the Triton release notes of the release (docs.nvidia.com/deeplearning/"
+            "triton-inference-server/release-notes/rel-YY-MM.html; before 22.09 rel_YY-MM.html), \"Contents of the "
+            "Triton Inference Server container\" and \"Driver Requirements\". build: the server repository's "
+            "build.py at the release's tag, whose CPU-only image is built FROM ubuntu:NN.04, the GPU image's Ubuntu "
+            "(20.04 up to v2.33.0 = 23.04, 22.04 from v2.34.0 = 23.05, 24.04 from v2.52.0 = 24.11); the Python is "
+            "that Ubuntu's python3, which build.py installs with apt. compat: the server repository's "
+            "docs/introduction/compatibility.md (branch r26.07), table vllm-python-py3, an image on the same base as "
+            "-py3 (its CUDA agrees with the notes at 24.06, 24.10, 24.12, 25.03, 25.10 and 26.02; at 25.06 the notes "
+            "say 12.9.1.010 and are followed), whose driver column is the driver that CUDA release ships with. The "
+            "driver is the higher of the notes' and compat's: the notes of 24.04-24.06, 25.03, 25.10 and 26.02 name "
+            "an older branch than the CUDA they cite ships with. Forward-compatible drivers (data-center GPUs, with "
+            "the CUDA forward-compatibility package) are the notes' list; the notes of CUDA 13 releases repeat the "
+            "CUDA 12 list, which is not given here.\n\n"
+            "The target's image (`tritonserver:<release>-py3`):\n\n" + head + rows(T.TARGET_BASES) +
+            "\nThe V1 images (by their tag's release; `20.06-v1` and `20.07-v1` are the 20.06 and 20.07 rows above):\n\n"
+            + head + rows(T.V1_BASES))
+
+
 BASE_IMAGE = rule(
     "TDM703", "base-image-changed", Severity.WARNING, F.NEVER, "Image built on the V1 server: base OS changed",
-    "V1 images were Ubuntu 18.04, Python 3.6, CUDA 10; 24.10 is Ubuntu 22.04, Python 3.10, CUDA 12. "
-    "RUN lines of a stage built FROM the server image (apt, pip) may break, and the host driver must "
-    "support the new CUDA.")
+    _bases_doc())
 
 
 @check(order=11)
@@ -47,9 +77,12 @@ def check_tensorflow(doc, ctx) -> list[Finding]:
 
 @check(order=50)
 def check_base_images(doc, ctx) -> list[Finding]:
-    """Images built FROM the V1 server: the base OS and Python changed under their RUN lines."""
+    """Images built FROM the V1 server: the base OS, Python and CUDA changed under their RUN lines."""
+    from .baseimage import describe, describe_v1, target_base
+
+    tb, note = target_base(ctx.target)
     return [BASE_IMAGE.finding(
-        base.span, "the V1 server image was Ubuntu 18.04 / Python 3.6 / CUDA 10; the V2 image of the target "
-        "is a newer Ubuntu, Python and CUDA: check the RUN lines of this stage (apt packages, pip "
-        "wheels) and that the host driver supports the new CUDA")
+        base.span, f"this stage's V1 server image was {describe_v1(base.image)}; tritonserver:{ctx.target}-py3 is "
+        f"{describe(tb)}{note}: check the RUN lines of this stage (apt packages, pip wheels, Python and CUDA paths) "
+        f"and that the host driver is {tb.driver} or later")
         for base in doc.base_images() if base.v1 and not base.sdk and base.runs]

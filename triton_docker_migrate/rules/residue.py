@@ -15,6 +15,7 @@ from typing import Iterator, NamedTuple
 
 from .. import evidence, facts, kinds
 from ..documents.commands import basename, command_index
+from ..documents.sites import is_foreign
 from ..intervals import OffsetMap, covers_any
 from ..model import Edit, Finding, Severity, Span
 from ..release import Release
@@ -33,6 +34,10 @@ LEFT = rule(
     "`triton-docker-migrate: ignore[TDM003]`. In documentation prose (outside code blocks) it is an info "
     "finding outside the gate: history is not a deployment.")
 
+#: options only V1 had, whose names no other program shares: evidence wherever a Triton context holds
+#: them (a kustomize patch that appends to the server's args, a values list the tool cannot place)
+_V1_OPTION = re.compile(r"(?<![\w-])--(?:allow-poll-model-repository|allow-model-control|tf-add-vgpu"
+                        r"|tf-gpu-memory-fraction|tf-allow-soft-placement|allow-profiling|http-health-port)(?![\w-])")
 _PATH = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 _ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
@@ -53,7 +58,7 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     """V1 evidence in ``doc`` (any kind), by its sites."""
     out: list[Piece] = []
     for region in doc.regions():
-        out.extend(_in_region(region))
+        out.extend(_in_region(region, target))
     for site in doc.commands():
         ci = command_index(site.words)
         if ci is not None and not site.words[ci].dynamic and basename(site.words[ci].value) == "trtserver":
@@ -70,7 +75,7 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     return out
 
 
-def _in_region(region) -> Iterator[Piece]:
+def _in_region(region, target: Release) -> Iterator[Piece]:
     text = region.text
     if "tensorrt" in text or "TENSORRT" in text:
         for m in facts.IMAGE_RE.finditer(text):
@@ -90,6 +95,10 @@ def _in_region(region) -> Iterator[Piece]:
             for rx in (_CLIENT_IMPORT,):
                 for m in rx.finditer(text):
                     yield _piece(region, m.start(), m.end())
+    if region.triton and "--" in text:
+        for m in _V1_OPTION.finditer(text):
+            if not m.group(0).startswith("--tf-") or target.at_least("20.08"):
+                yield _piece(region, m.start(), m.end())
     for url in triton_urls(region):
         m = _ENDPOINT.match(text, url.start("path"))
         if m:
@@ -151,6 +160,8 @@ def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], l
     back = OffsetMap(edits)
     prose_spans = covers_any(advisory)
     for p in sorted(pieces, key=lambda p: (p.span.start, p.span.end)):
+        if is_foreign(p.span):
+            continue  # another file's part of a server command line: that file's own evidence
         start = back.back(p.span.start) if edits else p.span.start
         end = max(start, back.back(p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
             start + (p.span.end - p.span.start)

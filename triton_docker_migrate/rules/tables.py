@@ -182,6 +182,281 @@ CUSTOM_BACKEND_DROPPED = "21.05"
 TF_BACKEND_DROPPED = "25.03"
 STRICT_DEFAULT_FALSE = "22.07"
 
+# --- the base OS of the server image, per release (TDM703-TDM709) -------------------------------
+# Sources, each row names which:
+#   notes   - the Triton release notes of the release ("Contents of the Triton Inference Server
+#             container", "Driver Requirements"): docs.nvidia.com/deeplearning/triton-inference-server/
+#             release-notes/rel-YY-MM.html (rel_YY-MM.html before 22.09); 24.12's also in the server
+#             repository at docs/introduction/release_notes.md (branch r24.12)
+#   build   - the server repository's build.py at the release's tag: the CPU-only image is built FROM
+#             ubuntu:NN.04, the same Ubuntu as the GPU image's base (ubuntu:20.04 up to v2.33.0 = 23.04,
+#             ubuntu:22.04 from v2.34.0 = 23.05, ubuntu:24.04 from v2.52.0 = 24.11); the image's Python is
+#             that Ubuntu's python3, which build.py installs with apt for the Python backend
+#   compat  - the server repository's docs/introduction/compatibility.md (branch r26.07), table
+#             "vllm-python-py3" (24.04-26.07): that image is built on the same base as -py3; its CUDA
+#             agrees with the notes at 24.06, 24.10, 24.12, 25.03, 25.10 and 26.02 (25.06: the notes
+#             say 12.9.1.010, the table 12.9.0.043; the notes are followed); its driver column is the
+#             driver the CUDA release ships with
+# The driver is the higher of what the notes and the compat table say (the notes of 24.04-24.06,
+# 25.03, 25.10 and 26.02 name an older branch than the CUDA release they cite ships with).
+
+
+class ImageBase(NamedTuple):
+    release: str  #: the image's release (YY.MM, or a V1 tag's release such as 20.03.1)
+    ubuntu: str
+    python: str  #: the image's python3 (X.Y)
+    cuda: str  #: as the source writes it
+    driver: str  #: the minimum NVIDIA driver branch on the host (R560: 560 or later)
+    #: data-center drivers that CUDA forward compatibility allows instead (each: or later in its branch)
+    forward: tuple[str, ...]
+    source: str  #: where the values come from (see above)
+    interpolated: str = ""  #: what no source states for this release, and how it was filled in
+
+    @property
+    def cuda_version(self) -> tuple[int, int]:
+        """(major, minor) of the CUDA release."""
+        major, minor = self.cuda.split()[0].split(".")[:2]
+        return int(major), int(minor)
+
+    @property
+    def python_minor(self) -> int:
+        return int(self.python.split(".")[1])
+
+
+_F20 = ("418.xx", "440.30")
+_F20B = ("418.xx", "440.30", "450.xx")
+_F21 = ("418.40", "440.33", "450.51")
+_F21B = ("418.40", "440.33", "450.51", "460.27")
+_F21C = ("418.40", "440.33", "450.51", "460.27", "470.57")
+_F22 = ("450.51", "470.57", "510.47")
+_F22B = ("450.51", "470.57", "510.47", "515.65")
+_F23 = ("450.51", "470.57", "510.47", "515.65", "525.85", "530.30")
+_F23B = ("450.51", "470.57", "510.47", "525.85", "535.86")
+_F23C = ("450.51", "470.57", "510.47", "525.85", "535.86", "545.23")
+_F24 = ("470.57", "525.85", "535.86", "545.23")
+_U18, _U20, _U22, _U24 = ("18.04", "3.6"), ("20.04", "3.8"), ("22.04", "3.10"), ("24.04", "3.12")
+_B20 = "build (ubuntu:20.04)"
+_B22 = "build (ubuntu:22.04)"
+_B24 = "build (ubuntu:24.04)"
+_LATER = "CUDA and driver: no notes read for this release; the next release with notes is assumed (never a lower driver)"
+_FWD24 = "forward compatibility as the 24.06/24.08 notes list it"
+_FWD13 = ("the notes of CUDA 13 releases repeat the CUDA 12 list (R470-R545); no forward-compatible branch is "
+          "listed here: see the CUDA compatibility guide")
+
+
+def _base(release: str, os: tuple[str, str], cuda: str, driver: str, forward: tuple[str, ...], source: str,
+          interpolated: str = "") -> ImageBase:
+    return ImageBase(release, os[0], os[1], cuda, driver, forward, source, interpolated)
+
+
+#: the -py3 server image of every V2 release the rules know (21.01 was never released)
+TARGET_BASES: tuple[ImageBase, ...] = (
+    _base("20.06", _U18, "11.0.167", "450", _F20, "notes"),
+    _base("20.07", _U18, "11.0.194", "450", _F20, "notes"),
+    _base("20.08", _U18, "11.0.3", "450", _F20, "notes"),
+    _base("20.09", _U18, "11.0.3", "450", _F20, "notes"),
+    _base("20.10", _U18, "11.1.0", "455", _F20B, "notes"),
+    _base("20.11", _U18, "11.1.0", "455", _F20B, "notes"),
+    _base("20.12", _U20, "11.1.1", "455", _F20B, "notes"),
+    _base("21.02", _U20, "11.2.0", "460", _F21, "notes (460.27.04)"),
+    _base("21.03", _U20, "11.2.1", "460", _F21, "notes (460.32.03)"),
+    _base("21.04", _U20, "11.3.0", "465", _F21B, "notes (465.19.01)"),
+    _base("21.05", _U20, "11.3.0", "465", _F21B, "notes (465.19.01)"),
+    _base("21.06", _U20, "11.3.1", "465", _F21B, "notes of 21.06.1 (465.19.01)",
+          "the values of the 21.06.1 re-release"),
+    _base("21.07", _U20, "11.4.1", "470", _F21B, "notes of 21.06.1 and 21.08", _LATER),
+    _base("21.08", _U20, "11.4.1", "470", _F21B, "notes"),
+    _base("21.09", _U20, "11.4.2", "470", _F21B, "notes"),
+    _base("21.10", _U20, "11.5.0", "495", _F21C, "notes of 21.09 and 21.11", _LATER),
+    _base("21.11", _U20, "11.5.0", "495", _F21C, "notes"),
+    _base("21.12", _U20, "11.5.0", "495", _F21C, "notes"),
+    _base("22.01", _U20, "11.6.0", "510", _F21C, f"notes; {_B20}"),
+    _base("22.02", _U20, "11.6.0", "510", _F21C, f"notes; {_B20}"),
+    _base("22.03", _U20, "11.6.1", "510", _F21C, f"notes; {_B20}"),
+    _base("22.04", _U20, "11.6.2", "510", _F21C, f"notes; {_B20}"),
+    _base("22.05", _U20, "11.7", "515", _F22, f"notes; {_B20}"),
+    _base("22.06", _U20, "11.7 Update 1 Preview", "515", _F22, f"notes; {_B20}"),
+    _base("22.07", _U20, "11.7 Update 1", "515", _F22, f"notes of 22.06 and 22.08; {_B20}",
+          "CUDA and driver: the 22.06 and 22.08 notes agree"),
+    _base("22.08", _U20, "11.7 Update 1", "515", _F22, f"notes; {_B20}"),
+    _base("22.09", _U20, "11.8.0", "520", _F22B, f"notes; {_B20}"),
+    _base("22.10", _U20, "11.8.0", "520", _F22B, f"notes; {_B20}"),
+    _base("22.11", _U20, "11.8.0", "520", _F22B, f"notes of 22.10 and 22.12; {_B20}",
+          "CUDA and driver: the 22.10 and 22.12 notes agree"),
+    _base("22.12", _U20, "11.8.0", "520", _F22B, f"notes; {_B20}"),
+    _base("23.01", _U20, "12.1.0", "530", _F23, f"notes of 22.12 and 23.03; {_B20}", _LATER),
+    _base("23.02", _U20, "12.1.0", "530", _F23, f"notes of 22.12 and 23.03; {_B20}", _LATER),
+    _base("23.03", _U20, "12.1.0", "530", _F23, f"notes; {_B20}"),
+    _base("23.04", _U20, "12.1.0", "530", _F23, f"notes; {_B20}"),
+    _base("23.05", _U22, "12.1.1", "530", _F23, f"notes; {_B22}"),
+    _base("23.06", _U22, "12.1.1", "530", _F23, f"notes; {_B22}"),
+    _base("23.07", _U22, "12.1.1", "530", _F23, f"notes; {_B22}"),
+    _base("23.08", _U22, "12.2.1", "535", _F23B, f"notes; {_B22}"),
+    _base("23.09", _U22, "12.2.1", "535", _F23B, f"notes; {_B22}"),
+    _base("23.10", _U22, "12.3.2", "545", _F23C, f"notes of 23.09 and 23.12; {_B22}", _LATER),
+    _base("23.11", _U22, "12.3.2", "545", _F23C, f"notes of 23.09 and 23.12; {_B22}", _LATER),
+    _base("23.12", _U22, "12.3.2", "545", _F23C, f"notes; {_B22}"),
+    _base("24.01", _U22, "12.4", "545", _F24, f"notes of 23.12 and 24.03; {_B22}", _LATER),
+    _base("24.02", _U22, "12.4", "545", _F24, f"notes of 23.12 and 24.03; {_B22}", _LATER),
+    _base("24.03", _U22, "12.4", "545", _F24, f"notes (driver); {_B22}",
+          "CUDA: the 24.03 notes name no version; 12.4 as the 24.04 notes say"),
+    _base("24.04", _U22, "12.4.1", "550", _F24, f"notes (CUDA 12.4, driver 545); compat (12.4.1, 550.54.15); {_B22}"),
+    _base("24.05", _U22, "12.4.1", "550", _F24, f"notes (CUDA 12.4, driver 545); compat (12.4.1, 550.54.15); {_B22}"),
+    _base("24.06", _U22, "12.5.0.23", "555", _F24, f"notes (driver 545); compat (555.42.02); {_B22}"),
+    _base("24.07", _U22, "12.5.1", "555", _F24, f"compat (555.42.06); {_B22}", _FWD24),
+    _base("24.08", _U22, "12.6.0.022", "560", _F24, f"notes (CUDA 12.6, driver 560); compat; {_B22}"),
+    _base("24.09", _U22, "12.6.1.006", "560", _F24, f"compat (560.35.03); {_B22}", _FWD24),
+    _base("24.10", _U22, "12.6.2", "560", _F24, f"notes; compat (12.6.2.004, 560.35.03); {_B22}"),
+    _base("24.11", _U24, "12.6.3.001", "560", _F24, f"compat (560.35.05); {_B24}", _FWD24),
+    _base("24.12", _U24, "12.6.3", "560", _F24, f"notes; compat (560.35.05); {_B24}"),
+    _base("25.01", _U24, "12.8.0.038", "570", _F24, f"compat (570.86.10); {_B24}", _FWD24),
+    _base("25.02", _U24, "12.8.0.038", "570", _F24, f"compat (570.86.10); {_B24}", _FWD24),
+    _base("25.03", _U24, "12.8.1.012", "570", _F24, f"notes (driver 560); compat (570.124.06); {_B24}"),
+    _base("25.04", _U24, "12.9.0.036", "575", _F24, f"compat (575.51.02); {_B24}", _FWD24),
+    _base("25.05", _U24, "12.9.0.043", "575", _F24, f"compat (575.51.03); {_B24}", _FWD24),
+    _base("25.06", _U24, "12.9.1.010", "575", _F24, f"notes; compat (12.9.0.043, 575.51.03); {_B24}"),
+    _base("25.07", _U24, "12.9.0.043", "575", _F24, f"compat (575.51.03); {_B24}", _FWD24),
+    _base("25.08", _U24, "13.0.1.012", "580", (), f"compat (580.82.07); {_B24}", _FWD13),
+    _base("25.09", _U24, "13.0.1.012", "580", (), f"compat (580.82.07); {_B24}", _FWD13),
+    _base("25.10", _U24, "13.0.2.006", "580", (), f"notes (driver 575); compat (580.95.05); {_B24}", _FWD13),
+    _base("25.11", _U24, "13.0.2.006", "580", (), f"compat (580.95.05); {_B24}", _FWD13),
+    _base("25.12", _U24, "13.1.0.036", "590", (), f"compat (590.44.01); {_B24}", _FWD13),
+    _base("26.01", _U24, "13.1.1.006", "590", (), f"compat (590.48.01); {_B24}", _FWD13),
+    _base("26.02", _U24, "13.1.1", "590", (), f"notes (driver 575); compat (590.48.01); {_B24}", _FWD13),
+    _base("26.03", _U24, "13.2.0.046", "595", (), f"compat (595.45.04); {_B24}", _FWD13),
+    _base("26.04", _U24, "13.2.1.009", "595", (), f"compat (595.58.03); {_B24}", _FWD13),
+    _base("26.05", _U24, "13.2.1.009", "595", (), f"compat (595.58.03); {_B24}", _FWD13),
+    _base("26.06", _U24, "13.3.0.035", "610", (), f"compat (610.43.02); {_B24}", _FWD13),
+    _base("26.07", _U24, "13.3.0.035", "610", (), f"compat (610.43.02); {_B24}", _FWD13),
+)
+
+_U16 = ("16.04", "3.5")
+_PY_BY_UBUNTU = "Python: that Ubuntu's python3"
+#: the V1 images by their tag's release (the notes of the V1 releases; 20.06-v1 and 20.07-v1 are built on
+#: the 20.06 and 20.07 bases, facts sheet "Corrections")
+V1_BASES: tuple[ImageBase, ...] = (
+    _base("18.09", _U16, "10.0.130", "410", ("384",), "notes"),
+    *(_base(r, _U16, "10.0.130", "410", ("384",), "notes of 18.09 and 19.03",
+            "all values: 18.09's, the nearest release with notes") for r in ("18.10", "18.11", "18.12", "19.01", "19.02")),
+    _base("19.03", _U16, "10.1.105", "418", ("384.111", "410"), "notes", _PY_BY_UBUNTU),
+    _base("19.04", _U16, "10.1.105", "418", ("384.111", "410"), "notes", _PY_BY_UBUNTU),
+    _base("19.05", _U16, "10.1 Update 1", "418", ("384.111", "410"), "notes", _PY_BY_UBUNTU),
+    _base("19.06", _U16, "10.1.168", "418", ("384.111", "410"), "notes", _PY_BY_UBUNTU),
+    _base("19.07", _U18, "10.1.168", "418", ("384.111", "410"), "notes (418.67)", _PY_BY_UBUNTU),
+    _base("19.08", _U18, "10.1.168", "418", ("384.111", "410"), "notes of 19.07 and 19.10",
+          "CUDA: 10.1 as 19.07 and 19.10; " + _PY_BY_UBUNTU),
+    _base("19.09", _U18, "10.1.243", "418", ("384.111", "410"), "notes of 19.07 and 19.10",
+          "CUDA: 10.1 as 19.07 and 19.10; " + _PY_BY_UBUNTU),
+    _base("19.10", _U18, "10.1.243", "418", ("396", "384.111", "410"), "notes", _PY_BY_UBUNTU),
+    _base("19.11", _U18, "10.2.89", "440", ("396", "384.111", "410", "418.xx"), "notes (440.30)"),
+    _base("19.12", _U18, "10.2.89", "440", ("396", "384.111", "410", "418.xx"), "notes of 19.11 and 20.01",
+          "all values: 19.11 and 20.01 agree"),
+    _base("20.01", _U18, "10.2.89", "440", ("396", "384.111", "410", "418.xx", "440.30"), "notes (440.33.01)"),
+    _base("20.02", _U18, "10.2.89", "440", ("396", "384.111", "410", "418.xx", "440.30"), "notes (440.33.01)"),
+    _base("20.03", _U18, "10.2.89", "440", ("396", "384.111", "410", "418.xx", "440.30"), "notes of 20.02 and 20.03.1",
+          "all values: 20.02 and 20.03.1 agree"),
+    _base("20.03.1", _U18, "10.2.89", "440", ("396", "384.111", "410", "418.xx", "440.30"), "notes (440.33.01)"),
+)
+
+
+def target_base(release) -> ImageBase | None:
+    """The base of ``tritonserver:<release>-py3`` (None: a release the table does not know)."""
+    text = str(release)
+    return next((b for b in TARGET_BASES if b.release == text), None)
+
+
+def v1_base(tag_release: str, v1_suffix: bool) -> ImageBase | None:
+    """The base of the V1 image of ``tag_release`` (``20.06`` with ``-v1``: the 20.06 base)."""
+    if v1_suffix:
+        return target_base(tag_release)
+    return next((b for b in V1_BASES if b.release == tag_release), None)
+
+
+#: what is said of a V1 image whose tag is not known (a variable, a local name)
+V1_BASE_UNKNOWN = "Ubuntu 16.04 or 18.04, Python 3.5 or 3.6, CUDA 10.x"
+
+
+# --- apt packages the target's Ubuntu does not have (TDM704) -------------------------------------
+# Package names per Ubuntu release (packages.ubuntu.com, main/universe of 16.04 xenial, 18.04 bionic,
+# 20.04 focal, 22.04 jammy, 24.04 noble). A replacement of None: no package of the same role exists.
+
+class AptRow(NamedTuple):
+    pattern: str  #: regular expression matched against the whole package name
+    ubuntu: tuple[str, ...]  #: the releases that have it
+    replacement: tuple[tuple[str, str], ...]  #: (from Ubuntu release, package) - the last that applies wins
+    why: str
+
+
+APT_PACKAGES: tuple[AptRow, ...] = (
+    AptRow(r"python(?:-(?:dev|pip|minimal))?", ("16.04", "18.04"), (("20.04", "python3{suffix}"),),
+           "Python 2 (`python`, `python-pip`, `python-dev`) is not installable from Ubuntu 20.04 on"),
+    AptRow(r"libssl1\.0\.0", ("16.04", "18.04"), (("20.04", "libssl1.1"), ("22.04", "libssl3")),
+           "OpenSSL 1.0 is gone from Ubuntu 20.04 (1.1) and 22.04 (3)"),
+    AptRow(r"libssl1\.0-dev", ("18.04",), (("16.04", "libssl-dev"),), "OpenSSL 1.0's headers were Ubuntu 18.04's"),
+    AptRow(r"libssl1\.1", ("18.04", "20.04"), (("22.04", "libssl3"),), "OpenSSL 1.1 is gone from Ubuntu 22.04 (3)"),
+    AptRow(r"libpng12-(?:0|dev)", ("16.04",), (("18.04", "libpng-dev"),), "libpng 1.2 was Ubuntu 16.04's"),
+    AptRow(r"libcurl3", ("16.04", "18.04"), (("20.04", "libcurl4"),), "libcurl3 is gone from Ubuntu 20.04"),
+    AptRow(r"libffi6", ("16.04", "18.04"), (("20.04", "libffi7"), ("22.04", "libffi8")),
+           "libffi 6 is gone from Ubuntu 20.04"),
+    AptRow(r"libreadline[67]", ("16.04", "18.04"), (("20.04", "libreadline8"),),
+           "readline 6 and 7 are gone from Ubuntu 20.04"),
+    AptRow(r"libgfortran3", ("16.04", "18.04"), (("20.04", "libgfortran5"),), "libgfortran3 is gone from Ubuntu 20.04"),
+    AptRow(r"libtiff5", ("16.04", "18.04", "20.04", "22.04"), (("24.04", "libtiff6"),),
+           "libtiff5 is gone from Ubuntu 24.04"),
+    AptRow(r"libicu(?:55|60|66|70)", (), (("16.04", "{icu}"),),
+           "ICU's library is named for its version, which every Ubuntu release changes"),
+    AptRow(r"libboost(?:-[a-z_]+)?1\.(?:58|65|71)(?:\.[01])?(?:-dev)?", (), (("16.04", "{boost}"),),
+           "Boost's packages are named for its version (1.58 in 16.04, 1.65 in 18.04, 1.71 in 20.04, 1.74 in 22.04, "
+           "1.83 in 24.04); the unversioned -dev packages exist in every release"),
+    AptRow(r"libprotobuf(?:9v5|10)", ("16.04", "18.04"), (("20.04", "libprotobuf-dev"),),
+           "libprotobuf's runtime package is named for its soname (9v5, 10, 17, 23, 32t64)"),
+)
+#: the package of the Python of each release (python3.N, python3.N-dev, libpython3.N...): the target has
+#: only its own (and those UBUNTU_PYTHONS lists); the replacement keeps the suffix
+PYTHON_PACKAGE = r"(?P<lib>lib)?python3\.(?P<minor>\d+)(?P<suffix>-(?:dev|venv|minimal|stdlib|distutils|tk))?"
+#: ICU per Ubuntu release (the replacement of a libicuNN row)
+ICU = {"16.04": "libicu55", "18.04": "libicu60", "20.04": "libicu66", "22.04": "libicu70", "24.04": "libicu74"}
+#: Boost per Ubuntu release (the libboost*1.NN* packages)
+BOOST = {"16.04": "1.58", "18.04": "1.65", "20.04": "1.71", "22.04": "1.74", "24.04": "1.83"}
+#: Python minor versions each Ubuntu release packages (main and universe)
+UBUNTU_PYTHONS = {"16.04": (5,), "18.04": (6, 7, 8), "20.04": (8, 9), "22.04": (10, 11), "24.04": (12,)}
+
+
+# --- pip pins without a wheel for the target's Python (TDM705) -----------------------------------
+# The first release with a manylinux x86_64 wheel for each Python (checked with `pip download
+# --only-binary=:all: --python-version X.Y` against PyPI: numpy 1.17.2/1.17.3, 1.21.1/1.21.2,
+# 1.25.2/1.26.0; tensorflow 2.1.0/2.2.0, 2.7.0/2.8.0, 2.15.0/2.16.1, 1.15.5 has no cp38 wheel;
+# torch 1.3.1/1.4.0, 1.10.2/1.11.0, 2.1.2/2.2.0). None: no release has one.
+
+class WheelFloor(NamedTuple):
+    package: str  #: the distribution name (normalized: lower case, ``-``)
+    first: tuple[tuple[str, str | None], ...]  #: (Python X.Y, first version with a wheel)
+
+
+WHEEL_FLOORS: tuple[WheelFloor, ...] = (
+    WheelFloor("numpy", (("3.8", "1.17.3"), ("3.10", "1.21.2"), ("3.12", "1.26.0"))),
+    WheelFloor("tensorflow", (("3.8", "2.2.0"), ("3.10", "2.8.0"), ("3.12", "2.16.1"))),
+    WheelFloor("tensorflow-gpu", (("3.8", "2.2.0"), ("3.10", "2.8.0"), ("3.12", None))),
+    WheelFloor("torch", (("3.8", "1.4.0"), ("3.10", "1.11.0"), ("3.12", "2.2.0"))),
+)
+
+
+# --- builds for another CUDA than the target's (TDM706) -----------------------------------------
+#: apt packages of cuDNN 7, which exists for CUDA 10 only
+CUDNN7 = r"libcudnn7(?:-dev|-doc)?"
+#: CUDA packages whose names take the CUDA version (``cuda-toolkit-10-2``): the same name exists for
+#: every CUDA 11 and 12 release in NVIDIA's repositories for Ubuntu 20.04 and later
+CUDA_VERSIONED_PACKAGES = ("cuda-toolkit", "cuda-libraries", "cuda-libraries-dev", "cuda-compat", "cuda-nvrtc",
+                           "cuda-cudart", "cuda-nvcc", "cuda-command-line-tools", "cuda-minimal-build",
+                           "cuda-runtime")
+
+
+def cupy_package(cuda: tuple[int, int]) -> str:
+    """The CuPy wheel for a CUDA release (cupy-cuda110, -cuda111, then one per major: cuda11x from 11.2)."""
+    major, minor = cuda
+    if major == 11 and minor < 2:
+        return f"cupy-cuda11{minor}"
+    return f"cupy-cuda{major}x"
 
 # --- V1 Python client code -> tritonclient ------------------------------------------------------
 # V1: tensorrtserver/api/__init__.py of v1.12.0 (shared/corpus/clients/v1/tensorrtserver_api__init__.py)

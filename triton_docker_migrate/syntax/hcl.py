@@ -522,9 +522,13 @@ class HclListSyntax(Syntax):
     name = "hcl"
     default_sep = ", "
 
-    def __init__(self, irregular: frozenset[int] = frozenset()) -> None:
+    def __init__(self, irregular: frozenset[int] = frozenset(), variable: str = "") -> None:
         self.irregular = irregular
         self.gap_re = re.compile(r"^[ \t\r\n]*,[ \t\r\n]*$")
+        #: the list is the default of a Terraform input variable (``variable "args" { default = [...] }``)
+        #: that a ``.tfvars`` file or ``-var`` may replace
+        self.variable = variable
+        self.overridable = bool(variable)
 
     def quote(self, value: str, like: Word | None) -> str:
         return quote(value)

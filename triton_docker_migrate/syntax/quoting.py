@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..model import Edit
+from ..model import Edit, ProcessingError
 from .shellwords import Word
 
 _SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
@@ -18,6 +18,8 @@ class Syntax:
 
     name = "shell"
     default_sep = " "
+    #: new words may be added after this list's words (not after the words of an unquoted value)
+    holds_insertions = True
     #: what may stand between two words so that deleting it is harmless
     gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
 
@@ -43,7 +45,8 @@ class Syntax:
     def requote(self, word: Word, new_value: str) -> Edit:
         """The whole ``word`` rewritten to hold ``new_value`` (when an edit in place cannot be made)."""
         if word.dynamic:
-            raise ValueError("cannot requote a word that holds an expansion")
+            # its value is known only where it runs: rewriting it whole would change what it expands
+            raise ProcessingError("cannot rewrite a word that holds a variable expansion: edit it by hand")
         return Edit(word.span, self.quote(new_value, word))
 
     def delete_word(self, text: str, word: Word) -> "Edit | None":
@@ -81,3 +84,34 @@ class JsonSyntax(Syntax):
 
 
 SHELL = ShellSyntax()
+
+
+class FieldSyntax(Syntax):
+    """The words a variable's value turns into where the shell expands it unquoted
+    (``trtserver $SERVER_ARGS``): split at blanks, no quote removal. They are written inside the
+    assignment's value, so only plain text can be written there, and new words fit only where the
+    value is quoted (``ARGS="..."``: an unquoted value cannot take a blank)."""
+
+    name = "field"
+    gap_re = re.compile(r"^(?:[ \t\n]|\\\r?\n)*$")
+
+    def __init__(self, quoted: bool, variable: str, overridable: bool = False, removal: Edit | None = None) -> None:
+        self.holds_insertions = quoted
+        self.variable = variable
+        self.overridable = overridable  #: the value is a default the environment may replace
+        #: a value that is one argument (Kubernetes' ``$(NAME)``) goes by removing the reference
+        self.removal = removal
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        return self.removal
+
+    def quote(self, value: str, like: Word | None) -> str:
+        if _SHELL_SAFE.match(value):
+            return value
+        raise ValueError(f"{value!r} cannot be written inside the value of {self.variable}")
+
+    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
+        return j <= i or word.offsets[j - 1] - word.offsets[i] == j - 1 - i
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        raise ValueError(f"{new_value!r} cannot be written inside the value of {self.variable}")

@@ -1,0 +1,192 @@
+"""The gate: ``--failure-threshold error|warning`` beside ``--fail-on-review``, severity overrides in
+the configuration (they only raise), both per file and flowing to every report and to the exit
+code; the tool's own reports never count as V1 evidence; failed files with strong V1 evidence
+count as files with V1."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from markdown_it import MarkdownIt
+
+from conftest import cli
+
+V1 = 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
+TAGGED = "FROM nvcr.io/nvidia/tensorrtserver:latest\n"  # TDM104: a warning
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _severities(capsys, *args) -> dict[str, set[str]]:
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", *args)
+    assert code in (0, 1), err
+    found: dict[str, set[str]] = {}
+    for f in json.loads(out)["findings"]:
+        found.setdefault(f["rule"], set()).add(f["severity"])
+    return found
+
+
+def test_severity_overrides_raise_and_reach_every_report(tree, capsys):
+    (tree / "Dockerfile").write_text(V1)
+    (tree / "pyproject.toml").write_text('[tool.triton-docker-migrate.severity]\nTDM101 = "error"\nTDM3 = "warning"\n'
+                                         'TDM301 = "error"\n')
+    sev = _severities(capsys, ".")
+    assert sev == {"TDM101": {"error"}, "TDM202": {"info"}, "TDM301": {"error"}, "TDM310": {"warning"},
+                   "TDM314": {"warning"}, "TDM604": {"info"}, "TDM709": {"info"}}  # TDM301 over TDM3: the longest
+    _, out, _ = cli(capsys, "migrate", "--check", "--format", "sarif", ".")
+    levels = {r["ruleId"]: r["level"] for r in json.loads(out)["runs"][0]["results"]}
+    assert levels == {"TDM101": "error", "TDM202": "note", "TDM301": "error", "TDM310": "warning", "TDM314": "warning",
+                      "TDM604": "note", "TDM709": "note"}
+    _, out, _ = cli(capsys, "migrate", "--check", "--format", "github", ".")
+    assert out.startswith("::error file=Dockerfile,line=1,col=6,endLine=1,endColumn=45,title=TDM101::")
+    _, out, _ = cli(capsys, "migrate", "--check", ".")
+    assert out.startswith("Dockerfile:1:6: TDM101 error: ")
+    _, out, _ = cli(capsys, "migrate", "--check", "--format", "markdown", ".")
+    headings = [t.content for t in MarkdownIt("commonmark").parse(out) if t.type == "inline"
+                and t.content.startswith("[TDM")]
+    assert [re.sub(r"\]\(.*?\)", "]", h, count=1) for h in headings] == [
+        "[TDM101] v1-server-image (1 error)", "[TDM301] model-store-option (1 error)",
+        "[TDM310] model-control-default (1 warning)", "[TDM314] strict-model-config-default (1 warning)"]
+    # exit codes: the raised findings are what the gate sees
+    code, _, _ = cli(capsys, "migrate", "--check", "--failure-threshold", "error", ".")
+    assert code == 1
+    code, _, _ = cli(capsys, "migrate", "--failure-threshold", "error", ".")  # written, still an error
+    assert code == 1 and (tree / "Dockerfile").read_text().startswith("FROM nvcr.io/nvidia/tritonserver:24.10")
+    code, _, err = cli(capsys, "migrate", "--check", ".")
+    assert code == 0 and "0 errors, 0 warnings" in err  # nothing left to find
+
+
+def test_an_override_never_lowers(tree, capsys):
+    (tree / "img.Dockerfile").write_text(TAGGED)
+    (tree / "bad.Dockerfile").write_bytes(b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n\xff\n")
+    (tree / ".triton-docker-migrate.toml").write_text('[severity]\nTDM0 = "warning"\nTDM1 = "warning"\n')
+    sev = _severities_failed(capsys)
+    assert sev["TDM001"] == {"error"} and sev["TDM104"] == {"warning"}
+    (tree / ".triton-docker-migrate.toml").write_text('[severity]\nTDM104 = "info"\n')
+    code, out, err = cli(capsys, "migrate", "--check", ".")
+    assert (code, out) == (2, "")
+    assert err == (f"{tree / '.triton-docker-migrate.toml'}: error: severity['TDM104'] must be \"warning\" or "
+                   f"\"error\" (an override only raises a rule's severity; nothing lowers it)\n")
+
+
+def _severities_failed(capsys) -> dict[str, set[str]]:
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    assert code == 2
+    found: dict[str, set[str]] = {}
+    for f in json.loads(out)["findings"]:
+        found.setdefault(f["rule"], set()).add(f["severity"])
+    return found
+
+
+@pytest.mark.parametrize("content,message", [
+    ('[severity]\nTDM999 = "error"\n', "severity: 'TDM999' names no rule (see `triton-docker-migrate rules`)"),
+    ('[severity]\nE501 = "error"\n', "severity: 'E501' is not a rule id or prefix (e.g. TDM301, TDM3)"),
+    ('severity = "error"\n', 'severity must be a table of rule = "warning" or "error" (e.g. TDM317 = "error")'),
+    ('failure-threshold = "info"\n', 'failure-threshold must be "warning" or "error"'),
+    ('failure-threshold = "error"\nfail-on-review = true\n',
+     'fail-on-review = true is failure-threshold = "warning"; it contradicts failure-threshold = \'error\''),
+])
+def test_bad_gate_configuration_is_a_usage_error(tree, capsys, content, message):
+    (tree / "Dockerfile").write_text(V1)
+    (tree / ".triton-docker-migrate.toml").write_text(content)
+    code, out, err = cli(capsys, "migrate", ".")
+    assert (code, out) == (2, "")
+    assert err == f"{tree / '.triton-docker-migrate.toml'}: error: {message}\n"
+    assert (tree / "Dockerfile").read_text() == V1
+
+
+def test_failure_threshold(tree, capsys):
+    (tree / "img.Dockerfile").write_text(TAGGED)  # a warning, no error
+    assert cli(capsys, "migrate", ".")[0] == 0
+    assert cli(capsys, "migrate", "--failure-threshold", "warning", ".")[0] == 1
+    assert cli(capsys, "migrate", "--fail-on-review", ".")[0] == 1
+    assert cli(capsys, "migrate", "--failure-threshold", "error", ".")[0] == 0
+    assert cli(capsys, "migrate", "--failure-threshold", "warning", "--exit-zero", ".")[0] == 0
+    # an error: both thresholds fail
+    (tree / "x.Dockerfile").write_text("FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nRUN make trtis\n")
+    sev = _severities(capsys, ".")
+    assert "error" in set().union(*sev.values())
+    assert cli(capsys, "migrate", "--check", "--failure-threshold", "error", "x.Dockerfile")[0] == 1
+    # from the configuration; the flag wins
+    (tree / ".triton-docker-migrate.toml").write_text('failure-threshold = "warning"\n')
+    assert cli(capsys, "migrate", "img.Dockerfile")[0] == 1
+    assert cli(capsys, "migrate", "--failure-threshold", "error", "img.Dockerfile")[0] == 0
+
+
+def test_the_threshold_is_that_of_each_file(tree, capsys):
+    """A sub-project that gates on review gates on its own files only."""
+    (tree / "strict").mkdir()
+    (tree / "strict" / ".triton-docker-migrate.toml").write_text("fail-on-review = true\n")
+    (tree / "img.Dockerfile").write_text(TAGGED)
+    assert cli(capsys, "migrate", ".")[0] == 0
+    (tree / "strict" / "img.Dockerfile").write_text(TAGGED)
+    assert cli(capsys, "migrate", ".")[0] == 1
+    assert cli(capsys, "migrate", "img.Dockerfile")[0] == 0
+
+
+# --- the tool's own reports --------------------------------------------------------------------
+
+def test_own_reports_are_never_evidence(tree, capsys):
+    (tree / "Dockerfile").write_text(V1)
+    (tree / "img.Dockerfile").write_text(TAGGED)
+    reports = {"triton-docker-migrate.sarif": "sarif", "report.json": "json", "pr-body.md": "markdown",
+               "findings.txt": "text", "annotations.log": "github"}
+    for name, fmt in reports.items():
+        _, out, _ = cli(capsys, "migrate", "--check", "--format", fmt, "--statistics" * (fmt == "text"), "Dockerfile",
+                        "img.Dockerfile")
+        assert "tensorrtserver" in out
+        (tree / name).write_text(out)
+    # the same SARIF under a name that says nothing: recognised by its content
+    (tree / "deploy-notes").mkdir()
+    (tree / "deploy-notes" / "scan.yaml").write_text((tree / "triton-docker-migrate.sarif").read_text())
+    code, out, _ = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    report = json.loads(out)
+    assert [f["path"] for f in report["files"]] == ["Dockerfile", "img.Dockerfile"]
+    assert {f["path"] for f in report["findings"]} == {"Dockerfile", "img.Dockerfile"}
+    code, out, _ = cli(capsys, "migrate", "--show-files", ".")
+    assert out.splitlines() == [
+        "Dockerfile\tdockerfile",
+        "annotations.log\tskipped: a github report of triton-docker-migrate",
+        "deploy-notes/scan.yaml\tskipped: a sarif report of triton-docker-migrate",
+        "findings.txt\tskipped: a text report of triton-docker-migrate",
+        "img.Dockerfile\tdockerfile",
+        "pr-body.md\tskipped: a markdown report of triton-docker-migrate",
+        "report.json\tskipped: a json report of triton-docker-migrate",
+        "triton-docker-migrate.sarif\tskipped: a sarif report of triton-docker-migrate",
+    ]
+    # named, as pre-commit names staged files: listed, nothing found, nothing changed
+    code, out, _ = cli(capsys, "migrate", "--check", "--format", "json", "triton-docker-migrate.sarif", "report.json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["findings"] == [] and [(f["path"], f["changed"]) for f in report["files"]] == [
+        ("report.json", False), ("triton-docker-migrate.sarif", False)]
+
+
+def test_a_report_of_another_tool_is_still_read(tree, capsys):
+    sarif = json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "hadolint"}}, "results": [
+        {"message": {"text": "image nvcr.io/nvidia/tensorrtserver:20.02-py3 pinned"}}]}]})
+    (tree / "hadolint.sarif").write_text(sarif)
+    code, out, _ = cli(capsys, "migrate", "--check", "--format", "json", ".")
+    assert [f["path"] for f in json.loads(out)["files"]] == ["hadolint.sarif"]
+
+
+# --- files with V1 --------------------------------------------------------------------------------
+
+def test_failed_files_with_strong_evidence_count_as_files_with_v1(tree, capsys):
+    (tree / "bad.Dockerfile").write_bytes(b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n\xff\n")  # not UTF-8
+    (tree / "wide.sh").write_bytes("docker run nvcr.io/nvidia/tensorrtserver:20.02-py3\n".encode("utf-16"))
+    (tree / "big.Dockerfile").write_bytes(b"FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n" + b"#" * (10 << 20))
+    (tree / "plain.Dockerfile").write_bytes(b"FROM busybox\n\0\n")  # named, not text: fails, no V1 in it
+    code, out, err = cli(capsys, "migrate", "--check", "--format", "json", "bad.Dockerfile", "wide.sh",
+                         "big.Dockerfile", "plain.Dockerfile", "missing.Dockerfile")
+    assert code == 2
+    s = json.loads(out)["summary"]
+    assert (s["files_failed"], s["files_with_v1"]) == (5, 3)
+    code, out, _ = cli(capsys, "migrate", "--check", "--format", "markdown", "bad.Dockerfile", "plain.Dockerfile")
+    assert "| files with V1 | 1 |\n" in out

@@ -1,0 +1,398 @@
+"""Helm chart templates (``templates/**`` of a chart) -> Document.
+
+A template is read as YAML once every ``{{ ... }}`` action is masked by a placeholder of the same
+length (``syntax/gotemplate.py``): what it renders are Kubernetes objects, so the Kubernetes reader's
+sites (containers and their command lines, probes, ports, env, images, Services) apply unchanged, at
+the template's own offsets. A value an action writes reads as ``$`` and filler, a value known only at
+render time (like ``$VAR`` in a shell): such words are dynamic, and no edit ever rewrites an action
+(``can_write``). ``_helpers.tpl`` is read the same way, each ``define`` body as a YAML document of its
+own.
+
+A line that still cannot be read (a key written by an action, an ``if``/``else`` that gives a mapping
+the same key twice) is blanked and read around, and reported (``unread``); a container with such a
+line inside is only reported. What a template takes from the chart's values (``.Values.x``) or its
+helpers is linked by the chart (``documents/helmchart.py``), which sets ``linked`` before any rule runs.
+``NOTES.txt`` and other text are read as text.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..model import Edit, ProcessingError, Span
+from ..syntax import gotemplate as G
+from ..syntax import yamlsrc as Y
+from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
+from .base import Document
+from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
+from .sites import CommandLine, Segment
+
+#: lines blanked at most before the template is read as text
+MAX_UNREAD = 100
+_YAML_SUFFIXES = (".yaml", ".yml", ".tpl", ".json")
+_PLACEHOLDER = re.compile("\\$" + G.PAD + "+")
+
+
+class HelmTemplateDoc(KubernetesDoc):
+    kind = "helm-template"
+
+    def __init__(self, path: str, text: str) -> None:
+        self.template = G.mask(text)
+        self._unread: list[tuple[Span, str]] = []
+        #: the chart's linked server lines: id(container node) -> its lines (set by the chart)
+        self.linked: dict[int, list[CommandLine]] = {}
+        #: values the chart found the container's image in: id(container node) -> (v1, triton)
+        self.linked_images: dict[int, tuple[bool, bool]] = {}
+        #: parts of server lines held by a helper's body here (a list of arguments ``include``d by a
+        #: container of another template; set by the chart)
+        self.helper_lines: list[CommandLine] = []
+        #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
+        self.resolved: dict[int, str] = {}
+        super().__init__(path, text)
+        self.is_json = False
+
+    # --- reading --------------------------------------------------------------------------------
+    def _load(self, text: str) -> Y.YamlSource:
+        masked = self.template.masked
+        err = self.template.error
+        if err is not None:
+            # an action that never closes: nothing after it can be read
+            start = masked.rfind("\n", 0, err.offset) + 1
+            masked = self._blank(masked, start, len(masked), f"a template action that never closes ({err})")
+        for _ in range(MAX_UNREAD):
+            try:
+                return Y.load(masked)
+            except ProcessingError as e:
+                if e.line is None:
+                    raise
+                start = _line_start(masked, e.line)
+                if start is None:
+                    raise
+                while not masked[start:masked.find("\n", start) if "\n" in masked[start:] else len(masked)].strip():
+                    if start == 0:
+                        raise
+                    start = masked.rfind("\n", 0, start - 1) + 1  # the error is reported after a blank line
+                end = G.block_end(masked, start) if "duplicate key" in e.message else _line_end(masked, start)
+                masked = self._blank(masked, start, end, e.message)
+        raise ProcessingError("too many template lines cannot be read as YAML with their actions masked")
+
+    def _blank(self, masked: str, start: int, end: int, why: str) -> str:
+        """``masked`` with the lines of ``[start, end)`` blanked, each non-blank one recorded as unread."""
+        pos = start
+        while pos < end:
+            line_end = _line_end(masked, pos)
+            if masked[pos:line_end].strip():
+                self._unread.append((Span(pos, line_end), why))
+            pos = line_end + 1
+        out = masked[:start] + "".join(c if c in "\r\n" else " " for c in masked[start:end]) + masked[end:]
+        return out
+
+    def unread(self) -> list[tuple[Span, str]]:
+        return list(self._unread)
+
+    def shown(self, text: str) -> str:
+        return _PLACEHOLDER.sub("{{…}}", text)
+
+    def can_write(self, edit: Edit) -> bool:
+        if G.PAD in edit.content:
+            return False
+        for a in self.template.overlapping(edit.span.start, edit.span.end):
+            if edit.content or not (edit.span.start <= a.start and a.end <= edit.span.end):
+                return False
+        return True
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        """Containers with an unread line inside: what the reader saw of them may be incomplete."""
+        out = []
+        for c in self.containers:
+            start, end = self.container_span(c)
+            if any(start <= s.start < end for s, _ in self._unread):
+                out.append((start, end, " (the container has template lines that could not be read: not changed)"))
+        return out
+
+    def container_span(self, c: Container) -> tuple[int, int]:
+        """Where a container is written: its item's lines (with unread lines among them)."""
+        start = c.node.start_mark.index
+        end = Y.node_end(self.src, c.node)
+        line_start = self.src.text.rfind("\n", 0, start) + 1
+        return start, max(end, G.block_end(self.template.masked, line_start))  # unread lines still there
+
+    # --- sites ----------------------------------------------------------------------------------
+    def segment(self, container: MappingNode, key: str) -> Segment | None:
+        seg = super().segment(container, key)
+        if seg is not None:
+            for w in seg.words:
+                if not w.dynamic and self.template.overlapping(w.start, w.end):
+                    w.dynamic = True  # known only once rendered
+        return seg
+
+    def link_image(self, c: Container, v1: bool, triton: bool) -> None:
+        """The chart found the container's image in its values: a V1 (or Triton) server image."""
+        self.linked_images[id(c.node)] = (v1, triton)
+        if triton and not c.triton:
+            c.triton = True
+            c.owned = Y.reachable(c.node)
+        c.v1 = c.v1 or v1
+        if c.triton and not c.v1 and not (triton and not v1) and self.v1_probes(c.node):
+            c.v1 = True
+        self._lines = None
+
+    def set_triton(self, c: Container, v1: bool) -> None:
+        """The chart found the server binary in what the container's list takes from elsewhere."""
+        c.triton = True
+        c.v1 = c.v1 or v1 or self.v1_probes(c.node) and id(c.node) not in self.linked_images
+        c.owned = Y.reachable(c.node)
+        self._lines = None
+
+    def command_lines(self) -> list[CommandLine]:
+        return super().command_lines() + self.helper_lines
+
+    def _server_lines(self):
+        if self._lines is None:
+            lines = super()._server_lines()
+            out = []
+            for cl, c in lines:
+                if id(c.node) in self.linked:
+                    continue
+                out.append((cl, c))
+            for c in self.containers:
+                for cl in self.linked.get(id(c.node), []):
+                    out.append((cl, c))
+            out.sort(key=lambda lc: min((w.start for seg in lc[0].segments for w in seg.words), default=0))
+            self._lines = out
+        return self._lines
+
+    def block_after(self, offset: int, after: int) -> G.Block | None:
+        """The innermost block around ``offset`` opened after ``after`` (inside a list: an item under
+        ``{{ if }}`` or ``{{ range }}``)."""
+        found = None
+        for b in self.template.blocks:
+            opener = self.template.actions[b.opener]
+            closer = self.template.actions[b.closer].start if b.closer is not None else len(self.text)
+            if after < opener.start and opener.end <= offset < closer:
+                if found is None or self.template.actions[found.opener].start < opener.start:
+                    found = b
+        return found
+
+    def value_of(self, node: ScalarNode) -> str:
+        return self.resolved.get(id(node), str(node.value))
+
+    def whole_action(self, node: ScalarNode) -> G.Action | None:
+        """The action a scalar is written by, when it is nothing else."""
+        sc = self.src.scalar(node)
+        acts = self.template.overlapping(sc.start, sc.end)
+        if len(acts) == 1 and acts[0].writes and sc.offsets and acts[0].start <= sc.offsets[0] \
+                and sc.offsets[-1] < acts[0].end:
+            return acts[0]
+        return None
+
+    # --- what the chart links -------------------------------------------------------------------
+    def expansions(self, c: Container, key: str) -> list["Expansion"]:
+        """Where the container's ``command``/``args`` take items from elsewhere, in order."""
+        out: list[Expansion] = []
+        key_node = next((k for k, _v in c.node.value if Y.key_of(k) == key), None)
+        if key_node is None:
+            return out
+        value = Y.get(c.node, key)
+        tpl = self.template
+        if isinstance(value, ScalarNode) and not Y.is_null(value):
+            sc = self.src.scalar(value)
+            acts = tpl.overlapping(sc.start, sc.end)
+            if len(acts) == 1 and acts[0].writes:
+                out.append(Expansion(acts[0].start, None, _values_path(acts[0]), _helper(acts[0]), whole=True))
+            return out
+        if isinstance(value, SequenceNode):
+            for item in value.value:
+                if not isinstance(item, ScalarNode):
+                    continue
+                sc = self.src.scalar(item)
+                acts = tpl.overlapping(sc.start, sc.end)
+                if len(acts) == 1 and acts[0].writes and acts[0].start == sc.start and acts[0].end == sc.end:
+                    path = _values_path(acts[0])
+                    if path is not None and path[-1] == "[]":
+                        out.append(Expansion(sc.start, item, path[:-1], None))
+                    elif path is not None or _helper(acts[0]):
+                        out.append(Expansion(sc.start, item, path, _helper(acts[0]), whole=False, one=True))
+        # fragments of YAML written into the list (or as the whole value): toYaml, include | nindent
+        key_line = key_node.start_mark.index
+        for a in tpl.actions:
+            if not (a.standalone and a.writes) or a.start <= key_line or a.define is not None:
+                continue
+            if _owner_line(self.src.text, a.start) != key_line:
+                continue
+            out.append(Expansion(a.start, None, _values_path(a), _helper(a), whole=not isinstance(value, SequenceNode)))
+        out.sort(key=lambda e: e.at)
+        return out
+
+    def image_refs(self, c: Container) -> tuple[list[G.Path], list[str]]:
+        """The values paths and helpers the container's ``image`` is written from."""
+        image = Y.get(c.node, "image")
+        paths: list[G.Path] = []
+        helpers: list[str] = []
+        if isinstance(image, ScalarNode):
+            sc = self.src.scalar(image)
+            acts = self.template.overlapping(sc.start, sc.end)
+        else:
+            key = next((k for k, _v in c.node.value if Y.key_of(k) == "image"), None)
+            acts = [a for a in self.template.actions if key is not None and a.standalone and a.writes
+                    and a.start > key.start_mark.index and _owner_line(self.src.text, a.start) == key.start_mark.index]
+        for a in acts:
+            paths += [p for p in a.refs if p[:1] == ("Values",)]
+            helpers += a.includes
+        return paths, helpers
+
+    def helper_refs(self, name: str) -> tuple[list[G.Path], list[str]]:
+        """The values paths and helpers read in the body of helper ``name`` (defined here)."""
+        body = self.template.defines().get(name)
+        if body is None:
+            return [], []
+        paths: list[G.Path] = []
+        helpers: list[str] = []
+        for a in self.template.actions:
+            if body[0] <= a.start < body[1]:
+                paths += [p for p in a.refs if p[:1] == ("Values",)]
+                helpers += a.includes
+        return paths, helpers
+
+    def helper_node(self, name: str) -> Node | None:
+        """The YAML document a helper's body reads as (a list of arguments, an image string)."""
+        body = self.template.defines().get(name)
+        if body is None:
+            return None
+        for root in self.src.docs:
+            if body[0] <= root.start_mark.index < body[1]:
+                return root
+        return None
+
+    def helper_segment(self, name: str) -> Segment | None:
+        node = self.helper_node(name)
+        if isinstance(node, SequenceNode):
+            from . import yamlsites as S
+
+            seg = S.segment(self.src, node, "args")
+            if seg is not None:
+                for w in seg.words:
+                    if not w.dynamic and self.template.overlapping(w.start, w.end):
+                        w.dynamic = True
+            return seg
+        return None
+
+    def same_structure(self, new: "KubernetesDoc") -> str | None:
+        old, now = self.template.actions, new.template.actions  # type: ignore[attr-defined]
+        if [a.inner for a in old if not a.writes] != [a.inner for a in now if not a.writes]:
+            return "the template's control actions changed"
+        rest = iter(a.inner for a in old if a.writes)
+        if not all(any(x == y for x in rest) for y in (a.inner for a in now if a.writes)):
+            return "the template's actions changed (an edit may only remove one with its item)"
+        # a helper's body may be a list of arguments itself (the document's root)
+        return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE)
+
+
+class Expansion:
+    """Where a template's list takes items from elsewhere: a ``range`` over a values list (its item
+    ``- {{ . }}`` stands for them), a list written by ``toYaml``/``toJson`` or ``include``, or one
+    item written by an action."""
+
+    def __init__(self, at: int, item: Node | None, path: G.Path | None, helper: str | None,
+                 whole: bool = False, one: bool = False) -> None:
+        self.at = at  #: template offset where the items go
+        self.item = item  #: the item standing for them (removed from the line), if any
+        self.path = path  #: the values path (without "Values")
+        self.helper = helper  #: or the helper whose body is the list
+        self.whole = whole  #: the list itself (not items added to it)
+        self.one = one  #: a single item written by the action (a scalar, not a list)
+
+
+def _values_path(a: G.Action) -> G.Path | None:
+    for p in a.refs:
+        if p[:1] == ("Values",) and len(p) > 1:
+            return p[1:]
+    return None
+
+
+def _helper(a: G.Action) -> str | None:
+    return a.includes[0] if a.includes else None
+
+
+def _line_start(text: str, line: int) -> int | None:
+    pos = 0
+    for _ in range(line - 1):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+    return pos
+
+
+def _line_end(text: str, pos: int) -> int:
+    nl = text.find("\n", pos)
+    end = len(text) if nl < 0 else nl
+    if end > pos and text[end - 1] == "\r":
+        end -= 1
+    return end
+
+
+def _owner_line(text: str, offset: int) -> int | None:
+    """Where the content of the nearest line above ``offset`` that is indented less than ``offset``'s
+    column starts (the key whose block holds an action standing alone on its line)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    col = offset - line_start
+    pos = line_start
+    while pos > 0:
+        prev_end = pos - 1
+        prev_start = text.rfind("\n", 0, prev_end) + 1
+        body = text[prev_start:prev_end].rstrip("\r")
+        stripped = body.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            indent = len(body) - len(stripped)
+            if indent < col:
+                if stripped.startswith("- "):  # a list item that is a mapping: its first key
+                    rest = stripped[2:].lstrip(" ")
+                    return prev_start + len(body) - len(rest)
+                return prev_start + indent
+        pos = prev_start
+    return None
+
+
+def build(path: str, text: str) -> Document:
+    """A template read as YAML with its actions masked; ``NOTES.txt`` and other text as text."""
+    from .text import TextDoc
+
+    name = posixpath.basename(path.replace("\\", "/")).lower()
+    if not name.endswith(_YAML_SUFFIXES):
+        return _notes(path, text)
+    try:
+        return HelmTemplateDoc(path, text)
+    except ProcessingError as e:
+        doc = TextDoc(path, text, "helm-template")
+        start = _line_start(G.mask(text).masked, e.line) if e.line is not None else None
+        span = Span(start, _line_end(text, start)) if start is not None else Span(0, 0)
+        message = e.message
+        doc.unread = lambda: [(span, message)]  # type: ignore[method-assign]
+        return doc
+
+
+def _notes(path: str, text: str) -> Document:
+    """``NOTES.txt`` (and other text in ``templates/``): what ``helm install`` prints. Its URLs are the
+    chart's server's when the chart runs one (the chart sets ``triton``), and are rewritten; its
+    actions never are."""
+    from .text import TextDoc
+
+    class HelmNotesDoc(TextDoc):
+        fixes = True
+
+        def __init__(self, path: str, text: str) -> None:
+            super().__init__(path, text, "helm-template")
+            self.template = G.mask(text)
+
+        def report_only(self) -> list[tuple[int, int, str]]:
+            return []
+
+        def advisory(self) -> list[tuple[int, int]]:
+            return []  # not documentation: what the chart prints
+
+        def can_write(self, edit: Edit) -> bool:
+            return not self.template.overlapping(edit.span.start, edit.span.end)
+
+    return HelmNotesDoc(path, text)

@@ -1,0 +1,200 @@
+"""1xx, charts: a Helm chart's values image and the template that runs it move together.
+
+The chart's documents are linked before the rules run (``documents/helmchart.py``); once every
+document is checked, ``settle`` holds back what must not move alone: a values image whose container's
+command line cannot be migrated stays V1, and so does that command line when its image cannot be
+(never a V2 image under a V1 command, nor the reverse); both get an error that says why. A chart
+with a packaged subchart that holds V1 is only reported."""
+
+from __future__ import annotations
+
+import os
+
+from ..documents.base import Document
+from ..model import Finding, Severity, Span
+from .registry import FixAvailability as F
+from .registry import rule
+
+HELD = rule(
+    "TDM108", "chart-image-and-command-held", Severity.ERROR, F.NEVER,
+    "A chart's values image and the template that runs it cannot move together",
+    "In a Helm chart the server image is usually set in `values.yaml` and the command line, probes and ports in a "
+    "template. They are migrated together or not at all: when the template's container cannot be migrated (a "
+    "template line the tool cannot read, arguments written by an action it cannot follow, a change that would "
+    "rewrite a template action, an option V1 itself refused), the values image stays V1 and the container is "
+    "left as it is; when the values image cannot be migrated (a tag that is not a release, a locally built V1 "
+    "image), the container's command line stays V1. Both places get this error with the reason: a V2 image "
+    "under a V1 command line (or the reverse) does not start. Migrate the two by hand, together.")
+
+#: findings that leave the server's command line (or its probes) V1 when they carry no fix
+_LINE_RULES = ("TDM2", "TDM3", "TDM4")
+#: ... except these, which never hold a fix and do not stop the rest of the line from moving
+_NOT_BLOCKING = ("TDM316", "TDM317", "TDM402", "TDM403", "TDM404", "TDM405", "TDM406")
+_IMAGE_LEFT = ("TDM104", "TDM105", "TDM106")
+
+
+def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], shown: dict[str, str],
+           report_only: str = "") -> None:
+    """Adjust ``checked`` (member path -> its findings) for what hangs on another member."""
+    if report_only:
+        for path, findings in checked.items():
+            for f in findings:
+                _hold(f, f" ({report_only})")
+        return
+    by_doc = {id(d): p for p, d in docs.items()}
+    _unreadable_templates(links, docs, checked, shown)
+    # which containers cannot move, and why
+    blocked: dict[int, str] = {}
+    for served in links.served:
+        why = served.unknown if served.container.v1 else ""
+        tpath = by_doc.get(id(served.template))
+        start, end = _container_span(served)
+        if not why and any(s <= start and end <= e for s, e, _ in served.template.report_only()):
+            why = "some of its template lines cannot be read"
+        if not why and tpath is not None:
+            why = _stuck(checked[tpath], start, end)
+        for d, cl in served.parts:
+            p = by_doc.get(id(d))
+            if why or p is None or d is served.template:
+                continue
+            own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
+            if own:
+                why = _stuck(checked[p], min(w.start for w in own), max(w.end for w in own))
+        if not why and served.container.v1 and not served.parts and not _has_line(served) and _runs_something(served):
+            why = "its command line is not written where the tool can read it"
+        if why:
+            blocked[id(served.container.node)] = why
+    # images that cannot move hold their containers back
+    for link in links.images:
+        vpath = by_doc.get(id(link.values))
+        if vpath is None or id(link.container.node) in blocked:
+            continue
+        left = [f for f in checked[vpath] if f.rule in _IMAGE_LEFT and f.span is not None
+                and f.span.start < link.span.end and link.span.start < f.span.end]
+        if left and link.v1 and any(f.fix is not None for f in checked[by_doc[id(link.template)]]
+                                    if _inside(f, *_container_span_of(link))):
+            blocked[id(link.container.node)] = (f"its image in {shown.get(vpath, vpath)} cannot be migrated "
+                                                f"({left[0].message})")
+    for served in links.served:
+        why = blocked.get(id(served.container.node))
+        if why is None:
+            continue
+        tpath = by_doc[id(served.template)]
+        start, end = _container_span(served)
+        images = [lk for lk in links.images if lk.container is served.container]
+        for f in checked[tpath]:
+            if _inside(f, start, end):
+                _hold(f, "")
+        for d, cl in served.parts:
+            p = by_doc.get(id(d))
+            if p is None or d is served.template:
+                continue
+            own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
+            if own:
+                a, b = min(w.start for w in own), max(w.end for w in own)
+                for f in checked[p]:
+                    if _inside(f, a, b):
+                        _hold(f, "")
+        where = []
+        for lk in images:
+            vpath = by_doc[id(lk.values)]
+            checked[vpath][:] = [f for f in checked[vpath] if not (f.rule in ("TDM101", "TDM102") and f.span is not None
+                                                                    and f.span.start < lk.span.end
+                                                                    and lk.span.start < f.span.end)]
+            line = lk.values.position(lk.span.start)[0]
+            where.append(f"{shown.get(vpath, vpath)}:{line}")
+            tline = served.template.position(start)[0]
+            checked[vpath].append(HELD.finding(
+                lk.span, f"this image is kept: the container {served.container.name or '?'} of "
+                f"{shown.get(tpath, tpath)}:{tline} that runs it cannot be migrated ({why}); migrate both by hand, "
+                f"together"))
+        image = _image_span(served)
+        msg = (f"the container {served.container.name or '?'} is left as it is: {why}"
+               + (f"; its image ({', '.join(where)}) stays V1 with it" if where else "")
+               + ": migrate the two by hand, together")
+        checked[tpath].append(HELD.finding(image or Span(start, start), msg))
+
+
+def _unreadable_templates(links, docs: dict[str, Document], checked: dict[str, list[Finding]],
+                          shown: dict[str, str]) -> None:
+    """A template that could not be read at all may run any values image: while one holds V1, the
+    values images no container is known to run stay V1."""
+    from .. import evidence
+
+    unread = [p for p, d in docs.items() if d.kind == "helm-template" and not hasattr(d, "template")
+              and d.unread() and evidence.strong(d.text.encode("utf-8", "surrogatepass"))]
+    if not unread:
+        return
+    linked = [(lk.values, lk.span) for lk in links.images]
+    names = ", ".join(shown.get(p, p) for p in unread)
+    for p, d in docs.items():
+        if d.kind != "helm-values":
+            continue
+        for f in list(checked[p]):
+            if f.rule in ("TDM101", "TDM102") and f.fix is not None and f.span is not None and not any(
+                    v is d and s.start < f.span.end and f.span.start < s.end for v, s in linked):
+                checked[p].remove(f)
+                checked[p].append(HELD.finding(f.span, f"this image is kept: {names} cannot be read as a template "
+                                               f"(TDM004), and may run it with a V1 command line; migrate them by "
+                                               f"hand, together", suggestion=f.fix.edits[-1].content))
+
+
+def _hold(f: Finding, note: str) -> None:
+    """The finding's fix is not applied: it is shown as a suggestion."""
+    if f.fix is None:
+        return
+    edits = " ".join(e.content for e in f.fix.edits if e.content).strip()
+    f.suggestion = f.suggestion or edits or f.fix.title
+    f.fix = None
+    if f.severity is Severity.INFO:
+        f.severity = Severity.WARNING
+    f.message += note
+
+
+def _inside(f: Finding, start: int, end: int) -> bool:
+    return f.span is not None and start <= f.span.start and f.span.end <= end
+
+
+def _stuck(findings: list[Finding], start: int, end: int) -> str:
+    """Why the command line or probes between ``start`` and ``end`` stay V1: a finding on them that
+    needs a change the tool cannot make."""
+    for f in findings:
+        if f.fix is None and f.severity is not Severity.INFO and _inside(f, start, end) \
+                and f.rule.startswith(_LINE_RULES) and not f.rule.startswith(_NOT_BLOCKING):
+            return f"{f.rule}: {f.message}"
+    return ""
+
+
+def _container_span(served) -> tuple[int, int]:
+    return served.template.container_span(served.container)
+
+
+def _container_span_of(link) -> tuple[int, int]:
+    return link.template.container_span(link.container)
+
+
+def _image_span(served) -> Span | None:
+    from ..syntax.yamlsrc import ScalarNode, get
+
+    image = get(served.container.node, "image")
+    if isinstance(image, ScalarNode):
+        sc = served.template.src.scalar(image)
+        return Span(sc.start, sc.end)
+    return None
+
+
+def _runs_something(served) -> bool:
+    """The container sets its command or arguments (without them it runs the image's own)."""
+    from ..syntax.yamlsrc import get, is_null
+
+    return any(get(served.container.node, k) is not None and not is_null(get(served.container.node, k))
+               for k in ("command", "args")) or bool(served.template.expansions(served.container, "args")
+                                                     or served.template.expansions(served.container, "command"))
+
+
+def _has_line(served) -> bool:
+    return any(c is served.container for _, c in served.template._server_lines())
+
+
+def shown_path(path: str) -> str:
+    return path.replace(os.sep, "/")
