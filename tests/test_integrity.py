@@ -350,6 +350,22 @@ def test_named_fifo_socket_and_device_are_errors_never_opened(tmp_path):
     assert (tmp_path / "good/Dockerfile").read_bytes() == V2
 
 
+def test_fifos_under_the_names_read_beside_the_input_are_never_opened(tmp_path):
+    """The files the tool reads beside a file (a folder's ``.gitignore``, a chart's ``Chart.yaml``, a
+    compose service's ``env_file`` and ``.env``, a ``pyproject.toml`` met for its configuration) as
+    FIFOs: passed over, nothing hangs, the run migrates what it can."""
+    compose = (b"services:\n  t:\n    image: ${IMG}\n    env_file: [triton.env]\n"
+               b"    command: [\"trtserver\", \"--model-store=/m\"]\n")
+    _tree(tmp_path, {"a/Dockerfile": V1, "c/compose.yaml": compose,
+                     "chart/values.yaml": b"image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n"})
+    for name in (".gitignore", "a/.gitignore", "chart/Chart.yaml", "c/triton.env", "c/.env", "c/pyproject.toml"):
+        os.mkfifo(tmp_path / name)
+    p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path, timeout=60)
+    _no_traceback(p)
+    assert p.returncode in (0, 2), p.stderr
+    assert (tmp_path / "a/Dockerfile").read_bytes() == V2
+
+
 BLOCKED_WORKERS = """
 import time
 from triton_docker_migrate.batch import schedule
@@ -444,6 +460,29 @@ def test_names_that_are_not_utf8_or_hold_control_characters(tmp_path, fmt, encod
         lines = out.splitlines()
         assert len(lines) == 27 and all(re.match(r"^::notice file=[^:]*,line=\d+,", line) for line in lines), out
         assert "file=x\\n%3A%3Aerror file=forged.yml%2Cline=1%3A%3Apwned/Dockerfile," in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_show_files_escapes_names(tmp_path, fmt):
+    """``--show-files`` lists the same hostile names: one escaped line each (text), valid UTF-8 (json),
+    with PYTHONIOENCODING=utf-8 too."""
+    _named_tree(tmp_path)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"}
+    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "--show-files", "--format", fmt,
+                        "."], cwd=tmp_path, capture_output=True, timeout=120, env=env)
+    _no_traceback(p)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode("utf-8")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), out
+    names = ["bad\\xff\\xfename/Dockerfile", "c1\\u009b31m/Dockerfile", "c\\x1b[2J\\x1b[H/Dockerfile",
+             "t\\x1b]0;pwned\\x07/Dockerfile", "x\\n::error file=forged.yml,line=1::pwned/Dockerfile"]
+    if fmt == "json":
+        assert sorted(e["path"] for e in json.loads(out)) == sorted(
+            ["bad\\xff\\xfename/Dockerfile", "t\x1b]0;pwned\x07/Dockerfile",
+             "x\n::error file=forged.yml,line=1::pwned/Dockerfile", "c\x1b[2J\x1b[H/Dockerfile",
+             "c1\u009b31m/Dockerfile"])
+    else:
+        assert sorted(out.splitlines()) == sorted(f"{n}\tdockerfile" for n in names)
 
 
 def test_error_lines_on_stderr_escape_names(tmp_path):

@@ -39,9 +39,10 @@ def _read(path: str) -> dict[str, Any]:
 
     from .syntax.tomlspans import MAX_NESTING, nesting_depth
 
+    from .atomic import read_regular  # never a FIFO, socket or device
+
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = read_regular(path, 10 << 20)[0]
     except OSError as e:
         raise ConfigError(f"{path}: error: cannot read configuration: {e.strerror or e}") from None
     try:
@@ -63,10 +64,11 @@ def _has_table(path: str) -> bool:
     try:
         data = _read(path)
     except ConfigError:
+        from .atomic import read_regular
+
         try:
-            with open(path, "rb") as f:
-                if TABLE.encode() not in f.read():
-                    return False
+            if TABLE.encode() not in read_regular(path, 10 << 20)[0]:
+                return False
         except OSError:
             return False
         raise

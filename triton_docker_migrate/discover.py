@@ -31,7 +31,7 @@ import sys
 from operator import attrgetter
 from typing import Callable, Iterator, NamedTuple
 
-from .atomic import TEMP_PREFIX, is_temp_name, remove_stale
+from .atomic import TEMP_PREFIX, is_temp_name, read_regular, remove_stale
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 _BY_NAME = attrgetter("name")
@@ -123,8 +123,7 @@ class IgnoreFile:
     @classmethod
     def read(cls, path: str, base: str) -> "IgnoreFile | None":
         try:
-            with open(path, "rb") as f:
-                text = f.read().decode("utf-8", "replace")
+            text = read_regular(path, 10 << 20)[0].decode("utf-8", "replace")
         except OSError:
             return None
         lines = text.splitlines()

@@ -133,7 +133,7 @@ _NONE = _NoCandidate()
 
 def _may_hold_v1(path: str) -> bool:
     try:
-        return evidence.maybe_v1(read_bytes(path))
+        return evidence.maybe_v1(read_bytes(path)[0])
     except OSError:
         return True  # an unreadable member: the unit reports it
 

@@ -70,6 +70,9 @@ class DockerfileDoc(Document):
         self.global_arg_spans: dict[str, Span] = {}  #: where each global ARG with a default is written
         self._commands: list[CommandSite] | None = None
         self._lines: list[CommandLine] | None = None
+        self._regions: list[Region] | None = None
+        self._mounts: dict[int, list[Mount]] | None = None  #: see _copies
+        self._named: dict[str, Stage] = {}  #: the first stage of each name (lower case)
         self._site_starts: list[int] | None = None  #: first word of each command site, sorted
         self._starts: list[int] | None = None  #: start of each instruction
         self._sorted_sites: list[int] = []
@@ -101,7 +104,7 @@ class DockerfileDoc(Document):
 
     def _stages(self) -> None:
         idx = -1
-        named: dict[str, Stage] = {}  # the first stage of each name (lower case): one look-up per FROM
+        named = self._named  # one look-up per FROM
         for ins in self.instructions:
             if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
@@ -161,6 +164,12 @@ class DockerfileDoc(Document):
         return bool(st and st.triton)
 
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         out: list[Region] = []
         for ins in self.instructions:
             tri = self.is_triton(ins)
@@ -489,23 +498,31 @@ class DockerfileDoc(Document):
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """What the image of the line's stage holds from the build context (taken to be the Dockerfile's
         folder): the ``COPY``/``ADD`` of the stage and of the stages it is built on (not ``--from``)."""
-        import os
-
         first = next((w for seg in line.segments for w in seg.words), None)
         if first is None:
             return None
         chain: list[int] = []
+        seen: set[int] = set()
         idx = self.stage_index_at(first.start)
-        while 0 <= idx < len(self.stages) and idx not in chain:
+        while 0 <= idx < len(self.stages) and idx not in seen:
             chain.append(idx)
-            st = self.stages[idx]
-            parent = next((p for p in self.stages[:idx] if p.name and p.name.lower() == self.expand(st.image).lower()),
-                          None)
-            idx = parent.index if parent is not None else -1
+            seen.add(idx)
+            # the stage it is built on: the first stage of that name, when it comes before it
+            parent = self._named.get(self.expand(self.stages[idx].image).lower())
+            idx = parent.index if parent is not None and parent.index < idx else -1
+        copies = self._copies()
+        return [m for k in sorted(chain) for m in copies.get(k, [])]
+
+    def _copies(self) -> dict[int, list[Mount]]:
+        """The ``COPY``/``ADD`` of each stage from the build context (read once)."""
+        import os
+
+        if self._mounts is not None:
+            return self._mounts
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
-        out: list[Mount] = []
+        self._mounts = {}
         for ins in self.instructions:
-            if ins.cmd not in ("COPY", "ADD") or ins.stage not in chain:
+            if ins.cmd not in ("COPY", "ADD"):
                 continue
             if ins.is_json:
                 try:
@@ -523,8 +540,8 @@ class DockerfileDoc(Document):
             for src in args[:-1]:
                 if "://" in src or "$" in src:
                     continue
-                out.append(Mount(src, args[-1], base))
-        return out
+                self._mounts.setdefault(ins.stage, []).append(Mount(src, args[-1], base))
+        return self._mounts
 
 
 def _json_words(logical: str, offsets: list[int]) -> list[Word] | None:

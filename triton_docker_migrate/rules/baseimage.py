@@ -14,6 +14,7 @@ from typing import Iterator
 from .. import facts
 from ..documents.commands import basename, command_index
 from ..documents.sites import BaseImage, CommandSite, Region
+from ..intervals import Intervals
 from ..model import Finding, Severity, Span
 from ..release import NEWEST_KNOWN, Release
 from ..syntax.shellwords import Word
@@ -104,18 +105,26 @@ def _cuda_of(text: str) -> tuple[int, int] | None:
 
 # --- the sites of a stage -----------------------------------------------------------------------
 
-def _inside(span: Span, spans: list[Span]) -> bool:
-    return any(s.start <= span.start and span.end <= s.end for s in spans)
-
-
-def _stage_commands(doc, base: BaseImage) -> list[CommandSite]:
-    return [s for s in doc.commands() if s.words and _inside(s.words[0].span, base.runs)]
-
-
-def _stage_regions(doc, base: BaseImage) -> list[Region]:
-    st = base.stage
-    assert st is not None
-    return [r for r in doc.regions() if r.text and not r.image_context and st.start <= r.off(0) < st.end]
+def _by_stage(doc, bases: list[BaseImage]) -> tuple[list[list[CommandSite]], list[list[Region]]]:
+    """For each of ``bases``: the commands whose first word is in one of its RUN lines, and the
+    regions (not the image itself) that start in its stage - in the document's order, found in one
+    pass over each (stages do not overlap)."""
+    runs = Intervals((r.start, r.end, k) for k, b in enumerate(bases) for r in b.runs)
+    stages = Intervals((b.stage.start, b.stage.end, k) for k, b in enumerate(bases) if b.stage is not None)
+    commands: list[list[CommandSite]] = [[] for _ in bases]
+    regions: list[list[Region]] = [[] for _ in bases]
+    for site in doc.commands():
+        if site.words:
+            span = site.words[0].span
+            held = runs.first_holding(span.start, span.end)
+            if held is not None:
+                commands[held[2]].append(site)
+    for r in doc.regions():
+        if r.text and not r.image_context:
+            held = stages.first_holding(r.off(0), r.off(0) + 1)
+            if held is not None:
+                regions[held[2]].append(r)
+    return commands, regions
 
 
 _APT = {"apt-get", "apt", "aptitude"}
@@ -448,8 +457,9 @@ def check_base_jump(doc, ctx) -> Iterator[Finding]:
     if not bases:
         return
     tb, note = target_base(ctx.target)
-    for base in bases:
-        for site in _stage_commands(doc, base):
+    commands, regions = _by_stage(doc, bases)
+    for k, base in enumerate(bases):
+        for site in commands[k]:
             for w in apt_install_words(site):
                 found = list(check_cuda_apt(w, tb, base.image, note))
                 yield from found or check_apt(w, tb, base.image, note)
@@ -457,5 +467,5 @@ def check_base_jump(doc, ctx) -> Iterator[Finding]:
                 yield from check_cuda_pip(w, tb, base.image, note)
                 yield from check_pip(w, tb, base.image, note)
             yield from check_interpreter(site, tb, note)
-        for region in _stage_regions(doc, base):
+        for region in regions[k]:
             yield from check_paths(region, tb, note)

@@ -9,6 +9,7 @@ same filters and remembers which were removed (``Place.suppressed``)."""
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 
@@ -83,14 +84,17 @@ def probes(doc: Document, ctx, findings: list[Finding]) -> list[Finding]:
 
 def _server_span(ctx, findings: list[Finding]) -> Span | None:
     """The first V1 server line that a fix of this file changes (or the first V1 server image changed)."""
-    fixed = [f.span for f in findings if f.fixed and f.span is not None]
+    fixed = sorted((f.span for f in findings if f.fixed and f.span is not None), key=lambda s: (s.start, s.end))
+    starts = [s.start for s in fixed]
     spans = []
     for cl, _res in ctx.server_lines():
         words = [w for seg in cl.segments for w in seg.words]
         if not cl.v1 or cl.report_only or not words:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
-        if any(start <= s.start and s.end <= end for s in fixed):
+        # the fixed spans that start on the line (found by bisection: no scan of every fix per line)
+        on_line = fixed[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]
+        if any(s.end <= end for s in on_line):
             spans.append((cl.binary or words[0]).span)
     spans += [f.span for f in findings if f.rule == "TDM101" and f.fixed and f.span is not None]
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
