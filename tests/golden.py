@@ -1,6 +1,8 @@
 """Golden fixtures: ``fixtures/<kind>/<name>`` is an input; ``<name>.out`` the expected bytes
 (absent: the file must come out byte-identical); ``<name>.findings`` one line per finding,
-``line:col RULE severity[ fixed] message``; ``<name>.args`` extra flags (e.g. ``--target-version 20.07``)."""
+``line:col RULE severity[ fixed] message``; ``<name>.args`` extra flags (``--target-version 20.07``,
+``--select``/``--ignore``, ``--side-by-side`` with ``--side-by-side-suffix`` and
+``--side-by-side-port-offset``, ``--retire-v1``)."""
 
 from __future__ import annotations
 
@@ -25,13 +27,27 @@ def settings_for(path: pathlib.Path) -> Settings:
     args_file = path.with_name(path.name + ".args")
     kw = {}
     if args_file.exists():
-        args = shlex.split(args_file.read_text())
+        args = [p for a in shlex.split(args_file.read_text())
+                for p in (a.split("=", 1) if a.startswith("--") and "=" in a else [a])]
         for i, a in enumerate(args):
             if a == "--target-version":
                 kw["target"] = parse_target(args[i + 1])
             elif a in ("--select", "--ignore"):
                 kw[a[2:]] = tuple(args[i + 1].split(","))
+            elif a in ("--side-by-side", "--retire-v1"):
+                kw[a[2:].replace("-", "_")] = True
+            elif a == "--side-by-side-suffix":
+                kw["side_by_side_suffix"] = args[i + 1]
+            elif a == "--side-by-side-port-offset":
+                kw["side_by_side_port_offset"] = int(args[i + 1])
     return Settings(**kw)
+
+
+def adds_or_removes_units(path: pathlib.Path) -> bool:
+    """The fixture runs with --side-by-side or --retire-v1: its output holds more or fewer services
+    and objects than its input (tests/test_side_by_side.py judges those)."""
+    args_file = path.with_name(path.name + ".args")
+    return args_file.exists() and bool({"--side-by-side", "--retire-v1"} & set(shlex.split(args_file.read_text())))
 
 
 def run_fixture(path: pathlib.Path, settings: Settings | None = None):
@@ -76,4 +92,5 @@ def render_findings(res) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-__all__ = ["chart_of", "inputs", "migrated_chart", "run_fixture", "render_findings", "settings_for", "Release"]
+__all__ = ["adds_or_removes_units", "chart_of", "inputs", "migrated_chart", "run_fixture", "render_findings",
+           "settings_for", "Release"]

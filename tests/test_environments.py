@@ -37,13 +37,18 @@ def runtime_dependencies() -> list[str]:
         return tomllib.load(f)["project"]["dependencies"]
 
 
+def _normal(name: str) -> str:
+    """A distribution name as PEP 503 compares them (``ruamel.yaml`` = ``ruamel-yaml``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def floors() -> dict[str, str]:
     """Each runtime dependency's declared minimum version (``name>=X`` -> X)."""
     out = {}
     for dep in runtime_dependencies():
         m = re.match(r"^([A-Za-z0-9_.-]+).*?>=\s*([0-9][^,;\s]*)", dep)
         assert m, f"{dep}: every runtime dependency declares its minimum version"
-        out[m.group(1).lower().replace("_", "-")] = m.group(2)
+        out[_normal(m.group(1))] = m.group(2)
     return out
 
 
@@ -80,7 +85,7 @@ def test_declared_floors_are_true(tmp_path):
     p = run(uv, "pip", "install", "-q", "--python", py, "pytest", "hypothesis", "ruamel.yaml")
     assert p.returncode == 0, p.stderr[-2000:]
     p = run(uv, "pip", "freeze", "--python", py)
-    installed = {line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
+    installed = {_normal(line.split("==")[0]): line.split("==")[1]
                  for line in p.stdout.splitlines() if "==" in line}
     for name, floor in floors().items():
         assert name in installed and Version(installed[name]) == Version(floor), \

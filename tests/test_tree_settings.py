@@ -198,7 +198,9 @@ def test_show_settings_says_which_configuration_applies(outer):
         "failure-threshold = (none)\n"
         'per-file-ignores = {"deploy/*" = ["TDM3"]}\n'
         '# per-file-ignores for this file: ["TDM3"]\n'
-        "severity = {}\n")
+        "severity = {}\n"
+        'side-by-side-suffix = "-v2"\n'
+        "side-by-side-port-offset = 100\n")
     p = run_cli("migrate", "--show-settings", "--format", "json", "--target-version", "23.05", "--fail-on-review",
                 "Dockerfile", cwd=outer / "proj" / "sub")
     s = json.loads(p.stdout)

@@ -99,6 +99,33 @@ def _chart_meta(folder: str) -> tuple[str, dict[str, str]]:
     return name, aliases
 
 
+def subchart_keys(unit: Unit) -> dict[str, frozenset[str]]:
+    """For each values file of ``unit``: the top-level keys its chart's subcharts read their values
+    under (the dependencies of its ``Chart.yaml``, by alias or name, and the charts in ``charts/``).
+    ``--side-by-side`` copies only such entries: the rest configures the chart itself."""
+    out = {}
+    for m in unit.members:
+        if m.kind != "helm-values":
+            continue
+        keys = {c.prefix[-1] for c in unit.charts if c.parent is m.chart and c.prefix}
+        keys |= set(_dependency_keys(m.chart.root))
+        out[m.path] = frozenset(keys)
+    return out
+
+
+def _dependency_keys(folder: str) -> list[str]:
+    try:
+        import yaml
+
+        from .atomic import read_regular  # never a FIFO, socket or device
+
+        data = yaml.safe_load(read_regular(os.path.join(folder, "Chart.yaml"), 1 << 20)[0])
+    except Exception:  # noqa: BLE001 - an unreadable Chart.yaml names nothing
+        return []
+    deps = data.get("dependencies") if isinstance(data, dict) else None
+    return [str(d.get("alias") or d["name"]) for d in deps or [] if isinstance(d, dict) and isinstance(d.get("name"), str)]
+
+
 def _collect(unit: Unit, chart: SubChart, base: str | None) -> None:
     unit.charts.append(chart)
     _, aliases = _chart_meta(chart.root)

@@ -83,6 +83,15 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                    help="List the files a run would read, with their kind; process nothing.")
     m.add_argument("--show-settings", action="store_true",
                    help="Print the settings that apply to the one PATH; process nothing.")
+    m.add_argument("--side-by-side", action="store_true",
+                   help="Keep V1 compose services, Kubernetes objects and Helm values entries as they are "
+                        "(marked keep-v1) and add their migrated V2 copies beside them.")
+    m.add_argument("--side-by-side-suffix", metavar="SUFFIX",
+                   help="With --side-by-side: what the copy's name adds to the original's (default -v2).")
+    m.add_argument("--side-by-side-port-offset", type=int, metavar="N",
+                   help="With --side-by-side: how much higher the copy's host ports are (default 100).")
+    m.add_argument("--retire-v1", action="store_true",
+                   help="Remove the V1 blocks an earlier --side-by-side run kept (keep-v1 markers).")
 
     r = sub.add_parser("rules", help="List every rule: id, name, severity, fix availability, summary.",
                        description="List every rule: id, name, severity, fix availability, summary.")
@@ -102,6 +111,10 @@ def _conflicts(a: argparse.Namespace) -> str | None:
                 "--stdin-filename names the standard input: give PATH '-' alone (or no PATH)")
     if a.show_files and a.show_settings:
         return "--show-files and --show-settings are separate questions: ask one"
+    if a.side_by_side and a.retire_v1:
+        return "--retire-v1 retires what an earlier --side-by-side run kept: use it in a later run without --side-by-side"
+    if stdin and (a.side_by_side or a.retire_v1):
+        return f"{'--side-by-side' if a.side_by_side else '--retire-v1'} works on files, not on standard input"
     show = "--show-files" if a.show_files else "--show-settings" if a.show_settings else None
     if show:
         for flag, given in (("--diff", a.diff), ("--check", a.check), ("--statistics", a.statistics),
@@ -127,7 +140,7 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
     import re
     from dataclasses import replace
 
-    from .config import ConfigError, Resolver
+    from .config import ConfigError, Resolver, side_by_side_offset_problem, side_by_side_suffix_problem
     from .release import NEWEST_KNOWN, Release, parse_target
     from .rules.registry import known
     from .settings import Settings, WriteBack
@@ -172,6 +185,16 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
     if a.fail_on_review is not None or a.failure_threshold is not None:
         flags["fail_on_review"] = bool(a.fail_on_review)
         flags["failure_threshold"] = a.failure_threshold
+    if a.side_by_side_suffix is not None:
+        problem = side_by_side_suffix_problem(a.side_by_side_suffix)
+        if problem:
+            return _usage(f"--side-by-side-suffix: {problem}")
+        flags["side_by_side_suffix"] = a.side_by_side_suffix
+    if a.side_by_side_port_offset is not None:
+        problem = side_by_side_offset_problem(a.side_by_side_port_offset)
+        if problem:
+            return _usage(f"--side-by-side-port-offset: {problem}")
+        flags["side_by_side_port_offset"] = a.side_by_side_port_offset
     try:
         resolver = Resolver(flags, a.config)
     except ConfigError as e:
@@ -182,7 +205,7 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
     stdin = a.stdin_filename is not None or "-" in a.paths
     base = Settings(write_back=wb, output_format=a.output_format, exit_zero=a.exit_zero, quiet=a.quiet,
                     statistics=a.statistics, jobs=jobs, stdin_filename=a.stdin_filename if stdin else None,
-                    resolver=resolver)
+                    side_by_side=a.side_by_side, retire_v1=a.retire_v1, resolver=resolver)
     # the run's own settings (the target a report names): those of the named paths when they
     # share one configuration, else those of the current directory
     named = [a.stdin_filename or "-"] if stdin else list(a.paths)

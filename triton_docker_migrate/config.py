@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 KEYS = {"target-version", "select", "ignore", "exclude", "extend-exclude", "fail-on-review", "failure-threshold",
-        "per-file-ignores", "severity"}
+        "per-file-ignores", "severity", "side-by-side-suffix", "side-by-side-port-offset"}
 TABLE = "triton-docker-migrate"
 OWN_FILE = ".triton-docker-migrate.toml"
 PYPROJECT = "pyproject.toml"
@@ -146,6 +146,14 @@ def _check(path: str, data: dict[str, Any]) -> None:
                 if r.strip() and not _known(r.strip()):
                     raise ConfigError(f"{path}: error: {key}: {r.strip()!r} names no rule "
                                       f"(see `triton-docker-migrate rules`)")
+    if "side-by-side-suffix" in data:
+        problem = side_by_side_suffix_problem(data["side-by-side-suffix"])
+        if problem:
+            raise ConfigError(f"{path}: error: side-by-side-suffix: {problem}")
+    if "side-by-side-port-offset" in data:
+        problem = side_by_side_offset_problem(data["side-by-side-port-offset"])
+        if problem:
+            raise ConfigError(f"{path}: error: side-by-side-port-offset: {problem}")
     if "fail-on-review" in data and not isinstance(data["fail-on-review"], bool):
         raise bad("fail-on-review", "true or false")
     if "failure-threshold" in data:
@@ -180,6 +188,24 @@ def _check(path: str, data: dict[str, Any]) -> None:
             if level not in OVERRIDES:
                 raise ConfigError(f"{path}: error: severity[{rule!r}] must be \"warning\" or \"error\" (an override "
                                   f"only raises a rule's severity; nothing lowers it)")
+
+
+def side_by_side_suffix_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be the side-by-side copies' name suffix (None: it can): it becomes part
+    of service, object and label names."""
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9-]+", value):
+        return (f"{value!r} must be lower-case letters, digits and dashes (e.g. \"-v2\"): it becomes part of "
+                f"service and object names")
+    return None
+
+
+def side_by_side_offset_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be the side-by-side copies' host port offset (None: it can)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60000:
+        return f"{value!r} must be a number from 1 to 60000"
+    return None
 
 
 def _rule_pattern(text: str) -> bool:
@@ -226,8 +252,8 @@ class Resolver:
 
     ``flags``: the per-file settings given on the command line, as ``Settings`` field names
     (``target``, ``select``, ``ignore``, ``exclude``, ``extend_exclude``, ``fail_on_review``,
-    ``failure_threshold``); ``config_file``: ``--config FILE`` (read at once: a bad one is a usage
-    error before the run)."""
+    ``failure_threshold``, ``side_by_side_suffix``, ``side_by_side_port_offset``); ``config_file``:
+    ``--config FILE`` (read at once: a bad one is a usage error before the run)."""
 
     def __init__(self, flags: dict[str, Any] | None = None, config_file: str | None = None,
                  cwd: str | None = None) -> None:
@@ -337,5 +363,7 @@ class Resolver:
             out["failure_threshold"] = data.get("failure-threshold")
         out["per_file_ignores"] = tuple((g, split(r)) for g, r in dict(data.get("per-file-ignores", {})).items())
         out["severity"] = tuple((r, lvl) for r, lvl in dict(data.get("severity", {})).items())
+        out["side_by_side_suffix"] = f.get("side_by_side_suffix", data.get("side-by-side-suffix", "-v2"))
+        out["side_by_side_port_offset"] = f.get("side_by_side_port_offset", data.get("side-by-side-port-offset", 100))
         out["config_path"] = cfg.path if cfg is not None else None
         return replace(base, resolver=None, **out)

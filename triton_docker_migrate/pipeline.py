@@ -83,7 +83,7 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
-        checked, ctx = check_document(doc, settings.target)
+        checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1)
     except ProcessingError as e:
         if must_report:
             return _left_in(failed(res, e.message, e.line), text, settings)
@@ -94,17 +94,47 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         res.status = Status.SKIPPED
         return res
     res.v1_server = ctx.v1_server
+
+    def build(p: str, t: str) -> Document:
+        return build_document(res.kind, p, t)
+
+    def keep(d: Document, fs: list[Finding]) -> list[Finding]:
+        return _filtered(d, fs, display, settings, unused=False)
+
+    checked = _side_by_side(doc, checked, settings, build, keep)
     new_text, findings, reviewed, edits = fixed_text(doc, checked, display, settings)
     new_doc = doc
     if new_text != text:
         from .verify import verify
 
         try:
-            new_doc = verify(doc, new_text, settings.target, lambda p, t: build_document(res.kind, p, t),
-                             keep=lambda d, fs: _filtered(d, fs, display, settings, unused=False))
+            again = (lambda d, fs: keep(d, _side_by_side(d, fs, settings, build, keep)))
+            new_doc = verify(_structural(doc, findings, settings, build), new_text, settings.target, build, keep=again)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     return conclude(res, doc, new_doc, new_text, checked, findings, reviewed, edits, display, settings, ctx)
+
+
+def _side_by_side(doc: Document, checked: list[Finding], settings: Settings, build, keep) -> list[Finding]:
+    """``--side-by-side`` and ``--retire-v1``: V1 units kept beside their V2 copies, or retired
+    (``rules/sidebyside.py``). Also the verifying pass's: a unit no copy could be made of is held
+    again, so that the pass converges."""
+    if not (settings.side_by_side or settings.retire_v1):
+        return checked
+    from .rules import sidebyside
+
+    return sidebyside.apply(doc, checked, settings, build, keep)
+
+
+def _structural(doc: Document, findings: list[Finding], settings: Settings, build) -> Document:
+    """The document whose structure the migrated text must keep: ``doc``, or with ``--side-by-side``
+    and ``--retire-v1`` ``doc`` with the units added or removed whole."""
+    if not (settings.side_by_side or settings.retire_v1):
+        return doc
+    from .rules import sidebyside
+
+    structural = sidebyside.structural_edits(findings)
+    return build(doc.path, apply(doc.text, structural)) if structural else doc
 
 
 def read_text(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
@@ -343,6 +373,7 @@ class _MemberError(Exception):
 def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[FileResult]:
     from . import suppress
     from .documents.helmchart import link
+    from .charts import subchart_keys
     from .rules.charts import settle
     from .rules.engine import check_document
 
@@ -368,15 +399,28 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
     note = (f"the chart has a packaged subchart with V1 evidence ({packaged}): the chart is only reported; "
             "unpack it into charts/ to migrate it with the chart") if packaged else ""
 
-    def check_all(docs: dict[str, Document]) -> tuple[dict[str, list[Finding]], dict]:
+    keys = subchart_keys(unit)
+
+    def builder(kind: str):
+        return lambda p, t: build_document(kind, p, t)
+
+    def keeper(p: str):
+        return lambda d, fs: _filtered(d, fs, shown[p], settings, unused=False)
+
+    def check_all(docs: dict[str, Document], first: bool = True) -> tuple[dict[str, list[Finding]], dict]:
+        for p, d in docs.items():
+            if p in keys:
+                d.subchart_keys = keys[p]  # type: ignore[attr-defined]
         links = link(unit, docs)
         checked, ctxs = {}, {}
         for p, d in docs.items():
             try:
-                checked[p], ctxs[p] = check_document(d, settings.target)
+                checked[p], ctxs[p] = check_document(d, settings.target, keep_v1=not (first and settings.retire_v1))
             except ProcessingError as e:
                 raise _MemberError(p, e) from None
         settle(links, docs, checked, shown, note)
+        for p, d in docs.items():  # copies beside kept V1 values entries (umbrella charts), or retired
+            checked[p] = _side_by_side(d, checked[p], settings, builder(d.kind), keeper(p))
         return checked, ctxs
 
     while True:
@@ -404,12 +448,13 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
                 problem[p] = ProcessingError(f"verification failed: the migrated file does not parse ({e.message})")
         if not problem:
             for p, res, text, d, _must in live:
-                same = getattr(d, "same_structure", None)
+                old = _structural(d, fixed[p][1], settings, builder(res.kind)) if fixed[p][0] != text else d
+                same = getattr(old, "same_structure", None)
                 why = same(new_docs[p]) if same is not None and fixed[p][0] != text else None
                 if why:
                     problem[p] = ProcessingError(f"verification failed: {why}")
         if not problem:
-            again, _ = check_all(new_docs)
+            again, _ = check_all(new_docs, first=False)
             for p, res, _text, _d, _must in live:
                 pending = [f for f in _filtered(new_docs[p], again[p], res.path, settings, unused=False)
                            if f.fix is not None]

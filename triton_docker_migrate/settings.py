@@ -48,6 +48,11 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jobs: int = 0  #: worker processes (0: decide from the number of candidates)
+    #: keep V1 services/objects and add their migrated V2 copies beside them (CONTRACT.md)
+    side_by_side: bool = False
+    side_by_side_suffix: str = "-v2"  #: the copy's name is the original's with this suffix
+    side_by_side_port_offset: int = 100  #: the copy's host ports are this much higher (or a multiple)
+    retire_v1: bool = False  #: remove the V1 blocks an earlier --side-by-side run kept
     #: exit 1 while a finding of this severity or above remains ("warning" is --fail-on-review)
     failure_threshold: str | None = None
     #: (rule id or prefix, "warning"|"error"): findings of the rule are raised to at least that

@@ -101,6 +101,8 @@ def show_settings(path: str, settings: Settings) -> int:
         "per-file-ignores-here": sorted(per_file_ignored(display, s)) if is_file else None,
         "severity": dict(s.severity),
         "failure-threshold": s.threshold,
+        "side-by-side-suffix": s.side_by_side_suffix,
+        "side-by-side-port-offset": s.side_by_side_port_offset,
         "mode": {"yes": "fix", "diff": "diff", "check": "check", "diff-check": "diff and check"}[s.write_back.value],
         "format": s.output_format,
     }
@@ -118,6 +120,8 @@ def show_settings(path: str, settings: Settings) -> int:
         if is_file:
             lines.append(f"# per-file-ignores for this file: {_toml(values['per-file-ignores-here'])}")
         lines.append("severity = " + _toml(values["severity"]))
+        for key in ("side-by-side-suffix", "side-by-side-port-offset"):
+            lines.append(f"{key} = {_toml(values[key])}")
         out = "\n".join(lines) + "\n"
     from ..report.stream import write
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites, Region, Requirement
+from .sites import BaseImage, Block, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites, Region, \
+    Requirement
 
 
 class Document:
@@ -100,6 +101,10 @@ class Document:
 
     def advisory(self) -> list[tuple[int, int]]:
         """Spans of documentation prose: V1 named there is history (info findings, outside the gate)."""
+        return []
+
+    def blocks(self) -> list[Block]:
+        """The units ``--side-by-side`` can keep and copy (services, objects, values entries)."""
         return []
 
     def unread(self) -> list[tuple[Span, str]]:

@@ -17,11 +17,12 @@ from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
 from . import held as H
+from . import yamlblocks as B
 from . import yamlsites as S
 from .dockerrun import sub_word
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
+from .sites import Block, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -64,6 +65,8 @@ class ComposeDoc(Document):
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
         self._users: dict[int, list[Service]] | None = None  #: id(node) -> services owning it
+        self._blocks: list[Block] | None = None
+        self._unit_blocks: list[tuple[Block, Service, Node]] | None = None
         self._read_services()
         self._regions: list[Region] | None = None  #: read once, after the document is known
 
@@ -247,6 +250,7 @@ class ComposeDoc(Document):
                 else:
                     found[key] = (cl, [s])
         self._lines = list(found.values())
+        B.mark_kept([cl for cl, _ in self._lines], [b.span for b, _, _ in self._units() if b.kept])
         return self._lines
 
     def _lines_of(self, s: Service) -> list[CommandLine]:
@@ -356,6 +360,36 @@ class ComposeDoc(Document):
                     self._anchor_users.append((node, users))
         return self._anchor_users
 
+    # --- side by side -----------------------------------------------------------------------------
+    def _units(self) -> list[tuple[Block, Service, Node]]:
+        """Each service as a unit of lines (names, spans, keep-v1 markers), before any analysis."""
+        if self._unit_blocks is None:
+            self._unit_blocks = []
+            for d, root in enumerate(self.src.docs):
+                for k, v in Y.items(Y.get(root, "services")):
+                    s = next((x for x in self.services if x.node is v), None)
+                    if s is not None and isinstance(k, ScalarNode):
+                        b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
+                        self._unit_blocks.append((b, s, v))
+        return self._unit_blocks
+
+    def blocks(self) -> list[Block]:
+        """Each service, V1 when it runs a V1 server or image; the values of other services that
+        name it as a URL host route to it."""
+        if self._blocks is not None:
+            return self._blocks
+        v1_lines = {id(s) for cl, users in self._server_lines() if cl.v1 for s in users}
+        out: list[Block] = []
+        for b, s, v in self._units():
+            b.v1 = s.v1 or id(s) in v1_lines
+            b.hosts = tuple(dict.fromkeys([s.name, *service_hosts(v)]))
+            b.shared = B.shared_spans(self.src, v, b.span)
+            out.append(b)
+        for b in out:
+            b.routes = B.routes(self.src, list(b.hosts), [b.span])
+        self._blocks = out
+        return out
+
     # --- mounts and GPUs ------------------------------------------------------------------------
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """The bind mounts of the services that run ``line`` (short ``./src:/dst[:ro]`` and long
@@ -417,6 +451,20 @@ def _env_names(src: Y.YamlSource, env: Node | None):
                     yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
 
 
+def service_hosts(node: Node) -> list[str]:
+    """The names a service is reached by besides its own: container_name, hostname, network aliases."""
+    out = []
+    for key in ("container_name", "hostname"):
+        v = Y.get(node, key)
+        if isinstance(v, ScalarNode) and v.value:
+            out.append(str(v.value))
+    for _, net in Y.items(Y.get(node, "networks")):
+        aliases = Y.get(net, "aliases")
+        if isinstance(aliases, SequenceNode):
+            out += [str(a.value) for a in aliases.value if isinstance(a, ScalarNode) and a.value]
+    return out
+
+
 def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
     """Each variable of an ``environment:`` (mapping or ``NAME=value`` list) and the word of its
     string value (None: no value, or not a string written where it can be edited)."""
@@ -453,6 +501,8 @@ def server_argv(doc: ComposeDoc) -> list[list[str]]:
     that expand to runtime arguments (``${EXTRA_ARGS}``) are left out, ``$$`` is compose's ``$``."""
     out = []
     for cl in doc.command_lines():
+        if cl.report_only:
+            continue  # a V1 line kept beside its V2 copy (keep-v1)
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
         words = [w.value for w, _ in cl.args() if not w.is_whole_expansion]
         out.append([v.replace("$$", "$") for v in [binary, *words]])

@@ -27,7 +27,7 @@ from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from .base import Document
 from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
-from .sites import CommandLine, Segment
+from .sites import Block, CommandLine, Segment
 
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
@@ -53,6 +53,22 @@ class HelmTemplateDoc(KubernetesDoc):
         self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
         super().__init__(path, text)
         self.is_json = False
+
+    def blocks(self) -> list[Block]:
+        """A template's objects are the chart's: ``--side-by-side`` copies none of them (a second
+        release of the chart, with migrated values, is the chart's V2 copy)."""
+        from .. import evidence
+
+        out = super().blocks()
+        for b in out:
+            b.name = self.shown(b.name)
+            # V1 only through the values it reads (an umbrella chart's entry, kept and copied there)
+            # is the values file's to keep
+            b.v1 = b.v1 and evidence.maybe_v1(self.text[b.span.start:b.span.end].encode("utf-8", "surrogatepass"))
+            if not b.kept:
+                b.refusal = ("it is an object of a Helm chart's template: install the chart a second time (a second "
+                             "release) with migrated values instead")
+        return out
 
     # --- reading --------------------------------------------------------------------------------
     def _load(self, text: str) -> Y.YamlSource:

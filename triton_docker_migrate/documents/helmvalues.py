@@ -18,10 +18,11 @@ from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import (CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
-                    Region, Segment)
+from .sites import (Block, CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
+                    Region, Segment, is_foreign)
 
 ARGV_KEYS = ("command", "args", "extraArgs")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -89,6 +90,10 @@ class HelmValuesDoc(Document):
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
         self._groups: list[tuple[Segment | None, Segment | None, Segment | None]] | None = None
+        self._unit_blocks: list[tuple[Block, MappingNode]] | None = None
+        #: inside a chart, the top-level keys its subcharts read their values under (set by the chart;
+        #: None: outside a chart, where they are not known)
+        self.subchart_keys: frozenset[str] | None = None
         #: server lines a chart's template makes of this file's lists (set by the chart): these lists
         #: are read as part of those lines, never as lines of their own
         self.linked: list[CommandLine] = []
@@ -226,6 +231,17 @@ class HelmValuesDoc(Document):
                         if not any(id(seg) in linked for seg in cl.segments):
                             found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
             self._lines = list(found.values()) + self.linked
+            kept = [b for b, _ in self._units() if b.kept]
+            B.mark_kept(self._lines, [b.span for b in kept])
+            if kept:  # V1 kept beside its copy: each entry is V1 by its own image, not by the file's
+                images = self._v1_image_spans()
+                for cl in self._lines:
+                    first = next((w for seg in cl.segments for w in seg.words if not is_foreign(w.span)), None)
+                    entry = next((b for b, _ in self._units() if first is not None
+                                  and b.span.start <= first.start < b.span.end), None)
+                    if entry is not None and not cl.report_only:
+                        cl.v1 = any(entry.span.start <= a < entry.span.end for a in images) or \
+                            (cl.binary is not None and C.is_v1_binary(cl.binary.value))
         return self._lines
 
     def lookup(self, path: tuple[str, ...]) -> Node | None:
@@ -300,6 +316,83 @@ class HelmValuesDoc(Document):
                          lambda: [Q.delete_item(self.src, seq, item)],
                          name=str(name.value) if isinstance(name, ScalarNode) else None, targets=frozenset(_targets(item)))
 
+    # --- side by side -----------------------------------------------------------------------------
+    def blocks(self) -> list[Block]:
+        """Each top-level entry whose value is a mapping: V1 when a V1 image or server command line
+        stands in it. V1 written at the top level itself (``image:`` beside the chart's other
+        settings) is one release of the chart: no entry can be copied, the whole file is refused."""
+        if not self.src.docs or not isinstance(self.src.docs[0], MappingNode):
+            return []
+        root = self.src.docs[0]
+        v1_spans = self._v1_spans()
+        own_images = self._v1_image_spans()
+        # V1 this file holds only in part: a tag whose repository another values file sets, a server
+        # line a chart's template writes words of its own into
+        partial = [t.tag_span.start for t in self.lone_tags if _lone_v1(t)] + [
+            w.start for cl in self.linked if cl.v1 and _foreign_words(cl) for w in _own_words(cl)[:1]]
+        out: list[Block] = []
+        for b, v in self._units():
+            if not b.kept and not self._is_subchart_entry(b.name, v):
+                continue
+
+            def inside(offsets: list[int], b: Block = b) -> bool:
+                return any(b.span.start <= a < b.span.end for a in offsets)
+
+            b.v1 = inside(v1_spans) or inside(partial)
+            if b.v1 and not b.kept and not b.refusal and (inside(partial) or not inside(own_images)):
+                b.refusal = ("its server's image or command line is set outside it (by the subchart's own values or "
+                             "templates), so a copy of the entry alone would not be V2: install the chart a second "
+                             "time with migrated values instead")
+            b.shared = B.shared_spans(self.src, v, b.span)
+            out.append(b)
+        loose = [a for a in v1_spans if not any(b.span.start <= a < b.span.end for b in out)]
+        if loose:
+            first = root.start_mark.index
+            whole = Block("", "values file", Span(self.text.rfind("\n", 0, first) + 1, len(self.text)), first, (0,),
+                          v1=True, refusal="the V1 server is configured at the top level of the values (one release "
+                          "of the chart): install the chart a second time with migrated values instead")
+            return [whole]
+        return out
+
+    def _is_subchart_entry(self, key: str, value: MappingNode) -> bool:
+        """Whether a top-level entry holds a subchart's values (an umbrella chart's): inside a chart,
+        one its ``Chart.yaml`` or ``charts/`` names; elsewhere, any mapping but an image's own
+        (``image: {repository: ..., tag: ...}`` configures the chart itself)."""
+        if self.subchart_keys is not None:
+            return key in self.subchart_keys
+        return not isinstance(Y.get(value, "repository"), ScalarNode)
+
+    def _units(self) -> list[tuple[Block, MappingNode]]:
+        """Each top-level entry whose value is a mapping, as a unit of lines."""
+        if self._unit_blocks is None:
+            self._unit_blocks = []
+            root = self.src.docs[0] if self.src.docs else None
+            for k, v in root.value if isinstance(root, MappingNode) else ():
+                if isinstance(k, ScalarNode) and isinstance(v, MappingNode) and k.value != "<<":
+                    b = B.block(self.src, str(k.value), "values entry", k.start_mark.index, v, (0, str(k.value)))
+                    self._unit_blocks.append((b, v))
+        return self._unit_blocks
+
+    def _v1_spans(self) -> list[int]:
+        """Where V1 images and V1 server command lines start."""
+        out = self._v1_image_spans()
+        for cl in self.command_lines():
+            if cl.v1:
+                out += [w.start for w in _own_words(cl)[:1]]
+        return out
+
+    def _v1_image_spans(self) -> list[int]:
+        """Where V1 images start."""
+        out = [ik.repo_span.start for ik in self._split if self._split_info(ik).v1 and not self._split_info(ik).sdk]
+        keys, parent_key = Y.keys_and_parents(self.src)
+        for node in self.src.nodes():
+            if isinstance(node, ScalarNode) and id(node) not in keys and isinstance(node.value, str) and \
+                    (parent_key.get(id(node)) or "").lower().endswith("image"):
+                info = facts.classify(node.value)
+                if info.v1 and not info.sdk:
+                    out.append(self.src.scalar(node).start)
+        return out
+
     # --- GPUs ---------------------------------------------------------------------------------
     def gpu_requests(self) -> list[tuple[str, Span]]:
         """``nvidia.com/gpu`` keys of a Triton chart's values (whatever resources they sit in)."""
@@ -346,9 +439,27 @@ def _render_tag(value: str, sc: Y.Scalar) -> str:
     return Q.double_quoted(value)
 
 
+def _own_words(cl: CommandLine) -> list:
+    """The words of ``cl`` written in this file (a line a chart's template makes of a values list
+    starts with the template's words, at foreign offsets)."""
+    return [w for seg in cl.segments for w in seg.words if not is_foreign(w.span)]
+
+
+def _foreign_words(cl: CommandLine) -> bool:
+    return any(is_foreign(w.span) for seg in cl.segments for w in seg.words) or \
+        (cl.binary is not None and is_foreign(cl.binary.span))
+
+
+def _lone_v1(t: ImageKeys) -> bool:
+    info = facts.classify(f"{t.repo_value}:{t.tag_value}")  # type: ignore[attr-defined]
+    return info.v1 and not info.sdk
+
+
 def server_argv(doc: HelmValuesDoc) -> list[list[str]]:
     out = []
     for cl in doc.command_lines():
+        if cl.report_only:
+            continue  # a V1 line kept beside its V2 copy (keep-v1)
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out

@@ -23,9 +23,11 @@ from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from . import held as H
+from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import Block, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, ProbePort, Region, \
+    Segment
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
@@ -69,6 +71,8 @@ class KubernetesDoc(Document):
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
         self._regions: list[Region] | None = None  #: read once, after the document is known
+        self._blocks: list[Block] | None = None
+        self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
 
     def _load(self, text: str) -> Y.YamlSource:
         return Y.load(text)
@@ -243,6 +247,7 @@ class KubernetesDoc(Document):
                         cl.images = (Span(sc.start, sc.end),)
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
+            B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])
         return self._lines
 
     def _held(self, w: Word, c: Container, shell: bool) -> list[H.Held] | None:
@@ -368,6 +373,73 @@ class KubernetesDoc(Document):
             out.append((str(node.value), Span(sc.start, sc.end)))
         return out
 
+    # --- side by side -----------------------------------------------------------------------------
+    def blocks(self) -> list[Block]:
+        """Each object that is a document of its own or an item of a List: V1 when one of its
+        containers is; a V1 workload's companions are the Services of the file that select its pods;
+        route objects and URLs naming those Services route to it."""
+        if self._blocks is not None:
+            return self._blocks
+        units = self._units()
+        out = [b for _, b in units]
+        for c in self.containers:
+            if not c.v1:
+                continue
+            owner = next((b for node, b in units if id(c.node) in Y.reachable(node)), None)
+            if owner is None:
+                continue
+            owner.v1 = True
+            for svc in self.selecting(c):
+                sb = next((b for node, b in units if node is svc), None)
+                if sb is not None and sb.path not in owner.companions:
+                    owner.companions += (sb.path,)
+        for b in out:  # what routes to a workload routes to it through its Services
+            if b.what == "Service" and b.name:
+                b.hosts = (b.name,)
+                b.routes = B.routes(self.src, [b.name], [b.span]) + tuple(
+                    Span(r.start_mark.index, Y.node_end(self.src, r)) for r in self._routes()
+                    if self._routes_to(r, [b.name]))
+        self._blocks = out
+        return out
+
+    def _units(self) -> list[tuple[MappingNode, Block]]:
+        """Each object that is a document or a List item, as a unit of lines (names, spans, keep-v1
+        markers), before any analysis."""
+        if self._unit_blocks is not None:
+            return self._unit_blocks
+        units: list[tuple[MappingNode, Block]] = []
+        for d, root in enumerate(self.src.docs):
+            found = [(root, (d,), False)]
+            if isinstance(root, MappingNode) and str(getattr(Y.get(root, "kind"), "value", "")).endswith("List"):
+                items = Y.get(root, "items")
+                if isinstance(items, SequenceNode):
+                    found = [(it, (d, "items", i), True) for i, it in enumerate(items.value)]
+            for node, path, item in found:
+                if not isinstance(node, MappingNode) or not any(node is o for o in self.objects):
+                    continue
+                name = Y.get(Y.get(node, "metadata"), "name")
+                name_text = str(name.value) if isinstance(name, ScalarNode) else ""
+                what = str(Y.get(node, "kind").value)  # type: ignore[union-attr]
+                first = node.value[0][0].start_mark.index if node.value else node.start_mark.index
+                if self.is_json:
+                    siblings = Y.get(root, "items").value if item else None  # type: ignore[union-attr]
+                    b = B.json_block(self.src, name_text, what, node, path, siblings)
+                else:
+                    b = B.block(self.src, name_text, what, first, node, path, item)
+                    if not b.refusal and not item:
+                        b.retire_span = B.document_retire_span(self.src, b)
+                if not b.refusal and not b.name:
+                    b.refusal = "the object has no metadata.name"
+                b.shared = B.shared_spans(self.src, node, b.span)
+                units.append((node, b))
+        self._unit_blocks = units
+        return units
+
+    def _routes_to(self, route: MappingNode, names: list[str]) -> bool:
+        hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)
+                 and self._parent_key(route, n) in ROUTE_HOST_KEYS]
+        return any(h.split(".")[0] in names for h in hosts)
+
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "KubernetesDoc") -> str | None:
         if self.is_json:
@@ -396,6 +468,8 @@ def server_argv(doc: KubernetesDoc) -> list[list[str]]:
     ``$(VAR)`` words that expand to runtime arguments are left out."""
     out = []
     for cl in doc.command_lines():
+        if cl.report_only:
+            continue  # a V1 line kept beside its V2 copy (keep-v1)
         binary = cl.binary.value if cl.binary is not None else "tritonserver"
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out

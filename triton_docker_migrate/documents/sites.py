@@ -342,6 +342,35 @@ class ImageKeys:
 
 
 @dataclass
+class Block:
+    """A unit that ``--side-by-side`` keeps and copies (CONTRACT.md, ``--side-by-side``): a compose
+    service, a Kubernetes object, a top-level entry of Helm values. Spans are whole lines."""
+
+    name: str  #: the service's, object's or values entry's name
+    what: str  #: how messages name it: "service", "Deployment", "values entry"...
+    span: Span  #: from the start of its first line to after its last line (newline included)
+    marker_at: int  #: the end of its first line: where the keep-v1 comment goes
+    path: tuple  #: where it stands in the loaded file: (document, key or index, ...)
+    v1: bool = False  #: it runs a V1 server or names a V1 image
+    kept: bool = False  #: its first line carries ``# triton-docker-migrate: keep-v1``
+    #: why no copy can be placed beside it ("": one can)
+    refusal: str = ""
+    #: anchored values outside it that it uses: kept with it
+    shared: tuple[Span, ...] = ()
+    #: values outside it that route to it (URLs naming its host, route objects): left as they are
+    routes: tuple[Span, ...] = ()
+    #: the paths of the blocks that route to its pods and go with it (a workload's Services)
+    companions: tuple[tuple, ...] = ()
+    #: the span to delete when it is retired (its lines and, for a YAML document, one separator)
+    retire_span: Span | None = None
+    #: names it is reached by besides ``name`` (a compose container_name, hostname, aliases)
+    hosts: tuple[str, ...] = ()
+    #: JSON manifests: (offset, text) of the insertion that marks it kept (the keep-v1 annotation),
+    #: instead of the comment at ``marker_at``
+    marker: tuple[int, str] | None = None
+
+
+@dataclass
 class BaseImage:
     """The base image of a build stage."""
 

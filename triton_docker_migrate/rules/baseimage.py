@@ -137,22 +137,22 @@ def apt_install_words(site: CommandSite) -> list[Word]:
     ci = command_index(ws)
     if ci is None or ws[ci].dynamic or basename(ws[ci].value) not in _APT:
         return []
+    words = operands(ws, ci + 1, _APT_VALUE)
+    if not words or words[0].value != "install":
+        return []
+    return words[1:]
+
+
+def operands(ws: list[Word], i: int, takes_value) -> list[Word]:
+    """The words from ``ws[i]`` on that are not options (nor the value of an option in
+    ``takes_value``), leaving out those known only at run time."""
     out: list[Word] = []
-    installing = False
-    i = ci + 1
     while i < len(ws):
         v = ws[i].value
-        if v in _APT_VALUE:
+        if v in takes_value:
             i += 2
             continue
-        if v.startswith("-"):
-            i += 1
-            continue
-        if not installing:
-            if v != "install":
-                return []
-            installing = True
-        elif not ws[i].dynamic:
+        if not v.startswith("-") and not ws[i].dynamic:
             out.append(ws[i])
         i += 1
     return out
@@ -182,17 +182,7 @@ def pip_install_words(site: CommandSite) -> list[Word]:
         return []
     if i + 1 >= len(ws) or ws[i + 1].value != "install":
         return []
-    out: list[Word] = []
-    k = i + 2
-    while k < len(ws):
-        v = ws[k].value
-        if v in _PIP_VALUE:
-            k += 2
-            continue
-        if not v.startswith("-") and not ws[k].dynamic:
-            out.append(ws[k])
-        k += 1
-    return out
+    return operands(ws, i + 2, _PIP_VALUE)
 
 
 # --- apt packages (TDM704) ----------------------------------------------------------------------

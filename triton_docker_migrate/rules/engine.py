@@ -15,13 +15,20 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release) -> tuple[list[Finding], Context]:
+def check_document(doc: Document, target: Release, keep_v1: bool = True) -> tuple[list[Finding], Context]:
+    """``keep_v1``: leave the blocks marked keep-v1 alone (every run but a --retire-v1 one, which reads
+    them in full)."""
     load()
     ctx = Context(doc, target)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
-    return _dedupe(_adjust(doc, _own(_dedupe(findings)))), ctx
+    out = _dedupe(_adjust(doc, _own(_dedupe(findings))))
+    if keep_v1:
+        from .sidebyside import leave_kept
+
+        out = leave_kept(doc, out)
+    return out, ctx
 
 
 def _own(findings: list[Finding]) -> list[Finding]:
