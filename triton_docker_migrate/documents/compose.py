@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import facts
+from ..intervals import Intervals
 from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
@@ -65,10 +66,12 @@ class ComposeDoc(Document):
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
         self._users: dict[int, list[Service]] | None = None  #: id(node) -> services owning it
+        self._anchor_spans: Intervals | None = None  #: see note
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[Block, Service, Node]] | None = None
         self._read_services()
         self._regions: list[Region] | None = None  #: read once, after the document is known
+        self._owners: dict[int, object] | None = None  #: see _owner_of
 
     # --- structure ----------------------------------------------------------------------------
     def _read_services(self) -> None:
@@ -342,19 +345,25 @@ class ComposeDoc(Document):
 
     def note(self, span: Span) -> str:
         """Values shared through anchors name the services that use them."""
-        inner = [(n, u) for n, u in self._anchors()
-                 if n.start_mark.index <= span.start and span.end <= Y.node_end(self.src, n)]
+        anchors = self._anchors()
+        if not anchors:
+            return ""
+        if self._anchor_spans is None:  # where each shared value is written (indexed once: a finding asks)
+            self._anchor_spans = Intervals((n.start_mark.index, Y.node_end(self.src, n), (n, u)) for n, u in anchors)
+        inner = [self._anchor_spans.items[k] for k in self._anchor_spans.holding(span.start, span.end)]
         if not inner:
             return ""
-        node, users = min(inner, key=lambda p: Y.node_end(self.src, p[0]) - p[0].start_mark.index)
+        _start, _end, (node, users) = min(inner, key=lambda t: t[1] - t[0])
         return f" (shared through &{node.anchor} by service{'s' if len(users) > 1 else ''} {', '.join(users)})"
 
     def _anchors(self) -> list[tuple[Node, list[str]]]:
         if self._anchor_users is None:
             self._anchor_users = []
+            seen: set[int] = set()
             for _, node in self.src.aliases:
-                if node.anchor is None or any(node is a for a, _ in self._anchor_users):
+                if node.anchor is None or id(node) in seen:
                     continue
+                seen.add(id(node))
                 users = [s.name for s in self.users(node)]
                 if users:
                     self._anchor_users.append((node, users))
@@ -365,9 +374,12 @@ class ComposeDoc(Document):
         """Each service as a unit of lines (names, spans, keep-v1 markers), before any analysis."""
         if self._unit_blocks is None:
             self._unit_blocks = []
+            by_node = {}
+            for x in self.services:
+                by_node.setdefault(id(x.node), x)
             for d, root in enumerate(self.src.docs):
                 for k, v in Y.items(Y.get(root, "services")):
-                    s = next((x for x in self.services if x.node is v), None)
+                    s = by_node.get(id(v))
                     if s is not None and isinstance(k, ScalarNode):
                         b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
                         self._unit_blocks.append((b, s, v))
@@ -391,10 +403,18 @@ class ComposeDoc(Document):
         return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------
+    def _owner_of(self, line: CommandLine):
+        """What ``line`` is the server line of (found through an index of the lines, built once)."""
+        if self._owners is None:
+            self._owners = {}
+            for cl, owner in self._server_lines():
+                self._owners.setdefault(id(cl), owner)
+        return self._owners.get(id(line))
+
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """The bind mounts of the services that run ``line`` (short ``./src:/dst[:ro]`` and long
         ``type: bind`` syntax); a relative source is relative to this file's folder."""
-        users = next((u for cl, u in self._server_lines() if cl is line), None)
+        users = self._owner_of(line)
         if users is None:
             return None
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."

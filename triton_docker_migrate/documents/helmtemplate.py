@@ -21,6 +21,7 @@ import bisect
 import posixpath
 import re
 
+from ..intervals import Intervals
 from ..model import Edit, ProcessingError, Span
 from ..syntax import gotemplate as G
 from ..syntax import yamlsrc as Y
@@ -51,6 +52,7 @@ class HelmTemplateDoc(KubernetesDoc):
         #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
         self.resolved: dict[int, str] = {}
         self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
+        self._block_spans: Intervals | None = None  #: see block_after
         super().__init__(path, text)
         self.is_json = False
 
@@ -186,13 +188,17 @@ class HelmTemplateDoc(KubernetesDoc):
     def block_after(self, offset: int, after: int) -> G.Block | None:
         """The innermost block around ``offset`` opened after ``after`` (inside a list: an item under
         ``{{ if }}`` or ``{{ range }}``)."""
+        acts = self.template.actions
+        if self._block_spans is None:  # where each block's body is (indexed once: no scan per question)
+            self._block_spans = Intervals(
+                (acts[b.opener].end, acts[b.closer].start if b.closer is not None else len(self.text), b)
+                for b in self.template.blocks)
         found = None
-        for b in self.template.blocks:
-            opener = self.template.actions[b.opener]
-            closer = self.template.actions[b.closer].start if b.closer is not None else len(self.text)
-            if after < opener.start and opener.end <= offset < closer:
-                if found is None or self.template.actions[found.opener].start < opener.start:
-                    found = b
+        for k in self._block_spans.holding(offset, offset + 1):
+            b = self._block_spans.items[k][2]
+            start = acts[b.opener].start
+            if after < start and (found is None or acts[found.opener].start < start):
+                found = b
         return found
 
     def value_of(self, node: ScalarNode) -> str:

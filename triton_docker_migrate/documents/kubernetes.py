@@ -71,6 +71,7 @@ class KubernetesDoc(Document):
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
         self._regions: list[Region] | None = None  #: read once, after the document is known
+        self._owners: dict[int, object] | None = None  #: see _owner_of
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
 
@@ -326,9 +327,17 @@ class KubernetesDoc(Document):
         return PortList("kubernetes", where, entries, key)
 
     # --- mounts and GPUs ------------------------------------------------------------------------
+    def _owner_of(self, line: CommandLine):
+        """What ``line`` is the server line of (found through an index of the lines, built once)."""
+        if self._owners is None:
+            self._owners = {}
+            for cl, owner in self._server_lines():
+                self._owners.setdefault(id(cl), owner)
+        return self._owners.get(id(line))
+
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """The container's ``volumeMounts`` whose pod volume is a ``hostPath`` (a path of the node)."""
-        c = next((c for cl, c in self._server_lines() if cl is line), None)
+        c = self._owner_of(line)
         if c is None:
             return None
         host: dict[str, str] = {}
@@ -408,6 +417,7 @@ class KubernetesDoc(Document):
         if self._unit_blocks is not None:
             return self._unit_blocks
         units: list[tuple[MappingNode, Block]] = []
+        objects = {id(o) for o in self.objects}
         for d, root in enumerate(self.src.docs):
             found = [(root, (d,), False)]
             if isinstance(root, MappingNode) and str(getattr(Y.get(root, "kind"), "value", "")).endswith("List"):
@@ -415,7 +425,7 @@ class KubernetesDoc(Document):
                 if isinstance(items, SequenceNode):
                     found = [(it, (d, "items", i), True) for i, it in enumerate(items.value)]
             for node, path, item in found:
-                if not isinstance(node, MappingNode) or not any(node is o for o in self.objects):
+                if not isinstance(node, MappingNode) or id(node) not in objects:
                     continue
                 name = Y.get(Y.get(node, "metadata"), "name")
                 name_text = str(name.value) if isinstance(name, ScalarNode) else ""
