@@ -1021,7 +1021,8 @@ def test_python_larger_than_the_syntax_tree_limit_is_refused(tmp_path):
     TDM001 error, its V1 lines as TDM003, untouched; the other files are migrated."""
     from triton_docker_migrate.documents.python import MAX_CHARS
 
-    name, data = BIG.generate("python-plain", MAX_CHARS + 1)
+    name, data = BIG.generate("python-plain", MAX_CHARS + 4096)
+    assert len(data) > MAX_CHARS
     _tree(tmp_path, {name: data, "a/Dockerfile": V1})
     p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path)
     err = _no_traceback(p)
