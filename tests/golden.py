@@ -2,10 +2,14 @@
 (absent: the file must come out byte-identical); ``<name>.findings`` one line per finding,
 ``line:col RULE severity[ fixed] message``; ``<name>.args`` extra flags (``--target-version 20.07``,
 ``--select``/``--ignore``, ``--side-by-side`` with ``--side-by-side-suffix`` and
-``--side-by-side-port-offset``, ``--retire-v1``)."""
+``--side-by-side-port-offset``, ``--retire-v1``, ``--unsafe-fixes``, ``--client-adapter PATH`` with PATH
+relative to the fixture's folder, where the run then stands, as a user's run stands in the folder the
+path is relative to)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pathlib
 import shlex
 
@@ -34,6 +38,10 @@ def settings_for(path: pathlib.Path) -> Settings:
                 kw["target"] = parse_target(args[i + 1])
             elif a in ("--select", "--ignore"):
                 kw[a[2:]] = tuple(args[i + 1].split(","))
+            elif a == "--unsafe-fixes":
+                kw["unsafe_fixes"] = True
+            elif a == "--client-adapter":
+                kw["client_adapter"] = args[i + 1]
             elif a in ("--side-by-side", "--retire-v1"):
                 kw[a[2:].replace("-", "_")] = True
             elif a == "--side-by-side-suffix":
@@ -52,8 +60,22 @@ def adds_or_removes_units(path: pathlib.Path) -> bool:
 
 def run_fixture(path: pathlib.Path, settings: Settings | None = None):
     settings = settings or settings_for(path)
-    res = process_file(str(path), path.name, settings, explicit=True)
+    with _in(path.parent if settings.client_adapter else None):
+        res = process_file(str(path), path.name, settings, explicit=True)
     return res
+
+
+@contextlib.contextmanager
+def _in(folder: pathlib.Path | None):
+    if folder is None:
+        yield
+        return
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
 
 
 def chart_of(path: pathlib.Path) -> pathlib.Path | None:

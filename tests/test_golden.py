@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 
 import pytest
 
 from conftest import FIXTURES
 from golden import chart_of, inputs, migrated_chart, render_findings, run_fixture, settings_for
+from triton_docker_migrate.clientadapter import text as adapter_text
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.pipeline import build_document
 
@@ -17,6 +19,8 @@ CASES = inputs(FIXTURES)
 def test_fixture(path, update_golden):
     res = run_fixture(path)
     assert res.status is not Status.FAILED, res.error
+    # the only file a fix creates is the client adapter (--unsafe-fixes), as this version writes it
+    assert all(data == adapter_text().encode() for _, _, data in res.creates)
     out_file = path.with_name(path.name + ".out")
     findings_file = path.with_name(path.name + ".findings")
     got_findings = render_findings(res)
@@ -45,6 +49,11 @@ def test_fixture_invariants(path, tmp_path):
     else:
         again_path = tmp_path / path.name
         again_path.write_bytes(res.new)
+        # (beside what the run wrote: the client adapter it created, or the file in the adapter's place)
+        for _, display, data in res.creates:
+            (tmp_path / display.rpartition("/")[2]).write_bytes(data)
+        if (path.parent / "triton_v1_compat.py").exists():
+            shutil.copy(path.parent / "triton_v1_compat.py", tmp_path)
     again = run_fixture(again_path, settings_for(path))
     assert again.new == res.new
     assert not [f for f in again.findings if f.fixed]

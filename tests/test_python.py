@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, cli, shared_dir
-from golden import run_fixture
+from golden import run_fixture, settings_for
 from triton_docker_migrate import kinds
 from triton_docker_migrate.documents.python import PythonDoc
 from triton_docker_migrate.documents.shell import server_argv
@@ -615,6 +615,10 @@ def test_migrated_fixture_compiles_and_keeps_its_code(path):
     assert res.status is not Status.FAILED, res.error
     new = res.new.decode("utf-8")
     compile(new, str(path), "exec")
+    if settings_for(path).unsafe_fixes:
+        # client code rewritten on purpose (--unsafe-fixes): the pipeline's verify step compared what the
+        # rewrite left alone, and the rewritten programs run against the real server (test_clients_live.py)
+        return
     # (the probe ports of the Kubernetes client objects and dicts are numbers an edit may change)
     assert _masked_dump(path.read_text()) == _masked_dump(new) or path.name in ("kubeflow-pipeline.py", "health-port.py")
     # outside the string literals (and list items that are literals) nothing changed: the masked

@@ -19,6 +19,8 @@ NO_DOCKERFILE_FIXTURE = {
     "TDM604": "tests/test_run_level.py",
     "TDM709": "tests/test_run_level.py",
     "TDM806": "tests/test_run_level.py",
+    # the follow-through of a run: a route or URL in another file than its server's
+    "TDM408": "fixtures/trees/health-across-files, tests/test_follow_through.py",
 }
 
 

@@ -365,3 +365,48 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # exists (another user's), or cannot tell: keep the file
     return True
+
+
+def create_exclusive(path: str, data: bytes) -> None:
+    """Create ``path`` holding ``data``, never over anything already there (a file, a dangling symlink)
+    and never through a symlink: a temp file beside it, fsync, then a hard link to the name (which
+    fails when the name exists), as atomic as a rename. Interrupts are held as in write_atomic."""
+    held = _hold_signals()
+    try:
+        _create(path, data)
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _create(path: str, data: bytes) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = 0o666 & ~umask
+    fd, tmp = _temp_file(directory)  # named and locked as the writer's: never taken for a stale one
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError as e:
+            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+                raise
+            # no hard links on this file system: create the name exclusively, then fill it
+            out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+            with os.fdopen(out, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        _sync_dir(directory)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

@@ -77,6 +77,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     m.add_argument("--config", metavar="FILE", help="Configuration file for every file (no search).")
     m.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="Worker processes for big trees (default: one per CPU; 1: no pool).")
+    m.add_argument("--unsafe-fixes", action="store_true",
+                   help="Also apply fixes that can change behaviour: V1 client code rewritten for tritonclient "
+                        "(natively where exact, else through a client adapter module the run writes).")
+    m.add_argument("--client-adapter", metavar="PATH",
+                   help="Where the client adapter module goes: a folder or a NAME.py file (default: "
+                        "triton_v1_compat.py beside each program). An existing file is never overwritten.")
     m.add_argument("--stdin-filename", metavar="PATH",
                    help="With PATH '-': the name standard input is processed as (its kind, its configuration).")
     m.add_argument("--show-files", action="store_true",
@@ -151,6 +157,12 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
         return _usage(f"--format must be one of {', '.join(FORMATS)}")
     if a.jobs < 0:
         return _usage("--jobs must be 0 (automatic) or more")
+    if a.client_adapter is not None:
+        from .clientadapter import check_setting
+
+        problem = check_setting(a.client_adapter)
+        if problem:
+            return _usage(f"--client-adapter: {problem}")
     if a.failure_threshold is not None and a.failure_threshold not in ("warning", "error"):
         return _usage(f"--failure-threshold must be warning or error, not {a.failure_threshold!r}")
     conflict = _conflicts(a)
@@ -205,7 +217,8 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
     stdin = a.stdin_filename is not None or "-" in a.paths
     base = Settings(write_back=wb, output_format=a.output_format, exit_zero=a.exit_zero, quiet=a.quiet,
                     statistics=a.statistics, jobs=jobs, stdin_filename=a.stdin_filename if stdin else None,
-                    side_by_side=a.side_by_side, retire_v1=a.retire_v1, resolver=resolver)
+                    unsafe_fixes=a.unsafe_fixes, client_adapter=a.client_adapter, side_by_side=a.side_by_side,
+                    retire_v1=a.retire_v1, resolver=resolver)
     # the run's own settings (the target a report names): those of the named paths when they
     # share one configuration, else those of the current directory
     named = [a.stdin_filename or "-"] if stdin else list(a.paths)

@@ -50,6 +50,8 @@ TEXT_LITERALS = (
     ("tritonserver:" + os.path.commonprefix(list(facts.V1_TRITONSERVER_TAGS))).encode(),  # V1 under the V2 name
     facts.V1_USER.encode(),
     facts.V1_REPOSITORY.encode(),  # release tarballs, sources
+    # V1 C++ client code: its own headers, or a context made by one of its protocol-specific classes
+    *(h.encode() for h in facts.V1_CPP_HEADERS + facts.V1_CPP_REQUEST_PATHS + facts.V1_CPP_CREATE),
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode()) + tuple(

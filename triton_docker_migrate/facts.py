@@ -162,3 +162,16 @@ V1_CLIENT_API = (
 #: the V1 API classes whose instances a program keeps and calls methods on
 V1_CLIENT_CLASSES = ("ServerHealthContext", "ServerStatusContext", "ModelRepositoryContext", "ModelControlContext",
                      "SharedMemoryControlContext", "InferContext")
+
+
+# --- the V1 C++ client library ---------------------------------------------------------------
+
+#: the V1 C++ client library's headers by their V1-only names (``src/clients/c++/library`` of v1.12.0,
+#: installed flat in the client SDK); its ``request.h`` counts only under a V1 source path
+V1_CPP_HEADERS = ("request_grpc.h", "request_http.h")
+V1_CPP_REQUEST_PATHS = ("library/request.h", "c++/request.h")
+#: what the protocol-specific contexts are called: ``<what><Grpc|Http>Context`` (and the gRPC stream
+#: context), each made by its static ``Create``: a V1 C++ client names one to make any context
+V1_CPP_CONTEXTS = ("ServerHealth", "ServerStatus", "ModelRepository", "ModelControl", "SharedMemoryControl",
+                   "Profile", "Infer")
+V1_CPP_CREATE = ("GrpcContext::Create", "HttpContext::Create", "GrpcStreamContext::Create")

@@ -67,15 +67,37 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class NewFile:
+    """A file a fix creates beside the edits it makes (the client adapter module)."""
+
+    path: str  #: on the file system
+    display: str  #: as reports show it
+    content: str
+
+
+@dataclass(frozen=True)
 class Fix:
-    """Edits that together make one safe change. Unsafe changes are never a Fix (see Finding)."""
+    """Edits that together make one change. An unsafe fix (one that can change behaviour: client code
+    rewritten) is applied only with ``--unsafe-fixes``, as ruff does; without it its finding shows the
+    change as its suggestion."""
 
     edits: tuple[Edit, ...]  #: sorted by start, non-overlapping
     title: str  #: what the fix does, for reports
+    unsafe: bool = False
+    creates: tuple[NewFile, ...] = ()  #: files written with the edits (never over an existing file)
+    #: a fix shared by ``group_size`` findings (one rewrite of a whole program): applied only when all of
+    #: them are reported (a suppressed one keeps the whole program as it is)
+    group: str = ""
+    group_size: int = 0
 
     @classmethod
     def of(cls, title: str, *edits: Edit) -> "Fix":
         return cls(tuple(sorted(edits, key=lambda e: (e.span.start, e.span.end))), title)
+
+    @classmethod
+    def unsafe_of(cls, title: str, edits, creates=(), group: str = "", group_size: int = 0) -> "Fix":
+        return cls(tuple(sorted(edits, key=lambda e: (e.span.start, e.span.end))), title, True, tuple(creates),
+                   group, group_size)
 
 
 @dataclass
@@ -114,6 +136,32 @@ class Place:
 
 
 @dataclass
+class HealthMove:
+    """A server whose health endpoints the run moves: its V1 health port removed, its ``/api/health`` paths
+    now ``/v2/health`` (rules/follow.py). What another file that reaches this server must follow, and
+    how such a file can tell that it reaches this server. Plain data: it crosses worker processes."""
+
+    file: str  #: the real path of the file that holds the server line
+    line: int  #: the server line (its binary, or its first word)
+    http: str  #: the HTTP port, where V2 serves health
+    health: str | None = None  #: the V1 health port the migration removed (None: only the paths move)
+    health_line: int | None = None  #: where the removed ``--http-health-port`` stood
+    paths: bool = False  #: a V1 server migrated: its ``/api/health`` paths are ``/v2/health`` now
+    #: Kubernetes: the pod template that runs it
+    labels: dict = field(default_factory=dict)
+    namespace: str | None = None
+    workload: tuple = ()  #: (kind, name) of the object
+    container: str | None = None
+    port_names: dict = field(default_factory=dict)  #: the container's port names (and numbers) -> port
+    others: tuple = ()  #: ports and port names the other containers of its pod declare
+    #: compose: (project folder, service) and the names other containers reach it by
+    compose: tuple = ()
+    hosts: tuple = ()
+    build: str | None = None  #: the Dockerfile whose image runs it (absolute)
+    published: tuple = ()  #: (host port, container port) of its published ports
+
+
+@dataclass
 class ServeFacts:
     """What one file tells the run-level pass (rules/run.py). Plain data: it crosses worker processes."""
 
@@ -127,6 +175,10 @@ class ServeFacts:
     load_models: list = field(default_factory=list)
     #: where it asks for GPUs for a server: (what, line)
     gpus: list = field(default_factory=list)
+    #: its servers whose health endpoints move (what other files that reach them follow)
+    moves: list = field(default_factory=list)
+    #: the file itself holds what reaches them (a Service, a route in the same manifest)
+    follow_here: bool = False
 
 
 class Status(str, enum.Enum):
@@ -155,10 +207,17 @@ class FileResult:
     #: the file the bytes came from (``atomic.Source``: path opened, device, inode); the write
     #: goes to that path, and only while it is still that file
     source: object | None = None
+    #: files the applied fixes create: (path on the file system, path as shown, bytes)
+    creates: list[tuple[str, str, bytes]] = field(default_factory=list)
+    created: bool = False  #: this result is a file the run creates (``original`` is None)
+    #: the files of ``creates`` this file's new text needs (it is not written without them)
+    needs: list[str] = field(default_factory=list)
     serve: ServeFacts | None = None  #: what the run-level pass reads of this file
 
     @property
     def changed(self) -> bool:
+        if self.created:
+            return self.new is not None
         return self.new is not None and self.original is not None and self.new != self.original
 
 

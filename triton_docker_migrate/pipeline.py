@@ -26,26 +26,26 @@ def build_document(kind: str, path: str, text: str) -> Document:
 
 
 def process_file(path: str, display: str, settings: Settings, explicit: bool = False,
-                 data: bytes | None = None, force: bool = False) -> FileResult:
+                 data: bytes | None = None, force: bool = False, links=None) -> FileResult:
     """``force``: check the file even without V1 evidence (model configurations of a run that
-    migrates a V1 server). ``settings`` are the run's: the file gets those of the configuration
-    that applies to it."""
+    migrates a V1 server, files that reach its servers). ``settings`` are the run's: the file gets
+    those of the configuration that applies to it. ``links``: what the other files of the run say
+    about the servers this file reaches (``rules/follow.py``)."""
     collecting = gc.isenabled()
     # One file's objects live until its result is made: the cyclic collector would only walk them
     # again and again (a third of the time of a large file); it runs after the file instead.
     gc.disable()
     try:
         settings = settings.for_file(path)
-        return _process(path, display, settings, explicit, data, force)
+        res = _process(path, display, settings, explicit, data, force, links)
+        return _follow_within(res, path, display, settings, explicit, force) if links is None else res
     except MemoryError:
         pass  # answered below, once the exception and the frames it holds (the document) are gone
+    except SystemError as e:
+        if not _failed_allocation(e):
+            return _internal(e, display, explicit)
     except Exception as e:  # internal bug: report, never crash the run
-        import traceback
-
-        tb = traceback.extract_tb(e.__traceback__)
-        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-        return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
-                       f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+        return _internal(e, display, explicit)
     finally:
         if collecting:
             gc.enable()
@@ -54,6 +54,32 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     gc.collect()
     return failed(FileResult(display, kinds.kind_by_name(path) or "text", Status.FAILED, explicit=explicit),
                   "out of memory while processing this file: not processed")
+
+
+def _internal(e: BaseException, display: str, explicit: bool) -> FileResult:
+    import traceback
+
+    tb = traceback.extract_tb(e.__traceback__)
+    where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+    return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
+                  f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+
+
+def _failed_allocation(e: SystemError) -> bool:
+    """CPython's C code sometimes meets a failed allocation without raising MemoryError (it returns
+    an error with no exception set): out of memory too."""
+    return "without exception set" in str(e) or "returned NULL without setting" in str(e)
+
+
+def _follow_within(res: FileResult, path: str, display: str, settings: Settings, explicit: bool,
+                   force: bool) -> FileResult:
+    """A file whose own servers' health endpoints moved, and that also holds what reaches them (a Service,
+    a route, a policy in the same manifest): processed once more with what its first pass taught
+    (``rules/follow.py``). The servers that moved are known only once the fixes are chosen - a change
+    suppressed, a block kept beside its copy, moves nothing - hence the second pass."""
+    if res.status is Status.FAILED or res.serve is None or not res.serve.follow_here or res.original is None:
+        return res
+    return _process(path, display, settings, explicit, res.original, force, own=res.serve.moves)
 
 
 def failed(res: FileResult, message: str, line: int | None = None, keep: bool = False) -> FileResult:
@@ -72,7 +98,9 @@ def failed(res: FileResult, message: str, line: int | None = None, keep: bool = 
 
 
 def _process(path: str, display: str, settings: Settings, explicit: bool, data: bytes | None,
-             force: bool = False) -> FileResult:
+             force: bool = False, links=None, own: list | None = None) -> FileResult:
+    """``own``: the servers of this file whose health endpoints its first pass moved (the links are
+    this file's own)."""
     if data is None and kinds.kind_by_name(path) in ("helm-template", "helm-values"):
         return _chart_member(path, display, settings, explicit)
     got = read_text(path, display, settings, explicit, data, force)
@@ -83,7 +111,14 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
         doc = build_document(res.kind, path, text)
         from .rules.engine import check_document
 
-        checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1)
+        if own:
+            from .rules.follow import build_links
+
+            links = build_links([(display, m) for m in own], [(os.path.realpath(path), doc.topology())])
+        # a run on standard input writes nothing but its output: no client adapter beside the file
+        stdin = data is not None and (path == "-" or settings.stdin_filename is not None)
+        checked, ctx = check_document(doc, settings.target, keep_v1=not settings.retire_v1,
+                                      adapter=None if stdin else _adapter_place(path, display, settings), links=links)
     except ProcessingError as e:
         if must_report:
             return _left_in(failed(res, e.message, e.line), text, settings)
@@ -107,9 +142,13 @@ def _process(path: str, display: str, settings: Settings, explicit: bool, data: 
     if new_text != text:
         from .verify import verify
 
+        # the client code an unsafe fix rewrote: the verify step compares what the rewrite left alone
+        code_edits = list(dict.fromkeys(e for f in findings if f.fixed and f.fix is not None and f.fix.unsafe
+                                        for e in f.fix.edits))
         try:
             again = (lambda d, fs: keep(d, _side_by_side(d, fs, settings, build, keep)))
-            new_doc = verify(_structural(doc, findings, settings, build), new_text, settings.target, build, keep=again)
+            new_doc = verify(_structural(doc, findings, settings, build), new_text, settings.target, build, keep=again,
+                             unsafe=settings.unsafe_fixes, code_edits=code_edits, links=links)
         except ProcessingError as e:
             return _left_in(failed(res, e.message, e.line), text, settings)
     return conclude(res, doc, new_doc, new_text, checked, findings, reviewed, edits, display, settings, ctx)
@@ -174,6 +213,14 @@ def read_text(path: str, display: str, settings: Settings, explicit: bool, data:
         if explicit or (owned and evidence.maybe_v1(data)):
             return failed(res, "not a text file (NUL bytes)")
         return res
+    from .clientadapter import is_adapter
+
+    if is_adapter(head):  # the client adapter this tool wrote (CONTRACT.md: skipped)
+        if explicit:
+            res.status = Status.UNCHANGED
+            res.new = data
+            res.kind = kinds.kind_of(path, head)
+        return res
     if not force and (not evidence.maybe_v1(data) or own_report(data)):
         # the tool's own reports quote the V1 they found: never evidence (ownreport.py)
         if explicit:
@@ -200,7 +247,7 @@ def fixed_text(doc: Document, checked: list[Finding], display: str,
     selection, those a suppression removed (a person reviewed what they name), and the edits."""
     findings = _filtered(doc, checked, display, settings, unused=False)
     reviewed = _suppressed(doc, checked)
-    edits = choose_fixes(findings)
+    edits = choose_fixes(findings, unsafe=settings.unsafe_fixes)
     return (apply(doc.text, edits) if edits else doc.text), findings, reviewed, edits
 
 
@@ -229,9 +276,27 @@ def conclude(res: FileResult, doc: Document, new_doc: Document, new_text: str, c
             f.line, f.column = doc.position(f.span.start)
             f.end_line, f.end_column = doc.position(f.span.end)
     res.findings = findings
+    from .writer import applied_creates
+
+    for c in applied_creates(findings):  # the client adapter (--unsafe-fixes)
+        res.creates.append((c.path, c.display, c.content.encode("utf-8")))
+        res.needs.append(c.path)
     res.new = new_text.encode("utf-8")
     res.status = Status.CHANGED if res.new != res.original else Status.UNCHANGED
     return res
+
+
+def _adapter_place(path: str, display: str, settings: Settings):
+    """Where this file's client adapter goes and what is there (asked only for V1 client code)."""
+    got: list = []
+
+    def place():
+        if not got:
+            from .clientadapter import place as find
+
+            got.append(find(path, display, settings.client_adapter))
+        return got[0]
+    return place
 
 
 def _left_in(res: FileResult, text: str, settings: Settings) -> FileResult:
@@ -349,11 +414,15 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
     except MemoryError:
         message = "out of memory while processing this chart: not processed"
     except Exception as e:  # internal bug: report, never crash the run
-        import traceback
+        if isinstance(e, SystemError) and _failed_allocation(e):
+            message = "out of memory while processing this chart: not processed"
+        else:
+            import traceback
 
-        tb = traceback.extract_tb(e.__traceback__)
-        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-        message = f"internal error in the chart ({type(e).__name__}: {e}{where}); please report this with the chart"
+            tb = traceback.extract_tb(e.__traceback__)
+            where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+            message = (f"internal error in the chart ({type(e).__name__}: {e}{where}); please report this with "
+                       f"the chart")
     finally:
         if collecting:
             gc.enable()

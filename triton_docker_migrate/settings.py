@@ -48,6 +48,8 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jobs: int = 0  #: worker processes (0: decide from the number of candidates)
+    unsafe_fixes: bool = False  #: apply fixes that can change behaviour (client code rewrites)
+    client_adapter: str | None = None  #: where the client adapter module goes (None: beside each program)
     #: keep V1 services/objects and add their migrated V2 copies beside them (CONTRACT.md)
     side_by_side: bool = False
     side_by_side_suffix: str = "-v2"  #: the copy's name is the original's with this suffix

@@ -8,10 +8,13 @@ from .model import ProcessingError
 from .release import Release
 
 
-def verify(old: Document, new_text: str, target: Release, build, keep=None) -> Document:
+def verify(old: Document, new_text: str, target: Release, build, keep=None, unsafe: bool = False,
+           code_edits=(), links=None) -> Document:
     """The document of ``new_text``, once it is known to be safe to write. ``keep(doc, findings)``: the
     filters of the first pass (suppressions, --select/--ignore), so that a fix left out on purpose is
-    not taken for a pass that did not converge."""
+    not taken for a pass that did not converge. ``code_edits``: the edits of applied unsafe fixes
+    (client code rewritten): the structure is compared outside them. ``links``: the run's, as the
+    first pass had them (``rules/follow.py``)."""
     from .rules.engine import check_document
 
     try:
@@ -19,14 +22,16 @@ def verify(old: Document, new_text: str, target: Release, build, keep=None) -> D
     except ProcessingError as e:
         raise ProcessingError(f"verification failed: the migrated file does not parse ({e.message})") from None
     same = getattr(old, "same_structure", None)
+    if code_edits and hasattr(old, "same_structure_outside"):
+        same = lambda n: old.same_structure_outside(n, list(code_edits))  # noqa: E731
     if same is not None:
         problem = same(new)
         if problem:
             raise ProcessingError(f"verification failed: {problem}")
-    again, _ = check_document(new, target)
+    again, _ = check_document(new, target, links=links)
     if keep is not None:
         again = keep(new, again)
-    pending = [f for f in again if f.fix is not None]
+    pending = [f for f in again if f.fix is not None and (unsafe or not f.fix.unsafe)]
     if pending:
         f = pending[0]
         raise ProcessingError(

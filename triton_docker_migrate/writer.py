@@ -56,13 +56,22 @@ class _Accepted:
         return False
 
 
-def choose_fixes(findings: list[Finding]) -> list[Edit]:
+def choose_fixes(findings: list[Finding], unsafe: bool = False) -> list[Edit]:
     """Accept fixes in order; a fix that overlaps an accepted one is left out (its finding stays
-    unfixed, or counts as fixed when the text it points at is deleted anyway). Sets
-    ``Finding.fixed``."""
+    unfixed, or counts as fixed when the text it points at is deleted anyway). Unsafe fixes only with
+    ``unsafe`` (``--unsafe-fixes``); a fix shared by a group of findings only when every finding of the
+    group is there (none suppressed or left out). Sets ``Finding.fixed``."""
     acc = _Accepted()
+    present: dict[str, int] = {}
+    for f in findings:
+        if f.fix is not None and f.fix.group:
+            present[f.fix.group] = present.get(f.fix.group, 0) + 1
     for f in findings:
         if f.fix is None:
+            continue
+        if f.fix.unsafe and not unsafe:
+            continue
+        if f.fix.group and present[f.fix.group] < f.fix.group_size:
             continue
         if any(acc.conflicts(e) for e in f.fix.edits):
             f.fixed = f.span is not None and acc.deletes(f.span)
@@ -71,6 +80,16 @@ def choose_fixes(findings: list[Finding]) -> list[Edit]:
             acc.add(e)
         f.fixed = True
     return acc.edits
+
+
+def applied_creates(findings: list[Finding]):
+    """The files the applied fixes create, once each."""
+    out = {}
+    for f in findings:
+        if f.fixed and f.fix is not None:
+            for c in f.fix.creates:
+                out.setdefault(c.path, c)
+    return list(out.values())
 
 
 def apply(text: str, edits: list[Edit]) -> str:

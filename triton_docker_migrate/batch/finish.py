@@ -83,6 +83,107 @@ def _display(path: str, paths: list[str]) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
+#: kinds whose files may reach a server from elsewhere (their topology or their URLs)
+_FOLLOW_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile"})
+
+
+def follow_through(results: list, paths: list[str], settings: Settings) -> None:
+    """The run's follow-through (rules/follow.py): when its servers' health endpoints move, the files of
+    the run that reach them - whether or not they hold V1 evidence - go through the pipeline again with
+    what the run knows, and their results take the place of the first ones. The files are found by
+    walking the run's paths again (the same files as the first walk: nothing more is counted as
+    scanned), only when some server moves, and read only when their names allow a kind that can route
+    (YAML, JSON, scripts, Makefiles); only those holding a server's ports or names are parsed, and only
+    those the links touch are processed again."""
+    from ..discover import Discovery, Excludes
+    from ..pipeline import process_file
+    from ..rules import follow
+
+    moved = [(r.path, m) for r in results if r.serve is not None for m in r.serve.moves]
+    if not moved:
+        return
+    terms = follow.search_terms([m for _p, m in moved])
+    failed_paths = {r.path for r in results if r.status is Status.FAILED}
+    eligible: list[Candidate] = []
+    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
+        name = c.display[c.display.rfind("/") + 1:]
+        low = name.lower()
+        if not (low.endswith(_FOLLOW_SUFFIXES) or name in _FOLLOW_NAMES or "." not in name.lstrip(".")):
+            continue
+        if c.display in failed_paths or kinds.kind_by_name(c.path) not in (None, "compose", "ci", "shell", "makefile"):
+            continue
+        eligible.append(c)
+
+    def read(c: Candidate) -> bytes | None:
+        try:
+            data = read_bytes(c.path)[0]
+        except OSError:
+            return None
+        return None if len(data) > _MAX or b"\0" in data[:8192] else data
+
+    found: dict[str, tuple[Candidate, bytes, object]] = {}
+    rest: list[tuple[Candidate, bytes | None]] = []  # the small ones kept for a second look, the others read again
+    for c in eligible:
+        data = read(c)
+        if data is None:
+            continue
+        if follow.may_reach(data, terms):
+            _parse(c, data, found)
+        else:
+            rest.append((c, data if len(data) <= _KEEP else None))
+
+    def linked():
+        return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
+
+    links = linked()
+    more = follow.link_terms(links)
+    if rest and (more.names or more.ports or more.host_paths):
+        before = len(found)
+        for c, kept in rest:
+            data = kept if kept is not None else read(c)
+            if data is not None and follow.may_reach(data, more):
+                _parse(c, data, found)
+        if len(found) > before:
+            links = linked()
+    index = {r.path: i for i, r in enumerate(results)}
+    for display, (c, data, doc) in found.items():
+        if not follow.may_follow(doc, links, settings.for_file(c.path).target):
+            continue  # read to learn what routes where; nothing in it reaches a moving server
+        r = process_file(c.path, c.display, settings, c.explicit, data=data, force=True, links=links)
+        i = index.get(display)
+        if i is not None:
+            if results[i].status is not Status.FAILED:
+                results[i] = r
+        elif r.has_evidence or r.status is Status.FAILED or r.changed:
+            results.append(r)
+
+
+def _parse(c: Candidate, data: bytes, found: dict) -> None:
+    """``c``'s document (with its topology read), when it is of a kind that can route and reads; a file
+    that does not is left alone, as any file without V1 evidence."""
+    from ..model import ProcessingError
+    from ..pipeline import build_document
+
+    kind = kinds.kind_of(c.path, data[:8192])
+    if kind not in _FOLLOW_KINDS:
+        return
+    try:
+        doc = build_document(kind, c.path, data.decode("utf-8"))
+        doc.topology()
+    except (ProcessingError, UnicodeDecodeError, RecursionError):
+        return
+    except Exception:  # an unexpected reader failure on a file that may hold no evidence: left alone
+        return
+    found[c.display] = (c, data, doc)
+
+
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk")
+_FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
+_MAX = 10 * 1024 * 1024
+#: files up to this size stay in memory between the two rounds of the follow-through's search
+_KEEP = 256 * 1024
+
+
 def run_level(results: list[FileResult], paths: list[str], settings: Settings) -> dict | None:
     """The run-level findings (rules/run.py) placed in the results; the rollout summary of the reports."""
     from ..rules.run import run_findings
@@ -144,14 +245,45 @@ def _migrates_server(r: FileResult) -> bool:
     return any(f.rule.startswith(_SERVER_RULES) for f in r.findings if f.rule != "TDM104")
 
 
+def created(results: list[FileResult]) -> list[FileResult]:
+    """The files the applied fixes create (the client adapter, once per place), as results of their
+    own: listed, shown by --diff as new files, counted by --check."""
+    out: dict[str, FileResult] = {}
+    for r in results:
+        if r.status is Status.FAILED:
+            continue
+        for path, display, data in r.creates:
+            key = os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))
+            if key not in out:
+                out[key] = FileResult(display, "python", Status.CHANGED, new=data, created=True)
+    return list(out.values())
+
+
 # --- writing and exit code ---------------------------------------------------------------------
 def write_results(results: list[FileResult], settings: Settings) -> None:
     if not settings.write_back.writes:
         return
-    from ..atomic import ChangedDuringRun, Source, write_atomic
+    from ..atomic import ChangedDuringRun, Source, create_exclusive, write_atomic
 
+    missing: dict[str, str] = {}  # files to create that could not be: path -> why
     for r in results:
-        if r.status is not Status.CHANGED or r.new is None:
+        if not r.created or r.new is None:
+            continue
+        try:
+            create_exclusive(_path_of(r), r.new)
+            r.written = True
+        except FileExistsError:
+            failed(r, "a file of this name appeared during the run; not overwritten", keep=True)
+        except OSError as e:
+            failed(r, f"cannot create: {e.strerror or e}", keep=True)
+        if not r.written:
+            missing[os.path.abspath(_path_of(r))] = r.path
+    for r in results:
+        if r.created or r.status is not Status.CHANGED or r.new is None:
+            continue
+        lacking = [missing[p] for p in map(os.path.abspath, r.needs) if p in missing]
+        if lacking:
+            failed(r, f"not written: it needs {lacking[0]}, which could not be created", keep=True)
             continue
         source = r.source if isinstance(r.source, Source) else None
         try:

@@ -14,7 +14,7 @@ from ..discover import Candidate, Discovery, Excludes, Walker
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import apply_overrides, exit_code, finish, run_level, write_results
+from .finish import apply_overrides, created, exit_code, finish, follow_through, run_level, write_results
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -107,6 +107,8 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
     found = finish(deferred, entrypoints, paths, results, settings)
     results.extend(found)
+    follow_through(results, paths, settings)
+    results.extend(created(results))
     results.rollout = run_level(results, paths, settings)
     results.scanned = scanned + found.read
     if settings.resolver is not None:

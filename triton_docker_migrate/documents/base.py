@@ -9,8 +9,8 @@ from __future__ import annotations
 import bisect
 
 from ..model import Span
-from .sites import BaseImage, Block, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites, Region, \
-    Requirement
+from .sites import (BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
+                    Region, Requirement, Topology)
 
 
 class Document:
@@ -44,6 +44,11 @@ class Document:
         """What routes to a server's ports: exposed and published ports, probes, Services."""
         return []
 
+    def topology(self) -> Topology:
+        """Who reaches whom: pods, Services, network policies, routes, compose services, ``docker run``s
+        and built images, for the follow-through of a run (``rules/follow.py``)."""
+        return Topology()
+
     def env_definitions(self) -> list[tuple[str, Span]]:
         """Environment variables the file defines itself (their names, where they are written)."""
         return []
@@ -69,6 +74,11 @@ class Document:
     def client_uses(self) -> list[ClientUse]:
         """Uses of the V1 client library in code (imports, calls, attributes), in file order."""
         return []
+
+    def client_program(self) -> ClientProgram | None:
+        """What a rewrite of the V1 client code needs (calls with their arguments, imports, names);
+        None when the file holds no V1 client code or its kind cannot be rewritten."""
+        return None
 
     def base_images(self) -> list[BaseImage]:
         """The base images of the file's build stages."""

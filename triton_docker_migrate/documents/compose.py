@@ -20,10 +20,11 @@ from ..syntax import yamlsrc as Y
 from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
-from .dockerrun import sub_word
+from .dockerrun import publish_ports, sub_word
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import Block, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
+from .sites import (Block, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
+                    Segment, Topology)
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -298,6 +299,66 @@ class ComposeDoc(Document):
         return PortEntry(_container_port(self.src, item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                          lambda: [Q.delete_item(self.src, seq, item)])
 
+    # --- who reaches whom (the follow-through of a run) -----------------------------------------
+    def topology(self) -> Topology:
+        """Every service: the names it is reached by, its build and ``extends``, its published ports, the
+        server lines it runs and its strings."""
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        lines = self._server_lines()
+        env_items = self._env_list_items()
+        strings = list(Y.string_values(self.src))
+        out = Topology()
+        for s in self.services:
+            hosts = [s.name]
+            for key in ("container_name", "hostname"):
+                v = Y.get(s.node, key)
+                if isinstance(v, ScalarNode) and v.value:
+                    hosts.append(str(v.value))
+            for _net, conf in Y.items(Y.get(s.node, "networks")):
+                aliases = Y.get(conf, "aliases")
+                hosts += [str(a.value) for a in (aliases.value if isinstance(aliases, SequenceNode) else [])
+                          if isinstance(a, ScalarNode)]
+            build = Y.get(s.node, "build")
+            built = None
+            if isinstance(build, ScalarNode) and build.value:
+                built = (os.path.normpath(os.path.join(base, expand(str(build.value)))), "")
+            elif isinstance(build, MappingNode):
+                ctx, dockerfile = Y.get(build, "context"), Y.get(build, "dockerfile")
+                context = expand(str(ctx.value)) if isinstance(ctx, ScalarNode) and ctx.value else "."
+                built = (os.path.normpath(os.path.join(base, context)),
+                         expand(str(dockerfile.value)) if isinstance(dockerfile, ScalarNode) and dockerfile.value else "")
+            ext = Y.get(s.node, "extends")
+            extends = None
+            if isinstance(ext, MappingNode) and isinstance(Y.get(ext, "file"), ScalarNode) \
+                    and isinstance(Y.get(ext, "service"), ScalarNode):
+                extends = (os.path.normpath(os.path.join(base, str(Y.get(ext, "file").value))),  # type: ignore[union-attr]
+                           str(Y.get(ext, "service").value))  # type: ignore[union-attr]
+            lists = []
+            for key in ("ports", "expose"):
+                seq = Y.get(s.node, key)
+                if isinstance(seq, SequenceNode):
+                    entries = []
+                    for item in seq.value:
+                        e = self._port_entry(seq, item)
+                        e.host = _host_port(item) if key == "ports" else None
+                        entries.append(e)
+                    lists.append(PortList("compose", key, entries))
+            regions = []
+            for node, sc, key in strings:
+                if id(node) not in s.owned:
+                    continue
+                text, offsets = sc.value, sc.offsets
+                if id(node) in env_items:
+                    name, eq, _ = text.partition("=")
+                    if not eq:
+                        continue
+                    text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+                regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
+            out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
+                                                  [cl for cl, users in lines if s in users], regions,
+                                                  s.command is not None or s.entrypoint is not None))
+        return out
+
     # --- environment --------------------------------------------------------------------------
     def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
@@ -504,6 +565,17 @@ def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | N
                 ok = eq and sc.offsets is not None
                 out.append((name, sub_word(S.item_word(sc), len(name) + 1) if ok else None))
     return out
+
+
+def _host_port(item: Node) -> str | None:
+    """The host port a ``ports`` item publishes on (None: an ephemeral one, or not known)."""
+    if isinstance(item, MappingNode):
+        p = Y.get(item, "published")
+        return str(p.value) if isinstance(p, ScalarNode) and not Y.is_null(p) else None
+    if not isinstance(item, ScalarNode):
+        return None
+    got = publish_ports(str(item.value))
+    return got[0] if got is not None else None
 
 
 def _container_port(src: Y.YamlSource, item: Node) -> str | None:

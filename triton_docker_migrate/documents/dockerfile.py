@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -23,7 +24,8 @@ from . import commands as C
 from . import held as H
 from .base import Document
 from .dockerrun import sub_word
-from .sites import BaseImage, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment
+from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+                    Topology)
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -460,6 +462,18 @@ class DockerfileDoc(Document):
                        for w in words]
             lists.append(PortList("expose", "EXPOSE", entries))
         return [PortSites(None, lists)] if lists else []
+
+    def topology(self) -> Topology:
+        """The image this file builds and the server lines its last stage runs (CMD/ENTRYPOINT)."""
+        last = len(self.stages) - 1
+        lines = []
+        for cl in self.command_lines():
+            words = [w for seg in cl.segments for w in seg.words]
+            ins = self._instruction_at(words[0].start) if words else None
+            if ins is not None and ins.cmd in ("CMD", "ENTRYPOINT") and not ins.onbuild and ins.stage == last:
+                lines.append(cl)
+        path = os.path.abspath(self.path) if self.path else ""
+        return Topology(builds=[BuildSite(path, lines)])
 
     def same_structure(self, new: "DockerfileDoc") -> str | None:
         old_cmds = [(i.cmd, i.onbuild) for i in self.instructions]

@@ -26,8 +26,9 @@ from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import Block, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, ProbePort, Region, \
-    Segment
+from .sites import (Block, CommandLine, CommandSite, ContainerSite, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
+                    PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
+                    Topology)
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
@@ -325,6 +326,195 @@ class KubernetesDoc(Document):
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]
         return PortList("kubernetes", where, entries, key)
+
+    # --- who reaches whom (the follow-through of a run) -----------------------------------------
+    def topology(self) -> Topology:
+        """Pod templates with their containers' probes and ports, Services, NetworkPolicies and the
+        backends of route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and
+        DestinationRule)."""
+        out = Topology()
+        lines = self._server_lines()
+        pods: dict[int, PodSite] = {}
+        for c in self.containers:
+            if c.pod is None:
+                continue
+            pod = pods.get(id(c.pod))
+            if pod is None:
+                obj = self._object_of(c.pod)
+                meta = Y.get(obj, "metadata") if obj is not None else None
+                pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
+                                                self._str(Y.get(meta, "namespace")), dict(c.labels), [])
+                out.pods.append(pod)
+            pod.containers.append(self._container_site(c, [cl for cl, owner in lines if owner is c]))
+        for svc, pairs in self.services():
+            meta = Y.get(svc, "metadata")
+            ports: list[ServicePort] = []
+            seq = Y.get(Y.get(svc, "spec"), "ports")
+            if isinstance(seq, SequenceNode):
+                plist = self._ports(seq, "targetPort", "Service ports")
+                for item, entry in zip(seq.value, plist.entries):
+                    port, name = Y.get(item, "port"), Y.get(item, "name")
+                    if isinstance(port, ScalarNode) and entry.port is not None:
+                        ports.append(ServicePort(self.value_of(port), self._str(name), entry.port, entry))
+            out.services.append(ServiceSite(self._str(Y.get(meta, "name")) or "", self._str(Y.get(meta, "namespace")),
+                                            dict(pairs), ports))
+        for o in self.objects:
+            kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
+            if kind == "NetworkPolicy":
+                out.policies.append(self._policy(o))
+            elif kind in ROUTE_KINDS:
+                out.routes += self._backends(o, kind)
+        return out
+
+    def _str(self, node: Node | None) -> str | None:
+        return self.value_of(node) if isinstance(node, ScalarNode) and not Y.is_null(node) else None
+
+    def _object_of(self, node: MappingNode) -> MappingNode | None:
+        ids = {id(o) for o in self.objects}
+        seen = 0
+        cur: MappingNode | None = node
+        while cur is not None and id(cur) not in ids and seen < 16:
+            cur = self._parent.get(id(cur))
+            seen += 1
+        return cur if cur is not None and id(cur) in ids else None
+
+    def _port_value(self, node: Node | None) -> PortValue | None:
+        if not isinstance(node, ScalarNode) or Y.is_null(node):
+            return None
+        sc = self.src.scalar(node)
+        return PortValue(self.value_of(node), Span(sc.start, sc.end), sc.quote)
+
+    def _path_region(self, node: Node | None, label: str) -> list[Region]:
+        if not isinstance(node, ScalarNode):
+            return []
+        sc = self.src.scalar(node)
+        if not sc.is_str or sc.offsets is None:
+            return []
+        return [Region(sc.value, offsets=sc.offsets, label=label)]
+
+    def _container_site(self, c: Container, lines: list[CommandLine]) -> ContainerSite:
+        site = ContainerSite(c.name, c.image, lines, self._container_ports(c))
+        seq = Y.get(c.node, "ports")
+        if isinstance(seq, SequenceNode):
+            site.port_list = self._ports(seq, "containerPort", f"container {c.name or '?'} ports")
+        for probe in PROBES:
+            for handler in ("httpGet", "tcpSocket"):
+                port = Y.get(Y.get(Y.get(c.node, probe), handler), "port")
+                if isinstance(port, ScalarNode):
+                    sc = self.src.scalar(port)
+                    site.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
+        names = self._env_name_nodes()
+        for node, sc, key in Y.string_values(self.src, names):
+            if id(node) in c.owned:
+                site.regions.append(Region(sc.value, offsets=sc.offsets, shell=key in ("command", "args"), label=key))
+        return site
+
+    def _labels(self, selector: Node | None) -> dict[str, str] | None:
+        """``matchLabels`` of a label selector ({}: every pod; None: absent, or expressions this reader does
+        not judge)."""
+        if not isinstance(selector, MappingNode):
+            return {} if selector is not None and Y.is_null(selector) else None
+        if Y.get(selector, "matchExpressions") is not None:
+            return None
+        return {str(k.value): str(v.value) for k, v in Y.items(Y.get(selector, "matchLabels"))
+                if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
+
+    def _policy(self, o: MappingNode) -> PolicySite:
+        meta, spec = Y.get(o, "metadata"), Y.get(o, "spec")
+        own = self._labels(Y.get(spec, "podSelector"))
+        out = PolicySite(self._str(Y.get(meta, "name")) or "", self._str(Y.get(meta, "namespace")), [])
+        for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+            rules = Y.get(spec, direction)
+            for rule in rules.value if isinstance(rules, SequenceNode) else []:
+                seq = Y.get(rule, "ports")
+                if not isinstance(seq, SequenceNode):
+                    continue
+                pods = own
+                if direction == "egress":
+                    peers = Y.get(rule, peers_key)
+                    peer = peers.value if isinstance(peers, SequenceNode) else []
+                    pods = self._labels(Y.get(peer[0], "podSelector")) if len(peer) == 1 and \
+                        Y.get(peer[0], "podSelector") is not None else None
+                entries, values = [], []
+                for item in seq.value:
+                    value = self._port_value(Y.get(item, "port"))
+                    entries.append(PortEntry(value.value if value else None,
+                                             Span(item.start_mark.index, Y.node_end(self.src, item)),
+                                             lambda item=item, seq=seq: [Q.delete_item(self.src, seq, item)]))
+                    values.append(value)
+                out.rules.append(PolicyPorts(pods, entries, values, direction))  # type: ignore[arg-type]
+        return out
+
+    def _backends(self, o: MappingNode, kind: str) -> list[RouteSite]:
+        meta, spec = Y.get(o, "metadata"), Y.get(o, "spec")
+        ns = self._str(Y.get(meta, "namespace"))
+        out: list[RouteSite] = []
+        if kind == "Ingress":
+            def backend(b: Node | None, paths: list[Region]) -> None:
+                svc = Y.get(b, "service")
+                if svc is not None:
+                    name, port = self._str(Y.get(svc, "name")), Y.get(svc, "port")
+                    number, pname = Y.get(port, "number"), Y.get(port, "name")
+                    value = self._port_value(number if number is not None else pname)
+                    by_name = number is None and pname is not None
+                else:  # networking.k8s.io/v1beta1
+                    name = self._str(Y.get(b, "serviceName"))
+                    value = self._port_value(Y.get(b, "servicePort"))
+                    by_name = value is not None and not value.value.isdigit()
+                if name:
+                    out.append(RouteSite(kind, name, ns, value, by_name, paths))
+
+            for key in ("defaultBackend", "backend"):
+                if Y.get(spec, key) is not None:
+                    backend(Y.get(spec, key), [])
+            rules = Y.get(spec, "rules")
+            for rule in rules.value if isinstance(rules, SequenceNode) else []:
+                paths = Y.get(Y.get(rule, "http"), "paths")
+                for item in paths.value if isinstance(paths, SequenceNode) else []:
+                    backend(Y.get(item, "backend"), self._path_region(Y.get(item, "path"), "path"))
+        elif kind in ("HTTPRoute", "GRPCRoute"):
+            rules = Y.get(spec, "rules")
+            for rule in rules.value if isinstance(rules, SequenceNode) else []:
+                paths: list[Region] = []
+                matches = Y.get(rule, "matches")
+                for m in matches.value if isinstance(matches, SequenceNode) else []:
+                    paths += self._path_region(Y.get(Y.get(m, "path"), "value"), "path")
+                refs = Y.get(rule, "backendRefs")
+                for ref in refs.value if isinstance(refs, SequenceNode) else []:
+                    if self._str(Y.get(ref, "kind")) not in (None, "Service"):
+                        continue
+                    name = self._str(Y.get(ref, "name"))
+                    if name:
+                        out.append(RouteSite(kind, name, self._str(Y.get(ref, "namespace")) or ns,
+                                             self._port_value(Y.get(ref, "port")), False, paths))
+        elif kind == "VirtualService":
+            http = Y.get(spec, "http")
+            for route in http.value if isinstance(http, SequenceNode) else []:
+                paths = []
+                matches = Y.get(route, "match")
+                for m in matches.value if isinstance(matches, SequenceNode) else []:
+                    uri = Y.get(m, "uri")
+                    for how in ("exact", "prefix"):
+                        paths += self._path_region(Y.get(uri, how), "uri")
+                dests = Y.get(route, "route")
+                for d in dests.value if isinstance(dests, SequenceNode) else []:
+                    dest = Y.get(d, "destination")
+                    host = self._str(Y.get(dest, "host"))
+                    if host:
+                        out.append(RouteSite(kind, host, ns, self._port_value(Y.get(Y.get(dest, "port"), "number")),
+                                             False, paths))
+        elif kind == "DestinationRule":
+            host = self._str(Y.get(spec, "host"))
+            policies = [Y.get(spec, "trafficPolicy")]
+            subsets = Y.get(spec, "subsets")
+            policies += [Y.get(x, "trafficPolicy") for x in (subsets.value if isinstance(subsets, SequenceNode) else [])]
+            for pol in policies:
+                settings = Y.get(pol, "portLevelSettings")
+                for item in settings.value if isinstance(settings, SequenceNode) else []:
+                    value = self._port_value(Y.get(Y.get(item, "port"), "number"))
+                    if host and value is not None:
+                        out.append(RouteSite(kind, host, ns, value, False, []))
+        return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------
     def _owner_of(self, line: CommandLine):

@@ -47,7 +47,7 @@ from ..syntax.shellwords import Word
 from . import commands as C
 from .dockerrun import DockerRun
 from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
-from .sites import ClientUse, CommandLine, CommandSite, PortSites, ProbePort, Region, Requirement, Segment
+from .sites import ClientProgram, ClientUse, CommandLine, CommandSite, PortSites, ProbePort, Region, Requirement, Segment
 
 LIST = PyListSyntax()
 _KEEP_PARENT = frozenset({ast.Name, ast.Attribute})
@@ -143,6 +143,7 @@ class PythonDoc(ShellDoc):
         self._group = 0
         self._group_syntax: dict[int, PyListSyntax] = {}
         self._uses: list[ClientUse] | None = None
+        self._program: ClientProgram | None = None
         self._regions: list[Region] | None = None
         self._requirements: list[Requirement] | None = None
         self._statement_spans: list[tuple[int, int]] = []
@@ -934,13 +935,46 @@ class PythonDoc(ShellDoc):
     # --- V1 client code -------------------------------------------------------------------------
     def client_uses(self) -> list[ClientUse]:
         if self._uses is None:
-            self._uses = _ClientReader(self).read() if self.tree is not None else []
+            if self.tree is None:
+                self._uses = []
+            else:
+                reader = _ClientReader(self)
+                self._uses = reader.read()
+                if self._uses:
+                    from .pyclient import read_program
+
+                    self._program = read_program(self, reader)
         return self._uses
+
+    def client_program(self) -> ClientProgram | None:
+        self.client_uses()
+        return self._program
 
     # --- structure ----------------------------------------------------------------------------
     def same_structure(self, new: "PythonDoc") -> str | None:
         if self._digest != new._digest:
             return "the Python code changed outside its string literals"
+        return None
+
+    def same_structure_outside(self, new: "PythonDoc", edits: list[Edit]) -> str | None:
+        """After client code was rewritten (``edits``): every statement that no edit touches is still
+        there, where the edits moved it, and parses to the same tree."""
+        spans = sorted((e.span for e in edits), key=lambda s: (s.start, s.end))
+        old = _statements(self.text)
+        fresh = {a: dump for a, _, dump, _ in _statements(new.text, flat=True)}
+
+        def moved(a: int) -> int:
+            return a + sum(len(e.content) - (e.span.end - e.span.start) for e in edits if e.span.end <= a)
+
+        todo = list(old)
+        while todo:
+            a, b, dump, children = todo.pop()
+            if any(Span(a, b).overlaps(s) or (s.start < b and a < s.end) for s in spans):
+                todo.extend(children)
+                continue
+            if fresh.get(moved(a)) != dump:
+                line = self.position(a)[0]
+                return f"the Python code changed outside the rewritten client code (line {line})"
         return None
 
     def construct_start(self, offset: int) -> int | None:
@@ -952,6 +986,37 @@ class PythonDoc(ShellDoc):
             if a <= offset < max(b, a + 1):
                 best = a
         return best
+
+
+def _statements(text: str, flat: bool = False) -> list:
+    """The statements of ``text`` (already known to parse) as (start, end, tree dump, children): the
+    top-level ones with their nested statements as children, or (``flat``) every statement."""
+    base = 1 if text.startswith("\ufeff") else 0
+    pos = _Positions(text[base:], base)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(text[base:])
+
+    def span(n: ast.AST) -> tuple[int, int]:
+        a = pos.offset(n.lineno, n.col_offset)  # type: ignore[attr-defined]
+        return a, max(a, pos.offset(n.end_lineno or n.lineno, n.end_col_offset or 0))  # type: ignore[attr-defined]
+
+    def inner(n: ast.AST) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for child in ast.iter_child_nodes(n):
+            if isinstance(child, ast.stmt):
+                out.append(child)
+            elif isinstance(child, (ast.excepthandler, ast.match_case)):
+                out.extend(inner(child))
+        return out
+
+    def one(n: ast.stmt) -> tuple:
+        a, b = span(n)
+        return a, b, ast.dump(n), [one(c) for c in inner(n)]
+
+    if flat:
+        return [(span(n) + (ast.dump(n), [])) for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    return [one(n) for n in tree.body]
 
 
 def _parenthesized(text: str, a: int, b: int) -> tuple[int, int]:
@@ -1016,6 +1081,9 @@ class _ClientReader:
         self.names: dict[str, tuple[str, str]] = {}  #: local name -> (V1 module, name inside it; "" a module)
         self.instances: dict[tuple[int, str], str | None] = {}  #: (scope, ``x`` or ``self.x``) -> V1 class
         self.out: list[ClientUse] = []
+        self.calls: list[tuple[ClientUse, ast.Call]] = []  #: each call of the API with its node
+        #: ``x = V1Class(...)``: (scope, x) -> (V1 class, the call node)
+        self.constructors: dict[tuple[int, str], tuple[str, ast.Call]] = {}
 
     def read(self) -> list[ClientUse]:
         doc = self.doc
@@ -1090,6 +1158,8 @@ class _ClientReader:
             key = self._target(t, scope)
             if key is not None:
                 self._keep(key[0], key[1], cls)
+                if cls is not None and isinstance(t, ast.Name) and len(targets) == 1:
+                    self.constructors[(id(key[0]), key[1])] = (cls, value)  # type: ignore[assignment]
 
     def _target(self, t: ast.AST, scope: ast.AST) -> tuple[ast.AST, str] | None:
         if isinstance(t, ast.Name):
@@ -1169,3 +1239,5 @@ class _ClientReader:
         kind = "call" if isinstance(parent, ast.Call) and parent.func is node else \
             "attribute" if isinstance(node, ast.Attribute) else "name"
         self._add(r[0], r[1], Span(a, b), kind)
+        if kind == "call":
+            self.calls.append((self.out[-1], parent))  # type: ignore[arg-type]

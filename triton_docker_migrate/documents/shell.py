@@ -27,7 +27,8 @@ from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owne
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
                         publish_ports, sub_word)
-from .sites import CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment, merge_deletes
+from .sites import (CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+                    Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -529,6 +530,32 @@ class ShellDoc(Document):
 
                 entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
             out.append(PortSites(None, [PortList("docker", "docker run", entries)]))
+        return out
+
+    def topology(self) -> Topology:
+        """Each ``docker run`` with an image: its published ports and the server line it runs, if any."""
+        out = Topology()
+        lines = self.command_lines()
+        for dr in self.runs:
+            if dr.image is None or not dr.words:
+                continue
+            syntax = next((s.syntax for s in self.sites if any(w is dr.words[0] for w in s.words)), SHELL)
+            seg = Segment(dr.words, syntax, "docker run")
+            dcl = CommandLine(self.text, [seg], None, True)
+            entries = []
+            for opt, vw, name, value in dr.options:
+                hp = publish_ports(value) if name in ("-p", "--publish") and value is not None else None
+                if hp is None:
+                    continue
+
+                def remover(opt=opt, vw=vw, dcl=dcl, seg=seg) -> list[Edit]:
+                    edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
+                    return merge_deletes(edits)
+
+                entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
+            out.docker_runs.append(DockerRunSite(self.resolve(dr.image.value), PortList("docker", "docker run", entries),
+                                                 [cl for cl in lines if cl.extra.get("docker") is dr],
+                                                 bool(dr.after) or dr.entry is not None))
         return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------

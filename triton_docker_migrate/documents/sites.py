@@ -320,6 +320,78 @@ class ClientUse:
     text: str = ""  #: the code as written at ``span``
 
 
+@dataclass(frozen=True)
+class PyExpr:
+    """An expression of a client program as written: what a rewrite copies or reads."""
+
+    span: Span
+    text: str  #: the code as written at ``span``
+    kind: str  #: "const", "name", "attribute", "call", "dict", "tuple", "list", "starred" or "other"
+    value: object = None  #: a constant's value; for a name bound once to a constant, that constant
+    bound: bool = False  #: a name bound exactly once (in the scope that defines it) to a constant
+    v1: str = ""  #: the V1 API name it resolves to (``InferContext.ResultFormat.RAW``), else ""
+    #: a dict's (key, value) pairs; a tuple's or list's elements
+    items: tuple = ()
+    #: a name bound exactly once: the V1 API name of what it is bound to (``ProtocolType.from_str``)
+    bound_v1: str = ""
+
+
+@dataclass(frozen=True)
+class PyStatement:
+    """The statement a client call is the whole value of (``x = call(...)`` or ``call(...)``)."""
+
+    span: Span
+    indent: str  #: the white space before it on its line
+    target: str  #: ``x`` of ``x = call(...)``; "" for a call standing alone
+    own_lines: bool  #: nothing else on its lines but white space and a trailing comment
+    newline: str  #: the line break after its last line ("\n", "\r\n", "\r"; "" at the end of the file)
+    line_end: int  #: the offset of that line break (where a following line is inserted)
+    scope: str  #: "module" or "function" (class bodies and others: "other")
+
+
+@dataclass(frozen=True)
+class ClientCall:
+    """A call of the V1 client API: ``InferContext(...)``, ``ctx.run(...)``, ``ProtocolType.from_str(x)``."""
+
+    use: ClientUse  #: the callee (its V1 name)
+    span: Span  #: the whole call
+    args: tuple  #: positional arguments (PyExpr; kind "starred" for ``*args``)
+    keywords: tuple  #: (name, PyExpr); name "" for ``**kwargs``
+    receiver: str  #: the name a method is called on (``ctx``), "" otherwise
+    statement: PyStatement | None  #: when the call is a statement's whole value
+
+
+@dataclass(frozen=True)
+class ClientImport:
+    """An import statement that imports from the V1 client library."""
+
+    span: Span  #: the whole statement
+    indent: str
+    own_lines: bool
+    newline: str
+    #: each V1 dotted module name as written in it, with its span
+    modules: tuple  #: ((Span, "tensorrtserver.api"), ...)
+    #: what it binds: (V1 module, name inside it or "" or "*", the local name)
+    names: tuple
+    only_v1: bool  #: every name it imports comes from the V1 library
+    top_level: bool  #: a statement of the module itself (not in a function, class or block)
+
+
+@dataclass(frozen=True)
+class ClientProgram:
+    """What a rewrite of a V1 client program needs beyond its uses."""
+
+    calls: tuple  #: ClientCall, in file order
+    imports: tuple  #: ClientImport, in file order
+    names: frozenset  #: every identifier the file binds or reads
+    free_names: frozenset  #: names read and never bound (builtins excepted): a star import brought them
+    loads: dict  #: identifier -> how many times it is read
+    numpy: str  #: the module-level name bound to numpy ("" none)
+    #: constructor assignments: variable -> (V1 class, start of the constructor call, bound only there)
+    instances: dict
+    first_import: int  #: where a new top-level import may go (after the docstring and __future__ imports)
+
+
 class ImageKeys:
     """An image written as a repository and a tag in sibling keys (Helm values)."""
 
@@ -390,3 +462,138 @@ class Mount:
     source: str  #: absolute, or relative to ``base``
     target: str  #: the path inside the container
     base: str  #: the folder a relative ``source`` is relative to
+
+
+# --- what routes to a server from anywhere in a run: the follow-through's sites ---------------------
+
+@dataclass
+class PortValue:
+    """A port written as one value (a number or a port name) that an edit may replace."""
+
+    value: str  #: as written, unquoted
+    span: Span  #: the value as written (quotes included)
+    quote: str = ""  #: the quote around it ("" plain)
+
+
+@dataclass
+class ContainerSite:
+    """A container of a pod template: what its probes and port lists name."""
+
+    name: str
+    image: str
+    lines: list[CommandLine]  #: the server command lines it runs
+    ports: dict[str, str] = field(default_factory=dict)  #: port name (or the number itself) -> containerPort
+    port_list: PortList | None = None  #: its ``ports`` list
+    probes: list[ProbePort] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)  #: its strings (probe paths, commands)
+
+
+@dataclass
+class PodSite:
+    """A pod template (a Pod, or the template of a workload): who it is and what it runs."""
+
+    kind: str  #: the object's kind (``Deployment``, ``Pod``, ...)
+    name: str  #: the object's name
+    namespace: str | None
+    labels: dict[str, str]
+    containers: list[ContainerSite]
+
+
+@dataclass
+class ServicePort:
+    """One entry of a Kubernetes Service's ``ports``."""
+
+    port: str  #: the Service's own port
+    name: str | None
+    target: str  #: the container port it reaches: ``targetPort`` as written, else ``port``
+    entry: PortEntry  #: the whole item (its removal)
+
+
+@dataclass
+class ServiceSite:
+    """A Kubernetes Service: the pods it selects and its ports."""
+
+    name: str
+    namespace: str | None
+    selector: dict[str, str]
+    ports: list[ServicePort]
+
+
+@dataclass
+class PolicyPorts:
+    """The ports of one rule of a NetworkPolicy and the pods they are ports of (the policy's own pods for
+    an ``ingress`` rule, the peers' for an ``egress`` rule; None: not pods this file can name)."""
+
+    pods: dict[str, str] | None
+    entries: list[PortEntry]  #: each ``port`` item (``port`` is its value as written)
+    values: list[PortValue]  #: the ``port`` value of each entry (same order)
+    direction: str  #: "ingress" or "egress"
+
+
+@dataclass
+class PolicySite:
+    """A Kubernetes NetworkPolicy."""
+
+    name: str
+    namespace: str | None
+    rules: list[PolicyPorts]
+
+
+@dataclass
+class RouteSite:
+    """Where a route object sends requests: one backend (an Ingress path's service, an HTTPRoute
+    backendRef, an Istio destination or a DestinationRule's port settings) and the paths routed there."""
+
+    kind: str  #: ``Ingress``, ``HTTPRoute``, ``VirtualService``, ``DestinationRule``
+    service: str  #: the Service it names (a host: ``name``, ``name.namespace``, ``name.namespace.svc...``)
+    namespace: str | None  #: the route's own namespace
+    port: PortValue | None  #: the Service port it names (None: the Service's only port, or not said)
+    by_name: bool = False  #: ``port`` is a Service port name (Ingress ``port.name``)
+    paths: list[Region] = field(default_factory=list)  #: the request paths routed to this backend
+
+
+@dataclass
+class ComposeServiceSite:
+    """A compose service: how it is reached and built, its published ports and its own strings."""
+
+    name: str
+    folder: str  #: absolute folder of the compose file (the project)
+    hosts: list[str]  #: names other containers reach it by (service, container_name, hostname, aliases)
+    image: str
+    build: tuple[str, str] | None  #: (absolute context folder, Dockerfile path as given or "")
+    extends: tuple[str, str] | None  #: (absolute file, service) of an ``extends`` in another file
+    lists: list[PortList]  #: ``ports`` (entries with their host port) and ``expose``
+    lines: list[CommandLine]  #: the server command lines it runs
+    regions: list[Region] = field(default_factory=list)  #: its strings (health check, command)
+    command: bool = False  #: it sets its own ``command`` or ``entrypoint`` (its image's is not what runs)
+
+
+@dataclass
+class DockerRunSite:
+    """A ``docker run`` of a script: its image and published ports."""
+
+    image: str
+    ports: PortList  #: the ``-p`` mappings (``host`` set)
+    lines: list[CommandLine]  #: the server command line it runs (none: the image's own command)
+    command: bool = False  #: words follow the image, or ``--entrypoint`` is set (the image's command is not what runs)
+
+
+@dataclass
+class BuildSite:
+    """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
+
+    dockerfile: str  #: absolute path
+    lines: list[CommandLine]
+
+
+@dataclass
+class Topology:
+    """What a document says about who reaches whom (``Document.topology``)."""
+
+    pods: list[PodSite] = field(default_factory=list)
+    services: list[ServiceSite] = field(default_factory=list)
+    policies: list[PolicySite] = field(default_factory=list)
+    routes: list[RouteSite] = field(default_factory=list)
+    compose: list[ComposeServiceSite] = field(default_factory=list)
+    docker_runs: list[DockerRunSite] = field(default_factory=list)
+    builds: list[BuildSite] = field(default_factory=list)

@@ -2,15 +2,18 @@
 
 Lines outside comments are regions. The V1 server run as a command (``trtserver`` where a command
 stands, not a name such as a stage ``AS trtserver``) is a command line, from its word to the end of
-the line, so that its V1 options are reported too. In documentation (``*.md``, ``*.rst``, ``*.txt``)
-the prose outside code - fenced, indented and literal blocks, and server command lines (inline code in a
-sentence is still the sentence) - is advisory: V1 named there is history (CONTRACT.md, "Documentation prose")."""
+the line, so that its V1 options are reported too. In C and C++ sources the comments are C's (``//``,
+``/* */``; blanked in the regions, which keep every offset) and preprocessor lines are code. In
+documentation (``*.md``, ``*.rst``, ``*.txt``) the prose outside code - fenced, indented and literal
+blocks, and server command lines (inline code in a sentence is still the sentence) - is advisory: V1
+named there is history (CONTRACT.md, "Documentation prose")."""
 
 from __future__ import annotations
 
 import re
 
 from .. import evidence
+from ..syntax.ccomments import blank_comments, is_c_source
 from ..syntax.quoting import SHELL
 from ..syntax.shellwords import ShellSyntaxError, lex
 from . import commands as C
@@ -35,10 +38,12 @@ class TextDoc(Document):
             self.kind = kind
         #: weak evidence (URLs, options) counts only where strong evidence shows a Triton context
         self.triton = evidence.strong(text.encode("utf-8", "surrogatepass"))
+        #: C or C++ source: comments are ``//`` and ``/* */``, ``#`` lines are code (``#include``)
+        self.c_family = is_c_source(path)
         self._lines: list[tuple[int, str]] = []  #: (offset, line) of every non-comment line
         pos = 0
-        for line in text.splitlines(keepends=True):
-            if line.strip() and not _COMMENT.match(line):
+        for line in (blank_comments(text) if self.c_family else text).splitlines(keepends=True):
+            if line.strip() and (self.c_family or not _COMMENT.match(line)):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None

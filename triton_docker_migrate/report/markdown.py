@@ -155,7 +155,7 @@ class _Report:
 
     def diff(self, r: FileResult) -> str:
         if r.path not in self._diffs:
-            self._diffs[r.path] = unified_diff(r.path, r.original or b"", r.new or b"")
+            self._diffs[r.path] = unified_diff(r.path, r.original if not r.created else None, r.new or b"")
         return self._diffs[r.path]
 
     def header(self) -> str:

@@ -9,7 +9,7 @@ from ..model import FileResult, Status
 
 def listed(results: list[FileResult]) -> list[FileResult]:
     """Files a report lists: those with V1 evidence or an error, and every named file."""
-    return sorted((r for r in results if r.has_evidence or r.status is Status.FAILED or r.explicit),
+    return sorted((r for r in results if r.has_evidence or r.status is Status.FAILED or r.explicit or r.created),
                   key=lambda r: r.path)
 
 

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..documents.commands import basename, command_index
 from ..documents.sites import CommandSite, Region, Requirement
-from ..model import Finding, Fix, Severity
+from ..model import Finding, Fix, Severity, Span
 from ..release import Release
 from . import tables as T
 from .paths import site_edit
@@ -33,7 +33,7 @@ PERF_CLIENT = rule(
     "TDM602", "perf-client", Severity.WARNING, F.ALWAYS, "perf_client -> perf_analyzer (20.10)",
     "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used.")
 CLIENT_IMPORT = rule(
-    "TDM603", "v1-client-import", Severity.WARNING, F.NEVER, "Code uses the V1 client library",
+    "TDM603", "v1-client-import", Severity.WARNING, F.SOMETIMES, "Code uses the V1 client library",
     "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
     "that uses what they bring: the V1 Python client (`tensorrtserver` wheel) speaks the V1 protocol, "
     "which V2 servers refuse, and its API is gone. Each import, and each call, attribute or name whose V2 "
@@ -44,8 +44,19 @@ CLIENT_IMPORT = rule(
     "the module `tritonclient.http`/`tritonclient.grpc`, `InferenceServerException` -> "
     "`tritonclient.utils.InferenceServerException`, `tensorrtserver.shared_memory` -> "
     "`tritonclient.utils.shared_memory`. Uses that stay as written once the import changes (catching "
-    "`InferenceServerException`, the shared-memory helpers) are named by the import's finding only. No "
-    "fix: rewriting client code changes behaviour (a later `--unsafe-fixes` does it). For targets before "
+    "`InferenceServerException`, the shared-memory helpers) are named by the import's finding only. "
+    "The fix is unsafe (it can change behaviour): `--unsafe-fixes` applies it, and without the flag each "
+    "finding's suggestion shows the change. Per program, one of: a native rewrite when every V1 use has "
+    "an exact V2 form (imports and exceptions, `ProtocolType` -> the module `tritonclient.http`/`grpc`, "
+    "health, `InferContext(...)` and its `run({...}, {...}, batch_size)` statements with literal dicts -> "
+    "`InferInput`/`InferRequestedOutput`/`infer()` keeping V1's input and result shapes, `ResultFormat.CLASS` "
+    "-> `class_count=k` with V1's `(index, value, label)` tuples rebuilt); else the client adapter: the "
+    "program's imports point at `triton_v1_compat`, a module the run writes beside it (or at "
+    "`--client-adapter PATH`; never over a file it did not write) that implements the V1 API on "
+    "tritonclient (contexts, async and streaming inference, sequences, system shared memory, the V1 gRPC "
+    "service); else nothing, and each use stays a warning with its V2 replacement (CUDA shared memory, "
+    "names neither covers). A finding per use says which was done; an applied fix stays a warning "
+    "(behaviour may differ: docs/clients.md). For targets before "
     "20.09 the suggestions name the wheels of that time (`tritonhttpclient`, `tritongrpcclient`, "
     "`tritonclientutils`, `tritonshmutils`). Sources: V1 `tensorrtserver/api/__init__.py` and examples of "
     "v1.12.0, the `tritonclient` examples (shared/corpus/clients/).")
@@ -259,11 +270,16 @@ def check_client_code(doc, ctx) -> Iterator[Finding]:
     if not uses:
         return
     rows = [T.client_row(u.module, u.name) for u in uses]
+    found = []
     for use, row in zip(uses, rows):
         if use.kind == "import":
-            yield _import_finding(use, row, [r for u, r in zip(uses, rows) if u.kind != "import"], ctx.target)
+            found.append(_import_finding(use, row, [r for u, r in zip(uses, rows) if u.kind != "import"], ctx.target))
         elif row is not None and row.review:
-            yield _use_finding(use, row, ctx.target)
+            found.append(_use_finding(use, row, ctx.target))
+    from .clientrewrite import plan
+
+    rewritten = plan(doc, ctx, CLIENT_IMPORT, uses, found)
+    yield from rewritten if rewritten is not None else found
 
 
 def _v2(text: str, target: Release) -> str:
@@ -296,3 +312,87 @@ def _use_finding(use, row, target: Release) -> Finding:
     name = use.name if use.name == row.name or not row.name else f"{use.name} ({row.name})"
     msg = f"V1 client {name}: V2 has {row.v2}" + (f"; {row.note}" if row.note else "")
     return CLIENT_IMPORT.finding(use.span, _v2(msg, target), suggestion=_v2(row.v2, target))
+
+
+# --- V1 C++ client code (C and C++ sources: the text kind, report only) -----------------------------
+
+CPP_CLIENT = rule(
+    "TDM605", "v1-cpp-client", Severity.WARNING, F.NEVER, "Code uses the V1 C++ client library",
+    "A C or C++ source (`.cc`, `.cpp`, `.h`, ...) written against the V1 C++ client library - it includes "
+    "`request_grpc.h` or `request_http.h` (or `request.h` from V1's `src/clients/c++`), or makes a context with "
+    "one of its protocol classes (`InferGrpcContext::Create`, `ServerHealthHttpContext::Create`, ...). That "
+    "library spoke the V1 protocol and is gone: V2's is `grpc_client.h` / `http_client.h` (`libgrpcclient` / "
+    "`libhttpclient`), one `InferenceServerGrpcClient` or `InferenceServerHttpClient` per server instead of a "
+    "context per task and model, `InferInput`, `InferRequestedOutput`, `InferOptions` and `InferResult` "
+    "instead of `InferContext::Input`, `Output`, `Options` and `Result`. Each V1 header, class, type and "
+    "method of such a file is reported with its V2 counterpart (the table in docs/clients.md). No fix: "
+    "C++ code is ported by hand (a C++ client is not rewritten or run through an adapter). Comments "
+    "(`//`, `/* */`) are not read; preprocessor lines are. Sources: the V1 library's headers (v1.12.0 "
+    "`src/clients/c++/library`), the V2 client library (`src/c++/library` of the client repository).")
+
+_CPP_ROWS = {r.v1: r for r in T.CPP_CLIENT}
+_CPP_INCLUDE = re.compile(r"#\s*include\s*[<\"](?P<path>[^>\"\n]+)[>\"]")
+_CPP_CLASS = re.compile(r"\b(?:" + "|".join(re.escape(r.v1) for r in T.CPP_CLIENT if r.kind == "class") + r")\b")
+_CPP_TYPE = re.compile(r"\b(?:" + "|".join(re.escape(r.v1) for r in sorted(
+    (r for r in T.CPP_CLIENT if r.kind == "type"), key=lambda r: -len(r.v1))) + r")\b"
+    r"(?!::(?:" + "|".join(r.v1.partition("::")[2] for r in T.CPP_CLIENT if "::" in r.v1) + r")\b)")
+_CPP_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+_CPP_METHOD = re.compile(r"(?:->|\.)\s*(?P<name>" + "|".join(
+    re.escape(r.v1) for r in T.CPP_CLIENT if r.kind == "method") + r")\s*\(")
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group(0))
+
+
+def _cpp_header(path: str, v1_file: bool) -> str | None:
+    """The V1 header an ``#include`` names (None: not one)."""
+    name = path.rsplit("/", 1)[-1]
+    if name in ("request_grpc.h", "request_http.h"):
+        return name
+    if name == "request.h" and (path.endswith(("library/request.h", "c++/request.h")) or v1_file):
+        return name
+    return None
+
+
+def cpp_client_uses(doc) -> list[tuple[int, int, T.CppClientRow]]:
+    """The V1 C++ client API in a C or C++ source, outside comments: (start, end, row); nothing when the
+    file does not use the V1 library (no V1 header, no V1 protocol context)."""
+    if not getattr(doc, "c_family", False):
+        return []
+    regions = doc.regions()
+    v1_file = any(_cpp_header(m.group("path"), False) for r in regions for m in _CPP_INCLUDE.finditer(r.text)) \
+        or any(_CPP_CLASS.search(_CPP_STRING.sub(_blank, r.text)) for r in regions)
+    if not v1_file:
+        return []
+    out: list[tuple[int, int, T.CppClientRow]] = []
+    for region in regions:
+        text = region.text
+        for m in _CPP_INCLUDE.finditer(text):
+            header = _cpp_header(m.group("path"), True)
+            if header:
+                out.append((region.base + m.start("path"), region.base + m.end("path"), _CPP_ROWS[header]))
+        strings = [(m.start(), m.end()) for m in _CPP_STRING.finditer(text)]  # a name in a literal is no use
+
+        def code(i: int) -> bool:
+            return not any(a <= i < b for a, b in strings)
+
+        for rx in (_CPP_CLASS, _CPP_TYPE):
+            for m in rx.finditer(text):
+                if code(m.start()):
+                    out.append((region.base + m.start(), region.base + m.end(), _CPP_ROWS[m.group(0)]))
+        for m in _CPP_METHOD.finditer(text):
+            if code(m.start()):
+                out.append((region.base + m.start("name"), region.base + m.end("name"), _CPP_ROWS[m.group("name")]))
+    return sorted(out, key=lambda u: (u[0], u[1]))
+
+
+@check(order=36)
+def check_cpp_client(doc, ctx) -> Iterator[Finding]:
+    for start, end, row in cpp_client_uses(doc):
+        what = {"header": "includes the V1 C++ client header", "class": "V1 C++ client class",
+                "type": "V1 C++ client type", "method": "V1 C++ client call"}[row.kind]
+        name = f"{row.v1}()" if row.kind == "method" else row.v1
+        v2 = "no V2 counterpart" if row.v2 == "none" else f"V2 has {row.v2}"
+        msg = f"{what} {name}: {v2}" + (f"; {row.note}" if row.note else "")
+        yield CPP_CLIENT.finding(Span(start, end), msg, suggestion=None if row.v2 == "none" else row.v2)

@@ -25,7 +25,13 @@ class Context:
     v1_image: bool = False  #: the file names a V1 image (its other paths are the V1 image's)
     v1_source_build: bool = False  #: the file builds V1 itself (its /opt/tensorrtserver paths are its own)
     found: list = field(default_factory=list)  #: the findings of the checks run so far
+    #: what the other files of the run hold that reaches this file's servers, or that this file reaches
+    #: (``rules/follow.py``; None: the file is checked alone)
+    links: object = None
+    #: () -> clientadapter.Place of this file's client adapter; None: no adapter may be written
+    adapter: object = None
     _argv: dict[int, "ArgvResult"] = field(default_factory=dict)
+    _topology: object = None
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":
         """The argv transform of ``cl`` (once per command line)."""
@@ -35,6 +41,12 @@ class Context:
 
             got = self._argv[id(cl)] = transform(cl, self.target)
         return got
+
+    def topology(self):
+        """The document's topology (``Document.topology``), read once."""
+        if self._topology is None:
+            self._topology = self.doc.topology()
+        return self._topology
 
     def server_lines(self) -> list[tuple["CommandLine", "ArgvResult"]]:
         """Each server command line of the document with its transform."""

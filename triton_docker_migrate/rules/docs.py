@@ -1,5 +1,6 @@
-"""docs/rules/*.md, generated from the registry (``python -m triton_docker_migrate.rules.docs``);
-tests/test_registry.py fails when the committed pages are stale."""
+"""docs/rules/*.md, generated from the registry (``python -m triton_docker_migrate.rules.docs``), and
+docs/clients.md from the client tables (rules/clientdocs.py); tests/test_registry.py and
+tests/test_client_rewrite.py fail when the committed pages are stale."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def main(argv: list[str]) -> int:
     root.mkdir(parents=True, exist_ok=True)
     for name, text in pages().items():
         (root / name).write_text(text, encoding="utf-8")
+    from .clientdocs import page
+
+    (root.parent / "clients.md").write_text(page(), encoding="utf-8")  # the client API tables
     return 0
 
 

@@ -15,11 +15,15 @@ from .context import Context
 from .registry import CHECKS, REGISTRY, load
 
 
-def check_document(doc: Document, target: Release, keep_v1: bool = True) -> tuple[list[Finding], Context]:
+def check_document(doc: Document, target: Release, keep_v1: bool = True,
+                   adapter=None, links=None) -> tuple[list[Finding], Context]:
     """``keep_v1``: leave the blocks marked keep-v1 alone (every run but a --retire-v1 one, which reads
-    them in full)."""
+    them in full). ``adapter``: a callable giving the client adapter's place for this file (the run's
+    ``--client-adapter`` and what is on disk); None where no adapter may be written. ``links``: what the
+    other files of the run say about the servers this document reaches (``rules/follow.py``; None: the
+    document is checked alone)."""
     load()
-    ctx = Context(doc, target)
+    ctx = Context(doc, target, adapter=adapter, links=links)
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))

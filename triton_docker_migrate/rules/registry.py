@@ -33,7 +33,7 @@ FAMILIES = {
 }
 #: the modules that declare rules and checks, in the order the engine runs their checks
 FAMILY_MODULES = ("argv", "releases", "baseimage", "paths", "clients", "images", "charts", "env", "endpoints",
-                  "ports", "modelrepo", "run", "tool", "sidebyside", "residue")
+                  "ports", "follow", "modelrepo", "run", "tool", "sidebyside", "residue")
 
 
 @dataclass(frozen=True)

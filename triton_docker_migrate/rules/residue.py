@@ -28,8 +28,8 @@ LEFT = rule(
     "TDM003", "v1-evidence-left", Severity.WARNING, F.NEVER, "V1 evidence that no rule changed or reported",
     "The generic last pass over every processed file's output: V1 evidence (a V1 image, `trtserver` as a "
     "command, `/opt/tensorrtserver`, a V1 image variable, a V1-only server option, the V1 client wheel, a V1 "
-    "endpoint of a Triton service) still in the file on a line that no warning or error finding covers. "
-    "Specific rules make it rare; it makes sure that `--check --fail-on-review` never passes on a tree "
+    "endpoint of a Triton service, a V1 C++ client header or context class) still in the file on a line that "
+    "no warning or error finding covers. Specific rules make it rare; it makes sure that `--check --fail-on-review` never passes on a tree "
     "that still holds V1. Migrate the construct by hand, or, once reviewed, keep it with "
     "`triton-docker-migrate: ignore[TDM003]`. In documentation prose (outside code blocks) it is an info "
     "finding outside the gate: history is not a deployment.")
@@ -69,6 +69,11 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     for use in doc.client_uses():
         if use.kind == "import":  # named by where it comes from: the V1 module is the evidence
             out.append(Piece(use.span, f"{use.module}.{use.name}" if use.name else use.module))
+    from .clients import cpp_client_uses
+
+    for start, end, row in cpp_client_uses(doc):  # V1 C++ client code: its headers and context classes
+        if row.kind in ("header", "class"):
+            out.append(Piece(Span(start, end), doc.text[start:end]))
     for req in doc.requirements():
         if req.name.lower().replace("_", "-") == "tensorrtserver":
             out.append(Piece(req.span, req.text))

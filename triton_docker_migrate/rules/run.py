@@ -158,6 +158,11 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
             if dirs:
                 out.load_models.append((opt.value, dirs, place(opt.span, (LOAD_MODEL.id,))))
     out.gpus = [(what, doc.position(span.start)[0]) for what, span in doc.gpu_requests()]
+    if lines:
+        from .follow import follows_itself, moves
+
+        out.moves = moves(doc, ctx, findings)
+        out.follow_here = ctx.links is None and follows_itself(doc, ctx, out.moves)
     return out
 
 

@@ -664,3 +664,222 @@ CLIENT_MODULES_BEFORE = (
     ("tritonclient.http", "tritonhttpclient"),
     ("tritonclient.grpc", "tritongrpcclient"),
 )
+
+
+# --- V1 client code -> V2 with --unsafe-fixes (rules/clientrewrite.py; docs/clients.md) -------------
+# Sources: the V1 library (shared/corpus/clients/v1/tensorrtserver_api__init__.py, v1.12.0) and its
+# examples; the tritonclient package (http, grpc, utils) and its examples (shared/corpus/clients/v2/).
+
+#: the V1 parameters of the constructors the native rewrite reads, in order
+V1_SIGNATURES = {
+    "ServerHealthContext": ("url", "protocol", "verbose", "http_headers"),
+    "InferContext": ("url", "protocol", "model_name", "model_version", "verbose", "correlation_id", "streaming",
+                     "http_headers"),
+    "InferContext.run": ("inputs", "outputs", "batch_size", "flags", "corr_id", "priority", "timeout_us"),
+    "ProtocolType.from_str": ("value",),
+}
+#: the V2 module each ProtocolType value stands for
+PROTOCOL_MODULES = {"ProtocolType.HTTP": "tritonclient.http", "ProtocolType.GRPC": "tritonclient.grpc"}
+#: methods the native rewrite renames (V1 method -> V2 method of InferenceServerClient)
+NATIVE_METHODS = {"ServerHealthContext.is_ready": "is_server_ready", "ServerHealthContext.is_live": "is_server_live",
+                  "ServerHealthContext.close": "close", "InferContext.close": "close"}
+#: what the native rewrite writes for each V1 name it handles (docs/clients.md; rules/clientrewrite.py
+#: ``Native``): a program whose every V1 use is one of these is rewritten natively
+NATIVE_FORMS = {
+    "ProtocolType.HTTP": "the module tritonclient.http",
+    "ProtocolType.GRPC": "the module tritonclient.grpc",
+    "ProtocolType.from_str": '{"http": tritonclient.http, "grpc": tritonclient.grpc}[s.lower()] (an unknown '
+                             "protocol raises KeyError)",
+    "ServerHealthContext": "<module>.InferenceServerClient(url, verbose=...), without http_headers",
+    "ServerHealthContext.is_ready": "client.is_server_ready()",
+    "ServerHealthContext.is_live": "client.is_server_live()",
+    "InferContext": "<module>.InferenceServerClient(url, verbose=...) and the model's max_batch_size read from its "
+                    "configuration (V1's context read it when created); the model name a constant, no "
+                    "correlation_id, no streaming, no http_headers; the context assigned once and used only by run()",
+    "InferContext.run": "InferInput per input (one array per batch entry stacked when the model batches), "
+                        "InferRequestedOutput per output, infer(); results rebuilt as V1's (one list entry per batch "
+                        "entry); literal dicts, no flags, corr_id, priority or timeout",
+    "InferContext.ResultFormat.RAW": "InferRequestedOutput(name), read with result.as_numpy(name)",
+    "InferContext.ResultFormat.CLASS": "InferRequestedOutput(name, class_count=k); V2's \"value:index:label\" "
+                                       "strings read back into V1's (index, value, label) tuples",
+    "InferContext.close": "client.close()",
+    "ServerHealthContext.close": "client.close()",
+    "InferenceServerException": "tritonclient.utils.InferenceServerException",
+    "InferenceServerException.message": "e.message()",
+}
+#: V1 modules -> the module a program imports instead: through the adapter ("{adapter}" its name) or
+#: natively (None: no native form)
+CLIENT_MODULE_MAP = {
+    "tensorrtserver.api": ("{adapter}", None),
+    "tensorrtserver.api.api_pb2": ("{adapter}.api_pb2", None),
+    "tensorrtserver.api.request_status_pb2": ("{adapter}.request_status_pb2", None),
+    "tensorrtserver.api.server_status_pb2": ("{adapter}.server_status_pb2", None),
+    "tensorrtserver.api.grpc_service_pb2": ("{adapter}.grpc_service_pb2", None),
+    "tensorrtserver.api.grpc_service_pb2_grpc": ("{adapter}.grpc_service_pb2_grpc", None),
+    # V2 kept V1's model configuration messages, field numbers and enum values
+    "tensorrtserver.api.model_config_pb2": ("tritonclient.grpc.model_config_pb2", "tritonclient.grpc.model_config_pb2"),
+    "tensorrtserver.shared_memory": ("{adapter}.shared_memory", None),
+}
+#: what ``from tensorrtserver.api import *`` also bound that programs use without importing it (the
+#: V1 module's own imports, and ``sys`` through the generated api_pb2 it star-imports): the import that
+#: binds it now
+V1_STAR_MODULES = {
+    "sys": "import sys", "os": "import os", "np": "import numpy as np", "struct": "import struct",
+    "threading": "import threading", "partial": "from functools import partial", "IntEnum": "from enum import IntEnum",
+    "range": "from builtins import range", "text_format": "from google.protobuf import text_format",
+}
+#: the adapter's surface: the V1 names (inside tensorrtserver.api unless qualified by a module) it
+#: implements; tests/test_client_adapter.py checks each against the adapter module
+ADAPTER_SURFACE = frozenset({
+    "*", "ProtocolType", "ProtocolType.HTTP", "ProtocolType.GRPC", "ProtocolType.from_str",
+    "InferenceServerException", "InferenceServerException.message", "InferenceServerException.server_id",
+    "InferenceServerException.request_id", "serialize_string_tensor",
+    "ServerHealthContext", "ServerHealthContext.is_ready", "ServerHealthContext.is_live",
+    "ServerHealthContext.get_last_request_id", "ServerHealthContext.close",
+    "ServerStatusContext", "ServerStatusContext.get_server_status", "ServerStatusContext.get_last_request_id",
+    "ServerStatusContext.close",
+    "ModelRepositoryContext", "ModelRepositoryContext.get_model_repository_index",
+    "ModelRepositoryContext.get_last_request_id", "ModelRepositoryContext.close",
+    "ModelControlContext", "ModelControlContext.load", "ModelControlContext.unload",
+    "ModelControlContext.get_last_request_id", "ModelControlContext.close",
+    "SharedMemoryControlContext", "SharedMemoryControlContext.register", "SharedMemoryControlContext.unregister",
+    "SharedMemoryControlContext.unregister_all", "SharedMemoryControlContext.get_shared_memory_status",
+    "SharedMemoryControlContext.get_last_request_id", "SharedMemoryControlContext.close",
+    "InferContext", "InferContext.run", "InferContext.async_run", "InferContext.async_run_with_cb",
+    "InferContext.get_async_run_results", "InferContext.get_ready_async_request", "InferContext.get_last_request_id",
+    "InferContext.get_last_request_model_name", "InferContext.get_last_request_model_version",
+    "InferContext.get_stat", "InferContext.correlation_id", "InferContext.close", "InferContext.ResultFormat",
+    "InferContext.ResultFormat.RAW", "InferContext.ResultFormat.CLASS",
+    "InferRequestHeader", "InferRequestHeader.FLAG_NONE", "InferRequestHeader.FLAG_SEQUENCE_START",
+    "InferRequestHeader.FLAG_SEQUENCE_END", "InferRequestHeader.Input", "InferRequestHeader.Output",
+    "InferResponseHeader", "ServerStatus", "SharedMemoryStatus", "ModelRepositoryIndex",
+    "api_pb2.InferRequestHeader", "api_pb2.InferRequestHeader.Output", "api_pb2.InferRequestHeader.Input",
+    "api_pb2.InferResponseHeader", "grpc_service_pb2.InferRequest", "grpc_service_pb2.InferResponse",
+    "grpc_service_pb2.StatusRequest", "grpc_service_pb2.StatusResponse", "grpc_service_pb2.HealthRequest",
+    "grpc_service_pb2.HealthResponse", "grpc_service_pb2_grpc.GRPCServiceStub",
+    "server_status_pb2.ServerStatus", "server_status_pb2.ModelStatus", "server_status_pb2.ModelVersionStatus",
+    "server_status_pb2.ModelReadyState", "server_status_pb2.ServerReadyState", "server_status_pb2.MODEL_READY",
+    "server_status_pb2.SERVER_READY", "request_status_pb2.RequestStatusCode", "request_status_pb2.SUCCESS",
+    "shared_memory.create_shared_memory_region", "shared_memory.set_shared_memory_region",
+    "shared_memory.destroy_shared_memory_region",
+})
+#: what the adapter does differently from V1 for a name (said in the finding at each use)
+ADAPTER_NOTES = {
+    "ServerStatusContext.get_server_status":
+        "its ServerStatus holds what V2 reports (id, version, ready_state, each model's config and its "
+        "versions' readiness and inference and execution counts); uptime_ns, infer_stats and the request "
+        "statistics raise V1FieldDropped",
+    "InferContext.get_stat":
+        "the adapter counts the requests and their total time; cumulative_send_time_ns and "
+        "cumulative_receive_time_ns are 0 (V2 clients do not split them; the server's statistics: "
+        "client.get_inference_statistics(model_name))",
+    "InferContext.run": "inputs and results keep V1's shapes; CLASS values come with the six decimals V2 sends",
+    "InferContext.async_run": "the callback runs on the adapter's worker thread, as V1's ran on its own",
+    "SharedMemoryControlContext.get_shared_memory_status": "it lists the system shared memory regions V2 reports",
+    "InferenceServerException.server_id": "V2 errors name no server: None",
+    "InferenceServerException.request_id": "V2 errors name no request: 0",
+}
+
+
+# --- V1 C++ client code -> V2 (TDM605 reports each; rules/clients.py; docs/clients.md) ----------------
+# Sources: the V1 C++ client library (server repository, src/clients/c++/library of v1.12.0: request.h,
+# request_grpc.h, request_http.h; the same API as src/clients/c++/api_v1/library of 20.03-20.05) and the
+# V2 C++ client library (client repository, src/c++/library: grpc_client.h, http_client.h, common.h).
+# V2's namespace is triton::client (early V2 releases kept nvidia::inferenceserver::client).
+
+class CppClientRow(NamedTuple):
+    v1: str  #: the V1 name: a header, a class, ``Class::Member`` or a method
+    kind: str  #: "header", "class" (protocol-specific context), "type" (V1 API type), "method"
+    v2: str  #: its V2 counterpart
+    note: str = ""
+
+
+_V2_CLIENT = {"Grpc": "InferenceServerGrpcClient", "Http": "InferenceServerHttpClient"}
+_CPP_CONTEXTS = {
+    "ServerHealth": "health is client->IsServerLive(&live) and client->IsServerReady(&ready)",
+    "ServerStatus": "status is client->ServerMetadata(), ModelMetadata(), ModelConfig() and IsModelReady(); V2 has "
+                    "no ServerStatus message (no uptime; statistics per model: ModelInferenceStatistics())",
+    "ModelRepository": "the index is client->ModelRepositoryIndex()",
+    "ModelControl": "client->LoadModel(name) and UnloadModel(name) (the server runs with "
+                    "--model-control-mode=explicit)",
+    "SharedMemoryControl": "client->RegisterSystemSharedMemory(name, key, byte_size), RegisterCudaSharedMemory(name, "
+                           "raw_handle, device_id, byte_size), UnregisterSystemSharedMemory(name), "
+                           "SystemSharedMemoryStatus()",
+    "Infer": "one client for every model: the model name and version, the sequence id and flags go into the "
+             "InferOptions of each Infer()/AsyncInfer() call; inputs are InferInput, outputs InferRequestedOutput",
+}
+
+CPP_CLIENT = (
+    CppClientRow("request_grpc.h", "header", "grpc_client.h",
+                 "InferenceServerGrpcClient; link libgrpcclient instead of librequest"),
+    CppClientRow("request_http.h", "header", "http_client.h",
+                 "InferenceServerHttpClient; link libhttpclient instead of librequest"),
+    CppClientRow("request.h", "header", "common.h",
+                 "InferInput, InferRequestedOutput, InferResult, InferOptions, Error; grpc_client.h and http_client.h "
+                 "include it"),
+    *(CppClientRow(f"{what}{p}Context", "class", f"{_V2_CLIENT[p]}::Create(&client, url, verbose)", note)
+      for what, note in _CPP_CONTEXTS.items() for p in ("Grpc", "Http")),
+    CppClientRow("InferGrpcStreamContext", "class", "InferenceServerGrpcClient::Create(&client, url, verbose)",
+                 "stream with client->StartStream(callback) and AsyncStreamInfer(options, inputs, outputs)"),
+    CppClientRow("ProfileGrpcContext", "class", "none", "V2 has no profiling request: trace with --trace-* "
+                                                        "(the trace extension)"),
+    CppClientRow("ProfileHttpContext", "class", "none", "V2 has no profiling request: trace with --trace-* "
+                                                        "(the trace extension)"),
+    CppClientRow("InferContext::Options", "type", "InferOptions",
+                 "model name and version, sequence_id_, sequence_start_/sequence_end_, priority_, "
+                 "client_timeout_; no batch size: the batch is the first dimension of each input's shape"),
+    CppClientRow("InferContext::Input", "type", "InferInput", "InferInput::Create(&input, name, shape, datatype)"),
+    CppClientRow("InferContext::Output", "type", "InferRequestedOutput",
+                 "InferRequestedOutput::Create(&output, name, class_count)"),
+    CppClientRow("InferContext::Result", "type", "InferResult",
+                 "result->RawData(name, &buf, &byte_size), StringData(name, &strings); classes come as "
+                 "\"value:index:label\" strings"),
+    CppClientRow("InferContext::Request", "type", "the callback AsyncInfer() calls with the InferResult"),
+    CppClientRow("InferContext::Stat", "type", "InferStat", "client->ClientInferStat(&stat)"),
+    CppClientRow("InferContext", "type", "InferenceServerGrpcClient or InferenceServerHttpClient",
+                 "one client for every model; options per request (InferOptions)"),
+    *(CppClientRow(f"{what}Context", "type", "InferenceServerGrpcClient or InferenceServerHttpClient",
+                   "one client object answers health, status, model control, shared memory and inference")
+      for what in ("ServerHealth", "ServerStatus", "ModelRepository", "ModelControl", "SharedMemoryControl")),
+    CppClientRow("ProfileContext", "type", "none", "V2 has no profiling request: trace with --trace-*"),
+    CppClientRow("GetReady", "method", "client->IsServerReady(&ready)"),
+    CppClientRow("GetLive", "method", "client->IsServerLive(&live)"),
+    CppClientRow("GetServerStatus", "method", "client->ServerMetadata(), ModelMetadata(), ModelConfig()",
+                 "V2 answers each question with its own call"),
+    CppClientRow("GetModelRepositoryIndex", "method", "client->ModelRepositoryIndex(&index)"),
+    CppClientRow("RegisterSharedMemory", "method", "client->RegisterSystemSharedMemory(name, key, byte_size, offset)"),
+    CppClientRow("RegisterCudaSharedMemory", "method",
+                 "client->RegisterCudaSharedMemory(name, raw_handle, device_id, byte_size)",
+                 "V2 registers a CUDA region by its cudaIpcMemHandle_t"),
+    CppClientRow("UnregisterSharedMemory", "method",
+                 "client->UnregisterSystemSharedMemory(name) or UnregisterCudaSharedMemory(name)"),
+    CppClientRow("UnregisterAllSharedMemory", "method",
+                 "client->UnregisterSystemSharedMemory() and UnregisterCudaSharedMemory()",
+                 "without a name V2 unregisters every region of the kind"),
+    CppClientRow("GetSharedMemoryStatus", "method", "client->SystemSharedMemoryStatus() and CudaSharedMemoryStatus()"),
+    CppClientRow("SetRunOptions", "method", "an InferOptions passed to each Infer()/AsyncInfer() call"),
+    CppClientRow("SetBatchSize", "method", "the first dimension of each input's shape (InferInput::SetShape)",
+                 "V2 requests have no batch size of their own"),
+    CppClientRow("SetFlags", "method", "InferOptions::sequence_start_ and sequence_end_"),
+    CppClientRow("SetCorrelationId", "method", "InferOptions::sequence_id_"),
+    CppClientRow("AddRawResult", "method", "InferRequestedOutput::Create(&output, name)"),
+    CppClientRow("AddClassResult", "method", "InferRequestedOutput::Create(&output, name, class_count)"),
+    CppClientRow("AddSharedMemoryResult", "method", "output->SetSharedMemory(region_name, byte_size, offset)"),
+    CppClientRow("GetInput", "method", "InferInput::Create(&input, name, shape, datatype)",
+                 "V2 inputs are made by the program, not looked up in the context"),
+    CppClientRow("GetOutput", "method", "InferRequestedOutput::Create(&output, name)"),
+    CppClientRow("SetRaw", "method", "input->AppendRaw(data, byte_size)"),
+    CppClientRow("SetFromString", "method", "input->AppendFromString(strings)"),
+    CppClientRow("Run", "method", "client->Infer(&result, options, inputs, outputs)"),
+    CppClientRow("AsyncRun", "method", "client->AsyncInfer(callback, options, inputs, outputs)"),
+    CppClientRow("GetAsyncRunResults", "method", "the callback AsyncInfer() calls with the InferResult"),
+    CppClientRow("GetReadyAsyncRequest", "method", "the callback AsyncInfer() calls with the InferResult"),
+    CppClientRow("GetRawAtCursor", "method", "result->RawData(name, &buf, &byte_size)",
+                 "V2 gives the whole output at once: no cursor"),
+    CppClientRow("GetRaw", "method", "result->RawData(name, &buf, &byte_size)"),
+    CppClientRow("GetClassAtCursor", "method", "result->StringData(name, &classes)",
+                 "each class is a \"value:index:label\" string"),
+    CppClientRow("GetClassCount", "method", "result->StringData(name, &classes) (its size)"),
+    CppClientRow("ResetCursors", "method", "none", "V2 results have no cursor"),
+    CppClientRow("GetStat", "method", "client->ClientInferStat(&stat)"),
+)

@@ -1,0 +1,663 @@
+"""The follow-through of a run (rules/follow.py, TDM407/TDM408): what reaches a migrated server from
+any file of the run follows its removed health port and its moved health paths.
+
+- ``fixtures/trees/health-across-files`` (its exact output is tests/test_run_level.py's golden): after
+  the whole run, every reference in the tree is followed by a reader written here, independently of
+  the tool (PyYAML, regular expressions): Service -> targetPort -> the container's port; Ingress and
+  HTTPRoute -> Service port -> the same; NetworkPolicy ports and probes (a kustomize patch's too) ->
+  the container's port; compose published ports and its health check; scripts' URLs through a
+  Service's DNS name or a published host port; ``docker run -p``. Each must land on a port the
+  migrated server line listens on (``--http-port``, ``--grpc-port``, ``--metrics-port`` or their
+  defaults) with a path V2 serves - and the real ``tritonserver``, started with each migrated line,
+  answers each followed path on the port it lands on. The same reader finds the original tree broken
+  against those servers, reference by reference (the oracle has teeth).
+- Negative cases: another application's Service, policy and probes on the same port are untouched; an
+  ambiguous target is a warning without an edit; a server whose health port is not removed (its
+  change suppressed) is followed by nothing; ``--ignore TDM407``; files outside the run; a run without
+  V1 does not walk the tree twice; the same output with worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+import realserver as R
+from conftest import FIXTURES, cli
+
+TREE = FIXTURES / "trees" / "health-across-files"
+DEFAULT_PORTS = {"http-port": "8000", "grpc-port": "8001", "metrics-port": "8002"}
+ROLES = {"http-port": "http", "grpc-port": "grpc", "metrics-port": "metrics"}
+
+
+# --- an independent reader of the tree ---------------------------------------------------------
+
+@dataclass
+class Server:
+    key: str  #: who it is: "k8s:<namespace>/<deployment>/<container>" or "docker:<Dockerfile>"
+    argv: list[str]
+
+    def listens(self) -> dict[str, str]:
+        """container port -> role, as the command line sets them."""
+        ports = dict(DEFAULT_PORTS)
+        for w in self.argv[1:]:
+            name, eq, value = w[2:].partition("=")
+            if w.startswith("--") and eq and name in ports:
+                ports[name] = value
+        return {port: ROLES[name] for name, port in ports.items()}
+
+
+@dataclass
+class Landing:
+    what: str  #: the reference, for messages
+    server: Server
+    port: str  #: the container port it reaches
+    path: str | None = None  #: the request path it asks for (None: a port only)
+    prefix: bool = False
+
+
+@dataclass
+class Pod:
+    namespace: str
+    labels: dict
+    containers: dict = field(default_factory=dict)  #: name -> {"ports": {name: port}, "probes": [...], "server": Server}
+
+
+def _docs(path: Path) -> list[dict]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+
+
+def _argv(container: dict) -> list[str] | None:
+    words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+    for i, w in enumerate(words):
+        if os.path.basename(w) in ("tritonserver", "trtserver"):
+            return words[i:]
+    return None
+
+
+class Tree:
+    """What a tree's files say, read without the tool."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pods: dict[tuple, Pod] = {}
+        self.services: list[dict] = []
+        self.objects: list[dict] = []
+        self.servers: dict[str, Server] = {}
+        for path in sorted(root.rglob("*.yaml")):
+            for d in _docs(path):
+                if "kind" in d:
+                    self.objects.append(d)
+        patches = []
+        for d in self.objects:
+            meta = d.get("metadata", {})
+            ns = meta.get("namespace", "default")
+            if d["kind"] == "Deployment":
+                tmpl = d["spec"]["template"]
+                if "metadata" not in tmpl:
+                    patches.append(d)
+                    continue
+                pod = self.pods[(ns, meta["name"])] = Pod(ns, tmpl["metadata"].get("labels", {}))
+                for c in tmpl["spec"]["containers"]:
+                    argv = _argv(c)
+                    server = None
+                    if argv is not None:
+                        server = self.servers.setdefault(f"k8s:{ns}/{meta['name']}/{c['name']}",
+                                                         Server(f"k8s:{ns}/{meta['name']}/{c['name']}", argv))
+                    pod.containers[c["name"]] = {
+                        "ports": {**{str(p["containerPort"]): str(p["containerPort"]) for p in c.get("ports", [])},
+                                  **{p["name"]: str(p["containerPort"]) for p in c.get("ports", []) if "name" in p}},
+                        "probes": self._probes(c, f"{meta['name']}/{c['name']}"), "server": server}
+            elif d["kind"] == "Service":
+                self.services.append(d)
+        for d in patches:  # a kustomize strategic-merge patch: probes replace the base's
+            meta = d["metadata"]
+            pod = self.pods[(meta.get("namespace", "default"), meta["name"])]
+            for c in d["spec"]["template"]["spec"]["containers"]:
+                probes = self._probes(c, f"patch of {meta['name']}/{c['name']}")
+                base = pod.containers[c["name"]]
+                kinds = {p[0] for p in probes}
+                base["probes"] = [p for p in base["probes"] if p[0] not in kinds] + probes
+        dockerfile = root / "server" / "Dockerfile"
+        for line in dockerfile.read_text().splitlines():
+            if line.startswith("CMD "):
+                self.servers["docker:server/Dockerfile"] = Server("docker:server/Dockerfile", json.loads(line[4:]))
+        self.compose = yaml.safe_load((root / "local" / "docker-compose.yml").read_text())["services"]
+
+    @staticmethod
+    def _probes(c: dict, where: str) -> list[tuple[str, str, str | None, str]]:
+        out = []
+        for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
+            get = (c.get(kind) or {}).get("httpGet")
+            if get:
+                out.append((kind, str(get["port"]), get.get("path"), where))
+        return out
+
+    # --- following ----------------------------------------------------------------------------
+    def follow(self, judged_by: "Tree") -> tuple[list[Landing], list[str]]:
+        """Every reference of this tree followed to a server of ``judged_by`` (the servers that run):
+        the landings, and what does not land on a port the server listens on with a path it serves."""
+        servers = judged_by.servers
+        landings: list[Landing] = []
+        broken: list[str] = []
+
+        def land(what: str, key: str | None, port: str | None, path: str | None = None, prefix: bool = False):
+            if key is None or port is None:
+                broken.append(f"{what}: reaches no port")
+                return
+            server = servers[key]
+            if port not in server.listens():
+                broken.append(f"{what}: port {port}, where {key} does not listen")
+                return
+            if path is not None and not (path == "/v2" or path.startswith("/v2/")):
+                broken.append(f"{what}: {path}, which V2 does not serve")
+                return
+            landings.append(Landing(what, server, port, path, prefix))
+
+        def pod_target(ns: str, selector: dict, target: str, what: str | None):
+            """(server, container port) of each server container the selector picks; ``what``: land there."""
+            picked = [p for p in self.pods.values() if p.namespace == ns and selector
+                      and all(p.labels.get(k) == v for k, v in selector.items())]
+            for pod in picked:
+                for c in pod.containers.values():
+                    if c["server"] is None:
+                        continue
+                    port = target if target.isdigit() else c["ports"].get(target)
+                    if what is not None:
+                        land(what, c["server"].key, port)
+                    yield c["server"].key, port
+
+        def service_port(ns: str, name: str, port: str, by_name: bool, what: str, path=None, prefix=False):
+            svc = next((s for s in self.services if s["metadata"]["name"] == name
+                        and s["metadata"].get("namespace", "default") == ns), None)
+            if svc is None:
+                broken.append(f"{what}: no Service {name}")
+                return
+            entry = next((e for e in svc["spec"]["ports"] if (e.get("name") if by_name else str(e["port"])) == port), None)
+            if entry is None:
+                broken.append(f"{what}: the Service {name} has no port {port}")
+                return
+            target = str(entry.get("targetPort", entry["port"]))
+            for key, cport in list(pod_target(ns, svc["spec"]["selector"], target, None)):
+                land(what, key, cport, path, prefix)
+
+        for svc in self.services:
+            ns = svc["metadata"].get("namespace", "default")
+            for e in svc["spec"]["ports"]:
+                list(pod_target(ns, svc["spec"].get("selector", {}), str(e.get("targetPort", e["port"])),
+                                f"Service {svc['metadata']['name']} port {e['port']}"))
+        for d in self.objects:
+            ns = d.get("metadata", {}).get("namespace", "default")
+            if d["kind"] == "Ingress":
+                for rule in d["spec"]["rules"]:
+                    for p in rule["http"]["paths"]:
+                        port = p["backend"]["service"]["port"]
+                        by_name = "name" in port
+                        service_port(ns, p["backend"]["service"]["name"], str(port.get("name", port.get("number"))),
+                                     by_name, f"Ingress {d['metadata']['name']} {p['path']}", p["path"],
+                                     p["pathType"] == "Prefix")
+            elif d["kind"] == "HTTPRoute":
+                for rule in d["spec"]["rules"]:
+                    for m in rule["matches"]:
+                        for ref in rule["backendRefs"]:
+                            service_port(ns, ref["name"], str(ref["port"]), False,
+                                         f"HTTPRoute {d['metadata']['name']} {m['path']['value']}", m["path"]["value"],
+                                         m["path"]["type"] == "PathPrefix")
+            elif d["kind"] == "NetworkPolicy":
+                for rule in d["spec"].get("ingress", []):
+                    for p in rule.get("ports", []):
+                        list(pod_target(ns, d["spec"]["podSelector"]["matchLabels"], str(p["port"]),
+                                        f"NetworkPolicy {d['metadata']['name']} port {p['port']}"))
+        for (ns, name), pod in self.pods.items():
+            for cname, c in pod.containers.items():
+                for kind, port, path, where in c["probes"]:
+                    if c["server"] is None:
+                        continue
+                    land(f"{kind} of {where}", c["server"].key, port if port.isdigit() else c["ports"].get(port), path)
+        # compose: the ranker service runs the image built from server/Dockerfile
+        host_ports: dict[str, tuple[str, str]] = {}
+        images: dict[str, str] = {}
+        for name, s in self.compose.items():
+            key = "docker:server/Dockerfile" if s.get("build") == "../server" else None
+            images[s.get("image", "")] = key
+            for p in s.get("ports", []):
+                host, _, cport = str(p).rpartition(":")
+                host_ports[host or cport] = (key, cport)
+                land(f"compose {name} ports {p}", key, cport)
+            for u in re.finditer(r"//localhost:(\d+)(/[\w/]*)?", " ".join(s.get("healthcheck", {}).get("test", []))):
+                land(f"compose {name} healthcheck", key, u.group(1), u.group(2))
+        for script in sorted((self.root / "scripts").iterdir()):
+            text = script.read_text()
+            for m in re.finditer(r"docker run (.*?) (\S+)$", text, re.M):
+                key = images.get(m.group(2))
+                for host, cport in re.findall(r"-p (\d+):(\d+)", m.group(1)):
+                    host_ports[host] = (key, cport)
+                    land(f"{script.name}: docker run -p {host}:{cport}", key, cport)
+        for script in sorted((self.root / "scripts").iterdir()):
+            for u in re.finditer(r"https?://([\w.-]+):(\d+)(/[\w/]*)?", script.read_text()):
+                host, port, path = u.groups()
+                what = f"{script.name}: {u.group(0)}"
+                if host == "localhost":
+                    key, cport = host_ports.get(port, (None, None))
+                    land(what, key, cport, path)
+                else:
+                    name, ns = host.split(".")[:2]
+                    service_port(ns, name, port, False, what, path)
+        return landings, broken
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory):
+    """The fixture tree before and after a whole run (``migrate .`` in a copy)."""
+    import subprocess
+    import sys
+
+    work = tmp_path_factory.mktemp("follow") / "tree"
+    shutil.copytree(TREE, work)
+    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "."], cwd=work,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return Tree(TREE), Tree(work), work
+
+
+def test_every_reference_lands_on_a_port_the_migrated_server_listens_on(trees):
+    _before, after, _work = trees
+    landings, broken = after.follow(after)
+    assert broken == []
+    whats = [x.what for x in landings]
+    # each kind of reference is there to follow (the test cannot pass on a tree that lost them)
+    for kind in ("Service ranker port", "Service ranker-probe port", "Ingress ranker /v2/health/ready",
+                 "HTTPRoute ranker-health /v2/health", "NetworkPolicy ranker-monitoring", "readinessProbe of patch",
+                 "livenessProbe of ranker/server", "compose ranker ports", "compose ranker healthcheck",
+                 "wait-ready.sh: http://localhost:8000", "wait-ready.sh: http://ranker.search",
+                 "run-local.sh: docker run -p"):
+        assert any(w.startswith(kind) for w in whats), kind
+    by_server = {x.server.key for x in landings}
+    assert by_server == {"k8s:search/ranker/server", "docker:server/Dockerfile"}
+
+
+def test_the_original_tree_is_broken_against_the_migrated_servers(trees):
+    """The same reader, on the tree as it was, against the servers as they run after the migration:
+    each reference the run changed is found broken (so the check above has teeth)."""
+    before, after, _work = trees
+    _landings, broken = before.follow(after)
+    k8s, docker = "where k8s:search/ranker/server does not listen", "where docker:server/Dockerfile does not listen"
+    assert sorted(broken) == [
+        f"HTTPRoute ranker-health /api/health: port 8005, {k8s}",
+        f"Ingress ranker /api/health/ready: port 8005, {k8s}",
+        f"NetworkPolicy ranker-monitoring port 8005: port 8005, {k8s}",
+        f"Service ranker port 8005: port 8005, {k8s}",
+        f"Service ranker-probe port 9005: port 8005, {k8s}",
+        f"compose ranker healthcheck: port 8005, {docker}",
+        f"compose ranker ports 8005:8005: port 8005, {docker}",
+        f"livenessProbe of ranker/server: port 8005, {k8s}",
+        f"readinessProbe of patch of ranker/server: port 8005, {k8s}",
+        f"run-local.sh: docker run -p 8005:8005: port 8005, {docker}",
+        f"wait-ready.sh: http://localhost:8005/api/health/ready: port 8005, {docker}",
+        f"wait-ready.sh: http://ranker.search.svc.cluster.local:8005/api/health/ready: port 8005, {k8s}",
+    ]
+    # the paths too: with the ports as they are now, the V1 paths are what stays broken
+    fixed_ports = Tree(TREE)
+    for d in fixed_ports.objects:
+        if d["kind"] == "Ingress":
+            d["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"number": 80}
+    _landings, broken = fixed_ports.follow(after)
+    assert "Ingress ranker /api/health/ready: /api/health/ready, which V2 does not serve" in broken
+
+
+def test_the_edited_files_are_still_valid_for_their_own_tools(trees):
+    """Real judges of the edited files: every Kubernetes object that validates before (kubernetes-validate,
+    strict; the kustomize patch is not a whole object) validates after, the compose file against the
+    compose schema, the scripts with no new shellcheck code."""
+    from test_compose import _schema
+    from test_kubernetes import _invalid, _objects
+    from test_shell import _codes
+
+    _before, _after, work = trees
+    checked = 0
+    for path in sorted(TREE.rglob("*.yaml")):
+        rel = path.relative_to(TREE)
+        old, new = path.read_bytes(), (work / rel).read_bytes()
+        if rel.parts[0] == "deploy":
+            for a, b in zip(_objects(old), _objects(new)):
+                if _invalid(yaml.safe_dump(a).encode(), unknown_ok=True) == []:
+                    assert _invalid(yaml.safe_dump(b).encode(), unknown_ok=True) == [], rel
+                    checked += 1
+    assert checked >= 8
+    compose = yaml.safe_load((work / "local" / "docker-compose.yml").read_text())
+    assert [e.message for e in _schema().iter_errors(compose)] == []
+    for script in sorted((TREE / "scripts").iterdir()):
+        after = work / "scripts" / script.name
+        assert after.read_bytes() != script.read_bytes()
+        assert _codes(after.read_bytes()) <= _codes(script.read_bytes()), script.name
+
+
+def test_another_applications_objects_on_the_same_port_are_untouched(trees):
+    _before, _after, work = trees
+    assert (work / "deploy" / "metrics.yaml").read_bytes() == (TREE / "deploy" / "metrics.yaml").read_bytes()
+
+
+def test_the_real_server_answers_every_followed_reference(trees, tmp_path):
+    """Each migrated server line, started for real (its ports moved to free ones, role by role): every
+    reference that lands on it is answered there - a request path with 200, a port with a connection."""
+    _before, after, _work = trees
+    landings, broken = after.follow(after)
+    assert broken == [] and landings
+    repo = tmp_path / "models"
+    repo.mkdir()
+    failures = []
+    for key, server in sorted(after.servers.items()):
+        roles = server.listens()
+        with R.running(server.argv, repo) as srv:
+            assert srv.ready, srv.result(None).explain()
+            actual = {"http": srv.ports[0], "grpc": srv.ports[1], "metrics": srv.ports[2]}
+            # the request itself can fail: the V1 path is gone from the V2 server
+            assert R.request(actual["http"], "GET", "/api/health/ready")[0] in (400, 404)
+            for x in (x for x in landings if x.server is server):
+                port = actual[roles[x.port]]
+                if x.path is not None:
+                    path = x.path + "/ready" if x.prefix and x.path.endswith("/health") else x.path
+                    status, _ = R.request(port, "GET", path)
+                    if status != 200:
+                        failures.append(f"{x.what}: GET {path} on the {roles[x.port]} port answered {status}")
+                else:
+                    with socket.socket() as s:
+                        s.settimeout(5)
+                        if s.connect_ex((R.LOOPBACK, port)) != 0:
+                            failures.append(f"{x.what}: nothing listens on the {roles[x.port]} port")
+    assert failures == []
+
+
+# --- cases on small trees -------------------------------------------------------------------------
+
+SERVER = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer}
+spec:
+  template:
+    metadata:
+      labels: {app: scorer}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          args: ["trtserver", "--model-store=/models", "--http-health-port=8005"]
+          ports: [{name: http, containerPort: 8000}, {name: health, containerPort: 8005}]
+"""
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {name: scorer}
+spec:
+  selector: {app: scorer}
+  ports:
+    - {name: http, port: 8000, targetPort: http}
+    - {name: health, port: 8005, targetPort: health}
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def _json(capsys, *args: str) -> dict:
+    _code, out, _err = cli(capsys, "migrate", "--check", "--format", "json", *args)
+    return json.loads(out)
+
+
+def _rules(report: dict, path: str) -> list[tuple[int, str, str, bool]]:
+    return [(f["line"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"] if f["path"] == path]
+
+
+def test_a_service_in_another_file_follows_and_says_where_the_server_is(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"server.yaml": SERVER, "svc/service.yaml": SERVICE})
+    report = _json(capsys, ".")
+    f = next(f for f in report["findings"] if f["path"] == "svc/service.yaml")
+    assert (f["line"], f["rule"], f["severity"], f["fixed"]) == (8, "TDM407", "warning", True)
+    assert "follows the health port 8005 removed at server.yaml:12" in f["message"]
+    changed = {x["path"]: x["changed"] for x in report["files"]}
+    assert changed == {"server.yaml": True, "svc/service.yaml": True}
+    assert report["summary"]["files_scanned"] == 2
+
+
+def test_an_unrelated_service_on_the_health_port_is_untouched(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    other = SERVICE.replace("scorer", "cache")
+    _write(tmp_path, {"server.yaml": SERVER, "cache.yaml": other})
+    report = _json(capsys, ".")
+    assert [x["path"] for x in report["files"]] == ["server.yaml"]
+    assert _rules(report, "cache.yaml") == []
+
+
+def test_ambiguous_targets_are_warnings_without_edits(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    shared = SERVICE.replace("selector: {app: scorer}", "selector: {team: ml}")
+    server = SERVER.replace("labels: {app: scorer}", "labels: {app: scorer, team: ml}")
+    other_app = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: batcher}\nspec:\n  template:\n"
+                 "    metadata:\n      labels: {app: batcher, team: ml}\n    spec:\n      containers:\n"
+                 "        - name: batcher\n          image: example/batcher:1\n          ports: [{containerPort: 8005}]\n")
+    policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: all}\nspec:\n"
+              "  podSelector: {}\n  ingress:\n    - ports: [{port: 8000}, {port: 8005}]\n")
+    _write(tmp_path, {"server.yaml": server, "batcher.yaml": other_app, "service.yaml": shared, "policy.yaml": policy})
+    report = _json(capsys, ".")
+    svc = [f for f in report["findings"] if f["path"] == "service.yaml"]
+    assert [(f["rule"], f["severity"], f["fixed"]) for f in svc] == [("TDM407", "warning", False)]
+    assert "also picks the pods of Deployment batcher" in svc[0]["message"]
+    pol = [f for f in report["findings"] if f["path"] == "policy.yaml"]
+    assert [(f["rule"], f["severity"], f["fixed"]) for f in pol] == [("TDM407", "warning", False)]
+    assert "every pod of the namespace" in pol[0]["message"]
+    assert {x["path"]: x["changed"] for x in report["files"]} == {
+        "policy.yaml": False, "server.yaml": True, "service.yaml": False}
+
+
+def test_two_servers_behind_one_host_port_are_a_warning(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    compose = """services:
+  a:
+    image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+    command: trtserver --model-store=/m --http-health-port=8005
+    ports: ["8000:8000", "8005:8005"]
+"""
+    _write(tmp_path, {"a/docker-compose.yml": compose,
+                      "b/docker-compose.yml": compose.replace('"8000:8000"', '"9000:8000"'),
+                      "wait.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/api/health/ready\n"})
+    report = _json(capsys, ".")
+    got = [f for f in report["findings"] if f["path"] == "wait.sh"]
+    assert [(f["rule"], f["severity"], f["fixed"]) for f in got] == [("TDM407", "warning", False),
+                                                                     ("TDM408", "warning", False)]
+    assert all("several servers of the run answer there" in f["message"] for f in got)
+
+
+def test_a_server_whose_health_port_stays_is_followed_by_nothing(tmp_path, monkeypatch, capsys):
+    """The change of the server line suppressed (--ignore TDM305): the health port is still there, so
+    the Service keeps reaching it."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE})
+    report = _json(capsys, "--ignore", "TDM305", ".")
+    assert _rules(report, "service.yaml") == []
+
+
+def test_ignoring_the_rule_leaves_the_other_files_alone(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE})
+    report = _json(capsys, "--ignore", "TDM407", ".")
+    assert [x["path"] for x in report["files"]] == ["server.yaml"]
+
+
+def test_a_suppression_comment_keeps_one_entry(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    kept = SERVICE.replace("    - {name: health,", "    # triton-docker-migrate: ignore[TDM407]\n    - {name: health,")
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": kept})
+    report = _json(capsys, ".")
+    assert _rules(report, "service.yaml") == []
+    _code, _out, _err = cli(capsys, "migrate", ".")
+    assert (tmp_path / "service.yaml").read_text() == kept
+
+
+def test_files_outside_the_run_are_not_read(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE})
+    code, _out, _err = cli(capsys, "migrate", "server.yaml")
+    assert code == 0
+    assert (tmp_path / "service.yaml").read_text() == SERVICE
+
+
+def test_health_paths_follow_without_a_health_port(tmp_path, monkeypatch, capsys):
+    """Every V1 server moves its health paths: a route to it elsewhere follows even when no port moves."""
+    monkeypatch.chdir(tmp_path)
+    server = SERVER.replace(', "--http-health-port=8005"', "")
+    ingress = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: scorer}
+spec:
+  rules:
+    - http:
+        paths:
+          - path: /api/health/ready
+            pathType: Exact
+            backend: {service: {name: scorer, port: {number: 8000}}}
+          - path: /api/status
+            pathType: Exact
+            backend: {service: {name: scorer, port: {number: 8000}}}
+"""
+    _write(tmp_path, {"server.yaml": server, "service.yaml": SERVICE, "ingress.yaml": ingress})
+    report = _json(capsys, ".")
+    assert _rules(report, "ingress.yaml") == [(8, "TDM408", "info", True), (11, "TDM402", "warning", False)]
+    assert _rules(report, "service.yaml") == []
+
+
+def test_a_run_without_v1_does_not_walk_the_tree_again(tmp_path, monkeypatch, capsys):
+    import triton_docker_migrate.batch.run as run_mod
+
+    made = []
+    real = run_mod.Discovery
+
+    class Counting(real):
+        def __init__(self, *a, **kw):
+            made.append(1)
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(run_mod, "Discovery", Counting)
+    monkeypatch.setattr("triton_docker_migrate.discover.Discovery", Counting)
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"service.yaml": SERVICE, "app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/api/health/ready\n"})
+    cli(capsys, "migrate", "--check", ".")
+    assert len(made) == 1
+    _write(tmp_path, {"server.yaml": SERVER})
+    cli(capsys, "migrate", "--check", ".")
+    assert len(made) == 3  # the run with a V1 server reads the tree again for what reaches it
+
+
+def test_worker_processes_give_the_same_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(TREE, tmp_path / "tree")
+    for i in range(80):
+        _write(tmp_path, {f"tree/filler/f{i:02}.yaml": f"a: {i}\n"})
+    serial = cli(capsys, "migrate", "--diff", "--jobs", "1", "tree")
+    pooled = cli(capsys, "migrate", "--diff", "--jobs", "2", "tree")
+    assert serial[:2] == pooled[:2]
+    assert "tree/deploy/service.yaml" in serial[1] and "TDM407" in serial[1]
+
+
+def test_compose_override_and_extends_follow_the_service_they_change(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    base = """services:
+  triton:
+    image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+    command: trtserver --model-store=/m --http-health-port=8005
+    ports: ["8000:8000"]
+"""
+    override = 'services:\n  triton:\n    ports: ["8000:8000", "8005:8005"]\n'
+    extended = ('services:\n  canary:\n    extends: {file: ../docker-compose.yml, service: triton}\n'
+                '    ports: ["9000:8000", "9005:8005"]\n'
+                '    healthcheck:\n      test: ["CMD-SHELL", "curl -f http://localhost:8005/api/health/ready"]\n')
+    _write(tmp_path, {"docker-compose.yml": base, "docker-compose.override.yml": override,
+                      "canary/docker-compose.yml": extended})
+    _code, _out, _err = cli(capsys, "migrate", ".")
+    assert (tmp_path / "docker-compose.override.yml").read_text() == 'services:\n  triton:\n    ports: ["8000:8000"]\n'
+    assert (tmp_path / "canary/docker-compose.yml").read_text() == extended.replace(
+        ', "9005:8005"', "").replace("localhost:8005/api/health/ready", "localhost:8000/v2/health/ready")
+
+
+def test_a_virtual_service_follows_and_a_sidecar_port_is_ambiguous(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    sidecar = SERVER.replace("          ports: [{name: http", "          ports: [{name: http") + (
+        "        - name: envoy\n          image: envoyproxy/envoy:v1.30\n          ports: [{containerPort: 8005}]\n")
+    vs = """apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: scorer}
+spec:
+  hosts: [scorer.example.com]
+  http:
+    - match: [{uri: {prefix: /api/health}}]
+      route:
+        - destination: {host: scorer, port: {number: 8005}}
+"""
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE, "vs.yaml": vs})
+    _code, _out, _err = cli(capsys, "migrate", ".")
+    assert (tmp_path / "vs.yaml").read_text() == vs.replace("/api/health", "/v2/health").replace("8005", "8000")
+    # the same with a sidecar that declares the port and a Service that names it by number: no port is
+    # edited, each reference to it is a warning (the path still moves: only the server's pods are selected)
+    numbered = SERVICE.replace("targetPort: health", "targetPort: 8005")
+    for name, text in {"server.yaml": sidecar, "service.yaml": numbered, "vs.yaml": vs}.items():
+        (tmp_path / name).write_text(text)
+    report = _json(capsys, ".")
+    got = [(f["path"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"]
+           if f["path"] in ("service.yaml", "vs.yaml")]
+    assert got == [("service.yaml", "TDM407", "warning", False), ("vs.yaml", "TDM408", "info", True),
+                   ("vs.yaml", "TDM407", "warning", False)]
+    assert all("another container of the pod declares" in f["message"] for f in report["findings"]
+               if f["rule"] == "TDM407" and f["path"] != "server.yaml")
+
+
+def test_a_url_to_an_unknown_inference_host_on_the_removed_port_is_a_warning(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"server.yaml": SERVER,
+                      "smoke.sh": "#!/bin/sh\ncurl -sf http://triton-prod.internal:8005/v2/health/ready\n"})
+    report = _json(capsys, ".")
+    f = next(f for f in report["findings"] if f["path"] == "smoke.sh")
+    assert (f["rule"], f["severity"], f["fixed"], f["suggestion"]) == ("TDM407", "warning", False, "8000")
+    assert "knows no Service or service named triton-prod.internal" in f["message"]
+
+
+def _has_side_by_side(capsys) -> bool:
+    _code, out, _err = cli(capsys, "migrate", "--help")
+    return "--side-by-side" in out
+
+
+def test_nothing_that_routes_to_a_kept_v1_block_is_edited(tmp_path, monkeypatch, capsys):
+    """CONTRACT.md, --side-by-side: the V1 block kept beside its copy still listens on its health port, so
+    the Service and route in other files that reach it stay as they are, and a second run changes nothing."""
+    if not _has_side_by_side(capsys):
+        pytest.skip("--side-by-side (the will-it-still-serve issue) is not on this branch yet")
+    monkeypatch.chdir(tmp_path)
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: scorer}\nspec:\n  rules:\n"
+               "    - http:\n        paths:\n          - path: /api/health/ready\n            pathType: Exact\n"
+               "            backend: {service: {name: scorer, port: {number: 8005}}}\n")
+    _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE, "ingress.yaml": ingress})
+    cli(capsys, "migrate", "--side-by-side", ".")
+    assert (tmp_path / "service.yaml").read_text() == SERVICE
+    assert (tmp_path / "ingress.yaml").read_text() == ingress
+    code, _out, _err = cli(capsys, "migrate", "--check", ".")
+    assert code == 0
+    # one manifest holding the server and what reaches it: the kept block's neighbours keep every line
+    # (the Service, the route, the policies), only the marker and the V2 copy are added
+    manifest = (FIXTURES / "kubernetes" / "TDM407-health-port-routes.yaml").read_text()
+    (tmp_path / "all.yaml").write_text(manifest)
+    cli(capsys, "migrate", "--side-by-side", "all.yaml")
+    after = (tmp_path / "all.yaml").read_text().splitlines()
+    marked = {line.replace("  # triton-docker-migrate: keep-v1", "") for line in after}
+    assert [line for line in manifest.splitlines() if line not in marked] == []
+    assert any("scorer-v2" in line for line in after)
+    assert cli(capsys, "migrate", "--check", "all.yaml")[0] == 0

@@ -1,0 +1,825 @@
+"""TDM407/TDM408: what reaches a migrated server from anywhere in the run follows its health endpoints.
+
+When the migration removes a server's V1 health port (``--http-health-port``) or moves its health paths
+(``/api/health`` -> ``/v2/health``: every V1 server), whatever reaches that server must follow, in the
+server's own file or in any other file of the run (CONTRACT.md, "V1 evidence": a file without V1
+evidence may be edited by this follow-through, with a finding that says why):
+
+- Kubernetes Services whose selector picks the server's pods (``targetPort`` by number or by name);
+- NetworkPolicies whose rules allow the health port to those pods (``ingress`` for the policy's pods,
+  ``egress`` towards a peer's);
+- route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
+  such a Service: their backend port and their request paths;
+- probes and ports of the same container written in another file (a kustomize patch of the workload);
+- compose services that run the server (an override file of the same project, ``extends``, the image
+  built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
+  checks;
+- URLs that reach the server: through a Service's name, a compose service's name, or a host port that
+  published its health port.
+
+Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
+services, ``docker run``s, built images); this module decides. A file's own pass records the servers
+whose endpoints move (``moves``, kept in ``FileResult.serve``); after every file, the batch run
+gathers the files of the run that may reach them (``search_terms``), reads their topologies into
+``Links`` (``build_links``) and runs each such file through the pipeline again with the links: the
+check below makes its findings, and the writer, the verification and the reports treat them as any
+other. A file whose own servers moved and that holds what reaches them is processed once more with
+its own links (``pipeline.process_file``). Which servers moved is known only once the fixes are chosen:
+a change suppressed, a block kept beside its V2 copy (``--side-by-side``), moves nothing, so nothing
+follows it.
+
+Where the target cannot be told apart (a Service or policy that also selects pods of another server or
+of an application that keeps its ports, a port another container of the pod declares, several servers
+behind one host port), the finding is a warning without an edit."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .. import facts
+from ..documents.sites import PortList, PortValue, Region
+from ..model import Edit, Finding, Fix, HealthMove, Severity, Span
+from . import tables as T
+from .registry import FixAvailability as F
+from .registry import check, rule
+
+I, W = Severity.INFO, Severity.WARNING
+
+HEALTH_PORT_ROUTE = rule(
+    "TDM407", "route-to-removed-health-port", Severity.WARNING, F.SOMETIMES,
+    "Something in the run still reaches the V1 health port the migration removed",
+    "When the migration removes a server's `--http-health-port` (V2 serves health on the HTTP port and refuses "
+    "the option), every object of the run that reaches that port follows, whatever file it is in: a Service "
+    "port whose `targetPort` is the health port (by number, or by the container port's name) is removed when "
+    "another port of the Service reaches the HTTP port; a NetworkPolicy entry that allows it is removed when "
+    "the rule allows the HTTP port too; the backend port of an Ingress, HTTPRoute, VirtualService or "
+    "DestinationRule that named such a Service port moves to the Service's HTTP port; a probe of the same "
+    "container written in another file (a kustomize patch) uses the HTTP port; a compose service that runs "
+    "the server (an override file, `extends`, the image built from the server's Dockerfile) and `docker "
+    "run` of that image stop publishing the health port when they publish the HTTP port; and a URL that "
+    "reaches the health port through a Service's name, a compose service's name or the host port that "
+    "published it uses the HTTP port's. The message names the server's file and the line of the removed "
+    "option.\n\n"
+    "Otherwise the finding is a warning with the change to make: a Service with no port to the HTTP "
+    "port (routing the health port there would expose V2's whole HTTP API through it), a policy that does "
+    "not allow the HTTP port (allowing it opens more than health to those peers), a list that does not "
+    "publish the HTTP port. When the target is ambiguous - a selector that also picks pods that keep their "
+    "ports, a port another container of the pod declares, several servers behind one host port - nothing "
+    "is edited.\n\n"
+    "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). "
+    "`--ignore TDM407,TDM408` leaves every other file as it is (but for its own V1 evidence). An object that routes to a V1 "
+    "block kept by `--side-by-side` is never edited: the kept server is not migrated, so nothing follows it, "
+    "and a selector that picks its pods as well as migrated ones is ambiguous.")
+HEALTH_PATH_ROUTE = rule(
+    "TDM408", "route-to-v1-health-path", Severity.INFO, F.SOMETIMES,
+    "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
+    "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
+    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
+    "written elsewhere, or a URL that reaches it through a Service's name, a compose service's name or a "
+    "published host port uses `/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
+    "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
+    "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
+    "When the route also reaches pods that stay V1 (a selector shared with an application or a V1 block kept "
+    "by `--side-by-side`), the path is reported with its V2 form instead of being changed.")
+
+#: the health port row of the removed options (its finding says where the option stood)
+_HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
+#: host names that are the host itself (a published port), or the container itself (inside it)
+LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.docker.internal"})
+#: ``[scheme://]host:port[/path]``
+_HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*):(?P<port>\d{1,5})(?![\w:])"
+                        r"(?P<path>/[\w/.%-]*)?")
+#: ``http(s)://host/api/...`` (no port: the scheme's)
+_HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
+
+
+# --- the file's pass: the servers whose health endpoints move -------------------------------------
+
+def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
+    """The server lines of ``doc`` whose health endpoints this run moves, with what identifies them.
+    ``findings``: the file's findings, their ``fixed`` set (a line whose changes are suppressed, or kept
+    beside its V2 copy, moves nothing)."""
+    lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only]
+    if not lines:
+        return []
+    fixed = [f for f in findings if f.fixed and f.span is not None]
+    real = _real(doc.path)
+    out: list[HealthMove] = []
+    for cl, res in lines:
+        words = [w for seg in cl.segments for w in seg.words]
+        if not words:
+            continue
+        start, end = min(w.start for w in words), max(w.end for w in words)
+        spans = [Span(start, end), *cl.images]
+        migrated = cl.v1 and any(sp.start <= f.span.start and f.span.end <= sp.end for f in fixed for sp in spans)
+        health = health_line = None
+        if res.health_port:
+            opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.fix is not None), None)
+            if opt is not None and any(f.rule == opt.rule and f.span == opt.span for f in fixed):
+                health = res.health_port
+                health_line = doc.position(opt.span.start)[0] if opt.span is not None else None
+        if not migrated and health is None:
+            continue
+        m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
+                       migrated)
+        _identify(m, cl, ctx.topology())
+        out.append(m)
+    return out
+
+
+def _key(cl) -> tuple:
+    """A server line by where its words stand (a reader may build its lines again on each call)."""
+    return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
+
+
+def _runs(lines, cl) -> bool:
+    key = _key(cl)
+    return any(_key(x) == key for x in lines)
+
+
+def _identify(m: HealthMove, cl, topo) -> None:
+    """What tells another file that it reaches the server of ``cl``."""
+    for pod in topo.pods:
+        for c in pod.containers:
+            if _runs(c.lines, cl):
+                m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
+                m.port_names = dict(c.ports)
+                m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
+    for s in topo.compose:
+        if _runs(s.lines, cl):
+            m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
+            m.published += _published([pl for pl in s.lists if pl.where == "ports"])
+    for d in topo.docker_runs:
+        if _runs(d.lines, cl):
+            m.published += _published([d.ports])
+    for b in topo.builds:
+        if _runs(b.lines, cl):
+            m.build = b.dockerfile
+
+
+def _published(lists: list[PortList]) -> tuple:
+    return tuple((e.host, e.port) for pl in lists for e in pl.entries if e.host and e.port)
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path) if path else ""
+
+
+# --- the run: what reaches whom -------------------------------------------------------------------
+
+@dataclass
+class At:
+    """A server whose health endpoints move, and the file that holds it (as reported; "" checked alone)."""
+
+    move: HealthMove
+    path: str = ""
+
+    def where(self, here: str, health: bool) -> str:
+        m = self.move
+        line = m.health_line if health and m.health_line else m.line
+        if m.file == here or not self.path:
+            return f"line {line}"
+        return f"{self.path}:{line}"
+
+
+@dataclass
+class Pod:
+    """A pod template of the run, and the moving server it runs (None: it keeps its ports)."""
+
+    labels: dict
+    namespace: str | None
+    at: At | None
+    where: str
+
+
+@dataclass
+class Svc:
+    """A Kubernetes Service of the run: (port, name, target) of each entry and the servers it selects."""
+
+    name: str
+    namespace: str | None
+    ports: list[tuple[str, str | None, str]]
+    ats: list[At] = field(default_factory=list)
+    why: str | None = None  #: why its target is ambiguous
+
+
+@dataclass
+class Links:
+    """What the files of a run say about who reaches the servers whose health endpoints move."""
+
+    moves: list[At]
+    pods: list[Pod] = field(default_factory=list)
+    services: list[Svc] = field(default_factory=list)
+    #: names other containers reach a server by (compose service names, host names, aliases)
+    hosts: dict[str, list[At]] = field(default_factory=dict)
+    #: host port -> (server, the container port it publishes, the host port of the server's HTTP port)
+    host_ports: dict[str, list[tuple[At, str, str | None]]] = field(default_factory=dict)
+    #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
+    images: dict[str, list[At]] = field(default_factory=dict)
+
+    def service(self, host: str, namespace: str | None) -> Svc | None:
+        """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
+        parts = host.split(".")
+        name = parts[0]
+        ns = parts[1] if len(parts) > 1 else namespace
+        if len(parts) > 2 and parts[2] != "svc":
+            return None
+        got = [s for s in self.services if s.name == name and _ns_ok(s.namespace, ns)]
+        return got[0] if len(got) == 1 else None
+
+
+def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, object]]) -> Links:
+    """``moves``: (reported path of its file, move) of every server of the run whose endpoints move;
+    ``files``: (real path, topology) of the files that may reach them."""
+    links = Links([At(m, path) for path, m in moves])
+    for at in links.moves:
+        for h in at.move.hosts:
+            links.hosts.setdefault(h, []).append(at)
+        _add_host_ports(links, at, at.move.published)
+    for real, topo in files:
+        for pod in topo.pods:  # type: ignore[attr-defined]
+            # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
+            # patch of a moving server's workload in another file (kustomize) is that server's pod
+            at = next((a for a in links.moves for c in pod.containers if a.move.workload == (pod.kind, pod.name)
+                       and a.move.container == c.name and _ns_ok(pod.namespace, a.move.namespace)
+                       and (a.move.file == real if c.lines else a.move.file != real)), None)
+            links.pods.append(Pod(dict(pod.labels), pod.namespace, at, f"{pod.kind} {pod.name}".strip()))
+        for s in topo.compose:  # type: ignore[attr-defined]
+            at = compose_link(s, links, real)
+            if at is not None and s.build and s.image:
+                links.images.setdefault(s.image, []).append(at)
+    for real, topo in files:
+        for s in topo.compose:  # type: ignore[attr-defined]
+            at = compose_link(s, links, real)
+            if at is None:
+                continue
+            for h in s.hosts:
+                if at not in links.hosts.setdefault(h, []):
+                    links.hosts[h].append(at)
+            _add_host_ports(links, at, _published([pl for pl in s.lists if pl.where == "ports"]))
+        for d in topo.docker_runs:  # type: ignore[attr-defined]
+            at = docker_link(d, links)
+            if at is not None:
+                _add_host_ports(links, at, _published([d.ports]))
+        for svc in topo.services:  # type: ignore[attr-defined]
+            s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
+            s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
+            links.services.append(s)
+    return links
+
+
+def _add_host_ports(links: Links, at: At, published: tuple) -> None:
+    http_host = next((h for h, c in published if c == at.move.http), None)
+    for host, cport in published:
+        row = (at, cport, http_host)
+        if row not in links.host_ports.setdefault(host, []):
+            links.host_ports[host].append(row)
+
+
+def compose_link(s, links: Links, real: str) -> At | None:
+    """The moving server a compose service of another file runs: the same service of the same project
+    (an override file), one it ``extends``, or the image built from the server's Dockerfile."""
+    for at in links.moves:
+        m = at.move
+        if m.compose and m.compose == (s.folder, s.name) and m.file != real:
+            return at
+        if m.compose and s.extends and _real(s.extends[0]) == m.file and s.extends[1] == m.compose[1]:
+            return at
+        if m.build and s.build and not s.lines and not s.command:
+            context, dockerfile = s.build
+            if _real(os.path.join(context, dockerfile or "Dockerfile")) == m.build:
+                return at
+    if s.image and not s.lines and not s.command and not s.build:
+        got = links.images.get(s.image, [])
+        if len({id(a) for a in got}) == 1:
+            return got[0]
+    return None
+
+
+def docker_link(d, links: Links) -> At | None:
+    """The moving server a ``docker run`` starts: the image built from its Dockerfile, run as built."""
+    if d.lines or d.command:
+        return None
+    got = links.images.get(d.image, [])
+    return got[0] if len({id(a) for a in got}) == 1 else None
+
+
+def _ns_ok(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def selected_by(selector: dict | None, namespace: str | None, links: Links,
+                service: bool = False) -> tuple[list[At], str | None]:
+    """The moving servers a label selector picks, and why the target is ambiguous (None: it is not).
+    A Service without a selector selects nothing; a policy's empty selector selects every pod."""
+    if selector is None or (service and not selector):
+        return [], None
+    ats = [a for a in links.moves if a.move.labels and _ns_ok(namespace, a.move.namespace)
+           and _selects(selector, a.move.labels)]
+    if not ats:
+        return [], None
+    if not selector:
+        return ats, "it applies to every pod of the namespace"
+    others = [p for p in links.pods if p.at is None and _ns_ok(namespace, p.namespace) and _selects(selector, p.labels)]
+    if others:
+        return ats, f"its selector also picks the pods of {others[0].where}, which keep their ports"
+    if len({(a.move.health, a.move.http) for a in ats}) > 1:
+        return ats, "its selector picks servers with different ports"
+    return ats, None
+
+
+def _role(target: str, m: HealthMove) -> str | None:
+    """What ``target`` (a port number or a container port name) is for the server: "health", "http"."""
+    number = target if target.isdigit() else m.port_names.get(target)
+    if m.health and number == m.health:
+        return "health"
+    if number == m.http:
+        return "http"
+    return None
+
+
+def _shared(target: str, m: HealthMove) -> str | None:
+    """Why ``target`` may reach another container of the server's pod (None: it does not)."""
+    return f"another container of the pod declares {target}" if target in m.others else None
+
+
+def _http_name(m: HealthMove) -> str | None:
+    names = [n for n, p in m.port_names.items() if p == m.http and not n.isdigit()]
+    return names[0] if len(names) == 1 else None
+
+
+# --- search terms: which files of the run to read ---------------------------------------------------
+
+@dataclass
+class Terms:
+    """Byte strings that decide, before any parsing, whether a file of the run may reach a moving server
+    (``may_reach``): each is written in a file that does."""
+
+    ports: set = field(default_factory=set)  #: the removed health ports and their names: enough alone
+    names: set = field(default_factory=set)  #: names a server is reached by (with a V1 path)
+    labels: set = field(default_factory=set)  #: its pod labels' values (with a Service)
+    builds: set = field(default_factory=set)  #: its compose service names, its Dockerfile's folder (with build/extends)
+    host_paths: set = field(default_factory=set)  #: ``:<host port>/api/`` of the host ports that publish it
+
+    def add(self, other: "Terms") -> None:
+        for k in ("ports", "names", "labels", "builds", "host_paths"):
+            getattr(self, k).update(getattr(other, k))
+
+
+def search_terms(ms: list[HealthMove]) -> Terms:
+    """What a file that reaches one of the servers ``ms`` must hold."""
+    t = Terms()
+    for m in ms:
+        if m.health:
+            t.ports.add(m.health)
+            t.ports.update(n for n, p in m.port_names.items() if p == m.health and not n.isdigit())
+        t.labels.update(v for v in m.labels.values() if v)
+        t.names.update(t.labels)
+        t.names.update(x for x in (m.workload[1] if m.workload else "", m.container or "") if x)
+        t.names.update(m.hosts)
+        t.builds.update(m.hosts)
+        if m.build:
+            t.builds.add(os.path.basename(os.path.dirname(m.build)))
+        t.host_paths.update(f":{h}/api/" for h, _c in m.published)
+    return t
+
+
+def link_terms(links: Links) -> Terms:
+    """What the run's links add once the files found first are read: the Services that select a moving
+    server (routes and URLs name them) and the host ports that linked services publish."""
+    t = Terms()
+    for s in links.services:
+        if s.ats and s.name:
+            t.names.add(s.name)
+            if any(a.move.health for a in s.ats):
+                t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
+    for host, rows in links.host_ports.items():
+        t.host_paths.add(f":{host}/api/")
+        t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
+    return t
+
+
+def may_reach(data: bytes, t: Terms) -> bool:
+    """Whether ``data`` may hold something that reaches a server (a superset: the file is then read)."""
+    if any(x.encode() in data for x in t.ports if len(x) > 1):
+        return True
+    if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
+                             or any(x.encode() in data for x in t.host_paths)):
+        return True
+    if b"Service" in data and any(x.encode() in data for x in t.labels if len(x) > 1):
+        return True
+    return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
+
+
+def follows_itself(doc, ctx, ms: list[HealthMove]) -> bool:
+    """Whether ``doc`` holds what reaches its own moving servers ``ms`` (then it is processed once more)."""
+    if not ms:
+        return False
+    return may_follow(doc, build_links([("", m) for m in ms], [(_real(doc.path), ctx.topology())]), ctx.target)
+
+
+def may_follow(doc, links: Links, target) -> bool:
+    """Whether the follow-through would change or report anything in ``doc`` (read with the run's links):
+    the files read only to learn what routes where (a Service on other ports) are not processed again."""
+    from .context import Context
+
+    ctx = Context(doc, target, links=links)
+    return any(True for _ in _Follow(doc, ctx, links).run())
+
+
+# --- the check ------------------------------------------------------------------------------------
+
+@check(order=45)
+def check_follow_through(doc, ctx) -> Iterator[Finding]:
+    """Only with the links of a first pass (``ctx.links``): which servers moved is known once the fixes are
+    chosen (a suppressed change, a block kept beside its copy move nothing)."""
+    links = ctx.links
+    if links is None or not links.moves:
+        return
+    yield from _Follow(doc, ctx, links).run()
+
+
+class _Follow:
+    def __init__(self, doc, ctx, links: Links) -> None:
+        self.doc, self.ctx, self.links = doc, ctx, links
+        self.here = _real(doc.path)
+        self.topo = ctx.topology()
+        self.taken: list[Span] = [f.span for f in ctx.found if f.span is not None]
+        self.self_regions: set[int] = set()
+
+    def free(self, span: Span) -> bool:
+        """No earlier finding (of this check or another) covers ``span``."""
+        for t in self.taken:
+            if t == span or t.overlaps(span) or t.contains(span) or span.contains(t) and t.start != t.end:
+                return False
+        return True
+
+    def emit(self, f: Finding) -> Finding:
+        if f.span is not None:
+            self.taken.append(f.span)
+        return f
+
+    def run(self) -> Iterator[Finding]:
+        yield from self.pods()
+        yield from self.services()
+        yield from self.policies()
+        yield from self.routes()
+        yield from self.compose()
+        yield from self.docker_runs()
+        yield from self.urls()
+
+    # --- messages ----------------------------------------------------------------------------
+    def follows(self, at: At) -> str:
+        m = at.move
+        return f"follows the health port {m.health} removed at {at.where(self.here, True)}"
+
+    def reaches(self, at: At) -> str:
+        return f"the V1 server migrated at {at.where(self.here, False)}"
+
+    # --- a container of the server written in another file (a kustomize patch) -----------------
+    def pods(self) -> Iterator[Finding]:
+        for pod in self.topo.pods:
+            for c in pod.containers:
+                if c.lines:
+                    continue  # its own server: the per-file rules
+                at = next((a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
+                           and a.move.container == c.name and a.move.file != self.here
+                           and _ns_ok(pod.namespace, a.move.namespace)), None)
+                if at is None:
+                    continue
+                for r in c.regions:
+                    if r.offsets:
+                        self.self_regions.add(r.off(0))
+                    yield from self.self_urls(r, at, f"container {c.name} ({pod.kind} {pod.name})", "is")
+                m = at.move
+                if not m.health:
+                    continue
+                names = {**m.port_names, **c.ports}
+                for pr in c.probes:
+                    number = pr.value if pr.value.isdigit() else names.get(pr.value)
+                    if number != m.health or not self.free(pr.span):
+                        continue
+                    http_name = _http_name(m)
+                    new = http_name if not pr.value.isdigit() and http_name else m.http
+                    raw = f"{pr.quote}{new}{pr.quote}" if pr.quote and not new.isdigit() else new
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        pr.span, f"{pr.probe} port {pr.value}: {self.follows(at)}; V2 serves health on the HTTP "
+                        f"port {m.http}", I, Fix.of(f"Probe port {new}", Edit(pr.span, raw))))
+                if c.port_list is not None:
+                    hits = [e for e in c.port_list.entries if e.port == m.health or names.get(e.port or "") == m.health]
+                    for e in hits:
+                        if not self.free(e.span):
+                            continue
+                        msg = f"container port {m.health}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                        if len(hits) < len(c.port_list.entries):
+                            yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + "; removed from the container's ports",
+                                                                      fix=Fix.of(f"Remove port {m.health}", *e.remove())))
+                        else:
+                            yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + ": list the HTTP port instead",
+                                                                      suggestion=f"containerPort: {m.http}"))
+
+    # --- Services ----------------------------------------------------------------------------
+    def services(self) -> Iterator[Finding]:
+        for svc in self.topo.services:
+            ats, why = selected_by(svc.selector, svc.namespace, self.links, service=True)
+            ats = [a for a in ats if a.move.health]
+            if not ats:
+                continue
+            at = ats[0]
+            m = at.move
+            http = [p for p in svc.ports if _role(p.target, m) == "http"]
+            for p in svc.ports:
+                if _role(p.target, m) != "health" or not self.free(p.entry.span):
+                    continue
+                what = f"port {p.port} of the Service {svc.name}" + (f" (targetPort {p.target})" if p.target != p.port else "")
+                msg = f"{what}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                reason = why or _shared(p.target, m)
+                if reason:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        p.entry.span, f"{msg}, but {reason}: check which container this port reaches",
+                        suggestion=f"targetPort: {m.http}"))
+                elif http:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        p.entry.span, f"{msg}, which port {http[0].port} of the Service reaches: entry removed",
+                        fix=Fix.of(f"Remove Service port {p.port}", *p.entry.remove())))
+                else:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        p.entry.span, f"{msg}: the Service has no port to it; routing this port there exposes V2's "
+                        f"whole HTTP API (inference included) through it", suggestion=f"targetPort: {m.http}"))
+
+    # --- NetworkPolicies ---------------------------------------------------------------------------
+    def policies(self) -> Iterator[Finding]:
+        for pol in self.topo.policies:
+            for rule_ in pol.rules:
+                ats, why = selected_by(rule_.pods, pol.namespace, self.links)
+                ats = [a for a in ats if a.move.health]
+                if not ats:
+                    continue
+                at = ats[0]
+                m = at.move
+                allows_http = any(v is None or _role(v.value, m) == "http" for v in rule_.values)
+                for e, v in zip(rule_.entries, rule_.values):
+                    if v is None or _role(v.value, m) != "health" or not self.free(e.span):
+                        continue
+                    msg = (f"NetworkPolicy {pol.name} allows port {v.value} ({rule_.direction}): {self.follows(at)}; "
+                           f"V2 serves health on the HTTP port {m.http}")
+                    reason = why or _shared(v.value, m)
+                    if reason:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(
+                            e.span, f"{msg}, but {reason}: check what this entry allows", suggestion=f"port: {m.http}"))
+                    elif allows_http:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(
+                            e.span, f"{msg}, which the rule allows already: entry removed", I,
+                            Fix.of(f"Remove port {v.value}", *e.remove())))
+                    else:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(
+                            e.span, f"{msg}: the rule does not allow it; allowing it opens V2's whole HTTP API "
+                            f"(inference included) to these peers, not only health", suggestion=f"port: {m.http}"))
+
+    # --- routes --------------------------------------------------------------------------------
+    def routes(self) -> Iterator[Finding]:
+        for rt in self.topo.routes:
+            svc = self.links.service(rt.service, rt.namespace)
+            if svc is None or not svc.ats:
+                continue
+            at, why = svc.ats[0], svc.why
+            m = at.move
+            what = f"this {rt.kind}'s backend {rt.service}"
+            if rt.port is not None and m.health:
+                entry = next((p for p in svc.ports if (p[1] == rt.port.value if rt.by_name else p[0] == rt.port.value)), None)
+                if entry is not None and _role(entry[2], m) == "health" and self.free(rt.port.span):
+                    http = next((p for p in svc.ports if _role(p[2], m) == "http"), None)
+                    port_why = why or _shared(entry[2], m)
+                    msg = f"{what} port {rt.port.value}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                    if port_why:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(rt.port.span, f"{msg}, but for the Service {svc.name} "
+                                                                  f"{port_why}: check where this route goes"))
+                    elif http is None:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(rt.port.span, f"{msg}: the Service {svc.name} has no "
+                                                                  f"port to it"))
+                    else:
+                        new = http[1] if rt.by_name and http[1] else http[0]
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(
+                            rt.port.span, f"{msg}, which port {new} of the Service {svc.name} reaches", I,
+                            Fix.of(f"Route to port {new}", self._replace(rt.port, new))))
+            if any(a.move.paths for a in svc.ats):
+                for r in rt.paths:
+                    yield from self.path(r, 0, r.text, at, f"this {rt.kind}", why)
+
+    @staticmethod
+    def _replace(pv: PortValue, new: str) -> Edit:
+        raw = f"{pv.quote}{new}{pv.quote}" if pv.quote and not new.isdigit() else new
+        return Edit(pv.span, raw)
+
+    # --- compose and docker run ------------------------------------------------------------------
+    def compose(self) -> Iterator[Finding]:
+        for s in self.topo.compose:
+            at = compose_link(s, self.links, self.here)
+            if at is None:
+                continue
+            for r in s.regions:
+                if r.offsets:
+                    self.self_regions.add(r.off(0))
+                yield from self.self_urls(r, at, f"the service {s.name}", "runs")
+            m = at.move
+            if not m.health:
+                continue
+            for pl in s.lists:
+                ports = [e.port for e in pl.entries]
+                for e in pl.entries:
+                    if e.port != m.health or not self.free(e.span):
+                        continue
+                    msg = f"port {m.health} of the service {s.name}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                    if m.http in ports:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}; removed from {pl.where}",
+                                                                  fix=Fix.of(f"Remove port {m.health} from {pl.where}", *e.remove())))
+                    else:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(
+                            e.span, f"{msg}: publish the HTTP port instead",
+                            suggestion=f"{e.host or m.http}:{m.http}" if pl.where == "ports" else m.http))
+
+    def docker_runs(self) -> Iterator[Finding]:
+        for d in self.topo.docker_runs:
+            at = docker_link(d, self.links)
+            if at is None or not at.move.health:
+                continue
+            m = at.move
+            for e in d.ports.entries:
+                if e.port != m.health or not self.free(e.span):
+                    continue
+                msg = f"docker run -p {e.host + ':' if e.host else ''}{e.port}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                if any(x.port == m.http for x in d.ports.entries):
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}; this mapping is removed",
+                                                              fix=Fix.of(f"Remove the mapping of port {m.health}", *e.remove())))
+                else:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}: publish the HTTP port instead",
+                                                              suggestion=f"-p {e.host or m.http}:{m.http}"))
+
+    # --- URLs -------------------------------------------------------------------------------------
+    def self_urls(self, r: Region, at: At, what: str, verb: str) -> Iterator[Finding]:
+        """The strings of the server's own container written in another file: a request path (a probe's),
+        URLs to itself (``localhost``, its own names) on the container's ports."""
+        if r.report_only or r.image_context:
+            return
+        m = at.move
+        if r.text.startswith("/api/") and m.paths:
+            yield from self.path(r, 0, r.text, at, what, None, verb)
+        own = LOCAL | set(m.hosts)
+        for u in _HOST_PORT.finditer(r.text):
+            if u.group("host") not in own:
+                continue
+            yield from self.url_port(r, u, [(at, m.http if m.health and u.group("port") == m.health else None)],
+                                     f"a URL of {what} to itself")
+            yield from self.url_path(r, u, [at], f"{what}", None, verb)
+
+    def urls(self) -> Iterator[Finding]:
+        # in a manifest or a compose file, ``localhost`` is the container's own (its pod's) network: the
+        # server's own containers are the per-file rules' and the containers linked to it are read above
+        host_side = self.doc.kind not in ("kubernetes", "compose", "helm-template")
+        healths = {a.move.health for a in self.links.moves if a.move.health}
+        for r in self.doc.regions():
+            if r.report_only or r.image_context or (r.offsets and r.off(0) in self.self_regions):
+                continue
+            if ":" not in r.text:
+                continue
+            for u in _HOST_PORT.finditer(r.text):
+                host, port = u.group("host"), u.group("port")
+                if host in LOCAL and not host_side:
+                    continue
+                got, why = self.resolve(host, port)
+                if not got:
+                    if port in healths and facts.TRITON_HOST.search(host) and host not in LOCAL:
+                        yield from self.unknown_host(r, u)
+                    continue
+                yield from self.url_port(r, u, got, f"this URL ({u.group('host')}:{u.group('port')})", why)
+                yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
+            for u in _HOST_PATH.finditer(r.text):
+                svc = self.links.service(u.group("host"), None)
+                if svc is None or not svc.ats:
+                    continue
+                entry = next((p for p in svc.ports if p[0] == ("443" if u.group("scheme") == "https" else "80")), None)
+                if entry is None or _role(entry[2], svc.ats[0].move) != "http":
+                    continue
+                yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def unknown_host(self, r: Region, u: re.Match) -> Iterator[Finding]:
+        """A URL to an inference server on a health port the run removed, through a host the run cannot
+        follow: a person checks which server it is."""
+        span = r.span(u.start("port"), u.end("port"))
+        if not self.free(span):
+            return
+        ats = [a for a in self.links.moves if a.move.health == u.group("port")]
+        https = sorted({a.move.http for a in ats})
+        yield self.emit(HEALTH_PORT_ROUTE.finding(
+            span, f"this URL ({u.group('host')}:{u.group('port')}) may reach the server whose health port "
+            f"{u.group('port')} was removed at {ats[0].where(self.here, True)}, but the run knows no Service or "
+            f"service named {u.group('host')}: if it is that server, use its HTTP port ({', '.join(https)})",
+            suggestion=https[0] if len(https) == 1 else None))
+
+    def resolve(self, host: str, port: str) -> tuple[list[tuple[At, str | None]], str | None]:
+        """The servers ``host:port`` reaches, each with the port the URL must use instead (None: keep it),
+        and why the target is ambiguous."""
+        out: list[tuple[At, str | None]] = []
+        why = None
+        svc = self.links.service(host, None) if host not in LOCAL else None
+        if svc is not None and svc.ats:
+            entry = next((p for p in svc.ports if p[0] == port), None)
+            if entry is not None:
+                m = svc.ats[0].move
+                role = _role(entry[2], m)
+                if role == "health":
+                    http = next((p for p in svc.ports if _role(p[2], m) == "http"), None)
+                    out.append((svc.ats[0], http[0] if http else ""))
+                elif role == "http":
+                    out.append((svc.ats[0], None))
+                why = svc.why or (_shared(entry[2], m) if role == "health" else None)
+        for at in self.links.hosts.get(host, []) if host not in LOCAL else []:
+            m = at.move
+            if m.health and port == m.health:
+                out.append((at, m.http))
+            elif port == m.http:
+                out.append((at, None))
+        if host in LOCAL:
+            for at, cport, http_host in self.links.host_ports.get(port, []):
+                m = at.move
+                if m.health and cport == m.health:
+                    out.append((at, http_host or ""))
+                elif cport == m.http:
+                    out.append((at, None))
+        if len({new for _a, new in out}) > 1 or len({id(a) for a, _n in out}) > 1 and \
+                len({(a.move.health, a.move.http) for a, _n in out}) > 1:
+            why = why or "several servers of the run answer there"
+        return out, why
+
+    def url_port(self, r: Region, u: re.Match, got: list[tuple[At, str | None]], what: str,
+                 why: str | None = None) -> Iterator[Finding]:
+        moving = [(a, new) for a, new in got if new is not None]
+        if not moving:
+            return
+        at, new = moving[0]
+        span = r.span(u.start("port"), u.end("port"))
+        if not self.free(span) or not r.contiguous(u.start("port"), u.end("port")):
+            return
+        m = at.move
+        path = u.group("path") or ""
+        msg = f"{what}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+        if why or len({n for _a, n in moving}) > 1:
+            yield self.emit(HEALTH_PORT_ROUTE.finding(span, f"{msg}, but {why or 'several servers of the run answer there'}"
+                                                      f": check where this URL goes"))
+        elif not new:
+            yield self.emit(HEALTH_PORT_ROUTE.finding(span, f"{msg}: nothing there reaches the HTTP port; publish or "
+                                                      f"route it, then use its port"))
+        elif path not in ("", "/") and not path.startswith(("/api/health", "/v2/health")):
+            yield self.emit(HEALTH_PORT_ROUTE.finding(span, f"{msg}: {path} on the health port: check what it asked "
+                                                      f"for", suggestion=new))
+        else:
+            yield self.emit(HEALTH_PORT_ROUTE.finding(span, f"{msg}, reached here on port {new}", I,
+                                                      Fix.of(f"Use port {new}", Edit(span, new))))
+
+    def url_path(self, r: Region, u: re.Match, ats: list[At], what: str, why: str | None,
+                 verb: str = "reaches") -> Iterator[Finding]:
+        path = u.group("path") or ""
+        if not path.startswith("/api/"):
+            return
+        at = next((a for a in ats if a.move.paths), None)
+        if at is None:
+            return
+        yield from self.path(r, u.start("path"), path, at, what, why, verb)
+
+    def path(self, r: Region, start: int, path: str, at: At, what: str, why: str | None,
+             verb: str = "reaches") -> Iterator[Finding]:
+        """A V1 endpoint path at ``r.text[start:]`` that reaches the migrated server ``at`` (``what`` says who
+        asks for it, ``verb`` how it relates to the server: "reaches", "is", "runs")."""
+        from .endpoints import _ROWS
+
+        for rl, url, rx in _ROWS:
+            pm = rx.match(path)
+            if not pm:
+                continue
+            span = r.span(start, start + pm.end())
+            if not self.free(span):
+                return
+            if url.v2 is None:
+                yield self.emit(rl.finding(span, f"{pm.group(0)}: {url.message} ({what} {verb} {self.reaches(at)})",
+                                           suggestion=url.suggestion))
+            elif why:
+                yield self.emit(HEALTH_PATH_ROUTE.finding(
+                    span, f"{pm.group(0)}: {what} {verb} {self.reaches(at)}, but {why}: V2 serves {url.v2}; change it "
+                    f"where the route reaches V2 only", W, suggestion=url.v2))
+            elif not r.contiguous(start, start + pm.end()):
+                yield self.emit(HEALTH_PATH_ROUTE.finding(span, f"{pm.group(0)}: {what} {verb} {self.reaches(at)}: V2 "
+                                                          f"serves {url.v2}", W, suggestion=url.v2))
+            else:
+                yield self.emit(HEALTH_PATH_ROUTE.finding(
+                    span, f"{pm.group(0)} -> {url.v2}: {what} {verb} {self.reaches(at)}; {url.message}", I,
+                    Fix.of(f"Use {url.v2}", Edit(span, url.v2))))
+            return
+
