@@ -83,6 +83,24 @@ class Intervals(Generic[T]):
         return best > offset
 
 
+class SpansByStart:
+    """Spans sorted by where they start: whether one lies within ``[start, end]`` is found by
+    bisection (the spans that start there), not by a scan of them all."""
+
+    def __init__(self, spans: Iterable) -> None:
+        self._spans = sorted(spans, key=lambda s: (s.start, s.end))
+        self._starts = [s.start for s in self._spans]
+
+    def within(self, start: int, end: int) -> list:
+        """The spans with ``start <= span.start`` and ``span.end <= end``, by start."""
+        lo, hi = bisect.bisect_left(self._starts, start), bisect.bisect_right(self._starts, end)
+        return [s for s in self._spans[lo:hi] if s.end <= end]
+
+    def any_within(self, start: int, end: int) -> bool:
+        lo, hi = bisect.bisect_left(self._starts, start), bisect.bisect_right(self._starts, end)
+        return any(self._spans[k].end <= end for k in range(lo, hi))
+
+
 def covers_any(spans: Sequence[tuple[int, int]]) -> Intervals[None]:
     """An :class:`Intervals` of plain ``(start, end)`` pairs."""
     return Intervals((a, b, None) for a, b in spans)

@@ -304,9 +304,15 @@ class ComposeDoc(Document):
         """Every service: the names it is reached by, its build and ``extends``, its published ports, the
         server lines it runs and its strings."""
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-        lines = self._server_lines()
+        lines_of: dict[int, list[CommandLine]] = {}  # each service's lines and strings, in one pass
+        for cl, users in self._server_lines():
+            for u in users:
+                lines_of.setdefault(id(u), []).append(cl)
         env_items = self._env_list_items()
-        strings = list(Y.string_values(self.src))
+        strings_of: dict[int, list[tuple]] = {}
+        for node, sc, key in Y.string_values(self.src):
+            for u in self.users(node):
+                strings_of.setdefault(id(u), []).append((node, sc, key))
         out = Topology()
         for s in self.services:
             hosts = [s.name]
@@ -344,9 +350,7 @@ class ComposeDoc(Document):
                         entries.append(e)
                     lists.append(PortList("compose", key, entries))
             regions = []
-            for node, sc, key in strings:
-                if id(node) not in s.owned:
-                    continue
+            for node, sc, key in strings_of.get(id(s), []):
                 text, offsets = sc.value, sc.offsets
                 if id(node) in env_items:
                     name, eq, _ = text.partition("=")
@@ -355,7 +359,7 @@ class ComposeDoc(Document):
                     text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
                 regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
             out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
-                                                  [cl for cl, users in lines if s in users], regions,
+                                                  lines_of.get(id(s), []), regions,
                                                   s.command is not None or s.entrypoint is not None))
         return out
 

@@ -73,6 +73,7 @@ class KubernetesDoc(Document):
         self.containers = self._find_containers()
         self._regions: list[Region] | None = None  #: read once, after the document is known
         self._owners: dict[int, object] | None = None  #: see _owner_of
+        self._object_ids: set[int] | None = None  #: see _object_of
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
 
@@ -333,7 +334,18 @@ class KubernetesDoc(Document):
         backends of route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and
         DestinationRule)."""
         out = Topology()
-        lines = self._server_lines()
+        lines_of: dict[int, list[CommandLine]] = {}  # each container's lines, and below its strings: one pass
+        for cl, owner in self._server_lines():
+            lines_of.setdefault(id(owner), []).append(cl)
+        owners: dict[int, list[Container]] = {}
+        for c in self.containers:
+            for n in c.owned:
+                owners.setdefault(n, []).append(c)
+        strings_of: dict[int, list[Region]] = {}
+        for node, sc, key in Y.string_values(self.src, self._env_name_nodes()):
+            for c in owners.get(id(node), ()):
+                strings_of.setdefault(id(c), []).append(
+                    Region(sc.value, offsets=sc.offsets, shell=key in ("command", "args"), label=key))
         pods: dict[int, PodSite] = {}
         for c in self.containers:
             if c.pod is None:
@@ -345,7 +357,7 @@ class KubernetesDoc(Document):
                 pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
                                                 self._str(Y.get(meta, "namespace")), dict(c.labels), [])
                 out.pods.append(pod)
-            pod.containers.append(self._container_site(c, [cl for cl, owner in lines if owner is c]))
+            pod.containers.append(self._container_site(c, lines_of.get(id(c), []), strings_of.get(id(c), [])))
         for svc, pairs in self.services():
             meta = Y.get(svc, "metadata")
             ports: list[ServicePort] = []
@@ -370,7 +382,9 @@ class KubernetesDoc(Document):
         return self.value_of(node) if isinstance(node, ScalarNode) and not Y.is_null(node) else None
 
     def _object_of(self, node: MappingNode) -> MappingNode | None:
-        ids = {id(o) for o in self.objects}
+        if self._object_ids is None:
+            self._object_ids = {id(o) for o in self.objects}
+        ids = self._object_ids
         seen = 0
         cur: MappingNode | None = node
         while cur is not None and id(cur) not in ids and seen < 16:
@@ -392,7 +406,7 @@ class KubernetesDoc(Document):
             return []
         return [Region(sc.value, offsets=sc.offsets, label=label)]
 
-    def _container_site(self, c: Container, lines: list[CommandLine]) -> ContainerSite:
+    def _container_site(self, c: Container, lines: list[CommandLine], regions: list[Region]) -> ContainerSite:
         site = ContainerSite(c.name, c.image, lines, self._container_ports(c))
         seq = Y.get(c.node, "ports")
         if isinstance(seq, SequenceNode):
@@ -403,10 +417,7 @@ class KubernetesDoc(Document):
                 if isinstance(port, ScalarNode):
                     sc = self.src.scalar(port)
                     site.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
-        names = self._env_name_nodes()
-        for node, sc, key in Y.string_values(self.src, names):
-            if id(node) in c.owned:
-                site.regions.append(Region(sc.value, offsets=sc.offsets, shell=key in ("command", "args"), label=key))
+        site.regions.extend(regions)  # its strings (found for every container in one pass)
         return site
 
     def _labels(self, selector: Node | None) -> dict[str, str] | None:

@@ -535,11 +535,18 @@ class ShellDoc(Document):
     def topology(self) -> Topology:
         """Each ``docker run`` with an image: its published ports and the server line it runs, if any."""
         out = Topology()
-        lines = self.command_lines()
+        lines_of: dict[int, list[CommandLine]] = {}  # each docker run's lines, and each word's syntax: one pass
+        for cl in self.command_lines():
+            if cl.extra.get("docker") is not None:
+                lines_of.setdefault(id(cl.extra["docker"]), []).append(cl)
+        syntax_of: dict[int, object] = {}
+        for site in self.sites:
+            for w in site.words:
+                syntax_of.setdefault(id(w), site.syntax)
         for dr in self.runs:
             if dr.image is None or not dr.words:
                 continue
-            syntax = next((s.syntax for s in self.sites if any(w is dr.words[0] for w in s.words)), SHELL)
+            syntax = syntax_of.get(id(dr.words[0]), SHELL)
             seg = Segment(dr.words, syntax, "docker run")
             dcl = CommandLine(self.text, [seg], None, True)
             entries = []
@@ -554,7 +561,7 @@ class ShellDoc(Document):
 
                 entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
             out.docker_runs.append(DockerRunSite(self.resolve(dr.image.value), PortList("docker", "docker run", entries),
-                                                 [cl for cl in lines if cl.extra.get("docker") is dr],
+                                                 lines_of.get(id(dr), []),
                                                  bool(dr.after) or dr.entry is not None))
         return out
 
