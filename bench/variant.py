@@ -24,7 +24,7 @@ import sys
 SWITCHES = ("no-c", "futures")
 
 
-def run_pool_futures(work, settings, workers: int, excl, explicit_keys):
+def run_pool_futures(work, settings, workers: int, excl, explicit_keys, tree=(), stale=None):
     """``batch.schedule.run_pool`` on ``concurrent.futures``. A dead worker (BrokenProcessPool) leaves
     its tasks to this process; SIGINT is blocked while workers fork and ignored in them; on Ctrl-C
     the workers are killed and reaped."""
@@ -44,7 +44,7 @@ def run_pool_futures(work, settings, workers: int, excl, explicit_keys):
     if fork:
         schedule._preload()
     pool = ProcessPoolExecutor(workers, ctx, _init_worker,
-                               (settings, (excl, keys, (schedule.TASK_FILES, schedule.TASK_PARSED)), not fork))
+                               (settings, (excl, keys, (schedule.TASK_FILES, schedule.TASK_PARSED), tree, stale), not fork))
 
     def submit(task) -> None:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the first submit forks
@@ -83,7 +83,7 @@ def run_pool_futures(work, settings, workers: int, excl, explicit_keys):
     if lost:
         err("triton-docker-migrate: warning: a worker process died; the files left are processed in this process")
         scanner = Scanner(settings)
-        walk = (excl, keys, None)
+        walk = (excl, keys, None, tree, stale)
         for task in lost:
             yield schedule._run_task(scanner, walk, task)
         while (task := work.next_task(1)) is not None:

@@ -21,12 +21,18 @@ NEW = b'FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--mode
       b'"--model-control-mode=poll", "--disable-auto-complete-config"]\n'
 
 
-def test_temp_file_beside_target_fsync_then_rename(tmp_path, monkeypatch):
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "plain-rename"])
+def test_temp_file_beside_target_fsync_then_rename(tmp_path, monkeypatch, exchange):
+    """The temporary file is complete and synced before it takes the name; on Linux the name
+    changes hands by an exchange (the old file stays reachable for one last look, then goes), where
+    the file system cannot exchange by a plain rename."""
+    import tempfile
+
     target = tmp_path / "sub" / "Dockerfile"
     target.parent.mkdir()
     target.write_bytes(OLD)
     calls: list[tuple] = []
-    real_mkstemp, real_fsync, real_replace = atomic.tempfile.mkstemp, os.fsync, os.replace
+    real_mkstemp, real_fsync, real_replace, real_exchange = tempfile.mkstemp, os.fsync, os.replace, atomic._exchange
 
     def mkstemp(**kw):
         fd, name = real_mkstemp(**kw)
@@ -42,13 +48,24 @@ def test_temp_file_beside_target_fsync_then_rename(tmp_path, monkeypatch):
         calls.append(("replace", src, dst))
         real_replace(src, dst)
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", mkstemp)
+    def exchange(a, b):
+        if not exchange_on:
+            return False
+        assert pathlib.Path(a).read_bytes() == NEW
+        calls.append(("replace", a, b))
+        assert real_exchange(a, b)
+        assert pathlib.Path(a).read_bytes() == OLD  # the old file, at the temporary name for a moment
+        return True
+
+    exchange_on = exchange
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     monkeypatch.setattr(atomic.os, "fsync", fsync)
     monkeypatch.setattr(atomic.os, "replace", replace)
+    monkeypatch.setattr(atomic, "_exchange", exchange)
     atomic.write_atomic(str(target), NEW, OLD)
     (_, folder, tmp), (_, synced_file), (_, src, dst), (_, synced_dir) = calls
     assert folder == str(target.parent) and os.path.dirname(tmp) == str(target.parent)
-    assert os.path.basename(tmp).startswith(".tdm-")
+    assert os.path.basename(tmp).startswith(f".tdm-{os.getpid()}-") and tmp.endswith(".tmp")
     assert synced_file == tmp and (src, dst) == (tmp, str(target))
     assert synced_dir == str(target.parent)
     assert target.read_bytes() == NEW

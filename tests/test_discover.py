@@ -110,13 +110,47 @@ def test_symlink_out_of_the_tree_is_warned_and_not_followed(tree, tmp_path_facto
                         "repo/ext: warning: symlink leaves the tree; not followed"]
 
 
-def test_named_symlink_out_of_the_tree_is_refused(tree, tmp_path_factory):
+def test_named_symlink_is_followed_and_reported_by_its_real_path(tree, tmp_path_factory):
+    """CONTRACT.md "Bad input": a named symlink (to a file or a folder, in or out of the current
+    directory) is followed and its real path reported; so is a named path through a symlink, with
+    ``..`` resolved through the file system (never by string)."""
     outside = tmp_path_factory.mktemp("outside")
     (outside / "Dockerfile").write_text("x\n")
+    (outside / "sub").mkdir()
+    (outside / "sub" / "compose.yaml").write_text("x\n")
     os.symlink(outside / "Dockerfile", tree / "Dockerfile")
+    os.symlink(outside / "sub", tree / "linkdir")
+    rel = os.path.relpath(outside, tree)
+    assert rel.startswith("../")
     warnings: list[str] = []
-    assert found(["Dockerfile"], warnings=warnings) == []
-    assert warnings == ["Dockerfile: warning: symlink leaves the tree; not followed"]
+    assert found(["Dockerfile"], warnings=warnings) == [f"{rel}/Dockerfile"]
+    assert found(["linkdir"], warnings=warnings) == [f"{rel}/sub/compose.yaml"]
+    assert found(["linkdir/compose.yaml"], warnings=warnings) == [f"{rel}/sub/compose.yaml"]
+    # the link, then its parent: the folder outside, not the current directory
+    assert found(["linkdir/../Dockerfile"], warnings=warnings) == [f"{rel}/Dockerfile"]
+    assert found([str(tree / "linkdir")], warnings=warnings) == [str(outside / "sub" / "compose.yaml")]
+    assert warnings == []
+
+
+def test_the_tree_is_the_set_of_named_real_paths(tree, tmp_path_factory):
+    """A link met by the walk that points into another named path stays in the tree (skipped
+    silently: that path's own walk reaches its target); one that leaves every named path is warned
+    about once and never followed."""
+    other = tmp_path_factory.mktemp("other")
+    (other / "Dockerfile").write_text("x\n")
+    files(tree, {"repo/a.yaml": ""})
+    os.symlink(other / "Dockerfile", tree / "repo" / "Dockerfile")
+    warnings: list[str] = []
+    assert found(["repo", str(other)], warnings=warnings) == ["repo/a.yaml", str(other / "Dockerfile")]
+    assert warnings == []
+    assert found(["repo"], warnings=warnings) == ["repo/a.yaml"]
+    assert warnings == ["repo/Dockerfile: warning: symlink leaves the tree; not followed"]
+
+
+def test_temporary_files_of_the_writer_are_never_candidates(tree):
+    files(tree, {".tdm-123-abc_xyz9.tmp": "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n",
+                 ".tdm-oldstyle1.tmp": "", "d/.tdm-9-x.tmp": "", "d/Dockerfile": "", ".tdm-notes.txt": ""})
+    assert found(["."]) == [".tdm-notes.txt", "d/Dockerfile"]
 
 
 def test_symlink_inside_the_tree_reaches_its_target_once(tree):

@@ -13,10 +13,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef O_CLOEXEC
 #define O_CLOEXEC 0
+#endif
+#ifndef O_NOFOLLOW
+#define O_NOFOLLOW 0
+#endif
+#ifndef O_NONBLOCK
+#define O_NONBLOCK 0
 #endif
 
 static int contains(const char *hay, Py_ssize_t n, const char *needle, Py_ssize_t len)
@@ -134,10 +141,17 @@ static PyObject *read_files(PyObject *Py_UNUSED(self), PyObject *args)
             goto error;
         int fd;
         do {
-            fd = open(PyBytes_AS_STRING(encoded), O_RDONLY | O_CLOEXEC);
+            /* never through a symlink, never blocking on a FIFO swapped in since the walk listed
+               a regular file; anything but a regular file goes to the Python path */
+            fd = open(PyBytes_AS_STRING(encoded), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         } while (fd < 0 && errno == EINTR);
         Py_DECREF(encoded);
         Py_ssize_t n = -1;
+        struct stat st;
+        if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+            close(fd);
+            fd = -1;
+        }
         if (fd >= 0) {
             do {
                 n = read(fd, buf, (size_t)first_read);

@@ -84,8 +84,9 @@ def _chart_meta(folder: str) -> tuple[str, dict[str, str]]:
     try:
         import yaml
 
-        with open(os.path.join(folder, "Chart.yaml"), "rb") as f:
-            data = yaml.safe_load(f.read(1 << 20))
+        from .atomic import read_regular  # never a FIFO, socket or device
+
+        data = yaml.safe_load(read_regular(os.path.join(folder, "Chart.yaml"), 1 << 20)[0])
     except Exception:  # noqa: BLE001 - an unreadable Chart.yaml names nothing
         return os.path.basename(folder), {}
     if not isinstance(data, dict):
@@ -116,8 +117,9 @@ def _dependency_keys(folder: str) -> list[str]:
     try:
         import yaml
 
-        with open(os.path.join(folder, "Chart.yaml"), "rb") as f:
-            data = yaml.safe_load(f.read(1 << 20))
+        from .atomic import read_regular  # never a FIFO, socket or device
+
+        data = yaml.safe_load(read_regular(os.path.join(folder, "Chart.yaml"), 1 << 20)[0])
     except Exception:  # noqa: BLE001 - an unreadable Chart.yaml names nothing
         return []
     deps = data.get("dependencies") if isinstance(data, dict) else None

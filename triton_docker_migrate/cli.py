@@ -24,8 +24,20 @@ SHOW_FORMATS = ("text", "json")
 
 
 def _usage(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    _err(f"{PROG}: error: {message}")
     return 2
+
+
+def _err(line: str) -> None:
+    from .report.terminal import emit
+
+    emit(sys.stderr, line + "\n")
+
+
+def _out(text: str) -> None:
+    from .report.terminal import emit
+
+    emit(sys.stdout, text)
 
 
 def _split(values) -> tuple[str, ...]:
@@ -136,6 +148,7 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
 
     from .config import ConfigError, Resolver, side_by_side_offset_problem, side_by_side_suffix_problem
     from .release import NEWEST_KNOWN, Release, parse_target
+    from .rules.registry import known
     from .settings import Settings, WriteBack
 
     if not a.paths and a.stdin_filename is None:
@@ -157,8 +170,20 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
         return _usage(conflict)
     for flag, values in (("--select", a.select), ("--ignore", a.ignore)):
         for r in _split(values):
-            if r != "ALL" and not re.fullmatch(r"TDM\d{0,3}", r):
+            if not re.fullmatch(r"ALL|TDM\d{0,3}", r):
                 return _usage(f"{flag}: {r!r} is not a rule id or prefix (e.g. TDM301, TDM3, ALL)")
+            if not known(r):
+                return _usage(f"{flag}: {r!r} names no rule (see `{PROG} rules`)")
+    jobs = a.jobs
+    if jobs:
+        from .batch.schedule import cpu_count
+
+        most = 4 * cpu_count()
+        if jobs > most:
+            _err(f"{PROG}: warning: --jobs {jobs} is more than 4 per CPU ({cpu_count()} CPUs); using {most}")
+            jobs = most
+    if a.target_version is not None and not a.target_version.strip():
+        return _usage("--target-version: empty (expected YY.MM, e.g. 24.10)")
     flags: dict = {}
     if a.target_version is not None:
         try:
@@ -185,13 +210,13 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
     try:
         resolver = Resolver(flags, a.config)
     except ConfigError as e:
-        print(str(e), file=sys.stderr)
+        _err(str(e))
         return 2
     wb = (WriteBack.DIFF_CHECK if a.diff and a.check else WriteBack.DIFF if a.diff else
           WriteBack.CHECK if a.check else WriteBack.YES)
     stdin = a.stdin_filename is not None or "-" in a.paths
     base = Settings(write_back=wb, output_format=a.output_format, exit_zero=a.exit_zero, quiet=a.quiet,
-                    statistics=a.statistics, jobs=a.jobs, stdin_filename=a.stdin_filename if stdin else None,
+                    statistics=a.statistics, jobs=jobs, stdin_filename=a.stdin_filename if stdin else None,
                     unsafe_fixes=a.unsafe_fixes, client_adapter=a.client_adapter, side_by_side=a.side_by_side,
                     retire_v1=a.retire_v1, resolver=resolver)
     # the run's own settings (the target a report names): those of the named paths when they
@@ -203,11 +228,11 @@ def migrate(a: argparse.Namespace, argv: list[str]) -> int:
     errors = resolver.take_errors()
     if errors:
         for e in errors:
-            print(e, file=sys.stderr)
+            _err(str(e))
         return 2
     if Release(NEWEST_KNOWN) < run_s.target:
-        print(f"{PROG}: warning: target {run_s.target} is newer than the rules know ({NEWEST_KNOWN}); "
-              f"release-dependent rules use what they know of {NEWEST_KNOWN}", file=sys.stderr)
+        _err(f"{PROG}: warning: target {run_s.target} is newer than the rules know ({NEWEST_KNOWN}); "
+             f"release-dependent rules use what they know of {NEWEST_KNOWN}")
     settings = replace(run_s, resolver=resolver)
     if a.show_files:
         from .batch.show import show_files
@@ -260,14 +285,14 @@ def rules_cmd(output_format: str = "text") -> int:
     if output_format == "json":
         import json
 
-        sys.stdout.write(json.dumps([{
+        _out(json.dumps([{
             "id": r.id, "name": r.name, "family": r.family, "severity": r.severity.value, "fix": r.fix.value,
             "summary": r.summary, "min_target": r.min_target, "max_target": r.max_target,
             "docs": doc_link(r),
         } for r in all_rules()], indent=2, ensure_ascii=False) + "\n")
         return 0
-    sys.stdout.write("".join(f"{r.id}  {r.name:<40} {r.severity.value:<8} fix:{r.fix.value:<10} {r.summary}\n"
-                             for r in all_rules()))
+    _out("".join(f"{r.id}  {r.name:<40} {r.severity.value:<8} fix:{r.fix.value:<10} {r.summary}\n"
+                 for r in all_rules()))
     return 0
 
 
@@ -278,52 +303,46 @@ def explain(rule: str) -> int:
     r = REGISTRY.get(rule.upper())
     if r is None:
         return _usage(f"unknown rule {rule!r} (see `{PROG} rules`)")
-    sys.stdout.write(f"{r.id} ({r.name}) - {r.family}\n"
-                     f"severity: {r.severity.value}; fix: {r.fix.value}"
-                     + (f"; from target {r.min_target}" if r.min_target else "")
-                     + f"\n\n{r.summary}\n\n{r.doc}\n")
+    _out(f"{r.id} ({r.name}) - {r.family}\n"
+         f"severity: {r.severity.value}; fix: {r.fix.value}" + (f"; from target {r.min_target}" if r.min_target else "")
+         + f"\n\n{r.summary}\n\n{r.doc}\n")
     return 0
 
 
-def _closed_stdout() -> None:
-    """The reader of stdout went away (``... | head``): end quietly. The rest of the output goes
-    to /dev/null, so that the flush at exit cannot fail either."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def main(argv: list[str] | None = None) -> None:
-    try:
-        code = _main(argv)  # run() turns an interrupt during the run into exit 130 itself
-        sys.stdout.flush()
-    except KeyboardInterrupt:  # before the run (arguments, imports, configuration): nothing written
-        print("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated",
-              file=sys.stderr)
-        code = 130
-    except BrokenPipeError:  # `rules | head`, `--help | head`: the output was cut short, as asked
-        _closed_stdout()
-        code = 0
-    if code == 130:
-        import os
-        import signal
+    from . import signals
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
-        # Under `python -m`, CPython ends a process by re-raising SIGINT (exit status -2, not 130)
-        # when a KeyboardInterrupt once surfaced in string-exec'd code (dataclass and namedtuple
-        # creation during imports), even though it was caught here. Nothing is left to finalize
-        # (writes are atomic, the pool is shut down): leave with 130 directly.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(130)
+    with signals.handled():
+        try:
+            code = _main(argv)  # run() turns a signal during the run into exit 130/143 itself
+            sys.stdout.flush()
+        except KeyboardInterrupt as e:  # before the run (arguments, imports, configuration): nothing written
+            _err(signals.message(e))
+            code = signals.exit_code(e)
+        except BrokenPipeError:  # `--help | head`, or a report printed into a pipe that closed: as asked
+            from .report.terminal import silence
+
+            silence(sys.stdout)
+            code = 0
+        except MemoryError:  # outside any one file (a file's own is its TDM001 error)
+            code = None
+        if code is None:  # the exception and what its frames held are released here
+            _err(f"{PROG}: error: out of memory; files already written are complete, the others untouched")
+            code = 2
+        if code in (130, 143):
+            import os
+
+            signals.ignore()  # a second signal must not print a traceback
+            # Under `python -m`, CPython ends a process by re-raising SIGINT (exit status -2, not 130)
+            # when a KeyboardInterrupt once surfaced in string-exec'd code (dataclass and namedtuple
+            # creation during imports), even though it was caught here. Nothing is left to finalize
+            # (writes are atomic, the pool is shut down): leave with the code directly.
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            os._exit(code)
     sys.exit(code)
 
 

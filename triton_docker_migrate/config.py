@@ -37,15 +37,20 @@ class ConfigError(ValueError):
 def _read(path: str) -> dict[str, Any]:
     import tomllib
 
+    from .syntax.tomlspans import MAX_NESTING, nesting_depth
+
+    from .atomic import read_regular  # never a FIFO, socket or device
+
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = read_regular(path, 10 << 20)[0]
     except OSError as e:
         raise ConfigError(f"{path}: error: cannot read configuration: {e.strerror or e}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: error: not valid UTF-8 (byte {e.start})") from None
+    if nesting_depth(text)[0] > MAX_NESTING:  # tomllib reads nesting by recursion
+        raise ConfigError(f"{path}: error: not valid TOML: nested more than {MAX_NESTING} levels deep")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -59,10 +64,11 @@ def _has_table(path: str) -> bool:
     try:
         data = _read(path)
     except ConfigError:
+        from .atomic import read_regular
+
         try:
-            with open(path, "rb") as f:
-                if TABLE.encode() not in f.read():
-                    return False
+            if TABLE.encode() not in read_regular(path, 10 << 20)[0]:
+                return False
         except OSError:
             return False
         raise
@@ -137,6 +143,9 @@ def _check(path: str, data: dict[str, Any]) -> None:
             for r in rule.split(","):
                 if r.strip() and not _rule_pattern(r.strip()):
                     raise ConfigError(f"{path}: error: {key}: {r.strip()!r} is not a rule id or prefix (e.g. TDM301, TDM3)")
+                if r.strip() and not _known(r.strip()):
+                    raise ConfigError(f"{path}: error: {key}: {r.strip()!r} names no rule "
+                                      f"(see `triton-docker-migrate rules`)")
     if "side-by-side-suffix" in data:
         problem = side_by_side_suffix_problem(data["side-by-side-suffix"])
         if problem:
@@ -163,6 +172,10 @@ def _check(path: str, data: dict[str, Any]) -> None:
                 rules = [rules]
             if not isinstance(rules, list) or not all(isinstance(r, str) and _rule_pattern(r) for r in rules):
                 raise bad(f"per-file-ignores[{glob!r}]", 'a list of rule ids (e.g. ["TDM301"])')
+            for r in rules:
+                if not _known(r):
+                    raise ConfigError(f"{path}: error: per-file-ignores[{glob!r}]: {r!r} names no rule "
+                                      f"(see `triton-docker-migrate rules`)")
     sev = data.get("severity")
     if sev is not None:
         if not isinstance(sev, dict):

@@ -13,9 +13,13 @@
   folder holding ``pyvenv.cfg`` (a virtual environment). A named folder is walked even when
   excluded; the lists apply to what is below it.
 - A file named on the command line is always a candidate, whatever its name or the ignore rules.
-- Symlinks are never followed by the walk: one that leaves the walked tree gets one warning line;
-  one that stays inside it is skipped silently (the walk reaches its target by its real path). A
-  named symlink is resolved, and refused with a warning when it leaves the current directory.
+- One rule for symlinks (CONTRACT.md, "Bad input"): a path named on the command line is resolved
+  through the file system (symlinks followed, ``..`` after them, never by string) and its real path
+  is what is read, written and reported; "the tree" is the set of the named paths' real paths. The
+  walk never follows a symlink: one that leaves the tree gets one warning line; one that stays
+  inside it is skipped silently (the walk reaches its target by its real path).
+- The temporary files of the atomic writer (``.tdm-*.tmp``) are never candidates; with ``stale``
+  set, those a killed run left behind are removed as the walk meets them (``atomic.remove_stale``).
 - A file reached twice (overlapping paths, a file also named explicitly) is a candidate once.
 """
 
@@ -26,6 +30,8 @@ import re
 import sys
 from operator import attrgetter
 from typing import Callable, Iterator, NamedTuple
+
+from .atomic import TEMP_PREFIX, is_temp_name, read_regular, remove_stale
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 _BY_NAME = attrgetter("name")
@@ -42,6 +48,16 @@ def display_path(path: str, given_absolute: bool) -> str:
     if given_absolute:
         return os.path.abspath(path).replace(os.sep, "/")
     return os.path.normpath(path).replace(os.sep, "/")
+
+
+def real_named(given: str, cwd: str) -> str:
+    """The path to use for a path named on the command line: its real path (symlinks followed,
+    ``..`` resolved through the file system), absolute when ``given`` was, else relative to
+    ``cwd`` (``../x`` when it lies outside)."""
+    real = os.path.realpath(given)
+    if os.path.isabs(given):
+        return real
+    return os.path.relpath(real, cwd)
 
 
 # --- ignore rules ----------------------------------------------------------------------------
@@ -107,8 +123,7 @@ class IgnoreFile:
     @classmethod
     def read(cls, path: str, base: str) -> "IgnoreFile | None":
         try:
-            with open(path, "rb") as f:
-                text = f.read().decode("utf-8", "replace")
+            text = read_regular(path, 10 << 20)[0].decode("utf-8", "replace")
         except OSError:
             return None
         lines = text.splitlines()
@@ -228,6 +243,12 @@ def _ancestor_chain(root_abs: str) -> tuple[IgnoreFile, ...]:
 
 
 # --- the walk ---------------------------------------------------------------------------------
+def _warn(msg: str) -> None:
+    from .report.terminal import emit, name
+
+    emit(sys.stderr, name(msg) + "\n")
+
+
 def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -240,7 +261,7 @@ class Discovery:
     def __init__(self, paths: list[str], exclude: "tuple[str, ...] | IgnoreFile | Excludes | None" = (),
                  warn: Callable[[str], None] | None = None,
                  on_directory: Callable[[str, list[str]], None] | None = None) -> None:
-        self.warn = warn or (lambda msg: print(msg, file=sys.stderr))
+        self.warn = warn or _warn
         if isinstance(exclude, Excludes):
             self.excl = exclude
         elif isinstance(exclude, IgnoreFile):
@@ -250,29 +271,29 @@ class Discovery:
             self.excl = Excludes(globs=tuple(exclude or ()))
         self.on_directory = on_directory
         cwd = os.getcwd()
-        self.roots: list[tuple[str, str, str]] = []  # (given, real, abs)
+        self.roots: list[tuple[str, str, str]] = []  # (path to walk, real, abs)
         self.files: list[Candidate] = []
         self.explicit_keys: set[str] = set()
+        #: the real paths of the named paths: a symlink met by the walk that leads outside them
+        #: is never followed
+        self.tree: tuple[str, ...] = ()
+        #: remove the stale temporary files of killed runs modified before this time (None: skip
+        #: them without removing anything)
+        self.stale: float | None = None
+        tree: list[str] = []
         for given in paths:
             absolute = os.path.isabs(given)
-            if os.path.isdir(given):
-                self.roots.append((given, os.path.realpath(given), os.path.abspath(given)))
+            path = real_named(given, cwd)
+            real = os.path.realpath(given)
+            tree.append(real)
+            if os.path.isdir(path):
+                self.roots.append((path, real, os.path.abspath(path)))
                 continue
-            if os.path.islink(given):
-                real = os.path.realpath(given)
-                if not _within(real, os.path.realpath(cwd)):
-                    self.warn(f"{display_path(given, absolute)}: warning: symlink leaves the tree; not followed")
-                    continue
-                target = real if absolute else os.path.relpath(real, cwd)
-                key = real
-                cand = Candidate(target, display_path(target, absolute), True)
-            else:
-                key = os.path.realpath(given)
-                cand = Candidate(given, display_path(given, absolute), True)
-            if key in self.explicit_keys:
+            if real in self.explicit_keys:
                 continue
-            self.explicit_keys.add(key)
-            self.files.append(cand)
+            self.explicit_keys.add(real)
+            self.files.append(Candidate(path, display_path(path, absolute), True))
+        self.tree = tuple(tree)
         real_roots = [r for _, r, _ in self.roots]
         #: overlapping folders were named: every file is checked against all seen so far, so
         #: the walk cannot be split between processes
@@ -291,7 +312,7 @@ class Discovery:
                 chain = ()  # named explicitly: walked even though an ignore file above leaves it out
             top = display_path(given, absolute)
             prefix = "" if top == "." else top.rstrip("/") + "/"
-            w = Walker(self.excl, self.warn, self.on_directory, self.explicit_keys, self.seen)
+            w = Walker(self.excl, self.warn, self.on_directory, self.explicit_keys, self.seen, self.tree, self.stale)
             w.stack.append((prefix, abs_root, real, chain, real))
             yield w
 
@@ -318,12 +339,14 @@ class Walker:
     """Depth-first walk of the folders on ``stack``; ``step()`` lists one folder."""
 
     def __init__(self, excl: "Excludes | None", warn, on_directory, explicit_keys: set[str],
-                 seen: set[str] | None = None) -> None:
+                 seen: set[str] | None = None, tree: tuple[str, ...] = (), stale: float | None = None) -> None:
         self.excl = excl
         self.warn = warn
         self.on_directory = on_directory
         self.explicit_keys = explicit_keys
         self.seen = seen
+        self.tree = tree  #: real paths of the named paths (empty: each walked root alone)
+        self.stale = stale
         self.stack: list[Pending] = []
 
     def __iter__(self) -> Iterator[Candidate]:
@@ -372,12 +395,17 @@ class Walker:
                 # a regular file (not a symlink) in one call: the usual entry
                 if e.is_file(follow_symlinks=False):
                     is_dir = False
+                    if name.startswith(TEMP_PREFIX) and is_temp_name(name):
+                        # the atomic writer's: never input; a killed run's is removed
+                        if self.stale is not None:
+                            remove_stale(abs_prefix + name, self.stale)
+                        continue
                 elif e.is_dir(follow_symlinks=False):
                     is_dir = True
                 else:
                     if e.is_symlink():
                         target = os.path.realpath(abs_prefix + name)
-                        if not _within(target, real_root):
+                        if not any(_within(target, r) for r in (self.tree or (real_root,))):
                             self.warn(f"{prefix}{name}: warning: symlink leaves the tree; not followed")
                     continue  # a symlink, socket, FIFO or device
             except OSError:

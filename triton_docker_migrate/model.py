@@ -204,6 +204,9 @@ class FileResult:
     has_evidence: bool = False  #: held V1 evidence
     written: bool = False
     v1_server: bool = False  #: a V1 server command line was migrated (model configs follow)
+    #: the file the bytes came from (``atomic.Source``: path opened, device, inode); the write
+    #: goes to that path, and only while it is still that file
+    source: object | None = None
     #: files the applied fixes create: (path on the file system, path as shown, bytes)
     creates: list[tuple[str, str, bytes]] = field(default_factory=list)
     created: bool = False  #: this result is a file the run creates (``original`` is None)

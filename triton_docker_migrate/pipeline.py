@@ -5,6 +5,7 @@ becomes a one-line error and TDM001."""
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 
 from . import evidence, kinds
@@ -30,17 +31,44 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     migrates a V1 server, files that reach its servers). ``settings`` are the run's: the file gets
     those of the configuration that applies to it. ``links``: what the other files of the run say
     about the servers this file reaches (``rules/follow.py``)."""
+    collecting = gc.isenabled()
+    # One file's objects live until its result is made: the cyclic collector would only walk them
+    # again and again (a third of the time of a large file); it runs after the file instead.
+    gc.disable()
     try:
         settings = settings.for_file(path)
         res = _process(path, display, settings, explicit, data, force, links)
         return _follow_within(res, path, display, settings, explicit, force) if links is None else res
+    except MemoryError:
+        pass  # answered below, once the exception and the frames it holds (the document) are gone
+    except SystemError as e:
+        if not _failed_allocation(e):
+            return _internal(e, display, explicit)
     except Exception as e:  # internal bug: report, never crash the run
-        import traceback
+        return _internal(e, display, explicit)
+    finally:
+        if collecting:
+            gc.enable()
+    # This file alone did not fit in the memory the process may use (a limit such as ulimit -v or
+    # a container's): its error, and the run goes on with the memory it held released.
+    gc.collect()
+    return failed(FileResult(display, kinds.kind_by_name(path) or "text", Status.FAILED, explicit=explicit),
+                  "out of memory while processing this file: not processed")
 
-        tb = traceback.extract_tb(e.__traceback__)
-        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-        return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
-                       f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+
+def _internal(e: BaseException, display: str, explicit: bool) -> FileResult:
+    import traceback
+
+    tb = traceback.extract_tb(e.__traceback__)
+    where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+    return failed(FileResult(display, "text", Status.FAILED, explicit=explicit),
+                  f"internal error ({type(e).__name__}: {e}{where}); please report this with the file")
+
+
+def _failed_allocation(e: SystemError) -> bool:
+    """CPython's C code sometimes meets a failed allocation without raising MemoryError (it returns
+    an error with no exception set): out of memory too."""
+    return "without exception set" in str(e) or "returned NULL without setting" in str(e)
 
 
 def _follow_within(res: FileResult, path: str, display: str, settings: Settings, explicit: bool,
@@ -163,8 +191,9 @@ def read_text(path: str, display: str, settings: Settings, explicit: bool, data:
                 if explicit:
                     return failed(res, "is a directory")
                 return res
-            with open(path, "rb") as f:
-                data = f.read(MAX_BYTES + 1)
+            from .atomic import read_regular  # never opens a FIFO, socket or device
+
+            data, res.source = read_regular(path, MAX_BYTES + 1)
         except OSError as e:
             if explicit or owned:
                 return failed(res, f"cannot read: {e.strerror or e}")
@@ -378,19 +407,36 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
     another member is settled (``rules/charts.py``); the fixes are applied and the whole unit is
     verified the same way. When one member cannot be processed or verified, none is changed: TDM001
     on it, a warning on the others. Never raises."""
+    collecting = gc.isenabled()
+    gc.disable()  # as in process_file
     try:
         return _unit(unit, settings, explicit, display)
+    except MemoryError:
+        message = "out of memory while processing this chart: not processed"
     except Exception as e:  # internal bug: report, never crash the run
-        import traceback
+        if isinstance(e, SystemError) and _failed_allocation(e):
+            message = "out of memory while processing this chart: not processed"
+        else:
+            import traceback
 
-        tb = traceback.extract_tb(e.__traceback__)
-        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-        out = []
-        for m in unit.members:
-            r = FileResult(display(m.path), m.kind, Status.FAILED, explicit=m.path in explicit)
-            out.append(failed(r, f"internal error in the chart ({type(e).__name__}: {e}{where}); please report "
-                              "this with the chart"))
-        return out
+            tb = traceback.extract_tb(e.__traceback__)
+            where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+            message = (f"internal error in the chart ({type(e).__name__}: {e}{where}); please report this with "
+                       f"the chart")
+    finally:
+        if collecting:
+            gc.enable()
+    gc.collect()  # what the failed attempt held (after out of memory: before the run goes on)
+    return [failed(FileResult(display(m.path), m.kind, Status.FAILED, explicit=m.path in explicit), message)
+            for m in unit.members]
+
+
+class _MemberError(Exception):
+    """A file of a chart that cannot be processed (``error``), found while the chart is checked."""
+
+    def __init__(self, path: str, error: ProcessingError) -> None:
+        super().__init__(path)
+        self.path, self.error = path, error
 
 
 def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[FileResult]:
@@ -437,14 +483,26 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
         links = link(unit, docs)
         checked, ctxs = {}, {}
         for p, d in docs.items():
-            checked[p], ctxs[p] = check_document(d, settings.target, keep_v1=not (first and settings.retire_v1))
+            try:
+                checked[p], ctxs[p] = check_document(d, settings.target, keep_v1=not (first and settings.retire_v1))
+            except ProcessingError as e:
+                raise _MemberError(p, e) from None
         settle(links, docs, checked, shown, note)
         for p, d in docs.items():  # copies beside kept V1 values entries (umbrella charts), or retired
             checked[p] = _side_by_side(d, checked[p], settings, builder(d.kind), keeper(p))
         return checked, ctxs
 
-    docs = {p: d for p, _res, _text, d, _must in live}
-    checked, ctxs = check_all(docs)
+    while True:
+        docs = {p: d for p, _res, _text, d, _must in live}
+        try:
+            checked, ctxs = check_all(docs)
+            break
+        except _MemberError as e:
+            # that file cannot be processed: its error; the rest of the chart is checked without it
+            # (and, a chart being one unit, not written: see ``broken`` below)
+            p, res, text, _d, must = next(x for x in live if x[0] == e.path)
+            live = [x for x in live if x[0] != e.path]
+            done.append(_left_in(failed(res, e.error.message, e.error.line), text, settings) if must else res)
     fixed = {}
     for p, res, _text, d, _must in live:
         res.v1_server = ctxs[p].v1_server

@@ -17,11 +17,14 @@ interpreter's per-file overhead; this module's Python version is the reference a
 from __future__ import annotations
 
 import os
+import stat
 
 from .evidence import LITERALS, TEXT_LITERALS, maybe_v1, text_may_report
 
-#: how files are opened for reading
-O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+#: how files are opened for reading: never through a symlink, never blocking (a FIFO swapped in
+#: for a file the walk listed); what is not a regular file goes the long way (``atomic``)
+O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_NONBLOCK", 0)
 #: UTF-16/32 byte-order marks: the runner decodes such text
 UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: a source or documentation file that starts with one of these takes the long way (a shebang
@@ -40,7 +43,7 @@ def read_files_py(paths: list[str], first_read: int, text: bool) -> tuple[list[t
             hits.append((i, None))
             continue
         try:
-            data: bytes | None = os.read(fd, first_read)
+            data: bytes | None = os.read(fd, first_read) if stat.S_ISREG(os.fstat(fd).st_mode) else None
         except OSError:
             data = None
         finally:

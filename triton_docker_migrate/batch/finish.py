@@ -36,11 +36,14 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
         kinds.ENTRYPOINT_SCRIPTS.update(run_by_docker)
         for c in scripts:
             try:
-                data = read_bytes(c.path)
+                data, source = read_bytes(c.path)
             except OSError:
-                data = None
+                data = source = None
             if data is None or os.path.realpath(c.path) in run_by_docker or evidence.text_may_report(data):
-                r = Scanner._keep(process_file(c.path, c.display, settings, c.explicit, data=data))
+                r = process_file(c.path, c.display, settings, c.explicit, data=data)
+                if source is not None:
+                    r.source = source
+                r = Scanner._keep(r)
                 if r is not None:
                     out.append(r)
     configs = [c for c, why in deferred if why == "model-config"]
@@ -113,7 +116,7 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
 
     def read(c: Candidate) -> bytes | None:
         try:
-            data = read_bytes(c.path)
+            data = read_bytes(c.path)[0]
         except OSError:
             return None
         return None if len(data) > _MAX or b"\0" in data[:8192] else data
@@ -231,7 +234,7 @@ _NONE = _NoCandidate()
 
 def _may_hold_v1(path: str) -> bool:
     try:
-        return evidence.maybe_v1(read_bytes(path))
+        return evidence.maybe_v1(read_bytes(path)[0])
     except OSError:
         return True  # an unreadable member: the unit reports it
 
@@ -260,7 +263,7 @@ def created(results: list[FileResult]) -> list[FileResult]:
 def write_results(results: list[FileResult], settings: Settings) -> None:
     if not settings.write_back.writes:
         return
-    from ..atomic import ChangedDuringRun, create_exclusive, write_atomic
+    from ..atomic import ChangedDuringRun, Source, create_exclusive, write_atomic
 
     missing: dict[str, str] = {}  # files to create that could not be: path -> why
     for r in results:
@@ -282,8 +285,9 @@ def write_results(results: list[FileResult], settings: Settings) -> None:
         if lacking:
             failed(r, f"not written: it needs {lacking[0]}, which could not be created", keep=True)
             continue
+        source = r.source if isinstance(r.source, Source) else None
         try:
-            write_atomic(_path_of(r), r.new, r.original or b"")
+            write_atomic(source.path if source is not None else _path_of(r), r.new, r.original or b"", source)
             r.written = True
         except ChangedDuringRun:
             failed(r, "the file changed during the run; not written", keep=True)

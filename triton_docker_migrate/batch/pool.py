@@ -12,8 +12,15 @@ between results but wait on the result pipes.
   task only to an idle worker, so neither side can block on a full pipe while the other does.
 - A worker that dies (end of file on its result pipe, or a broken task pipe) is not waited for:
   ``results`` stops and ``lost`` holds the tasks it did not finish, for the caller to redo.
-- Ctrl-C: workers ignore SIGINT (it is blocked while they start, and ignored before they unblock
-  it); on the parent's KeyboardInterrupt ``close(now=True)`` kills and reaps them at once.
+- Ctrl-C and SIGTERM: workers ignore both (they are blocked while a worker starts, and ignored
+  before it unblocks them); on the parent's KeyboardInterrupt (or ``signals.Terminated``)
+  ``close(now=True)`` kills and reaps them at once.
+- No worker outlives the parent: on Linux a forked worker asks the kernel for SIGKILL when its
+  parent dies (``prctl(PR_SET_PDEATHSIG)``), whatever it is doing (a parent killed by SIGKILL, a
+  CI timeout); elsewhere it ends when its task pipe closes.
+- The parent waits on the result pipes with ``poll`` (``select`` cannot watch a descriptor above
+  1023); a worker that cannot be started (no process or descriptor left) is not an error: the pool
+  runs with the workers it has, at least one.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any, Callable, Iterator
 
 _HEADER = struct.Struct("<Q")
 _BOOT = ("import sys, pickle; sys.path[:] = pickle.loads(bytes.fromhex(sys.argv[1])); "
-         "from triton_docker_migrate.batch.pool import _spawned_main; _spawned_main(int(sys.argv[2]), int(sys.argv[3]))")
+         "from triton_docker_migrate.batch.pool import _spawned_main; _spawned_main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))")
 
 
 def _send(fd: int, obj: Any) -> None:
@@ -74,16 +81,38 @@ def _serve(rfd: int, wfd: int, handle: Callable[[Any], Any]) -> None:
         _send(wfd, reply)
 
 
+_STOP = {signal.SIGINT, signal.SIGTERM}
+
+
 def _ignore_sigint() -> None:
-    """A worker's first act: Ctrl-C reaches the whole process group, and the parent ends the pool
-    (SIGINT was blocked while the worker started, so none came in between)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A worker's first act: Ctrl-C (and a SIGTERM sent to the process group) reaches every
+    worker, and the parent ends the pool (both were blocked while the worker started, so none came
+    in between)."""
+    for s in _STOP:
+        signal.signal(s, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)
 
 
-def _spawned_main(rfd: int, wfd: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this worker when the parent dies (PR_SET_PDEATHSIG); if it already has, end
+    now. Elsewhere the closed task pipe ends the worker."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _spawned_main(rfd: int, wfd: int, parent: int | None = None) -> None:
     _ignore_sigint()
+    if parent is not None:
+        _die_with_parent(parent)
     init, args, handle = _recv(rfd)
     init(*args)
     _serve(rfd, wfd, handle)
@@ -111,10 +140,15 @@ class Pool:
 
     def start(self, workers: int, init: Callable, init_args: tuple) -> None:
         blocked = hasattr(signal, "pthread_sigmask")
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocked else None
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP) if blocked else None
         try:
             for _ in range(workers):
-                self._start(init, init_args)
+                try:
+                    self._start(init, init_args)
+                except OSError:  # no process or file descriptor left: run with those started
+                    if not self.procs:
+                        raise
+                    break
         except BaseException:
             self.close()
             raise
@@ -124,12 +158,17 @@ class Pool:
 
     def _start(self, init: Callable, init_args: tuple) -> None:
         task_r, task_w = os.pipe()
-        res_r, res_w = os.pipe()
+        try:
+            res_r, res_w = os.pipe()
+        except OSError:
+            os.close(task_r)
+            os.close(task_w)
+            raise
         if self.spawn:
             import subprocess
 
             proc = subprocess.Popen([sys.executable, "-c", _BOOT, pickle.dumps(sys.path).hex(), str(task_r),
-                                     str(res_w)], pass_fds=(task_r, res_w), stdin=subprocess.DEVNULL)
+                                     str(res_w), str(os.getpid())], pass_fds=(task_r, res_w), stdin=subprocess.DEVNULL)
             os.close(task_r)
             os.close(res_w)
             self.fds.update((task_w, res_r))
@@ -139,11 +178,18 @@ class Pool:
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (task_r, task_w, res_r, res_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the worker
             code = 0
             try:
                 _ignore_sigint()
+                _die_with_parent(parent)
                 os.close(task_w)
                 os.close(res_r)
                 for fd in self.fds:  # the parent's ends of the other workers' pipes
@@ -181,6 +227,8 @@ class Pool:
         import select
 
         busy = self.busy
+        poller = select.poll() if hasattr(select, "poll") else None
+        watched: set[int] = set()
         while True:
             while self.idle and not self.lost:
                 task = next_task()
@@ -188,7 +236,18 @@ class Pool:
                     break
             if self.lost or not busy:
                 break
-            ready, _, _ = select.select(list(busy), [], [])
+            if poller is None:  # no poll(): few workers on such platforms
+                ready, _, _ = select.select(list(busy), [], [])
+            else:
+                for fd in busy.keys() - watched:
+                    poller.register(fd, select.POLLIN)
+                    watched.add(fd)
+                ready = []
+                for fd, _ in poller.poll():
+                    if fd in busy:
+                        ready.append(fd)
+                        poller.unregister(fd)
+                        watched.discard(fd)
             for r in ready:
                 w, task = busy.pop(r)
                 try:

@@ -32,13 +32,15 @@ class Results(list):
     config_errors: tuple[str, ...] | list[str] = ()
 
 
-def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
+def process_all(paths: list[str], settings: Settings, progress=None, started: float | None = None) -> Results:
     results = Results()
     kinds.ENTRYPOINT_SCRIPTS.clear()
     kinds.forget_charts()
     scanner = Scanner(settings)
     excl = Excludes(settings)
     d = Discovery(paths, excl, warn=err, on_directory=schedule.on_directory)
+    if settings.write_back.writes:  # a run that writes removes what killed runs left (older than it)
+        d.stale = started if started is not None else time.time()
     workers = schedule.workers(settings)
     seen = 0
 
@@ -90,7 +92,7 @@ def process_all(paths: list[str], settings: Settings, progress=None) -> Results:
         work = schedule.work(rest, walker, walkers, d)
         warnings: list[str] = []
         for n, rs, dfr, eps, warns, errors, _left in schedule.run_pool(work, settings, workers, excl,
-                                                                      d.explicit_keys):
+                                                                      d.explicit_keys, d.tree, d.stale):
             warnings.extend(warns)
             config_errors.extend(errors)
             scanned += n
@@ -131,18 +133,23 @@ def _renderer(name: str):
 
 
 def run(paths: list[str], settings: Settings, command: str | None = None) -> int:
-    """The whole run. An interrupt ends it with one line and exit 130: atomic.write_atomic holds
-    the signal while a file is replaced, so each file is either as it was or completely written.
+    """The whole run. SIGINT or SIGTERM ends it with one line and exit 130 or 143:
+    atomic.write_atomic holds both signals while a file is replaced, so each file is either as it
+    was or completely written, and the pool kills and reaps its workers on the way out.
     ``command``: what applies the fixes (the closing line of the text report on a terminal)."""
-    try:
-        return _run(paths, settings, command)
-    except KeyboardInterrupt:
-        err("triton-docker-migrate: interrupted; every file is either unchanged or completely migrated")
-        return 130
+    from .. import signals
+
+    with signals.handled():
+        try:
+            return _run(paths, settings, command)
+        except KeyboardInterrupt as e:
+            err(signals.message(e))
+            return signals.exit_code(e)
 
 
 def _run(paths: list[str], settings: Settings, command: str | None) -> int:
     start = time.monotonic()
+    started = time.time()
     render = _renderer(settings.output_format)
     if render is None:
         err(f"triton-docker-migrate: error: --format {settings.output_format} is not available yet")
@@ -153,7 +160,7 @@ def _run(paths: list[str], settings: Settings, command: str | None) -> int:
     try:
         missing = [p for p in paths if not os.path.lexists(p)]
         results = process_all([p for p in paths if os.path.lexists(p)], settings,
-                              bar.update if bar is not None else None)
+                              bar.update if bar is not None else None, started)
     finally:
         if bar is not None:
             bar.stop()
@@ -168,28 +175,65 @@ def _run(paths: list[str], settings: Settings, command: str | None) -> int:
         results.scanned += 1
     results.sort(key=lambda r: r.path)
     apply_overrides(results, settings)
+    command = command or "triton-docker-migrate migrate " + " ".join(shlex.quote(p) for p in paths)
+    if settings.write_back.writes and any(r.status is Status.CHANGED for r in results):
+        # the report is rendered once before anything is written: a report that cannot be made
+        # stops the run while every file is still as it was
+        try:
+            render_report(render, results, settings, sys.stdout, command)
+        except MemoryError:
+            raise  # one line in cli.main, not an internal error
+        except Exception as e:
+            err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
+                f"report ({type(e).__name__}: {e}); nothing was written; please report this")
+            return 2
     write_results(results, settings)
     for r in results:
         if r.status is Status.FAILED:
             loc = f"{r.path}:{r.error_line}" if r.error_line else r.path
             err(f"{loc}: error: {r.error}")
-    emit_report(render, results, settings, sys.stdout,
-                command or "triton-docker-migrate migrate " + " ".join(shlex.quote(p) for p in paths))
+    try:
+        emit_report(render, results, settings, sys.stdout, command)
+    except MemoryError:
+        raise
+    except Exception as e:  # only the write outcomes changed since the rendering above
+        err(f"triton-docker-migrate: error: internal error while rendering the {settings.output_format} "
+            f"report ({type(e).__name__}: {e}); please report this")
+        return 2
     if not settings.quiet:
         err(summary_line(results, settings, time.monotonic() - start))
     return exit_code(results, settings)
 
 
-def emit_report(render, results, settings: Settings, stream, command: str) -> None:
-    """The report in the chosen format on ``stream``; the text report in the layout the stream
-    asks for (a terminal: source lines, carets, colour)."""
-    from ..report.stream import Terminal, write
+def render_report(render, results, settings: Settings, stream, command: str) -> str:
+    """The report in the chosen format; the text report in the layout ``stream`` asks for (a
+    terminal: source lines, carets, colour)."""
+    from ..report.stream import Terminal
 
     if settings.output_format == "text":
-        out = render(results, settings, Terminal.of(stream, command))
-    else:
-        out = render(results, settings)
-    write(stream, out)
+        return render(results, settings, Terminal.of(stream, command))
+    return render(results, settings)
+
+
+def emit_report(render, results, settings: Settings, stream, command: str) -> None:
+    """The report on ``stream``: JSON and SARIF are UTF-8 whatever the locale or PYTHONIOENCODING
+    says; the human formats use the stream's encoding, with what it cannot show escaped. A reader
+    that went away (``| head``) ends the output quietly."""
+    from ..report.stream import silence, write
+
+    out = render_report(render, results, settings, stream, command)
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text stream without bytes below it (a test's StringIO)
+        write(stream, out)
+        return
+    encoding = "utf-8" if settings.output_format in ("json", "sarif") else (stream.encoding or "utf-8")
+    data = out.encode(encoding, "backslashreplace")
+    try:
+        stream.flush()
+        binary.write(data)
+        binary.flush()
+    except BrokenPipeError:
+        silence(stream)
 
 
 def summary_line(results: list[FileResult], settings: Settings, seconds: float) -> str:

@@ -10,6 +10,7 @@ import os
 import sys
 
 from .. import evidence, kinds, textscan
+from ..atomic import Source, open_regular
 from ..discover import Candidate
 from ..model import FileResult, Status
 from ..pipeline import failed
@@ -24,25 +25,31 @@ _UTF16_BOMS = textscan.UTF16_32
 
 
 def err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """One line on stderr, escaped: a file name cannot reach the terminal or a CI log raw (control
+    characters, bytes that are not UTF-8, a workflow command); a closed stderr ends quietly."""
+    from ..report.terminal import emit, name
+
+    emit(sys.stderr, name(msg) + "\n")
 
 
 def _is_dockerfile_name(name: str) -> bool:
     return kinds.kind_by_name(name) == "dockerfile"
 
 
-def read_bytes(path: str, may_skip_binary=None) -> bytes:
-    """At most 10 MiB + 1 bytes of ``path`` (one read for the usual small file). A big file with a
-    NUL byte in its first 8 KiB is not text, skipped unless named or owned: when
+def read_bytes(path: str, may_skip_binary=None) -> tuple[bytes, Source]:
+    """At most 10 MiB + 1 bytes of the regular file ``path`` (one read for the usual small file)
+    and which file they came from; a FIFO, socket or device is never opened (``atomic``). A big
+    file with a NUL byte in its first 8 KiB is not text, skipped unless named or owned: when
     ``may_skip_binary()`` says so, it is not read past its first 64 KiB."""
-    fd = os.open(path, textscan.O_READ)
+    fd, st = open_regular(path)
     try:
         data = os.read(fd, _FIRST_READ)
+        source = Source(os.path.abspath(path), st.st_dev, st.st_ino)
         if len(data) < _FIRST_READ:
-            return data
+            return data, source
         if may_skip_binary is not None and b"\0" in data[:8192] and not data.startswith(_UTF16_BOMS) \
                 and may_skip_binary():
-            return data
+            return data, source
         parts = [data]
         total = len(data)
         while total <= MAX_BYTES:
@@ -51,7 +58,7 @@ def read_bytes(path: str, may_skip_binary=None) -> bytes:
                 break
             parts.append(more)
             total += len(more)
-        return b"".join(parts)
+        return b"".join(parts), source
     finally:
         os.close(fd)
 
@@ -128,11 +135,12 @@ class Scanner:
         return True
 
     def _scan(self, c: Candidate, data: bytes | None) -> FileResult | None:
+        source = None
         if data is None and self.defer_chart(c):
             return None
         if data is None:
             try:
-                data = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))
+                data, source = read_bytes(c.path, lambda: not c.explicit and kinds.kind_by_name(c.path) in (None, "text"))
             except OSError:
                 from ..pipeline import process_file
 
@@ -164,7 +172,14 @@ class Scanner:
         self.parsed += 1
         from ..pipeline import process_file
 
-        return self._keep(process_file(c.path, c.display, self.settings, c.explicit, data=data))
+        if source is None:  # read by the prefilter (textscan): read again, as the file to write
+            try:
+                data, source = read_bytes(c.path)
+            except OSError:
+                return self._keep(process_file(c.path, c.display, self.settings, c.explicit))
+        r = process_file(c.path, c.display, self.settings, c.explicit, data=data)
+        r.source = source
+        return self._keep(r)
 
     @staticmethod
     def _keep(r: FileResult) -> FileResult | None:

@@ -45,9 +45,10 @@ def _do_task(task):
 
 def _run_task(w: Scanner, walk: tuple, task):
     """(files read, results, deferred, entrypoints, warnings, configuration errors, folders not
-    listed yet). ``walk`` is
-    (exclude matcher, explicit keys, budget): a "tree" task stops listing folders once it has read
-    ``budget[0]`` files or parsed ``budget[1]`` (no budget: it walks them all)."""
+    listed yet). ``walk`` is (exclude matcher, explicit keys, budget, tree, stale): a "tree" task
+    stops listing folders once it has read ``budget[0]`` files or parsed ``budget[1]`` (no budget:
+    it walks them all); ``tree`` and ``stale`` are the ``Discovery``'s (the named real paths; the
+    time before which temporary files of killed runs are removed)."""
     w.scanned = 0
     w.parsed = 0
     w.deferred = []
@@ -59,8 +60,8 @@ def _run_task(w: Scanner, walk: tuple, task):
     if what == "files":
         w.scan_all(payload, out)
     else:
-        excl, explicit_keys, budget = walk
-        walker = Walker(excl, warnings.append, on_directory, explicit_keys)
+        excl, explicit_keys, budget, tree, stale = walk
+        walker = Walker(excl, warnings.append, on_directory, explicit_keys, None, tree, stale)
         walker.stack.extend(reversed(payload))
         while walker.stack:
             if budget is not None and (w.scanned >= budget[0] or w.parsed >= budget[1]):
@@ -83,13 +84,22 @@ def _chunks(items: Iterable[Candidate], size: int) -> Iterator[tuple[str, list[C
         yield "files", chunk
 
 
-def workers(settings: Settings) -> int:
-    if settings.jobs:
-        return max(1, settings.jobs)
+def cpu_count() -> int:
+    """The CPUs this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+#: ``--jobs`` above this many workers per CPU is clamped (CONTRACT.md, "Command line")
+JOBS_PER_CPU = 4
+
+
+def workers(settings: Settings) -> int:
+    if settings.jobs:
+        return max(1, min(settings.jobs, JOBS_PER_CPU * cpu_count()))
+    return cpu_count()
 
 
 def _preload() -> None:
@@ -149,7 +159,8 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) -> Iterable:
+def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys, tree: tuple[str, ...] = (),
+             stale: float | None = None) -> Iterable:
     """The results of the tasks of ``work``, as they finish (the caller sorts them); the folders
     a task hands back are shared out again. A worker that dies (killed, out of memory, a crash in
     a parser) does not hang the run: the tasks left are done in this process, after one warning.
@@ -160,7 +171,7 @@ def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) 
 
     fork = can_fork()
     keys = frozenset(explicit_keys)
-    walk = (excl, keys, (TASK_FILES, TASK_PARSED))
+    walk = (excl, keys, (TASK_FILES, TASK_PARSED), tree, stale)
     pool = None
     try:
         if fork:
@@ -178,7 +189,7 @@ def run_pool(work: Work, settings: Settings, workers: int, excl, explicit_keys) 
         err("triton-docker-migrate: warning: a worker process died; the files left are processed in this "
              "process")
         scanner = Scanner(settings)
-        walk = (excl, keys, None)
+        walk = (excl, keys, None, tree, stale)
         for task in lost:
             yield _run_task(scanner, walk, task)
         while (task := work.next_task(1)) is not None:

@@ -17,21 +17,26 @@ from .scan import MAX_BYTES, err
 
 def _skipped(path: str) -> tuple[str | None, str | None]:
     """(kind, None) for a file a run reads, or (None, why it is passed over)."""
+    from ..atomic import open_regular, read_regular  # never opens a FIFO, socket or device
     from ..ownreport import report_format
 
     try:
-        with open(path, "rb") as f:
-            head = f.read(8192)
-            size = os.fstat(f.fileno()).st_size
+        fd, st = open_regular(path)
+        try:
+            head = os.read(fd, 8192)
+        finally:
+            os.close(fd)
     except OSError as e:
         return None, f"cannot read: {e.strerror or e}"
-    if size > MAX_BYTES:
+    if st.st_size > MAX_BYTES:
         return None, "larger than 10 MiB"
     if b"\0" in head:
         return None, "not text (NUL bytes)"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"#", b":") or b": TDM" in head:
-        with open(path, "rb") as f:
-            fmt = report_format(f.read(MAX_BYTES))
+        try:
+            fmt = report_format(read_regular(path, MAX_BYTES)[0])
+        except OSError as e:
+            return None, f"cannot read: {e.strerror or e}"
         if fmt is not None:
             return None, f"a {fmt} report of triton-docker-migrate"
     return kinds.kind_of(path, head), None
@@ -55,11 +60,13 @@ def show_files(paths: list[str], settings: Settings) -> int:
         kind, why = _skipped(c.path)
         rows.append((c.display, kind, why))
     rows.sort()
-    if settings.output_format == "json":
-        out = json.dumps([{"path": p, "kind": k, "skipped": w} for p, k, w in rows], indent=2,
-                         ensure_ascii=False) + "\n"
-    else:
-        out = "".join(f"{p}\t{k if w is None else 'skipped: ' + w}\n" for p, k, w in rows)
+    from ..report.terminal import name, utf8
+
+    if settings.output_format == "json":  # UTF-8 whatever the names hold (as the JSON report)
+        out = utf8(json.dumps([{"path": p, "kind": k, "skipped": w} for p, k, w in rows], indent=2,
+                              ensure_ascii=False) + "\n", json=True)
+    else:  # one line per file, whatever its name holds (as the text report)
+        out = "".join(f"{name(p)}\t{k if w is None else 'skipped: ' + w}\n" for p, k, w in rows)
     from ..report.stream import write
 
     write(sys.stdout, out)

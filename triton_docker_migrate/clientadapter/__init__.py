@@ -95,9 +95,10 @@ def _state(path: str) -> tuple[str, str]:
 
     if not stat.S_ISREG(st.st_mode):
         return "foreign", ""  # a symlink, folder, FIFO ...: never written through or over
+    from ..atomic import read_regular  # never a FIFO, socket or device (it may change since the lstat)
+
     try:
-        with open(path, "rb") as f:
-            head = f.read(256)
+        head = read_regular(path, 256)[0]
     except OSError:
         return "foreign", ""
     found = version_of(head)

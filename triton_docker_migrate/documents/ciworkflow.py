@@ -30,16 +30,19 @@ EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
 
 
 class CiDoc(ShellDoc):
+    _regions: list[Region] | None = None
     kind = "ci"
     label = "run"
 
     def __init__(self, path: str, text: str) -> None:
         super().__init__(path, text)
         self.triton = self.triton or bool(self.command_lines())
+        self._regions: list[Region] | None = None  #: read once, after the document is known
 
     def _parse(self) -> None:
         self.src = Y.load(self.text)
         self.scripts: list[Y.Scalar] = []  #: read as shell, editable
+        self._script_ids: set[int] = set()  #: id of each scalar in scripts (an alias names one twice)
         self.report_only_scripts: list[Y.Scalar] = []  #: shell that does not map one-to-one: reported only
         self.image_nodes: set[int] = set()
         self.triton_nodes: set[int] = set()  #: nodes inside a container whose image is Triton
@@ -115,7 +118,8 @@ class CiDoc(ShellDoc):
             return
         if isinstance(node, ScalarNode):
             sc = self.src.scalar(node)
-            if sc.is_str and sc.value and all(sc is not x for x in self.scripts):
+            if sc.is_str and sc.value and id(sc) not in self._script_ids:
+                self._script_ids.add(id(sc))
                 self.scripts.append(sc)
         elif isinstance(node, SequenceNode):
             for item in node.value:
@@ -183,6 +187,12 @@ class CiDoc(ShellDoc):
         return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         return self._scalar_regions() + self._heredoc_regions()
 
     # --- commands -----------------------------------------------------------------------------

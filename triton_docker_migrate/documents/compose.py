@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import facts
+from ..intervals import Intervals
 from ..model import Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
@@ -53,6 +54,7 @@ def expand(value: str) -> str:
 
 
 class ComposeDoc(Document):
+    _regions: list[Region] | None = None
     kind = "compose"
     variable_syntax = "compose"
 
@@ -63,12 +65,15 @@ class ComposeDoc(Document):
         self.services: list[Service] = []
         self._segments: dict[tuple[int, str], Segment | None] = {}
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None
-        self._users: dict[int, list[Service]] | None = None
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
+        self._users: dict[int, list[Service]] | None = None  #: id(node) -> services owning it
+        self._anchor_spans: Intervals | None = None  #: see note
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[Block, Service, Node]] | None = None
         self._read_services()
+        self._regions: list[Region] | None = None  #: read once, after the document is known
+        self._owners: dict[int, object] | None = None  #: see _owner_of
 
     # --- structure ----------------------------------------------------------------------------
     def _read_services(self) -> None:
@@ -111,8 +116,8 @@ class ComposeDoc(Document):
         return chain
 
     def users(self, node: Node) -> list[Service]:
-        """The services whose definition holds ``node`` (through anchors and ``extends``, several)."""
-        if self._users is None:  # one index, not a scan of every service per node: linear in the file
+        """The services that own ``node`` (an index built once: no scan per node)."""
+        if self._users is None:
             self._users = {}
             for s in self.services:
                 for n in s.owned:
@@ -132,6 +137,12 @@ class ComposeDoc(Document):
 
     # --- regions ------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         env_items = self._env_list_items()
         names = self._triton_names()
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
@@ -294,28 +305,15 @@ class ComposeDoc(Document):
         """Every service: the names it is reached by, its build and ``extends``, its published ports, the
         server lines it runs and its strings."""
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-        lines = self._server_lines()
-        env_items = self._env_list_items()
-        # each string and server line filed under the services that hold it, in one pass each (a file
-        # of many services stays linear)
-        regions_of: dict[int, list[Region]] = {}
-        for node, sc, key in Y.string_values(self.src):
-            users = self.users(node)
-            if not users:
-                continue
-            text, offsets = sc.value, sc.offsets
-            if id(node) in env_items:
-                name, eq, _ = text.partition("=")
-                if not eq:
-                    continue
-                text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
-            for s in users:
-                regions_of.setdefault(id(s), []).append(
-                    Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
-        lines_of: dict[int, list[CommandLine]] = {}
-        for cl, users in lines:
-            for sid in dict.fromkeys(id(s) for s in users):
+        lines_of: dict[int, list[CommandLine]] = {}  # each service's lines and strings, in one pass
+        for cl, users in self._server_lines():
+            for sid in dict.fromkeys(id(u) for u in users):
                 lines_of.setdefault(sid, []).append(cl)
+        env_items = self._env_list_items()
+        strings_of: dict[int, list[tuple]] = {}
+        for node, sc, key in Y.string_values(self.src):
+            for u in self.users(node):
+                strings_of.setdefault(id(u), []).append((node, sc, key))
         out = Topology()
         for s in self.services:
             hosts = [s.name]
@@ -352,8 +350,17 @@ class ComposeDoc(Document):
                         e.host = _host_port(item) if key == "ports" else None
                         entries.append(e)
                     lists.append(PortList("compose", key, entries))
+            regions = []
+            for node, sc, key in strings_of.get(id(s), []):
+                text, offsets = sc.value, sc.offsets
+                if id(node) in env_items:
+                    name, eq, _ = text.partition("=")
+                    if not eq:
+                        continue
+                    text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+                regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
             out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
-                                                  lines_of.get(id(s), []), regions_of.get(id(s), []),
+                                                  lines_of.get(id(s), []), regions,
                                                   s.command is not None or s.entrypoint is not None))
         return out
 
@@ -404,19 +411,25 @@ class ComposeDoc(Document):
 
     def note(self, span: Span) -> str:
         """Values shared through anchors name the services that use them."""
-        inner = [(n, u) for n, u in self._anchors()
-                 if n.start_mark.index <= span.start and span.end <= Y.node_end(self.src, n)]
+        anchors = self._anchors()
+        if not anchors:
+            return ""
+        if self._anchor_spans is None:  # where each shared value is written (indexed once: a finding asks)
+            self._anchor_spans = Intervals((n.start_mark.index, Y.node_end(self.src, n), (n, u)) for n, u in anchors)
+        inner = [self._anchor_spans.items[k] for k in self._anchor_spans.holding(span.start, span.end)]
         if not inner:
             return ""
-        node, users = min(inner, key=lambda p: Y.node_end(self.src, p[0]) - p[0].start_mark.index)
+        _start, _end, (node, users) = min(inner, key=lambda t: t[1] - t[0])
         return f" (shared through &{node.anchor} by service{'s' if len(users) > 1 else ''} {', '.join(users)})"
 
     def _anchors(self) -> list[tuple[Node, list[str]]]:
         if self._anchor_users is None:
             self._anchor_users = []
+            seen: set[int] = set()
             for _, node in self.src.aliases:
-                if node.anchor is None or any(node is a for a, _ in self._anchor_users):
+                if node.anchor is None or id(node) in seen:
                     continue
+                seen.add(id(node))
                 users = [s.name for s in self.users(node)]
                 if users:
                     self._anchor_users.append((node, users))
@@ -427,9 +440,12 @@ class ComposeDoc(Document):
         """Each service as a unit of lines (names, spans, keep-v1 markers), before any analysis."""
         if self._unit_blocks is None:
             self._unit_blocks = []
+            by_node = {}
+            for x in self.services:
+                by_node.setdefault(id(x.node), x)
             for d, root in enumerate(self.src.docs):
                 for k, v in Y.items(Y.get(root, "services")):
-                    s = next((x for x in self.services if x.node is v), None)
+                    s = by_node.get(id(v))
                     if s is not None and isinstance(k, ScalarNode):
                         b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
                         self._unit_blocks.append((b, s, v))
@@ -453,10 +469,18 @@ class ComposeDoc(Document):
         return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------
+    def _owner_of(self, line: CommandLine):
+        """What ``line`` is the server line of (found through an index of the lines, built once)."""
+        if self._owners is None:
+            self._owners = {}
+            for cl, owner in self._server_lines():
+                self._owners.setdefault(id(cl), owner)
+        return self._owners.get(id(line))
+
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """The bind mounts of the services that run ``line`` (short ``./src:/dst[:ro]`` and long
         ``type: bind`` syntax); a relative source is relative to this file's folder."""
-        users = next((u for cl, u in self._server_lines() if cl is line), None)
+        users = self._owner_of(line)
         if users is None:
             return None
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."

@@ -70,12 +70,18 @@ class DockerfileDoc(Document):
         self.global_args: dict[str, str] = {}
         self.global_arg_spans: dict[str, Span] = {}  #: where each global ARG with a default is written
         self._commands: list[CommandSite] | None = None
+        self._lines: list[CommandLine] | None = None
         #: document offset -> length of the escape, for each escaped character of an exec-form string
         self._json_escapes: dict[int, int] = {}
         self._regions: list[Region] | None = None
+        self._mounts: dict[int, list[Mount]] | None = None  #: see _copies
         self._named: dict[str, Stage] = {}  #: the first stage of each name (lower case)
-        self._ins_starts: list[int] | None = None
-        self._site_starts: tuple[list[int], list[CommandSite]] | None = None
+        self._site_starts: list[int] | None = None  #: first word of each command site, sorted
+        self._starts: list[int] | None = None  #: start of each instruction
+        self._sorted_sites: list[int] = []
+        self._sorted_starts: list[int] = []
+        self._defined: dict[str, list[tuple[Instruction, Word | None]]] | None = None  #: see _held
+        self._uses: dict[str, int] = {}  #: how many times the text expands each name (see _held)
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -101,6 +107,7 @@ class DockerfileDoc(Document):
 
     def _stages(self) -> None:
         idx = -1
+        named = self._named  # one look-up per FROM
         for ins in self.instructions:
             if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
@@ -118,7 +125,7 @@ class DockerfileDoc(Document):
             name = words[2].value if len(words) >= 3 and words[1].value.lower() == "as" else None
             image = image_word.value if image_word else ""
             resolved = self.expand(image)
-            prev = self._named.get(resolved.lower())
+            prev = named.get(resolved.lower())
             if prev is not None:
                 triton, v1, sdk, local, root = prev.triton, prev.v1, prev.sdk, prev.local_v1, prev.root
                 base_image = prev.base_image
@@ -129,7 +136,7 @@ class DockerfileDoc(Document):
                 base_image = resolved
             self.stages.append(Stage(idx, name, image, image_word, triton, v1, sdk, local, root, base_image))
             if name:
-                self._named.setdefault(name.lower(), self.stages[-1])
+                named.setdefault(name.lower(), self.stages[-1])
 
     def expand(self, value: str) -> str:
         """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
@@ -160,12 +167,12 @@ class DockerfileDoc(Document):
         return bool(st and st.triton)
 
     def regions(self) -> list[Region]:
-        # built once: the checks of each stage ask for them again (a file of many stages stays linear)
+        """(read once: every rule asks)"""
         if self._regions is None:
-            self._regions = self._build_regions()
-        return list(self._regions)
+            self._regions = self._read_regions()
+        return self._regions
 
-    def _build_regions(self) -> list[Region]:
+    def _read_regions(self) -> list[Region]:
         out: list[Region] = []
         for ins in self.instructions:
             tri = self.is_triton(ins)
@@ -276,8 +283,15 @@ class DockerfileDoc(Document):
 
     def command_lines(self) -> list[CommandLine]:
         """Server command lines: RUN/CMD/ENTRYPOINT commands whose word is the server, and the
-        ENTRYPOINT/CMD pair of a stage whose entrypoint is the server binary."""
+        ENTRYPOINT/CMD pair of a stage whose entrypoint is the server binary (found once: every
+        check gets the same objects, so their argv transforms are computed once)."""
+        if self._lines is None:
+            self._lines = self._find_command_lines()
+        return self._lines
+
+    def _find_command_lines(self) -> list[CommandLine]:
         out: list[CommandLine] = []
+        binaries: set[int] = set()
         by_stage: dict[int, dict[str, Instruction]] = {}
         for ins in self.instructions:
             if ins.cmd in ("ENTRYPOINT", "CMD") and not ins.onbuild:
@@ -303,12 +317,12 @@ class DockerfileDoc(Document):
                     consumed.add(id(cmd))
             consumed.add(id(ep))
             out.append(self._cl(segments, server, stage_idx))
-        paired = len(out)  #: the ENTRYPOINT/CMD pairs: their binaries are not read again below
+            binaries.add(id(server))
         for site in self.commands():
             server = C.server_word(site.words)
             if server is None:
                 continue
-            if id(server) in {id(cl.binary) for cl in out[:paired]}:
+            if id(server) in binaries:
                 continue
             stage_idx = self.stage_index_at(server.start)
             words = site.words[site.words.index(server):]
@@ -332,13 +346,10 @@ class DockerfileDoc(Document):
         return out
 
     def _instruction_at(self, off: int) -> Instruction | None:
-        k = bisect.bisect_right(self._starts(), off) - 1  # instructions are in text order
+        if self._starts is None or len(self._starts) != len(self.instructions):
+            self._starts = [ins.start for ins in self.instructions]
+        k = bisect.bisect_right(self._starts, off) - 1  # instructions follow each other: one can hold it
         return self.instructions[k] if k >= 0 and off <= self.instructions[k].end else None
-
-    def _starts(self) -> list[int]:
-        if self._ins_starts is None:
-            self._ins_starts = [ins.start for ins in self.instructions]
-        return self._ins_starts
 
     def _held(self, w: Word, at: Instruction) -> list[H.Held] | None:
         """``$SERVER_ARGS`` in a shell-form command: the words of the one value an ``ENV`` before it
@@ -348,10 +359,19 @@ class DockerfileDoc(Document):
             return None
         name = m.group(1) or m.group(2)
         kinds = ("ENV", "ARG") if at.cmd == "RUN" else ("ENV",)
-        found = [(ins, value) for ins in self.instructions if ins.cmd in ("ENV", "ARG") and not ins.onbuild
-                 for key, value in self._definitions(ins) if key == name]
+        if self._defined is None:  # every ENV/ARG definition, by name, and the uses of each name: once
+            self._defined = {}
+            for ins in self.instructions:
+                if ins.cmd in ("ENV", "ARG") and not ins.onbuild:
+                    for key, value in self._definitions(ins):
+                        self._defined.setdefault(key, []).append((ins, value))
+        found = self._defined.get(name, [])
         if len(found) != 1 or found[0][0].cmd not in kinds or found[0][0].start > at.start or found[0][1] is None \
-                or found[0][0].stage != at.stage or H.uses(self.text, name) != 1:
+                or found[0][0].stage != at.stage:
+            return None
+        if name not in self._uses:
+            self._uses[name] = H.uses(self.text, name)
+        if self._uses[name] != 1:
             return None
         ins, value = found[0]
         first = value.offsets[0] if value.offsets else value.start
@@ -398,15 +418,21 @@ class DockerfileDoc(Document):
         return tuple(spans)
 
     def _sites_of(self, ins: Instruction) -> list[CommandSite]:
-        if self._site_starts is None:  # the sites sorted by where they start, once
-            sites = sorted((s for s in self.commands() if s.words), key=lambda s: s.words[0].start)
-            self._site_starts = ([s.words[0].start for s in sites], sites)
-        starts, sites = self._site_starts
-        return sites[bisect.bisect_left(starts, ins.start):bisect.bisect_right(starts, ins.end)]
+        """The command sites whose first word lies inside ``ins`` (a bisection: no scan)."""
+        sites = self.commands()
+        if self._site_starts is None or len(self._site_starts) != len(sites):
+            self._site_starts = [s.words[0].start if s.words else -1 for s in sites]
+            self._sorted_sites = sorted(range(len(sites)), key=self._site_starts.__getitem__)
+            self._sorted_starts = [self._site_starts[k] for k in self._sorted_sites]
+        lo = bisect.bisect_left(self._sorted_starts, max(ins.start, 0))
+        hi = bisect.bisect_right(self._sorted_starts, ins.end)
+        return [sites[k] for k in sorted(self._sorted_sites[lo:hi])]
 
     def stage_index_at(self, off: int) -> int:
         """Index of the build stage the text at ``off`` belongs to (-1: before the first FROM)."""
-        k = bisect.bisect_right(self._starts(), off) - 1
+        if self._starts is None or len(self._starts) != len(self.instructions):
+            self._starts = [ins.start for ins in self.instructions]
+        k = bisect.bisect_right(self._starts, off) - 1
         return self.instructions[k].stage if k >= 0 else -1
 
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
@@ -475,43 +501,55 @@ class DockerfileDoc(Document):
         return None
 
     def base_images(self) -> list[BaseImage]:
-        out = []
+        # each stage's instructions and RUN spans, and where the next stage starts, in one pass
+        runs: dict[int, list[Span]] = {}
         by_stage: dict[int, list[Instruction]] = {}
         for i in self.instructions:
             by_stage.setdefault(i.stage, []).append(i)
-        for k, st in enumerate(self.stages):
+            if i.cmd == "RUN" and not i.onbuild:
+                # a RUN's here-documents follow its line: they belong to it
+                runs.setdefault(i.stage, []).append(
+                    Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies])))
+        starts = [by_stage[k][0].start if k in by_stage else len(self.text) for k in range(len(self.stages))]
+        out = []
+        for st in self.stages:
             if st.image_word is None:
                 continue
-            own = by_stage.get(st.index, [])
-            # a RUN's here-documents follow its line: they belong to it
-            runs = [Span(i.start, max([i.end] + [b.base + len(b.text) for b in i.heredoc_bodies]))
-                    for i in own if i.cmd == "RUN" and not i.onbuild]
-            later = [by_stage[s.index][0].start for s in self.stages[k + 1:k + 2] if by_stage.get(s.index)]
-            nxt = later[0] if later else len(self.text)
-            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs, st.base_image, Span(own[0].start, nxt)))
+            own = by_stage[st.index]
+            nxt = starts[st.index + 1] if st.index + 1 < len(starts) else len(self.text)
+            out.append(BaseImage(st.image_word.span, st.v1, st.sdk, runs.get(st.index, []), st.base_image,
+                                 Span(own[0].start, nxt)))
         return out
 
 
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """What the image of the line's stage holds from the build context (taken to be the Dockerfile's
         folder): the ``COPY``/``ADD`` of the stage and of the stages it is built on (not ``--from``)."""
-        import os
-
         first = next((w for seg in line.segments for w in seg.words), None)
         if first is None:
             return None
         chain: list[int] = []
+        seen: set[int] = set()
         idx = self.stage_index_at(first.start)
-        while 0 <= idx < len(self.stages) and idx not in chain:
+        while 0 <= idx < len(self.stages) and idx not in seen:
             chain.append(idx)
-            st = self.stages[idx]
-            parent = self._named.get(self.expand(st.image).lower())
-            parent = parent if parent is not None and parent.index < idx else None
-            idx = parent.index if parent is not None else -1
+            seen.add(idx)
+            # the stage it is built on: the first stage of that name, when it comes before it
+            parent = self._named.get(self.expand(self.stages[idx].image).lower())
+            idx = parent.index if parent is not None and parent.index < idx else -1
+        copies = self._copies()
+        return [m for k in sorted(chain) for m in copies.get(k, [])]
+
+    def _copies(self) -> dict[int, list[Mount]]:
+        """The ``COPY``/``ADD`` of each stage from the build context (read once)."""
+        import os
+
+        if self._mounts is not None:
+            return self._mounts
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
-        out: list[Mount] = []
+        self._mounts = {}
         for ins in self.instructions:
-            if ins.cmd not in ("COPY", "ADD") or ins.stage not in chain:
+            if ins.cmd not in ("COPY", "ADD"):
                 continue
             if ins.is_json:
                 try:
@@ -529,8 +567,8 @@ class DockerfileDoc(Document):
             for src in args[:-1]:
                 if "://" in src or "$" in src:
                     continue
-                out.append(Mount(src, args[-1], base))
-        return out
+                self._mounts.setdefault(ins.stage, []).append(Mount(src, args[-1], base))
+        return self._mounts
 
 
 def _substituted(raw: str, at: int) -> bool:

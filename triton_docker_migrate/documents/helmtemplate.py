@@ -17,9 +17,11 @@ helpers is linked by the chart (``documents/helmchart.py``), which sets ``linked
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 
+from ..intervals import Intervals
 from ..model import Edit, ProcessingError, Span
 from ..syntax import gotemplate as G
 from ..syntax import yamlsrc as Y
@@ -49,6 +51,8 @@ class HelmTemplateDoc(KubernetesDoc):
         self.helper_lines: list[CommandLine] = []
         #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
         self.resolved: dict[int, str] = {}
+        self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
+        self._block_spans: Intervals | None = None  #: see block_after
         super().__init__(path, text)
         self.is_json = False
 
@@ -121,9 +125,11 @@ class HelmTemplateDoc(KubernetesDoc):
     def report_only(self) -> list[tuple[int, int, str]]:
         """Containers with an unread line inside: what the reader saw of them may be incomplete."""
         out = []
+        unread = sorted(s.start for s, _ in self._unread)
         for c in self.containers:
             start, end = self.container_span(c)
-            if any(start <= s.start < end for s, _ in self._unread):
+            k = bisect.bisect_left(unread, start)  # an unread line that starts inside the container
+            if k < len(unread) and unread[k] < end:
                 out.append((start, end, " (the container has template lines that could not be read: not changed)"))
         return out
 
@@ -182,13 +188,17 @@ class HelmTemplateDoc(KubernetesDoc):
     def block_after(self, offset: int, after: int) -> G.Block | None:
         """The innermost block around ``offset`` opened after ``after`` (inside a list: an item under
         ``{{ if }}`` or ``{{ range }}``)."""
+        acts = self.template.actions
+        if self._block_spans is None:  # where each block's body is (indexed once: no scan per question)
+            self._block_spans = Intervals(
+                (acts[b.opener].end, acts[b.closer].start if b.closer is not None else len(self.text), b)
+                for b in self.template.blocks)
         found = None
-        for b in self.template.blocks:
-            opener = self.template.actions[b.opener]
-            closer = self.template.actions[b.closer].start if b.closer is not None else len(self.text)
-            if after < opener.start and opener.end <= offset < closer:
-                if found is None or self.template.actions[found.opener].start < opener.start:
-                    found = b
+        for k in self._block_spans.holding(offset, offset + 1):
+            b = self._block_spans.items[k][2]
+            start = acts[b.opener].start
+            if after < start and (found is None or acts[found.opener].start < start):
+                found = b
         return found
 
     def value_of(self, node: ScalarNode) -> str:
@@ -232,14 +242,22 @@ class HelmTemplateDoc(KubernetesDoc):
                         out.append(Expansion(sc.start, item, path, _helper(acts[0]), whole=False, one=True))
         # fragments of YAML written into the list (or as the whole value): toYaml, include | nindent
         key_line = key_node.start_mark.index
-        for a in tpl.actions:
-            if not (a.standalone and a.writes) or a.start <= key_line or a.define is not None:
-                continue
-            if _owner_line(self.src.text, a.start) != key_line:
+        for a in self._standalone_under(key_line):
+            if a.define is not None:
                 continue
             out.append(Expansion(a.start, None, _values_path(a), _helper(a), whole=not isinstance(value, SequenceNode)))
         out.sort(key=lambda e: e.at)
         return out
+
+    def _standalone_under(self, key_line: int) -> list[G.Action]:
+        """The actions that write and stand alone on their lines in the block of the key at
+        ``key_line`` (``_owner_line``), in order; each action's owner is found once per document."""
+        if self._owned is None:
+            self._owned = {}
+            for a in self.template.actions:
+                if a.standalone and a.writes:
+                    self._owned.setdefault(_owner_line(self.src.text, a.start), []).append(a)
+        return self._owned.get(key_line, [])
 
     def image_refs(self, c: Container) -> tuple[list[G.Path], list[str]]:
         """The values paths and helpers the container's ``image`` is written from."""
@@ -251,8 +269,7 @@ class HelmTemplateDoc(KubernetesDoc):
             acts = self.template.overlapping(sc.start, sc.end)
         else:
             key = next((k for k, _v in c.node.value if Y.key_of(k) == "image"), None)
-            acts = [a for a in self.template.actions if key is not None and a.standalone and a.writes
-                    and a.start > key.start_mark.index and _owner_line(self.src.text, a.start) == key.start_mark.index]
+            acts = self._standalone_under(key.start_mark.index) if key is not None else []
         for a in acts:
             paths += [p for p in a.refs if p[:1] == ("Values",)]
             helpers += a.includes

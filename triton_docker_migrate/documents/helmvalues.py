@@ -81,6 +81,7 @@ class LoneTagKeys(ValuesImageKeys):
 
 
 class HelmValuesDoc(Document):
+    _regions: list[Region] | None = None
     kind = "helm-values"
 
     def __init__(self, path: str, text: str) -> None:
@@ -89,6 +90,7 @@ class HelmValuesDoc(Document):
         self.src.dollar_escape = True  # the kubelet reads $$ in command/args as $
         self._segments: dict[int, Segment | None] = {}
         self._lines: list[CommandLine] | None = None
+        self._groups: list[tuple[Segment | None, Segment | None, Segment | None]] | None = None
         self._unit_blocks: list[tuple[Block, MappingNode]] | None = None
         #: inside a chart, the top-level keys its subcharts read their values under (set by the chart;
         #: None: outside a chart, where they are not known)
@@ -102,6 +104,7 @@ class HelmValuesDoc(Document):
         self.v1 = False
         self.triton = False
         self._classify()
+        self._regions: list[Region] | None = None  #: read once, after the document is known
 
     # --- structure ----------------------------------------------------------------------------
     def _mappings(self):
@@ -158,14 +161,16 @@ class HelmValuesDoc(Document):
         return self._segments[id(node)]
 
     def _argv_groups(self) -> list[tuple[Segment | None, Segment | None, Segment | None]]:
-        """(command, args, extraArgs) of each mapping that has any of them as a list of strings."""
-        out = []
-        for m in self._mappings():
-            group = tuple(self.segment(n) if n is not None else None
-                          for n in (Y.get(m, "command"), Y.get(m, "args"), Y.get(m, "extraArgs")))
-            if any(s is not None for s in group):
-                out.append(group)
-        return out
+        """(command, args, extraArgs) of each mapping that has any of them as a list of strings (found
+        once: the tree is read-only)."""
+        if self._groups is None:
+            self._groups = []
+            for m in self._mappings():
+                group = tuple(self.segment(n) if n is not None else None
+                              for n in (Y.get(m, "command"), Y.get(m, "args"), Y.get(m, "extraArgs")))
+                if any(s is not None for s in group):
+                    self._groups.append(group)
+        return self._groups
 
     def _argv_segments(self) -> list[Segment | None]:
         return [s for group in self._argv_groups() for s in group]
@@ -179,6 +184,12 @@ class HelmValuesDoc(Document):
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         skip = self._split_nodes() | set(self._env_name_nodes())
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, skip):

@@ -56,6 +56,7 @@ class Container:
 
 
 class KubernetesDoc(Document):
+    _regions: list[Region] | None = None
     kind = "kubernetes"
     variable_syntax = "kubernetes"
 
@@ -71,6 +72,9 @@ class KubernetesDoc(Document):
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         self.containers = self._find_containers()
+        self._regions: list[Region] | None = None  #: read once, after the document is known
+        self._owners: dict[int, object] | None = None  #: see _owner_of
+        self._object_ids: set[int] | None = None  #: see _object_of
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
 
@@ -199,6 +203,12 @@ class KubernetesDoc(Document):
 
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
+        """(read once: every rule asks)"""
+        if self._regions is None:
+            self._regions = self._read_regions()
+        return self._regions
+
+    def _read_regions(self) -> list[Region]:
         triton = self._triton_nodes()
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, self._env_name_nodes()):
@@ -325,7 +335,18 @@ class KubernetesDoc(Document):
         backends of route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and
         DestinationRule)."""
         out = Topology()
-        lines = self._server_lines()
+        lines_of: dict[int, list[CommandLine]] = {}  # each container's lines, and below its strings: one pass
+        for cl, owner in self._server_lines():
+            lines_of.setdefault(id(owner), []).append(cl)
+        owners: dict[int, list[Container]] = {}
+        for c in self.containers:
+            for n in c.owned:
+                owners.setdefault(n, []).append(c)
+        strings_of: dict[int, list[Region]] = {}
+        for node, sc, key in Y.string_values(self.src, self._env_name_nodes()):
+            for c in owners.get(id(node), ()):
+                strings_of.setdefault(id(c), []).append(
+                    Region(sc.value, offsets=sc.offsets, shell=key in ("command", "args"), label=key))
         pods: dict[int, PodSite] = {}
         for c in self.containers:
             if c.pod is None:
@@ -337,7 +358,7 @@ class KubernetesDoc(Document):
                 pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
                                                 self._str(Y.get(meta, "namespace")), dict(c.labels), [])
                 out.pods.append(pod)
-            pod.containers.append(self._container_site(c, [cl for cl, owner in lines if owner is c]))
+            pod.containers.append(self._container_site(c, lines_of.get(id(c), []), strings_of.get(id(c), [])))
         for svc, pairs in self.services():
             meta = Y.get(svc, "metadata")
             ports: list[ServicePort] = []
@@ -362,7 +383,9 @@ class KubernetesDoc(Document):
         return self.value_of(node) if isinstance(node, ScalarNode) and not Y.is_null(node) else None
 
     def _object_of(self, node: MappingNode) -> MappingNode | None:
-        ids = {id(o) for o in self.objects}
+        if self._object_ids is None:
+            self._object_ids = {id(o) for o in self.objects}
+        ids = self._object_ids
         seen = 0
         cur: MappingNode | None = node
         while cur is not None and id(cur) not in ids and seen < 16:
@@ -384,7 +407,7 @@ class KubernetesDoc(Document):
             return []
         return [Region(sc.value, offsets=sc.offsets, label=label)]
 
-    def _container_site(self, c: Container, lines: list[CommandLine]) -> ContainerSite:
+    def _container_site(self, c: Container, lines: list[CommandLine], regions: list[Region]) -> ContainerSite:
         site = ContainerSite(c.name, c.image, lines, self._container_ports(c))
         seq = Y.get(c.node, "ports")
         if isinstance(seq, SequenceNode):
@@ -395,10 +418,7 @@ class KubernetesDoc(Document):
                 if isinstance(port, ScalarNode):
                     sc = self.src.scalar(port)
                     site.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
-        names = self._env_name_nodes()
-        for node, sc, key in Y.string_values(self.src, names):
-            if id(node) in c.owned:
-                site.regions.append(Region(sc.value, offsets=sc.offsets, shell=key in ("command", "args"), label=key))
+        site.regions.extend(regions)  # its strings (found for every container in one pass)
         return site
 
     def _labels(self, selector: Node | None) -> dict[str, str] | None:
@@ -509,9 +529,17 @@ class KubernetesDoc(Document):
         return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------
+    def _owner_of(self, line: CommandLine):
+        """What ``line`` is the server line of (found through an index of the lines, built once)."""
+        if self._owners is None:
+            self._owners = {}
+            for cl, owner in self._server_lines():
+                self._owners.setdefault(id(cl), owner)
+        return self._owners.get(id(line))
+
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """The container's ``volumeMounts`` whose pod volume is a ``hostPath`` (a path of the node)."""
-        c = next((c for cl, c in self._server_lines() if cl is line), None)
+        c = self._owner_of(line)
         if c is None:
             return None
         host: dict[str, str] = {}
@@ -591,6 +619,7 @@ class KubernetesDoc(Document):
         if self._unit_blocks is not None:
             return self._unit_blocks
         units: list[tuple[MappingNode, Block]] = []
+        objects = {id(o) for o in self.objects}
         for d, root in enumerate(self.src.docs):
             found = [(root, (d,), False)]
             if isinstance(root, MappingNode) and str(getattr(Y.get(root, "kind"), "value", "")).endswith("List"):
@@ -598,7 +627,7 @@ class KubernetesDoc(Document):
                 if isinstance(items, SequenceNode):
                     found = [(it, (d, "items", i), True) for i, it in enumerate(items.value)]
             for node, path, item in found:
-                if not isinstance(node, MappingNode) or not any(node is o for o in self.objects):
+                if not isinstance(node, MappingNode) or id(node) not in objects:
                     continue
                 name = Y.get(Y.get(node, "metadata"), "name")
                 name_text = str(name.value) if isinstance(name, ScalarNode) else ""

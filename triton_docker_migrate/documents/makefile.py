@@ -198,13 +198,27 @@ def _rule_recipe(code: str) -> int | None:
 def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
     """The shell text of ``t[a:b]`` after make's expansion, as far as it can be known: ``$$`` is
     ``$``, and make references stay as ``${...}`` (dynamic words to the shell lexer). Returns the
-    text and the document offset of each of its characters."""
+    text and the document offset of each of its characters.
+
+    One pass: the bracket that closes each ``(`` and ``{`` is found first (a stack per kind, as
+    the references count only their own kind), and a reference's closing ``}`` is written when the
+    walk reaches it - linear in the text, however deep the references nest, and no recursion."""
+    close_of = _matching(t, a, b)
     out: list[str] = []
     offs: list[int] = []
+    ends: list[int] = []  # where each open reference closes, innermost last
+    end = b
     i = a
-    while i < b:
+    while i < end or ends:
+        if i >= end:  # the reference that ends here: its closing brace
+            out.append("}")
+            offs.append(end)
+            i = end + 1
+            ends.pop()
+            end = ends[-1] if ends else b
+            continue
         c = t[i]
-        if c != "$" or i + 1 >= b:
+        if c != "$" or i + 1 >= end:
             out.append(c)
             offs.append(i)
             i += 1
@@ -216,29 +230,17 @@ def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
             i += 2
             continue
         if nxt in "({":
-            close = ")" if nxt == "(" else "}"
-            depth, j = 0, i + 1
-            while j < b:
-                if t[j] == nxt:
-                    depth += 1
-                elif t[j] == close:
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            if j >= b:
+            j = close_of.get(i + 1, end)
+            if j >= end:  # not closed inside the reference this one is in: a plain "$"
                 out.append(c)
                 offs.append(i)
                 i += 1
                 continue
-            inner, inner_offs = make_to_shell(t, i + 2, j)
             out.append("${")
             offs.extend((i, i + 1))
-            out.append(inner)
-            offs.extend(inner_offs)
-            out.append("}")
-            offs.append(j)
-            i = j + 1
+            ends.append(j)
+            end = j
+            i += 2
             continue
         if nxt in _AUTOMATIC or nxt.isalnum() or nxt == "_":
             out.append("${" + nxt + "}")
@@ -249,3 +251,19 @@ def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
         offs.append(i)
         i += 1
     return "".join(out), offs
+
+
+def _matching(t: str, a: int, b: int) -> dict[int, int]:
+    """The index of the bracket that closes each ``(`` and ``{`` of ``t[a:b]`` that is closed
+    (each kind counted alone)."""
+    out: dict[int, int] = {}
+    opened: dict[str, list[int]] = {"(": [], "{": []}
+    for i in range(a, b):
+        c = t[i]
+        if c == "(" or c == "{":
+            opened[c].append(i)
+        elif c == ")" or c == "}":
+            stack = opened["(" if c == ")" else "{"]
+            if stack:
+                out[stack.pop()] = i
+    return out

@@ -77,6 +77,8 @@ _SPEC_KEYS = ("command", "args", "arguments")
 _SERVER = set(C.SERVER_NAMES)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 _V1_ROOT = "tensorrtserver"
+#: the largest Python source read (characters): its ast stays well under 1 GiB
+MAX_CHARS = 2 * 1024 * 1024
 
 
 class _Positions:
@@ -172,6 +174,11 @@ class PythonDoc(ShellDoc):
 
     # --- parsing ----------------------------------------------------------------------------
     def _parse(self) -> None:
+        if len(self.text) > MAX_CHARS:
+            # ast takes about 160 bytes of memory per byte of source (a 10 MiB module: 1.6 GB): a
+            # larger file is refused like any file that cannot be processed (CONTRACT.md "Bad input")
+            raise ProcessingError(f"Python source larger than {MAX_CHARS >> 20} MiB: not read (its syntax tree "
+                                  f"would not fit in memory); migrate it by hand")
         base = 1 if self.text.startswith("\ufeff") else 0
         src = self.text[base:]
         self._pos = _Positions(src, base)

@@ -29,7 +29,8 @@ from typing import Callable
 from ..model import Edit, ProcessingError, Span
 from ..syntax import yamlsrc as Y
 from ..syntax.inifile import configparser_entries
-from ..syntax.tomlspans import TArray, TomlError, TString, TTable, scan, string_like
+from ..syntax.tomlspans import (MAX_NESTING, TArray, TomlError, TString, TTable, nesting_depth, scan,
+                                string_like)
 from ..syntax.yamlquote import is_plain_safe, render
 from .base import Document
 from .sites import Region, Requirement
@@ -297,6 +298,10 @@ class RequirementsDoc(Document):
     def _read_pyproject(self) -> None:
         import tomllib
 
+        depth, where = nesting_depth(self.text)
+        if depth > MAX_NESTING:  # the readers nest by recursion: refused before they see it
+            raise ProcessingError(f"TOML nested too deeply to read (more than {MAX_NESTING} levels)",
+                                  self.position(where)[0])
         try:
             data = tomllib.loads(self.text.lstrip("\ufeff"))
         except tomllib.TOMLDecodeError as e:

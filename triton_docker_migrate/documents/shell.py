@@ -210,7 +210,9 @@ class ShellDoc(Document):
         self.sites.append(Site(words, syntax, label, docker, entry))
         if substitutions:
             for w in words:
-                for value, offs in command_substitutions(w):
+                for value, offs, backquoted in command_substitutions(w):
+                    if backquoted and "\\`" in value:
+                        self._nested_backquotes(value, offs)
                     self._sub_script(value, offs, syntax, "command substitution", None, depth)
         ci = command_index(words)
         lead = words if ci is None else words[:ci]
@@ -255,6 +257,14 @@ class ShellDoc(Document):
                         self._container(dr, syntax, depth)
                         break
 
+    def _nested_backquotes(self, value: str, offsets: Sequence[int]) -> None:
+        """Backquotes inside backquotes (``\\```): the inner command is another level of quoting,
+        which these rules do not rewrite; V1 content there is refused loudly, never left silently."""
+        inner = re.sub(r"\\([\\`$])", r"\1", value)
+        if _BARE_BINARY.search(inner) or "tensorrtserver" in inner:
+            raise ProcessingError("the V1 server runs inside nested backquotes: migrate that command by hand "
+                                  "(file not processed)", self.position(offsets[0])[0])
+
     def _container(self, dr: DockerRun, syntax: Syntax, depth: int) -> None:
         """Record a container run and read its command (entrypoint + the words after the image)."""
         if dr.image is not None:
@@ -280,6 +290,9 @@ class ShellDoc(Document):
             return
         if len(cmds[0]) - ci < 2:
             return  # NAME=trtserver: a name, or a binary run as $NAME (see commands())
+        if depth >= _MAX_DEPTH:  # the same bound as every other nesting (no recursion on input depth)
+            self._sub_script(value.value, value.offsets, syntax, f"variable {name}", None, depth)
+            return
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
 
@@ -522,11 +535,18 @@ class ShellDoc(Document):
     def topology(self) -> Topology:
         """Each ``docker run`` with an image: its published ports and the server line it runs, if any."""
         out = Topology()
-        lines = self.command_lines()
+        lines_of: dict[int, list[CommandLine]] = {}  # each docker run's lines, and each word's syntax: one pass
+        for cl in self.command_lines():
+            if cl.extra.get("docker") is not None:
+                lines_of.setdefault(id(cl.extra["docker"]), []).append(cl)
+        syntax_of: dict[int, object] = {}
+        for site in self.sites:
+            for w in site.words:
+                syntax_of.setdefault(id(w), site.syntax)
         for dr in self.runs:
             if dr.image is None or not dr.words:
                 continue
-            syntax = next((s.syntax for s in self.sites if any(w is dr.words[0] for w in s.words)), SHELL)
+            syntax = syntax_of.get(id(dr.words[0]), SHELL)
             seg = Segment(dr.words, syntax, "docker run")
             dcl = CommandLine(self.text, [seg], None, True)
             entries = []
@@ -541,7 +561,7 @@ class ShellDoc(Document):
 
                 entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
             out.docker_runs.append(DockerRunSite(self.resolve(dr.image.value), PortList("docker", "docker run", entries),
-                                                 [cl for cl in lines if cl.extra.get("docker") is dr],
+                                                 lines_of.get(id(dr), []),
                                                  bool(dr.after) or dr.entry is not None))
         return out
 

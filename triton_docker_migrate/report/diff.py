@@ -10,6 +10,9 @@ def unified_diff(path: str, old: bytes | None, new: bytes) -> str:
     a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True) if old is not None else []
     b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     out = []
+    from .terminal import escape
+
+    path = escape(path)  # a header is one line; the lines of the file are the file's own
     old_name, new_name = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
     if old is None:
         old_name = "/dev/null"

@@ -5,13 +5,15 @@
 ``error`` findings are ``::error``, warnings ``::warning``, info ``::notice``; an applied fix is
 tagged ``[fixed]`` when the run wrote it, ``[fixable]`` when it wrote nothing. Workflow commands
 have no place for a diff or a table: ``--diff`` and ``--statistics`` are usage errors with this
-format (cli.py). Values are escaped as the runner expects (``%``, CR, LF; and ``,`` ``:`` in
-properties)."""
+format (cli.py). Control characters and bytes that are not UTF-8 in a name or message are shown
+escaped (``report.terminal``), then values are escaped as the runner expects (``%``, CR, LF; and
+``,`` ``:`` in properties)."""
 
 from __future__ import annotations
 
 from ..model import FileResult
 from .summary import all_findings
+from .terminal import escape
 from .text import applied_tag
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -28,7 +30,7 @@ def _prop(s: str) -> str:
 def render(results: list[FileResult], settings) -> str:
     out: list[str] = []
     for r, f in all_findings(results):
-        props = [f"file={_prop(r.path)}"]
+        props = [f"file={_prop(escape(r.path))}"]
         if f.line:
             props.append(f"line={f.line}")
             if f.column:
@@ -41,5 +43,5 @@ def render(results: list[FileResult], settings) -> str:
         msg = f.message + (f" [{applied_tag(settings)}]" if f.fixed else "")
         if f.suggestion and not f.fixed:
             msg += f" (suggestion: {f.suggestion})"
-        out.append(f"::{COMMAND[f.severity.value]} {','.join(props)}::{_data(msg)}\n")
+        out.append(f"::{COMMAND[f.severity.value]} {','.join(props)}::{_data(escape(msg))}\n")
     return "".join(out)

@@ -8,6 +8,7 @@ from .. import __version__
 from ..model import FileResult
 from .diff import unified_diff
 from .summary import all_findings, listed, summary
+from .terminal import utf8
 
 
 def render(results: list[FileResult], settings) -> str:
@@ -25,4 +26,5 @@ def render(results: list[FileResult], settings) -> str:
     } for r, f in all_findings(results)]
     doc = {"version": __version__, "target": str(settings.target),
            "summary": summary(results, settings.statistics), "files": files, "findings": findings}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # a file name that is not UTF-8 holds lone surrogates: \xNN escapes, so the report is UTF-8
+    return utf8(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", json=True)

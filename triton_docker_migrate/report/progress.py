@@ -36,8 +36,14 @@ class Bar:
     def update(self, scanned: int, path: str) -> None:
         import time
 
+        from rich.markup import escape as markup
+
+        from .terminal import escape
+
+        path = escape(path)
         if len(path) > 60:
             path = "..." + path[-57:]
+        path = markup(path)  # a name is text, never rich markup
         self._progress.update(self._task, completed=scanned, path=path)
         now = time.monotonic()
         if now - self._last >= 0.08:

@@ -15,15 +15,18 @@ from urllib.parse import quote
 from .. import __version__
 from ..model import FileResult
 from .summary import all_findings, summary
+from .terminal import utf8
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"info": "note", "warning": "warning", "error": "error"}
 
 
 def _uri(path: str) -> dict:
+    """The name's own bytes, percent-encoded (a name that is not UTF-8 included)."""
+    raw = os.fsencode(path)
     if path.startswith("/"):
-        return {"uri": "file://" + quote(path)}
-    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + quote(raw)}
+    return {"uri": quote(raw), "uriBaseId": "%SRCROOT%"}
 
 
 def _rules():
@@ -122,9 +125,9 @@ def render(results: list[FileResult], settings) -> str:
         "tool": {"driver": {"name": "triton-docker-migrate", "version": __version__,
                             "semanticVersion": __version__, "rules": rules}},
         "columnKind": "unicodeCodePoints",
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(os.getcwd().rstrip("/") + "/")}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(os.fsencode(os.getcwd().rstrip("/") + "/"))}},
         "results": out,
         "properties": {"target": str(settings.target), "summary": summary(results, settings.statistics)},
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return utf8(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", json=True)

@@ -8,7 +8,10 @@ of the line it makes (or the suggestion when no fix is applied), and a closing l
 findings and says what applies the fixes. Colour follows ``NO_COLOR``/``FORCE_COLOR``.
 
 A finding whose fix is applied is tagged ``[fixed]`` when the run wrote it (or, for ``migrate -``,
-printed the migrated text), ``[fixable]`` when the run wrote nothing (``--check``, ``--diff``)."""
+printed the migrated text), ``[fixable]`` when the run wrote nothing (``--check``, ``--diff``).
+
+File names and messages are escaped (``report.terminal``): one finding is one line, whatever a name
+holds."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from ..model import FileResult
 from .diff import unified_diff
 from .stream import Terminal
 from .summary import all_findings, listed, plural
+from .terminal import escape, name
 
 _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -40,9 +44,10 @@ def applied_tag(settings) -> str:
 
 
 def _position(r: FileResult, f) -> str:
+    path = name(r.path)  # control characters and bytes that are not UTF-8, escaped
     if f.line and f.column:
-        return f"{r.path}:{f.line}:{f.column}"
-    return f"{r.path}:{f.line}" if f.line else r.path
+        return f"{path}:{f.line}:{f.column}"
+    return f"{path}:{f.line}" if f.line else path
 
 
 def finding_line(r: FileResult, f, settings, paint: _Paint | None = None, suggestion: bool = True) -> str:
@@ -50,9 +55,9 @@ def finding_line(r: FileResult, f, settings, paint: _Paint | None = None, sugges
     tag = f" [{applied_tag(settings)}]" if f.fixed else ""
     sev = f.severity.value
     line = (f"{paint(_position(r, f), 'bold')}: {paint(f.rule, 'bold', _SEVERITY_COLOUR[sev])} "
-            f"{paint(sev, _SEVERITY_COLOUR[sev])}: {f.message}{paint(tag, 'green') if tag else ''}")
+            f"{paint(sev, _SEVERITY_COLOUR[sev])}: {escape(f.message)}{paint(tag, 'green') if tag else ''}")
     if suggestion and f.suggestion and not f.fixed:
-        line += f" (suggestion: {f.suggestion})"
+        line += f" (suggestion: {escape(f.suggestion)})"
     return line
 
 

@@ -8,7 +8,6 @@ what changed under the stage as a whole."""
 
 from __future__ import annotations
 
-import bisect
 
 import re
 from typing import Iterator
@@ -16,7 +15,8 @@ from typing import Iterator
 from .. import facts
 from ..documents.commands import basename, command_index
 from ..documents.sites import BaseImage, CommandSite, Region
-from ..model import Finding, Severity, Span
+from ..intervals import Intervals
+from ..model import Finding, Severity
 from ..release import NEWEST_KNOWN, Release
 from ..syntax.shellwords import Word
 from . import tables as T
@@ -106,31 +106,26 @@ def _cuda_of(text: str) -> tuple[int, int] | None:
 
 # --- the sites of a stage -----------------------------------------------------------------------
 
-def _inside(span: Span, spans: list[Span]) -> bool:
-    return any(s.start <= span.start and span.end <= s.end for s in spans)
-
-
-def _stage_commands(doc, base: BaseImage, sites: tuple[list[int], list[CommandSite]] | None = None
-                    ) -> list[CommandSite]:
-    """``sites``: the document's command sites sorted by where they start, with their starts (given
-    when many stages ask: each takes its own range)."""
-    st = base.stage
-    if sites is None or st is None:
-        return [s for s in doc.commands() if s.words and _inside(s.words[0].span, base.runs)]
-    starts, ordered = sites
-    inside = ordered[bisect.bisect_left(starts, st.start):bisect.bisect_left(starts, st.end)]
-    return [s for s in inside if _inside(s.words[0].span, base.runs)]
-
-
-def _stage_regions(doc, base: BaseImage, regions: tuple[list[int], list[Region]] | None = None) -> list[Region]:
-    """``regions``: the document's regions with text sorted by where they start, with their starts."""
-    st = base.stage
-    assert st is not None
-    if regions is None:
-        return [r for r in doc.regions() if r.text and not r.image_context and st.start <= r.off(0) < st.end]
-    starts, ordered = regions
-    inside = ordered[bisect.bisect_left(starts, st.start):bisect.bisect_left(starts, st.end)]
-    return [r for r in inside if not r.image_context]
+def _by_stage(doc, bases: list[BaseImage]) -> tuple[list[list[CommandSite]], list[list[Region]]]:
+    """For each of ``bases``: the commands whose first word is in one of its RUN lines, and the
+    regions (not the image itself) that start in its stage - in the document's order, found in one
+    pass over each (stages do not overlap)."""
+    runs = Intervals((r.start, r.end, k) for k, b in enumerate(bases) for r in b.runs)
+    stages = Intervals((b.stage.start, b.stage.end, k) for k, b in enumerate(bases) if b.stage is not None)
+    commands: list[list[CommandSite]] = [[] for _ in bases]
+    regions: list[list[Region]] = [[] for _ in bases]
+    for site in doc.commands():
+        if site.words:
+            span = site.words[0].span
+            held = runs.first_holding(span.start, span.end)
+            if held is not None:
+                commands[held[2]].append(site)
+    for r in doc.regions():
+        if r.text and not r.image_context:
+            held = stages.first_holding(r.off(0), r.off(0) + 1)
+            if held is not None:
+                regions[held[2]].append(r)
+    return commands, regions
 
 
 _APT = {"apt-get", "apt", "aptitude"}
@@ -453,12 +448,9 @@ def check_base_jump(doc, ctx) -> Iterator[Finding]:
     if not bases:
         return
     tb, note = target_base(ctx.target)
-    ordered_sites = sorted((s for s in doc.commands() if s.words), key=lambda s: s.words[0].start)
-    sites = ([s.words[0].start for s in ordered_sites], ordered_sites)
-    ordered_regions = sorted((r for r in doc.regions() if r.text), key=lambda r: r.off(0))
-    regions = ([r.off(0) for r in ordered_regions], ordered_regions)
-    for base in bases:
-        for site in _stage_commands(doc, base, sites):
+    commands, regions = _by_stage(doc, bases)
+    for k, base in enumerate(bases):
+        for site in commands[k]:
             for w in apt_install_words(site):
                 found = list(check_cuda_apt(w, tb, base.image, note))
                 yield from found or check_apt(w, tb, base.image, note)
@@ -466,5 +458,5 @@ def check_base_jump(doc, ctx) -> Iterator[Finding]:
                 yield from check_cuda_pip(w, tb, base.image, note)
                 yield from check_pip(w, tb, base.image, note)
             yield from check_interpreter(site, tb, note)
-        for region in _stage_regions(doc, base, regions):
+        for region in regions[k]:
             yield from check_paths(region, tb, note)

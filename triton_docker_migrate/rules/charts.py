@@ -8,9 +8,11 @@ with a packaged subchart that holds V1 is only reported."""
 
 from __future__ import annotations
 
+import bisect
 import os
 
 from ..documents.base import Document
+from ..intervals import Intervals
 from ..model import Finding, Severity, Span
 from .registry import FixAvailability as F
 from .registry import rule
@@ -43,23 +45,27 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
         return
     by_doc = {id(d): p for p, d in docs.items()}
     _unreadable_templates(links, docs, checked, shown)
+    places = _Places(checked)
+    unreadable: dict[int, Intervals] = {}  #: each template's report-only spans (asked once)
     # which containers cannot move, and why
     blocked: dict[int, str] = {}
     for served in links.served:
         why = served.unknown if served.container.v1 else ""
         tpath = by_doc.get(id(served.template))
         start, end = _container_span(served)
-        if not why and any(s <= start and end <= e for s, e, _ in served.template.report_only()):
+        if id(served.template) not in unreadable:
+            unreadable[id(served.template)] = Intervals(served.template.report_only())
+        if not why and unreadable[id(served.template)].first_holding(start, end) is not None:
             why = "some of its template lines cannot be read"
         if not why and tpath is not None:
-            why = _stuck(checked[tpath], start, end)
+            why = _stuck(places.within(tpath, start, end))
         for d, cl in served.parts:
             p = by_doc.get(id(d))
             if why or p is None or d is served.template:
                 continue
             own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
             if own:
-                why = _stuck(checked[p], min(w.start for w in own), max(w.end for w in own))
+                why = _stuck(places.within(p, min(w.start for w in own), max(w.end for w in own)))
         if not why and served.container.v1 and not served.parts and not _has_line(served) and _runs_something(served):
             why = "its command line is not written where the tool can read it"
         if why:
@@ -71,20 +77,22 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             continue
         left = [f for f in checked[vpath] if f.rule in _IMAGE_LEFT and f.span is not None
                 and f.span.start < link.span.end and link.span.start < f.span.end]
-        if left and link.v1 and any(f.fix is not None for f in checked[by_doc[id(link.template)]]
-                                    if _inside(f, *_container_span_of(link))):
+        if left and link.v1 and any(f.fix is not None
+                                    for f in places.within(by_doc[id(link.template)], *_container_span_of(link))):
             blocked[id(link.container.node)] = (f"its image in {shown.get(vpath, vpath)} cannot be migrated "
                                                 f"({left[0].message})")
+    images_of: dict[int, list] = {}
+    for lk in links.images:
+        images_of.setdefault(id(lk.container), []).append(lk)
     for served in links.served:
         why = blocked.get(id(served.container.node))
         if why is None:
             continue
         tpath = by_doc[id(served.template)]
         start, end = _container_span(served)
-        images = [lk for lk in links.images if lk.container is served.container]
-        for f in checked[tpath]:
-            if _inside(f, start, end):
-                _hold(f, "")
+        images = images_of.get(id(served.container), [])
+        for f in places.within(tpath, start, end):
+            _hold(f, "")
         for d, cl in served.parts:
             p = by_doc.get(id(d))
             if p is None or d is served.template:
@@ -92,15 +100,15 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
             if own:
                 a, b = min(w.start for w in own), max(w.end for w in own)
-                for f in checked[p]:
-                    if _inside(f, a, b):
-                        _hold(f, "")
+                for f in places.within(p, a, b):
+                    _hold(f, "")
         where = []
         for lk in images:
             vpath = by_doc[id(lk.values)]
             checked[vpath][:] = [f for f in checked[vpath] if not (f.rule in ("TDM101", "TDM102") and f.span is not None
                                                                     and f.span.start < lk.span.end
                                                                     and lk.span.start < f.span.end)]
+            places.forget(vpath)
             line = lk.values.position(lk.span.start)[0]
             where.append(f"{shown.get(vpath, vpath)}:{line}")
             tline = served.template.position(start)[0]
@@ -151,18 +159,38 @@ def _hold(f: Finding, note: str) -> None:
     f.message += note
 
 
-def _inside(f: Finding, start: int, end: int) -> bool:
-    return f.span is not None and start <= f.span.start and f.span.end <= end
-
-
-def _stuck(findings: list[Finding], start: int, end: int) -> str:
-    """Why the command line or probes between ``start`` and ``end`` stay V1: a finding on them that
-    needs a change the tool cannot make."""
+def _stuck(findings: list[Finding]) -> str:
+    """Why the command line or probes that ``findings`` lie on (``_Places.within``) stay V1: a
+    finding there that needs a change the tool cannot make."""
     for f in findings:
-        if f.fix is None and f.severity is not Severity.INFO and _inside(f, start, end) \
+        if f.fix is None and f.severity is not Severity.INFO \
                 and f.rule.startswith(_LINE_RULES) and not f.rule.startswith(_NOT_BLOCKING):
             return f"{f.rule}: {f.message}"
     return ""
+
+
+class _Places:
+    """The findings of each member of the chart by where they start: the findings inside a span are
+    found by bisection, not by a scan of every finding for every container."""
+
+    def __init__(self, checked: dict[str, list[Finding]]) -> None:
+        self.checked = checked
+        self._index: dict[str, tuple[list[int], list[tuple[int, Finding]]]] = {}
+
+    def within(self, path: str, start: int, end: int) -> list[Finding]:
+        """The findings of ``path`` whose span lies in ``[start, end]``, in their list order."""
+        got = self._index.get(path)
+        if got is None:
+            placed = sorted(((f.span.start, k, f) for k, f in enumerate(self.checked[path]) if f.span is not None),
+                            key=lambda t: (t[0], t[1]))
+            got = self._index[path] = ([t[0] for t in placed], [(k, f) for _, k, f in placed])
+        starts, found = got
+        inside = found[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]
+        return [f for _, f in sorted(inside, key=lambda t: t[0]) if f.span.end <= end]
+
+    def forget(self, path: str) -> None:
+        """``path``'s list changed: index it again when next asked."""
+        self._index.pop(path, None)
 
 
 def _container_span(served) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..documents.base import Document
 from ..documents.sites import is_foreign
+from ..intervals import Intervals, covers_any
 from ..model import Finding, Severity, Span
 from ..release import Release
 from .context import Context
@@ -60,8 +61,8 @@ def _own(findings: list[Finding]) -> list[Finding]:
 
 
 def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
-    report_only = doc.report_only()
-    advisory = doc.advisory()
+    report_only = Intervals(doc.report_only())
+    advisory = covers_any(doc.advisory())
     unapplied: list[Finding] = []
     for f in findings:
         f.message = doc.shown(f.message)
@@ -74,20 +75,19 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
                 f.severity = Severity.WARNING
             f.message += " (the change would rewrite a template action: make it by hand)"
             continue
-        if any(start <= f.span.start < end for start, end in advisory):
+        if advisory.covers(f.span.start):
             # documentation prose: history, not a deployment; reported as TDM003 info, outside the
             # gate (CONTRACT.md, "Documentation prose"), with what the specific rule would say
             unapplied.append(f)
             f.message = f"V1 named in documentation prose (history, outside the gate; {f.rule}: {f.message})"
             f.origin, f.rule, f.severity, f.advisory = f.rule, "TDM003", Severity.INFO, True
             continue
-        for start, end, note in report_only:
-            if start <= f.span.start and f.span.end <= end:
-                unapplied.append(f)
-                if f.severity is Severity.INFO:
-                    f.severity = Severity.WARNING
-                f.message += note
-                break
+        held = report_only.first_holding(f.span.start, f.span.end)
+        if held is not None:
+            unapplied.append(f)
+            if f.severity is Severity.INFO:
+                f.severity = Severity.WARNING
+            f.message += held[2]
         note = doc.note(f.span)
         if note:
             f.message += note

@@ -6,6 +6,7 @@ import re
 from typing import Iterator
 
 from .. import evidence
+from ..atomic import read_regular
 from ..model import Edit, Finding, Fix, Severity, Span
 from . import tables as T
 from .registry import FixAvailability as F
@@ -87,8 +88,7 @@ def check_env_files(doc, ctx) -> Iterator[Finding]:
     """An ``env_file`` of a Triton service that holds V1 settings: the file is not rewritten here."""
     for value, span, path in doc.env_files():
         try:
-            with open(path, "rb") as f:
-                data = f.read(1 << 20)
+            data = read_regular(path, 1 << 20)[0]  # never a FIFO, socket or device
         except OSError:
             continue
         if not evidence.maybe_v1(data):

@@ -34,7 +34,6 @@ behind one host port), the finding is a warning without an edit."""
 
 from __future__ import annotations
 
-import bisect
 
 import os
 import re
@@ -43,6 +42,7 @@ from typing import Iterator
 
 from .. import facts
 from ..documents.sites import PortList, PortValue, Region
+from ..intervals import SpansByStart
 from ..model import Edit, Finding, Fix, HealthMove, Severity, Span
 from . import tables as T
 from .registry import FixAvailability as F
@@ -108,33 +108,30 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
     lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only]
     if not lines:
         return []
-    fixed = sorted((f for f in findings if f.fixed and f.span is not None), key=lambda f: f.span.start)
-    starts = [f.span.start for f in fixed]
+    fixed = [f for f in findings if f.fixed and f.span is not None]
+    fixed_at = SpansByStart(f.span for f in fixed)  # no scan of every fix per line
+    fixed_keys = {(f.rule, f.span) for f in fixed}
     real = _real(doc.path)
     out: list[HealthMove] = []
-    index: dict[tuple, list] | None = None
+    where = _Where(ctx.topology())
     for cl, res in lines:
         words = [w for seg in cl.segments for w in seg.words]
         if not words:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
         spans = [Span(start, end), *cl.images]
-        # a fix inside the line or its image (the fixes sorted once: a file of many lines stays linear)
-        migrated = cl.v1 and any(f.span.end <= sp.end for sp in spans
-                                 for f in fixed[bisect.bisect_left(starts, sp.start):bisect.bisect_right(starts, sp.end)])
+        migrated = cl.v1 and any(fixed_at.any_within(sp.start, sp.end) for sp in spans)
         health = health_line = None
         if res.health_port:
             opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.fix is not None), None)
-            if opt is not None and any(f.rule == opt.rule and f.span == opt.span for f in fixed):
+            if opt is not None and (opt.rule, opt.span) in fixed_keys:
                 health = res.health_port
                 health_line = doc.position(opt.span.start)[0] if opt.span is not None else None
         if not migrated and health is None:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        if index is None:
-            index = _where(ctx.topology())
-        _identify(m, cl, index)
+        _identify(m, cl, where)
         out.append(m)
     return out
 
@@ -144,37 +141,41 @@ def _key(cl) -> tuple:
     return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
 
 
-def _where(topo) -> dict[tuple, list]:
-    """Each server line's key -> what runs it, in the order ``_identify`` applies them: the containers of
-    pods, compose services, ``docker run`` lines, images built (one pass over the topology)."""
-    index: dict[tuple, list] = {}
-    sites = [(("pod", pod, c), c.lines) for pod in topo.pods for c in pod.containers]
-    sites += [(("compose", s), s.lines) for s in topo.compose]
-    sites += [(("docker", d), d.lines) for d in topo.docker_runs]
-    sites += [(("build", b), b.lines) for b in topo.builds]
-    for site, lines in sites:
-        for key in dict.fromkeys(_key(x) for x in lines):
-            index.setdefault(key, []).append(site)
-    return index
+class _Where:
+    """The parts of a topology that run each server line, by the line's key (indexed once: a file's
+    lines are not each compared with every part); each list in the topology's order."""
+
+    def __init__(self, topo) -> None:
+        self.topo = topo
+        self.containers: dict[tuple, list] = {}  #: key -> (pod, container)
+        self.compose: dict[tuple, list] = {}
+        self.docker_runs: dict[tuple, list] = {}
+        self.builds: dict[tuple, list] = {}
+        for pod in topo.pods:
+            for c in pod.containers:
+                for key in dict.fromkeys(_key(x) for x in c.lines):
+                    self.containers.setdefault(key, []).append((pod, c))
+        for name in ("compose", "docker_runs", "builds"):
+            index = getattr(self, name)
+            for part in getattr(topo, name):
+                for key in dict.fromkeys(_key(x) for x in part.lines):
+                    index.setdefault(key, []).append(part)
 
 
-def _identify(m: HealthMove, cl, index: dict[tuple, list]) -> None:
-    """What tells another file that it reaches the server of ``cl`` (``index``: see ``_where``)."""
-    for site in index.get(_key(cl), ()):
-        what = site[0]
-        if what == "pod":
-            pod, c = site[1], site[2]
-            m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
-            m.port_names = dict(c.ports)
-            m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
-        elif what == "compose":
-            s = site[1]
-            m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
-            m.published += _published([pl for pl in s.lists if pl.where == "ports"])
-        elif what == "docker":
-            m.published += _published([site[1].ports])
-        else:
-            m.build = site[1].dockerfile
+def _identify(m: HealthMove, cl, where: _Where) -> None:
+    """What tells another file that it reaches the server of ``cl``."""
+    key = _key(cl)
+    for pod, c in where.containers.get(key, ()):
+        m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
+        m.port_names = dict(c.ports)
+        m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
+    for s in where.compose.get(key, ()):
+        m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
+        m.published += _published([pl for pl in s.lists if pl.where == "ports"])
+    for d in where.docker_runs.get(key, ()):
+        m.published += _published([d.ports])
+    for b in where.builds.get(key, ()):
+        m.build = b.dockerfile
 
 
 def _published(lists: list[PortList]) -> tuple:
@@ -236,6 +237,8 @@ class Links:
     host_ports: dict[str, list[tuple[At, str, str | None]]] = field(default_factory=dict)
     #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
     images: dict[str, list[At]] = field(default_factory=dict)
+    #: the rows of ``host_ports`` by where they come from (see ``_add_host_ports``)
+    rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
 
     def service(self, host: str, namespace: str | None) -> Svc | None:
         """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
@@ -292,8 +295,12 @@ def _add_host_ports(links: Links, at: At, published: tuple) -> None:
     http_host = next((h for h, c in published if c == at.move.http), None)
     for host, cport in published:
         row = (at, cport, http_host)
-        if row not in links.host_ports.setdefault(host, []):
-            links.host_ports[host].append(row)
+        # the rows already there that could equal it (same place and ports): no scan of every row of a
+        # host port that many servers publish
+        near = links.rows_at.setdefault((host, at.path, at.move.file, at.move.line, cport, http_host), [])
+        if row not in near:
+            near.append(row)
+            links.host_ports.setdefault(host, []).append(row)
 
 
 def compose_link(s, links: Links, real: str) -> At | None:

@@ -350,9 +350,10 @@ _ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*(.*?
 
 def env_file_values(path: str) -> dict[str, tuple[str, int]]:
     """``NAME=value`` lines of a dotenv file: the value (quotes removed) and its line."""
+    from ..atomic import read_regular  # never a FIFO, socket or device
+
     try:
-        with open(path, "rb") as f:
-            data = f.read(1 << 20)
+        data = read_regular(path, 1 << 20)[0]
     except OSError:
         return {}
     out: dict[str, tuple[str, int]] = {}

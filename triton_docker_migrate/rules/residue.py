@@ -17,6 +17,7 @@ from typing import Iterator, NamedTuple
 from .. import evidence, facts, kinds
 from ..documents.commands import basename, command_index
 from ..documents.sites import is_foreign
+from ..intervals import OffsetMap, covers_any
 from ..model import Edit, Finding, Severity, Span
 from ..release import Release
 from . import tables as T
@@ -236,44 +237,6 @@ def raw_evidence(text: str, kind: str) -> list[Piece]:
     return out
 
 
-def map_back(edits: list[Edit], offset: int) -> int:
-    """The original offset of ``offset`` in the text ``edits`` produced (inside new text: where the
-    edit stood)."""
-    return _Back(edits)(offset)
-
-
-class _Back:
-    """``map_back`` for many offsets: the edits sorted once, each offset found by bisection."""
-
-    def __init__(self, edits: list[Edit]) -> None:
-        self.edits = sorted(edits, key=lambda e: (e.span.start, e.span.end))
-        self.new_starts: list[int] = []
-        self.deltas: list[int] = []  #: the shift before each edit
-        delta = 0
-        for e in self.edits:
-            self.new_starts.append(e.span.start + delta)
-            self.deltas.append(delta)
-            delta += len(e.content) - (e.span.end - e.span.start)
-        self.total = delta
-
-    def __call__(self, offset: int) -> int:
-        k = bisect.bisect_right(self.new_starts, offset) - 1
-        # the first edit whose new text holds the offset, among those starting at or before it (edits
-        # of no length share their start with the next one)
-        while k > 0 and self.new_starts[k - 1] == self.new_starts[k]:
-            k -= 1
-        for j in range(max(k, 0), len(self.edits)):
-            if self.new_starts[j] > offset:
-                break
-            if offset < self.new_starts[j] + len(self.edits[j].content):
-                return self.edits[j].span.start
-        if k < 0:
-            return offset
-        nxt = bisect.bisect_right(self.new_starts, offset)
-        delta = self.deltas[nxt] if nxt < len(self.edits) else self.total
-        return offset - delta
-
-
 def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], line_starts: list[int],
               advisory: list[tuple[int, int]] = (), reviewed: list[Finding] = ()) -> list[Finding]:
     """TDM003 for each piece (spans in the output) on no original line of a warning or error finding
@@ -291,14 +254,15 @@ def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], l
     out: list[Finding] = []
     seen: set[tuple[int, int]] = set()
     reported_to = -1  #: where the last reported piece ends (a piece inside it is not reported again)
-    back = _Back(edits)
+    back = OffsetMap(edits)
+    prose_spans = covers_any(advisory)
     for p in sorted(pieces, key=lambda p: (p.span.start, -p.span.end)):
         if is_foreign(p.span):
             continue  # another file's part of a server command line: that file's own evidence
-        start = back(p.span.start) if edits else p.span.start
-        end = max(start, back(p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
+        start = back.back(p.span.start) if edits else p.span.start
+        end = max(start, back.back(p.span.end - 1) + 1) if edits and p.span.end > p.span.start else \
             start + (p.span.end - p.span.start)
-        prose = any(a <= start < b for a, b in advisory)
+        prose = prose_spans.covers(start)
         if _line(line_starts, start) in (named if prose else covered) or (start, end) in seen or end <= reported_to:
             continue
         seen.add((start, end))

@@ -10,7 +10,6 @@ same filters and remembers which were removed (``Place.suppressed``)."""
 from __future__ import annotations
 
 import bisect
-
 import os
 import re
 
@@ -77,9 +76,9 @@ def probes(doc: Document, ctx, findings: list[Finding]) -> list[Finding]:
     client = _client_span(findings)
     if client is not None and client != server:
         out.append(ROLLOUT.finding(client, ""))
-    dropped = _dropped_loads(findings)
+    dropped = _dropped_load_models(findings)
     for cl, _res in ctx.server_lines():
-        for opt in _kept_load_models(cl, findings, dropped):
+        for opt in _kept_load_models(cl, dropped):
             out.append(LOAD_MODEL.finding(opt.span, ""))
     return out
 
@@ -94,8 +93,9 @@ def _server_span(ctx, findings: list[Finding]) -> Span | None:
         if not cl.v1 or cl.report_only or not words:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
-        # the fixes that start inside the line (sorted: only those are looked at)
-        if any(s.end <= end for s in fixed[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]):
+        # the fixed spans that start on the line (found by bisection: no scan of every fix per line)
+        on_line = fixed[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]
+        if any(s.end <= end for s in on_line):
             spans.append((cl.binary or words[0]).span)
     spans += [f.span for f in findings if f.rule == "TDM101" and f.fixed and f.span is not None]
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
@@ -106,18 +106,16 @@ def _client_span(findings: list[Finding]) -> Span | None:
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
 
 
-def _dropped_loads(findings: list[Finding]) -> set:
+def _dropped_load_models(findings: list[Finding]) -> set[Span]:
+    """Where a fix removes a --load-model (found once per file, not once per line)."""
     return {f.span for f in findings if f.rule == "TDM313" and f.fixed}
 
 
-def _kept_load_models(cl, findings: list[Finding], dropped: set | None = None) -> list:
-    """``dropped``: the spans of the applied TDM313 fixes (given by callers that ask for many lines)."""
+def _kept_load_models(cl, dropped: set[Span]) -> list:
     from .argv import parse_options
 
     if cl.report_only:
         return []
-    if dropped is None:
-        dropped = _dropped_loads(findings)
     opts, _dyn, _unknown = parse_options(cl)
     return [o for o in opts if o.name == "load-model" and o.value and not o.dynamic and o.value != "*"
             and o.span not in dropped]
@@ -128,10 +126,14 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
     """What the run pass needs of this file. ``probed``: the probes made for it; ``kept``: ids of the
     findings (probes among them) that the file's filters kept."""
 
+    probes_at: dict[Span, list[Finding]] = {}  # the probes by span (no scan of every probe per place)
+    for p in probed:
+        probes_at.setdefault(p.span, []).append(p)
+
     def place(span: Span, rules: tuple[str, ...]) -> Place:
         line, col = doc.position(span.start)
         end_line, end_col = doc.position(span.end)
-        gone = frozenset(p.rule for p in probed if p.span == span and p.rule in rules and id(p) not in kept)
+        gone = frozenset(p.rule for p in probes_at.get(span, ()) if p.rule in rules and id(p) not in kept)
         return Place(line, col, end_line, end_col, gone)
 
     out = ServeFacts()
@@ -147,12 +149,12 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
         out.server_left = any(cl.v1 for cl in new_doc.command_lines())
     except Exception:  # the output was verified; a reader that cannot list it again says nothing more
         out.server_left = False
-    dropped = _dropped_loads(findings)
+    dropped = _dropped_load_models(findings)
     for cl, _res in lines:
         repos = _repositories(doc, cl)
         out.repositories += repos
         dirs = tuple(host for _written, host in repos)
-        for opt in _kept_load_models(cl, findings, dropped):
+        for opt in _kept_load_models(cl, dropped):
             if dirs:
                 out.load_models.append((opt.value, dirs, place(opt.span, (LOAD_MODEL.id,))))
     out.gpus = [(what, doc.position(span.start)[0]) for what, span in doc.gpu_requests()]

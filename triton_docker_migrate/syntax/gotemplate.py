@@ -100,7 +100,15 @@ class Template:
     def overlapping(self, start: int, end: int) -> list[Action]:
         """Actions that share a character with ``[start, end)`` (a point: strictly inside one)."""
         out = []
-        for a in self.actions:
+        lo, hi = 0, len(self.actions)
+        while lo < hi:  # the first action that ends after ``start`` (actions follow each other)
+            mid = (lo + hi) // 2
+            if self.actions[mid].end <= start:
+                lo = mid + 1
+            else:
+                hi = mid
+        for i in range(lo, len(self.actions)):
+            a = self.actions[i]
             if a.start >= max(end, start + 1):
                 break
             if (a.start < end and start < a.end) or (start == end and a.start < start < a.end):

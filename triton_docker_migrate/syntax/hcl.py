@@ -206,8 +206,32 @@ def _parse_whole(text: str) -> Tree:
     return _Reader(text, _Chars(text)).tree(root)
 
 
+#: the reader follows the tree by recursion: a tree deeper than this is refused before it is read
+#: (about a hundred levels of nested lists, objects or calls; real files stay far below)
+MAX_TREE_DEPTH = 400
+
+
 def _ts_root(text: str):
-    return tree_sitter.Parser(LANGUAGE).parse(text.encode("utf-8")).root_node
+    root = tree_sitter.Parser(LANGUAGE).parse(text.encode("utf-8")).root_node
+    if _deeper_than(root, MAX_TREE_DEPTH):
+        raise ProcessingError("HCL nested too deeply to read")
+    return root
+
+
+def _deeper_than(root, limit: int) -> bool:
+    """Whether the tree under ``root`` is deeper than ``limit`` (a cursor walk: no recursion)."""
+    cursor = root.walk()
+    depth = 0
+    while True:
+        if depth > limit:
+            return True
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return False
+            depth -= 1
 
 
 def _parse_chunks(text: str) -> Tree | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..model import Edit
+from ..model import Edit, ProcessingError
 from .shellwords import Word
 
 _SHELL_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
@@ -45,7 +45,8 @@ class Syntax:
     def requote(self, word: Word, new_value: str) -> Edit:
         """The whole ``word`` rewritten to hold ``new_value`` (when an edit in place cannot be made)."""
         if word.dynamic:
-            raise ValueError("cannot requote a word that holds an expansion")
+            # its value is known only where it runs: rewriting it whole would change what it expands
+            raise ProcessingError("cannot rewrite a word that holds a variable expansion: edit it by hand")
         return Edit(word.span, self.quote(new_value, word))
 
     def delete_word(self, text: str, word: Word) -> "Edit | None":

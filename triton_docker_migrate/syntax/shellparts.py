@@ -41,8 +41,9 @@ def join_words(words: list[Word]) -> tuple[str, list[int]]:
     return "".join(value), offs
 
 
-def command_substitutions(w: Word) -> Iterable[tuple[str, list[int]]]:
-    """``$(...)`` and backtick commands inside a word (not in single quotes)."""
+def command_substitutions(w: Word) -> Iterable[tuple[str, list[int], bool]]:
+    """``$(...)`` and backtick commands inside a word (not in single quotes): (the command as
+    written, the offset of each of its characters, whether it was in backquotes)."""
     if not w.dynamic or w.quote == "'":
         return
     v = w.value
@@ -65,7 +66,7 @@ def command_substitutions(w: Word) -> Iterable[tuple[str, list[int]]]:
                 return
             a, b = (i + 2, j - 1) if c == "$" else (i + 1, j - 1)
             if b > a:
-                yield v[a:b], w.offsets[a:b]
+                yield v[a:b], w.offsets[a:b], c == "`"
             i = j
             continue
         if c == "$" and v.startswith("${", i):

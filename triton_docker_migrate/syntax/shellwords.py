@@ -193,8 +193,11 @@ class _Lexer:
                 if i + 1 < n and t[i + 1] == "\n":
                     i += 2
                     continue
-                if i + 1 < n:
-                    add(i + 1)
+                if i + 1 >= n:
+                    # sh reads it as itself, but whatever follows the text (a new option added at
+                    # the end) would be escaped by it: refused rather than misread
+                    raise ShellSyntaxError("a backslash ends the command", self.off(i))
+                add(i + 1)
                 i += 2
                 continue
             if c == "'":

@@ -321,3 +321,47 @@ def string_like(value: str, like: TString) -> str:
     if like.delim == '"""':
         return '""' + basic_string(value) + '""'
     return basic_string(value)
+
+
+#: arrays and inline tables nested deeper than this are refused before any reader sees them
+#: (``tomllib`` and ``scan`` read nesting by recursion)
+MAX_NESTING = 64
+
+
+def nesting_depth(text: str, limit: int = MAX_NESTING) -> tuple[int, int]:
+    """How deep arrays and inline tables nest in ``text`` (brackets outside strings and comments),
+    counted up to ``limit + 1``, and the offset where that depth is first reached. One pass, no
+    recursion."""
+    depth = best = where = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in "\"'":
+            triple = text.startswith(c * 3, i)
+            close = c * 3 if triple else c
+            j = i + len(close)
+            while j < n:
+                if c == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if text.startswith(close, j):
+                    break
+                if not triple and text[j] == "\n":
+                    break  # an unterminated one-line string: the readers will say so
+                j += 1
+            i = j + len(close)
+            continue
+        if c in "[{":
+            depth += 1
+            if depth > best:
+                best, where = depth, i
+                if best > limit:
+                    return best, where
+        elif c in "]}" and depth:
+            depth -= 1
+        i += 1
+    return best, where

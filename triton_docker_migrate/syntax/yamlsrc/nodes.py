@@ -36,6 +36,7 @@ try:
 except ImportError:  # PyYAML built without libyaml
     _CParser = None
 
+from ...intervals import Intervals
 from ...model import ProcessingError
 from .scalars import Scalar, decode
 from .tags import MAP, SEQ, STR, _table
@@ -54,10 +55,11 @@ class YamlSource:
         self.docs = docs  #: root node of each non-empty document
         self.aliases = aliases  #: (offset where an alias is written, the node it names)
         self._scalars: dict[int, Scalar | None] = {}
-        self._by_start: list[Scalar] | None = None
+        self._by_start: Intervals[Scalar] | None = None
         self._nodes: list[Node] | None = None
         #: the program reading the file turns ``$$`` into ``$`` in commands (compose, the kubelet)
         self.dollar_escape = False
+        self._keys_and_parents: tuple[set[int], dict[int, str]] | None = None  #: tree.keys_and_parents
 
     def scalar(self, node: ScalarNode) -> Scalar:
         key = id(node)
@@ -71,13 +73,10 @@ class YamlSource:
         """The mapped scalar whose text holds ``[start, end)``."""
         if self._by_start is None:
             found = (self.scalar(n) for n in self.nodes() if isinstance(n, ScalarNode))
-            self._by_start = sorted((sc for sc in found if sc.offsets is not None), key=lambda sc: sc.start)
-        for sc in self._by_start:
-            if sc.start > start:
-                break
-            if start < sc.end and end <= sc.end:
-                return sc
-        return None
+            ordered = sorted((sc for sc in found if sc.offsets is not None), key=lambda sc: sc.start)
+            self._by_start = Intervals((sc.start, sc.end, sc) for sc in ordered)
+        held = self._by_start.first_holding(start, max(end, start + 1))
+        return held[2] if held is not None else None
 
     def line(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1

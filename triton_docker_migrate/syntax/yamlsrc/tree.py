@@ -123,7 +123,14 @@ def refuse_unmapped(src: YamlSource, sc: Scalar) -> None:
                               src.line(sc.start))
 
 def keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
-    """Ids of every mapping key, and the key each value (and list item) stands under."""
+    """Ids of every mapping key, and the key each value (and list item) stands under (found once
+    per source: the tree is read-only)."""
+    if src._keys_and_parents is None:
+        src._keys_and_parents = _keys_and_parents(src)
+    return src._keys_and_parents
+
+
+def _keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
     keys: set[int] = set()
     parent: dict[int, str] = {}
     for node in src.nodes():
