@@ -38,23 +38,40 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return e.value.code, out, err
 
 
-def same_shape(a, b, lists, key: str = "") -> list[str]:
+def same_shape(a, b, lists, key: str = "", _shared=None) -> list[str]:
     """Differences of shape between two loaded YAML/JSON documents: mapping keys, value types, list
     lengths - except under the keys in ``lists`` (the lists an edit may shorten or lengthen:
-    command words, ports)."""
+    command words, ports), wherever such a list is written (an anchor under another key that one of
+    these keys aliases is the same list)."""
+    if _shared is None:
+        _shared = {id(v) for d in _dicts(a) for k, v in d.items() if k in lists and isinstance(v, list)}
     if type(a) is not type(b):
         return [f"{key}: {type(a).__name__} -> {type(b).__name__}"]
     if isinstance(a, dict):
         if list(a) != list(b):
             return [f"{key}: keys {list(a)} -> {list(b)}"]
-        return [d for k in a for d in same_shape(a[k], b[k], lists, str(k))]
+        return [d for k in a for d in same_shape(a[k], b[k], lists, str(k), _shared)]
     if isinstance(a, list):
-        if key in lists:
+        if key in lists or id(a) in _shared:
             return []
         if len(a) != len(b):
             return [f"{key}: length {len(a)} -> {len(b)}"]
-        return [d for x, y in zip(a, b) for d in same_shape(x, y, lists, key)]
+        return [d for x, y in zip(a, b) for d in same_shape(x, y, lists, key, _shared)]
     return []
+
+
+def _dicts(node, seen=None):
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _dicts(v, seen)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _dicts(v, seen)
 
 
 def migrate_text(doc_class, name: str, text: str) -> str:

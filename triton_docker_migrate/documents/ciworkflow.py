@@ -269,7 +269,7 @@ class CiDoc(ShellDoc):
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "CiDoc") -> str | None:
-        return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES) or super().same_structure(new)
+        return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES, lists=S.line_words(self.command_lines())) or super().same_structure(new)
 
 
 def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label: str,

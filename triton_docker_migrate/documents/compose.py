@@ -517,7 +517,7 @@ class ComposeDoc(Document):
 
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "ComposeDoc") -> str | None:
-        return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES)
+        return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES, lists=S.line_words(self.command_lines()))
 
 
 # --- helpers ------------------------------------------------------------------------------------

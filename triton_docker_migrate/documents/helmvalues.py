@@ -409,7 +409,7 @@ class HelmValuesDoc(Document):
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "HelmValuesDoc") -> str | None:
         ports = frozenset(Y.key_of(k) or "" for m in self._mappings() for k, _v in Y.items(m) if _is_ports(k))
-        return Y.same_structure(self.src, new.src, EDITABLE | ports, RETYPABLE)
+        return Y.same_structure(self.src, new.src, EDITABLE | ports, RETYPABLE, S.line_words(self.command_lines()))
 
 
 def _port_of(item: Node) -> str | None:

@@ -659,7 +659,7 @@ class KubernetesDoc(Document):
                 json.loads(new.text.lstrip("\ufeff"))
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
-        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE)
+        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines()))
 
 
 def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:

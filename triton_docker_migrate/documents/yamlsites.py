@@ -12,7 +12,7 @@ from ..syntax.yamlquote import YamlListSyntax, YamlShellSyntax
 from ..syntax.yamlsrc import Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
 from . import commands as C
 from . import held as H
-from .sites import CommandLine, CommandSite, Segment
+from .sites import CommandLine, CommandSite, Segment, is_foreign
 
 _COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
 
@@ -167,3 +167,9 @@ def unique_sites(sites: list[CommandSite]) -> list[CommandSite]:
             seen.add(key)
             out.append(site)
     return out
+
+
+def line_words(lines: list[CommandLine]) -> list[int]:
+    """Where the words of ``lines`` written in this file start (the lists the verify step lets change
+    length, wherever they are written: under an ``x-`` anchor, a values key a template expands)."""
+    return [w.start for cl in lines for seg in cl.segments for w in seg.words if not is_foreign(w.span)]

@@ -4,6 +4,7 @@ that the verify step runs on a migrated file."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -159,20 +160,42 @@ def node_end(src: YamlSource, node: Node) -> int:
     return max(node_end(src, c) for c in kids[-2:])
 
 def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
-                   retypable: frozenset[str] = frozenset()) -> str | None:
+                   retypable: frozenset[str] = frozenset(), lists: Iterable[int] = ()) -> str | None:
     """The new text composes to the same shape: same documents, keys and scalar types; only the
-    sequences named in ``editable`` (command words, ports) may change, and the scalars named in
+    sequences named in ``editable`` (command words, ports) and the sequences of ``old`` that hold
+    one of the offsets ``lists`` (the words of its command lines, wherever the list is written: under
+    an ``x-`` anchor, a values key a template expands) may change, and the scalars named in
     ``retypable`` may turn from a string to an integer (a port name to a port number)."""
     if len(old.docs) != len(new.docs):
         return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
+    held = sequences_holding(old, lists)
     for a, b in zip(old.docs, new.docs):
-        problem = _same(a, b, "", set(), editable, retypable)
+        problem = _same(a, b, "", set(), editable, retypable, held)
         if problem:
             return problem
     return None
 
+def sequences_holding(src: YamlSource, offsets: Iterable[int]) -> frozenset[int]:
+    """The ids of the sequence nodes of ``src`` with a scalar item written around one of ``offsets``."""
+    points = sorted(set(offsets))
+    out: set[int] = set()
+    if not points:
+        return frozenset()
+    for node in src.nodes():
+        if not isinstance(node, SequenceNode):
+            continue
+        for item in node.value:
+            if isinstance(item, ScalarNode):
+                sc = src.scalar(item)
+                i = bisect.bisect_left(points, sc.start)
+                if i < len(points) and points[i] < max(sc.end, sc.start + 1):
+                    out.add(id(node))
+                    break
+    return frozenset(out)
+
+
 def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: frozenset[str],
-          retypable: frozenset[str]) -> str | None:
+          retypable: frozenset[str], held: frozenset[int] = frozenset()) -> str | None:
     if (id(a), id(b)) in seen:
         return None
     seen.add((id(a), id(b)))
@@ -189,12 +212,13 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
         if ka != kb:
             return f"the keys of {where} changed"
         for (k, va), (_, vb) in zip(a.value, b.value):
-            problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable, retypable)
+            problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable, retypable,
+                            held)
             if problem:
                 return problem
         return None
     last = re.sub(r"(?:\[\d+\])+$", "", path).rsplit(".", 1)[-1]
-    if last in editable:
+    if last in editable or id(a) in held:
         # the items are the edited values: only what kind of node each is must stay
         if len(a.value) == len(b.value) and any(type(x) is not type(y) for x, y in zip(a.value, b.value)):
             return f"the items of {where} changed kind"
@@ -202,7 +226,7 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
     if len(a.value) != len(b.value):
         return f"the length of {where} changed"
     for i, (x, y) in enumerate(zip(a.value, b.value)):
-        problem = _same(x, y, f"{path}[{i}]", seen, editable, retypable)
+        problem = _same(x, y, f"{path}[{i}]", seen, editable, retypable, held)
         if problem:
             return problem
     return None
