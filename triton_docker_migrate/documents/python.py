@@ -458,6 +458,8 @@ class PythonDoc(ShellDoc):
         if closed:
             self._closed.add(g)
         words = [self._item(n, g, display) for n in nodes]
+        if words and isinstance(nodes[0], ast.Name):
+            words[0] = self._constant_word(nodes[0], words[0].start, words[0].end, g) or words[0]
         self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
         for prev, w in zip(words, words[1:]):
             v = prev.value
@@ -487,6 +489,21 @@ class PythonDoc(ShellDoc):
             w.value, w.dynamic = "python", False  # the interpreter: python -m pip install ...
             w.offsets = w.offsets[:len(w.value)]
         return w
+
+    def _constant_word(self, node: ast.Name, a: int, b: int, group: int) -> PyWord | None:
+        """``[TRTSERVER, ...]`` with ``TRTSERVER = "/opt/tensorrtserver/bin/trtserver"`` assigned once:
+        the first item (the program) reads as the string it holds (so the line is known for a
+        server's; other items stay known only at run time: they are never deleted). The word stands
+        where the name is (items are deleted and added around it there); its characters are the
+        string's, so an edit inside its value is made where the string is assigned."""
+        value, changes = self.value_of(node)
+        if value is None or changes or not self._is_str(value):
+            return None
+        lit = self.literal(value)
+        if lit is None or lit.dynamic or not lit.value:
+            return None
+        return PyWord(a, b, lit.value, list(lit.offsets), False, "", b, inexact=lit.inexact, literal=None,
+                      whole=True, group=group, open_end=False)
 
     def _concatenation(self, node: ast.AST) -> list | None:
         """``"--model-store=" + path``: its parts (literals, and (start, end) of the other operands),
