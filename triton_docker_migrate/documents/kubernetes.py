@@ -176,6 +176,13 @@ class KubernetesDoc(Document):
         for c in self.containers:
             if c.triton:
                 out |= c.owned
+                # a sidecar's command reaches the server on localhost: the same pod (CONTRACT.md)
+                for other in self.containers:
+                    if other.pod is c.pod and other is not c:
+                        for key in ("command", "args"):
+                            seq = Y.get(other.node, key)
+                            if seq is not None:
+                                out |= Y.reachable(seq)
                 for svc in self.selecting(c):
                     out |= Y.reachable(svc)
                     name = Y.get(Y.get(svc, "metadata"), "name")
