@@ -97,7 +97,7 @@ def _unknown_base(span, path: str) -> Finding:
 
 
 _ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
-                       r"|tensorrtserver-\d[\w.]*-[\w.-]+\.whl|perf_client)(?![\w.-])")
+                       r"|tensorrtserver-(?:\d[\w.]*-[\w.-]+|\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
 _INSTEAD = {"libtrtserver.so": "libtritonserver.so (another C API: port the code)",
             "trtserver.h": "tritonserver.h (another C API: port the code)",
             "perf_client": "perf_analyzer (in the V2 SDK image)"}
