@@ -11,6 +11,7 @@ same file that select its pods.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import (Block, CommandLine, CommandSite, ContainerSite, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
+from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
 
@@ -76,6 +77,7 @@ class KubernetesDoc(Document):
         self._owners: dict[int, object] | None = None  #: see _owner_of
         self._object_ids: set[int] | None = None  #: see _object_of
         self._blocks: list[Block] | None = None
+        self._kustomize_images: list[ImageKeys] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
 
     def _load(self, text: str) -> Y.YamlSource:
@@ -215,10 +217,36 @@ class KubernetesDoc(Document):
             self._regions = self._read_regions()
         return self._regions
 
+    def split_images(self) -> list[ImageKeys]:
+        """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag``. The name is
+        what the transformer matches in the resources, which this run migrates too."""
+        if self._kustomize_images is None:
+            from .helmvalues import ValuesImageKeys
+
+            self._kustomize_images = []
+            for o in self.objects:
+                if str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
+                    continue
+                images = Y.get(o, "images")
+                for item in images.value if isinstance(images, SequenceNode) else ():
+                    repo = Y.get(item, "newName") if isinstance(Y.get(item, "newName"), ScalarNode) else Y.get(item, "name")
+                    tag = Y.get(item, "newTag")
+                    if not (isinstance(repo, ScalarNode) and isinstance(repo.value, str) and isinstance(tag, ScalarNode)) \
+                            or posixpath.basename(repo.value.strip()) not in ("tensorrtserver", "tritonserver"):
+                        continue
+                    digest = Y.get(item, "digest")
+                    digest = digest if isinstance(digest, ScalarNode) and str(digest.value).strip() else None
+                    self._kustomize_images.append(ValuesImageKeys(self.src, repo, tag, digest))
+        return self._kustomize_images
+
     def _read_regions(self) -> list[Region]:
         triton = self._triton_nodes()
         out: list[Region] = []
-        for node, sc, key in Y.string_values(self.src, self._env_name_nodes()):
+        skip = dict(self._env_name_nodes())
+        for ik in self.split_images():
+            if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value}").triton:
+                skip[id(ik.repo)] = ik.repo  # type: ignore[attr-defined]
+        for node, sc, key in Y.string_values(self.src, skip):
             out.append(Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
                               shell=key in ("command", "args"), image_context=key == "image", label=key))
         return out
