@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
+from .. import facts
 from ..syntax.quoting import SHELL
 from ..documents.sites import Segment
 from ..documents.sites import CommandSite
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 
 #: words that run the next word as the command
-_PREFIX = {"exec", "nohup", "sudo", "time", "command", "builtin", "stdbuf", "nice", "chrt", "setsid"}
+_PREFIX = {"exec", "nohup", "sudo", "time", "command", "builtin", "stdbuf", "nice", "chrt", "setsid", "numactl",
+           "taskset", "ionice"}
 _PREFIX_WITH_ARG = {"gosu", "su-exec", "tini", "dumb-init"}
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 SERVER_NAMES = ("trtserver", "tritonserver")
@@ -58,12 +60,17 @@ _VALUE_OPTS = {
     "env": {"-u", "-C", "-S", "--unset", "--chdir"},
     "nice": {"-n"},
     "stdbuf": {"-i", "-o", "-e"},
+    "numactl": {"-N", "-m", "-C", "-p", "-i", "--cpunodebind", "--membind", "--physcpubind", "--preferred",
+                "--interleave"},
+    "taskset": {"-c", "--cpu-list"},
+    "ionice": {"-c", "-n", "--class", "--classdata"},
 }
 
 
 def command_index(words: list[Word]) -> int | None:
     """Index of the word that names the program, past shell keywords, assignments and prefixes
-    like ``exec``, ``env X=1``, ``sudo -u user``, ``timeout 60``, ``gosu user`` and V1's
+    like ``exec``, ``env X=1``, ``sudo -u user``, ``timeout 60``, ``gosu user``, ``numactl -N 0``,
+    ``taskset -c 0-3`` and V1's
     ``nvidia_entrypoint.sh`` (which execs its arguments)."""
     i = 0
     n = len(words)
@@ -89,6 +96,9 @@ def command_index(words: list[Word]) -> int | None:
                     i += 1
             if base == "timeout" and i < n:
                 i += 1  # the duration
+            if base == "taskset" and i < n and not any(w.value in ("-c", "--cpu-list") or
+                                                       w.value.startswith("--cpu-list=") for w in words[:i]):
+                i += 1  # the mask (``taskset 0x3 cmd``; ``-c`` gives a list instead)
             continue
         if base in _PREFIX_WITH_ARG:
             i += 1
@@ -100,8 +110,31 @@ def command_index(words: list[Word]) -> int | None:
         if base == "nvidia_entrypoint.sh":
             i += 1
             continue
-        return i
+        return _launched_server(words, i)
     return None
+
+
+_SERVER_OPTIONS = frozenset(facts.V1_OPTIONS) | frozenset(facts.V2_OPTIONS)
+#: programs whose arguments name a server without running it (or that other readers follow)
+_NOT_LAUNCHERS = {"docker", "nvidia-docker", "podman", "nerdctl", "kubectl", "ssh", "echo", "printf", "pkill", "killall",
+                  "pgrep", "kill", "which", "type", "ps", "grep", "whereis", "ls", "cp", "mv", "ln", "rm",
+                  "chmod", "chown", "test", "["} | _SHELLS
+
+
+def _launched_server(words: list[Word], i: int) -> int:
+    """``i``, or the index of a server binary that a launcher the reader does not know runs with its
+    options (``mpirun -np 1 trtserver --model-store=/m``, ``nsys profile -o p trtserver ...``): the
+    binary followed by a server option is a command line whatever starts it."""
+    if words[i].dynamic or basename(words[i].value) in SERVER_NAMES or basename(words[i].value) in _NOT_LAUNCHERS:
+        return i  # (``$(DOCKER) run ...``: a variable may name docker)
+    for j in range(i + 1, len(words) - 1):
+        w, nxt = words[j], words[j + 1]
+        if not w.dynamic and basename(w.value) in SERVER_NAMES and nxt.value.startswith("--") and \
+                nxt.value[2:].split("=", 1)[0] in _SERVER_OPTIONS:
+            # (``singularity exec docker://IMAGE trtserver ...``: a runtime and its image, read as such)
+            prev = words[j - 1].value.removeprefix("docker://")
+            return i if words[j - 1].dynamic or facts.classify(prev).triton else j
+    return i
 
 
 def command_word(words: list[Word]) -> Word | None:
