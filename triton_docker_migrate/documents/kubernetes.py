@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import facts
-from ..model import ProcessingError, Span
+from ..model import Edit, ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from ..syntax.quoting import FieldSyntax
@@ -27,6 +27,7 @@ from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
+from .helmvalues import ValuesImageKeys
 from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
@@ -42,6 +43,16 @@ RETYPABLE = frozenset({"port", "targetPort"})
 #: ``$(NAME)`` as a whole word
 _K8S_REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
+
+
+class _KustomizeImage(ValuesImageKeys):
+    """A Kustomization ``images:`` entry: ``newName`` (or ``name``) and ``newTag``."""
+
+    name: ValuesImageKeys | None = None  #: the ``name`` the transformer matches, beside ``newName``
+
+    def rename_others(self, name: str) -> list[Edit]:
+        edit = self.name.rename_repo(name) if self.name is not None else None
+        return [edit] if edit is not None else []
 
 
 @dataclass
@@ -221,8 +232,6 @@ class KubernetesDoc(Document):
         """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag``. The name is
         what the transformer matches in the resources, which this run migrates too."""
         if self._kustomize_images is None:
-            from .helmvalues import ValuesImageKeys
-
             self._kustomize_images = []
             for o in self.objects:
                 if str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
@@ -236,7 +245,12 @@ class KubernetesDoc(Document):
                         continue
                     digest = Y.get(item, "digest")
                     digest = digest if isinstance(digest, ScalarNode) and str(digest.value).strip() else None
-                    self._kustomize_images.append(ValuesImageKeys(self.src, repo, tag, digest))
+                    ik = _KustomizeImage(self.src, repo, tag, digest)
+                    name = Y.get(item, "name")
+                    if name is not repo and isinstance(name, ScalarNode) and isinstance(name.value, str) and \
+                            posixpath.basename(name.value.strip()) == "tensorrtserver":
+                        ik.name = ValuesImageKeys(self.src, name, None)
+                    self._kustomize_images.append(ik)
         return self._kustomize_images
 
     def _read_regions(self) -> list[Region]:
@@ -245,7 +259,9 @@ class KubernetesDoc(Document):
         skip = dict(self._env_name_nodes())
         for ik in self.split_images():
             if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value}").triton:
-                skip[id(ik.repo)] = ik.repo  # type: ignore[attr-defined]
+                for keys in (ik, getattr(ik, "name", None)):
+                    if keys is not None:
+                        skip[id(keys.repo)] = keys.repo  # type: ignore[attr-defined]
         for node, sc, key in Y.string_values(self.src, skip):
             out.append(Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
                               shell=key in ("command", "args"), image_context=key == "image", label=key))

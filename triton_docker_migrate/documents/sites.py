@@ -406,6 +406,11 @@ class ImageKeys:
         """The edit that renames the repository's last component (None: it cannot be edited exactly)."""
         raise NotImplementedError
 
+    def rename_others(self, name: str) -> list[Edit]:
+        """Other places the same repository is written and renamed with it (a Kustomization entry's
+        ``name`` beside its ``newName``)."""
+        return []
+
     def set_tag(self, tag: str) -> Edit:
         raise NotImplementedError
 

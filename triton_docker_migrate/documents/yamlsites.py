@@ -56,7 +56,7 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
     """``sh -c "..."`` scripts in the words of ``segs`` (an entrypoint and its command), with a
     syntax that escapes for every layer around them."""
     out: list[CommandSite] = []
-    present = [s for s in segs if s is not None]
+    present = [s for s in segs if s is not None and not is_reset(s)]
     if not present:
         return out
     words = [w for s in present for w in s.words]
@@ -80,6 +80,12 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
 
 
 # --- segments and server command lines ------------------------------------------------------------
+
+def is_reset(seg: Segment) -> bool:
+    """An entrypoint written ``[""]``: no entrypoint at all (GitLab services, docker), so the command
+    is the whole command line."""
+    return bool(seg.words) and all(w.value == "" for w in seg.words)
+
 
 def segment(src: YamlSource, node: Node | None, label: str, argv: bool = True,
             dynamic_re: re.Pattern = _COMPOSE_VAR) -> Segment | None:
@@ -116,6 +122,8 @@ def server_lines(src: YamlSource, entry: Segment | None, cmd: Segment | None, v1
     ``held_argv``: the same for an item of the lists themselves (Kubernetes' ``$(NAME)``)."""
     out: list[CommandLine] = []
     text = src.text
+    if entry is not None and is_reset(entry):
+        entry = None
 
     def line(segs: list[Segment], server: Word | None) -> CommandLine:
         is_v1 = v1 or (server is not None and C.is_v1_binary(server.value))

@@ -325,6 +325,7 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
         if rename is None:
             return None
         edits.append(rename)
+        edits += ik.rename_others("tritonserver")
     edits.append(ik.set_tag(nt))
     sdk = "clientsdk" in tag
     what = "client SDK image" if sdk else "server image"

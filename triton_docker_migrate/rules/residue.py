@@ -173,10 +173,12 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             continue
         for m in _SERVER_TEXT.finditer(text):
             if words is None:  # where the document's readers found commands: theirs to judge
-                words = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
+                words = sorted((w.start, w.end, _says(site)) for site in doc.commands() for w in site.words)
             at = region.off(m.start("bin"))
-            k = bisect.bisect_right(words, (at, float("inf"))) - 1
-            if k >= 0 and words[k][0] <= at < words[k][1]:
+            k = bisect.bisect_right(words, (at, float("inf"), True)) - 1
+            # a word that is the binary (or its path) is the reader's; so is a message a command
+            # prints; a script inside another word (``python3 -c "os.system('trtserver ...')"``) is not
+            if k >= 0 and words[k][0] <= at < words[k][1] and (words[k][0] == region.off(m.start()) or words[k][2]):
                 continue
             if m.group("bin") == "trtserver":
                 yield _piece(region, m.start(), m.end())
@@ -184,6 +186,15 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             for o in _OPTION.finditer(text, m.end(), len(text) if end < 0 else end):
                 if o.group("name") in facts.V1_OPTIONS and _v1_only(o.group("name"), target):
                     yield _piece(region, o.start(), o.end())
+
+
+#: commands whose arguments are messages, not commands
+_MESSAGES = {"echo", "printf", "logger", ":"}
+
+
+def _says(site) -> bool:
+    ci = command_index(site.words)
+    return ci is not None and basename(site.words[ci].value) in _MESSAGES
 
 
 def _in_unread_values(doc, lines, target: Release) -> Iterator[Piece]:
