@@ -390,7 +390,9 @@ class ShellDoc(Document):
         m = _VAR_REF.match(w.value)
         if not m:
             return None
-        for v in self.variables.get(m.group(1) or m.group(2), []):
+        name = m.group(1) or m.group(2)
+        for v in self.variables.get(name, []):
+            v = self._default_of(name, v) or v  # ``BIN=${BIN:-trtserver}``
             if _is_server(v):
                 return v
         return None
@@ -442,7 +444,8 @@ class ShellDoc(Document):
         for s in self.sites:
             words = s.words
             out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text))
-            for w in s.words[:1]:
+            ci = command_index(words)
+            for w in words[ci:ci + 1] if ci is not None else ():  # ``exec "$BIN" ...``
                 v = self._server_variable(w) if w.dynamic else None
                 if v is not None:
                     out.append(CommandSite([v], Segment([v], s.syntax, s.label), True, self.text))
@@ -487,10 +490,10 @@ class ShellDoc(Document):
             cl.extra["docker"] = dr
             cl.images = self._image_spans(dr)
             return cl
-        if ci is not None and ci == 0 and words[0].dynamic:
-            v = self._server_variable(words[0])
+        if ci is not None and words[ci].dynamic:
+            v = self._server_variable(words[ci])
             if v is not None:
-                cl = CommandLine(self.text, self._segments(words, s.syntax, s.label), words[0],
+                cl = CommandLine(self.text, self._segments(words[ci:], s.syntax, s.label), words[ci],
                                  C.is_v1_binary(v.value) or image_v1, s.label)
                 cl.extra["docker"] = dr
                 cl.images = self._image_spans(dr)
