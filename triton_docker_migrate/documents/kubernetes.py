@@ -33,6 +33,7 @@ from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, M
                     Topology)
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
+WORKFLOW_CONTAINER_KEYS = ("container", "script", "steps", "sidecars")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
@@ -115,6 +116,14 @@ class KubernetesDoc(Document):
                     continue
                 for item in seq.value:
                     if isinstance(item, MappingNode) and (Y.get(item, "image") is not None or Y.get(item, "name")):
+                        out.append(self._container(item, pod))
+            # workflow engines: Argo's ``container``/``script`` templates, Tekton's ``steps`` and
+            # ``sidecars`` - containers with an image, under other keys
+            for key in WORKFLOW_CONTAINER_KEYS:
+                held = Y.get(pod, key)
+                items = held.value if isinstance(held, SequenceNode) else [held]
+                for item in items:
+                    if isinstance(item, MappingNode) and isinstance(Y.get(item, "image"), ScalarNode):
                         out.append(self._container(item, pod))
         return out
 
