@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .. import facts
 from ..model import Span
 from ..syntax.quoting import FieldSyntax, Syntax
 from ..syntax.shellwords import Word
@@ -61,8 +62,11 @@ def splice(words: list[Word], syntax: Syntax, label: str,
     (an array assigned and then appended to holds several lists)."""
     out: list[Segment] = []
     cur: list[Word] = []
+    prev: Word | None = None
     for w in words:
-        got = held(w) if w.dynamic else None
+        # (after ``--opt`` written without ``=`` the variable is that option's value, not options)
+        got = held(w) if w.dynamic and not _takes_value(prev) else None
+        prev = w
         if got is None:
             cur.append(w)
             continue
@@ -75,6 +79,11 @@ def splice(words: list[Word], syntax: Syntax, label: str,
     if cur or not out:
         out.append(Segment(cur, syntax, label))
     return out
+
+
+def _takes_value(option: Word | None) -> bool:
+    v = option.value if option is not None else ""
+    return v.startswith("--") and len(v) > 2 and "=" not in v and v[2:] not in facts.NO_ARGUMENT
 
 
 def uses(text: str, name: str, outside: Span | None = None) -> int:
