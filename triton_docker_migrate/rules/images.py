@@ -54,6 +54,9 @@ UNKNOWN_TAG = rule(
     "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
     "the tool cannot know which V2 tag to write. The suggestion names the target's server image.")
 
+_BARE_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
+
+
 def new_tag(tag: str, target: Release) -> str | None:
     m = V1_TAG.match(tag)
     if not m:
@@ -314,6 +317,11 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     tag = ik.tag_value
     name = posixpath.basename(repo)
     nt = new_tag(tag, target) if ik.tag_is_str else None
+    # ``tag: "20.02"`` beside the repository: the release alone, the template that assembles the image
+    # writes the suffix (``{{ .Values.image.tag }}-py3``); no V1 image had a tag without one
+    bare = nt is None and ik.tag_is_str and _BARE_RELEASE.fullmatch(tag) is not None
+    if bare:
+        nt = str(target)
     if nt is None:
         return UNKNOWN_TAG.finding(ik.tag_span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
@@ -331,6 +339,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     what = "client SDK image" if sdk else "server image"
     msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} " + (
         f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
+    if bare:
+        msg += " (the tag holds the release alone: its suffix is written where the image is assembled)"
     sev = Severity.INFO
     if ik.digest_span is not None:
         edits.append(ik.clear_digest())
