@@ -168,3 +168,11 @@ def unique_sites(sites: list[CommandSite]) -> list[CommandSite]:
             seen.add(key)
             out.append(site)
     return out
+
+
+def owners(lines) -> dict[int, object]:
+    """``id(line)`` -> the first owner paired with it, for (server line, owner) pairs."""
+    out: dict[int, object] = {}
+    for cl, owner in lines:
+        out.setdefault(id(cl), owner)
+    return out
