@@ -574,6 +574,22 @@ class KubernetesDoc(Document):
         seen: set[Span] = set()
         return [x for x in out if not (x[1] in seen or seen.add(x[1]))]
 
+    def serving_predictors(self) -> list[tuple[str, str | None, Span]]:
+        """The predictors of each ``InferenceService`` (KFServing ``v1alpha2``: ``spec.default`` and
+        ``spec.canary``; KServe ``v1beta1``: ``spec.predictor``)."""
+        out: list[tuple[str, str | None, Span]] = []
+        for o in self.objects:
+            if getattr(Y.get(o, "kind"), "value", None) != "InferenceService":
+                continue
+            spec = Y.get(o, "spec")
+            for predictor in (Y.get(Y.get(spec, "default"), "predictor"), Y.get(Y.get(spec, "canary"), "predictor"),
+                              Y.get(spec, "predictor")):
+                for k, v in Y.items(predictor):
+                    version = Y.get(v, "runtimeVersion")
+                    out.append((str(Y.key_of(k)), self.value_of(version) if isinstance(version, ScalarNode) else None,
+                                Span(k.start_mark.index, k.end_mark.index)))
+        return out
+
     # --- environment --------------------------------------------------------------------------
     def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
