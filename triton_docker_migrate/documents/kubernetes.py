@@ -1,7 +1,8 @@
 """Kubernetes manifests (YAML, multi-document, or JSON) -> Document.
 
 Containers are found wherever a ``containers``/``initContainers`` list stands (Pods, workload
-templates, CronJobs, Lists, OpenShift Templates). A container is Triton when its image is a
+templates, CronJobs, Lists, OpenShift Templates), and in workflow engines' templates (Argo
+``container``/``script``/``sidecars``, Tekton ``steps``/``sidecars``) when they name an image. A container is Triton when its image is a
 server image or its ``command``/``args`` run the server. ``command`` replaces the image's
 entrypoint and ``args`` its CMD: the server line spans both, and no word ever moves between them.
 A removed health port is followed through the container's probes and ports and the Services of the
@@ -31,6 +32,11 @@ from .sites import (Block, CommandLine, CommandSite, ContainerSite, Mount, PodSi
                     Topology)
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
+#: lists of containers of workflow engines, read when their items name an image (Argo ``sidecars``,
+#: Tekton ``steps``/``sidecars``; Argo's own ``steps`` are lists of template calls, without one)
+IMAGE_LIST_KEYS = ("sidecars", "steps")
+#: one container (Argo templates: ``container``, ``script``), read when it names an image
+CONTAINER_KEY_ONE = ("container", "script")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
@@ -96,13 +102,18 @@ class KubernetesDoc(Document):
         for pod in list(self.src.nodes()):
             if not isinstance(pod, MappingNode):
                 continue
-            for key in CONTAINER_KEYS:
+            for key in CONTAINER_KEYS + IMAGE_LIST_KEYS:
                 seq = Y.get(pod, key)
                 if not isinstance(seq, SequenceNode):
                     continue
                 for item in seq.value:
-                    if isinstance(item, MappingNode) and (Y.get(item, "image") is not None or Y.get(item, "name")):
+                    if isinstance(item, MappingNode) and (Y.get(item, "image") is not None or (
+                            key in CONTAINER_KEYS and Y.get(item, "name"))):
                         out.append(self._container(item, pod))
+            for key in CONTAINER_KEY_ONE:
+                one = Y.get(pod, key)
+                if isinstance(one, MappingNode) and Y.get(one, "image") is not None:
+                    out.append(self._container(one, pod))
         return out
 
     def _container(self, node: MappingNode, pod: MappingNode) -> Container:
