@@ -346,9 +346,10 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     if bare:
         nt = str(target)
     if nt is None:
-        # (over both keys: the V1 repository stays too, and a warning covers every line it spans)
-        both = Span(min(ik.repo_span.start, ik.tag_span.start), max(ik.repo_span.end, ik.tag_span.end))
-        return UNKNOWN_TAG.finding(both, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
+        # both keys stay V1: the finding spans them (each line of V1 left carries it)
+        span = ik.tag_span if getattr(ik, "repo_elsewhere", "") else \
+            Span(min(ik.repo_span.start, ik.tag_span.start), max(ik.repo_span.end, ik.tag_span.end))
+        return UNKNOWN_TAG.finding(span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
                                    suggestion=f"{target}-py3")
     edits = []
