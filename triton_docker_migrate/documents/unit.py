@@ -31,6 +31,7 @@ from ..syntax.inifile import Entry, IniFile, configparser_entries, systemd_entri
 from ..syntax.quoting import ShellSyntax, Syntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import held as H
+from .dockerrun import sub_word
 from .shell import ShellDoc
 from .sites import CommandLine, Region
 
@@ -183,7 +184,6 @@ class UnitDoc(ShellDoc):
         self._env: list[tuple[str, Span]] = []
         self._commands: dict[int, int] = {}  #: id(entry) -> commands read in it (for same_structure)
         self.command_entries: list[Entry] = []
-        self.environment_file = False  #: an ``EnvironmentFile=`` may set any variable instead
         for e in self.ini.entries:
             key = e.key if self.flavour == "systemd" else e.key.lower()
             if self.flavour == "systemd" and e.section == "Service" and key in EXEC_KEYS:
@@ -192,17 +192,12 @@ class UnitDoc(ShellDoc):
                 self._exec(e, "command")
             elif key == "Environment" and self.flavour == "systemd" and e.section == "Service":
                 self._systemd_env(e)
-            elif key == "EnvironmentFile" and self.flavour == "systemd" and e.section == "Service":
-                self.environment_file = True
-                self._regions.append(Region(e.value, offsets=e.offsets, label=e.key))
             elif key == "environment" and self.flavour == "supervisord":
                 self._supervisor_env(e)
             elif self.flavour == "systemd" and key in _HOST_ACCOUNTS:
                 continue  # accounts of the host, not of an image: not the V1 image's user
             elif e.value:
                 self._regions.append(Region(e.value, offsets=e.offsets, label=e.key))
-        if self.environment_file:
-            self.overridable |= set(self.variables)
 
     def _exec(self, e: Entry, key: str) -> None:
         self.command_entries.append(e)
@@ -265,21 +260,21 @@ class UnitDoc(ShellDoc):
             if not eq or not name or not w.offsets:
                 continue
             self._env.append((name, Span(w.offsets[0], w.offsets[len(name) - 1] + 1)))
+            if w.offsets[-1] - w.offsets[0] == len(w.value) - 1:
+                # written in one run: a ``$NAME`` of an ExecStart line can take its words (see _held)
+                self.variables.setdefault(name, []).append(sub_word(w, len(name) + 1))
             if len(w.value) > len(name) + 1:
-                value, offs = w.value[len(name) + 1:], w.offsets[len(name) + 1:]
-                self._regions.append(Region(value, offsets=offs, label="Environment"))
-                # ``$NAME`` in ExecStart= is this value split at blanks (systemd.service, "Command lines")
-                self.variables.setdefault(name, []).append(Word(offs[0], offs[-1] + 1, value, list(offs),
-                                                                "$" in value, "", offs[-1] + 1))
-            else:
-                self.variables.setdefault(name, []).append(Word(w.end, w.end, "", [], False, "", w.end))
+                self._regions.append(Region(w.value[len(name) + 1:], offsets=w.offsets[len(name) + 1:],
+                                            label="Environment"))
 
     def _held(self, w: Word) -> list[H.Held] | None:
-        """``$NAME`` of a variable the unit's own ``Environment=`` sets once: its words, migrated where
-        they are written. systemd splits ``$NAME`` at blanks but gives ``${NAME}`` as one argument, and
-        an ``EnvironmentFile=`` may set it instead; supervisord expands no ``$`` at all."""
+        """systemd splits an unbraced ``$NAME`` word at whitespace (``${NAME}`` stays one word, and
+        supervisord expands no ``$``): the value of the unit's one ``Environment=NAME=...``, which an
+        ``EnvironmentFile=`` may replace (then only its default is migrated)."""
         if self.flavour != "systemd" or w.value.startswith("${"):
             return None
+        if any(e.key == "EnvironmentFile" for e in self.ini.entries):
+            self.overridable.update(self.variables)
         return super()._held(w)
 
     def _supervisor_env(self, e: Entry) -> None:
