@@ -242,6 +242,9 @@ class Links:
 
     def service(self, host: str, namespace: str | None) -> Svc | None:
         """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
+        if _written(host):  # a name a chart's template writes: the Service written by the same actions
+            got = [s for s in self.services if s.name == host and _ns_ok(s.namespace, namespace)]
+            return got[0] if len(got) == 1 else None
         parts = host.split(".")
         name = parts[0]
         ns = parts[1] if len(parts) > 1 else namespace
@@ -357,6 +360,11 @@ def selected_by(selector: dict | None, namespace: str | None, links: Links,
     if len({(a.move.health, a.move.http) for a in ats}) > 1:
         return ats, "its selector picks servers with different ports"
     return ats, None
+
+
+def _written(value: str) -> bool:
+    """A value a Helm template's action writes (``HelmTemplateDoc.value_of``): known once rendered."""
+    return "{{" in value
 
 
 def _role(target: str, m: HealthMove) -> str | None:
@@ -555,11 +563,20 @@ class _Follow:
             ats, why = selected_by(svc.selector, svc.namespace, self.links, service=True)
             ats = [a for a in ats if a.move.health]
             if not ats:
+                yield from self.unmatched(svc.selector, [(p.entry.span, p.target) for p in svc.ports],
+                                          f"the Service {svc.name}", "targetPort")
                 continue
             at = ats[0]
             m = at.move
             http = [p for p in svc.ports if _role(p.target, m) == "http"]
             for p in svc.ports:
+                if _written(p.target) and self.free(p.entry.span):
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        p.entry.span, f"port {p.port} of the Service {svc.name} reaches targetPort {p.target}, which "
+                        f"a template action computes: if it is the health port {m.health} ({self.follows(at)}), V2 "
+                        f"serves health on the HTTP port {m.http}: remove this port or target the HTTP port",
+                        suggestion=f"targetPort: {m.http}"))
+                    continue
                 if _role(p.target, m) != "health" or not self.free(p.entry.span):
                     continue
                 what = f"port {p.port} of the Service {svc.name}" + (f" (targetPort {p.target})" if p.target != p.port else "")
@@ -578,6 +595,28 @@ class _Follow:
                         p.entry.span, f"{msg}: the Service has no port to it; routing this port there exposes V2's "
                         f"whole HTTP API (inference included) through it", suggestion=f"targetPort: {m.http}"))
 
+    def unmatched(self, selector: dict | None, ports: list[tuple[Span, str]], what: str, key: str) -> Iterator[Finding]:
+        """A selector of a chart's template written by actions that are not the server's pod labels' own
+        (another helper, values): whether it picks the server's pods is known only once rendered. A port
+        there that is a moving server's health port (by number, or by a name the server gives it) is
+        reported, never edited."""
+        if not selector:
+            return
+        written = any(_written(k) or _written(v) for k, v in selector.items())
+        for span, target in ports:
+            at = next((a for a in self.links.moves if a.move.health and _role(target, a.move) == "health"
+                       and (written and a.move.labels or any(_written(k) or _written(v) for k, v in a.move.labels.items()))
+                       and _ns_ok(None, a.move.namespace)), None)
+            if at is None or not self.free(span):
+                continue
+            m = at.move
+            whose = "this selector is written by template actions that are not that server's pod labels" if written \
+                else "that server's pod labels are written by template actions"
+            yield self.emit(HEALTH_PORT_ROUTE.finding(
+                span, f"{key} {target} of {what}: the health port {m.health} was removed at {at.where(self.here, True)}, "
+                f"and {whose}, so whether it picks that server is known only once the chart is rendered: if it "
+                f"does, V2 serves health on the HTTP port {m.http}", suggestion=f"{key}: {m.http}"))
+
     # --- NetworkPolicies ---------------------------------------------------------------------------
     def policies(self) -> Iterator[Finding]:
         for pol in self.topo.policies:
@@ -585,6 +624,9 @@ class _Follow:
                 ats, why = selected_by(rule_.pods, pol.namespace, self.links)
                 ats = [a for a in ats if a.move.health]
                 if not ats:
+                    yield from self.unmatched(rule_.pods, [(e.span, v.value) for e, v in zip(rule_.entries, rule_.values)
+                                                           if v is not None],
+                                              f"NetworkPolicy {pol.name} ({rule_.direction})", "port")
                     continue
                 at = ats[0]
                 m = at.move
