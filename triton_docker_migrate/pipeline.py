@@ -431,6 +431,32 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
             for m in unit.members]
 
 
+def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]], shown: dict[str, str]) -> None:
+    """The follow-through's changes to a template's value that the chart's values write (``port: {{
+    .Values.ingress.port }}``): made in the values files that set it, the template left as it is."""
+    from .model import Edit, Fix, Span
+    from .syntax import yamlquote as Q
+
+    by_doc = {id(d): p for p, d in docs.items()}
+    for p, d in docs.items():
+        for f, path, nodes, new, message in getattr(d, "values_follow", ()):
+            if not any(x is f for x in checked[p]):
+                continue  # suppressed, or held with its container
+            targets = [(by_doc[id(v)], v, n) for v, n in nodes if id(v) in by_doc]
+            first = targets[0][2].value if targets else None
+            targets = [(vp, v, n) for vp, v, n in targets if n.value == first]
+            if not targets:
+                continue
+            checked[p][:] = [x for x in checked[p] if x is not f]
+            line = d.position(f.span.start)[0]
+            for vp, v, n in targets:
+                sc = v.src.scalar(n)
+                raw = Q.render(new, sc.quote, sc.flow) if sc.quote else new
+                checked[vp].append(type(f)(f.rule, Span(sc.start, sc.end), f"{message} (the value of .Values."
+                                           f"{'.'.join(path)}, which {shown.get(p, p)}:{line} writes)", Severity.INFO,
+                                           Fix.of(f"Set {'.'.join(path)} to {new}", Edit(Span(sc.start, sc.end), raw))))
+
+
 def _chart_follow(live, ctxs, fixed, shown):
     """The links of a chart's follow-through: its templates' servers whose health endpoints the fixes
     move, and what every template of the chart says about who reaches them (None: nothing moves, or no
@@ -507,6 +533,7 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
             except ProcessingError as e:
                 raise _MemberError(p, e) from None
         settle(links, docs, checked, shown, note)
+        _values_follow(docs, checked, shown)
         for p, d in docs.items():  # copies beside kept V1 values entries (umbrella charts), or retired
             checked[p] = _side_by_side(d, checked[p], settings, builder(d.kind), keeper(p))
         return checked, ctxs

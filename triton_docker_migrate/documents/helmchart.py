@@ -210,6 +210,8 @@ class _Chart:
             got = self.variants(chart, path)
             if got and isinstance(got[0][1], ScalarNode) and got[0][1].value is not None:
                 doc.resolved[id(node)] = str(got[0][1].value)
+                sc = doc.src.scalar(node)
+                doc.resolved_from[(sc.start, sc.end)] = (path, [(d, n) for d, n in got if isinstance(n, ScalarNode)])
 
     def pair_images(self, templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
         """Pair each repository with the tag Helm runs it with. The values a template reads are the charts'

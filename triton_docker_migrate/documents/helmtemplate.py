@@ -51,6 +51,11 @@ class HelmTemplateDoc(KubernetesDoc):
         self.helper_lines: list[CommandLine] = []
         #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
         self.resolved: dict[int, str] = {}
+        #: the same scalars by span: their values path and every values node that may set them
+        self.resolved_from: dict[tuple[int, int], tuple[tuple[str, ...], list]] = {}
+        #: changes the follow-through asks of the values (rules/follow.py): (finding, values path, the
+        #: values nodes, the value written), made in the values files by the chart (pipeline)
+        self.values_follow: list = []
         self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
         self._block_spans: Intervals | None = None  #: see block_after
         self._holders: dict[int, tuple[MappingNode, str]] | None = None  #: see _labels

@@ -496,6 +496,12 @@ class _Follow:
     def emit(self, f: Finding) -> Finding:
         if f.span is not None:
             self.taken.append(f.span)
+            # a Helm template's value written from the chart's values: the change is the values file's
+            src = getattr(self.doc, "resolved_from", None)
+            edits = f.fix.edits if f.fix is not None else ()
+            if src and len(edits) == 1 and edits[0].content and (edits[0].span.start, edits[0].span.end) in src:
+                path, nodes = src[(edits[0].span.start, edits[0].span.end)]
+                self.doc.values_follow.append((f, path, nodes, edits[0].content, f.message))
         return f
 
     def run(self) -> Iterator[Finding]:
