@@ -28,6 +28,11 @@ its own links (``pipeline.process_file``). Which servers moved is known only onc
 a change suppressed, a block kept beside its V2 copy (``--side-by-side``), moves nothing, so nothing
 follows it.
 
+A Helm chart is one unit (``pipeline._unit``): once its fixes are chosen, its templates are checked again
+with the links of its own servers that moved; labels, selectors and names written by template actions
+compare as the actions (``HelmTemplateDoc.value_of``, ``template_labels``), and a change to a value a
+template takes from ``.Values.x`` is made in the values files (``HelmTemplateDoc.values_follow``).
+
 Where the target cannot be told apart (a Service or policy that also selects pods of another server or
 of an application that keeps its ports, a port another container of the pod declares, several servers
 behind one host port), the finding is a warning without an edit."""
@@ -71,6 +76,12 @@ HEALTH_PORT_ROUTE = rule(
     "publish the HTTP port. When the target is ambiguous - a selector that also picks pods that keep their "
     "ports, a port another container of the pod declares, several servers behind one host port - nothing "
     "is edited.\n\n"
+    "In a Helm chart, the chart's own templates follow its server too: labels, selectors and names written by "
+    "template actions compare as the actions (a Service whose selector is `{{ include \"x.selectorLabels\" . }}`, "
+    "the same include as the pod template's labels, selects its pods), and a port a template takes from "
+    "`.Values.x` is changed in the values files that set it. A selector written by other actions than the "
+    "server's pod labels (or a Service elsewhere, when those labels are actions), and a port a helper "
+    "computes, are known only once the chart is rendered: a warning with the change to make.\n\n"
     "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). "
     "`--ignore TDM407,TDM408` leaves every other file as it is (but for its own V1 evidence). An object that routes to a V1 "
     "block kept by `--side-by-side` is never edited: the kept server is not migrated, so nothing follows it, "
