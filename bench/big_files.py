@@ -1,12 +1,19 @@
 """Memory and time of one large file of each kind (not a test; never run in CI).
 
 CONTRACT.md ("Bad input"): memory and time grow linearly with a file's size; any accepted file (up
-to 10 MiB) is processed in seconds and well under 1 GiB. For each kind this generates a V1 file of
-the sizes asked for (the kind's own fixture-like content repeated, every repetition a real
-construct of the kind: a service, a stage, a recipe, a resource ...) plus the pathological shapes
-the attack used (20,000 ``FROM`` lines, a 5 MiB YAML file), processes it with
-``pipeline.process_file`` in a fresh child process and prints the child's CPU seconds (user +
-system), its peak RSS (``ru_maxrss``) and the result.
+to 10 MiB) is processed in seconds and well under 1 GiB. For each kind this generates a file of the
+sizes asked for (whole blocks, as many as fit), in two families of shapes:
+
+- dense: the kind's own fixture-like V1 content repeated, every repetition a real construct of the
+  kind (a service, a stage, a recipe, a resource, a document ...): V1 from end to end; with the
+  attack's 20,000 ``FROM`` lines (``dockerfile-from`` at 1 MiB);
+- sparse: one V1 server among a lot of ordinary text (a long script in a YAML block scalar or a
+  ConfigMap, plain values, a long RUN, a long shell script, plain Python, prose) - what a large
+  real file looks like.
+
+Each file is processed with ``pipeline.process_file`` in a fresh child process, which prints its CPU
+seconds (user + system), its peak RSS (``ru_maxrss``) and the result. Results: bench/RESULTS.md,
+"Large files".
 
     python bench/big_files.py [--sizes 1,5,10] [--kinds dockerfile,compose,...]
 """

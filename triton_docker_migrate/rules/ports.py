@@ -18,7 +18,8 @@ from .registry import check, rule
 HEALTH_PORT = rule(
     "TDM406", "v1-health-port", Severity.WARNING, F.SOMETIMES, "The removed V1 health port is still published",
     "A port that only served V1 health (`--http-health-port`) serves nothing in V2: it is removed from "
-    "EXPOSE / ports lists that keep other ports, otherwise reported with the HTTP port to use.")
+    "EXPOSE / ports lists that keep other ports (a Service's entry only when another of its ports reaches the "
+    "HTTP port, where V2 serves health), otherwise reported with the HTTP port to use.")
 W, I = Severity.WARNING, Severity.INFO
 
 
@@ -84,10 +85,20 @@ def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> 
     names = _health_names(sites, health) if pl.key == "targetPort" or pl.service else set()
     hits = [e for e in pl.entries if e.port == health or e.port in names]
     msg = health_port_message(health, http)
+    # a Service keeps a way to health: its entry goes only when another one reaches the HTTP port (as
+    # TDM407 does in other files); routing it to the HTTP port would open V2's whole HTTP API through it
+    service = pl.key == "targetPort" or pl.service
+    http_names = _health_names(sites, http) if service else set()
+    others = [e for e in pl.entries if e not in hits]
+    keeps_health = any(e.port == http or e.port in http_names for e in others) if service else bool(others)
     for e in hits:
-        if len(hits) < len(pl.entries):
+        if keeps_health:
             yield HEALTH_PORT.finding(e.span, f"{msg}; removed from the {pl.where}",
                                       fix=Fix.of(f"Remove port {health}", *e.remove()))
+        elif others:
+            yield HEALTH_PORT.finding(e.span, f"{msg}: no other port of this Service reaches it; route a port to "
+                                      f"{http} (health is served there with the rest of the HTTP API)",
+                                      suggestion=f"{pl.key}{pl.assign}{http}")
         else:
             yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead", suggestion=f"{pl.key}{pl.assign}{http}")
 
