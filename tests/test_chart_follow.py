@@ -264,12 +264,17 @@ def test_a_target_port_a_helper_computes_is_a_warning_without_an_edit(tmp_path, 
     work = _copy(tmp_path)
     svc = work / "chart" / "templates" / "service.yaml"
     svc.write_text(svc.read_text().replace("targetPort: health", "targetPort: {{ include \"infer.healthPort\" . }}"))
-    (work / "chart" / "templates" / "_ports.tpl").write_text('{{- define "infer.healthPort" -}}8005{{- end }}\n')
+    ing = work / "chart" / "templates" / "ingress.yaml"
+    ing.write_text(ing.read_text().replace("number: {{ .Values.ingress.healthPort }}",
+                                           "number: {{ include \"infer.servicePort\" . }}"))
+    (work / "chart" / "templates" / "_ports.tpl").write_text('{{- define "infer.healthPort" -}}8005{{- end }}\n'
+                                                          '{{- define "infer.servicePort" -}}8005{{- end }}\n')
     monkeypatch.chdir(work)
     report = _report(capsys, ".")
-    got = [(f["line"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"]
-           if f["path"] == "chart/templates/service.yaml"]
-    assert got == [(15, "TDM407", "warning", False)]
+    got = [(f["path"], f["line"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"]
+           if f["path"] in ("chart/templates/service.yaml", "chart/templates/ingress.yaml") and f["rule"] == "TDM407"]
+    assert got == [("chart/templates/ingress.yaml", 23, "TDM407", "warning", False),
+                   ("chart/templates/service.yaml", 15, "TDM407", "warning", False)]
 
 
 def test_without_the_health_option_nothing_follows(tmp_path, monkeypatch, capsys):

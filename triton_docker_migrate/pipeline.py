@@ -438,6 +438,7 @@ def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]],
     from .syntax import yamlquote as Q
 
     by_doc = {id(d): p for p, d in docs.items()}
+    done: set[tuple[str, int]] = set()
     for p, d in docs.items():
         for f, path, nodes, new, message in getattr(d, "values_follow", ()):
             if not any(x is f for x in checked[p]):
@@ -451,6 +452,9 @@ def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]],
             line = d.position(f.span.start)[0]
             for vp, v, n in targets:
                 sc = v.src.scalar(n)
+                if (vp, sc.start) in done:
+                    continue  # another template writes the same value: one change
+                done.add((vp, sc.start))
                 raw = Q.render(new, sc.quote, sc.flow) if sc.quote else new
                 checked[vp].append(type(f)(f.rule, Span(sc.start, sc.end), f"{message} (the value of .Values."
                                            f"{'.'.join(path)}, which {shown.get(p, p)}:{line} writes)", Severity.INFO,

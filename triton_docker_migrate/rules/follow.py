@@ -675,7 +675,13 @@ class _Follow:
             at, why = svc.ats[0], svc.why
             m = at.move
             what = f"this {rt.kind}'s backend {rt.service}"
-            if rt.port is not None and m.health:
+            if rt.port is not None and m.health and _written(rt.port.value) and self.free(rt.port.span) and \
+                    any(_role(p[2], m) == "health" or _written(p[2]) for p in svc.ports):
+                yield self.emit(HEALTH_PORT_ROUTE.finding(
+                    rt.port.span, f"{what} port {rt.port.value}, which a template action computes: if it is the "
+                    f"Service's port to the health port {m.health} ({self.follows(at)}), V2 serves health on the HTTP "
+                    f"port {m.http}: route to the Service's port to the HTTP port"))
+            elif rt.port is not None and m.health:
                 entry = next((p for p in svc.ports if (p[1] == rt.port.value if rt.by_name else p[0] == rt.port.value)), None)
                 if entry is not None and _role(entry[2], m) == "health" and self.free(rt.port.span):
                     http = next((p for p in svc.ports if _role(p[2], m) == "http"), None)
