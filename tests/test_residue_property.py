@@ -301,6 +301,24 @@ COMPOSE_SERVICE = (
     "  labels:",
     "    - image=nvcr.io/nvidia/tensorrtserver:19.10-py3",
 )
+#: a chart template of its own (the chart's values do not drive it): V1 written in the template itself
+HELM_TEMPLATE = (
+    "---",
+    "apiVersion: apps/v1",
+    "kind: Deployment",
+    "metadata:",
+    "  name: {{ .Release.Name }}-tdm-v1",
+    "  labels: {{- include \"tdm.labels\" . | nindent 4 }}",
+    "spec:",
+    "  template:",
+    "    spec:",
+    "      containers:",
+    "        - name: triton-v1",
+    f"          image: {IMAGE}",
+    '          args: ["trtserver", "--model-store=/models", "--allow-poll-model-repository={{ .Values.tdmPoll }}"]',
+    "          readinessProbe:",
+    "            httpGet: {path: /api/health/ready, port: 8000}",
+)
 K8S_DEPLOYMENT = (
     "---",
     "apiVersion: apps/v1",
@@ -563,6 +581,8 @@ def inject(path: pathlib.Path, data: bytes, kind: str) -> bytes | tuple[bytes, b
         return _append(data, K8S_DEPLOYMENT)
     if kind == "helm-values":
         return _append(data, HELM_VALUES)
+    if kind == "helm-template":
+        return _append(data, HELM_TEMPLATE) if name.endswith((".yaml", ".yml")) else data
     if kind == "ci":
         if ".gitlab-ci" in name or "gitlab" in str(path):
             return _append(data, GITLAB_JOB)
@@ -744,7 +764,7 @@ def _silent(root, placed, report) -> tuple[list[str], dict[pathlib.Path, list[tu
 def test_the_tree_holds_every_kind(tree):
     root, placed, report = tree
     got = {kind for _, _, kind in placed.values()}
-    assert {"dockerfile", "compose", "kubernetes", "helm-values", "ci", "shell", "makefile", "hcl", "unit",
+    assert {"dockerfile", "compose", "kubernetes", "helm-values", "helm-template", "ci", "shell", "makefile", "hcl", "unit",
             "python", "requirements", "text"} <= got
     assert len(placed) > 350
 

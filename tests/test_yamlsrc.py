@@ -187,7 +187,7 @@ def _scalars(text: str):
     for n in src.nodes():
         if isinstance(n, Y.ScalarNode):
             sc = src.scalar(n)
-            out.append((sc.value, sc.start, sc.end, sc.offsets, dict(sc.irregular)))
+            out.append((sc.value, sc.start, sc.end, None if sc.offsets is None else list(sc.offsets), dict(sc.irregular)))
     return out
 
 

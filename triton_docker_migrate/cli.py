@@ -29,13 +29,13 @@ def _usage(message: str) -> int:
 
 
 def _err(line: str) -> None:
-    from .report.terminal import emit
+    from .report.stream import write as emit
 
     emit(sys.stderr, line + "\n")
 
 
 def _out(text: str) -> None:
-    from .report.terminal import emit
+    from .report.stream import write as emit
 
     emit(sys.stdout, text)
 
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
             _err(signals.message(e))
             code = signals.exit_code(e)
         except BrokenPipeError:  # `--help | head`, or a report printed into a pipe that closed: as asked
-            from .report.terminal import silence
+            from .report.stream import silence
 
             silence(sys.stdout)
             code = 0

@@ -244,7 +244,8 @@ def _ancestor_chain(root_abs: str) -> tuple[IgnoreFile, ...]:
 
 # --- the walk ---------------------------------------------------------------------------------
 def _warn(msg: str) -> None:
-    from .report.terminal import emit, name
+    from .report.stream import write as emit
+    from .report.terminal import name
 
     emit(sys.stderr, name(msg) + "\n")
 

@@ -27,7 +27,8 @@ _UTF16_BOMS = textscan.UTF16_32
 def err(msg: str) -> None:
     """One line on stderr, escaped: a file name cannot reach the terminal or a CI log raw (control
     characters, bytes that are not UTF-8, a workflow command); a closed stderr ends quietly."""
-    from ..report.terminal import emit, name
+    from ..report.stream import write as emit
+    from ..report.terminal import name
 
     emit(sys.stderr, name(msg) + "\n")
 

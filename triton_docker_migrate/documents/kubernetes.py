@@ -532,9 +532,7 @@ class KubernetesDoc(Document):
     def _owner_of(self, line: CommandLine):
         """What ``line`` is the server line of (found through an index of the lines, built once)."""
         if self._owners is None:
-            self._owners = {}
-            for cl, owner in self._server_lines():
-                self._owners.setdefault(id(cl), owner)
+            self._owners = S.owners(self._server_lines())
         return self._owners.get(id(line))
 
     def mounts(self, line: CommandLine) -> list[Mount] | None:

@@ -5,6 +5,7 @@ or flow ``[x, y]``) and strings split into words like a shell (compose ``command
 from __future__ import annotations
 
 import re
+from array import array
 from typing import Callable
 
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
@@ -19,7 +20,7 @@ _COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
 
 def item_word(sc: Scalar, dynamic_re: re.Pattern = _COMPOSE_VAR) -> Word:
     """One list item as a word (no shell: the value is the argument)."""
-    return Word(sc.start, sc.end, sc.value, list(sc.offsets or []), bool(dynamic_re.search(sc.value)),
+    return Word(sc.start, sc.end, sc.value, array("q", sc.offsets or ()), bool(dynamic_re.search(sc.value)),
                 sc.quote, sc.inner_end)
 
 
@@ -166,4 +167,12 @@ def unique_sites(sites: list[CommandSite]) -> list[CommandSite]:
         if key not in seen:
             seen.add(key)
             out.append(site)
+    return out
+
+
+def owners(lines) -> dict[int, object]:
+    """``id(line)`` -> the first owner paired with it, for (server line, owner) pairs."""
+    out: dict[int, object] = {}
+    for cl, owner in lines:
+        out.setdefault(id(cl), owner)
     return out

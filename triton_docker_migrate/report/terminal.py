@@ -13,7 +13,6 @@ quietly.
 
 from __future__ import annotations
 
-import os
 import re
 
 #: characters shown escaped: C0 controls, DEL, C1 controls, line/paragraph separators, bidi
@@ -73,33 +72,3 @@ def _json_one(m: re.Match) -> str:
     if 0xD800 <= n <= 0xDFFF:
         return "\\" + _one(m)
     return f"\\u{n:04x}"
-
-
-def emit(stream, text: str) -> bool:
-    """Write ``text`` to ``stream`` and flush; False when its reader has gone (the stream then
-    writes to ``/dev/null``, so that nothing fails later on, at exit either)."""
-    try:
-        stream.write(text)
-        stream.flush()
-        return True
-    except BrokenPipeError:
-        silence(stream)
-        return False
-
-
-def silence(stream) -> None:
-    """Point ``stream``'s file descriptor at ``/dev/null`` (its reader went away)."""
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    try:
-        os.dup2(devnull, fd)
-    except OSError:
-        pass
-    finally:
-        os.close(devnull)

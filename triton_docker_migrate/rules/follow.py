@@ -250,6 +250,40 @@ class Links:
     images: dict[str, list[At]] = field(default_factory=dict)
     #: the rows of ``host_ports`` by where they come from (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
+    #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
+    _by: dict[str, dict] | None = field(default=None, repr=False, compare=False)
+    _pods_by_label: tuple[int, dict] = field(default_factory=lambda: (0, {}), repr=False, compare=False)  #: (pods seen, index)
+    _services_by_name: tuple[int, dict] = field(default_factory=lambda: (0, {}), repr=False, compare=False)
+
+    def index(self) -> dict[str, dict]:
+        """The moves by workload container, compose service, file and service name, image built, and each
+        label pair; the pods that keep their ports by each label pair. Each list in the moves' order."""
+        if self._by is None:
+            by: dict[str, dict] = {"workload": {}, "compose": {}, "extends": {}, "build": {}, "label": {}, "order": {}}
+            for k, at in enumerate(self.moves):
+                m = at.move
+                by["order"][id(at)] = k
+                if m.workload:
+                    by["workload"].setdefault((*m.workload, m.container), []).append(at)
+                if m.compose:
+                    by["compose"].setdefault(m.compose, []).append(at)
+                    by["extends"].setdefault((m.file, m.compose[1]), []).append(at)
+                if m.build:
+                    by["build"].setdefault(m.build, []).append(at)
+                for kv in (m.labels or {}).items():
+                    by["label"].setdefault(kv, []).append(at)
+            self._by = by
+        return self._by
+
+    def pods_labelled(self, kv: tuple) -> list[Pod]:
+        """The pods that keep their ports and carry the label ``kv`` (indexed as pods are added)."""
+        seen, by = self._pods_by_label
+        for p in self.pods[seen:]:  # the pods added since the last look
+            if p.at is None:
+                for item in p.labels.items():
+                    by.setdefault(item, []).append(p)
+        self._pods_by_label = (len(self.pods), by)
+        return by.get(kv, [])
 
     def service(self, host: str, namespace: str | None) -> Svc | None:
         """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
@@ -261,7 +295,11 @@ class Links:
         ns = parts[1] if len(parts) > 1 else namespace
         if len(parts) > 2 and parts[2] != "svc":
             return None
-        got = [s for s in self.services if s.name == name and _ns_ok(s.namespace, ns)]
+        seen, by = self._services_by_name
+        for svc in self.services[seen:]:  # the Services added since the last look
+            by.setdefault(svc.name, []).append(svc)
+        self._services_by_name = (len(self.services), by)
+        got = [s for s in by.get(name, ()) if _ns_ok(s.namespace, ns)]
         return got[0] if len(got) == 1 else None
 
 
@@ -277,9 +315,10 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for pod in topo.pods:  # type: ignore[attr-defined]
             # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
             # patch of a moving server's workload in another file (kustomize) is that server's pod
-            at = next((a for a in links.moves for c in pod.containers if a.move.workload == (pod.kind, pod.name)
-                       and a.move.container == c.name and _ns_ok(pod.namespace, a.move.namespace)
-                       and (a.move.file == real if c.lines else a.move.file != real)), None)
+            at = _first(links, (a for c in pod.containers
+                                for a in links.index()["workload"].get((pod.kind, pod.name, c.name), ())
+                                if _ns_ok(pod.namespace, a.move.namespace)
+                                and (a.move.file == real if c.lines else a.move.file != real)))
             links.pods.append(Pod(dict(pod.labels), pod.namespace, at, f"{pod.kind} {pod.name}".strip()))
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -317,19 +356,25 @@ def _add_host_ports(links: Links, at: At, published: tuple) -> None:
             links.host_ports.setdefault(host, []).append(row)
 
 
+def _first(links: Links, ats) -> At | None:
+    """The first of ``ats`` in the order of the run's moves (found through the index, not a scan)."""
+    order = links.index()["order"]
+    return min(ats, key=lambda a: order[id(a)], default=None)
+
+
 def compose_link(s, links: Links, real: str) -> At | None:
     """The moving server a compose service of another file runs: the same service of the same project
     (an override file), one it ``extends``, or the image built from the server's Dockerfile."""
-    for at in links.moves:
-        m = at.move
-        if m.compose and m.compose == (s.folder, s.name) and m.file != real:
-            return at
-        if m.compose and s.extends and _real(s.extends[0]) == m.file and s.extends[1] == m.compose[1]:
-            return at
-        if m.build and s.build and not s.lines and not s.command:
-            context, dockerfile = s.build
-            if _real(os.path.join(context, dockerfile or "Dockerfile")) == m.build:
-                return at
+    by = links.index()
+    found = [a for a in by["compose"].get((s.folder, s.name), ()) if a.move.file != real]
+    if s.extends:
+        found += by["extends"].get((_real(s.extends[0]), s.extends[1]), ())
+    if s.build and not s.lines and not s.command:
+        context, dockerfile = s.build
+        found += by["build"].get(_real(os.path.join(context, dockerfile or "Dockerfile")), ())
+    at = _first(links, found)
+    if at is not None:
+        return at
     if s.image and not s.lines and not s.command and not s.build:
         got = links.images.get(s.image, [])
         if len({id(a) for a in got}) == 1:
@@ -359,13 +404,16 @@ def selected_by(selector: dict | None, namespace: str | None, links: Links,
     A Service without a selector selects nothing; a policy's empty selector selects every pod."""
     if selector is None or (service and not selector):
         return [], None
-    ats = [a for a in links.moves if a.move.labels and _ns_ok(namespace, a.move.namespace)
+    # the candidates: those with the selector's first label (every move for an empty selector)
+    first = next(iter(selector.items()), None)
+    pool = links.moves if first is None else links.index()["label"].get(first, [])
+    ats = [a for a in pool if a.move.labels and _ns_ok(namespace, a.move.namespace)
            and _selects(selector, a.move.labels)]
     if not ats:
         return [], None
     if not selector:
         return ats, "it applies to every pod of the namespace"
-    others = [p for p in links.pods if p.at is None and _ns_ok(namespace, p.namespace) and _selects(selector, p.labels)]
+    others = [p for p in links.pods_labelled(first) if _ns_ok(namespace, p.namespace) and _selects(selector, p.labels)]
     if others:
         return ats, f"its selector also picks the pods of {others[0].where}, which keep their ports"
     if len({(a.move.health, a.move.http) for a in ats}) > 1:
@@ -538,9 +586,8 @@ class _Follow:
             for c in pod.containers:
                 if c.lines:
                     continue  # its own server: the per-file rules
-                at = next((a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
-                           and a.move.container == c.name and a.move.file != self.here
-                           and _ns_ok(pod.namespace, a.move.namespace)), None)
+                at = next((a for a in self.links.index()["workload"].get((pod.kind, pod.name, c.name), ())
+                           if a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)), None)
                 if at is None:
                     continue
                 for r in c.regions:

@@ -111,8 +111,10 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
                 continue
         if tag is None or "$" in tag:
             yield UNKNOWN_TAG.finding(
-                span, f"{old}: the V1 image's tag is {'not given' if tag is None else 'set by a variable'}; "
-                f"name a V2 release of the target (e.g. tritonserver:{target}-py3)",
+                span, f"{old}: " + ("the V1 image's tag is not written with it (given apart - a key beside it such "
+                                     "as newTag: or tag:, a variable - or left to latest): change both together"
+                                     if tag is None else "the V1 image's tag is set by a variable") +
+                f"; name a V2 release of the target (e.g. tritonserver:{target}-py3)",
                 suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
         nt = new_tag(tag, target)

@@ -8,6 +8,7 @@ value."""
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 
 from yaml.nodes import ScalarNode
@@ -39,7 +40,7 @@ class Scalar:
     start: int  #: offset of the first character of the scalar itself (after anchor and tag)
     end: int  #: offset after its last character (closing quote; last content line of a block)
     flow: bool  #: inside a flow collection (``[...]``, ``{...}``)
-    offsets: list[int] | None = None  #: None when the characters could not be mapped
+    offsets: array | None = None  #: None when the characters could not be mapped (machine integers: see Word)
     #: offsets whose value character is not a one-to-one copy (escapes, folds), with raw length
     irregular: dict[int, int] = field(default_factory=dict)
 
@@ -89,7 +90,7 @@ def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
     if style == "" and (start > end or text[start:end].strip() == "" and expected == ""):
         sc.start = sc.end = end = max(start, end) if expected == "" else end
         if expected == "":
-            sc.offsets = []
+            sc.offsets = array("q")
             sc.start = sc.end = node.end_mark.index
             return sc
     try:
@@ -109,7 +110,7 @@ def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
         pieces = None
     if pieces is None or "".join(p[0] for p in pieces) != expected:
         return sc
-    sc.offsets = [p[1] for p in pieces]
+    sc.offsets = array("q", [p[1] for p in pieces])
     for ch, off, n in pieces:
         if n != 1 or ch != text[off]:
             sc.irregular[off] = max(n, sc.irregular.get(off, 0))
