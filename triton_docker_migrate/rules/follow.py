@@ -288,13 +288,13 @@ class Links:
     def service(self, host: str, namespace: str | None) -> Svc | None:
         """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
         if _written(host):  # a name a chart's template writes: the Service written by the same actions
-            got = [s for s in self.services if s.name == host and _ns_ok(s.namespace, namespace)]
-            return got[0] if len(got) == 1 else None
-        parts = host.split(".")
-        name = parts[0]
-        ns = parts[1] if len(parts) > 1 else namespace
-        if len(parts) > 2 and parts[2] != "svc":
-            return None
+            name, ns = host, namespace
+        else:
+            parts = host.split(".")
+            name = parts[0]
+            ns = parts[1] if len(parts) > 1 else namespace
+            if len(parts) > 2 and parts[2] != "svc":
+                return None
         seen, by = self._services_by_name
         for svc in self.services[seen:]:  # the Services added since the last look
             by.setdefault(svc.name, []).append(svc)
@@ -544,6 +544,7 @@ class _Follow:
         self.topo = ctx.topology()
         self.taken: list[Span] = [f.span for f in ctx.found if f.span is not None]
         self.self_regions: set[int] = set()
+        self._written_moves: list[At] | None = None  #: see unmatched
 
     def free(self, span: Span) -> bool:
         """No earlier finding (of this check or another) covers ``span``."""
@@ -666,11 +667,15 @@ class _Follow:
         reported, never edited."""
         if not selector:
             return
+        if self._written_moves is None:  # the moving servers whose pod labels are template actions (once)
+            self._written_moves = [a for a in self.links.moves if a.move.health and a.move.labels and any(
+                _written(k) or _written(v) for k, v in a.move.labels.items())]
         written = any(_written(k) or _written(v) for k, v in selector.items())
+        if not written and not self._written_moves:
+            return
+        candidates = [a for a in self.links.moves if a.move.health and a.move.labels] if written else self._written_moves
         for span, target in ports:
-            at = next((a for a in self.links.moves if a.move.health and _role(target, a.move) == "health"
-                       and (written and a.move.labels or any(_written(k) or _written(v) for k, v in a.move.labels.items()))
-                       and _ns_ok(None, a.move.namespace)), None)
+            at = next((a for a in candidates if _role(target, a.move) == "health"), None)
             if at is None or not self.free(span):
                 continue
             m = at.move
