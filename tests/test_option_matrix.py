@@ -555,7 +555,7 @@ def expected(case: Case, read: bool | None = None) -> tuple[dict[str, list[str |
             exp[o] = [v]
             mode = None
         elif o == "allow-poll-model-repository":
-            mode = "poll" if v.lower() == "true" else None
+            mode = "poll" if v.lower() == "true" else "none"
         elif v.lower() == "true":
             mode = "explicit"
     elif o == "model-control-mode":

@@ -54,7 +54,8 @@ TEXT_LITERALS = (
     *(h.encode() for h in facts.V1_CPP_HEADERS + facts.V1_CPP_REQUEST_PATHS + facts.V1_CPP_CREATE),
 )
 #: what any file can need a change for
-LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode()) + tuple(
+LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
+                            facts.KFSERVING_API.encode()) + tuple(
     ("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)

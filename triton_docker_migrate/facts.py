@@ -16,6 +16,8 @@ V1_USER = "tensorrt-server"  #: the user of the V1 images
 V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
 V1_PERF_CLIENT = "perf_client"
 V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
+#: KFServing's API group: its ``tensorrt`` predictor runs the V1 server (``rules/images.py``, TDM111)
+KFSERVING_API = "serving.kubeflow.org"
 #: a V1 endpoint (CONTRACT.md, "V1 evidence")
 V1_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
                          r"(?![\w-])")

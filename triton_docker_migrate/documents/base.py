@@ -93,6 +93,12 @@ class Document:
         """Where the file asks for GPUs for a Triton server (``runtime: nvidia``, ``nvidia.com/gpu``...)."""
         return []
 
+    def serving_predictors(self) -> list[tuple[str, str | None, Span]]:
+        """The model servers a serving platform starts for the file (KFServing/KServe
+        ``InferenceService`` predictors): (the predictor's key, its ``runtimeVersion`` or None, where
+        the key is written). The platform picks the image: the file never names it."""
+        return []
+
     def model_fields(self) -> dict[str, tuple[str, Span]] | None:
         """The top-level fields of a model configuration (None: not one)."""
         return None

@@ -1,7 +1,8 @@
 """Kubernetes manifests (YAML, multi-document, or JSON) -> Document.
 
 Containers are found wherever a ``containers``/``initContainers`` list stands (Pods, workload
-templates, CronJobs, Lists, OpenShift Templates). A container is Triton when its image is a
+templates, CronJobs, Lists, OpenShift Templates), and in workflow engines' templates (Argo
+``container``/``script``/``sidecars``, Tekton ``steps``/``sidecars``) when they name an image. A container is Triton when its image is a
 server image or its ``command``/``args`` run the server. ``command`` replaces the image's
 entrypoint and ``args`` its CMD: the server line spans both, and no word ever moves between them.
 A removed health port is followed through the container's probes and ports and the Services of the
@@ -31,6 +32,11 @@ from .sites import (Block, CommandLine, CommandSite, ContainerSite, Mount, PodSi
                     Topology)
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
+#: lists of containers of workflow engines, read when their items name an image (Argo ``sidecars``,
+#: Tekton ``steps``/``sidecars``; Argo's own ``steps`` are lists of template calls, without one)
+IMAGE_LIST_KEYS = ("sidecars", "steps")
+#: one container (Argo templates: ``container``, ``script``), read when it names an image
+CONTAINER_KEY_ONE = ("container", "script")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
@@ -96,13 +102,18 @@ class KubernetesDoc(Document):
         for pod in list(self.src.nodes()):
             if not isinstance(pod, MappingNode):
                 continue
-            for key in CONTAINER_KEYS:
+            for key in CONTAINER_KEYS + IMAGE_LIST_KEYS:
                 seq = Y.get(pod, key)
                 if not isinstance(seq, SequenceNode):
                     continue
                 for item in seq.value:
-                    if isinstance(item, MappingNode) and (Y.get(item, "image") is not None or Y.get(item, "name")):
+                    if isinstance(item, MappingNode) and (Y.get(item, "image") is not None or (
+                            key in CONTAINER_KEYS and Y.get(item, "name"))):
                         out.append(self._container(item, pod))
+            for key in CONTAINER_KEY_ONE:
+                one = Y.get(pod, key)
+                if isinstance(one, MappingNode) and Y.get(one, "image") is not None:
+                    out.append(self._container(one, pod))
         return out
 
     def _container(self, node: MappingNode, pod: MappingNode) -> Container:
@@ -573,6 +584,22 @@ class KubernetesDoc(Document):
                     out.append(("runtimeClassName: nvidia", Span(k.start_mark.index, Y.node_end(self.src, v))))
         seen: set[Span] = set()
         return [x for x in out if not (x[1] in seen or seen.add(x[1]))]
+
+    def serving_predictors(self) -> list[tuple[str, str | None, Span]]:
+        """The predictors of each ``InferenceService`` (KFServing ``v1alpha2``: ``spec.default`` and
+        ``spec.canary``; KServe ``v1beta1``: ``spec.predictor``)."""
+        out: list[tuple[str, str | None, Span]] = []
+        for o in self.objects:
+            if getattr(Y.get(o, "kind"), "value", None) != "InferenceService":
+                continue
+            spec = Y.get(o, "spec")
+            for predictor in (Y.get(Y.get(spec, "default"), "predictor"), Y.get(Y.get(spec, "canary"), "predictor"),
+                              Y.get(spec, "predictor")):
+                for k, v in Y.items(predictor):
+                    version = Y.get(v, "runtimeVersion")
+                    out.append((str(Y.key_of(k)), self.value_of(version) if isinstance(version, ScalarNode) else None,
+                                Span(k.start_mark.index, k.end_mark.index)))
+        return out
 
     # --- environment --------------------------------------------------------------------------
     def env_definitions(self) -> list[tuple[str, Span]]:

@@ -16,6 +16,7 @@ MARKER = "triton-docker-migrate: keep-v1"
 #: the annotation that marks a kept object of a JSON manifest (CONTRACT.md, ``--side-by-side``)
 KEEP_ANNOTATION = "triton-docker-migrate/keep-v1"
 _MARKER = re.compile(r"(?:^|[ \t])(#)[^\n]*?triton-docker-migrate:[ \t]*keep-v1(?![\w-])")
+_BLANK_LINE = re.compile(r"[ \t]*\r?\n")
 _SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
 
 
@@ -61,9 +62,9 @@ def block(src: Y.YamlSource, name: str, what: str, first: int, node: Node, path:
         return Block(name, what, at, first, path,
                      refusal="it does not stand on lines of its own (flow style), so a copy cannot be placed beside it")
     start, after, first_end = got
-    blank = re.match(r"[ \t]*\r?\n", src.text[after:])  # the blank line that separates it from the next unit
+    blank = _BLANK_LINE.match(src.text, after)  # the blank line that separates it from the next unit
     return Block(name, what, Span(start, after), first_end, path, kept=is_kept(src, start, first_end),
-                 retire_span=Span(start, after + (blank.end() if blank else 0)))
+                 retire_span=Span(start, blank.end() if blank else after))
 
 
 def json_block(src: Y.YamlSource, name: str, what: str, node: Node, path: tuple,

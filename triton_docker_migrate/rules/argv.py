@@ -478,8 +478,14 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
                     res.mode = "none"  # a V2 line relying on V2's default
             else:
                 res.mode = "none"
-                drop_all(polls, ALLOW_POLL, "--allow-poll-model-repository was removed in V2; V2's default "
-                         "(--model-control-mode=none) is what it asked for; dropped")
+                if apoll is not None:
+                    # written out, though it is V2's default: the line then means the same whatever image
+                    # runs it (a V1 image left by a tag the tool cannot map reads a bare line as V1's,
+                    # which polled)
+                    b.finding(ALLOW_POLL, apoll.span, "--allow-poll-model-repository=false is "
+                              "--model-control-mode=none in V2 (its default, written out)", "info",
+                              b.set_option(apoll, "model-control-mode", "none"), "Use --model-control-mode=none")
+                    drop_all(polls[:-1], ALLOW_POLL, "--allow-poll-model-repository was removed in V2; dropped")
     if cl.v1 and res.mode is not None and res.mode != "explicit":
         for o in loads:
             handled.add(id(o))

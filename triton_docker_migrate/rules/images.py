@@ -210,6 +210,27 @@ DERIVED_IMAGE = rule(
     "new tag together with this change.")
 
 
+V1_PREDICTOR = rule(
+    "TDM111", "v1-serving-predictor", Severity.WARNING, F.NEVER, "A serving platform starts the V1 server for this file",
+    "KFServing's `tensorrt` predictor (`serving.kubeflow.org/v1alpha2` `InferenceService`) runs the V1 "
+    "server: KFServing starts `nvcr.io/nvidia/tensorrtserver:<runtimeVersion>` with `trtserver` and its own "
+    "V1 options, so the file never names the image or the binary. KServe (`serving.kserve.io/v1beta1`) "
+    "has no `tensorrt` predictor: its `triton` predictor runs V2 (`runtimeVersion: <target>-py3`), and "
+    "V2 serves the same model repositories. Move the InferenceService to KServe by hand (the platform "
+    "itself, its storage and its ingress change too); clients move to the V2 protocol (`/v2/...`).")
+
+
+@check(order=30)
+def check_serving_predictors(doc, ctx) -> Iterator[Finding]:
+    for key, version, span in doc.serving_predictors():
+        if key == "tensorrt":
+            image = f"tensorrtserver:{version}" if version else "the tensorrtserver image of its default version"
+            yield V1_PREDICTOR.finding(
+                span, f"the tensorrt predictor runs the V1 server ({image}); KServe's triton predictor runs V2: "
+                f"move this InferenceService to serving.kserve.io/v1beta1 with triton: runtimeVersion: "
+                f"{ctx.target}-py3")
+
+
 #: an image reference as written: a registry path with a tag or a digest (``ubuntu`` alone is left out)
 _IMAGE_REF = re.compile(r"[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)*(?::[\w][\w.-]*|@sha256:[0-9a-f]{64})"
                         r"|[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)+")
@@ -321,7 +342,10 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     if tag_elsewhere is not None:
         return _repo_finding(ik, target, repo, tag, name, nt, tag_elsewhere)
     if nt is None:
-        return UNKNOWN_TAG.finding(ik.tag_span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
+        # both keys stay V1: the finding spans them (each line of V1 left carries it)
+        span = ik.tag_span if getattr(ik, "repo_elsewhere", "") else \
+            Span(min(ik.repo_span.start, ik.tag_span.start), max(ik.repo_span.end, ik.tag_span.end))
+        return UNKNOWN_TAG.finding(span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
                                    suggestion=f"{target}-py3")
     edits = []

@@ -61,6 +61,12 @@ _TARBALL = re.compile(r"(?:https?://)?github\.com/NVIDIA/" + re.escape(facts.V1_
 #: something else (``--name trtserver -d``)
 _SERVER_TEXT = re.compile(r"(?<![\w.:@/$-])(?<!--name )(?<!--name=)(?<!\bAS )(?<!\bas )"
                           r"(?P<path>(?:/[\w.+@-]+)*/)?(?P<bin>trtserver|tritonserver)(?=[ \t]+-)")
+#: a value that is the V1 binary by itself (the first item of an argv list under a key no reader knows:
+#: ``cmd: [trtserver, ...]`` in a custom resource)
+_SERVER_VALUE = re.compile(r"[ \t]*(?:(?:/[\w.+@-]+)*/)?trtserver[ \t]*")
+#: keys whose value names something (a container, a host, a label) rather than running it
+_NAMING_KEY = re.compile(r"(?i)(?:.*[./_-])?(?:name|names|hostname|host|hosts|app|component|instance|service|"
+                         r"servicename|alias|aliases|user|group|release|id|title|label|labels|part-of|managed-by)")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
 _EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -170,6 +176,16 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
     for region in regions:
         text = region.text
         if "trtserver" not in text and "tritonserver" not in text:
+            continue
+        value = _SERVER_VALUE.fullmatch(text)
+        if value is not None and not _NAMING_KEY.fullmatch(region.label or "name"):
+            if words is None:
+                words = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
+            lead = len(text) - len(text.lstrip())
+            at = region.off(lead)
+            k = bisect.bisect_right(words, (at, float("inf"))) - 1
+            if not (k >= 0 and words[k][0] <= at < words[k][1]):  # a reader's command: its rules judge it
+                yield _piece(region, lead, len(text.rstrip()))
             continue
         for m in _SERVER_TEXT.finditer(text):
             if words is None:  # where the document's readers found commands: theirs to judge

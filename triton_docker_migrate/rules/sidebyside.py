@@ -410,7 +410,7 @@ def _copy(doc, b: Block, blocks: list[Block], st: _State, settings, build, keep)
     at = b.span.end
     if at == len(text) and text and not text.endswith("\n"):
         content = "\n" + content
-    elif st.kind != "kubernetes" and (text[at:].startswith("\n") or text[at:].startswith("\r\n")):
+    elif st.kind != "kubernetes" and text.startswith(("\n", "\r\n"), at):
         content = "\n" + content  # units separated by a blank line: so is the copy
     if "\r\n" in text[b.span.start:b.span.end]:
         content = content.replace("\r\n", "\n").replace("\n", "\r\n")
