@@ -307,7 +307,7 @@ def test_system_unit_round_trip(path):
     injected = text[:at] + extra + text[at:]
     got = _migrate(path.name, injected)
     assert got == text[:at] + ("ExecStartPost=/usr/bin/tritonserver --model-repository=/m "
-                               "--disable-auto-complete-config\n") + text[at:]
+                               "--model-control-mode=none --disable-auto-complete-config\n") + text[at:]
 
 
 # --- mutants ----------------------------------------------------------------------------------------

@@ -69,6 +69,10 @@ class _ArraySyntax(ShellSyntax):
 
 
 _ARRAY_SYNTAX = _ArraySyntax()
+#: the elements of ``NAME+=(...)``: an append may stand in a branch (``case``, ``if``) that a run does
+#: not take, so new options never go there (they go after the expansion in the line)
+_APPEND_SYNTAX = _ArraySyntax()
+_APPEND_SYNTAX.holds_insertions = False
 
 
 # --- docker run ------------------------------------------------------------------------------
@@ -174,7 +178,7 @@ class ShellDoc(Document):
             if not parts or parts[0][0] != "" or any(op == "" for op, _ in parts[1:]) or \
                     any(x.start > w.start for _, elements in parts for x in elements):
                 return None
-            return [(elements, _ARRAY_SYNTAX, f"array {m.group(1)}") for _, elements in parts]
+            return [(elements, _APPEND_SYNTAX if op else _ARRAY_SYNTAX, f"array {m.group(1)}") for op, elements in parts]
         m = H.VAR_REF.match(w.value)
         if not m or w.quote:
             return None

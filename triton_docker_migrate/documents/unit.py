@@ -30,6 +30,8 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.inifile import Entry, IniFile, configparser_entries, systemd_entries
 from ..syntax.quoting import ShellSyntax, Syntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
+from . import held as H
+from .dockerrun import sub_word
 from .shell import ShellDoc
 from .sites import CommandLine, Region
 
@@ -258,9 +260,22 @@ class UnitDoc(ShellDoc):
             if not eq or not name or not w.offsets:
                 continue
             self._env.append((name, Span(w.offsets[0], w.offsets[len(name) - 1] + 1)))
+            if w.offsets[-1] - w.offsets[0] == len(w.value) - 1:
+                # written in one run: a ``$NAME`` of an ExecStart line can take its words (see _held)
+                self.variables.setdefault(name, []).append(sub_word(w, len(name) + 1))
             if len(w.value) > len(name) + 1:
                 self._regions.append(Region(w.value[len(name) + 1:], offsets=w.offsets[len(name) + 1:],
                                             label="Environment"))
+
+    def _held(self, w: Word) -> list[H.Held] | None:
+        """systemd splits an unbraced ``$NAME`` word at whitespace (``${NAME}`` stays one word, and
+        supervisord expands no ``$``): the value of the unit's one ``Environment=NAME=...``, which an
+        ``EnvironmentFile=`` may replace (then only its default is migrated)."""
+        if self.flavour != "systemd" or w.value.startswith("${"):
+            return None
+        if any(e.key == "EnvironmentFile" for e in self.ini.entries):
+            self.overridable.update(self.variables)
+        return super()._held(w)
 
     def _supervisor_env(self, e: Entry) -> None:
         pos = 0
