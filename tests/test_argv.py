@@ -172,7 +172,8 @@ CASES = [
     ("mc-none-of-three_v2-line_noop", "tritonserver --model-repository=/m", "24.10",
      "tritonserver --model-repository=/m", [], "none"),
     ("mc-poll-false_fixes", "trtserver --model-repository=/m --allow-poll-model-repository=false", "24.10",
-     'trtserver --model-repository=/m --disable-auto-complete-config', [STRICT, ("TDM311", I, True)], "none"),
+     'trtserver --model-repository=/m --model-control-mode=none --disable-auto-complete-config',
+     [STRICT, ("TDM311", I, True)], "none"),
     ("mc-poll-false-and-control-true_fixes", "trtserver --allow-poll-model-repository=false "
      "--allow-model-control=true --model-repository=/m --load-model=a", "24.10",
      'trtserver --model-control-mode=explicit --model-repository=/m --load-model=a --disable-auto-complete-config',
@@ -193,7 +194,8 @@ CASES = [
      'trtserver --model-repository /m --model-control-mode poll --repository-poll-secs 30 --disable-auto-complete-config',
      [STRICT, ("TDM311", I, True)], "poll"),
     ("mc-poll-true-secs-0_fixes", "trtserver --model-store /m --allow-poll-model-repository true "
-     "--repository-poll-secs 0", "24.10", 'trtserver --model-repository /m --repository-poll-secs 0 --disable-auto-complete-config',
+     "--repository-poll-secs 0", "24.10",
+     'trtserver --model-repository /m --model-control-mode none --repository-poll-secs 0 --disable-auto-complete-config',
      [STRICT, STORE, ("TDM311", I, True)], "none"),
     ("mc-secs-0_noop", "trtserver --model-repository=/m --repository-poll-secs=0 --strict-model-config=true",
      "24.10", "trtserver --model-repository=/m --repository-poll-secs=0 --strict-model-config=true", [], "none"),
@@ -229,7 +231,8 @@ CASES = [
     ("v1-refused-missing-value_fixes", "trtserver --model-store=/m --tf-allow-soft-placement", "24.10",
      "trtserver --model-repository=/m --tf-allow-soft-placement", [STORE, ("TDM318", E, False)], None),
     ("v1-release-abbreviation_fixes", "trtserver --model-store=/m --allow-p=false", "24.10",
-     "trtserver --model-repository=/m --disable-auto-complete-config", [STRICT, STORE, ("TDM311", I, True)], "none"),
+     "trtserver --model-repository=/m --model-control-mode=none --disable-auto-complete-config",
+     [STRICT, STORE, ("TDM311", I, True)], "none"),
     ("v1-release-abbreviation-profiling_fixes", "trtserver --model-store=/m --allow-pro=false", "24.10",
      "trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config",
      [POLL, STRICT, STORE, ("TDM306", I, True)], "poll"),
@@ -246,7 +249,7 @@ CASES = [
      [POLL, STORE], "poll"),
     # half-migrated V2 lines: only options the target refuses are rewritten, no poll default
     ("v2-line-refused-options_fixes", "tritonserver --model-repository=/m --allow-poll-model-repository=false "
-     "--http-health-port=8003", "24.10", "tritonserver --model-repository=/m",
+     "--http-health-port=8003", "24.10", "tritonserver --model-repository=/m --model-control-mode=none",
      [("TDM311", I, True), ("TDM305", W, True)], "none"),
     ("v2-line-poll-true_fixes", "/opt/tritonserver/bin/tritonserver --model-store=/m "
      "--allow-poll-model-repository=true", "24.10",
@@ -258,9 +261,10 @@ CASES = [
     ("v2-line-tf-add-vgpu_20.08_fixes", "tritonserver --model-repository=/m --tf-add-vgpu='0;1;512'", "20.08",
      "tritonserver --model-repository=/m", [("TDM309", W, True)], "none"),
     # continuation lines: the deleted option takes its own line with it, the new one gets a line
-    ("continuation-delete_fixes", "trtserver \\\n  --model-store=/m \\\n  --allow-poll-model-repository=false \\\n"
-     "  --log-verbose=1", "24.10", 'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --disable-auto-complete-config',
-     [STRICT, STORE, ("TDM311", I, True)], "none"),
+    ("continuation-delete_fixes", "trtserver \\\n  --model-store=/m \\\n  --http-health-port=8005 \\\n"
+     "  --log-verbose=1", "24.10", 'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n'
+     '  --model-control-mode=poll \\\n  --disable-auto-complete-config',
+     [POLL, STRICT, STORE, ("TDM305", W, True)], "poll"),
     ("continuation-insert_fixes", "trtserver \\\n  --model-store=/m \\\n  --log-verbose=1", "24.10",
      'trtserver \\\n  --model-repository=/m \\\n  --log-verbose=1 \\\n  --model-control-mode=poll \\\n  --disable-auto-complete-config',
      [POLL, STRICT, STORE], "poll"),

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from strategies import run_inprocess
+from workload import dockerfiles
 from triton_docker_migrate import atomic
 
 OLD = b'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
@@ -141,13 +142,7 @@ def test_read_only_file_is_refused(tmp_path):
 
 
 def _batch(root: pathlib.Path, n: int = 300) -> list[pathlib.Path]:
-    files = []
-    for i in range(n):
-        f = root / f"d{i:03d}" / "Dockerfile"
-        f.parent.mkdir(parents=True)
-        f.write_bytes(OLD)
-        files.append(f)
-    return files
+    return dockerfiles(root, n, OLD)
 
 
 def _interrupt(root: pathlib.Path, files: list[pathlib.Path], when: str, group: bool) -> tuple[int, str, int]:

@@ -493,6 +493,7 @@ docker run --rm --gpus all \\
 \t-p 8000:8000 \\
 \tnvcr.io/nvidia/tritonserver:24.10-py3 \\
 \ttritonserver --model-repository=/models \\
+\t--model-control-mode=none \\
 \t--disable-auto-complete-config
 cat <<EOF
 trtserver is only text in this heredoc

@@ -331,7 +331,7 @@ def test_many_server_stages_and_services_migrate_in_linear_time(tmp_path):
     make about four times the work, not sixteen (the contract: time grows linearly with a file).
     Counted as lines of Python run (loops that call nothing included), not timed: a loaded machine
     cannot change the count."""
-    import sys
+    from workload import lines_run
 
     from triton_docker_migrate.pipeline import process_file
     from triton_docker_migrate.settings import Settings
@@ -347,18 +347,7 @@ def test_many_server_stages_and_services_migrate_in_linear_time(tmp_path):
     def calls(name: str, text: str) -> int:
         p = tmp_path / name
         p.write_text(text)
-        count = 0
-
-        def line(frame, event, arg):
-            nonlocal count
-            count += event == "line"
-            return line
-
-        sys.settrace(lambda frame, event, arg: line)
-        try:
-            res = process_file(str(p), name, Settings(), explicit=True)
-        finally:
-            sys.settrace(None)
+        res, count = lines_run(lambda: process_file(str(p), name, Settings(), explicit=True))
         assert res.error is None and res.new != res.original
         return count
 

@@ -111,7 +111,8 @@ def charts(tmp_path_factory):
 
 
 def test_fixtures_cover_the_shapes():
-    assert {"flat-values", "nested-image", "server-args", "subchart", "helpers", "v1-probes"} <= set(CASES)
+    assert {"flat-values", "nested-image", "server-args", "subchart", "helpers", "v1-probes", "subchart-override",
+            "subchart-tag-override"} <= set(CASES)
     assert HELD <= set(CASES)
 
 
@@ -387,3 +388,56 @@ def test_corpus_template_with_a_v1_server(path, tmp_path):
     (chart / "values.yaml").write_bytes(values.new)
     again = process_file(str(chart / "templates" / "pod.yaml"), "pod.yaml", Settings(), explicit=True)
     assert again.new == again.original and not [f for f in again.findings if f.fixed]
+
+
+# --- a parent's values over its subchart's: the image Helm renders ----------------------------------
+
+SUB_TEMPLATE = V1_TEMPLATE.replace("{{ .Release.Name }}", "{{ .Release.Name }}-sub")
+MERGED = [
+    # (parent values, subchart values, the rendered image after, findings per file)
+    ("sub:\n  image:\n    repository: nvcr.io/nvidia/tensorrtserver\n",
+     "image:\n  repository: registry.local/inference\n  tag: 20.02-py3\n",
+     "nvcr.io/nvidia/tritonserver:24.10-py3", {"values.yaml": ["TDM101"], "charts/sub/values.yaml": ["TDM101"]}),
+    ("sub:\n  image:\n    repository: nvcr.io/nvidia/tritonserver\n",
+     "image:\n  repository: registry.local/inference\n  tag: 20.02-py3\n",
+     "nvcr.io/nvidia/tritonserver:24.10-py3", {"charts/sub/values.yaml": ["TDM101"]}),
+    ("sub:\n  image:\n    repository: mirror.example.com/nvidia/tensorrtserver\n",
+     "image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n",
+     "mirror.example.com/nvidia/tritonserver:24.10-py3",
+     {"values.yaml": ["TDM101"], "charts/sub/values.yaml": ["TDM101"]}),
+    ("sub:\n  image:\n    repository: nvcr.io/nvidia/tritonserver\n",
+     "image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: \"20.02\"\n",
+     "nvcr.io/nvidia/tritonserver:20.02", {"charts/sub/values.yaml": ["TDM101"]}),
+    ("sub:\n  image:\n    tag: 24.10-py3\n",
+     "image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n",
+     "nvcr.io/nvidia/tritonserver:24.10-py3", {"charts/sub/values.yaml": ["TDM101"]}),
+]
+
+
+@pytest.mark.parametrize("parent,sub,image,rules", MERGED, ids=["repo-over-other", "v2-repo-over-v1-tag", "mirror",
+                                                                 "unused-v1-repo", "target-tag-over-v1"])
+def test_values_merged_as_helm_merges_them(parent, sub, image, rules, tmp_path, capsys, monkeypatch):
+    """A parent chart's values override its subchart's key by key: the repository and the tag Helm renders
+    together are the image, whichever files set them. No TDM104 (a tag or repository judged without the
+    other), no held container, the rendered image is V2 where it was V1, and nothing V1 stays unreported."""
+    chart = _chart(tmp_path, parent, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n", "cm.yaml")
+    (chart / "charts" / "sub" / "templates").mkdir(parents=True)
+    (chart / "charts" / "sub" / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (chart / "charts" / "sub" / "values.yaml").write_text(sub)
+    (chart / "charts" / "sub" / "templates" / "deployment.yaml").write_text(SUB_TEMPLATE)
+    monkeypatch.chdir(chart)
+    code, out, _ = cli(capsys, "migrate", "--format", "json", ".")
+    import json
+
+    report = json.loads(out)
+    assert code == 0
+    got = {}
+    for f in report["findings"]:
+        if f["path"].endswith("values.yaml"):
+            got.setdefault(f["path"], []).append(f["rule"])
+        assert f["rule"] not in ("TDM104", "TDM108", "TDM003"), f
+    assert got == rules
+    [(_, c)] = containers(render(chart))
+    assert c["image"] == image and argv(c)[0] == "tritonserver"
+    code, _, _ = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
+    assert code == 0

@@ -22,6 +22,7 @@ import time
 import pytest
 
 from strategies import run_cli
+from workload import dockerfiles, lines_run
 
 V1 = b'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCMD ["trtserver", "--model-store=/models"]\n'
 V2 = (b'FROM nvcr.io/nvidia/tritonserver:24.10-py3\nCMD ["tritonserver", "--model-repository=/models", '
@@ -120,13 +121,7 @@ def _wait_for(cond, seconds: float = 60.0) -> bool:
 
 
 def _batch(root: pathlib.Path, n: int) -> list[pathlib.Path]:
-    files = []
-    for i in range(n):
-        f = root / f"d{i:03d}" / "Dockerfile"
-        f.parent.mkdir(parents=True)
-        f.write_bytes(V1)
-        files.append(f)
-    return files
+    return dockerfiles(root, n, V1)
 
 
 # === 1, 2: one rule for symlinks; the file written is the file read ============================
@@ -1049,20 +1044,11 @@ def _calls(kind: str, size: int, root: pathlib.Path) -> int:
     _tree(d, {name: data, "Chart.yaml": b"apiVersion: v2\nname: c\nversion: 0.1.0\n"} if kind.startswith("helm")
           else {name: data})
     kinds.forget_charts()
-    count = 0
-
-    def line(frame, event, arg):
-        nonlocal count
-        count += event == "line"
-        return line
-
     cwd = os.getcwd()
     os.chdir(d)
-    sys.settrace(lambda frame, event, arg: line)
     try:
-        r = process_file(name, name, Settings(), explicit=True)
+        r, count = lines_run(lambda: process_file(name, name, Settings(), explicit=True))
     finally:
-        sys.settrace(None)
         os.chdir(cwd)
     assert r.error is None, r.error
     return count

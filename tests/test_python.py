@@ -362,11 +362,13 @@ def test_an_edit_that_needs_an_escape_in_a_raw_string_fails_loudly(tmp_path):
 
 
 def test_deleting_items_keeps_comments_and_commas():
-    text = ('import subprocess\ncmd = [\n    "trtserver",\n    "--model-store=/m",  # the models\n'
-            '    "--api-version=2",\n    "--log-verbose=1",  # chatty\n    "--allow-poll-model-repository=false"\n]\n'
+    text = ('import subprocess\ncmd = [\n    "trtserver",\n    "--allow-poll-model-repository=false",\n'
+            '    "--model-store=/m",  # the models\n'
+            '    "--api-version=2",\n    "--log-verbose=1",  # chatty\n    "--http-health-port=8005"\n]\n'
             'subprocess.run(cmd)\n')
     new, _ = migrate(text)
-    assert new == ('import subprocess\ncmd = [\n    "tritonserver",\n    "--model-repository=/m",  # the models\n'
+    assert new == ('import subprocess\ncmd = [\n    "tritonserver",\n    "--model-control-mode=none",\n'
+                   '    "--model-repository=/m",  # the models\n'
                    '    "--log-verbose=1",  # chatty\n]\nsubprocess.run(cmd)\n')
 
 

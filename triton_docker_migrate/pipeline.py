@@ -431,6 +431,52 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
             for m in unit.members]
 
 
+def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]], shown: dict[str, str]) -> None:
+    """The follow-through's changes to a template's value that the chart's values write (``port: {{
+    .Values.ingress.port }}``): made in the values files that set it, the template left as it is."""
+    from .model import Edit, Fix, Span
+    from .syntax import yamlquote as Q
+
+    by_doc = {id(d): p for p, d in docs.items()}
+    done: set[tuple[str, int]] = set()
+    for p, d in docs.items():
+        for f, path, nodes, new, message in getattr(d, "values_follow", ()):
+            if not any(x is f for x in checked[p]):
+                continue  # suppressed, or held with its container
+            targets = [(by_doc[id(v)], v, n) for v, n in nodes if id(v) in by_doc]
+            first = targets[0][2].value if targets else None
+            targets = [(vp, v, n) for vp, v, n in targets if n.value == first]
+            if not targets:
+                continue
+            checked[p][:] = [x for x in checked[p] if x is not f]
+            line = d.position(f.span.start)[0]
+            for vp, v, n in targets:
+                sc = v.src.scalar(n)
+                if (vp, sc.start) in done:
+                    continue  # another template writes the same value: one change
+                done.add((vp, sc.start))
+                raw = Q.render(new, sc.quote, sc.flow) if sc.quote else new
+                checked[vp].append(type(f)(f.rule, Span(sc.start, sc.end), f"{message} (the value of .Values."
+                                           f"{'.'.join(path)}, which {shown.get(p, p)}:{line} writes)", Severity.INFO,
+                                           Fix.of(f"Set {'.'.join(path)} to {new}", Edit(Span(sc.start, sc.end), raw))))
+
+
+def _chart_follow(live, ctxs, fixed, shown):
+    """The links of a chart's follow-through: its templates' servers whose health endpoints the fixes
+    move, and what every template of the chart says about who reaches them (None: nothing moves, or no
+    other template could reach them)."""
+    from .rules import follow
+
+    templates = [(p, d) for p, _res, _text, d, _must in live if d.kind == "helm-template" and hasattr(d, "containers")]
+    moved = [(shown[p], m) for p, d in templates for m in follow.moves(d, ctxs[p], fixed[p][1])]
+    if not moved:
+        return None
+    links = follow.build_links(moved, [(os.path.realpath(p), d.topology()) for p, d in templates])
+    if not any(follow.may_follow(d, links, ctxs[p].target) for p, d in templates):
+        return None
+    return links
+
+
 class _MemberError(Exception):
     """A file of a chart that cannot be processed (``error``), found while the chart is checked."""
 
@@ -476,6 +522,8 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
     def keeper(p: str):
         return lambda d, fs: _filtered(d, fs, shown[p], settings, unused=False)
 
+    follow_links = None  #: the chart's own follow-through (rules/follow.py): its servers whose health moved
+
     def check_all(docs: dict[str, Document], first: bool = True) -> tuple[dict[str, list[Finding]], dict]:
         for p, d in docs.items():
             if p in keys:
@@ -484,10 +532,12 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
         checked, ctxs = {}, {}
         for p, d in docs.items():
             try:
-                checked[p], ctxs[p] = check_document(d, settings.target, keep_v1=not (first and settings.retire_v1))
+                checked[p], ctxs[p] = check_document(d, settings.target, keep_v1=not (first and settings.retire_v1),
+                                                     links=follow_links if d.kind == "helm-template" else None)
             except ProcessingError as e:
                 raise _MemberError(p, e) from None
         settle(links, docs, checked, shown, note)
+        _values_follow(docs, checked, shown)
         for p, d in docs.items():  # copies beside kept V1 values entries (umbrella charts), or retired
             checked[p] = _side_by_side(d, checked[p], settings, builder(d.kind), keeper(p))
         return checked, ctxs
@@ -503,10 +553,17 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
             p, res, text, _d, must = next(x for x in live if x[0] == e.path)
             live = [x for x in live if x[0] != e.path]
             done.append(_left_in(failed(res, e.error.message, e.error.line), text, settings) if must else res)
-    fixed = {}
+    fixed = {p: fixed_text(d, checked[p], res.path, settings) for p, res, _text, d, _must in live}
+    follow_links = _chart_follow(live, ctxs, fixed, shown)
+    if follow_links is not None:
+        # what the chart's own templates route to its servers whose health moved follows them: the
+        # chart is read again (its documents are linked afresh) and checked with those links
+        live = [(p, res, text, build_document(d.kind, p, text), must) for p, res, text, d, must in live]
+        docs = {p: d for p, _res, _text, d, _must in live}
+        checked, ctxs = check_all(docs)
+        fixed = {p: fixed_text(d, checked[p], res.path, settings) for p, res, _text, d, _must in live}
     for p, res, _text, d, _must in live:
         res.v1_server = ctxs[p].v1_server
-        fixed[p] = fixed_text(d, checked[p], res.path, settings)
     problem: dict[str, ProcessingError] = {}
     new_docs: dict[str, Document] = {}
     if any(fixed[p][0] != text for p, _r, text, _d, _m in live):

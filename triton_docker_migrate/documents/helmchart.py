@@ -26,7 +26,7 @@ from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from .base import Document
 from .helmtemplate import Expansion, HelmTemplateDoc
-from .helmvalues import HelmValuesDoc, LoneTagKeys, ValuesImageKeys
+from .helmvalues import HelmValuesDoc, LoneRepoKeys, LoneTagKeys, UnusedRepoKeys, ValuesImageKeys
 from .kubernetes import Container
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
@@ -86,6 +86,7 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     ctx = _Chart(unit, values, helpers)
     for doc, chart in templates:
         ctx.resolve(doc, chart)
+    ctx.pair_images(templates)
     for doc, chart in templates:
         for c in doc.containers:
             ctx.link_container(doc, chart, c, out)
@@ -184,8 +185,6 @@ class _Chart:
         for path in paths:
             variants = self.variants(chart, path)
             for vdoc, node in variants:
-                if path[-1:] == ("tag",) and isinstance(node, ScalarNode) and not vdoc.split_images_at(path[:-1]):
-                    self.lone_tag(vdoc, node, path, variants)
                 hit = _image_at(vdoc, node)
                 if hit is None or (id(vdoc), hit[0].start) in seen:
                     continue
@@ -211,18 +210,95 @@ class _Chart:
             got = self.variants(chart, path)
             if got and isinstance(got[0][1], ScalarNode) and got[0][1].value is not None:
                 doc.resolved[id(node)] = str(got[0][1].value)
+                sc = doc.src.scalar(node)
+                doc.resolved_from[(sc.start, sc.end)] = (path, [(d, n) for d, n in got if isinstance(n, ScalarNode)])
 
-    def lone_tag(self, vdoc: HelmValuesDoc, node: ScalarNode, path: G.Path,
-                 variants: list[tuple[HelmValuesDoc, Node]]) -> None:
-        """A tag whose repository is another values file's (the first that sets one)."""
-        for other, onode in variants:
-            if other is vdoc:
+    def pair_images(self, templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
+        """Pair each repository with the tag Helm runs it with. The values a template reads are the charts'
+        ``values.yaml`` merged key by key, a parent's over its subcharts' (CONTRACT.md: the unit is the
+        top chart with its subcharts and the values that override them), with at most one other values
+        file over them (``-f values-prod.yaml``). A repository and a tag written in different files (a
+        parent overrides one of the two) are an image together: each file gets the keys it holds
+        (``LoneRepoKeys``, ``LoneTagKeys``); a pair of sibling keys that Helm never runs together is not
+        checked as an image (``HelmValuesDoc.unpaired``), and its repository, never run, is only renamed
+        (``UnusedRepoKeys``)."""
+        together: set[tuple[int, int]] = set()  #: (repository node, tag node) run together
+        crosses: list[tuple[tuple[HelmValuesDoc, ScalarNode], tuple[HelmValuesDoc, ScalarNode]]] = []
+        seen: set[tuple[int, tuple]] = set()
+        for doc, chart in templates:
+            for c in doc.containers:
+                paths, helpers = doc.image_refs(c)
+                found = {p[1:] for p in paths} | {p[1:] for p in self.helper_paths(helpers)}
+                for path in found:
+                    if path[-1:] != ("tag",) or path[:1] == ("global",) or (id(chart), path) in seen:
+                        continue
+                    seen.add((id(chart), path))
+                    base = path[:-1]
+                    for key in ("repository", "image"):
+                        if base + (key,) in found:
+                            for pair in self.effective(chart, base + (key,), path):
+                                (rd, rn), (td, tn) = pair
+                                if rd is td and _siblings(rd, rn, tn):
+                                    together.add((id(rn), id(tn)))
+                                elif (id(rn), id(tn)) not in together:
+                                    together.add((id(rn), id(tn)))
+                                    crosses.append(pair)
+                            break
+        own_fix: dict[int, ValuesImageKeys] = {}  #: repository or tag node -> the sibling pair that fixes it
+        touched: dict[int, tuple[HelmValuesDoc, ValuesImageKeys]] = {}
+        for docs in self.values.values():
+            for vdoc in docs:
+                for ik in vdoc.split_images():
+                    if not isinstance(ik, ValuesImageKeys) or ik.tag is None:
+                        continue
+                    touched[id(ik)] = (vdoc, ik)
+        for vdoc, ik in touched.values():
+            if _fixes(ik):  # migrated as written, whether Helm runs the two together or not
+                own_fix[id(ik.repo)] = own_fix[id(ik.tag)] = ik
+        for (rd, rn), (td, tn) in crosses:
+            era = _v1_era(str(rn.value), str(tn.value))
+            if not (facts.classify(f"{str(rn.value).strip()}:{tn.value}").v1 or era):
                 continue
-            for ik in other.split_images():
-                if ik.tag is onode and isinstance(ik, ValuesImageKeys) and not isinstance(ik, LoneTagKeys):
-                    if not any(t.tag is node for t in vdoc.lone_tags):
-                        vdoc.lone_tags.append(LoneTagKeys(vdoc.src, node, ik.repo_value, _name(other.path)))
-                    return
+            if id(rn) not in own_fix and not any(r.repo is rn for r in rd.lone_repos):
+                lr = LoneRepoKeys(rd.src, rn, str(tn.value), td.src.scalar(tn).is_str, _rel(td.path, rd.path))
+                lr.v1_era = era  # type: ignore[attr-defined]
+                rd.lone_repos.append(lr)
+            if id(tn) not in own_fix and not any(t.tag is tn for t in td.lone_tags):
+                lt = LoneTagKeys(td.src, tn, str(rn.value), _rel(rd.path, td.path))
+                lt.v1_era = era  # type: ignore[attr-defined]
+                td.lone_tags.append(lt)
+        # sibling pairs a parent's values always override (the tag, or the repository): not an image
+        referenced = {id(n) for pair in crosses for _d, n in pair}
+        for vdoc, ik in touched.values():
+            if (id(ik.repo), id(ik.tag)) in together or not (id(ik.repo) in referenced or id(ik.tag) in referenced):
+                continue
+            if _fixes(ik):
+                continue  # still migrated as written: the subchart installed alone runs it
+            vdoc.unpaired.add(id(ik))
+            if not any(r.repo is ik.repo for r in vdoc.lone_repos) and facts.classify(ik.repo_value).v1:
+                over = next((d for (d, _n), (_td, tn) in crosses if tn is ik.tag and d is not vdoc), None)
+                vdoc.lone_repos.append(UnusedRepoKeys(vdoc.src, ik.repo, ik.tag_value, ik.tag_is_str,
+                                                      _rel(over.path, vdoc.path) if over is not None else "a parent chart's values"))
+        for docs in self.values.values():
+            for vdoc in docs:
+                if vdoc.lone_repos or vdoc.unpaired:
+                    vdoc._regions = None  # their repositories are read as images with their tags
+
+    def effective(self, chart: SubChart, repo_path: G.Path, tag_path: G.Path):
+        """The (repository, tag) values nodes Helm renders together for ``chart``: with the charts'
+        ``values.yaml`` alone, and with each other values file of the unit over them."""
+        repos = [(d, n) for d, n in self.variants(chart, repo_path) if _str_scalar(n)]
+        tags = [(d, n) for d, n in self.variants(chart, tag_path) if _str_scalar(n, tag=True)]
+        if not repos or not tags:
+            return []
+        overlays = [d for d, _n in repos + tags if not _is_default(d)]
+        out = []
+        for over in [None] + list(dict.fromkeys(overlays)):
+            r = next((x for x in repos if x[0] is over), None) or next((x for x in repos if _is_default(x[0])), None)
+            t = next((x for x in tags if x[0] is over), None) or next((x for x in tags if _is_default(x[0])), None)
+            if r is not None and t is not None and (r, t) not in out:
+                out.append((r, t))
+        return out
 
     def pieces(self, doc: HelmTemplateDoc, chart: SubChart,
                c: Container) -> tuple[list[tuple[Document, Segment]], str, list[tuple[int, tuple[Document, Segment]]]]:
@@ -324,8 +400,38 @@ def _shown_path(path: G.Path | None) -> str:
     return ".".join(("",) + path) if path else "a value"
 
 
-def _name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
+def _rel(path: str, here: str) -> str:
+    """``path`` as seen from the folder of ``here`` (messages)."""
+    import os
+
+    return os.path.relpath(path, os.path.dirname(here) or ".").replace("\\", "/")
+
+
+def _is_default(d: HelmValuesDoc) -> bool:
+    return d.path.replace("\\", "/").rsplit("/", 1)[-1] == "values.yaml"
+
+
+def _str_scalar(n: Node, tag: bool = False) -> bool:
+    return isinstance(n, ScalarNode) and n.value is not None and (isinstance(n.value, str) or tag) and str(n.value) != ""
+
+
+def _siblings(d: HelmValuesDoc, a: Node, b: Node) -> bool:
+    return any(isinstance(m, MappingNode) and any(v is a for _k, v in m.value) and any(v is b for _k, v in m.value)
+               for m in d.src.nodes())
+
+
+def _fixes(ik: ValuesImageKeys) -> bool:
+    """The sibling pair is migrated as it stands (a V1 image whose tag names a release)."""
+    info = facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value}")
+    return info.triton and info.v1 and ik.tag_is_str and facts.V1_TAG.match(ik.tag_value) is not None
+
+
+def _v1_era(repo: str, tag: str) -> bool:
+    """``tritonserver`` with the tag of a V1 release that has no ``tritonserver`` image (before 20.03):
+    the tag of the V1 image, paired by the values with the V2 name."""
+    m = facts.V1_TAG.match(tag.strip())
+    return repo.strip().rsplit("/", 1)[-1] == "tritonserver" and m is not None and m.group("ver") < "20.03"
+
 
 
 def _get(node: MappingNode, key: str) -> Node | None:
@@ -349,7 +455,8 @@ def _why(e: Expansion) -> str:
 
 def _image_at(vdoc: HelmValuesDoc, node: Node) -> tuple[Span, facts.ImageInfo] | None:
     """The image a values node names: a repository or tag key of a split image, or an image string."""
-    for ik in vdoc.split_images():
+    lone = list(vdoc.lone_tags) + list(vdoc.lone_repos)  # the pairs Helm runs come first
+    for ik in lone + [x for x in vdoc.split_images() if all(x is not y for y in lone)]:
         assert isinstance(ik, ValuesImageKeys)
         if node is ik.repo or node is ik.tag or isinstance(node, MappingNode) and _get(node, "repository") is ik.repo:
             tag = ik.tag_value if ik.tag_value else None

@@ -51,8 +51,14 @@ class HelmTemplateDoc(KubernetesDoc):
         self.helper_lines: list[CommandLine] = []
         #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
         self.resolved: dict[int, str] = {}
+        #: the same scalars by span: their values path and every values node that may set them
+        self.resolved_from: dict[tuple[int, int], tuple[tuple[str, ...], list]] = {}
+        #: changes the follow-through asks of the values (rules/follow.py): (finding, values path, the
+        #: values nodes, the value written), made in the values files by the chart (pipeline)
+        self.values_follow: list = []
         self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
         self._block_spans: Intervals | None = None  #: see block_after
+        self._holders: dict[int, tuple[MappingNode, str]] | None = None  #: see _labels
         super().__init__(path, text)
         self.is_json = False
 
@@ -202,7 +208,74 @@ class HelmTemplateDoc(KubernetesDoc):
         return found
 
     def value_of(self, node: ScalarNode) -> str:
-        return self.resolved.get(id(node), str(node.value))
+        """A scalar as the chart renders it when its values say (``resolved``); else with each action it
+        holds written as the action itself (``{{ .Chart.Name }}-server``): two scalars written by the
+        same actions render the same (a Service named as the route's backend names it)."""
+        got = self.resolved.get(id(node))
+        if got is not None:
+            return got
+        value = str(node.value)
+        if G.PAD not in value:
+            return value
+        sc = self.src.scalar(node)
+        acts = [a for a in self.template.overlapping(sc.start, sc.end) if a.writes]
+        runs = list(_PLACEHOLDER.finditer(value))
+        if len(runs) != len(acts):
+            return value
+        out, pos = [], 0
+        for m, a in zip(runs, acts):
+            out += [value[pos:m.start()], action_text(a)]
+            pos = m.end()
+        return "".join(out) + value[pos:]
+
+    # --- labels written by actions (who selects whom, within a chart) ---------------------------
+    def template_labels(self, holder: Node | None, key: str) -> dict[str, str]:
+        """The label pairs of the mapping at ``holder.key`` as written: literal keys with their values
+        (``value_of``), and each action that writes whole lines of labels there (``{{ include
+        "x.selectorLabels" . | nindent 4 }}``) as a pair of its own (the action's text, ""). Two
+        templates of a chart that write the same actions there render the same labels."""
+        out: dict[str, str] = {}
+        if not isinstance(holder, MappingNode):
+            return out
+        key_node = next((k for k, _v in holder.value if Y.key_of(k) == key), None)
+        if key_node is None:
+            return out
+        for k, v in Y.items(Y.get(holder, key)):
+            if isinstance(k, ScalarNode) and isinstance(v, ScalarNode):
+                out[self.value_of(k)] = self.value_of(v)
+        for a in self._standalone_under(key_node.start_mark.index):
+            out[action_text(a)] = ""
+        return out
+
+    def _container(self, node: MappingNode, pod: MappingNode) -> Container:
+        c = super()._container(node, pod)
+        holder = self._parent.get(id(pod))
+        labels = self.template_labels(Y.get(holder, "metadata"), "labels")
+        if labels:
+            c.labels = labels
+        return c
+
+    def services(self) -> list[tuple[MappingNode, list[tuple[str, str]]]]:
+        if self._services is None:
+            super().services()
+            self._services = [(o, list(self.template_labels(Y.get(o, "spec"), "selector").items()) or pairs)
+                              for o, pairs in self._services]
+        return self._services
+
+    def _labels(self, selector: Node | None) -> dict[str, str] | None:
+        if isinstance(selector, MappingNode) and Y.get(selector, "matchExpressions") is not None:
+            return None
+        written: dict[str, str] = {}
+        if selector is not None:
+            if self._holders is None:
+                self._holders = {id(v): (m, Y.key_of(k) or "") for m in self.src.nodes() if isinstance(m, MappingNode)
+                                 for k, v in m.value}
+            where = self._holders.get(id(selector))
+            if where is not None:  # ``podSelector:`` with actions written under it
+                written = {k: v for k, v in self.template_labels(*where).items() if k.startswith("{{")}
+        if isinstance(selector, MappingNode):
+            written.update(self.template_labels(selector, "matchLabels"))
+        return written if written else super()._labels(selector)
 
     def whole_action(self, node: ScalarNode) -> G.Action | None:
         """The action a scalar is written by, when it is nothing else."""
@@ -335,6 +408,22 @@ class Expansion:
         self.helper = helper  #: or the helper whose body is the list
         self.whole = whole  #: the list itself (not items added to it)
         self.one = one  #: a single item written by the action (a scalar, not a list)
+
+
+#: pipeline stages that change how a value is written, not what it is
+_FORMAT_STAGE = re.compile(r"\|\s*(?:n?indent\s+\d+|quote|squote|trim|trunc\s+\d+|trimSuffix\s+\"-\")\s*(?=\||$)")
+
+
+def action_text(a: G.Action) -> str:
+    """An action as a label or name is compared: its pipeline without trimming, spacing or stages that
+    only format (``nindent``, ``quote``, ``trunc 63 | trimSuffix "-"``)."""
+    inner = " ".join(a.inner.split())
+    while True:
+        new = _FORMAT_STAGE.sub("", inner).strip()
+        if new == inner:
+            break
+        inner = new
+    return "{{ " + inner + " }}"
 
 
 def _values_path(a: G.Action) -> G.Path | None:

@@ -80,6 +80,29 @@ class LoneTagKeys(ValuesImageKeys):
         return None
 
 
+class LoneRepoKeys(ValuesImageKeys):
+    """A ``repository`` key whose tag Helm takes from another values file of the chart (a parent chart
+    overrides the subchart's repository, or a subchart's default tag goes with the parent's
+    repository). Only the repository is this file's to change."""
+
+    def __init__(self, src: Y.YamlSource, repo: ScalarNode, tag_value: str, tag_is_str: bool, elsewhere: str) -> None:
+        self.src, self.repo, self.tag, self.digest = src, repo, None, None
+        rsc = src.scalar(repo)
+        self.repo_value, self.repo_span = rsc.value, Span(rsc.start, rsc.end)
+        self.tag_value, self.tag_span, self.tag_is_str = tag_value, None, tag_is_str
+        self.digest_span = None
+        self.tag_elsewhere = elsewhere  #: where the tag that goes with it is set
+
+
+class UnusedRepoKeys(LoneRepoKeys):
+    """A ``repository`` key that a parent chart's values override wherever the chart is installed: never
+    run, but still a V1 name (renamed, so that no V1 name stays)."""
+
+    def __init__(self, src: Y.YamlSource, repo: ScalarNode, tag_value: str, tag_is_str: bool, overridden: str) -> None:
+        super().__init__(src, repo, tag_value, tag_is_str, "")
+        self.overridden_in = overridden  #: the values file that overrides it
+
+
 class HelmValuesDoc(Document):
     _regions: list[Region] | None = None
     kind = "helm-values"
@@ -100,6 +123,11 @@ class HelmValuesDoc(Document):
         self.linked: list[CommandLine] = []
         #: tags of images whose repository another values file of the chart sets (set by the chart)
         self.lone_tags: list[ImageKeys] = []
+        #: repositories whose tag is set in another values file, or that another one overrides (set by
+        #: the chart); and the repository/tag pairs of this file that Helm never runs together (a parent
+        #: chart's values override one of the two), by id: their keys are checked through the pairs above
+        self.lone_repos: list[ImageKeys] = []
+        self.unpaired: set[int] = set()
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
@@ -190,7 +218,8 @@ class HelmValuesDoc(Document):
         return self._regions
 
     def _read_regions(self) -> list[Region]:
-        skip = self._split_nodes() | set(self._env_name_nodes())
+        skip = self._split_nodes() | set(self._env_name_nodes()) | {id(r.repo) for r in self.lone_repos}
+        skip |= {id(ik.repo) for ik in self._split if id(ik) in self.unpaired}
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, skip):
             is_image = key in ("image", "repository") and not sc.value.strip().startswith("--")
@@ -279,7 +308,7 @@ class HelmValuesDoc(Document):
 
     # --- sites ------------------------------------------------------------------------------------
     def split_images(self) -> list[ImageKeys]:
-        return list(self._split) + list(self.lone_tags)
+        return [ik for ik in self._split if id(ik) not in self.unpaired] + list(self.lone_tags) + list(self.lone_repos)
 
     def env_definitions(self) -> list[tuple[str, Span]]:
         out = []
@@ -330,6 +359,7 @@ class HelmValuesDoc(Document):
         # V1 this file holds only in part: a tag whose repository another values file sets, a server
         # line a chart's template writes words of its own into
         partial = [t.tag_span.start for t in self.lone_tags if _lone_v1(t)] + [
+            t.repo_span.start for t in self.lone_repos if _lone_v1(t)] + [
             w.start for cl in self.linked if cl.v1 and _foreign_words(cl) for w in _own_words(cl)[:1]]
         out: list[Block] = []
         for b, v in self._units():

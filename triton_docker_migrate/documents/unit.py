@@ -252,6 +252,9 @@ class UnitDoc(ShellDoc):
         except ShellSyntaxError:
             self._regions.append(Region(e.value, offsets=e.offsets, label=e.key))
             return
+        # read as systemd reads it only when the shell lexer agrees (no operator, comment, backslash or
+        # quote inside a word: systemd has none of the shell's operators)
+        exact = not lexed.comments and all(t.word is not None and self._exact_word(t.word) for t in lexed.tokens)
         for t in lexed.tokens:
             w = t.word
             if w is None:
@@ -260,7 +263,7 @@ class UnitDoc(ShellDoc):
             if not eq or not name or not w.offsets:
                 continue
             self._env.append((name, Span(w.offsets[0], w.offsets[len(name) - 1] + 1)))
-            if w.offsets[-1] - w.offsets[0] == len(w.value) - 1:
+            if exact and w.offsets[-1] - w.offsets[0] == len(w.value) - 1:
                 # written in one run: a ``$NAME`` of an ExecStart line can take its words (see _held)
                 self.variables.setdefault(name, []).append(sub_word(w, len(name) + 1))
             if len(w.value) > len(name) + 1:

@@ -482,7 +482,8 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
                     # written out, though it is V2's default: the line then means the same whatever image
                     # runs it (a V1 image left by a tag the tool cannot map reads a bare line as V1's,
                     # which polled)
-                    b.finding(ALLOW_POLL, apoll.span, "--allow-poll-model-repository=false is "
+                    how = "=false" if poll_v is False else " with --repository-poll-secs=0 (no polling)"
+                    b.finding(ALLOW_POLL, apoll.span, f"--allow-poll-model-repository{how} is "
                               "--model-control-mode=none in V2 (its default, written out)", "info",
                               b.set_option(apoll, "model-control-mode", "none"), "Use --model-control-mode=none")
                     drop_all(polls[:-1], ALLOW_POLL, "--allow-poll-model-repository was removed in V2; dropped")

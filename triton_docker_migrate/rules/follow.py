@@ -28,6 +28,11 @@ its own links (``pipeline.process_file``). Which servers moved is known only onc
 a change suppressed, a block kept beside its V2 copy (``--side-by-side``), moves nothing, so nothing
 follows it.
 
+A Helm chart is one unit (``pipeline._unit``): once its fixes are chosen, its templates are checked again
+with the links of its own servers that moved; labels, selectors and names written by template actions
+compare as the actions (``HelmTemplateDoc.value_of``, ``template_labels``), and a change to a value a
+template takes from ``.Values.x`` is made in the values files (``HelmTemplateDoc.values_follow``).
+
 Where the target cannot be told apart (a Service or policy that also selects pods of another server or
 of an application that keeps its ports, a port another container of the pod declares, several servers
 behind one host port), the finding is a warning without an edit."""
@@ -71,6 +76,12 @@ HEALTH_PORT_ROUTE = rule(
     "publish the HTTP port. When the target is ambiguous - a selector that also picks pods that keep their "
     "ports, a port another container of the pod declares, several servers behind one host port - nothing "
     "is edited.\n\n"
+    "In a Helm chart, the chart's own templates follow its server too: labels, selectors and names written by "
+    "template actions compare as the actions (a Service whose selector is `{{ include \"x.selectorLabels\" . }}`, "
+    "the same include as the pod template's labels, selects its pods), and a port a template takes from "
+    "`.Values.x` is changed in the values files that set it. A selector written by other actions than the "
+    "server's pod labels (or a Service elsewhere, when those labels are actions), and a port a helper "
+    "computes, are known only once the chart is rendered: a warning with the change to make.\n\n"
     "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). "
     "`--ignore TDM407,TDM408` leaves every other file as it is (but for its own V1 evidence). An object that routes to a V1 "
     "block kept by `--side-by-side` is never edited: the kept server is not migrated, so nothing follows it, "
@@ -276,11 +287,14 @@ class Links:
 
     def service(self, host: str, namespace: str | None) -> Svc | None:
         """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
-        parts = host.split(".")
-        name = parts[0]
-        ns = parts[1] if len(parts) > 1 else namespace
-        if len(parts) > 2 and parts[2] != "svc":
-            return None
+        if _written(host):  # a name a chart's template writes: the Service written by the same actions
+            name, ns = host, namespace
+        else:
+            parts = host.split(".")
+            name = parts[0]
+            ns = parts[1] if len(parts) > 1 else namespace
+            if len(parts) > 2 and parts[2] != "svc":
+                return None
         seen, by = self._services_by_name
         for svc in self.services[seen:]:  # the Services added since the last look
             by.setdefault(svc.name, []).append(svc)
@@ -407,6 +421,11 @@ def selected_by(selector: dict | None, namespace: str | None, links: Links,
     return ats, None
 
 
+def _written(value: str) -> bool:
+    """A value a Helm template's action writes (``HelmTemplateDoc.value_of``): known once rendered."""
+    return "{{" in value
+
+
 def _role(target: str, m: HealthMove) -> str | None:
     """What ``target`` (a port number or a container port name) is for the server: "health", "http"."""
     number = target if target.isdigit() else m.port_names.get(target)
@@ -525,6 +544,7 @@ class _Follow:
         self.topo = ctx.topology()
         self.taken: list[Span] = [f.span for f in ctx.found if f.span is not None]
         self.self_regions: set[int] = set()
+        self._written_moves: list[At] | None = None  #: see unmatched
 
     def free(self, span: Span) -> bool:
         """No earlier finding (of this check or another) covers ``span``."""
@@ -536,6 +556,12 @@ class _Follow:
     def emit(self, f: Finding) -> Finding:
         if f.span is not None:
             self.taken.append(f.span)
+            # a Helm template's value written from the chart's values: the change is the values file's
+            src = getattr(self.doc, "resolved_from", None)
+            edits = f.fix.edits if f.fix is not None else ()
+            if src and len(edits) == 1 and edits[0].content and (edits[0].span.start, edits[0].span.end) in src:
+                path, nodes = src[(edits[0].span.start, edits[0].span.end)]
+                self.doc.values_follow.append((f, path, nodes, edits[0].content, f.message))
         return f
 
     def run(self) -> Iterator[Finding]:
@@ -602,11 +628,20 @@ class _Follow:
             ats, why = selected_by(svc.selector, svc.namespace, self.links, service=True)
             ats = [a for a in ats if a.move.health]
             if not ats:
+                yield from self.unmatched(svc.selector, [(p.entry.span, p.target) for p in svc.ports],
+                                          f"the Service {svc.name}", "targetPort")
                 continue
             at = ats[0]
             m = at.move
             http = [p for p in svc.ports if _role(p.target, m) == "http"]
             for p in svc.ports:
+                if _written(p.target) and self.free(p.entry.span):
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        p.entry.span, f"port {p.port} of the Service {svc.name} reaches targetPort {p.target}, which "
+                        f"a template action computes: if it is the health port {m.health} ({self.follows(at)}), V2 "
+                        f"serves health on the HTTP port {m.http}: remove this port or target the HTTP port",
+                        suggestion=f"targetPort: {m.http}"))
+                    continue
                 if _role(p.target, m) != "health" or not self.free(p.entry.span):
                     continue
                 what = f"port {p.port} of the Service {svc.name}" + (f" (targetPort {p.target})" if p.target != p.port else "")
@@ -625,6 +660,32 @@ class _Follow:
                         p.entry.span, f"{msg}: the Service has no port to it; routing this port there exposes V2's "
                         f"whole HTTP API (inference included) through it", suggestion=f"targetPort: {m.http}"))
 
+    def unmatched(self, selector: dict | None, ports: list[tuple[Span, str]], what: str, key: str) -> Iterator[Finding]:
+        """A selector of a chart's template written by actions that are not the server's pod labels' own
+        (another helper, values): whether it picks the server's pods is known only once rendered. A port
+        there that is a moving server's health port (by number, or by a name the server gives it) is
+        reported, never edited."""
+        if not selector:
+            return
+        if self._written_moves is None:  # the moving servers whose pod labels are template actions (once)
+            self._written_moves = [a for a in self.links.moves if a.move.health and a.move.labels and any(
+                _written(k) or _written(v) for k, v in a.move.labels.items())]
+        written = any(_written(k) or _written(v) for k, v in selector.items())
+        if not written and not self._written_moves:
+            return
+        candidates = [a for a in self.links.moves if a.move.health and a.move.labels] if written else self._written_moves
+        for span, target in ports:
+            at = next((a for a in candidates if _role(target, a.move) == "health"), None)
+            if at is None or not self.free(span):
+                continue
+            m = at.move
+            whose = "this selector is written by template actions that are not that server's pod labels" if written \
+                else "that server's pod labels are written by template actions"
+            yield self.emit(HEALTH_PORT_ROUTE.finding(
+                span, f"{key} {target} of {what}: the health port {m.health} was removed at {at.where(self.here, True)}, "
+                f"and {whose}, so whether it picks that server is known only once the chart is rendered: if it "
+                f"does, V2 serves health on the HTTP port {m.http}", suggestion=f"{key}: {m.http}"))
+
     # --- NetworkPolicies ---------------------------------------------------------------------------
     def policies(self) -> Iterator[Finding]:
         for pol in self.topo.policies:
@@ -632,6 +693,9 @@ class _Follow:
                 ats, why = selected_by(rule_.pods, pol.namespace, self.links)
                 ats = [a for a in ats if a.move.health]
                 if not ats:
+                    yield from self.unmatched(rule_.pods, [(e.span, v.value) for e, v in zip(rule_.entries, rule_.values)
+                                                           if v is not None],
+                                              f"NetworkPolicy {pol.name} ({rule_.direction})", "port")
                     continue
                 at = ats[0]
                 m = at.move
@@ -663,7 +727,13 @@ class _Follow:
             at, why = svc.ats[0], svc.why
             m = at.move
             what = f"this {rt.kind}'s backend {rt.service}"
-            if rt.port is not None and m.health:
+            if rt.port is not None and m.health and _written(rt.port.value) and self.free(rt.port.span) and \
+                    any(_role(p[2], m) == "health" or _written(p[2]) for p in svc.ports):
+                yield self.emit(HEALTH_PORT_ROUTE.finding(
+                    rt.port.span, f"{what} port {rt.port.value}, which a template action computes: if it is the "
+                    f"Service's port to the health port {m.health} ({self.follows(at)}), V2 serves health on the HTTP "
+                    f"port {m.http}: route to the Service's port to the HTTP port"))
+            elif rt.port is not None and m.health:
                 entry = next((p for p in svc.ports if (p[1] == rt.port.value if rt.by_name else p[0] == rt.port.value)), None)
                 if entry is not None and _role(entry[2], m) == "health" and self.free(rt.port.span):
                     http = next((p for p in svc.ports if _role(p[2], m) == "http"), None)

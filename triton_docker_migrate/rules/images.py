@@ -331,10 +331,12 @@ def check_split_images(doc, ctx) -> Iterator[Finding]:
 
 
 def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
-    if ik.tag_span is None:
+    tag_elsewhere = getattr(ik, "tag_elsewhere", None)
+    if ik.tag_span is None and tag_elsewhere is None:
         return None  # the repository is an image-context region: reported there
     info = split_info(ik)
-    if not info.triton or not info.v1:
+    era = getattr(ik, "v1_era", False)  # tritonserver with a tag of a V1 release (no such image)
+    if not info.triton or not (info.v1 or era):
         return None
     repo = ik.repo_value.strip()
     tag = ik.tag_value
@@ -345,6 +347,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     bare = nt is None and ik.tag_is_str and _BARE_RELEASE.fullmatch(tag) is not None
     if bare:
         nt = str(target)
+    if tag_elsewhere is not None:
+        return _repo_finding(ik, target, repo, tag, name, nt, tag_elsewhere)
     if nt is None:
         # both keys stay V1: the finding spans them (each line of V1 left carries it)
         span = ik.tag_span if getattr(ik, "repo_elsewhere", "") else \
@@ -360,19 +364,53 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
             return None
         edits.append(rename)
         edits += ik.rename_others("tritonserver")
-    edits.append(ik.set_tag(nt))
+    if not (elsewhere and tag == nt):  # a tag already the target's goes with a repository renamed there
+        edits.append(ik.set_tag(nt))
+    if not edits:
+        return None
     sdk = "clientsdk" in tag
     what = "client SDK image" if sdk else "server image"
     msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} " + (
         f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
     if bare:
         msg += " (the tag holds the release alone: its suffix is written where the image is assembled)"
+    if era:
+        msg += f": {tag} is the tag of a V1 release, which has no {name} image"
     sev = Severity.INFO
     if ik.digest_span is not None:
         edits.append(ik.clear_digest())
         msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
         sev = Severity.WARNING
     return (SDK_IMAGE if sdk else SERVER_IMAGE).finding(ik.repo_span, msg, sev, Fix.of(f"Use tritonserver:{nt}", *edits))
+
+
+def _repo_finding(ik: ImageKeys, target: Release, repo: str, tag: str, name: str, nt: str | None,
+                  tag_elsewhere: str) -> Finding | None:
+    """A repository key whose tag is another values file's (a chart's parent overrides one of the two):
+    only the repository is changed here; the tag is that file's."""
+    overridden = getattr(ik, "overridden_in", "")
+    if overridden:
+        if name == "tritonserver":
+            return None
+        rename = ik.rename_repo("tritonserver")
+        if rename is None:
+            return None
+        return SERVER_IMAGE.finding(ik.repo_span, f"V1 server image repository {repo}: the chart never runs it ("
+                                    f"{overridden} overrides it); renamed to tritonserver so that no V1 name stays",
+                                    fix=Fix.of("Use tritonserver", rename))
+    if nt is None:
+        return UNKNOWN_TAG.finding(ik.repo_span, f"{repo}:{tag}: the tag that goes with this repository ({tag_elsewhere}) "
+                                   f"is not a release tag; the V2 image is tritonserver:{target}-py3",
+                                   suggestion=f"{posixpath.dirname(repo) + '/' if '/' in repo else ''}tritonserver")
+    if name == "tritonserver":
+        return None  # the tag is the other file's to change
+    rename = ik.rename_repo("tritonserver")
+    if rename is None:
+        return None
+    sdk = "clientsdk" in tag
+    return (SDK_IMAGE if sdk else SERVER_IMAGE).finding(
+        ik.repo_span, f"V1 {'client SDK image' if sdk else 'server image'} {name}:{tag} -> tritonserver:{nt} (the "
+        f"repository key; its tag is set in {tag_elsewhere})", fix=Fix.of("Use tritonserver", rename))
 
 
 IMAGE_FROM_ENV_FILE = rule(

@@ -64,9 +64,9 @@ _SERVER_TEXT = re.compile(r"(?<![\w.:@/$-])(?<!--name )(?<!--name=)(?<!\bAS )(?<
 #: a value that is the V1 binary by itself (the first item of an argv list under a key no reader knows:
 #: ``cmd: [trtserver, ...]`` in a custom resource)
 _SERVER_VALUE = re.compile(r"[ \t]*(?:(?:/[\w.+@-]+)*/)?trtserver[ \t]*")
-#: keys whose value names something (a container, a host, a label) rather than running it
-_NAMING_KEY = re.compile(r"(?i)(?:.*[./_-])?(?:name|names|hostname|host|hosts|app|component|instance|service|"
-                         r"servicename|alias|aliases|user|group|release|id|title|label|labels|part-of|managed-by)")
+#: what follows such a value when options follow it in its list: the next item (flow ``, --x`` or block
+#: ``- --x``) is an option
+_NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]*-[ \t]+)[\"']?-")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
 _EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -178,7 +178,9 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
         if "trtserver" not in text and "tritonserver" not in text:
             continue
         value = _SERVER_VALUE.fullmatch(text)
-        if value is not None and not _NAMING_KEY.fullmatch(region.label or "name"):
+        if value is not None:
+            if not text.strip() or not _NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1):
+                continue  # a name (a container, a network, a host), not argv[0] of a list of options
             if words is None:
                 words = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
             lead = len(text) - len(text.lstrip())
