@@ -63,6 +63,17 @@ def test_the_name_decides_the_kind(tmp_path, disk):
     assert p.returncode == 0 and p.stdout == b"#!/bin/sh\nexec tritonserver --model-repository=/models " \
                                               b"--model-control-mode=poll --disable-auto-complete-config\n"
     assert p.stderr.decode().startswith("-:2:6: TDM")
+    # a Dockerfile by its first instruction (after comments and directives), a compose file by its
+    # top-level services:, a manifest by apiVersion and kind: each migrated as the named file would be
+    for name, text in (("Dockerfile", b"# syntax=docker/dockerfile:1\n\n" + V1_CRLF), ("docker-compose.yml", COMPOSE),
+                       ("pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: t}\nspec:\n  containers:\n"
+                                    b"    - name: t\n      image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+                                    b"      args: [trtserver, --model-store=/models]\n")):
+        p = stdin_run(["-"], text, tmp_path)
+        assert p.returncode == 0 and p.stdout == disk(name, text) != text
+    # prose stays text
+    p = stdin_run(["-"], b"Run trtserver --model-store=/models on the host.\n", tmp_path)
+    assert p.returncode == 0 and p.stdout == b"Run trtserver --model-store=/models on the host.\n"
 
 
 def test_check_and_diff(tmp_path):
@@ -89,6 +100,12 @@ def test_the_report_in_the_chosen_format_goes_to_stderr(tmp_path):
     report = json.loads(p.stderr)
     assert report["files"] == [{"path": "Dockerfile", "kind": "dockerfile", "changed": True, "error": None}]
     assert report["summary"]["files_changed"] == 1
+    # without -q too: the report is the one document on stderr (no summary line after it)
+    p = stdin_run(["--diff", "--format", "json", "-", "--stdin-filename", "Dockerfile"], V1_CRLF, tmp_path)
+    assert p.returncode == 1 and p.stdout.startswith(b"--- a/Dockerfile\n")
+    assert json.loads(p.stderr)["summary"]["files_changed"] == 1
+    p = stdin_run(["--check", "--format", "sarif", "-", "--stdin-filename", "Dockerfile"], V1_CRLF, tmp_path)
+    assert p.returncode == 1 and p.stdout == b"" and json.loads(p.stderr)["runs"][0]["results"]
     p = stdin_run(["--check", "--format", "github", "-", "--stdin-filename", "Dockerfile"], V1_CRLF, tmp_path)
     assert p.stdout == b"" and p.stderr.decode().startswith("::notice file=Dockerfile,line=1,col=6,")
 

@@ -19,6 +19,11 @@ _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
+#: a Dockerfile's first instruction (after blank lines, comments and parser directives): FROM, or ARG
+#: before it (BuildKit refuses anything else there)
+_DOCKERFILE_START = re.compile(rb"^(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?i:from|arg)[ \t]+\S")
+#: a compose file's top-level ``services:`` key
+_SERVICES = re.compile(rb"(?m)^services[ \t]*:[ \t]*(?:#[^\n]*)?\r?$")
 _VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
 
 
@@ -197,7 +202,10 @@ def kind_by_name(path: str) -> str | None:
 def kind_of(path: str, head: bytes) -> str:
     """The kind of a file: the first row of the table, in the contract's order, that claims it by
     its name or by a cheap look at its first bytes (``serve.py`` with a ``#!/bin/sh`` line is a
-    shell script: the shell row comes before the python row)."""
+    shell script: the shell row comes before the python row). Standard input without a name (``-``)
+    has no name to go by: its kind is read from its first bytes alone."""
+    if path == "-":
+        return _unnamed(head)
     k = kind_by_name(path)
     p = _path(path)
     for row in _SNIFFS:
@@ -206,6 +214,21 @@ def kind_of(path: str, head: bytes) -> str:
         if row.sniff is not None and row.sniff(p, head):
             return row.name
     return k or "text"
+
+
+def _unnamed(head: bytes) -> str:
+    """The kind of text that has no name (``migrate -`` without ``--stdin-filename``): a Kubernetes
+    manifest (``apiVersion`` and ``kind``), a Dockerfile (its first instruction), a compose file
+    (a top-level ``services:``), a shell script (its ``#!`` line); else text."""
+    if _API_VERSION.search(head) and _KIND.search(head):
+        return "kubernetes"
+    if _DOCKERFILE_START.match(head):
+        return "dockerfile"
+    if _SERVICES.search(head):
+        return "compose"
+    if head.startswith(b"#!") and _SHEBANG.match(head):
+        return "shell"
+    return "text"
 
 
 #: extensions of source and documentation files: of the text kind whatever they hold, unless a

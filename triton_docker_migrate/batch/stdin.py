@@ -3,10 +3,10 @@ pre-commit's stdin mode.
 
 The text is processed as the file ``--stdin-filename`` names (its kind, the configuration that
 applies to it; the file itself is never read or written); without a name, as a file named ``-``
-(its kind from its first bytes, else text). Standard output carries the migrated text byte for byte
+(its kind from its first bytes: a manifest, a Dockerfile, a compose file, a script; else text). Standard output carries the migrated text byte for byte
 (the input unchanged when nothing applies or it cannot be processed), or the diff with ``--diff``,
 or nothing with ``--check`` alone; the report in the chosen format, the error line and the summary
-go to standard error. Exit codes as for a file on disk."""
+go to standard error (no summary after a JSON or SARIF report: the report stays one document). Exit codes as for a file on disk."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def run_stdin(name: str | None, settings: Settings, command: str) -> int:
     # the report, on stderr: never the diff again (it is on stdout)
     shown = replace(settings, write_back=WriteBack.CHECK if wb.diff else wb)
     emit_report(render, results, shown, sys.stderr, command)
-    if not settings.quiet:
+    # a JSON or SARIF report on stderr stays one document that a program can read: no line after it
+    if not settings.quiet and settings.output_format not in ("json", "sarif"):
         err(summary_line(results, settings, time.monotonic() - start))
     return exit_code(results, settings)
