@@ -148,12 +148,10 @@ class ComposeDoc(Document):
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src):
-            text, offsets = sc.value, sc.offsets
-            if id(node) in env_items:
-                name, eq, _ = text.partition("=")
-                if not eq:
-                    continue
-                text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+            got = _string_value(node, sc, env_items)
+            if got is None:
+                continue
+            text, offsets = got
             triton = any(s.triton for s in self.users(node)) or bool(host and host.search(text))
             out.append(Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
                               image_context=key == "image", label=key))
@@ -352,12 +350,10 @@ class ComposeDoc(Document):
                     lists.append(PortList("compose", key, entries))
             regions = []
             for node, sc, key in strings_of.get(id(s), []):
-                text, offsets = sc.value, sc.offsets
-                if id(node) in env_items:
-                    name, eq, _ = text.partition("=")
-                    if not eq:
-                        continue
-                    text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+                got = _string_value(node, sc, env_items)
+                if got is None:
+                    continue
+                text, offsets = got
                 regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
             out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
                                                   lines_of.get(id(s), []), regions,
@@ -602,3 +598,15 @@ def server_argv(doc: ComposeDoc) -> list[list[str]]:
         words = [w.value for w, _ in cl.args() if not w.is_whole_expansion]
         out.append([v.replace("$$", "$") for v in [binary, *words]])
     return out
+
+
+def _string_value(node, sc, env_items: set[int]) -> tuple[str, object] | None:
+    """The text of a string scalar and its offsets; for an ``environment:`` list item ``NAME=value``
+    the value alone (None: an item without ``=``, which only names a variable)."""
+    text, offsets = sc.value, sc.offsets
+    if id(node) in env_items:
+        name, eq, _ = text.partition("=")
+        if not eq:
+            return None
+        text, offsets = text[len(name) + 1:], offsets[len(name) + 1:]
+    return text, offsets

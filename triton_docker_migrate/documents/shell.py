@@ -521,23 +521,25 @@ class ShellDoc(Document):
             if dr is None or id(dr) in seen:
                 continue
             seen.add(id(dr))
-            seg = Segment(dr.words, cl.segments[-1].syntax, "docker run")
-            dcl = CommandLine(self.text, [seg], None, True)
-            entries = []
-            for opt, vw, name, value in dr.options:
-                if name not in ("-p", "--publish") or value is None:
-                    continue
-                hp = publish_ports(value)
-                if hp is None:
-                    continue
-
-                def remover(opt=opt, vw=vw, dcl=dcl, seg=seg) -> list[Edit]:
-                    edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
-                    return merge_deletes(edits)
-
-                entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
-            out.append(PortSites(None, [PortList("docker", "docker run", entries)]))
+            out.append(PortSites(None, [self._published(dr, cl.segments[-1].syntax)]))
         return out
+
+    def _published(self, dr: DockerRun, syntax: Syntax) -> PortList:
+        """The ``-p``/``--publish`` mappings of ``dr``, each removable with its value."""
+        seg = Segment(dr.words, syntax, "docker run")
+        dcl = CommandLine(self.text, [seg], None, True)
+        entries = []
+        for opt, vw, name, value in dr.options:
+            hp = publish_ports(value) if name in ("-p", "--publish") and value is not None else None
+            if hp is None:
+                continue
+
+            def remover(opt=opt, vw=vw) -> list[Edit]:
+                edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
+                return merge_deletes(edits)
+
+            entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
+        return PortList("docker", "docker run", entries)
 
     def topology(self) -> Topology:
         """Each ``docker run`` with an image: its published ports and the server line it runs, if any."""
@@ -553,21 +555,8 @@ class ShellDoc(Document):
         for dr in self.runs:
             if dr.image is None or not dr.words:
                 continue
-            syntax = syntax_of.get(id(dr.words[0]), SHELL)
-            seg = Segment(dr.words, syntax, "docker run")
-            dcl = CommandLine(self.text, [seg], None, True)
-            entries = []
-            for opt, vw, name, value in dr.options:
-                hp = publish_ports(value) if name in ("-p", "--publish") and value is not None else None
-                if hp is None:
-                    continue
-
-                def remover(opt=opt, vw=vw, dcl=dcl, seg=seg) -> list[Edit]:
-                    edits = [dcl.delete(opt, seg)] + ([dcl.delete(vw, seg)] if vw is not None else [])
-                    return merge_deletes(edits)
-
-                entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
-            out.docker_runs.append(DockerRunSite(self.resolve(dr.image.value), PortList("docker", "docker run", entries),
+            out.docker_runs.append(DockerRunSite(self.resolve(dr.image.value),
+                                                 self._published(dr, syntax_of.get(id(dr.words[0]), SHELL)),
                                                  lines_of.get(id(dr), []),
                                                  bool(dr.after) or dr.entry is not None))
         return out

@@ -592,8 +592,6 @@ class _Follow:
                 if at is None:
                     continue
                 for r in c.regions:
-                    if r.offsets:
-                        self.self_regions.add(r.off(0))
                     yield from self.self_urls(r, at, f"container {c.name} ({pod.kind} {pod.name})", "is")
                 m = at.move
                 if not m.health:
@@ -766,8 +764,6 @@ class _Follow:
             if at is None:
                 continue
             for r in s.regions:
-                if r.offsets:
-                    self.self_regions.add(r.off(0))
                 yield from self.self_urls(r, at, f"the service {s.name}", "runs")
             m = at.move
             if not m.health:
@@ -806,7 +802,10 @@ class _Follow:
     # --- URLs -------------------------------------------------------------------------------------
     def self_urls(self, r: Region, at: At, what: str, verb: str) -> Iterator[Finding]:
         """The strings of the server's own container written in another file: a request path (a probe's),
-        URLs to itself (``localhost``, its own names) on the container's ports."""
+        URLs to itself (``localhost``, its own names) on the container's ports. The region is the
+        server's own: ``urls`` leaves it alone."""
+        if r.offsets:
+            self.self_regions.add(r.off(0))
         if r.report_only or r.image_context:
             return
         m = at.move
