@@ -8,7 +8,7 @@ import codecs
 import gc
 import os
 
-from . import evidence, kinds
+from . import evidence, kinds, reserve
 from .ownreport import report_format as own_report
 from .documents.base import Document
 from .model import FileResult, Finding, ProcessingError, Severity, Status
@@ -35,6 +35,7 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     # One file's objects live until its result is made: the cyclic collector would only walk them
     # again and again (a third of the time of a large file); it runs after the file instead.
     gc.disable()
+    reserve.keep()  # the room a MemoryError of this file unwinds with (given back by the failure)
     try:
         settings = settings.for_file(path)
         res = _process(path, display, settings, explicit, data, force, links)
@@ -409,6 +410,7 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
     on it, a warning on the others. Never raises."""
     collecting = gc.isenabled()
     gc.disable()  # as in process_file
+    reserve.keep()
     try:
         return _unit(unit, settings, explicit, display)
     except MemoryError:
