@@ -1001,7 +1001,7 @@ def test_a_file_out_of_memory_is_that_files_error(tmp_path, kind, jobs):
     _tree(tmp_path, files)
     code = MEMORY_LIMITED_CLI.format(v1=V1, compose=SMALL_COMPOSE, headroom=64 << 20)
     p = subprocess.run([sys.executable, "-c", code, "migrate", "--format", "json", "--jobs", jobs, "."],
-                       cwd=tmp_path, capture_output=True, timeout=600,
+                       cwd=tmp_path, capture_output=True, timeout=240,
                        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2"})
     err = _no_traceback(p)
     assert p.returncode == 2, err
