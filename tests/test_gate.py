@@ -190,3 +190,23 @@ def test_failed_files_with_strong_evidence_count_as_files_with_v1(tree, capsys):
     assert (s["files_failed"], s["files_with_v1"]) == (5, 3)
     code, out, _ = cli(capsys, "migrate", "--check", "--format", "markdown", "bad.Dockerfile", "plain.Dockerfile")
     assert "| files with V1 | 1 |\n" in out
+
+
+@pytest.mark.parametrize("name, text, line, code", [
+    ("nginx/triton.conf", "upstream triton { server triton:8000; }\nserver {\n  location /health {\n"
+                          "    proxy_pass http://triton/api/health/ready;\n  }\n}\n", 4, 1),
+    ("haproxy.cfg", "backend trtis\n  option httpchk GET /api/health/live\n  server s1 trtis-0:8000 check\n", None, 0),
+    # documentation prose is history, reported outside the gate (TDM003 info)
+    ("docs/ops.md", "Probe it with `curl -f http://inference-server:8000/api/status`.\n", 1, 0),
+])
+def test_a_walk_reports_v1_endpoints_of_text_files_as_naming_them_does(tree, capsys, name, text, line, code):
+    """A file of the text kind (an nginx route, a runbook) whose URL to a host named for the server
+    keeps a V1 endpoint: a walk reports it as naming the file does (the walk skipped it: the gate
+    passed with V1 left). A bare path with no such host stays unreported either way."""
+    (tree / name).parent.mkdir(parents=True, exist_ok=True)
+    (tree / name).write_text(text)
+    walked = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    named = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", name)
+    lines = [[f["line"] for f in json.loads(out)["findings"]] for _, out, _ in (walked, named)]
+    assert lines[0] == lines[1] == ([line] if line else [])
+    assert walked[0] == named[0] == code

@@ -3,7 +3,8 @@
 
 ``LITERALS`` is a superset of every kind of evidence: a file that holds none of them cannot need a
 change and is never parsed. ``TEXT_LITERALS`` is what a file of the text kind can be reported for
-(weak evidence - URLs, options - needs a Triton context that only strong evidence gives there).
+(weak evidence - URLs, options - needs a Triton context that only strong evidence gives there, or, for
+a V1 endpoint, a URL whose host names the server).
 ``STRONG`` is the evidence checkable without parsing: a file that holds it and cannot be processed
 is an error, not a silent skip.
 
@@ -52,6 +53,9 @@ TEXT_LITERALS = (
     facts.V1_REPOSITORY.encode(),  # release tarballs, sources
     # V1 C++ client code: its own headers, or a context made by one of its protocol-specific classes
     *(h.encode() for h in facts.V1_CPP_HEADERS + facts.V1_CPP_REQUEST_PATHS + facts.V1_CPP_CREATE),
+    # a V1 endpoint: reported in text when its URL's host names the server (an nginx or HAProxy
+    # route, a readiness loop of another tool: rules/endpoints.py)
+    *((facts.V1_ENDPOINT_PREFIX + w).encode() for w in facts.V1_ENDPOINT_WORDS),
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),

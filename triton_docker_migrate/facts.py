@@ -18,9 +18,9 @@ V1_PERF_CLIENT = "perf_client"
 V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
 #: KFServing's API group: its ``tensorrt`` predictor runs the V1 server (``rules/images.py``, TDM111)
 KFSERVING_API = "serving.kubeflow.org"
-#: a V1 endpoint (CONTRACT.md, "V1 evidence")
-V1_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
-                         r"(?![\w-])")
+#: the V1 endpoints: /api/ and one of these (CONTRACT.md, "V1 evidence")
+V1_ENDPOINT_WORDS = ("health", "status", "infer", "modelcontrol", "sharedmemorycontrol", "repository", "profile")
+V1_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:" + "|".join(V1_ENDPOINT_WORDS) + r")(?![\w-])")
 #: the variables the V1 image set (the rules' table maps each to its V2 name)
 V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
                "TENSORRT_SERVER_CPU_ONLY")
