@@ -65,6 +65,7 @@ class Container:
     name: str
     segments: list[Segment | None]  #: kubernetes: command, args; nomad: entrypoint, command, args
     image: str = ""
+    image_span: Span | None = None  #: the image string (TDM105: a V2 line on an image that stays V1)
     triton: bool = False
     v1: bool = False
     labels: dict[str, str] = field(default_factory=dict)  #: labels of its pods (Terraform)
@@ -186,6 +187,7 @@ class HclDoc(Document):
         if attr is None or attr.value.kind != "string":
             return
         c.image = attr.value.string.value
+        c.image_span = Span(attr.value.start, attr.value.end)
         info = facts.classify(c.image)
         c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
 
@@ -479,7 +481,10 @@ class HclDoc(Document):
 
         def line(parts: list[Segment], server: Word | None) -> CommandLine:
             v1 = c.v1 or (server is not None and C.is_v1_binary(server.value))
-            return CommandLine(self.text, parts, server, v1, parts[0].label, dict(extra))
+            cl = CommandLine(self.text, parts, server, v1, parts[0].label, dict(extra))
+            if c.image_span is not None:
+                cl.images = (c.image_span,)
+            return cl
 
         words = [w for s in segs for w in s.words]
         i = C.command_index(words)
@@ -523,8 +528,28 @@ class HclDoc(Document):
     def resolve(self, value: str) -> str:
         return self.shell.resolve(value) if self.shell is not None else value
 
-    def tag_variable(self, name: str):
-        return self.shell.tag_variable(name) if self.shell is not None else None
+    def tag_variable(self, name: str) -> tuple[str, Span] | None:
+        """``image = "nvcr.io/nvidia/tensorrtserver:${var.trtis_version}-py3"`` with ``variable
+        "trtis_version" { default = "20.02" }`` in this file: the default and the span of its value,
+        when the variable is declared once with a plain string default and every use of it is such an
+        image tag (so changing it changes nothing else; a ``.tfvars`` file may still set it: the
+        finding says so). Other names: the embedded scripts' variables."""
+        if not name.startswith("var."):
+            return self.shell.tag_variable(name) if self.shell is not None else None
+        var = name[4:]
+        blocks = [b for b in self.tree.root.blocks("variable") if b.labels == [var]]
+        default = blocks[0].attr("default") if len(blocks) == 1 else None
+        if default is None or default.value.kind != "string":
+            return None
+        s = default.value.string
+        if s.dynamic or s.heredoc or not is_plain(s) or not s.value:
+            return None
+        uses = re.findall(r"(?<![\w.])var\." + re.escape(var) + r"(?![\w-])", self.text)
+        tags = re.findall(r"(?:tensorrtserver|tritonserver):\$\{var\." + re.escape(var) +
+                          r"\}(?:-v1)?-py3(?:-clientsdk)?(?![\w.-])", self.text)
+        if not uses or len(uses) != len(tags):
+            return None
+        return s.value, Span(s.offsets[0], s.offsets[-1] + 1)
 
     def _probe(self, probe: str, attr: "H.Attribute | None") -> ProbePort | None:
         if attr is None:

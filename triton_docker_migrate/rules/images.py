@@ -66,7 +66,8 @@ def new_tag(tag: str, target: Release) -> str | None:
     return f"{target}-py3"
 
 
-_VAR_TAG = re.compile(r"^\$\{?(?P<name>\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
+#: (``${var.name}``: a Terraform variable)
+_VAR_TAG = re.compile(r"^\$\{?(?P<name>(?:var\.)?\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
 #: a tag held by a variable with a default: ``${TRTIS_TAG:-19.10}-py3``
 _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
 
@@ -310,6 +311,10 @@ def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: 
            f"tritonserver:${{{vm.group('name')}}}{new_suffix} with {vm.group('name')}={target}")
     r = SDK_IMAGE if "clientsdk" in suffix else SERVER_IMAGE
     sev = Severity.WARNING if m.group("digest") else Severity.INFO
+    if vm.group("name").startswith("var."):  # a Terraform variable: its default is often overridden
+        msg += (f"; a .tfvars file, TF_VAR_{vm.group('name')[4:]} or -var may set it too: set {target} there "
+                f"as well")
+        sev = Severity.WARNING
     return r.finding(region.span(m.start(), m.end()), msg, sev, Fix.of(msg, *edits))
 
 
