@@ -543,12 +543,19 @@ class PythonDoc(ShellDoc):
                 words = self._argv(value, depth + 1)
                 for ch in sorted(changes, key=lambda n: (n.lineno, n.col_offset)):
                     if isinstance(ch, ast.AugAssign):
-                        words += self._argv(ch.value, depth + 1)
+                        added = self._argv(ch.value, depth + 1)
                     elif isinstance(ch, ast.Call) and isinstance(ch.func, ast.Attribute) and ch.func.attr == "extend" \
                             and len(ch.args) == 1 and isinstance(ch.args[0], (ast.List, ast.Tuple)):
-                        words += self._argv(ch.args[0], depth + 1)
+                        added = self._argv(ch.args[0], depth + 1)
                     else:
-                        words += self._items([ch])
+                        added = self._items([ch])
+                    # what += or .extend adds may stand in a branch a run does not take (``if
+                    # verbose: args += [...]``): new options never go there (CONTRACT.md)
+                    for w in added:
+                        syntax = self._group_syntax.get(w.group)
+                        if syntax is not None:
+                            syntax.holds_insertions = False
+                    words += added
                 return words
         split = self._splits(node)
         if split is not None:
