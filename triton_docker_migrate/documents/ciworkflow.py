@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 
 from .. import evidence, facts
 from ..model import Span
@@ -21,11 +22,15 @@ from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
+from . import held as H
 from . import yamlsites as S
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
 from .sites import CommandLine, CommandSite, Region
+from ..syntax.shellwords import Word
 
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
+#: a GitHub expression that is one variable of the file's ``env:``
+_ENV_EXPRESSION = re.compile(r"^\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
 
 
@@ -48,6 +53,10 @@ class CiDoc(ShellDoc):
         self.triton_nodes: set[int] = set()  #: nodes inside a container whose image is Triton
         self.containers: list[tuple[MappingNode | None, Node]] = []  #: (container mapping, image node)
         gitlab = os.path.basename(self.path) == ".gitlab-ci.yml"
+        self.gitlab = gitlab
+        #: the variables the file gives its scripts: GitHub ``env:`` (workflow, job, step), GitLab
+        #: ``variables:`` (global, job)
+        self.env: list[tuple[str, Word | None]] = []
         for root in self.src.docs:
             if gitlab or Y.get(root, "jobs") is None:
                 self._gitlab(root)
@@ -65,11 +74,36 @@ class CiDoc(ShellDoc):
         for sc in self.scripts:
             self._script(sc)
 
+    def _held(self, w: Word) -> list[H.Held] | None:
+        """Besides what the script assigns itself (shell.py): ``trtserver ${{ env.SERVER_ARGS }}`` or
+        ``trtserver $SERVER_ARGS`` with ``SERVER_ARGS`` given once by the file's ``env:`` (GitHub,
+        which writes an expression's value into the script before the shell reads it) or
+        ``variables:`` (GitLab: the project's or a pipeline's variables may replace it - only its
+        default)."""
+        got = super()._held(w)
+        if got is not None or w.quote:
+            return got
+        m = _ENV_EXPRESSION.match(w.value) or H.VAR_REF.match(w.value)
+        if m is None:
+            return None
+        name = next(g for g in m.groups() if g)
+        if self.gitlab == bool(_ENV_EXPRESSION.match(w.value)) or name in self.variables \
+                or "GITHUB_ENV" in self.text:
+            return None
+        values = [v for n, v in self.env if n == name]
+        uses = len(re.findall(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", self.text))
+        if len(values) != 1 or values[0] is None or uses != 2:  # the key and this use
+            return None
+        got = H.field_words(values[0], name, quoted=True, overridable=self.gitlab)
+        return [got] if got is not None else None
+
     # --- structure ----------------------------------------------------------------------------
     def _github(self, root: Node) -> None:
+        self.env += S.env_values(self.src, Y.get(root, "env"))
         for _, job in Y.items(Y.get(root, "jobs")):
             if not isinstance(job, MappingNode):
                 continue
+            self.env += S.env_values(self.src, Y.get(job, "env"))
             container = Y.get(job, "container")
             self._ci_container(container)
             for _, svc in Y.items(Y.get(job, "services")):
@@ -78,6 +112,7 @@ class CiDoc(ShellDoc):
             for step in steps.value if isinstance(steps, SequenceNode) else []:
                 if not isinstance(step, MappingNode):
                     continue
+                self.env += S.env_values(self.src, Y.get(step, "env"))
                 self._scripts(Y.get(step, "run"))
                 uses = Y.get(step, "uses")
                 if isinstance(uses, ScalarNode) and str(uses.value).startswith("docker://"):
@@ -104,6 +139,7 @@ class CiDoc(ShellDoc):
             return
         jobs = [root] + [v for _, v in Y.items(root) if isinstance(v, MappingNode)]
         for job in jobs:
+            self.env += S.env_values(self.src, Y.get(job, "variables"))
             self._ci_container(Y.get(job, "image"))
             services = Y.get(job, "services")
             for svc in services.value if isinstance(services, SequenceNode) else []:

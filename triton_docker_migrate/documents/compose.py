@@ -20,7 +20,7 @@ from ..syntax import yamlsrc as Y
 from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
-from .dockerrun import publish_ports, sub_word
+from .dockerrun import publish_ports
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
 from .sites import (Block, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
@@ -272,9 +272,9 @@ class ComposeDoc(Document):
         if not m or w.quote:
             return None
         name = m.group(1) or m.group(2)
-        values = [v for svc in self.services for n, v in _env_values(self.src, Y.get(svc.node, "environment"))
+        values = [v for svc in self.services for n, v in S.env_values(self.src, Y.get(svc.node, "environment"))
                   if n == name]
-        if len(values) != 1 or not any(n == name for n, _ in _env_values(self.src, Y.get(s.node, "environment"))) \
+        if len(values) != 1 or not any(n == name for n, _ in S.env_values(self.src, Y.get(s.node, "environment"))) \
                 or values[0] is None or H.uses(self.text, name) != 1:
             return None
         got = H.field_words(values[0], name, quoted=True)
@@ -542,27 +542,6 @@ def service_hosts(node: Node) -> list[str]:
         aliases = Y.get(net, "aliases")
         if isinstance(aliases, SequenceNode):
             out += [str(a.value) for a in aliases.value if isinstance(a, ScalarNode) and a.value]
-    return out
-
-
-def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
-    """Each variable of an ``environment:`` (mapping or ``NAME=value`` list) and the word of its
-    string value (None: no value, or not a string written where it can be edited)."""
-    out: list[tuple[str, Word | None]] = []
-    if isinstance(env, MappingNode):
-        for k, v in env.value:
-            if not isinstance(k, ScalarNode):
-                continue
-            sc = src.scalar(v) if isinstance(v, ScalarNode) else None
-            ok = sc is not None and sc.is_str and sc.offsets is not None
-            out.append((str(k.value), S.item_word(sc) if ok else None))
-    elif isinstance(env, SequenceNode):
-        for item in env.value:
-            if isinstance(item, ScalarNode):
-                sc = src.scalar(item)
-                name, eq, _ = str(item.value).partition("=")
-                ok = eq and sc.offsets is not None
-                out.append((name, sub_word(S.item_word(sc), len(name) + 1) if ok else None))
     return out
 
 

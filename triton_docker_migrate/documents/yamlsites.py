@@ -10,9 +10,10 @@ from typing import Callable
 
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from ..syntax.yamlquote import YamlListSyntax, YamlShellSyntax
-from ..syntax.yamlsrc import Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
+from ..syntax.yamlsrc import MappingNode, Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
 from . import commands as C
 from . import held as H
+from .dockerrun import sub_word
 from .sites import CommandLine, CommandSite, Segment, is_foreign
 
 _COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
@@ -189,4 +190,26 @@ def owners(lines) -> dict[int, object]:
     out: dict[int, object] = {}
     for cl, owner in lines:
         out.setdefault(id(cl), owner)
+    return out
+
+
+def env_values(src: YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
+    """Each variable of an ``environment:`` (compose), ``env:`` (GitHub Actions) or ``variables:``
+    (GitLab) - a mapping or a ``NAME=value`` list - and the word of its string value (None: no
+    value, or not a string written where it can be edited)."""
+    out: list[tuple[str, Word | None]] = []
+    if isinstance(env, MappingNode):
+        for k, v in env.value:
+            if not isinstance(k, ScalarNode):
+                continue
+            sc = src.scalar(v) if isinstance(v, ScalarNode) else None
+            ok = sc is not None and sc.is_str and sc.offsets is not None
+            out.append((str(k.value), item_word(sc) if ok else None))
+    elif isinstance(env, SequenceNode):
+        for item in env.value:
+            if isinstance(item, ScalarNode):
+                sc = src.scalar(item)
+                name, eq, _ = str(item.value).partition("=")
+                ok = eq and sc.offsets is not None
+                out.append((name, sub_word(item_word(sc), len(name) + 1) if ok else None))
     return out
