@@ -19,7 +19,9 @@ I, W = Severity.INFO, Severity.WARNING
 INSTALL_PATH = rule(
     "TDM201", "v1-install-path", I, F.ALWAYS, "/opt/tensorrtserver paths of the V1 image -> /opt/tritonserver",
     "`/opt/tensorrtserver`, its `bin`, `bin/trtserver`, `lib` and `include` become the `/opt/tritonserver` "
-    "equivalents (in PATH, LD_LIBRARY_PATH, WORKDIR, COPY, RUN...). Source: S1, S3.")
+    "equivalents (in PATH, LD_LIBRARY_PATH, WORKDIR, COPY, RUN...). The server binary's path named "
+    "outside any command line the tool reads (a custom resource's setting, a COPY of the file) is renamed "
+    "with a warning: whatever runs it gets none of the command-line changes. Source: S1, S3.")
 BINARY = rule(
     "TDM202", "v1-binary", I, F.ALWAYS, "trtserver as a command -> tritonserver",
     "The V1 server binary `trtserver` is `tritonserver` in V2 images. Only the word that runs as a "
@@ -67,8 +69,11 @@ def check_paths(doc, ctx) -> Iterator[Finding]:
     for region in doc.regions():
         if ctx.v1_source_build:  # the file builds V1 itself: its paths are its own (TDM107 says so)
             region = replace(region, unknown_base=True)
-        if _UNREAD_SERVER.search(region.text) and read is None:
-            read = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
+        if _SERVER_PATH in region.text and read is None:
+            # where each word is written and where its characters are (a constant's word stands
+            # where the name is used; its characters are the string's)
+            read = sorted({span for site in doc.commands() for w in site.words
+                           for span in ((w.start, w.end),) + (((w.offsets[0], w.offsets[-1] + 1),) if len(w.offsets) else ())})
         yield from check_region(region, ctx.target, read or [])
         if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
             yield from _old_entrypoint(region, ctx.target)
@@ -131,7 +136,8 @@ def check_binaries(doc, ctx) -> Iterator[Finding]:
 
 
 #: the V1 binary's path followed by options: a server command
-_UNREAD_SERVER = re.compile(r"/opt/tensorrtserver/bin/trtserver(?=[ \t]+-)")
+_SERVER_PATH = "/opt/tensorrtserver/bin/trtserver"
+_UNREAD_SERVER = re.compile(re.escape(_SERVER_PATH) + r"(?=[ \t]+-)")
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:
@@ -164,6 +170,14 @@ def check_region(region: Region, target: Release, read: list[tuple[int, int]] = 
                                                                                     "/opt/tritonserver", 1))
             continue
         r = ENTRYPOINT if path == T.ENTRYPOINT_V1 else INSTALL_PATH
+        if path == _SERVER_PATH and not _inside(list(read), span.start):
+            # the server binary named outside any command line a reader takes (a custom resource's
+            # setting, a COPY of the file): whatever runs it gets none of the command-line changes
+            yield r.finding(span, f"V1 path {path} -> {new}; the server binary is named here outside any command "
+                            f"line this tool reads, so whatever runs it must change too: add "
+                            f"--model-control-mode=poll (V1 polled the model repository by default) and drop V1-only "
+                            f"options there", W, fix=Fix.of(f"Use {new}", Edit(span, new)))
+            continue
         yield r.finding(span, f"V1 path {path} -> {new}", fix=Fix.of(f"Use {new}", Edit(span, new)))
     for m in USER_RE.finditer(region.text):
         span = region.span(m.start(), m.end())
