@@ -12,6 +12,7 @@ same file that select its pods.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -89,6 +90,10 @@ class KubernetesDoc(Document):
         self._services: list[tuple[MappingNode, list[tuple[str, str]]]] | None = None
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
+        #: kustomize's own file, which need not say apiVersion/kind: its root is a Kustomization
+        self._kustomization_roots = [r for r in self.src.docs if isinstance(r, MappingNode) and Y.get(r, "kind") is None
+                                     and os.path.basename(path) in ("kustomization.yaml", "kustomization.yml",
+                                                                    "Kustomization")]
         self.containers = self._find_containers()
         self._regions: list[Region] | None = None  #: read once, after the document is known
         self._owners: dict[int, object] | None = None  #: see _owner_of
@@ -244,8 +249,8 @@ class KubernetesDoc(Document):
         what the transformer matches in the resources, which this run migrates too."""
         if self._kustomize_images is None:
             self._kustomize_images = []
-            for o in self.objects:
-                if str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
+            for o in self.objects + self._kustomization_roots:
+                if o not in self._kustomization_roots and str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
                     continue
                 images = Y.get(o, "images")
                 for item in images.value if isinstance(images, SequenceNode) else ():
