@@ -28,7 +28,7 @@ from . import commands as C
 from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
-from .base import Document
+from .base import Document, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
 from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
@@ -243,6 +243,22 @@ class KubernetesDoc(Document):
         if self._regions is None:
             self._regions = self._read_regions()
         return self._regions
+
+    def tag_variable(self, name: str) -> tuple[str, Span, str] | None:
+        """An OpenShift Template's parameter used only as image tags (``tensorrtserver:${TRTIS_VERSION}-py3``
+        with ``parameters: [{name: TRTIS_VERSION, value: "20.02"}]``): its value and the value's span
+        (``oc process -p`` may set it instead)."""
+        values = [Y.get(item, "value") for o in self.objects if str(Y.get(o, "kind").value) == "Template"  # type: ignore[union-attr]
+                  for item in _seq(Y.get(o, "parameters")) if isinstance(Y.get(item, "name"), ScalarNode)
+                  and str(Y.get(item, "name").value) == name]  # type: ignore[union-attr]
+        if len(values) != 1 or not isinstance(values[0], ScalarNode):
+            return None
+        sc = self.src.scalar(values[0])
+        if not sc.is_str or not sc.value or not sc.is_clean() or \
+                not used_only_as_image_tag([self.text], r"\$\{" + re.escape(name) + r"\}", r"\$\{" + re.escape(name) + r"\}"):
+            return None
+        return (sc.value, Span(sc.offsets[0], sc.offsets[-1] + 1),
+                f"oc process -p {name}=... or a parameters file may set it too: set the new tag there as well")
 
     def split_images(self) -> list[ImageKeys]:
         """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag``. The name is
@@ -778,3 +794,7 @@ def build(path: str, text: str) -> Document:
 
             return TextDoc(path, text, "kubernetes")
         raise
+
+
+def _seq(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []

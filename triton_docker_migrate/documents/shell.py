@@ -22,7 +22,7 @@ from ..syntax.quoting import SHELL, ShellSyntax, Syntax
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
 from . import held as H
-from .base import Document
+from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
@@ -43,7 +43,7 @@ _BARE_BINARY = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")
 _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
-_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?")
+_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?(?:-py3(?:-clientsdk)?)?")
 #: ``${NAME:-default}`` / ``${NAME:=default}`` as a whole value
 _SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
@@ -369,11 +369,8 @@ class ShellDoc(Document):
         values = self.variables.get(name, [])
         if len(values) != 1 or values[0].dynamic or not _RELEASE.fullmatch(values[0].value):
             return None
-        use = re.compile(r"\$\{?" + re.escape(name) + r"(?![\w])")
-        tag_use = re.compile(r"(?:tensorrtserver|tritonserver):\$\{?" + re.escape(name) + r"\}?(?:-v1)?-py3"
-                             r"(?:-clientsdk)?(?![\w.-])")
-        uses = sum(len(use.findall(r.text)) for r in self.regions())
-        if uses == 0 or uses != sum(len(tag_use.findall(r.text)) for r in self.regions()):
+        if not used_only_as_image_tag([r.text for r in self.regions()], r"\$\{?" + re.escape(name) + r"(?![\w])",
+                                      r"\$\{?" + re.escape(name) + r"\}?"):
             return None
         return values[0].value, values[0].span
 
