@@ -401,18 +401,21 @@ def _process_alone(path: str, display: str, settings: Settings, explicit: bool) 
 
 
 def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(),
-                 display=lambda p: p.replace(os.sep, "/")) -> list[FileResult]:
+                 display=lambda p: p.replace(os.sep, "/"), outside=None) -> list[FileResult]:
     """A Helm chart (``charts.Unit``), migrated as one unit (CONTRACT.md, helm): every member is read
     and its document built; the documents are linked (``documents/helmchart.py``: what each template
     takes from the values and helpers) before any rule runs; each is checked, and what hangs on
     another member is settled (``rules/charts.py``); the fixes are applied and the whole unit is
     verified the same way. When one member cannot be processed or verified, none is changed: TDM001
-    on it, a warning on the others. Never raises."""
+    on it, a warning on the others. Never raises. ``outside``: the run's follow-through
+    (``batch/finish.py``), as (reported path, move) of the servers of other files whose health
+    endpoints move and (real path, topology) of the other files that may reach them: the chart's
+    templates follow those servers as they follow the chart's own (``_chart_follow``)."""
     collecting = gc.isenabled()
     gc.disable()  # as in process_file
     reserve.keep()
     try:
-        return _unit(unit, settings, explicit, display)
+        return _unit(unit, settings, explicit, display, outside)
     except MemoryError:
         message = "out of memory while processing this chart: not processed"
     except Exception as e:  # internal bug: report, never crash the run
@@ -463,17 +466,23 @@ def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]],
                                            Fix.of(f"Set {'.'.join(path)} to {new}", Edit(Span(sc.start, sc.end), raw))))
 
 
-def _chart_follow(live, ctxs, fixed, shown):
+def _chart_follow(live, ctxs, fixed, shown, outside=None):
     """The links of a chart's follow-through: its templates' servers whose health endpoints the fixes
-    move, and what every template of the chart says about who reaches them (None: nothing moves, or no
-    other template could reach them)."""
+    move (and ``outside``'s, the other files' of the run: see ``process_unit``), and what every template
+    of the chart (and every other file of the run that may reach them) says about who reaches them
+    (None: nothing moves, or no template could reach them)."""
     from .rules import follow
 
     templates = [(p, d) for p, _res, _text, d, _must in live if d.kind == "helm-template" and hasattr(d, "containers")]
     moved = [(shown[p], m) for p, d in templates for m in follow.moves(d, ctxs[p], fixed[p][1])]
+    others: list = []
+    if outside is not None:
+        mine = {os.path.realpath(p) for p, *_ in live}
+        moved += [(at, m) for at, m in outside[0] if m.file not in mine]
+        others = [(real, topo) for real, topo in outside[1] if real not in mine]
     if not moved:
         return None
-    links = follow.build_links(moved, [(os.path.realpath(p), d.topology()) for p, d in templates])
+    links = follow.build_links(moved, others + [(os.path.realpath(p), d.topology()) for p, d in templates])
     if not any(follow.may_follow(d, links, ctxs[p].target) for p, d in templates):
         return None
     return links
@@ -487,7 +496,7 @@ class _MemberError(Exception):
         self.path, self.error = path, error
 
 
-def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[FileResult]:
+def _unit(unit, settings: Settings, explicit: frozenset[str], display, outside=None) -> list[FileResult]:
     from . import suppress
     from .documents.helmchart import link
     from .charts import subchart_keys
@@ -556,10 +565,11 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display) -> list[F
             live = [x for x in live if x[0] != e.path]
             done.append(_left_in(failed(res, e.error.message, e.error.line), text, settings) if must else res)
     fixed = {p: fixed_text(d, checked[p], res.path, settings) for p, res, _text, d, _must in live}
-    follow_links = _chart_follow(live, ctxs, fixed, shown)
+    follow_links = _chart_follow(live, ctxs, fixed, shown, outside)
     if follow_links is not None:
-        # what the chart's own templates route to its servers whose health moved follows them: the
-        # chart is read again (its documents are linked afresh) and checked with those links
+        # what the chart's templates route to its servers (or, in the run's follow-through, another
+        # file's) whose health moved follows them: the chart is read again (its documents are linked
+        # afresh) and checked with those links
         live = [(p, res, text, build_document(d.kind, p, text), must) for p, res, text, d, must in live]
         docs = {p: d for p, _res, _text, d, _must in live}
         checked, ctxs = check_all(docs)

@@ -105,12 +105,19 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     terms = follow.search_terms([m for _p, m in moved])
     failed_paths = {r.path for r in results if r.status is Status.FAILED}
     eligible: list[Candidate] = []
+    in_charts: list[Candidate] = []  # the files of Helm charts: their charts are followed as units
     for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
         name = c.display[c.display.rfind("/") + 1:]
         low = name.lower()
-        if not (low.endswith(_FOLLOW_SUFFIXES) or name in _FOLLOW_NAMES or "." not in name.lstrip(".")):
+        if not (low.endswith(_FOLLOW_SUFFIXES) or name in _FOLLOW_NAMES or "." not in name.lstrip(".")
+                or low.endswith(_CHART_SUFFIXES)):
             continue
-        if c.display in failed_paths or kinds.kind_by_name(c.path) not in (None, "compose", "ci", "shell", "makefile"):
+        kind = kinds.kind_by_name(c.path)
+        if kind in ("helm-template", "helm-values"):
+            in_charts.append(c)
+            continue
+        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile") \
+                or low.endswith(_CHART_SUFFIXES):
             continue
         eligible.append(c)
 
@@ -135,9 +142,11 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     def linked():
         return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
 
+    units = _chart_units(in_charts, moved, failed_paths)
+    reached = [u for u in units if u.may_reach(terms)]
     links = linked()
     more = follow.link_terms(links)
-    if rest and (more.names or more.ports or more.host_paths):
+    if (rest or units) and (more.names or more.ports or more.host_paths):
         before = len(found)
         for c, kept in rest:
             data = kept if kept is not None else read(c)
@@ -145,6 +154,7 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
                 _parse(c, data, found)
         if len(found) > before:
             links = linked()
+        reached += [u for u in units if u not in reached and u.may_reach(more)]
     index = {r.path: i for i, r in enumerate(results)}
     for display, (c, data, doc) in found.items():
         if not follow.may_follow(doc, links, settings.for_file(c.path).target):
@@ -156,6 +166,61 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
                 results[i] = r
         elif r.has_evidence or r.status is Status.FAILED or r.changed:
             results.append(r)
+    if reached:
+        # a chart is processed again whole, with the other files' servers and topologies (pipeline.process_unit)
+        from ..pipeline import process_unit
+
+        outside = (moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
+        for u in reached:
+            for r in process_unit(u.unit, settings, u.explicit, u.display, outside=outside):
+                i = index.get(r.path)
+                if i is not None:
+                    results[i] = r
+                elif r.has_evidence or r.status is Status.FAILED or r.changed:
+                    results.append(r)
+
+
+class _ChartUnit:
+    """A Helm chart of the run that the follow-through may reach, as ``_charts`` processes it."""
+
+    def __init__(self, unit, group: list[Candidate]) -> None:
+        self.unit = unit
+        self.display = _unit_display(group)
+        self.explicit = _unit_explicit(unit, group)
+        self.data: list[bytes] = []
+        for m in unit.members:
+            try:
+                self.data.append(read_bytes(m.path)[0])
+            except OSError:
+                pass  # the unit reports it, if it is processed
+
+    def may_reach(self, terms) -> bool:
+        from ..rules import follow
+
+        return any(follow.may_reach(d, terms) for d in self.data)
+
+
+def _chart_units(cands: list[Candidate], moved: list, failed_paths: set[str]) -> list[_ChartUnit]:
+    """The charts of ``cands`` that some server of another file moves for (a chart whose file failed
+    keeps its results)."""
+    from .. import charts
+
+    groups: dict[str, list[Candidate]] = {}
+    for c in cands:
+        top = charts.top_of(c.path)
+        if top is not None:
+            groups.setdefault(top, []).append(c)
+    out: list[_ChartUnit] = []
+    for top, group in groups.items():
+        unit = charts.unit_of(top)
+        mine = {os.path.realpath(m.path) for m in unit.members}
+        if not unit.members or all(m.file in mine for _p, m in moved):
+            continue
+        u = _ChartUnit(unit, group)
+        if any(u.display(m.path) in failed_paths for m in unit.members):
+            continue
+        out.append(u)
+    return out
 
 
 def _parse(c: Candidate, data: bytes, found: dict) -> None:
@@ -179,6 +244,8 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
 
 _FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk")
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
+#: the names only a Helm chart's files have among those the follow-through reads (its helpers)
+_CHART_SUFFIXES = (".tpl",)
 _MAX = 10 * 1024 * 1024
 #: files up to this size stay in memory between the two rounds of the follow-through's search
 _KEEP = 256 * 1024
@@ -206,23 +273,34 @@ def _charts(cands: list[Candidate], settings: Settings) -> list[FileResult]:
     out: list[FileResult] = []
     for top, group in units.items():
         unit = charts.unit_of(top)
-        shown = {os.path.abspath(c.path): c for c in group}
-        explicit = frozenset(m.path for m in unit.members if shown.get(os.path.abspath(m.path), _NONE).explicit)
+        explicit = _unit_explicit(unit, group)
         if not explicit and not unit.packaged_v1 and not any(_may_hold_v1(m.path) for m in unit.members):
             continue
-        absolute = any(os.path.isabs(c.display) for c in group)
-
-        def display(p: str, shown=shown, absolute=absolute) -> str:
-            c = shown.get(os.path.abspath(p))
-            if c is not None:
-                return c.display
-            return (os.path.abspath(p) if absolute else os.path.relpath(p)).replace(os.sep, "/")
-
-        for r in process_unit(unit, settings, explicit, display):
+        for r in process_unit(unit, settings, explicit, _unit_display(group)):
             kept = Scanner._keep(r)
             if kept is not None:
                 out.append(kept)
     return out
+
+
+def _unit_explicit(unit, group: list[Candidate]) -> frozenset[str]:
+    """The files of a chart named on the command line (``group``: the run's candidates in the chart)."""
+    shown = {os.path.abspath(c.path): c for c in group}
+    return frozenset(m.path for m in unit.members if shown.get(os.path.abspath(m.path), _NONE).explicit)
+
+
+def _unit_display(group: list[Candidate]):
+    """How the files of a chart are reported: as the walk names them (``group``), the others relative
+    to the current folder (absolute under a PATH given absolute)."""
+    shown = {os.path.abspath(c.path): c for c in group}
+    absolute = any(os.path.isabs(c.display) for c in group)
+
+    def display(p: str) -> str:
+        c = shown.get(os.path.abspath(p))
+        if c is not None:
+            return c.display
+        return (os.path.abspath(p) if absolute else os.path.relpath(p)).replace(os.sep, "/")
+    return display
 
 
 class _NoCandidate:
