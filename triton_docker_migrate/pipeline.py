@@ -438,12 +438,16 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
 
 def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]], shown: dict[str, str]) -> None:
     """The follow-through's changes to a template's value that the chart's values write (``port: {{
-    .Values.ingress.port }}``): made in the values files that set it, the template left as it is."""
+    .Values.ingress.port }}``): made in the values files that set it, the template left as it is. A
+    value that another action of the chart writes too (another object, a helper) would change there as
+    well: a warning with the change to make instead."""
     from .model import Edit, Fix, Span
     from .syntax import yamlquote as Q
 
     by_doc = {id(d): p for p, d in docs.items()}
     done: set[tuple[str, int]] = set()
+    following = [(p, f.span) for p, d in docs.items() for f, *_ in getattr(d, "values_follow", ())
+                 if any(x is f for x in checked[p])]
     for p, d in docs.items():
         for f, path, nodes, new, message in getattr(d, "values_follow", ()):
             if not any(x is f for x in checked[p]):
@@ -452,6 +456,15 @@ def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]],
             first = targets[0][2].value if targets else None
             targets = [(vp, v, n) for vp, v, n in targets if n.value == first]
             if not targets:
+                continue
+            others = [(rp, a) for rp, a in _values_readers(docs, path)
+                      if not any(rp == fp and sp.start <= a.start < sp.end for fp, sp in following)]
+            if others:
+                rp, a = others[0]
+                checked[p][:] = [x if x is not f else type(f)(
+                    f.rule, f.span, f"{message}; the value of .Values.{'.'.join(path)}, which {shown.get(rp, rp)}:"
+                    f"{docs[rp].position(a.start)[0]} writes too, so it is not changed in the values: set {new} "
+                    f"here or give this route a value of its own", Severity.WARNING, suggestion=new) for x in checked[p]]
                 continue
             checked[p][:] = [x for x in checked[p] if x is not f]
             line = d.position(f.span.start)[0]
@@ -464,6 +477,18 @@ def _values_follow(docs: dict[str, Document], checked: dict[str, list[Finding]],
                 checked[vp].append(type(f)(f.rule, Span(sc.start, sc.end), f"{message} (the value of .Values."
                                            f"{'.'.join(path)}, which {shown.get(p, p)}:{line} writes)", Severity.INFO,
                                            Fix.of(f"Set {'.'.join(path)} to {new}", Edit(Span(sc.start, sc.end), raw))))
+
+
+def _values_readers(docs: dict[str, Document], path: tuple[str, ...]) -> list:
+    """(template, action) of the chart's actions that write the value at ``.Values.<path>`` or a mapping
+    that holds it (``toYaml .Values.backend``), by the paths they read."""
+    out = []
+    for p, d in docs.items():
+        template = getattr(d, "template", None) if d.kind == "helm-template" else None
+        for a in template.actions if template is not None else ():
+            if a.writes and any(r[:1] == ("Values",) and tuple(r[1:]) == tuple(path[:len(r) - 1]) for r in a.refs):
+                out.append((p, a))
+    return out
 
 
 def _chart_follow(live, ctxs, fixed, shown, outside=None):
