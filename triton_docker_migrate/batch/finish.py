@@ -142,7 +142,7 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     def linked():
         return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
 
-    units = _chart_units(in_charts, moved, failed_paths)
+    units = _chart_units(in_charts, moved)
     reached = [u for u in units if u.may_reach(terms)]
     links = linked()
     more = follow.link_terms(links)
@@ -200,9 +200,10 @@ class _ChartUnit:
         return any(follow.may_reach(d, terms) for d in self.data)
 
 
-def _chart_units(cands: list[Candidate], moved: list, failed_paths: set[str]) -> list[_ChartUnit]:
-    """The charts of ``cands`` that some server of another file moves for (a chart whose file failed
-    keeps its results)."""
+def _chart_units(cands: list[Candidate], moved: list) -> list[_ChartUnit]:
+    """The charts of ``cands`` that some server of another file moves for. A chart with a file that
+    cannot be processed is processed again too: that file fails again, and the others are reported
+    with what follows, unchanged (a chart is migrated as one unit)."""
     from .. import charts
 
     groups: dict[str, list[Candidate]] = {}
@@ -216,10 +217,7 @@ def _chart_units(cands: list[Candidate], moved: list, failed_paths: set[str]) ->
         mine = {os.path.realpath(m.path) for m in unit.members}
         if not unit.members or all(m.file in mine for _p, m in moved):
             continue
-        u = _ChartUnit(unit, group)
-        if any(u.display(m.path) in failed_paths for m in unit.members):
-            continue
-        out.append(u)
+        out.append(_ChartUnit(unit, group))
     return out
 
 
