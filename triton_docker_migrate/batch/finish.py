@@ -1,6 +1,7 @@
 """The end of a batch run: files whose handling depends on the whole run (extension-less scripts
-that a Dockerfile runs, model configurations of a run that migrates a V1 server), writing the
-changed files, and the exit code."""
+that a Dockerfile runs, model configurations of a run that migrates a V1 server, Helm charts as units,
+the follow-through of moved health endpoints into plain files and charts), writing the changed files,
+and the exit code."""
 
 from __future__ import annotations
 
@@ -94,7 +95,10 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     walking the run's paths again (the same files as the first walk: nothing more is counted as
     scanned), only when some server moves, and read only when their names allow a kind that can route
     (YAML, JSON, scripts, Makefiles); only those holding a server's ports or names are parsed, and only
-    those the links touch are processed again."""
+    those the links touch are processed again. A Helm chart is processed as one unit: a chart with a file
+    that may reach a server of another file (its ``.tpl`` helpers included) is processed again whole with
+    the run's moves and the topologies of the files read (``pipeline.process_unit``), and its results take
+    the place of its first ones (a chart without V1 evidence had none)."""
     from ..discover import Discovery, Excludes
     from ..pipeline import process_file
     from ..rules import follow

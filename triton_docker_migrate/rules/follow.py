@@ -31,7 +31,13 @@ follows it.
 A Helm chart is one unit (``pipeline._unit``): once its fixes are chosen, its templates are checked again
 with the links of its own servers that moved; labels, selectors and names written by template actions
 compare as the actions (``HelmTemplateDoc.value_of``, ``template_labels``), and a change to a value a
-template takes from ``.Values.x`` is made in the values files (``HelmTemplateDoc.values_follow``).
+template takes from ``.Values.x`` is made in the values files (``HelmTemplateDoc.values_follow``) - unless
+another action of the chart writes that value too: then a warning with the change to make. The run's
+follow-through reaches into charts the same way: a chart whose files may reach a server of another file
+(``may_reach`` on each of its files) is processed again whole (``pipeline.process_unit`` with ``outside``:
+the run's moves and the topologies of the other files read), its templates checked with the links of
+those servers and of its own, and its results take the place of the first ones. A server inside a chart
+is followed by the other files of the run as any server (its moves are in the chart's results).
 
 Where the target cannot be told apart (a Service or policy that also selects pods of another server or
 of an application that keeps its ports, a port another container of the pod declares, several servers
@@ -81,7 +87,10 @@ HEALTH_PORT_ROUTE = rule(
     "the same include as the pod template's labels, selects its pods), and a port a template takes from "
     "`.Values.x` is changed in the values files that set it. A selector written by other actions than the "
     "server's pod labels (or a Service elsewhere, when those labels are actions), and a port a helper "
-    "computes, are known only once the chart is rendered: a warning with the change to make.\n\n"
+    "computes, are known only once the chart is rendered: a warning with the change to make. A chart's templates "
+    "follow a server of another file of the run the same way (a chart without V1 evidence included), and a server "
+    "in a chart is followed by the other files of the run; a value of the chart's values that another template "
+    "writes too is not changed: a warning names the server and the other template.\n\n"
     "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). "
     "`--ignore TDM407,TDM408` leaves every other file as it is (but for its own V1 evidence). An object that routes to a V1 "
     "block kept by `--side-by-side` is never edited: the kept server is not migrated, so nothing follows it, "
