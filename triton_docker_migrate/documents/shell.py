@@ -184,14 +184,36 @@ class ShellDoc(Document):
             return None
         name = m.group(1) or m.group(2)
         values = self.variables.get(name, [])
-        if len(values) != 1 or name in self.arrays or values[0].start > w.start \
-                or H.uses(self.text, name, values[0].span) != 1:
+        if not values or name in self.arrays or any(v.start > w.start for v in values):
+            return None
+        # ``ARGS="$ARGS --log-verbose=1"`` after the first value (in a branch, often): what it adds
+        appends = [self._self_append(name, v) for v in values[1:]]
+        if any(a is None for a in appends) or \
+                H.uses(self.text, name, values[0].span) != 1 + sum(H.uses(v.value, name) for v in values[1:]):
             return None
         value = self._default_of(name, values[0]) or values[0]
         first = value.offsets[0] if value.offsets else value.start
         got = H.field_words(value, name, quoted=self.text[first - 1:first] in ("'", '"'),
                             overridable=value is not values[0] or name in self.overridable)
-        return [got] if got is not None else None
+        if got is None:
+            return None
+        out = [got]
+        for a in appends:
+            more = H.field_words(a, name, quoted=True)
+            if more is None:
+                return None
+            words, syntax, label = more
+            syntax.holds_insertions = False  # it may stand in a branch a run does not take
+            out.append((words, syntax, label))
+        return out
+
+    def _self_append(self, name: str, value: Word) -> Word | None:
+        """The words ``NAME="$NAME --more"`` adds (None for any other value)."""
+        m = re.match(r"\$(?:\{" + re.escape(name) + r"\}|" + re.escape(name) + r"(?![A-Za-z0-9_]))[ \t]+", value.value)
+        first = value.offsets[0] if value.offsets else value.start
+        if m is None or self.text[first - 1:first] != '"':
+            return None
+        return sub_word(value, m.end())
 
     def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
                     docker: DockerRun | None, depth: int) -> None:
