@@ -17,6 +17,10 @@ server of another file of the run follows that server's health endpoints, as a p
   nothing there - the reader finds exactly that reference still broken.
 - A values key another template writes too is not changed in the values: a warning names the server and
   the other writer. A chart member that cannot be processed leaves the whole chart unchanged.
+- The other direction, ``fixtures/trees/chart-service-reached``: the server and its Service are a chart's
+  templates; a plain Ingress and another chart's Ingress follow them (judged as above). Labels written by
+  template actions compare only within their chart: another chart that includes a helper of the same name
+  is not taken to select the server.
 """
 
 from __future__ import annotations
@@ -211,3 +215,62 @@ def test_ignoring_the_follow_through_leaves_the_chart_alone(tmp_path, monkeypatc
     report = _report(capsys, "--ignore", "TDM407,TDM408", ".")
     assert _chart_findings(report) == []
     assert {r["path"] for r in report["files"] if r.get("changed")} == {"deploy/server.yaml"}
+
+
+# --- a server inside a chart, reached from outside it ------------------------------------------------
+
+SERVICE_TREE = FIXTURES / "trees" / "chart-service-reached"
+
+
+def test_a_service_a_chart_defines_is_followed_by_plain_files_and_other_charts(tmp_path):
+    """``fixtures/trees/chart-service-reached``: the server and its Service are templates of the chart
+    ``infer``; a plain Ingress and the chart ``edge`` route to that Service by its literal name. After the
+    run, the reference reader follows each Ingress of the rendered charts and the plain file to the server."""
+    work = _migrated(SERVICE_TREE, tmp_path)
+    from test_chart_follow import render
+
+    def objs(root: Path) -> list[dict]:
+        import yaml
+
+        return render(root / "infer") + render(root / "edge") + [
+            d for d in yaml.safe_load_all((root / "deploy" / "ingress.yaml").read_text()) if d]
+
+    before, after = objs(SERVICE_TREE), objs(work)
+    _valid(before, "before")
+    _valid(after, "after")
+    argv = _argv(Rendered(after).server)
+    landings, broken = Rendered(after).follow(argv)
+    assert broken == []
+    assert {w for w, _p, _path in landings} == {"Service trt port 8000", "Ingress health-check /v2/health/live",
+                                                "Ingress rel-health /v2/health/ready"}
+    _landings, broken = Rendered(before).follow(argv)
+    assert sorted(broken) == [f"Ingress health-check /api/health/live: {GONE}",
+                              f"Ingress rel-health /api/health/ready: {GONE}", f"Service trt port 8005: {GONE}"]
+
+
+SELECTOR_LABELS = '{{- define "app.selectorLabels" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n'
+
+
+def test_labels_written_by_actions_compare_only_within_their_chart(tmp_path, monkeypatch, capsys):
+    """Two charts that both ``include "app.selectorLabels"``: the same action text, different labels once
+    rendered. The other chart's Service is not taken to select the server."""
+    for name in ("infer", "other"):
+        (tmp_path / name / "templates").mkdir(parents=True)
+        (tmp_path / name / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+        (tmp_path / name / "templates" / "_helpers.tpl").write_text(SELECTOR_LABELS)
+    (tmp_path / "infer" / "values.yaml").write_text("image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n")
+    (tmp_path / "infer" / "templates" / "server.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: trt\nspec:\n  selector:\n    matchLabels:\n"
+        "      {{- include \"app.selectorLabels\" . | nindent 6 }}\n  template:\n    metadata:\n      labels:\n"
+        "        {{- include \"app.selectorLabels\" . | nindent 8 }}\n    spec:\n      containers:\n"
+        "        - name: trt\n          image: {{ .Values.image }}\n"
+        "          args: [\"trtserver\", \"--model-store=/models\", \"--http-health-port=8005\"]\n")
+    service = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n  selector:\n"
+               "    {{- include \"app.selectorLabels\" . | nindent 4 }}\n  ports:\n    - name: http\n      port: 8000\n"
+               "    - name: health\n      port: 8005\n")
+    (tmp_path / "infer" / "templates" / "service.yaml").write_text(service)
+    (tmp_path / "other" / "templates" / "service.yaml").write_text(service)
+    monkeypatch.chdir(tmp_path)
+    report = _report(capsys, ".")
+    follows = [(f["path"], f["line"], f["rule"]) for f in report["findings"] if f["rule"] == "TDM407"]
+    assert follows == [("infer/templates/service.yaml", 11, "TDM407")]

@@ -503,7 +503,7 @@ def _chart_follow(live, ctxs, fixed, shown, outside=None):
     others: list = []
     if outside is not None:
         mine = {os.path.realpath(p) for p, *_ in live}
-        moved += [(at, m) for at, m in outside[0] if m.file not in mine]
+        moved += [(at, follow.across_charts(m)) for at, m in outside[0] if m.file not in mine]
         others = [(real, topo) for real, topo in outside[1] if real not in mine]
     if not moved:
         return None

@@ -98,7 +98,9 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     those the links touch are processed again. A Helm chart is processed as one unit: a chart with a file
     that may reach a server of another file (its ``.tpl`` helpers included) is processed again whole with
     the run's moves and the topologies of the files read (``pipeline.process_unit``), and its results take
-    the place of its first ones (a chart without V1 evidence had none)."""
+    the place of its first ones (a chart without V1 evidence had none). The templates of every chart that
+    may reach a server are read too (each alone), for what they route: a Service a chart defines is
+    followed as a plain file's."""
     from ..discover import Discovery, Excludes
     from ..pipeline import process_file
     from ..rules import follow
@@ -143,22 +145,30 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
         else:
             rest.append((c, data if len(data) <= _KEEP else None))
 
-    def linked():
-        return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
-
     units = _chart_units(in_charts, moved)
-    reached = [u for u in units if u.may_reach(terms)]
+    # what the charts' templates route (a Service a chart defines): read for the links, as the plain files
+    in_chart: dict[str, object] = {}
+    for u in units:
+        u.topologies(terms, in_chart)
+    reached = [u for u in units if u.outside and u.may_reach(terms)]
+
+    def linked():
+        return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()]
+                                  + list(in_chart.items()))
+
     links = linked()
     more = follow.link_terms(links)
     if (rest or units) and (more.names or more.ports or more.host_paths):
-        before = len(found)
+        before = len(found) + len(in_chart)
         for c, kept in rest:
             data = kept if kept is not None else read(c)
             if data is not None and follow.may_reach(data, more):
                 _parse(c, data, found)
-        if len(found) > before:
+        for u in units:
+            u.topologies(more, in_chart)
+        if len(found) + len(in_chart) > before:
             links = linked()
-        reached += [u for u in units if u not in reached and u.may_reach(more)]
+        reached += [u for u in units if u.outside and u not in reached and u.may_reach(more)]
     index = {r.path: i for i, r in enumerate(results)}
     for display, (c, data, doc) in found.items():
         if not follow.may_follow(doc, links, settings.for_file(c.path).target):
@@ -174,7 +184,8 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
         # a chart is processed again whole, with the other files' servers and topologies (pipeline.process_unit)
         from ..pipeline import process_unit
 
-        outside = (moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()])
+        outside = (moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()]
+                   + list(in_chart.items()))
         for u in reached:
             for r in process_unit(u.unit, settings, u.explicit, u.display, outside=outside):
                 i = index.get(r.path)
@@ -187,27 +198,47 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
 class _ChartUnit:
     """A Helm chart of the run that the follow-through may reach, as ``_charts`` processes it."""
 
-    def __init__(self, unit, group: list[Candidate]) -> None:
+    def __init__(self, unit, group: list[Candidate], outside: bool) -> None:
         self.unit = unit
+        self.outside = outside  #: a server of another file moves: the chart may follow it
         self.display = _unit_display(group)
         self.explicit = _unit_explicit(unit, group)
-        self.data: list[bytes] = []
+        self.data: list[tuple[object, bytes]] = []  #: (member, its bytes)
         for m in unit.members:
             try:
-                self.data.append(read_bytes(m.path)[0])
+                self.data.append((m, read_bytes(m.path)[0]))
             except OSError:
                 pass  # the unit reports it, if it is processed
 
     def may_reach(self, terms) -> bool:
         from ..rules import follow
 
-        return any(follow.may_reach(d, terms) for d in self.data)
+        return any(follow.may_reach(d, terms) for _m, d in self.data)
+
+    def topologies(self, terms, out: dict) -> None:
+        """The topology of each template that may reach a moving server (real path -> topology, into
+        ``out``), read alone: names and selectors the chart's values write compare as their actions."""
+        from ..model import ProcessingError
+        from ..pipeline import build_document
+        from ..rules import follow
+
+        for m, data in self.data:
+            real = os.path.realpath(m.path)
+            if m.kind != "helm-template" or real in out or m.path.endswith(_CHART_SUFFIXES) \
+                    or not follow.may_reach(data, terms):
+                continue
+            try:
+                out[real] = follow.literal(build_document(m.kind, m.path, data.decode("utf-8")).topology())
+            except (ProcessingError, UnicodeDecodeError, RecursionError):
+                continue
+            except Exception:  # as _parse: a reader failure here leaves the chart to its own pass
+                continue
 
 
 def _chart_units(cands: list[Candidate], moved: list) -> list[_ChartUnit]:
-    """The charts of ``cands`` that some server of another file moves for. A chart with a file that
-    cannot be processed is processed again too: that file fails again, and the others are reported
-    with what follows, unchanged (a chart is migrated as one unit)."""
+    """The charts of ``cands`` (``outside``: some server of another file moves, which the chart may
+    follow). A chart with a file that cannot be processed is processed again too: that file fails again,
+    and the others are reported with what follows, unchanged (a chart is migrated as one unit)."""
     from .. import charts
 
     groups: dict[str, list[Candidate]] = {}
@@ -219,9 +250,8 @@ def _chart_units(cands: list[Candidate], moved: list) -> list[_ChartUnit]:
     for top, group in groups.items():
         unit = charts.unit_of(top)
         mine = {os.path.realpath(m.path) for m in unit.members}
-        if not unit.members or all(m.file in mine for _p, m in moved):
-            continue
-        out.append(_ChartUnit(unit, group))
+        if unit.members:
+            out.append(_ChartUnit(unit, group, not all(m.file in mine for _p, m in moved)))
     return out
 
 

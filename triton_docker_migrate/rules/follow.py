@@ -37,7 +37,10 @@ follow-through reaches into charts the same way: a chart whose files may reach a
 (``may_reach`` on each of its files) is processed again whole (``pipeline.process_unit`` with ``outside``:
 the run's moves and the topologies of the other files read), its templates checked with the links of
 those servers and of its own, and its results take the place of the first ones. A server inside a chart
-is followed by the other files of the run as any server (its moves are in the chart's results).
+is followed by the other files of the run as any server (its moves are in the chart's results), and the
+Services and pods its templates define are read into the run's links (each template alone). Labels and
+names written by template actions compare as the actions' text only within their chart: outside it they
+are left out (``across_charts``, ``literal``).
 
 Where the target cannot be told apart (a Service or policy that also selects pods of another server or
 of an application that keeps its ports, a port another container of the pod declares, several servers
@@ -89,8 +92,10 @@ HEALTH_PORT_ROUTE = rule(
     "server's pod labels (or a Service elsewhere, when those labels are actions), and a port a helper "
     "computes, are known only once the chart is rendered: a warning with the change to make. A chart's templates "
     "follow a server of another file of the run the same way (a chart without V1 evidence included), and a server "
-    "in a chart is followed by the other files of the run; a value of the chart's values that another template "
-    "writes too is not changed: a warning names the server and the other template.\n\n"
+    "in a chart (and a Service a chart defines with a literal name and selector) is followed by the other files of "
+    "the run; labels and names written by template actions compare only within their own chart. A value of the "
+    "chart's values that another template writes too is not changed: a warning names the server and the other "
+    "template.\n\n"
     "Files without V1 evidence are edited only this way (CONTRACT.md, \"V1 evidence\"). "
     "`--ignore TDM407,TDM408` leaves every other file as it is (but for its own V1 evidence). An object that routes to a V1 "
     "block kept by `--side-by-side` is never edited: the kept server is not migrated, so nothing follows it, "
@@ -433,6 +438,31 @@ def selected_by(selector: dict | None, namespace: str | None, links: Links,
 def _written(value: str) -> bool:
     """A value a Helm template's action writes (``HelmTemplateDoc.value_of``): known once rendered."""
     return "{{" in value
+
+
+def across_charts(m: HealthMove) -> HealthMove:
+    """``m`` as a file outside its Helm chart can tell it: the labels and the workload name its chart's
+    template actions write compare as the actions' text only within that chart (two charts may both
+    ``include "app.selectorLabels"``), so they are left out."""
+    labels = {k: v for k, v in m.labels.items() if not (_written(k) or _written(v) or not v)}
+    workload = m.workload if m.workload and not _written(m.workload[1]) else ()
+    if labels == m.labels and workload == m.workload:
+        return m
+    import dataclasses
+
+    return dataclasses.replace(m, labels=labels, workload=workload)
+
+
+def literal(topo):
+    """A chart template's topology as a file outside its chart can tell it (``across_charts``): the
+    Services and pod templates whose names, selectors or labels template actions write are left out."""
+    import dataclasses
+
+    def plain(d: dict) -> bool:
+        return not any(_written(k) or _written(v) or not v for k, v in d.items())
+
+    return dataclasses.replace(topo, pods=[p for p in topo.pods if not _written(p.name) and plain(p.labels)],
+                               services=[s for s in topo.services if not _written(s.name) and plain(s.selector)])
 
 
 def _role(target: str, m: HealthMove) -> str | None:
