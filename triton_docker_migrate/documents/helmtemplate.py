@@ -129,8 +129,9 @@ class HelmTemplateDoc(KubernetesDoc):
         return True
 
     def report_only(self) -> list[tuple[int, int, str]]:
-        """Containers with an unread line inside: what the reader saw of them may be incomplete."""
-        out = []
+        """Containers with an unread line inside: what the reader saw of them may be incomplete; the
+        scripts that are read but not edited (documents/yamlscripts.py)."""
+        out = super().report_only()
         unread = sorted(s.start for s, _ in self._unread)
         for c in self.containers:
             start, end = self.container_span(c)
