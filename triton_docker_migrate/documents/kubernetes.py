@@ -265,7 +265,7 @@ class KubernetesDoc(Document):
                         continue
                     found.append(YS.Script(sc, f"ConfigMap {name} {key}".replace("  ", " "), bool(triton_users),
                                            one is not None and one.v1, self._image_span(one),
-                                           {"container": one.name} if one is not None else None, one))
+                                           {"container": one.name} if one is not None else None, one, name))
             for c in self.containers:
                 for key in ("script", "source"):  # Tekton steps; Argo script templates
                     node = Y.get(c.node, key)
@@ -308,6 +308,21 @@ class KubernetesDoc(Document):
                     if c not in out.setdefault(cm, []):
                         out[cm].append(c)
         return out
+
+    def server_configmaps(self) -> set[str]:
+        """The names of this file's ConfigMaps whose script holds a server line the tool edits."""
+        shell = self.scripts()
+        out: set[str] = set()
+        for cl in shell.command_lines() if shell is not None else ():
+            w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+            s = shell.owner(w.start) if w is not None else None
+            if s is not None and s.configmap and not cl.report_only:
+                out.add(s.configmap)
+        return out
+
+    def mounted_configmaps(self, c: Container) -> set[str]:
+        """The names of the ConfigMaps the container mounts."""
+        return {name for name, users in self._configmap_users().items() if c in users}
 
     def _script_lines(self) -> list[tuple[CommandLine, Container | None]]:
         """The server lines of the file's scripts, each with the container that runs it (if known)."""

@@ -35,6 +35,7 @@ class Script:
     images: tuple[Span, ...] = ()  #: where that image is written
     extra: dict | None = None  #: what its server lines carry (the container's name)
     container: object = None  #: the container that runs it (documents/kubernetes.py's Container)
+    configmap: str = ""  #: the ConfigMap that holds it
 
 
 def names_a_shell(value: str) -> bool:
