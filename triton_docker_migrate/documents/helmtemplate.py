@@ -393,7 +393,7 @@ class HelmTemplateDoc(KubernetesDoc):
         if not all(any(x == y for x in rest) for y in (a.inner for a in now if a.writes)):
             return "the template's actions changed (an edit may only remove one with its item)"
         # a helper's body may be a list of arguments itself (the document's root)
-        return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE)
+        return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE) or self.same_scripts(new)
 
 
 class Expansion:

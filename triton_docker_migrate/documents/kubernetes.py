@@ -851,7 +851,17 @@ class KubernetesDoc(Document):
                 json.loads(new.text.lstrip("\ufeff"))
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
-        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines()))
+        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines())) \
+            or self.same_scripts(new)
+
+    def same_scripts(self, new: "KubernetesDoc") -> str | None:
+        """The scripts hold as many commands as before (an edit changes words, never commands)."""
+        old, now = self.scripts(), new.scripts()
+        if old is None:
+            return None
+        if now is None or len(now.scripts) != len(old.scripts):
+            return "a shell script in the file changed how it reads"
+        return old.same_structure(now)
 
 
 def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:

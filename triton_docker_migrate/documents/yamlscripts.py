@@ -16,12 +16,14 @@ from ..model import ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from .ciworkflow import _cut
+from . import commands as C
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
 from .sites import CommandLine, CommandSite, Region
 
 #: a first line that names a POSIX shell (``#!/bin/sh``, ``#!/usr/bin/env bash``)
 SHEBANG = re.compile(r"#![ \t]*\S*?/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:sh|bash|dash|ash)(?=[ \t\r\n]|$)")
 SCRIPT_SUFFIXES = (".sh", ".bash")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 
 
 @dataclass
@@ -91,7 +93,16 @@ class YamlScripts(ShellDoc):
 
     # --- sites ---------------------------------------------------------------------------------
     def script_triton(self, s: Script) -> bool:
-        return s.triton or self.triton
+        """Weak evidence (endpoints, options) counts in a script that runs in a Triton container, holds
+        strong evidence itself or runs the server (not because another script of the file does)."""
+        own = getattr(self, "_own", None)
+        if own is None:
+            own = self._own = {id(o) for o in (self.owner(w.start) for cl in self.command_lines()
+                                               for w in [cl.binary or next((x for seg in cl.segments
+                                                                            for x in seg.words), None)]
+                                               if w is not None) if o is not None}
+        return s.triton or id(s) in own or evidence.strong(
+            _BARE_BINARY.sub("-", s.sc.value).encode("utf-8", "replace"))
 
     def regions(self) -> list[Region]:
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
@@ -104,7 +115,7 @@ class YamlScripts(ShellDoc):
         out = super().commands()
         for site in out:
             s = self.owner(site.words[0].start) if site.words else None
-            site.triton = site.triton or (s is not None and self.script_triton(s))
+            site.triton = s is not None and self.script_triton(s)
         return out
 
     def command_lines(self) -> list[CommandLine]:
@@ -126,11 +137,25 @@ class YamlScripts(ShellDoc):
                 for sc in self.report_only_scripts] + super().report_only()
 
 
+#: words that may stand before the server word of a command that starts it (with their options)
+_WRAPPERS = {"exec", "nohup", "env", "time", "sudo", "gosu", "su-exec", "tini", "dumb-init", "numactl", "taskset",
+             "stdbuf", "setsid", "--"}
+
+
 def runs_server(path: str, text: str, src: Y.YamlSource, sc: Y.Scalar) -> bool:
-    """The shell reader finds a server command line in ``sc``."""
+    """The shell reader finds a server command line in ``sc``: the server word starts a command, after
+    variable assignments and wrappers at most (``exec``, ``nohup``, ``env``; not prose such as
+    ``started as: trtserver --model-store=...``)."""
     if "trtserver" not in sc.value and "tritonserver" not in sc.value:
         return False
     try:
-        return bool(YamlScripts(path, text, src, [Script(sc, "")]).command_lines())
+        doc = YamlScripts(path, text, src, [Script(sc, "")])
     except ProcessingError:
         return False
+    binaries = {id(cl.binary) for cl in doc.command_lines() if cl.binary is not None}
+    for site in doc.sites:
+        k = next((i for i, w in enumerate(site.words) if id(w) in binaries), None)
+        if k is not None and all(_ASSIGNMENT.match(w.value) or C.basename(w.value) in _WRAPPERS or
+                                 w.value.startswith("-") for w in site.words[:k]):
+            return True
+    return False
