@@ -136,6 +136,11 @@ def _requirements(p: Path) -> bool:
 
 # --- by content ------------------------------------------------------------------------------------
 
+def _kustomization(p: Path) -> bool:
+    """kustomize's own file: it need not say ``apiVersion``/``kind`` (kustomize assumes them)."""
+    return p.name in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
 def _kubernetes(p: Path, head: bytes) -> bool:
     return p.low.endswith(_YAML + (".json",)) and bool(_API_VERSION.search(head) and _KIND.search(head))
 
@@ -159,7 +164,7 @@ KINDS = (
     Kind("helm-template", "helmtemplate:build", by_name=_helm_template, claims_folders=("templates",),
          comments=("{{/*", "{{- /*", "#")),
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
-    Kind("kubernetes", "kubernetes:build", sniff=_kubernetes),
+    Kind("kubernetes", "kubernetes:build", by_name=_kustomization, sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),

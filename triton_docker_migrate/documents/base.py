@@ -7,6 +7,8 @@ look at the file format; they look at these sites, which all carry document offs
 from __future__ import annotations
 
 import bisect
+import re
+from typing import Iterable
 
 from ..model import Span
 from .sites import (BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
@@ -103,8 +105,9 @@ class Document:
         """The top-level fields of a model configuration (None: not one)."""
         return None
 
-    def tag_variable(self, name: str) -> tuple[str, Span] | None:
-        """The value of variable ``name`` and its span, when changing it changes only image tags."""
+    def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:
+        """The value of variable ``name`` and its span, when changing it changes only image tags
+        (and, third, what else may set it at deploy time, when something commonly does)."""
         return None
 
     def resolve(self, value: str) -> str:
@@ -162,3 +165,17 @@ class Document:
         if k == 0 and self.text.startswith("\ufeff") and offset > 0:
             col -= 1  # the BOM is not a column
         return k + 1, col
+
+
+def used_only_as_image_tag(texts: Iterable[str], use: str, tag_use: str) -> bool:
+    """A variable (``use``: a pattern of its expansions as written) is used, and only as the tag of a
+    Triton image reference (``tag_use``: the expansion as it stands after ``tensorrtserver:``),
+    alone or before a V1 suffix (``${TAG}`` holding ``20.02-py3``, ``${V}-py3`` holding ``20.02``):
+    changing its value changes nothing else."""
+    tag = re.compile(r"(?:tensorrtserver|tritonserver):" + tag_use + r"(?:(?:-v1)?-py3(?:-clientsdk)?)?(?![\w.-])")
+    use_re = re.compile(use)
+    uses = tags = 0
+    for t in texts:
+        uses += len(use_re.findall(t))
+        tags += len(tag.findall(t))
+    return uses > 0 and uses == tags

@@ -21,7 +21,7 @@ from ..syntax.quoting import DockerShellSyntax, JsonShellSyntax, JsonSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from . import held as H
-from .base import Document
+from .base import Document, used_only_as_image_tag
 from .dockerrun import sub_word
 from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology)
@@ -449,14 +449,8 @@ class DockerfileDoc(Document):
         if len(decls) != 1 or not decls[0][1] or decls[0][0].dynamic:
             return None
         w, _, val = decls[0]
-        uses = 0
-        tag_uses = 0
-        pat = re.compile(r"\$\{?" + re.escape(name) + r"\b")
-        tag_pat = re.compile(r"(?:tensorrtserver|tritonserver):\$\{?" + re.escape(name) + r"\}?(?:-v1)?-py3(?:-clientsdk)?(?![\w.-])")
-        for ins in self.instructions:
-            uses += len(pat.findall(ins.logical))
-            tag_uses += len(tag_pat.findall(ins.logical))
-        if uses == 0 or uses != tag_uses:
+        if not used_only_as_image_tag((ins.logical for ins in self.instructions), r"\$\{?" + re.escape(name) + r"\b",
+                                      r"\$\{?" + re.escape(name) + r"\}?"):
             return None
         start = len(name) + 1
         return val, w.sub(start, len(w.value)) if val else None

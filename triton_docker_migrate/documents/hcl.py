@@ -28,7 +28,7 @@ from .. import facts
 from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
-from .base import Document
+from .base import Document, used_only_as_image_tag
 from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 from .text import TextDoc
 
@@ -544,12 +544,11 @@ class HclDoc(Document):
         s = default.value.string
         if s.dynamic or s.heredoc or not is_plain(s) or not s.value:
             return None
-        uses = re.findall(r"(?<![\w.])var\." + re.escape(var) + r"(?![\w-])", self.text)
-        tags = re.findall(r"(?:tensorrtserver|tritonserver):\$\{var\." + re.escape(var) +
-                          r"\}(?:-v1)?-py3(?:-clientsdk)?(?![\w.-])", self.text)
-        if not uses or len(uses) != len(tags):
+        if not used_only_as_image_tag([self.text], r"(?<![\w.])var\." + re.escape(var) + r"(?![\w-])",
+                                      r"\$\{var\." + re.escape(var) + r"\}"):
             return None
-        return s.value, Span(s.offsets[0], s.offsets[-1] + 1)
+        return (s.value, Span(s.offsets[0], s.offsets[-1] + 1),
+                f"a .tfvars file, TF_VAR_{var} or -var may set it too: set the new tag there as well")
 
     def _probe(self, probe: str, attr: "H.Attribute | None") -> ProbePort | None:
         if attr is None:

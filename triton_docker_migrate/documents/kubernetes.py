@@ -12,6 +12,7 @@ same file that select its pods.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
 from . import yamlscripts as YS
-from .base import Document
+from .base import Document, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
 from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
@@ -90,6 +91,10 @@ class KubernetesDoc(Document):
         self._services: list[tuple[MappingNode, list[tuple[str, str]]]] | None = None
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
+        #: kustomize's own file, which need not say apiVersion/kind: its root is a Kustomization
+        self._kustomization_roots = [r for r in self.src.docs if isinstance(r, MappingNode) and Y.get(r, "kind") is None
+                                     and os.path.basename(path) in ("kustomization.yaml", "kustomization.yml",
+                                                                    "Kustomization")]
         self.containers = self._find_containers()
         self._regions: list[Region] | None = None  #: read once, after the document is known
         self._owners: dict[int, object] | None = None  #: see _owner_of
@@ -343,13 +348,29 @@ class KubernetesDoc(Document):
             self._regions = self._read_regions()
         return self._regions
 
+    def tag_variable(self, name: str) -> tuple[str, Span, str] | None:
+        """An OpenShift Template's parameter used only as image tags (``tensorrtserver:${TRTIS_VERSION}-py3``
+        with ``parameters: [{name: TRTIS_VERSION, value: "20.02"}]``): its value and the value's span
+        (``oc process -p`` may set it instead)."""
+        values = [Y.get(item, "value") for o in self.objects if str(Y.get(o, "kind").value) == "Template"  # type: ignore[union-attr]
+                  for item in _seq(Y.get(o, "parameters")) if isinstance(Y.get(item, "name"), ScalarNode)
+                  and str(Y.get(item, "name").value) == name]  # type: ignore[union-attr]
+        if len(values) != 1 or not isinstance(values[0], ScalarNode):
+            return None
+        sc = self.src.scalar(values[0])
+        if not sc.is_str or not sc.value or not sc.is_clean() or \
+                not used_only_as_image_tag([self.text], r"\$\{" + re.escape(name) + r"\}", r"\$\{" + re.escape(name) + r"\}"):
+            return None
+        return (sc.value, Span(sc.offsets[0], sc.offsets[-1] + 1),
+                f"oc process -p {name}=... or a parameters file may set it too: set the new tag there as well")
+
     def split_images(self) -> list[ImageKeys]:
         """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag``. The name is
         what the transformer matches in the resources, which this run migrates too."""
         if self._kustomize_images is None:
             self._kustomize_images = []
-            for o in self.objects:
-                if str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
+            for o in self.objects + self._kustomization_roots:
+                if o not in self._kustomization_roots and str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
                     continue
                 images = Y.get(o, "images")
                 for item in images.value if isinstance(images, SequenceNode) else ():
@@ -899,3 +920,7 @@ def build(path: str, text: str) -> Document:
 
             return TextDoc(path, text, "kubernetes")
         raise
+
+
+def _seq(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []

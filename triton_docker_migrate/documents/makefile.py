@@ -35,6 +35,7 @@ class MakefileDoc(ShellDoc):
     label = "recipe"
 
     def _parse(self) -> None:
+        self._appends: set[int] = set()  #: the values of ``NAME += ...`` lines
         t = self.text
         start = 1 if t.startswith("\ufeff") else 0
         prefix = "\t"
@@ -61,7 +62,7 @@ class MakefileDoc(ShellDoc):
                 continue
             m = _ASSIGN.match(code)
             if m and not _CONDITIONAL.match(code):
-                self._variable(m.group("name"), a + m.end(), body_end)
+                self._variable(m.group("name"), a + m.end(), body_end, m.group("op") == "+=")
                 if m.group("op") == "?=":
                     self.overridable.add(m.group("name"))
                 if m.group("name") == ".RECIPEPREFIX":
@@ -97,7 +98,7 @@ class MakefileDoc(ShellDoc):
             i += 1
         return b
 
-    def _variable(self, name: str, a: int, b: int) -> None:
+    def _variable(self, name: str, a: int, b: int, append: bool = False) -> None:
         value, offsets = make_to_shell(self.text, a, b)
         value = value.rstrip()
         if not value:
@@ -105,6 +106,12 @@ class MakefileDoc(ShellDoc):
         offsets = offsets[: len(value)]
         w = Word(offsets[0], offsets[-1] + 1, value, offsets, "$" in value)
         self.variables.setdefault(name, []).append(w)
+        if append:
+            self._appends.add(id(w))
+
+    def _self_append(self, name: str, value: Word) -> Word | None:
+        """``FLAGS += --more``: the words it adds (make appends them to the value)."""
+        return value if id(value) in self._appends else None
 
     def _recipe(self, a: int, b: int) -> None:
         t = self.text

@@ -22,7 +22,7 @@ from ..syntax.quoting import SHELL, ShellSyntax, Syntax
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
 from . import held as H
-from .base import Document
+from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
@@ -43,7 +43,7 @@ _BARE_BINARY = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")
 _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
-_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?")
+_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?(?:-py3(?:-clientsdk)?)?")
 #: ``${NAME:-default}`` / ``${NAME:=default}`` as a whole value
 _SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
@@ -184,14 +184,36 @@ class ShellDoc(Document):
             return None
         name = m.group(1) or m.group(2)
         values = self.variables.get(name, [])
-        if len(values) != 1 or name in self.arrays or values[0].start > w.start \
-                or H.uses(self.text, name, values[0].span) != 1:
+        if not values or name in self.arrays or any(v.start > w.start for v in values):
+            return None
+        # ``ARGS="$ARGS --log-verbose=1"`` after the first value (in a branch, often): what it adds
+        appends = [self._self_append(name, v) for v in values[1:]]
+        if any(a is None for a in appends) or \
+                H.uses(self.text, name, values[0].span) != 1 + sum(H.uses(v.value, name) for v in values[1:]):
             return None
         value = self._default_of(name, values[0]) or values[0]
         first = value.offsets[0] if value.offsets else value.start
         got = H.field_words(value, name, quoted=self.text[first - 1:first] in ("'", '"'),
                             overridable=value is not values[0] or name in self.overridable)
-        return [got] if got is not None else None
+        if got is None:
+            return None
+        out = [got]
+        for a in appends:
+            more = H.field_words(a, name, quoted=True)
+            if more is None:
+                return None
+            words, syntax, label = more
+            syntax.holds_insertions = False  # it may stand in a branch a run does not take
+            out.append((words, syntax, label))
+        return out
+
+    def _self_append(self, name: str, value: Word) -> Word | None:
+        """The words ``NAME="$NAME --more"`` adds (None for any other value)."""
+        m = re.match(r"\$(?:\{" + re.escape(name) + r"\}|" + re.escape(name) + r"(?![A-Za-z0-9_]))[ \t]+", value.value)
+        first = value.offsets[0] if value.offsets else value.start
+        if m is None or self.text[first - 1:first] != '"':
+            return None
+        return sub_word(value, m.end())
 
     def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
                     docker: DockerRun | None, depth: int) -> None:
@@ -369,11 +391,8 @@ class ShellDoc(Document):
         values = self.variables.get(name, [])
         if len(values) != 1 or values[0].dynamic or not _RELEASE.fullmatch(values[0].value):
             return None
-        use = re.compile(r"\$\{?" + re.escape(name) + r"(?![\w])")
-        tag_use = re.compile(r"(?:tensorrtserver|tritonserver):\$\{?" + re.escape(name) + r"\}?(?:-v1)?-py3"
-                             r"(?:-clientsdk)?(?![\w.-])")
-        uses = sum(len(use.findall(r.text)) for r in self.regions())
-        if uses == 0 or uses != sum(len(tag_use.findall(r.text)) for r in self.regions()):
+        if not used_only_as_image_tag([r.text for r in self.regions()], r"\$\{?" + re.escape(name) + r"(?![\w])",
+                                      r"\$\{?" + re.escape(name) + r"\}?"):
             return None
         return values[0].value, values[0].span
 

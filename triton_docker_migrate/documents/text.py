@@ -10,6 +10,7 @@ named there is history (CONTRACT.md, "Documentation prose")."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .. import evidence
@@ -92,12 +93,21 @@ class TextDoc(Document):
         return out
 
     # --- documentation ---------------------------------------------------------------------------
+    def _is_doc(self) -> bool:
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+        return name.endswith(_DOC_SUFFIXES) and not name.startswith(("requirements", "constraints"))
+
     def advisory(self) -> list[tuple[int, int]]:
         """The prose of a documentation file: outside code blocks and command lines."""
-        name = self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
-        if not name.endswith(_DOC_SUFFIXES) or name.startswith(("requirements", "constraints")):
+        if not self._is_doc():
             return []
-        code = self._code_spans() + [(s.words[0].start, s.words[-1].end) for s in self.commands()]
+        code = sorted(self._code_spans())
+        # a command outside code blocks counts when it starts its line or gives options (``start it
+        # with: trtserver --model-store=/m``); the server merely named in a sentence (``we moved from
+        # `trtserver` in 2020``) is prose
+        code += [(s.words[0].start, s.words[-1].end) for s in self.commands()
+                 if _inside(code, s.words[0].start) or not self._line_before(s.words[0].start).strip(" \t`$>")
+                 or any(w.value.startswith("-") for w in s.words[1:])]
         code.sort()
         out: list[tuple[int, int]] = []
         pos = 0
@@ -108,6 +118,9 @@ class TextDoc(Document):
         if pos < len(self.text):
             out.append((pos, len(self.text)))
         return out
+
+    def _line_before(self, at: int) -> str:
+        return self.text[self.text.rfind("\n", 0, at) + 1:at]
 
     def _code_spans(self) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
@@ -140,3 +153,7 @@ class TextDoc(Document):
             pos += len(line)
         return out
 
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    k = bisect.bisect_right(spans, (at, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= at < spans[k][1]

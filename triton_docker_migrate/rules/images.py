@@ -67,7 +67,7 @@ def new_tag(tag: str, target: Release) -> str | None:
 
 
 #: (``${var.name}``: a Terraform variable)
-_VAR_TAG = re.compile(r"^\$\{?(?P<name>(?:var\.)?\w+)\}?(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
+_VAR_TAG = re.compile(r"^\$\{?(?P<name>(?:var\.)?\w+)\}?(?P<suffix>(?:(?:-v1)?-py3(?:-clientsdk)?)?)$")
 #: a tag held by a variable with a default: ``${TRTIS_TAG:-19.10}-py3``
 _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
 
@@ -102,10 +102,10 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
         vm = _VAR_TAG.match(tag or "")
         var = variables(vm.group("name")) if vm and variables is not None else None
         if vm and var is not None and is_v1_tag(repo, var[0] + vm.group("suffix")):
-            value, vspan = var
+            value, vspan = var[0], var[1]
             nt = new_tag(value + vm.group("suffix"), target)
             if nt is not None:
-                yield _var_tag_fix(m, region, target, vm, value, vspan, nt)
+                yield _var_tag_fix(m, region, target, vm, value, vspan, nt, var[2] if len(var) > 2 else None)
                 continue
         dm = _DEFAULT_TAG.match(tag or "")
         if dm and is_v1_tag(repo, dm.group("default") + dm.group("suffix")):
@@ -292,28 +292,33 @@ def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding
     return r.finding(region.span(m.start(), m.end()), msg, Severity.WARNING, Fix.of(msg, *edits))
 
 
-def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: str) -> Finding:
+def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: str, overridden: str | None) -> Finding:
     """``repo:${V}-py3`` with ``ARG V=20.02``: rename the repository (and flavour) in the reference
-    and set the argument's default to the target release."""
+    and set the argument's default to the target release (``repo:${V}`` with ``V=20.02-py3``: to the
+    whole new tag). ``overridden``: what else commonly sets the variable (then a warning)."""
     edits = []
     if m.group("repo") != "tritonserver":
         edits.append(Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"))
     suffix = vm.group("suffix")
     new_suffix = nt[len(str(target)):]
-    if suffix != new_suffix:
-        tag_start = m.start("tag")
-        s0 = tag_start + len(m.group("tag")) - len(suffix)
-        edits.append(Edit(region.span(s0, m.end("tag")), new_suffix))
-    edits.append(Edit(vspan, str(target)))
+    if not suffix:  # the variable holds the whole tag
+        new_suffix = ""
+        edits.append(Edit(vspan, nt))
+    else:
+        if suffix != new_suffix:
+            tag_start = m.start("tag")
+            s0 = tag_start + len(m.group("tag")) - len(suffix)
+            edits.append(Edit(region.span(s0, m.end("tag")), new_suffix))
+        edits.append(Edit(vspan, str(target)))
     if m.group("digest"):
         edits.append(Edit(region.span(m.start("digest"), m.end("digest")), ""))
+    new_value = nt if not suffix else str(target)
     msg = (f"V1 image {m.group('repo')}:{m.group('tag')} with {vm.group('name')}={value} -> "
-           f"tritonserver:${{{vm.group('name')}}}{new_suffix} with {vm.group('name')}={target}")
-    r = SDK_IMAGE if "clientsdk" in suffix else SERVER_IMAGE
+           f"tritonserver:${{{vm.group('name')}}}{new_suffix} with {vm.group('name')}={new_value}")
+    r = SDK_IMAGE if "clientsdk" in suffix or "clientsdk" in value else SERVER_IMAGE
     sev = Severity.WARNING if m.group("digest") else Severity.INFO
-    if vm.group("name").startswith("var."):  # a Terraform variable: its default is often overridden
-        msg += (f"; a .tfvars file, TF_VAR_{vm.group('name')[4:]} or -var may set it too: set {target} there "
-                f"as well")
+    if overridden:
+        msg += f"; {overridden} ({new_value})"
         sev = Severity.WARNING
     return r.finding(region.span(m.start(), m.end()), msg, sev, Fix.of(msg, *edits))
 
