@@ -31,7 +31,7 @@ class Script:
     """One script scalar and what the document knows of where it runs."""
 
     sc: Y.Scalar
-    label: str  #: for messages: ``ConfigMap data start.sh``, ``script``
+    label: str  #: for messages: ``ConfigMap NAME KEY``, ``script``, ``source``
     triton: bool = False  #: it runs in (or is mounted into) a Triton container
     v1: bool = False  #: that container's image is a V1 server image
     images: tuple[Span, ...] = ()  #: where that image is written
