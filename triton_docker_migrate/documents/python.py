@@ -40,8 +40,9 @@ from typing import Iterator, Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
-from ..syntax.pyliterals import (Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word, escape_in,
-                                 expression_word, literal_word, py_literal, read_literal, shell_words_of)
+from ..syntax.pyliterals import (BRACES, PERCENT, Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word,
+                                 escape_in, expression_word, literal_word, py_literal, read_literal, shell_words_of,
+                                 with_placeholders)
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 from . import commands as C
@@ -64,6 +65,24 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
                "subprocess.Popen"}
 #: callables that run a string with a shell
+#: placeholders filled by position (``%s``, ``{}``), which no option may be removed with
+_POSITIONAL = {PERCENT: re.compile(r"%(?!%|\()"), BRACES: re.compile(r"(?<!\{)\{\}")}
+
+
+def _drops_a_placeholder(value: str, positional: re.Pattern) -> bool:
+    """A V1-only option (which the migration removes or rewrites) holds a positional placeholder, as
+    ``--api-version=%d`` or ``--api-version {}``."""
+    words = value.split()
+    for i, w in enumerate(words):
+        if not positional.search(w):
+            continue
+        opt = w.split("=", 1)[0] if w.startswith("--") else words[i - 1] if i and words[i - 1].startswith("--") else ""
+        name = opt[2:]
+        if name and any(o.startswith(name) for o in facts.V1_ONLY_OPTIONS):
+            return True
+    return False
+
+
 _SHELL_CALLS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
                 "asyncio.create_subprocess_shell"}
 #: os.exec*v* / spawn*v* / posix_spawn*: the index of the program path; the argv list follows it
@@ -126,6 +145,9 @@ class PythonDoc(ShellDoc):
         self._imports: list[ast.AST] = []
         self._assigned: dict[tuple[int, str], list[ast.AST | None]] = {}  #: (scope, name) -> values (None: unknown)
         self._mutations: dict[tuple[int, str], list[ast.AST]] = {}  #: (scope, name) -> what changes the list
+        #: string constants formatted with % or .format(): their placeholders are values known at run time
+        self._formats: dict[int, re.Pattern] = {}
+        self._positional: list[tuple[int, int]] = []  #: spans of those with positional placeholders
         self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
         self._calls: list[ast.Call] = []
         self._dicts: list[ast.Dict] = []
@@ -263,6 +285,14 @@ class PythonDoc(ShellDoc):
             elif t is ast.Call:
                 self._calls.append(node)  # type: ignore[arg-type]
                 self._mark_probe_call(node)  # type: ignore[arg-type]
+                f = node.func  # type: ignore[attr-defined]
+                if type(f) is ast.Attribute and f.attr == "format" and type(f.value) is Constant \
+                        and isinstance(f.value.value, str):
+                    self._formats[id(f.value)] = BRACES  # "trtserver --model-store={}".format(path)
+            elif t is ast.BinOp:
+                if type(node.op) is ast.Mod and type(node.left) is Constant \
+                        and isinstance(node.left.value, str):  # type: ignore[attr-defined]
+                    self._formats[id(node.left)] = PERCENT  # "trtserver --model-store=%s" % path
             elif t is ast.Dict:
                 self._dicts.append(node)  # type: ignore[arg-type]
                 self._mark_probe_dict(node)  # type: ignore[arg-type]
@@ -387,6 +417,12 @@ class PythonDoc(ShellDoc):
         if value is not None:
             a, b = self._span(node)
             lit = read_literal(self.text, a, b, value)
+            style = self._formats.get(id(node))
+            if lit is not None and style is not None:
+                if _drops_a_placeholder(lit.value, _POSITIONAL[style]):
+                    # an option dropped with its placeholder would shift every value after it
+                    self._positional.append((lit.start, lit.end))
+                lit = with_placeholders(lit, style)
         return lit
 
     def _literal_at(self, offset: int) -> Literal | None:
@@ -686,10 +722,16 @@ class PythonDoc(ShellDoc):
         return out
 
     def _resolved(self, node: ast.AST) -> ast.AST:
+        """What a name holds (assigned once, never changed); a string formatted with ``%`` or
+        ``.format()`` is that string (its placeholders read as values known at run time)."""
         if isinstance(node, ast.Name):
             value, changes = self.value_of(node)
             if value is not None and not changes:
-                return value
+                node = value
+        if isinstance(node, ast.BinOp) and id(node.left) in self._formats:
+            return node.left
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and id(node.func.value) in self._formats:
+            return node.func.value
         return node
 
     def _shell_argument(self, node: ast.AST, label: str) -> None:
@@ -883,6 +925,10 @@ class PythonDoc(ShellDoc):
 
     def report_only(self) -> list[tuple[int, int, str]]:
         out = super().report_only()
+        self.command_lines()
+        out += [(a, b, " (a string formatted with positional placeholders: an option removed with its placeholder "
+                       "would shift the values after it; edit it by hand, or name the placeholders)")
+                for a, b in self._positional]
         for cl in self.command_lines():
             if cl.report_only:
                 words = [w for seg in cl.segments for w in seg.words]

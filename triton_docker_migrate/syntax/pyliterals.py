@@ -626,3 +626,58 @@ class PyShellSyntax(ShellSyntax):
 def _is_bytes(word: Word) -> bool:
     lit = getattr(word, "literal", None)
     return bool(lit is not None and lit.is_bytes)
+
+
+#: ``%s``, ``%d``, ``%(name)s``, ``%-10.3f`` (``%%`` is a percent sign)
+PERCENT = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
+#: ``{}``, ``{0}``, ``{name}``, ``{name!r:>10}`` (``{{``/``}}`` are braces)
+BRACES = re.compile(r"\{[^{}]*\}")
+
+
+def with_placeholders(lit: Literal, pattern: re.Pattern) -> Literal:
+    """``lit`` formatted with ``%`` or ``.format()``: each placeholder reads as an expansion
+    (``${...}``, like an f-string's replacement field: a value known only at run time, never edited),
+    and ``%%``/``{{``/``}}`` as the one character they give."""
+    escape = re.compile(r"%%") if pattern is PERCENT else re.compile(r"\{\{|\}\}")
+    value: list[str] = []
+    offsets: list[int] = []
+    ends: list[int] = []
+    inexact: set[int] = set()
+    fields: list[tuple[int, int]] = []
+    new_index: dict[int, int] = {}  #: old value index -> new (for the breaks)
+    v = lit.value
+    i = 0
+    for m in re.finditer(escape.pattern + "|" + pattern.pattern, v):
+        new_index[m.start()] = len(value)
+        for k in range(i, m.start()):
+            new_index[k] = len(value)
+            if k in lit.inexact:
+                inexact.add(len(value))
+            value.append(v[k])
+            offsets.append(lit.offsets[k])
+            ends.append(lit.ends[k])
+        a, b = lit.offsets[m.start()], lit.ends[m.end() - 1]
+        if escape.fullmatch(m.group(0)):
+            inexact.add(len(value))
+            value.append(m.group(0)[0])
+            offsets.append(a)
+            ends.append(b)
+        else:
+            inner = m.group(0).strip("{}") or "_"
+            k = len(value)
+            text = "${" + inner.replace("}", "") + "}"
+            value.extend(text)
+            offsets.extend([a] * len(text))
+            ends.extend([b] * len(text))
+            inexact.update(range(k, len(value)))
+            fields.append((k, len(value)))
+        i = m.end()
+    for k in range(i, len(v)):
+        new_index[k] = len(value)
+        if k in lit.inexact:
+            inexact.add(len(value))
+        value.append(v[k])
+        offsets.append(lit.offsets[k])
+        ends.append(lit.ends[k])
+    return Literal(lit.start, lit.end, "".join(value), offsets, ends, frozenset(inexact), lit.pieces, lit.is_bytes,
+                   fields, [new_index[b] for b in lit.breaks if b in new_index])
