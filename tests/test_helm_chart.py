@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+import shlex
 import shutil
 import tarfile
 
@@ -72,11 +73,43 @@ def containers(objs: list[dict]) -> list[tuple[str, dict]]:
             continue
         spec = o.get("spec", {})
         pod = spec if o["kind"] == "Pod" else spec.get("template", {}).get("spec", {})
-        out += [(o["metadata"]["name"], c) for c in pod.get("containers", [])]
+        for c in pod.get("containers", []):
+            script = _mounted_script(c, pod, objs)
+            if script is not None:
+                c[_SCRIPT_ARGV] = script
+            out.append((o["metadata"]["name"], c))
     return out
 
 
+#: where containers() keeps the server argv of a start script the container runs from a ConfigMap
+_SCRIPT_ARGV = "x-script-argv"
+
+
+def _mounted_script(c: dict, pod: dict, objs: list[dict]) -> list[str] | None:
+    """``command: [sh, /scripts/start.sh]`` with ``/scripts`` a ConfigMap of the rendered chart: the
+    server command line of that script (continuation lines joined, the words from the binary on)."""
+    words = [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
+    if len(words) != 2 or words[0].rsplit("/", 1)[-1] not in ("sh", "bash"):
+        return None
+    volumes = {v.get("name"): v.get("configMap", {}).get("name") for v in pod.get("volumes", [])}
+    for m in c.get("volumeMounts", []):
+        at = m["mountPath"].rstrip("/") + "/"
+        cm_name = volumes.get(m["name"])
+        if not words[1].startswith(at) or cm_name is None:
+            continue
+        cm = next((o for o in objs if o.get("kind") == "ConfigMap" and o["metadata"]["name"] == cm_name), None)
+        script = (cm or {}).get("data", {}).get(words[1][len(at):])
+        for line in (script or "").replace("\\\n", " ").splitlines():
+            line_words = shlex.split(line, comments=True)
+            k = next((i for i, w in enumerate(line_words) if w.rsplit("/", 1)[-1] in ("trtserver", "tritonserver")), None)
+            if k is not None:
+                return line_words[k:]
+    return None
+
+
 def argv(c: dict) -> list[str]:
+    if _SCRIPT_ARGV in c:
+        return list(c[_SCRIPT_ARGV])
     return [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
 
 

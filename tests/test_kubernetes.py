@@ -286,3 +286,80 @@ def _migrate(text: str) -> str:
 
 def test_inputs_are_files():
     assert all(isinstance(p, pathlib.Path) and p.is_file() for p in INPUTS)
+
+
+# --- shell scripts held in strings (documents/yamlscripts.py) ---------------------------------------
+
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: entry\n{body}"
+
+
+def _findings(text: str) -> list[tuple[str, str, bool]]:
+    findings, _ = check_document(KubernetesDoc("m.yaml", text), Release("24.10"))
+    return [(f.rule, f.severity.value, f.fix is not None) for f in findings]
+
+
+@pytest.mark.parametrize("key,value,migrated", [
+    ("entrypoint", "exec trtserver --model-store=/m", "exec tritonserver --model-repository=/m"),
+    ("run", "#!/usr/bin/env bash\ntrtserver --model-store=/m", "tritonserver --model-repository=/m"),
+    ("start.bash", "cd /srv\ntrtserver --model-store=/m", "tritonserver --model-repository=/m"),
+], ids=["server-line-found", "env-bash-shebang", "bash-suffix"])
+def test_configmap_script_is_found_by_key_shebang_or_server_line(key, value, migrated):
+    block = "".join(f"    {line}\n" for line in value.splitlines())
+    text = CONFIGMAP.format(body=f"data:\n  {key}: |\n{block}")
+    new = _migrate(text)
+    assert migrated in new
+    assert "--model-control-mode=poll --disable-auto-complete-config\n" in new
+    assert not any(rule == "TDM003" for rule, _, _ in _findings(text))
+
+
+def test_configmap_text_that_is_not_a_script_stays_a_string(tmp_path):
+    """A data entry that is not a script (no script key, no ``#!``, no command the server word starts)
+    is not read as shell: V1 named there is left to the residue report (TDM003)."""
+    text = CONFIGMAP.format(body="data:\n  notes.txt: |\n    The server is started as: trtserver --model-store=/m\n")
+    assert KubernetesDoc("m.yaml", text).scripts() is None
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    res = process_file(str(p), "m.yaml", Settings(), explicit=True)
+    assert res.new == res.original
+    assert [(f.rule, f.severity.value, f.line) for f in res.findings] == [("TDM003", "warning", 7)]
+
+
+def test_binary_data_is_never_read():
+    text = CONFIGMAP.format(body="binaryData:\n  start.sh: dHJ0c2VydmVyIC0tbW9kZWwtc3RvcmU9L20K\n")
+    assert KubernetesDoc("m.yaml", text).scripts() is None
+    assert _migrate(text) == text
+
+
+def test_escaped_configmap_script_is_reported_not_edited():
+    """A double-quoted script with escapes cannot be mapped byte for byte: every finding on its line is
+    a warning without a fix."""
+    text = CONFIGMAP.format(body='data:\n  start.sh: "#!/bin/sh\\nexec trtserver --model-store=/m\\n"\n')
+    assert _migrate(text) == text
+    got = _findings(text)
+    assert ("TDM202", "warning", False) in got and ("TDM301", "warning", False) in got
+    assert not any(fix for _, _, fix in got)
+
+
+def test_script_of_one_configmap_gives_no_triton_context_to_another():
+    """Weak evidence (a V1 endpoint) in a script counts where that script is the server's, not because
+    another script of the file runs the server."""
+    text = CONFIGMAP.format(body="data:\n  start.sh: |\n    trtserver --model-store=/m\n"
+                                 "  db.sh: |\n    curl -sf http://db:8000/api/health/ready\n")
+    new = _migrate(text)
+    assert "tritonserver --model-repository=/m" in new
+    assert "http://db:8000/api/health/ready" in new
+
+
+def test_script_server_line_follows_the_mounting_container_ports():
+    """A removed health port of the script's line is followed to the probes of the one container of the
+    file that mounts the ConfigMap."""
+    text = (CONFIGMAP.format(body="data:\n  start.sh: |\n    exec trtserver --model-store=/m --http-health-port=8005\n")
+            + "---\n" + POD.format(image="nvcr.io/nvidia/tensorrtserver:20.02-py3", body=(
+                "      command: [sh, /s/start.sh]\n"
+                "      livenessProbe: {httpGet: {path: /api/health/live, port: 8005}}\n"
+                "      volumeMounts: [{name: s, mountPath: /s}]\n"
+                "  volumes: [{name: s, configMap: {name: entry}}]\n")))
+    new = _migrate(text)
+    assert "{httpGet: {path: /v2/health/live, port: 8000}}" in new
+    assert "exec tritonserver --model-repository=/m --model-control-mode=poll" in new
+    assert _invalid(new.encode()) == []

@@ -7,7 +7,7 @@ gives them, and the resulting argv judged against the real 2.51.0 server.
   a shell assignment, ``ENV``, a make variable, ``Environment=`` - that value, which the tool reads);
   the option last on the line (where added options go) and first.
 - Carriers: a shell script line, a Dockerfile ``CMD`` in shell form, exec form and ``sh -c``, a compose
-  ``command:`` string and list, Kubernetes ``args``, a Makefile recipe, a systemd ``ExecStart=`` and a
+  ``command:`` string and list, Kubernetes ``args``, a start script in a Kubernetes ConfigMap, a Makefile recipe, a systemd ``ExecStart=`` and a
   Python ``subprocess`` list.
 - Values are given as each runtime gives them: ``sh``/``make`` run for real with a stub server that
   records its argv (tests/test_variables.py's stub), the kubelet's ``$(NAME)``, compose's
@@ -76,7 +76,7 @@ SHAPES = ("literal", "var", "braced", "cmd")  #: ``v``, ``$V``, ``"${V}"``, ``$(
 JOINS = ("=", " ")
 POSITIONS = ("last", "first")
 CARRIERS = ("shell", "dockerfile-shell", "dockerfile-exec", "dockerfile-sh-c", "compose-string", "compose-list",
-            "k8s-args", "makefile", "systemd", "python-list")
+            "k8s-args", "k8s-configmap", "makefile", "systemd", "python-list")
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Case:
 
 #: carriers whose file can give a variable its value itself (a shell assignment, ``ENV``, a make
 #: variable, systemd's ``Environment=``): the "held" shape, a value the tool reads where it is written
-HELD_CARRIERS = ("shell", "dockerfile-shell", "dockerfile-sh-c", "makefile", "systemd")
+HELD_CARRIERS = ("shell", "dockerfile-shell", "dockerfile-sh-c", "k8s-configmap", "makefile", "systemd")
 
 
 def shapes_of(carrier: str) -> tuple[str, ...]:
@@ -130,7 +130,7 @@ CASES = all_cases()
 
 # --- writing a case in its carrier ------------------------------------------------------------------
 
-SHELL_CARRIERS = ("shell", "dockerfile-shell", "dockerfile-sh-c", "makefile")
+SHELL_CARRIERS = ("shell", "dockerfile-shell", "dockerfile-sh-c", "k8s-configmap", "makefile")
 
 
 def _value_word(case: Case) -> str:
@@ -184,6 +184,7 @@ FRAME = {
     "compose-string": ("compose.yaml", "services:\n"),
     "compose-list": ("compose.yaml", "services:\n"),
     "k8s-args": ("deployment.yaml", ""),
+    "k8s-configmap": ("configmap.yaml", ""),
     "makefile": ("Makefile", ""),
     "systemd": ("triton.service", ""),
     "python-list": ("launch.py", "import subprocess\n\n"),
@@ -216,6 +217,10 @@ def block(case: Case, k: int = 0) -> str:
                 f"      containers:\n        - name: triton\n          image: {IMAGE}\n"
                 f"          command: [\"trtserver\"]\n          args: {json.dumps(w[1:])}\n"
                 f"          env:\n            - name: {VAR}\n              value: {json.dumps(case.value)}\n")
+    if c == "k8s-configmap":  # a start script a pod runs with sh from the mounted ConfigMap
+        return ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                f"  name: triton-{k}\ndata:\n  start.sh: |\n    #!/bin/sh\n" +
+                (f"    {VAR}={shlex.quote(case.value)}\n" if held else "") + f"    {line}\n")
     if c == "makefile":  # (a value the shell would split is quoted, as in any Makefile)
         return (f"{VAR} := {shlex.quote(case.value)}\n" if held else "") + f"c{k}:\n\t{line}\n"
     if c == "systemd":
@@ -230,6 +235,7 @@ def block(case: Case, k: int = 0) -> str:
 #: the name the k-th block of a carrier holds (a stage, a service, a manifest, a target)
 _NAMED = {"dockerfile-shell": " AS s{}\n", "dockerfile-exec": " AS s{}\n", "dockerfile-sh-c": " AS s{}\n",
           "compose-string": "  c{}:\n", "compose-list": "  c{}:\n", "k8s-args": "name: triton-{}\n",
+          "k8s-configmap": "name: triton-{}\n",
           "makefile": "c{}:\n"}
 
 
@@ -447,6 +453,8 @@ def expand_all(migrated: list[Migrated], cwd: pathlib.Path, side: str = "v2") ->
             container = _load(text)["spec"]["template"]["spec"]["containers"][0]
             got.setdefault(case.ident, []).append(
                 [_kubelet(x, env) for x in container["command"] + container["args"]])
+        elif c == "k8s-configmap":  # the script as the pod's sh reads it from the mounted file
+            sh_items.append((case.ident, given, _load(text)["data"]["start.sh"]))
         elif c == "systemd":
             line = next(x for x in text.splitlines() if x.startswith("ExecStart="))[len("ExecStart="):]
             if held:

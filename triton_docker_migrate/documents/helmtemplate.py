@@ -129,8 +129,9 @@ class HelmTemplateDoc(KubernetesDoc):
         return True
 
     def report_only(self) -> list[tuple[int, int, str]]:
-        """Containers with an unread line inside: what the reader saw of them may be incomplete."""
-        out = []
+        """Containers with an unread line inside: what the reader saw of them may be incomplete; the
+        scripts that are read but not edited (documents/yamlscripts.py)."""
+        out = super().report_only()
         unread = sorted(s.start for s, _ in self._unread)
         for c in self.containers:
             start, end = self.container_span(c)
@@ -392,7 +393,7 @@ class HelmTemplateDoc(KubernetesDoc):
         if not all(any(x == y for x in rest) for y in (a.inner for a in now if a.writes)):
             return "the template's actions changed (an edit may only remove one with its item)"
         # a helper's body may be a list of arguments itself (the document's root)
-        return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE)
+        return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE) or self.same_scripts(new)
 
 
 class Expansion:

@@ -28,6 +28,7 @@ from . import commands as C
 from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
+from . import yamlscripts as YS
 from .base import Document, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
 from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
@@ -101,6 +102,7 @@ class KubernetesDoc(Document):
         self._blocks: list[Block] | None = None
         self._kustomize_images: list[ImageKeys] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
+        self._scripts: YS.YamlScripts | None | bool = False  #: see scripts
 
     def _load(self, text: str) -> Y.YamlSource:
         return Y.load(text)
@@ -237,6 +239,108 @@ class KubernetesDoc(Document):
                         return Y.key_of(k)
         return None
 
+    # --- shell scripts held in strings ----------------------------------------------------------
+    def scripts(self) -> YS.YamlScripts | None:
+        """The shell scripts of the file, read by the shell reader (documents/yamlscripts.py): a
+        ConfigMap's ``data:`` entry whose key ends in ``.sh``/``.bash``, whose value starts with a
+        ``#!`` line naming a POSIX shell, or in which the shell reader finds a server command line
+        (never ``binaryData``); a Tekton step's ``script:``; an Argo script template's ``source:``.
+        A ConfigMap's script runs where a pod of this file mounts the ConfigMap: in a Triton
+        container there, it is the server's (its V1 image, its ports and probes)."""
+        if self._scripts is False:
+            found: list[YS.Script] = []
+            text = self.src.text
+            mounted = self._configmap_users()
+            for o in self.objects:
+                if str(Y.get(o, "kind").value) != "ConfigMap":  # type: ignore[union-attr]
+                    continue
+                name = self._str(Y.get(Y.get(o, "metadata"), "name")) or ""
+                users = mounted.get(name, [])
+                triton_users = [c for c in users if c.triton]
+                one = triton_users[0] if len(triton_users) == 1 and len(users) == 1 else None
+                for k, v in Y.items(Y.get(o, "data")):
+                    key = Y.key_of(k) or ""
+                    if not isinstance(v, ScalarNode):
+                        continue
+                    sc = self.src.scalar(v)
+                    if not sc.is_str or not sc.value.strip() or sc.offsets is None:
+                        continue
+                    if not (key.endswith(YS.SCRIPT_SUFFIXES) or YS.names_a_shell(sc.value)
+                            or YS.runs_server(self.path, text, self.src, sc)):
+                        continue
+                    found.append(YS.Script(sc, f"ConfigMap {name} {key}".replace("  ", " "), bool(triton_users),
+                                           one is not None and one.v1, self._image_span(one),
+                                           {"container": one.name} if one is not None else None, one, name))
+            for c in self.containers:
+                for key in ("script", "source"):  # Tekton steps; Argo script templates
+                    node = Y.get(c.node, key)
+                    if not isinstance(node, ScalarNode):
+                        continue
+                    sc = self.src.scalar(node)
+                    if sc.is_str and sc.value.strip() and sc.offsets is not None:
+                        found.append(YS.Script(sc, key, c.triton, c.v1, self._image_span(c), {"container": c.name}, c))
+            self._scripts = YS.YamlScripts(self.path, text, self.src, found) if found else None
+            if self._scripts is not None and not self._scripts.scripts:
+                self._scripts = None
+        return self._scripts  # type: ignore[return-value]
+
+    def _image_span(self, c: Container | None) -> tuple[Span, ...]:
+        image = Y.get(c.node, "image") if c is not None else None
+        if not isinstance(image, ScalarNode):
+            return ()
+        sc = self.src.scalar(image)
+        return (Span(sc.start, sc.end),)
+
+    def _configmap_users(self) -> dict[str, list[Container]]:
+        """ConfigMap name -> the containers of this file whose pod mounts it as a volume (``configMap``
+        or a ``projected`` source) at one of their ``volumeMounts``."""
+        out: dict[str, list[Container]] = {}
+        for c in self.containers:
+            vols = Y.get(c.pod, "volumes")
+            names: dict[str, list[str]] = {}
+            for v in vols.value if isinstance(vols, SequenceNode) else []:
+                vname = self._str(Y.get(v, "name"))
+                sources = [Y.get(v, "configMap")]
+                projected = Y.get(Y.get(v, "projected"), "sources")
+                sources += [Y.get(p, "configMap") for p in (projected.value if isinstance(projected, SequenceNode) else [])]
+                for src in sources:
+                    cm = self._str(Y.get(src, "name"))
+                    if vname and cm:
+                        names.setdefault(vname, []).append(cm)
+            mounts = Y.get(c.node, "volumeMounts")
+            for m in mounts.value if isinstance(mounts, SequenceNode) else []:
+                for cm in names.get(self._str(Y.get(m, "name")) or "", []):
+                    if c not in out.setdefault(cm, []):
+                        out[cm].append(c)
+        return out
+
+    def server_configmaps(self) -> set[str]:
+        """The names of this file's ConfigMaps whose script holds a server line the tool edits."""
+        shell = self.scripts()
+        out: set[str] = set()
+        for cl in shell.command_lines() if shell is not None else ():
+            w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+            s = shell.owner(w.start) if w is not None else None
+            if s is not None and s.configmap and not cl.report_only:
+                out.add(s.configmap)
+        return out
+
+    def mounted_configmaps(self, c: Container) -> set[str]:
+        """The names of the ConfigMaps the container mounts."""
+        return {name for name, users in self._configmap_users().items() if c in users}
+
+    def _script_lines(self) -> list[tuple[CommandLine, Container | None]]:
+        """The server lines of the file's scripts, each with the container that runs it (if known)."""
+        shell = self.scripts()
+        if shell is None:
+            return []
+        out = []
+        for cl in shell.command_lines():
+            w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+            s = shell.owner(w.start) if w is not None else None
+            out.append((cl, s.container if s is not None else None))
+        return out
+
     # --- sites --------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
         """(read once: every rule asks)"""
@@ -294,9 +398,14 @@ class KubernetesDoc(Document):
                 for keys in (ik, getattr(ik, "name", None)):
                     if keys is not None:
                         skip[id(keys.repo)] = keys.repo  # type: ignore[attr-defined]
+        shell = self.scripts()
+        for s in shell.scripts if shell is not None else ():
+            skip[id(s.sc.node)] = s.sc.node
         for node, sc, key in Y.string_values(self.src, skip):
             out.append(Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
                               shell=key in ("command", "args"), image_context=key == "image", label=key))
+        if shell is not None:
+            out += shell.regions()
         return out
 
     def _env_name_nodes(self) -> dict[int, ScalarNode]:
@@ -314,10 +423,17 @@ class KubernetesDoc(Document):
             for segs in groups:
                 sites += [CommandSite(s.words, s, c.triton, self.text) for s in segs if s is not None]
                 sites += S.nested_sites(self.src, segs, self.text, c.triton)
+        shell = self.scripts()
+        if shell is not None:
+            sites += shell.commands()
         return S.unique_sites(sites)
 
     def command_lines(self) -> list[CommandLine]:
-        return [cl for cl, _ in self._server_lines()]
+        return [cl for cl, _ in self._server_lines()] + [cl for cl, _ in self._script_lines()]
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        shell = self.scripts()
+        return shell.report_only() if shell is not None else []
 
     def _server_lines(self) -> list[tuple[CommandLine, Container]]:
         if self._lines is None:
@@ -369,7 +485,7 @@ class KubernetesDoc(Document):
         """For each server line: its container's probes and ports, and the Services of this file
         that select its pods."""
         out = []
-        for cl, c in self._server_lines():
+        for cl, c in self._server_lines() + [(cl, c) for cl, c in self._script_lines() if c is not None]:
             sites = PortSites([cl], style="kubernetes", port_names=self._container_ports(c))
             for probe in PROBES:
                 for handler in ("httpGet", "tcpSocket"):
@@ -419,7 +535,7 @@ class KubernetesDoc(Document):
         DestinationRule)."""
         out = Topology()
         lines_of: dict[int, list[CommandLine]] = {}  # each container's lines, and below its strings: one pass
-        for cl, owner in self._server_lines():
+        for cl, owner in self._server_lines() + [(cl, c) for cl, c in self._script_lines() if c is not None]:
             lines_of.setdefault(id(owner), []).append(cl)
         owners: dict[int, list[Container]] = {}
         for c in self.containers:
@@ -615,7 +731,7 @@ class KubernetesDoc(Document):
     def _owner_of(self, line: CommandLine):
         """What ``line`` is the server line of (found through an index of the lines, built once)."""
         if self._owners is None:
-            self._owners = S.owners(self._server_lines())
+            self._owners = S.owners(self._server_lines() + [(cl, c) for cl, c in self._script_lines() if c is not None])
         return self._owners.get(id(line))
 
     def mounts(self, line: CommandLine) -> list[Mount] | None:
@@ -756,7 +872,17 @@ class KubernetesDoc(Document):
                 json.loads(new.text.lstrip("\ufeff"))
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
-        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines()))
+        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines())) \
+            or self.same_scripts(new)
+
+    def same_scripts(self, new: "KubernetesDoc") -> str | None:
+        """The scripts hold as many commands as before (an edit changes words, never commands)."""
+        old, now = self.scripts(), new.scripts()
+        if old is None:
+            return None
+        if now is None or len(now.scripts) != len(old.scripts):
+            return "a shell script in the file changed how it reads"
+        return old.same_structure(now)
 
 
 def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:

@@ -66,7 +66,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
             if own:
                 why = _stuck(places.within(p, min(w.start for w in own), max(w.end for w in own)))
-        if not why and served.container.v1 and not served.parts and not _has_line(served) and _runs_something(served):
+        if not why and served.container.v1 and not served.parts and not _has_line(served, docs) and _runs_something(served):
             why = "its command line is not written where the tool can read it"
         if why:
             blocked[id(served.container.node)] = why
@@ -220,8 +220,14 @@ def _runs_something(served) -> bool:
                                                      or served.template.expansions(served.container, "command"))
 
 
-def _has_line(served) -> bool:
-    return any(c is served.container for _, c in served.template._server_lines())
+def _has_line(served, docs: dict[str, Document]) -> bool:
+    """The container's own command line, or a start script it mounts from a ConfigMap of the chart
+    whose server line is migrated."""
+    if any(c is served.container for _, c in served.template._server_lines()):
+        return True
+    mounted = served.template.mounted_configmaps(served.container)
+    return bool(mounted) and any(mounted & d.server_configmaps() for d in docs.values()
+                                 if hasattr(d, "server_configmaps"))
 
 
 def shown_path(path: str) -> str:
