@@ -696,3 +696,26 @@ def test_suppression_above_a_statement_spanning_lines():
     findings, _ = check_document(d, Release("24.10"))
     kept = suppress.apply(d, findings)
     assert "TDM310" in {f.rule for f in findings} and "TDM310" not in {f.rule for f in kept}
+
+
+@pytest.mark.parametrize("source, style, value", [
+    ('"trtserver --model-store=%s --http-port=%d"', "PERCENT", "trtserver --model-store=${%s} --http-port=${%d}"),
+    ('"100%% --x=%(name)s"', "PERCENT", "100% --x=${%(name)s}"),
+    ('"trtserver --model-store={} --x={{y}}"', "BRACES", "trtserver --model-store=${_} --x={y}"),
+    ('"a={p!r:>4}" " b"', "BRACES", "a=${p!r:>4} b"),
+])
+def test_format_placeholders_read_as_run_time_values(source, style, value):
+    """A string formatted with % or .format(): each placeholder reads as an expansion (never edited),
+    an escaped percent sign or brace as the one character it gives; every other character keeps its
+    place in the file, across implicitly joined tokens."""
+    from triton_docker_migrate.syntax import pyliterals as P
+
+    node = ast.parse(source).body[0].value
+    lit = P.read_literal(source, 0, len(source), node.value)
+    got = P.with_placeholders(lit, getattr(P, style))
+    assert got.value == value
+    for k, ch in enumerate(got.value):
+        if k not in got.inexact:
+            assert source[got.offsets[k]] == ch
+    assert all(got.value[a] == "$" for a, _ in got.fields)
+    assert [got.value[b] for b in got.breaks] == [lit.value[b] for b in lit.breaks]

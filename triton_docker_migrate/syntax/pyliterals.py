@@ -646,16 +646,21 @@ def with_placeholders(lit: Literal, pattern: re.Pattern) -> Literal:
     fields: list[tuple[int, int]] = []
     new_index: dict[int, int] = {}  #: old value index -> new (for the breaks)
     v = lit.value
-    i = 0
-    for m in re.finditer(escape.pattern + "|" + pattern.pattern, v):
-        new_index[m.start()] = len(value)
-        for k in range(i, m.start()):
+
+    def keep(a: int, b: int) -> None:
+        """``v[a:b]`` as it is."""
+        for k in range(a, b):
             new_index[k] = len(value)
             if k in lit.inexact:
                 inexact.add(len(value))
             value.append(v[k])
             offsets.append(lit.offsets[k])
             ends.append(lit.ends[k])
+
+    i = 0
+    for m in re.finditer(escape.pattern + "|" + pattern.pattern, v):
+        keep(i, m.start())
+        new_index[m.start()] = len(value)
         a, b = lit.offsets[m.start()], lit.ends[m.end() - 1]
         if escape.fullmatch(m.group(0)):
             inexact.add(len(value))
@@ -672,12 +677,6 @@ def with_placeholders(lit: Literal, pattern: re.Pattern) -> Literal:
             inexact.update(range(k, len(value)))
             fields.append((k, len(value)))
         i = m.end()
-    for k in range(i, len(v)):
-        new_index[k] = len(value)
-        if k in lit.inexact:
-            inexact.add(len(value))
-        value.append(v[k])
-        offsets.append(lit.offsets[k])
-        ends.append(lit.ends[k])
+    keep(i, len(v))
     return Literal(lit.start, lit.end, "".join(value), offsets, ends, frozenset(inexact), lit.pieces, lit.is_bytes,
                    fields, [new_index[b] for b in lit.breaks if b in new_index])
