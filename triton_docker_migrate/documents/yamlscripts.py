@@ -101,8 +101,14 @@ class YamlScripts(ShellDoc):
                                                for w in [cl.binary or next((x for seg in cl.segments
                                                                             for x in seg.words), None)]
                                                if w is not None) if o is not None}
-        return s.triton or id(s) in own or evidence.strong(
-            _BARE_BINARY.sub("-", s.sc.value).encode("utf-8", "replace"))
+        if s.triton or id(s) in own:
+            return True
+        strong = getattr(self, "_strong", None)  # read once per script: every command site asks
+        if strong is None:
+            strong = self._strong = {}
+        if id(s) not in strong:
+            strong[id(s)] = evidence.strong(_BARE_BINARY.sub("-", s.sc.value).encode("utf-8", "replace"))
+        return strong[id(s)]
 
     def regions(self) -> list[Region]:
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
