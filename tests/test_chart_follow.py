@@ -168,11 +168,16 @@ def test_rendered_objects_are_valid_before_and_after(tree):
     before, after, _work = tree
     for which, objs in (("before", before), ("after", after)):
         assert {o["kind"] for o in objs} == {"Deployment", "Service", "NetworkPolicy", "Ingress"}
-        for o in objs:
-            try:
-                kubernetes_validate.validate(o, K8S_VERSION, strict=True)
-            except kubernetes_validate.ValidationError as e:
-                pytest.fail(f"{which}: {o['kind']} {o['metadata']['name']}: {e.message}")
+        valid(objs, which)
+
+
+def valid(objs: list[dict], which: str) -> None:
+    """Every rendered object passes kubernetes-validate, strictly."""
+    for o in objs:
+        try:
+            kubernetes_validate.validate(o, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            pytest.fail(f"{which}: {o['kind']} {o['metadata']['name']}: {e.message}")
 
 
 def test_every_rendered_reference_lands_on_a_port_the_server_listens_on(tree):
@@ -211,6 +216,12 @@ def test_the_real_server_answers_every_followed_reference(tree, tmp_path):
     argv = _argv(rendered.server)
     landings, broken = rendered.follow(argv)
     assert broken == [] and landings
+    assert unanswered(argv, landings, tmp_path) == []
+
+
+def unanswered(argv: list[str], landings, tmp_path: Path) -> list[str]:
+    """The real server started with ``argv``: each followed reference (what, port, path) that it does
+    not answer (a path not 200, a port nothing listens on)."""
     roles = listens(argv)
     repo = tmp_path / "models"
     repo.mkdir()
@@ -229,7 +240,7 @@ def test_the_real_server_answers_every_followed_reference(tree, tmp_path):
                     s.settimeout(5)
                     if s.connect_ex((R.LOOPBACK, got)) != 0:
                         failures.append(f"{what}: nothing listens on the {roles[port]} port")
-    assert failures == []
+    return failures
 
 
 # --- what the tool cannot decide --------------------------------------------------------------------

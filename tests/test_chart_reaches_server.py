@@ -25,19 +25,15 @@ server of another file of the run follows that server's health endpoints, as a p
 
 from __future__ import annotations
 
-import json
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-import kubernetes_validate
 import pytest
 
-import realserver as R
 from conftest import FIXTURES, cli
-from test_chart_follow import K8S_VERSION, Rendered, _argv, listens, objects
+from test_chart_follow import Rendered, _argv, _report, objects, unanswered, valid
 
 TREE = FIXTURES / "trees" / "chart-reaches-server"
 HELPER_TREE = FIXTURES / "trees" / "chart-reaches-server-helper"
@@ -60,21 +56,13 @@ def tree(tmp_path_factory):
     return objects(TREE), objects(work), work
 
 
-def _valid(objs: list[dict], which: str) -> None:
-    for o in objs:
-        try:
-            kubernetes_validate.validate(o, K8S_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as e:
-            pytest.fail(f"{which}: {o['kind']} {o['metadata']['name']}: {e.message}")
-
-
 def test_rendered_objects_are_valid_before_and_after(tree):
     before, after, _work = tree
     for which, objs in (("before", before), ("after", after)):
         assert sorted((o["kind"], o["metadata"]["name"]) for o in objs) == [
             ("Deployment", "trt"), ("Ingress", "rel-health"), ("Ingress", "rel-ready"),
             ("NetworkPolicy", "rel-to-trt"), ("Service", "trt")]
-        _valid(objs, which)
+        valid(objs, which)
 
 
 def test_every_reference_of_the_chart_lands_on_a_port_the_server_listens_on(tree):
@@ -118,32 +106,10 @@ def test_the_real_server_answers_every_followed_reference(tree, tmp_path):
     rendered = Rendered(after)
     argv = _argv(rendered.server)
     landings, _broken = rendered.follow(argv)
-    roles = listens(argv)
-    repo = tmp_path / "models"
-    repo.mkdir()
-    failures = []
-    with R.running(argv, repo) as srv:
-        assert srv.ready, srv.result(None).explain()
-        actual = {"http": srv.ports[0], "grpc": srv.ports[1], "metrics": srv.ports[2]}
-        for what, port, path in landings:
-            got = actual[roles[port]]
-            if path is not None:
-                status, _ = R.request(got, "GET", path)
-                if status != 200:
-                    failures.append(f"{what}: GET {path} on the {roles[port]} port answered {status}")
-            else:
-                with socket.socket() as s:
-                    s.settimeout(5)
-                    if s.connect_ex((R.LOOPBACK, got)) != 0:
-                        failures.append(f"{what}: nothing listens on the {roles[port]} port")
-    assert failures == []
+    assert unanswered(argv, landings, tmp_path) == []
 
 
 # --- what the tool cannot change exactly --------------------------------------------------------------
-
-def _report(capsys, *args: str) -> dict:
-    _code, out, _err = cli(capsys, "migrate", "--check", "--format", "json", *args)
-    return json.loads(out)
 
 
 def _chart_findings(report: dict) -> list[tuple[str, int, str, str, bool]]:
@@ -153,7 +119,7 @@ def _chart_findings(report: dict) -> list[tuple[str, int, str, str, bool]]:
 
 def test_a_port_a_helper_computes_is_a_warning_that_names_the_server(tmp_path, monkeypatch, capsys):
     work = _migrated(HELPER_TREE, tmp_path)
-    _valid(objects(work), "after")
+    valid(objects(work), "after")
     assert (work / "chart" / "values.yaml").read_bytes() == (HELPER_TREE / "chart" / "values.yaml").read_bytes()
     # the one reference the tool could not follow is the one its warning names, and the reader finds it
     _landings, broken = Rendered(objects(work)).follow(_argv(Rendered(objects(work)).server))
@@ -236,8 +202,8 @@ def test_a_service_a_chart_defines_is_followed_by_plain_files_and_other_charts(t
             d for d in yaml.safe_load_all((root / "deploy" / "ingress.yaml").read_text()) if d]
 
     before, after = objs(SERVICE_TREE), objs(work)
-    _valid(before, "before")
-    _valid(after, "after")
+    valid(before, "before")
+    valid(after, "after")
     argv = _argv(Rendered(after).server)
     landings, broken = Rendered(after).follow(argv)
     assert broken == []
