@@ -77,13 +77,12 @@ def command_index(words: list[Word]) -> int | None:
     while i < n:
         w = words[i]
         v = w.value
-        base = basename(v)
-        if v in KEYWORDS and not w.quote:
+        if v in KEYWORDS and not w.quote or "=" in v and _ASSIGN.match(v):
             i += 1
             continue
-        if _ASSIGN.match(v):
-            i += 1
-            continue
+        base = v[v.rfind("/") + 1:]  # basename(v)
+        if base not in _STEPPED:  # the common case: the word names the program
+            return _launched_server(words, i)
         if base in _PREFIX or base in ("env", "timeout"):
             takes = _VALUE_OPTS.get(base, set())
             i += 1
@@ -114,6 +113,8 @@ def command_index(words: list[Word]) -> int | None:
     return None
 
 
+#: base names ``command_index`` steps over (with what follows them)
+_STEPPED = frozenset(_PREFIX | _PREFIX_WITH_ARG | {"env", "timeout", "nvidia_entrypoint.sh"})
 _SERVER_OPTIONS = frozenset(facts.V1_OPTIONS) | frozenset(facts.V2_OPTIONS)
 #: programs whose arguments name a server without running it (or that other readers follow)
 _NOT_LAUNCHERS = {"docker", "nvidia-docker", "podman", "nerdctl", "kubectl", "ssh", "echo", "printf", "pkill", "killall",
@@ -125,10 +126,14 @@ def _launched_server(words: list[Word], i: int) -> int:
     """``i``, or the index of a server binary that a launcher the reader does not know runs with its
     options (``mpirun -np 1 trtserver --model-store=/m``, ``nsys profile -o p trtserver ...``): the
     binary followed by a server option is a command line whatever starts it."""
-    if words[i].dynamic or basename(words[i].value) in SERVER_NAMES or basename(words[i].value) in _NOT_LAUNCHERS:
+    first = basename(words[i].value)
+    if words[i].dynamic or first in SERVER_NAMES or first in _NOT_LAUNCHERS:
         return i  # (``$(DOCKER) run ...``: a variable may name docker)
     for j in range(i + 1, len(words) - 1):
-        w, nxt = words[j], words[j + 1]
+        w = words[j]
+        if not w.value.endswith(SERVER_NAMES):  # (cheap: most words name no server)
+            continue
+        nxt = words[j + 1]
         if not w.dynamic and basename(w.value) in SERVER_NAMES and nxt.value.startswith("--") and \
                 nxt.value[2:].split("=", 1)[0] in _SERVER_OPTIONS:
             # (``singularity exec docker://IMAGE trtserver ...``: a runtime and its image, read as such)
