@@ -24,6 +24,9 @@ _OP_START = set(";&|()<>")
 #: a run of characters that stand for themselves: outside quotes, and inside double quotes
 _PLAIN = re.compile(r"[^ \t\n;&|()<>\\'\"$`]+")
 _PLAIN_DQ = re.compile(r"[^\\\"$`]+")
+#: the first of OPERATORS, of REDIRECTS, that starts at a position (alternatives are tried in order)
+_OPERATOR = re.compile("|".join(re.escape(o) for o in OPERATORS))
+_REDIRECT = re.compile("|".join(re.escape(r) for r in REDIRECTS))
 
 
 class ShellSyntaxError(ValueError):
@@ -116,7 +119,8 @@ class _Lexer:
                 i += 1
                 continue
             if c == "\n":
-                tokens.append(Token("newline", self.off(i), self.off(i) + 1, "\n"))
+                at = self.off(i)
+                tokens.append(Token("newline", at, at + 1, "\n"))
                 i += 1
                 if pending:
                     i = self._skip_heredocs(i, pending, heredocs)
@@ -129,8 +133,10 @@ class _Lexer:
                 i = j
                 continue
             if c in _OP_START:
-                op = next((o for o in OPERATORS if t.startswith(o, i)), None)
-                red = next((r for r in REDIRECTS if t.startswith(r, i)), None)
+                m = _OPERATOR.match(t, i)
+                op = m.group() if m else None
+                m = _REDIRECT.match(t, i)
+                red = m.group() if m else None
             else:
                 op = red = None
             if red and (op is None or len(red) >= len(op)):
@@ -152,7 +158,8 @@ class _Lexer:
                 j = i
                 while j < n and t[j].isdigit():
                     j += 1
-                red = next((r for r in REDIRECTS if t.startswith(r, j)), None)
+                m = _REDIRECT.match(t, j)
+                red = m.group() if m else None
                 if red:
                     tokens.append(Token("redirect", self.off(i), self.off(j + len(red) - 1) + 1, t[i : j + len(red)]))
                     i = j + len(red)
@@ -181,6 +188,17 @@ class _Lexer:
     def _word(self, i: int) -> tuple[Word, int]:
         t, n = self.t, self.n
         start = i
+        m = _PLAIN.match(t, i)
+        if m is not None:
+            j = m.end()
+            if j >= n or t[j] in _WORD_BREAK:  # the common word: plain characters only
+                if self.offsets is None:
+                    offs = array("q", range(self.base + i, self.base + j))
+                    end = self.base + j
+                else:
+                    offs = array("q", self.offsets[i:j])
+                    end = offs[-1] + 1
+                return Word(offs[0], end, t[i:j], offs, False, "", end), j
         w = Word(self.off(i), 0)
         quotes: list[str] = []
 
