@@ -108,16 +108,40 @@ def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
             pieces = _flowed(text, start, end, single=False)
     except (IndexError, ValueError):
         pieces = None
-    if pieces is None or "".join(p[0] for p in pieces) != expected:
+    if pieces is None or pieces.value() != expected:
         return sc
-    sc.offsets = array("q", [p[1] for p in pieces])
-    for ch, off, n in pieces:
-        if n != 1 or ch != text[off]:
-            sc.irregular[off] = max(n, sc.irregular.get(off, 0))
+    sc.offsets = pieces.offsets
+    sc.irregular = pieces.irregular
     return sc
 
 
-Piece = tuple[str, int, int]  # decoded character, raw offset, raw length
+class _Pieces:
+    """The decoded characters of a scalar and the raw offset of each, built run by run: a run of raw
+    characters copied as they are, or one decoded character with its raw offset and raw length
+    (recorded as irregular unless it is a one-to-one copy)."""
+
+    __slots__ = ("text", "chars", "offsets", "irregular")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.chars: list[str] = []
+        self.offsets = array("q")
+        self.irregular: dict[int, int] = {}
+
+    def copy(self, a: int, b: int) -> None:
+        """Raw ``text[a:b]``, one value character per raw character."""
+        if a < b:
+            self.chars.append(self.text[a:b])
+            self.offsets.extend(range(a, b))
+
+    def add(self, ch: str, off: int, n: int) -> None:
+        self.chars.append(ch)
+        self.offsets.append(off)
+        if n != 1 or ch != self.text[off]:
+            self.irregular[off] = max(n, self.irregular.get(off, 0))
+
+    def value(self) -> str:
+        return "".join(self.chars)
 
 
 def _lines(text: str, a: int, b: int) -> list[tuple[int, int, int]]:
@@ -131,20 +155,21 @@ def _lines(text: str, a: int, b: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _fold(out: list[Piece], at: int, to: int, empties: int, space: bool) -> None:
+def _fold(out: _Pieces, at: int, to: int, empties: int, space: bool) -> None:
     """The break folded between two lines of a flow scalar (raw text ``[at, to)``): one newline per
     empty line in between, else a space (unless ``space`` is false)."""
     if empties:
-        out.append(("\n", at, to - at))
-        out.extend([("\n", at, 0)] * (empties - 1))
+        out.add("\n", at, to - at)
+        for _ in range(empties - 1):
+            out.add("\n", at, 0)
     elif space:
-        out.append((" ", at, to - at))
+        out.add(" ", at, to - at)
 
 
-def _flowed(text: str, a: int, b: int, single: bool) -> list[Piece]:
+def _flowed(text: str, a: int, b: int, single: bool) -> _Pieces:
     """Plain and single-quoted scalars: line folding, and ``''`` in single quotes."""
     lines = _lines(text, a, b)
-    out: list[Piece] = []
+    out = _Pieces(text)
     empties = 0
     fold_at = -1
     for idx, (s, e, brk) in enumerate(lines):
@@ -163,22 +188,23 @@ def _flowed(text: str, a: int, b: int, single: bool) -> list[Piece]:
             _fold(out, fold_at, cs, empties, space=True)
         empties = 0
         k = cs
-        while k < ce:
-            if single and text[k] == "'":
-                if text[k + 1] != "'":
-                    raise ValueError("lone quote")
-                out.append(("'", k, 2))
-                k += 2
-                continue
-            out.append((text[k], k, 1))
-            k += 1
+        while single:
+            q = text.find("'", k, ce)
+            if q < 0:
+                break
+            out.copy(k, q)
+            if text[q + 1] != "'":
+                raise ValueError("lone quote")
+            out.add("'", q, 2)
+            k = q + 2
+        out.copy(k, ce)
         fold_at = ce
     return out
 
 
-def _double(text: str, a: int, b: int) -> list[Piece]:
+def _double(text: str, a: int, b: int) -> _Pieces:
     lines = _lines(text, a, b)
-    out: list[Piece] = []
+    out = _Pieces(text)
     empties = 0
     fold_at = -1
     escaped_break = False
@@ -203,23 +229,24 @@ def _double(text: str, a: int, b: int) -> list[Piece]:
         empties = 0
         k = cs
         while k < ce:
-            c = text[k]
-            if c != "\\":
-                out.append((c, k, 1))
-                k += 1
-                continue
+            slash = text.find("\\", k, ce)
+            if slash < 0:
+                out.copy(k, ce)
+                break
+            out.copy(k, slash)
+            k = slash
             esc = text[k + 1]
             if esc in _HEX:
                 n = _HEX[esc]
                 digits = text[k + 2 : k + 2 + n]
                 if len(digits) != n:
                     raise ValueError("short escape")
-                out.append((chr(int(digits, 16)), k, 2 + n))
+                out.add(chr(int(digits, 16)), k, 2 + n)
                 k += 2 + n
                 continue
             if esc not in _ESCAPES:
                 raise ValueError("unknown escape")
-            out.append((_ESCAPES[esc], k, 2))
+            out.add(_ESCAPES[esc], k, 2)
             k += 2
         fold_at = ce
         escaped_break = joined
@@ -235,7 +262,7 @@ def _odd_backslashes(text: str, lo: int, end: int) -> bool:
     return n % 2 == 1
 
 
-def _block(text: str, start: int, end: int, expected: str) -> tuple[list[Piece], int] | None:
+def _block(text: str, start: int, end: int, expected: str) -> tuple[_Pieces, int] | None:
     """Literal and folded block scalars; the indentation is found by trying the candidates."""
     folded = text[start] == ">"
     m = _BLOCK_HEADER.match(text, start)
@@ -249,12 +276,12 @@ def _block(text: str, start: int, end: int, expected: str) -> tuple[list[Piece],
     auto = min(widths) if widths else 0
     for indent in range(auto, 0, -1) if auto else [0]:
         pieces, last = _block_pieces(text, lines, indent, folded, chomp)
-        if "".join(p[0] for p in pieces) == expected:
+        if pieces.value() == expected:
             return pieces, last
     return None
 
 
-def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tuple[list[Piece], int]:
+def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tuple[_Pieces, int]:
     content: list[tuple[int, int, int, int]] = []  # (content start, end, break start, break length)
     for s, e, brk in lines:
         cs = min(s + indent, e)
@@ -264,7 +291,7 @@ def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tu
             cs = e
         content.append((cs, e, e, brk))
     last_text = max((i for i, c in enumerate(content) if c[1] > c[0]), default=-1)
-    out: list[Piece] = []
+    out = _Pieces(text)
     end_off = content[last_text][1] if last_text >= 0 else (lines[0][0] if lines else 0)
 
     def more_indented(i: int) -> bool:
@@ -276,8 +303,7 @@ def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tu
 
     for i in range(last_text + 1):
         cs, ce, bs, bl = content[i]
-        for k in range(cs, ce):
-            out.append((text[k], k, 1))
+        out.copy(cs, ce)
         if i == last_text:
             break
         if folded and not is_empty(i) and not more_indented(i):
@@ -287,9 +313,9 @@ def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tu
                 j += 1
             if j <= last_text and not more_indented(j):
                 if j == i + 1:
-                    out.append((" ", bs, bl))
+                    out.add(" ", bs, bl)
                 continue  # dropped: the empty lines in between give the newlines
-        out.append(("\n", bs, bl))
+        out.add("\n", bs, bl)
     # trailing breaks (chomping)
     if last_text >= 0:
         tail = [(content[i][2], content[i][3]) for i in range(last_text, len(content)) if content[i][3]]
@@ -299,7 +325,8 @@ def _block_pieces(text: str, lines, indent: int, folded: bool, chomp: str) -> tu
         tail = []
     elif chomp != "+":
         tail = tail[:1]
-    out.extend(("\n", s, n) for s, n in tail)
+    for s, n in tail:
+        out.add("\n", s, n)
     return out, end_off
 
 
