@@ -62,6 +62,7 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
     if not present:
         return out
     words = [w for s in present for w in s.words]
+    scalars: dict[int, Scalar | None] = {}  #: the scalar of each script word (one per script, not per site)
     for site in C.nested(Segment(words, present[0].syntax, present[0].label), text, triton,
                          src.dollar_escape):
         if not site.words:
@@ -70,7 +71,9 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
         if owner is None:
             continue
         script, seg = owner
-        sc = src.scalar_containing(script.start, script.end)
+        if id(script) not in scalars:
+            scalars[id(script)] = src.scalar_containing(script.start, script.end)
+        sc = scalars[id(script)]
         if sc is None:
             continue
         outer = script.quote if isinstance(seg.syntax, YamlShellSyntax) else None

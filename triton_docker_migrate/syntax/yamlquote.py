@@ -139,12 +139,12 @@ class YamlShellSyntax(ShellSyntax):
     script the words sit in, when they are nested one level deeper."""
 
     name = "yaml-shell"
+    gap_re = re.compile(r"^(?:[ \t]|\\?(?:\r\n|\n|\r)[ \t]*)*$")
 
     def __init__(self, src: YamlSource, sc: Scalar, outer: str | None = None) -> None:
         self.src = src
         self.sc = sc
         self.outer = outer
-        self.gap_re = re.compile(r"^(?:[ \t]|\\?(?:\r\n|\n|\r)[ \t]*)*$")
 
     def _outer_escape(self, sh: str) -> str:
         if self.outer == '"':
