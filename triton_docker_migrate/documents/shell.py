@@ -86,6 +86,7 @@ class Site:
     label: str
     docker: DockerRun | None = None  #: set when these words are the command of a container
     entry: Word | None = None  #: words[0] is the container's --entrypoint
+    index: int | None = None  #: ``command_index(words)`` (found once: every reader and rule asks)
 
 
 def basename(w: Word) -> str:
@@ -233,14 +234,15 @@ class ShellDoc(Document):
 
     def _command(self, words: list[Word], syntax: Syntax, label: str, docker: DockerRun | None,
                  depth: int, entry: Word | None = None, substitutions: bool = True) -> None:
-        self.sites.append(Site(words, syntax, label, docker, entry))
+        site = Site(words, syntax, label, docker, entry)
+        self.sites.append(site)
         if substitutions:
             for w in words:
                 for value, offs, backquoted in command_substitutions(w):
                     if backquoted and "\\`" in value:
                         self._nested_backquotes(value, offs)
                     self._sub_script(value, offs, syntax, "command substitution", None, depth)
-        ci = command_index(words)
+        ci = site.index = command_index(words)
         lead = words if ci is None else words[:ci]
         if ci is not None and basename(words[ci]) in _DECLARE:
             lead = words[ci + 1:]
@@ -467,7 +469,7 @@ class ShellDoc(Document):
         for s in self.sites:
             words = s.words
             out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text))
-            ci = command_index(words)
+            ci = s.index
             for w in words[ci:ci + 1] if ci is not None else ():  # ``exec "$BIN" ...``
                 v = self._server_variable(w) if w.dynamic else None
                 if v is not None:
@@ -503,7 +505,7 @@ class ShellDoc(Document):
             cl.extra["docker"] = dr
             cl.images = self._image_spans(dr)
             return cl
-        ci = command_index(words)
+        ci = s.index
         if ci is not None and _is_server(words[ci]):
             w = words[ci]
             if words[ci + 1:] and all(x.value in _INFO_FLAGS for x in words[ci + 1:]):
