@@ -93,6 +93,13 @@ def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
             sc.offsets = array("q")
             sc.start = sc.end = node.end_mark.index
             return sc
+    if style in ("", "'", '"'):
+        a, b = (start, end) if style == "" else (start + 1, end - 1)
+        if text[a:b] == expected and _BREAK.search(expected) is None and \
+                (style == "" or style not in expected and "\\" not in expected):
+            # on one line, without quotes, escapes or folds: one raw character per value character
+            sc.offsets = array("q", range(a, b))
+            return sc
     try:
         if style in ("|", ">"):
             got = _block(text, start, end, expected)
