@@ -141,26 +141,29 @@ def braced(text: str) -> str:
     the variable references they know; ``$$`` stays."""
     if "$(" not in text:
         return text
-    chars = list(text)
+    marks: list[tuple[int, str]] = []  # (index, new character), in order
     stack: list[int] = []  # indices of "(" opened by a make reference, or -1 for plain ones
-    i = 0
-    while i < len(chars):
-        c = chars[i]
-        if c == "$" and i + 1 < len(chars) and chars[i + 1] == "$":
-            i += 2
-            continue
-        if c == "$" and i + 1 < len(chars) and chars[i + 1] == "(":
-            chars[i + 1] = "{"
-            stack.append(i + 1)
-            i += 2
-            continue
-        if c == "(":
+    for m in _MAKE_PAREN.finditer(text):  # left to right, as a scan one character at a time would read them
+        tok = m.group()
+        if tok == "$(":
+            marks.append((m.start() + 1, "{"))
+            stack.append(m.start() + 1)
+        elif tok == "(":
             stack.append(-1)
-        elif c == ")" and stack:
+        elif tok == ")" and stack:
             if stack.pop() >= 0:
-                chars[i] = "}"
-        i += 1
-    return "".join(chars)
+                marks.append((m.start(), "}"))
+    parts: list[str] = []
+    pos = 0
+    for i, c in marks:
+        parts += (text[pos:i], c)
+        pos = i + 1
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+#: what ``braced`` reads: ``$$`` (an escaped dollar), ``$(`` (a make reference), and parentheses
+_MAKE_PAREN = re.compile(r"\$\$|\$\(|[()]")
 
 
 def _logical_lines(t: str, start: int):
