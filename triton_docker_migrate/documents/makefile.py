@@ -228,7 +228,14 @@ def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
             end = ends[-1] if ends else b
             continue
         c = t[i]
-        if c != "$" or i + 1 >= end:
+        if c != "$":  # a run of characters that stand for themselves, up to the next "$"
+            k = t.find("$", i, end)
+            k = end if k < 0 else k
+            out.append(t[i:k])
+            offs.extend(range(i, k))
+            i = k
+            continue
+        if i + 1 >= end:
             out.append(c)
             offs.append(i)
             i += 1
@@ -263,13 +270,16 @@ def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
     return "".join(out), offs
 
 
+_BRACKET = re.compile(r"[(){}]")
+
+
 def _matching(t: str, a: int, b: int) -> dict[int, int]:
     """The index of the bracket that closes each ``(`` and ``{`` of ``t[a:b]`` that is closed
     (each kind counted alone)."""
     out: dict[int, int] = {}
     opened: dict[str, list[int]] = {"(": [], "{": []}
-    for i in range(a, b):
-        c = t[i]
+    for m in _BRACKET.finditer(t, a, b):
+        i, c = m.start(), m.group()
         if c == "(" or c == "{":
             opened[c].append(i)
         elif c == ")" or c == "}":
