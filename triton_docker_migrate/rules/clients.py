@@ -102,8 +102,12 @@ def client_pin(target: Release) -> str | None:
     if server is None:
         return None
     top = _release(server)[:3]
-    fitting = [v for v in T.TRITONCLIENT_VERSIONS if _release(v)[:3] <= top]
-    return max(fitting, key=_release) if fitting else None
+    fitting = [(r, v) for r, v in _CLIENT_RELEASES if r[:3] <= top]
+    return max(fitting, key=lambda rv: rv[0])[1] if fitting else None
+
+
+#: each tritonclient version and its release numbers (read once: a pin is looked up per requirement)
+_CLIENT_RELEASES = [(_release(v), v) for v in T.TRITONCLIENT_VERSIONS]
 
 
 def wanted(pin: str, target: Release) -> tuple[str | None, str]:
