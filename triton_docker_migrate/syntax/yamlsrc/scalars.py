@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from array import array
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 
 from yaml.nodes import ScalarNode
 
@@ -19,6 +21,8 @@ _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks (YAM
 _BLOCK_HEADER = re.compile(
     r"[|>]([+-]?)([1-9]?)([+-]?)[ \t]*(?:#[^\r\n\x85\u2028\u2029]*)?(?:\r\n|[\n\r\x85\u2028\u2029])")
 _HEX = {"x": 2, "u": 4, "U": 8}
+#: the irregular characters of a scalar without any (one shared mapping: a dictionary each took 64 bytes)
+_REGULAR: Mapping[int, int] = MappingProxyType({})
 _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
             "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
             "_": "\xa0", "L": "\u2028", "P": "\u2029"}
@@ -40,9 +44,11 @@ class Scalar:
     start: int  #: offset of the first character of the scalar itself (after anchor and tag)
     end: int  #: offset after its last character (closing quote; last content line of a block)
     flow: bool  #: inside a flow collection (``[...]``, ``{...}``)
-    offsets: array | None = None  #: None when the characters could not be mapped (machine integers: see Word)
-    #: offsets whose value character is not a one-to-one copy (escapes, folds), with raw length
-    irregular: dict[int, int] = field(default_factory=dict)
+    #: None when the characters could not be mapped (machine integers: see Word; a range when the value
+    #: is written as it reads)
+    offsets: array | range | None = None
+    #: offsets whose value character is not a one-to-one copy (escapes, folds), with raw length (read-only)
+    irregular: Mapping[int, int] = field(default_factory=lambda: _REGULAR)
 
     @property
     def quote(self) -> str:
@@ -98,7 +104,7 @@ def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
         if text[a:b] == expected and _BREAK.search(expected) is None and \
                 (style == "" or style not in expected and "\\" not in expected):
             # on one line, without quotes, escapes or folds: one raw character per value character
-            sc.offsets = array("q", range(a, b))
+            sc.offsets = range(a, b)  # (48 bytes; an array of them took 64 and 8 a character)
             return sc
     try:
         if style in ("|", ">"):
