@@ -62,7 +62,8 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
     if not present:
         return out
     words = [w for s in present for w in s.words]
-    scalars: dict[int, Scalar | None] = {}  #: the scalar of each script word (one per script, not per site)
+    #: the scalar of each script word and the syntax of its commands (one per script, not per command)
+    scripts: dict[int, tuple[Scalar, YamlShellSyntax] | None] = {}
     for site in C.nested(Segment(words, present[0].syntax, present[0].label), text, triton,
                          src.dollar_escape):
         if not site.words:
@@ -71,15 +72,17 @@ def nested_sites(src: YamlSource, segs: list[Segment | None], text: str, triton:
         if owner is None:
             continue
         script, seg = owner
-        if id(script) not in scalars:
-            scalars[id(script)] = src.scalar_containing(script.start, script.end)
-        sc = scalars[id(script)]
-        if sc is None:
+        if id(script) not in scripts:
+            sc = src.scalar_containing(script.start, script.end)
+            outer = script.quote if isinstance(seg.syntax, YamlShellSyntax) else None
+            scripts[id(script)] = (sc, YamlShellSyntax(src, sc, outer)) if sc is not None else None
+        found = scripts[id(script)]
+        if found is None:
             continue
-        outer = script.quote if isinstance(seg.syntax, YamlShellSyntax) else None
+        sc, syntax = found
         for w in site.words:
             _fix_end(w, sc)
-        site.segment = Segment(site.words, YamlShellSyntax(src, sc, outer), seg.label)
+        site.segment = Segment(site.words, syntax, seg.label)
         out.append(site)
     return out
 
