@@ -43,8 +43,9 @@ class Word:
     end: int  #: document offset after the last raw character
     value: str = ""
     #: document offset of each value character (machine integers: a list of Python ints took 39 bytes
-    #: per character, most of the memory of a file full of command lines)
-    offsets: array = field(default_factory=lambda: array("q"))
+    #: per character, most of the memory of a file full of command lines; a range when they follow
+    #: each other)
+    offsets: array | range = field(default_factory=lambda: array("q"))
     dynamic: bool = False  #: holds a ``$`` or backtick expansion outside single quotes
     quote: str = ""  #: the quote character when the whole word is one quoted string
     inner_end: int = -1  #: document offset where new text at the end of the value goes
@@ -193,7 +194,7 @@ class _Lexer:
             j = m.end()
             if j >= n or t[j] in _WORD_BREAK:  # the common word: plain characters only
                 if self.offsets is None:
-                    offs = array("q", range(self.base + i, self.base + j))
+                    offs = range(self.base + i, self.base + j)  # (48 bytes, whatever its length)
                     end = self.base + j
                 else:
                     offs = array("q", self.offsets[i:j])
