@@ -661,3 +661,21 @@ def test_nothing_that_routes_to_a_kept_v1_block_is_edited(tmp_path, monkeypatch,
     assert [line for line in manifest.splitlines() if line not in marked] == []
     assert any("scorer-v2" in line for line in after)
     assert cli(capsys, "migrate", "--check", "all.yaml")[0] == 0
+
+
+def test_a_readiness_script_whose_host_is_a_variable_follows_the_published_server(tmp_path, monkeypatch, capsys):
+    """``HOST=${1:-localhost}; curl http://$HOST:8000/api/health/ready``: the variable's one value is
+    the host; a variable the script never pins to one host is not followed (nothing says where it goes)."""
+    monkeypatch.chdir(tmp_path)
+    compose = ("services:\n  triton:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+               "    command: trtserver --model-store=/models\n    ports: [\"8000:8000\"]\n")
+    ready = ("#!/bin/sh\nHOST=${1:-localhost}\nuntil curl -sf \"http://$HOST:8000/api/health/ready\"; do sleep 1; done\n"
+             "curl -sf http://${SERVER_HOST:-127.0.0.1}:8000/api/health/live\n")
+    elsewhere = "#!/bin/sh\nHOST=$1\ncurl -sf \"http://$HOST:8000/api/health/ready\"\n"
+    _write(tmp_path, {"docker-compose.yml": compose, "scripts/ready.sh": ready, "scripts/other.sh": elsewhere})
+    report = _json(capsys, ".")
+    assert _rules(report, "scripts/ready.sh") == [(3, "TDM408", "info", True), (4, "TDM408", "info", True)]
+    assert _rules(report, "scripts/other.sh") == []
+    cli(capsys, "migrate", ".")
+    assert (tmp_path / "scripts/ready.sh").read_text() == ready.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "scripts/other.sh").read_text() == elsewhere

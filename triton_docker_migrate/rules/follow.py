@@ -118,7 +118,8 @@ _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-healt
 LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.docker.internal"})
 #: ``[scheme://]host:port[/path]``
 _HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
-                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*):(?P<port>\d{1,5})(?![\w:])"
+                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*(?::?[-=][^}\s]*)?\}"
+                        r"|\$[A-Za-z_]\w*):(?P<port>\d{1,5})(?![\w:])"
                         r"(?P<path>/[\w/.%-]*)?")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
@@ -205,6 +206,29 @@ def _identify(m: HealthMove, cl, where: _Where) -> None:
 
 def _published(lists: list[PortList]) -> tuple:
     return tuple((e.host, e.port) for pl in lists for e in pl.entries if e.host and e.port)
+
+
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*|\d+)(?::?[-=]([^}\s]*))?\}?")
+
+
+def variable_host(host: str, text: str) -> str | None:
+    """The one host a variable written as a URL's host stands for in ``text``: its default
+    (``${HOST:-localhost}``) and the values the text assigns it (``HOST=${1:-localhost}``,
+    ``export HOST=triton``), when they all agree; None when nothing (or several hosts) says which."""
+    m = _VARIABLE.fullmatch(host)
+    if m is None:
+        return None
+    values = {m.group(2)} if m.group(2) else set()
+    for a in re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?" + re.escape(m.group(1))
+                         + r"=([^\s;&|]*)", text):
+        value = a.group(1).strip("\"'")
+        inner = _VARIABLE.fullmatch(value)
+        if inner is not None:  # HOST=${1:-localhost}: the default of what it is set from
+            value = inner.group(2) or ""
+        if not value or "$" in value:
+            return None
+        values.add(value)
+    return values.pop() if len(values) == 1 else None
 
 
 def _real(path: str) -> str:
@@ -870,6 +894,10 @@ class _Follow:
                 continue
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
+                if host.startswith("$"):
+                    host = variable_host(host, self.doc.text)
+                    if host is None:
+                        continue
                 if host in LOCAL and not host_side:
                     continue
                 got, why = self.resolve(host, port)
