@@ -301,6 +301,21 @@ def _chart(root: pathlib.Path, values: str, template: str, name: str = "pod.yaml
     return chart
 
 
+def test_a_held_container_named_by_an_action_is_named_as_written(tmp_path, capsys, monkeypatch):
+    """TDM108 names the container it holds back; a name a template action writes reads ``{{…}}`` (as in
+    every other message), never the masked text."""
+    template = V1_TEMPLATE.replace("- name: t\n", "- name: {{ .Chart.Name }}\n").replace(
+        '"--model-store=/models"]', '"--model-store=/models"{{ if .Values.x }}, {{ .Values.x | quote }}{{ end }}]')
+    _chart(tmp_path, V1_VALUES, template, "deployment.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli(capsys, "migrate", "--check", "--format", "json", "chart")
+    import json
+    held = [f for f in json.loads(out)["findings"] if f["rule"] == "TDM108"]
+    assert [f["path"] for f in held] == ["chart/templates/deployment.yaml", "chart/values.yaml"]
+    for f in held:
+        assert "the container {{…}} " in f["message"] and G.PAD not in f["message"] and "$" not in f["message"]
+
+
 def test_issue_scenario_gate(tmp_path, capsys, monkeypatch):
     """The chart of the issue: before, --check --fail-on-review fails and says what changes in both
     files; after the migration it passes, and the two files moved together."""
