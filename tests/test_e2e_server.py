@@ -658,7 +658,7 @@ def test_hcl_fixtures_are_started_with_their_health_checks():
     started = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "hcl"}
     assert {"terraform-deployment.tf", "statefulset-v1-image.tf", "sidecar-trap.tf", "heredoc.tf",
             "nomad-job.nomad", "nomad-crlf.nomad", "nomad-sidecar-trap.hcl",
-            "docker-provider.tf"} <= started
+            "docker-provider.tf", "ecs-task-definition.tf"} <= started
     hcl = FIXTURES / "hcl"
     assert Plan(hcl / "terraform-deployment.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/live"),
                                                                          ("8000", "/v2/health/ready")]
