@@ -9,7 +9,9 @@ their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``en
 ``ports``, ``healthcheck``), the container definitions of ``aws_ecs_task_definition`` written with
 ``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``) and the tasks of Nomad job specs (``task "x" { config { image,
 entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
-the server. As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
+the server. A ``helm_release`` that sets a chart's ``X.repository`` and ``X.tag`` gives an image in two
+values (``split_images``); when it is a server image, the whole release is a Triton context (the
+arguments in its ``values`` are the server's). As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -30,7 +33,7 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, used_only_as_image_tag
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import CommandLine, CommandSite, ImageKeys, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 from .text import TextDoc
 
 if TYPE_CHECKING:
@@ -77,6 +80,23 @@ class Container:
     definition: "H.Expr | None" = None
 
 
+class HelmSetImage(ImageKeys):
+    """A chart's image given to ``helm_release`` as two values: ``X.repository`` and ``X.tag``."""
+
+    def __init__(self, repo: "H.Str", tag: "H.Str") -> None:
+        self.repo, self.tag = repo, tag
+        self.repo_value, self.repo_span = repo.value, Span(repo.offsets[0], repo.offsets[-1] + 1)
+        self.tag_value, self.tag_span = tag.value, Span(tag.offsets[0], tag.offsets[-1] + 1)
+
+    def rename_repo(self, name: str) -> Edit | None:
+        old = posixpath.basename(self.repo_value.strip())
+        i = self.repo_value.rindex(old)
+        return Edit(Span(self.repo.offsets[i], self.repo.offsets[i + len(old) - 1] + 1), name)
+
+    def set_tag(self, tag: str) -> Edit:
+        return Edit(self.tag_span, tag)
+
+
 class HclDoc(Document):
     kind = "hcl"
 
@@ -96,6 +116,8 @@ class HclDoc(Document):
         self.containers = self._find_containers()
         self.services = [b for b in self._resources() if b.labels[0] in SERVICES]
         self.variable_syntax = "kubernetes" if any(c.style == "kubernetes" for c in self.containers) else None
+        self._split = self._helm_sets()
+        self._split_strings = {id(x) for ik in self._split for x in (ik.repo, ik.tag)}
         self._triton_spans = self._triton_ranges()
 
     # --- structure ------------------------------------------------------------------------------
@@ -193,6 +215,37 @@ class HclDoc(Document):
             self._set_image_of(c, keys.get("image"))
             out.append(c)
         return out
+
+    def _helm_sets(self) -> list["HelmSetImage"]:
+        """``resource "helm_release"``'s ``set`` (and ``set_string``) blocks, or its ``set = [{...}]``
+        list, that give a chart value ``X.repository`` and ``X.tag`` as plain strings: one image."""
+        out = []
+        for res in self._resources():
+            if res.labels[0] != "helm_release":
+                continue
+            given: dict[str, "H.Str"] = {}
+            pairs = [(b.attr("name"), b.attr("value")) for b in res.items
+                     if isinstance(b, H.Block) and b.type in ("set", "set_string")]
+            for it in res.items:
+                if isinstance(it, H.Attribute) and it.name in ("set", "set_string") and it.value.kind == "tuple":
+                    for obj in it.value.items:
+                        keys = _keys(obj) if obj.kind == "object" else {}
+                        pairs.append((keys.get("name"), keys.get("value")))
+            for name, value in pairs:
+                n = name.value if isinstance(name, H.Attribute) else name
+                v = value.value if isinstance(value, H.Attribute) else value
+                if n is not None and n.text and v is not None and v.kind == "string" and is_plain(v.string) \
+                        and not v.string.dynamic:
+                    given.setdefault(n.text, v.string)
+            for key, repo in given.items():
+                if key == "repository" or key.endswith(".repository"):
+                    tag = given.get(key[:-len("repository")] + "tag")
+                    if tag is not None and repo.offsets and tag.offsets:
+                        out.append(HelmSetImage(repo, tag))
+        return out
+
+    def split_images(self) -> list[ImageKeys]:
+        return list(self._split)
 
     def _nomad_task(self, task: "H.Block", config: "H.Block", group: "H.Block") -> Container:
         command = config.attr("command")
@@ -343,6 +396,12 @@ class HclDoc(Document):
                 out.append((svc.start, svc.end))
             if c.style == "nomad":
                 out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
+        # a Helm release of a server image: the values it gives the chart (a heredoc of arguments)
+        # are the server's
+        for ik in self._split:
+            if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value.strip()}").triton:
+                res = next(r for r in self._resources() if r.start <= ik.repo.start < r.end)
+                out.append((res.start, res.end))
         merged: list[tuple[int, int]] = []
         for a, b in sorted(out):
             if merged and a <= merged[-1][1]:
@@ -366,7 +425,7 @@ class HclDoc(Document):
         names = {id(s) for s in self._env_name_strings()}
         out: list[Region] = []
         for s, attr in self._strings:
-            if not s.value or id(s) in names or self._in_script(s.start):
+            if not s.value or id(s) in names or self._in_script(s.start) or id(s) in self._split_strings:
                 continue
             triton = self._in_triton(s.start)
             shell = attr.name in ("command", "args", "entrypoint")
