@@ -43,7 +43,7 @@ LEFT = rule(
 _V1_OPTION = re.compile(r"(?<![\w-])--(?:allow-poll-model-repository|allow-model-control|tf-add-vgpu"
                         r"|tf-gpu-memory-fraction|tf-allow-soft-placement|allow-profiling|http-health-port"
                         r"|api-version|grpc-infer-thread-count|grpc-stream-infer-thread-count)(?![\w-])")
-_PATH = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?![\w.-])")
+_PATH = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
 _ENDPOINT = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
