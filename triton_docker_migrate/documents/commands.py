@@ -154,6 +154,18 @@ def is_v1_binary(value: str) -> bool:
     return basename(value) == "trtserver"
 
 
+def v1_arguments(words: list[Word]) -> str:
+    """The first option only the V1 server had, when ``words`` are options alone (the arguments a
+    container gives its image's entrypoint); else ""."""
+    if not words or not words[0].value.startswith("--"):
+        return ""
+    for w in words:
+        name = w.value[2:].split("=", 1)[0] if w.value.startswith("--") else ""
+        if name in facts.V1_SERVER_ONLY_OPTIONS:
+            return "--" + name
+    return ""
+
+
 def nested(seg: Segment, text: str, triton: bool, dollar_escape: bool = False) -> list[CommandSite]:
     """Commands inside ``sh -c "..."`` strings of ``seg``'s command (``dollar_escape``: as ``lex``)."""
     out: list[CommandSite] = []
