@@ -685,12 +685,18 @@ def test_arguments_given_to_a_built_v1_image_start_behind_its_migrated_entrypoin
     code, _out, _err = cli(capsys, "migrate", ".")
     assert code == 0
     entry = json.loads((tmp_path / "server" / "Dockerfile").read_text().splitlines()[1].split(None, 1)[1])
-    containers = yaml.safe_load((tmp_path / "deploy.yaml").read_text())["spec"]["template"]["spec"]["containers"]
+    deployment, pod = yaml.safe_load_all((tmp_path / "deploy.yaml").read_text())
+    containers = deployment["spec"]["template"]["spec"]["containers"]
     argv = tuple(entry + containers[0]["args"])
     assert argv[0] == "tritonserver"
     (res,) = R.run_all([R.Job(argv, probes=(containers[0]["readinessProbe"]["httpGet"]["path"],))])
     assert res.ready, res.explain()
     assert res.options.get("model_control_mode") == "MODE_NONE"
     assert res.probes["/v2/health/ready"] == 200
-    # the other container keeps its own options
+    # the other containers keep their own options; the canary (known by its V1 probe) starts too
     assert containers[1]["args"] == ["--api-version=2", "--model-store=/work"]
+    assert pod["spec"]["containers"][1]["args"] == ["--model-store=/models", "--ts-config=/config.properties"]
+    canary = pod["spec"]["containers"][0]
+    (res,) = R.run_all([R.Job(tuple(entry + canary["args"]), probes=(canary["livenessProbe"]["httpGet"]["path"],))])
+    assert res.ready and res.probes["/v2/health/live"] == 200, res.explain()
+    assert res.options.get("model_control_mode") == "MODE_POLL"

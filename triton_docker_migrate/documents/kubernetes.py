@@ -162,7 +162,8 @@ class KubernetesDoc(Document):
         if not c.triton and self.segment(node, "command") is None:
             # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
             args = self.segment(node, "args")
-            c.v1_arguments = C.v1_arguments(args.words) if args is not None else ""
+            words = args.words if args is not None else []
+            c.v1_arguments = C.v1_arguments(words) or (C.v1_by_probe(words) if self.v1_probes(node) else "")
             c.triton = c.v1 = bool(c.v1_arguments)
         if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
             # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)

@@ -267,7 +267,7 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
             if info.triton or info.local_v1:
                 continue
             seen.add((img.start, img.end))
-            what = cl.binary.value if by_binary else f"its arguments give {cl.v1_arguments}, which only V1 had"
+            what = cl.binary.value if by_binary else f"its arguments give {cl.v1_arguments}"
             yield DERIVED_IMAGE.finding(
                 img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
                 f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
