@@ -106,7 +106,10 @@ class ComposeDoc(Document):
             if not s.triton and s.entrypoint is None:
                 # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
                 cmd = self.segment(s.command, "command")
-                s.v1_arguments = C.v1_arguments(cmd.words) if cmd is not None else ""
+                words = cmd.words if cmd is not None else []
+                test = Y.get(Y.get(s.node, "healthcheck"), "test")
+                v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
+                s.v1_arguments = C.v1_arguments(words) or (C.v1_by_probe(words) if v1_check else "")
                 s.triton = s.v1 = bool(s.v1_arguments)
 
     def _extends_chain(self, s: Service, by_name: dict[str, Service]) -> list[Service]:
