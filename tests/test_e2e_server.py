@@ -658,10 +658,45 @@ def test_hcl_fixtures_are_started_with_their_health_checks():
     started = {p.values[0].name for p in SERVER_CASES if p.values[0].parent.name == "hcl"}
     assert {"terraform-deployment.tf", "statefulset-v1-image.tf", "sidecar-trap.tf", "heredoc.tf",
             "nomad-job.nomad", "nomad-crlf.nomad", "nomad-sidecar-trap.hcl",
-            "docker-provider.tf"} <= started
+            "docker-provider.tf", "ecs-task-definition.tf"} <= started
     hcl = FIXTURES / "hcl"
     assert Plan(hcl / "terraform-deployment.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/live"),
                                                                          ("8000", "/v2/health/ready")]
     assert Plan(hcl / "nomad-crlf.nomad", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
     assert Plan(hcl / "docker-provider.tf", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
     assert Plan(hcl / "nomad-sidecar-trap.hcl", R.DEFAULT, 0).checks == [("8000", "/v2/health/ready")]
+
+
+def test_arguments_given_to_a_built_v1_image_start_behind_its_migrated_entrypoint(tmp_path, capsys, monkeypatch):
+    """A Deployment that gives only arguments to an image built from a V1 Dockerfile of the same run
+    (TDM110 by its V1-only option): both migrate, and the rebuilt image's entrypoint with the
+    Deployment's arguments starts the real server in the mode V1 had (none: polling was turned off)."""
+    import json
+
+    import yaml
+    from conftest import cli
+
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "Dockerfile").write_text('FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n'
+                                                    'ENTRYPOINT ["trtserver"]\n')
+    manifest = FIXTURES / "kubernetes" / "TDM110-v1-arguments-built-image.yaml"
+    (tmp_path / "deploy.yaml").write_bytes(manifest.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    code, _out, _err = cli(capsys, "migrate", ".")
+    assert code == 0
+    entry = json.loads((tmp_path / "server" / "Dockerfile").read_text().splitlines()[1].split(None, 1)[1])
+    deployment, pod = yaml.safe_load_all((tmp_path / "deploy.yaml").read_text())
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    argv = tuple(entry + containers[0]["args"])
+    assert argv[0] == "tritonserver"
+    (res,) = R.run_all([R.Job(argv, probes=(containers[0]["readinessProbe"]["httpGet"]["path"],))])
+    assert res.ready, res.explain()
+    assert res.options.get("model_control_mode") == "MODE_NONE"
+    assert res.probes["/v2/health/ready"] == 200
+    # the other containers keep their own options; the canary (known by its V1 probe) starts too
+    assert containers[1]["args"] == ["--api-version=2", "--model-store=/work"]
+    assert pod["spec"]["containers"][1]["args"] == ["--model-store=/models", "--ts-config=/config.properties"]
+    canary = pod["spec"]["containers"][0]
+    (res,) = R.run_all([R.Job(tuple(entry + canary["args"]), probes=(canary["livenessProbe"]["httpGet"]["path"],))])
+    assert res.ready and res.probes["/v2/health/live"] == 200, res.explain()
+    assert res.options.get("model_control_mode") == "MODE_POLL"

@@ -661,3 +661,49 @@ def test_nothing_that_routes_to_a_kept_v1_block_is_edited(tmp_path, monkeypatch,
     assert [line for line in manifest.splitlines() if line not in marked] == []
     assert any("scorer-v2" in line for line in after)
     assert cli(capsys, "migrate", "--check", "all.yaml")[0] == 0
+
+
+def test_a_readiness_script_whose_host_is_a_variable_follows_the_published_server(tmp_path, monkeypatch, capsys):
+    """``HOST=${1:-localhost}; curl http://$HOST:8000/api/health/ready``: the variable's one value is
+    the host; a variable the script never pins to one host is a warning (it may reach the server)."""
+    monkeypatch.chdir(tmp_path)
+    compose = ("services:\n  triton:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+               "    command: trtserver --model-store=/models\n    ports: [\"8000:8000\"]\n")
+    ready = ("#!/bin/sh\nHOST=${1:-localhost}\nuntil curl -sf \"http://$HOST:8000/api/health/ready\"; do sleep 1; done\n"
+             "curl -sf http://${SERVER_HOST:-127.0.0.1}:8000/api/health/live\n")
+    elsewhere = "#!/bin/sh\nHOST=$1\ncurl -sf \"http://$HOST:8000/api/health/ready\"\n"
+    _write(tmp_path, {"docker-compose.yml": compose, "scripts/ready.sh": ready, "scripts/other.sh": elsewhere})
+    report = _json(capsys, ".")
+    assert _rules(report, "scripts/ready.sh") == [(3, "TDM408", "info", True), (4, "TDM408", "info", True)]
+    assert _rules(report, "scripts/other.sh") == [(3, "TDM408", "warning", False)]
+    cli(capsys, "migrate", ".")
+    assert (tmp_path / "scripts/ready.sh").read_text() == ready.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "scripts/other.sh").read_text() == elsewhere
+
+
+def test_a_url_whose_host_is_set_at_run_time_is_a_warning_and_a_local_one_follows(tmp_path, monkeypatch, capsys):
+    """A script's ``$HOST`` it never pins, a Python f-string's ``{host}``: on the host port that publishes
+    the moving server they may reach it - a warning with the V2 path, never an edit; a Python client's
+    ``localhost`` URL on that port reaches it and follows."""
+    monkeypatch.chdir(tmp_path)
+    compose = ("services:\n  triton:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+               "    command: trtserver --model-store=/models\n    ports: [\"8000:8000\"]\n")
+    script = "#!/bin/sh\ncurl -sf \"http://$1:8000/api/health/ready\"\n"
+    probe = ("import requests\n\n\ndef ready(host):\n"
+             "    return requests.get(f\"http://{host}:8000/api/health/ready\").ok\n")
+    local = "import requests\n\nOK = requests.get('http://localhost:8000/api/health/live').ok\n"
+    other = "import requests\n\nOK = requests.get(f'http://{host}:9000/api/health/live').ok\n"
+    _write(tmp_path, {"docker-compose.yml": compose, "wait.sh": script, "probe.py": probe, "local.py": local,
+                      "other.py": other})
+    report = _json(capsys, ".")
+    assert _rules(report, "wait.sh") == [(2, "TDM408", "warning", False)]
+    assert _rules(report, "probe.py") == [(5, "TDM408", "warning", False)]
+    f = next(f for f in report["findings"] if f["path"] == "probe.py")
+    assert "its host ({host}) is only known at run time" in f["message"] and f["suggestion"] == "/v2/health/ready"
+    assert _rules(report, "local.py") == [(3, "TDM408", "info", True)]
+    assert _rules(report, "other.py") == []
+    code, out, err = cli(capsys, "migrate", "--fail-on-review", ".")
+    assert (tmp_path / "wait.sh").read_text() == script and (tmp_path / "probe.py").read_text() == probe
+    assert (tmp_path / "local.py").read_text() == local.replace("/api/health/", "/v2/health/")
+    # the run that migrates says so, and its gate does not pass
+    assert code == 1 and "wait.sh:2:" in out + err and "probe.py:5:" in out + err

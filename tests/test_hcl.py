@@ -56,6 +56,21 @@ def test_tree_sitter_reads_the_output_with_the_same_structure(path):
     assert before.same_structure(after) is None
 
 
+def test_a_function_call_keeps_its_shape_around_the_strings_an_edit_changes():
+    """``jsonencode([{...}])`` is compared without its strings (a command list inside it may grow or
+    shrink), but its keys, names and brackets must stay."""
+    base = 'resource "aws_ecs_task_definition" "t" {\n  container_definitions = jsonencode([{ image = "a", command = ["x", "y"] }])\n}\n'
+
+    def problem(new: str):
+        return D.HclDoc("t.tf", base).same_structure(D.HclDoc("t.tf", new))
+
+    assert problem(base.replace('"x", "y"', '"x", "z", "w"')) is None
+    assert problem(base.replace('["x", "y"]', '["x"]')) is None
+    assert problem(base.replace("command", "entryPoint")) is not None
+    assert problem(base.replace("jsonencode", "yamlencode")) is not None
+    assert problem(base.replace('image = "a"', 'image = var.a')) is not None
+
+
 def _load(data: bytes) -> dict:
     text = data.decode("utf-8").lstrip("\ufeff")
     return hcl2.loads(text, serialization_options=SerializationOptions(strip_string_quotes=True))

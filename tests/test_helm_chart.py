@@ -145,7 +145,7 @@ def charts(tmp_path_factory):
 
 def test_fixtures_cover_the_shapes():
     assert {"flat-values", "nested-image", "server-args", "subchart", "helpers", "v1-probes", "subchart-override",
-            "subchart-tag-override"} <= set(CASES)
+            "subchart-tag-override", "conditional-args"} <= set(CASES)
     assert HELD <= set(CASES)
 
 
@@ -299,6 +299,21 @@ def _chart(root: pathlib.Path, values: str, template: str, name: str = "pod.yaml
     (chart / "values.yaml").write_text(values)
     (chart / "templates" / name).write_text(template)
     return chart
+
+
+def test_a_held_container_named_by_an_action_is_named_as_written(tmp_path, capsys, monkeypatch):
+    """TDM108 names the container it holds back; a name a template action writes reads ``{{…}}`` (as in
+    every other message), never the masked text."""
+    template = V1_TEMPLATE.replace("- name: t\n", "- name: {{ .Chart.Name }}\n").replace(
+        '"--model-store=/models"]', '"--model-store=/models"{{ if .Values.x }}, "--log-verbose=1"{{ end }}]')
+    _chart(tmp_path, V1_VALUES, template, "deployment.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli(capsys, "migrate", "--check", "--format", "json", "chart")
+    import json
+    held = [f for f in json.loads(out)["findings"] if f["rule"] == "TDM108"]
+    assert [f["path"] for f in held] == ["chart/templates/deployment.yaml", "chart/values.yaml"]
+    for f in held:
+        assert "the container {{…}} " in f["message"] and G.PAD not in f["message"] and "$" not in f["message"]
 
 
 def test_issue_scenario_gate(tmp_path, capsys, monkeypatch):

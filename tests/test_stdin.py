@@ -76,6 +76,49 @@ def test_the_name_decides_the_kind(tmp_path, disk):
     assert p.returncode == 0 and p.stdout == b"Run trtserver --model-store=/models on the host.\n"
 
 
+#: text piped in without a name, as users paste it from a README or a host, and the name it would
+#: have on disk: the first bytes alone must give the same migration as the named file
+NAMELESS = (
+    ("run.sh", b"trtserver --model-store=/models --http-port=8000\n"),
+    ("run.sh", b"# start it\nexec /opt/tensorrtserver/bin/trtserver \\\n  --model-store=/models\n"),
+    ("run.sh", b"docker run --rm nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/models\n"),
+    ("triton.service", b"[Unit]\nDescription=Inference\n\n[Service]\n"
+                       b"ExecStart=/opt/tensorrtserver/bin/trtserver --model-store=/models\n"),
+    ("supervisor/triton.conf", b"[program:triton]\ncommand=trtserver --model-store=/models\n"),
+    ("main.tf", b'resource "docker_container" "triton" {\n  image   = "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n'
+                b'  command = ["trtserver", "--model-store=/models"]\n}\n'),
+    ("triton.nomad", b'job "triton" {\n  group "g" {\n    task "t" {\n      driver = "docker"\n      config {\n'
+                     b'        image = "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n'
+                     b'        args  = ["trtserver", "--model-store=/models"]\n      }\n    }\n  }\n}\n'),
+    ("Makefile", b"MODELS ?= /models\n\nserve:\n\ttrtserver --model-store=$(MODELS)\n"),
+    (".github/workflows/t.yml", b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                b"      - run: trtserver --model-store=/models &\n"),
+    ("client.py", b"from tensorrtserver.api import ServerHealthContext\n\nctx = ServerHealthContext('localhost:8000')\n"),
+)
+
+
+@pytest.mark.parametrize("name, text", NAMELESS, ids=[n for n, _ in NAMELESS])
+def test_nameless_text_is_read_as_the_file_it_looks_like(tmp_path, disk, name, text):
+    p = stdin_run(["-"], text, tmp_path)
+    named = stdin_run(["-", "--stdin-filename", name], text, tmp_path)
+    assert p.returncode == named.returncode == 0
+    assert p.stdout == named.stdout == disk(name, text)
+    # the same findings as the named text (their lines and columns), only the name differs
+    assert p.stderr.decode().splitlines()[:-1] == [
+        line.replace(name + ":", "-:", 1) for line in named.stderr.decode().splitlines()[:-1]]
+    assert b"trtserver" not in p.stdout or name == "client.py"
+
+
+@pytest.mark.parametrize("text", [b"Run trtserver --model-store=/models on the host.\n",
+                                  b"trtserver is the V1 server; see below.\n",
+                                  b"import the models first, then start trtserver --model-store=/m\n",
+                                  b"from there import the files and run trtserver\n",
+                                  b"Usage: trtserver --model-store=/models\n"])
+def test_nameless_prose_stays_text(tmp_path, text):
+    p = stdin_run(["-"], text, tmp_path)
+    assert p.returncode == 0 and p.stdout == text
+
+
 def test_check_and_diff(tmp_path):
     p = stdin_run(["--check", "-", "--stdin-filename", "svc/Dockerfile"], V1_CRLF, tmp_path)
     assert (p.returncode, p.stdout) == (1, b"")

@@ -84,6 +84,10 @@ V1_OPTIONS_BY_RELEASE = {
 V1_ONLY_OPTIONS = ("api-version", "grpc-infer-thread-count", "grpc-stream-infer-thread-count", "http-health-port",
                    "allow-profiling", "tf-add-vgpu", "tf-allow-soft-placement", "tf-gpu-memory-fraction",
                    "allow-poll-model-repository", "allow-model-control")
+#: of those, the names only the V1 server ever had: a command line that gives one is the V1 server's,
+#: whatever image runs it (one built from a V1 Dockerfile elsewhere)
+V1_SERVER_ONLY_OPTIONS = frozenset({"allow-poll-model-repository", "allow-model-control", "tf-add-vgpu",
+                                    "tf-gpu-memory-fraction", "tf-allow-soft-placement"})
 
 
 # --- images ---------------------------------------------------------------------------------

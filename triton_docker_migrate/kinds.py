@@ -19,9 +19,11 @@ _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
-#: a Dockerfile's first instruction (after blank lines, comments and parser directives): FROM, or ARG
-#: before it (BuildKit refuses anything else there)
-_DOCKERFILE_START = re.compile(rb"^(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?i:from|arg)[ \t]+\S")
+#: a Dockerfile's first instruction (after blank lines, comments and parser directives): a whole FROM
+#: line (``from x import y`` is Python), or ARG before it (BuildKit refuses anything else there)
+_DOCKERFILE_START = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:"
+                               rb"(?i:from)(?:[ \t]+--\S+)*[ \t]+\S+(?:[ \t]+(?i:as)[ \t]+\S+)?[ \t]*\r?$"
+                               rb"|(?i:arg)[ \t]+[A-Za-z_]\w*(?:=|[ \t]*\r?$))")
 #: a compose file's top-level ``services:`` key
 _SERVICES = re.compile(rb"(?m)^services[ \t]*:[ \t]*(?:#[^\n]*)?\r?$")
 _VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
@@ -222,18 +224,57 @@ def kind_of(path: str, head: bytes) -> str:
 
 
 def _unnamed(head: bytes) -> str:
-    """The kind of text that has no name (``migrate -`` without ``--stdin-filename``): a Kubernetes
-    manifest (``apiVersion`` and ``kind``), a Dockerfile (its first instruction), a compose file
-    (a top-level ``services:``), a shell script (its ``#!`` line); else text."""
+    """The kind of text that has no name (``migrate -`` without ``--stdin-filename``), read from its
+    first bytes alone, most specific first: a Kubernetes manifest (``apiVersion`` and ``kind``), a
+    Python module (an import statement before anything else), a Dockerfile (its first instruction),
+    a compose file (a top-level ``services:``), a GitHub workflow (top-level ``on:`` and ``jobs:``), a
+    shell script (its ``#!`` line), a systemd unit or supervisord program (a ``[Service]`` or
+    ``[program:...]`` section), HCL (a top-level ``resource "..." {`` block and the like), a Makefile
+    (a rule with a tab-indented recipe), and a shell script whose first command runs the server or a
+    container (a line copied from a README); else text."""
     if _API_VERSION.search(head) and _KIND.search(head):
         return "kubernetes"
+    if _PYTHON_START.match(head):
+        return "python"
     if _DOCKERFILE_START.match(head):
         return "dockerfile"
     if _SERVICES.search(head):
         return "compose"
+    if _WORKFLOW_ON.search(head) and _WORKFLOW_JOBS.search(head):
+        return "ci"
     if head.startswith(b"#!") and _SHEBANG.match(head):
         return "shell"
+    if _UNIT_SECTION.search(head):
+        return "unit"
+    if _HCL_BLOCK.search(head):
+        return "hcl"
+    if _MAKE_RULE.search(head):
+        return "makefile"
+    if _COMMAND_START.match(head):
+        return "shell"
     return "text"
+
+
+#: blank lines and comments before the first line of code
+_LEAD = rb"^(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*"
+_NAMES = (rb"[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?)*"
+          rb"[ \t]*(?:#[^\n]*)?\r?$")
+#: a Python import as the first line of code (a whole statement: prose that starts with "import" is not)
+_PYTHON_START = re.compile(rb"(?m)" + _LEAD + rb"(?:import[ \t]+" + _NAMES
+                           + rb"|from[ \t]+\.*[A-Za-z_][\w.]*[ \t]+import[ \t]*(?:\(|\*|" + _NAMES + rb"))")
+_WORKFLOW_ON = re.compile(rb"(?m)^[\"']?on[\"']?[ \t]*:")
+_WORKFLOW_JOBS = re.compile(rb"(?m)^jobs[ \t]*:[ \t]*(?:#[^\n]*)?\r?$")
+_UNIT_SECTION = re.compile(rb"(?m)^\[(?:Service|program:[^\]\n]+)\][ \t]*\r?$")
+_HCL_BLOCK = re.compile(rb'(?m)^(?:resource|data|job|module|variable|provider|locals|terraform)'
+                        rb'(?:[ \t]+"[^"\n]*")*[ \t]*\{[ \t]*\r?$')
+_MAKE_RULE = re.compile(rb"(?m)^[\w.$()/%-]+(?:[ \t]+[\w.$()/%-]+)*[ \t]*::?(?![=:])[^\n]*\n(?:#[^\n]*\n)*\t[^\n]*\S")
+#: a first line of code that is a command running the server (by name or path, followed by an
+#: option, a variable, a quote, an operator or the line's end) or a container, possibly after
+#: ``exec``, ``nohup``, ``sudo``, ``env`` or variable assignments
+_COMMAND_START = re.compile(
+    rb"(?m)" + _LEAD + rb"[ \t]*(?:(?:exec|nohup|sudo|env|[A-Za-z_]\w*=\S*)[ \t]+)*(?:"
+    rb"(?:\S*/)?(?:trtserver|tritonserver)(?:[ \t]*(?:[-$\"'&;|]|\\?\r?$))"
+    rb"|(?:nvidia-docker|docker|podman)[ \t]+run[ \t])")
 
 
 #: extensions of source and documentation files: of the text kind whatever they hold, unless a

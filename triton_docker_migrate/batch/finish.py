@@ -85,7 +85,7 @@ def _display(path: str, paths: list[str]) -> str:
 
 
 #: kinds whose files may reach a server from elsewhere (their topology or their URLs)
-_FOLLOW_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile"})
+_FOLLOW_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python"})
 
 
 def follow_through(results: list, paths: list[str], settings: Settings) -> None:
@@ -94,8 +94,8 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     what the run knows, and their results take the place of the first ones. The files are found by
     walking the run's paths again (the same files as the first walk: nothing more is counted as
     scanned), only when some server moves, and read only when their names allow a kind that can route
-    (YAML, JSON, scripts, Makefiles); only those holding a server's ports or names are parsed, and only
-    those the links touch are processed again. A Helm chart is processed as one unit: a chart with a file
+    (YAML, JSON, scripts, Makefiles; Python files that pass the prefilter, for their URLs); only those
+    holding a server's ports or names are parsed, and only those the links touch are processed again. A Helm chart is processed as one unit: a chart with a file
     that may reach a server of another file (its ``.tpl`` helpers included) is processed again whole with
     the run's moves and the topologies of the files read (``pipeline.process_unit``), and its results take
     the place of its first ones (a chart without V1 evidence had none). The templates of every chart that
@@ -103,6 +103,7 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     followed as a plain file's."""
     from ..discover import Discovery, Excludes
     from ..pipeline import process_file
+    from .. import textscan
     from ..rules import follow
 
     moved = [(r.path, m) for r in results if r.serve is not None for m in r.serve.moves]
@@ -111,6 +112,7 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     terms = follow.search_terms([m for _p, m in moved])
     failed_paths = {r.path for r in results if r.status is Status.FAILED}
     eligible: list[Candidate] = []
+    python: list[Candidate] = []  # a Python file reaches a server only by a URL: the prefilter's literals
     in_charts: list[Candidate] = []  # the files of Helm charts: their charts are followed as units
     for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
         name = c.display[c.display.rfind("/") + 1:]
@@ -122,10 +124,10 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
-        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile") \
+        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile", "python") \
                 or low.endswith(_CHART_SUFFIXES):
             continue
-        eligible.append(c)
+        (python if kind == "python" else eligible).append(c)
 
     def read(c: Candidate) -> bytes | None:
         try:
@@ -136,6 +138,9 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
 
     found: dict[str, tuple[Candidate, bytes, object]] = {}
     rest: list[tuple[Candidate, bytes | None]] = []  # the small ones kept for a second look, the others read again
+    # the many Python files of a repository: read and ruled out in one call, as the first pass does
+    hits, _ruled_out = textscan.read_files([c.path for c in python], _MAX + 1, False)
+    eligible += [python[i] for i, _data in hits]
     for c in eligible:
         data = read(c)
         if data is None:
@@ -274,7 +279,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
     found[c.display] = (c, data, doc)
 
 
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk")
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py")
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)

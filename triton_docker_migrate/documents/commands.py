@@ -159,6 +159,27 @@ def is_v1_binary(value: str) -> bool:
     return basename(value) == "trtserver"
 
 
+def v1_arguments(words: list[Word]) -> str:
+    """The first option only the V1 server had, when ``words`` are options alone (the arguments a
+    container gives its image's entrypoint); else ""."""
+    if not words or not words[0].value.startswith("--"):
+        return ""
+    for w in words:
+        name = w.value[2:].split("=", 1)[0] if w.value.startswith("--") else ""
+        if name in facts.V1_SERVER_ONLY_OPTIONS:
+            return f"--{name}, which only V1 had"
+    return ""
+
+
+def v1_by_probe(words: list[Word]) -> str:
+    """What options alone that name a model repository say when the same container's probe asks for
+    V1's ``/api/health``: the V1 server's arguments."""
+    if words and words[0].value.startswith("--") and any(
+            w.value.split("=", 1)[0] in ("--model-store", "--model-repository") for w in words):
+        return "a model repository, and its probe asks for V1's /api/health"
+    return ""
+
+
 def nested(seg: Segment, text: str, triton: bool, dollar_escape: bool = False) -> list[CommandSite]:
     """Commands inside ``sh -c "..."`` strings of ``seg``'s command (``dollar_escape``: as ``lex``)."""
     out: list[CommandSite] = []

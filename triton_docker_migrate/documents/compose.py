@@ -46,6 +46,7 @@ class Service:
     command: Node | None = None
     owned: set[int] = field(default_factory=set)  #: ids of the nodes its definition reaches
     image_node: Node | None = None
+    v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
 
 
 def expand(value: str) -> str:
@@ -102,6 +103,14 @@ class ComposeDoc(Document):
                 if server is not None:
                     s.triton = True
                     s.v1 = s.v1 or C.is_v1_binary(server.value)
+            if not s.triton and s.entrypoint is None:
+                # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
+                cmd = self.segment(s.command, "command")
+                words = cmd.words if cmd is not None else []
+                test = Y.get(Y.get(s.node, "healthcheck"), "test")
+                v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
+                s.v1_arguments = C.v1_arguments(words) or (C.v1_by_probe(words) if v1_check else "")
+                s.triton = s.v1 = bool(s.v1_arguments)
 
     def _extends_chain(self, s: Service, by_name: dict[str, Service]) -> list[Service]:
         chain = [s]
@@ -263,6 +272,8 @@ class ComposeDoc(Document):
             sc = self.src.scalar(s.image_node)
             for cl in lines:
                 cl.images = (Span(sc.start, sc.end),)
+        for cl in lines:
+            cl.v1_arguments = s.v1_arguments
         return lines
 
     def _held(self, w: Word, s: Service) -> list[H.Held] | None:

@@ -6,9 +6,12 @@ it these files are read as text (reported, never fixed: ``build``).
 Containers are the ``container``/``init_container`` blocks of Terraform's Kubernetes workloads
 (``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
 their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
-``ports``, ``healthcheck``) and the tasks of Nomad job specs (``task "x" { config { image,
+``ports``, ``healthcheck``), the container definitions of ``aws_ecs_task_definition`` written with
+``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``) and the tasks of Nomad job specs (``task "x" { config { image,
 entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
-the server. As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
+the server. A ``helm_release`` that sets a chart's ``X.repository`` and ``X.tag`` gives an image in two
+values (``split_images``); when it is a server image, the whole release is a Triton context (the
+arguments in its ``values`` are the server's). As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,7 +33,7 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, used_only_as_image_tag
-from .sites import CommandLine, CommandSite, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import CommandLine, CommandSite, ImageKeys, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 from .text import TextDoc
 
 if TYPE_CHECKING:
@@ -71,6 +75,26 @@ class Container:
     labels: dict[str, str] = field(default_factory=dict)  #: labels of its pods (Terraform)
     group: "H.Block | None" = None  #: the Nomad group
     resource: "H.Block | None" = None  #: the Terraform resource
+    #: an ECS container definition: the object in ``container_definitions = jsonencode([...])`` (its
+    #: ``block`` is the task definition resource)
+    definition: "H.Expr | None" = None
+
+
+class HelmSetImage(ImageKeys):
+    """A chart's image given to ``helm_release`` as two values: ``X.repository`` and ``X.tag``."""
+
+    def __init__(self, repo: "H.Str", tag: "H.Str") -> None:
+        self.repo, self.tag = repo, tag
+        self.repo_value, self.repo_span = repo.value, Span(repo.offsets[0], repo.offsets[-1] + 1)
+        self.tag_value, self.tag_span = tag.value, Span(tag.offsets[0], tag.offsets[-1] + 1)
+
+    def rename_repo(self, name: str) -> Edit | None:
+        old = posixpath.basename(self.repo_value.strip())
+        i = self.repo_value.rindex(old)
+        return Edit(Span(self.repo.offsets[i], self.repo.offsets[i + len(old) - 1] + 1), name)
+
+    def set_tag(self, tag: str) -> Edit:
+        return Edit(self.tag_span, tag)
 
 
 class HclDoc(Document):
@@ -92,6 +116,8 @@ class HclDoc(Document):
         self.containers = self._find_containers()
         self.services = [b for b in self._resources() if b.labels[0] in SERVICES]
         self.variable_syntax = "kubernetes" if any(c.style == "kubernetes" for c in self.containers) else None
+        self._split = self._helm_sets()
+        self._split_strings = {id(x) for ik in self._split for x in (ik.repo, ik.tag)}
         self._triton_spans = self._triton_ranges()
 
     # --- structure ------------------------------------------------------------------------------
@@ -121,6 +147,8 @@ class HclDoc(Document):
         for res in self._resources():
             if res.labels[0] == "docker_container":
                 out.append(self._docker_container(res))
+            elif res.labels[0] == "aws_ecs_task_definition":
+                out += self._ecs_containers(res)
         for job in self.tree.root.blocks("job"):
             for group in job.blocks("group"):
                 for task in group.blocks("task"):
@@ -165,6 +193,60 @@ class HclDoc(Document):
         self._set_image(c, image)
         return c
 
+    def _ecs_containers(self, res: "H.Block") -> list[Container]:
+        """``resource "aws_ecs_task_definition"`` with ``container_definitions = jsonencode([{...}])``:
+        each object is a container; ``entryPoint`` and ``command`` are the image's ENTRYPOINT and CMD
+        (as Docker's), ``healthCheck.command`` its health check. Definitions written as a JSON string
+        or read from a file are strings: their URLs and images are read, their command lines are not."""
+        attr = res.attr("container_definitions")
+        v = attr.value if attr is not None else None
+        if v is None or v.call not in ("jsonencode", "yamlencode") or len(v.args) != 1 or v.args[0].kind != "tuple":
+            return []
+        out = []
+        for obj in v.args[0].items:
+            if obj.kind != "object":
+                continue
+            keys = _keys(obj)
+            segs = [self._list_segment_of(keys.get("entryPoint"), "entryPoint"),
+                    self._list_segment_of(keys.get("command"), "command")]
+            name = keys.get("name")
+            c = Container(res, "ecs", (name.text if name is not None else None) or "", segs, resource=res,
+                          definition=obj)
+            self._set_image_of(c, keys.get("image"))
+            out.append(c)
+        return out
+
+    def _helm_sets(self) -> list["HelmSetImage"]:
+        """``resource "helm_release"``'s ``set`` (and ``set_string``) blocks, or its ``set = [{...}]``
+        list, that give a chart value ``X.repository`` and ``X.tag`` as plain strings: one image."""
+        out = []
+        for res in self._resources():
+            if res.labels[0] != "helm_release":
+                continue
+            given: dict[str, "H.Str"] = {}
+            pairs = [(b.attr("name"), b.attr("value")) for b in res.items
+                     if isinstance(b, H.Block) and b.type in ("set", "set_string")]
+            for it in res.items:
+                if isinstance(it, H.Attribute) and it.name in ("set", "set_string") and it.value.kind == "tuple":
+                    for obj in it.value.items:
+                        keys = _keys(obj) if obj.kind == "object" else {}
+                        pairs.append((keys.get("name"), keys.get("value")))
+            for name, value in pairs:
+                n = name.value if isinstance(name, H.Attribute) else name
+                v = value.value if isinstance(value, H.Attribute) else value
+                if n is not None and n.text and v is not None and v.kind == "string" and is_plain(v.string) \
+                        and not v.string.dynamic:
+                    given.setdefault(n.text, v.string)
+            for key, repo in given.items():
+                if key == "repository" or key.endswith(".repository"):
+                    tag = given.get(key[:-len("repository")] + "tag")
+                    if tag is not None and repo.offsets and tag.offsets:
+                        out.append(HelmSetImage(repo, tag))
+        return out
+
+    def split_images(self) -> list[ImageKeys]:
+        return list(self._split)
+
     def _nomad_task(self, task: "H.Block", config: "H.Block", group: "H.Block") -> Container:
         command = config.attr("command")
         args = config.attr("args")
@@ -184,19 +266,24 @@ class HclDoc(Document):
         return c
 
     def _set_image(self, c: Container, attr: "H.Attribute | None") -> None:
-        if attr is None or attr.value.kind != "string":
+        self._set_image_of(c, attr.value if attr is not None else None)
+
+    def _set_image_of(self, c: Container, v: "H.Expr | None") -> None:
+        if v is None or v.kind != "string":
             return
-        c.image = attr.value.string.value
-        c.image_span = Span(attr.value.start, attr.value.end)
+        c.image = v.string.value
+        c.image_span = Span(v.start, v.end)
         info = facts.classify(c.image)
         c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
 
     def _list_segment(self, attr: "H.Attribute | None", label: str, k8s: bool = False) -> Segment | None:
         """Words of a list of strings (an item that is not a string literal is a word known only at
         run time); an expression that is not a list is one such word."""
-        if attr is None:
+        return self._list_segment_of(attr.value if attr is not None else None, label, k8s)
+
+    def _list_segment_of(self, v: "H.Expr | None", label: str, k8s: bool = False) -> Segment | None:
+        if v is None:
             return None
-        v = attr.value
         if v.kind == "tuple":
             if not v.items:
                 return None
@@ -245,6 +332,10 @@ class HclDoc(Document):
             test = _sub(c.block, "healthcheck")
             attr = test.attr("test") if test is not None else None
             out += [m.group(0) for s in (attr.value.all_strings() if attr is not None else [])
+                    for m in re.finditer(r"/api/\w+", s.value)]
+        elif c.style == "ecs":
+            check = _keys(c.definition).get("healthCheck") if c.definition is not None else None
+            out += [m.group(0) for s in (check.all_strings() if check is not None else [])
                     for m in re.finditer(r"/api/\w+", s.value)]
         else:
             for _svc, checks in self._nomad_services(c):
@@ -300,11 +391,17 @@ class HclDoc(Document):
         for c in self.containers:
             if not c.triton:
                 continue
-            out.append((c.block.start, c.block.end))
+            out.append((c.definition.start, c.definition.end) if c.definition is not None else (c.block.start, c.block.end))
             for svc in self.services_selecting(c) if c.style == "kubernetes" else ():
                 out.append((svc.start, svc.end))
             if c.style == "nomad":
                 out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
+        # a Helm release of a server image: the values it gives the chart (a heredoc of arguments)
+        # are the server's
+        for ik in self._split:
+            if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value.strip()}").triton:
+                res = next(r for r in self._resources() if r.start <= ik.repo.start < r.end)
+                out.append((res.start, res.end))
         merged: list[tuple[int, int]] = []
         for a, b in sorted(out):
             if merged and a <= merged[-1][1]:
@@ -328,7 +425,7 @@ class HclDoc(Document):
         names = {id(s) for s in self._env_name_strings()}
         out: list[Region] = []
         for s, attr in self._strings:
-            if not s.value or id(s) in names or self._in_script(s.start):
+            if not s.value or id(s) in names or self._in_script(s.start) or id(s) in self._split_strings:
                 continue
             triton = self._in_triton(s.start)
             shell = attr.name in ("command", "args", "entrypoint")
@@ -349,9 +446,14 @@ class HclDoc(Document):
                 ex = _sub(c.block, probe, "exec")
                 if ex is not None:
                     groups.append([self._list_segment(ex.attr("command"), probe)])
-        elif c.style == "docker":
-            test = _sub(c.block, "healthcheck")
-            seg = self._list_segment(test.attr("test"), "healthcheck") if test is not None else None
+        elif c.style in ("docker", "ecs"):
+            if c.style == "docker":
+                test = _sub(c.block, "healthcheck")
+                seg = self._list_segment(test.attr("test"), "healthcheck") if test is not None else None
+            else:
+                check = _keys(c.definition).get("healthCheck") if c.definition is not None else None
+                cmd = _keys(check).get("command") if check is not None and check.kind == "object" else None
+                seg = self._list_segment_of(cmd, "healthCheck")
             if seg is not None and seg.words and seg.words[0].value == "CMD" and len(seg.words) > 1:
                 groups.append([Segment(seg.words[1:], seg.syntax, "healthcheck")])
         else:
@@ -475,7 +577,7 @@ class HclDoc(Document):
         entrypoint that only wraps it leaves it to the next); options alone in ``args`` of a Triton
         image; or a ``sh -c`` script. Words never move between segments."""
         segs = [s for s in c.segments if s is not None]
-        extra = {"container" if c.style == "kubernetes" else "task" if c.style == "nomad" else "docker_container":
+        extra = {"container" if c.style in ("kubernetes", "ecs") else "task" if c.style == "nomad" else "docker_container":
                  c.name if c.style != "docker" else c.block.labels[1]}
         out: list[CommandLine] = []
 
@@ -515,6 +617,8 @@ class HclDoc(Document):
                 out.append(self._k8s_ports(cl, c))
             elif c.style == "nomad":
                 out.append(self._nomad_ports(cl, c))
+            elif c.style == "ecs":  # portMappings are not read: a removed health port is a warning
+                out.append(PortSites([cl], [], style="kubernetes"))
             else:
                 ports = c.block.blocks("ports")
                 lists = [PortList("kubernetes", f"docker_container {c.block.labels[1]} ports",
@@ -692,6 +796,16 @@ class HclDoc(Document):
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+def _keys(obj: "H.Expr") -> dict[str, "H.Expr"]:
+    """The values of an object expression by key (``name = ...``, ``"name" = ...``, ``"name": ...``)."""
+    out = {}
+    for k, v in obj.pairs:
+        key = k.raw if k.kind == "ident" else k.text
+        if key is not None:
+            out.setdefault(key, v)
+    return out
+
+
 def _text(attr) -> str | None:
     return attr.value.text if attr is not None else None
 
@@ -761,7 +875,23 @@ def _shape(e: "H.Expr", name: str):
         return ("object", tuple((k.raw if k.kind == "ident" else k.text, _shape(v, "")) for k, v in e.pairs))
     if e.kind == "string":
         return ("heredoc" if e.string.heredoc else "string", e.string.dynamic)
-    return e.kind if e.kind != "other" else ("other", e.raw)
+    return e.kind if e.kind != "other" else ("other", _skeleton(e))
+
+
+def _skeleton(e: "H.Expr") -> str:
+    """An expression the reader does not take apart (a function call: ``jsonencode([{...}])``) without
+    its strings and blanks: a run of strings separated by commas reads as one (an edit adds or drops
+    list items of strings inside it), everything else - names, keys, brackets - must stay."""
+    parts, pos = [], e.start
+    for st in sorted((x for x in e.strings if e.start <= x.start and x.end <= e.end), key=lambda x: x.start):
+        if st.start < pos:
+            continue
+        parts.append(e.raw[pos - e.start:st.start - e.start])
+        parts.append("\0")
+        pos = st.end
+    parts.append(e.raw[pos - e.start:])
+    flat = re.sub(r"\s+", "", "".join(parts))
+    return re.sub(r"\0(?:,\0)*,?", "\0", flat)
 
 
 def _compare(a: "H.Block", b: "H.Block", where: str) -> str | None:

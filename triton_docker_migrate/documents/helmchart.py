@@ -319,8 +319,12 @@ class _Chart:
                 if b is not None and b.keyword == "range":
                     unknown = unknown or (f"its arguments are built by a range over {_shown_path(b.path)} that the tool "
                                           f"cannot follow (a map, or items written by more than one action)")
-            if inner and inner[-1][1] is not None and not exps:
-                unknown = unknown or ("its last arguments are written under {{ " + inner[-1][1].keyword + " }}: an "
+            # new options go after the last word before the first run-time expansion (rules/argv.py,
+            # ``_insertion``): ``"--model-store=/m"{{ if .Values.x }}, {{ .Values.x | quote }}{{ end }}`` takes
+            # them before its conditional value; a literal word written under a block would take them inside
+            fixed = inner[:next((k for k, (w, _b) in enumerate(inner) if w.is_whole_expansion), len(inner))]
+            if fixed and fixed[-1][1] is not None and not exps:
+                unknown = unknown or ("its last arguments are written under {{ " + fixed[-1][1].keyword + " }}: an "
                                       "option added after them would be conditional too")
             for e in exps:
                 before = [w for w in words if w.start < e.at]

@@ -73,6 +73,7 @@ class Container:
     v1: bool = False
     owned: set[int] = field(default_factory=set)
     pod: MappingNode | None = None  #: the pod spec that lists it (its ``volumes``)
+    v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
 
 
 class KubernetesDoc(Document):
@@ -158,6 +159,12 @@ class KubernetesDoc(Document):
         if not c.triton and any(C.server_word(site.words) for site in
                                 S.nested_sites(self.src, self._argv(node), self.text, False)):
             c.triton = True
+        if not c.triton and self.segment(node, "command") is None:
+            # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
+            args = self.segment(node, "args")
+            words = args.words if args is not None else []
+            c.v1_arguments = C.v1_arguments(words) or (C.v1_by_probe(words) if self.v1_probes(node) else "")
+            c.triton = c.v1 = bool(c.v1_arguments)
         if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
             # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
             c.v1 = True
@@ -448,6 +455,7 @@ class KubernetesDoc(Document):
                     if isinstance(image, ScalarNode):
                         sc = self.src.scalar(image)
                         cl.images = (Span(sc.start, sc.end),)
+                    cl.v1_arguments = c.v1_arguments
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
             B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])

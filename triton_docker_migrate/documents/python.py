@@ -606,7 +606,9 @@ class PythonDoc(ShellDoc):
             return None
         if self.qualname(node.func) == "shlex.split" and len(node.args) == 1 and self._is_str(node.args[0]):
             lit = self.literal(node.args[0])
-            return (lit, True) if lit is not None and not lit.dynamic else None
+            # an f-string's placeholders are split with the text at run time, as a shell splits an
+            # unquoted expansion: read as one (a "...".split() of one is not: its words may be anything)
+            return (lit, True) if lit is not None else None
         f = node.func
         if isinstance(f, ast.Attribute) and f.attr == "split" and not node.args and not node.keywords \
                 and self._is_str(f.value):

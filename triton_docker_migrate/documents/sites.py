@@ -90,6 +90,9 @@ class CommandLine:
     #: where the image the line runs on is written, where the file says (a stage's FROM, a service's
     #: image; and the values of the variables it is made of)
     images: tuple[Span, ...] = ()
+    #: the line is the V1 server's only by an option only V1 had (its image is not one the tool
+    #: knows, and it names no binary): that option
+    v1_arguments: str = ""
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
     _kept: dict = field(default_factory=dict, repr=False, compare=False)

@@ -29,6 +29,11 @@ _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
 
+def _is_cmake(name: str) -> bool:
+    """CMake code (``CMakeLists.txt``, ``*.cmake``): not documentation, whatever its suffix."""
+    return name == "cmakelists.txt" or name.endswith(".cmake")
+
+
 class TextDoc(Document):
     kind = "text"
     fixes = False  #: findings carry suggestions, not fixes
@@ -58,9 +63,12 @@ class TextDoc(Document):
 
     # --- the server run as a command ---------------------------------------------------------------
     def _server_sites(self) -> list[tuple[CommandSite, bool]]:
-        """(the command from a server word to the end of its line, whether it is the V1 binary)."""
+        """(the command from a server word to the end of its line, whether it is the V1 binary); in a
+        CMake file the server's name is a library's (``find_library(T trtserver ...)``), never a command."""
         if self._sites is None:
             self._sites = []
+            if _is_cmake(self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()):
+                return self._sites
             for pos, line in self._lines:
                 for m in _SERVER.finditer(line):
                     if _NAME_BEFORE.search(line[:m.start()]):
@@ -95,7 +103,8 @@ class TextDoc(Document):
     # --- documentation ---------------------------------------------------------------------------
     def _is_doc(self) -> bool:
         name = self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
-        return name.endswith(_DOC_SUFFIXES) and not name.startswith(("requirements", "constraints"))
+        return name.endswith(_DOC_SUFFIXES) and not name.startswith(("requirements", "constraints")) \
+            and not _is_cmake(name)
 
     def advisory(self) -> list[tuple[int, int]]:
         """The prose of a documentation file: outside code blocks and command lines."""

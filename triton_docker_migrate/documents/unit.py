@@ -171,7 +171,9 @@ class UnitDoc(ShellDoc):
 
     # --- parsing ----------------------------------------------------------------------------
     def _parse(self) -> None:
-        self.flavour = "systemd" if self.path.lower().endswith(".service") else "supervisord"
+        # a unit read from standard input without a name: its sections say which program reads it
+        unnamed_unit = self.path == "-" and re.search(r"(?m)^\[Service\]", self.text) is not None
+        self.flavour = "systemd" if self.path.lower().endswith(".service") or unnamed_unit else "supervisord"
         self.ini: IniFile = (systemd_entries(self.text) if self.flavour == "systemd"
                              else configparser_entries(self.text, (";", "#")))
         if self.ini.errors:

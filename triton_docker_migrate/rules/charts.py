@@ -103,6 +103,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                 for f in places.within(p, a, b):
                     _hold(f, "")
         where = []
+        name = served.template.shown(served.container.name or "?")  # a name written by an action: {{…}}
         for lk in images:
             vpath = by_doc[id(lk.values)]
             checked[vpath][:] = [f for f in checked[vpath] if not (f.rule in ("TDM101", "TDM102") and f.span is not None
@@ -113,11 +114,11 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             where.append(f"{shown.get(vpath, vpath)}:{line}")
             tline = served.template.position(start)[0]
             checked[vpath].append(HELD.finding(
-                lk.span, f"this image is kept: the container {served.container.name or '?'} of "
+                lk.span, f"this image is kept: the container {name} of "
                 f"{shown.get(tpath, tpath)}:{tline} that runs it cannot be migrated ({why}); migrate both by hand, "
                 f"together"))
         image = _image_span(served)
-        msg = (f"the container {served.container.name or '?'} is left as it is: {why}"
+        msg = (f"the container {name} is left as it is: {why}"
                + (f"; its image ({', '.join(where)}) stays V1 with it" if where else "")
                + ": migrate the two by hand, together")
         checked[tpath].append(HELD.finding(image or Span(start, start), msg))

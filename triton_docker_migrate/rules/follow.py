@@ -118,8 +118,11 @@ _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-healt
 LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.docker.internal"})
 #: ``[scheme://]host:port[/path]``
 _HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
-                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*):(?P<port>\d{1,5})(?![\w:])"
+                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*|\$\{(?:[A-Za-z_]\w*|\d+)(?::?[-=][^}\s]*)?\}"
+                        r"|\$(?:[A-Za-z_]\w*|\d)|\{[A-Za-z_][\w.]*\}|\{\{[ \t]*[\w.]+[ \t]*\}\}):(?P<port>\d{1,5})(?![\w:])"
                         r"(?P<path>/[\w/.%-]*)?")
+#: ``:port[/path]`` at the start of a literal part that follows a placeholder
+_PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%-]*)?")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -205,6 +208,29 @@ def _identify(m: HealthMove, cl, where: _Where) -> None:
 
 def _published(lists: list[PortList]) -> tuple:
     return tuple((e.host, e.port) for pl in lists for e in pl.entries if e.host and e.port)
+
+
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*|\d+)(?::?[-=]([^}\s]*))?\}?")
+
+
+def variable_host(host: str, text: str) -> str | None:
+    """The one host a variable written as a URL's host stands for in ``text``: its default
+    (``${HOST:-localhost}``) and the values the text assigns it (``HOST=${1:-localhost}``,
+    ``export HOST=triton``), when they all agree; None when nothing (or several hosts) says which."""
+    m = _VARIABLE.fullmatch(host)
+    if m is None:
+        return None
+    values = {m.group(2)} if m.group(2) else set()
+    for a in re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?" + re.escape(m.group(1))
+                         + r"=([^\s;&|]*)", text):
+        value = a.group(1).strip("\"'")
+        inner = _VARIABLE.fullmatch(value)
+        if inner is not None:  # HOST=${1:-localhost}: the default of what it is set from
+            value = inner.group(2) or ""
+        if not value or "$" in value:
+            return None
+        values.add(value)
+    return values.pop() if len(values) == 1 else None
 
 
 def _real(path: str) -> str:
@@ -868,8 +894,18 @@ class _Follow:
                 continue
             if ":" not in r.text:
                 continue
+            placeholder = self.placeholder_before(r) if host_side else None
+            if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
+                yield from self.run_time_host(r, u, placeholder)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
+                if host.startswith(("$", "{")):
+                    pinned = variable_host(host, self.doc.text)
+                    if pinned is None:
+                        if host_side:
+                            yield from self.run_time_host(r, u, host)
+                        continue
+                    host = pinned
                 if host in LOCAL and not host_side:
                     continue
                 got, why = self.resolve(host, port)
@@ -887,6 +923,31 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def placeholder_before(self, r: Region) -> str | None:
+        """The placeholder of a formatted string right before region ``r`` (``f"http://{host}:8000/..."``
+        is read as the literal parts around ``{host}``), or None."""
+        if not r.text.startswith(":") or not r.text[1:2].isdigit():
+            return None
+        end = r.off(0)
+        text = self.doc.text
+        if end == 0 or text[end - 1] != "}":
+            return None
+        start = text.rfind("{", max(0, end - 80), end)
+        return text[start:end] if start >= 0 and "\n" not in text[start:end] else None
+
+    def run_time_host(self, r: Region, u: re.Match, host: str) -> Iterator[Finding]:
+        """A URL whose host is a variable or a placeholder the file does not pin, on a host port that
+        publishes a moving server: it may reach that server, which only the person who sets it knows
+        (a warning, never an edit)."""
+        ats = [at for at, _c, _h in self.links.host_ports.get(u.group("port"), [])]
+        if not ats:
+            return
+        why = f"its host ({host}) is only known at run time"
+        got = [(at, (http or "") if at.move.health and cport == at.move.health else None)
+               for at, cport, http in self.links.host_ports[u.group("port")]]
+        yield from self.url_port(r, u, got, f"this URL ({host}:{u.group('port')})", why)
+        yield from self.url_path(r, u, ats, "this URL", why, "may reach")
 
     def unknown_host(self, r: Region, u: re.Match) -> Iterator[Finding]:
         """A URL to an inference server on a health port the run removed, through a host the run cannot

@@ -207,8 +207,10 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
 
 DERIVED_IMAGE = rule(
     "TDM110", "v1-derived-image", Severity.WARNING, F.NEVER, "A V1 server run from an image the tool cannot map",
-    "The container runs `trtserver` (or a path below `/opt/tensorrtserver`) from an image that is not a Triton "
-    "image the tool knows (`registry.example.com/ml/inference-server:1.4`): an image built on the V1 server. "
+    "The container runs `trtserver` (or a path below `/opt/tensorrtserver`), or gives its image's entrypoint "
+    "arguments only the V1 server had (`--allow-poll-model-repository`, `--tf-gpu-memory-fraction`, ...), from "
+    "an image that is not a Triton image the tool knows (`registry.example.com/ml/inference-server:1.4`): an "
+    "image built on the V1 server. "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
     "new tag together with this change.")
@@ -249,7 +251,8 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
     resolve = getattr(doc, "resolve", None)
     seen: set[tuple[int, int]] = set()
     for cl, res in ctx.server_lines():
-        if cl.report_only or not cl.v1 or cl.binary is None or not command_is_v1(cl.binary.value):
+        by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
+        if cl.report_only or not cl.v1 or not (by_binary or cl.v1_arguments):
             continue
         for img in cl.images:
             if is_foreign(img) or (img.start, img.end) in seen:
@@ -264,8 +267,9 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
             if info.triton or info.local_v1:
                 continue
             seen.add((img.start, img.end))
+            what = cl.binary.value if by_binary else f"its arguments give {cl.v1_arguments}"
             yield DERIVED_IMAGE.finding(
-                img, f"{text} runs the V1 server ({cl.binary.value}) but is not a Triton image this tool can map: "
+                img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
                 f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
                 f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
                 f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")

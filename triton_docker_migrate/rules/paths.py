@@ -38,7 +38,8 @@ ENTRYPOINT = rule(
     "and `/opt/nvidia/nvidia_entrypoint.sh` from 22.03 (the target decides). Source: S5.")
 V1_ARTIFACT = rule(
     "TDM206", "v1-artifact", Severity.ERROR, F.NEVER, "A V1 file that V2 does not have",
-    "V1's embeddable library `libtrtserver.so` and its header `trtserver.h`, the V1 client wheel file "
+    "V1's embeddable library `libtrtserver.so` (also linked by name: `-ltrtserver`, CMake's "
+    "`target_link_libraries(app trtserver)`) and its header `trtserver.h`, the V1 client wheel file "
     "(`tensorrtserver-1.x-...whl`) and the `perf_client` binary of the V1 SDK image have no V2 file of the "
     "same role under a new name: V2's library is `libtritonserver.so` with another C API (`tritonserver.h`, "
     "code must be ported), the SDK image holds `tritonclient` wheels and `perf_analyzer`. A copy or path "
@@ -47,7 +48,7 @@ IMAGE_USER = rule(
     "TDM205", "v1-image-user", I, F.ALWAYS, "The V1 image user tensorrt-server -> triton-server",
     "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
 
-PATH_RE = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?P<rest>(?:/[\w.+@-]+)*)/?(?![\w.-])")
+PATH_RE = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?P<rest>(?:/[\w.+@-]+)*)/?(?![\w.-])")
 USER_RE = re.compile(r"(?<![\w.-])tensorrt-server(?![\w-])")
 
 
@@ -103,6 +104,10 @@ def _unknown_base(span, path: str) -> Finding:
 
 _ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
                        r"|tensorrtserver-(?:\d[\w.]*-[\w.-]+|\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
+#: the V1 library linked by name: ``-ltrtserver``, CMake's ``find_library(T trtserver)``,
+#: ``target_link_libraries(app trtserver)``
+_LINKED = re.compile(r"(?<![\w.-])-l(?P<a>trtserver)(?![\w.-])|\b(?i:find_library|target_link_libraries|link_libraries)"
+                     r"[ \t]*\([^()\n]*?(?<![\w.${}/-])(?P<b>trtserver)(?![\w.${}/-])")
 _INSTEAD = {"libtrtserver.so": "libtritonserver.so (another C API: port the code)",
             "trtserver.h": "tritonserver.h (another C API: port the code)",
             "perf_client": "perf_analyzer (in the V2 SDK image)"}
@@ -127,6 +132,12 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
             instead = _INSTEAD.get(base, "tritonclient[all] (from PyPI)")
             yield V1_ARTIFACT.finding(span, f"{m.group(0)}: V2 has no such file; its counterpart is {instead}",
                                       suggestion=instead.split(" (")[0])
+        for m in _LINKED.finditer(region.text):
+            g = "a" if m.group("a") else "b"
+            span = region.span(m.start(g), m.end(g))
+            yield V1_ARTIFACT.finding(span, "trtserver: links V1's embeddable library libtrtserver.so, which V2 does "
+                                      "not have; its counterpart is libtritonserver.so (another C API: port the code)",
+                                      suggestion="tritonserver")
 
 
 @check(order=20)

@@ -38,11 +38,15 @@ LEFT = rule(
     "`triton-docker-migrate: ignore[TDM003]`. In documentation prose (outside code blocks) it is an info "
     "finding outside the gate: history is not a deployment.")
 
-#: options only V1 had, whose names no other program shares: evidence wherever a Triton context holds
-#: them (a kustomize patch that appends to the server's args, a values list the tool cannot place)
+#: options only V1 had: evidence wherever a Triton context holds them (a kustomize patch that appends
+#: to the server's args, a values list the tool cannot place, a Helm release's values heredoc)
 _V1_OPTION = re.compile(r"(?<![\w-])--(?:allow-poll-model-repository|allow-model-control|tf-add-vgpu"
-                        r"|tf-gpu-memory-fraction|tf-allow-soft-placement|allow-profiling|http-health-port)(?![\w-])")
-_PATH = re.compile(r"(?<![\w.~-])/opt/tensorrtserver(?![\w.-])")
+                        r"|tf-gpu-memory-fraction|tf-allow-soft-placement|allow-profiling|http-health-port"
+                        r"|api-version|grpc-infer-thread-count|grpc-stream-infer-thread-count)(?![\w-])")
+#: of those, the names only the V1 server ever had: evidence in any context (a container whose image the
+#: tool does not know - built from a V1 Dockerfile elsewhere - given the V1 server's arguments)
+_ONLY_V1_SERVER = facts.V1_SERVER_ONLY_OPTIONS
+_PATH = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
 _ENDPOINT = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
@@ -135,9 +139,14 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         if region.label == "string" or region.shell:
             for m in _CLIENT_MODULE.finditer(text):
                 yield _piece(region, m.start(), m.end())
-    if region.triton and "--" in text:
+    if "--" in text:
         for m in _V1_OPTION.finditer(text):
-            if not m.group(0).startswith("--tf-") or target.at_least("20.08"):
+            name = m.group(0)[2:]
+            if not region.triton and name not in _ONLY_V1_SERVER:
+                continue
+            if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
+                continue  # an option some releases take again (the gRPC thread count from 25.04)
+            if not name.startswith("tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
     # a stage on a locally built V1 image runs V1 too: its endpoints are evidence, never rewritten
     for url in triton_urls(replace(region, triton=True) if region.unknown_base else region):

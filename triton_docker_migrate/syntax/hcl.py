@@ -94,6 +94,9 @@ class Expr:
     items: list["Expr"] = field(default_factory=list)  #: kind "tuple"
     pairs: list[tuple["Expr", "Expr"]] = field(default_factory=list)  #: kind "object"
     strings: list[Str] = field(default_factory=list)  #: kind "other": the strings inside it
+    #: kind "other", a function call (``jsonencode([...])``): its name and its arguments, read
+    call: str = ""
+    args: list["Expr"] = field(default_factory=list)
 
     @property
     def text(self) -> str | None:
@@ -385,6 +388,12 @@ class _Reader:
                     if len(kv) == 2:
                         pairs.append((self.expr(kv[0]), self.expr(kv[1])))
             return Expr("object", s, e, raw, pairs=pairs)
+        if t == "function_call" and node.named_child_count >= 1:
+            name = node.named_children[0]
+            fargs = next((c for c in node.named_children if c.type == "function_arguments"), None)
+            args = [self.expr(c) for c in fargs.named_children if c.type == "expression"] if fargs is not None else []
+            a, b = self.span(name)
+            return Expr("other", s, e, raw, strings=self.strings_in(node), call=self.text[a:b], args=args)
         return Expr("other", s, e, raw, strings=self.strings_in(node))
 
     def strings_in(self, node) -> list[Str]:
