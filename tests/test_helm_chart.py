@@ -145,7 +145,7 @@ def charts(tmp_path_factory):
 
 def test_fixtures_cover_the_shapes():
     assert {"flat-values", "nested-image", "server-args", "subchart", "helpers", "v1-probes", "subchart-override",
-            "subchart-tag-override", "conditional-args"} <= set(CASES)
+            "subchart-tag-override", "conditional-args", "line-in-values"} <= set(CASES)
     assert HELD <= set(CASES)
 
 

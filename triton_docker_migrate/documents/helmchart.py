@@ -170,6 +170,8 @@ class _Chart:
             elif isinstance(d, HelmValuesDoc):
                 d.linked.append(cl)
                 d._lines = None
+                d.port_names.update((n, p) for n, p in doc._container_ports(c).items()
+                                    if G.PAD not in n + p and "$" not in n + p)
             elif isinstance(d, HelmTemplateDoc):
                 d.helper_lines.append(cl)
         doc.linked.setdefault(id(c.node), [])
@@ -381,7 +383,9 @@ class _Chart:
             pieces = [(d, Segment(seg.words[seg.words.index(server):], seg.syntax, seg.label))] + pieces[k + 1:]
         v1 = c.v1 or (server is not None and C.is_v1_binary(server.value))
         out = []
-        holders: list[Document] = []
+        # the template that defines the container holds a line too, all of it copied from the values
+        # when none of it is written there: its ports and probes follow what the line removes
+        holders: list[Document] = [doc]
         for d, _ in pieces:
             if all(d is not h for h in holders):
                 holders.append(d)

@@ -121,6 +121,9 @@ class HelmValuesDoc(Document):
         #: server lines a chart's template makes of this file's lists (set by the chart): these lists
         #: are read as part of those lines, never as lines of their own
         self.linked: list[CommandLine] = []
+        #: the named ports of the template containers whose lines this file holds (a chart link): a
+        #: probe here may name one (``port: health``)
+        self.port_names: dict[str, str] = {}
         #: tags of images whose repository another values file of the chart sets (set by the chart)
         self.lone_tags: list[ImageKeys] = []
         #: repositories whose tag is set in another values file, or that another one overrides (set by
@@ -320,7 +323,7 @@ class HelmValuesDoc(Document):
     def port_sites(self) -> list[PortSites]:
         """Every probe port, ports list and ``*health*`` key of the file (values have no containers:
         whatever the templates make of them, they belong to every server line of the file)."""
-        sites = PortSites(None, style="values")
+        sites = PortSites(None, style="values", port_names=dict(self.port_names))
         for m in self._mappings():
             for key, seq in Y.items(m):
                 if _is_ports(key) and isinstance(seq, SequenceNode):

@@ -226,6 +226,12 @@ class KubernetesDoc(Document):
                     name = Y.get(Y.get(svc, "metadata"), "name")
                     if isinstance(name, ScalarNode):
                         names.add(str(name.value))
+        # a Helm release of a server image: the values it gives the chart are the server's
+        for ik in self._release_images():
+            if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value.strip()}").triton:
+                owner = next((o for o in self._releases() if id(ik.repo) in Y.reachable(o)), None)  # type: ignore[attr-defined]
+                if owner is not None:
+                    out |= Y.reachable(owner)
         for route in self._routes():
             hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)
                      and self._parent_key(route, n) in ROUTE_HOST_KEYS]
@@ -394,7 +400,34 @@ class KubernetesDoc(Document):
                             posixpath.basename(name.value.strip()) == "tensorrtserver":
                         ik.name = ValuesImageKeys(self.src, name, None)
                     self._kustomize_images.append(ik)
+            self._kustomize_images += self._release_images()
         return self._kustomize_images
+
+    def _releases(self) -> list[MappingNode]:
+        """GitOps objects that install a Helm chart with values of their own: Flux's ``HelmRelease``,
+        Argo CD's ``Application`` (and the template of an ``ApplicationSet``)."""
+        return [o for o in self.objects if str(Y.get(o, "kind").value) in ("HelmRelease", "Application", "ApplicationSet")]  # type: ignore[union-attr]
+
+    def _release_images(self) -> list[ImageKeys]:
+        """A chart image that a Helm release object gives as two values: ``repository`` and ``tag`` keys
+        of one mapping in a Flux ``spec.values``, or ``X.repository`` and ``X.tag`` among an Argo CD
+        source's ``helm.parameters``."""
+        out: list[ImageKeys] = []
+        for o in self._releases():
+            spec = Y.get(o, "spec")
+            values = Y.get(spec, "values")
+            for m in (n for n in Y.walk(values, set()) if isinstance(n, MappingNode)) if values is not None else ():
+                repo, tag = Y.get(m, "repository"), Y.get(m, "tag")
+                if isinstance(repo, ScalarNode) and isinstance(repo.value, str) and isinstance(tag, ScalarNode):
+                    out.append(ValuesImageKeys(self.src, repo, tag))
+            for helm in (n for n in Y.walk(spec, set()) if isinstance(n, MappingNode) and Y.get(n, "parameters") is not None):
+                given = {str(Y.get(it, "name").value): Y.get(it, "value") for it in _seq(Y.get(helm, "parameters"))
+                         if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)}
+                for key, repo in given.items():
+                    tag = given.get(key[:-len("repository")] + "tag") if key.endswith("repository") else None
+                    if tag is not None and isinstance(repo.value, str) and (key == "repository" or key.endswith(".repository")):
+                        out.append(ValuesImageKeys(self.src, repo, tag))
+        return out
 
     def _read_regions(self) -> list[Region]:
         triton = self._triton_nodes()

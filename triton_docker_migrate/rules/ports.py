@@ -207,6 +207,9 @@ def _values_names(sites: PortSites, health: str, http: str) -> dict[str, set[str
         for e in pl.entries:
             if e.port in names and e.name is not None:
                 names[e.port].add(e.name)
+    for n, p in sites.port_names.items():  # a chart template's container ports, for probes written here
+        if p in names and not n.isdigit():
+            names[p].add(n)
     return names
 
 

@@ -142,8 +142,8 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
     if "--" in text:
         for m in _V1_OPTION.finditer(text):
             name = m.group(0)[2:]
-            if not region.triton and name not in _ONLY_V1_SERVER:
-                continue
+            if not region.triton and (name not in _ONLY_V1_SERVER or region.label == "line"):
+                continue  # a text file is reported for these only in a Triton context (evidence.TEXT_LITERALS)
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
             if not name.startswith("tf-") or target.at_least("20.08"):
