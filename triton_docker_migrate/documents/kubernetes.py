@@ -211,12 +211,15 @@ class KubernetesDoc(Document):
     def _triton_nodes(self) -> set[int]:
         out: set[int] = set()
         names: set[str] = set()
+        by_pod: dict[int, list[Container]] = {}  # (one pass: a file of many pods is not read pod x pod)
+        for c in self.containers:
+            by_pod.setdefault(id(c.pod), []).append(c)
         for c in self.containers:
             if c.triton:
                 out |= c.owned
                 # a sidecar's command reaches the server on localhost: the same pod (CONTRACT.md)
-                for other in self.containers:
-                    if other.pod is c.pod and other is not c:
+                for other in by_pod[id(c.pod)]:
+                    if other is not c:
                         for key in ("command", "args"):
                             seq = Y.get(other.node, key)
                             if seq is not None:
