@@ -460,3 +460,35 @@ def test_string_commands_split_back_to_the_same_words(words, yaml_style):
 
 def _migrate(text: str) -> str:
     return migrate_text(ComposeDoc, "compose.yaml", text)
+
+
+def test_compose_1_file_with_services_at_the_top_level():
+    """The legacy Compose 1 format (no ``version``, no ``services``: each top-level entry is a service),
+    common in V1-era repositories: its services migrate as any (before, the image moved and the
+    ``trtserver`` command stayed, which the V2 image cannot run); a file with ``version`` or another
+    top-level shape is not read that way."""
+    from triton_docker_migrate.documents.compose import ComposeDoc
+
+    text = ("triton:\n  image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n  command: trtserver --model-store=/m\n"
+            "  ports: [\"8000:8000\"]\nredis:\n  image: redis:6\n")
+    assert migrate_text(ComposeDoc, "docker-compose.yml", text) == (
+        "triton:\n  image: nvcr.io/nvidia/tritonserver:24.10-py3\n"
+        "  command: tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config\n"
+        "  ports: [\"8000:8000\"]\nredis:\n  image: redis:6\n")
+    assert [s.name for s in ComposeDoc("docker-compose.yml", text).services] == ["triton", "redis"]
+    assert ComposeDoc("docker-compose.yml", "version: '3'\n" + text).services == []
+    assert ComposeDoc("docker-compose.yml", "name: x\n" + text).services == []
+
+
+def test_compose_1_file_refuses_a_side_by_side_copy(tmp_path, capsys, monkeypatch):
+    from conftest import cli
+
+    text = "triton:\n  image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n  command: trtserver --model-store=/m\n"
+    (tmp_path / "docker-compose.yml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code, out, _err = cli(capsys, "migrate", "--side-by-side", "--format", "json", "docker-compose.yml")
+    report = json.loads(out)
+    assert (tmp_path / "docker-compose.yml").read_text() == text
+    kept = [f for f in report["findings"] if f["rule"] == "TDM005"]
+    assert len(kept) == 1 and "a Compose 1 file (its services at the top level) has no place for a copy" \
+        in kept[0]["message"]

@@ -77,9 +77,19 @@ class ComposeDoc(Document):
         self._owners: dict[int, object] | None = None  #: see _owner_of
 
     # --- structure ----------------------------------------------------------------------------
+    @staticmethod
+    def _service_map(root: Node | None) -> Node | None:
+        """The mapping of a document's services: ``services:``, or - the legacy format of Compose 1
+        (no ``version``, no ``services``) - the root itself when every entry of it is a mapping."""
+        services = Y.get(root, "services")
+        if services is not None or not isinstance(root, MappingNode) or Y.get(root, "version") is not None:
+            return services
+        entries = list(Y.items(root))
+        return root if entries and all(isinstance(v, MappingNode) for _k, v in entries) else None
+
     def _read_services(self) -> None:
         for root in self.src.docs:
-            for k, v in Y.items(Y.get(root, "services")):
+            for k, v in Y.items(self._service_map(root)):
                 if isinstance(v, MappingNode) and Y.key_of(k) is not None:
                     self.services.append(Service(str(Y.key_of(k)), v))
         by_name = {s.name: s for s in self.services}
@@ -451,10 +461,13 @@ class ComposeDoc(Document):
             for x in self.services:
                 by_node.setdefault(id(x.node), x)
             for d, root in enumerate(self.src.docs):
-                for k, v in Y.items(Y.get(root, "services")):
+                services = self._service_map(root)
+                for k, v in Y.items(services):
                     s = by_node.get(id(v))
                     if s is not None and isinstance(k, ScalarNode):
                         b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
+                        if services is root:
+                            b.refusal = "a Compose 1 file (its services at the top level) has no place for a copy"
                         self._unit_blocks.append((b, s, v))
         return self._unit_blocks
 
