@@ -143,10 +143,14 @@ def test_the_report_in_the_chosen_format_goes_to_stderr(tmp_path):
     report = json.loads(p.stderr)
     assert report["files"] == [{"path": "Dockerfile", "kind": "dockerfile", "changed": True, "error": None}]
     assert report["summary"]["files_changed"] == 1
-    # without -q too: the report is the one document on stderr (no summary line after it)
+    # --diff with a JSON report: the report is the one object on stdout, the diff in it, as for a file
+    # on disk (CONTRACT.md, "The JSON report": one object); nothing on stderr
     p = stdin_run(["--diff", "--format", "json", "-", "--stdin-filename", "Dockerfile"], V1_CRLF, tmp_path)
-    assert p.returncode == 1 and p.stdout.startswith(b"--- a/Dockerfile\n")
-    assert json.loads(p.stderr)["summary"]["files_changed"] == 1
+    report = json.loads(p.stdout)
+    assert p.returncode == 1 and report["summary"]["files_changed"] == 1 and p.stderr == b""
+    assert report["files"][0]["diff"].startswith("--- a/Dockerfile\n+++ b/Dockerfile\n")
+    p = stdin_run(["--diff", "--format", "json", "-"], V1_CRLF, tmp_path)  # no name: the same
+    assert p.returncode == 1 and json.loads(p.stdout)["files"][0]["diff"].startswith("--- a/-\n")
     p = stdin_run(["--check", "--format", "sarif", "-", "--stdin-filename", "Dockerfile"], V1_CRLF, tmp_path)
     assert p.returncode == 1 and p.stdout == b"" and json.loads(p.stderr)["runs"][0]["results"]
     p = stdin_run(["--check", "--format", "github", "-", "--stdin-filename", "Dockerfile"], V1_CRLF, tmp_path)
