@@ -180,13 +180,20 @@ def valid(objs: list[dict], which: str) -> None:
             pytest.fail(f"{which}: {o['kind']} {o['metadata']['name']}: {e.message}")
 
 
-def test_every_rendered_reference_lands_on_a_port_the_server_listens_on(tree):
-    _before, after, _work = tree
-    rendered = Rendered(after)
+def migrated_landings(objs: list[dict]) -> list:
+    """Where each reference of the rendered, migrated objects lands: the server runs the V2 image and
+    binary, and no reference is broken."""
+    rendered = Rendered(objs)
     argv = _argv(rendered.server)
     assert rendered.server["image"] == "nvcr.io/nvidia/tritonserver:24.10-py3" and argv[0] == "tritonserver"
     landings, broken = rendered.follow(argv)
     assert broken == []
+    return landings
+
+
+def test_every_rendered_reference_lands_on_a_port_the_server_listens_on(tree):
+    _before, after, _work = tree
+    landings = migrated_landings(after)
     whats = {w for w, _p, _path in landings}
     # each kind of reference is there to follow (the test cannot pass on a chart that lost them)
     assert whats == {"Service rel-infer port 8000", "Service rel-infer port 8001", "Service inference-monitor port 8000",
