@@ -167,6 +167,18 @@ class Document:
         return k + 1, col
 
 
+def repository_tag_pairs(given: dict) -> list[tuple]:
+    """Chart values given by their names (``image.repository``, ``image.tag``: a Helm release's
+    parameters): the (repository, tag) values of each image."""
+    out = []
+    for key, repo in given.items():
+        if key == "repository" or key.endswith(".repository"):
+            tag = given.get(key[:-len("repository")] + "tag")
+            if tag is not None:
+                out.append((repo, tag))
+    return out
+
+
 def used_only_as_image_tag(texts: Iterable[str], use: str, tag_use: str) -> bool:
     """A variable (``use``: a pattern of its expansions as written) is used, and only as the tag of a
     Triton image reference (``tag_use``: the expansion as it stands after ``tensorrtserver:``),

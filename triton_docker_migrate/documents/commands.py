@@ -159,23 +159,17 @@ def is_v1_binary(value: str) -> bool:
     return basename(value) == "trtserver"
 
 
-def v1_arguments(words: list[Word]) -> str:
-    """The first option only the V1 server had, when ``words`` are options alone (the arguments a
-    container gives its image's entrypoint); else ""."""
+def v1_arguments(words: list[Word], v1_probe: bool) -> str:
+    """Why ``words``, options alone (the arguments a container gives its image's entrypoint), are the
+    V1 server's: an option only the V1 server had, or - ``v1_probe``: the container's probe asks for
+    V1's ``/api/health`` - a model repository; else ""."""
     if not words or not words[0].value.startswith("--"):
         return ""
-    for w in words:
-        name = w.value[2:].split("=", 1)[0] if w.value.startswith("--") else ""
-        if name in facts.V1_SERVER_ONLY_OPTIONS:
-            return f"--{name}, which only V1 had"
-    return ""
-
-
-def v1_by_probe(words: list[Word]) -> str:
-    """What options alone that name a model repository say when the same container's probe asks for
-    V1's ``/api/health``: the V1 server's arguments."""
-    if words and words[0].value.startswith("--") and any(
-            w.value.split("=", 1)[0] in ("--model-store", "--model-repository") for w in words):
+    names = [w.value[2:].split("=", 1)[0] for w in words if w.value.startswith("--")]
+    only_v1 = next((n for n in names if n in facts.V1_SERVER_ONLY_OPTIONS), None)
+    if only_v1 is not None:
+        return f"--{only_v1}, which only V1 had"
+    if v1_probe and ("model-store" in names or "model-repository" in names):
         return "a model repository, and its probe asks for V1's /api/health"
     return ""
 

@@ -119,7 +119,7 @@ class ComposeDoc(Document):
                 words = cmd.words if cmd is not None else []
                 test = Y.get(Y.get(s.node, "healthcheck"), "test")
                 v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
-                s.v1_arguments = C.v1_arguments(words) or (C.v1_by_probe(words) if v1_check else "")
+                s.v1_arguments = C.v1_arguments(words, v1_check)
                 s.triton = s.v1 = bool(s.v1_arguments)
 
     def _extends_chain(self, s: Service, by_name: dict[str, Service]) -> list[Service]:

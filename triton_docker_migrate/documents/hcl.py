@@ -32,7 +32,7 @@ from .. import facts
 from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
-from .base import Document, used_only_as_image_tag
+from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .sites import CommandLine, CommandSite, ImageKeys, PortEntry, PortList, PortSites, ProbePort, Region, Segment
 from .text import TextDoc
 
@@ -237,11 +237,7 @@ class HclDoc(Document):
                 if n is not None and n.text and v is not None and v.kind == "string" and is_plain(v.string) \
                         and not v.string.dynamic:
                     given.setdefault(n.text, v.string)
-            for key, repo in given.items():
-                if key == "repository" or key.endswith(".repository"):
-                    tag = given.get(key[:-len("repository")] + "tag")
-                    if tag is not None and repo.offsets and tag.offsets:
-                        out.append(HelmSetImage(repo, tag))
+            out += [HelmSetImage(repo, tag) for repo, tag in repository_tag_pairs(given) if repo.offsets and tag.offsets]
         return out
 
     def split_images(self) -> list[ImageKeys]:

@@ -29,7 +29,7 @@ from . import held as H
 from . import yamlblocks as B
 from . import yamlsites as S
 from . import yamlscripts as YS
-from .base import Document, used_only_as_image_tag
+from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
 from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
@@ -101,7 +101,7 @@ class KubernetesDoc(Document):
         self._owners: dict[int, object] | None = None  #: see _owner_of
         self._object_ids: set[int] | None = None  #: see _object_of
         self._blocks: list[Block] | None = None
-        self._kustomize_images: list[ImageKeys] | None = None
+        self._split_images: list[ImageKeys] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
         self._scripts: YS.YamlScripts | None | bool = False  #: see scripts
 
@@ -163,7 +163,7 @@ class KubernetesDoc(Document):
             # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
             args = self.segment(node, "args")
             words = args.words if args is not None else []
-            c.v1_arguments = C.v1_arguments(words) or (C.v1_by_probe(words) if self.v1_probes(node) else "")
+            c.v1_arguments = C.v1_arguments(words, self.v1_probes(node))
             c.triton = c.v1 = bool(c.v1_arguments)
         if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
             # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
@@ -230,11 +230,10 @@ class KubernetesDoc(Document):
                     if isinstance(name, ScalarNode):
                         names.add(str(name.value))
         # a Helm release of a server image: the values it gives the chart are the server's
-        for ik in self._release_images():
+        releases = [Y.reachable(o) for o in self._releases()]
+        for ik in self.split_images() if releases else ():
             if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value.strip()}").triton:
-                owner = next((o for o in self._releases() if id(ik.repo) in Y.reachable(o)), None)  # type: ignore[attr-defined]
-                if owner is not None:
-                    out |= Y.reachable(owner)
+                out |= next((r for r in releases if id(ik.repo) in r), set())  # type: ignore[attr-defined]
         for route in self._routes():
             hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)
                      and self._parent_key(route, n) in ROUTE_HOST_KEYS]
@@ -381,10 +380,11 @@ class KubernetesDoc(Document):
                 f"oc process -p {name}=... or a parameters file may set it too: set the new tag there as well")
 
     def split_images(self) -> list[ImageKeys]:
-        """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag``. The name is
-        what the transformer matches in the resources, which this run migrates too."""
-        if self._kustomize_images is None:
-            self._kustomize_images = []
+        """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag`` (the name is
+        what the transformer matches in the resources, which this run migrates too); and the chart
+        images of Helm release objects (``_release_images``)."""
+        if self._split_images is None:
+            self._split_images = []
             for o in self.objects + self._kustomization_roots:
                 if o not in self._kustomization_roots and str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
                     continue
@@ -402,9 +402,9 @@ class KubernetesDoc(Document):
                     if name is not repo and isinstance(name, ScalarNode) and isinstance(name.value, str) and \
                             posixpath.basename(name.value.strip()) == "tensorrtserver":
                         ik.name = ValuesImageKeys(self.src, name, None)
-                    self._kustomize_images.append(ik)
-            self._kustomize_images += self._release_images()
-        return self._kustomize_images
+                    self._split_images.append(ik)
+            self._split_images += self._release_images()
+        return self._split_images
 
     def _releases(self) -> list[MappingNode]:
         """GitOps objects that install a Helm chart with values of their own: Flux's ``HelmRelease``,
@@ -426,10 +426,8 @@ class KubernetesDoc(Document):
             for helm in (n for n in Y.walk(spec, set()) if isinstance(n, MappingNode) and Y.get(n, "parameters") is not None):
                 given = {str(Y.get(it, "name").value): Y.get(it, "value") for it in _seq(Y.get(helm, "parameters"))
                          if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)}
-                for key, repo in given.items():
-                    tag = given.get(key[:-len("repository")] + "tag") if key.endswith("repository") else None
-                    if tag is not None and isinstance(repo.value, str) and (key == "repository" or key.endswith(".repository")):
-                        out.append(ValuesImageKeys(self.src, repo, tag))
+                out += [ValuesImageKeys(self.src, repo, tag) for repo, tag in repository_tag_pairs(given)
+                        if isinstance(repo.value, str)]
         return out
 
     def _read_regions(self) -> list[Region]:

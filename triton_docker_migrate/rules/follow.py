@@ -940,14 +940,13 @@ class _Follow:
         """A URL whose host is a variable or a placeholder the file does not pin, on a host port that
         publishes a moving server: it may reach that server, which only the person who sets it knows
         (a warning, never an edit)."""
-        ats = [at for at, _c, _h in self.links.host_ports.get(u.group("port"), [])]
-        if not ats:
+        got = [(at, (http or "") if at.move.health and cport == at.move.health else None)
+               for at, cport, http in self.links.host_ports.get(u.group("port"), [])]
+        if not got:
             return
         why = f"its host ({host}) is only known at run time"
-        got = [(at, (http or "") if at.move.health and cport == at.move.health else None)
-               for at, cport, http in self.links.host_ports[u.group("port")]]
         yield from self.url_port(r, u, got, f"this URL ({host}:{u.group('port')})", why)
-        yield from self.url_path(r, u, ats, "this URL", why, "may reach")
+        yield from self.url_path(r, u, [at for at, _new in got], "this URL", why, "may reach")
 
     def unknown_host(self, r: Region, u: re.Match) -> Iterator[Finding]:
         """A URL to an inference server on a health port the run removed, through a host the run cannot
