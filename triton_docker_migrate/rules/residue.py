@@ -40,12 +40,7 @@ LEFT = rule(
 
 #: options only V1 had: evidence wherever a Triton context holds them (a kustomize patch that appends
 #: to the server's args, a values list the tool cannot place, a Helm release's values heredoc)
-_V1_OPTION = re.compile(r"(?<![\w-])--(?:allow-poll-model-repository|allow-model-control|tf-add-vgpu"
-                        r"|tf-gpu-memory-fraction|tf-allow-soft-placement|allow-profiling|http-health-port"
-                        r"|api-version|grpc-infer-thread-count|grpc-stream-infer-thread-count)(?![\w-])")
-#: of those, the names only the V1 server ever had: evidence in any context (a container whose image the
-#: tool does not know - built from a V1 Dockerfile elsewhere - given the V1 server's arguments)
-_ONLY_V1_SERVER = facts.V1_SERVER_ONLY_OPTIONS
+_V1_OPTION = re.compile(r"(?<![\w-])--(?:" + "|".join(map(re.escape, facts.V1_ONLY_OPTIONS)) + r")(?![\w-])")
 _PATH = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
@@ -142,8 +137,11 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
     if "--" in text:
         for m in _V1_OPTION.finditer(text):
             name = m.group(0)[2:]
-            if not region.triton and (name not in _ONLY_V1_SERVER or region.label == "line"):
-                continue  # a text file is reported for these only in a Triton context (evidence.TEXT_LITERALS)
+            # outside a Triton context only the names no other program had (a container of an image the
+            # tool does not know, given the V1 server's arguments); in a text file never (its prefilter
+            # reads evidence.TEXT_LITERALS only)
+            if not region.triton and (name not in facts.V1_SERVER_ONLY_OPTIONS or region.label == "line"):
+                continue
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
             if not name.startswith("tf-") or target.at_least("20.08"):
