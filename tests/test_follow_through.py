@@ -551,12 +551,16 @@ def test_a_run_without_v1_does_not_walk_the_tree_again(tmp_path, monkeypatch, ca
     monkeypatch.setattr(run_mod, "Discovery", Counting)
     monkeypatch.setattr("triton_docker_migrate.discover.Discovery", Counting)
     monkeypatch.chdir(tmp_path)
-    _write(tmp_path, {"service.yaml": SERVICE, "app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/api/health/ready\n"})
+    _write(tmp_path, {"service.yaml": SERVICE, "app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/v2/health/ready\n"})
     cli(capsys, "migrate", "--check", ".")
     assert len(made) == 1
+    # a V1 endpoint that no rule of its file placed: the tree is read again for V2 servers it may reach
+    _write(tmp_path, {"app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/api/health/ready\n"})
+    assert cli(capsys, "migrate", "--check", ".")[0] == 0  # none there: nothing to say
+    assert len(made) == 3
     _write(tmp_path, {"server.yaml": SERVER})
     cli(capsys, "migrate", "--check", ".")
-    assert len(made) == 3  # the run with a V1 server reads the tree again for what reaches it
+    assert len(made) == 5  # the run with a V1 server reads the tree again for what reaches it
 
 
 def test_worker_processes_give_the_same_output(tmp_path, monkeypatch, capsys):
@@ -707,3 +711,98 @@ def test_a_url_whose_host_is_set_at_run_time_is_a_warning_and_a_local_one_follow
     assert (tmp_path / "local.py").read_text() == local.replace("/api/health/", "/v2/health/")
     # the run that migrates says so, and its gate does not pass
     assert code == 1 and "wait.sh:2:" in out + err and "probe.py:5:" in out + err
+
+
+V2_COMPOSE = ("services:\n  triton:\n    image: nvcr.io/nvidia/tritonserver:24.10-py3\n"
+              "    command: [\"tritonserver\", \"--model-repository=/models\"]\n    ports: [\"8000:8000\", \"8001:8001\"]\n")
+V2_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer}
+spec:
+  selector: {matchLabels: {app: scorer}}
+  template:
+    metadata: {labels: {app: scorer}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tritonserver:24.10-py3
+          args: ["tritonserver", "--model-repository=/models"]
+          ports: [{containerPort: 8000, name: http}]
+          readinessProbe: {httpGet: {path: /v2/health/ready, port: http}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: inference}
+spec:
+  selector: {app: scorer}
+  ports: [{port: 8000, targetPort: http}]
+"""
+
+
+def test_a_v1_path_left_for_a_v2_server_follows_it(tmp_path, monkeypatch, capsys):
+    """A tree migrated earlier (by hand, or by this tool) whose readiness script, smoke test or Ingress still
+    asks a V2 server for V1's ``/api/health``: V2 never served it. The file's own rules cannot place the
+    URL (``localhost:8000``, a Service name), so the run looks for the V2 servers it reaches and the path
+    follows them as it would a migrated server's; a host known only at run time is a warning."""
+    monkeypatch.chdir(tmp_path)
+    wait = "#!/bin/sh\nuntil curl -sf http://localhost:8000/api/health/ready; do sleep 1; done\n"
+    smoke = "#!/bin/sh\ncurl -f http://inference:8000/api/health/live\ncurl -f http://inference:8000/api/status\n"
+    ingress = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: scorer}
+spec:
+  rules:
+    - http:
+        paths:
+          - path: /api/health/ready
+            pathType: Exact
+            backend: {service: {name: inference, port: {number: 8000}}}
+"""
+    later = "#!/bin/sh\ncurl -sf \"http://$1:8000/api/health/ready\"\n"
+    _write(tmp_path, {"docker-compose.yml": V2_COMPOSE, "scripts/wait.sh": wait, "scripts/later.sh": later,
+                      "k8s/server.yaml": V2_DEPLOYMENT, "k8s/smoke.sh": smoke, "k8s/ingress.yaml": ingress})
+    report = _json(capsys, ".")
+    assert _rules(report, "scripts/wait.sh") == [(2, "TDM408", "info", True)]
+    assert "reaches the V2 server at docker-compose.yml:4" in report["findings"][-1]["message"] or any(
+        "reaches the V2 server at docker-compose.yml:4" in f["message"] for f in report["findings"])
+    assert _rules(report, "scripts/later.sh") == [(2, "TDM408", "warning", False)]
+    assert _rules(report, "k8s/smoke.sh") == [(2, "TDM408", "info", True), (3, "TDM402", "warning", False)]
+    assert _rules(report, "k8s/ingress.yaml") == [(8, "TDM408", "info", True)]
+    assert _rules(report, "docker-compose.yml") == [] and _rules(report, "k8s/server.yaml") == []
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+    cli(capsys, "migrate", ".")
+    assert (tmp_path / "scripts/wait.sh").read_text() == wait.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "k8s/smoke.sh").read_text() == smoke.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "k8s/ingress.yaml").read_text() == ingress.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "scripts/later.sh").read_text() == later
+    assert (tmp_path / "docker-compose.yml").read_text() == V2_COMPOSE
+    # what stays V1 keeps the gate closed on every later run
+    report = _json(capsys, ".")
+    assert {f["path"] for f in report["findings"]} == {"scripts/later.sh", "k8s/smoke.sh"}
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+
+
+def test_a_run_time_host_stays_a_warning_after_the_migration_in_place(tmp_path, monkeypatch, capsys):
+    """The run that migrates a V1 server warns about a script whose host is only known at run time; the
+    next run, on the migrated tree, still does (the server is V2 now): the gate does not open by itself."""
+    monkeypatch.chdir(tmp_path)
+    v1 = ("services:\n  triton:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+          "    command: trtserver --model-store=/models\n    ports: [\"8000:8000\"]\n")
+    later = "#!/bin/sh\ncurl -sf \"http://$1:8000/api/health/ready\"\n"
+    _write(tmp_path, {"docker-compose.yml": v1, "later.sh": later})
+    assert _rules(_json(capsys, "."), "later.sh") == [(2, "TDM408", "warning", False)]
+    cli(capsys, "migrate", ".")
+    assert "tritonserver" in (tmp_path / "docker-compose.yml").read_text()
+    report = _json(capsys, ".")
+    assert _rules(report, "later.sh") == [(2, "TDM408", "warning", False)]
+    assert "may reach the V2 server at docker-compose.yml:4" in report["findings"][0]["message"]
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+
+
+def test_a_v1_path_on_another_port_than_the_v2_servers_is_left_alone(tmp_path, monkeypatch, capsys):
+    """Another application's ``/api/health`` (its own API, on its own port) is not the V2 server's."""
+    monkeypatch.chdir(tmp_path)
+    app = "#!/bin/sh\ncurl -sf http://localhost:9000/api/health/ready\n"
+    _write(tmp_path, {"docker-compose.yml": V2_COMPOSE, "app.sh": app})
+    code, out, err = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
+    assert code == 0 and "app.sh" not in out + err

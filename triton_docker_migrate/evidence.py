@@ -44,6 +44,8 @@ def _unique_prefix(option: str, table: tuple[str, ...], least: int = 8) -> str:
     return option
 
 
+#: a V1 endpoint (CONTRACT.md, "V1 evidence"), weak evidence until a context shows the server it reaches
+ENDPOINTS = tuple((facts.V1_ENDPOINT_PREFIX + w).encode() for w in facts.V1_ENDPOINT_WORDS)
 #: what a file of the text kind can be reported for
 TEXT_LITERALS = (
     _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary
@@ -55,7 +57,7 @@ TEXT_LITERALS = (
     *(h.encode() for h in facts.V1_CPP_HEADERS + facts.V1_CPP_REQUEST_PATHS + facts.V1_CPP_CREATE),
     # a V1 endpoint: reported in text when its URL's host names the server (an nginx or HAProxy
     # route, a readiness loop of another tool: rules/endpoints.py)
-    *((facts.V1_ENDPOINT_PREFIX + w).encode() for w in facts.V1_ENDPOINT_WORDS),
+    *ENDPOINTS,
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),

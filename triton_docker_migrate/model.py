@@ -147,6 +147,8 @@ class HealthMove:
     health: str | None = None  #: the V1 health port the migration removed (None: only the paths move)
     health_line: int | None = None  #: where the removed ``--http-health-port`` stood
     paths: bool = False  #: a V1 server migrated: its ``/api/health`` paths are ``/v2/health`` now
+    #: a V2 server already (nothing of it moves): V1's ``/api/`` paths that reach it never worked
+    current: bool = False
     #: Kubernetes: the pod template that runs it
     labels: dict = field(default_factory=dict)
     namespace: str | None = None

@@ -88,7 +88,7 @@ def _display(path: str, paths: list[str]) -> str:
 _FOLLOW_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python"})
 
 
-def follow_through(results: list, paths: list[str], settings: Settings) -> None:
+def follow_through(results: list, paths: list[str], settings: Settings, stale: list[Candidate] = ()) -> None:
     """The run's follow-through (rules/follow.py): when its servers' health endpoints move, the files of
     the run that reach them - whether or not they hold V1 evidence - go through the pipeline again with
     what the run knows, and their results take the place of the first ones. The files are found by
@@ -107,9 +107,8 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
     from ..rules import follow
 
     moved = [(r.path, m) for r in results if r.serve is not None for m in r.serve.moves]
-    if not moved:
+    if not moved and not stale:
         return
-    terms = follow.search_terms([m for _p, m in moved])
     failed_paths = {r.path for r in results if r.status is Status.FAILED}
     eligible: list[Candidate] = []
     python: list[Candidate] = []  # a Python file reaches a server only by a URL: the prefilter's literals
@@ -129,7 +128,12 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
             continue
         (python if kind == "python" else eligible).append(c)
 
+    kept: dict[str, bytes] = {}  # the small files read to find the V2 servers, for the search below
+
     def read(c: Candidate) -> bytes | None:
+        data = kept.pop(c.path, None)
+        if data is not None:
+            return data
         try:
             data = read_bytes(c.path)[0]
         except OSError:
@@ -137,11 +141,18 @@ def follow_through(results: list, paths: list[str], settings: Settings) -> None:
         return None if len(data) > _MAX or b"\0" in data[:8192] else data
 
     found: dict[str, tuple[Candidate, bytes, object]] = {}
+    if stale:
+        moved += _current_servers(eligible, read, kept, found, settings)
+        if not moved:
+            return
+    terms = follow.search_terms([m for _p, m in moved])
     rest: list[tuple[Candidate, bytes | None]] = []  # the small ones kept for a second look, the others read again
     # the many Python files of a repository: read and ruled out in one call, as the first pass does
     hits, _ruled_out = textscan.read_files([c.path for c in python], _MAX + 1, False)
     eligible += [python[i] for i, _data in hits]
     for c in eligible:
+        if c.display in found:
+            continue
         data = read(c)
         if data is None:
             continue
@@ -260,23 +271,58 @@ def _chart_units(cands: list[Candidate], moved: list) -> list[_ChartUnit]:
     return out
 
 
-def _parse(c: Candidate, data: bytes, found: dict) -> None:
-    """``c``'s document (with its topology read), when it is of a kind that can route and reads; a file
-    that does not is left alone, as any file without V1 evidence."""
+def _current_servers(eligible: list[Candidate], read, kept: dict, found: dict, settings: Settings) -> list:
+    """(path as shown, move) of the V2 servers of the run's files that can route (``follow.current``): a file
+    of the run holds a V1 endpoint that no rule of its own could place, and may reach one of them. The
+    files that run servers join ``found`` (their pods, V1 ones kept beside a copy too, are the run's
+    topology); the other small files read are kept in ``kept`` for the search that follows."""
+    from ..rules import follow
+    from ..rules.context import Context
+
+    out: list = []
+    for c in eligible:
+        data = read(c)
+        if data is None:
+            continue
+        if len(data) <= _KEEP:
+            kept[c.path] = data
+        if _V2_SERVER not in data:
+            continue
+        doc = _document(c, data)
+        if doc is not None:
+            out += [(c.display, m) for m in follow.current(doc, Context(doc, settings.for_file(c.path).target))]
+            found[c.display] = (c, data, doc)
+            kept.pop(c.path, None)
+    return out
+
+
+#: what a file that runs a V2 server holds (its binary, its image)
+_V2_SERVER = b"tritonserver"
+
+
+def _document(c: Candidate, data: bytes):
+    """``c``'s document (with its topology read), when it is of a kind that can route and reads; None for
+    a file that does not: it is left alone, as any file without V1 evidence."""
     from ..model import ProcessingError
     from ..pipeline import build_document
 
     kind = kinds.kind_of(c.path, data[:8192])
     if kind not in _FOLLOW_KINDS:
-        return
+        return None
     try:
         doc = build_document(kind, c.path, data.decode("utf-8"))
         doc.topology()
     except (ProcessingError, UnicodeDecodeError, RecursionError):
-        return
+        return None
     except Exception:  # an unexpected reader failure on a file that may hold no evidence: left alone
-        return
-    found[c.display] = (c, data, doc)
+        return None
+    return doc
+
+
+def _parse(c: Candidate, data: bytes, found: dict) -> None:
+    doc = _document(c, data)
+    if doc is not None:
+        found[c.display] = (c, data, doc)
 
 
 _FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py")

@@ -180,6 +180,10 @@ class Scanner:
                 return self._keep(process_file(c.path, c.display, self.settings, c.explicit))
         r = process_file(c.path, c.display, self.settings, c.explicit, data=data)
         r.source = source
+        if not r.has_evidence and r.status is not Status.FAILED and any(e in data for e in evidence.ENDPOINTS):
+            # a V1 endpoint no rule of the file placed: a server elsewhere may be a V2 one it reaches
+            # (the follow-through looks for them: batch/finish.py)
+            self.deferred.append((c, "endpoint"))
         return self._keep(r)
 
     @staticmethod

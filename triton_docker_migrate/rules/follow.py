@@ -110,7 +110,13 @@ HEALTH_PATH_ROUTE = rule(
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
     "When the route also reaches pods that stay V1 (a selector shared with an application or a V1 block kept "
-    "by `--side-by-side`), the path is reported with its V2 form instead of being changed.")
+    "by `--side-by-side`), the path is reported with its V2 form instead of being changed.\n\n"
+    "A server that is V2 already (migrated earlier, by hand or by this tool) is followed the same way when a file "
+    "of the run holds a V1 endpoint that its own rules could not place (`curl localhost:8000/api/health/ready` "
+    "in a readiness script, an Ingress path): the run looks for the V2 servers of its compose files, manifests "
+    "and scripts, and a URL or route that reaches one of them uses `/v2/health/...` (V2 never served the V1 "
+    "path); a host known only at run time is a warning. So a second run on a migrated tree still reports what "
+    "the first one warned about.")
 
 #: the health port row of the removed options (its finding says where the option stood)
 _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
@@ -159,6 +165,23 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
+        _identify(m, cl, where)
+        out.append(m)
+    return out
+
+
+def current(doc, ctx) -> list[HealthMove]:
+    """The V2 server lines of ``doc`` (nothing of them moves): a V1 ``/api/`` path that reaches one of them
+    from another file was left behind by an earlier migration, by hand or by this tool, and never worked
+    (the follow-through runs for them when a file of the run holds a V1 endpoint no rule could place)."""
+    real = _real(doc.path)
+    where = _Where(ctx.topology())
+    out: list[HealthMove] = []
+    for cl, res in ctx.server_lines():
+        words = [w for seg in cl.segments for w in seg.words]
+        if cl.v1 or cl.report_only or not words:
+            continue
+        m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, paths=True, current=True)
         _identify(m, cl, where)
         out.append(m)
     return out
@@ -644,6 +667,8 @@ class _Follow:
         return f"follows the health port {m.health} removed at {at.where(self.here, True)}"
 
     def reaches(self, at: At) -> str:
+        if at.move.current:
+            return f"the V2 server at {at.where(self.here, False)}"
         return f"the V1 server migrated at {at.where(self.here, False)}"
 
     # --- a container of the server written in another file (a kustomize patch) -----------------
