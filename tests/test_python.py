@@ -288,6 +288,8 @@ LAUNCHERS = [
                  [["trtserver", "--model-store=/m", "--log-verbose=1", "${extra}"]], id="list-variable-grows"),
     pytest.param('import subprocess\ndef f(d):\n    subprocess.run(["trtserver", "--model-store", d, *rest, "--x=" + d])\n',
                  [["trtserver", "--model-store", "${d}", "${*rest}", "--x=${d}"]], id="expressions"),
+    pytest.param('import subprocess\nARGS = ["--model-store=/m", "--api-version=2"]\nsubprocess.run(["trtserver", *ARGS, "-x"])\n',
+                 [["trtserver", "--model-store=/m", "--api-version=2", "-x"]], id="starred-list-variable"),
     pytest.param('import subprocess\nsubprocess.run(["docker", "run", "--rm", "nvcr.io/nvidia/tensorrtserver:20.02-py3", '
                  '"trtserver", "--model-store=/m"])\n', [["trtserver", "--model-store=/m"]], id="docker-run"),
     pytest.param('import docker\ndocker.from_env().containers.run("nvcr.io/nvidia/tensorrtserver:20.02-py3", '
@@ -733,3 +735,46 @@ def test_format_placeholders_read_as_run_time_values(source, style, value):
             assert source[got.offsets[k]] == ch
     assert all(got.value[a] == "$" for a, _ in got.fields)
     assert [got.value[b] for b in got.breaks] == [lit.value[b] for b in lit.breaks]
+
+
+# --- shapes of this project's own test files, which once failed (an internal error, or a verification
+# that refused the tool's own edit) --------------------------------------------------------------------
+
+def _processed(tmp_path, capsys, text: str) -> tuple[int, str, str]:
+    p = tmp_path / "launch.py"
+    p.write_text(text)
+    code, out, err = cli(capsys, "migrate", "--diff", str(p))
+    assert "TDM001" not in out + err and "internal error" not in out + err
+    return code, out, err
+
+
+def test_a_dict_that_unpacks_another_is_read(tmp_path, capsys):
+    """``{**BASE, "k": v}``: ast gives None for the key of ``**BASE`` (the file's digest read it as a node)."""
+    text = ('import subprocess\nBASE = {"image": "nvcr.io/nvidia/tensorrtserver:20.02-py3"}\n'
+            'CFG = {**BASE, "name": "scorer", **{"x": 1}}\n')
+    _code, out, _err = _processed(tmp_path, capsys, text)
+    assert '+BASE = {"image": "nvcr.io/nvidia/tritonserver:24.10-py3"}' in out
+    new, _findings = migrate(text)
+    assert new == text.replace("tensorrtserver:20.02", "tritonserver:24.10")
+
+
+def test_options_go_after_a_closing_quote_written_as_an_escape():
+    """A command inside a string whose last word ends with an escaped quote (``\\"``): the new options go
+    after the whole escape, never between its backslash and its quote."""
+    text = pathlib.Path(FIXTURES / "python" / "escaped-quote-command.py").read_text()
+    new, findings = migrate(text)
+    assert new.splitlines()[4] == ('        "        \\"\\"\\"/opt/tritonserver/bin/tritonserver\\"\\"\\" '
+                                   '--model-control-mode=poll --disable-auto-complete-config\\n"')
+    ast.parse(new)
+    assert sorted(f.rule for f in findings if f.fix) == ["TDM101", "TDM201", "TDM310", "TDM314"]
+
+
+def test_a_server_name_alone_and_a_server_in_text_in_one_file(tmp_path, capsys):
+    """A string that is only ``trtserver`` followed by an option, and another that runs it inside text:
+    the residue pass looks both up among the readers' command words (it once built two kinds of rows)."""
+    text = ('import subprocess\nx = ["é€", "𝄞 trtserver", "trtserver", "--model-store=/m€"]\n'
+            'y = (\'"""Module: trtserver --model-store=/m."""\\n\' "        return \'kept\'\\n")\n'
+            'subprocess.Popen(["trtserver", "--model-store=/m"])\n')
+    code, out, err = _processed(tmp_path, capsys, text)
+    assert '+subprocess.Popen(["tritonserver", "--model-repository=/m"' in out
+    assert "TDM003" in out + err  # the strings no reader takes as commands are V1 left, said so

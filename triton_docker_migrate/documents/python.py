@@ -254,8 +254,12 @@ class PythonDoc(ShellDoc):
             for f in node._fields:
                 v = getattr(node, f, None)
                 if isinstance(v, list):
-                    if v and not isinstance(v[0], AST):
+                    if v and not isinstance(v[0], AST) and v[0] is not None:
                         fields.append(repr(v))
+                        continue
+                    if None in v:  # a dict's keys with ``**x`` among them: where each None stands
+                        fields.append("".join("-" if x is None else "k" for x in v))
+                        children.extend(x for x in v if x is not None)
                         continue
                     children.extend(v)
                     fields.append(str(len(v)))
@@ -570,7 +574,19 @@ class PythonDoc(ShellDoc):
             return self._items([node])
         if isinstance(node, (ast.List, ast.Tuple)):
             self._used.add(id(node))
-            return self._items(node.elts, display=True)
+            if not any(self._spliced(e) for e in node.elts):
+                return self._items(node.elts, display=True)
+            # ``["trtserver", *ARGS]`` with ``ARGS = [...]`` assigned once: its items are words of the line,
+            # where they are written (as ``[...] + ARGS`` reads them); each run of other items is a list
+            words, run = [], []
+            for e in node.elts:
+                if self._spliced(e):
+                    words += self._items(run, display=True) if run else []
+                    run = []
+                    words += self._argv(e.value, depth + 1)  # type: ignore[attr-defined]
+                else:
+                    run.append(e)
+            return words + (self._items(run, display=True) if run else [])
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self._argv(node.left, depth + 1) + self._argv(node.right, depth + 1)
         if isinstance(node, ast.Name):
@@ -599,6 +615,13 @@ class PythonDoc(ShellDoc):
             self._used.add(id(node))
             return self._split_words(lit, argv=True, closed=False) if shlex_split else self._whitespace_words(lit)
         return self._items([node])
+
+    def _spliced(self, node: ast.AST) -> bool:
+        """``*NAME`` of a list display whose name holds an argv the reader can read (``_argv``)."""
+        if not (isinstance(node, ast.Starred) and isinstance(node.value, ast.Name)):
+            return False
+        value, _changes = self.value_of(node.value)
+        return value is not None and (isinstance(value, (ast.List, ast.Tuple, ast.BinOp)) or self._splits(value) is not None)
 
     def _splits(self, node: ast.AST) -> tuple[Literal, bool] | None:
         """``shlex.split("...")`` -> (literal, True); ``"...".split()`` -> (literal, False)."""

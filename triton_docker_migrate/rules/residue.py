@@ -179,7 +179,7 @@ def _v1_options(cl, target: Release) -> Iterator[Piece]:
 def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
     """The server run in text no reader took as a command: ``trtserver`` itself, and the options of
     either binary that only V1 had (V2 refuses them), on the rest of its line."""
-    words: list[tuple[int, int]] | None = None
+    words: list[tuple[int, int, bool]] | None = None  #: the readers' command words: (start, end, says)
     for region in regions:
         text = region.text
         if "trtserver" not in text and "tritonserver" not in text:
@@ -189,16 +189,16 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             if not text.strip() or not _NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1):
                 continue  # a name (a container, a network, a host), not argv[0] of a list of options
             if words is None:
-                words = sorted((w.start, w.end) for site in doc.commands() for w in site.words)
+                words = _command_words(doc)
             lead = len(text) - len(text.lstrip())
             at = region.off(lead)
-            k = bisect.bisect_right(words, (at, float("inf"))) - 1
+            k = bisect.bisect_right(words, (at, float("inf"), True)) - 1
             if not (k >= 0 and words[k][0] <= at < words[k][1]):  # a reader's command: its rules judge it
                 yield _piece(region, lead, len(text.rstrip()))
             continue
         for m in _SERVER_TEXT.finditer(text):
             if words is None:  # where the document's readers found commands: theirs to judge
-                words = sorted((w.start, w.end, _says(site)) for site in doc.commands() for w in site.words)
+                words = _command_words(doc)
             at = region.off(m.start("bin"))
             k = bisect.bisect_right(words, (at, float("inf"), True)) - 1
             # a word that is the binary (or its path) is the reader's; so is a message a command
@@ -215,6 +215,12 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
 
 #: commands whose arguments are messages, not commands
 _MESSAGES = {"echo", "printf", "logger", ":"}
+
+
+def _command_words(doc) -> list[tuple[int, int, bool]]:
+    """(start, end, whether its command prints a message) of each word of the document's commands, sorted
+    (one list for both kinds of text a region may hold: a region may hold both)."""
+    return sorted((w.start, w.end, _says(site)) for site in doc.commands() for w in site.words)
 
 
 def _says(site) -> bool:

@@ -506,9 +506,10 @@ def shell_words_of(lit: Literal, words: list[Word]) -> list[PyWord]:
         inexact = frozenset(n for n, o in enumerate(w.offsets) if index(o) in lit.inexact) if lit.inexact \
             else frozenset()
         end = w.end
-        if w.offsets and lit.inexact:
-            k = index(w.offsets[-1])
-            if k >= 0 and w.end == offs[k] + 1:
+        if lit.inexact and w.end > w.start:
+            # the last character the lexer read for the word (a closing quote written ``\"`` too)
+            k = index(w.end - 1)
+            if k >= 0 and offs[k] == w.end - 1:
                 end = lit.ends[k]
         out.append(PyWord(w.start, max(end, w.start), w.value, w.offsets, w.dynamic, w.quote, w.inner_end,
                           inexact=inexact, literal=lit, whole=False))
