@@ -976,11 +976,14 @@ class PythonDoc(ShellDoc):
                 continue
             shell = id(node) in self._shell_nodes or id(lit) in self._shell_nodes
             image = id(node) in self._image_nodes
+            fields = {b: a for a, b in lit.fields}  # an f-string's replacement fields, by where they end
             for i, j in lit.runs():
                 a = lit.offsets[i]
+                k = fields.get(i)
+                placeholder = self.text[lit.offsets[k]:a] if k is not None else None
                 for x, y in _subtract(a, lit.offsets[j - 1] + 1, cut):
                     out.append(Region(lit.value[i + x - a:i + y - a], base=x, shell=shell, image_context=image,
-                                      label="string"))
+                                      label="string", placeholder=placeholder if x == a else None))
         self._regions = out
         return out
 

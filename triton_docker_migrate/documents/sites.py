@@ -27,6 +27,9 @@ class Region:
     report_only: bool = False  #: read, never edited (see ``Document.report_only``)
     #: in a build stage based on a locally built V1 image: its layout is unknown (paths are not mapped)
     unknown_base: bool = False
+    #: the placeholder written right before the text, as written (an f-string's ``{host}`` before
+    #: ``:8000/api/health``): the text's URL starts with what it holds
+    placeholder: str | None = None
 
     def off(self, i: int) -> int:
         if self.offsets is None:

@@ -96,8 +96,9 @@ _VAR_HOST = re.compile(r"\$\{?([A-Za-z_]\w*)")
 
 
 def _names_triton(host: str, text: str) -> bool:
-    """The host names the inference server: ``triton-svc``, ``${TRITON_HOST:-localhost}``, or a
-    variable set from such a name in the same text (``HOST=${TRITON_HOST:-localhost}``)."""
+    """The host names the inference server: ``triton-svc``, ``${TRITON_HOST:-localhost}``, a Python
+    f-string's ``{TRITON_URL}``, or a variable set from such a name in the same text
+    (``HOST=${TRITON_HOST:-localhost}``)."""
     if _TRITON_HOST.search(host):
         return True
     m = _VAR_HOST.match(host)
@@ -120,9 +121,10 @@ def triton_urls(region: Region) -> Iterator[re.Match]:
     status_poll = _STATUS_GREP.search(text) is not None
     for m in _URL.finditer(text):
         if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
-                and re.match(r"[\w.-]", text[m.start("path") - 1]):
-            continue
-        if region.triton or _names_triton(m.group("host") or "", text) \
+                and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
+            continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
+        host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
+        if region.triton or _names_triton(host, text) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m

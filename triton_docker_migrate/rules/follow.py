@@ -919,7 +919,7 @@ class _Follow:
                 continue
             if ":" not in r.text:
                 continue
-            placeholder = self.placeholder_before(r) if host_side else None
+            placeholder = r.placeholder if host_side and r.text.startswith(":") and r.text[1:2].isdigit() else None
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
                 yield from self.run_time_host(r, u, placeholder)
             for u in _HOST_PORT.finditer(r.text):
@@ -948,18 +948,6 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
-
-    def placeholder_before(self, r: Region) -> str | None:
-        """The placeholder of a formatted string right before region ``r`` (``f"http://{host}:8000/..."``
-        is read as the literal parts around ``{host}``), or None."""
-        if not r.text.startswith(":") or not r.text[1:2].isdigit():
-            return None
-        end = r.off(0)
-        text = self.doc.text
-        if end == 0 or text[end - 1] != "}":
-            return None
-        start = text.rfind("{", max(0, end - 80), end)
-        return text[start:end] if start >= 0 and "\n" not in text[start:end] else None
 
     def run_time_host(self, r: Region, u: re.Match, host: str) -> Iterator[Finding]:
         """A URL whose host is a variable or a placeholder the file does not pin, on a host port that
