@@ -78,7 +78,7 @@ def _load(data: bytes) -> dict:
 
 def shape_differences(a, b, key: str = "", parents: tuple[str, ...] = ()) -> list[str]:
     """Differences between two loaded HCL documents, less what the migration may change (a list of a
-    server's arguments, also where an input variable's default holds them)."""
+    server's arguments, also where an input variable's default or a local value holds them)."""
     if key in RETYPED and isinstance(a, (str, int)) and isinstance(b, (str, int)):
         return []
     if type(a) is not type(b):
@@ -89,7 +89,7 @@ def shape_differences(a, b, key: str = "", parents: tuple[str, ...] = ()) -> lis
             return [f"{key}: keys {list(a)} -> {list(b)}"]
         return [d for k in a for d in shape_differences(a[k], b[k], str(k), parents + (key,))]
     if isinstance(a, list):
-        if key in LISTS or (key == "default" and "variable" in parents):
+        if key in LISTS or (key == "default" and "variable" in parents) or "locals" in parents:
             return []
         if len(a) != len(b):
             return [f"{key}: length {len(a)} -> {len(b)}"]

@@ -168,8 +168,8 @@ class HclDoc(Document):
 
     def _k8s_container(self, b: "H.Block", res: "H.Block") -> Container:
         name = _text(b.attr("name"))
-        segs = [self._list_segment(b.attr("command"), "command", k8s=True),
-                self._list_segment(b.attr("args"), "args", k8s=True)]
+        segs = [*self._segments(b.attr("command"), "command", k8s=True),
+                *self._segments(b.attr("args"), "args", k8s=True)]
         c = Container(b, "kubernetes", name or "", segs, resource=res)
         self._set_image(c, b.attr("image"))
         spec = b.parent
@@ -183,7 +183,7 @@ class HclDoc(Document):
         """``resource "docker_container"`` (the Docker provider): ``entrypoint`` and ``command`` as the
         image's ENTRYPOINT and CMD; an image given as ``docker_image.x.image_id`` is that resource's
         ``name``."""
-        segs = [self._list_segment(res.attr("entrypoint"), "entrypoint"), self._list_segment(res.attr("command"), "command")]
+        segs = [*self._segments(res.attr("entrypoint"), "entrypoint"), *self._segments(res.attr("command"), "command")]
         c = Container(res, "docker", _text(res.attr("name")) or res.labels[1], segs, resource=res)
         image = res.attr("image")
         if image is not None and image.value.kind == "other" and image.value.raw.startswith("docker_image."):
@@ -207,8 +207,8 @@ class HclDoc(Document):
             if obj.kind != "object":
                 continue
             keys = _keys(obj)
-            segs = [self._list_segment_of(keys.get("entryPoint"), "entryPoint"),
-                    self._list_segment_of(keys.get("command"), "command")]
+            segs = [*self._segments_of(keys.get("entryPoint"), "entryPoint"),
+                    *self._segments_of(keys.get("command"), "command")]
             name = keys.get("name")
             c = Container(res, "ecs", (name.text if name is not None else None) or "", segs, resource=res,
                           definition=obj)
@@ -255,8 +255,7 @@ class HclDoc(Document):
                 problem = "the task's args is not a list of strings it can be added to"
             syntax = H.HclCommandSyntax(self.irregular, problem, self.position(command.start)[0])
             cmd_seg = Segment([s.word()], syntax, "command")
-        segs = [self._list_segment(config.attr("entrypoint"), "entrypoint"), cmd_seg,
-                self._list_segment(args, "args")]
+        segs = [*self._segments(config.attr("entrypoint"), "entrypoint"), cmd_seg, *self._segments(args, "args")]
         c = Container(task, "nomad", task.labels[0] if task.labels else "", segs, group=group)
         self._set_image(c, config.attr("image"))
         return c
@@ -271,6 +270,19 @@ class HclDoc(Document):
         c.image_span = Span(v.start, v.end)
         info = facts.classify(c.image)
         c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
+
+    def _segments(self, attr: "H.Attribute | None", label: str, k8s: bool = False) -> list[Segment | None]:
+        return self._segments_of(attr.value if attr is not None else None, label, k8s)
+
+    def _segments_of(self, v: "H.Expr | None", label: str, k8s: bool = False) -> list[Segment | None]:
+        """The lists of a container's command or arguments: one, or each list ``concat(...)`` or
+        ``flatten([...])`` joins (``concat(["trtserver"], local.server_args)``) in its order."""
+        if v is not None and v.call == "concat" and v.args:
+            return [self._list_segment_of(a, label, k8s) for a in v.args]
+        if v is not None and v.call == "flatten" and len(v.args) == 1 and v.args[0].kind == "tuple" \
+                and v.args[0].items and all(it.kind != "string" for it in v.args[0].items):
+            return [self._list_segment_of(a, label, k8s) for a in v.args[0].items]  # flatten([[...], local.x])
+        return [self._list_segment_of(v, label, k8s)]
 
     def _list_segment(self, attr: "H.Attribute | None", label: str, k8s: bool = False) -> Segment | None:
         """Words of a list of strings (an item that is not a string literal is a word known only at
@@ -295,17 +307,26 @@ class HclDoc(Document):
     def _variable_default(self, v: "H.Expr") -> Segment | None:
         """``args = var.server_args`` with ``variable "server_args" { default = [...] }`` in this file,
         referenced once: the default's items, migrated where they are written (a ``.tfvars`` file
-        may replace them: the argv rules say so)."""
-        m = re.fullmatch(r"var\.([A-Za-z_][\w-]*)", v.raw.strip())
-        if m is None or len(re.findall(r"(?<![\w.])var\." + re.escape(m.group(1)) + r"(?![\w-])", self.text)) != 1:
+        may replace them: the argv rules say so). ``local.server_args`` with ``locals { server_args =
+        [...] }`` alike (nothing replaces a local value)."""
+        m = re.fullmatch(r"(var|local)\.([A-Za-z_][\w-]*)", v.raw.strip())
+        if m is None or len(re.findall(r"(?<![\w.])" + re.escape(m.group(0)) + r"(?![\w-])", self.text)) != 1:
             return None
-        blocks = [b for b in self.tree.root.blocks("variable") if b.labels == [m.group(1)]]
-        default = blocks[0].attr("default") if len(blocks) == 1 else None
+        kind, name = m.groups()
+        if kind == "local":
+            defs = [b.attr(name) for b in self.tree.root.blocks("locals") if b.attr(name) is not None]
+            return self._held_list(defs[0] if len(defs) == 1 else None, v, "", f"local {name}")
+        blocks = [b for b in self.tree.root.blocks("variable") if b.labels == [name]]
+        return self._held_list(blocks[0].attr("default") if len(blocks) == 1 else None, v, f"var.{name}",
+                               f"variable {name}")
+
+    def _held_list(self, default: "H.Attribute | None", v: "H.Expr", variable: str, label: str) -> Segment | None:
+        """The items of the list ``default`` holds, as the words ``v`` (which names it) expands to."""
         if default is None or default.value.kind != "tuple" or not default.value.items \
                 or any(it.kind != "string" or it.string.dynamic for it in default.value.items):
             return None
         words = [self._item_word(it, False) for it in default.value.items]
-        return Segment(words, H.HclListSyntax(self.irregular, f"var.{m.group(1)}"), f"variable {m.group(1)}",
+        return Segment(words, H.HclListSyntax(self.irregular, variable), label,
                        expansion=_expansion(v), outer=H.HclListSyntax(self.irregular))
 
     def _item_word(self, it: "H.Expr", k8s: bool) -> Word:
@@ -866,6 +887,8 @@ def _shape(e: "H.Expr", name: str):
     if name in RETYPABLE and e.kind in ("string", "number"):
         return "port"
     if e.kind == "tuple":
+        if name == "locals" and all(i.kind == "string" for i in e.items):
+            return ("tuple", "strings")  # a local value that holds arguments (``_variable_default``)
         return ("tuple", None if name in EDITABLE else tuple(_shape(i, "") for i in e.items))
     if e.kind == "object":
         return ("object", tuple((k.raw if k.kind == "ident" else k.text, _shape(v, "")) for k, v in e.pairs))
@@ -898,7 +921,7 @@ def _compare(a: "H.Block", b: "H.Block", where: str) -> str | None:
         y = ib[j] if j < len(ib) else None
         if x is not None and y is not None and type(x) is type(y):
             if isinstance(x, H.Attribute) and x.name == y.name:
-                name = f"variable.{x.name}" if a.type == "variable" else x.name
+                name = f"variable.{x.name}" if a.type == "variable" else "locals" if a.type == "locals" else x.name
                 if _shape(x.value, name) != _shape(y.value, name):
                     return f"{where}{x.name} changed its kind of value"
                 i, j = i + 1, j + 1
