@@ -455,6 +455,44 @@ class DockerfileDoc(Document):
         start = len(name) + 1
         return val, w.sub(start, len(w.value)) if val else None
 
+    def tag_beside(self, at: int) -> tuple[str, str, str, Span] | None:
+        """For the default of a build argument written at ``at`` that holds a V1 repository, used only
+        as ``FROM ${IMAGE}:${TAG}`` with ``TAG`` a build argument used only as that tag (its default
+        given once): (IMAGE, TAG, TAG's default, its span). Both defaults then change together."""
+        name = None
+        for ins in self.instructions:
+            if ins.cmd != "ARG" or ins.onbuild or not (ins.start <= at < ins.end):
+                continue
+            for w in self._words(ins):
+                key, eq, _val = w.value.partition("=")
+                if eq and not w.dynamic and w.start <= at < w.end:
+                    name = key
+        if name is None:
+            return None
+        use = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+        pair = re.compile(r"\$\{" + re.escape(name) + r"\}:\$\{(\w+)\}(?![\w.-])")
+        tags = set()
+        for ins in self.instructions:
+            n = len(use.findall(ins.logical))
+            found = pair.findall(ins.logical) if ins.cmd == "FROM" else []
+            if n != len(found):
+                return None
+            tags.update(found)
+        if len(tags) != 1 or len([i for i in self.instructions if i.cmd == "ARG" and not i.onbuild
+                                  and any(w.value.partition("=")[0] == name for w in self._words(i))]) != 1:
+            return None
+        (tag,) = tags
+        decls = [w for i in self.instructions if i.cmd == "ARG" and not i.onbuild for w in self._words(i)
+                 if w.value.partition("=")[0] == tag]
+        if len(decls) != 1 or "=" not in decls[0].value or decls[0].dynamic:
+            return None
+        uses = sum(len(re.findall(r"\$\{?" + re.escape(tag) + r"\b", i.logical)) for i in self.instructions)
+        if uses != sum(len(pair.findall(i.logical)) for i in self.instructions if i.cmd == "FROM"):
+            return None  # the tag's argument is used elsewhere too: changing it changes more than the image
+        w = decls[0]
+        value = w.value.partition("=")[2]
+        return (name, tag, value, w.sub(len(tag) + 1, len(w.value))) if value else None
+
     # --- ports and base images -------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
         """The EXPOSE instructions (for every server of the file: an image exposes its ports once)."""

@@ -23,7 +23,9 @@ SERVER_IMAGE = rule(
     "`nvcr.io/nvidia/tensorrtserver:YY.MM-py3`, and the V1 servers published as `tritonserver:20.03-py3`, "
     "`20.03.1-py3`, `20.06-v1-py3` and `20.07-v1-py3`, become `tritonserver:<target>-py3`. The registry "
     "and path before the name are kept (private mirrors), `${VAR:-default}` and ARG indirection are "
-    "kept, only the reference changes. A `@sha256:` digest pinned the V1 image: it is dropped and the "
+    "kept, only the reference changes. A Dockerfile that gives the repository and the tag as two build "
+    "arguments (`ARG IMAGE=nvcr.io/nvidia/tensorrtserver`, `ARG TAG=20.02-py3`, `FROM ${IMAGE}:${TAG}`) gets "
+    "both defaults changed together, when each argument is used only there (otherwise TDM104). A `@sha256:` digest pinned the V1 image: it is dropped and the "
     "finding is a warning so that you pin the new image. Source: S1, facts sheet 'Releases, images'.")
 SDK_IMAGE = rule(
     "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
@@ -75,15 +77,17 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 @check(order=30)
 def check_images(doc, ctx) -> Iterator[Finding]:
     for region in doc.regions():
-        for f in check_region(region, ctx.target, doc.tag_variable):
+        for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None)):
             if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
                 ctx.v1_image = True
             yield f
 
 
-def check_region(region: Region, target: Release, variables=None) -> Iterator[Finding]:
+def check_region(region: Region, target: Release, variables=None, beside=None) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
-    argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it."""
+    argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it;
+    ``beside(offset)`` the tag argument written beside a repository held by a build argument (``FROM
+    ${IMAGE}:${TAG}``): (IMAGE, TAG, TAG's value, its span)."""
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
         return
     if "tensorrtserver" in region.text:
@@ -113,6 +117,16 @@ def check_region(region: Region, target: Release, variables=None) -> Iterator[Fi
             if nt is not None:
                 yield _default_tag_fix(m, region, target, dm, nt)
                 continue
+        pair = beside(span.start) if tag is None and beside is not None and not digest else None
+        nt = new_tag(pair[2], target) if pair is not None and "$" not in pair[2] else None
+        if nt is not None:
+            image, tag_arg, value, vspan = pair
+            msg = (f"V1 image {old}:{value} (build arguments {image} and {tag_arg}) -> "
+                   f"{prefix or ''}tritonserver:{nt}")
+            r = SDK_IMAGE if "clientsdk" in value else SERVER_IMAGE
+            yield r.finding(span, msg, fix=Fix.of(msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"),
+                                                  Edit(vspan, nt)))
+            continue
         if tag is None or "$" in tag:
             yield UNKNOWN_TAG.finding(
                 span, f"{old}: " + ("the V1 image's tag is not written with it (given apart - a key beside it such "
