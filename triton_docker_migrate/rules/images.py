@@ -70,6 +70,9 @@ def new_tag(tag: str, target: Release) -> str | None:
 
 #: (``${var.name}``: a Terraform variable)
 _VAR_TAG = re.compile(r"^\$\{?(?P<name>(?:var\.)?\w+)\}?(?P<suffix>(?:(?:-v1)?-py3(?:-clientsdk)?)?)$")
+#: after a repository written as a variable's default, the tag written as another's:
+#: ``${IMAGE:-nvcr.io/nvidia/tensorrtserver}:${TAG:-20.02-py3}``
+_DEFAULT_PAIR = re.compile(r"\}:\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?![\w.-])")
 #: a tag held by a variable with a default: ``${TRTIS_TAG:-19.10}-py3``
 _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix>(?:-v1)?-py3(?:-clientsdk)?)$")
 
@@ -116,6 +119,19 @@ def check_region(region: Region, target: Release, variables=None, beside=None) -
             nt = new_tag(dm.group("default") + dm.group("suffix"), target)
             if nt is not None:
                 yield _default_tag_fix(m, region, target, dm, nt)
+                continue
+        dp = _DEFAULT_PAIR.match(region.text, m.end()) if tag is None and not digest else None
+        if dp is not None and re.search(r"\$\{\w+:?-$", region.text[:m.start()]) and region.contiguous(m.start(), dp.end()):
+            nt = new_tag(dp.group("default"), target)
+            if nt is not None:  # ``${IMAGE:-nvcr.io/nvidia/tensorrtserver}:${TAG:-20.02-py3}``
+                d0 = dp.start("default")
+                msg = (f"V1 image {old}:{dp.group('default')} (the defaults of two variables) -> "
+                       f"{prefix or ''}tritonserver:{nt}: the defaults are migrated; wherever {dp.group('name')} or the "
+                       f"variable of the repository is set, set them to a V2 release of the target too")
+                r = SDK_IMAGE if "clientsdk" in dp.group("default") else SERVER_IMAGE
+                yield r.finding(span, msg, Severity.WARNING, Fix.of(
+                    msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"),
+                    Edit(region.span(d0, d0 + len(dp.group("default"))), nt)))
                 continue
         pair = beside(span.start) if tag is None and beside is not None and not digest else None
         nt = new_tag(pair[2], target) if pair is not None and "$" not in pair[2] else None
