@@ -104,6 +104,7 @@ class KubernetesDoc(Document):
         self._split_images: list[ImageKeys] | None = None
         self._unit_blocks: list[tuple[MappingNode, Block]] | None = None
         self._scripts: YS.YamlScripts | None | bool = False  #: see scripts
+        self._cm_data: dict | None = None  #: see _configmap_data
 
     def _load(self, text: str) -> Y.YamlSource:
         return Y.load(text)
@@ -217,6 +218,8 @@ class KubernetesDoc(Document):
         for c in self.containers:
             if c.triton:
                 out |= c.owned
+                for v in self._env_from_configmaps(c):  # its environment, written in a ConfigMap
+                    out |= Y.reachable(v)
                 # a sidecar's command reaches the server on localhost: the same pod (CONTRACT.md)
                 for other in by_pod[id(c.pod)]:
                     if other is not c:
@@ -305,6 +308,36 @@ class KubernetesDoc(Document):
             return ()
         sc = self.src.scalar(image)
         return (Span(sc.start, sc.end),)
+
+    def _configmap_data(self) -> dict[tuple[str, str], Node]:
+        """(ConfigMap name, key) -> the value node of each ``data:`` entry of this file's ConfigMaps."""
+        if self._cm_data is None:
+            self._cm_data = {}
+            for o in self.objects:
+                if str(Y.get(o, "kind").value) != "ConfigMap":  # type: ignore[union-attr]
+                    continue
+                name = self._str(Y.get(Y.get(o, "metadata"), "name"))
+                data = Y.get(o, "data")
+                for k, v in data.value if isinstance(data, MappingNode) and name else []:
+                    self._cm_data.setdefault((name, Y.key_of(k)), v)
+        return self._cm_data
+
+    def _env_from_configmaps(self, c: Container) -> list[Node]:
+        """The values of this file's ConfigMaps that become the container's environment: an ``env``
+        entry's ``valueFrom.configMapKeyRef``, every key of an ``envFrom`` ``configMapRef``."""
+        data = self._configmap_data()
+        if not data:
+            return []
+        out = []
+        for item in _seq(Y.get(c.node, "env")):
+            ref = Y.get(Y.get(item, "valueFrom"), "configMapKeyRef")
+            key = (self._str(Y.get(ref, "name")) or "", self._str(Y.get(ref, "key")) or "")
+            if key in data:
+                out.append(data[key])
+        for item in _seq(Y.get(c.node, "envFrom")):
+            cm = self._str(Y.get(Y.get(item, "configMapRef"), "name"))
+            out += [v for (n, _k), v in data.items() if cm and n == cm]
+        return out
 
     def _configmap_users(self) -> dict[str, list[Container]]:
         """ConfigMap name -> the containers of this file whose pod mounts it as a volume (``configMap``
@@ -503,7 +536,7 @@ class KubernetesDoc(Document):
         if not m or (shell and w.quote):
             return None
         name = m.group(1) or m.group(2)
-        values = [v for n, v in _env_values(self.src, Y.get(c.node, "env")) if n == name]
+        values = [v for n, v in _env_values(self.src, Y.get(c.node, "env"), self._configmap_data()) if n == name]
         uses = len(re.findall(r"\$\(?\{?" + re.escape(name) + r"(?![A-Za-z0-9_])", self.text))
         if len(values) != 1 or values[0] is None or uses != 1:
             return None
@@ -927,13 +960,19 @@ class KubernetesDoc(Document):
         return old.same_structure(now)
 
 
-def _env_values(src: Y.YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
-    """Each ``name``/``value`` of a container's ``env`` (None: ``valueFrom``, or not a string)."""
+def _env_values(src: Y.YamlSource, env: Node | None, configmaps: dict | None = None) -> list[tuple[str, Word | None]]:
+    """Each ``name``/``value`` of a container's ``env`` (None: not a string, or a ``valueFrom`` other than
+    a key of a ConfigMap of ``configmaps``: (name, key) -> value node)."""
     out: list[tuple[str, Word | None]] = []
     for item in env.value if isinstance(env, SequenceNode) else []:
         name, value = Y.get(item, "name"), Y.get(item, "value")
         if not isinstance(name, ScalarNode):
             continue
+        ref = Y.get(Y.get(item, "valueFrom"), "configMapKeyRef")
+        if value is None and ref is not None and configmaps:
+            rn, rk = Y.get(ref, "name"), Y.get(ref, "key")
+            if isinstance(rn, ScalarNode) and isinstance(rk, ScalarNode):
+                value = configmaps.get((str(rn.value), str(rk.value)))
         sc = src.scalar(value) if isinstance(value, ScalarNode) else None
         ok = sc is not None and sc.is_str and sc.offsets is not None
         out.append((str(name.value), S.item_word(sc) if ok else None))
