@@ -363,3 +363,16 @@ def test_script_server_line_follows_the_mounting_container_ports():
     assert "{httpGet: {path: /v2/health/live, port: 8000}}" in new
     assert "exec tritonserver --model-repository=/m --model-control-mode=poll" in new
     assert _invalid(new.encode()) == []
+
+
+def test_server_flags_in_a_configmap_of_their_own_file_are_reported(tmp_path):
+    """A ConfigMap in its own file (kustomize, a chart's values) that holds the server's flags: a value that
+    names a model repository reads as the server's options, so a V1-only option in it (``--api-version``,
+    which V2 refuses) is V1 left, not another program's; another value's ``--api-version`` is another
+    program's."""
+    path = tmp_path / "configmap.yaml"
+    path.write_text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: triton-flags}\ndata:\n'
+                    '  flags: "--model-store=/models --api-version=2"\n  other: "--api-version=v1 --verbose"\n')
+    res = process_file(str(path), "configmap.yaml", Settings())
+    assert [(f.line, f.rule, f.severity.value) for f in res.findings] == [(5, "TDM003", "warning")]
+    assert "'--api-version'" in res.findings[0].message

@@ -67,6 +67,7 @@ _SERVER_VALUE = re.compile(r"[ \t]*(?:(?:/[\w.+@-]+)*/)?trtserver[ \t]*")
 #: ``- --x``) is an option
 _NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]*-[ \t]+)[\"']?-")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
+_MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
 _EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 #: a reference to a locally built or third-party V1 image (``tensorrtserver_build``, a path never is one)
@@ -135,12 +136,15 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
             for m in _CLIENT_MODULE.finditer(text):
                 yield _piece(region, m.start(), m.end())
     if "--" in text:
+        # a value that also names a model repository reads as the server's own options (a ConfigMap
+        # value of flags in another file than the pod that takes it)
+        server_args = region.triton or region.label != "line" and _MODEL_REPOSITORY_OPTION.search(text) is not None
         for m in _V1_OPTION.finditer(text):
             name = m.group(0)[2:]
             # outside a Triton context only the names no other program had (a container of an image the
             # tool does not know, given the V1 server's arguments); in a text file never (its prefilter
             # reads evidence.TEXT_LITERALS only)
-            if not region.triton and (name not in facts.V1_SERVER_ONLY_OPTIONS or region.label == "line"):
+            if not server_args and (name not in facts.V1_SERVER_ONLY_OPTIONS or region.label == "line"):
                 continue
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
