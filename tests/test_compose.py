@@ -348,6 +348,7 @@ def test_env_file_with_v1_settings_is_reported(tmp_path):
     env = [f for f in findings if f.rule == "TDM501"]
     assert len(env) == 1 and env[0].fix is None
     assert "env_file triton.env holds V1 settings (line 1)" in env[0].message
+    assert env[0].suggestion is None  # running the tool on an env file changes nothing: no command to suggest
     assert doc.position(env[0].span.start) == (6, 9)
 
 

@@ -778,3 +778,11 @@ def test_a_server_name_alone_and_a_server_in_text_in_one_file(tmp_path, capsys):
     code, out, err = _processed(tmp_path, capsys, text)
     assert '+subprocess.Popen(["tritonserver", "--model-repository=/m"' in out
     assert "TDM003" in out + err  # the strings no reader takes as commands are V1 left, said so
+
+
+def test_a_command_string_built_with_plus_is_v1_left_where_it_is_written(tmp_path, capsys):
+    """``"trtserver " + "--model-store=" + repo + " --api-version=2"``: no reader takes the sum apart, so the
+    binary is V1 left, said where it stands (it was passed over as a name, and the line passed the gate)."""
+    code, out, err = _processed(tmp_path, capsys, 'import os\nREPO = "/m"\n'
+                                'os.system("trtserver " + "--model-store=" + REPO + " --api-version=2")\n')
+    assert "launch.py:3:12: TDM003 warning: V1 evidence left: 'trtserver'" in out + err  # the warning covers the line

@@ -95,7 +95,7 @@ def check_env_files(doc, ctx) -> Iterator[Finding]:
             continue
         lines = [i + 1 for i, ln in enumerate(data.splitlines()) if evidence.maybe_v1(ln)]
         yield ENV_VAR.finding(
-            span, f"env_file {value} holds V1 settings (line {', '.join(map(str, lines[:5]))}); the "
-            f"compose handler does not rewrite it: migrate it too", Severity.WARNING,
-            suggestion=f"triton-docker-migrate migrate {value}")
+            span, f"env_file {value} holds V1 settings (line {', '.join(map(str, lines[:5]))}); env files are "
+            f"read, never rewritten: change them by hand as this file's findings say (V2 image tags and paths, "
+            f"TRITON_ names, no V1-only option)", Severity.WARNING)
 

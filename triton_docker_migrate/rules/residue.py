@@ -64,8 +64,10 @@ _SERVER_TEXT = re.compile(r"(?<![\w.:@/$-])(?<!--name )(?<!--name=)(?<!\bAS )(?<
 #: ``cmd: [trtserver, ...]`` in a custom resource)
 _SERVER_VALUE = re.compile(r"[ \t]*(?:(?:/[\w.+@-]+)*/)?trtserver[ \t]*")
 #: what follows such a value when options follow it in its list: the next item (flow ``, --x`` or block
-#: ``- --x``) is an option
-_NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]*-[ \t]+)[\"']?-")
+#: ``- --x``) is an option; or, in code, the next string added to it starts with one (``"trtserver " +
+#: "--model-store=" + path``)
+_NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]*-[ \t]+)[\"']?-"
+                             r"|[\"'][ \t]*\+[ \t]*[rRbBuUfF]{0,2}[\"'][ \t]*-")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
