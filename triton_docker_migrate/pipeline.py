@@ -409,8 +409,9 @@ def process_unit(unit, settings: Settings, explicit: frozenset[str] = frozenset(
     verified the same way. When one member cannot be processed or verified, none is changed: TDM001
     on it, a warning on the others. Never raises. ``outside``: the run's follow-through
     (``batch/finish.py``), as (reported path, move) of the servers of other files whose health
-    endpoints move and (real path, topology) of the other files that may reach them: the chart's
-    templates follow those servers as they follow the chart's own (``_chart_follow``)."""
+    endpoints move (and of the chart's own V2 servers, when the run follows V2 servers) and (real path,
+    topology) of the other files that may reach them: the chart's templates follow those servers as they
+    follow the chart's own (``_chart_follow``)."""
     collecting = gc.isenabled()
     gc.disable()  # as in process_file
     reserve.keep()
@@ -504,6 +505,8 @@ def _chart_follow(live, ctxs, fixed, shown, outside=None):
     if outside is not None:
         mine = {os.path.realpath(p) for p, *_ in live}
         moved += [(at, follow.across_charts(m)) for at, m in outside[0] if m.file not in mine]
+        # the chart's own V2 servers (``follow.current``): its first pass had nothing to follow for them
+        moved += [(at, m) for at, m in outside[0] if m.file in mine and m.current]
         others = [(real, topo) for real, topo in outside[1] if real not in mine]
     if not moved:
         return None

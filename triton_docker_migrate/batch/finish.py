@@ -25,7 +25,7 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
     from ..pipeline import process_file
 
     out = Found()
-    out.extend(_charts([c for c, why in deferred if why == "chart"], settings))
+    out.extend(_charts([c for c, why in deferred if why == "chart"], settings, out.stale))
     scripts = [c for c, why in deferred if why == "script"]
     if scripts:
         roots = {"."} | {p for p in paths if os.path.isdir(p)}
@@ -71,6 +71,11 @@ class Found(list):
     """The results of the end of the run, and how many files it read that the walk had not."""
 
     read: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: files of charts with a V1 endpoint no rule of their chart placed (see ``follow_through``'s ``stale``)
+        self.stale: list[Candidate] = []
 
 
 def _display(path: str, paths: list[str]) -> str:
@@ -141,10 +146,15 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         return None if len(data) > _MAX or b"\0" in data[:8192] else data
 
     found: dict[str, tuple[Candidate, bytes, object]] = {}
+    units = _chart_units(in_charts)
     if stale:
         moved += _current_servers(eligible, read, kept, found, settings)
+        for u in units:  # the V2 servers of the charts, as the plain files' above
+            moved += u.current(settings)
         if not moved:
             return
+    for u in units:
+        u.reaches_from(moved)
     terms = follow.search_terms([m for _p, m in moved])
     rest: list[tuple[Candidate, bytes | None]] = []  # the small ones kept for a second look, the others read again
     # the many Python files of a repository: read and ruled out in one call, as the first pass does
@@ -161,7 +171,6 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         else:
             rest.append((c, data if len(data) <= _KEEP else None))
 
-    units = _chart_units(in_charts, moved)
     # what the charts' templates route (a Service a chart defines): read for the links, as the plain files
     in_chart: dict[str, object] = {}
     for u in units:
@@ -214,17 +223,73 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
 class _ChartUnit:
     """A Helm chart of the run that the follow-through may reach, as ``_charts`` processes it."""
 
-    def __init__(self, unit, group: list[Candidate], outside: bool) -> None:
+    def __init__(self, unit, group: list[Candidate]) -> None:
         self.unit = unit
-        self.outside = outside  #: a server of another file moves: the chart may follow it
+        self.outside = False  #: a server of another file moves (or one of its own is V2): see ``reaches_from``
         self.display = _unit_display(group)
         self.explicit = _unit_explicit(unit, group)
         self.data: list[tuple[object, bytes]] = []  #: (member, its bytes)
+        self._linked: dict | None = None
         for m in unit.members:
             try:
                 self.data.append((m, read_bytes(m.path)[0]))
             except OSError:
                 pass  # the unit reports it, if it is processed
+
+    def reaches_from(self, moved: list) -> None:
+        """Whether the chart may follow ``moved`` (the run's (path, move)): a server of another file moves,
+        or one of the chart's own servers is V2 already (``current``): the chart's first pass followed
+        neither. A chart whose only moves are its own V1 servers' followed them in its first pass."""
+        mine = {os.path.realpath(m.path) for m in self.unit.members}
+        self.outside = any(m.current or m.file not in mine for _p, m in moved)
+
+    def current(self, settings: Settings) -> list:
+        """(path as shown, move) of the chart's V2 server lines (``follow.current``), read with the chart's
+        documents linked (values, helpers, subcharts), as its server lines are when it is processed."""
+        from ..rules import follow
+        from ..rules.context import Context
+
+        if not any(_V2_SERVER in d for _m, d in self.data):
+            return []
+        out: list = []
+        docs = self.linked()
+        for m, _data in self.data:
+            d = docs.get(m.path)
+            if d is None or m.kind != "helm-template" or not hasattr(d, "containers"):
+                continue
+            try:
+                ctx = Context(d, settings.for_file(m.path).target)
+                out += [(self.display(m.path), mv) for mv in follow.current(d, ctx)]
+            except Exception:  # as _document: what cannot be read is left to the chart's own pass
+                continue
+        return out
+
+    def linked(self) -> dict:
+        """The chart's documents (member path -> document), linked as ``pipeline._unit`` links them: a template's
+        values and helpers resolved. A member that does not read is left out; a chart whose documents do not
+        link has none (its own pass reports it)."""
+        if self._linked is not None:
+            return self._linked
+        from ..charts import subchart_keys
+        from ..documents.helmchart import link
+        from ..pipeline import build_document
+
+        docs: dict = {}
+        for m, data in self.data:
+            try:
+                docs[m.path] = build_document(m.kind, m.path, data.decode("utf-8"))
+            except Exception:  # ProcessingError, a decoding error, or a reader failure: as _document
+                continue
+        keys = subchart_keys(self.unit)
+        try:
+            for p, d in docs.items():
+                if p in keys:
+                    d.subchart_keys = keys[p]  # type: ignore[attr-defined]
+            link(self.unit, docs)
+            self._linked = docs
+        except Exception:  # as above
+            self._linked = {}
+        return self._linked
 
     def may_reach(self, terms) -> bool:
         from ..rules import follow
@@ -233,28 +298,31 @@ class _ChartUnit:
 
     def topologies(self, terms, out: dict) -> None:
         """The topology of each template that may reach a moving server (real path -> topology, into
-        ``out``), read alone: names and selectors the chart's values write compare as their actions."""
-        from ..model import ProcessingError
-        from ..pipeline import build_document
+        ``out``), read with the chart linked (a Service port or name its values write is the value):
+        names and selectors that template actions write are left out (``follow.literal``)."""
         from ..rules import follow
 
+        docs = None
         for m, data in self.data:
             real = os.path.realpath(m.path)
             if m.kind != "helm-template" or real in out or m.path.endswith(_CHART_SUFFIXES) \
                     or not follow.may_reach(data, terms):
                 continue
+            if docs is None:
+                docs = self.linked()
+            d = docs.get(m.path)
+            if d is None:
+                continue
             try:
-                out[real] = follow.literal(build_document(m.kind, m.path, data.decode("utf-8")).topology())
-            except (ProcessingError, UnicodeDecodeError, RecursionError):
-                continue
-            except Exception:  # as _parse: a reader failure here leaves the chart to its own pass
+                out[real] = follow.literal(d.topology())
+            except Exception:  # as _document: a reader failure here leaves the chart to its own pass
                 continue
 
 
-def _chart_units(cands: list[Candidate], moved: list) -> list[_ChartUnit]:
-    """The charts of ``cands`` (``outside``: some server of another file moves, which the chart may
-    follow). A chart with a file that cannot be processed is processed again too: that file fails again,
-    and the others are reported with what follows, unchanged (a chart is migrated as one unit)."""
+def _chart_units(cands: list[Candidate]) -> list[_ChartUnit]:
+    """The charts of ``cands`` (``_ChartUnit.reaches_from`` tells which may follow the run's moves). A chart
+    with a file that cannot be processed is processed again too: that file fails again, and the others are
+    reported with what follows, unchanged (a chart is migrated as one unit)."""
     from .. import charts
 
     groups: dict[str, list[Candidate]] = {}
@@ -265,9 +333,8 @@ def _chart_units(cands: list[Candidate], moved: list) -> list[_ChartUnit]:
     out: list[_ChartUnit] = []
     for top, group in groups.items():
         unit = charts.unit_of(top)
-        mine = {os.path.realpath(m.path) for m in unit.members}
         if unit.members:
-            out.append(_ChartUnit(unit, group, not all(m.file in mine for _p, m in moved)))
+            out.append(_ChartUnit(unit, group))
     return out
 
 
@@ -341,10 +408,11 @@ def run_level(results: list[FileResult], paths: list[str], settings: Settings) -
     return run_findings(sorted(results, key=lambda r: r.path), paths, settings.target)
 
 
-def _charts(cands: list[Candidate], settings: Settings) -> list[FileResult]:
+def _charts(cands: list[Candidate], settings: Settings, stale: list[Candidate]) -> list[FileResult]:
     """Each Helm chart with a file in the run, as one unit (its subcharts with it): processed when
     one of its files may hold V1 (or is named on the command line), else skipped like any file
-    without evidence."""
+    without evidence. A file of the chart with a V1 endpoint that no rule of the chart placed (an
+    Ingress path to the chart's own V2 server) joins ``stale``, as a plain file's does (batch/scan.py)."""
     from .. import charts
     from ..pipeline import process_unit
 
@@ -359,7 +427,12 @@ def _charts(cands: list[Candidate], settings: Settings) -> list[FileResult]:
         explicit = _unit_explicit(unit, group)
         if not explicit and not unit.packaged_v1 and not any(_may_hold_v1(m.path) for m in unit.members):
             continue
-        for r in process_unit(unit, settings, explicit, _unit_display(group)):
+        display = _unit_display(group)
+        paths = {display(m.path): m.path for m in unit.members}
+        for r in process_unit(unit, settings, explicit, display):
+            if not r.has_evidence and r.status is not Status.FAILED and r.path in paths \
+                    and _unplaced_endpoint(paths[r.path]):
+                stale.append(Candidate(paths[r.path], r.path, r.explicit))
             kept = Scanner._keep(r)
             if kept is not None:
                 out.append(kept)
@@ -391,6 +464,15 @@ class _NoCandidate:
 
 
 _NONE = _NoCandidate()
+
+
+def _unplaced_endpoint(path: str) -> bool:
+    """Whether the file at ``path`` holds a V1 endpoint (its rules placed none: the caller knows)."""
+    try:
+        data = read_bytes(path)[0]
+    except OSError:
+        return False
+    return any(e in data for e in evidence.ENDPOINTS)
 
 
 def _may_hold_v1(path: str) -> bool:

@@ -107,7 +107,7 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
     found = finish(deferred, entrypoints, paths, results, settings)
     results.extend(found)
-    follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"])
+    follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)
     results.extend(created(results))
     results.rollout = run_level(results, paths, settings)
     results.scanned = scanned + found.read
