@@ -306,3 +306,144 @@ def test_without_the_health_option_nothing_follows(tmp_path, monkeypatch, capsys
     assert [f for f in report["findings"] if f["rule"] == "TDM407"] == []
     assert [(f["path"], f["rule"]) for f in report["findings"] if f["rule"] == "TDM408"] == [
         ("chart/templates/ingress.yaml", "TDM408")]
+
+
+# --- V2 servers in charts: V1 paths left behind (batch/finish.py, ``_ChartUnit.current``) -------------
+#
+# ``fixtures/trees/chart-v2-stale``: a chart moved to V2 by hand (its server runs tritonserver) that still
+# has V1 health paths: a readiness probe path in its values, an Ingress template of its own, a route of the
+# platform's manifests outside the chart, and a readiness script that asks the chart's Service (its port
+# written from the values) - plus another application's own /api/health, which is not the server's.
+# ``fixtures/trees/chart-v1-in-place``: a V1 chart (its Service's name and port written from the values)
+# that a first run migrates alone (``migrate chart``), leaving a smoke test and an Ingress outside it.
+
+V2_TREE = FIXTURES / "trees" / "chart-v2-stale"
+IN_PLACE_TREE = FIXTURES / "trees" / "chart-v1-in-place"
+
+
+def _findings(report: dict) -> list[tuple[str, int, str, str, bool]]:
+    return [(f["path"], f["line"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"]]
+
+
+def _gate(capsys) -> int:
+    return cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0]
+
+
+def script_landings(objs: list[dict], script: str, host: str) -> list[tuple[str, str, str]]:
+    """Each ``http://<host>:<port><path>`` of a script followed, without the tool, through the rendered
+    Service named ``host`` to the server's container port: (what, container port, path)."""
+    import re
+
+    svc = next(o for o in objs if o.get("kind") == "Service" and o["metadata"]["name"] == host)
+    server = Rendered(objs).server
+    out = []
+    for port, path in re.findall(rf"http://{re.escape(host)}:(\d+)(/[\w/.-]*)", script):
+        entry = next(e for e in svc["spec"]["ports"] if str(e["port"]) == port)
+        target = entry.get("targetPort", entry["port"])
+        cport = next(str(p["containerPort"]) for p in server["ports"] if p.get("name") == target) \
+            if not str(target).isdigit() else str(target)
+        out.append((f"script {host}:{port}{path}", cport, path))
+    return out
+
+
+@pytest.fixture(scope="module")
+def v2_tree(tmp_path_factory):
+    """The V2 chart's tree before and after a whole run (``migrate .`` in a copy)."""
+    work = tmp_path_factory.mktemp("chart-v2") / "tree"
+    shutil.copytree(V2_TREE, work)
+    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "."], cwd=work,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return objects(V2_TREE), objects(work), work
+
+
+def test_v1_paths_left_in_and_around_a_v2_chart_are_found(tmp_path, monkeypatch, capsys):
+    """Every V1 health path that reaches the chart's V2 server is a finding that names the server's line:
+    the chart's own Ingress template (followed inside the chart), the platform's Ingress and the readiness
+    script (followed through the chart's Service, whose port its values write); the probe path in the
+    values is the chart's own rule's (TDM401). Another application's /api/health is left alone, and the gate
+    does not pass."""
+    work = tmp_path / "tree"
+    shutil.copytree(V2_TREE, work)
+    monkeypatch.chdir(work)
+    report = _report(capsys, ".")
+    assert _findings(report) == [
+        ("chart/templates/ingress.yaml", 11, "TDM408", "info", True),
+        ("chart/values.yaml", 8, "TDM401", "info", True),
+        ("deploy/public-ingress.yaml", 19, "TDM408", "info", True),
+        ("scripts/wait-ready.sh", 4, "TDM408", "info", True),
+    ]
+    followed = [f["message"] for f in report["findings"] if f["rule"] == "TDM408"]
+    assert all("reaches the V2 server at chart/templates/deployment.yaml:19;" in m for m in followed), followed
+    assert _gate(capsys) == 1
+
+
+def test_the_v2_charts_rendered_routes_and_probes_land_on_v2_paths(v2_tree):
+    """Helm's rendering of the chart (and the manifests beside it), read without the tool: before the run,
+    the server started with its own command line is asked for V1 paths by the chart's Ingress, the
+    platform's Ingress and its own readiness probe; after it, every reference lands on a V2 path, and every
+    object still validates."""
+    before, after, _work = v2_tree
+    valid(before, "before")
+    valid(after, "after")
+    argv = _argv(Rendered(before).server)
+    assert argv == ["tritonserver", "--model-repository=/models", "--model-control-mode=poll"]
+    _landings, broken = Rendered(before).follow(argv)
+    v1 = "which V2 does not serve"
+    assert sorted(broken) == [f"Ingress ranker-health /api/health/ready: /api/health/ready, {v1}",
+                              f"Ingress ranker-public /api/health/live: /api/health/live, {v1}",
+                              f"readinessProbe: /api/health/ready, {v1}"]
+    landings, broken = Rendered(after).follow(argv)
+    assert broken == []
+    assert sorted(w for w, _p, _path in landings) == [
+        "Ingress ranker-health /v2/health/ready", "Ingress ranker-public /v2", "Ingress ranker-public /v2/health/live",
+        "Service ranker port 8000", "Service ranker port 8001", "livenessProbe", "readinessProbe"]
+
+
+def test_the_real_server_answers_what_reaches_the_v2_chart_after_the_run(v2_tree, tmp_path):
+    """The real server, started with the chart's command line: every reference of the rendered chart and
+    manifests, and the readiness script's URL followed through the rendered Service, is answered; the other
+    application's script and the server's own files are as they were."""
+    _before, after, work = v2_tree
+    rendered = Rendered(after)
+    argv = _argv(rendered.server)
+    landings, broken = rendered.follow(argv)
+    script = (work / "scripts" / "wait-ready.sh").read_text()
+    assert script == (V2_TREE / "scripts" / "wait-ready.sh").read_text().replace("/api/health/", "/v2/health/")
+    health = [x for x in script_landings(after, script, "ranker") if "/health/" in x[2]]
+    assert health == [("script ranker:8000/v2/health/ready", "8000", "/v2/health/ready")]
+    assert broken == [] and unanswered(argv, landings + health, tmp_path) == []
+    for same in ("scripts/billing-check.sh", "chart/templates/deployment.yaml", "chart/templates/service.yaml"):
+        assert (work / same).read_bytes() == (V2_TREE / same).read_bytes(), same
+
+
+def test_a_second_run_on_the_migrated_v2_chart_passes_the_gate(v2_tree, monkeypatch, capsys):
+    _before, _after, work = v2_tree
+    monkeypatch.chdir(work)
+    assert _findings(_report(capsys, ".")) == []
+    assert _gate(capsys) == 0
+
+
+def test_a_chart_migrated_in_place_keeps_the_gate_closed_on_what_reaches_it(tmp_path, monkeypatch, capsys):
+    """A V1 chart migrated alone (``migrate chart``): on the next run over the whole tree its server is V2,
+    and the smoke test and the Ingress outside the chart that still ask it for /api/health (through its
+    Service, whose name and port the values write) are found as the first run found them - now against
+    the V2 server - so ``--check --fail-on-review`` keeps failing until they follow."""
+    work = tmp_path / "tree"
+    shutil.copytree(IN_PLACE_TREE, work)
+    monkeypatch.chdir(work)
+    outside = [("deploy/health-ingress.yaml", 9, "TDM408", "info", True), ("scripts/smoke.sh", 3, "TDM408", "info", True)]
+    first = _report(capsys, ".")
+    assert [f for f in _findings(first) if not f[0].startswith("chart/")] == outside
+    assert all("reaches the V1 server migrated at chart/templates/deployment.yaml:16;" in f["message"]
+               for f in first["findings"] if f["rule"] == "TDM408")
+    assert cli(capsys, "migrate", "chart")[0] == 0
+    assert "tritonserver" in (work / "chart" / "templates" / "deployment.yaml").read_text()
+    second = _report(capsys, ".")
+    assert _findings(second) == outside
+    assert all("reaches the V2 server at chart/templates/deployment.yaml:16;" in f["message"] for f in second["findings"])
+    assert _gate(capsys) == 1
+    assert cli(capsys, "migrate", ".")[0] == 0
+    for path in ("deploy/health-ingress.yaml", "scripts/smoke.sh"):
+        assert (work / path).read_text() == (IN_PLACE_TREE / path).read_text().replace("/api/health/", "/v2/health/")
+    assert _gate(capsys) == 0
