@@ -104,8 +104,13 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     that may reach a server of another file (its ``.tpl`` helpers included) is processed again whole with
     the run's moves and the topologies of the files read (``pipeline.process_unit``), and its results take
     the place of its first ones (a chart without V1 evidence had none). The templates of every chart that
-    may reach a server are read too (each alone), for what they route: a Service a chart defines is
-    followed as a plain file's."""
+    may reach a server are read too (with their chart linked), for what they route: a Service a chart
+    defines is followed as a plain file's.
+
+    ``stale``: files of the run with a V1 endpoint that no rule of their own placed (batch/scan.py, and
+    ``_charts`` for the files of charts): then the servers that are V2 already are followed too - those of
+    the plain files and of the charts (``_ChartUnit.current``) - and a chart with a V2 server of its own is
+    processed again with them (its first pass had nothing to follow)."""
     from ..discover import Discovery, Excludes
     from ..pipeline import process_file
     from .. import textscan
@@ -431,7 +436,7 @@ def _charts(cands: list[Candidate], settings: Settings, stale: list[Candidate]) 
         paths = {display(m.path): m.path for m in unit.members}
         for r in process_unit(unit, settings, explicit, display):
             if not r.has_evidence and r.status is not Status.FAILED and r.path in paths \
-                    and _unplaced_endpoint(paths[r.path]):
+                    and _unplaced_endpoint(paths[r.path], r.original):
                 stale.append(Candidate(paths[r.path], r.path, r.explicit))
             kept = Scanner._keep(r)
             if kept is not None:
@@ -466,12 +471,14 @@ class _NoCandidate:
 _NONE = _NoCandidate()
 
 
-def _unplaced_endpoint(path: str) -> bool:
-    """Whether the file at ``path`` holds a V1 endpoint (its rules placed none: the caller knows)."""
-    try:
-        data = read_bytes(path)[0]
-    except OSError:
-        return False
+def _unplaced_endpoint(path: str, data: bytes | None) -> bool:
+    """Whether the file at ``path`` (``data``: its bytes, when its result kept them) holds a V1 endpoint
+    (its rules placed none: the caller knows)."""
+    if data is None:
+        try:
+            data = read_bytes(path)[0]
+        except OSError:
+            return False
     return any(e in data for e in evidence.ENDPOINTS)
 
 

@@ -38,7 +38,9 @@ follow-through reaches into charts the same way: a chart whose files may reach a
 the run's moves and the topologies of the other files read), its templates checked with the links of
 those servers and of its own, and its results take the place of the first ones. A server inside a chart
 is followed by the other files of the run as any server (its moves are in the chart's results), and the
-Services and pods its templates define are read into the run's links (each template alone). Labels and
+Services and pods its templates define are read into the run's links (the chart's documents linked: a port
+or a name its values write is the value). A chart's V2 server is followed the same way when the run looks
+for V2 servers (``current``: batch/finish.py reads its server lines with the chart linked). Labels and
 names written by template actions compare as the actions' text only within their chart: outside it they
 are left out (``across_charts``, ``literal``).
 
@@ -113,10 +115,11 @@ HEALTH_PATH_ROUTE = rule(
     "by `--side-by-side`), the path is reported with its V2 form instead of being changed.\n\n"
     "A server that is V2 already (migrated earlier, by hand or by this tool) is followed the same way when a file "
     "of the run holds a V1 endpoint that its own rules could not place (`curl localhost:8000/api/health/ready` "
-    "in a readiness script, an Ingress path): the run looks for the V2 servers of its compose files, manifests "
-    "and scripts, and a URL or route that reaches one of them uses `/v2/health/...` (V2 never served the V1 "
-    "path); a host known only at run time is a warning. So a second run on a migrated tree still reports what "
-    "the first one warned about.")
+    "in a readiness script, an Ingress path): the run looks for the V2 servers of its compose files, manifests, "
+    "scripts and Helm charts (a chart's templates read with its values), and a URL or route that reaches one of "
+    "them uses `/v2/health/...` (V2 never served the V1 path); a host known only at run time is a warning. A "
+    "chart's own templates follow its V2 server too (an Ingress template's path). So a second run on a migrated "
+    "tree, or a chart migrated alone, still reports what the first run found.")
 
 #: the health port row of the removed options (its finding says where the option stood)
 _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
