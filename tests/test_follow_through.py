@@ -549,13 +549,17 @@ def test_a_run_without_v1_does_not_walk_the_tree_again(tmp_path, monkeypatch, ca
     _write(tmp_path, {"service.yaml": SERVICE, "app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/v2/health/ready\n"})
     cli(capsys, "migrate", "--check", ".")
     assert len(made) == 1
+    # another application's API (its /api/health, its /api/statuses): not V1's endpoints
+    _write(tmp_path, {"app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/api/health\ncurl localhost:8005/api/statuses/1\n"})
+    assert cli(capsys, "migrate", "--check", ".")[0] == 0
+    assert len(made) == 2
     # a V1 endpoint that no rule of its file placed: the tree is read again for V2 servers it may reach
     _write(tmp_path, {"app.sh": "#!/bin/sh\ncurl -sf http://localhost:8005/api/health/ready\n"})
     assert cli(capsys, "migrate", "--check", ".")[0] == 0  # none there: nothing to say
-    assert len(made) == 3
+    assert len(made) == 4
     _write(tmp_path, {"server.yaml": SERVER})
     cli(capsys, "migrate", "--check", ".")
-    assert len(made) == 5  # the run with a V1 server reads the tree again for what reaches it
+    assert len(made) == 6  # the run with a V1 server reads the tree again for what reaches it
 
 
 def test_worker_processes_give_the_same_output(tmp_path, monkeypatch, capsys):

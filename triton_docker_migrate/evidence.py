@@ -46,6 +46,11 @@ def _unique_prefix(option: str, table: tuple[str, ...], least: int = 8) -> str:
 
 #: a V1 endpoint (CONTRACT.md, "V1 evidence"), weak evidence until a context shows the server it reaches
 ENDPOINTS = tuple((facts.V1_ENDPOINT_PREFIX + w).encode() for w in facts.V1_ENDPOINT_WORDS)
+#: what only V1's own endpoints look like (``/api/health/ready``, not the ``/api/health`` or
+#: ``/api/statuses`` of many applications): a file that holds one where no rule could place it may reach
+#: a V2 server of the run
+V1_OWN_ENDPOINT = re.compile(rb"/api/(?:health/(?:live|ready)|status(?![\w-])|infer/|modelcontrol/"
+                             rb"|sharedmemorycontrol(?![\w-])|repository/index|profile(?![\w-]))")
 #: what a file of the text kind can be reported for
 TEXT_LITERALS = (
     _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary

@@ -12,7 +12,7 @@ from ..discover import Candidate
 from ..model import FileResult, Status
 from ..settings import Settings
 from ..pipeline import failed
-from .scan import Scanner, read_bytes
+from .scan import FOLLOWED_KINDS, Scanner, read_bytes
 
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
 
@@ -89,8 +89,6 @@ def _display(path: str, paths: list[str]) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
-#: kinds whose files may reach a server from elsewhere (their topology or their URLs)
-_FOLLOW_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python"})
 
 
 def follow_through(results: list, paths: list[str], settings: Settings, stale: list[Candidate] = ()) -> None:
@@ -379,7 +377,7 @@ def _document(c: Candidate, data: bytes):
     from ..pipeline import build_document
 
     kind = kinds.kind_of(c.path, data[:8192])
-    if kind not in _FOLLOW_KINDS:
+    if kind not in FOLLOWED_KINDS:
         return None
     try:
         doc = build_document(kind, c.path, data.decode("utf-8"))

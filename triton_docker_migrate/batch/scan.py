@@ -180,7 +180,8 @@ class Scanner:
                 return self._keep(process_file(c.path, c.display, self.settings, c.explicit))
         r = process_file(c.path, c.display, self.settings, c.explicit, data=data)
         r.source = source
-        if not r.has_evidence and r.status is not Status.FAILED and any(e in data for e in evidence.ENDPOINTS):
+        if not r.has_evidence and r.status is not Status.FAILED and r.kind in FOLLOWED_KINDS \
+                and b"/api/" in data and evidence.V1_OWN_ENDPOINT.search(data):
             # a V1 endpoint no rule of the file placed: a server elsewhere may be a V2 one it reaches
             # (the follow-through looks for them: batch/finish.py)
             self.deferred.append((c, "endpoint"))
@@ -191,6 +192,11 @@ class Scanner:
         if r.has_evidence or r.explicit or r.status is Status.FAILED:
             return r
         return None
+
+
+#: kinds whose files may reach a server from elsewhere (their topology or their URLs): the run's
+#: follow-through reads and edits them (batch/finish.py)
+FOLLOWED_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python"})
 
 
 # --- the process pool --------------------------------------------------------------------------
