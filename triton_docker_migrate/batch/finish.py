@@ -470,14 +470,15 @@ _NONE = _NoCandidate()
 
 
 def _unplaced_endpoint(path: str, data: bytes | None) -> bool:
-    """Whether the file at ``path`` (``data``: its bytes, when its result kept them) holds a V1 endpoint
-    (its rules placed none: the caller knows)."""
+    """Whether the file at ``path`` (``data``: its bytes, when its result kept them) holds one of V1's own
+    endpoints (``evidence.V1_OWN_ENDPOINT``, as batch/scan.py asks of a plain file; its rules placed none:
+    the caller knows)."""
     if data is None:
         try:
             data = read_bytes(path)[0]
         except OSError:
             return False
-    return any(e in data for e in evidence.ENDPOINTS)
+    return b"/api/" in data and evidence.V1_OWN_ENDPOINT.search(data) is not None
 
 
 def _may_hold_v1(path: str) -> bool:
