@@ -410,6 +410,14 @@ def _write(root: Path, files: dict[str, str]) -> None:
         p.write_text(text)
 
 
+def _ingress(service: str, port: str, *paths: str) -> str:
+    """An Ingress whose paths (each Exact) all go to port ``port`` of Service ``service``."""
+    return ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: scorer}\nspec:\n  rules:\n"
+            "    - http:\n        paths:\n" + "".join(
+                f"          - path: {p}\n            pathType: Exact\n"
+                f"            backend: {{service: {{name: {service}, port: {{number: {port}}}}}}}\n" for p in paths))
+
+
 def _json(capsys, *args: str) -> dict:
     _code, out, _err = cli(capsys, "migrate", "--check", "--format", "json", *args)
     return json.loads(out)
@@ -517,20 +525,7 @@ def test_health_paths_follow_without_a_health_port(tmp_path, monkeypatch, capsys
     """Every V1 server moves its health paths: a route to it elsewhere follows even when no port moves."""
     monkeypatch.chdir(tmp_path)
     server = SERVER.replace(', "--http-health-port=8005"', "")
-    ingress = """apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: scorer}
-spec:
-  rules:
-    - http:
-        paths:
-          - path: /api/health/ready
-            pathType: Exact
-            backend: {service: {name: scorer, port: {number: 8000}}}
-          - path: /api/status
-            pathType: Exact
-            backend: {service: {name: scorer, port: {number: 8000}}}
-"""
+    ingress = _ingress("scorer", "8000", "/api/health/ready", "/api/status")
     _write(tmp_path, {"server.yaml": server, "service.yaml": SERVICE, "ingress.yaml": ingress})
     report = _json(capsys, ".")
     assert _rules(report, "ingress.yaml") == [(8, "TDM408", "info", True), (11, "TDM402", "warning", False)]
@@ -646,9 +641,7 @@ def test_nothing_that_routes_to_a_kept_v1_block_is_edited(tmp_path, monkeypatch,
     if not _has_side_by_side(capsys):
         pytest.skip("--side-by-side (the will-it-still-serve issue) is not on this branch yet")
     monkeypatch.chdir(tmp_path)
-    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: scorer}\nspec:\n  rules:\n"
-               "    - http:\n        paths:\n          - path: /api/health/ready\n            pathType: Exact\n"
-               "            backend: {service: {name: scorer, port: {number: 8005}}}\n")
+    ingress = _ingress("scorer", "8005", "/api/health/ready")
     _write(tmp_path, {"server.yaml": SERVER, "service.yaml": SERVICE, "ingress.yaml": ingress})
     cli(capsys, "migrate", "--side-by-side", ".")
     assert (tmp_path / "service.yaml").read_text() == SERVICE
@@ -747,17 +740,7 @@ def test_a_v1_path_left_for_a_v2_server_follows_it(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     wait = "#!/bin/sh\nuntil curl -sf http://localhost:8000/api/health/ready; do sleep 1; done\n"
     smoke = "#!/bin/sh\ncurl -f http://inference:8000/api/health/live\ncurl -f http://inference:8000/api/status\n"
-    ingress = """apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: scorer}
-spec:
-  rules:
-    - http:
-        paths:
-          - path: /api/health/ready
-            pathType: Exact
-            backend: {service: {name: inference, port: {number: 8000}}}
-"""
+    ingress = _ingress("inference", "8000", "/api/health/ready")
     later = "#!/bin/sh\ncurl -sf \"http://$1:8000/api/health/ready\"\n"
     _write(tmp_path, {"docker-compose.yml": V2_COMPOSE, "scripts/wait.sh": wait, "scripts/later.sh": later,
                       "k8s/server.yaml": V2_DEPLOYMENT, "k8s/smoke.sh": smoke, "k8s/ingress.yaml": ingress})

@@ -210,3 +210,19 @@ def test_a_walk_reports_v1_endpoints_of_text_files_as_naming_them_does(tree, cap
     lines = [[f["line"] for f in json.loads(out)["findings"]] for _, out, _ in (walked, named)]
     assert lines[0] == lines[1] == ([line] if line else [])
     assert walked[0] == named[0] == code
+
+
+def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs(tree, capsys):
+    """CircleCI's ``command: ["trtserver", "--model-store=/m"]`` is text (CONTRACT.md: ci is GitHub and
+    GitLab): reported, not changed - and the suggestion is the list as V2 needs it (it put the new options
+    inside the last item's quotes and kept the V1 binary)."""
+    text = ('version: 2.1\njobs:\n  test:\n    docker:\n      - image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n'
+            '        command: ["trtserver", "--model-store=/models"]\n')
+    (tree / ".circleci").mkdir()
+    (tree / ".circleci" / "config.yml").write_text(text)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1 and report["files"][0]["changed"] is False
+    on_line = {f["suggestion"] for f in report["findings"] if f["line"] == 6}
+    assert on_line == {'command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", '
+                       '"--disable-auto-complete-config"]'}

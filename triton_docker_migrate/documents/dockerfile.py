@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .. import facts
 from ..model import ProcessingError, Span
 from ..syntax import dockerfile as reader
-from ..syntax.quoting import DockerShellSyntax, JsonShellSyntax, JsonSyntax
+from ..syntax.quoting import DockerShellSyntax, JsonShellSyntax, JsonSyntax, json_array_words
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from . import held as H
@@ -187,7 +187,7 @@ class DockerfileDoc(Document):
 
     def _exec_segment(self, ins: Instruction, logical: str, offsets: list[int], label: str) -> Segment | None:
         """Words of a JSON (exec-form) list, with document spans of each string."""
-        words = _json_words(logical, offsets, self._json_escapes)
+        words = json_array_words(logical, offsets, self._json_escapes)
         if words is None:
             return None
         return Segment(words, JsonSyntax(self.escape), label)
@@ -353,7 +353,8 @@ class DockerfileDoc(Document):
 
     def _held(self, w: Word, at: Instruction) -> list[H.Held] | None:
         """``$SERVER_ARGS`` in a shell-form command: the words of the one value an ``ENV`` before it
-        gives the variable (and, in ``RUN``, an ``ARG`` default, which ``--build-arg`` may replace)."""
+        gives the variable, in its stage or one it is built on (and, in ``RUN``, an ``ARG`` default of its
+        stage, which ``--build-arg`` may replace)."""
         m = H.VAR_REF.match(w.value)
         if not m or w.quote:
             return None
@@ -366,8 +367,10 @@ class DockerfileDoc(Document):
                     for key, value in self._definitions(ins):
                         self._defined.setdefault(key, []).append((ins, value))
         found = self._defined.get(name, [])
+        # an ENV of a stage the command's stage is built on is in its environment too (an ARG is not)
+        stages = self.stage_chain(at.stage) if found and found[0][0].cmd == "ENV" else [at.stage]
         if len(found) != 1 or found[0][0].cmd not in kinds or found[0][0].start > at.start or found[0][1] is None \
-                or found[0][0].stage != at.stage:
+                or found[0][0].stage not in stages:
             return None
         if name not in self._uses:
             self._uses[name] = H.uses(self.text, name)
@@ -560,17 +563,19 @@ class DockerfileDoc(Document):
         first = next((w for seg in line.segments for w in seg.words), None)
         if first is None:
             return None
+        chain = self.stage_chain(self.stage_index_at(first.start))
+        copies = self._copies()
+        return [m for k in sorted(chain) for m in copies.get(k, [])]
+
+    def stage_chain(self, idx: int) -> list[int]:
+        """Stage ``idx`` and the stages it is built on (``FROM <stage name>``), nearest first."""
         chain: list[int] = []
-        seen: set[int] = set()
-        idx = self.stage_index_at(first.start)
-        while 0 <= idx < len(self.stages) and idx not in seen:
+        while 0 <= idx < len(self.stages) and idx not in chain:
             chain.append(idx)
-            seen.add(idx)
             # the stage it is built on: the first stage of that name, when it comes before it
             parent = self._named.get(self.expand(self.stages[idx].image).lower())
             idx = parent.index if parent is not None and parent.index < idx else -1
-        copies = self._copies()
-        return [m for k in sorted(chain) for m in copies.get(k, [])]
+        return chain
 
     def _copies(self) -> dict[int, list[Mount]]:
         """The ``COPY``/``ADD`` of each stage from the build context (read once)."""
@@ -628,39 +633,3 @@ def _substituted(raw: str, at: int) -> bool:
             stack.pop()
         i += 1
     return backquote or any(stack)
-
-
-def _json_words(logical: str, offsets: list[int], escapes: dict[int, int] | None = None) -> list[Word] | None:
-    """The strings of a JSON array with the document span of each; None when it is not JSON.
-    ``escapes`` gets the length of the escape of each escaped character, by document offset."""
-    try:
-        values = json.loads(logical)
-    except ValueError:
-        return None
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        return None
-    words: list[Word] = []
-    i, n = 0, len(logical)
-    for _ in values:
-        i = logical.find('"', i)
-        j = i + 1
-        w = Word(offsets[i], 0, quote='"')
-        while j < n and logical[j] != '"':
-            if logical[j] == "\\":
-                esc = logical[j:j + 2]
-                width = 6 if esc[1:] == "u" else 2
-                w.value += json.loads('"' + logical[j:j + width] + '"')
-                w.offsets.append(offsets[j])
-                if escapes is not None:
-                    escapes[offsets[j]] = offsets[j + width - 1] + 1 - offsets[j]
-                j += width
-                continue
-            w.value += logical[j]
-            w.offsets.append(offsets[j])
-            j += 1
-        w.end = offsets[j] + 1
-        w.inner_end = offsets[j]
-        w.dynamic = False  # exec form: no shell, no expansion
-        words.append(w)
-        i = j + 1
-    return words

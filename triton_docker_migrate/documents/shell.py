@@ -387,16 +387,26 @@ class ShellDoc(Document):
             spans += [w.span for w in self.variables.get(m.group(1) or m.group(3), [])]
         return tuple(spans)
 
-    def tag_variable(self, name: str) -> tuple[str, Span] | None:
+    def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:
         """The value of ``name`` and its span, when the script assigns it once, a release number,
-        and uses it only in image tags (``TAG=20.02`` ... ``tensorrtserver:${TAG}-py3``)."""
+        and uses it only in image tags (``TAG=20.02`` ... ``tensorrtserver:${TAG}-py3``); for a value that
+        is a default of the environment's (``TAG=${TAG:-20.02}``), the default, and where else to set it."""
         values = self.variables.get(name, [])
-        if len(values) != 1 or values[0].dynamic or not _RELEASE.fullmatch(values[0].value):
+        if len(values) != 1:
             return None
-        if not used_only_as_image_tag([r.text for r in self.regions()], r"\$\{?" + re.escape(name) + r"(?![\w])",
+        value, elsewhere = values[0], None
+        if value.dynamic:
+            value = self._default_of(name, value)
+            elsewhere = f"the environment sets {name} when it has it: set it there too"
+        if value is None or value.dynamic or not _RELEASE.fullmatch(value.value):
+            return None
+        texts = [r.text for r in self.regions()]
+        if elsewhere:  # the assignment's own ``${TAG:-...}`` is not a use
+            texts = ["\n".join(texts).replace(values[0].value, "", 1)]
+        if not used_only_as_image_tag(texts, r"\$\{?" + re.escape(name) + r"(?![\w])",
                                       r"\$\{?" + re.escape(name) + r"\}?"):
             return None
-        return values[0].value, values[0].span
+        return (value.value, value.span) if elsewhere is None else (value.value, value.span, elsewhere)
 
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:

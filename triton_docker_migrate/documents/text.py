@@ -15,7 +15,7 @@ import re
 
 from .. import evidence
 from ..syntax.ccomments import blank_comments, is_c_source
-from ..syntax.quoting import SHELL
+from ..syntax.quoting import SHELL, JsonSyntax, json_array_words
 from ..syntax.shellwords import ShellSyntaxError, lex
 from . import commands as C
 from .base import Document
@@ -73,9 +73,10 @@ class TextDoc(Document):
                 for m in _SERVER.finditer(line):
                     if _NAME_BEFORE.search(line[:m.start()]):
                         continue
-                    words = self._words(line, pos, m.start())
+                    listed = _json_list(line, pos, m.start())
+                    words = listed if listed is not None else self._words(line, pos, m.start())
                     if words:
-                        seg = Segment(words, SHELL, "line")
+                        seg = Segment(words, JsonSyntax() if listed is not None else SHELL, "line")
                         self._sites.append((CommandSite(words, seg, True, self.text), m.group("bin") == "trtserver"))
         return self._sites
 
@@ -161,6 +162,26 @@ class TextDoc(Document):
             prev_blank = not body.strip()
             pos += len(line)
         return out
+
+
+def _json_list(line: str, pos: int, at: int) -> list | None:
+    """The server word at ``at`` as the first string of a JSON list on its line (``command: ["trtserver",
+    "--model-store=/m"]`` in a CI file of no known kind), with the strings after it; None otherwise."""
+    start = line.rfind("[", 0, at)
+    if start < 0 or line[start + 1:at].strip() != '"':
+        return None
+    depth, end = 0, -1
+    for k in range(start, len(line)):
+        if line[k] == "[":
+            depth += 1
+        elif line[k] == "]":
+            depth -= 1
+            if depth == 0:
+                end = k + 1
+                break
+    if end < 0:
+        return None
+    return json_array_words(line[start:end], list(range(pos + start, pos + end)))
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:

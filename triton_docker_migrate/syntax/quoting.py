@@ -142,3 +142,39 @@ class FieldSyntax(Syntax):
 
     def requote(self, word: Word, new_value: str) -> Edit:
         raise ValueError(f"{new_value!r} cannot be written inside the value of {self.variable}")
+
+
+def json_array_words(logical: str, offsets: list[int], escapes: dict[int, int] | None = None) -> list[Word] | None:
+    """The strings of a JSON array with the document span of each; None when it is not JSON.
+    ``escapes`` gets the length of the escape of each escaped character, by document offset."""
+    try:
+        values = json.loads(logical)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return None
+    words: list[Word] = []
+    i, n = 0, len(logical)
+    for _ in values:
+        i = logical.find('"', i)
+        j = i + 1
+        w = Word(offsets[i], 0, quote='"')
+        while j < n and logical[j] != '"':
+            if logical[j] == "\\":
+                esc = logical[j:j + 2]
+                width = 6 if esc[1:] == "u" else 2
+                w.value += json.loads('"' + logical[j:j + width] + '"')
+                w.offsets.append(offsets[j])
+                if escapes is not None:
+                    escapes[offsets[j]] = offsets[j + width - 1] + 1 - offsets[j]
+                j += width
+                continue
+            w.value += logical[j]
+            w.offsets.append(offsets[j])
+            j += 1
+        w.end = offsets[j] + 1
+        w.inner_end = offsets[j]
+        w.dynamic = False  # exec form: no shell, no expansion
+        words.append(w)
+        i = j + 1
+    return words
