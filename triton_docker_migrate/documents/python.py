@@ -1295,7 +1295,6 @@ class _AppendSyntax(PyListSyntax):
         return Edit(Span(*self.span), "pass")
 
 
-
 def _droppable(x: ast.AST) -> bool:
     """``NAME.append("...")`` or ``NAME.insert(N, "...")`` standing as a statement: the one kind of
     statement a migration may delete (an option written there that V2 no longer has)."""
