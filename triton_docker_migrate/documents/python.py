@@ -177,6 +177,10 @@ class PythonDoc(ShellDoc):
         self._droppables: list[tuple] = []
         self._droppable_at: dict[int, tuple[int, int, bool]] = {}  #: id(stmt) -> (block, index, block all such)
         self._mutation_stmt: dict[int, ast.stmt] = {}  #: id(call) of ``x.append(...)`` -> its statement
+        self._block_of: dict[int, int] = {}  #: id(statement) -> id(the list of statements it stands in)
+        #: ids of the changes of a list (``+=``, ``.append(...)``) written inside a branch or a loop of
+        #: their scope, not in its own statements: a run may not take them
+        self._conditional: set[int] = set()
         #: ``.append``/``.insert`` statements an edit asked to delete: (syntax, whether it may)
         self._delete_requests: list["_AppendSyntax"] = []
         super().__init__(path, text)
@@ -195,11 +199,13 @@ class PythonDoc(ShellDoc):
         self.tree = None
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
             setattr(self, name, [])
-        for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals", "_droppable_at", "_mutation_stmt"):
+        for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals", "_droppable_at", "_mutation_stmt",
+                     "_block_of"):
             setattr(self, name, {})
         self._by_start = []
         self._statement_strings = set()
         self._editable = set()
+        self._conditional = set()
         self._pos._cols.clear()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -272,6 +278,9 @@ class PythonDoc(ShellDoc):
                         children.extend(x for x in v if x is not None)
                         continue
                     children.extend(v)
+                    if v and isinstance(v[0], ast.stmt):
+                        for x in v:
+                            self._block_of[id(x)] = id(v)
                     drop = _droppables_of(v) if v and isinstance(v[0], ast.stmt) else ()
                     if drop:
                         # deleting one of these is an edit of a command line: the digest holds where
@@ -397,6 +406,7 @@ class PythonDoc(ShellDoc):
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             if isinstance(node.op, ast.Add):
                 self._mutations.setdefault((id(scope), node.target.id), []).append(node)
+                self._note_branch(node, node, scope)
             else:
                 self._bind(scope, node.target.id, None)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
@@ -419,6 +429,12 @@ class PythonDoc(ShellDoc):
                     f.attr in ("append", "extend", "insert", "remove", "pop", "clear", "reverse", "sort"):
                 self._mutations.setdefault((id(scope), f.value.id), []).append(node.value)
                 self._mutation_stmt[id(node.value)] = node
+                self._note_branch(node, node.value, scope)
+
+    def _note_branch(self, stmt: ast.stmt, change: ast.AST, scope: ast.AST) -> None:
+        """``change`` (in ``stmt``) is conditional unless ``stmt`` is one of its scope's own statements."""
+        if self._block_of.get(id(stmt)) != id(getattr(scope, "body", None)):
+            self._conditional.add(id(change))
 
     # --- positions and literals -------------------------------------------------------------
     def _span(self, node: ast.AST) -> tuple[int, int]:
@@ -675,6 +691,7 @@ class PythonDoc(ShellDoc):
                 syntax = self._group_syntax.get(w.group)
                 if syntax is not None:
                     syntax.holds_insertions = False
+                    syntax.conditional = id(ch) in self._conditional
             if at is not None:
                 words[at:at] = added
             else:
