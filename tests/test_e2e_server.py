@@ -609,6 +609,18 @@ def test_no_polling_loads_only_at_start(tmp_path):
         assert status != 200 and b"explicit model load / unload is not allowed" in body
 
 
+@pytest.mark.parametrize("first,last,loads", [("none", "explicit", True), ("explicit", "none", False)])
+def test_the_server_takes_the_last_model_control_mode_it_is_given(tmp_path, first, last, loads):
+    """What a default written before a branch's own mode relies on (rules/argv.py, a mode set only in an
+    append): the 2.51.0 server takes the last --model-control-mode of its line."""
+    R.add_model(tmp_path, "m")
+    argv = ["tritonserver", "--model-repository=/m", f"--model-control-mode={first}", f"--model-control-mode={last}"]
+    with R.running(argv, tmp_path, python_models=True) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        status, _body = srv.post("/v2/repository/models/m/load")
+        assert (status == 200) is loads
+
+
 def test_explicit_loads_only_named_models(tmp_path):
     got, _, res = migrate_line("trtserver --model-store=/m --allow-poll-model-repository=false "
                                "--allow-model-control=true --load-model=wanted --strict-model-config=false")

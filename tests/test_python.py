@@ -20,7 +20,7 @@ from triton_docker_migrate import kinds
 from triton_docker_migrate.documents.python import PythonDoc
 from triton_docker_migrate.documents.shell import server_argv
 from triton_docker_migrate.documents.sites import CommandLine
-from triton_docker_migrate.model import ProcessingError, Status
+from triton_docker_migrate.model import ProcessingError, Severity, Status
 from triton_docker_migrate.release import Release
 from triton_docker_migrate.rules import tables as T
 from triton_docker_migrate.rules.engine import check_document
@@ -626,6 +626,15 @@ def _masked_dump(src: str) -> str:
 
         visit_Tuple = visit_List
 
+        def visit_Expr(self, node):
+            # ``cmd.append("--api-version=2")``: a statement an edit may delete whole (it adds one string)
+            c = node.value
+            if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr in ("append", "insert") \
+                    and isinstance(c.func.value, ast.Name) and c.args and isinstance(c.args[-1], ast.Constant) \
+                    and isinstance(c.args[-1].value, str) and not c.keywords:
+                return None
+            return self.generic_visit(node)
+
     return ast.dump(Mask().visit(ast.parse(src)))
 
 
@@ -786,3 +795,128 @@ def test_a_command_string_built_with_plus_is_v1_left_where_it_is_written(tmp_pat
     code, out, err = _processed(tmp_path, capsys, 'import os\nREPO = "/m"\n'
                                 'os.system("trtserver " + "--model-store=" + REPO + " --api-version=2")\n')
     assert "launch.py:3:12: TDM003 warning: V1 evidence left: 'trtserver'" in out + err  # the warning covers the line
+
+
+# --- argv lists built with list methods, copies and dict items ------------------------------------
+
+def _migrated(text: str, tmp_path, name: str = "launch.py") -> tuple[str, list]:
+    p = tmp_path / name
+    p.write_text(text)
+    res = run_fixture(p)
+    assert res.status is not Status.FAILED, res.error
+    return res.new.decode(), res.findings
+
+
+def test_appended_options_are_rewritten_where_they_are_written_and_never_receive_new_ones(tmp_path):
+    new, findings = _migrated(
+        'import os, sys\n'
+        'ARGS = ["--model-store", os.environ.get("MODELS", "/models")]\n'
+        'if os.environ.get("POLL"):\n'
+        '    ARGS.append("--allow-poll-model-repository=true")\n'
+        'ARGS.append("--api-version=2")  # old protocol\n'
+        'ARGS.append("--log-verbose=1")\n'
+        'os.execvp("trtserver", ["trtserver"] + ARGS + sys.argv[1:])\n', tmp_path)
+    assert new == (
+        'import os, sys\n'
+        'ARGS = ["--model-repository", os.environ.get("MODELS", "/models"), "--model-control-mode=poll", '
+        '"--disable-auto-complete-config"]\n'
+        'if os.environ.get("POLL"):\n'
+        '    ARGS.append("--model-control-mode=poll")\n'
+        'ARGS.append("--log-verbose=1")\n'
+        'os.execvp("tritonserver", ["tritonserver"] + ARGS + sys.argv[1:])\n')
+    # the mode is set in a branch only: V1 polled on the other runs, so the default goes before the branch's
+    assert {(f.rule, f.fixed) for f in findings} >= {("TDM311", True), ("TDM302", True), ("TDM310", True)}
+    assert not [f for f in findings if f.rule == "TDM003"]
+
+
+@pytest.mark.parametrize("body,line", [
+    # the only statement of its block: deleting it would leave ``if ...:`` empty
+    ('if os.environ.get("OLD"):\n    cmd.append("--api-version=2")\n', 4),
+    # not alone on its line
+    ('cmd.append("--log-verbose=1"); cmd.append("--api-version=2")\n', 3),
+    ('if os.environ.get("OLD"): cmd.append("--api-version=2")\n', 3),
+    # an option and its value in two statements that are a whole block
+    ('if os.environ.get("OLD"):\n    cmd.append("--api-version")\n    cmd.append("2")\n', 4),
+    # written as an f-string: not a statement the verify step lets an edit delete
+    ('cmd.append(f"--api-version={2}")\nprint(cmd)\n', 3),
+])
+def test_an_appended_option_that_cannot_go_alone_is_left_and_reported(tmp_path, body, line):
+    text = 'import os, subprocess\ncmd = ["trtserver", "--model-store=/m"]\n' + body + 'subprocess.run(cmd)\n'
+    new, findings = _migrated(text, tmp_path)
+    assert new.splitlines()[2:-1] == text.splitlines()[2:-1]  # the statements stay as written
+    api = [f for f in findings if f.rule == "TDM302"]
+    assert len(api) == 1 and not api[0].fixed and api[0].severity is Severity.WARNING
+    assert api[0].line == line and "remove it by hand" in api[0].message
+    compile(new, "launch.py", "exec")
+
+
+def test_appended_words_pair_an_option_with_its_value_across_statements(tmp_path):
+    new, findings = _migrated(
+        'import subprocess\ncmd = ["trtserver"]\ncmd.append("--model-store")\ncmd.append("/models")\n'
+        'cmd.append("--api-version")\ncmd.append("2")\ncmd.append("--log-verbose=1")\nsubprocess.run(cmd)\n',
+        tmp_path)
+    assert new == (
+        'import subprocess\ncmd = ["tritonserver", "--model-control-mode", "poll", "--disable-auto-complete-config"]\n'
+        'cmd.append("--model-repository")\ncmd.append("/models")\ncmd.append("--log-verbose=1")\n'
+        'subprocess.run(cmd)\n')
+
+
+def test_insert_at_a_known_place_is_read_and_deleted_with_its_statement(tmp_path):
+    new, _ = _migrated('import subprocess\ncmd = ["trtserver", "--model-store=/m"]\n'
+                       'cmd.insert(1, "--api-version=2")\ncmd.insert(1, "--strict-model-config=false")\n'
+                       'subprocess.run(cmd)\n', tmp_path)
+    assert new == ('import subprocess\ncmd = ["tritonserver", "--model-repository=/m", "--model-control-mode=poll"]\n'
+                   'cmd.insert(1, "--strict-model-config=false")\nsubprocess.run(cmd)\n')
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a dict of settings
+    ('CONFIG = {"binary": "trtserver", "args": ["--model-store=/m", "--api-version=2"]}\n'
+     'subprocess.run([CONFIG["binary"]] + CONFIG["args"])\n',
+     'CONFIG = {"binary": "tritonserver", "args": ["--model-repository=/m", "--model-control-mode=poll", '
+     '"--disable-auto-complete-config"]}\n'
+     'subprocess.run([CONFIG["binary"]] + CONFIG["args"])\n'),
+    # a copy of a tuple, then appended to
+    ('BASE = ("trtserver", "--model-store=/m")\ncmd = list(BASE)\ncmd.append("--api-version=2")\n'
+     'subprocess.Popen(cmd)\n',
+     'BASE = ("tritonserver", "--model-repository=/m", "--model-control-mode=poll", '
+     '"--disable-auto-complete-config")\ncmd = list(BASE)\nsubprocess.Popen(cmd)\n'),
+    # itertools.chain
+    ('opts = ["--model-store=/m", "--api-version=2"]\nsubprocess.run(list(itertools.chain(["trtserver"], opts)))\n',
+     'opts = ["--model-repository=/m", "--model-control-mode=poll", "--disable-auto-complete-config"]\n'
+     'subprocess.run(list(itertools.chain(["tritonserver"], opts)))\n'),
+])
+def test_copies_chains_and_dict_items_are_read_as_the_lists_they_hold(tmp_path, text, expected):
+    new, findings = _migrated("import itertools, subprocess\n" + text, tmp_path)
+    assert new == "import itertools, subprocess\n" + expected
+    assert all(f.fixed or f.rule in ("TDM604", "TDM709") for f in findings)
+
+
+def test_a_slice_assignment_is_a_change_known_only_at_run_time(tmp_path):
+    _, findings = _migrated('import subprocess\nargs = ["trtserver", "--model-store=/m"]\n'
+                            'args[1:] = ["--model-store=/m", "--api-version=2"]\nsubprocess.run(args)\n', tmp_path)
+    assert [(f.rule, f.line, f.severity) for f in findings if f.rule == "TDM316"] == [("TDM316", 3, Severity.WARNING)]
+
+
+@pytest.mark.parametrize("new", [
+    'import os\ncmd = ["a"]\nos.execv("a", cmd)\n',  # the statement deleted
+    'import os\ncmd = ["a"]\nif x:\n    cmd.append("b")\nos.execv("a", cmd)\n',  # its string changed
+])
+def test_same_structure_accepts_deleted_append_statements(new):
+    old = doc('import os\ncmd = ["a"]\nif x:\n    cmd.append("--api-version=2")\nos.execv("a", cmd)\n')
+    if "if x" not in new:
+        old = doc('import os\ncmd = ["a"]\ncmd.append("--api-version=2")\nos.execv("a", cmd)\n')
+    assert old.same_structure(doc(new)) is None
+
+
+@pytest.mark.parametrize("new", [
+    'import os\ncmd.append("b")\ncmd = ["a"]\nos.execv("a", cmd)\n',  # moved
+    'import os\ncmd = ["a"]\ncmd.append("b")\ncmd.append("b")\nos.execv("a", cmd)\n',  # added
+    'import os\ncmd = ["a"]\nargs.append("b")\nos.execv("a", cmd)\n',  # another list
+    'import os\ncmd = ["a"]\ncmd.append(b)\nos.execv("a", cmd)\n',  # not a string
+    'import os\ncmd = ["a"]\ncmd.insert(1, "b")\nos.execv("a", cmd)\n',  # another method
+    'import os\ncmd = ["a"]\nif x:\n    cmd.append("b")\nos.execv("a", cmd)\n',  # into a block
+])
+def test_same_structure_refuses_any_other_change_of_append_statements(new):
+    old = doc('import os\ncmd = ["a"]\ncmd.append("b")\nos.execv("a", cmd)\n')
+    assert old.same_structure(doc(new)) is not None

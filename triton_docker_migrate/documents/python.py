@@ -58,6 +58,7 @@ _KEEP_SCOPE = frozenset({ast.Name, ast.Attribute, ast.Assign, ast.AnnAssign, ast
 _BINDING_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension,
                             ast.withitem, ast.NamedExpr, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                             ast.ExceptHandler, ast.Expr})
+_CONTEXTS = frozenset({ast.Load, ast.Store, ast.Del})
 _SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _SCOPE_TYPES = frozenset(_SCOPES)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -171,6 +172,17 @@ class PythonDoc(ShellDoc):
         self._requirements: list[Requirement] | None = None
         self._statement_spans: list[tuple[int, int]] = []
         self._digest = b""
+        #: statements that add one string literal to a list (``cmd.append("--x")``), which an edit may
+        #: delete whole: where each stands (see ``_droppable_key``); the digest leaves them out
+        self._droppables: list[tuple] = []
+        self._droppable_at: dict[int, tuple[int, int, bool]] = {}  #: id(stmt) -> (block, index, block all such)
+        self._mutation_stmt: dict[int, ast.stmt] = {}  #: id(call) of ``x.append(...)`` -> its statement
+        self._block_of: dict[int, int] = {}  #: id(statement) -> id(the list of statements it stands in)
+        #: ids of the changes of a list (``+=``, ``.append(...)``) written inside a branch or a loop of
+        #: their scope, not in its own statements: a run may not take them
+        self._conditional: set[int] = set()
+        #: ``.append``/``.insert`` statements an edit asked to delete: (syntax, whether it may)
+        self._delete_requests: list["_AppendSyntax"] = []
         super().__init__(path, text)
         self._settle()
 
@@ -187,11 +199,13 @@ class PythonDoc(ShellDoc):
         self.tree = None
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
             setattr(self, name, [])
-        for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals"):
+        for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals", "_droppable_at", "_mutation_stmt",
+                     "_block_of"):
             setattr(self, name, {})
         self._by_start = []
         self._statement_strings = set()
         self._editable = set()
+        self._conditional = set()
         self._pos._cols.clear()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -228,8 +242,10 @@ class PythonDoc(ShellDoc):
         stack: list[tuple[ast.AST, ast.AST, ast.AST | None]] = [(tree, tree, None)]
         in_fstring: set[int] = set()
         skip: set[int] = set()  #: string items of lists and the text of f-strings: left out of the digest
+        nodigest: set[int] = set()  #: the nodes of droppable statements (``_droppable``): left out too
         h = hashlib.blake2b(digest_size=32)
         parts: list[str] = []
+        flushed = 0
         strings = (str, bytes)
         while stack:
             node, scope, parent = stack.pop()
@@ -262,7 +278,24 @@ class PythonDoc(ShellDoc):
                         children.extend(x for x in v if x is not None)
                         continue
                     children.extend(v)
-                    fields.append(str(len(v)))
+                    if v and isinstance(v[0], ast.stmt):
+                        for x in v:
+                            self._block_of[id(x)] = id(v)
+                    drop = _droppables_of(v) if v and isinstance(v[0], ast.stmt) else ()
+                    if drop:
+                        # deleting one of these is an edit of a command line: the digest holds where
+                        # each stands (its block, the statements before it), ``same_structure`` that
+                        # the new file's are the old file's less some
+                        here = flushed + len(parts)
+                        every = len(drop) == len(v)
+                        for k, x in drop:
+                            kept_before = k - sum(1 for j, _ in drop if j < k)
+                            self._droppables.append((here, f, kept_before) + _droppable_key(x))
+                            self._droppable_at[id(x)] = (id(v), k, every)
+                            for n in ast.walk(x):
+                                if not isinstance(n, ast.expr_context):  # Load() is one shared node
+                                    (skip if type(n) is Constant else nodigest).add(id(n))
+                    fields.append(str(len(v) - len(drop)))
                 elif isinstance(v, AST):
                     children.append(v)
                     fields.append("*")
@@ -319,9 +352,11 @@ class PythonDoc(ShellDoc):
                 self._statements.append(node)
             if t in _BINDING_TYPES:
                 self._bindings(node, scope)
-            parts.append(" ".join(fields))
+            if id(node) not in nodigest and not (t in _CONTEXTS and id(parent) in nodigest):
+                parts.append(" ".join(fields))
             if len(parts) > 4096:
                 h.update("\n".join(parts).encode("utf-8", "surrogatepass"))
+                flushed += len(parts)
                 parts.clear()
             for child in reversed(children):
                 stack.append((child, inner, node))
@@ -359,6 +394,9 @@ class PythonDoc(ShellDoc):
             for t in node.targets:
                 if isinstance(t, ast.Name):
                     self._bind(scope, t.id, node.value)
+                elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                    # ``args[1:] = [...]``, ``CONFIG["args"] = [...]``: what it holds is changed
+                    self._mutations.setdefault((id(scope), t.value.id), []).append(node)
                 else:
                     for n in ast.walk(t):
                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
@@ -368,6 +406,7 @@ class PythonDoc(ShellDoc):
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             if isinstance(node.op, ast.Add):
                 self._mutations.setdefault((id(scope), node.target.id), []).append(node)
+                self._note_branch(node, node, scope)
             else:
                 self._bind(scope, node.target.id, None)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
@@ -389,6 +428,13 @@ class PythonDoc(ShellDoc):
             if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
                     f.attr in ("append", "extend", "insert", "remove", "pop", "clear", "reverse", "sort"):
                 self._mutations.setdefault((id(scope), f.value.id), []).append(node.value)
+                self._mutation_stmt[id(node.value)] = node
+                self._note_branch(node, node.value, scope)
+
+    def _note_branch(self, stmt: ast.stmt, change: ast.AST, scope: ast.AST) -> None:
+        """``change`` (in ``stmt``) is conditional unless ``stmt`` is one of its scope's own statements."""
+        if self._block_of.get(id(stmt)) != id(getattr(scope, "body", None)):
+            self._conditional.add(id(change))
 
     # --- positions and literals -------------------------------------------------------------
     def _span(self, node: ast.AST) -> tuple[int, int]:
@@ -498,7 +544,7 @@ class PythonDoc(ShellDoc):
         if closed:
             self._closed.add(g)
         words = [self._item(n, g, display) for n in nodes]
-        if words and isinstance(nodes[0], ast.Name):
+        if words and isinstance(nodes[0], (ast.Name, ast.Subscript)):
             words[0] = self._constant_word(nodes[0], words[0].start, words[0].end, g) or words[0]
         self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
         for prev, w in zip(words, words[1:]):
@@ -530,13 +576,16 @@ class PythonDoc(ShellDoc):
             w.offsets = w.offsets[:len(w.value)]
         return w
 
-    def _constant_word(self, node: ast.Name, a: int, b: int, group: int) -> PyWord | None:
+    def _constant_word(self, node: ast.Name | ast.Subscript, a: int, b: int, group: int) -> PyWord | None:
         """``[TRTSERVER, ...]`` with ``TRTSERVER = "/opt/tensorrtserver/bin/trtserver"`` assigned once:
         the first item (the program) reads as the string it holds (so the line is known for a
         server's; other items stay known only at run time: they are never deleted). The word stands
         where the name is (items are deleted and added around it there); its characters are the
         string's, so an edit inside its value is made where the string is assigned."""
-        value, changes = self.value_of(node)
+        if isinstance(node, ast.Subscript):
+            value, changes = self._item_of(node), []
+        else:
+            value, changes = self.value_of(node)
         if value is None or changes or not self._is_str(value):
             return None
         lit = self.literal(value)
@@ -589,32 +638,126 @@ class PythonDoc(ShellDoc):
             return words + (self._items(run, display=True) if run else [])
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self._argv(node.left, depth + 1) + self._argv(node.right, depth + 1)
+        if isinstance(node, ast.Call) and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+            # ``list(ARGS)``, ``tuple(ARGS)``: the same items; ``itertools.chain(a, b)``: one after the other
+            name = self.qualname(node.func)
+            if name in ("list", "tuple") and len(node.args) == 1 or name == "itertools.chain" and node.args:
+                return [w for a in node.args for w in self._argv(a, depth + 1)]
+        if isinstance(node, ast.Subscript):
+            item = self._item_of(node)
+            if item is not None:
+                return self._argv(item, depth + 1)
         if isinstance(node, ast.Name):
             value, changes = self.value_of(node)
-            if value is not None and (isinstance(value, (ast.List, ast.Tuple, ast.BinOp)) or self._splits(value)):
-                words = self._argv(value, depth + 1)
-                for ch in sorted(changes, key=lambda n: (n.lineno, n.col_offset)):
-                    if isinstance(ch, ast.AugAssign):
-                        added = self._argv(ch.value, depth + 1)
-                    elif isinstance(ch, ast.Call) and isinstance(ch.func, ast.Attribute) and ch.func.attr == "extend" \
-                            and len(ch.args) == 1 and isinstance(ch.args[0], (ast.List, ast.Tuple)):
-                        added = self._argv(ch.args[0], depth + 1)
-                    else:
-                        added = self._items([ch])
-                    # what += or .extend adds may stand in a branch a run does not take (``if
-                    # verbose: args += [...]``): new options never go there (CONTRACT.md)
-                    for w in added:
-                        syntax = self._group_syntax.get(w.group)
-                        if syntax is not None:
-                            syntax.holds_insertions = False
-                    words += added
-                return words
+            if value is not None and (isinstance(value, (ast.List, ast.Tuple, ast.BinOp)) or self._splits(value)
+                                      or self._copies(value)):
+                return self._changed_argv(value, changes, depth)
         split = self._splits(node)
         if split is not None:
             lit, shlex_split = split
             self._used.add(id(node))
             return self._split_words(lit, argv=True, closed=False) if shlex_split else self._whitespace_words(lit)
         return self._items([node])
+
+    def _changed_argv(self, value: ast.AST, changes: list[ast.AST], depth: int) -> list[PyWord]:
+        """The words of a list assigned once (``value``) and of what ``changes`` add to it, in the
+        order they are written: ``+= [...]``, ``.extend(...)``, ``.append(x)``, ``.insert(N, "--a=b")``.
+        Whatever else changes it (``.remove``, ``.pop``, ...) is a word known only at run time."""
+        words = self._argv(value, depth + 1)
+        # the items of the list, one word each, while that is known (``insert`` needs the index)
+        counted = isinstance(value, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in value.elts)
+        for ch in sorted(changes, key=lambda n: (n.lineno, n.col_offset)):
+            at = None
+            f = ch.func if isinstance(ch, ast.Call) else None
+            method = f.attr if isinstance(f, ast.Attribute) else ""
+            if isinstance(ch, ast.AugAssign):
+                added = self._argv(ch.value, depth + 1)
+                counted = counted and _display(ch.value)
+            elif method == "extend" and len(ch.args) == 1 and not ch.keywords:  # type: ignore[attr-defined]
+                added = self._argv(ch.args[0], depth + 1)  # type: ignore[attr-defined]
+                counted = counted and _display(ch.args[0])  # type: ignore[attr-defined]
+            elif method == "append" and len(ch.args) == 1 and not ch.keywords \
+                    and not isinstance(ch.args[0], ast.Starred):  # type: ignore[attr-defined]
+                added = self._added_item(ch, ch.args[0])  # type: ignore[attr-defined]
+            elif method == "insert" and counted and self._insertable(ch, len(words)):
+                at = ch.args[0].value  # type: ignore[attr-defined]
+                added = self._added_item(ch, ch.args[1])  # type: ignore[attr-defined]
+            else:
+                added = self._items([ch])
+                counted = False
+            # what += or .extend adds may stand in a branch a run does not take (``if
+            # verbose: args += [...]``): new options never go there (CONTRACT.md)
+            for w in added:
+                syntax = self._group_syntax.get(w.group)
+                if syntax is not None:
+                    syntax.holds_insertions = False
+                    syntax.conditional = id(ch) in self._conditional
+            if at is not None:
+                words[at:at] = added
+            else:
+                words += added
+        # an option without ``=`` and the item after it, from another list or call: its value
+        for prev, w in zip(words, words[1:]):
+            v = prev.value
+            if w.group != prev.group and not prev.dynamic and v.startswith("--") and "=" not in v and len(v) > 2 \
+                    and v[2:] not in facts.NO_ARGUMENT:
+                w.is_value = True
+        return words
+
+    def _insertable(self, call: ast.Call, count: int) -> bool:
+        """``cmd.insert(N, "--name=value")``: a known place among ``count`` items (never the program's),
+        and a word that needs no neighbour (an option with its value, or one that takes none)."""
+        if len(call.args) != 2 or call.keywords:
+            return False
+        n, item = call.args
+        if not (isinstance(n, ast.Constant) and type(n.value) is int and 1 <= n.value <= count):
+            return False
+        if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+            return False
+        v = item.value
+        return v.startswith("--") and ("=" in v or v[2:] in facts.NO_ARGUMENT)
+
+    def _added_item(self, call: ast.Call, item: ast.AST) -> list[PyWord]:
+        """The word ``cmd.append(item)`` adds, written where it stands; deleting it deletes the
+        statement (``_AppendSyntax``)."""
+        words = self._items([item])
+        stmt = self._mutation_stmt.get(id(call))
+        if stmt is None:
+            return words
+        a, b = self._span(stmt)
+        t = self.text
+        line_start = max(t.rfind("\n", 0, a), t.rfind("\r", 0, a)) + 1
+        after = _REST_OF_LINE.match(t, b)
+        before = t[max(0, line_start - 2):line_start].rstrip("\r\n")
+        alone = not t[line_start:a].strip() and after is not None and not before.endswith("\\")
+        where = self._droppable_at.get(id(stmt))
+        # deleted whole only when it stands alone on its lines and its block keeps a statement that
+        # no edit deletes; else a finding that would delete it is reported (``report_only``)
+        safe = alone and where is not None and not where[2]
+        end = after.end() if after is not None else b
+        g = words[0].group
+        self._group_syntax[g] = _AppendSyntax(self._group_syntax[g].items, (line_start, end) if safe else (a, b),
+                                              safe, where[:2] if where is not None else (id(stmt), 0),
+                                              self._delete_requests)
+        return words
+
+    def _copies(self, node: ast.AST) -> bool:
+        """``list(X)``, ``tuple(X)``, ``itertools.chain(...)``: read as the items they copy."""
+        return isinstance(node, ast.Call) and not node.keywords and self.qualname(node.func) in (
+            "list", "tuple", "itertools.chain") and bool(node.args)
+
+    def _item_of(self, node: ast.Subscript) -> ast.AST | None:
+        """``CONFIG["args"]`` with ``CONFIG = {"args": [...], ...}`` assigned once and never changed:
+        the value written under that key (once)."""
+        if not (isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)):
+            return None
+        value, changes = self.value_of(node.value)
+        if not isinstance(value, ast.Dict) or changes:
+            return None
+        hits = [v for k, v in zip(value.keys, value.values)
+                if k is None or isinstance(k, ast.Constant) and k.value == node.slice.value]
+        return hits[0] if len(hits) == 1 and value.keys[value.values.index(hits[0])] is not None else None
 
     def _spliced(self, node: ast.AST) -> bool:
         """``*NAME`` of a list display whose name holds an argv the reader can read (``_argv``)."""
@@ -954,12 +1097,41 @@ class PythonDoc(ShellDoc):
         out += [(a, b, " (a string formatted with positional placeholders: an option removed with its placeholder "
                        "would shift the values after it; edit it by hand, or name the placeholders)")
                 for a, b in self._positional]
+        out += self._refused_deletes()
         for cl in self.command_lines():
             if cl.report_only:
                 words = [w for seg in cl.segments for w in seg.words]
                 out.append((min(w.start for w in words), max(w.end for w in words),
                             " (a program named by one string, run without a shell: no argument can be added; "
                             "pass a list)"))
+        return out
+
+    def _refused_deletes(self) -> list[tuple[int, int, str]]:
+        """Statements ``cmd.append("--x")`` an edit asked to delete that cannot go on their own (not
+        alone on their line, or their block would be left empty): the findings there keep the
+        statement, with what to do. An option and its value in neighbouring statements go together."""
+        seen: dict[int, _AppendSyntax] = {}
+        for r in self._delete_requests:
+            seen.setdefault(id(r), r)
+        requests = list(seen.values())
+        at = {r.where: r for r in requests}
+        out = []
+        for r in requests:
+            if r.safe:
+                continue
+            block, k = r.where
+            a, b = r.span
+            j = k - 1
+            while (block, j) in at:
+                a = min(a, at[(block, j)].span[0])
+                j -= 1
+            j = k + 1
+            while (block, j) in at:
+                b = max(b, at[(block, j)].span[1])
+                j += 1
+            out.append((a, b, " (it is written in a statement that adds it to the list, which cannot be deleted on "
+                              "its own here: it shares its line, or its block would be left empty; remove it by "
+                              "hand, with the block if nothing else is left)"))
         return out
 
     # --- regions --------------------------------------------------------------------------------
@@ -1066,6 +1238,10 @@ class PythonDoc(ShellDoc):
     def same_structure(self, new: "PythonDoc") -> str | None:
         if self._digest != new._digest:
             return "the Python code changed outside its string literals"
+        # the statements that add one string to a list: the old file's, less the ones deleted
+        old = iter(self._droppables)
+        if not all(any(k == o for o in old) for k in new._droppables):
+            return "the Python code changed outside its string literals (a statement that adds to a list)"
         return None
 
     def same_structure_outside(self, new: "PythonDoc", edits: list[Edit]) -> str | None:
@@ -1098,6 +1274,73 @@ class PythonDoc(ShellDoc):
             if a <= offset < max(b, a + 1):
                 best = a
         return best
+
+
+_LIST_ADDS = frozenset({"append", "insert"})
+#: what may follow a statement deleted with its line: blanks, a comment, the line break
+_REST_OF_LINE = re.compile(r"[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r|\Z)")
+
+
+def _display(node: ast.AST) -> bool:
+    """A list or tuple display without ``*`` items: one word per item."""
+    return isinstance(node, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in node.elts)
+
+
+class _AppendSyntax(PyListSyntax):
+    """The one item of ``cmd.append("--x")`` (or ``cmd.insert(N, "--x")``): an option the migration
+    adds never goes there (it may stand in a branch a run does not take), and deleting the item
+    deletes the statement with its line - only when it stands alone on its line(s) and its block
+    keeps another statement. Otherwise the statement is left as it is, and the finding that would
+    delete it is reported with what to do (``PythonDoc.report_only``), as pyupgrade bails when unsure."""
+
+    holds_insertions = False
+
+    def __init__(self, items, span: tuple[int, int], safe: bool, where: tuple[int, int],
+                 requests: list) -> None:
+        super().__init__(items)
+        self.span = span  #: the statement with its line (safe), or the statement alone
+        self.safe = safe
+        self.where = where  #: (its block, its index there)
+        self.requests = requests
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        self.requests.append(self)
+        if self.safe:
+            return Edit.delete(*self.span)
+        # never applied (the finding is reported, see ``PythonDoc.report_only``): what the
+        # suggestion shows
+        return Edit(Span(*self.span), "pass")
+
+
+def _droppable(x: ast.AST) -> bool:
+    """``NAME.append("...")`` or ``NAME.insert(N, "...")`` standing as a statement: the one kind of
+    statement a migration may delete (an option written there that V2 no longer has)."""
+    if type(x) is not ast.Expr:
+        return False
+    c = x.value  # type: ignore[attr-defined]
+    if type(c) is not ast.Call or c.keywords:
+        return False
+    f = c.func
+    if type(f) is not ast.Attribute or type(f.value) is not ast.Name or f.attr not in _LIST_ADDS:
+        return False
+    a = c.args
+    if f.attr == "append":
+        ok = len(a) == 1
+    else:
+        ok = len(a) == 2 and type(a[0]) is ast.Constant and type(a[0].value) is int
+    return ok and type(a[-1]) is ast.Constant and isinstance(a[-1].value, str)
+
+
+def _droppables_of(block: list) -> list[tuple[int, ast.stmt]]:
+    return [(k, x) for k, x in enumerate(block) if type(x) is ast.Expr and _droppable(x)]
+
+
+def _droppable_key(x: ast.Expr) -> tuple:
+    """What a droppable statement is, but for the string it adds: the list's name, the method, and
+    where ``insert`` puts it."""
+    c = x.value
+    f = c.func  # type: ignore[attr-defined]
+    return (f.value.id, f.attr) + ((c.args[0].value,) if f.attr == "insert" else ())  # type: ignore[attr-defined]
 
 
 def _statements(text: str, flat: bool = False) -> list:

@@ -73,6 +73,7 @@ _ARRAY_SYNTAX = _ArraySyntax()
 #: not take, so new options never go there (they go after the expansion in the line)
 _APPEND_SYNTAX = _ArraySyntax()
 _APPEND_SYNTAX.holds_insertions = False
+_APPEND_SYNTAX.conditional = True
 
 
 # --- docker run ------------------------------------------------------------------------------

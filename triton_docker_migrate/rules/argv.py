@@ -38,7 +38,11 @@ MODEL_CONTROL_DEFAULT = rule(
     "A V1 command line without model-control options polled the repository every 15 s; V2's default is "
     "`--model-control-mode=none`, which silently stops picking up new models. The tool adds "
     "`--model-control-mode=poll` after the last option (before `\"$@\"`-style runtime arguments, with "
-    "a warning then). Only V1 lines get it. Source: S1, S2.")
+    "a warning then). Only V1 lines get it. A line whose only model-control setting is added by an append "
+    "that may stand in a branch a run does not take (`if poll: args.append(...)`, `ARGS+=(...)` in an `if`) "
+    "polled on the other runs: the default goes before that append (V2 takes the last mode it is given, "
+    "checked on the 2.51.0 server), or, where new options can only go after it, a warning says to write it "
+    "there. Source: S1, S2.")
 ALLOW_POLL = rule(
     "TDM311", "allow-poll-model-repository-option", I, F.SOMETIMES, "--allow-poll-model-repository removed",
     "`=true` (with polling secs > 0) becomes `--model-control-mode=poll`; `=false` is V2's default and "
@@ -495,6 +499,42 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
                       "warning", b.delete(o), "Remove --load-model")
     if add_poll and not _value_missing(opts) and b.starts_server:  # last: the new option goes after the last option that stays
         _add_poll(b, opts, dynamic)
+    elif cl.v1 and (modes or amcs or polls) and not secs and b.starts_server and not _value_missing(opts):
+        _poll_where_unset(b, opts, modes + amcs + polls)
+
+
+def _poll_where_unset(b: _Builder, opts: list[Option], settings: list[Option]) -> None:
+    """A V1 line whose model-control settings are all added by appends that may stand in a branch a run
+    does not take (``if poll: ARGS += [...]``): on the other runs V1 polled, V2 would not. The default goes
+    before them (V2 takes the last mode it is given, so the setting still decides where it is added); when
+    the place for new options comes after them, a warning says where to write it."""
+    seg_of = {id(w): seg for w, seg in b.cl.args()}
+    if not all(id(o.word) in seg_of and seg_of[id(o.word)].syntax.conditional for o in settings):
+        return
+    order = {id(w): k for k, (w, _seg) in enumerate(b.cl.args())}
+    eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
+    values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
+    edit, anchor = _insertion(b, opts, values, frozenset(id(o.word) for o in settings))
+    msg = ("V1 polled the model repository every 15 s by default; this line sets a mode only in an append that "
+           "may stand in a branch a run does not take, so on the other runs V2 would not poll")
+    where = b.cl.binary.span if b.cl.binary is not None else settings[0].span
+    first = min(order[id(o.word)] for o in settings)
+
+    def place(w: Word) -> float:
+        """Where new words after ``w`` stand in the line's words (after an expansion: after what it holds)."""
+        if id(w) in order:
+            return order[id(w)]
+        if w is b.cl.binary:
+            return -1
+        held = [order[id(x)] for x, seg in b.cl.args() if seg.expansion is w]
+        return max(held) + 0.5 if held else len(order)
+
+    if edit is not None and anchor is not None and place(anchor) < first:
+        b.finding(MODEL_CONTROL_DEFAULT, where, msg + ": --model-control-mode=poll before it keeps V1's default "
+                  "(V2 takes the last mode it is given)", "info", [edit], "Add --model-control-mode=poll")
+    else:
+        b.finding(MODEL_CONTROL_DEFAULT, where, msg + ": add --model-control-mode=poll before the append (V2 takes "
+                  "the last mode it is given)", "warning", suggestion="--model-control-mode=poll")
 
 
 def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
@@ -530,9 +570,11 @@ def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
     b.finding(STRICT_DEFAULT, where, msg, sev, [edit], "Add --disable-auto-complete-config")
 
 
-def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit | None, Word | None]:
+def _insertion(b: _Builder, opts: list[Option], values: list[str],
+               stop: frozenset[int] = frozenset()) -> tuple[Edit | None, Word | None]:
     """An edit that adds ``values`` after the last option of the line and its value (whatever the
-    value is: ``$DIR`` is a value here), before any runtime-argument expansion."""
+    value is: ``$DIR`` is a value here), before any runtime-argument expansion; ``stop``: ids of words
+    the new ones must come before (the options after them do not count)."""
     cl = b.cl
     option_of = {id(o.value_word): o.word for o in opts if o.value_word is not None}
     anchor: Word | None = cl.binary
@@ -540,7 +582,7 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str]) -> tuple[Edit
     before: dict[int, tuple[Word | None, Segment | None]] = {}  #: per anchor word: the anchor it replaced
     kept_before: dict[int, bool] = {}  #: per segment: a word kept so far (the binary counts)
     for w, seg in cl.args():
-        if w.is_whole_expansion and id(w) not in option_of:
+        if w.is_whole_expansion and id(w) not in option_of or id(w) in stop:
             break
         if not seg.syntax.holds_insertions:
             # written in a variable's value that cannot take more words (unquoted): new options go

@@ -20,6 +20,8 @@ class Syntax:
     default_sep = " "
     #: new words may be added after this list's words (not after the words of an unquoted value)
     holds_insertions = True
+    #: the words are added to the line on some runs only (an append that may stand in a branch)
+    conditional = False
     #: what may stand between two words so that deleting it is harmless
     gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
 
