@@ -38,6 +38,20 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return e.value.code, out, err
 
 
+def migrated_copy(tmp_path_factory, src: pathlib.Path, name: str) -> pathlib.Path:
+    """A copy of the tree ``src`` after a whole run in it (``migrate .``, as a user runs it)."""
+    import shutil
+    import subprocess
+    import sys
+
+    work = tmp_path_factory.mktemp(name) / "tree"
+    shutil.copytree(src, work)
+    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "."], cwd=work,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return work
+
+
 def same_shape(a, b, lists, key: str = "", _shared=None) -> list[str]:
     """Differences of shape between two loaded YAML/JSON documents: mapping keys, value types, list
     lengths - except under the keys in ``lists`` (the lists an edit may shorten or lengthen:

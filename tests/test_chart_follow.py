@@ -21,8 +21,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import kubernetes_validate
@@ -30,7 +28,7 @@ import pytest
 import yaml
 
 import realserver as R
-from conftest import FIXTURES, cli
+from conftest import FIXTURES, cli, migrated_copy
 
 TREE = FIXTURES / "trees" / "chart-health"
 DEFAULT_PORTS = {"http-port": "8000", "grpc-port": "8001", "metrics-port": "8002"}
@@ -156,11 +154,7 @@ class Rendered:
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     """The fixture tree before and after a whole run (``migrate .`` in a copy)."""
-    work = tmp_path_factory.mktemp("chart-follow") / "tree"
-    shutil.copytree(TREE, work)
-    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "."], cwd=work,
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
+    work = migrated_copy(tmp_path_factory, TREE, "chart-follow")
     return objects(TREE), objects(work), work
 
 
@@ -349,11 +343,7 @@ def script_landings(objs: list[dict], script: str, host: str) -> list[tuple[str,
 @pytest.fixture(scope="module")
 def v2_tree(tmp_path_factory):
     """The V2 chart's tree before and after a whole run (``migrate .`` in a copy)."""
-    work = tmp_path_factory.mktemp("chart-v2") / "tree"
-    shutil.copytree(V2_TREE, work)
-    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "."], cwd=work,
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
+    work = migrated_copy(tmp_path_factory, V2_TREE, "chart-v2")
     return objects(V2_TREE), objects(work), work
 
 

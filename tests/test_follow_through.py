@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 import realserver as R
-from conftest import FIXTURES, cli
+from conftest import FIXTURES, cli, migrated_copy
 
 TREE = FIXTURES / "trees" / "health-across-files"
 DEFAULT_PORTS = {"http-port": "8000", "grpc-port": "8001", "metrics-port": "8002"}
@@ -257,14 +257,7 @@ class Tree:
 @pytest.fixture(scope="module")
 def trees(tmp_path_factory):
     """The fixture tree before and after a whole run (``migrate .`` in a copy)."""
-    import subprocess
-    import sys
-
-    work = tmp_path_factory.mktemp("follow") / "tree"
-    shutil.copytree(TREE, work)
-    p = subprocess.run([sys.executable, "-m", "triton_docker_migrate", "migrate", "."], cwd=work,
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
+    work = migrated_copy(tmp_path_factory, TREE, "follow")
     return Tree(TREE), Tree(work), work
 
 
