@@ -786,3 +786,44 @@ def test_a_v1_path_on_another_port_than_the_v2_servers_is_left_alone(tmp_path, m
     _write(tmp_path, {"docker-compose.yml": V2_COMPOSE, "app.sh": app})
     code, out, err = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
     assert code == 0 and "app.sh" not in out + err
+
+
+def test_a_kubectl_port_forward_publishes_the_server_on_the_host(tmp_path, monkeypatch, capsys):
+    """A smoke test of a cluster: ``kubectl port-forward svc/inference 18000:80`` (or ``deploy/scorer``), then
+    ``curl localhost:18000/api/health/ready``: the forwarded host port reaches the server as a published one
+    does (the script passed the gate with the V1 path); another Service's forward is not the server's."""
+    monkeypatch.chdir(tmp_path)
+    server = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {matchLabels: {app: scorer}}
+  template:
+    metadata: {labels: {app: scorer}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          args: ["trtserver", "--model-store=/models"]
+          ports: [{containerPort: 8000, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: inference, namespace: ml}
+spec:
+  selector: {app: scorer}
+  ports: [{name: web, port: 80, targetPort: http}]
+"""
+    smoke = ("#!/bin/sh\nkubectl -n ml port-forward svc/inference 18000:80 &\nsleep 3\n"
+             "curl -sf http://localhost:18000/api/health/ready\ncurl -sf localhost:18000/api/status\n")
+    direct = "#!/bin/sh\nkubectl port-forward --namespace=ml deployment/scorer 8000:http &\ncurl -sf localhost:8000/api/health/live\n"
+    other = "#!/bin/sh\nkubectl -n ml port-forward svc/billing 19000:80 &\ncurl -sf http://localhost:19000/api/health/ready\n"
+    _write(tmp_path, {"k8s/server.yaml": server, "scripts/smoke.sh": smoke, "scripts/direct.sh": direct,
+                      "scripts/other.sh": other})
+    report = _json(capsys, ".")
+    assert _rules(report, "scripts/smoke.sh") == [(4, "TDM408", "info", True), (5, "TDM402", "warning", False)]
+    assert _rules(report, "scripts/direct.sh") == [(3, "TDM408", "info", True)]
+    assert _rules(report, "scripts/other.sh") == []
+    cli(capsys, "migrate", ".")
+    assert (tmp_path / "scripts/smoke.sh").read_text() == smoke.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "scripts/other.sh").read_text() == other

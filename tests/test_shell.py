@@ -319,3 +319,24 @@ def test_command_index_of_commands_module_is_used_past_keywords():
     doc = ShellDoc("x.sh", "while true; do trtserver --model-store=/m; done\n")
     sites = [s for s in doc.commands() if s.words and C.server_word(s.words) is not None]
     assert sites and sites[0].words[C.command_index(sites[0].words)].value == "trtserver"
+
+
+@pytest.mark.parametrize("line,kind,name,namespace,ports", [
+    ("kubectl -n ml port-forward svc/inference 18000:80", "service", "inference", "ml", [("18000", "80")]),
+    ("kubectl port-forward --namespace=ml deployment/scorer 8000:http 8002", "deployment", "scorer", "ml",
+     [("8000", "http"), ("8002", "8002")]),
+    ("kubectl port-forward --address 0.0.0.0 pod/triton-0 8000:8000 :8001", "pod", "triton-0", None, [("8000", "8000")]),
+    ("kubectl port-forward triton-0 9000:8000", "pod", "triton-0", None, [("9000", "8000")]),
+])
+def test_kubectl_port_forward_is_read(line, kind, name, namespace, ports):
+    from triton_docker_migrate.documents.shell import port_forward
+
+    f = port_forward(line.split())
+    assert (f.kind, f.name, f.namespace, f.ports) == (kind, name, namespace, ports)
+
+
+@pytest.mark.parametrize("line", ["kubectl get pods", "kubectl port-forward svc/x :8000", "kubectl port-forward 8000:80"])
+def test_what_forwards_no_known_host_port_is_not_a_forward(line):
+    from triton_docker_migrate.documents.shell import port_forward
+
+    assert port_forward(line.split()) is None

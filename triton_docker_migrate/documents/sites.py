@@ -590,6 +590,16 @@ class DockerRunSite:
 
 
 @dataclass
+class ForwardSite:
+    """``kubectl port-forward``: a port of the host forwarded to a Service's (or a workload's) port."""
+
+    kind: str  #: ``service``, ``deployment``, ``statefulset``, ``pod``, ...
+    name: str
+    namespace: str | None
+    ports: list[tuple[str, str]]  #: (host port, the target's port: a number or a port name)
+
+
+@dataclass
 class BuildSite:
     """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
 
@@ -608,3 +618,4 @@ class Topology:
     compose: list[ComposeServiceSite] = field(default_factory=list)
     docker_runs: list[DockerRunSite] = field(default_factory=list)
     builds: list[BuildSite] = field(default_factory=list)
+    forwards: list[ForwardSite] = field(default_factory=list)

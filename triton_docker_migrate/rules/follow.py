@@ -15,7 +15,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
-  published its health port.
+  published its health port (``-p``, compose ``ports``, or ``kubectl port-forward`` to a Service or a
+  workload of the server).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -108,7 +109,8 @@ HEALTH_PATH_ROUTE = rule(
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
     "written elsewhere, or a URL that reaches it through a Service's name, a compose service's name or a "
-    "published host port uses `/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
+    "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload) uses "
+    "`/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
     "When the route also reaches pods that stay V1 (a selector shared with an application or a V1 block kept "
@@ -407,7 +409,34 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
             links.services.append(s)
+    for _real, topo in files:  # once every Service is known
+        for f in getattr(topo, "forwards", ()):
+            _add_forward(links, f)
     return links
+
+
+def _add_forward(links: Links, f) -> None:
+    """``kubectl port-forward``: a host port that reaches a moving server through a Service or its workload,
+    as a published port does (``localhost:<host port>`` in a script reaches it)."""
+    if f.kind == "service":
+        svc = links.service(f.name, f.namespace)
+        if svc is None or not svc.ats or svc.why:
+            return
+        at = svc.ats[0]
+        for local, remote in f.ports:
+            entry = next((p for p in svc.ports if p[0] == remote or p[1] == remote), None)
+            if entry is not None:
+                target = entry[2]
+                cport = target if target.isdigit() else at.move.port_names.get(target)
+                if cport:
+                    _add_host_ports(links, at, ((local, cport),))
+        return
+    ats = [a for a in links.moves if a.move.workload and a.move.workload[1] == f.name
+           and a.move.workload[0].lower() == f.kind and _ns_ok(f.namespace, a.move.namespace)]
+    if len(ats) == 1:
+        at = ats[0]
+        published = [(local, remote if remote.isdigit() else at.move.port_names.get(remote)) for local, remote in f.ports]
+        _add_host_ports(links, at, tuple((h, c) for h, c in published if c))
 
 
 def _add_host_ports(links: Links, at: At, published: tuple) -> None:
