@@ -793,27 +793,13 @@ def test_a_kubectl_port_forward_publishes_the_server_on_the_host(tmp_path, monke
     ``curl localhost:18000/api/health/ready``: the forwarded host port reaches the server as a published one
     does (the script passed the gate with the V1 path); another Service's forward is not the server's."""
     monkeypatch.chdir(tmp_path)
-    server = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: scorer, namespace: ml}
-spec:
-  selector: {matchLabels: {app: scorer}}
-  template:
-    metadata: {labels: {app: scorer}}
-    spec:
-      containers:
-        - name: server
-          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
-          args: ["trtserver", "--model-store=/models"]
-          ports: [{containerPort: 8000, name: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: inference, namespace: ml}
-spec:
-  selector: {app: scorer}
-  ports: [{name: web, port: 80, targetPort: http}]
-"""
+    # the V2 test manifest as its V1 original, in a namespace, its Service on port 80
+    server = (V2_DEPLOYMENT.replace("{name: scorer}", "{name: scorer, namespace: ml}")
+              .replace("{name: inference}", "{name: inference, namespace: ml}")
+              .replace("tritonserver:24.10-py3", "tensorrtserver:20.02-py3")
+              .replace('["tritonserver", "--model-repository=/models"]', '["trtserver", "--model-store=/models"]')
+              .replace("          readinessProbe: {httpGet: {path: /v2/health/ready, port: http}}\n", "")
+              .replace("[{port: 8000, targetPort: http}]", "[{name: web, port: 80, targetPort: http}]"))
     smoke = ("#!/bin/sh\nkubectl -n ml port-forward svc/inference 18000:80 &\nsleep 3\n"
              "curl -sf http://localhost:18000/api/health/ready\ncurl -sf localhost:18000/api/status\n")
     direct = "#!/bin/sh\nkubectl port-forward --namespace=ml deployment/scorer 8000:http &\ncurl -sf localhost:8000/api/health/live\n"
