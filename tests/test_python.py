@@ -9,6 +9,7 @@ import ast
 import importlib
 import json
 import pathlib
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -920,3 +921,17 @@ def test_same_structure_accepts_deleted_append_statements(new):
 def test_same_structure_refuses_any_other_change_of_append_statements(new):
     old = doc('import os\ncmd = ["a"]\ncmd.append("b")\nos.execv("a", cmd)\n')
     assert old.same_structure(doc(new)) is not None
+
+
+def test_the_binary_held_as_a_launchers_program_is_v1_left(tmp_path, capsys):
+    """A dataclass or a constant that holds the program a launcher runs (``binary: str = "trtserver"``,
+    ``SERVER_BIN = "/opt/bin/trtserver"``, ``{"cmd": "trtserver"}``), run as ``[cfg.binary, *cfg.args]``: no
+    reader takes it as a command line, and a string that is only the binary was read as a name - silent.
+    Held under a name that says it is a program it is V1 left; a host, a list of names and a message are not."""
+    text = ('import subprocess\nfrom dataclasses import dataclass\n\n\n@dataclass\nclass Server:\n'
+            '    binary: str = "trtserver"\n\n\nSERVER_BIN = "/opt/bin/trtserver"\nSPEC = {"cmd": "trtserver"}\n'
+            'SERVER_HOST = "trtserver"\nNAMES = ["trtserver", "tritonserver"]\nprint("trtserver")\n\n\n'
+            'def start(s: Server):\n    return subprocess.Popen([s.binary])\n')
+    _code, out, err = _processed(tmp_path, capsys, text)
+    flagged = sorted(int(m) for m in re.findall(r"launch\.py:(\d+):\d+: TDM003 warning", out + err))
+    assert flagged == [7, 10, 11]

@@ -69,6 +69,10 @@ _SERVER_VALUE = re.compile(r"[ \t]*(?:(?:/[\w.+@-]+)*/)?trtserver[ \t]*")
 _NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]*-[ \t]+)[\"']?-"
                              r"|[\"'][ \t]*\+[ \t]*[rRbBuUfF]{0,2}[\"'][ \t]*-")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
+#: in code, what stands before a string that is only the V1 binary when it is the program a launcher runs:
+#: a name, field or key that says so (``binary: str = "trtserver"``, ``SERVER_BIN = ...``, ``{"cmd": ...}``)
+_HELD_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?"
+                              r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:)[ \t]*[rRbBuU]?[\"']$")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
 _EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -192,7 +196,10 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             continue
         value = _SERVER_VALUE.fullmatch(text)
         if value is not None:
-            if not text.strip() or not _NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1):
+            start = region.off(0)
+            if not text.strip() or not (_NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1)
+                                        or region.label == "string" and "trtserver" in text
+                                        and _HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)):
                 continue  # a name (a container, a network, a host), not argv[0] of a list of options
             if words is None:
                 words = _command_words(doc)
