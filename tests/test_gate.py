@@ -226,3 +226,15 @@ def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs
     on_line = {f["suggestion"] for f in report["findings"] if f["line"] == 6}
     assert on_line == {'command: ["tritonserver", "--model-repository=/models", "--model-control-mode=poll", '
                        '"--disable-auto-complete-config"]'}
+
+
+def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys):
+    """``deps = tensorrtserver==1.10.0`` in tox.ini (text): the V1 client package, which V2 servers refuse,
+    stayed with no word while the same file's server line was reported."""
+    (tree / "tox.ini").write_text("[testenv:e2e]\ncommands =\n    docker run -d nvcr.io/nvidia/tensorrtserver:20.02-py3"
+                                  " trtserver --model-store=/m\nsetenv = X=1\n\nextras = test\ndeps = tensorrtserver==1.10.0\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    assert [(f["line"], f["rule"], f["severity"]) for f in report["findings"] if f["line"] == 7] == [
+        (7, "TDM003", "warning")]

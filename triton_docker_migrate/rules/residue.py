@@ -52,6 +52,8 @@ _CLIENT_MODULE = re.compile(r"(?<![\w.])tensorrtserver\.(?:api|shared_memory|cud
 #: the V1 client wheel installed by pip in a command
 _PIP_CLIENT = re.compile(r"\bpip3?(?:\.\d+)?[ \t]+install\b[^\n;&|]*?(?<![\w./=-])(?P<pkg>tensorrtserver(?![\w-])"
                          r"(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?)")
+#: the V1 client package pinned as a requirement anywhere (``deps = tensorrtserver==1.10.0`` in tox.ini)
+_CLIENT_PIN = re.compile(r"(?<![\w./=-])tensorrtserver(?:\[[\w,]*\])?[ \t]*(?:[=<>~!]=|[<>])[ \t]*\d[\w.*]*")
 #: a V1 release download (the client tarballs and wheels of the V1 repository)
 _TARBALL = re.compile(r"(?:https?://)?github\.com/NVIDIA/" + re.escape(facts.V1_REPOSITORY) +
                       r"/releases/download/[^\s'\"|;&)<>]*")
@@ -141,6 +143,8 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         if region.label == "string" or region.shell:
             for m in _CLIENT_MODULE.finditer(text):
                 yield _piece(region, m.start(), m.end())
+        for m in _CLIENT_PIN.finditer(text):
+            yield _piece(region, m.start(), m.end())
     if "--" in text:
         # a value that also names a model repository reads as the server's own options (a ConfigMap
         # value of flags in another file than the pod that takes it)
