@@ -51,6 +51,13 @@ ENDPOINTS = tuple((facts.V1_ENDPOINT_PREFIX + w).encode() for w in facts.V1_ENDP
 #: a V2 server of the run
 V1_OWN_ENDPOINT = re.compile(rb"/api/(?:health/(?:live|ready)|status(?![\w-])|infer/|modelcontrol/"
                              rb"|sharedmemorycontrol(?![\w-])|repository/index|profile(?![\w-]))")
+
+
+def holds_v1_own_endpoint(data: bytes) -> bool:
+    """Whether ``data`` holds one of V1's own endpoints (``V1_OWN_ENDPOINT``; a substring test first)."""
+    return b"/api/" in data and V1_OWN_ENDPOINT.search(data) is not None
+
+
 #: what a file of the text kind can be reported for
 TEXT_LITERALS = (
     _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary

@@ -524,9 +524,22 @@ class _MemberError(Exception):
         self.path, self.error = path, error
 
 
+def link_chart(unit, docs: dict[str, Document], keys: dict | None = None):
+    """Link the documents of a chart unit (member path -> document) as one: each values file told the keys
+    its subcharts read (``keys``: ``charts.subchart_keys(unit)``, computed once by a caller that links
+    again), then ``helmchart.link``."""
+    from .charts import subchart_keys
+    from .documents.helmchart import link
+
+    keys = subchart_keys(unit) if keys is None else keys
+    for p, d in docs.items():
+        if p in keys:
+            d.subchart_keys = keys[p]  # type: ignore[attr-defined]
+    return link(unit, docs)
+
+
 def _unit(unit, settings: Settings, explicit: frozenset[str], display, outside=None) -> list[FileResult]:
     from . import suppress
-    from .documents.helmchart import link
     from .charts import subchart_keys
     from .rules.charts import settle
     from .rules.engine import check_document
@@ -564,10 +577,7 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display, outside=N
     follow_links = None  #: the chart's own follow-through (rules/follow.py): its servers whose health moved
 
     def check_all(docs: dict[str, Document], first: bool = True) -> tuple[dict[str, list[Finding]], dict]:
-        for p, d in docs.items():
-            if p in keys:
-                d.subchart_keys = keys[p]  # type: ignore[attr-defined]
-        links = link(unit, docs)
+        links = link_chart(unit, docs, keys)
         checked, ctxs = {}, {}
         for p, d in docs.items():
             try:

@@ -89,8 +89,6 @@ def _display(path: str, paths: list[str]) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
-
-
 def follow_through(results: list, paths: list[str], settings: Settings, stale: list[Candidate] = ()) -> None:
     """The run's follow-through (rules/follow.py): when its servers' health endpoints move, the files of
     the run that reach them - whether or not they hold V1 evidence - go through the pipeline again with
@@ -273,9 +271,7 @@ class _ChartUnit:
         link has none (its own pass reports it)."""
         if self._linked is not None:
             return self._linked
-        from ..charts import subchart_keys
-        from ..documents.helmchart import link
-        from ..pipeline import build_document
+        from ..pipeline import build_document, link_chart
 
         docs: dict = {}
         for m, data in self.data:
@@ -283,12 +279,8 @@ class _ChartUnit:
                 docs[m.path] = build_document(m.kind, m.path, data.decode("utf-8"))
             except Exception:  # ProcessingError, a decoding error, or a reader failure: as _document
                 continue
-        keys = subchart_keys(self.unit)
         try:
-            for p, d in docs.items():
-                if p in keys:
-                    d.subchart_keys = keys[p]  # type: ignore[attr-defined]
-            link(self.unit, docs)
+            link_chart(self.unit, docs)
             self._linked = docs
         except Exception:  # as above
             self._linked = {}
@@ -478,7 +470,7 @@ def _unplaced_endpoint(path: str, data: bytes | None) -> bool:
             data = read_bytes(path)[0]
         except OSError:
             return False
-    return b"/api/" in data and evidence.V1_OWN_ENDPOINT.search(data) is not None
+    return evidence.holds_v1_own_endpoint(data)
 
 
 def _may_hold_v1(path: str) -> bool:

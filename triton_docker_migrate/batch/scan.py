@@ -181,7 +181,7 @@ class Scanner:
         r = process_file(c.path, c.display, self.settings, c.explicit, data=data)
         r.source = source
         if not r.has_evidence and r.status is not Status.FAILED and r.kind in FOLLOWED_KINDS \
-                and b"/api/" in data and evidence.V1_OWN_ENDPOINT.search(data):
+                and evidence.holds_v1_own_endpoint(data):
             # a V1 endpoint no rule of the file placed: a server elsewhere may be a V2 one it reaches
             # (the follow-through looks for them: batch/finish.py)
             self.deferred.append((c, "endpoint"))
