@@ -329,7 +329,7 @@ def test_command_index_of_commands_module_is_used_past_keywords():
     ("kubectl port-forward triton-0 9000:8000", "pod", "triton-0", None, [("9000", "8000")]),
 ])
 def test_kubectl_port_forward_is_read(line, kind, name, namespace, ports):
-    from triton_docker_migrate.documents.shell import port_forward
+    from triton_docker_migrate.documents.dockerrun import port_forward
 
     f = port_forward(line.split())
     assert (f.kind, f.name, f.namespace, f.ports) == (kind, name, namespace, ports)
@@ -337,6 +337,6 @@ def test_kubectl_port_forward_is_read(line, kind, name, namespace, ports):
 
 @pytest.mark.parametrize("line", ["kubectl get pods", "kubectl port-forward svc/x :8000", "kubectl port-forward 8000:80"])
 def test_what_forwards_no_known_host_port_is_not_a_forward(line):
-    from triton_docker_migrate.documents.shell import port_forward
+    from triton_docker_migrate.documents.dockerrun import port_forward
 
     assert port_forward(line.split()) is None

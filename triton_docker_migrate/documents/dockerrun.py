@@ -1,7 +1,7 @@
 """Containers started from a shell line: ``docker run`` / ``podman run`` / ``nerdctl run`` (and
 ``create``), ``kubectl run``, and the remote command of ``ssh``, read from the words of one simple
 command: the run's options (those that take a value, bundled short flags), its image, its
-``--entrypoint`` and the command after the image."""
+``--entrypoint`` and the command after the image; and the host ports ``kubectl port-forward`` opens."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import facts
 from ..syntax.shellwords import Word
+from .sites import ForwardSite
 
 DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
 #: variables that conventionally name the container CLI (``$(DOCKER) run``)
@@ -135,6 +136,55 @@ def parse_kubectl_run(words: list[Word], at: int) -> DockerRun | None:
         return None
     dr.after = words[i + 1:]
     return dr
+
+
+#: ``kubectl port-forward`` targets: the kinds a ``KIND/NAME`` may name, by their short names too
+_FORWARD_KINDS = {"svc": "service", "service": "service", "services": "service", "deploy": "deployment",
+                  "deployment": "deployment", "deployments": "deployment", "sts": "statefulset",
+                  "statefulset": "statefulset", "statefulsets": "statefulset", "rs": "replicaset",
+                  "replicaset": "replicaset", "po": "pod", "pod": "pod", "pods": "pod"}
+
+
+def port_forward(words: list[str]) -> ForwardSite | None:
+    """``kubectl [-n NS] port-forward [-n NS] KIND/NAME [HOST:]PORT ...``: the ports of the host it
+    forwards (a random host port, ``:PORT``, is none), or None for any other command."""
+    k = next((i for i, w in enumerate(words) if w.rpartition("/")[2] == "kubectl"), None)
+    if k is None or "port-forward" not in words[k + 1:]:
+        return None
+    namespace, target, ports = None, None, []
+    rest = words[k + 1:]
+    i = 0
+    while i < len(rest):
+        w = rest[i]
+        if w in ("-n", "--namespace") and i + 1 < len(rest):
+            namespace, i = rest[i + 1], i + 2
+            continue
+        if w.startswith("--namespace="):
+            namespace = w.partition("=")[2]
+        elif w.startswith("-n") and len(w) > 2 and not w.startswith("--"):
+            namespace = w[2:]
+        elif w in ("--address", "--pod-running-timeout", "--context", "--kubeconfig", "--cluster", "--user") \
+                and i + 1 < len(rest):
+            i += 2
+            continue
+        elif w == "port-forward" or w.startswith("-"):
+            pass
+        elif target is None:
+            target = w
+        else:
+            local, colon, remote = w.partition(":")
+            if not colon:
+                local = remote = w
+            if local.isdigit() and remote:
+                ports.append((local, remote))
+        i += 1
+    if target is None or not ports:
+        return None
+    kind, slash, name = target.partition("/")
+    if not slash:
+        kind, name = "pod", target
+    kind = _FORWARD_KINDS.get(kind.lower().split(".")[0])
+    return ForwardSite(kind, name, namespace, ports) if kind and name else None
 
 
 _SSH_FLAGS = set("46AaCfGgKkMNnqsTtVvXxYy")

@@ -26,9 +26,9 @@ from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
-                        publish_ports, sub_word)
-from .sites import (CommandLine, CommandSite, DockerRunSite, ForwardSite, Mount, PortEntry, PortList, PortSites,
-                    Region, Segment, Topology, merge_deletes)
+                        port_forward, publish_ports, sub_word)
+from .sites import (CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+                    Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -655,52 +655,3 @@ def server_argv(doc: Document) -> list[list[str]]:
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out
-
-
-#: ``kubectl port-forward`` targets: the kinds a ``KIND/NAME`` may name, by their short names too
-_FORWARD_KINDS = {"svc": "service", "service": "service", "services": "service", "deploy": "deployment",
-                  "deployment": "deployment", "deployments": "deployment", "sts": "statefulset",
-                  "statefulset": "statefulset", "statefulsets": "statefulset", "rs": "replicaset",
-                  "replicaset": "replicaset", "po": "pod", "pod": "pod", "pods": "pod"}
-
-
-def port_forward(words: list[str]) -> ForwardSite | None:
-    """``kubectl [-n NS] port-forward [-n NS] KIND/NAME [HOST:]PORT ...``: the ports of the host it
-    forwards (a random host port, ``:PORT``, is none), or None for any other command."""
-    k = next((i for i, w in enumerate(words) if C.basename(w) == "kubectl"), None)
-    if k is None or "port-forward" not in words[k + 1:]:
-        return None
-    namespace, target, ports = None, None, []
-    rest = words[k + 1:]
-    i = 0
-    while i < len(rest):
-        w = rest[i]
-        if w in ("-n", "--namespace") and i + 1 < len(rest):
-            namespace, i = rest[i + 1], i + 2
-            continue
-        if w.startswith("--namespace="):
-            namespace = w.partition("=")[2]
-        elif w.startswith("-n") and len(w) > 2 and not w.startswith("--"):
-            namespace = w[2:]
-        elif w in ("--address", "--pod-running-timeout", "--context", "--kubeconfig", "--cluster", "--user") \
-                and i + 1 < len(rest):
-            i += 2
-            continue
-        elif w == "port-forward" or w.startswith("-"):
-            pass
-        elif target is None:
-            target = w
-        else:
-            local, colon, remote = w.partition(":")
-            if not colon:
-                local = remote = w
-            if local.isdigit() and remote:
-                ports.append((local, remote))
-        i += 1
-    if target is None or not ports:
-        return None
-    kind, slash, name = target.partition("/")
-    if not slash:
-        kind, name = "pod", target
-    kind = _FORWARD_KINDS.get(kind.lower().split(".")[0])
-    return ForwardSite(kind, name, namespace, ports) if kind and name else None

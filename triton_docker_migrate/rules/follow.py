@@ -423,20 +423,17 @@ def _add_forward(links: Links, f) -> None:
         if svc is None or not svc.ats or svc.why:
             return
         at = svc.ats[0]
-        for local, remote in f.ports:
-            entry = next((p for p in svc.ports if p[0] == remote or p[1] == remote), None)
-            if entry is not None:
-                target = entry[2]
-                cport = target if target.isdigit() else at.move.port_names.get(target)
-                if cport:
-                    _add_host_ports(links, at, ((local, cport),))
-        return
-    ats = [a for a in links.moves if a.move.workload and a.move.workload[1] == f.name
-           and a.move.workload[0].lower() == f.kind and _ns_ok(f.namespace, a.move.namespace)]
-    if len(ats) == 1:
+        # the Service port (by number or name) -> its target
+        targets = [(local, next((p[2] for p in svc.ports if remote in (p[0], p[1])), None)) for local, remote in f.ports]
+    else:
+        ats = [a for a in links.moves if a.move.workload and a.move.workload[1] == f.name
+               and a.move.workload[0].lower() == f.kind and _ns_ok(f.namespace, a.move.namespace)]
+        if len(ats) != 1:
+            return
         at = ats[0]
-        published = [(local, remote if remote.isdigit() else at.move.port_names.get(remote)) for local, remote in f.ports]
-        _add_host_ports(links, at, tuple((h, c) for h, c in published if c))
+        targets = list(f.ports)
+    numbers = [(local, _port_number(t, at.move) if t is not None else None) for local, t in targets]
+    _add_host_ports(links, at, tuple((local, n) for local, n in numbers if n))
 
 
 def _add_host_ports(links: Links, at: At, published: tuple) -> None:
@@ -546,9 +543,14 @@ def literal(topo):
                                services=[s for s in topo.services if not _written(s.name) and plain(s.selector)])
 
 
+def _port_number(target: str, m: HealthMove) -> str | None:
+    """The container port ``target`` (a port number or a container port name of the server) stands for."""
+    return target if target.isdigit() else m.port_names.get(target)
+
+
 def _role(target: str, m: HealthMove) -> str | None:
     """What ``target`` (a port number or a container port name) is for the server: "health", "http"."""
-    number = target if target.isdigit() else m.port_names.get(target)
+    number = _port_number(target, m)
     if m.health and number == m.health:
         return "health"
     if number == m.http:
@@ -951,7 +953,7 @@ class _Follow:
                 continue
             if ":" not in r.text:
                 continue
-            placeholder = r.placeholder if host_side and r.text.startswith(":") and r.text[1:2].isdigit() else None
+            placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
                 yield from self.run_time_host(r, u, placeholder)
             for u in _HOST_PORT.finditer(r.text):
