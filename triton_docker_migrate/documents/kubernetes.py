@@ -328,12 +328,7 @@ class KubernetesDoc(Document):
         data = self._configmap_data()
         if not data:
             return []
-        out = []
-        for item in _seq(Y.get(c.node, "env")):
-            ref = Y.get(Y.get(item, "valueFrom"), "configMapKeyRef")
-            key = (self._str(Y.get(ref, "name")) or "", self._str(Y.get(ref, "key")) or "")
-            if key in data:
-                out.append(data[key])
+        out = [data[key] for item in _seq(Y.get(c.node, "env")) if (key := _configmap_key(item)) in data]
         for item in _seq(Y.get(c.node, "envFrom")):
             cm = self._str(Y.get(Y.get(item, "configMapRef"), "name"))
             out += [v for (n, _k), v in data.items() if cm and n == cm]
@@ -960,6 +955,13 @@ class KubernetesDoc(Document):
         return old.same_structure(now)
 
 
+def _configmap_key(item: Node) -> tuple[str, str] | None:
+    """(ConfigMap name, key) of an ``env`` entry's ``valueFrom.configMapKeyRef``, or None."""
+    ref = Y.get(Y.get(item, "valueFrom"), "configMapKeyRef")
+    name, key = Y.get(ref, "name"), Y.get(ref, "key")
+    return (str(name.value), str(key.value)) if isinstance(name, ScalarNode) and isinstance(key, ScalarNode) else None
+
+
 def _env_values(src: Y.YamlSource, env: Node | None, configmaps: dict | None = None) -> list[tuple[str, Word | None]]:
     """Each ``name``/``value`` of a container's ``env`` (None: not a string, or a ``valueFrom`` other than
     a key of a ConfigMap of ``configmaps``: (name, key) -> value node)."""
@@ -968,11 +970,8 @@ def _env_values(src: Y.YamlSource, env: Node | None, configmaps: dict | None = N
         name, value = Y.get(item, "name"), Y.get(item, "value")
         if not isinstance(name, ScalarNode):
             continue
-        ref = Y.get(Y.get(item, "valueFrom"), "configMapKeyRef")
-        if value is None and ref is not None and configmaps:
-            rn, rk = Y.get(ref, "name"), Y.get(ref, "key")
-            if isinstance(rn, ScalarNode) and isinstance(rk, ScalarNode):
-                value = configmaps.get((str(rn.value), str(rk.value)))
+        if value is None and configmaps:
+            value = configmaps.get(_configmap_key(item))
         sc = src.scalar(value) if isinstance(value, ScalarNode) else None
         ok = sc is not None and sc.is_str and sc.offsets is not None
         out.append((str(name.value), S.item_word(sc) if ok else None))
