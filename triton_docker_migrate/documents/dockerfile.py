@@ -441,22 +441,26 @@ class DockerfileDoc(Document):
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
         """The default of build argument ``name`` and its span, when the argument is declared once
         with a default and every use of it is an image tag (so changing it changes nothing else)."""
-        decls = []
-        for ins in self.instructions:
-            if ins.cmd != "ARG" or ins.onbuild:
-                continue
-            for w in self._words(ins):
-                key, eq, val = w.value.partition("=")
-                if key == name:
-                    decls.append((w, eq, val))
-        if len(decls) != 1 or not decls[0][1] or decls[0][0].dynamic:
+        got = self._arg_default(name)
+        if got is None or not used_only_as_image_tag((ins.logical for ins in self.instructions),
+                                                     r"\$\{?" + re.escape(name) + r"\b", r"\$\{?" + re.escape(name) + r"\}?"):
             return None
-        w, _, val = decls[0]
-        if not used_only_as_image_tag((ins.logical for ins in self.instructions), r"\$\{?" + re.escape(name) + r"\b",
-                                      r"\$\{?" + re.escape(name) + r"\}?"):
+        return got
+
+    def _arg_declarations(self, name: str) -> list[Word]:
+        """The words of the ``ARG`` instructions (not ``ONBUILD``) that declare build argument ``name``."""
+        return [w for ins in self.instructions if ins.cmd == "ARG" and not ins.onbuild for w in self._words(ins)
+                if w.value.partition("=")[0] == name]
+
+    def _arg_default(self, name: str) -> tuple[str, Span | None] | None:
+        """The default of build argument ``name`` and its span (None: empty), when one ``ARG`` declares it
+        with a default written as it reads."""
+        decls = self._arg_declarations(name)
+        if len(decls) != 1 or "=" not in decls[0].value or decls[0].dynamic:
             return None
-        start = len(name) + 1
-        return val, w.sub(start, len(w.value)) if val else None
+        w = decls[0]
+        val = w.value.partition("=")[2]
+        return val, (w.sub(len(name) + 1, len(w.value)) if val else None)
 
     def tag_beside(self, at: int) -> tuple[str, str, str, Span] | None:
         """For the default of a build argument written at ``at`` that holds a V1 repository, used only
@@ -481,20 +485,16 @@ class DockerfileDoc(Document):
             if n != len(found):
                 return None
             tags.update(found)
-        if len(tags) != 1 or len([i for i in self.instructions if i.cmd == "ARG" and not i.onbuild
-                                  and any(w.value.partition("=")[0] == name for w in self._words(i))]) != 1:
+        if len(tags) != 1 or len(self._arg_declarations(name)) != 1:
             return None
         (tag,) = tags
-        decls = [w for i in self.instructions if i.cmd == "ARG" and not i.onbuild for w in self._words(i)
-                 if w.value.partition("=")[0] == tag]
-        if len(decls) != 1 or "=" not in decls[0].value or decls[0].dynamic:
+        got = self._arg_default(tag)
+        if got is None or got[1] is None:
             return None
         uses = sum(len(re.findall(r"\$\{?" + re.escape(tag) + r"\b", i.logical)) for i in self.instructions)
         if uses != sum(len(pair.findall(i.logical)) for i in self.instructions if i.cmd == "FROM"):
             return None  # the tag's argument is used elsewhere too: changing it changes more than the image
-        w = decls[0]
-        value = w.value.partition("=")[2]
-        return (name, tag, value, w.sub(len(tag) + 1, len(w.value))) if value else None
+        return name, tag, got[0], got[1]
 
     # --- ports and base images -------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
