@@ -122,26 +122,18 @@ def check_region(region: Region, target: Release, variables=None, beside=None) -
                 continue
         dp = _DEFAULT_PAIR.match(region.text, m.end()) if tag is None and not digest else None
         if dp is not None and re.search(r"\$\{\w+:?-$", region.text[:m.start()]) and region.contiguous(m.start(), dp.end()):
-            nt = new_tag(dp.group("default"), target)
-            if nt is not None:  # ``${IMAGE:-nvcr.io/nvidia/tensorrtserver}:${TAG:-20.02-py3}``
-                d0 = dp.start("default")
-                msg = (f"V1 image {old}:{dp.group('default')} (the defaults of two variables) -> "
-                       f"{prefix or ''}tritonserver:{nt}: the defaults are migrated; wherever {dp.group('name')} or the "
-                       f"variable of the repository is set, set them to a V2 release of the target too")
-                r = SDK_IMAGE if "clientsdk" in dp.group("default") else SERVER_IMAGE
-                yield r.finding(span, msg, Severity.WARNING, Fix.of(
-                    msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"),
-                    Edit(region.span(d0, d0 + len(dp.group("default"))), nt)))
+            d0 = dp.start("default")
+            f = _split_pair_fix(m, region, target, dp.group("default"), region.span(d0, d0 + len(dp.group("default"))),
+                                "the defaults of two variables", f"wherever {dp.group('name')} or the variable of the "
+                                "repository is set, set them to a V2 release of the target too")
+            if f is not None:  # ``${IMAGE:-nvcr.io/nvidia/tensorrtserver}:${TAG:-20.02-py3}``
+                yield f
                 continue
         pair = beside(span.start) if tag is None and beside is not None and not digest else None
-        nt = new_tag(pair[2], target) if pair is not None and "$" not in pair[2] else None
-        if nt is not None:
-            image, tag_arg, value, vspan = pair
-            msg = (f"V1 image {old}:{value} (build arguments {image} and {tag_arg}) -> "
-                   f"{prefix or ''}tritonserver:{nt}")
-            r = SDK_IMAGE if "clientsdk" in value else SERVER_IMAGE
-            yield r.finding(span, msg, fix=Fix.of(msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"),
-                                                  Edit(vspan, nt)))
+        f = _split_pair_fix(m, region, target, pair[2], pair[3], f"build arguments {pair[0]} and {pair[1]}") \
+            if pair is not None and "$" not in pair[2] else None
+        if f is not None:
+            yield f
             continue
         if tag is None or "$" in tag:
             yield UNKNOWN_TAG.finding(
@@ -303,6 +295,21 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
                 f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
                 f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
                 f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
+
+
+def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span, where: str,
+                    elsewhere: str | None = None) -> Finding | None:
+    """A V1 repository (``m``, without its tag) whose tag ``tag`` is written apart, at ``tag_span`` (``where``
+    says how): both change together. ``elsewhere``: what else may set them (then a warning)."""
+    nt = new_tag(tag, target)
+    if nt is None:
+        return None
+    msg = f"V1 image {m.group(0)}:{tag} ({where}) -> {m.group('prefix') or ''}tritonserver:{nt}"
+    if elsewhere:
+        msg += f": the defaults are migrated; {elsewhere}"
+    r = SDK_IMAGE if "clientsdk" in tag else SERVER_IMAGE
+    return r.finding(region.span(m.start(), m.end()), msg, Severity.WARNING if elsewhere else Severity.INFO,
+                     Fix.of(msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"), Edit(tag_span, nt)))
 
 
 def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding:
