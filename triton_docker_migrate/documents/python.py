@@ -278,10 +278,11 @@ class PythonDoc(ShellDoc):
                         children.extend(x for x in v if x is not None)
                         continue
                     children.extend(v)
+                    drop: list | tuple = ()
                     if v and isinstance(v[0], ast.stmt):
                         for x in v:
                             self._block_of[id(x)] = id(v)
-                    drop = _droppables_of(v) if v and isinstance(v[0], ast.stmt) else ()
+                        drop = _droppables_of(v)
                     if drop:
                         # deleting one of these is an edit of a command line: the digest holds where
                         # each stands (its block, the statements before it), ``same_structure`` that

@@ -45,7 +45,6 @@ _PATH = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?!
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
 _ENDPOINT = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
-_CLIENT = re.compile(r"(?<![\w.-])tensorrtserver(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?(?![\w.:/-])")
 _CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:from|import)\s+tensorrtserver\b")
 #: a V1 client module named in a Python string (``importlib.import_module("tensorrtserver.api")``)
 _CLIENT_MODULE = re.compile(r"(?<![\w.])tensorrtserver\.(?:api|shared_memory|cuda_shared_memory)(?![\w])")
