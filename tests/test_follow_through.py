@@ -813,3 +813,86 @@ def test_a_kubectl_port_forward_publishes_the_server_on_the_host(tmp_path, monke
     cli(capsys, "migrate", ".")
     assert (tmp_path / "scripts/smoke.sh").read_text() == smoke.replace("/api/health/", "/v2/health/")
     assert (tmp_path / "scripts/other.sh").read_text() == other
+
+
+def test_a_node_port_or_host_port_publishes_the_server_on_every_node(tmp_path, monkeypatch, capsys):
+    """A bare-metal or minikube cluster: a NodePort Service (``nodePort: 30800``) or a container's ``hostPort``
+    reaches the server on a node's address, and a smoke test curls it there (``$NODE_IP:30800``,
+    ``$(minikube ip):30800``, ``localhost:30805`` on a kind node). Those scripts passed the gate with the V1
+    paths: the node ports now follow as published ports do - fixed on ``localhost``, a warning where the host
+    is only known at run time or may be a node's address; another Service's node port is not the server's."""
+    monkeypatch.chdir(tmp_path)
+    server = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer}
+spec:
+  selector: {matchLabels: {app: scorer}}
+  template:
+    metadata: {labels: {app: scorer}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:19.10-py3
+          args: ["trtserver", "--model-store=/models", "--http-health-port=8005"]
+          ports:
+            - {name: http, containerPort: 8000}
+            - {name: health, containerPort: 8005}
+"""
+    service = """apiVersion: v1
+kind: Service
+metadata: {name: scorer}
+spec:
+  type: NodePort
+  selector: {app: scorer}
+  ports:
+    - {name: http, port: 8000, targetPort: http, nodePort: 30800}
+    - {name: health, port: 8005, targetPort: health, nodePort: 30805}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: billing}
+spec:
+  type: NodePort
+  selector: {app: billing}
+  ports: [{port: 8080, nodePort: 30900}]
+"""
+    smoke = """#!/bin/bash
+NODE_IP=$(kubectl get nodes -o jsonpath='{.items[0].status.addresses[0].address}')
+until curl -sf "http://${NODE_IP}:30800/api/health/ready"; do sleep 5; done
+curl -sf "http://$(minikube ip):30800/api/status"
+curl -sf http://192.168.49.2:30800/api/health/live
+curl -sf localhost:30805/api/health/ready
+curl -sf localhost:30900/api/health/ready
+"""
+    daemon = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: edge}
+spec:
+  selector: {matchLabels: {app: edge}}
+  template:
+    metadata: {labels: {app: edge}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          command: [trtserver, --model-store=/models]
+          ports: [{containerPort: 8000, hostPort: 18000}]
+"""
+    edge = "#!/bin/sh\ncurl -sf \"http://`hostname -i`:18000/api/health/ready\"\ncurl -sf 127.0.0.1:18000/api/health/live\n"
+    _write(tmp_path, {"k8s/deploy.yaml": server, "k8s/service.yaml": service, "scripts/smoke.sh": smoke,
+                      "k8s/edge.yaml": daemon, "scripts/edge.sh": edge})
+    report = _json(capsys, ".")
+    assert _rules(report, "scripts/smoke.sh") == [
+        (3, "TDM408", "warning", False), (4, "TDM402", "warning", False), (5, "TDM408", "warning", False),
+        (6, "TDM407", "info", True), (6, "TDM408", "info", True)]
+    assert "its host (${NODE_IP}) is only known at run time" in report["findings"][
+        [f["path"] for f in report["findings"]].index("scripts/smoke.sh")]["message"]
+    assert _rules(report, "scripts/edge.sh") == [(2, "TDM408", "warning", False), (3, "TDM408", "info", True)]
+    code, _out, _err = cli(capsys, "migrate", "--fail-on-review", ".")
+    assert code == 1
+    assert (tmp_path / "scripts/smoke.sh").read_text() == smoke.replace(
+        "localhost:30805/api/health/", "localhost:30800/v2/health/")
+    assert (tmp_path / "scripts/edge.sh").read_text() == edge.replace("1:18000/api/", "1:18000/v2/")
+    # the next run still reports what a person must look at
+    code, out, _err = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
+    assert code == 1 and "scripts/smoke.sh:3" in out and "scripts/edge.sh:2" in out

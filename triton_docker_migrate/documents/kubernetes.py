@@ -594,8 +594,11 @@ class KubernetesDoc(Document):
                 t = Y.get(item, "port")
             return self.value_of(t) if isinstance(t, ScalarNode) else None
 
+        # the port of every node it is also reached on: a container's ``hostPort``, a Service's ``nodePort``
+        host_key = "hostPort" if key == "containerPort" else "nodePort"
         entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
-                             lambda item=item: [Q.delete_item(self.src, seq, item)]) for item in seq.value]
+                             lambda item=item: [Q.delete_item(self.src, seq, item)], host=self._str(Y.get(item, host_key)))
+                   for item in seq.value]
         return PortList("kubernetes", where, entries, key)
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------

@@ -242,7 +242,9 @@ class PortEntry:
     port: str | None  #: the container port it targets, as written (a number, a name, a range)
     span: Span  #: the whole entry
     remover: Callable[[], list[Edit]] | None = None  #: builds the edits that remove the entry
-    host: str | None = None  #: the host port it is published on (compose, ``docker run -p``)
+    #: the host port it is published on (compose, ``docker run -p``; Kubernetes: a container's ``hostPort``,
+    #: a Service's ``nodePort``, on every node's address)
+    host: str | None = None
     name: str | None = None  #: its port name (Kubernetes, Helm values)
     targets: frozenset[str] = frozenset()  #: every port number or name it routes to
 

@@ -15,8 +15,9 @@ evidence may be edited by this follow-through, with a finding that says why):
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
-  published its health port (``-p``, compose ``ports``, or ``kubectl port-forward`` to a Service or a
-  workload of the server).
+  published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
+  workload of the server, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's
+  address, so a host that may be a node's is a warning).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -109,8 +110,10 @@ HEALTH_PATH_ROUTE = rule(
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
     "written elsewhere, or a URL that reaches it through a Service's name, a compose service's name or a "
-    "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload) uses "
-    "`/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
+    "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload, the "
+    "`nodePort` of its Service or its container's `hostPort`) uses `/v2/health/...` too; a node port reached "
+    "through a host known only at run time (`$NODE_IP:30800`, `$(minikube ip):30800`) or through an address "
+    "that may be a node's is a warning with the change to make. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
     "When the route also reaches pods that stay V1 (a selector shared with an application or a V1 block kept "
@@ -130,7 +133,8 @@ LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.do
 #: ``[scheme://]host:port[/path]``
 _HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
                         r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*|\$\{(?:[A-Za-z_]\w*|\d+)(?::?[-=][^}\s]*)?\}"
-                        r"|\$(?:[A-Za-z_]\w*|\d)|\{[A-Za-z_][\w.]*\}|\{\{[ \t]*[\w.]+[ \t]*\}\}):(?P<port>\d{1,5})(?![\w:])"
+                        r"|\$(?:[A-Za-z_]\w*|\d)|\$\([^()\n]*\)|`[^`\n]*`|\{[A-Za-z_][\w.]*\}|\{\{[ \t]*[\w.]+[ \t]*\}\})"
+                        r":(?P<port>\d{1,5})(?![\w:])"
                         r"(?P<path>/[\w/.%-]*)?")
 #: ``:port[/path]`` at the start of a literal part that follows a placeholder
 _PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%-]*)?")
@@ -225,6 +229,8 @@ def _identify(m: HealthMove, cl, where: _Where) -> None:
         m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
         m.port_names = dict(c.ports)
         m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
+        if c.port_list is not None:  # ``hostPort``: published on the address of the node that runs the pod
+            m.published += _published([c.port_list])
     for s in where.compose.get(key, ()):
         m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
         m.published += _published([pl for pl in s.lists if pl.where == "ports"])
@@ -314,6 +320,8 @@ class Links:
     hosts: dict[str, list[At]] = field(default_factory=dict)
     #: host port -> (server, the container port it publishes, the host port of the server's HTTP port)
     host_ports: dict[str, list[tuple[At, str, str | None]]] = field(default_factory=dict)
+    #: host ports reached on any node's address (a Service's ``nodePort``, a container's ``hostPort``)
+    node_ports: dict[str, list[At]] = field(default_factory=dict)
     #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
     images: dict[str, list[At]] = field(default_factory=dict)
     #: the rows of ``host_ports`` by where they come from (see ``_add_host_ports``)
@@ -379,6 +387,8 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for h in at.move.hosts:
             links.hosts.setdefault(h, []).append(at)
         _add_host_ports(links, at, at.move.published)
+        if at.move.workload:  # a pod's hostPort
+            _add_node_ports(links, at, at.move.published)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
             # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
@@ -409,6 +419,11 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
             links.services.append(s)
+            if s.ats and not s.why:  # a NodePort (or LoadBalancer) Service: its node ports reach the server too
+                nodes = [(p.entry.host, _port_number(p.target, s.ats[0].move)) for p in svc.ports if p.entry.host]
+                nodes = [(h, n) for h, n in nodes if n]
+                _add_host_ports(links, s.ats[0], tuple(nodes))
+                _add_node_ports(links, s.ats[0], tuple(nodes))
     for _real, topo in files:  # once every Service is known
         for f in getattr(topo, "forwards", ()):
             _add_forward(links, f)
@@ -446,6 +461,12 @@ def _add_host_ports(links: Links, at: At, published: tuple) -> None:
         if row not in near:
             near.append(row)
             links.host_ports.setdefault(host, []).append(row)
+
+
+def _add_node_ports(links: Links, at: At, published: tuple) -> None:
+    for host, _cport in published:
+        if at not in links.node_ports.setdefault(host, []):
+            links.node_ports[host].append(at)
 
 
 def _first(links: Links, ats) -> At | None:
@@ -958,7 +979,7 @@ class _Follow:
                 yield from self.run_time_host(r, u, placeholder)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
-                if host.startswith(("$", "{")):
+                if host.startswith(("$", "{", "`")):
                     pinned = variable_host(host, self.doc.text)
                     if pinned is None:
                         if host_side:
@@ -968,6 +989,10 @@ class _Follow:
                 if host in LOCAL and not host_side:
                     continue
                 got, why = self.resolve(host, port)
+                if not got and host not in LOCAL and port in self.links.node_ports and self.links.service(host, None) is None \
+                        and host not in self.links.hosts:
+                    yield from self.run_time_host(r, u, host, f"{host} may be the address of a node, where port {port} reaches it")
+                    continue
                 if not got:
                     if port in healths and facts.TRITON_HOST.search(host) and host not in LOCAL:
                         yield from self.unknown_host(r, u)
@@ -983,7 +1008,7 @@ class _Follow:
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
 
-    def run_time_host(self, r: Region, u: re.Match, host: str) -> Iterator[Finding]:
+    def run_time_host(self, r: Region, u: re.Match, host: str, why: str | None = None) -> Iterator[Finding]:
         """A URL whose host is a variable or a placeholder the file does not pin, on a host port that
         publishes a moving server: it may reach that server, which only the person who sets it knows
         (a warning, never an edit)."""
@@ -991,7 +1016,7 @@ class _Follow:
                for at, cport, http in self.links.host_ports.get(u.group("port"), [])]
         if not got:
             return
-        why = f"its host ({host}) is only known at run time"
+        why = why or f"its host ({host}) is only known at run time"
         yield from self.url_port(r, u, got, f"this URL ({host}:{u.group('port')})", why)
         yield from self.url_path(r, u, [at for at, _new in got], "this URL", why, "may reach")
 
