@@ -25,7 +25,7 @@ from ..syntax import gotemplate as G
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from .base import Document
-from .helmtemplate import Expansion, HelmTemplateDoc
+from .helmtemplate import Expansion, HelmTemplateDoc, action_text
 from .helmvalues import HelmValuesDoc, LoneRepoKeys, LoneTagKeys, UnusedRepoKeys, ValuesImageKeys
 from .kubernetes import Container
 from ..syntax.quoting import Syntax
@@ -206,8 +206,16 @@ class _Chart:
             if not isinstance(node, ScalarNode) or "$" not in str(node.value):
                 continue
             act = doc.whole_action(node)
-            path = next((p[1:] for p in act.refs if p[:1] == ("Values",) and len(p) > 1), None) if act else None
-            if path is None or len(act.refs) != 1:  # type: ignore[union-attr]
+            if act is None:  # actions inside a longer string (a URL's host and port): each by its text
+                sc = doc.src.scalar(node)
+                for a in doc.template.overlapping(sc.start, sc.end):
+                    path = next((p[1:] for p in a.refs if p[:1] == ("Values",) and len(p) > 1), None)
+                    got = self.variants(chart, path) if path is not None and len(a.refs) == 1 and a.writes else []
+                    if got and isinstance(got[0][1], ScalarNode) and got[0][1].value is not None:
+                        doc.action_values.setdefault(action_text(a), str(got[0][1].value))
+                continue
+            path = next((p[1:] for p in act.refs if p[:1] == ("Values",) and len(p) > 1), None)
+            if path is None or len(act.refs) != 1:
                 continue
             got = self.variants(chart, path)
             if got and isinstance(got[0][1], ScalarNode) and got[0][1].value is not None:

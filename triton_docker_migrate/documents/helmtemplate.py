@@ -28,7 +28,7 @@ from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from .base import Document
 from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
-from .sites import Block, CommandLine, Segment
+from .sites import Block, CommandLine, Region, Segment
 
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
@@ -53,6 +53,9 @@ class HelmTemplateDoc(KubernetesDoc):
         self.resolved: dict[int, str] = {}
         #: the same scalars by span: their values path and every values node that may set them
         self.resolved_from: dict[tuple[int, int], tuple[tuple[str, ...], list]] = {}
+        #: actions inside longer strings that read one values scalar (a URL's ``{{ .Values.service.port }}``):
+        #: the action as compared (``action_text``) -> the chart's value (set by the chart)
+        self.action_values: dict[str, str] = {}
         #: changes the follow-through asks of the values (rules/follow.py): (finding, values path, the
         #: values nodes, the value written), made in the values files by the chart (pipeline)
         self.values_follow: list = []
@@ -119,6 +122,18 @@ class HelmTemplateDoc(KubernetesDoc):
 
     def shown(self, text: str) -> str:
         return _PLACEHOLDER.sub("{{…}}", text)
+
+    def actions_in(self, region: Region) -> list[tuple[int, int, str]]:
+        """The template actions ``region`` holds as placeholders: (start, end in ``region.text``, the action as
+        compared, ``action_text``); an action that reads one values scalar the chart sets, as that value."""
+        out = []
+        for m in _PLACEHOLDER.finditer(region.text):
+            sp = region.span(m.start(), m.end())
+            acts = [a for a in self.template.overlapping(sp.start, sp.end) if a.writes]
+            if len(acts) == 1:
+                text = action_text(acts[0])
+                out.append((m.start(), m.end(), self.action_values.get(text, text)))
+        return out
 
     def can_write(self, edit: Edit) -> bool:
         if G.PAD in edit.content:

@@ -124,7 +124,11 @@ HEALTH_PATH_ROUTE = rule(
     "scripts and Helm charts (a chart's templates read with its values), and a URL or route that reaches one of "
     "them uses `/v2/health/...` (V2 never served the V1 path); a host known only at run time is a warning. A "
     "chart's own templates follow its V2 server too (an Ingress template's path). So a second run on a migrated "
-    "tree, or a chart migrated alone, still reports what the first run found.")
+    "tree, or a chart migrated alone, still reports what the first run found.\n\n"
+    "A chart's template that asks the chart's own Service through template actions (the test hook of `helm create`: "
+    "`wget '{{ include \"x.fullname\" . }}:{{ .Values.service.port }}/api/status'`) reaches the server when the host "
+    "is the Service's name written by the same action and the port, read from the chart's values, is the Service's "
+    "port to the HTTP port; another port is a warning with the V2 path.")
 
 #: the health port row of the removed options (its finding says where the option stood)
 _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
@@ -138,6 +142,9 @@ _HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://
                         r"(?P<path>/[\w/.%-]*)?")
 #: ``:port[/path]`` at the start of a literal part that follows a placeholder
 _PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%-]*)?")
+#: a URL of a chart's template whose host is a template action (masked), its port a number or an action
+_TEMPLATE_URL = re.compile("(?<![\\w./:-])(?:https?://)?(?P<host>\\$\u2063+)(?::(?P<port>\\d{1,5}|\\$\u2063+))?"
+                           r"(?P<path>/api/[\w/.-]*)")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -999,6 +1006,8 @@ class _Follow:
                     continue
                 yield from self.url_port(r, u, got, f"this URL ({u.group('host')}:{u.group('port')})", why)
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
+            if self.doc.kind == "helm-template" and "/api/" in r.text:
+                yield from self.template_urls(r)
             for u in _HOST_PATH.finditer(r.text):
                 svc = self.links.service(u.group("host"), None)
                 if svc is None or not svc.ats:
@@ -1007,6 +1016,27 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def template_urls(self, r: Region) -> Iterator[Finding]:
+        """A chart's template that asks its own Service through template actions (the test hook of ``helm
+        create``: ``wget '{{ include "x.fullname" . }}:{{ .Values.service.port }}/api/status'``): the host
+        is the Service written by the same action, the port the values' (``HelmTemplateDoc.actions_in``)."""
+        acts = {i: (j, text) for i, j, text in self.doc.actions_in(r)}
+        for u in _TEMPLATE_URL.finditer(r.text):
+            if u.start("host") not in acts:
+                continue
+            svc = self.links.service(acts[u.start("host")][1], None)
+            if svc is None or not svc.ats:
+                continue
+            port = u.group("port")
+            if port is not None and port.startswith("$"):
+                port = acts.get(u.start("port"), (0, port))[1]
+            entry = next((p for p in svc.ports if p[0] == port), None) if port else \
+                (svc.ports[0] if len(svc.ports) == 1 else None)
+            why = svc.why
+            if entry is None or _role(entry[2], svc.ats[0].move) != "http":
+                why = why or f"the port it asks ({port or 'none'}) is not known to reach the server's HTTP port"
+            yield from self.path(r, u.start("path"), u.group("path"), svc.ats[0], "this URL", why)
 
     def run_time_host(self, r: Region, u: re.Match, host: str, why: str | None = None) -> Iterator[Finding]:
         """A URL whose host is a variable or a placeholder the file does not pin, on a host port that
