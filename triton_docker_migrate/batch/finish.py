@@ -129,7 +129,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
-        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile", "python") \
+        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile", "python", "kubernetes") \
                 or low.endswith(_CHART_SUFFIXES):
             continue
         (python if kind == "python" else eligible).append(c)

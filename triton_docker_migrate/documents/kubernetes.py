@@ -643,12 +643,59 @@ class KubernetesDoc(Document):
                         ports.append(ServicePort(self.value_of(port), self._str(name), entry.port, entry))
             out.services.append(ServiceSite(self._str(Y.get(meta, "name")) or "", self._str(Y.get(meta, "namespace")),
                                             dict(pairs), ports))
+        out.pods += self._json_patches()
         for o in self.objects:
             kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
             if kind == "NetworkPolicy":
                 out.policies.append(self._policy(o))
             elif kind in ROUTE_KINDS:
                 out.routes += self._backends(o, kind)
+        return out
+
+    def _json_patches(self) -> list[PodSite]:
+        """A Kustomization's inline patches of a workload's containers (``patches``, ``patchesJson6902``,
+        ``patchesStrategicMerge`` items with a ``patch`` string): the strings a JSON 6902 patch (of the
+        ``target``) writes into ``/spec/template/spec/containers/<n>``, as a pod whose container is known only
+        by its position (name ""); a strategic-merge patch's containers, each by its name."""
+        out: list[PodSite] = []
+        for o in self.objects + self._kustomization_roots:
+            if o not in self._kustomization_roots and str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
+                continue
+            for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")) + _seq(Y.get(o, "patchesStrategicMerge")):
+                target, patch = Y.get(item, "target"), Y.get(item, "patch") if isinstance(item, MappingNode) else item
+                if not isinstance(patch, ScalarNode):
+                    continue
+                sc = self.src.scalar(patch)
+                if not sc.is_str or sc.offsets is None or "containers" not in sc.value:
+                    continue
+                try:
+                    inner = Y.load(sc.value)
+                except ProcessingError:
+                    continue
+                # (kind, name, namespace, container name) -> the ids of the nodes it writes
+                wanted: dict[tuple, set[int]] = {}
+                for root in inner.docs:
+                    if isinstance(root, MappingNode):  # strategic merge: the patch names its object
+                        meta = Y.get(root, "metadata")
+                        at = (_plain(Y.get(root, "kind")), _plain(Y.get(meta, "name")), _plain(Y.get(meta, "namespace")))
+                        spec = Y.get(Y.get(Y.get(root, "spec"), "template"), "spec")
+                        for c in _seq(Y.get(spec, "containers")):
+                            cname = _plain(Y.get(c, "name"))
+                            if at[0] and at[1] and cname:
+                                wanted.setdefault((*at, cname), set()).update(id(n) for n in Y.walk(c, set()))
+                        continue
+                    kind, name = self._str(Y.get(target, "kind")), self._str(Y.get(target, "name"))
+                    for op in _seq(root) if kind and name else ():
+                        path, value = Y.get(op, "path"), Y.get(op, "value")
+                        if isinstance(path, ScalarNode) and value is not None and _CONTAINER_PATH.match(str(path.value)):
+                            wanted.setdefault((kind, name, self._str(Y.get(target, "namespace")), ""), set()).update(
+                                id(n) for n in Y.walk(value, set()))
+                strings = list(Y.string_values(inner)) if wanted else []
+                for (kind, name, ns, cname), ids in wanted.items():
+                    regions = [Region(isc.value, offsets=[sc.offsets[i] for i in isc.offsets], label=key or "patch")
+                               for node, isc, key in strings if id(node) in ids and isc.offsets is not None]
+                    if regions:
+                        out.append(PodSite(kind, name, ns, {}, [ContainerSite(cname, "", [], regions=regions)]))
         return out
 
     def _str(self, node: Node | None) -> str | None:
@@ -1003,6 +1050,14 @@ def build(path: str, text: str) -> Document:
 
             return TextDoc(path, text, "kubernetes")
         raise
+
+
+#: a JSON 6902 patch path into a container of a workload's pod template
+_CONTAINER_PATH = re.compile(r"/spec/template/spec/containers/\d+(?:/|$)")
+
+
+def _plain(node: Node | None) -> str | None:
+    return str(node.value) if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value else None
 
 
 def _seq(node: Node | None) -> list[Node]:

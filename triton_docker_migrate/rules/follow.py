@@ -10,7 +10,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   ``egress`` towards a peer's);
 - route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
   such a Service: their backend port and their request paths;
-- probes and ports of the same container written in another file (a kustomize patch of the workload);
+- probes and ports of the same container written in another file (a kustomize patch of the workload, also
+  inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container);
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
@@ -109,7 +110,8 @@ HEALTH_PATH_ROUTE = rule(
     "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
-    "written elsewhere, or a URL that reaches it through a Service's name, a compose service's name or a "
+    "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
+    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that reaches it through a Service's name, a compose service's name or a "
     "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload, the "
     "`nodePort` of its Service or its container's `hostPort`) uses `/v2/health/...` too; a node port reached "
     "through a host known only at run time (`$NODE_IP:30800`, `$(minikube ip):30800`) or through an address "
@@ -741,10 +743,14 @@ class _Follow:
                     continue  # its own server: the per-file rules
                 at = next((a for a in self.links.index()["workload"].get((pod.kind, pod.name, c.name), ())
                            if a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)), None)
+                if not c.name:  # a JSON 6902 patch: the workload's container by position, its only server's
+                    ats = [a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
+                           and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
+                    at = ats[0] if len({a.move.container for a in ats}) == 1 else None
                 if at is None:
                     continue
                 for r in c.regions:
-                    yield from self.self_urls(r, at, f"container {c.name} ({pod.kind} {pod.name})", "is")
+                    yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({pod.kind} {pod.name})", "is")
                 m = at.move
                 if not m.health:
                     continue
@@ -1006,7 +1012,7 @@ class _Follow:
                     continue
                 yield from self.url_port(r, u, got, f"this URL ({u.group('host')}:{u.group('port')})", why)
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
-            if self.doc.kind == "helm-template" and "/api/" in r.text:
+            if hasattr(self.doc, "actions_in") and "/api/" in r.text:
                 yield from self.template_urls(r)
             for u in _HOST_PATH.finditer(r.text):
                 svc = self.links.service(u.group("host"), None)
