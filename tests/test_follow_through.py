@@ -896,3 +896,17 @@ spec:
     # the next run still reports what a person must look at
     code, out, _err = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
     assert code == 1 and "scripts/smoke.sh:3" in out and "scripts/edge.sh:2" in out
+
+
+def test_a_charts_node_port_is_followed_again_once_the_chart_is_v2(tmp_path, monkeypatch, capsys):
+    """The chart's NodePort Service (``nodePort: {{ .Values.service.nodePort }}``, selected by the chart's
+    helper labels) publishes its server on every node: after the first run a script's ``$NODE_IP:30800`` with
+    the V1 path is still reported by the next run (it passed the gate once the chart was V2)."""
+    shutil.copytree(FIXTURES / "trees" / "chart-node-port", tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")
+    assert cli(capsys, "migrate", ".")[0] == 0
+    assert "localhost:30800/v2/health/live" in (tmp_path / "tree/scripts/smoke.sh").read_text()
+    code, out, _err = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
+    assert code == 1
+    assert [line.split(" ")[:2] for line in out.splitlines()] == [
+        ["scripts/smoke.sh:3:34:", "TDM408"], ["scripts/smoke.sh:5:38:", "TDM402"]]

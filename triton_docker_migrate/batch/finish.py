@@ -263,6 +263,8 @@ class _ChartUnit:
                 out += [(self.display(m.path), mv) for mv in follow.current(d, ctx)]
             except Exception:  # as _document: what cannot be read is left to the chart's own pass
                 continue
+        follow.chart_node_ports([mv for _p, mv in out], [(os.path.realpath(p), d.topology()) for p, d in docs.items()
+                                                         if d.kind == "helm-template" and hasattr(d, "containers")])
         return out
 
     def linked(self) -> dict:

@@ -396,7 +396,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for h in at.move.hosts:
             links.hosts.setdefault(h, []).append(at)
         _add_host_ports(links, at, at.move.published)
-        if at.move.workload:  # a pod's hostPort
+        if at.move.container:  # a pod's: a hostPort, a Service's nodePort (``chart_node_ports``)
             _add_node_ports(links, at, at.move.published)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
@@ -470,6 +470,20 @@ def _add_host_ports(links: Links, at: At, published: tuple) -> None:
         if row not in near:
             near.append(row)
             links.host_ports.setdefault(host, []).append(row)
+
+
+def chart_node_ports(moves: list[HealthMove], files: list[tuple[str, object]]) -> None:
+    """A Helm chart's servers that move, published on every node by the ``nodePort`` of a Service of the
+    chart (``files``: the topologies of its templates, whose selectors compare as the actions only within the
+    chart): added to each move's ``published``, so a script of the run that asks ``$NODE_IP:<nodePort>``
+    follows them as it follows a plain manifest's."""
+    if not moves:
+        return
+    links = build_links([("", m) for m in moves], files)
+    for at in links.moves:
+        extra = [(host, cport) for host, rows in links.host_ports.items() for a, cport, _h in rows
+                 if a is at and (host, cport) not in at.move.published]
+        at.move.published += tuple(dict.fromkeys(extra))
 
 
 def _add_node_ports(links: Links, at: At, published: tuple) -> None:
