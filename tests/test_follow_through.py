@@ -910,3 +910,66 @@ def test_a_charts_node_port_is_followed_again_once_the_chart_is_v2(tmp_path, mon
     assert code == 1
     assert [line.split(" ")[:2] for line in out.splitlines()] == [
         ["scripts/smoke.sh:3:34:", "TDM408"], ["scripts/smoke.sh:5:38:", "TDM402"]]
+
+
+def test_terraform_published_ports_and_node_ports_are_followed(tmp_path, monkeypatch, capsys):
+    """Terraform: a ``docker_container``'s ``ports { external }`` and a ``kubernetes_service``'s ``node_port``
+    (in another file of the module) publish the server; a smoke test on those ports passed the gate with
+    the V1 paths."""
+    monkeypatch.chdir(tmp_path)
+    main = """resource "kubernetes_deployment" "trtis" {
+  metadata {
+    name = "trtis"
+  }
+  spec {
+    selector {
+      match_labels = { app = "trtis" }
+    }
+    template {
+      metadata {
+        labels = { app = "trtis" }
+      }
+      spec {
+        container {
+          name  = "trtis"
+          image = "nvcr.io/nvidia/tensorrtserver:19.10-py3"
+          args  = ["trtserver", "--model-store=/models"]
+          port {
+            container_port = 8000
+          }
+        }
+      }
+    }
+  }
+}
+
+resource "docker_container" "local" {
+  name    = "trtis-local"
+  image   = "nvcr.io/nvidia/tensorrtserver:19.10-py3"
+  command = ["trtserver", "--model-store=/models"]
+  ports {
+    internal = 8000
+    external = 18000
+  }
+}
+"""
+    service = """resource "kubernetes_service" "trtis" {
+  metadata {
+    name = "trtis"
+  }
+  spec {
+    type     = "NodePort"
+    selector = { app = "trtis" }
+    port {
+      port        = 8000
+      target_port = 8000
+      node_port   = 30800
+    }
+  }
+}
+"""
+    smoke = "#!/bin/sh\ncurl -sf \"http://${NODE_IP}:30800/api/health/ready\"\ncurl -sf localhost:18000/api/health/live\n"
+    _write(tmp_path, {"infra/main.tf": main, "infra/service.tf": service, "scripts/smoke.sh": smoke})
+    report = _json(capsys, ".")
+    assert _rules(report, "scripts/smoke.sh") == [(2, "TDM408", "warning", False), (3, "TDM408", "info", True)]
+    assert _rules(report, "infra/service.tf") == []

@@ -666,9 +666,9 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display, outside=N
             new_doc = new_docs[p]
         out.append(conclude(res, d, new_doc, new_text, checked[p], findings, reviewed, edits, res.path, settings,
                             ctxs[p]))
-    from .rules.follow import chart_node_ports
+    from .rules.follow import publish_node_ports
 
-    chart_node_ports([m for r in out if r.serve is not None for m in r.serve.moves],
+    publish_node_ports([m for r in out if r.serve is not None for m in r.serve.moves],
                      [(os.path.realpath(p), d.topology()) for p, _res, _text, d, _must in live
                       if d.kind == "helm-template" and hasattr(d, "containers")])
     return out

@@ -129,7 +129,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
-        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile", "python", "kubernetes") \
+        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile", "python", "kubernetes", "hcl") \
                 or low.endswith(_CHART_SUFFIXES):
             continue
         (python if kind == "python" else eligible).append(c)
@@ -263,7 +263,7 @@ class _ChartUnit:
                 out += [(self.display(m.path), mv) for mv in follow.current(d, ctx)]
             except Exception:  # as _document: what cannot be read is left to the chart's own pass
                 continue
-        follow.chart_node_ports([mv for _p, mv in out], [(os.path.realpath(p), d.topology()) for p, d in docs.items()
+        follow.publish_node_ports([mv for _p, mv in out], [(os.path.realpath(p), d.topology()) for p, d in docs.items()
                                                          if d.kind == "helm-template" and hasattr(d, "containers")])
         return out
 
@@ -389,7 +389,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
         found[c.display] = (c, data, doc)
 
 
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py")
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf")
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)

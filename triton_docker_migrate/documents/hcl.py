@@ -33,7 +33,8 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .sites import CommandLine, CommandSite, ImageKeys, PortEntry, PortList, PortSites, ProbePort, Region, Segment
+from .sites import (CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite, PortEntry, PortList, PortSites,
+                    ProbePort, Region, Segment, ServicePort, ServiceSite, Topology)
 from .text import TextDoc
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ _WORKLOADS = ("deployment", "pod", "stateful_set", "daemonset", "daemon_set", "j
               "replication_controller", "replica_set")
 WORKLOADS = frozenset(f"kubernetes_{w}{v}" for w in _WORKLOADS for v in ("", "_v1"))
 SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
+#: the kind of each workload resource (``kubernetes_stateful_set_v1`` -> ``StatefulSet``)
+_KINDS = {"deployment": "Deployment", "pod": "Pod", "stateful_set": "StatefulSet", "daemonset": "DaemonSet",
+          "daemon_set": "DaemonSet", "job": "Job", "cron_job": "CronJob", "replication_controller": "ReplicationController",
+          "replica_set": "ReplicaSet"}
 PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
 HANDLERS = ("http_get", "tcp_socket", "grpc")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
@@ -403,6 +408,21 @@ class HclDoc(Document):
                 found[id(svc)] = svc
         return sorted(found.values(), key=lambda b: b.start)
 
+    def _target_groups(self, c: Container) -> list["H.Block"]:
+        """The load balancer target groups an ``aws_ecs_service`` of this file sends to the ECS container ``c``
+        (a ``load_balancer`` block naming its ``container_name``, ``target_group_arn = aws_lb_target_group.x.arn``):
+        their ``health_check`` asks the server."""
+        groups = {(r.labels[0], r.labels[1]): r for r in self._resources()
+                  if r.labels[0] in ("aws_lb_target_group", "aws_alb_target_group")}
+        out = []
+        for svc in (r for r in self._resources() if r.labels[0] == "aws_ecs_service"):
+            for lb in svc.blocks("load_balancer"):
+                arn = lb.attr("target_group_arn")
+                ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                if _text(lb.attr("container_name")) == c.name and len(ref) >= 2 and tuple(ref[:2]) in groups:
+                    out.append(groups[tuple(ref[:2])])
+        return out
+
     def _triton_ranges(self) -> list[tuple[int, int]]:
         out = []
         for c in self.containers:
@@ -413,6 +433,8 @@ class HclDoc(Document):
                 out.append((svc.start, svc.end))
             if c.style == "nomad":
                 out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
+            if c.style == "ecs":
+                out += [(tg.start, tg.end) for tg in self._target_groups(c)]
         # a Helm release of a server image: the values it gives the chart (a heredoc of arguments)
         # are the server's
         for ik in self._split:
@@ -645,6 +667,54 @@ class HclDoc(Document):
 
     def report_only(self) -> list[tuple[int, int, str]]:
         return self.shell.report_only() if self.shell is not None else []
+
+    # --- who reaches whom (the follow-through of a run) -----------------------------------------
+    def topology(self) -> Topology:
+        """The server's ``docker_container`` with its published ``ports`` (``external``), the pods of
+        Kubernetes workloads with their containers, and ``kubernetes_service`` objects with literal selectors
+        (a ``node_port`` publishes on every node)."""
+        out = Topology()
+        lines_of: dict[int, list[CommandLine]] = {}
+        for cl, c in self._server_lines():
+            lines_of.setdefault(id(c), []).append(cl)
+        pods: dict[int, PodSite] = {}
+        for c in self.containers:
+            lines = lines_of.get(id(c), [])
+            if c.style == "docker" and lines:
+                entries = [PortEntry(_text(p.attr("internal")), Span(p.start, p.end), lambda p=p: [self._delete_block(p)],
+                                     host=_text(p.attr("external"))) for p in c.block.blocks("ports")]
+                out.docker_runs.append(DockerRunSite(c.image, PortList("docker", "ports", entries), lines, command=True))
+            elif c.style == "kubernetes" and c.resource is not None:
+                pod = pods.get(id(c.resource))
+                if pod is None:
+                    meta = c.resource.block("metadata")
+                    kind = _KINDS.get(re.sub(r"^kubernetes_|_v1$", "", c.resource.labels[0]), "")
+                    pod = pods[id(c.resource)] = PodSite(kind, (_text(meta.attr("name")) if meta is not None else None) or "",
+                                                         _text(meta.attr("namespace")) if meta is not None else None,
+                                                         dict(c.labels), [])
+                    out.pods.append(pod)
+                names: dict[str, str] = {}
+                for p in c.block.blocks("port"):
+                    port = _text(p.attr("container_port"))
+                    if port is not None:
+                        names[port] = port
+                        if _text(p.attr("name")) is not None:
+                            names[_text(p.attr("name"))] = port  # type: ignore[index]
+                pod.containers.append(ContainerSite(c.name, c.image, lines, names))
+        for svc in self.services:
+            spec, meta = svc.block("spec"), svc.block("metadata")
+            selector = _literal_map(spec.attr("selector")) if spec is not None else {}
+            ports = []
+            for p in spec.blocks("port") if spec is not None else []:
+                port = _text(p.attr("port"))
+                if port is not None:
+                    entry = PortEntry(_text(p.attr("target_port")) or port, Span(p.start, p.end),
+                                      lambda p=p: [self._delete_block(p)], host=_text(p.attr("node_port")))
+                    ports.append(ServicePort(port, _text(p.attr("name")), entry.port or port, entry))
+            if selector:
+                out.services.append(ServiceSite((_text(meta.attr("name")) if meta is not None else None) or svc.labels[1],
+                                                _text(meta.attr("namespace")) if meta is not None else None, selector, ports))
+        return out
 
     def resolve(self, value: str) -> str:
         return self.shell.resolve(value) if self.shell is not None else value

@@ -113,7 +113,8 @@ HEALTH_PATH_ROUTE = rule(
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that reaches it through a Service's name, a compose service's name or a "
     "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload, the "
-    "`nodePort` of its Service or its container's `hostPort`) uses `/v2/health/...` too; a node port reached "
+    "`nodePort` of its Service or its container's `hostPort`, a Terraform `docker_container`'s `ports` or "
+    "`kubernetes_service`'s `node_port`) uses `/v2/health/...` too; a node port reached "
     "through a host known only at run time (`$NODE_IP:30800`, `$(minikube ip):30800`) or through an address "
     "that may be a node's is a warning with the change to make. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
@@ -185,6 +186,7 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
                        migrated)
         _identify(m, cl, where)
         out.append(m)
+    publish_node_ports(out, [(real, where.topo)])
     return out
 
 
@@ -202,6 +204,7 @@ def current(doc, ctx) -> list[HealthMove]:
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, paths=True, current=True)
         _identify(m, cl, where)
         out.append(m)
+    publish_node_ports(out, [(real, where.topo)])
     return out
 
 
@@ -396,7 +399,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for h in at.move.hosts:
             links.hosts.setdefault(h, []).append(at)
         _add_host_ports(links, at, at.move.published)
-        if at.move.container:  # a pod's: a hostPort, a Service's nodePort (``chart_node_ports``)
+        if at.move.container:  # a pod's: a hostPort, a Service's nodePort (``publish_node_ports``)
             _add_node_ports(links, at, at.move.published)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
@@ -472,11 +475,11 @@ def _add_host_ports(links: Links, at: At, published: tuple) -> None:
             links.host_ports.setdefault(host, []).append(row)
 
 
-def chart_node_ports(moves: list[HealthMove], files: list[tuple[str, object]]) -> None:
-    """A Helm chart's servers that move, published on every node by the ``nodePort`` of a Service of the
-    chart (``files``: the topologies of its templates, whose selectors compare as the actions only within the
-    chart): added to each move's ``published``, so a script of the run that asks ``$NODE_IP:<nodePort>``
-    follows them as it follows a plain manifest's."""
+def publish_node_ports(moves: list[HealthMove], files: list[tuple[str, object]]) -> None:
+    """Servers that move, published on every node by the ``nodePort`` of a Service of ``files`` (the server's
+    own file; a Helm chart's templates, whose selectors compare as the actions only within the chart): added
+    to each move's ``published``, so a script of the run that asks ``$NODE_IP:<nodePort>`` follows them
+    wherever the Service is read."""
     if not moves:
         return
     links = build_links([("", m) for m in moves], files)
@@ -670,7 +673,7 @@ def may_reach(data: bytes, t: Terms) -> bool:
     if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
                              or any(x.encode() in data for x in t.host_paths)):
         return True
-    if b"Service" in data and any(x.encode() in data for x in t.labels if len(x) > 1):
+    if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
 
