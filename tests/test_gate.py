@@ -228,6 +228,23 @@ def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs
                        '"--disable-auto-complete-config"]'}
 
 
+def test_a_template_action_on_a_server_line_of_no_known_kind_is_one_value(tree, capsys):
+    """An Ansible task's ``command: "trtserver {{ args | join(' ') }}"`` (text): the suggestion put the new
+    options inside the Jinja action, before its ``|`` (read as a pipe); the action is one value known at
+    render time, so the options go beside it, and the options it adds are reported as such."""
+    text = ('- name: Start inference server\n  community.docker.docker_container:\n    name: triton\n'
+            '    image: "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n'
+            '    command: "trtserver {{ triton_args | join(\' \') }}"\n')
+    (tree / "playbook.yml").write_text(text)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    on_line = {f["rule"]: (f["suggestion"], f["message"]) for f in report["findings"] if f["line"] == 5}
+    assert on_line["TDM202"][0] == ('command: "tritonserver --model-control-mode=poll --disable-auto-complete-config'
+                                    ' {{ triton_args | join(\' \') }}"')
+    assert on_line["TDM316"][1].startswith("{{…}}: options are added at run time here")
+
+
 def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys):
     """``deps = tensorrtserver==1.10.0`` in tox.ini (text): the V1 client package, which V2 servers refuse,
     stayed with no word while the same file's server line was reported."""
