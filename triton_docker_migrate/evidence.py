@@ -70,6 +70,12 @@ TEXT_LITERALS = (
     # a V1 endpoint: reported in text when its URL's host names the server (an nginx or HAProxy
     # route, a readiness loop of another tool: rules/endpoints.py)
     *ENDPOINTS,
+    # names only V1 gave its protocol: removed metrics (a dashboard, an alert, an autoscaler), its gRPC
+    # service (grpcurl, a proxy's route)
+    *(m.encode() for m in facts.V1_METRICS), facts.V1_GRPC_SERVICE.encode(),
+    # a server's options held apart (an env file, a configuration): V1-only options beside a model
+    # repository option (rules/residue.py)
+    b"--model-store", b"--model-repository",
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),

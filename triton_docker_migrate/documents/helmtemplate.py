@@ -33,7 +33,6 @@ from .sites import Block, CommandLine, Region, Segment
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
 _YAML_SUFFIXES = (".yaml", ".yml", ".tpl", ".json")
-_PLACEHOLDER = re.compile("\\$" + G.PAD + "+")
 
 
 class HelmTemplateDoc(KubernetesDoc):
@@ -121,13 +120,13 @@ class HelmTemplateDoc(KubernetesDoc):
         return list(self._unread)
 
     def shown(self, text: str) -> str:
-        return _PLACEHOLDER.sub("{{…}}", text)
+        return G.shown(text)
 
     def actions_in(self, region: Region) -> list[tuple[int, int, str]]:
         """The template actions ``region`` holds as placeholders: (start, end in ``region.text``, the action as
         compared, ``action_text``); an action that reads one values scalar the chart sets, as that value."""
         out = []
-        for m in _PLACEHOLDER.finditer(region.text):
+        for m in G.PLACEHOLDER.finditer(region.text):
             sp = region.span(m.start(), m.end())
             acts = [a for a in self.template.overlapping(sp.start, sp.end) if a.writes]
             if len(acts) == 1:
@@ -235,7 +234,7 @@ class HelmTemplateDoc(KubernetesDoc):
             return value
         sc = self.src.scalar(node)
         acts = [a for a in self.template.overlapping(sc.start, sc.end) if a.writes]
-        runs = list(_PLACEHOLDER.finditer(value))
+        runs = list(G.PLACEHOLDER.finditer(value))
         if len(runs) != len(acts):
             return value
         out, pos = [], 0

@@ -15,6 +15,7 @@ import re
 
 from .. import evidence
 from ..syntax.ccomments import blank_comments, is_c_source
+from ..syntax import gotemplate as G
 from ..syntax.quoting import SHELL, JsonSyntax, json_array_words
 from ..syntax.shellwords import ShellSyntaxError, lex
 from . import commands as C
@@ -54,6 +55,9 @@ class TextDoc(Document):
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
 
+    def shown(self, text: str) -> str:
+        return G.shown(text)
+
     def report_only(self) -> list[tuple[int, int, str]]:
         """No syntax is known: every finding is reported, with its change as the suggestion."""
         return [(0, len(self.text), "")]
@@ -82,6 +86,11 @@ class TextDoc(Document):
 
     def _words(self, line: str, pos: int, start: int):
         rest = line[start:].rstrip("\r\n")
+        if "{{" in rest:
+            # a template's action (Jinja in a playbook, Go in a chart) is one value known at render time
+            template = G.mask(rest)
+            if template.error is None:
+                rest = template.masked
         for cut in (len(rest), *[i for i, c in enumerate(rest) if c in "`\"'|;&)"][::-1]):
             try:
                 tokens = lex(rest[:cut], base=pos + start).tokens

@@ -1,4 +1,5 @@
-"""4xx: V1 HTTP endpoints, and health URLs on the removed health port."""
+"""4xx: V1 HTTP endpoints, health URLs on the removed health port, and the other names V1 gave its
+protocol: the metrics V2 no longer exports and V1's gRPC service."""
 
 from __future__ import annotations
 
@@ -174,3 +175,62 @@ def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
             yield HEALTH_PORT.finding(span, f"port {port} was the V1 health port (--http-health-port); V2 serves "
                                       f"{m.group('path')} on the HTTP port {http}", Severity.WARNING,
                                       Fix.of(f"Use port {http}", Edit(span, http)))
+
+
+# --- the other names of V1's protocol: metrics and the gRPC service ---------------------------------
+
+V1_METRIC = rule(
+    "TDM409", "v1-metric", W, F.NEVER, "A metric only V1 exported",
+    "V2 (2.0.0) no longer exports `nv_inference_load_ratio` (V1's histogram of request time over compute "
+    "time: its `_bucket`, `_sum` and `_count` series too) and split `nv_inference_compute_duration_us` into "
+    "`nv_inference_compute_input_duration_us`, `nv_inference_compute_infer_duration_us` and "
+    "`nv_inference_compute_output_duration_us` (their sum is V1's). A Grafana dashboard, a Prometheus alert "
+    "or recording rule, or an autoscaler (an HPA's external metric, a prometheus-adapter rule) that reads "
+    "one gets no data from a V2 server - silently: the alert never fires, the autoscaler stops scaling. "
+    "Reported wherever it is written, in any file: the names are V1's own. No fix: the expression around "
+    "the name must change (a sum of three counters, a ratio of rates), not only the name.")
+V1_GRPC_SERVICE = rule(
+    "TDM410", "v1-grpc-service", W, F.NEVER, "V1's gRPC service is named",
+    "V1 served gRPC as `nvidia.inferenceserver.GRPCService` (`Health`, `Status`, `Infer`, `StreamInfer`, "
+    "`ModelControl`, ...); V2 serves `inference.GRPCInferenceService` (`ServerLive`, `ServerReady`, "
+    "`ModelReady`, `ModelMetadata`, `ModelInfer`, `ModelStreamInfer`, `RepositoryModelLoad`, ...) with other "
+    "messages, and from 23.02 the standard `grpc.health.v1.Health/Check`. A `grpcurl` call, a proxy's route "
+    "or a probe that names V1's service gets `UNIMPLEMENTED` from V2. Reported wherever it is written; no "
+    "fix: the method and its message change with the name.")
+
+_METRIC = re.compile(r"(?<![\w])(?P<name>" + "|".join(map(re.escape, facts.V1_METRICS)) + r")(?P<suffix>_bucket|_sum|_count)?(?![\w])")
+_GRPC = re.compile(r"(?<![\w.])" + re.escape(facts.V1_GRPC_SERVICE) + r"(?:/(?P<method>\w+))?(?![\w.])")
+#: a V1 method's V2 counterpart, where there is one
+_GRPC_METHODS = {"Health": "ServerReady (or ServerLive)", "Status": "ModelMetadata / ModelConfig",
+                 "Infer": "ModelInfer", "StreamInfer": "ModelStreamInfer",
+                 "ModelControl": "RepositoryModelLoad / RepositoryModelUnload",
+                 "Repository": "RepositoryIndex"}
+
+
+@check(order=33)
+def check_protocol_names(doc, ctx: Context) -> Iterator[Finding]:
+    for region in doc.regions():
+        text = region.text
+        if "nv_inference_" in text:
+            for m in _METRIC.finditer(text):
+                name = m.group("name")
+                v2 = facts.V1_METRICS[name]
+                if v2 is None:
+                    msg = (f"{m.group(0)}: V1 metric, not exported by V2: whatever reads it (a dashboard, an alert, "
+                           f"an autoscaler) gets no data; V1's load ratio was request time over compute time")
+                    suggestion = ("rate(nv_inference_request_duration_us[1m]) / (rate(nv_inference_compute_input_duration_us[1m])"
+                                  " + rate(nv_inference_compute_infer_duration_us[1m]) + "
+                                  "rate(nv_inference_compute_output_duration_us[1m]))")
+                else:
+                    msg = (f"{m.group(0)}: V1 metric, split in V2 into three whose sum is V1's: whatever reads it "
+                           f"(a dashboard, an alert, an autoscaler) gets no data")
+                    suggestion = v2
+                yield V1_METRIC.finding(region.span(m.start(), m.end()), msg, suggestion=suggestion)
+        if facts.V1_GRPC_SERVICE in text:
+            for m in _GRPC.finditer(text):
+                method = m.group("method")
+                v2 = "inference.GRPCInferenceService" + (
+                    f"/{_GRPC_METHODS[method]}" if method in _GRPC_METHODS else "")
+                msg = (f"{m.group(0)}: V1's gRPC service: V2 serves inference.GRPCInferenceService (other methods "
+                       f"and messages; grpc.health.v1.Health/Check from 23.02) and answers V1's with UNIMPLEMENTED")
+                yield V1_GRPC_SERVICE.finding(region.span(m.start(), m.end()), msg, suggestion=v2)

@@ -18,7 +18,8 @@ evidence may be edited by this follow-through, with a finding that says why):
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's
-  address, so a host that may be a node's is a warning).
+  address, so a host that may be a node's is a warning), or the machine's own port of a server no
+  container runs (a start script, a unit, a launcher, a CI step).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -111,12 +112,15 @@ HEALTH_PATH_ROUTE = rule(
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
-    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that reaches it through a Service's name, a compose service's name or a "
-    "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload, the "
-    "`nodePort` of its Service or its container's `hostPort`, a Terraform `docker_container`'s `ports` or "
-    "`kubernetes_service`'s `node_port`) uses `/v2/health/...` too; a node port reached "
-    "through a host known only at run time (`$NODE_IP:30800`, `$(minikube ip):30800`) or through an address "
-    "that may be a node's is a warning with the change to make. The per-file rule TDM401 covers what the server's own "
+    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that "
+    "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
+    "`ports`, a `kubectl port-forward` to its Service or workload, the `nodePort` of its Service or its "
+    "container's `hostPort`, a Terraform `docker_container`'s `ports` or `kubernetes_service`'s `node_port`) - or "
+    "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
+    "supervisord unit, a launcher's subprocess, a CI step: `curl localhost:8000/...` on the same machine) - uses "
+    "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
+    "`$(minikube ip):30800`) or through an address that may be a node's is a warning with the change to make. "
+    "The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
     "When the route also reaches pods that stay V1 (a selector shared with an application or a V1 block kept "
@@ -184,7 +188,7 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        _identify(m, cl, where)
+        _identify(m, cl, where, doc.kind)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
@@ -202,7 +206,7 @@ def current(doc, ctx) -> list[HealthMove]:
         if cl.v1 or cl.report_only or not words:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, paths=True, current=True)
-        _identify(m, cl, where)
+        _identify(m, cl, where, doc.kind)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
@@ -234,9 +238,19 @@ class _Where:
                     index.setdefault(key, []).append(part)
 
 
-def _identify(m: HealthMove, cl, where: _Where) -> None:
-    """What tells another file that it reaches the server of ``cl``."""
+#: kinds whose commands run on the machine that runs the file (a script, a make target, a systemd or
+#: supervisord unit, a launcher, a CI job's step), not in a container this file describes
+_ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python", "ci"})
+
+
+def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
+    """What tells another file that it reaches the server of ``cl``. A server that no container, compose
+    service or ``docker run`` of its file runs, in a kind whose commands run on the machine itself, listens
+    on that machine: its HTTP port (and a V1 health port) is a host port, as if published."""
     key = _key(cl)
+    if kind in _ON_THE_HOST and not any(key in index for index in (
+            where.containers, where.compose, where.docker_runs, where.builds)):
+        m.published += tuple((p, p) for p in dict.fromkeys((m.http, m.health)) if p)
     for pod, c in where.containers.get(key, ()):
         m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
         m.port_names = dict(c.ports)
