@@ -79,7 +79,7 @@ TEXT_LITERALS = (
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
-                            facts.KFSERVING_API.encode()) + tuple(
+                            facts.KFSERVING_API.encode(), facts.SERVING_RUNTIME_VERSION.encode()) + tuple(
     ("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)

@@ -18,6 +18,8 @@ V1_PERF_CLIENT = "perf_client"
 V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
 #: KFServing's API group: its ``tensorrt`` predictor runs the V1 server (``rules/images.py``, TDM111)
 KFSERVING_API = "serving.kubeflow.org"
+#: the key of a KServe predictor's image tag (a ``triton`` predictor of a V1 release of ``tritonserver``)
+SERVING_RUNTIME_VERSION = "runtimeVersion"
 #: the V1 endpoints: /api/ and one of these (CONTRACT.md, "V1 evidence")
 V1_ENDPOINT_WORDS = ("health", "status", "infer", "modelcontrol", "sharedmemorycontrol", "repository", "profile")
 V1_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:" + "|".join(V1_ENDPOINT_WORDS) + r")(?![\w-])")

@@ -244,7 +244,8 @@ V1_PREDICTOR = rule(
     "server: KFServing starts `nvcr.io/nvidia/tensorrtserver:<runtimeVersion>` with `trtserver` and its own "
     "V1 options, so the file never names the image or the binary. KServe (`serving.kserve.io/v1beta1`) "
     "has no `tensorrt` predictor: its `triton` predictor runs V2 (`runtimeVersion: <target>-py3`), and "
-    "V2 serves the same model repositories. Move the InferenceService to KServe by hand (the platform "
+    "V2 serves the same model repositories. A `triton` predictor whose `runtimeVersion` is a V1 release of "
+    "the `tritonserver` image (`20.03-py3`, `20.06-v1-py3`, ...) runs the V1 server too. Move the InferenceService to KServe by hand (the platform "
     "itself, its storage and its ingress change too); clients move to the V2 protocol (`/v2/...`).")
 
 
@@ -257,6 +258,12 @@ def check_serving_predictors(doc, ctx) -> Iterator[Finding]:
                 span, f"the tensorrt predictor runs the V1 server ({image}); KServe's triton predictor runs V2: "
                 f"move this InferenceService to serving.kserve.io/v1beta1 with triton: runtimeVersion: "
                 f"{ctx.target}-py3")
+        elif key == "triton" and version and facts.classify(f"nvcr.io/nvidia/tritonserver:{version}").v1:
+            # the 20.03-20.07 images of the V1 server were already named tritonserver
+            yield V1_PREDICTOR.finding(
+                span, f"the triton predictor with runtimeVersion {version} runs the V1 server "
+                f"(tritonserver:{version}); set runtimeVersion: {ctx.target}-py3 (V2) once the platform's "
+                f"version starts it, and move its clients to the V2 protocol", suggestion=f"runtimeVersion: {ctx.target}-py3")
 
 
 #: an image reference as written: a registry path with a tag or a digest (``ubuntu`` alone is left out)
