@@ -90,6 +90,13 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     for doc, chart in templates:
         for c in doc.containers:
             ctx.link_container(doc, chart, c, out)
+    # a parent chart's values under the key of a subchart that runs the server are the server's too (an
+    # umbrella chart's ``inference.probes.readinessPath``), and only those: its other subcharts' are not
+    charts = {id(doc): chart for doc, chart in templates}
+    for sub in {id(charts[id(s.template)]): charts[id(s.template)] for s in out.served if id(s.template) in charts}.values():
+        for a in sub.ancestors():
+            for vdoc in values.get(id(a), []):
+                vdoc.mark_triton(sub.prefix[len(a.prefix):])
     if out.served:  # what ``helm install`` prints speaks of the chart's server
         for m in unit.members:
             doc = docs.get(m.path)

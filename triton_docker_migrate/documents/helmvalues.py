@@ -134,6 +134,7 @@ class HelmValuesDoc(Document):
         self._split = self._find_split_images()
         self.v1 = False
         self.triton = False
+        self.triton_nodes: set[int] = set()  #: see ``mark_triton``
         self._classify()
         self._regions: list[Region] | None = None  #: read once, after the document is known
 
@@ -226,7 +227,8 @@ class HelmValuesDoc(Document):
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, skip):
             is_image = key in ("image", "repository") and not sc.value.strip().startswith("--")
-            out.append(Region(sc.value, offsets=sc.offsets, triton=self.triton, shell=key in ARGV_KEYS,
+            out.append(Region(sc.value, offsets=sc.offsets, triton=self.triton or id(node) in self.triton_nodes,
+                              shell=key in ARGV_KEYS,
                               image_context=is_image, label=key))
         return out
 
@@ -276,6 +278,14 @@ class HelmValuesDoc(Document):
                         cl.v1 = any(entry.span.start <= a < entry.span.end for a in images) or \
                             (cl.binary is not None and C.is_v1_binary(cl.binary.value))
         return self._lines
+
+    def mark_triton(self, path: tuple[str, ...]) -> None:
+        """The values under ``path`` are a server's (a subchart's key in its parent's values: set by the
+        chart), whatever the rest of the file holds."""
+        node = self.lookup(path) if path else None
+        if node is not None and id(node) not in self.triton_nodes:
+            self.triton_nodes |= {id(n) for n in Y.walk(node, set())}
+            self._regions = None
 
     def lookup(self, path: tuple[str, ...]) -> Node | None:
         """The node at a values path (``("image", "tag")``), through mappings."""
