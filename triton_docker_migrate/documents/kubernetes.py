@@ -650,6 +650,8 @@ class KubernetesDoc(Document):
                 out.policies.append(self._policy(o))
             elif kind in ROUTE_KINDS:
                 out.routes += self._backends(o, kind)
+            elif kind == "Service":
+                out.routes += self._load_balancer_checks(o)
         return out
 
     def _json_patches(self) -> list[PodSite]:
@@ -776,6 +778,38 @@ class KubernetesDoc(Document):
                 out.rules.append(PolicyPorts(pods, entries, values, direction))  # type: ignore[arg-type]
         return out
 
+    def _annotation_paths(self, meta: Node | None, keys: "re.Pattern[str]") -> list[Region]:
+        """The request paths of the annotations of ``meta`` whose names match ``keys``."""
+        out: list[Region] = []
+        for k, v in Y.items(Y.get(meta, "annotations")):
+            if keys.fullmatch(str(Y.key_of(k) or "")):
+                out += self._path_region(v, "annotation")
+        return out
+
+    def _load_balancer_checks(self, svc: MappingNode) -> list[RouteSite]:
+        """The health check a cloud load balancer sends through a Service: its annotations (AWS, Azure), or
+        the ``healthCheck.requestPath`` of a GKE ``BackendConfig`` of this file that it names."""
+        meta = Y.get(svc, "metadata")
+        name, ns = self._str(Y.get(meta, "name")), self._str(Y.get(meta, "namespace"))
+        if not name:
+            return []
+        paths = self._annotation_paths(meta, _SERVICE_CHECKS)
+        configs: set[str] = set()
+        for k, v in Y.items(Y.get(meta, "annotations")):
+            if str(Y.key_of(k) or "").endswith("cloud.google.com/backend-config") and isinstance(v, ScalarNode):
+                try:
+                    got = json.loads(str(v.value))
+                except ValueError:
+                    continue
+                if isinstance(got, dict):
+                    configs.update(x for x in [got.get("default"), *(got.get("ports") or {}).values()] if isinstance(x, str))
+        for o in self.objects if configs else ():
+            m = Y.get(o, "metadata")
+            if getattr(Y.get(o, "kind"), "value", None) == "BackendConfig" and self._str(Y.get(m, "name")) in configs \
+                    and self._str(Y.get(m, "namespace")) in (None, ns):
+                paths += self._path_region(Y.get(Y.get(Y.get(o, "spec"), "healthCheck"), "requestPath"), "requestPath")
+        return [RouteSite("Service", name, ns, None, False, paths)] if paths else []
+
     def _backends(self, o: MappingNode, kind: str) -> list[RouteSite]:
         meta, spec = Y.get(o, "metadata"), Y.get(o, "spec")
         ns = self._str(Y.get(meta, "namespace"))
@@ -795,14 +829,16 @@ class KubernetesDoc(Document):
                 if name:
                     out.append(RouteSite(kind, name, ns, value, by_name, paths))
 
+            # the load balancer's health check of every backend (AWS ALB, Azure Application Gateway)
+            checks = self._annotation_paths(meta, _INGRESS_CHECKS)
             for key in ("defaultBackend", "backend"):
                 if Y.get(spec, key) is not None:
-                    backend(Y.get(spec, key), [])
+                    backend(Y.get(spec, key), checks)
             rules = Y.get(spec, "rules")
             for rule in rules.value if isinstance(rules, SequenceNode) else []:
                 paths = Y.get(Y.get(rule, "http"), "paths")
                 for item in paths.value if isinstance(paths, SequenceNode) else []:
-                    backend(Y.get(item, "backend"), self._path_region(Y.get(item, "path"), "path"))
+                    backend(Y.get(item, "backend"), self._path_region(Y.get(item, "path"), "path") + checks)
         elif kind in ("HTTPRoute", "GRPCRoute"):
             rules = Y.get(spec, "rules")
             for rule in rules.value if isinstance(rules, SequenceNode) else []:
@@ -1052,6 +1088,10 @@ def build(path: str, text: str) -> Document:
         raise
 
 
+#: annotations that set the path a load balancer's health check asks a Service's pods
+_SERVICE_CHECKS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
+                             r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
+_INGRESS_CHECKS = re.compile(r"alb\.ingress\.kubernetes\.io/healthcheck-path|appgw\.ingress\.kubernetes\.io/health-probe-path")
 #: a JSON 6902 patch path into a container of a workload's pod template
 _CONTAINER_PATH = re.compile(r"/spec/template/spec/containers/\d+(?:/|$)")
 

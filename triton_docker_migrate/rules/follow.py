@@ -110,7 +110,10 @@ HEALTH_PATH_ROUTE = rule(
     "TDM408", "route-to-v1-health-path", Severity.INFO, F.SOMETIMES,
     "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
-    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
+    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`; a cloud load balancer's "
+    "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
+    "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path, the `requestPath` of "
+    "a GKE `BackendConfig` of the same file that the Service names), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
