@@ -1005,3 +1005,64 @@ def test_a_server_run_on_the_machine_itself_is_reached_on_its_own_ports(tmp_path
     assert _rules(report, "bin/ready.sh") == [(2, "TDM408", "info", True)]
     assert "reaches the V2 server at bin/start.sh:2" in next(
         f["message"] for f in report["findings"] if f["path"] == "bin/ready.sh")
+
+
+def test_a_url_held_by_a_containers_env_reaches_the_server(tmp_path, monkeypatch, capsys):
+    """A client's init container waits with ``curl $(TRITON_URL)/api/health/ready`` (``TRITON_URL`` set in its
+    ``env``), its probe asks ``http://${INFERENCE_HOST}:8000/api/health/ready``: the variables hold the server's
+    Service, one value each in the file; both passed the gate with the V1 path. A variable the file sets
+    twice to different hosts says nothing."""
+    monkeypatch.chdir(tmp_path)
+    client = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ranker-api, namespace: ml}
+spec:
+  selector: {matchLabels: {app: ranker-api}}
+  template:
+    metadata: {labels: {app: ranker-api}}
+    spec:
+      initContainers:
+        - name: wait
+          image: curlimages/curl:8.5.0
+          env:
+            - name: TRITON_URL
+              value: http://scorer:8000
+          command: ["sh", "-c", "until curl -sf $(TRITON_URL)/api/health/ready; do sleep 2; done"]
+      containers:
+        - name: api
+          image: ghcr.io/acme/ranker-api:4.1.0
+          env:
+            - {name: INFERENCE_HOST, value: scorer}
+            - {name: OTHER_URL, value: "http://billing:8000"}
+          readinessProbe:
+            exec:
+              command: ["sh", "-c", "curl -sf http://${INFERENCE_HOST}:8000/api/health/ready && curl -sf $(OTHER_URL)/api/health/ready"]
+"""
+    server = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {matchLabels: {app: scorer}}
+  template:
+    metadata: {labels: {app: scorer}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          args: ["trtserver", "--model-store=/models"]
+          ports: [{containerPort: 8000, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {app: scorer}
+  ports: [{port: 8000, targetPort: http}]
+"""
+    _write(tmp_path, {"k8s/server.yaml": server, "k8s/client.yaml": client})
+    report = _json(capsys, ".")
+    assert _rules(report, "k8s/client.yaml") == [(15, "TDM408", "info", True), (24, "TDM408", "info", True)]
+    cli(capsys, "migrate", ".")
+    text = (tmp_path / "k8s/client.yaml").read_text()
+    assert "$(TRITON_URL)/v2/health/ready" in text and "${INFERENCE_HOST}:8000/v2/health/ready" in text
+    assert "$(OTHER_URL)/api/health/ready" in text

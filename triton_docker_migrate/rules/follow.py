@@ -273,7 +273,9 @@ def _published(lists: list[PortList]) -> tuple:
     return tuple((e.host, e.port) for pl in lists for e in pl.entries if e.host and e.port)
 
 
-_VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*|\d+)(?::?[-=]([^}\s]*))?\}?")
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*|\d+)(?::?[-=]([^}\s]*))?\}?|\$\(([A-Za-z_]\w*)\)")
+#: a URL whose scheme, host and port a variable holds, then a V1 path (``$(TRITON_URL)/api/health/ready``)
+_VARIABLE_URL = re.compile(r"(?<![\w$])(?P<var>\$\{[A-Za-z_]\w*\}|\$\([A-Za-z_]\w*\)|\$[A-Za-z_]\w*)(?P<path>/api/[\w/.-]*)")
 
 
 def variable_host(host: str, text: str) -> str | None:
@@ -283,8 +285,16 @@ def variable_host(host: str, text: str) -> str | None:
     m = _VARIABLE.fullmatch(host)
     if m is None:
         return None
+    name = m.group(1) or m.group(3)
     values = {m.group(2)} if m.group(2) else set()
-    for a in re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?" + re.escape(m.group(1))
+    # a container's ``env`` entry (``- name: HOST`` with ``value: triton``), in any manifest of the text
+    for a in re.finditer(r"(?<![\w-])name:[ \t]*[\"']?" + re.escape(name) + r"[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)"
+                         r"value:[ \t]*([^\s,}]+)", text):
+        value = a.group(1).strip("\"'")
+        if not value or "$" in value:
+            return None
+        values.add(value)
+    for a in re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?" + re.escape(name)
                          + r"=([^\s;&|]*)", text):
         value = a.group(1).strip("\"'")
         inner = _VARIABLE.fullmatch(value)
@@ -1019,7 +1029,7 @@ class _Follow:
         for r in self.doc.regions():
             if r.report_only or r.image_context or (r.offsets and r.off(0) in self.self_regions):
                 continue
-            if ":" not in r.text:
+            if ":" not in r.text and "/api/" not in r.text:
                 continue
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
@@ -1048,6 +1058,8 @@ class _Follow:
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
             if hasattr(self.doc, "actions_in") and "/api/" in r.text:
                 yield from self.template_urls(r)
+            for v in _VARIABLE_URL.finditer(r.text) if "$" in r.text else ():
+                yield from self.variable_url(r, v)
             for u in _HOST_PATH.finditer(r.text):
                 svc = self.links.service(u.group("host"), None)
                 if svc is None or not svc.ats:
@@ -1056,6 +1068,21 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def variable_url(self, r: Region, v: re.Match) -> Iterator[Finding]:
+        """``$(TRITON_URL)/api/health/ready``: the variable holds the URL's scheme, host and port (one value the
+        file gives it: a container's ``env``, an assignment); the path reaches the server that URL reaches."""
+        value = variable_host(v.group("var"), self.doc.text)
+        u = _HOST_PORT.fullmatch(value.rstrip("/")) if value else None
+        if u is None or u.group("path"):
+            return
+        host, port = u.group("host"), u.group("port")
+        if host in LOCAL and self.doc.kind in ("kubernetes", "compose", "helm-template"):
+            return  # the container's own network: the per-file rules' and the linked containers'
+        got, why = self.resolve(host, port)
+        ats = [a for a, _n in got]
+        if ats:
+            yield from self.path(r, v.start("path"), v.group("path"), ats[0], f"this URL ({v.group('var')} is {value})", why)
 
     def template_urls(self, r: Region) -> Iterator[Finding]:
         """A chart's template that asks its own Service through template actions (the test hook of ``helm
