@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, NamedTuple
 
-from .. import facts
+from .. import evidence, facts
 from ..documents.sites import Region
 from ..model import Edit, Finding, Fix, Severity
 from .context import Context
@@ -82,8 +82,9 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 
 @check(order=33)
 def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
+    client = evidence.imports_triton_client(doc.text)
     for region in doc.regions():
-        yield from check_region(region, ctx)
+        yield from check_region(region, ctx, client)
 
 
 #: a host that names the inference server (a URL to it is a Triton context even in a file that does
@@ -112,10 +113,12 @@ def _names_triton(host: str, text: str) -> bool:
     return False
 
 
-def triton_urls(region: Region) -> Iterator[re.Match]:
+def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
-    context; elsewhere those whose host names it, and V1 status polls that read the server's
-    readiness from the body (only V1 Triton answered ``SERVER_READY``/``MODEL_READY`` there)."""
+    context; elsewhere those whose host names it, URLs with a host and a port or scheme in code that
+    imports a Triton client (``client``: a notebook, a smoke test; not its own routes, which are bare
+    paths), and V1 status polls that read the server's readiness from the body (only V1 Triton
+    answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -126,6 +129,7 @@ def triton_urls(region: Region) -> Iterator[re.Match]:
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
+                or (client and m.group("host") and (m.group("port") or m.group("scheme"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m
@@ -136,8 +140,8 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if j < 0 else j
 
 
-def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
-    for m in triton_urls(region):
+def check_region(region: Region, ctx: Context, client: bool = False) -> Iterator[Finding]:
+    for m in triton_urls(region, client):
         path = m.group("path")
         for r, url, rx in _ROWS:
             pm = rx.match(path)
