@@ -32,7 +32,8 @@ URL_RULES = (
     UrlRule(rule("TDM401", "v1-health-endpoint", I, F.ALWAYS, "/api/health/{live,ready} -> /v2/health/{live,ready}",
                  "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
                  "health port, the port becomes the HTTP port too. Only in a Triton context (a V1/V2 server "
-                 "image, service or command line): other applications' /api/health stay."), (
+                 "image, service or command line, a host named for the server, or a URL with a host in code "
+                 "that imports a Triton client): other applications' /api/health stay."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
