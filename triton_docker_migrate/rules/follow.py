@@ -17,7 +17,7 @@ evidence may be edited by this follow-through, with a finding that says why):
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, or ``kubectl port-forward`` to a Service or a
   workload of the server), or the machine's own port of a server no container runs (a start script, a
-  unit, a launcher, a CI step).
+  unit, a launcher).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -112,7 +112,7 @@ HEALTH_PATH_ROUTE = rule(
     "written elsewhere, or a URL that reaches it through a Service's name, a compose service's name or a "
     "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
-    "supervisord unit, a launcher's subprocess, a CI step: `curl localhost:8000/...` on the same machine) - uses "
+    "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
@@ -222,8 +222,9 @@ class _Where:
 
 
 #: kinds whose commands run on the machine that runs the file (a script, a make target, a systemd or
-#: supervisord unit, a launcher, a CI job's step), not in a container this file describes
-_ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python", "ci"})
+#: supervisord unit, a launcher), not in a container this file describes (a CI file's service health
+#: commands run in their own containers, where ``localhost`` is not the runner)
+_ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python"})
 
 
 def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
