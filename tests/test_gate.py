@@ -274,6 +274,34 @@ def test_v1_only_options_held_in_an_env_file_beside_a_model_repository_are_v1_le
     assert all(f["changed"] is False for f in report["files"])
 
 
+def test_a_v1_url_in_code_that_imports_a_triton_client_is_the_servers(tree, capsys):
+    """A smoke test or a notebook that talks to Triton through ``tritonclient`` and still asks
+    ``http://localhost:8000/api/status`` passed the gate (no server in the run, no host named for it): code
+    that imports a Triton client reaches a Triton server with its URLs. Its own routes (bare paths of a
+    gateway that uses the client) are not URLs to the server and stay."""
+    (tree / "smoke.py").write_text(
+        "import requests\nimport tritonclient.http as httpclient\n\n"
+        "client = httpclient.InferenceServerClient('localhost:8000')\n"
+        "requests.get('http://localhost:8000/api/health/ready').raise_for_status()\n"
+        "print(requests.get('http://localhost:8000/api/status').text)\n")
+    (tree / "demo.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": [
+        "from tritonclient.grpc import InferenceServerClient\n",
+        "!curl -s localhost:8000/api/status/resnet50\n"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    gateway = ("import tritonclient.http as httpclient\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+               "@app.get('/api/health')\ndef health():\n"
+               "    return {'ok': httpclient.InferenceServerClient('localhost:8000').is_server_ready()}\n")
+    (tree / "gateway.py").write_text(gateway)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
+    assert got == [("demo.ipynb", 1, "TDM402", "warning"), ("smoke.py", 5, "TDM401", "info"),
+                   ("smoke.py", 6, "TDM402", "warning")]
+    cli(capsys, "migrate", ".")
+    assert "'http://localhost:8000/v2/health/ready'" in (tree / "smoke.py").read_text()
+    assert (tree / "gateway.py").read_text() == gateway
+
+
 def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys):
     """``deps = tensorrtserver==1.10.0`` in tox.ini (text): the V1 client package, which V2 servers refuse,
     stayed with no word while the same file's server line was reported."""

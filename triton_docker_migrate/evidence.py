@@ -95,6 +95,17 @@ STRONG = re.compile((
 STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))
 
 
+#: code that imports a Triton client library (V2's, or its first names): it talks to a Triton server, so
+#: a URL to a V1 endpoint in it is that server's (rules/endpoints.py; its own routes, bare paths, are not)
+TRITON_CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:import|from)[ \t]+(?:tritonclient|tritonhttpclient|tritongrpcclient"
+                                  r"|tritonclientutils|tritonshmutils)(?![\w])")
+
+
+
+def imports_triton_client(text: str) -> bool:
+    return "triton" in text and TRITON_CLIENT_IMPORT.search(text) is not None
+
+
 def maybe_v1(data: bytes) -> bool:
     """True when ``data`` may hold V1 evidence of any kind."""
     return any(lit in data for lit in LITERALS)

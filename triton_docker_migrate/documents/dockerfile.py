@@ -476,10 +476,11 @@ class DockerfileDoc(Document):
         val = w.value.partition("=")[2]
         return val, (w.sub(len(name) + 1, len(w.value)) if val else None)
 
-    def tag_beside(self, at: int) -> tuple[str, str, str, Span] | None:
+    def tag_beside(self, at: int) -> tuple[str, str, str, Span, str, str | None] | None:
         """For the default of a build argument written at ``at`` that holds a V1 repository, used only
         as ``FROM ${IMAGE}:${TAG}`` with ``TAG`` a build argument used only as that tag (its default
-        given once): (IMAGE, TAG, TAG's default, its span). Both defaults then change together."""
+        given once): (IMAGE, TAG, TAG's default, its span, how they are written, None: the file sets both
+        defaults). Both defaults then change together."""
         name = None
         for ins in self.instructions:
             if ins.cmd != "ARG" or ins.onbuild or not (ins.start <= at < ins.end):
@@ -508,7 +509,7 @@ class DockerfileDoc(Document):
         uses = sum(len(re.findall(r"\$\{?" + re.escape(tag) + r"\b", i.logical)) for i in self.instructions)
         if uses != sum(len(pair.findall(i.logical)) for i in self.instructions if i.cmd == "FROM"):
             return None  # the tag's argument is used elsewhere too: changing it changes more than the image
-        return name, tag, got[0], got[1]
+        return name, tag, got[0], got[1], f"build arguments {name} and {tag}", None
 
     # --- ports and base images -------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, NamedTuple
 
-from .. import facts
+from .. import evidence, facts
 from ..documents.sites import Region
 from ..model import Edit, Finding, Fix, Severity
 from .context import Context
@@ -32,7 +32,8 @@ URL_RULES = (
     UrlRule(rule("TDM401", "v1-health-endpoint", I, F.ALWAYS, "/api/health/{live,ready} -> /v2/health/{live,ready}",
                  "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
                  "health port, the port becomes the HTTP port too. Only in a Triton context (a V1/V2 server "
-                 "image, service or command line): other applications' /api/health stay."), (
+                 "image, service or command line, a host named for the server, or a URL with a host in code "
+                 "that imports a Triton client): other applications' /api/health stay."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -82,8 +83,9 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 
 @check(order=33)
 def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
+    client = evidence.imports_triton_client(doc.text)
     for region in doc.regions():
-        yield from check_region(region, ctx)
+        yield from check_region(region, ctx, client)
 
 
 #: a host that names the inference server (a URL to it is a Triton context even in a file that does
@@ -112,10 +114,12 @@ def _names_triton(host: str, text: str) -> bool:
     return False
 
 
-def triton_urls(region: Region) -> Iterator[re.Match]:
+def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
-    context; elsewhere those whose host names it, and V1 status polls that read the server's
-    readiness from the body (only V1 Triton answered ``SERVER_READY``/``MODEL_READY`` there)."""
+    context; elsewhere those whose host names it, URLs with a host and a port or scheme in code that
+    imports a Triton client (``client``: a notebook, a smoke test; not its own routes, which are bare
+    paths), and V1 status polls that read the server's readiness from the body (only V1 Triton
+    answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -126,6 +130,7 @@ def triton_urls(region: Region) -> Iterator[re.Match]:
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
+                or (client and m.group("host") and (m.group("port") or m.group("scheme"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m
@@ -136,8 +141,8 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if j < 0 else j
 
 
-def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
-    for m in triton_urls(region):
+def check_region(region: Region, ctx: Context, client: bool = False) -> Iterator[Finding]:
+    for m in triton_urls(region, client):
         path = m.group("path")
         for r, url, rx in _ROWS:
             pm = rx.match(path)

@@ -19,7 +19,7 @@ evidence may be edited by this follow-through, with a finding that says why):
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's
   address, so a host that may be a node's is a warning), or the machine's own port of a server no
-  container runs (a start script, a unit, a launcher, a CI step).
+  container runs (a start script, a unit, a launcher).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -120,7 +120,7 @@ HEALTH_PATH_ROUTE = rule(
     "`ports`, a `kubectl port-forward` to its Service or workload, the `nodePort` of its Service or its "
     "container's `hostPort`, a Terraform `docker_container`'s `ports` or `kubernetes_service`'s `node_port`) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
-    "supervisord unit, a launcher's subprocess, a CI step: `curl localhost:8000/...` on the same machine) - uses "
+    "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
     "`$(minikube ip):30800`) or through an address that may be a node's is a warning with the change to make. "
     "The per-file rule TDM401 covers what the server's own "
@@ -242,8 +242,9 @@ class _Where:
 
 
 #: kinds whose commands run on the machine that runs the file (a script, a make target, a systemd or
-#: supervisord unit, a launcher, a CI job's step), not in a container this file describes
-_ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python", "ci"})
+#: supervisord unit, a launcher), not in a container this file describes (a CI file's service health
+#: commands run in their own containers, where ``localhost`` is not the runner)
+_ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python"})
 
 
 def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
