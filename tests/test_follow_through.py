@@ -1066,3 +1066,41 @@ spec:
     text = (tmp_path / "k8s/client.yaml").read_text()
     assert "$(TRITON_URL)/v2/health/ready" in text and "${INFERENCE_HOST}:8000/v2/health/ready" in text
     assert "$(OTHER_URL)/api/health/ready" in text
+
+
+def test_kubectl_exec_runs_in_the_servers_pod_and_host_network_publishes_it(tmp_path, monkeypatch, capsys):
+    """A runbook script: ``kubectl exec deploy/triton -- curl localhost:8000/api/health/ready`` runs in the
+    server's pod, where ``localhost`` is the server; a ``hostNetwork: true`` pod listens on the node's own
+    ports (``$NODE_IP:8000``). Both passed the gate with the V1 paths. Another container of the pod shares its
+    ``localhost``; an exec into another workload does not reach the server."""
+    monkeypatch.chdir(tmp_path)
+    server = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: triton, namespace: ml}
+spec:
+  selector: {matchLabels: {app: triton}}
+  template:
+    metadata: {labels: {app: triton}}
+    spec:
+      hostNetwork: true
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:19.10-py3
+          args: ["trtserver", "--model-store=/models"]
+"""
+    ops = """#!/bin/bash
+kubectl -n ml exec deploy/triton -- curl -sf localhost:8000/api/health/ready
+kubectl exec -n ml deployment/triton -c server -- sh -c 'curl -s http://127.0.0.1:8000/api/status'
+kubectl exec -n ml deployment/triton -c exporter -- curl -sf localhost:8000/api/health/ready
+kubectl exec -n ml deploy/billing -- curl -sf localhost:8000/api/health/ready
+curl -sf "http://${NODE_IP}:8000/api/health/live"
+"""
+    _write(tmp_path, {"k8s/server.yaml": server, "ops.sh": ops})
+    report = _json(capsys, ".")
+    assert _rules(report, "ops.sh") == [(2, "TDM408", "info", True), (3, "TDM402", "warning", False),
+                                        (4, "TDM408", "info", True), (6, "TDM408", "warning", False)]
+    cli(capsys, "migrate", ".")
+    assert (tmp_path / "ops.sh").read_text() == ops.replace(
+        "-- curl -sf localhost:8000/api/health/ready\nkubectl exec -n ml deployment/triton -c server",
+        "-- curl -sf localhost:8000/v2/health/ready\nkubectl exec -n ml deployment/triton -c server").replace(
+        "exporter -- curl -sf localhost:8000/api/", "exporter -- curl -sf localhost:8000/v2/")

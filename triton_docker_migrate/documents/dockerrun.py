@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import facts
 from ..syntax.shellwords import Word
-from .sites import ForwardSite
+from .sites import ExecSite, ForwardSite
 
 DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
 #: variables that conventionally name the container CLI (``$(DOCKER) run``)
@@ -185,6 +185,49 @@ def port_forward(words: list[str]) -> ForwardSite | None:
         kind, name = "pod", target
     kind = _FORWARD_KINDS.get(kind.lower().split(".")[0])
     return ForwardSite(kind, name, namespace, ports) if kind and name else None
+
+
+def kubectl_exec(words: list[Word]) -> ExecSite | None:
+    """``kubectl [-n NS] exec [-n NS] [-c C] [-it] KIND/NAME -- CMD...``: where the command runs and its
+    offsets, or None for any other command."""
+    values = [w.value for w in words]
+    k = next((i for i, w in enumerate(values) if w.rpartition("/")[2] == "kubectl"), None)
+    if k is None or "exec" not in values[k + 1:] or "--" not in values[k + 1:]:
+        return None
+    end = values.index("--", k + 1)
+    namespace = container = target = None
+    i = k + 1
+    while i < end:
+        w = values[i]
+        if w in ("-n", "--namespace", "-c", "--container") and i + 1 < end:
+            if w in ("-n", "--namespace"):
+                namespace = values[i + 1]
+            else:
+                container = values[i + 1]
+            i += 2
+            continue
+        if w.startswith(("--namespace=", "--container=")):
+            if w.startswith("--namespace="):
+                namespace = w.partition("=")[2]
+            else:
+                container = w.partition("=")[2]
+        elif w in ("--context", "--kubeconfig", "--cluster", "--user", "--pod-running-timeout") and i + 1 < end:
+            i += 2
+            continue
+        elif w == "exec" or w.startswith("-"):
+            pass
+        elif target is None:
+            target = w
+        i += 1
+    if target is None or end + 1 >= len(words) or "$" in target:
+        return None
+    kind, slash, name = target.partition("/")
+    if not slash:
+        kind, name = "pod", target
+    kind = _FORWARD_KINDS.get(kind.lower().split(".")[0])
+    if not kind or not name:
+        return None
+    return ExecSite(kind, name, namespace, container, words[end + 1].start, words[-1].end)
 
 
 _SSH_FLAGS = set("46AaCfGgKkMNnqsTtVvXxYy")

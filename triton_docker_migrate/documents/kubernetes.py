@@ -627,8 +627,10 @@ class KubernetesDoc(Document):
             if pod is None:
                 obj = self._object_of(c.pod)
                 meta = Y.get(obj, "metadata") if obj is not None else None
+                host_network = Y.get(c.pod, "hostNetwork")
                 pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
-                                                self._str(Y.get(meta, "namespace")), dict(c.labels), [])
+                                                self._str(Y.get(meta, "namespace")), dict(c.labels), [],
+                                                isinstance(host_network, ScalarNode) and str(host_network.value).lower() == "true")
                 out.pods.append(pod)
             pod.containers.append(self._container_site(c, lines_of.get(id(c), []), strings_of.get(id(c), [])))
         for svc, pairs in self.services():

@@ -25,8 +25,8 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
-from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, ssh_command, parse_docker_run, parse_kubectl_run,
-                        port_forward, publish_ports, sub_word)
+from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, kubectl_exec, ssh_command, parse_docker_run,
+                        parse_kubectl_run, port_forward, publish_ports, sub_word)
 from .sites import (CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology, merge_deletes)
 
@@ -636,6 +636,9 @@ class ShellDoc(Document):
             fwd = port_forward([w.value for w in site.words if not w.dynamic or "$" not in w.value])
             if fwd is not None:
                 out.forwards.append(fwd)
+            ex = kubectl_exec(site.words) if "exec" in (w.value for w in site.words) else None
+            if ex is not None:
+                out.execs.append(ex)
         return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------

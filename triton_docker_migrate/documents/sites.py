@@ -510,6 +510,7 @@ class PodSite:
     namespace: str | None
     labels: dict[str, str]
     containers: list[ContainerSite]
+    host_network: bool = False  #: ``hostNetwork: true``: its containers' ports are every node's ports
 
 
 @dataclass
@@ -602,6 +603,18 @@ class ForwardSite:
 
 
 @dataclass
+class ExecSite:
+    """``kubectl exec``: a command run inside a container of a pod (``localhost`` there is the pod's)."""
+
+    kind: str  #: ``deployment``, ``statefulset``, ``pod``, ...
+    name: str
+    namespace: str | None
+    container: str | None  #: ``-c``/``--container`` (None: the pod's default container)
+    start: int  #: document offsets of the command it runs (the words after ``--``)
+    end: int
+
+
+@dataclass
 class BuildSite:
     """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
 
@@ -621,3 +634,4 @@ class Topology:
     docker_runs: list[DockerRunSite] = field(default_factory=list)
     builds: list[BuildSite] = field(default_factory=list)
     forwards: list[ForwardSite] = field(default_factory=list)
+    execs: list[ExecSite] = field(default_factory=list)

@@ -118,7 +118,8 @@ HEALTH_PATH_ROUTE = rule(
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload, the `nodePort` of its Service or its "
-    "container's `hostPort`, a Terraform `docker_container`'s `ports` or `kubernetes_service`'s `node_port`) - or "
+    "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
+    "`kubernetes_service`'s `node_port`; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
@@ -261,6 +262,8 @@ def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
         m.others = tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items() for p in kv}))
         if c.port_list is not None:  # ``hostPort``: published on the address of the node that runs the pod
             m.published += _published([c.port_list])
+        if pod.host_network:  # the node's own ports
+            m.published += tuple((p, p) for p in dict.fromkeys((m.http, m.health)) if p and (p, p) not in m.published)
     for s in where.compose.get(key, ()):
         m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
         m.published += _published([pl for pl in s.lists if pl.where == "ports"])
@@ -742,6 +745,23 @@ class _Follow:
         self.taken: list[Span] = [f.span for f in ctx.found if f.span is not None]
         self.self_regions: set[int] = set()
         self._written_moves: list[At] | None = None  #: see unmatched
+        #: ``kubectl exec`` into a moving server's pod: (start, end of the command it runs, the server)
+        self.execs = [(ex.start, ex.end, self._exec_target(ex)) for ex in getattr(self.topo, "execs", ())]
+
+    def _exec_target(self, ex) -> At | None:
+        if ex.kind == "service":
+            svc = self.links.service(ex.name, ex.namespace)
+            ats = list(svc.ats) if svc is not None and not svc.why else []
+        else:
+            ats = [a for a in self.links.moves if a.move.workload and a.move.workload[1] == ex.name
+                   and a.move.workload[0].lower() == ex.kind and _ns_ok(ex.namespace, a.move.namespace)]
+        # every container of the pod shares its network: ``-c sidecar`` asks the same localhost
+        return ats[0] if len({id(a) for a in ats}) == 1 else None
+
+    def exec_at(self, offset: int) -> tuple[At | None] | None:
+        """(the server whose pod runs it, or None) when a ``kubectl exec`` command runs the text at ``offset``
+        (its ``localhost`` is that pod's); None when none does."""
+        return next(((at,) for start, end, at in self.execs if start <= offset < end), None)
 
     def free(self, span: Span) -> bool:
         """No earlier finding (of this check or another) covers ``span``."""
@@ -1045,6 +1065,15 @@ class _Follow:
                         continue
                     host = pinned
                 if host in LOCAL and not host_side:
+                    continue
+                inside = self.exec_at(r.off(u.start())) if host in LOCAL and self.execs else None
+                if inside is not None:  # ``kubectl exec deploy/triton -- curl localhost:8000/...``: the pod's own
+                    if inside[0] is not None:
+                        m = inside[0].move
+                        own = [(inside[0], m.http if m.health and port == m.health else None)] \
+                            if port in (m.http, m.health) else []
+                        yield from self.url_port(r, u, own, f"this URL ({u.group('host')}:{port}, in the server's pod)")
+                        yield from self.url_path(r, u, [a for a, _n in own], "this URL (in the server's pod)", None)
                     continue
                 got, why = self.resolve(host, port)
                 if not got and host not in LOCAL and port in self.links.node_ports and self.links.service(host, None) is None \
