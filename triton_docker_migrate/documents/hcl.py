@@ -49,6 +49,8 @@ _WORKLOADS = ("deployment", "pod", "stateful_set", "daemonset", "daemon_set", "j
               "replication_controller", "replica_set")
 WORKLOADS = frozenset(f"kubernetes_{w}{v}" for w in _WORKLOADS for v in ("", "_v1"))
 SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
+#: a model repository option: the list that holds it holds a server's arguments
+_MODEL_REPOSITORY = re.compile(r"--model-(?:store|repository)(?:=|$)")
 #: the kind of each workload resource (``kubernetes_stateful_set_v1`` -> ``StatefulSet``)
 _KINDS = {"deployment": "Deployment", "pod": "Pod", "stateful_set": "StatefulSet", "daemonset": "DaemonSet",
           "daemon_set": "DaemonSet", "job": "Job", "cron_job": "CronJob", "replication_controller": "ReplicationController",
@@ -462,11 +464,15 @@ class HclDoc(Document):
 
     def _read_regions(self) -> list[Region]:
         names = {id(s) for s in self._env_name_strings()}
+        # a list of strings that names a model repository is a server's arguments (a variable's default that
+        # a container's ``args = var.x`` takes, in another file of the module): each of its options is
+        server_lists = {id(a) for _s, a in self._strings if a.value.kind == "tuple" and any(
+            _MODEL_REPOSITORY.match(x.value) for x in a.value.all_strings())}
         out: list[Region] = []
         for s, attr in self._strings:
             if not s.value or id(s) in names or self._in_script(s.start) or id(s) in self._split_strings:
                 continue
-            triton = self._in_triton(s.start)
+            triton = self._in_triton(s.start) or (id(attr) in server_lists and s.value.startswith("--"))
             shell = attr.name in ("command", "args", "entrypoint")
             if s.heredoc:
                 out.append(Region(s.value, base=s.offsets[0], triton=triton, shell=shell, label=attr.name))
