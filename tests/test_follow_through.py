@@ -1104,3 +1104,53 @@ curl -sf "http://${NODE_IP}:8000/api/health/live"
         "-- curl -sf localhost:8000/api/health/ready\nkubectl exec -n ml deployment/triton -c server",
         "-- curl -sf localhost:8000/v2/health/ready\nkubectl exec -n ml deployment/triton -c server").replace(
         "exporter -- curl -sf localhost:8000/api/", "exporter -- curl -sf localhost:8000/v2/")
+
+
+def test_skaffold_and_kind_forwards_publish_the_server_on_the_host(tmp_path, monkeypatch, capsys):
+    """A development loop: Skaffold's ``portForward`` opens the server's Service on ``localhost:18000``, a kind
+    cluster's ``extraPortMappings`` maps the NodePort 30800 to the host's 8080; a smoke test curls both (it
+    passed the gate with the V1 paths). A mapping of another node port is not the server's."""
+    monkeypatch.chdir(tmp_path)
+    server = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: inference}
+spec:
+  selector: {matchLabels: {app: inference}}
+  template:
+    metadata: {labels: {app: inference}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:19.10-py3
+          args: ["trtserver", "--model-store=/models"]
+          ports: [{name: http, containerPort: 8000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: inference}
+spec:
+  type: NodePort
+  selector: {app: inference}
+  ports: [{name: http, port: 8000, targetPort: http, nodePort: 30800}]
+"""
+    skaffold = """apiVersion: skaffold/v4beta6
+kind: Config
+manifests:
+  rawYaml: [k8s/server.yaml]
+portForward:
+  - {resourceType: service, resourceName: inference, port: 8000, localPort: 18000}
+"""
+    kind = """kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+  - role: control-plane
+    extraPortMappings:
+      - {containerPort: 30800, hostPort: 8080}
+      - {containerPort: 30900, hostPort: 9090}
+"""
+    smoke = ("#!/bin/sh\ncurl -sf localhost:18000/api/health/ready\ncurl -sf http://localhost:8080/api/health/live\n"
+             "curl -sf localhost:9090/api/health/live\n")
+    _write(tmp_path, {"k8s/server.yaml": server, "skaffold.yaml": skaffold, "kind-config.yaml": kind, "smoke.sh": smoke})
+    report = _json(capsys, ".")
+    assert _rules(report, "smoke.sh") == [(2, "TDM408", "info", True), (3, "TDM408", "info", True)]
+    assert _rules(report, "skaffold.yaml") == [] and _rules(report, "kind-config.yaml") == []

@@ -31,7 +31,7 @@ from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
-from .sites import (Block, CommandLine, CommandSite, ContainerSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
+from .sites import (Block, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
 
@@ -654,6 +654,31 @@ class KubernetesDoc(Document):
                 out.routes += self._backends(o, kind)
             elif kind == "Service":
                 out.routes += self._load_balancer_checks(o)
+            elif kind in ("Config", "Cluster"):
+                out.forwards += self._dev_forwards(o)
+        return out
+
+    def _dev_forwards(self, o: MappingNode) -> list[ForwardSite]:
+        """Host ports a development tool opens to the cluster: Skaffold's ``portForward`` (a Service's or a
+        workload's port on ``localPort``), a kind cluster's ``extraPortMappings`` (a node's port - a
+        NodePort - on the host's ``hostPort``)."""
+        out: list[ForwardSite] = []
+        api = self._str(Y.get(o, "apiVersion")) or ""
+        if api.startswith("skaffold/"):
+            for pf in (n for n in Y.walk(o, set()) if isinstance(n, MappingNode) and Y.get(n, "portForward") is not None):
+                for item in _seq(Y.get(pf, "portForward")):
+                    kind = (self._str(Y.get(item, "resourceType")) or "").lower()
+                    name, port = self._str(Y.get(item, "resourceName")), self._str(Y.get(item, "port"))
+                    local = self._str(Y.get(item, "localPort")) or port
+                    if kind and name and port and local:
+                        out.append(ForwardSite(kind, name, self._str(Y.get(item, "namespace")), [(local, port)]))
+        elif api.startswith("kind.x-k8s.io/"):
+            for node in _seq(Y.get(o, "nodes")):
+                ports = [(self._str(Y.get(m, "hostPort")), self._str(Y.get(m, "containerPort")))
+                         for m in _seq(Y.get(node, "extraPortMappings"))]
+                ports = [(h, c) for h, c in ports if h and c]
+                if ports:
+                    out.append(ForwardSite("node", "", None, ports))  # type: ignore[arg-type]
         return out
 
     def _json_patches(self) -> list[PodSite]:

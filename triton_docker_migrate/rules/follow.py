@@ -119,7 +119,8 @@ HEALTH_PATH_ROUTE = rule(
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload, the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
-    "`kubernetes_service`'s `node_port`; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
+    "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
+    "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
@@ -476,6 +477,11 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
 def _add_forward(links: Links, f) -> None:
     """``kubectl port-forward``: a host port that reaches a moving server through a Service or its workload,
     as a published port does (``localhost:<host port>`` in a script reaches it)."""
+    if f.kind == "node":  # a kind cluster's extraPortMappings: the host's port reaches a node's (a NodePort)
+        for local, remote in f.ports:
+            for at in links.node_ports.get(remote, []):
+                _add_host_ports(links, at, tuple((local, c) for a, c, _h in links.host_ports.get(remote, []) if a is at))
+        return
     if f.kind == "service":
         svc = links.service(f.name, f.namespace)
         if svc is None or not svc.ats or svc.why:
@@ -706,6 +712,8 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True
     if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
+    if (b"portForward" in data and any(x.encode() in data for x in t.names if len(x) > 1)) or b"extraPortMappings" in data:
+        return True  # a development tool's forwards (Skaffold, a kind cluster): read for the host ports they open
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
 
 
