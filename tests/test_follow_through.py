@@ -1154,3 +1154,54 @@ nodes:
     report = _json(capsys, ".")
     assert _rules(report, "smoke.sh") == [(2, "TDM408", "info", True), (3, "TDM408", "info", True)]
     assert _rules(report, "skaffold.yaml") == [] and _rules(report, "kind-config.yaml") == []
+
+
+def test_a_proxys_health_check_of_the_servers_service_is_a_warning(tmp_path, monkeypatch, capsys):
+    """An edge Envoy in a ConfigMap: its cluster's address is the server's Service and its health check asks
+    ``path: /api/health/ready`` with no host of its own (it passed the gate; V2 answers 404 and the proxy
+    takes the server out). Which upstream a path belongs to is the proxy's: a warning with the V2 path. A
+    configuration that names no Service of the server says nothing."""
+    monkeypatch.chdir(tmp_path)
+    server = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {matchLabels: {app: scorer}}
+  template:
+    metadata: {labels: {app: scorer}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          args: ["trtserver", "--model-store=/models"]
+          ports: [{containerPort: 8000, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {app: scorer}
+  ports: [{port: 8000, targetPort: http}]
+"""
+    envoy = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: edge, namespace: ml}
+data:
+  envoy.yaml: |
+    static_resources:
+      clusters:
+        - name: scorer_backend
+          load_assignment:
+            endpoints:
+              - lb_endpoints:
+                  - endpoint: {address: {socket_address: {address: scorer.ml.svc.cluster.local, port_value: 8000}}}
+          health_checks:
+            - http_health_check: {path: /api/health/ready}
+  other.yaml: |
+    clusters:
+      - address: billing.ml.svc
+        health: /api/health/ready
+"""
+    _write(tmp_path, {"k8s/server.yaml": server, "k8s/envoy.yaml": envoy})
+    report = _json(capsys, ".")
+    assert _rules(report, "k8s/envoy.yaml") == [(14, "TDM408", "warning", False)]

@@ -157,6 +157,8 @@ _PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%
 #: a URL of a chart's template whose host is a template action (masked), its port a number or an action
 _TEMPLATE_URL = re.compile("(?<![\\w./:-])(?:https?://)?(?P<host>\\$\u2063+)(?::(?P<port>\\d{1,5}|\\$\u2063+))?"
                            r"(?P<path>/api/[\w/.-]*)")
+#: a V1 path written alone (a proxy's health check ``path:``), not as part of a URL
+_BARE_V1_PATH = re.compile(r"(?<![\w/.:$}%-])/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS) + r")(?![\w-])[\w/.-]*")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -1098,6 +1100,8 @@ class _Follow:
                 yield from self.template_urls(r)
             for v in _VARIABLE_URL.finditer(r.text) if "$" in r.text else ():
                 yield from self.variable_url(r, v)
+            if r.label not in ("path", "command", "args") and "\n" in r.text:
+                yield from self.named_upstream(r)
             for u in _HOST_PATH.finditer(r.text):
                 svc = self.links.service(u.group("host"), None)
                 if svc is None or not svc.ats:
@@ -1106,6 +1110,27 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def named_upstream(self, r: Region) -> Iterator[Finding]:
+        """A proxy's configuration (an Envoy cluster, an nginx or HAProxy upstream in a ConfigMap) that names a
+        Service of a moving server as its upstream address and asks a V1 path with no host of its own (a
+        health check's ``path: /api/health/ready``): the path is likely asked of that server - a warning,
+        never an edit (which upstream a path belongs to is the proxy's)."""
+        bare = [m for m in _BARE_V1_PATH.finditer(r.text) if self.free(r.span(m.start(), m.end()))]
+        if not bare:
+            return
+        named = {}
+        for svc in self.links.services:
+            if svc.ats and svc.name and not _written(svc.name) and re.search(
+                    r"(?<![\w.-])" + re.escape(svc.name) + r"(?:\.[\w-]+)*(?![\w-])", r.text):
+                named[svc.name] = svc
+        if len(named) != 1:
+            return
+        svc = next(iter(named.values()))
+        for m in bare:
+            yield from self.path(r, m.start(), m.group(0), svc.ats[0], f"this configuration (its upstream is the "
+                                 f"Service {svc.name})", svc.why or "the path is asked of an upstream the "
+                                 "configuration names apart: check that it is this server", "may reach")
 
     def variable_url(self, r: Region, v: re.Match) -> Iterator[Finding]:
         """``$(TRITON_URL)/api/health/ready``: the variable holds the URL's scheme, host and port (one value the
