@@ -630,7 +630,7 @@ class KubernetesDoc(Document):
                 host_network = Y.get(c.pod, "hostNetwork")
                 pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
                                                 self._str(Y.get(meta, "namespace")), dict(c.labels), [],
-                                                isinstance(host_network, ScalarNode) and str(host_network.value).lower() == "true")
+                                                isinstance(host_network, ScalarNode) and self.value_of(host_network).lower() == "true")
                 out.pods.append(pod)
             pod.containers.append(self._container_site(c, lines_of.get(id(c), []), strings_of.get(id(c), [])))
         for svc, pairs in self.services():
