@@ -1205,3 +1205,9 @@ data:
     _write(tmp_path, {"k8s/server.yaml": server, "k8s/envoy.yaml": envoy})
     report = _json(capsys, ".")
     assert _rules(report, "k8s/envoy.yaml") == [(14, "TDM408", "warning", False)]
+    # a script that learns the Service's node port at run time (as the NOTES of ``helm create`` do)
+    smoke = ("#!/bin/bash\nNODE_PORT=$(kubectl get -n ml -o jsonpath='{.spec.ports[0].nodePort}' services scorer)\n"
+             "curl -sf \"http://$NODE_IP:$NODE_PORT/api/health/ready\"\n")
+    _write(tmp_path, {"smoke.sh": smoke})
+    report = _json(capsys, ".")
+    assert _rules(report, "smoke.sh") == [(3, "TDM408", "warning", False)]

@@ -159,7 +159,10 @@ _PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%
 _TEMPLATE_URL = re.compile("(?<![\\w./:-])(?:https?://)?(?P<host>\\$\u2063+)(?::(?P<port>\\d{1,5}|\\$\u2063+))?"
                            r"(?P<path>/api/[\w/.-]*)")
 #: a V1 path written alone (a proxy's health check ``path:``), not as part of a URL
-_BARE_V1_PATH = re.compile(r"(?<![\w/.:$}%-])/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS) + r")(?![\w-])[\w/.-]*")
+_BARE_V1_PATH = re.compile(r"(?<![\w/.:$}%-])(?P<path>/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS) + r")(?![\w-])[\w/.-]*)")
+#: a V1 path after a port known only at run time (``$NODE_IP:$NODE_PORT/api/health/ready``)
+_VARIABLE_PORT_PATH = re.compile(r":(?:\$\{?[A-Za-z_]\w*\}?|\$\([^()\n]*\))(?P<path>/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS)
+                                 + r")(?![\w-])[\w/.-]*)")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -1115,9 +1118,12 @@ class _Follow:
     def named_upstream(self, r: Region) -> Iterator[Finding]:
         """A proxy's configuration (an Envoy cluster, an nginx or HAProxy upstream in a ConfigMap) that names a
         Service of a moving server as its upstream address and asks a V1 path with no host of its own (a
-        health check's ``path: /api/health/ready``): the path is likely asked of that server - a warning,
-        never an edit (which upstream a path belongs to is the proxy's)."""
-        bare = [m for m in _BARE_V1_PATH.finditer(r.text) if self.free(r.span(m.start(), m.end()))]
+        health check's ``path: /api/health/ready``), or a script that names the Service and asks a V1 path on
+        a port it learns at run time (``NODE_PORT=$(kubectl get ... services inference)``, then
+        ``$NODE_IP:$NODE_PORT/api/health/ready``): the path is likely asked of that server - a warning,
+        never an edit."""
+        bare = [m for rx in (_BARE_V1_PATH, _VARIABLE_PORT_PATH) for m in rx.finditer(r.text)
+                if self.free(r.span(m.start("path"), m.end("path")))]
         if not bare:
             return
         named = {}
@@ -1129,9 +1135,9 @@ class _Follow:
             return
         svc = next(iter(named.values()))
         for m in bare:
-            yield from self.path(r, m.start(), m.group(0), svc.ats[0], f"this configuration (its upstream is the "
-                                 f"Service {svc.name})", svc.why or "the path is asked of an upstream the "
-                                 "configuration names apart: check that it is this server", "may reach")
+            yield from self.path(r, m.start("path"), m.group("path"), svc.ats[0], f"this path (the text names the Service "
+                                 f"{svc.name})", svc.why or "its host is named apart or known only at run time: "
+                                 "check that it is this server", "may reach")
 
     def variable_url(self, r: Region, v: re.Match) -> Iterator[Finding]:
         """``$(TRITON_URL)/api/health/ready``: the variable holds the URL's scheme, host and port (one value the
