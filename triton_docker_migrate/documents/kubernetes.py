@@ -57,6 +57,8 @@ class _KustomizeImage(ValuesImageKeys):
     """A Kustomization ``images:`` entry: ``newName`` (or ``name``) and ``newTag``."""
 
     name: ValuesImageKeys | None = None  #: the ``name`` the transformer matches, beside ``newName``
+    #: a resource of the Kustomization fetched from elsewhere (a remote base): what the image is set for
+    remote_resources: str = ""
 
     def rename_others(self, name: str) -> list[Edit]:
         edit = self.name.rename_repo(name) if self.name is not None else None
@@ -426,6 +428,8 @@ class KubernetesDoc(Document):
                     digest = Y.get(item, "digest")
                     digest = digest if isinstance(digest, ScalarNode) and str(digest.value).strip() else None
                     ik = _KustomizeImage(self.src, repo, tag, digest)
+                    ik.remote_resources = next((str(r.value) for r in _seq(Y.get(o, "resources")) + _seq(Y.get(o, "bases"))
+                                                if isinstance(r, ScalarNode) and _REMOTE.search(str(r.value))), "")
                     name = Y.get(item, "name")
                     if name is not repo and isinstance(name, ScalarNode) and isinstance(name.value, str) and \
                             posixpath.basename(name.value.strip()) == "tensorrtserver":
@@ -1119,6 +1123,8 @@ def build(path: str, text: str) -> Document:
 _SERVICE_CHECKS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
                              r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
 _INGRESS_CHECKS = re.compile(r"alb\.ingress\.kubernetes\.io/healthcheck-path|appgw\.ingress\.kubernetes\.io/health-probe-path")
+#: a Kustomization resource fetched from elsewhere (a git repository or a URL), not a file of the tree
+_REMOTE = re.compile(r"://|^(?:git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=|\.git(?://|$)")
 #: a JSON 6902 patch path into a container of a workload's pod template
 _CONTAINER_PATH = re.compile(r"/spec/template/spec/containers/\d+(?:/|$)")
 

@@ -26,7 +26,9 @@ SERVER_IMAGE = rule(
     "kept, only the reference changes. A Dockerfile that gives the repository and the tag as two build "
     "arguments (`ARG IMAGE=nvcr.io/nvidia/tensorrtserver`, `ARG TAG=20.02-py3`, `FROM ${IMAGE}:${TAG}`) gets "
     "both defaults changed together, when each argument is used only there (otherwise TDM104). A `@sha256:` digest pinned the V1 image: it is dropped and the "
-    "finding is a warning so that you pin the new image. Source: S1, facts sheet 'Releases, images'.")
+    "finding is a warning so that you pin the new image. A Kustomization's `images:` entry whose resources come "
+    "from another repository (a remote base) is changed too, with a warning: the base's server command line, "
+    "probes and clients are outside the run and must move to V2 with it. Source: S1, facts sheet 'Releases, images'.")
 SDK_IMAGE = rule(
     "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
     "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
@@ -435,6 +437,11 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     if era:
         msg += f": {tag} is the tag of a V1 release, which has no {name} image"
     sev = Severity.INFO
+    remote = getattr(ik, "remote_resources", "")
+    if remote and not sdk:
+        msg += (f"; the resources it is set for come from outside this tree ({remote}): their server command line, "
+                f"probes and clients must move to V2 with it (a V2 image given a V1 command line does not start)")
+        sev = Severity.WARNING
     if ik.digest_span is not None:
         edits.append(ik.clear_digest())
         msg += " (the digest key pinned the V1 image and was emptied: pin the new image again)"
