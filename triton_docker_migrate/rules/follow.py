@@ -523,13 +523,17 @@ def publish_node_ports(moves: list[HealthMove], files: list[tuple[str, object]])
     own file; a Helm chart's templates, whose selectors compare as the actions only within the chart): added
     to each move's ``published``, so a script of the run that asks ``$NODE_IP:<nodePort>`` follows them
     wherever the Service is read."""
-    if not moves:
+    if not moves or not any(p.entry.host for _real, topo in files for svc in topo.services  # type: ignore[attr-defined]
+                            for p in svc.ports):
         return
     links = build_links([("", m) for m in moves], files)
+    rows_of: dict[int, list[tuple[str, str]]] = {}  # each server's rows, in one pass over the rows
+    for host, rows in links.host_ports.items():
+        for a, cport, _h in rows:
+            rows_of.setdefault(id(a), []).append((host, cport))
     for at in links.moves:
-        extra = [(host, cport) for host, rows in links.host_ports.items() for a, cport, _h in rows
-                 if a is at and (host, cport) not in at.move.published]
-        at.move.published += tuple(dict.fromkeys(extra))
+        have = set(at.move.published)
+        at.move.published += tuple(x for x in dict.fromkeys(rows_of.get(id(at), ())) if x not in have)
 
 
 def _add_node_ports(links: Links, at: At, published: tuple) -> None:
