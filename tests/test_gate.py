@@ -238,3 +238,33 @@ def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys
     assert code == 1
     assert [(f["line"], f["rule"], f["severity"]) for f in report["findings"] if f["line"] == 7] == [
         (7, "TDM003", "warning")]
+
+
+_COMPOSE_V2 = ("services:\n  triton:\n    image: nvcr.io/nvidia/tritonserver:24.10-py3\n"
+               "    command: tritonserver ${SERVER_ARGS}\n")
+
+
+@pytest.mark.parametrize("name, env, lines", [
+    # compose reads .env for ${SERVER_ARGS}: V2 refuses --api-version and --allow-poll-model-repository
+    (".env", "SERVER_ARGS=--model-repository=/models --api-version=2 --allow-poll-model-repository=true\n", {1}),
+    ("deploy/triton.env", "X=1\nexport SERVER_ARGS='--model-store=/m --tf-gpu-memory-fraction=0.5'\n", {2}),
+    # another program's options (Azure's --api-version beside one the server never had): not the server's
+    (".env", "AZ_ARGS=--api-version=2021-04-01 --resource-group ml\n", set()),
+])
+def test_server_options_in_an_environment_file_are_v1_left(tree, capsys, name, env, lines):
+    (tree / "docker-compose.yml").write_text(_COMPOSE_V2)
+    (tree / name).parent.mkdir(exist_ok=True)
+    (tree / name).write_text(env)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    found = json.loads(out)["findings"]
+    assert {f["line"] for f in found if f["path"] == name and f["severity"] == "warning"} == lines
+    assert code == (1 if lines else 0)
+
+
+def test_a_v1_endpoint_beside_a_v2_server_in_a_ci_file_of_no_known_kind_is_v1_left(tree, capsys):
+    (tree / "azure-pipelines.yml").write_text(
+        "resources:\n  containers:\n    - container: triton\n      image: nvcr.io/nvidia/tritonserver:24.10-py3\n"
+        "services:\n  triton: triton\nsteps:\n  - script: until curl -sf localhost:8000/api/health/ready; do sleep 2; done\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert [(f["line"], f["rule"], f["severity"]) for f in json.loads(out)["findings"]] == [(8, "TDM401", "warning")]
+    assert code == 1

@@ -306,6 +306,13 @@ def text_by_name(path: str) -> bool:
     return True
 
 
+def is_dotenv(path: str) -> bool:
+    """An environment file (``.env``, ``.env.prod``, ``triton.env``): ``NAME=value`` lines that compose,
+    systemd and shell scripts read, whose values may hold a server command line's options."""
+    name = os.path.basename(path).lower()
+    return name == ".env" or name.startswith(".env.") or name.endswith(".env")
+
+
 def is_extensionless(path: str) -> bool:
     name = os.path.basename(path)
     return "." not in name.lstrip(".")
