@@ -268,3 +268,15 @@ def test_a_v1_endpoint_beside_a_v2_server_in_a_ci_file_of_no_known_kind_is_v1_le
     code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
     assert [(f["line"], f["rule"], f["severity"]) for f in json.loads(out)["findings"]] == [(8, "TDM401", "warning")]
     assert code == 1
+
+
+@pytest.mark.parametrize("name", [".github/actions/serve/action.yml", "Jenkinsfile"])
+def test_v1_options_beside_a_v2_server_in_a_file_of_no_known_kind_are_v1_left(tree, capsys, name):
+    """A file of no known kind that names the V2 server and keeps V1-only options (a Docker action's
+    args, a Jenkinsfile's command): a walk reads it (its prefilter looked for strong evidence only)."""
+    (tree / name).parent.mkdir(parents=True, exist_ok=True)
+    (tree / name).write_text("runs:\n  image: docker://nvcr.io/nvidia/tritonserver:24.10-py3\n  entrypoint: tritonserver\n"
+                             "  args:\n    - --model-repository=/models\n    - --api-version=2\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert [(f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(6, "TDM003")]
+    assert code == 1
