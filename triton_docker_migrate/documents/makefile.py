@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from .. import facts
 from ..syntax.quoting import SHELL
 from ..model import Span
 from ..syntax.shellwords import Word
+from . import commands as C
 from .shell import ShellDoc, crlf_as_lf
 
 _ASSIGN = re.compile(
@@ -31,14 +31,6 @@ _ENDEF = re.compile(r"^[ \t]*endef(?:[ \t]|$)")
 _AUTOMATIC = set("@<^+?*%|")
 
 
-#: what makes a ``define`` body the server's: the server run with options (or a variable's) after
-#: it, or a Triton image reference
-_DEFINE_SERVER = re.compile(r"(?<![\w./-])(?:/[\w.+@-]+)*/?(?:trtserver|tritonserver)(?=[ \t]+(?:-|\$[({]))")
-
-#: a container, host or network named for the server, not the server itself
-_NAME_BEFORE = re.compile(r"(?:--name|--hostname|--network|--net|--tag|-t)[ \t=]+[\"']?$")
-
-
 class MakefileDoc(ShellDoc):
     kind = "makefile"
     label = "recipe"
@@ -50,15 +42,7 @@ class MakefileDoc(ShellDoc):
             # a ``define`` body is no command line of its own (a recipe that expands it may be, or a
             # template for ``$(eval)``), but one that runs the server makes the file the server's: its
             # recipes' health checks and V1 endpoints are Triton's
-            self.triton = any(self._define_runs_server(a, b) for a, b in self._define_bodies)
-
-    def _define_runs_server(self, a: int, b: int) -> bool:
-        line = self.text[a:b]
-        if line.lstrip(" \t@-+").startswith("#"):
-            return False  # a comment of the recipe it is expanded into
-        if any(not _NAME_BEFORE.search(line, 0, m.start()) for m in _DEFINE_SERVER.finditer(line)):
-            return True
-        return any(m.group("prefix") or m.group("tag") for m in facts.IMAGE_RE.finditer(line))
+            self.triton = any(C.runs_server(self.text[a:b]) for a, b in self._define_bodies)
 
     def _parse(self) -> None:
         self._appends: set[int] = set()  #: the values of ``NAME += ...`` lines

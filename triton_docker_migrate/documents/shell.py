@@ -118,7 +118,10 @@ class ShellDoc(Document):
         self.top_commands = 0
         self._parse()
         self._lines: list[CommandLine] | None = None
-        self.triton = self._has_strong_evidence() or bool(self.command_lines())
+        # a here-document that writes the server's command (a unit, a program, a script) makes the file
+        # the server's too: the health checks it writes beside it are Triton's
+        self.triton = self._has_strong_evidence() or bool(self.command_lines()) or \
+            any(C.runs_server(r.text) for r in self.heredoc_reports)
 
     # --- parsing ----------------------------------------------------------------------------
     def _parse(self) -> None:
