@@ -280,3 +280,19 @@ def test_v1_options_beside_a_v2_server_in_a_file_of_no_known_kind_are_v1_left(tr
     code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
     assert [(f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(6, "TDM003")]
     assert code == 1
+
+
+def test_a_plain_flow_list_in_a_ci_file_of_no_known_kind_is_read_as_the_list(tree, capsys):
+    """``command: [trtserver, --model-store=/models, --exit-on-error=false]`` (YAML's plain flow list, in a
+    CircleCI file): its items are the words (the ``]`` and the commas were read as part of them: a false
+    "V1 refused this line" error, and a suggestion with the new options after the list)."""
+    text = ('version: 2.1\njobs:\n  test:\n    docker:\n      - image: nvcr.io/nvidia/tensorrtserver:19.10-py3\n'
+            '        command: [trtserver, --model-store=/models, --exit-on-error=false]\n')
+    (tree / ".circleci").mkdir()
+    (tree / ".circleci" / "config.yml").write_text(text)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    found = [f for f in json.loads(out)["findings"] if f["line"] == 6]
+    assert code == 1 and "TDM318" not in {f["rule"] for f in found}
+    assert {f["suggestion"] for f in found} == {
+        'command: [tritonserver, --model-repository=/models, --exit-on-error=false, "--model-control-mode=poll", '
+        '"--disable-auto-complete-config"]'}

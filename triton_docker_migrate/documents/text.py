@@ -16,7 +16,7 @@ import re
 from .. import evidence, facts
 from ..syntax.ccomments import blank_comments, is_c_source
 from ..syntax.quoting import SHELL, JsonSyntax, json_array_words
-from ..syntax.shellwords import ShellSyntaxError, lex
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
 from .sites import CommandLine, CommandSite, Region, Segment
@@ -203,6 +203,8 @@ def _json_list(line: str, pos: int, at: int) -> list | None:
     """The server word at ``at`` as the first string of a JSON list on its line (``command: ["trtserver",
     "--model-store=/m"]`` in a CI file of no known kind), with the strings after it; None otherwise."""
     start = line.rfind("[", 0, at)
+    if start >= 0 and not line[start + 1:at].strip():
+        return _plain_flow_list(line, pos, start)
     if start < 0 or line[start + 1:at].strip() != '"':
         return None
     depth, end = 0, -1
@@ -217,6 +219,25 @@ def _json_list(line: str, pos: int, at: int) -> list | None:
     if end < 0:
         return None
     return json_array_words(line[start:end], list(range(pos + start, pos + end)))
+
+
+_PLAIN_ITEM = re.compile(r"[ \t]*([^\s,\[\]{}'\"#][^,\[\]{}#]*?)[ \t]*(,|\])")
+
+
+def _plain_flow_list(line: str, pos: int, start: int) -> list | None:
+    """The items of a YAML flow list of plain scalars opened at ``start`` (``[trtserver, --model-store=/m]``)
+    as words, written back as JSON strings (which YAML reads too); None when an item is not plain."""
+    words = []
+    i = start + 1
+    while True:
+        m = _PLAIN_ITEM.match(line, i)
+        if m is None:
+            return None
+        a, b = m.span(1)
+        words.append(Word(pos + a, pos + b, m.group(1), range(pos + a, pos + b), False, "", pos + b))
+        i = m.end()
+        if m.group(2) == "]":
+            return words
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:
