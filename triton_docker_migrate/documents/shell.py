@@ -267,6 +267,10 @@ class ShellDoc(Document):
         elif base == "eval":
             value, offs = join_words(words[ci + 1:])
             self._sub_script(value, offs, syntax, "eval", docker, depth)
+        elif base == "trap" and ci + 2 < len(words) and not words[ci + 1].value.startswith("-"):
+            # ``trap 'pkill trtserver' EXIT``: the action is a script the shell runs later
+            action = words[ci + 1]
+            self._sub_script(action.value, action.offsets, syntax, "trap", None, depth)
         elif base == "ssh":
             k = ssh_command(words, ci)
             if k is not None:
