@@ -813,3 +813,35 @@ def test_a_kubectl_port_forward_publishes_the_server_on_the_host(tmp_path, monke
     cli(capsys, "migrate", ".")
     assert (tmp_path / "scripts/smoke.sh").read_text() == smoke.replace("/api/health/", "/v2/health/")
     assert (tmp_path / "scripts/other.sh").read_text() == other
+
+
+def test_a_server_run_on_the_machine_itself_is_reached_on_its_own_ports(tmp_path, monkeypatch, capsys):
+    """A server no container runs - a start script's ``exec trtserver``, a systemd unit, a launcher's
+    subprocess - listens on the machine's own ports: ``curl localhost:8000/api/health/ready`` in a readiness
+    script reaches it (the script passed the gate with the V1 path, before and after the migration). The
+    server's HTTP port is the one it is given; a ``docker run`` without ``-p`` publishes nothing."""
+    monkeypatch.chdir(tmp_path)
+    start = "#!/bin/sh\nexec trtserver --model-store=/models \"$@\"\n"
+    unit = "[Service]\nExecStart=/opt/tensorrtserver/bin/trtserver --model-store=/srv/m --http-port=9000\n"
+    ready = "#!/bin/sh\nuntil curl -sf localhost:8000/api/health/ready; do sleep 1; done\n"
+    probe = "import requests\n\nrequests.get(\"http://127.0.0.1:9000/api/health/live\").raise_for_status()\n"
+    boxed = "#!/bin/sh\ndocker run -d nvcr.io/nvidia/tensorrtserver:20.02-py3 trtserver --model-store=/m --http-port=7000\n"
+    other = "#!/bin/sh\ncurl -sf localhost:7000/api/health/ready\n"
+    _write(tmp_path, {"bin/start.sh": start, "deploy/triton.service": unit, "bin/ready.sh": ready,
+                      "tests/probe.py": probe, "ci/boxed.sh": boxed, "ci/other.sh": other})
+    report = _json(capsys, ".")
+    assert _rules(report, "bin/ready.sh") == [(2, "TDM408", "info", True)]
+    assert _rules(report, "tests/probe.py") == [(3, "TDM408", "info", True)]
+    assert _rules(report, "ci/other.sh") == []
+    messages = {f["path"]: f["message"] for f in report["findings"] if f["rule"] == "TDM408"}
+    assert "reaches the V1 server migrated at bin/start.sh:2" in messages["bin/ready.sh"]
+    assert "reaches the V1 server migrated at deploy/triton.service:2" in messages["tests/probe.py"]
+    cli(capsys, "migrate", ".")
+    assert (tmp_path / "bin/ready.sh").read_text() == ready.replace("/api/health/", "/v2/health/")
+    assert (tmp_path / "tests/probe.py").read_text() == probe.replace("/api/health/", "/v2/health/")
+    # the next run finds the paths of a V2 server run the same way
+    (tmp_path / "bin/ready.sh").write_text(ready)
+    report = _json(capsys, ".")
+    assert _rules(report, "bin/ready.sh") == [(2, "TDM408", "info", True)]
+    assert "reaches the V2 server at bin/start.sh:2" in next(
+        f["message"] for f in report["findings"] if f["path"] == "bin/ready.sh")

@@ -228,6 +228,80 @@ def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs
                        '"--disable-auto-complete-config"]'}
 
 
+def test_a_template_action_on_a_server_line_of_no_known_kind_is_one_value(tree, capsys):
+    """An Ansible task's ``command: "trtserver {{ args | join(' ') }}"`` (text): the suggestion put the new
+    options inside the Jinja action, before its ``|`` (read as a pipe); the action is one value known at
+    render time, so the options go beside it, and the options it adds are reported as such."""
+    text = ('- name: Start inference server\n  community.docker.docker_container:\n    name: triton\n'
+            '    image: "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n'
+            '    command: "trtserver {{ triton_args | join(\' \') }}"\n')
+    (tree / "playbook.yml").write_text(text)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    on_line = {f["rule"]: (f["suggestion"], f["message"]) for f in report["findings"] if f["line"] == 5}
+    assert on_line["TDM202"][0] == ('command: "tritonserver --model-control-mode=poll --disable-auto-complete-config'
+                                    ' {{ triton_args | join(\' \') }}"')
+    assert on_line["TDM316"][1].startswith("{{…}}: options are added at run time here")
+
+
+def test_v1_only_options_held_in_an_env_file_beside_a_model_repository_are_v1_left(tree, capsys):
+    """The server is V2 everywhere it is named, but its options are held apart - a compose ``.env``, a
+    systemd ``EnvironmentFile``, a configuration of no known kind - and still give V1-only options: V2
+    refuses to start, and the gate passed. A V1-only option beside a model repository option is the
+    server's wherever it is written; the message says what V2 needs. TorchServe's ``--model-store`` and V2's
+    own options stay silent."""
+    (tree / ".env").write_text("SERVER_ARGS=--model-store=/models --api-version=2\nMODEL_REPO=/models\n")
+    (tree / "docker-compose.yml").write_text(
+        'services:\n  infer:\n    image: ${REGISTRY}/inference:${VERSION}\n'
+        '    command: ["sh", "-c", "tritonserver $${SERVER_ARGS}"]\n    env_file: .env\n')
+    (tree / "triton.service").write_text(
+        "[Service]\nEnvironmentFile=/etc/default/triton\nExecStart=/usr/bin/tritonserver $TRITON_OPTS\n")
+    (tree / "default").mkdir()
+    (tree / "default" / "triton").write_text('TRITON_OPTS="--model-repository=/m --grpc-infer-thread-count=8"\n')
+    (tree / "serving.conf").write_text("opts = --model-store /models --allow-poll-model-repository=false\n")
+    (tree / "torchserve.txt").write_text("torchserve --start --model-store model_store --models all\n")
+    (tree / "v2.conf").write_text("opts = --model-repository=/models --model-control-mode=poll\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
+    assert got == [(".env", 1, "TDM003", "warning"), ("default/triton", 1, "TDM003", "warning"),
+                   ("serving.conf", 1, "TDM003", "warning")]
+    messages = [f["message"] for f in report["findings"]]
+    assert "'--api-version' (--api-version was removed in V2: a V2 server given it refuses to start)" in messages[0]
+    assert "'--allow-poll-model-repository' (V2 has --model-control-mode=poll|none instead" in messages[2]
+    assert all(f["changed"] is False for f in report["files"])
+
+
+def test_a_v1_url_in_code_that_imports_a_triton_client_is_the_servers(tree, capsys):
+    """A smoke test or a notebook that talks to Triton through ``tritonclient`` and still asks
+    ``http://localhost:8000/api/status`` passed the gate (no server in the run, no host named for it): code
+    that imports a Triton client reaches a Triton server with its URLs. Its own routes (bare paths of a
+    gateway that uses the client) are not URLs to the server and stay."""
+    (tree / "smoke.py").write_text(
+        "import requests\nimport tritonclient.http as httpclient\n\n"
+        "client = httpclient.InferenceServerClient('localhost:8000')\n"
+        "requests.get('http://localhost:8000/api/health/ready').raise_for_status()\n"
+        "print(requests.get('http://localhost:8000/api/status').text)\n")
+    (tree / "demo.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": [
+        "from tritonclient.grpc import InferenceServerClient\n",
+        "!curl -s localhost:8000/api/status/resnet50\n"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    gateway = ("import tritonclient.http as httpclient\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+               "@app.get('/api/health')\ndef health():\n"
+               "    return {'ok': httpclient.InferenceServerClient('localhost:8000').is_server_ready()}\n")
+    (tree / "gateway.py").write_text(gateway)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
+    assert got == [("demo.ipynb", 1, "TDM402", "warning"), ("smoke.py", 5, "TDM401", "info"),
+                   ("smoke.py", 6, "TDM402", "warning")]
+    cli(capsys, "migrate", ".")
+    assert "'http://localhost:8000/v2/health/ready'" in (tree / "smoke.py").read_text()
+    assert (tree / "gateway.py").read_text() == gateway
+
+
 def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys):
     """``deps = tensorrtserver==1.10.0`` in tox.ini (text): the V1 client package, which V2 servers refuse,
     stayed with no word while the same file's server line was reported."""

@@ -340,3 +340,20 @@ def test_what_forwards_no_known_host_port_is_not_a_forward(line):
     from triton_docker_migrate.documents.dockerrun import port_forward
 
     assert port_forward(line.split()) is None
+
+
+@pytest.mark.parametrize("script", [
+    # the tag's variable is used for something else too: changing it would change more than the image
+    'IMAGE=nvcr.io/nvidia/tensorrtserver\nTAG=20.02-py3\necho "tag $TAG"\ndocker run "$IMAGE:$TAG" trtserver --model-store=/m\n',
+    # the repository's variable is used alone somewhere
+    'IMAGE=nvcr.io/nvidia/tensorrtserver\nTAG=20.02-py3\necho "$IMAGE"\ndocker run "$IMAGE:$TAG" trtserver --model-store=/m\n',
+    # two tags for one repository
+    'IMAGE=nvcr.io/nvidia/tensorrtserver\nA=20.02-py3\nB=19.10-py3\ndocker pull "$IMAGE:$A"\n'
+    'docker run "$IMAGE:$B" trtserver --model-store=/m\n',
+])
+def test_an_image_in_two_variables_used_otherwise_stays_for_review(tmp_path, script):
+    """``$IMAGE:$TAG`` is migrated with both values only when each variable is set once and used only there;
+    otherwise the repository stays (TDM104) and the line that runs on it is an error (TDM105)."""
+    res = _migrate(tmp_path, "run.sh", ("#!/bin/sh\n" + script).encode())
+    assert b"tensorrtserver" in res.new
+    assert {"TDM104", "TDM105"} <= {f.rule for f in res.findings}

@@ -70,6 +70,12 @@ TEXT_LITERALS = (
     # a V1 endpoint: reported in text when its URL's host names the server (an nginx or HAProxy
     # route, a readiness loop of another tool: rules/endpoints.py)
     *ENDPOINTS,
+    # names only V1 gave its protocol: removed metrics (a dashboard, an alert, an autoscaler), its gRPC
+    # service (grpcurl, a proxy's route)
+    *(m.encode() for m in facts.V1_METRICS), facts.V1_GRPC_SERVICE.encode(),
+    # a server's options held apart (an env file, a configuration): V1-only options beside a model
+    # repository option (rules/residue.py)
+    b"--model-store", b"--model-repository",
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
@@ -87,6 +93,17 @@ STRONG = re.compile((
 ).encode())
 #: the same evidence, searched in decoded text
 STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))
+
+
+#: code that imports a Triton client library (V2's, or its first names): it talks to a Triton server, so
+#: a URL to a V1 endpoint in it is that server's (rules/endpoints.py; its own routes, bare paths, are not)
+TRITON_CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:import|from)[ \t]+(?:tritonclient|tritonhttpclient|tritongrpcclient"
+                                  r"|tritonclientutils|tritonshmutils)(?![\w])")
+
+
+
+def imports_triton_client(text: str) -> bool:
+    return "triton" in text and TRITON_CLIENT_IMPORT.search(text) is not None
 
 
 def maybe_v1(data: bytes) -> bool:

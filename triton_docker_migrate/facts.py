@@ -21,6 +21,16 @@ KFSERVING_API = "serving.kubeflow.org"
 #: the V1 endpoints: /api/ and one of these (CONTRACT.md, "V1 evidence")
 V1_ENDPOINT_WORDS = ("health", "status", "infer", "modelcontrol", "sharedmemorycontrol", "repository", "profile")
 V1_ENDPOINT = re.compile(r"(?<![\w.-])/api/(?:" + "|".join(V1_ENDPOINT_WORDS) + r")(?![\w-])")
+#: the metrics only V1 exported (2.0.0 split the compute duration and dropped the load ratio, a
+#: histogram: its ``_bucket``/``_sum``/``_count`` series go with it): name -> what V2 has instead
+V1_METRICS = {
+    "nv_inference_load_ratio": None,
+    "nv_inference_compute_duration_us": ("nv_inference_compute_input_duration_us + "
+                                         "nv_inference_compute_infer_duration_us + "
+                                         "nv_inference_compute_output_duration_us"),
+}
+#: V1's gRPC service (V2's is ``inference.GRPCInferenceService``, with other methods and messages)
+V1_GRPC_SERVICE = "nvidia.inferenceserver.GRPCService"
 #: the variables the V1 image set (the rules' table maps each to its V2 name)
 V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
                "TENSORRT_SERVER_CPU_ONLY")

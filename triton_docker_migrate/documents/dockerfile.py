@@ -172,10 +172,24 @@ class DockerfileDoc(Document):
             self._regions = self._read_regions()
         return self._regions
 
+    def _serving_stages(self) -> set[int]:
+        """Stages whose container runs the server (its ``CMD`` or ``ENTRYPOINT``, in the stage or one it is
+        built on), whatever image they are built on: a Triton context for the stage's other instructions
+        (its ``HEALTHCHECK``), as a Triton base image is."""
+        own = set()
+        for cl in self.command_lines():
+            at = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
+            ins = self._instruction_at(at.start) if at is not None else None
+            if ins is not None and ins.cmd in ("CMD", "ENTRYPOINT"):
+                own.add(ins.stage)
+        return {i for i in range(len(self.stages)) if own.intersection(self.stage_chain(i))}
+
     def _read_regions(self) -> list[Region]:
         out: list[Region] = []
+        serving = self._serving_stages()
         for ins in self.instructions:
-            tri = self.is_triton(ins)
+            # (a file copied into a stage that runs the server says nothing of the image it is built on)
+            tri = self.is_triton(ins) or ins.stage in serving and ins.cmd not in ("COPY", "ADD")
             st = self.stage_of(ins)
             out.append(Region(ins.logical, offsets=ins.offsets, triton=tri, unknown_base=bool(st and st.local_v1),
                               shell=ins.cmd in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK") and not ins.is_json,
@@ -462,10 +476,11 @@ class DockerfileDoc(Document):
         val = w.value.partition("=")[2]
         return val, (w.sub(len(name) + 1, len(w.value)) if val else None)
 
-    def tag_beside(self, at: int) -> tuple[str, str, str, Span] | None:
+    def tag_beside(self, at: int) -> tuple[str, str, str, Span, str, str | None] | None:
         """For the default of a build argument written at ``at`` that holds a V1 repository, used only
         as ``FROM ${IMAGE}:${TAG}`` with ``TAG`` a build argument used only as that tag (its default
-        given once): (IMAGE, TAG, TAG's default, its span). Both defaults then change together."""
+        given once): (IMAGE, TAG, TAG's default, its span, how they are written, None: the file sets both
+        defaults). Both defaults then change together."""
         name = None
         for ins in self.instructions:
             if ins.cmd != "ARG" or ins.onbuild or not (ins.start <= at < ins.end):
@@ -494,7 +509,7 @@ class DockerfileDoc(Document):
         uses = sum(len(re.findall(r"\$\{?" + re.escape(tag) + r"\b", i.logical)) for i in self.instructions)
         if uses != sum(len(pair.findall(i.logical)) for i in self.instructions if i.cmd == "FROM"):
             return None  # the tag's argument is used elsewhere too: changing it changes more than the image
-        return name, tag, got[0], got[1]
+        return name, tag, got[0], got[1], f"build arguments {name} and {tag}", None
 
     # --- ports and base images -------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:

@@ -33,7 +33,6 @@ from .sites import Block, CommandLine, Segment
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
 _YAML_SUFFIXES = (".yaml", ".yml", ".tpl", ".json")
-_PLACEHOLDER = re.compile("\\$" + G.PAD + "+")
 
 
 class HelmTemplateDoc(KubernetesDoc):
@@ -118,7 +117,7 @@ class HelmTemplateDoc(KubernetesDoc):
         return list(self._unread)
 
     def shown(self, text: str) -> str:
-        return _PLACEHOLDER.sub("{{…}}", text)
+        return G.shown(text)
 
     def can_write(self, edit: Edit) -> bool:
         if G.PAD in edit.content:
@@ -220,7 +219,7 @@ class HelmTemplateDoc(KubernetesDoc):
             return value
         sc = self.src.scalar(node)
         acts = [a for a in self.template.overlapping(sc.start, sc.end) if a.writes]
-        runs = list(_PLACEHOLDER.finditer(value))
+        runs = list(G.PLACEHOLDER.finditer(value))
         if len(runs) != len(acts):
             return value
         out, pos = [], 0

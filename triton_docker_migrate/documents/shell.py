@@ -45,6 +45,12 @@ _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
 _RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?(?:-py3(?:-clientsdk)?)?")
 #: ``${NAME:-default}`` / ``${NAME:=default}`` as a whole value
+def _reference(name: str) -> str:
+    """A pattern for a reference to variable ``name`` (a pattern itself): ``$NAME``, ``${NAME}``, make's
+    ``$(NAME)`` (not ``${NAME:-default}``)."""
+    return r"\$(?:\{" + name + r"\}|\(" + name + r"\)|" + name + r"(?![\w]))"
+
+
 _SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
@@ -415,6 +421,41 @@ class ShellDoc(Document):
                                       r"\$\{?" + re.escape(name) + r"\}?"):
             return None
         return (value.value, value.span) if elsewhere is None else (value.value, value.span, elsewhere)
+
+    def tag_beside(self, at: int) -> tuple[str, str, str, Span, str, str | None] | None:
+        """For the one value of a variable written at ``at`` that holds a V1 repository, used only as
+        ``$IMAGE:$TAG`` (``${IMAGE}:${TAG}``, make's ``$(IMAGE):$(TAG)``) with ``TAG`` assigned once a
+        release and used only there: (IMAGE, TAG, TAG's value, its span, how they are written, what else may
+        set them). Both values then change together."""
+        name = next((n for n, vals in self.variables.items()
+                     if len(vals) == 1 and vals[0].start <= at < vals[0].end and not vals[0].dynamic), None)
+        if name is None:
+            return None
+        texts = [r.text for r in self.regions()]
+        image = _reference(re.escape(name))
+        pair = re.compile(image + ":" + _reference(r"(\w+)") + r"(?![\w.-])")
+        tags = {next(g for g in m.groups() if g) for t in texts for m in pair.finditer(t)}
+        if len(tags) != 1 or sum(len(re.findall(image, t)) for t in texts) != sum(
+                len(pair.findall(t)) for t in texts):
+            return None
+        (tag,) = tags
+        values = self.variables.get(tag, [])
+        if len(values) != 1:
+            return None
+        value, elsewhere = values[0], None
+        if value.dynamic:  # ``TAG=${TAG:-20.02-py3}``: the default, unless the environment sets it
+            value = self._default_of(tag, value)
+            elsewhere = f"the environment sets {tag} when it has it: set it there too"
+        if value is None or value.dynamic or not _RELEASE.fullmatch(value.value):
+            return None
+        if sum(len(re.findall(_reference(re.escape(tag)), t)) for t in texts) != sum(
+                len(pair.findall(t)) for t in texts):
+            return None  # the tag's variable is used elsewhere too: changing it changes more than the image
+        over = [n for n in (name, tag) if n in self.overridable]
+        if over:
+            them = "them" if len(over) > 1 else "it"
+            elsewhere = f"the caller may set {' and '.join(over)} (make {over[0]}=...): set {them} there too"
+        return name, tag, value.value, value.span, f"variables {name} and {tag}", elsewhere
 
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:

@@ -15,6 +15,7 @@ import re
 
 from .. import evidence, facts
 from ..syntax.ccomments import blank_comments, is_c_source
+from ..syntax import gotemplate as G
 from ..syntax.quoting import SHELL, JsonSyntax, json_array_words
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
@@ -61,6 +62,9 @@ class TextDoc(Document):
         #: lines that set a variable to the server's options (a dotenv file read by compose)
         self._option_lines = {pos for pos, line in self._lines if is_server_options(line)}
 
+    def shown(self, text: str) -> str:
+        return G.shown(text)
+
     def report_only(self) -> list[tuple[int, int, str]]:
         """No syntax is known: every finding is reported, with its change as the suggestion."""
         return [(0, len(self.text), "")]
@@ -90,6 +94,11 @@ class TextDoc(Document):
 
     def _words(self, line: str, pos: int, start: int):
         rest = line[start:].rstrip("\r\n")
+        if "{{" in rest:
+            # a template's action (Jinja in a playbook, Go in a chart) is one value known at render time
+            template = G.mask(rest)
+            if template.error is None:
+                rest = template.masked
         for cut in (len(rest), *[i for i, c in enumerate(rest) if c in "`\"'|;&)"][::-1]):
             try:
                 tokens = lex(rest[:cut], base=pos + start).tokens

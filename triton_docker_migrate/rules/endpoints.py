@@ -1,11 +1,12 @@
-"""4xx: V1 HTTP endpoints, and health URLs on the removed health port."""
+"""4xx: V1 HTTP endpoints, health URLs on the removed health port, and the other names V1 gave its
+protocol: the metrics V2 no longer exports and V1's gRPC service."""
 
 from __future__ import annotations
 
 import re
 from typing import Iterator, NamedTuple
 
-from .. import facts
+from .. import evidence, facts
 from ..documents.sites import Region
 from ..model import Edit, Finding, Fix, Severity
 from .context import Context
@@ -31,7 +32,8 @@ URL_RULES = (
     UrlRule(rule("TDM401", "v1-health-endpoint", I, F.ALWAYS, "/api/health/{live,ready} -> /v2/health/{live,ready}",
                  "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
                  "health port, the port becomes the HTTP port too. Only in a Triton context (a V1/V2 server "
-                 "image, service or command line): other applications' /api/health stay."), (
+                 "image, service or command line, a host named for the server, or a URL with a host in code "
+                 "that imports a Triton client): other applications' /api/health stay."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -81,8 +83,9 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 
 @check(order=33)
 def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
+    client = evidence.imports_triton_client(doc.text)
     for region in doc.regions():
-        yield from check_region(region, ctx)
+        yield from check_region(region, ctx, client)
 
 
 #: a host that names the inference server (a URL to it is a Triton context even in a file that does
@@ -111,10 +114,12 @@ def _names_triton(host: str, text: str) -> bool:
     return False
 
 
-def triton_urls(region: Region) -> Iterator[re.Match]:
+def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
-    context; elsewhere those whose host names it, and V1 status polls that read the server's
-    readiness from the body (only V1 Triton answered ``SERVER_READY``/``MODEL_READY`` there)."""
+    context; elsewhere those whose host names it, URLs with a host and a port or scheme in code that
+    imports a Triton client (``client``: a notebook, a smoke test; not its own routes, which are bare
+    paths), and V1 status polls that read the server's readiness from the body (only V1 Triton
+    answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -125,6 +130,7 @@ def triton_urls(region: Region) -> Iterator[re.Match]:
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
+                or (client and m.group("host") and (m.group("port") or m.group("scheme"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m
@@ -135,8 +141,8 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if j < 0 else j
 
 
-def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
-    for m in triton_urls(region):
+def check_region(region: Region, ctx: Context, client: bool = False) -> Iterator[Finding]:
+    for m in triton_urls(region, client):
         path = m.group("path")
         for r, url, rx in _ROWS:
             pm = rx.match(path)
@@ -174,3 +180,62 @@ def check_region(region: Region, ctx: Context) -> Iterator[Finding]:
             yield HEALTH_PORT.finding(span, f"port {port} was the V1 health port (--http-health-port); V2 serves "
                                       f"{m.group('path')} on the HTTP port {http}", Severity.WARNING,
                                       Fix.of(f"Use port {http}", Edit(span, http)))
+
+
+# --- the other names of V1's protocol: metrics and the gRPC service ---------------------------------
+
+V1_METRIC = rule(
+    "TDM409", "v1-metric", W, F.NEVER, "A metric only V1 exported",
+    "V2 (2.0.0) no longer exports `nv_inference_load_ratio` (V1's histogram of request time over compute "
+    "time: its `_bucket`, `_sum` and `_count` series too) and split `nv_inference_compute_duration_us` into "
+    "`nv_inference_compute_input_duration_us`, `nv_inference_compute_infer_duration_us` and "
+    "`nv_inference_compute_output_duration_us` (their sum is V1's). A Grafana dashboard, a Prometheus alert "
+    "or recording rule, or an autoscaler (an HPA's external metric, a prometheus-adapter rule) that reads "
+    "one gets no data from a V2 server - silently: the alert never fires, the autoscaler stops scaling. "
+    "Reported wherever it is written, in any file: the names are V1's own. No fix: the expression around "
+    "the name must change (a sum of three counters, a ratio of rates), not only the name.")
+V1_GRPC_SERVICE = rule(
+    "TDM410", "v1-grpc-service", W, F.NEVER, "V1's gRPC service is named",
+    "V1 served gRPC as `nvidia.inferenceserver.GRPCService` (`Health`, `Status`, `Infer`, `StreamInfer`, "
+    "`ModelControl`, ...); V2 serves `inference.GRPCInferenceService` (`ServerLive`, `ServerReady`, "
+    "`ModelReady`, `ModelMetadata`, `ModelInfer`, `ModelStreamInfer`, `RepositoryModelLoad`, ...) with other "
+    "messages, and from 23.02 the standard `grpc.health.v1.Health/Check`. A `grpcurl` call, a proxy's route "
+    "or a probe that names V1's service gets `UNIMPLEMENTED` from V2. Reported wherever it is written; no "
+    "fix: the method and its message change with the name.")
+
+_METRIC = re.compile(r"(?<![\w])(?P<name>" + "|".join(map(re.escape, facts.V1_METRICS)) + r")(?P<suffix>_bucket|_sum|_count)?(?![\w])")
+_GRPC = re.compile(r"(?<![\w.])" + re.escape(facts.V1_GRPC_SERVICE) + r"(?:/(?P<method>\w+))?(?![\w.])")
+#: a V1 method's V2 counterpart, where there is one
+_GRPC_METHODS = {"Health": "ServerReady (or ServerLive)", "Status": "ModelMetadata / ModelConfig",
+                 "Infer": "ModelInfer", "StreamInfer": "ModelStreamInfer",
+                 "ModelControl": "RepositoryModelLoad / RepositoryModelUnload",
+                 "Repository": "RepositoryIndex"}
+
+
+@check(order=33)
+def check_protocol_names(doc, ctx: Context) -> Iterator[Finding]:
+    for region in doc.regions():
+        text = region.text
+        if "nv_inference_" in text:
+            for m in _METRIC.finditer(text):
+                name = m.group("name")
+                v2 = facts.V1_METRICS[name]
+                if v2 is None:
+                    msg = (f"{m.group(0)}: V1 metric, not exported by V2: whatever reads it (a dashboard, an alert, "
+                           f"an autoscaler) gets no data; V1's load ratio was request time over compute time")
+                    suggestion = ("rate(nv_inference_request_duration_us[1m]) / (rate(nv_inference_compute_input_duration_us[1m])"
+                                  " + rate(nv_inference_compute_infer_duration_us[1m]) + "
+                                  "rate(nv_inference_compute_output_duration_us[1m]))")
+                else:
+                    msg = (f"{m.group(0)}: V1 metric, split in V2 into three whose sum is V1's: whatever reads it "
+                           f"(a dashboard, an alert, an autoscaler) gets no data")
+                    suggestion = v2
+                yield V1_METRIC.finding(region.span(m.start(), m.end()), msg, suggestion=suggestion)
+        if facts.V1_GRPC_SERVICE in text:
+            for m in _GRPC.finditer(text):
+                method = m.group("method")
+                v2 = "inference.GRPCInferenceService" + (
+                    f"/{_GRPC_METHODS[method]}" if method in _GRPC_METHODS else "")
+                msg = (f"{m.group(0)}: V1's gRPC service: V2 serves inference.GRPCInferenceService (other methods "
+                       f"and messages; grpc.health.v1.Health/Check from 23.02) and answers V1's with UNIMPLEMENTED")
+                yield V1_GRPC_SERVICE.finding(region.span(m.start(), m.end()), msg, suggestion=v2)

@@ -16,7 +16,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   checks;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, or ``kubectl port-forward`` to a Service or a
-  workload of the server).
+  workload of the server), or the machine's own port of a server no container runs (a start script, a
+  unit, a launcher).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -109,7 +110,9 @@ HEALTH_PATH_ROUTE = rule(
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`), a probe of its container "
     "written elsewhere, or a URL that reaches it through a Service's name, a compose service's name or a "
-    "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload) uses "
+    "published host port (`-p`, compose `ports`, a `kubectl port-forward` to its Service or workload) - or "
+    "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
+    "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
@@ -170,7 +173,7 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        _identify(m, cl, where)
+        _identify(m, cl, where, doc.kind)
         out.append(m)
     return out
 
@@ -187,7 +190,7 @@ def current(doc, ctx) -> list[HealthMove]:
         if cl.v1 or cl.report_only or not words:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, paths=True, current=True)
-        _identify(m, cl, where)
+        _identify(m, cl, where, doc.kind)
         out.append(m)
     return out
 
@@ -218,9 +221,20 @@ class _Where:
                     index.setdefault(key, []).append(part)
 
 
-def _identify(m: HealthMove, cl, where: _Where) -> None:
-    """What tells another file that it reaches the server of ``cl``."""
+#: kinds whose commands run on the machine that runs the file (a script, a make target, a systemd or
+#: supervisord unit, a launcher), not in a container this file describes (a CI file's service health
+#: commands run in their own containers, where ``localhost`` is not the runner)
+_ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python"})
+
+
+def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
+    """What tells another file that it reaches the server of ``cl``. A server that no container, compose
+    service or ``docker run`` of its file runs, in a kind whose commands run on the machine itself, listens
+    on that machine: its HTTP port (and a V1 health port) is a host port, as if published."""
     key = _key(cl)
+    if kind in _ON_THE_HOST and not any(key in index for index in (
+            where.containers, where.compose, where.docker_runs, where.builds)):
+        m.published += tuple((p, p) for p in dict.fromkeys((m.http, m.health)) if p)
     for pod, c in where.containers.get(key, ()):
         m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
         m.port_names = dict(c.ports)

@@ -89,8 +89,9 @@ def check_images(doc, ctx) -> Iterator[Finding]:
 def check_region(region: Region, target: Release, variables=None, beside=None) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it;
-    ``beside(offset)`` the tag argument written beside a repository held by a build argument (``FROM
-    ${IMAGE}:${TAG}``): (IMAGE, TAG, TAG's value, its span)."""
+    ``beside(offset)`` the tag variable written beside a repository held by a variable (``FROM
+    ${IMAGE}:${TAG}``, ``"$IMAGE:$TAG"``): (IMAGE, TAG, TAG's value, its span, how they are written,
+    what else may set them)."""
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
         return
     if "tensorrtserver" in region.text:
@@ -130,8 +131,7 @@ def check_region(region: Region, target: Release, variables=None, beside=None) -
                 yield f
                 continue
         pair = beside(span.start) if tag is None and beside is not None and not digest else None
-        f = _split_pair_fix(m, region, target, pair[2], pair[3], f"build arguments {pair[0]} and {pair[1]}") \
-            if pair is not None and "$" not in pair[2] else None
+        f = _split_pair_fix(m, region, target, *pair[2:]) if pair is not None and "$" not in pair[2] else None
         if f is not None:
             yield f
             continue

@@ -146,13 +146,14 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
             yield _piece(region, m.start(), m.end())
     if "--" in text:
         # a value that also names a model repository reads as the server's own options (a ConfigMap
-        # value of flags in another file than the pod that takes it)
-        server_args = region.triton or region.label != "line" and _MODEL_REPOSITORY_OPTION.search(text) is not None
+        # value of flags in another file than the pod that takes it; a line of an env file or a
+        # configuration of no known kind: ``SERVER_ARGS=--model-store=/m --api-version=2``)
+        server_args = region.triton or _MODEL_REPOSITORY_OPTION.search(text) is not None
         for m in _V1_OPTION.finditer(text):
             name = m.group(0)[2:]
             # outside a Triton context only the names no other program had (a container of an image the
-            # tool does not know, given the V1 server's arguments); in a text file never (its prefilter
-            # reads evidence.TEXT_LITERALS only)
+            # tool does not know, given the V1 server's arguments); in a text file only beside a model
+            # repository option (its prefilter reads evidence.TEXT_LITERALS only)
             if not server_args and (name not in facts.V1_SERVER_ONLY_OPTIONS or region.label == "line"):
                 continue
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
@@ -334,14 +335,25 @@ def uncovered(pieces: list[Piece], edits: list[Edit], covering: list[Finding], l
             continue
         seen.add((start, end))
         reported_to = max(reported_to, end)
-        f = LEFT.finding(Span(start, end), f"V1 evidence left: {p.text!r} - no rule changed or reported it here: "
-                         f"migrate it by hand (or, once reviewed, suppress TDM003)",
+        f = LEFT.finding(Span(start, end), f"V1 evidence left: {p.text!r}{_why(p.text)} - no rule changed or "
+                         f"reported it here: migrate it by hand (or, once reviewed, suppress TDM003)",
                          Severity.INFO if prose else Severity.WARNING)
         if prose:
             f.message = f"V1 named in documentation prose: {p.text!r} (history, outside the gate)"
             f.advisory = True
         out.append(f)
     return out
+
+
+#: what a V1-only option left as evidence means (held apart from any server line: an env file, a ConfigMap)
+_REMOVED = {r.option: r.why for r in T.REMOVED_OPTIONS} | {r.option: r.summary for r in T.BACKEND_OPTIONS} | {
+    "allow-poll-model-repository": "V2 has --model-control-mode=poll|none instead",
+    "allow-model-control": "V2 has --model-control-mode=explicit instead"}
+
+
+def _why(text: str) -> str:
+    why = _REMOVED.get(text[2:]) if text.startswith("--") else None
+    return f" ({why}: a V2 server given it refuses to start)" if why else ""
 
 
 def _line(line_starts: list[int], offset: int) -> int:

@@ -26,6 +26,9 @@ PAD = "\u2063"
 #: a value path: ("Values", "image", "tag"); "[]" stands for an item of a list being ranged over
 Path = tuple[str, ...]
 
+#: a masked action that writes a value, as the readers see it
+PLACEHOLDER = re.compile("\\$" + PAD + "+")
+
 _KEYWORDS = ("if", "else", "end", "range", "with", "define", "block", "break", "continue")
 _OPENERS = ("if", "range", "with", "define", "block")
 _ASSIGN = re.compile(r"^\s*(\$\w*)\s*(?:,\s*(\$\w*)\s*)?:?=")
@@ -221,6 +224,11 @@ def mask(text: str) -> Template:
             for k in range(act.start + 1, act.end):
                 out[k] = PAD
     return Template(text, "".join(out), actions, blocks, error)
+
+
+def shown(text: str) -> str:
+    """``text`` with every masked value written as ``{{…}}`` again (for messages)."""
+    return PLACEHOLDER.sub("{{…}}", text)
 
 
 def _mark_standalone(text: str, actions: list[Action]) -> None:
