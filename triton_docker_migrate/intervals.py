@@ -101,6 +101,33 @@ class SpansByStart:
         return any(self._spans[k].end <= end for k in range(lo, hi))
 
 
+class TakenSpans:
+    """Spans added one by one, asked whether a span meets one of them (equal, overlapping, or one
+    inside the other): only the spans that start within the longest one's length before it are
+    looked at, not every span taken so far."""
+
+    def __init__(self, spans: Iterable = ()) -> None:
+        self._starts: list[int] = []
+        self._spans: list = []
+        self._longest = 0
+        for s in spans:
+            self.add(s)
+
+    def add(self, span) -> None:
+        k = bisect.bisect_right(self._starts, span.start)
+        self._starts.insert(k, span.start)
+        self._spans.insert(k, span)
+        self._longest = max(self._longest, span.end - span.start)
+
+    def meets(self, span) -> bool:
+        lo = bisect.bisect_left(self._starts, span.start - self._longest)
+        hi = bisect.bisect_right(self._starts, span.end)
+        for t in self._spans[lo:hi]:
+            if t == span or t.overlaps(span) or t.contains(span) or span.contains(t) and t.start != t.end:
+                return True
+        return False
+
+
 def covers_any(spans: Sequence[tuple[int, int]]) -> Intervals[None]:
     """An :class:`Intervals` of plain ``(start, end)`` pairs."""
     return Intervals((a, b, None) for a, b in spans)

@@ -12,6 +12,7 @@ MakefileDoc (makefile.py) reuses this machinery for recipe lines.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -124,6 +125,7 @@ class ShellDoc(Document):
         self.top_commands = 0
         self._parse()
         self._lines: list[CommandLine] | None = None
+        self._held_values: list[tuple[int, int, str]] | None = None
         # a here-document that writes the server's command (a unit, a program, a script) makes the file
         # the server's too: the health checks it writes beside it are Triton's
         self.triton = self._has_strong_evidence() or bool(self.command_lines()) or \
@@ -427,10 +429,13 @@ class ShellDoc(Document):
         ``$IMAGE:$TAG`` (``${IMAGE}:${TAG}``, make's ``$(IMAGE):$(TAG)``) with ``TAG`` assigned once a
         release and used only there: (IMAGE, TAG, TAG's value, its span, how they are written, what else may
         set them). Both values then change together."""
-        name = next((n for n, vals in self.variables.items()
-                     if len(vals) == 1 and vals[0].start <= at < vals[0].end and not vals[0].dynamic), None)
-        if name is None:
+        if self._held_values is None:  # the variables set once to a value written as it reads, by where
+            self._held_values = sorted((vals[0].start, vals[0].end, n) for n, vals in self.variables.items()
+                                       if len(vals) == 1 and not vals[0].dynamic)
+        k = bisect.bisect_right(self._held_values, (at, float("inf"), "")) - 1
+        if k < 0 or not at < self._held_values[k][1]:
             return None
+        name = self._held_values[k][2]
         texts = [r.text for r in self.regions()]
         image = _reference(re.escape(name))
         pair = re.compile(image + ":" + _reference(r"(\w+)") + r"(?![\w.-])")

@@ -60,7 +60,7 @@ from typing import Iterator
 
 from .. import facts
 from ..documents.sites import PortList, PortValue, Region
-from ..intervals import SpansByStart
+from ..intervals import SpansByStart, TakenSpans
 from ..model import Edit, Finding, Fix, HealthMove, Severity, Span
 from . import tables as T
 from .registry import FixAvailability as F
@@ -330,7 +330,7 @@ class Links:
     host_ports: dict[str, list[tuple[At, str, str | None]]] = field(default_factory=dict)
     #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
     images: dict[str, list[At]] = field(default_factory=dict)
-    #: the rows of ``host_ports`` by where they come from (see ``_add_host_ports``)
+    #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
     #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
     _by: dict[str, dict] | None = field(default=None, repr=False, compare=False)
@@ -452,14 +452,15 @@ def _add_forward(links: Links, f) -> None:
 
 def _add_host_ports(links: Links, at: At, published: tuple) -> None:
     http_host = next((h for h, c in published if c == at.move.http), None)
+    m = at.move
     for host, cport in published:
-        row = (at, cport, http_host)
-        # the rows already there that could equal it (same place and ports): no scan of every row of a
-        # host port that many servers publish
-        near = links.rows_at.setdefault((host, at.path, at.move.file, at.move.line, cport, http_host), [])
-        if row not in near:
-            near.append(row)
-            links.host_ports.setdefault(host, []).append(row)
+        # what a URL to the host port learns of a row is its ports and what moves: the first server of each
+        # such shape stands for the others (a file of many servers on one port - a launcher's every
+        # subprocess on 8000 - does not make every URL scan them all)
+        shape = (host, cport, http_host, m.health, m.http, m.paths, m.current)
+        if shape not in links.rows_at:
+            links.rows_at[shape] = [(at, cport, http_host)]
+            links.host_ports.setdefault(host, []).append((at, cport, http_host))
 
 
 def _first(links: Links, ats) -> At | None:
@@ -678,20 +679,17 @@ class _Follow:
         self.doc, self.ctx, self.links = doc, ctx, links
         self.here = _real(doc.path)
         self.topo = ctx.topology()
-        self.taken: list[Span] = [f.span for f in ctx.found if f.span is not None]
+        self.taken = TakenSpans(f.span for f in ctx.found if f.span is not None)
         self.self_regions: set[int] = set()
         self._written_moves: list[At] | None = None  #: see unmatched
 
     def free(self, span: Span) -> bool:
         """No earlier finding (of this check or another) covers ``span``."""
-        for t in self.taken:
-            if t == span or t.overlaps(span) or t.contains(span) or span.contains(t) and t.start != t.end:
-                return False
-        return True
+        return not self.taken.meets(span)
 
     def emit(self, f: Finding) -> Finding:
         if f.span is not None:
-            self.taken.append(f.span)
+            self.taken.add(f.span)
             # a Helm template's value written from the chart's values: the change is the values file's
             src = getattr(self.doc, "resolved_from", None)
             edits = f.fix.edits if f.fix is not None else ()
