@@ -252,7 +252,8 @@ def unit_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
     if getattr(doc, "flavour", "") != "systemd":
         return []
     first = cl.binary or cl.segments[0].words[0]
-    return [url for e in doc.command_entries if not e.offsets[0] <= first.start <= e.offsets[-1]
+    # (an empty ``ExecStart=`` resets the list: a drop-in's first line, no command)
+    return [url for e in doc.command_entries if e.offsets and not e.offsets[0] <= first.start <= e.offsets[-1]
             for url in _urls(e.value)]
 
 

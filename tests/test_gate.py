@@ -370,3 +370,15 @@ def test_a_plain_flow_list_in_a_ci_file_of_no_known_kind_is_read_as_the_list(tre
     assert {f["suggestion"] for f in found} == {
         'command: [tritonserver, --model-repository=/models, --exit-on-error=false, "--model-control-mode=poll", '
         '"--disable-auto-complete-config"]'}
+
+
+def test_a_systemd_drop_in_is_a_unit(tree, capsys):
+    """``triton.service.d/override.conf`` overrides the unit's command: it is read as a unit (it was text,
+    whose prefilter looked for strong evidence only: a half-migrated drop-in passed the gate)."""
+    (tree / "triton.service.d").mkdir()
+    (tree / "triton.service.d" / "override.conf").write_text(
+        "[Service]\nExecStart=\nExecStart=/opt/tritonserver/bin/tritonserver --model-repository=/m --api-version=2\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert [(f["line"], f["rule"]) for f in report["findings"]] == [(3, "TDM302")]
+    assert [(f["kind"], f["changed"]) for f in report["files"]] == [("unit", True)] and code == 1
