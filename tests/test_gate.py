@@ -382,3 +382,14 @@ def test_a_systemd_drop_in_is_a_unit(tree, capsys):
     report = json.loads(out)
     assert [(f["line"], f["rule"]) for f in report["findings"]] == [(3, "TDM302")]
     assert [(f["kind"], f["changed"]) for f in report["files"]] == [("unit", True)] and code == 1
+
+
+@pytest.mark.parametrize("name", ["packaging/triton.default", "etc/default/triton"])
+def test_server_options_in_a_unit_environment_file_are_v1_left(tree, capsys, name):
+    """``/etc/default/triton`` (kept as ``triton.default`` or under its own name), which a unit reads with
+    ``EnvironmentFile=``: its server options are V1 left (a walk skipped it: no strong evidence)."""
+    (tree / name).parent.mkdir(parents=True)
+    (tree / name).write_text('TRITON_ARGS="--model-repository=/srv/models --allow-poll-model-repository=true"\n')
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert [(f["path"], f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(name, 1, "TDM003")]
+    assert code == 1
