@@ -49,8 +49,10 @@ ENDPOINTS = tuple((facts.V1_ENDPOINT_PREFIX + w).encode() for w in facts.V1_ENDP
 #: what only V1's own endpoints look like (``/api/health/ready``, not the ``/api/health`` or
 #: ``/api/statuses`` of many applications): a file that holds one where no rule could place it may reach
 #: a V2 server of the run
-V1_OWN_ENDPOINT = re.compile(rb"/api/(?:health/(?:live|ready)|status(?![\w-])|infer/|modelcontrol/"
-                             rb"|sharedmemorycontrol(?![\w-])|repository/index|profile(?![\w-]))")
+_V1_OWN = (r"/api/(?:health/(?:live|ready)|status(?![\w-])|infer/|modelcontrol/|sharedmemorycontrol(?![\w-])"
+           r"|repository/index|profile(?![\w-]))")
+V1_OWN_ENDPOINT = re.compile(_V1_OWN.encode())
+V1_OWN_ENDPOINT_TEXT = re.compile(_V1_OWN)
 
 
 def holds_v1_own_endpoint(data: bytes) -> bool:
@@ -95,15 +97,17 @@ STRONG = re.compile((
 STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))
 
 
-#: code that imports a Triton client library (V2's, or its first names): it talks to a Triton server, so
-#: a URL to a V1 endpoint in it is that server's (rules/endpoints.py; its own routes, bare paths, are not)
-TRITON_CLIENT_IMPORT = re.compile(r"(?<![\w.])(?:import|from)[ \t]+(?:tritonclient|tritonhttpclient|tritongrpcclient"
-                                  r"|tritonclientutils|tritonshmutils)(?![\w])")
+#: what shows that code talks to a Triton server: it imports a Triton client library (V2's, or its first
+#: names), runs perf_analyzer (perf_client), or runs on a client SDK image: a URL to one of V1's own
+#: endpoints in it is that server's (rules/endpoints.py; its own routes, bare paths, are not)
+TRITON_CLIENT = re.compile(r"(?<![\w.])(?:import|from)[ \t]+(?:tritonclient|tritonhttpclient|tritongrpcclient"
+                           r"|tritonclientutils|tritonshmutils)(?![\w])"
+                           r"|(?<![\w.-])perf_(?:analyzer|client)(?![\w.-])"
+                           r"|(?:tritonserver|tensorrtserver):[\w.${}-]*-(?:sdk|clientsdk)(?![\w.-])")
 
 
-
-def imports_triton_client(text: str) -> bool:
-    return "triton" in text and TRITON_CLIENT_IMPORT.search(text) is not None
+def talks_to_triton(text: str) -> bool:
+    return ("triton" in text or "perf_" in text or "tensorrtserver" in text) and TRITON_CLIENT.search(text) is not None
 
 
 def maybe_v1(data: bytes) -> bool:

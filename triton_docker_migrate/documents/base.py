@@ -105,6 +105,12 @@ class Document:
         """The top-level fields of a model configuration (None: not one)."""
         return None
 
+    def charts_elsewhere(self) -> list[tuple[Span, str]]:
+        """Values this file gives a Helm chart that is not in the run (a values overlay with no chart
+        beside it, a GitOps release of a chart from a repository): (where, which chart). Its templates run
+        the server with the image set here: its command line, probes and ports are out of sight."""
+        return []
+
     def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:
         """The value of variable ``name`` and its span, when changing it changes only image tags
         (and, third, what else may set it at deploy time, when something commonly does)."""

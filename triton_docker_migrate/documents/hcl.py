@@ -243,6 +243,18 @@ class HclDoc(Document):
     def split_images(self) -> list[ImageKeys]:
         return list(self._split)
 
+    def charts_elsewhere(self) -> list[tuple[Span, str]]:
+        """``helm_release`` resources of a chart from a chart repository (a ``repository`` attribute, or a
+        chart that is not a local path): the chart's templates are never in the run."""
+        out = []
+        for res in self._resources():
+            if res.labels[0] != "helm_release":
+                continue
+            chart = _text(res.attr("chart")) or ""
+            if res.attr("repository") is not None or chart and not chart.startswith(("./", "../", "/", "${path")):
+                out.append((Span(res.start, res.end), f"the chart {chart}" if chart else "the release's chart"))
+        return out
+
     def _nomad_task(self, task: "H.Block", config: "H.Block", group: "H.Block") -> Container:
         command = config.attr("command")
         args = config.attr("args")

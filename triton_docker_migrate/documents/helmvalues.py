@@ -137,6 +137,17 @@ class HelmValuesDoc(Document):
         self._classify()
         self._regions: list[Region] | None = None  #: read once, after the document is known
 
+    def charts_elsewhere(self) -> list[tuple[Span, str]]:
+        """The whole file, when no chart holds it (no ``Chart.yaml`` at or above it): the values of a chart
+        installed from elsewhere (``helm install -f values-prod.yaml repo/chart``)."""
+        import os
+
+        from .. import kinds
+
+        if self.subchart_keys is not None or kinds.chart_root(os.path.dirname(os.path.abspath(self.path))):
+            return []
+        return [(Span(0, len(self.text)), "the chart these values are for")]
+
     # --- structure ----------------------------------------------------------------------------
     def _mappings(self):
         return (n for n in self.src.nodes() if isinstance(n, MappingNode))

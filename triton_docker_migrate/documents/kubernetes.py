@@ -439,6 +439,26 @@ class KubernetesDoc(Document):
         Argo CD's ``Application`` (and the template of an ``ApplicationSet``)."""
         return [o for o in self.objects if str(Y.get(o, "kind").value) in ("HelmRelease", "Application", "ApplicationSet")]  # type: ignore[union-attr]
 
+    def charts_elsewhere(self) -> list[tuple[Span, str]]:
+        """GitOps releases of a chart taken from a chart repository (Argo CD's ``source.chart``, Flux's
+        ``chart.spec.chart`` from a ``HelmRepository``): the chart's templates are never in the run."""
+        out = []
+        for o in self._releases():
+            spec = Y.get(o, "spec")
+            if str(Y.get(o, "kind").value) == "ApplicationSet":
+                spec = Y.get(Y.get(spec, "template"), "spec")
+            sources = [Y.get(spec, "source")] + list(getattr(Y.get(spec, "sources"), "value", None) or [])
+            names = [Y.get(src, "chart") for src in sources]
+            chart = Y.get(Y.get(Y.get(spec, "chart"), "spec"), "chart")
+            ref = Y.get(Y.get(Y.get(spec, "chart"), "spec"), "sourceRef")
+            kind = Y.get(ref, "kind")
+            if chart is not None and isinstance(kind, ScalarNode) and kind.value in ("HelmRepository", "OCIRepository"):
+                names.append(chart)
+            named = [n.value for n in names if isinstance(n, ScalarNode) and isinstance(n.value, str)]
+            if named:
+                out.append((Span(o.start_mark.index, Y.node_end(self.src, o)), f"the chart {named[0]}"))
+        return out
+
     def _release_images(self) -> list[ImageKeys]:
         """A chart image that a Helm release object gives as two values: ``repository`` and ``tag`` keys
         of one mapping in a Flux ``spec.values``, or ``X.repository`` and ``X.tag`` among an Argo CD

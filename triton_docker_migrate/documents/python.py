@@ -40,7 +40,7 @@ from typing import Iterator, Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
-from ..syntax.pyliterals import (BRACES, PERCENT, Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word,
+from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word,
                                  escape_in, expression_word, literal_word, py_literal, read_literal, shell_words_of,
                                  with_placeholders)
 from ..syntax.quoting import Syntax
@@ -67,7 +67,7 @@ _ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "su
                "subprocess.Popen"}
 #: callables that run a string with a shell
 #: placeholders filled by position (``%s``, ``{}``), which no option may be removed with
-_POSITIONAL = {PERCENT: re.compile(r"%(?!%|\()"), BRACES: re.compile(r"(?<!\{)\{\}")}
+_POSITIONAL = {PERCENT: re.compile(r"%(?!%|\()"), BRACES: re.compile(r"(?<!\{)\{\}"), TAIL: re.compile(r"(?!)")}
 
 
 def _drops_a_placeholder(value: str, positional: re.Pattern) -> bool:
@@ -331,6 +331,10 @@ class PythonDoc(ShellDoc):
                 if type(node.op) is ast.Mod and type(node.left) is Constant \
                         and isinstance(node.left.value, str):  # type: ignore[attr-defined]
                     self._formats[id(node.left)] = PERCENT  # "trtserver --model-store=%s" % path
+                elif type(node.op) is ast.Add and type(node.left) is Constant and isinstance(
+                        node.left.value, str) and node.left.value[-1:].isspace() \
+                        and not (type(node.right) is Constant):  # type: ignore[attr-defined]
+                    self._formats[id(node.left)] = TAIL  # "trtserver " + args
             elif t is ast.Dict:
                 self._dicts.append(node)  # type: ignore[arg-type]
                 self._mark_probe_dict(node)  # type: ignore[arg-type]
@@ -899,6 +903,12 @@ class PythonDoc(ShellDoc):
                 node = value
         if isinstance(node, ast.BinOp) and id(node.left) in self._formats:
             return node.left
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            first = node.left  # ``"trtserver " + args + " --log-verbose=1"``: its first part
+            while isinstance(first, ast.BinOp) and isinstance(first.op, ast.Add) and id(first.left) not in self._formats:
+                first = first.left
+            if isinstance(first, ast.BinOp) and self._formats.get(id(first.left)) is TAIL:
+                return first.left
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and id(node.func.value) in self._formats:
             return node.func.value
         return node

@@ -56,7 +56,12 @@ def block(src: Y.YamlSource, name: str, what: str, first: int, node: Node, path:
           item: bool = False) -> Block:
     """The Block of ``node`` (its first line holds offset ``first``); a unit that does not stand on
     lines of its own gets a refusal."""
-    got = lines_of(src, first, node, item)
+    got = lines_of(src, first, node, item) if node.start_mark.index >= first else None
+    if got is None and node.start_mark.index < first:  # an alias (``a: *x``): its node is written before it
+        nl = src.text.find("\n", first)
+        return Block(name, what, Span(first, len(src.text) if nl < 0 else nl), first, path,
+                     refusal="its value is an alias of a node written elsewhere (*anchor), so a copy cannot be "
+                             "placed beside it")
     if got is None:
         at = Span(first, Y.node_end(src, node))
         return Block(name, what, at, first, path,

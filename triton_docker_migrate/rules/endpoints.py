@@ -32,8 +32,9 @@ URL_RULES = (
     UrlRule(rule("TDM401", "v1-health-endpoint", I, F.ALWAYS, "/api/health/{live,ready} -> /v2/health/{live,ready}",
                  "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
                  "health port, the port becomes the HTTP port too. Only in a Triton context (a V1/V2 server "
-                 "image, service or command line, a host named for the server, or a URL with a host in code "
-                 "that imports a Triton client): other applications' /api/health stay."), (
+                 "image, service or command line, a host named for the server, or a URL with a host in a file "
+                 "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image): other "
+                 "applications' /api/health stay."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -83,7 +84,7 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 
 @check(order=33)
 def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
-    client = evidence.imports_triton_client(doc.text)
+    client = evidence.talks_to_triton(doc.text)
     for region in doc.regions():
         yield from check_region(region, ctx, client)
 
@@ -116,9 +117,10 @@ def _names_triton(host: str, text: str) -> bool:
 
 def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
-    context; elsewhere those whose host names it, URLs with a host and a port or scheme in code that
-    imports a Triton client (``client``: a notebook, a smoke test; not its own routes, which are bare
-    paths), and V1 status polls that read the server's readiness from the body (only V1 Triton
+    context; elsewhere those whose host names it, URLs with a host and a port or scheme to one of V1's own
+    endpoints in a file that talks to Triton (``client``: it imports a Triton client, runs perf_analyzer or
+    a client SDK image: a notebook, a smoke test, a Job; not its own routes, which are bare paths), and V1
+    status polls that read the server's readiness from the body (only V1 Triton
     answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
@@ -130,7 +132,8 @@ def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
-                or (client and m.group("host") and (m.group("port") or m.group("scheme"))) \
+                or (client and m.group("host") and (m.group("port") or m.group("scheme"))
+                    and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m

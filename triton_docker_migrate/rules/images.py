@@ -25,8 +25,14 @@ SERVER_IMAGE = rule(
     "and path before the name are kept (private mirrors), `${VAR:-default}` and ARG indirection are "
     "kept, only the reference changes. A Dockerfile that gives the repository and the tag as two build "
     "arguments (`ARG IMAGE=nvcr.io/nvidia/tensorrtserver`, `ARG TAG=20.02-py3`, `FROM ${IMAGE}:${TAG}`) gets "
-    "both defaults changed together, when each argument is used only there (otherwise TDM104). A `@sha256:` digest pinned the V1 image: it is dropped and the "
-    "finding is a warning so that you pin the new image. Source: S1, facts sheet 'Releases, images'.")
+    "both defaults changed together, when each argument is used only there (otherwise TDM104); so do two "
+    "variables of a script or a Makefile (`\"$IMAGE:$TAG\"`, `$(IMAGE):$(TAG)`: a warning when the caller may set "
+    "them, `?=` or `${TAG:-...}`). A `@sha256:` digest pinned the V1 image: it is dropped and the "
+    "finding is a warning so that you pin the new image. Values for a Helm chart that is not in the run (a "
+    "values file with no chart around it, an Argo CD or Flux release of a chart from a chart repository) "
+    "are migrated with a warning: the chart's templates run the server on that image, and their command line, "
+    "probes and ports must move to V2 together (a V1 chart runs `trtserver`). Source: S1, facts sheet "
+    "'Releases, images'.")
 SDK_IMAGE = rule(
     "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
     "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
@@ -79,11 +85,26 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 
 @check(order=30)
 def check_images(doc, ctx) -> Iterator[Finding]:
+    elsewhere = None
     for region in doc.regions():
         for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None)):
             if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
                 ctx.v1_image = True
+            if f.rule == SERVER_IMAGE.id:
+                elsewhere = doc.charts_elsewhere() if elsewhere is None else elsewhere
+                _chart_elsewhere(f, elsewhere)
             yield f
+
+
+def _chart_elsewhere(f: Finding, elsewhere: list[tuple[Span, str]]) -> None:
+    """A V1 server image given to a chart that is not in the run (``Document.charts_elsewhere``): a warning
+    that the chart's templates must move with it."""
+    chart = next((c for sp, c in elsewhere if f.span is not None and sp.contains(f.span)), None)
+    if chart is not None:
+        f.severity = Severity.WARNING
+        f.message += (f"; {chart} is not in the run: its templates run the server on this image, and their "
+                      f"command line, probes and ports must move to V2 with it (a V1 chart runs trtserver, which "
+                      f"the V2 image lacks): move the chart to a V2 release too")
 
 
 def check_region(region: Region, target: Release, variables=None, beside=None) -> Iterator[Finding]:
@@ -375,9 +396,13 @@ def split_info(ik: ImageKeys) -> ImageInfo:
 @check(order=50)
 def check_split_images(doc, ctx) -> Iterator[Finding]:
     """``repository: .../tensorrtserver`` with ``tag: 20.02-py3`` beside it: both keys change."""
+    elsewhere = None
     for ik in doc.split_images():
         f = _split_finding(ik, ctx.target)
         if f is not None:
+            if f.rule == SERVER_IMAGE.id:
+                elsewhere = doc.charts_elsewhere() if elsewhere is None else elsewhere
+                _chart_elsewhere(f, elsewhere)
             yield f
 
 

@@ -635,11 +635,16 @@ PERCENT = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[dioux
 BRACES = re.compile(r"\{[^{}]*\}")
 
 
+#: the end of a string that code adds a value to (``"trtserver " + args``): one more value known at run time
+TAIL = re.compile(r"(?<=\s)\Z")
+
+
 def with_placeholders(lit: Literal, pattern: re.Pattern) -> Literal:
     """``lit`` formatted with ``%`` or ``.format()``: each placeholder reads as an expansion
     (``${...}``, like an f-string's replacement field: a value known only at run time, never edited),
     and ``%%``/``{{``/``}}`` as the one character they give."""
-    escape = re.compile(r"%%") if pattern is PERCENT else re.compile(r"\{\{|\}\}")
+    escape = re.compile(r"%%") if pattern is PERCENT else re.compile(r"\{\{|\}\}") if pattern is BRACES \
+        else re.compile(r"(?!)")
     value: list[str] = []
     offsets: list[int] = []
     ends: list[int] = []
@@ -662,7 +667,10 @@ def with_placeholders(lit: Literal, pattern: re.Pattern) -> Literal:
     for m in re.finditer(escape.pattern + "|" + pattern.pattern, v):
         keep(i, m.start())
         new_index[m.start()] = len(value)
-        a, b = lit.offsets[m.start()], lit.ends[m.end() - 1]
+        if m.start() == len(v):  # the tail: where the string ends
+            a = b = lit.ends[-1] if v else lit.start
+        else:
+            a, b = lit.offsets[m.start()], lit.ends[m.end() - 1]
         if escape.fullmatch(m.group(0)):
             inexact.add(len(value))
             value.append(m.group(0)[0])
