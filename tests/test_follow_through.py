@@ -845,3 +845,26 @@ def test_a_server_run_on_the_machine_itself_is_reached_on_its_own_ports(tmp_path
     assert _rules(report, "bin/ready.sh") == [(2, "TDM408", "info", True)]
     assert "reaches the V2 server at bin/start.sh:2" in next(
         f["message"] for f in report["findings"] if f["path"] == "bin/ready.sh")
+
+
+def test_a_health_url_whose_host_and_port_are_set_at_run_time_is_a_warning(tmp_path, monkeypatch, capsys):
+    """``http://$HOST:$PORT/api/health/ready`` (a script), ``f"http://{HOST}:{PORT}/api/health/ready"`` (a
+    launcher): nothing in the file pins the server, and the run publishes one on the machine's ports: the
+    V1 path may reach it - a warning before and after the migration, never an edit. Another application's
+    bare ``/api/health`` stays silent."""
+    monkeypatch.chdir(tmp_path)
+    compose = ("services:\n  triton:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
+               "    command: trtserver --model-store=/models\n    ports: [\"8000:8000\"]\n")
+    sh = "#!/bin/sh\nuntil curl -sf \"http://${HOST}:${PORT}/api/health/ready\"; do sleep 1; done\n"
+    py = ("import os\nimport urllib.request\n\nHOST, PORT = os.environ['HOST'], os.environ['PORT']\n"
+          "urllib.request.urlopen(f\"http://{HOST}:{PORT}/api/health/live\")\n")
+    app = "#!/bin/sh\ncurl -sf \"$APP_URL/api/health\"\n"
+    _write(tmp_path, {"docker-compose.yml": compose, "ready.sh": sh, "probe.py": py, "app.sh": app})
+    for _ in range(2):  # the run that migrates the server, and the next one
+        report = _json(capsys, ".")
+        assert _rules(report, "ready.sh") == [(2, "TDM408", "warning", False)]
+        assert _rules(report, "probe.py") == [(5, "TDM408", "warning", False)]
+        assert _rules(report, "app.sh") == []
+        assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+        cli(capsys, "migrate", ".")
+    assert (tmp_path / "ready.sh").read_text() == sh and (tmp_path / "probe.py").read_text() == py

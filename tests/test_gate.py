@@ -274,6 +274,22 @@ def test_v1_only_options_held_in_an_env_file_beside_a_model_repository_are_v1_le
     assert all(f["changed"] is False for f in report["files"])
 
 
+def test_v1_only_options_under_a_name_that_names_the_server_are_v1_left(tree, capsys):
+    """A ConfigMap key ``TRITON_ARGS`` or an env file's ``TRITON_SERVER_ARGS=`` holding V1-only options (no
+    model repository beside them): the server that takes them refuses to start, and the gate passed. Other
+    programs' keys with the same options stay silent."""
+    (tree / "cm.yaml").write_text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags}\ndata:\n'
+                                  '  TRITON_ARGS: "--api-version=2 --log-verbose=1"\n'
+                                  '  PROXY_ARGS: "--api-version=2"\n')
+    (tree / "triton.env").write_text('TRITON_SERVER_ARGS="--grpc-infer-thread-count=8 --log-verbose=1"\n'
+                                     'WEB_ARGS="--http-health-port=9000"\n')
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    assert [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]] == [
+        ("cm.yaml", 5, "TDM003", "warning"), ("triton.env", 1, "TDM003", "warning")]
+
+
 def test_a_v1_url_in_code_that_imports_a_triton_client_is_the_servers(tree, capsys):
     """A smoke test or a notebook that talks to Triton through ``tritonclient`` and still asks
     ``http://localhost:8000/api/status`` passed the gate (no server in the run, no host named for it): code

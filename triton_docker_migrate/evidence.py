@@ -76,13 +76,13 @@ TEXT_LITERALS = (
     # service (grpcurl, a proxy's route)
     *(m.encode() for m in facts.V1_METRICS), facts.V1_GRPC_SERVICE.encode(),
     # a server's options held apart (an env file, a configuration): V1-only options beside a model
-    # repository option (rules/residue.py)
+    # repository option, or under a name that names the server (rules/residue.py)
     b"--model-store", b"--model-repository",
+    *(("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS),
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
-                            facts.KFSERVING_API.encode()) + tuple(
-    ("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
+                            facts.KFSERVING_API.encode())
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)
 STRONG = re.compile((

@@ -116,6 +116,9 @@ HEALTH_PATH_ROUTE = rule(
     "`/v2/health/...` too. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
+    "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
+    "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
+    "with the V2 path, never an edit. "
     "When the route also reaches pods that stay V1 (a selector shared with an application or a V1 block kept "
     "by `--side-by-side`), the path is reported with its V2 form instead of being changed.\n\n"
     "A server that is V2 already (migrated earlier, by hand or by this tool) is followed the same way when a file "
@@ -137,6 +140,11 @@ _HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://
                         r"(?P<path>/[\w/.%-]*)?")
 #: ``:port[/path]`` at the start of a literal part that follows a placeholder
 _PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%-]*)?")
+#: V1's health endpoints right after a value known only at run time (``http://$HOST:$PORT/api/health/ready``,
+#: ``${BASE_URL}/api/health/live``; a Python f-string's ``{port}`` is the region's placeholder)
+_AFTER_VALUE = re.compile(r"(?:\$\{[^}\s]*\}|\$[A-Za-z_]\w*)(?P<path>/api/health/(?:live|ready)\b)")
+_HEALTH_FIRST = re.compile(r"(?P<path>/api/health/(?:live|ready)\b)")
+_HEALTH_AFTER_VALUE = re.compile(rb"(?:\}|\$[A-Za-z_]\w*)/api/health/(?:live|ready)")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -641,6 +649,8 @@ def may_reach(data: bytes, t: Terms) -> bool:
     if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
                              or any(x.encode() in data for x in t.host_paths)):
         return True
+    if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
+        return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if b"Service" in data and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
@@ -682,6 +692,7 @@ class _Follow:
         self.taken = TakenSpans(f.span for f in ctx.found if f.span is not None)
         self.self_regions: set[int] = set()
         self._written_moves: list[At] | None = None  #: see unmatched
+        self._published_moves: list[At] | None = None  #: see run_time_url
 
     def free(self, span: Span) -> bool:
         """No earlier finding (of this check or another) covers ``span``."""
@@ -963,6 +974,8 @@ class _Follow:
         for r in self.doc.regions():
             if r.report_only or r.image_context or (r.offsets and r.off(0) in self.self_regions):
                 continue
+            if host_side:
+                yield from self.run_time_url(r)
             if ":" not in r.text:
                 continue
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
@@ -994,6 +1007,23 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def run_time_url(self, r: Region) -> Iterator[Finding]:
+        """V1's health path after a URL whose host and port (or whole base) are known only at run time, in a
+        run whose servers listen on the machine's ports: it may reach one of them (a warning, never an edit:
+        only whoever sets the values knows)."""
+        if "/api/health/" not in r.text:
+            return
+        if self._published_moves is None:
+            self._published_moves = [a for a in self.links.moves if a.move.paths and a.move.published]
+        ats = self._published_moves
+        if not ats:
+            return
+        found = list(_AFTER_VALUE.finditer(r.text))
+        if r.placeholder is not None and (u := _HEALTH_FIRST.match(r.text)) is not None:
+            found.insert(0, u)
+        for u in found:
+            yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
 
     def run_time_host(self, r: Region, u: re.Match, host: str) -> Iterator[Finding]:
         """A URL whose host is a variable or a placeholder the file does not pin, on a host port that

@@ -75,6 +75,11 @@ _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 _HELD_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?"
                               r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:)[ \t]*[rRbBuU]?[\"']$")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
+#: a key or variable whose name names the server (``TRITON_ARGS``, ``trtserver_opts``): its value is the
+#: server's options
+_NAMED_FOR_SERVER = re.compile(r"(?i)(?:triton|trtis|trtserver|tensorrt_?server|inference_?server)")
+_NAMED_LINE = re.compile(r"(?i)[ \t]*(?:export[ \t]+)?[\w.-]*(?:triton|trtis|trtserver|tensorrt_?server|inference_?server)"
+                         r"[\w.-]*[ \t]*[:=]")
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
 _EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 #: a reference to a locally built or third-party V1 image (``tensorrtserver_build``, a path never is one)
@@ -148,7 +153,9 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         # a value that also names a model repository reads as the server's own options (a ConfigMap
         # value of flags in another file than the pod that takes it; a line of an env file or a
         # configuration of no known kind: ``SERVER_ARGS=--model-store=/m --api-version=2``)
-        server_args = region.triton or _MODEL_REPOSITORY_OPTION.search(text) is not None
+        server_args = region.triton or _MODEL_REPOSITORY_OPTION.search(text) is not None \
+            or _NAMED_FOR_SERVER.search(region.label or "") is not None \
+            or region.label == "line" and _NAMED_LINE.match(text) is not None
         for m in _V1_OPTION.finditer(text):
             name = m.group(0)[2:]
             # outside a Triton context only the names no other program had (a container of an image the
