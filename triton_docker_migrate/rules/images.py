@@ -8,7 +8,7 @@ from typing import Iterator
 
 from ..documents.sites import ImageKeys, Region
 from .. import facts
-from ..documents.commands import command_index
+from ..documents.commands import V1_PROBED, command_index
 from ..documents.commands import is_v1_binary as command_is_v1
 from ..documents.sites import is_foreign
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
@@ -310,10 +310,14 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
             if info.triton or info.local_v1:
                 continue
             seen.add((img.start, img.end))
-            what = cl.binary.value if by_binary else f"its arguments give {cl.v1_arguments}"
+            what = cl.binary.value if by_binary else cl.v1_arguments if cl.v1_arguments == V1_PROBED \
+                else f"its arguments give {cl.v1_arguments}"
+            built = ("it is built on V1 and has no tritonserver" if what != V1_PROBED else
+                     "a V1 release (the 20.06-v1 and 20.07-v1 images ran tritonserver with V1's API) does not run "
+                     "the migrated command line")
             yield DERIVED_IMAGE.finding(
                 img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
-                f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
+                f"{built}; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
                 f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
                 f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
 
