@@ -253,7 +253,9 @@ DERIVED_IMAGE = rule(
     "The container runs `trtserver` (or a path below `/opt/tensorrtserver`), or gives its image's entrypoint "
     "arguments only the V1 server had (`--allow-poll-model-repository`, `--tf-gpu-memory-fraction`, ...), from "
     "an image that is not a Triton image the tool knows (`registry.example.com/ml/inference-server:1.4`): an "
-    "image built on the V1 server. "
+    "image built on the V1 server. So does a `tritonserver` line whose container's probe or health check asks for "
+    "V1's `/api/health` (the 20.06-v1 and 20.07-v1 images ran V1 under that name), in a manifest, a compose "
+    "service or a Dockerfile stage. "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
     "new tag together with this change.")
