@@ -212,6 +212,13 @@ def test_a_walk_reports_v1_endpoints_of_text_files_as_naming_them_does(tree, cap
     assert walked[0] == named[0] == code
 
 
+def _closed_gate(capsys) -> dict:
+    """The JSON report of ``--check --fail-on-review`` over the tree, which must keep the gate closed."""
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert code == 1
+    return json.loads(out)
+
+
 def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs(tree, capsys):
     """CircleCI's ``command: ["trtserver", "--model-store=/m"]`` is text (CONTRACT.md: ci is GitHub and
     GitLab): reported, not changed - and the suggestion is the list as V2 needs it (it put the new options
@@ -236,9 +243,7 @@ def test_a_template_action_on_a_server_line_of_no_known_kind_is_one_value(tree, 
             '    image: "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n'
             '    command: "trtserver {{ triton_args | join(\' \') }}"\n')
     (tree / "playbook.yml").write_text(text)
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     on_line = {f["rule"]: (f["suggestion"], f["message"]) for f in report["findings"] if f["line"] == 5}
     assert on_line["TDM202"][0] == ('command: "tritonserver --model-control-mode=poll --disable-auto-complete-config'
                                     ' {{ triton_args | join(\' \') }}"')
@@ -262,9 +267,7 @@ def test_v1_only_options_held_in_an_env_file_beside_a_model_repository_are_v1_le
     (tree / "serving.conf").write_text("opts = --model-store /models --allow-poll-model-repository=false\n")
     (tree / "torchserve.txt").write_text("torchserve --start --model-store model_store --models all\n")
     (tree / "v2.conf").write_text("opts = --model-repository=/models --model-control-mode=poll\n")
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
     assert got == [(".env", 1, "TDM003", "warning"), ("default/triton", 1, "TDM003", "warning"),
                    ("serving.conf", 1, "TDM003", "warning")]
@@ -283,9 +286,7 @@ def test_v1_only_options_under_a_name_that_names_the_server_are_v1_left(tree, ca
                                   '  PROXY_ARGS: "--api-version=2"\n')
     (tree / "triton.env").write_text('TRITON_SERVER_ARGS="--grpc-infer-thread-count=8 --log-verbose=1"\n'
                                      'WEB_ARGS="--http-health-port=9000"\n')
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     assert [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]] == [
         ("cm.yaml", 5, "TDM003", "warning"), ("triton.env", 1, "TDM003", "warning")]
 
@@ -307,9 +308,7 @@ def test_a_v1_url_in_code_that_imports_a_triton_client_is_the_servers(tree, caps
                "@app.get('/api/health')\ndef health():\n"
                "    return {'ok': httpclient.InferenceServerClient('localhost:8000').is_server_ready()}\n")
     (tree / "gateway.py").write_text(gateway)
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
     assert got == [("demo.ipynb", 1, "TDM402", "warning"), ("smoke.py", 5, "TDM401", "info"),
                    ("smoke.py", 6, "TDM402", "warning")]
@@ -323,9 +322,7 @@ def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys
     stayed with no word while the same file's server line was reported."""
     (tree / "tox.ini").write_text("[testenv:e2e]\ncommands =\n    docker run -d nvcr.io/nvidia/tensorrtserver:20.02-py3"
                                   " trtserver --model-store=/m\nsetenv = X=1\n\nextras = test\ndeps = tensorrtserver==1.10.0\n")
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     assert [(f["line"], f["rule"], f["severity"]) for f in report["findings"] if f["line"] == 7] == [
         (7, "TDM003", "warning")]
 

@@ -179,6 +179,11 @@ def is_v1_binary(value: str) -> bool:
     return basename(value) == "trtserver"
 
 
+#: why a ``tritonserver`` line is V1's (``CommandLine.v1_arguments``): the 20.06-v1/20.07-v1 images ran a
+#: binary already called tritonserver, and its container's probe or health check asks for V1's endpoints
+V1_PROBED = "tritonserver, and its health check asks for V1's /api/health"
+
+
 def v1_arguments(words: list[Word], v1_probe: bool) -> str:
     """Why ``words``, options alone (the arguments a container gives its image's entrypoint), are the
     V1 server's: an option only the V1 server had, or - ``v1_probe``: the container's probe asks for

@@ -114,6 +114,9 @@ class ComposeDoc(Document):
             if s.image_node is None:
                 s.triton, s.v1 = self._extended_in_file(chain[-1], s.triton, s.v1)
         for s in self.services:
+            v2_image = bool(s.image) and facts.classify(s.image).triton and not s.v1
+            test = Y.get(Y.get(s.node, "healthcheck"), "test")
+            v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
             for site in self._service_sites(s):
                 server = C.server_word(site.words)
                 if server is not None:
@@ -123,10 +126,11 @@ class ComposeDoc(Document):
                 # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
                 cmd = self.segment(s.command, "command")
                 words = cmd.words if cmd is not None else []
-                test = Y.get(Y.get(s.node, "healthcheck"), "test")
-                v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
                 s.v1_arguments = C.v1_arguments(words, v1_check)
                 s.triton = s.v1 = bool(s.v1_arguments)
+            elif s.triton and not s.v1 and not v2_image and v1_check:
+                # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
+                s.v1, s.v1_arguments = True, C.V1_PROBED
 
     def _extended_in_file(self, last: Service, triton: bool, v1: bool) -> tuple[bool, bool]:
         """(triton, v1) of a service that takes its image from ``extends: {file: ..., service: ...}``:
