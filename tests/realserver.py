@@ -290,12 +290,13 @@ def substitute(argv: Sequence[str], b: Binary, model_repo: pathlib.Path, ports: 
     out = [str(b.path)]
     seen: set[str] = set()
     args = list(argv[1:])
+    rest: list[str] = []  #: "--" and what follows it: no option may follow it (getopt stops there)
     k = 0
     while k < len(args):
         w = args[k]
         k += 1
         if w == "--":
-            out.extend(args[k - 1:])
+            rest = args[k - 1:]
             break
         if not w.startswith("--") or len(w) < 3:
             out.append(w)
@@ -319,7 +320,7 @@ def substitute(argv: Sequence[str], b: Binary, model_repo: pathlib.Path, ports: 
     for name in ("model-repository", *PORT_OPTIONS, "backend-directory", *ADDRESS_OPTIONS):
         if name not in seen and name in b.options:
             out.append(f"--{name}={values[name]}")
-    return out
+    return out + rest
 
 
 # --- running -------------------------------------------------------------------------------------

@@ -252,7 +252,8 @@ def unit_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
     if getattr(doc, "flavour", "") != "systemd":
         return []
     first = cl.binary or cl.segments[0].words[0]
-    return [url for e in doc.command_entries if not e.offsets[0] <= first.start <= e.offsets[-1]
+    # (an empty ``ExecStart=`` resets the list: a drop-in's first line, no command)
+    return [url for e in doc.command_entries if e.offsets and not e.offsets[0] <= first.start <= e.offsets[-1]
             for url in _urls(e.value)]
 
 
@@ -284,7 +285,8 @@ def left_for_review(argv: list[str]) -> bool:
     known = frozenset(T.V1_OPTIONS + T.V2_OPTIONS)
     last = argv[-1] if len(argv) > 1 else ""
     name = R._resolve(last[2:], known) if last.startswith("--") and "=" not in last else None
-    return any(w.startswith("--") and R._resolve(w[2:].partition("=")[0], known) is None for w in argv[1:]) or \
+    return any(w.startswith("--") and w != "--" and R._resolve(w[2:].partition("=")[0], known) is None
+               for w in argv[1:]) or \
         (name is not None and name not in R.NO_ARGUMENT)
 
 
@@ -655,6 +657,9 @@ def test_substitute_replaces_only_repository_ports_and_adds_what_is_missing(tmp_
     # a V1 option stays for the server to refuse, with its value
     got = R.substitute(["trtserver", "--http-health-port", "8003", "--model-store=/m"], b, tmp_path, [1, 2, 3])
     assert got[:4] == [str(b.path), "--http-health-port", "8003", f"--model-store={tmp_path}"]
+    # what is added goes before a "--" that ends the options (the server reads nothing after it)
+    got = R.substitute(["tritonserver", "--model-repository=/m", "--"], b, tmp_path, [1, 2, 3])
+    assert got[:3] == [str(b.path), f"--model-repository={tmp_path}", "--http-port=1"] and got[-1] == "--"
 
 
 def test_older_release_comes_from_the_cache():

@@ -212,6 +212,13 @@ def test_a_walk_reports_v1_endpoints_of_text_files_as_naming_them_does(tree, cap
     assert walked[0] == named[0] == code
 
 
+def _closed_gate(capsys) -> dict:
+    """The JSON report of ``--check --fail-on-review`` over the tree, which must keep the gate closed."""
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert code == 1
+    return json.loads(out)
+
+
 def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs(tree, capsys):
     """CircleCI's ``command: ["trtserver", "--model-store=/m"]`` is text (CONTRACT.md: ci is GitHub and
     GitLab): reported, not changed - and the suggestion is the list as V2 needs it (it put the new options
@@ -236,9 +243,7 @@ def test_a_template_action_on_a_server_line_of_no_known_kind_is_one_value(tree, 
             '    image: "nvcr.io/nvidia/tensorrtserver:20.02-py3"\n'
             '    command: "trtserver {{ triton_args | join(\' \') }}"\n')
     (tree / "playbook.yml").write_text(text)
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     on_line = {f["rule"]: (f["suggestion"], f["message"]) for f in report["findings"] if f["line"] == 5}
     assert on_line["TDM202"][0] == ('command: "tritonserver --model-control-mode=poll --disable-auto-complete-config'
                                     ' {{ triton_args | join(\' \') }}"')
@@ -262,9 +267,7 @@ def test_v1_only_options_held_in_an_env_file_beside_a_model_repository_are_v1_le
     (tree / "serving.conf").write_text("opts = --model-store /models --allow-poll-model-repository=false\n")
     (tree / "torchserve.txt").write_text("torchserve --start --model-store model_store --models all\n")
     (tree / "v2.conf").write_text("opts = --model-repository=/models --model-control-mode=poll\n")
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
     assert got == [(".env", 1, "TDM003", "warning"), ("default/triton", 1, "TDM003", "warning"),
                    ("serving.conf", 1, "TDM003", "warning")]
@@ -283,9 +286,7 @@ def test_v1_only_options_under_a_name_that_names_the_server_are_v1_left(tree, ca
                                   '  PROXY_ARGS: "--api-version=2"\n')
     (tree / "triton.env").write_text('TRITON_SERVER_ARGS="--grpc-infer-thread-count=8 --log-verbose=1"\n'
                                      'WEB_ARGS="--http-health-port=9000"\n')
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     assert [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]] == [
         ("cm.yaml", 5, "TDM003", "warning"), ("triton.env", 1, "TDM003", "warning")]
 
@@ -307,9 +308,7 @@ def test_a_v1_url_in_code_that_imports_a_triton_client_is_the_servers(tree, caps
                "@app.get('/api/health')\ndef health():\n"
                "    return {'ok': httpclient.InferenceServerClient('localhost:8000').is_server_ready()}\n")
     (tree / "gateway.py").write_text(gateway)
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     got = [(f["path"], f["line"], f["rule"], f["severity"]) for f in report["findings"]]
     assert got == [("demo.ipynb", 1, "TDM402", "warning"), ("smoke.py", 5, "TDM401", "info"),
                    ("smoke.py", 6, "TDM402", "warning")]
@@ -323,8 +322,87 @@ def test_the_v1_client_pinned_in_a_file_of_no_known_kind_is_v1_left(tree, capsys
     stayed with no word while the same file's server line was reported."""
     (tree / "tox.ini").write_text("[testenv:e2e]\ncommands =\n    docker run -d nvcr.io/nvidia/tensorrtserver:20.02-py3"
                                   " trtserver --model-store=/m\nsetenv = X=1\n\nextras = test\ndeps = tensorrtserver==1.10.0\n")
-    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
-    report = json.loads(out)
-    assert code == 1
+    report = _closed_gate(capsys)
     assert [(f["line"], f["rule"], f["severity"]) for f in report["findings"] if f["line"] == 7] == [
         (7, "TDM003", "warning")]
+
+
+_COMPOSE_V2 = ("services:\n  triton:\n    image: nvcr.io/nvidia/tritonserver:24.10-py3\n"
+               "    command: tritonserver ${SERVER_ARGS}\n")
+
+
+@pytest.mark.parametrize("name, env, lines", [
+    # compose reads .env for ${SERVER_ARGS}: V2 refuses --api-version and --allow-poll-model-repository
+    (".env", "SERVER_ARGS=--model-repository=/models --api-version=2 --allow-poll-model-repository=true\n", {1}),
+    ("deploy/triton.env", "X=1\nexport SERVER_ARGS='--model-store=/m --tf-gpu-memory-fraction=0.5'\n", {2}),
+    # another program's options (Azure's --api-version beside one the server never had): not the server's
+    (".env", "AZ_ARGS=--api-version=2021-04-01 --resource-group ml\n", set()),
+])
+def test_server_options_in_an_environment_file_are_v1_left(tree, capsys, name, env, lines):
+    (tree / "docker-compose.yml").write_text(_COMPOSE_V2)
+    (tree / name).parent.mkdir(exist_ok=True)
+    (tree / name).write_text(env)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    found = json.loads(out)["findings"]
+    assert {f["line"] for f in found if f["path"] == name and f["severity"] == "warning"} == lines
+    assert code == (1 if lines else 0)
+
+
+def test_a_v1_endpoint_beside_a_v2_server_in_a_ci_file_of_no_known_kind_is_v1_left(tree, capsys):
+    (tree / "azure-pipelines.yml").write_text(
+        "resources:\n  containers:\n    - container: triton\n      image: nvcr.io/nvidia/tritonserver:24.10-py3\n"
+        "services:\n  triton: triton\nsteps:\n  - script: until curl -sf localhost:8000/api/health/ready; do sleep 2; done\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert [(f["line"], f["rule"], f["severity"]) for f in json.loads(out)["findings"]] == [(8, "TDM401", "warning")]
+    assert code == 1
+
+
+@pytest.mark.parametrize("name", [".github/actions/serve/action.yml", "Jenkinsfile"])
+def test_v1_options_beside_a_v2_server_in_a_file_of_no_known_kind_are_v1_left(tree, capsys, name):
+    """A file of no known kind that names the V2 server and keeps V1-only options (a Docker action's
+    args, a Jenkinsfile's command): a walk reads it (its prefilter looked for strong evidence only)."""
+    (tree / name).parent.mkdir(parents=True, exist_ok=True)
+    (tree / name).write_text("runs:\n  image: docker://nvcr.io/nvidia/tritonserver:24.10-py3\n  entrypoint: tritonserver\n"
+                             "  args:\n    - --model-repository=/models\n    - --api-version=2\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert [(f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(6, "TDM003")]
+    assert code == 1
+
+
+def test_a_plain_flow_list_in_a_ci_file_of_no_known_kind_is_read_as_the_list(tree, capsys):
+    """``command: [trtserver, --model-store=/models, --exit-on-error=false]`` (YAML's plain flow list, in a
+    CircleCI file): its items are the words (the ``]`` and the commas were read as part of them: a false
+    "V1 refused this line" error, and a suggestion with the new options after the list)."""
+    text = ('version: 2.1\njobs:\n  test:\n    docker:\n      - image: nvcr.io/nvidia/tensorrtserver:19.10-py3\n'
+            '        command: [trtserver, --model-store=/models, --exit-on-error=false]\n')
+    (tree / ".circleci").mkdir()
+    (tree / ".circleci" / "config.yml").write_text(text)
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    found = [f for f in json.loads(out)["findings"] if f["line"] == 6]
+    assert code == 1 and "TDM318" not in {f["rule"] for f in found}
+    assert {f["suggestion"] for f in found} == {
+        'command: [tritonserver, --model-repository=/models, --exit-on-error=false, "--model-control-mode=poll", '
+        '"--disable-auto-complete-config"]'}
+
+
+def test_a_systemd_drop_in_is_a_unit(tree, capsys):
+    """``triton.service.d/override.conf`` overrides the unit's command: it is read as a unit (it was text,
+    whose prefilter looked for strong evidence only: a half-migrated drop-in passed the gate)."""
+    (tree / "triton.service.d").mkdir()
+    (tree / "triton.service.d" / "override.conf").write_text(
+        "[Service]\nExecStart=\nExecStart=/opt/tritonserver/bin/tritonserver --model-repository=/m --api-version=2\n")
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    report = json.loads(out)
+    assert [(f["line"], f["rule"]) for f in report["findings"]] == [(3, "TDM302")]
+    assert [(f["kind"], f["changed"]) for f in report["files"]] == [("unit", True)] and code == 1
+
+
+@pytest.mark.parametrize("name", ["packaging/triton.default", "etc/default/triton"])
+def test_server_options_in_a_unit_environment_file_are_v1_left(tree, capsys, name):
+    """``/etc/default/triton`` (kept as ``triton.default`` or under its own name), which a unit reads with
+    ``EnvironmentFile=``: its server options are V1 left (a walk skipped it: no strong evidence)."""
+    (tree / name).parent.mkdir(parents=True)
+    (tree / name).write_text('TRITON_ARGS="--model-repository=/srv/models --allow-poll-model-repository=true"\n')
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert [(f["path"], f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(name, 1, "TDM003")]
+    assert code == 1

@@ -203,3 +203,18 @@ def test_unreadable_recipe_with_strong_evidence_is_an_error(tmp_path):
 def test_unreadable_recipe_without_evidence_is_left_alone():
     doc = _doc("a:\n\techo 'x\nb:\n\ttrtserver --model-store=/m\n")
     assert server_argv(doc) == [["trtserver", "--model-store=/m"]]
+
+
+@pytest.mark.parametrize("body, triton", [
+    ("docker run --rm $(IMAGE) \\\n  tritonserver $(ARGS)", True),
+    ("docker run --rm nvcr.io/nvidia/tritonserver:24.10-py3 $(ARGS)", True),
+    ("/opt/tritonserver/bin/tritonserver --model-repository=$(1)", True),
+    ("# tritonserver --model-repository=/m", False),  # a comment of the recipe it is expanded into
+    ("docker run --name tritonserver $(TRT_IMAGE) trtexec --onnx=$(1)", False),  # a name, not the server
+])
+def test_a_define_that_runs_the_server_makes_the_file_the_servers(body, triton):
+    """A ``define`` body is no command line, but one that runs the server (or names its image) makes
+    the recipes' V1 endpoints Triton's (they passed the gate silently)."""
+    doc = _doc(f"define SERVE\n{body}\nendef\nready:\n\tcurl -sf localhost:8000/api/health/ready\n")
+    assert doc.command_lines() == []
+    assert doc.triton is triton

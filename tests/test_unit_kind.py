@@ -47,7 +47,8 @@ def test_there_are_unit_fixtures():
     ("etc/nginx/triton.conf", "text"),
     ("triton.conf", "text"),
     ("supervisor.conf.d/notes.txt", "text"),
-    ("triton.service.d/override.conf", "text"),
+    ("triton.service.d/override.conf", "unit"),  # a drop-in: it overrides the unit's ExecStart=
+    ("etc/systemd/system/triton.service.d/notes.txt", "text"),
 ])
 def test_unit_files_by_name(path, kind):
     assert kinds.kind_of(path, b"[Service]\nExecStart=/usr/bin/trtserver\n") == kind

@@ -120,5 +120,15 @@ def text_may_report(data: bytes) -> bool:
     return any(lit in data for lit in TEXT_LITERALS)
 
 
+#: the V1-only options (each as the shortest prefix that reads as it, as in ``LITERALS``)
+_V1_ONLY_OPTION_LITERALS = tuple(("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
+
+
+def v1_options_beside_server(data: bytes) -> bool:
+    """True when a file of the text kind names the V2 server and may keep a V1-only option (a Docker
+    action's ``args``, a Jenkinsfile's command): the server makes the options its own (documents/text.py)."""
+    return b"tritonserver" in data and any(lit in data for lit in _V1_ONLY_OPTION_LITERALS)
+
+
 def strong(data: bytes) -> bool:
     return STRONG.search(data) is not None

@@ -39,7 +39,7 @@ V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TEN
 
 #: a host name that names the inference server: a URL to it, or a route to it, is a Triton context
 #: even in a file that does not start the server (a readiness loop, a client, an Ingress)
-TRITON_HOST = re.compile(r"(?i)triton|trtis|tensorrt|inference-?server")
+TRITON_HOST = re.compile(r"(?i)triton|trtis|trtserver|tensorrt|inference-?server")
 
 # --- server options -------------------------------------------------------------------------
 

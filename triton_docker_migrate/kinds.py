@@ -127,6 +127,16 @@ def _supervisord(p: Path) -> bool:
     return any(part.lower().startswith("supervisor") for part in p.path.split("/")[:-1])
 
 
+def _systemd_drop_in(p: Path) -> bool:
+    """``*.conf`` in a unit's drop-in folder (``/etc/systemd/system/triton.service.d/override.conf``): it
+    sets or overrides the unit's ``[Service]`` settings, ``ExecStart=`` among them."""
+    return p.low.endswith(".conf") and p.path.lower()[:len(p.path) - len(p.name)].rstrip("/").endswith(".service.d")
+
+
+def _unit(p: Path) -> bool:
+    return _supervisord(p) or _systemd_drop_in(p)
+
+
 def _requirements(p: Path) -> bool:
     low = p.low
     if low.endswith(".txt"):
@@ -171,8 +181,9 @@ KINDS = (
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
     Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
-    Kind("unit", "unit:UnitDoc", by_name=_supervisord, suffixes=(".service",), trailing_comments=False,
-         claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*",), line_comments=("#", ";")),
+    Kind("unit", "unit:UnitDoc", by_name=_unit, suffixes=(".service",), trailing_comments=False,
+         claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*", r"[^/]*\.service\.d"),
+         line_comments=("#", ";")),
     Kind("python", "python:PythonDoc", suffixes=(".py",)),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
          claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
@@ -304,6 +315,13 @@ def text_by_name(path: str) -> bool:
     if name.lower().startswith(_CLAIMED_NAMES) or _CLAIMED_FOLDERS.search(path) is not None:
         return kind_by_name(path) is None
     return True
+
+
+def is_dotenv(path: str) -> bool:
+    """An environment file (``.env``, ``.env.prod``, ``triton.env``): ``NAME=value`` lines that compose,
+    systemd and shell scripts read, whose values may hold a server command line's options."""
+    name = os.path.basename(path).lower()
+    return name == ".env" or name.startswith(".env.") or name.endswith(".env")
 
 
 def is_extensionless(path: str) -> bool:

@@ -164,11 +164,11 @@ class Scanner:
                     self.deferred.append((c, "model-config"))
                 return None
             head = data[:8192]
-            if kinds.kind_of(c.path, head) == "text" and b"\0" not in head:
+            if kinds.kind_of(c.path, head) == "text" and b"\0" not in head and not kinds.is_dotenv(c.path):
                 if kinds.is_extensionless(c.path):
                     self.deferred.append((c, "script"))  # a Dockerfile of the run may run it
                     return None
-                if not evidence.text_may_report(data):
+                if not evidence.text_may_report(data) and not evidence.v1_options_beside_server(data):
                     return None
         self.parsed += 1
         from ..pipeline import process_file

@@ -19,6 +19,26 @@ SERVER_NAMES = ("trtserver", "tritonserver")
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 
 
+#: the server run in text that is no command line here (a ``define`` body, a here-document that writes a
+#: script or a unit): its word, or a path to it, followed by an option or a variable
+_SERVER_RUN = re.compile(r"(?<![\w./-])(?:/[\w.+@-]+)*/?(?:trtserver|tritonserver)(?=[ \t]+(?:-|\$[({]))")
+#: a container, host or network named for the server, not the server itself
+_NAME_BEFORE = re.compile(r"(?:--name|--hostname|--network|--net|--tag|-t)[ \t=]+[\"']?$")
+
+
+def runs_server(text: str) -> bool:
+    """Whether a line of ``text`` that is not a ``#`` comment runs the server (with options after it) or
+    names a Triton image: text that is the server's, though no command line of this file."""
+    for line in text.splitlines():
+        if line.lstrip(" \t@-+").startswith("#"):
+            continue
+        if any(not _NAME_BEFORE.search(line, 0, m.start()) for m in _SERVER_RUN.finditer(line)):
+            return True
+        if any(m.group("prefix") or m.group("tag") for m in facts.IMAGE_RE.finditer(line)):
+            return True
+    return False
+
+
 def split(tokens: list[Token]) -> list[list[Word]]:
     """Words of each simple command, without redirections and their targets."""
     out: list[list[Word]] = []
@@ -157,6 +177,11 @@ def server_word(words: list[Word]) -> Word | None:
 
 def is_v1_binary(value: str) -> bool:
     return basename(value) == "trtserver"
+
+
+#: why a ``tritonserver`` line is V1's (``CommandLine.v1_arguments``): the 20.06-v1/20.07-v1 images ran a
+#: binary already called tritonserver, and its container's probe or health check asks for V1's endpoints
+V1_PROBED = "tritonserver, and its health check asks for V1's /api/health"
 
 
 def v1_arguments(words: list[Word], v1_probe: bool) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .. import facts
 from ..intervals import Intervals
-from ..model import Span
+from ..model import ProcessingError, Span
 from . import commands as C
 from ..syntax import yamlsrc as Y
 from . import held as H
@@ -47,6 +47,10 @@ class Service:
     owned: set[int] = field(default_factory=set)  #: ids of the nodes its definition reaches
     image_node: Node | None = None
     v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
+
+
+#: compose files being read for an ``extends: {file: ...}`` (a cycle of files is not followed)
+_EXTENDED_READING: set[str] = set()
 
 
 def expand(value: str) -> str:
@@ -107,7 +111,12 @@ class ComposeDoc(Document):
             info = facts.classify(s.image) if s.image else facts.ImageInfo()
             s.v1 = info.v1 and not info.sdk
             s.triton = info.triton and not info.sdk
+            if s.image_node is None:
+                s.triton, s.v1 = self._extended_in_file(chain[-1], s.triton, s.v1)
         for s in self.services:
+            v2_image = bool(s.image) and facts.classify(s.image).triton and not s.v1
+            test = Y.get(Y.get(s.node, "healthcheck"), "test")
+            v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
             for site in self._service_sites(s):
                 server = C.server_word(site.words)
                 if server is not None:
@@ -117,10 +126,33 @@ class ComposeDoc(Document):
                 # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
                 cmd = self.segment(s.command, "command")
                 words = cmd.words if cmd is not None else []
-                test = Y.get(Y.get(s.node, "healthcheck"), "test")
-                v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
                 s.v1_arguments = C.v1_arguments(words, v1_check)
                 s.triton = s.v1 = bool(s.v1_arguments)
+            elif s.triton and not s.v1 and not v2_image and v1_check:
+                # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
+                s.v1, s.v1_arguments = True, C.V1_PROBED
+
+    def _extended_in_file(self, last: Service, triton: bool, v1: bool) -> tuple[bool, bool]:
+        """(triton, v1) of a service that takes its image from ``extends: {file: ..., service: ...}``:
+        those of the service it names in that other compose file (read here, as compose reads it)."""
+        ext = Y.get(last.node, "extends")
+        file, name = (Y.get(ext, "file"), Y.get(ext, "service")) if isinstance(ext, MappingNode) else (None, None)
+        if not isinstance(file, ScalarNode) or not isinstance(name, ScalarNode) or not self.path or self.path == "-":
+            return triton, v1
+        path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(self.path)), expand(str(file.value))))
+        if path in _EXTENDED_READING or len(_EXTENDED_READING) >= 8:
+            return triton, v1  # a cycle of files, or a chain too long to follow
+        from ..atomic import read_regular  # never a FIFO, socket or device
+
+        _EXTENDED_READING.add(path)
+        try:
+            base = ComposeDoc(path, read_regular(path, 1 << 20)[0].decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ProcessingError):
+            return triton, v1
+        finally:
+            _EXTENDED_READING.discard(path)
+        found = next((b for b in base.services if b.name == str(name.value)), None)
+        return (found.triton, found.v1) if found is not None else (triton, v1)
 
     def _extends_chain(self, s: Service, by_name: dict[str, Service]) -> list[Service]:
         chain = [s]

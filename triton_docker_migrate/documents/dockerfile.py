@@ -421,7 +421,15 @@ class DockerfileDoc(Document):
     def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:
         st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
         v1 = C.is_v1_binary(server.value) or bool(st and st.v1)
-        return CommandLine(self.text, segments, server, v1, segments[0].label, images=self._image_spans(st))
+        probed = ""
+        ins = self._instruction_at(server.start)
+        if not v1 and st is not None and not st.triton and ins is not None and ins.cmd in ("CMD", "ENTRYPOINT") \
+                and any(i.cmd == "HEALTHCHECK" and i.stage in self.stage_chain(stage_idx)
+                        and "/api/health" in i.logical for i in self.instructions):
+            # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
+            v1, probed = True, C.V1_PROBED
+        return CommandLine(self.text, segments, server, v1, segments[0].label, images=self._image_spans(st),
+                           v1_arguments=probed)
 
     def _image_spans(self, st: Stage | None) -> tuple[Span, ...]:
         """Where a stage's base image is written: its FROM (through other stages) and the defaults of

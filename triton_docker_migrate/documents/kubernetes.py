@@ -171,6 +171,7 @@ class KubernetesDoc(Document):
         if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
             # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
             c.v1 = True
+            c.v1_arguments = c.v1_arguments or C.V1_PROBED
         c.owned = Y.reachable(node)
         return c
 

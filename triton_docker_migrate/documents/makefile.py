@@ -16,6 +16,7 @@ import re
 from ..syntax.quoting import SHELL
 from ..model import Span
 from ..syntax.shellwords import Word
+from . import commands as C
 from .shell import ShellDoc, crlf_as_lf
 
 _ASSIGN = re.compile(
@@ -34,6 +35,15 @@ class MakefileDoc(ShellDoc):
     kind = "makefile"
     label = "recipe"
 
+    def __init__(self, path: str, text: str) -> None:
+        self._define_bodies: list[tuple[int, int]] = []  #: (start, end) of each ``define`` body line
+        super().__init__(path, text)
+        if not self.triton:
+            # a ``define`` body is no command line of its own (a recipe that expands it may be, or a
+            # template for ``$(eval)``), but one that runs the server makes the file the server's: its
+            # recipes' health checks and V1 endpoints are Triton's
+            self.triton = any(C.runs_server(self.text[a:b]) for a, b in self._define_bodies)
+
     def _parse(self) -> None:
         self._appends: set[int] = set()  #: the values of ``NAME += ...`` lines
         t = self.text
@@ -48,6 +58,8 @@ class MakefileDoc(ShellDoc):
                     define_depth -= 1
                 elif _DEFINE.match(line):
                     define_depth += 1
+                else:
+                    self._define_bodies.append((a, b))
                 continue
             if in_rule and line.startswith(prefix):
                 self._recipe(a + len(prefix), b)

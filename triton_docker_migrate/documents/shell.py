@@ -126,7 +126,10 @@ class ShellDoc(Document):
         self._parse()
         self._lines: list[CommandLine] | None = None
         self._held_values: list[tuple[int, int, str]] | None = None
-        self.triton = self._has_strong_evidence() or bool(self.command_lines())
+        # a here-document that writes the server's command (a unit, a program, a script) makes the file
+        # the server's too: the health checks it writes beside it are Triton's
+        self.triton = self._has_strong_evidence() or bool(self.command_lines()) or \
+            any(C.runs_server(r.text) for r in self.heredoc_reports)
 
     # --- parsing ----------------------------------------------------------------------------
     def _parse(self) -> None:
@@ -272,6 +275,10 @@ class ShellDoc(Document):
         elif base == "eval":
             value, offs = join_words(words[ci + 1:])
             self._sub_script(value, offs, syntax, "eval", docker, depth)
+        elif base == "trap" and ci + 2 < len(words) and not words[ci + 1].value.startswith("-"):
+            # ``trap 'pkill trtserver' EXIT``: the action is a script the shell runs later
+            action = words[ci + 1]
+            self._sub_script(action.value, action.offsets, syntax, "trap", None, depth)
         elif base == "ssh":
             k = ssh_command(words, ci)
             if k is not None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import bisect
 import re
 
-from .. import evidence
+from .. import evidence, facts
 from ..syntax.ccomments import blank_comments, is_c_source
 from ..syntax import gotemplate as G
 from ..syntax.quoting import SHELL, JsonSyntax, json_array_words
-from ..syntax.shellwords import ShellSyntaxError, lex
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
 from .sites import CommandLine, CommandSite, Region, Segment
@@ -43,7 +43,8 @@ class TextDoc(Document):
         super().__init__(path, text)
         if kind is not None:
             self.kind = kind
-        #: weak evidence (URLs, options) counts only where strong evidence shows a Triton context
+        #: weak evidence (URLs, options) counts only where a Triton context shows: strong evidence, or
+        #: (below) a Triton image or the server run as a command on a line of code
         self.triton = evidence.strong(text.encode("utf-8", "surrogatepass"))
         #: C or C++ source: comments are ``//`` and ``/* */``, ``#`` lines are code (``#include``)
         self.c_family = is_c_source(path)
@@ -54,6 +55,12 @@ class TextDoc(Document):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
+        if not self.triton and "tritonserver" in text and not self._is_doc():
+            # a half-migrated file (a CI service on the V2 image, ``tritonserver`` with options) is as
+            # much the server's as one that still names V1: its V1 endpoints and options count
+            self.triton = any(facts.IMAGE_RE.search(line) for _, line in self._lines)
+        #: lines that set a variable to the server's options (a dotenv file read by compose)
+        self._option_lines = {pos for pos, line in self._lines if is_server_options(line)}
 
     def shown(self, text: str) -> str:
         return G.shown(text)
@@ -63,7 +70,8 @@ class TextDoc(Document):
         return [(0, len(self.text), "")]
 
     def regions(self) -> list[Region]:
-        return [Region(line, base=pos, triton=self.triton, shell=False, label="line") for pos, line in self._lines]
+        return [Region(line, base=pos, triton=self.triton or pos in self._option_lines, shell=False, label="line")
+                for pos, line in self._lines]
 
     # --- the server run as a command ---------------------------------------------------------------
     def _server_sites(self) -> list[tuple[CommandSite, bool]]:
@@ -173,10 +181,39 @@ class TextDoc(Document):
         return out
 
 
+_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+)?[A-Za-z_]\w*[ \t]*=[ \t]*([\"']?)(--.*?)\1[ \t]*\r?\n?$")
+_OPTION_WORD = re.compile(r"--([a-z][a-z0-9-]*)(?:=\S*)?")
+#: options that name the server's model repository or its handling: with one of them a list of server
+#: options is the inference server's, not another program's (``--api-version`` is Azure's too)
+_REPOSITORY_OPTIONS = frozenset({"model-store", "model-repository", "model-control-mode", "strict-model-config",
+                                 "repository-poll-secs", "load-model"})
+
+
+def is_server_options(line: str) -> bool:
+    """``NAME=--opt=v --opt v ...`` (a dotenv or shell assignment, quoted or not) whose options are all the
+    server's and hold a V1-only one: the inference server's options, kept for a command line that
+    expands the variable elsewhere (``command: tritonserver ${SERVER_ARGS}`` and its ``.env``)."""
+    m = _ASSIGNMENT.match(line)
+    if m is None:
+        return False
+    names = []
+    for word in m.group(2).split():
+        if word.startswith("-"):
+            o = _OPTION_WORD.fullmatch(word)
+            if o is None or o.group(1) not in facts.V1_OPTIONS and o.group(1) not in facts.V2_OPTIONS:
+                return False
+            names.append(o.group(1))
+    v1_only = [n for n in names if n in facts.V1_ONLY_OPTIONS]
+    return bool(v1_only) and (any(n in facts.V1_SERVER_ONLY_OPTIONS for n in v1_only)
+                              or any(n in _REPOSITORY_OPTIONS for n in names))
+
+
 def _json_list(line: str, pos: int, at: int) -> list | None:
     """The server word at ``at`` as the first string of a JSON list on its line (``command: ["trtserver",
     "--model-store=/m"]`` in a CI file of no known kind), with the strings after it; None otherwise."""
     start = line.rfind("[", 0, at)
+    if start >= 0 and not line[start + 1:at].strip():
+        return _plain_flow_list(line, pos, start)
     if start < 0 or line[start + 1:at].strip() != '"':
         return None
     depth, end = 0, -1
@@ -191,6 +228,25 @@ def _json_list(line: str, pos: int, at: int) -> list | None:
     if end < 0:
         return None
     return json_array_words(line[start:end], list(range(pos + start, pos + end)))
+
+
+_PLAIN_ITEM = re.compile(r"[ \t]*([^\s,\[\]{}'\"#][^,\[\]{}#]*?)[ \t]*(,|\])")
+
+
+def _plain_flow_list(line: str, pos: int, start: int) -> list | None:
+    """The items of a YAML flow list of plain scalars opened at ``start`` (``[trtserver, --model-store=/m]``)
+    as words, written back as JSON strings (which YAML reads too); None when an item is not plain."""
+    words = []
+    i = start + 1
+    while True:
+        m = _PLAIN_ITEM.match(line, i)
+        if m is None:
+            return None
+        a, b = m.span(1)
+        words.append(Word(pos + a, pos + b, m.group(1), range(pos + a, pos + b), False, "", pos + b))
+        i = m.end()
+        if m.group(2) == "]":
+            return words
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:

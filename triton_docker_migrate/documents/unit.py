@@ -173,7 +173,9 @@ class UnitDoc(ShellDoc):
     def _parse(self) -> None:
         # a unit read from standard input without a name: its sections say which program reads it
         unnamed_unit = self.path == "-" and re.search(r"(?m)^\[Service\]", self.text) is not None
-        self.flavour = "systemd" if self.path.lower().endswith(".service") or unnamed_unit else "supervisord"
+        path = self.path.replace("\\", "/").lower()
+        drop_in = path.endswith(".conf") and path.rpartition("/")[0].endswith(".service.d")
+        self.flavour = "systemd" if path.endswith(".service") or drop_in or unnamed_unit else "supervisord"
         self.ini: IniFile = (systemd_entries(self.text) if self.flavour == "systemd"
                              else configparser_entries(self.text, (";", "#")))
         if self.ini.errors:

@@ -573,7 +573,8 @@ def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
 def _insertion(b: _Builder, opts: list[Option], values: list[str],
                stop: frozenset[int] = frozenset()) -> tuple[Edit | None, Word | None]:
     """An edit that adds ``values`` after the last option of the line and its value (whatever the
-    value is: ``$DIR`` is a value here), before any runtime-argument expansion; ``stop``: ids of words
+    value is: ``$DIR`` is a value here), before any runtime-argument expansion and before a ``--`` that
+    ends the options; ``stop``: ids of words
     the new ones must come before (the options after them do not count)."""
     cl = b.cl
     option_of = {id(o.value_word): o.word for o in opts if o.value_word is not None}
@@ -584,6 +585,8 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str],
     for w, seg in cl.args():
         if w.is_whole_expansion and id(w) not in option_of or id(w) in stop:
             break
+        if w.value == "--" and id(w) not in option_of:
+            break  # getopt stops at "--": a word after it is an argument, which V2 refuses
         if not seg.syntax.holds_insertions:
             # written in a variable's value that cannot take more words (unquoted): new options go
             # after the expansion in the line (CONTRACT.md: after the last option and its value)

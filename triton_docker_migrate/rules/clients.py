@@ -18,8 +18,10 @@ CLIENT_WHEEL = rule(
     "TDM601", "v1-client-wheel", Severity.WARNING, F.SOMETIMES, "The tensorrtserver client wheel -> tritonclient[all]",
     "The V1 Python client wheel `tensorrtserver`, wherever it is installed from - a requirement in "
     "`requirements*.txt`/`constraints*.txt`, `pyproject.toml`, `setup.cfg`, `setup.py` or a conda "
-    "`environment.yml`, or `pip install` in any command (a version, `tensorrtserver-*.whl`, a wheel path "
-    "or URL, a V1 release's clients tarball) - becomes `tritonclient[all]`. A pinned V1 requirement is "
+    "`environment.yml`, or `pip install` / `pip download` in any command (a version, `tensorrtserver-*.whl`, "
+    "a wheel path or URL, a V1 release's clients tarball) - becomes `tritonclient[all]`; `pipenv install`, "
+    "`poetry add`, `uv add` (which record it in the project's dependency file too) and `easy_install` are "
+    "reported with the replacement. A pinned V1 requirement is "
     "pinned to the target's client: the newest `tritonclient` on PyPI that is not above the target's "
     "server version (23.08: 2.37.0.9383150; the versions are a table of the tool, read from PyPI, never "
     "fetched by a run); a lower bound stays a lower bound; an unpinned one stays unpinned; markers are "
@@ -68,6 +70,9 @@ _WHEEL = re.compile(r"(?:^|[/=])tensorrtserver-(?P<ver>[^-/]+)(?:-[^/]*)?\.(?:wh
 #: a V1 release's clients tarball (``.../v1.10.0/v1.10.0_ubuntu1804.clients.tar.gz``)
 _TARBALL = re.compile(r"(?:^|/)v(?P<ver>1\.\d+\.\d+)_[\w.-]*clients\.tar\.gz(?:[#?]|$)")
 _IMPORT = re.compile(r"(?<![\w.])(?:from\s+tensorrtserver(?:\.[\w.]+)?\s+import|import\s+tensorrtserver)\b")
+_PROJECT_FILES = {"pipenv": "Pipfile", "poetry": "pyproject.toml", "uv": "pyproject.toml"}
+#: the V1 client as another installer names it (``tensorrtserver@^1.12`` for poetry)
+_OTHER_SPEC = re.compile(r"^tensorrtserver(?:\[[^\]]*\])?(?:[@=<>~!^ ].*)?$", re.I)
 _OPS = re.compile(r"===|==|~=|!=|<=|>=|<|>")
 _PORTED = "the client API changed (tritonclient.http / tritonclient.grpc), so code using it must be ported"
 
@@ -82,12 +87,48 @@ def _pip_args(site: CommandSite, ci: int) -> list[int]:
     elif not _PIP.match(base):
         return []
     rest = [k for k in range(i + 1, len(ws))]
-    if not rest or ws[rest[0]].value != "install":
+    if not rest or ws[rest[0]].value not in ("install", "download"):
         if len(rest) >= 2 and ws[rest[0]].value == "pip" and ws[rest[1]].value == "install":  # uv pip install
             rest = rest[1:]
         else:
             return []
-    return [k for k in rest[1:] if not ws[k].value.startswith("-")]
+    return _packages(ws, rest[1:])
+
+
+def _packages(ws, rest: list[int]) -> list[int]:
+    """The words of ``rest`` that are not options, nor the value of one that takes it (``-d wheels``)."""
+    out, skip = [], False
+    for k in rest:
+        v = ws[k].value
+        if skip:
+            skip = False
+        elif v in _VALUED_OPTIONS:
+            skip = True
+        elif not v.startswith("-"):
+            out.append(k)
+    return out
+
+
+#: the installers' options that take the next word as their value (pip's, pipenv's, poetry's)
+_VALUED_OPTIONS = frozenset({"-d", "--dest", "-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
+                             "--extra-index-url", "-f", "--find-links", "-t", "--target", "--python", "--group",
+                             "-G", "--source", "-e", "--editable", "--platform", "--python-version", "--root",
+                             "--prefix", "--src", "--upgrade-strategy", "--progress-bar", "--only-binary",
+                             "--no-binary", "--implementation", "--abi", "--extras", "-E", "--optional",
+                             "--categories", "--package"})
+
+
+def _other_installer_args(site: CommandSite, ci: int) -> list[int]:
+    """Indices of the package arguments of the installers whose specifiers are not pip's to rewrite
+    (``pipenv install``, ``poetry add``, ``uv add``, ``easy_install``): reported, with the V2 client."""
+    ws = site.words
+    base = basename(ws[ci].value)
+    if base == "easy_install":
+        return _packages(ws, list(range(ci + 1, len(ws))))
+    if base in ("pipenv", "poetry", "uv") and ci + 1 < len(ws) and ws[ci + 1].value == (
+            "install" if base == "pipenv" else "add"):
+        return _packages(ws, list(range(ci + 2, len(ws))))
+    return []
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -194,6 +235,14 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
             continue
         pin = "exact" if wm or tm else _pin_of(m.group("pin") or "")
         yield _wheel_finding(w.span, v, pin, target, lambda spec, w=w: site_edit(site, w, 0, len(w.value), spec))
+    for k in _other_installer_args(site, ci):
+        w = ws[k]
+        if _OTHER_SPEC.match(w.value):
+            tool = basename(ws[ci].value)
+            why = ("easy_install is no longer part of setuptools" if tool == "easy_install" else
+                   f"{tool} also records it in the project's dependency file ({_PROJECT_FILES[tool]}), which "
+                   f"must change with it")
+            yield _wheel_finding(w.span, w.value, "exact", target, None, f"{why}: not rewritten here")
 
 
 @check(order=35)

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from ..documents.sites import ImageKeys, Region
 from .. import facts
-from ..documents.commands import command_index
+from ..documents.commands import V1_PROBED, command_index
 from ..documents.commands import is_v1_binary as command_is_v1
 from ..documents.sites import is_foreign
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
@@ -255,7 +255,9 @@ DERIVED_IMAGE = rule(
     "The container runs `trtserver` (or a path below `/opt/tensorrtserver`), or gives its image's entrypoint "
     "arguments only the V1 server had (`--allow-poll-model-repository`, `--tf-gpu-memory-fraction`, ...), from "
     "an image that is not a Triton image the tool knows (`registry.example.com/ml/inference-server:1.4`): an "
-    "image built on the V1 server. "
+    "image built on the V1 server. So does a `tritonserver` line whose container's probe or health check asks for "
+    "V1's `/api/health` (the 20.06-v1 and 20.07-v1 images ran V1 under that name), in a manifest, a compose "
+    "service or a Dockerfile stage. "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
     "new tag together with this change.")
@@ -319,10 +321,14 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
             if info.triton or info.local_v1:
                 continue
             seen.add((img.start, img.end))
-            what = cl.binary.value if by_binary else f"its arguments give {cl.v1_arguments}"
+            what = cl.binary.value if by_binary else cl.v1_arguments if cl.v1_arguments == V1_PROBED \
+                else f"its arguments give {cl.v1_arguments}"
+            built = ("it is built on V1 and has no tritonserver" if what != V1_PROBED else
+                     "a V1 release (the 20.06-v1 and 20.07-v1 images ran tritonserver with V1's API) does not run "
+                     "the migrated command line")
             yield DERIVED_IMAGE.finding(
                 img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
-                f"it is built on V1 and has no tritonserver; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
+                f"{built}; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
                 f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
                 f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
 

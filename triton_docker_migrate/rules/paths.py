@@ -25,8 +25,9 @@ INSTALL_PATH = rule(
 BINARY = rule(
     "TDM202", "v1-binary", I, F.ALWAYS, "trtserver as a command -> tritonserver",
     "The V1 server binary `trtserver` is `tritonserver` in V2 images. Only the word that runs as a "
-    "command is renamed (after `exec`, `env X=1`, the entrypoint script...): names of services, stages, "
-    "log files or variables that merely contain it are left alone.")
+    "command is renamed (after `exec`, `env X=1`, the entrypoint script...), and the process name that "
+    "`pkill`, `pgrep`, `pidof`, `killall` and `ps -C` look for (they would find no V2 server): names of "
+    "services, containers, stages, log files or variables that merely contain it are left alone.")
 USER_PATH = rule(
     "TDM203", "v1-user-path", W, F.NEVER, "A folder of your own below /opt/tensorrtserver",
     "V1 images shipped little below `/opt/tensorrtserver`; other paths there were created by the "
@@ -143,7 +144,9 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
 @check(order=20)
 def check_binaries(doc, ctx) -> Iterator[Finding]:
     for site in doc.commands():
-        yield from check_binary(site, command_index(site.words))
+        ci = command_index(site.words)
+        yield from check_binary(site, ci)
+        yield from check_process_name(site, ci)
 
 
 #: the V1 binary's path followed by options: a server command
@@ -207,6 +210,31 @@ def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Findi
     i = len(w.value) - len("trtserver")
     yield BINARY.finding(w.sub(i, len(w.value)), "the V1 server binary trtserver is tritonserver in V2",
                          fix=Fix.of("Use tritonserver", site_edit(site, w, i, len(w.value), "tritonserver")))
+
+
+#: commands that find a process by its name (``pkill -f`` and ``pgrep -f``: by a pattern of its command line)
+_BY_PROCESS_NAME = frozenset({"pkill", "pgrep", "pidof", "killall"})
+#: the V1 binary's name as a process name, or a word of a pattern (``pkill -f 'trtserver --model-store'``)
+_PROCESS_NAME = re.compile(r"(?<![\w./-])trtserver(?![\w.-])")
+
+
+def check_process_name(site: CommandSite, command_index: int | None) -> Iterator[Finding]:
+    """``pkill trtserver``, ``pgrep -x trtserver``, ``pidof``, ``killall``, ``ps -C trtserver``: the process
+    they look for is the server's, which V2 runs as ``tritonserver`` (they would find nothing)."""
+    if command_index is None:
+        return
+    ws = site.words
+    name = basename(ws[command_index].value)
+    if name not in _BY_PROCESS_NAME and name != "ps":
+        return
+    for k in range(command_index + 1, len(ws)):
+        w = ws[k]
+        if w.dynamic or w.value.startswith("-") or name == "ps" and ws[k - 1].value not in ("-C", "--command"):
+            continue
+        for m in _PROCESS_NAME.finditer(w.value):
+            yield BINARY.finding(w.sub(m.start(), m.end()), f"{name} looks for the V1 server's process trtserver, "
+                                 f"which V2 runs as tritonserver",
+                                 fix=Fix.of("Use tritonserver", site_edit(site, w, m.start(), m.end(), "tritonserver")))
 
 
 def site_edit(site: CommandSite, w, i: int, j: int, new: str) -> Edit:

@@ -241,15 +241,24 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
 _MESSAGES = {"echo", "printf", "logger", ":"}
 
 
+#: what follows a command that writes what it prints to a file (a script, a unit): a redirection to a
+#: path (not to a descriptor or a device), or a pipe into ``tee``
+_WRITES_FILE = re.compile(r"[ \t]*(?:\\\r?\n[ \t]*)*(?:(?:[12]?>>?|&>>?)[ \t]*(?!&|/dev/(?:null|stdout|stderr|tty)\b)"
+                          r"[^\s;&|<>]|\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?tee\b)")
+
+
 def _command_words(doc) -> list[tuple[int, int, bool]]:
     """(start, end, whether its command prints a message) of each word of the document's commands, sorted
     (one list for both kinds of text a region may hold: a region may hold both)."""
-    return sorted((w.start, w.end, _says(site)) for site in doc.commands() for w in site.words)
+    return sorted((w.start, w.end, _says(site, doc.text)) for site in doc.commands() for w in site.words)
 
 
-def _says(site) -> bool:
+def _says(site, text: str) -> bool:
+    """The command prints a message (``echo``, ``printf``); not when it writes it to a file: then it
+    writes a script (``echo 'exec trtserver ...' > /usr/local/bin/serve``), whose server is V1 left."""
     ci = command_index(site.words)
-    return ci is not None and basename(site.words[ci].value) in _MESSAGES
+    return ci is not None and basename(site.words[ci].value) in _MESSAGES \
+        and _WRITES_FILE.match(text, site.words[-1].end) is None
 
 
 def _in_unread_values(doc, lines, target: Release) -> Iterator[Piece]:
