@@ -396,6 +396,30 @@ spec:
 """
 
 
+#: a V1 server (Deployment scorer) and its Service in namespace ml
+SCORER_IN_ML = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {matchLabels: {app: scorer}}
+  template:
+    metadata: {labels: {app: scorer}}
+    spec:
+      containers:
+        - name: server
+          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
+          args: ["trtserver", "--model-store=/models"]
+          ports: [{containerPort: 8000, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: scorer, namespace: ml}
+spec:
+  selector: {app: scorer}
+  ports: [{port: 8000, targetPort: http}]
+"""
+
+
 def _write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         p = root / name
@@ -1038,27 +1062,7 @@ spec:
             exec:
               command: ["sh", "-c", "curl -sf http://${INFERENCE_HOST}:8000/api/health/ready && curl -sf $(OTHER_URL)/api/health/ready"]
 """
-    server = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: scorer, namespace: ml}
-spec:
-  selector: {matchLabels: {app: scorer}}
-  template:
-    metadata: {labels: {app: scorer}}
-    spec:
-      containers:
-        - name: server
-          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
-          args: ["trtserver", "--model-store=/models"]
-          ports: [{containerPort: 8000, name: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: scorer, namespace: ml}
-spec:
-  selector: {app: scorer}
-  ports: [{port: 8000, targetPort: http}]
-"""
+    server = SCORER_IN_ML
     _write(tmp_path, {"k8s/server.yaml": server, "k8s/client.yaml": client})
     report = _json(capsys, ".")
     assert _rules(report, "k8s/client.yaml") == [(15, "TDM408", "info", True), (24, "TDM408", "info", True)]
@@ -1162,27 +1166,7 @@ def test_a_proxys_health_check_of_the_servers_service_is_a_warning(tmp_path, mon
     takes the server out). Which upstream a path belongs to is the proxy's: a warning with the V2 path. A
     configuration that names no Service of the server says nothing."""
     monkeypatch.chdir(tmp_path)
-    server = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: scorer, namespace: ml}
-spec:
-  selector: {matchLabels: {app: scorer}}
-  template:
-    metadata: {labels: {app: scorer}}
-    spec:
-      containers:
-        - name: server
-          image: nvcr.io/nvidia/tensorrtserver:20.02-py3
-          args: ["trtserver", "--model-store=/models"]
-          ports: [{containerPort: 8000, name: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: scorer, namespace: ml}
-spec:
-  selector: {app: scorer}
-  ports: [{port: 8000, targetPort: http}]
-"""
+    server = SCORER_IN_ML
     envoy = """apiVersion: v1
 kind: ConfigMap
 metadata: {name: edge, namespace: ml}
