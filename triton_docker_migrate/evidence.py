@@ -60,6 +60,8 @@ def holds_v1_own_endpoint(data: bytes) -> bool:
     return b"/api/" in data and V1_OWN_ENDPOINT.search(data) is not None
 
 
+#: the V1-only options (each as the shortest prefix that reads as it)
+_V1_ONLY_OPTION_LITERALS = tuple(("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
 #: what a file of the text kind can be reported for
 TEXT_LITERALS = (
     _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary
@@ -76,9 +78,9 @@ TEXT_LITERALS = (
     # service (grpcurl, a proxy's route)
     *(m.encode() for m in facts.V1_METRICS), facts.V1_GRPC_SERVICE.encode(),
     # a server's options held apart (an env file, a configuration): V1-only options beside a model
-    # repository option, or under a name that names the server (rules/residue.py)
-    b"--model-store", b"--model-repository",
-    *(("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS),
+    # repository option, under a name that names the server, or in a file that names the V2 server
+    # (rules/residue.py, documents/text.py)
+    b"--model-store", b"--model-repository", *_V1_ONLY_OPTION_LITERALS,
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
@@ -118,16 +120,6 @@ def maybe_v1(data: bytes) -> bool:
 def text_may_report(data: bytes) -> bool:
     """True when a file of the text kind may get a finding."""
     return any(lit in data for lit in TEXT_LITERALS)
-
-
-#: the V1-only options (each as the shortest prefix that reads as it, as in ``LITERALS``)
-_V1_ONLY_OPTION_LITERALS = tuple(("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
-
-
-def v1_options_beside_server(data: bytes) -> bool:
-    """True when a file of the text kind names the V2 server and may keep a V1-only option (a Docker
-    action's ``args``, a Jenkinsfile's command): the server makes the options its own (documents/text.py)."""
-    return b"tritonserver" in data and any(lit in data for lit in _V1_ONLY_OPTION_LITERALS)
 
 
 def strong(data: bytes) -> bool:

@@ -40,8 +40,7 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
                 data, source = read_bytes(c.path)
             except OSError:
                 data = source = None
-            if data is None or os.path.realpath(c.path) in run_by_docker or evidence.text_may_report(data) \
-                    or evidence.v1_options_beside_server(data):
+            if data is None or os.path.realpath(c.path) in run_by_docker or evidence.text_may_report(data):
                 r = process_file(c.path, c.display, settings, c.explicit, data=data)
                 if source is not None:
                     r.source = source

@@ -168,7 +168,7 @@ class Scanner:
                 if kinds.is_extensionless(c.path):
                     self.deferred.append((c, "script"))  # a Dockerfile of the run may run it
                     return None
-                if not evidence.text_may_report(data) and not evidence.v1_options_beside_server(data):
+                if not evidence.text_may_report(data):
                     return None
         self.parsed += 1
         from ..pipeline import process_file

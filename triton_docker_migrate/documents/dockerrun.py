@@ -145,57 +145,19 @@ _FORWARD_KINDS = {"svc": "service", "service": "service", "services": "service",
                   "replicaset": "replicaset", "po": "pod", "pod": "pod", "pods": "pod"}
 
 
-def port_forward(words: list[str]) -> ForwardSite | None:
-    """``kubectl [-n NS] port-forward [-n NS] KIND/NAME [HOST:]PORT ...``: the ports of the host it
-    forwards (a random host port, ``:PORT``, is none), or None for any other command."""
-    k = next((i for i, w in enumerate(words) if w.rpartition("/")[2] == "kubectl"), None)
-    if k is None or "port-forward" not in words[k + 1:]:
-        return None
-    namespace, target, ports = None, None, []
-    rest = words[k + 1:]
-    i = 0
-    while i < len(rest):
-        w = rest[i]
-        if w in ("-n", "--namespace") and i + 1 < len(rest):
-            namespace, i = rest[i + 1], i + 2
-            continue
-        if w.startswith("--namespace="):
-            namespace = w.partition("=")[2]
-        elif w.startswith("-n") and len(w) > 2 and not w.startswith("--"):
-            namespace = w[2:]
-        elif w in ("--address", "--pod-running-timeout", "--context", "--kubeconfig", "--cluster", "--user") \
-                and i + 1 < len(rest):
-            i += 2
-            continue
-        elif w == "port-forward" or w.startswith("-"):
-            pass
-        elif target is None:
-            target = w
-        else:
-            local, colon, remote = w.partition(":")
-            if not colon:
-                local = remote = w
-            if local.isdigit() and remote:
-                ports.append((local, remote))
-        i += 1
-    if target is None or not ports:
-        return None
-    kind, slash, name = target.partition("/")
-    if not slash:
-        kind, name = "pod", target
-    kind = _FORWARD_KINDS.get(kind.lower().split(".")[0])
-    return ForwardSite(kind, name, namespace, ports) if kind and name else None
+#: kubectl's options that take the next word as their value (besides the namespace and the container)
+_KUBECTL_VALUED = ("--address", "--pod-running-timeout", "--context", "--kubeconfig", "--cluster", "--user")
 
 
-def kubectl_exec(words: list[Word]) -> ExecSite | None:
-    """``kubectl [-n NS] exec [-n NS] [-c C] [-it] KIND/NAME -- CMD...``: where the command runs and its
-    offsets, or None for any other command."""
-    values = [w.value for w in words]
+def _kubectl(values: list[str], verb: str) -> tuple[str | None, str | None, list[str], int] | None:
+    """``kubectl [options] VERB [options] ARGS... [-- CMD...]``: (namespace, container, the other
+    arguments, where ``--`` stands or the end), or None for any other command."""
     k = next((i for i, w in enumerate(values) if w.rpartition("/")[2] == "kubectl"), None)
-    if k is None or "exec" not in values[k + 1:] or "--" not in values[k + 1:]:
+    if k is None or verb not in values[k + 1:]:
         return None
-    end = values.index("--", k + 1)
-    namespace = container = target = None
+    end = values.index("--", k + 1) if "--" in values[k + 1:] else len(values)
+    namespace = container = None
+    args: list[str] = []
     i = k + 1
     while i < end:
         w = values[i]
@@ -206,25 +168,60 @@ def kubectl_exec(words: list[Word]) -> ExecSite | None:
                 container = values[i + 1]
             i += 2
             continue
-        if w.startswith(("--namespace=", "--container=")):
-            if w.startswith("--namespace="):
-                namespace = w.partition("=")[2]
-            else:
-                container = w.partition("=")[2]
-        elif w in ("--context", "--kubeconfig", "--cluster", "--user", "--pod-running-timeout") and i + 1 < end:
+        if w.startswith("--namespace="):
+            namespace = w.partition("=")[2]
+        elif w.startswith("--container="):
+            container = w.partition("=")[2]
+        elif w.startswith("-n") and len(w) > 2 and not w.startswith("--"):
+            namespace = w[2:]
+        elif w in _KUBECTL_VALUED and i + 1 < end:
             i += 2
             continue
-        elif w == "exec" or w.startswith("-"):
-            pass
-        elif target is None:
-            target = w
+        elif w != verb and not w.startswith("-"):
+            args.append(w)
         i += 1
-    if target is None or end + 1 >= len(words) or "$" in target:
-        return None
+    return namespace, container, args, end
+
+
+def _target(target: str) -> tuple[str | None, str]:
+    """``KIND/NAME`` (a pod by its name alone): the kind by its full name, and the name."""
     kind, slash, name = target.partition("/")
     if not slash:
         kind, name = "pod", target
-    kind = _FORWARD_KINDS.get(kind.lower().split(".")[0])
+    return _FORWARD_KINDS.get(kind.lower().split(".")[0]), name
+
+
+def port_forward(words: list[str]) -> ForwardSite | None:
+    """``kubectl [-n NS] port-forward [-n NS] KIND/NAME [HOST:]PORT ...``: the ports of the host it
+    forwards (a random host port, ``:PORT``, is none), or None for any other command."""
+    got = _kubectl(words, "port-forward")
+    if got is None or not got[2]:
+        return None
+    namespace, _container, (target, *rest), _end = got
+    ports = []
+    for w in rest:
+        local, colon, remote = w.partition(":")
+        if not colon:
+            local = remote = w
+        if local.isdigit() and remote:
+            ports.append((local, remote))
+    if not ports:
+        return None
+    kind, name = _target(target)
+    return ForwardSite(kind, name, namespace, ports) if kind and name else None
+
+
+def kubectl_exec(words: list[Word]) -> ExecSite | None:
+    """``kubectl [-n NS] exec [-n NS] [-c C] [-it] KIND/NAME -- CMD...``: where the command runs and its
+    offsets, or None for any other command."""
+    values = [w.value for w in words]
+    got = _kubectl(values, "exec")
+    if got is None or got[3] == len(values):
+        return None
+    namespace, container, args, end = got
+    if not args or end + 1 >= len(words) or "$" in args[0]:
+        return None
+    kind, name = _target(args[0])
     if not kind or not name:
         return None
     return ExecSite(kind, name, namespace, container, words[end + 1].start, words[-1].end)
