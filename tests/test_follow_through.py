@@ -420,6 +420,17 @@ spec:
 """
 
 
+def _v1_deployment(name: str, args: str = '["trtserver", "--model-store=/models"]', tail: str = "",
+                   meta: str = "", pod: str = "") -> str:
+    """A Deployment ``name`` (its pods labelled ``app: name``) whose container ``server`` runs the 19.10 V1
+    server with ``args``; ``tail``: the container's lines after them, ``meta``: more of its metadata,
+    ``pod``: lines of the pod's spec before its containers."""
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}{meta}}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec:\n{pod}      containers:\n        - name: server\n"
+            f"          image: nvcr.io/nvidia/tensorrtserver:19.10-py3\n          args: {args}\n{tail}")
+
+
 def _write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         p = root / name
@@ -846,22 +857,9 @@ def test_a_node_port_or_host_port_publishes_the_server_on_every_node(tmp_path, m
     paths: the node ports now follow as published ports do - fixed on ``localhost``, a warning where the host
     is only known at run time or may be a node's address; another Service's node port is not the server's."""
     monkeypatch.chdir(tmp_path)
-    server = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: scorer}
-spec:
-  selector: {matchLabels: {app: scorer}}
-  template:
-    metadata: {labels: {app: scorer}}
-    spec:
-      containers:
-        - name: server
-          image: nvcr.io/nvidia/tensorrtserver:19.10-py3
-          args: ["trtserver", "--model-store=/models", "--http-health-port=8005"]
-          ports:
-            - {name: http, containerPort: 8000}
-            - {name: health, containerPort: 8005}
-"""
+    server = _v1_deployment("scorer", args='["trtserver", "--model-store=/models", "--http-health-port=8005"]',
+                            tail="          ports:\n            - {name: http, containerPort: 8000}\n"
+                                 "            - {name: health, containerPort: 8005}\n")
     service = """apiVersion: v1
 kind: Service
 metadata: {name: scorer}
@@ -1078,20 +1076,7 @@ def test_kubectl_exec_runs_in_the_servers_pod_and_host_network_publishes_it(tmp_
     ports (``$NODE_IP:8000``). Both passed the gate with the V1 paths. Another container of the pod shares its
     ``localhost``; an exec into another workload does not reach the server."""
     monkeypatch.chdir(tmp_path)
-    server = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: triton, namespace: ml}
-spec:
-  selector: {matchLabels: {app: triton}}
-  template:
-    metadata: {labels: {app: triton}}
-    spec:
-      hostNetwork: true
-      containers:
-        - name: server
-          image: nvcr.io/nvidia/tensorrtserver:19.10-py3
-          args: ["trtserver", "--model-store=/models"]
-"""
+    server = _v1_deployment("triton", meta=", namespace: ml", pod="      hostNetwork: true\n")
     ops = """#!/bin/bash
 kubectl -n ml exec deploy/triton -- curl -sf localhost:8000/api/health/ready
 kubectl exec -n ml deployment/triton -c server -- sh -c 'curl -s http://127.0.0.1:8000/api/status'
@@ -1115,20 +1100,7 @@ def test_skaffold_and_kind_forwards_publish_the_server_on_the_host(tmp_path, mon
     cluster's ``extraPortMappings`` maps the NodePort 30800 to the host's 8080; a smoke test curls both (it
     passed the gate with the V1 paths). A mapping of another node port is not the server's."""
     monkeypatch.chdir(tmp_path)
-    server = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: inference}
-spec:
-  selector: {matchLabels: {app: inference}}
-  template:
-    metadata: {labels: {app: inference}}
-    spec:
-      containers:
-        - name: server
-          image: nvcr.io/nvidia/tensorrtserver:19.10-py3
-          args: ["trtserver", "--model-store=/models"]
-          ports: [{name: http, containerPort: 8000}]
----
+    server = _v1_deployment("inference", tail="          ports: [{name: http, containerPort: 8000}]\n") + """---
 apiVersion: v1
 kind: Service
 metadata: {name: inference}
