@@ -79,8 +79,9 @@ TEXT_LITERALS = (
     *(m.encode() for m in facts.V1_METRICS), facts.V1_GRPC_SERVICE.encode(),
     # a server's options held apart (an env file, a configuration): V1-only options beside a model
     # repository option, under a name that names the server, or in a file that names the V2 server
-    # (rules/residue.py, documents/text.py)
-    b"--model-store", b"--model-repository", *_V1_ONLY_OPTION_LITERALS,
+    # (rules/residue.py, documents/text.py); a model repository option alone is no V1 (TorchServe's
+    # ``--model-store``): it is not looked for
+    *_V1_ONLY_OPTION_LITERALS,
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
