@@ -59,8 +59,6 @@ class TextDoc(Document):
             # a half-migrated file (a CI service on the V2 image, ``tritonserver`` with options) is as
             # much the server's as one that still names V1: its V1 endpoints and options count
             self.triton = any(facts.IMAGE_RE.search(line) for _, line in self._lines)
-        #: lines that set a variable to the server's options (a dotenv file read by compose)
-        self._option_lines = {pos for pos, line in self._lines if is_server_options(line)}
 
     def shown(self, text: str) -> str:
         return G.shown(text)
@@ -70,8 +68,7 @@ class TextDoc(Document):
         return [(0, len(self.text), "")]
 
     def regions(self) -> list[Region]:
-        return [Region(line, base=pos, triton=self.triton or pos in self._option_lines, shell=False, label="line")
-                for pos, line in self._lines]
+        return [Region(line, base=pos, triton=self.triton, shell=False, label="line") for pos, line in self._lines]
 
     # --- the server run as a command ---------------------------------------------------------------
     def _server_sites(self) -> list[tuple[CommandSite, bool]]:
@@ -179,33 +176,6 @@ class TextDoc(Document):
             prev_blank = not body.strip()
             pos += len(line)
         return out
-
-
-_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+)?[A-Za-z_]\w*[ \t]*=[ \t]*([\"']?)(--.*?)\1[ \t]*\r?\n?$")
-_OPTION_WORD = re.compile(r"--([a-z][a-z0-9-]*)(?:=\S*)?")
-#: options that name the server's model repository or its handling: with one of them a list of server
-#: options is the inference server's, not another program's (``--api-version`` is Azure's too)
-_REPOSITORY_OPTIONS = frozenset({"model-store", "model-repository", "model-control-mode", "strict-model-config",
-                                 "repository-poll-secs", "load-model"})
-
-
-def is_server_options(line: str) -> bool:
-    """``NAME=--opt=v --opt v ...`` (a dotenv or shell assignment, quoted or not) whose options are all the
-    server's and hold a V1-only one: the inference server's options, kept for a command line that
-    expands the variable elsewhere (``command: tritonserver ${SERVER_ARGS}`` and its ``.env``)."""
-    m = _ASSIGNMENT.match(line)
-    if m is None:
-        return False
-    names = []
-    for word in m.group(2).split():
-        if word.startswith("-"):
-            o = _OPTION_WORD.fullmatch(word)
-            if o is None or o.group(1) not in facts.V1_OPTIONS and o.group(1) not in facts.V2_OPTIONS:
-                return False
-            names.append(o.group(1))
-    v1_only = [n for n in names if n in facts.V1_ONLY_OPTIONS]
-    return bool(v1_only) and (any(n in facts.V1_SERVER_ONLY_OPTIONS for n in v1_only)
-                              or any(n in _REPOSITORY_OPTIONS for n in names))
 
 
 def _json_list(line: str, pos: int, at: int) -> list | None:

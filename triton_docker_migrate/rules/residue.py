@@ -77,9 +77,17 @@ _HELD_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|pro
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a key or variable whose name names the server (``TRITON_ARGS``, ``trtserver_opts``): its value is the
 #: server's options
-_NAMED_FOR_SERVER = re.compile(r"(?i)(?:triton|trtis|trtserver|tensorrt_?server|inference_?server)")
-_NAMED_LINE = re.compile(r"(?i)[ \t]*(?:export[ \t]+)?[\w.-]*(?:triton|trtis|trtserver|tensorrt_?server|inference_?server)"
-                         r"[\w.-]*[ \t]*[:=]")
+_SERVER_NAME = r"(?:triton|trtis|trtserver|tensorrt_?server|inference_?server)"
+_NAMED_FOR_SERVER = re.compile(_SERVER_NAME, re.I)
+#: a line of text that sets such a variable (``TRITON_SERVER_ARGS=...``, ``triton_opts: ...``)
+_NAMED_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?[\w.-]*" + _SERVER_NAME + r"[\w.-]*[ \t]*[:=]", re.I)
+#: a line of text that sets a variable to options alone (a dotenv file read by compose)
+_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+)?[A-Za-z_]\w*[ \t]*=[ \t]*([\"']?)(--.*?)\1[ \t]*\r?\n?$")
+_OPTION_WORD = re.compile(r"--([a-z][a-z0-9-]*)(?:=\S*)?")
+#: options that name the server's model repository or its handling: with one of them a list of server
+#: options is the inference server's, not another program's (``--api-version`` is Azure's too)
+_REPOSITORY_OPTIONS = frozenset({"model-store", "model-repository", "model-control-mode", "strict-model-config",
+                                 "repository-poll-secs", "load-model"})
 #: a variable expanded where a command line takes its options (``$ARGS``, ``${ARGS[@]}``)
 _EXPANDED = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 #: a reference to a locally built or third-party V1 image (``tensorrtserver_build``, a path never is one)
@@ -155,12 +163,12 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         # configuration of no known kind: ``SERVER_ARGS=--model-store=/m --api-version=2``)
         server_args = region.triton or _MODEL_REPOSITORY_OPTION.search(text) is not None \
             or _NAMED_FOR_SERVER.search(region.label or "") is not None \
-            or region.label == "line" and _NAMED_LINE.match(text) is not None
+            or region.label == "line" and (_NAMED_LINE.match(text) is not None or _server_options(text))
         for m in _V1_OPTION.finditer(text):
             name = m.group(0)[2:]
             # outside a Triton context only the names no other program had (a container of an image the
-            # tool does not know, given the V1 server's arguments); in a text file only beside a model
-            # repository option (its prefilter reads evidence.TEXT_LITERALS only)
+            # tool does not know, given the V1 server's arguments); in a text file only where the line
+            # shows they are the server's (above)
             if not server_args and (name not in facts.V1_SERVER_ONLY_OPTIONS or region.label == "line"):
                 continue
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
@@ -172,6 +180,25 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         m = _ENDPOINT.match(text, url.start("path"))
         if m:
             yield _piece(region, m.start(), m.end())
+
+
+def _server_options(line: str) -> bool:
+    """``NAME=--opt=v --opt v ...`` (a dotenv or shell assignment, quoted or not) whose options are all the
+    server's and hold a V1-only one: the inference server's options, kept for a command line that
+    expands the variable elsewhere (``command: tritonserver ${SERVER_ARGS}`` and its ``.env``)."""
+    m = _ASSIGNMENT.match(line)
+    if m is None:
+        return False
+    names = []
+    for word in m.group(2).split():
+        if word.startswith("-"):
+            o = _OPTION_WORD.fullmatch(word)
+            if o is None or o.group(1) not in facts.V1_OPTIONS and o.group(1) not in facts.V2_OPTIONS:
+                return False
+            names.append(o.group(1))
+    v1_only = [n for n in names if n in facts.V1_ONLY_OPTIONS]
+    return bool(v1_only) and (any(n in facts.V1_SERVER_ONLY_OPTIONS for n in v1_only)
+                              or any(n in _REPOSITORY_OPTIONS for n in names))
 
 
 def _piece(region, i: int, j: int) -> Piece:
