@@ -270,7 +270,7 @@ def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
     key = _key(cl)
     if kind in _ON_THE_HOST and not any(key in index for index in (
             where.containers, where.compose, where.docker_runs, where.builds)):
-        m.published += tuple((p, p) for p in dict.fromkeys((m.http, m.health)) if p)
+        m.published += _own_ports(m)
     for pod, c in where.containers.get(key, ()):
         m.labels, m.namespace, m.workload, m.container = dict(pod.labels), pod.namespace, (pod.kind, pod.name), c.name
         m.port_names = dict(c.ports)
@@ -278,7 +278,7 @@ def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
         if c.port_list is not None:  # ``hostPort``: published on the address of the node that runs the pod
             m.published += _published([c.port_list])
         if pod.host_network:  # the node's own ports
-            m.published += tuple((p, p) for p in dict.fromkeys((m.http, m.health)) if p and (p, p) not in m.published)
+            m.published += tuple(x for x in _own_ports(m) if x not in m.published)
     for s in where.compose.get(key, ()):
         m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
         m.published += _published([pl for pl in s.lists if pl.where == "ports"])
@@ -286,6 +286,11 @@ def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
         m.published += _published([d.ports])
     for b in where.builds.get(key, ()):
         m.build = b.dockerfile
+
+
+def _own_ports(m: HealthMove) -> tuple:
+    """The server's HTTP port (and V1 health port) on the address it listens on, as published ports."""
+    return tuple((p, p) for p in dict.fromkeys((m.http, m.health)) if p)
 
 
 def _published(lists: list[PortList]) -> tuple:
@@ -504,14 +509,19 @@ def _add_forward(links: Links, f) -> None:
         # the Service port (by number or name) -> its target
         targets = [(local, next((p[2] for p in svc.ports if remote in (p[0], p[1])), None)) for local, remote in f.ports]
     else:
-        ats = [a for a in links.moves if a.move.workload and a.move.workload[1] == f.name
-               and a.move.workload[0].lower() == f.kind and _ns_ok(f.namespace, a.move.namespace)]
+        ats = _workload_moves(links, f.kind, f.name, f.namespace)
         if len(ats) != 1:
             return
         at = ats[0]
         targets = list(f.ports)
     numbers = [(local, _port_number(t, at.move) if t is not None else None) for local, t in targets]
     _add_host_ports(links, at, tuple((local, n) for local, n in numbers if n))
+
+
+def _workload_moves(links: Links, kind: str, name: str, namespace: str | None) -> list[At]:
+    """The moving servers of the workload ``kind``/``name`` (a ``kubectl`` target: its kind by its full name)."""
+    return [a for a in links.moves if a.move.workload and a.move.workload[1] == name
+            and a.move.workload[0].lower() == kind and _ns_ok(namespace, a.move.namespace)]
 
 
 def _add_host_ports(links: Links, at: At, published: tuple) -> None:
@@ -783,8 +793,7 @@ class _Follow:
             svc = self.links.service(ex.name, ex.namespace)
             ats = list(svc.ats) if svc is not None and not svc.why else []
         else:
-            ats = [a for a in self.links.moves if a.move.workload and a.move.workload[1] == ex.name
-                   and a.move.workload[0].lower() == ex.kind and _ns_ok(ex.namespace, a.move.namespace)]
+            ats = _workload_moves(self.links, ex.kind, ex.name, ex.namespace)
         # every container of the pod shares its network: ``-c sidecar`` asks the same localhost
         return ats[0] if len({id(a) for a in ats}) == 1 else None
 
