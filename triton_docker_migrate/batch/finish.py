@@ -129,8 +129,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
-        if c.display in failed_paths or kind not in (None, "compose", "ci", "shell", "makefile", "python", "kubernetes", "hcl") \
-                or low.endswith(_CHART_SUFFIXES):
+        if c.display in failed_paths or kind is not None and kind not in FOLLOWED_KINDS or low.endswith(_CHART_SUFFIXES):
             continue
         (python if kind == "python" else eligible).append(c)
 
