@@ -406,3 +406,17 @@ def test_server_options_in_a_unit_environment_file_are_v1_left(tree, capsys, nam
     code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
     assert [(f["path"], f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(name, 1, "TDM003")]
     assert code == 1
+
+
+def test_v1_in_a_shell_default_is_v1_left_where_no_reader_runs_it(tree, capsys):
+    """``${TRITON_BIN:-/opt/tensorrtserver/bin/trtserver}`` and ``${BIN:-trtserver} --model-store=...`` in a
+    script the tool does not run (a Jenkinsfile's ``sh``): the default is what runs, and it is V1. Both
+    passed the gate: the ``-`` of ``:-`` hid the path and the binary from the last pass."""
+    (tree / "Jenkinsfile").write_text(
+        "pipeline {\n  agent any\n  stages {\n    stage('serve') {\n      steps {\n"
+        "        sh 'LIB=${TRITON_LIB:-/opt/tensorrtserver/lib} ./smoke.sh'\n"
+        "        sh '${TRITON_BIN:-trtserver} --model-store=/models &'\n"
+        "      }\n    }\n  }\n}\n")
+    report = _closed_gate(capsys)
+    left = {(f["line"], f["rule"]) for f in report["findings"] if f["severity"] in ("warning", "error")}
+    assert {6, 7} <= {line for line, _ in left}, left

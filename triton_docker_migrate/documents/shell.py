@@ -104,8 +104,7 @@ def basename(w: Word) -> str:
 command_index = C.command_index
 
 
-def _is_server(w: Word) -> bool:
-    return not w.dynamic and C.basename(w.value) in C.SERVER_NAMES
+_is_server = C.is_server_word
 
 
 class ShellDoc(Document):
@@ -340,11 +339,11 @@ class ShellDoc(Document):
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
 
-    def _default_of(self, name: str, value: Word) -> Word | None:
+    def _default_of(self, name: str | None, value: Word) -> Word | None:
         """``NAME=${NAME:-"trtserver ..."}``: the default, as the word it is (the value unless the
-        environment sets one)."""
+        environment sets one). ``name`` None: the default of any variable (``${TRITON_BIN:-trtserver}``)."""
         m = _SELF_DEFAULT.fullmatch(value.value) if value.dynamic else None
-        if m is None or m.group(1) != name or not m.group(2):
+        if m is None or name is not None and m.group(1) != name or not m.group(2):
             return None
         i, j = m.span(2)
         lexed = self._lex(value.value[i:j], value.offsets[i:j], 0)
@@ -475,13 +474,14 @@ class ShellDoc(Document):
         return False
 
     def _server_variable(self, w: Word) -> Word | None:
-        """``$SERVER`` whose value is the server binary: the value word."""
+        """``$SERVER`` whose value is the server binary (``BIN=${TRITON_BIN:-trtserver}``: its default,
+        what runs unless the environment names another binary): the value word."""
         m = _VAR_REF.match(w.value)
         if not m:
             return None
         name = m.group(1) or m.group(2)
         for v in self.variables.get(name, []):
-            v = self._default_of(name, v) or v  # ``BIN=${BIN:-trtserver}``
+            v = self._default_of(None, v) or v  # ``BIN=${BIN:-trtserver}``, ``BIN=${TRITON_BIN:-trtserver}``
             if _is_server(v):
                 return v
         return None
@@ -707,7 +707,7 @@ def server_argv(doc: Document) -> list[list[str]]:
     out = []
     for cl in doc.command_lines():
         skip = cl.extra.get("image")
-        argv = [cl.binary.value if cl.binary is not None else "tritonserver"]
+        argv = [C.argv0(cl)]
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out
