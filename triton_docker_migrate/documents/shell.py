@@ -13,6 +13,7 @@ MakefileDoc (makefile.py) reuses this machinery for recipe lines.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -26,9 +27,10 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
-from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, kubectl_exec, ssh_command, parse_docker_run,
+from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, kubectl_exec, ssh_command, parse_docker_build,
+                        parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
-from .sites import (CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+from .sites import (BuildArgument, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
@@ -115,6 +117,7 @@ class ShellDoc(Document):
         super().__init__(path, text)
         self.sites: list[Site] = []
         self.runs: list[DockerRun] = []
+        self.builds: list[DockerBuild] = []  #: ``docker build`` commands that give build arguments
         self.excluded: list[Span] = []  #: comments (and report-only here-document bodies)
         self.heredoc_reports: list[Region] = []
         self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
@@ -286,6 +289,9 @@ class ShellDoc(Document):
         elif self.is_docker(cmd) or base == "kubectl":
             dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
+                build = parse_docker_build(words, ci) if base != "kubectl" else None
+                if build is not None and build.args:
+                    self.builds.append(build)
                 return
             self._container(dr, syntax, depth)
         else:
@@ -527,6 +533,27 @@ class ShellDoc(Document):
     def report_only(self) -> list[tuple[int, int, str]]:
         return [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
                 for r in self.heredoc_reports]
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads
+        from where it runs) are taken from the script's folder, or else from where the tool runs."""
+        out = []
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        for b in self.builds:
+            if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
+                continue
+            for base in dict.fromkeys((here, os.getcwd())):
+                dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
+                    os.path.join(base, b.context.value, "Dockerfile")
+                if os.path.isfile(dockerfile):
+                    break
+            else:
+                continue
+            for name, value in b.args:
+                if value.value:
+                    out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
+                                             os.path.normpath(dockerfile), not value.dynamic))
+        return out
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
