@@ -536,13 +536,13 @@ class ShellDoc(Document):
 
     def build_arguments(self) -> list[BuildArgument]:
         """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads
-        from where it runs) are taken from the script's folder, or else from where the tool runs."""
+        from where it runs) are taken from the script's folder or the nearest folder above it that holds
+        them (a script run from the repository's root), or else from where the tool runs."""
         out = []
-        here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
         for b in self.builds:
             if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
                 continue
-            for base in dict.fromkeys((here, os.getcwd())):
+            for base in self.where_run():
                 dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
                     os.path.join(base, b.context.value, "Dockerfile")
                 if os.path.isfile(dockerfile):
@@ -554,6 +554,18 @@ class ShellDoc(Document):
                     out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
                                              os.path.normpath(dockerfile), not value.dynamic))
         return out
+
+    def where_run(self) -> list[str]:
+        """The folders a relative path of the script may be read from: its own, those above it (a few
+        levels: a script run from the repository's root), where the tool runs."""
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out = [here]
+        for _ in range(4):
+            up = os.path.dirname(out[-1])
+            if up == out[-1]:
+                break
+            out.append(up)
+        return list(dict.fromkeys(out + [os.getcwd()]))
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []

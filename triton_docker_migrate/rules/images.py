@@ -639,7 +639,7 @@ def check_build_arguments(doc, ctx) -> Iterator[Finding]:
               and not _v2_once_renamed(i)]
         if not v1:
             continue  # the value names no V1 image (or the argument is not in one)
-        where = os.path.relpath(arg.dockerfile, os.path.dirname(os.path.abspath(doc.path)) if doc.path else None)
+        where = os.path.relpath(arg.dockerfile)
         new = _build_argument_value(df, arg.name, arg.value, ctx.target)
         msg = f"{arg.name}={arg.value} makes {where} build on {v1[0]}, " + (
             "a V1 image" if classify(v1[0]).v1 else "a release before V2 (no such V2 image)")
