@@ -445,3 +445,16 @@ def test_a_build_argument_that_makes_a_v1_build_closes_the_gate_until_it_moves(t
     assert code == 0, out
     assert "TRITON_VERSION: \"24.10\"" in (tree / "compose.yaml").read_text()
     assert "NODE_VERSION=20.03" in (tree / "tools" / "build.sh").read_text()  # another image's argument
+
+
+def test_the_v1_client_installed_by_pip_in_a_file_of_no_known_kind_is_v1_left(tree, capsys):
+    """A notebook's ``!pip install tensorrtserver`` (text): the name is NVIDIA's V1 client wheel alone, in any
+    line of text; it passed the gate once the notebook's imports were ported."""
+    import json as _json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": ["!pip install tensorrtserver\n", "import tritonclient.http as httpclient\n"]}
+    (tree / "client.ipynb").write_text(_json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}, indent=1))
+    report = _closed_gate(capsys)
+    assert [(f["rule"], f["line"], f["severity"]) for f in report["findings"]] == [("TDM003", 9, "warning")]
