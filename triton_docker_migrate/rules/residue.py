@@ -71,9 +71,10 @@ _NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]
                              r"|[\"'][ \t]*\+[ \t]*[rRbBuUfF]{0,2}[\"'][ \t]*-")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 #: in code, what stands before a string that is only the V1 binary when it is the program a launcher runs:
-#: a name, field or key that says so (``binary: str = "trtserver"``, ``SERVER_BIN = ...``, ``{"cmd": ...}``)
+#: a name, field or key that says so (``binary: str = "trtserver"``, ``SERVER_BIN = ...``, ``{"cmd": ...}``), or the
+#: default of an environment variable so named (``os.environ.get("TRITON_BIN", "trtserver")``)
 _HELD_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?"
-                              r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:)[ \t]*[rRbBuU]?[\"']$")
+                              r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:|(?<=[\"']),)[ \t]*[rRbBuU]?[\"']$")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a key or variable whose name names the server (``TRITON_ARGS``, ``trtserver_opts``): its value is the
 #: server's options
