@@ -75,6 +75,10 @@ _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 #: default of an environment variable so named (``os.environ.get("TRITON_BIN", "trtserver")``)
 _HELD_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?"
                               r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:|(?<=[\"']),)[ \t]*[rRbBuU]?[\"']$")
+#: in YAML, the key (or a container's ``env`` entry ``name:``) a value stands under names the program a
+#: container runs (``TRITON_BIN: trtserver``; ``- name: SERVER_BINARY`` / ``value: trtserver``)
+_KEYED_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?[ \t]*"
+                               r"(?::|\r?\n[ \t]*value:)[ \t]*[\"']?$")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a key or variable whose name names the server (``TRITON_ARGS``, ``trtserver_opts``): its value is the
 #: server's options
@@ -239,7 +243,9 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             start = region.off(0)
             if not text.strip() or not (_NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1)
                                         or region.label == "string" and "trtserver" in text
-                                        and _HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)):
+                                        and _HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)
+                                        or "trtserver" in text
+                                        and _KEYED_AS_PROGRAM.search(doc.text, max(0, start - 80), start)):
                 continue  # a name (a container, a network, a host), not argv[0] of a list of options
             if words is None:
                 words = _command_words(doc)
