@@ -531,6 +531,9 @@ class ServiceSite:
     namespace: str | None
     selector: dict[str, str]
     ports: list[ServicePort]
+    #: objects written apart that set the health check a load balancer sends through it (``CheckSite``:
+    #: (scope, kind, name); a GKE ``BackendConfig`` its annotation names)
+    refs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -623,6 +626,32 @@ class BuildSite:
 
 
 @dataclass
+class CheckSite:
+    """An object that holds a health check's request path apart from what it checks, found by its name: a
+    Terraform variable's or local value's default (``var.x`` in a probe or a target group of the module), a
+    target group (an ECS service's ``load_balancer`` names it), a GKE ``BackendConfig`` (a Service's annotation
+    names it). Whose check it is, is known only from the objects that name it (``HealthMove.refs``,
+    ``ServiceSite.refs``)."""
+
+    scope: str  #: where its name is known: a Terraform module's folder (absolute), "" for a cluster's objects
+    kind: str  #: ``var``, ``local``, ``aws_lb_target_group``, ``BackendConfig``
+    name: str
+    namespace: str | None
+    paths: list[Region]  #: the request paths it holds
+
+
+@dataclass
+class PatchFileSite:
+    """A kustomize patch kept in a file of its own (``patches``/``patchesJson6902`` ``path`` with a ``target``):
+    the workload it patches."""
+
+    path: str  #: absolute path of the patch file
+    kind: str | None
+    name: str
+    namespace: str | None
+
+
+@dataclass
 class Topology:
     """What a document says about who reaches whom (``Document.topology``)."""
 
@@ -635,3 +664,5 @@ class Topology:
     builds: list[BuildSite] = field(default_factory=list)
     forwards: list[ForwardSite] = field(default_factory=list)
     execs: list[ExecSite] = field(default_factory=list)
+    checks: list[CheckSite] = field(default_factory=list)
+    patches: list[PatchFileSite] = field(default_factory=list)

@@ -207,7 +207,7 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        _identify(m, cl, where, doc.kind)
+        _identify(m, cl, where, doc)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
@@ -225,7 +225,7 @@ def current(doc, ctx) -> list[HealthMove]:
         if cl.v1 or cl.report_only or not words:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, paths=True, current=True)
-        _identify(m, cl, where, doc.kind)
+        _identify(m, cl, where, doc)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
@@ -263,10 +263,16 @@ class _Where:
 _ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python"})
 
 
-def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
+def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
     """What tells another file that it reaches the server of ``cl``. A server that no container, compose
     service or ``docker run`` of its file runs, in a kind whose commands run on the machine itself, listens
-    on that machine: its HTTP port (and a V1 health port) is a host port, as if published."""
+    on that machine: its HTTP port (and a V1 health port) is a host port, as if published. The objects
+    written apart that hold its health check's path (``doc.health_refs``: a Terraform variable, a target
+    group) are named in ``refs``."""
+    kind = doc.kind
+    refs = getattr(doc, "health_refs", None)
+    if refs is not None:
+        m.refs = tuple(refs(cl))
     key = _key(cl)
     if kind in _ON_THE_HOST and not any(key in index for index in (
             where.containers, where.compose, where.docker_runs, where.builds)):
@@ -387,6 +393,11 @@ class Links:
     node_ports: dict[str, list[At]] = field(default_factory=dict)
     #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
     images: dict[str, list[At]] = field(default_factory=dict)
+    #: (scope, kind, name) of an object written apart that holds a health check's path (``CheckSite``) ->
+    #: (the server it checks, why that is ambiguous, the namespace of whoever named it)
+    refs: dict[tuple, list[tuple[At, str | None, str | None]]] = field(default_factory=dict)
+    #: kustomize patch files (real path) -> the workloads they patch (``PatchFileSite``)
+    patch_targets: dict[str, list] = field(default_factory=dict)
     #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
     #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
@@ -452,6 +463,11 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         _add_host_ports(links, at, at.move.published)
         if at.move.container:  # a pod's: a hostPort, a Service's nodePort (``publish_node_ports``)
             _add_node_ports(links, at, at.move.published)
+        for ref in at.move.refs:
+            links.refs.setdefault(tuple(ref), []).append((at, None, at.move.namespace))
+    for real, topo in files:
+        for pf in getattr(topo, "patches", ()):
+            links.patch_targets.setdefault(os.path.realpath(pf.path), []).append(pf)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
             # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
@@ -482,6 +498,8 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
             links.services.append(s)
+            for ref in svc.refs if s.ats else ():  # a BackendConfig it names checks the pods it selects
+                links.refs.setdefault(tuple(ref), []).append((s.ats[0], s.why, svc.namespace))
             if s.ats and not s.why:  # a NodePort (or LoadBalancer) Service: its node ports reach the server too
                 nodes = [(p.entry.host, _port_number(p.target, s.ats[0].move)) for p in svc.ports if p.entry.host]
                 nodes = [(h, n) for h, n in nodes if n]
@@ -681,6 +699,11 @@ def _http_name(m: HealthMove) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+#: how a finding names the kind of a ``CheckSite``
+_CHECK_NAMES = {"var": "variable", "local": "local value", "aws_lb_target_group": "target group",
+                "aws_alb_target_group": "target group", "BackendConfig": "BackendConfig"}
+
+
 # --- search terms: which files of the run to read ---------------------------------------------------
 
 @dataclass
@@ -714,6 +737,7 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         if m.build:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
+        t.names.update(name for _scope, _kind, name in m.refs)
     return t
 
 
@@ -726,6 +750,7 @@ def link_terms(links: Links) -> Terms:
             t.names.add(s.name)
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
+    t.names.update(name for _scope, _kind, name in links.refs)
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
         t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
@@ -743,6 +768,10 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
+    if b"/api/" in data and b"/containers/" in data:
+        return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
+    if b"patch" in data and b"target" in data and any(x.encode() in data for x in t.names if len(x) > 1):
+        return True  # a kustomization that names the patch files of a server's workload
     if (b"portForward" in data and any(x.encode() in data for x in t.names if len(x) > 1)) or b"extraPortMappings" in data:
         return True  # a development tool's forwards (Skaffold, a kind cluster): read for the host ports they open
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
@@ -822,6 +851,7 @@ class _Follow:
         yield from self.services()
         yield from self.policies()
         yield from self.routes()
+        yield from self.checks()
         yield from self.compose()
         yield from self.docker_runs()
         yield from self.urls()
@@ -845,13 +875,17 @@ class _Follow:
                 at = next((a for a in self.links.index()["workload"].get((pod.kind, pod.name, c.name), ())
                            if a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)), None)
                 if not c.name:  # a JSON 6902 patch: the workload's container by position, its only server's
-                    ats = [a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
-                           and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
-                    at = ats[0] if len({a.move.container for a in ats}) == 1 else None
+                    targets = [(pod.kind, pod.name, pod.namespace)] if pod.name else \
+                        [(pf.kind, pf.name, pf.namespace) for pf in self.links.patch_targets.get(self.here, ())]
+                    ats = [a for kind, name, ns in targets for a in self.links.moves if a.move.workload
+                           and a.move.workload[1] == name and kind in (None, a.move.workload[0])
+                           and a.move.file != self.here and _ns_ok(ns, a.move.namespace)]
+                    at = ats[0] if len({(a.move.workload, a.move.container) for a in ats}) == 1 else None
                 if at is None:
                     continue
+                kind, name = (pod.kind, pod.name) if pod.name else at.move.workload
                 for r in c.regions:
-                    yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({pod.kind} {pod.name})", "is")
+                    yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({kind} {name})", "is")
                 m = at.move
                 if not m.health:
                     continue
@@ -1010,6 +1044,23 @@ class _Follow:
             if any(a.move.paths for a in svc.ats):
                 for r in rt.paths:
                     yield from self.path(r, 0, r.text, at, f"this {rt.kind}", why)
+
+    def checks(self) -> Iterator[Finding]:
+        """Objects written apart that hold a server's health check path, found by their names: a Terraform
+        variable's default (``path = var.health_path`` in a probe or a target group of the server, the
+        variable in ``variables.tf``), a target group an ECS service of the server's file names, a GKE
+        ``BackendConfig`` a Service of the server names."""
+        for cs in self.topo.checks:
+            got = [(at, why) for at, why, ns in self.links.refs.get((cs.scope, cs.kind, cs.name), ())
+                   if at.move.paths and _ns_ok(ns, cs.namespace)]
+            if not got:
+                continue
+            at, why = got[0]
+            if len({id(a) for a, _w in got}) > 1 and len({a.move.current for a, _w in got}) > 1:
+                why = why or "it checks several servers"
+            what = f"the {_CHECK_NAMES.get(cs.kind, cs.kind)} {cs.name}"
+            for r in cs.paths:
+                yield from self.path(r, 0, r.text, at, what, why, "checks")
 
     @staticmethod
     def _replace(pv: PortValue, new: str) -> Edit:
