@@ -140,6 +140,11 @@ def _unit(p: Path) -> bool:
     return _supervisord(p) or _systemd_drop_in(p)
 
 
+def _tiltfile(p: Path) -> bool:
+    """Tilt's ``Tiltfile`` (Starlark, read as Python): its ``k8s_resource`` port forwards, its local probes."""
+    return p.name == "Tiltfile" or p.low.endswith(".tiltfile")
+
+
 def _requirements(p: Path) -> bool:
     low = p.low
     if low.endswith(".txt"):
@@ -190,7 +195,7 @@ KINDS = (
     Kind("unit", "unit:UnitDoc", by_name=_unit, suffixes=(".service",), trailing_comments=False,
          claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*", r"[^/]*\.service\.d"),
          line_comments=("#", ";")),
-    Kind("python", "python:PythonDoc", suffixes=(".py",)),
+    Kind("python", "python:PythonDoc", by_name=_tiltfile, suffixes=(".py",)),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
          claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
     Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--"),

@@ -618,6 +618,16 @@ class ExecSite:
 
 
 @dataclass
+class GetSite:
+    """An HTTP request whose host and port are written apart from its path (Tilt's ``http_get_action(port=8000,
+    path=...)``): ``host:port`` as the file's own URLs would say it."""
+
+    host: str
+    port: str
+    path: Region
+
+
+@dataclass
 class BuildSite:
     """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
 
@@ -665,4 +675,5 @@ class Topology:
     forwards: list[ForwardSite] = field(default_factory=list)
     execs: list[ExecSite] = field(default_factory=list)
     checks: list[CheckSite] = field(default_factory=list)
+    gets: list[GetSite] = field(default_factory=list)
     patches: list[PatchFileSite] = field(default_factory=list)

@@ -537,9 +537,10 @@ def _add_forward(links: Links, f) -> None:
 
 
 def _workload_moves(links: Links, kind: str, name: str, namespace: str | None) -> list[At]:
-    """The moving servers of the workload ``kind``/``name`` (a ``kubectl`` target: its kind by its full name)."""
+    """The moving servers of the workload ``kind``/``name`` (a ``kubectl`` target: its kind by its full name;
+    "" any kind: a Tilt resource, named after its workload)."""
     return [a for a in links.moves if a.move.workload and a.move.workload[1] == name
-            and a.move.workload[0].lower() == kind and _ns_ok(namespace, a.move.namespace)]
+            and kind in ("", a.move.workload[0].lower()) and _ns_ok(namespace, a.move.namespace)]
 
 
 def _add_host_ports(links: Links, at: At, published: tuple) -> None:
@@ -854,6 +855,7 @@ class _Follow:
         yield from self.checks()
         yield from self.compose()
         yield from self.docker_runs()
+        yield from self.gets()
         yield from self.urls()
 
     # --- messages ----------------------------------------------------------------------------
@@ -1128,6 +1130,15 @@ class _Follow:
             yield from self.url_port(r, u, [(at, m.http if m.health and u.group("port") == m.health else None)],
                                      f"a URL of {what} to itself")
             yield from self.url_path(r, u, [at], f"{what}", None, verb)
+
+    def gets(self) -> Iterator[Finding]:
+        """Requests whose host and port are written apart from their path (a Tilt ``http_get_action``): the
+        path reaches the server that ``host:port`` reaches, as a URL's would."""
+        for g in getattr(self.topo, "gets", ()):
+            got, why = self.resolve(g.host, g.port)
+            at = next((a for a, _new in got if a.move.paths), None)
+            if at is not None:
+                yield from self.path(g.path, 0, g.path.text, at, f"this request ({g.host}:{g.port})", why)
 
     def urls(self) -> Iterator[Finding]:
         # in a manifest or a compose file, ``localhost`` is the container's own (its pod's) network: the
