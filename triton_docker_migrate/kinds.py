@@ -19,8 +19,9 @@ _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 #: a JSON 6902 patch: its first item is an operation (``- op: add`` in YAML, ``[{"op": "add"`` in JSON)
-_JSON_PATCH = re.compile(rb"(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:-[ \t]+[\"']?(?:op|path)[\"']?[ \t]*:"
-                         rb"|\[\s*\{\s*\"(?:op|path)\"\s*:)")
+_JSON_PATCH = re.compile(rb"(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:-[ \t]+[\"']?(?P<key>op|path)[\"']?[ \t]*:"
+                         rb"|\[\s*\{\s*\"(?P<jkey>op|path)\"\s*:)")
+_OP_KEY = re.compile(rb"(?m)(?:^[ \t]+|[{,][ \t\r\n]*)[\"']?op[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
 #: a Dockerfile's first instruction (after blank lines, comments and parser directives): a whole FROM
 #: line (``from x import y`` is Python), or ARG before it (BuildKit refuses anything else there)
@@ -165,7 +166,12 @@ def _kubernetes(p: Path, head: bytes) -> bool:
     """A manifest (``apiVersion`` and ``kind``), or a JSON 6902 patch kept in a file of its own (a list of
     ``op``/``path`` operations: a Kustomization names the workload it patches)."""
     return p.low.endswith(_YAML + (".json",)) and bool(_API_VERSION.search(head) and _KIND.search(head)
-                                                       or _JSON_PATCH.match(head))
+                                                       or _is_json_patch(head))
+
+
+def _is_json_patch(head: bytes) -> bool:
+    m = _JSON_PATCH.match(head)
+    return m is not None and (m.group("key") == b"op" or _OP_KEY.search(head) is not None)
 
 
 def _values_shape(p: Path, head: bytes) -> bool:
