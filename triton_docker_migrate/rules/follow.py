@@ -11,15 +11,22 @@ evidence may be edited by this follow-through, with a finding that says why):
 - route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
   such a Service: their backend port and their request paths;
 - probes and ports of the same container written in another file (a kustomize patch of the workload, also
-  inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container);
+  inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container,
+  inline or in a patch file that a kustomization names with its target: ``Links.patch_targets``);
+- objects written apart that hold the path of a health check of the server, found by their names
+  (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
+  probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
+  group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
+  server names;
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
-  workload of the server, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's
-  address, so a host that may be a node's is a warning), or the machine's own port of a server no
-  container runs (a start script, a unit, a launcher).
+  workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
+  probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
+  that may be a node's is a warning), or the machine's own port of a server no container runs (a start
+  script, a unit, a launcher).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -112,12 +119,17 @@ HEALTH_PATH_ROUTE = rule(
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`; a cloud load balancer's "
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
-    "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path, the `requestPath` of "
-    "a GKE `BackendConfig` of the same file that the Service names), a probe of its container "
+    "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
+    "`kubernetes_service`'s too), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; "
+    "a Terraform target group that an `aws_ecs_service` of the server's file sends to, in any file of the module), "
+    "a Terraform variable's or local value's default that such a check or a probe of the server takes "
+    "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
-    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that "
+    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
+    "file that a kustomization's `patches`/`patchesJson6902` names with its `target`), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
-    "`ports`, a `kubectl port-forward` to its Service or workload, the `nodePort` of its Service or its "
+    "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
+    "(and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
     "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
     "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
