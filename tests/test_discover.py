@@ -235,6 +235,8 @@ K8S = b"apiVersion: apps/v1\nkind: Deployment\n"
     ("rules.mk", b"", "makefile"),
     ("README.md", b"", "text"),
     ("Tiltfile", b"", "python"),
+    ("infra/terraform.tfvars", b"", "hcl"),
+    ("envs/prod.auto.tfvars", b"", "hcl"),
     ("dev/triton.tiltfile", b"", "python"),
     ("tiltfile.md", b"", "text"),
 ])

@@ -1195,8 +1195,9 @@ def test_a_health_url_whose_host_and_port_are_set_at_run_time_is_a_warning(tmp_p
 #: golden trees whose health checks are written apart from the server (fixtures/trees/<name>): the lines that
 #: follow it (TDM408), and what stays reported after the whole migration (V1 the tool leaves to a person)
 APART = {
-    "terraform-health-refs": ({"k8s/variables.tf": [3], "k8s/locals.tf": [2], "k8s/service.tf": [6], "ecs/alb.tf": [8]},
-                              set()),
+    "terraform-health-refs": ({"k8s/variables.tf": [3], "k8s/terraform.tfvars": [1], "k8s/locals.tf": [2],
+                               "k8s/service.tf": [6], "ecs/alb.tf": [8]},
+                              {("shared/variables.tf", 2, "TDM408")}),
     "kustomize-patch-files": ({"overlays/prod/probes.yaml": [6, 12], "overlays/prod/startup.json": [3]},
                               {("overlays/gpu/args.yaml", 3, "TDM003")}),
     "gke-backendconfig-apart": ({"backendconfig.yaml": [8]}, set()),
@@ -1211,7 +1212,8 @@ def test_health_checks_written_apart_keep_the_gate_closed_until_they_follow(name
     file, a GKE BackendConfig apart from its Service, a Tiltfile's forwarded port - follows the migration; and
     on a tree migrated before (these files left as they were, the servers V2 already) the gate stays closed on
     exactly those lines until a run moves them too. The traps of each tree (another application's variable,
-    target group, Service, patch, BackendConfig, forward) keep their V1-looking paths."""
+    target group, Service, patch, BackendConfig, forward) keep their V1-looking paths; a variable that another
+    application's probe takes too stays, with a warning."""
     src = FIXTURES / "trees" / name
     follows, left = APART[name]
     work = migrated_copy(tmp_path_factory, src, name)
@@ -1225,7 +1227,7 @@ def test_health_checks_written_apart_keep_the_gate_closed_until_they_follow(name
         shutil.copy(src / rel, work / rel)
     report = _json(capsys, ".")
     got = {(f["path"], f["line"]) for f in report["findings"] if f["rule"] == "TDM408"}
-    assert got == {(rel, n) for rel, lines in follows.items() for n in lines}
+    assert got == {(rel, n) for rel, lines in follows.items() for n in lines} | {(p, n) for p, n, r in left if r == "TDM408"}
     assert all("the V2 server at " in f["message"] for f in report["findings"] if f["rule"] == "TDM408")
     assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
     cli(capsys, "migrate", ".")

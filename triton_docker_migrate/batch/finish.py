@@ -388,7 +388,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
         found[c.display] = (c, data, doc)
 
 
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf")
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars")
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)

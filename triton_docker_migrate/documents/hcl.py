@@ -745,6 +745,8 @@ class HclDoc(Document):
                 if paths:
                     out.routes.append(RouteSite("Service", name, ns, None, False, paths))
         out.checks += self._checks()
+        # what another application's health checks take: a change there is not the server's alone
+        out.other_refs += [ref for c in self.containers if not c.triton for ref in self._refs_of(c)]
         return out
 
     def resolve(self, value: str) -> str:
@@ -764,8 +766,10 @@ class HclDoc(Document):
         key = [(w.start, w.end) for seg in cl.segments for w in seg.words]
         c = next((c for line, c in self._server_lines()
                   if [(w.start, w.end) for seg in line.segments for w in seg.words] == key), None)
-        if c is None:
-            return []
+        return self._refs_of(c) if c is not None else []
+
+    def _refs_of(self, c: Container) -> list[tuple[str, str, str]]:
+        """What ``health_refs`` says of the container ``c`` (a server's, or another application's)."""
         scope = self._module()
         blocks = [c.block]
         if c.style == "kubernetes":
@@ -791,7 +795,8 @@ class HclDoc(Document):
 
     def _checks(self) -> list[CheckSite]:
         """The module's values that may be a health check's path (a variable's or local value's default that is
-        a path), and its target groups' health check paths: whose they are, the objects that name them say."""
+        a path, the value a ``.tfvars`` file of the module's folder gives a variable), and its target groups'
+        health check paths: whose they are, the objects that name them say."""
         scope = self._module()
         out: list[CheckSite] = []
 
@@ -803,6 +808,10 @@ class HclDoc(Document):
         for b in self.tree.root.blocks("variable"):
             if len(b.labels) == 1 and b.attr("default") is not None:
                 site("var", b.labels[0], b.attr("default").value, "default")  # type: ignore[union-attr]
+        if self.path.endswith(".tfvars"):  # the values a run of the module in this folder gives its variables
+            for it in self.tree.root.items:
+                if isinstance(it, H.Attribute):
+                    site("var", it.name, it.value, it.name)
         for b in self.tree.root.blocks("locals"):
             for it in b.items:
                 if isinstance(it, H.Attribute):

@@ -675,5 +675,7 @@ class Topology:
     forwards: list[ForwardSite] = field(default_factory=list)
     execs: list[ExecSite] = field(default_factory=list)
     checks: list[CheckSite] = field(default_factory=list)
+    #: (scope, kind, name) of the ``CheckSite`` objects that another application's health check takes
+    other_refs: list[tuple[str, str, str]] = field(default_factory=list)
     gets: list[GetSite] = field(default_factory=list)
     patches: list[PatchFileSite] = field(default_factory=list)

@@ -408,6 +408,8 @@ class Links:
     #: (scope, kind, name) of an object written apart that holds a health check's path (``CheckSite``) ->
     #: (the server it checks, why that is ambiguous, the namespace of whoever named it)
     refs: dict[tuple, list[tuple[At, str | None, str | None]]] = field(default_factory=dict)
+    #: the ``refs`` that another application's health check takes too (a Service of other pods, a probe)
+    shared: set = field(default_factory=set)
     #: kustomize patch files (real path) -> the workloads they patch (``PatchFileSite``)
     patch_targets: dict[str, list] = field(default_factory=dict)
     #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
@@ -480,6 +482,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
     for real, topo in files:
         for pf in getattr(topo, "patches", ()):
             links.patch_targets.setdefault(os.path.realpath(pf.path), []).append(pf)
+        links.shared.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
             # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
@@ -510,8 +513,11 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
             links.services.append(s)
-            for ref in svc.refs if s.ats else ():  # a BackendConfig it names checks the pods it selects
-                links.refs.setdefault(tuple(ref), []).append((s.ats[0], s.why, svc.namespace))
+            for ref in svc.refs:  # a BackendConfig it names checks the pods it selects
+                if s.ats:
+                    links.refs.setdefault(tuple(ref), []).append((s.ats[0], s.why, svc.namespace))
+                elif svc.selector:
+                    links.shared.add(tuple(ref))
             if s.ats and not s.why:  # a NodePort (or LoadBalancer) Service: its node ports reach the server too
                 nodes = [(p.entry.host, _port_number(p.target, s.ats[0].move)) for p in svc.ports if p.entry.host]
                 nodes = [(h, n) for h, n in nodes if n]
@@ -729,9 +735,12 @@ class Terms:
     labels: set = field(default_factory=set)  #: its pod labels' values (with a Service)
     builds: set = field(default_factory=set)  #: its compose service names, its Dockerfile's folder (with build/extends)
     host_paths: set = field(default_factory=set)  #: ``:<host port>/api/`` of the host ports that publish it
+    #: ``var.x``/``local.x`` its health checks take: every file that names one is read (another application's
+    #: check may take it too)
+    values: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values"):
             getattr(self, k).update(getattr(other, k))
 
 
@@ -751,6 +760,7 @@ def search_terms(ms: list[HealthMove]) -> Terms:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
         t.names.update(name for _scope, _kind, name in m.refs)
+        t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
     return t
 
 
@@ -780,6 +790,8 @@ def may_reach(data: bytes, t: Terms) -> bool:
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
+        return True
+    if t.values and (b"var." in data or b"local." in data) and any(x.encode() in data for x in t.values):
         return True
     if b"/api/" in data and b"/containers/" in data:
         return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
@@ -1072,6 +1084,8 @@ class _Follow:
             at, why = got[0]
             if len({id(a) for a, _w in got}) > 1 and len({a.move.current for a, _w in got}) > 1:
                 why = why or "it checks several servers"
+            if (cs.scope, cs.kind, cs.name) in self.links.shared:
+                why = why or "another application's health check takes it too"
             what = f"the {_CHECK_NAMES.get(cs.kind, cs.kind)} {cs.name}"
             for r in cs.paths:
                 yield from self.path(r, 0, r.text, at, what, why, "checks")
