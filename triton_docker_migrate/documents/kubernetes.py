@@ -696,17 +696,20 @@ class KubernetesDoc(Document):
                 if o in self._kustomization_roots or str(Y.get(o, "kind").value) == "Kustomization"]  # type: ignore[union-attr]
 
     def _patch_files(self) -> list[PatchFileSite]:
-        """A Kustomization's patches kept in files of their own, with the workload each patches (``patches``
-        and ``patchesJson6902`` items with a ``path`` and a ``target`` that names it)."""
+        """A Kustomization's patches kept in files of their own, with the workloads each patches (``patches``
+        and ``patchesJson6902`` items with a ``path`` and a ``target`` that names them, or selects them by
+        labels: ``labelSelector`` of equalities)."""
         out: list[PatchFileSite] = []
         folder = os.path.dirname(os.path.abspath(self.path)) if self.path else ""
         for o in self._kustomizations() if folder else ():
             for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")):
                 path, target = self._str(Y.get(item, "path")), Y.get(item, "target")
-                name = self._str(Y.get(target, "name"))
-                if path and name and not _REMOTE.search(path):
+                name, selector = self._str(Y.get(target, "name")), self._str(Y.get(target, "labelSelector"))
+                labels = dict(kv.strip().split("=", 1) for kv in selector.split(",")) \
+                    if selector and re.fullmatch(r"\s*[\w./-]+=[\w.-]+(?:\s*,\s*[\w./-]+=[\w.-]+)*\s*", selector) else None
+                if path and (name or labels) and not _REMOTE.search(path):
                     out.append(PatchFileSite(os.path.normpath(os.path.join(folder, path)), self._str(Y.get(target, "kind")),
-                                             name, self._str(Y.get(target, "namespace"))))
+                                             name, self._str(Y.get(target, "namespace")), labels))
         return out
 
     def _patch_file(self) -> list[PodSite]:

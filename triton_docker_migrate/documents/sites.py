@@ -653,12 +653,13 @@ class CheckSite:
 @dataclass
 class PatchFileSite:
     """A kustomize patch kept in a file of its own (``patches``/``patchesJson6902`` ``path`` with a ``target``):
-    the workload it patches."""
+    the workloads it patches (by name, by labels, or both)."""
 
     path: str  #: absolute path of the patch file
     kind: str | None
-    name: str
+    name: str | None
     namespace: str | None
+    labels: dict[str, str] | None = None  #: the target's ``labelSelector`` (``app=x,tier=y``)
 
 
 @dataclass

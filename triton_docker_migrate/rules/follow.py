@@ -900,16 +900,19 @@ class _Follow:
                     continue  # its own server: the per-file rules
                 at = next((a for a in self.links.index()["workload"].get((pod.kind, pod.name, c.name), ())
                            if a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)), None)
+                # a patch file a kustomization names with its target: the target's workloads, whatever the
+                # patch's own name says
+                targets = [a for pf in self.links.patch_targets.get(self.here, ()) for a in self._patched(pf)]
+                if at is None and c.name:
+                    at = next((a for a in targets if a.move.container == c.name), None)
                 if not c.name:  # a JSON 6902 patch: the workload's container by position, its only server's
-                    targets = [(pod.kind, pod.name, pod.namespace)] if pod.name else \
-                        [(pf.kind, pf.name, pf.namespace) for pf in self.links.patch_targets.get(self.here, ())]
-                    ats = [a for kind, name, ns in targets for a in self.links.moves if a.move.workload
-                           and a.move.workload[1] == name and kind in (None, a.move.workload[0])
-                           and a.move.file != self.here and _ns_ok(ns, a.move.namespace)]
+                    ats = targets if not pod.name else [
+                        a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
+                        and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
                     at = ats[0] if len({(a.move.workload, a.move.container) for a in ats}) == 1 else None
                 if at is None:
                     continue
-                kind, name = (pod.kind, pod.name) if pod.name else at.move.workload
+                kind, name = at.move.workload
                 for r in c.regions:
                     yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({kind} {name})", "is")
                 m = at.move
@@ -938,6 +941,12 @@ class _Follow:
                         else:
                             yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + ": list the HTTP port instead",
                                                                       suggestion=f"containerPort: {m.http}"))
+
+    def _patched(self, pf) -> list[At]:
+        """The moving servers of the workloads a kustomize patch file's target picks (``PatchFileSite``)."""
+        return [a for a in self.links.moves if a.move.workload and a.move.file != self.here
+                and (pf.name is None or a.move.workload[1] == pf.name) and pf.kind in (None, a.move.workload[0])
+                and (pf.labels is None or _selects(pf.labels, a.move.labels)) and _ns_ok(pf.namespace, a.move.namespace)]
 
     # --- Services ----------------------------------------------------------------------------
     def services(self) -> Iterator[Finding]:
