@@ -747,6 +747,7 @@ class HclDoc(Document):
         out.checks += self._checks()
         # what another application's health checks take: a change there is not the server's alone
         out.other_refs += [ref for c in self.containers if not c.triton for ref in self._refs_of(c)]
+        out.ref_links += self._ref_links()
         return out
 
     def resolve(self, value: str) -> str:
@@ -791,7 +792,31 @@ class HclDoc(Document):
                     ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
                     if _text(lb.attr("container_name")) == c.name and len(ref) >= 2 and ref[0] in TARGET_GROUPS:
                         out.append((scope, ref[0], ref[1]))
+            if c.resource is not None:  # an ECS service of another file names the task definition and container
+                out.append((scope, "ecs_container", f"{c.resource.labels[0]}.{c.resource.labels[1]}:{c.name}"))
         return list(dict.fromkeys(out))
+
+    def _ref_links(self) -> list[tuple[tuple[str, str, str], tuple[str, str, str]]]:
+        """What checks what, said by this file for objects of others (``Topology.ref_links``): an ECS service's
+        ``load_balancer`` sends the target group's checks to a container of a task definition; a target group's
+        ``health_check`` path that is a variable or a local value."""
+        scope = self._module()
+        out = []
+        for r in self._resources():
+            if r.labels[0] == "aws_ecs_service":
+                task = r.attr("task_definition")
+                tref = task.value.raw.split(".") if task is not None and task.value.kind == "other" else []
+                for lb in r.blocks("load_balancer"):
+                    arn, name = lb.attr("target_group_arn"), _text(lb.attr("container_name"))
+                    ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                    if len(tref) >= 2 and name and len(ref) >= 2 and ref[0] in TARGET_GROUPS:
+                        out.append(((scope, "ecs_container", f"{tref[0]}.{tref[1]}:{name}"), (scope, ref[0], ref[1])))
+            elif r.labels[0] in TARGET_GROUPS:
+                for e in _check_paths(r):
+                    m = _NAMED.fullmatch(e.raw.strip())
+                    if m is not None:
+                        out.append(((scope, r.labels[0], r.labels[1]), (scope, m.group(1), m.group(2))))
+        return out
 
     def _checks(self) -> list[CheckSite]:
         """The module's values that may be a health check's path (a variable's or local value's default that is

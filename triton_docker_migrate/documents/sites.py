@@ -678,5 +678,8 @@ class Topology:
     checks: list[CheckSite] = field(default_factory=list)
     #: (scope, kind, name) of the ``CheckSite`` objects that another application's health check takes
     other_refs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (a, b): what ``a`` checks, ``b`` checks too (an ECS service: the target group ``b`` sends to the container
+    #: ``a`` of a task definition; a target group ``a`` whose path is the variable ``b``)
+    ref_links: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = field(default_factory=list)
     gets: list[GetSite] = field(default_factory=list)
     patches: list[PatchFileSite] = field(default_factory=list)

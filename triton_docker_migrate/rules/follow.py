@@ -526,7 +526,27 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
     for _real, topo in files:  # once every Service is known
         for f in getattr(topo, "forwards", ()):
             _add_forward(links, f)
+    _link_refs(links, [tuple(map(tuple, x)) for _real, topo in files for x in getattr(topo, "ref_links", ())])
     return links
+
+
+def _link_refs(links: Links, pairs: list) -> None:
+    """``Topology.ref_links``: what an object checks, the objects it sends its check to check too (an ECS
+    service: the target group checks the task definition's container; a target group: its path variable),
+    followed through as many links as they make."""
+    todo = [p for p in pairs if p[0] in links.refs]
+    seen: set = set()
+    while todo:
+        a, b = todo.pop()
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        new = [x for x in links.refs.get(a, ()) if x not in links.refs.get(b, ())]
+        if new:
+            links.refs.setdefault(b, []).extend(new)
+            todo += [p for p in pairs if p[0] == b]
+        if a in links.shared:
+            links.shared.add(b)
 
 
 def _add_forward(links: Links, f) -> None:
@@ -735,8 +755,8 @@ class Terms:
     labels: set = field(default_factory=set)  #: its pod labels' values (with a Service)
     builds: set = field(default_factory=set)  #: its compose service names, its Dockerfile's folder (with build/extends)
     host_paths: set = field(default_factory=set)  #: ``:<host port>/api/`` of the host ports that publish it
-    #: ``var.x``/``local.x`` its health checks take: every file that names one is read (another application's
-    #: check may take it too)
+    #: ``var.x``/``local.x`` its health checks take, ``aws_ecs_task_definition.x`` that runs it: every file that
+    #: names one is read (another application's check may take it too, an ECS service names a target group)
     values: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
@@ -761,6 +781,7 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
         t.names.update(name for _scope, _kind, name in m.refs)
         t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
+        t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
     return t
 
 
@@ -774,6 +795,8 @@ def link_terms(links: Links) -> Terms:
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
     t.names.update(name for _scope, _kind, name in links.refs)
+    # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
+    t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs if kind not in ("var", "local", "ecs_container"))
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
         t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
@@ -791,7 +814,7 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
-    if t.values and (b"var." in data or b"local." in data) and any(x.encode() in data for x in t.values):
+    if t.values and any(x.encode() in data for x in t.values):
         return True
     if b"/api/" in data and b"/containers/" in data:
         return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
