@@ -1196,7 +1196,8 @@ def test_a_health_url_whose_host_and_port_are_set_at_run_time_is_a_warning(tmp_p
 #: follow it (TDM408), and what stays reported after the whole migration (V1 the tool leaves to a person)
 APART = {
     "terraform-health-refs": ({"k8s/variables.tf": [3], "k8s/terraform.tfvars": [1], "k8s/locals.tf": [2],
-                               "k8s/service.tf": [6], "ecs/alb.tf": [8], "ecs-apart/variables.tf": [2]},
+                               "k8s/service.tf": [6], "ecs/alb.tf": [8], "ecs-apart/variables.tf": [2],
+                               "k8s-ref/service.tf": [6]},
                               {("shared/variables.tf", 2, "TDM408")}),
     "kustomize-patch-files": ({"overlays/prod/probes.yaml": [6, 12], "overlays/prod/startup.json": [3],
                                "overlays/prod/resources.yaml": [4], "overlays/prod/metrics.yaml": [14]},

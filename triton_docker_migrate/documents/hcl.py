@@ -735,10 +735,16 @@ class HclDoc(Document):
                     entry = PortEntry(_text(p.attr("target_port")) or port, Span(p.start, p.end),
                                       lambda p=p: [self._delete_block(p)], host=_text(p.attr("node_port")))
                     ports.append(ServicePort(port, _text(p.attr("name")), entry.port or port, entry))
-            if selector:
+            ref = spec.attr("selector") if spec is not None else None
+            selects = None
+            if not selector and ref is not None and ref.value.kind == "other" and ".labels" in ref.value.raw:
+                parts = ref.value.raw.strip().split(".")
+                if len(parts) > 2 and parts[0] in WORKLOADS:  # ``kubernetes_deployment.x.spec[0]...labels``
+                    selects = (self._module(), "workload", f"{parts[0]}.{parts[1]}")
+            if selector or selects:
                 name = (_text(meta.attr("name")) if meta is not None else None) or svc.labels[1]
                 ns = _text(meta.attr("namespace")) if meta is not None else None
-                out.services.append(ServiceSite(name, ns, selector, ports))
+                out.services.append(ServiceSite(name, ns, selector, ports, selects=selects))
                 # the health check a cloud load balancer sends through it (its annotations)
                 paths = [Region(e.string.value, offsets=e.string.offsets, label="annotation") for e in _check_paths(svc)
                          if e.kind == "string" and e.string is not None and not e.string.dynamic and not e.string.heredoc]
@@ -773,13 +779,15 @@ class HclDoc(Document):
         """What ``health_refs`` says of the container ``c`` (a server's, or another application's)."""
         scope = self._module()
         blocks = [c.block]
+        out: list[tuple[str, str, str]] = []
         if c.style == "kubernetes":
             blocks += self.services_selecting(c)
+            if c.resource is not None:  # a Service of another file may select its labels by reference
+                out.append((scope, "workload", f"{c.resource.labels[0]}.{c.resource.labels[1]}"))
         elif c.style == "ecs":
             blocks += self._target_groups(c)
         elif c.style == "nomad":
             blocks += [svc for svc, _checks in self._nomad_services(c)]
-        out: list[tuple[str, str, str]] = []
         for b in blocks:
             for e in _check_paths(b):
                 m = _NAMED.fullmatch(e.raw.strip())

@@ -534,6 +534,9 @@ class ServiceSite:
     #: objects written apart that set the health check a load balancer sends through it (``CheckSite``:
     #: (scope, kind, name); a GKE ``BackendConfig`` its annotation names)
     refs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: its selector is another object's labels, by reference (Terraform: ``kubernetes_deployment.x...labels``):
+    #: (scope, "workload", "kubernetes_deployment.x"), which the server of that workload names (``HealthMove.refs``)
+    selects: tuple[str, str, str] | None = None
 
 
 @dataclass

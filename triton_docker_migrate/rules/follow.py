@@ -120,8 +120,10 @@ HEALTH_PATH_ROUTE = rule(
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`; a cloud load balancer's "
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
     "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
-    "`kubernetes_service`'s too), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; "
-    "a Terraform target group that an `aws_ecs_service` of the server's file sends to, in any file of the module), "
+    "`kubernetes_service`'s too, in any file of the module, its selector a reference to the workload's labels or "
+    "not), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; "
+    "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
+    "module), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
     "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
@@ -511,7 +513,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                 _add_host_ports(links, at, _published([d.ports]))
         for svc in topo.services:  # type: ignore[attr-defined]
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
-            s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
+            s.ats, s.why = service_targets(svc, links)
             links.services.append(s)
             for ref in svc.refs:  # a BackendConfig it names checks the pods it selects
                 if s.ats:
@@ -681,6 +683,14 @@ def selected_by(selector: dict | None, namespace: str | None, links: Links,
     if len({(a.move.health, a.move.http) for a in ats}) > 1:
         return ats, "its selector picks servers with different ports"
     return ats, None
+
+
+def service_targets(svc, links: Links) -> tuple[list[At], str | None]:
+    """The moving servers a Service (``ServiceSite``) selects: by its selector, or by a reference to the labels
+    of a workload (``ServiceSite.selects``: Terraform's ``kubernetes_deployment.x...labels``)."""
+    if svc.selects is not None and not svc.selector:
+        return [at for at, _why, _ns in links.refs.get(svc.selects, ())], None
+    return selected_by(svc.selector, svc.namespace, links, service=True)
 
 
 def _written(value: str) -> bool:
@@ -974,7 +984,7 @@ class _Follow:
     # --- Services ----------------------------------------------------------------------------
     def services(self) -> Iterator[Finding]:
         for svc in self.topo.services:
-            ats, why = selected_by(svc.selector, svc.namespace, self.links, service=True)
+            ats, why = service_targets(svc, self.links)
             ats = [a for a in ats if a.move.health]
             if not ats:
                 yield from self.unmatched(svc.selector, [(p.entry.span, p.target) for p in svc.ports],
