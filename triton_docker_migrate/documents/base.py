@@ -11,7 +11,7 @@ import re
 from typing import Iterable
 
 from ..model import Span
-from .sites import (BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
+from .sites import (BaseImage, Block, BuildArgument, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
                     Region, Requirement, Topology)
 
 
@@ -57,6 +57,10 @@ class Document:
 
     def env_files(self) -> list[tuple[str, Span, str]]:
         """Files a Triton service reads its environment from: (as written, where, path to read)."""
+        return []
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """Values this file gives to the build arguments of a Dockerfile it builds."""
         return []
 
     def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:

@@ -13,6 +13,7 @@ MakefileDoc (makefile.py) reuses this machinery for recipe lines.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -26,9 +27,10 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
-from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, kubectl_exec, ssh_command, parse_docker_run,
+from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, kubectl_exec, ssh_command, parse_docker_build,
+                        parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
-from .sites import (CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+from .sites import (BuildArgument, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
@@ -104,8 +106,7 @@ def basename(w: Word) -> str:
 command_index = C.command_index
 
 
-def _is_server(w: Word) -> bool:
-    return not w.dynamic and C.basename(w.value) in C.SERVER_NAMES
+_is_server = C.is_server_word
 
 
 class ShellDoc(Document):
@@ -116,6 +117,7 @@ class ShellDoc(Document):
         super().__init__(path, text)
         self.sites: list[Site] = []
         self.runs: list[DockerRun] = []
+        self.builds: list[DockerBuild] = []  #: ``docker build`` commands that give build arguments
         self.excluded: list[Span] = []  #: comments (and report-only here-document bodies)
         self.heredoc_reports: list[Region] = []
         self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
@@ -287,6 +289,9 @@ class ShellDoc(Document):
         elif self.is_docker(cmd) or base == "kubectl":
             dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
+                build = parse_docker_build(words, ci) if base != "kubectl" else None
+                if build is not None and build.args:
+                    self.builds.append(build)
                 return
             self._container(dr, syntax, depth)
         else:
@@ -340,11 +345,11 @@ class ShellDoc(Document):
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
 
-    def _default_of(self, name: str, value: Word) -> Word | None:
+    def _default_of(self, name: str | None, value: Word) -> Word | None:
         """``NAME=${NAME:-"trtserver ..."}``: the default, as the word it is (the value unless the
-        environment sets one)."""
+        environment sets one). ``name`` None: the default of any variable (``${TRITON_BIN:-trtserver}``)."""
         m = _SELF_DEFAULT.fullmatch(value.value) if value.dynamic else None
-        if m is None or m.group(1) != name or not m.group(2):
+        if m is None or name is not None and m.group(1) != name or not m.group(2):
             return None
         i, j = m.span(2)
         lexed = self._lex(value.value[i:j], value.offsets[i:j], 0)
@@ -475,13 +480,14 @@ class ShellDoc(Document):
         return False
 
     def _server_variable(self, w: Word) -> Word | None:
-        """``$SERVER`` whose value is the server binary: the value word."""
+        """``$SERVER`` whose value is the server binary (``BIN=${TRITON_BIN:-trtserver}``: its default,
+        what runs unless the environment names another binary): the value word."""
         m = _VAR_REF.match(w.value)
         if not m:
             return None
         name = m.group(1) or m.group(2)
         for v in self.variables.get(name, []):
-            v = self._default_of(name, v) or v  # ``BIN=${BIN:-trtserver}``
+            v = self._default_of(None, v) or v  # ``BIN=${BIN:-trtserver}``, ``BIN=${TRITON_BIN:-trtserver}``
             if _is_server(v):
                 return v
         return None
@@ -527,6 +533,39 @@ class ShellDoc(Document):
     def report_only(self) -> list[tuple[int, int, str]]:
         return [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
                 for r in self.heredoc_reports]
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads
+        from where it runs) are taken from the script's folder or the nearest folder above it that holds
+        them (a script run from the repository's root), or else from where the tool runs."""
+        out = []
+        for b in self.builds:
+            if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
+                continue
+            for base in self.where_run():
+                dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
+                    os.path.join(base, b.context.value, "Dockerfile")
+                if os.path.isfile(dockerfile):
+                    break
+            else:
+                continue
+            for name, value in b.args:
+                if value.value:
+                    out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
+                                             os.path.normpath(dockerfile), not value.dynamic))
+        return out
+
+    def where_run(self) -> list[str]:
+        """The folders a relative path of the script may be read from: its own, those above it (a few
+        levels: a script run from the repository's root), where the tool runs."""
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out = [here]
+        for _ in range(4):
+            up = os.path.dirname(out[-1])
+            if up == out[-1]:
+                break
+            out.append(up)
+        return list(dict.fromkeys(out + [os.getcwd()]))
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
@@ -707,7 +746,7 @@ def server_argv(doc: Document) -> list[list[str]]:
     out = []
     for cl in doc.command_lines():
         skip = cl.extra.get("image")
-        argv = [cl.binary.value if cl.binary is not None else "tritonserver"]
+        argv = [C.argv0(cl)]
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out
