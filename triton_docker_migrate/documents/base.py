@@ -59,6 +59,11 @@ class Document:
         """Files a Triton service reads its environment from: (as written, where, path to read)."""
         return []
 
+    def images_run_by_v1(self) -> list[tuple[Span, str, str]]:
+        """Images written here that a V1 server line of another file runs on (a chart's values image, the
+        line in its template): (where, the image, the binary)."""
+        return []
+
     def build_arguments(self) -> list[BuildArgument]:
         """Values this file gives to the build arguments of a Dockerfile it builds."""
         return []

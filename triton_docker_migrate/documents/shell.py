@@ -54,6 +54,11 @@ def _reference(name: str) -> str:
     return r"\$(?:\{" + name + r"\}|\(" + name + r"\)|" + name + r"(?![\w]))"
 
 
+#: helm install/upgrade options that take a value
+_HELM_VALUE_OPTIONS = {"--set", "--set-string", "--set-file", "--set-json", "-f", "--values", "-n", "--namespace",
+                       "--version", "--repo", "--kube-context", "--kubeconfig", "--timeout", "--description",
+                       "--post-renderer", "--username", "--password", "--ca-file", "--cert-file", "--key-file",
+                       "--history-max", "-o", "--output", "--name-template", "--labels", "-l"}
 _SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
@@ -434,6 +439,9 @@ class ShellDoc(Document):
         ``$IMAGE:$TAG`` (``${IMAGE}:${TAG}``, make's ``$(IMAGE):$(TAG)``) with ``TAG`` assigned once a
         release and used only there: (IMAGE, TAG, TAG's value, its span, how they are written, what else may
         set them). Both values then change together."""
+        helm = self._helm_set_tag(at)
+        if helm is not None:
+            return helm
         if self._held_values is None:  # the variables set once to a value written as it reads, by where
             self._held_values = sorted((vals[0].start, vals[0].end, n) for n, vals in self.variables.items()
                                        if len(vals) == 1 and not vals[0].dynamic)
@@ -466,6 +474,66 @@ class ShellDoc(Document):
             them = "them" if len(over) > 1 else "it"
             elsewhere = f"the caller may set {' and '.join(over)} (make {over[0]}=...): set {them} there too"
         return name, tag, value.value, value.span, f"variables {name} and {tag}", elsewhere
+
+    def charts_elsewhere(self) -> list[tuple[Span, str]]:
+        """``helm install|upgrade|template [NAME] CHART ...`` of a chart that is not a local path (``repo/chart``,
+        ``oci://...``, ``--repo URL``): its templates are never in the run."""
+        out = []
+        for s in self.sites:
+            ci = s.index
+            words = s.words
+            if ci is None or basename(words[ci]) != "helm" or ci + 1 >= len(words) \
+                    or words[ci + 1].value not in ("install", "upgrade", "template"):
+                continue
+            positional, k, repo = [], ci + 2, False
+            while k < len(words):
+                v = words[k].value
+                if v.startswith("-"):
+                    repo = repo or v.partition("=")[0] == "--repo"
+                    # options that take a value (those helm users write before the chart)
+                    k += 2 if "=" not in v and v in _HELM_VALUE_OPTIONS else 1
+                    continue
+                positional.append(v)
+                k += 1
+            name_first = words[ci + 1].value != "install" or "--generate-name" not in [w.value for w in words]
+            chart = positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""
+            if repo or chart and not chart.startswith(("./", "../", "/", "$")) and not os.path.isdir(chart):
+                out.append((Span(words[ci].start, words[-1].end), f"the chart {chart}" if chart else "the release's chart"))
+        return out
+
+    def _helm_set_tag(self, at: int) -> tuple[str, str, str, Span, str, None] | None:
+        """``helm install ... --set image.repository=<V1 repository> --set image.tag=20.02-py3`` (or both in
+        one ``--set a=x,b=y``): the release's tag for the repository written at ``at``."""
+        for s in self.sites:
+            ci = s.index
+            if ci is None or basename(s.words[ci]) != "helm" or not s.words[ci].start <= at <= s.words[-1].end:
+                continue
+            pairs: list[tuple[str, str, Word, int]] = []  #: (key, value, word, where the value starts in it)
+            words = s.words
+            for k, w in enumerate(words):
+                opt, eq, rest = w.value.partition("=")
+                if opt in ("--set", "--set-string"):
+                    got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
+                    if got is None or got.dynamic:
+                        continue
+                    pos = base
+                    for item in got.value[base:].split(","):
+                        key, has, value = item.partition("=")
+                        if has:
+                            pairs.append((key, value, got, pos + len(key) + 1))
+                        pos += len(item) + 1
+            held = [(key, w, i) for key, _v, w, i in pairs if key.endswith("repository") and w.offsets
+                    and w.sub(i, i + 1).start <= at < w.end]
+            if len(held) != 1:
+                return None
+            key = held[0][0]
+            tag_key = key[: -len("repository")] + "tag"
+            tags = [(value, w, i) for k2, value, w, i in pairs if k2 == tag_key]
+            if len(tags) != 1 or not _RELEASE.fullmatch(tags[0][0]):
+                return None
+            value, w, i = tags[0]
+            return key, tag_key, value, w.sub(i, i + len(value)), f"helm values {key} and {tag_key}", None
+        return None
 
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:

@@ -324,14 +324,24 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
             seen.add((img.start, img.end))
             what = cl.binary.value if by_binary else cl.v1_arguments if cl.v1_arguments == V1_PROBED \
                 else f"its arguments give {cl.v1_arguments}"
-            built = ("it is built on V1 and has no tritonserver" if what != V1_PROBED else
-                     "a V1 release (the 20.06-v1 and 20.07-v1 images ran tritonserver with V1's API) does not run "
-                     "the migrated command line")
-            yield DERIVED_IMAGE.finding(
-                img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
-                f"{built}; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
-                f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
-                f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
+            yield _derived(img, text, what, ctx.target)
+    for span, text, binary in doc.images_run_by_v1():  # a chart's values image, its line in a template
+        text = text.strip().removeprefix("docker://")
+        info = classify(text)
+        if (span.start, span.end) not in seen and _IMAGE_REF.fullmatch(text) and not (info.triton or info.local_v1):
+            seen.add((span.start, span.end))
+            yield _derived(span, text, f"{binary}, in the chart's templates", ctx.target)
+
+
+def _derived(img: Span, text: str, what: str, target: Release) -> Finding:
+    built = ("it is built on V1 and has no tritonserver" if what != V1_PROBED else
+             "a V1 release (the 20.06-v1 and 20.07-v1 images ran tritonserver with V1's API) does not run "
+             "the migrated command line")
+    return DERIVED_IMAGE.finding(
+        img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
+        f"{built}; rebuild it on tritonserver:{target}-py3 and deploy "
+        f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
+        f"tritonserver:{target}-py3 in the Dockerfile that builds {text}")
 
 
 def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span, where: str,

@@ -149,9 +149,10 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         if region.shell or region.label == "line":
             for m in _CLIENT_IMPORT.finditer(text):
                 yield _piece(region, m.start(), m.end())
-            if region.triton or region.shell:
-                for m in _PIP_CLIENT.finditer(text):
-                    yield _piece(region, m.start("pkg"), m.end("pkg"))
+            # (a line of text: a notebook's ``!pip install tensorrtserver``, a README's code block - the name
+            # is NVIDIA's V1 client alone)
+            for m in _PIP_CLIENT.finditer(text):
+                yield _piece(region, m.start("pkg"), m.end("pkg"))
         if region.label == "string" or region.shell:
             for m in _CLIENT_MODULE.finditer(text):
                 yield _piece(region, m.start(), m.end())
