@@ -459,3 +459,20 @@ def test_the_v1_client_installed_by_pip_in_a_file_of_no_known_kind_is_v1_left(tr
                                                    "nbformat_minor": 5}, indent=1))
     report = _closed_gate(capsys)
     assert [(f["rule"], f["line"], f["severity"]) for f in report["findings"]] == [("TDM003", 9, "warning")]
+
+
+def test_the_v1_binary_held_by_a_containers_environment_is_v1_left(tree, capsys):
+    """``env: [{name: TRITON_BIN, value: trtserver}]`` with ``command: ["$(TRITON_BIN)", ...]`` (and compose's
+    ``environment: {TRITON_BIN: trtserver}``): the image moved to V2 and the container still ran trtserver,
+    with the gate passed. A value that is the V1 binary under a key that names a program is V1 left."""
+    (tree / "pod.yaml").write_text(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: t}\nspec:\n  containers:\n    - name: t\n'
+        '      image: nvcr.io/nvidia/tritonserver:24.10-py3\n      env:\n        - name: TRITON_BIN\n'
+        '          value: trtserver\n      command: ["$(TRITON_BIN)", "--model-repository=/models"]\n')
+    (tree / "compose.yaml").write_text(
+        'services:\n  t:\n    image: nvcr.io/nvidia/tritonserver:24.10-py3\n    environment:\n'
+        '      SERVER_BINARY: trtserver\n      LOG_NAME: trtserver\n'
+        '    command: sh -c "$$SERVER_BINARY --model-repository=/models"\n')
+    report = _closed_gate(capsys)
+    assert sorted((f["path"], f["line"], f["rule"]) for f in report["findings"]) == [
+        ("compose.yaml", 5, "TDM003"), ("pod.yaml", 10, "TDM003")]
