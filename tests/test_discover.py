@@ -207,6 +207,14 @@ K8S = b"apiVersion: apps/v1\nkind: Deployment\n"
     ("deploy/min.json", b'{"apiVersion":"v1","kind":"Pod"}', "kubernetes"),
     ("deploy/list.yml", b"---\n# c\napiVersion: v1\nkind: List\n", "kubernetes"),
     ("deploy/app.yaml", b"apiVersion: v2\nname: x\n", "text"),
+    # a JSON 6902 patch kept in a file of its own (a kustomization names its target)
+    ("overlays/prod/probes.yaml", b"# probes\n- op: add\n  path: /spec/template/spec/containers/0/readinessProbe\n",
+     "kubernetes"),
+    ("overlays/prod/probes.json", b'[\n  {"op": "add", "path": "/spec/template"}]', "kubernetes"),
+    ("deploy/list.yaml", b"- name: a\n  path: /x\n", "text"),
+    ("deploy/mounts.yaml", b"- path: /x\n  name: a\n", "text"),
+    ("overlays/a/patch.yaml", b"- path: /spec/template/spec/containers/0/args\n  op: replace\n", "kubernetes"),
+    ("deploy/ops.txt", b"- op: add\n", "text"),
     ("deploy/my-values.yaml", b"image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n", "helm-values"),
     ("deploy/my-values.yaml", K8S + b"image: x\n", "kubernetes"),
     ("deploy/values.yml", b"image:\n  repository: x\n", "text"),
@@ -226,6 +234,11 @@ K8S = b"apiVersion: apps/v1\nkind: Deployment\n"
     ("sub/makefile", b"", "makefile"),
     ("rules.mk", b"", "makefile"),
     ("README.md", b"", "text"),
+    ("Tiltfile", b"", "python"),
+    ("infra/terraform.tfvars", b"", "hcl"),
+    ("envs/prod.auto.tfvars", b"", "hcl"),
+    ("dev/triton.tiltfile", b"", "python"),
+    ("tiltfile.md", b"", "text"),
 ])
 def test_kind_of(path, head, kind, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

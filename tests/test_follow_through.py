@@ -1190,3 +1190,53 @@ def test_a_health_url_whose_host_and_port_are_set_at_run_time_is_a_warning(tmp_p
         assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
         cli(capsys, "migrate", ".")
     assert (tmp_path / "ready.sh").read_text() == sh and (tmp_path / "probe.py").read_text() == py
+
+
+#: golden trees whose health checks are written apart from the server (fixtures/trees/<name>): the lines that
+#: follow it (TDM408), and what stays reported after the whole migration (V1 the tool leaves to a person)
+APART = {
+    "terraform-health-refs": ({"k8s/variables.tf": [3], "k8s/terraform.tfvars": [1], "k8s/locals.tf": [2],
+                               "k8s/service.tf": [6], "ecs/alb.tf": [8], "ecs-apart/variables.tf": [2],
+                               "k8s-ref/service.tf": [6]},
+                              {("shared/variables.tf", 2, "TDM408")}),
+    "kustomize-patch-files": ({"overlays/prod/probes.yaml": [6, 12], "overlays/prod/startup.json": [3],
+                               "overlays/prod/resources.yaml": [4], "overlays/prod/metrics.yaml": [14]},
+                              {("overlays/gpu/args.yaml", 3, "TDM003")}),
+    "gke-backendconfig-apart": ({"backendconfig.yaml": [8]}, set()),
+    "tiltfile": ({"Tiltfile": [7, 9]}, set()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(APART))
+def test_health_checks_written_apart_keep_the_gate_closed_until_they_follow(name, tmp_path_factory, monkeypatch, capsys):
+    """A health check path written apart from the server it checks - a Terraform variable's default in
+    ``variables.tf``, a target group or a Service in another file of the module, a kustomize JSON 6902 patch
+    file, a GKE BackendConfig apart from its Service, a Tiltfile's forwarded port - follows the migration; and
+    on a tree migrated before (these files left as they were, the servers V2 already) the gate stays closed on
+    exactly those lines until a run moves them too. The traps of each tree (another application's variable,
+    target group, Service, patch, BackendConfig, forward) keep their V1-looking paths; a variable that another
+    application's probe takes too stays, with a warning."""
+    src = FIXTURES / "trees" / name
+    follows, left = APART[name]
+    work = migrated_copy(tmp_path_factory, src, name)
+    for rel, lines in follows.items():
+        text = (work / rel).read_text().splitlines()
+        assert all("/v2/health/" in text[n - 1] and "/api/health" not in text[n - 1] for n in lines), rel
+    monkeypatch.chdir(work)
+    report = _json(capsys, ".")
+    assert {(f["path"], f["line"], f["rule"]) for f in report["findings"]} == left
+    for rel in follows:
+        shutil.copy(src / rel, work / rel)
+    report = _json(capsys, ".")
+    got = {(f["path"], f["line"]) for f in report["findings"] if f["rule"] == "TDM408"}
+    assert got == {(rel, n) for rel, lines in follows.items() for n in lines} | {(p, n) for p, n, r in left if r == "TDM408"}
+    assert all("the V2 server at " in f["message"] for f in report["findings"] if f["rule"] == "TDM408")
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+    cli(capsys, "migrate", ".")
+    assert {(f["path"], f["line"], f["rule"]) for f in _json(capsys, ".")["findings"]} == left
+    for path in src.rglob("*"):  # what follows nothing is as it was
+        rel = str(path.relative_to(src))
+        if path.is_file() and "/api/health" in path.read_text():
+            kept = [x for n, x in enumerate(path.read_text().splitlines(), 1)
+                    if "/api/health" in x and n not in follows.get(rel, ())]
+            assert [x for x in (work / rel).read_text().splitlines() if "/api/health" in x] == kept, rel

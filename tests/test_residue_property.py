@@ -554,6 +554,8 @@ def _k8s_json(data: bytes) -> bytes | None:
         obj = json.loads(data)
     except ValueError:
         return None
+    if isinstance(obj, list):
+        return None  # a JSON 6902 patch (its target is a kustomization's): no object to add beside it
     extra = yaml.safe_load("\n".join(K8S_DEPLOYMENT[1:K8S_DEPLOYMENT.index("---", 1)]))
     if isinstance(obj, dict) and obj.get("kind") == "List" and isinstance(obj.get("items"), list):
         obj["items"].append(extra)

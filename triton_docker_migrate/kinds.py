@@ -18,6 +18,10 @@ _SHEBANG = re.compile(rb"^#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|d
 _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
 _API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
+#: a JSON 6902 patch: its first item is an operation (``- op: add`` in YAML, ``[{"op": "add"`` in JSON)
+_JSON_PATCH = re.compile(rb"(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:-[ \t]+[\"']?(?P<key>op|path)[\"']?[ \t]*:"
+                         rb"|\[\s*\{\s*\"(?P<jkey>op|path)\"\s*:)")
+_OP_KEY = re.compile(rb"(?m)(?:^[ \t]+|[{,][ \t\r\n]*)[\"']?op[\"']?[ \t]*:")
 _KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
 #: a Dockerfile's first instruction (after blank lines, comments and parser directives): a whole FROM
 #: line (``from x import y`` is Python), or ARG before it (BuildKit refuses anything else there)
@@ -137,6 +141,11 @@ def _unit(p: Path) -> bool:
     return _supervisord(p) or _systemd_drop_in(p)
 
 
+def _tiltfile(p: Path) -> bool:
+    """Tilt's ``Tiltfile`` (Starlark, read as Python): its ``k8s_resource`` port forwards, its local probes."""
+    return p.name == "Tiltfile" or p.low.endswith(".tiltfile")
+
+
 def _requirements(p: Path) -> bool:
     low = p.low
     if low.endswith(".txt"):
@@ -154,7 +163,15 @@ def _kustomization(p: Path) -> bool:
 
 
 def _kubernetes(p: Path, head: bytes) -> bool:
-    return p.low.endswith(_YAML + (".json",)) and bool(_API_VERSION.search(head) and _KIND.search(head))
+    """A manifest (``apiVersion`` and ``kind``), or a JSON 6902 patch kept in a file of its own (a list of
+    ``op``/``path`` operations: a Kustomization names the workload it patches)."""
+    return p.low.endswith(_YAML + (".json",)) and bool(_API_VERSION.search(head) and _KIND.search(head)
+                                                       or _is_json_patch(head))
+
+
+def _is_json_patch(head: bytes) -> bool:
+    m = _JSON_PATCH.match(head)
+    return m is not None and (m.group("key") == b"op" or _OP_KEY.search(head) is not None)
 
 
 def _values_shape(p: Path, head: bytes) -> bool:
@@ -180,11 +197,11 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
-    Kind("hcl", "hcl:build", suffixes=(".tf", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
+    Kind("hcl", "hcl:build", suffixes=(".tf", ".tfvars", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
     Kind("unit", "unit:UnitDoc", by_name=_unit, suffixes=(".service",), trailing_comments=False,
          claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*", r"[^/]*\.service\.d"),
          line_comments=("#", ";")),
-    Kind("python", "python:PythonDoc", suffixes=(".py",)),
+    Kind("python", "python:PythonDoc", by_name=_tiltfile, suffixes=(".py",)),
     Kind("requirements", "requirements:RequirementsDoc", by_name=_requirements,
          claims_names=("requirements", "constraints", "setup.cfg", "pyproject.toml"), line_comments=("#", ";")),
     Kind("text", "text:TextDoc", line_comments=("#", "//", ";", "--", "<!--"),

@@ -161,6 +161,8 @@ class HealthMove:
     hosts: tuple = ()
     build: str | None = None  #: the Dockerfile whose image runs it (absolute)
     published: tuple = ()  #: (host port, container port) of its published ports
+    #: objects written apart that hold its health check's path, by name (``CheckSite``): (scope, kind, name)
+    refs: tuple = ()
 
 
 @dataclass

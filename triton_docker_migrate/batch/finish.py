@@ -183,17 +183,30 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
 
     links = linked()
     more = follow.link_terms(links)
-    if (rest or units) and (more.names or more.ports or more.host_paths):
+    # what the files found add (a Service's name, an ECS service's target group, a target group's path
+    # variable) may find more: a few rounds, each only while the last found something
+    for _round in range(3):
+        if not (rest or units) or not (more.names or more.ports or more.host_paths or more.values):
+            break
         before = len(found) + len(in_chart)
+        still: list[tuple[Candidate, bytes | None]] = []
         for c, kept in rest:
             data = kept if kept is not None else read(c)
             if data is not None and follow.may_reach(data, more):
                 _parse(c, data, found)
+            else:
+                still.append((c, kept))
+        rest = still
         for u in units:
             u.topologies(more, in_chart)
-        if len(found) + len(in_chart) > before:
-            links = linked()
         reached += [u for u in units if u.outside and u not in reached and u.may_reach(more)]
+        if len(found) + len(in_chart) == before:
+            break
+        links = linked()
+        newer = follow.link_terms(links)
+        if newer == more:
+            break
+        more = newer
     index = {r.path: i for i, r in enumerate(results)}
     for display, (c, data, doc) in found.items():
         if not follow.may_follow(doc, links, settings.for_file(c.path).target):
@@ -388,7 +401,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
         found[c.display] = (c, data, doc)
 
 
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf")
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars")
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)

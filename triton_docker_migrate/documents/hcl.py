@@ -34,8 +34,9 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .sites import (BuildArgument, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite, PortEntry, PortList, PortSites,
-                    ProbePort, Region, Segment, ServicePort, ServiceSite, Topology)
+from .sites import (BuildArgument, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
+                    PortEntry, PortList, PortSites, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
+                    Topology)
 from .text import TextDoc
 
 if TYPE_CHECKING:
@@ -57,6 +58,12 @@ _KINDS = {"deployment": "Deployment", "pod": "Pod", "stateful_set": "StatefulSet
           "daemon_set": "DaemonSet", "job": "Job", "cron_job": "CronJob", "replication_controller": "ReplicationController",
           "replica_set": "ReplicaSet"}
 PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
+TARGET_GROUPS = frozenset({"aws_lb_target_group", "aws_alb_target_group"})
+#: annotations of a ``kubernetes_service`` that set the path a cloud load balancer's health check asks its pods
+_LB_CHECK_KEYS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
+                            r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
+#: a value named apart: ``var.x``, ``local.x``
+_NAMED = re.compile(r"(var|local)\.([A-Za-z_][\w-]*)")
 HANDLERS = ("http_get", "tcp_socket", "grpc")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 _SHEBANG = re.compile(r"#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
@@ -752,13 +759,126 @@ class HclDoc(Document):
                     entry = PortEntry(_text(p.attr("target_port")) or port, Span(p.start, p.end),
                                       lambda p=p: [self._delete_block(p)], host=_text(p.attr("node_port")))
                     ports.append(ServicePort(port, _text(p.attr("name")), entry.port or port, entry))
-            if selector:
-                out.services.append(ServiceSite((_text(meta.attr("name")) if meta is not None else None) or svc.labels[1],
-                                                _text(meta.attr("namespace")) if meta is not None else None, selector, ports))
+            ref = spec.attr("selector") if spec is not None else None
+            selects = None
+            if not selector and ref is not None and ref.value.kind == "other" and ".labels" in ref.value.raw:
+                parts = ref.value.raw.strip().split(".")
+                if len(parts) > 2 and parts[0] in WORKLOADS:  # ``kubernetes_deployment.x.spec[0]...labels``
+                    selects = (self._module(), "workload", f"{parts[0]}.{parts[1]}")
+            if selector or selects:
+                name = (_text(meta.attr("name")) if meta is not None else None) or svc.labels[1]
+                ns = _text(meta.attr("namespace")) if meta is not None else None
+                out.services.append(ServiceSite(name, ns, selector, ports, selects=selects))
+                # the health check a cloud load balancer sends through it (its annotations)
+                paths = [Region(e.string.value, offsets=e.string.offsets, label="annotation") for e in _check_paths(svc)
+                         if e.kind == "string" and e.string is not None and not e.string.dynamic and not e.string.heredoc]
+                if paths:
+                    out.routes.append(RouteSite("Service", name, ns, None, False, paths))
+        out.checks += self._checks()
+        # what another application's health checks take: a change there is not the server's alone
+        out.other_refs += [ref for c in self.containers if not c.triton for ref in self._refs_of(c)]
+        out.ref_links += self._ref_links()
         return out
 
     def resolve(self, value: str) -> str:
         return self.shell.resolve(value) if self.shell is not None else value
+
+    def _module(self) -> str:
+        """The Terraform module of this file (its folder): where ``var.x`` and resource names are known."""
+        import os
+
+        return os.path.dirname(os.path.realpath(self.path)) if self.path else ""
+
+    def health_refs(self, cl: CommandLine) -> list[tuple[str, str, str]]:
+        """The objects of the module, written apart, that hold the path of a health check of the server of
+        ``cl`` (``CheckSite``): the variable or local value a probe's, a Service's load balancer annotation's or
+        a target group's path names (``path = var.health_path``, its default in ``variables.tf``), and the
+        target groups the ``load_balancer`` of an ECS service of this file sends to the server's container."""
+        key = [(w.start, w.end) for seg in cl.segments for w in seg.words]
+        c = next((c for line, c in self._server_lines()
+                  if [(w.start, w.end) for seg in line.segments for w in seg.words] == key), None)
+        return self._refs_of(c) if c is not None else []
+
+    def _refs_of(self, c: Container) -> list[tuple[str, str, str]]:
+        """What ``health_refs`` says of the container ``c`` (a server's, or another application's)."""
+        scope = self._module()
+        blocks = [c.block]
+        out: list[tuple[str, str, str]] = []
+        if c.style == "kubernetes":
+            blocks += self.services_selecting(c)
+            if c.resource is not None:  # a Service of another file may select its labels by reference
+                out.append((scope, "workload", f"{c.resource.labels[0]}.{c.resource.labels[1]}"))
+        elif c.style == "ecs":
+            blocks += self._target_groups(c)
+        elif c.style == "nomad":
+            blocks += [svc for svc, _checks in self._nomad_services(c)]
+        for b in blocks:
+            for e in _check_paths(b):
+                m = _NAMED.fullmatch(e.raw.strip())
+                if m is not None:
+                    out.append((scope, m.group(1), m.group(2)))
+        if c.style == "ecs":
+            for svc in (r for r in self._resources() if r.labels[0] == "aws_ecs_service"):
+                for lb in svc.blocks("load_balancer"):
+                    arn = lb.attr("target_group_arn")
+                    ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                    if _text(lb.attr("container_name")) == c.name and len(ref) >= 2 and ref[0] in TARGET_GROUPS:
+                        out.append((scope, ref[0], ref[1]))
+            if c.resource is not None:  # an ECS service of another file names the task definition and container
+                out.append((scope, "ecs_container", f"{c.resource.labels[0]}.{c.resource.labels[1]}:{c.name}"))
+        return list(dict.fromkeys(out))
+
+    def _ref_links(self) -> list[tuple[tuple[str, str, str], tuple[str, str, str]]]:
+        """What checks what, said by this file for objects of others (``Topology.ref_links``): an ECS service's
+        ``load_balancer`` sends the target group's checks to a container of a task definition; a target group's
+        ``health_check`` path that is a variable or a local value."""
+        scope = self._module()
+        out = []
+        for r in self._resources():
+            if r.labels[0] == "aws_ecs_service":
+                task = r.attr("task_definition")
+                tref = task.value.raw.split(".") if task is not None and task.value.kind == "other" else []
+                for lb in r.blocks("load_balancer"):
+                    arn, name = lb.attr("target_group_arn"), _text(lb.attr("container_name"))
+                    ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                    if len(tref) >= 2 and name and len(ref) >= 2 and ref[0] in TARGET_GROUPS:
+                        out.append(((scope, "ecs_container", f"{tref[0]}.{tref[1]}:{name}"), (scope, ref[0], ref[1])))
+            elif r.labels[0] in TARGET_GROUPS:
+                for e in _check_paths(r):
+                    m = _NAMED.fullmatch(e.raw.strip())
+                    if m is not None:
+                        out.append(((scope, r.labels[0], r.labels[1]), (scope, m.group(1), m.group(2))))
+        return out
+
+    def _checks(self) -> list[CheckSite]:
+        """The module's values that may be a health check's path (a variable's or local value's default that is
+        a path, the value a ``.tfvars`` file of the module's folder gives a variable), and its target groups'
+        health check paths: whose they are, the objects that name them say."""
+        scope = self._module()
+        out: list[CheckSite] = []
+
+        def site(kind: str, name: str, e: "H.Expr | None", label: str) -> None:
+            st = e.string if e is not None and e.kind == "string" else None
+            if st is not None and not st.dynamic and not st.heredoc and st.value.startswith("/"):
+                out.append(CheckSite(scope, kind, name, None, [Region(st.value, offsets=st.offsets, label=label)]))
+
+        for b in self.tree.root.blocks("variable"):
+            if len(b.labels) == 1 and b.attr("default") is not None:
+                site("var", b.labels[0], b.attr("default").value, "default")  # type: ignore[union-attr]
+        if self.path.endswith(".tfvars"):  # the values a run of the module in this folder gives its variables
+            for it in self.tree.root.items:
+                if isinstance(it, H.Attribute):
+                    site("var", it.name, it.value, it.name)
+        for b in self.tree.root.blocks("locals"):
+            for it in b.items:
+                if isinstance(it, H.Attribute):
+                    site("local", it.name, it.value, it.name)
+        for r in self._resources():
+            if r.labels[0] in TARGET_GROUPS:
+                check = r.block("health_check")
+                path = check.attr("path") if check is not None else None
+                site(r.labels[0], r.labels[1], path.value if path is not None else None, "path")
+        return out
 
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
         """``image = "nvcr.io/nvidia/tensorrtserver:${var.trtis_version}-py3"`` with ``variable
@@ -931,6 +1051,20 @@ def _keys(obj: "H.Expr") -> dict[str, "H.Expr"]:
         key = k.raw if k.kind == "ident" else k.text
         if key is not None:
             out.setdefault(key, v)
+    return out
+
+
+def _check_paths(block: "H.Block") -> list["H.Expr"]:
+    """The values of ``block`` (and the blocks inside it) that are a health check's request path: a probe's
+    ``http_get`` path, a target group's ``health_check`` or a Nomad ``check`` path, a Service's load balancer
+    annotation."""
+    out: list[H.Expr] = []
+    for b in block.walk():
+        if b.type in ("http_get", "health_check", "check") and b.attr("path") is not None:
+            out.append(b.attr("path").value)  # type: ignore[union-attr]
+        ann = b.attr("annotations")
+        if ann is not None and ann.value.kind == "object":
+            out += [v for k, v in _keys(ann.value).items() if _LB_CHECK_KEYS.fullmatch(k)]
     return out
 
 

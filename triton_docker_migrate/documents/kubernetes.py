@@ -31,9 +31,9 @@ from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
-from .sites import (Block, BuildArgument, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
-                    PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
-                    Topology)
+from .sites import (Block, BuildArgument, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
+                    PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
+                    Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
 
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 #: lists of containers of workflow engines, read when their items name an image (Argo ``sidecars``,
@@ -686,8 +686,10 @@ class KubernetesDoc(Document):
                     if isinstance(port, ScalarNode) and entry.port is not None:
                         ports.append(ServicePort(self.value_of(port), self._str(name), entry.port, entry))
             out.services.append(ServiceSite(self._str(Y.get(meta, "name")) or "", self._str(Y.get(meta, "namespace")),
-                                            dict(pairs), ports))
+                                            dict(pairs), ports, [("", "BackendConfig", n) for n in self._backend_configs(meta)]))
         out.pods += self._json_patches()
+        out.pods += self._patch_file()
+        out.patches += self._patch_files()
         for o in self.objects:
             kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
             if kind == "NetworkPolicy":
@@ -698,7 +700,49 @@ class KubernetesDoc(Document):
                 out.routes += self._load_balancer_checks(o)
             elif kind in ("Config", "Cluster"):
                 out.forwards += self._dev_forwards(o)
+            elif kind == "BackendConfig":  # the Service that names it may be in another file
+                meta = Y.get(o, "metadata")
+                name = self._str(Y.get(meta, "name"))
+                paths = self._path_region(Y.get(Y.get(Y.get(o, "spec"), "healthCheck"), "requestPath"), "requestPath")
+                if name and paths:
+                    out.checks.append(CheckSite("", "BackendConfig", name, self._str(Y.get(meta, "namespace")), paths))
         return out
+
+    def _kustomizations(self) -> list[MappingNode]:
+        return [o for o in self.objects + self._kustomization_roots
+                if o in self._kustomization_roots or str(Y.get(o, "kind").value) == "Kustomization"]  # type: ignore[union-attr]
+
+    def _patch_files(self) -> list[PatchFileSite]:
+        """A Kustomization's patches kept in files of their own, with the workloads each patches (``patches``
+        and ``patchesJson6902`` items with a ``path`` and a ``target`` that names them, or selects them by
+        labels: ``labelSelector`` of equalities)."""
+        out: list[PatchFileSite] = []
+        folder = os.path.dirname(os.path.abspath(self.path)) if self.path else ""
+        for o in self._kustomizations() if folder else ():
+            for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")):
+                path, target = self._str(Y.get(item, "path")), Y.get(item, "target")
+                name, selector = self._str(Y.get(target, "name")), self._str(Y.get(target, "labelSelector"))
+                labels = dict(kv.strip().split("=", 1) for kv in selector.split(",")) \
+                    if selector and re.fullmatch(r"\s*[\w./-]+=[\w.-]+(?:\s*,\s*[\w./-]+=[\w.-]+)*\s*", selector) else None
+                if path and (name or labels) and not _REMOTE.search(path):
+                    out.append(PatchFileSite(os.path.normpath(os.path.join(folder, path)), self._str(Y.get(target, "kind")),
+                                             name, self._str(Y.get(target, "namespace")), labels))
+        return out
+
+    def _patch_file(self) -> list[PodSite]:
+        """A JSON 6902 patch kept in a file of its own (a list of operations; a Kustomization elsewhere names
+        its target, ``PatchFileSite``): the strings it writes into ``/spec/template/spec/containers/<n>``, as
+        a pod whose workload is known only from the Kustomization (kind and name "") and whose container only
+        by its position (name "")."""
+        ids: set[int] = set()
+        for root in self.src.docs:
+            for op in _seq(root):
+                path, value = Y.get(op, "path"), Y.get(op, "value")
+                if isinstance(path, ScalarNode) and value is not None and _CONTAINER_PATH.match(str(path.value)):
+                    ids.update(id(n) for n in Y.walk(value, set()))
+        regions = [Region(sc.value, offsets=sc.offsets, label=key or "patch")
+                   for node, sc, key in Y.string_values(self.src) if id(node) in ids and sc.offsets is not None] if ids else []
+        return [PodSite("", "", None, {}, [ContainerSite("", "", [], regions=regions)])] if regions else []
 
     def _dev_forwards(self, o: MappingNode) -> list[ForwardSite]:
         """Host ports a development tool opens to the cluster: Skaffold's ``portForward`` (a Service's or a
@@ -729,9 +773,7 @@ class KubernetesDoc(Document):
         ``target``) writes into ``/spec/template/spec/containers/<n>``, as a pod whose container is known only
         by its position (name ""); a strategic-merge patch's containers, each by its name."""
         out: list[PodSite] = []
-        for o in self.objects + self._kustomization_roots:
-            if o not in self._kustomization_roots and str(Y.get(o, "kind").value) != "Kustomization":  # type: ignore[union-attr]
-                continue
+        for o in self._kustomizations():
             for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")) + _seq(Y.get(o, "patchesStrategicMerge")):
                 target, patch = Y.get(item, "target"), Y.get(item, "patch") if isinstance(item, MappingNode) else item
                 if not isinstance(patch, ScalarNode):
@@ -863,6 +905,16 @@ class KubernetesDoc(Document):
         if not name:
             return []
         paths = self._annotation_paths(meta, _SERVICE_CHECKS)
+        configs = self._backend_configs(meta)
+        for o in self.objects if configs else ():
+            m = Y.get(o, "metadata")
+            if getattr(Y.get(o, "kind"), "value", None) == "BackendConfig" and self._str(Y.get(m, "name")) in configs \
+                    and self._str(Y.get(m, "namespace")) in (None, ns):
+                paths += self._path_region(Y.get(Y.get(Y.get(o, "spec"), "healthCheck"), "requestPath"), "requestPath")
+        return [RouteSite("Service", name, ns, None, False, paths)] if paths else []
+
+    def _backend_configs(self, meta: Node | None) -> set[str]:
+        """The GKE ``BackendConfig`` objects a Service's ``cloud.google.com/backend-config`` annotation names."""
         configs: set[str] = set()
         for k, v in Y.items(Y.get(meta, "annotations")):
             if str(Y.key_of(k) or "").endswith("cloud.google.com/backend-config") and isinstance(v, ScalarNode):
@@ -872,12 +924,7 @@ class KubernetesDoc(Document):
                     continue
                 if isinstance(got, dict):
                     configs.update(x for x in [got.get("default"), *(got.get("ports") or {}).values()] if isinstance(x, str))
-        for o in self.objects if configs else ():
-            m = Y.get(o, "metadata")
-            if getattr(Y.get(o, "kind"), "value", None) == "BackendConfig" and self._str(Y.get(m, "name")) in configs \
-                    and self._str(Y.get(m, "namespace")) in (None, ns):
-                paths += self._path_region(Y.get(Y.get(Y.get(o, "spec"), "healthCheck"), "requestPath"), "requestPath")
-        return [RouteSite("Service", name, ns, None, False, paths)] if paths else []
+        return configs
 
     def _backends(self, o: MappingNode, kind: str) -> list[RouteSite]:
         meta, spec = Y.get(o, "metadata"), Y.get(o, "spec")

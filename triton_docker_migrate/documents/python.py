@@ -48,7 +48,8 @@ from ..syntax.shellwords import Word
 from . import commands as C
 from .dockerrun import DockerRun
 from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
-from .sites import ClientProgram, ClientUse, CommandLine, CommandSite, PortSites, ProbePort, Region, Requirement, Segment
+from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, ForwardSite, GetSite, PortSites, ProbePort, Region,
+                    Requirement, Segment, Topology)
 
 LIST = PyListSyntax()
 _KEEP_PARENT = frozenset({ast.Name, ast.Attribute})
@@ -187,6 +188,8 @@ class PythonDoc(ShellDoc):
         self._conditional: set[int] = set()
         #: ``.append``/``.insert`` statements an edit asked to delete: (syntax, whether it may)
         self._delete_requests: list["_AppendSyntax"] = []
+        #: a Tiltfile's port forwards and local HTTP probes (read before the tree is let go: ``topology``)
+        self._tilt: tuple[list[ForwardSite], list[GetSite]] = ([], [])
         super().__init__(path, text)
         self._settle()
 
@@ -199,6 +202,7 @@ class PythonDoc(ShellDoc):
         self._string_regions()
         self.requirements()
         self.client_uses()
+        self._tilt = self._tilt_sites()
         self._statement_spans = sorted(self._span(n) for n in self._statements)
         self.tree = None
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
@@ -1202,6 +1206,56 @@ class PythonDoc(ShellDoc):
             return False
         text = "\n".join(r.text for r in self._string_regions())
         return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "surrogatepass"))
+
+    # --- who reaches whom (the follow-through of a run) -----------------------------------------
+    def topology(self) -> Topology:
+        """As a script's (``docker run``, ``kubectl port-forward`` in its commands), and a Tiltfile's own:
+        ``k8s_resource('triton', port_forwards=8000)`` forwards a host port to the workload of that name
+        (``'9000:8000'``, ``port_forward(9000, 8000)``, a list of them), and ``http_get_action(port=8000,
+        path='/api/health/ready')`` (a ``local_resource``'s readiness probe) asks ``localhost`` on that port."""
+        out = super().topology()
+        out.forwards += self._tilt[0]
+        out.gets += self._tilt[1]
+        return out
+
+    def _tilt_sites(self) -> tuple[list[ForwardSite], list[GetSite]]:
+        forwards: list[ForwardSite] = []
+        gets: list[GetSite] = []
+        for call in self._calls:
+            name = (self.qualname(call.func) or "").rsplit(".", 1)[-1]
+            kw = {k.arg: k.value for k in call.keywords if k.arg}
+            if name == "k8s_resource":
+                workload = self._plain(call.args[0] if call.args else kw.get("workload"))
+                fwd = kw.get("port_forwards")
+                items = fwd.elts if isinstance(fwd, (ast.List, ast.Tuple)) else [fwd] if fwd is not None else []
+                ports = [p for p in (self._tilt_forward(it) for it in items) if p is not None]
+                if workload and ports:
+                    forwards.append(ForwardSite("", workload, None, ports))
+            elif name == "http_get_action":
+                port, path = self._plain(kw.get("port")), kw.get("path")
+                lit = self.literal(path) if isinstance(path, ast.Constant) else None
+                if port and port.isdigit() and lit is not None and not lit.dynamic and not lit.is_bytes and lit.value:
+                    host = self._plain(kw.get("host")) or "localhost"
+                    gets.append(GetSite(host, port, Region(lit.value, offsets=list(lit.offsets), label="path")))
+        return forwards, gets
+
+    def _plain(self, node: ast.AST | None) -> str | None:
+        """A constant's value as text (a string or a whole number), or None."""
+        node = self._resolved(node) if node is not None else None
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+            return str(node.value)
+        return None
+
+    def _tilt_forward(self, node: ast.AST) -> tuple[str, str] | None:
+        """(host port, container port) of one of a Tilt resource's ``port_forwards``."""
+        if isinstance(node, ast.Call) and (self.qualname(node.func) or "").rsplit(".", 1)[-1] == "port_forward":
+            kw = {k.arg: k.value for k in node.keywords if k.arg}
+            local = self._plain(node.args[0] if node.args else kw.get("local_port"))
+            remote = self._plain(node.args[1] if len(node.args) > 1 else kw.get("container_port")) or local
+            return (local, remote) if local and remote and local.isdigit() and remote.isdigit() else None
+        value = self._plain(node)
+        m = re.fullmatch(r"(\d{1,5})(?::(\d{1,5}))?", value or "")
+        return (m.group(1), m.group(2) or m.group(1)) if m else None
 
     # --- requirements ---------------------------------------------------------------------------
     def requirements(self) -> list[Requirement]:

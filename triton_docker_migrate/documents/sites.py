@@ -531,6 +531,12 @@ class ServiceSite:
     namespace: str | None
     selector: dict[str, str]
     ports: list[ServicePort]
+    #: objects written apart that set the health check a load balancer sends through it (``CheckSite``:
+    #: (scope, kind, name); a GKE ``BackendConfig`` its annotation names)
+    refs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: its selector is another object's labels, by reference (Terraform: ``kubernetes_deployment.x...labels``):
+    #: (scope, "workload", "kubernetes_deployment.x"), which the server of that workload names (``HealthMove.refs``)
+    selects: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -615,11 +621,48 @@ class ExecSite:
 
 
 @dataclass
+class GetSite:
+    """An HTTP request whose host and port are written apart from its path (Tilt's ``http_get_action(port=8000,
+    path=...)``): ``host:port`` as the file's own URLs would say it."""
+
+    host: str
+    port: str
+    path: Region
+
+
+@dataclass
 class BuildSite:
     """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
 
     dockerfile: str  #: absolute path
     lines: list[CommandLine]
+
+
+@dataclass
+class CheckSite:
+    """An object that holds a health check's request path apart from what it checks, found by its name: a
+    Terraform variable's or local value's default (``var.x`` in a probe or a target group of the module), a
+    target group (an ECS service's ``load_balancer`` names it), a GKE ``BackendConfig`` (a Service's annotation
+    names it). Whose check it is, is known only from the objects that name it (``HealthMove.refs``,
+    ``ServiceSite.refs``)."""
+
+    scope: str  #: where its name is known: a Terraform module's folder (absolute), "" for a cluster's objects
+    kind: str  #: ``var``, ``local``, ``aws_lb_target_group``, ``BackendConfig``
+    name: str
+    namespace: str | None
+    paths: list[Region]  #: the request paths it holds
+
+
+@dataclass
+class PatchFileSite:
+    """A kustomize patch kept in a file of its own (``patches``/``patchesJson6902`` ``path`` with a ``target``):
+    the workloads it patches (by name, by labels, or both)."""
+
+    path: str  #: absolute path of the patch file
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    labels: dict[str, str] | None = None  #: the target's ``labelSelector`` (``app=x,tier=y``)
 
 
 @dataclass
@@ -648,3 +691,11 @@ class Topology:
     builds: list[BuildSite] = field(default_factory=list)
     forwards: list[ForwardSite] = field(default_factory=list)
     execs: list[ExecSite] = field(default_factory=list)
+    checks: list[CheckSite] = field(default_factory=list)
+    #: (scope, kind, name) of the ``CheckSite`` objects that another application's health check takes
+    other_refs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (a, b): what ``a`` checks, ``b`` checks too (an ECS service: the target group ``b`` sends to the container
+    #: ``a`` of a task definition; a target group ``a`` whose path is the variable ``b``)
+    ref_links: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = field(default_factory=list)
+    gets: list[GetSite] = field(default_factory=list)
+    patches: list[PatchFileSite] = field(default_factory=list)

@@ -11,15 +11,22 @@ evidence may be edited by this follow-through, with a finding that says why):
 - route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
   such a Service: their backend port and their request paths;
 - probes and ports of the same container written in another file (a kustomize patch of the workload, also
-  inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container);
+  inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container,
+  inline or in a patch file that a kustomization names with its target: ``Links.patch_targets``);
+- objects written apart that hold the path of a health check of the server, found by their names
+  (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
+  probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
+  group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
+  server names;
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
-  workload of the server, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's
-  address, so a host that may be a node's is a warning), or the machine's own port of a server no
-  container runs (a start script, a unit, a launcher).
+  workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
+  probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
+  that may be a node's is a warning), or the machine's own port of a server no container runs (a start
+  script, a unit, a launcher).
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -112,12 +119,19 @@ HEALTH_PATH_ROUTE = rule(
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
     "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`; a cloud load balancer's "
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
-    "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path, the `requestPath` of "
-    "a GKE `BackendConfig` of the same file that the Service names), a probe of its container "
+    "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
+    "`kubernetes_service`'s too, in any file of the module, its selector a reference to the workload's labels or "
+    "not), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; "
+    "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
+    "module), "
+    "a Terraform variable's or local value's default that such a check or a probe of the server takes "
+    "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
-    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container), or a URL that "
+    "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
+    "file that a kustomization's `patches`/`patchesJson6902` names with its `target`), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
-    "`ports`, a `kubectl port-forward` to its Service or workload, the `nodePort` of its Service or its "
+    "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
+    "(and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
     "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
     "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
@@ -207,7 +221,7 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        _identify(m, cl, where, doc.kind)
+        _identify(m, cl, where, doc)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
@@ -225,7 +239,7 @@ def current(doc, ctx) -> list[HealthMove]:
         if cl.v1 or cl.report_only or not words:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, paths=True, current=True)
-        _identify(m, cl, where, doc.kind)
+        _identify(m, cl, where, doc)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
@@ -263,10 +277,16 @@ class _Where:
 _ON_THE_HOST = frozenset({"shell", "makefile", "unit", "python"})
 
 
-def _identify(m: HealthMove, cl, where: _Where, kind: str) -> None:
+def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
     """What tells another file that it reaches the server of ``cl``. A server that no container, compose
     service or ``docker run`` of its file runs, in a kind whose commands run on the machine itself, listens
-    on that machine: its HTTP port (and a V1 health port) is a host port, as if published."""
+    on that machine: its HTTP port (and a V1 health port) is a host port, as if published. The objects
+    written apart that hold its health check's path (``doc.health_refs``: a Terraform variable, a target
+    group) are named in ``refs``."""
+    kind = doc.kind
+    refs = getattr(doc, "health_refs", None)
+    if refs is not None:
+        m.refs = tuple(refs(cl))
     key = _key(cl)
     if kind in _ON_THE_HOST and not any(key in index for index in (
             where.containers, where.compose, where.docker_runs, where.builds)):
@@ -387,6 +407,13 @@ class Links:
     node_ports: dict[str, list[At]] = field(default_factory=dict)
     #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
     images: dict[str, list[At]] = field(default_factory=dict)
+    #: (scope, kind, name) of an object written apart that holds a health check's path (``CheckSite``) ->
+    #: (the server it checks, why that is ambiguous, the namespace of whoever named it)
+    refs: dict[tuple, list[tuple[At, str | None, str | None]]] = field(default_factory=dict)
+    #: the ``refs`` that another application's health check takes too (a Service of other pods, a probe)
+    shared: set = field(default_factory=set)
+    #: kustomize patch files (real path) -> the workloads they patch (``PatchFileSite``)
+    patch_targets: dict[str, list] = field(default_factory=dict)
     #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
     #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
@@ -452,6 +479,12 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         _add_host_ports(links, at, at.move.published)
         if at.move.container:  # a pod's: a hostPort, a Service's nodePort (``publish_node_ports``)
             _add_node_ports(links, at, at.move.published)
+        for ref in at.move.refs:
+            links.refs.setdefault(tuple(ref), []).append((at, None, at.move.namespace))
+    for real, topo in files:
+        for pf in getattr(topo, "patches", ()):
+            links.patch_targets.setdefault(os.path.realpath(pf.path), []).append(pf)
+        links.shared.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
             # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
@@ -480,8 +513,13 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                 _add_host_ports(links, at, _published([d.ports]))
         for svc in topo.services:  # type: ignore[attr-defined]
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
-            s.ats, s.why = selected_by(svc.selector, svc.namespace, links, service=True)
+            s.ats, s.why = service_targets(svc, links)
             links.services.append(s)
+            for ref in svc.refs:  # a BackendConfig it names checks the pods it selects
+                if s.ats:
+                    links.refs.setdefault(tuple(ref), []).append((s.ats[0], s.why, svc.namespace))
+                elif svc.selector:
+                    links.shared.add(tuple(ref))
             if s.ats and not s.why:  # a NodePort (or LoadBalancer) Service: its node ports reach the server too
                 nodes = [(p.entry.host, _port_number(p.target, s.ats[0].move)) for p in svc.ports if p.entry.host]
                 nodes = [(h, n) for h, n in nodes if n]
@@ -490,7 +528,27 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
     for _real, topo in files:  # once every Service is known
         for f in getattr(topo, "forwards", ()):
             _add_forward(links, f)
+    _link_refs(links, [tuple(map(tuple, x)) for _real, topo in files for x in getattr(topo, "ref_links", ())])
     return links
+
+
+def _link_refs(links: Links, pairs: list) -> None:
+    """``Topology.ref_links``: what an object checks, the objects it sends its check to check too (an ECS
+    service: the target group checks the task definition's container; a target group: its path variable),
+    followed through as many links as they make."""
+    todo = [p for p in pairs if p[0] in links.refs]
+    seen: set = set()
+    while todo:
+        a, b = todo.pop()
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        new = [x for x in links.refs.get(a, ()) if x not in links.refs.get(b, ())]
+        if new:
+            links.refs.setdefault(b, []).extend(new)
+            todo += [p for p in pairs if p[0] == b]
+        if a in links.shared:
+            links.shared.add(b)
 
 
 def _add_forward(links: Links, f) -> None:
@@ -519,9 +577,10 @@ def _add_forward(links: Links, f) -> None:
 
 
 def _workload_moves(links: Links, kind: str, name: str, namespace: str | None) -> list[At]:
-    """The moving servers of the workload ``kind``/``name`` (a ``kubectl`` target: its kind by its full name)."""
+    """The moving servers of the workload ``kind``/``name`` (a ``kubectl`` target: its kind by its full name;
+    "" any kind: a Tilt resource, named after its workload)."""
     return [a for a in links.moves if a.move.workload and a.move.workload[1] == name
-            and a.move.workload[0].lower() == kind and _ns_ok(namespace, a.move.namespace)]
+            and kind in ("", a.move.workload[0].lower()) and _ns_ok(namespace, a.move.namespace)]
 
 
 def _add_host_ports(links: Links, at: At, published: tuple) -> None:
@@ -626,6 +685,14 @@ def selected_by(selector: dict | None, namespace: str | None, links: Links,
     return ats, None
 
 
+def service_targets(svc, links: Links) -> tuple[list[At], str | None]:
+    """The moving servers a Service (``ServiceSite``) selects: by its selector, or by a reference to the labels
+    of a workload (``ServiceSite.selects``: Terraform's ``kubernetes_deployment.x...labels``)."""
+    if svc.selects is not None and not svc.selector:
+        return [at for at, _why, _ns in links.refs.get(svc.selects, ())], None
+    return selected_by(svc.selector, svc.namespace, links, service=True)
+
+
 def _written(value: str) -> bool:
     """A value a Helm template's action writes (``HelmTemplateDoc.value_of``): known once rendered."""
     return "{{" in value
@@ -681,6 +748,11 @@ def _http_name(m: HealthMove) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+#: how a finding names the kind of a ``CheckSite``
+_CHECK_NAMES = {"var": "variable", "local": "local value", "aws_lb_target_group": "target group",
+                "aws_alb_target_group": "target group", "BackendConfig": "BackendConfig"}
+
+
 # --- search terms: which files of the run to read ---------------------------------------------------
 
 @dataclass
@@ -693,9 +765,12 @@ class Terms:
     labels: set = field(default_factory=set)  #: its pod labels' values (with a Service)
     builds: set = field(default_factory=set)  #: its compose service names, its Dockerfile's folder (with build/extends)
     host_paths: set = field(default_factory=set)  #: ``:<host port>/api/`` of the host ports that publish it
+    #: ``var.x``/``local.x`` its health checks take, ``aws_ecs_task_definition.x`` that runs it: every file that
+    #: names one is read (another application's check may take it too, an ECS service names a target group)
+    values: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values"):
             getattr(self, k).update(getattr(other, k))
 
 
@@ -714,6 +789,9 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         if m.build:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
+        t.names.update(name for _scope, _kind, name in m.refs)
+        t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
+        t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
     return t
 
 
@@ -726,6 +804,9 @@ def link_terms(links: Links) -> Terms:
             t.names.add(s.name)
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
+    t.names.update(name for _scope, _kind, name in links.refs)
+    # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
+    t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs if kind not in ("var", "local", "ecs_container"))
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
         t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
@@ -743,6 +824,12 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
+    if t.values and any(x.encode() in data for x in t.values):
+        return True
+    if b"/api/" in data and b"/containers/" in data:
+        return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
+    if b"patch" in data and b"target" in data and any(x.encode() in data for x in t.names if len(x) > 1):
+        return True  # a kustomization that names the patch files of a server's workload
     if (b"portForward" in data and any(x.encode() in data for x in t.names if len(x) > 1)) or b"extraPortMappings" in data:
         return True  # a development tool's forwards (Skaffold, a kind cluster): read for the host ports they open
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
@@ -822,8 +909,10 @@ class _Follow:
         yield from self.services()
         yield from self.policies()
         yield from self.routes()
+        yield from self.checks()
         yield from self.compose()
         yield from self.docker_runs()
+        yield from self.gets()
         yield from self.urls()
 
     # --- messages ----------------------------------------------------------------------------
@@ -844,14 +933,21 @@ class _Follow:
                     continue  # its own server: the per-file rules
                 at = next((a for a in self.links.index()["workload"].get((pod.kind, pod.name, c.name), ())
                            if a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)), None)
+                # a patch file a kustomization names with its target: the target's workloads, whatever the
+                # patch's own name says
+                targets = [a for pf in self.links.patch_targets.get(self.here, ()) for a in self._patched(pf)]
+                if at is None and c.name:
+                    at = next((a for a in targets if a.move.container == c.name), None)
                 if not c.name:  # a JSON 6902 patch: the workload's container by position, its only server's
-                    ats = [a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
-                           and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
-                    at = ats[0] if len({a.move.container for a in ats}) == 1 else None
+                    ats = targets if not pod.name else [
+                        a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
+                        and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
+                    at = ats[0] if len({(a.move.workload, a.move.container) for a in ats}) == 1 else None
                 if at is None:
                     continue
+                kind, name = at.move.workload
                 for r in c.regions:
-                    yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({pod.kind} {pod.name})", "is")
+                    yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({kind} {name})", "is")
                 m = at.move
                 if not m.health:
                     continue
@@ -879,10 +975,16 @@ class _Follow:
                             yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + ": list the HTTP port instead",
                                                                       suggestion=f"containerPort: {m.http}"))
 
+    def _patched(self, pf) -> list[At]:
+        """The moving servers of the workloads a kustomize patch file's target picks (``PatchFileSite``)."""
+        return [a for a in self.links.moves if a.move.workload and a.move.file != self.here
+                and (pf.name is None or a.move.workload[1] == pf.name) and pf.kind in (None, a.move.workload[0])
+                and (pf.labels is None or _selects(pf.labels, a.move.labels)) and _ns_ok(pf.namespace, a.move.namespace)]
+
     # --- Services ----------------------------------------------------------------------------
     def services(self) -> Iterator[Finding]:
         for svc in self.topo.services:
-            ats, why = selected_by(svc.selector, svc.namespace, self.links, service=True)
+            ats, why = service_targets(svc, self.links)
             ats = [a for a in ats if a.move.health]
             if not ats:
                 yield from self.unmatched(svc.selector, [(p.entry.span, p.target) for p in svc.ports],
@@ -1011,6 +1113,25 @@ class _Follow:
                 for r in rt.paths:
                     yield from self.path(r, 0, r.text, at, f"this {rt.kind}", why)
 
+    def checks(self) -> Iterator[Finding]:
+        """Objects written apart that hold a server's health check path, found by their names: a Terraform
+        variable's default (``path = var.health_path`` in a probe or a target group of the server, the
+        variable in ``variables.tf``), a target group an ECS service of the server's file names, a GKE
+        ``BackendConfig`` a Service of the server names."""
+        for cs in self.topo.checks:
+            got = [(at, why) for at, why, ns in self.links.refs.get((cs.scope, cs.kind, cs.name), ())
+                   if at.move.paths and _ns_ok(ns, cs.namespace)]
+            if not got:
+                continue
+            at, why = got[0]
+            if len({id(a) for a, _w in got}) > 1 and len({a.move.current for a, _w in got}) > 1:
+                why = why or "it checks several servers"
+            if (cs.scope, cs.kind, cs.name) in self.links.shared:
+                why = why or "another application's health check takes it too"
+            what = f"the {_CHECK_NAMES.get(cs.kind, cs.kind)} {cs.name}"
+            for r in cs.paths:
+                yield from self.path(r, 0, r.text, at, what, why, "checks")
+
     @staticmethod
     def _replace(pv: PortValue, new: str) -> Edit:
         raw = f"{pv.quote}{new}{pv.quote}" if pv.quote and not new.isdigit() else new
@@ -1077,6 +1198,15 @@ class _Follow:
             yield from self.url_port(r, u, [(at, m.http if m.health and u.group("port") == m.health else None)],
                                      f"a URL of {what} to itself")
             yield from self.url_path(r, u, [at], f"{what}", None, verb)
+
+    def gets(self) -> Iterator[Finding]:
+        """Requests whose host and port are written apart from their path (a Tilt ``http_get_action``): the
+        path reaches the server that ``host:port`` reaches, as a URL's would."""
+        for g in getattr(self.topo, "gets", ()):
+            got, why = self.resolve(g.host, g.port)
+            at = next((a for a, _new in got if a.move.paths), None)
+            if at is not None:
+                yield from self.path(g.path, 0, g.path.text, at, f"this request ({g.host}:{g.port})", why)
 
     def urls(self) -> Iterator[Finding]:
         # in a manifest or a compose file, ``localhost`` is the container's own (its pod's) network: the
