@@ -148,6 +148,8 @@ class PythonDoc(ShellDoc):
         self._mutations: dict[tuple[int, str], list[ast.AST]] = {}  #: (scope, name) -> what changes the list
         #: string constants formatted with % or .format(): their placeholders are values known at run time
         self._formats: dict[int, re.Pattern] = {}
+        #: strings added to a name (``TRITON_URL + "/api/health/ready"``): the name, as written
+        self._concat_host: dict[int, str] = {}
         self._positional: list[tuple[int, int]] = []  #: spans of those with positional placeholders
         self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
         self._calls: list[ast.Call] = []
@@ -200,7 +202,7 @@ class PythonDoc(ShellDoc):
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
             setattr(self, name, [])
         for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals", "_droppable_at", "_mutation_stmt",
-                     "_block_of"):
+                     "_block_of", "_concat_host"):
             setattr(self, name, {})
         self._by_start = []
         self._statement_strings = set()
@@ -335,6 +337,14 @@ class PythonDoc(ShellDoc):
                         node.left.value, str) and node.left.value[-1:].isspace() \
                         and not (type(node.right) is Constant):  # type: ignore[attr-defined]
                     self._formats[id(node.left)] = TAIL  # "trtserver " + args
+                if type(node.op) is ast.Add and self._is_str(node.right):  # type: ignore[attr-defined]
+                    # TRITON_URL + "/api/infer/" + model: the string's URL starts with what the name holds
+                    left = node.left  # type: ignore[attr-defined]
+                    while type(left) is ast.BinOp and type(left.op) is ast.Add:
+                        left = left.right
+                    if type(left) in (ast.Name, ast.Attribute):
+                        a, b = self._span(left)
+                        self._concat_host[id(node.right)] = self.text[a:b]  # type: ignore[attr-defined]
             elif t is ast.Dict:
                 self._dicts.append(node)  # type: ignore[arg-type]
                 self._mark_probe_dict(node)  # type: ignore[arg-type]
@@ -1160,10 +1170,11 @@ class PythonDoc(ShellDoc):
             shell = id(node) in self._shell_nodes or id(lit) in self._shell_nodes
             image = id(node) in self._image_nodes
             fields = {b: a for a, b in lit.fields}  # an f-string's replacement fields, by where they end
+            added_to = self._concat_host.get(id(node))
             for i, j in lit.runs():
                 a = lit.offsets[i]
                 k = fields.get(i)
-                placeholder = self.text[lit.offsets[k]:a] if k is not None else None
+                placeholder = self.text[lit.offsets[k]:a] if k is not None else added_to if i == 0 else None
                 for x, y in _subtract(a, lit.offsets[j - 1] + 1, cut):
                     out.append(Region(lit.value[i + x - a:i + y - a], base=x, shell=shell, image_context=image,
                                       label="string", placeholder=placeholder if x == a else None))

@@ -53,7 +53,7 @@ URL_RULES = (
     )),
     UrlRule(rule("TDM403", "v1-infer-endpoint", W, F.NEVER, "/api/infer: the inference protocol changed",
                  "V2 uses the KServe v2 protocol at `/v2/models/<m>[/versions/<v>]/infer`: the body differs."), (
-        Url(r"/api/infer/[\w.-]+(?:/\d+)?", None,
+        Url(r"/api/infer(?![\w.-])(?:/[\w.-]*(?:/\d+)?)?", None,
             "V1 inference endpoint: V2 uses the KServe v2 protocol, the request body differs",
             "POST /v2/models/<model>[/versions/<v>]/infer with a KServe v2 JSON body"),
     )),
