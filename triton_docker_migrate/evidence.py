@@ -55,6 +55,15 @@ V1_OWN_ENDPOINT = re.compile(_V1_OWN.encode())
 V1_OWN_ENDPOINT_TEXT = re.compile(_V1_OWN)
 
 
+#: a proxy's route target that names the inference server (nginx ``proxy_pass http://triton:8000;`` or
+#: ``upstream trtis``, Envoy ``cluster: trtis``, HAProxy ``backend triton`` / ``use_backend``, a
+#: ``service:`` or ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence")
+ROUTE_TARGET = re.compile(r"(?im)(?:\bproxy_pass[ \t]+(?:https?|grpcs?)://|^[ \t]*upstream[ \t]+"
+                          r"|\b(?:cluster|cluster_name|service|service_name|backend|use_backend|default_backend"
+                          r"|host)[\"']?[ \t]*[:=]?[ \t]*[\"']?)"
+                          r"[\w.-]*?(?:triton|trtis|trtserver|tensorrt|inference-?server)")
+
+
 def holds_v1_own_endpoint(data: bytes) -> bool:
     """Whether ``data`` holds one of V1's own endpoints (``V1_OWN_ENDPOINT``; a substring test first)."""
     return b"/api/" in data and V1_OWN_ENDPOINT.search(data) is not None

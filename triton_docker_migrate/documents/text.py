@@ -27,13 +27,6 @@ _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
 _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
-#: a proxy's route target that names the inference server (nginx ``proxy_pass http://triton:8000;`` or
-#: ``upstream trtis``, Envoy ``cluster: trtis``, HAProxy ``backend triton`` / ``use_backend``, a
-#: ``service:`` or ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence")
-_ROUTE_TARGET = re.compile(r"(?im)(?:\bproxy_pass[ \t]+(?:https?|grpcs?)://|^[ \t]*upstream[ \t]+"
-                           r"|\b(?:cluster|cluster_name|service|service_name|backend|use_backend|default_backend"
-                           r"|host)[\"']?[ \t]*[:=]?[ \t]*[\"']?)"
-                           r"[\w.-]*?(?:triton|trtis|trtserver|tensorrt|inference-?server)")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
 
@@ -75,7 +68,7 @@ class TextDoc(Document):
         return [(0, len(self.text), "")]
 
     def regions(self) -> list[Region]:
-        routes = not self.triton and not self._is_doc() and _ROUTE_TARGET.search(self.text) is not None
+        routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
         return [Region(line, base=pos, shell=False, label="line",
                        triton=self.triton or routes and facts.V1_ENDPOINT.search(line) is not None)
                 for pos, line in self._lines]

@@ -126,12 +126,15 @@ def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
         return
     text = region.text
     status_poll = _STATUS_GREP.search(text) is not None
+    # a proxy configuration held in one value (a ConfigMap's nginx.conf) that routes to the server: its
+    # bare paths are routes to it
+    routes = "/api/" in text and evidence.ROUTE_TARGET.search(text) is not None
     for m in _URL.finditer(text):
         if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
-        if region.triton or _names_triton(host, text) \
+        if region.triton or _names_triton(host, text) or routes and not host \
                 or (client and m.group("host") and (m.group("port") or m.group("scheme"))
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
