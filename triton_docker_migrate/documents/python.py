@@ -150,6 +150,8 @@ class PythonDoc(ShellDoc):
         self._formats: dict[int, re.Pattern] = {}
         #: strings added to a name (``TRITON_URL + "/api/health/ready"``): the name, as written
         self._concat_host: dict[int, str] = {}
+        #: the arguments of strings formatted with % or .format() (positional, keywords)
+        self._format_args: dict[int, tuple[list, list]] = {}
         self._positional: list[tuple[int, int]] = []  #: spans of those with positional placeholders
         self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
         self._calls: list[ast.Call] = []
@@ -202,7 +204,7 @@ class PythonDoc(ShellDoc):
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
             setattr(self, name, [])
         for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals", "_droppable_at", "_mutation_stmt",
-                     "_block_of", "_concat_host"):
+                     "_block_of", "_concat_host", "_format_args"):
             setattr(self, name, {})
         self._by_start = []
         self._statement_strings = set()
@@ -329,10 +331,13 @@ class PythonDoc(ShellDoc):
                 if type(f) is ast.Attribute and f.attr == "format" and type(f.value) is Constant \
                         and isinstance(f.value.value, str):
                     self._formats[id(f.value)] = BRACES  # "trtserver --model-store={}".format(path)
+                    self._format_args[id(f.value)] = (node.args, node.keywords)  # type: ignore[attr-defined]
             elif t is ast.BinOp:
                 if type(node.op) is ast.Mod and type(node.left) is Constant \
                         and isinstance(node.left.value, str):  # type: ignore[attr-defined]
                     self._formats[id(node.left)] = PERCENT  # "trtserver --model-store=%s" % path
+                    right = node.right  # type: ignore[attr-defined]
+                    self._format_args[id(node.left)] = (right.elts if type(right) is Tuple else [right], [])  # type: ignore[attr-defined]
                 elif type(node.op) is ast.Add and type(node.left) is Constant and isinstance(
                         node.left.value, str) and node.left.value[-1:].isspace() \
                         and not (type(node.right) is Constant):  # type: ignore[attr-defined]
@@ -1171,14 +1176,45 @@ class PythonDoc(ShellDoc):
             image = id(node) in self._image_nodes
             fields = {b: a for a, b in lit.fields}  # an f-string's replacement fields, by where they end
             added_to = self._concat_host.get(id(node))
+            filled = self._filled_by(node, lit)
             for i, j in lit.runs():
                 a = lit.offsets[i]
                 k = fields.get(i)
-                placeholder = self.text[lit.offsets[k]:a] if k is not None else added_to if i == 0 else None
+                placeholder = filled.get(i) or self.text[lit.offsets[k]:a] if k is not None \
+                    else added_to if i == 0 else None
                 for x, y in _subtract(a, lit.offsets[j - 1] + 1, cut):
                     out.append(Region(lit.value[i + x - a:i + y - a], base=x, shell=shell, image_context=image,
                                       label="string", placeholder=placeholder if x == a else None))
         self._regions = out
+        return out
+
+    def _filled_by(self, node: ast.AST, lit: Literal) -> dict[int, str]:
+        """A string formatted with % or .format(): the argument that fills each placeholder, as an
+        f-string field would be written (``{TRITON_HOST}``), by where the placeholder ends in the value;
+        only arguments that are names or fields (``"http://%s/api/status" % (TRITON_HOST,)``)."""
+        given = self._format_args.get(id(node))
+        if given is None:
+            return {}
+        args, keywords = given
+        by_name = {kw.arg: kw.value for kw in keywords if kw.arg}
+        out: dict[int, str] = {}
+        auto = 0
+        for a, b in lit.fields:
+            written = self.text[lit.offsets[a]:lit.ends[b - 1]]
+            arg = None
+            if written.startswith("{"):
+                name = re.split(r"[.\[!:]", written.strip("{}"), maxsplit=1)[0]
+                if not name:
+                    arg, auto = (args[auto] if auto < len(args) else None), auto + 1
+                elif name.isdigit():
+                    arg = args[int(name)] if int(name) < len(args) else None
+                else:
+                    arg = by_name.get(name)
+            elif written.startswith("%") and not written.startswith("%("):
+                arg, auto = (args[auto] if auto < len(args) else None), auto + 1
+            if type(arg) in (ast.Name, ast.Attribute):
+                x, y = self._span(arg)
+                out[b] = "{" + self.text[x:y] + "}"
         return out
 
     def regions(self) -> list[Region]:

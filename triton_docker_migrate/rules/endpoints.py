@@ -59,7 +59,7 @@ URL_RULES = (
     )),
     UrlRule(rule("TDM404", "v1-model-control-endpoint", W, F.NEVER, "V1 model-control / repository endpoints",
                  "`POST /v2/repository/models/<m>/load|unload`, `POST /v2/repository/index`; explicit mode needed."), (
-        Url(r"/api/modelcontrol/(?:load|unload)/[\w.-]+", None,
+        Url(r"/api/modelcontrol(?![\w.-])(?:/(?:load|unload)(?![\w.-])(?:/[\w.-]*)?)?", None,
             "V1 model-control endpoint: V2 needs --model-control-mode=explicit and a new URL",
             "POST /v2/repository/models/<model>/load (or /unload)"),
         Url(r"/api/repository/index\b", None,
