@@ -676,6 +676,9 @@ class PythonDoc(ShellDoc):
         if split is not None:
             lit, shlex_split = split
             self._used.add(id(node))
+            held = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            if isinstance(held, ast.Name):  # the string a name holds is read here, not on its own
+                self._used.add(id(self.value_of(held)[0]))
             return self._split_words(lit, argv=True, closed=False) if shlex_split else self._whitespace_words(lit)
         return self._items([node])
 
@@ -790,8 +793,13 @@ class PythonDoc(ShellDoc):
         """``shlex.split("...")`` -> (literal, True); ``"...".split()`` -> (literal, False)."""
         if not isinstance(node, ast.Call):
             return None
-        if self.qualname(node.func) == "shlex.split" and len(node.args) == 1 and self._is_str(node.args[0]):
-            lit = self.literal(node.args[0])
+        arg = node.args[0] if len(node.args) == 1 else None
+        if isinstance(arg, ast.Name) and not node.keywords:
+            # ``shlex.split(SERVER_CMD)`` with the string assigned once
+            value, changes = self.value_of(arg)
+            arg = value if value is not None and not changes and self._is_str(value) else arg
+        if self.qualname(node.func) == "shlex.split" and arg is not None and self._is_str(arg):
+            lit = self.literal(arg)
             # an f-string's placeholders are split with the text at run time, as a shell splits an
             # unquoted expansion: read as one (a "...".split() of one is not: its words may be anything)
             return (lit, True) if lit is not None else None
