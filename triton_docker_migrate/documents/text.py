@@ -27,6 +27,7 @@ _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
 _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(=\S*)?")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
 
@@ -55,6 +56,11 @@ class TextDoc(Document):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
+        #: a file of the server's options alone: its lines are the server's (``_flag_lines``)
+        flag_lines = None if self.triton else self._flag_lines()
+        self._flags = flag_lines is not None
+        if flag_lines is not None:
+            self._lines = flag_lines
         if not self.triton and "tritonserver" in text and not self._is_doc():
             # a half-migrated file (a CI service on the V2 image, ``tritonserver`` with options) is as
             # much the server's as one that still names V1: its V1 endpoints and options count
@@ -70,8 +76,41 @@ class TextDoc(Document):
     def regions(self) -> list[Region]:
         routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
         return [Region(line, base=pos, shell=False, label="line",
-                       triton=self.triton or routes and facts.V1_ENDPOINT.search(line) is not None)
+                       triton=self.triton or self._flags or routes and facts.V1_ENDPOINT.search(line) is not None)
                 for pos, line in self._lines]
+
+    def _flag_lines(self) -> list[tuple[int, str]] | None:
+        """The lines of a file of the server's options alone (``$(cat server.flags)``), one or more a
+        line (``#`` lines are comments; ``--`` starts an option here, not a comment): every word an option
+        of the V1 or V2 server or the value after one, with a V1-only option and one that names the model
+        repository or only V1's server had; None for any other file."""
+        if self.c_family or "--" not in self.text or self._is_doc():
+            return None
+        lines: list[tuple[int, str]] = []
+        pos = 0
+        for line in self.text.splitlines(keepends=True):
+            if line.strip() and not line.lstrip().startswith("#"):
+                lines.append((pos, line))
+            pos += len(line)
+        names: list[str] = []
+        for _pos, line in lines:
+            prev_takes_value = False
+            for word in line.split():
+                m = _FLAG.fullmatch(word)
+                if m is None:
+                    if not prev_takes_value:
+                        return None
+                    prev_takes_value = False
+                    continue
+                name = m.group(1)
+                if name not in facts.V1_OPTIONS and name not in facts.V2_OPTIONS:
+                    return None
+                names.append(name)
+                prev_takes_value = m.group(2) is None
+        if any(n in facts.V1_ONLY_OPTIONS for n in names) and any(
+                n in facts.V1_SERVER_ONLY_OPTIONS or n in ("model-store", "model-repository") for n in names):
+            return lines
+        return None
 
     # --- the server run as a command ---------------------------------------------------------------
     def _server_sites(self) -> list[tuple[CommandSite, bool]]:
