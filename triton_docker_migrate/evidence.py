@@ -56,9 +56,12 @@ V1_OWN_ENDPOINT_TEXT = re.compile(_V1_OWN)
 
 
 #: a proxy's route target that names the inference server (nginx ``proxy_pass http://triton:8000;`` or
-#: ``upstream trtis``, Envoy ``cluster: trtis``, HAProxy ``backend triton`` / ``use_backend``, a
-#: ``service:`` or ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence")
+#: ``upstream trtis``, Envoy ``cluster: trtis``, HAProxy ``backend triton`` / ``use_backend``, Caddy
+#: ``reverse_proxy trtis:8000``, a Kong or Traefik ``url: http://trtis:8000``, a ``service:`` or
+#: ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence")
 ROUTE_TARGET = re.compile(r"(?im)(?:\bproxy_pass[ \t]+(?:https?|grpcs?)://|^[ \t]*upstream[ \t]+"
+                          r"|\breverse_proxy[ \t]+(?:https?://)?"
+                          r"|\burl[\"']?[ \t]*[:=][ \t]*[\"']?(?:https?|grpcs?)://"
                           r"|\b(?:cluster|cluster_name|service|service_name|backend|use_backend|default_backend"
                           r"|host)[\"']?[ \t]*[:=]?[ \t]*[\"']?)"
                           r"[\w.-]*?(?:triton|trtis|trtserver|tensorrt|inference-?server)")
