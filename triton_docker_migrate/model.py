@@ -161,6 +161,9 @@ class HealthMove:
     hosts: tuple = ()
     build: str | None = None  #: the Dockerfile whose image runs it (absolute)
     published: tuple = ()  #: (host port, container port) of its published ports
+    #: V1 defaults the migration wrote on its line (``disable-auto-complete-config``): what options given to
+    #: the same server elsewhere (a kustomize patch of its args) may now contradict
+    added: tuple = ()
 
 
 @dataclass
