@@ -29,7 +29,7 @@ from triton_docker_migrate.documents.sites import CommandLine
 from triton_docker_migrate.documents.base import Document
 from triton_docker_migrate.documents.dockerfile import DockerfileDoc
 from triton_docker_migrate.syntax.shellwords import lex
-from triton_docker_migrate.documents.commands import server_word, split
+from triton_docker_migrate.documents.commands import argv0, server_word, split
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.release import Release, parse_target
 from triton_docker_migrate.rules import tables as T
@@ -59,7 +59,7 @@ def argv_of(cl: CommandLine) -> list[str]:
         if w.is_whole_expansion and not takes_value:
             continue
         words.append(w.value)
-    return [cl.binary.value if cl.binary is not None else "tritonserver", *words]
+    return [argv0(cl), *words]
 
 
 def server_argvs(doc: Document) -> list[list[str]]:

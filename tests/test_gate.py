@@ -409,3 +409,55 @@ def test_server_options_in_a_unit_environment_file_are_v1_left(tree, capsys, nam
     code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
     assert [(f["path"], f["line"], f["rule"]) for f in json.loads(out)["findings"]] == [(name, 1, "TDM003")]
     assert code == 1
+
+
+def test_v1_in_a_shell_default_is_v1_left_where_no_reader_runs_it(tree, capsys):
+    """``${TRITON_BIN:-/opt/tensorrtserver/bin/trtserver}`` and ``${BIN:-trtserver} --model-store=...`` in a
+    script the tool does not run (a Jenkinsfile's ``sh``): the default is what runs, and it is V1. Both
+    passed the gate: the ``-`` of ``:-`` hid the path and the binary from the last pass."""
+    (tree / "Jenkinsfile").write_text(
+        "pipeline {\n  agent any\n  stages {\n    stage('serve') {\n      steps {\n"
+        "        sh 'LIB=${TRITON_LIB:-/opt/tensorrtserver/lib} ./smoke.sh'\n"
+        "        sh '${TRITON_BIN:-trtserver} --model-store=/models &'\n"
+        "      }\n    }\n  }\n}\n")
+    report = _closed_gate(capsys)
+    left = {(f["line"], f["rule"]) for f in report["findings"] if f["severity"] in ("warning", "error")}
+    assert {6, 7} <= {line for line, _ in left}, left
+
+
+def test_a_build_argument_that_makes_a_v1_build_closes_the_gate_until_it_moves(tree, capsys):
+    """``build: args: TRITON_VERSION: "20.03"`` (``docker build --build-arg``, build-push-action's ``build-args``)
+    replaces the ARG default
+    that the Dockerfile's migration moved: the build stayed V1 (``tritonserver:20.03-py3``) and the gate
+    passed, as the compose file named nothing V1 and was never read. The value moves with the default;
+    once the Dockerfile alone was migrated, an old value is caught too (``tritonserver:20.02`` never was V2)."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    shutil.copytree(FIXTURES / "trees" / "build-arguments", tree, dirs_exist_ok=True)
+    code, _out, _ = cli(capsys, "migrate", "docker/Dockerfile")
+    assert code == 0
+    report = _closed_gate(capsys)
+    left = sorted((f["path"], f["line"]) for f in report["findings"] if f["rule"] == "TDM112")
+    assert left == [(".github/workflows/image.yml", 8), (".github/workflows/image.yml", 13), ("Makefile", 2),
+                    ("compose.yaml", 7), ("compose.yaml", 15), ("tools/build.sh", 4), ("tools/build.sh", 5)]
+    code, _out, _ = cli(capsys, "migrate", ".")
+    assert code == 0
+    code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
+    assert code == 0, out
+    assert "TRITON_VERSION: \"24.10\"" in (tree / "compose.yaml").read_text()
+    assert "NODE_VERSION=20.03" in (tree / "tools" / "build.sh").read_text()  # another image's argument
+
+
+def test_the_v1_client_installed_by_pip_in_a_file_of_no_known_kind_is_v1_left(tree, capsys):
+    """A notebook's ``!pip install tensorrtserver`` (text): the name is NVIDIA's V1 client wheel alone, in any
+    line of text; it passed the gate once the notebook's imports were ported."""
+    import json as _json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": ["!pip install tensorrtserver\n", "import tritonclient.http as httpclient\n"]}
+    (tree / "client.ipynb").write_text(_json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}, indent=1))
+    report = _closed_gate(capsys)
+    assert [(f["rule"], f["line"], f["severity"]) for f in report["findings"]] == [("TDM003", 9, "warning")]

@@ -52,6 +52,7 @@ import realserver as R
 from conftest import FIXTURES, SHARED, cli, shared_dir
 from golden import inputs, settings_for
 from triton_docker_migrate import evidence
+from triton_docker_migrate.documents.commands import argv0
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.pipeline import build_document, process_file
 from triton_docker_migrate.settings import Settings
@@ -449,7 +450,7 @@ def _forward(host_port: int, to_port: int):
 
 def _argv(cl) -> list[str]:
     words = [w for w, _ in cl.args() if not w.is_whole_expansion]
-    return [cl.binary.value if cl.binary is not None else "tritonserver", *[w.value for w in words]]
+    return [argv0(cl), *[w.value for w in words]]
 
 
 def _with_free_ports(path: pathlib.Path, tmp_path: pathlib.Path) -> tuple[str, pathlib.Path]:

@@ -97,7 +97,10 @@ TEXT_LITERALS = (
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
-                            facts.KFSERVING_API.encode(), facts.SERVING_RUNTIME_VERSION.encode())
+                            facts.KFSERVING_API.encode(), facts.SERVING_RUNTIME_VERSION.encode(),
+                            # a value given to a Dockerfile's build argument may make a V1 build without
+                            # naming V1 (``--build-arg TRITON_VERSION=20.03``: rules/images.py, TDM112)
+                            b"--build-arg", b"build-args")
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)
 STRONG = re.compile((
@@ -128,6 +131,13 @@ def talks_to_triton(text: str) -> bool:
 def maybe_v1(data: bytes) -> bool:
     """True when ``data`` may hold V1 evidence of any kind."""
     return any(lit in data for lit in LITERALS)
+
+
+def gives_build_arguments(data: bytes, kind: str | None) -> bool:
+    """``data`` may give values to a Dockerfile's build arguments (``docker build --build-arg``, a compose
+    service's ``build: args:``, docker/build-push-action's ``build-args:``), which can make its build V1
+    without naming V1 (TDM112)."""
+    return b"--build-arg" in data or b"build-args" in data or kind == "compose" and b"args" in data and b"build" in data
 
 
 def text_may_report(data: bytes) -> bool:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 V1_IMAGE_NAME = V1_IMAGE = "tensorrtserver"  #: the V1 image (and client wheel, and install folder) name
 V1_BINARY = "trtserver"
 V1_INSTALL_DIR = "/opt/tensorrtserver"
+#: what may stand before the V1 install folder where it is a path of its own: not a word, a name or a
+#: longer path (``x-/opt``, ``~/opt``); a compiler's ``-L``/``-I``; a shell default (``${BIN:-/opt/...}``)
+V1_INSTALL_DIR_BEFORE = r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI])|(?<=:-))"
 V1_USER = "tensorrt-server"  #: the user of the V1 images
 V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
 V1_PERF_CLIENT = "perf_client"

@@ -37,6 +37,10 @@ def _is_dockerfile_name(name: str) -> bool:
     return kinds.kind_by_name(name) == "dockerfile"
 
 
+def _is_compose_name(name: str) -> bool:
+    return kinds.kind_by_name(name) == "compose"
+
+
 def read_bytes(path: str, may_skip_binary=None) -> tuple[bytes, Source]:
     """At most 10 MiB + 1 bytes of the regular file ``path`` (one read for the usual small file)
     and which file they came from; a FIFO, socket or device is never opened (``atomic``). A big
@@ -106,7 +110,8 @@ class Scanner:
                 plain.append(c)
                 continue
             name = display[display.rfind("/") + 1:]
-            if _is_dockerfile_name(name) or name == "config.pbtxt":
+            # (a compose file may build a Dockerfile on V1 by the build arguments it gives: TDM112)
+            if _is_dockerfile_name(name) or name == "config.pbtxt" or "compose" in name and _is_compose_name(name):
                 r = self.scan(c)
                 if r is not None:
                     out.append(r)
@@ -159,7 +164,7 @@ class Scanner:
             if kinds.text_by_name(c.display) and not data.startswith(b"#!"):
                 if not evidence.text_may_report(data):  # only strong evidence is reported in text
                     return None
-            elif not evidence.maybe_v1(data):
+            elif not evidence.maybe_v1(data) and not evidence.gives_build_arguments(data, kinds.kind_by_name(c.path)):
                 if name == "config.pbtxt":
                     self.deferred.append((c, "model-config"))
                 return None

@@ -11,7 +11,7 @@ import re
 from typing import Iterable
 
 from ..model import Span
-from .sites import (BaseImage, Block, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
+from .sites import (BaseImage, Block, BuildArgument, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
                     Region, Requirement, Topology)
 
 
@@ -57,6 +57,15 @@ class Document:
 
     def env_files(self) -> list[tuple[str, Span, str]]:
         """Files a Triton service reads its environment from: (as written, where, path to read)."""
+        return []
+
+    def images_run_by_v1(self) -> list[tuple[Span, str, str]]:
+        """Images written here that a V1 server line of another file runs on (a chart's values image, the
+        line in its template): (where, the image, the binary)."""
+        return []
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """Values this file gives to the build arguments of a Dockerfile it builds."""
         return []
 
     def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:

@@ -25,7 +25,7 @@ from . import commands as C
 from . import held as H
 from . import yamlsites as S
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
-from .sites import CommandLine, CommandSite, Region
+from .sites import BuildArgument, CommandLine, CommandSite, Region
 from ..syntax.shellwords import Word
 
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
@@ -57,6 +57,7 @@ class CiDoc(ShellDoc):
         #: the variables the file gives its scripts: GitHub ``env:`` (workflow, job, step), GitLab
         #: ``variables:`` (global, job)
         self.env: list[tuple[str, Word | None]] = []
+        self.build_steps: list[Node | None] = []  #: the ``with:`` of each docker/build-push-action step
         for root in self.src.docs:
             if gitlab or Y.get(root, "jobs") is None:
                 self._gitlab(root)
@@ -120,6 +121,41 @@ class CiDoc(ShellDoc):
                 image = Y.get(Y.get(step, "with"), "image")
                 if isinstance(image, ScalarNode):
                     self.image_nodes.add(id(image))
+                if isinstance(uses, ScalarNode) and str(uses.value).startswith("docker/build-push-action@"):
+                    self.build_steps.append(Y.get(step, "with"))
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """Besides the scripts' ``docker build --build-arg``: ``docker/build-push-action``'s ``build-args:``
+        lines (``NAME=value``), for the Dockerfile of its ``context`` (or ``file``) in the checkout."""
+        out = super().build_arguments()
+        for with_ in self.build_steps:
+            args = Y.get(with_, "build-args")
+            if not isinstance(args, ScalarNode):
+                continue
+            context, file = (Y.get(with_, k) for k in ("context", "file"))
+            context = str(context.value) if isinstance(context, ScalarNode) and context.value else "."
+            dockerfile = str(file.value) if isinstance(file, ScalarNode) and file.value else \
+                os.path.join(context, "Dockerfile")
+            if "$" in dockerfile:
+                continue
+            found = [os.path.join(base, dockerfile) for base in self.where_run()]
+            found = [f for f in found if os.path.isfile(f)]
+            if not found:
+                continue
+            dockerfile = os.path.normpath(found[0])
+            sc = self.src.scalar(args)
+            pos = 0
+            for line in sc.value.split("\n"):
+                name, eq, value = line.strip().partition("=")
+                start = pos + line.index(name) + len(name) + 1 if eq else 0
+                pos += len(line) + 1
+                if not eq or not name or not value or "$" in value:
+                    continue
+                offs = sc.offsets[start:start + len(value)] if sc.offsets is not None else None
+                editable = offs is not None and offs[-1] - offs[0] == len(value) - 1
+                span = Span(offs[0], offs[-1] + 1) if offs is not None else Span(sc.start, sc.end)
+                out.append(BuildArgument(name, value, span, dockerfile, editable))
+        return out
 
     def _ci_container(self, node: Node | None) -> None:
         """A job container or service: a string image, or a mapping with ``image:``/``name:``."""

@@ -167,16 +167,39 @@ def command_word(words: list[Word]) -> Word | None:
     return words[i] if i is not None else None
 
 
+#: a word that is one ``${NAME:-default}`` (``:=``, ``-``, ``=``) with a plain default
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](?P<default>[\w./+@-]+)\}")
+
+
+def program(value: str) -> str:
+    """The program a command word names: its value, or for ``${TRITON_BIN:-trtserver}`` the default (what
+    runs unless the environment names another program)."""
+    if value.startswith("${"):
+        m = _DEFAULTED.fullmatch(value)
+        if m is not None:
+            return m.group("default")
+    return value
+
+
+def is_server_word(w: Word) -> bool:
+    """``w`` names the server binary (``trtserver``, ``/opt/.../tritonserver``, ``${BIN:-trtserver}``)."""
+    v = program(w.value)
+    return (not w.dynamic or v is not w.value) and basename(v) in SERVER_NAMES
+
+
 def server_word(words: list[Word]) -> Word | None:
     """The server binary of a simple command (``trtserver``, ``/opt/.../tritonserver``)."""
     w = command_word(words)
-    if w is not None and not w.dynamic and basename(w.value) in SERVER_NAMES:
-        return w
-    return None
+    return w if w is not None and is_server_word(w) else None
+
+
+def argv0(cl) -> str:
+    """The program a server command line runs (a line of options alone: the image's ``tritonserver``)."""
+    return program(cl.binary.value) if cl.binary is not None else "tritonserver"
 
 
 def is_v1_binary(value: str) -> bool:
-    return basename(value) == "trtserver"
+    return basename(program(value)) == "trtserver"
 
 
 #: why a ``tritonserver`` line is V1's (``CommandLine.v1_arguments``): the 20.06-v1/20.07-v1 images ran a

@@ -23,7 +23,7 @@ from . import yamlsites as S
 from .dockerrun import publish_ports
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import (Block, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
+from .sites import (Block, BuildArgument, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
                     Segment, Topology)
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
@@ -376,15 +376,7 @@ class ComposeDoc(Document):
                 aliases = Y.get(conf, "aliases")
                 hosts += [str(a.value) for a in (aliases.value if isinstance(aliases, SequenceNode) else [])
                           if isinstance(a, ScalarNode)]
-            build = Y.get(s.node, "build")
-            built = None
-            if isinstance(build, ScalarNode) and build.value:
-                built = (os.path.normpath(os.path.join(base, expand(str(build.value)))), "")
-            elif isinstance(build, MappingNode):
-                ctx, dockerfile = Y.get(build, "context"), Y.get(build, "dockerfile")
-                context = expand(str(ctx.value)) if isinstance(ctx, ScalarNode) and ctx.value else "."
-                built = (os.path.normpath(os.path.join(base, context)),
-                         expand(str(dockerfile.value)) if isinstance(dockerfile, ScalarNode) and dockerfile.value else "")
+            built = _built(s, base)
             ext = Y.get(s.node, "extends")
             extends = None
             if isinstance(ext, MappingNode) and isinstance(Y.get(ext, "file"), ScalarNode) \
@@ -422,6 +414,39 @@ class ComposeDoc(Document):
                 if id(name_node) not in seen:
                     seen.add(id(name_node))
                     out.append((name, span))
+        return out
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """``build: {context: ..., args: {NAME: value}}`` (or ``args: [NAME=value]``) of each service."""
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out = []
+        for s in self.services:
+            args = Y.get(Y.get(s.node, "build"), "args")
+            built = _built(s, base) if args is not None else None
+            if built is None:
+                continue
+            dockerfile = os.path.join(built[0], built[1] or "Dockerfile")
+            if isinstance(args, MappingNode):
+                pairs = [(str(k.value), v) for k, v in args.value if isinstance(k, ScalarNode)]
+            elif isinstance(args, SequenceNode):
+                pairs = [(None, v) for v in args.value]
+            else:
+                continue
+            for name, node in pairs:
+                if not isinstance(node, ScalarNode) or node.value is None or "$" in str(node.value):
+                    continue  # no value (taken from the environment), or interpolated
+                sc = self.src.scalar(node)
+                text, offsets = sc.value, sc.offsets
+                if name is None:  # ``- NAME=value``
+                    name, eq, _ = text.partition("=")
+                    if not eq:
+                        continue
+                    text, offsets = text[len(name) + 1:], offsets[len(name) + 1:] if offsets is not None else None
+                if not text:
+                    continue
+                editable = isinstance(offsets, range) and sc.style not in ("|", ">")
+                span = Span(offsets[0], offsets[-1] + 1) if editable else Span(sc.start, sc.end)
+                out.append(BuildArgument(name, text, span, dockerfile, editable))
         return out
 
     def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
@@ -572,6 +597,19 @@ class ComposeDoc(Document):
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def _built(s: Service, base: str) -> tuple[str, str] | None:
+    """The build context (absolute) and Dockerfile (as written, "" for the default) of a service that builds its image."""
+    build = Y.get(s.node, "build")
+    if isinstance(build, ScalarNode) and build.value:
+        return os.path.normpath(os.path.join(base, expand(str(build.value)))), ""
+    if isinstance(build, MappingNode):
+        ctx, dockerfile = Y.get(build, "context"), Y.get(build, "dockerfile")
+        context = expand(str(ctx.value)) if isinstance(ctx, ScalarNode) and ctx.value else "."
+        return (os.path.normpath(os.path.join(base, context)),
+                expand(str(dockerfile.value)) if isinstance(dockerfile, ScalarNode) and dockerfile.value else "")
+    return None
+
+
 def _env_names(src: Y.YamlSource, env: Node | None):
     if isinstance(env, MappingNode):
         for k, _v in env.value:
@@ -629,7 +667,7 @@ def server_argv(doc: ComposeDoc) -> list[list[str]]:
     for cl in doc.command_lines():
         if cl.report_only:
             continue  # a V1 line kept beside its V2 copy (keep-v1)
-        binary = cl.binary.value if cl.binary is not None else "tritonserver"
+        binary = C.argv0(cl)
         words = [w.value for w, _ in cl.args() if not w.is_whole_expansion]
         out.append([v.replace("$$", "$") for v in [binary, *words]])
     return out

@@ -151,6 +151,26 @@ class DockerfileDoc(Document):
 
         return re.sub(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)", sub, value)
 
+    def bases_with(self, args: dict[str, str]) -> list[str]:
+        """The images the stages are built on (not other stages) when the build is given ``args`` as
+        build arguments (``--build-arg``, compose ``build: args:``), which replace the ``ARG`` defaults
+        before the first ``FROM``; a default that names another argument is expanded in turn."""
+        values = {**self.global_args, **args}
+
+        def sub(m: re.Match) -> str:
+            return values.get(m.group(1) or m.group(3)) or m.group(2) or ""
+
+        out = []
+        for st in self.stages:
+            image = st.image
+            for _ in range(8):  # (defaults naming defaults: a few levels deep at most)
+                if "$" not in image:
+                    break
+                image = re.sub(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)", sub, image)
+            if image.lower() not in self._named or self._named[image.lower()].index >= st.index:
+                out.append(image)
+        return out
+
     def _words(self, ins: Instruction) -> list[Word]:
         try:
             toks = lex(ins.logical, ins.offsets).tokens

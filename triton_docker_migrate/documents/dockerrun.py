@@ -266,3 +266,54 @@ def publish_ports(value: str) -> tuple[str | None, str] | None:
 
 
 # --- the document ----------------------------------------------------------------------------
+
+
+#: ``docker build`` flags that take a value (the others - ``--pull``, ``--no-cache``, ``-q`` - take none)
+_BUILD_VALUE = {"-t", "--tag", "-f", "--file", "--build-arg", "--target", "--platform", "--label", "--network",
+                "--secret", "--ssh", "--cache-from", "--cache-to", "-o", "--output", "--progress", "--iidfile",
+                "--add-host", "--shm-size", "--ulimit", "-m", "--memory", "--build-context", "--metadata-file",
+                "--builder", "--isolation", "--cgroup-parent", "--annotation", "--attest", "--sbom", "--provenance",
+                "--allow", "--load-file", "--format", "--layers", "--jobs"}
+
+
+@dataclass
+class DockerBuild:
+    """One ``docker build`` (``buildx build``, ``image build``, ``podman build``): the values it gives to
+    build arguments, its ``-f`` and its context, as written."""
+
+    args: list[tuple[str, Word]] = field(default_factory=list)  #: (name, the value as a word of its own)
+    file: Word | None = None
+    context: Word | None = None
+
+
+def parse_docker_build(words: list[Word], at: int) -> DockerBuild | None:
+    """``words[at]`` is docker/podman: the build it describes, or None when it is another sub-command."""
+    n = len(words)
+    i = at + 1
+    while i < n and words[i].value.startswith("-"):
+        i += 2 if words[i].value in _GLOBAL_VALUE else 1
+    if i < n and words[i].value in ("buildx", "image", "builder"):
+        i += 1
+    if i >= n or words[i].value != "build":
+        return None
+    b = DockerBuild()
+    i += 1
+    while i < n:
+        w = words[i]
+        name, eq, _value = w.value.partition("=")
+        if not w.value.startswith("-") or w.value == "-":
+            if b.context is None:
+                b.context = w
+            i += 1
+            continue
+        value = sub_word(w, len(name) + 1) if eq else words[i + 1] if name in _BUILD_VALUE and i + 1 < n else None
+        i += 1 if eq or name not in _BUILD_VALUE else 2
+        if value is None:
+            continue
+        if name == "--build-arg":
+            key, has, _ = value.value.partition("=")
+            if has and key and not value.dynamic:
+                b.args.append((key, sub_word(value, len(key) + 1)))
+        elif name in ("-f", "--file"):
+            b.file = value
+    return b

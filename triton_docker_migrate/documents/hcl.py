@@ -1036,7 +1036,7 @@ def server_argv(doc: HclDoc) -> list[list[str]]:
     words known only at run time are left out."""
     out = []
     for cl in doc.command_lines():
-        binary = cl.binary.value if cl.binary is not None else "tritonserver"
+        binary = C.argv0(cl)
         out.append([binary] + [w.value for w, _ in cl.args() if not w.is_whole_expansion])
     return out
 

@@ -154,13 +154,15 @@ class _Chart:
 
     # --- one container --------------------------------------------------------------------------
     def link_container(self, doc: HelmTemplateDoc, chart: SubChart, c: Container, out: Links) -> None:
-        self.link_image(doc, chart, c, out)
+        linked = self.link_image(doc, chart, c, out)
         pieces, unknown, others = self.pieces(doc, chart, c)
-        if not c.triton:
-            words = [w for d, seg in pieces for w in seg.words]
-            server = C.server_word(words)
-            if server is not None:
-                doc.set_triton(c, C.is_v1_binary(server.value))
+        server = C.server_word([w for d, seg in pieces for w in seg.words])
+        if not c.triton and server is not None:
+            doc.set_triton(c, C.is_v1_binary(server.value))
+        if not linked and server is not None and C.is_v1_binary(server.value):
+            # the V1 server on an image of the values that is no Triton image: one built on V1
+            for vdoc, span, image in self.plain_images(doc, chart, c):
+                vdoc.v1_run_images.append((span, image, server.value))
         if not c.triton:
             return
         served = Served(doc, c, unknown=unknown)
@@ -205,6 +207,23 @@ class _Chart:
         if found:
             doc.link_image(c, v1, triton)
         return found
+
+    def plain_images(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> list[tuple[HelmValuesDoc, Span, str]]:
+        """The values a container's image is read from that the links leave out (no Triton image): an image
+        string, or a split image's repository (with its tag)."""
+        paths, helpers = doc.image_refs(c)
+        out = []
+        for path in [p[1:] for p in paths] + [p[1:] for p in self.helper_paths(helpers)]:
+            for vdoc, node in self.variants(chart, path):
+                split = next((ik for ik in vdoc.split_images() if node is ik.repo or node is ik.tag or
+                              isinstance(node, MappingNode) and _get(node, "repository") is ik.repo), None)
+                if split is not None:
+                    tag = f":{split.tag_value}" if split.tag_value else ""
+                    out.append((vdoc, split.repo_span, split.repo_value.strip() + tag))
+                elif isinstance(node, ScalarNode) and isinstance(node.value, str):
+                    sc = vdoc.src.scalar(node)
+                    out.append((vdoc, Span(sc.start, sc.end), node.value))
+        return out
 
     def resolve(self, doc: HelmTemplateDoc, chart: SubChart) -> None:
         """Ports and port names written from values (``containerPort: {{ .Values.healthPort }}``): read

@@ -121,6 +121,8 @@ class HelmValuesDoc(Document):
         #: server lines a chart's template makes of this file's lists (set by the chart): these lists
         #: are read as part of those lines, never as lines of their own
         self.linked: list[CommandLine] = []
+        #: images of this file that a chart's template runs the V1 server on (set by the chart's linking)
+        self.v1_run_images: list[tuple[Span, str, str]] = []
         #: the named ports of the template containers whose lines this file holds (a chart link): a
         #: probe here may name one (``port: health``)
         self.port_names: dict[str, str] = {}
@@ -289,6 +291,9 @@ class HelmValuesDoc(Document):
                         cl.v1 = any(entry.span.start <= a < entry.span.end for a in images) or \
                             (cl.binary is not None and C.is_v1_binary(cl.binary.value))
         return self._lines
+
+    def images_run_by_v1(self) -> list[tuple[Span, str, str]]:
+        return self.v1_run_images
 
     def mark_triton(self, path: tuple[str, ...]) -> None:
         """The values under ``path`` are a server's (a subchart's key in its parent's values: set by the
@@ -515,6 +520,6 @@ def server_argv(doc: HelmValuesDoc) -> list[list[str]]:
     for cl in doc.command_lines():
         if cl.report_only:
             continue  # a V1 line kept beside its V2 copy (keep-v1)
-        binary = cl.binary.value if cl.binary is not None else "tritonserver"
+        binary = C.argv0(cl)
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out

@@ -1123,7 +1123,7 @@ def server_argv(doc: KubernetesDoc) -> list[list[str]]:
     for cl in doc.command_lines():
         if cl.report_only:
             continue  # a V1 line kept beside its V2 copy (keep-v1)
-        binary = cl.binary.value if cl.binary is not None else "tritonserver"
+        binary = C.argv0(cl)
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out
 

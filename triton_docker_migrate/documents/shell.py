@@ -13,6 +13,7 @@ MakefileDoc (makefile.py) reuses this machinery for recipe lines.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -26,9 +27,10 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
-from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerRun, kubectl_exec, ssh_command, parse_docker_run,
+from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, kubectl_exec, ssh_command, parse_docker_build,
+                        parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
-from .sites import (CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+from .sites import (BuildArgument, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
@@ -52,6 +54,11 @@ def _reference(name: str) -> str:
     return r"\$(?:\{" + name + r"\}|\(" + name + r"\)|" + name + r"(?![\w]))"
 
 
+#: helm install/upgrade options that take a value
+_HELM_VALUE_OPTIONS = {"--set", "--set-string", "--set-file", "--set-json", "-f", "--values", "-n", "--namespace",
+                       "--version", "--repo", "--kube-context", "--kubeconfig", "--timeout", "--description",
+                       "--post-renderer", "--username", "--password", "--ca-file", "--cert-file", "--key-file",
+                       "--history-max", "-o", "--output", "--name-template", "--labels", "-l"}
 _SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
@@ -104,8 +111,7 @@ def basename(w: Word) -> str:
 command_index = C.command_index
 
 
-def _is_server(w: Word) -> bool:
-    return not w.dynamic and C.basename(w.value) in C.SERVER_NAMES
+_is_server = C.is_server_word
 
 
 class ShellDoc(Document):
@@ -116,6 +122,7 @@ class ShellDoc(Document):
         super().__init__(path, text)
         self.sites: list[Site] = []
         self.runs: list[DockerRun] = []
+        self.builds: list[DockerBuild] = []  #: ``docker build`` commands that give build arguments
         self.excluded: list[Span] = []  #: comments (and report-only here-document bodies)
         self.heredoc_reports: list[Region] = []
         self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
@@ -287,6 +294,9 @@ class ShellDoc(Document):
         elif self.is_docker(cmd) or base == "kubectl":
             dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
+                build = parse_docker_build(words, ci) if base != "kubectl" else None
+                if build is not None and build.args:
+                    self.builds.append(build)
                 return
             self._container(dr, syntax, depth)
         else:
@@ -340,11 +350,11 @@ class ShellDoc(Document):
         self.excluded.extend(lexed.comments)
         self._walk(lexed.tokens, syntax, f"variable {name}", None, depth + 1)
 
-    def _default_of(self, name: str, value: Word) -> Word | None:
+    def _default_of(self, name: str | None, value: Word) -> Word | None:
         """``NAME=${NAME:-"trtserver ..."}``: the default, as the word it is (the value unless the
-        environment sets one)."""
+        environment sets one). ``name`` None: the default of any variable (``${TRITON_BIN:-trtserver}``)."""
         m = _SELF_DEFAULT.fullmatch(value.value) if value.dynamic else None
-        if m is None or m.group(1) != name or not m.group(2):
+        if m is None or name is not None and m.group(1) != name or not m.group(2):
             return None
         i, j = m.span(2)
         lexed = self._lex(value.value[i:j], value.offsets[i:j], 0)
@@ -429,6 +439,9 @@ class ShellDoc(Document):
         ``$IMAGE:$TAG`` (``${IMAGE}:${TAG}``, make's ``$(IMAGE):$(TAG)``) with ``TAG`` assigned once a
         release and used only there: (IMAGE, TAG, TAG's value, its span, how they are written, what else may
         set them). Both values then change together."""
+        helm = self._helm_set_tag(at)
+        if helm is not None:
+            return helm
         if self._held_values is None:  # the variables set once to a value written as it reads, by where
             self._held_values = sorted((vals[0].start, vals[0].end, n) for n, vals in self.variables.items()
                                        if len(vals) == 1 and not vals[0].dynamic)
@@ -462,6 +475,66 @@ class ShellDoc(Document):
             elsewhere = f"the caller may set {' and '.join(over)} (make {over[0]}=...): set {them} there too"
         return name, tag, value.value, value.span, f"variables {name} and {tag}", elsewhere
 
+    def charts_elsewhere(self) -> list[tuple[Span, str]]:
+        """``helm install|upgrade|template [NAME] CHART ...`` of a chart that is not a local path (``repo/chart``,
+        ``oci://...``, ``--repo URL``): its templates are never in the run."""
+        out = []
+        for s in self.sites:
+            ci = s.index
+            words = s.words
+            if ci is None or basename(words[ci]) != "helm" or ci + 1 >= len(words) \
+                    or words[ci + 1].value not in ("install", "upgrade", "template"):
+                continue
+            positional, k, repo = [], ci + 2, False
+            while k < len(words):
+                v = words[k].value
+                if v.startswith("-"):
+                    repo = repo or v.partition("=")[0] == "--repo"
+                    # options that take a value (those helm users write before the chart)
+                    k += 2 if "=" not in v and v in _HELM_VALUE_OPTIONS else 1
+                    continue
+                positional.append(v)
+                k += 1
+            name_first = words[ci + 1].value != "install" or "--generate-name" not in [w.value for w in words]
+            chart = positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""
+            if repo or chart and not chart.startswith(("./", "../", "/", "$")) and not os.path.isdir(chart):
+                out.append((Span(words[ci].start, words[-1].end), f"the chart {chart}" if chart else "the release's chart"))
+        return out
+
+    def _helm_set_tag(self, at: int) -> tuple[str, str, str, Span, str, None] | None:
+        """``helm install ... --set image.repository=<V1 repository> --set image.tag=20.02-py3`` (or both in
+        one ``--set a=x,b=y``): the release's tag for the repository written at ``at``."""
+        for s in self.sites:
+            ci = s.index
+            if ci is None or basename(s.words[ci]) != "helm" or not s.words[ci].start <= at <= s.words[-1].end:
+                continue
+            pairs: list[tuple[str, str, Word, int]] = []  #: (key, value, word, where the value starts in it)
+            words = s.words
+            for k, w in enumerate(words):
+                opt, eq, rest = w.value.partition("=")
+                if opt in ("--set", "--set-string"):
+                    got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
+                    if got is None or got.dynamic:
+                        continue
+                    pos = base
+                    for item in got.value[base:].split(","):
+                        key, has, value = item.partition("=")
+                        if has:
+                            pairs.append((key, value, got, pos + len(key) + 1))
+                        pos += len(item) + 1
+            held = [(key, w, i) for key, _v, w, i in pairs if key.endswith("repository") and w.offsets
+                    and w.sub(i, i + 1).start <= at < w.end]
+            if len(held) != 1:
+                return None
+            key = held[0][0]
+            tag_key = key[: -len("repository")] + "tag"
+            tags = [(value, w, i) for k2, value, w, i in pairs if k2 == tag_key]
+            if len(tags) != 1 or not _RELEASE.fullmatch(tags[0][0]):
+                return None
+            value, w, i = tags[0]
+            return key, tag_key, value, w.sub(i, i + len(value)), f"helm values {key} and {tag_key}", None
+        return None
+
     def is_docker(self, w: Word) -> bool:
         if not w.dynamic:
             return basename(w) in DOCKER_BINS
@@ -475,13 +548,14 @@ class ShellDoc(Document):
         return False
 
     def _server_variable(self, w: Word) -> Word | None:
-        """``$SERVER`` whose value is the server binary: the value word."""
+        """``$SERVER`` whose value is the server binary (``BIN=${TRITON_BIN:-trtserver}``: its default,
+        what runs unless the environment names another binary): the value word."""
         m = _VAR_REF.match(w.value)
         if not m:
             return None
         name = m.group(1) or m.group(2)
         for v in self.variables.get(name, []):
-            v = self._default_of(name, v) or v  # ``BIN=${BIN:-trtserver}``
+            v = self._default_of(None, v) or v  # ``BIN=${BIN:-trtserver}``, ``BIN=${TRITON_BIN:-trtserver}``
             if _is_server(v):
                 return v
         return None
@@ -527,6 +601,39 @@ class ShellDoc(Document):
     def report_only(self) -> list[tuple[int, int, str]]:
         return [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
                 for r in self.heredoc_reports]
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads
+        from where it runs) are taken from the script's folder or the nearest folder above it that holds
+        them (a script run from the repository's root), or else from where the tool runs."""
+        out = []
+        for b in self.builds:
+            if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
+                continue
+            for base in self.where_run():
+                dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
+                    os.path.join(base, b.context.value, "Dockerfile")
+                if os.path.isfile(dockerfile):
+                    break
+            else:
+                continue
+            for name, value in b.args:
+                if value.value:
+                    out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
+                                             os.path.normpath(dockerfile), not value.dynamic))
+        return out
+
+    def where_run(self) -> list[str]:
+        """The folders a relative path of the script may be read from: its own, those above it (a few
+        levels: a script run from the repository's root), where the tool runs."""
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out = [here]
+        for _ in range(4):
+            up = os.path.dirname(out[-1])
+            if up == out[-1]:
+                break
+            out.append(up)
+        return list(dict.fromkeys(out + [os.getcwd()]))
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
@@ -707,7 +814,7 @@ def server_argv(doc: Document) -> list[list[str]]:
     out = []
     for cl in doc.command_lines():
         skip = cl.extra.get("image")
-        argv = [cl.binary.value if cl.binary is not None else "tritonserver"]
+        argv = [C.argv0(cl)]
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out

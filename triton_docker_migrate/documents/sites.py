@@ -623,6 +623,19 @@ class BuildSite:
 
 
 @dataclass
+class BuildArgument:
+    """A value given from outside a Dockerfile to one of its build arguments (compose ``build: args:``,
+    ``docker build --build-arg NAME=VALUE``): it replaces the ``ARG`` default the Dockerfile's own
+    migration changes."""
+
+    name: str
+    value: str
+    span: Span  #: where the value is written
+    dockerfile: str  #: the Dockerfile built (absolute path)
+    editable: bool = True  #: the value is written as it reads (an edit of ``span`` sets it)
+
+
+@dataclass
 class Topology:
     """What a document says about who reaches whom (``Document.topology``)."""
 

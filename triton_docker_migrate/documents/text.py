@@ -24,7 +24,9 @@ from .sites import CommandLine, CommandSite, Region, Segment
 
 _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
 #: the server binary where a command stands: not part of a longer name, not a name itself
-_SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])")
+#: the server where a command stands: its word or path, or the default of a variable (``${BIN:-trtserver}``)
+_SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])"
+                     r"|(?<![\w./$-])\$\{[A-Za-z_]\w*:?[-=](?:/[\w.-]+)*/?(?P<default>trtserver|tritonserver)\}")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)(=\S*)?")
@@ -128,7 +130,8 @@ class TextDoc(Document):
                     words = listed if listed is not None else self._words(line, pos, m.start())
                     if words:
                         seg = Segment(words, JsonSyntax() if listed is not None else SHELL, "line")
-                        self._sites.append((CommandSite(words, seg, True, self.text), m.group("bin") == "trtserver"))
+                        self._sites.append((CommandSite(words, seg, True, self.text),
+                                            (m.group("bin") or m.group("default")) == "trtserver"))
         return self._sites
 
     def _words(self, line: str, pos: int, start: int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from typing import Iterator
@@ -343,14 +344,24 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
             seen.add((img.start, img.end))
             what = cl.binary.value if by_binary else cl.v1_arguments if cl.v1_arguments == V1_PROBED \
                 else f"its arguments give {cl.v1_arguments}"
-            built = ("it is built on V1 and has no tritonserver" if what != V1_PROBED else
-                     "a V1 release (the 20.06-v1 and 20.07-v1 images ran tritonserver with V1's API) does not run "
-                     "the migrated command line")
-            yield DERIVED_IMAGE.finding(
-                img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
-                f"{built}; rebuild it on tritonserver:{ctx.target}-py3 and deploy "
-                f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
-                f"tritonserver:{ctx.target}-py3 in the Dockerfile that builds {text}")
+            yield _derived(img, text, what, ctx.target)
+    for span, text, binary in doc.images_run_by_v1():  # a chart's values image, its line in a template
+        text = text.strip().removeprefix("docker://")
+        info = classify(text)
+        if (span.start, span.end) not in seen and _IMAGE_REF.fullmatch(text) and not (info.triton or info.local_v1):
+            seen.add((span.start, span.end))
+            yield _derived(span, text, f"{binary}, in the chart's templates", ctx.target)
+
+
+def _derived(img: Span, text: str, what: str, target: Release) -> Finding:
+    built = ("it is built on V1 and has no tritonserver" if what != V1_PROBED else
+             "a V1 release (the 20.06-v1 and 20.07-v1 images ran tritonserver with V1's API) does not run "
+             "the migrated command line")
+    return DERIVED_IMAGE.finding(
+        img, f"{text} runs the V1 server ({what}) but is not a Triton image this tool can map: "
+        f"{built}; rebuild it on tritonserver:{target}-py3 and deploy "
+        f"the new image together with the migrated command line", suggestion=f"FROM nvcr.io/nvidia/"
+        f"tritonserver:{target}-py3 in the Dockerfile that builds {text}")
 
 
 def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span, where: str,
@@ -595,3 +606,88 @@ def check_interpolated_images(doc, ctx) -> Iterator[Finding]:
             yield IMAGE_FROM_ENV_FILE.finding(
                 span, f"the image comes from {name} in {where}, a V1 image ({value}): migrate it there",
                 suggestion=f"{name}={new}" if new else None)
+
+
+# --- build arguments given from outside the Dockerfile --------------------------------------------
+
+BUILD_ARGUMENT = rule(
+    "TDM112", "v1-build-argument", Severity.INFO, F.SOMETIMES, "A build argument that builds on a V1 image",
+    "A value given from outside a Dockerfile to one of its build arguments (compose `build: args:`, "
+    "`docker build --build-arg NAME=VALUE`) replaces the `ARG` default. When the Dockerfile (read from the "
+    "build context) builds on an image named with that argument and the value makes it a V1 image "
+    "(`TRITON_VERSION: \"20.03\"` for `FROM nvcr.io/nvidia/tensorrtserver:${TRITON_VERSION}-py3`), the build "
+    "stays V1 whatever the Dockerfile's own migration changed: the value becomes the target's, as the `ARG` "
+    "default does (a release: the target release; a whole tag: the target's tag), and the Dockerfile must be "
+    "migrated in the same change. A value the tool cannot map is a warning; a whole image reference is the "
+    "image rules' (TDM101).")
+
+_RELEASE_VALUE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
+_V1_REPOSITORY = re.compile(r"(?:(?<=/)|^)tensorrtserver(?=[:@]|$)")
+_TAG_RELEASE = re.compile(r":(\d{2})\.(\d{2})")
+
+
+def _v2_release(image: str) -> bool:
+    """A V2 release of the Triton image (``tritonserver:20.02-py3`` never existed: V2 began with 20.08)."""
+    m = _TAG_RELEASE.search(image)
+    info = classify(image)
+    return info.triton and not info.v1 and m is not None and (int(m.group(1)), int(m.group(2))) >= (20, 8)
+
+
+def _v2_once_renamed(image: str) -> bool:
+    """``image`` is a V2 release once the Dockerfile's migration renames its repository (the tag is the
+    build argument's: ``tensorrtserver:24.10-py3`` becomes ``tritonserver:24.10-py3``)."""
+    return _v2_release(_V1_REPOSITORY.sub("tritonserver", image))
+
+
+def _dockerfile(path: str, cache: dict):
+    """The document of the Dockerfile at ``path`` (None: not a readable Dockerfile)."""
+    if path not in cache:
+        from ..atomic import read_regular  # never a FIFO, socket or device
+        from ..documents.dockerfile import DockerfileDoc
+        from ..model import ProcessingError
+
+        try:
+            text = read_regular(path, 10 * 1024 * 1024)[0].decode("utf-8")
+            cache[path] = DockerfileDoc(path, text)
+        except (OSError, UnicodeDecodeError, ProcessingError):
+            cache[path] = None
+    return cache[path]
+
+
+@check(order=31)
+def check_build_arguments(doc, ctx) -> Iterator[Finding]:
+    cache: dict = {}
+    for arg in doc.build_arguments():
+        df = _dockerfile(arg.dockerfile, cache)
+        if df is None or arg.name not in df.global_args:
+            continue
+        if IMAGE_RE.search(arg.value):
+            continue  # a whole image reference: the image rules judge it where it is written
+        unset = df.bases_with({arg.name: "\0"})
+        # a V1 image, or a Triton image of a release before V2 (the Dockerfile migrated, the value not)
+        v1 = [i for i in df.bases_with({arg.name: arg.value}) if i not in unset and classify(i).triton
+              and not _v2_once_renamed(i)]
+        if not v1:
+            continue  # the value names no V1 image (or the argument is not in one)
+        where = os.path.relpath(arg.dockerfile)
+        new = _build_argument_value(df, arg.name, arg.value, ctx.target)
+        msg = f"{arg.name}={arg.value} makes {where} build on {v1[0]}, " + (
+            "a V1 image" if classify(v1[0]).v1 else "a release before V2 (no such V2 image)")
+        if new is None or not arg.editable:
+            yield BUILD_ARGUMENT.finding(arg.span, f"{msg}: give it a value that names the target's V2 image "
+                                         f"(tritonserver:{ctx.target}-py3), with the Dockerfile migrated",
+                                         Severity.WARNING, suggestion=f"{arg.name}={new}" if new else None)
+            continue
+        yield BUILD_ARGUMENT.finding(arg.span, f"{msg} -> {arg.name}={new}, as its migrated ARG default (migrate "
+                                     f"{where} in the same change)", fix=Fix.of(f"Use {new}", Edit(arg.span, new)))
+
+
+def _build_argument_value(df, name: str, value: str, target: Release) -> str | None:
+    """What ``value`` becomes: the target release or the target's tag, whichever makes the Dockerfile,
+    once migrated, build on a V2 image."""
+    unset = df.bases_with({name: "\0"})
+    for cand in (str(target) if _RELEASE_VALUE.fullmatch(value) else None, new_tag(value, target)):
+        images = [i for i in df.bases_with({name: cand}) if i not in unset] if cand else []
+        if images and all(_v2_once_renamed(i) for i in images):
+            return cand
+    return None

@@ -7,10 +7,11 @@ import re
 from dataclasses import replace
 from typing import Iterator
 
-from ..documents.commands import basename, command_index
+from ..documents.commands import basename, command_index, program
 from ..documents.sites import CommandSite, Region
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
+from .. import facts
 from . import tables as T
 from .registry import FixAvailability as F
 from .registry import check, rule
@@ -49,7 +50,7 @@ IMAGE_USER = rule(
     "TDM205", "v1-image-user", I, F.ALWAYS, "The V1 image user tensorrt-server -> triton-server",
     "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
 
-PATH_RE = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?P<rest>(?:/[\w.+@-]+)*)/?(?![\w.-])")
+PATH_RE = re.compile(facts.V1_INSTALL_DIR_BEFORE + r"/opt/tensorrtserver(?P<rest>(?:/[\w.+@-]+)*)/?(?![\w.-])")
 USER_RE = re.compile(r"(?<![\w.-])tensorrt-server(?![\w-])")
 
 
@@ -205,11 +206,13 @@ def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Findi
     if command_index is None:
         return
     w = site.words[command_index]
-    if w.dynamic or basename(w.value) != "trtserver" or w.value.startswith("/opt/tensorrtserver/"):
+    v = program(w.value)  # ``${TRITON_BIN:-trtserver}``: its default
+    if w.dynamic and v is w.value or basename(v) != "trtserver" or v.startswith("/opt/tensorrtserver/"):
         return
-    i = len(w.value) - len("trtserver")
-    yield BINARY.finding(w.sub(i, len(w.value)), "the V1 server binary trtserver is tritonserver in V2",
-                         fix=Fix.of("Use tritonserver", site_edit(site, w, i, len(w.value), "tritonserver")))
+    j = len(w.value) - (v is not w.value)
+    i = j - len("trtserver")
+    yield BINARY.finding(w.sub(i, j), "the V1 server binary trtserver is tritonserver in V2",
+                         fix=Fix.of("Use tritonserver", site_edit(site, w, i, j, "tritonserver")))
 
 
 #: commands that find a process by its name (``pkill -f`` and ``pgrep -f``: by a pattern of its command line)

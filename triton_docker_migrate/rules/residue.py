@@ -41,7 +41,7 @@ LEFT = rule(
 #: options only V1 had: evidence wherever a Triton context holds them (a kustomize patch that appends
 #: to the server's args, a values list the tool cannot place, a Helm release's values heredoc)
 _V1_OPTION = re.compile(r"(?<![\w-])--(?:" + "|".join(map(re.escape, facts.V1_ONLY_OPTIONS)) + r")(?![\w-])")
-_PATH = re.compile(r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI]))/opt/tensorrtserver(?![\w.-])")
+_PATH = re.compile(facts.V1_INSTALL_DIR_BEFORE + r"/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
 _ENDPOINT = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
@@ -59,8 +59,8 @@ _TARBALL = re.compile(r"(?:https?://)?github\.com/NVIDIA/" + re.escape(facts.V1_
 #: the server run in text that no reader took as a command (a script in a ConfigMap, a value a program
 #: runs later): its word (or a path to it) followed by options on the same line; not a name given to
 #: something else (``--name trtserver -d``)
-_SERVER_TEXT = re.compile(r"(?<![\w.:@/$-])(?<!--name )(?<!--name=)(?<!\bAS )(?<!\bas )"
-                          r"(?P<path>(?:/[\w.+@-]+)*/)?(?P<bin>trtserver|tritonserver)(?=[ \t]+-)")
+_SERVER_TEXT = re.compile(r"(?:(?<![\w.:@/$-])|(?<=:-))(?<!--name )(?<!--name=)(?<!\bAS )(?<!\bas )"
+                          r"(?P<path>(?:/[\w.+@-]+)*/)?(?P<bin>trtserver|tritonserver)(?=\}?[ \t]+-)")
 #: a value that is the V1 binary by itself (the first item of an argv list under a key no reader knows:
 #: ``cmd: [trtserver, ...]`` in a custom resource)
 _SERVER_VALUE = re.compile(r"[ \t]*(?:(?:/[\w.+@-]+)*/)?trtserver[ \t]*")
@@ -149,9 +149,10 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         if region.shell or region.label == "line":
             for m in _CLIENT_IMPORT.finditer(text):
                 yield _piece(region, m.start(), m.end())
-            if region.triton or region.shell:
-                for m in _PIP_CLIENT.finditer(text):
-                    yield _piece(region, m.start("pkg"), m.end("pkg"))
+            # (a line of text: a notebook's ``!pip install tensorrtserver``, a README's code block - the name
+            # is NVIDIA's V1 client alone)
+            for m in _PIP_CLIENT.finditer(text):
+                yield _piece(region, m.start("pkg"), m.end("pkg"))
         if region.label == "string" or region.shell:
             for m in _CLIENT_MODULE.finditer(text):
                 yield _piece(region, m.start(), m.end())
