@@ -78,8 +78,12 @@ class TextDoc(Document):
     def regions(self) -> list[Region]:
         routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
         return [Region(line, base=pos, shell=False, label="line",
-                       triton=self.triton or self._flags or routes and facts.V1_ENDPOINT.search(line) is not None)
+                       triton=self.triton or self._flags or routes and self._routes_to_server(pos, line))
                 for pos, line in self._lines]
+
+    def _routes_to_server(self, pos: int, line: str) -> bool:
+        m = facts.V1_ENDPOINT.search(line)
+        return m is not None and evidence.routes_to_server(self.text, pos + m.start())
 
     def _flag_lines(self) -> list[tuple[int, str]] | None:
         """The lines of a file of the server's options alone (``$(cat server.flags)``), one or more a

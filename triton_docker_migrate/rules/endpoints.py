@@ -134,7 +134,8 @@ def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
-        if region.triton or _names_triton(host, text) or routes and not host \
+        if region.triton or _names_triton(host, text) \
+                or routes and not host and evidence.routes_to_server(text, m.start("path")) \
                 or (client and m.group("host") and (m.group("port") or m.group("scheme"))
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
