@@ -29,6 +29,9 @@ _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver
                      r"|(?<![\w./$-])\$\{[A-Za-z_]\w*:?[-=](?:/[\w.-]+)*/?(?P<default>trtserver|tritonserver)\}")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
+#: one item of a list written one a line: ``- --model-store=/m``, ``"--allow-poll-model-repository=false",``
+#: (the option's name), or a value item (``- "1"``)
+_LIST_ITEM = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?:--([a-z][a-z0-9-]*)(=[^\"'\s]*)?|[^-\s\"'][^\s\"',]*)[\"']?[ \t]*,?[ \t]*\r?\n?$")
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)(=\S*)?")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
@@ -77,9 +80,45 @@ class TextDoc(Document):
 
     def regions(self) -> list[Region]:
         routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
+        listed = self._option_lists()
         return [Region(line, base=pos, shell=False, label="line",
-                       triton=self.triton or self._flags or routes and self._routes_to_server(pos, line))
+                       triton=self.triton or self._flags or pos in listed
+                       or routes and self._routes_to_server(pos, line))
                 for pos, line in self._lines]
+
+    def _option_lists(self) -> set[int]:
+        """The lines of lists of the server's options written one item a line (a YAML block list, a
+        JSON array over several lines, in a configuration of no known kind): each run of such lines
+        whose options are all the V1 or V2 server's, with a V1-only option and one that names the model
+        repository or only V1's server had, by where each line starts."""
+        out: set[int] = set()
+        if self.triton or self._flags or "--" not in self.text:
+            return out
+        run: list[tuple[int, str]] = []  #: (line start, option name, or "" for a value item)
+
+        def close() -> None:
+            names = [n for _p, n in run if n]
+            if any(n in facts.V1_ONLY_OPTIONS for n in names) and any(
+                    n in facts.V1_SERVER_ONLY_OPTIONS or n in ("model-store", "model-repository") for n in names) \
+                    and all(n in facts.V1_OPTIONS or n in facts.V2_OPTIONS for n in names):
+                out.update(p for p, _n in run)
+            run.clear()
+
+        prev_end = -1
+        for pos, line in self._lines:
+            m = _LIST_ITEM.match(line)
+            if m is None or pos != prev_end and run:
+                close()
+            if m is not None:
+                if m.group(1):
+                    run.append((pos, m.group(1)))
+                elif run and run[-1][1] and not m.group(2):
+                    run.append((pos, ""))  # the value of the option before it
+                else:
+                    close()
+            prev_end = pos + len(line)
+        close()
+        return out
 
     def _routes_to_server(self, pos: int, line: str) -> bool:
         m = facts.V1_ENDPOINT.search(line)
