@@ -426,8 +426,8 @@ def test_v1_in_a_shell_default_is_v1_left_where_no_reader_runs_it(tree, capsys):
 
 
 def test_a_build_argument_that_makes_a_v1_build_closes_the_gate_until_it_moves(tree, capsys):
-    """``build: args: TRITON_VERSION: "20.03"`` (``docker build --build-arg``, build-push-action's ``build-args``)
-    replaces the ARG default
+    """``build: args: TRITON_VERSION: "20.03"`` (``docker build --build-arg``, build-push-action's ``build-args``,
+    Skaffold's ``buildArgs``, a Bake target's ``args``) replaces the ARG default
     that the Dockerfile's migration moved: the build stayed V1 (``tritonserver:20.03-py3``) and the gate
     passed, as the compose file named nothing V1 and was never read. The value moves with the default;
     once the Dockerfile alone was migrated, an old value is caught too (``tritonserver:20.02`` never was V2)."""
@@ -441,7 +441,8 @@ def test_a_build_argument_that_makes_a_v1_build_closes_the_gate_until_it_moves(t
     report = _closed_gate(capsys)
     left = sorted((f["path"], f["line"]) for f in report["findings"] if f["rule"] == "TDM112")
     assert left == [(".github/workflows/image.yml", 8), (".github/workflows/image.yml", 13), ("Makefile", 2),
-                    ("compose.yaml", 7), ("compose.yaml", 15), ("tools/build.sh", 4), ("tools/build.sh", 5)]
+                    ("compose.yaml", 7), ("compose.yaml", 15), ("docker-bake.hcl", 4), ("skaffold.yaml", 9),
+                    ("tools/build.sh", 4), ("tools/build.sh", 5)]
     code, _out, _ = cli(capsys, "migrate", ".")
     assert code == 0
     code, out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")
@@ -461,3 +462,20 @@ def test_the_v1_client_installed_by_pip_in_a_file_of_no_known_kind_is_v1_left(tr
                                                    "nbformat_minor": 5}, indent=1))
     report = _closed_gate(capsys)
     assert [(f["rule"], f["line"], f["severity"]) for f in report["findings"]] == [("TDM003", 9, "warning")]
+
+
+def test_the_v1_binary_held_by_a_containers_environment_is_v1_left(tree, capsys):
+    """``env: [{name: TRITON_BIN, value: trtserver}]`` with ``command: ["$(TRITON_BIN)", ...]`` (and compose's
+    ``environment: {TRITON_BIN: trtserver}``): the image moved to V2 and the container still ran trtserver,
+    with the gate passed. A value that is the V1 binary under a key that names a program is V1 left."""
+    (tree / "pod.yaml").write_text(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: t}\nspec:\n  containers:\n    - name: t\n'
+        '      image: nvcr.io/nvidia/tritonserver:24.10-py3\n      env:\n        - name: TRITON_BIN\n'
+        '          value: trtserver\n      command: ["$(TRITON_BIN)", "--model-repository=/models"]\n')
+    (tree / "compose.yaml").write_text(
+        'services:\n  t:\n    image: nvcr.io/nvidia/tritonserver:24.10-py3\n    environment:\n'
+        '      SERVER_BINARY: trtserver\n      LOG_NAME: trtserver\n'
+        '    command: sh -c "$$SERVER_BINARY --model-repository=/models"\n')
+    report = _closed_gate(capsys)
+    assert sorted((f["path"], f["line"], f["rule"]) for f in report["findings"]) == [
+        ("compose.yaml", 5, "TDM003"), ("pod.yaml", 10, "TDM003")]

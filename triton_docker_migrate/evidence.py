@@ -125,7 +125,7 @@ LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLI
                             facts.KFSERVING_API.encode(), facts.SERVING_RUNTIME_VERSION.encode(),
                             # a value given to a Dockerfile's build argument may make a V1 build without
                             # naming V1 (``--build-arg TRITON_VERSION=20.03``: rules/images.py, TDM112)
-                            b"--build-arg", b"build-args")
+                            b"--build-arg", b"build-args", b"buildArgs")
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)
 STRONG = re.compile((
@@ -160,9 +160,11 @@ def maybe_v1(data: bytes) -> bool:
 
 def gives_build_arguments(data: bytes, kind: str | None) -> bool:
     """``data`` may give values to a Dockerfile's build arguments (``docker build --build-arg``, a compose
-    service's ``build: args:``, docker/build-push-action's ``build-args:``), which can make its build V1
+    service's ``build: args:``, docker/build-push-action's ``build-args:``, Skaffold's ``buildArgs:``, a Bake
+    file's ``target``), which can make its build V1
     without naming V1 (TDM112)."""
-    return b"--build-arg" in data or b"build-args" in data or kind == "compose" and b"args" in data and b"build" in data
+    return b"--build-arg" in data or b"build-args" in data or b"buildArgs" in data \
+        or kind == "compose" and b"args" in data and b"build" in data or kind == "hcl" and b"args" in data and b"target" in data
 
 
 def text_may_report(data: bytes) -> bool:

@@ -37,8 +37,10 @@ def _is_dockerfile_name(name: str) -> bool:
     return kinds.kind_by_name(name) == "dockerfile"
 
 
-def _is_compose_name(name: str) -> bool:
-    return kinds.kind_by_name(name) == "compose"
+def _gives_build_arguments_name(name: str) -> bool:
+    """A compose file or a Docker Bake file: the build arguments they give need no literal the prefilter
+    knows (``evidence.gives_build_arguments``)."""
+    return "compose" in name and kinds.kind_by_name(name) == "compose" or name.startswith("docker-bake")
 
 
 def read_bytes(path: str, may_skip_binary=None) -> tuple[bytes, Source]:
@@ -110,8 +112,8 @@ class Scanner:
                 plain.append(c)
                 continue
             name = display[display.rfind("/") + 1:]
-            # (a compose file may build a Dockerfile on V1 by the build arguments it gives: TDM112)
-            if _is_dockerfile_name(name) or name == "config.pbtxt" or "compose" in name and _is_compose_name(name):
+            # (a compose or Bake file may build a Dockerfile on V1 by the build arguments it gives: TDM112)
+            if _is_dockerfile_name(name) or name == "config.pbtxt" or _gives_build_arguments_name(name):
                 r = self.scan(c)
                 if r is not None:
                     out.append(r)

@@ -425,28 +425,7 @@ class ComposeDoc(Document):
             built = _built(s, base) if args is not None else None
             if built is None:
                 continue
-            dockerfile = os.path.join(built[0], built[1] or "Dockerfile")
-            if isinstance(args, MappingNode):
-                pairs = [(str(k.value), v) for k, v in args.value if isinstance(k, ScalarNode)]
-            elif isinstance(args, SequenceNode):
-                pairs = [(None, v) for v in args.value]
-            else:
-                continue
-            for name, node in pairs:
-                if not isinstance(node, ScalarNode) or node.value is None or "$" in str(node.value):
-                    continue  # no value (taken from the environment), or interpolated
-                sc = self.src.scalar(node)
-                text, offsets = sc.value, sc.offsets
-                if name is None:  # ``- NAME=value``
-                    name, eq, _ = text.partition("=")
-                    if not eq:
-                        continue
-                    text, offsets = text[len(name) + 1:], offsets[len(name) + 1:] if offsets is not None else None
-                if not text:
-                    continue
-                editable = isinstance(offsets, range) and sc.style not in ("|", ">")
-                span = Span(offsets[0], offsets[-1] + 1) if editable else Span(sc.start, sc.end)
-                out.append(BuildArgument(name, text, span, dockerfile, editable))
+            out += S.build_arguments(self.src, args, os.path.join(built[0], built[1] or "Dockerfile"))
         return out
 
     def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:

@@ -277,6 +277,11 @@ class DockerfileDoc(Document):
             for words, seg in self._shell_segments(ins, ins.cmd == "HEALTHCHECK"):
                 out.append(CommandSite(words, seg, tri, self.text))
                 out.extend(C.nested(seg, self.text, tri))
+                ci = C.command_index(words)
+                held = self._env_server(words[ci], ins) if ci is not None and words[ci].dynamic else None
+                if held is not None:  # ``ENV TRITON_BIN=trtserver``: the binary is renamed where it is set
+                    out.append(CommandSite([held], Segment([held], DockerShellSyntax(self.escape), "ENV"), True,
+                                           self.text))
             for body in ins.heredoc_bodies:
                 if body.shell:
                     try:
@@ -353,7 +358,15 @@ class DockerfileDoc(Document):
             out.append(self._cl(segments, server, stage_idx))
             binaries.add(id(server))
         for site in self.commands():
+            if site.segment.label == "ENV":
+                continue  # the value of a variable a command runs (``_env_server``): that command's line
             server = C.server_word(site.words)
+            program = None
+            if server is None:
+                ci = C.command_index(site.words)
+                at = self._instruction_at(site.words[ci].start) if ci is not None and site.words[ci].dynamic else None
+                program = self._env_server(site.words[ci], at) if at is not None and not at.is_json else None
+                server = site.words[ci] if program is not None else None  # type: ignore[index]
             if server is None:
                 continue
             if id(server) in binaries:
@@ -362,11 +375,13 @@ class DockerfileDoc(Document):
             words = site.words[site.words.index(server):]
             ins = self._instruction_at(server.start)
             if ins is not None and not isinstance(site.segment.syntax, JsonSyntax):  # a shell reads it
-                segments = H.splice(words, site.segment.syntax, site.segment.label,
-                                    lambda w, ins=ins: self._held(w, ins))
+                # (``$TRITON_BIN`` stays the binary: its value is read as the program, not spliced in)
+                lead = [Segment(words[:1], site.segment.syntax, site.segment.label)] if program is not None else []
+                segments = lead + H.splice(words[len(lead):], site.segment.syntax, site.segment.label,
+                                           lambda w, ins=ins: self._held(w, ins))
             else:
                 segments = [Segment(words, site.segment.syntax, site.segment.label)]
-            out.append(self._cl(segments, server, stage_idx))
+            out.append(self._cl(segments, server, stage_idx, program))
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
         for ins in self.instructions:
             if ins.cmd != "CMD" or id(ins) in consumed or ins.onbuild:
@@ -394,13 +409,7 @@ class DockerfileDoc(Document):
             return None
         name = m.group(1) or m.group(2)
         kinds = ("ENV", "ARG") if at.cmd == "RUN" else ("ENV",)
-        if self._defined is None:  # every ENV/ARG definition, by name, and the uses of each name: once
-            self._defined = {}
-            for ins in self.instructions:
-                if ins.cmd in ("ENV", "ARG") and not ins.onbuild:
-                    for key, value in self._definitions(ins):
-                        self._defined.setdefault(key, []).append((ins, value))
-        found = self._defined.get(name, [])
+        found = self._defined_as(name)
         # an ENV of a stage the command's stage is built on is in its environment too (an ARG is not)
         stages = self.stage_chain(at.stage) if found and found[0][0].cmd == "ENV" else [at.stage]
         if len(found) != 1 or found[0][0].cmd not in kinds or found[0][0].start > at.start or found[0][1] is None \
@@ -415,6 +424,29 @@ class DockerfileDoc(Document):
         quoted = self.text[first - 1:first] in ("'", '"') or not self._words(ins)[0].value.count("=")
         got = H.field_words(value, name, quoted, overridable=ins.cmd == "ARG")
         return [got] if got is not None else None
+
+    def _defined_as(self, name: str) -> list[tuple[Instruction, Word | None]]:
+        """The ``ENV``/``ARG`` instructions that set ``name``, with the word of each value."""
+        if self._defined is None:  # every ENV/ARG definition, by name: once
+            self._defined = {}
+            for ins in self.instructions:
+                if ins.cmd in ("ENV", "ARG") and not ins.onbuild:
+                    for key, value in self._definitions(ins):
+                        self._defined.setdefault(key, []).append((ins, value))
+        return self._defined.get(name, [])
+
+    def _env_server(self, w: Word, at: Instruction) -> Word | None:
+        """``CMD $TRITON_BIN --model-store=...`` (shell form) with ``ENV TRITON_BIN=trtserver`` set once before
+        it, in its stage or one it is built on: the value word (the server binary)."""
+        m = H.VAR_REF.match(w.value)
+        if not m:
+            return None
+        found = self._defined_as(m.group(1) or m.group(2))
+        if len(found) != 1 or found[0][0].cmd != "ENV" or found[0][0].start > at.start or found[0][1] is None \
+                or found[0][0].stage not in self.stage_chain(at.stage):
+            return None
+        value = found[0][1]
+        return value if not value.dynamic and C.is_server_word(value) else None
 
     def _definitions(self, ins: Instruction) -> list[tuple[str, Word | None]]:
         """The variables an ``ENV``/``ARG`` sets and the word of each value (None: no value)."""
@@ -438,9 +470,10 @@ class DockerfileDoc(Document):
             out.append((key, sub_word(x, len(key) + 1) if eq else None))
         return out
 
-    def _cl(self, segments: list[Segment], server: Word, stage_idx: int) -> CommandLine:
+    def _cl(self, segments: list[Segment], server: Word, stage_idx: int, program: Word | None = None) -> CommandLine:
+        """``program``: the binary a variable ``server`` names (its value)."""
         st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
-        v1 = C.is_v1_binary(server.value) or bool(st and st.v1)
+        v1 = C.is_v1_binary((program or server).value) or bool(st and st.v1)
         probed = ""
         ins = self._instruction_at(server.start)
         if not v1 and st is not None and not st.triton and ins is not None and ins.cmd in ("CMD", "ENTRYPOINT") \

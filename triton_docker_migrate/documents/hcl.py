@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .sites import (CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite, PortEntry, PortList, PortSites,
+from .sites import (BuildArgument, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite, PortEntry, PortList, PortSites,
                     ProbePort, Region, Segment, ServicePort, ServiceSite, Topology)
 from .text import TextDoc
 
@@ -249,6 +250,28 @@ class HclDoc(Document):
 
     def split_images(self) -> list[ImageKeys]:
         return list(self._split)
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """A Docker Bake file's ``target`` blocks: ``args = { NAME = "value" }`` for the Dockerfile of its
+        ``context`` (and ``dockerfile``)."""
+        if not os.path.basename(self.path).startswith("docker-bake"):
+            return []
+        base = os.path.dirname(os.path.abspath(self.path))
+        out = []
+        for target in self.tree.root.blocks("target"):
+            args = target.attr("args")
+            if args is None or args.value.kind != "object":
+                continue
+            context = _text(target.attr("context")) or "."
+            dockerfile = os.path.normpath(os.path.join(base, context, _text(target.attr("dockerfile")) or "Dockerfile"))
+            for key, value in args.value.pairs:
+                name = key.text or (key.raw.strip('"') if key.kind in ("ident", "other") else None)
+                s = value.string
+                if not name or value.kind != "string" or s is None or s.dynamic or not s.value:
+                    continue
+                span = Span(s.offsets[0], s.offsets[-1] + 1)
+                out.append(BuildArgument(name, s.value, span, dockerfile, not s.irregular))
+        return out
 
     def charts_elsewhere(self) -> list[tuple[Span, str]]:
         """``helm_release`` resources of a chart from a chart repository (a ``repository`` attribute, or a

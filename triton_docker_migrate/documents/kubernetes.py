@@ -31,7 +31,7 @@ from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
-from .sites import (Block, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
+from .sites import (Block, BuildArgument, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount, PodSite, PolicyPorts, PolicySite, PortEntry,
                     PortList, PortSites, PortValue, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
 
@@ -627,6 +627,23 @@ class KubernetesDoc(Document):
         return PortList("kubernetes", where, entries, key)
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
+    def build_arguments(self) -> list[BuildArgument]:
+        """Skaffold's ``build: artifacts: [{context, docker: {dockerfile, buildArgs}}]``."""
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out = []
+        for o in self.objects:
+            if not (self._str(Y.get(o, "apiVersion")) or "").startswith("skaffold/"):
+                continue
+            for art in _seq(Y.get(Y.get(o, "build"), "artifacts")):
+                docker = Y.get(art, "docker")
+                args = Y.get(docker, "buildArgs")
+                if args is None:
+                    continue
+                context = os.path.join(base, self._str(Y.get(art, "context")) or ".")
+                dockerfile = os.path.join(context, self._str(Y.get(docker, "dockerfile")) or "Dockerfile")
+                out += S.build_arguments(self.src, args, os.path.normpath(dockerfile))
+        return out
+
     def topology(self) -> Topology:
         """Pod templates with their containers' probes and ports, Services, NetworkPolicies and the
         backends of route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and

@@ -101,6 +101,10 @@ _V1_ROOT = "tensorrtserver"
 MAX_CHARS = 2 * 1024 * 1024
 
 
+#: what reads a variable of the environment, with a default
+_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "environ.get", "getenv"})
+
+
 class _Positions:
     """Document offsets of ast positions: 1-based lines as Python counts them (CR, LF and CRLF end a
     line) and UTF-8 byte columns."""
@@ -606,6 +610,7 @@ class PythonDoc(ShellDoc):
             value, changes = self._item_of(node), []
         else:
             value, changes = self.value_of(node)
+        value = self._environment_default(value)
         if value is None or changes or not self._is_str(value):
             return None
         lit = self.literal(value)
@@ -917,13 +922,27 @@ class PythonDoc(ShellDoc):
             out.append(PortSites(None, probes=list(self._probes), style="kubernetes"))
         return out
 
+    def _environment_default(self, value: ast.AST | None) -> ast.AST | None:
+        """``os.environ.get("TRITON_BIN", "trtserver")``, ``os.getenv(..., "trtserver")``, ``os.environ.get(...)
+        or "trtserver"``: the default, what runs unless the environment names another value; else ``value``."""
+        if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2 \
+                and isinstance(value.values[0], ast.Call) and self.qualname(value.values[0].func) in _ENV_GETTERS:
+            return value.values[1]
+        if isinstance(value, ast.Call) and self.qualname(value.func) in _ENV_GETTERS:
+            default = value.args[1] if len(value.args) == 2 else next(
+                (k.value for k in value.keywords if k.arg == "default"), None)
+            if default is not None:
+                return default
+        return value
+
     def _resolved(self, node: ast.AST) -> ast.AST:
-        """What a name holds (assigned once, never changed); a string formatted with ``%`` or
-        ``.format()`` is that string (its placeholders read as values known at run time)."""
+        """What a name holds (assigned once, never changed; a value of the environment with a default: the
+        default); a string formatted with ``%`` or ``.format()`` is that string (its placeholders read as
+        values known at run time)."""
         if isinstance(node, ast.Name):
             value, changes = self.value_of(node)
             if value is not None and not changes:
-                node = value
+                node = self._environment_default(value)
         if isinstance(node, ast.BinOp) and id(node.left) in self._formats:
             return node.left
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):

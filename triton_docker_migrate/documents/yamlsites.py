@@ -8,13 +8,14 @@ import re
 from array import array
 from typing import Callable
 
+from ..model import Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from ..syntax.yamlquote import YamlListSyntax, YamlShellSyntax
 from ..syntax.yamlsrc import MappingNode, Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
 from . import commands as C
 from . import held as H
 from .dockerrun import sub_word
-from .sites import CommandLine, CommandSite, Segment, is_foreign
+from .sites import BuildArgument, CommandLine, CommandSite, Segment, is_foreign
 
 _COMPOSE_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{|[A-Za-z_])")
 
@@ -218,4 +219,32 @@ def env_values(src: YamlSource, env: Node | None) -> list[tuple[str, Word | None
                 name, eq, _ = str(item.value).partition("=")
                 ok = eq and sc.offsets is not None
                 out.append((name, sub_word(item_word(sc), len(name) + 1) if ok else None))
+    return out
+
+
+def build_arguments(src: YamlSource, args: Node | None, dockerfile: str) -> list[BuildArgument]:
+    """The values a build gives to the build arguments of ``dockerfile``: a mapping (compose ``args:``,
+    Skaffold ``buildArgs:``) or a list of ``NAME=value`` (compose)."""
+    if isinstance(args, MappingNode):
+        pairs = [(str(k.value), v) for k, v in args.value if isinstance(k, ScalarNode)]
+    elif isinstance(args, SequenceNode):
+        pairs = [(None, v) for v in args.value]
+    else:
+        return []
+    out = []
+    for name, node in pairs:
+        if not isinstance(node, ScalarNode) or node.value is None or "$" in str(node.value):
+            continue  # no value (taken from the environment), or interpolated
+        sc = src.scalar(node)
+        text, offsets = sc.value, sc.offsets
+        if name is None:  # ``- NAME=value``
+            name, eq, _ = text.partition("=")
+            if not eq:
+                continue
+            text, offsets = text[len(name) + 1:], offsets[len(name) + 1:] if offsets is not None else None
+        if not text:
+            continue
+        editable = isinstance(offsets, range) and sc.style not in ("|", ">")
+        span = Span(offsets[0], offsets[-1] + 1) if editable else Span(sc.start, sc.end)
+        out.append(BuildArgument(name, text, span, dockerfile, editable))
     return out

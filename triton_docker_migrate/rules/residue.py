@@ -71,9 +71,14 @@ _NEXT_IS_OPTION = re.compile(r"[\"']?[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)*|\r?\n[ \t]
                              r"|[\"'][ \t]*\+[ \t]*[rRbBuUfF]{0,2}[\"'][ \t]*-")
 _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 #: in code, what stands before a string that is only the V1 binary when it is the program a launcher runs:
-#: a name, field or key that says so (``binary: str = "trtserver"``, ``SERVER_BIN = ...``, ``{"cmd": ...}``)
+#: a name, field or key that says so (``binary: str = "trtserver"``, ``SERVER_BIN = ...``, ``{"cmd": ...}``), or the
+#: default of an environment variable so named (``os.environ.get("TRITON_BIN", "trtserver")``)
 _HELD_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?"
-                              r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:)[ \t]*[rRbBuU]?[\"']$")
+                              r"[ \t]*(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:|(?<=[\"']),)[ \t]*[rRbBuU]?[\"']$")
+#: in YAML, the key (or a container's ``env`` entry ``name:``) a value stands under names the program a
+#: container runs (``TRITON_BIN: trtserver``; ``- name: SERVER_BINARY`` / ``value: trtserver``)
+_KEYED_AS_PROGRAM = re.compile(r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?[ \t]*"
+                               r"(?::|\r?\n[ \t]*value:)[ \t]*[\"']?$")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a key or variable whose name names the server (``TRITON_ARGS``, ``trtserver_opts``): its value is the
 #: server's options
@@ -238,7 +243,9 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             start = region.off(0)
             if not text.strip() or not (_NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1)
                                         or region.label == "string" and "trtserver" in text
-                                        and _HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)):
+                                        and _HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)
+                                        or "trtserver" in text
+                                        and _KEYED_AS_PROGRAM.search(doc.text, max(0, start - 80), start)):
                 continue  # a name (a container, a network, a host), not argv[0] of a list of options
             if words is None:
                 words = _command_words(doc)
