@@ -290,10 +290,10 @@ def test_internal_bug_is_caught_at_the_file_boundary(tmp_path):
     patch = """
 from triton_docker_migrate.rules import images
 _real = images.check_region
-def check(region, *args):
+def check(region, *args, **kwargs):
     if "/boom" in region.text:
         raise RuntimeError("rule exploded")
-    return _real(region, *args)
+    return _real(region, *args, **kwargs)
 images.check_region = check
 """
     p = _run_patched(patch, tmp_path)

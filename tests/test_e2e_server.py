@@ -623,6 +623,21 @@ def test_the_server_takes_the_last_model_control_mode_it_is_given(tmp_path, firs
         assert (status == 200) is loads
 
 
+@pytest.mark.parametrize("order", [("--strict-model-config=false", "--disable-auto-complete-config"),
+                                   ("--disable-auto-complete-config", "--strict-model-config=false")])
+def test_disable_auto_complete_wins_over_strict_false_in_either_order(tmp_path, order):
+    """What the TDM314 warning on a line with runtime arguments says (rules/argv.py): a
+    --strict-model-config=false given at run time does not turn auto-complete back on once the migration
+    added --disable-auto-complete-config - the 2.51.0 server stays strict whatever the order."""
+    argv = ["tritonserver", "--model-repository=/m", *order]
+    with R.running(argv, tmp_path) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        assert R.option_table(srv.log())["strict_model_config"] == "1"
+    with R.running(["tritonserver", "--model-repository=/m", "--strict-model-config=false"], tmp_path) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        assert R.option_table(srv.log())["strict_model_config"] == "0"
+
+
 def test_explicit_loads_only_named_models(tmp_path):
     got, _, res = migrate_line("trtserver --model-store=/m --allow-poll-model-repository=false "
                                "--allow-model-control=true --load-model=wanted --strict-model-config=false")

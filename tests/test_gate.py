@@ -195,14 +195,17 @@ def test_failed_files_with_strong_evidence_count_as_files_with_v1(tree, capsys):
 @pytest.mark.parametrize("name, text, line, code", [
     ("nginx/triton.conf", "upstream triton { server triton:8000; }\nserver {\n  location /health {\n"
                           "    proxy_pass http://triton/api/health/ready;\n  }\n}\n", 4, 1),
-    ("haproxy.cfg", "backend trtis\n  option httpchk GET /api/health/live\n  server s1 trtis-0:8000 check\n", None, 0),
+    # a bare path in a proxy configuration that routes to a target named for the server: a route to it
+    ("haproxy.cfg", "backend trtis\n  option httpchk GET /api/health/live\n  server s1 trtis-0:8000 check\n", 2, 1),
+    ("haproxy.cfg", "backend shop\n  option httpchk GET /api/health/live\n  server s1 shop-0:8000 check\n", None, 0),
     # documentation prose is history, reported outside the gate (TDM003 info)
     ("docs/ops.md", "Probe it with `curl -f http://inference-server:8000/api/status`.\n", 1, 0),
 ])
 def test_a_walk_reports_v1_endpoints_of_text_files_as_naming_them_does(tree, capsys, name, text, line, code):
     """A file of the text kind (an nginx route, a runbook) whose URL to a host named for the server
     keeps a V1 endpoint: a walk reports it as naming the file does (the walk skipped it: the gate
-    passed with V1 left). A bare path with no such host stays unreported either way."""
+    passed with V1 left). So does a bare path in a proxy configuration whose route target is named for
+    the server; a bare path routed elsewhere stays unreported either way."""
     (tree / name).parent.mkdir(parents=True, exist_ok=True)
     (tree / name).write_text(text)
     walked = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", ".")

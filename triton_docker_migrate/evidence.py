@@ -55,6 +55,43 @@ V1_OWN_ENDPOINT = re.compile(_V1_OWN.encode())
 V1_OWN_ENDPOINT_TEXT = re.compile(_V1_OWN)
 
 
+#: a proxy's route target that names the inference server (nginx ``proxy_pass http://triton:8000;`` or
+#: ``upstream trtis``, Envoy ``cluster: trtis``, HAProxy ``backend triton`` / ``use_backend``, Caddy
+#: ``reverse_proxy trtis:8000``, a Kong or Traefik ``url: http://trtis:8000``, a ``service:`` or
+#: ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence")
+ROUTE_TARGET = re.compile(r"(?im)(?:\bproxy_pass[ \t]+(?:https?|grpcs?)://|^[ \t]*upstream[ \t]+"
+                          r"|\breverse_proxy[ \t]+(?:https?://)?"
+                          r"|\burl[\"']?[ \t]*[:=][ \t]*[\"']?(?:https?|grpcs?)://"
+                          r"|\b(?:cluster|cluster_name|service|service_name|backend|use_backend|default_backend"
+                          r"|host)[\"']?[ \t]*[:=]?[ \t]*[\"']?)"
+                          r"[\w.-]*?(?:triton|trtis|trtserver|tensorrt|inference-?server)")
+
+
+#: an nginx ``location`` (its own block holds where the route goes)
+_LOCATION = re.compile(r"[ \t]*location[ \t]")
+
+
+def routes_to_server(text: str, at: int) -> bool:
+    """Whether the route written at ``at`` in a proxy configuration goes to the server: an nginx
+    ``location`` whose own block names it as the target (``ROUTE_TARGET``); any other route (an Envoy
+    ``match``, a HAProxy check, a Caddy ``handle``) in a text that names it as a target."""
+    line_start = text.rfind("\n", 0, at) + 1
+    if _LOCATION.match(text, line_start) is None:
+        return ROUTE_TARGET.search(text) is not None
+    start = text.find("{", line_start)
+    if start < 0:
+        return False
+    depth = 0
+    for k in range(start, len(text)):
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return ROUTE_TARGET.search(text, start, k) is not None
+    return ROUTE_TARGET.search(text, start) is not None
+
+
 def holds_v1_own_endpoint(data: bytes) -> bool:
     """Whether ``data`` holds one of V1's own endpoints (``V1_OWN_ENDPOINT``; a substring test first)."""
     return b"/api/" in data and V1_OWN_ENDPOINT.search(data) is not None

@@ -163,6 +163,9 @@ class HealthMove:
     published: tuple = ()  #: (host port, container port) of its published ports
     #: objects written apart that hold its health check's path, by name (``CheckSite``): (scope, kind, name)
     refs: tuple = ()
+    #: V1 defaults the migration wrote on its line (``disable-auto-complete-config``): what options given to
+    #: the same server elsewhere (a kustomize patch of its args) may now contradict
+    added: tuple = ()
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Containers started from a shell line: ``docker run`` / ``podman run`` / ``nerdctl run`` (and
-``create``), ``kubectl run``, and the remote command of ``ssh``, read from the words of one simple
+``create``, and ``docker service create``), ``kubectl run``, and the remote command of ``ssh``, read from the words of one simple
 command: the run's options (those that take a value, bundled short flags), its image, its
 ``--entrypoint`` and the command after the image; and the host ports ``kubectl port-forward`` opens."""
 
@@ -25,6 +25,7 @@ _RUN_BOOL_LONG = {
     "--no-healthcheck", "--oom-kill-disable", "--disable-content-trust", "--sig-proxy", "--quiet", "--help",
     "--use-api-socket", "--replace", "--rmi", "--no-hosts", "--http-proxy", "--env-host", "--read-only-tmpfs",
     "--passwd", "--no-hostname", "--tls-verify",
+    "--no-resolve-image", "--with-registry-auth",  # docker service create
 }
 #: short flags that take a value (-p 80:80, -p80:80); the others (-d -i -t -P -q) take none
 _RUN_VALUE_SHORT = set("acehlmpuvw")
@@ -58,9 +59,10 @@ def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | 
     while i < n and words[i].value.startswith("-"):
         v = words[i].value
         i += 2 if v in _GLOBAL_VALUE else 1
-    if i < n and words[i].value == "container":
+    service = i < n and words[i].value == "service"  # a Swarm service runs IMAGE [COMMAND] [ARG...] too
+    if i < n and words[i].value in ("container", "service"):
         i += 1
-    if i >= n or words[i].value not in ("run", "create"):
+    if i >= n or words[i].value not in (("create",) if service else ("run", "create")):
         return None
     dr = DockerRun(words[at:])
     i += 1

@@ -344,7 +344,7 @@ class HelmTemplateDoc(KubernetesDoc):
             self._owned = {}
             for a in self.template.actions:
                 if a.standalone and a.writes:
-                    self._owned.setdefault(_owner_line(self.src.text, a.start), []).append(a)
+                    self._owned.setdefault(_owner_line(self.src.text, a.start, _indented_by(a)), []).append(a)
         return self._owned.get(key_line, [])
 
     def image_refs(self, c: Container) -> tuple[list[G.Path], list[str]]:
@@ -470,11 +470,25 @@ def _line_end(text: str, pos: int) -> int:
     return end
 
 
-def _owner_line(text: str, offset: int) -> int | None:
-    """Where the content of the nearest line above ``offset`` that is indented less than ``offset``'s
-    column starts (the key whose block holds an action standing alone on its line)."""
+_INDENT = re.compile(r"\|\s*(n?)indent\s+(\d+)\s*$")
+
+
+def _indented_by(a: G.Action) -> tuple[bool, int] | None:
+    """What the action's last ``indent N`` / ``nindent N`` does to the column its output starts at:
+    (whether it is ``nindent``, N)."""
+    m = _INDENT.search(a.inner)
+    return (bool(m.group(1)), int(m.group(2))) if m else None
+
+
+def _owner_line(text: str, offset: int, indented: tuple[bool, int] | None = None) -> int | None:
+    """Where the content of the nearest line above ``offset`` that is indented less than the column the
+    action's output starts at (its own, moved by an ``indent N`` or set by an ``nindent N``: ``{{ include
+    "x.args" . | indent 12 }}`` written at column 0 stands in the block of the key above it at column 10)
+    starts: the key whose block holds an action standing alone on its line."""
     line_start = text.rfind("\n", 0, offset) + 1
     col = offset - line_start
+    if indented is not None:
+        col = indented[1] if indented[0] else col + indented[1]
     pos = line_start
     while pos > 0:
         prev_end = pos - 1

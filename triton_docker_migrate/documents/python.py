@@ -153,6 +153,10 @@ class PythonDoc(ShellDoc):
         self._mutations: dict[tuple[int, str], list[ast.AST]] = {}  #: (scope, name) -> what changes the list
         #: string constants formatted with % or .format(): their placeholders are values known at run time
         self._formats: dict[int, re.Pattern] = {}
+        #: strings added to a name (``TRITON_URL + "/api/health/ready"``): the name, as written
+        self._concat_host: dict[int, str] = {}
+        #: the arguments of strings formatted with % or .format() (positional, keywords)
+        self._format_args: dict[int, tuple[list, list]] = {}
         self._positional: list[tuple[int, int]] = []  #: spans of those with positional placeholders
         self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
         self._calls: list[ast.Call] = []
@@ -208,7 +212,7 @@ class PythonDoc(ShellDoc):
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
             setattr(self, name, [])
         for name in ("_parent", "_scope", "_assigned", "_mutations", "_literals", "_droppable_at", "_mutation_stmt",
-                     "_block_of"):
+                     "_block_of", "_concat_host", "_format_args"):
             setattr(self, name, {})
         self._by_start = []
         self._statement_strings = set()
@@ -335,14 +339,25 @@ class PythonDoc(ShellDoc):
                 if type(f) is ast.Attribute and f.attr == "format" and type(f.value) is Constant \
                         and isinstance(f.value.value, str):
                     self._formats[id(f.value)] = BRACES  # "trtserver --model-store={}".format(path)
+                    self._format_args[id(f.value)] = (node.args, node.keywords)  # type: ignore[attr-defined]
             elif t is ast.BinOp:
                 if type(node.op) is ast.Mod and type(node.left) is Constant \
                         and isinstance(node.left.value, str):  # type: ignore[attr-defined]
                     self._formats[id(node.left)] = PERCENT  # "trtserver --model-store=%s" % path
+                    right = node.right  # type: ignore[attr-defined]
+                    self._format_args[id(node.left)] = (right.elts if type(right) is Tuple else [right], [])  # type: ignore[attr-defined]
                 elif type(node.op) is ast.Add and type(node.left) is Constant and isinstance(
                         node.left.value, str) and node.left.value[-1:].isspace() \
                         and not (type(node.right) is Constant):  # type: ignore[attr-defined]
                     self._formats[id(node.left)] = TAIL  # "trtserver " + args
+                if type(node.op) is ast.Add and self._is_str(node.right):  # type: ignore[attr-defined]
+                    # TRITON_URL + "/api/infer/" + model: the string's URL starts with what the name holds
+                    left = node.left  # type: ignore[attr-defined]
+                    while type(left) is ast.BinOp and type(left.op) is ast.Add:
+                        left = left.right
+                    if type(left) in (ast.Name, ast.Attribute):
+                        a, b = self._span(left)
+                        self._concat_host[id(node.right)] = self.text[a:b]  # type: ignore[attr-defined]
             elif t is ast.Dict:
                 self._dicts.append(node)  # type: ignore[arg-type]
                 self._mark_probe_dict(node)  # type: ignore[arg-type]
@@ -670,6 +685,9 @@ class PythonDoc(ShellDoc):
         if split is not None:
             lit, shlex_split = split
             self._used.add(id(node))
+            held = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            if isinstance(held, ast.Name):  # the string a name holds is read here, not on its own
+                self._used.add(id(self.value_of(held)[0]))
             return self._split_words(lit, argv=True, closed=False) if shlex_split else self._whitespace_words(lit)
         return self._items([node])
 
@@ -784,8 +802,13 @@ class PythonDoc(ShellDoc):
         """``shlex.split("...")`` -> (literal, True); ``"...".split()`` -> (literal, False)."""
         if not isinstance(node, ast.Call):
             return None
-        if self.qualname(node.func) == "shlex.split" and len(node.args) == 1 and self._is_str(node.args[0]):
-            lit = self.literal(node.args[0])
+        arg = node.args[0] if len(node.args) == 1 else None
+        if isinstance(arg, ast.Name) and not node.keywords:
+            # ``shlex.split(SERVER_CMD)`` with the string assigned once
+            value, changes = self.value_of(arg)
+            arg = value if value is not None and not changes and self._is_str(value) else arg
+        if self.qualname(node.func) == "shlex.split" and arg is not None and self._is_str(arg):
+            lit = self.literal(arg)
             # an f-string's placeholders are split with the text at run time, as a shell splits an
             # unquoted expansion: read as one (a "...".split() of one is not: its words may be anything)
             return (lit, True) if lit is not None else None
@@ -1183,14 +1206,46 @@ class PythonDoc(ShellDoc):
             shell = id(node) in self._shell_nodes or id(lit) in self._shell_nodes
             image = id(node) in self._image_nodes
             fields = {b: a for a, b in lit.fields}  # an f-string's replacement fields, by where they end
+            added_to = self._concat_host.get(id(node))
+            filled = self._filled_by(node, lit)
             for i, j in lit.runs():
                 a = lit.offsets[i]
                 k = fields.get(i)
-                placeholder = self.text[lit.offsets[k]:a] if k is not None else None
+                placeholder = filled.get(i) or self.text[lit.offsets[k]:a] if k is not None \
+                    else added_to if i == 0 else None
                 for x, y in _subtract(a, lit.offsets[j - 1] + 1, cut):
                     out.append(Region(lit.value[i + x - a:i + y - a], base=x, shell=shell, image_context=image,
                                       label="string", placeholder=placeholder if x == a else None))
         self._regions = out
+        return out
+
+    def _filled_by(self, node: ast.AST, lit: Literal) -> dict[int, str]:
+        """A string formatted with % or .format(): the argument that fills each placeholder, as an
+        f-string field would be written (``{TRITON_HOST}``), by where the placeholder ends in the value;
+        only arguments that are names or fields (``"http://%s/api/status" % (TRITON_HOST,)``)."""
+        given = self._format_args.get(id(node))
+        if given is None:
+            return {}
+        args, keywords = given
+        by_name = {kw.arg: kw.value for kw in keywords if kw.arg}
+        out: dict[int, str] = {}
+        auto = 0
+        for a, b in lit.fields:
+            written = self.text[lit.offsets[a]:lit.ends[b - 1]]
+            arg = None
+            if written.startswith("{"):
+                name = re.split(r"[.\[!:]", written.strip("{}"), maxsplit=1)[0]
+                if not name:
+                    arg, auto = (args[auto] if auto < len(args) else None), auto + 1
+                elif name.isdigit():
+                    arg = args[int(name)] if int(name) < len(args) else None
+                else:
+                    arg = by_name.get(name)
+            elif written.startswith("%") and not written.startswith("%("):
+                arg, auto = (args[auto] if auto < len(args) else None), auto + 1
+            if type(arg) in (ast.Name, ast.Attribute):
+                x, y = self._span(arg)
+                out[b] = "{" + self.text[x:y] + "}"
         return out
 
     def regions(self) -> list[Region]:

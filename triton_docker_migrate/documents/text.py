@@ -29,6 +29,10 @@ _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver
                      r"|(?<![\w./$-])\$\{[A-Za-z_]\w*:?[-=](?:/[\w.-]+)*/?(?P<default>trtserver|tritonserver)\}")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
+#: one item of a list written one a line: ``- --model-store=/m``, ``"--allow-poll-model-repository=false",``
+#: (the option's name), or a value item (``- "1"``)
+_LIST_ITEM = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?:--([a-z][a-z0-9-]*)(=[^\"'\s]*)?|[^-\s\"'][^\s\"',]*)[\"']?[ \t]*,?[ \t]*\r?\n?$")
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(=\S*)?")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
 
@@ -57,6 +61,11 @@ class TextDoc(Document):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
+        #: a file of the server's options alone: its lines are the server's (``_flag_lines``)
+        flag_lines = None if self.triton else self._flag_lines()
+        self._flags = flag_lines is not None
+        if flag_lines is not None:
+            self._lines = flag_lines
         if not self.triton and "tritonserver" in text and not self._is_doc():
             # a half-migrated file (a CI service on the V2 image, ``tritonserver`` with options) is as
             # much the server's as one that still names V1: its V1 endpoints and options count
@@ -70,7 +79,83 @@ class TextDoc(Document):
         return [(0, len(self.text), "")]
 
     def regions(self) -> list[Region]:
-        return [Region(line, base=pos, triton=self.triton, shell=False, label="line") for pos, line in self._lines]
+        routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
+        listed = self._option_lists()
+        return [Region(line, base=pos, shell=False, label="line",
+                       triton=self.triton or self._flags or pos in listed
+                       or routes and self._routes_to_server(pos, line))
+                for pos, line in self._lines]
+
+    def _option_lists(self) -> set[int]:
+        """The lines of lists of the server's options written one item a line (a YAML block list, a
+        JSON array over several lines, in a configuration of no known kind): each run of such lines
+        whose options are all the V1 or V2 server's, with a V1-only option and one that names the model
+        repository or only V1's server had, by where each line starts."""
+        out: set[int] = set()
+        if self.triton or self._flags or "--" not in self.text:
+            return out
+        run: list[tuple[int, str]] = []  #: (line start, option name, or "" for a value item)
+
+        def close() -> None:
+            names = [n for _p, n in run if n]
+            if any(n in facts.V1_ONLY_OPTIONS for n in names) and any(
+                    n in facts.V1_SERVER_ONLY_OPTIONS or n in ("model-store", "model-repository") for n in names) \
+                    and all(n in facts.V1_OPTIONS or n in facts.V2_OPTIONS for n in names):
+                out.update(p for p, _n in run)
+            run.clear()
+
+        prev_end = -1
+        for pos, line in self._lines:
+            m = _LIST_ITEM.match(line)
+            if m is None or pos != prev_end and run:
+                close()
+            if m is not None:
+                if m.group(1):
+                    run.append((pos, m.group(1)))
+                elif run and run[-1][1] and not m.group(2):
+                    run.append((pos, ""))  # the value of the option before it
+                else:
+                    close()
+            prev_end = pos + len(line)
+        close()
+        return out
+
+    def _routes_to_server(self, pos: int, line: str) -> bool:
+        m = facts.V1_ENDPOINT.search(line)
+        return m is not None and evidence.routes_to_server(self.text, pos + m.start())
+
+    def _flag_lines(self) -> list[tuple[int, str]] | None:
+        """The lines of a file of the server's options alone (``$(cat server.flags)``), one or more a
+        line (``#`` lines are comments; ``--`` starts an option here, not a comment): every word an option
+        of the V1 or V2 server or the value after one, with a V1-only option and one that names the model
+        repository or only V1's server had; None for any other file."""
+        if self.c_family or "--" not in self.text or self._is_doc():
+            return None
+        lines: list[tuple[int, str]] = []
+        pos = 0
+        for line in self.text.splitlines(keepends=True):
+            if line.strip() and not line.lstrip().startswith("#"):
+                lines.append((pos, line))
+            pos += len(line)
+        names: list[str] = []
+        for _pos, line in lines:
+            prev_takes_value = False
+            for word in line.split():
+                m = _FLAG.fullmatch(word)
+                if m is None:
+                    if not prev_takes_value:
+                        return None
+                    prev_takes_value = False
+                    continue
+                name = m.group(1)
+                if name not in facts.V1_OPTIONS and name not in facts.V2_OPTIONS:
+                    return None
+                names.append(name)
+                prev_takes_value = m.group(2) is None
+        if any(n in facts.V1_ONLY_OPTIONS for n in names) and any(
+                n in facts.V1_SERVER_ONLY_OPTIONS or n in ("model-store", "model-repository") for n in names):
+            return lines
+        return None
 
     # --- the server run as a command ---------------------------------------------------------------
     def _server_sites(self) -> list[tuple[CommandSite, bool]]:

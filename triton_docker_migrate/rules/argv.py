@@ -564,7 +564,9 @@ def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
            "--disable-auto-complete-config keeps V1's behaviour (remove it to opt in to auto-complete)")
     sev = "info"
     if dynamic:
-        msg += " (options added at run time may already set it: check)"
+        msg += (" (options added at run time may already set it: check; V2 ignores a --strict-model-config=false "
+                "given with --disable-auto-complete-config, in either order: if they give one, remove "
+                "--disable-auto-complete-config)")
         sev = "warning"
     where = b.cl.binary.span if b.cl.binary is not None else anchor.span
     b.finding(STRICT_DEFAULT, where, msg, sev, [edit], "Add --disable-auto-complete-config")

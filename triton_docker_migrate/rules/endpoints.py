@@ -53,13 +53,13 @@ URL_RULES = (
     )),
     UrlRule(rule("TDM403", "v1-infer-endpoint", W, F.NEVER, "/api/infer: the inference protocol changed",
                  "V2 uses the KServe v2 protocol at `/v2/models/<m>[/versions/<v>]/infer`: the body differs."), (
-        Url(r"/api/infer/[\w.-]+(?:/\d+)?", None,
+        Url(r"/api/infer(?![\w.-])(?:/[\w.-]*(?:/\d+)?)?", None,
             "V1 inference endpoint: V2 uses the KServe v2 protocol, the request body differs",
             "POST /v2/models/<model>[/versions/<v>]/infer with a KServe v2 JSON body"),
     )),
     UrlRule(rule("TDM404", "v1-model-control-endpoint", W, F.NEVER, "V1 model-control / repository endpoints",
                  "`POST /v2/repository/models/<m>/load|unload`, `POST /v2/repository/index`; explicit mode needed."), (
-        Url(r"/api/modelcontrol/(?:load|unload)/[\w.-]+", None,
+        Url(r"/api/modelcontrol(?![\w.-])(?:/(?:load|unload)(?![\w.-])(?:/[\w.-]*)?)?", None,
             "V1 model-control endpoint: V2 needs --model-control-mode=explicit and a new URL",
             "POST /v2/repository/models/<model>/load (or /unload)"),
         Url(r"/api/repository/index\b", None,
@@ -126,12 +126,16 @@ def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
         return
     text = region.text
     status_poll = _STATUS_GREP.search(text) is not None
+    # a proxy configuration held in one value (a ConfigMap's nginx.conf) that routes to the server: its
+    # bare paths are routes to it
+    routes = "/api/" in text and evidence.ROUTE_TARGET.search(text) is not None
     for m in _URL.finditer(text):
         if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
+                or routes and not host and evidence.routes_to_server(text, m.start("path")) \
                 or (client and m.group("host") and (m.group("port") or m.group("scheme"))
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(

@@ -72,6 +72,7 @@ from ..documents.sites import PortList, PortValue, Region
 from ..intervals import SpansByStart, TakenSpans
 from ..model import Edit, Finding, Fix, HealthMove, Severity, Span
 from . import tables as T
+from .argv import MODEL_CONTROL_DEFAULT, STRICT_DEFAULT
 from .registry import FixAvailability as F
 from .registry import check, rule
 
@@ -221,6 +222,8 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
+        m.added = tuple(sorted({_ADDED[f.rule] for f in res.findings
+                                if f.rule in _ADDED and f.fix is not None and (f.rule, f.span) in fixed_keys}))
         _identify(m, cl, where, doc)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
@@ -768,10 +771,17 @@ class Terms:
     #: ``var.x``/``local.x`` its health checks take, ``aws_ecs_task_definition.x`` that runs it: every file that
     #: names one is read (another application's check may take it too, an ECS service names a target group)
     values: set = field(default_factory=set)
+    #: the workload names of servers whose line got --disable-auto-complete-config (with --strict-model-config)
+    strict: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths", "values"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict"):
             getattr(self, k).update(getattr(other, k))
+
+
+#: the rules whose fix writes a V1 default on the line, by what it writes
+_ADDED = {STRICT_DEFAULT.id: "disable-auto-complete-config", MODEL_CONTROL_DEFAULT.id: "model-control-mode"}
+_STRICT_OPTION = re.compile(r"(?<![\w-])--strict-model-config(?:=\S*)?")
 
 
 def search_terms(ms: list[HealthMove]) -> Terms:
@@ -792,6 +802,8 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.names.update(name for _scope, _kind, name in m.refs)
         t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
         t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
+        if "disable-auto-complete-config" in m.added and m.workload:
+            t.strict.add(m.workload[1])
     return t
 
 
@@ -817,6 +829,8 @@ def may_reach(data: bytes, t: Terms) -> bool:
     """Whether ``data`` may hold something that reaches a server (a superset: the file is then read)."""
     if any(x.encode() in data for x in t.ports if len(x) > 1):
         return True
+    if t.strict and b"--strict-model-config" in data and any(x.encode() in data for x in t.strict if len(x) > 1):
+        return True  # a kustomize patch that gives the server an option its migrated line contradicts
     if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
                              or any(x.encode() in data for x in t.host_paths)):
         return True
@@ -926,6 +940,24 @@ class _Follow:
         return f"the V1 server migrated at {at.where(self.here, False)}"
 
     # --- a container of the server written in another file (a kustomize patch) -----------------
+    def strict_elsewhere(self, r: Region, at: At, what: str) -> Iterator[Finding]:
+        """``--strict-model-config`` given to a server whose line the migration gave
+        ``--disable-auto-complete-config`` (V1's default written out): V2 ignores the first beside the
+        second, in either order (tests/test_e2e_server.py), so a patch that opts in to auto-complete no
+        longer does."""
+        if "disable-auto-complete-config" not in at.move.added or r.report_only:
+            return
+        for m in _STRICT_OPTION.finditer(r.text):
+            span = r.span(m.start(), m.end())
+            if not self.free(span):
+                continue
+            yield self.emit(STRICT_DEFAULT.finding(
+                span, f"{m.group(0)}: {what} gives it to {self.reaches(at)}, whose line now holds "
+                f"--disable-auto-complete-config (V1's default, written out): V2 ignores --strict-model-config "
+                f"beside it, in either order - remove --disable-auto-complete-config there if this opts in to "
+                f"auto-complete", Severity.WARNING, suggestion="--disable-auto-complete-config removed from the "
+                f"server line at {at.where(self.here, False)}"))
+
     def pods(self) -> Iterator[Finding]:
         for pod in self.topo.pods:
             for c in pod.containers:
@@ -948,6 +980,8 @@ class _Follow:
                 kind, name = at.move.workload
                 for r in c.regions:
                     yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({kind} {name})", "is")
+                    yield from self.strict_elsewhere(r, at, f"this patch of the container {c.name or at.move.container} "
+                                                     f"({kind} {name})")
                 m = at.move
                 if not m.health:
                     continue

@@ -61,9 +61,13 @@ SOURCE_BUILD = rule(
     "so the build must be ported by hand. The paths such a file creates are its own: they are reported, "
     "never rewritten.")
 UNKNOWN_TAG = rule(
-    "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.NEVER, "V1 image whose tag cannot be mapped",
+    "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.SOMETIMES, "V1 image whose tag cannot be mapped",
     "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
-    "the tool cannot know which V2 tag to write. The suggestion names the target's server image.")
+    "the tool cannot know which V2 tag to write. The suggestion names the target's server image. In a "
+    "Kubernetes manifest a container's image written without a tag is renamed (`nvcr.io/nvidia/tritonserver`, "
+    "still without a tag): a kustomize base leaves the tag to an overlay's `images:` entry, which matches "
+    "the image by its name and which the run renames too; the finding stays a warning, since the tag must "
+    "be set where it is set.")
 
 _BARE_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
 
@@ -90,7 +94,8 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 def check_images(doc, ctx) -> Iterator[Finding]:
     elsewhere = None
     for region in doc.regions():
-        for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None)):
+        for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None),
+                              untagged_renamed=doc.kind == "kubernetes"):
             if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
                 ctx.v1_image = True
             if f.rule == SERVER_IMAGE.id:
@@ -110,12 +115,15 @@ def _chart_elsewhere(f: Finding, elsewhere: list[tuple[Span, str]]) -> None:
                       f"the V2 image lacks): move the chart to a V2 release too")
 
 
-def check_region(region: Region, target: Release, variables=None, beside=None) -> Iterator[Finding]:
+def check_region(region: Region, target: Release, variables=None, beside=None,
+                 untagged_renamed: bool = False) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it;
     ``beside(offset)`` the tag variable written beside a repository held by a variable (``FROM
     ${IMAGE}:${TAG}``, ``"$IMAGE:$TAG"``): (IMAGE, TAG, TAG's value, its span, how they are written,
-    what else may set them)."""
+    what else may set them). ``untagged_renamed``: a container's image written without a tag is renamed
+    (a Kubernetes manifest: kustomize sets the tag of a base's image by its name, in an ``images:``
+    entry that the run renames too)."""
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
         return
     if "tensorrtserver" in region.text:
@@ -158,6 +166,17 @@ def check_region(region: Region, target: Release, variables=None, beside=None) -
         f = _split_pair_fix(m, region, target, *pair[2:]) if pair is not None and "$" not in pair[2] else None
         if f is not None:
             yield f
+            continue
+        if tag is None and untagged_renamed and region.image_context and repo == "tensorrtserver" \
+                and region.text[m.end():].strip() == "":
+            # a kustomize base: ``images: [{name: .../tensorrtserver, newTag: 20.02-py3}]`` of an overlay
+            # sets the tag, and this run renames that name too - both move, or the entry matches nothing
+            new = f"{prefix or ''}tritonserver"
+            yield UNKNOWN_TAG.finding(
+                span, f"{old}: the V1 image's tag is not written with it (a kustomization's images: entry "
+                f"sets it by this name, or it is left to latest): renamed to {new}, as this run renames such "
+                f"an entry, so that the entry still matches; where the tag is set, set a V2 release of the "
+                f"target (tritonserver:{target}-py3)", Severity.WARNING, Fix.of(f"Use {new}", Edit(span, new)))
             continue
         if tag is None or "$" in tag:
             yield UNKNOWN_TAG.finding(
@@ -238,7 +257,8 @@ def _local_images(region: Region, target: Release) -> Iterator[Finding]:
 @check(order=60)
 def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
     """A V1 line migrated onto an image that stays V1 (never a V2 command line on a V1 image silently)."""
-    left = [f.span for f in ctx.found if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.span is not None]
+    left = [f.span for f in ctx.found if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.span is not None
+            and f.fix is None]
     if not left:
         return
     for cl, res in ctx.server_lines():
