@@ -119,6 +119,8 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     eligible: list[Candidate] = []
     python: list[Candidate] = []  # a Python file reaches a server only by a URL: the prefilter's literals
     in_charts: list[Candidate] = []  # the files of Helm charts: their charts are followed as units
+    # V2 Dockerfiles: their images, built and run by other files of the run (``follow.image_link``), run servers
+    dockerfiles: list[Candidate] = []
     for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
         name = c.display[c.display.rfind("/") + 1:]
         low = name.lower()
@@ -126,6 +128,10 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
                 or low.endswith(_CHART_SUFFIXES)):
             continue
         kind = kinds.kind_by_name(c.path)
+        if kind == "dockerfile":
+            if stale and c.display not in failed_paths:
+                dockerfiles.append(c)
+            continue
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
@@ -149,6 +155,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     units = _chart_units(in_charts)
     if stale:
         moved += _current_servers(eligible, read, kept, found, settings)
+        moved += _current_images(dockerfiles, read, settings)
         for u in units:  # the V2 servers of the charts, as the plain files' above
             moved += u.current(settings)
         if not moved:
@@ -186,7 +193,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     # what the files found add (a Service's name, an ECS service's target group, a target group's path
     # variable) may find more: a few rounds, each only while the last found something
     for _round in range(3):
-        if not (rest or units) or not (more.names or more.ports or more.host_paths or more.values):
+        if not (rest or units) or not (more.names or more.ports or more.host_paths or more.values or more.images):
             break
         before = len(found) + len(in_chart)
         still: list[tuple[Candidate, bytes | None]] = []
@@ -372,6 +379,30 @@ def _current_servers(eligible: list[Candidate], read, kept: dict, found: dict, s
     return out
 
 
+def _current_images(dockerfiles: list[Candidate], read, settings: Settings) -> list:
+    """(path as shown, move) of the V2 servers the run's Dockerfiles start (their last stage's CMD or
+    ENTRYPOINT): a file that runs the image one of them builds (``follow.image_link``) reaches that server."""
+    from ..model import ProcessingError
+    from ..pipeline import build_document
+    from ..rules import follow
+    from ..rules.context import Context
+
+    out: list = []
+    for c in dockerfiles:
+        data = read(c)
+        if data is None or _V2_SERVER not in data:
+            continue
+        try:
+            doc = build_document("dockerfile", c.path, data.decode("utf-8"))
+            out += [(c.display, m) for m in follow.current(doc, Context(doc, settings.for_file(c.path).target))
+                    if m.build]
+        except (ProcessingError, UnicodeDecodeError, RecursionError):
+            continue
+        except Exception:  # as _document: what cannot be read is left alone
+            continue
+    return out
+
+
 #: what a file that runs a V2 server holds (its binary, its image)
 _V2_SERVER = b"tritonserver"
 
@@ -402,7 +433,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
 
 
 _FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars")
-_FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile"})
+_FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile", "docker-bake.hcl"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)
 _MAX = 10 * 1024 * 1024

@@ -25,7 +25,7 @@ from . import commands as C
 from . import held as H
 from . import yamlsites as S
 from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
-from .sites import BuildArgument, CommandLine, CommandSite, Region
+from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology
 from ..syntax.shellwords import Word
 
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
@@ -124,6 +124,33 @@ class CiDoc(ShellDoc):
                 if isinstance(uses, ScalarNode) and str(uses.value).startswith("docker/build-push-action@"):
                     self.build_steps.append(Y.get(step, "with"))
 
+    def topology(self) -> Topology:
+        """Besides the scripts': the images ``docker/build-push-action`` builds (its ``tags``, one a line or
+        separated by commas, for the Dockerfile of its ``context`` or ``file``)."""
+        out = super().topology()
+        for with_ in self.build_steps:
+            tags = Y.get(with_, "tags")
+            if not isinstance(tags, ScalarNode) or not isinstance(tags.value, str):
+                continue
+            dockerfile = self._step_dockerfile(with_)
+            names = [t.strip() for line in tags.value.splitlines() for t in line.split(",") if t.strip()]
+            if dockerfile is not None and names:
+                out.builds.append(BuildSite(os.path.abspath(dockerfile), [], names,
+                                            self.position(tags.start_mark.index)[0]))
+        return out
+
+    def _step_dockerfile(self, with_) -> str | None:
+        """The Dockerfile a ``docker/build-push-action`` step builds, in the checkout (None: none found)."""
+        context, file = (Y.get(with_, k) for k in ("context", "file"))
+        context = str(context.value) if isinstance(context, ScalarNode) and context.value else "."
+        dockerfile = str(file.value) if isinstance(file, ScalarNode) and file.value else \
+            os.path.join(context, "Dockerfile")
+        if "$" in dockerfile:
+            return None
+        found = [os.path.join(base, dockerfile) for base in self.where_run()]
+        found = [f for f in found if os.path.isfile(f)]
+        return os.path.normpath(found[0]) if found else None
+
     def build_arguments(self) -> list[BuildArgument]:
         """Besides the scripts' ``docker build --build-arg``: ``docker/build-push-action``'s ``build-args:``
         lines (``NAME=value``), for the Dockerfile of its ``context`` (or ``file``) in the checkout."""
@@ -132,17 +159,9 @@ class CiDoc(ShellDoc):
             args = Y.get(with_, "build-args")
             if not isinstance(args, ScalarNode):
                 continue
-            context, file = (Y.get(with_, k) for k in ("context", "file"))
-            context = str(context.value) if isinstance(context, ScalarNode) and context.value else "."
-            dockerfile = str(file.value) if isinstance(file, ScalarNode) and file.value else \
-                os.path.join(context, "Dockerfile")
-            if "$" in dockerfile:
+            dockerfile = self._step_dockerfile(with_)
+            if dockerfile is None:
                 continue
-            found = [os.path.join(base, dockerfile) for base in self.where_run()]
-            found = [f for f in found if os.path.isfile(f)]
-            if not found:
-                continue
-            dockerfile = os.path.normpath(found[0])
             sc = self.src.scalar(args)
             pos = 0
             for line in sc.value.split("\n"):

@@ -23,7 +23,7 @@ from . import yamlsites as S
 from .dockerrun import publish_ports
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import (Block, BuildArgument, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
+from .sites import (Block, BuildArgument, BuildSite, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
                     Segment, Topology)
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
@@ -403,6 +403,10 @@ class ComposeDoc(Document):
             out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
                                                   lines_of.get(id(s), []), regions,
                                                   s.command is not None or s.entrypoint is not None))
+            if built is not None and s.image:  # ``image:`` beside ``build:``: the name the image is built with
+                at = s.image_node.start_mark.index if s.image_node is not None else s.node.start_mark.index
+                out.builds.append(BuildSite(os.path.normpath(os.path.join(built[0], built[1] or "Dockerfile")), [],
+                                            [s.image], self.position(at)[0]))
         return out
 
     # --- environment --------------------------------------------------------------------------

@@ -284,6 +284,7 @@ class DockerBuild:
     args: list[tuple[str, Word]] = field(default_factory=list)  #: (name, the value as a word of its own)
     file: Word | None = None
     context: Word | None = None
+    tags: list[Word] = field(default_factory=list)  #: ``-t``/``--tag`` values, as written
 
 
 def parse_docker_build(words: list[Word], at: int) -> DockerBuild | None:
@@ -316,4 +317,6 @@ def parse_docker_build(words: list[Word], at: int) -> DockerBuild | None:
                 b.args.append((key, sub_word(value, len(key) + 1)))
         elif name in ("-f", "--file"):
             b.file = value
+        elif name in ("-t", "--tag"):
+            b.tags.append(value)
     return b

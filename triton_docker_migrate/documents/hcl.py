@@ -34,7 +34,7 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .sites import (BuildArgument, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
+from .sites import (BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
                     PortEntry, PortList, PortSites, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
 from .text import TextDoc
@@ -278,6 +278,23 @@ class HclDoc(Document):
                     continue
                 span = Span(s.offsets[0], s.offsets[-1] + 1)
                 out.append(BuildArgument(name, s.value, span, dockerfile, not s.irregular))
+        return out
+
+    def _bake_builds(self) -> list[BuildSite]:
+        """A Docker Bake file's ``target`` blocks: the names its ``tags`` give the image of its Dockerfile."""
+        if not os.path.basename(self.path).startswith("docker-bake"):
+            return []
+        base = os.path.dirname(os.path.abspath(self.path))
+        out = []
+        for target in self.tree.root.blocks("target"):
+            tags = target.attr("tags")
+            if tags is None or tags.value.kind != "tuple":
+                continue
+            names = [it.string.value for it in tags.value.items if it.kind == "string" and it.string is not None]
+            context = _text(target.attr("context")) or "."
+            dockerfile = os.path.normpath(os.path.join(base, context, _text(target.attr("dockerfile")) or "Dockerfile"))
+            if names:
+                out.append(BuildSite(dockerfile, [], names, self.position(tags.start)[0]))
         return out
 
     def charts_elsewhere(self) -> list[tuple[Span, str]]:
@@ -721,7 +738,7 @@ class HclDoc(Document):
         """The server's ``docker_container`` with its published ``ports`` (``external``), the pods of
         Kubernetes workloads with their containers, and ``kubernetes_service`` objects with literal selectors
         (a ``node_port`` publishes on every node)."""
-        out = Topology()
+        out = Topology(builds=self._bake_builds())
         lines_of: dict[int, list[CommandLine]] = {}
         for cl, c in self._server_lines():
             lines_of.setdefault(id(c), []).append(cl)

@@ -31,7 +31,7 @@ from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
-from .sites import (Block, BuildArgument, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
+from .sites import (Block, BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
 
@@ -706,6 +706,24 @@ class KubernetesDoc(Document):
                 paths = self._path_region(Y.get(Y.get(Y.get(o, "spec"), "healthCheck"), "requestPath"), "requestPath")
                 if name and paths:
                     out.checks.append(CheckSite("", "BackendConfig", name, self._str(Y.get(meta, "namespace")), paths))
+        out.builds += self._skaffold_builds()
+        return out
+
+    def _skaffold_builds(self) -> list[BuildSite]:
+        """Skaffold's ``build: artifacts: [{image, context, docker: {dockerfile}}]``: the image each builds."""
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out = []
+        for o in self.objects:
+            if not (self._str(Y.get(o, "apiVersion")) or "").startswith("skaffold/"):
+                continue
+            for art in _seq(Y.get(Y.get(o, "build"), "artifacts")):
+                image = Y.get(art, "image")
+                if not isinstance(image, ScalarNode) or not self._str(image):
+                    continue
+                context = os.path.join(base, self._str(Y.get(art, "context")) or ".")
+                dockerfile = os.path.join(context, self._str(Y.get(Y.get(art, "docker"), "dockerfile")) or "Dockerfile")
+                out.append(BuildSite(os.path.normpath(dockerfile), [], [self._str(image)],
+                                     self.position(image.start_mark.index)[0]))
         return out
 
     def _kustomizations(self) -> list[MappingNode]:
@@ -841,6 +859,7 @@ class KubernetesDoc(Document):
 
     def _container_site(self, c: Container, lines: list[CommandLine], regions: list[Region]) -> ContainerSite:
         site = ContainerSite(c.name, c.image, lines, self._container_ports(c))
+        site.command = Y.get(c.node, "command") is not None
         seq = Y.get(c.node, "ports")
         if isinstance(seq, SequenceNode):
             site.port_list = self._ports(seq, "containerPort", f"container {c.name or '?'} ports")

@@ -30,7 +30,7 @@ from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owne
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, kubectl_exec, ssh_command, parse_docker_build,
                         parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
-from .sites import (BuildArgument, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+from .sites import (BuildArgument, BuildSite, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
@@ -122,7 +122,7 @@ class ShellDoc(Document):
         super().__init__(path, text)
         self.sites: list[Site] = []
         self.runs: list[DockerRun] = []
-        self.builds: list[DockerBuild] = []  #: ``docker build`` commands that give build arguments
+        self.builds: list[DockerBuild] = []  #: ``docker build`` commands that give build arguments or tags
         self.excluded: list[Span] = []  #: comments (and report-only here-document bodies)
         self.heredoc_reports: list[Region] = []
         self.variables: dict[str, list[Word]] = {}  #: NAME -> the value words assigned to it
@@ -295,7 +295,7 @@ class ShellDoc(Document):
             dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
                 build = parse_docker_build(words, ci) if base != "kubectl" else None
-                if build is not None and build.args:
+                if build is not None and (build.args or build.tags):
                     self.builds.append(build)
                 return
             self._container(dr, syntax, depth)
@@ -608,20 +608,26 @@ class ShellDoc(Document):
         them (a script run from the repository's root), or else from where the tool runs."""
         out = []
         for b in self.builds:
-            if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
-                continue
-            for base in self.where_run():
-                dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
-                    os.path.join(base, b.context.value, "Dockerfile")
-                if os.path.isfile(dockerfile):
-                    break
-            else:
+            dockerfile = self.dockerfile_of(b)
+            if dockerfile is None:
                 continue
             for name, value in b.args:
                 if value.value:
                     out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
                                              os.path.normpath(dockerfile), not value.dynamic))
         return out
+
+    def dockerfile_of(self, b: DockerBuild) -> str | None:
+        """The Dockerfile a ``docker build`` reads (normalised), as ``build_arguments`` finds it; None when its
+        context or ``-f`` is known only at run time, or names no file."""
+        if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
+            return None
+        for base in self.where_run():
+            dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
+                os.path.join(base, b.context.value, "Dockerfile")
+            if os.path.isfile(dockerfile):
+                return os.path.normpath(dockerfile)
+        return None
 
     def where_run(self) -> list[str]:
         """The folders a relative path of the script may be read from: its own, those above it (a few
@@ -758,6 +764,12 @@ class ShellDoc(Document):
             ex = kubectl_exec(site.words) if "exec" in (w.value for w in site.words) else None
             if ex is not None:
                 out.execs.append(ex)
+        for b in self.builds:  # ``docker build -t NAME``: the image a Dockerfile of the run builds
+            tags = [self.resolve(t.value) for t in b.tags]
+            dockerfile = self.dockerfile_of(b) if tags else None
+            if dockerfile is not None:
+                out.builds.append(BuildSite(os.path.abspath(dockerfile), [], tags,
+                                            self.position((b.context or b.tags[0]).start)[0]))
         return out
 
     # --- mounts and GPUs ------------------------------------------------------------------------

@@ -499,6 +499,7 @@ class ContainerSite:
     port_list: PortList | None = None  #: its ``ports`` list
     probes: list[ProbePort] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)  #: its strings (probe paths, commands)
+    command: bool = False  #: it sets its own command (the image's entrypoint is not what runs)
 
 
 @dataclass
@@ -632,10 +633,15 @@ class GetSite:
 
 @dataclass
 class BuildSite:
-    """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT)."""
+    """An image a Dockerfile builds: the server lines its last stage runs (its CMD/ENTRYPOINT), in the
+    Dockerfile's own topology; or, in a file that builds it (``docker build -t``, compose ``image:`` beside
+    ``build:``, ``docker/build-push-action``'s ``tags``, Skaffold's artifacts, a Bake target's ``tags``), the
+    names the image is tagged with."""
 
     dockerfile: str  #: absolute path
     lines: list[CommandLine]
+    tags: list[str] = field(default_factory=list)  #: the image names the build gives it (``registry/path:tag``)
+    line: int = 0  #: where the build is written in its file (1-based; 0: not said)
 
 
 @dataclass

@@ -365,6 +365,9 @@ class At:
 
     move: HealthMove
     path: str = ""
+    #: a container that runs the server's image without a command of its own (``registry/app:tag``, built from
+    #: the server's Dockerfile by another file of the run): how a finding says why it is the server
+    via: str = ""
 
     def where(self, here: str, health: bool) -> str:
         m = self.move
@@ -410,6 +413,12 @@ class Links:
     node_ports: dict[str, list[At]] = field(default_factory=dict)
     #: images that run a server: built from its Dockerfile (a compose service's ``build`` and ``image``)
     images: dict[str, list[At]] = field(default_factory=dict)
+    #: every image name a file of the run builds (``BuildSite.tags``), by repository: (tag or None, the Dockerfile
+    #: built (real path), the server it runs or None, the file and line of the build)
+    built: dict[str, list[tuple]] = field(default_factory=dict)
+    #: containers that run an image of the same repository as one built from a moving server's Dockerfile,
+    #: where which build runs is not known ((file, pod kind, pod name, container) -> (server, why))
+    maybe: dict[tuple, tuple[At, str]] = field(default_factory=dict)
     #: (scope, kind, name) of an object written apart that holds a health check's path (``CheckSite``) ->
     #: (the server it checks, why that is ambiguous, the namespace of whoever named it)
     refs: dict[tuple, list[tuple[At, str | None, str | None]]] = field(default_factory=dict)
@@ -488,6 +497,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for pf in getattr(topo, "patches", ()):
             links.patch_targets.setdefault(os.path.realpath(pf.path), []).append(pf)
         links.shared.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
+    _add_builds(links, files)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
             # a server that does not move (V2 already, or not migrated) keeps its ports, as any other pod; a
@@ -496,6 +506,8 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                                 for a in links.index()["workload"].get((pod.kind, pod.name, c.name), ())
                                 if _ns_ok(pod.namespace, a.move.namespace)
                                 and (a.move.file == real if c.lines else a.move.file != real)))
+            if at is None and links.built:
+                at = _runs_built_image(links, real, pod)
             links.pods.append(Pod(dict(pod.labels), pod.namespace, at, f"{pod.kind} {pod.name}".strip()))
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -646,6 +658,8 @@ def compose_link(s, links: Links, real: str) -> At | None:
         got = links.images.get(s.image, [])
         if len({id(a) for a in got}) == 1:
             return got[0]
+        at, why, _how = image_link(links, s.image)
+        return at if why is None else None
     return None
 
 
@@ -654,7 +668,121 @@ def docker_link(d, links: Links) -> At | None:
     if d.lines or d.command:
         return None
     got = links.images.get(d.image, [])
-    return got[0] if len({id(a) for a in got}) == 1 else None
+    if len({id(a) for a in got}) == 1:
+        return got[0]
+    at, why, _how = image_link(links, d.image)
+    return at if why is None else None
+
+
+# --- images built in the run from a server's Dockerfile, run elsewhere by their name ----------------
+
+def split_image(image: str) -> tuple[str, str | None, bool]:
+    """(repository, tag or None, pinned by a digest) of an image reference; Docker Hub's own names written
+    in full (``docker.io/library/x``) are the short ones."""
+    ref, at, _digest = image.strip().partition("@")
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    repo, tag = (ref[:colon], ref[colon + 1:]) if colon > slash else (ref, None)
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        if repo.startswith(prefix):
+            repo = repo[len(prefix):]
+            break
+    if repo.startswith("library/") and repo.count("/") == 1:
+        repo = repo[len("library/"):]
+    return repo, tag or None, bool(at)
+
+
+def _add_builds(links: Links, files: list[tuple[str, object]]) -> None:
+    """``links.built`` and ``links.images``: the names the files of the run give the images they build
+    (``BuildSite.tags``), with the moving server each image runs (built from that server's Dockerfile)."""
+    by = links.index()["build"]
+    for real, topo in files:
+        for b in getattr(topo, "builds", ()):
+            if not b.tags:
+                continue
+            dockerfile = _real(b.dockerfile)
+            at = _first(links, (a for a in by.get(dockerfile, ()) if not a.via))
+            for name in b.tags:
+                repo, tag, _pinned = split_image(name)
+                if not repo or "$" in repo or "{" in repo:
+                    continue
+                row = (tag, dockerfile, at, real, b.line)
+                if row not in links.built.setdefault(repo, []):
+                    links.built[repo].append(row)
+                if at is not None and (tag is None or not _unknown(tag)):
+                    got = links.images.setdefault(name, [])
+                    if at not in got:
+                        got.append(at)
+
+
+def _unknown(tag: str) -> bool:
+    """A tag known only when the build runs (``$VERSION``, ``${{ github.sha }}``, ``{{.Version}}``)."""
+    return "$" in tag or "{" in tag
+
+
+def image_link(links: Links, image: str) -> tuple[At | None, str | None, str]:
+    """The moving server whose image ``image`` is (built in the run from its Dockerfile), why that is not
+    certain (None: it is), and how the run builds it ("Makefile:2 builds it from docker/Dockerfile"). The
+    repository must be the same; the tag too when both say one (a tag set when the build runs matches any):
+    another tag of the repository, a digest, or a repository that Dockerfiles of other applications build
+    too, is not certain."""
+    repo, tag, pinned = split_image(image)
+    rows = links.built.get(repo, [])
+    if not rows or "$" in repo:
+        return None, None, ""
+    same = [r for r in rows if r[0] is None or tag is None or _unknown(r[0]) or _unknown(tag) or r[0] == tag]
+    servers = list({id(r[2]): r[2] for r in same if r[2] is not None}.values())
+    others = list(dict.fromkeys(r[1] for r in same if r[2] is None))
+    row = next((r for r in same if r[2] is not None), None) or next((r for r in rows if r[2] is not None), None)
+    if row is None:
+        return None, None, ""  # built only from Dockerfiles that run no moving server
+    at = row[2]
+    how = f"built from {_shown(row[1])} by {_shown(row[3])}:{row[4]}"
+    if pinned:
+        return at, f"it is pinned by a digest, which may name an image built before the migration ({how})", how
+    if not servers:
+        tags = ", ".join(dict.fromkeys(f"{repo}:{r[0]}" for r in rows if r[2] is not None and r[0]))
+        return at, f"the run builds {tags} ({how}), not this tag, which may name an image built before the " \
+                   f"migration", how
+    if len(servers) > 1 or others:
+        other = _shown(others[0]) if others else servers[1].path
+        return at, f"{repo} is built from more than one Dockerfile ({_shown(row[1])}, {other})", how
+    return at, None, how
+
+
+def _shown(real: str) -> str:
+    """A file of the run as a finding names it (relative to where the tool runs, when inside it)."""
+    rel = os.path.relpath(real) if real else ""
+    return (real if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def _runs_built_image(links: Links, real: str, pod) -> At | None:
+    """The server that a container of ``pod`` (in the file ``real``) is: one that runs, without a command of
+    its own, an image built in the run from a moving server's Dockerfile. The server, as the container makes
+    it (its pod's labels, workload and ports: what Services and routes that reach the pod follow), joins the
+    run's moves; a container whose image is only perhaps that one (``image_link``) is kept in ``links.maybe``."""
+    import dataclasses
+
+    found = None
+    for c in pod.containers:
+        if c.lines or c.command or not c.image:
+            continue
+        at, why, how = image_link(links, c.image)
+        if at is None:
+            continue
+        if why is not None:
+            links.maybe[(real, pod.kind, pod.name, c.name)] = (at, why)
+            continue
+        if found is not None:
+            continue  # one server a pod, as a server's own pod
+        m = dataclasses.replace(at.move, labels=dict(pod.labels), namespace=pod.namespace, workload=(pod.kind, pod.name),
+                                container=c.name, port_names=dict(c.ports), published=(), compose=(), hosts=(),
+                                others=tuple(sorted({p for o in pod.containers if o is not c for kv in o.ports.items()
+                                                     for p in kv})))
+        found = At(m, at.path, via=f"{c.image}, {how}")
+        links.moves.append(found)
+        links._by = None
+    return found
 
 
 def _ns_ok(a: str | None, b: str | None) -> bool:
@@ -773,9 +901,11 @@ class Terms:
     values: set = field(default_factory=set)
     #: the workload names of servers whose line got --disable-auto-complete-config (with --strict-model-config)
     strict: set = field(default_factory=set)
+    #: the repositories of the images built from a server's Dockerfile: a file that names one may run it
+    images: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images"):
             getattr(self, k).update(getattr(other, k))
 
 
@@ -819,6 +949,7 @@ def link_terms(links: Links) -> Terms:
     t.names.update(name for _scope, _kind, name in links.refs)
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
     t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs if kind not in ("var", "local", "ecs_container"))
+    t.images.update(repo for repo, rows in links.built.items() if any(r[2] is not None for r in rows))
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
         t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
@@ -846,7 +977,15 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True  # a kustomization that names the patch files of a server's workload
     if (b"portForward" in data and any(x.encode() in data for x in t.names if len(x) > 1)) or b"extraPortMappings" in data:
         return True  # a development tool's forwards (Skaffold, a kind cluster): read for the host ports they open
+    if t.images and any(x.encode() in data for x in t.images):
+        return True  # runs an image built from a server's Dockerfile
+    if t.builds and b"build" in data and _NAMES_AN_IMAGE.search(data) is not None:
+        return True  # may build a server's Dockerfile and name the image (``docker build -t``, ``tags``)
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
+
+
+#: what a file that names the image it builds holds (``-t``, ``--tag``, ``tags:``, ``image:``)
+_NAMES_AN_IMAGE = re.compile(rb"(?<![\w-])(?:-t|--tag)[\s=]|\btags\b|\bimage\s*[:=]")
 
 
 def follows_itself(doc, ctx, ms: list[HealthMove]) -> bool:
@@ -935,9 +1074,22 @@ class _Follow:
         return f"follows the health port {m.health} removed at {at.where(self.here, True)}"
 
     def reaches(self, at: At) -> str:
+        via = f" (it runs {at.via})" if at.via else ""
         if at.move.current:
-            return f"the V2 server at {at.where(self.here, False)}"
-        return f"the V1 server migrated at {at.where(self.here, False)}"
+            return f"the V2 server at {at.where(self.here, False)}{via}"
+        return f"the V1 server migrated at {at.where(self.here, False)}{via}"
+
+    def maybe_server(self, pod, c) -> Iterator[Finding]:
+        """A container that runs an image of the repository built from a moving server's Dockerfile, when
+        which build it runs is not known (``image_link``): its V1 paths are a warning with the V2 path."""
+        got = self.links.maybe.get((self.here, pod.kind, pod.name, c.name))
+        if got is None:
+            return
+        at, why = got
+        what = f"container {c.name} ({pod.kind} {pod.name}), which runs {c.image},"
+        for r in c.regions:
+            if r.text.startswith("/api/") and at.move.paths and not r.report_only:
+                yield from self.path(r, 0, r.text, At(at.move, at.path), what, why, "may be")
 
     # --- a container of the server written in another file (a kustomize patch) -----------------
     def strict_elsewhere(self, r: Region, at: At, what: str) -> Iterator[Finding]:
@@ -976,6 +1128,7 @@ class _Follow:
                         and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
                     at = ats[0] if len({(a.move.workload, a.move.container) for a in ats}) == 1 else None
                 if at is None:
+                    yield from self.maybe_server(pod, c)
                     continue
                 kind, name = at.move.workload
                 for r in c.regions:

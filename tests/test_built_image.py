@@ -1,0 +1,170 @@
+"""An image built in the run from a V1 Dockerfile and run elsewhere by its name (rules/follow.py,
+``image_link``): the container that runs it without a command of its own is that Dockerfile's server, so
+its probes, the Services and routes that reach its pods, and the URLs that reach its published ports
+follow the migration.
+
+``fixtures/trees/built-image`` (its exact output is tests/test_run_level.py's golden): ``docker/Dockerfile``
+runs ``trtserver``; its image is named by ``docker build -t`` (twice) in the Makefile, by
+``docker/build-push-action``'s ``tags`` (a tag set when the build runs), by a Bake target's ``tags``, by
+Skaffold's ``image`` and by compose's ``image:`` beside ``build:``; Deployments, a compose service and a
+``docker run`` run those names in other files. Near misses: an image of the same registry path built from
+a Python Dockerfile, another application's image whose name starts the same, and a tag the run does not
+build (a warning: it may be an image built before the migration)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, cli
+from triton_docker_migrate.rules.follow import split_image
+
+TREE = FIXTURES / "trees" / "built-image"
+
+#: what the first run says of the files that run the image, and only those: (path, line, rule, severity, fixed)
+FOLLOWED = [
+    ("compose.yaml", 9, "TDM408", "info", True),
+    ("deploy/inference.yaml", 22, "TDM408", "info", True),
+    ("deploy/inference.yaml", 26, "TDM408", "info", True),
+    ("deploy/inference.yaml", 48, "TDM408", "info", True),
+    ("deploy/others.yaml", 19, "TDM408", "info", True),
+    ("deploy/others.yaml", 40, "TDM408", "info", True),
+    ("deploy/others.yaml", 61, "TDM408", "info", True),
+    ("deploy/others.yaml", 82, "TDM408", "warning", False),
+    ("scripts/smoke.sh", 4, "TDM408", "info", True),
+]
+#: files that only build images or run other applications' images: never changed
+UNTOUCHED = ["Makefile", ".github/workflows/image.yml", "docker-bake.hcl", "skaffold.yaml", "deploy/web.yaml",
+             "web/Dockerfile"]
+
+
+def _tree(tmp_path: Path, monkeypatch) -> Path:
+    work = tmp_path / "tree"
+    shutil.copytree(TREE, work)
+    monkeypatch.chdir(work)
+    return work
+
+
+def _report(capsys, *args: str) -> tuple[int, dict]:
+    code, out, _err = cli(capsys, "migrate", "--check", "--fail-on-review", "--format", "json", *args)
+    return code, json.loads(out)
+
+
+def _probe_paths(path: Path) -> dict[str, list[str]]:
+    """Deployment name -> its containers' probe paths, read with PyYAML (not the tool's reader)."""
+    out: dict[str, list[str]] = {}
+    for d in yaml.safe_load_all(path.read_text()):
+        if d and d.get("kind") == "Deployment":
+            for c in d["spec"]["template"]["spec"]["containers"]:
+                out.setdefault(d["metadata"]["name"], []).extend(
+                    c[p]["httpGet"]["path"] for p in ("readinessProbe", "livenessProbe") if p in c)
+    return out
+
+
+def test_the_first_run_follows_exactly_the_containers_that_run_the_built_image(tmp_path, monkeypatch, capsys):
+    _tree(tmp_path, monkeypatch)
+    code, report = _report(capsys, ".")
+    assert code == 1
+    got = [(f["path"], f["line"], f["rule"], f["severity"], f["fixed"]) for f in report["findings"]
+           if f["rule"] in ("TDM407", "TDM408")]
+    assert got == FOLLOWED
+    changed = {f["path"] for f in report["files"] if f["changed"]}
+    assert changed == {"compose.yaml", "deploy/inference.yaml", "deploy/others.yaml", "deploy/batch.yaml",
+                       "docker/Dockerfile", "scripts/smoke.sh"}
+    assert not changed & set(UNTOUCHED)
+    # the finding says why the container is the server: the image, the Dockerfile and the file that builds it
+    probe = next(f for f in report["findings"] if (f["path"], f["line"]) == ("deploy/others.yaml", 19))
+    assert "runs ghcr.io/acme/inference:3f2a9c1, built from docker/Dockerfile by .github/workflows/image.yml:12" \
+        in probe["message"]
+    canary = next(f for f in report["findings"] if (f["path"], f["line"]) == ("deploy/others.yaml", 82))
+    assert canary["suggestion"] == "/v2/health/ready"
+
+
+def test_the_migrated_tree_starts_on_v2_and_passes_the_gate(tmp_path, monkeypatch, capsys):
+    work = _tree(tmp_path, monkeypatch)
+    assert cli(capsys, "migrate", ".")[0] == 0
+    for name, paths in {**_probe_paths(work / "deploy/inference.yaml"), **_probe_paths(work / "deploy/others.yaml")}.items():
+        if name != "inference-canary":
+            assert all(p.startswith("/v2/health/") for p in paths), (name, paths)
+    assert _probe_paths(work / "deploy/web.yaml") == {"web": ["/api/health/ready", "/api/health/live"]}
+    # the tag the run does not build stays a warning until a person has looked (the gate stays closed) ...
+    code, report = _report(capsys, ".")
+    assert (code, [(f["path"], f["line"], f["severity"]) for f in report["findings"]]) == \
+        (1, [("deploy/others.yaml", 82, "warning")])
+    # ... and once its suggestion is taken, the gate passes
+    others = work / "deploy/others.yaml"
+    lines = others.read_text().splitlines(keepends=True)
+    lines[81] = lines[81].replace("/api/health/ready", report["findings"][0]["suggestion"])
+    others.write_text("".join(lines))
+    code, report = _report(capsys, ".")
+    assert (code, report["findings"]) == (0, [])
+
+
+def test_a_tree_with_only_the_dockerfile_migrated_keeps_the_gate_closed(tmp_path, monkeypatch, capsys):
+    _tree(tmp_path, monkeypatch)
+    assert cli(capsys, "migrate", "docker/Dockerfile")[0] == 0
+    code, report = _report(capsys, ".")
+    assert code == 1
+    got = {(f["path"], f["line"]) for f in report["findings"] if f["rule"] == "TDM408"}
+    assert {("deploy/inference.yaml", 22), ("deploy/inference.yaml", 26), ("deploy/inference.yaml", 48),
+            ("deploy/others.yaml", 19), ("deploy/others.yaml", 40), ("deploy/others.yaml", 61),
+            ("deploy/others.yaml", 82)} <= got
+    msg = next(f["message"] for f in report["findings"] if (f["path"], f["line"]) == ("deploy/inference.yaml", 22))
+    assert "the V2 server at docker/Dockerfile:3 (it runs registry.example.com/ml/inference:1.4, built from " \
+           "docker/Dockerfile by Makefile:2)" in msg
+
+
+def _run_one(tmp_path, monkeypatch, capsys, build: str, image: str, dockerfile: str = "") -> list[tuple[str, bool]]:
+    root = tmp_path / "t"
+    (root / "docker").mkdir(parents=True)
+    (root / "docker/Dockerfile").write_text(dockerfile or 'FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\n'
+                                            'CMD ["trtserver", "--model-store=/models"]\n')
+    (root / "build.sh").write_text(f"#!/bin/sh\n{build}\n")
+    (root / "deploy.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n"
+        f"      image: {image}\n      readinessProbe:\n        httpGet:\n          path: /api/health/ready\n"
+        "          port: 8000\n")
+    monkeypatch.chdir(root)
+    _code, report = _report(capsys, ".")
+    return [(f["severity"], f["fixed"]) for f in report["findings"] if f["path"] == "deploy.yaml"]
+
+
+FIXED, WARNED, NOTHING = [("info", True)], [("warning", False)], []
+
+
+@pytest.mark.parametrize("build, image, expected", [
+    pytest.param("docker build -t reg.io/ml/infer:1.4 docker", "reg.io/ml/infer:1.4", FIXED, id="same-tag"),
+    pytest.param("docker build --tag=reg.io/ml/infer:1.4 docker", "reg.io/ml/infer", FIXED, id="run-untagged"),
+    pytest.param("docker build -t reg.io/ml/infer docker", "reg.io/ml/infer:latest", FIXED, id="built-untagged"),
+    pytest.param('docker build -t "reg.io/ml/infer:$VERSION" docker', "reg.io/ml/infer:2.0", FIXED, id="tag-at-run-time"),
+    pytest.param("docker build -t infer:1 docker", "docker.io/library/infer:1", FIXED, id="docker-hub-spelled-out"),
+    pytest.param("docker build -t reg.io/ml/infer:1.4 docker", "reg.io/ml/infer:1.3", WARNED, id="another-tag"),
+    pytest.param("docker build -t reg.io/ml/infer:1.4 docker", "reg.io/ml/infer@sha256:" + "a" * 64, WARNED,
+                 id="digest"),
+    pytest.param("docker build -t reg.io/ml/infer:1.4 docker", "reg.io/ml/infer-ui:1.4", NOTHING, id="other-repository"),
+    pytest.param("docker build -t reg.io/ml/infer:1.4 docker", "other.io/ml/infer:1.4", NOTHING, id="other-registry"),
+    pytest.param("docker build -t reg.io/ml/infer:1.4 docker", "reg.io/ml/infer:1.4\n      command: [python, app.py]",
+                 NOTHING, id="own-command"),
+])
+def test_which_images_are_the_built_one(tmp_path, monkeypatch, capsys, build, image, expected):
+    assert _run_one(tmp_path, monkeypatch, capsys, build, image) == expected
+
+
+def test_an_image_built_from_a_dockerfile_without_triton_is_not_a_server(tmp_path, monkeypatch, capsys):
+    assert _run_one(tmp_path, monkeypatch, capsys, "docker build -t reg.io/ml/infer:1.4 docker", "reg.io/ml/infer:1.4",
+                    dockerfile='FROM python:3.10\nCMD ["python", "app.py"]\n') == NOTHING
+
+
+@pytest.mark.parametrize("image, expected", [
+    ("reg.io/ml/infer:1.4", ("reg.io/ml/infer", "1.4", False)),
+    ("reg.io:5000/ml/infer", ("reg.io:5000/ml/infer", None, False)),
+    ("reg.io:5000/ml/infer:1", ("reg.io:5000/ml/infer", "1", False)),
+    ("docker.io/library/ubuntu:22.04", ("ubuntu", "22.04", False)),
+    ("reg.io/infer@sha256:ab", ("reg.io/infer", None, True)),
+])
+def test_split_image(image, expected):
+    assert split_image(image) == expected
