@@ -21,6 +21,13 @@ evidence may be edited by this follow-through, with a finding that says why):
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
+- containers that run, without a command of their own, an image the run builds from the server's Dockerfile
+  under a name (``docker build -t``, ``docker/build-push-action``'s ``tags``, compose ``image:`` beside
+  ``build:``, Skaffold's artifacts, a Bake target's ``tags``: ``BuildSite.tags``), in a Kubernetes workload,
+  a compose service or a ``docker run`` of any file: the same repository, and the same tag when both say one
+  (``image_link``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
+  and the Services and routes that reach its pods, follow; another tag of the repository, a digest, or a
+  repository built from more than one Dockerfile is a warning with the V2 path;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
@@ -159,7 +166,16 @@ HEALTH_PATH_ROUTE = rule(
     "A chart's template that asks the chart's own Service through template actions (the test hook of `helm create`: "
     "`wget '{{ include \"x.fullname\" . }}:{{ .Values.service.port }}/api/status'`) reaches the server when the host "
     "is the Service's name written by the same action and the port, read from the chart's values, is the Service's "
-    "port to the HTTP port; another port is a warning with the V2 path.")
+    "port to the HTTP port; another port is a warning with the V2 path.\n\n"
+    "An image the run builds from a V1 server's Dockerfile under a name (`docker build -t NAME`, "
+    "`docker/build-push-action`'s `tags`, compose `image:` beside `build:`, Skaffold's `artifacts[].image`, a Bake "
+    "target's `tags`) is that server wherever a container runs it without a command of its own (a Kubernetes "
+    "workload in another file, a compose service, `docker run`): its probes' V1 paths, and the Services and routes "
+    "that reach its pods, follow, and the message names the image, its Dockerfile and the file that builds it. The "
+    "repository (registry and path) must be the same, and the tag too when both sides give one (a tag set when the "
+    "build runs, `$VERSION` or `${{ github.sha }}`, matches any); another tag of the repository, a digest, or a "
+    "repository that more than one Dockerfile builds is a warning with the V2 path, never an edit. Once the "
+    "Dockerfile is V2 (migrated alone), those V1 paths are still reported and fixed, as for any V2 server.")
 
 #: the health port row of the removed options (its finding says where the option stood)
 _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
