@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import realserver as R
 from conftest import FIXTURES, cli
 from triton_docker_migrate.rules.follow import split_image
 
@@ -102,6 +103,29 @@ def test_the_migrated_tree_starts_on_v2_and_passes_the_gate(tmp_path, monkeypatc
     others.write_text("".join(lines))
     code, report = _report(capsys, ".")
     assert (code, report["findings"]) == (0, [])
+
+
+def test_the_real_server_of_the_migrated_image_answers_the_followed_probes(tmp_path, monkeypatch, capsys):
+    """The migrated Dockerfile's CMD, started with the real V2 ``tritonserver``: every probe path of the
+    Deployments that run its image (read with PyYAML) answers 200 on the HTTP port, where the V1 paths they
+    had are refused; the Deployment that gives its own command starts with its migrated command and args."""
+    work = _tree(tmp_path, monkeypatch)
+    before = {**_probe_paths(work / "deploy/inference.yaml"), **_probe_paths(work / "deploy/others.yaml")}
+    assert cli(capsys, "migrate", ".")[0] == 0
+    after = {**_probe_paths(work / "deploy/inference.yaml"), **_probe_paths(work / "deploy/others.yaml")}
+    cmd = next(json.loads(line[4:]) for line in (work / "docker/Dockerfile").read_text().splitlines()
+               if line.startswith("CMD "))
+    batch = next(d for d in yaml.safe_load_all((work / "deploy/batch.yaml").read_text()))
+    c = batch["spec"]["template"]["spec"]["containers"][0]
+    repo = tmp_path / "models"
+    repo.mkdir()
+    for argv, paths in ((cmd, sorted({p for name, ps in after.items() if name != "inference-canary" for p in ps})),
+                        (c["command"] + c["args"], [c["readinessProbe"]["httpGet"]["path"]])):
+        with R.running(argv, repo) as srv:
+            assert srv.ready, srv.result(None).explain()
+            assert paths and {p: R.request(srv.ports[0], "GET", p)[0] for p in paths} == {p: 200 for p in paths}
+            old = sorted({p for ps in before.values() for p in ps})
+            assert all(R.request(srv.ports[0], "GET", p)[0] in (400, 404) for p in old)
 
 
 def test_a_tree_with_only_the_dockerfile_migrated_keeps_the_gate_closed(tmp_path, monkeypatch, capsys):

@@ -1346,8 +1346,13 @@ class _Follow:
             at = compose_link(s, self.links, self.here)
             if at is None:
                 continue
+            what = f"the service {s.name}"
+            if s.image and not s.build and self.links.built:  # an image the run builds from the server's Dockerfile
+                linked, why, how = image_link(self.links, s.image)
+                if linked is at and why is None:
+                    what += f" (its image {s.image}, {how})"
             for r in s.regions:
-                yield from self.self_urls(r, at, f"the service {s.name}", "runs")
+                yield from self.self_urls(r, at, what, "runs")
             m = at.move
             if not m.health:
                 continue
