@@ -813,6 +813,9 @@ class PythonDoc(ShellDoc):
         if not isinstance(node, ast.Call):
             return None
         arg = node.args[0] if len(node.args) == 1 else None
+        if arg is not None:
+            # ``shlex.split(os.environ.get("SERVER_CMD", "trtserver ..."))``: its default
+            arg = self._environment_default(arg)
         if isinstance(arg, ast.Name) and not node.keywords:
             # ``shlex.split(SERVER_CMD)`` with the string assigned once
             value, changes = self.value_of(arg)
