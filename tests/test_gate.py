@@ -479,3 +479,21 @@ def test_the_v1_binary_held_by_a_containers_environment_is_v1_left(tree, capsys)
     report = _closed_gate(capsys)
     assert sorted((f["path"], f["line"], f["rule"]) for f in report["findings"]) == [
         ("compose.yaml", 5, "TDM003"), ("pod.yaml", 10, "TDM003")]
+
+
+def test_a_required_build_argument_that_names_a_v1_release_is_migrated(tree, capsys):
+    """``ARG TRITON_VERSION`` without a default (every build gives it) and ``FROM .../tritonserver:${TRITON_VERSION}-py3``:
+    a compose file building it with ``TRITON_VERSION: "20.03"`` builds the V1 server (20.03 ran V1 under the
+    tritonserver name). The value is the target release after the run, and the gate is closed before."""
+    (tree / "docker").mkdir()
+    (tree / "docker" / "Dockerfile").write_text(
+        "ARG TRITON_VERSION\nFROM nvcr.io/nvidia/tritonserver:${TRITON_VERSION}-py3\n"
+        'CMD ["tritonserver", "--model-repository=/models"]\n')
+    (tree / "compose.yaml").write_text(
+        'services:\n  triton:\n    build:\n      context: docker\n      args:\n        TRITON_VERSION: "20.03"\n')
+    report = _closed_gate(capsys)
+    assert [(f["path"], f["rule"], f["severity"]) for f in report["findings"]] == [("compose.yaml", "TDM112", "info")]
+    code, _out, _ = cli(capsys, "migrate", ".")
+    assert code == 0 and 'TRITON_VERSION: "24.10"' in (tree / "compose.yaml").read_text()
+    code, _out, _ = cli(capsys, "migrate", "--check", "--fail-on-review", ".")
+    assert code == 0

@@ -69,6 +69,7 @@ class DockerfileDoc(Document):
         self.stages: list[Stage] = []
         self.global_args: dict[str, str] = {}
         self.global_arg_spans: dict[str, Span] = {}  #: where each global ARG with a default is written
+        self.global_arg_names: set[str] = set()  #: the global ARGs, with a default or without (given by the build)
         self._commands: list[CommandSite] | None = None
         self._lines: list[CommandLine] | None = None
         #: document offset -> length of the escape, for each escaped character of an exec-form string
@@ -112,6 +113,7 @@ class DockerfileDoc(Document):
             if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
                     name, eq, val = w.value.partition("=")
+                    self.global_arg_names.add(name)
                     if eq:
                         self.global_args[name] = val
                         self.global_arg_spans[name] = w.span

@@ -659,7 +659,7 @@ def check_build_arguments(doc, ctx) -> Iterator[Finding]:
     cache: dict = {}
     for arg in doc.build_arguments():
         df = _dockerfile(arg.dockerfile, cache)
-        if df is None or arg.name not in df.global_args:
+        if df is None or arg.name not in df.global_arg_names:
             continue
         if IMAGE_RE.search(arg.value):
             continue  # a whole image reference: the image rules judge it where it is written

@@ -2,9 +2,8 @@
 offset of every character (``scalars``), implicit tags (``tags``) and the helpers that read the tree
 (``tree``). The document readers import this package as one name."""
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from .nodes import ALIAS_LIMIT, MAX_DEPTH, YamlSource, load, reads_as_str
+from .nodetypes import MappingNode, Node, ScalarNode, SequenceNode
 from .scalars import Scalar, decode
 from .tags import MAP, MERGE, SEQ, STR, resolve
 from .tree import (children, env_name_nodes, get, is_null, items, key_of, keys_and_parents, merge_sources,

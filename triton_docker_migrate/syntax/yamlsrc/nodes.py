@@ -26,7 +26,6 @@ from typing import Iterator
 from yaml.error import Mark, MarkedYAMLError, YAMLError
 from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
                          SequenceStartEvent, StreamEndEvent)
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
@@ -37,6 +36,7 @@ except ImportError:  # PyYAML built without libyaml
     _CParser = None
 
 from ...intervals import Intervals
+from .nodetypes import MappingNode, Node, ScalarNode, SequenceNode
 from ...model import ProcessingError
 from .scalars import Scalar, decode
 from .tags import MAP, SEQ, STR, _table

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from yaml.nodes import ScalarNode
 
+from .nodetypes import ScalarNode
 from .tags import STR
 
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks (YAML 1.1: NEL, LS, PS too)

@@ -8,9 +8,9 @@ import bisect
 import re
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ...model import ProcessingError
+from .nodetypes import MappingNode, Node, ScalarNode, SequenceNode
 from .tags import _INT_OR_STR, MERGE
 
 if TYPE_CHECKING:  # the tree helpers only read what a YamlSource holds
