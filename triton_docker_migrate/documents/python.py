@@ -105,6 +105,11 @@ _V1_ROOT = "tensorrtserver"
 MAX_CHARS = 2 * 1024 * 1024
 
 
+#: a URL to a host named for the inference server (``http://triton-svc:8000``)
+_SERVER_URL = re.compile(r"https?://[\w.-]*(?:" + facts.TRITON_HOST.pattern.removeprefix("(?i)") + r")[\w.-]*", re.I)
+#: a string that is a V1 endpoint's path (with what follows it)
+_V1_PATH_ALONE = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
+
 #: what reads a variable of the environment, with a default
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "environ.get", "getenv"})
 
@@ -1309,8 +1314,11 @@ class PythonDoc(ShellDoc):
 
     def regions(self) -> list[Region]:
         out = self._string_regions()
+        # code that calls the server by a URL to a host named for it (a locust user's ``host =
+        # "http://triton:8000"``): its strings that are V1 paths alone are requests to that server
+        calls = not self.triton and any(_SERVER_URL.search(r.text) for r in out if "//" in r.text)
         for r in out:
-            r.triton = self.triton
+            r.triton = self.triton or calls and _V1_PATH_ALONE.match(r.text) is not None
         return out
 
     def _has_strong_evidence(self) -> bool:
