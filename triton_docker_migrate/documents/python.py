@@ -1315,10 +1315,11 @@ class PythonDoc(ShellDoc):
     def regions(self) -> list[Region]:
         out = self._string_regions()
         # code that calls the server by a URL to a host named for it (a locust user's ``host =
-        # "http://triton:8000"``): its strings that are V1 paths alone are requests to that server
+        # "http://triton:8000"``): its strings that are V1 paths alone are requests to that server (not
+        # one added to a name or formatted after a field: its host is what that says, judged as a URL)
         calls = not self.triton and any(_SERVER_URL.search(r.text) for r in out if "//" in r.text)
         for r in out:
-            r.triton = self.triton or calls and _V1_PATH_ALONE.match(r.text) is not None
+            r.triton = self.triton or calls and r.placeholder is None and _V1_PATH_ALONE.match(r.text) is not None
         return out
 
     def _has_strong_evidence(self) -> bool:
