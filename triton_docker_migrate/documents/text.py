@@ -44,6 +44,16 @@ _DECLARED = re.compile(r"(?m)(?:^|[;{(\s])(?:(?:const|let|var|val|final|static|e
                        r"([A-Za-z_]\w*)\s*:?=\s*([^;\n]+)")
 
 
+def _request_path(line: str) -> bool:
+    """A V1 path written as a string literal of its own on ``line``, not added to a name that says nothing
+    of the server (another service's ``base + "/api/health/ready"``)."""
+    for m in _QUOTED_V1_PATH.finditer(line):
+        added = re.search(r"([A-Za-z_][\w.]*)\s*\+\s*$", line[:m.start()])
+        if added is None or facts.TRITON_HOST.search(added.group(1)):
+            return True
+    return False
+
+
 def _held_url(text: str) -> re.Pattern | None:
     """A V1 path right after an expansion of a name that ``text`` declares with a value naming the server."""
     names = {m.group(1) for m in _DECLARED.finditer(text) if facts.TRITON_HOST.search(m.group(2))}
@@ -109,8 +119,7 @@ class TextDoc(Document):
         return [Region(line, base=pos, shell=False, label="line",
                        triton=self.triton or self._flags or pos in listed
                        or routes and self._routes_to_server(pos, line)
-                       or calls and (_QUOTED_V1_PATH.search(line) is not None
-                                     or held is not None and held.search(line) is not None))
+                       or calls and (_request_path(line) or held is not None and held.search(line) is not None))
                 for pos, line in self._lines]
 
     def _option_lists(self) -> set[int]:
