@@ -64,9 +64,13 @@ class CiDoc(ShellDoc):
             else:
                 self._github(root)
         self.other_nodes: set[int] = set()  #: nodes of containers whose image is not Triton
+        #: a job container or service runs a Triton server image (V1 or V2): the scripts reach it
+        self.serves = False
         for mapping, image in self.containers:
             sc = self.src.scalar(image) if isinstance(image, ScalarNode) else None
             info = facts.classify(str(sc.value)) if sc is not None and sc.is_str else facts.ImageInfo()
+            if info.triton and not info.sdk:
+                self.serves = True
             if mapping is not None:
                 if info.triton and not info.sdk:
                     self.triton_nodes |= Y.reachable(mapping)
@@ -245,7 +249,9 @@ class CiDoc(ShellDoc):
         script_ids = {id(sc.node) for sc in self.scripts}
         report_ids = {id(sc.node) for sc in self.report_only_scripts}
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
-        runs = getattr(self, "triton", False)
+        # a file that runs the server, or a job container or service of its image (V2 too: the steps
+        # that call it on its published port keep V1 paths after the image moved)
+        runs = getattr(self, "triton", False) or self.serves
         out: list[Region] = []
         for node in self.src.nodes():
             if not isinstance(node, ScalarNode) or id(node) in keys:

@@ -610,7 +610,7 @@ class HclDoc(Document):
     def _scripts(self) -> list["H.Str"]:
         """Strings that a shell runs: a heredoc or string that starts with a shell's ``#!``, the
         ``command`` of a ``local-exec`` provisioner, the ``inline`` lines of a ``remote-exec`` one,
-        a ``metadata_startup_script``. A string whose characters do not all stand verbatim in the
+        a ``metadata_startup_script``; Packer's ``shell``/``shell-local`` provisioners alike. A string whose characters do not all stand verbatim in the
         file (escapes), or that the shell lexer cannot read, is left to the text rules."""
         argv = {w.start for c in self.containers for segs in self._groups(c) for seg in segs if seg is not None
                 for w in seg.words}
@@ -620,8 +620,10 @@ class HclDoc(Document):
                 continue
             block = attr.parent
             prov = block.labels[0] if block is not None and block.type == "provisioner" and block.labels else ""
-            if not (_SHEBANG.match(s.value.lstrip()) or (prov == "local-exec" and attr.name == "command")
-                    or (prov == "remote-exec" and attr.name == "inline")
+            # (Packer: the ``inline`` lines of a ``shell`` or ``shell-local`` provisioner, the ``command`` of
+            # a ``shell-local`` one)
+            if not (_SHEBANG.match(s.value.lstrip()) or (prov in ("local-exec", "shell-local") and attr.name == "command")
+                    or (prov in ("remote-exec", "shell", "shell-local") and attr.name == "inline")
                     or attr.name == "metadata_startup_script"):
                 continue
             try:

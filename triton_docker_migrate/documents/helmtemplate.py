@@ -30,6 +30,8 @@ from .base import Document
 from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
 from .sites import Block, CommandLine, Region, Segment
 
+#: a string literal of a template action, without escapes (``"/api/health/ready"``)
+_ACTION_STRING = re.compile(r'"([^"\\\n]*)"')
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
 _YAML_SUFFIXES = (".yaml", ".yml", ".tpl", ".json")
@@ -134,13 +136,46 @@ class HelmTemplateDoc(KubernetesDoc):
                 out.append((m.start(), m.end(), self.action_values.get(text, text)))
         return out
 
+    def _read_regions(self) -> list[Region]:
+        out = super()._read_regions()
+        # the string literals of the actions that write a value of the server's container (a probe's
+        # ``{{ .Values.probe.path | default "/api/health/ready" }}``): what the value is unless the values
+        # set it, evidence like the value itself (never edited: no edit rewrites an action)
+        seen: set[int] = set()
+        for r in list(out):
+            if not r.triton or G.PAD not in r.text:
+                continue
+            for m in G.PLACEHOLDER.finditer(r.text):
+                sp = r.span(m.start(), m.end())
+                for a in self.template.overlapping(sp.start, sp.end):
+                    if not a.writes or a.start in seen:
+                        continue
+                    seen.add(a.start)
+                    for lit in _ACTION_STRING.finditer(self.text, a.start, a.end):
+                        out.append(Region(lit.group(1), base=lit.start(1), triton=True, label=r.label))
+        return out
+
     def can_write(self, edit: Edit) -> bool:
         if G.PAD in edit.content:
             return False
+        if self._in_action_string(edit):
+            return True
         for a in self.template.overlapping(edit.span.start, edit.span.end):
             if edit.content or not (edit.span.start <= a.start and a.end <= edit.span.end):
                 return False
         return True
+
+    def _in_action_string(self, edit: Edit) -> bool:
+        """``edit`` changes text inside one string literal of an action (a ``default "/api/health/ready"``),
+        and leaves it one literal."""
+        if any(c in edit.content for c in '"\\\n`') or "{{" in edit.content or "}}" in edit.content:
+            return False
+        acts = self.template.overlapping(edit.span.start, edit.span.end)
+        if len(acts) != 1 or not acts[0].writes:
+            return False
+        a = acts[0]
+        return any(lit.start(1) <= edit.span.start and edit.span.end <= lit.end(1)
+                   for lit in _ACTION_STRING.finditer(self.text, a.start, a.end))
 
     def report_only(self) -> list[tuple[int, int, str]]:
         """Containers with an unread line inside: what the reader saw of them may be incomplete; the
@@ -403,8 +438,9 @@ class HelmTemplateDoc(KubernetesDoc):
         old, now = self.template.actions, new.template.actions  # type: ignore[attr-defined]
         if [a.inner for a in old if not a.writes] != [a.inner for a in now if not a.writes]:
             return "the template's control actions changed"
-        rest = iter(a.inner for a in old if a.writes)
-        if not all(any(x == y for x in rest) for y in (a.inner for a in now if a.writes)):
+        # (the string literals of an action may change: ``_in_action_string``)
+        rest = iter(_ACTION_STRING.sub('""', a.inner) for a in old if a.writes)
+        if not all(any(x == y for x in rest) for y in (_ACTION_STRING.sub('""', a.inner) for a in now if a.writes)):
             return "the template's actions changed (an edit may only remove one with its item)"
         # a helper's body may be a list of arguments itself (the document's root)
         return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE) or self.same_scripts(new)

@@ -255,6 +255,12 @@ class HelmValuesDoc(Document):
             sites += [CommandSite(s.words, s, self.triton, self.text) for s in present]
             sites += S.nested_sites(self.src, [entry, cmd], self.text, self.triton)
             sites += S.nested_sites(self.src, [extra], self.text, self.triton)
+        # the lists of this file that a template of the chart runs as a command (``command:`` given
+        # ``toYaml .Values.serverCommand``): the binary they start with is a command word too
+        for cl in self.linked:
+            for seg in cl.segments:
+                if seg.words and not is_foreign(seg.words[0].span) and any(w is cl.binary for w in seg.words):
+                    sites.append(CommandSite(seg.words, seg, True, self.text))
         return S.unique_sites(sites)
 
     def command_lines(self) -> list[CommandLine]:

@@ -85,6 +85,9 @@ def _drops_a_placeholder(value: str, positional: re.Pattern) -> bool:
     return False
 
 
+#: pexpect's launchers: a command string split into words (no shell), or a program and an args list
+_PEXPECT = frozenset({"pexpect.spawn", "pexpect.spawnu", "pexpect.run", "pexpect.runu", "pexpect.pty_spawn.spawn",
+                      "pexpect.popen_spawn.PopenSpawn"})
 _SHELL_CALLS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
                 "asyncio.create_subprocess_shell"}
 #: os.exec*v* / spawn*v* / posix_spawn*: the index of the program path; the argv list follows it
@@ -101,6 +104,11 @@ _V1_ROOT = "tensorrtserver"
 #: the largest Python source read (characters): its ast stays well under 1 GiB
 MAX_CHARS = 2 * 1024 * 1024
 
+
+#: a URL to a host named for the inference server (``http://triton-svc:8000``)
+_SERVER_URL = re.compile(r"https?://[\w.-]*(?:" + facts.TRITON_HOST.pattern.removeprefix("(?i)") + r")[\w.-]*", re.I)
+#: a string that is a V1 endpoint's path (with what follows it)
+_V1_PATH_ALONE = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
 
 #: what reads a variable of the environment, with a default
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "environ.get", "getenv"})
@@ -244,6 +252,7 @@ class PythonDoc(ShellDoc):
         self.tree = tree
         self._index(tree)
         self._launchers()
+        self._plumbum()
         self._assigned_commands()
         self._other_server_commands()
 
@@ -333,6 +342,12 @@ class PythonDoc(ShellDoc):
                 if self._is_str(node.value):  # type: ignore[attr-defined]
                     self._statement_strings.add(id(node.value))  # type: ignore[attr-defined]
             elif t is ast.Call:
+                if _takes_words(node.func):  # type: ignore[attr-defined]
+                    # the words of a command given one an argument (asyncio.create_subprocess_exec,
+                    # os.execl*): an option added or dropped is a string argument more or less, as in a list
+                    gone = [a for a in node.args if type(a) is Constant and isinstance(a.value, strings)]  # type: ignore[attr-defined]
+                    skip.update(map(id, gone))
+                    fields[2] = str(len(node.args) - len(gone))  # type: ignore[attr-defined]
                 self._calls.append(node)  # type: ignore[arg-type]
                 self._mark_probe_call(node)  # type: ignore[arg-type]
                 f = node.func  # type: ignore[attr-defined]
@@ -803,6 +818,9 @@ class PythonDoc(ShellDoc):
         if not isinstance(node, ast.Call):
             return None
         arg = node.args[0] if len(node.args) == 1 else None
+        if arg is not None:
+            # ``shlex.split(os.environ.get("SERVER_CMD", "trtserver ..."))``: its default
+            arg = self._environment_default(arg)
         if isinstance(arg, ast.Name) and not node.keywords:
             # ``shlex.split(SERVER_CMD)`` with the string assigned once
             value, changes = self.value_of(arg)
@@ -884,6 +902,14 @@ class PythonDoc(ShellDoc):
                     self._exec(args[k], self._items(rest), label)
             elif name == "shlex.split" or self._splits(call) is not None:
                 continue  # read where it is passed, or below as a value assigned to a name
+            elif isinstance(call.func, ast.Call) and self.qualname(call.func.func) == "sh.Command":
+                # sh.Command(program)(arg, ...): the program, then the words given the call
+                program = call.func.args[0] if call.func.args else None
+                if program is not None and args and not any(isinstance(a, ast.Starred) for a in args):
+                    self._command_words(self._items([self._resolved(program)], closed=True) + self._items(args),
+                                        "sh.Command")
+            elif name in _PEXPECT:
+                self._pexpect(call, name)
             elif isinstance(call.func, ast.Attribute) and call.func.attr in ("run", "create") and \
                     isinstance(call.func.value, ast.Attribute) and call.func.value.attr == "containers":
                 image = args[0] if args else kw.get("image")
@@ -907,6 +933,44 @@ class PythonDoc(ShellDoc):
             if any(k in keys for k in _SPEC_KEYS) and (keys.get("image") is not None or "name" in keys):
                 self._spec(keys.get("image"), keys.get("command"), keys.get("args") or keys.get("arguments"),
                            "container")
+
+    def _plumbum(self) -> None:
+        """``local["program"]["--opt", ...]`` (plumbum): the program, then the words bound to it."""
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript)):
+                continue
+            inner = node.value
+            if self.qualname(inner.value) not in ("plumbum.local", "plumbum.machines.local"):
+                continue
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if any(isinstance(x, ast.Starred) for x in items):
+                continue
+            program = self._items([self._resolved(inner.slice)], closed=True)
+            # one word alone is no tuple: a word added to it would change the code around the strings
+            self._command_words(program + self._items(items, closed=not isinstance(node.slice, ast.Tuple)),
+                                "plumbum")
+
+    def _pexpect(self, call: ast.Call, name: str) -> None:
+        """``pexpect.spawn("program --opt ...")``: a command line split as a shell splits words (no shell
+        runs it); with an ``args`` list, the program and those words."""
+        kw = {k.arg: k.value for k in call.keywords if k.arg}
+        target = call.args[0] if call.args else kw.get("command") or kw.get("cmd")
+        rest = call.args[1] if len(call.args) > 1 else kw.get("args")
+        if target is None:
+            return
+        if rest is not None:
+            words = self._argv(rest)
+            if words:
+                self._command_words(self._items([self._resolved(target)], closed=True) + words, name)
+            return
+        node = self._resolved(target)
+        if not self._is_str(node):
+            return
+        lit = self.literal(node)
+        if lit is None:
+            return
+        self._used.add(id(node))
+        self._command_words(self._split_words(lit, argv=True, closed=False), name)
 
     def _probe(self, what: str, port: ast.AST) -> None:
         """The port of a probe's HTTP GET or TCP socket action (Kubernetes client objects, dicts)."""
@@ -1250,8 +1314,12 @@ class PythonDoc(ShellDoc):
 
     def regions(self) -> list[Region]:
         out = self._string_regions()
+        # code that calls the server by a URL to a host named for it (a locust user's ``host =
+        # "http://triton:8000"``): its strings that are V1 paths alone are requests to that server (not
+        # one added to a name or formatted after a field: its host is what that says, judged as a URL)
+        calls = not self.triton and any(_SERVER_URL.search(r.text) for r in out if "//" in r.text)
         for r in out:
-            r.triton = self.triton
+            r.triton = self.triton or calls and r.placeholder is None and _V1_PATH_ALONE.match(r.text) is not None
         return out
 
     def _has_strong_evidence(self) -> bool:
@@ -1413,6 +1481,20 @@ class PythonDoc(ShellDoc):
             if a <= offset < max(b, a + 1):
                 best = a
         return best
+
+
+#: the callables that take a command's words one an argument (the last attribute of their name): a
+#: call of a call is ``sh.Command(program)(arg, ...)``
+_WORD_CALLS = frozenset({"create_subprocess_exec", *(n.rsplit(".", 1)[-1] for n in ("os.execl", "os.execle", "os.execlp",
+                         "os.execlpe", "os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe"))})
+
+
+def _takes_words(func: ast.AST) -> bool:
+    if isinstance(func, ast.Attribute):
+        return func.attr in _WORD_CALLS
+    if isinstance(func, ast.Name):
+        return func.id in _WORD_CALLS
+    return isinstance(func, ast.Call)
 
 
 _LIST_ADDS = frozenset({"append", "insert"})

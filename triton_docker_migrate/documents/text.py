@@ -34,6 +34,33 @@ _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 _LIST_ITEM = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?:--([a-z][a-z0-9-]*)(=[^\"'\s]*)?|[^-\s\"'][^\s\"',]*)[\"']?[ \t]*,?[ \t]*\r?\n?$")
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)(=\S*)?")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
+#: a URL to a host named for the inference server (``http://triton-svc:8000``)
+_SERVER_URL = re.compile(r"https?://[\w.-]*(?:" + facts.TRITON_HOST.pattern.removeprefix("(?i)") + r")[\w.-]*", re.I)
+#: a V1 endpoint's path that starts a string literal of its own
+_QUOTED_V1_PATH = re.compile(r"[\"'`]/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
+
+
+_DECLARED = re.compile(r"(?m)(?:^|[;{(\s])(?:(?:const|let|var|val|final|static|export|readonly|local)\s+)*"
+                       r"([A-Za-z_]\w*)\s*:?=\s*([^;\n]+)")
+
+
+def _request_path(line: str) -> bool:
+    """A V1 path written as a string literal of its own on ``line``, not added to a name that says nothing
+    of the server (another service's ``base + "/api/health/ready"``)."""
+    for m in _QUOTED_V1_PATH.finditer(line):
+        added = re.search(r"([A-Za-z_][\w.]*)\s*\+\s*$", line[:m.start()])
+        if added is None or facts.TRITON_HOST.search(added.group(1)):
+            return True
+    return False
+
+
+def _held_url(text: str) -> re.Pattern | None:
+    """A V1 path right after an expansion of a name that ``text`` declares with a value naming the server."""
+    names = {m.group(1) for m in _DECLARED.finditer(text) if facts.TRITON_HOST.search(m.group(2))}
+    if not names:
+        return None
+    return re.compile(r"\$\{?(?:" + "|".join(map(re.escape, sorted(names))) +
+                      r")\}?/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
 
 
 def _is_cmake(name: str) -> bool:
@@ -81,9 +108,18 @@ class TextDoc(Document):
     def regions(self) -> list[Region]:
         routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
         listed = self._option_lists()
+        # code that calls the server by a URL to a host named for it: its other V1 paths, written as
+        # string literals of their own (``tritonURL + "/api/status"``, ``GetStringAsync("/api/status")`` on a
+        # client whose base address is that URL), are requests to the same server
+        calls = not self.triton and not self._is_doc() and "/api/" in self.text \
+            and _SERVER_URL.search(self.text) is not None
+        # and the names declared with such a URL (``const BASE = __ENV.TRITON_URL || 'http://triton:8000'``)
+        # that a V1 path follows (a template's ``${BASE}/api/status``)
+        held = _held_url(self.text) if calls else None
         return [Region(line, base=pos, shell=False, label="line",
                        triton=self.triton or self._flags or pos in listed
-                       or routes and self._routes_to_server(pos, line))
+                       or routes and self._routes_to_server(pos, line)
+                       or calls and (_request_path(line) or held is not None and held.search(line) is not None))
                 for pos, line in self._lines]
 
     def _option_lists(self) -> set[int]:

@@ -53,6 +53,10 @@ _PIP_CLIENT = re.compile(r"\bpip3?(?:\.\d+)?[ \t]+install\b[^\n;&|]*?(?<![\w./=-
                          r"(?:\[[\w,]*\])?(?:[=<>~!]=?[\w.*]+)?)")
 #: the V1 client package pinned as a requirement anywhere (``deps = tensorrtserver==1.10.0`` in tox.ini)
 _CLIENT_PIN = re.compile(r"(?<![\w./=-])tensorrtserver(?:\[[\w,]*\])?[ \t]*(?:[=<>~!]=|[<>])[ \t]*\d[\w.*]*")
+#: the V1 client package as a key of a TOML dependency table (a Pipfile's ``tensorrtserver = "==1.11.0"``,
+#: ``tensorrtserver = {version = "*"}``, Poetry's ``tensorrtserver = "^1.11"``; a lock file's JSON key
+#: ``"tensorrtserver": {``)
+_CLIENT_TOML_DEP = re.compile(r"(?m)^[ \t]*([\"']?)(?P<pkg>tensorrtserver)\1[ \t]*(?:=|(?<=[\"']):)[ \t]*[\"'{]")
 #: a V1 release download (the client tarballs and wheels of the V1 repository)
 _TARBALL = re.compile(r"(?:https?://)?github\.com/NVIDIA/" + re.escape(facts.V1_REPOSITORY) +
                       r"/releases/download/[^\s'\"|;&)<>]*")
@@ -163,6 +167,9 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
                 yield _piece(region, m.start(), m.end())
         for m in _CLIENT_PIN.finditer(text):
             yield _piece(region, m.start(), m.end())
+        for m in _CLIENT_TOML_DEP.finditer(text):
+            if not _CLIENT_PIN.match(text, m.start("pkg")):
+                yield _piece(region, m.start("pkg"), m.end("pkg"))
     if "--" in text:
         # a value that also names a model repository reads as the server's own options (a ConfigMap
         # value of flags in another file than the pod that takes it; a line of an env file or a

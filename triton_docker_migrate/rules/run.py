@@ -15,6 +15,7 @@ import re
 
 from .. import facts as F_
 from ..documents.base import Document
+from ..documents.sites import is_foreign
 from ..model import FileResult, Finding, Place, ServeFacts, Severity, Span, Status
 from ..release import Release
 from . import tables as T
@@ -89,14 +90,17 @@ def _server_span(ctx, findings: list[Finding]) -> Span | None:
     starts = [s.start for s in fixed]
     spans = []
     for cl, _res in ctx.server_lines():
-        words = [w for seg in cl.segments for w in seg.words]
+        # this file's own words (a Helm helper's line carries copies of the template's words, binary
+        # included, at foreign offsets: no place in this file)
+        words = [w for seg in cl.segments for w in seg.words if not is_foreign(w.span)]
         if not cl.v1 or cl.report_only or not words:
             continue
         start, end = min(w.start for w in words), max(w.end for w in words)
         # the fixed spans that start on the line (found by bisection: no scan of every fix per line)
         on_line = fixed[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end)]
         if any(s.end <= end for s in on_line):
-            spans.append((cl.binary or words[0]).span)
+            binary = cl.binary if cl.binary is not None and not is_foreign(cl.binary.span) else None
+            spans.append((binary or words[0]).span)
     spans += [f.span for f in findings if f.rule == "TDM101" and f.fixed and f.span is not None]
     return min(spans, key=lambda s: (s.start, s.end)) if spans else None
 
