@@ -258,19 +258,22 @@ class HclDoc(Document):
     def split_images(self) -> list[ImageKeys]:
         return list(self._split)
 
-    def build_arguments(self) -> list[BuildArgument]:
-        """A Docker Bake file's ``target`` blocks: ``args = { NAME = "value" }`` for the Dockerfile of its
-        ``context`` (and ``dockerfile``)."""
+    def _bake_targets(self) -> list[tuple["H.Block", str]]:
+        """A Docker Bake file's ``target`` blocks, each with the Dockerfile of its ``context`` (and ``dockerfile``)."""
         if not os.path.basename(self.path).startswith("docker-bake"):
             return []
         base = os.path.dirname(os.path.abspath(self.path))
+        return [(t, os.path.normpath(os.path.join(base, _text(t.attr("context")) or ".",
+                                                  _text(t.attr("dockerfile")) or "Dockerfile")))
+                for t in self.tree.root.blocks("target")]
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """A Bake target's ``args = { NAME = "value" }``."""
         out = []
-        for target in self.tree.root.blocks("target"):
+        for target, dockerfile in self._bake_targets():
             args = target.attr("args")
             if args is None or args.value.kind != "object":
                 continue
-            context = _text(target.attr("context")) or "."
-            dockerfile = os.path.normpath(os.path.join(base, context, _text(target.attr("dockerfile")) or "Dockerfile"))
             for key, value in args.value.pairs:
                 name = key.text or (key.raw.strip('"') if key.kind in ("ident", "other") else None)
                 s = value.string
@@ -281,18 +284,13 @@ class HclDoc(Document):
         return out
 
     def _bake_builds(self) -> list[BuildSite]:
-        """A Docker Bake file's ``target`` blocks: the names its ``tags`` give the image of its Dockerfile."""
-        if not os.path.basename(self.path).startswith("docker-bake"):
-            return []
-        base = os.path.dirname(os.path.abspath(self.path))
+        """A Bake target's ``tags``: the names they give the image of its Dockerfile."""
         out = []
-        for target in self.tree.root.blocks("target"):
+        for target, dockerfile in self._bake_targets():
             tags = target.attr("tags")
             if tags is None or tags.value.kind != "tuple":
                 continue
             names = [it.string.value for it in tags.value.items if it.kind == "string" and it.string is not None]
-            context = _text(target.attr("context")) or "."
-            dockerfile = os.path.normpath(os.path.join(base, context, _text(target.attr("dockerfile")) or "Dockerfile"))
             if names:
                 out.append(BuildSite(dockerfile, [], names, self.position(tags.start)[0]))
         return out

@@ -627,22 +627,24 @@ class KubernetesDoc(Document):
         return PortList("kubernetes", where, entries, key)
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
-    def build_arguments(self) -> list[BuildArgument]:
-        """Skaffold's ``build: artifacts: [{context, docker: {dockerfile, buildArgs}}]``."""
+    def _skaffold_artifacts(self) -> list[tuple[MappingNode, str]]:
+        """Skaffold's ``build: artifacts: [{image, context, docker: {dockerfile, buildArgs}}]``: each artifact and
+        the Dockerfile it builds (absolute)."""
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
         out = []
         for o in self.objects:
             if not (self._str(Y.get(o, "apiVersion")) or "").startswith("skaffold/"):
                 continue
             for art in _seq(Y.get(Y.get(o, "build"), "artifacts")):
-                docker = Y.get(art, "docker")
-                args = Y.get(docker, "buildArgs")
-                if args is None:
-                    continue
                 context = os.path.join(base, self._str(Y.get(art, "context")) or ".")
-                dockerfile = os.path.join(context, self._str(Y.get(docker, "dockerfile")) or "Dockerfile")
-                out += S.build_arguments(self.src, args, os.path.normpath(dockerfile))
+                dockerfile = os.path.join(context, self._str(Y.get(Y.get(art, "docker"), "dockerfile")) or "Dockerfile")
+                out.append((art, os.path.normpath(dockerfile)))
         return out
+
+    def build_arguments(self) -> list[BuildArgument]:
+        """Skaffold's ``docker: {buildArgs}`` of each artifact."""
+        return [a for art, dockerfile in self._skaffold_artifacts()
+                for a in S.build_arguments(self.src, Y.get(Y.get(art, "docker"), "buildArgs"), dockerfile)]
 
     def topology(self) -> Topology:
         """Pod templates with their containers' probes and ports, Services, NetworkPolicies and the
@@ -710,20 +712,12 @@ class KubernetesDoc(Document):
         return out
 
     def _skaffold_builds(self) -> list[BuildSite]:
-        """Skaffold's ``build: artifacts: [{image, context, docker: {dockerfile}}]``: the image each builds."""
-        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        """The image each Skaffold artifact builds."""
         out = []
-        for o in self.objects:
-            if not (self._str(Y.get(o, "apiVersion")) or "").startswith("skaffold/"):
-                continue
-            for art in _seq(Y.get(Y.get(o, "build"), "artifacts")):
-                image = Y.get(art, "image")
-                if not isinstance(image, ScalarNode) or not self._str(image):
-                    continue
-                context = os.path.join(base, self._str(Y.get(art, "context")) or ".")
-                dockerfile = os.path.join(context, self._str(Y.get(Y.get(art, "docker"), "dockerfile")) or "Dockerfile")
-                out.append(BuildSite(os.path.normpath(dockerfile), [], [self._str(image)],
-                                     self.position(image.start_mark.index)[0]))
+        for art, dockerfile in self._skaffold_artifacts():
+            image = Y.get(art, "image")
+            if isinstance(image, ScalarNode) and self._str(image):
+                out.append(BuildSite(dockerfile, [], [self._str(image)], self.position(image.start_mark.index)[0]))
         return out
 
     def _kustomizations(self) -> list[MappingNode]:
