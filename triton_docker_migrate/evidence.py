@@ -58,13 +58,36 @@ V1_OWN_ENDPOINT_TEXT = re.compile(_V1_OWN)
 #: a proxy's route target that names the inference server (nginx ``proxy_pass http://triton:8000;`` or
 #: ``upstream trtis``, Envoy ``cluster: trtis``, HAProxy ``backend triton`` / ``use_backend``, Caddy
 #: ``reverse_proxy trtis:8000``, a Kong or Traefik ``url: http://trtis:8000``, a ``service:`` or
-#: ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence")
-ROUTE_TARGET = re.compile(r"(?im)(?:\bproxy_pass[ \t]+(?:https?|grpcs?)://|^[ \t]*upstream[ \t]+"
-                          r"|\breverse_proxy[ \t]+(?:https?://)?"
-                          r"|\burl[\"']?[ \t]*[:=][ \t]*[\"']?(?:https?|grpcs?)://"
-                          r"|\b(?:cluster|cluster_name|service|service_name|backend|use_backend|default_backend"
-                          r"|host)[\"']?[ \t]*[:=]?[ \t]*[\"']?)"
-                          r"[\w.-]*?(?:triton|trtis|trtserver|tensorrt|inference-?server)")
+#: ``host:`` key): a route to it is a Triton context (CONTRACT.md, "V1 evidence"). This is what such a
+#: target's word (``[\w.-]``) is written after.
+_ROUTE_KEY = re.compile(r"(?im)(?:\bproxy_pass[ \t]+(?:https?|grpcs?)://|^[ \t]*upstream[ \t]+"
+                        r"|\breverse_proxy[ \t]+(?:https?://)?"
+                        r"|\burl[\"']?[ \t]*[:=][ \t]*[\"']?(?:https?|grpcs?)://"
+                        r"|\b(?:cluster|cluster_name|service|service_name|backend|use_backend|default_backend"
+                        r"|host)[\"']?[ \t]*[:=]?[ \t]*[\"']?)\Z")
+_WORD_BEFORE = re.compile(r"[\w.-]*\Z")
+#: how far before a target's word its key may start (``proxy_pass   https://``: a few dozen characters)
+_KEY_REACH = 40
+#: the names of the server a target may hold, in lower case (a text in ASCII is searched lowered: an
+#: ignore-case alternation scans five times slower) and in any case
+_TARGET_NAME = re.compile(r"t(?:r(?:iton|tis|tserver)|ensorrt)|inference-?server")
+_TARGET_NAME_ANY_CASE = re.compile(_TARGET_NAME.pattern, re.I)
+
+
+def route_target(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` routes to a target named for the server (nginx ``proxy_pass``/``upstream``,
+    Envoy ``cluster``, HAProxy ``backend``, Caddy ``reverse_proxy``, Kong/Traefik ``url:``, ``service:``/``host:``
+    keys). Each name of the server is looked at with what stands before it on its line: linear in the text."""
+    end = len(text) if end is None else end
+    names = _TARGET_NAME.finditer(text.lower(), start, end) if text.isascii() else \
+        _TARGET_NAME_ANY_CASE.finditer(text, start, end)
+    for m in names:
+        line_start = max(text.rfind("\n", 0, m.start()) + 1, start)
+        word = _WORD_BEFORE.search(text, max(line_start, m.start() - 200), m.start())
+        at = word.start() if word is not None else m.start()
+        if _ROUTE_KEY.search(text, max(line_start, at - _KEY_REACH), at) is not None:
+            return True
+    return False
 
 
 #: an nginx ``location`` (its own block holds where the route goes)
@@ -72,12 +95,12 @@ _LOCATION = re.compile(r"[ \t]*location[ \t]")
 
 
 def routes_to_server(text: str, at: int) -> bool:
-    """Whether the route written at ``at`` in a proxy configuration goes to the server: an nginx
-    ``location`` whose own block names it as the target (``ROUTE_TARGET``); any other route (an Envoy
-    ``match``, a HAProxy check, a Caddy ``handle``) in a text that names it as a target."""
+    """Whether the route written at ``at`` in a proxy configuration ``text`` that routes to the server
+    (``route_target``, which the callers ask first) goes to it: an nginx ``location`` whose own block names it
+    as the target; any other route (an Envoy ``match``, a HAProxy check, a Caddy ``handle``)."""
     line_start = text.rfind("\n", 0, at) + 1
     if _LOCATION.match(text, line_start) is None:
-        return ROUTE_TARGET.search(text) is not None
+        return True
     start = text.find("{", line_start)
     if start < 0:
         return False
@@ -88,8 +111,8 @@ def routes_to_server(text: str, at: int) -> bool:
         elif text[k] == "}":
             depth -= 1
             if depth == 0:
-                return ROUTE_TARGET.search(text, start, k) is not None
-    return ROUTE_TARGET.search(text, start) is not None
+                return route_target(text, start, k)
+    return route_target(text, start)
 
 
 def holds_v1_own_endpoint(data: bytes) -> bool:

@@ -106,7 +106,7 @@ class TextDoc(Document):
         return [(0, len(self.text), "")]
 
     def regions(self) -> list[Region]:
-        routes = not self.triton and not self._is_doc() and evidence.ROUTE_TARGET.search(self.text) is not None
+        routes = not self.triton and not self._is_doc() and evidence.route_target(self.text)
         listed = self._option_lists()
         # code that calls the server by a URL to a host named for it: its other V1 paths, written as
         # string literals of their own (``tritonURL + "/api/status"``, ``GetStringAsync("/api/status")`` on a

@@ -128,7 +128,7 @@ def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
     status_poll = _STATUS_GREP.search(text) is not None
     # a proxy configuration held in one value (a ConfigMap's nginx.conf) that routes to the server: its
     # bare paths are routes to it
-    routes = "/api/" in text and evidence.ROUTE_TARGET.search(text) is not None
+    routes = "/api/" in text and evidence.route_target(text)
     for m in _URL.finditer(text):
         if m.start("path") > 0 and m.group("port") is None and m.group("scheme") is None \
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
