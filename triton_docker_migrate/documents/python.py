@@ -963,14 +963,9 @@ class PythonDoc(ShellDoc):
             if words:
                 self._command_words(self._items([self._resolved(target)], closed=True) + words, name)
             return
-        node = self._resolved(target)
-        if not self._is_str(node):
-            return
-        lit = self.literal(node)
-        if lit is None:
-            return
-        self._used.add(id(node))
-        self._command_words(self._split_words(lit, argv=True, closed=False), name)
+        got = self._held_string(target)
+        if got is not None:
+            self._command_words(self._split_words(got[1], argv=True, closed=False), name)
 
     def _probe(self, what: str, port: ast.AST) -> None:
         """The port of a probe's HTTP GET or TCP socket action (Kubernetes client objects, dicts)."""
@@ -1023,18 +1018,25 @@ class PythonDoc(ShellDoc):
             return node.func.value
         return node
 
+    def _held_string(self, node: ast.AST) -> tuple[ast.AST, Literal] | None:
+        """The string literal ``node`` is or holds (``_resolved``), marked as read; None for anything else."""
+        node = self._resolved(node)
+        lit = self.literal(node) if self._is_str(node) else None
+        if lit is None:
+            return None
+        self._used.add(id(node))
+        return node, lit
+
     def _shell_argument(self, node: ast.AST, label: str) -> None:
         """A string (or the first item of a list) run by a shell."""
         node = self._resolved(node)
         if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
             self._used.add(id(node))
-            node = self._resolved(node.elts[0])
-        if not self._is_str(node):
+            node = node.elts[0]
+        got = self._held_string(node)
+        if got is None:
             return
-        lit = self.literal(node)
-        if lit is None:
-            return
-        self._used.add(id(node))
+        node, lit = got
         self._shell_nodes.add(id(node))
         self._sub_script(lit.value, lit.offsets, PyShellSyntax(lit), label, None, 0)
 
@@ -1044,10 +1046,8 @@ class PythonDoc(ShellDoc):
             # a program named by a string, run without a shell: a command of one word, renamed where
             # it must be; no server line (no argument can be added, and a V1 server without
             # --model-store never started)
-            lit = self.literal(resolved)
-            if lit is None:
+            if self._held_string(resolved) is None:
                 return
-            self._used.add(id(resolved))
             (w,) = self._items([resolved], closed=True)
             self._extra_sites.append(CommandSite([w], Segment([w], LIST, label), False, self.text))
             return
