@@ -59,6 +59,10 @@ class Stage:
     base_image: str = ""  #: that image reference, the file's own variables substituted
 
 
+#: a reference to a build argument (``${X}``, ``$X``, ``${X:-d}``, ``${X:+d}``)
+_ARG_REF = re.compile(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)")
+
+
 class DockerfileDoc(Document):
     kind = "dockerfile"
 
@@ -140,35 +144,29 @@ class DockerfileDoc(Document):
             if name:
                 named.setdefault(name.lower(), self.stages[-1])
 
-    def expand(self, value: str) -> str:
-        """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would."""
-
-        def sub(m: re.Match) -> str:
-            name = m.group(1) or m.group(3)
-            default = m.group(2)
-            v = self.global_args.get(name)
-            if v:
-                return v
-            return default or ""
-
-        return re.sub(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)", sub, value)
-
-    def bases_with(self, args: dict[str, str]) -> list[str]:
-        """The images the stages are built on (not other stages) when the build is given ``args`` as
-        build arguments (``--build-arg``, compose ``build: args:``), which replace the ``ARG`` defaults
-        before the first ``FROM``; a default that names another argument is expanded in turn."""
-        values = {**self.global_args, **args}
+    def expand(self, value: str, args: dict[str, str] | None = None, levels: int = 1) -> str:
+        """Substitute global ARG defaults (``${X}``, ``$X``, ``${X:-d}``) as BuildKit would; ``args``: the
+        build arguments given, which replace the defaults; ``levels``: how many times, for defaults that
+        name other arguments."""
+        values = self.global_args if args is None else {**self.global_args, **args}
 
         def sub(m: re.Match) -> str:
             return values.get(m.group(1) or m.group(3)) or m.group(2) or ""
 
+        for _ in range(levels):
+            if "$" not in value:
+                break
+            value = _ARG_REF.sub(sub, value)
+        return value
+
+    def bases_with(self, args: dict[str, str]) -> list[str]:
+        """The images the stages are built on (not other stages) when the build is given ``args`` as
+        build arguments (``--build-arg``, compose ``build: args:``), which replace the ``ARG`` defaults
+        before the first ``FROM``; a default that names another argument is expanded in turn (a few
+        levels deep at most)."""
         out = []
         for st in self.stages:
-            image = st.image
-            for _ in range(8):  # (defaults naming defaults: a few levels deep at most)
-                if "$" not in image:
-                    break
-                image = re.sub(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)", sub, image)
+            image = self.expand(st.image, args, levels=8)
             if image.lower() not in self._named or self._named[image.lower()].index >= st.index:
                 out.append(image)
         return out
