@@ -149,11 +149,7 @@ class CiDoc(ShellDoc):
         context = str(context.value) if isinstance(context, ScalarNode) and context.value else "."
         dockerfile = str(file.value) if isinstance(file, ScalarNode) and file.value else \
             os.path.join(context, "Dockerfile")
-        if "$" in dockerfile:
-            return None
-        found = [os.path.join(base, dockerfile) for base in self.where_run()]
-        found = [f for f in found if os.path.isfile(f)]
-        return os.path.normpath(found[0]) if found else None
+        return None if "$" in dockerfile else self.file_from_where_run(dockerfile)
 
     def build_arguments(self) -> list[BuildArgument]:
         """Besides the scripts' ``docker build --build-arg``: ``docker/build-push-action``'s ``build-args:``

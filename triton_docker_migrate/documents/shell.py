@@ -622,24 +622,25 @@ class ShellDoc(Document):
         context or ``-f`` is known only at run time, or names no file."""
         if b.context is None or b.context.dynamic or b.file is not None and b.file.dynamic:
             return None
-        for base in self.where_run():
-            dockerfile = os.path.join(base, b.file.value) if b.file is not None else \
-                os.path.join(base, b.context.value, "Dockerfile")
-            if os.path.isfile(dockerfile):
-                return os.path.normpath(dockerfile)
-        return None
+        return self.file_from_where_run(b.file.value if b.file is not None else
+                                        os.path.join(b.context.value, "Dockerfile"))
 
-    def where_run(self) -> list[str]:
-        """The folders a relative path of the script may be read from: its own, those above it (a few
-        levels: a script run from the repository's root), where the tool runs."""
+    def file_from_where_run(self, relative: str) -> str | None:
+        """The file a relative path of the script names (normalised): read from the script's folder, those
+        above it (a few levels: a script run from the repository's root), or where the tool runs; None
+        when none holds it."""
         here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-        out = [here]
+        bases = [here]
         for _ in range(4):
-            up = os.path.dirname(out[-1])
-            if up == out[-1]:
+            up = os.path.dirname(bases[-1])
+            if up == bases[-1]:
                 break
-            out.append(up)
-        return list(dict.fromkeys(out + [os.getcwd()]))
+            bases.append(up)
+        for base in dict.fromkeys(bases + [os.getcwd()]):
+            path = os.path.join(base, relative)
+            if os.path.isfile(path):
+                return os.path.normpath(path)
+        return None
 
     def commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
