@@ -114,6 +114,25 @@ command_index = C.command_index
 _is_server = C.is_server_word
 
 
+def _set_values(words: list[Word]) -> list[tuple[str, str, Word, int]]:
+    """The ``--set``/``--set-string`` values of a helm command (``a=x,b=y`` each): (key, value, the word,
+    where the value starts in it)."""
+    pairs: list[tuple[str, str, Word, int]] = []
+    for k, w in enumerate(words):
+        opt, eq, _rest = w.value.partition("=")
+        if opt in ("--set", "--set-string"):
+            got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
+            if got is None or got.dynamic:
+                continue
+            pos = base
+            for item in got.value[base:].split(","):
+                key, has, value = item.partition("=")
+                if has:
+                    pairs.append((key, value, got, pos + len(key) + 1))
+                pos += len(item) + 1
+    return pairs
+
+
 class ShellDoc(Document):
     kind = "shell"
     label = "shell"
@@ -133,6 +152,7 @@ class ShellDoc(Document):
         self._parse()
         self._lines: list[CommandLine] | None = None
         self._held_values: list[tuple[int, int, str]] | None = None
+        self._helm_sets: list[tuple[int, int, list]] | None = None  #: see _helm_set_tag
         # a here-document that writes the server's command (a unit, a program, a script) makes the file
         # the server's too: the health checks it writes beside it are Triton's
         self.triton = self._has_strong_evidence() or bool(self.command_lines()) or \
@@ -479,11 +499,8 @@ class ShellDoc(Document):
         """``helm install|upgrade|template [NAME] CHART ...`` of a chart that is not a local path (``repo/chart``,
         ``oci://...``, ``--repo URL``): its templates are never in the run."""
         out = []
-        for s in self.sites:
-            ci = s.index
-            words = s.words
-            if ci is None or basename(words[ci]) != "helm" or ci + 1 >= len(words) \
-                    or words[ci + 1].value not in ("install", "upgrade", "template"):
+        for words, ci in self._helm_commands():
+            if ci + 1 >= len(words) or words[ci + 1].value not in ("install", "upgrade", "template"):
                 continue
             positional, k, repo = [], ci + 2, False
             while k < len(words):
@@ -501,27 +518,18 @@ class ShellDoc(Document):
                 out.append((Span(words[ci].start, words[-1].end), f"the chart {chart}" if chart else "the release's chart"))
         return out
 
+    def _helm_commands(self) -> list[tuple[list[Word], int]]:
+        """The words of each ``helm`` command, and where its ``helm`` word is among them."""
+        return [(s.words, s.index) for s in self.sites if s.index is not None and basename(s.words[s.index]) == "helm"]
+
     def _helm_set_tag(self, at: int) -> tuple[str, str, str, Span, str, None] | None:
         """``helm install ... --set image.repository=<V1 repository> --set image.tag=20.02-py3`` (or both in
         one ``--set a=x,b=y``): the release's tag for the repository written at ``at``."""
-        for s in self.sites:
-            ci = s.index
-            if ci is None or basename(s.words[ci]) != "helm" or not s.words[ci].start <= at <= s.words[-1].end:
+        if self._helm_sets is None:  # each helm command's --set values, read once (this runs per image)
+            self._helm_sets = [(words[ci].start, words[-1].end, _set_values(words)) for words, ci in self._helm_commands()]
+        for start, end, pairs in self._helm_sets:
+            if not start <= at <= end:
                 continue
-            pairs: list[tuple[str, str, Word, int]] = []  #: (key, value, word, where the value starts in it)
-            words = s.words
-            for k, w in enumerate(words):
-                opt, eq, rest = w.value.partition("=")
-                if opt in ("--set", "--set-string"):
-                    got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
-                    if got is None or got.dynamic:
-                        continue
-                    pos = base
-                    for item in got.value[base:].split(","):
-                        key, has, value = item.partition("=")
-                        if has:
-                            pairs.append((key, value, got, pos + len(key) + 1))
-                        pos += len(item) + 1
             held = [(key, w, i) for key, _v, w, i in pairs if key.endswith("repository") and w.offsets
                     and w.sub(i, i + 1).start <= at < w.end]
             if len(held) != 1:
