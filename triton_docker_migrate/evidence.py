@@ -184,10 +184,10 @@ def maybe_v1(data: bytes) -> bool:
 def gives_build_arguments(data: bytes, kind: str | None) -> bool:
     """``data`` may give values to a Dockerfile's build arguments (``docker build --build-arg``, a compose
     service's ``build: args:``, docker/build-push-action's ``build-args:``, Skaffold's ``buildArgs:``, a Bake
-    file's ``target``), which can make its build V1
-    without naming V1 (TDM112)."""
+    file's ``target``), which can make its build V1 without naming V1 (TDM112)."""
     return b"--build-arg" in data or b"build-args" in data or b"buildArgs" in data \
-        or kind == "compose" and b"args" in data and b"build" in data or kind == "hcl" and b"args" in data and b"target" in data
+        or kind == "compose" and b"args" in data and b"build" in data \
+        or kind == "hcl" and b"args" in data and b"target" in data
 
 
 def text_may_report(data: bytes) -> bool:
