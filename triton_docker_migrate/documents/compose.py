@@ -405,7 +405,7 @@ class ComposeDoc(Document):
                                                   s.command is not None or s.entrypoint is not None))
             if built is not None and s.image:  # ``image:`` beside ``build:``: the name the image is built with
                 at = s.image_node.start_mark.index if s.image_node is not None else s.node.start_mark.index
-                out.builds.append(BuildSite(os.path.normpath(os.path.join(built[0], built[1] or "Dockerfile")), [],
+                out.builds.append(BuildSite(_dockerfile(built), [],
                                             [s.image], self.position(at)[0]))
         return out
 
@@ -429,7 +429,7 @@ class ComposeDoc(Document):
             built = _built(s, base) if args is not None else None
             if built is None:
                 continue
-            out += S.build_arguments(self.src, args, os.path.join(built[0], built[1] or "Dockerfile"))
+            out += S.build_arguments(self.src, args, _dockerfile(built))
         return out
 
     def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
@@ -591,6 +591,11 @@ def _built(s: Service, base: str) -> tuple[str, str] | None:
         return (os.path.normpath(os.path.join(base, context)),
                 expand(str(dockerfile.value)) if isinstance(dockerfile, ScalarNode) and dockerfile.value else "")
     return None
+
+
+def _dockerfile(built: tuple[str, str]) -> str:
+    """The Dockerfile a service's build reads (``_built``), normalised."""
+    return os.path.normpath(os.path.join(built[0], built[1] or "Dockerfile"))
 
 
 def _env_names(src: Y.YamlSource, env: Node | None):

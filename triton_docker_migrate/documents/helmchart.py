@@ -186,10 +186,14 @@ class _Chart:
         doc.linked.setdefault(id(c.node), [])
         doc._lines = None
 
+    def image_paths(self, doc: HelmTemplateDoc, c: Container) -> list[G.Path]:
+        """The values paths a container's image is read from (``.Values`` dropped), its helpers' included."""
+        paths, helpers = doc.image_refs(c)
+        return [p[1:] for p in paths] + [p[1:] for p in self.helper_paths(helpers)]
+
     def link_image(self, doc: HelmTemplateDoc, chart: SubChart, c: Container,
                    out: Links) -> list[tuple[Document, Span]]:
-        paths, helpers = doc.image_refs(c)
-        paths = [p[1:] for p in paths] + [p[1:] for p in self.helper_paths(helpers)]
+        paths = self.image_paths(doc, c)
         found: list[tuple[Document, Span]] = []
         v1 = triton = False
         seen: set[tuple[int, int]] = set()
@@ -211,9 +215,8 @@ class _Chart:
     def plain_images(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> list[tuple[HelmValuesDoc, Span, str]]:
         """The values a container's image is read from that the links leave out (no Triton image): an image
         string, or a split image's repository (with its tag)."""
-        paths, helpers = doc.image_refs(c)
         out = []
-        for path in [p[1:] for p in paths] + [p[1:] for p in self.helper_paths(helpers)]:
+        for path in self.image_paths(doc, c):
             for vdoc, node in self.variants(chart, path):
                 split = next((ik for ik in vdoc.split_images() if node is ik.repo or node is ik.tag or
                               isinstance(node, MappingNode) and _get(node, "repository") is ik.repo), None)
@@ -263,8 +266,7 @@ class _Chart:
         seen: set[tuple[int, tuple]] = set()
         for doc, chart in templates:
             for c in doc.containers:
-                paths, helpers = doc.image_refs(c)
-                found = {p[1:] for p in paths} | {p[1:] for p in self.helper_paths(helpers)}
+                found = set(self.image_paths(doc, c))
                 for path in found:
                     if path[-1:] != ("tag",) or path[:1] == ("global",) or (id(chart), path) in seen:
                         continue
