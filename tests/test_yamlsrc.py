@@ -106,7 +106,7 @@ def test_styles_marks_and_anchors():
     text = "a: &n plain\nb: 'single'\nc: \"double\"\nd: |\n  lit\ne: >\n  fold\n  ed\nf: [x]\ng: {h: 1}\n"
     src = Y.load(text)
     got = [(k.value, v.style if isinstance(v, Y.ScalarNode) else v.flow_style, v.anchor,
-            text[v.start_mark.index:v.end_mark.index]) for k, v in src.docs[0].value]
+            text[v.start_index:v.end_index]) for k, v in src.docs[0].value]
     assert got == [("a", None, "n", "&n plain"), ("b", "'", None, "'single'"), ("c", '"', None, '"double"'),
                    ("d", "|", None, "|\n  lit\n"), ("e", ">", None, ">\n  fold\n  ed\n"),
                    ("f", True, None, "[x]"), ("g", True, None, "{h: 1}")]
@@ -122,7 +122,7 @@ def test_alias_offsets_are_where_the_aliases_are_written():
         target = Y.get(src.docs[0], "x-img")
         assert [(off, node is target) for off, node in src.aliases] == [(78 + shift, True), (99 + shift, True)]
         assert [(prefix + text)[off:off + 4] for off, _ in src.aliases] == ["*img", "*img"]
-        assert target.anchor == "img" and target.start_mark.index == 7 + shift
+        assert target.anchor == "img" and target.start_index == 7 + shift
 
 
 def test_a_redefined_anchor_names_the_later_node_from_then_on(capsys):
@@ -231,8 +231,8 @@ def test_the_pure_python_parser_composes_the_same_nodes(monkeypatch):
 
     def shape(src):
         return [(type(n).__name__, n.tag, n.value if isinstance(n, Y.ScalarNode) else None,
-                 getattr(n, "style", None), n.start_mark.index, n.end_mark.index, n.anchor)
-                for n in src.nodes()], [(off, node.start_mark.index) for off, node in src.aliases]
+                 getattr(n, "style", None), n.start_index, n.end_index, n.anchor)
+                for n in src.nodes()], [(off, node.start_index) for off, node in src.aliases]
 
     with_libyaml = shape(Y.load(text))
     from triton_docker_migrate.syntax.yamlsrc import nodes

@@ -140,7 +140,7 @@ class CiDoc(ShellDoc):
             names = [t.strip() for line in tags.value.splitlines() for t in line.split(",") if t.strip()]
             if dockerfile is not None and names:
                 out.builds.append(BuildSite(os.path.abspath(dockerfile), [], names,
-                                            self.position(tags.start_mark.index)[0]))
+                                            self.position(tags.start_index)[0]))
         return out
 
     def _step_dockerfile(self, with_) -> str | None:

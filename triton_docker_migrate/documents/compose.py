@@ -116,7 +116,7 @@ class ComposeDoc(Document):
         for s in self.services:
             v2_image = bool(s.image) and facts.classify(s.image).triton and not s.v1
             test = Y.get(Y.get(s.node, "healthcheck"), "test")
-            v1_check = test is not None and "/api/health" in self.text[test.start_mark.index:Y.node_end(self.src, test)]
+            v1_check = test is not None and "/api/health" in self.text[test.start_index:Y.node_end(self.src, test)]
             for site in self._service_sites(s):
                 server = C.server_word(site.words)
                 if server is not None:
@@ -348,7 +348,7 @@ class ComposeDoc(Document):
         return out
 
     def _port_entry(self, seq: SequenceNode, item: Node) -> PortEntry:
-        return PortEntry(_container_port(self.src, item), Span(item.start_mark.index, Y.node_end(self.src, item)),
+        return PortEntry(_container_port(self.src, item), Span(item.start_index, Y.node_end(self.src, item)),
                          lambda: [Q.delete_item(self.src, seq, item)])
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
@@ -404,7 +404,7 @@ class ComposeDoc(Document):
                                                   lines_of.get(id(s), []), regions,
                                                   s.command is not None or s.entrypoint is not None))
             if built is not None and s.image:  # ``image:`` beside ``build:``: the name the image is built with
-                at = s.image_node.start_mark.index if s.image_node is not None else s.node.start_mark.index
+                at = s.image_node.start_index if s.image_node is not None else s.node.start_index
                 out.builds.append(BuildSite(_dockerfile(built), [],
                                             [s.image], self.position(at)[0]))
         return out
@@ -472,7 +472,7 @@ class ComposeDoc(Document):
         if not anchors:
             return ""
         if self._anchor_spans is None:  # where each shared value is written (indexed once: a finding asks)
-            self._anchor_spans = Intervals((n.start_mark.index, Y.node_end(self.src, n), (n, u)) for n, u in anchors)
+            self._anchor_spans = Intervals((n.start_index, Y.node_end(self.src, n), (n, u)) for n, u in anchors)
         inner = [self._anchor_spans.items[k] for k in self._anchor_spans.holding(span.start, span.end)]
         if not inner:
             return ""
@@ -505,7 +505,7 @@ class ComposeDoc(Document):
                 for k, v in Y.items(services):
                     s = by_node.get(id(v))
                     if s is not None and isinstance(k, ScalarNode):
-                        b = B.block(self.src, s.name, "service", k.start_mark.index, v, (d, "services", s.name))
+                        b = B.block(self.src, s.name, "service", k.start_index, v, (d, "services", s.name))
                         if services is root:
                             b.refusal = "a Compose 1 file (its services at the top level) has no place for a copy"
                         self._unit_blocks.append((b, s, v))
@@ -566,11 +566,11 @@ class ComposeDoc(Document):
             for key, what in (("runtime", "runtime: nvidia"), ("gpus", "gpus")):
                 for k, v in Y.items(s.node):
                     if Y.key_of(k) == key and (key != "runtime" or getattr(v, "value", None) == "nvidia"):
-                        out.append((what, Span(k.start_mark.index, Y.node_end(self.src, v))))
+                        out.append((what, Span(k.start_index, Y.node_end(self.src, v))))
             res = Y.get(Y.get(Y.get(s.node, "deploy"), "resources"), "reservations")
             for k, v in Y.items(res):
                 if Y.key_of(k) == "devices":
-                    out.append(("deploy.resources.reservations.devices", Span(k.start_mark.index, k.end_mark.index)))
+                    out.append(("deploy.resources.reservations.devices", Span(k.start_index, k.end_index)))
         return out
 
     # --- verification -------------------------------------------------------------------------

@@ -351,7 +351,7 @@ class _Chart:
             exps = [e for e in doc.expansions(c, key) if not e.one]
             items = [e.item for e in exps if e.item is not None]
             words = [w for w in (seg.words if seg is not None else []) if not any(_holds(i, w) for i in items)]
-            key_at = next((k.start_mark.index for k, _v in c.node.value if isinstance(k, ScalarNode) and k.value == key), 0)
+            key_at = next((k.start_index for k, _v in c.node.value if isinstance(k, ScalarNode) and k.value == key), 0)
             inner = [(w, doc.block_after(w.start, key_at)) for w in words]
             for w, b in inner:
                 if b is not None and b.keyword == "range":
@@ -486,7 +486,7 @@ def _get(node: MappingNode, key: str) -> Node | None:
 
 
 def _holds(item: Node, w: Word) -> bool:
-    return item.start_mark.index <= w.start < max(item.end_mark.index, w.start + 1)
+    return item.start_index <= w.start < max(item.end_index, w.start + 1)
 
 
 def _why(e: Expansion) -> str:

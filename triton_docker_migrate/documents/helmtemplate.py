@@ -191,7 +191,7 @@ class HelmTemplateDoc(KubernetesDoc):
 
     def container_span(self, c: Container) -> tuple[int, int]:
         """Where a container is written: its item's lines (with unread lines among them)."""
-        start = c.node.start_mark.index
+        start = c.node.start_index
         end = Y.node_end(self.src, c.node)
         line_start = self.src.text.rfind("\n", 0, start) + 1
         return start, max(end, G.block_end(self.template.masked, line_start))  # unread lines still there
@@ -293,7 +293,7 @@ class HelmTemplateDoc(KubernetesDoc):
         for k, v in Y.items(Y.get(holder, key)):
             if isinstance(k, ScalarNode) and isinstance(v, ScalarNode):
                 out[self.value_of(k)] = self.value_of(v)
-        for a in self._standalone_under(key_node.start_mark.index):
+        for a in self._standalone_under(key_node.start_index):
             out[action_text(a)] = ""
         return out
 
@@ -364,7 +364,7 @@ class HelmTemplateDoc(KubernetesDoc):
                     elif path is not None or _helper(acts[0]):
                         out.append(Expansion(sc.start, item, path, _helper(acts[0]), whole=False, one=True))
         # fragments of YAML written into the list (or as the whole value): toYaml, include | nindent
-        key_line = key_node.start_mark.index
+        key_line = key_node.start_index
         for a in self._standalone_under(key_line):
             if a.define is not None:
                 continue
@@ -392,7 +392,7 @@ class HelmTemplateDoc(KubernetesDoc):
             acts = self.template.overlapping(sc.start, sc.end)
         else:
             key = next((k for k, _v in c.node.value if Y.key_of(k) == "image"), None)
-            acts = self._standalone_under(key.start_mark.index) if key is not None else []
+            acts = self._standalone_under(key.start_index) if key is not None else []
         for a in acts:
             paths += [p for p in a.refs if p[:1] == ("Values",)]
             helpers += a.includes
@@ -417,7 +417,7 @@ class HelmTemplateDoc(KubernetesDoc):
         if body is None:
             return None
         for root in self.src.docs:
-            if body[0] <= root.start_mark.index < body[1]:
+            if body[0] <= root.start_index < body[1]:
                 return root
         return None
 

@@ -377,7 +377,7 @@ class HelmValuesDoc(Document):
 
     def _port_entry(self, seq: SequenceNode, item: Node) -> PortEntry:
         name = Y.get(item, "name")
-        return PortEntry(_port_of(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
+        return PortEntry(_port_of(item), Span(item.start_index, Y.node_end(self.src, item)),
                          lambda: [Q.delete_item(self.src, seq, item)],
                          name=str(name.value) if isinstance(name, ScalarNode) else None, targets=frozenset(_targets(item)))
 
@@ -413,7 +413,7 @@ class HelmValuesDoc(Document):
             out.append(b)
         loose = [a for a in v1_spans if not any(b.span.start <= a < b.span.end for b in out)]
         if loose:
-            first = root.start_mark.index
+            first = root.start_index
             whole = Block("", "values file", Span(self.text.rfind("\n", 0, first) + 1, len(self.text)), first, (0,),
                           v1=True, refusal="the V1 server is configured at the top level of the values (one release "
                           "of the chart): install the chart a second time with migrated values instead")
@@ -435,7 +435,7 @@ class HelmValuesDoc(Document):
             root = self.src.docs[0] if self.src.docs else None
             for k, v in root.value if isinstance(root, MappingNode) else ():
                 if isinstance(k, ScalarNode) and isinstance(v, MappingNode) and k.value != "<<":
-                    b = B.block(self.src, str(k.value), "values entry", k.start_mark.index, v, (0, str(k.value)))
+                    b = B.block(self.src, str(k.value), "values entry", k.start_index, v, (0, str(k.value)))
                     self._unit_blocks.append((b, v))
         return self._unit_blocks
 
@@ -467,7 +467,7 @@ class HelmValuesDoc(Document):
         out = []
         for node in self.src.nodes():
             if isinstance(node, MappingNode):
-                out += [("nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))) for k, v in node.value
+                out += [("nvidia.com/gpu", Span(k.start_index, Y.node_end(self.src, v))) for k, v in node.value
                         if Y.key_of(k) == "nvidia.com/gpu"]
         return out
 

@@ -461,7 +461,7 @@ class KubernetesDoc(Document):
                 names.append(chart)
             named = [n.value for n in names if isinstance(n, ScalarNode) and isinstance(n.value, str)]
             if named:
-                out.append((Span(o.start_mark.index, Y.node_end(self.src, o)), f"the chart {named[0]}"))
+                out.append((Span(o.start_index, Y.node_end(self.src, o)), f"the chart {named[0]}"))
         return out
 
     def _release_images(self) -> list[ImageKeys]:
@@ -621,7 +621,7 @@ class KubernetesDoc(Document):
 
         # the port of every node it is also reached on: a container's ``hostPort``, a Service's ``nodePort``
         host_key = "hostPort" if key == "containerPort" else "nodePort"
-        entries = [PortEntry(target(item), Span(item.start_mark.index, Y.node_end(self.src, item)),
+        entries = [PortEntry(target(item), Span(item.start_index, Y.node_end(self.src, item)),
                              lambda item=item: [Q.delete_item(self.src, seq, item)], host=self._str(Y.get(item, host_key)))
                    for item in seq.value]
         return PortList("kubernetes", where, entries, key)
@@ -717,7 +717,7 @@ class KubernetesDoc(Document):
         for art, dockerfile in self._skaffold_artifacts():
             image = Y.get(art, "image")
             if isinstance(image, ScalarNode) and self._str(image):
-                out.append(BuildSite(dockerfile, [], [self._str(image)], self.position(image.start_mark.index)[0]))
+                out.append(BuildSite(dockerfile, [], [self._str(image)], self.position(image.start_index)[0]))
         return out
 
     def _kustomizations(self) -> list[MappingNode]:
@@ -896,7 +896,7 @@ class KubernetesDoc(Document):
                 for item in seq.value:
                     value = self._port_value(Y.get(item, "port"))
                     entries.append(PortEntry(value.value if value else None,
-                                             Span(item.start_mark.index, Y.node_end(self.src, item)),
+                                             Span(item.start_index, Y.node_end(self.src, item)),
                                              lambda item=item, seq=seq: [Q.delete_item(self.src, seq, item)]))
                     values.append(value)
                 out.rules.append(PolicyPorts(pods, entries, values, direction))  # type: ignore[arg-type]
@@ -1051,10 +1051,10 @@ class KubernetesDoc(Document):
             for section in ("limits", "requests"):
                 for k, v in Y.items(Y.get(res, section)):
                     if Y.key_of(k) == "nvidia.com/gpu":
-                        out.append((f"resources.{section}: nvidia.com/gpu", Span(k.start_mark.index, Y.node_end(self.src, v))))
+                        out.append((f"resources.{section}: nvidia.com/gpu", Span(k.start_index, Y.node_end(self.src, v))))
             for k, v in Y.items(c.pod):
                 if Y.key_of(k) == "runtimeClassName" and getattr(v, "value", None) == "nvidia":
-                    out.append(("runtimeClassName: nvidia", Span(k.start_mark.index, Y.node_end(self.src, v))))
+                    out.append(("runtimeClassName: nvidia", Span(k.start_index, Y.node_end(self.src, v))))
         seen: set[Span] = set()
         return [x for x in out if not (x[1] in seen or seen.add(x[1]))]
 
@@ -1071,7 +1071,7 @@ class KubernetesDoc(Document):
                 for k, v in Y.items(predictor):
                     version = Y.get(v, "runtimeVersion")
                     out.append((str(Y.key_of(k)), self.value_of(version) if isinstance(version, ScalarNode) else None,
-                                Span(k.start_mark.index, k.end_mark.index)))
+                                Span(k.start_index, k.end_index)))
         return out
 
     # --- environment --------------------------------------------------------------------------
@@ -1106,7 +1106,7 @@ class KubernetesDoc(Document):
             if b.what == "Service" and b.name:
                 b.hosts = (b.name,)
                 b.routes = B.routes(self.src, [b.name], [b.span]) + tuple(
-                    Span(r.start_mark.index, Y.node_end(self.src, r)) for r in self._routes()
+                    Span(r.start_index, Y.node_end(self.src, r)) for r in self._routes()
                     if self._routes_to(r, [b.name]))
         self._blocks = out
         return out
@@ -1130,7 +1130,7 @@ class KubernetesDoc(Document):
                 name = Y.get(Y.get(node, "metadata"), "name")
                 name_text = str(name.value) if isinstance(name, ScalarNode) else ""
                 what = str(Y.get(node, "kind").value)  # type: ignore[union-attr]
-                first = node.value[0][0].start_mark.index if node.value else node.start_mark.index
+                first = node.value[0][0].start_index if node.value else node.start_index
                 if self.is_json:
                     siblings = Y.get(root, "items").value if item else None  # type: ignore[union-attr]
                     b = B.json_block(self.src, name_text, what, node, path, siblings)

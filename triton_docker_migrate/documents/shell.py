@@ -92,7 +92,7 @@ _APPEND_SYNTAX.conditional = True
 
 # --- docker run ------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Site:
     """A simple command and where it runs."""
 

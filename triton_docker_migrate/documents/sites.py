@@ -12,7 +12,7 @@ from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 
 
-@dataclass
+@dataclass(slots=True)
 class Region:
     """A run of non-comment text; ``text[i]`` sits at document offset ``offsets[i]`` (or
     ``base + i``). Regex rules search regions, so comments are never rewritten."""

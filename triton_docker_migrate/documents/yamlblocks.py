@@ -56,8 +56,8 @@ def block(src: Y.YamlSource, name: str, what: str, first: int, node: Node, path:
           item: bool = False) -> Block:
     """The Block of ``node`` (its first line holds offset ``first``); a unit that does not stand on
     lines of its own gets a refusal."""
-    got = lines_of(src, first, node, item) if node.start_mark.index >= first else None
-    if got is None and node.start_mark.index < first:  # an alias (``a: *x``): its node is written before it
+    got = lines_of(src, first, node, item) if node.start_index >= first else None
+    if got is None and node.start_index < first:  # an alias (``a: *x``): its node is written before it
         nl = src.text.find("\n", first)
         return Block(name, what, Span(first, len(src.text) if nl < 0 else nl), first, path,
                      refusal="its value is an alias of a node written elsewhere (*anchor), so a copy cannot be "
@@ -78,7 +78,7 @@ def json_block(src: Y.YamlSource, name: str, what: str, node: Node, path: tuple,
     ``triton-docker-migrate/keep-v1`` (JSON has no comments), marked by inserting that annotation.
     ``items``: the items of the List it stands in (None: it is the file's one object)."""
     text = src.text
-    start, end = node.start_mark.index, Y.node_end(src, node)
+    start, end = node.start_index, Y.node_end(src, node)
     meta = Y.get(node, "metadata")
     ann = Y.get(meta, "annotations")
     kept = isinstance(ann, MappingNode) and any(Y.key_of(k) == KEEP_ANNOTATION for k, _ in ann.value)
@@ -89,11 +89,11 @@ def json_block(src: Y.YamlSource, name: str, what: str, node: Node, path: tuple,
         return b
     entry = f'"{KEEP_ANNOTATION}": "true"'
     if isinstance(ann, MappingNode) and not ann.value:
-        b.marker = (ann.start_mark.index + 1, entry)
+        b.marker = (ann.start_index + 1, entry)
     else:
         holder = ann if isinstance(ann, MappingNode) else meta
-        first = holder.value[0][0].start_mark.index
-        gap = text[holder.start_mark.index + 1:first]
+        first = holder.value[0][0].start_index
+        gap = text[holder.start_index + 1:first]
         sep = gap if "\n" in gap else " "
         b.marker = (first, (entry if holder is ann else f'"annotations": {{{entry}}}') + "," + sep)
     if items is not None:
@@ -101,7 +101,7 @@ def json_block(src: Y.YamlSource, name: str, what: str, node: Node, path: tuple,
         if i > 0:
             b.retire_span = Span(Y.node_end(src, items[i - 1]), end)
         elif len(items) > 1:
-            b.retire_span = Span(start, items[1].start_mark.index)
+            b.retire_span = Span(start, items[1].start_index)
         else:
             b.retire_span = Span(start, end)
     return b
@@ -146,7 +146,7 @@ def shared_spans(src: Y.YamlSource, node: Node, span: Span) -> tuple[Span, ...]:
     for _, target in src.aliases:
         if id(target) not in reach:
             continue
-        a, b = target.start_mark.index, Y.node_end(src, target)
+        a, b = target.start_index, Y.node_end(src, target)
         if (a < span.start or b > span.end) and Span(a, b) not in out:
             out.append(Span(a, b))
     return tuple(out)

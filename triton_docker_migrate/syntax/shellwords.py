@@ -35,7 +35,7 @@ class ShellSyntaxError(ValueError):
         self.offset = offset
 
 
-@dataclass
+@dataclass(slots=True)
 class Word:
     """One shell word. ``value`` is the word after quote removal; expansions stay as written."""
 

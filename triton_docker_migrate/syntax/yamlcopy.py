@@ -185,22 +185,22 @@ def style_of(src: Y.YamlSource, start: int, end: int) -> Style:
         if not isinstance(node, MappingNode) or getattr(node, "flow_style", False):
             continue
         for k, v in node.value:
-            if not (start <= k.start_mark.index < end):
+            if not (start <= k.start_index < end):
                 continue
             if getattr(v, "flow_style", False) or not getattr(v, "value", None):
                 continue
             if isinstance(v, MappingNode):
-                first = v.value[0][0].start_mark.index
-                if src.line(first) != src.line(k.start_mark.index):
-                    maps[col(first) - col(k.start_mark.index)] += 1
+                first = v.value[0][0].start_index
+                if src.line(first) != src.line(k.start_index):
+                    maps[col(first) - col(k.start_index)] += 1
             elif isinstance(v, SequenceNode):
                 item = v.value[0]
-                first = item.value[0][0].start_mark.index if isinstance(item, MappingNode) and item.value and \
-                    not getattr(item, "flow_style", False) else item.start_mark.index
+                first = item.value[0][0].start_index if isinstance(item, MappingNode) and item.value and \
+                    not getattr(item, "flow_style", False) else item.start_index
                 dash = text.rfind("-", 0, first)
                 if dash < 0 or src.line(dash) != src.line(first) or text[dash + 1:first].strip(" \t"):
                     continue
-                seqs[(col(first) - col(k.start_mark.index), col(dash) - col(k.start_mark.index))] += 1
+                seqs[(col(first) - col(k.start_index), col(dash) - col(k.start_index))] += 1
     if not maps or not seqs:  # what the unit does not show, the rest of the file may
         whole = style_of(src, 0, len(text)) if (start, end) != (0, len(text)) else None
         if whole is not None:

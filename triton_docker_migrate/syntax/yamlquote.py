@@ -231,7 +231,7 @@ def delete_item(src: YamlSource, seq: SequenceNode, item: Node) -> Edit:
     """Remove one item of a sequence: its whole line(s) in a block sequence, the item and one
     comma in a flow sequence."""
     text = src.text
-    start, end = item.start_mark.index, node_end(src, item)
+    start, end = item.start_index, node_end(src, item)
     if not seq.flow_style:
         edit = delete_block_item(text, start, end)
         if edit is None:
@@ -241,7 +241,7 @@ def delete_item(src: YamlSource, seq: SequenceNode, item: Node) -> Edit:
     if i > 0:
         return Edit.delete(node_end(src, seq.value[i - 1]), end)
     if len(seq.value) > 1:
-        return Edit.delete(start, seq.value[1].start_mark.index)
+        return Edit.delete(start, seq.value[1].start_index)
     return Edit.delete(start, end)
 
 

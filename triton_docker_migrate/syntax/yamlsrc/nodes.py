@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from yaml.error import Mark, MarkedYAMLError, YAMLError
+from yaml.error import MarkedYAMLError, YAMLError
 from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
                          SequenceStartEvent, StreamEndEvent)
 from yaml.parser import Parser
@@ -188,7 +188,8 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                             if rx.match(value):
                                 tag = t
                                 break
-                node: Node = ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style or None)
+                node: Node = ScalarNode(tag, value, ev.start_mark.index + shift, ev.end_mark.index + shift,
+                                        ev.style or None)
                 node.in_flow = flows[-1]  # type: ignore[attr-defined]  # where it is written
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(open_) >= MAX_DEPTH:
@@ -197,7 +198,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                 if tag is None or tag == "!":
                     tag = MAP if cls is MappingStartEvent else SEQ
                 kind = MappingNode if cls is MappingStartEvent else SequenceNode
-                node = kind(tag, [], ev.start_mark, None, ev.flow_style)
+                node = kind(tag, [], ev.start_mark.index + shift, 0, ev.flow_style)
                 node.anchor = ev.anchor  # type: ignore[attr-defined]
                 if ev.anchor is not None:
                     anchors[ev.anchor] = node
@@ -207,7 +208,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 node = open_.pop()
                 flows.pop()
-                node.end_mark = ev.end_mark
+                node.end_index = ev.end_mark.index + shift
                 if cls is MappingEndEvent:
                     flat = node.value
                     node.value = list(zip(flat[0::2], flat[1::2]))
@@ -237,23 +238,12 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                 root = node
         if root is not None:
             docs.append(root)
-    if shift:
-        _shift_marks(docs, shift)
     return docs, aliases
 
 
 def _bom_shift(text: str) -> int:
     """What to add to libyaml's indexes: it does not count the byte-order mark that opens the text."""
     return 1 if _CParser is not None and text.startswith("\ufeff") else 0
-
-
-def _shift_marks(docs: list[Node], shift: int) -> None:
-    seen: set[int] = set()
-    for root in docs:
-        for node in walk(root, seen):
-            for attr in ("start_mark", "end_mark"):
-                m = getattr(node, attr)
-                setattr(node, attr, Mark(m.name, m.index + shift, m.line, m.column, None, None))
 
 
 def _reader_problem(e: ReaderError) -> str:
@@ -311,7 +301,7 @@ def _check_expansion(src: YamlSource, root: Node) -> None:
                 stack.append((c, False))
     if size[id(root)] - unique > ALIAS_LIMIT:
         worst = max((a for a in src.aliases if id(a[1]) in size), key=lambda a: size[id(a[1])], default=None)
-        line = src.line(worst[0]) if worst else root.start_mark.line + 1
+        line = src.line(worst[0] if worst else root.start_index)
         raise ProcessingError(f"YAML aliases expand to more than {ALIAS_LIMIT} nodes (an alias bomb?): "
                               f"not processed", line)
 
@@ -320,7 +310,7 @@ def _alias_at(src: YamlSource, node: Node) -> int:
     for off, target in src.aliases:
         if target is node:
             return off
-    return node.start_mark.index
+    return node.start_index
 
 
 def _check_duplicates(src: YamlSource, node: MappingNode) -> None:
@@ -330,9 +320,9 @@ def _check_duplicates(src: YamlSource, node: MappingNode) -> None:
             continue
         key = (k.tag, k.value)
         if key in seen:
-            raise ProcessingError(f"duplicate key {k.value!r} in a YAML mapping (first at line {seen[key]})",
-                                  k.start_mark.line + 1)
-        seen[key] = k.start_mark.line + 1
+            raise ProcessingError(f"duplicate key {k.value!r} in a YAML mapping (first at line "
+                                  f"{src.line(seen[key])})", src.line(k.start_index))
+        seen[key] = k.start_index
 
 
 # --- mappings -------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "
 # tag, anything else is a string.
 
 
-@dataclass
+@dataclass(slots=True)
 class Scalar:
     """A scalar node as written: its value and the document offset of each value character."""
 
@@ -89,15 +89,15 @@ def _content_start(text: str, i: int) -> int:
 
 def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
     style = node.style or ""
-    start = _content_start(text, node.start_mark.index)
-    end = node.end_mark.index
+    start = _content_start(text, node.start_index)
+    end = node.end_index
     expected = node.value
     sc = Scalar(node, expected, style, start, end, flow)
     if style == "" and (start > end or text[start:end].strip() == "" and expected == ""):
         sc.start = sc.end = end = max(start, end) if expected == "" else end
         if expected == "":
             sc.offsets = array("q")
-            sc.start = sc.end = node.end_mark.index
+            sc.start = sc.end = node.end_index
             return sc
     if style in ("", "'", '"'):
         a, b = (start, end) if style == "" else (start + 1, end - 1)

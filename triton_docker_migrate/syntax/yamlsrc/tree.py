@@ -153,10 +153,10 @@ def node_end(src: YamlSource, node: Node) -> int:
     if isinstance(node, ScalarNode):
         return src.scalar(node).end
     if getattr(node, "flow_style", False):
-        return node.end_mark.index
+        return node.end_index
     kids = [c for c in children(node)]
     if not kids:
-        return node.end_mark.index
+        return node.end_index
     return max(node_end(src, c) for c in kids[-2:])
 
 def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
