@@ -85,8 +85,17 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 @check(order=33)
 def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     client = evidence.talks_to_triton(doc.text)
+    named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
     for region in doc.regions():
-        yield from check_region(region, ctx, client)
+        yield from check_region(region, ctx, client, named)
+
+
+#: a script (not a file of many services) that names the server (``echo "trtserver is ready"``,
+#: ``print("waiting for tritonserver")``): a URL on Triton's HTTP port to one of V1's own endpoints in it
+#: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh)
+_SCRIPTS = ("shell", "python")
+_NAMES_SERVER = re.compile(r"(?<![\w-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9])")
+_HTTP_PORT = "8000"
 
 
 #: a host that names the inference server (a URL to it is a Triton context even in a file that does
@@ -115,12 +124,12 @@ def _names_triton(host: str, text: str) -> bool:
     return False
 
 
-def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
+def triton_urls(region: Region, client: bool = False, named: bool = False) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
     context; elsewhere those whose host names it, URLs with a host and a port or scheme to one of V1's own
     endpoints in a file that talks to Triton (``client``: it imports a Triton client, runs perf_analyzer or
-    a client SDK image: a notebook, a smoke test, a Job; not its own routes, which are bare paths), and V1
-    status polls that read the server's readiness from the body (only V1 Triton
+    a client SDK image: a notebook, a smoke test, a Job; not its own routes, which are bare paths), those on
+    Triton's HTTP port 8000 in a script that names the server (``named``), and V1 status polls that read the server's readiness from the body (only V1 Triton
     answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
@@ -138,6 +147,8 @@ def triton_urls(region: Region, client: bool = False) -> Iterator[re.Match]:
                 or routes and not host and evidence.routes_to_server(text, m.start("path")) \
                 or (client and m.group("host") and (m.group("port") or m.group("scheme"))
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
+                or (named and m.group("host") and m.group("port") == _HTTP_PORT
+                    and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
             yield m
@@ -148,8 +159,8 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if j < 0 else j
 
 
-def check_region(region: Region, ctx: Context, client: bool = False) -> Iterator[Finding]:
-    for m in triton_urls(region, client):
+def check_region(region: Region, ctx: Context, client: bool = False, named: bool = False) -> Iterator[Finding]:
+    for m in triton_urls(region, client, named):
         path = m.group("path")
         for r, url, rx in _ROWS:
             pm = rx.match(path)
