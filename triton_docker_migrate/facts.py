@@ -110,10 +110,13 @@ V1_SERVER_ONLY_OPTIONS = frozenset({"allow-poll-model-repository", "allow-model-
 #: tags of V1 servers published under the ``tritonserver`` name (facts sheet, "trap")
 V1_TRITONSERVER_TAGS = ("20.03", "20.03.1", "20.06-v1", "20.07-v1")
 
-# [registry[:port]/][namespace/...]name[:tag][@digest]; the name must start a path component
+# [registry[:port]/][namespace/...]name[:tag][@digest]; the name must start a path component; the
+# registry may be a variable (``${REGISTRY}/tensorrtserver:20.02-py3``, ``$REG/...``, make's ``$(REG)/``,
+# Terraform's ``${var.registry}/``, GitHub's ``${{ env.REGISTRY }}/``, a chart's ``{{ .Values.registry }}/``, masked as
+# ``$`` and U+2063 by syntax/gotemplate.py): the repository's name is V1 whatever the registry holds
 IMAGE_RE = re.compile(
     r"(?:(?<=docker://)|(?<![\w./@$])(?<![^:]-))"
-    r"(?P<prefix>(?:[A-Za-z0-9][\w.-]*(?::\d+)?/)(?:[\w.-]+/)*)?"
+    r"(?P<prefix>(?:(?:[A-Za-z0-9][\w.-]*(?::\d+)?|\$\{[\w.]+(?::?[-=][^}\s]*)?\}|\$?\{\{[^{}]*\}\}|\$\u2063+|\$\([\w.]+\)|\$[A-Za-z_]\w*)/)(?:[\w.-]+/)*)?"
     r"(?P<repo>tensorrtserver|tritonserver)"
     r"(?::(?P<tag>(?:[\w+-]|\.(?=[\w+$-])|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"  # a full stop ends a sentence
     r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"

@@ -394,6 +394,8 @@ class HelmTemplateDoc(KubernetesDoc):
             key = next((k for k, _v in c.node.value if Y.key_of(k) == "image"), None)
             acts = self._standalone_under(key.start_index) if key is not None else []
         for a in acts:
+            if self.text.startswith("/", a.end):  # a registry or a namespace (``{{ .Values.registry }}/...``)
+                continue
             paths += [p for p in a.refs if p[:1] == ("Values",)]
             helpers += a.includes
         return paths, helpers

@@ -425,11 +425,14 @@ class ShellDoc(Document):
         return value
 
     def _image_spans(self, dr: DockerRun | None) -> tuple[Span, ...]:
-        """Where a container's image is written: its word, and the values of the variables in it."""
+        """Where a container's image is written: its word, and the values of the variables in it (not
+        of a registry's: ``${REGISTRY}/tensorrtserver:20.02-py3``)."""
         if dr is None or dr.image is None:
             return ()
         spans = [dr.image.span]
         for m in _EXPAND.finditer(dr.image.value):
+            if dr.image.value.startswith("/", m.end()):
+                continue
             spans += [w.span for w in self.variables.get(m.group(1) or m.group(3), [])]
         return tuple(spans)
 

@@ -201,7 +201,10 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         if digest:
             msg += " (the @sha256 digest pinned the V1 image and was dropped: pin the new image again)"
             sev = Severity.WARNING
-        yield r.finding(span, msg, sev, Fix.of(f"Use {new}", Edit(span, new)))
+        edit = Edit(span, new)
+        if prefix and "$" in prefix:  # a registry variable stays as written (make's ``$(REG)`` reads as ``${REG}``)
+            edit = Edit(region.span(m.start("repo"), m.end()), f"tritonserver:{nt}")
+        yield r.finding(span, msg, sev, Fix.of(f"Use {new}", edit))
 
 
 _MAKE_TARGET = re.compile(r"^(?:trtis|trtserver)(?:[-_.]\w+)?$")
