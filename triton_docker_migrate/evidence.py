@@ -164,16 +164,20 @@ STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))
 
 
 #: what shows that code talks to a Triton server: it imports a Triton client library (V2's, or its first
-#: names), runs perf_analyzer (perf_client), or runs on a client SDK image: a URL to one of V1's own
+#: names), runs perf_analyzer (perf_client), runs on a client SDK image, or sends or reads V1's own HTTP
+#: headers (``NV-InferRequest``, ``NV-InferResponse``, ``NV-Status``): a URL to one of V1's own
 #: endpoints in it is that server's (rules/endpoints.py; its own routes, bare paths, are not)
 TRITON_CLIENT = re.compile(r"(?<![\w.])(?:import|from)[ \t]+(?:tritonclient|tritonhttpclient|tritongrpcclient"
                            r"|tritonclientutils|tritonshmutils)(?![\w])"
                            r"|(?<![\w.-])perf_(?:analyzer|client)(?![\w.-])"
-                           r"|(?:tritonserver|tensorrtserver):[\w.${}-]*-(?:sdk|clientsdk)(?![\w.-])")
+                           r"|(?:tritonserver|tensorrtserver):[\w.${}-]*-(?:sdk|clientsdk)(?![\w.-])"
+                           # the headers of V1's HTTP protocol (a hand-written client: requests, curl)
+                           r"|(?<![\w-])NV-(?:InferRequest|InferResponse|Status)(?![\w-])")
 
 
 def talks_to_triton(text: str) -> bool:
-    return ("triton" in text or "perf_" in text or "tensorrtserver" in text) and TRITON_CLIENT.search(text) is not None
+    return ("triton" in text or "perf_" in text or "tensorrtserver" in text or "NV-" in text) \
+        and TRITON_CLIENT.search(text) is not None
 
 
 def maybe_v1(data: bytes) -> bool:

@@ -87,7 +87,15 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     client = evidence.talks_to_triton(doc.text)
     named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
     for region in doc.regions():
-        yield from check_region(region, ctx, client, named)
+        yield from check_region(region, ctx, client, named, client and _host_field(doc.text, region))
+
+
+def _host_field(text: str, region: Region) -> bool:
+    """``region`` follows an f-string's field that follows a scheme: ``f"http://{url}/api/..."``."""
+    held = region.placeholder
+    if not held or not held.startswith("{") or not region.text.startswith("/"):
+        return False
+    return text.endswith("://", 0, region.off(0) - len(held))
 
 
 #: a script (not a file of many services) that names the server (``echo "trtserver is ready"``,
@@ -124,12 +132,15 @@ def _names_triton(host: str, text: str) -> bool:
     return False
 
 
-def triton_urls(region: Region, client: bool = False, named: bool = False) -> Iterator[re.Match]:
+def triton_urls(region: Region, client: bool = False, named: bool = False,
+                host_field: bool = False) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
     context; elsewhere those whose host names it, URLs with a host and a port or scheme to one of V1's own
     endpoints in a file that talks to Triton (``client``: it imports a Triton client, runs perf_analyzer or
     a client SDK image: a notebook, a smoke test, a Job; not its own routes, which are bare paths), those on
-    Triton's HTTP port 8000 in a script that names the server (``named``), and V1 status polls that read the server's readiness from the body (only V1 Triton
+    Triton's HTTP port 8000 in a script that names the server (``named``), those right after a host given
+    by an f-string's field after a scheme (``host_field``: ``f"http://{url}/api/status"``) in a file that talks to
+    Triton, and V1 status polls that read the server's readiness from the body (only V1 Triton
     answered ``SERVER_READY``/``MODEL_READY`` there)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
@@ -145,7 +156,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False) -> It
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
                 or routes and not host and evidence.routes_to_server(text, m.start("path")) \
-                or (client and m.group("host") and (m.group("port") or m.group("scheme"))
+                or (client and (m.group("host") and (m.group("port") or m.group("scheme"))
+                                or m.start() == 0 and host_field)  # ``f"http://{url}/api/status"``
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (named and m.group("host") and m.group("port") == _HTTP_PORT
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
@@ -159,8 +171,9 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if j < 0 else j
 
 
-def check_region(region: Region, ctx: Context, client: bool = False, named: bool = False) -> Iterator[Finding]:
-    for m in triton_urls(region, client, named):
+def check_region(region: Region, ctx: Context, client: bool = False, named: bool = False,
+                 host_field: bool = False) -> Iterator[Finding]:
+    for m in triton_urls(region, client, named, host_field):
         path = m.group("path")
         for r, url, rx in _ROWS:
             pm = rx.match(path)
