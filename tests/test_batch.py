@@ -230,6 +230,10 @@ SAMPLES = {
     "chart/templates/NOTES.txt": "curl localhost:8000/api/health/ready --allow-poll-model-repository\n",
     "k8s.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: x\n    readinessProbe:\n"
                 "      httpGet: {path: /api/health/ready, port: 8000}\n",
+    # a launcher's configuration: V1-only option names as keys
+    "server.yaml": "server:\n  binary: tritonserver\n  options:\n    allow-poll-model-repository: false\n",
+    "opts.py": "OPTIONS = {\"model-repository\": \"/m\", \"tf-gpu-memory-fraction\": \"0.5\"}\n",
+    "noted.yaml": "# allow-poll-model-repository: false\nkey: value\n",
 }
 
 
@@ -246,6 +250,7 @@ def test_fast_path_agrees_with_the_runner(tmp_path, monkeypatch, capsys):
     slow = {name for name in SAMPLES if process_file(name, name, Settings(), explicit=False).has_evidence}
     assert fast == slow
     assert "client.py" in fast and "img.md" in fast and "notes.txt" not in fast
+    assert "server.yaml" in fast and "opts.py" in fast and "noted.yaml" not in fast
 
 
 _NAME_PIECES = ["a", "Dockerfile", "Containerfile", "compose", "values", "templates/", "ci/", ".github/workflows/",

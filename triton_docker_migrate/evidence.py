@@ -142,6 +142,9 @@ TEXT_LITERALS = (
     # (rules/residue.py, documents/text.py); a model repository option alone is no V1 (TorchServe's
     # ``--model-store``): it is not looked for
     *_V1_ONLY_OPTION_LITERALS,
+    # the names only the V1 server's options had, as keys of a configuration a launcher turns into options
+    # (``allow-poll-model-repository: false``: rules/residue.py)
+    *sorted(o.encode() for o in facts.V1_SERVER_ONLY_OPTIONS),
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),

@@ -135,7 +135,35 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     for req in doc.requirements():
         if req.name.lower().replace("_", "-") == "tensorrtserver":
             out.append(Piece(req.span, req.text))
+    out.extend(_option_keys(doc))
     return out
+
+
+#: a name only the V1 server's options had, written as a key of a configuration that a launcher turns into
+#: ``--key=value`` (``allow-poll-model-repository: false`` in YAML, TOML or INI, ``"tf-gpu-memory-fraction":
+#: 0.5`` in JSON or a Python dict): no other program has these names
+_OPTION_KEY = re.compile(r"(?m)(?:^[ \t]*(?:-[ \t]+)?(?P<q>[\"']?)|(?P<q2>[\"']))(?P<name>" +
+                         "|".join(sorted(facts.V1_SERVER_ONLY_OPTIONS)) + r")(?:(?P=q)|(?P=q2))[ \t]*[:=]")
+
+
+_OPTION_KEYS = facts.V1_SERVER_ONLY_OPTIONS
+
+
+def _option_keys(doc) -> Iterator[Piece]:
+    text = doc.text
+    if not any(name in text for name in facts.V1_SERVER_ONLY_OPTIONS):
+        return
+    comments = _comment_spans(doc)
+    for m in _OPTION_KEY.finditer(text):
+        a = m.start("name")
+        if text[max(0, a - 2):a] == "--" or any(x <= a < y for x, y in comments):
+            continue
+        yield Piece(Span(a, m.end("name")), m.group("name"))
+
+
+def _comment_spans(doc) -> list[tuple[int, int]]:
+    """The lines of ``doc`` that are comments: their text starts with ``#``, ``;`` or ``//``."""
+    return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:#|;|//).*$", doc.text)]
 
 
 def _in_region(region, target: Release) -> Iterator[Piece]:
@@ -400,7 +428,7 @@ _REMOVED = {r.option: r.why for r in T.REMOVED_OPTIONS} | {r.option: r.summary f
 
 
 def _why(text: str) -> str:
-    why = _REMOVED.get(text[2:]) if text.startswith("--") else None
+    why = _REMOVED.get(text[2:]) if text.startswith("--") else _REMOVED.get(text) if text in _OPTION_KEYS else None
     return f" ({why}: a V2 server given it refuses to start)" if why else ""
 
 
