@@ -51,6 +51,12 @@ _WORKLOADS = ("deployment", "pod", "stateful_set", "daemonset", "daemon_set", "j
               "replication_controller", "replica_set")
 WORKLOADS = frozenset(f"kubernetes_{w}{v}" for w in _WORKLOADS for v in ("", "_v1"))
 SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
+#: serverless container platforms whose containers take ``image``, ``command`` and ``args`` as a Kubernetes
+#: container does (Cloud Run, Azure Container Apps), with Kubernetes-style probes (``startup_probe { http_get
+#: { path } }``): each block of the type named is a container
+PLATFORM_CONTAINERS = {"google_cloud_run_service": "containers", "google_cloud_run_v2_service": "containers",
+                       "google_cloud_run_v2_job": "containers", "azurerm_container_app": "container",
+                       "azurerm_container_app_job": "container"}
 #: a model repository option: the list that holds it holds a server's arguments
 _MODEL_REPOSITORY = re.compile(r"--model-(?:store|repository)(?:=|$)")
 #: the kind of each workload resource (``kubernetes_stateful_set_v1`` -> ``StatefulSet``)
@@ -154,10 +160,12 @@ class HclDoc(Document):
     def _find_containers(self) -> list[Container]:
         out: list[Container] = []
         for res in self._resources():
-            if res.labels[0] not in WORKLOADS:
+            kind = res.labels[0]
+            if kind not in WORKLOADS and kind not in PLATFORM_CONTAINERS:
                 continue
+            types = ("container", "init_container") if kind in WORKLOADS else (PLATFORM_CONTAINERS[kind],)
             for b in res.walk():
-                if b.type in ("container", "init_container"):
+                if b.type in types:
                     out.append(self._k8s_container(b, res))
         for res in self._resources():
             if res.labels[0] == "docker_container":
