@@ -97,7 +97,9 @@ _EXEC_V = {"os.execv": 0, "os.execve": 0, "os.execvp": 0, "os.execvpe": 0, "os.s
 #: for the ``e`` forms)
 _EXEC_L = {"os.execl": 0, "os.execle": 0, "os.execlp": 0, "os.execlpe": 0, "os.spawnl": 1, "os.spawnle": 1,
            "os.spawnlp": 1, "os.spawnlpe": 1}
-_SPEC_KEYS = ("command", "args", "arguments")
+#: a container's entrypoint and arguments as keywords or keys (the Kubernetes client's V1Container, a KFP
+#: ContainerOp, Airflow's KubernetesPodOperator ``cmds``/``arguments``, a manifest written as a dict)
+_SPEC_KEYS = ("command", "cmds", "args", "arguments")
 _SERVER = set(C.SERVER_NAMES)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 _V1_ROOT = "tensorrtserver"
@@ -915,10 +917,13 @@ class PythonDoc(ShellDoc):
                 image = args[0] if args else kw.get("image")
                 command = args[1] if len(args) > 1 else kw.get("command")
                 self._spec(image, kw.get("entrypoint"), command, "container", docker_sdk=True)
+            elif name.endswith("DockerOperator"):
+                # Airflow's DockerOperator hands its command to the Docker SDK: a string is split as words
+                self._spec(kw.get("image"), kw.get("entrypoint"), kw.get("command"), "container", docker_sdk=True)
             elif name.endswith(("HTTPGetAction", "TCPSocketAction")) and "port" in kw:
                 self._probe(name.rsplit(".", 1)[-1], kw["port"])
             elif any(k in kw for k in _SPEC_KEYS):
-                command = kw.get("command")
+                command = kw.get("command") or kw.get("cmds")
                 rest = kw.get("args") or kw.get("arguments")
                 self._spec(kw.get("image"), command, rest, "container")
         for d in self._dicts:

@@ -78,10 +78,12 @@ _OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 #: a name, field or key that says so (``binary: str = "trtserver"``, ``SERVER_BIN = ...``, ``{"cmd": ...}``), or the
 #: default of an environment variable so named (``os.environ.get("TRITON_BIN", "trtserver")``)
 _PROGRAM_NAME = r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)\w*[\"']?[ \t]*"
-_HELD_AS_PROGRAM = re.compile(_PROGRAM_NAME + r"(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:|(?<=[\"']),)[ \t]*[rRbBuU]?[\"']$")
+#: (or the first item of a list so named: ``cmds=["trtserver"]``, Airflow's KubernetesPodOperator)
+_HELD_AS_PROGRAM = re.compile(_PROGRAM_NAME + r"(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:|(?<=[\"']),)[ \t]*(?:[\[(][ \t]*)?"
+                              r"[rRbBuU]?[\"']$")
 #: in YAML, the key (or a container's ``env`` entry ``name:``) a value stands under names the program a
 #: container runs (``TRITON_BIN: trtserver``; ``- name: SERVER_BINARY`` / ``value: trtserver``)
-_KEYED_AS_PROGRAM = re.compile(_PROGRAM_NAME + r"(?::|\r?\n[ \t]*value:)[ \t]*[\"']?$")
+_KEYED_AS_PROGRAM = re.compile(_PROGRAM_NAME + r"(?::|\r?\n[ \t]*value:)[ \t]*(?:\[[ \t]*|\r?\n[ \t]*-[ \t]+)?[\"']?$")
 _MODEL_REPOSITORY_OPTION = re.compile(r"(?<![\w-])--model-(?:store|repository)[= ]")
 #: a key or variable whose name names the server (``TRITON_ARGS``, ``trtserver_opts``): its value is the
 #: server's options
