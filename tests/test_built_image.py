@@ -192,3 +192,53 @@ def test_an_image_built_from_a_dockerfile_without_triton_is_not_a_server(tmp_pat
 ])
 def test_split_image(image, expected):
     assert split_image(image) == expected
+
+
+# --- options alone given to an image whose ENTRYPOINT is the server ----------------------------------
+
+ARGS_TREE = FIXTURES / "trees" / "built-image-args"
+
+
+def test_options_given_to_the_built_image_start_behind_its_migrated_entrypoint(tmp_path, monkeypatch, capsys):
+    """``fixtures/trees/built-image-args`` (its exact output is tests/test_run_level.py's golden): the Dockerfile's
+    ENTRYPOINT is the V1 server, its CMD the options; Deployments, compose services (one builds the Dockerfile)
+    and a ``docker run`` give the built image options alone, which replace that CMD. After the migration, the
+    migrated ENTRYPOINT with each of those options (read with PyYAML and shlex, not the tool's readers) starts the
+    real V2 server polling as V1 did; the options given to another tag and to a digest are left, with warnings
+    whose suggested options start it too. The original options V1 alone had are refused (the oracle has teeth)."""
+    import shlex
+
+    work = tmp_path / "tree"
+    shutil.copytree(ARGS_TREE, work)
+    monkeypatch.chdir(work)
+    _code, report = _report(capsys, ".")
+    maybe = {f["path"]: f["suggestion"] for f in report["findings"] if f["rule"] == "TDM110" and f["severity"] == "warning"
+             and f["path"] in ("deploy/canary.yaml", "scripts/pinned.sh")}
+    before = yaml.safe_load((work / "deploy/tensorflow.yaml").read_text())
+    assert cli(capsys, "migrate", ".")[0] == 0
+    entry = json.loads((work / "docker/Dockerfile").read_text().splitlines()[2].split(None, 1)[1])
+    assert entry == ["/opt/tritonserver/bin/tritonserver"]
+
+    def args(path: str) -> list[str]:
+        first = next(yaml.safe_load_all((work / path).read_text()))
+        return first["spec"]["template"]["spec"]["containers"][0]["args"]
+
+    compose = yaml.safe_load((work / "compose.yaml").read_text())["services"]
+    script = shlex.split((work / "scripts/serve.sh").read_text().splitlines()[2])
+    given = {
+        "deploy/inference.yaml": args("deploy/inference.yaml"),
+        "deploy/tensorflow.yaml": args("deploy/tensorflow.yaml"),
+        "compose triton": compose["triton"]["command"],
+        "compose api": shlex.split(compose["api"]["command"]),
+        "scripts/serve.sh": script[script.index("registry.example.com/ml/inference:1.4") + 1:],
+        "deploy/canary.yaml (suggested)": json.loads(f"[{maybe['deploy/canary.yaml']}]"),
+        "scripts/pinned.sh (suggested)": shlex.split(maybe["scripts/pinned.sh"]),
+    }
+    assert args("deploy/canary.yaml") == ["--model-store=/models"]  # left for a person to decide
+    assert all(a[0].startswith("--model-repository=") for a in given.values()), given
+    results = R.run_all([R.Job(tuple(entry + a)) for a in given.values()])
+    for what, res in zip(given, results):
+        assert res.ready, f"{what}\n{res.explain()}"
+        assert res.options.get("model_control_mode") == "MODE_POLL", f"{what}\n{res.explain()}"
+    old = before["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert R.refused(["tritonserver", *old], tmp_path).refused

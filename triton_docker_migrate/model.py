@@ -160,6 +160,9 @@ class HealthMove:
     compose: tuple = ()
     hosts: tuple = ()
     build: str | None = None  #: the Dockerfile whose image runs it (absolute)
+    #: its Dockerfile's ENTRYPOINT is the server binary alone (this word, as written) and CMD its options: the
+    #: arguments a container gives its image are the server's options, in place of the CMD
+    entrypoint: str = ""
     published: tuple = ()  #: (host port, container port) of its published ports
     #: objects written apart that hold its health check's path, by name (``CheckSite``): (scope, kind, name)
     refs: tuple = ()

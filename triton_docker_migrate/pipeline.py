@@ -38,8 +38,14 @@ def process_file(path: str, display: str, settings: Settings, explicit: bool = F
     reserve.keep()  # the room a MemoryError of this file unwinds with (given back by the failure)
     try:
         settings = settings.for_file(path)
-        res = _process(path, display, settings, explicit, data, force, links)
-        return _follow_within(res, path, display, settings, explicit, force) if links is None else res
+        if links is None:
+            res = _process(path, display, settings, explicit, data, force)
+            return _follow_within(res, path, display, settings, explicit, force)
+        from .documents.commands import built_servers
+        from .rules.follow import built_servers as decide
+
+        with built_servers(decide(links)):  # options given to an image the run builds from a V1 server's Dockerfile
+            return _process(path, display, settings, explicit, data, force, links)
     except MemoryError:
         pass  # answered below, once the exception and the frames it holds (the document) are gone
     except SystemError as e:

@@ -42,6 +42,12 @@ class Document:
         """The server command lines."""
         return []
 
+    def maybe_server_lines(self) -> list[CommandLine]:
+        """Options alone that a container gives an image that may be the one the run builds from a V1
+        server's Dockerfile whose ENTRYPOINT is the server (another tag of its repository, a digest:
+        ``CommandLine.built``'s ``why``), as the V1 server line they would be: reported, never changed."""
+        return []
+
     def port_sites(self) -> list[PortSites]:
         """What routes to a server's ports: exposed and published ports, probes, Services."""
         return []

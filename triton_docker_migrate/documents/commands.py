@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from .. import facts
 from ..syntax.quoting import SHELL
@@ -220,6 +224,44 @@ def v1_arguments(words: list[Word], v1_probe: bool) -> str:
     if v1_probe and ("model-store" in names or "model-repository" in names):
         return "a model repository, and its probe asks for V1's /api/health"
     return ""
+
+
+@dataclass(frozen=True)
+class BuiltServer:
+    """An image the run builds from a V1 server's Dockerfile whose ENTRYPOINT is the server binary and whose
+    CMD holds only its options (rules/follow.py ``built_servers``): what a container that gives that image
+    options alone (Kubernetes ``args`` without ``command``, compose ``command`` without ``entrypoint``, the
+    words after a ``docker run`` image) runs is the server, those options in place of the CMD."""
+
+    binary: str  #: the ENTRYPOINT's server word, as the Dockerfile writes it
+    dockerfile: str  #: the Dockerfile, as findings name it
+    how: str  #: how the run builds the image ("built from docker/Dockerfile by Makefile:2")
+    #: why the container may run another image (another tag, a digest); None: it runs that build
+    why: str | None = None
+
+
+#: while a file is read with the run's links (``pipeline.process_file``): image name (and the Dockerfile a compose
+#: service builds, or "") -> the ``BuiltServer`` it is, or None
+_BUILT_SERVERS: ContextVar[Callable[[str, str], BuiltServer | None] | None] = ContextVar("built_servers", default=None)
+
+
+@contextmanager
+def built_servers(decide: Callable[[str, str], BuiltServer | None] | None) -> Iterator[None]:
+    """Documents built inside read options alone given to an image ``decide`` knows as the server's."""
+    token = _BUILT_SERVERS.set(decide)
+    try:
+        yield
+    finally:
+        _BUILT_SERVERS.reset(token)
+
+
+def built_server(image: str, words: list[Word], dockerfile: str = "") -> BuiltServer | None:
+    """The V1 server ``words`` start, options alone given to ``image`` (or to the image built from
+    ``dockerfile``), when the run builds it from a V1 server's Dockerfile whose ENTRYPOINT is the binary."""
+    decide = _BUILT_SERVERS.get()
+    if decide is None or not words or not words[0].value.startswith("--") or not (image or dockerfile):
+        return None
+    return decide(image, dockerfile)
 
 
 def nested(seg: Segment, text: str, triton: bool, dollar_escape: bool = False) -> list[CommandSite]:

@@ -47,6 +47,8 @@ class Service:
     owned: set[int] = field(default_factory=set)  #: ids of the nodes its definition reaches
     image_node: Node | None = None
     v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
+    #: its options alone go to an image the run builds from a V1 server's Dockerfile (``commands.BuiltServer``)
+    built: object = None
 
 
 #: compose files being read for an ``extends: {file: ...}`` (a cycle of files is not followed)
@@ -128,6 +130,11 @@ class ComposeDoc(Document):
                 words = cmd.words if cmd is not None else []
                 s.v1_arguments = C.v1_arguments(words, v1_check)
                 s.triton = s.v1 = bool(s.v1_arguments)
+                # options alone for the ENTRYPOINT of an image the run builds from a V1 server's Dockerfile
+                built = _built(s, os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd())
+                s.built = C.built_server(s.image, words, _dockerfile(built) if built is not None else "")
+                if s.built is not None and s.built.why is None:
+                    s.triton = s.v1 = True
             elif s.triton and not s.v1 and not v2_image and v1_check:
                 # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
                 s.v1, s.v1_arguments = True, C.V1_PROBED
@@ -316,7 +323,20 @@ class ComposeDoc(Document):
                 cl.images = (Span(sc.start, sc.end),)
         for cl in lines:
             cl.v1_arguments = s.v1_arguments
+            cl.built = s.built if s.built is not None and s.built.why is None else None
         return lines
+
+    def maybe_server_lines(self) -> list[CommandLine]:
+        out = []
+        for s in self.services:
+            cmd = self.segment(s.command, "command") if not s.triton and s.built is not None and s.built.why else None
+            if cmd is not None:
+                cl = CommandLine(self.text, [cmd], None, True, cmd.label, {"service": s.name}, built=s.built)
+                if isinstance(s.image_node, ScalarNode):
+                    sc = self.src.scalar(s.image_node)
+                    cl.images = (Span(sc.start, sc.end),)
+                out.append(cl)
+        return out
 
     def _held(self, w: Word, s: Service) -> list[H.Held] | None:
         """``$$SERVER_ARGS`` in a service's ``sh -c`` script (``$$``: compose leaves the expansion to
@@ -400,9 +420,11 @@ class ComposeDoc(Document):
                     continue
                 text, offsets = got
                 regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
-            out.compose.append(ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists,
-                                                  lines_of.get(id(s), []), regions,
-                                                  s.command is not None or s.entrypoint is not None))
+            site = ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists, lines_of.get(id(s), []),
+                                      regions, s.command is not None or s.entrypoint is not None)
+            cmd = self.segment(s.command, "command") if s.entrypoint is None else None
+            site.options = cmd is not None and bool(cmd.words) and cmd.words[0].value.startswith("--")
+            out.compose.append(site)
             if built is not None and s.image:  # ``image:`` beside ``build:``: the name the image is built with
                 at = s.image_node.start_index if s.image_node is not None else s.node.start_index
                 out.builds.append(BuildSite(_dockerfile(built), [],

@@ -76,6 +76,8 @@ class Container:
     owned: set[int] = field(default_factory=set)
     pod: MappingNode | None = None  #: the pod spec that lists it (its ``volumes``)
     v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
+    #: its options alone go to an image the run builds from a V1 server's Dockerfile (``commands.BuiltServer``)
+    built: object = None
 
 
 class KubernetesDoc(Document):
@@ -168,6 +170,10 @@ class KubernetesDoc(Document):
             words = args.words if args is not None else []
             c.v1_arguments = C.v1_arguments(words, self.v1_probes(node))
             c.triton = c.v1 = bool(c.v1_arguments)
+            # options alone for the ENTRYPOINT of an image the run builds from a V1 server's Dockerfile
+            c.built = C.built_server(c.image, words)
+            if c.built is not None and c.built.why is None:
+                c.triton = c.v1 = True
         if c.triton and not c.v1 and not v2_image and self.v1_probes(node):
             # the 20.06-v1/20.07-v1 images run a binary already called tritonserver (CONTRACT.md)
             c.v1 = True
@@ -543,10 +549,26 @@ class KubernetesDoc(Document):
                         sc = self.src.scalar(image)
                         cl.images = (Span(sc.start, sc.end),)
                     cl.v1_arguments = c.v1_arguments
+                    cl.built = c.built if c.built is not None and c.built.why is None else None
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
             B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])
         return self._lines
+
+    def maybe_server_lines(self) -> list[CommandLine]:
+        out = []
+        for c in self.containers:
+            if c.triton or c.built is None or c.built.why is None:
+                continue
+            args = self.segment(c.node, "args")
+            if args is not None:
+                cl = CommandLine(self.text, [args], None, True, args.label, {"container": c.name}, built=c.built)
+                image = Y.get(c.node, "image")
+                if isinstance(image, ScalarNode):
+                    sc = self.src.scalar(image)
+                    cl.images = (Span(sc.start, sc.end),)
+                out.append(cl)
+        return out
 
     def _held(self, w: Word, c: Container, shell: bool) -> list[H.Held] | None:
         """A variable of the container's ``env`` in its command: ``$(NAME)`` as a whole item of
@@ -854,6 +876,8 @@ class KubernetesDoc(Document):
     def _container_site(self, c: Container, lines: list[CommandLine], regions: list[Region]) -> ContainerSite:
         site = ContainerSite(c.name, c.image, lines, self._container_ports(c))
         site.command = Y.get(c.node, "command") is not None
+        args = self.segment(c.node, "args") if not site.command else None
+        site.options = args is not None and bool(args.words) and args.words[0].value.startswith("--")
         seq = Y.get(c.node, "ports")
         if isinstance(seq, SequenceNode):
             site.port_list = self._ports(seq, "containerPort", f"container {c.name or '?'} ports")

@@ -718,7 +718,26 @@ class ShellDoc(Document):
             cl.extra["docker"] = dr
             cl.images = self._image_spans(dr)
             return cl
-        return None
+        cl = self._built_line(s)
+        return cl if cl is not None and cl.built.why is None else None  # type: ignore[attr-defined]
+
+    def _built_line(self, s: Site) -> CommandLine | None:
+        """Options alone after the image of a ``docker run`` that the run builds from a V1 server's Dockerfile
+        whose ENTRYPOINT is the server (``commands.built_server``): the server line they are."""
+        dr, words = s.docker, s.words
+        if dr is None or dr.image is None or dr.info.triton or s.entry is not None or not words \
+                or words[0] is not (dr.after[0] if dr.after else None):
+            return None
+        built = C.built_server(self.resolve(dr.image.value).removeprefix("docker://"), words)
+        if built is None:
+            return None
+        cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, True, s.label, built=built)
+        cl.extra["docker"] = dr
+        cl.images = self._image_spans(dr)
+        return cl
+
+    def maybe_server_lines(self) -> list[CommandLine]:
+        return [cl for cl in map(self._built_line, self.sites) if cl is not None and cl.built.why]  # type: ignore[attr-defined]
 
     # --- ports ---------------------------------------------------------------------------------
     def port_sites(self) -> list[PortSites]:
@@ -768,7 +787,8 @@ class ShellDoc(Document):
             out.docker_runs.append(DockerRunSite(self.resolve(dr.image.value),
                                                  self._published(dr, syntax_of.get(id(dr.words[0]), SHELL)),
                                                  lines_of.get(id(dr), []),
-                                                 bool(dr.after) or dr.entry is not None))
+                                                 bool(dr.after) or dr.entry is not None,
+                                                 dr.entry is None and bool(dr.after) and dr.after[0].value.startswith("--")))
         for site in self.sites:
             fwd = port_forward([w.value for w in site.words if not w.dynamic or "$" not in w.value])
             if fwd is not None:

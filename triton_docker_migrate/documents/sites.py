@@ -96,6 +96,9 @@ class CommandLine:
     #: the line is the V1 server's only by an option only V1 had (its image is not one the tool
     #: knows, and it names no binary): that option
     v1_arguments: str = ""
+    #: options alone given to an image the run builds from a V1 server's Dockerfile whose ENTRYPOINT is the
+    #: server binary (``commands.BuiltServer``): the line is that server's by its image
+    built: object = None
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
     _kept: dict = field(default_factory=dict, repr=False, compare=False)
@@ -500,6 +503,8 @@ class ContainerSite:
     probes: list[ProbePort] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)  #: its strings (probe paths, commands)
     command: bool = False  #: it sets its own command (the image's entrypoint is not what runs)
+    #: it gives its image's entrypoint options alone (``args`` starting with ``--``, no ``command``)
+    options: bool = False
 
 
 @dataclass
@@ -587,6 +592,8 @@ class ComposeServiceSite:
     lines: list[CommandLine]  #: the server command lines it runs
     regions: list[Region] = field(default_factory=list)  #: its strings (health check, command)
     command: bool = False  #: it sets its own ``command`` or ``entrypoint`` (its image's is not what runs)
+    #: its ``command`` gives its image's entrypoint options alone (starting with ``--``; no ``entrypoint``)
+    options: bool = False
 
 
 @dataclass
@@ -597,6 +604,8 @@ class DockerRunSite:
     ports: PortList  #: the ``-p`` mappings (``host`` set)
     lines: list[CommandLine]  #: the server command line it runs (none: the image's own command)
     command: bool = False  #: words follow the image, or ``--entrypoint`` is set (the image's command is not what runs)
+    #: the words after the image are options alone (starting with ``--``) for its entrypoint
+    options: bool = False
 
 
 @dataclass

@@ -27,7 +27,11 @@ evidence may be edited by this follow-through, with a finding that says why):
   a compose service or a ``docker run`` of any file: the same repository, and the same tag when both say one
   (``image_link``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
   and the Services and routes that reach its pods, follow; another tag of the repository, a digest, or a
-  repository built from more than one Dockerfile is a warning with the V2 path;
+  repository built from more than one Dockerfile is a warning with the V2 path (a compose service or ``docker
+  run`` of such an image: ``At.maybe``). When the Dockerfile's ENTRYPOINT is the server binary, a container that
+  gives the image options alone gives the server its command line: the documents of a file processed with the
+  run's links read those options as a V1 server line (``built_servers``, ``commands.BuiltServer``), which the
+  per-file rules migrate;
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
@@ -174,7 +178,11 @@ HEALTH_PATH_ROUTE = rule(
     "that reach its pods, follow, and the message names the image, its Dockerfile and the file that builds it. The "
     "repository (registry and path) must be the same, and the tag too when both sides give one (a tag set when the "
     "build runs, `$VERSION` or `${{ github.sha }}`, matches any); another tag of the repository, a digest, or a "
-    "repository that more than one Dockerfile builds is a warning with the V2 path, never an edit. Once the "
+    "repository that more than one Dockerfile builds is a warning with the V2 path, never an edit - in a "
+    "Kubernetes container's probes, a compose service's own health check, and a URL that reaches the host port "
+    "a compose service or a `docker run` of such an image publishes. A container that gives the image options "
+    "alone (`args`, compose `command`, the words after the image of `docker run`) is the server too when its "
+    "Dockerfile's `ENTRYPOINT` is the server binary: those options are its command line (TDM110). Once the "
     "Dockerfile is V2 (migrated alone), those V1 paths are still reported and fixed, as for any V2 server.")
 
 #: the health port row of the removed options (its finding says where the option stood)
@@ -325,6 +333,10 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
         m.published += _published([d.ports])
     for b in where.builds.get(key, ()):
         m.build = b.dockerfile
+        first = cl.segments[0] if cl.segments else None
+        if kind == "dockerfile" and cl.binary is not None and first is not None and first.label == "ENTRYPOINT" \
+                and first.words and first.words[-1] is cl.binary:
+            m.entrypoint = cl.binary.value
 
 
 def _own_ports(m: HealthMove) -> tuple:
@@ -384,6 +396,9 @@ class At:
     #: a container that runs the server's image without a command of its own (``registry/app:tag``, built from
     #: the server's Dockerfile by another file of the run): how a finding says why it is the server
     via: str = ""
+    #: a compose service or ``docker run`` that runs another tag of the server's image, or a digest
+    #: (``image_link``): why it may be another image (what reaches it is a warning, never an edit)
+    maybe: str | None = None
 
     def where(self, here: str, health: bool) -> str:
         m = self.move
@@ -621,7 +636,7 @@ def _add_host_ports(links: Links, at: At, published: tuple) -> None:
         # what a URL to the host port learns of a row is its ports and what moves: the first server of each
         # such shape stands for the others (a file of many servers on one port - a launcher's every
         # subprocess on 8000 - does not make every URL scan them all)
-        shape = (host, cport, http_host, m.health, m.http, m.paths, m.current)
+        shape = (host, cport, http_host, m.health, m.http, m.paths, m.current, at.maybe)
         if shape not in links.rows_at:
             links.rows_at[shape] = [(at, cport, http_host)]
             links.host_ports.setdefault(host, []).append((at, cport, http_host))
@@ -659,35 +674,44 @@ def _first(links: Links, ats) -> At | None:
 
 def compose_link(s, links: Links, real: str) -> At | None:
     """The moving server a compose service of another file runs: the same service of the same project
-    (an override file), one it ``extends``, or the image built from the server's Dockerfile."""
+    (an override file), one it ``extends``, or the image built from the server's Dockerfile (run as built, or
+    given options alone when that Dockerfile's ENTRYPOINT is the server); another tag of that image or a
+    digest: the server as ``At.maybe``."""
     by = links.index()
     found = [a for a in by["compose"].get((s.folder, s.name), ()) if a.move.file != real]
     if s.extends:
         found += by["extends"].get((_real(s.extends[0]), s.extends[1]), ())
-    if s.build and not s.lines and not s.command:
+    if s.build and not s.lines and (not s.command or s.options):
         context, dockerfile = s.build
-        found += by["build"].get(_real(os.path.join(context, dockerfile or "Dockerfile")), ())
+        found += [a for a in by["build"].get(_real(os.path.join(context, dockerfile or "Dockerfile")), ())
+                  if not s.command or a.move.entrypoint]
     at = _first(links, found)
     if at is not None:
         return at
-    if s.image and not s.lines and not s.command and not s.build:
-        got = links.images.get(s.image, [])
-        if len({id(a) for a in got}) == 1:
-            return got[0]
-        at, why, _how = image_link(links, s.image)
-        return at if why is None else None
+    if s.image and not s.lines and (not s.command or s.options) and not s.build:
+        return _image_server(links, s.image, s.command)
     return None
 
 
 def docker_link(d, links: Links) -> At | None:
-    """The moving server a ``docker run`` starts: the image built from its Dockerfile, run as built."""
-    if d.lines or d.command:
+    """The moving server a ``docker run`` starts: the image built from its Dockerfile, run as built (or given
+    options alone, when that Dockerfile's ENTRYPOINT is the server); another tag or a digest: ``At.maybe``."""
+    if d.lines or d.command and not d.options:
         return None
-    got = links.images.get(d.image, [])
+    return _image_server(links, d.image, d.command)
+
+
+def _image_server(links: Links, image: str, options: bool) -> At | None:
+    """The moving server a container that runs ``image`` as built (``options``: giving its ENTRYPOINT options
+    alone) is: certain, or as ``At.maybe`` when ``image_link`` is not certain."""
+    got = links.images.get(image, [])
     if len({id(a) for a in got}) == 1:
-        return got[0]
-    at, why, _how = image_link(links, d.image)
-    return at if why is None else None
+        at, why = got[0], None
+    else:
+        at, why, _how = image_link(links, image)
+    if at is None or options and not at.move.entrypoint:
+        return None
+    return at if why is None else At(at.move, at.path, maybe=f"it runs {image}: {why}")
 
 
 # --- images built in the run from a server's Dockerfile, run elsewhere by their name ----------------
@@ -764,6 +788,28 @@ def image_link(links: Links, image: str) -> tuple[At | None, str | None, str]:
         other = _shown(others[0]) if others else servers[1].path
         return at, f"{repo} is built from more than one Dockerfile ({_shown(row[1])}, {other})", how
     return at, None, how
+
+
+def built_servers(links: Links):
+    """What the documents of a file read with the run's links take options alone given to an image for
+    (``commands.built_servers``): the image name (or the Dockerfile a compose service builds) -> the V1 server
+    that an image built from a migrated V1 server's Dockerfile runs, when that Dockerfile's ENTRYPOINT is the
+    server binary and its CMD only options (``HealthMove.entrypoint``): the options of a container replace that
+    CMD, so they are the server's own command line. Another tag of the repository, a digest, or a repository
+    built from more than one Dockerfile (``image_link``) may be another image: ``BuiltServer.why``."""
+    from ..documents.commands import BuiltServer
+
+    def decide(image: str, dockerfile: str) -> BuiltServer | None:
+        if dockerfile:
+            at = _first(links, (a for a in links.index()["build"].get(_real(dockerfile), ()) if not a.via))
+            why, how = None, f"built from {_shown(_real(dockerfile))}"
+        else:
+            at, why, how = image_link(links, image)
+        m = at.move if at is not None else None
+        if m is None or not m.entrypoint or not m.paths or m.current:
+            return None
+        return BuiltServer(m.entrypoint, _shown(m.file), how, why)
+    return decide
 
 
 def _shown(real: str) -> str:
@@ -1017,7 +1063,21 @@ def may_follow(doc, links: Links, target) -> bool:
     from .context import Context
 
     ctx = Context(doc, target, links=links)
-    return any(True for _ in _Follow(doc, ctx, links).run())
+    return _gives_options(ctx.topology(), links) or any(True for _ in _Follow(doc, ctx, links).run())
+
+
+def _gives_options(topo, links: Links) -> bool:
+    """Whether a container, compose service or ``docker run`` of ``topo`` gives options alone to an image whose
+    ENTRYPOINT is a migrated V1 server (``built_servers``): its document reads them as that server's line."""
+    decide = built_servers(links)
+    parts = [c for pod in topo.pods for c in pod.containers] + list(topo.compose) + list(topo.docker_runs)
+    return any(p.options and decide(p.image, _build_dockerfile(p)) is not None for p in parts)
+
+
+def _build_dockerfile(part) -> str:
+    """The Dockerfile a compose service builds ("" for any other part)."""
+    build = getattr(part, "build", None)
+    return os.path.join(build[0], build[1] or "Dockerfile") if build else ""
 
 
 # --- the check ------------------------------------------------------------------------------------
@@ -1352,7 +1412,7 @@ class _Follow:
                 if linked is at and why is None:
                     what += f" (its image {s.image}, {how})"
             for r in s.regions:
-                yield from self.self_urls(r, at, what, "runs")
+                yield from self.self_urls(r, at, what, "may run" if at.maybe else "runs")
             m = at.move
             if not m.health:
                 continue
@@ -1362,7 +1422,10 @@ class _Follow:
                     if e.port != m.health or not self.free(e.span):
                         continue
                     msg = f"port {m.health} of the service {s.name}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
-                    if m.http in ports:
+                    if at.maybe:
+                        yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}, but {at.maybe}: remove it where the "
+                                                                  f"service runs the migrated image"))
+                    elif m.http in ports:
                         yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}; removed from {pl.where}",
                                                                   fix=Fix.of(f"Remove port {m.health} from {pl.where}", *e.remove())))
                     else:
@@ -1380,7 +1443,10 @@ class _Follow:
                 if e.port != m.health or not self.free(e.span):
                     continue
                 msg = f"docker run -p {e.host + ':' if e.host else ''}{e.port}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
-                if any(x.port == m.http for x in d.ports.entries):
+                if at.maybe:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}, but {at.maybe}: remove it where this "
+                                                              f"runs the migrated image"))
+                elif any(x.port == m.http for x in d.ports.entries):
                     yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, f"{msg}; this mapping is removed",
                                                               fix=Fix.of(f"Remove the mapping of port {m.health}", *e.remove())))
                 else:
@@ -1398,14 +1464,14 @@ class _Follow:
             return
         m = at.move
         if r.text.startswith("/api/") and m.paths:
-            yield from self.path(r, 0, r.text, at, what, None, verb)
+            yield from self.path(r, 0, r.text, at, what, at.maybe, verb)
         own = LOCAL | set(m.hosts)
         for u in _HOST_PORT.finditer(r.text):
             if u.group("host") not in own:
                 continue
             yield from self.url_port(r, u, [(at, m.http if m.health and u.group("port") == m.health else None)],
-                                     f"a URL of {what} to itself")
-            yield from self.url_path(r, u, [at], f"{what}", None, verb)
+                                     f"a URL of {what} to itself", at.maybe)
+            yield from self.url_path(r, u, [at], f"{what}", at.maybe, verb)
 
     def gets(self) -> Iterator[Finding]:
         """Requests whose host and port are written apart from their path (a Tilt ``http_get_action``): the
@@ -1613,6 +1679,7 @@ class _Follow:
         if len({new for _a, new in out}) > 1 or len({id(a) for a, _n in out}) > 1 and \
                 len({(a.move.health, a.move.http) for a, _n in out}) > 1:
             why = why or "several servers of the run answer there"
+        why = why or next((a.maybe for a, _n in out if a.maybe), None)
         return out, why
 
     def url_port(self, r: Region, u: re.Match, got: list[tuple[At, str | None]], what: str,

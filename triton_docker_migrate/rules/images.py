@@ -284,7 +284,21 @@ DERIVED_IMAGE = rule(
     "service or a Dockerfile stage. "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
-    "new tag together with this change.")
+    "new tag together with this change.\n\n"
+    "When the run builds the image from a V1 server's Dockerfile whose `ENTRYPOINT` is the server binary and whose "
+    "`CMD` holds only its options (`ENTRYPOINT [\"trtserver\"]`, `CMD [\"--model-store=/models\"]`; the image named by "
+    "`docker build -t`, `docker/build-push-action`'s `tags`, compose `image:` beside `build:`, ...), a container "
+    "that gives that image options alone replaces the `CMD`: a Kubernetes container's `args` without `command`, a "
+    "compose service's `command` without `entrypoint` (whose `image:` is the built image, or that builds that "
+    "Dockerfile), the words after the image of a `docker run`. Those options are the V1 server's command line, "
+    "whatever options they hold, and are migrated as any V1 line (the options V2 refuses, and V1's defaults: "
+    "`--model-control-mode=poll`, `--disable-auto-complete-config`, which the migration writes on the "
+    "Dockerfile's `CMD` and the container's options replace); this finding, on the image, names the Dockerfile "
+    "to rebuild it from. The image must be the same repository, and the same tag when both say one (a tag set "
+    "when the build runs matches any); when the container runs another tag of the repository, a digest, or a "
+    "repository built from more than one Dockerfile, it may run an image built before the migration: the "
+    "options are left as they are, and this finding, on them, is a warning with the options as the migration "
+    "would write them.")
 
 
 V1_PREDICTOR = rule(
@@ -330,30 +344,75 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
     seen: set[tuple[int, int]] = set()
     for cl, res in ctx.server_lines():
         by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
-        if cl.report_only or not cl.v1 or not (by_binary or cl.v1_arguments):
+        if cl.report_only or not cl.v1 or not (by_binary or cl.v1_arguments or cl.built):
             continue
         for img in cl.images:
             if is_foreign(img) or (img.start, img.end) in seen:
                 continue
-            text = doc.text[img.start:img.end].strip().strip("\"'")
-            if resolve is not None and "$" in text:
-                text = resolve(text)
-            text = text.removeprefix("docker://")
+            text = _image_text(doc, img, resolve)
             if not _IMAGE_REF.fullmatch(text):
                 continue  # a variable, an ARG definition, a template: not an image the file names
             info = classify(text)
             if info.triton or info.local_v1:
                 continue
             seen.add((img.start, img.end))
+            if cl.built is not None and not by_binary:
+                yield _built(img, text, cl.built, ctx.target)
+                continue
             what = cl.binary.value if by_binary else cl.v1_arguments if cl.v1_arguments == V1_PROBED \
                 else f"its arguments give {cl.v1_arguments}"
             yield _derived(img, text, what, ctx.target)
+    for cl in doc.maybe_server_lines():
+        yield from _maybe_built(doc, ctx, cl, resolve)
     for span, text, binary in doc.images_run_by_v1():  # a chart's values image, its line in a template
         text = text.strip().removeprefix("docker://")
         info = classify(text)
         if (span.start, span.end) not in seen and _IMAGE_REF.fullmatch(text) and not (info.triton or info.local_v1):
             seen.add((span.start, span.end))
             yield _derived(span, text, f"{binary}, in the chart's templates", ctx.target)
+
+
+def _image_text(doc, img: Span, resolve) -> str:
+    text = doc.text[img.start:img.end].strip().strip("\"'")
+    if resolve is not None and "$" in text:
+        text = resolve(text)
+    return text.removeprefix("docker://")
+
+
+def _built(img: Span, text: str, b, target: Release) -> Finding:
+    """Options alone given to an image the run builds from a V1 server's Dockerfile whose ENTRYPOINT is the
+    server (``commands.BuiltServer``): migrated as the server's line; the image must be rebuilt with them."""
+    return DERIVED_IMAGE.finding(
+        img, f"{text} runs the V1 server: it is {b.how}, whose ENTRYPOINT is {b.binary}, and the options given "
+        f"here replace its CMD, so they are migrated as the server's command line; {text} holds V1 until it is "
+        f"rebuilt from the migrated {b.dockerfile} (tritonserver:{target}-py3): deploy the rebuilt image together "
+        f"with these options", suggestion=f"rebuild {text} from the migrated {b.dockerfile}")
+
+
+def _maybe_built(doc, ctx, cl, resolve) -> Iterator[Finding]:
+    """Options alone given to an image that may be the one the run builds from a V1 server's Dockerfile whose
+    ENTRYPOINT is the server (another tag, a digest: ``BuiltServer.why``): a warning with the options as the
+    migration would write them, never an edit."""
+    from ..writer import apply
+
+    words = [w for seg in cl.segments for w in seg.words]
+    if not words or any(is_foreign(w.span) for w in words):
+        return
+    start, end = words[0].start, words[-1].end
+    edits = [e for f in ctx.transform(cl).findings if f.fix is not None for e in f.fix.edits]
+    if not edits or any(e.span.start < start or e.span.end > end for e in edits):
+        return
+    try:
+        new = apply(doc.text[start:end], [Edit(Span(e.span.start - start, e.span.end - start), e.content) for e in edits])
+    except ValueError:
+        return
+    b = cl.built
+    image = _image_text(doc, cl.images[0], resolve) if cl.images else "its image"
+    yield DERIVED_IMAGE.finding(
+        Span(start, end), f"these options replace the CMD of {image}, which may be the image the run builds from "
+        f"{b.dockerfile}, whose ENTRYPOINT is the V1 server {b.binary}; but {b.why}: if it runs the migrated image, "
+        f"migrate them as a V1 server line (V2 refuses V1's options, and they replace the CMD where the migration "
+        f"writes V1's defaults)", suggestion=new)
 
 
 def _derived(img: Span, text: str, what: str, target: Release) -> Finding:

@@ -150,7 +150,9 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
     lines = ctx.server_lines()
     out.servers = bool(lines)
     try:
-        out.server_left = any(cl.v1 for cl in new_doc.command_lines())
+        # options given to an image built from a V1 server's Dockerfile are V1 by that image, which the run
+        # migrates: left only while they hold an option only V1 had
+        out.server_left = any(cl.v1 and (cl.built is None or cl.v1_arguments) for cl in new_doc.command_lines())
     except Exception:  # the output was verified; a reader that cannot list it again says nothing more
         out.server_left = False
     dropped = _dropped_load_models(findings)
