@@ -3,6 +3,7 @@ protocol: the metrics V2 no longer exports and V1's gRPC service."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Iterator, NamedTuple
 
@@ -84,7 +85,10 @@ _V2_HEALTH = re.compile(r"(?<![\w.-])(?:https?://)?(?:[\w.-]+|\[[0-9a-fA-F:]+\])
 
 @check(order=33)
 def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
-    client = evidence.talks_to_triton(doc.text)
+    # a script or a configuration of no known kind named for the server (``wait-for-triton.sh``,
+    # ``consul-triton.json``) talks to it as a client does (a container's own file is judged by its container)
+    client = evidence.talks_to_triton(doc.text) or \
+        doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
     named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
     for region in doc.regions():
         yield from check_region(region, ctx, client, named, client and _host_field(doc.text, region))
@@ -102,6 +106,7 @@ def _host_field(text: str, region: Region) -> bool:
 #: ``print("waiting for tritonserver")``): a URL on Triton's HTTP port to one of V1's own endpoints in it
 #: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh)
 _SCRIPTS = ("shell", "python")
+_NAMED_FILES = ("shell", "python", "text")
 _NAMES_SERVER = re.compile(r"(?<![\w-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9])")
 _HTTP_PORT = "8000"
 
@@ -156,7 +161,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
                 or routes and not host and evidence.routes_to_server(text, m.start("path")) \
-                or (client and (m.group("host") and (m.group("port") or m.group("scheme"))
+                or (client and (m.group("host") and (m.group("port") or m.group("scheme")
+                                                     or m.group("host").startswith("$"))
                                 or m.start() == 0 and host_field)  # ``f"http://{url}/api/status"``
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (named and m.group("host") and m.group("port") == _HTTP_PORT
