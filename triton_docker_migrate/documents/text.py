@@ -27,6 +27,9 @@ _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
 #: the server where a command stands: its word or path, or the default of a variable (``${BIN:-trtserver}``)
 _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])"
                      r"|(?<![\w./$-])\$\{[A-Za-z_]\w*:?[-=](?:/[\w.-]+)*/?(?P<default>trtserver|tritonserver)\}")
+#: a key that names the program a launcher runs (``binary: trtserver``): its value is the program alone,
+#: the options are given elsewhere (a list beside it, the launcher's code)
+_PROGRAM_KEY = re.compile(r"(?i)(?:bin|binary|exe|executable|program|launcher)\w*[\"']?[ \t]*[:=][ \t]*[\"']?$")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 #: one item of a list written one a line: ``- --model-store=/m``, ``"--allow-poll-model-repository=false",``
@@ -236,8 +239,14 @@ class TextDoc(Document):
         out = []
         for site, v1 in self._server_sites():
             server = site.words[0]
-            out.append(CommandLine(self.text, [site.segment], server, v1, "line"))
+            cl = CommandLine(self.text, [site.segment], server, v1, "line")
+            if len(site.words) == 1 and _PROGRAM_KEY.search(self.text, self._line_start(server.start), server.start):
+                cl.extra["program_only"] = True
+            out.append(cl)
         return out
+
+    def _line_start(self, at: int) -> int:
+        return self.text.rfind("\n", 0, at) + 1
 
     # --- documentation ---------------------------------------------------------------------------
     def _is_doc(self) -> bool:

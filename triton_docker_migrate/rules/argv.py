@@ -537,14 +537,29 @@ def _poll_where_unset(b: _Builder, opts: list[Option], settings: list[Option]) -
                   "the last mode it is given)", "warning", suggestion="--model-control-mode=poll")
 
 
+#: what a value that names only the program (``binary: trtserver``, CommandLine.extra["program_only"]) says of
+#: an option the migration adds: it goes where the launcher's options are, not after the program's name
+_ELSEWHERE = ("; this value names only the program: add {0} where the options the program is given are written "
+              "(not here, where it would be taken for part of the program's name)")
+
+
+def _add_elsewhere(b: _Builder, rule: Rule, msg: str, option: str) -> bool:
+    if not b.cl.extra.get("program_only") or b.cl.binary is None:
+        return False
+    b.finding(rule, b.cl.binary.span, msg + _ELSEWHERE.format(option), "warning")
+    return True
+
+
 def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
+    msg = ("V1 polled the model repository every 15 s by default; V2's default is none: "
+           "--model-control-mode=poll keeps the V1 behaviour")
+    if _add_elsewhere(b, MODEL_CONTROL_DEFAULT, msg, "--model-control-mode=poll"):
+        return
     eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
     values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
     edit, anchor = _insertion(b, opts, values)
     if edit is None:
         return
-    msg = ("V1 polled the model repository every 15 s by default; V2's default is none: "
-           "--model-control-mode=poll keeps the V1 behaviour")
     sev = "info"
     if dynamic:
         msg += " (options added at run time may already set a mode: check)"
@@ -556,12 +571,14 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
 def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
     """V1 refused model configurations it could not read as they were; from 22.07 V2 completes them
     (and turns on dynamic batching for models with max_batch_size > 1 and no scheduler)."""
-    edit, anchor = _insertion(b, opts, ["--disable-auto-complete-config"])
-    if edit is None:
-        return
     msg = ("V1 defaulted to --strict-model-config=true; from 22.07 the server auto-completes model configurations "
            "and turns on dynamic batching for models with max_batch_size > 1 and no scheduler: "
            "--disable-auto-complete-config keeps V1's behaviour (remove it to opt in to auto-complete)")
+    if _add_elsewhere(b, STRICT_DEFAULT, msg, "--disable-auto-complete-config"):
+        return
+    edit, anchor = _insertion(b, opts, ["--disable-auto-complete-config"])
+    if edit is None:
+        return
     sev = "info"
     if dynamic:
         msg += (" (options added at run time may already set it: check; V2 ignores a --strict-model-config=false "
