@@ -733,13 +733,19 @@ class KubernetesDoc(Document):
         for o in self._kustomizations() if folder else ():
             for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")):
                 path, target = self._str(Y.get(item, "path")), Y.get(item, "target")
-                name, selector = self._str(Y.get(target, "name")), self._str(Y.get(target, "labelSelector"))
-                labels = dict(kv.strip().split("=", 1) for kv in selector.split(",")) \
-                    if selector and re.fullmatch(r"\s*[\w./-]+=[\w.-]+(?:\s*,\s*[\w./-]+=[\w.-]+)*\s*", selector) else None
+                name, labels = self._str(Y.get(target, "name")), self._selector(target)
                 if path and (name or labels) and not _REMOTE.search(path):
                     out.append(PatchFileSite(os.path.normpath(os.path.join(folder, path)), self._str(Y.get(target, "kind")),
                                              name, self._str(Y.get(target, "namespace")), labels))
         return out
+
+    def _selector(self, target: Node | None) -> dict[str, str] | None:
+        """A kustomize patch target's ``labelSelector`` of equalities (``app=x,tier=y``) as labels; None when
+        absent or written otherwise (set-based, ``!=``: not judged)."""
+        selector = self._str(Y.get(target, "labelSelector"))
+        if not selector or not re.fullmatch(r"\s*[\w./-]+=[\w.-]+(?:\s*,\s*[\w./-]+=[\w.-]+)*\s*", selector):
+            return None
+        return dict((k.strip(), v.strip()) for k, v in (kv.split("=", 1) for kv in selector.split(",")))
 
     def _patch_file(self) -> list[PodSite]:
         """A JSON 6902 patch kept in a file of its own (a list of operations; a Kustomization elsewhere names
@@ -783,7 +789,9 @@ class KubernetesDoc(Document):
         """A Kustomization's inline patches of a workload's containers (``patches``, ``patchesJson6902``,
         ``patchesStrategicMerge`` items with a ``patch`` string): the strings a JSON 6902 patch (of the
         ``target``) writes into ``/spec/template/spec/containers/<n>``, as a pod whose container is known only
-        by its position (name ""); a strategic-merge patch's containers, each by its name."""
+        by its position (name ""); a strategic-merge patch's containers, each by its name. A target that picks
+        its workloads by ``labelSelector`` is kept as the pod's ``selector`` (then a strategic-merge patch's
+        own name is ignored, as kustomize does)."""
         out: list[PodSite] = []
         for o in self._kustomizations():
             for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")) + _seq(Y.get(o, "patchesStrategicMerge")):
@@ -797,30 +805,35 @@ class KubernetesDoc(Document):
                     inner = Y.load(sc.value)
                 except ProcessingError:
                     continue
-                # (kind, name, namespace, container name) -> the ids of the nodes it writes
+                # (kind, name, namespace, container name, target's labels) -> the ids of the nodes it writes
                 wanted: dict[tuple, set[int]] = {}
+                selector = self._selector(target)  # the target picks its workloads by their labels
+                labels = tuple(sorted(selector.items())) if selector is not None else None
+                tkind, tname, tns = (self._str(Y.get(target, k)) for k in ("kind", "name", "namespace"))
                 for root in inner.docs:
                     if isinstance(root, MappingNode):  # strategic merge: the patch names its object
                         meta = Y.get(root, "metadata")
                         at = (_plain(Y.get(root, "kind")), _plain(Y.get(meta, "name")), _plain(Y.get(meta, "namespace")))
+                        if labels is not None:  # unless the target picks the workloads: then its own name is ignored
+                            at = (tkind or at[0], tname or "", tns or at[2])
                         spec = Y.get(Y.get(Y.get(root, "spec"), "template"), "spec")
                         for c in _seq(Y.get(spec, "containers")):
                             cname = _plain(Y.get(c, "name"))
-                            if at[0] and at[1] and cname:
-                                wanted.setdefault((*at, cname), set()).update(id(n) for n in Y.walk(c, set()))
+                            if at[0] and (at[1] or labels is not None) and cname:
+                                wanted.setdefault((*at, cname, labels), set()).update(id(n) for n in Y.walk(c, set()))
                         continue
-                    kind, name = self._str(Y.get(target, "kind")), self._str(Y.get(target, "name"))
-                    for op in _seq(root) if kind and name else ():
+                    for op in _seq(root) if tkind and (tname or labels is not None) else ():
                         path, value = Y.get(op, "path"), Y.get(op, "value")
                         if isinstance(path, ScalarNode) and value is not None and _CONTAINER_PATH.match(str(path.value)):
-                            wanted.setdefault((kind, name, self._str(Y.get(target, "namespace")), ""), set()).update(
+                            wanted.setdefault((tkind, tname or "", tns, "", labels), set()).update(
                                 id(n) for n in Y.walk(value, set()))
                 strings = list(Y.string_values(inner)) if wanted else []
-                for (kind, name, ns, cname), ids in wanted.items():
+                for (kind, name, ns, cname, labels), ids in wanted.items():
                     regions = [Region(isc.value, offsets=[sc.offsets[i] for i in isc.offsets], label=key or "patch")
                                for node, isc, key in strings if id(node) in ids and isc.offsets is not None]
                     if regions:
-                        out.append(PodSite(kind, name, ns, {}, [ContainerSite(cname, "", [], regions=regions)]))
+                        out.append(PodSite(kind, name, ns, {}, [ContainerSite(cname, "", [], regions=regions)],
+                                           selector=dict(labels) if labels is not None else None))
         return out
 
     def _str(self, node: Node | None) -> str | None:

@@ -512,6 +512,9 @@ class PodSite:
     labels: dict[str, str]
     containers: list[ContainerSite]
     host_network: bool = False  #: ``hostNetwork: true``: its containers' ports are every node's ports
+    #: a kustomize patch inline in a Kustomization whose ``target`` picks its workloads by ``labelSelector``
+    #: (equalities): the labels those workloads' pods carry (``kind``/``name``: the target's, "" when not given)
+    selector: dict[str, str] | None = None
 
 
 @dataclass

@@ -12,7 +12,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   such a Service: their backend port and their request paths;
 - probes and ports of the same container written in another file (a kustomize patch of the workload, also
   inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container,
-  inline or in a patch file that a kustomization names with its target: ``Links.patch_targets``);
+  inline or in a patch file that a kustomization names with its target - by name or by ``labelSelector``:
+  ``Links.patch_targets``, ``PodSite.selector``);
 - objects written apart that hold the path of a health check of the server, found by their names
   (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
   probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
@@ -75,7 +76,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .. import facts
-from ..documents.sites import PortList, PortValue, Region
+from ..documents.sites import PatchFileSite, PortList, PortValue, Region
 from ..intervals import SpansByStart, TakenSpans
 from ..model import Edit, Finding, Fix, HealthMove, Severity, Span
 from . import tables as T
@@ -136,7 +137,7 @@ HEALTH_PATH_ROUTE = rule(
     "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
-    "file that a kustomization's `patches`/`patchesJson6902` names with its `target`), or a URL that "
+    "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
     "(and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
@@ -1136,10 +1137,13 @@ class _Follow:
                 # a patch file a kustomization names with its target: the target's workloads, whatever the
                 # patch's own name says
                 targets = [a for pf in self.links.patch_targets.get(self.here, ()) for a in self._patched(pf)]
+                if pod.selector is not None:  # a patch inline in a kustomization, its target picked by labels
+                    targets += self._patched(PatchFileSite("", pod.kind or None, pod.name or None, pod.namespace,
+                                                           pod.selector))
                 if at is None and c.name:
                     at = next((a for a in targets if a.move.container == c.name), None)
                 if not c.name:  # a JSON 6902 patch: the workload's container by position, its only server's
-                    ats = targets if not pod.name else [
+                    ats = targets if not pod.name or pod.selector is not None else [
                         a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
                         and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
                     at = ats[0] if len({(a.move.workload, a.move.container) for a in ats}) == 1 else None
