@@ -140,7 +140,7 @@ HEALTH_PATH_ROUTE = rule(
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
-    "(and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
+    "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
     "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
     "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
