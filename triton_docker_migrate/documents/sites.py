@@ -96,6 +96,9 @@ class CommandLine:
     #: the line is the V1 server's only by an option only V1 had (its image is not one the tool
     #: knows, and it names no binary): that option
     v1_arguments: str = ""
+    #: options given to a server line written elsewhere (a kustomize patch of its container): that line gets
+    #: the V1 defaults; ``extra["mode"]`` is the model-control mode it runs in
+    appended: bool = False
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
     _kept: dict = field(default_factory=dict, repr=False, compare=False)
@@ -500,6 +503,9 @@ class ContainerSite:
     probes: list[ProbePort] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)  #: its strings (probe paths, commands)
     command: bool = False  #: it sets its own command (the image's entrypoint is not what runs)
+    #: a container without a server line of its own (a kustomize patch of a workload written elsewhere): the
+    #: lists of words it gives the container's ``command``/``args``, in order - options of that server's line
+    argv: list[Segment] = field(default_factory=list)
 
 
 @dataclass
