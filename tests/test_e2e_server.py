@@ -623,6 +623,33 @@ def test_the_server_takes_the_last_model_control_mode_it_is_given(tmp_path, firs
         assert (status == 200) is loads
 
 
+def test_a_patch_mode_after_the_written_default_decides(tmp_path):
+    """A kustomize overlay that appends a mode of its own after the --model-control-mode=poll the migration wrote
+    on the base's line (a TDM310 warning on the patch, rules/follow.py): the 2.51.0 server runs the last mode, and
+    takes the patch's --load-model with it."""
+    R.add_model(tmp_path, "wanted")
+    R.add_model(tmp_path, "other")
+    argv = ["tritonserver", "--model-repository=/m", "--model-control-mode=poll", "--disable-auto-complete-config",
+            "--model-control-mode=explicit", "--load-model=wanted"]
+    with R.running(argv, tmp_path, python_models=True) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        assert srv.index() == {"wanted": "READY", "other": None}
+
+
+def test_poll_mode_with_zero_seconds_never_polls(tmp_path):
+    """A kustomize patch that gives --repository-poll-secs=0 to a line the migration gave --model-control-mode=poll:
+    V1 did not poll (mode none), and neither does the 2.51.0 server in poll mode with 0 s - so the patch needs
+    nothing (rules/argv.py, TDM310)."""
+    R.add_model(tmp_path, "first")
+    argv = ["tritonserver", "--model-repository=/m", "--model-control-mode=poll", "--repository-poll-secs=0"]
+    with R.running(argv, tmp_path, python_models=True) as srv:
+        assert srv.ready, srv.result(srv.stop()).explain()
+        assert R.option_table(srv.log())["model_control_mode"] == "MODE_POLL"
+        R.add_model(tmp_path, "late")
+        time.sleep(17)  # longer than the default period (15 s), in case 0 stood for it
+        assert srv.index() == {"first": "READY", "late": None}
+
+
 @pytest.mark.parametrize("order", [("--strict-model-config=false", "--disable-auto-complete-config"),
                                    ("--disable-auto-complete-config", "--strict-model-config=false")])
 def test_disable_auto_complete_wins_over_strict_false_in_either_order(tmp_path, order):

@@ -1201,7 +1201,7 @@ APART = {
                               {("shared/variables.tf", 2, "TDM408")}),
     "kustomize-patch-files": ({"overlays/prod/probes.yaml": [6, 12], "overlays/prod/startup.json": [3],
                                "overlays/prod/resources.yaml": [4], "overlays/prod/metrics.yaml": [14]},
-                              {("overlays/gpu/args.yaml", 3, "TDM003")}),
+                              set()),  # the V1 option of overlays/gpu/args.yaml is migrated in the patch
     "gke-backendconfig-apart": ({"backendconfig.yaml": [8]}, set()),
     "tiltfile": ({"Tiltfile": [7, 9]}, set()),
 }

@@ -169,6 +169,10 @@ class HealthMove:
     #: V1 defaults the migration wrote on its line (``disable-auto-complete-config``): what options given to
     #: the same server elsewhere (a kustomize patch of its args) may now contradict
     added: tuple = ()
+    mode: str | None = None  #: the model-control mode its migrated line runs in (None: not known)
+    #: the list of the line the ``added`` defaults were written in (Kubernetes: ``command`` or ``args``): a patch
+    #: that replaces that list takes them away
+    added_in: str | None = None
 
 
 @dataclass

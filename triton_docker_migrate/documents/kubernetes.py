@@ -15,6 +15,7 @@ import json
 import os
 import posixpath
 import re
+from array import array
 from dataclasses import dataclass, field
 
 from .. import facts
@@ -755,13 +756,19 @@ class KubernetesDoc(Document):
         for o in self._kustomizations() if folder else ():
             for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")):
                 path, target = self._str(Y.get(item, "path")), Y.get(item, "target")
-                name, selector = self._str(Y.get(target, "name")), self._str(Y.get(target, "labelSelector"))
-                labels = dict(kv.strip().split("=", 1) for kv in selector.split(",")) \
-                    if selector and re.fullmatch(r"\s*[\w./-]+=[\w.-]+(?:\s*,\s*[\w./-]+=[\w.-]+)*\s*", selector) else None
+                name, labels = self._str(Y.get(target, "name")), self._selector(target)
                 if path and (name or labels) and not _REMOTE.search(path):
                     out.append(PatchFileSite(os.path.normpath(os.path.join(folder, path)), self._str(Y.get(target, "kind")),
                                              name, self._str(Y.get(target, "namespace")), labels))
         return out
+
+    def _selector(self, target: Node | None) -> dict[str, str] | None:
+        """A kustomize patch target's ``labelSelector`` of equalities (``app=x,tier=y``) as labels; None when
+        absent or written otherwise (set-based, ``!=``: not judged)."""
+        selector = self._str(Y.get(target, "labelSelector"))
+        if not selector or not re.fullmatch(r"\s*[\w./-]+=[\w.-]+(?:\s*,\s*[\w./-]+=[\w.-]+)*\s*", selector):
+            return None
+        return dict((k.strip(), v.strip()) for k, v in (kv.split("=", 1) for kv in selector.split(",")))
 
     def _patch_file(self) -> list[PodSite]:
         """A JSON 6902 patch kept in a file of its own (a list of operations; a Kustomization elsewhere names
@@ -769,14 +776,34 @@ class KubernetesDoc(Document):
         a pod whose workload is known only from the Kustomization (kind and name "") and whose container only
         by its position (name "")."""
         ids: set[int] = set()
+        argv: list[Segment] = []
         for root in self.src.docs:
             for op in _seq(root):
                 path, value = Y.get(op, "path"), Y.get(op, "value")
                 if isinstance(path, ScalarNode) and value is not None and _CONTAINER_PATH.match(str(path.value)):
                     ids.update(id(n) for n in Y.walk(value, set()))
+                    for node, where in _argv_nodes(str(path.value), value):
+                        seg = self._patch_segment(node, where)
+                        if seg is not None:
+                            argv.append(seg)
         regions = [Region(sc.value, offsets=sc.offsets, label=key or "patch")
                    for node, sc, key in Y.string_values(self.src) if id(node) in ids and sc.offsets is not None] if ids else []
-        return [PodSite("", "", None, {}, [ContainerSite("", "", [], regions=regions)])] if regions else []
+        if not regions:
+            return []
+        site = ContainerSite("", "", [], regions=regions)
+        site.argv = argv
+        return [PodSite("", "", None, {}, [site])]
+
+    def _patch_segment(self, node: Node, where: str) -> Segment | None:
+        """The words of a list a patch writes (or of one string it adds to a list), labelled with ``where``."""
+        if isinstance(node, SequenceNode):
+            return S.segment(self.src, node, where, dynamic_re=_K8S_VAR)
+        sc = self.src.scalar(node) if isinstance(node, ScalarNode) else None
+        if sc is None or not sc.is_str or sc.offsets is None:
+            return None
+        syntax = Q.YamlListSyntax(self.src, False, sc.flow)
+        syntax.holds_insertions = False  # one string: nothing can follow it
+        return Segment([S.item_word(sc, _K8S_VAR)], syntax, where)
 
     def _dev_forwards(self, o: MappingNode) -> list[ForwardSite]:
         """Host ports a development tool opens to the cluster: Skaffold's ``portForward`` (a Service's or a
@@ -805,7 +832,9 @@ class KubernetesDoc(Document):
         """A Kustomization's inline patches of a workload's containers (``patches``, ``patchesJson6902``,
         ``patchesStrategicMerge`` items with a ``patch`` string): the strings a JSON 6902 patch (of the
         ``target``) writes into ``/spec/template/spec/containers/<n>``, as a pod whose container is known only
-        by its position (name ""); a strategic-merge patch's containers, each by its name."""
+        by its position (name ""); a strategic-merge patch's containers, each by its name. A target that picks
+        its workloads by ``labelSelector`` is kept as the pod's ``selector`` (then a strategic-merge patch's
+        own name is ignored, as kustomize does)."""
         out: list[PodSite] = []
         for o in self._kustomizations():
             for item in _seq(Y.get(o, "patches")) + _seq(Y.get(o, "patchesJson6902")) + _seq(Y.get(o, "patchesStrategicMerge")):
@@ -819,30 +848,47 @@ class KubernetesDoc(Document):
                     inner = Y.load(sc.value)
                 except ProcessingError:
                     continue
-                # (kind, name, namespace, container name) -> the ids of the nodes it writes
+                # (kind, name, namespace, container name, target's labels) -> the ids of the nodes it writes,
+                # and the lists of words it gives the container's command or args
                 wanted: dict[tuple, set[int]] = {}
+                argv: dict[tuple, list[Segment]] = {}
+                offsets = sc.offsets
+
+                def words(key: tuple, nodes: list[tuple[Node, str]], inner=inner, offsets=offsets) -> None:
+                    for node, where in nodes:
+                        seg = _inline_segment(inner, node, offsets, where)
+                        if seg is not None:
+                            argv.setdefault(key, []).append(seg)
+                selector = self._selector(target)  # the target picks its workloads by their labels
+                labels = tuple(sorted(selector.items())) if selector is not None else None
+                tkind, tname, tns = (self._str(Y.get(target, k)) for k in ("kind", "name", "namespace"))
                 for root in inner.docs:
                     if isinstance(root, MappingNode):  # strategic merge: the patch names its object
                         meta = Y.get(root, "metadata")
                         at = (_plain(Y.get(root, "kind")), _plain(Y.get(meta, "name")), _plain(Y.get(meta, "namespace")))
+                        if labels is not None:  # unless the target picks the workloads: then its own name is ignored
+                            at = (tkind or at[0], tname or "", tns or at[2])
                         spec = Y.get(Y.get(Y.get(root, "spec"), "template"), "spec")
                         for c in _seq(Y.get(spec, "containers")):
                             cname = _plain(Y.get(c, "name"))
-                            if at[0] and at[1] and cname:
-                                wanted.setdefault((*at, cname), set()).update(id(n) for n in Y.walk(c, set()))
+                            if at[0] and (at[1] or labels is not None) and cname:
+                                wanted.setdefault((*at, cname, labels), set()).update(id(n) for n in Y.walk(c, set()))
+                                words((*at, cname, labels), _argv_nodes("", c))
                         continue
-                    kind, name = self._str(Y.get(target, "kind")), self._str(Y.get(target, "name"))
-                    for op in _seq(root) if kind and name else ():
+                    for op in _seq(root) if tkind and (tname or labels is not None) else ():
                         path, value = Y.get(op, "path"), Y.get(op, "value")
                         if isinstance(path, ScalarNode) and value is not None and _CONTAINER_PATH.match(str(path.value)):
-                            wanted.setdefault((kind, name, self._str(Y.get(target, "namespace")), ""), set()).update(
-                                id(n) for n in Y.walk(value, set()))
+                            key = (tkind, tname or "", tns, "", labels)
+                            wanted.setdefault(key, set()).update(id(n) for n in Y.walk(value, set()))
+                            words(key, _argv_nodes(str(path.value), value))
                 strings = list(Y.string_values(inner)) if wanted else []
-                for (kind, name, ns, cname), ids in wanted.items():
+                for (kind, name, ns, cname, labels), ids in wanted.items():
                     regions = [Region(isc.value, offsets=[sc.offsets[i] for i in isc.offsets], label=key or "patch")
                                for node, isc, key in strings if id(node) in ids and isc.offsets is not None]
                     if regions:
-                        out.append(PodSite(kind, name, ns, {}, [ContainerSite(cname, "", [], regions=regions)]))
+                        site = ContainerSite(cname, "", [], regions=regions)
+                        site.argv = argv.get((kind, name, ns, cname, labels), [])
+                        out.append(PodSite(kind, name, ns, {}, [site], selector=dict(labels) if labels is not None else None))
         return out
 
     def _str(self, node: Node | None) -> str | None:
@@ -888,6 +934,8 @@ class KubernetesDoc(Document):
                     sc = self.src.scalar(port)
                     site.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
         site.regions.extend(regions)  # its strings (found for every container in one pass)
+        if not lines:  # what it gives a server written elsewhere (a strategic-merge patch file), if any
+            site.argv = [seg for seg in self._argv(c.node) if seg is not None]
         return site
 
     def _labels(self, selector: Node | None) -> dict[str, str] | None:
@@ -1181,7 +1229,9 @@ class KubernetesDoc(Document):
                 json.loads(new.text.lstrip("\ufeff"))
             except ValueError as e:
                 return f"the migrated file is not JSON any more ({e})"
-        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines())) \
+        # the lists of words a JSON 6902 patch file gives a server's container are edited as its command line is
+        patched = [w.start for pod in self._patch_file() for c in pod.containers for seg in c.argv for w in seg.words]
+        return Y.same_structure(self.src, new.src, EDITABLE, RETYPABLE, S.line_words(self.command_lines()) + patched) \
             or self.same_scripts(new)
 
     def same_scripts(self, new: "KubernetesDoc") -> str | None:
@@ -1249,6 +1299,45 @@ _INGRESS_CHECKS = re.compile(r"alb\.ingress\.kubernetes\.io/healthcheck-path|app
 _REMOTE = re.compile(r"://|^(?:git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=|\.git(?://|$)")
 #: a JSON 6902 patch path into a container of a workload's pod template
 _CONTAINER_PATH = re.compile(r"/spec/template/spec/containers/\d+(?:/|$)")
+
+
+#: a JSON 6902 path into a container's argument lists (the whole list, an item, or ``/-``: appended)
+_ARGV_PATH = re.compile(r"/spec/template/spec/containers/\d+/(?:command|args)(?:/(?:\d+|-))?$")
+
+
+def _argv_nodes(path: str, value: Node) -> list[tuple[Node, str]]:
+    """The lists of words (or single words) that a patch writes into a container's ``command``/``args``, each
+    with where: ``args`` (the whole list, replaced), ``args/-`` (appended), ``args/<n>`` (one item): ``value`` of
+    a JSON 6902 operation on ``path`` (into the lists, or the whole container), or ("") a strategic-merge
+    patch's container (a list of strings replaces the one it patches)."""
+    m = _ARGV_PATH.search(path)
+    if m:
+        return [(value, m.group(0).rsplit("/containers/", 1)[1].split("/", 1)[1])] \
+            if isinstance(value, (ScalarNode, SequenceNode)) else []
+    if path and not re.search(r"/containers/\d+$", path):
+        return []
+    return [(n, key) for key in ("command", "args") if isinstance(n := Y.get(value, key), SequenceNode)]
+
+
+def _inline_segment(src: Y.YamlSource, node: Node, offsets, label: str) -> Segment | None:
+    """The words of a list (or one string) of a patch inline in a Kustomization's string: ``src`` is the patch's
+    own YAML, ``offsets`` the file offset of each of its characters."""
+    items = [node] if isinstance(node, ScalarNode) else node.value if isinstance(node, SequenceNode) else []
+    words: list[Word] = []
+    flow = False
+    for item in items:
+        sc = src.scalar(item) if isinstance(item, ScalarNode) else None
+        if sc is None or not sc.is_str or sc.offsets is None or sc.end > len(offsets) or not sc.value:
+            return None
+        flow = flow or sc.flow
+        end = offsets[sc.end - 1] + 1
+        inner_end = offsets[sc.inner_end] if sc.inner_end < sc.end else end
+        words.append(Word(offsets[sc.start], end, sc.value, array("q", (offsets[i] for i in sc.offsets)),
+                          bool(_K8S_VAR.search(sc.value)), sc.quote, inner_end))
+    if not words:
+        return None
+    block = isinstance(node, SequenceNode) and not node.flow_style
+    return Segment(words, Q.YamlInlineListSyntax(block, flow, isinstance(node, SequenceNode)), label)
 
 
 def _plain(node: Node | None) -> str | None:

@@ -1339,7 +1339,8 @@ class PythonDoc(ShellDoc):
     def topology(self) -> Topology:
         """As a script's (``docker run``, ``kubectl port-forward`` in its commands), and a Tiltfile's own:
         ``k8s_resource('triton', port_forwards=8000)`` forwards a host port to the workload of that name
-        (``'9000:8000'``, ``port_forward(9000, 8000)``, a list of them), and ``http_get_action(port=8000,
+        (``'9000:8000'``, ``port_forward(9000, 8000)``, a list of them; a resource renamed by ``new_name`` is
+        still that workload under its new name), and ``http_get_action(port=8000,
         path='/api/health/ready')`` (a ``local_resource``'s readiness probe) asks ``localhost`` on that port."""
         out = super().topology()
         out.forwards += self._tilt[0]
@@ -1349,11 +1350,16 @@ class PythonDoc(ShellDoc):
     def _tilt_sites(self) -> tuple[list[ForwardSite], list[GetSite]]:
         forwards: list[ForwardSite] = []
         gets: list[GetSite] = []
+        renamed = self._tilt_renames()
         for call in self._calls:
             name = (self.qualname(call.func) or "").rsplit(".", 1)[-1]
             kw = {k.arg: k.value for k in call.keywords if k.arg}
             if name == "k8s_resource":
                 workload = self._plain(call.args[0] if call.args else kw.get("workload"))
+                seen: set[str] = set()
+                while workload in renamed and workload not in seen:  # a resource renamed by ``new_name``
+                    seen.add(workload)
+                    workload = renamed[workload]
                 fwd = kw.get("port_forwards")
                 items = fwd.elts if isinstance(fwd, (ast.List, ast.Tuple)) else [fwd] if fwd is not None else []
                 ports = [p for p in (self._tilt_forward(it) for it in items) if p is not None]
@@ -1366,6 +1372,20 @@ class PythonDoc(ShellDoc):
                     host = self._plain(kw.get("host")) or "localhost"
                     gets.append(GetSite(host, port, Region(lit.value, offsets=list(lit.offsets), label="path")))
         return forwards, gets
+
+    def _tilt_renames(self) -> dict[str, str]:
+        """A Tiltfile's resources renamed by ``k8s_resource('triton', new_name='inference')`` (or ``workload=``):
+        new name -> the name it replaced (the later calls configure the resource by its new name)."""
+        out: dict[str, str] = {}
+        for call in self._calls:
+            if (self.qualname(call.func) or "").rsplit(".", 1)[-1] != "k8s_resource":
+                continue
+            kw = {k.arg: k.value for k in call.keywords if k.arg}
+            old = self._plain(call.args[0] if call.args else kw.get("workload"))
+            new = self._plain(call.args[1] if len(call.args) > 1 else kw.get("new_name"))
+            if old and new and new != old:
+                out.setdefault(new, old)
+        return out
 
     def _plain(self, node: ast.AST | None) -> str | None:
         """A constant's value as text (a string or a whole number), or None."""

@@ -99,6 +99,9 @@ class CommandLine:
     #: options alone given to an image the run builds from a V1 server's Dockerfile whose ENTRYPOINT is the
     #: server binary (``commands.BuiltServer``): the line is that server's by its image
     built: object = None
+    #: options given to a server line written elsewhere (a kustomize patch of its container): that line gets
+    #: the V1 defaults; ``extra["mode"]`` is the model-control mode it runs in
+    appended: bool = False
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()
     _kept: dict = field(default_factory=dict, repr=False, compare=False)
@@ -505,6 +508,9 @@ class ContainerSite:
     command: bool = False  #: it sets its own command (the image's entrypoint is not what runs)
     #: it gives its image's entrypoint options alone (``args`` starting with ``--``, no ``command``)
     options: bool = False
+    #: a container without a server line of its own (a kustomize patch of a workload written elsewhere): the
+    #: lists of words it gives the container's ``command``/``args``, in order - options of that server's line
+    argv: list[Segment] = field(default_factory=list)
 
 
 @dataclass
@@ -517,6 +523,9 @@ class PodSite:
     labels: dict[str, str]
     containers: list[ContainerSite]
     host_network: bool = False  #: ``hostNetwork: true``: its containers' ports are every node's ports
+    #: a kustomize patch inline in a Kustomization whose ``target`` picks its workloads by ``labelSelector``
+    #: (equalities): the labels those workloads' pods carry (``kind``/``name``: the target's, "" when not given)
+    selector: dict[str, str] | None = None
 
 
 @dataclass

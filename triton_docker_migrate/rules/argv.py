@@ -42,7 +42,15 @@ MODEL_CONTROL_DEFAULT = rule(
     "that may stand in a branch a run does not take (`if poll: args.append(...)`, `ARGS+=(...)` in an `if`) "
     "polled on the other runs: the default goes before that append (V2 takes the last mode it is given, "
     "checked on the 2.51.0 server), or, where new options can only go after it, a warning says to write it "
-    "there. Source: S1, S2.")
+    "there. Options a kustomize patch gives the container of a migrated V1 server (JSON 6902 or strategic merge, "
+    "inline in a Kustomization or in a patch file) are migrated in the patch by the same rules, without these "
+    "defaults (the server's own line has them) - unless the patch replaces the whole list (`command` or `args`) "
+    "the defaults were written in: then they are written in the patch's list too. A patch that gives such a "
+    "server a mode of its own (`--model-control-mode=explicit|none`, or V1's `--allow-poll-model-repository`/"
+    "`--allow-model-control`, migrated there) is a warning on the patch: V2 takes the last mode it is given, so "
+    "its setting wins only if kustomize puts it after the default (remove the default when every overlay sets a "
+    "mode). A patch's `--repository-poll-secs` needs nothing: with the default, 2.51.0 polls at that period, and "
+    "with 0 it never polls, as V1 did. Source: S1, S2.")
 ALLOW_POLL = rule(
     "TDM311", "allow-poll-model-repository-option", I, F.SOMETIMES, "--allow-poll-model-repository removed",
     "`=true` (with polling secs > 0) becomes `--model-control-mode=poll`; `=false` is V2's default and "
@@ -360,7 +368,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
             b.finding(UNKNOWN_OPTION, w.span, f"{w.value.partition('=')[0]} is not a V1 server option: check it "
                       f"against `tritonserver --help`", "warning")
         if target.at_least(T.STRICT_DEFAULT_FALSE) and last("strict-model-config") is None \
-                and last("disable-auto-complete-config") is None:
+                and last("disable-auto-complete-config") is None and not cl.appended:
             if not _value_missing(opts) and b.starts_server:
                 _add_strict(b, opts, dynamic)
     for seg in cl.segments:
@@ -422,6 +430,16 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
     loads = all_named("load-model")
     for o in amcs + polls:  # kept modes are not: an abbreviated one is written out in full below
         handled.add(id(o))
+    if cl.appended and not (modes or amcs or polls):
+        # options a patch gives a server line written elsewhere: that line's mode (its default written there)
+        res.mode = cl.extra.get("mode")
+        if res.mode is not None and res.mode != "explicit":
+            for o in loads:
+                handled.add(id(o))
+                b.finding(IGNORED_LOAD_MODEL, o.span, f"--load-model only works with --model-control-mode=explicit, and "
+                          f"the server runs in mode {res.mode}: V1 ignored it and V2 refuses to start with it; dropped "
+                          f"(all models load, as in V1)", "warning", b.delete(o), "Remove --load-model")
+        return
     mode_opt = modes[-1] if modes else None
     amc = amcs[-1] if amcs else None
     apoll = polls[-1] if polls else None
@@ -497,9 +515,10 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
             b.finding(IGNORED_LOAD_MODEL, o.span, "--load-model only works with --model-control-mode=explicit: V1 "
                       "ignored it here and V2 refuses to start with it; dropped (all models load, as in V1)",
                       "warning", b.delete(o), "Remove --load-model")
-    if add_poll and not _value_missing(opts) and b.starts_server:  # last: the new option goes after the last option that stays
-        _add_poll(b, opts, dynamic)
-    elif cl.v1 and (modes or amcs or polls) and not secs and b.starts_server and not _value_missing(opts):
+    if add_poll and not _value_missing(opts) and b.starts_server and not cl.appended:
+        _add_poll(b, opts, dynamic)  # last: the new option goes after the last option that stays
+    elif cl.v1 and (modes or amcs or polls) and not secs and b.starts_server and not _value_missing(opts) \
+            and not cl.appended:
         _poll_where_unset(b, opts, modes + amcs + polls)
 
 

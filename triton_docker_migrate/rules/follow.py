@@ -10,9 +10,12 @@ evidence may be edited by this follow-through, with a finding that says why):
   ``egress`` towards a peer's);
 - route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
   such a Service: their backend port and their request paths;
+- options given to the same container in another file (a kustomize patch of its ``command``/``args``:
+  ``ContainerSite.argv``): migrated there by the server line's transformer (``patch_options``);
 - probes and ports of the same container written in another file (a kustomize patch of the workload, also
   inline in a ``kustomization.yaml``: a strategic-merge patch, or a JSON 6902 patch of its only server container,
-  inline or in a patch file that a kustomization names with its target: ``Links.patch_targets``);
+  inline or in a patch file that a kustomization names with its target - by name or by ``labelSelector``:
+  ``Links.patch_targets``, ``PodSite.selector``);
 - objects written apart that hold the path of a health check of the server, found by their names
   (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
   probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
@@ -75,15 +78,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from .. import facts
-from ..documents.sites import PortList, PortValue, Region
+from ..documents.sites import CommandLine, PatchFileSite, PortList, PortValue, Region
 from ..intervals import SpansByStart, TakenSpans
-from ..model import Edit, Finding, Fix, HealthMove, Severity, Span
+from ..model import Edit, Finding, Fix, HealthMove, ProcessingError, Severity, Span
 from . import tables as T
-from .argv import MODEL_CONTROL_DEFAULT, STRICT_DEFAULT
+from .argv import ALLOW_MODEL_CONTROL, ALLOW_POLL, MODEL_CONTROL_DEFAULT, STRICT_DEFAULT, parse_options, transform
 from .registry import FixAvailability as F
 from .registry import check, rule
 
@@ -140,10 +143,10 @@ HEALTH_PATH_ROUTE = rule(
     "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
-    "file that a kustomization's `patches`/`patchesJson6902` names with its `target`), or a URL that "
+    "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
     "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
-    "(and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
+    "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
     "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
     "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
@@ -246,8 +249,13 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             continue
         m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
                        migrated)
-        m.added = tuple(sorted({_ADDED[f.rule] for f in res.findings
-                                if f.rule in _ADDED and f.fix is not None and (f.rule, f.span) in fixed_keys}))
+        added = [f for f in res.findings if f.rule in _ADDED and f.fix is not None and (f.rule, f.span) in fixed_keys]
+        m.added = tuple(sorted({_ADDED[f.rule] for f in added}))
+        m.mode = res.mode
+        if added:  # the list that holds the last word before them (new options go after the last option)
+            at = min(e.span.start for f in added for e in f.fix.edits)  # type: ignore[union-attr]
+            m.added_in = max(((w.end, seg.label) for seg in cl.segments for w in seg.words if w.end <= at),
+                             default=(0, None))[1]
         _identify(m, cl, where, doc)
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
@@ -971,6 +979,12 @@ class Terms:
             getattr(self, k).update(getattr(other, k))
 
 
+def _replaces_defaults(c, m: HealthMove) -> bool:
+    """Whether a patch of the server's container writes anew the whole list (``command`` or ``args``) that the
+    migration wrote V1's defaults in: the server then runs without them."""
+    return bool(m.added_in) and any(seg.label == m.added_in for seg in c.argv)
+
+
 #: the rules whose fix writes a V1 default on the line, by what it writes
 _ADDED = {STRICT_DEFAULT.id: "disable-auto-complete-config", MODEL_CONTROL_DEFAULT.id: "model-control-mode"}
 _STRICT_OPTION = re.compile(r"(?<![\w-])--strict-model-config(?:=\S*)?")
@@ -1024,6 +1038,9 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True
     if t.strict and b"--strict-model-config" in data and any(x.encode() in data for x in t.strict if len(x) > 1):
         return True  # a kustomize patch that gives the server an option its migrated line contradicts
+    if _PATCH_OPTIONS.search(data) is not None and (b"/containers/" in data or any(
+            x.encode() in data for x in t.names if len(x) > 1)):
+        return True  # a kustomize patch that gives a server V1's options or a model-control setting
     if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
                              or any(x.encode() in data for x in t.host_paths)):
         return True
@@ -1046,6 +1063,9 @@ def may_reach(data: bytes, t: Terms) -> bool:
     return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
 
 
+#: options a kustomize patch may give a migrated server that the follow-through migrates or weighs there
+_PATCH_OPTIONS = re.compile(rb"(?<![\w-])--(?:" + b"|".join(re.escape(o.encode()) for o in sorted(
+    {*facts.V1_ONLY_OPTIONS, *T.MODEL_CONTROL_OPTIONS, "load-model"})) + rb")")
 #: what a file that names the image it builds holds (``-t``, ``--tag``, ``tags:``, ``image:``)
 _NAMES_AN_IMAGE = re.compile(rb"(?<![\w-])(?:-t|--tag)[\s=]|\btags\b|\bimage\s*[:=]")
 
@@ -1186,6 +1206,66 @@ class _Follow:
                 f"auto-complete", Severity.WARNING, suggestion="--disable-auto-complete-config removed from the "
                 f"server line at {at.where(self.here, False)}"))
 
+    def patch_options(self, c, at: At, what: str, replaced: bool) -> Iterator[Finding]:
+        """Options a kustomize patch gives the container of a migrated V1 server (the lists it writes into its
+        ``command``/``args``, ``ContainerSite.argv``): migrated where they are written, by the transformer of the
+        server's own line (``appended``: the V1 defaults are that line's) - or, when the patch ``replaced`` the
+        list the migration wrote those defaults in, as the rest of that line, defaults included. An edit the
+        patch cannot take (a removal that would leave an empty list or value, a word that must be requoted) is
+        a warning with the change to make. A model-control setting other than the ``--model-control-mode=poll``
+        the migration wrote on the server's line is a warning: V2 takes the last mode it is given (2.51.0), so
+        which one runs depends on where kustomize puts the patch's words."""
+        m = at.move
+        if not c.argv or not m.paths or m.current or any(r.report_only for r in c.regions):
+            return
+        cl = CommandLine(self.doc.text, list(c.argv), None, True, label="patch", extra={"mode": m.mode},
+                         appended=not replaced)
+        try:
+            res = transform(cl, self.ctx.target)
+            opts = parse_options(cl)[0]
+        except (ProcessingError, ValueError):
+            return
+        why = f"{what} gives it to {self.reaches(at)}"
+        if replaced:
+            why = (f"{what} replaces its {m.added_in}, the list that holds V1's defaults written out for "
+                   f"{self.reaches(at)}: they go here too")
+        words = [(w, k) for k, seg in enumerate(cl.segments) for w in seg.words]
+        bare = {(w.start, w.end) for w, _k in words}
+
+        def removes(f: Finding) -> list[tuple]:
+            edits = f.fix.edits if f.fix is not None else ()
+            return [(w, k) for w, k in words for e in edits if not e.content and e.span.start <= w.start and w.end <= e.span.end]
+
+        def safe(f: Finding) -> bool:  # not a word alone removed from where it is the whole value
+            return f.fix is not None and all(e.content or (e.span.start, e.span.end) not in bare for e in f.fix.edits)
+
+        # V1 read --allow-poll-model-repository/--allow-model-control only when no --model-control-mode was given,
+        # and the one against the other: beside a server line that set its mode itself (no default written
+        # there), what the patch's alone would mean is not what V1 did
+        own_mode = not replaced and "model-control-mode" not in m.added
+        gone = [id(w) for f in res.findings if safe(f) for w, _k in removes(f)]
+        emptied = {k for k, seg in enumerate(cl.segments) if all(id(w) in gone for w in seg.words)}
+        for f in res.findings:
+            if f.fix is not None and own_mode and f.rule in (ALLOW_POLL.id, ALLOW_MODEL_CONTROL.id):
+                f = replace(f, message=f"{f.message} - not made here: the server's own line sets its model control, "
+                            f"and V1 read this option together with it (beside a --model-control-mode it ignored it): "
+                            f"write the mode V1 ran in, or remove it", severity=max(f.severity, W, key=lambda x: x.rank), fix=None)
+            elif f.fix is not None and (not safe(f) or any(k in emptied for _w, k in removes(f))):
+                f = replace(f, message=f"{f.message} - not made here: this patch cannot take the change as it is "
+                            f"written, make it by hand", severity=max(f.severity, W, key=lambda x: x.rank), fix=None,
+                            suggestion=f.suggestion or f.fix.title)
+            yield self.emit(replace(f, message=f"{f.message} ({why})"))
+        settings = [o for o in opts if o.name in T.MODEL_CONTROL_OPTIONS]
+        if settings and "model-control-mode" in m.added and res.mode != "poll" and not replaced:
+            o = settings[-1]
+            yield self.emit(MODEL_CONTROL_DEFAULT.finding(
+                o.span, f"{o.word.value}: {why}, whose line now holds --model-control-mode=poll (V1's polling default, "
+                f"written out): V2 takes the last --model-control-mode it is given (2.51.0), so the server runs "
+                f"{'mode ' + res.mode if res.mode else 'the mode set here'} only if this patch's words come after that "
+                f"one in the built command (as an append to its list does) - remove --model-control-mode=poll there "
+                f"when every overlay sets a mode of its own", W,
+                suggestion=f"--model-control-mode=poll removed from the server line at {at.where(self.here, False)}"))
+
     def pods(self) -> Iterator[Finding]:
         for pod in self.topo.pods:
             for c in pod.containers:
@@ -1196,10 +1276,13 @@ class _Follow:
                 # a patch file a kustomization names with its target: the target's workloads, whatever the
                 # patch's own name says
                 targets = [a for pf in self.links.patch_targets.get(self.here, ()) for a in self._patched(pf)]
+                if pod.selector is not None:  # a patch inline in a kustomization, its target picked by labels
+                    targets += self._patched(PatchFileSite("", pod.kind or None, pod.name or None, pod.namespace,
+                                                           pod.selector))
                 if at is None and c.name:
                     at = next((a for a in targets if a.move.container == c.name), None)
                 if not c.name:  # a JSON 6902 patch: the workload's container by position, its only server's
-                    ats = targets if not pod.name else [
+                    ats = targets if not pod.name or pod.selector is not None else [
                         a for a in self.links.moves if a.move.workload == (pod.kind, pod.name)
                         and a.move.file != self.here and _ns_ok(pod.namespace, a.move.namespace)]
                     at = ats[0] if len({(a.move.workload, a.move.container) for a in ats}) == 1 else None
@@ -1207,10 +1290,14 @@ class _Follow:
                     yield from self.maybe_server(pod, c)
                     continue
                 kind, name = at.move.workload
+                replaced = _replaces_defaults(c, at.move)
                 for r in c.regions:
                     yield from self.self_urls(r, at, f"container {c.name or at.move.container} ({kind} {name})", "is")
-                    yield from self.strict_elsewhere(r, at, f"this patch of the container {c.name or at.move.container} "
-                                                     f"({kind} {name})")
+                    if not replaced:
+                        yield from self.strict_elsewhere(r, at, f"this patch of the container "
+                                                         f"{c.name or at.move.container} ({kind} {name})")
+                yield from self.patch_options(c, at, f"this patch of the container {c.name or at.move.container} "
+                                                     f"({kind} {name})", replaced)
                 m = at.move
                 if not m.health:
                     continue

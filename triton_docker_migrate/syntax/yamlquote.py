@@ -134,6 +134,41 @@ class YamlListSyntax(Syntax):
         return insert_block_items(text, anchor.start, anchor.end, [self.quote(v, like) for v in values])
 
 
+class YamlInlineListSyntax(Syntax):
+    """Items of a YAML sequence (or one scalar) written inside another YAML string - a kustomize patch
+    inline in a Kustomization's block scalar: the words stand at their offsets in the file, but the list is
+    the inner document's. Edits inside one item keep its quoting; an item goes as its whole line of a block
+    list, new items follow an item of a list; an item is never requoted (edit it by hand)."""
+
+    name = "yaml-inline"
+
+    def __init__(self, block: bool, flow: bool, items: bool = True) -> None:
+        self.block = block
+        self.flow = flow
+        self.holds_insertions = items  #: False: one string, not a list (nothing can follow it)
+        self.default_sep = ", "
+        self.gap_re = re.compile(r"^[ \t]*,[ \t]*$")
+
+    def quote(self, value: str, like: Word | None) -> str:
+        return render(value, like.quote if like is not None else "", self.flow)
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        if escape_in(fragment, word.quote, self.flow) != fragment:
+            return False
+        return word.quote != "" or is_plain_safe(new_value, self.flow)
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        raise ProcessingError("cannot rewrite this item of an inline patch in place: edit it by hand")
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        return delete_block_item(text, word.start, word.end) if self.block else None
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
+        if not self.block:
+            return None
+        return insert_block_items(text, anchor.start, anchor.end, [self.quote(v, like) for v in values])
+
+
 class YamlShellSyntax(ShellSyntax):
     """Words of a string scalar split like a shell; ``outer`` is the shell quote of the ``sh -c``
     script the words sit in, when they are nested one level deeper."""
