@@ -101,7 +101,26 @@ def is_clean(word: Word, irregular: dict[int, int]) -> bool:
     return not any(o in irregular for o in word.offsets)
 
 
-class YamlListSyntax(Syntax):
+class _ListItems(Syntax):
+    """Items of a YAML list (``block``: one a line; ``flow``: inside ``[...]``): new items are quoted like their
+    neighbour, an item goes as its whole line of a block list, new items follow an item of one."""
+
+    block = False
+    flow = False
+
+    def quote(self, value: str, like: Word | None) -> str:
+        return render(value, like.quote if like is not None else "", self.flow)
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        return delete_block_item(text, word.start, word.end) if self.block else None
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
+        if not self.block:
+            return None
+        return insert_block_items(text, anchor.start, anchor.end, [self.quote(v, like) for v in values])
+
+
+class YamlListSyntax(_ListItems):
     """Items of a YAML sequence, one word per scalar item."""
 
     name = "yaml"
@@ -113,9 +132,6 @@ class YamlListSyntax(Syntax):
         self.default_sep = ", "
         self.gap_re = re.compile(r"^[ \t\r\n]*,[ \t\r\n]*$")
 
-    def quote(self, value: str, like: Word | None) -> str:
-        return render(value, like.quote if like is not None else "", self.flow)
-
     def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
         if not is_clean(word, _irregular(self.src)) and fragment:
             return False
@@ -124,17 +140,8 @@ class YamlListSyntax(Syntax):
             return False
         return word.quote != "" or is_plain_safe(new_value, self.flow)
 
-    # --- block sequences: whole lines ---------------------------------------------------------
-    def delete_word(self, text: str, word: Word) -> Edit | None:
-        return delete_block_item(text, word.start, word.end) if self.block else None
 
-    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
-        if not self.block:
-            return None
-        return insert_block_items(text, anchor.start, anchor.end, [self.quote(v, like) for v in values])
-
-
-class YamlInlineListSyntax(Syntax):
+class YamlInlineListSyntax(_ListItems):
     """Items of a YAML sequence (or one scalar) written inside another YAML string - a kustomize patch
     inline in a Kustomization's block scalar: the words stand at their offsets in the file, but the list is
     the inner document's. Edits inside one item keep its quoting; an item goes as its whole line of a block
@@ -149,9 +156,6 @@ class YamlInlineListSyntax(Syntax):
         self.default_sep = ", "
         self.gap_re = re.compile(r"^[ \t]*,[ \t]*$")
 
-    def quote(self, value: str, like: Word | None) -> str:
-        return render(value, like.quote if like is not None else "", self.flow)
-
     def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
         if escape_in(fragment, word.quote, self.flow) != fragment:
             return False
@@ -159,14 +163,6 @@ class YamlInlineListSyntax(Syntax):
 
     def requote(self, word: Word, new_value: str) -> Edit:
         raise ProcessingError("cannot rewrite this item of an inline patch in place: edit it by hand")
-
-    def delete_word(self, text: str, word: Word) -> Edit | None:
-        return delete_block_item(text, word.start, word.end) if self.block else None
-
-    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
-        if not self.block:
-            return None
-        return insert_block_items(text, anchor.start, anchor.end, [self.quote(v, like) for v in values])
 
 
 class YamlShellSyntax(ShellSyntax):
