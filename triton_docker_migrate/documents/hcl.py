@@ -172,6 +172,8 @@ class HclDoc(Document):
                 out.append(self._docker_container(res))
             elif res.labels[0] == "aws_ecs_task_definition":
                 out += self._ecs_containers(res)
+            elif res.labels[0] in ("kubernetes_manifest", "kubectl_manifest"):
+                out += self._manifest_containers(res)
         for job in self.tree.root.blocks("job"):
             for group in job.blocks("group"):
                 for task in group.blocks("task"):
@@ -238,6 +240,36 @@ class HclDoc(Document):
             self._set_image_of(c, keys.get("image"))
             out.append(c)
         return out
+
+    def _manifest_containers(self, res: "H.Block") -> list[Container]:
+        """``resource "kubernetes_manifest"`` whose ``manifest`` is an object written in HCL: each object of a
+        ``containers`` or ``initContainers`` list in it is a container, its ``command`` and ``args`` the image's
+        ENTRYPOINT and CMD as an ECS definition's ``entryPoint`` and ``command`` are (read the same way; its
+        probes are found by the Triton context of the object). A manifest read from a file
+        (``yamldecode(file(...))``) is that file's."""
+        attr = res.attr("manifest")
+        out: list[Container] = []
+        stack = [attr.value] if attr is not None and attr.value is not None else []
+        while stack:
+            v = stack.pop()
+            if v.kind == "object":
+                for key, item in _keys(v).items():
+                    if key in ("containers", "initContainers") and item.kind == "tuple":
+                        out += [self._manifest_container(res, obj) for obj in item.items if obj.kind == "object"]
+                    else:
+                        stack.append(item)
+            elif v.kind == "tuple":
+                stack.extend(v.items)
+        return out
+
+    def _manifest_container(self, res: "H.Block", obj: "H.Expr") -> Container:
+        keys = _keys(obj)
+        segs = [*self._segments_of(keys.get("command"), "command", k8s=True),
+                *self._segments_of(keys.get("args"), "args", k8s=True)]
+        name = keys.get("name")
+        c = Container(res, "ecs", (name.text if name is not None else None) or "", segs, resource=res, definition=obj)
+        self._set_image_of(c, keys.get("image"))
+        return c
 
     def _helm_sets(self) -> list["HelmSetImage"]:
         """``resource "helm_release"``'s ``set`` (and ``set_string``) blocks, or its ``set = [{...}]``
@@ -1160,8 +1192,9 @@ def _shape(e: "H.Expr", name: str):
         if name == "locals" and all(i.kind == "string" for i in e.items):
             return ("tuple", "strings")  # a local value that holds arguments (``_variable_default``)
         return ("tuple", None if name in EDITABLE else tuple(_shape(i, "") for i in e.items))
-    if e.kind == "object":
-        return ("object", tuple((k.raw if k.kind == "ident" else k.text, _shape(v, "")) for k, v in e.pairs))
+    if e.kind == "object":  # (an object's ``command`` and ``args`` lists may change length, as attributes' do)
+        keys = [k.raw if k.kind == "ident" else k.text for k, _v in e.pairs]
+        return ("object", tuple((key, _shape(v, key or "")) for key, (_k, v) in zip(keys, e.pairs)))
     if e.kind == "string":
         return ("heredoc" if e.string.heredoc else "string", e.string.dynamic)
     return e.kind if e.kind != "other" else ("other", _skeleton(e))
