@@ -81,6 +81,10 @@ _PROGRAM_NAME = r"(?i)(?:bin|binary|exe|executable|command|cmd|program|launcher)
 #: (or the first item of a list so named: ``cmds=["trtserver"]``, Airflow's KubernetesPodOperator)
 _HELD_AS_PROGRAM = re.compile(_PROGRAM_NAME + r"(?::[ \t]*[\w.\[\]]+[ \t]*=|=|:|(?<=[\"']),)[ \t]*(?:[\[(][ \t]*)?"
                               r"[rRbBuU]?[\"']$")
+#: or the default of a command-line option so named (``parser.add_argument("--binary", default="trtserver")``,
+#: ``click.option("--server-bin", default=...)``)
+_OPTION_DEFAULT = re.compile(r"(?i)[\"']--?[\w-]*(?:bin|binary|exe|executable|command|cmd|program|launcher|server)"
+                             r"[\w-]*[\"'][^()\n]*?\bdefault[ \t]*=[ \t]*[rRbBuU]?[\"']$")
 #: in YAML, the key (or a container's ``env`` entry ``name:``) a value stands under names the program a
 #: container runs (``TRITON_BIN: trtserver``; ``- name: SERVER_BINARY`` / ``value: trtserver``)
 _KEYED_AS_PROGRAM = re.compile(_PROGRAM_NAME + r"(?::|\r?\n[ \t]*value:)[ \t]*(?:\[[ \t]*|\r?\n[ \t]*-[ \t]+)?[\"']?$")
@@ -279,7 +283,8 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             start = region.off(0)
             if not text.strip() or not (_NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1)
                                         or region.label == "string" and "trtserver" in text
-                                        and _HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)
+                                        and (_HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)
+                                             or _OPTION_DEFAULT.search(doc.text, max(0, start - 160), start))
                                         or "trtserver" in text
                                         and _KEYED_AS_PROGRAM.search(doc.text, max(0, start - 80), start)):
                 continue  # a name (a container, a network, a host), not argv[0] of a list of options
