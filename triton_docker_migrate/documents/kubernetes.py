@@ -18,7 +18,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
-from .. import facts
+from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
@@ -102,6 +102,7 @@ class KubernetesDoc(Document):
                                      and os.path.basename(path) in ("kustomization.yaml", "kustomization.yml",
                                                                     "Kustomization")]
         self.containers = self._find_containers()
+        self._runs_mounted_scripts()
         self._regions: list[Region] | None = None  #: read once, after the document is known
         self._owners: dict[int, object] | None = None  #: see _owner_of
         self._object_ids: set[int] | None = None  #: see _object_of
@@ -285,7 +286,8 @@ class KubernetesDoc(Document):
                 name = self._str(Y.get(Y.get(o, "metadata"), "name")) or ""
                 users = mounted.get(name, [])
                 triton_users = [c for c in users if c.triton]
-                one = triton_users[0] if len(triton_users) == 1 and len(users) == 1 else None
+                # the one Triton container that mounts it runs it (others may mount it for their own reasons)
+                one = triton_users[0] if len(triton_users) == 1 else None
                 for k, v in Y.items(Y.get(o, "data")):
                     key = Y.key_of(k) or ""
                     if not isinstance(v, ScalarNode):
@@ -343,6 +345,32 @@ class KubernetesDoc(Document):
             cm = self._str(Y.get(Y.get(item, "configMapRef"), "name"))
             out += [v for (n, _k), v in data.items() if cm and n == cm]
         return out
+
+    def _runs_mounted_scripts(self) -> None:
+        """A container that runs a script of a ConfigMap of this file it mounts (its command or args name the
+        script's key: ``command: ["/scripts/start.sh"]``), where that script starts the server, is the server's,
+        whatever its image (one built on V1 when the script runs ``trtserver``): its probes and ports follow."""
+        if "trtserver" not in self.text and "tritonserver" not in self.text:
+            return
+        users = None
+        for o in self.objects:
+            if str(Y.get(o, "kind").value) != "ConfigMap":  # type: ignore[union-attr]
+                continue
+            name = self._str(Y.get(Y.get(o, "metadata"), "name")) or ""
+            for k, v in Y.items(Y.get(o, "data")):
+                key = Y.key_of(k) or ""
+                if not key or not isinstance(v, ScalarNode):
+                    continue
+                sc = self.src.scalar(v)
+                if not sc.is_str or sc.offsets is None or not YS.runs_server(self.path, self.text, self.src, sc):
+                    continue
+                users = self._configmap_users() if users is None else users
+                v1 = evidence.STRONG_TEXT.search(sc.value) is not None
+                for c in users.get(name, []):
+                    words = [w.value for seg in (self.segment(c.node, "command"), self.segment(c.node, "args"))
+                             if seg is not None for w in seg.words]
+                    if not c.triton and any(re.search(r"(?:^|[/\s])" + re.escape(key) + r"(?:$|\s)", w) for w in words):
+                        c.triton, c.v1 = True, c.v1 or v1
 
     def _configmap_users(self) -> dict[str, list[Container]]:
         """ConfigMap name -> the containers of this file whose pod mounts it as a volume (``configMap``
