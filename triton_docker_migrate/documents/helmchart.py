@@ -83,6 +83,13 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     for doc, _ in templates:
         for name in doc.template.defines():
             helpers.setdefault(name, doc)
+    # a container that runs a start script of a ConfigMap another template writes is the server's
+    scripts: dict[str, list[tuple[str, bool]]] = {}
+    for doc, _ in templates:
+        for name, keys in doc.server_scripts().items():
+            scripts.setdefault(name, []).extend(keys)
+    for doc, _ in templates:
+        doc.run_mounted_scripts(scripts)
     ctx = _Chart(unit, values, helpers)
     for doc, chart in templates:
         ctx.resolve(doc, chart)
@@ -159,10 +166,12 @@ class _Chart:
         server = C.server_word([w for d, seg in pieces for w in seg.words])
         if not c.triton and server is not None:
             doc.set_triton(c, C.is_v1_binary(server.value))
-        if not linked and server is not None and C.is_v1_binary(server.value):
+        runs = server.value if server is not None and C.is_v1_binary(server.value) else \
+            f"trtserver, from the ConfigMap script {c.v1_script}" if server is None and c.v1_script else None
+        if not linked and runs is not None:
             # the V1 server on an image of the values that is no Triton image: one built on V1
             for vdoc, span, image in self.plain_images(doc, chart, c):
-                vdoc.v1_run_images.append((span, image, server.value))
+                vdoc.v1_run_images.append((span, image, runs))
         if not c.triton:
             return
         served = Served(doc, c, unknown=unknown)

@@ -79,6 +79,8 @@ class Container:
     v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
     #: its options alone go to an image the run builds from a V1 server's Dockerfile (``commands.BuiltServer``)
     built: object = None
+    #: it runs a ConfigMap's script that starts the V1 server (``run_mounted_scripts``): the script's key
+    v1_script: str = ""
 
 
 class KubernetesDoc(Document):
@@ -102,7 +104,7 @@ class KubernetesDoc(Document):
                                      and os.path.basename(path) in ("kustomization.yaml", "kustomization.yml",
                                                                     "Kustomization")]
         self.containers = self._find_containers()
-        self._runs_mounted_scripts()
+        self.run_mounted_scripts(self.server_scripts())
         self._regions: list[Region] | None = None  #: read once, after the document is known
         self._owners: dict[int, object] | None = None  #: see _owner_of
         self._object_ids: set[int] | None = None  #: see _object_of
@@ -346,13 +348,12 @@ class KubernetesDoc(Document):
             out += [v for (n, _k), v in data.items() if cm and n == cm]
         return out
 
-    def _runs_mounted_scripts(self) -> None:
-        """A container that runs a script of a ConfigMap of this file it mounts (its command or args name the
-        script's key: ``command: ["/scripts/start.sh"]``), where that script starts the server, is the server's,
-        whatever its image (one built on V1 when the script runs ``trtserver``): its probes and ports follow."""
+    def server_scripts(self) -> dict[str, list[tuple[str, bool]]]:
+        """ConfigMap name (as written) -> (key, whether it is V1) of each script of its ``data`` that starts the
+        server (``documents/yamlscripts.runs_server``)."""
+        out: dict[str, list[tuple[str, bool]]] = {}
         if "trtserver" not in self.text and "tritonserver" not in self.text:
-            return
-        users = None
+            return out
         for o in self.objects:
             if str(Y.get(o, "kind").value) != "ConfigMap":  # type: ignore[union-attr]
                 continue
@@ -362,15 +363,28 @@ class KubernetesDoc(Document):
                 if not key or not isinstance(v, ScalarNode):
                     continue
                 sc = self.src.scalar(v)
-                if not sc.is_str or sc.offsets is None or not YS.runs_server(self.path, self.text, self.src, sc):
+                if sc.is_str and sc.offsets is not None and YS.runs_server(self.path, self.text, self.src, sc):
+                    out.setdefault(name, []).append((key, evidence.STRONG_TEXT.search(sc.value) is not None))
+        return out
+
+    def run_mounted_scripts(self, scripts: dict[str, list[tuple[str, bool]]]) -> None:
+        """A container that runs a script of a ConfigMap it mounts (its command or args name the script's key:
+        ``command: ["/scripts/start.sh"]``), where that script starts the server (``scripts``: this file's
+        ``server_scripts``, or a chart's), is the server's, whatever its image (one built on V1 when the script
+        runs ``trtserver``): its probes and ports follow."""
+        if not scripts:
+            return
+        users = self._configmap_users()
+        for name, keys in scripts.items():
+            for c in users.get(name, []):
+                if c.triton:
                     continue
-                users = self._configmap_users() if users is None else users
-                v1 = evidence.STRONG_TEXT.search(sc.value) is not None
-                for c in users.get(name, []):
-                    words = [w.value for seg in (self.segment(c.node, "command"), self.segment(c.node, "args"))
-                             if seg is not None for w in seg.words]
-                    if not c.triton and any(re.search(r"(?:^|[/\s])" + re.escape(key) + r"(?:$|\s)", w) for w in words):
+                words = [w.value for seg in (self.segment(c.node, "command"), self.segment(c.node, "args"))
+                         if seg is not None for w in seg.words]
+                for key, v1 in keys:
+                    if any(re.search(r"(?:^|[/\s])" + re.escape(key) + r"(?:$|\s)", w) for w in words):
                         c.triton, c.v1 = True, c.v1 or v1
+                        c.v1_script = key if v1 else c.v1_script
 
     def _configmap_users(self) -> dict[str, list[Container]]:
         """ConfigMap name -> the containers of this file whose pod mounts it as a volume (``configMap``
