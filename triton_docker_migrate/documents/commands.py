@@ -12,6 +12,7 @@ from .. import facts
 from ..syntax.quoting import SHELL
 from ..documents.sites import Segment
 from ..documents.sites import CommandSite
+from ..syntax.shellparts import shell_c_script
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 
 #: words that run the next word as the command
@@ -271,20 +272,16 @@ def nested(seg: Segment, text: str, triton: bool, dollar_escape: bool = False) -
     i = command_index(words)
     if i is None or basename(words[i].value) not in _SHELLS:
         return out
-    j = i + 1
-    while j < len(words) and words[j].value.startswith("-"):
-        flags = words[j].value
-        j += 1
-        if "c" in flags.lstrip("-") and not flags.startswith("--") and j < len(words):
-            script = words[j]
-            try:
-                lexed = lex(script.value, script.offsets, dollar_escape=dollar_escape) if script.value else None
-            except ShellSyntaxError:
-                return out
-            if lexed is None:
-                return out
-            for sc in split(lexed.tokens):
-                inner = Segment(sc, seg.syntax if seg.syntax.name == "shell" else SHELL, seg.label)
-                out.append(CommandSite(sc, inner, triton, text))
-            return out
+    script = shell_c_script(words, i)
+    if script is None:
+        return out
+    try:
+        lexed = lex(script.value, script.offsets, dollar_escape=dollar_escape) if script.value else None
+    except ShellSyntaxError:
+        return out
+    if lexed is None:
+        return out
+    for sc in split(lexed.tokens):
+        inner = Segment(sc, seg.syntax if seg.syntax.name == "shell" else SHELL, seg.label)
+        out.append(CommandSite(sc, inner, triton, text))
     return out

@@ -23,6 +23,8 @@ def shell_c_script(words: list[Word], ci: int) -> Word | None:
         flags = words[j].value
         j += 1
         if not flags.startswith("--") and "c" in flags[1:]:
+            if j + 1 < len(words) and words[j].value == "--":
+                j += 1  # ``bash -c -- "script"``: the end of the shell's options, then the script
             return words[j] if j < len(words) else None
         if flags in ("-o", "+o"):
             j += 1
