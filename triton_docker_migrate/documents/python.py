@@ -253,6 +253,7 @@ class PythonDoc(ShellDoc):
             raise ProcessingError(f"cannot read the Python file: {what}") from None
         self.tree = tree
         self._index(tree)
+        self._server_constants()
         self._launchers()
         self._plumbum()
         self._assigned_commands()
@@ -1113,6 +1114,22 @@ class PythonDoc(ShellDoc):
         if isinstance(w, PyWord):
             return self._group_syntax.get(w.group, LIST)
         return LIST
+
+    def _server_constants(self) -> None:
+        """A name assigned once in the whole file, to a string that is the server binary alone (``BIN =
+        "trtserver"``): an f-string's ``{BIN}`` that starts a command runs it, as ``$BIN`` does in a shell
+        script (``ShellDoc._server_variable``)."""
+        count: dict[str, int] = {}
+        for (_scope, name), values in self._assigned.items():
+            count[name] = count.get(name, 0) + len(values)
+        for (_scope, name), values in self._assigned.items():
+            value = values[0] if count[name] == 1 else None
+            if value is None or not self._is_str(value) or isinstance(value, ast.JoinedStr):
+                continue
+            lit = self.literal(value)
+            if lit is not None and lit.value.strip() and C.basename(lit.value.strip()) in _SERVER \
+                    and lit.value == lit.value.strip():
+                self.variables.setdefault(name, []).append(self._items([value])[0])
 
     def _assigned_commands(self) -> None:
         """Lists and strings assigned to a name, never seen passed to a launcher, that start with a
