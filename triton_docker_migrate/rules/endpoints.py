@@ -172,6 +172,19 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
             yield m
 
 
+#: hosts a server started by the same file answers on (or is published to)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "host.docker.internal"})
+#: the server's own ports (HTTP, gRPC, metrics)
+_SERVER_PORTS = frozenset({"8000", "8001", "8002"})
+
+
+def _another_service(host: str, port: str | None, ctx: Context, text: str) -> bool:
+    """A URL written with a literal host that is not this machine's nor named for the server, on a port
+    that is not one of the server's (nor a V1 health port this run moves): another service's."""
+    return bool(port) and bool(host) and port not in _SERVER_PORTS and port not in ctx.health_ports \
+        and "$" not in host and host.lower() not in _LOCAL_HOSTS and not _names_triton(host, text)
+
+
 def _line_end(text: str, i: int) -> int:
     j = text.find("\n", i)
     return len(text) if j < 0 else j
@@ -199,6 +212,14 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
             edits = [Edit(span, url.v2)]
             msg = f"{pm.group(0)} -> {url.v2}: {url.message}"
             port = m.group("port")
+            host = m.group("host") or ""
+            if _another_service(host, port, ctx, region.text):
+                # a Triton file's URL to another host and port (``curl http://gateway.internal:5000/api/health``
+                # beside ``docker run ... trtserver``): it may be another service's own path, never edited
+                yield r.finding(span, msg + f"; this URL names {host}:{port}, which is not known as the server's: "
+                                "if it reaches the server, change it; if it is another service's own path, "
+                                "leave it (suppress this finding)", Severity.WARNING, suggestion=url.v2)
+                break
             if port and port in ctx.health_ports:
                 http = ctx.health_ports[port]
                 edits.append(Edit(region.span(m.start("port"), m.end("port")), http))
