@@ -221,11 +221,23 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
             if not name.startswith("tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
+    if region.shell and "trtserver" in text:
+        # the binary held by a shell variable or a loop no reader followed to a command (``BIN=trtserver`` then
+        # ``CMD="$BIN $OPTS"; eval "$CMD"``; ``for b in trtserver; do $b ...``)
+        for rx in (_ASSIGNED_BINARY, _LOOP_BINARY):
+            for m in rx.finditer(text):
+                yield _piece(region, m.start("bin"), m.end("bin"))
     # a stage on a locally built V1 image runs V1 too: its endpoints are evidence, never rewritten
     for url in triton_urls(replace(region, triton=True) if region.unknown_base else region):
         m = _ENDPOINT.match(text, url.start("path"))
         if m:
             yield _piece(region, m.start(), m.end())
+
+
+_ASSIGNED_BINARY = re.compile(r"(?m)(?:^|[;&|(]|\b(?:export|local|readonly|declare))[ \t]*[A-Za-z_]\w*=([\"']?)"
+                              r"(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1(?=[ \t;&|)]|$)")
+_LOOP_BINARY = re.compile(r"\bfor[ \t]+\w+[ \t]+in[ \t]+(?:[^;\n]*?[ \t])?([\"']?)(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1"
+                          r"(?=[ \t;]|$)")
 
 
 def _server_options(line: str) -> bool:
