@@ -34,7 +34,7 @@ def _common_infix(words: tuple[str, ...]) -> str:
     return ""
 
 
-def _unique_prefix(option: str, table: tuple[str, ...], least: int = 8) -> str:
+def unique_prefix(option: str, table: tuple[str, ...], least: int = 8) -> str:
     """The shortest prefix getopt_long reads as ``option`` whatever the V1 release (abbreviations
     count: ``--allow-po=false``), and at least ``least`` characters: a shorter one (``--ap``) would
     hold every ``--append`` of other tools, for abbreviations nobody writes."""
@@ -121,7 +121,7 @@ def holds_v1_own_endpoint(data: bytes) -> bool:
 
 
 #: the V1-only options (each as the shortest prefix that reads as it)
-_V1_ONLY_OPTION_LITERALS = tuple(("--" + _unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
+_V1_ONLY_OPTION_LITERALS = tuple(("--" + unique_prefix(o, facts.V1_OPTIONS)).encode() for o in facts.V1_ONLY_OPTIONS)
 #: what a file of the text kind can be reported for
 TEXT_LITERALS = (
     _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary

@@ -40,7 +40,11 @@ LEFT = rule(
 
 #: options only V1 had: evidence wherever a Triton context holds them (a kustomize patch that appends
 #: to the server's args, a values list the tool cannot place, a Helm release's values heredoc)
-_V1_OPTION = re.compile(r"(?<![\w-])--(?:" + "|".join(map(re.escape, facts.V1_ONLY_OPTIONS)) + r")(?![\w-])")
+#: each V1-only option and every abbreviation V1's getopt read as it (``--allow-poll=false``) -> its name
+_ABBREVIATED = {o[:n]: o for o in facts.V1_ONLY_OPTIONS
+                for n in range(len(evidence.unique_prefix(o, facts.V1_OPTIONS)), len(o) + 1)}
+_V1_OPTION = re.compile(r"(?<![\w-])--(?:" + "|".join(map(re.escape, sorted(_ABBREVIATED, key=len, reverse=True)))
+                        + r")(?![\w-])")
 _PATH = re.compile(facts.V1_INSTALL_DIR_BEFORE + r"/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
@@ -211,7 +215,7 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
             or _NAMED_FOR_SERVER.search(region.label or "") is not None \
             or region.label == "line" and (_NAMED_LINE.match(text) is not None or _server_options(text))
         for m in _V1_OPTION.finditer(text):
-            name = m.group(0)[2:]
+            name = _ABBREVIATED[m.group(0)[2:]]
             # outside a Triton context only the names no other program had (a container of an image the
             # tool does not know, given the V1 server's arguments); in a text file only where the line
             # shows they are the server's (above)
@@ -447,7 +451,8 @@ _REMOVED = {r.option: r.why for r in T.REMOVED_OPTIONS} | {r.option: r.summary f
 
 
 def _why(text: str) -> str:
-    why = _REMOVED.get(text[2:]) if text.startswith("--") else _REMOVED.get(text) if text in _OPTION_KEYS else None
+    why = _REMOVED.get(_ABBREVIATED.get(text[2:], text[2:])) if text.startswith("--") else \
+        _REMOVED.get(text) if text in _OPTION_KEYS else None
     return f" ({why}: a V2 server given it refuses to start)" if why else ""
 
 
