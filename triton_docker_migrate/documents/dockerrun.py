@@ -313,7 +313,7 @@ def parse_docker_build(words: list[Word], at: int) -> DockerBuild | None:
             continue
         if name == "--build-arg":
             key, has, _ = value.value.partition("=")
-            if has and key and not value.dynamic:
+            if has and key and "$" not in key:  # (a value may be ``$VERSION``: the reader resolves it)
                 b.args.append((key, sub_word(value, len(key) + 1)))
         elif name in ("-f", "--file"):
             b.file = value

@@ -623,10 +623,22 @@ class ShellDoc(Document):
             if dockerfile is None:
                 continue
             for name, value in b.args:
-                if value.value:
-                    out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
-                                             os.path.normpath(dockerfile), not value.dynamic))
+                if not value.value:
+                    continue
+                held = self._held_value(value) if value.dynamic else None
+                if held is not None:  # ``--build-arg V=$VERSION`` with ``VERSION=20.02`` set once: judged by it,
+                    out.append(BuildArgument(name, held.value, held.inner if held.offsets else held.span,
+                                             os.path.normpath(dockerfile), False))  # (which may serve others)
+                    continue
+                out.append(BuildArgument(name, value.value, value.inner if value.offsets else value.span,
+                                         os.path.normpath(dockerfile), not value.dynamic))
         return out
+
+    def _held_value(self, w: Word) -> Word | None:
+        """The value a word that is one ``$NAME`` expands to, when the script sets NAME once to a plain value."""
+        m = _VAR_REF.fullmatch(w.value)
+        values = self.variables.get(m.group(1) or m.group(2), []) if m else []
+        return values[0] if len(values) == 1 and not values[0].dynamic and values[0].value else None
 
     def dockerfile_of(self, b: DockerBuild) -> str | None:
         """The Dockerfile a ``docker build`` reads (normalised), as ``build_arguments`` finds it; None when its
