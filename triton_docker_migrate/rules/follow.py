@@ -20,7 +20,7 @@ evidence may be edited by this follow-through, with a finding that says why):
   (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
   probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
   group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
-  server names;
+  server names, an App Engine flexible ``app.yaml`` whose image is the server's ``Dockerfile`` in its folder;
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
@@ -136,7 +136,9 @@ HEALTH_PATH_ROUTE = rule(
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
     "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
     "`kubernetes_service`'s too, in any file of the module, its selector a reference to the workload's labels or "
-    "not), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; "
+    "not), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; the `readiness_check` and "
+    "`liveness_check` paths of an App Engine flexible `app.yaml` (`runtime: custom`, `env: flex`, any name) whose "
+    "image is the server's `Dockerfile` in the same folder; "
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
     "module), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
@@ -973,10 +975,13 @@ class Terms:
     strict: set = field(default_factory=set)
     #: the repositories of the images built from a server's Dockerfile: a file that names one may run it
     images: set = field(default_factory=set)
+    #: a server's Dockerfile is the image of an App Engine flexible app of its folder (``app.yaml``)
+    app_engine: bool = False
 
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images"):
             getattr(self, k).update(getattr(other, k))
+        self.app_engine = self.app_engine or other.app_engine
 
 
 def _replaces_defaults(c, m: HealthMove) -> bool:
@@ -1005,7 +1010,8 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         if m.build:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
-        t.names.update(name for _scope, _kind, name in m.refs)
+        t.names.update(name for _scope, _kind, name in m.refs if name)
+        t.app_engine = t.app_engine or any(kind == "app_engine" for _scope, kind, _name in m.refs)
         t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
         t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
         if "disable-auto-complete-config" in m.added and m.workload:
@@ -1022,9 +1028,10 @@ def link_terms(links: Links) -> Terms:
             t.names.add(s.name)
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
-    t.names.update(name for _scope, _kind, name in links.refs)
+    t.names.update(name for _scope, _kind, name in links.refs if name)
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
-    t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs if kind not in ("var", "local", "ecs_container"))
+    t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs
+                    if kind not in ("var", "local", "ecs_container", "app_engine"))
     t.images.update(repo for repo, rows in links.built.items() if any(r[2] is not None for r in rows))
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
@@ -1050,6 +1057,8 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True
     if t.values and any(x.encode() in data for x in t.values):
         return True
+    if t.app_engine and b"runtime" in data and b"flex" in data:
+        return True  # an App Engine flexible app.yaml, whose image a server's Dockerfile of its folder may be
     if b"/api/" in data and b"/containers/" in data:
         return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
     if b"patch" in data and b"target" in data and any(x.encode() in data for x in t.names if len(x) > 1):
@@ -1480,6 +1489,8 @@ class _Follow:
                 why = why or "another application's health check takes it too"
             what = f"the {_CHECK_NAMES.get(cs.kind, cs.kind)} {cs.name}"
             for r in cs.paths:
+                if cs.kind == "app_engine":  # the app's image is built from the Dockerfile of its folder
+                    what = f"this App Engine app's {r.label} (its image is built from the Dockerfile of its folder)"
                 yield from self.path(r, 0, r.text, at, what, why, "checks")
 
     @staticmethod
