@@ -28,7 +28,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   under a name (``docker build -t``, ``docker/build-push-action``'s ``tags``, compose ``image:`` beside
   ``build:``, Skaffold's artifacts, a Bake target's ``tags``: ``BuildSite.tags``), in a Kubernetes workload,
   a compose service or a ``docker run`` of any file: the same repository, and the same tag when both say one
-  (``image_link``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
+  (``image_link``; a Helm chart's container whose image its values write runs the image they render:
+  ``ContainerSite.image`` and ``also``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
   and the Services and routes that reach its pods, follow; another tag of the repository, a digest, or a
   repository built from more than one Dockerfile is a warning with the V2 path (a compose service or ``docker
   run`` of such an image: ``At.maybe``). When the Dockerfile's ENTRYPOINT is the server binary, a container that
@@ -187,7 +188,10 @@ HEALTH_PATH_ROUTE = rule(
     "Kubernetes container's probes, a compose service's own health check, and a URL that reaches the host port "
     "a compose service or a `docker run` of such an image publishes. A container that gives the image options "
     "alone (`args`, compose `command`, the words after the image of `docker run`) is the server too when its "
-    "Dockerfile's `ENTRYPOINT` is the server binary: those options are its command line (TDM110). Once the "
+    "Dockerfile's `ENTRYPOINT` is the server binary: those options are its command line (TDM110). A Helm chart's "
+    "container whose image template actions write from the chart's values (`{{ .Values.image.repository }}:"
+    "{{ .Values.image.tag | default .Chart.AppVersion }}`, a registry written apart) runs the image those values "
+    "render; when another values file of the chart renders another image, it is a warning. Once the "
     "Dockerfile is V2 (migrated alone), those V1 paths are still reported and fixed, as for any V2 server.")
 
 #: the health port row of the removed options (its finding says where the option stood)
@@ -840,6 +844,12 @@ def _runs_built_image(links: Links, real: str, pod) -> At | None:
         if c.lines or c.command or not c.image:
             continue
         at, why, how = image_link(links, c.image)
+        for other in c.also:  # a Helm chart's other values files render other images: which one runs is not known
+            other_at, other_why, other_how = image_link(links, other)
+            if at is None and other_at is not None:
+                at, why, how = other_at, f"its chart's values make it run {c.image}, and another values file {other}", other_how
+            elif at is not None and why is None and (other_at is not at or other_why is not None):
+                why = f"another values file of its chart makes it run {other}"
         if at is None:
             continue
         if why is not None:
@@ -1032,7 +1042,12 @@ def link_terms(links: Links) -> Terms:
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
     t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs
                     if kind not in ("var", "local", "ecs_container", "app_engine"))
-    t.images.update(repo for repo, rows in links.built.items() if any(r[2] is not None for r in rows))
+    for repo, rows in links.built.items():
+        if any(r[2] is not None for r in rows):
+            t.images.add(repo)
+            registry, _slash, path = repo.partition("/")
+            if path and ("." in registry or ":" in registry or registry == "localhost"):
+                t.images.add(path)  # a Helm chart's values may write the registry apart (``image.registry``)
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
         t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
