@@ -766,14 +766,15 @@ class HclDoc(Document):
                                                          _text(meta.attr("namespace")) if meta is not None else None,
                                                          dict(c.labels), [])
                     out.pods.append(pod)
-                names: dict[str, str] = {}
-                for p in c.block.blocks("port"):
-                    port = _text(p.attr("container_port"))
-                    if port is not None:
-                        names[port] = port
-                        if _text(p.attr("name")) is not None:
-                            names[_text(p.attr("name"))] = port  # type: ignore[index]
-                pod.containers.append(ContainerSite(c.name, c.image, lines, names))
+                names, probes, port_list = self._k8s_port_sites(c)
+                start, end = c.block.start, c.block.end
+                regions = [r for r in self.regions() if start <= (r.offsets[0] if r.offsets else r.base) < end]
+                # its probes' and strings' paths, and (a container that is no server of its own) the objects that
+                # hold its checks' paths: a container that runs an image built from a server's Dockerfile is
+                # that server (rules/follow.py)
+                pod.containers.append(ContainerSite(c.name, c.image, lines, names, port_list, probes, regions,
+                                                    command=c.block.attr("command") is not None,
+                                                    refs=[] if c.triton else self._refs_of(c)))
         for svc in self.services:
             spec, meta = svc.block("spec"), svc.block("metadata")
             selector = _literal_map(spec.attr("selector")) if spec is not None else {}
@@ -937,7 +938,9 @@ class HclDoc(Document):
             return ProbePort(probe, v.string.value, Span(v.start, v.end), '"')
         return None
 
-    def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
+    def _k8s_port_sites(self, c: Container) -> tuple[dict[str, str], list[ProbePort], PortList | None]:
+        """A Terraform Kubernetes container's port names (name or number -> container port), its probes' ports
+        and its ``port`` blocks."""
         names: dict[str, str] = {}
         for p in c.block.blocks("port"):
             port = _text(p.attr("container_port"))
@@ -946,18 +949,24 @@ class HclDoc(Document):
                 name = _text(p.attr("name"))
                 if name is not None:
                     names[name] = port
-        sites = PortSites([cl], style="kubernetes", port_names=names)
+        probes = []
         for probe in PROBES:
             for handler in HANDLERS:
                 h = _sub(c.block, probe, handler)
                 pp = self._probe(probe, h.attr("port")) if h is not None else None
                 if pp is not None:
-                    sites.probes.append(pp)
+                    probes.append(pp)
         ports = c.block.blocks("port")
-        if ports:
-            sites.lists.append(PortList("kubernetes", f"container {c.name or '?'} ports",
-                                        [self._entry(p, "container_port") for p in ports], "container_port",
-                                        assign=" = "))
+        port_list = PortList("kubernetes", f"container {c.name or '?'} ports",
+                             [self._entry(p, "container_port") for p in ports], "container_port", assign=" = ") \
+            if ports else None
+        return names, probes, port_list
+
+    def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
+        names, probes, port_list = self._k8s_port_sites(c)
+        sites = PortSites([cl], style="kubernetes", port_names=names, probes=probes)
+        if port_list is not None:
+            sites.lists.append(port_list)
         for svc in self.services_selecting(c):
             spec = svc.block("spec")
             sports = spec.blocks("port") if spec is not None else []

@@ -514,6 +514,10 @@ class ContainerSite:
     #: the other images it may run (a Helm chart's image written from values: ``image`` is what the chart's own
     #: values render, these what each other values file of the chart renders)
     also: list[str] = field(default_factory=list)
+    #: objects written apart that hold the paths of its health checks (``CheckSite``: a Terraform variable its
+    #: probe takes) or that name it (a Service selecting its labels by reference), as ``HealthMove.refs``: a
+    #: container that runs an image built from a server's Dockerfile joins them to that server
+    refs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass

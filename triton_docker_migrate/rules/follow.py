@@ -27,7 +27,8 @@ evidence may be edited by this follow-through, with a finding that says why):
 - containers that run, without a command of their own, an image the run builds from the server's Dockerfile
   under a name (``docker build -t``, ``docker/build-push-action``'s ``tags``, compose ``image:`` beside
   ``build:``, Skaffold's artifacts, a Bake target's ``tags``: ``BuildSite.tags``), in a Kubernetes workload,
-  a compose service or a ``docker run`` of any file: the same repository, and the same tag when both say one
+  a Terraform workload's container (its probes, and the variables they take: ``ContainerSite.refs``), a compose
+  service or a ``docker run`` of any file: the same repository, and the same tag when both say one
   (``image_link``; a Helm chart's container whose image its values write runs the image they render:
   ``ContainerSite.image`` and ``also``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
   and the Services and routes that reach its pods, follow; another tag of the repository, a digest, or a
@@ -79,6 +80,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -180,8 +182,9 @@ HEALTH_PATH_ROUTE = rule(
     "An image the run builds from a V1 server's Dockerfile under a name (`docker build -t NAME`, "
     "`docker/build-push-action`'s `tags`, compose `image:` beside `build:`, Skaffold's `artifacts[].image`, a Bake "
     "target's `tags`) is that server wherever a container runs it without a command of its own (a Kubernetes "
-    "workload in another file, a compose service, `docker run`): its probes' V1 paths, and the Services and routes "
-    "that reach its pods, follow, and the message names the image, its Dockerfile and the file that builds it. The "
+    "workload in another file, a Terraform `kubernetes_deployment`'s container, a compose service, `docker run`): its "
+    "probes' V1 paths (and the Terraform variables they take), and the Services and routes that reach its pods, "
+    "follow, and the message names the image, its Dockerfile and the file that builds it. The "
     "repository (registry and path) must be the same, and the tag too when both sides give one (a tag set when the "
     "build runs, `$VERSION` or `${{ github.sha }}`, matches any); another tag of the repository, a digest, or a "
     "repository that more than one Dockerfile builds is a warning with the V2 path, never an edit - in a "
@@ -538,10 +541,13 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             _add_node_ports(links, at, at.move.published)
         for ref in at.move.refs:
             links.refs.setdefault(tuple(ref), []).append((at, None, at.move.namespace))
+    #: the objects that hold the checks of containers that are no server of their own (``Topology.other_refs``),
+    #: one count a container: those of a container that runs a server's built image are that server's
+    others: Counter = Counter()
     for real, topo in files:
         for pf in getattr(topo, "patches", ()):
             links.patch_targets.setdefault(os.path.realpath(pf.path), []).append(pf)
-        links.shared.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
+        others.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
     _add_builds(links, files)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
@@ -552,12 +558,13 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                                 if _ns_ok(pod.namespace, a.move.namespace)
                                 and (a.move.file == real if c.lines else a.move.file != real)))
             if at is None and links.built:
-                at = _runs_built_image(links, real, pod)
+                at = _runs_built_image(links, real, pod, others)
             links.pods.append(Pod(dict(pod.labels), pod.namespace, at, f"{pod.kind} {pod.name}".strip()))
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
             if at is not None and s.build and s.image:
                 links.images.setdefault(s.image, []).append(at)
+    links.shared.update(ref for ref, n in others.items() if n > 0)
     for real, topo in files:
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -832,11 +839,13 @@ def _shown(real: str) -> str:
     return (real if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
-def _runs_built_image(links: Links, real: str, pod) -> At | None:
+def _runs_built_image(links: Links, real: str, pod, others: Counter) -> At | None:
     """The server that a container of ``pod`` (in the file ``real``) is: one that runs, without a command of
     its own, an image built in the run from a moving server's Dockerfile. The server, as the container makes
     it (its pod's labels, workload and ports: what Services and routes that reach the pod follow), joins the
-    run's moves; a container whose image is only perhaps that one (``image_link``) is kept in ``links.maybe``."""
+    run's moves, and the objects that hold its checks' paths (``ContainerSite.refs``: a Terraform variable its
+    probe takes) are that server's (taken from ``others``, the checks of other applications); a container whose
+    image is only perhaps that one (``image_link``) is kept in ``links.maybe``."""
     import dataclasses
 
     found = None
@@ -864,6 +873,9 @@ def _runs_built_image(links: Links, real: str, pod) -> At | None:
         found = At(m, at.path, via=f"{c.image}, {how}")
         links.moves.append(found)
         links._by = None
+        for ref in map(tuple, c.refs):
+            links.refs.setdefault(ref, []).append((found, None, pod.namespace))
+            others[ref] -= 1
     return found
 
 
