@@ -18,7 +18,9 @@ evidence may be edited by this follow-through, with a finding that says why):
   ``Links.patch_targets``, ``PodSite.selector``);
 - objects written apart that hold the path of a health check of the server, found by their names
   (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
-  probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
+  probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module; the
+  ``module`` blocks that call the module and what they pass on: ``TF_VAR_x``/``-var`` set outside a configuration
+  are warnings), a target
   group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
   server names, an App Engine flexible ``app.yaml`` whose image is the server's ``Dockerfile`` in its folder;
 - compose services that run the server (an override file of the same project, ``extends``, the image
@@ -145,7 +147,11 @@ HEALTH_PATH_ROUTE = rule(
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
     "module), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
-    "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
+    "(`path = var.health_path`, the default in `variables.tf` of the same module, and the value a configuration "
+    "that calls the module gives it: `health_path = \"...\"` in its `module` block, or `health_path = var.x` and "
+    "that configuration's own default, `terraform.tfvars` and `*.auto.tfvars`; a value given from outside a "
+    "configuration, `TF_VAR_x=...` in a script's or a CI job's environment or `terraform apply -var 'x=...'`, is a "
+    "warning with the V2 path), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
@@ -222,6 +228,10 @@ _BARE_V1_PATH = re.compile(r"(?<![\w/.:$}%-])(?P<path>/api/(?:" + "|".join(facts
 #: a V1 path after a port known only at run time (``$NODE_IP:$NODE_PORT/api/health/ready``)
 _VARIABLE_PORT_PATH = re.compile(r":(?:\$\{?[A-Za-z_]\w*\}?|\$\([^()\n]*\))(?P<path>/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS)
                                  + r")(?![\w-])[\w/.-]*)")
+#: a Terraform variable given a V1 path from outside its configuration: ``TF_VAR_x=/api/...`` (a script's or a CI
+#: job's environment), ``-var 'x=/api/...'`` (a terraform command line)
+_TF_VAR = re.compile(r"(?<![\w$])(?:TF_VAR_(?P<env>[A-Za-z_]\w*)[\"']?[ \t]*[=:][ \t]*"
+                     r"|-var(?:[ \t]+|=)[\"']?(?P<opt>[A-Za-z_][\w-]*)=)[\"']?(?P<path>/api/[\w/.-]*)")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -999,9 +1009,11 @@ class Terms:
     images: set = field(default_factory=set)
     #: a server's Dockerfile is the image of an App Engine flexible app of its folder (``app.yaml``)
     app_engine: bool = False
+    #: the Terraform variables its health checks take: a configuration that calls their module passes them on
+    variables: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables"):
             getattr(self, k).update(getattr(other, k))
         self.app_engine = self.app_engine or other.app_engine
 
@@ -1034,6 +1046,7 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
         t.names.update(name for _scope, _kind, name in m.refs if name)
         t.app_engine = t.app_engine or any(kind == "app_engine" for _scope, kind, _name in m.refs)
+        t.variables.update(name for _scope, kind, name in m.refs if kind == "var")
         t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
         t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
         if "disable-auto-complete-config" in m.added and m.workload:
@@ -1051,6 +1064,7 @@ def link_terms(links: Links) -> Terms:
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
     t.names.update(name for _scope, _kind, name in links.refs if name)
+    t.variables.update(name for _scope, kind, name in links.refs if kind == "var")
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
     t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs
                     if kind not in ("var", "local", "ecs_container", "app_engine"))
@@ -1084,6 +1098,8 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True
     if t.values and any(x.encode() in data for x in t.values):
         return True
+    if t.variables and b"module" in data and b"source" in data and any(x.encode() in data for x in t.variables):
+        return True  # a Terraform configuration that gives a module's variable its value (``health_path = var.x``)
     if t.app_engine and b"runtime" in data and b"flex" in data:
         return True  # an App Engine flexible app.yaml, whose image a server's Dockerfile of its folder may be
     if b"/api/" in data and b"/containers/" in data:
@@ -1195,6 +1211,7 @@ class _Follow:
         yield from self.policies()
         yield from self.routes()
         yield from self.checks()
+        yield from self.tf_vars()
         yield from self.compose()
         yield from self.docker_runs()
         yield from self.gets()
@@ -1518,7 +1535,39 @@ class _Follow:
             for r in cs.paths:
                 if cs.kind == "app_engine":  # the app's image is built from the Dockerfile of its folder
                     what = f"this App Engine app's {r.label} (its image is built from the Dockerfile of its folder)"
+                elif cs.kind == "var" and r.label.startswith("module "):  # a caller's value of the module's variable
+                    what = f"the argument {cs.name} of {r.label}"
                 yield from self.path(r, 0, r.text, at, what, why, "checks")
+
+    def tf_vars(self) -> Iterator[Finding]:
+        """A value given to a Terraform variable from outside its configuration (``TF_VAR_x=...`` in a script's or
+        a CI job's environment, ``terraform apply -var 'x=...'``) whose name is a variable a server's health check
+        takes (``links.refs``, through the modules that pass it on): which configuration's variable it sets is known
+        only where terraform runs, so it is a warning with the V2 path, never an edit."""
+        named: dict[str, list[tuple[At, bool]]] = {}
+        for (_scope, kind, name), got in self.links.refs.items():
+            if kind == "var":
+                named.setdefault(name, []).extend((a, (_scope, kind, name) in self.links.shared) for a, _w, _ns in got
+                                                  if a.move.paths)
+        if not named:
+            return
+        for r in self.doc.regions():
+            found = []
+            if r.label.startswith("TF_VAR_") and r.text.startswith("/api/"):  # a YAML environment's value
+                found.append((r.label[len("TF_VAR_"):], "TF_VAR_", 0, r.text))
+            if "/api/" in r.text and ("TF_VAR_" in r.text or "-var" in r.text):
+                found += [(m.group("env") or m.group("opt"), "TF_VAR_" if m.group("env") else "-var ", m.start("path"),
+                           m.group("path")) for m in _TF_VAR.finditer(r.text)]
+            for name, how, start, path in found:
+                got = named.get(name)
+                if not got:
+                    continue
+                at, shared = got[0]
+                how = f"TF_VAR_{name}" if how == "TF_VAR_" else f"-var {name}=..."
+                why = "which configuration's variable it sets is known only where terraform runs" + \
+                    ("; another application's health check takes that variable too" if shared else "")
+                yield from self.path(r, start, path, at, f"the Terraform variable {name} given here ({how})", why,
+                                     "may check")
 
     @staticmethod
     def _replace(pv: PortValue, new: str) -> Edit:
