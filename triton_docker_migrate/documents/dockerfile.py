@@ -606,10 +606,12 @@ class DockerfileDoc(Document):
         ``readiness_check``/``liveness_check`` paths ask that server (``KubernetesDoc._app_engine_checks``)."""
         if not self.path or os.path.basename(self.path) != "Dockerfile":
             return []
-        key = [(w.start, w.end) for seg in cl.segments for w in seg.words]
-        runs = any([(w.start, w.end) for seg in line.segments for w in seg.words] == key
-                   for b in self.topology().builds for line in b.lines)
-        return [(os.path.dirname(os.path.realpath(self.path)), "app_engine", "")] if runs else []
+        runs = getattr(self, "_image_lines", None)
+        if runs is None:  # the lines the image runs, read once (a file of many stages is not read again per line)
+            runs = self._image_lines = {tuple((w.start, w.end) for seg in line.segments for w in seg.words)
+                                        for b in self.topology().builds for line in b.lines}
+        key = tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
+        return [(os.path.dirname(os.path.realpath(self.path)), "app_engine", "")] if key in runs else []
 
     def same_structure(self, new: "DockerfileDoc") -> str | None:
         old_cmds = [(i.cmd, i.onbuild) for i in self.instructions]

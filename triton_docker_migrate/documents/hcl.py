@@ -753,6 +753,9 @@ class HclDoc(Document):
         for cl, c in self._server_lines():
             lines_of.setdefault(id(c), []).append(cl)
         pods: dict[int, PodSite] = {}
+        # the strings of the file by where they start, for each container's own (one search a container)
+        placed = sorted(((r.offsets[0] if r.offsets else r.base), k) for k, r in enumerate(self.regions()))
+        starts = [x for x, _k in placed]
         for c in self.containers:
             lines = lines_of.get(id(c), [])
             if c.style == "docker" and lines:
@@ -769,8 +772,8 @@ class HclDoc(Document):
                                                          dict(c.labels), [])
                     out.pods.append(pod)
                 names, probes, port_list = self._k8s_port_sites(c)
-                start, end = c.block.start, c.block.end
-                regions = [r for r in self.regions() if start <= (r.offsets[0] if r.offsets else r.base) < end]
+                regions = [self.regions()[k] for _x, k in placed[bisect.bisect_left(starts, c.block.start):
+                                                                  bisect.bisect_left(starts, c.block.end)]]
                 # its probes' and strings' paths, and (a container that is no server of its own) the objects that
                 # hold its checks' paths: a container that runs an image built from a server's Dockerfile is
                 # that server (rules/follow.py)
