@@ -242,3 +242,45 @@ def test_options_given_to_the_built_image_start_behind_its_migrated_entrypoint(t
         assert res.options.get("model_control_mode") == "MODE_POLL", f"{what}\n{res.explain()}"
     old = before["spec"]["template"]["spec"]["containers"][0]["args"]
     assert R.refused(["tritonserver", *old], tmp_path).refused
+
+
+# --- a Helm chart whose values write the image (fixtures/trees/chart-built-image) ---------------------
+
+CHART_TREE = FIXTURES / "trees" / "chart-built-image"
+
+
+def _helm_images(chart: Path, overlay: str | None = None) -> list[str]:
+    """The images of the containers ``helm template`` renders (Helm's own engine), with the chart's
+    ``values.yaml`` and, given, one other values file over it (``-f``)."""
+    import helm_python
+
+    values = yaml.safe_load((chart / overlay).read_text()) if overlay else {}
+    c = helm_python.Chart.load(str(chart))
+    try:
+        out = c.render(values, name="rel", namespace="default")
+    finally:
+        c.close()
+    return [k["image"] for _name, text in sorted(out.items()) for o in yaml.safe_load_all(text)
+            if isinstance(o, dict) and o.get("kind") == "Deployment"
+            for k in o["spec"]["template"]["spec"]["containers"]]
+
+
+def _seen_images(chart: Path) -> list[list[str]]:
+    """Each container's images as the follow-through sees them: the image the chart's own values render,
+    then the others (``ContainerSite.image``, ``also``)."""
+    from triton_docker_migrate import charts
+    from triton_docker_migrate.pipeline import build_document, link_chart
+
+    unit = charts.unit_of(str(chart))
+    docs = {m.path: build_document(m.kind, m.path, Path(m.path).read_text()) for m in unit.members}
+    link_chart(unit, docs)
+    return [[c.image, *c.also] for m in unit.members if m.kind == "helm-template" and hasattr(docs[m.path], "containers")
+            for pod in docs[m.path].topology().pods for c in pod.containers]
+
+
+@pytest.mark.parametrize("chart, overlays", [("inference", []), ("registry", []), ("canary", ["values-previous.yaml"]),
+                                             ("web", [])])
+def test_a_chart_container_runs_the_image_helm_renders_from_its_values(chart, overlays):
+    root = CHART_TREE / "charts" / chart
+    rendered = [list(x) for x in zip(_helm_images(root), *(_helm_images(root, o) for o in overlays))]
+    assert [list(dict.fromkeys(x)) for x in rendered] == _seen_images(root)

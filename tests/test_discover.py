@@ -215,6 +215,12 @@ K8S = b"apiVersion: apps/v1\nkind: Deployment\n"
     ("deploy/mounts.yaml", b"- path: /x\n  name: a\n", "text"),
     ("overlays/a/patch.yaml", b"- path: /spec/template/spec/containers/0/args\n  op: replace\n", "kubernetes"),
     ("deploy/ops.txt", b"- op: add\n", "text"),
+    # App Engine flexible, a custom runtime: read as YAML for the checks it sends to the Dockerfile's image
+    ("gae/app.yaml", b"runtime: custom\nenv: flex\nreadiness_check:\n  path: /api/health/ready\n", "kubernetes"),
+    ("gae/ranker.yaml", b"# c\nenv: 'flexible'\nruntime: \"custom\"  # built here\n", "kubernetes"),
+    ("gae/app.yaml", b"runtime: python\nenv: flex\n", "text"),  # App Engine builds the image itself
+    ("gae/app.yaml", b"runtime: custom\nenv: standard\n", "text"),
+    ("gae/app.txt", b"runtime: custom\nenv: flex\n", "text"),
     ("deploy/my-values.yaml", b"image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: 20.02-py3\n", "helm-values"),
     ("deploy/my-values.yaml", K8S + b"image: x\n", "kubernetes"),
     ("deploy/values.yml", b"image:\n  repository: x\n", "text"),

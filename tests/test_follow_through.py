@@ -1204,6 +1204,17 @@ APART = {
                               set()),  # the V1 option of overlays/gpu/args.yaml is migrated in the patch
     "gke-backendconfig-apart": ({"backendconfig.yaml": [8]}, set()),
     "tiltfile": ({"Tiltfile": [7, 9]}, set()),
+    "app-engine-flex": ({"inference/app.yaml": [7, 11], "v2/service.yaml": [5, 6]}, set()),
+    "chart-built-image": ({"charts/inference/templates/deployment.yaml": [23, 27],
+                           "charts/inference/templates/ingress.yaml": [9],
+                           "charts/registry/templates/deployment.yaml": [19]},
+                          {("charts/canary/templates/deployment.yaml", 19, "TDM408")}),
+    "terraform-built-image": ({"infra/main.tf": [29, 55], "infra/variables.tf": [2]},
+                              {("infra/others.tf", 47, "TDM408"), ("infra/variables.tf", 7, "TDM408")}),
+    "terraform-vars-apart": ({"envs/dev/main.tf": [3], "envs/prod/main.tf": [10], "envs/prod/prod.auto.tfvars": [1],
+                              "envs/prod/terraform.tfvars": [1]},
+                             {(".github/workflows/deploy.yml", 7, "TDM408"), (".github/workflows/deploy.yml", 10, "TDM408"),
+                              ("scripts/deploy.sh", 4, "TDM408"), ("scripts/deploy.sh", 5, "TDM408")}),
 }
 
 
@@ -1211,7 +1222,9 @@ APART = {
 def test_health_checks_written_apart_keep_the_gate_closed_until_they_follow(name, tmp_path_factory, monkeypatch, capsys):
     """A health check path written apart from the server it checks - a Terraform variable's default in
     ``variables.tf``, a target group or a Service in another file of the module, a kustomize JSON 6902 patch
-    file, a GKE BackendConfig apart from its Service, a Tiltfile's forwarded port - follows the migration; and
+    file, a GKE BackendConfig apart from its Service, a Tiltfile's forwarded port, an App Engine ``app.yaml``
+    beside the server's Dockerfile, a Helm chart or a Terraform workload that runs the image built from it, a
+    module's variable given its value by the configurations that call the module - follows the migration; and
     on a tree migrated before (these files left as they were, the servers V2 already) the gate stays closed on
     exactly those lines until a run moves them too. The traps of each tree (another application's variable,
     target group, Service, patch, BackendConfig, forward) keep their V1-looking paths; a variable that another

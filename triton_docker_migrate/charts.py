@@ -79,8 +79,8 @@ def unit_of(top: str, base: str | None = None) -> Unit:
     return unit
 
 
-def _chart_meta(folder: str) -> tuple[str, dict[str, str]]:
-    """The chart's name and its dependencies' aliases (dependency name -> alias)."""
+def _chart_data(folder: str) -> dict | None:
+    """The chart's ``Chart.yaml`` as data (None: unreadable, or not a mapping)."""
     try:
         import yaml
 
@@ -88,8 +88,20 @@ def _chart_meta(folder: str) -> tuple[str, dict[str, str]]:
 
         data = yaml.safe_load(read_regular(os.path.join(folder, "Chart.yaml"), 1 << 20)[0])
     except Exception:  # noqa: BLE001 - an unreadable Chart.yaml names nothing
-        return os.path.basename(folder), {}
-    if not isinstance(data, dict):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def chart_field(folder: str, key: str):
+    """A top-level field of the chart's ``Chart.yaml`` (``appVersion``), None when it has none."""
+    data = _chart_data(folder)
+    return data.get(key) if data is not None else None
+
+
+def _chart_meta(folder: str) -> tuple[str, dict[str, str]]:
+    """The chart's name and its dependencies' aliases (dependency name -> alias)."""
+    data = _chart_data(folder)
+    if data is None:
         return os.path.basename(folder), {}
     name = data.get("name") if isinstance(data.get("name"), str) else os.path.basename(folder)
     aliases = {}
@@ -114,15 +126,7 @@ def subchart_keys(unit: Unit) -> dict[str, frozenset[str]]:
 
 
 def _dependency_keys(folder: str) -> list[str]:
-    try:
-        import yaml
-
-        from .atomic import read_regular  # never a FIFO, socket or device
-
-        data = yaml.safe_load(read_regular(os.path.join(folder, "Chart.yaml"), 1 << 20)[0])
-    except Exception:  # noqa: BLE001 - an unreadable Chart.yaml names nothing
-        return []
-    deps = data.get("dependencies") if isinstance(data, dict) else None
+    deps = chart_field(folder, "dependencies")
     return [str(d.get("alias") or d["name"]) for d in deps or [] if isinstance(d, dict) and isinstance(d.get("name"), str)]
 
 

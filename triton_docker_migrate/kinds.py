@@ -30,6 +30,10 @@ _DOCKERFILE_START = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?
                                rb"|(?i:arg)[ \t]+[A-Za-z_]\w*(?:=|[ \t]*\r?$))")
 #: a compose file's top-level ``services:`` key
 _SERVICES = re.compile(rb"(?m)^services[ \t]*:[ \t]*(?:#[^\n]*)?\r?$")
+#: Google App Engine flexible's ``app.yaml`` of a custom runtime (the Dockerfile beside it is the app's image):
+#: top-level ``runtime: custom`` and ``env: flex``
+_APP_ENGINE_RUNTIME = re.compile(rb"(?m)^runtime[ \t]*:[ \t]*[\"']?custom[\"']?[ \t]*(?:#[^\n]*)?\r?$")
+_APP_ENGINE_FLEX = re.compile(rb"(?m)^env[ \t]*:[ \t]*[\"']?flex(?:ible)?[\"']?[ \t]*(?:#[^\n]*)?\r?$")
 _VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
 
 
@@ -164,9 +168,19 @@ def _kustomization(p: Path) -> bool:
 
 def _kubernetes(p: Path, head: bytes) -> bool:
     """A manifest (``apiVersion`` and ``kind``), or a JSON 6902 patch kept in a file of its own (a list of
-    ``op``/``path`` operations: a Kustomization names the workload it patches)."""
+    ``op``/``path`` operations: a Kustomization names the workload it patches), or an App Engine flexible
+    ``app.yaml`` of a custom runtime (``is_app_engine``): read as YAML for the health checks it sends to the
+    image of the Dockerfile beside it."""
     return p.low.endswith(_YAML + (".json",)) and bool(_API_VERSION.search(head) and _KIND.search(head)
-                                                       or _is_json_patch(head))
+                                                       or _is_json_patch(head)) or is_app_engine(p.low, head)
+
+
+def is_app_engine(name: str, head: bytes) -> bool:
+    """Google App Engine flexible's service configuration of a custom runtime (``runtime: custom``, ``env:
+    flex``; any ``*.yaml`` name, as ``gcloud app deploy`` takes): its image is built from the Dockerfile in
+    its folder."""
+    return name.endswith(_YAML) and _APP_ENGINE_RUNTIME.search(head) is not None \
+        and _APP_ENGINE_FLEX.search(head) is not None
 
 
 def _is_json_patch(head: bytes) -> bool:

@@ -599,6 +599,20 @@ class DockerfileDoc(Document):
         path = os.path.abspath(self.path) if self.path else ""
         return Topology(builds=[BuildSite(path, lines)])
 
+    def health_refs(self, cl: CommandLine) -> list[tuple[str, str, str]]:
+        """What holds, apart from this file, the path of a health check of the server its image runs (``cl``, a
+        line of its last stage's CMD/ENTRYPOINT; ``CheckSite``): an App Engine flexible ``app.yaml`` of a custom
+        runtime in the same folder builds its image from the file named ``Dockerfile`` there, and its
+        ``readiness_check``/``liveness_check`` paths ask that server (``KubernetesDoc._app_engine_checks``)."""
+        if not self.path or os.path.basename(self.path) != "Dockerfile":
+            return []
+        runs = getattr(self, "_image_lines", None)
+        if runs is None:  # the lines the image runs, read once (a file of many stages is not read again per line)
+            runs = self._image_lines = {tuple((w.start, w.end) for seg in line.segments for w in seg.words)
+                                        for b in self.topology().builds for line in b.lines}
+        key = tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
+        return [(os.path.dirname(os.path.realpath(self.path)), "app_engine", "")] if key in runs else []
+
     def same_structure(self, new: "DockerfileDoc") -> str | None:
         old_cmds = [(i.cmd, i.onbuild) for i in self.instructions]
         new_cmds = [(i.cmd, i.onbuild) for i in new.instructions]

@@ -70,6 +70,8 @@ _LB_CHECK_KEYS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer
                             r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
 #: a value named apart: ``var.x``, ``local.x``
 _NAMED = re.compile(r"(var|local)\.([A-Za-z_][\w-]*)")
+#: the arguments of a ``module`` block that are Terraform's own, not the module's variables
+_MODULE_META = frozenset({"source", "version", "providers", "count", "for_each", "depends_on"})
 HANDLERS = ("http_get", "tcp_socket", "grpc")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 _SHEBANG = re.compile(r"#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
@@ -783,6 +785,9 @@ class HclDoc(Document):
         for cl, c in self._server_lines():
             lines_of.setdefault(id(c), []).append(cl)
         pods: dict[int, PodSite] = {}
+        # the strings of the file by where they start, for each container's own (one search a container)
+        placed = sorted(((r.offsets[0] if r.offsets else r.base), k) for k, r in enumerate(self.regions()))
+        starts = [x for x, _k in placed]
         for c in self.containers:
             lines = lines_of.get(id(c), [])
             if c.style == "docker" and lines:
@@ -798,14 +803,15 @@ class HclDoc(Document):
                                                          _text(meta.attr("namespace")) if meta is not None else None,
                                                          dict(c.labels), [])
                     out.pods.append(pod)
-                names: dict[str, str] = {}
-                for p in c.block.blocks("port"):
-                    port = _text(p.attr("container_port"))
-                    if port is not None:
-                        names[port] = port
-                        if _text(p.attr("name")) is not None:
-                            names[_text(p.attr("name"))] = port  # type: ignore[index]
-                pod.containers.append(ContainerSite(c.name, c.image, lines, names))
+                names, probes, port_list = self._k8s_port_sites(c)
+                regions = [self.regions()[k] for _x, k in placed[bisect.bisect_left(starts, c.block.start):
+                                                                  bisect.bisect_left(starts, c.block.end)]]
+                # its probes' and strings' paths, and (a container that is no server of its own) the objects that
+                # hold its checks' paths: a container that runs an image built from a server's Dockerfile is
+                # that server (rules/follow.py)
+                pod.containers.append(ContainerSite(c.name, c.image, lines, names, port_list, probes, regions,
+                                                    command=c.block.attr("command") is not None,
+                                                    refs=[] if c.triton else self._refs_of(c)))
         for svc in self.services:
             spec, meta = svc.block("spec"), svc.block("metadata")
             selector = _literal_map(spec.attr("selector")) if spec is not None else {}
@@ -888,7 +894,8 @@ class HclDoc(Document):
     def _ref_links(self) -> list[tuple[tuple[str, str, str], tuple[str, str, str]]]:
         """What checks what, said by this file for objects of others (``Topology.ref_links``): an ECS service's
         ``load_balancer`` sends the target group's checks to a container of a task definition; a target group's
-        ``health_check`` path that is a variable or a local value."""
+        ``health_check`` path that is a variable or a local value; a module's variable that a ``module`` block of
+        this file sets from one of this configuration's variables (``health_path = var.ready_path``)."""
         scope = self._module()
         out = []
         for r in self._resources():
@@ -905,19 +912,39 @@ class HclDoc(Document):
                     m = _NAMED.fullmatch(e.raw.strip())
                     if m is not None:
                         out.append(((scope, r.labels[0], r.labels[1]), (scope, m.group(1), m.group(2))))
+        for _b, target, it in self._module_arguments():  # ``health_path = var.ready_path``: the caller's variable
+            m = _NAMED.fullmatch(it.value.raw.strip())
+            if m is not None:
+                out.append(((target, "var", it.name), (scope, m.group(1), m.group(2))))
+        return out
+
+    def _module_arguments(self) -> list[tuple["H.Block", str, "H.Attribute"]]:
+        """The arguments this file gives the variables of a module of the tree (``module "x" { source =
+        "../modules/x" ... }``, a local path): (the module block, the module's folder (real path), the argument)."""
+        import os
+
+        out = []
+        here = self._module()
+        for b in self.tree.root.blocks("module"):
+            source = _text(b.attr("source"))
+            if not here or not source or not source.startswith(("./", "../")):
+                continue  # a registry or remote module: its variables are not in the tree
+            target = os.path.realpath(os.path.join(here, source))
+            out += [(b, target, it) for it in b.items if isinstance(it, H.Attribute) and it.name not in _MODULE_META]
         return out
 
     def _checks(self) -> list[CheckSite]:
         """The module's values that may be a health check's path (a variable's or local value's default that is
-        a path, the value a ``.tfvars`` file of the module's folder gives a variable), and its target groups'
-        health check paths: whose they are, the objects that name them say."""
+        a path, the value a ``.tfvars`` file of the module's folder gives a variable), its target groups'
+        health check paths, and the values this file gives the variables of a module it calls (scoped to that
+        module's folder): whose they are, the objects that name them say."""
         scope = self._module()
         out: list[CheckSite] = []
 
-        def site(kind: str, name: str, e: "H.Expr | None", label: str) -> None:
+        def site(kind: str, name: str, e: "H.Expr | None", label: str, where: str = scope) -> None:
             st = e.string if e is not None and e.kind == "string" else None
             if st is not None and not st.dynamic and not st.heredoc and st.value.startswith("/"):
-                out.append(CheckSite(scope, kind, name, None, [Region(st.value, offsets=st.offsets, label=label)]))
+                out.append(CheckSite(where, kind, name, None, [Region(st.value, offsets=st.offsets, label=label)]))
 
         for b in self.tree.root.blocks("variable"):
             if len(b.labels) == 1 and b.attr("default") is not None:
@@ -935,6 +962,8 @@ class HclDoc(Document):
                 check = r.block("health_check")
                 path = check.attr("path") if check is not None else None
                 site(r.labels[0], r.labels[1], path.value if path is not None else None, "path")
+        for b, target, it in self._module_arguments():  # a value the caller gives a variable of the module
+            site("var", it.name, it.value, f"module {b.labels[0] if b.labels else '?'}", target)
         return out
 
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
@@ -969,7 +998,9 @@ class HclDoc(Document):
             return ProbePort(probe, v.string.value, Span(v.start, v.end), '"')
         return None
 
-    def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
+    def _k8s_port_sites(self, c: Container) -> tuple[dict[str, str], list[ProbePort], PortList | None]:
+        """A Terraform Kubernetes container's port names (name or number -> container port), its probes' ports
+        and its ``port`` blocks."""
         names: dict[str, str] = {}
         for p in c.block.blocks("port"):
             port = _text(p.attr("container_port"))
@@ -978,18 +1009,24 @@ class HclDoc(Document):
                 name = _text(p.attr("name"))
                 if name is not None:
                     names[name] = port
-        sites = PortSites([cl], style="kubernetes", port_names=names)
+        probes = []
         for probe in PROBES:
             for handler in HANDLERS:
                 h = _sub(c.block, probe, handler)
                 pp = self._probe(probe, h.attr("port")) if h is not None else None
                 if pp is not None:
-                    sites.probes.append(pp)
+                    probes.append(pp)
         ports = c.block.blocks("port")
-        if ports:
-            sites.lists.append(PortList("kubernetes", f"container {c.name or '?'} ports",
-                                        [self._entry(p, "container_port") for p in ports], "container_port",
-                                        assign=" = "))
+        port_list = PortList("kubernetes", f"container {c.name or '?'} ports",
+                             [self._entry(p, "container_port") for p in ports], "container_port", assign=" = ") \
+            if ports else None
+        return names, probes, port_list
+
+    def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
+        names, probes, port_list = self._k8s_port_sites(c)
+        sites = PortSites([cl], style="kubernetes", port_names=names, probes=probes)
+        if port_list is not None:
+            sites.lists.append(port_list)
         for svc in self.services_selecting(c):
             spec = svc.block("spec")
             sports = spec.blocks("port") if spec is not None else []

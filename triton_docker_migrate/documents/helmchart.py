@@ -10,6 +10,9 @@ and helpers (``.Values.x.y``, ``include "name"``) is linked before any rule runs
   several files: each holds its part, a ``CommandLine`` of its own words with copies of the other parts'
   words at foreign offsets (``sites.FOREIGN``), so the argv transform sees the whole line and each file
   gets the edits of its own words (an option added at the end goes where the last part stands).
+- The image a container's ``image`` actions render from the values (``rendered_images``; with the chart's own
+  values, then with each other values file) is the image its topology says it runs: the run's follow-through
+  links it to an image the run builds (``rules/follow.py``, ``image_link``).
 - Values a subchart reads are its own ``values*.yaml`` and its parents' under its name (or alias);
   ``.Values.global.x`` is any chart's ``global.x``.
 """
@@ -22,6 +25,7 @@ from .. import facts
 from ..charts import SubChart, Unit
 from ..model import Span
 from ..syntax import gotemplate as G
+from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from .base import Document
@@ -162,6 +166,9 @@ class _Chart:
     # --- one container --------------------------------------------------------------------------
     def link_container(self, doc: HelmTemplateDoc, chart: SubChart, c: Container, out: Links) -> None:
         linked = self.link_image(doc, chart, c, out)
+        rendered = self.rendered_images(doc, chart, c)
+        if rendered:
+            doc.rendered_images[id(c.node)] = rendered
         pieces, unknown, others = self.pieces(doc, chart, c)
         server = C.server_word([w for d, seg in pieces for w in seg.words])
         if not c.triton and server is not None:
@@ -220,6 +227,65 @@ class _Chart:
         if found:
             doc.link_image(c, v1, triton)
         return found
+
+    def rendered_images(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> list[str]:
+        """The images a container runs whose ``image`` template actions write from the chart's values
+        (``"{{ .Values.image.repository }}:{{ .Values.image.tag }}"``, ``{{ .Values.image.registry }}/...``,
+        ``{{ .Values.image }}``, ``.Chart.AppVersion``, or a helper that writes a repository and its tag), as Helm
+        renders them: with the charts' own ``values.yaml`` first, then with each other values file of the unit
+        over them. A tag the values leave empty is the chart's ``appVersion`` where the action defaults to it
+        (``default .Chart.AppVersion``, as ``helm create`` writes). Empty when an action reads anything else (a
+        function of several values, a helper that writes more): the image is read as written."""
+        image = Y.get(c.node, "image")
+        if not isinstance(image, ScalarNode) or not isinstance(image.value, str) or "$" not in image.value:
+            return []
+        sc = doc.src.scalar(image)
+        acts = [a for a in doc.template.overlapping(sc.start, sc.end) if a.writes]
+        holes = list(G.PLACEHOLDER.finditer(sc.value))
+        if not acts or len(acts) != len(holes):
+            return []
+        app = _app_version(chart.root)
+        if any(a.includes for a in acts):  # a helper: the repository and tag it writes, nothing else
+            paths = set(self.image_paths(doc, c))
+            repo = next((p for p in paths if p[-1:] == ("repository",)), None)
+            if len(acts) != 1 or sc.value.strip() != holes[0].group(0) or repo is None \
+                    or paths != {repo, repo[:-1] + ("tag",)}:
+                return []
+            out = [f"{str(rn.value).strip()}:{_tag(tn, app)}" for (_rd, rn), (_td, tn)
+                   in self.effective(chart, repo, repo[:-1] + ("tag",), empty_tags=True) if _tag(tn, app)]
+            return list(dict.fromkeys(out))
+        reads: list[tuple[G.Path | None, bool]] = []  # each action: (the values path it writes, AppVersion its default)
+        for a in acts:
+            values = [p[1:] for p in a.refs if p[:1] == ("Values",) and len(p) > 1]
+            others = [p for p in a.refs if p[:1] != ("Values",) and tuple(p) != ("Chart", "AppVersion")]
+            if len(values) > 1 or others or not values and not a.refs:
+                return []
+            reads.append((values[0] if values else None, ("Chart", "AppVersion") in [tuple(p) for p in a.refs]))
+        variants = {path: self.variants(chart, path) for path, _d in reads if path is not None}
+        overlays = [None] + list(dict.fromkeys(d for vs in variants.values() for d, _n in vs if not _is_default(d)))
+        out: list[str] = []
+        for over in overlays:
+            parts, pos = [], 0
+            for (path, by_app), hole in zip(reads, holes):
+                value = None
+                if path is not None:
+                    vs = variants[path]
+                    node = next((n for d, n in vs if d is over), None) or next((n for d, n in vs if _is_default(d)), None)
+                    if node is None or not isinstance(node, ScalarNode) or isinstance(node.value, (bool, list, dict)):
+                        value = None
+                    else:
+                        value = "" if node.value is None else str(node.value).strip()
+                    if value is None or value == "" and not by_app:
+                        break
+                if not value and by_app:
+                    value = app
+                if not value:
+                    break
+                parts += [sc.value[pos:hole.start()], value]
+                pos = hole.end()
+            else:
+                out.append("".join(parts) + sc.value[pos:])
+        return list(dict.fromkeys(x.strip() for x in out if x.strip()))
 
     def plain_images(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> list[tuple[HelmValuesDoc, Span, str]]:
         """The values a container's image is read from that the links leave out (no Triton image): an image
@@ -331,11 +397,13 @@ class _Chart:
                 if vdoc.lone_repos or vdoc.unpaired:
                     vdoc._regions = None  # their repositories are read as images with their tags
 
-    def effective(self, chart: SubChart, repo_path: G.Path, tag_path: G.Path):
+    def effective(self, chart: SubChart, repo_path: G.Path, tag_path: G.Path, empty_tags: bool = False):
         """The (repository, tag) values nodes Helm renders together for ``chart``: with the charts'
-        ``values.yaml`` alone, and with each other values file of the unit over them."""
+        ``values.yaml`` alone, and with each other values file of the unit over them (``empty_tags``: a tag
+        left empty or null is one too)."""
         repos = [(d, n) for d, n in self.variants(chart, repo_path) if _str_scalar(n)]
-        tags = [(d, n) for d, n in self.variants(chart, tag_path) if _str_scalar(n, tag=True)]
+        tags = [(d, n) for d, n in self.variants(chart, tag_path) if _str_scalar(n, tag=True) or empty_tags
+                and isinstance(n, ScalarNode) and n.value in (None, "")]
         if not repos or not tags:
             return []
         overlays = [d for d, _n in repos + tags if not _is_default(d)]
@@ -447,6 +515,20 @@ class _Chart:
                 cl.images = (Span(image.start, image.end),)
             out.append((holder, cl))
         return out
+
+
+def _tag(node: Node, app: str | None) -> str:
+    """A values tag as Helm writes it, the chart's ``appVersion`` when it is left empty ("" neither)."""
+    value = str(node.value).strip() if isinstance(node, ScalarNode) and node.value is not None else ""
+    return value or app or ""
+
+
+def _app_version(folder: str) -> str | None:
+    """The ``appVersion`` of the chart in ``folder`` (its ``Chart.yaml``), as Helm writes it in a template."""
+    from ..charts import chart_field
+
+    value = chart_field(folder, "appVersion")
+    return str(value) if isinstance(value, (str, int, float)) and str(value) else None
 
 
 def _shown_path(path: G.Path | None) -> str:

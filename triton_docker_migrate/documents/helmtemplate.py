@@ -47,6 +47,9 @@ class HelmTemplateDoc(KubernetesDoc):
         self.linked: dict[int, list[CommandLine]] = {}
         #: values the chart found the container's image in: id(container node) -> (v1, triton)
         self.linked_images: dict[int, tuple[bool, bool]] = {}
+        #: the images a container written from values runs, as the chart renders them (set by the chart:
+        #: ``helmchart._Chart.rendered_images``): id(container node) -> [the chart's own values', others'...]
+        self.rendered_images: dict[int, list[str]] = {}
         #: parts of server lines held by a helper's body here (a list of arguments ``include``d by a
         #: container of another template; set by the chart)
         self.helper_lines: list[CommandLine] = []
@@ -215,6 +218,15 @@ class HelmTemplateDoc(KubernetesDoc):
         if c.triton and not c.v1 and not (triton and not v1) and self.v1_probes(c.node):
             c.v1 = True
         self._lines = None
+
+    def _container_site(self, c: Container, lines: list[CommandLine], regions: list[Region]):
+        """A container whose image the chart's values write is seen running that image (``rendered_images``):
+        the follow-through links it to an image the run builds (``follow.image_link``)."""
+        site = super()._container_site(c, lines, regions)
+        images = self.rendered_images.get(id(c.node))
+        if images:
+            site.image, site.also = images[0], images[1:]
+        return site
 
     def set_triton(self, c: Container, v1: bool) -> None:
         """The chart found the server binary in what the container's list takes from elsewhere."""

@@ -46,6 +46,8 @@ ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationR
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+#: the health checks of an App Engine flexible ``app.yaml`` that name a request path
+APP_ENGINE_CHECKS = ("readiness_check", "liveness_check")
 #: lists an edit may shorten or lengthen, and keys whose value may turn from a port name to a number
 EDITABLE = frozenset({"command", "args", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
@@ -774,7 +776,22 @@ class KubernetesDoc(Document):
                 if name and paths:
                     out.checks.append(CheckSite("", "BackendConfig", name, self._str(Y.get(meta, "namespace")), paths))
         out.builds += self._skaffold_builds()
+        out.checks += self._app_engine_checks()
         return out
+
+    def _app_engine_checks(self) -> list[CheckSite]:
+        """An App Engine flexible ``app.yaml`` of a custom runtime (``kinds.is_app_engine``): the paths its
+        ``readiness_check`` and ``liveness_check`` ask of the image built from the Dockerfile of its folder,
+        whose server names the folder (``DockerfileDoc.health_refs``). The legacy ``health_check`` names no
+        path (App Engine asks ``/_ah/health``)."""
+        from ..kinds import is_app_engine
+
+        if self.objects or not self.path or not is_app_engine(os.path.basename(self.path).lower(),
+                                                              self.text[:8192].encode("utf-8", "surrogatepass")):
+            return []
+        root = self.src.docs[0] if len(self.src.docs) == 1 and isinstance(self.src.docs[0], MappingNode) else None
+        paths = [r for key in APP_ENGINE_CHECKS for r in self._path_region(Y.get(Y.get(root, key), "path"), key)]
+        return [CheckSite(os.path.dirname(os.path.realpath(self.path)), "app_engine", "", None, paths)] if paths else []
 
     def _skaffold_builds(self) -> list[BuildSite]:
         """The image each Skaffold artifact builds."""

@@ -511,6 +511,13 @@ class ContainerSite:
     #: a container without a server line of its own (a kustomize patch of a workload written elsewhere): the
     #: lists of words it gives the container's ``command``/``args``, in order - options of that server's line
     argv: list[Segment] = field(default_factory=list)
+    #: the other images it may run (a Helm chart's image written from values: ``image`` is what the chart's own
+    #: values render, these what each other values file of the chart renders)
+    also: list[str] = field(default_factory=list)
+    #: objects written apart that hold the paths of its health checks (``CheckSite``: a Terraform variable its
+    #: probe takes) or that name it (a Service selecting its labels by reference), as ``HealthMove.refs``: a
+    #: container that runs an image built from a server's Dockerfile joins them to that server
+    refs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -18,17 +18,21 @@ evidence may be edited by this follow-through, with a finding that says why):
   ``Links.patch_targets``, ``PodSite.selector``);
 - objects written apart that hold the path of a health check of the server, found by their names
   (``CheckSite``, ``HealthMove.refs``, ``Links.refs``): a Terraform variable's or local value's default that a
-  probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module), a target
+  probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module; the
+  ``module`` blocks that call the module and what they pass on: ``TF_VAR_x``/``-var`` set outside a configuration
+  are warnings), a target
   group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
-  server names;
+  server names, an App Engine flexible ``app.yaml`` whose image is the server's ``Dockerfile`` in its folder;
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
 - containers that run, without a command of their own, an image the run builds from the server's Dockerfile
   under a name (``docker build -t``, ``docker/build-push-action``'s ``tags``, compose ``image:`` beside
   ``build:``, Skaffold's artifacts, a Bake target's ``tags``: ``BuildSite.tags``), in a Kubernetes workload,
-  a compose service or a ``docker run`` of any file: the same repository, and the same tag when both say one
-  (``image_link``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
+  a Terraform workload's container (its probes, and the variables they take: ``ContainerSite.refs``), a compose
+  service or a ``docker run`` of any file: the same repository, and the same tag when both say one
+  (``image_link``; a Helm chart's container whose image its values write runs the image they render:
+  ``ContainerSite.image`` and ``also``). Such a container is the server, as its pod makes it (``_runs_built_image``): its probes,
   and the Services and routes that reach its pods, follow; another tag of the repository, a digest, or a
   repository built from more than one Dockerfile is a warning with the V2 path (a compose service or ``docker
   run`` of such an image: ``At.maybe``). When the Dockerfile's ENTRYPOINT is the server binary, a container that
@@ -78,6 +82,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -136,11 +141,17 @@ HEALTH_PATH_ROUTE = rule(
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
     "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
     "`kubernetes_service`'s too, in any file of the module, its selector a reference to the workload's labels or "
-    "not), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; "
+    "not), the `requestPath` of a GKE `BackendConfig` that the Service names, in any file; the `readiness_check` and "
+    "`liveness_check` paths of an App Engine flexible `app.yaml` (`runtime: custom`, `env: flex`, any name) whose "
+    "image is the server's `Dockerfile` in the same folder; "
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
     "module), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
-    "(`path = var.health_path`, the default in `variables.tf` of the same module), a probe of its container "
+    "(`path = var.health_path`, the default in `variables.tf` of the same module, and the value a configuration "
+    "that calls the module gives it: `health_path = \"...\"` in its `module` block, or `health_path = var.x` and "
+    "that configuration's own default, `terraform.tfvars` and `*.auto.tfvars`; a value given from outside a "
+    "configuration, `TF_VAR_x=...` in a script's or a CI job's environment or `terraform apply -var 'x=...'`, is a "
+    "warning with the V2 path), a probe of its container "
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
@@ -177,15 +188,19 @@ HEALTH_PATH_ROUTE = rule(
     "An image the run builds from a V1 server's Dockerfile under a name (`docker build -t NAME`, "
     "`docker/build-push-action`'s `tags`, compose `image:` beside `build:`, Skaffold's `artifacts[].image`, a Bake "
     "target's `tags`) is that server wherever a container runs it without a command of its own (a Kubernetes "
-    "workload in another file, a compose service, `docker run`): its probes' V1 paths, and the Services and routes "
-    "that reach its pods, follow, and the message names the image, its Dockerfile and the file that builds it. The "
+    "workload in another file, a Terraform `kubernetes_deployment`'s container, a compose service, `docker run`): its "
+    "probes' V1 paths (and the Terraform variables they take), and the Services and routes that reach its pods, "
+    "follow, and the message names the image, its Dockerfile and the file that builds it. The "
     "repository (registry and path) must be the same, and the tag too when both sides give one (a tag set when the "
     "build runs, `$VERSION` or `${{ github.sha }}`, matches any); another tag of the repository, a digest, or a "
     "repository that more than one Dockerfile builds is a warning with the V2 path, never an edit - in a "
     "Kubernetes container's probes, a compose service's own health check, and a URL that reaches the host port "
     "a compose service or a `docker run` of such an image publishes. A container that gives the image options "
     "alone (`args`, compose `command`, the words after the image of `docker run`) is the server too when its "
-    "Dockerfile's `ENTRYPOINT` is the server binary: those options are its command line (TDM110). Once the "
+    "Dockerfile's `ENTRYPOINT` is the server binary: those options are its command line (TDM110). A Helm chart's "
+    "container whose image template actions write from the chart's values (`{{ .Values.image.repository }}:"
+    "{{ .Values.image.tag | default .Chart.AppVersion }}`, a registry written apart) runs the image those values "
+    "render; when another values file of the chart renders another image, it is a warning. Once the "
     "Dockerfile is V2 (migrated alone), those V1 paths are still reported and fixed, as for any V2 server.")
 
 #: the health port row of the removed options (its finding says where the option stood)
@@ -213,6 +228,10 @@ _BARE_V1_PATH = re.compile(r"(?<![\w/.:$}%-])(?P<path>/api/(?:" + "|".join(facts
 #: a V1 path after a port known only at run time (``$NODE_IP:$NODE_PORT/api/health/ready``)
 _VARIABLE_PORT_PATH = re.compile(r":(?:\$\{?[A-Za-z_]\w*\}?|\$\([^()\n]*\))(?P<path>/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS)
                                  + r")(?![\w-])[\w/.-]*)")
+#: a Terraform variable given a V1 path from outside its configuration: ``TF_VAR_x=/api/...`` (a script's or a CI
+#: job's environment), ``-var 'x=/api/...'`` (a terraform command line)
+_TF_VAR = re.compile(r"(?<![\w$])(?:TF_VAR_(?P<env>[A-Za-z_]\w*)[\"']?[ \t]*[=:][ \t]*"
+                     r"|-var(?:[ \t]+|=)[\"']?(?P<opt>[A-Za-z_][\w-]*)=)[\"']?(?P<path>/api/[\w/.-]*)")
 #: ``http(s)://host/api/...`` (no port: the scheme's)
 _HOST_PATH = re.compile(r"(?<![\w./:-])(?P<scheme>https?)://(?P<host>[A-Za-z0-9_][\w.-]*)(?P<path>/api/[\w/.-]*)")
 
@@ -532,10 +551,13 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             _add_node_ports(links, at, at.move.published)
         for ref in at.move.refs:
             links.refs.setdefault(tuple(ref), []).append((at, None, at.move.namespace))
+    #: the objects that hold the checks of containers that are no server of their own (``Topology.other_refs``),
+    #: one count a container: those of a container that runs a server's built image are that server's
+    others: Counter = Counter()
     for real, topo in files:
         for pf in getattr(topo, "patches", ()):
             links.patch_targets.setdefault(os.path.realpath(pf.path), []).append(pf)
-        links.shared.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
+        others.update(tuple(ref) for ref in getattr(topo, "other_refs", ()))
     _add_builds(links, files)
     for real, topo in files:
         for pod in topo.pods:  # type: ignore[attr-defined]
@@ -546,12 +568,13 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                                 if _ns_ok(pod.namespace, a.move.namespace)
                                 and (a.move.file == real if c.lines else a.move.file != real)))
             if at is None and links.built:
-                at = _runs_built_image(links, real, pod)
+                at = _runs_built_image(links, real, pod, others)
             links.pods.append(Pod(dict(pod.labels), pod.namespace, at, f"{pod.kind} {pod.name}".strip()))
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
             if at is not None and s.build and s.image:
                 links.images.setdefault(s.image, []).append(at)
+    links.shared.update(ref for ref, n in others.items() if n > 0)
     for real, topo in files:
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -826,11 +849,13 @@ def _shown(real: str) -> str:
     return (real if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
-def _runs_built_image(links: Links, real: str, pod) -> At | None:
+def _runs_built_image(links: Links, real: str, pod, others: Counter) -> At | None:
     """The server that a container of ``pod`` (in the file ``real``) is: one that runs, without a command of
     its own, an image built in the run from a moving server's Dockerfile. The server, as the container makes
     it (its pod's labels, workload and ports: what Services and routes that reach the pod follow), joins the
-    run's moves; a container whose image is only perhaps that one (``image_link``) is kept in ``links.maybe``."""
+    run's moves, and the objects that hold its checks' paths (``ContainerSite.refs``: a Terraform variable its
+    probe takes) are that server's (taken from ``others``, the checks of other applications); a container whose
+    image is only perhaps that one (``image_link``) is kept in ``links.maybe``."""
     import dataclasses
 
     found = None
@@ -838,6 +863,12 @@ def _runs_built_image(links: Links, real: str, pod) -> At | None:
         if c.lines or c.command or not c.image:
             continue
         at, why, how = image_link(links, c.image)
+        for other in c.also:  # a Helm chart's other values files render other images: which one runs is not known
+            other_at, other_why, other_how = image_link(links, other)
+            if at is None and other_at is not None:
+                at, why, how = other_at, f"its chart's values make it run {c.image}, and another values file {other}", other_how
+            elif at is not None and why is None and (other_at is not at or other_why is not None):
+                why = f"another values file of its chart makes it run {other}"
         if at is None:
             continue
         if why is not None:
@@ -852,6 +883,9 @@ def _runs_built_image(links: Links, real: str, pod) -> At | None:
         found = At(m, at.path, via=f"{c.image}, {how}")
         links.moves.append(found)
         links._by = None
+        for ref in map(tuple, c.refs):
+            links.refs.setdefault(ref, []).append((found, None, pod.namespace))
+            others[ref] -= 1
     return found
 
 
@@ -973,10 +1007,15 @@ class Terms:
     strict: set = field(default_factory=set)
     #: the repositories of the images built from a server's Dockerfile: a file that names one may run it
     images: set = field(default_factory=set)
+    #: a server's Dockerfile is the image of an App Engine flexible app of its folder (``app.yaml``)
+    app_engine: bool = False
+    #: the Terraform variables its health checks take: a configuration that calls their module passes them on
+    variables: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables"):
             getattr(self, k).update(getattr(other, k))
+        self.app_engine = self.app_engine or other.app_engine
 
 
 def _replaces_defaults(c, m: HealthMove) -> bool:
@@ -1005,7 +1044,9 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         if m.build:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
-        t.names.update(name for _scope, _kind, name in m.refs)
+        t.names.update(name for _scope, _kind, name in m.refs if name)
+        t.app_engine = t.app_engine or any(kind == "app_engine" for _scope, kind, _name in m.refs)
+        t.variables.update(name for _scope, kind, name in m.refs if kind == "var")
         t.values.update(f"{kind}.{name}" for _scope, kind, name in m.refs if kind in ("var", "local"))
         t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
         if "disable-auto-complete-config" in m.added and m.workload:
@@ -1022,10 +1063,17 @@ def link_terms(links: Links) -> Terms:
             t.names.add(s.name)
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
-    t.names.update(name for _scope, _kind, name in links.refs)
+    t.names.update(name for _scope, _kind, name in links.refs if name)
+    t.variables.update(name for _scope, kind, name in links.refs if kind == "var")
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
-    t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs if kind not in ("var", "local", "ecs_container"))
-    t.images.update(repo for repo, rows in links.built.items() if any(r[2] is not None for r in rows))
+    t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs
+                    if kind not in ("var", "local", "ecs_container", "app_engine"))
+    for repo, rows in links.built.items():
+        if any(r[2] is not None for r in rows):
+            t.images.add(repo)
+            registry, _slash, path = repo.partition("/")
+            if path and ("." in registry or ":" in registry or registry == "localhost"):
+                t.images.add(path)  # a Helm chart's values may write the registry apart (``image.registry``)
     for host, rows in links.host_ports.items():
         t.host_paths.add(f":{host}/api/")
         t.ports.update(host for at, cport, _h in rows if at.move.health and cport == at.move.health)
@@ -1050,6 +1098,10 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True
     if t.values and any(x.encode() in data for x in t.values):
         return True
+    if t.variables and b"module" in data and b"source" in data and any(x.encode() in data for x in t.variables):
+        return True  # a Terraform configuration that gives a module's variable its value (``health_path = var.x``)
+    if t.app_engine and b"runtime" in data and b"flex" in data:
+        return True  # an App Engine flexible app.yaml, whose image a server's Dockerfile of its folder may be
     if b"/api/" in data and b"/containers/" in data:
         return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
     if b"patch" in data and b"target" in data and any(x.encode() in data for x in t.names if len(x) > 1):
@@ -1159,6 +1211,7 @@ class _Follow:
         yield from self.policies()
         yield from self.routes()
         yield from self.checks()
+        yield from self.tf_vars()
         yield from self.compose()
         yield from self.docker_runs()
         yield from self.gets()
@@ -1480,7 +1533,41 @@ class _Follow:
                 why = why or "another application's health check takes it too"
             what = f"the {_CHECK_NAMES.get(cs.kind, cs.kind)} {cs.name}"
             for r in cs.paths:
+                if cs.kind == "app_engine":  # the app's image is built from the Dockerfile of its folder
+                    what = f"this App Engine app's {r.label} (its image is built from the Dockerfile of its folder)"
+                elif cs.kind == "var" and r.label.startswith("module "):  # a caller's value of the module's variable
+                    what = f"the argument {cs.name} of {r.label}"
                 yield from self.path(r, 0, r.text, at, what, why, "checks")
+
+    def tf_vars(self) -> Iterator[Finding]:
+        """A value given to a Terraform variable from outside its configuration (``TF_VAR_x=...`` in a script's or
+        a CI job's environment, ``terraform apply -var 'x=...'``) whose name is a variable a server's health check
+        takes (``links.refs``, through the modules that pass it on): which configuration's variable it sets is known
+        only where terraform runs, so it is a warning with the V2 path, never an edit."""
+        named: dict[str, list[tuple[At, bool]]] = {}
+        for (_scope, kind, name), got in self.links.refs.items():
+            if kind == "var":
+                named.setdefault(name, []).extend((a, (_scope, kind, name) in self.links.shared) for a, _w, _ns in got
+                                                  if a.move.paths)
+        if not named:
+            return
+        for r in self.doc.regions():
+            found = []
+            if r.label.startswith("TF_VAR_") and r.text.startswith("/api/"):  # a YAML environment's value
+                found.append((r.label[len("TF_VAR_"):], "TF_VAR_", 0, r.text))
+            if "/api/" in r.text and ("TF_VAR_" in r.text or "-var" in r.text):
+                found += [(m.group("env") or m.group("opt"), "TF_VAR_" if m.group("env") else "-var ", m.start("path"),
+                           m.group("path")) for m in _TF_VAR.finditer(r.text)]
+            for name, how, start, path in found:
+                got = named.get(name)
+                if not got:
+                    continue
+                at, shared = got[0]
+                how = f"TF_VAR_{name}" if how == "TF_VAR_" else f"-var {name}=..."
+                why = "which configuration's variable it sets is known only where terraform runs" + \
+                    ("; another application's health check takes that variable too" if shared else "")
+                yield from self.path(r, start, path, at, f"the Terraform variable {name} given here ({how})", why,
+                                     "may check")
 
     @staticmethod
     def _replace(pv: PortValue, new: str) -> Edit:
