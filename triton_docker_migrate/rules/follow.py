@@ -408,6 +408,17 @@ def variable_host(host: str, text: str) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
+def _base_url(name: str, text: str) -> tuple[str, str] | None:
+    """(host, port) of the one URL base ``text`` assigns to ``name`` (``SERVER = "http://localhost:8000"``,
+    ``SERVER=http://triton:8000``), or None."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        return None
+    found = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[ \t]*\w+[ \t]*)?=[ \t]*"
+                       r"[rRuU]?[\"']?https?://([A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})/?[\"']?[ \t]*(?:#.*)?$", text)
+    assigned = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)", text)
+    return found[0] if len(found) == 1 and len(assigned) == 1 else None
+
+
 def _real(path: str) -> str:
     return os.path.realpath(path) if path else ""
 
@@ -1094,6 +1105,9 @@ def may_reach(data: bytes, t: Terms) -> bool:
         return True
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
+    if t.host_paths and b"/api/health/" in data and any(
+            hp[:-len("/api/")].encode() + q in data for hp in t.host_paths for q in (b'"', b"'")):
+        return True  # ``SERVER = "http://localhost:8000"`` then ``SERVER + "/api/health/ready"``
     if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
         return True
     if t.values and any(x.encode() in data for x in t.values):
@@ -1671,6 +1685,12 @@ class _Follow:
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
                 yield from self.run_time_host(r, u, placeholder)
+            elif placeholder is not None and (u := _HEALTH_FIRST.match(r.text)) is not None \
+                    and (base := _base_url(placeholder, self.doc.text)) is not None:
+                # ``SERVER + "/api/health/ready"`` with ``SERVER = "http://localhost:8000"`` set once
+                got, why = self.resolve(*base)
+                yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({placeholder}, "
+                                         f"{base[0]}:{base[1]})", why)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
                 if host.startswith(("$", "{", "`")):
@@ -1729,7 +1749,8 @@ class _Follow:
         if not ats:
             return
         found = list(_AFTER_VALUE.finditer(r.text))
-        if r.placeholder is not None and (u := _HEALTH_FIRST.match(r.text)) is not None:
+        if r.placeholder is not None and (u := _HEALTH_FIRST.match(r.text)) is not None \
+                and _base_url(r.placeholder, self.doc.text) is None:  # (a base set once: ``urls`` follows it)
             found.insert(0, u)
         for u in found:
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
