@@ -1253,3 +1253,18 @@ def test_health_checks_written_apart_keep_the_gate_closed_until_they_follow(name
             kept = [x for n, x in enumerate(path.read_text().splitlines(), 1)
                     if "/api/health" in x and n not in follows.get(rel, ())]
             assert [x for x in (work / rel).read_text().splitlines() if "/api/health" in x] == kept, rel
+
+
+def test_a_health_path_in_the_compose_env_keeps_the_gate_closed(tmp_path_factory, monkeypatch, capsys):
+    """``READY_PATH=/api/health/ready`` in the ``.env`` that a Triton service's health check expands: a warning
+    on the first run (in the compose file and in the ``.env``), and the gate stays closed once the compose
+    file is migrated (the ``.env`` is not: the text kind is never rewritten); another variable of the same
+    ``.env`` that no health check reads is left alone."""
+    src = FIXTURES / "trees" / "env-health-path"
+    work = migrated_copy(tmp_path_factory, src, "env-health-path")
+    assert "tritonserver" in (work / "docker-compose.yml").read_text()
+    assert (work / ".env").read_text() == (src / ".env").read_text()
+    monkeypatch.chdir(work)
+    left = {(f["path"], f["line"], f["rule"], f["severity"]) for f in _json(capsys, ".")["findings"]}
+    assert left == {(".env", 1, "TDM401", "warning")}
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1

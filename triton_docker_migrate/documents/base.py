@@ -80,6 +80,11 @@ class Document:
         whether the service runs a V1 server line, the environment file to read)."""
         return []
 
+    def interpolated_health_paths(self) -> list[tuple[str, Span, str]]:
+        """Variables a Triton service's health check expands that the runtime's environment file may set
+        (compose's ``.env``): (variable, where the check writes it, the environment file to read)."""
+        return []
+
     def split_images(self) -> list[ImageKeys]:
         """Images written as a repository and a tag in sibling keys."""
         return []

@@ -470,6 +470,24 @@ class ComposeDoc(Document):
                 out.append((m.group(1) or m.group(3), Span(sc.start, sc.end), v1_line, env))
         return out
 
+    def interpolated_health_paths(self) -> list[tuple[str, Span, str]]:
+        """The variables a Triton service's ``healthcheck.test`` expands (``http://localhost:8000${READY_PATH}``),
+        which the ``.env`` beside the file may set: (variable, where it is written, the environment file)."""
+        if not self.path:
+            return []
+        env = os.path.join(os.path.dirname(os.path.abspath(self.path)), ".env")
+        out = []
+        for s in self.services:
+            test = Y.get(Y.get(s.node, "healthcheck"), "test")
+            if not s.triton or test is None:
+                continue
+            for node in Y.walk(test, set()):
+                if isinstance(node, ScalarNode) and "$" in str(node.value):
+                    sc = self.src.scalar(node)
+                    out += [(m.group(1) or m.group(3), Span(sc.start, sc.end), env)
+                            for m in _VAR.finditer(str(node.value))]
+        return out
+
     def env_files(self) -> list[tuple[str, Span, str]]:
         out = []
         seen: set[int] = set()

@@ -11,6 +11,7 @@ named there is history (CONTRACT.md, "Documentation prose")."""
 from __future__ import annotations
 
 import bisect
+import os
 import re
 
 from .. import evidence, facts
@@ -66,6 +67,16 @@ def _held_url(text: str) -> re.Pattern | None:
                       r")\}?/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
 
 
+#: compose files that read the ``.env`` beside them
+_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_COMPOSE_READ = 1 << 20
+#: a variable a health check line expands (``test: ["CMD", "curl", "-f", "http://localhost:8000${READY}"]``)
+_CHECK_VARIABLE = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?(?:test:)?[^\n]*?(?:https?://|localhost|127\.0\.0\.1)[^\n]*?"
+                             r"\$(?:\{(\w+)[^}]*\}|(\w+))")
+#: the name a ``.env`` line sets
+_ENV_NAME = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=")
+
+
 def _is_cmake(name: str) -> bool:
     """CMake code (``CMakeLists.txt``, ``*.cmake``): not documentation, whatever its suffix."""
     return name == "cmakelists.txt" or name.endswith(".cmake")
@@ -119,11 +130,32 @@ class TextDoc(Document):
         # and the names declared with such a URL (``const BASE = __ENV.TRITON_URL || 'http://triton:8000'``)
         # that a V1 path follows (a template's ``${BASE}/api/status``)
         held = _held_url(self.text) if calls else None
+        checked = self._compose_checks() if not self.triton and "/api/" in self.text else frozenset()
         return [Region(line, base=pos, shell=False, label="line",
                        triton=self.triton or self._flags or pos in listed
                        or routes and self._routes_to_server(pos, line)
-                       or calls and (_request_path(line) or held is not None and held.search(line) is not None))
+                       or calls and (_request_path(line) or held is not None and held.search(line) is not None)
+                       or bool(checked) and _ENV_NAME.match(line) is not None and _ENV_NAME.match(line).group(1) in checked)
                 for pos, line in self._lines]
+
+    def _compose_checks(self) -> frozenset[str]:
+        """For a compose ``.env``: the variables that a compose file beside it expands in the health check of
+        a service it names the server in (``test: [..., "http://localhost:8000${READY_PATH}"]``) - its lines
+        are that server's."""
+        name = os.path.basename(self.path)
+        if name != ".env":
+            return frozenset()
+        out: set[str] = set()
+        for compose in _COMPOSE_NAMES:
+            try:
+                with open(os.path.join(os.path.dirname(os.path.abspath(self.path)), compose), encoding="utf-8") as f:
+                    text = f.read(_COMPOSE_READ)
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "healthcheck" in text and ("tritonserver" in text or "tensorrtserver" in text or "trtserver" in text):
+                for m in _CHECK_VARIABLE.finditer(text):
+                    out.add(m.group(1) or m.group(2))
+        return frozenset(out)
 
     def _option_lists(self) -> set[int]:
         """The lines of lists of the server's options written one item a line (a YAML block list, a

@@ -102,6 +102,35 @@ def _host_field(text: str, region: Region) -> bool:
     return text.endswith("://", 0, region.off(0) - len(held))
 
 
+@check(order=34)
+def check_health_paths_in_env_files(doc, ctx: Context) -> Iterator[Finding]:
+    """A Triton service's health check that expands a variable whose value in the ``.env`` beside it is a V1
+    path (``READY_PATH=/api/health/ready``): V2 answers 404 there; the value is changed where it is set."""
+    from .images import env_file_values
+
+    files: dict[str, dict[str, tuple[str, int]]] = {}
+    for name, span, env in doc.interpolated_health_paths():
+        values = files.setdefault(env, env_file_values(env))
+        value, line = values.get(name, ("", 0))
+        m = _ENV_PATH.fullmatch(value.strip())
+        if m is None:
+            continue
+        for r, url, rx in _ROWS:
+            pm = rx.match(m.group("path"))
+            if pm is None:
+                continue
+            where = f"{os.path.basename(env)}:{line}"
+            new = value.replace(pm.group(0), url.v2, 1) if url.v2 else None
+            yield r.finding(span, f"the health check reads {name} from {where}: {value} is V1's; "
+                            f"{url.message}: set it there" + (f" ({name}={new})" if new else ""),
+                            Severity.WARNING, suggestion=f"{name}={new}" if new else url.suggestion)
+            break
+
+
+#: a value that is a V1 endpoint path, or a URL ending in one
+_ENV_PATH = re.compile(r"(?:https?://[^/\s]+)?(?P<path>/api/[\w/.-]+)")
+
+
 #: a script (not a file of many services) that names the server (``echo "trtserver is ready"``,
 #: ``print("waiting for tritonserver")``): a URL on Triton's HTTP port to one of V1's own endpoints in it
 #: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh)
