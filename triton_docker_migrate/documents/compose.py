@@ -23,7 +23,7 @@ from . import yamlsites as S
 from .dockerrun import publish_ports
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import (Block, BuildArgument, BuildSite, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
+from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
                     Segment, Topology)
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
@@ -211,8 +211,9 @@ class ComposeDoc(Document):
                 continue
             text, offsets = got
             triton = any(s.triton for s in self.users(node)) or bool(host and host.search(text))
-            out.append(Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
-                              image_context=key == "image", label=key))
+            r = Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
+                       image_context=key == "image", label=key)
+            out += without_shell_comments(r) if r.shell else [r]
         return out
 
     def _env_list_items(self) -> set[int]:

@@ -32,7 +32,7 @@ from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
-from .sites import (Block, BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
+from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
 
@@ -547,8 +547,9 @@ class KubernetesDoc(Document):
         for s in shell.scripts if shell is not None else ():
             skip[id(s.sc.node)] = s.sc.node
         for node, sc, key in Y.string_values(self.src, skip):
-            out.append(Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
-                              shell=key in ("command", "args"), image_context=key == "image", label=key))
+            r = Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
+                       shell=key in ("command", "args"), image_context=key == "image", label=key)
+            out += without_shell_comments(r) if r.shell else [r]
         if shell is not None:
             out += shell.regions()
         return out

@@ -4,12 +4,12 @@ syntax). The argv transformer and every rule talk to these, never to a file form
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from ..model import Edit, Span
 from ..syntax.quoting import Syntax
-from ..syntax.shellwords import Word
+from ..syntax.shellwords import ShellSyntaxError, Word, lex
 
 
 @dataclass(slots=True)
@@ -46,6 +46,35 @@ class Region:
     def contiguous(self, i: int, j: int) -> bool:
         """True when ``text[i:j]`` is one unbroken run of the document (no continuation inside)."""
         return self.offsets is None or j <= i or self.off(j - 1) - self.off(i) == j - 1 - i
+
+
+def without_shell_comments(region: Region) -> list[Region]:
+    """``region``, a shell script held in a string (``args: ["bash", "-c", "..."]``, compose ``command:``), as
+    the runs of it outside its comments: a comment in the script is neither changed nor reported, as one in a
+    script file is not."""
+    if "#" not in region.text:
+        return [region]
+    try:
+        comments = lex(region.text).comments
+    except ShellSyntaxError:
+        return [region]
+    if not comments:
+        return [region]
+    out: list[Region] = []
+    pos = 0
+    for c in sorted(comments, key=lambda sp: sp.start):
+        if c.start > pos:
+            out.append(_part(region, pos, c.start))
+        pos = max(pos, c.end)
+    if pos < len(region.text):
+        out.append(_part(region, pos, len(region.text)))
+    return out
+
+
+def _part(region: Region, i: int, j: int) -> Region:
+    if region.offsets is None:
+        return replace(region, text=region.text[i:j], base=region.base + i, placeholder=None)
+    return replace(region, text=region.text[i:j], offsets=region.offsets[i:j], placeholder=None)
 
 
 @dataclass
