@@ -31,6 +31,8 @@ _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver
 #: a key that names the program a launcher runs (``binary: trtserver``): its value is the program alone,
 #: the options are given elsewhere (a list beside it, the launcher's code)
 _PROGRAM_KEY = re.compile(r"(?i)(?:bin|binary|exe|executable|program|launcher)\w*[\"']?[ \t]*[:=][ \t]*[\"']?$")
+#: an OpenRC service script's ``command=`` (its options are ``command_args=``)
+_OPENRC_COMMAND = re.compile(r"(?m)^[ \t]*command=[\"']?$")
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 #: one item of a list written one a line: ``- --model-store=/m``, ``"--allow-poll-model-repository=false",``
@@ -272,7 +274,9 @@ class TextDoc(Document):
         for site, v1 in self._server_sites():
             server = site.words[0]
             cl = CommandLine(self.text, [site.segment], server, v1, "line")
-            if len(site.words) == 1 and _PROGRAM_KEY.search(self.text, self._line_start(server.start), server.start):
+            before = (self._line_start(server.start), server.start)
+            if len(site.words) == 1 and (_PROGRAM_KEY.search(self.text, *before) or "command_args=" in self.text
+                                         and _OPENRC_COMMAND.search(self.text, *before)):
                 cl.extra["program_only"] = True
             out.append(cl)
         return out
