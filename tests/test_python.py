@@ -627,6 +627,12 @@ def _masked_dump(src: str) -> str:
 
         visit_Tuple = visit_List
 
+        def visit_JoinedStr(self, node):
+            # an f-string's text around its fields is a command line's words too (``f"{BIN} --model-store={REPO}"``:
+            # options are added after its last field)
+            node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
+            return self.generic_visit(node)
+
         def visit_Call(self, node):
             # asyncio.create_subprocess_exec("trtserver", ...), os.execlp(...), sh.Command(p)(...): a command's
             # words given one an argument
