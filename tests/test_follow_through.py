@@ -1129,6 +1129,11 @@ def test_files_run_are_those_a_command_names_at_a_mount():
     assert got["/ctx/ready.sh"] == "CMD"
     assert not any(p.startswith("/ctx/models") for p in got)  # not named by any command
     assert files_run(mounts, [("curl -sf http://localhost:8000/usr/local/bin/healthcheck.sh", "RUN")]) == []
+    # a program copied into a folder of the PATH, run by its name alone; not one copied elsewhere
+    mounts = [Mount("check", "/usr/local/bin/", "/ctx"), Mount("probe", "/opt/probe", "/ctx")]
+    got = dict(files_run(mounts, [("check || exit 1", "HEALTHCHECK"), ("probe", "CMD")]))
+    assert got["/ctx/check"] == "HEALTHCHECK" and not any("probe" in p for p in got)
+    assert files_run(mounts, [("/opt/check --probe", "HEALTHCHECK")]) == []
 
 
 def test_exec_into_a_compose_service_that_runs_the_built_image(tmp_path, monkeypatch, capsys):

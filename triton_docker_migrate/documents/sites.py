@@ -486,6 +486,8 @@ class Mount:
 
 #: an absolute path written in a command (``/usr/local/bin/healthcheck.sh``)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.$/:-])/[\w.@+-]+(?:/[\w.@+-]+)*")
+#: the folders of a container's default ``PATH``: a program there is run by its name alone
+_PATH_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
 def files_run(mounts: list[Mount], commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -497,7 +499,13 @@ def files_run(mounts: list[Mount], commands: list[tuple[str, str]]) -> list[tupl
 
     out: dict[str, str] = {}
     for text, what in commands:
-        for path in _ABSOLUTE_PATH.findall(text):
+        paths = _ABSOLUTE_PATH.findall(text)
+        for m in mounts:  # ``HEALTHCHECK CMD healthcheck``: a program copied into a folder of the PATH, by its name
+            dest = m.target if not m.target.endswith("/") else m.target + os.path.basename(m.source.rstrip("/"))
+            folder, name = os.path.split(dest)
+            if folder in _PATH_FOLDERS and name and re.search(r"(?<![\w./$-])" + re.escape(name) + r"(?![\w./-])", text):
+                paths.append(dest)
+        for path in paths:
             for m in mounts:
                 if "*" in m.source or "?" in m.source or "[" in m.source or not m.target.startswith("/"):
                     continue
