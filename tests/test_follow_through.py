@@ -1095,6 +1095,69 @@ curl -sf "http://${NODE_IP}:8000/api/health/live"
         "exporter -- curl -sf localhost:8000/api/", "exporter -- curl -sf localhost:8000/v2/")
 
 
+@pytest.mark.parametrize("line, want", [
+    ("docker exec -it trtis curl -sf localhost:8000/api/health/ready", ("container", "trtis")),
+    ("docker container exec -e A=1 -w /tmp trtis curl x", ("container", "trtis")),
+    ("sudo docker -H unix:///run/docker.sock exec --user root trtis sh -c 'curl x'", ("container", "trtis")),
+    ("docker-compose -f deploy/compose.yml exec -T trtis curl x", ("compose", "trtis")),
+    ("docker compose --project-name ml exec --index 2 -u root trtis wget x", ("compose", "trtis")),
+    ("docker compose run trtis curl x", None),  # a container of its own
+    ("docker exec trtis", None),  # no command
+    ("docker exec $NAME curl x", None),
+    ("kubectl exec deploy/trtis -- curl x", None),
+])
+def test_docker_exec_names_the_container_its_command_runs_in(line, want):
+    from triton_docker_migrate.documents.shell import ShellDoc
+
+    execs = ShellDoc("x.sh", line + "\n").topology().execs
+    if want is None or want[0] not in ("container", "compose"):
+        assert [ex for ex in execs if ex.kind in ("container", "compose")] == []
+        return
+    [got] = execs
+    assert (got.kind, got.name) == want
+    assert line[got.start:got.end].startswith(("curl", "sh", "wget"))
+
+
+def test_files_run_are_those_a_command_names_at_a_mount():
+    from triton_docker_migrate.documents.sites import Mount, files_run
+
+    mounts = [Mount("healthcheck.sh", "/usr/local/bin/healthcheck.sh", "/ctx"), Mount("scripts/", "/opt/scripts/", "/ctx"),
+              Mount("ready.sh", "/usr/local/bin/", "/ctx"), Mount("models", "/models", "/ctx")]
+    got = dict(files_run(mounts, [("/usr/local/bin/healthcheck.sh && /opt/scripts/live.sh", "HEALTHCHECK"),
+                                  ('["/usr/local/bin/ready.sh"]', "CMD")]))
+    assert got["/ctx/healthcheck.sh"] == "HEALTHCHECK" and got["/ctx/scripts/live.sh"] == "HEALTHCHECK"
+    assert got["/ctx/ready.sh"] == "CMD"
+    assert not any(p.startswith("/ctx/models") for p in got)  # not named by any command
+    assert files_run(mounts, [("curl -sf http://localhost:8000/usr/local/bin/healthcheck.sh", "RUN")]) == []
+    # a program copied into a folder of the PATH, run by its name alone; not one copied elsewhere
+    mounts = [Mount("check", "/usr/local/bin/", "/ctx"), Mount("probe", "/opt/probe", "/ctx")]
+    got = dict(files_run(mounts, [("check || exit 1", "HEALTHCHECK"), ("probe", "CMD")]))
+    assert got["/ctx/check"] == "HEALTHCHECK" and not any("probe" in p for p in got)
+    assert files_run(mounts, [("/opt/check --probe", "HEALTHCHECK")]) == []
+
+
+def test_exec_into_a_compose_service_that_runs_the_built_image(tmp_path, monkeypatch, capsys):
+    """``docker compose exec api ...`` into a service that runs the image built from the server's Dockerfile
+    (``build:``), and a health script the image COPYs and ``ENTRYPOINT`` runs: both ask the server's own
+    ``localhost``. An exec into the other service of the project keeps its path."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {
+        "server/Dockerfile": "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCOPY wait.sh /wait.sh\n"
+                             "ENTRYPOINT [\"/wait.sh\"]\nCMD [\"trtserver\", \"--model-store=/models\"]\n",
+        "server/wait.sh": "#!/bin/sh\n(until curl -sf localhost:8000/api/health/ready; do sleep 1; done; touch /ok) &\n"
+                          "exec \"$@\"\n",
+        "compose.yaml": "services:\n  api:\n    build: ./server\n  web:\n    image: nginx:1.25\n",
+        "ops.sh": "#!/bin/sh\ndocker compose exec api curl -sf localhost:8000/api/health/ready\n"
+                  "docker compose exec web curl -sf localhost:8000/api/health/ready\n"})
+    report = _json(capsys, ".")
+    assert _rules(report, "ops.sh") == [(2, "TDM408", "info", True)]
+    assert _rules(report, "server/wait.sh") == [(2, "TDM408", "info", True)]
+    cli(capsys, "migrate", ".")
+    assert "exec api curl -sf localhost:8000/v2/health/ready\ndocker compose exec web curl -sf localhost:8000/api/" \
+        in (tmp_path / "ops.sh").read_text()
+    assert "localhost:8000/v2/health/ready" in (tmp_path / "server/wait.sh").read_text()
+
+
 def test_skaffold_and_kind_forwards_publish_the_server_on_the_host(tmp_path, monkeypatch, capsys):
     """A development loop: Skaffold's ``portForward`` opens the server's Service on ``localhost:18000``, a kind
     cluster's ``extraPortMappings`` maps the NodePort 30800 to the host's 8080; a smoke test curls both (it

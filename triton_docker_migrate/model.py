@@ -160,6 +160,10 @@ class HealthMove:
     compose: tuple = ()
     hosts: tuple = ()
     build: str | None = None  #: the Dockerfile whose image runs it (absolute)
+    containers: tuple = ()  #: the names ``docker exec`` reaches its container by (``--name``, ``container_name``)
+    #: files its container holds and runs (a script its Dockerfile COPYs and its HEALTHCHECK runs, one its compose
+    #: service bind-mounts and runs): (absolute path, what runs it); their ``localhost`` is the server's own
+    inside: tuple = ()
     #: its Dockerfile's ENTRYPOINT is the server binary alone (this word, as written) and CMD its options: the
     #: arguments a container gives its image are the server's options, in place of the CMD
     entrypoint: str = ""

@@ -173,7 +173,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         data = read(c)
         if data is None:
             continue
-        if follow.may_reach(data, terms):
+        if follow.may_reach(data, terms, os.path.realpath(c.path)):
             _parse(c, data, found)
         else:
             rest.append((c, data if len(data) <= _KEEP else None))
@@ -193,13 +193,14 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     # what the files found add (a Service's name, an ECS service's target group, a target group's path
     # variable) may find more: a few rounds, each only while the last found something
     for _round in range(3):
-        if not (rest or units) or not (more.names or more.ports or more.host_paths or more.values or more.images):
+        if not (rest or units) or not (more.names or more.ports or more.host_paths or more.values or more.images
+                                       or more.inside):
             break
         before = len(found) + len(in_chart)
         still: list[tuple[Candidate, bytes | None]] = []
         for c, kept in rest:
             data = kept if kept is not None else read(c)
-            if data is not None and follow.may_reach(data, more):
+            if data is not None and follow.may_reach(data, more, os.path.realpath(c.path)):
                 _parse(c, data, found)
             else:
                 still.append((c, kept))

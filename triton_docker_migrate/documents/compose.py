@@ -23,8 +23,8 @@ from . import yamlsites as S
 from .dockerrun import publish_ports
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
-from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry, PortList, PortSites, Region,
-                    Segment, Topology)
+from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry,
+                    PortList, PortSites, Region, Segment, Topology, files_run)
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -423,6 +423,11 @@ class ComposeDoc(Document):
                 regions.append(Region(text, offsets=offsets, shell=key in ("command", "entrypoint", "test"), label=key))
             site = ComposeServiceSite(s.name, base, hosts, s.image, built, extends, lists, lines_of.get(id(s), []),
                                       regions, s.command is not None or s.entrypoint is not None)
+            name = Y.get(s.node, "container_name")
+            site.container = str(name.value) if isinstance(name, ScalarNode) and name.value else ""
+            runs = {"test": "its healthcheck", "command": "its command", "entrypoint": "its entrypoint"}
+            site.inside = files_run(self._binds(s), [(r.text, f"bind-mounted into the service {s.name} and run by "
+                                                     f"{runs[r.label]}") for r in regions if r.label in runs])
             cmd = self.segment(s.command, "command") if s.entrypoint is None else None
             site.options = cmd is not None and bool(cmd.words) and cmd.words[0].value.startswith("--")
             out.compose.append(site)
@@ -582,20 +587,23 @@ class ComposeDoc(Document):
         users = self._owner_of(line)
         if users is None:
             return None
+        return [m for s in users for m in self._binds(s)]
+
+    def _binds(self, s) -> list[Mount]:
+        """The bind mounts of the service ``s``."""
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
         out: list[Mount] = []
-        for s in users:
-            vols = Y.get(s.node, "volumes")
-            for item in vols.value if isinstance(vols, SequenceNode) else []:
-                if isinstance(item, ScalarNode):
-                    parts = str(item.value).split(":")
-                    if len(parts) >= 2 and parts[0].startswith((".", "/", "~")):
-                        out.append(Mount(parts[0], parts[1], base))
-                elif isinstance(item, MappingNode):
-                    kind, src, dst = (Y.get(item, k) for k in ("type", "source", "target"))
-                    if isinstance(kind, ScalarNode) and kind.value == "bind" and isinstance(src, ScalarNode) \
-                            and isinstance(dst, ScalarNode):
-                        out.append(Mount(str(src.value), str(dst.value), base))
+        vols = Y.get(s.node, "volumes")
+        for item in vols.value if isinstance(vols, SequenceNode) else []:
+            if isinstance(item, ScalarNode):
+                parts = str(item.value).split(":")
+                if len(parts) >= 2 and parts[0].startswith((".", "/", "~")):
+                    out.append(Mount(parts[0], parts[1], base))
+            elif isinstance(item, MappingNode):
+                kind, src, dst = (Y.get(item, k) for k in ("type", "source", "target"))
+                if isinstance(kind, ScalarNode) and kind.value == "bind" and isinstance(src, ScalarNode) \
+                        and isinstance(dst, ScalarNode):
+                    out.append(Mount(str(src.value), str(dst.value), base))
         return [m for m in out if "$" not in m.source and not m.source.startswith("~")]
 
     def gpu_requests(self) -> list[tuple[str, Span]]:

@@ -24,7 +24,7 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from .dockerrun import sub_word
 from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
-                    Topology)
+                    Topology, files_run)
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -597,7 +597,22 @@ class DockerfileDoc(Document):
             if ins is not None and ins.cmd in ("CMD", "ENTRYPOINT") and not ins.onbuild and ins.stage == last:
                 lines.append(cl)
         path = os.path.abspath(self.path) if self.path else ""
-        return Topology(builds=[BuildSite(path, lines)])
+        return Topology(builds=[BuildSite(path, lines, inside=self.files_run(last) if lines else [])])
+
+    def files_run(self, idx: int) -> list[tuple[str, str]]:
+        """Files of the build context that the image of stage ``idx`` holds (its ``COPY``/``ADD``, and those of
+        the stages it is built on: ``mounts``) and runs: a ``HEALTHCHECK``, ``ENTRYPOINT``, ``CMD`` or ``RUN`` of
+        those stages names them (``files_run``)."""
+        chain = self.stage_chain(idx)
+        copies = self._copies()
+        mounts = [m for k in sorted(chain) for m in copies.get(k, [])]
+        if not mounts:
+            return []
+        order = ("HEALTHCHECK", "ENTRYPOINT", "CMD", "RUN")  # what a finding names first
+        commands = sorted(((ins.logical, f"COPY'd into its image and run by its {ins.cmd}") for ins in self.instructions
+                           if ins.stage in chain and not ins.onbuild and ins.cmd in order),
+                          key=lambda c: order.index(c[1].rpartition(" ")[2]))
+        return files_run(mounts, commands)
 
     def health_refs(self, cl: CommandLine) -> list[tuple[str, str, str]]:
         """What holds, apart from this file, the path of a health check of the server its image runs (``cl``, a

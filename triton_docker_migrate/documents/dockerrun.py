@@ -229,6 +229,43 @@ def kubectl_exec(words: list[Word]) -> ExecSite | None:
     return ExecSite(kind, name, namespace, container, words[end + 1].start, words[-1].end)
 
 
+#: ``docker exec`` flags that take a value (the others - ``-d -i -t --privileged`` - take none)
+_EXEC_VALUE = {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"}
+#: ``docker compose`` flags (before ``exec``) and ``exec`` flags that take a value
+_COMPOSE_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile", "--ansi",
+                  "--progress", "--parallel", "-e", "--env", "-u", "--user", "-w", "--workdir", "--index"}
+
+
+def docker_exec(words: list[Word]) -> ExecSite | None:
+    """``docker [container] exec [options] NAME CMD...`` (kind ``container``), ``docker compose [options] exec
+    [options] SERVICE CMD...`` and ``docker-compose ... exec ...`` (kind ``compose``): where the command runs and
+    its offsets, or None for any other command. ``docker compose run`` starts a container of its own: not one."""
+    values = [w.value for w in words]
+    k = next((i for i, v in enumerate(values) if v.rpartition("/")[2] in DOCKER_BINS | {"docker-compose"}), None)
+    if k is None:
+        return None
+    compose = values[k].rpartition("/")[2] == "docker-compose"
+    i = k + 1
+    while i < len(values) and values[i].startswith("-"):  # ``docker -H x``, ``docker-compose -f x``
+        i += 2 if values[i] in (_COMPOSE_VALUE if compose else _GLOBAL_VALUE) else 1
+    if not compose and i < len(values) and values[i] == "compose":
+        compose = True
+        i += 1
+        while i < len(values) and values[i].startswith("-"):
+            i += 2 if values[i] in _COMPOSE_VALUE else 1
+    elif not compose and i < len(values) and values[i] == "container":
+        i += 1
+    if i >= len(values) or values[i] != "exec":
+        return None
+    i += 1
+    valued = _COMPOSE_VALUE if compose else _EXEC_VALUE
+    while i < len(values) and values[i].startswith("-"):
+        i += 2 if values[i] in valued else 1
+    if i + 1 >= len(words) or words[i].dynamic or not values[i]:
+        return None
+    return ExecSite("compose" if compose else "container", values[i], None, None, words[i + 1].start, words[-1].end)
+
+
 _SSH_FLAGS = set("46AaCfGgKkMNnqsTtVvXxYy")
 
 

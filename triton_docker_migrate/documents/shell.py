@@ -27,7 +27,7 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
-from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, kubectl_exec, ssh_command, parse_docker_build,
+from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, docker_exec, kubectl_exec, ssh_command, parse_docker_build,
                         parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
 from .sites import (BuildArgument, BuildSite, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
@@ -800,12 +800,14 @@ class ShellDoc(Document):
                                                  self._published(dr, syntax_of.get(id(dr.words[0]), SHELL)),
                                                  lines_of.get(id(dr), []),
                                                  bool(dr.after) or dr.entry is not None,
-                                                 dr.entry is None and bool(dr.after) and dr.after[0].value.startswith("--")))
+                                                 dr.entry is None and bool(dr.after) and dr.after[0].value.startswith("--"),
+                                                 next((v for _o, vw, name, v in dr.options if name == "--name" and v
+                                                       and "$" not in v), "")))
         for site in self.sites:
             fwd = port_forward([w.value for w in site.words if not w.dynamic or "$" not in w.value])
             if fwd is not None:
                 out.forwards.append(fwd)
-            ex = kubectl_exec(site.words) if "exec" in (w.value for w in site.words) else None
+            ex = kubectl_exec(site.words) or docker_exec(site.words) if "exec" in (w.value for w in site.words) else None
             if ex is not None:
                 out.execs.append(ex)
         for b in self.builds:  # ``docker build -t NAME``: the image a Dockerfile of the run builds

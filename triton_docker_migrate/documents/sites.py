@@ -4,6 +4,7 @@ syntax). The argv transformer and every rule talk to these, never to a file form
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -512,6 +513,44 @@ class Mount:
     base: str  #: the folder a relative ``source`` is relative to
 
 
+#: an absolute path written in a command (``/usr/local/bin/healthcheck.sh``)
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.$/:-])/[\w.@+-]+(?:/[\w.@+-]+)*")
+#: the folders of a container's default ``PATH``: a program there is run by its name alone
+_PATH_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def files_run(mounts: list[Mount], commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The files of the host (or of a build context) that a container holds through ``mounts`` and runs: an
+    absolute path that one of ``commands`` ((text, what runs it)) names, at a mount's target or below it.
+    Each (absolute path of the file, what runs it), the first ``what`` for each file; a path is a candidate
+    only (a folder's file, a file of that name), kept when a file of the run is at it."""
+    import os
+
+    out: dict[str, str] = {}
+    for text, what in commands:
+        paths = _ABSOLUTE_PATH.findall(text)
+        for m in mounts:  # ``HEALTHCHECK CMD healthcheck``: a program copied into a folder of the PATH, by its name
+            dest = m.target if not m.target.endswith("/") else m.target + os.path.basename(m.source.rstrip("/"))
+            folder, name = os.path.split(dest)
+            if folder in _PATH_FOLDERS and name and re.search(r"(?<![\w./$-])" + re.escape(name) + r"(?![\w./-])", text):
+                paths.append(dest)
+        for path in paths:
+            for m in mounts:
+                if "*" in m.source or "?" in m.source or "[" in m.source or not m.target.startswith("/"):
+                    continue
+                src = os.path.normpath(os.path.join(m.base, os.path.expanduser(m.source)))
+                dest = m.target.rstrip("/") or "/"
+                if path == dest and not m.target.endswith("/"):
+                    out.setdefault(src, what)
+                elif path.startswith(dest.rstrip("/") + "/"):
+                    rel = path[len(dest.rstrip("/")) + 1:]
+                    # a folder copied or mounted there, or a file copied into that folder
+                    out.setdefault(os.path.normpath(os.path.join(src, rel)), what)
+                    if rel == os.path.basename(src):
+                        out.setdefault(src, what)
+    return list(out.items())
+
+
 # --- what routes to a server from anywhere in a run: the follow-through's sites ---------------------
 
 @dataclass
@@ -639,6 +678,10 @@ class ComposeServiceSite:
     command: bool = False  #: it sets its own ``command`` or ``entrypoint`` (its image's is not what runs)
     #: its ``command`` gives its image's entrypoint options alone (starting with ``--``; no ``entrypoint``)
     options: bool = False
+    container: str = ""  #: its ``container_name`` (what ``docker exec`` names it by)
+    #: files of the host it bind-mounts and runs (its health check, command or entrypoint names them): their
+    #: ``localhost`` is its own (``files_run``: (absolute path, what runs it))
+    inside: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -651,6 +694,7 @@ class DockerRunSite:
     command: bool = False  #: words follow the image, or ``--entrypoint`` is set (the image's command is not what runs)
     #: the words after the image are options alone (starting with ``--``) for its entrypoint
     options: bool = False
+    name: str = ""  #: the container's name (``--name``): what ``docker exec`` names it by
 
 
 @dataclass
@@ -665,9 +709,11 @@ class ForwardSite:
 
 @dataclass
 class ExecSite:
-    """``kubectl exec``: a command run inside a container of a pod (``localhost`` there is the pod's)."""
+    """``kubectl exec``: a command run inside a container of a pod (``localhost`` there is the pod's); ``docker
+    exec`` (kind ``container``: a container by its name) and ``docker compose exec`` (kind ``compose``: a
+    service's container), inside that container."""
 
-    kind: str  #: ``deployment``, ``statefulset``, ``pod``, ...
+    kind: str  #: ``deployment``, ``statefulset``, ``pod``, ..., ``container``, ``compose``
     name: str
     namespace: str | None
     container: str | None  #: ``-c``/``--container`` (None: the pod's default container)
@@ -696,6 +742,10 @@ class BuildSite:
     lines: list[CommandLine]
     tags: list[str] = field(default_factory=list)  #: the image names the build gives it (``registry/path:tag``)
     line: int = 0  #: where the build is written in its file (1-based; 0: not said)
+    #: in the Dockerfile's own topology: files of its build context the image holds (``COPY``/``ADD``) and runs
+    #: (its ``HEALTHCHECK``, ``ENTRYPOINT``, ``CMD`` or a ``RUN`` names them): their ``localhost`` is the container's
+    #: (``files_run``: (absolute path, what runs it))
+    inside: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

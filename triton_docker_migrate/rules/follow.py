@@ -39,6 +39,11 @@ evidence may be edited by this follow-through, with a finding that says why):
   gives the image options alone gives the server its command line: the documents of a file processed with the
   run's links read those options as a V1 server line (``built_servers``, ``commands.BuiltServer``), which the
   per-file rules migrate;
+- ``localhost`` inside the server's container: a ``kubectl exec`` into its workload, a ``docker exec`` into its
+  container or a ``docker compose exec`` into its service (``ExecSite``, ``Links.execs``), and a file its container
+  holds and runs - a script its Dockerfile COPYs and its HEALTHCHECK (ENTRYPOINT, CMD, RUN) names, one its compose
+  service bind-mounts and its health check names (``files_run``, ``HealthMove.inside``, ``Links.inside``; such a file
+  is read by the follow-through whatever it holds);
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
@@ -160,7 +165,11 @@ HEALTH_PATH_ROUTE = rule(
     "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
     "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
-    "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod) - or "
+    "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod, in a `docker exec` into "
+    "its container (`--name`, `container_name`) or a `docker compose exec` into its compose service, and in a script "
+    "its container runs: one its Dockerfile COPYs or ADDs from the build context and names in its `HEALTHCHECK`, "
+    "`ENTRYPOINT`, `CMD` or a `RUN`, one its compose service bind-mounts and names in its `healthcheck`, `command` or "
+    "`entrypoint`) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
@@ -356,10 +365,14 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
     for s in where.compose.get(key, ()):
         m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
         m.published += _published([pl for pl in s.lists if pl.where == "ports"])
+        m.containers += (s.container,) if s.container else ()
+        m.inside += tuple(s.inside)
     for d in where.docker_runs.get(key, ()):
         m.published += _published([d.ports])
+        m.containers += (d.name,) if d.name else ()
     for b in where.builds.get(key, ()):
         m.build = b.dockerfile
+        m.inside += tuple(b.inside)
         first = cl.segments[0] if cl.segments else None
         if kind == "dockerfile" and cl.binary is not None and first is not None and first.label == "ENTRYPOINT" \
                 and first.words and first.words[-1] is cl.binary:
@@ -495,6 +508,10 @@ class Links:
     shared: set = field(default_factory=set)
     #: kustomize patch files (real path) -> the workloads they patch (``PatchFileSite``)
     patch_targets: dict[str, list] = field(default_factory=dict)
+    #: what ``docker exec`` (("container", its name)) and ``docker compose exec`` (("compose", the service)) run in
+    execs: dict[tuple, list[At]] = field(default_factory=dict)
+    #: files a server's container holds and runs (real path) -> (the server, what runs the file there)
+    inside: dict[str, list[tuple[At, str]]] = field(default_factory=dict)
     #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
     #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
@@ -557,6 +574,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
     for at in links.moves:
         for h in at.move.hosts:
             links.hosts.setdefault(h, []).append(at)
+        _add_container(links, at, at.move.containers, at.move.compose[1] if at.move.compose else "", at.move.inside)
         _add_host_ports(links, at, at.move.published)
         if at.move.container:  # a pod's: a hostPort, a Service's nodePort (``publish_node_ports``)
             _add_node_ports(links, at, at.move.published)
@@ -595,10 +613,12 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                 if at not in links.hosts.setdefault(h, []):
                     links.hosts[h].append(at)
             _add_host_ports(links, at, _published([pl for pl in s.lists if pl.where == "ports"]))
+            _add_container(links, at, (s.container,) if s.container else (), s.name, s.inside)
         for d in topo.docker_runs:  # type: ignore[attr-defined]
             at = docker_link(d, links)
             if at is not None:
                 _add_host_ports(links, at, _published([d.ports]))
+                _add_container(links, at, (d.name,) if d.name else (), "", ())
         for svc in topo.services:  # type: ignore[attr-defined]
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = service_targets(svc, links)
@@ -618,6 +638,18 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             _add_forward(links, f)
     _link_refs(links, [tuple(map(tuple, x)) for _real, topo in files for x in getattr(topo, "ref_links", ())])
     return links
+
+
+def _add_container(links: Links, at: At, names: tuple, service: str, inside) -> None:
+    """The server's container as ``docker exec`` (its ``names``) and ``docker compose exec`` (its compose
+    ``service``) reach it, and the files it holds and runs (``HealthMove.inside``): their ``localhost`` is its."""
+    for key in [("container", n) for n in names] + ([("compose", service)] if service else []):
+        if at not in links.execs.setdefault(key, []):
+            links.execs[key].append(at)
+    for path, what in inside:
+        got = links.inside.setdefault(_real(path), [])
+        if all(a is not at for a, _w in got):
+            got.append((at, what))
 
 
 def _link_refs(links: Links, pairs: list) -> None:
@@ -1022,9 +1054,12 @@ class Terms:
     app_engine: bool = False
     #: the Terraform variables its health checks take: a configuration that calls their module passes them on
     variables: set = field(default_factory=set)
+    #: the files its container holds and runs (real paths, ``HealthMove.inside``): read whatever they hold
+    inside: set = field(default_factory=set)
 
     def add(self, other: "Terms") -> None:
-        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables"):
+        for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
+                  "inside"):
             getattr(self, k).update(getattr(other, k))
         self.app_engine = self.app_engine or other.app_engine
 
@@ -1051,7 +1086,9 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.names.update(t.labels)
         t.names.update(x for x in (m.workload[1] if m.workload else "", m.container or "") if x)
         t.names.update(m.hosts)
+        t.names.update(m.containers)
         t.builds.update(m.hosts)
+        t.inside.update(_real(path) for path, _what in m.inside)
         if m.build:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
@@ -1075,6 +1112,8 @@ def link_terms(links: Links) -> Terms:
             if any(a.move.health for a in s.ats):
                 t.ports.update(n for _p, n, target in s.ports if n and _role(target, s.ats[0].move) == "health")
     t.names.update(name for _scope, _kind, name in links.refs if name)
+    t.names.update(name for _kind, name in links.execs)
+    t.inside.update(links.inside)
     t.variables.update(name for _scope, kind, name in links.refs if kind == "var")
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
     t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs
@@ -1091,8 +1130,11 @@ def link_terms(links: Links) -> Terms:
     return t
 
 
-def may_reach(data: bytes, t: Terms) -> bool:
-    """Whether ``data`` may hold something that reaches a server (a superset: the file is then read)."""
+def may_reach(data: bytes, t: Terms, real: str = "") -> bool:
+    """Whether ``data`` (of the file at the real path ``real``) may hold something that reaches a server (a
+    superset: the file is then read)."""
+    if real and real in t.inside:
+        return True  # a server's container runs it
     if any(x.encode() in data for x in t.ports if len(x) > 1):
         return True
     if t.strict and b"--strict-model-config" in data and any(x.encode() in data for x in t.strict if len(x) > 1):
@@ -1187,11 +1229,21 @@ class _Follow:
         self.self_regions: set[int] = set()
         self._written_moves: list[At] | None = None  #: see unmatched
         self._published_moves: list[At] | None = None  #: see run_time_url
-        #: ``kubectl exec`` into a moving server's pod: (start, end of the command it runs, the server)
-        self.execs = [(ex.start, ex.end, self._exec_target(ex)) for ex in getattr(self.topo, "execs", ())]
+        #: ``kubectl exec`` into a moving server's pod, ``docker exec``/``docker compose exec`` into its container:
+        #: (start, end of the command it runs, the server, where the command runs)
+        self.execs = [(ex.start, ex.end, self._exec_target(ex),
+                       "container" if ex.kind in ("container", "compose") else "pod")
+                      for ex in getattr(self.topo, "execs", ())]
+        #: the server whose container holds and runs this file (a script its Dockerfile COPYs and its HEALTHCHECK
+        #: runs), and what runs it there: this file's ``localhost`` is that container's
+        got = self.links.inside.get(self.here, [])
+        self.runs_in = got[0] if len({(a.move.http, a.move.health, a.move.paths, a.move.current) for a, _w in got}) == 1 \
+            else None
 
     def _exec_target(self, ex) -> At | None:
-        if ex.kind == "service":
+        if ex.kind in ("container", "compose"):
+            ats = self.links.execs.get((ex.kind, ex.name), [])
+        elif ex.kind == "service":
             svc = self.links.service(ex.name, ex.namespace)
             ats = list(svc.ats) if svc is not None and not svc.why else []
         else:
@@ -1199,10 +1251,15 @@ class _Follow:
         # every container of the pod shares its network: ``-c sidecar`` asks the same localhost
         return ats[0] if len({id(a) for a in ats}) == 1 else None
 
-    def exec_at(self, offset: int) -> tuple[At | None] | None:
-        """(the server whose pod runs it, or None) when a ``kubectl exec`` command runs the text at ``offset``
-        (its ``localhost`` is that pod's); None when none does."""
-        return next(((at,) for start, end, at in self.execs if start <= offset < end), None)
+    def exec_at(self, offset: int) -> tuple[At | None, str] | None:
+        """(the server whose pod or container runs it, or None; how a finding says where) when a ``kubectl exec``
+        or ``docker exec`` command runs the text at ``offset`` (its ``localhost`` is that pod's or container's), or
+        the whole file runs in a server's container (``runs_in``); None when neither."""
+        got = next(((at, f"in the server's {where}") for start, end, at, where in self.execs if start <= offset < end),
+                   None)
+        if got is None and self.runs_in is not None:
+            got = (self.runs_in[0], f"this file runs in the server's container, {self.runs_in[1]}")
+        return got
 
     def free(self, span: Span) -> bool:
         """No earlier finding (of this check or another) covers ``span``."""
@@ -1702,14 +1759,14 @@ class _Follow:
                     host = pinned
                 if host in LOCAL and not host_side:
                     continue
-                inside = self.exec_at(r.off(u.start())) if host in LOCAL and self.execs else None
+                inside = self.exec_at(r.off(u.start())) if host in LOCAL and (self.execs or self.runs_in) else None
                 if inside is not None:  # ``kubectl exec deploy/triton -- curl localhost:8000/...``: the pod's own
                     if inside[0] is not None:
                         m = inside[0].move
                         own = [(inside[0], m.http if m.health and port == m.health else None)] \
                             if port in (m.http, m.health) else []
-                        yield from self.url_port(r, u, own, f"this URL ({u.group('host')}:{port}, in the server's pod)")
-                        yield from self.url_path(r, u, [a for a, _n in own], "this URL (in the server's pod)", None)
+                        yield from self.url_port(r, u, own, f"this URL ({u.group('host')}:{port}, {inside[1]})")
+                        yield from self.url_path(r, u, [a for a, _n in own], f"this URL ({inside[1]})", None)
                     continue
                 got, why = self.resolve(host, port)
                 if not got and host not in LOCAL and port in self.links.node_ports and self.links.service(host, None) is None \
