@@ -108,6 +108,8 @@ def command_index(words: list[Word]) -> int | None:
         base = v[v.rfind("/") + 1:]  # basename(v)
         if base not in _STEPPED:  # the common case: the word names the program
             return _launched_server(words, i)
+        if base == "command" and i + 1 < n and words[i + 1].value in ("-v", "-V"):
+            return i  # ``command -v trtserver``: looks the program up, runs nothing
         if base in _PREFIX or base in ("env", "timeout"):
             takes = _VALUE_OPTS.get(base, set())
             i += 1

@@ -36,6 +36,8 @@ from .sites import (BuildArgument, BuildSite, CommandLine, CommandSite, DockerRu
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
+#: a variable set to where a program is found (``$(command -v trtserver)``, ``$(which trtserver)``)
+_LOOKUP = re.compile(r"\$\((?:command[ \t]+-v|which|type[ \t]+-P)[ \t]+([\w./-]+)\)")
 _VAR_REF = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 _EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 #: programs whose command string in a variable is worth reading as a command
@@ -569,6 +571,11 @@ class ShellDoc(Document):
             v = self._default_of(None, v) or v  # ``BIN=${BIN:-trtserver}``, ``BIN=${TRITON_BIN:-trtserver}``
             if _is_server(v):
                 return v
+            looked = _LOOKUP.fullmatch(v.value)
+            if looked is not None and C.basename(looked.group(1)) in C.SERVER_NAMES:
+                # ``SERVER=$(command -v trtserver)``: the program found on the PATH, as the lookup names it
+                return next((x for site in self.sites for x in site.words
+                             if v.start <= x.start < v.end and x.value == looked.group(1)), None)
         return None
 
     def _has_strong_evidence(self) -> bool:

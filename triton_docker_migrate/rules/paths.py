@@ -228,6 +228,10 @@ def check_process_name(site: CommandSite, command_index: int | None) -> Iterator
         return
     ws = site.words
     name = basename(ws[command_index].value)
+    if name in _BY_PROGRAM_NAME or name == "command" and command_index + 1 < len(ws) \
+            and ws[command_index + 1].value in ("-v", "-V"):
+        yield from _looked_up(site, command_index, name)
+        return
     if name not in _BY_PROCESS_NAME and name != "ps":
         return
     for k in range(command_index + 1, len(ws)):
@@ -238,6 +242,23 @@ def check_process_name(site: CommandSite, command_index: int | None) -> Iterator
             yield BINARY.finding(w.sub(m.start(), m.end()), f"{name} looks for the V1 server's process trtserver, "
                                  f"which V2 runs as tritonserver",
                                  fix=Fix.of("Use tritonserver", site_edit(site, w, m.start(), m.end(), "tritonserver")))
+
+
+#: commands that look a program up by its name on the PATH (``command -v`` too)
+_BY_PROGRAM_NAME = frozenset({"which", "whereis", "type", "hash"})
+
+
+def _looked_up(site: CommandSite, command_index: int, name: str) -> Iterator[Finding]:
+    """``which trtserver``, ``command -v trtserver``, ``type -P``, ``hash``, ``whereis``: the program they look
+    for is the V1 binary, which a V2 image does not have (a start script would refuse to start)."""
+    for w in site.words[command_index + 1:]:
+        if w.dynamic or w.value.startswith("-") or basename(w.value) != "trtserver":
+            continue
+        i = len(w.value) - len("trtserver")
+        what = "command -v" if name == "command" else name
+        yield BINARY.finding(w.sub(i, len(w.value)), f"{what} looks up the V1 server binary trtserver, which V2 "
+                             f"names tritonserver", fix=Fix.of("Use tritonserver",
+                                                               site_edit(site, w, i, len(w.value), "tritonserver")))
 
 
 def site_edit(site: CommandSite, w, i: int, j: int, new: str) -> Edit:
