@@ -27,7 +27,9 @@ BINARY = rule(
     "TDM202", "v1-binary", I, F.ALWAYS, "trtserver as a command -> tritonserver",
     "The V1 server binary `trtserver` is `tritonserver` in V2 images. Only the word that runs as a "
     "command is renamed (after `exec`, `env X=1`, the entrypoint script...), and the process name that "
-    "`pkill`, `pgrep`, `pidof`, `killall` and `ps -C` look for (they would find no V2 server): names of "
+    "`pkill`, `pgrep`, `pidof`, `killall` and `ps -C` look for (they would find no V2 server), and the program "
+    "that `which`, `command -v`, `type -P`, `hash` and `whereis` look up (a start script that checks for it would "
+    "refuse to start): names of "
     "services, containers, stages, log files or variables that merely contain it are left alone.")
 USER_PATH = rule(
     "TDM203", "v1-user-path", W, F.NEVER, "A folder of your own below /opt/tensorrtserver",
