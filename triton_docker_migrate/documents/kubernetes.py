@@ -32,7 +32,7 @@ from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import ValuesImageKeys
-from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
+from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
 
@@ -513,6 +513,42 @@ class KubernetesDoc(Document):
             named = [n.value for n in names if isinstance(n, ScalarNode) and isinstance(n.value, str)]
             if named:
                 out.append((Span(o.start_index, Y.node_end(self.src, o)), f"the chart {named[0]}"))
+        return out
+
+    def chart_values(self) -> list[ChartValue]:
+        """An Argo CD ``Application``'s ``helm.parameters`` for a chart of its own repository (``source.path``,
+        no ``source.chart``), read from the file's folder or those above it (the repository's root), or
+        where the tool runs."""
+        out = []
+        here = os.path.dirname(os.path.abspath(self.path))
+        bases = [here]
+        for _ in range(5):
+            if os.path.dirname(bases[-1]) == bases[-1]:
+                break
+            bases.append(os.path.dirname(bases[-1]))
+        for o in self._releases():
+            if str(Y.get(o, "kind").value) != "Application":
+                continue
+            spec = Y.get(o, "spec")
+            for src in [Y.get(spec, "source")] + _seq(Y.get(spec, "sources")):
+                path = Y.get(src, "path") if isinstance(src, MappingNode) else None
+                if not isinstance(path, ScalarNode) or not isinstance(path.value, str) or Y.get(src, "chart") is not None:
+                    continue
+                folder = next((os.path.normpath(os.path.join(b, path.value)) for b in dict.fromkeys(bases + [os.getcwd()])
+                               if os.path.isfile(os.path.join(b, path.value, "Chart.yaml"))), None)
+                if folder is None:
+                    continue
+                given = [(str(Y.get(it, "name").value), Y.get(it, "value")) for it in _seq(Y.get(Y.get(src, "helm"), "parameters"))
+                         if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)]
+                values = {n: str(v.value) for n, v in given if isinstance(v.value, str)}
+                for n, v in given:
+                    if not isinstance(v.value, str) or not v.value:
+                        continue
+                    sc = self.src.scalar(v)
+                    repo = values.get(n[: -len("tag")] + "repository") if n.endswith("tag") else None
+                    plain = sc.offsets is not None and not sc.irregular and sc.style in ("", '"', "'")
+                    span = Span(sc.offsets[0], sc.offsets[-1] + 1) if plain else Span(sc.start, sc.end)
+                    out.append(ChartValue(n, v.value, span, folder, plain, repo))
         return out
 
     def _release_images(self) -> list[ImageKeys]:

@@ -760,7 +760,8 @@ def _build_argument_value(df, name: str, value: str, target: Release) -> str | N
 CHART_TAG = rule(
     "TDM113", "v1-chart-tag-value", Severity.INFO, F.SOMETIMES, "A chart value from outside that keeps its image V1",
     "A value given from outside a Helm chart of the tree (`helm upgrade --install NAME ./chart --set "
-    "image.tag=20.02-py3`, `--set-string`, a Terraform `helm_release` of a local chart with a `set` block) replaces "
+    "image.tag=20.02-py3`, `--set-string`, a Terraform `helm_release` of a local chart with a `set` block, an Argo CD `Application`'s "
+    "`helm.parameters` for a chart at its `source.path`) replaces "
     "the chart's own value. When the chart's Triton server container reads its image's tag from that values path "
     "(`image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"`) and the repository is the V1 one the run "
     "migrates (or already `tritonserver`), a release tag before V2 (`NN.NN-py3` before 20.08, `20.06-v1-py3`) "
