@@ -152,6 +152,30 @@ def _helm_chart(words: list[Word], ci: int) -> tuple[str, bool] | None:
     return (positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""), repo
 
 
+def _flat_values(path: str) -> dict[str, str]:
+    """The string values of a Helm values file by dotted path (``image: {tag: x}`` -> ``image.tag``); empty
+    when it does not read as a mapping."""
+    try:
+        import yaml
+
+        from ..atomic import read_regular  # never a FIFO, socket or device
+
+        data = yaml.safe_load(read_regular(path, 1 << 20)[0])
+    except Exception:  # noqa: BLE001 - a file that does not read gives nothing
+        return {}
+    out: dict[str, str] = {}
+
+    def walk(node, prefix: str) -> None:
+        for k, v in node.items() if isinstance(node, dict) else ():
+            if isinstance(v, dict):
+                walk(v, f"{prefix}{k}.")
+            elif isinstance(v, str):
+                out[f"{prefix}{k}"] = v
+
+    walk(data, "")
+    return out
+
+
 class ShellDoc(Document):
     kind = "shell"
     label = "shell"
@@ -554,6 +578,33 @@ class ShellDoc(Document):
                                               False, repo))
                 elif value and w.offsets:
                     out.append(ChartValue(key, value, w.sub(i, i + len(value)), os.path.dirname(found), True, repo))
+            out += self._values_files(words, os.path.dirname(found), given)
+        return out
+
+    def _values_files(self, words: list[Word], chart: str, given: dict[str, str]) -> list[ChartValue]:
+        """The values of ``-f FILE`` / ``--values FILE`` of a helm command, a file outside the chart (its own are
+        the chart's): each value at the file's name in the command, not editable here (a ``--set`` of the same
+        key wins over them)."""
+        out = []
+        for k, w in enumerate(words):
+            opt, eq, _rest = w.value.partition("=")
+            if opt not in ("-f", "--values"):
+                continue
+            got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
+            if got is None or got.dynamic or not got.offsets:
+                continue
+            pos = base
+            for name in got.value[base:].split(","):
+                path = self.file_from_where_run(name) if name and "://" not in name else None
+                span = got.sub(pos, pos + len(name))
+                pos += len(name) + 1
+                if path is None or os.path.commonpath([path, chart]) == chart:
+                    continue
+                values = _flat_values(path)
+                for key, value in values.items():
+                    if key not in given:
+                        repo = values.get(key[: -len("tag")] + "repository") if key.endswith("tag") else None
+                        out.append(ChartValue(key, value, span, chart, False, repo, os.path.relpath(path)))
         return out
 
     def _helm_commands(self) -> list[tuple[list[Word], int]]:

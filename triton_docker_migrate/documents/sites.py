@@ -800,6 +800,9 @@ class ChartValue:
     chart: str  #: the chart's folder (absolute path)
     editable: bool = True  #: the value is written as it reads (an edit of ``span`` sets it)
     repository: str | None = None  #: the repository the same command gives beside it (``X.repository``)
+    #: the values file that holds the value, when it is not this file (``helm install -f prod.yaml``): ``span``
+    #: is where this file names it
+    source: str | None = None
 
 
 @dataclass

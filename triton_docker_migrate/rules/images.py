@@ -767,7 +767,9 @@ CHART_TAG = rule(
     "migrates (or already `tritonserver`), a release tag before V2 (`NN.NN-py3` before 20.08, `20.06-v1-py3`) "
     "makes the pod run a V1 image, or one that does not exist, under the chart's migrated V2 command line: "
     "the value becomes the target's tag, as the chart's values do, and the chart must be migrated in the same "
-    "change. A value not written as it reads is a warning with the V2 tag. A repository given beside it "
+    "change. A value not written as it reads (a script's variable, which may serve others) or held by a values "
+    "file outside the chart (`-f env/prod-values.yaml`: the warning is where the command names it) is a "
+    "warning with the V2 tag. A repository given beside it "
     "(`--set image.repository=...`) is the image rules' (TDM101); a chart that is not in the tree is left to "
     "TDM101 as well.")
 
@@ -802,12 +804,12 @@ def _server_tags(folder: str, cache: dict) -> list:
 @check(order=32)
 def check_chart_values(doc, ctx) -> Iterator[Finding]:
     cache: dict = {}
-    seen: set[Span] = set()
+    seen: set[tuple[Span, str]] = set()
     for cv in doc.chart_values():
         m = V1_TAG.match(cv.value)
-        if cv.span in seen:
+        if (cv.span, cv.key) in seen:
             continue  # a variable given to two releases: judged once
-        seen.add(cv.span)
+        seen.add((cv.span, cv.key))
         if not cv.key.endswith("tag") or m is None or m.group("flavour"):
             continue
         ver = tuple(int(x) for x in m.group("ver").split(".")[:2])
@@ -823,12 +825,14 @@ def check_chart_values(doc, ctx) -> Iterator[Finding]:
         new = new_tag(cv.value, ctx.target)
         where = os.path.relpath(cv.chart) + "/"
         image = f"{repo}:{cv.value}"
-        msg = f"{cv.key}={cv.value} makes the chart in {where} run {image} (" + (
+        given = f"{cv.key}={cv.value}" if cv.source is None else f"{cv.key}: {cv.value} in {cv.source}"
+        msg = f"{given} makes the chart in {where} run {image} (" + (
             "a V1 image" if classify(image).v1 else "a release before V2: no such V2 image") + \
             "), on which the chart's command line, migrated to V2, does not start"
         if new is None or not cv.editable:
-            yield CHART_TAG.finding(cv.span, f"{msg}: give it the target's tag ({new or f'{ctx.target}-py3'}), with "
-                                    f"the chart migrated", Severity.WARNING,
+            there = f" in {cv.source}" if cv.source is not None else ""
+            yield CHART_TAG.finding(cv.span, f"{msg}: give it the target's tag{there} ({new or f'{ctx.target}-py3'}), "
+                                    f"with the chart migrated", Severity.WARNING,
                                     suggestion=f"{cv.key}={new}" if new else None)
             continue
         yield CHART_TAG.finding(cv.span, f"{msg} -> {cv.key}={new}, as the chart's migrated values (migrate {where} "
