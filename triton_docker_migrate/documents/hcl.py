@@ -34,6 +34,7 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
+from .helmvalues import flat_values
 from .sites import (BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
                     PortEntry, PortList, PortSites, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
@@ -309,6 +310,37 @@ class HclDoc(Document):
             for n, s in sets:
                 repo = given.get(n[: -len("tag")] + "repository") if n.endswith("tag") else None
                 out.append(ChartValue(n, s.value, Span(s.offsets[0], s.offsets[-1] + 1), folder, is_plain(s), repo))
+            out += [cv for cv in self._release_values(res, here, folder) if cv.key not in given]  # ``set`` wins
+        return out
+
+    def _release_values(self, res: "H.Block", here: str, folder: str) -> list[ChartValue]:
+        """A ``helm_release``'s ``values = [...]``: ``yamlencode({...})`` (``jsonencode``) of an object written
+        here, and ``file("...")`` of a values file outside the chart (its values, at the call, not editable)."""
+        attr = res.attr("values")
+        out: list[ChartValue] = []
+        for item in attr.value.items if attr is not None and attr.value.kind == "tuple" else ():
+            arg = item.args[0] if item.kind == "other" and len(item.args) == 1 else None
+            if arg is None:
+                continue
+            if item.call in ("yamlencode", "jsonencode") and arg.kind == "object":
+                leaves: list[tuple[str, "H.Str"]] = []
+                _object_leaves(arg, "", leaves)
+                given = {k: s.value for k, s in leaves}
+                for k, s in leaves:
+                    if not s.dynamic and s.offsets:
+                        repo = given.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                        out.append(ChartValue(k, s.value, Span(s.offsets[0], s.offsets[-1] + 1), folder, is_plain(s), repo))
+            elif item.call == "file" and arg.kind == "string" and arg.string is not None:
+                name = arg.string.value
+                for prefix in ("${path.module}/", "${path.root}/", "${path.cwd}/"):
+                    name = name[len(prefix):] if name.startswith(prefix) else name
+                path = os.path.normpath(os.path.join(here, name))
+                if "${" in name or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+                    continue
+                values = flat_values(path)
+                for k, v in values.items():
+                    repo = values.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                    out.append(ChartValue(k, v, Span(item.start, item.end), folder, False, repo, os.path.relpath(path)))
         return out
 
     def split_images(self) -> list[ImageKeys]:
@@ -1193,6 +1225,18 @@ def _release_sets(res: "H.Block") -> list[tuple[str, "H.Str"]]:
         if n is not None and n.text and v is not None and v.kind == "string" and v.string is not None:
             out.append((n.text, v.string))
     return out
+
+
+def _object_leaves(obj: "H.Expr", prefix: str, out: list[tuple[str, "H.Str"]]) -> None:
+    """The string leaves of an object expression by dotted key (``{image = {tag = "x"}}`` -> ``image.tag``)."""
+    for k, v in obj.pairs:
+        key = k.raw if k.kind == "ident" else k.text
+        if not key:
+            continue
+        if v.kind == "object":
+            _object_leaves(v, f"{prefix}{key}.", out)
+        elif v.kind == "string" and v.string is not None:
+            out.append((f"{prefix}{key}", v.string))
 
 
 def _text(attr) -> str | None:

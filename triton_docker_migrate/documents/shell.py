@@ -25,6 +25,7 @@ from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
 from . import held as H
 from .base import Document, used_only_as_image_tag
+from .helmvalues import flat_values
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, docker_exec, kubectl_exec, ssh_command, parse_docker_build,
@@ -150,30 +151,6 @@ def _helm_chart(words: list[Word], ci: int) -> tuple[str, bool] | None:
         k += 1
     name_first = words[ci + 1].value != "install" or "--generate-name" not in [w.value for w in words]
     return (positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""), repo
-
-
-def _flat_values(path: str) -> dict[str, str]:
-    """The string values of a Helm values file by dotted path (``image: {tag: x}`` -> ``image.tag``); empty
-    when it does not read as a mapping."""
-    try:
-        import yaml
-
-        from ..atomic import read_regular  # never a FIFO, socket or device
-
-        data = yaml.safe_load(read_regular(path, 1 << 20)[0])
-    except Exception:  # noqa: BLE001 - a file that does not read gives nothing
-        return {}
-    out: dict[str, str] = {}
-
-    def walk(node, prefix: str) -> None:
-        for k, v in node.items() if isinstance(node, dict) else ():
-            if isinstance(v, dict):
-                walk(v, f"{prefix}{k}.")
-            elif isinstance(v, str):
-                out[f"{prefix}{k}"] = v
-
-    walk(data, "")
-    return out
 
 
 class ShellDoc(Document):
@@ -600,7 +577,7 @@ class ShellDoc(Document):
                 pos += len(name) + 1
                 if path is None or os.path.commonpath([path, chart]) == chart:
                     continue
-                values = _flat_values(path)
+                values = flat_values(path)
                 for key, value in values.items():
                     if key not in given:
                         repo = values.get(key[: -len("tag")] + "repository") if key.endswith("tag") else None

@@ -760,7 +760,7 @@ def _build_argument_value(df, name: str, value: str, target: Release) -> str | N
 CHART_TAG = rule(
     "TDM113", "v1-chart-tag-value", Severity.INFO, F.SOMETIMES, "A chart value from outside that keeps its image V1",
     "A value given from outside a Helm chart of the tree (`helm upgrade --install NAME ./chart --set "
-    "image.tag=20.02-py3`, `--set-string`, a Terraform `helm_release` of a local chart with a `set` block, an Argo CD `Application`'s "
+    "image.tag=20.02-py3`, `--set-string`, a Terraform `helm_release` of a local chart with a `set` block or `values = [yamlencode({...})]`, an Argo CD `Application`'s "
     "`helm.parameters` for a chart at its `source.path`) replaces "
     "the chart's own value. When the chart's Triton server container reads its image's tag from that values path "
     "(`image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"`) and the repository is the V1 one the run "
@@ -768,7 +768,8 @@ CHART_TAG = rule(
     "makes the pod run a V1 image, or one that does not exist, under the chart's migrated V2 command line: "
     "the value becomes the target's tag, as the chart's values do, and the chart must be migrated in the same "
     "change. A value not written as it reads (a script's variable, which may serve others) or held by a values "
-    "file outside the chart (`-f env/prod-values.yaml`: the warning is where the command names it) is a "
+    "file outside the chart (`-f env/prod-values.yaml`, `values = [file(\"prod-values.yaml\")]`: the warning is where "
+    "the command or the release names it) is a "
     "warning with the V2 tag. A repository given beside it "
     "(`--set image.repository=...`) is the image rules' (TDM101); a chart that is not in the tree is left to "
     "TDM101 as well.")
