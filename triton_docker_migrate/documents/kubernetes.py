@@ -31,7 +31,7 @@ from . import yamlblocks as B
 from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .helmvalues import ValuesImageKeys
+from .helmvalues import ValuesImageKeys, flat_values
 from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
@@ -538,9 +538,23 @@ class KubernetesDoc(Document):
                                if os.path.isfile(os.path.join(b, path.value, "Chart.yaml"))), None)
                 if folder is None:
                     continue
-                given = [(str(Y.get(it, "name").value), Y.get(it, "value")) for it in _seq(Y.get(Y.get(src, "helm"), "parameters"))
-                         if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)]
+                helm = Y.get(src, "helm")
+                params = [(str(Y.get(it, "name").value), Y.get(it, "value")) for it in _seq(Y.get(helm, "parameters"))
+                          if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)]
+                inline: list[tuple[str, ScalarNode]] = []  # ``valuesObject``: parameters win over it
+                _leaves(Y.get(helm, "valuesObject"), "", inline)
+                given = params + [(n, v) for n, v in inline if n not in {p for p, _v in params}]
                 values = {n: str(v.value) for n, v in given if isinstance(v.value, str)}
+                for name in _seq(Y.get(helm, "valueFiles")):  # a file outside the chart: reported at its name
+                    path = os.path.normpath(os.path.join(folder, str(name.value))) if isinstance(name, ScalarNode) else ""
+                    if not path or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+                        continue
+                    sc = self.src.scalar(name)
+                    held = flat_values(path)
+                    for k, v in held.items():
+                        if k not in values:
+                            repo = held.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                            out.append(ChartValue(k, v, Span(sc.start, sc.end), folder, False, repo, os.path.relpath(path)))
                 for n, v in given:
                     if not isinstance(v.value, str) or not v.value:
                         continue
@@ -1438,6 +1452,17 @@ def _inline_segment(src: Y.YamlSource, node: Node, offsets, label: str) -> Segme
 
 def _plain(node: Node | None) -> str | None:
     return str(node.value) if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value else None
+
+
+def _leaves(node: Node | None, prefix: str, out: list[tuple[str, ScalarNode]]) -> None:
+    """The scalar leaves of a mapping by dotted key (``image: {tag: x}`` -> ``image.tag``)."""
+    for k, v in node.value if isinstance(node, MappingNode) else ():
+        if not isinstance(k, ScalarNode) or not isinstance(k.value, str):
+            continue
+        if isinstance(v, MappingNode):
+            _leaves(v, f"{prefix}{k.value}.", out)
+        elif isinstance(v, ScalarNode):
+            out.append((f"{prefix}{k.value}", v))
 
 
 def _seq(node: Node | None) -> list[Node]:
