@@ -151,7 +151,11 @@ LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLI
                             facts.KFSERVING_API.encode(), facts.SERVING_RUNTIME_VERSION.encode(),
                             # a value given to a Dockerfile's build argument may make a V1 build without
                             # naming V1 (``--build-arg TRITON_VERSION=20.03``: rules/images.py, TDM112)
-                            b"--build-arg", b"build-args", b"buildArgs")
+                            b"--build-arg", b"build-args", b"buildArgs",
+                            # a chart's image tag given from outside the chart may keep its server V1 without
+                            # naming V1 (``helm upgrade ./chart --set image.tag=20.02-py3``, a values file that
+                            # ``-f`` or a ``helm_release``'s ``values = [file(...)]`` gives: rules/images.py, TDM113)
+                            b"image.tag", b"helm upgrade", b"helm install", b"helm_release")
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)
 STRONG = re.compile((

@@ -11,7 +11,7 @@ import re
 from typing import Iterable
 
 from ..model import Span
-from .sites import (BaseImage, Block, BuildArgument, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
+from .sites import (BaseImage, Block, BuildArgument, ChartValue, ClientProgram, ClientUse, CommandLine, CommandSite, ImageKeys, Mount, PortSites,
                     Region, Requirement, Topology)
 
 
@@ -129,6 +129,10 @@ class Document:
         """Values this file gives a Helm chart that is not in the run (a values overlay with no chart
         beside it, a GitOps release of a chart from a repository): (where, which chart). Its templates run
         the server with the image set here: its command line, probes and ports are out of sight."""
+        return []
+
+    def chart_values(self) -> list[ChartValue]:
+        """Values this file gives a Helm chart of the tree from outside it (``sites.ChartValue``)."""
         return []
 
     def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:

@@ -34,7 +34,8 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .sites import (BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
+from .helmvalues import flat_values
+from .sites import (BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
                     PortEntry, PortList, PortSites, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
 from .text import TextDoc
@@ -281,20 +282,65 @@ class HclDoc(Document):
             if res.labels[0] != "helm_release":
                 continue
             given: dict[str, "H.Str"] = {}
-            pairs = [(b.attr("name"), b.attr("value")) for b in res.items
-                     if isinstance(b, H.Block) and b.type in ("set", "set_string")]
-            for it in res.items:
-                if isinstance(it, H.Attribute) and it.name in ("set", "set_string") and it.value.kind == "tuple":
-                    for obj in it.value.items:
-                        keys = _keys(obj) if obj.kind == "object" else {}
-                        pairs.append((keys.get("name"), keys.get("value")))
-            for name, value in pairs:
-                n = name.value if isinstance(name, H.Attribute) else name
-                v = value.value if isinstance(value, H.Attribute) else value
-                if n is not None and n.text and v is not None and v.kind == "string" and is_plain(v.string) \
-                        and not v.string.dynamic:
-                    given.setdefault(n.text, v.string)
+            for n, s in _release_sets(res):
+                if is_plain(s) and not s.dynamic:
+                    given.setdefault(n, s)
             out += [HelmSetImage(repo, tag) for repo, tag in repository_tag_pairs(given) if repo.offsets and tag.offsets]
+        return out
+
+    def chart_values(self) -> list[ChartValue]:
+        """The ``set`` values of a ``helm_release`` of a chart of the tree (``chart = "${path.module}/charts/x"``,
+        or a relative path, read from the module's folder)."""
+        out = []
+        here = os.path.dirname(os.path.abspath(self.path))
+        for res in self._resources():
+            if res.labels[0] != "helm_release" or res.attr("repository") is not None:
+                continue
+            attr = res.attr("chart")
+            chart = attr.value.string.value if attr is not None and attr.value.kind == "string" \
+                and attr.value.string is not None else ""
+            for prefix in ("${path.module}/", "${path.root}/", "${path.cwd}/"):
+                if chart.startswith(prefix):
+                    chart = chart[len(prefix):]
+            if not chart or "${" in chart or not os.path.isfile(os.path.join(here, chart, "Chart.yaml")):
+                continue
+            folder = os.path.normpath(os.path.join(here, chart))
+            sets = [(n, s) for n, s in _release_sets(res) if not s.dynamic and s.offsets]
+            given = {n: s.value for n, s in sets}
+            for n, s in sets:
+                repo = given.get(n[: -len("tag")] + "repository") if n.endswith("tag") else None
+                out.append(ChartValue(n, s.value, Span(s.offsets[0], s.offsets[-1] + 1), folder, is_plain(s), repo))
+            out += [cv for cv in self._release_values(res, here, folder) if cv.key not in given]  # ``set`` wins
+        return out
+
+    def _release_values(self, res: "H.Block", here: str, folder: str) -> list[ChartValue]:
+        """A ``helm_release``'s ``values = [...]``: ``yamlencode({...})`` (``jsonencode``) of an object written
+        here, and ``file("...")`` of a values file outside the chart (its values, at the call, not editable)."""
+        attr = res.attr("values")
+        out: list[ChartValue] = []
+        for item in attr.value.items if attr is not None and attr.value.kind == "tuple" else ():
+            arg = item.args[0] if item.kind == "other" and len(item.args) == 1 else None
+            if arg is None:
+                continue
+            if item.call in ("yamlencode", "jsonencode") and arg.kind == "object":
+                leaves: list[tuple[str, "H.Str"]] = []
+                _object_leaves(arg, "", leaves)
+                given = {k: s.value for k, s in leaves}
+                for k, s in leaves:
+                    if not s.dynamic and s.offsets:
+                        repo = given.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                        out.append(ChartValue(k, s.value, Span(s.offsets[0], s.offsets[-1] + 1), folder, is_plain(s), repo))
+            elif item.call == "file" and arg.kind == "string" and arg.string is not None:
+                name = arg.string.value
+                for prefix in ("${path.module}/", "${path.root}/", "${path.cwd}/"):
+                    name = name[len(prefix):] if name.startswith(prefix) else name
+                path = os.path.normpath(os.path.join(here, name))
+                if "${" in name or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+                    continue
+                values = flat_values(path)
+                for k, v in values.items():
+                    repo = values.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                    out.append(ChartValue(k, v, Span(item.start, item.end), folder, False, repo, os.path.relpath(path)))
         return out
 
     def split_images(self) -> list[ImageKeys]:
@@ -1160,6 +1206,37 @@ def _check_paths(block: "H.Block") -> list["H.Expr"]:
         if ann is not None and ann.value.kind == "object":
             out += [v for k, v in _keys(ann.value).items() if _LB_CHECK_KEYS.fullmatch(k)]
     return out
+
+
+def _release_sets(res: "H.Block") -> list[tuple[str, "H.Str"]]:
+    """A ``helm_release``'s ``set`` (and ``set_string``) blocks, or its ``set = [{...}]`` list: (name, value)
+    of those whose value is a string."""
+    pairs = [(b.attr("name"), b.attr("value")) for b in res.items
+             if isinstance(b, H.Block) and b.type in ("set", "set_string")]
+    for it in res.items:
+        if isinstance(it, H.Attribute) and it.name in ("set", "set_string") and it.value.kind == "tuple":
+            for obj in it.value.items:
+                keys = _keys(obj) if obj.kind == "object" else {}
+                pairs.append((keys.get("name"), keys.get("value")))
+    out = []
+    for name, value in pairs:
+        n = name.value if isinstance(name, H.Attribute) else name
+        v = value.value if isinstance(value, H.Attribute) else value
+        if n is not None and n.text and v is not None and v.kind == "string" and v.string is not None:
+            out.append((n.text, v.string))
+    return out
+
+
+def _object_leaves(obj: "H.Expr", prefix: str, out: list[tuple[str, "H.Str"]]) -> None:
+    """The string leaves of an object expression by dotted key (``{image = {tag = "x"}}`` -> ``image.tag``)."""
+    for k, v in obj.pairs:
+        key = k.raw if k.kind == "ident" else k.text
+        if not key:
+            continue
+        if v.kind == "object":
+            _object_leaves(v, f"{prefix}{key}.", out)
+        elif v.kind == "string" and v.string is not None:
+            out.append((f"{prefix}{key}", v.string))
 
 
 def _text(attr) -> str | None:

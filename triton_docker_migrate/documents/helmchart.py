@@ -73,6 +73,38 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     """Link the documents of ``unit`` (member path -> its document); documents that could not be
     read are left out of ``docs``."""
     out = Links()
+    ctx, templates = _context(unit, docs)
+    # a container that runs a start script of a ConfigMap another template writes is the server's
+    scripts: dict[str, list[tuple[str, bool]]] = {}
+    for doc, _ in templates:
+        for name, keys in doc.server_scripts().items():
+            scripts.setdefault(name, []).extend(keys)
+    for doc, _ in templates:
+        doc.run_mounted_scripts(scripts)
+    for doc, chart in templates:
+        ctx.resolve(doc, chart)
+    ctx.pair_images(templates)
+    for doc, chart in templates:
+        for c in doc.containers:
+            ctx.link_container(doc, chart, c, out)
+    # a parent chart's values under the key of a subchart that runs the server are the server's too (an
+    # umbrella chart's ``inference.probes.readinessPath``), and only those: its other subcharts' are not
+    charts = {id(doc): chart for doc, chart in templates}
+    for sub in {id(charts[id(s.template)]): charts[id(s.template)] for s in out.served if id(s.template) in charts}.values():
+        for a in sub.ancestors():
+            for vdoc in ctx.values.get(id(a), []):
+                vdoc.mark_triton(sub.prefix[len(a.prefix):])
+    if out.served:  # what ``helm install`` prints speaks of the chart's server
+        for m in unit.members:
+            doc = docs.get(m.path)
+            if doc is not None and m.kind == "helm-template" and not isinstance(doc, HelmTemplateDoc) \
+                    and hasattr(doc, "template"):
+                doc.triton = True  # type: ignore[attr-defined]
+    return out
+
+
+def _context(unit: Unit, docs: dict[str, Document]) -> tuple["_Chart", list[tuple[HelmTemplateDoc, SubChart]]]:
+    """The chart's values files (each chart's ``values.yaml`` first) and helpers, and its templates."""
     values: dict[int, list[HelmValuesDoc]] = {}
     templates: list[tuple[HelmTemplateDoc, SubChart]] = []
     for m in unit.members:
@@ -87,33 +119,40 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     for doc, _ in templates:
         for name in doc.template.defines():
             helpers.setdefault(name, doc)
-    # a container that runs a start script of a ConfigMap another template writes is the server's
-    scripts: dict[str, list[tuple[str, bool]]] = {}
-    for doc, _ in templates:
-        for name, keys in doc.server_scripts().items():
-            scripts.setdefault(name, []).extend(keys)
-    for doc, _ in templates:
-        doc.run_mounted_scripts(scripts)
-    ctx = _Chart(unit, values, helpers)
-    for doc, chart in templates:
-        ctx.resolve(doc, chart)
-    ctx.pair_images(templates)
+    return _Chart(unit, values, helpers), templates
+
+
+@dataclass
+class ServerTag:
+    """Where a chart's Triton server container reads its image's tag: set from outside the chart (``--set
+    KEY=...``), that value is the tag it runs."""
+
+    key: str  #: the values path, dotted, as the top chart reads it (a subchart's under its key)
+    repository: str  #: the repository the chart's own values give beside it
+    template: HelmTemplateDoc
+
+
+def server_tags(unit: Unit, docs: dict[str, Document]) -> list[ServerTag]:
+    """For a chart linked (``link``): the values paths of the tags of its Triton server containers' images,
+    written as a repository and a tag of the values (``"{{ .Values.image.repository }}:{{ .Values.image.tag
+    }}"``, or a helper that writes them), with the repository the values give (the first that wins)."""
+    ctx, templates = _context(unit, docs)
+    out: list[ServerTag] = []
     for doc, chart in templates:
         for c in doc.containers:
-            ctx.link_container(doc, chart, c, out)
-    # a parent chart's values under the key of a subchart that runs the server are the server's too (an
-    # umbrella chart's ``inference.probes.readinessPath``), and only those: its other subcharts' are not
-    charts = {id(doc): chart for doc, chart in templates}
-    for sub in {id(charts[id(s.template)]): charts[id(s.template)] for s in out.served if id(s.template) in charts}.values():
-        for a in sub.ancestors():
-            for vdoc in values.get(id(a), []):
-                vdoc.mark_triton(sub.prefix[len(a.prefix):])
-    if out.served:  # what ``helm install`` prints speaks of the chart's server
-        for m in unit.members:
-            doc = docs.get(m.path)
-            if doc is not None and m.kind == "helm-template" and not isinstance(doc, HelmTemplateDoc) \
-                    and hasattr(doc, "template"):
-                doc.triton = True  # type: ignore[attr-defined]
+            if not c.triton:
+                continue
+            paths = set(ctx.image_paths(doc, c))
+            for path in sorted(paths):
+                if path[-1:] != ("tag",) or path[:-1] + ("repository",) not in paths:
+                    continue
+                repos = [n for _d, n in ctx.variants(chart, path[:-1] + ("repository",)) if _str_scalar(n)]
+                if not repos:
+                    continue
+                key = path if path[:1] == ("global",) else chart.prefix + path
+                tag = ServerTag(".".join(key), str(repos[0].value).strip(), doc)
+                if not any(t.key == tag.key for t in out):
+                    out.append(tag)
     return out
 
 

@@ -529,3 +529,27 @@ def server_argv(doc: HelmValuesDoc) -> list[list[str]]:
         binary = C.argv0(cl)
         out.append([binary] + [w.value.replace("$$", "$") for w, _ in cl.args() if not w.is_whole_expansion])
     return out
+
+
+def flat_values(path: str) -> dict[str, str]:
+    """The string values of a Helm values file by dotted path (``image: {tag: x}`` -> ``image.tag``); empty
+    when it does not read as a mapping."""
+    try:
+        import yaml
+
+        from ..atomic import read_regular  # never a FIFO, socket or device
+
+        data = yaml.safe_load(read_regular(path, 1 << 20)[0])
+    except Exception:  # noqa: BLE001 - a file that does not read gives nothing
+        return {}
+    out: dict[str, str] = {}
+
+    def walk(node, prefix: str) -> None:
+        for k, v in node.items() if isinstance(node, dict) else ():
+            if isinstance(v, dict):
+                walk(v, f"{prefix}{k}.")
+            elif isinstance(v, str):
+                out[f"{prefix}{k}"] = v
+
+    walk(data, "")
+    return out

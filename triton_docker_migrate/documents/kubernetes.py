@@ -31,8 +31,8 @@ from . import yamlblocks as B
 from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .helmvalues import ValuesImageKeys
-from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
+from .helmvalues import ValuesImageKeys, flat_values
+from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
 
@@ -513,6 +513,56 @@ class KubernetesDoc(Document):
             named = [n.value for n in names if isinstance(n, ScalarNode) and isinstance(n.value, str)]
             if named:
                 out.append((Span(o.start_index, Y.node_end(self.src, o)), f"the chart {named[0]}"))
+        return out
+
+    def chart_values(self) -> list[ChartValue]:
+        """An Argo CD ``Application``'s ``helm.parameters`` for a chart of its own repository (``source.path``,
+        no ``source.chart``), read from the file's folder or those above it (the repository's root), or
+        where the tool runs."""
+        out = []
+        here = os.path.dirname(os.path.abspath(self.path))
+        bases = [here]
+        for _ in range(5):
+            if os.path.dirname(bases[-1]) == bases[-1]:
+                break
+            bases.append(os.path.dirname(bases[-1]))
+        for o in self._releases():
+            if str(Y.get(o, "kind").value) != "Application":
+                continue
+            spec = Y.get(o, "spec")
+            for src in [Y.get(spec, "source")] + _seq(Y.get(spec, "sources")):
+                path = Y.get(src, "path") if isinstance(src, MappingNode) else None
+                if not isinstance(path, ScalarNode) or not isinstance(path.value, str) or Y.get(src, "chart") is not None:
+                    continue
+                folder = next((os.path.normpath(os.path.join(b, path.value)) for b in dict.fromkeys(bases + [os.getcwd()])
+                               if os.path.isfile(os.path.join(b, path.value, "Chart.yaml"))), None)
+                if folder is None:
+                    continue
+                helm = Y.get(src, "helm")
+                params = [(str(Y.get(it, "name").value), Y.get(it, "value")) for it in _seq(Y.get(helm, "parameters"))
+                          if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)]
+                inline: list[tuple[str, ScalarNode]] = []  # ``valuesObject``: parameters win over it
+                _leaves(Y.get(helm, "valuesObject"), "", inline)
+                given = params + [(n, v) for n, v in inline if n not in {p for p, _v in params}]
+                values = {n: str(v.value) for n, v in given if isinstance(v.value, str)}
+                for name in _seq(Y.get(helm, "valueFiles")):  # a file outside the chart: reported at its name
+                    path = os.path.normpath(os.path.join(folder, str(name.value))) if isinstance(name, ScalarNode) else ""
+                    if not path or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+                        continue
+                    sc = self.src.scalar(name)
+                    held = flat_values(path)
+                    for k, v in held.items():
+                        if k not in values:
+                            repo = held.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                            out.append(ChartValue(k, v, Span(sc.start, sc.end), folder, False, repo, os.path.relpath(path)))
+                for n, v in given:
+                    if not isinstance(v.value, str) or not v.value:
+                        continue
+                    sc = self.src.scalar(v)
+                    repo = values.get(n[: -len("tag")] + "repository") if n.endswith("tag") else None
+                    plain = sc.offsets is not None and not sc.irregular and sc.style in ("", '"', "'")
+                    span = Span(sc.offsets[0], sc.offsets[-1] + 1) if plain else Span(sc.start, sc.end)
+                    out.append(ChartValue(n, v.value, span, folder, plain, repo))
         return out
 
     def _release_images(self) -> list[ImageKeys]:
@@ -1402,6 +1452,17 @@ def _inline_segment(src: Y.YamlSource, node: Node, offsets, label: str) -> Segme
 
 def _plain(node: Node | None) -> str | None:
     return str(node.value) if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value else None
+
+
+def _leaves(node: Node | None, prefix: str, out: list[tuple[str, ScalarNode]]) -> None:
+    """The scalar leaves of a mapping by dotted key (``image: {tag: x}`` -> ``image.tag``)."""
+    for k, v in node.value if isinstance(node, MappingNode) else ():
+        if not isinstance(k, ScalarNode) or not isinstance(k.value, str):
+            continue
+        if isinstance(v, MappingNode):
+            _leaves(v, f"{prefix}{k.value}.", out)
+        elif isinstance(v, ScalarNode):
+            out.append((f"{prefix}{k.value}", v))
 
 
 def _seq(node: Node | None) -> list[Node]:

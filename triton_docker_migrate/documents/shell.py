@@ -25,12 +25,13 @@ from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
 from . import held as H
 from .base import Document, used_only_as_image_tag
+from .helmvalues import flat_values
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, docker_exec, kubectl_exec, ssh_command, parse_docker_build,
                         parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
-from .sites import (BuildArgument, BuildSite, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
+from .sites import (BuildArgument, BuildSite, ChartValue, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
                     Topology, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
@@ -116,15 +117,15 @@ command_index = C.command_index
 _is_server = C.is_server_word
 
 
-def _set_values(words: list[Word]) -> list[tuple[str, str, Word, int]]:
+def _set_values(words: list[Word], dynamic: bool = False) -> list[tuple[str, str, Word, int]]:
     """The ``--set``/``--set-string`` values of a helm command (``a=x,b=y`` each): (key, value, the word,
-    where the value starts in it)."""
+    where the value starts in it); those of a word with an expansion only when ``dynamic``."""
     pairs: list[tuple[str, str, Word, int]] = []
     for k, w in enumerate(words):
         opt, eq, _rest = w.value.partition("=")
         if opt in ("--set", "--set-string"):
             got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
-            if got is None or got.dynamic:
+            if got is None or got.dynamic and not dynamic:
                 continue
             pos = base
             for item in got.value[base:].split(","):
@@ -133,6 +134,25 @@ def _set_values(words: list[Word]) -> list[tuple[str, str, Word, int]]:
                     pairs.append((key, value, got, pos + len(key) + 1))
                 pos += len(item) + 1
     return pairs
+
+
+def _helm_chart(words: list[Word], ci: int) -> tuple[str, bool] | None:
+    """The chart of ``helm install|upgrade|template [NAME] CHART ...`` as written, and whether ``--repo`` names
+    a chart repository; None for another helm command."""
+    if ci + 1 >= len(words) or words[ci + 1].value not in ("install", "upgrade", "template"):
+        return None
+    positional, k, repo = [], ci + 2, False
+    while k < len(words):
+        v = words[k].value
+        if v.startswith("-"):
+            repo = repo or v.partition("=")[0] == "--repo"
+            # options that take a value (those helm users write before the chart)
+            k += 2 if "=" not in v and v in _HELM_VALUE_OPTIONS else 1
+            continue
+        positional.append(v)
+        k += 1
+    name_first = words[ci + 1].value != "install" or "--generate-name" not in [w.value for w in words]
+    return (positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""), repo
 
 
 class ShellDoc(Document):
@@ -505,22 +525,65 @@ class ShellDoc(Document):
         ``oci://...``, ``--repo URL``): its templates are never in the run."""
         out = []
         for words, ci in self._helm_commands():
-            if ci + 1 >= len(words) or words[ci + 1].value not in ("install", "upgrade", "template"):
+            got = _helm_chart(words, ci)
+            if got is None:
                 continue
-            positional, k, repo = [], ci + 2, False
-            while k < len(words):
-                v = words[k].value
-                if v.startswith("-"):
-                    repo = repo or v.partition("=")[0] == "--repo"
-                    # options that take a value (those helm users write before the chart)
-                    k += 2 if "=" not in v and v in _HELM_VALUE_OPTIONS else 1
-                    continue
-                positional.append(v)
-                k += 1
-            name_first = words[ci + 1].value != "install" or "--generate-name" not in [w.value for w in words]
-            chart = positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""
+            chart, repo = got
             if repo or chart and not chart.startswith(("./", "../", "/", "$")) and not os.path.isdir(chart):
                 out.append((Span(words[ci].start, words[-1].end), f"the chart {chart}" if chart else "the release's chart"))
+        return out
+
+    def chart_values(self) -> list[ChartValue]:
+        """``helm install|upgrade|template [NAME] ./chart --set KEY=VALUE`` (``--set-string``) of a chart of the
+        tree (read from the script's folder, those above it, or where the tool runs)."""
+        out = []
+        for words, ci in self._helm_commands():
+            got = _helm_chart(words, ci)
+            if got is None or got[1] or not got[0] or "$" in got[0]:
+                continue
+            found = self.file_from_where_run(os.path.join(got[0], "Chart.yaml"))
+            if found is None:
+                continue
+            pairs = _set_values(words, dynamic=True)
+            given = {key: value for key, value, _w, _i in pairs}
+            for key, value, w, i in pairs:
+                repo = given.get(key[: -len("tag")] + "repository") if key.endswith("tag") else None
+                if w.dynamic:  # ``--set image.tag=$TAG`` with ``TAG=20.02-py3`` set once: judged by it (which
+                    m = _VAR_REF.fullmatch(value)  # may serve others: not changed)
+                    held = self.variables.get(m.group(1) or m.group(2), []) if m else []
+                    if len(held) == 1 and not held[0].dynamic and held[0].value:
+                        h = held[0]
+                        out.append(ChartValue(key, h.value, h.inner if h.offsets else h.span, os.path.dirname(found),
+                                              False, repo))
+                elif value and w.offsets:
+                    out.append(ChartValue(key, value, w.sub(i, i + len(value)), os.path.dirname(found), True, repo))
+            out += self._values_files(words, os.path.dirname(found), given)
+        return out
+
+    def _values_files(self, words: list[Word], chart: str, given: dict[str, str]) -> list[ChartValue]:
+        """The values of ``-f FILE`` / ``--values FILE`` of a helm command, a file outside the chart (its own are
+        the chart's): each value at the file's name in the command, not editable here (a ``--set`` of the same
+        key wins over them)."""
+        out = []
+        for k, w in enumerate(words):
+            opt, eq, _rest = w.value.partition("=")
+            if opt not in ("-f", "--values"):
+                continue
+            got, base = (w, len(opt) + 1) if eq else (words[k + 1], 0) if k + 1 < len(words) else (None, 0)
+            if got is None or got.dynamic or not got.offsets:
+                continue
+            pos = base
+            for name in got.value[base:].split(","):
+                path = self.file_from_where_run(name) if name and "://" not in name else None
+                span = got.sub(pos, pos + len(name))
+                pos += len(name) + 1
+                if path is None or os.path.commonpath([path, chart]) == chart:
+                    continue
+                values = flat_values(path)
+                for key, value in values.items():
+                    if key not in given:
+                        repo = values.get(key[: -len("tag")] + "repository") if key.endswith("tag") else None
+                        out.append(ChartValue(key, value, span, chart, False, repo, os.path.relpath(path)))
         return out
 
     def _helm_commands(self) -> list[tuple[list[Word], int]]:

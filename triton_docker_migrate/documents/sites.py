@@ -789,6 +789,23 @@ class BuildArgument:
 
 
 @dataclass
+class ChartValue:
+    """A value given from outside a Helm chart of the tree to one of its values (``helm install ./chart --set
+    KEY=VALUE``, a Terraform ``helm_release``'s ``set``): it replaces the chart's own value, which the chart's
+    migration changes."""
+
+    key: str  #: the values path, dotted (``image.tag``)
+    value: str
+    span: Span  #: where the value is written
+    chart: str  #: the chart's folder (absolute path)
+    editable: bool = True  #: the value is written as it reads (an edit of ``span`` sets it)
+    repository: str | None = None  #: the repository the same command gives beside it (``X.repository``)
+    #: the values file that holds the value, when it is not this file (``helm install -f prod.yaml``): ``span``
+    #: is where this file names it
+    source: str | None = None
+
+
+@dataclass
 class Topology:
     """What a document says about who reaches whom (``Document.topology``)."""
 

@@ -753,3 +753,88 @@ def _build_argument_value(df, name: str, value: str, target: Release) -> str | N
         if images and all(_v2_once_renamed(i) for i in images):
             return cand
     return None
+
+
+# --- a chart's image tag given from outside the chart ------------------------------------------------
+
+CHART_TAG = rule(
+    "TDM113", "v1-chart-tag-value", Severity.INFO, F.SOMETIMES, "A chart value from outside that keeps its image V1",
+    "A value given from outside a Helm chart of the tree (`helm upgrade --install NAME ./chart --set "
+    "image.tag=20.02-py3`, `--set-string`, a Terraform `helm_release` of a local chart with a `set` block or `values = [yamlencode({...})]`, an Argo CD `Application`'s "
+    "`helm.parameters` or `helm.valuesObject` for a chart at its `source.path`) replaces "
+    "the chart's own value. When the chart's Triton server container reads its image's tag from that values path "
+    "(`image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"`) and the repository is the V1 one the run "
+    "migrates (or already `tritonserver`), a release tag before V2 (`NN.NN-py3` before 20.08, `20.06-v1-py3`) "
+    "makes the pod run a V1 image, or one that does not exist, under the chart's migrated V2 command line: "
+    "the value becomes the target's tag, as the chart's values do, and the chart must be migrated in the same "
+    "change. A value not written as it reads (a script's variable, which may serve others) or held by a values "
+    "file outside the chart (`-f env/prod-values.yaml`, `values = [file(\"prod-values.yaml\")]`, Argo CD's `valueFiles`: the warning is where "
+    "the command or the release names it) is a "
+    "warning with the V2 tag. A repository given beside it "
+    "(`--set image.repository=...`) is the image rules' (TDM101); a chart that is not in the tree is left to "
+    "TDM101 as well.")
+
+_V2_FROM = (20, 8)
+
+
+def _server_tags(folder: str, cache: dict) -> list:
+    """The chart at ``folder`` (the top of what ``helm install`` installs), linked: where its Triton server
+    containers read their image tags (``helmchart.server_tags``); empty when it does not read."""
+    if folder not in cache:
+        from .. import charts
+        from ..atomic import read_regular  # never a FIFO, socket or device
+        from ..documents.helmchart import server_tags
+        from ..pipeline import build_document, link_chart
+
+        cache[folder] = []
+        try:
+            unit = charts.unit_of(folder)
+            docs = {}
+            for m in unit.members:
+                try:
+                    docs[m.path] = build_document(m.kind, m.path, read_regular(m.path, 10 * 1024 * 1024)[0].decode("utf-8"))
+                except Exception:  # noqa: BLE001 - a member that does not read is left out, as the chart's own pass does
+                    continue
+            link_chart(unit, docs)
+            cache[folder] = server_tags(unit, docs)
+        except Exception:  # noqa: BLE001 - a chart that does not link: its own pass reports it
+            pass
+    return cache[folder]
+
+
+@check(order=32)
+def check_chart_values(doc, ctx) -> Iterator[Finding]:
+    cache: dict = {}
+    seen: set[tuple[Span, str]] = set()
+    for cv in doc.chart_values():
+        m = V1_TAG.match(cv.value)
+        if (cv.span, cv.key) in seen:
+            continue  # a variable given to two releases: judged once
+        seen.add((cv.span, cv.key))
+        if not cv.key.endswith("tag") or m is None or m.group("flavour"):
+            continue
+        ver = tuple(int(x) for x in m.group("ver").split(".")[:2])
+        if not m.group("v1") and ver >= _V2_FROM:
+            continue  # a V2 release
+        st = next((t for t in _server_tags(cv.chart, cache) if t.key == cv.key), None)
+        if st is None:
+            continue  # not where a server container of the chart reads its tag
+        repo = (cv.repository if cv.repository is not None else st.repository).strip()
+        name = posixpath.basename(repo)
+        if name not in ("tensorrtserver", "tritonserver") or cv.repository is not None and name == "tensorrtserver":
+            continue  # no Triton image; or the repository and the tag given together: TDM101's
+        new = new_tag(cv.value, ctx.target)
+        where = os.path.relpath(cv.chart) + "/"
+        image = f"{repo}:{cv.value}"
+        given = f"{cv.key}={cv.value}" if cv.source is None else f"{cv.key}: {cv.value} in {cv.source}"
+        msg = f"{given} makes the chart in {where} run {image} (" + (
+            "a V1 image" if classify(image).v1 else "a release before V2: no such V2 image") + \
+            "), on which the chart's command line, migrated to V2, does not start"
+        if new is None or not cv.editable:
+            there = f" in {cv.source}" if cv.source is not None else ""
+            yield CHART_TAG.finding(cv.span, f"{msg}: give it the target's tag{there} ({new or f'{ctx.target}-py3'}), "
+                                    f"with the chart migrated", Severity.WARNING,
+                                    suggestion=f"{cv.key}={new}" if new else None)
+            continue
+        yield CHART_TAG.finding(cv.span, f"{msg} -> {cv.key}={new}, as the chart's migrated values (migrate {where} "
+                                f"in the same change)", fix=Fix.of(f"Use {new}", Edit(cv.span, new)))
