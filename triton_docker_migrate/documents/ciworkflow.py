@@ -58,6 +58,8 @@ class CiDoc(ShellDoc):
         #: ``variables:`` (global, job)
         self.env: list[tuple[str, Word | None]] = []
         self.build_steps: list[Node | None] = []  #: the ``with:`` of each docker/build-push-action step
+        #: the ``with:`` of each ``uses: docker://IMAGE`` step: its ``entrypoint`` and ``args`` run in the image
+        self.docker_steps: set[int] = set()
         for root in self.src.docs:
             if gitlab or Y.get(root, "jobs") is None:
                 self._gitlab(root)
@@ -122,6 +124,10 @@ class CiDoc(ShellDoc):
                 uses = Y.get(step, "uses")
                 if isinstance(uses, ScalarNode) and str(uses.value).startswith("docker://"):
                     self.image_nodes.add(id(uses))
+                    with_ = Y.get(step, "with")
+                    if isinstance(with_, MappingNode):  # ``with: {entrypoint: trtserver, args: "--model-store=..."}``
+                        self.containers.append((with_, uses))
+                        self.docker_steps.add(id(with_))
                 image = Y.get(Y.get(step, "with"), "image")
                 if isinstance(image, ScalarNode):
                     self.image_nodes.add(id(image))
@@ -294,7 +300,8 @@ class CiDoc(ShellDoc):
             if mapping is None:
                 continue
             entry = S.segment(self.src, Y.get(mapping, "entrypoint"), "entrypoint")
-            cmd = S.segment(self.src, Y.get(mapping, "command"), "command")
+            key = "args" if id(mapping) in self.docker_steps else "command"
+            cmd = S.segment(self.src, Y.get(mapping, key), key)
             if entry is not None or cmd is not None:
                 yield mapping, entry, cmd
 

@@ -217,6 +217,24 @@ def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Findi
                          fix=Fix.of("Use tritonserver", site_edit(site, w, i, j, "tritonserver")))
 
 
+#: ``--entrypoint trtserver`` written in a string of docker options that no reader takes as a command line (a
+#: GitHub job container's or service's ``options:``)
+_ENTRYPOINT_OPTION = re.compile(r"(?<![\w-])--entrypoint(?:=|[ \t]+)[\"']?(?:/[\w.+@-]+)*/?(?P<bin>trtserver)(?![\w.-])")
+
+
+@check(order=21)
+def check_entrypoint_options(doc, ctx) -> Iterator[Finding]:
+    for r in doc.regions():
+        if r.shell or "--entrypoint" not in r.text:
+            continue
+        for m in _ENTRYPOINT_OPTION.finditer(r.text):
+            if not r.contiguous(m.start("bin"), m.end("bin")):
+                continue
+            span = r.span(m.start("bin"), m.end("bin"))
+            yield BINARY.finding(span, "--entrypoint names the V1 server binary trtserver, which V2 images name "
+                                 "tritonserver", fix=Fix.of("Use tritonserver", Edit(span, "tritonserver")))
+
+
 #: commands that find a process by its name (``pkill -f`` and ``pgrep -f``: by a pattern of its command line)
 _BY_PROCESS_NAME = frozenset({"pkill", "pgrep", "pidof", "killall"})
 #: the V1 binary's name as a process name, or a word of a pattern (``pkill -f 'trtserver --model-store'``)
