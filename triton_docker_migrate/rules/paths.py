@@ -77,11 +77,22 @@ def check_paths(doc, ctx) -> Iterator[Finding]:
         if _SERVER_PATH in region.text and read is None:
             # where each word is written and where its characters are (a constant's word stands
             # where the name is used; its characters are the string's)
-            read = sorted({span for site in doc.commands() for w in site.words
+            # (not the words a copy or a link takes: ``cp .../trtserver /usr/local/bin/inference-server`` runs
+            # the server under a name no reader knows)
+            read = sorted({span for site in doc.commands() if not _copies(site) for w in site.words
                            for span in ((w.start, w.end),) + (((w.offsets[0], w.offsets[-1] + 1),) if len(w.offsets) else ())})
         yield from check_region(region, ctx.target, read or [])
         if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
             yield from _old_entrypoint(region, ctx.target)
+
+
+#: commands that copy or link a file to another name
+_COPIERS = frozenset({"cp", "ln", "install", "mv", "rsync"})
+
+
+def _copies(site) -> bool:
+    ci = command_index(site.words)
+    return ci is not None and basename(site.words[ci].value) in _COPIERS
 
 
 _OLD_ENTRYPOINT = re.compile(re.escape(T.ENTRYPOINT_V2_OLD) + r"(?![\w.-])")
