@@ -225,6 +225,11 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
             if not name.startswith("tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
+    if "/trtserver" in text:
+        # a path to a file named as the V1 binary (``COPY --from=v1 /opt/tensorrtserver/bin/trtserver
+        # /usr/local/bin/trtserver``): a migrated ``tritonserver`` command would not find it
+        for m in _BINARY_PATH.finditer(text):
+            yield _piece(region, m.start(), m.end())
     if region.shell and "trtserver" in text:
         # the binary held by a shell variable or a loop no reader followed to a command (``BIN=trtserver`` then
         # ``CMD="$BIN $OPTS"; eval "$CMD"``; ``for b in trtserver; do $b ...``)
@@ -238,6 +243,7 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
             yield _piece(region, m.start(), m.end())
 
 
+_BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)+/trtserver(?![\w.-])")
 _ASSIGNED_BINARY = re.compile(r"(?m)(?:^|[;&|(]|\b(?:export|local|readonly|declare))[ \t]*[A-Za-z_]\w*=([\"']?)"
                               r"(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1(?=[ \t;&|)]|$)")
 _LOOP_BINARY = re.compile(r"\bfor[ \t]+\w+[ \t]+in[ \t]+(?:[^;\n]*?[ \t])?([\"']?)(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1"
