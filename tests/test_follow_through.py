@@ -1331,3 +1331,16 @@ def test_a_health_path_in_the_compose_env_keeps_the_gate_closed(tmp_path_factory
     left = {(f["path"], f["line"], f["rule"], f["severity"]) for f in _json(capsys, ".")["findings"]}
     assert left == {(".env", 1, "TDM401", "warning")}
     assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+
+
+def test_an_ingress_rewrite_to_the_v1_api_keeps_the_gate_closed(tmp_path_factory, monkeypatch, capsys):
+    """``rewrite-target: /api/$2`` in front of a migrated server: a warning on the first run and on a second
+    run over the migrated tree (the server V2 by then); another application's Ingress with the same rewrite is
+    left alone."""
+    src = FIXTURES / "trees" / "ingress-rewrite-api"
+    work = migrated_copy(tmp_path_factory, src, "ingress-rewrite-api")
+    assert (work / "ingress.yaml").read_text() == (src / "ingress.yaml").read_text()
+    monkeypatch.chdir(work)
+    left = {(f["path"], f["line"], f["rule"], f["severity"]) for f in _json(capsys, ".")["findings"]}
+    assert left == {("ingress.yaml", 6, "TDM403", "warning")}
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1

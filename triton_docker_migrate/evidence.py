@@ -116,8 +116,12 @@ def routes_to_server(text: str, at: int) -> bool:
 
 
 def holds_v1_own_endpoint(data: bytes) -> bool:
-    """Whether ``data`` holds one of V1's own endpoints (``V1_OWN_ENDPOINT``; a substring test first)."""
-    return b"/api/" in data and V1_OWN_ENDPOINT.search(data) is not None
+    """Whether ``data`` holds one of V1's own endpoints (``V1_OWN_ENDPOINT``; a substring test first), or a
+    route that rewrites every request to V1's API (ingress-nginx's ``rewrite-target: /api/$2``)."""
+    return b"/api/" in data and (V1_OWN_ENDPOINT.search(data) is not None or _REWRITE_TO_API.search(data) is not None)
+
+
+_REWRITE_TO_API = re.compile(rb"rewrite-target[\"']?[ \t]*:[ \t]*[\"']?/api/\$")
 
 
 #: the V1-only options (each as the shortest prefix that reads as it)

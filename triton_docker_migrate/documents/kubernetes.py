@@ -16,7 +16,7 @@ import os
 import posixpath
 import re
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
@@ -1140,8 +1140,10 @@ class KubernetesDoc(Document):
                 if name:
                     out.append(RouteSite(kind, name, ns, value, by_name, paths))
 
-            # the load balancer's health check of every backend (AWS ALB, Azure Application Gateway)
-            checks = self._annotation_paths(meta, _INGRESS_CHECKS)
+            # the load balancer's health check of every backend (AWS ALB, Azure Application Gateway), and the path
+            # every request is rewritten to (ingress-nginx's ``rewrite-target: /api/$2``)
+            checks = self._annotation_paths(meta, _INGRESS_CHECKS) + [
+                replace(r, label="rewrite") for r in self._annotation_paths(meta, _INGRESS_REWRITE)]
             for key in ("defaultBackend", "backend"):
                 if Y.get(spec, key) is not None:
                     backend(Y.get(spec, key), checks)
@@ -1404,6 +1406,7 @@ def build(path: str, text: str) -> Document:
 #: annotations that set the path a load balancer's health check asks a Service's pods
 _SERVICE_CHECKS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
                              r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
+_INGRESS_REWRITE = re.compile(r"nginx\.ingress\.kubernetes\.io/rewrite-target")
 _INGRESS_CHECKS = re.compile(r"alb\.ingress\.kubernetes\.io/healthcheck-path|appgw\.ingress\.kubernetes\.io/health-probe-path")
 #: a Kustomization resource fetched from elsewhere (a git repository or a URL), not a file of the tree
 _REMOTE = re.compile(r"://|^(?:git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=|\.git(?://|$)")

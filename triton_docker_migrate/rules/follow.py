@@ -421,6 +421,14 @@ def variable_host(host: str, text: str) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
+def _rewrites_to_v1(target: str) -> bool:
+    """A rewrite target under V1's API prefix that names no endpoint itself (``/api/$2``; ``/api/infer/$1`` is an
+    endpoint, judged as one)."""
+    from .endpoints import _ROWS
+
+    return target.startswith("/api/") and not any(rx.match(target) for _rl, _u, rx in _ROWS)
+
+
 def _base_url(name: str, text: str) -> tuple[str, str] | None:
     """(host, port) of the one URL base ``text`` assigns to ``name`` (``SERVER = "http://localhost:8000"``,
     ``SERVER=http://triton:8000``), or None."""
@@ -1585,7 +1593,24 @@ class _Follow:
                             Fix.of(f"Route to port {new}", self._replace(rt.port, new))))
             if any(a.move.paths for a in svc.ats):
                 for r in rt.paths:
+                    if r.label == "rewrite" and _rewrites_to_v1(r.text):
+                        yield from self.rewrite(r, at, rt, why)
+                        continue
                     yield from self.path(r, 0, r.text, at, f"this {rt.kind}", why)
+
+    def rewrite(self, r: Region, at: At, rt, why: str | None) -> Iterator[Finding]:
+        """An Ingress that rewrites every request to V1's ``/api/`` prefix (``rewrite-target: /api/$2``) in front of
+        a server this run moves: V2 serves none of it (a warning: the request bodies change too)."""
+        from .endpoints import _ROWS
+
+        span = r.span(0, len(r.text))
+        if not self.free(span):
+            return
+        rule_ = next(rl for rl, _u, _rx in _ROWS if rl.id == "TDM403")
+        yield self.emit(rule_.finding(span, f"this {rt.kind} rewrites every request to {r.text}, V1's API, and its backend "
+                                      f"{rt.service} reaches {self.reaches(at)}" + (f" ({why})" if why else "") +
+                                      ": V2 serves /v2/... (/v2/models/<model>/infer, /v2/health/ready) with "
+                                      "another request body: route to those paths", suggestion="/v2/$2"))
 
     def checks(self) -> Iterator[Finding]:
         """Objects written apart that hold a server's health check path, found by their names: a Terraform
