@@ -33,7 +33,9 @@ _SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver
 _PROGRAM_KEY = re.compile(r"(?i)(?:bin|binary|exe|executable|program|launcher)\w*[\"']?[ \t]*[:=][ \t]*[\"']?$")
 #: an OpenRC service script's ``command=`` (its options are ``command_args=``)
 _OPENRC_COMMAND = re.compile(r"(?m)^[ \t]*command=[\"']?$")
-_NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t)\s*[\"']?$")
+#: (a metric's label ``job="trtserver"``, a proxy's ``cluster: trtserver``, an app label: names, not commands)
+_NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t|cluster:|\bjob[:=]"
+                          r"|\bapp[:=]|upstream|\btarget:|\binstance[:=])\s*\\?[\"']?$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 #: one item of a list written one a line: ``- --model-store=/m``, ``"--allow-poll-model-repository=false",``
 #: (the option's name), or a value item (``- "1"``)
