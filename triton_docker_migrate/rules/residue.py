@@ -43,8 +43,8 @@ LEFT = rule(
 #: each V1-only option and every abbreviation V1's getopt read as it (``--allow-poll=false``) -> its name
 _ABBREVIATED = {o[:n]: o for o in facts.V1_ONLY_OPTIONS
                 for n in range(len(evidence.unique_prefix(o, facts.V1_OPTIONS)), len(o) + 1)}
-_V1_OPTION = re.compile(r"(?<![\w-])--(?:" + "|".join(map(re.escape, sorted(_ABBREVIATED, key=len, reverse=True)))
-                        + r")(?![\w-])")
+#: an option word (its name is looked up in ``_ABBREVIATED``: one dictionary look-up, not an alternation of names)
+_V1_OPTION = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?![\w-])")
 _PATH = re.compile(facts.V1_INSTALL_DIR_BEFORE + r"/opt/tensorrtserver(?![\w.-])")
 _ENV = re.compile(r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])")
 #: a V1 endpoint at the start of a URL's path (after its host and port, if any)
@@ -215,7 +215,9 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
             or _NAMED_FOR_SERVER.search(region.label or "") is not None \
             or region.label == "line" and (_NAMED_LINE.match(text) is not None or _server_options(text))
         for m in _V1_OPTION.finditer(text):
-            name = _ABBREVIATED[m.group(0)[2:]]
+            name = _ABBREVIATED.get(m.group("name"))
+            if name is None:
+                continue
             # outside a Triton context only the names no other program had (a container of an image the
             # tool does not know, given the V1 server's arguments); in a text file only where the line
             # shows they are the server's (above)
