@@ -173,7 +173,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         data = read(c)
         if data is None:
             continue
-        if follow.may_reach(data, terms, os.path.realpath(c.path)):
+        if follow.may_reach(data, terms, os.path.realpath(c.path) if terms.inside else ""):
             _parse(c, data, found)
         else:
             rest.append((c, data if len(data) <= _KEEP else None))
@@ -200,7 +200,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         still: list[tuple[Candidate, bytes | None]] = []
         for c, kept in rest:
             data = kept if kept is not None else read(c)
-            if data is not None and follow.may_reach(data, more, os.path.realpath(c.path)):
+            if data is not None and follow.may_reach(data, more, os.path.realpath(c.path) if more.inside else ""):
                 _parse(c, data, found)
             else:
                 still.append((c, kept))

@@ -1147,8 +1147,8 @@ def may_reach(data: bytes, t: Terms, real: str = "") -> bool:
         return True
     if t.strict and b"--strict-model-config" in data and any(x.encode() in data for x in t.strict if len(x) > 1):
         return True  # a kustomize patch that gives the server an option its migrated line contradicts
-    if _PATCH_OPTIONS.search(data) is not None and (b"/containers/" in data or any(
-            x.encode() in data for x in t.names if len(x) > 1)):
+    if (b"/containers/" in data or any(x.encode() in data for x in t.names if len(x) > 1)) \
+            and _PATCH_OPTIONS.search(data) is not None:
         return True  # a kustomize patch that gives a server V1's options or a model-control setting
     if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
                              or any(x.encode() in data for x in t.host_paths)):
