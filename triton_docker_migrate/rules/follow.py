@@ -1064,6 +1064,16 @@ class Terms:
     variables: set = field(default_factory=set)
     #: the files its container holds and runs (real paths, ``HealthMove.inside``): read whatever they hold
     inside: set = field(default_factory=set)
+    _encoded: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def holds(self, data: bytes, name: str, least: int = 1) -> bool:
+        """Whether ``data`` holds one of the terms of the set ``name`` at least ``least`` characters long (their
+        bytes made once per set, not once per file)."""
+        key = (name, least)
+        words = self._encoded.get(key)
+        if words is None:
+            words = self._encoded[key] = [x.encode() for x in getattr(self, name) if len(x) >= least]
+        return any(w in data for w in words)
 
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
@@ -1143,40 +1153,40 @@ def may_reach(data: bytes, t: Terms, real: str = "") -> bool:
     superset: the file is then read)."""
     if real and real in t.inside:
         return True  # a server's container runs it
-    if any(x.encode() in data for x in t.ports if len(x) > 1):
+    if t.holds(data, "ports", 2):
         return True
-    if t.strict and b"--strict-model-config" in data and any(x.encode() in data for x in t.strict if len(x) > 1):
+    if t.strict and b"--strict-model-config" in data and t.holds(data, "strict", 2):
         return True  # a kustomize patch that gives the server an option its migrated line contradicts
-    if (b"/containers/" in data or any(x.encode() in data for x in t.names if len(x) > 1)) \
+    if (b"/containers/" in data or t.holds(data, "names", 2)) \
             and _PATCH_OPTIONS.search(data) is not None:
         return True  # a kustomize patch that gives a server V1's options or a model-control setting
-    if b"/api/" in data and (any(x.encode() in data for x in t.names if len(x) > 1)
-                             or any(x.encode() in data for x in t.host_paths)):
+    if b"/api/" in data and (t.holds(data, "names", 2)
+                             or t.holds(data, "host_paths")):
         return True
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if t.host_paths and b"/api/health/" in data and any(
             hp[:-len("/api/")].encode() + q in data for hp in t.host_paths for q in (b'"', b"'")):
         return True  # ``SERVER = "http://localhost:8000"`` then ``SERVER + "/api/health/ready"``
-    if (b"Service" in data or b"kubernetes_service" in data) and any(x.encode() in data for x in t.labels if len(x) > 1):
+    if (b"Service" in data or b"kubernetes_service" in data) and t.holds(data, "labels", 2):
         return True
-    if t.values and any(x.encode() in data for x in t.values):
+    if t.values and t.holds(data, "values"):
         return True
-    if t.variables and b"module" in data and b"source" in data and any(x.encode() in data for x in t.variables):
+    if t.variables and b"module" in data and b"source" in data and t.holds(data, "variables"):
         return True  # a Terraform configuration that gives a module's variable its value (``health_path = var.x``)
     if t.app_engine and b"runtime" in data and b"flex" in data:
         return True  # an App Engine flexible app.yaml, whose image a server's Dockerfile of its folder may be
     if b"/api/" in data and b"/containers/" in data:
         return True  # a JSON 6902 patch into a container of a workload (its target is in a kustomization)
-    if b"patch" in data and b"target" in data and any(x.encode() in data for x in t.names if len(x) > 1):
+    if b"patch" in data and b"target" in data and t.holds(data, "names", 2):
         return True  # a kustomization that names the patch files of a server's workload
-    if (b"portForward" in data and any(x.encode() in data for x in t.names if len(x) > 1)) or b"extraPortMappings" in data:
+    if (b"portForward" in data and t.holds(data, "names", 2)) or b"extraPortMappings" in data:
         return True  # a development tool's forwards (Skaffold, a kind cluster): read for the host ports they open
-    if t.images and any(x.encode() in data for x in t.images):
+    if t.images and t.holds(data, "images"):
         return True  # runs an image built from a server's Dockerfile
     if t.builds and b"build" in data and _NAMES_AN_IMAGE.search(data) is not None:
         return True  # may build a server's Dockerfile and name the image (``docker build -t``, ``tags``)
-    return (b"build" in data or b"extends" in data) and any(x.encode() in data for x in t.builds if len(x) > 1)
+    return (b"build" in data or b"extends" in data) and t.holds(data, "builds", 2)
 
 
 #: options a kustomize patch may give a migrated server that the follow-through migrates or weighs there
