@@ -79,14 +79,30 @@ def unit_of(top: str, base: str | None = None) -> Unit:
     return unit
 
 
+#: Chart.yaml files read, by (path, modification time, size): a chart's templates ask it once per container
+_CHART_DATA: dict[tuple[str, int, int], dict | None] = {}
+
+
 def _chart_data(folder: str) -> dict | None:
     """The chart's ``Chart.yaml`` as data (None: unreadable, or not a mapping)."""
+    path = os.path.join(folder, "Chart.yaml")
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _CHART_DATA:
+        _CHART_DATA[key] = _read_chart_data(path)
+    return _CHART_DATA[key]
+
+
+def _read_chart_data(path: str) -> dict | None:
     try:
         import yaml
 
         from .atomic import read_regular  # never a FIFO, socket or device
 
-        data = yaml.safe_load(read_regular(os.path.join(folder, "Chart.yaml"), 1 << 20)[0])
+        data = yaml.load(read_regular(path, 1 << 20)[0], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # noqa: BLE001 - an unreadable Chart.yaml names nothing
         return None
     return data if isinstance(data, dict) else None

@@ -92,9 +92,12 @@ def _display(path: str, paths: list[str]) -> str:
 def _real_if_inside(path: str, terms) -> str:
     """The real path of ``path`` when a server's container may hold the file (its name is one of theirs), else
     "" (``follow.may_reach``: a real path for every file of the run cost more than the rest of the check)."""
-    if not terms.inside or os.path.basename(path) not in {os.path.basename(x) for x in terms.inside}:
+    if not terms.inside:
         return ""
-    return os.path.realpath(path)
+    names = terms._encoded.get("inside names")
+    if names is None:
+        names = terms._encoded["inside names"] = {os.path.basename(x) for x in terms.inside}
+    return os.path.realpath(path) if os.path.basename(path) in names else ""
 
 
 def follow_through(results: list, paths: list[str], settings: Settings, stale: list[Candidate] = ()) -> None:

@@ -235,6 +235,8 @@ _ENTRYPOINT_OPTION = re.compile(r"(?<![\w-])--entrypoint(?:=|[ \t]+)[\"']?(?:/[\
 
 @check(order=21)
 def check_entrypoint_options(doc, ctx) -> Iterator[Finding]:
+    if "--entrypoint" not in doc.text:
+        return
     for r in doc.regions():
         if r.shell or "--entrypoint" not in r.text:
             continue
