@@ -206,6 +206,9 @@ K8S = b"apiVersion: apps/v1\nkind: Deployment\n"
     ("deploy/app.json", b'{\n  "apiVersion": "v1",\n  "kind": "Pod"\n}', "kubernetes"),
     ("deploy/min.json", b'{"apiVersion":"v1","kind":"Pod"}', "kubernetes"),
     ("deploy/list.yml", b"---\n# c\napiVersion: v1\nkind: List\n", "kubernetes"),
+    # a byte-order mark before the first key (an editor on Windows): the same manifest
+    ("deploy/bom.yaml", b"\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\n", "kubernetes"),
+    ("gae/bom.yaml", b"\xef\xbb\xbfruntime: custom\r\nenv: flex\r\n", "kubernetes"),
     ("deploy/app.yaml", b"apiVersion: v2\nname: x\n", "text"),
     # a JSON 6902 patch kept in a file of its own (a kustomization names its target)
     ("overlays/prod/probes.yaml", b"# probes\n- op: add\n  path: /spec/template/spec/containers/0/readinessProbe\n",

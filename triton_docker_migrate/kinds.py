@@ -17,22 +17,22 @@ _TEMPLATE_SUFFIXES = (".j2", ".jinja", ".tmpl", ".tpl", ".in")
 _SHEBANG = re.compile(rb"^#![ \t]*\S*?(?:/|env(?:[ \t]+-\S+)*[ \t]+)(?:sh|bash|dash|ksh|zsh)(?![\w.-])")
 _YAML = (".yml", ".yaml")
 _COMPOSE = re.compile(r"^(?:docker-)?compose[^/]*\.ya?ml$")
-_API_VERSION = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
+_API_VERSION = re.compile(rb"(?m)(?:^(?:\xef\xbb\xbf)?[ \t]*|[{,][ \t\r\n]*)[\"']?apiVersion[\"']?[ \t]*:")
 #: a JSON 6902 patch: its first item is an operation (``- op: add`` in YAML, ``[{"op": "add"`` in JSON)
 _JSON_PATCH = re.compile(rb"(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:-[ \t]+[\"']?(?P<key>op|path)[\"']?[ \t]*:"
                          rb"|\[\s*\{\s*\"(?P<jkey>op|path)\"\s*:)")
 _OP_KEY = re.compile(rb"(?m)(?:^[ \t]+|[{,][ \t\r\n]*)[\"']?op[\"']?[ \t]*:")
-_KIND = re.compile(rb"(?m)(?:^[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
+_KIND = re.compile(rb"(?m)(?:^(?:\xef\xbb\xbf)?[ \t]*|[{,][ \t\r\n]*)[\"']?kind[\"']?[ \t]*:")
 #: a Dockerfile's first instruction (after blank lines, comments and parser directives): a whole FROM
 #: line (``from x import y`` is Python), or ARG before it (BuildKit refuses anything else there)
 _DOCKERFILE_START = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:"
                                rb"(?i:from)(?:[ \t]+--\S+)*[ \t]+\S+(?:[ \t]+(?i:as)[ \t]+\S+)?[ \t]*\r?$"
                                rb"|(?i:arg)[ \t]+[A-Za-z_]\w*(?:=|[ \t]*\r?$))")
 #: a compose file's top-level ``services:`` key
-_SERVICES = re.compile(rb"(?m)^services[ \t]*:[ \t]*(?:#[^\n]*)?\r?$")
+_SERVICES = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?services[ \t]*:[ \t]*(?:#[^\n]*)?\r?$")
 #: Google App Engine flexible's ``app.yaml`` of a custom runtime (the Dockerfile beside it is the app's image):
 #: top-level ``runtime: custom`` and ``env: flex``
-_APP_ENGINE_RUNTIME = re.compile(rb"(?m)^runtime[ \t]*:[ \t]*[\"']?custom[\"']?[ \t]*(?:#[^\n]*)?\r?$")
+_APP_ENGINE_RUNTIME = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?runtime[ \t]*:[ \t]*[\"']?custom[\"']?[ \t]*(?:#[^\n]*)?\r?$")
 _APP_ENGINE_FLEX = re.compile(rb"(?m)^env[ \t]*:[ \t]*[\"']?flex(?:ible)?[\"']?[ \t]*(?:#[^\n]*)?\r?$")
 _VALUES_SHAPE = re.compile(rb"(?m)^[ \t]*(?:repository|tag|args|extraArgs|serverArgs|image)[ \t]*:")
 
