@@ -549,10 +549,8 @@ class ShellDoc(Document):
             for key, value, w, i in pairs:
                 repo = given.get(key[: -len("tag")] + "repository") if key.endswith("tag") else None
                 if w.dynamic:  # ``--set image.tag=$TAG`` with ``TAG=20.02-py3`` set once: judged by it (which
-                    m = _VAR_REF.fullmatch(value)  # may serve others: not changed)
-                    held = self.variables.get(m.group(1) or m.group(2), []) if m else []
-                    if len(held) == 1 and not held[0].dynamic and held[0].value:
-                        h = held[0]
+                    h = self._held_value(value)  # may serve others: not changed)
+                    if h is not None:
                         out.append(ChartValue(key, h.value, h.inner if h.offsets else h.span, os.path.dirname(found),
                                               False, repo))
                 elif value and w.offsets:
@@ -695,7 +693,7 @@ class ShellDoc(Document):
             for name, value in b.args:
                 if not value.value:
                     continue
-                held = self._held_value(value) if value.dynamic else None
+                held = self._held_value(value.value) if value.dynamic else None
                 if held is not None:  # ``--build-arg V=$VERSION`` with ``VERSION=20.02`` set once: judged by it,
                     out.append(BuildArgument(name, held.value, held.inner if held.offsets else held.span,
                                              os.path.normpath(dockerfile), False))  # (which may serve others)
@@ -704,9 +702,9 @@ class ShellDoc(Document):
                                          os.path.normpath(dockerfile), not value.dynamic))
         return out
 
-    def _held_value(self, w: Word) -> Word | None:
-        """The value a word that is one ``$NAME`` expands to, when the script sets NAME once to a plain value."""
-        m = _VAR_REF.fullmatch(w.value)
+    def _held_value(self, text: str) -> Word | None:
+        """The value ``text``, one ``$NAME``, expands to, when the script sets NAME once to a plain value."""
+        m = _VAR_REF.fullmatch(text)
         values = self.variables.get(m.group(1) or m.group(2), []) if m else []
         return values[0] if len(values) == 1 and not values[0].dynamic and values[0].value else None
 
