@@ -89,17 +89,6 @@ def _display(path: str, paths: list[str]) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
-def _real_if_inside(path: str, terms) -> str:
-    """The real path of ``path`` when a server's container may hold the file (its name is one of theirs), else
-    "" (``follow.may_reach``: a real path for every file of the run cost more than the rest of the check)."""
-    if not terms.inside:
-        return ""
-    names = terms._encoded.get("inside names")
-    if names is None:
-        names = terms._encoded["inside names"] = {os.path.basename(x) for x in terms.inside}
-    return os.path.realpath(path) if os.path.basename(path) in names else ""
-
-
 def follow_through(results: list, paths: list[str], settings: Settings, stale: list[Candidate] = ()) -> None:
     """The run's follow-through (rules/follow.py): when its servers' health endpoints move, the files of
     the run that reach them - whether or not they hold V1 evidence - go through the pipeline again with
@@ -184,7 +173,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         data = read(c)
         if data is None:
             continue
-        if follow.may_reach(data, terms, _real_if_inside(c.path, terms)):
+        if follow.may_reach(data, terms, c.path):
             _parse(c, data, found)
         else:
             rest.append((c, data if len(data) <= _KEEP else None))
@@ -211,7 +200,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         still: list[tuple[Candidate, bytes | None]] = []
         for c, kept in rest:
             data = kept if kept is not None else read(c)
-            if data is not None and follow.may_reach(data, more, _real_if_inside(c.path, more)):
+            if data is not None and follow.may_reach(data, more, c.path):
                 _parse(c, data, found)
             else:
                 still.append((c, kept))

@@ -1066,6 +1066,14 @@ class Terms:
     inside: set = field(default_factory=set)
     _encoded: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def holds_file(self, path: str) -> bool:
+        """Whether the file at ``path`` is one a server's container holds (``inside``): its real path asked only
+        when its name is one of theirs (a real path for every file of the run cost more than the check)."""
+        names = self._encoded.get("inside names")
+        if names is None:
+            names = self._encoded["inside names"] = {os.path.basename(x) for x in self.inside}
+        return os.path.basename(path) in names and os.path.realpath(path) in self.inside
+
     def holds(self, data: bytes, name: str, least: int = 1) -> bool:
         """Whether ``data`` holds one of the terms of the set ``name`` at least ``least`` characters long (their
         bytes made once per set, not once per file)."""
@@ -1148,10 +1156,10 @@ def link_terms(links: Links) -> Terms:
     return t
 
 
-def may_reach(data: bytes, t: Terms, real: str = "") -> bool:
-    """Whether ``data`` (of the file at the real path ``real``) may hold something that reaches a server (a
-    superset: the file is then read)."""
-    if real and real in t.inside:
+def may_reach(data: bytes, t: Terms, path: str = "") -> bool:
+    """Whether ``data`` (of the file at ``path``) may hold something that reaches a server (a superset: the file
+    is then read)."""
+    if t.inside and path and t.holds_file(path):
         return True  # a server's container runs it
     if t.holds(data, "ports", 2):
         return True
