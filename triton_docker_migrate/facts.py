@@ -43,6 +43,10 @@ V1_ENV_VARS = ("NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_VERSION", "TEN
 #: a host name that names the inference server: a URL to it, or a route to it, is a Triton context
 #: even in a file that does not start the server (a readiness loop, a client, an Ingress)
 TRITON_HOST = re.compile(r"(?i)triton|trtis|trtserver|tensorrt|inference-?server")
+#: the server's options for its ports and their defaults (V1 and V2 alike)
+DEFAULT_PORTS = (("http-port", 8000), ("grpc-port", 8001), ("metrics-port", 8002))
+#: hosts that are the machine itself (a server it runs, or publishes a port of, answers there)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.docker.internal"})
 
 # --- server options -------------------------------------------------------------------------
 

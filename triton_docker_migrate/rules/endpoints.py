@@ -137,7 +137,7 @@ _ENV_PATH = re.compile(r"(?:https?://[^/\s]+)?(?P<path>/api/[\w/.-]+)")
 _SCRIPTS = ("shell", "python")
 _NAMED_FILES = ("shell", "python", "text")
 _NAMES_SERVER = re.compile(r"(?<![\w-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9])")
-_HTTP_PORT = "8000"
+_HTTP_PORT = str(dict(facts.DEFAULT_PORTS)["http-port"])
 
 
 #: a host that names the inference server (a URL to it is a Triton context even in a file that does
@@ -201,17 +201,15 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
             yield m
 
 
-#: hosts a server started by the same file answers on (or is published to)
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "host.docker.internal"})
 #: the server's own ports (HTTP, gRPC, metrics)
-_SERVER_PORTS = frozenset({"8000", "8001", "8002"})
+_SERVER_PORTS = frozenset(str(port) for _option, port in facts.DEFAULT_PORTS)
 
 
 def _another_service(host: str, port: str | None, ctx: Context, text: str) -> bool:
     """A URL written with a literal host that is not this machine's nor named for the server, on a port
     that is not one of the server's (nor a V1 health port this run moves): another service's."""
     return bool(port) and bool(host) and port not in _SERVER_PORTS and port not in ctx.health_ports \
-        and "$" not in host and host.lower() not in _LOCAL_HOSTS and not _names_triton(host, text)
+        and "$" not in host and host.lower() not in facts.LOCAL_HOSTS and not _names_triton(host, text)
 
 
 def _line_end(text: str, i: int) -> int:

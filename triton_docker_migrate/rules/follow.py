@@ -215,7 +215,7 @@ HEALTH_PATH_ROUTE = rule(
 #: the health port row of the removed options (its finding says where the option stood)
 _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
 #: host names that are the host itself (a published port), or the container itself (inside it)
-LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "host.docker.internal"})
+LOCAL = facts.LOCAL_HOSTS
 #: ``[scheme://]host:port[/path]``
 _HOST_PORT = re.compile(r"(?<![\w./:-])(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
                         r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_][\w.-]*|\$\{(?:[A-Za-z_]\w*|\d+)(?::?[-=][^}\s]*)?\}"

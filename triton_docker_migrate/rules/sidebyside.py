@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .. import facts
 from ..documents.sites import Block
 from ..model import Edit, Finding, Fix, ProcessingError, Severity, Span
 from .registry import FixAvailability as F
@@ -319,7 +320,7 @@ def _objects(data: list[Any]) -> list[Any]:
     return out
 
 
-_DEFAULT_PORTS = (("http-port", 8000), ("grpc-port", 8001), ("metrics-port", 8002))
+_DEFAULT_PORTS = facts.DEFAULT_PORTS
 
 
 def _line_ports(cl) -> dict[str, int]:
