@@ -81,6 +81,12 @@ _CHECK_VARIABLE = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?(?:test:)?[^\n]*?(?:https?
 _ENV_NAME = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=")
 
 
+def _sets(line: str) -> str | None:
+    """The name a ``.env`` line sets, or None."""
+    m = _ENV_NAME.match(line)
+    return m.group(1) if m is not None else None
+
+
 def _is_cmake(name: str) -> bool:
     """CMake code (``CMakeLists.txt``, ``*.cmake``): not documentation, whatever its suffix."""
     return name == "cmakelists.txt" or name.endswith(".cmake")
@@ -106,6 +112,7 @@ class TextDoc(Document):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
+        self._checked_names: frozenset[str] | None = None  #: see _compose_checks
         #: a file of the server's options alone: its lines are the server's (``_flag_lines``)
         flag_lines = None if self.triton else self._flag_lines()
         self._flags = flag_lines is not None
@@ -139,16 +146,18 @@ class TextDoc(Document):
                        triton=self.triton or self._flags or pos in listed
                        or routes and self._routes_to_server(pos, line)
                        or calls and (_request_path(line) or held is not None and held.search(line) is not None)
-                       or bool(checked) and _ENV_NAME.match(line) is not None and _ENV_NAME.match(line).group(1) in checked)
+                       or bool(checked) and _sets(line) in checked)
                 for pos, line in self._lines]
 
     def _compose_checks(self) -> frozenset[str]:
         """For a compose ``.env``: the variables that a compose file beside it expands in the health check of
         a service it names the server in (``test: [..., "http://localhost:8000${READY_PATH}"]``) - its lines
-        are that server's."""
-        name = os.path.basename(self.path)
-        if name != ".env":
-            return frozenset()
+        are that server's. (Read once: every rule asks for the regions.)"""
+        if self._checked_names is None:
+            self._checked_names = self._read_compose_checks() if os.path.basename(self.path) == ".env" else frozenset()
+        return self._checked_names
+
+    def _read_compose_checks(self) -> frozenset[str]:
         out: set[str] = set()
         for compose in _COMPOSE_NAMES:
             try:

@@ -156,9 +156,6 @@ _OPTION_KEY = re.compile(r"(?m)(?:^[ \t]*(?:-[ \t]+)?(?P<q>[\"']?)|(?P<q2>[\"'])
                          "|".join(sorted(facts.V1_SERVER_ONLY_OPTIONS)) + r")(?:(?P=q)|(?P=q2))[ \t]*[:=]")
 
 
-_OPTION_KEYS = facts.V1_SERVER_ONLY_OPTIONS
-
-
 def _option_keys(doc) -> Iterator[Piece]:
     text = doc.text
     if not any(name in text for name in facts.V1_SERVER_ONLY_OPTIONS):
@@ -460,7 +457,7 @@ _REMOVED = {r.option: r.why for r in T.REMOVED_OPTIONS} | {r.option: r.summary f
 
 def _why(text: str) -> str:
     why = _REMOVED.get(_ABBREVIATED.get(text[2:], text[2:])) if text.startswith("--") else \
-        _REMOVED.get(text) if text in _OPTION_KEYS else None
+        _REMOVED.get(text) if text in facts.V1_SERVER_ONLY_OPTIONS else None
     return f" ({why}: a V2 server given it refuses to start)" if why else ""
 
 
