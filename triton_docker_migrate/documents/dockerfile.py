@@ -63,6 +63,12 @@ class Stage:
 _ARG_REF = re.compile(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)")
 
 
+#: commands that copy, link or move a file to another name (``_copied_server``), and the options of
+#: ``install`` that take a value
+_COPIERS = frozenset({"cp", "ln", "install", "mv"})
+_COPIER_VALUED = frozenset({"-m", "-o", "-g", "--mode", "--owner", "--group"})
+
+
 class DockerfileDoc(Document):
     kind = "dockerfile"
 
@@ -87,6 +93,7 @@ class DockerfileDoc(Document):
         self._sorted_starts: list[int] = []
         self._defined: dict[str, list[tuple[Instruction, Word | None]]] | None = None  #: see _held
         self._uses: dict[str, int] = {}  #: how many times the text expands each name (see _held)
+        self._server_copies: list[tuple[Word, Word, Instruction]] | None = None  #: see _copied_server
         self._parse()
 
     # --- parsing ----------------------------------------------------------------------------
@@ -346,6 +353,10 @@ class DockerfileDoc(Document):
             ep_sites = self._sites_of(ep)
             seg = ep_sites[0].segment if ep_sites else None
             server = C.server_word(seg.words) if seg is not None else None
+            program = None
+            if seg is not None and server is None and seg.words:
+                program = self._copied_server(seg.words[0], ep)
+                server = seg.words[0] if program is not None else None
             if seg is None or server is None:
                 continue
             segments = [seg]
@@ -355,7 +366,7 @@ class DockerfileDoc(Document):
                     segments.append(cmd_sites[0].segment)
                     consumed.add(id(cmd))
             consumed.add(id(ep))
-            out.append(self._cl(segments, server, stage_idx))
+            out.append(self._cl(segments, server, stage_idx, program))
             binaries.add(id(server))
         for site in self.commands():
             if site.segment.label == "ENV":
@@ -366,6 +377,9 @@ class DockerfileDoc(Document):
                 ci = C.command_index(site.words)
                 at = self._instruction_at(site.words[ci].start) if ci is not None and site.words[ci].dynamic else None
                 program = self._env_server(site.words[ci], at) if at is not None and not at.is_json else None
+                if program is None and ci is not None:
+                    at = self._instruction_at(site.words[ci].start)
+                    program = self._copied_server(site.words[ci], at) if at is not None else None
                 server = site.words[ci] if program is not None else None  # type: ignore[index]
             if server is None:
                 continue
@@ -447,6 +461,49 @@ class DockerfileDoc(Document):
             return None
         value = found[0][1]
         return value if not value.dynamic and C.is_server_word(value) else None
+
+    def _copied_server(self, w: Word, at: Instruction) -> Word | None:
+        """``CMD ["inference-server", ...]`` after ``RUN cp /opt/tensorrtserver/bin/trtserver
+        /usr/local/bin/inference-server`` (``ln -s``, ``install``, ``mv``) in its stage or one it is built on: the
+        server word the copy takes (its source), which decides whether the line is V1's."""
+        if w.dynamic or w.value.startswith("-"):
+            return None
+        if self._server_copies is None:
+            self._server_copies = self._find_server_copies()
+        chain = None
+        for src, dest, ins in self._server_copies:
+            if ins.start < at.start and (dest.value == w.value or "/" not in w.value
+                                         and C.basename(dest.value) == w.value):
+                chain = chain if chain is not None else self.stage_chain(at.stage)
+                if ins.stage in chain:
+                    return src
+        return None
+
+    def _find_server_copies(self) -> list[tuple[Word, Word, Instruction]]:
+        """(source, destination, RUN) of each copy of the server binary to a name of its own."""
+        out = []
+        for site in self.commands():
+            ci = C.command_index(site.words)
+            if ci is None or C.basename(site.words[ci].value) not in _COPIERS:
+                continue
+            ins = self._instruction_at(site.words[ci].start)
+            if ins is None or ins.cmd != "RUN":
+                continue
+            args, skip = [], False
+            for x in site.words[ci + 1:]:
+                if skip:
+                    skip = False
+                elif x.value in _COPIER_VALUED:  # ``install -m 755 SRC DEST``
+                    skip = True
+                elif not x.value.startswith("-"):
+                    args.append(x)
+            if len(args) != 2 or any(a.dynamic for a in args):
+                continue
+            src, dest = args
+            name = C.basename(dest.value)
+            if C.basename(src.value) in C.SERVER_NAMES and name and name not in C.SERVER_NAMES:
+                out.append((src, dest, ins))
+        return out
 
     def _definitions(self, ins: Instruction) -> list[tuple[str, Word | None]]:
         """The variables an ``ENV``/``ARG`` sets and the word of each value (None: no value)."""

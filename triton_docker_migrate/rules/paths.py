@@ -79,7 +79,10 @@ def check_paths(doc, ctx) -> Iterator[Finding]:
             # where the name is used; its characters are the string's)
             # (not the words a copy or a link takes: ``cp .../trtserver /usr/local/bin/inference-server`` runs
             # the server under a name no reader knows)
-            read = sorted({span for site in doc.commands() if not _copies(site) for w in site.words
+            # (unless the file runs that name itself: a Dockerfile's CMD after its RUN cp, whose line is read)
+            runs = {basename(cl.binary.value) for cl in doc.command_lines() if cl.binary is not None}
+            read = sorted({span for site in doc.commands() if not _copies(site) or _runs_copy(site, runs)
+                           for w in site.words
                            for span in ((w.start, w.end),) + (((w.offsets[0], w.offsets[-1] + 1),) if len(w.offsets) else ())})
         yield from check_region(region, ctx.target, read or [])
         if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
@@ -93,6 +96,12 @@ _COPIERS = frozenset({"cp", "ln", "install", "mv", "rsync"})
 def _copies(site) -> bool:
     ci = command_index(site.words)
     return ci is not None and basename(site.words[ci].value) in _COPIERS
+
+
+def _runs_copy(site, runs: set[str]) -> bool:
+    """A copy whose destination (its last word) is a program the file's own server lines run."""
+    dest = site.words[-1]
+    return not dest.dynamic and basename(dest.value) in runs
 
 
 _OLD_ENTRYPOINT = re.compile(re.escape(T.ENTRYPOINT_V2_OLD) + r"(?![\w.-])")
