@@ -1138,7 +1138,11 @@ class PythonDoc(ShellDoc):
             for value in values:
                 if value is None or id(value) in self._used:
                     continue
-                if isinstance(value, (ast.List, ast.Tuple)) and value.elts and self._is_str(value.elts[0]):
+                if isinstance(value, (ast.List, ast.Tuple)) and value.elts and self._built_server_list(value, scope, name):
+                    # ``cmd = [TRTSERVER]`` then ``cmd.append("--model-store=...")`` in a function that returns it
+                    changes = self._mutations.get((scope, name), [])
+                    self._command_words(self._changed_argv(value, changes, 0), f"variable {name}")
+                elif isinstance(value, (ast.List, ast.Tuple)) and value.elts and self._is_str(value.elts[0]):
                     lit = self.literal(value.elts[0])
                     if lit is None or not self._worth_reading([x for x in value.elts if self._is_str(x)]):
                         continue
@@ -1150,6 +1154,18 @@ class PythonDoc(ShellDoc):
                     self._used.add(id(value))
                     self._shell_nodes.add(id(value))
                     self._sub_script(lit.value, lit.offsets, PyShellSyntax(lit), f"variable {name}", None, 0)
+
+    def _built_server_list(self, value: ast.List | ast.Tuple, scope: int, name: str) -> bool:
+        """A list that starts with the server binary, written or held by a name (``[TRTSERVER]`` with
+        ``TRTSERVER = "/opt/.../trtserver"`` set once), and that gets an option where it is written or from
+        the ``+=``/``.append``/``.extend``/``.insert`` made to it."""
+        head = self._resolved(value.elts[0])
+        lit = self._read(head) if self._is_str(head) else None
+        if lit is None or C.basename(lit.value) not in _SERVER:
+            return False
+        added = list(value.elts[1:]) + list(self._mutations.get((scope, name), []))
+        return any(type(n) is ast.Constant and isinstance(n.value, str) and n.value.startswith("-")
+                   for a in added for n in ast.walk(a))
 
     def _other_server_commands(self) -> None:
         """An argv list that starts with the server and its options, which no launcher above takes and
