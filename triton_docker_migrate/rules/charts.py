@@ -102,6 +102,16 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                 a, b = min(w.start for w in own), max(w.end for w in own)
                 for f in places.within(p, a, b):
                     _hold(f, "")
+        # the values its template reads whole (``path: {{ .Values.probePath }}``): a probe moved alone would
+        # ask the server left V1 for V2's endpoints
+        for (a, b), (_path, nodes) in served.template.resolved_from.items():
+            if start <= a and b <= end:
+                for vd, n in nodes:
+                    p = by_doc.get(id(vd))
+                    if p is not None:
+                        sc = vd.src.scalar(n)
+                        for f in places.within(p, sc.start, sc.end):
+                            _hold(f, "")
         where = []
         name = served.template.shown(served.container.name or "?")  # a name written by an action: {{…}}
         for lk in images:
