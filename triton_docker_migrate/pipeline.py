@@ -507,7 +507,16 @@ def _chart_follow(live, ctxs, fixed, shown, outside=None):
     from .rules import follow
 
     templates = [(p, d) for p, _res, _text, d, _must in live if d.kind == "helm-template" and hasattr(d, "containers")]
-    moved = [(shown[p], m) for p, d in templates for m in follow.moves(d, ctxs[p], fixed[p][1])]
+    # a template's line copied from the values (``args: {{- toYaml .Values.args }}``) is fixed there: its words
+    # stand in the template at the values' offsets from FOREIGN on (``sites.foreign_copy``)
+    from dataclasses import replace
+    from .documents.sites import FOREIGN
+    from .model import Span
+
+    in_values = [replace(f, span=Span(f.span.start + FOREIGN, f.span.end + FOREIGN))
+                 for p, _res, _text, d, _must in live if d.kind == "helm-values"
+                 for f in fixed[p][1] if f.fixed and f.span is not None]
+    moved = [(shown[p], m) for p, d in templates for m in follow.moves(d, ctxs[p], fixed[p][1] + in_values)]
     others: list = []
     if outside is not None:
         mine = {os.path.realpath(p) for p, *_ in live}

@@ -92,7 +92,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from .. import facts
-from ..documents.sites import CommandLine, PatchFileSite, PortList, PortValue, Region
+from ..documents.sites import CommandLine, PatchFileSite, PortList, PortValue, Region, is_foreign
 from ..intervals import SpansByStart, TakenSpans
 from ..model import Edit, Finding, Fix, HealthMove, ProcessingError, Severity, Span
 from . import tables as T
@@ -272,11 +272,10 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
             opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.fix is not None), None)
             if opt is not None and (opt.rule, opt.span) in fixed_keys:
                 health = res.health_port
-                health_line = doc.position(opt.span.start)[0] if opt.span is not None else None
+                health_line = _line_of(doc, cl, opt.span) if opt.span is not None else None
         if not migrated and health is None:
             continue
-        m = HealthMove(real, doc.position((cl.binary or words[0]).start)[0], res.http_port, health, health_line,
-                       migrated)
+        m = HealthMove(real, _line_of(doc, cl, cl.binary or words[0]), res.http_port, health, health_line, migrated)
         added = [f for f in res.findings if f.rule in _ADDED and f.fix is not None and (f.rule, f.span) in fixed_keys]
         m.added = tuple(sorted({_ADDED[f.rule] for f in added}))
         m.mode = res.mode
@@ -288,6 +287,16 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
         out.append(m)
     publish_node_ports(out, [(real, where.topo)])
     return out
+
+
+def _line_of(doc, cl: CommandLine, at) -> int:
+    """The line of ``at`` (a span or a word) of ``cl``; for a word a chart's template copies from its values
+    (``sites.foreign_copy``), the line of the template's own part of the container (a word of its own, its
+    image)."""
+    if not is_foreign(at):
+        return doc.position(at.start)[0]
+    own = [w.start for seg in cl.segments for w in seg.words if not is_foreign(w)] + [sp.start for sp in cl.images]
+    return doc.position(own[0] if own else 0)[0]
 
 
 def current(doc, ctx) -> list[HealthMove]:
