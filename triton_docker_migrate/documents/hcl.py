@@ -570,6 +570,23 @@ class HclDoc(Document):
                     out.append(groups[tuple(ref[:2])])
         return out
 
+    def _unlinked_target_groups(self) -> list["H.Block"]:
+        """Target groups on the HTTP port of an ECS server of this file (``port = 8000``, or its ``--http-port``)
+        that no ``aws_ecs_service`` of the file sends anywhere: the service that sends them to the server is
+        written elsewhere (another file, a module), and their ``health_check`` asks that server."""
+        ecs = [c for c in self.containers if c.triton and c.style == "ecs"]
+        if not ecs:
+            return []
+        linked = set()
+        for svc in (r for r in self._resources() if r.labels[0] == "aws_ecs_service"):
+            for lb in svc.blocks("load_balancer"):
+                arn = lb.attr("target_group_arn")
+                ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                linked.add(tuple(ref[:2]))
+        ports = {_http_port(c) for c in ecs}
+        return [r for r in self._resources() if r.labels[0] in TARGET_GROUPS and len(r.labels) > 1
+                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports]
+
     def _triton_ranges(self) -> list[tuple[int, int]]:
         out = []
         for c in self.containers:
@@ -582,6 +599,7 @@ class HclDoc(Document):
                 out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
             if c.style == "ecs":
                 out += [(tg.start, tg.end) for tg in self._target_groups(c)]
+        out += [(tg.start, tg.end) for tg in self._unlinked_target_groups()]
         # a Helm release of a server image: the values it gives the chart (a heredoc of arguments)
         # are the server's
         for ik in self._split:
@@ -1237,6 +1255,17 @@ def _object_leaves(obj: "H.Expr", prefix: str, out: list[tuple[str, "H.Str"]]) -
             _object_leaves(v, f"{prefix}{key}.", out)
         elif v.kind == "string" and v.string is not None:
             out.append((f"{prefix}{key}", v.string))
+
+
+def _http_port(c: Container) -> str:
+    """The HTTP port a server container's line gives (``--http-port=8080``), or the server's default."""
+    words = [w.value for seg in c.segments if seg is not None for w in seg.words]
+    for i, w in enumerate(words):
+        if w.startswith("--http-port="):
+            return w.split("=", 1)[1]
+        if w == "--http-port" and i + 1 < len(words):
+            return words[i + 1]
+    return str(dict(facts.DEFAULT_PORTS)["http-port"])
 
 
 def _text(attr) -> str | None:
