@@ -236,10 +236,11 @@ _COMPOSE_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                   "--progress", "--parallel", "-e", "--env", "-u", "--user", "-w", "--workdir", "--index"}
 
 
-def docker_exec(words: list[Word]) -> ExecSite | None:
+def docker_exec(words: list[Word], any_name: bool = False) -> ExecSite | None:
     """``docker [container] exec [options] NAME CMD...`` (kind ``container``), ``docker compose [options] exec
     [options] SERVICE CMD...`` and ``docker-compose ... exec ...`` (kind ``compose``): where the command runs and
-    its offsets, or None for any other command. ``docker compose run`` starts a container of its own: not one."""
+    its offsets, or None for any other command. ``docker compose run`` starts a container of its own: not one.
+    ``any_name``: also when the container's name is known only at run time (``${{ job.services.x.id }}``)."""
     values = [w.value for w in words]
     k = next((i for i, v in enumerate(values) if v.rpartition("/")[2] in DOCKER_BINS | {"docker-compose"}), None)
     if k is None:
@@ -261,7 +262,7 @@ def docker_exec(words: list[Word]) -> ExecSite | None:
     valued = _COMPOSE_VALUE if compose else _EXEC_VALUE
     while i < len(values) and values[i].startswith("-"):
         i += 2 if values[i] in valued else 1
-    if i + 1 >= len(words) or words[i].dynamic or not values[i]:
+    if i + 1 >= len(words) or words[i].dynamic and not any_name or not values[i]:
         return None
     return ExecSite("compose" if compose else "container", values[i], None, None, words[i + 1].start, words[-1].end)
 

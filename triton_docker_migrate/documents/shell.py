@@ -339,6 +339,12 @@ class ShellDoc(Document):
                 build = parse_docker_build(words, ci) if base != "kubectl" else None
                 if build is not None and (build.args or build.tags):
                     self.builds.append(build)
+                # ``docker exec NAME trtserver ...``, ``kubectl exec POD -- trtserver ...``: a command run in a
+                # running container, read as the script's own (a server started there is a server line)
+                ex = (kubectl_exec(words) if base == "kubectl" else docker_exec(words, any_name=True)) if depth < _MAX_DEPTH else None
+                k = next((j for j, w in enumerate(words) if w.start == ex.start), None) if ex is not None else None
+                if k is not None and _is_server(words[k]):
+                    self._command(words[k:], syntax, "exec", None, depth + 1, substitutions=False)
                 return
             self._container(dr, syntax, depth)
         else:
