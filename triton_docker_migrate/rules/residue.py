@@ -229,6 +229,11 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
         # /usr/local/bin/trtserver``): a migrated ``tritonserver`` command would not find it
         for m in _BINARY_PATH.finditer(text):
             yield _piece(region, m.start(), m.end())
+    if '"trtserver' in text or "'trtserver" in text:
+        # the binary first in an exec-form or JSON argv written inside a string no reader parses (Packer's
+        # ``changes = ["CMD [\\"trtserver\\", ...]"]``, a Python string of JSON, a heredoc's container definitions)
+        for m in _QUOTED_ARGV_BINARY.finditer(text):
+            yield _piece(region, m.start("bin"), m.end("bin"))
     if region.shell and "trtserver" in text:
         # the binary held by a shell variable or a loop no reader followed to a command (``BIN=trtserver`` then
         # ``CMD="$BIN $OPTS"; eval "$CMD"``; ``for b in trtserver; do $b ...``)
@@ -245,6 +250,7 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
 _BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)+/trtserver(?![\w.-])")
 _ASSIGNED_BINARY = re.compile(r"(?m)(?:^|[;&|(]|\b(?:export|local|readonly|declare))[ \t]*[A-Za-z_]\w*=([\"']?)"
                               r"(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1(?=[ \t;&|)]|$)")
+_QUOTED_ARGV_BINARY = re.compile(r"\[[ \t\r\n]*\\?[\"'](?P<bin>(?:/[\w.+@-]+)*/?trtserver)\\?[\"']")
 _LOOP_BINARY = re.compile(r"\bfor[ \t]+\w+[ \t]+in[ \t]+(?:[^;\n]*?[ \t])?([\"']?)(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1"
                           r"(?=[ \t;]|$)")
 
