@@ -357,3 +357,21 @@ def test_an_image_in_two_variables_used_otherwise_stays_for_review(tmp_path, scr
     res = _migrate(tmp_path, "run.sh", ("#!/bin/sh\n" + script).encode())
     assert b"tensorrtserver" in res.new
     assert {"TDM104", "TDM105"} <= {f.rule for f in res.findings}
+
+
+@pytest.mark.parametrize("script", [
+    'case "$1" in\n  trtserver|serve)\n    sync\n    ;;\nesac\n',
+    'case $1 in (trtserver) sync ;& serve) sync;;& *) sync;; esac\n',
+    'if true; then case "$1"\nin trtserver) sync;; esac; fi\n',
+    'trtserver|serve) sync ;;\n',  # the case line is not in the text read (a CI script's list item)
+    'x=$(case "$1" in trtserver) echo server;; *) (cd /tmp && ls);; esac)\n',
+])
+def test_case_patterns_are_no_commands(script):
+    commands = C.split(lex(script).tokens)
+    assert not any(C.command_index(words) is not None and words[C.command_index(words)].value == "trtserver"
+                   for words in commands)
+    patterns = [words for words in commands if isinstance(words, C.CasePattern)]
+    assert all(C.command_index(words) is None for words in patterns)
+    if "$(" not in script:
+        assert [w.value for w in patterns[0]][0] == "trtserver"
+        assert [w.value for ws in commands for w in ws if w.value == "sync"]

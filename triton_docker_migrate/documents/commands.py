@@ -44,30 +44,115 @@ def runs_server(text: str) -> bool:
     return False
 
 
+class CasePattern(list):
+    """The pattern words of one item of a ``case`` statement (``trtserver|serve)``: two words), which
+    ``split`` gives among the commands: words compared with ``subject`` (the word after ``case``; None
+    when the ``case`` line is not in the text read), never run. ``command_index`` finds no command in it."""
+
+    __slots__ = ("subject",)
+
+    def __init__(self, words: list[Word], subject: Word | None) -> None:
+        super().__init__(words)
+        self.subject = subject
+
+
+def _at_command_start(cur: list[Word]) -> bool:
+    return all(w.value in KEYWORDS and not w.quote for w in cur)
+
+
 def split(tokens: list[Token]) -> list[list[Word]]:
-    """Words of each simple command, without redirections and their targets."""
+    """Words of each simple command, without redirections and their targets. The patterns of a
+    ``case`` item (``trtserver|serve)``) are no command: each item's patterns are one ``CasePattern``."""
     out: list[list[Word]] = []
     cur: list[Word] = []
     skip = False
-    for tok in tokens:
+    #: the subject of each open ``case`` (innermost last), and whether its patterns are being read
+    cases: list[Word | None] = []
+    patterns: list[Word] | None = None  #: the patterns of the item being read, when reading them
+    head: list[Word] | None = None  #: ``case WORD`` read (after ``lead`` keywords: ``then case``), ``in`` awaited
+    lead = 0
+    pipeline = 0  #: where the current pipeline's commands start in ``out``
+    depth = 0  #: open ``(`` of subshells, arrays and function definitions
+    for k, tok in enumerate(tokens):
+        if patterns is not None:  # after ``in`` or ``;;``: patterns up to ``)``, or ``esac``
+            if tok.kind == "word":
+                assert tok.word is not None
+                if not patterns and tok.word.value == "esac" and not tok.word.quote:
+                    cases.pop()
+                    patterns = None
+                else:
+                    patterns.append(tok.word)
+            elif tok.kind == "op" and tok.text == ")":
+                out.append(CasePattern(patterns, cases[-1]))
+                patterns = None
+                pipeline = len(out)
+            # (newlines, the ``(`` before a pattern, the ``|`` between patterns, the ``&`` of ``;&``)
+            continue
         if tok.kind == "word":
             if skip:
                 skip = False
                 continue
             assert tok.word is not None
-            cur.append(tok.word)
+            w = tok.word
+            if head is not None:
+                head.append(w)
+                if len(head) == lead + 3:
+                    if w.value == "in" and not w.quote:  # ``case WORD in``: a command of its own, then patterns
+                        out.append(head)
+                        cases.append(head[-2])
+                        patterns, head, cur = [], None, []
+                    else:
+                        cur, head = head, None
+                continue
+            if not w.quote and _at_command_start(cur):
+                if w.value == "case":
+                    head, lead, cur = cur + [w], len(cur), []
+                    continue
+                if w.value == "esac" and cases:
+                    if cur:
+                        out.append(cur)
+                    cur = []
+                    cases.pop()
+                    continue
+            cur.append(w)
         elif tok.kind == "redirect":
             skip = True
+        elif head is not None and tok.kind == "newline":
+            continue  # ``case WORD`` and ``in`` may stand on two lines
         else:
+            if head is not None:
+                cur, head = head, None
+            if tok.kind == "op" and tok.text == ")" and depth == 0 and cur:
+                # a ``)`` that closes nothing ends the patterns of a ``case`` whose start is not in the text
+                # read (or not read as one): those words, and the commands of the pipeline they are in when
+                # one word each (``trtserver|serve)``), are patterns
+                words = [w for c in out[pipeline:] for w in c] + cur
+                if all(len(c) == 1 for c in out[pipeline:]):
+                    del out[pipeline:]
+                    out.append(CasePattern(words, None))
+                    cur = []
+                    skip = False
+                    pipeline = len(out)
+                    continue
             if cur:
                 out.append(cur)
             cur = []
             skip = False
+            if tok.kind == "op":
+                if tok.text == "(":
+                    depth += 1
+                elif tok.text == ")":
+                    depth = max(0, depth - 1)
+                elif tok.text == ";;" and cases or tok.text == ";" and cases and k + 1 < len(tokens) \
+                        and tokens[k + 1].text == "&" and tokens[k + 1].start == tok.end:
+                    patterns = []  # (``;&``: the ``&`` is skipped with the patterns' separators)
+            if not (tok.kind == "op" and tok.text in ("|", "|&")):
+                pipeline = len(out)
+    if head is not None:
+        cur = head
     if cur:
         out.append(cur)
     return out
-
-
 
 
 def basename(path: str) -> str:
@@ -97,6 +182,8 @@ def command_index(words: list[Word]) -> int | None:
     like ``exec``, ``env X=1``, ``sudo -u user``, ``timeout 60``, ``gosu user``, ``numactl -N 0``,
     ``taskset -c 0-3`` and V1's
     ``nvidia_entrypoint.sh`` (which execs its arguments)."""
+    if isinstance(words, CasePattern):
+        return None
     i = 0
     n = len(words)
     while i < n:
@@ -136,12 +223,31 @@ def command_index(words: list[Word]) -> int | None:
         if base == "nvidia_entrypoint.sh":
             i += 1
             continue
+        if base == "set":
+            # ``set -- trtserver "$@"``: the arguments an ``exec "$@"`` runs next (docker-library entrypoints)
+            if i + 2 < n and words[i + 1].value == "--" and is_server_word(words[i + 2]):
+                return i + 2
+            return i
+        if base == "xargs":  # runs its command word, with arguments read at run time after those written
+            at, i = i, i + 1
+            while i < n and words[i].value.startswith("-") and words[i].value != "--":
+                i += 2 if words[i].value in _XARGS_VALUE_OPTS else 1
+            if i < n and words[i].value == "--":
+                i += 1
+            if i >= n:
+                return at  # (``xargs`` alone runs echo)
+            continue
         return _launched_server(words, i)
     return None
 
 
+#: xargs options that take the next word as their value
+_XARGS_VALUE_OPTS = frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter",
+                               "--max-args", "--max-procs", "--max-chars", "--max-lines", "--process-slot-var"})
+
+
 #: base names ``command_index`` steps over (with what follows them)
-_STEPPED = frozenset(_PREFIX | _PREFIX_WITH_ARG | {"env", "timeout", "nvidia_entrypoint.sh"})
+_STEPPED = frozenset(_PREFIX | _PREFIX_WITH_ARG | {"env", "timeout", "nvidia_entrypoint.sh", "set", "xargs"})
 _SERVER_OPTIONS = frozenset(facts.V1_OPTIONS) | frozenset(facts.V2_OPTIONS)
 #: programs whose arguments name a server without running it (or that other readers follow)
 _NOT_LAUNCHERS = {"docker", "nvidia-docker", "podman", "nerdctl", "kubectl", "ssh", "echo", "printf", "pkill", "killall",

@@ -304,6 +304,8 @@ class ShellDoc(Document):
                         self._nested_backquotes(value, offs)
                     self._sub_script(value, offs, syntax, "command substitution", None, depth)
         ci = site.index = command_index(words)
+        if isinstance(words, C.CasePattern):
+            return  # compared with, never run
         lead = words if ci is None else words[:ci]
         if ci is not None and basename(words[ci]) in _DECLARE:
             lead = words[ci + 1:]
@@ -788,6 +790,8 @@ class ShellDoc(Document):
             cl = CommandLine(self.text, self._segments(words[ci:], s.syntax, s.label), w,
                              C.is_v1_binary(w.value) or image_v1, s.label)
             cl.extra["docker"] = dr
+            # ``xargs -a FILE trtserver``: xargs adds the arguments it reads after the words written
+            cl.extra["runtime_words"] = [x for x in words[:ci] if basename(x) == "xargs"][:1]
             cl.images = self._image_spans(dr)
             return cl
         if ci is not None and words[ci].dynamic:

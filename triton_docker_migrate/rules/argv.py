@@ -278,6 +278,7 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
     """Findings (with fixes) that turn the V1 command line ``cl`` into a V2 one for ``target``."""
     b = _Builder(cl, target)
     opts, dynamic, unknown = parse_options(cl)
+    dynamic += cl.extra.get("runtime_words", ())  # (the program that runs the line adds arguments: ``xargs``)
     res = b.out
     res.runtime_args = bool(dynamic)
     handled: set[int] = set()

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import Iterator
 
-from ..documents.commands import basename, command_index, program
+from ..documents.commands import CasePattern, basename, command_index, program
 from ..documents.sites import CommandSite, Region
 from ..model import Edit, Finding, Fix, Severity
 from ..release import Release
@@ -29,7 +29,12 @@ BINARY = rule(
     "command is renamed (after `exec`, `env X=1`, the entrypoint script...), and the process name that "
     "`pkill`, `pgrep`, `pidof`, `killall` and `ps -C` look for (they would find no V2 server), and the program "
     "that `which`, `command -v`, `type -P`, `hash` and `whereis` look up (a start script that checks for it would "
-    "refuse to start): names of "
+    "refuse to start). `set -- trtserver \"$@\"` (the arguments an entrypoint's `exec \"$@\"` runs) and "
+    "`xargs ... trtserver` run it: those are server command lines. The name a script compares with the command "
+    "it is given - a `case` pattern (`trtserver|serve)`, `*/trtserver)`, `trtserver*)`) or a test "
+    "(`[ \"$1\" = trtserver ]`, `[[ $1 == trtserver ]]`) - and the name `grep` looks for in what it is piped "
+    "(`ps aux | grep -q trtserver`) are renamed alone: info when compared with the script's arguments, a "
+    "warning when with another variable (what sets it must give tritonserver too). Names of "
     "services, containers, stages, log files or variables that merely contain it are left alone.")
 USER_PATH = rule(
     "TDM203", "v1-user-path", W, F.NEVER, "A folder of your own below /opt/tensorrtserver",
@@ -170,6 +175,7 @@ def check_binaries(doc, ctx) -> Iterator[Finding]:
         ci = command_index(site.words)
         yield from check_binary(site, ci)
         yield from check_process_name(site, ci)
+        yield from check_compared_name(site, ci)
 
 
 #: the V1 binary's path followed by options: a server command
@@ -284,6 +290,113 @@ def check_process_name(site: CommandSite, command_index: int | None) -> Iterator
             yield BINARY.finding(w.sub(m.start(), m.end()), f"{name} looks for the V1 server's process trtserver, "
                                  f"which V2 runs as tritonserver",
                                  fix=Fix.of("Use tritonserver", site_edit(site, w, m.start(), m.end(), "tritonserver")))
+
+
+#: a ``case`` pattern or a ``[[ ... == PATTERN ]]`` whose literal part is the V1 binary's name (``trtserver``,
+#: ``*/trtserver``, ``trtserver*``): the name it renames
+_NAME_PATTERN = re.compile(r"(?:\*|\*?/)?(?P<bin>trtserver)\*?")
+#: a word that expands the script's arguments, the command a container's entrypoint is given (``$1``, ``"$@"``,
+#: ``${1#-}``, ``$(basename "$1")``)
+_POSITIONAL = re.compile(r"\$(?:[1-9@*]|\{#?[1-9@*](?:[^}]*)\})|\$\(basename[ \t]+\"?\$\{?[1-9@]\}?\"?\)")
+_TESTS = frozenset({"[", "[[", "test"})
+_GREPS = frozenset({"grep", "egrep", "fgrep"})
+#: grep options that take a value as the next word
+_GREP_VALUE_OPTS = frozenset({"-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count",
+                              "--after-context", "--before-context", "--context", "--include", "--exclude",
+                              "--exclude-dir", "--exclude-from", "--label", "--binary-files", "--devices",
+                              "--directories"})
+
+
+def compared_names(site: CommandSite, command_index: int | None) -> list[tuple[object, int, int, object, str]]:
+    """Where a word is compared with the V1 binary's name ``trtserver``: a ``case`` pattern, the operand of a test
+    (``[ "$1" = trtserver ]``, ``[[ $1 == trtserver* ]]``) whose other side is an expansion, a grep pattern:
+    (the word, where the name is in it, the expansion it is compared with or None, what compares it:
+    "case", "test", "regex" (``=~``: left to TDM003) or "grep")."""
+    ws = site.words
+    out: list[tuple[object, int, int, object, str]] = []
+    if isinstance(ws, CasePattern):
+        if ws.subject is None or ws.subject.dynamic:
+            for w in ws:
+                m = _NAME_PATTERN.fullmatch(w.value)
+                if m is not None and not w.dynamic:
+                    out.append((w, m.start("bin"), m.end("bin"), ws.subject, "case"))
+        return out
+    if command_index is None:
+        return out
+    name = basename(ws[command_index].value)
+    if name in _TESTS or ws[-1].value == "]]" and not ws[-1].quote:  # (``[[ a || $1 == trtserver ]]``: split at ||)
+        double = name == "[[" or name not in _TESTS
+        for k in range(1, len(ws) - 1):
+            if ws[k].value not in ("=", "==", "!=", "=~") or ws[k].quote:
+                continue
+            for mine, other in ((ws[k + 1], ws[k - 1]), (ws[k - 1], ws[k + 1])):
+                if mine.dynamic or not other.dynamic:
+                    continue
+                if ws[k].value == "=~":  # a regular expression: reported (TDM003), not rewritten
+                    out += [(mine, m.start(), m.end(), other, "regex") for m in _PROCESS_NAME.finditer(mine.value)
+                            if mine is ws[k + 1]]
+                    continue
+                # the right side of ``[[ == ]]`` is a pattern (unquoted); elsewhere the name itself
+                m = _NAME_PATTERN.fullmatch(mine.value) if double and mine is ws[k + 1] and not mine.quote else \
+                    re.fullmatch(r"(?P<bin>trtserver)", mine.value)
+                if m is not None:
+                    out.append((mine, m.start("bin"), m.end("bin"), other, "test"))
+        return out
+    if name in _GREPS:
+        patterns, operands = [], []
+        k = command_index + 1
+        while k < len(ws):
+            w = ws[k]
+            opt = w.value.partition("=")[0]
+            if opt in ("-e", "--regexp"):
+                if "=" in w.value and opt == "--regexp":
+                    k += 1
+                    continue
+                if k + 1 < len(ws):
+                    patterns.append(ws[k + 1])
+                k += 2
+                continue
+            if w.value.startswith("-") and w.value != "-":
+                k += 2 if w.value in _GREP_VALUE_OPTS else 1
+                continue
+            operands.append(w)
+            k += 1
+        if not patterns and operands:
+            patterns, operands = operands[:1], operands[1:]
+        if any(w.value != "-" for w in operands):
+            return out  # a search of files (a log, ``/proc/1/cmdline``): a name in text, not evidence
+        for w in patterns:
+            if w.dynamic:
+                continue
+            for m in _PROCESS_NAME.finditer(w.value):
+                out.append((w, m.start(), m.end(), None, "grep"))
+    return out
+
+
+def check_compared_name(site: CommandSite, command_index: int | None) -> Iterator[Finding]:
+    """The V1 binary's name compared with the command a script is given (``case "$1" in trtserver)``, ``[ "$1" =
+    trtserver ]``) or searched for (``ps aux | grep -w trtserver``): the migration makes that command
+    tritonserver, so the name compared is renamed alone (never given the server's options). Info when it is
+    compared with the script's arguments or grep reads a pipe (``grep`` of files is a search of text, left
+    alone); a warning when compared with another variable (what sets it must give tritonserver too)."""
+    for w, i, j, other, how in compared_names(site, command_index):
+        if how == "regex":
+            continue
+        fix = Fix.of("Use tritonserver", site_edit(site, w, i, j, "tritonserver"))
+        if how == "grep":
+            yield BINARY.finding(w.sub(i, j), "grep looks for the V1 server's name trtserver in what it is piped (a "
+                                 "process list, a command line), which V2 names tritonserver: renamed", fix=fix)
+            continue
+        what = "a case pattern" if how == "case" else "a test"
+        if other is not None and _POSITIONAL.fullmatch(other.value):
+            yield BINARY.finding(w.sub(i, j), f"{what} compares the command the script is given ({other.value}) with "
+                                 "the V1 server binary trtserver, which V2 names tritonserver (the command the migration "
+                                 "gives): renamed", fix=fix)
+        else:
+            with_ = f"{other.value}" if other is not None else "a value known at run time"
+            yield BINARY.finding(w.sub(i, j), f"{what} compares {with_} with the V1 server binary trtserver, which V2 "
+                                 f"names tritonserver: renamed; check that what sets it gives tritonserver now", W,
+                                 fix=fix)
 
 
 #: commands that look a program up by its name on the PATH (``command -v`` too)

@@ -28,7 +28,7 @@ from .registry import rule
 LEFT = rule(
     "TDM003", "v1-evidence-left", Severity.WARNING, F.NEVER, "V1 evidence that no rule changed or reported",
     "The generic last pass over every processed file's output: V1 evidence (a V1 image, `trtserver` as a "
-    "command, `/opt/tensorrtserver`, a V1 image variable, a V1-only server option, the V1 client wheel, module "
+    "command or as the name a script compares its command with (a `case` pattern, a test, `grep` of a pipe), `/opt/tensorrtserver`, a V1 image variable, a V1-only server option, the V1 client wheel, module "
     "or release download, a V1 endpoint of a Triton service, a V1 C++ client header or context class) still in "
     "the file on a line that no warning or error finding covers - also where no reader sees a command: a start "
     "script kept in a ConfigMap or written by `COPY <<EOF`, a value a program runs later, the values of a "
@@ -125,11 +125,17 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     for region in regions:
         out.extend(_in_region(region, target))
     out.extend(_unread_commands(doc, regions, target))
+    from .paths import compared_names
+
     for site in doc.commands():
         ci = command_index(site.words)
         if ci is not None and not site.words[ci].dynamic and basename(site.words[ci].value) == "trtserver":
             w = site.words[ci]
             out.append(Piece(w.span, w.value))
+        # the binary's name compared with the command a script is given (a case pattern, a test) or searched
+        # for in a process list: what the migrated command no longer matches
+        for w, i, j, _other, _how in compared_names(site, ci):
+            out.append(Piece(w.sub(i, j), w.value[i:j]))
     lines = doc.command_lines()
     for cl in lines:
         out.extend(_v1_options(cl, target))

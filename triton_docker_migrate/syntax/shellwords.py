@@ -314,6 +314,9 @@ class _Lexer:
             close = "}" if c == "{" else ")"
             depth, j = 0, i + 1
             quote = ""
+            #: the ``case`` statements open in a ``$(...)``: what is read of each ("in" awaited, "patterns", "body"),
+            #: so that the ``)`` after a pattern does not end the substitution
+            cases: list[str] = []
             while j < n:
                 ch = t[j]
                 if quote:
@@ -325,6 +328,20 @@ class _Lexer:
                 elif ch in "'\"":
                     quote = ch
                 elif ch == "\\":
+                    j += 2
+                    continue
+                elif c == "(" and ch in "ceis" and (cases or t.startswith("case", j)):
+                    k = _reserved(t, j, i + 2, cases)
+                    if k is not None:
+                        j = k
+                        continue
+                elif c == "(" and cases and cases[-1] == "patterns":
+                    if ch == ")":
+                        cases[-1] = "body"
+                    j += 1  # (the ``(`` before a pattern, the ``|`` between patterns)
+                    continue
+                elif c == "(" and cases and cases[-1] == "body" and t.startswith(";;", j):
+                    cases[-1] = "patterns"
                     j += 2
                     continue
                 elif ch == c:
@@ -345,6 +362,43 @@ class _Lexer:
         if c in "@*#?$!-":
             return i + 2
         return i + 1
+
+
+_RESERVED = re.compile(r"(case|esac|in)(?=[ \t\n;)]|$)")
+_KEYWORD_BEFORE = re.compile(r"(?:^|[^\w-])(?:then|do|else|elif|if|while|until|[{!])$")
+
+
+def _command_start(t: str, start: int, j: int) -> bool:
+    """Whether ``t[j]`` starts a command of the text that begins at ``start``."""
+    k = j - 1
+    while k >= start and t[k] in " \t":
+        k -= 1
+    if k < start or t[k] in ";&|(\n":
+        return True
+    lo = max(start, k - 5)
+    return bool(_KEYWORD_BEFORE.search(t[lo:k + 1]))
+
+
+def _reserved(t: str, j: int, start: int, cases: list[str]) -> int | None:
+    """Inside ``$(...)``: at ``t[j]``, ``case`` or ``esac`` at a command's start, or the ``in`` of a
+    ``case WORD in``: ``cases`` updated, the index after the word; else None."""
+    m = _RESERVED.match(t, j)
+    if m is None or j > start and (t[j - 1].isalnum() or t[j - 1] in "_-./$"):
+        return None
+    word = m.group(1)
+    if word == "in":
+        if not cases or cases[-1] != "in":
+            return None
+        cases[-1] = "patterns"
+    elif not _command_start(t, start, j) and not (word == "esac" and cases and cases[-1] == "patterns"):
+        return None
+    elif word == "case":
+        cases.append("in")
+    elif not cases:
+        return None
+    else:
+        cases.pop()
+    return m.end()
 
 
 def lex(text: str, offsets: Sequence[int] | None = None, base: int = 0, dollar_escape: bool = False) -> Lexed:
