@@ -91,7 +91,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from .. import facts
+from .. import facts, kinds
 from ..documents.sites import CommandLine, PatchFileSite, PortList, PortValue, Region
 from ..intervals import SpansByStart, TakenSpans
 from ..model import Edit, Finding, Fix, HealthMove, ProcessingError, Severity, Span
@@ -1205,7 +1205,10 @@ def may_reach(data: bytes, t: Terms, path: str = "") -> bool:
         return True  # may build a server's Dockerfile and name the image (``docker build -t``, ``tags``)
     if (b"build" in data or b"extends" in data) and t.holds(data, "builds", 2):
         return True
-    return bool(t.build_dirs) and b"build" in data and bool(path) and t.builds_beside(path)
+    # a compose service that builds a server's Dockerfile from a context that does not name its folder, and names
+    # no image (``build: .``): its command is options alone for that server
+    return bool(t.build_dirs) and b"build" in data and bool(path) and t.builds_beside(path) \
+        and kinds.kind_by_name(path) == "compose"
 
 
 #: options a kustomize patch may give a migrated server that the follow-through migrates or weighs there
