@@ -272,6 +272,22 @@ def test_helm_chart_kinds(tmp_path, monkeypatch):
     assert kinds.kind_of("other/templates/x.yaml", K8S) == "kubernetes"  # no Chart.yaml above
 
 
+def test_files_a_compose_file_extends_or_includes_are_compose(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kinds.forget_charts()
+    files(tmp_path, {
+        "docker-compose.yml": "services:\n  a:\n    extends: {file: common.yml, service: base}\n",
+        "app/compose.yaml": "include:\n  - ../infra/db.yaml\n  - path: [../infra/gpu.yml]\n"
+                            "services:\n  b:\n    extends:\n      file: ../shared/${BASE:-base}.yml\n      service: x\n",
+        "common.yml": "", "infra/db.yaml": "", "infra/gpu.yml": "", "shared/base.yml": "",
+        "notes.yml": "", "infra/other.yml": ""})
+    for path in ("common.yml", "infra/db.yaml", "infra/gpu.yml", "shared/base.yml"):
+        assert kinds.kind_of(path, b"services: {}\n") == "compose", path
+    assert kinds.kind_of("notes.yml", b"a: 1\n") == "text"  # named by no compose file
+    assert kinds.kind_of("infra/other.yml", b"a: 1\n") == "text"
+    assert kinds.kind_of("infra/gpu.yml", K8S) == "kubernetes"  # the table's rows come first
+
+
 def test_entrypoint_sources():
     df = (b"FROM x\nCOPY --chown=1000 --chmod=755 serve run.sh /usr/local/bin/\n"
           b"ADD entry /entry\nCOPY lib/helper /opt/helper\n"

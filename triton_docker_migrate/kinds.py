@@ -262,6 +262,8 @@ def kind_of(path: str, head: bytes) -> str:
             continue
         if row.sniff is not None and row.sniff(p, head):
             return row.name
+    if k is None and p.low.endswith(_YAML) and named_by_compose(path):
+        return "compose"
     return k or "text"
 
 
@@ -390,8 +392,9 @@ def chart_root(directory: str) -> str | None:
 
 
 def forget_charts() -> None:
-    """A new run: folders may have gained or lost a Chart.yaml."""
+    """A new run: folders may have gained or lost a Chart.yaml (or a compose file)."""
     _CHARTS.clear()
+    _COMPOSE_NAMED.clear()
 
 
 def note_directory(directory: str, has_chart: bool) -> None:
@@ -449,3 +452,57 @@ def _words(body: str) -> list[str]:
         except ValueError:
             pass
     return body.replace('"', " ").replace("'", " ").split()
+
+
+# --- files that compose files read as compose files ------------------------------------------------
+#: folder -> the real paths of the files that the compose files in it name (``extends: {file: ...}``, ``include``)
+_COMPOSE_NAMED: dict[str, frozenset[str]] = {}
+_COMPOSE_READ = 1 << 20
+
+
+def named_by_compose(path: str) -> bool:
+    """Whether a compose file near the YAML file at ``path`` reads it as a compose file (``extends: {file: ...}``,
+    ``include``), as ``docker compose`` does whatever its name (``common.yml``): then it is of the compose kind.
+    Near: in its folder or the two above, or in a folder just below one of its folder and its parent (a sibling
+    folder: ``file: ../common/gpu.yml``)."""
+    real = os.path.realpath(path)
+    here = os.path.dirname(real)
+    up = os.path.dirname(here)
+    folders = [here, up, os.path.dirname(up)]
+    for d in (here, up):
+        try:
+            with os.scandir(d) as it:
+                folders += [e.path for e in it if e.is_dir(follow_symlinks=False) and e.path != here]
+        except OSError:
+            continue
+    return any(real in _named_in(d) for d in dict.fromkeys(folders))
+
+
+def _named_in(folder: str) -> frozenset[str]:
+    got = _COMPOSE_NAMED.get(folder)
+    if got is not None:
+        return got
+    from .atomic import read_regular  # never a FIFO, socket or device
+    from .documents.compose import named_files
+
+    out: set[str] = set()
+    try:
+        with os.scandir(folder) as it:
+            names = [e.name for e in it if _COMPOSE.match(e.name.lower()) and e.is_file()]
+    except OSError:
+        names = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            data = read_regular(path, _COMPOSE_READ)[0]
+        except OSError:
+            continue
+        if b"extends" not in data and b"include" not in data:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        out.update(os.path.realpath(f) for f in named_files(path, text))
+    _COMPOSE_NAMED[folder] = got = frozenset(out)
+    return got

@@ -642,6 +642,27 @@ def _built(s: Service, base: str) -> tuple[str, str] | None:
     return None
 
 
+def named_files(path: str, text: str) -> list[str]:
+    """The files (absolute, normalised) the compose file at ``path`` reads as compose files too: those its services
+    ``extends: {file: ...}`` and those it ``include``s (a path, a list of paths, or ``path:`` entries)."""
+    try:
+        src = Y.load(text)
+    except (ProcessingError, ValueError, RecursionError):
+        return []
+    base = os.path.dirname(os.path.abspath(path))
+    values: list[Node | None] = []
+    for root in src.docs:
+        for _k, v in Y.items(ComposeDoc._service_map(root)):
+            ext = Y.get(v, "extends")
+            values.append(Y.get(ext, "file") if isinstance(ext, MappingNode) else None)
+        include = Y.get(root, "include") if isinstance(root, MappingNode) else None
+        for item in include.value if isinstance(include, SequenceNode) else ():
+            entry = Y.get(item, "path") if isinstance(item, MappingNode) else item
+            values += entry.value if isinstance(entry, SequenceNode) else [entry]
+    return list(dict.fromkeys(os.path.normpath(os.path.join(base, expand(str(v.value))))
+                              for v in values if isinstance(v, ScalarNode) and v.value))
+
+
 def _dockerfile(built: tuple[str, str]) -> str:
     """The Dockerfile a service's build reads (``_built``), normalised."""
     return os.path.normpath(os.path.join(built[0], built[1] or "Dockerfile"))

@@ -91,7 +91,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from .. import facts
+from .. import facts, kinds
 from ..documents.sites import CommandLine, PatchFileSite, PortList, PortValue, Region, is_foreign
 from ..intervals import SpansByStart, TakenSpans
 from ..model import Edit, Finding, Fix, HealthMove, ProcessingError, Severity, Span
@@ -1073,6 +1073,9 @@ class Terms:
     variables: set = field(default_factory=set)
     #: the files its container holds and runs (real paths, ``HealthMove.inside``): read whatever they hold
     inside: set = field(default_factory=set)
+    #: the folders of its Dockerfiles (real paths): a file in one, or below one, may build it from a context that
+    #: does not name the folder (compose ``build: .``, ``context: ..``)
+    build_dirs: set = field(default_factory=set)
     _encoded: dict = field(default_factory=dict, repr=False, compare=False)
 
     def holds_file(self, path: str) -> bool:
@@ -1082,6 +1085,11 @@ class Terms:
         if names is None:
             names = self._encoded["inside names"] = {os.path.basename(x) for x in self.inside}
         return os.path.basename(path) in names and os.path.realpath(path) in self.inside
+
+    def builds_beside(self, path: str) -> bool:
+        """Whether the file at ``path`` is in the folder of a server's Dockerfile or below it (``build_dirs``)."""
+        folder = os.path.dirname(os.path.realpath(path))
+        return any(folder == d or folder.startswith(d.rstrip(os.sep) + os.sep) for d in self.build_dirs)
 
     def holds(self, data: bytes, name: str, least: int = 1) -> bool:
         """Whether ``data`` holds one of the terms of the set ``name`` at least ``least`` characters long (their
@@ -1094,7 +1102,7 @@ class Terms:
 
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
-                  "inside"):
+                  "inside", "build_dirs"):
             getattr(self, k).update(getattr(other, k))
         self.app_engine = self.app_engine or other.app_engine
 
@@ -1126,6 +1134,7 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.inside.update(_real(path) for path, _what in m.inside)
         if m.build:
             t.builds.add(os.path.basename(os.path.dirname(m.build)))
+            t.build_dirs.add(os.path.dirname(_real(m.build)))
         t.host_paths.update(f":{h}/api/" for h, _c in m.published)
         t.names.update(name for _scope, _kind, name in m.refs if name)
         t.app_engine = t.app_engine or any(kind == "app_engine" for _scope, kind, _name in m.refs)
@@ -1203,7 +1212,12 @@ def may_reach(data: bytes, t: Terms, path: str = "") -> bool:
         return True  # runs an image built from a server's Dockerfile
     if t.builds and b"build" in data and _NAMES_AN_IMAGE.search(data) is not None:
         return True  # may build a server's Dockerfile and name the image (``docker build -t``, ``tags``)
-    return (b"build" in data or b"extends" in data) and t.holds(data, "builds", 2)
+    if (b"build" in data or b"extends" in data) and t.holds(data, "builds", 2):
+        return True
+    # a compose service that builds a server's Dockerfile from a context that does not name its folder, and names
+    # no image (``build: .``): its command is options alone for that server
+    return bool(t.build_dirs) and b"build" in data and bool(path) and t.builds_beside(path) \
+        and kinds.kind_by_name(path) == "compose"
 
 
 #: options a kustomize patch may give a migrated server that the follow-through migrates or weighs there
