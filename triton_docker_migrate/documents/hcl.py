@@ -7,7 +7,8 @@ Containers are the ``container``/``init_container`` blocks of Terraform's Kubern
 (``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
 their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
 ``ports``, ``healthcheck``), the container definitions of ``aws_ecs_task_definition`` written with
-``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``) and the tasks of Nomad job specs (``task "x" { config { image,
+``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``), the containers of Azure Container
+Instances' ``azurerm_container_group`` (``commands``, probes, ``ports``) and the tasks of Nomad job specs (``task "x" { config { image,
 entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
 the server. A ``helm_release`` that sets a chart's ``X.repository`` and ``X.tag`` gives an image in two
 values (``split_images``); when it is a server image, the whole release is a Triton context (the
@@ -58,6 +59,11 @@ SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
 PLATFORM_CONTAINERS = {"google_cloud_run_service": "containers", "google_cloud_run_v2_service": "containers",
                        "google_cloud_run_v2_job": "containers", "azurerm_container_app": "container",
                        "azurerm_container_app_job": "container"}
+#: Azure Container Instances: each ``container`` (and ``init_container``) block of a ``azurerm_container_group`` is a
+#: container whose ``commands`` list replaces the image's ENTRYPOINT (there is no separate ``args``; no
+#: ``$(VAR)`` expansion), with probes as a Kubernetes container's (``readiness_probe { http_get { path, port } }``,
+#: ``exec = [...]``) and ``ports { port }`` blocks
+CONTAINER_GROUPS = frozenset({"azurerm_container_group"})
 #: a model repository option: the list that holds it holds a server's arguments
 _MODEL_REPOSITORY = re.compile(r"--model-(?:store|repository)(?:=|$)")
 #: the kind of each workload resource (``kubernetes_stateful_set_v1`` -> ``StatefulSet``)
@@ -80,7 +86,7 @@ _BLANK = re.compile(r"[^\r\n]")
 _V1_PATH = re.compile(r"^/api/(?:health|status)\b")
 #: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
 #: lists whose length a fix may change (a Terraform variable's default may hold a server's arguments)
-EDITABLE = frozenset({"command", "args", "entrypoint", "ports", "variable.default"})
+EDITABLE = frozenset({"command", "commands", "args", "entrypoint", "ports", "variable.default"})
 REMOVABLE_BLOCKS = frozenset({"port", "ports"})
 ADDABLE = frozenset({"args"})
 RETYPABLE = frozenset({"port", "target_port"})
@@ -164,6 +170,9 @@ class HclDoc(Document):
         out: list[Container] = []
         for res in self._resources():
             kind = res.labels[0]
+            if kind in CONTAINER_GROUPS:
+                out += self._container_group(res)
+                continue
             if kind not in WORKLOADS and kind not in PLATFORM_CONTAINERS:
                 continue
             types = ("container", "init_container") if kind in WORKLOADS else (PLATFORM_CONTAINERS[kind],)
@@ -206,6 +215,17 @@ class HclDoc(Document):
         labels = meta.attr("labels") if meta is not None else None
         c.labels = _literal_map(labels)
         return c
+
+    def _container_group(self, res: "H.Block") -> list[Container]:
+        """``resource "azurerm_container_group"``: its ``container`` and ``init_container`` blocks, whose
+        ``commands`` is the whole command line (the image's ENTRYPOINT replaced, as a Kubernetes ``command``)."""
+        out = []
+        for b in res.blocks("container") + res.blocks("init_container"):
+            c = Container(b, "kubernetes", _text(b.attr("name")) or "", self._segments(b.attr("commands"), "commands"),
+                          resource=res)
+            self._set_image(c, b.attr("image"))
+            out.append(c)
+        return sorted(out, key=lambda c: c.block.start)
 
     def _docker_container(self, res: "H.Block") -> Container:
         """``resource "docker_container"`` (the Docker provider): ``entrypoint`` and ``command`` as the
@@ -618,7 +638,7 @@ class HclDoc(Document):
             if not s.value or id(s) in names or self._in_script(s.start) or id(s) in self._split_strings:
                 continue
             triton = self._in_triton(s.start) or (id(attr) in server_lists and s.value.startswith("--"))
-            shell = attr.name in ("command", "args", "entrypoint")
+            shell = attr.name in ("command", "commands", "args", "entrypoint")
             if s.heredoc:
                 out.append(Region(s.value, base=s.offsets[0], triton=triton, shell=shell, label=attr.name))
             else:
@@ -636,6 +656,8 @@ class HclDoc(Document):
                 ex = _sub(c.block, probe, "exec")
                 if ex is not None:
                     groups.append([self._list_segment(ex.attr("command"), probe)])
+                elif c.resource is not None and c.resource.labels[0] in CONTAINER_GROUPS:
+                    groups += self._group_probe_exec(c, probe)
         elif c.style in ("docker", "ecs"):
             if c.style == "docker":
                 test = _sub(c.block, "healthcheck")
@@ -656,6 +678,11 @@ class HclDoc(Document):
                                   if cmd is not None else None)
                         groups.append([seg, self._list_segment(ch.attr("args"), "check")])
         return groups
+
+    def _group_probe_exec(self, c: Container, probe: str) -> list[list[Segment | None]]:
+        """A container group's probe that runs a command: ``readiness_probe { exec = ["curl", ...] }``."""
+        b = c.block.block(probe)
+        return [[self._list_segment(b.attr("exec"), probe)]] if b is not None and b.attr("exec") is not None else []
 
     def commands(self) -> list[CommandSite]:
         if self._sites is None:
@@ -1066,7 +1093,19 @@ class HclDoc(Document):
         port_list = PortList("kubernetes", f"container {c.name or '?'} ports",
                              [self._entry(p, "container_port") for p in ports], "container_port", assign=" = ") \
             if ports else None
+        if c.resource is not None and c.resource.labels[0] in CONTAINER_GROUPS:
+            port_list = self._group_ports(c, names)
         return names, probes, port_list
+
+    def _group_ports(self, c: Container, names: dict[str, str]) -> PortList | None:
+        """A container group's container ``ports { port = 8000 }`` blocks (numbers: ACI names no port)."""
+        ports = c.block.blocks("ports")
+        for p in ports:
+            port = _text(p.attr("port"))
+            if port is not None:
+                names[port] = port
+        return PortList("kubernetes", f"container {c.name or '?'} ports", [self._entry(p, "port") for p in ports],
+                        "port", assign=" = ") if ports else None
 
     def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
         names, probes, port_list = self._k8s_port_sites(c)
