@@ -23,6 +23,7 @@ shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import importlib
 import os
 import posixpath
@@ -644,9 +645,17 @@ class HclDoc(Document):
             else:
                 out.append(Region(s.value, offsets=s.offsets, triton=triton, shell=shell,
                                   image_context=attr.name == "image", label=attr.name))
-        if self.shell is not None:
-            out += [r for r in self.shell.regions() if r.text.strip()]
+        out += self._script_regions()
         return out
+
+    def _script_regions(self) -> list[Region]:
+        """The regions of the shell scripts held in strings; a script written in a Triton context (a ``template``'s
+        ``data`` of the server's Nomad task, which the task runs beside the server) is in it: its URLs to
+        ``localhost`` are the server's."""
+        if self.shell is None:
+            return []
+        return [r if r.triton or not self._in_triton(r.off(0)) else dataclasses.replace(r, triton=True)
+                for r in self.shell.regions() if r.text.strip()]
 
     def _groups(self, c: Container) -> list[list[Segment | None]]:
         """The argument lists of a container: its command line, its exec probes, script checks."""
