@@ -73,6 +73,7 @@ _KINDS = {"deployment": "Deployment", "pod": "Pod", "stateful_set": "StatefulSet
           "replica_set": "ReplicaSet"}
 PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
 TARGET_GROUPS = frozenset({"aws_lb_target_group", "aws_alb_target_group"})
+LISTENER_RULES = frozenset({"aws_lb_listener_rule", "aws_alb_listener_rule"})
 #: annotations of a ``kubernetes_service`` that set the path a cloud load balancer's health check asks its pods
 _LB_CHECK_KEYS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
                             r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
@@ -919,7 +920,7 @@ class HclDoc(Document):
                          if e.kind == "string" and e.string is not None and not e.string.dynamic and not e.string.heredoc]
                 if paths:
                     out.routes.append(RouteSite("Service", name, ns, None, False, paths))
-        out.checks += self._checks()
+        out.checks += self._checks() + self._listener_routes()
         # what another application's health checks take: a change there is not the server's alone
         out.other_refs += [ref for c in self.containers if not c.triton for ref in self._refs_of(c)]
         out.ref_links += self._ref_links()
@@ -1046,6 +1047,36 @@ class HclDoc(Document):
                 site(r.labels[0], r.labels[1], path.value if path is not None else None, "path")
         for b, target, it in self._module_arguments():  # a value the caller gives a variable of the module
             site("var", it.name, it.value, f"module {b.labels[0] if b.labels else '?'}", target)
+        return out
+
+    def _listener_routes(self) -> list[CheckSite]:
+        """``aws_lb_listener_rule`` resources that forward requests to a target group of the module
+        (``action { target_group_arn = aws_lb_target_group.x.arn }``, or the target groups of its ``forward``
+        block): the path patterns of their conditions (``condition { path_pattern { values = [...] } }``, or
+        the older ``field = "path-pattern"``), as routes to that target group, whose server its checks say."""
+        scope = self._module()
+        out: list[CheckSite] = []
+        for r in self._resources():
+            if r.labels[0] not in LISTENER_RULES:
+                continue
+            paths = []
+            for cond in r.blocks("condition"):
+                holders = cond.blocks("path_pattern") if _text(cond.attr("field")) != "path-pattern" else [cond]
+                for h in holders:
+                    values = h.attr("values")
+                    for it in values.value.items if values is not None and values.value.kind == "tuple" else ():
+                        st = it.string if it.kind == "string" else None
+                        if st is not None and not st.dynamic and not st.heredoc and st.value.startswith("/"):
+                            paths.append(Region(st.value, offsets=st.offsets, label="path_pattern"))
+            if not paths:
+                continue
+            arns = [a.attr("target_group_arn") for a in r.blocks("action")]
+            arns += [tg.attr("arn") for a in r.blocks("action") for f in a.blocks("forward")
+                     for tg in f.blocks("target_group")]
+            for arn in arns:
+                ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                if len(ref) >= 2 and ref[0] in TARGET_GROUPS:
+                    out.append(CheckSite(scope, ref[0], ref[1], None, paths, route=f"the listener rule {r.labels[1]}"))
         return out
 
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
