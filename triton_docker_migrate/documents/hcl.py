@@ -16,7 +16,8 @@ arguments in its ``values`` are the server's). As in Kubernetes manifests, ``com
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
-ports, the task's ``config.ports``). Every string literal and heredoc outside comments is a region;
+ports, the task's ``config.ports``). A Consul service definition (a top-level ``service`` block) named for
+the server is a Triton context whose findings are reported, never fixed. Every string literal and heredoc outside comments is a region;
 shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read as shell.
 """
 
@@ -604,6 +605,7 @@ class HclDoc(Document):
                 out += [(s.start, s.end) for s, _ in self._nomad_services(c)]
             if c.style == "ecs":
                 out += [(tg.start, tg.end) for tg in self._target_groups(c)]
+        out += self._consul_services()
         # a Helm release of a server image: the values it gives the chart (a heredoc of arguments)
         # are the server's
         for ik in self._split:
@@ -618,6 +620,16 @@ class HclDoc(Document):
                 merged.append((a, b))
         self._triton_starts = [a for a, _ in merged]
         return merged
+
+    def _consul_services(self) -> list[tuple[int, int]]:
+        """Consul service definitions (a ``service`` or ``services`` block at the top of a file that is no Nomad job)
+        named for the server (their ``name`` or ``id``, or the file's name: ``trtis.hcl``): their checks ask it, as
+        the same definition written in JSON is read (a file of no known kind named for the server talks to it)."""
+        if self.tree.root.blocks("job"):
+            return []
+        named = facts.TRITON_HOST.search(os.path.basename(self.path)) is not None
+        return [(b.start, b.end) for b in self.tree.root.blocks("service", "services")
+                if named or any(facts.TRITON_HOST.search(_text(b.attr(k)) or "") for k in ("name", "id"))]
 
     def _in_triton(self, offset: int) -> bool:
         k = bisect.bisect_right(self._triton_starts, offset) - 1
@@ -856,7 +868,9 @@ class HclDoc(Document):
         return out + (self.shell.port_sites() if self.shell is not None else [])
 
     def report_only(self) -> list[tuple[int, int, str]]:
-        return self.shell.report_only() if self.shell is not None else []
+        consul = [(a, b, " (a Consul service named for the server: which server it checks is known only where its "
+                   "agent runs; change it where it checks V2)") for a, b in self._consul_services()]
+        return consul + (self.shell.report_only() if self.shell is not None else [])
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
     def topology(self) -> Topology:
