@@ -28,7 +28,7 @@ from triton_docker_migrate.syntax import hcl as H
 CASES = [p for p in inputs(FIXTURES) if kinds.kind_by_name(p.name) == "hcl"]
 IDS = [str(p.relative_to(FIXTURES)) for p in CASES]
 #: lists whose length the migration may change; keys whose value may turn from a name to a number
-LISTS = {"command", "args", "entrypoint", "ports", "port"}
+LISTS = {"command", "commands", "args", "entrypoint", "ports", "port"}
 RETYPED = {"port", "target_port"}
 
 

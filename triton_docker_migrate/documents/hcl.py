@@ -7,7 +7,8 @@ Containers are the ``container``/``init_container`` blocks of Terraform's Kubern
 (``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
 their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
 ``ports``, ``healthcheck``), the container definitions of ``aws_ecs_task_definition`` written with
-``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``) and the tasks of Nomad job specs (``task "x" { config { image,
+``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``), the containers of Azure Container
+Instances' ``azurerm_container_group`` (``commands``, probes, ``ports``) and the tasks of Nomad job specs (``task "x" { config { image,
 entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
 the server. A ``helm_release`` that sets a chart's ``X.repository`` and ``X.tag`` gives an image in two
 values (``split_images``); when it is a server image, the whole release is a Triton context (the
@@ -15,13 +16,15 @@ arguments in its ``values`` are the server's). As in Kubernetes manifests, ``com
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
-ports, the task's ``config.ports``). Every string literal and heredoc outside comments is a region;
+ports, the task's ``config.ports``). A Consul service definition (a top-level ``service`` block) named for
+the server is a Triton context whose findings are reported, never fixed. Every string literal and heredoc outside comments is a region;
 shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read as shell.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import importlib
 import os
 import posixpath
@@ -58,6 +61,11 @@ SERVICES = frozenset({"kubernetes_service", "kubernetes_service_v1"})
 PLATFORM_CONTAINERS = {"google_cloud_run_service": "containers", "google_cloud_run_v2_service": "containers",
                        "google_cloud_run_v2_job": "containers", "azurerm_container_app": "container",
                        "azurerm_container_app_job": "container"}
+#: Azure Container Instances: each ``container`` (and ``init_container``) block of a ``azurerm_container_group`` is a
+#: container whose ``commands`` list replaces the image's ENTRYPOINT (there is no separate ``args``; no
+#: ``$(VAR)`` expansion), with probes as a Kubernetes container's (``readiness_probe { http_get { path, port } }``,
+#: ``exec = [...]``) and ``ports { port }`` blocks
+CONTAINER_GROUPS = frozenset({"azurerm_container_group"})
 #: a model repository option: the list that holds it holds a server's arguments
 _MODEL_REPOSITORY = re.compile(r"--model-(?:store|repository)(?:=|$)")
 #: the kind of each workload resource (``kubernetes_stateful_set_v1`` -> ``StatefulSet``)
@@ -66,6 +74,7 @@ _KINDS = {"deployment": "Deployment", "pod": "Pod", "stateful_set": "StatefulSet
           "replica_set": "ReplicaSet"}
 PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
 TARGET_GROUPS = frozenset({"aws_lb_target_group", "aws_alb_target_group"})
+LISTENER_RULES = frozenset({"aws_lb_listener_rule", "aws_alb_listener_rule"})
 #: annotations of a ``kubernetes_service`` that set the path a cloud load balancer's health check asks its pods
 _LB_CHECK_KEYS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
                             r"|azure-load-balancer-health-probe-request-path|port_\d+_health-probe_request-path)")
@@ -80,7 +89,7 @@ _BLANK = re.compile(r"[^\r\n]")
 _V1_PATH = re.compile(r"^/api/(?:health|status)\b")
 #: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
 #: lists whose length a fix may change (a Terraform variable's default may hold a server's arguments)
-EDITABLE = frozenset({"command", "args", "entrypoint", "ports", "variable.default"})
+EDITABLE = frozenset({"command", "commands", "args", "entrypoint", "ports", "variable.default"})
 REMOVABLE_BLOCKS = frozenset({"port", "ports"})
 ADDABLE = frozenset({"args"})
 RETYPABLE = frozenset({"port", "target_port"})
@@ -164,6 +173,9 @@ class HclDoc(Document):
         out: list[Container] = []
         for res in self._resources():
             kind = res.labels[0]
+            if kind in CONTAINER_GROUPS:
+                out += self._container_group(res)
+                continue
             if kind not in WORKLOADS and kind not in PLATFORM_CONTAINERS:
                 continue
             types = ("container", "init_container") if kind in WORKLOADS else (PLATFORM_CONTAINERS[kind],)
@@ -206,6 +218,17 @@ class HclDoc(Document):
         labels = meta.attr("labels") if meta is not None else None
         c.labels = _literal_map(labels)
         return c
+
+    def _container_group(self, res: "H.Block") -> list[Container]:
+        """``resource "azurerm_container_group"``: its ``container`` and ``init_container`` blocks, whose
+        ``commands`` is the whole command line (the image's ENTRYPOINT replaced, as a Kubernetes ``command``)."""
+        out = []
+        for b in res.blocks("container") + res.blocks("init_container"):
+            c = Container(b, "kubernetes", _text(b.attr("name")) or "", self._segments(b.attr("commands"), "commands"),
+                          resource=res)
+            self._set_image(c, b.attr("image"))
+            out.append(c)
+        return sorted(out, key=lambda c: c.block.start)
 
     def _docker_container(self, res: "H.Block") -> Container:
         """``resource "docker_container"`` (the Docker provider): ``entrypoint`` and ``command`` as the
@@ -600,6 +623,7 @@ class HclDoc(Document):
             if c.style == "ecs":
                 out += [(tg.start, tg.end) for tg in self._target_groups(c)]
         out += [(tg.start, tg.end) for tg in self._unlinked_target_groups()]
+        out += self._consul_services()
         # a Helm release of a server image: the values it gives the chart (a heredoc of arguments)
         # are the server's
         for ik in self._split:
@@ -614,6 +638,16 @@ class HclDoc(Document):
                 merged.append((a, b))
         self._triton_starts = [a for a, _ in merged]
         return merged
+
+    def _consul_services(self) -> list[tuple[int, int]]:
+        """Consul service definitions (a ``service`` or ``services`` block at the top of a file that is no Nomad job)
+        named for the server (their ``name`` or ``id``, or the file's name: ``trtis.hcl``): their checks ask it, as
+        the same definition written in JSON is read (a file of no known kind named for the server talks to it)."""
+        if self.tree.root.blocks("job"):
+            return []
+        named = facts.TRITON_HOST.search(os.path.basename(self.path)) is not None
+        return [(b.start, b.end) for b in self.tree.root.blocks("service", "services")
+                if named or any(facts.TRITON_HOST.search(_text(b.attr(k)) or "") for k in ("name", "id"))]
 
     def _in_triton(self, offset: int) -> bool:
         k = bisect.bisect_right(self._triton_starts, offset) - 1
@@ -636,15 +670,23 @@ class HclDoc(Document):
             if not s.value or id(s) in names or self._in_script(s.start) or id(s) in self._split_strings:
                 continue
             triton = self._in_triton(s.start) or (id(attr) in server_lists and s.value.startswith("--"))
-            shell = attr.name in ("command", "args", "entrypoint")
+            shell = attr.name in ("command", "commands", "args", "entrypoint")
             if s.heredoc:
                 out.append(Region(s.value, base=s.offsets[0], triton=triton, shell=shell, label=attr.name))
             else:
                 out.append(Region(s.value, offsets=s.offsets, triton=triton, shell=shell,
                                   image_context=attr.name == "image", label=attr.name))
-        if self.shell is not None:
-            out += [r for r in self.shell.regions() if r.text.strip()]
+        out += self._script_regions()
         return out
+
+    def _script_regions(self) -> list[Region]:
+        """The regions of the shell scripts held in strings; a script written in a Triton context (a ``template``'s
+        ``data`` of the server's Nomad task, which the task runs beside the server) is in it: its URLs to
+        ``localhost`` are the server's."""
+        if self.shell is None:
+            return []
+        return [r if r.triton or not self._in_triton(r.off(0)) else dataclasses.replace(r, triton=True)
+                for r in self.shell.regions() if r.text.strip()]
 
     def _groups(self, c: Container) -> list[list[Segment | None]]:
         """The argument lists of a container: its command line, its exec probes, script checks."""
@@ -654,6 +696,8 @@ class HclDoc(Document):
                 ex = _sub(c.block, probe, "exec")
                 if ex is not None:
                     groups.append([self._list_segment(ex.attr("command"), probe)])
+                elif c.resource is not None and c.resource.labels[0] in CONTAINER_GROUPS:
+                    groups += self._group_probe_exec(c, probe)
         elif c.style in ("docker", "ecs"):
             if c.style == "docker":
                 test = _sub(c.block, "healthcheck")
@@ -674,6 +718,11 @@ class HclDoc(Document):
                                   if cmd is not None else None)
                         groups.append([seg, self._list_segment(ch.attr("args"), "check")])
         return groups
+
+    def _group_probe_exec(self, c: Container, probe: str) -> list[list[Segment | None]]:
+        """A container group's probe that runs a command: ``readiness_probe { exec = ["curl", ...] }``."""
+        b = c.block.block(probe)
+        return [[self._list_segment(b.attr("exec"), probe)]] if b is not None and b.attr("exec") is not None else []
 
     def commands(self) -> list[CommandSite]:
         if self._sites is None:
@@ -837,7 +886,9 @@ class HclDoc(Document):
         return out + (self.shell.port_sites() if self.shell is not None else [])
 
     def report_only(self) -> list[tuple[int, int, str]]:
-        return self.shell.report_only() if self.shell is not None else []
+        consul = [(a, b, " (a Consul service named for the server: which server it checks is known only where its "
+                   "agent runs; change it where it checks V2)") for a, b in self._consul_services()]
+        return consul + (self.shell.report_only() if self.shell is not None else [])
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
     def topology(self) -> Topology:
@@ -901,7 +952,7 @@ class HclDoc(Document):
                          if e.kind == "string" and e.string is not None and not e.string.dynamic and not e.string.heredoc]
                 if paths:
                     out.routes.append(RouteSite("Service", name, ns, None, False, paths))
-        out.checks += self._checks()
+        out.checks += self._checks() + self._listener_routes()
         # what another application's health checks take: a change there is not the server's alone
         out.other_refs += [ref for c in self.containers if not c.triton for ref in self._refs_of(c)]
         out.ref_links += self._ref_links()
@@ -1030,6 +1081,36 @@ class HclDoc(Document):
             site("var", it.name, it.value, f"module {b.labels[0] if b.labels else '?'}", target)
         return out
 
+    def _listener_routes(self) -> list[CheckSite]:
+        """``aws_lb_listener_rule`` resources that forward requests to a target group of the module
+        (``action { target_group_arn = aws_lb_target_group.x.arn }``, or the target groups of its ``forward``
+        block): the path patterns of their conditions (``condition { path_pattern { values = [...] } }``, or
+        the older ``field = "path-pattern"``), as routes to that target group, whose server its checks say."""
+        scope = self._module()
+        out: list[CheckSite] = []
+        for r in self._resources():
+            if r.labels[0] not in LISTENER_RULES:
+                continue
+            paths = []
+            for cond in r.blocks("condition"):
+                holders = cond.blocks("path_pattern") if _text(cond.attr("field")) != "path-pattern" else [cond]
+                for h in holders:
+                    values = h.attr("values")
+                    for it in values.value.items if values is not None and values.value.kind == "tuple" else ():
+                        st = it.string if it.kind == "string" else None
+                        if st is not None and not st.dynamic and not st.heredoc and st.value.startswith("/"):
+                            paths.append(Region(st.value, offsets=st.offsets, label="path_pattern"))
+            if not paths:
+                continue
+            arns = [a.attr("target_group_arn") for a in r.blocks("action")]
+            arns += [tg.attr("arn") for a in r.blocks("action") for f in a.blocks("forward")
+                     for tg in f.blocks("target_group")]
+            for arn in arns:
+                ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                if len(ref) >= 2 and ref[0] in TARGET_GROUPS:
+                    out.append(CheckSite(scope, ref[0], ref[1], None, paths, route=f"the listener rule {r.labels[1]}"))
+        return out
+
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
         """``image = "nvcr.io/nvidia/tensorrtserver:${var.trtis_version}-py3"`` with ``variable
         "trtis_version" { default = "20.02" }`` in this file: the default and the span of its value,
@@ -1084,7 +1165,19 @@ class HclDoc(Document):
         port_list = PortList("kubernetes", f"container {c.name or '?'} ports",
                              [self._entry(p, "container_port") for p in ports], "container_port", assign=" = ") \
             if ports else None
+        if c.resource is not None and c.resource.labels[0] in CONTAINER_GROUPS:
+            port_list = self._group_ports(c, names)
         return names, probes, port_list
+
+    def _group_ports(self, c: Container, names: dict[str, str]) -> PortList | None:
+        """A container group's container ``ports { port = 8000 }`` blocks (numbers: ACI names no port)."""
+        ports = c.block.blocks("ports")
+        for p in ports:
+            port = _text(p.attr("port"))
+            if port is not None:
+                names[port] = port
+        return PortList("kubernetes", f"container {c.name or '?'} ports", [self._entry(p, "port") for p in ports],
+                        "port", assign=" = ") if ports else None
 
     def _k8s_ports(self, cl: CommandLine, c: Container) -> PortSites:
         names, probes, port_list = self._k8s_port_sites(c)

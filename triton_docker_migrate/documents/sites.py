@@ -761,6 +761,9 @@ class CheckSite:
     name: str
     namespace: str | None
     paths: list[Region]  #: the request paths it holds
+    #: a route that sends requests to the object rather than a check of it (an ALB listener rule that forwards
+    #: to the target group): how a finding names the route; ``paths`` are the request paths it routes there
+    route: str = ""
 
 
 @dataclass

@@ -22,7 +22,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   ``module`` blocks that call the module and what they pass on: ``TF_VAR_x``/``-var`` set outside a configuration
   are warnings), a target
   group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
-  server names, an App Engine flexible ``app.yaml`` whose image is the server's ``Dockerfile`` in its folder;
+  server names, an App Engine flexible ``app.yaml`` whose image is the server's ``Dockerfile`` in its folder; and
+  the routes to such a target group (an ALB listener rule's path patterns: ``CheckSite.route``);
 - compose services that run the server (an override file of the same project, ``extends``, the image
   built from the server's Dockerfile) and ``docker run`` of that image: published and exposed ports, health
   checks;
@@ -1669,12 +1670,21 @@ class _Follow:
             if (cs.scope, cs.kind, cs.name) in self.links.shared:
                 why = why or "another application's health check takes it too"
             what = f"the {_CHECK_NAMES.get(cs.kind, cs.kind)} {cs.name}"
+            if cs.route:
+                yield from self.check_routes(cs, at, f"{cs.route}, which forwards to {what},", why)
+                continue
             for r in cs.paths:
                 if cs.kind == "app_engine":  # the app's image is built from the Dockerfile of its folder
                     what = f"this App Engine app's {r.label} (its image is built from the Dockerfile of its folder)"
                 elif cs.kind == "var" and r.label.startswith("module "):  # a caller's value of the module's variable
                     what = f"the argument {cs.name} of {r.label}"
                 yield from self.path(r, 0, r.text, at, what, why, "checks")
+
+    def check_routes(self, cs, at: At, what: str, why: str | None) -> Iterator[Finding]:
+        """The request paths a route sends to an object that checks a server (``CheckSite.route``: an ALB listener
+        rule's path patterns, to a target group): routes to that server, as an Ingress's paths to its Service."""
+        for r in cs.paths:
+            yield from self.path(r, 0, r.text, at, what, why)
 
     def tf_vars(self) -> Iterator[Finding]:
         """A value given to a Terraform variable from outside its configuration (``TF_VAR_x=...`` in a script's or
