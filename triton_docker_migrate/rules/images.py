@@ -744,6 +744,23 @@ def check_build_arguments(doc, ctx) -> Iterator[Finding]:
                                      f"{where} in the same change)", fix=Fix.of(f"Use {new}", Edit(arg.span, new)))
 
 
+def v1_bases_given(doc) -> list[tuple[str, str, str]]:
+    """(Dockerfile real path, name, value) of each build argument ``doc`` gives (compose ``build: args:``,
+    ``docker build --build-arg``, a Bake target's ``args``, Skaffold's ``buildArgs``) whose value makes a stage
+    of that Dockerfile build on a V1 server image, a whole reference or a tag: the server lines of the stage
+    are V1 lines (``batch/finish.given_bases`` reads the Dockerfile again with it)."""
+    cache: dict = {}
+    out = []
+    for arg in doc.build_arguments():
+        df = _dockerfile(arg.dockerfile, cache)
+        if df is None or arg.name not in df.global_arg_names or not arg.value:
+            continue
+        unset = df.bases_with({arg.name: "\0"})
+        if any(classify(i).v1 for i in df.bases_with({arg.name: arg.value}) if i not in unset):
+            out.append((os.path.realpath(arg.dockerfile), arg.name, arg.value))
+    return out
+
+
 def _build_argument_value(df, name: str, value: str, target: Release) -> str | None:
     """What ``value`` becomes: the target release or the target's tag, whichever makes the Dockerfile,
     once migrated, build on a V2 image."""
