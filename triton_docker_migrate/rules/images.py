@@ -681,7 +681,9 @@ BUILD_ARGUMENT = rule(
     "stays V1 whatever the Dockerfile's own migration changed: the value becomes the target's, as the `ARG` "
     "default does (a release: the target release; a whole tag: the target's tag), and the Dockerfile must be "
     "migrated in the same change. A value the tool cannot map is a warning; a whole image reference is the "
-    "image rules' (TDM101).")
+    "image rules' (TDM101). Either way the server lines of the stages built on that V1 image are V1 lines, "
+    "even where the Dockerfile's own `ARG` default names V2: they get the model-control default and the "
+    "strict-configuration option.")
 
 _RELEASE_VALUE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
 _V1_REPOSITORY = re.compile(r"(?:(?<=/)|^)tensorrtserver(?=[:@]|$)")
