@@ -197,6 +197,9 @@ class ServeFacts:
     moves: list = field(default_factory=list)
     #: the file itself holds what reaches them (a Service, a route in the same manifest)
     follow_here: bool = False
+    #: the build arguments it gives that make a Dockerfile's stage build on a V1 server image:
+    #: (Dockerfile real path, name, value) (``rules/images.v1_bases_given``)
+    v1_bases: list = field(default_factory=list)
 
 
 class Status(str, enum.Enum):

@@ -67,6 +67,46 @@ def finish(deferred: list[tuple[Candidate, str]], entrypoints: list[tuple[str, l
     return out
 
 
+def given_bases(results: list[FileResult], paths: list[str], settings: Settings) -> None:
+    """Dockerfiles of the run built on a V1 server image that another file's build argument names (a compose
+    service's ``build: args: {BASE_IMAGE: ...tensorrtserver:20.02-py3}``, ``docker build --build-arg``, a Bake
+    target's ``args``) while their ``ARG`` default names a V2 one (or none): their server lines are V1 lines
+    and get everything (CONTRACT.md), so each goes through the pipeline again with those arguments
+    (``dockerfile.given_build_arguments``); its result takes the place of its first one (a Dockerfile without
+    V1 evidence of its own had none). Found by walking the run's paths again, only when some file gives such
+    an argument: only the Dockerfiles the run walks are read."""
+    given: dict[str, dict[str, str]] = {}  #: Dockerfile (real path) -> the arguments given
+    for r in results:
+        for dockerfile, name, value in r.serve.v1_bases if r.serve is not None else ():
+            given.setdefault(dockerfile, {}).setdefault(name, value)
+    if not given:
+        return
+    from ..discover import Discovery, Excludes
+    from ..documents.dockerfile import given_build_arguments
+    from ..pipeline import process_file
+
+    index = {r.path: i for i, r in enumerate(results)}
+    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
+        real = os.path.realpath(c.path)
+        if kinds.kind_by_name(c.path) != "dockerfile" or real not in given:
+            continue
+        i = index.get(c.display)
+        if i is not None and results[i].status is Status.FAILED:
+            continue
+        try:
+            data, source = read_bytes(c.path)
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # its first pass said what there is to say
+        with given_build_arguments({real: (text, given[real])}):
+            r = process_file(c.path, c.display, settings, c.explicit, data=data, force=True)
+        r.source = source
+        if i is not None:
+            results[i] = r
+        elif r.has_evidence or r.explicit or r.status is Status.FAILED or r.changed:
+            results.append(r)
+
+
 class Found(list):
     """The results of the end of the run, and how many files it read that the walk had not."""
 

@@ -14,7 +14,7 @@ from ..discover import Candidate, Discovery, Excludes, Walker
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import apply_overrides, created, exit_code, finish, follow_through, run_level, write_results
+from .finish import apply_overrides, created, exit_code, finish, follow_through, given_bases, run_level, write_results
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -105,6 +105,7 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
             err(msg)
     deferred.sort(key=lambda cw: _walk_order(cw[0].display))
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
+    given_bases(results, paths, settings)
     found = finish(deferred, entrypoints, paths, results, settings)
     results.extend(found)
     follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)

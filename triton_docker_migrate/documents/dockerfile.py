@@ -9,10 +9,13 @@ build stages, the commands, the server command lines and the ports the rules loo
 from __future__ import annotations
 
 import bisect
+import contextlib
+import contextvars
 import json
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from .. import facts
 from ..model import ProcessingError, Span
@@ -61,6 +64,24 @@ class Stage:
 
 #: a reference to a build argument (``${X}``, ``$X``, ``${X:-d}``, ``${X:+d}``)
 _ARG_REF = re.compile(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)")
+
+#: Dockerfile (real path) -> its text as the run read it, and the build arguments other files of the run give
+#: it that make a stage build on a V1 server image (``given_build_arguments``)
+_GIVEN: contextvars.ContextVar[dict[str, tuple[str, dict[str, str]]] | None] = contextvars.ContextVar(
+    "given_build_arguments", default=None)
+
+
+@contextlib.contextmanager
+def given_build_arguments(given: dict[str, tuple[str, dict[str, str]]]) -> Iterator[None]:
+    """Dockerfiles read inside, with the text the run read, are built on the V1 server image that the build
+    arguments other files give them name (a compose service's ``build: args:``, ``docker build --build-arg``,
+    a Bake target's ``args``): their server lines are V1 lines, whatever the ``ARG`` default names. Their
+    migrated text is not (those files' arguments are migrated in the same run)."""
+    token = _GIVEN.set(given)
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
 
 
 #: commands that copy, link or move a file to another name (``_copied_server``), and the options of
@@ -120,6 +141,8 @@ class DockerfileDoc(Document):
     def _stages(self) -> None:
         idx = -1
         named = self._named  # one look-up per FROM
+        read = (_GIVEN.get() or {}).get(os.path.realpath(self.path)) if self.path not in ("", "-") else None
+        given = read[1] if read is not None and read[0] == self.text else None
         for ins in self.instructions:
             if ins.cmd == "ARG" and idx < 0 and not ins.onbuild:
                 for w in self._words(ins):
@@ -144,6 +167,11 @@ class DockerfileDoc(Document):
                 base_image = prev.base_image
             else:
                 info = facts.classify(resolved)
+                if given and not info.v1 and "$" in image:
+                    # a V1 server image given by another file's build argument: the stage's lines are V1 lines
+                    by_given = self.expand(image, given, levels=8)
+                    if facts.classify(by_given).v1:
+                        resolved, info = by_given, facts.classify(by_given)
                 triton, v1, sdk, local = info.triton, info.v1, info.sdk, info.local_v1
                 root = image_word.span if image_word is not None else None
                 base_image = resolved

@@ -305,6 +305,9 @@ class KubernetesDoc(Document):
                     found.append(YS.Script(sc, f"ConfigMap {name} {key}".replace("  ", " "), bool(triton_users),
                                            one is not None and one.v1, self._image_span(one),
                                            {"container": one.name} if one is not None else None, one, name))
+            # a step's script reaches a server of its pod on localhost (a Tekton Task's sidecar, an Argo
+            # template's): the same pod, a Triton context (CONTRACT.md), as the command of a sidecar is
+            pods = {id(c.pod) for c in self.containers if c.triton}
             for c in self.containers:
                 for key in ("script", "source"):  # Tekton steps; Argo script templates
                     node = Y.get(c.node, key)
@@ -312,7 +315,8 @@ class KubernetesDoc(Document):
                         continue
                     sc = self.src.scalar(node)
                     if sc.is_str and sc.value.strip() and sc.offsets is not None:
-                        found.append(YS.Script(sc, key, c.triton, c.v1, self._image_span(c), {"container": c.name}, c))
+                        found.append(YS.Script(sc, key, c.triton, c.v1, self._image_span(c), {"container": c.name}, c,
+                                               in_triton_pod=id(c.pod) in pods))
             self._scripts = YS.YamlScripts(self.path, text, self.src, found) if found else None
             if self._scripts is not None and not self._scripts.scripts:
                 self._scripts = None

@@ -38,6 +38,9 @@ class Script:
     extra: dict | None = None  #: what its server lines carry (the container's name)
     container: object = None  #: the container that runs it (documents/kubernetes.py's Container)
     configmap: str = ""  #: the ConfigMap that holds it
+    #: it runs in the pod of a Triton container (a step beside the server's sidecar): its URLs reach the
+    #: server on localhost, a Triton context for its text (not for its commands, which are its own)
+    in_triton_pod: bool = False
 
 
 def names_a_shell(value: str) -> bool:
@@ -114,7 +117,7 @@ class YamlScripts(ShellDoc):
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
         out: list[Region] = []
         for s in self.scripts:
-            out.extend(_cut(s.sc.value, s.sc.offsets, excluded, s.label, self.script_triton(s)))
+            out.extend(_cut(s.sc.value, s.sc.offsets, excluded, s.label, s.in_triton_pod or self.script_triton(s)))
         return out + self._heredoc_regions()
 
     def commands(self) -> list[CommandSite]:

@@ -681,7 +681,9 @@ BUILD_ARGUMENT = rule(
     "stays V1 whatever the Dockerfile's own migration changed: the value becomes the target's, as the `ARG` "
     "default does (a release: the target release; a whole tag: the target's tag), and the Dockerfile must be "
     "migrated in the same change. A value the tool cannot map is a warning; a whole image reference is the "
-    "image rules' (TDM101).")
+    "image rules' (TDM101). Either way the server lines of the stages built on that V1 image are V1 lines, "
+    "even where the Dockerfile's own `ARG` default names V2: they get the model-control default and the "
+    "strict-configuration option.")
 
 _RELEASE_VALUE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
 _V1_REPOSITORY = re.compile(r"(?:(?<=/)|^)tensorrtserver(?=[:@]|$)")
@@ -742,6 +744,23 @@ def check_build_arguments(doc, ctx) -> Iterator[Finding]:
             continue
         yield BUILD_ARGUMENT.finding(arg.span, f"{msg} -> {arg.name}={new}, as its migrated ARG default (migrate "
                                      f"{where} in the same change)", fix=Fix.of(f"Use {new}", Edit(arg.span, new)))
+
+
+def v1_bases_given(doc) -> list[tuple[str, str, str]]:
+    """(Dockerfile real path, name, value) of each build argument ``doc`` gives (compose ``build: args:``,
+    ``docker build --build-arg``, a Bake target's ``args``, Skaffold's ``buildArgs``) whose value makes a stage
+    of that Dockerfile build on a V1 server image, a whole reference or a tag: the server lines of the stage
+    are V1 lines (``batch/finish.given_bases`` reads the Dockerfile again with it)."""
+    cache: dict = {}
+    out = []
+    for arg in doc.build_arguments():
+        df = _dockerfile(arg.dockerfile, cache)
+        if df is None or arg.name not in df.global_arg_names or not arg.value:
+            continue
+        unset = df.bases_with({arg.name: "\0"})
+        if any(classify(i).v1 for i in df.bases_with({arg.name: arg.value}) if i not in unset):
+            out.append((os.path.realpath(arg.dockerfile), arg.name, arg.value))
+    return out
 
 
 def _build_argument_value(df, name: str, value: str, target: Release) -> str | None:

@@ -164,6 +164,9 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
             if dirs:
                 out.load_models.append((opt.value, dirs, place(opt.span, (LOAD_MODEL.id,))))
     out.gpus = [(what, doc.position(span.start)[0]) for what, span in doc.gpu_requests()]
+    from .images import v1_bases_given
+
+    out.v1_bases = v1_bases_given(doc)
     if lines:
         from .follow import follows_itself, moves
 
