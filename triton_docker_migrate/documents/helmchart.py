@@ -19,6 +19,8 @@ and helpers (``.Values.x.y``, ``include "name"``) is linked before any rule runs
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from .. import facts
@@ -84,6 +86,7 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
     for doc, chart in templates:
         ctx.resolve(doc, chart)
     ctx.pair_images(templates)
+    _app_version_tags(ctx, templates)
     for doc, chart in templates:
         for c in doc.containers:
             ctx.link_container(doc, chart, c, out)
@@ -554,6 +557,26 @@ class _Chart:
                 cl.images = (Span(image.start, image.end),)
             out.append((holder, cl))
         return out
+
+
+#: a tag defaulted to the chart's appVersion whole (``.Values.image.tag | default .Chart.AppVersion``, ``default
+#: .Chart.AppVersion .Values.image.tag``), not a string made of it (``default (printf "%s-py3" .Chart.AppVersion)``)
+_APP_VERSION_DEFAULT = re.compile(r"\|\s*default\s+\.Chart\.AppVersion\s*(?:-?\}\}|\))|\bdefault\s+\.Chart\.AppVersion\s+\.Values\.")
+
+
+def _app_version_tags(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
+    """An image tag the values leave empty (``tag: ""``) in a chart whose templates write ``.Chart.AppVersion``
+    (``{{ .Values.image.tag | default .Chart.AppVersion }}``, as ``helm create`` writes): the tag Helm runs is the
+    chart's ``appVersion``; each such pair of keys is told it (``ImageKeys.app_version``)."""
+    charts = {id(chart): chart for doc, chart in templates if _APP_VERSION_DEFAULT.search(doc.text)}
+    for key, chart in charts.items():
+        app = _app_version(chart.root)
+        if not app:
+            continue
+        for vdoc in ctx.values.get(key, []):
+            for ik in vdoc.split_images():
+                if ik.tag_span is not None and ik.tag_is_str and not ik.tag_value.strip():
+                    ik.app_version = app
 
 
 def _tag(node: Node, app: str | None) -> str:

@@ -445,6 +445,8 @@ class ImageKeys:
     tag_span: Span | None = None  #: None: the mapping has no tag key
     tag_is_str: bool = True
     digest_span: Span | None = None  #: a non-empty digest key beside them
+    #: the tag key is empty and the chart's templates default it to the chart's ``appVersion`` (this value)
+    app_version: str = ""
 
     def rename_repo(self, name: str) -> Edit | None:
         """The edit that renames the repository's last component (None: it cannot be edited exactly)."""

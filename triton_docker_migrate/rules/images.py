@@ -497,7 +497,7 @@ def _var_tag_fix(m, region: Region, target: Release, vm, value: str, vspan, nt: 
 
 def split_info(ik: ImageKeys) -> ImageInfo:
     """What the image of a repository/tag pair is."""
-    tag = ik.tag_value if ik.tag_value else None
+    tag = ik.tag_value or ik.app_version or None  # (an empty tag: the chart's appVersion, where it is Helm's)
     return classify(ik.repo_value.strip() + (f":{tag}" if tag else ""))
 
 
@@ -523,7 +523,7 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     if not info.triton or not (info.v1 or era):
         return None
     repo = ik.repo_value.strip()
-    tag = ik.tag_value
+    tag = ik.tag_value or ik.app_version
     name = posixpath.basename(repo)
     nt = new_tag(tag, target) if ik.tag_is_str else None
     # ``tag: "20.02"`` beside the repository: the release alone, the template that assembles the image
@@ -558,6 +558,9 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
         f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
     if bare:
         msg += " (the tag holds the release alone: its suffix is written where the image is assembled)"
+    if ik.app_version and not ik.tag_value.strip():
+        msg += (f" (the tag key was empty: the chart's templates run its appVersion, {ik.app_version}; the V2 tag is "
+                f"written in the tag key, and Chart.yaml's appVersion no longer names the image)")
     if era:
         msg += f": {tag} is the tag of a V1 release, which has no {name} image"
     sev = Severity.INFO
