@@ -1136,6 +1136,77 @@ def test_files_run_are_those_a_command_names_at_a_mount():
     assert files_run(mounts, [("/opt/check --probe", "HEALTHCHECK")]) == []
 
 
+def test_files_run_by_a_path_relative_to_the_working_folder_or_copied_by_a_pattern():
+    from triton_docker_migrate.documents.sites import Mount, files_run
+
+    mounts = [Mount("ready.sh", "/app/", "/ctx"), Mount("scripts/*.sh", "/opt/scripts/", "/ctx")]
+    got = dict(files_run(mounts, [("./ready.sh && sh ../opt/scripts/live.sh", "HEALTHCHECK", "/app"),
+                                  ('["/opt/scripts/start.sh"]', "CMD", "/app")]))
+    assert (got["/ctx/ready.sh"], got["/ctx/scripts/live.sh"], got["/ctx/scripts/start.sh"]) == ("HEALTHCHECK",) * 2 + ("CMD",)
+    # without the folder it runs in, a relative path names nothing; a pattern holds the files of its folder only
+    assert files_run(mounts, [("./ready.sh", "HEALTHCHECK")]) == []
+    assert files_run(mounts, [("/opt/scripts/live.py /opt/scripts/sub/live.sh", "CMD")]) == []
+    # a host and port, an option's value and a variable are no relative paths
+    assert files_run([Mount(".", "/app", "/ctx")], [("curl localhost:8000/ready.sh --x=ready.sh $ready.sh", "RUN",
+                                                     "/app")]) == []
+
+
+@pytest.mark.parametrize("dockerfile, want", [
+    ("FROM x\nWORKDIR /app\nCOPY ready.sh .\nHEALTHCHECK CMD ./ready.sh\n", "HEALTHCHECK"),
+    ("FROM x\nWORKDIR /app\nCOPY ready.sh ./\nWORKDIR probes\nHEALTHCHECK CMD ../ready.sh\n", "HEALTHCHECK"),
+    # the image's own working folder, whatever it is: the copy and the command are both relative to it
+    ("FROM x\nCOPY ready.sh ./\nHEALTHCHECK CMD [\"sh\", \"ready.sh\"]\n", "HEALTHCHECK"),
+    # a stage built on another keeps its working folder
+    ("FROM x AS base\nWORKDIR /srv\nFROM base\nCOPY ready.sh .\nCMD [\"/srv/ready.sh\"]\n", "CMD"),
+    ("FROM x\nWORKDIR /app\nCOPY ready.sh .\nWORKDIR /srv\nHEALTHCHECK CMD ./ready.sh\n", None),
+    ("FROM x\nCOPY ready.sh ./\nHEALTHCHECK CMD ../ready.sh\n", None),  # not the image's folder
+    ("FROM x\nWORKDIR $APP\nCOPY ready.sh .\nHEALTHCHECK CMD ./ready.sh\n", None),
+    # a RUN runs in the working folder of its place
+    ("FROM x\nWORKDIR /app\nCOPY ready.sh .\nRUN ./ready.sh\nWORKDIR /srv\n", "RUN"),
+])
+def test_a_dockerfile_names_the_files_it_copies_relative_to_its_workdir(tmp_path, dockerfile, want):
+    from triton_docker_migrate.documents.dockerfile import DockerfileDoc
+
+    doc = DockerfileDoc(str(tmp_path / "Dockerfile"), dockerfile)
+    got = dict(doc.files_run(len(doc.stages) - 1))
+    assert got.get(str(tmp_path / "ready.sh"), "").rpartition(" ")[2] == (want or "")
+
+
+@pytest.mark.parametrize("folder, text, want", [
+    ("Stack.Dev", "services:\n  triton:\n    image: x\n", ["stackdev-triton-1", "stackdev_triton_1"]),
+    ("ml", "name: Inference\nservices:\n  triton:\n    image: x\n", ["inference-triton-1"]),
+    ("ml", "services:\n  triton:\n    image: x\n    container_name: trtis\n", ["trtis"]),
+    ("ml", "name: ${PROJECT}\nservices:\n  triton:\n    image: x\n", []),
+])
+def test_a_compose_services_container_is_named_after_its_project(tmp_path, folder, text, want):
+    from triton_docker_migrate.documents.compose import ComposeDoc
+
+    [site] = ComposeDoc(str(tmp_path / folder / "compose.yaml"), text).topology().compose
+    assert site.names == want
+
+
+def test_a_script_the_built_image_holds_and_a_docker_run_of_it_names(tmp_path, monkeypatch, capsys):
+    """``docker run --health-cmd /usr/local/bin/ready.sh`` of the image built from the server's Dockerfile, which
+    COPYs that script: the script asks the server's own ``localhost``. The same script named by a ``docker run``
+    of another image stays."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {
+        "server/Dockerfile": "FROM nvcr.io/nvidia/tensorrtserver:20.02-py3\nCOPY ready.sh /usr/local/bin/\n"
+                             "CMD [\"trtserver\", \"--model-store=/models\"]\n",
+        "server/ready.sh": "#!/bin/sh\ncurl -sf localhost:8000/api/health/ready\n",
+        "web/Dockerfile": "FROM python:3.10-slim\nCOPY ready.sh /usr/local/bin/\n",
+        "web/ready.sh": "#!/bin/sh\ncurl -sf localhost:8000/api/health/ready\n",
+        "run.sh": "#!/bin/sh\ndocker build -t registry.example.com/ml/inference:1.4 server\n"
+                  "docker build -t registry.example.com/ml/web:1.0 web\n"
+                  "docker run -d --health-cmd /usr/local/bin/ready.sh registry.example.com/ml/inference:1.4\n"
+                  "docker run -d --health-cmd /usr/local/bin/ready.sh registry.example.com/ml/web:1.0\n"})
+    report = _json(capsys, ".")
+    assert _rules(report, "server/ready.sh") == [(2, "TDM408", "info", True)]
+    assert "run by its --health-cmd (docker run)" in next(f["message"] for f in report["findings"]
+                                                          if f["path"] == "server/ready.sh")
+    assert _rules(report, "web/ready.sh") == []
+
+
 def test_exec_into_a_compose_service_that_runs_the_built_image(tmp_path, monkeypatch, capsys):
     """``docker compose exec api ...`` into a service that runs the image built from the server's Dockerfile
     (``build:``), and a health script the image COPYs and ``ENTRYPOINT`` runs: both ask the server's own

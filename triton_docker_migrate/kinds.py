@@ -407,27 +407,46 @@ def note_directory(directory: str, has_chart: bool) -> None:
 # --- Dockerfiles that COPY a script and run it ------------------------------------------------------
 #: real paths of extension-less scripts that a Dockerfile of the run COPYs and runs
 ENTRYPOINT_SCRIPTS: set[str] = set()
-_INSTR = re.compile(rb"(?im)^[ \t]*(COPY|ADD|ENTRYPOINT|CMD)[ \t]+((?:[^\n]*\\\r?\n)*[^\n]*)")
+_INSTR = re.compile(rb"(?im)^[ \t]*(FROM|WORKDIR|COPY|ADD|ENTRYPOINT|CMD)[ \t]+((?:[^\n]*\\\r?\n)*[^\n]*)")
 _FLAG = re.compile(r"^--[\w-]+(?:=\S*)?$")
 
 
 def entrypoint_sources(dockerfile_path: str, data: bytes) -> list[str]:
     """Sources (as written, relative to the build context) of files a Dockerfile COPYs or ADDs and
-    then runs as ENTRYPOINT or CMD (the first word of either)."""
+    then runs as ENTRYPOINT or CMD (the first word of either); a path relative to the working folder
+    (``WORKDIR /app``, ``COPY serve .``, ``CMD ["./serve"]``) is that folder's."""
+    from .documents.dockerfile import IMAGE_WORKDIR, in_folder
+
     copies: list[tuple[list[str], str]] = []
     run: list[str] = []
+    workdir: str | None = IMAGE_WORKDIR
     for m in _INSTR.finditer(data):
         kw = m.group(1).upper()
         body = re.sub(rb"\\\r?\n", b" ", m.group(2)).decode("utf-8", "replace").strip()
-        if kw in (b"COPY", b"ADD"):
+        if kw == b"FROM":
+            workdir = IMAGE_WORKDIR
+        elif kw == b"WORKDIR":
+            workdir = in_folder(workdir, body) if workdir is not None and body and "$" not in body else None
+        elif kw in (b"COPY", b"ADD"):
             words = _words(body)
             words = [w for w in words if not _FLAG.match(w)]
-            if len(words) >= 2:
-                copies.append((words[:-1], words[-1]))
+            if len(words) < 2:
+                continue
+            dest = words[-1]
+            if not dest.startswith("/"):
+                folder = dest.endswith("/") or dest in (".", "..") or dest.endswith(("/.", "/.."))
+                got = in_folder(workdir, dest) if workdir is not None else None
+                if got is None:
+                    continue
+                dest = got.rstrip("/") + "/" if folder else got
+            copies.append((words[:-1], dest))
         else:
             words = _words(body)
             # the program, and paths among its arguments (`["/sbin/tini", "--", "/serve"]`)
-            run.extend(w for i, w in enumerate(words) if i == 0 or w.startswith("/"))
+            run.extend(w for i, w in enumerate(words) if i == 0 or w.startswith(("/", "./", "../")))
+    # the container's commands run in the image's last working folder
+    run = [w if w.startswith("/") else in_folder(workdir, w) or "" for w in run
+           if w.startswith("/") or "/" in w and workdir is not None]
     out: list[str] = []
     for srcs, dest in copies:
         for src in srcs:

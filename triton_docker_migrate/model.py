@@ -164,6 +164,9 @@ class HealthMove:
     #: files its container holds and runs (a script its Dockerfile COPYs and its HEALTHCHECK runs, one its compose
     #: service bind-mounts and runs): (absolute path, what runs it); their ``localhost`` is the server's own
     inside: tuple = ()
+    #: the files of the build context its image holds (its Dockerfile's ``COPY``/``ADD``): (source, target, base) of
+    #: each; a container that runs the image and names one (a probe's ``exec`` command) runs it inside the server
+    holds: tuple = ()
     #: its Dockerfile's ENTRYPOINT is the server binary alone (this word, as written) and CMD its options: the
     #: arguments a container gives its image are the server's options, in place of the CMD
     entrypoint: str = ""

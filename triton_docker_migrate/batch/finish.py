@@ -169,7 +169,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
             continue
         kind = kinds.kind_by_name(c.path)
         if kind == "dockerfile":
-            if stale and c.display not in failed_paths:
+            if c.display not in failed_paths:
                 dockerfiles.append(c)
             continue
         if kind in ("helm-template", "helm-values"):
@@ -200,6 +200,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
             moved += u.current(settings)
         if not moved:
             return
+    moved = _run_by_images(dockerfiles, read, moved, found)
     for u in units:
         u.reaches_from(moved)
     terms = follow.search_terms([m for _p, m in moved])
@@ -442,6 +443,39 @@ def _current_images(dockerfiles: list[Candidate], read, settings: Settings) -> l
         except Exception:  # as _document: what cannot be read is left alone
             continue
     return out
+
+
+def _run_by_images(dockerfiles: list[Candidate], read, moved: list, found: dict) -> list:
+    """``moved`` with the servers that a script starts which an image of the run runs as its command joined to
+    that image (``follow.run_by_images``: a Dockerfile that COPYs the script and names it in its ``CMD`` or
+    ``ENTRYPOINT``); those Dockerfiles join ``found``: their ``HEALTHCHECK`` runs in that server's container."""
+    from ..model import ProcessingError
+    from ..pipeline import build_document
+    from ..rules import follow
+
+    names = {os.path.basename(m.file).encode() for _p, m in moved if follow.may_be_run_by_image(m)}
+    if not names:
+        return moved
+    builds: list = []
+    for c in dockerfiles:
+        data = read(c)
+        if data is None or not any(n in data for n in names):
+            continue
+        try:
+            doc = build_document("dockerfile", c.path, data.decode("utf-8"))
+            topo = doc.topology()
+        except (ProcessingError, UnicodeDecodeError, RecursionError):
+            continue
+        except Exception:  # as _document: what cannot be read is left alone
+            continue
+        builds += [(b, c, data, doc) for b in topo.builds if b.runs]
+    if not builds:
+        return moved
+    moved, used = follow.run_by_images(moved, [b for b, *_rest in builds])
+    for b, c, data, doc in builds:
+        if id(b) in used:
+            found[c.display] = (c, data, doc)
+    return moved
 
 
 #: what a file that runs a V2 server holds (its binary, its image)

@@ -425,6 +425,7 @@ class ComposeDoc(Document):
                                       regions, s.command is not None or s.entrypoint is not None)
             name = Y.get(s.node, "container_name")
             site.container = str(name.value) if isinstance(name, ScalarNode) and name.value else ""
+            site.names = [site.container] if site.container else self._generated_names(s.name, base)
             runs = {"test": "its healthcheck", "command": "its command", "entrypoint": "its entrypoint"}
             site.inside = files_run(self._binds(s), [(r.text, f"bind-mounted into the service {s.name} and run by "
                                                      f"{runs[r.label]}") for r in regions if r.label in runs])
@@ -435,6 +436,23 @@ class ComposeDoc(Document):
                 at = s.image_node.start_index if s.image_node is not None else s.node.start_index
                 out.builds.append(BuildSite(_dockerfile(built), [],
                                             [s.image], self.position(at)[0]))
+        return out
+
+    def _generated_names(self, service: str, folder: str) -> list[str]:
+        """The names Compose gives the first container of ``service`` when it has no ``container_name``:
+        ``<project>-<service>-1`` (Compose 1: ``<project>_<service>_1``), the project named by the file's
+        top-level ``name`` or else by its folder, in lower case without other characters than
+        ``[a-z0-9_-]``; none when the file names it by a variable, set at run time."""
+        written = next((Y.get(root, "name") for root in self.src.docs if isinstance(root, MappingNode)
+                        and Y.get(root, "name") is not None), None)
+        project = str(written.value) if isinstance(written, ScalarNode) else os.path.basename(folder)
+        if "$" in project:
+            return []
+        project = re.sub(r"[^a-z0-9_-]", "", project.lower())
+        v2 = project.lstrip("_-")
+        out = [f"{v2}-{service}-1"] if v2 else []
+        if project and written is None:  # Compose 1 read no ``name``
+            out.append(f"{project}_{service}_1")
         return out
 
     # --- environment --------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from . import commands as C
 from . import held as H
 from .base import Document, used_only_as_image_tag
 from .dockerrun import sub_word
-from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
-                    Topology, files_run)
+from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, ExecSite, Mount, PortEntry, PortList, PortSites, Region,
+                    Segment, Topology, files_run)
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -107,6 +107,8 @@ class DockerfileDoc(Document):
         self._json_escapes: dict[int, int] = {}
         self._regions: list[Region] | None = None
         self._mounts: dict[int, list[Mount]] | None = None  #: see _copies
+        self._workdir_at: list[str | None] | None = None  #: see _workdirs
+        self._workdir_end: dict[int, str | None] = {}
         self._named: dict[str, Stage] = {}  #: the first stage of each name (lower case)
         self._site_starts: list[int] | None = None  #: first word of each command site, sorted
         self._starts: list[int] | None = None  #: start of each instruction
@@ -682,19 +684,37 @@ class DockerfileDoc(Document):
             if ins is not None and ins.cmd in ("CMD", "ENTRYPOINT") and not ins.onbuild and ins.stage == last:
                 lines.append(cl)
         path = os.path.abspath(self.path) if self.path else ""
-        return Topology(builds=[BuildSite(path, lines, inside=self.files_run(last) if lines else [])])
+        # no server line of its own: a file it COPYs and runs as its command (``CMD ["./start.sh"]``) may hold one
+        runs = [] if lines or last < 0 else self.files_run(last, ("ENTRYPOINT", "CMD"))
+        out = Topology()
+        if not lines and not runs:
+            out.builds.append(BuildSite(path, lines))
+            return out
+        holds = [(m.source, m.target, m.base) for k in sorted(self.stage_chain(last)) for m in self._copies().get(k, [])]
+        out.builds.append(BuildSite(path, lines, inside=self.files_run(last), holds=holds, runs=runs))
+        if runs:  # its HEALTHCHECK runs in the container of the server that file starts
+            chain = self.stage_chain(last)
+            for ins in self.instructions:
+                if ins.cmd == "HEALTHCHECK" and ins.stage in chain and not ins.onbuild:
+                    out.execs.append(ExecSite("build", path, None, None, ins.start, ins.end))
+        return out
 
-    def files_run(self, idx: int) -> list[tuple[str, str]]:
+    def files_run(self, idx: int, order: tuple[str, ...] = ("HEALTHCHECK", "ENTRYPOINT", "CMD", "RUN")
+                  ) -> list[tuple[str, str]]:
         """Files of the build context that the image of stage ``idx`` holds (its ``COPY``/``ADD``, and those of
         the stages it is built on: ``mounts``) and runs: a ``HEALTHCHECK``, ``ENTRYPOINT``, ``CMD`` or ``RUN`` of
-        those stages names them (``files_run``)."""
+        those stages names them (``files_run``; ``order``: which of them, the first named first)."""
         chain = self.stage_chain(idx)
         copies = self._copies()
         mounts = [m for k in sorted(chain) for m in copies.get(k, [])]
         if not mounts:
             return []
-        order = ("HEALTHCHECK", "ENTRYPOINT", "CMD", "RUN")  # what a finding names first
-        commands = sorted(((ins.logical, f"COPY'd into its image and run by its {ins.cmd}") for ins in self.instructions
+        workdirs = self._workdirs()
+        # a RUN runs in the working folder of its place; the container's commands in the image's last one
+        final = self._final_workdir(idx)
+        commands = sorted(((ins.logical, f"COPY'd into its image and run by its {ins.cmd}",
+                            workdirs[k] if ins.cmd == "RUN" else final)
+                           for k, ins in enumerate(self.instructions)
                            if ins.stage in chain and not ins.onbuild and ins.cmd in order),
                           key=lambda c: order.index(c[1].rpartition(" ")[2]))
         return files_run(mounts, commands)
@@ -767,15 +787,49 @@ class DockerfileDoc(Document):
             idx = parent.index if parent is not None and parent.index < idx else -1
         return chain
 
+    def _workdirs(self) -> list[str | None]:
+        """The working folder each instruction runs in (read once): the last ``WORKDIR`` before it, in its stage
+        or a stage it is built on; a stage built on an image starts in that image's folder, unknown here
+        (``IMAGE_WORKDIR``: a path relative to it is compared with others relative to it, never with a folder
+        written out). None: not known (a variable the file does not set, a path that leaves the image's folder)."""
+        if self._workdir_at is not None:
+            return self._workdir_at
+        out: list[str | None] = []
+        last: dict[int, str | None] = {}  #: each stage's working folder at its end
+        cur: str | None = None
+        for ins in self.instructions:
+            if ins.onbuild:
+                pass
+            elif ins.cmd == "FROM":
+                st = self.stage_of(ins)
+                parent = self._named.get(self.expand(st.image).lower()) if st is not None else None
+                cur = last.get(parent.index) if parent is not None and parent.index < ins.stage else IMAGE_WORKDIR
+            elif ins.cmd == "WORKDIR" and cur is not None:
+                value = self.expand(ins.logical[ins.args_start:].strip())
+                cur = in_folder(cur, value) if value and "$" not in value else None
+            out.append(cur)
+            if ins.stage >= 0:
+                last[ins.stage] = cur
+        self._workdir_at = out
+        self._workdir_end = last
+        return out
+
+    def _final_workdir(self, idx: int) -> str | None:
+        """The working folder of the image of stage ``idx``: where its container's commands run."""
+        self._workdirs()
+        return self._workdir_end.get(idx)
+
     def _copies(self) -> dict[int, list[Mount]]:
-        """The ``COPY``/``ADD`` of each stage from the build context (read once)."""
+        """The ``COPY``/``ADD`` of each stage from the build context (read once); a destination relative to
+        the working folder (``WORKDIR /app`` then ``COPY ready.sh .``) is that folder's."""
         import os
 
         if self._mounts is not None:
             return self._mounts
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
         self._mounts = {}
-        for ins in self.instructions:
+        workdirs = self._workdirs()
+        for k, ins in enumerate(self.instructions):
             if ins.cmd not in ("COPY", "ADD"):
                 continue
             if ins.is_json:
@@ -789,13 +843,43 @@ class DockerfileDoc(Document):
             if any(a.startswith("--from") for a in args):
                 continue
             args = [a for a in args if not a.startswith("--")]
-            if len(args) < 2 or not args[-1].startswith("/"):
+            if len(args) < 2:
                 continue
+            dest = args[-1]
+            if not dest.startswith("/"):
+                wd = workdirs[k]
+                folder = dest.endswith("/") or dest in (".", "..") or dest.endswith(("/.", "/.."))
+                dest = in_folder(wd, dest) if wd is not None else None
+                if dest is None:
+                    continue
+                dest = dest.rstrip("/") + "/" if folder else dest
             for src in args[:-1]:
                 if "://" in src or "$" in src:
                     continue
-                self._mounts.setdefault(ins.stage, []).append(Mount(src, args[-1], base))
+                self._mounts.setdefault(ins.stage, []).append(Mount(src, dest, base))
         return self._mounts
+
+
+#: the working folder a stage built on an image starts in: that image's, which the file does not say (a path
+#: written relative to it stays apart from every folder written out)
+IMAGE_WORKDIR = "/<image workdir>"
+
+
+def in_folder(folder: str, path: str) -> str | None:
+    """``path`` (absolute, or relative to ``folder``) as an absolute path; None when it leaves the image's own
+    unknown folder (``IMAGE_WORKDIR``) upwards."""
+    import posixpath
+
+    got = posixpath.normpath(posixpath.join(folder, path))
+    if got.startswith("//"):
+        got = "/" + got.lstrip("/")
+    if _under(folder, IMAGE_WORKDIR) and not path.startswith("/") and not _under(got, IMAGE_WORKDIR):
+        return None
+    return got
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
 
 
 def _substituted(raw: str, at: int) -> bool:

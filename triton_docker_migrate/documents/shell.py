@@ -32,7 +32,7 @@ from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, docker_
                         parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
 from .sites import (BuildArgument, BuildSite, ChartValue, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
-                    Topology, merge_deletes)
+                    Topology, files_run, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -881,6 +881,15 @@ class ShellDoc(Document):
                                                  dr.entry is None and bool(dr.after) and dr.after[0].value.startswith("--"),
                                                  next((v for _o, vw, name, v in dr.options if name == "--name" and v
                                                        and "$" not in v), "")))
+            site = out.docker_runs[-1]
+            site.commands = [(v, "run by its --health-cmd") for _o, _vw, name, v in dr.options
+                             if name == "--health-cmd" and v]
+            if dr.entry is not None:
+                site.commands.append((dr.entry.value, "run as its entrypoint"))
+            if dr.after:
+                site.commands.append((" ".join(w.value for w in dr.after), "run as its command"))
+            site.inside = files_run(self._binds(dr), [(text, f"bind-mounted into its container by docker run and {what}")
+                                                      for text, what in site.commands])
         for site in self.sites:
             fwd = port_forward([w.value for w in site.words if not w.dynamic or "$" not in w.value])
             if fwd is not None:
@@ -907,6 +916,13 @@ class ShellDoc(Document):
         dr = line.extra.get("docker")
         if dr is None:
             return [Mount("", "", here)]
+        return self._binds(dr)
+
+    def _binds(self, dr) -> list[Mount]:
+        """The ``-v``/``--mount`` bind mounts of a ``docker run`` (``$(pwd)``/``$PWD``: this script's folder)."""
+        import os
+
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
         out: list[Mount] = []
         for _opt, _vw, name, value in dr.options:
             if value is None:

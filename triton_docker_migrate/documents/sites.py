@@ -517,31 +517,52 @@ class Mount:
 
 #: an absolute path written in a command (``/usr/local/bin/healthcheck.sh``)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.$/:-])/[\w.@+-]+(?:/[\w.@+-]+)*")
+#: a path written relative to the working folder (``./ready.sh``, ``scripts/start.sh``, ``sh start.sh``): a word
+#: with a ``/`` or a ``.`` in it, not an option's value (``--x=...``), a host (``localhost:8000/...``) or a variable
+_RELATIVE_PATH = re.compile(r"(?<![\w.$/:=@%~-])(?:\.\.?/)*[\w@+][\w.@+-]*(?:/[\w.@+-]+)*(?![\w/:])")
 #: the folders of a container's default ``PATH``: a program there is run by its name alone
 _PATH_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+_GLOB = re.compile(r"[*?\[]")
 
 
-def files_run(mounts: list[Mount], commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def files_run(mounts: list[Mount], commands: list[tuple]) -> list[tuple[str, str]]:
     """The files of the host (or of a build context) that a container holds through ``mounts`` and runs: an
-    absolute path that one of ``commands`` ((text, what runs it)) names, at a mount's target or below it.
-    Each (absolute path of the file, what runs it), the first ``what`` for each file; a path is a candidate
-    only (a folder's file, a file of that name), kept when a file of the run is at it."""
+    absolute path that one of ``commands`` ((text, what runs it[, the folder it runs in])) names, at a mount's
+    target or below it; with the folder it runs in (a Dockerfile's ``WORKDIR``), a path relative to it too
+    (``./ready.sh``). A mount whose source is a pattern (``COPY scripts/*.sh /opt/scripts/``) holds the files of
+    its folder whose names match. Each (absolute path of the file, what runs it), the first ``what`` for each
+    file; a path is a candidate only (a folder's file, a file of that name), kept when a file of the run is at it."""
     import os
+    import posixpath
+    from fnmatch import fnmatchcase
 
     out: dict[str, str] = {}
-    for text, what in commands:
+    for text, what, *rest in commands:
         paths = _ABSOLUTE_PATH.findall(text)
+        workdir = rest[0] if rest else None
+        if workdir is not None:
+            paths += [posixpath.normpath(posixpath.join(workdir, p)) for p in _RELATIVE_PATH.findall(text)
+                      if "/" in p or "." in p.strip(".")]
         for m in mounts:  # ``HEALTHCHECK CMD healthcheck``: a program copied into a folder of the PATH, by its name
+            if _GLOB.search(m.source):
+                continue
             dest = m.target if not m.target.endswith("/") else m.target + os.path.basename(m.source.rstrip("/"))
             folder, name = os.path.split(dest)
             if folder in _PATH_FOLDERS and name and re.search(r"(?<![\w./$-])" + re.escape(name) + r"(?![\w./-])", text):
                 paths.append(dest)
         for path in paths:
             for m in mounts:
-                if "*" in m.source or "?" in m.source or "[" in m.source or not m.target.startswith("/"):
+                if not m.target.startswith("/"):
                     continue
                 src = os.path.normpath(os.path.join(m.base, os.path.expanduser(m.source)))
                 dest = m.target.rstrip("/") or "/"
+                if _GLOB.search(m.source):
+                    # the files of the pattern's folder whose names match, each copied into the target folder
+                    folder, pattern = os.path.split(src)
+                    rel = path[len(dest.rstrip("/")) + 1:] if path.startswith(dest.rstrip("/") + "/") else ""
+                    if rel and "/" not in rel and not _GLOB.search(folder) and fnmatchcase(rel, pattern):
+                        out.setdefault(os.path.join(folder, rel), what)
+                    continue
                 if path == dest and not m.target.endswith("/"):
                     out.setdefault(src, what)
                 elif path.startswith(dest.rstrip("/") + "/"):
@@ -681,6 +702,9 @@ class ComposeServiceSite:
     #: its ``command`` gives its image's entrypoint options alone (starting with ``--``; no ``entrypoint``)
     options: bool = False
     container: str = ""  #: its ``container_name`` (what ``docker exec`` names it by)
+    #: the names ``docker exec`` reaches its container by: its ``container_name``, else the names Compose gives
+    #: it (``<project>-<service>-1``; Compose 1: ``<project>_<service>_1``)
+    names: list[str] = field(default_factory=list)
     #: files of the host it bind-mounts and runs (its health check, command or entrypoint names them): their
     #: ``localhost`` is its own (``files_run``: (absolute path, what runs it))
     inside: list[tuple[str, str]] = field(default_factory=list)
@@ -697,6 +721,12 @@ class DockerRunSite:
     #: the words after the image are options alone (starting with ``--``) for its entrypoint
     options: bool = False
     name: str = ""  #: the container's name (``--name``): what ``docker exec`` names it by
+    #: what it runs that may name a file its image holds: (text, what runs it) of its ``--health-cmd``,
+    #: ``--entrypoint`` and the command after the image
+    commands: list[tuple[str, str]] = field(default_factory=list)
+    #: files of the host it bind-mounts and runs (``commands`` name them): their ``localhost`` is its own
+    #: (``files_run``: (absolute path, what runs it))
+    inside: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -715,7 +745,8 @@ class ExecSite:
     exec`` (kind ``container``: a container by its name) and ``docker compose exec`` (kind ``compose``: a
     service's container), inside that container."""
 
-    kind: str  #: ``deployment``, ``statefulset``, ``pod``, ..., ``container``, ``compose``
+    kind: str  #: ``deployment``, ``statefulset``, ``pod``, ..., ``container``, ``compose``; ``build``: a
+    #: Dockerfile's ``HEALTHCHECK``, in the container of the image it builds (``name``: the Dockerfile)
     name: str
     namespace: str | None
     container: str | None  #: ``-c``/``--container`` (None: the pod's default container)
@@ -748,6 +779,14 @@ class BuildSite:
     #: (its ``HEALTHCHECK``, ``ENTRYPOINT``, ``CMD`` or a ``RUN`` names them): their ``localhost`` is the container's
     #: (``files_run``: (absolute path, what runs it))
     inside: list[tuple[str, str]] = field(default_factory=list)
+    #: in the Dockerfile's own topology: what the image holds from its build context (``COPY``/``ADD``), as
+    #: (source, target, base) of each ``Mount``: a container that runs the image and names one of those files
+    #: (a probe's ``exec`` command, a health check) runs it in the server's container
+    holds: list[tuple[str, str, str]] = field(default_factory=list)
+    #: in the Dockerfile's own topology, when its last stage runs no server line: files of its build context the
+    #: image holds and runs as its command (its ``CMD``/``ENTRYPOINT`` names them: ``CMD ["./start.sh"]``), a
+    #: server line there is the image's server (``files_run``: (absolute path, what runs it))
+    runs: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

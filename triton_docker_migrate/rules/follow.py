@@ -41,10 +41,13 @@ evidence may be edited by this follow-through, with a finding that says why):
   run's links read those options as a V1 server line (``built_servers``, ``commands.BuiltServer``), which the
   per-file rules migrate;
 - ``localhost`` inside the server's container: a ``kubectl exec`` into its workload, a ``docker exec`` into its
-  container or a ``docker compose exec`` into its service (``ExecSite``, ``Links.execs``), and a file its container
-  holds and runs - a script its Dockerfile COPYs and its HEALTHCHECK (ENTRYPOINT, CMD, RUN) names, one its compose
-  service bind-mounts and its health check names (``files_run``, ``HealthMove.inside``, ``Links.inside``; such a file
-  is read by the follow-through whatever it holds);
+  container (by the name Compose gives it too: ``ComposeServiceSite.names``) or a ``docker compose exec`` into its
+  service (``ExecSite``, ``Links.execs``), its Dockerfile's HEALTHCHECK when a script the image runs as its command
+  starts the server (``run_by_images``), and a file its container holds and runs - a script its Dockerfile COPYs
+  (by a pattern too) and its HEALTHCHECK (ENTRYPOINT, CMD, RUN) names, by an absolute path or one relative to its
+  WORKDIR, one its compose service or ``docker run`` bind-mounts and its health check names, one its image holds
+  and a container that runs the image names in a probe (``files_run``, ``HealthMove.inside``, ``HealthMove.holds``,
+  ``held_run``, ``Links.inside``; such a file is read by the follow-through whatever it holds);
 - URLs that reach the server: through a Service's name, a compose service's name, or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
@@ -167,10 +170,15 @@ HEALTH_PATH_ROUTE = rule(
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
     "`kubernetes_service`'s `node_port`, Skaffold's `portForward`, a kind cluster's `extraPortMappings` of its "
     "node port; `localhost` in a `kubectl exec` into its workload, which runs in its pod, in a `docker exec` into "
-    "its container (`--name`, `container_name`) or a `docker compose exec` into its compose service, and in a script "
-    "its container runs: one its Dockerfile COPYs or ADDs from the build context and names in its `HEALTHCHECK`, "
-    "`ENTRYPOINT`, `CMD` or a `RUN`, one its compose service bind-mounts and names in its `healthcheck`, `command` or "
-    "`entrypoint`) - or "
+    "its container (`--name`, `container_name`, or the name Compose gives a service's container: "
+    "`<project>-<service>-1`, Compose 1's `<project>_<service>_1`, the project being the file's `name` or its "
+    "folder) or a `docker compose exec` into its compose service, and in a script "
+    "its container runs: one its Dockerfile COPYs or ADDs from the build context (also by a pattern, "
+    "`COPY scripts/*.sh /opt/scripts/`) and names in its `HEALTHCHECK`, `ENTRYPOINT`, `CMD` or a `RUN` (by an "
+    "absolute path, or relative to the `WORKDIR`: `./ready.sh`), one its compose service or its `docker run` "
+    "bind-mounts and names in its `healthcheck`, `command` or `entrypoint` (`--health-cmd`), one its image holds that "
+    "a container running the image names (a Kubernetes probe's `exec` command, a compose `healthcheck`, a "
+    "`--health-cmd`)) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
@@ -211,7 +219,9 @@ HEALTH_PATH_ROUTE = rule(
     "container whose image template actions write from the chart's values (`{{ .Values.image.repository }}:"
     "{{ .Values.image.tag | default .Chart.AppVersion }}`, a registry written apart) runs the image those values "
     "render; when another values file of the chart renders another image, it is a warning. Once the "
-    "Dockerfile is V2 (migrated alone), those V1 paths are still reported and fixed, as for any V2 server.")
+    "Dockerfile is V2 (migrated alone), those V1 paths are still reported and fixed, as for any V2 server. A server "
+    "started by a script that the Dockerfile COPYs and names in its `CMD` or `ENTRYPOINT` (`CMD [\"./start.sh\"]`) "
+    "is that image's server the same way, and the Dockerfile's `HEALTHCHECK` runs in its container.")
 
 #: the health port row of the removed options (its finding says where the option stood)
 _HEALTH_OPTION = next(r.id for r in T.REMOVED_OPTIONS if r.option == "http-health-port")
@@ -375,14 +385,16 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
     for s in where.compose.get(key, ()):
         m.compose, m.hosts = (s.folder, s.name), tuple(dict.fromkeys(m.hosts + tuple(s.hosts)))
         m.published += _published([pl for pl in s.lists if pl.where == "ports"])
-        m.containers += (s.container,) if s.container else ()
+        m.containers += tuple(s.names)
         m.inside += tuple(s.inside)
     for d in where.docker_runs.get(key, ()):
         m.published += _published([d.ports])
         m.containers += (d.name,) if d.name else ()
+        m.inside += tuple(d.inside)
     for b in where.builds.get(key, ()):
         m.build = b.dockerfile
         m.inside += tuple(b.inside)
+        m.holds += tuple(tuple(h) for h in b.holds)
         first = cl.segments[0] if cl.segments else None
         if kind == "dockerfile" and cl.binary is not None and first is not None and first.label == "ENTRYPOINT" \
                 and first.words and first.words[-1] is cl.binary:
@@ -631,12 +643,16 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                 if at not in links.hosts.setdefault(h, []):
                     links.hosts[h].append(at)
             _add_host_ports(links, at, _published([pl for pl in s.lists if pl.where == "ports"]))
-            _add_container(links, at, (s.container,) if s.container else (), s.name, s.inside)
+            runs = {"test": "its healthcheck", "command": "its command", "entrypoint": "its entrypoint"}
+            held = held_run(at, [(r.text, f"COPY'd into its image and run by {runs[r.label]} (the service {s.name})")
+                                 for r in s.regions if r.label in runs])
+            _add_container(links, at, tuple(s.names), s.name, list(s.inside) + held)
         for d in topo.docker_runs:  # type: ignore[attr-defined]
             at = docker_link(d, links)
             if at is not None:
                 _add_host_ports(links, at, _published([d.ports]))
-                _add_container(links, at, (d.name,) if d.name else (), "", ())
+                held = held_run(at, [(text, f"COPY'd into its image and {what} (docker run)") for text, what in d.commands])
+                _add_container(links, at, (d.name,) if d.name else (), "", list(d.inside) + held)
         for svc in topo.services:  # type: ignore[attr-defined]
             s = Svc(svc.name, svc.namespace, [(p.port, p.name, p.target) for p in svc.ports])
             s.ats, s.why = service_targets(svc, links)
@@ -656,6 +672,47 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             _add_forward(links, f)
     _link_refs(links, [tuple(map(tuple, x)) for _real, topo in files for x in getattr(topo, "ref_links", ())])
     return links
+
+
+def run_by_images(moved: list[tuple[str, HealthMove]], builds: list) -> tuple[list[tuple[str, HealthMove]], set]:
+    """``moved`` (the run's (path, move)) with each server that a script starts which an image of the run runs
+    as its command (``BuildSite.runs`` of one Dockerfile of ``builds``, real paths: ``CMD ["./start.sh"]``)
+    joined to that image, as the image's own server line is (``_identify``): the image built from that
+    Dockerfile runs it, the files the image holds and runs are in its container, and its ports are the
+    container's (not the machine's, as a script's own server's are). A script that several
+    Dockerfiles run is left as it is. Also the ids of the builds that took a server."""
+    by_file: dict[str, list] = {}
+    for b in builds:
+        for path, _what in b.runs:
+            by_file.setdefault(_real(path), []).append(b)
+    out: list[tuple[str, HealthMove]] = []
+    used: set = set()
+    for path, m in moved:
+        got = by_file.get(m.file, [])
+        if len(got) == 1 and may_be_run_by_image(m):
+            b = got[0]
+            # it listens in the image's container, not on the machine that runs the script (``_identify``)
+            m = replace(m, build=b.dockerfile, inside=m.inside + tuple(b.inside),
+                        holds=m.holds + tuple(tuple(h) for h in b.holds), published=())
+            used.add(id(b))
+        out.append((path, m))
+    return out, used
+
+
+def may_be_run_by_image(m: HealthMove) -> bool:
+    """Whether the server ``m`` may be one a script starts as an image's command (``run_by_images``)."""
+    return not (m.build or m.workload or m.compose or m.containers)
+
+
+def held_run(at: At, commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The files the image of the server ``at`` holds (``HealthMove.holds``) that ``commands`` ((text, what runs
+    it) of a container that runs that image: its probes, its health check) name: their ``localhost`` is the
+    server's. None for a container that is only perhaps the server (``At.maybe``)."""
+    from ..documents.sites import Mount, files_run
+
+    if not at.move.holds or at.maybe or not commands:
+        return []
+    return files_run([Mount(*h) for h in at.move.holds], commands)
 
 
 def _add_container(links: Links, at: At, names: tuple, service: str, inside) -> None:
@@ -944,6 +1001,10 @@ def _runs_built_image(links: Links, real: str, pod, others: Counter) -> At | Non
         found = At(m, at.path, via=f"{c.image}, {how}")
         links.moves.append(found)
         links._by = None
+        # a file of the image that the container's probes or lifecycle hooks run (``exec: command``)
+        _add_container(links, found, (), "", held_run(found, [
+            (r.text, f"COPY'd into its image and run by the container {c.name} ({pod.kind} {pod.name})")
+            for r in c.regions if r.label in ("command", "args")]))
         for ref in map(tuple, c.refs):
             links.refs.setdefault(ref, []).append((found, None, pod.namespace))
             others[ref] -= 1
@@ -1282,7 +1343,7 @@ class _Follow:
         #: ``kubectl exec`` into a moving server's pod, ``docker exec``/``docker compose exec`` into its container:
         #: (start, end of the command it runs, the server, where the command runs)
         self.execs = [(ex.start, ex.end, self._exec_target(ex),
-                       "container" if ex.kind in ("container", "compose") else "pod")
+                       "container" if ex.kind in ("container", "compose", "build") else "pod")
                       for ex in getattr(self.topo, "execs", ())]
         #: the server whose container holds and runs this file (a script its Dockerfile COPYs and its HEALTHCHECK
         #: runs), and what runs it there: this file's ``localhost`` is that container's
@@ -1293,6 +1354,8 @@ class _Follow:
     def _exec_target(self, ex) -> At | None:
         if ex.kind in ("container", "compose"):
             ats = self.links.execs.get((ex.kind, ex.name), [])
+        elif ex.kind == "build":  # a Dockerfile's HEALTHCHECK: the server its image runs
+            ats = [a for a in self.links.index()["build"].get(ex.name, ()) if not a.via]
         elif ex.kind == "service":
             svc = self.links.service(ex.name, ex.namespace)
             ats = list(svc.ats) if svc is not None and not svc.why else []
@@ -1805,8 +1868,9 @@ class _Follow:
 
     def urls(self) -> Iterator[Finding]:
         # in a manifest or a compose file, ``localhost`` is the container's own (its pod's) network: the
-        # server's own containers are the per-file rules' and the containers linked to it are read above
-        host_side = self.doc.kind not in ("kubernetes", "compose", "helm-template")
+        # server's own containers are the per-file rules' and the containers linked to it are read above; in a
+        # Dockerfile, the build's or the image's container (its HEALTHCHECK: ``execs``)
+        host_side = self.doc.kind not in ("kubernetes", "compose", "helm-template", "dockerfile")
         healths = {a.move.health for a in self.links.moves if a.move.health}
         for r in self.doc.regions():
             if r.report_only or r.image_context or (r.offsets and r.off(0) in self.self_regions):
@@ -1833,9 +1897,9 @@ class _Follow:
                             yield from self.run_time_host(r, u, host)
                         continue
                     host = pinned
-                if host in LOCAL and not host_side:
-                    continue
                 inside = self.exec_at(r.off(u.start())) if host in LOCAL and (self.execs or self.runs_in) else None
+                if inside is None and host in LOCAL and not host_side:
+                    continue
                 if inside is not None:  # ``kubectl exec deploy/triton -- curl localhost:8000/...``: the pod's own
                     if inside[0] is not None:
                         m = inside[0].move
