@@ -1311,7 +1311,19 @@ def _shape(e: "H.Expr", name: str):
         return ("object", tuple((key, _shape(v, key or "")) for key, (_k, v) in zip(keys, e.pairs)))
     if e.kind == "string":
         return ("heredoc" if e.string.heredoc else "string", e.string.dynamic)
+    if e.kind == "other" and e.call and e.args:
+        return _call_shape(e, name)
     return e.kind if e.kind != "other" else ("other", _skeleton(e))
+
+
+def _call_shape(e: "H.Expr", name: str):
+    """A function call read with its arguments (``jsonencode([{...}])``, ``concat([...], var.x)``): its name and
+    the shape of each argument, as the attribute's own (``command`` and ``args`` lists inside it may change
+    length; an item that is an expression - ``var.model_path``, ``tostring(var.poll)`` - keeps its place, which
+    a run of strings read as one (``_skeleton``) could not say once an option was added after it); what is
+    written around the arguments (an expansion ``...``) must stay."""
+    outside = e.raw[:e.args[0].start - e.start] + e.raw[e.args[-1].end - e.start:]
+    return ("call", e.call, re.sub(r"\s+", "", outside), tuple(_shape(a, name) for a in e.args))
 
 
 def _skeleton(e: "H.Expr") -> str:
