@@ -7,7 +7,7 @@ Containers are the ``container``/``init_container`` blocks of Terraform's Kubern
 (``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
 their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
 ``ports``, ``healthcheck``), the container definitions of ``aws_ecs_task_definition`` written with
-``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``) and the tasks of Nomad job specs (``task "x" { config { image,
+``jsonencode([{...}])`` or as JSON in a heredoc (``entryPoint``, ``command``, ``healthCheck``) and the tasks of Nomad job specs (``task "x" { config { image,
 entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
 the server. A ``helm_release`` that sets a chart's ``X.repository`` and ``X.tag`` gives an image in two
 values (``split_images``); when it is a server image, the whole release is a Triton context (the
@@ -15,7 +15,10 @@ arguments in its ``values`` are the server's). As in Kubernetes manifests, ``com
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
-ports, the task's ``config.ports``). Every string literal and heredoc outside comments is a region;
+ports, the task's ``config.ports``). JSON and YAML written in a heredoc where a container definition, a
+manifest (``yamldecode(<<-EOT ... EOT)``, ``yaml_body``) or a Helm release's values stand is read in place with
+the YAML reader (``syntax/yamlsrc``), each string at its offsets in the file, as ``jsonencode`` and HCL objects
+are; such a heredoc that does not read, and holds V1, is reported and never edited. Every string literal and heredoc outside comments is a region;
 shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read as shell.
 """
 
