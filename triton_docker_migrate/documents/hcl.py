@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
 from ..syntax import yamlsrc as Y
+from ..syntax.yamlquote import YamlListSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from . import yamlsites as YS
@@ -737,6 +738,8 @@ class HclDoc(Document):
         present = [s for s in segs if s is not None]
         if not present:
             return []
+        if isinstance(present[0].syntax, YamlListSyntax):  # a heredoc's JSON or YAML: its strings' escapes
+            return YS.nested_sites(present[0].syntax.src, segs, self.text, triton)
         words = [w for s in present for w in s.words]
         out = []
         for site in C.nested(Segment(words, present[0].syntax, present[0].label), self.text, triton):
