@@ -71,6 +71,49 @@ def test_a_function_call_keeps_its_shape_around_the_strings_an_edit_changes():
     assert problem(base.replace('image = "a"', 'image = var.a')) is not None
 
 
+def test_a_heredoc_read_as_json_keeps_its_shape():
+    """Container definitions written as JSON in a heredoc are compared as JSON: a command list may grow or
+    shrink, nothing else may change, and the heredoc must still read."""
+    base = ('resource "aws_ecs_task_definition" "t" {\n  container_definitions = <<EOT\n'
+            '[{"image": "a", "command": ["x", "y"], "essential": true}]\nEOT\n}\n')
+
+    def problem(new: str):
+        return D.HclDoc("t.tf", base).same_structure(D.HclDoc("t.tf", new))
+
+    assert problem(base.replace('"x", "y"', '"x", "z", "w"')) is None
+    assert problem(base.replace('"command"', '"entryPoint"')) is not None
+    assert problem(base.replace('"x", "y"]', '"x", "y"')) is not None  # no longer JSON
+    assert problem(base.replace("true", '"true"')) is not None
+
+
+def test_heredocs_of_containers_load_to_the_same_shape_with_an_independent_parser():
+    """The heredocs the reader reads as JSON or YAML (a fixture of each), loaded by PyYAML before and after the
+    migration (indentation stripped as ``<<-`` does): the same keys, command lists aside."""
+    import textwrap
+
+    import yaml
+
+    def shape(v, key=""):
+        if isinstance(v, dict):
+            return {k: shape(x, k) for k, x in v.items()}
+        if isinstance(v, list):
+            return None if key in ("command", "args", "entryPoint") else [shape(x, key) for x in v]
+        return type(v).__name__
+
+    seen = 0
+    for path in CASES:
+        before = D.HclDoc(str(path), path.read_bytes().decode("utf-8"))
+        after = D.HclDoc(str(path), output_of(path).decode("utf-8"))
+        read = [h for h in before._heredocs.values() if h.value is not None]
+        for h in read:
+            n = after._heredocs[min(after._heredocs, key=lambda k: abs(k - h.heredoc.start))]
+            a = yaml.safe_load(textwrap.dedent(h.heredoc.value))
+            b = yaml.safe_load(textwrap.dedent(n.heredoc.value))
+            assert shape(a) == shape(b), path
+            seen += 1
+    assert seen >= 5
+
+
 def _load(data: bytes) -> dict:
     text = data.decode("utf-8").lstrip("\ufeff")
     return hcl2.loads(text, serialization_options=SerializationOptions(strip_string_quotes=True))

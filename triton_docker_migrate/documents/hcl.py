@@ -7,8 +7,9 @@ Containers are the ``container``/``init_container`` blocks of Terraform's Kubern
 (``kubernetes_deployment``, ``_pod``, ``_stateful_set``, ``_daemonset``, ``_job``, ``_cron_job`` and
 their ``_v1`` forms), the Docker provider's ``docker_container`` resources (``entrypoint``, ``command``,
 ``ports``, ``healthcheck``), the container definitions of ``aws_ecs_task_definition`` written with
-``jsonencode([{...}])`` (``entryPoint``, ``command``, ``healthCheck``), the containers of Azure Container
-Instances' ``azurerm_container_group`` (``commands``, probes, ``ports``) and the tasks of Nomad job specs (``task "x" { config { image,
+``jsonencode([{...}])`` or as JSON in a heredoc (``entryPoint``, ``command``, ``healthCheck``), the containers of
+Azure Container Instances' ``azurerm_container_group`` (``commands``, probes, ``ports``) and the tasks of Nomad job
+specs (``task "x" { config { image,
 entrypoint, command, args } }``). A container is Triton when its image is a server image or its command runs
 the server. A ``helm_release`` that sets a chart's ``X.repository`` and ``X.tag`` gives an image in two
 values (``split_images``); when it is a server image, the whole release is a Triton context (the
@@ -17,7 +18,11 @@ arguments in its ``values`` are the server's). As in Kubernetes manifests, ``com
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
 whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
 ports, the task's ``config.ports``). A Consul service definition (a top-level ``service`` block) named for
-the server is a Triton context whose findings are reported, never fixed. Every string literal and heredoc outside comments is a region;
+the server is a Triton context whose findings are reported, never fixed. JSON and YAML written in a heredoc where a
+container definition, a manifest (``yamldecode(<<-EOT ... EOT)``, ``yaml_body``) or a Helm release's values stand
+is read in place with the YAML reader (``syntax/yamlsrc``), each string at its offsets in the file, as
+``jsonencode`` and HCL objects are; such a heredoc that does not read, and holds V1, is reported and never edited.
+Every string literal and heredoc outside comments is a region;
 shell scripts held in strings (a ``#!`` heredoc, provisioner commands) are read as shell.
 """
 
@@ -32,10 +37,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .. import facts
+from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
+from ..syntax import yamlsrc as Y
+from ..syntax.yamlquote import YamlListSyntax
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
+from . import yamlsites as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from .helmvalues import flat_values
 from .sites import (BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
@@ -130,6 +138,37 @@ class HelmSetImage(ImageKeys):
         return Edit(self.tag_span, tag)
 
 
+@dataclass(eq=False)
+class _Heredoc:
+    """A heredoc read as JSON or YAML (``HclDoc._heredoc_value``)."""
+
+    heredoc: "H.Str"
+    value: "H.Expr | None" = None  #: None: it did not read
+    src: "Y.YamlSource | None" = None
+    #: its strings with the key each stands under (a list item: the list's key)
+    strings: list = field(default_factory=list)
+    lists: list = field(default_factory=list)  #: (key, node, expression) of each list
+
+
+class _Unplaced(Exception):
+    """A heredoc value that cannot be read with the offset of every character (or holds an alias)."""
+
+
+#: a template directive in a heredoc (``%{ if }``; ``%%{`` writes ``%{``)
+_DIRECTIVE = re.compile(r"(?<!%)(?:%%)*%\{")
+#: what is known only at run time in a heredoc's string: an interpolation (or ``$${``, which writes one), a
+#: directive, a Kubernetes ``$(VAR)``
+_HEREDOC_DYNAMIC = re.compile(r"\$\{|%\{|(?<!\$)(?:\$\$)*\$\(\w+\)")
+#: a value in a heredoc that did not read: a quoted string, or the rest of a line after ``- `` or ``key: ``
+_UNREAD_VALUE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"|\'([^\'\r\n]*)\'|(?m:^[ \t]*(?:-[ \t]+|[\w.-]+:[ \t]+)([^"\'\s].*?)[ \t]*\r?$)')
+#: the lists of a heredoc's JSON or YAML whose length a fix may change
+_HEREDOC_EDITABLE = frozenset({"command", "args", "entryPoint", "entrypoint"})
+
+
+def _content_start(src: "Y.YamlSource", node: "Y.Node") -> int:
+    return src.scalar(node).start if isinstance(node, Y.ScalarNode) else node.start_index
+
+
 class HclDoc(Document):
     kind = "hcl"
 
@@ -146,6 +185,10 @@ class HclDoc(Document):
         self._shell = False
         self._script_spans: list[tuple[int, int]] = []
         self._lines: list[tuple[CommandLine, Container]] | None = None
+        #: heredocs read as JSON or YAML (``_heredoc_value``): by where the heredoc starts, its value, the YAML lists in it
+        #: (the words of a command, as a YAML list) and its strings with the key each stands under
+        self._heredocs: dict[int, "_Heredoc"] = {}
+        self._yaml_lists: dict[int, tuple["Y.YamlSource", "Y.Node"]] = {}
         self.containers = self._find_containers()
         self.services = [b for b in self._resources() if b.labels[0] in SERVICES]
         self.variable_syntax = "kubernetes" if any(c.style == "kubernetes" for c in self.containers) else None
@@ -247,14 +290,20 @@ class HclDoc(Document):
     def _ecs_containers(self, res: "H.Block") -> list[Container]:
         """``resource "aws_ecs_task_definition"`` with ``container_definitions = jsonencode([{...}])``:
         each object is a container; ``entryPoint`` and ``command`` are the image's ENTRYPOINT and CMD
-        (as Docker's), ``healthCheck.command`` its health check. Definitions written as a JSON string
-        or read from a file are strings: their URLs and images are read, their command lines are not."""
+        (as Docker's), ``healthCheck.command`` its health check. Definitions written as JSON in a heredoc
+        (``<<DEFINITION``) are read the same way (``_heredoc_value``); definitions read from a file are
+        strings: their URLs and images are read, their command lines are not."""
         attr = res.attr("container_definitions")
         v = attr.value if attr is not None else None
-        if v is None or v.call not in ("jsonencode", "yamlencode") or len(v.args) != 1 or v.args[0].kind != "tuple":
+        held = self._heredoc_value(v)  # a JSON heredoc (before ``jsonencode``, Terraform 0.11's form)
+        if held is not None:
+            items = held.items if held.kind == "tuple" else []
+        elif v is None or v.call not in ("jsonencode", "yamlencode") or len(v.args) != 1 or v.args[0].kind != "tuple":
             return []
+        else:
+            items = v.args[0].items
         out = []
-        for obj in v.args[0].items:
+        for obj in items:
             if obj.kind != "object":
                 continue
             keys = _keys(obj)
@@ -271,11 +320,13 @@ class HclDoc(Document):
         """``resource "kubernetes_manifest"`` whose ``manifest`` is an object written in HCL: each object of a
         ``containers`` or ``initContainers`` list in it is a container, its ``command`` and ``args`` the image's
         ENTRYPOINT and CMD as an ECS definition's ``entryPoint`` and ``command`` are (read the same way; its
-        probes are found by the Triton context of the object). A manifest read from a file
-        (``yamldecode(file(...))``) is that file's."""
-        attr = res.attr("manifest")
+        probes are found by the Triton context of the object). A manifest written as YAML or JSON in a heredoc
+        (``yamldecode(<<-EOT ... EOT)``, ``kubectl_manifest``'s ``yaml_body``) is read the same way
+        (``_heredoc_value``). A manifest read from a file (``yamldecode(file(...))``) is that file's."""
+        attr = res.attr("manifest") or res.attr("yaml_body")
         out: list[Container] = []
-        stack = [attr.value] if attr is not None and attr.value is not None else []
+        value = attr.value if attr is not None else None
+        stack = [self._heredoc_value(value) or value] if value is not None else []
         while stack:
             v = stack.pop()
             if v.kind == "object":
@@ -305,7 +356,7 @@ class HclDoc(Document):
             if res.labels[0] != "helm_release":
                 continue
             given: dict[str, "H.Str"] = {}
-            for n, s in _release_sets(res):
+            for n, s in _release_sets(res) + self._values_heredoc_leaves(res):
                 if is_plain(s) and not s.dynamic:
                     given.setdefault(n, s)
             out += [HelmSetImage(repo, tag) for repo, tag in repository_tag_pairs(given) if repo.offsets and tag.offsets]
@@ -343,6 +394,9 @@ class HclDoc(Document):
         out: list[ChartValue] = []
         for item in attr.value.items if attr is not None and attr.value.kind == "tuple" else ():
             arg = item.args[0] if item.kind == "other" and len(item.args) == 1 else None
+            held = self._heredoc_value(item) if arg is None else None  # a values file written as a heredoc
+            if held is not None and held.kind == "object":
+                arg, item = held, H.Expr("other", item.start, item.end, item.raw, call="yamlencode")
             if arg is None:
                 continue
             if item.call in ("yamlencode", "jsonencode") and arg.kind == "object":
@@ -467,6 +521,10 @@ class HclDoc(Document):
     def _list_segment_of(self, v: "H.Expr | None", label: str, k8s: bool = False) -> Segment | None:
         if v is None:
             return None
+        if id(v) in self._yaml_lists:  # a list of a heredoc's JSON or YAML: its items as YAML writes them
+            seg = YS.segment(*self._yaml_lists[id(v)], label, dynamic_re=_HEREDOC_DYNAMIC)
+            if seg is not None:
+                return seg
         if v.kind == "tuple":
             if not v.items:
                 return None
@@ -667,6 +725,9 @@ class HclDoc(Document):
             _MODEL_REPOSITORY.match(x.value) for x in a.value.all_strings())}
         out: list[Region] = []
         for s, attr in self._strings:
+            if s.heredoc and s.start in self._heredocs:  # a heredoc read as JSON or YAML: each of its strings
+                out += self._heredoc_regions(self._heredocs[s.start])
+                continue
             if not s.value or id(s) in names or self._in_script(s.start) or id(s) in self._split_strings:
                 continue
             triton = self._in_triton(s.start) or (id(attr) in server_lists and s.value.startswith("--"))
@@ -746,6 +807,8 @@ class HclDoc(Document):
         present = [s for s in segs if s is not None]
         if not present:
             return []
+        if isinstance(present[0].syntax, YamlListSyntax):  # a heredoc's JSON or YAML: its strings' escapes
+            return YS.nested_sites(present[0].syntax.src, segs, self.text, triton)
         words = [w for s in present for w in s.words]
         out = []
         for site in C.nested(Segment(words, present[0].syntax, present[0].label), self.text, triton):
@@ -888,7 +951,7 @@ class HclDoc(Document):
     def report_only(self) -> list[tuple[int, int, str]]:
         consul = [(a, b, " (a Consul service named for the server: which server it checks is known only where its "
                    "agent runs; change it where it checks V2)") for a, b in self._consul_services()]
-        return consul + (self.shell.report_only() if self.shell is not None else [])
+        return consul + (self.shell.report_only() if self.shell is not None else []) + self._unread_heredocs()
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
     def topology(self) -> Topology:
@@ -1258,6 +1321,140 @@ class HclDoc(Document):
             return Edit.delete(ls, m.end())
         return Edit.delete(b.start, b.end)
 
+    # --- JSON and YAML in heredocs ---------------------------------------------------------------
+    def _heredoc_value(self, v: "H.Expr | None") -> "H.Expr | None":
+        """The value of JSON or YAML written in a heredoc (``container_definitions = <<DEFINITION``,
+        ``yamldecode(<<-EOT ... EOT)``, ``jsondecode(...)``), as the expression it decodes to, each string at
+        its offsets in the file; None when ``v`` is no such heredoc or it does not read (``_unread_heredocs``).
+        The heredoc's lines are read in place, their indentation kept: uniformly indented YAML reads as it does
+        once ``<<-`` strips the indentation. A string holding ``${`` or ``%{`` (an interpolation, or ``$${``
+        that writes one) is known only at run time; a template directive (``%{ if }``) in the heredoc, or
+        a string whose characters cannot be placed, and it is not read."""
+        if v is not None and v.kind == "other" and v.call in ("yamldecode", "jsondecode") and len(v.args) == 1:
+            v = v.args[0]
+        s = v.string if v is not None and v.kind == "string" else None
+        if s is None or not s.heredoc or not s.value.strip():
+            return None
+        got = self._heredocs.get(s.start)
+        if got is None:
+            got = self._heredocs[s.start] = self._read_heredoc(s)
+        return got.value
+
+    def _read_heredoc(self, s: "H.Str") -> "_Heredoc":
+        h = _Heredoc(s)
+        if _DIRECTIVE.search(s.value):
+            return h
+        a, b = s.offsets[0], s.offsets[-1] + 1
+        t = self.text
+        try:
+            src = Y.load(_BLANK.sub(" ", t[:a]) + t[a:b] + _BLANK.sub(" ", t[b:]))
+            if len(src.docs) != 1:
+                return h
+            h.value = self._yaml_expr(src, src.docs[0], "", h, set())
+        except (ProcessingError, _Unplaced):
+            h.value, h.strings, h.lists = None, [], []
+            return h
+        h.src = src
+        for key, node, e in h.lists:
+            self._yaml_lists[id(e)] = (src, node)
+        self.irregular = self.irregular | {o for st, _label in h.strings for o in st.irregular}
+        return h
+
+    def _yaml_expr(self, src: "Y.YamlSource", node: "Y.Node", label: str, h: "_Heredoc", seen: set[int]) -> "H.Expr":
+        """A composed JSON or YAML node as an HCL expression (objects, tuples, strings with their offsets)."""
+        if id(node) in seen:  # an alias: read once
+            raise _Unplaced
+        seen.add(id(node))
+        start, end = _content_start(src, node), Y.node_end(src, node)
+        raw = self.text[start:end]
+        if isinstance(node, Y.MappingNode):
+            pairs = []
+            for k, val in node.value:
+                key = self._yaml_expr(src, k, label, h, seen)
+                name = key.string.value if key.kind == "string" and key.string is not None else label
+                pairs.append((key, self._yaml_expr(src, val, name, h, seen)))
+            return H.Expr("object", start, end, raw, pairs=pairs)
+        if isinstance(node, Y.SequenceNode):
+            e = H.Expr("tuple", start, end, raw, items=[self._yaml_expr(src, it, label, h, seen) for it in node.value])
+            h.lists.append((label, node, e))
+            return e
+        sc = src.scalar(node)
+        if sc.offsets is None:
+            raise _Unplaced
+        if node.tag != Y.STR:
+            kind = "null" if node.tag.endswith(":null") else "bool" if node.tag.endswith(":bool") else "number"
+            return H.Expr(kind, sc.start, sc.end, raw)
+        written = self.text[sc.start:sc.end]
+        st = H.Str(sc.start, sc.end, sc.value, sc.offsets, "${" in written or "%{" in written, False,
+                   frozenset(sc.irregular))
+        h.strings.append((st, label))
+        return H.Expr("string", sc.start, sc.end, raw, string=st)
+
+    def _heredoc_regions(self, h: "_Heredoc") -> list[Region]:
+        """The strings of a heredoc read as JSON or YAML, each a region under the key it stands under
+        (``"image"``, ``"command"``); a heredoc that did not read is one region, as any string."""
+        if h.value is None:
+            return self._unread_regions(h.heredoc)
+        out = []
+        for st, label in h.strings:
+            if not st.value or id(st) in self._split_strings:
+                continue
+            out.append(Region(st.value, offsets=st.offsets, triton=self._in_triton(st.start),
+                              shell=label in ("command", "args", "entrypoint", "entryPoint"),
+                              image_context=label == "image", label=label or "heredoc"))
+        return out
+
+    def _unread_regions(self, s: "H.Str") -> list[Region]:
+        """A heredoc that holds V1 but did not read as JSON or YAML, as the values it seems to hold: each quoted
+        string, and the rest of each line after a list's ``-`` or a key's ``:`` (so that ``"trtserver"`` followed
+        by options reads as the server left, whatever stands around it), in a Triton context; one region when
+        it holds no V1."""
+        if not s.value:
+            return []
+        triton = self._in_triton(s.start) or self._holds_v1(s)
+        if not triton:
+            return [Region(s.value, base=s.offsets[0], label="heredoc")]
+        base = s.offsets[0]
+        return [Region(m.group(m.lastindex), base=base + m.start(m.lastindex), triton=True, label="heredoc")
+                for m in _UNREAD_VALUE.finditer(s.value) if m.group(m.lastindex)]
+
+    def _holds_v1(self, s: "H.Str") -> bool:
+        return evidence.strong(s.value.encode("utf-8", "surrogatepass"))
+
+    def _unread_heredocs(self) -> list[tuple[int, int, str]]:
+        """Heredocs of container definitions, manifests and Helm values that hold V1 but do not read as JSON
+        or YAML (a template directive, tabs in YAML's indentation): what is found in them is reported, not
+        changed, so that no part of a container moves to V2 without the rest."""
+        return [(h.heredoc.start, h.heredoc.end, " (this heredoc does not read as JSON or YAML: its container is "
+                 "not migrated as a whole; migrate it by hand)") for h in self._heredocs.values()
+                if h.value is None and self._holds_v1(h.heredoc)]
+
+    def _values_heredoc_leaves(self, res: "H.Block") -> list[tuple[str, "H.Str"]]:
+        """The string leaves (``image.repository``) of a ``helm_release``'s ``values`` written as YAML heredocs."""
+        attr = res.attr("values")
+        out: list[tuple[str, H.Str]] = []
+        for item in attr.value.items if attr is not None and attr.value.kind == "tuple" else ():
+            held = self._heredoc_value(item)
+            if held is not None and held.kind == "object":
+                _object_leaves(held, "", out)
+        return out
+
+    def _same_heredocs(self, new: "HclDoc") -> str | None:
+        """The heredocs read as JSON or YAML read again, to the same shape (command lists may change length)."""
+        old_h = sorted(self._heredocs.values(), key=lambda h: h.heredoc.start)
+        new_h = sorted(new._heredocs.values(), key=lambda h: h.heredoc.start)
+        if len(old_h) != len(new_h):
+            return "the heredocs read as JSON or YAML changed"
+        for h, n in zip(old_h, new_h):
+            if h.src is None:
+                continue
+            if n.src is None:
+                return f"the heredoc at line {self.position(h.heredoc.start)[0]} no longer reads as JSON or YAML"
+            problem = Y.same_structure(h.src, n.src, _HEREDOC_EDITABLE, frozenset({"port", "targetPort"}))
+            if problem:
+                return f"the heredoc at line {self.position(h.heredoc.start)[0]}: {problem}"
+        return None
+
     # --- environment ----------------------------------------------------------------------------
     def _env_name_strings(self) -> list["H.Str"]:
         out = []
@@ -1287,7 +1484,7 @@ class HclDoc(Document):
         """The same blocks and attributes in the same order, values of the same kind; the edits may
         change the length of command and port lists, remove ``port`` blocks, add an ``args`` list
         and turn a port name into a number."""
-        problem = _compare(self.tree.root, new.tree.root, "")
+        problem = _compare(self.tree.root, new.tree.root, "") or self._same_heredocs(new)
         if problem is None and self.shell is not None:
             problem = self.shell.same_structure(new.shell) if new.shell is not None else "a shell script changed"
         return problem
@@ -1433,7 +1630,19 @@ def _shape(e: "H.Expr", name: str):
         return ("object", tuple((key, _shape(v, key or "")) for key, (_k, v) in zip(keys, e.pairs)))
     if e.kind == "string":
         return ("heredoc" if e.string.heredoc else "string", e.string.dynamic)
+    if e.kind == "other" and e.call and e.args:
+        return _call_shape(e, name)
     return e.kind if e.kind != "other" else ("other", _skeleton(e))
+
+
+def _call_shape(e: "H.Expr", name: str):
+    """A function call read with its arguments (``jsonencode([{...}])``, ``concat([...], var.x)``): its name and
+    the shape of each argument, as the attribute's own (``command`` and ``args`` lists inside it may change
+    length; an item that is an expression - ``var.model_path``, ``tostring(var.poll)`` - keeps its place, which
+    a run of strings read as one (``_skeleton``) could not say once an option was added after it); what is
+    written around the arguments (an expansion ``...``) must stay."""
+    outside = e.raw[:e.args[0].start - e.start] + e.raw[e.args[-1].end - e.start:]
+    return ("call", e.call, re.sub(r"\s+", "", outside), tuple(_shape(a, name) for a in e.args))
 
 
 def _skeleton(e: "H.Expr") -> str:
