@@ -49,7 +49,10 @@ evidence may be edited by this follow-through, with a finding that says why):
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
   probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
   that may be a node's is a warning), or the machine's own port of a server no container runs (a start
-  script, a unit, a launcher).
+  script, a unit, a launcher);
+- URLs whose host a script or program reads from a variable of its environment that a compose service or a
+  Kubernetes container of the run sets to a server's host or URL (``Links.env``, ``ComposeServiceSite.env``,
+  ``ContainerSite.env``, ``PythonDoc.env_urls``): a warning when the run sets the variable to another host too.
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -178,6 +181,14 @@ HEALTH_PATH_ROUTE = rule(
     "ConfigMap) whose upstream address is the server's Service. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
+    "A URL whose host (or whole base) a script or program reads from a variable of its environment "
+    "(`$INFERENCE_HOST`, `${INFERENCE_HOST:-localhost}`, `os.environ.get(\"INFERENCE_HOST\", ...)`, `os.getenv`, "
+    "`os.environ[...]`; a name the file sets from one, a string constant its path is held in) reaches the server "
+    "that a compose service's `environment` or a Kubernetes container's `env` of the run names in that variable (a "
+    "compose service's name, a Service selecting the server's pods, with or without its namespace; `TRITON_URL: "
+    "http://inference:8000`): its V1 paths follow when its port is the server's HTTP port (written, or the default "
+    "of the port's variable), and the message names the variable and the file that sets it. When the run also sets "
+    "the variable to another host, or the port is known only at run time, it is a warning with the V2 path. "
     "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
     "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
     "with the V2 path, never an edit. "
