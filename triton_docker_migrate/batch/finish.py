@@ -235,7 +235,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     # variable) may find more: a few rounds, each only while the last found something
     for _round in range(3):
         if not (rest or units) or not (more.names or more.ports or more.host_paths or more.values or more.images
-                                       or more.inside):
+                                       or more.inside or more.env):
             break
         before = len(found) + len(in_chart)
         still: list[tuple[Candidate, bytes | None]] = []

@@ -431,6 +431,8 @@ class ComposeDoc(Document):
                                                      f"{runs[r.label]}") for r in regions if r.label in runs])
             cmd = self.segment(s.command, "command") if s.entrypoint is None else None
             site.options = cmd is not None and bool(cmd.words) and cmd.words[0].value.startswith("--")
+            site.env = [(name, value, self.position(node.start_index)[0])
+                        for node, name, value in _env_values(Y.get(s.node, "environment"))]
             out.compose.append(site)
             if built is not None and s.image:  # ``image:`` beside ``build:``: the name the image is built with
                 at = s.image_node.start_index if s.image_node is not None else s.node.start_index
@@ -699,6 +701,22 @@ def _env_names(src: Y.YamlSource, env: Node | None):
                 name = str(item.value).partition("=")[0]
                 if sc.offsets is not None and name and sc.is_clean(0, len(name)):
                     yield item, name, Span(sc.offsets[0], sc.offsets[len(name) - 1] + 1)
+
+
+def _env_values(env: Node | None):
+    """(node, name, value) of each variable an ``environment`` sets to a plain value (no interpolation)."""
+    if isinstance(env, MappingNode):
+        items = [(k, str(k.value), v.value) for k, v in env.value
+                 if isinstance(k, ScalarNode) and isinstance(v, ScalarNode) and isinstance(v.value, str)]
+    elif isinstance(env, SequenceNode):
+        items = [(item, *str(item.value).partition("=")[::2]) for item in env.value
+                 if isinstance(item, ScalarNode) and "=" in str(item.value)]
+    else:
+        return
+    for node, name, value in items:
+        value = str(value).strip()
+        if name and value and "$" not in value:
+            yield node, name, value
 
 
 def service_hosts(node: Node) -> list[str]:

@@ -1047,6 +1047,13 @@ class KubernetesDoc(Document):
                 if isinstance(port, ScalarNode):
                     sc = self.src.scalar(port)
                     site.probes.append(ProbePort(probe, self.value_of(port), Span(sc.start, sc.end), sc.quote))
+        env = Y.get(c.node, "env")
+        for item in env.value if isinstance(env, SequenceNode) else []:
+            name, value = Y.get(item, "name"), Y.get(item, "value")
+            if isinstance(name, ScalarNode) and isinstance(value, ScalarNode) and name.value and not Y.is_null(value):
+                text = self.value_of(value).strip()
+                if text and "$" not in text:
+                    site.env.append((str(name.value), text, self.position(name.start_index)[0]))
         site.regions.extend(regions)  # its strings (found for every container in one pass)
         if not lines:  # what it gives a server written elsewhere (a strategic-merge patch file), if any
             site.argv = [seg for seg in self._argv(c.node) if seg is not None]

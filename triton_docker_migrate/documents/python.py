@@ -48,7 +48,7 @@ from ..syntax.shellwords import Word
 from . import commands as C
 from .dockerrun import DockerRun
 from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
-from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, ForwardSite, GetSite, PortSites, ProbePort, Region,
+from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, EnvUrl, ForwardSite, GetSite, PortSites, ProbePort, Region,
                     Requirement, Segment, Topology)
 
 LIST = PyListSyntax()
@@ -204,6 +204,7 @@ class PythonDoc(ShellDoc):
         self._delete_requests: list["_AppendSyntax"] = []
         #: a Tiltfile's port forwards and local HTTP probes (read before the tree is let go: ``topology``)
         self._tilt: tuple[list[ForwardSite], list[GetSite]] = ([], [])
+        self._env_urls: list[EnvUrl] = []  #: URLs built from values of the environment (read before the tree goes)
         super().__init__(path, text)
         self._settle()
 
@@ -217,6 +218,7 @@ class PythonDoc(ShellDoc):
         self.requirements()
         self.client_uses()
         self._tilt = self._tilt_sites()
+        self._env_urls = self._read_env_urls()
         self._statement_spans = sorted(self._span(n) for n in self._statements)
         self.tree = None
         for name in ("_calls", "_dicts", "_strings", "_statements", "_imports", "_server_lists"):
@@ -1380,6 +1382,133 @@ class PythonDoc(ShellDoc):
         out.gets += self._tilt[1]
         return out
 
+    # --- URLs built from the environment ------------------------------------------------------------
+    def env_urls(self) -> list[EnvUrl]:
+        """URLs whose host (or whole base) the program reads from its environment, with a V1 path written as
+        itself: ``f"http://{HOST}:{PORT}/api/health/ready"``, ``"http://%s:%d%s" % (HOST, PORT, READY)``,
+        ``BASE + "/api/health/live"`` - each name assigned once (``os.environ.get("X", default)``,
+        ``os.getenv("X")``, ``os.environ["X"]``, maybe under ``int()``/``str()``; a string constant)."""
+        return self._env_urls
+
+    def _read_env_urls(self) -> list[EnvUrl]:
+        if self.tree is None or "environ" not in self.text and "getenv" not in self.text:
+            return []
+        lefts: set[int] = set()
+        candidates: list[ast.AST] = []
+        for node in ast.walk(self.tree):
+            t = type(node)
+            if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+                lefts.add(id(node.left))  # type: ignore[attr-defined]
+                candidates.append(node)
+            elif t is ast.BinOp and id(node.left) in self._format_args or t is ast.JoinedStr \
+                    or t is ast.Call and type(node.func) is ast.Attribute and id(node.func.value) in self._format_args:  # type: ignore[attr-defined]
+                candidates.append(node)
+        out: list[EnvUrl] = []
+        for node in candidates:
+            if id(node) in lefts:
+                continue
+            parts = self._url_parts(node, 0)
+            if not any(p[0] == "env" for p in parts):
+                continue
+            text, offs, envs = "", [], []
+            for p in parts:
+                if p[0] == "text":
+                    text += p[1]
+                    offs += list(p[2])
+                else:
+                    marker = f"\x01{len(envs)}\x02" if p[0] == "env" else "\x03"
+                    if p[0] == "env":
+                        envs.append(p)
+                    text += marker
+                    offs += [None] * len(marker)
+            m = _ENV_URL.match(text)
+            if m is None or any(o is None for o in offs[m.start("path"):m.end("path")]):
+                continue
+            host = envs[int(m.group("host"))]
+            port, port_var = m.group("port"), None
+            if m.group("pvar") is not None:
+                port, port_var = envs[int(m.group("pvar"))][2], envs[int(m.group("pvar"))][1]
+            elif m.group("pother") is not None or port is None and m.group("colon"):
+                port = None
+            base = not m.group("colon") and not m.group("scheme")
+            if not base and port is None and not m.group("colon"):
+                port = "443" if m.group("scheme") == "https://" else "80"
+            out.append(EnvUrl(host[1], port, port_var, m.group("path"), offs[m.start("path")], base))  # type: ignore[arg-type]
+        return out
+
+    def _url_parts(self, node: ast.AST, depth: int) -> list[tuple]:
+        """``node`` as the parts of a string built at run time: ("text", value, document offsets), ("env",
+        variable, default or None) for a value of the environment, ("other",) for anything else."""
+        if depth > 4:
+            return [("other",)]
+        t = type(node)
+        if t is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
+            lit = self.literal(node)
+            return [("text", lit.value, lit.offsets)] if lit is not None and not lit.inexact else [("other",)]
+        if t is ast.Constant and type(node.value) is int:  # type: ignore[attr-defined]
+            return [("text", str(node.value), [None] * len(str(node.value)))]  # type: ignore[attr-defined]
+        if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+            return self._url_parts(node.left, depth + 1) + self._url_parts(node.right, depth + 1)  # type: ignore[attr-defined]
+        if t is ast.BinOp and id(node.left) in self._format_args:  # type: ignore[attr-defined]
+            return self._formatted(node.left, depth)  # type: ignore[attr-defined]
+        if t is ast.Call and type(node.func) is ast.Attribute and id(node.func.value) in self._format_args:  # type: ignore[attr-defined]
+            return self._formatted(node.func.value, depth)  # type: ignore[attr-defined]
+        if t is ast.JoinedStr:
+            lit = self.literal(node)
+            values = [v for v in node.values if type(v) is ast.FormattedValue]  # type: ignore[attr-defined]
+            if lit is None or len(values) != len(lit.fields):
+                return [("other",)]
+            return self._filled(lit, [v.value for v in values], depth)  # type: ignore[attr-defined]
+        if t is ast.Name:
+            value, changes = self.value_of(node)  # type: ignore[arg-type]
+            return self._url_parts(value, depth + 1) if value is not None and not changes else [("other",)]
+        if t is ast.Call and type(node.func) is ast.Name and node.func.id in ("int", "str") \
+                and len(node.args) == 1 and not node.keywords:  # type: ignore[attr-defined]
+            return self._url_parts(node.args[0], depth + 1)  # type: ignore[attr-defined]
+        env = self._environment_read(node)
+        return [("env", *env)] if env is not None else [("other",)]
+
+    def _environment_read(self, node: ast.AST) -> tuple[str, str | None] | None:
+        """(variable, default) of ``os.environ.get("X", default)``, ``os.getenv("X")``, ``os.environ["X"]``."""
+        if type(node) is ast.Call and self.qualname(node.func) in _ENV_GETTERS and node.args \
+                and type(node.args[0]) is ast.Constant and isinstance(node.args[0].value, str):  # type: ignore[attr-defined]
+            default = node.args[1] if len(node.args) > 1 else None  # type: ignore[attr-defined]
+            if type(default) is ast.Constant and isinstance(default.value, (str, int)):
+                return node.args[0].value, str(default.value)  # type: ignore[attr-defined]
+            return node.args[0].value, None  # type: ignore[attr-defined]
+        if type(node) is ast.Subscript and self.qualname(node.value) in ("os.environ", "environ") \
+                and type(node.slice) is ast.Constant and isinstance(node.slice.value, str):  # type: ignore[attr-defined]
+            return node.slice.value, None  # type: ignore[attr-defined]
+        return None
+
+    def _formatted(self, node: ast.AST, depth: int) -> list[tuple]:
+        """A string constant formatted with % or .format() by positional arguments."""
+        lit = self.literal(node)
+        args, keywords = self._format_args[id(node)]
+        if lit is None or keywords:
+            return [("other",)]
+        filled = with_placeholders(lit, self._formats.get(id(node), PERCENT))
+        if any(self.text[filled.offsets[a]:filled.offsets[a] + 2] == "%(" for a, _b in filled.fields):
+            return [("other",)]
+        return self._filled(filled, list(args[:len(filled.fields)]) + [None] * (len(filled.fields) - len(args)), depth)
+
+    def _filled(self, lit: Literal, values: list, depth: int) -> list[tuple]:
+        """The parts of ``lit`` with its fields filled by ``values`` (in order)."""
+        out: list[tuple] = []
+
+        def text(i: int, j: int) -> None:  # the characters written as themselves (not a field's wrapping)
+            keep = [k for k in range(i, j) if k not in lit.inexact]
+            if keep:
+                out.append(("text", "".join(lit.value[k] for k in keep), [lit.offsets[k] for k in keep]))
+
+        i = 0
+        for (a, b), v in zip(lit.fields, values):
+            text(i, a)
+            out += self._url_parts(v, depth + 1) if v is not None else [("other",)]
+            i = b
+        text(i, len(lit.value))
+        return out
+
     def _tilt_sites(self) -> tuple[list[ForwardSite], list[GetSite]]:
         forwards: list[ForwardSite] = []
         gets: list[GetSite] = []
@@ -1563,6 +1692,11 @@ _REST_OF_LINE = re.compile(r"[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r|\Z)")
 def _display(node: ast.AST) -> bool:
     """A list or tuple display without ``*`` items: one word per item."""
     return isinstance(node, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in node.elts)
+
+
+#: a URL built from values of the environment (``\x01k\x02``: the k-th such value, ``\x03``: another value)
+_ENV_URL = re.compile(r"(?P<scheme>https?://)?\x01(?P<host>\d+)\x02(?:(?P<colon>:)(?:(?P<port>\d{1,5})"
+                      r"|\x01(?P<pvar>\d+)\x02|(?P<pother>\x03)))?(?P<path>/api/[\w/.-]*)")
 
 
 class _AppendSyntax(PyListSyntax):

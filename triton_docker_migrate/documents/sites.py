@@ -609,6 +609,9 @@ class ContainerSite:
     #: probe takes) or that name it (a Service selecting its labels by reference), as ``HealthMove.refs``: a
     #: container that runs an image built from a server's Dockerfile joins them to that server
     refs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (name, value, line) of each variable its ``env`` sets to a plain value (a host or URL another program of the
+    #: container reads: ``INFERENCE_HOST: triton-svc``)
+    env: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -708,6 +711,8 @@ class ComposeServiceSite:
     #: files of the host it bind-mounts and runs (its health check, command or entrypoint names them): their
     #: ``localhost`` is its own (``files_run``: (absolute path, what runs it))
     inside: list[tuple[str, str]] = field(default_factory=list)
+    #: (name, value, line) of each variable its ``environment`` sets to a plain value (``INFERENCE_HOST: inference``)
+    env: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -847,6 +852,21 @@ class ChartValue:
     #: the values file that holds the value, when it is not this file (``helm install -f prod.yaml``): ``span``
     #: is where this file names it
     source: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvUrl:
+    """A URL a program builds from values of its environment (``"http://%s:%d%s" % (HOST, PORT, READY)`` after
+    ``HOST = os.environ.get("INFERENCE_HOST", "localhost")``): the variable that gives its host (``base``: its
+    scheme, host and port), its port (as written, or the variable that gives it and that variable's default), and
+    its path with the document offset of its first character (the path is written as itself from there)."""
+
+    host: str
+    port: str | None
+    port_var: str | None
+    path: str
+    path_at: int
+    base: bool = False
 
 
 @dataclass

@@ -53,7 +53,10 @@ evidence may be edited by this follow-through, with a finding that says why):
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
   probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
   that may be a node's is a warning), or the machine's own port of a server no container runs (a start
-  script, a unit, a launcher).
+  script, a unit, a launcher);
+- URLs whose host a script or program reads from a variable of its environment that a compose service or a
+  Kubernetes container of the run sets to a server's host or URL (``Links.env``, ``ComposeServiceSite.env``,
+  ``ContainerSite.env``, ``PythonDoc.env_urls``): a warning when the run sets the variable to another host too.
 
 Each document exposes its topology (``Document.topology``: pods, Services, policies, routes, compose
 services, ``docker run``s, built images); this module decides. A file's own pass records the servers
@@ -187,6 +190,14 @@ HEALTH_PATH_ROUTE = rule(
     "ConfigMap) whose upstream address is the server's Service. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
+    "A URL whose host (or whole base) a script or program reads from a variable of its environment "
+    "(`$INFERENCE_HOST`, `${INFERENCE_HOST:-localhost}`, `os.environ.get(\"INFERENCE_HOST\", ...)`, `os.getenv`, "
+    "`os.environ[...]`; a name the file sets from one, a string constant its path is held in) reaches the server "
+    "that a compose service's `environment` or a Kubernetes container's `env` of the run names in that variable (a "
+    "compose service's name, a Service selecting the server's pods, with or without its namespace; `TRITON_URL: "
+    "http://inference:8000`): its V1 paths follow when its port is the server's HTTP port (written, or the default "
+    "of the port's variable), and the message names the variable and the file that sets it. When the run also sets "
+    "the variable to another host, or the port is known only at run time, it is a warning with the V2 path. "
     "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
     "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
     "with the V2 path, never an edit. "
@@ -443,6 +454,21 @@ def variable_host(host: str, text: str) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
+def _env_name(host: str, text: str) -> str | None:
+    """The environment variable a URL's host written as a variable reads: ``$X``, ``${X}``, ``${X:-default}``, or
+    one the text sets it from, once (``H=${X:-localhost}`` then ``$H``)."""
+    m = _VARIABLE.fullmatch(host)
+    if m is None or not m.group(1) or m.group(1).isdigit():
+        return None
+    name = m.group(1)
+    assigned = re.findall(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?" + re.escape(name)
+                          + r"=([^\s;&|]*)", text)
+    if not assigned:
+        return name
+    inner = _VARIABLE.fullmatch(assigned[0].strip("\"'")) if len(assigned) == 1 else None
+    return inner.group(1) if inner is not None and inner.group(1) and not inner.group(1).isdigit() else None
+
+
 def _rewrites_to_v1(target: str) -> bool:
     """A rewrite target under V1's API prefix that names no endpoint itself (``/api/$2``; ``/api/infer/$1`` is an
     endpoint, judged as one)."""
@@ -542,6 +568,11 @@ class Links:
     execs: dict[tuple, list[At]] = field(default_factory=dict)
     #: files a server's container holds and runs (real path) -> (the server, what runs the file there)
     inside: dict[str, list[tuple[At, str]]] = field(default_factory=dict)
+    #: environment variables a compose service or a container of the run sets to a host (or URL) of a moving
+    #: server (``INFERENCE_HOST: inference``) -> every plain value the run sets them to: (value, the setting
+    #: pod's namespace or None for a compose service, "file:line"); ``env`` holds every variable the run sets
+    env: dict[str, list[tuple[str, str | None, str]]] = field(default_factory=dict)
+    env_hosts: set = field(default_factory=set)
     #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
     #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
@@ -671,6 +702,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for f in getattr(topo, "forwards", ()):
             _add_forward(links, f)
     _link_refs(links, [tuple(map(tuple, x)) for _real, topo in files for x in getattr(topo, "ref_links", ())])
+    _add_env(links, files)
     return links
 
 
@@ -713,6 +745,45 @@ def held_run(at: At, commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if not at.move.holds or at.maybe or not commands:
         return []
     return files_run([Mount(*h) for h in at.move.holds], commands)
+
+
+def _add_env(links: Links, files: list[tuple[str, object]]) -> None:
+    """``links.env``: the variables a compose service or a Kubernetes container of the run sets to the host or URL
+    of a moving server (a compose service's name, a Service selecting its pods, with or without its namespace),
+    with every value the run gives them (another value too: which one a program reads is not certain)."""
+    every: dict[str, list[tuple[str, str | None, str]]] = {}
+    for real, topo in files:
+        shown = _shown(real)
+        for pod in topo.pods:  # type: ignore[attr-defined]
+            for c in pod.containers:
+                for name, value, line in getattr(c, "env", ()):
+                    every.setdefault(name, []).append((value, pod.namespace, f"{shown}:{line}"))
+        for s in topo.compose:  # type: ignore[attr-defined]
+            for name, value, line in getattr(s, "env", ()):
+                every.setdefault(name, []).append((value, None, f"{shown}:{line}"))
+    links.env = every
+    links.env_hosts = {name for name, values in every.items()
+                       if any(_env_servers(links, value, ns) for value, ns, _where in values)}
+
+
+def _env_host(value: str) -> tuple[str, str | None] | None:
+    """(host, port or None) of a variable's value: a host name, ``host:port`` or a URL base."""
+    m = re.fullmatch(r"(?:(https?)://)?([A-Za-z0-9_][\w.-]*)(?::(\d{1,5}))?/?", value)
+    if m is None:
+        return None
+    return m.group(2), m.group(3) or ({"http": "80", "https": "443"}.get(m.group(1) or ""))
+
+
+def _env_servers(links: Links, value: str, namespace: str | None) -> list[At]:
+    """The moving servers a variable's value names (by its host alone)."""
+    hp = _env_host(value)
+    if hp is None or hp[0] in LOCAL:
+        return []
+    host = hp[0]
+    if namespace is not None:  # a container's: a Service of the cluster (its own namespace unless named)
+        svc = links.service(host if "." in host else f"{host}.{namespace}", None)
+        return list(svc.ats) if svc is not None else []
+    return list(links.hosts.get(host, []))
 
 
 def _add_container(links: Links, at: At, names: tuple, service: str, inside) -> None:
@@ -1138,6 +1209,8 @@ class Terms:
     #: the folders of its Dockerfiles (real paths): a file in one, or below one, may build it from a context that
     #: does not name the folder (compose ``build: .``, ``context: ..``)
     build_dirs: set = field(default_factory=set)
+    #: environment variables the run sets to a server's host (``Links.env``): a file that reads one may reach it
+    env: set = field(default_factory=set)
     _encoded: dict = field(default_factory=dict, repr=False, compare=False)
 
     def holds_file(self, path: str) -> bool:
@@ -1164,7 +1237,7 @@ class Terms:
 
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
-                  "inside", "build_dirs"):
+                  "inside", "build_dirs", "env"):
             getattr(self, k).update(getattr(other, k))
         self.app_engine = self.app_engine or other.app_engine
 
@@ -1220,6 +1293,7 @@ def link_terms(links: Links) -> Terms:
     t.names.update(name for _scope, _kind, name in links.refs if name)
     t.names.update(name for _kind, name in links.execs)
     t.inside.update(links.inside)
+    t.env.update(links.env_hosts)
     t.variables.update(name for _scope, kind, name in links.refs if kind == "var")
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
     t.values.update(f'"{kind}" "{name}"' for _scope, kind, name in links.refs
@@ -1249,8 +1323,10 @@ def may_reach(data: bytes, t: Terms, path: str = "") -> bool:
             and _PATCH_OPTIONS.search(data) is not None:
         return True  # a kustomize patch that gives a server V1's options or a model-control setting
     if b"/api/" in data and (t.holds(data, "names", 2)
-                             or t.holds(data, "host_paths")):
+                             or t.holds(data, "host_paths") or t.holds(data, "env", 2)):
         return True
+    if b"env" in data and t.holds(data, "names", 2):
+        return True  # a compose service or a container whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if t.host_paths and b"/api/health/" in data and any(
@@ -1399,6 +1475,7 @@ class _Follow:
         yield from self.compose()
         yield from self.docker_runs()
         yield from self.gets()
+        yield from self.env_urls()
         yield from self.urls()
 
     # --- messages ----------------------------------------------------------------------------
@@ -1890,6 +1967,11 @@ class _Follow:
                                          f"{base[0]}:{base[1]})", why)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
+                var = _env_name(host, self.doc.text) if host_side and host.startswith("$") and self.links.env else None
+                if var is not None and var in self.links.env:  # set by a compose service or a container of the run
+                    if var in self.links.env_hosts and u.group("path"):
+                        yield from self.env_url(r, u.start("path"), u.group("path"), var, port, False)
+                    continue
                 if host.startswith(("$", "{", "`")):
                     pinned = variable_host(host, self.doc.text)
                     if pinned is None:
@@ -1979,6 +2061,12 @@ class _Follow:
     def variable_url(self, r: Region, v: re.Match) -> Iterator[Finding]:
         """``$(TRITON_URL)/api/health/ready``: the variable holds the URL's scheme, host and port (one value the
         file gives it: a container's ``env``, an assignment); the path reaches the server that URL reaches."""
+        var = _env_name(v.group("var"), self.doc.text) if self.doc.kind not in ("kubernetes", "compose", "helm-template") \
+            and self.links.env else None
+        if var is not None and var in self.links.env:  # set by a compose service or a container of the run
+            if var in self.links.env_hosts:
+                yield from self.env_url(r, v.start("path"), v.group("path"), var, None, True)
+            return
         value = variable_host(v.group("var"), self.doc.text)
         u = _HOST_PORT.fullmatch(value.rstrip("/")) if value else None
         if u is None or u.group("path"):
@@ -1990,6 +2078,71 @@ class _Follow:
         ats = [a for a, _n in got]
         if ats:
             yield from self.path(r, v.start("path"), v.group("path"), ats[0], f"this URL ({v.group('var')} is {value})", why)
+
+    def env_urls(self) -> Iterator[Finding]:
+        """URLs a program builds from a variable of its environment that a compose service or a container of the
+        run sets to a moving server's host (``doc.env_urls``: ``"http://%s:%d%s" % (HOST, PORT, READY)`` after
+        ``HOST = os.environ.get("INFERENCE_HOST", "localhost")``)."""
+        sites = getattr(self.doc, "env_urls", None)
+        if sites is None or not self.links.env_hosts:
+            return
+        for u in sites():
+            if u.host not in self.links.env_hosts:
+                continue
+            found = self._region_at(u.path_at)
+            if found is None:
+                continue
+            port = u.port
+            if u.port_var is not None and u.port_var in self.links.env:  # the run sets the port too
+                values = {v for v, _ns, _w in self.links.env[u.port_var]}
+                port = values.pop() if len(values) == 1 else None
+            yield from self.env_url(found[0], found[1], u.path, u.host, port, u.base)
+
+    def _region_at(self, offset: int) -> tuple[Region, int] | None:
+        for r in self.doc.regions():
+            if not r.text or r.report_only or not r.off(0) <= offset <= r.off(len(r.text) - 1):
+                continue
+            if r.offsets is None:
+                return r, offset - r.base
+            try:
+                return r, list(r.offsets).index(offset)
+            except ValueError:
+                continue
+        return None
+
+    def env_url(self, r: Region, start: int, path: str, var: str, port: str | None, base: bool) -> Iterator[Finding]:
+        """A URL whose host (``base``: scheme, host and port) is the variable ``var``, which compose services or
+        containers of the run set (``Links.env``): its path reaches the server they name - a warning when the run
+        also sets it to another host, or the port is not the server's HTTP port as far as the file says."""
+        hits, others = [], []
+        for value, ns, where in self.links.env[var]:
+            hp = _env_host(value)
+            if hp is None or (not base and hp[1] is not None):
+                others.append((value, where))
+                continue
+            host, p = hp[0], (hp[1] if base else port)
+            if p is None:
+                got, why = [(a, None) for a in _env_servers(self.links, value, ns)], \
+                    "its port is known only at run time"
+            else:
+                got, why = self.resolve(host if ns is None or "." in host else f"{host}.{ns}", p)
+            ats = [a for a, _n in got if a.move.paths]
+            if ats:
+                hits.append((value, where, ats[0], why, got))
+            else:
+                others.append((value, where))
+        if not hits:
+            return
+        value, where, at, why, got = hits[0]
+        if any(n is not None for _a, n in got):
+            why = why or f"port {port} is the health port the migration removed: use the HTTP port {at.move.http}"
+        if others:
+            why = why or f"the run sets {var} to {others[0][0]} too ({others[0][1]})"
+        if len({id(h[2]) for h in hits}) > 1:
+            why = why or f"the run sets {var} to several servers"
+        what = f"this URL ({var} is {value}, set by {where})" if base else \
+            f"this URL (its host {var} is {value}, set by {where})"
+        yield from self.path(r, start, path, at, what, why)
 
     def template_urls(self, r: Region) -> Iterator[Finding]:
         """A chart's template that asks its own Service through template actions (the test hook of ``helm
