@@ -211,7 +211,7 @@ KINDS = (
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
-    Kind("hcl", "hcl:build", suffixes=(".tf", ".tfvars", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
+    Kind("hcl", "hcl:build", suffixes=(".tf", ".tfvars", ".tfvars.json", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
     Kind("unit", "unit:UnitDoc", by_name=_unit, suffixes=(".service",), trailing_comments=False,
          claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*", r"[^/]*\.service\.d"),
          line_comments=("#", ";")),
