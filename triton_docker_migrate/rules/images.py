@@ -133,10 +133,13 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         # free text needs a tag or a registry path to be an image (not a package or a word)
         if not region.image_context and tag is None and not prefix:
             continue
-        if repo == "tritonserver" and not is_v1_tag(repo, tag):
-            continue
         if not region.contiguous(m.start(), m.end()):
             continue
+        if repo == "tritonserver" and not is_v1_tag(repo, tag):
+            # V1 under the V2 name only by a tag written apart (a Helm template's ``default "20.03-py3"``)
+            pair = beside(region.span(m.start(), m.end()).start) if tag is None and not digest and beside else None
+            if pair is None or "$" in pair[2] or not is_v1_tag(repo, pair[2]):
+                continue
         span = region.span(m.start(), m.end())
         old = m.group(0)
         vm = _VAR_TAG.match(tag or "")
@@ -437,8 +440,9 @@ def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span
     if elsewhere:
         msg += f": the defaults are migrated; {elsewhere}"
     r = SDK_IMAGE if "clientsdk" in tag else SERVER_IMAGE
+    renamed = [Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver")] if m.group("repo") != "tritonserver" else []
     return r.finding(region.span(m.start(), m.end()), msg, Severity.WARNING if elsewhere else Severity.INFO,
-                     Fix.of(msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"), Edit(tag_span, nt)))
+                     Fix.of(msg, *renamed, Edit(tag_span, nt)))
 
 
 def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding:
@@ -555,7 +559,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     sdk = "clientsdk" in tag
     what = "client SDK image" if sdk else "server image"
     msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} " + (
-        f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
+        f"({getattr(ik, 'tag_what', 'the tag key')}; its repository is set in {elsewhere})" if elsewhere
+        else "(repository and tag keys)")
     if bare:
         msg += " (the tag holds the release alone: its suffix is written where the image is assembled)"
     if era:
