@@ -158,6 +158,35 @@ def server_tags(unit: Unit, docs: dict[str, Document]) -> list[ServerTag]:
     return out
 
 
+@dataclass
+class ServerList:
+    """Where a chart's Triton server container takes a list of its command line's words from the values: set from
+    outside the chart (a release's ``values``), that list replaces the chart's own on the line."""
+
+    key: str  #: the values path, dotted, as the top chart reads it (a subchart's under its key)
+    v1: bool  #: the container runs a V1 server (the run migrates its line, and the chart's own list with it)
+    template: HelmTemplateDoc
+
+
+def server_lists(unit: Unit, docs: dict[str, Document]) -> list[ServerList]:
+    """For a chart linked (``link``): the values paths of the lists its Triton server containers' ``command`` and
+    ``args`` take items from (``range .Values.serverArgs``, ``toYaml .Values.args``)."""
+    _ctx, templates = _context(unit, docs)
+    out: list[ServerList] = []
+    for doc, chart in templates:
+        for c in doc.containers:
+            if not c.triton:
+                continue
+            for key in ("command", "args"):
+                for e in doc.expansions(c, key):
+                    if e.path is None or e.one:
+                        continue
+                    path = e.path if e.path[:1] == ("global",) else chart.prefix + e.path
+                    if not any(x.key == ".".join(path) for x in out):
+                        out.append(ServerList(".".join(path), c.v1, doc))
+    return out
+
+
 class _Chart:
     def __init__(self, unit: Unit, values: dict[int, list[HelmValuesDoc]], helpers: dict[str, HelmTemplateDoc]):
         self.unit = unit
