@@ -6,6 +6,7 @@ the same shape, allowing only what the migration may change (command and port li
 
 from __future__ import annotations
 
+import json
 import pathlib
 import sys
 
@@ -25,8 +26,10 @@ from triton_docker_migrate.pipeline import build_document, process_file
 from triton_docker_migrate.settings import Settings
 from triton_docker_migrate.syntax import hcl as H
 
-CASES = [p for p in inputs(FIXTURES) if kinds.kind_by_name(p.name) == "hcl"]
+#: (Terraform's variable values written as JSON are of the kind too, but not HCL: their oracle is JSON's, below)
+CASES = [p for p in inputs(FIXTURES) if kinds.kind_by_name(p.name) == "hcl" and not p.name.endswith(".json")]
 IDS = [str(p.relative_to(FIXTURES)) for p in CASES]
+JSON_CASES = [p for p in inputs(FIXTURES) if kinds.kind_by_name(p.name) == "hcl" and p.name.endswith(".json")]
 #: lists whose length the migration may change; keys whose value may turn from a name to a number
 LISTS = {"command", "commands", "args", "entrypoint", "ports", "port"}
 RETYPED = {"port", "target_port"}
@@ -45,6 +48,28 @@ def test_fixtures_cover_terraform_and_nomad():
 
 
 # --- oracles -------------------------------------------------------------------------------------
+
+def _shape(value):
+    """A JSON value with its strings left out: what an edit of a string may not change."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    return type(value).__name__
+
+
+@pytest.mark.parametrize("path", JSON_CASES, ids=[str(p.relative_to(FIXTURES)) for p in JSON_CASES])
+def test_tfvars_json_output_is_json_of_the_same_shape(path):
+    """``*.tfvars.json`` (Terraform's variable values as JSON): Python's JSON parser reads input and output to
+    the same keys, lists and value types; the migration changed some strings."""
+    before, after = json.loads(path.read_bytes()), json.loads(output_of(path))
+    assert _shape(before) == _shape(after)
+    assert before != after
+
+
+def test_tfvars_json_is_covered():
+    assert JSON_CASES
+
 
 @pytest.mark.parametrize("path", CASES, ids=IDS)
 def test_tree_sitter_reads_the_output_with_the_same_structure(path):

@@ -159,7 +159,11 @@ LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLI
                             # a chart's image tag given from outside the chart may keep its server V1 without
                             # naming V1 (``helm upgrade ./chart --set image.tag=20.02-py3``, a values file that
                             # ``-f`` or a ``helm_release``'s ``values = [file(...)]`` gives: rules/images.py, TDM113)
-                            b"image.tag", b"helm upgrade", b"helm install", b"helm_release")
+                            b"image.tag", b"helm upgrade", b"helm install", b"helm_release",
+                            # ... or the values a GitOps release gives a chart of the tree (a Flux ``HelmRelease``'s
+                            # ``spec.values``, an Argo CD ``Application``'s ``helm.valuesObject`` or ``helm.values``; a
+                            # helmfile's releases are read by the file's name: batch/scan.py)
+                            b"HelmRelease", b"argoproj.io")
 
 _V1_TRITON_TAGS = "|".join(re.escape(t) for t in facts.V1_TRITONSERVER_TAGS)
 STRONG = re.compile((

@@ -166,6 +166,21 @@ def _kustomization(p: Path) -> bool:
     return p.name in ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
+def is_helmfile(path: str) -> bool:
+    """helmfile's own file (``helmfile.yaml``, or a ``*.yaml`` of a ``helmfile.d`` folder): the Helm releases it
+    installs, each a chart with the values it gives (``values:``, ``set:``); it says no ``apiVersion``/``kind``.
+    A ``.gotmpl`` file is a template, read as text."""
+    p = path.replace(os.sep, "/")
+    name = p[p.rfind("/") + 1:].lower()
+    return name in ("helmfile.yaml", "helmfile.yml") or name.endswith(_YAML) and p[:len(p) - len(name)].rstrip("/") \
+        .rsplit("/", 1)[-1].lower() == "helmfile.d"
+
+
+def _release_file(p: Path) -> bool:
+    """A file of a tool that needs no ``apiVersion``/``kind``, read as a manifest: kustomize's, helmfile's."""
+    return _kustomization(p) or is_helmfile(p.path)
+
+
 def _kubernetes(p: Path, head: bytes) -> bool:
     """A manifest (``apiVersion`` and ``kind``), or a JSON 6902 patch kept in a file of its own (a list of
     ``op``/``path`` operations: a Kustomization names the workload it patches), or an App Engine flexible
@@ -207,11 +222,11 @@ KINDS = (
     Kind("helm-template", "helmtemplate:build", by_name=_helm_template, claims_folders=("templates",),
          comments=("{{/*", "{{- /*", "#")),
     Kind("helm-values", "helmvalues:HelmValuesDoc", by_name=_helm_values, sniff=_values_shape),
-    Kind("kubernetes", "kubernetes:build", by_name=_kustomization, sniff=_kubernetes),
+    Kind("kubernetes", "kubernetes:build", by_name=_release_file, sniff=_kubernetes),
     Kind("model-config", "modelconfig:ModelConfigDoc", by_name=_model_config),
     Kind("shell", "shell:ShellDoc", suffixes=(".sh", ".bash"), sniff=_shebang),
     Kind("makefile", "makefile:MakefileDoc", by_name=_makefile, suffixes=(".mk",)),
-    Kind("hcl", "hcl:build", suffixes=(".tf", ".tfvars", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
+    Kind("hcl", "hcl:build", suffixes=(".tf", ".tfvars", ".tfvars.json", ".hcl", ".nomad"), line_comments=("#", "//", "/*")),
     Kind("unit", "unit:UnitDoc", by_name=_unit, suffixes=(".service",), trailing_comments=False,
          claims_names=("supervisord.conf",), claims_folders=("supervisor[^/]*", r"[^/]*\.service\.d"),
          line_comments=("#", ";")),

@@ -228,7 +228,8 @@ def read_text(path: str, display: str, settings: Settings, explicit: bool, data:
             res.new = data
             res.kind = kinds.kind_of(path, head)
         return res
-    if not force and (not (evidence.maybe_v1(data) or evidence.gives_build_arguments(data, by_name))
+    if not force and (not (evidence.maybe_v1(data) or evidence.gives_build_arguments(data, by_name)
+                           or by_name == "kubernetes" and kinds.is_helmfile(path))
                       or own_report(data)):
         # the tool's own reports quote the V1 they found: never evidence (ownreport.py)
         if explicit:

@@ -43,6 +43,12 @@ def _gives_build_arguments_name(name: str) -> bool:
     return "compose" in name and kinds.kind_by_name(name) == "compose" or name.startswith("docker-bake")
 
 
+def _gives_chart_values_name(path: str) -> bool:
+    """A helmfile: the values its releases give a chart of the tree (an image tag) need no literal the prefilter
+    knows (TDM113)."""
+    return "helmfile" in path and kinds.is_helmfile(path)
+
+
 def read_bytes(path: str, may_skip_binary=None) -> tuple[bytes, Source]:
     """At most 10 MiB + 1 bytes of the regular file ``path`` (one read for the usual small file)
     and which file they came from; a FIFO, socket or device is never opened (``atomic``). A big
@@ -113,7 +119,8 @@ class Scanner:
                 continue
             name = display[display.rfind("/") + 1:]
             # (a compose or Bake file may build a Dockerfile on V1 by the build arguments it gives: TDM112)
-            if _is_dockerfile_name(name) or name == "config.pbtxt" or _gives_build_arguments_name(name):
+            if _is_dockerfile_name(name) or name == "config.pbtxt" or _gives_build_arguments_name(name) \
+                    or _gives_chart_values_name(display):
                 r = self.scan(c)
                 if r is not None:
                     out.append(r)
@@ -166,7 +173,8 @@ class Scanner:
             if kinds.text_by_name(c.display) and not data.startswith(b"#!"):
                 if not evidence.text_may_report(data):  # only strong evidence is reported in text
                     return None
-            elif not evidence.maybe_v1(data) and not evidence.gives_build_arguments(data, kinds.kind_by_name(c.path)):
+            elif not evidence.maybe_v1(data) and not evidence.gives_build_arguments(data, kinds.kind_by_name(c.path)) \
+                    and not _gives_chart_values_name(c.display):
                 if name == "config.pbtxt":
                     self.deferred.append((c, "model-config"))
                 return None

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import importlib
+import json
 import os
 import posixpath
 import re
@@ -1701,9 +1702,49 @@ def server_argv(doc: HclDoc) -> list[list[str]]:
     return out
 
 
+class TfvarsJsonDoc(Document):
+    """Terraform's variable values written as JSON (``terraform.tfvars.json``, ``*.auto.tfvars.json``, ``-var-file``):
+    each string value (an image, a path, an item of a list) where it is written, as a ``.tfvars`` file's are; the
+    options of a list that names a model repository are a server's (``"server_args": ["--model-store=/m", ...]``).
+    JSON has no comments."""
+
+    kind = "hcl"
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path, text)
+        try:
+            json.loads(text.lstrip("\ufeff"))
+        except ValueError as e:
+            raise ProcessingError(f"not JSON: {e.args[0] if e.args else e}", getattr(e, "lineno", None)) from None
+        from ..syntax import yamlsrc as Y
+
+        self.src = Y.load(text)
+        self._regions: list[Region] | None = None
+
+    def regions(self) -> list[Region]:
+        if self._regions is None:
+            from ..syntax import yamlsrc as Y
+            from ..syntax.yamlsrc import ScalarNode, SequenceNode
+
+            server = {id(x) for n in self.src.nodes() if isinstance(n, SequenceNode)
+                      and any(isinstance(x, ScalarNode) and _MODEL_REPOSITORY.match(str(x.value)) for x in n.value)
+                      for x in n.value}
+            self._regions = [Region(sc.value, offsets=sc.offsets, triton=id(node) in server and sc.value.startswith("--"),
+                                    label=key) for node, sc, key in Y.string_values(self.src)]
+        return self._regions
+
+    def same_structure(self, new: "TfvarsJsonDoc") -> str | None:
+        from ..syntax import yamlsrc as Y
+
+        return Y.same_structure(self.src, new.src, frozenset())
+
+
 def build(path: str, text: str) -> Document:
     """The HCL document; without the optional tree-sitter grammar (the ``[hcl]`` extra), the text
-    document: its V1 evidence is reported, nothing is fixed."""
+    document: its V1 evidence is reported, nothing is fixed. Variable values written as JSON
+    (``*.tfvars.json``) need no grammar."""
+    if path.lower().endswith(".json"):
+        return TfvarsJsonDoc(path, text)
     try:
         importlib.import_module("tree_sitter")
         importlib.import_module("tree_sitter_hcl")

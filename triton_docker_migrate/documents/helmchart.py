@@ -19,13 +19,14 @@ and helpers (``.Values.x.y``, ``include "name"``) is linked before any rule runs
 
 from __future__ import annotations
 
+import os
 import re
 
 from dataclasses import dataclass, field
 
 from .. import facts
 from ..charts import SubChart, Unit
-from ..model import Span
+from ..model import Edit, Span
 from ..syntax import gotemplate as G
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
@@ -36,7 +37,7 @@ from .helmvalues import HelmValuesDoc, LoneRepoKeys, LoneTagKeys, UnusedRepoKeys
 from .kubernetes import Container
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
-from .sites import CommandLine, Segment, foreign_copy
+from .sites import CommandLine, ImageKeys, Segment, foreign_copy
 
 _EMPTY = Syntax()
 #: helpers included from helpers, followed this deep at most
@@ -87,6 +88,7 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
         ctx.resolve(doc, chart)
     ctx.pair_images(templates)
     _app_version_tags(ctx, templates)
+    ctx.pair_default_tags(templates)
     for doc, chart in templates:
         for c in doc.containers:
             ctx.link_container(doc, chart, c, out)
@@ -159,6 +161,35 @@ def server_tags(unit: Unit, docs: dict[str, Document]) -> list[ServerTag]:
     return out
 
 
+@dataclass
+class ServerList:
+    """Where a chart's Triton server container takes a list of its command line's words from the values: set from
+    outside the chart (a release's ``values``), that list replaces the chart's own on the line."""
+
+    key: str  #: the values path, dotted, as the top chart reads it (a subchart's under its key)
+    v1: bool  #: the container runs a V1 server (the run migrates its line, and the chart's own list with it)
+    template: HelmTemplateDoc
+
+
+def server_lists(unit: Unit, docs: dict[str, Document]) -> list[ServerList]:
+    """For a chart linked (``link``): the values paths of the lists its Triton server containers' ``command`` and
+    ``args`` take items from (``range .Values.serverArgs``, ``toYaml .Values.args``)."""
+    _ctx, templates = _context(unit, docs)
+    out: list[ServerList] = []
+    for doc, chart in templates:
+        for c in doc.containers:
+            if not c.triton:
+                continue
+            for key in ("command", "args"):
+                for e in doc.expansions(c, key):
+                    if e.path is None or e.one:
+                        continue
+                    path = e.path if e.path[:1] == ("global",) else chart.prefix + e.path
+                    if not any(x.key == ".".join(path) for x in out):
+                        out.append(ServerList(".".join(path), c.v1, doc))
+    return out
+
+
 class _Chart:
     def __init__(self, unit: Unit, values: dict[int, list[HelmValuesDoc]], helpers: dict[str, HelmTemplateDoc]):
         self.unit = unit
@@ -208,6 +239,12 @@ class _Chart:
     # --- one container --------------------------------------------------------------------------
     def link_container(self, doc: HelmTemplateDoc, chart: SubChart, c: Container, out: Links) -> None:
         linked = self.link_image(doc, chart, c, out)
+        if not linked and not c.v1:
+            # no values set what the image's actions read: it is what their literal defaults write
+            default = doc.default_image(_get(c.node, "image"))
+            info = facts.classify(default) if default is not None else None
+            if info is not None and info.v1 and not info.sdk:
+                doc.set_triton(c, True)
         rendered = self.rendered_images(doc, chart, c)
         if rendered:
             doc.rendered_images[id(c.node)] = rendered
@@ -439,6 +476,44 @@ class _Chart:
                 if vdoc.lone_repos or vdoc.unpaired:
                     vdoc._regions = None  # their repositories are read as images with their tags
 
+    def pair_default_tags(self, templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
+        """A repository of the values with the tag a template writes when the values leave it unset
+        (``"{{ .Values.image.repository }}:{{ .Values.image.tag | default "20.02-py3" }}"``): an image together. The
+        values file gets its repository (``LoneRepoKeys``), the template the literal tag (``DefaultTagKeys``)."""
+        for doc, chart in templates:
+            for c in doc.containers:
+                image = _get(c.node, "image")
+                if not isinstance(image, ScalarNode) or not isinstance(image.value, str):
+                    continue
+                sc = doc.src.scalar(image)
+                acts = [a for a in doc.template.overlapping(sc.start, sc.end) if a.writes]
+                holes = list(G.PLACEHOLDER.finditer(sc.value))
+                if len(acts) != 2 or len(holes) != 2 or sc.value[holes[0].end():holes[1].start()] != ":" \
+                        or sc.value[:holes[0].start()].strip() or sc.value[holes[1].end():].strip():
+                    continue
+                repo_path = _values_path_of(acts[0])
+                tag = doc.defaulted(acts[1])
+                if repo_path is None or tag is None or doc.defaulted(acts[0]) is not None:
+                    continue
+                tag_path = tuple(tag[0].split(".")[2:])
+                if tag_path[:-1] != repo_path[:-1] or self.variants(chart, tag_path):
+                    continue  # the values set the tag: it wins over the default
+                repos = [(d, n) for d, n in self.variants(chart, repo_path) if _str_scalar(n)]
+                if not repos:
+                    continue
+                where = _rel(doc.path, repos[0][0].path)  # (as seen from the values file's folder)
+                era = _v1_era(str(repos[0][1].value), tag[1])
+                keys = DefaultTagKeys(str(repos[0][1].value), tag[1], Span(tag[2], tag[2] + len(tag[1])),
+                                      os.path.relpath(repos[0][0].path, chart.root).replace("\\", "/"))
+                keys.v1_era = era  # type: ignore[attr-defined]
+                doc.default_tags.append(keys)
+                for rd, rn in repos:
+                    if not any(r.repo is rn for r in rd.lone_repos):
+                        lr = LoneRepoKeys(rd.src, rn, tag[1], True, f"{where}, the template's default")
+                        lr.v1_era = era  # type: ignore[attr-defined]
+                        rd.lone_repos.append(lr)
+                        rd._regions = None  # its repository is read as an image with that tag
+
     def effective(self, chart: SubChart, repo_path: G.Path, tag_path: G.Path, empty_tags: bool = False):
         """The (repository, tag) values nodes Helm renders together for ``chart``: with the charts'
         ``values.yaml`` alone, and with each other values file of the unit over them (``empty_tags``: a tag
@@ -577,6 +652,31 @@ def _app_version_tags(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubC
             for ik in vdoc.split_images():
                 if ik.tag_span is not None and ik.tag_is_str and not ik.tag_value.strip():
                     ik.app_version = app
+
+
+class DefaultTagKeys(ImageKeys):
+    """The literal default of a template's tag action (``{{ .Values.image.tag | default "20.02-py3" }}``) whose
+    repository the values set: only the tag is the template's to change."""
+
+    tag_what = "the template's default tag"
+
+    def __init__(self, repo_value: str, tag: str, span: Span, elsewhere: str) -> None:
+        self.repo, self.repo_value, self.repo_span = None, repo_value, span  # the repository node is the values'
+        self.tag_value, self.tag_span, self.tag_is_str = tag, span, True
+        self.digest_span = None
+        self.repo_elsewhere = elsewhere  #: where the repository is set
+
+    def rename_repo(self, name: str) -> Edit | None:
+        return None
+
+    def set_tag(self, tag: str) -> Edit:
+        return Edit(self.tag_span, tag)  # type: ignore[arg-type]
+
+
+def _values_path_of(a: G.Action) -> G.Path | None:
+    """The values path an action writes as it is (``{{ .Values.image.repository }}``), nothing else."""
+    values = [p[1:] for p in a.refs if p[:1] == ("Values",) and len(p) > 1]
+    return values[0] if len(values) == 1 and len(a.refs) == 1 and not a.includes else None
 
 
 def _tag(node: Node, app: str | None) -> str:

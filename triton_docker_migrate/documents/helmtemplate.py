@@ -21,6 +21,7 @@ import bisect
 import posixpath
 import re
 
+from .. import facts
 from ..intervals import Intervals
 from ..model import Edit, ProcessingError, Span
 from ..syntax import gotemplate as G
@@ -32,6 +33,14 @@ from .sites import Block, CommandLine, Region, Segment
 
 #: a string literal of a template action, without escapes (``"/api/health/ready"``)
 _ACTION_STRING = re.compile(r'"([^"\\\n]*)"')
+#: an action that writes a value of the values or, when the values leave it unset, a literal: ``.Values.image.tag |
+#: default "20.02-py3"`` or ``default "20.02-py3" .Values.image.tag`` (its inner text)
+_DEFAULTED = re.compile(r'\s*(?:(?P<path>\$?\.Values(?:\.\w+)+)\s*\|\s*default\s+"(?P<lit>[^"\\\n]*)"'
+                        r'|default\s+"(?P<lit2>[^"\\\n]*)"\s+(?P<path2>\$?\.Values(?:\.\w+)+))\s*')
+#: an image's repository (or a registry and path before it) as written
+_IMAGE_NAME = re.compile(r"[\w./-]+")
+#: a tag written as a literal after the repository's action (``{{ ... }}:20.02-py3"``)
+_TAG_TEXT = re.compile(r"[\w.-]+(?=[\"'\s]|$)")
 #: lines blanked at most before the template is read as text
 MAX_UNREAD = 100
 _YAML_SUFFIXES = (".yaml", ".yml", ".tpl", ".json")
@@ -63,6 +72,9 @@ class HelmTemplateDoc(KubernetesDoc):
         #: changes the follow-through asks of the values (rules/follow.py): (finding, values path, the
         #: values nodes, the value written), made in the values files by the chart (pipeline)
         self.values_follow: list = []
+        #: tags this template writes as a literal default beside a repository of the values (set by the chart:
+        #: ``helmchart.DefaultTagKeys``)
+        self.default_tags: list = []
         self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
         self._block_spans: Intervals | None = None  #: see block_after
         self._holders: dict[int, tuple[MappingNode, str]] | None = None  #: see _labels
@@ -315,7 +327,84 @@ class HelmTemplateDoc(KubernetesDoc):
         labels = self.template_labels(Y.get(holder, "metadata"), "labels")
         if labels:
             c.labels = labels
+        default = self.default_image(Y.get(node, "image"))
+        if default is not None and not c.triton:
+            # a Triton image unless the values say otherwise (``.Values.image.repository | default "..."``): the
+            # container is the server's (its V1-ness is its command line's: the values may set a V2 image)
+            info = facts.classify(default)
+            if info.triton and not info.sdk:
+                c.triton = True
+                c.owned = Y.reachable(node)
         return c
+
+    def defaulted(self, a: G.Action | None) -> tuple[str, str, int] | None:
+        """(values path, literal, offset of the literal) of an action that writes a value or its literal default."""
+        if a is None or not a.writes:
+            return None
+        m = _DEFAULTED.fullmatch(a.inner)
+        if m is None:
+            return None
+        lits = list(_ACTION_STRING.finditer(self.text, a.start, a.end))  # the action's one string literal
+        if len(lits) != 1:
+            return None
+        return (m.group("path") or m.group("path2")).lstrip("$"), lits[0].group(1), lits[0].start(1)
+
+    def split_images(self):
+        return super().split_images() + self.default_tags
+
+    def default_image(self, image: Node | None) -> str | None:
+        """The image a container's ``image`` writes when the values leave unset what its actions read, each action
+        written with a literal default (``"{{ .Values.image.repository | default "nvcr.io/nvidia/tensorrtserver"
+        }}:{{ .Values.image.tag | default "20.02-py3" }}"``); None when an action has no such default."""
+        if not isinstance(image, ScalarNode) or not isinstance(image.value, str) or G.PAD not in image.value:
+            return None
+        sc = self.src.scalar(image)
+        acts = [a for a in self.template.overlapping(sc.start, sc.end) if a.writes]
+        holes = list(G.PLACEHOLDER.finditer(sc.value))
+        if not acts or len(acts) != len(holes):
+            return None
+        out, pos = [], 0
+        for m, a in zip(holes, acts):
+            d = self.defaulted(a)
+            if d is None:
+                return None
+            out += [sc.value[pos:m.start()], d[1]]
+            pos = m.end()
+        return "".join(out) + sc.value[pos:]
+
+    def tag_beside(self, at: int) -> tuple[str, str, str, Span, str, str | None] | None:
+        """The tag written apart from an image's repository that starts at ``at``, in a container's ``image``: the
+        repository is the literal default of an action (``{{ .Values.image.repository | default "..." }}``) or
+        written as it is, and the tag, after a ``:``, the literal default of the next action (``{{ .Values.image.tag
+        | default "20.02-py3" }}``) or written as it is. Both are what the image is when the values leave them unset
+        (the values, migrated with the chart, win where they set them): the defaults change together."""
+        m = _IMAGE_NAME.match(self.text, at)
+        if m is None:
+            return None
+        end = m.end()
+        a = self.template.action_at(at)
+        repo = None
+        if a is not None and a.start < at:  # in an action: its literal default, the whole of it
+            d = self.defaulted(a)
+            if d is None or d[2] != at or len(d[1]) != end - at:
+                return None
+            repo, end = d[0], a.end
+        if not self.text.startswith(":", end):
+            return None
+        b = self.template.action_at(end + 1)
+        if b is not None and b.start == end + 1:
+            d = self.defaulted(b)
+            if d is None:
+                return None
+            tag, tag_at = d[1], d[2]
+            how = f"the defaults of {repo} and {d[0]}" if repo else f"the default of {d[0]}"
+            return repo or "", d[0], tag, Span(tag_at, tag_at + len(tag)), how + " in the template", None
+        if repo is None or b is not None and b.start < end + 1:
+            return None
+        t = _TAG_TEXT.match(self.text, end + 1)
+        if t is None:
+            return None
+        return repo, "", t.group(0), Span(t.start(), t.end()), f"the default of {repo} in the template", None
 
     def services(self) -> list[tuple[MappingNode, list[tuple[str, str]]]]:
         if self._services is None:

@@ -248,7 +248,7 @@ class KubernetesDoc(Document):
                     if isinstance(name, ScalarNode):
                         names.add(str(name.value))
         # a Helm release of a server image: the values it gives the chart are the server's
-        releases = [Y.reachable(o) for o in self._releases()]
+        releases = [Y.reachable(o) for o in self._releases() + self._helmfile_releases()]
         for ik in self.split_images() if releases else ():
             if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value.strip()}").triton:
                 out |= next((r for r in releases if id(ik.repo) in r), set())  # type: ignore[attr-defined]
@@ -499,9 +499,19 @@ class KubernetesDoc(Document):
         Argo CD's ``Application`` (and the template of an ``ApplicationSet``)."""
         return [o for o in self.objects if str(Y.get(o, "kind").value) in ("HelmRelease", "Application", "ApplicationSet")]  # type: ignore[union-attr]
 
+    def _helmfile_releases(self) -> list[MappingNode]:
+        """The releases of a helmfile (``releases:`` of each of its documents): a chart (``chart:``) installed with
+        the values files and values (``values:``) and the single values (``set:``, ``setString:``) they give."""
+        from ..kinds import is_helmfile
+
+        if not is_helmfile(self.path):
+            return []
+        return [r for root in self.src.docs for r in _seq(Y.get(root, "releases")) if isinstance(r, MappingNode)]
+
     def charts_elsewhere(self) -> list[tuple[Span, str]]:
         """GitOps releases of a chart taken from a chart repository (Argo CD's ``source.chart``, Flux's
-        ``chart.spec.chart`` from a ``HelmRepository``): the chart's templates are never in the run."""
+        ``chart.spec.chart`` from a ``HelmRepository``), a helmfile release of a chart that is no folder of the
+        tree (``chart: stable/triton``): the chart's templates are never in the run."""
         out = []
         for o in self._releases():
             spec = Y.get(o, "spec")
@@ -517,75 +527,191 @@ class KubernetesDoc(Document):
             named = [n.value for n in names if isinstance(n, ScalarNode) and isinstance(n.value, str)]
             if named:
                 out.append((Span(o.start_index, Y.node_end(self.src, o)), f"the chart {named[0]}"))
+        bases = self._bases()
+        for r in self._helmfile_releases():
+            chart = _plain(Y.get(r, "chart"))
+            if chart is not None and _chart_at(chart, bases) is None:
+                out.append((Span(r.start_index, Y.node_end(self.src, r)), f"the chart {chart}"))
         return out
 
-    def chart_values(self) -> list[ChartValue]:
-        """An Argo CD ``Application``'s ``helm.parameters`` for a chart of its own repository (``source.path``,
-        no ``source.chart``), read from the file's folder or those above it (the repository's root), or
-        where the tool runs."""
-        out = []
-        here = os.path.dirname(os.path.abspath(self.path))
-        bases = [here]
+    def _bases(self) -> list[str]:
+        """Where a release's chart path may start: the file's folder, those above it (the repository's root, a
+        GitOps source's), and where the tool runs."""
+        bases = [os.path.dirname(os.path.abspath(self.path))]
         for _ in range(5):
             if os.path.dirname(bases[-1]) == bases[-1]:
                 break
             bases.append(os.path.dirname(bases[-1]))
+        return list(dict.fromkeys(bases + [os.getcwd()]))
+
+    def chart_values(self) -> list[ChartValue]:
+        """Values a release gives a chart of its own repository, from outside the chart: an Argo CD
+        ``Application``'s ``helm.parameters``, ``helm.valuesObject`` and ``helm.values`` (a YAML string) for a chart
+        at its ``source.path`` (no ``source.chart``); a Flux ``HelmRelease``'s ``spec.values`` for a chart path of a
+        ``GitRepository`` or ``Bucket`` source; a helmfile release's ``set``/``setString`` and inline ``values`` for
+        a chart path. The chart is read from the file's folder or those above it (the repository's root), or where
+        the tool runs. A values file the release names outside the chart (Argo CD's ``valueFiles``, Flux's
+        ``valuesFiles``, a helmfile's ``values:`` paths) is reported where the release names it."""
+        out = []
+        bases = self._bases()
         for o in self._releases():
-            if str(Y.get(o, "kind").value) != "Application":
-                continue
             spec = Y.get(o, "spec")
-            for src in [Y.get(spec, "source")] + _seq(Y.get(spec, "sources")):
-                path = Y.get(src, "path") if isinstance(src, MappingNode) else None
-                if not isinstance(path, ScalarNode) or not isinstance(path.value, str) or Y.get(src, "chart") is not None:
-                    continue
-                folder = next((os.path.normpath(os.path.join(b, path.value)) for b in dict.fromkeys(bases + [os.getcwd()])
-                               if os.path.isfile(os.path.join(b, path.value, "Chart.yaml"))), None)
-                if folder is None:
-                    continue
-                helm = Y.get(src, "helm")
-                params = [(str(Y.get(it, "name").value), Y.get(it, "value")) for it in _seq(Y.get(helm, "parameters"))
-                          if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)]
-                inline: list[tuple[str, ScalarNode]] = []  # ``valuesObject``: parameters win over it
-                _leaves(Y.get(helm, "valuesObject"), "", inline)
-                given = params + [(n, v) for n, v in inline if n not in {p for p, _v in params}]
-                values = {n: str(v.value) for n, v in given if isinstance(v.value, str)}
-                for name in _seq(Y.get(helm, "valueFiles")):  # a file outside the chart: reported at its name
-                    path = os.path.normpath(os.path.join(folder, str(name.value))) if isinstance(name, ScalarNode) else ""
-                    if not path or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+            kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
+            if kind == "Application":
+                for src in [Y.get(spec, "source")] + _seq(Y.get(spec, "sources")):
+                    path = Y.get(src, "path") if isinstance(src, MappingNode) else None
+                    if not isinstance(path, ScalarNode) or not isinstance(path.value, str) or Y.get(src, "chart") is not None:
                         continue
-                    sc = self.src.scalar(name)
-                    held = flat_values(path)
-                    for k, v in held.items():
-                        if k not in values:
-                            repo = held.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
-                            out.append(ChartValue(k, v, Span(sc.start, sc.end), folder, False, repo, os.path.relpath(path)))
-                for n, v in given:
-                    if not isinstance(v.value, str) or not v.value:
+                    found = _chart_at(path.value, bases)
+                    if found is None:
                         continue
-                    sc = self.src.scalar(v)
-                    repo = values.get(n[: -len("tag")] + "repository") if n.endswith("tag") else None
-                    plain = sc.offsets is not None and not sc.irregular and sc.style in ("", '"', "'")
-                    span = Span(sc.offsets[0], sc.offsets[-1] + 1) if plain else Span(sc.start, sc.end)
-                    out.append(ChartValue(n, v.value, span, folder, plain, repo))
+                    helm = Y.get(src, "helm")
+                    # parameters win over ``valuesObject``, which wins over ``values``
+                    given = self._given_pairs(Y.get(helm, "parameters")) + self._given_tree(Y.get(helm, "valuesObject")) \
+                        + self._given_string(Y.get(helm, "values"))
+                    out += self._chart_values(found[1], given, [(n, found[1]) for n in _seq(Y.get(helm, "valueFiles"))])
+            elif kind == "HelmRelease":
+                chart_spec = Y.get(Y.get(spec, "chart"), "spec")
+                chart = _plain(Y.get(chart_spec, "chart"))
+                if chart is None or _plain(Y.get(Y.get(chart_spec, "sourceRef"), "kind")) not in ("GitRepository", "Bucket"):
+                    continue
+                found = _chart_at(chart, bases)
+                if found is not None:  # values files: paths in the source, as the chart's
+                    out += self._chart_values(found[1], self._given_tree(Y.get(spec, "values")),
+                                              [(n, found[0]) for n in _seq(Y.get(chart_spec, "valuesFiles"))])
+        for r in self._helmfile_releases():
+            chart = _plain(Y.get(r, "chart"))
+            found = _chart_at(chart, bases) if chart is not None else None
+            if found is None:
+                continue
+            here = os.path.dirname(os.path.abspath(self.path))
+            given = self._given_pairs(Y.get(r, "set")) + self._given_pairs(Y.get(r, "setString"))
+            files = []
+            for item in reversed(_seq(Y.get(r, "values"))):  # a later entry wins
+                if isinstance(item, MappingNode):
+                    given += self._given_tree(item)
+                else:
+                    files.append((item, here))
+            out += self._chart_values(found[1], given, files[::-1])
+        return out
+
+    def _chart_values(self, folder: str, given: list[tuple], files: list[tuple[Node, str]]) -> list[ChartValue]:
+        """``given``: (values path, value, where, written as it reads, a list's items), the one that wins first;
+        ``files``: values files named (the name's node, the folder it is relative to)."""
+        first: dict[str, tuple] = {}
+        for k, *rest in given:
+            first.setdefault(k, tuple(rest))
+        values = {k: g[0] for k, g in first.items() if not g[3]}
+        out = []
+        for name, base in files:  # a file outside the chart: reported at its name
+            path = os.path.normpath(os.path.join(base, str(name.value))) if isinstance(name, ScalarNode) else ""
+            if not path or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+                continue
+            sc = self.src.scalar(name)  # type: ignore[arg-type]
+            held = flat_values(path)
+            for k, v in held.items():
+                if k not in values:
+                    repo = held.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
+                    out.append(ChartValue(k, v, Span(sc.start, sc.end), folder, False, repo, os.path.relpath(path)))
+        for k, (v, span, editable, items) in first.items():
+            repo = values.get(k[: -len("tag")] + "repository") if k.endswith("tag") and not items else None
+            out.append(ChartValue(k, v, span, folder, editable, repo, items=items))
+        return out
+
+    def _given_scalar(self, key: str, v: Node | None) -> list[tuple]:
+        if isinstance(v, SequenceNode):  # a list of strings
+            items = [self.src.scalar(x) for x in v.value if isinstance(x, ScalarNode) and isinstance(x.value, str)]
+            if not items or len(items) != len(v.value):
+                return []
+            return [(key, " ".join(sc.value for sc in items), Span(v.start_index, Y.node_end(self.src, v)), False,
+                     tuple((sc.value, Span(sc.start, sc.end)) for sc in items))]
+        if not isinstance(v, ScalarNode) or not isinstance(v.value, str) or not v.value:
+            return []
+        sc = self.src.scalar(v)
+        plain = sc.offsets is not None and not sc.irregular and sc.style in ("", '"', "'")
+        span = Span(sc.offsets[0], sc.offsets[-1] + 1) if plain else Span(sc.start, sc.end)  # type: ignore[index]
+        return [(key, v.value, span, plain, ())]
+
+    def _given_pairs(self, node: Node | None) -> list[tuple]:
+        """A list of ``name``/``value`` entries (Argo CD's ``parameters``, helmfile's ``set``)."""
+        out = []
+        for it in _seq(node):
+            name = Y.get(it, "name")
+            if isinstance(name, ScalarNode) and isinstance(name.value, str):
+                out += self._given_scalar(name.value, Y.get(it, "value"))
+        return out
+
+    def _given_tree(self, node: Node | None) -> list[tuple]:
+        """Values written as a mapping (``image: {tag: x}``: ``image.tag``; a list of strings as one value)."""
+        leaves: list[tuple[str, Node]] = []
+        _leaves(node, "", leaves, lists=True)
+        return [g for k, v in leaves for g in self._given_scalar(k, v)]
+
+    def _given_string(self, node: Node | None) -> list[tuple]:
+        """Values written as a YAML string (Argo CD's ``helm.values: |``), each at its place in the file."""
+        if not isinstance(node, ScalarNode) or not isinstance(node.value, str):
+            return []
+        sc = self.src.scalar(node)
+        if not sc.is_str or sc.offsets is None:
+            return []
+        try:
+            inner = Y.load(sc.value)
+        except ProcessingError:
+            return []
+        offsets = sc.offsets
+
+        def mapped(isc) -> tuple[Span, bool] | None:
+            if isc.offsets is None or not isc.value:
+                return None
+            offs = [offsets[i] for i in isc.offsets]
+            plain = isc.style in ("", '"', "'") and isc.is_clean() and all(o not in sc.irregular for o in offs) \
+                and offs[-1] - offs[0] == len(offs) - 1
+            return Span(offs[0], offs[-1] + 1) if plain else Span(offsets[isc.start], offsets[isc.end - 1] + 1), plain
+
+        leaves: list[tuple[str, Node]] = []
+        for root in inner.docs:
+            _leaves(root, "", leaves, lists=True)
+        out: list[tuple] = []
+        for k, v in leaves:
+            if isinstance(v, SequenceNode):
+                got = [(x.value, mapped(inner.scalar(x))) for x in v.value if isinstance(x, ScalarNode) and isinstance(x.value, str)]
+                if got and len(got) == len(v.value) and all(m is not None for _v, m in got):
+                    spans = [m[0] for _v, m in got]  # type: ignore[index]
+                    out.append((k, " ".join(x for x, _m in got), Span(spans[0].start, spans[-1].end), False,
+                                tuple((x, m[0]) for x, m in got)))  # type: ignore[index]
+            elif isinstance(v.value, str) and (m := mapped(inner.scalar(v))) is not None:
+                out.append((k, v.value, m[0], m[1], ()))
         return out
 
     def _release_images(self) -> list[ImageKeys]:
-        """A chart image that a Helm release object gives as two values: ``repository`` and ``tag`` keys
-        of one mapping in a Flux ``spec.values``, or ``X.repository`` and ``X.tag`` among an Argo CD
-        source's ``helm.parameters``."""
+        """A chart image that a Helm release gives as two values: ``repository`` and ``tag`` keys of one mapping
+        in a Flux ``spec.values``, an Argo CD ``helm.valuesObject`` or a helmfile release's inline ``values``, or
+        ``X.repository`` and ``X.tag`` among an Argo CD source's ``helm.parameters`` or a helmfile's ``set``."""
         out: list[ImageKeys] = []
+        trees: list[Node] = []
+        lists: list[Node] = []
         for o in self._releases():
             spec = Y.get(o, "spec")
             values = Y.get(spec, "values")
-            for m in (n for n in Y.walk(values, set()) if isinstance(n, MappingNode)) if values is not None else ():
+            trees += [values] if values is not None else []
+            for helm in (n for n in Y.walk(spec, set()) if isinstance(n, MappingNode)):
+                if Y.get(helm, "parameters") is not None:
+                    lists.append(Y.get(helm, "parameters"))  # type: ignore[arg-type]
+                if isinstance(Y.get(helm, "valuesObject"), MappingNode):
+                    trees.append(Y.get(helm, "valuesObject"))  # type: ignore[arg-type]
+        for r in self._helmfile_releases():
+            trees += [v for v in _seq(Y.get(r, "values")) if isinstance(v, MappingNode)]
+            lists += [n for n in (Y.get(r, "set"), Y.get(r, "setString")) if n is not None]
+        for tree in trees:
+            for m in (n for n in Y.walk(tree, set()) if isinstance(n, MappingNode)):
                 repo, tag = Y.get(m, "repository"), Y.get(m, "tag")
                 if isinstance(repo, ScalarNode) and isinstance(repo.value, str) and isinstance(tag, ScalarNode):
                     out.append(ValuesImageKeys(self.src, repo, tag))
-            for helm in (n for n in Y.walk(spec, set()) if isinstance(n, MappingNode) and Y.get(n, "parameters") is not None):
-                given = {str(Y.get(it, "name").value): Y.get(it, "value") for it in _seq(Y.get(helm, "parameters"))
-                         if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)}
-                out += [ValuesImageKeys(self.src, repo, tag) for repo, tag in repository_tag_pairs(given)
-                        if isinstance(repo.value, str)]
+        for seq in lists:
+            given = {str(Y.get(it, "name").value): Y.get(it, "value") for it in _seq(seq)
+                     if isinstance(Y.get(it, "name"), ScalarNode) and isinstance(Y.get(it, "value"), ScalarNode)}
+            out += [ValuesImageKeys(self.src, repo, tag) for repo, tag in repository_tag_pairs(given)
+                    if isinstance(repo.value, str)]
         return out
 
     def _read_regions(self) -> list[Region]:
@@ -1468,16 +1594,26 @@ def _plain(node: Node | None) -> str | None:
     return str(node.value) if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value else None
 
 
-def _leaves(node: Node | None, prefix: str, out: list[tuple[str, ScalarNode]]) -> None:
-    """The scalar leaves of a mapping by dotted key (``image: {tag: x}`` -> ``image.tag``)."""
+def _leaves(node: Node | None, prefix: str, out: list, lists: bool = False) -> None:
+    """The scalar leaves of a mapping by dotted key (``image: {tag: x}`` -> ``image.tag``); with ``lists``, its
+    lists too (``args: [...]`` -> ``args``)."""
     for k, v in node.value if isinstance(node, MappingNode) else ():
         if not isinstance(k, ScalarNode) or not isinstance(k.value, str):
             continue
         if isinstance(v, MappingNode):
-            _leaves(v, f"{prefix}{k.value}.", out)
-        elif isinstance(v, ScalarNode):
+            _leaves(v, f"{prefix}{k.value}.", out, lists)
+        elif isinstance(v, ScalarNode) or lists and isinstance(v, SequenceNode):
             out.append((f"{prefix}{k.value}", v))
 
 
 def _seq(node: Node | None) -> list[Node]:
     return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def _chart_at(path: str, bases: list[str]) -> tuple[str, str] | None:
+    """(the base, the chart's folder) of the first of ``bases`` where ``path`` is a chart (holds ``Chart.yaml``)."""
+    for b in bases:
+        folder = os.path.normpath(os.path.join(b, path))
+        if os.path.isfile(os.path.join(folder, "Chart.yaml")):
+            return b, folder
+    return None

@@ -852,6 +852,9 @@ class ChartValue:
     #: the values file that holds the value, when it is not this file (``helm install -f prod.yaml``): ``span``
     #: is where this file names it
     source: str | None = None
+    #: a list of strings (a release's ``serverArgs: [...]``): each item and where it is written (``value``: the
+    #: items joined by blanks, ``span``: the whole list)
+    items: tuple[tuple[str, Span], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -133,10 +133,13 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         # free text needs a tag or a registry path to be an image (not a package or a word)
         if not region.image_context and tag is None and not prefix:
             continue
-        if repo == "tritonserver" and not is_v1_tag(repo, tag):
-            continue
         if not region.contiguous(m.start(), m.end()):
             continue
+        if repo == "tritonserver" and not is_v1_tag(repo, tag):
+            # V1 under the V2 name only by a tag written apart (a Helm template's ``default "20.03-py3"``)
+            pair = beside(region.span(m.start(), m.end()).start) if tag is None and not digest and beside else None
+            if pair is None or "$" in pair[2] or not is_v1_tag(repo, pair[2]):
+                continue
         span = region.span(m.start(), m.end())
         old = m.group(0)
         vm = _VAR_TAG.match(tag or "")
@@ -437,8 +440,9 @@ def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span
     if elsewhere:
         msg += f": the defaults are migrated; {elsewhere}"
     r = SDK_IMAGE if "clientsdk" in tag else SERVER_IMAGE
+    renamed = [Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver")] if m.group("repo") != "tritonserver" else []
     return r.finding(region.span(m.start(), m.end()), msg, Severity.WARNING if elsewhere else Severity.INFO,
-                     Fix.of(msg, Edit(region.span(m.start("repo"), m.end("repo")), "tritonserver"), Edit(tag_span, nt)))
+                     Fix.of(msg, *renamed, Edit(tag_span, nt)))
 
 
 def _default_tag_fix(m, region: Region, target: Release, dm, nt: str) -> Finding:
@@ -555,7 +559,8 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     sdk = "clientsdk" in tag
     what = "client SDK image" if sdk else "server image"
     msg = f"V1 {what} {name}:{tag} -> tritonserver:{nt} " + (
-        f"(the tag key; its repository is set in {elsewhere})" if elsewhere else "(repository and tag keys)")
+        f"({getattr(ik, 'tag_what', 'the tag key')}; its repository is set in {elsewhere})" if elsewhere
+        else "(repository and tag keys)")
     if bare:
         msg += " (the tag holds the release alone: its suffix is written where the image is assembled)"
     if ik.app_version and not ik.tag_value.strip():
@@ -783,14 +788,17 @@ CHART_TAG = rule(
     "TDM113", "v1-chart-tag-value", Severity.INFO, F.SOMETIMES, "A chart value from outside that keeps its image V1",
     "A value given from outside a Helm chart of the tree (`helm upgrade --install NAME ./chart --set "
     "image.tag=20.02-py3`, `--set-string`, a Terraform `helm_release` of a local chart with a `set` block or `values = [yamlencode({...})]`, an Argo CD `Application`'s "
-    "`helm.parameters` or `helm.valuesObject` for a chart at its `source.path`) replaces "
+    "`helm.parameters`, `helm.valuesObject` or `helm.values` for a chart at its `source.path`, a Flux `HelmRelease`'s "
+    "`spec.values` for a chart path of a `GitRepository`, a helmfile release's `set` or inline `values` for a chart "
+    "path) replaces "
     "the chart's own value. When the chart's Triton server container reads its image's tag from that values path "
     "(`image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"`) and the repository is the V1 one the run "
     "migrates (or already `tritonserver`), a release tag before V2 (`NN.NN-py3` before 20.08, `20.06-v1-py3`) "
     "makes the pod run a V1 image, or one that does not exist, under the chart's migrated V2 command line: "
     "the value becomes the target's tag, as the chart's values do, and the chart must be migrated in the same "
     "change. A value not written as it reads (a script's variable, which may serve others) or held by a values "
-    "file outside the chart (`-f env/prod-values.yaml`, `values = [file(\"prod-values.yaml\")]`, Argo CD's `valueFiles`: the warning is where "
+    "file outside the chart (`-f env/prod-values.yaml`, `values = [file(\"prod-values.yaml\")]`, Argo CD's `valueFiles`, "
+    "Flux's `valuesFiles`, a helmfile release's `values:` paths: the warning is where "
     "the command or the release names it) is a "
     "warning with the V2 tag. A repository given beside it "
     "(`--set image.repository=...`) is the image rules' (TDM101); a chart that is not in the tree is left to "
@@ -802,13 +810,23 @@ _V2_FROM = (20, 8)
 def _server_tags(folder: str, cache: dict) -> list:
     """The chart at ``folder`` (the top of what ``helm install`` installs), linked: where its Triton server
     containers read their image tags (``helmchart.server_tags``); empty when it does not read."""
+    return _linked(folder, cache)[0]
+
+
+def _server_lists(folder: str, cache: dict) -> list:
+    """The same chart: the values lists its Triton server containers take command-line words from
+    (``helmchart.server_lists``)."""
+    return _linked(folder, cache)[1]
+
+
+def _linked(folder: str, cache: dict) -> tuple[list, list]:
     if folder not in cache:
         from .. import charts
         from ..atomic import read_regular  # never a FIFO, socket or device
-        from ..documents.helmchart import server_tags
+        from ..documents.helmchart import server_lists, server_tags
         from ..pipeline import build_document, link_chart
 
-        cache[folder] = []
+        cache[folder] = ([], [])
         try:
             unit = charts.unit_of(folder)
             docs = {}
@@ -818,7 +836,7 @@ def _server_tags(folder: str, cache: dict) -> list:
                 except Exception:  # noqa: BLE001 - a member that does not read is left out, as the chart's own pass does
                     continue
             link_chart(unit, docs)
-            cache[folder] = server_tags(unit, docs)
+            cache[folder] = (server_tags(unit, docs), server_lists(unit, docs))
         except Exception:  # noqa: BLE001 - a chart that does not link: its own pass reports it
             pass
     return cache[folder]
@@ -833,7 +851,7 @@ def check_chart_values(doc, ctx) -> Iterator[Finding]:
         if (cv.span, cv.key) in seen:
             continue  # a variable given to two releases: judged once
         seen.add((cv.span, cv.key))
-        if not cv.key.endswith("tag") or m is None or m.group("flavour"):
+        if not cv.key.endswith("tag") or m is None or m.group("flavour") or cv.items:
             continue
         ver = tuple(int(x) for x in m.group("ver").split(".")[:2])
         if not m.group("v1") and ver >= _V2_FROM:
@@ -860,3 +878,47 @@ def check_chart_values(doc, ctx) -> Iterator[Finding]:
             continue
         yield CHART_TAG.finding(cv.span, f"{msg} -> {cv.key}={new}, as the chart's migrated values (migrate {where} "
                                 f"in the same change)", fix=Fix.of(f"Use {new}", Edit(cv.span, new)))
+
+
+CHART_OPTIONS = rule(
+    "TDM319", "v1-chart-options-value", Severity.WARNING, F.NEVER,
+    "A chart's server options given from outside the chart",
+    "A list that a Helm release gives a chart of the tree from outside it (a helmfile release's `values`, a Flux "
+    "`HelmRelease`'s `spec.values`, an Argo CD `Application`'s `helm.valuesObject` or `helm.values`) replaces the "
+    "chart's own list where the chart's Triton server container takes words of its command line from it "
+    "(`range .Values.serverArgs`, `toYaml .Values.args`). The tool migrates the chart's own list together with the "
+    "line; the list given from outside is not rewritten. When it holds the V1 server binary or an option V2 "
+    "refuses (`--http-health-port`, `--grpc-infer-thread-count`, `--allow-poll-model-repository`, ...), or when the "
+    "chart's line is a V1 one that the run moves to V2 (its own list gains the V2 spelling of its options and "
+    "V1's defaults kept: `--model-control-mode=poll`, `--disable-auto-complete-config`, which this list drops), "
+    "write the list as the chart's migrated list is written.")
+
+
+@check(order=32)
+def check_chart_options(doc, ctx) -> Iterator[Finding]:
+    from .residue import _ABBREVIATED, _v1_only
+
+    cache: dict = {}
+    seen: set[tuple[Span, str]] = set()
+    for cv in doc.chart_values():
+        if not cv.items or (cv.span, cv.key) in seen:
+            continue
+        seen.add((cv.span, cv.key))
+        sl = next((x for x in _server_lists(cv.chart, cache) if x.key == cv.key), None)
+        if sl is None:
+            continue  # not where a server container of the chart takes its words
+        v1 = [w for w, _sp in cv.items if command_is_v1(w.strip()) or w.startswith("--")
+              and _v1_only(_ABBREVIATED.get(w[2:].split("=", 1)[0], ""), ctx.target)]
+        if not v1 and not sl.v1:
+            continue
+        where = os.path.relpath(sl.template.path)
+        if v1:
+            msg = (f"{cv.key}: {', '.join(v1)} given here replace{'s' if len(v1) == 1 else ''} the chart's own list on "
+                   f"the server command line of {where}, " + ("which this run migrates to V2" if sl.v1 else "a V2 line")
+                   + ": the target refuses V1's options and has no trtserver")
+        else:
+            msg = (f"{cv.key} given here replaces the chart's own list on the V1 server command line of {where}, "
+                   f"which this run migrates to V2: the options the migration writes into the chart's list (the V2 "
+                   f"spelling of its options, V1's defaults kept: --model-control-mode=poll, "
+                   f"--disable-auto-complete-config) are not in this one")
+        yield CHART_OPTIONS.finding(cv.span, msg + "; write it as the chart's migrated list is written")
