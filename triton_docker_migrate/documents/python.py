@@ -1174,9 +1174,22 @@ class PythonDoc(ShellDoc):
         no name holds (passed to a function of the program's own, ``runner.start(["trtserver", ...])``):
         a command line like the others - where it runs is the program's business. (A string is not:
         ``print("trtserver --model-store is gone")`` is a message.)"""
+        # ``["trtserver"] + self.DEFAULTS + list(extra)``: the list begins a sum of lists, its options come after it
+        heads: dict[int, ast.BinOp] = {}
+        if self.tree is not None and any(id(n) not in self._used for n in self._server_lists):
+            for b in ast.walk(self.tree):  # (outer sums first)
+                if isinstance(b, ast.BinOp) and isinstance(b.op, ast.Add):
+                    left = b.left
+                    while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Add):
+                        left = left.left
+                    heads.setdefault(id(left), b)
         for node in self._server_lists:
-            if id(node) not in self._used and self._worth_reading(list(node.elts)):  # type: ignore[attr-defined]
+            if id(node) in self._used:
+                continue
+            if self._worth_reading(list(node.elts)):  # type: ignore[attr-defined]
                 self._command_words(self._argv(node), "list")
+            elif id(node) in heads and id(heads[id(node)]) not in self._used:
+                self._command_words(self._argv(heads[id(node)]), "list")
 
     def _worth_reading(self, items: list[ast.AST]) -> bool:
         head = self._read(items[0]) if items else None
