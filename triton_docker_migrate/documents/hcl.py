@@ -83,6 +83,8 @@ _KINDS = {"deployment": "Deployment", "pod": "Pod", "stateful_set": "StatefulSet
           "replica_set": "ReplicaSet"}
 PROBES = ("liveness_probe", "readiness_probe", "startup_probe")
 TARGET_GROUPS = frozenset({"aws_lb_target_group", "aws_alb_target_group"})
+GCP_HEALTH_CHECKS = frozenset({"google_compute_health_check", "google_compute_region_health_check",
+                               "google_compute_http_health_check"})
 LISTENER_RULES = frozenset({"aws_lb_listener_rule", "aws_alb_listener_rule"})
 #: annotations of a ``kubernetes_service`` that set the path a cloud load balancer's health check asks its pods
 _LB_CHECK_KEYS = re.compile(r"service\.beta\.kubernetes\.io/(?:aws-load-balancer-healthcheck-path"
@@ -658,7 +660,7 @@ class HclDoc(Document):
         written elsewhere (another file, a module), and their ``health_check`` asks that server."""
         ecs = [c for c in self.containers if c.triton and c.style == "ecs"]
         if not ecs:
-            return []
+            return self._port_health_checks()
         linked = set()
         for svc in (r for r in self._resources() if r.labels[0] == "aws_ecs_service"):
             for lb in svc.blocks("load_balancer"):
@@ -667,7 +669,26 @@ class HclDoc(Document):
                 linked.add(tuple(ref[:2]))
         ports = {_http_port(c) for c in ecs}
         return [r for r in self._resources() if r.labels[0] in TARGET_GROUPS and len(r.labels) > 1
-                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports]
+                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports] + self._port_health_checks()
+
+    def _port_health_checks(self) -> list["H.Block"]:
+        """Google Cloud health checks (``google_compute_health_check``'s ``http_health_check { port, request_path }``,
+        ``google_compute_http_health_check``) on the HTTP port of a server of this file (a container, or a VM's
+        startup script that runs it): an instance group's autohealing or a backend service sends them to it."""
+        ports = {_http_port(c) for c in self.containers if c.triton}
+        if self.shell is not None:
+            ports |= {_line_http_port([w.value for seg in cl.segments for w in seg.words])
+                      for cl in self.shell.command_lines() if cl.binary is not None}
+        if not ports:
+            return []
+        out = []
+        for r in self._resources():
+            if r.labels[0] in GCP_HEALTH_CHECKS:
+                checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
+                    [b for k in ("http_health_check", "https_health_check", "http2_health_check") for b in r.blocks(k)]
+                if any(_text(b.attr("port")) in ports or b.attr("port") is None and "8000" in ports for b in checks):
+                    out.append(r)
+        return out
 
     def _triton_ranges(self) -> list[tuple[int, int]]:
         out = []
@@ -1550,7 +1571,11 @@ def _object_leaves(obj: "H.Expr", prefix: str, out: list[tuple[str, "H.Str"]]) -
 
 def _http_port(c: Container) -> str:
     """The HTTP port a server container's line gives (``--http-port=8080``), or the server's default."""
-    words = [w.value for seg in c.segments if seg is not None for w in seg.words]
+    return _line_http_port([w.value for seg in c.segments if seg is not None for w in seg.words])
+
+
+def _line_http_port(words: list[str]) -> str:
+    """The HTTP port the words of a server line give, or the server's default."""
     for i, w in enumerate(words):
         if w.startswith("--http-port="):
             return w.split("=", 1)[1]
