@@ -573,6 +573,10 @@ class Links:
     #: pod's namespace or None for a compose service, "file:line"); ``env`` holds every variable the run sets
     env: dict[str, list[tuple[str, str | None, str]]] = field(default_factory=dict)
     env_hosts: set = field(default_factory=set)
+    #: (folder, service) of a compose service that runs a moving server it does not hold the line of (the image
+    #: built from the server's Dockerfile, one it ``extends``) -> that server: the same service of an override
+    #: file of the project (``docker-compose.override.yml``: a healthcheck alone) is it too
+    project_services: dict[tuple, At] = field(default_factory=dict)
     #: the rows of ``host_ports`` by their shape (see ``_add_host_ports``)
     rows_at: dict[tuple, list] = field(default_factory=dict, repr=False, compare=False)
     #: the moves and pods by what finds them (``index``): a file of many servers is not scanned per server
@@ -664,6 +668,8 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             at = compose_link(s, links, real)
             if at is not None and s.build and s.image:
                 links.images.setdefault(s.image, []).append(at)
+            if at is not None and (s.build or s.extends or s.image):
+                links.project_services.setdefault((s.folder, s.name), at)
     links.shared.update(ref for ref, n in others.items() if n > 0)
     for real, topo in files:
         for s in topo.compose:  # type: ignore[attr-defined]
@@ -910,6 +916,8 @@ def compose_link(s, links: Links, real: str) -> At | None:
         return at
     if s.image and not s.lines and (not s.command or s.options) and not s.build:
         return _image_server(links, s.image, s.command)
+    if not (s.lines or s.build or s.image or s.extends or s.command):  # an override's healthcheck, ports ...
+        return links.project_services.get((s.folder, s.name))
     return None
 
 
