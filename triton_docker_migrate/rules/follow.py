@@ -250,6 +250,9 @@ _PORT_FIRST = re.compile(r"(?P<host>):(?P<port>\d{1,5})(?![\w:])(?P<path>/[\w/.%
 #: ``${BASE_URL}/api/health/live``; a Python f-string's ``{port}`` is the region's placeholder)
 _AFTER_VALUE = re.compile(r"(?:\$\{[^}\s]*\}|\$[A-Za-z_]\w*)(?P<path>/api/health/(?:live|ready)\b)")
 _HEALTH_FIRST = re.compile(r"(?P<path>/api/health/(?:live|ready)\b)")
+#: V1's API right after a URL base held by a name (``SERVER + "/api/status"``, ``f"{URL}/api/infer/{m}"``)
+_API_FIRST = re.compile(r"(?P<path>/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)\b"
+                        r"[\w/.%-]*)")
 _HEALTH_AFTER_VALUE = re.compile(rb"(?:\}|\$[A-Za-z_]\w*)/api/health/(?:live|ready)")
 #: a URL of a chart's template whose host is a template action (masked), its port a number or an action
 _TEMPLATE_URL = re.compile("(?<![\\w./:-])(?:https?://)?(?P<host>\\$\u2063+)(?::(?P<port>\\d{1,5}|\\$\u2063+))?"
@@ -486,6 +489,11 @@ def _base_url(name: str, text: str) -> tuple[str, str] | None:
                        r"[rRuU]?[\"']?https?://([A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})/?[\"']?[ \t]*(?:#.*)?$", text)
     assigned = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)", text)
     return found[0] if len(found) == 1 and len(assigned) == 1 else None
+
+
+def _bare_name(placeholder: str) -> str:
+    """The name a region's placeholder holds: ``URL``, an f-string's ``{URL}``."""
+    return placeholder[1:-1].strip() if placeholder.startswith("{") and placeholder.endswith("}") else placeholder
 
 
 def _real(path: str) -> str:
@@ -1967,11 +1975,11 @@ class _Follow:
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
                 yield from self.run_time_host(r, u, placeholder)
-            elif placeholder is not None and (u := _HEALTH_FIRST.match(r.text)) is not None \
-                    and (base := _base_url(placeholder, self.doc.text)) is not None:
+            elif placeholder is not None and (u := _API_FIRST.match(r.text)) is not None \
+                    and (base := _base_url(_bare_name(placeholder), self.doc.text)) is not None:
                 # ``SERVER + "/api/health/ready"`` with ``SERVER = "http://localhost:8000"`` set once
                 got, why = self.resolve(*base)
-                yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({placeholder}, "
+                yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({_bare_name(placeholder)}, "
                                          f"{base[0]}:{base[1]})", why)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
