@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Iterator
 
@@ -19,7 +20,8 @@ CLIENT_WHEEL = rule(
     "The V1 Python client wheel `tensorrtserver`, wherever it is installed from - a requirement in "
     "`requirements*.txt`/`constraints*.txt`, `pyproject.toml`, `setup.cfg`, `setup.py` or a conda "
     "`environment.yml`, or `pip install` / `pip download` in any command (a version, `tensorrtserver-*.whl`, "
-    "a wheel path or URL, a V1 release's clients tarball) - becomes `tritonclient[all]`; `pipenv install`, "
+    "a wheel path or URL, a V1 release's clients tarball) - becomes `tritonclient[all]` (in a `constraints*.txt` "
+    "file `tritonclient` alone: pip refuses extras in constraints); `pipenv install`, "
     "`poetry add`, `uv add` (which record it in the project's dependency file too) and `easy_install` are "
     "reported with the replacement. A pinned V1 requirement is "
     "pinned to the target's client: the newest `tritonclient` on PyPI that is not above the target's "
@@ -182,11 +184,14 @@ def _pin_of(spec: str) -> str:
     return "lower" if set(ops) <= {">=", ">"} else "exact"
 
 
-def _wheel_finding(span, old: str, pin: str, target: Release, edit, reason: str = "") -> Finding:
+def _wheel_finding(span, old: str, pin: str, target: Release, edit, reason: str = "", extras: bool = True) -> Finding:
     """The TDM601 finding for V1 client ``old`` at ``span``: fixed by ``edit(spec)`` when the
     replacement is exact (``edit`` None: a kind that only reports, the replacement suggested), else a
-    warning that says what to install (``reason``: why there is no fix)."""
+    warning that says what to install (``reason``: why there is no fix). ``extras``: False in a pip
+    constraints file, which takes a name and a version only ("Constraints cannot have extras")."""
     spec, why = wanted(pin, target)
+    if spec is not None and not extras:
+        spec = spec.replace("[all]", "")
     if spec is not None and not reason:
         fix = Fix.of(f"Install {spec}", edit(spec)) if edit is not None else None
         return CLIENT_WHEEL.finding(span, f"the V1 client wheel ({old}) -> {spec}: {_PORTED}", fix=fix,
@@ -248,8 +253,9 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
 @check(order=35)
 def check_requirements(doc, ctx) -> Iterator[Finding]:
     """Requirements the document declares (requirements files, dependency lists, setup.py)."""
+    constraints = os.path.basename(doc.path).lower().startswith("constraints")
     for req in doc.requirements():
-        f = check_requirement(req, ctx.target)
+        f = check_requirement(req, ctx.target, extras=not constraints)
         if f is not None:
             yield f
 
@@ -270,7 +276,7 @@ def is_v1_requirement(req: Requirement) -> bool:
 _POETRY = re.compile(r"^[\"']?[\w.-]+[\"']?[ \t]*=[ \t]*(?P<q>[\"'])(?P<c>.*)(?P=q)[ \t]*$")
 
 
-def check_requirement(req: Requirement, target: Release) -> Finding | None:
+def check_requirement(req: Requirement, target: Release, extras: bool = True) -> Finding | None:
     if not is_v1_requirement(req):
         return None
     text = req.text
@@ -295,7 +301,7 @@ def check_requirement(req: Requirement, target: Release) -> Finding | None:
                   "--generate-hashes)")
     elif req.replacer is None:
         reason = "this form cannot be rewritten exactly"
-    return _wheel_finding(req.span, text, pin, target, lambda spec: req.replace(spec + marker), reason)
+    return _wheel_finding(req.span, text, pin, target, lambda spec: req.replace(spec + marker), reason, extras)
 
 
 _REQUIREMENT = re.compile(r"^[ \t]*(?P<spec>tensorrtserver(?:\[[^\]]*\])?(?:[ \t]*(?:==|>=|~=|<=)[ \t]*[\w.*]+)?)[ \t]*(?:[;#]|$)")
