@@ -175,7 +175,8 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
-        if c.display in failed_paths or kind is not None and kind not in FOLLOWED_KINDS or low.endswith(_CHART_SUFFIXES):
+        if c.display in failed_paths or low.endswith(_CHART_SUFFIXES) or kind is not None and kind not in FOLLOWED_KINDS \
+                and not (kind == "text" and low.endswith(_DOC_SUFFIXES)):
             continue
         (python if kind == "python" else eligible).append(c)
 
@@ -489,7 +490,7 @@ def _document(c: Candidate, data: bytes):
     from ..pipeline import build_document
 
     kind = kinds.kind_of(c.path, data[:8192])
-    if kind not in FOLLOWED_KINDS:
+    if kind not in FOLLOWED_KINDS and not (kind == "text" and c.path.lower().endswith(_DOC_SUFFIXES)):
         return None
     try:
         doc = build_document(kind, c.path, data.decode("utf-8"))
@@ -507,7 +508,9 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
         found[c.display] = (c, data, doc)
 
 
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars")
+#: documentation: a runbook's commands reach the servers too (reported, never changed: the text kind's)
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars") + _DOC_SUFFIXES
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile", "docker-bake.hcl"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)
