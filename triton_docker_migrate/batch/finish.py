@@ -353,7 +353,7 @@ class _ChartUnit:
     def may_reach(self, terms) -> bool:
         from ..rules import follow
 
-        return any(follow.may_reach(d, terms) for _m, d in self.data)
+        return any(follow.may_reach(d, terms, env=False) for _m, d in self.data)
 
     def topologies(self, terms, out: dict) -> None:
         """The topology of each template that may reach a moving server (real path -> topology, into
@@ -365,7 +365,7 @@ class _ChartUnit:
         for m, data in self.data:
             real = os.path.realpath(m.path)
             if m.kind != "helm-template" or real in out or m.path.endswith(_CHART_SUFFIXES) \
-                    or not follow.may_reach(data, terms):
+                    or not follow.may_reach(data, terms, env=False):
                 continue
             if docs is None:
                 docs = self.linked()

@@ -576,11 +576,10 @@ class Links:
     execs: dict[tuple, list[At]] = field(default_factory=dict)
     #: files a server's container holds and runs (real path) -> (the server, what runs the file there)
     inside: dict[str, list[tuple[At, str]]] = field(default_factory=dict)
-    #: environment variables a compose service or a container of the run sets to a host (or URL) of a moving
-    #: server (``INFERENCE_HOST: inference``) -> every plain value the run sets them to: (value, the setting
-    #: pod's namespace or None for a compose service, "file:line"); ``env`` holds every variable the run sets
-    env: dict[str, list[tuple[str, str | None, str]]] = field(default_factory=dict)
-    env_hosts: set = field(default_factory=set)
+    #: the files whose compose services and containers set environment variables (``env``, read when asked)
+    env_files: list = field(default_factory=list, repr=False, compare=False)
+    _env: dict | None = field(default=None, repr=False, compare=False)
+    _env_hosts: set | None = field(default=None, repr=False, compare=False)
     #: (folder, service) of a compose service that runs a moving server it does not hold the line of (the image
     #: built from the server's Dockerfile, one it ``extends``) -> that server: the same service of an override
     #: file of the project (``docker-compose.override.yml``: a healthcheck alone) is it too
@@ -591,6 +590,22 @@ class Links:
     _by: dict[str, dict] | None = field(default=None, repr=False, compare=False)
     _pods_by_label: tuple[int, dict] = field(default_factory=lambda: (0, {}), repr=False, compare=False)  #: (pods seen, index)
     _services_by_name: tuple[int, dict] = field(default_factory=lambda: (0, {}), repr=False, compare=False)
+
+    @property
+    def env(self) -> dict[str, list[tuple[str, str | None, str]]]:
+        """Environment variables a compose service or a container of the run sets -> every plain value the run
+        sets them to: (value, the setting pod's namespace or None for a compose service, "file:line"). Read
+        when first asked (``_add_env``): most links (a chart's, per unit) never are."""
+        if self._env is None:
+            _add_env(self, self.env_files)
+        return self._env  # type: ignore[return-value]
+
+    @property
+    def env_hosts(self) -> set:
+        """The names of ``env`` set to the host (or URL) of a moving server (``INFERENCE_HOST: inference``)."""
+        if self._env_hosts is None:
+            _add_env(self, self.env_files)
+        return self._env_hosts  # type: ignore[return-value]
 
     def index(self) -> dict[str, dict]:
         """The moves by workload container, compose service, file and service name, image built, and each
@@ -716,7 +731,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
         for f in getattr(topo, "forwards", ()):
             _add_forward(links, f)
     _link_refs(links, [tuple(map(tuple, x)) for _real, topo in files for x in getattr(topo, "ref_links", ())])
-    _add_env(links, files)
+    links.env_files = files
     return links
 
 
@@ -775,9 +790,9 @@ def _add_env(links: Links, files: list[tuple[str, object]]) -> None:
         for s in topo.compose:  # type: ignore[attr-defined]
             for name, value, line in getattr(s, "env", ()):
                 every.setdefault(name, []).append((value, None, f"{shown}:{line}"))
-    links.env = every
-    links.env_hosts = {name for name, values in every.items()
-                       if any(_env_servers(links, value, ns) for value, ns, _where in values)}
+    links._env = every
+    links._env_hosts = {name for name, values in every.items()
+                        if any(_env_servers(links, value, ns) for value, ns, _where in values)}
 
 
 def _env_host(value: str) -> tuple[str, str | None] | None:
@@ -1251,6 +1266,17 @@ class Terms:
             words = self._encoded[key] = [x.encode() for x in getattr(self, name) if len(x) >= least]
         return any(w in data for w in words)
 
+    def sets_a_name(self, data: bytes) -> bool:
+        """Whether ``data`` gives a value that is one of ``names`` (``INFERENCE_HOST: inference``, ``- name: X`` /
+        ``value: triton-svc.ml``, ``TRITON_URL=http://inference:8000``): a variable set to a server's host. One
+        expression of every name, made once."""
+        rx = self._encoded.get("sets a name")
+        if rx is None:
+            names = sorted((re.escape(x.encode()) for x in self.names if len(x) >= 2), key=len, reverse=True)
+            rx = self._encoded["sets a name"] = re.compile(
+                rb"[:=][ \t]*[\"']?(?:https?://)?(?:" + b"|".join(names) + rb")(?![\w-])") if names else False
+        return bool(rx) and rx.search(data) is not None
+
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
                   "inside", "build_dirs", "env"):
@@ -1326,9 +1352,11 @@ def link_terms(links: Links) -> Terms:
     return t
 
 
-def may_reach(data: bytes, t: Terms, path: str = "") -> bool:
+def may_reach(data: bytes, t: Terms, path: str = "", env: bool = True) -> bool:
     """Whether ``data`` (of the file at ``path``) may hold something that reaches a server (a superset: the file
-    is then read)."""
+    is then read). ``env``: also when it may set a variable to a server's host (a Helm chart's files are not
+    read for that: a chart that names a server in an ``env`` list is the rule in a tree of charts, and each
+    would be processed again whole)."""
     if t.inside and path and t.holds_file(path):
         return True  # a server's container runs it
     if t.holds(data, "ports", 2):
@@ -1341,7 +1369,7 @@ def may_reach(data: bytes, t: Terms, path: str = "") -> bool:
     if b"/api/" in data and (t.holds(data, "names", 2)
                              or t.holds(data, "host_paths") or t.holds(data, "env", 2)):
         return True
-    if b"env" in data and t.holds(data, "names", 2):
+    if env and b"env" in data and t.holds(data, "names", 2) and t.sets_a_name(data):
         return True  # a compose service or a container whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
