@@ -100,7 +100,7 @@ _BLANK = re.compile(r"[^\r\n]")
 _V1_PATH = re.compile(r"^/api/(?:health|status)\b")
 #: lists an edit may shorten or lengthen, blocks it may remove, attributes it may add or retype
 #: lists whose length a fix may change (a Terraform variable's default may hold a server's arguments)
-EDITABLE = frozenset({"command", "commands", "args", "entrypoint", "ports", "variable.default"})
+EDITABLE = frozenset({"command", "commands", "args", "entrypoint", "ports", "portMappings", "variable.default"})
 REMOVABLE_BLOCKS = frozenset({"port", "ports"})
 ADDABLE = frozenset({"args"})
 RETYPABLE = frozenset({"port", "target_port"})
@@ -165,7 +165,7 @@ _HEREDOC_DYNAMIC = re.compile(r"\$\{|%\{|(?<!\$)(?:\$\$)*\$\(\w+\)")
 #: a value in a heredoc that did not read: a quoted string, or the rest of a line after ``- `` or ``key: ``
 _UNREAD_VALUE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"|\'([^\'\r\n]*)\'|(?m:^[ \t]*(?:-[ \t]+|[\w.-]+:[ \t]+)([^"\'\s].*?)[ \t]*\r?$)')
 #: the lists of a heredoc's JSON or YAML whose length a fix may change
-_HEREDOC_EDITABLE = frozenset({"command", "args", "entryPoint", "entrypoint"})
+_HEREDOC_EDITABLE = frozenset({"command", "args", "entryPoint", "entrypoint", "portMappings"})
 
 
 def _content_start(src: "Y.YamlSource", node: "Y.Node") -> int:
@@ -654,22 +654,25 @@ class HclDoc(Document):
                     out.append(groups[tuple(ref[:2])])
         return out
 
-    def _unlinked_target_groups(self) -> list["H.Block"]:
-        """Target groups on the HTTP port of an ECS server of this file (``port = 8000``, or its ``--http-port``)
-        that no ``aws_ecs_service`` of the file sends anywhere: the service that sends them to the server is
-        written elsewhere (another file, a module), and their ``health_check`` asks that server."""
-        ecs = [c for c in self.containers if c.triton and c.style == "ecs"]
+    def _unlinked_target_groups(self, server: Container | None = None) -> list["H.Block"]:
+        """Target groups on the HTTP port of an ECS server of this file (``port = 8000``, or its ``--http-port``),
+        or on its V1 health port (``--http-health-port``), that no ``aws_ecs_service`` of the file sends anywhere:
+        the service that sends them to the server is written elsewhere (another file, a module), and their
+        ``health_check`` asks that server. With ``server``, those on that ECS container's ports alone (no Google
+        Cloud health checks)."""
+        ecs = [c for c in self.containers if c.triton and c.style == "ecs" and (server is None or c is server)]
         if not ecs:
-            return self._port_health_checks()
+            return self._port_health_checks() if server is None else []
         linked = set()
         for svc in (r for r in self._resources() if r.labels[0] == "aws_ecs_service"):
             for lb in svc.blocks("load_balancer"):
                 arn = lb.attr("target_group_arn")
                 ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
                 linked.add(tuple(ref[:2]))
-        ports = {_http_port(c) for c in ecs}
+        ports = {p for c in ecs for p in (_http_port(c), _health_port(c)) if p}
         return [r for r in self._resources() if r.labels[0] in TARGET_GROUPS and len(r.labels) > 1
-                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports] + self._port_health_checks()
+                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports] + \
+            (self._port_health_checks() if server is None else [])
 
     def _port_health_checks(self) -> list["H.Block"]:
         """Google Cloud health checks (``google_compute_health_check``'s ``http_health_check { port, request_path }``,
@@ -961,8 +964,8 @@ class HclDoc(Document):
                 out.append(self._k8s_ports(cl, c))
             elif c.style == "nomad":
                 out.append(self._nomad_ports(cl, c))
-            elif c.style == "ecs":  # portMappings are not read: a removed health port is a warning
-                out.append(PortSites([cl], [], style="kubernetes"))
+            elif c.style == "ecs":
+                out.append(self._ecs_ports(cl, c))
             else:
                 ports = c.block.blocks("ports")
                 lists = [PortList("kubernetes", f"docker_container {c.block.labels[1]} ports",
@@ -1056,7 +1059,8 @@ class HclDoc(Document):
         """The objects of the module, written apart, that hold the path of a health check of the server of
         ``cl`` (``CheckSite``): the variable or local value a probe's, a Service's load balancer annotation's or
         a target group's path names (``path = var.health_path``, its default in ``variables.tf``), and the
-        target groups the ``load_balancer`` of an ECS service of this file sends to the server's container."""
+        target groups the ``load_balancer`` of an ECS service of this file sends to the server's container (or that
+        stand on its ports with no ECS service in this file: ``_unlinked_target_groups``)."""
         key = [(w.start, w.end) for seg in cl.segments for w in seg.words]
         c = next((c for line, c in self._server_lines()
                   if [(w.start, w.end) for seg in line.segments for w in seg.words] == key), None)
@@ -1072,7 +1076,7 @@ class HclDoc(Document):
             if c.resource is not None:  # a Service of another file may select its labels by reference
                 out.append((scope, "workload", f"{c.resource.labels[0]}.{c.resource.labels[1]}"))
         elif c.style == "ecs":
-            blocks += self._target_groups(c)
+            blocks += self._target_groups(c) + self._unlinked_target_groups(c)
         elif c.style == "nomad":
             blocks += [svc for svc, _checks in self._nomad_services(c)]
         for b in blocks:
@@ -1087,6 +1091,8 @@ class HclDoc(Document):
                     ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
                     if _text(lb.attr("container_name")) == c.name and len(ref) >= 2 and ref[0] in TARGET_GROUPS:
                         out.append((scope, ref[0], ref[1]))
+            # a target group on its ports that an ECS service of another file sends to it
+            out += [(scope, tg.labels[0], tg.labels[1]) for tg in self._unlinked_target_groups(c)]
             if c.resource is not None:  # an ECS service of another file names the task definition and container
                 out.append((scope, "ecs_container", f"{c.resource.labels[0]}.{c.resource.labels[1]}:{c.name}"))
         return list(dict.fromkeys(out))
@@ -1278,6 +1284,62 @@ class HclDoc(Document):
                 sites.lists.append(PortList("kubernetes", f"Service {name or svc.labels[1]} ports",
                                             [self._entry(p, "target_port", "port") for p in sports], "target_port",
                                             assign=" = ", service=True))
+        return sites
+
+    def _ecs_ports(self, cl: CommandLine, c: Container) -> PortSites:
+        """An ECS container's ``portMappings`` (``containerPort``), and what sends a load balancer's requests and
+        health checks to it: the target groups an ``aws_ecs_service`` of this file sends to it (the service's
+        ``load_balancer`` names the container port), or that stand on its ports with no service of the file
+        (``_unlinked_target_groups``; the target group's ``port``); each target group's ``health_check`` port is a
+        probe, which knows the port the target group's traffic goes to (``traffic-port``)."""
+        sites = PortSites([cl], style="kubernetes")
+        # the container ports an ECS service of this file sends a load balancer's requests to: they stay mapped
+        sent = {_text(lb.attr("container_port")) for svc in self._resources() if svc.labels[0] == "aws_ecs_service"
+                for lb in svc.blocks("load_balancer") if _text(lb.attr("container_name")) == c.name}
+        maps = _keys(c.definition).get("portMappings") if c.definition is not None and c.definition.kind == "object" \
+            else None
+        if maps is not None and maps.kind == "tuple" and maps.items and all(it.kind == "object" for it in maps.items):
+            written = id(maps) in self._yaml_lists  # JSON in a heredoc: no trailing comma
+            entries = []
+            for k, it in enumerate(maps.items):
+                keys = _keys(it)
+                port, host = keys.get("containerPort"), keys.get("hostPort")
+                remove = (lambda k=k: [_delete_json_item(maps.items, k)]) if written \
+                    else (lambda k=k: [_delete_item(self.text, maps.items, k)])
+                number = port.text if port is not None else None
+                entries.append(PortEntry(number, Span(it.start, it.end), None if number in sent else remove,
+                                         host=host.text if host is not None else None))
+            sites.lists.append(PortList("kubernetes", f"container {c.name or '?'} portMappings", entries,
+                                        "containerPort", assign=": " if written else " = "))
+        groups = {(r.labels[0], r.labels[1]): r for r in self._resources() if r.labels[0] in TARGET_GROUPS
+                  and len(r.labels) > 1}
+        traffic: dict[int, str | None] = {}  # a target group -> the container port its traffic goes to
+        for svc in (r for r in self._resources() if r.labels[0] == "aws_ecs_service"):
+            for lb in svc.blocks("load_balancer"):
+                arn = lb.attr("target_group_arn")
+                ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
+                if _text(lb.attr("container_name")) != c.name or len(ref) < 2 or tuple(ref[:2]) not in groups:
+                    continue
+                tg, port = groups[tuple(ref[:2])], lb.attr("container_port")
+                traffic[id(tg)] = _text(port)
+                if port is not None:
+                    sites.lists.append(PortList("target", f"the load_balancer of aws_ecs_service {svc.labels[1]}",
+                                                [PortEntry(_text(port), Span(port.value.start, port.value.end))],
+                                                "container_port", assign=" = "))
+        for tg in self._unlinked_target_groups(c):
+            port = tg.attr("port")
+            traffic[id(tg)] = _text(port)
+            if port is not None:
+                sites.lists.append(PortList("target", f"the target group {tg.labels[1]}",
+                                            [PortEntry(_text(port), Span(port.value.start, port.value.end))], "port",
+                                            assign=" = "))
+        for tg in list({id(g): g for g in self._target_groups(c) + self._unlinked_target_groups(c)}.values()):
+            check = tg.block("health_check")
+            pp = self._probe(f"the health_check of target group {tg.labels[1]}", check.attr("port")) \
+                if check is not None else None
+            if pp is not None:
+                pp.traffic, pp.string = traffic.get(id(tg)), True
+                sites.probes.append(pp)
         return sites
 
     def _entry(self, p: "H.Block", key: str, fallback: str | None = None, removes=None) -> PortEntry:
@@ -1584,6 +1646,17 @@ def _line_http_port(words: list[str]) -> str:
     return str(dict(facts.DEFAULT_PORTS)["http-port"])
 
 
+def _health_port(c: Container) -> str | None:
+    """The V1 health port a server container's line gives (``--http-health-port=8005``), or None."""
+    words = [w.value for seg in c.segments if seg is not None for w in seg.words]
+    for i, w in enumerate(words):
+        if w.startswith("--http-health-port="):
+            return w.split("=", 1)[1]
+        if w == "--http-health-port" and i + 1 < len(words):
+            return words[i + 1]
+    return None
+
+
 def _text(attr) -> str | None:
     return attr.value.text if attr is not None else None
 
@@ -1642,6 +1715,16 @@ def _delete_item(text: str, items: list, k: int) -> Edit:
     if len(items) > 1:
         return Edit.delete(it.start, items[1].start)
     return Edit.delete(it.start, it.end)
+
+
+def _delete_json_item(items: list, k: int) -> Edit:
+    """Remove item ``k`` of a JSON list with the comma before it (the one after it, for the first): JSON has no
+    trailing comma."""
+    if k > 0:
+        return Edit.delete(items[k - 1].end, items[k].end)
+    if len(items) > 1:
+        return Edit.delete(items[0].start, items[1].start)
+    return Edit.delete(items[0].start, items[0].end)
 
 
 def _shape(e: "H.Expr", name: str):

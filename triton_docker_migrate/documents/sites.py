@@ -293,7 +293,10 @@ class PortEntry:
 class PortList:
     """The ports of one container (or of a Service that routes to it) in one list."""
 
-    style: str  #: "expose" (Dockerfile), "compose", "kubernetes", "values" (Helm), "docker" (``-p``)
+    #: "expose" (Dockerfile), "compose", "kubernetes", "values" (Helm), "docker" (``-p``), "target" (the port a
+    #: load balancer's target group sends its requests to: a target group's ``port``, an ECS service's
+    #: ``load_balancer`` ``container_port``)
+    style: str
     where: str  #: how messages name the list ("EXPOSE", "ports", "container triton ports", ...)
     entries: list[PortEntry]
     key: str = ""  #: the key that names the target port of an entry (``containerPort``, ``targetPort``)
@@ -309,6 +312,10 @@ class ProbePort:
     value: str  #: as written: a number or a port name
     span: Span
     quote: str = ""  #: the quote around it ("" plain)
+    #: a load balancer target group's health check: the container port its traffic goes to, which
+    #: ``traffic-port`` names (None: not known, or no target group's)
+    traffic: str | None = None
+    string: bool = False  #: the port is a string whatever it holds (a target group's): a number keeps its quotes
 
 
 @dataclass

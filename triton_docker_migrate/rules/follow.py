@@ -21,7 +21,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   probe, a Service annotation or a target group of the server takes (``variables.tf`` of the module; the
   ``module`` blocks that call the module and what they pass on: ``TF_VAR_x``/``-var`` set outside a configuration
   are warnings), a target
-  group that an ECS service of the server's file sends to, a GKE ``BackendConfig`` that a Service selecting the
+  group that an ECS service of the server's file sends to (or, with no ECS service in that file, one on the
+  server's HTTP or V1 health port), a GKE ``BackendConfig`` that a Service selecting the
   server names, an App Engine flexible ``app.yaml`` whose image is the server's ``Dockerfile`` in its folder; and
   the routes to such a target group (an ALB listener rule's path patterns: ``CheckSite.route``);
 - compose services that run the server (an override file of the same project, ``extends``, the image

@@ -19,7 +19,10 @@ HEALTH_PORT = rule(
     "TDM406", "v1-health-port", Severity.WARNING, F.SOMETIMES, "The removed V1 health port is still published",
     "A port that only served V1 health (`--http-health-port`) serves nothing in V2: it is removed from "
     "EXPOSE / ports lists that keep other ports (a Service's entry only when another of its ports reaches the "
-    "HTTP port, where V2 serves health), otherwise reported with the HTTP port to use.")
+    "HTTP port, where V2 serves health; an ECS container's `portMappings` entry unless a load balancer still sends "
+    "to it), otherwise reported with the HTTP port to use. Probes on it move to the HTTP port, and so does a "
+    "Terraform target group's `health_check` port (`traffic-port` when the target group's requests go to the "
+    "HTTP port); a target group or ECS `load_balancer` that sends requests to it is reported.")
 W, I = Severity.WARNING, Severity.INFO
 
 
@@ -92,7 +95,10 @@ def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> 
     others = [e for e in pl.entries if e not in hits]
     keeps_health = any(e.port == http or e.port in http_names for e in others) if service else bool(others)
     for e in hits:
-        if keeps_health:
+        if keeps_health and e.remover is None:  # something the file says still sends to it (its own finding)
+            yield HEALTH_PORT.finding(e.span, f"{msg}: a load balancer still sends requests to it; remove it from the "
+                                      f"{pl.where} once they go to the HTTP port")
+        elif keeps_health:
             yield HEALTH_PORT.finding(e.span, f"{msg}; removed from the {pl.where}",
                                       fix=Fix.of(f"Remove port {health}", *e.remove()))
         elif others:
@@ -115,6 +121,17 @@ def _values(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iter
                                       fix=Fix.of(f"Remove port {health}", *e.remove()))
         else:
             yield HEALTH_PORT.finding(e.span, f"{msg}: publish the HTTP port instead", suggestion=str(http))
+
+
+def _target(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
+    """The port a load balancer's target group sends its requests to: on the health port they reach nothing
+    in V2 (a warning: changing a target group's port replaces it, and what registers its targets says the port
+    too)."""
+    for e in pl.entries:
+        if e.port == health:
+            yield HEALTH_PORT.finding(e.span, f"{pl.where} sends requests to port {health}: "
+                                      f"{health_port_message(health, http)}: send them to the HTTP port",
+                                      suggestion=f"{pl.key}{pl.assign}{http}")
 
 
 def _docker(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
@@ -168,6 +185,8 @@ def _probes(sites: PortSites, health: str, http: str) -> Iterator[Finding]:
             if pr.value != health and pr.value not in names:
                 continue
             new = http_name if pr.value in names and http_name else http
+            if pr.traffic is not None and pr.traffic == http:  # a target group whose requests go to the HTTP port
+                new = "traffic-port"
             yield _probe_fix(pr, health, http, new)
     elif sites.style == "values":
         names = _values_names(sites, health, http)
@@ -188,10 +207,12 @@ def _probes(sites: PortSites, health: str, http: str) -> Iterator[Finding]:
 
 
 def _probe_fix(pr, health: str, http: str, new: str) -> Finding:
-    raw = f"{pr.quote}{new}{pr.quote}" if pr.quote and not new.isdigit() else new
+    quote = pr.quote or ('"' if new == "traffic-port" else "")
+    raw = f"{quote}{new}{quote}" if quote and (pr.string or not new.isdigit()) else new
+    where = ", where the target group sends its requests (traffic-port)" if new == "traffic-port" else ""
     return HEALTH_PORT.finding(
         pr.span, f"{pr.probe} used port {pr.value}{'' if pr.value == health else f' ({health})'}, the V1 health "
-        f"port (--http-health-port); V2 serves health on the HTTP port {http}", I,
+        f"port (--http-health-port); V2 serves health on the HTTP port {http}{where}", I,
         Fix.of(f"Probe port {new}", Edit(pr.span, raw)))
 
 
@@ -234,4 +255,5 @@ def _in_range(spec: str, port: str) -> bool:
         return False
 
 
-_POLICIES = {"expose": _expose, "compose": _compose, "kubernetes": _kubernetes, "values": _values, "docker": _docker}
+_POLICIES = {"expose": _expose, "compose": _compose, "kubernetes": _kubernetes, "values": _values, "docker": _docker,
+             "target": _target}
