@@ -135,7 +135,9 @@ HEALTH_PORT_ROUTE = rule(
     "the same include as the pod template's labels, selects its pods), and a port a template takes from "
     "`.Values.x` is changed in the values files that set it. A selector written by other actions than the "
     "server's pod labels (or a Service elsewhere, when those labels are actions), and a port a helper "
-    "computes, are known only once the chart is rendered: a warning with the change to make. A chart's templates "
+    "computes, are known only once the chart is rendered: a warning with the change to make; so is a Service of "
+    "the chart whose selector matches no pod as written, when the server's pod template gives its pods no labels "
+    "(its `targetPort` names the removed health port). A chart's templates "
     "follow a server of another file of the run the same way (a chart without V1 evidence included), and a server "
     "in a chart (and a Service a chart defines with a literal name and selector) is followed by the other files of "
     "the run; labels and names written by template actions compare only within their own chart. A value of the "
@@ -1431,6 +1433,7 @@ class _Follow:
         self.taken = TakenSpans(f.span for f in ctx.found if f.span is not None)
         self.self_regions: set[int] = set()
         self._written_moves: list[At] | None = None  #: see unmatched
+        self._unlabelled: list[At] | None = None  #: see unmatched
         self._published_moves: list[At] | None = None  #: see run_time_url
         #: ``kubectl exec`` into a moving server's pod, ``docker exec``/``docker compose exec`` into its container:
         #: (start, end of the command it runs, the server, where the command runs)
@@ -1709,21 +1712,31 @@ class _Follow:
         if self._written_moves is None:  # the moving servers whose pod labels are template actions (once)
             self._written_moves = [a for a in self.links.moves if a.move.health and a.move.labels and any(
                 _written(k) or _written(v) for k, v in a.move.labels.items())]
+        if self._unlabelled is None:  # the moving servers of this file's chart whose pods have no labels (once)
+            from ..charts import top_of
+
+            top = top_of(self.here) if self.doc.kind == "helm-template" else None
+            self._unlabelled = [a for a in self.links.moves if a.move.health and not a.move.labels and top is not None
+                                and a.move.file.startswith(os.path.realpath(top) + os.sep)]
         written = any(_written(k) or _written(v) for k, v in selector.items())
-        if not written and not self._written_moves:
+        if not written and not self._written_moves and not self._unlabelled:
             return
-        candidates = [a for a in self.links.moves if a.move.health and a.move.labels] if written else self._written_moves
+        candidates = [a for a in self.links.moves if a.move.health and a.move.labels] if written else \
+            self._written_moves + self._unlabelled
         for span, target in ports:
             at = next((a for a in candidates if _role(target, a.move) == "health"), None)
             if at is None or not self.free(span):
                 continue
             m = at.move
-            whose = "this selector is written by template actions that are not that server's pod labels" if written \
-                else "that server's pod labels are written by template actions"
+            whose = "this selector is written by template actions that are not that server's pod labels, so whether " \
+                "it picks that server is known only once the chart is rendered" if written else \
+                "that server's pod template gives its pods no labels, so as the chart is written this selector picks " \
+                "none of them (a post-renderer or the cluster may label them)" if not m.labels else \
+                "that server's pod labels are written by template actions, so whether it picks that server is known " \
+                "only once the chart is rendered"
             yield self.emit(HEALTH_PORT_ROUTE.finding(
                 span, f"{key} {target} of {what}: the health port {m.health} was removed at {at.where(self.here, True)}, "
-                f"and {whose}, so whether it picks that server is known only once the chart is rendered: if it "
-                f"does, V2 serves health on the HTTP port {m.http}", suggestion=f"{key}: {m.http}"))
+                f"and {whose}: if it picks that server, V2 serves health on the HTTP port {m.http}", suggestion=f"{key}: {m.http}"))
 
     # --- NetworkPolicies ---------------------------------------------------------------------------
     def policies(self) -> Iterator[Finding]:
