@@ -177,6 +177,14 @@ def _collect(unit: Unit, chart: SubChart, base: str | None) -> None:
                 unit.packaged_v1.append(_shown(full, base))
 
 
+def is_values_member(path: str, chart: str) -> bool:
+    """``path`` is a values file of the chart at ``chart`` (a ``values*.yaml`` beside its ``Chart.yaml``: the run
+    migrates it with the chart); a file elsewhere, even below the chart's folder (``chart/env/prod.yaml``), is not."""
+    name = os.path.basename(path).lower()
+    return os.path.dirname(os.path.abspath(path)) == os.path.abspath(chart) and name.startswith("values") \
+        and name.endswith(".yaml")
+
+
 def _shown(full: str, base: str | None) -> str:
     if base is None:
         return full

@@ -46,7 +46,8 @@ from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from . import yamlsites as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .helmvalues import flat_values
+from ..charts import is_values_member
+from .helmvalues import flat_values, list_values
 from .sites import (BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, DockerRunSite, ImageKeys, PodSite,
                     PortEntry, PortList, PortSites, ProbePort, Region, RouteSite, Segment, ServicePort, ServiceSite,
                     Topology)
@@ -415,12 +416,13 @@ class HclDoc(Document):
                 for prefix in ("${path.module}/", "${path.root}/", "${path.cwd}/"):
                     name = name[len(prefix):] if name.startswith(prefix) else name
                 path = os.path.normpath(os.path.join(here, name))
-                if "${" in name or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+                if "${" in name or not os.path.isfile(path) or is_values_member(path, folder):
                     continue
                 values = flat_values(path)
                 for k, v in values.items():
                     repo = values.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
                     out.append(ChartValue(k, v, Span(item.start, item.end), folder, False, repo, os.path.relpath(path)))
+                out += list_values(path, Span(item.start, item.end), folder, set())
         return out
 
     def split_images(self) -> list[ImageKeys]:

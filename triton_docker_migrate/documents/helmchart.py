@@ -236,6 +236,23 @@ class _Chart:
             depth += 1
         return paths
 
+    def mark_helpers(self, names: list[str]) -> None:
+        """Helpers a Triton server's container includes (a probe written in a ``define``), and those they include:
+        their bodies are read in the server's context."""
+        seen: set[str] = set()
+        todo = list(names)
+        depth = 0
+        while todo and depth < _HELPER_DEPTH:
+            nxt = []
+            for name in todo:
+                if name in seen or name not in self.helpers:
+                    continue
+                seen.add(name)
+                self.helpers[name].mark_triton_helper(name)
+                nxt += self.helpers[name].helper_refs(name)[1]
+            todo = nxt
+            depth += 1
+
     # --- one container --------------------------------------------------------------------------
     def link_container(self, doc: HelmTemplateDoc, chart: SubChart, c: Container, out: Links) -> None:
         linked = self.link_image(doc, chart, c, out)
@@ -262,6 +279,7 @@ class _Chart:
             return
         served = Served(doc, c, unknown=unknown)
         out.served.append(served)
+        self.mark_helpers(doc.container_includes(c))
         if all(d is doc for d, _ in pieces):
             return  # the template holds the whole line: the Kubernetes reader's own
         served.parts = self.parts(doc, c, pieces)

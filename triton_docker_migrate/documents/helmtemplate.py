@@ -29,7 +29,7 @@ from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from .base import Document
 from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
-from .sites import Block, CommandLine, Region, Segment
+from .sites import Block, CommandLine, CommandSite, Region, Segment, is_foreign
 
 #: a string literal of a template action, without escapes (``"/api/health/ready"``)
 _ACTION_STRING = re.compile(r'"([^"\\\n]*)"')
@@ -62,6 +62,9 @@ class HelmTemplateDoc(KubernetesDoc):
         #: parts of server lines held by a helper's body here (a list of arguments ``include``d by a
         #: container of another template; set by the chart)
         self.helper_lines: list[CommandLine] = []
+        #: helpers defined here whose body a Triton server's container includes (a probe written in a ``define``):
+        #: their text is read in that container's context (set by the chart)
+        self.triton_helpers: set[str] = set()
         #: scalars written by one action that reads a values scalar: id(node) -> the chart's value
         self.resolved: dict[int, str] = {}
         #: the same scalars by span: their values path and every values node that may set them
@@ -249,6 +252,47 @@ class HelmTemplateDoc(KubernetesDoc):
 
     def command_lines(self) -> list[CommandLine]:
         return super().command_lines() + self.helper_lines
+
+    def commands(self) -> list[CommandSite]:
+        """A helper's list that a container runs as its command line (``args: {{- include "t.serverArgs" . |
+        nindent 12 }}``): the binary it starts with is a command word too."""
+        sites = super().commands()
+        for cl in self.helper_lines:
+            for seg in cl.segments:
+                if seg.words and not is_foreign(seg.words[0].span) and any(w is cl.binary for w in seg.words):
+                    sites.append(CommandSite(seg.words, seg, True, self.text))
+        if self.helper_lines:
+            from . import yamlsites as S
+
+            sites = S.unique_sites(sites)
+        return sites
+
+    def mark_triton_helper(self, name: str) -> None:
+        """A Triton server's container includes helper ``name`` (defined here): its body is the server's."""
+        if name not in self.triton_helpers:
+            self.triton_helpers.add(name)
+            self._regions = None
+
+    def _triton_nodes(self) -> set[int]:
+        out = super()._triton_nodes()
+        for name in self.triton_helpers:
+            node = self.helper_node(name)
+            if node is not None:
+                out |= Y.reachable(node)
+        return out
+
+    def container_includes(self, c: Container) -> list[str]:
+        """The helpers the container's own text includes (``readinessProbe: {{- include "t.probe" . | nindent 12
+        }}``), but those that write its ``command``/``args`` (the chart links those as its command line)."""
+        start, end = self.container_span(c)
+        lists = {e.helper for key in ("command", "args") for e in self.expansions(c, key) if e.helper is not None}
+        acts = list(self.template.overlapping(start, end))
+        for k, _v in c.node.value:  # a fragment written under a key (``readinessProbe:`` then ``{{- include ... }}``)
+            acts += self._standalone_under(k.start_index)
+        out: list[str] = []
+        for a in acts:
+            out += [n for n in a.includes if n not in lists and n not in out]
+        return out
 
     def _server_lines(self):
         if self._lines is None:

@@ -9,6 +9,7 @@ and weak evidence (``/api/health`` probes) count.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
@@ -21,8 +22,8 @@ from . import commands as C
 from . import yamlblocks as B
 from . import yamlsites as S
 from .base import Document
-from .sites import (Block, CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites, ProbePort,
-                    Region, Segment, is_foreign)
+from .sites import (Block, ChartValue, CommandLine, CommandSite, HealthKey, ImageKeys, PortEntry, PortList, PortSites,
+                    ProbePort, Region, Segment, is_foreign)
 
 ARGV_KEYS = ("command", "args", "extraArgs")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -534,6 +535,24 @@ def server_argv(doc: HelmValuesDoc) -> list[list[str]]:
 def flat_values(path: str) -> dict[str, str]:
     """The string values of a Helm values file by dotted path (``image: {tag: x}`` -> ``image.tag``); empty
     when it does not read as a mapping."""
+    return {k: v for k, v in _flat(path).items() if isinstance(v, str)}
+
+
+def flat_lists(path: str) -> dict[str, list[str]]:
+    """The lists of strings of a Helm values file by dotted path (``extraArgs: [--log-verbose=0]``): a list given
+    with ``-f`` replaces the chart's own whole."""
+    return {k: v for k, v in _flat(path).items() if isinstance(v, list)}
+
+
+def list_values(path: str, span: Span, chart: str, given: set[str]) -> list:
+    """The lists of strings of a values file outside a chart that a release gives it (``-f prod.yaml``), as values
+    given from outside (``sites.ChartValue``) at ``span``, where the release names the file; not the keys of
+    ``given`` (a ``--set`` of the same key wins)."""
+    return [ChartValue(k, " ".join(v), span, chart, False, None, os.path.relpath(path), tuple((x, span) for x in v))
+            for k, v in flat_lists(path).items() if k not in given]
+
+
+def _flat(path: str) -> dict:
     try:
         import yaml
 
@@ -542,13 +561,13 @@ def flat_values(path: str) -> dict[str, str]:
         data = yaml.safe_load(read_regular(path, 1 << 20)[0])
     except Exception:  # noqa: BLE001 - a file that does not read gives nothing
         return {}
-    out: dict[str, str] = {}
+    out: dict = {}
 
     def walk(node, prefix: str) -> None:
         for k, v in node.items() if isinstance(node, dict) else ():
             if isinstance(v, dict):
                 walk(v, f"{prefix}{k}.")
-            elif isinstance(v, str):
+            elif isinstance(v, str) or isinstance(v, list) and v and all(isinstance(x, str) for x in v):
                 out[f"{prefix}{k}"] = v
 
     walk(data, "")

@@ -31,7 +31,8 @@ from . import yamlblocks as B
 from . import yamlsites as S
 from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
-from .helmvalues import ValuesImageKeys, flat_values
+from ..charts import is_values_member
+from .helmvalues import ValuesImageKeys, flat_values, list_values
 from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
@@ -605,7 +606,7 @@ class KubernetesDoc(Document):
         out = []
         for name, base in files:  # a file outside the chart: reported at its name
             path = os.path.normpath(os.path.join(base, str(name.value))) if isinstance(name, ScalarNode) else ""
-            if not path or not os.path.isfile(path) or os.path.commonpath([path, folder]) == folder:
+            if not path or not os.path.isfile(path) or is_values_member(path, folder):
                 continue
             sc = self.src.scalar(name)  # type: ignore[arg-type]
             held = flat_values(path)
@@ -613,6 +614,7 @@ class KubernetesDoc(Document):
                 if k not in values:
                     repo = held.get(k[: -len("tag")] + "repository") if k.endswith("tag") else None
                     out.append(ChartValue(k, v, Span(sc.start, sc.end), folder, False, repo, os.path.relpath(path)))
+            out += list_values(path, Span(sc.start, sc.end), folder, set(first))
         for k, (v, span, editable, items) in first.items():
             repo = values.get(k[: -len("tag")] + "repository") if k.endswith("tag") and not items else None
             out.append(ChartValue(k, v, span, folder, editable, repo, items=items))

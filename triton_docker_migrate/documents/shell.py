@@ -25,7 +25,8 @@ from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
 from . import held as H
 from .base import Document, used_only_as_image_tag
-from .helmvalues import flat_values
+from ..charts import is_values_member
+from .helmvalues import flat_values, list_values
 from ..syntax.shellparts import (command_substitutions, crlf_as_lf, heredoc_owners, join_words, shell_c_script,
                                  strip_delimiter)
 from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, docker_exec, kubectl_exec, ssh_command, parse_docker_build,
@@ -583,13 +584,14 @@ class ShellDoc(Document):
                 path = self.file_from_where_run(name) if name and "://" not in name else None
                 span = got.sub(pos, pos + len(name))
                 pos += len(name) + 1
-                if path is None or os.path.commonpath([path, chart]) == chart:
+                if path is None or is_values_member(path, chart):
                     continue
                 values = flat_values(path)
                 for key, value in values.items():
                     if key not in given:
                         repo = values.get(key[: -len("tag")] + "repository") if key.endswith("tag") else None
                         out.append(ChartValue(key, value, span, chart, False, repo, os.path.relpath(path)))
+                out += list_values(path, span, chart, set(given))
         return out
 
     def _helm_commands(self) -> list[tuple[list[Word], int]]:

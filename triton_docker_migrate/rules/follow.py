@@ -136,7 +136,9 @@ HEALTH_PORT_ROUTE = rule(
     "the same include as the pod template's labels, selects its pods), and a port a template takes from "
     "`.Values.x` is changed in the values files that set it. A selector written by other actions than the "
     "server's pod labels (or a Service elsewhere, when those labels are actions), and a port a helper "
-    "computes, are known only once the chart is rendered: a warning with the change to make. A chart's templates "
+    "computes, are known only once the chart is rendered: a warning with the change to make; so is a Service of "
+    "the chart whose selector matches no pod as written, when the server's pod template gives its pods no labels "
+    "(its `targetPort` names the removed health port). A chart's templates "
     "follow a server of another file of the run the same way (a chart without V1 evidence included), and a server "
     "in a chart (and a Service a chart defines with a literal name and selector) is followed by the other files of "
     "the run; labels and names written by template actions compare only within their own chart. A value of the "
@@ -214,7 +216,11 @@ HEALTH_PATH_ROUTE = rule(
     "A chart's template that asks the chart's own Service through template actions (the test hook of `helm create`: "
     "`wget '{{ include \"x.fullname\" . }}:{{ .Values.service.port }}/api/status'`) reaches the server when the host "
     "is the Service's name written by the same action and the port, read from the chart's values, is the Service's "
-    "port to the HTTP port; another port is a warning with the V2 path.\n\n"
+    "port to the HTTP port; another port is a warning with the V2 path. A value of the chart that is a URL's whole "
+    "base (`tritonUrl: http://platform-triton:8000`, asked as `{{ .Values.tritonUrl }}/api/health/ready`) reaches "
+    "the Service its host names; a host that ends as the name of a Service the chart names after its release "
+    "(`{{ .Release.Name }}-triton`) is that Service only for one release name, which the installer gives: a warning "
+    "with the V2 path.\n\n"
     "An image the run builds from a V1 server's Dockerfile under a name (`docker build -t NAME`, "
     "`docker/build-push-action`'s `tags`, compose `image:` beside `build:`, Skaffold's `artifacts[].image`, a Bake "
     "target's `tags`) is that server wherever a container runs it without a command of its own (a Kubernetes "
@@ -258,6 +264,10 @@ _HEALTH_AFTER_VALUE = re.compile(rb"(?:\}|\$[A-Za-z_]\w*)/api/health/(?:live|rea
 #: a URL of a chart's template whose host is a template action (masked), its port a number or an action
 _TEMPLATE_URL = re.compile("(?<![\\w./:-])(?:https?://)?(?P<host>\\$\u2063+)(?::(?P<port>\\d{1,5}|\\$\u2063+))?"
                            r"(?P<path>/api/[\w/.-]*)")
+#: a value that is a URL's base alone (``http://platform-triton:8000``)
+_URL_BASE = re.compile(r"(?:(?P<scheme>https?)://)?(?P<host>[A-Za-z0-9][\w.-]*)(?::(?P<port>\d{1,5}))?/?")
+#: a Service of a chart named after the release (``{{ .Release.Name }}-triton``)
+_RELEASE_NAMED = re.compile(r"\{\{ \.Release\.Name \}\}(?P<rest>[\w.-]+)")
 #: a V1 path written alone (a proxy's health check ``path:``), not as part of a URL
 _BARE_V1_PATH = re.compile(r"(?<![\w/.:$}%-])(?P<path>/api/(?:" + "|".join(facts.V1_ENDPOINT_WORDS) + r")(?![\w-])[\w/.-]*)")
 #: a V1 path after a port known only at run time (``$NODE_IP:$NODE_PORT/api/health/ready``)
@@ -1460,6 +1470,7 @@ class _Follow:
         self.taken = TakenSpans(f.span for f in ctx.found if f.span is not None)
         self.self_regions: set[int] = set()
         self._written_moves: list[At] | None = None  #: see unmatched
+        self._unlabelled: list[At] | None = None  #: see unmatched
         self._published_moves: list[At] | None = None  #: see run_time_url
         #: ``kubectl exec`` into a moving server's pod, ``docker exec``/``docker compose exec`` into its container:
         #: (start, end of the command it runs, the server, where the command runs)
@@ -1738,21 +1749,31 @@ class _Follow:
         if self._written_moves is None:  # the moving servers whose pod labels are template actions (once)
             self._written_moves = [a for a in self.links.moves if a.move.health and a.move.labels and any(
                 _written(k) or _written(v) for k, v in a.move.labels.items())]
+        if self._unlabelled is None:  # the moving servers of this file's chart whose pods have no labels (once)
+            from ..charts import top_of
+
+            top = top_of(self.here) if self.doc.kind == "helm-template" else None
+            self._unlabelled = [a for a in self.links.moves if a.move.health and not a.move.labels and top is not None
+                                and a.move.file.startswith(os.path.realpath(top) + os.sep)]
         written = any(_written(k) or _written(v) for k, v in selector.items())
-        if not written and not self._written_moves:
+        if not written and not self._written_moves and not self._unlabelled:
             return
-        candidates = [a for a in self.links.moves if a.move.health and a.move.labels] if written else self._written_moves
+        candidates = [a for a in self.links.moves if a.move.health and a.move.labels] if written else \
+            self._written_moves + self._unlabelled
         for span, target in ports:
             at = next((a for a in candidates if _role(target, a.move) == "health"), None)
             if at is None or not self.free(span):
                 continue
             m = at.move
-            whose = "this selector is written by template actions that are not that server's pod labels" if written \
-                else "that server's pod labels are written by template actions"
+            whose = "this selector is written by template actions that are not that server's pod labels, so whether " \
+                "it picks that server is known only once the chart is rendered" if written else \
+                "that server's pod template gives its pods no labels, so as the chart is written this selector picks " \
+                "none of them (a post-renderer or the cluster may label them)" if not m.labels else \
+                "that server's pod labels are written by template actions, so whether it picks that server is known " \
+                "only once the chart is rendered"
             yield self.emit(HEALTH_PORT_ROUTE.finding(
                 span, f"{key} {target} of {what}: the health port {m.health} was removed at {at.where(self.here, True)}, "
-                f"and {whose}, so whether it picks that server is known only once the chart is rendered: if it "
-                f"does, V2 serves health on the HTTP port {m.http}", suggestion=f"{key}: {m.http}"))
+                f"and {whose}: if it picks that server, V2 serves health on the HTTP port {m.http}", suggestion=f"{key}: {m.http}"))
 
     # --- NetworkPolicies ---------------------------------------------------------------------------
     def policies(self) -> Iterator[Finding]:
@@ -2197,18 +2218,43 @@ class _Follow:
         for u in _TEMPLATE_URL.finditer(r.text):
             if u.start("host") not in acts:
                 continue
-            svc = self.links.service(acts[u.start("host")][1], None)
-            if svc is None or not svc.ats:
-                continue
+            host = acts[u.start("host")][1]
             port = u.group("port")
             if port is not None and port.startswith("$"):
                 port = acts.get(u.start("port"), (0, port))[1]
+            base = _URL_BASE.fullmatch(host) if port is None else None
+            named = None
+            if base is not None:  # a value that is a whole base (``tritonUrl: http://platform-triton:8000``)
+                host, port = base.group("host"), base.group("port") or ("443" if base.group("scheme") == "https" else "80")
+                svc = self.links.service(host, None)
+                if svc is None:
+                    svc, named = self.release_service(host)
+            else:
+                svc = self.links.service(host, None)
+            if svc is None or not svc.ats:
+                continue
             entry = next((p for p in svc.ports if p[0] == port), None) if port else \
                 (svc.ports[0] if len(svc.ports) == 1 else None)
-            why = svc.why
+            why = svc.why or named
             if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                 why = why or f"the port it asks ({port or 'none'}) is not known to reach the server's HTTP port"
             yield from self.path(r, u.start("path"), u.group("path"), svc.ats[0], "this URL", why)
+
+    def release_service(self, host: str) -> tuple["Svc | None", str | None]:
+        """The Service of a chart named after its release (``{{ .Release.Name }}-triton``) that a host of the values
+        (``platform-triton``) names when the chart is installed as ``platform``: the release's name is the
+        installer's, so it is why the target is not certain."""
+        got = []
+        for svc in self.links.services:
+            m = _RELEASE_NAMED.fullmatch(svc.name)
+            if m is not None and svc.ats and host.split(".")[0].endswith(m.group("rest")) and \
+                    len(host.split(".")[0]) > len(m.group("rest")):
+                got.append(svc)
+        if len(got) != 1:
+            return None, None
+        release = host.split(".")[0][: -len(_RELEASE_NAMED.fullmatch(got[0].name).group("rest"))]  # type: ignore[union-attr]
+        return got[0], (f"its host {host} is the Service {got[0].name} only when the chart is installed as a release "
+                        f"named {release}")
 
     def run_time_host(self, r: Region, u: re.Match, host: str, why: str | None = None) -> Iterator[Finding]:
         """A URL whose host is a variable or a placeholder the file does not pin, on a host port that

@@ -884,7 +884,10 @@ CHART_OPTIONS = rule(
     "TDM319", "v1-chart-options-value", Severity.WARNING, F.NEVER,
     "A chart's server options given from outside the chart",
     "A list that a Helm release gives a chart of the tree from outside it (a helmfile release's `values`, a Flux "
-    "`HelmRelease`'s `spec.values`, an Argo CD `Application`'s `helm.valuesObject` or `helm.values`) replaces the "
+    "`HelmRelease`'s `spec.values`, an Argo CD `Application`'s `helm.valuesObject` or `helm.values`, a values file "
+    "outside the chart that `helm upgrade --install NAME ./chart -f values-prod.yaml`, a `helm_release`'s `values = "
+    "[file(...)]`, Argo CD's `valueFiles`, Flux's `valuesFiles` or a helmfile release's `values:` paths name: the "
+    "warning is where the release names the file, and names it) replaces the "
     "chart's own list where the chart's Triton server container takes words of its command line from it "
     "(`range .Values.serverArgs`, `toYaml .Values.args`). The tool migrates the chart's own list together with the "
     "line; the list given from outside is not rewritten. When it holds the V1 server binary or an option V2 "
@@ -912,13 +915,15 @@ def check_chart_options(doc, ctx) -> Iterator[Finding]:
         if not v1 and not sl.v1:
             continue
         where = os.path.relpath(sl.template.path)
+        here = "given here" if cv.source is None else f"in {cv.source}, the values file given here,"
         if v1:
-            msg = (f"{cv.key}: {', '.join(v1)} given here replace{'s' if len(v1) == 1 else ''} the chart's own list on "
+            msg = (f"{cv.key}: {', '.join(v1)} {here} replace{'s' if len(v1) == 1 else ''} the chart's own list on "
                    f"the server command line of {where}, " + ("which this run migrates to V2" if sl.v1 else "a V2 line")
                    + ": the target refuses V1's options and has no trtserver")
         else:
-            msg = (f"{cv.key} given here replaces the chart's own list on the V1 server command line of {where}, "
+            msg = (f"{cv.key} {here} replaces the chart's own list on the V1 server command line of {where}, "
                    f"which this run migrates to V2: the options the migration writes into the chart's list (the V2 "
                    f"spelling of its options, V1's defaults kept: --model-control-mode=poll, "
                    f"--disable-auto-complete-config) are not in this one")
-        yield CHART_OPTIONS.finding(cv.span, msg + "; write it as the chart's migrated list is written")
+        there = "" if cv.source is None else f" in {cv.source}"
+        yield CHART_OPTIONS.finding(cv.span, msg + f"; write it{there} as the chart's migrated list is written")
