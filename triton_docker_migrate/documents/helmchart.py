@@ -218,8 +218,9 @@ class _Chart:
                 out.append((d, n))
         return out
 
-    def helper_paths(self, names: list[str]) -> list[G.Path]:
-        paths: list[G.Path] = []
+    def _helpers_reached(self, names: list[str]):
+        """The helpers ``names`` name and those they include, breadth first, ``_HELPER_DEPTH`` levels at most:
+        (name, the values paths it reads)."""
         seen: set[str] = set()
         todo = list(names)
         depth = 0
@@ -230,28 +231,19 @@ class _Chart:
                     continue
                 seen.add(name)
                 ps, hs = self.helpers[name].helper_refs(name)
-                paths += ps
+                yield name, ps
                 nxt += hs
             todo = nxt
             depth += 1
-        return paths
+
+    def helper_paths(self, names: list[str]) -> list[G.Path]:
+        return [p for _name, ps in self._helpers_reached(names) for p in ps]
 
     def mark_helpers(self, names: list[str]) -> None:
         """Helpers a Triton server's container includes (a probe written in a ``define``), and those they include:
         their bodies are read in the server's context."""
-        seen: set[str] = set()
-        todo = list(names)
-        depth = 0
-        while todo and depth < _HELPER_DEPTH:
-            nxt = []
-            for name in todo:
-                if name in seen or name not in self.helpers:
-                    continue
-                seen.add(name)
-                self.helpers[name].mark_triton_helper(name)
-                nxt += self.helpers[name].helper_refs(name)[1]
-            todo = nxt
-            depth += 1
+        for name, _ps in self._helpers_reached(names):
+            self.helpers[name].mark_triton_helper(name)
 
     # --- one container --------------------------------------------------------------------------
     def link_container(self, doc: HelmTemplateDoc, chart: SubChart, c: Container, out: Links) -> None:
