@@ -672,9 +672,11 @@ class HclDoc(Document):
                 ref = arn.value.raw.split(".") if arn is not None and arn.value.kind == "other" else []
                 linked.add(tuple(ref[:2]))
         ports = {p for c in ecs for p in (_http_port(c), _health_port(c)) if p}
+        names = {c.name.lower() for c in ecs if c.name} | {(c.block.labels[1] if len(c.block.labels) > 1 else "").lower()
+                                                           for c in ecs} - {""}
         return [r for r in self._resources() if r.labels[0] in TARGET_GROUPS and len(r.labels) > 1
-                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports] + \
-            (self._port_health_checks() if server is None else [])
+                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports
+                and _named_for(r, names)] + (self._port_health_checks() if server is None else [])
 
     def _port_health_checks(self) -> list["H.Block"]:
         """Google Cloud health checks (``google_compute_health_check``'s ``http_health_check { port, request_path }``,
@@ -691,9 +693,19 @@ class HclDoc(Document):
             if r.labels[0] in GCP_HEALTH_CHECKS:
                 checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
                     [b for k in ("http_health_check", "https_health_check", "http2_health_check") for b in r.blocks(k)]
-                if any(_text(b.attr("port")) in ports or b.attr("port") is None and "8000" in ports for b in checks):
+                if any(_text(b.attr("port")) in ports or b.attr("port") is None and "8000" in ports for b in checks) \
+                        and (self._autoheals(r) or _named_for(r, set())):
                     out.append(r)
         return out
+
+    def _autoheals(self, check: "H.Block") -> bool:
+        """Whether an instance group manager of this file autoheals with the Google Cloud health check ``check``
+        (``auto_healing_policies { health_check = google_compute_health_check.NAME.id }``)."""
+        ref = f"{check.labels[0]}.{check.labels[1]}." if len(check.labels) > 1 else None
+        return ref is not None and any(
+            hc is not None and hc.value.raw.startswith(ref)
+            for r in self._resources() if "instance_group_manager" in r.labels[0]
+            for b in r.blocks("auto_healing_policies") for hc in (b.attr("health_check"),))
 
     def _triton_ranges(self) -> list[tuple[int, int]]:
         out = []
@@ -1636,6 +1648,14 @@ def _object_leaves(obj: "H.Expr", prefix: str, out: list[tuple[str, "H.Str"]]) -
 def _http_port(c: Container) -> str:
     """The HTTP port a server container's line gives (``--http-port=8080``), or the server's default."""
     return _line_http_port([w.value for seg in c.segments if seg is not None for w in seg.words])
+
+
+def _named_for(r: "H.Block", names: set[str]) -> bool:
+    """Whether a load balancer's target group or health check is named for the server: its label or ``name``
+    names the inference server (``facts.TRITON_HOST``) or one of ``names`` (the server's ECS container and task
+    definition): a port alone is no proof (another application on the same port, ``aws_lb_target_group.web``)."""
+    written = [r.labels[1] if len(r.labels) > 1 else "", _text(r.attr("name")) or ""]
+    return any(facts.TRITON_HOST.search(w) or any(n and n in w.lower() for n in names) for w in written if w)
 
 
 def _line_http_port(words: list[str]) -> str:
