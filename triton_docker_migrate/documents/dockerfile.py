@@ -593,6 +593,10 @@ class DockerfileDoc(Document):
         hi = bisect.bisect_right(self._sorted_starts, ins.end)
         return [sites[k] for k in sorted(self._sorted_sites[lo:hi])]
 
+    def stage_text(self, i: int) -> str:
+        """The instructions of build stage ``i``, as read (a stage's own evidence: ``rules/endpoints.py``)."""
+        return "\n".join(ins.logical for ins in self.instructions if ins.stage == i)
+
     def stage_index_at(self, off: int) -> int:
         """Index of the build stage the text at ``off`` belongs to (-1: before the first FROM)."""
         if self._starts is None or len(self._starts) != len(self.instructions):

@@ -90,8 +90,15 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     client = evidence.talks_to_triton(doc.text) or \
         doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
     named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
+    stages: dict[int, bool] = {}  # a Dockerfile: each build stage talks to Triton or not (a client SDK stage)
     for region in doc.regions():
-        yield from check_region(region, ctx, client, named, client and _host_field(doc.text, region))
+        talks = client
+        if client and doc.kind == "dockerfile" and (region.offsets or region.base):
+            i = doc.stage_index_at(region.off(0))
+            if i not in stages:
+                stages[i] = evidence.talks_to_triton(doc.stage_text(i))
+            talks = stages[i]
+        yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region))
 
 
 def _host_field(text: str, region: Region) -> bool:
