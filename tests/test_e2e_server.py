@@ -764,7 +764,7 @@ def test_arguments_given_to_a_built_v1_image_start_behind_its_migrated_entrypoin
 
 def test_options_given_to_a_built_image_still_decide_behind_its_migrated_entrypoint(tmp_path, capsys, monkeypatch):
     """A Dockerfile whose ENTRYPOINT is the V1 server and whose options come from what runs the image (a compose
-    command, ``docker run`` words: fixtures/trees/runner-defaults-*): V1's defaults written on the ENTRYPOINT must
+    command, ``docker run`` words, Kubernetes args in place of its CMD: fixtures/trees/runner-defaults-*): V1's defaults written on the ENTRYPOINT must
     leave those options the last word. The rebuilt image with each runner's migrated options starts the 2.51.0
     server as V1 ran it: a --strict-model-config=false given there turns strict configuration off (V2 would keep it
     on beside --disable-auto-complete-config), a mode given there wins, and a runner that gives neither gets V1's."""
@@ -775,7 +775,7 @@ def test_options_given_to_a_built_image_still_decide_behind_its_migrated_entrypo
     import yaml
     from conftest import cli
 
-    for name in ("runner-defaults-compose", "runner-defaults-docker-run"):
+    for name in ("runner-defaults-compose", "runner-defaults-docker-run", "runner-defaults-cmd-replaced"):
         shutil.copytree(FIXTURES / "trees" / name, tmp_path / name)
     monkeypatch.chdir(tmp_path)
     code, _out, _err = cli(capsys, "migrate", ".")
@@ -791,6 +791,10 @@ def test_options_given_to_a_built_image_still_decide_behind_its_migrated_entrypo
     runs = [shlex.split(x)[6:] for x in (run / "run.sh").read_text().splitlines() if x.startswith("docker run")]
     jobs = [R.Job(tuple(entrypoint(compose / "server" / "Dockerfile") + command))]
     jobs += [R.Job(tuple(entrypoint(run / "Dockerfile") + words)) for words in runs]
+    # Kubernetes args in place of the Dockerfile's CMD: V1's defaults stand on the ENTRYPOINT, not in that CMD
+    replaced = tmp_path / "runner-defaults-cmd-replaced"
+    args = yaml.safe_load((replaced / "deploy.yaml").read_text())["spec"]["template"]["spec"]["containers"][0]["args"]
+    jobs.append(R.Job(tuple(entrypoint(replaced / "Dockerfile") + args)))
     got = R.run_all(jobs)
     assert all(r.ready for r in got), [r.explain() for r in got]
     # V1: --strict-model-config=false and --repository-poll-secs=0 (mode none); V2 polls never at 0 s
@@ -800,3 +804,5 @@ def test_options_given_to_a_built_image_still_decide_behind_its_migrated_entrypo
     assert got[1].options.get("model_control_mode") == "MODE_NONE"
     assert got[2].options.get("strict_model_config") == "1"
     assert got[2].options.get("model_control_mode") == "MODE_POLL"
+    assert got[3].options.get("strict_model_config") == "1"
+    assert got[3].options.get("model_control_mode") == "MODE_POLL"

@@ -397,11 +397,14 @@ class DockerfileDoc(Document):
                     consumed.add(id(cmd))
             consumed.add(id(ep))
             cl = self._cl(segments, server, stage_idx, program)
-            if len(segments) == 1:
-                # no CMD: the options a container gives the image come after the ENTRYPOINT's (a V1 default
-                # written here must let them decide: ``argv.COMPLETED``)
-                cl.extra["completed"] = "the options a container gives the image (docker run words, a compose " \
-                                        "command, Kubernetes args)"
+            # the options a container gives the image come after the ENTRYPOINT's, in place of the CMD's: a V1
+            # default goes on the ENTRYPOINT (``stop``: before the CMD, which they replace), written so that the
+            # options after it still decide (rules/argv.py ``_completed``)
+            cl.extra["completed"] = "the options a container gives the image (docker run words, a compose " \
+                                    "command, Kubernetes args)"
+            if len(segments) > 1:
+                cl.extra["completed"] = "the CMD's options (or those a container gives the image in their place)"
+                cl.extra["stop"] = frozenset(id(w) for w in segments[1].words)
             out.append(cl)
             binaries.add(id(server))
         for site in self.commands():

@@ -72,9 +72,10 @@ STRICT_DEFAULT = rule(
     "docs of 2.51.0, \"Default Max Batch Size and Dynamic Batcher\"), which a V1 deployment would notice. A V1 "
     "line that gave no `--strict-model-config` gets `--disable-auto-complete-config` after its last option "
     "(from 22.07; remove it to opt in to auto-complete). Where options given after the line's own complete it - "
-    "runtime arguments (`\"$@\"`), a Dockerfile's exec-form ENTRYPOINT without CMD (the options a container gives "
-    "the image: `docker run` words, a compose `command`, Kubernetes `args`), an exec-form CMD given to an ENTRYPOINT "
-    "script that may add its own - the default is written `--strict-model-config=true` instead: 2.51.0 lets "
+    "runtime arguments (`\"$@\"`), a Dockerfile's exec-form ENTRYPOINT that is the server (its CMD, or the options a "
+    "container gives the image in its place: `docker run` words, a compose `command`, Kubernetes `args`; the defaults "
+    "go on the ENTRYPOINT, before the CMD those replace), an exec-form CMD given to an ENTRYPOINT script that may add "
+    "its own - the default is written `--strict-model-config=true` instead: 2.51.0 lets "
     "`--disable-auto-complete-config` win over a `--strict-model-config=false` in either order, but reads "
     "`--strict-model-config` as its last value, so a setting given after the default still decides, as in V1.",
     min_target="22.07")
@@ -581,7 +582,8 @@ def _add_elsewhere(b: _Builder, rule: Rule, msg: str, option: str) -> bool:
 def _completed(b: _Builder, dynamic: list[Word]) -> str:
     """What gives the line options after those it writes (a V1 default added here comes before them), or "":
     the options added at run time (``"$@"``), or those the line is completed with elsewhere
-    (``CommandLine.extra["completed"]``: a Dockerfile ENTRYPOINT without CMD, a CMD given to a script)."""
+    (``CommandLine.extra["completed"]``: a Dockerfile's exec-form ENTRYPOINT server line, whose CMD the options a
+    container gives the image replace - ``extra["stop"]``: the defaults go before it -, a CMD given to a script)."""
     if dynamic:
         return "the options added at run time"
     return b.cl.extra.get("completed", "")
@@ -594,7 +596,7 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
         return
     eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
     values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
-    edit, anchor = _insertion(b, opts, values)
+    edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
         return
     later = _completed(b, dynamic)
@@ -628,7 +630,7 @@ def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
                "and turns on dynamic batching for models with max_batch_size > 1 and no scheduler: "
                f"{STRICT_TRUE} keeps V1's behaviour and lets {later}, which come after it, still decide (V2 would "
                "let --disable-auto-complete-config win over a --strict-model-config=false given there)")
-    edit, anchor = _insertion(b, opts, values)
+    edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
         return
     where = b.cl.binary.span if b.cl.binary is not None else anchor.span
@@ -670,6 +672,9 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str],
             anchor, anchor_seg = w, seg
         if id(w) not in b.gone:
             kept_before[id(seg)] = True
+    if anchor is not None and any(o.word is anchor and o.value_word is not None and id(o.value_word) in stop
+                                  for o in opts):
+        anchor, anchor_seg = before.get(id(anchor), (cl.binary, anchor_seg))  # its value comes after: before it
     if anchor is None or anchor_seg is None:
         return None, None
     if anchor is cl.binary:
