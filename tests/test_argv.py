@@ -16,9 +16,7 @@ from triton_docker_migrate.writer import apply, choose_fixes
 
 I, W, E = "info", "warning", "error"
 STRICT = ("TDM314", I, True)  # --disable-auto-complete-config added: V1 relied on strict config (22.07 on)
-STRICT_W = ("TDM314", W, True)  # the same, with runtime arguments on the line
-POLL = ("TDM310", I, True)  # --model-control-mode=poll added
-POLL_W = ("TDM310", W, True)  # the same, with runtime arguments on the line
+POLL = ("TDM310", I, True)  # --model-control-mode=poll added (before runtime arguments too: a mode they set wins)
 RUNTIME = ("TDM316", W, False)
 STORE = ("TDM301", I, True)
 KEPT = ("--model-repository=/m --exit-on-error=true --strict-readiness=true --exit-timeout-secs=30 "
@@ -222,9 +220,10 @@ CASES = [
      [("TDM313", W, True)], "poll"),
     ("mc-dynamic-poll", "trtserver --model-repository=/m --allow-poll-model-repository=$POLL", "24.10",
      'trtserver --model-repository=/m --allow-poll-model-repository=$POLL --disable-auto-complete-config', [STRICT, ("TDM311", W, False)], None),
-    # runtime arguments: the new option goes before them, as a warning
+    # runtime arguments: the new options go before them, the strict default as --strict-model-config=true (V2 lets
+    # --disable-auto-complete-config win over a later --strict-model-config=false, but reads the last value of this)
     ("runtime-args-quoted-at_fixes", 'trtserver --model-store=/m "$@"', "24.10",
-     'trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config "$@"', [POLL_W, STRICT_W, STORE, RUNTIME], "poll"),
+     'trtserver --model-repository=/m --model-control-mode=poll --strict-model-config=true "$@"', [POLL, STRICT, STORE, RUNTIME], "poll"),
     ("v1-refused-boolean_fixes", "trtserver --model-store=/m --strict-model-config=on", "24.10",
      "trtserver --model-repository=/m --strict-model-config=on --model-control-mode=poll",
      [POLL, STORE, ("TDM318", E, False)], None),
@@ -236,11 +235,11 @@ CASES = [
     ("v1-release-abbreviation-profiling_fixes", "trtserver --model-store=/m --allow-pro=false", "24.10",
      "trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config",
      [POLL, STRICT, STORE, ("TDM306", I, True)], "poll"),
-    ("runtime-args-only_fixes", 'trtserver "$@"', "24.10", 'trtserver --model-control-mode=poll --disable-auto-complete-config "$@"',
-     [POLL_W, STRICT_W, RUNTIME], "poll"),
+    ("runtime-args-only_fixes", 'trtserver "$@"', "24.10", 'trtserver --model-control-mode=poll --strict-model-config=true "$@"',
+     [POLL, STRICT, RUNTIME], "poll"),
     ("runtime-args-variable_fixes", "exec trtserver --model-store=/m ${EXTRA_ARGS} --log-verbose=1", "24.10",
-     'exec trtserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config ${EXTRA_ARGS} --log-verbose=1',
-     [POLL_W, STRICT_W, STORE, RUNTIME], "poll"),
+     'exec trtserver --model-repository=/m --model-control-mode=poll --strict-model-config=true ${EXTRA_ARGS} --log-verbose=1',
+     [POLL, STRICT, STORE, RUNTIME], "poll"),
     ("runtime-args-mode-given", 'trtserver --model-repository=/m --model-control-mode=none '
      '--strict-model-config=true $ARGS', "24.10",
      'trtserver --model-repository=/m --model-control-mode=none --strict-model-config=true $ARGS', [RUNTIME], "none"),

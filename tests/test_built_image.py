@@ -217,7 +217,9 @@ def test_options_given_to_the_built_image_start_behind_its_migrated_entrypoint(t
     before = yaml.safe_load((work / "deploy/tensorflow.yaml").read_text())
     assert cli(capsys, "migrate", ".")[0] == 0
     entry = json.loads((work / "docker/Dockerfile").read_text().splitlines()[2].split(None, 1)[1])
-    assert entry == ["/opt/tritonserver/bin/tritonserver"]
+    # V1's defaults on the ENTRYPOINT, before the CMD the options given to the image replace (written so that a
+    # setting among those options still decides)
+    assert entry == ["/opt/tritonserver/bin/tritonserver", "--model-control-mode=poll", "--strict-model-config=true"]
 
     def args(path: str) -> list[str]:
         first = next(yaml.safe_load_all((work / path).read_text()))

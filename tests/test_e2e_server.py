@@ -653,9 +653,10 @@ def test_poll_mode_with_zero_seconds_never_polls(tmp_path):
 @pytest.mark.parametrize("order", [("--strict-model-config=false", "--disable-auto-complete-config"),
                                    ("--disable-auto-complete-config", "--strict-model-config=false")])
 def test_disable_auto_complete_wins_over_strict_false_in_either_order(tmp_path, order):
-    """What the TDM314 warning on a line with runtime arguments says (rules/argv.py): a
-    --strict-model-config=false given at run time does not turn auto-complete back on once the migration
-    added --disable-auto-complete-config - the 2.51.0 server stays strict whatever the order."""
+    """Why a line completed by options given after it (runtime arguments, a Dockerfile ENTRYPOINT that what runs
+    the image gives options to) gets V1's strict default as --strict-model-config=true (rules/argv.py, TDM314): a
+    --strict-model-config=false given with --disable-auto-complete-config does not turn auto-complete back on -
+    the 2.51.0 server stays strict whatever the order."""
     argv = ["tritonserver", "--model-repository=/m", *order]
     with R.running(argv, tmp_path) as srv:
         assert srv.ready, srv.result(srv.stop()).explain()
@@ -759,3 +760,49 @@ def test_arguments_given_to_a_built_v1_image_start_behind_its_migrated_entrypoin
     (res,) = R.run_all([R.Job(tuple(entry + canary["args"]), probes=(canary["livenessProbe"]["httpGet"]["path"],))])
     assert res.ready and res.probes["/v2/health/live"] == 200, res.explain()
     assert res.options.get("model_control_mode") == "MODE_POLL"
+
+
+def test_options_given_to_a_built_image_still_decide_behind_its_migrated_entrypoint(tmp_path, capsys, monkeypatch):
+    """A Dockerfile whose ENTRYPOINT is the V1 server and whose options come from what runs the image (a compose
+    command, ``docker run`` words, Kubernetes args in place of its CMD: fixtures/trees/runner-defaults-*): V1's defaults written on the ENTRYPOINT must
+    leave those options the last word. The rebuilt image with each runner's migrated options starts the 2.51.0
+    server as V1 ran it: a --strict-model-config=false given there turns strict configuration off (V2 would keep it
+    on beside --disable-auto-complete-config), a mode given there wins, and a runner that gives neither gets V1's."""
+    import json
+    import shlex
+    import shutil
+
+    import yaml
+    from conftest import cli
+
+    for name in ("runner-defaults-compose", "runner-defaults-docker-run", "runner-defaults-cmd-replaced"):
+        shutil.copytree(FIXTURES / "trees" / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    code, _out, _err = cli(capsys, "migrate", ".")
+    assert code == 0
+
+    def entrypoint(dockerfile: pathlib.Path) -> list[str]:
+        line = next(x for x in dockerfile.read_text().splitlines() if x.startswith("ENTRYPOINT"))
+        return json.loads(line.split(None, 1)[1])
+
+    compose = tmp_path / "runner-defaults-compose"
+    command = yaml.safe_load((compose / "docker-compose.yml").read_text())["services"]["server"]["command"]
+    run = tmp_path / "runner-defaults-docker-run"
+    runs = [shlex.split(x)[6:] for x in (run / "run.sh").read_text().splitlines() if x.startswith("docker run")]
+    jobs = [R.Job(tuple(entrypoint(compose / "server" / "Dockerfile") + command))]
+    jobs += [R.Job(tuple(entrypoint(run / "Dockerfile") + words)) for words in runs]
+    # Kubernetes args in place of the Dockerfile's CMD: V1's defaults stand on the ENTRYPOINT, not in that CMD
+    replaced = tmp_path / "runner-defaults-cmd-replaced"
+    args = yaml.safe_load((replaced / "deploy.yaml").read_text())["spec"]["template"]["spec"]["containers"][0]["args"]
+    jobs.append(R.Job(tuple(entrypoint(replaced / "Dockerfile") + args)))
+    got = R.run_all(jobs)
+    assert all(r.ready for r in got), [r.explain() for r in got]
+    # V1: --strict-model-config=false and --repository-poll-secs=0 (mode none); V2 polls never at 0 s
+    # (test_poll_mode_with_zero_seconds_never_polls)
+    assert got[0].options.get("strict_model_config") == "0"
+    assert got[1].options.get("strict_model_config") == "0"
+    assert got[1].options.get("model_control_mode") == "MODE_NONE"
+    assert got[2].options.get("strict_model_config") == "1"
+    assert got[2].options.get("model_control_mode") == "MODE_POLL"
+    assert got[3].options.get("strict_model_config") == "1"
+    assert got[3].options.get("model_control_mode") == "MODE_POLL"

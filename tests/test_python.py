@@ -343,7 +343,7 @@ def test_new_option_goes_after_a_value_held_in_a_variable():
     """CONTRACT.md, "Where new options go": never between an option and its value."""
     new, _ = migrate('import subprocess\ndef f(d, extra):\n    subprocess.run(["trtserver", "--model-store", d, *extra])\n')
     assert new == ('import subprocess\ndef f(d, extra):\n    subprocess.run(["tritonserver", "--model-repository", d, '
-                   '"--model-control-mode", "poll", "--disable-auto-complete-config", *extra])\n')
+                   '"--model-control-mode", "poll", "--strict-model-config", "true", *extra])\n')
 
 
 def test_a_program_string_without_a_shell_is_renamed_only():
@@ -835,7 +835,7 @@ def test_appended_options_are_rewritten_where_they_are_written_and_never_receive
     assert new == (
         'import os, sys\n'
         'ARGS = ["--model-repository", os.environ.get("MODELS", "/models"), "--model-control-mode=poll", '
-        '"--disable-auto-complete-config"]\n'
+        '"--strict-model-config=true"]\n'
         'if os.environ.get("POLL"):\n'
         '    ARGS.append("--model-control-mode=poll")\n'
         'ARGS.append("--log-verbose=1")\n'

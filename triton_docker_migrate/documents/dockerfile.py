@@ -396,7 +396,16 @@ class DockerfileDoc(Document):
                     segments.append(cmd_sites[0].segment)
                     consumed.add(id(cmd))
             consumed.add(id(ep))
-            out.append(self._cl(segments, server, stage_idx, program))
+            cl = self._cl(segments, server, stage_idx, program)
+            # the options a container gives the image come after the ENTRYPOINT's, in place of the CMD's: a V1
+            # default goes on the ENTRYPOINT (``stop``: before the CMD, which they replace), written so that the
+            # options after it still decide (rules/argv.py ``_completed``)
+            cl.extra["completed"] = "the options a container gives the image (docker run words, a compose " \
+                                    "command, Kubernetes args)"
+            if len(segments) > 1:
+                cl.extra["completed"] = "the CMD's options (or those a container gives the image in their place)"
+                cl.extra["stop"] = frozenset(id(w) for w in segments[1].words)
+            out.append(cl)
             binaries.add(id(server))
         for site in self.commands():
             if site.segment.label == "ENV":
@@ -425,7 +434,13 @@ class DockerfileDoc(Document):
                                            lambda w, ins=ins: self._held(w, ins))
             else:
                 segments = [Segment(words, site.segment.syntax, site.segment.label)]
-            out.append(self._cl(segments, server, stage_idx, program))
+            cl = self._cl(segments, server, stage_idx, program)
+            entry = by_stage.get(ins.stage, {}).get("ENTRYPOINT") if ins is not None and ins.cmd == "CMD" else None
+            if entry is not None and entry.is_json and ins is not None and ins.is_json:
+                # an exec-form CMD given to an ENTRYPOINT that is not the server (a script): it may add options
+                # after the CMD's (``set -- "$@" --strict-model-config=false``)
+                cl.extra["completed"] = "the options its ENTRYPOINT script may add"
+            out.append(cl)
         # CMD holding only options for an ENTRYPOINT inherited from a V1 base image
         for ins in self.instructions:
             if ins.cmd != "CMD" or id(ins) in consumed or ins.onbuild:

@@ -37,8 +37,9 @@ MODEL_CONTROL_DEFAULT = rule(
     "TDM310", "model-control-default", I, F.ALWAYS, "V1 polled the model repository by default",
     "A V1 command line without model-control options polled the repository every 15 s; V2's default is "
     "`--model-control-mode=none`, which silently stops picking up new models. The tool adds "
-    "`--model-control-mode=poll` after the last option (before `\"$@\"`-style runtime arguments, with "
-    "a warning then). Only V1 lines get it. A line whose only model-control setting is added by an append "
+    "`--model-control-mode=poll` after the last option (before `\"$@\"`-style runtime arguments: a mode they set "
+    "comes after it and wins, as V2 takes the last mode it is given, and a `--repository-poll-secs=0` there stops "
+    "the polling, as V1's did). Only V1 lines get it. A line whose only model-control setting is added by an append "
     "that may stand in a branch a run does not take (`if poll: args.append(...)`, `ARGS+=(...)` in an `if`) "
     "polled on the other runs: the default goes before that append (V2 takes the last mode it is given, "
     "checked on the 2.51.0 server), or, where new options can only go after it, a warning says to write it "
@@ -70,8 +71,14 @@ STRICT_DEFAULT = rule(
     "model with `max_batch_size` > 1 and no scheduler it turns on dynamic batching (model configuration "
     "docs of 2.51.0, \"Default Max Batch Size and Dynamic Batcher\"), which a V1 deployment would notice. A V1 "
     "line that gave no `--strict-model-config` gets `--disable-auto-complete-config` after its last option "
-    "(from 22.07; remove it to opt in to auto-complete). With runtime arguments on the line the finding is "
-    "a warning: they may set it already.", min_target="22.07")
+    "(from 22.07; remove it to opt in to auto-complete). Where options given after the line's own complete it - "
+    "runtime arguments (`\"$@\"`), a Dockerfile's exec-form ENTRYPOINT that is the server (its CMD, or the options a "
+    "container gives the image in its place: `docker run` words, a compose `command`, Kubernetes `args`; the defaults "
+    "go on the ENTRYPOINT, before the CMD those replace), an exec-form CMD given to an ENTRYPOINT script that may add "
+    "its own - the default is written `--strict-model-config=true` instead: 2.51.0 lets "
+    "`--disable-auto-complete-config` win over a `--strict-model-config=false` in either order, but reads "
+    "`--strict-model-config` as its last value, so a setting given after the default still decides, as in V1.",
+    min_target="22.07")
 ABBREVIATED = rule(
     "TDM315", "abbreviated-option", I, F.ALWAYS, "An abbreviated option is written out in full",
     "getopt accepts unambiguous prefixes (`--model-repo=`). V2 has more options, so a prefix unique in "
@@ -89,6 +96,8 @@ V1_REFUSED = rule(
     "that is not `true`, `false`, `1` or `0` (any case; `ParseBoolOption` in V1's `main.cc`): such a line "
     "never started a server, so whatever it was meant to do is unknown. The tool leaves the option for a "
     "person to decide.")
+#: V1's strict default written where options given after it may set it (``_add_strict``): V2 reads the last value
+STRICT_TRUE = "--strict-model-config=true"
 #: V1's boolean options: ``ParseBoolOption`` took true/false/1/0 in any case, nothing else
 V1_BOOLEANS = frozenset({
     "exit-on-error", "strict-model-config", "strict-readiness", "allow-http", "allow-grpc", "allow-metrics",
@@ -570,6 +579,16 @@ def _add_elsewhere(b: _Builder, rule: Rule, msg: str, option: str) -> bool:
     return True
 
 
+def _completed(b: _Builder, dynamic: list[Word]) -> str:
+    """What gives the line options after those it writes (a V1 default added here comes before them), or "":
+    the options added at run time (``"$@"``), or those the line is completed with elsewhere
+    (``CommandLine.extra["completed"]``: a Dockerfile's exec-form ENTRYPOINT server line, whose CMD the options a
+    container gives the image replace - ``extra["stop"]``: the defaults go before it -, a CMD given to a script)."""
+    if dynamic:
+        return "the options added at run time"
+    return b.cl.extra.get("completed", "")
+
+
 def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
     msg = ("V1 polled the model repository every 15 s by default; V2's default is none: "
            "--model-control-mode=poll keeps the V1 behaviour")
@@ -577,15 +596,17 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
         return
     eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
     values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
-    edit, anchor = _insertion(b, opts, values)
+    edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
         return
-    sev = "info"
-    if dynamic:
-        msg += " (options added at run time may already set a mode: check)"
-        sev = "warning"
+    later = _completed(b, dynamic)
+    if later:
+        # V2 takes the last mode it is given, and with --repository-poll-secs=0 it never polls (2.51.0): the
+        # settings given after the default still decide, as in V1
+        msg += (f"; {later} come after it: a mode they set wins (V2 takes the last one), and a "
+                f"--repository-poll-secs=0 there stops the polling, as in V1")
     where = b.cl.binary.span if b.cl.binary is not None else anchor.span
-    b.finding(MODEL_CONTROL_DEFAULT, where, msg, sev, [edit], "Add --model-control-mode=poll")
+    b.finding(MODEL_CONTROL_DEFAULT, where, msg, "info", [edit], "Add --model-control-mode=poll")
 
 
 def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
@@ -596,17 +617,24 @@ def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
            "--disable-auto-complete-config keeps V1's behaviour (remove it to opt in to auto-complete)")
     if _add_elsewhere(b, STRICT_DEFAULT, msg, "--disable-auto-complete-config"):
         return
-    edit, anchor = _insertion(b, opts, ["--disable-auto-complete-config"])
+    later = _completed(b, dynamic)
+    values, title = ["--disable-auto-complete-config"], "Add --disable-auto-complete-config"
+    if later:
+        # V2 lets --disable-auto-complete-config win over a --strict-model-config=false in either order, but
+        # reads --strict-model-config as its last value (2.51.0): written so, V1's default leaves the options
+        # given after it the last word, as V1 did
+        eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
+        values = [STRICT_TRUE] if eq_style else ["--strict-model-config", "true"]
+        title = f"Add {STRICT_TRUE}"
+        msg = ("V1 defaulted to --strict-model-config=true; from 22.07 the server auto-completes model configurations "
+               "and turns on dynamic batching for models with max_batch_size > 1 and no scheduler: "
+               f"{STRICT_TRUE} keeps V1's behaviour and lets {later}, which come after it, still decide (V2 would "
+               "let --disable-auto-complete-config win over a --strict-model-config=false given there)")
+    edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
         return
-    sev = "info"
-    if dynamic:
-        msg += (" (options added at run time may already set it: check; V2 ignores a --strict-model-config=false "
-                "given with --disable-auto-complete-config, in either order: if they give one, remove "
-                "--disable-auto-complete-config)")
-        sev = "warning"
     where = b.cl.binary.span if b.cl.binary is not None else anchor.span
-    b.finding(STRICT_DEFAULT, where, msg, sev, [edit], "Add --disable-auto-complete-config")
+    b.finding(STRICT_DEFAULT, where, msg, "info", [edit], title)
 
 
 def _insertion(b: _Builder, opts: list[Option], values: list[str],
@@ -644,6 +672,9 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str],
             anchor, anchor_seg = w, seg
         if id(w) not in b.gone:
             kept_before[id(seg)] = True
+    if anchor is not None and any(o.word is anchor and o.value_word is not None and id(o.value_word) in stop
+                                  for o in opts):
+        anchor, anchor_seg = before.get(id(anchor), (cl.binary, anchor_seg))  # its value comes after: before it
     if anchor is None or anchor_seg is None:
         return None, None
     if anchor is cl.binary:

@@ -312,7 +312,11 @@ def moves(doc, ctx, findings: list[Finding]) -> list[HealthMove]:
         if not migrated and health is None:
             continue
         m = HealthMove(real, _line_of(doc, cl, cl.binary or words[0]), res.http_port, health, health_line, migrated)
-        added = [f for f in res.findings if f.rule in _ADDED and f.fix is not None and (f.rule, f.span) in fixed_keys]
+        # (V1's strict default written --strict-model-config=true, where options given after it decide: nothing
+        # given elsewhere contradicts it)
+        added = [f for f in res.findings if f.rule in _ADDED and f.fix is not None and (f.rule, f.span) in fixed_keys
+                 and not (f.rule == STRICT_DEFAULT.id and all("disable-auto-complete-config" not in e.content
+                                                              for e in f.fix.edits))]
         m.added = tuple(sorted({_ADDED[f.rule] for f in added}))
         m.mode = res.mode
         if added:  # the list that holds the last word before them (new options go after the last option)
