@@ -91,6 +91,7 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
         doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
     named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
     stages: dict[int, bool] = {}  # a Dockerfile: each build stage talks to Triton or not (a client SDK stage)
+    local = LocalPorts(doc, ctx)
     for region in doc.regions():
         talks = client
         if client and doc.kind == "dockerfile" and (region.offsets or region.base):
@@ -98,7 +99,91 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
             if i not in stages:
                 stages[i] = evidence.talks_to_triton(doc.stage_text(i))
             talks = stages[i]
-        yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region))
+        yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local)
+
+
+#: the machine's (or a container's) own address: what a URL to it reaches depends on where the command runs
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
+_HOST_NETWORK = re.compile(r"--net(?:work)?(?:=|[ \t]+)[\"']?host\b")
+
+
+class LocalPorts:
+    """Where a URL to ``localhost`` written in this file reaches, as far as this file tells: the ports its
+    own servers answer on there. A ``docker exec NAME``/``kubectl exec TARGET`` command runs in that container
+    or pod (its ``localhost`` is the server's only when NAME is this file's server container, and then on the
+    server's HTTP port); elsewhere a script's or a make target's ``localhost`` is the machine's, where a
+    server of the file answers on its HTTP port when it runs there and on the host ports ``docker run -p``
+    publishes it on; a Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its
+    HTTP port. ``judge`` says ``other`` for a URL that reaches none of them (another program's: left to the
+    run's follow-through, which knows the other files) and for a path after a URL base the file sets once to
+    another service's host and port, ``warn`` for a Dockerfile's URL on another port."""
+
+    def __init__(self, doc, ctx: Context) -> None:
+        self.doc, self.ctx = doc, ctx
+        self._ready = False
+
+    def _read(self) -> None:
+        self._ready = True
+        self.execs: list = []
+        self.host: set | None = None  #: host ports of this file's servers (None: not known)
+        self.inside: set | None = None  #: their ports in their own container
+        self.names: set = set()  #: the names ``docker exec`` reaches their containers by
+        kind = self.doc.kind
+        if kind not in ("shell", "makefile", "dockerfile"):
+            return
+        lines = self.ctx.server_lines()
+        if not lines or any(not res.http_port.isdigit() for _cl, res in lines):
+            return
+        topo = self.ctx.topology()
+        self.execs = [ex for ex in getattr(topo, "execs", ()) if ex.kind != "build"]
+        if topo.pods or topo.compose:
+            return
+        health = set(self.ctx.health_ports)
+        runs = {id(cl): d for d in topo.docker_runs for cl in d.lines}
+        builds = {id(cl) for b in getattr(topo, "builds", ()) for cl in b.lines}
+        host: set = set()
+        inside: set = set()
+        for cl, res in lines:
+            own = {res.http_port} | ({res.health_port} if res.health_port else set()) | health
+            inside |= own
+            d = runs.get(id(cl))
+            if kind == "dockerfile":
+                if id(cl) not in builds:
+                    return
+            elif d is not None:
+                if not d.ports.entries or _HOST_NETWORK.search(self.doc.text):
+                    return  # no port published: it may share the machine's network
+                host |= {e.host for e in d.ports.entries if e.port in own and e.host}
+                if d.name:
+                    self.names.add(d.name)
+            else:
+                host |= own
+        self.host, self.inside = host, inside
+
+    def judge(self, region: Region, m: re.Match) -> str | None:
+        host, port = m.group("host"), m.group("port")
+        if not host and m.start() == 0 and region.placeholder:
+            # ``ORDERS + "/api/health/ready"`` with ``ORDERS = "http://orders.internal:9000"`` set once: the
+            # base's host and port say whose path it is, as they would written inline
+            from .follow import _bare_name, _base_url
+
+            base = _base_url(_bare_name(region.placeholder), self.doc.text)
+            if base is not None and _another_service(base[0], base[1], self.ctx, self.doc.text):
+                return "other"
+            return None
+        if not host or host.lower() not in _LOOPBACK or not port:
+            return None
+        if not self._ready:
+            self._read()
+        at = region.off(m.start())
+        ex = next((e for e in self.execs if e.start <= at < e.end), None)
+        if ex is not None:
+            if ex.kind != "container" or ex.name not in self.names:
+                return "other"  # another container's (or a pod's) localhost: the follow-through's to judge
+            return None if self.inside is not None and port in self.inside else "other"
+        if self.doc.kind == "dockerfile":
+            return "warn" if self.inside is not None and port not in self.inside else None
+        return "other" if self.host is not None and port not in self.host else None
 
 
 def _host_field(text: str, region: Region) -> bool:
@@ -174,7 +259,7 @@ def _names_triton(host: str, text: str) -> bool:
 
 
 def triton_urls(region: Region, client: bool = False, named: bool = False,
-                host_field: bool = False) -> Iterator[re.Match]:
+                host_field: bool = False, local: LocalPorts | None = None) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
     context; elsewhere those whose host names it, URLs with a host and a port or scheme to one of V1's own
     endpoints in a file that talks to Triton (``client``: it imports a Triton client, runs perf_analyzer or
@@ -182,7 +267,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
     Triton's HTTP port 8000 in a script that names the server (``named``), those right after a host given
     by an f-string's field after a scheme (``host_field``: ``f"http://{url}/api/status"``) in a file that talks to
     Triton, and V1 status polls that read the server's readiness from the body (only V1 Triton
-    answered ``SERVER_READY``/``MODEL_READY`` there)."""
+    answered ``SERVER_READY``/``MODEL_READY`` there). ``local``: the ports this file's servers answer on at
+    ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -205,7 +291,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
                     text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
-            yield m
+            if local is None or local.judge(region, m) != "other":
+                yield m
 
 
 #: the server's own ports (HTTP, gRPC, metrics)
@@ -225,9 +312,10 @@ def _line_end(text: str, i: int) -> int:
 
 
 def check_region(region: Region, ctx: Context, client: bool = False, named: bool = False,
-                 host_field: bool = False) -> Iterator[Finding]:
-    for m in triton_urls(region, client, named, host_field):
+                 host_field: bool = False, local: LocalPorts | None = None) -> Iterator[Finding]:
+    for m in triton_urls(region, client, named, host_field, local):
         path = m.group("path")
+        verdict = local.judge(region, m) if local is not None else None
         for r, url, rx in _ROWS:
             pm = rx.match(path)
             if not pm:
@@ -247,6 +335,14 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
             msg = f"{pm.group(0)} -> {url.v2}: {url.message}"
             port = m.group("port")
             host = m.group("host") or ""
+            if verdict == "warn":
+                # a Dockerfile's URL to its container on a port the server does not answer on (a
+                # ``HEALTHCHECK`` of a web server started beside it): another program's own path, unless it
+                # is forwarded to the server
+                yield r.finding(span, msg + f"; port {port} is not the server's HTTP port in this container: "
+                                "if it reaches the server, change it; if it is another program's own path, leave it "
+                                "(suppress this finding)", Severity.WARNING, suggestion=url.v2)
+                break
             if _another_service(host, port, ctx, region.text):
                 # a Triton file's URL to another host and port (``curl http://gateway.internal:5000/api/health``
                 # beside ``docker run ... trtserver``): it may be another service's own path, never edited

@@ -120,10 +120,14 @@ class Piece(NamedTuple):
 
 def evidence_in(doc, target: Release) -> list[Piece]:
     """V1 evidence in ``doc`` (any kind), by its sites."""
+    from .context import Context
+    from .endpoints import LocalPorts
+
     out: list[Piece] = []
     regions = doc.regions()
+    local = LocalPorts(doc, Context(doc, target))
     for region in regions:
-        out.extend(_in_region(region, target))
+        out.extend(_in_region(region, target, local))
     out.extend(_unread_commands(doc, regions, target))
     from .paths import compared_names
 
@@ -179,7 +183,7 @@ def _comment_spans(doc) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:#|;|//).*$", doc.text)]
 
 
-def _in_region(region, target: Release) -> Iterator[Piece]:
+def _in_region(region, target: Release, local=None) -> Iterator[Piece]:
     text = region.text
     if "tensorrt" in text or "TENSORRT" in text:
         for m in facts.IMAGE_RE.finditer(text):
@@ -247,7 +251,7 @@ def _in_region(region, target: Release) -> Iterator[Piece]:
             for m in rx.finditer(text):
                 yield _piece(region, m.start("bin"), m.end("bin"))
     # a stage on a locally built V1 image runs V1 too: its endpoints are evidence, never rewritten
-    for url in triton_urls(replace(region, triton=True) if region.unknown_base else region):
+    for url in triton_urls(replace(region, triton=True) if region.unknown_base else region, local=local):
         m = _ENDPOINT.match(text, url.start("path"))
         if m:
             yield _piece(region, m.start(), m.end())
