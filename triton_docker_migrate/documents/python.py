@@ -53,6 +53,8 @@ from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, EnvUrl, 
 
 LIST = PyListSyntax()
 _KEEP_PARENT = frozenset({ast.Name, ast.Attribute})
+#: calls that declare a route of the program's own web application (``_route_strings``)
+_ROUTE_METHODS = frozenset({"add_api_route", "add_url_rule", "add_route", "add_api_websocket_route"})
 _KEEP_SCOPE = frozenset({ast.Name, ast.Attribute, ast.Assign, ast.AnnAssign, ast.ExceptHandler, ast.FunctionDef,
                          ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 #: the nodes that bind names (see ``_bindings``)
@@ -1309,12 +1311,35 @@ class PythonDoc(ShellDoc):
         return out
 
     # --- regions --------------------------------------------------------------------------------
+    def _route_strings(self) -> set[int]:
+        """The strings that declare a route the program serves itself: the arguments of a function's decorators
+        (``@app.get("/api/health/ready")``, ``@app.route(...)``, ``@router.post(...)``) and of ``add_api_route``,
+        ``add_url_rule``, ``add_route``. A web application beside the server has its own ``/api/...`` paths."""
+        out: set[int] = set()
+        if self.tree is None:
+            return out
+        for node in ast.walk(self.tree):
+            calls = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                calls = [d for d in node.decorator_list if isinstance(d, ast.Call)]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in _ROUTE_METHODS:
+                calls = [node]
+            for call in calls:
+                for a in list(call.args) + [k.value for k in call.keywords]:
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                        out.add(id(a))
+        return out
+
     def _string_regions(self) -> list[Region]:
         if self._regions is not None:
             return self._regions
         out: list[Region] = []
         cut = sorted((s.start, s.end) for s in self.excluded)
+        routes = self._route_strings()
         for node in self._strings:
+            if id(node) in routes:
+                continue  # the program's own route (``@app.get("/api/health/ready")``): served, never asked
             # read again, not kept, unless a command already holds it (memory: a file may hold
             # millions of strings)
             lit = self._literals[id(node)] if id(node) in self._literals else self._read(node)
