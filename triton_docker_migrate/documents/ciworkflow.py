@@ -32,6 +32,11 @@ _SCRIPT_KEYS = {"script", "before_script", "after_script"}
 #: a GitHub expression that is one variable of the file's ``env:``
 _ENV_EXPRESSION = re.compile(r"^\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 EDITABLE_SEQUENCES = frozenset({"command", "entrypoint"})
+#: top-level keys of a GitLab file that are no job (``default:`` reaches every job)
+_GITLAB_KEYWORDS = frozenset({"default", "include", "stages", "variables", "workflow", "image", "services", "cache",
+                              "before_script", "after_script", "types"})
+#: a port a script publishes (``docker run -p 8000:8000``, ``--publish=127.0.0.1:8000:8000``): its host side
+_PUBLISHED = re.compile(r"(?:\s-p\s*|--publish[=\s]\s*)[\"']?(?:[\d.]+:)?(\d+):\d+")
 
 
 class CiDoc(ShellDoc):
@@ -60,6 +65,11 @@ class CiDoc(ShellDoc):
         self.build_steps: list[Node | None] = []  #: the ``with:`` of each docker/build-push-action step
         #: the ``with:`` of each ``uses: docker://IMAGE`` step: its ``entrypoint`` and ``args`` run in the image
         self.docker_steps: set[int] = set()
+        self.jobs: list[MappingNode] = []  #: each job (GitLab: each top-level mapping but the file's keywords)
+        #: the file-wide settings that reach every GitLab job (a default ``image:`` or ``services:``, ``default:``)
+        self.shared_nodes: set[int] = set()
+        self._other_job_spans: list[tuple[int, int]] | None = None  #: see ``_other_jobs``
+        self._job_ports: set[str] = set()  #: the ports the server's jobs publish (see ``_other_jobs``)
         for root in self.src.docs:
             if gitlab or Y.get(root, "jobs") is None:
                 self._gitlab(root)
@@ -110,6 +120,7 @@ class CiDoc(ShellDoc):
         for _, job in Y.items(Y.get(root, "jobs")):
             if not isinstance(job, MappingNode):
                 continue
+            self.jobs.append(job)
             self.env += S.env_values(self.src, Y.get(job, "env"))
             container = Y.get(job, "container")
             self._ci_container(container)
@@ -199,6 +210,17 @@ class CiDoc(ShellDoc):
         if not isinstance(root, MappingNode):
             return
         jobs = [root] + [v for _, v in Y.items(root) if isinstance(v, MappingNode)]
+        for k, v in Y.items(root):
+            if not isinstance(v, MappingNode):
+                continue
+            if Y.key_of(k) in _GITLAB_KEYWORDS:
+                self.shared_nodes |= Y.reachable(v)
+            else:
+                self.jobs.append(v)
+        for key in ("image", "services"):
+            node = Y.get(root, key)
+            if node is not None:
+                self.shared_nodes |= Y.reachable(node)
         for job in jobs:
             self.env += S.env_values(self.src, Y.get(job, "variables"))
             self._ci_container(Y.get(job, "image"))
@@ -245,6 +267,52 @@ class CiDoc(ShellDoc):
         if sc not in self.report_only_scripts:
             self._heredocs(lexed.tokens, lexed.heredocs, 1)
 
+    # --- jobs ---------------------------------------------------------------------------------
+    def _other_jobs(self) -> list[tuple[int, int]]:
+        """The spans of the jobs that do not reach the server, in a file where another job runs it: a job runs on a
+        runner of its own, so its steps reach another job's service or container only by a host that names it or a
+        port that job publishes (``_in_other_job``). Empty when no job runs the server (the file's context is read as
+        a whole), or a GitLab file's default image or services run it (every job has them)."""
+        if self._other_job_spans is not None:
+            return self._other_job_spans
+        self._other_job_spans = []
+        if not self.jobs or self.shared_nodes & self.triton_nodes:
+            return self._other_job_spans
+        starts = [w.start for cl in self.command_lines() for seg in cl.segments for w in seg.words[:1]]
+        # variables of the file (or the GitLab defaults) that name the server, which any job may use
+        in_jobs = set().union(*(Y.reachable(j) for j in self.jobs))
+        named = [Y.key_of(k) or "" for m in self.src.nodes() if isinstance(m, MappingNode)
+                 for key, vars_ in Y.items(m) if Y.key_of(key) in ("env", "variables") and isinstance(vars_, MappingNode)
+                 and id(vars_) not in in_jobs
+                 for k, v in Y.items(vars_) if isinstance(v, ScalarNode) and isinstance(v.value, str)
+                 and evidence.strong(v.value.encode("utf-8", "replace"))]
+        spans: list[tuple[int, int, bool]] = []
+        for job in self.jobs:
+            start, end = job.start_index, Y.node_end(self.src, job)
+            body = self.text[start:end]
+            serves = bool(Y.reachable(job) & self.triton_nodes) or any(start <= a < end for a in starts) \
+                or evidence.strong(body.encode("utf-8", "replace")) \
+                or self.gitlab and Y.get(job, "extends") is not None \
+                or any(re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", body) for n in named if n)
+            spans.append((start, end, serves))
+            if serves:
+                self._job_ports |= set(_PUBLISHED.findall(body))
+                self._job_ports |= {str(p.value).split(":")[-2] if str(p.value).count(":") else str(p.value)
+                                    for n in Y.walk(job, set()) if isinstance(n, MappingNode)
+                                    for key, ports in Y.items(n) if Y.key_of(key) == "ports"
+                                    and isinstance(ports, SequenceNode)
+                                    for p in ports.value if isinstance(p, ScalarNode)}
+        if any(serves for *_, serves in spans):
+            self._other_job_spans = [(a, b) for a, b, serves in spans if not serves]
+        return self._other_job_spans
+
+    def _in_other_job(self, offset: int, text: str) -> bool:
+        """``offset`` stands in a job that does not reach the server (``_other_jobs``) and ``text`` names no port
+        the server's job publishes."""
+        if not any(a <= offset < b for a, b in self._other_jobs()):
+            return False
+        return not any(re.search(r":" + re.escape(p) + r"(?!\d)", text) for p in self._job_ports if p)
+
     # --- regions ------------------------------------------------------------------------------
     def _scalar_regions(self) -> list[Region]:
         keys, parent_key = Y.keys_and_parents(self.src)
@@ -262,21 +330,22 @@ class CiDoc(ShellDoc):
             if not sc.is_str or not sc.value:
                 continue
             label = parent_key.get(id(node), "")
+            here = runs and not self._in_other_job(sc.start, sc.value)
             if id(node) in report_ids and sc.offsets is None:
-                out.append(Region(self.text[sc.start:sc.end], base=sc.start, triton=runs, shell=True, label=label))
+                out.append(Region(self.text[sc.start:sc.end], base=sc.start, triton=here, shell=True, label=label))
                 continue
             if sc.offsets is None:
                 Y.refuse_unmapped(self.src, sc)
                 continue
             if id(node) in script_ids or id(node) in report_ids:
-                out.extend(_cut(sc.value, sc.offsets, excluded, label, runs))
+                out.extend(_cut(sc.value, sc.offsets, excluded, label, here))
                 continue
             text, offsets = sc.value, sc.offsets
             if id(node) in self.image_nodes and text.startswith("docker://"):
                 text, offsets = text[len("docker://"):], offsets[len("docker://"):]
             # weak evidence counts in a Triton container's values and, in a file that runs the
             # server, everywhere but in other containers (a database service's health check)
-            triton = id(node) in self.triton_nodes or (runs and id(node) not in self.other_nodes)
+            triton = id(node) in self.triton_nodes or (here and id(node) not in self.other_nodes)
             out.append(Region(text, offsets=offsets, triton=triton, image_context=id(node) in self.image_nodes,
                               label=label))
         return out
@@ -292,7 +361,10 @@ class CiDoc(ShellDoc):
         return self._regions
 
     def _read_regions(self) -> list[Region]:
-        return self._scalar_regions() + self._heredoc_regions()
+        heredocs = self._heredoc_regions()
+        for r in heredocs:
+            r.triton = r.triton and not self._in_other_job(r.off(0), r.text)
+        return self._scalar_regions() + heredocs
 
     # --- commands -----------------------------------------------------------------------------
     def _service_segments(self):

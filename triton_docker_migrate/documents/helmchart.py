@@ -99,6 +99,7 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
         for a in sub.ancestors():
             for vdoc in ctx.values.get(id(a), []):
                 vdoc.mark_triton(sub.prefix[len(a.prefix):])
+    _mark_other_apps(ctx, templates)
     if out.served:  # what ``helm install`` prints speaks of the chart's server
         for m in unit.members:
             doc = docs.get(m.path)
@@ -106,6 +107,30 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
                     and hasattr(doc, "template"):
                 doc.triton = True  # type: ignore[attr-defined]
     return out
+
+
+def _mark_other_apps(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
+    """Values the chart's templates read only in containers that run no Triton server (another application's
+    ``readinessProbe`` path): not the server's, whatever else the values file holds. Values read by a server's
+    container, written outside any container (a Service, a label helper) or read by no template stay as they are."""
+    other: set[int] = set()  #: values nodes read in a container that is not a server
+    kept: set[int] = set()  #: values nodes read anywhere else
+    for doc, chart in templates:
+        inside: set[int] = set()  #: the actions written in a container (by id)
+        for c in doc.containers:
+            start, end = doc.container_span(c)
+            acts = list(doc.template.overlapping(start, end))
+            for k, _v in c.node.value:  # a fragment written under a key (``readinessProbe:`` then ``{{- toYaml ... }}``)
+                acts += doc._standalone_under(k.start_index)
+            inside |= {id(a) for a in acts}
+            ctx.mark_read(chart, acts, kept if c.triton else other)
+        ctx.mark_read(chart, [a for a in doc.template.actions if id(a) not in inside and a.define is None and a.writes],
+                      kept)
+    for docs in ctx.values.values():
+        for vdoc in docs:
+            foreign = (other - kept) & {id(n) for n in vdoc.src.nodes()}
+            if foreign:
+                vdoc.mark_other_app(foreign)
 
 
 def _context(unit: Unit, docs: dict[str, Document]) -> tuple["_Chart", list[tuple[HelmTemplateDoc, SubChart]]]:
@@ -235,6 +260,16 @@ class _Chart:
                 nxt += hs
             todo = nxt
             depth += 1
+
+    def mark_read(self, chart: SubChart, acts: list[G.Action], into: set[int]) -> None:
+        """Add to ``into`` the values nodes that ``acts`` read (those of the helpers they include too), with every
+        node below them."""
+        paths = [p[1:] for a in acts for p in a.refs if p[:1] == ("Values",)]
+        paths += [p[1:] for p in self.helper_paths([n for a in acts for n in a.includes]) if p[:1] == ("Values",)]
+        for path in dict.fromkeys(paths):
+            for _d, node in self.variants(chart, path):
+                if id(node) not in into:
+                    into |= Y.reachable(node)
 
     def helper_paths(self, names: list[str]) -> list[G.Path]:
         return [p for _name, ps in self._helpers_reached(names) for p in ps]

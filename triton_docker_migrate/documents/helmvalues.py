@@ -138,6 +138,7 @@ class HelmValuesDoc(Document):
         self.v1 = False
         self.triton = False
         self.triton_nodes: set[int] = set()  #: see ``mark_triton``
+        self.other_app_nodes: set[int] = set()  #: see ``mark_other_app``
         self._classify()
         self._regions: list[Region] | None = None  #: read once, after the document is known
 
@@ -241,7 +242,8 @@ class HelmValuesDoc(Document):
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src, skip):
             is_image = key in ("image", "repository") and not sc.value.strip().startswith("--")
-            out.append(Region(sc.value, offsets=sc.offsets, triton=self.triton or id(node) in self.triton_nodes,
+            triton = (self.triton or id(node) in self.triton_nodes) and id(node) not in self.other_app_nodes
+            out.append(Region(sc.value, offsets=sc.offsets, triton=triton,
                               shell=key in ARGV_KEYS,
                               image_context=is_image, label=key))
         return out
@@ -310,6 +312,13 @@ class HelmValuesDoc(Document):
             self.triton_nodes |= {id(n) for n in Y.walk(node, set())}
             self._regions = None
 
+    def mark_other_app(self, nodes: set[int]) -> None:
+        """The values of ``nodes`` (ids) are read by the chart's templates only in containers that run no Triton server
+        (set by the chart): another application's, never the server's context, whatever the file holds."""
+        if not nodes <= self.other_app_nodes:
+            self.other_app_nodes |= nodes
+            self._regions = None
+
     def lookup(self, path: tuple[str, ...]) -> Node | None:
         """The node at a values path (``("image", "tag")``), through mappings."""
         node: Node | None = self.src.docs[0] if self.src.docs else None
@@ -355,23 +364,24 @@ class HelmValuesDoc(Document):
 
     def port_sites(self) -> list[PortSites]:
         """Every probe port, ports list and ``*health*`` key of the file (values have no containers:
-        whatever the templates make of them, they belong to every server line of the file)."""
+        whatever the templates make of them, they belong to every server line of the file), but those that
+        only other applications' containers read (``mark_other_app``)."""
         sites = PortSites(None, style="values", port_names=dict(self.port_names))
         for m in self._mappings():
             for key, seq in Y.items(m):
-                if _is_ports(key) and isinstance(seq, SequenceNode):
+                if _is_ports(key) and isinstance(seq, SequenceNode) and id(seq) not in self.other_app_nodes:
                     sites.lists.append(PortList("values", "ports list", [self._port_entry(seq, item) for item in seq.value]))
         for m in self._mappings():
             for probe in PROBES:
                 for handler in ("httpGet", "tcpSocket"):
                     port = Y.get(Y.get(Y.get(m, probe), handler), "port")
-                    if isinstance(port, ScalarNode):
+                    if isinstance(port, ScalarNode) and id(port) not in self.other_app_nodes:
                         sc = self.src.scalar(port)
                         sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))
         for m in self._mappings():
             for key, v in Y.items(m):
                 k = Y.key_of(key) or ""
-                if "health" in k.lower() and isinstance(v, ScalarNode):
+                if "health" in k.lower() and isinstance(v, ScalarNode) and id(v) not in self.other_app_nodes:
                     sc = self.src.scalar(v)
                     sites.health_keys.append(HealthKey(k, str(v.value), Span(sc.start, sc.end)))
         return [sites]
