@@ -254,7 +254,16 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
 def check_requirements(doc, ctx) -> Iterator[Finding]:
     """Requirements the document declares (requirements files, dependency lists, setup.py)."""
     constraints = os.path.basename(doc.path).lower().startswith("constraints")
-    for req in doc.requirements():
+    reqs = doc.requirements()
+    # ``tritonclient`` required beside the V1 wheel (a half-done move): a second, different pin would not resolve
+    v2 = next((r for r in reqs if re.sub(r"[-_.]+", "-", r.name).lower() == "tritonclient"), None)
+    for req in reqs:
+        if v2 is not None and is_v1_requirement(req):
+            line = doc.position(v2.span.start)[0]
+            yield CLIENT_WHEEL.finding(req.span, f"the V1 client wheel ({req.text}): tritonclient is required here already "
+                                       f"(line {line}: {v2.text}); remove this line (a second tritonclient pin would not "
+                                       f"resolve): {_PORTED}")
+            continue
         f = check_requirement(req, ctx.target, extras=not constraints)
         if f is not None:
             yield f
