@@ -168,22 +168,27 @@ def server_tags(unit: Unit, docs: dict[str, Document]) -> list[ServerTag]:
     }}"``, or a helper that writes them), with the repository the values give (the first that wins)."""
     ctx, templates = _context(unit, docs)
     out: list[ServerTag] = []
+    for doc, chart, c in _server_containers(templates):
+        paths = set(ctx.image_paths(doc, c))
+        for path in sorted(paths):
+            if path[-1:] != ("tag",) or path[:-1] + ("repository",) not in paths:
+                continue
+            repos = [n for _d, n in ctx.variants(chart, path[:-1] + ("repository",)) if _str_scalar(n)]
+            if not repos:
+                continue
+            key = path if path[:1] == ("global",) else chart.prefix + path
+            tag = ServerTag(".".join(key), str(repos[0].value).strip(), doc)
+            if not any(t.key == tag.key for t in out):
+                out.append(tag)
+    return out
+
+
+def _server_containers(templates: list[tuple[HelmTemplateDoc, SubChart]]):
+    """(template, its chart, container) of every Triton server container of the chart's templates."""
     for doc, chart in templates:
         for c in doc.containers:
-            if not c.triton:
-                continue
-            paths = set(ctx.image_paths(doc, c))
-            for path in sorted(paths):
-                if path[-1:] != ("tag",) or path[:-1] + ("repository",) not in paths:
-                    continue
-                repos = [n for _d, n in ctx.variants(chart, path[:-1] + ("repository",)) if _str_scalar(n)]
-                if not repos:
-                    continue
-                key = path if path[:1] == ("global",) else chart.prefix + path
-                tag = ServerTag(".".join(key), str(repos[0].value).strip(), doc)
-                if not any(t.key == tag.key for t in out):
-                    out.append(tag)
-    return out
+            if c.triton:
+                yield doc, chart, c
 
 
 @dataclass
@@ -201,17 +206,14 @@ def server_lists(unit: Unit, docs: dict[str, Document]) -> list[ServerList]:
     ``args`` take items from (``range .Values.serverArgs``, ``toYaml .Values.args``)."""
     _ctx, templates = _context(unit, docs)
     out: list[ServerList] = []
-    for doc, chart in templates:
-        for c in doc.containers:
-            if not c.triton:
-                continue
-            for key in ("command", "args"):
-                for e in doc.expansions(c, key):
-                    if e.path is None or e.one:
-                        continue
-                    path = e.path if e.path[:1] == ("global",) else chart.prefix + e.path
-                    if not any(x.key == ".".join(path) for x in out):
-                        out.append(ServerList(".".join(path), c.v1, doc))
+    for doc, chart, c in _server_containers(templates):
+        for key in ("command", "args"):
+            for e in doc.expansions(c, key):
+                if e.path is None or e.one:
+                    continue
+                path = e.path if e.path[:1] == ("global",) else chart.prefix + e.path
+                if not any(x.key == ".".join(path) for x in out):
+                    out.append(ServerList(".".join(path), c.v1, doc))
     return out
 
 
