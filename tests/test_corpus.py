@@ -498,7 +498,7 @@ docker run --rm --gpus all \\
 cat <<EOF
 trtserver is only text in this heredoc
 EOF
-exec /opt/tritonserver/bin/tritonserver --model-repository=/m --model-control-mode=poll --disable-auto-complete-config "$@"
+exec /opt/tritonserver/bin/tritonserver --model-repository=/m --model-control-mode=poll --strict-model-config=true "$@"
 """
 COMPOSE_IN = b"""services:
   triton:

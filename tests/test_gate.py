@@ -248,7 +248,8 @@ def test_a_template_action_on_a_server_line_of_no_known_kind_is_one_value(tree, 
     (tree / "playbook.yml").write_text(text)
     report = _closed_gate(capsys)
     on_line = {f["rule"]: (f["suggestion"], f["message"]) for f in report["findings"] if f["line"] == 5}
-    assert on_line["TDM202"][0] == ('command: "tritonserver --model-control-mode=poll --disable-auto-complete-config'
+    # (options come at run time: the strict default is written in the form a later --strict-model-config=false overrides)
+    assert on_line["TDM202"][0] == ('command: "tritonserver --model-control-mode=poll --strict-model-config=true'
                                     ' {{ triton_args | join(\' \') }}"')
     assert on_line["TDM316"][1].startswith("{{…}}: options are added at run time here")
 

@@ -139,17 +139,17 @@ def test_shell_script_properties(src):
 # falsifying examples the properties found once, kept with their exact output
 FOUND = [
     ('ENTRYPOINT ["trtserver"]\nCMD ["--allow-profiling=false"]\n',
-     'ENTRYPOINT ["tritonserver", "--model-control-mode=poll", "--disable-auto-complete-config"]\nCMD []\n'),
+     'ENTRYPOINT ["tritonserver", "--model-control-mode=poll", "--strict-model-config=true"]\nCMD []\n'),
     ('ENTRYPOINT ["trtserver"]\nCMD ["--http-health-port" , "8003" , "--tf-add-vgpu" , "0;1;2048"]\n',
-     'ENTRYPOINT ["tritonserver", "--model-control-mode", "poll", "--disable-auto-complete-config"]\nCMD []\n'),
+     'ENTRYPOINT ["tritonserver", "--model-control-mode", "poll", "--strict-model-config", "true"]\nCMD []\n'),
     ('ENTRYPOINT ["trtserver"]\nCMD ["--grpc-infer-thread-count=200", "--allow-profiling=false", "--api-ve=2", '
      '"--log-verbose", "1"]\n',
-     'ENTRYPOINT ["tritonserver"]\nCMD ["--log-verbose", "1", "--model-control-mode=poll", "--disable-auto-complete-config"]\n'),
+     'ENTRYPOINT ["tritonserver", "--model-control-mode=poll", "--strict-model-config=true"]\nCMD ["--log-verbose", "1"]\n'),
     ('ENTRYPOINT ["trtserver"]\nCMD ["--api-version", "2", "--log-verbose", "1", "--allow-profiling", "false"]\n',
-     'ENTRYPOINT ["tritonserver"]\nCMD ["--log-verbose", "1", "--model-control-mode", "poll", '
-     '"--disable-auto-complete-config"]\n'),
+     'ENTRYPOINT ["tritonserver", "--model-control-mode", "poll", "--strict-model-config", "true"]\n'
+     'CMD ["--log-verbose", "1"]\n'),
     ('CMD trtserver --api-version=2 --load-model=x "$@"\n',
-     'CMD tritonserver --model-control-mode=poll --disable-auto-complete-config "$@"\n'),
+     'CMD tritonserver --model-control-mode=poll --strict-model-config=true "$@"\n'),
 ]
 
 
