@@ -347,6 +347,8 @@ class BuiltServer:
     how: str  #: how the run builds the image ("built from docker/Dockerfile by Makefile:2")
     #: why the container may run another image (another tag, a digest); None: it runs that build
     why: str | None = None
+    #: the migration wrote V1's strict default (--disable-auto-complete-config) on the ENTRYPOINT's line
+    strict_default: bool = False
 
 
 #: while a file is read with the run's links (``pipeline.process_file``): image name (and the Dockerfile a compose

@@ -381,6 +381,15 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                 and last("disable-auto-complete-config") is None and not cl.appended:
             if not _value_missing(opts) and b.starts_server:
                 _add_strict(b, opts, dynamic)
+        built = getattr(cl, "built", None)
+        given = last("strict-model-config")
+        if given is not None and built is not None and getattr(built, "strict_default", False) \
+                and target.at_least(T.STRICT_DEFAULT_FALSE):
+            # options given to an image whose ENTRYPOINT line the migration gave --disable-auto-complete-config
+            b.finding(STRICT_DEFAULT, given.span, f"{given.word.value}: the image's ENTRYPOINT ({built.dockerfile}) "
+                      f"now holds --disable-auto-complete-config (V1's default, written out), and V2 ignores "
+                      f"--strict-model-config beside it, in either order: remove --disable-auto-complete-config "
+                      f"there if this opts in to auto-complete", "warning")
     for seg in cl.segments:
         if getattr(seg.syntax, "overridable", False) and seg.words:
             name = seg.syntax.variable

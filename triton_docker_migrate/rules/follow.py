@@ -1074,7 +1074,7 @@ def built_servers(links: Links):
         m = at.move if at is not None else None
         if m is None or not m.entrypoint or not m.paths or m.current:
             return None
-        return BuiltServer(m.entrypoint, _shown(m.file), how, why)
+        return BuiltServer(m.entrypoint, _shown(m.file), how, why, "disable-auto-complete-config" in m.added)
     return decide
 
 
@@ -1944,6 +1944,8 @@ class _Follow:
                     what += f" (its image {s.image}, {how})"
             for r in s.regions:
                 yield from self.self_urls(r, at, what, "may run" if at.maybe else "runs")
+                if s.options and not s.lines:  # options given to the image's ENTRYPOINT server
+                    yield from self.strict_elsewhere(r, at, what)
             m = at.move
             if not m.health:
                 continue
