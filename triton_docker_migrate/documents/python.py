@@ -53,8 +53,16 @@ from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, EnvUrl, 
 
 LIST = PyListSyntax()
 _KEEP_PARENT = frozenset({ast.Name, ast.Attribute})
-#: calls that declare a route of the program's own web application (``_route_strings``)
+#: calls that declare a route of the program's own web application (``PythonDoc._routes``)
 _ROUTE_METHODS = frozenset({"add_api_route", "add_url_rule", "add_route", "add_api_websocket_route"})
+
+
+def _string_arguments(call: ast.Call) -> list[int]:
+    """The ids of the string constants a call is given (positional or by keyword)."""
+    return [id(a) for a in list(call.args) + [k.value for k in call.keywords]
+            if type(a) is ast.Constant and isinstance(a.value, str)]
+
+
 _KEEP_SCOPE = frozenset({ast.Name, ast.Attribute, ast.Assign, ast.AnnAssign, ast.ExceptHandler, ast.FunctionDef,
                          ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 #: the nodes that bind names (see ``_bindings``)
@@ -172,6 +180,10 @@ class PythonDoc(ShellDoc):
         self._positional: list[tuple[int, int]] = []  #: spans of those with positional placeholders
         self._aliases: dict[str, str] = {}  #: local name -> what it imports (``sp`` -> ``subprocess``)
         self._calls: list[ast.Call] = []
+        #: the strings that declare a route the program serves itself (``_index``): the arguments of a function's
+        #: decorators (``@app.get("/api/health/ready")``, ``@app.route(...)``) and of ``add_api_route``,
+        #: ``add_url_rule``, ``add_route``. A web application beside the server has its own ``/api/...`` paths
+        self._routes: set[int] = set()
         self._dicts: list[ast.Dict] = []
         self._strings: list[ast.AST] = []  #: string literal nodes outside statements of their own
         self._server_lists: list[ast.AST] = []  #: list and tuple displays whose first item names a server
@@ -230,6 +242,7 @@ class PythonDoc(ShellDoc):
             setattr(self, name, {})
         self._by_start = []
         self._statement_strings = set()
+        self._routes = set()
         self._editable = set()
         self._conditional = set()
         self._pos._cols.clear()
@@ -278,6 +291,12 @@ class PythonDoc(ShellDoc):
         while stack:
             node, scope, parent = stack.pop()
             t = type(node)
+            if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                for d in node.decorator_list:  # type: ignore[attr-defined]
+                    if type(d) is ast.Call:
+                        self._routes.update(_string_arguments(d))
+            elif t is ast.Call and type(node.func) is ast.Attribute and node.func.attr in _ROUTE_METHODS:  # type: ignore[attr-defined]
+                self._routes.update(_string_arguments(node))  # type: ignore[arg-type]
             if t is Constant:
                 value = node.value  # type: ignore[attr-defined]
                 if isinstance(value, strings):
@@ -1311,34 +1330,13 @@ class PythonDoc(ShellDoc):
         return out
 
     # --- regions --------------------------------------------------------------------------------
-    def _route_strings(self) -> set[int]:
-        """The strings that declare a route the program serves itself: the arguments of a function's decorators
-        (``@app.get("/api/health/ready")``, ``@app.route(...)``, ``@router.post(...)``) and of ``add_api_route``,
-        ``add_url_rule``, ``add_route``. A web application beside the server has its own ``/api/...`` paths."""
-        out: set[int] = set()
-        if self.tree is None:
-            return out
-        for node in ast.walk(self.tree):
-            calls = []
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                calls = [d for d in node.decorator_list if isinstance(d, ast.Call)]
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in _ROUTE_METHODS:
-                calls = [node]
-            for call in calls:
-                for a in list(call.args) + [k.value for k in call.keywords]:
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str):
-                        out.add(id(a))
-        return out
-
     def _string_regions(self) -> list[Region]:
         if self._regions is not None:
             return self._regions
         out: list[Region] = []
         cut = sorted((s.start, s.end) for s in self.excluded)
-        routes = self._route_strings()
         for node in self._strings:
-            if id(node) in routes:
+            if id(node) in self._routes:
                 continue  # the program's own route (``@app.get("/api/health/ready")``): served, never asked
             # read again, not kept, unless a command already holds it (memory: a file may hold
             # millions of strings)
