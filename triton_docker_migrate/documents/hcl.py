@@ -1647,7 +1647,7 @@ def _object_leaves(obj: "H.Expr", prefix: str, out: list[tuple[str, "H.Str"]]) -
 
 def _http_port(c: Container) -> str:
     """The HTTP port a server container's line gives (``--http-port=8080``), or the server's default."""
-    return _line_http_port([w.value for seg in c.segments if seg is not None for w in seg.words])
+    return _line_http_port(_line_words(c))
 
 
 def _named_for(r: "H.Block", names: set[str]) -> bool:
@@ -1660,21 +1660,24 @@ def _named_for(r: "H.Block", names: set[str]) -> bool:
 
 def _line_http_port(words: list[str]) -> str:
     """The HTTP port the words of a server line give, or the server's default."""
-    for i, w in enumerate(words):
-        if w.startswith("--http-port="):
-            return w.split("=", 1)[1]
-        if w == "--http-port" and i + 1 < len(words):
-            return words[i + 1]
-    return str(dict(facts.DEFAULT_PORTS)["http-port"])
+    return _option_value(words, "http-port") or str(dict(facts.DEFAULT_PORTS)["http-port"])
 
 
 def _health_port(c: Container) -> str | None:
     """The V1 health port a server container's line gives (``--http-health-port=8005``), or None."""
-    words = [w.value for seg in c.segments if seg is not None for w in seg.words]
+    return _option_value(_line_words(c), "http-health-port")
+
+
+def _line_words(c: Container) -> list[str]:
+    return [w.value for seg in c.segments if seg is not None for w in seg.words]
+
+
+def _option_value(words: list[str], name: str) -> str | None:
+    """The value the words give option ``--name`` (``--name=v`` or ``--name v``; the first), or None."""
     for i, w in enumerate(words):
-        if w.startswith("--http-health-port="):
+        if w.startswith(f"--{name}="):
             return w.split("=", 1)[1]
-        if w == "--http-health-port" and i + 1 < len(words):
+        if w == f"--{name}" and i + 1 < len(words):
             return words[i + 1]
     return None
 

@@ -103,7 +103,7 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
 
 
 #: the machine's (or a container's) own address: what a URL to it reaches depends on where the command runs
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"})
+_LOOPBACK = facts.LOCAL_HOSTS - {"host.docker.internal"}  # (that one is the host as seen from a container)
 _HOST_NETWORK = re.compile(r"--net(?:work)?(?:=|[ \t]+)[\"']?host\b")
 
 
