@@ -165,9 +165,9 @@ class LocalPorts:
         if not host and m.start() == 0 and region.placeholder:
             # ``ORDERS + "/api/health/ready"`` with ``ORDERS = "http://orders.internal:9000"`` set once: the
             # base's host and port say whose path it is, as they would written inline
-            from .follow import _bare_name, _base_url
+            from .follow import bare_name, base_url
 
-            base = _base_url(_bare_name(region.placeholder), self.doc.text)
+            base = base_url(bare_name(region.placeholder), self.doc.text)
             if base is not None and _another_service(base[0], base[1], self.ctx, self.doc.text):
                 return "other"
             return None

@@ -495,7 +495,7 @@ def _rewrites_to_v1(target: str) -> bool:
     return target.startswith("/api/") and not any(rx.match(target) for _rl, _u, rx in _ROWS)
 
 
-def _base_url(name: str, text: str) -> tuple[str, str] | None:
+def base_url(name: str, text: str) -> tuple[str, str] | None:
     """(host, port) of the one URL base ``text`` assigns to ``name`` (``SERVER = "http://localhost:8000"``,
     ``SERVER=http://triton:8000``), or None."""
     if not re.fullmatch(r"[A-Za-z_]\w*", name):
@@ -506,7 +506,7 @@ def _base_url(name: str, text: str) -> tuple[str, str] | None:
     return found[0] if len(found) == 1 and len(assigned) == 1 else None
 
 
-def _bare_name(placeholder: str) -> str:
+def bare_name(placeholder: str) -> str:
     """The name a region's placeholder holds: ``URL``, an f-string's ``{URL}``."""
     return placeholder[1:-1].strip() if placeholder.startswith("{") and placeholder.endswith("}") else placeholder
 
@@ -2032,10 +2032,10 @@ class _Follow:
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
                 yield from self.run_time_host(r, u, placeholder)
             elif placeholder is not None and (u := _API_FIRST.match(r.text)) is not None \
-                    and (base := _base_url(_bare_name(placeholder), self.doc.text)) is not None:
+                    and (base := base_url(bare_name(placeholder), self.doc.text)) is not None:
                 # ``SERVER + "/api/health/ready"`` with ``SERVER = "http://localhost:8000"`` set once
                 got, why = self.resolve(*base)
-                yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({_bare_name(placeholder)}, "
+                yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({bare_name(placeholder)}, "
                                          f"{base[0]}:{base[1]})", why)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
@@ -2101,7 +2101,7 @@ class _Follow:
             return
         found = list(_AFTER_VALUE.finditer(r.text))
         if r.placeholder is not None and (u := _HEALTH_FIRST.match(r.text)) is not None \
-                and _base_url(r.placeholder, self.doc.text) is None:  # (a base set once: ``urls`` follows it)
+                and base_url(r.placeholder, self.doc.text) is None:  # (a base set once: ``urls`` follows it)
             found.insert(0, u)
         for u in found:
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
