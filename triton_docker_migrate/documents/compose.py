@@ -433,6 +433,7 @@ class ComposeDoc(Document):
             site.options = cmd is not None and bool(cmd.words) and cmd.words[0].value.startswith("--")
             site.env = [(name, value, self.position(node.start_index)[0])
                         for node, name, value in _env_values(Y.get(s.node, "environment"))]
+            site.env_files = [path for _value, _span, path in self._env_file_paths(s)]
             out.compose.append(site)
             if built is not None and s.image:  # ``image:`` beside ``build:``: the name the image is built with
                 at = s.image_node.start_index if s.image_node is not None else s.node.start_index
@@ -516,18 +517,21 @@ class ComposeDoc(Document):
 
     def env_files(self) -> list[tuple[str, Span, str]]:
         out = []
-        seen: set[int] = set()
-        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        seen: set[tuple] = set()
         for s in self.services:
-            if not s.triton:
-                continue
-            node = Y.get(s.node, "env_file")
-            entries = node.value if isinstance(node, SequenceNode) else [node] if node is not None else []
-            for e in entries:
-                path_node = Y.get(e, "path") if isinstance(e, MappingNode) else e
-                if not isinstance(path_node, ScalarNode) or id(path_node) in seen:
-                    continue
-                seen.add(id(path_node))
+            if s.triton:
+                out += [f for f in self._env_file_paths(s) if (f[1].start, f[1].end) not in seen]
+                seen.update((f[1].start, f[1].end) for f in out)
+        return out
+
+    def _env_file_paths(self, s) -> list[tuple[str, Span, str]]:
+        """(as written, where, absolute path) of each file the service's ``env_file`` names."""
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        node = Y.get(s.node, "env_file")
+        out = []
+        for e in node.value if isinstance(node, SequenceNode) else [node] if node is not None else []:
+            path_node = Y.get(e, "path") if isinstance(e, MappingNode) else e
+            if isinstance(path_node, ScalarNode) and path_node.value:
                 sc = self.src.scalar(path_node)
                 out.append((str(path_node.value), Span(sc.start, sc.end), os.path.join(base, str(path_node.value))))
         return out

@@ -343,6 +343,17 @@ class KubernetesDoc(Document):
                     self._cm_data.setdefault((name, Y.key_of(k)), v)
         return self._cm_data
 
+    def _configmap_env(self, o: Node) -> tuple[str | None, list[tuple[str, str, int]]]:
+        """(namespace, [(key, value, line)]) of a ConfigMap's ``data`` entries whose value is one line of plain text."""
+        data = Y.get(o, "data")
+        out = []
+        for k, v in data.value if isinstance(data, MappingNode) else []:
+            if isinstance(k, ScalarNode) and isinstance(v, ScalarNode) and isinstance(v.value, str):
+                text = v.value.strip()
+                if text and "\n" not in text and "$" not in text:
+                    out.append((Y.key_of(k), text, self.position(k.start_index)[0]))
+        return self._str(Y.get(Y.get(o, "metadata"), "namespace")), out
+
     def _env_from_configmaps(self, c: Container) -> list[Node]:
         """The values of this file's ConfigMaps that become the container's environment: an ``env``
         entry's ``valueFrom.configMapKeyRef``, every key of an ``envFrom`` ``configMapRef``."""
@@ -952,6 +963,8 @@ class KubernetesDoc(Document):
                 out.routes += self._load_balancer_checks(o)
             elif kind in ("Config", "Cluster"):
                 out.forwards += self._dev_forwards(o)
+            elif kind == "ConfigMap":  # the environment of containers that may be written in another file
+                out.configmaps.append(self._configmap_env(o))
             elif kind == "BackendConfig":  # the Service that names it may be in another file
                 meta = Y.get(o, "metadata")
                 name = self._str(Y.get(meta, "name"))

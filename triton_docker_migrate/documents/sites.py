@@ -720,6 +720,8 @@ class ComposeServiceSite:
     inside: list[tuple[str, str]] = field(default_factory=list)
     #: (name, value, line) of each variable its ``environment`` sets to a plain value (``INFERENCE_HOST: inference``)
     env: list[tuple[str, str, int]] = field(default_factory=list)
+    #: the absolute paths of the files its ``env_file`` names (their ``NAME=value`` lines are its environment too)
+    env_files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -900,3 +902,6 @@ class Topology:
     ref_links: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = field(default_factory=list)
     gets: list[GetSite] = field(default_factory=list)
     patches: list[PatchFileSite] = field(default_factory=list)
+    #: (namespace, [(key, value, line)]) of each ConfigMap's ``data`` entries of one-line plain values: the
+    #: variables a container's ``envFrom``/``configMapKeyRef`` takes from it (``INFERENCE_URL: http://triton:8000``)
+    configmaps: list[tuple[str | None, list[tuple[str, str, int]]]] = field(default_factory=list)

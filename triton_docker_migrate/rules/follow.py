@@ -794,8 +794,13 @@ def held_run(at: At, commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _add_env(links: Links, files: list[tuple[str, object]]) -> None:
     """``links.env``: the variables a compose service or a Kubernetes container of the run sets to the host or URL
     of a moving server (a compose service's name, a Service selecting its pods, with or without its namespace),
-    with every value the run gives them (another value too: which one a program reads is not certain)."""
+    with every value the run gives them (another value too: which one a program reads is not certain). A compose
+    service's ``env_file`` sets them too, and so does a ConfigMap's ``data`` (which containers take with
+    ``envFrom`` or ``configMapKeyRef``: a key of a ConfigMap is taken for a variable wherever it is used)."""
+    from .images import env_file_values
+
     every: dict[str, list[tuple[str, str | None, str]]] = {}
+    env_files: dict[str, dict] = {}  # each dotenv file read once
     for real, topo in files:
         shown = _shown(real)
         for pod in topo.pods:  # type: ignore[attr-defined]
@@ -805,6 +810,16 @@ def _add_env(links: Links, files: list[tuple[str, object]]) -> None:
         for s in topo.compose:  # type: ignore[attr-defined]
             for name, value, line in getattr(s, "env", ()):
                 every.setdefault(name, []).append((value, None, f"{shown}:{line}"))
+            for path in getattr(s, "env_files", ()):
+                read = env_files.get(path)
+                if read is None:
+                    read = env_files[path] = env_file_values(path)
+                for name, (value, line) in read.items():
+                    if value and "$" not in value:
+                        every.setdefault(name, []).append((value, None, f"{_shown(path)}:{line}"))
+        for namespace, entries in getattr(topo, "configmaps", ()):  # what ``envFrom``/``configMapKeyRef`` give
+            for name, value, line in entries:
+                every.setdefault(name, []).append((value, namespace, f"{shown}:{line}"))
     links._env = every
     links._env_hosts = {name for name, values in every.items()
                         if any(_env_servers(links, value, ns) for value, ns, _where in values)}
@@ -827,7 +842,10 @@ def _env_servers(links: Links, value: str, namespace: str | None) -> list[At]:
     if namespace is not None:  # a container's: a Service of the cluster (its own namespace unless named)
         svc = links.service(host if "." in host else f"{host}.{namespace}", None)
         return list(svc.ats) if svc is not None else []
-    return list(links.hosts.get(host, []))
+    if host in links.hosts:  # a compose service's name (or a container's)
+        return list(links.hosts[host])
+    svc = links.service(host, None)  # a container or ConfigMap of no namespace: a Service of the cluster
+    return list(svc.ats) if svc is not None else []
 
 
 def _add_container(links: Links, at: At, names: tuple, service: str, inside) -> None:
@@ -1384,8 +1402,8 @@ def may_reach(data: bytes, t: Terms, path: str = "", env: bool = True) -> bool:
     if b"/api/" in data and (t.holds(data, "names", 2)
                              or t.holds(data, "host_paths") or t.holds(data, "env", 2)):
         return True
-    if env and b"env" in data and t.holds(data, "names", 2) and t.sets_a_name(data):
-        return True  # a compose service or a container whose environment may name a server's host
+    if env and (b"env" in data or b"ConfigMap" in data) and t.holds(data, "names", 2) and t.sets_a_name(data):
+        return True  # a compose service, a container or a ConfigMap whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
     if t.host_paths and b"/api/health/" in data and any(
