@@ -53,7 +53,10 @@ URL_RULES = (
             "/v2 (server metadata) or /v2/models/<model> (model metadata)"),
     )),
     UrlRule(rule("TDM403", "v1-infer-endpoint", W, F.NEVER, "/api/infer: the inference protocol changed",
-                 "V2 uses the KServe v2 protocol at `/v2/models/<m>[/versions/<v>]/infer`: the body differs."), (
+                 "V2 uses the KServe v2 protocol at `/v2/models/<m>[/versions/<v>]/infer`: the body differs. A route "
+                 "object of the run (an Ingress path, an HTTPRoute or VirtualService match) that sends V1's `/api` "
+                 "prefix alone to a migrated server, or rewrites requests to it, is reported too: V2 serves "
+                 "nothing there, and nothing of `/v2/...` is routed."), (
         Url(r"/api/infer(?![\w.-])(?:/[\w.-]*(?:/\d+)?)?", None,
             "V1 inference endpoint: V2 uses the KServe v2 protocol, the request body differs",
             "POST /v2/models/<model>[/versions/<v>]/infer with a KServe v2 JSON body"),

@@ -487,6 +487,10 @@ def _env_name(host: str, text: str) -> str | None:
     return inner.group(1) if inner is not None and inner.group(1) and not inner.group(1).isdigit() else None
 
 
+#: a route's path that is V1's API prefix and nothing more (``/api``, ``/api/``, ``/api/*``, ``/api(/|$)(.*)``)
+_V1_PREFIX = re.compile(r"/api(?:/|/\*|/\.\*|\(/\|\$\)\(\.\*\)|/\(\.\*\))?")
+
+
 def _rewrites_to_v1(target: str) -> bool:
     """A rewrite target under V1's API prefix that names no endpoint itself (``/api/$2``; ``/api/infer/$1`` is an
     endpoint, judged as one)."""
@@ -1399,9 +1403,9 @@ def may_reach(data: bytes, t: Terms, path: str = "", env: bool = True) -> bool:
     if (b"/containers/" in data or t.holds(data, "names", 2)) \
             and _PATCH_OPTIONS.search(data) is not None:
         return True  # a kustomize patch that gives a server V1's options or a model-control setting
-    if b"/api/" in data and (t.holds(data, "names", 2)
-                             or t.holds(data, "host_paths") or t.holds(data, "env", 2)):
-        return True
+    if b"/api" in data and (t.holds(data, "names", 2)
+                            or t.holds(data, "host_paths") or t.holds(data, "env", 2)):
+        return True  # a URL or a route (``path: /api``) that may reach a server
     if env and (b"env" in data or b"ConfigMap" in data) and t.holds(data, "names", 2) and t.sets_a_name(data):
         return True  # a compose service, a container or a ConfigMap whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
@@ -1866,7 +1870,26 @@ class _Follow:
                     if r.label == "rewrite" and _rewrites_to_v1(r.text):
                         yield from self.rewrite(r, at, rt, why)
                         continue
+                    if _V1_PREFIX.fullmatch(r.text):
+                        yield from self.prefix(r, at, rt, why)
+                        continue
                     yield from self.path(r, 0, r.text, at, f"this {rt.kind}", why)
+
+    def prefix(self, r: Region, at: At, rt, why: str | None) -> Iterator[Finding]:
+        """A route of V1's API prefix alone (an Ingress path ``/api``, an HTTPRoute or Istio ``prefix: /api/``) to a
+        server this run moves: V2 serves nothing under it, and nothing of V2's ``/v2/...`` is routed (a warning: the
+        clients that call through the route change their paths too)."""
+        from .endpoints import _ROWS
+
+        span = r.span(0, len(r.text))
+        if not self.free(span):
+            return
+        rule_ = next(rl for rl, _u, _rx in _ROWS if rl.id == "TDM403")
+        yield self.emit(rule_.finding(
+            span, f"this {rt.kind} routes {r.text}, V1's API, to {rt.service}, which reaches {self.reaches(at)}"
+            + (f" ({why})" if why else "") + ": V2 serves none of it and this route sends none of V2's /v2/... "
+            "(/v2/health/ready, /v2/models/<model>/infer) there: route /v2 to it, together with the clients that "
+            "call through it", suggestion=r.text.replace("/api", "/v2", 1)))
 
     def rewrite(self, r: Region, at: At, rt, why: str | None) -> Iterator[Finding]:
         """An Ingress that rewrites every request to V1's ``/api/`` prefix (``rewrite-target: /api/$2``) in front of
