@@ -1415,3 +1415,18 @@ def test_an_ingress_rewrite_to_the_v1_api_keeps_the_gate_closed(tmp_path_factory
     left = {(f["path"], f["line"], f["rule"], f["severity"]) for f in _json(capsys, ".")["findings"]}
     assert left == {("ingress.yaml", 6, "TDM403", "warning")}
     assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 1
+
+
+def test_a_large_file_beside_a_followed_server_is_read_again_without_a_crash(tmp_path, capsys, monkeypatch):
+    """A file too large to be kept between the follow-through's rounds (over 256 KiB) is read again when the
+    files found add terms; the files after it are still read (the round's loop once took the name of the cache
+    the reader keeps, and the next read failed with a traceback)."""
+    (tmp_path / "run.sh").write_text("docker run -p7000:8000 nvcr.io/nvidia/tensorrtserver:19.12-py3 "
+                                     "trtserver --model-repository=/models\n")
+    (tmp_path / "data").write_text("x = 1\n" * 50_000)  # 300,000 bytes, no extension: followed, not kept
+    (tmp_path / "probe.sh").write_text("curl -f localhost:7000/api/health/ready\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(capsys, "migrate", "--check", ".")
+    assert code == 1, err
+    assert "probe.sh:1:23: TDM408" in out
+    assert "Traceback" not in err

@@ -240,12 +240,12 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
             break
         before = len(found) + len(in_chart)
         still: list[tuple[Candidate, bytes | None]] = []
-        for c, kept in rest:
-            data = kept if kept is not None else read(c)
+        for c, small in rest:  # (not ``kept``: ``read`` takes that name from this scope)
+            data = small if small is not None else read(c)
             if data is not None and follow.may_reach(data, more, c.path):
                 _parse(c, data, found)
             else:
-                still.append((c, kept))
+                still.append((c, small))
         rest = still
         for u in units:
             u.topologies(more, in_chart)
