@@ -58,7 +58,17 @@ IMAGE_USER = rule(
     "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
 
 PATH_RE = re.compile(facts.V1_INSTALL_DIR_BEFORE + r"/opt/tensorrtserver(?P<rest>(?:/[\w.+@-]+)*)/?(?![\w.-])")
-USER_RE = re.compile(r"(?<![\w.-])tensorrt-server(?![\w-])")
+#: the V1 image user where a user is named: ``USER``, ``User=``/``user=``/``user:``, ``chown``/``--chown``,
+#: ``--user``/``-u``, ``su``/``gosu``/``runuser``, ``useradd`` and friends, ``*_USER=``, ``/home/`` (and the group
+#: after ``:`` in ``chown a:b``); the same word as a container, service or host name is no user: left alone
+USER_RE = re.compile(
+    r"(?:(?<![\w-])(?i:user)[ \t]+|(?<![\w-])(?i:user)[\"']?[ \t]*[:=][ \t]*[\"']?|_USER[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"|--chown[= ]|(?<![\w-])chown[ \t]+(?:-[-\w]+[ \t]+)*|--user[= ]|(?<![\w-])-u[ \t]*"
+    r"|(?<![\w-])(?:su|gosu|runuser|sudo)[ \t]+(?:-[-\w]*[ \t]+)*"
+    r"|(?<![\w-])user(?:add|mod|del)[ \t]+(?:-[-\w]+[ \t]+(?:[^-\s]\S*[ \t]+)?)*|/home/)"
+    r"(?P<u>tensorrt-server)(?![\w-])(?::(?P<g>tensorrt-server)(?![\w-]))?")
+
+_WHOLE_USER = re.compile(r"[ \t]*(?P<u>tensorrt-server)(?::(?P<g>tensorrt-server))?[ \t]*")
 
 
 def map_path(path: str, target: Release) -> str | None:
@@ -222,10 +232,16 @@ def check_region(region: Region, target: Release, read: list[tuple[int, int]] = 
                             f"options there", W, fix=Fix.of(f"Use {new}", Edit(span, new)))
             continue
         yield r.finding(span, f"V1 path {path} -> {new}", fix=Fix.of(f"Use {new}", Edit(span, new)))
-    for m in USER_RE.finditer(region.text):
-        span = region.span(m.start(), m.end())
-        yield IMAGE_USER.finding(span, f"the V1 image user {T.V1_USER} is {T.V2_USER} in V2 images (same UID 1000)",
-                                 fix=Fix.of(f"Use {T.V2_USER}", Edit(span, T.V2_USER)))
+    # a value that is the user by its key: ``USER x``, compose ``user:``, an ``environment=`` value (supervisord)
+    label = (region.label or "").lower()
+    whole = _WHOLE_USER.fullmatch(region.text) if label in ("user", "environment") or label.endswith("_user") else None
+    for m in [whole] if whole is not None else USER_RE.finditer(region.text):
+        for g in ("u", "g"):
+            if m.group(g) is None:
+                continue
+            span = region.span(m.start(g), m.end(g))
+            yield IMAGE_USER.finding(span, f"the V1 image user {T.V1_USER} is {T.V2_USER} in V2 images (same UID "
+                                     f"1000)", fix=Fix.of(f"Use {T.V2_USER}", Edit(span, T.V2_USER)))
 
 
 def check_binary(site: CommandSite, command_index: int | None) -> Iterator[Finding]:
