@@ -112,9 +112,11 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
 def _mark_other_apps(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
     """Values the chart's templates read only in containers that run no Triton server (another application's
     ``readinessProbe`` path): not the server's, whatever else the values file holds. Values read by a server's
-    container, written outside any container (a Service, a label helper) or read by no template stay as they are."""
+    container are the server's, in whichever values file they are. Values written outside any container (a
+    Service, a label helper) or read by no template stay as they are."""
     other: set[int] = set()  #: values nodes read in a container that is not a server
     kept: set[int] = set()  #: values nodes read anywhere else
+    server: set[int] = set()  #: values nodes read in a server's container
     for doc, chart in templates:
         inside: set[int] = set()  #: the actions written in a container (by id)
         for c in doc.containers:
@@ -124,13 +126,20 @@ def _mark_other_apps(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubCh
                 acts += doc._standalone_under(k.start_index)
             inside |= {id(a) for a in acts}
             ctx.mark_read(chart, acts, kept if c.triton else other)
+            if c.triton:
+                ctx.mark_read(chart, acts, server)
         ctx.mark_read(chart, [a for a in doc.template.actions if id(a) not in inside and a.define is None and a.writes],
                       kept)
     for docs in ctx.values.values():
         for vdoc in docs:
-            foreign = (other - kept) & {id(n) for n in vdoc.src.nodes()}
+            mine = {id(n) for n in vdoc.src.nodes()}
+            foreign = (other - kept) & mine
             if foreign:
                 vdoc.mark_other_app(foreign)
+            # what a server's container reads is the server's in every values file, an overlay that names no
+            # server itself (``values-prod.yaml`` with only a probe) too
+            if server & mine:
+                vdoc.mark_triton_nodes(server & mine)
 
 
 def _context(unit: Unit, docs: dict[str, Document]) -> tuple["_Chart", list[tuple[HelmTemplateDoc, SubChart]]]:
