@@ -64,6 +64,9 @@ class Served:
     parts: list[tuple[Document, CommandLine]] = field(default_factory=list)
     #: why the container's command line cannot be migrated, when the chart can tell before the rules run
     unknown: str = ""
+    #: what the container's actions read in other files (values nodes, helper bodies), as (file, start, end): a
+    #: container held V1 (``rules/charts.py``) holds them with it
+    reads: list[tuple[Document, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,9 +115,11 @@ def link(unit: Unit, docs: dict[str, Document]) -> Links:
 def _mark_other_apps(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubChart]]) -> None:
     """Values the chart's templates read only in containers that run no Triton server (another application's
     ``readinessProbe`` path): not the server's, whatever else the values file holds. Values read by a server's
-    container, written outside any container (a Service, a label helper) or read by no template stay as they are."""
+    container are the server's, in whichever values file they are. Values written outside any container (a
+    Service, a label helper) or read by no template stay as they are."""
     other: set[int] = set()  #: values nodes read in a container that is not a server
     kept: set[int] = set()  #: values nodes read anywhere else
+    server: set[int] = set()  #: values nodes read in a server's container
     for doc, chart in templates:
         inside: set[int] = set()  #: the actions written in a container (by id)
         for c in doc.containers:
@@ -124,13 +129,20 @@ def _mark_other_apps(ctx: "_Chart", templates: list[tuple[HelmTemplateDoc, SubCh
                 acts += doc._standalone_under(k.start_index)
             inside |= {id(a) for a in acts}
             ctx.mark_read(chart, acts, kept if c.triton else other)
+            if c.triton:
+                ctx.mark_read(chart, acts, server)
         ctx.mark_read(chart, [a for a in doc.template.actions if id(a) not in inside and a.define is None and a.writes],
                       kept)
     for docs in ctx.values.values():
         for vdoc in docs:
-            foreign = (other - kept) & {id(n) for n in vdoc.src.nodes()}
+            mine = {id(n) for n in vdoc.src.nodes()}
+            foreign = (other - kept) & mine
             if foreign:
                 vdoc.mark_other_app(foreign)
+            # what a server's container reads is the server's in every values file, an overlay that names no
+            # server itself (``values-prod.yaml`` with only a probe) too
+            if server & mine:
+                vdoc.mark_triton_nodes(server & mine)
 
 
 def _context(unit: Unit, docs: dict[str, Document]) -> tuple["_Chart", list[tuple[HelmTemplateDoc, SubChart]]]:
@@ -273,6 +285,25 @@ class _Chart:
                 if id(node) not in into:
                     into |= Y.reachable(node)
 
+    def reads(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> list[tuple[Document, int, int]]:
+        """What the container's actions read in the chart's other files: the values nodes (in every values file) and
+        the bodies of the helpers it includes, as (file, start, end)."""
+        start, end = doc.container_span(c)
+        acts = list(doc.template.overlapping(start, end))
+        for k, _v in c.node.value:  # a fragment written under a key (``args:`` then ``{{- include ... }}``)
+            acts += doc._standalone_under(k.start_index)
+        names = [n for a in acts for n in a.includes]
+        paths = [p[1:] for a in acts for p in a.refs if p[:1] == ("Values",)]
+        paths += [p[1:] for p in self.helper_paths(names) if p[:1] == ("Values",)]
+        out: list[tuple[Document, int, int]] = []
+        for path in dict.fromkeys(paths):
+            out += [(vdoc, node.start_index, node.end_index) for vdoc, node in self.variants(chart, path)]
+        for name, _ps in self._helpers_reached(names):
+            body = self.helpers[name].template.defines().get(name)
+            if body is not None:
+                out.append((self.helpers[name], body[0], body[1]))
+        return out
+
     def helper_paths(self, names: list[str]) -> list[G.Path]:
         return [p for _name, ps in self._helpers_reached(names) for p in ps]
 
@@ -306,7 +337,7 @@ class _Chart:
                 vdoc.v1_run_images.append((span, image, runs))
         if not c.triton:
             return
-        served = Served(doc, c, unknown=unknown)
+        served = Served(doc, c, unknown=unknown, reads=self.reads(doc, chart, c))
         out.served.append(served)
         self.mark_helpers(doc.container_includes(c))
         if all(d is doc for d, _ in pieces):
@@ -586,10 +617,12 @@ class _Chart:
         values files' lists that may stand in for a piece (its index)."""
         out: list[tuple[Document, Segment]] = []
         others: list[tuple[int, tuple[Document, Segment]]] = []
+        singles: list[tuple[Document, Segment]] = []  #: the pieces that are one value's string
         unknown = ""
         for key in ("command", "args"):
             seg = doc.segment(c.node, key)
-            exps = [e for e in doc.expansions(c, key) if not e.one]
+            # an item written from one string of the values (``- {{ .Values.server.command }}``) is that value's word
+            exps = [e for e in doc.expansions(c, key) if not e.one or self.one_value(doc, chart, e)]
             items = [e.item for e in exps if e.item is not None]
             words = [w for w in (seg.words if seg is not None else []) if not any(_holds(i, w) for i in items)]
             key_at = next((k.start_index for k, _v in c.node.value if isinstance(k, ScalarNode) and k.value == key), 0)
@@ -614,17 +647,24 @@ class _Chart:
                 if not got:
                     unknown = unknown or _why(e)
                     continue
+                if e.one:
+                    singles += got
                 others += [(len(out), alt) for alt in got[1:]]
                 out.append(got[0])
             if words:
                 out.append((doc, seg if seg is not None and len(words) == len(seg.words) else
                             Segment(words, seg.syntax, seg.label)))  # type: ignore[union-attr]
+        if out and any(out[-1][1] is x for _d, x in singles):
+            # an option added after the last word would be written into that value's string
+            unknown = unknown or "its last argument is written from a value of the chart's values"
         return out, unknown, others
 
     def expansion(self, doc: HelmTemplateDoc, chart: SubChart, e: Expansion) -> list[tuple[Document, Segment]]:
         """What an expansion writes: the list of the chart's own values first, then the other values
         files' lists at the same path (``values-prod.yaml``, a parent chart's); empty when the chart's
         own value is not a list of strings."""
+        if e.one:
+            return self.one_value(doc, chart, e)
         if e.path is not None:
             out: list[tuple[Document, Segment]] = []
             for vdoc, node in self.variants(chart, e.path):
@@ -645,6 +685,30 @@ class _Chart:
             if seg is not None:
                 return [(hdoc, seg)]
         return []
+
+    def one_value(self, doc: HelmTemplateDoc, chart: SubChart, e: Expansion) -> list[tuple[Document, Segment]]:
+        """What an item written whole by one action of a values path (``- {{ .Values.server.command }}``,
+        ``- {{ .Values.binary | quote }}``) writes: that value's string as one word, the chart's own values first, then
+        the other values files' at the same path. Empty when it is another action, or any of them is no plain
+        string (a list, a number, a string holding a template action)."""
+        if e.path is None or e.helper is not None or e.item is None:
+            return []
+        item = doc.src.scalar(e.item)
+        acts = doc.template.overlapping(item.start, item.end)
+        if len(acts) != 1 or action_text(acts[0]) != "{{ .Values." + ".".join(e.path) + " }}":
+            return []  # the value as it is (quoted at most), nothing made of it
+        out: list[tuple[Document, Segment]] = []
+        for vdoc, node in self.variants(chart, e.path):
+            if not isinstance(node, ScalarNode) or not isinstance(node.value, str) or "{{" in node.value:
+                return []
+            sc = vdoc.src.scalar(node)
+            if not sc.is_str or sc.offsets is None or not sc.value.strip() or sc.value != sc.value.strip():
+                return []
+            from .yamlsites import item_word
+            from ..syntax.yamlquote import YamlListSyntax
+
+            out.append((vdoc, Segment([item_word(sc)], YamlListSyntax(vdoc.src, False, sc.flow), "args")))
+        return out
 
     def parts(self, doc: HelmTemplateDoc, c: Container,
               pieces: list[tuple[Document, Segment]]) -> list[tuple[Document, CommandLine]]:

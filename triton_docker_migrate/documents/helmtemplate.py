@@ -663,6 +663,12 @@ def _indented_by(a: G.Action) -> tuple[bool, int] | None:
     return (bool(m.group(1)), int(m.group(2))) if m else None
 
 
+def _bare_key(line: str) -> bool:
+    """A line that is a mapping key with nothing after it (``args:``, ``args:  # comment``)."""
+    body = line.split(" #", 1)[0].rstrip()
+    return body.endswith(":") and "{{" not in body
+
+
 def _owner_line(text: str, offset: int, indented: tuple[bool, int] | None = None) -> int | None:
     """Where the content of the nearest line above ``offset`` that is indented less than the column the
     action's output starts at (its own, moved by an ``indent N`` or set by an ``nindent N``: ``{{ include
@@ -680,7 +686,9 @@ def _owner_line(text: str, offset: int, indented: tuple[bool, int] | None = None
         stripped = body.lstrip(" ")
         if stripped and not stripped.startswith("#"):
             indent = len(body) - len(stripped)
-            if indent < col:
+            # a key with no value at the column the fragment starts at: a list written there is its value (a block
+            # sequence may stand at its key's column: ``args:`` then ``{{ include "x.args" . | indent 8 }}``)
+            if indent < col or indent == col and not stripped.startswith("- ") and _bare_key(stripped):
                 if stripped.startswith("- "):  # a list item that is a mapping: its first key
                     rest = stripped[2:].lstrip(" ")
                     return prev_start + len(body) - len(rest)

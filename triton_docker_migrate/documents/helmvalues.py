@@ -312,6 +312,13 @@ class HelmValuesDoc(Document):
             self.triton_nodes |= {id(n) for n in Y.walk(node, set())}
             self._regions = None
 
+    def mark_triton_nodes(self, nodes: set[int]) -> None:
+        """The values of ``nodes`` (ids) are read by a Triton server's container of the chart (set by the chart): the
+        server's, whatever the rest of the file holds."""
+        if not nodes <= self.triton_nodes:
+            self.triton_nodes |= nodes
+            self._regions = None
+
     def mark_other_app(self, nodes: set[int]) -> None:
         """The values of ``nodes`` (ids) are read by the chart's templates only in containers that run no Triton server
         (set by the chart): another application's, never the server's context, whatever the file holds."""

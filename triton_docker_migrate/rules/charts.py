@@ -24,7 +24,7 @@ HELD = rule(
     "template. They are migrated together or not at all: when the template's container cannot be migrated (a "
     "template line the tool cannot read, arguments written by an action it cannot follow, a change that would "
     "rewrite a template action, an option V1 itself refused), the values image stays V1 and the container is "
-    "left as it is; when the values image cannot be migrated (a tag that is not a release, a locally built V1 "
+    "left as it is, with what it reads from the values and helpers (its arguments, its probes); when the values image cannot be migrated (a tag that is not a release, a locally built V1 "
     "image), the container's command line stays V1. Both places get this error with the reason: a V2 image "
     "under a V1 command line (or the reverse) does not start. Migrate the two by hand, together.")
 
@@ -100,6 +100,14 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
             if own:
                 a, b = min(w.start for w in own), max(w.end for w in own)
+                for f in places.within(p, a, b):
+                    _hold(f, "")
+        # everything else the container reads from the chart's other files (a values list its ``range`` writes, a
+        # probe its ``toYaml`` writes, a helper's body): an argument or probe moved alone would be given to the
+        # server left V1 (a chart moves as one unit)
+        for d, a, b in served.reads:
+            p = by_doc.get(id(d))
+            if p is not None and d is not served.template:
                 for f in places.within(p, a, b):
                     _hold(f, "")
         # the values its template reads whole (``path: {{ .Values.probePath }}``): a probe moved alone would

@@ -1625,6 +1625,7 @@ class _Follow:
         if replaced:
             why = (f"{what} replaces its {m.added_in}, the list that holds V1's defaults written out for "
                    f"{self.reaches(at)}: they go here too")
+        yield from self.patch_binary(c, why)
         words = [(w, k) for k, seg in enumerate(cl.segments) for w in seg.words]
         bare = {(w.start, w.end) for w, _k in words}
 
@@ -1661,6 +1662,23 @@ class _Follow:
                 f"one in the built command (as an append to its list does) - remove --model-control-mode=poll there "
                 f"when every overlay sets a mode of its own", W,
                 suggestion=f"--model-control-mode=poll removed from the server line at {at.where(self.here, False)}"))
+
+    def patch_binary(self, c, why: str) -> Iterator[Finding]:
+        """The V1 binary a kustomize patch's lists run (``value: ["trtserver", "--model-store=/models"]`` replacing the
+        ``args`` of the migrated server): renamed with the options (TDM202), or the V2 image finds no trtserver."""
+        from ..documents import commands as C
+        from ..documents.sites import CommandSite
+        from .paths import check_binary
+
+        words = [w for seg in c.argv for w in seg.words]
+        server = C.server_word(words)
+        if server is None or not C.is_v1_binary(server.value):
+            return
+        seg = next(seg for seg in c.argv if any(w is server for w in seg.words))
+        site = CommandSite(seg.words, seg, True, self.doc.text)
+        for f in check_binary(site, next(k for k, w in enumerate(seg.words) if w is server)):
+            if self.free(f.span):
+                yield self.emit(replace(f, message=f"{f.message} ({why})"))
 
     def pods(self) -> Iterator[Finding]:
         for pod in self.topo.pods:
