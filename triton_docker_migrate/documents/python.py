@@ -40,9 +40,9 @@ from typing import Iterator, Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
-from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word,
-                                 escape_in, expression_word, literal_word, py_literal, read_literal, shell_words_of,
-                                 with_placeholders)
+from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyJsonSyntax, PyListSyntax, PyShellSyntax, PyWord,
+                                 concatenation_word, escape_in, expression_word, json_words, literal_word, py_literal,
+                                 read_literal, shell_words_of, with_placeholders)
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 from . import commands as C
@@ -275,6 +275,7 @@ class PythonDoc(ShellDoc):
         self._plumbum()
         self._assigned_commands()
         self._other_server_commands()
+        self._json_commands()
 
     def _index(self, tree: ast.Module) -> None:
         """One walk (preorder): parents and scopes where needed, what is bound in each scope, imports,
@@ -1211,6 +1212,25 @@ class PythonDoc(ShellDoc):
                 self._command_words(self._argv(node), "list")
             elif id(node) in heads and id(heads[id(node)]) not in self._used:
                 self._command_words(self._argv(heads[id(node)]), "list")
+
+    def _json_commands(self) -> None:
+        """A string that holds a JSON argv of the server (``spec['args'] = '["trtserver", "--model-store=/m"]'``,
+        an f-string too), which no reader above took: its strings are a command line, migrated where they are
+        written (a container spec built as text runs them as its command)."""
+        for node in self._strings:
+            if id(node) in self._used or id(node) in self._shell_nodes:
+                continue
+            lit = self.literal(node)
+            if lit is None or not lit.value.lstrip().startswith("[") or not _BARE_BINARY.search(lit.value):
+                continue
+            g = self._new_group()
+            words = json_words(lit, g)
+            if not words or C.basename(words[0].value) not in _SERVER or len(words) < 2 \
+                    or not any(w.value.startswith("-") for w in words[1:]):
+                continue
+            self._used.add(id(node))
+            self._group_syntax[g] = PyJsonSyntax(lit, [(w.start, w.end) for w in words])
+            self._command_words(words, "JSON list")
 
     def _worth_reading(self, items: list[ast.AST]) -> bool:
         head = self._read(items[0]) if items else None
