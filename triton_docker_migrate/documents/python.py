@@ -1647,12 +1647,34 @@ class PythonDoc(ShellDoc):
                             out += self._requirement_items(v)
         return out
 
-    def _requirement_items(self, node: ast.AST) -> list[Requirement]:
+    def _requirement_items(self, node: ast.AST, depth: int = 0) -> list[Requirement]:
+        """The requirements a value of ``install_requires`` holds: the items of a list, of a sum of lists
+        (``reqs + [...]``), and of a list a name holds with what ``.append``/``.extend``/``+=`` add to it; an
+        f-string's value is a requirement known in part (reported, not rewritten)."""
+        if depth > 8:
+            return []
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._requirement_items(node.left, depth + 1) + self._requirement_items(node.right, depth + 1)
+        items: list[ast.AST] = []
+        if isinstance(node, ast.Name):
+            value, changes = self.value_of(node)
+            if value is not None and isinstance(value, (ast.List, ast.Tuple)):
+                out = self._requirement_items(value, depth + 1)
+                for ch in changes:
+                    f = ch.func if isinstance(ch, ast.Call) else None
+                    method = f.attr if isinstance(f, ast.Attribute) else ""
+                    if isinstance(ch, ast.AugAssign):
+                        out += self._requirement_items(ch.value, depth + 1)
+                    elif method in ("append", "insert") and ch.args:  # type: ignore[attr-defined]
+                        out += self._requirement_items(ast.List(elts=[ch.args[-1]]), depth + 1)  # type: ignore[attr-defined]
+                    elif method == "extend" and len(ch.args) == 1:  # type: ignore[attr-defined]
+                        out += self._requirement_items(ch.args[0], depth + 1)  # type: ignore[attr-defined]
+                return out
         node = self._resolved(node)
         items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
         out = []
         for item in items:
-            lit = self.literal(item) if isinstance(item, ast.Constant) else None
+            lit = self.literal(item) if isinstance(item, (ast.Constant, ast.JoinedStr)) else None
             if lit is None or lit.is_bytes or "\n" in lit.value:
                 continue
             m = _REQUIREMENT_NAME.match(lit.value)
@@ -1663,7 +1685,7 @@ class PythonDoc(ShellDoc):
                 span = Span(piece.body_start, piece.body_end)
             else:
                 span = Span(lit.start, lit.end)
-            out.append(Requirement(m.group(1), lit.value, span, _replacer(lit, span)))
+            out.append(Requirement(m.group(1), lit.value, span, None if lit.dynamic else _replacer(lit, span)))
         return out
 
     # --- V1 client code -------------------------------------------------------------------------
