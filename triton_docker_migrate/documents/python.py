@@ -1975,8 +1975,12 @@ class _ClientReader:
         mod = node.module or ""
         if node.level or (mod != _V1_ROOT and not mod.startswith(_V1_ROOT + ".")):
             return
-        for a in node.names:
+        for k, a in enumerate(node.names):
             span = Span(*self.doc._span(a))
+            if k == 0 and a.lineno != node.lineno:
+                # ``from tensorrtserver.api import (`` with the names on the lines below: the first one's
+                # finding starts at the statement, where the V1 module is written
+                span = Span(self.doc._span(node)[0], span.end)
             if a.name == "*":
                 self._add(mod, "*", span, "import")
                 if mod == "tensorrtserver.api":
