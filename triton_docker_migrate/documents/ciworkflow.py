@@ -104,7 +104,8 @@ class CiDoc(ShellDoc):
         if m is None:
             return None
         name = next(g for g in m.groups() if g)
-        if self.gitlab == bool(_ENV_EXPRESSION.match(w.value)) or name in self.variables \
+        # (GitHub exports ``env:`` to the step's shell as well: ``$SERVER_ARGS`` splits the same value)
+        if self.gitlab and _ENV_EXPRESSION.match(w.value) or name in self.variables \
                 or "GITHUB_ENV" in self.text:
             return None
         values = [v for n, v in self.env if n == name]

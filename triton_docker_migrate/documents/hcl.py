@@ -559,9 +559,11 @@ class HclDoc(Document):
                                f"variable {name}")
 
     def _held_list(self, default: "H.Attribute | None", v: "H.Expr", variable: str, label: str) -> Segment | None:
-        """The items of the list ``default`` holds, as the words ``v`` (which names it) expands to."""
+        """The items of the list ``default`` holds, as the words ``v`` (which names it) expands to (a string
+        with an interpolation, ``"--model-store=${var.bucket}"``, is a word known in part, as in a container's
+        own list)."""
         if default is None or default.value.kind != "tuple" or not default.value.items \
-                or any(it.kind != "string" or it.string.dynamic for it in default.value.items):
+                or any(it.kind != "string" for it in default.value.items):
             return None
         words = [self._item_word(it, False) for it in default.value.items]
         return Segment(words, H.HclListSyntax(self.irregular, variable), label,

@@ -1396,14 +1396,20 @@ class KubernetesDoc(Document):
 
     def serving_predictors(self) -> list[tuple[str, str | None, Span]]:
         """The predictors of each ``InferenceService`` (KFServing ``v1alpha2``: ``spec.default`` and
-        ``spec.canary``; KServe ``v1beta1``: ``spec.predictor``)."""
+        ``spec.canary``; KServe ``v1beta1``: ``spec.predictor``), and of a ``KFService`` (KFServing
+        ``v1alpha1``: the framework keys of ``spec.default`` and ``spec.canary`` themselves)."""
         out: list[tuple[str, str | None, Span]] = []
         for o in self.objects:
-            if getattr(Y.get(o, "kind"), "value", None) != "InferenceService":
+            kind = getattr(Y.get(o, "kind"), "value", None)
+            if kind not in ("InferenceService", "KFService"):
                 continue
             spec = Y.get(o, "spec")
-            for predictor in (Y.get(Y.get(spec, "default"), "predictor"), Y.get(Y.get(spec, "canary"), "predictor"),
-                              Y.get(spec, "predictor")):
+            if kind == "KFService":
+                predictors = (Y.get(spec, "default"), Y.get(spec, "canary"))
+            else:
+                predictors = (Y.get(Y.get(spec, "default"), "predictor"), Y.get(Y.get(spec, "canary"), "predictor"),
+                              Y.get(spec, "predictor"))
+            for predictor in predictors:
                 for k, v in Y.items(predictor):
                     version = Y.get(v, "runtimeVersion")
                     out.append((str(Y.key_of(k)), self.value_of(version) if isinstance(version, ScalarNode) else None,

@@ -112,6 +112,15 @@ class MakefileDoc(ShellDoc):
 
     def _variable(self, name: str, a: int, b: int, append: bool = False) -> None:
         value, offsets = make_to_shell(self.text, a, b)
+        if "\\\n" in value:
+            # make joins a value's continued lines with one blank (``ARGS := --a \`` then ``--b``): the value
+            # is split into words where it is written, each on its line
+            parts, offs, pos = [], [], 0
+            for m in _VALUE_CONTINUATION.finditer(value):
+                parts += [value[pos:m.start()], " "]
+                offs += offsets[pos:m.start()] + [offsets[m.start()]]
+                pos = m.end()
+            value, offsets = "".join(parts) + value[pos:], offs + offsets[pos:]
         value = value.rstrip()
         if not value:
             return
@@ -282,6 +291,8 @@ def make_to_shell(t: str, a: int, b: int) -> tuple[str, list[int]]:
     return "".join(out), offs
 
 
+#: a continuation inside a variable's value, with the blanks around it
+_VALUE_CONTINUATION = re.compile(r"[ \t]*\\\r?\n[ \t]*")
 _BRACKET = re.compile(r"[(){}]")
 
 

@@ -40,9 +40,9 @@ from typing import Iterator, Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
-from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyListSyntax, PyShellSyntax, PyWord, concatenation_word,
-                                 escape_in, expression_word, literal_word, py_literal, read_literal, shell_words_of,
-                                 with_placeholders)
+from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyJsonSyntax, PyListSyntax, PyShellSyntax, PyWord,
+                                 concatenation_word, escape_in, expression_word, json_words, literal_word, py_literal,
+                                 read_literal, shell_words_of, with_placeholders)
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 from . import commands as C
@@ -275,6 +275,7 @@ class PythonDoc(ShellDoc):
         self._plumbum()
         self._assigned_commands()
         self._other_server_commands()
+        self._json_commands()
 
     def _index(self, tree: ast.Module) -> None:
         """One walk (preorder): parents and scopes where needed, what is bound in each scope, imports,
@@ -1212,6 +1213,25 @@ class PythonDoc(ShellDoc):
             elif id(node) in heads and id(heads[id(node)]) not in self._used:
                 self._command_words(self._argv(heads[id(node)]), "list")
 
+    def _json_commands(self) -> None:
+        """A string that holds a JSON argv of the server (``spec['args'] = '["trtserver", "--model-store=/m"]'``,
+        an f-string too), which no reader above took: its strings are a command line, migrated where they are
+        written (a container spec built as text runs them as its command)."""
+        for node in self._strings:
+            if id(node) in self._used or id(node) in self._shell_nodes:
+                continue
+            lit = self.literal(node)
+            if lit is None or not lit.value.lstrip().startswith("[") or not _BARE_BINARY.search(lit.value):
+                continue
+            g = self._new_group()
+            words = json_words(lit, g)
+            if not words or C.basename(words[0].value) not in _SERVER or len(words) < 2 \
+                    or not any(w.value.startswith("-") for w in words[1:]):
+                continue
+            self._used.add(id(node))
+            self._group_syntax[g] = PyJsonSyntax(lit, [(w.start, w.end) for w in words])
+            self._command_words(words, "JSON list")
+
     def _worth_reading(self, items: list[ast.AST]) -> bool:
         head = self._read(items[0]) if items else None
         first = C.basename(head.value) if head is not None else ""
@@ -1627,12 +1647,34 @@ class PythonDoc(ShellDoc):
                             out += self._requirement_items(v)
         return out
 
-    def _requirement_items(self, node: ast.AST) -> list[Requirement]:
+    def _requirement_items(self, node: ast.AST, depth: int = 0) -> list[Requirement]:
+        """The requirements a value of ``install_requires`` holds: the items of a list, of a sum of lists
+        (``reqs + [...]``), and of a list a name holds with what ``.append``/``.extend``/``+=`` add to it; an
+        f-string's value is a requirement known in part (reported, not rewritten)."""
+        if depth > 8:
+            return []
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._requirement_items(node.left, depth + 1) + self._requirement_items(node.right, depth + 1)
+        items: list[ast.AST] = []
+        if isinstance(node, ast.Name):
+            value, changes = self.value_of(node)
+            if value is not None and isinstance(value, (ast.List, ast.Tuple)):
+                out = self._requirement_items(value, depth + 1)
+                for ch in changes:
+                    f = ch.func if isinstance(ch, ast.Call) else None
+                    method = f.attr if isinstance(f, ast.Attribute) else ""
+                    if isinstance(ch, ast.AugAssign):
+                        out += self._requirement_items(ch.value, depth + 1)
+                    elif method in ("append", "insert") and ch.args:  # type: ignore[attr-defined]
+                        out += self._requirement_items(ast.List(elts=[ch.args[-1]]), depth + 1)  # type: ignore[attr-defined]
+                    elif method == "extend" and len(ch.args) == 1:  # type: ignore[attr-defined]
+                        out += self._requirement_items(ch.args[0], depth + 1)  # type: ignore[attr-defined]
+                return out
         node = self._resolved(node)
         items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
         out = []
         for item in items:
-            lit = self.literal(item) if isinstance(item, ast.Constant) else None
+            lit = self.literal(item) if isinstance(item, (ast.Constant, ast.JoinedStr)) else None
             if lit is None or lit.is_bytes or "\n" in lit.value:
                 continue
             m = _REQUIREMENT_NAME.match(lit.value)
@@ -1643,7 +1685,7 @@ class PythonDoc(ShellDoc):
                 span = Span(piece.body_start, piece.body_end)
             else:
                 span = Span(lit.start, lit.end)
-            out.append(Requirement(m.group(1), lit.value, span, _replacer(lit, span)))
+            out.append(Requirement(m.group(1), lit.value, span, None if lit.dynamic else _replacer(lit, span)))
         return out
 
     # --- V1 client code -------------------------------------------------------------------------
@@ -1933,8 +1975,12 @@ class _ClientReader:
         mod = node.module or ""
         if node.level or (mod != _V1_ROOT and not mod.startswith(_V1_ROOT + ".")):
             return
-        for a in node.names:
+        for k, a in enumerate(node.names):
             span = Span(*self.doc._span(a))
+            if k == 0 and a.lineno != node.lineno:
+                # ``from tensorrtserver.api import (`` with the names on the lines below: the first one's
+                # finding starts at the statement, where the V1 module is written
+                span = Span(self.doc._span(node)[0], span.end)
             if a.name == "*":
                 self._add(mod, "*", span, "import")
                 if mod == "tensorrtserver.api":

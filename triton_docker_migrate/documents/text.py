@@ -46,6 +46,13 @@ _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 _SERVER_URL = re.compile(r"https?://[\w.-]*(?:" + facts.TRITON_HOST.pattern.removeprefix("(?i)") + r")[\w.-]*", re.I)
 #: a V1 endpoint's path that starts a string literal of its own
 _QUOTED_V1_PATH = re.compile(r"[\"'`]/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
+#: a V1 endpoint's path after a template action or a variable whose name names the server, in a URL's host or
+#: port or as its base (a playbook's ``http://localhost:{{ trtis_health_port }}/api/health/ready``,
+#: ``${TRITON_URL}/api/status``): a request to the server, whatever the file says of it otherwise
+_NAMED_V1_URL = re.compile(r"(?:\{\{-?[^{}\n]*?(?:" + facts.TRITON_HOST.pattern.removeprefix("(?i)") + r")[^{}\n]*\}\}"
+                           r"|\$\{?\w*?(?:" + facts.TRITON_HOST.pattern.removeprefix("(?i)") + r")\w*\}?)"
+                           r"[\w.:-]*/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)"
+                           r"(?![\w-])", re.I)
 
 
 _DECLARED = re.compile(r"(?m)(?:^|[;{(\s])(?:(?:const|let|var|val|final|static|export|readonly|local)\s+)*"
@@ -142,8 +149,10 @@ class TextDoc(Document):
         # that a V1 path follows (a template's ``${BASE}/api/status``)
         held = _held_url(self.text) if calls else None
         checked = self._compose_checks() if not self.triton and "/api/" in self.text else frozenset()
+        named = not self.triton and not self._is_doc() and "/api/" in self.text
         return [Region(line, base=pos, shell=False, label="line",
                        triton=self.triton or self._flags or pos in listed
+                       or named and _NAMED_V1_URL.search(line) is not None
                        or routes and self._routes_to_server(pos, line)
                        or calls and (_request_path(line) or held is not None and held.search(line) is not None)
                        or bool(checked) and _sets(line) in checked)

@@ -12,6 +12,7 @@ default V1 relied on (poll every 15 s) is kept explicitly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..documents.sites import CommandLine, Segment, merge_deletes
@@ -39,7 +40,10 @@ MODEL_CONTROL_DEFAULT = rule(
     "`--model-control-mode=none`, which silently stops picking up new models. The tool adds "
     "`--model-control-mode=poll` after the last option (before `\"$@\"`-style runtime arguments: a mode they set "
     "comes after it and wins, as V2 takes the last mode it is given, and a `--repository-poll-secs=0` there stops "
-    "the polling, as V1's did). Only V1 lines get it. A line whose only model-control setting is added by an append "
+    "the polling, as V1's did). Only V1 lines get it; not one whose runtime arguments expand a name that the same file writes, everywhere it "
+    "gives it a value, with a model-control option (`$(SERVER_ARGS)` of a container env value holding "
+    "`--allow-poll-model-repository=false`, in a shape no reader splits into words): that value sets the mode, and "
+    "a warning says to migrate it there. A line whose only model-control setting is added by an append "
     "that may stand in a branch a run does not take (`if poll: args.append(...)`, `ARGS+=(...)` in an `if`) "
     "polled on the other runs: the default goes before that append (V2 takes the last mode it is given, "
     "checked on the 2.51.0 server), or, where new options can only go after it, a warning says to write it "
@@ -605,6 +609,15 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
         return
     eq_style = sum(1 for o in opts if o.eq) >= sum(1 for o in opts if not o.eq)
     values = ["--model-control-mode=poll"] if eq_style else ["--model-control-mode", "poll"]
+    held = _held_mode(b.cl, dynamic)
+    if held is not None:
+        word, option = held
+        where = b.cl.binary.span if b.cl.binary is not None else word.span
+        b.finding(MODEL_CONTROL_DEFAULT, where, f"{msg}; but {word.value}, added at run time, looks to hold {option} "
+                  f"where this file gives it a value: that sets the mode, so no default is added (migrate the mode "
+                  f"where the value is written: --model-control-mode=poll|none|explicit)", "warning",
+                  suggestion="--model-control-mode=poll|none|explicit")
+        return
     edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
         return
@@ -616,6 +629,56 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
                 f"--repository-poll-secs=0 there stops the polling, as in V1")
     where = b.cl.binary.span if b.cl.binary is not None else anchor.span
     b.finding(MODEL_CONTROL_DEFAULT, where, msg, "info", [edit], "Add --model-control-mode=poll")
+
+
+#: the name a runtime-argument word expands: ``$X``, ``${X}``, ``$(X)`` (make, the kubelet), ``${{ env.X }}``,
+#: ``${local.x}``/``${var.x}`` (HCL), ``{{ x | join(' ') }}`` (a template)
+_EXPANDED_NAME = re.compile(r"^\$\{\{\s*env\.(\w+)\s*\}\}|^\$[{(]?(?:local\.|var\.)?([A-Za-z_]\w*)|^\{\{-?\s*\.?([A-Za-z_][\w.]*)")
+#: an option that sets the model-control mode, V1's or V2's
+_MODE_OPTION = re.compile(r"--(?:allow-poll-model-repository|allow-model-control|model-control-mode|repository-poll-secs)\b")
+
+
+def _held_mode(cl: CommandLine, dynamic: list[Word]) -> tuple[Word, str] | None:
+    """A runtime-argument word of ``cl`` whose name every other place of the same file writes with an option that
+    sets the model-control mode (``SERVER_ARGS: --model-store=/m --allow-poll-model-repository=false`` read as
+    one argument, or in a shape no reader splits): that word and the option. Each place is looked at with the
+    rest of its line, its continuation lines, and the next line when nothing follows the name on its own (a
+    YAML ``- name: X`` then ``value: ...``). A name written once without such an option (a value of another
+    branch) keeps the default: there V1 polled."""
+    text = cl.text
+    own = _line_spans(cl)
+    for w in dynamic:
+        m = _EXPANDED_NAME.match(w.value)
+        if m is None:
+            continue
+        name = next(g for g in m.groups() if g).rsplit(".", 1)[-1]
+        found: list[str] = []
+        for ref in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+            if w.start <= ref.start() < w.end or any(s.start <= ref.start() < s.end for s in own):
+                continue
+            end = _line_end(text, ref.end())
+            while text[:end].rstrip("\r").endswith("\\") and end < len(text):
+                end = _line_end(text, end + 1)
+            if not text[ref.end():end].strip(" \t\r:=\"'") and end < len(text):
+                end = _line_end(text, end + 1)
+            option = _MODE_OPTION.search(text, ref.end(), end)
+            if option is None:
+                found = []
+                break
+            found.append(option.group())
+        if found:
+            return w, found[0]
+    return None
+
+
+def _line_end(text: str, at: int) -> int:
+    nl = text.find("\n", at)
+    return len(text) if nl < 0 else nl
+
+
+def _line_spans(cl: CommandLine) -> list[Span]:
+    """The spans of the words the line itself holds (its own options are read as options)."""
+    return [w.span for seg in cl.segments for w in seg.words]
 
 
 def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:

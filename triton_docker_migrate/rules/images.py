@@ -306,7 +306,8 @@ DERIVED_IMAGE = rule(
 
 V1_PREDICTOR = rule(
     "TDM111", "v1-serving-predictor", Severity.WARNING, F.NEVER, "A serving platform starts the V1 server for this file",
-    "KFServing's `tensorrt` predictor (`serving.kubeflow.org/v1alpha2` `InferenceService`) runs the V1 "
+    "KFServing's `tensorrt` predictor (`serving.kubeflow.org/v1alpha2` `InferenceService`, and `spec.default.tensorrt` "
+    "of a `v1alpha1` `KFService`) runs the V1 "
     "server: KFServing starts `nvcr.io/nvidia/tensorrtserver:<runtimeVersion>` with `trtserver` and its own "
     "V1 options, so the file never names the image or the binary. KServe (`serving.kserve.io/v1beta1`) "
     "has no `tensorrt` predictor: its `triton` predictor runs V2 (`runtimeVersion: <target>-py3`), and "

@@ -19,6 +19,7 @@ decode differently is returned as unmapped (``None``) and never edited.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import unicodedata
 from array import array
@@ -622,6 +623,75 @@ class PyShellSyntax(ShellSyntax):
                                   "a character written as an escape): edit it by hand")
         return Edit(word.span, self.quote(new_value, word))
 
+
+
+class PyJsonSyntax(PyListSyntax):
+    """Strings of a JSON array written inside one Python string literal (``spec['args'] = '["trtserver",
+    "--model-store=/m"]'``): a new word is a JSON string, then escaped for the literal."""
+
+    name = "python-json"
+    gap_re = re.compile(r"^[ \t,]*$")
+
+    def __init__(self, lit: Literal, items: Sequence[tuple[int, int]] = ()) -> None:
+        super().__init__(items)
+        self.lit = lit
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        return None
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
+        return None
+
+    def quote(self, value: str, like: Word | None) -> str:
+        piece = self.lit.piece_at(like.start) if like is not None else None
+        raw = escape_in(json.dumps(value), piece or self.lit.pieces[-1])
+        if raw is None:
+            raise ProcessingError(f"cannot write {value!r} inside this Python string: edit it by hand")
+        return raw
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        if fragment == "":
+            return True
+        piece = self.lit.piece_at(word.start) or self.lit.pieces[-1]
+        return json.dumps(fragment)[1:-1] == fragment and escape_in(fragment, piece) == fragment
+
+    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
+        return not isinstance(word, PyWord) or word.maps_exactly(i, j)
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        if word.dynamic or (isinstance(word, PyWord) and word.inexact):
+            raise ProcessingError("cannot rewrite this word of a Python string in place (it holds an expansion or "
+                                  "a character written as an escape): edit it by hand")
+        return Edit(word.span, self.quote(new_value, word))
+
+
+def json_words(lit: Literal, group: int = 0) -> list[PyWord] | None:
+    """The strings of the JSON array ``lit`` holds (its whole value, blanks around it aside), each a word
+    spanning its quotes in the document (``\\"`` in a literal written between double quotes); None when the
+    value is not such an array, or a string of it holds a JSON escape (it would be written again otherwise
+    than it reads)."""
+    v = lit.value
+    if not v.lstrip().startswith("[") or "\\" in v:
+        return None
+    try:
+        values = json.loads(v)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or not values or not all(isinstance(x, str) for x in values):
+        return None
+    words: list[PyWord] = []
+    i = 0
+    for _ in values:
+        i = v.find('"', i)
+        j = v.find('"', i + 1)
+        if i < 0 or j < 0:
+            return None
+        inexact = frozenset(k - i - 1 for k in range(i + 1, j) if k in lit.inexact)
+        words.append(PyWord(lit.offsets[i], lit.ends[j], v[i + 1:j], list(lit.offsets[i + 1:j]),
+                            any(lit.fields and a < j and b > i for a, b in lit.fields), '"', lit.offsets[j],
+                            inexact=inexact, literal=lit, whole=True, group=group))
+        i = j + 1
+    return words
 
 
 def _is_bytes(word: Word) -> bool:

@@ -27,6 +27,9 @@ _PLAIN_DQ = re.compile(r"[^\\\"$`]+")
 #: the first of OPERATORS, of REDIRECTS, that starts at a position (alternatives are tried in order)
 _OPERATOR = re.compile("|".join(re.escape(o) for o in OPERATORS))
 _REDIRECT = re.compile("|".join(re.escape(r) for r in REDIRECTS))
+#: what opens a template's span (Jinja's ``{{ }}``, ``{% %}``, ``{# #}``; Go's ``{{ }}``), and what closes it
+_TEMPLATE_OPEN = re.compile(r"\{[{%#]")
+_TEMPLATE_CLOSE = {"{": "}}", "%": "%}", "#": "#}"}
 
 
 class ShellSyntaxError(ValueError):
@@ -70,7 +73,8 @@ class Word:
     def is_whole_expansion(self) -> bool:
         """``$ARGS``, ``"$@"``, ``${OPTS}``, ``$(cat args)``: words that may hold any options."""
         v = self.value
-        return self.dynamic and (v.startswith("$") or v.startswith("`")) and not v.startswith("$'")
+        return self.dynamic and ((v.startswith("$") or v.startswith("`")) and not v.startswith("$'")
+                                 or _TEMPLATE_OPEN.match(v) is not None)
 
 
 @dataclass
@@ -192,7 +196,7 @@ class _Lexer:
         m = _PLAIN.match(t, i)
         if m is not None:
             j = m.end()
-            if j >= n or t[j] in _WORD_BREAK:  # the common word: plain characters only
+            if (j >= n or t[j] in _WORD_BREAK) and t.find("{", i, j) < 0:  # the common word: plain characters only
                 if self.offsets is None:
                     offs = range(self.base + i, self.base + j)  # (48 bytes, whatever its length)
                     end = self.base + j
@@ -277,9 +281,20 @@ class _Lexer:
                 i = j
                 continue
             quotes.append("")
-            j = _PLAIN.match(t, i).end()  # type: ignore[union-attr]
+            j = _template_end(t, i)
+            if j > i:
+                # a template's span (a playbook's ``{{ args | join(' ') }}``): rendered before any shell reads
+                # the text, one value known at render time, whatever blanks or operators it holds
+                w.dynamic = True
+            else:
+                j = _PLAIN.match(t, i).end()  # type: ignore[union-attr]
+                m = _TEMPLATE_OPEN.search(t, i + 1, j)
+                if m is not None and _template_end(t, m.start()) > m.start():
+                    j = m.start()
             self._add(w, i, j)
             i = j
+        if not w.dynamic and "'" not in quotes and '"' in quotes and _has_template(w.value):
+            w.dynamic = True  # ``"{{ args | join(' ') }}"``: the template is rendered inside the quotes too
         w.end = self.off(i - 1) + 1 if i > start else w.start
         w.quote = quotes[0] if len(set(quotes)) == 1 and quotes and quotes[0] in "'\"" and quotes[0] else ""
         # where text appended to the value goes: before a closing quote, else at the word's end
@@ -362,6 +377,34 @@ class _Lexer:
         if c in "@*#?$!-":
             return i + 2
         return i + 1
+
+
+def _template_end(t: str, i: int) -> int:
+    """Index after the template span (``{{ ... }}``, ``{% ... %}``, ``{# ... #}``) that starts at ``t[i]``,
+    quoted strings inside it skipped; ``i`` when none starts there or it does not close on its line."""
+    m = _TEMPLATE_OPEN.match(t, i)
+    if m is None:
+        return i
+    close = _TEMPLATE_CLOSE[t[i + 1]]
+    j, n = i + 2, len(t)
+    while j < n:
+        c = t[j]
+        if c in "'\"" and close != "#}":
+            k = t.find(c, j + 1)
+            if k < 0:
+                return i
+            j = k + 1
+            continue
+        if t.startswith(close, j):
+            return j + 2
+        if c == "\n":
+            return i  # (a span over several lines is read as the shell's)
+        j += 1
+    return i
+
+
+def _has_template(v: str) -> bool:
+    return any(_template_end(v, m.start()) > m.start() for m in _TEMPLATE_OPEN.finditer(v))
 
 
 _RESERVED = re.compile(r"(case|esac|in)(?=[ \t\n;)]|$)")
