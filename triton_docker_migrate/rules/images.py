@@ -12,7 +12,8 @@ from .. import facts
 from ..documents.commands import V1_PROBED, command_index
 from ..documents.commands import is_v1_binary as command_is_v1
 from ..documents.sites import is_foreign
-from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
+from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_IMAGE, V1_TAG, ImageInfo, classify, is_v1_tag, \
+    tensorrtserver_tag_exists
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
 from . import tables as T
@@ -62,7 +63,9 @@ SOURCE_BUILD = rule(
     "never rewritten.")
 UNKNOWN_TAG = rule(
     "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.SOMETIMES, "V1 image whose tag cannot be mapped",
-    "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
+    "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag - or not one "
+    "of the V1 image: `tensorrtserver` was last published as 20.02 (the later V1 releases came out as "
+    "`tritonserver`), so `tensorrtserver:20.12-py3` names no image that ever ran: "
     "the tool cannot know which V2 tag to write. The suggestion names the target's server image. In a "
     "Kubernetes manifest a container's image written without a tag is renamed (`nvcr.io/nvidia/tritonserver`, "
     "still without a tag): a kustomize base leaves the tag to an overlay's `images:` entry, which matches "
@@ -72,9 +75,20 @@ UNKNOWN_TAG = rule(
 _BARE_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
 
 
-def new_tag(tag: str, target: Release) -> str | None:
+def _not_mapped(repo: str, tag: str) -> str:
+    """Why a V1 image's ``tag`` maps to no V2 tag: not a release tag, or a release never published under the V1
+    name (the V1 releases after 20.02 came out as tritonserver; V2 never as tensorrtserver)."""
+    if repo == V1_IMAGE and V1_TAG.match(tag):
+        return ("not a tag of the V1 image (tensorrtserver's last release is 20.02; the V1 releases after it came "
+                "out as tritonserver, and V2 never as tensorrtserver): check which image this ran")
+    return "not a release tag"
+
+
+def new_tag(tag: str, target: Release, repo: str = "") -> str | None:
+    """The target's tag for the V1 ``tag`` (of ``repo``, when known: a ``tensorrtserver`` tag that was never
+    published maps to nothing)."""
     m = V1_TAG.match(tag)
-    if not m:
+    if not m or repo == V1_IMAGE and not tensorrtserver_tag_exists(tag):
         return None
     if m.group("flavour"):
         return f"{target}-py3-sdk" if target.at_least(T.SDK_SUFFIX_FROM) else f"{target}-py3-clientsdk"
@@ -146,13 +160,13 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         var = variables(vm.group("name")) if vm and variables is not None else None
         if vm and var is not None and is_v1_tag(repo, var[0] + vm.group("suffix")):
             value, vspan = var[0], var[1]
-            nt = new_tag(value + vm.group("suffix"), target)
+            nt = new_tag(value + vm.group("suffix"), target, repo)
             if nt is not None:
                 yield _var_tag_fix(m, region, target, vm, value, vspan, nt, var[2] if len(var) > 2 else None)
                 continue
         dm = _DEFAULT_TAG.match(tag or "")
         if dm and is_v1_tag(repo, dm.group("default") + dm.group("suffix")):
-            nt = new_tag(dm.group("default") + dm.group("suffix"), target)
+            nt = new_tag(dm.group("default") + dm.group("suffix"), target, repo)
             if nt is not None:
                 yield _default_tag_fix(m, region, target, dm, nt)
                 continue
@@ -189,10 +203,10 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
                 f"; name a V2 release of the target (e.g. tritonserver:{target}-py3)",
                 suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
-        nt = new_tag(tag, target)
+        nt = new_tag(tag, target, repo)
         if nt is None:
             yield UNKNOWN_TAG.finding(
-                span, f"{old}: tag {tag!r} is not a release tag; the V2 image is tritonserver:{target}-py3 "
+                span, f"{old}: tag {tag!r} is {_not_mapped(repo, tag)}; the V2 image is tritonserver:{target}-py3 "
                 f"(or a variant such as -py3-sdk, -py3-min)", suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
         new = f"{prefix or ''}tritonserver:{nt}"
@@ -433,7 +447,7 @@ def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span
                     elsewhere: str | None = None) -> Finding | None:
     """A V1 repository (``m``, without its tag) whose tag ``tag`` is written apart, at ``tag_span`` (``where``
     says how): both change together. ``elsewhere``: what else may set them (then a warning)."""
-    nt = new_tag(tag, target)
+    nt = new_tag(tag, target, m.group("repo"))
     if nt is None:
         return None
     msg = f"V1 image {m.group(0)}:{tag} ({where}) -> {m.group('prefix') or ''}tritonserver:{nt}"
@@ -529,10 +543,11 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     repo = ik.repo_value.strip()
     tag = ik.tag_value or ik.app_version
     name = posixpath.basename(repo)
-    nt = new_tag(tag, target) if ik.tag_is_str else None
+    nt = new_tag(tag, target, name) if ik.tag_is_str else None
     # ``tag: "20.02"`` beside the repository: the release alone, the template that assembles the image
     # writes the suffix (``{{ .Values.image.tag }}-py3``); no V1 image had a tag without one
-    bare = nt is None and ik.tag_is_str and _BARE_RELEASE.fullmatch(tag) is not None
+    bare = nt is None and ik.tag_is_str and _BARE_RELEASE.fullmatch(tag) is not None \
+        and (name != V1_IMAGE or tensorrtserver_tag_exists(tag + "-py3"))
     if bare:
         nt = str(target)
     if tag_elsewhere is not None:
@@ -541,7 +556,7 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
         # both keys stay V1: the finding spans them (each line of V1 left carries it)
         span = ik.tag_span if getattr(ik, "repo_elsewhere", "") else \
             Span(min(ik.repo_span.start, ik.tag_span.start), max(ik.repo_span.end, ik.tag_span.end))
-        return UNKNOWN_TAG.finding(span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
+        return UNKNOWN_TAG.finding(span, f"{repo}:{tag}: tag {tag!r} is {_not_mapped(name, tag)}; the V2 image is "
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
                                    suggestion=f"{target}-py3")
     edits = []
