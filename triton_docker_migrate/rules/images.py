@@ -51,7 +51,10 @@ LEFT_UNDER_V2 = rule(
 LOCAL_IMAGE = rule(
     "TDM106", "v1-local-image", Severity.WARNING, F.NEVER, "A locally built or third-party image of V1",
     "An image whose name holds `tensorrtserver` but is not NVIDIA's (`tensorrtserver_build`, "
-    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. Rebuild it on "
+    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. A bare name "
+    "(no tag, no registry) counts where it stands as an image: the image of `docker run`, a `docker build -t` "
+    "value, an operand of `docker pull`/`push`/`tag`/`save`, the default of a build argument a `FROM` names its "
+    "image with (in free text such a name is a folder's or a service's). Rebuild it on "
     "`tritonserver:<target>-py3` (its own Dockerfile, if it is in the tree, is migrated too). Paths and the "
     "entrypoint of stages built on it are reported, not rewritten: its layout is unknown.")
 SOURCE_BUILD = rule(
@@ -107,9 +110,10 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 @check(order=30)
 def check_images(doc, ctx) -> Iterator[Finding]:
     elsewhere = None
+    named = image_names(doc)
     for region in doc.regions():
         for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None),
-                              untagged_renamed=doc.kind == "kubernetes"):
+                              untagged_renamed=doc.kind == "kubernetes", named=named):
             if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
                 ctx.v1_image = True
             if f.rule == SERVER_IMAGE.id:
@@ -129,8 +133,32 @@ def _chart_elsewhere(f: Finding, elsewhere: list[tuple[Span, str]]) -> None:
                       f"the V2 image lacks): move the chart to a V2 release too")
 
 
+def image_names(doc):
+    """``named(region, start, end)``: the text of ``region`` there is an image reference by where it stands, bare as
+    it may be (``tensorrtserver_client``, which free text does not make one): the image of ``docker run``, a
+    ``docker build -t`` value (``dockerrun.names_image``), the default of a Dockerfile's build argument that a
+    ``FROM`` names its image with."""
+    from ..documents.dockerrun import names_image
+
+    base_args = doc.base_arguments() if hasattr(doc, "base_arguments") else frozenset()
+
+    def named(region: Region, start: int, end: int) -> bool:
+        if region.label == "ARG" and base_args:
+            m = _ARG_VALUE.search(region.text, 0, start)
+            if m is not None and m.group(1) in base_args and not region.text[end:end + 1].strip("\"'"):
+                return True
+        return any(cli in region.text for cli in _CLIS) and names_image(region.text, start, end)
+
+    return named
+
+
+_CLIS = ("docker", "podman", "nerdctl")
+#: the name of a build argument whose default is written right before (``ARG BASE_IMAGE=``)
+_ARG_VALUE = re.compile(r"(?:^|\s)(\w+)=[\"']?$")
+
+
 def check_region(region: Region, target: Release, variables=None, beside=None,
-                 untagged_renamed: bool = False) -> Iterator[Finding]:
+                 untagged_renamed: bool = False, named=None) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it;
     ``beside(offset)`` the tag variable written beside a repository held by a variable (``FROM
@@ -141,7 +169,7 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
         return
     if "tensorrtserver" in region.text:
-        yield from _local_images(region, target)
+        yield from _local_images(region, target, named)
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
         # free text needs a tag or a registry path to be an image (not a package or a word)
@@ -261,13 +289,14 @@ def check_source_build(doc, ctx) -> Iterator[Finding]:
                                            "hand")
 
 
-def _local_images(region: Region, target: Release) -> Iterator[Finding]:
+def _local_images(region: Region, target: Release, named=None) -> Iterator[Finding]:
     for m in LOCAL_V1_IMAGE_RE.finditer(region.text):
         if m.group("name") == "tensorrtserver":
             continue
         registry = m.group("registry") or ""
-        if not (region.image_context or m.group("tag") or "." in registry or ":" in registry):
-            continue  # free text: a name, not an image
+        if not (region.image_context or m.group("tag") or "." in registry or ":" in registry
+                or named is not None and named(region, m.start(), m.end())):
+            continue  # free text: a name, not an image (unless where it stands makes it one)
         yield LOCAL_IMAGE.finding(region.span(m.start(), m.end()),
                                   f"{m.group(0)} is built on V1 by someone else (its name holds tensorrtserver): no V2 "
                                   f"image maps to it; rebuild it on tritonserver:{target}-py3",
