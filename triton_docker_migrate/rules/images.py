@@ -45,7 +45,8 @@ SDK_IMAGE = rule(
 LEFT_UNDER_V2 = rule(
     "TDM105", "v1-image-under-v2-command", Severity.ERROR, F.NEVER, "A V2 command line on an image that stays V1",
     "The server command line was migrated to V2, but the image it runs on stays V1: its tag cannot be mapped "
-    "(a variable, no tag, not a release tag) or it is a locally built V1 image. V2's options do not start "
+    "(a variable, no tag, not a release tag) or it is a locally built V1 image - named by the container, or the "
+    "base of the Dockerfile a compose service's `build:` builds its image from. V2's options do not start "
     "the V1 server, and the V1 command line does not start V2: the deployment stops working until the image "
     "is set to a V2 release of the target (`tritonserver:<target>-py3`, or an image rebuilt on it).")
 LOCAL_IMAGE = rule(
@@ -320,6 +321,47 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
                                         suggestion=f"tritonserver:{ctx.target}-py3")
 
 
+@check(order=60)
+def check_built_bases(doc, ctx) -> Iterator[Finding]:
+    """A V1 line migrated in a container whose image the run builds (compose ``build:``) from a Dockerfile whose
+    image is built on a locally built V1 image (TDM105: it stays V1) or on an image the tool cannot map (TDM110):
+    the same as when the container names that image itself."""
+    cache: dict = {}
+    given = {}
+    for arg in doc.build_arguments():
+        given.setdefault(arg.dockerfile, set()).add(arg.name)
+    for cl, res in ctx.server_lines():
+        build = cl.extra.get("build")
+        if build is None or cl.report_only or not cl.v1 or not any(f.fix for f in res.findings):
+            continue
+        path, span, target = build
+        df = _dockerfile(path, cache)
+        stage = _built_stage(df, target) if df is not None else None
+        if stage is None or given.get(path, set()) & df.base_arguments():
+            continue  # no such stage; or a build argument given here names the base: TDM112's
+        base, info = stage.base_image.strip(), classify(stage.base_image)
+        where = os.path.relpath(path)
+        if stage.local_v1:
+            yield LEFT_UNDER_V2.finding(
+                span, f"the server command line of this service is migrated to V2, but its image is built from "
+                f"{where} on {base}, a locally built V1 image, and stays V1: rebuild it on a V2 release of the target "
+                f"(tritonserver:{ctx.target}-py3) together, or neither starts", suggestion=f"FROM nvcr.io/nvidia/"
+                f"tritonserver:{ctx.target}-py3 in {where}")
+        elif not info.triton and "$" not in base and _IMAGE_REF.fullmatch(base) and not cl.built:
+            by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
+            what = cl.binary.value if by_binary else cl.v1_arguments or "V1's options"
+            yield _derived(span, f"the image built from {where} on {base}", what, ctx.target)
+
+
+def _built_stage(df, target: str):
+    """The stage a build of ``df`` produces: the one named ``target``, else the last."""
+    if not df.stages:
+        return None
+    if target:
+        return next((st for st in df.stages if st.name and st.name.lower() == target.lower()), None)
+    return df.stages[-1]
+
+
 DERIVED_IMAGE = rule(
     "TDM110", "v1-derived-image", Severity.WARNING, F.NEVER, "A V1 server run from an image the tool cannot map",
     "The container runs `trtserver` (or a path below `/opt/tensorrtserver`), or gives its image's entrypoint "
@@ -327,7 +369,8 @@ DERIVED_IMAGE = rule(
     "an image that is not a Triton image the tool knows (`registry.example.com/ml/inference-server:1.4`): an "
     "image built on the V1 server. So does a `tritonserver` line whose container's probe or health check asks for "
     "V1's `/api/health` (the 20.06-v1 and 20.07-v1 images ran V1 under that name), in a manifest, a compose "
-    "service or a Dockerfile stage. "
+    "service or a Dockerfile stage. A compose service that builds its image (`build:`) from a Dockerfile of the "
+    "run is judged by what that Dockerfile's stage is built on (its `FROM`, build arguments resolved). "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
     "new tag together with this change.\n\n"
@@ -388,10 +431,13 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
         return
     resolve = getattr(doc, "resolve", None)
     seen: set[tuple[int, int]] = set()
+    built: dict = {}
     for cl, res in ctx.server_lines():
         by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
         if cl.report_only or not cl.v1 or not (by_binary or cl.v1_arguments or cl.built):
             continue
+        if cl.built is None and "build" in cl.extra and _dockerfile(cl.extra["build"][0], built) is not None:
+            continue  # the image is built beside it, from a Dockerfile read: what it is built on decides (above)
         for img in cl.images:
             if is_foreign(img) or (img.start, img.end) in seen:
                 continue
