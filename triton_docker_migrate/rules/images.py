@@ -373,7 +373,10 @@ DERIVED_IMAGE = rule(
     "image built on the V1 server. So does a `tritonserver` line whose container's probe or health check asks for "
     "V1's `/api/health` (the 20.06-v1 and 20.07-v1 images ran V1 under that name), in a manifest, a compose "
     "service or a Dockerfile stage. A compose service that builds its image (`build:`) from a Dockerfile of the "
-    "run is judged by what that Dockerfile's stage is built on (its `FROM`, build arguments resolved). "
+    "run is judged by what that Dockerfile's stage is built on (its `FROM`, build arguments resolved); so is a "
+    "script that starts the server and that a Dockerfile in its folder or up to three folders above COPYs and runs "
+    "as its `ENTRYPOINT` or `CMD` (the finding is on the script's server line, migrated as that Dockerfile's own "
+    "`CMD` would be; on a locally built V1 image it is TDM105). "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
     "new tag together with this change.\n\n"
@@ -465,6 +468,70 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
         if (span.start, span.end) not in seen and _IMAGE_REF.fullmatch(text) and not (info.triton or info.local_v1):
             seen.add((span.start, span.end))
             yield _derived(span, text, f"{binary}, in the chart's templates", ctx.target)
+
+
+#: how many folders up from a script the Dockerfiles that may run it are looked for (the build context holds it)
+_RUNNER_DEPTH = 3
+
+
+@check(order=61)
+def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
+    """A script (or launcher) that starts the V1 server and that a Dockerfile of its tree COPYs and runs as its
+    ``ENTRYPOINT``/``CMD``: the image it runs in is that Dockerfile's. Built on a locally built V1 image it stays V1
+    (TDM105); built on an image the tool cannot map it holds V1 and no ``tritonserver`` (TDM110) - as the
+    Dockerfile's own ``CMD`` on such a base is treated: the line is migrated, the finding says to rebuild."""
+    if doc.kind not in ("shell", "text", "python") or not doc.path or doc.path == "-":
+        return
+    lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only and cl.v1 and cl.binary is not None
+             and command_is_v1(cl.binary.value) and any(f.fix for f in res.findings)]
+    if not lines:
+        return
+    for where, base, stage in _dockerfiles_running(os.path.realpath(doc.path)):
+        info = classify(base)
+        for cl, _res in lines:
+            span = cl.binary.span
+            if stage.local_v1:
+                yield LEFT_UNDER_V2.finding(
+                    span, f"{where} runs this script as its command on {base}, a locally built V1 image that stays V1: "
+                    f"the server line migrated here to V2 does not start there; rebuild the image on a V2 release of "
+                    f"the target (tritonserver:{ctx.target}-py3) together", suggestion=f"FROM nvcr.io/nvidia/"
+                    f"tritonserver:{ctx.target}-py3 in {where}")
+            elif not info.triton and "$" not in base and _IMAGE_REF.fullmatch(base):
+                yield DERIVED_IMAGE.finding(
+                    span, f"{where} runs this script as its command on {base}, which is not a Triton image this tool can "
+                    f"map: started there with {cl.binary.value}, it is built on V1 and has no tritonserver; the server "
+                    f"line migrated here to V2 does not start there: rebuild it on tritonserver:{ctx.target}-py3 and "
+                    f"deploy the new image together with this change", suggestion=f"FROM nvcr.io/nvidia/"
+                    f"tritonserver:{ctx.target}-py3 in {where}")
+        return  # the nearest Dockerfile that runs it
+
+
+def _dockerfiles_running(script: str) -> Iterator[tuple[str, str, object]]:
+    """(Dockerfile as shown, its last stage's base image, that stage) of the Dockerfiles in the script's folder and
+    the folders above it whose image runs ``script`` (a real path) as its command, nearest first."""
+    from .. import kinds
+
+    cache: dict = {}
+    folder = os.path.dirname(script)
+    for _ in range(_RUNNER_DEPTH + 1):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        for name in names:
+            path = os.path.join(folder, name)
+            if kinds.kind_by_name(path) != "dockerfile" or not os.path.isfile(path):
+                continue
+            df = _dockerfile(path, cache)
+            if df is None or not df.stages:
+                continue
+            last = len(df.stages) - 1
+            if any(os.path.realpath(f) == script for f, _what in df.files_run(last, ("ENTRYPOINT", "CMD"))):
+                yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last]
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
 
 
 def _image_text(doc, img: Span, resolve) -> str:
