@@ -131,6 +131,9 @@ TEXT_LITERALS = (
     _common_suffix(facts.V1_IMAGE_NAME, facts.V1_BINARY).encode(),  # "rtserver": the image and the binary
     _common_infix(facts.V1_ENV_VARS).strip("_").encode(),  # "TENSORRT_SERVER"
     ("tritonserver:" + os.path.commonprefix(list(facts.V1_TRITONSERVER_TAGS))).encode(),  # V1 under the V2 name
+    # ... with its tag in a key of its own beside the image (``image: .../tritonserver`` and ``tag: 20.07-v1-py3``:
+    # documents/text.py reads the two as one reference)
+    *sorted({(t + "-py3").encode() for t in facts.V1_TRITONSERVER_TAGS}),
     facts.V1_USER.encode(),
     facts.V1_REPOSITORY.encode(),  # release tarballs, sources
     # V1 C++ client code: its own headers, or a context made by one of its protocol-specific classes

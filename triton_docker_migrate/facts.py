@@ -127,6 +127,19 @@ IMAGE_RE = re.compile(
     r"(?![\w/@-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference
 )
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
+#: the last release published as ``tensorrtserver`` (facts sheet, "Releases, images": 20.02, server 1.11.0); the
+#: later V1 releases came out as ``tritonserver`` only (20.03, 20.03.1, 20.06-v1, 20.07-v1)
+V1_LAST_TENSORRTSERVER = (20, 2)
+
+
+def tensorrtserver_tag_exists(tag: str) -> bool:
+    """``tensorrtserver:<tag>`` was published: a release tag up to 20.02, without the ``-v1`` of the V1 releases
+    that came out as ``tritonserver`` (``tensorrtserver:20.12-py3`` never existed: nothing maps it)."""
+    m = V1_TAG.match(tag)
+    if m is None or m.group("v1"):
+        return False
+    yy, mm = m.group("ver").split(".")[:2]
+    return (int(yy), int(mm)) <= V1_LAST_TENSORRTSERVER
 
 
 #: a locally built or third-party image whose name holds the V1 name (``tensorrtserver_build``,

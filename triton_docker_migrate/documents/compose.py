@@ -322,9 +322,16 @@ class ComposeDoc(Document):
             sc = self.src.scalar(s.image_node)
             for cl in lines:
                 cl.images = (Span(sc.start, sc.end),)
+        built = _built(s, os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd())
+        build = Y.get(s.node, "build")
         for cl in lines:
             cl.v1_arguments = s.v1_arguments
             cl.built = s.built if s.built is not None and s.built.why is None else None
+            if built is not None and build is not None:
+                # the image the service runs is built here: what it is built on is what the line runs on
+                target = Y.get(build, "target") if isinstance(build, MappingNode) else None
+                cl.extra["build"] = (_dockerfile(built), Span(build.start_index, Y.node_end(self.src, build)),
+                                     str(target.value) if isinstance(target, ScalarNode) and target.value else "")
         return lines
 
     def maybe_server_lines(self) -> list[CommandLine]:

@@ -619,6 +619,11 @@ class DockerfileDoc(Document):
         k = bisect.bisect_right(self._starts, off) - 1
         return self.instructions[k].stage if k >= 0 else -1
 
+    def base_arguments(self) -> frozenset[str]:
+        """The build arguments a ``FROM`` names its image with (``ARG BASE_IMAGE=...`` then ``FROM ${BASE_IMAGE}``):
+        their values are image references, whatever they look like."""
+        return frozenset(m.group(1) or m.group(3) for st in self.stages for m in _ARG_REF.finditer(st.image))
+
     def tag_variable(self, name: str) -> tuple[str, Span] | None:
         """The default of build argument ``name`` and its span, when the argument is declared once
         with a default and every use of it is an image tag (so changing it changes nothing else)."""

@@ -358,3 +358,59 @@ def parse_docker_build(words: list[Word], at: int) -> DockerBuild | None:
         elif name in ("-t", "--tag"):
             b.tags.append(value)
     return b
+
+
+# --- an image named by a container CLI, in any text -------------------------------------------------
+
+#: sub-commands of ``docker``/``podman`` (and of ``docker image``) whose operands are images
+_IMAGE_OPERANDS = {"pull", "push", "tag", "rmi", "save", "history", "inspect", "rm"}
+
+
+def names_image(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is a whole word that a container CLI reads as an image: the image of ``docker run``
+    (``create``, ``service create``), a ``docker build -t``/``--tag`` value, an operand of ``docker pull``,
+    ``push``, ``tag``, ``rmi``, ``save`` (``docker image ...``) - in the line that holds it (continuation lines
+    joined), or in the inline code span of a line of documentation that holds it. A bare name there
+    (``tensorrtserver_client``) is an image, where a free word is not."""
+    from ..syntax.shellwords import ShellSyntaxError, lex
+    from . import commands as C
+
+    ls = text.rfind("\n", 0, start) + 1
+    while ls >= 2 and text[ls - 2] == "\\":  # the lines a backslash continues
+        ls = text.rfind("\n", 0, ls - 2) + 1
+    le = text.find("\n", end)
+    while le > 0 and text[le - 1] == "\\":
+        le = text.find("\n", le + 1)
+    le = len(text) if le < 0 else le
+    tick = text.rfind("`", ls, start)  # an inline code span (documentation): the command is inside it
+    if tick >= 0:
+        ls = tick + 1
+    tick = text.find("`", end, le)
+    if tick >= 0:
+        le = tick
+    try:
+        tokens = lex(text[ls:le], base=ls).tokens
+    except ShellSyntaxError:
+        return False
+    for words in C.split(tokens):
+        if not any(w.start <= start and end <= w.end for w in words):
+            continue
+        for j, w in enumerate(words):
+            if w.value.rsplit("/", 1)[-1] not in DOCKER_BINS:
+                continue
+            run = parse_docker_run(words, j)
+            if run is not None and run.image is not None and run.image.start <= start and end <= run.image.end:
+                return True
+            build = parse_docker_build(words, j)
+            if build is not None and any(t.start <= start and end <= t.end for t in build.tags):
+                return True
+            k = j + 1
+            while k < len(words) and words[k].value.startswith("-"):
+                k += 2 if words[k].value in _GLOBAL_VALUE else 1
+            if k < len(words) and words[k].value == "image":
+                k += 1
+            if k < len(words) and words[k].value in _IMAGE_OPERANDS and (words[k].value != "rm" or words[k - 1].value == "image"):
+                if any(x.start <= start and end <= x.end and not x.value.startswith("-")
+                       and words[i - 1].value not in ("-o", "--output") for i, x in enumerate(words[k + 1:], k + 1)):
+                    return True
+    return False

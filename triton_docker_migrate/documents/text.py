@@ -21,6 +21,9 @@ from ..syntax.quoting import SHELL, JsonSyntax, json_array_words
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from . import commands as C
 from .base import Document
+from ..model import Span
+from ..syntax import yamlsrc as Y
+from ..syntax.yamlsrc import MappingNode, ScalarNode
 from .sites import CommandLine, CommandSite, Region, Segment
 
 _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
@@ -119,6 +122,7 @@ class TextDoc(Document):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
+        self._pairs: list[tuple[int, str, str, Span, int, int]] | None = None  #: see _image_pairs
         self._checked_names: frozenset[str] | None = None  #: see _compose_checks
         #: a file of the server's options alone: its lines are the server's (``_flag_lines``)
         flag_lines = None if self.triton else self._flag_lines()
@@ -289,11 +293,50 @@ class TextDoc(Document):
     def commands(self) -> list[CommandSite]:
         return [site for site, _ in self._server_sites()]
 
+    # --- an image and its tag in two keys of one mapping (a YAML configuration of no known kind) ---------
+    def _image_pairs(self) -> list[tuple[int, str, str, Span, int, int]]:
+        """(where the image's repository starts, the repository, the tag, the tag's span, the mapping's start and
+        end) of each mapping of a YAML file that writes a Triton image's repository in ``image`` and its tag in
+        ``tag`` beside it (a Clara pipeline's ``container: {image: nvcr.io/nvidia/tritonserver, tag: 20.07-v1-py3}``),
+        read as one image reference as Helm's ``repository``/``tag`` are."""
+        if self._pairs is None:
+            self._pairs = []
+            name = self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+            if name.endswith((".yaml", ".yml")) and "tag" in self.text and (
+                    facts.V1_IMAGE in self.text or "tritonserver" in self.text):
+                try:
+                    src = Y.load(self.text)
+                except Exception:  # noqa: BLE001 - not YAML after all: its lines are read as text
+                    return self._pairs
+                for m in src.nodes():
+                    image, tag = Y.get(m, "image"), Y.get(m, "tag")
+                    if not isinstance(m, MappingNode) or not isinstance(image, ScalarNode) \
+                            or not isinstance(tag, ScalarNode) or not isinstance(image.value, str):
+                        continue
+                    rsc, tsc = src.scalar(image), src.scalar(tag)
+                    last = rsc.value.strip().rsplit("/", 1)[-1]
+                    if last not in (facts.V1_IMAGE, "tritonserver") or not str(tag.value) or rsc.offsets is None:
+                        continue
+                    at = rsc.offsets[len(rsc.value) - len(rsc.value.lstrip())] if rsc.value.strip() else rsc.start
+                    self._pairs.append((at, rsc.value.strip(), str(tag.value), Span(tsc.start, tsc.end),
+                                        m.start_index, Y.node_end(src, m)))
+        return self._pairs
+
+    def tag_beside(self, at: int) -> tuple[str, str, str, Span, str, str | None] | None:
+        for start, _repo, tag, span, _a, _b in self._image_pairs():
+            if start == at:
+                return "image", "tag", tag, span, "the image and tag keys of one mapping", None
+        return None
+
+    def _v1_pair_at(self, at: int) -> bool:
+        """``at`` is inside a mapping whose image and tag keys name a V1 image (its command is a V1 line)."""
+        return any(a <= at < b and facts.classify(f"{repo}:{tag}").v1 for _s, repo, tag, _sp, a, b in self._image_pairs())
+
     def command_lines(self) -> list[CommandLine]:
         out = []
         for site, v1 in self._server_sites():
             server = site.words[0]
-            cl = CommandLine(self.text, [site.segment], server, v1, "line")
+            cl = CommandLine(self.text, [site.segment], server, v1 or self._v1_pair_at(server.start), "line")
             before = (self._line_start(server.start), server.start)
             if len(site.words) == 1 and (_PROGRAM_KEY.search(self.text, *before) or "command_args=" in self.text
                                          and _OPENRC_COMMAND.search(self.text, *before)):

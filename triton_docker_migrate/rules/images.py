@@ -12,7 +12,8 @@ from .. import facts
 from ..documents.commands import V1_PROBED, command_index
 from ..documents.commands import is_v1_binary as command_is_v1
 from ..documents.sites import is_foreign
-from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_TAG, ImageInfo, classify, is_v1_tag
+from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_IMAGE, V1_TAG, ImageInfo, classify, is_v1_tag, \
+    tensorrtserver_tag_exists
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
 from . import tables as T
@@ -28,7 +29,10 @@ SERVER_IMAGE = rule(
     "arguments (`ARG IMAGE=nvcr.io/nvidia/tensorrtserver`, `ARG TAG=20.02-py3`, `FROM ${IMAGE}:${TAG}`) gets "
     "both defaults changed together, when each argument is used only there (otherwise TDM104); so do two "
     "variables of a script or a Makefile (`\"$IMAGE:$TAG\"`, `$(IMAGE):$(TAG)`: a warning when the caller may set "
-    "them, `?=` or `${TAG:-...}`). A `@sha256:` digest pinned the V1 image: it is dropped and the "
+    "them, `?=` or `${TAG:-...}`). An `image` key and a `tag` key of one mapping in a YAML file of no known kind (a "
+    "Clara pipeline's `container: {image: nvcr.io/nvidia/tritonserver, tag: 20.07-v1-py3}`) are one reference too, as "
+    "Helm's `repository`/`tag` are: a V1 release there is found (reported: the kind has no fixes), and the server "
+    "command of the same mapping is a V1 line. A `@sha256:` digest pinned the V1 image: it is dropped and the "
     "finding is a warning so that you pin the new image. Values for a Helm chart that is not in the run (a "
     "values file with no chart around it, an Argo CD or Flux release of a chart from a chart repository) "
     "are migrated with a warning: the chart's templates run the server on that image, and their command line, "
@@ -44,13 +48,17 @@ SDK_IMAGE = rule(
 LEFT_UNDER_V2 = rule(
     "TDM105", "v1-image-under-v2-command", Severity.ERROR, F.NEVER, "A V2 command line on an image that stays V1",
     "The server command line was migrated to V2, but the image it runs on stays V1: its tag cannot be mapped "
-    "(a variable, no tag, not a release tag) or it is a locally built V1 image. V2's options do not start "
+    "(a variable, no tag, not a release tag) or it is a locally built V1 image - named by the container, or the "
+    "base of the Dockerfile a compose service's `build:` builds its image from. V2's options do not start "
     "the V1 server, and the V1 command line does not start V2: the deployment stops working until the image "
     "is set to a V2 release of the target (`tritonserver:<target>-py3`, or an image rebuilt on it).")
 LOCAL_IMAGE = rule(
     "TDM106", "v1-local-image", Severity.WARNING, F.NEVER, "A locally built or third-party image of V1",
     "An image whose name holds `tensorrtserver` but is not NVIDIA's (`tensorrtserver_build`, "
-    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. Rebuild it on "
+    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. A bare name "
+    "(no tag, no registry) counts where it stands as an image: the image of `docker run`, a `docker build -t` "
+    "value, an operand of `docker pull`/`push`/`tag`/`save`, the default of a build argument a `FROM` names its "
+    "image with (in free text such a name is a folder's or a service's). Rebuild it on "
     "`tritonserver:<target>-py3` (its own Dockerfile, if it is in the tree, is migrated too). Paths and the "
     "entrypoint of stages built on it are reported, not rewritten: its layout is unknown.")
 SOURCE_BUILD = rule(
@@ -62,7 +70,9 @@ SOURCE_BUILD = rule(
     "never rewritten.")
 UNKNOWN_TAG = rule(
     "TDM104", "v1-image-unknown-tag", Severity.WARNING, F.SOMETIMES, "V1 image whose tag cannot be mapped",
-    "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag: "
+    "A V1 image without a tag, with a tag set by a variable, or with a tag that is not a release tag - or not one "
+    "of the V1 image: `tensorrtserver` was last published as 20.02 (the later V1 releases came out as "
+    "`tritonserver`), so `tensorrtserver:20.12-py3` names no image that ever ran: "
     "the tool cannot know which V2 tag to write. The suggestion names the target's server image. In a "
     "Kubernetes manifest a container's image written without a tag is renamed (`nvcr.io/nvidia/tritonserver`, "
     "still without a tag): a kustomize base leaves the tag to an overlay's `images:` entry, which matches "
@@ -72,9 +82,20 @@ UNKNOWN_TAG = rule(
 _BARE_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
 
 
-def new_tag(tag: str, target: Release) -> str | None:
+def _not_mapped(repo: str, tag: str) -> str:
+    """Why a V1 image's ``tag`` maps to no V2 tag: not a release tag, or a release never published under the V1
+    name (the V1 releases after 20.02 came out as tritonserver; V2 never as tensorrtserver)."""
+    if repo == V1_IMAGE and V1_TAG.match(tag):
+        return ("not a tag of the V1 image (tensorrtserver's last release is 20.02; the V1 releases after it came "
+                "out as tritonserver, and V2 never as tensorrtserver): check which image this ran")
+    return "not a release tag"
+
+
+def new_tag(tag: str, target: Release, repo: str = "") -> str | None:
+    """The target's tag for the V1 ``tag`` (of ``repo``, when known: a ``tensorrtserver`` tag that was never
+    published maps to nothing)."""
     m = V1_TAG.match(tag)
-    if not m:
+    if not m or repo == V1_IMAGE and not tensorrtserver_tag_exists(tag):
         return None
     if m.group("flavour"):
         return f"{target}-py3-sdk" if target.at_least(T.SDK_SUFFIX_FROM) else f"{target}-py3-clientsdk"
@@ -93,9 +114,10 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 @check(order=30)
 def check_images(doc, ctx) -> Iterator[Finding]:
     elsewhere = None
+    named = image_names(doc)
     for region in doc.regions():
         for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None),
-                              untagged_renamed=doc.kind == "kubernetes"):
+                              untagged_renamed=doc.kind == "kubernetes", named=named):
             if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
                 ctx.v1_image = True
             if f.rule == SERVER_IMAGE.id:
@@ -115,8 +137,32 @@ def _chart_elsewhere(f: Finding, elsewhere: list[tuple[Span, str]]) -> None:
                       f"the V2 image lacks): move the chart to a V2 release too")
 
 
+def image_names(doc):
+    """``named(region, start, end)``: the text of ``region`` there is an image reference by where it stands, bare as
+    it may be (``tensorrtserver_client``, which free text does not make one): the image of ``docker run``, a
+    ``docker build -t`` value (``dockerrun.names_image``), the default of a Dockerfile's build argument that a
+    ``FROM`` names its image with."""
+    from ..documents.dockerrun import names_image
+
+    base_args = doc.base_arguments() if hasattr(doc, "base_arguments") else frozenset()
+
+    def named(region: Region, start: int, end: int) -> bool:
+        if region.label == "ARG" and base_args:
+            m = _ARG_VALUE.search(region.text, 0, start)
+            if m is not None and m.group(1) in base_args and not region.text[end:end + 1].strip("\"'"):
+                return True
+        return any(cli in region.text for cli in _CLIS) and names_image(region.text, start, end)
+
+    return named
+
+
+_CLIS = ("docker", "podman", "nerdctl")
+#: the name of a build argument whose default is written right before (``ARG BASE_IMAGE=``)
+_ARG_VALUE = re.compile(r"(?:^|\s)(\w+)=[\"']?$")
+
+
 def check_region(region: Region, target: Release, variables=None, beside=None,
-                 untagged_renamed: bool = False) -> Iterator[Finding]:
+                 untagged_renamed: bool = False, named=None) -> Iterator[Finding]:
     """Image references in ``region``. ``variables(name)`` gives ``(value, span)`` of a build
     argument used only in image tags, so ``tensorrtserver:${V}-py3`` can be migrated with it;
     ``beside(offset)`` the tag variable written beside a repository held by a variable (``FROM
@@ -127,7 +173,7 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
     if "server" not in region.text:  # what every match holds: most regions are ruled out here
         return
     if "tensorrtserver" in region.text:
-        yield from _local_images(region, target)
+        yield from _local_images(region, target, named)
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
         # free text needs a tag or a registry path to be an image (not a package or a word)
@@ -146,13 +192,13 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         var = variables(vm.group("name")) if vm and variables is not None else None
         if vm and var is not None and is_v1_tag(repo, var[0] + vm.group("suffix")):
             value, vspan = var[0], var[1]
-            nt = new_tag(value + vm.group("suffix"), target)
+            nt = new_tag(value + vm.group("suffix"), target, repo)
             if nt is not None:
                 yield _var_tag_fix(m, region, target, vm, value, vspan, nt, var[2] if len(var) > 2 else None)
                 continue
         dm = _DEFAULT_TAG.match(tag or "")
         if dm and is_v1_tag(repo, dm.group("default") + dm.group("suffix")):
-            nt = new_tag(dm.group("default") + dm.group("suffix"), target)
+            nt = new_tag(dm.group("default") + dm.group("suffix"), target, repo)
             if nt is not None:
                 yield _default_tag_fix(m, region, target, dm, nt)
                 continue
@@ -189,10 +235,10 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
                 f"; name a V2 release of the target (e.g. tritonserver:{target}-py3)",
                 suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
-        nt = new_tag(tag, target)
+        nt = new_tag(tag, target, repo)
         if nt is None:
             yield UNKNOWN_TAG.finding(
-                span, f"{old}: tag {tag!r} is not a release tag; the V2 image is tritonserver:{target}-py3 "
+                span, f"{old}: tag {tag!r} is {_not_mapped(repo, tag)}; the V2 image is tritonserver:{target}-py3 "
                 f"(or a variant such as -py3-sdk, -py3-min)", suggestion=f"{prefix or ''}tritonserver:{target}-py3")
             continue
         new = f"{prefix or ''}tritonserver:{nt}"
@@ -247,13 +293,14 @@ def check_source_build(doc, ctx) -> Iterator[Finding]:
                                            "hand")
 
 
-def _local_images(region: Region, target: Release) -> Iterator[Finding]:
+def _local_images(region: Region, target: Release, named=None) -> Iterator[Finding]:
     for m in LOCAL_V1_IMAGE_RE.finditer(region.text):
         if m.group("name") == "tensorrtserver":
             continue
         registry = m.group("registry") or ""
-        if not (region.image_context or m.group("tag") or "." in registry or ":" in registry):
-            continue  # free text: a name, not an image
+        if not (region.image_context or m.group("tag") or "." in registry or ":" in registry
+                or named is not None and named(region, m.start(), m.end())):
+            continue  # free text: a name, not an image (unless where it stands makes it one)
         yield LOCAL_IMAGE.finding(region.span(m.start(), m.end()),
                                   f"{m.group(0)} is built on V1 by someone else (its name holds tensorrtserver): no V2 "
                                   f"image maps to it; rebuild it on tritonserver:{target}-py3",
@@ -277,6 +324,47 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
                                         suggestion=f"tritonserver:{ctx.target}-py3")
 
 
+@check(order=60)
+def check_built_bases(doc, ctx) -> Iterator[Finding]:
+    """A V1 line migrated in a container whose image the run builds (compose ``build:``) from a Dockerfile whose
+    image is built on a locally built V1 image (TDM105: it stays V1) or on an image the tool cannot map (TDM110):
+    the same as when the container names that image itself."""
+    cache: dict = {}
+    given = {}
+    for arg in doc.build_arguments():
+        given.setdefault(arg.dockerfile, set()).add(arg.name)
+    for cl, res in ctx.server_lines():
+        build = cl.extra.get("build")
+        if build is None or cl.report_only or not cl.v1 or not any(f.fix for f in res.findings):
+            continue
+        path, span, target = build
+        df = _dockerfile(path, cache)
+        stage = _built_stage(df, target) if df is not None else None
+        if stage is None or given.get(path, set()) & df.base_arguments():
+            continue  # no such stage; or a build argument given here names the base: TDM112's
+        base, info = stage.base_image.strip(), classify(stage.base_image)
+        where = os.path.relpath(path)
+        if stage.local_v1:
+            yield LEFT_UNDER_V2.finding(
+                span, f"the server command line of this service is migrated to V2, but its image is built from "
+                f"{where} on {base}, a locally built V1 image, and stays V1: rebuild it on a V2 release of the target "
+                f"(tritonserver:{ctx.target}-py3) together, or neither starts", suggestion=f"FROM nvcr.io/nvidia/"
+                f"tritonserver:{ctx.target}-py3 in {where}")
+        elif not info.triton and "$" not in base and _IMAGE_REF.fullmatch(base) and not cl.built:
+            by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
+            what = cl.binary.value if by_binary else cl.v1_arguments or "V1's options"
+            yield _derived(span, f"the image built from {where} on {base}", what, ctx.target)
+
+
+def _built_stage(df, target: str):
+    """The stage a build of ``df`` produces: the one named ``target``, else the last."""
+    if not df.stages:
+        return None
+    if target:
+        return next((st for st in df.stages if st.name and st.name.lower() == target.lower()), None)
+    return df.stages[-1]
+
+
 DERIVED_IMAGE = rule(
     "TDM110", "v1-derived-image", Severity.WARNING, F.NEVER, "A V1 server run from an image the tool cannot map",
     "The container runs `trtserver` (or a path below `/opt/tensorrtserver`), or gives its image's entrypoint "
@@ -284,7 +372,11 @@ DERIVED_IMAGE = rule(
     "an image that is not a Triton image the tool knows (`registry.example.com/ml/inference-server:1.4`): an "
     "image built on the V1 server. So does a `tritonserver` line whose container's probe or health check asks for "
     "V1's `/api/health` (the 20.06-v1 and 20.07-v1 images ran V1 under that name), in a manifest, a compose "
-    "service or a Dockerfile stage. "
+    "service or a Dockerfile stage. A compose service that builds its image (`build:`) from a Dockerfile of the "
+    "run is judged by what that Dockerfile's stage is built on (its `FROM`, build arguments resolved); so is a "
+    "script that starts the server and that a Dockerfile in its folder or up to three folders above COPYs and runs "
+    "as its `ENTRYPOINT` or `CMD` (the finding is on the script's server line, migrated as that Dockerfile's own "
+    "`CMD` would be; on a locally built V1 image it is TDM105). "
     "The command line is migrated, but the image still holds V1 and has no `tritonserver`: rebuild it on the "
     "target's `tritonserver` image (the Dockerfile that builds it is migrated like any other) and deploy the "
     "new tag together with this change.\n\n"
@@ -346,10 +438,13 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
         return
     resolve = getattr(doc, "resolve", None)
     seen: set[tuple[int, int]] = set()
+    built: dict = {}
     for cl, res in ctx.server_lines():
         by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
         if cl.report_only or not cl.v1 or not (by_binary or cl.v1_arguments or cl.built):
             continue
+        if cl.built is None and "build" in cl.extra and _dockerfile(cl.extra["build"][0], built) is not None:
+            continue  # the image is built beside it, from a Dockerfile read: what it is built on decides (above)
         for img in cl.images:
             if is_foreign(img) or (img.start, img.end) in seen:
                 continue
@@ -374,6 +469,70 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
         if (span.start, span.end) not in seen and _IMAGE_REF.fullmatch(text) and not (info.triton or info.local_v1):
             seen.add((span.start, span.end))
             yield _derived(span, text, f"{binary}, in the chart's templates", ctx.target)
+
+
+#: how many folders up from a script the Dockerfiles that may run it are looked for (the build context holds it)
+_RUNNER_DEPTH = 3
+
+
+@check(order=61)
+def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
+    """A script (or launcher) that starts the V1 server and that a Dockerfile of its tree COPYs and runs as its
+    ``ENTRYPOINT``/``CMD``: the image it runs in is that Dockerfile's. Built on a locally built V1 image it stays V1
+    (TDM105); built on an image the tool cannot map it holds V1 and no ``tritonserver`` (TDM110) - as the
+    Dockerfile's own ``CMD`` on such a base is treated: the line is migrated, the finding says to rebuild."""
+    if doc.kind not in ("shell", "text", "python") or not doc.path or doc.path == "-":
+        return
+    lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only and cl.v1 and cl.binary is not None
+             and command_is_v1(cl.binary.value) and any(f.fix for f in res.findings)]
+    if not lines:
+        return
+    for where, base, stage in _dockerfiles_running(os.path.realpath(doc.path)):
+        info = classify(base)
+        for cl, _res in lines:
+            span = cl.binary.span
+            if stage.local_v1:
+                yield LEFT_UNDER_V2.finding(
+                    span, f"{where} runs this script as its command on {base}, a locally built V1 image that stays V1: "
+                    f"the server line migrated here to V2 does not start there; rebuild the image on a V2 release of "
+                    f"the target (tritonserver:{ctx.target}-py3) together", suggestion=f"FROM nvcr.io/nvidia/"
+                    f"tritonserver:{ctx.target}-py3 in {where}")
+            elif not info.triton and "$" not in base and _IMAGE_REF.fullmatch(base):
+                yield DERIVED_IMAGE.finding(
+                    span, f"{where} runs this script as its command on {base}, which is not a Triton image this tool can "
+                    f"map: started there with {cl.binary.value}, it is built on V1 and has no tritonserver; the server "
+                    f"line migrated here to V2 does not start there: rebuild it on tritonserver:{ctx.target}-py3 and "
+                    f"deploy the new image together with this change", suggestion=f"FROM nvcr.io/nvidia/"
+                    f"tritonserver:{ctx.target}-py3 in {where}")
+        return  # the nearest Dockerfile that runs it
+
+
+def _dockerfiles_running(script: str) -> Iterator[tuple[str, str, object]]:
+    """(Dockerfile as shown, its last stage's base image, that stage) of the Dockerfiles in the script's folder and
+    the folders above it whose image runs ``script`` (a real path) as its command, nearest first."""
+    from .. import kinds
+
+    cache: dict = {}
+    folder = os.path.dirname(script)
+    for _ in range(_RUNNER_DEPTH + 1):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        for name in names:
+            path = os.path.join(folder, name)
+            if kinds.kind_by_name(path) != "dockerfile" or not os.path.isfile(path):
+                continue
+            df = _dockerfile(path, cache)
+            if df is None or not df.stages:
+                continue
+            last = len(df.stages) - 1
+            if any(os.path.realpath(f) == script for f, _what in df.files_run(last, ("ENTRYPOINT", "CMD"))):
+                yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last]
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
 
 
 def _image_text(doc, img: Span, resolve) -> str:
@@ -434,7 +593,7 @@ def _split_pair_fix(m, region: Region, target: Release, tag: str, tag_span: Span
                     elsewhere: str | None = None) -> Finding | None:
     """A V1 repository (``m``, without its tag) whose tag ``tag`` is written apart, at ``tag_span`` (``where``
     says how): both change together. ``elsewhere``: what else may set them (then a warning)."""
-    nt = new_tag(tag, target)
+    nt = new_tag(tag, target, m.group("repo"))
     if nt is None:
         return None
     msg = f"V1 image {m.group(0)}:{tag} ({where}) -> {m.group('prefix') or ''}tritonserver:{nt}"
@@ -530,10 +689,11 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     repo = ik.repo_value.strip()
     tag = ik.tag_value or ik.app_version
     name = posixpath.basename(repo)
-    nt = new_tag(tag, target) if ik.tag_is_str else None
+    nt = new_tag(tag, target, name) if ik.tag_is_str else None
     # ``tag: "20.02"`` beside the repository: the release alone, the template that assembles the image
     # writes the suffix (``{{ .Values.image.tag }}-py3``); no V1 image had a tag without one
-    bare = nt is None and ik.tag_is_str and _BARE_RELEASE.fullmatch(tag) is not None
+    bare = nt is None and ik.tag_is_str and _BARE_RELEASE.fullmatch(tag) is not None \
+        and (name != V1_IMAGE or tensorrtserver_tag_exists(tag + "-py3"))
     if bare:
         nt = str(target)
     if tag_elsewhere is not None:
@@ -542,7 +702,7 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
         # both keys stay V1: the finding spans them (each line of V1 left carries it)
         span = ik.tag_span if getattr(ik, "repo_elsewhere", "") else \
             Span(min(ik.repo_span.start, ik.tag_span.start), max(ik.repo_span.end, ik.tag_span.end))
-        return UNKNOWN_TAG.finding(span, f"{repo}:{tag}: tag {tag!r} is not a release tag; the V2 image is "
+        return UNKNOWN_TAG.finding(span, f"{repo}:{tag}: tag {tag!r} is {_not_mapped(name, tag)}; the V2 image is "
                                    f"tritonserver:{target}-py3 (or a variant such as -py3-sdk, -py3-min)",
                                    suggestion=f"{target}-py3")
     edits = []

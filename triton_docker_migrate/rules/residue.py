@@ -126,8 +126,11 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     out: list[Piece] = []
     regions = doc.regions()
     local = LocalPorts(doc, Context(doc, target))
+    from .images import image_names
+
+    named = image_names(doc)
     for region in regions:
-        out.extend(_in_region(region, target, local))
+        out.extend(_in_region(region, target, local, named))
     out.extend(_unread_commands(doc, regions, target))
     from .paths import compared_names
 
@@ -183,7 +186,7 @@ def _comment_spans(doc) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:#|;|//).*$", doc.text)]
 
 
-def _in_region(region, target: Release, local=None) -> Iterator[Piece]:
+def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piece]:
     text = region.text
     if "tensorrt" in text or "TENSORRT" in text:
         for m in facts.IMAGE_RE.finditer(text):
@@ -194,7 +197,8 @@ def _in_region(region, target: Release, local=None) -> Iterator[Piece]:
             name = m.group(0).split(":")[0].rsplit("/", 1)[-1]
             registry = m.group("registry") or ""
             if name != "tensorrtserver" and (region.image_context or m.group("tag")
-                                             or "." in registry or ":" in registry):
+                                             or "." in registry or ":" in registry
+                                             or named is not None and named(region, m.start(), m.end())):
                 yield _piece(region, m.start(), m.end())
         for rx in (_PATH, _ENV, _TARBALL):
             for m in rx.finditer(text):
