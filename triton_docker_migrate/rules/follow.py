@@ -1695,31 +1695,53 @@ class _Follow:
                 yield from self.patch_options(c, at, f"this patch of the container {c.name or at.move.container} "
                                                      f"({kind} {name})", replaced)
                 m = at.move
-                if not m.health:
+                health, http, follows = m.health, m.http, self.follows(at) if m.health else ""
+                own = self._patch_health(c)  # the patch gives the server a V1 health port of its own (the last wins)
+                if own is not None:
+                    health, http, line = own[0], own[1] or m.http, own[2]
+                    follows = f"follows the health port {health} removed from this patch at line {line}"
+                if not health:
                     continue
                 names = {**m.port_names, **c.ports}
                 for pr in c.probes:
                     number = pr.value if pr.value.isdigit() else names.get(pr.value)
-                    if number != m.health or not self.free(pr.span):
+                    if number != health or not self.free(pr.span):
                         continue
                     http_name = _http_name(m)
-                    new = http_name if not pr.value.isdigit() and http_name else m.http
+                    new = http_name if not pr.value.isdigit() and http_name else http
                     raw = f"{pr.quote}{new}{pr.quote}" if pr.quote and not new.isdigit() else new
                     yield self.emit(HEALTH_PORT_ROUTE.finding(
-                        pr.span, f"{pr.probe} port {pr.value}: {self.follows(at)}; V2 serves health on the HTTP "
-                        f"port {m.http}", I, Fix.of(f"Probe port {new}", Edit(pr.span, raw))))
+                        pr.span, f"{pr.probe} port {pr.value}: {follows}; V2 serves health on the HTTP "
+                        f"port {http}", I, Fix.of(f"Probe port {new}", Edit(pr.span, raw))))
                 if c.port_list is not None:
-                    hits = [e for e in c.port_list.entries if e.port == m.health or names.get(e.port or "") == m.health]
+                    hits = [e for e in c.port_list.entries if e.port == health or names.get(e.port or "") == health]
                     for e in hits:
                         if not self.free(e.span):
                             continue
-                        msg = f"container port {m.health}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                        msg = f"container port {health}: {follows}; V2 serves health on the HTTP port {http}"
                         if len(hits) < len(c.port_list.entries):
                             yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + "; removed from the container's ports",
                                                                       fix=Fix.of(f"Remove port {m.health}", *e.remove())))
                         else:
                             yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + ": list the HTTP port instead",
                                                                       suggestion=f"containerPort: {m.http}"))
+
+    def _patch_health(self, c) -> tuple[str, str | None, int] | None:
+        """The V1 health port a kustomize patch's own ``command``/``args`` give the server's container (which the
+        migration removes there: ``patch_options``), its ``--http-port`` if it gives one, and the option's line."""
+        if not c.argv or any(r.report_only for r in c.regions):
+            return None
+        cl = CommandLine(self.doc.text, list(c.argv), None, True, label="patch")
+        try:
+            res = transform(cl, self.ctx.target, getattr(self.doc, "held", None))
+            opts = parse_options(cl)[0]
+        except (ProcessingError, ValueError):
+            return None
+        opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.span is not None), None)
+        if not res.health_port or opt is None or opt.span is None:
+            return None
+        http = res.http_port if any(o.name == "http-port" for o in opts) else None
+        return res.health_port, http, self.doc.position(opt.span.start)[0]
 
     def _patched(self, pf) -> list[At]:
         """The moving servers of the workloads a kustomize patch file's target picks (``PatchFileSite``)."""
