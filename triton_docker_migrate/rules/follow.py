@@ -201,6 +201,9 @@ HEALTH_PATH_ROUTE = rule(
     "http://inference:8000`): its V1 paths follow when its port is the server's HTTP port (written, or the default "
     "of the port's variable), and the message names the variable and the file that sets it. When the run also sets "
     "the variable to another host, or the port is known only at run time, it is a warning with the V2 path. "
+    "A URL whose host, port or path a script holds in variables it sets to one value (`HOST=inference`, "
+    "`READY=/api/health/ready`, `http://$HOST:$PORT$READY`) is read with those values; a V1 path held so is changed "
+    "where the variable is set (a warning when it is set in more than one place). "
     "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
     "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
     "with the V2 path, never an edit. "
@@ -441,6 +444,12 @@ def _published(lists: list[PortList]) -> tuple:
 
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*|\d+)(?::?[-=]([^}\s]*))?\}?|\$\(([A-Za-z_]\w*)\)")
 #: a URL whose scheme, host and port a variable holds, then a V1 path (``$(TRITON_URL)/api/health/ready``)
+#: a URL's path held by a variable right after its port (``:8000${READY_PATH}``, ``:$PORT$READY``)
+_PATH_AFTER_PORT = re.compile(rb":(?:\d{1,5}|\$\{?[A-Za-z_]\w*\}?)\$\{?[A-Za-z_]")
+#: a URL written with variables for its host, port or path (``http://$HOST:$PORT$READY``, ``localhost:8000${PATH_}``)
+_HELD_URL = re.compile(r"(?<![\w./:$-])(?:https?://)?(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
+                       r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
+                       r"(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*|/api/[\w/.-]*)")
 _VARIABLE_URL = re.compile(r"(?<![\w$])(?P<var>\$\{[A-Za-z_]\w*\}|\$\([A-Za-z_]\w*\)|\$[A-Za-z_]\w*)(?P<path>/api/[\w/.-]*)")
 
 
@@ -1410,6 +1419,8 @@ def may_reach(data: bytes, t: Terms, path: str = "", env: bool = True) -> bool:
         return True  # a compose service, a container or a ConfigMap whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
+    if t.host_paths and b"/api/" in data and _PATH_AFTER_PORT.search(data) is not None:
+        return True  # ``localhost:8000${READY_PATH}``, the path set apart (``READY_PATH=/api/health/ready``)
     if t.host_paths and b"/api/health/" in data and any(
             hp[:-len("/api/")].encode() + q in data for hp in t.host_paths for q in (b'"', b"'")):
         return True  # ``SERVER = "http://localhost:8000"`` then ``SERVER + "/api/health/ready"``
@@ -2136,6 +2147,9 @@ class _Follow:
                     continue
                 yield from self.url_port(r, u, got, f"this URL ({u.group('host')}:{u.group('port')})", why)
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
+            if host_side and "$" in r.text:
+                for u in _HELD_URL.finditer(r.text):
+                    yield from self.held_url(r, u)
             if hasattr(self.doc, "actions_in") and "/api/" in r.text:
                 yield from self.template_urls(r)
             for v in _VARIABLE_URL.finditer(r.text) if "$" in r.text else ():
@@ -2150,6 +2164,36 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def held_url(self, r: Region, u: re.Match) -> Iterator[Finding]:
+        """A URL some of whose parts are variables the script sets to one value (``HOST=inference``, ``PORT=8000``,
+        ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``): read as if written with those values. A V1
+        path held by a variable is changed where the variable is set (its one assignment)."""
+        parts = [u.group(k) for k in ("host", "port", "rest")]
+        if not any(p.startswith("$") for p in parts):
+            return  # written out: read above
+        host, port, rest = (variable_host(p, self.doc.text) if p.startswith("$") else p for p in parts)
+        if not host or not port or not port.isdigit() or not rest or not rest.startswith("/api/"):
+            return
+        got, why = self.resolve(host, port)
+        at = next((a for a, _n in got if a.move.paths), None)
+        if at is None:
+            return
+        what = f"this URL ({u.group(0)}: {host}:{port}{rest})"
+        if not u.group("rest").startswith("$"):
+            yield from self.path(r, u.start("rest"), rest, at, what, why)
+            return
+        name = _VARIABLE.fullmatch(u.group("rest"))
+        sets = list(re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?"
+                                + re.escape(name.group(1) if name else "") + r"=[\"']?(/api/[\w/.-]*)", self.doc.text))
+        place = self._region_at(sets[0].start(1)) if name is not None and len(sets) == 1 else None
+        if place is None:  # set in several places, or where it cannot be edited
+            yield self.emit(HEALTH_PATH_ROUTE.finding(
+                r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
+                f"{self.reaches(at)}: V2 serves {rest.replace('/api/', '/v2/', 1)}: set it where it is set", W,
+                suggestion=rest.replace("/api/", "/v2/", 1)))
+            return
+        yield from self.path(place[0], place[1], rest, at, f"{u.group('rest')}, the path of {what},", why)
 
     def run_time_url(self, r: Region) -> Iterator[Finding]:
         """V1's health path after a URL whose host and port (or whole base) are known only at run time, in a
