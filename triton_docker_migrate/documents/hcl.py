@@ -722,6 +722,49 @@ class HclDoc(Document):
                     out.append(pp)
         return out
 
+    def startup_files(self) -> list[tuple[str, dict[str, str]]]:
+        """The files the VMs of this file run as their startup script, read from a file of the module
+        (``metadata_startup_script = templatefile("${path.module}/start.sh.tpl", { health_port = 8005 })``,
+        ``file(...)``, ``user_data`` alike): (real path, the literal values the call gives the template)."""
+        folder = self._module()
+        out = []
+        for r in self._resources():
+            for name in ("metadata_startup_script", "user_data"):
+                a = r.attr(name)
+                v = a.value if a is not None else None
+                if v is None or v.kind != "other" or v.call not in ("templatefile", "file") or not v.args:
+                    continue
+                arg = v.args[0]
+                raw = arg.string.value if arg.kind == "string" and arg.string is not None else None
+                if raw is None:
+                    continue
+                raw = re.sub(r"\$\{path\.(?:module|root|cwd)\}/?", "", raw)
+                if "$" in raw or not folder:
+                    continue
+                given = {}
+                if v.call == "templatefile" and len(v.args) > 1 and v.args[1].kind == "object":
+                    for k, val in v.args[1].pairs:
+                        key = k.text if k.kind in ("ident", "string") else None
+                        if key and val.text is not None:
+                            given[key] = val.text
+                out.append((os.path.realpath(os.path.join(folder, raw)), given))
+        return out
+
+    def gcp_checks(self) -> list[tuple[str, ProbePort | None, Span | None, int]]:
+        """Every Google Cloud health check of the file: (its name, its port, its ``request_path`` value's span, where
+        it starts)."""
+        out = []
+        for r in self._resources():
+            if r.labels[0] not in GCP_HEALTH_CHECKS:
+                continue
+            checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
+                [b for k in ("http_health_check", "https_health_check", "http2_health_check") for b in r.blocks(k)]
+            for b in checks:
+                path = b.attr("request_path")
+                out.append((r.labels[1], self._probe(f"the health check {r.labels[1]}", b.attr("port")),
+                            Span(path.value.start, path.value.end) if path is not None else None, b.start))
+        return out
+
     def _autoheals(self, check: "H.Block") -> bool:
         """Whether an instance group manager of this file autoheals with the Google Cloud health check ``check``
         (``auto_healing_policies { health_check = google_compute_health_check.NAME.id }``)."""

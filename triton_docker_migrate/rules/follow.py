@@ -123,8 +123,10 @@ HEALTH_PORT_ROUTE = rule(
     "the server (an override file, `extends`, the image built from the server's Dockerfile) and `docker "
     "run` of that image stop publishing the health port when they publish the HTTP port; and a URL that "
     "reaches the health port through a Service's name, a compose service's name or the host port that "
-    "published it uses the HTTP port's. The message names the server's file and the line of the removed "
-    "option.\n\n"
+    "published it uses the HTTP port's; so does a Google Cloud health check of a Terraform file whose VM runs the "
+    "server's script as its startup script (`templatefile(\"${path.module}/start.sh.tpl\", {...})`, `file(...)`): a "
+    "port the call gives the template is a warning with the HTTP port. The message names the server's file and the "
+    "line of the removed option.\n\n"
     "Otherwise the finding is a warning with the change to make: a Service with no port to the HTTP "
     "port (routing the health port there would expose V2's whole HTTP API through it), a policy that does "
     "not allow the HTTP port (allowing it opens more than health to those peers), a list that does not "
@@ -160,7 +162,8 @@ HEALTH_PATH_ROUTE = rule(
     "`liveness_check` paths of an App Engine flexible `app.yaml` (`runtime: custom`, `env: flex`, any name) whose "
     "image is the server's `Dockerfile` in the same folder; "
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
-    "module), "
+    "module; a Google Cloud health check of a VM whose startup script, `templatefile()` or `file()` of the module, "
+    "runs the server), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
     "(`path = var.health_path`, the default in `variables.tf` of the same module, and the value a configuration "
     "that calls the module gives it: `health_path = \"...\"` in its `module` block, or `health_path = var.x` and "
@@ -1288,6 +1291,9 @@ class Terms:
     build_dirs: set = field(default_factory=set)
     #: environment variables the run sets to a server's host (``Links.env``): a file that reads one may reach it
     env: set = field(default_factory=set)
+    #: the names of the files that hold a server line: a Terraform file may run one as a VM's startup script
+    #: (``templatefile(...)``, ``file(...)``)
+    scripts: set = field(default_factory=set)
     _encoded: dict = field(default_factory=dict, repr=False, compare=False)
 
     def holds_file(self, path: str) -> bool:
@@ -1325,7 +1331,7 @@ class Terms:
 
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
-                  "inside", "build_dirs", "env"):
+                  "inside", "build_dirs", "env", "scripts"):
             getattr(self, k).update(getattr(other, k))
         self.app_engine = self.app_engine or other.app_engine
 
@@ -1366,6 +1372,8 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
         if "disable-auto-complete-config" in m.added and m.workload:
             t.strict.add(m.workload[1])
+        if m.paths and not m.workload and not m.compose:
+            t.scripts.add(os.path.basename(m.file))
     return t
 
 
@@ -1419,6 +1427,8 @@ def may_reach(data: bytes, t: Terms, path: str = "", env: bool = True) -> bool:
         return True  # a compose service, a container or a ConfigMap whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
+    if t.scripts and b"file(" in data and b"health_check" in data and t.holds(data, "scripts"):
+        return True  # a VM that runs a server's script as its startup script, and its load balancer's health checks
     if t.host_paths and b"/api/" in data and _PATH_AFTER_PORT.search(data) is not None:
         return True  # ``localhost:8000${READY_PATH}``, the path set apart (``READY_PATH=/api/health/ready``)
     if t.host_paths and b"/api/health/" in data and any(
@@ -1569,7 +1579,44 @@ class _Follow:
         yield from self.docker_runs()
         yield from self.gets()
         yield from self.env_urls()
+        yield from self.startups()
         yield from self.urls()
+
+    def startups(self) -> Iterator[Finding]:
+        """The Google Cloud health checks of a Terraform file whose VM runs a migrated server's file as its startup
+        script (``templatefile("${path.module}/start.sh.tpl", {...})``): a V1 path there is the server's; a port that
+        is not the server's HTTP port (nor a host port that publishes it) was its V1 health port, which the
+        migration removed (the port the call gives the template is known there only: a warning with the HTTP
+        port, or the fix when it is the removed port itself)."""
+        files = getattr(self.doc, "startup_files", None)
+        for real, given in files() if files is not None else ():
+            at = next((a for a in self.links.moves if a.move.file == real and a.move.paths and not a.move.current
+                       and not a.maybe), None)
+            if at is None:
+                continue
+            m = at.move
+            http_ports = {m.http} | {h for h, c in m.published if c == m.http}
+            shown = os.path.basename(real)
+            for name, pr, path_span, _start in self.doc.gcp_checks():
+                what = f"the health check {name} of the VM that runs {shown}"
+                place = self._region_at(path_span.start + 1) if path_span is not None else None
+                v1 = place is not None and place[0].text[place[1]:].startswith("/api/")
+                if v1:
+                    r, k = place  # type: ignore[misc]
+                    yield from self.path(r, k, r.text[k:], at, what, None)
+                if pr is None or pr.value in http_ports or not self.free(pr.span) or not (v1 or pr.value == m.health):
+                    continue
+                if m.health and pr.value == m.health:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        pr.span, f"port {pr.value}: {what}; {self.follows(at)}; V2 serves health on the HTTP port "
+                        f"{m.http}", I, Fix.of(f"Use port {m.http}", Edit(pr.span, m.http))))
+                    continue
+                fed = [k for k, v in given.items() if v == pr.value]
+                why = f" (the {fed[0]} the VM's template is given)" if fed else ""
+                yield self.emit(HEALTH_PORT_ROUTE.finding(
+                    pr.span, f"port {pr.value}{why}: {what}, which reaches {self.reaches(at)}; V2 serves health on the "
+                    f"HTTP port {m.http} only (a V1 health port given with --http-health-port is removed): use the "
+                    f"port that publishes it", W, suggestion=m.http))
 
     # --- messages ----------------------------------------------------------------------------
     def follows(self, at: At) -> str:
