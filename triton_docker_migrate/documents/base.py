@@ -144,6 +144,12 @@ class Document:
         """``value`` with the file's own variables substituted, where the file says what they hold."""
         return value
 
+    def held(self, value: str) -> str | None:
+        """``value`` with each variable it names replaced by the literal the file sets that variable to once
+        (``HEALTH_PORT=8005`` ... ``${HEALTH_PORT}``: a variable set once to a literal is that literal), or None
+        when a variable of it is not so set (or it names none)."""
+        return None
+
     def report_only(self) -> list[tuple[int, int, str]]:
         """Spans the document reads but cannot edit: (start, end, what to add to their findings)."""
         return []

@@ -684,7 +684,7 @@ class HclDoc(Document):
         """Google Cloud health checks (``google_compute_health_check``'s ``http_health_check { port, request_path }``,
         ``google_compute_http_health_check``) on the HTTP port of a server of this file (a container, or a VM's
         startup script that runs it): an instance group's autohealing or a backend service sends them to it."""
-        ports = {_http_port(c) for c in self.containers if c.triton}
+        ports = {_http_port(c) for c in self.containers if c.triton} | self._vm_health_ports()
         if self.shell is not None:
             ports |= {_line_http_port([w.value for seg in cl.segments for w in seg.words])
                       for cl in self.shell.command_lines() if cl.binary is not None}
@@ -698,6 +698,73 @@ class HclDoc(Document):
                 if any(_text(b.attr("port")) in ports or b.attr("port") is None and "8000" in ports for b in checks) \
                         and (self._autoheals(r) or _named_for(r, set())):
                     out.append(r)
+        return out
+
+    def _vm_health_ports(self) -> set[str]:
+        """The V1 health ports (``--http-health-port``) of the server lines of a VM's startup script of this file."""
+        out = set()
+        for cl in self.shell.command_lines() if self.shell is not None else ():
+            port = _option_value([w.value for seg in cl.segments for w in seg.words], "http-health-port") \
+                if cl.binary is not None else None
+            port = self.shell.held(port) or port if port and "$" in port else port  # type: ignore[union-attr]
+            if port and port.isdigit():
+                out.add(port)
+        return out
+
+    def _vm_check_ports(self) -> list[ProbePort]:
+        """The ports of the Google Cloud health checks of a VM's server (``_port_health_checks``): each a probe of
+        the server's startup script line, which moves with its removed health port."""
+        out = []
+        for r in self._port_health_checks() if self.shell is not None else ():
+            checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
+                [b for k in ("http_health_check", "https_health_check", "http2_health_check") for b in r.blocks(k)]
+            for b in checks:
+                pp = self._probe(f"the health check {r.labels[1] if len(r.labels) > 1 else r.labels[0]}", b.attr("port"))
+                if pp is not None:
+                    out.append(pp)
+        return out
+
+    def startup_files(self) -> list[tuple[str, dict[str, str]]]:
+        """The files the VMs of this file run as their startup script, read from a file of the module
+        (``metadata_startup_script = templatefile("${path.module}/start.sh.tpl", { health_port = 8005 })``,
+        ``file(...)``, ``user_data`` alike): (real path, the literal values the call gives the template)."""
+        folder = self._module()
+        out = []
+        for r in self._resources():
+            for name in ("metadata_startup_script", "user_data"):
+                a = r.attr(name)
+                v = a.value if a is not None else None
+                if v is None or v.kind != "other" or v.call not in ("templatefile", "file") or not v.args:
+                    continue
+                arg = v.args[0]
+                raw = arg.string.value if arg.kind == "string" and arg.string is not None else None
+                if raw is None:
+                    continue
+                raw = re.sub(r"\$\{path\.(?:module|root|cwd)\}/?", "", raw)
+                if "$" in raw or not folder:
+                    continue
+                given = {}
+                if v.call == "templatefile" and len(v.args) > 1 and v.args[1].kind == "object":
+                    for k, val in v.args[1].pairs:
+                        key = k.text if k.kind in ("ident", "string") else None
+                        if key and val.text is not None:
+                            given[key] = val.text
+                out.append((os.path.realpath(os.path.join(folder, raw)), given))
+        return out
+
+    def gcp_checks(self) -> list[tuple[str, ProbePort | None, Span | None, int]]:
+        """Every Google Cloud health check of the file: (its name, its port, its ``request_path`` value's span, where
+        it starts)."""
+        out = []
+        for r in self._resources():
+            if r.labels[0] not in GCP_HEALTH_CHECKS:
+                continue
+            checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
+                [b for k in ("http_health_check", "https_health_check", "http2_health_check") for b in r.blocks(k)]
+            for b in checks:
+                path = b.attr("request_path")
+                out.append((r.labels[1], self._probe(f"the health check {r.labels[1]}", b.attr("port")),
+                            Span(path.value.start, path.value.end) if path is not None else None, b.start))
         return out
 
     def _autoheals(self, check: "H.Block") -> bool:
@@ -987,7 +1054,9 @@ class HclDoc(Document):
                 lists = [PortList("kubernetes", f"docker_container {c.block.labels[1]} ports",
                                   [self._entry(p, "internal") for p in ports], "internal", assign=" = ")] if ports else []
                 out.append(PortSites([cl], lists, style="kubernetes"))
-        return out + (self.shell.port_sites() if self.shell is not None else [])
+        vm = self._vm_check_ports()
+        return out + (self.shell.port_sites() if self.shell is not None else []) + (
+            [PortSites(None, probes=vm, style="kubernetes")] if vm else [])
 
     def report_only(self) -> list[tuple[int, int, str]]:
         consul = [(a, b, " (a Consul service named for the server: which server it checks is known only where its "
@@ -1064,6 +1133,9 @@ class HclDoc(Document):
 
     def resolve(self, value: str) -> str:
         return self.shell.resolve(value) if self.shell is not None else value
+
+    def held(self, value: str) -> str | None:
+        return self.shell.held(value) if self.shell is not None else None
 
     def _module(self) -> str:
         """The Terraform module of this file (its folder): where ``var.x`` and resource names are known."""

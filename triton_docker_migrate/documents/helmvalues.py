@@ -378,10 +378,20 @@ class HelmValuesDoc(Document):
             for key, seq in Y.items(m):
                 if _is_ports(key) and isinstance(seq, SequenceNode) and id(seq) not in self.other_app_nodes:
                     sites.lists.append(PortList("values", "ports list", [self._port_entry(seq, item) for item in seq.value]))
+                elif _is_ports(key) and isinstance(seq, MappingNode) and id(seq) not in self.other_app_nodes:
+                    # ``ports: {http: 8000, health: 8005}``, which a template makes the container's named ports
+                    # (``range $name, $port := .Values.ports``): a probe here may name one
+                    for k, v in Y.items(seq):
+                        name = Y.key_of(k)
+                        if name and isinstance(v, ScalarNode) and str(v.value).isdigit():
+                            sites.port_names.setdefault(name, str(v.value))
         for m in self._mappings():
-            for probe in PROBES:
+            # a probe under any key (``liveness:`` that a template writes as the container's livenessProbe): its
+            # ``httpGet``/``tcpSocket`` handler says what it is
+            for key, v in Y.items(m):
+                probe = Y.key_of(key) or ""
                 for handler in ("httpGet", "tcpSocket"):
-                    port = Y.get(Y.get(Y.get(m, probe), handler), "port")
+                    port = Y.get(Y.get(v, handler), "port")
                     if isinstance(port, ScalarNode) and id(port) not in self.other_app_nodes:
                         sc = self.src.scalar(port)
                         sites.probes.append(ProbePort(probe, str(port.value), Span(sc.start, sc.end), sc.quote))

@@ -1032,11 +1032,15 @@ class KubernetesDoc(Document):
         by its position (name "")."""
         ids: set[int] = set()
         argv: list[Segment] = []
+        probes: list[ProbePort] = []
         for root in self.src.docs:
             for op in _seq(root):
                 path, value = Y.get(op, "path"), Y.get(op, "value")
                 if isinstance(path, ScalarNode) and value is not None and _CONTAINER_PATH.match(str(path.value)):
                     ids.update(id(n) for n in Y.walk(value, set()))
+                    for probe, node in _probe_nodes(str(path.value), value):
+                        psc = self.src.scalar(node)
+                        probes.append(ProbePort(probe, self.value_of(node), Span(psc.start, psc.end), psc.quote))
                     for node, where in _argv_nodes(str(path.value), value):
                         seg = self._patch_segment(node, where)
                         if seg is not None:
@@ -1047,6 +1051,7 @@ class KubernetesDoc(Document):
             return []
         site = ContainerSite("", "", [], regions=regions)
         site.argv = argv
+        site.probes = probes
         return [PodSite("", "", None, {}, [site])]
 
     def _patch_segment(self, node: Node, where: str) -> Segment | None:
@@ -1107,7 +1112,15 @@ class KubernetesDoc(Document):
                 # and the lists of words it gives the container's command or args
                 wanted: dict[tuple, set[int]] = {}
                 argv: dict[tuple, list[Segment]] = {}
+                probes: dict[tuple, list[ProbePort]] = {}
                 offsets = sc.offsets
+
+                def probe_ports(key: tuple, path: str, value: Node, inner=inner, offsets=offsets) -> None:
+                    for probe, node in _probe_nodes(path, value):
+                        isc = inner.scalar(node)
+                        if isc.end <= len(offsets) and isc.end > isc.start:
+                            probes.setdefault(key, []).append(ProbePort(
+                                probe, str(node.value), Span(offsets[isc.start], offsets[isc.end - 1] + 1), isc.quote))
 
                 def words(key: tuple, nodes: list[tuple[Node, str]], inner=inner, offsets=offsets) -> None:
                     for node, where in nodes:
@@ -1129,6 +1142,7 @@ class KubernetesDoc(Document):
                             if at[0] and (at[1] or labels is not None) and cname:
                                 wanted.setdefault((*at, cname, labels), set()).update(id(n) for n in Y.walk(c, set()))
                                 words((*at, cname, labels), _argv_nodes("", c))
+                                probe_ports((*at, cname, labels), "/spec/template/spec/containers/0", c)
                         continue
                     for op in _seq(root) if tkind and (tname or labels is not None) else ():
                         path, value = Y.get(op, "path"), Y.get(op, "value")
@@ -1136,6 +1150,7 @@ class KubernetesDoc(Document):
                             key = (tkind, tname or "", tns, "", labels)
                             wanted.setdefault(key, set()).update(id(n) for n in Y.walk(value, set()))
                             words(key, _argv_nodes(str(path.value), value))
+                            probe_ports(key, str(path.value), value)
                 strings = list(Y.string_values(inner)) if wanted else []
                 for (kind, name, ns, cname, labels), ids in wanted.items():
                     regions = [Region(isc.value, offsets=[sc.offsets[i] for i in isc.offsets], label=key or "patch")
@@ -1143,6 +1158,7 @@ class KubernetesDoc(Document):
                     if regions:
                         site = ContainerSite(cname, "", [], regions=regions)
                         site.argv = argv.get((kind, name, ns, cname, labels), [])
+                        site.probes = probes.get((kind, name, ns, cname, labels), [])
                         out.append(PodSite(kind, name, ns, {}, [site], selector=dict(labels) if labels is not None else None))
         return out
 
@@ -1588,6 +1604,27 @@ def _argv_nodes(path: str, value: Node) -> list[tuple[Node, str]]:
     if path and not re.search(r"/containers/\d+$", path):
         return []
     return [(n, key) for key in ("command", "args") if isinstance(n := Y.get(value, key), SequenceNode)]
+
+
+def _probe_nodes(path: str, value: Node) -> list[tuple[str, ScalarNode]]:
+    """The probe ports a JSON 6902 operation on ``path`` writes with ``value`` (a whole container, a probe, its
+    ``httpGet``/``tcpSocket``, or the port itself): (probe, the port's node)."""
+    m = re.search(r"/containers/\d+((?:/[^/]+)*)$", path)
+    if m is None:
+        return []
+    parts = [p for p in m.group(1).split("/") if p]
+    out = []
+    for probe in PROBES:
+        for handler in ("httpGet", "tcpSocket"):
+            chain = [probe, handler, "port"]
+            if parts != chain[:len(parts)]:
+                continue
+            node: Node | None = value
+            for k in chain[len(parts):]:
+                node = Y.get(node, k)
+            if isinstance(node, ScalarNode) and not Y.is_null(node):
+                out.append((probe, node))
+    return out
 
 
 def _inline_segment(src: Y.YamlSource, node: Node, offsets, label: str) -> Segment | None:

@@ -712,6 +712,21 @@ class ShellDoc(Document):
                                          os.path.normpath(dockerfile), not value.dynamic))
         return out
 
+    def held(self, value: str) -> str | None:
+        if "$" not in value:
+            return None
+        out, k = [], 0
+        for m in _EXPAND.finditer(value):
+            if m.group(2) is not None:  # ``${X:-d}``: what the environment may set decides
+                return None
+            w = self._held_value(m.group(0)) if (m.group(1) or m.group(3)) not in self.overridable else None
+            if w is None or "$" in w.value or "`" in w.value:
+                return None
+            out += [value[k:m.start()], w.value]
+            k = m.end()
+        rest = value[k:]
+        return None if "$" in rest or "`" in rest else "".join(out) + rest
+
     def _held_value(self, text: str) -> Word | None:
         """The value ``text``, one ``$NAME``, expands to, when the script sets NAME once to a plain value."""
         m = _VAR_REF.fullmatch(text)
@@ -851,6 +866,8 @@ class ShellDoc(Document):
         dcl = CommandLine(self.text, [seg], None, True)
         entries = []
         for opt, vw, name, value in dr.options:
+            if name in ("-p", "--publish") and value is not None and "$" in value:
+                value = self.held(value) or value  # ``-p ${HEALTH_PORT}:${HEALTH_PORT}``, the port set once
             hp = publish_ports(value) if name in ("-p", "--publish") and value is not None else None
             if hp is None:
                 continue

@@ -287,8 +287,9 @@ class _Builder:
         ]
 
 
-def transform(cl: CommandLine, target: Release) -> ArgvResult:
-    """Findings (with fixes) that turn the V1 command line ``cl`` into a V2 one for ``target``."""
+def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
+    """Findings (with fixes) that turn the V1 command line ``cl`` into a V2 one for ``target``. ``held``: the
+    document's ``held`` (a value of variables the file sets once to a literal is that literal), for the ports."""
     b = _Builder(cl, target)
     opts, dynamic, unknown = parse_options(cl)
     dynamic += cl.extra.get("runtime_words", ())  # (the program that runs the line adds arguments: ``xargs``)
@@ -300,11 +301,18 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
         found = [o for o in opts if o.name == name]
         return found[-1] if found else None
 
+    def port(o: Option) -> str | None:
+        """The port ``o`` gives: its value, or the literal its variables are set to once in the file."""
+        if not o.value or not o.dynamic:
+            return o.value or None
+        got = held(o.value) if held is not None else None
+        return got if got is not None and got.isdigit() else None
+
     for o in opts:
-        if o.name == "http-port" and o.value and not o.dynamic:
-            res.http_port = o.value
-        if o.name == "grpc-port" and o.value and not o.dynamic:
-            res.grpc_port = o.value
+        if o.name == "http-port" and port(o):
+            res.http_port = port(o)  # type: ignore[assignment]
+        if o.name == "grpc-port" and port(o):
+            res.grpc_port = port(o)  # type: ignore[assignment]
         if o.name in T.TF_OPTIONS:
             res.uses_tensorflow = True
 
@@ -330,13 +338,14 @@ def transform(cl: CommandLine, target: Release) -> ArgvResult:
                           f"refuses; dropped", "warning", b.delete(o), f"Remove --{row.option}")
                 continue
             if row.option == "http-health-port":
-                res.health_port = None if o.dynamic else o.value
+                res.health_port = port(o)
             sev = row.severity
             msg = row.why + "; dropped"
             if row.option == "api-version" and (o.value or "").strip() == "1":
                 sev, msg = "warning", msg + " (the line served the V1 protocol: its clients must move to V2)"
             elif row.option == "http-health-port":
-                msg += f", so health checks on port {o.value} must use the HTTP port ({res.http_port})"
+                shown = o.value if not o.dynamic or port(o) is None else f"{o.value} ({port(o)})"
+                msg += f", so health checks on port {shown} must use the HTTP port ({res.http_port})"
             b.finding(row.id, o.span, msg, sev, b.delete(o), f"Remove --{row.option}")
 
     # TensorFlow options renamed to --backend-config

@@ -43,7 +43,7 @@ class Context:
         if got is None:
             from .argv import transform
 
-            got = self._argv[key] = transform(cl, self.target)
+            got = self._argv[key] = transform(cl, self.target, getattr(self.doc, "held", None))
         return got
 
     def topology(self):

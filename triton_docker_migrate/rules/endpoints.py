@@ -32,7 +32,9 @@ class UrlRule(NamedTuple):
 URL_RULES = (
     UrlRule(rule("TDM401", "v1-health-endpoint", I, F.ALWAYS, "/api/health/{live,ready} -> /v2/health/{live,ready}",
                  "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
-                 "health port, the port becomes the HTTP port too. Only in a Triton context (a V1/V2 server "
+                 "health port, the port becomes the HTTP port too; when its port is a variable the file sets to the "
+                 "removed health port (or gives it as a default: `local port=${1:-8005}`), the path moves and the "
+                 "finding is a warning: set the port to the HTTP port where it is set. Only in a Triton context (a V1/V2 server "
                  "image, service or command line, a host named for the server, or a URL with a host in a file "
                  "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image): other "
                  "applications' /api/health stay."), (
@@ -309,6 +311,24 @@ def _another_service(host: str, port: str | None, ctx: Context, text: str) -> bo
         and "$" not in host and host.lower() not in facts.LOCAL_HOSTS and not _names_triton(host, text)
 
 
+#: a port held by a variable: ``${PORT}``, ``$PORT``, and what the file sets it to: its default, an argument's
+_PORT_VAR = re.compile(r"\$\{?[A-Za-z_]\w*\}?")
+_DEFAULT_PORT = re.compile(r"\$\{(?:[A-Za-z_]\w*|\d+):?[-=](?P<port>\d+)\}")
+
+
+def _port_variable(region: Region, m: re.Match, ctx: Context) -> tuple[str, str] | None:
+    """``host:$PORT/api/...`` (the expression and its port) when the file sets the
+    variable to a literal port, or to one by default (``local health=${1:-8005}``, ``${PORT:-8005}``)."""
+    expr = m.group("host") or ""
+    if not _PORT_VAR.fullmatch(expr) or m.start("host") == 0 or region.text[m.start("host") - 1] != ":":
+        return None
+    got = ctx.doc.resolve(expr) if "$" in expr else expr
+    if got.isdigit():
+        return expr, got
+    d = _DEFAULT_PORT.fullmatch(got)
+    return (expr, d.group("port")) if d is not None else None
+
+
 def _line_end(text: str, i: int) -> int:
     j = text.find("\n", i)
     return len(text) if j < 0 else j
@@ -358,6 +378,16 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
                 edits.append(Edit(region.span(m.start("port"), m.end("port")), http))
                 msg += f"; port {port} was the removed V1 health port, V2 answers on the HTTP port {http}"
                 span = region.span(m.start("port"), pend)
+            held = _port_variable(region, m, ctx) if not port else None
+            if held is not None and held[1] in ctx.health_ports:
+                # ``localhost:${health}/api/health/ready`` with ``health=${1:-8005}``: the path moves, the port is
+                # set elsewhere (a default, an argument): V2 answers nothing there
+                http = ctx.health_ports[held[1]]
+                yield r.finding(region.span(m.start("host"), pend), msg + f"; its port {held[0]} is {held[1]} "
+                                f"as this file sets it, the removed V1 health port: V2 answers on the HTTP port {http}: set "
+                                f"it to {http} where it is set", Severity.WARNING, Fix.of(f"Use {url.v2}", *edits),
+                                suggestion=http)
+                break
             yield r.finding(span, msg, fix=Fix.of(f"Use {url.v2}", *edits))
             break
     # a V2 health URL still on the removed health port (a half-migrated file): only the port moves

@@ -123,8 +123,10 @@ HEALTH_PORT_ROUTE = rule(
     "the server (an override file, `extends`, the image built from the server's Dockerfile) and `docker "
     "run` of that image stop publishing the health port when they publish the HTTP port; and a URL that "
     "reaches the health port through a Service's name, a compose service's name or the host port that "
-    "published it uses the HTTP port's. The message names the server's file and the line of the removed "
-    "option.\n\n"
+    "published it uses the HTTP port's; so does a Google Cloud health check of a Terraform file whose VM runs the "
+    "server's script as its startup script (`templatefile(\"${path.module}/start.sh.tpl\", {...})`, `file(...)`): a "
+    "port the call gives the template is a warning with the HTTP port. The message names the server's file and the "
+    "line of the removed option.\n\n"
     "Otherwise the finding is a warning with the change to make: a Service with no port to the HTTP "
     "port (routing the health port there would expose V2's whole HTTP API through it), a policy that does "
     "not allow the HTTP port (allowing it opens more than health to those peers), a list that does not "
@@ -160,7 +162,8 @@ HEALTH_PATH_ROUTE = rule(
     "`liveness_check` paths of an App Engine flexible `app.yaml` (`runtime: custom`, `env: flex`, any name) whose "
     "image is the server's `Dockerfile` in the same folder; "
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
-    "module), "
+    "module; a Google Cloud health check of a VM whose startup script, `templatefile()` or `file()` of the module, "
+    "runs the server), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
     "(`path = var.health_path`, the default in `variables.tf` of the same module, and the value a configuration "
     "that calls the module gives it: `health_path = \"...\"` in its `module` block, or `health_path = var.x` and "
@@ -201,6 +204,9 @@ HEALTH_PATH_ROUTE = rule(
     "http://inference:8000`): its V1 paths follow when its port is the server's HTTP port (written, or the default "
     "of the port's variable), and the message names the variable and the file that sets it. When the run also sets "
     "the variable to another host, or the port is known only at run time, it is a warning with the V2 path. "
+    "A URL whose host, port or path a script holds in variables it sets to one value (`HOST=inference`, "
+    "`READY=/api/health/ready`, `http://$HOST:$PORT$READY`) is read with those values; a V1 path held so is changed "
+    "where the variable is set (a warning when it is set in more than one place). "
     "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
     "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
     "with the V2 path, never an edit. "
@@ -441,6 +447,12 @@ def _published(lists: list[PortList]) -> tuple:
 
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*|\d+)(?::?[-=]([^}\s]*))?\}?|\$\(([A-Za-z_]\w*)\)")
 #: a URL whose scheme, host and port a variable holds, then a V1 path (``$(TRITON_URL)/api/health/ready``)
+#: a URL's path held by a variable right after its port (``:8000${READY_PATH}``, ``:$PORT$READY``)
+_PATH_AFTER_PORT = re.compile(rb":(?:\d{1,5}|\$\{?[A-Za-z_]\w*\}?)\$\{?[A-Za-z_]")
+#: a URL written with variables for its host, port or path (``http://$HOST:$PORT$READY``, ``localhost:8000${PATH_}``)
+_HELD_URL = re.compile(r"(?<![\w./:$-])(?:https?://)?(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
+                       r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
+                       r"(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*|/api/[\w/.-]*)")
 _VARIABLE_URL = re.compile(r"(?<![\w$])(?P<var>\$\{[A-Za-z_]\w*\}|\$\([A-Za-z_]\w*\)|\$[A-Za-z_]\w*)(?P<path>/api/[\w/.-]*)")
 
 
@@ -1279,6 +1291,9 @@ class Terms:
     build_dirs: set = field(default_factory=set)
     #: environment variables the run sets to a server's host (``Links.env``): a file that reads one may reach it
     env: set = field(default_factory=set)
+    #: the names of the files that hold a server line: a Terraform file may run one as a VM's startup script
+    #: (``templatefile(...)``, ``file(...)``)
+    scripts: set = field(default_factory=set)
     _encoded: dict = field(default_factory=dict, repr=False, compare=False)
 
     def holds_file(self, path: str) -> bool:
@@ -1316,7 +1331,7 @@ class Terms:
 
     def add(self, other: "Terms") -> None:
         for k in ("ports", "names", "labels", "builds", "host_paths", "values", "strict", "images", "variables",
-                  "inside", "build_dirs", "env"):
+                  "inside", "build_dirs", "env", "scripts"):
             getattr(self, k).update(getattr(other, k))
         self.app_engine = self.app_engine or other.app_engine
 
@@ -1357,6 +1372,8 @@ def search_terms(ms: list[HealthMove]) -> Terms:
         t.values.update(name.partition(":")[0] for _scope, kind, name in m.refs if kind == "ecs_container")
         if "disable-auto-complete-config" in m.added and m.workload:
             t.strict.add(m.workload[1])
+        if m.paths and not m.workload and not m.compose:
+            t.scripts.add(os.path.basename(m.file))
     return t
 
 
@@ -1410,6 +1427,10 @@ def may_reach(data: bytes, t: Terms, path: str = "", env: bool = True) -> bool:
         return True  # a compose service, a container or a ConfigMap whose environment may name a server's host
     if t.host_paths and _HEALTH_AFTER_VALUE.search(data) is not None:
         return True  # ``$HOST:$PORT/api/health/ready``: may reach a server published on the machine
+    if t.scripts and b"file(" in data and b"health_check" in data and t.holds(data, "scripts"):
+        return True  # a VM that runs a server's script as its startup script, and its load balancer's health checks
+    if t.host_paths and b"/api/" in data and _PATH_AFTER_PORT.search(data) is not None:
+        return True  # ``localhost:8000${READY_PATH}``, the path set apart (``READY_PATH=/api/health/ready``)
     if t.host_paths and b"/api/health/" in data and any(
             hp[:-len("/api/")].encode() + q in data for hp in t.host_paths for q in (b'"', b"'")):
         return True  # ``SERVER = "http://localhost:8000"`` then ``SERVER + "/api/health/ready"``
@@ -1558,7 +1579,44 @@ class _Follow:
         yield from self.docker_runs()
         yield from self.gets()
         yield from self.env_urls()
+        yield from self.startups()
         yield from self.urls()
+
+    def startups(self) -> Iterator[Finding]:
+        """The Google Cloud health checks of a Terraform file whose VM runs a migrated server's file as its startup
+        script (``templatefile("${path.module}/start.sh.tpl", {...})``): a V1 path there is the server's; a port that
+        is not the server's HTTP port (nor a host port that publishes it) was its V1 health port, which the
+        migration removed (the port the call gives the template is known there only: a warning with the HTTP
+        port, or the fix when it is the removed port itself)."""
+        files = getattr(self.doc, "startup_files", None)
+        for real, given in files() if files is not None else ():
+            at = next((a for a in self.links.moves if a.move.file == real and a.move.paths and not a.move.current
+                       and not a.maybe), None)
+            if at is None:
+                continue
+            m = at.move
+            http_ports = {m.http} | {h for h, c in m.published if c == m.http}
+            shown = os.path.basename(real)
+            for name, pr, path_span, _start in self.doc.gcp_checks():
+                what = f"the health check {name} of the VM that runs {shown}"
+                place = self._region_at(path_span.start + 1) if path_span is not None else None
+                v1 = place is not None and place[0].text[place[1]:].startswith("/api/")
+                if v1:
+                    r, k = place  # type: ignore[misc]
+                    yield from self.path(r, k, r.text[k:], at, what, None)
+                if pr is None or pr.value in http_ports or not self.free(pr.span) or not (v1 or pr.value == m.health):
+                    continue
+                if m.health and pr.value == m.health:
+                    yield self.emit(HEALTH_PORT_ROUTE.finding(
+                        pr.span, f"port {pr.value}: {what}; {self.follows(at)}; V2 serves health on the HTTP port "
+                        f"{m.http}", I, Fix.of(f"Use port {m.http}", Edit(pr.span, m.http))))
+                    continue
+                fed = [k for k, v in given.items() if v == pr.value]
+                why = f" (the {fed[0]} the VM's template is given)" if fed else ""
+                yield self.emit(HEALTH_PORT_ROUTE.finding(
+                    pr.span, f"port {pr.value}{why}: {what}, which reaches {self.reaches(at)}; V2 serves health on the "
+                    f"HTTP port {m.http} only (a V1 health port given with --http-health-port is removed): use the "
+                    f"port that publishes it", W, suggestion=m.http))
 
     # --- messages ----------------------------------------------------------------------------
     def follows(self, at: At) -> str:
@@ -1713,31 +1771,53 @@ class _Follow:
                 yield from self.patch_options(c, at, f"this patch of the container {c.name or at.move.container} "
                                                      f"({kind} {name})", replaced)
                 m = at.move
-                if not m.health:
+                health, http, follows = m.health, m.http, self.follows(at) if m.health else ""
+                own = self._patch_health(c)  # the patch gives the server a V1 health port of its own (the last wins)
+                if own is not None:
+                    health, http, line = own[0], own[1] or m.http, own[2]
+                    follows = f"follows the health port {health} removed from this patch at line {line}"
+                if not health:
                     continue
                 names = {**m.port_names, **c.ports}
                 for pr in c.probes:
                     number = pr.value if pr.value.isdigit() else names.get(pr.value)
-                    if number != m.health or not self.free(pr.span):
+                    if number != health or not self.free(pr.span):
                         continue
                     http_name = _http_name(m)
-                    new = http_name if not pr.value.isdigit() and http_name else m.http
+                    new = http_name if not pr.value.isdigit() and http_name else http
                     raw = f"{pr.quote}{new}{pr.quote}" if pr.quote and not new.isdigit() else new
                     yield self.emit(HEALTH_PORT_ROUTE.finding(
-                        pr.span, f"{pr.probe} port {pr.value}: {self.follows(at)}; V2 serves health on the HTTP "
-                        f"port {m.http}", I, Fix.of(f"Probe port {new}", Edit(pr.span, raw))))
+                        pr.span, f"{pr.probe} port {pr.value}: {follows}; V2 serves health on the HTTP "
+                        f"port {http}", I, Fix.of(f"Probe port {new}", Edit(pr.span, raw))))
                 if c.port_list is not None:
-                    hits = [e for e in c.port_list.entries if e.port == m.health or names.get(e.port or "") == m.health]
+                    hits = [e for e in c.port_list.entries if e.port == health or names.get(e.port or "") == health]
                     for e in hits:
                         if not self.free(e.span):
                             continue
-                        msg = f"container port {m.health}: {self.follows(at)}; V2 serves health on the HTTP port {m.http}"
+                        msg = f"container port {health}: {follows}; V2 serves health on the HTTP port {http}"
                         if len(hits) < len(c.port_list.entries):
                             yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + "; removed from the container's ports",
                                                                       fix=Fix.of(f"Remove port {m.health}", *e.remove())))
                         else:
                             yield self.emit(HEALTH_PORT_ROUTE.finding(e.span, msg + ": list the HTTP port instead",
                                                                       suggestion=f"containerPort: {m.http}"))
+
+    def _patch_health(self, c) -> tuple[str, str | None, int] | None:
+        """The V1 health port a kustomize patch's own ``command``/``args`` give the server's container (which the
+        migration removes there: ``patch_options``), its ``--http-port`` if it gives one, and the option's line."""
+        if not c.argv or any(r.report_only for r in c.regions):
+            return None
+        cl = CommandLine(self.doc.text, list(c.argv), None, True, label="patch")
+        try:
+            res = transform(cl, self.ctx.target, getattr(self.doc, "held", None))
+            opts = parse_options(cl)[0]
+        except (ProcessingError, ValueError):
+            return None
+        opt = next((f for f in res.findings if f.rule == _HEALTH_OPTION and f.span is not None), None)
+        if not res.health_port or opt is None or opt.span is None:
+            return None
+        http = res.http_port if any(o.name == "http-port" for o in opts) else None
+        return res.health_port, http, self.doc.position(opt.span.start)[0]
 
     def _patched(self, pf) -> list[At]:
         """The moving servers of the workloads a kustomize patch file's target picks (``PatchFileSite``)."""
@@ -2132,6 +2212,9 @@ class _Follow:
                     continue
                 yield from self.url_port(r, u, got, f"this URL ({u.group('host')}:{u.group('port')})", why)
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
+            if host_side and "$" in r.text:
+                for u in _HELD_URL.finditer(r.text):
+                    yield from self.held_url(r, u)
             if hasattr(self.doc, "actions_in") and "/api/" in r.text:
                 yield from self.template_urls(r)
             for v in _VARIABLE_URL.finditer(r.text) if "$" in r.text else ():
@@ -2146,6 +2229,36 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def held_url(self, r: Region, u: re.Match) -> Iterator[Finding]:
+        """A URL some of whose parts are variables the script sets to one value (``HOST=inference``, ``PORT=8000``,
+        ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``): read as if written with those values. A V1
+        path held by a variable is changed where the variable is set (its one assignment)."""
+        parts = [u.group(k) for k in ("host", "port", "rest")]
+        if not any(p.startswith("$") for p in parts):
+            return  # written out: read above
+        host, port, rest = (variable_host(p, self.doc.text) if p.startswith("$") else p for p in parts)
+        if not host or not port or not port.isdigit() or not rest or not rest.startswith("/api/"):
+            return
+        got, why = self.resolve(host, port)
+        at = next((a for a, _n in got if a.move.paths), None)
+        if at is None:
+            return
+        what = f"this URL ({u.group(0)}: {host}:{port}{rest})"
+        if not u.group("rest").startswith("$"):
+            yield from self.path(r, u.start("rest"), rest, at, what, why)
+            return
+        name = _VARIABLE.fullmatch(u.group("rest"))
+        sets = list(re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?"
+                                + re.escape(name.group(1) if name else "") + r"=[\"']?(/api/[\w/.-]*)", self.doc.text))
+        place = self._region_at(sets[0].start(1)) if name is not None and len(sets) == 1 else None
+        if place is None:  # set in several places, or where it cannot be edited
+            yield self.emit(HEALTH_PATH_ROUTE.finding(
+                r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
+                f"{self.reaches(at)}: V2 serves {rest.replace('/api/', '/v2/', 1)}: set it where it is set", W,
+                suggestion=rest.replace("/api/", "/v2/", 1)))
+            return
+        yield from self.path(place[0], place[1], rest, at, f"{u.group('rest')}, the path of {what},", why)
 
     def run_time_url(self, r: Region) -> Iterator[Finding]:
         """V1's health path after a URL whose host and port (or whole base) are known only at run time, in a

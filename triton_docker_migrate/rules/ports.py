@@ -20,7 +20,8 @@ HEALTH_PORT = rule(
     "A port that only served V1 health (`--http-health-port`) serves nothing in V2: it is removed from "
     "EXPOSE / ports lists that keep other ports (a Service's entry only when another of its ports reaches the "
     "HTTP port, where V2 serves health; an ECS container's `portMappings` entry unless a load balancer still sends "
-    "to it), otherwise reported with the HTTP port to use. Probes on it move to the HTTP port, and so does a "
+    "to it), otherwise reported with the HTTP port to use. Probes on it move to the HTTP port, and so do a "
+    "Google Cloud health check's `port` for a VM whose startup script runs the server and a "
     "Terraform target group's `health_check` port (`traffic-port` when the target group's requests go to the "
     "HTTP port); a target group or ECS `load_balancer` that sends requests to it is reported.")
 W, I = Severity.WARNING, Severity.INFO
