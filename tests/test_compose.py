@@ -77,7 +77,7 @@ def test_migrated_fixture_has_the_same_structure(path):
     changed = _changed_values(before, after)
     assert changed, "nothing changed"
     for old, new in changed:
-        assert re.search(r"tensorrtserver|trtserver|tritonserver:20\.0[367]|/api/|--|perf_client|8005|9005|TENSORRT",
+        assert re.search(r"tensorrtserver|trtserver|tritonserver:20\.0[367]|/api/|--|perf_client|8005|9005|TENSORRT|tensorrt-server",
                          str(old)), (old, new)
 
 

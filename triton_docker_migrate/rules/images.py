@@ -95,7 +95,8 @@ def new_tag(tag: str, target: Release, repo: str = "") -> str | None:
     """The target's tag for the V1 ``tag`` (of ``repo``, when known: a ``tensorrtserver`` tag that was never
     published maps to nothing)."""
     m = V1_TAG.match(tag)
-    if not m or repo == V1_IMAGE and not tensorrtserver_tag_exists(tag):
+    # (a tag that is already the target's own release - the tag moved, the repository not yet - maps to itself)
+    if not m or repo == V1_IMAGE and not tensorrtserver_tag_exists(tag) and m.group("ver") != str(target):
         return None
     if m.group("flavour"):
         return f"{target}-py3-sdk" if target.at_least(T.SDK_SUFFIX_FROM) else f"{target}-py3-clientsdk"
