@@ -93,6 +93,9 @@ BAD_FILES = {
                           b"    labels: " + b"[" * 20000 + b"]" * 20000 + b"\n", None, "YAML nesting too deep"),
     "yaml-parse-error": ("compose.yaml", b"services:\n  t:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
                          b"    command: [trtserver, --model-store=/m\n", 5, "YAML parse error: "),
+    # V1 client code (an import of the V1 library) in a program Python 3 cannot read: an error, not skipped
+    "python2-v1-client": ("client.py", b"from tensorrtserver.api import InferContext\nprint \"hello\"\n", 2,
+                          "cannot read the Python file"),
     "yaml-duplicate-key": ("compose.yaml", b"services:\n  t:\n    image: nvcr.io/nvidia/tensorrtserver:20.02-py3\n"
                            b"    image: nvcr.io/nvidia/tensorrtserver:20.03-py3\n", 4, "duplicate key 'image'"),
 }
@@ -143,6 +146,7 @@ def test_broken_files_without_evidence_are_skipped_silently(tmp_path):
         "f/compose.yaml": b"services:\n  t: [unclosed\n",
         "g/run.sh": b"#!/bin/sh\necho \"unterminated\n",
         "h/Dockerfile": b"",
+        "i/app.py": b"import os\nprint \"no V1 client here: /api/status\"\n",
         "good/Dockerfile": V1,
     })
     p = run_cli("migrate", "--format", "json", ".", cwd=tmp_path)

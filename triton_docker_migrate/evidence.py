@@ -219,3 +219,13 @@ def text_may_report(data: bytes) -> bool:
 
 def strong(data: bytes) -> bool:
     return STRONG.search(data) is not None
+
+
+#: a Python statement that imports the V1 client library (``from tensorrtserver.api import ...``): V1 client code
+#: whatever else the file holds, so a Python file that has one and does not parse is an error, not skipped
+_V1_CLIENT_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+tensorrtserver(?:\.\w+)*[ \t]+import|import[ \t]+tensorrtserver\b)",
+                               re.M)
+
+
+def v1_client_import(data: bytes) -> bool:
+    return b"tensorrtserver" in data and _V1_CLIENT_IMPORT.search(data) is not None

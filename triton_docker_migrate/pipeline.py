@@ -239,7 +239,7 @@ def read_text(path: str, display: str, settings: Settings, explicit: bool, data:
         return res
     strong = evidence.strong(data)
     res.kind = kind or kinds.kind_of(path, head)
-    must_report = strong or explicit
+    must_report = strong or explicit or res.kind == "python" and evidence.v1_client_import(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
