@@ -41,8 +41,8 @@ MODEL_CONTROL_DEFAULT = rule(
     "`--model-control-mode=poll` after the last option (before `\"$@\"`-style runtime arguments: a mode they set "
     "comes after it and wins, as V2 takes the last mode it is given, and a `--repository-poll-secs=0` there stops "
     "the polling, as V1's did). Only V1 lines get it; not one whose runtime arguments expand a name that the same file writes, everywhere it "
-    "gives it a value, with a model-control option (`$(SERVER_ARGS)` of a container env value holding "
-    "`--allow-poll-model-repository=false`, in a shape no reader splits into words): that value sets the mode, and "
+    "gives it a value, with a model-control option (an unquoted `$SERVER_ARGS` that the shell splits, set to a "
+    "value holding `--allow-poll-model-repository=false` in a shape no reader splits into words): that value sets the mode, and "
     "a warning says to migrate it there. A line whose only model-control setting is added by an append "
     "that may stand in a branch a run does not take (`if poll: args.append(...)`, `ARGS+=(...)` in an `if`) "
     "polled on the other runs: the default goes before that append (V2 takes the last mode it is given, "
@@ -648,15 +648,19 @@ _MODE_OPTION = re.compile(r"--(?:allow-poll-model-repository|allow-model-control
 
 
 def _held_mode(cl: CommandLine, dynamic: list[Word]) -> tuple[Word, str] | None:
-    """A runtime-argument word of ``cl`` whose name every other place of the same file writes with an option that
-    sets the model-control mode (``SERVER_ARGS: --model-store=/m --allow-poll-model-repository=false`` read as
-    one argument, or in a shape no reader splits): that word and the option. Each place is looked at with the
-    rest of its line, its continuation lines, and the next line when nothing follows the name on its own (a
-    YAML ``- name: X`` then ``value: ...``). A name written once without such an option (a value of another
-    branch) keeps the default: there V1 polled."""
+    """A runtime-argument word of ``cl`` that the shell splits into words (unquoted ``$SERVER_ARGS``), whose name
+    every other place of the same file writes with an option that sets the model-control mode, in a shape no reader
+    splits into the line's options: that word and the option. Each place is looked at with the rest of its line,
+    its continuation lines, and the next line when nothing follows the name on its own. A name written once
+    without such an option (a value of another branch) keeps the default: there V1 polled. A word that is one
+    argument whatever it holds (a list item such as Kubernetes' ``$(SERVER_ARGS)``, a quoted ``"$ARGS"``) is no
+    options at all for V1: the default stays."""
     text = cl.text
     own = _line_spans(cl)
+    split = {id(w) for seg in cl.segments if seg.syntax.name == "shell" for w in seg.words if not w.quote}
     for w in dynamic:
+        if id(w) not in split:
+            continue  # one argument whatever it holds (a list item, ``"$ARGS"``): its options are no options of V1's
         m = _EXPANDED_NAME.match(w.value)
         if m is None:
             continue
