@@ -586,7 +586,21 @@ class PyListSyntax(Syntax):
         return Edit(word.span, self.quote(new_value, word))
 
 
-class PyShellSyntax(ShellSyntax):
+class _InString:
+    """Words written inside one Python string literal: exact where no escape writes them, rewritten in place only
+    then."""
+
+    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
+        return not isinstance(word, PyWord) or word.maps_exactly(i, j)
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        if word.dynamic or (isinstance(word, PyWord) and word.inexact):
+            raise ProcessingError("cannot rewrite this word of a Python string in place (it holds an expansion or "
+                                  "a character written as an escape): edit it by hand")
+        return Edit(word.span, self.quote(new_value, word))  # type: ignore[attr-defined]
+
+
+class PyShellSyntax(_InString, ShellSyntax):
     """Words of shell text that stands in one Python string literal (``os.system("...")``,
     ``shell=True``, ``sh -c``): a new word is quoted for the shell, then escaped for the literal."""
 
@@ -614,18 +628,8 @@ class PyShellSyntax(ShellSyntax):
         return ShellSyntax.safe_in_place(self, word, fragment, new_value) and \
             escape_in(fragment, self._piece(word)) == fragment
 
-    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
-        return not isinstance(word, PyWord) or word.maps_exactly(i, j)
 
-    def requote(self, word: Word, new_value: str) -> Edit:
-        if word.dynamic or (isinstance(word, PyWord) and word.inexact):
-            raise ProcessingError("cannot rewrite this word of a Python string in place (it holds an expansion or "
-                                  "a character written as an escape): edit it by hand")
-        return Edit(word.span, self.quote(new_value, word))
-
-
-
-class PyJsonSyntax(PyListSyntax):
+class PyJsonSyntax(_InString, PyListSyntax):
     """Strings of a JSON array written inside one Python string literal (``spec['args'] = '["trtserver",
     "--model-store=/m"]'``): a new word is a JSON string, then escaped for the literal."""
 
@@ -655,14 +659,6 @@ class PyJsonSyntax(PyListSyntax):
         piece = self.lit.piece_at(word.start) or self.lit.pieces[-1]
         return json.dumps(fragment)[1:-1] == fragment and escape_in(fragment, piece) == fragment
 
-    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
-        return not isinstance(word, PyWord) or word.maps_exactly(i, j)
-
-    def requote(self, word: Word, new_value: str) -> Edit:
-        if word.dynamic or (isinstance(word, PyWord) and word.inexact):
-            raise ProcessingError("cannot rewrite this word of a Python string in place (it holds an expansion or "
-                                  "a character written as an escape): edit it by hand")
-        return Edit(word.span, self.quote(new_value, word))
 
 
 def json_words(lit: Literal, group: int = 0) -> list[PyWord] | None:
