@@ -124,7 +124,8 @@ IMAGE_RE = re.compile(
     r"(?P<repo>tensorrtserver|tritonserver)"
     r"(?::(?P<tag>(?:[\w+-]|\.(?=[\w+$-])|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"  # a full stop ends a sentence
     r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"
-    r"(?![\w/@-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference
+    r"(?![\w/@*-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference; a glob
+    # (``install/python/tensorrtserver*.whl``) is a file's name
 )
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
 #: the last release published as ``tensorrtserver`` (facts sheet, "Releases, images": 20.02, server 1.11.0); the

@@ -142,7 +142,7 @@ def _unknown_base(span, path: str) -> Finding:
 
 
 _ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
-                       r"|tensorrtserver-(?:\d[\w.]*-[\w.-]+|\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
+                       r"|tensorrtserver(?:-\d[\w.]*-[\w.-]+|-?\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
 #: the V1 library linked by name: ``-ltrtserver``, CMake's ``find_library(T trtserver)``,
 #: ``target_link_libraries(app trtserver)``
 _LINKED = re.compile(r"(?<![\w.-])-l(?P<a>trtserver)(?![\w.-])|\b(?i:find_library|target_link_libraries|link_libraries)"
@@ -158,7 +158,7 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
     wheel that ``pip install`` replaces (TDM601) is not one of them."""
     replaced = [f.span for f in ctx.found if f.rule == "TDM601" and f.fix is not None and f.span is not None]
     for region in doc.regions():
-        if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver-" in region.text):
+        if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver" in region.text):
             continue
         for m in _ARTIFACT.finditer(region.text):
             name = m.group("file")
