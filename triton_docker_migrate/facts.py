@@ -17,6 +17,14 @@ V1_INSTALL_DIR = "/opt/tensorrtserver"
 V1_INSTALL_DIR_BEFORE = r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI])|(?<=:-))"
 V1_USER = "tensorrt-server"  #: the user of the V1 images
 V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
+#: where the V1 releases' files (the clients tarballs, wheels) are downloaded from: any release of the V1
+#: repository, and the ``v1.x`` releases of the repository it was renamed to (NVIDIA/triton-inference-server,
+#: which published v1.10.0 to v1.12.0 under that name) and of its present home, triton-inference-server/server
+V1_RELEASE_DOWNLOAD = (r"github\.com/(?:NVIDIA/" + re.escape(V1_REPOSITORY) + r"/releases/download/"
+                       r"|(?:NVIDIA/triton-inference-server|triton-inference-server/server)/releases/download/v1\.)")
+#: what each such address holds (the byte prefilter's literals, ``evidence``)
+V1_RELEASE_DOWNLOAD_LITERALS = (V1_REPOSITORY, "-inference-server/releases/download/v1.",
+                                "inference-server/server/releases/download/v1.")
 V1_PERF_CLIENT = "perf_client"
 V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
 #: KFServing's API group: its ``tensorrt`` predictor runs the V1 server (``rules/images.py``, TDM111)
