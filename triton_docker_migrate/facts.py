@@ -154,7 +154,7 @@ def tensorrtserver_tag_exists(tag: str) -> bool:
 #: a locally built or third-party image whose name holds the V1 name (``tensorrtserver_build``,
 #: ``myorg/tensorrtserver_clients``): V1 inside, but no V2 image stands for it (a path is never one)
 LOCAL_V1_IMAGE_RE = re.compile(
-    r"(?<![\w./@$-])(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"
+    r"(?:(?<![\w./@$-])|(?<=:-))(?!-)(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"  # (``${X:-default}``)
     r"(?P<name>[\w.-]*tensorrtserver[\w.-]*)(?P<tag>:(?:[\w.+-]|\$\{[^}]*\}|\$\w+)*[\w}])?(?![\w/@-])")
 
 
