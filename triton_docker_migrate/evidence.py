@@ -135,7 +135,8 @@ TEXT_LITERALS = (
     # documents/text.py reads the two as one reference)
     *sorted({(t + "-py3").encode() for t in facts.V1_TRITONSERVER_TAGS}),
     facts.V1_USER.encode(),
-    facts.V1_REPOSITORY.encode(),  # release tarballs, sources
+    # release tarballs (of the V1 repository, or V1 releases of the repository it became), sources
+    *(lit.encode() for lit in facts.V1_RELEASE_DOWNLOAD_LITERALS),
     # V1 C++ client code: its own headers, or a context made by one of its protocol-specific classes
     *(h.encode() for h in facts.V1_CPP_HEADERS + facts.V1_CPP_REQUEST_PATHS + facts.V1_CPP_CREATE),
     # a V1 endpoint: reported in text when its URL's host names the server (an nginx or HAProxy

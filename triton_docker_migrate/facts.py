@@ -17,6 +17,14 @@ V1_INSTALL_DIR = "/opt/tensorrtserver"
 V1_INSTALL_DIR_BEFORE = r"(?:(?<![\w.~-])|(?<=(?<![\w-])-[LI])|(?<=:-))"
 V1_USER = "tensorrt-server"  #: the user of the V1 images
 V1_REPOSITORY = "tensorrt-inference-server"  #: the V1 sources and release tarballs on GitHub
+#: where the V1 releases' files (the clients tarballs, wheels) are downloaded from: any release of the V1
+#: repository, and the ``v1.x`` releases of the repository it was renamed to (NVIDIA/triton-inference-server,
+#: which published v1.10.0 to v1.12.0 under that name) and of its present home, triton-inference-server/server
+V1_RELEASE_DOWNLOAD = (r"github\.com/(?:NVIDIA/" + re.escape(V1_REPOSITORY) + r"/releases/download/"
+                       r"|(?:NVIDIA/triton-inference-server|triton-inference-server/server)/releases/download/v1\.)")
+#: what each such address holds (the byte prefilter's literals, ``evidence``)
+V1_RELEASE_DOWNLOAD_LITERALS = (V1_REPOSITORY, "-inference-server/releases/download/v1.",
+                                "inference-server/server/releases/download/v1.")
 V1_PERF_CLIENT = "perf_client"
 V1_ENDPOINT_PREFIX = "/api/"  #: V1's HTTP API (V2's is /v2/)
 #: KFServing's API group: its ``tensorrt`` predictor runs the V1 server (``rules/images.py``, TDM111)
@@ -124,7 +132,8 @@ IMAGE_RE = re.compile(
     r"(?P<repo>tensorrtserver|tritonserver)"
     r"(?::(?P<tag>(?:[\w+-]|\.(?=[\w+$-])|\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+)+))?"  # a full stop ends a sentence
     r"(?P<digest>@sha256:[0-9a-fA-F]{64})?"
-    r"(?![\w/@-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference
+    r"(?![\w/@*-])(?!\.[\w])"  # a full stop after the tag ends the sentence, not the reference; a glob
+    # (``install/python/tensorrtserver*.whl``) is a file's name
 )
 V1_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2}(?:\.\d+)?)(?P<v1>-v1)?-py3(?P<flavour>-clientsdk)?$")
 #: the last release published as ``tensorrtserver`` (facts sheet, "Releases, images": 20.02, server 1.11.0); the
@@ -145,7 +154,7 @@ def tensorrtserver_tag_exists(tag: str) -> bool:
 #: a locally built or third-party image whose name holds the V1 name (``tensorrtserver_build``,
 #: ``myorg/tensorrtserver_clients``): V1 inside, but no V2 image stands for it (a path is never one)
 LOCAL_V1_IMAGE_RE = re.compile(
-    r"(?<![\w./@$-])(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"
+    r"(?:(?<![\w./@$-])|(?<=:-))(?!-)(?P<registry>[A-Za-z0-9][\w.-]*(?::\d+)?/)?(?:[\w.-]+/)*"  # (``${X:-default}``)
     r"(?P<name>[\w.-]*tensorrtserver[\w.-]*)(?P<tag>:(?:[\w.+-]|\$\{[^}]*\}|\$\w+)*[\w}])?(?![\w/@-])")
 
 

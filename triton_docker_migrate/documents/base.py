@@ -106,6 +106,17 @@ class Document:
         """The base images of the file's build stages."""
         return []
 
+    def held_images(self) -> list[Span]:
+        """Where the values are written of the variables that give an image where the file runs or builds
+        one (``TAG=${TAG:-my_image}`` then ``docker run $TAG``): each stands as an image, bare as it may be."""
+        return []
+
+    def copied_from(self, at: int) -> Span | None:
+        """Where the image is written that the copy holding offset ``at`` takes its files from (a
+        Dockerfile's ``COPY --from=<stage>``: the image the stage is built on; ``--from=<image>``: that
+        value); None: a copy from the build context, or no such copy."""
+        return None
+
     def mounts(self, line: CommandLine) -> list[Mount] | None:
         """What the container that runs ``line`` sees of the host or of its build context (bind mounts,
         ``COPY``), so that a path on the line can be found in the tree; None: not known."""

@@ -62,6 +62,8 @@ class Stage:
     base_image: str = ""  #: that image reference, the file's own variables substituted
 
 
+#: a copy's ``--from=`` flag and its value (a stage's name or index, or an image)
+_FROM_FLAG = re.compile(r"\s*(?:--[\w-]+(?:=\S*)?\s+)*--from=(?P<v>[^\s\"']+)")
 #: a reference to a build argument (``${X}``, ``$X``, ``${X:-d}``, ``${X:+d}``)
 _ARG_REF = re.compile(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)")
 
@@ -768,6 +770,22 @@ class DockerfileDoc(Document):
             if a.is_json != b.is_json:
                 return f"line {b.line}: {a.cmd} changed between exec (JSON) and shell form"
         return None
+
+    def copied_from(self, at: int) -> Span | None:
+        ins = self._instruction_at(at)
+        if ins is None or ins.cmd not in ("COPY", "ADD"):
+            return None
+        m = _FROM_FLAG.match(ins.logical)
+        if m is None:
+            return None
+        value = self.expand(m.group("v"))
+        st = self._named.get(value.lower())
+        if st is None and value.isdigit() and int(value) < len(self.stages):
+            st = self.stages[int(value)]
+        if st is not None:
+            return st.root if st.index < ins.stage else None
+        i, j = m.span("v")  # an image named by the flag itself
+        return Span(ins.offsets[i], ins.offsets[j - 1] + 1) if j > i else None
 
     def base_images(self) -> list[BaseImage]:
         # each stage's instructions and RUN spans, and where the next stage starts, in one pass

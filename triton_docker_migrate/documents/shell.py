@@ -467,6 +467,13 @@ class ShellDoc(Document):
             spans += [w.span for w in self.variables.get(m.group(1) or m.group(3), [])]
         return tuple(spans)
 
+    def held_images(self) -> list[Span]:
+        out = [sp for dr in self.runs for sp in self._image_spans(dr)[1:]]
+        for b in self.builds:  # ``docker build -t "$IMAGE"``
+            out += [w.span for t in b.tags for m in _EXPAND.finditer(t.value)
+                    for w in self.variables.get(m.group(1) or m.group(3), [])]
+        return out
+
     def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:
         """The value of ``name`` and its span, when the script assigns it once, a release number,
         and uses it only in image tags (``TAG=20.02`` ... ``tensorrtserver:${TAG}-py3``); for a value that

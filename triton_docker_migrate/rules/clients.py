@@ -67,8 +67,10 @@ CLIENT_IMPORT = rule(
 
 _PIP = re.compile(r"^(?:pip[\d.]*|uv|pipx)$")
 _SPEC = re.compile(r"^tensorrtserver(?P<extras>\[[^\]]*\])?(?P<pin>(?:===|==|~=|!=|<=|>=|<|>).*)?$", re.I)
-#: a wheel (or sdist) of the V1 client, by path or URL, any version or a glob (``tensorrtserver-*.whl``)
-_WHEEL = re.compile(r"(?:^|[/=])tensorrtserver-(?P<ver>[^-/]+)(?:-[^/]*)?\.(?:whl|tar\.gz|zip)(?:[#?]|$)", re.I)
+#: a wheel (or sdist) of the V1 client, by path or URL, any version or a glob (``tensorrtserver-*.whl``,
+#: ``tensorrtserver*.whl``)
+_WHEEL = re.compile(r"(?:^|[/=])tensorrtserver(?:-(?P<ver>[^-/]+)(?:-[^/]*)?|[*?\[][^/]*)\.(?:whl|tar\.gz|zip)(?:[#?]|$)",
+                    re.I)
 #: a V1 release's clients tarball (``.../v1.10.0/v1.10.0_ubuntu1804.clients.tar.gz``)
 _TARBALL = re.compile(r"(?:^|/)v(?P<ver>1\.\d+\.\d+)_[\w.-]*clients\.tar\.gz(?:[#?]|$)")
 _IMPORT = re.compile(r"(?<![\w.])(?:from\s+tensorrtserver(?:\.[\w.]+)?\s+import|import\s+tensorrtserver)\b")

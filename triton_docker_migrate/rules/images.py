@@ -57,7 +57,9 @@ LOCAL_IMAGE = rule(
     "An image whose name holds `tensorrtserver` but is not NVIDIA's (`tensorrtserver_build`, "
     "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. A bare name "
     "(no tag, no registry) counts where it stands as an image: the image of `docker run`, a `docker build -t` "
-    "value, an operand of `docker pull`/`push`/`tag`/`save`, the default of a build argument a `FROM` names its "
+    "value, an operand of `docker pull`/`push`/`tag`/`save`, the value (or default) of a shell variable a "
+    "`docker run` or `docker build -t` takes its image from (`TAG=${TAG:-tensorrtserver_client}`, then `docker "
+    "run $TAG`), the default of a build argument a `FROM` names its "
     "image with (in free text such a name is a folder's or a service's). Rebuild it on "
     "`tritonserver:<target>-py3` (its own Dockerfile, if it is in the tree, is migrated too). Paths and the "
     "entrypoint of stages built on it are reported, not rewritten: its layout is unknown.")
@@ -141,13 +143,19 @@ def _chart_elsewhere(f: Finding, elsewhere: list[tuple[Span, str]]) -> None:
 def image_names(doc):
     """``named(region, start, end)``: the text of ``region`` there is an image reference by where it stands, bare as
     it may be (``tensorrtserver_client``, which free text does not make one): the image of ``docker run``, a
-    ``docker build -t`` value (``dockerrun.names_image``), the default of a Dockerfile's build argument that a
-    ``FROM`` names its image with."""
+    ``docker build -t`` value (``dockerrun.names_image``), the value of a variable either takes its image from
+    (``TAG=${TAG:-tensorrtserver_client}``, ``docker run $TAG``), the default of a Dockerfile's build argument
+    that a ``FROM`` names its image with."""
     from ..documents.dockerrun import names_image
 
     base_args = doc.base_arguments() if hasattr(doc, "base_arguments") else frozenset()
+    held = doc.held_images()  # the values of variables a docker run or build takes its image from
 
     def named(region: Region, start: int, end: int) -> bool:
+        if held:
+            span = region.span(start, end)
+            if any(h.contains(span) for h in held):
+                return True
         if region.label == "ARG" and base_args:
             m = _ARG_VALUE.search(region.text, 0, start)
             if m is not None and m.group(1) in base_args and not region.text[end:end + 1].strip("\"'"):

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from ..documents.commands import CasePattern, basename, command_index, program
 from ..documents.sites import CommandSite, Region
-from ..model import Edit, Finding, Fix, Severity
+from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
 from .. import facts
 from . import tables as T
@@ -52,7 +52,9 @@ V1_ARTIFACT = rule(
     "(`tensorrtserver-1.x-...whl`) and the `perf_client` binary of the V1 SDK image have no V2 file of the "
     "same role under a new name: V2's library is `libtritonserver.so` with another C API (`tritonserver.h`, "
     "code must be ported), the SDK image holds `tritonclient` wheels and `perf_analyzer`. A copy or path "
-    "that names one fails on a V2 image.")
+    "that names one fails on a V2 image. A copy out of a V1 image the run maps to V2 (`COPY --from=sdk ...`, "
+    "the stage `sdk` built on the V1 SDK image, or `--from=<the image>`) also makes that mapping (TDM101, "
+    "TDM102) a warning that names the copy: once the image is V2, the copy fails.")
 IMAGE_USER = rule(
     "TDM205", "v1-image-user", I, F.ALWAYS, "The V1 image user tensorrt-server -> triton-server",
     "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
@@ -142,7 +144,7 @@ def _unknown_base(span, path: str) -> Finding:
 
 
 _ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
-                       r"|tensorrtserver-(?:\d[\w.]*-[\w.-]+|\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
+                       r"|tensorrtserver(?:-\d[\w.]*-[\w.-]+|-?\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
 #: the V1 library linked by name: ``-ltrtserver``, CMake's ``find_library(T trtserver)``,
 #: ``target_link_libraries(app trtserver)``
 _LINKED = re.compile(r"(?<![\w.-])-l(?P<a>trtserver)(?![\w.-])|\b(?i:find_library|target_link_libraries|link_libraries)"
@@ -157,8 +159,9 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
     """Paths to V1 files that have no V2 counterpart under a new name (COPY --from=sdk ..., ENV, -v); a
     wheel that ``pip install`` replaces (TDM601) is not one of them."""
     replaced = [f.span for f in ctx.found if f.rule == "TDM601" and f.fix is not None and f.span is not None]
+    marked: set[int] = set()  # the image mappings a copy of a V1 file was reported on
     for region in doc.regions():
-        if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver-" in region.text):
+        if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver" in region.text):
             continue
         for m in _ARTIFACT.finditer(region.text):
             name = m.group("file")
@@ -171,12 +174,28 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
             instead = _INSTEAD.get(base, "tritonclient[all] (from PyPI)")
             yield V1_ARTIFACT.finding(span, f"{m.group(0)}: V2 has no such file; its counterpart is {instead}",
                                       suggestion=instead.split(" (")[0])
+            _copied_from_v1(doc, ctx, span, m.group(0), marked)
         for m in _LINKED.finditer(region.text):
             g = "a" if m.group("a") else "b"
             span = region.span(m.start(g), m.end(g))
             yield V1_ARTIFACT.finding(span, "trtserver: links V1's embeddable library libtrtserver.so, which V2 does "
                                       "not have; its counterpart is libtritonserver.so (another C API: port the code)",
                                       suggestion="tritonserver")
+
+
+def _copied_from_v1(doc, ctx, span: Span, path: str, marked: set[int]) -> None:
+    """A V1 file copied out of an image the run maps to V2 (``COPY --from=sdk .../tensorrtserver*.whl``, the
+    stage ``sdk`` on the V1 SDK image): the new image does not have it, so its mapping (TDM101/TDM102) is no
+    silent info - a warning that names the copy, which fails once the image is V2."""
+    image = doc.copied_from(span.start)
+    if image is None:
+        return
+    for f in ctx.found:
+        if f.rule in ("TDM101", "TDM102") and f.span is not None and image.contains(f.span) and id(f) not in marked:
+            marked.add(id(f))
+            f.severity = Severity.WARNING
+            f.message += (f"; line {doc.position(span.start)[0]} copies {path} out of it, which the V2 image does "
+                          f"not have (TDM206): take that file from elsewhere")
 
 
 @check(order=20)

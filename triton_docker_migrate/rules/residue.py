@@ -61,9 +61,9 @@ _CLIENT_PIN = re.compile(r"(?<![\w./=-])tensorrtserver(?:\[[\w,]*\])?[ \t]*(?:[=
 #: ``tensorrtserver = {version = "*"}``, Poetry's ``tensorrtserver = "^1.11"``; a lock file's JSON key
 #: ``"tensorrtserver": {``)
 _CLIENT_TOML_DEP = re.compile(r"(?m)^[ \t]*([\"']?)(?P<pkg>tensorrtserver)\1[ \t]*(?:=|(?<=[\"']):)[ \t]*[\"'{]")
-#: a V1 release download (the client tarballs and wheels of the V1 repository)
-_TARBALL = re.compile(r"(?:https?://)?github\.com/NVIDIA/" + re.escape(facts.V1_REPOSITORY) +
-                      r"/releases/download/[^\s'\"|;&)<>]*")
+#: a V1 release download (the client tarballs and wheels of the V1 repository, or of a V1 release of the
+#: repository it was renamed to)
+_TARBALL = re.compile(r"(?:https?://)?" + facts.V1_RELEASE_DOWNLOAD + r"[^\s'\"|;&)<>]*")
 #: the server run in text that no reader took as a command (a script in a ConfigMap, a value a program
 #: runs later): its word (or a path to it) followed by options on the same line; not a name given to
 #: something else (``--name trtserver -d``)
@@ -200,7 +200,7 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
                                              or "." in registry or ":" in registry
                                              or named is not None and named(region, m.start(), m.end())):
                 yield _piece(region, m.start(), m.end())
-        for rx in (_PATH, _ENV, _TARBALL):
+        for rx in (_PATH, _ENV):
             for m in rx.finditer(text):
                 yield _piece(region, m.start(), m.end())
         if region.shell or region.label == "line":
@@ -218,6 +218,9 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
         for m in _CLIENT_TOML_DEP.finditer(text):
             if not _CLIENT_PIN.match(text, m.start("pkg")):
                 yield _piece(region, m.start("pkg"), m.end("pkg"))
+    if "/releases/download/" in text:  # (a V1 release of the renamed repository names no tensorrt)
+        for m in _TARBALL.finditer(text):
+            yield _piece(region, m.start(), m.end())
     if "--" in text:
         # a value that also names a model repository reads as the server's own options (a ConfigMap
         # value of flags in another file than the pod that takes it; a line of an env file or a
