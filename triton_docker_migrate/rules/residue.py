@@ -251,6 +251,13 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
         # ``changes = ["CMD [\\"trtserver\\", ...]"]``, a Python string of JSON, a heredoc's container definitions)
         for m in _QUOTED_ARGV_BINARY.finditer(text):
             yield _piece(region, m.start("bin"), m.end("bin"))
+    if "trtserver" in text and "-" in text:
+        # the binary first in a YAML list of options written inside a string no reader took as a command (the
+        # ``value:`` of a kustomize JSON 6902 patch whose workload is not in the run: ``- trtserver`` then
+        # ``- --model-store=...``; ``[trtserver, --model-store=...]``)
+        for m in _LISTED_ARGV_BINARY.finditer(text):
+            g = "bin" if m.group("bin") else "bin2"
+            yield _piece(region, m.start(g), m.end(g))
     if region.shell and "trtserver" in text:
         # the binary held by a shell variable or a loop no reader followed to a command (``BIN=trtserver`` then
         # ``CMD="$BIN $OPTS"; eval "$CMD"``; ``for b in trtserver; do $b ...``)
@@ -264,6 +271,9 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
             yield _piece(region, m.start(), m.end())
 
 
+_LISTED_ARGV_BINARY = re.compile(r"(?m)(?:^[ \t]*-[ \t]+(?P<q>[\"']?)(?P<bin>(?:/[\w.+@-]+)*/?trtserver)(?P=q)[ \t]*\r?\n"
+                                 r"[ \t]*-[ \t]+[\"']?--|\[[ \t]*(?P<q2>[\"']?)(?P<bin2>(?:/[\w.+@-]+)*/?trtserver)"
+                                 r"(?P=q2)[ \t]*,[ \t]*[\"']?--)")
 _BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)+/trtserver(?![\w.-])")
 _ASSIGNED_BINARY = re.compile(r"(?m)(?:^|[;&|(]|\b(?:export|local|readonly|declare))[ \t]*[A-Za-z_]\w*=([\"']?)"
                               r"(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1(?=[ \t;&|)]|$)")
