@@ -1658,6 +1658,9 @@ class PythonDoc(ShellDoc):
         items: list[ast.AST] = []
         if isinstance(node, ast.Name):
             value, changes = self.value_of(node)
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple") \
+                    and not value.args and not value.keywords:
+                value = ast.List(elts=[])  # ``reqs = list()``: an empty list, filled by what is added to it
             if value is not None and isinstance(value, (ast.List, ast.Tuple)):
                 out = self._requirement_items(value, depth + 1)
                 for ch in changes:
