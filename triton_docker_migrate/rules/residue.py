@@ -159,7 +159,16 @@ def evidence_in(doc, target: Release) -> list[Piece]:
         if req.name.lower().replace("_", "-") == "tensorrtserver":
             out.append(Piece(req.span, req.text))
     out.extend(_option_keys(doc))
+    out.extend(_named_in_prose(doc))
     return out
+
+
+def _named_in_prose(doc) -> Iterator[Piece]:
+    """Strong evidence in documentation prose (the server named in a sentence: ``was called `trtserver```): no
+    reader takes it for a command, it is history (an info finding, outside the gate)."""
+    for a, b in doc.advisory():
+        for m in evidence.STRONG_TEXT.finditer(doc.text, a, b):
+            yield Piece(Span(m.start(), m.end()), m.group(0))
 
 
 #: a name only the V1 server's options had, written as a key of a configuration that a launcher turns into
