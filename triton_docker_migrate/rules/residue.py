@@ -270,7 +270,9 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
             yield _piece(region, m.start(), m.end())
 
 
-_BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)+/trtserver(?![\w.-])")
+#: (a program's path: in a ``bin`` folder or V1's own; ``/var/log/trtserver``, ``WORKDIR /opt/trtserver`` and
+#: ``/v2/models/trtserver/infer`` are folders and URLs named for it)
+_BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)*/(?:s?bin|[\w.+@-]*tensorrtserver[\w.+@-]*)/trtserver(?![\w./-])")
 _ASSIGNED_BINARY = re.compile(r"(?m)(?:^|[;&|(]|\b(?:export|local|readonly|declare))[ \t]*[A-Za-z_]\w*=([\"']?)"
                               r"(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1(?=[ \t;&|)]|$)")
 _QUOTED_ARGV_BINARY = re.compile(r"\[[ \t\r\n]*\\?[\"'](?P<bin>(?:/[\w.+@-]+)*/?trtserver)\\?[\"']")
