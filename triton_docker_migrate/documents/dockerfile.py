@@ -32,6 +32,10 @@ from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, ExecSite, Mo
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
 
+#: the name a FROM gives its stage, after the image (``AS builder``)
+_STAGE_NAME = re.compile(r"[ \t]+[Aa][Ss][ \t]+\S+[ \t]*$")
+
+
 @dataclass
 class Instruction:
     cmd: str  #: upper-case keyword
@@ -248,9 +252,16 @@ class DockerfileDoc(Document):
             # (a file copied into a stage that runs the server says nothing of the image it is built on)
             tri = self.is_triton(ins) or ins.stage in serving and ins.cmd not in ("COPY", "ADD")
             st = self.stage_of(ins)
-            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri, unknown_base=bool(st and st.local_v1),
+            # a stage's name (``FROM debian AS tensorrtserver-runtime``) is a name, not an image nor evidence
+            named = _STAGE_NAME.search(ins.logical) if ins.cmd == "FROM" else None
+            logical = ins.logical if named is None else ins.logical[:named.start()]
+            offsets = ins.offsets if named is None else ins.offsets[:named.start()]
+            # (and a FROM that names an earlier stage holds no image: ``FROM tensorrtserver-runtime AS final``)
+            image = ins.cmd == "FROM" and not (st is not None and st.image_word is not None
+                                               and st.root != st.image_word.span)
+            out.append(Region(logical, offsets=offsets, triton=tri, unknown_base=bool(st and st.local_v1),
                               shell=ins.cmd in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK") and not ins.is_json,
-                              image_context=ins.cmd == "FROM", label=ins.cmd))
+                              image_context=image, label=ins.cmd))
             for body in ins.heredoc_bodies:
                 body.triton = tri
                 out.append(body)
