@@ -247,7 +247,7 @@ class ComposeDoc(Document):
         out: list[CommandSite] = []
         segs = [seg for seg, _ in self._argv_segments(s)]
         for seg in segs:
-            out.append(CommandSite(seg.words, seg, s.triton, self.text))
+            out.append(CommandSite(seg.words, seg, s.triton, self.text, s.image or None))
         out.extend(S.nested_sites(self.src, segs, self.text, s.triton))
         test = Y.get(Y.get(s.node, "healthcheck"), "test")
         for seg in self._test_segments(test):

@@ -316,14 +316,16 @@ class DockerfileDoc(Document):
             if ins.cmd not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
                 continue
             tri = self.is_triton(ins)
+            st = self.stage_of(ins)
+            image = st.base_image.strip() or None if st is not None else None
             if ins.is_json:
                 seg = self._exec_form(ins)
                 if seg is not None:
-                    out.append(CommandSite(seg.words, seg, tri, self.text))
+                    out.append(CommandSite(seg.words, seg, tri, self.text, image))
                     out.extend(self._json_script(site) for site in C.nested(seg, self.text, tri))
                 continue
             for words, seg in self._shell_segments(ins, ins.cmd == "HEALTHCHECK"):
-                out.append(CommandSite(words, seg, tri, self.text))
+                out.append(CommandSite(words, seg, tri, self.text, image))
                 out.extend(C.nested(seg, self.text, tri))
                 ci = C.command_index(words)
                 held = self._env_server(words[ci], ins) if ci is not None and words[ci].dynamic else None

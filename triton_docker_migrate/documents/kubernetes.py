@@ -760,7 +760,7 @@ class KubernetesDoc(Document):
                 if isinstance(cmd, SequenceNode):
                     groups.append([S.segment(self.src, cmd, probe, dynamic_re=_K8S_VAR)])
             for segs in groups:
-                sites += [CommandSite(s.words, s, c.triton, self.text) for s in segs if s is not None]
+                sites += [CommandSite(s.words, s, c.triton, self.text, c.image or None) for s in segs if s is not None]
                 sites += S.nested_sites(self.src, segs, self.text, c.triton)
         shell = self.scripts()
         if shell is not None:

@@ -762,7 +762,8 @@ class ShellDoc(Document):
         out: list[CommandSite] = []
         for s in self.sites:
             words = s.words
-            out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text))
+            image = self.resolve(s.docker.image.value) if s.docker is not None and s.docker.image is not None else None
+            out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text, image))
             ci = s.index
             for w in words[ci:ci + 1] if ci is not None else ():  # ``exec "$BIN" ...``
                 v = self._server_variable(w) if w.dynamic else None
