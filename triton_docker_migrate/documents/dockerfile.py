@@ -310,6 +310,21 @@ class DockerfileDoc(Document):
             self._commands = self._find_commands()
         return self._commands
 
+    def report_only(self) -> list[tuple[int, int, str]]:
+        """A stage whose ``CMD``/``ENTRYPOINT`` runs a ``trtserver`` that is a program of its own
+        (``commands.own_program``): held whole."""
+        held: dict[int, str] = {}
+        for site in self.commands():
+            why = C.own_program(site.words, site.image) if site.image and site.words else ""
+            ins = self._instruction_at(site.words[0].start) if why else None
+            if ins is not None and ins.cmd in ("CMD", "ENTRYPOINT"):
+                held.setdefault(ins.stage, why)
+        out = []
+        for idx, why in held.items():
+            own = [ins for ins in self.instructions if ins.stage == idx]
+            out.append((own[0].start, own[-1].end, f" ({why})"))
+        return sorted(out)
+
     def _find_commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
         for ins in self.instructions:

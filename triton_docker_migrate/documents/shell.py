@@ -688,8 +688,15 @@ class ShellDoc(Document):
         return self.heredoc_reports
 
     def report_only(self) -> list[tuple[int, int, str]]:
-        return [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
-                for r in self.heredoc_reports]
+        out = [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
+               for r in self.heredoc_reports]
+        for s in self.sites:  # a container whose ``trtserver`` is a program of its own: the whole docker run is held
+            dr = s.docker
+            why = C.own_program(s.words, self.resolve(dr.image.value)) if dr is not None and dr.image is not None \
+                and s.words else ""
+            if why:
+                out.append((dr.words[0].start, s.words[-1].end, f" ({why})"))
+        return sorted(out)
 
     def build_arguments(self) -> list[BuildArgument]:
         """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads

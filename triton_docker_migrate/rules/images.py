@@ -396,7 +396,7 @@ DERIVED_IMAGE = rule(
     "options are left as they are, and this finding, on them, is a warning with the options as the migration "
     "would write them.\n\n"
     "A `trtserver` given an option no V1 release had (`--port 8000`: TDM317) on such an image may be a program of "
-    "the user's that has the V1 server's name: its compose service or pod container is held - every finding in it "
+    "the user's that has the V1 server's name: its compose service, pod container, `docker run` or Dockerfile stage is held - every finding in it "
     "is reported with its change as a suggestion, nothing in it is changed.")
 
 
