@@ -57,12 +57,14 @@ STRONG = re.compile("|".join([
     r"(?<![\w./-])[\w.-]*tensorrtserver[\w.-]*:[\w.${}-]*\w",
     # V1 under the V2 name
     rf"tritonserver:{_V1_TAGS}(?![\w.-])",
-    # trtserver as a command word: a path to it, or where a command starts (a line, after an operator,
-    # a prefix such as exec, an instruction, a command key, the first item of a list, a script string,
-    # after the image of a docker run) - not a name, a label, a host or an argument of another command
-    r"(?:/|(?:^[ \t]*-?|[;&|(`]|\$\(|\b(?:exec|nohup|sudo|time|then|do|CMD|RUN|ENTRYPOINT)\b|(?<![\w-])-c\b|"
+    # trtserver as a command word: a path to it (a program's: in a bin folder or V1's own, not a folder or
+    # a URL named for it - /var/log/trtserver, /v2/models/trtserver/infer), or where a command starts (a
+    # line, after an operator, a prefix such as exec, an instruction, a command key, the first item of a
+    # list, a script string, after the image of a docker run) - not a name, a label, a host or an argument
+    # of another command
+    r"(?:/s?bin/|/[\w.-]*tensorrtserver[\w.-]*/|(?:^[ \t]*-?|[;&|(`]|\$\(|\b(?:exec|nohup|sudo|time|then|do|CMD|RUN|ENTRYPOINT)\b|(?<![\w-])-c\b|"
     r"\b(?:command|entrypoint)[\"']?[ \t]*[:=]|Exec\w*=[-@:+!]*|\[[ \t]*[\"']|-py3(?:-\w+)?)"
-    r"[ \t]*[\[(]?[ \t]*[\"']?)trtserver(?![\w.:=-])",
+    r"[ \t]*[\[(]?[ \t]*[\"']?)trtserver(?![\w.:=/-])",
     r"/opt/tensorrtserver(?![\w-])",
     r"(?<![\w])(?:NVIDIA_)?TENSORRT_SERVER_(?:VERSION|USER|CPU_ONLY)(?![\w])",
     # the V1 client: its wheel, its modules, the release tarballs

@@ -315,6 +315,49 @@ def is_v1_binary(value: str) -> bool:
     return basename(program(value)) == "trtserver"
 
 
+def own_program(words: list[Word], image: str) -> str:
+    """Why a ``trtserver`` command is a program of the user's that has the V1 server's name, not NVIDIA's V1 server
+    (its container is held: reported, never edited), or "": it runs from an image the file names that is neither a
+    Triton image nor one named for V1 (TDM110's), and it is given an option no V1 release had (TDM317's: V1 took
+    long options only, each of its own table, and every one but ``--help`` took a value)."""
+    i = command_index(words)
+    if i is None or words[i].dynamic or basename(words[i].value) != facts.V1_BINARY \
+            or facts.V1_INSTALL_DIR in words[i].value:
+        return ""
+    image = image.strip()
+    info = facts.classify(image) if image else None
+    if info is None or info.triton or info.local_v1 or not _NAMED_IMAGE.fullmatch(image):
+        return ""  # no image, a variable, a template: what runs is not known
+    k = i + 1
+    while k < len(words):
+        w, k = words[k], k + 1
+        v = w.value
+        if w.dynamic or v == "--":
+            break  # (options given at run time: not known)
+        if not v.startswith("-") or v == "-":
+            continue
+        typed, eq, _ = v[2:].partition("=")
+        if v.startswith("--") and typed in ("help", "version"):
+            continue
+        if v.startswith("--") and (typed in facts.V2_OPTIONS or _v1_option(typed)):
+            if not eq and k < len(words) and not words[k].value.startswith("-"):
+                k += 1  # its value
+            continue
+        return (f"held: {words[i].value} runs from {image}, not a Triton image, with {v.partition('=')[0]}, which V1 "
+                f"never had - a program of its own? Nothing here is changed")
+    return ""
+
+
+#: an image reference written out (a registry path or a tag; ``ubuntu`` alone is not told from a name)
+_NAMED_IMAGE = re.compile(r"[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)*(?::[\w][\w.-]*|@sha256:[0-9a-f]{64})"
+                          r"|[a-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)+")
+
+
+def _v1_option(typed: str) -> bool:
+    """``--typed`` is one of V1's options, or a prefix getopt read as one."""
+    return typed in facts.V1_OPTIONS or len([o for o in facts.V1_OPTIONS if o.startswith(typed)]) == 1
+
+
 #: why a ``tritonserver`` line is V1's (``CommandLine.v1_arguments``): the 20.06-v1/20.07-v1 images ran a
 #: binary already called tritonserver, and its container's probe or health check asks for V1's endpoints
 V1_PROBED = "tritonserver, and its health check asks for V1's /api/health"

@@ -49,6 +49,8 @@ class Service:
     v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
     #: its options alone go to an image the run builds from a V1 server's Dockerfile (``commands.BuiltServer``)
     built: object = None
+    #: why its ``trtserver`` is a program of its own (``commands.own_program``): held, never edited
+    own: str = ""
 
 
 #: compose files being read for an ``extends: {file: ...}`` (a cycle of files is not followed)
@@ -124,6 +126,7 @@ class ComposeDoc(Document):
                 if server is not None:
                     s.triton = True
                     s.v1 = s.v1 or C.is_v1_binary(server.value)
+                    s.own = s.own or C.own_program(site.words, s.image)
             if not s.triton and s.entrypoint is None:
                 # options alone, one only the V1 server had: an image built on V1 (its entrypoint the server)
                 cmd = self.segment(s.command, "command")
@@ -247,7 +250,7 @@ class ComposeDoc(Document):
         out: list[CommandSite] = []
         segs = [seg for seg, _ in self._argv_segments(s)]
         for seg in segs:
-            out.append(CommandSite(seg.words, seg, s.triton, self.text))
+            out.append(CommandSite(seg.words, seg, s.triton, self.text, s.image or None))
         out.extend(S.nested_sites(self.src, segs, self.text, s.triton))
         test = Y.get(Y.get(s.node, "healthcheck"), "test")
         for seg in self._test_segments(test):
@@ -587,6 +590,10 @@ class ComposeDoc(Document):
                             b.refusal = "a Compose 1 file (its services at the top level) has no place for a copy"
                         self._unit_blocks.append((b, s, v))
         return self._unit_blocks
+
+    def report_only(self) -> list[tuple[int, int, str]]:
+        """A service whose ``trtserver`` is a program of its own (``commands.own_program``): held whole."""
+        return [(s.node.start_index, Y.node_end(self.src, s.node), f" ({s.own})") for s in self.services if s.own]
 
     def blocks(self) -> list[Block]:
         """Each service, V1 when it runs a V1 server or image; the values of other services that

@@ -32,6 +32,10 @@ from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, ExecSite, Mo
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
 
+#: the name a FROM gives its stage, after the image (``AS builder``)
+_STAGE_NAME = re.compile(r"[ \t]+[Aa][Ss][ \t]+\S+[ \t]*$")
+
+
 @dataclass
 class Instruction:
     cmd: str  #: upper-case keyword
@@ -250,9 +254,16 @@ class DockerfileDoc(Document):
             # (a file copied into a stage that runs the server says nothing of the image it is built on)
             tri = self.is_triton(ins) or ins.stage in serving and ins.cmd not in ("COPY", "ADD")
             st = self.stage_of(ins)
-            out.append(Region(ins.logical, offsets=ins.offsets, triton=tri, unknown_base=bool(st and st.local_v1),
+            # a stage's name (``FROM debian AS tensorrtserver-runtime``) is a name, not an image nor evidence
+            named = _STAGE_NAME.search(ins.logical) if ins.cmd == "FROM" else None
+            logical = ins.logical if named is None else ins.logical[:named.start()]
+            offsets = ins.offsets if named is None else ins.offsets[:named.start()]
+            # (and a FROM that names an earlier stage holds no image: ``FROM tensorrtserver-runtime AS final``)
+            image = ins.cmd == "FROM" and not (st is not None and st.image_word is not None
+                                               and st.root != st.image_word.span)
+            out.append(Region(logical, offsets=offsets, triton=tri, unknown_base=bool(st and st.local_v1),
                               shell=ins.cmd in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK") and not ins.is_json,
-                              image_context=ins.cmd == "FROM", label=ins.cmd))
+                              image_context=image, label=ins.cmd))
             for body in ins.heredoc_bodies:
                 body.triton = tri
                 out.append(body)
@@ -301,20 +312,37 @@ class DockerfileDoc(Document):
             self._commands = self._find_commands()
         return self._commands
 
+    def report_only(self) -> list[tuple[int, int, str]]:
+        """A stage whose ``CMD``/``ENTRYPOINT`` runs a ``trtserver`` that is a program of its own
+        (``commands.own_program``): held whole."""
+        held: dict[int, str] = {}
+        for site in self.commands():
+            why = C.own_program(site.words, site.image) if site.image and site.words else ""
+            ins = self._instruction_at(site.words[0].start) if why else None
+            if ins is not None and ins.cmd in ("CMD", "ENTRYPOINT"):
+                held.setdefault(ins.stage, why)
+        out = []
+        for idx, why in held.items():
+            own = [ins for ins in self.instructions if ins.stage == idx]
+            out.append((own[0].start, own[-1].end, f" ({why})"))
+        return sorted(out)
+
     def _find_commands(self) -> list[CommandSite]:
         out: list[CommandSite] = []
         for ins in self.instructions:
             if ins.cmd not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
                 continue
             tri = self.is_triton(ins)
+            st = self.stage_of(ins)
+            image = st.base_image.strip() or None if st is not None else None
             if ins.is_json:
                 seg = self._exec_form(ins)
                 if seg is not None:
-                    out.append(CommandSite(seg.words, seg, tri, self.text))
+                    out.append(CommandSite(seg.words, seg, tri, self.text, image))
                     out.extend(self._json_script(site) for site in C.nested(seg, self.text, tri))
                 continue
             for words, seg in self._shell_segments(ins, ins.cmd == "HEALTHCHECK"):
-                out.append(CommandSite(words, seg, tri, self.text))
+                out.append(CommandSite(words, seg, tri, self.text, image))
                 out.extend(C.nested(seg, self.text, tri))
                 ci = C.command_index(words)
                 held = self._env_server(words[ci], ins) if ci is not None and words[ci].dynamic else None

@@ -84,6 +84,8 @@ class Container:
     built: object = None
     #: it runs a ConfigMap's script that starts the V1 server (``run_mounted_scripts``): the script's key
     v1_script: str = ""
+    #: why its ``trtserver`` is a program of its own (``commands.own_program``): held, never edited
+    own: str = ""
 
 
 class KubernetesDoc(Document):
@@ -164,10 +166,13 @@ class KubernetesDoc(Document):
             info = facts.classify(image.value)
             c.triton, c.v1 = info.triton and not info.sdk, info.v1 and not info.sdk
             v2_image = info.triton and not info.v1
+        argv = [w for seg in (self.segment(node, "command"), self.segment(node, "args")) if seg is not None
+                for w in seg.words]
         for seg in (self.segment(node, "command"), self.segment(node, "args")):
             server = C.server_word(seg.words) if seg is not None else None
             if server is not None:
                 c.triton, c.v1 = True, c.v1 or C.is_v1_binary(server.value)
+                c.own = c.own or C.own_program(argv, c.image)
         if not c.triton and any(C.server_word(site.words) for site in
                                 S.nested_sites(self.src, self._argv(node), self.text, False)):
             c.triton = True
@@ -760,7 +765,7 @@ class KubernetesDoc(Document):
                 if isinstance(cmd, SequenceNode):
                     groups.append([S.segment(self.src, cmd, probe, dynamic_re=_K8S_VAR)])
             for segs in groups:
-                sites += [CommandSite(s.words, s, c.triton, self.text) for s in segs if s is not None]
+                sites += [CommandSite(s.words, s, c.triton, self.text, c.image or None) for s in segs if s is not None]
                 sites += S.nested_sites(self.src, segs, self.text, c.triton)
         shell = self.scripts()
         if shell is not None:
@@ -772,7 +777,9 @@ class KubernetesDoc(Document):
 
     def report_only(self) -> list[tuple[int, int, str]]:
         shell = self.scripts()
-        return shell.report_only() if shell is not None else []
+        # (a container whose ``trtserver`` is a program of its own: held whole)
+        own = [(c.node.start_index, Y.node_end(self.src, c.node), f" ({c.own})") for c in self.containers if c.own]
+        return sorted((shell.report_only() if shell is not None else []) + own)
 
     def _server_lines(self) -> list[tuple[CommandLine, Container]]:
         if self._lines is None:

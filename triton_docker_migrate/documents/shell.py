@@ -695,8 +695,15 @@ class ShellDoc(Document):
         return self.heredoc_reports
 
     def report_only(self) -> list[tuple[int, int, str]]:
-        return [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
-                for r in self.heredoc_reports]
+        out = [(r.base, r.base + len(r.text), " (inside a here-document: not changed, check what it writes)")
+               for r in self.heredoc_reports]
+        for s in self.sites:  # a container whose ``trtserver`` is a program of its own: the whole docker run is held
+            dr = s.docker
+            why = C.own_program(s.words, self.resolve(dr.image.value)) if dr is not None and dr.image is not None \
+                and s.words else ""
+            if why:
+                out.append((dr.words[0].start, s.words[-1].end, f" ({why})"))
+        return sorted(out)
 
     def build_arguments(self) -> list[BuildArgument]:
         """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads
@@ -769,7 +776,8 @@ class ShellDoc(Document):
         out: list[CommandSite] = []
         for s in self.sites:
             words = s.words
-            out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text))
+            image = self.resolve(s.docker.image.value) if s.docker is not None and s.docker.image is not None else None
+            out.append(CommandSite(words, Segment(words, s.syntax, s.label), self.triton, self.text, image))
             ci = s.index
             for w in words[ci:ci + 1] if ci is not None else ():  # ``exec "$BIN" ...``
                 v = self._server_variable(w) if w.dynamic else None

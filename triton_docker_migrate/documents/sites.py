@@ -86,6 +86,9 @@ class CommandSite:
     segment: Segment
     triton: bool = False
     text: str = ""  #: the document text (for edits that need gaps)
+    #: the image the command runs in, where the reader knows it (``docker run IMAGE cmd``, a Dockerfile
+    #: stage's base, a compose service's or a pod container's image), as resolved; None when unknown
+    image: str | None = None
 
 
 @dataclass

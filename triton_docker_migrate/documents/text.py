@@ -29,7 +29,7 @@ from .sites import CommandLine, CommandSite, Region, Segment
 _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
 #: the server binary where a command stands: not part of a longer name, not a name itself
 #: the server where a command stands: its word or path, or the default of a variable (``${BIN:-trtserver}``)
-_SERVER = re.compile(r"(?<![\w./-])(?:/[\w.-]+)*/?(?P<bin>trtserver|tritonserver)(?![\w.:=-])"
+_SERVER = re.compile(r"(?<![\w./-])(?P<path>(?:/[\w.-]+)*/)?(?P<bin>trtserver|tritonserver)(?![\w.:=/-])"
                      r"|(?<![\w./$-])\$\{[A-Za-z_]\w*:?[-=](?:/[\w.-]+)*/?(?P<default>trtserver|tritonserver)\}")
 #: a key that names the program a launcher runs (``binary: trtserver``): its value is the program alone,
 #: the options are given elsewhere (a list beside it, the launcher's code)
@@ -39,6 +39,25 @@ _OPENRC_COMMAND = re.compile(r"(?m)^[ \t]*command=[\"']?$")
 #: (a metric's label ``job="trtserver"``, a proxy's ``cluster: trtserver``, an app label: names, not commands)
 _NAME_BEFORE = re.compile(r"(?:\bAS|\bas|--name[ =]|name:|container_name:|hostname:|service|image:|-t|cluster:|\bjob[:=]"
                           r"|\bapp[:=]|upstream|\btarget:|\binstance[:=])\s*\\?[\"']?$")
+#: where a command stands before the server's word when nothing follows it on its line (a name stands
+#: anywhere else: ``Tag trtserver``, ``title: trtserver gateway``, ``{"name": "trtserver"}``): the start of a
+#: line or of a list item, a prompt, after a shell operator, a word that runs what follows or a Dockerfile
+#: instruction that runs a command (a template of one: ``Dockerfile.j2``), after a key
+#: that holds a command or the program (``command:``, ``ExecStart=``, ``binary:``), after an image reference
+#: (``docker run ... IMAGE trtserver``); a backquote (command substitution) outside documentation
+_COMMAND_BEFORE = re.compile(r"(?:^[ \t]*(?:-[ \t]+)?(?:[$>][ \t]+)?[\"']?|(?:[;&|(]|\$\()[ \t]*"
+                             r"|(?<![\w-])(?:exec|sudo|nohup|time|env|then|do|else)[ \t]+"
+                             r"|^[ \t]*(?:ONBUILD[ \t]+)?(?:RUN|CMD|ENTRYPOINT|HEALTHCHECK[ \t]+(?:--\S+[ \t]+)*CMD)[ \t]+"
+                             r"|(?i:command|cmd|entrypoint|run|script|execstart|args|bin|binary|exe|executable|program"
+                             r"|launcher)\w*[\"']?[ \t]*[:=][ \t]*(?:\[[ \t]*)?[\"']?"
+                             r"|(?:tensorrt|triton)server[\w.-]*:[\w.${}-]+[ \t]+)$")
+#: a key before its value on a line of a configuration (``pre = ``, ``start: ``): a value that runs a prefix such as
+#: ``timeout 60`` before the server's word runs the server (a value that is the word alone may be a name)
+_KEY = re.compile(r"[ \t]*[\w.-]+[ \t]*[:=][ \t]*")
+#: a script option's value starts right before the server's word (``su -c trtserver triton``, ``sh -c 'trtserver ...'``)
+_SCRIPT_BEFORE = re.compile(r"(?<![\w-])-c[ \t]+[\"']?$")
+#: the folder of a path that is a program (``/opt/tensorrtserver/bin/trtserver``, not ``/var/log/trtserver``)
+_PROGRAM_FOLDER = re.compile(r"(?:^|/)(?:s?bin|[\w.-]*tensorrtserver[\w.-]*)/$")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 #: one item of a list written one a line: ``- --model-store=/m``, ``"--allow-poll-model-repository=false",``
 #: (the option's name), or a value item (``- "1"``)
@@ -122,17 +141,38 @@ class TextDoc(Document):
                 self._lines.append((pos, line))
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
+        self._line_groups: dict[int, list] = {}  #: (a line's commands, the least index of their program): _runs_after_prefix
         self._pairs: list[tuple[int, str, str, Span, int, int]] | None = None  #: see _image_pairs
         self._checked_names: frozenset[str] | None = None  #: see _compose_checks
         #: a file of the server's options alone: its lines are the server's (``_flag_lines``)
+        if self.triton:
+            self.triton = self._strong_context()
         flag_lines = None if self.triton else self._flag_lines()
         self._flags = flag_lines is not None
         if flag_lines is not None:
             self._lines = flag_lines
+            self._sites = None
         if not self.triton and "tritonserver" in text and not self._is_doc():
             # a half-migrated file (a CI service on the V2 image, ``tritonserver`` with options) is as
             # much the server's as one that still names V1: its V1 endpoints and options count
             self.triton = any(facts.IMAGE_RE.search(line) for _, line in self._lines)
+
+    def _strong_context(self) -> bool:
+        """Strong evidence makes the file a Triton context, but the server's word only where it is run (a
+        command line of the file, not a name: ``Tag trtserver``, ``"name": "trtserver"``), and in
+        documentation nothing in the prose (history: it does not make a code block's URL the server's)."""
+        prose = self.advisory()
+        runs = None
+        for m in evidence.STRONG_TEXT.finditer(self.text):
+            if prose and _inside(prose, m.start()):
+                continue
+            if m.group(0) != facts.V1_BINARY:
+                return True
+            if runs is None:
+                runs = [(site.words[0].start, site.words[0].end) for site, v1 in self._server_sites() if v1]
+            if _inside(runs, m.start()):
+                return True
+        return False
 
     def shown(self, text: str) -> str:
         return G.shown(text)
@@ -268,13 +308,52 @@ class TextDoc(Document):
                         continue
                     listed = _json_list(line, pos, m.start())
                     words = listed if listed is not None else self._words(line, pos, m.start())
-                    if words:
+                    if words and (listed is not None or self._runs(line, pos, m, words)):
                         seg = Segment(words, JsonSyntax() if listed is not None else SHELL, "line")
                         self._sites.append((CommandSite(words, seg, True, self.text),
                                             (m.group("bin") or m.group("default")) == "trtserver"))
         return self._sites
 
+    def _runs(self, line: str, pos: int, m: re.Match, words: list) -> bool:
+        """The server's word ``m`` where a shell reader found ``words`` is a command, not a name: options or
+        an expansion follow it (the server takes no other arguments: ``trtserver gateway`` is a name), or it
+        stands alone where a command stands (``_COMMAND_BEFORE``), as a program (a path to it in a ``bin``
+        folder; ``/var/log/trtserver`` is a folder named for it)."""
+        if _SCRIPT_BEFORE.search(line, 0, m.start()):
+            return True  # the script of ``sh -c``/``su -c`` (unquoted: this word alone; the next is not its)
+        if len(words) > 1:
+            nxt = words[1]
+            return nxt.value.startswith("-") or nxt.dynamic or line.startswith("{{", nxt.start - pos)
+        path = m.group("path")
+        if path is not None and _PROGRAM_FOLDER.search(path) is None:
+            return False
+        before = line[:m.start()]
+        if before.endswith("`"):
+            return not self._is_doc()
+        return _COMMAND_BEFORE.search(before) is not None or self._runs_after_prefix(line, pos, m.start())
+
+    def _runs_after_prefix(self, line: str, pos: int, at: int) -> bool:
+        """The line read as shell from its start names the server's word as the program of its command, past
+        prefixes that run what follows (``timeout 60 trtserver``, ``env X=1 trtserver``, ``sudo -u t trtserver``)."""
+        groups = self._line_groups.get(pos)
+        if groups is None:
+            # (once a line: it may name the server often); and the value of a key (``pre = timeout 60 trtserver``)
+            key = _KEY.match(line)
+            groups = self._line_groups[pos] = [(g, 0) for g in self._groups(line, pos, 0)] + (
+                [(g, 1) for g in self._groups(line, pos, key.end())] if key else [])
+        for group, least in groups:
+            ci = C.command_index(group)
+            if ci is not None and ci >= least and group[ci].start <= pos + at < group[ci].end:
+                return True
+        return False
+
     def _words(self, line: str, pos: int, start: int):
+        groups = self._groups(line, pos, start)
+        return groups[0] if groups else []
+
+    def _groups(self, line: str, pos: int, start: int) -> list:
+        """The simple commands of ``line[start:]`` read as shell (cut before a quote or an operator that does
+        not lex)."""
         rest = line[start:].rstrip("\r\n")
         if "{{" in rest:
             # a template's action (Jinja in a playbook, Go in a chart) is one value known at render time
@@ -286,8 +365,7 @@ class TextDoc(Document):
                 tokens = lex(rest[:cut], base=pos + start).tokens
             except ShellSyntaxError:
                 continue
-            groups = C.split(tokens)
-            return groups[0] if groups else []
+            return C.split(tokens)
         return []
 
     def commands(self) -> list[CommandSite]:

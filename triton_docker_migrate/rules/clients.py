@@ -6,6 +6,7 @@ import os
 import re
 from typing import Iterator
 
+from .. import facts
 from ..documents.commands import basename, command_index
 from ..documents.sites import CommandSite, Region, Requirement
 from ..model import Finding, Fix, Severity, Span
@@ -35,7 +36,11 @@ CLIENT_WHEEL = rule(
     "`tritonhttpclient`, `tritongrpcclient`) ship only in the release's client SDK image and tarball.")
 PERF_CLIENT = rule(
     "TDM602", "perf-client", Severity.WARNING, F.ALWAYS, "perf_client -> perf_analyzer (20.10)",
-    "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used.")
+    "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used. Where the command runs in a "
+    "V2 Triton image that stays as it is (`docker run tritonserver:20.09-py3-clientsdk perf_client`, a stage or "
+    "container on it), it is left alone: before 20.10 that image has only `perf_client`; from 20.10 an info note "
+    "names `perf_analyzer`. A path to `perf_client` (`/workspace/bin/perf_client`) is a file of the user's, "
+    "reported by TDM206 and not renamed.")
 CLIENT_IMPORT = rule(
     "TDM603", "v1-client-import", Severity.WARNING, F.SOMETIMES, "Code uses the V1 client library",
     "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
@@ -223,12 +228,9 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
         return
     ws = site.words
     cmd = ws[ci]
-    if not cmd.dynamic and basename(cmd.value) == "perf_client" and target.at_least(T.PERF_ANALYZER_FROM):
-        i = len(cmd.value) - len("perf_client")
-        yield PERF_CLIENT.finding(cmd.sub(i, len(cmd.value)),
-                                  "perf_client is perf_analyzer from 20.10; its options are mostly the same, its "
-                                  "output and protocol are V2: check the flags used",
-                                  fix=Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
+    if not cmd.dynamic and basename(cmd.value) == "perf_client" and "/" not in cmd.value:
+        # (a path to it is a file of the user's, not the SDK image's command: TDM206 reports it, nothing renames it)
+        yield from _perf_client(site, cmd, target)
     for k in _pip_args(site, ci):
         w = ws[k]
         v = w.value
@@ -250,6 +252,41 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
                    f"{tool} also records it in the project's dependency file ({_PROJECT_FILES[tool]}), which "
                    f"must change with it")
             yield _wheel_finding(w.span, w.value, "exact", target, None, f"{why}: not rewritten here")
+
+
+def _perf_client(site: CommandSite, cmd, target: Release) -> Iterator[Finding]:
+    """``perf_client`` run as a command: renamed for a V1 client (the V1 SDK image, or an image not known), left
+    alone in a V2 Triton image that stays as it is (perf_client is not V1: the V2 SDK images before 20.10 have
+    only it, later ones have perf_analyzer beside it for a while)."""
+    i = len(cmd.value) - len("perf_client")
+    span = cmd.sub(i, len(cmd.value))
+    info = facts.classify(site.image) if site.image else None
+    if info is not None and info.triton and not info.v1:
+        release = _release_of(site.image)
+        if release is not None and release < T.PERF_ANALYZER_FROM:
+            return  # its own command: perf_analyzer does not exist there
+        note = PERF_CLIENT.finding(span, f"{site.image.strip()} is V2 and not migrated here: its perf_client is not V1; "
+                                   "from 20.10 the tool is called perf_analyzer (perf_client stayed a link for a "
+                                   "while): rename it when this image moves on", Severity.INFO, suggestion="perf_analyzer")
+        note.advisory = True  # nothing V1 is left: a note, never the gate's
+        yield note
+        return
+    if target.at_least(T.PERF_ANALYZER_FROM):
+        yield PERF_CLIENT.finding(span, "perf_client is perf_analyzer from 20.10; its options are mostly the same, its "
+                                  "output and protocol are V2: check the flags used",
+                                  fix=Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
+
+
+def _release_of(image: str) -> Release | None:
+    """The release of a Triton image's tag (``tritonserver:20.09-py3-clientsdk`` -> 20.09); None when its tag
+    does not say (a variable, ``latest``)."""
+    m = facts.IMAGE_RE.search(image)
+    tag = m.group("tag") if m is not None else None
+    v = re.match(r"(\d{2}\.\d{2})(?![\d])", tag or "")
+    try:
+        return Release(v.group(1)) if v is not None else None
+    except ValueError:
+        return None
 
 
 @check(order=35)

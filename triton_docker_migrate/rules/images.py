@@ -402,7 +402,10 @@ DERIVED_IMAGE = rule(
     "when the build runs matches any); when the container runs another tag of the repository, a digest, or a "
     "repository built from more than one Dockerfile, it may run an image built before the migration: the "
     "options are left as they are, and this finding, on them, is a warning with the options as the migration "
-    "would write them.")
+    "would write them.\n\n"
+    "A `trtserver` given an option no V1 release had (`--port 8000`: TDM317) on such an image may be a program of "
+    "the user's that has the V1 server's name: its compose service, pod container, `docker run` or Dockerfile stage is held - every finding in it "
+    "is reported with its change as a suggestion, nothing in it is changed.")
 
 
 V1_PREDICTOR = rule(

@@ -163,10 +163,16 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
     for region in doc.regions():
         if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver" in region.text):
             continue
+        # (a COPY's destination named as its source is the same file: reported once, at the source)
+        dest = _destination(region)
+        sources: set[str] = set()
         for m in _ARTIFACT.finditer(region.text):
             name = m.group("file")
             if name == "perf_client" and "/" not in m.group(0):
                 continue  # the command (TDM602), not a path to the file
+            if m.start() >= dest and name in sources:
+                continue
+            sources.add(name)
             span = region.span(m.start(), m.end())
             if any(r.start <= span.start and span.end <= r.end for r in replaced):
                 continue
@@ -196,6 +202,16 @@ def _copied_from_v1(doc, ctx, span: Span, path: str, marked: set[int]) -> None:
             f.severity = Severity.WARNING
             f.message += (f"; line {doc.position(span.start)[0]} copies {path} out of it, which the V2 image does "
                           f"not have (TDM206): take that file from elsewhere")
+
+
+def _destination(region) -> int:
+    """Where the destination of a Dockerfile ``COPY``/``ADD`` (its last word) starts in ``region.text``; past the end
+    for any other region."""
+    if region.label not in ("COPY", "ADD"):
+        return len(region.text)
+    text = region.text.rstrip()
+    k = max(text.rfind(" "), text.rfind("\t"), text.rfind("\n"))
+    return k + 1 if k >= 0 else len(region.text)
 
 
 @check(order=20)

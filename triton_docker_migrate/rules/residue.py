@@ -159,7 +159,16 @@ def evidence_in(doc, target: Release) -> list[Piece]:
         if req.name.lower().replace("_", "-") == "tensorrtserver":
             out.append(Piece(req.span, req.text))
     out.extend(_option_keys(doc))
+    out.extend(_named_in_prose(doc))
     return out
+
+
+def _named_in_prose(doc) -> Iterator[Piece]:
+    """Strong evidence in documentation prose (the server named in a sentence: ``was called `trtserver```): no
+    reader takes it for a command, it is history (an info finding, outside the gate)."""
+    for a, b in doc.advisory():
+        for m in evidence.STRONG_TEXT.finditer(doc.text, a, b):
+            yield Piece(Span(m.start(), m.end()), m.group(0))
 
 
 #: a name only the V1 server's options had, written as a key of a configuration that a launcher turns into
@@ -274,7 +283,9 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
 _LISTED_ARGV_BINARY = re.compile(r"(?m)(?:^[ \t]*-[ \t]+(?P<q>[\"']?)(?P<bin>(?:/[\w.+@-]+)*/?trtserver)(?P=q)[ \t]*\r?\n"
                                  r"[ \t]*-[ \t]+[\"']?--|\[[ \t]*(?P<q2>[\"']?)(?P<bin2>(?:/[\w.+@-]+)*/?trtserver)"
                                  r"(?P=q2)[ \t]*,[ \t]*[\"']?--)")
-_BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)+/trtserver(?![\w.-])")
+#: (a program's path: in a ``bin`` folder or V1's own; ``/var/log/trtserver``, ``WORKDIR /opt/trtserver`` and
+#: ``/v2/models/trtserver/infer`` are folders and URLs named for it)
+_BINARY_PATH = re.compile(r"(?<![\w.:@$/-])(?:/[\w.+@-]+)*/(?:s?bin|[\w.+@-]*tensorrtserver[\w.+@-]*)/trtserver(?![\w./-])")
 _ASSIGNED_BINARY = re.compile(r"(?m)(?:^|[;&|(]|\b(?:export|local|readonly|declare))[ \t]*[A-Za-z_]\w*=([\"']?)"
                               r"(?P<bin>(?:/[\w.+@-]+)*/?trtserver)\1(?=[ \t;&|)]|$)")
 _QUOTED_ARGV_BINARY = re.compile(r"\[[ \t\r\n]*\\?[\"'](?P<bin>(?:/[\w.+@-]+)*/?trtserver)\\?[\"']")
