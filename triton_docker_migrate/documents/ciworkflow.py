@@ -24,7 +24,7 @@ from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from . import held as H
 from . import yamlsites as S
-from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+from .shell import _NAMED_BINARY, ShellDoc, crlf_as_lf
 from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology
 from ..syntax.shellwords import Word
 
@@ -353,7 +353,7 @@ class CiDoc(ShellDoc):
 
     def _has_strong_evidence(self) -> bool:
         text = "\n".join(r.text for r in self._scalar_regions())
-        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
+        return evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     def regions(self) -> list[Region]:
         """(read once: every rule asks)"""

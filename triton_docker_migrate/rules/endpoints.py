@@ -94,7 +94,7 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     # ``consul-triton.json``) talks to it as a client does (a container's own file is judged by its container)
     client = evidence.talks_to_triton(doc.text) or \
         doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
-    named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
+    named = doc.kind in _SCRIPTS and (_NAMES_SERVER.search(doc.text) is not None or bool(ctx.server_lines()))
     stages: dict[int, bool] = {}  # a Dockerfile: each build stage talks to Triton or not (a client SDK stage)
     local = LocalPorts(doc, ctx)
     for region in doc.regions():
@@ -230,10 +230,12 @@ _ENV_PATH = re.compile(r"(?:https?://[^/\s]+)?(?P<path>/api/[\w/.-]+)")
 
 #: a script (not a file of many services) that names the server (``echo "trtserver is ready"``,
 #: ``print("waiting for tritonserver")``): a URL on Triton's HTTP port to one of V1's own endpoints in it
-#: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh)
+#: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh).
+#: A path's component (``mkdir -p /var/log/trtserver``) names a folder, not the server (a server started by
+#: its path is a command line of the script)
 _SCRIPTS = ("shell", "python")
 _NAMED_FILES = ("shell", "python", "text")
-_NAMES_SERVER = re.compile(r"(?<![\w-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9])")
+_NAMES_SERVER = re.compile(r"(?<![\w/-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9/])")
 _HTTP_PORT = str(dict(facts.DEFAULT_PORTS)["http-port"])
 
 
