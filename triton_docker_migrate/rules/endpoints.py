@@ -95,7 +95,7 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     client = evidence.talks_to_triton(doc.text) or \
         doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
     named = doc.kind in _SCRIPTS and (_NAMES_SERVER.search(doc.text) is not None or bool(ctx.server_lines()))
-    stages: dict[int, bool] = {}  # a Dockerfile: each build stage talks to Triton or not (a client SDK stage)
+    stages: dict = {}  # a Dockerfile's build stage (a CI file's job): it talks to Triton or not (a client SDK stage)
     local = LocalPorts(doc, ctx)
     for region in doc.regions():
         talks = client
@@ -104,7 +104,65 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
             if i not in stages:
                 stages[i] = evidence.talks_to_triton(doc.stage_text(i))
             talks = stages[i]
+        elif client and doc.kind == "ci" and (region.offsets or region.base):
+            # a CI file: each job runs on a runner of its own (``perf_analyzer`` in another job is not this one's)
+            job = doc.job_text(region.off(0))
+            if job is not None:
+                if id(job) not in stages:
+                    stages[id(job)] = evidence.talks_to_triton(job)
+                talks = stages[id(job)]
         yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local)
+
+
+def _may_run_triton(image: str, lines) -> bool:
+    """A container that runs a server line, a Triton image, an image whose name names the server
+    (``registry.local/trtserver:latest``), or an image this file cannot name (a variable, a local build)."""
+    return bool(lines) or not image or "$" in image or "{" in image or facts.classify(image).triton \
+        or facts.classify(image).local_v1 or _TRITON_HOST.search(image) is not None
+
+
+def other_hosts(doc, ctx: Context) -> frozenset[str]:
+    """The host names this file gives to another application's containers: a ``docker run --name``, a compose
+    service (its names and aliases), a CI job's service container (its alias), a Kubernetes Service whose
+    selected pods of the file all run other images - each known to run no Triton image nor server line (CONTRACT.md,
+    "V1 evidence": a URL is Triton's when its host is a Triton service's, not because the name reads as one:
+    ``--name trtserver acme/flask-api``). A name the file also gives a Triton container is not another's."""
+    got = ctx._other_hosts
+    if got is not None:
+        return got
+    other: set[str] = set()
+    triton: set[str] = set()
+    try:
+        topo = ctx.topology()
+    except Exception:  # a document that cannot say: no host is known as another's
+        topo = None
+    for d in getattr(topo, "docker_runs", ()):
+        if d.name:
+            (triton if _may_run_triton(d.image, d.lines) else other).add(d.name.lower())
+    for c in getattr(topo, "compose", ()):
+        (triton if c.build or _may_run_triton(c.image, c.lines) else other).update(
+            h.lower() for h in c.hosts + c.names + ([c.container] if c.container else []) if h)
+    pods = getattr(topo, "pods", ())
+    for svc in getattr(topo, "services", ()):
+        chosen = [p for p in pods if svc.selector and (svc.namespace is None or p.namespace is None
+                                                       or svc.namespace == p.namespace)
+                  and all(p.labels.get(k) == v for k, v in svc.selector.items())]
+        if chosen:
+            (triton if any(_may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
+             else other).add(svc.name.lower())
+    for name, image in getattr(doc, "service_hosts", lambda: ())():
+        (triton if _may_run_triton(image, ()) else other).add(name.lower())
+    got = frozenset(other - triton)
+    ctx._other_hosts = got
+    return got
+
+
+def another_app(host: str | None, hosts: frozenset[str]) -> bool:
+    """``host`` (as a URL writes it: ``flask``, ``web.prod.svc.cluster.local``) is one of ``hosts``."""
+    if not host or not hosts:
+        return False
+    host = host.lower()
+    return host in hosts or host.split(".", 1)[0] in hosts
 
 
 #: the machine's (or a container's) own address: what a URL to it reaches depends on where the command runs
@@ -167,6 +225,16 @@ class LocalPorts:
 
     def judge(self, region: Region, m: re.Match) -> str | None:
         host, port = m.group("host"), m.group("port")
+        others = other_hosts(self.doc, self.ctx)
+        if another_app(host, others):
+            return "other"  # ``curl http://flask:8000/api/health/ready`` beside ``docker run --name flask acme/flask``
+        if others and host and host.lower() in _LOOPBACK:
+            # ``docker exec web curl localhost:8000/...``: inside another application's container
+            at = region.off(m.start())
+            ex = next((e for e in getattr(self.ctx.topology(), "execs", ())
+                       if e.kind != "build" and e.start <= at < e.end), None)
+            if ex is not None and ex.kind in ("container", "compose") and another_app(ex.name, others):
+                return "other"
         if not host and m.start() == 0 and region.placeholder:
             # ``ORDERS + "/api/health/ready"`` with ``ORDERS = "http://orders.internal:9000"`` set once: the
             # base's host and port say whose path it is, as they would written inline
