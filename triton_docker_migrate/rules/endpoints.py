@@ -174,7 +174,7 @@ class LocalPorts:
     """Where a URL to ``localhost`` written in this file reaches, as far as this file tells: the ports its
     own servers answer on there. A ``docker exec NAME``/``kubectl exec TARGET`` command runs in that container
     or pod (its ``localhost`` is the server's only when NAME is this file's server container, and then on the
-    server's HTTP port); elsewhere a script's or a make target's ``localhost`` is the machine's, where a
+    server's HTTP port); elsewhere a script's, a make target's or a Python launcher's ``localhost`` is the machine's, where a
     server of the file answers on its HTTP port when it runs there and on the host ports ``docker run -p``
     publishes it on; a Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its
     HTTP port. ``judge`` says ``other`` for a URL that reaches none of them (another program's: left to the
@@ -192,7 +192,7 @@ class LocalPorts:
         self.inside: set | None = None  #: their ports in their own container
         self.names: set = set()  #: the names ``docker exec`` reaches their containers by
         kind = self.doc.kind
-        if kind not in ("shell", "makefile", "dockerfile"):
+        if kind not in ("shell", "makefile", "dockerfile", "python"):
             return
         lines = self.ctx.server_lines()
         if not lines or any(not res.http_port.isdigit() for _cl, res in lines):
