@@ -3,6 +3,7 @@ protocol: the metrics V2 no longer exports and V1's gRPC service."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from typing import Iterator, NamedTuple
@@ -114,11 +115,43 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
         yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local)
 
 
-def _may_run_triton(image: str, lines) -> bool:
+def may_run_triton(image: str, lines) -> bool:
     """A container that runs a server line, a Triton image, an image whose name names the server
     (``registry.local/trtserver:latest``), or an image this file cannot name (a variable, a local build)."""
     return bool(lines) or not image or "$" in image or "{" in image or facts.classify(image).triton \
         or facts.classify(image).local_v1 or _TRITON_HOST.search(image) is not None
+
+
+#: real path of a file -> the hosts the other files of the run show to be other applications' (a Service that
+#: selects only other pods, a compose service of another image): set by the batch run (``batch/finish.py``,
+#: ``other_applications``) while it processes the files again
+_RUN_OTHERS: dict[str, frozenset[str]] = {}
+
+
+@contextlib.contextmanager
+def run_other_hosts(others: dict[str, frozenset[str]]):
+    """While the run's files are processed again: ``other_hosts`` adds what the run says of each file's hosts."""
+    before = dict(_RUN_OTHERS)
+    _RUN_OTHERS.update(others)
+    try:
+        yield
+    finally:
+        _RUN_OTHERS.clear()
+        _RUN_OTHERS.update(before)
+
+
+def named_hosts(text: str, spans) -> set[str]:
+    """The hosts named for the server (``triton``, ``trtis-svc``) of the URLs whose paths start at ``spans``'
+    starts in ``text``: whose Triton context may be their name alone."""
+    out: set[str] = set()
+    for start in spans:
+        m = _HOST_BEFORE.search(text, max(0, start - 300), start)
+        if m is not None and _TRITON_HOST.search(m.group("host")) and m.group("host").lower() not in facts.LOCAL_HOSTS:
+            out.add(m.group("host").lower())
+    return out
+
+
+_HOST_BEFORE = re.compile(r"(?<![\w.-])(?:https?://)?(?P<host>[A-Za-z_][\w.-]*)(?::\d+)?\Z")
 
 
 def other_hosts(doc, ctx: Context) -> frozenset[str]:
@@ -138,9 +171,9 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
         topo = None
     for d in getattr(topo, "docker_runs", ()):
         if d.name:
-            (triton if _may_run_triton(d.image, d.lines) else other).add(d.name.lower())
+            (triton if may_run_triton(d.image, d.lines) else other).add(d.name.lower())
     for c in getattr(topo, "compose", ()):
-        (triton if c.build or _may_run_triton(c.image, c.lines) else other).update(
+        (triton if c.build or may_run_triton(c.image, c.lines) else other).update(
             h.lower() for h in c.hosts + c.names + ([c.container] if c.container else []) if h)
     pods = getattr(topo, "pods", ())
     for svc in getattr(topo, "services", ()):
@@ -148,11 +181,12 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
                                                        or svc.namespace == p.namespace)
                   and all(p.labels.get(k) == v for k, v in svc.selector.items())]
         if chosen:
-            (triton if any(_may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
+            (triton if any(may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
              else other).add(svc.name.lower())
     for name, image in getattr(doc, "service_hosts", lambda: ())():
-        (triton if _may_run_triton(image, ()) else other).add(name.lower())
-    got = frozenset(other - triton)
+        (triton if may_run_triton(image, ()) else other).add(name.lower())
+    run = _RUN_OTHERS.get(os.path.realpath(doc.path), ()) if _RUN_OTHERS else ()
+    got = frozenset((other | set(run)) - triton)
     ctx._other_hosts = got
     return got
 
