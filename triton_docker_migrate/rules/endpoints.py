@@ -37,8 +37,10 @@ URL_RULES = (
                  "removed health port (or gives it as a default: `local port=${1:-8005}`), the path moves and the "
                  "finding is a warning: set the port to the HTTP port where it is set. Only in a Triton context (a V1/V2 server "
                  "image, service or command line, a host named for the server, or a URL with a host in a file "
-                 "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image): other "
-                 "applications' /api/health stay."), (
+                 "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image - in a CI file, the same "
+                 "job): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
+                 "another application's (a container of another image, a Service whose pods run one), whatever its "
+                 "name reads. A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
