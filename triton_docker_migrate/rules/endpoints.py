@@ -156,6 +156,9 @@ def named_hosts(text: str, spans) -> set[str]:
 _HOST_BEFORE = re.compile(r"(?<![\w.-])(?:https?://)?(?P<host>[A-Za-z_][\w.-]*)(?::\d+)?\Z")
 
 
+_BUILD_TAG = re.compile(r"\bbuild\b[^\n]*?[ \t](?:-t|--tag)(?:=|[ \t]+)(\S+)")
+
+
 def other_hosts(doc, ctx: Context) -> frozenset[str]:
     """The host names this file gives to another application's containers: a ``docker run --name``, a compose
     service (its names and aliases), a CI job's service container (its alias), a Kubernetes Service whose
@@ -171,9 +174,13 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
         topo = ctx.topology()
     except Exception:  # a document that cannot say: no host is known as another's
         topo = None
+    # an image the file builds itself (``docker build -t``) may be built on Triton: not known as another's
+    built = {t for b in getattr(topo, "builds", ()) for t in b.tags}
+    if "build" in doc.text:  # (a build whose Dockerfile is not in the tree: its tag as written)
+        built |= {m.group(1).strip("\"'") for m in _BUILD_TAG.finditer(doc.text)}
     for d in getattr(topo, "docker_runs", ()):
         if d.name:
-            (triton if may_run_triton(d.image, d.lines) else other).add(d.name.lower())
+            (triton if d.image in built or may_run_triton(d.image, d.lines) else other).add(d.name.lower())
     for c in getattr(topo, "compose", ()):
         (triton if c.build or may_run_triton(c.image, c.lines) else other).update(
             h.lower() for h in c.hosts + c.names + ([c.container] if c.container else []) if h)
