@@ -337,14 +337,14 @@ def other_applications(results: list, paths: list[str], settings: Settings) -> d
                                                            or svc.namespace == p.namespace)
                       and all(p.labels.get(k) == v for k, v in svc.selector.items())]
             if chosen:
-                runs = any(endpoints.may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
+                runs = any(c.options or endpoints.may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
                 (triton if runs else other).add(svc.name.lower())
             else:
                 triton.add(svc.name.lower())  # its pods are written elsewhere: not known
         for cs in t.compose:
             names = {h.lower() for h in cs.hosts + cs.names if h}
             if names & hosts or any(h.split(".")[0] in names for h in hosts):
-                runs = bool(cs.build) or endpoints.may_run_triton(cs.image, cs.lines)
+                runs = bool(cs.build) or cs.options or endpoints.may_run_triton(cs.image, cs.lines)
                 (triton if runs else other).update(names)
     other -= triton
     if not other:

@@ -178,11 +178,13 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
     built = {t for b in getattr(topo, "builds", ()) for t in b.tags}
     if "build" in doc.text:  # (a build whose Dockerfile is not in the tree: its tag as written)
         built |= {m.group(1).strip("\"'") for m in _BUILD_TAG.finditer(doc.text)}
+    # (a container given options alone, ``IMAGE --model-store=/models``, gives them to its image's entrypoint: a
+    # server's, maybe)
     for d in getattr(topo, "docker_runs", ()):
         if d.name:
-            (triton if d.image in built or may_run_triton(d.image, d.lines) else other).add(d.name.lower())
+            (triton if d.image in built or d.options or may_run_triton(d.image, d.lines) else other).add(d.name.lower())
     for c in getattr(topo, "compose", ()):
-        (triton if c.build or may_run_triton(c.image, c.lines) else other).update(
+        (triton if c.build or c.options or may_run_triton(c.image, c.lines) else other).update(
             h.lower() for h in c.hosts + c.names + ([c.container] if c.container else []) if h)
     pods = getattr(topo, "pods", ())
     for svc in getattr(topo, "services", ()):
@@ -190,7 +192,7 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
                                                        or svc.namespace == p.namespace)
                   and all(p.labels.get(k) == v for k, v in svc.selector.items())]
         if chosen:
-            (triton if any(may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
+            (triton if any(c.options or may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
              else other).add(svc.name.lower())
     for name, image in getattr(doc, "service_hosts", lambda: ())():
         (triton if may_run_triton(image, ()) else other).add(name.lower())
