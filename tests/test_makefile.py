@@ -218,3 +218,12 @@ def test_a_define_that_runs_the_server_makes_the_file_the_servers(body, triton):
     doc = _doc(f"define SERVE\n{body}\nendef\nready:\n\tcurl -sf localhost:8000/api/health/ready\n")
     assert doc.command_lines() == []
     assert doc.triton is triton
+
+
+def test_a_binary_built_from_a_folder_named_trtserver_makes_no_triton_context():
+    """``go build ./cmd/trtserver`` names a folder of the project, not the server run: the health URL of another
+    recipe, on a port no server of the file answers on, is the project's own (CONTRACT.md, "V1 evidence")."""
+    doc = MakefileDoc("Makefile", "GO ?= go\n\nbuild:\n\t$(GO) build -o bin/gateway ./cmd/trtserver\n\n"
+                      "health:\n\tcurl -f localhost:9000/api/health/ready\n\tcurl -fs http://localhost:9000/api/status\n")
+    findings, _ = check_document(doc, TARGET)
+    assert not [f for f in findings if f.rule.startswith("TDM4")]

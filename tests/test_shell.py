@@ -375,3 +375,13 @@ def test_case_patterns_are_no_commands(script):
     if "$(" not in script:
         assert [w.value for w in patterns[0]][0] == "trtserver"
         assert [w.value for ws in commands for w in ws if w.value == "sync"]
+
+
+def test_a_folder_named_trtserver_makes_no_triton_context(tmp_path):
+    """A path's component (``./cmd/trtserver``, ``/var/log/trtserver``) is no command word: the script's readiness
+    loop on port 8000 waits for the program it starts, not for the server (CONTRACT.md, "V1 evidence")."""
+    res = _migrate(tmp_path, "start.sh", b"#!/bin/sh\nset -e\ngo build -o bin/gateway ./cmd/trtserver\n"
+                   b"mkdir -p /var/log/trtserver\n./bin/gateway --listen :8000 --log-dir /var/log/trtserver &\n"
+                   b"until curl -sf http://localhost:8000/api/health/ready; do sleep 1; done\n")
+    assert not [f for f in res.findings if f.rule.startswith("TDM4")]
+    assert b"/api/health/ready" in res.new

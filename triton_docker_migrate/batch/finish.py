@@ -283,6 +283,87 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
                     results.append(r)
 
 
+_URL_RULES = ("TDM401", "TDM402", "TDM403", "TDM404", "TDM405")
+
+
+def other_applications(results: list, paths: list[str], settings: Settings) -> dict[str, frozenset[str]]:
+    """A URL whose Triton context is its host's name alone (``curl http://triton:8000/api/health/ready`` in a
+    script): when another file of the run shows that host to be another application's - a Kubernetes Service
+    whose selected pods all run other images, a compose service of another image - the file is processed
+    again knowing it (``endpoints.run_other_hosts``), and its result takes the place of the first one
+    (CONTRACT.md, "V1 evidence": a URL counts when it reaches a Triton container). Returns what it learnt, by
+    real path, for the follow-through to keep."""
+    from ..discover import Discovery, Excludes
+    from ..pipeline import process_file
+    from ..rules import endpoints
+
+    wanted: dict[str, set[str]] = {}  # display -> hosts
+    for r in results:
+        if r.status is Status.FAILED or r.original is None or r.created or r.kind in ("helm-template", "helm-values"):
+            continue  # (a chart's files are processed as one unit: ``_charts``)
+        starts = [f.span.start for f in r.findings if f.rule in _URL_RULES and f.span is not None]
+        if starts:
+            got = endpoints.named_hosts(r.original.decode("utf-8", "replace"), starts)
+            if got:
+                wanted[r.path] = got
+    if not wanted:
+        return {}
+    hosts = set().union(*wanted.values())
+    words = [h.split(".")[0].encode() for h in hosts]
+    docs: list = []
+    cands: dict[str, Candidate] = {}
+    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
+        cands[c.display] = c
+        low = c.display.lower()
+        if not low.endswith((".yml", ".yaml", ".json")):
+            continue
+        try:
+            data = read_bytes(c.path)[0]
+        except OSError:
+            continue
+        if len(data) > _MAX or not any(w in data for w in words):
+            continue
+        doc = _document(c, data)
+        if doc is not None and doc.kind in ("kubernetes", "compose"):
+            docs.append(doc.topology())
+    other: set[str] = set()
+    triton: set[str] = set()
+    pods = [p for t in docs for p in t.pods]
+    for t in docs:
+        for svc in t.services:
+            if svc.name.lower() not in hosts and not any(h.split(".")[0] == svc.name.lower() for h in hosts):
+                continue
+            chosen = [p for p in pods if svc.selector and (svc.namespace is None or p.namespace is None
+                                                           or svc.namespace == p.namespace)
+                      and all(p.labels.get(k) == v for k, v in svc.selector.items())]
+            if chosen:
+                runs = any(c.options or endpoints.may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
+                (triton if runs else other).add(svc.name.lower())
+            else:
+                triton.add(svc.name.lower())  # its pods are written elsewhere: not known
+        for cs in t.compose:
+            names = {h.lower() for h in cs.hosts + cs.names if h}
+            if names & hosts or any(h.split(".")[0] in names for h in hosts):
+                runs = bool(cs.build) or cs.options or endpoints.may_run_triton(cs.image, cs.lines)
+                (triton if runs else other).update(names)
+    other -= triton
+    if not other:
+        return {}
+    learnt: dict[str, frozenset[str]] = {}
+    for i, r in enumerate(results):
+        got = wanted.get(r.path)
+        c = cands.get(r.path)
+        if not got or c is None or not any(endpoints.another_app(h, frozenset(other)) for h in got):
+            continue
+        learnt[os.path.realpath(c.path)] = frozenset(other)
+        with endpoints.run_other_hosts(learnt):
+            again = process_file(c.path, c.display, settings, c.explicit, data=r.original)
+        if again.status is not Status.FAILED:
+            again.source = r.source
+            results[i] = again
+    return learnt
+
+
 class _ChartUnit:
     """A Helm chart of the run that the follow-through may reach, as ``_charts`` processes it."""
 

@@ -14,7 +14,8 @@ from ..discover import Candidate, Discovery, Excludes, Walker
 from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
-from .finish import apply_overrides, created, exit_code, finish, follow_through, given_bases, run_level, write_results
+from .finish import (apply_overrides, created, exit_code, finish, follow_through, given_bases, other_applications,
+                     run_level, write_results)
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -108,7 +109,10 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
     given_bases(results, paths, settings)
     found = finish(deferred, entrypoints, paths, results, settings)
     results.extend(found)
-    follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)
+    from ..rules.endpoints import run_other_hosts
+
+    with run_other_hosts(other_applications(results, paths, settings)):
+        follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)
     results.extend(created(results))
     results.rollout = run_level(results, paths, settings)
     results.scanned = scanned + found.read

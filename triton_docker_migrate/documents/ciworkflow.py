@@ -24,7 +24,7 @@ from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from . import held as H
 from . import yamlsites as S
-from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+from .shell import _NAMED_BINARY, ShellDoc, crlf_as_lf
 from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology
 from ..syntax.shellwords import Word
 
@@ -65,6 +65,7 @@ class CiDoc(ShellDoc):
         self.build_steps: list[Node | None] = []  #: the ``with:`` of each docker/build-push-action step
         #: the ``with:`` of each ``uses: docker://IMAGE`` step: its ``entrypoint`` and ``args`` run in the image
         self.docker_steps: set[int] = set()
+        self._service_hosts: list[tuple[str, str]] = []  #: see ``service_hosts``
         self.jobs: list[MappingNode] = []  #: each job (GitLab: each top-level mapping but the file's keywords)
         #: the file-wide settings that reach every GitLab job (a default ``image:`` or ``services:``, ``default:``)
         self.shared_nodes: set[int] = set()
@@ -125,8 +126,11 @@ class CiDoc(ShellDoc):
             self.env += S.env_values(self.src, Y.get(job, "env"))
             container = Y.get(job, "container")
             self._ci_container(container)
-            for _, svc in Y.items(Y.get(job, "services")):
+            for key, svc in Y.items(Y.get(job, "services")):
                 self._ci_container(svc)
+                image = Y.get(svc, "image") if isinstance(svc, MappingNode) else None
+                if Y.key_of(key) and isinstance(image, ScalarNode):  # the job's steps reach it by its key
+                    self._service_hosts.append((str(Y.key_of(key)), str(image.value or "")))
             steps = Y.get(job, "steps")
             for step in steps.value if isinstance(steps, SequenceNode) else []:
                 if not isinstance(step, MappingNode):
@@ -207,6 +211,25 @@ class CiDoc(ShellDoc):
                 self.image_nodes.add(id(image))
                 self.containers.append((node, image))
 
+    def _gitlab_service_hosts(self, svc: Node) -> None:
+        """The names a GitLab job reaches a service container by: its ``alias`` (names separated by commas), and
+        the names GitLab derives from its image (``acme/api:1`` -> ``acme-api``, ``acme__api``)."""
+        image = Y.get(svc, "name") if isinstance(svc, MappingNode) else svc
+        if not isinstance(image, ScalarNode) or not isinstance(image.value, str):
+            return
+        ref = image.value.strip()
+        base = ref.rsplit("@", 1)[0]
+        base = base.rsplit(":", 1)[0] if ":" in base.rsplit("/", 1)[-1] else base
+        names = [base.replace("/", "-"), base.replace("/", "__")]
+        alias = Y.get(svc, "alias") if isinstance(svc, MappingNode) else None
+        if isinstance(alias, ScalarNode) and isinstance(alias.value, str):
+            names += [a.strip() for a in alias.value.split(",") if a.strip()]
+        self._service_hosts += [(n, ref) for n in dict.fromkeys(names) if n]
+
+    def service_hosts(self) -> list[tuple[str, str]]:
+        """(host, image) of each job's service container: the names its scripts reach it by."""
+        return list(self._service_hosts)
+
     def _gitlab(self, root: Node) -> None:
         if not isinstance(root, MappingNode):
             return
@@ -228,6 +251,7 @@ class CiDoc(ShellDoc):
             services = Y.get(job, "services")
             for svc in services.value if isinstance(services, SequenceNode) else []:
                 self._ci_container(svc)
+                self._gitlab_service_hosts(svc)
             for key in _SCRIPT_KEYS:
                 self._scripts(Y.get(job, key))
 
@@ -307,6 +331,20 @@ class CiDoc(ShellDoc):
             self._other_job_spans = [(a, b) for a, b, serves in spans if not serves]
         return self._other_job_spans
 
+    def job_text(self, offset: int) -> str | None:
+        """The text of the job that holds ``offset``, with what the file writes outside its jobs (None: no job holds
+        it). A job runs on a runner of its own: what another job runs (``perf_analyzer``) says nothing of it."""
+        if getattr(self, "_job_texts", None) is None:
+            spans = sorted((job.start_index, Y.node_end(self.src, job)) for job in self.jobs)
+            outside, pos = [], 0
+            for a, b in spans:
+                outside.append(self.text[pos:a])
+                pos = max(pos, b)
+            outside.append(self.text[pos:])
+            shared = "".join(outside)
+            self._job_texts = [(a, b, self.text[a:b] + "\n" + shared) for a, b in spans]
+        return next((t for a, b, t in self._job_texts if a <= offset < b), None)
+
     def _in_other_job(self, offset: int, text: str) -> bool:
         """``offset`` stands in a job that does not reach the server (``_other_jobs``) and ``text`` names no port
         the server's job publishes."""
@@ -353,7 +391,7 @@ class CiDoc(ShellDoc):
 
     def _has_strong_evidence(self) -> bool:
         text = "\n".join(r.text for r in self._scalar_regions())
-        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
+        return evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     def regions(self) -> list[Region]:
         """(read once: every rule asks)"""

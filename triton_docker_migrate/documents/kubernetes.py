@@ -258,11 +258,52 @@ class KubernetesDoc(Document):
         for ik in self.split_images() if releases else ():
             if facts.classify(f"{ik.repo_value.strip()}:{ik.tag_value.strip()}").triton:
                 out |= next((r for r in releases if id(ik.repo) in r), set())  # type: ignore[attr-defined]
+        # the Services of this file that select only other applications' pods: a route to one is theirs, whatever
+        # its name reads (``inference-server`` selecting a gateway's pods)
+        others: set[str] = set()
+        for svc, pairs in self.services():
+            picked = [c for c in self.containers if pairs and all(c.labels.get(k) == v for k, v in pairs)]
+            name = self._str(Y.get(Y.get(svc, "metadata"), "name"))
+            if picked and name and not any(c.triton or not c.image or "$" in c.image or "{" in c.image
+                                           or facts.TRITON_HOST.search(c.image) for c in picked):
+                others.add(name)
+        others -= names
+
+        def to_server(h: str) -> bool:
+            first = h.split(".")[0]
+            return first in names or first not in others and facts.TRITON_HOST.search(h) is not None
+
         for route in self._routes():
-            hosts = [str(n.value) for n in Y.walk(route, set()) if isinstance(n, ScalarNode)
-                     and self._parent_key(route, n) in ROUTE_HOST_KEYS]
-            if any(h.split(".")[0] in names or facts.TRITON_HOST.search(h) for h in hosts):
+            # each rule of the route by its own backend (an Ingress path, a VirtualService's ``http`` entry, an
+            # HTTPRoute rule): a route to the server makes its paths the server's, not the other rules' paths
+            units = self._route_units(route)
+            triton_units = [u for u in units or [route]
+                            if any(to_server(str(n.value)) for n in Y.walk(u, set()) if isinstance(n, ScalarNode)
+                                   and self._parent_key(u, n) in ROUTE_HOST_KEYS)]
+            if units and len(triton_units) < len(units):
+                for u in triton_units:
+                    out |= Y.reachable(u)
+            elif triton_units:
                 out |= Y.reachable(route)  # a route to the server: its paths are the server's
+        return out
+
+    @staticmethod
+    def _route_units(route: MappingNode) -> list[Node]:
+        """The rules of a route object that each send requests to a backend of their own: an Ingress's paths
+        (and its default backend), a VirtualService's ``http``/``tls``/``tcp`` entries, an HTTPRoute's or
+        GRPCRoute's ``rules``; none for a DestinationRule (one host)."""
+        spec = Y.get(route, "spec")
+        kind = str(Y.get(route, "kind").value)  # type: ignore[union-attr]
+        out: list[Node] = []
+        if kind == "Ingress":
+            for rule in _seq(Y.get(spec, "rules")):
+                out += [p for p in _seq(Y.get(Y.get(rule, "http"), "paths")) if isinstance(p, MappingNode)]
+            out += [b for b in (Y.get(spec, "defaultBackend"), Y.get(spec, "backend")) if b is not None]
+        elif kind == "VirtualService":
+            for key in ("http", "tls", "tcp"):
+                out += [e for e in _seq(Y.get(spec, key)) if isinstance(e, MappingNode)]
+        elif kind in ("HTTPRoute", "GRPCRoute"):
+            out += [e for e in _seq(Y.get(spec, "rules")) if isinstance(e, MappingNode)]
         return out
 
     def _routes(self) -> list[MappingNode]:

@@ -47,7 +47,7 @@ from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
 from . import commands as C
 from .dockerrun import DockerRun
-from .shell import _BARE_BINARY, _RUNNERS, ShellDoc
+from .shell import _BARE_BINARY, _NAMED_BINARY, _RUNNERS, ShellDoc
 from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, EnvUrl, ForwardSite, GetSite, PortSites, ProbePort, Region,
                     Requirement, Segment, Topology)
 
@@ -1424,7 +1424,7 @@ class PythonDoc(ShellDoc):
         if not evidence.strong(self.text.encode("utf-8", "surrogatepass")):
             return False
         text = "\n".join(r.text for r in self._string_regions())
-        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "surrogatepass"))
+        return evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "surrogatepass"))
 
     # --- who reaches whom (the follow-through of a run) -----------------------------------------
     def topology(self) -> Topology:

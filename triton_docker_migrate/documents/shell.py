@@ -47,6 +47,10 @@ _RUNNERS = {"trtserver", "tritonserver", "docker", "nvidia-docker", "podman", "p
             "pip", "pip3", "python", "python3", "curl", "wget", "nvidia_entrypoint.sh"} | _SHELLS
 _FEEDS_SHELL = _SHELLS | {"ssh"}
 _BARE_BINARY = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")
+#: ``trtserver`` where it is no command word: alone (``echo trtserver``, ``--name trtserver``) or a path's
+#: component (``go build ./cmd/trtserver``, ``mkdir -p /var/log/trtserver``); the server's command lines are
+#: read as such (``command_lines``), so what is left of the name gives no Triton context (CONTRACT.md, "V1 evidence")
+_NAMED_BINARY = re.compile(r"(?<![\w-])trtserver(?![.\-_A-Za-z0-9])")
 _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
@@ -660,7 +664,7 @@ class ShellDoc(Document):
         """Strong evidence outside comments; ``trtserver`` counts only as a command word (a
         command line), not in ``echo "trtserver"`` or ``--name trtserver``."""
         text = "\n".join(r.text for r in self._plain_regions())
-        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
+        return evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     # --- sites ------------------------------------------------------------------------------
     def _plain_regions(self) -> list[Region]:

@@ -24,6 +24,7 @@ from .base import Document
 from ..model import Span
 from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, ScalarNode
+from .shell import _NAMED_BINARY
 from .sites import CommandLine, CommandSite, Region, Segment
 
 _COMMENT = re.compile(r"^[ \t]*(?:#|//|;|--|<!--)")
@@ -142,6 +143,11 @@ class TextDoc(Document):
             pos += len(line)
         self._sites: list[tuple[CommandSite, bool]] | None = None
         self._line_groups: dict[int, list] = {}  #: (a line's commands, the least index of their program): _runs_after_prefix
+        if self.triton and not evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "surrogatepass")):
+            # ``trtserver`` is its only strong evidence: a Triton context only where it is run as a command (a
+            # name - ``job_name: trtserver``, ``proxy_pass http://trtserver:8000`` - is no server: CONTRACT.md,
+            # "V1 evidence")
+            self.triton = any(v1 for _site, v1 in self._server_sites())
         self._pairs: list[tuple[int, str, str, Span, int, int]] | None = None  #: see _image_pairs
         self._checked_names: frozenset[str] | None = None  #: see _compose_checks
         #: a file of the server's options alone: its lines are the server's (``_flag_lines``)

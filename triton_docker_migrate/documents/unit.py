@@ -310,10 +310,10 @@ class UnitDoc(ShellDoc):
 
     def _has_strong_evidence(self) -> bool:
         from .. import evidence
-        from .shell import _BARE_BINARY
+        from .shell import _NAMED_BINARY
 
         text = "\n".join(r.text for r in self._regions)
-        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace")) or \
+        return evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "replace")) or \
             any(n in ("TENSORRT_SERVER_VERSION", "NVIDIA_TENSORRT_SERVER_VERSION", "TENSORRT_SERVER_USER",
                       "TENSORRT_SERVER_CPU_ONLY") for n, _ in self._env)
 

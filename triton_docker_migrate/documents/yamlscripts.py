@@ -17,7 +17,7 @@ from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
 from .ciworkflow import _cut
 from . import commands as C
-from .shell import _BARE_BINARY, ShellDoc, crlf_as_lf
+from .shell import _NAMED_BINARY, ShellDoc, crlf_as_lf
 from .sites import CommandLine, CommandSite, Region
 
 #: a first line that names a POSIX shell (``#!/bin/sh``, ``#!/usr/bin/env bash``)
@@ -92,7 +92,7 @@ class YamlScripts(ShellDoc):
 
     def _has_strong_evidence(self) -> bool:
         text = "\n".join(s.sc.value for s in self.scripts)
-        return evidence.strong(_BARE_BINARY.sub("-", text).encode("utf-8", "replace"))
+        return evidence.strong(_NAMED_BINARY.sub("-", text).encode("utf-8", "replace"))
 
     # --- sites ---------------------------------------------------------------------------------
     def script_triton(self, s: Script) -> bool:
@@ -110,7 +110,7 @@ class YamlScripts(ShellDoc):
         if strong is None:
             strong = self._strong = {}
         if id(s) not in strong:
-            strong[id(s)] = evidence.strong(_BARE_BINARY.sub("-", s.sc.value).encode("utf-8", "replace"))
+            strong[id(s)] = evidence.strong(_NAMED_BINARY.sub("-", s.sc.value).encode("utf-8", "replace"))
         return strong[id(s)]
 
     def regions(self) -> list[Region]:

@@ -32,6 +32,7 @@ class Context:
     adapter: object = None
     _argv: dict[tuple, "ArgvResult"] = field(default_factory=dict)
     _topology: object = None
+    _other_hosts: object = None  #: ``rules/endpoints.other_hosts``, read once
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":
         """The argv transform of ``cl`` (once per command line). A document may build its command lines

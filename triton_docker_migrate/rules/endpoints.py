@@ -3,6 +3,7 @@ protocol: the metrics V2 no longer exports and V1's gRPC service."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from typing import Iterator, NamedTuple
@@ -36,8 +37,10 @@ URL_RULES = (
                  "removed health port (or gives it as a default: `local port=${1:-8005}`), the path moves and the "
                  "finding is a warning: set the port to the HTTP port where it is set. Only in a Triton context (a V1/V2 server "
                  "image, service or command line, a host named for the server, or a URL with a host in a file "
-                 "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image): other "
-                 "applications' /api/health stay."), (
+                 "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image - in a CI file, the same "
+                 "job): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
+                 "another application's (a container of another image, a Service whose pods run one), whatever its "
+                 "name reads. A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -94,8 +97,8 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     # ``consul-triton.json``) talks to it as a client does (a container's own file is judged by its container)
     client = evidence.talks_to_triton(doc.text) or \
         doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
-    named = doc.kind in _SCRIPTS and _NAMES_SERVER.search(doc.text) is not None
-    stages: dict[int, bool] = {}  # a Dockerfile: each build stage talks to Triton or not (a client SDK stage)
+    named = doc.kind in _SCRIPTS and (_NAMES_SERVER.search(doc.text) is not None or bool(ctx.server_lines()))
+    stages: dict = {}  # a Dockerfile's build stage (a CI file's job): it talks to Triton or not (a client SDK stage)
     local = LocalPorts(doc, ctx)
     for region in doc.regions():
         talks = client
@@ -104,7 +107,107 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
             if i not in stages:
                 stages[i] = evidence.talks_to_triton(doc.stage_text(i))
             talks = stages[i]
+        elif client and doc.kind == "ci" and (region.offsets or region.base):
+            # a CI file: each job runs on a runner of its own (``perf_analyzer`` in another job is not this one's)
+            job = doc.job_text(region.off(0))
+            if job is not None:
+                if id(job) not in stages:
+                    stages[id(job)] = evidence.talks_to_triton(job)
+                talks = stages[id(job)]
         yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local)
+
+
+def may_run_triton(image: str, lines) -> bool:
+    """A container that runs a server line, a Triton image, an image whose name names the server
+    (``registry.local/trtserver:latest``), or an image this file cannot name (a variable, a local build)."""
+    return bool(lines) or not image or "$" in image or "{" in image or facts.classify(image).triton \
+        or facts.classify(image).local_v1 or _TRITON_HOST.search(image) is not None
+
+
+#: real path of a file -> the hosts the other files of the run show to be other applications' (a Service that
+#: selects only other pods, a compose service of another image): set by the batch run (``batch/finish.py``,
+#: ``other_applications``) while it processes the files again
+_RUN_OTHERS: dict[str, frozenset[str]] = {}
+
+
+@contextlib.contextmanager
+def run_other_hosts(others: dict[str, frozenset[str]]):
+    """While the run's files are processed again: ``other_hosts`` adds what the run says of each file's hosts."""
+    before = dict(_RUN_OTHERS)
+    _RUN_OTHERS.update(others)
+    try:
+        yield
+    finally:
+        _RUN_OTHERS.clear()
+        _RUN_OTHERS.update(before)
+
+
+def named_hosts(text: str, spans) -> set[str]:
+    """The hosts named for the server (``triton``, ``trtis-svc``) of the URLs whose paths start at ``spans``'
+    starts in ``text``: whose Triton context may be their name alone."""
+    out: set[str] = set()
+    for start in spans:
+        m = _HOST_BEFORE.search(text, max(0, start - 300), start)
+        if m is not None and _TRITON_HOST.search(m.group("host")) and m.group("host").lower() not in facts.LOCAL_HOSTS:
+            out.add(m.group("host").lower())
+    return out
+
+
+_HOST_BEFORE = re.compile(r"(?<![\w.-])(?:https?://)?(?P<host>[A-Za-z_][\w.-]*)(?::\d+)?\Z")
+
+
+_BUILD_TAG = re.compile(r"\bbuild\b[^\n]*?[ \t](?:-t|--tag)(?:=|[ \t]+)(\S+)")
+
+
+def other_hosts(doc, ctx: Context) -> frozenset[str]:
+    """The host names this file gives to another application's containers: a ``docker run --name``, a compose
+    service (its names and aliases), a CI job's service container (its alias), a Kubernetes Service whose
+    selected pods of the file all run other images - each known to run no Triton image nor server line (CONTRACT.md,
+    "V1 evidence": a URL is Triton's when its host is a Triton service's, not because the name reads as one:
+    ``--name trtserver acme/flask-api``). A name the file also gives a Triton container is not another's."""
+    got = ctx._other_hosts
+    if got is not None:
+        return got
+    other: set[str] = set()
+    triton: set[str] = set()
+    try:
+        topo = ctx.topology()
+    except Exception:  # a document that cannot say: no host is known as another's
+        topo = None
+    # an image the file builds itself (``docker build -t``) may be built on Triton: not known as another's
+    built = {t for b in getattr(topo, "builds", ()) for t in b.tags}
+    if "build" in doc.text:  # (a build whose Dockerfile is not in the tree: its tag as written)
+        built |= {m.group(1).strip("\"'") for m in _BUILD_TAG.finditer(doc.text)}
+    # (a container given options alone, ``IMAGE --model-store=/models``, gives them to its image's entrypoint: a
+    # server's, maybe)
+    for d in getattr(topo, "docker_runs", ()):
+        if d.name:
+            (triton if d.image in built or d.options or may_run_triton(d.image, d.lines) else other).add(d.name.lower())
+    for c in getattr(topo, "compose", ()):
+        (triton if c.build or c.options or may_run_triton(c.image, c.lines) else other).update(
+            h.lower() for h in c.hosts + c.names + ([c.container] if c.container else []) if h)
+    pods = getattr(topo, "pods", ())
+    for svc in getattr(topo, "services", ()):
+        chosen = [p for p in pods if svc.selector and (svc.namespace is None or p.namespace is None
+                                                       or svc.namespace == p.namespace)
+                  and all(p.labels.get(k) == v for k, v in svc.selector.items())]
+        if chosen:
+            (triton if any(c.options or may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
+             else other).add(svc.name.lower())
+    for name, image in getattr(doc, "service_hosts", lambda: ())():
+        (triton if may_run_triton(image, ()) else other).add(name.lower())
+    run = _RUN_OTHERS.get(os.path.realpath(doc.path), ()) if _RUN_OTHERS else ()
+    got = frozenset((other | set(run)) - triton)
+    ctx._other_hosts = got
+    return got
+
+
+def another_app(host: str | None, hosts: frozenset[str]) -> bool:
+    """``host`` (as a URL writes it: ``flask``, ``web.prod.svc.cluster.local``) is one of ``hosts``."""
+    if not host or not hosts:
+        return False
+    host = host.lower()
+    return host in hosts or host.split(".", 1)[0] in hosts
 
 
 #: the machine's (or a container's) own address: what a URL to it reaches depends on where the command runs
@@ -116,7 +219,7 @@ class LocalPorts:
     """Where a URL to ``localhost`` written in this file reaches, as far as this file tells: the ports its
     own servers answer on there. A ``docker exec NAME``/``kubectl exec TARGET`` command runs in that container
     or pod (its ``localhost`` is the server's only when NAME is this file's server container, and then on the
-    server's HTTP port); elsewhere a script's or a make target's ``localhost`` is the machine's, where a
+    server's HTTP port); elsewhere a script's, a make target's or a Python launcher's ``localhost`` is the machine's, where a
     server of the file answers on its HTTP port when it runs there and on the host ports ``docker run -p``
     publishes it on; a Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its
     HTTP port. ``judge`` says ``other`` for a URL that reaches none of them (another program's: left to the
@@ -134,7 +237,7 @@ class LocalPorts:
         self.inside: set | None = None  #: their ports in their own container
         self.names: set = set()  #: the names ``docker exec`` reaches their containers by
         kind = self.doc.kind
-        if kind not in ("shell", "makefile", "dockerfile"):
+        if kind not in ("shell", "makefile", "dockerfile", "python"):
             return
         lines = self.ctx.server_lines()
         if not lines or any(not res.http_port.isdigit() for _cl, res in lines):
@@ -167,6 +270,16 @@ class LocalPorts:
 
     def judge(self, region: Region, m: re.Match) -> str | None:
         host, port = m.group("host"), m.group("port")
+        others = other_hosts(self.doc, self.ctx)
+        if another_app(host, others):
+            return "other"  # ``curl http://flask:8000/api/health/ready`` beside ``docker run --name flask acme/flask``
+        if others and host and host.lower() in _LOOPBACK:
+            # ``docker exec web curl localhost:8000/...``: inside another application's container
+            at = region.off(m.start())
+            ex = next((e for e in getattr(self.ctx.topology(), "execs", ())
+                       if e.kind != "build" and e.start <= at < e.end), None)
+            if ex is not None and ex.kind in ("container", "compose") and another_app(ex.name, others):
+                return "other"
         if not host and m.start() == 0 and region.placeholder:
             # ``ORDERS + "/api/health/ready"`` with ``ORDERS = "http://orders.internal:9000"`` set once: the
             # base's host and port say whose path it is, as they would written inline
@@ -230,10 +343,12 @@ _ENV_PATH = re.compile(r"(?:https?://[^/\s]+)?(?P<path>/api/[\w/.-]+)")
 
 #: a script (not a file of many services) that names the server (``echo "trtserver is ready"``,
 #: ``print("waiting for tritonserver")``): a URL on Triton's HTTP port to one of V1's own endpoints in it
-#: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh)
+#: is the server's readiness check; on another port it may be another service's (fixtures/shell/traps.sh).
+#: A path's component (``mkdir -p /var/log/trtserver``) names a folder, not the server (a server started by
+#: its path is a command line of the script)
 _SCRIPTS = ("shell", "python")
 _NAMED_FILES = ("shell", "python", "text")
-_NAMES_SERVER = re.compile(r"(?<![\w-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9])")
+_NAMES_SERVER = re.compile(r"(?<![\w/-])(?:trtserver|tritonserver)(?![.\-_A-Za-z0-9/])")
 _HTTP_PORT = str(dict(facts.DEFAULT_PORTS)["http-port"])
 
 
