@@ -70,6 +70,25 @@ USER_RE = re.compile(
     r"|(?<![\w-])user(?:add|mod|del)[ \t]+(?:-[-\w]+[ \t]+(?:[^-\s]\S*[ \t]+)?)*|/home/)"
     r"(?P<u>tensorrt-server)(?![\w-])(?::(?P<g>tensorrt-server)(?![\w-]))?")
 
+#: a command that runs what follows in another container or on another host (``docker run --user x IMAGE``,
+#: ``ssh host sudo -u x``): the user is the V1 image's only where that line names a Triton image or the server
+_ELSEWHERE = re.compile(r"(?<![\w-])(?:docker|podman|nerdctl|ssh|kubectl)(?![\w-])")
+_TRITON_ON_LINE = re.compile(r"tensorrtserver|tritonserver|trtserver")
+
+
+def _elsewhere(text: str, at: int) -> bool:
+    """Whether the logical line (continuations joined) around ``at`` runs another container or host that it does not
+    show to be Triton's."""
+    start = text.rfind("\n", 0, at) + 1
+    while start > 1 and text[start - 2] == "\\":
+        start = text.rfind("\n", 0, start - 1) + 1
+    end = text.find("\n", at)
+    while end > 0 and text[end - 1] == "\\":
+        end = text.find("\n", end + 1)
+    line = text[start:end if end >= 0 else len(text)]
+    return _ELSEWHERE.search(line) is not None and _TRITON_ON_LINE.search(line) is None
+
+
 _WHOLE_USER = re.compile(r"[ \t]*(?P<u>tensorrt-server)(?::(?P<g>tensorrt-server))?[ \t]*")
 
 
@@ -267,10 +286,14 @@ def check_region(region: Region, target: Release, read: list[tuple[int, int]] = 
                             f"options there", W, fix=Fix.of(f"Use {new}", Edit(span, new)))
             continue
         yield r.finding(span, f"V1 path {path} -> {new}", fix=Fix.of(f"Use {new}", Edit(span, new)))
+    if not region.triton or "tensorrt-server" not in region.text:
+        return  # the user of another image or host (``useradd tensorrt-server`` on ubuntu, ``ssh ... sudo -u``)
     # a value that is the user by its key: ``USER x``, compose ``user:``, an ``environment=`` value (supervisord)
     label = (region.label or "").lower()
     whole = _WHOLE_USER.fullmatch(region.text) if label in ("user", "environment") or label.endswith("_user") else None
     for m in [whole] if whole is not None else USER_RE.finditer(region.text):
+        if whole is None and _elsewhere(region.text, m.start()):
+            continue
         for g in ("u", "g"):
             if m.group(g) is None:
                 continue
