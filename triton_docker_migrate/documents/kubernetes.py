@@ -389,8 +389,9 @@ class KubernetesDoc(Document):
                     self._cm_data.setdefault((name, Y.key_of(k)), v)
         return self._cm_data
 
-    def _configmap_env(self, o: Node) -> tuple[str | None, list[tuple[str, str, int]]]:
-        """(namespace, [(key, value, line)]) of a ConfigMap's ``data`` entries whose value is one line of plain text."""
+    def _configmap_env(self, o: Node) -> tuple[str, str | None, list[tuple[str, str, int]]]:
+        """(name, namespace, [(key, value, line)]) of a ConfigMap's ``data`` entries whose value is one line of plain
+        text."""
         data = Y.get(o, "data")
         out = []
         for k, v in data.value if isinstance(data, MappingNode) else []:
@@ -398,7 +399,8 @@ class KubernetesDoc(Document):
                 text = v.value.strip()
                 if text and "\n" not in text and "$" not in text:
                     out.append((Y.key_of(k), text, self.position(k.start_index)[0]))
-        return self._str(Y.get(Y.get(o, "metadata"), "namespace")), out
+        meta = Y.get(o, "metadata")
+        return self._str(Y.get(meta, "name")) or "", self._str(Y.get(meta, "namespace")), out
 
     def _env_from_configmaps(self, c: Container) -> list[Node]:
         """The values of this file's ConfigMaps that become the container's environment: an ``env``
@@ -1259,6 +1261,9 @@ class KubernetesDoc(Document):
                 text = self.value_of(value).strip()
                 if text and "$" not in text:
                     site.env.append((str(name.value), text, self.position(name.start_index)[0]))
+        site.env_configmaps = [key[0] for item in _seq(env) if (key := _configmap_key(item)) is not None]
+        site.env_configmaps += [n for item in _seq(Y.get(c.node, "envFrom"))
+                                if (n := self._str(Y.get(Y.get(item, "configMapRef"), "name")))]
         site.regions.extend(regions)  # its strings (found for every container in one pass)
         if not lines:  # what it gives a server written elsewhere (a strategic-merge patch file), if any
             site.argv = [seg for seg in self._argv(c.node) if seg is not None]

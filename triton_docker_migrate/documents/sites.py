@@ -622,6 +622,8 @@ class ContainerSite:
     #: (name, value, line) of each variable its ``env`` sets to a plain value (a host or URL another program of the
     #: container reads: ``INFERENCE_HOST: triton-svc``)
     env: list[tuple[str, str, int]] = field(default_factory=list)
+    #: the ConfigMaps its ``envFrom``/``configMapKeyRef`` take variables from (by name)
+    env_configmaps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -905,6 +907,6 @@ class Topology:
     ref_links: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = field(default_factory=list)
     gets: list[GetSite] = field(default_factory=list)
     patches: list[PatchFileSite] = field(default_factory=list)
-    #: (namespace, [(key, value, line)]) of each ConfigMap's ``data`` entries of one-line plain values: the
+    #: (name, namespace, [(key, value, line)]) of each ConfigMap's ``data`` entries of one-line plain values: the
     #: variables a container's ``envFrom``/``configMapKeyRef`` takes from it (``INFERENCE_URL: http://triton:8000``)
-    configmaps: list[tuple[str | None, list[tuple[str, str, int]]]] = field(default_factory=list)
+    configmaps: list[tuple[str, str | None, list[tuple[str, str, int]]]] = field(default_factory=list)

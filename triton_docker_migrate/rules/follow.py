@@ -811,8 +811,9 @@ def _add_env(links: Links, files: list[tuple[str, object]]) -> None:
     """``links.env``: the variables a compose service or a Kubernetes container of the run sets to the host or URL
     of a moving server (a compose service's name, a Service selecting its pods, with or without its namespace),
     with every value the run gives them (another value too: which one a program reads is not certain). A compose
-    service's ``env_file`` sets them too, and so does a ConfigMap's ``data`` (which containers take with
-    ``envFrom`` or ``configMapKeyRef``: a key of a ConfigMap is taken for a variable wherever it is used)."""
+    service's ``env_file`` sets them too, and so does the ``data`` of a ConfigMap that a container of the run takes
+    with ``envFrom`` or ``configMapKeyRef`` (its keys are taken for variables wherever they are used); of a ConfigMap
+    that no container of the run names, only the values that name a moving server."""
     from .images import env_file_values
 
     every: dict[str, list[tuple[str, str | None, str]]] = {}
@@ -833,9 +834,15 @@ def _add_env(links: Links, files: list[tuple[str, object]]) -> None:
                 for name, (value, line) in read.items():
                     if value and "$" not in value:
                         every.setdefault(name, []).append((value, None, f"{_shown(path)}:{line}"))
-        for namespace, entries in getattr(topo, "configmaps", ()):  # what ``envFrom``/``configMapKeyRef`` give
+    taken = {n for _real, topo in files for pod in topo.pods for c in pod.containers  # type: ignore[attr-defined]
+             for n in getattr(c, "env_configmaps", ())}
+    for real, topo in files:  # what ``envFrom``/``configMapKeyRef`` take from a ConfigMap a container of the run names
+        for cm, namespace, entries in getattr(topo, "configmaps", ()):
             for name, value, line in entries:
-                every.setdefault(name, []).append((value, namespace, f"{shown}:{line}"))
+                # a ConfigMap no container of the run names (its pods may be written elsewhere) counts only for
+                # the values that name a moving server: another value of a common key (``HOST: web``) says nothing
+                if cm in taken or _env_servers(links, value, namespace):
+                    every.setdefault(name, []).append((value, namespace, f"{_shown(real)}:{line}"))
     links._env = every
     links._env_hosts = {name for name, values in every.items()
                         if any(_env_servers(links, value, ns) for value, ns, _where in values)}
