@@ -590,6 +590,14 @@ class _InString:
     """Words written inside one Python string literal: exact where no escape writes them, rewritten in place only
     then."""
 
+    @staticmethod
+    def _escaped(written: str, value: str, piece) -> str:
+        """``written`` (a word as its syntax writes ``value``) escaped for the literal's ``piece``."""
+        raw = escape_in(written, piece)
+        if raw is None:
+            raise ProcessingError(f"cannot write {value!r} inside this Python string: edit it by hand")
+        return raw
+
     def maps_exactly(self, word: Word, i: int, j: int) -> bool:
         return not isinstance(word, PyWord) or word.maps_exactly(i, j)
 
@@ -615,12 +623,8 @@ class PyShellSyntax(_InString, ShellSyntax):
         return p or self.lit.pieces[0]
 
     def quote(self, value: str, like: Word | None) -> str:
-        sh = ShellSyntax.quote(self, value, like)
         piece = self._piece(like) if like is not None else self.lit.pieces[-1]
-        raw = escape_in(sh, piece)
-        if raw is None:
-            raise ProcessingError(f"cannot write {value!r} inside this Python string: edit it by hand")
-        return raw
+        return self._escaped(ShellSyntax.quote(self, value, like), value, piece)
 
     def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
         if fragment == "":
@@ -648,10 +652,7 @@ class PyJsonSyntax(_InString, PyListSyntax):
 
     def quote(self, value: str, like: Word | None) -> str:
         piece = self.lit.piece_at(like.start) if like is not None else None
-        raw = escape_in(json.dumps(value), piece or self.lit.pieces[-1])
-        if raw is None:
-            raise ProcessingError(f"cannot write {value!r} inside this Python string: edit it by hand")
-        return raw
+        return self._escaped(json.dumps(value), value, piece or self.lit.pieces[-1])
 
     def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
         if fragment == "":
