@@ -453,6 +453,9 @@ _PATH_AFTER_PORT = re.compile(rb":(?:\d{1,5}|\$\{?[A-Za-z_]\w*\}?)\$\{?[A-Za-z_]
 _HELD_URL = re.compile(r"(?<![\w./:$-])(?:https?://)?(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                        r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                        r"(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*|/api/[\w/.-]*)")
+#: a URL's host and port (either held by a variable) right before a place: ``$HOST:$PORT`` before ``/api/...``
+_HOST_PORT_BEFORE = re.compile(r"(?<![\w.$-])(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
+                               r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)\Z")
 _VARIABLE_URL = re.compile(r"(?<![\w$])(?P<var>\$\{[A-Za-z_]\w*\}|\$\([A-Za-z_]\w*\)|\$[A-Za-z_]\w*)(?P<path>/api/[\w/.-]*)")
 
 
@@ -2276,6 +2279,11 @@ class _Follow:
                 and base_url(r.placeholder, self.doc.text) is None:  # (a base set once: ``urls`` follows it)
             found.insert(0, u)
         for u in found:
+            hp = _HOST_PORT_BEFORE.search(r.text, max(0, u.start() - 300), u.start("path"))
+            if hp is not None and all(p.isdigit() if k == "port" else p for k, p in (
+                    ("host", variable_host(hp.group("host"), self.doc.text) if "$" in hp.group("host") else hp.group("host")),
+                    ("port", variable_host(hp.group("port"), self.doc.text) if "$" in hp.group("port") else hp.group("port")))):
+                continue  # ``HOST=web``, ``PORT=9000``: set once, known (``held_url`` reads it)
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
 
     def named_upstream(self, r: Region) -> Iterator[Finding]:
