@@ -453,6 +453,8 @@ _PATH_AFTER_PORT = re.compile(rb":(?:\d{1,5}|\$\{?[A-Za-z_]\w*\}?)\$\{?[A-Za-z_]
 _HELD_URL = re.compile(r"(?<![\w./:$-])(?:https?://)?(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                        r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                        r"(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*|/api/[\w/.-]*)")
+#: a URL base held by one variable and its path by another (``$TRITON$READY``, ``TRITON=http://triton:8000``)
+_HELD_BASE = re.compile(r"(?<![\w$])(?P<base>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)")
 #: a URL's host and port (either held by a variable) right before a place: ``$HOST:$PORT`` before ``/api/...``
 _HOST_PORT_BEFORE = re.compile(r"(?<![\w.$-])(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                                r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)\Z")
@@ -2217,7 +2219,12 @@ class _Follow:
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
             if host_side and "$" in r.text:
                 for u in _HELD_URL.finditer(r.text):
-                    yield from self.held_url(r, u)
+                    yield from self.held_url(r, u, u.group("host"), u.group("port"))
+                for u in _HELD_BASE.finditer(r.text):  # ``$TRITON$READY`` with ``TRITON=http://triton:8000``
+                    name = _VARIABLE.fullmatch(u.group("base"))
+                    base = base_url(name.group(1), self.doc.text) if name is not None and name.group(1) else None
+                    if base is not None:
+                        yield from self.held_url(r, u, *base)
             if hasattr(self.doc, "actions_in") and "/api/" in r.text:
                 yield from self.template_urls(r)
             for v in _VARIABLE_URL.finditer(r.text) if "$" in r.text else ():
@@ -2233,24 +2240,20 @@ class _Follow:
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
 
-    def held_url(self, r: Region, u: re.Match) -> Iterator[Finding]:
+    def held_url(self, r: Region, u: re.Match, host: str, port: str) -> Iterator[Finding]:
         """A URL some of whose parts are variables the script sets to one value (``HOST=inference``, ``PORT=8000``,
-        ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``): read as if written with those values. A V1
-        path held by a variable is changed where the variable is set (its one assignment)."""
-        parts = [u.group(k) for k in ("host", "port", "rest")]
-        if not any(p.startswith("$") for p in parts):
+        ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``, ``$TRITON$READY``): read as if written with those
+        values. A V1 path held by a variable is changed where the variable is set (its one assignment)."""
+        if not any(p.startswith("$") for p in (host, port, u.group("rest"))):
             return  # written out: read above
-        host, port, rest = (variable_host(p, self.doc.text) if p.startswith("$") else p for p in parts)
-        if not host or not port or not port.isdigit() or not rest or not rest.startswith("/api/"):
-            return
-        got, why = self.resolve(host, port)
-        at = next((a for a, _n in got if a.move.paths), None)
+        at, why, (host, port, rest) = self._held_at(host, port, u.group("rest"))
         if at is None:
             return
         what = f"this URL ({u.group(0)}: {host}:{port}{rest})"
         if not u.group("rest").startswith("$"):
             yield from self.path(r, u.start("rest"), rest, at, what, why)
             return
+        v2 = rest.replace("/api/", "/v2/", 1)
         name = _VARIABLE.fullmatch(u.group("rest"))
         sets = list(re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?"
                                 + re.escape(name.group(1) if name else "") + r"=[\"']?(/api/[\w/.-]*)", self.doc.text))
@@ -2258,10 +2261,17 @@ class _Follow:
         if place is None:  # set in several places, or where it cannot be edited
             yield self.emit(HEALTH_PATH_ROUTE.finding(
                 r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
-                f"{self.reaches(at)}: V2 serves {rest.replace('/api/', '/v2/', 1)}: set it where it is set", W,
-                suggestion=rest.replace("/api/", "/v2/", 1)))
+                f"{self.reaches(at)}: V2 serves {v2}: set it where it is set", W, suggestion=v2))
             return
         yield from self.path(place[0], place[1], rest, at, f"{u.group('rest')}, the path of {what},", why)
+
+    def _held_at(self, host: str, port: str, rest: str) -> tuple:
+        """The migrated server (with its caveat) a URL of held parts reaches, and the parts' values."""
+        host, port, rest = (variable_host(p, self.doc.text) if p.startswith("$") else p for p in (host, port, rest))
+        if not host or not port or not port.isdigit() or not rest or not rest.startswith("/api/"):
+            return None, None, (host, port, rest)
+        got, why = self.resolve(host, port)
+        return next((a for a, _n in got if a.move.paths), None), why, (host, port, rest)
 
     def run_time_url(self, r: Region) -> Iterator[Finding]:
         """V1's health path after a URL whose host and port (or whole base) are known only at run time, in a
