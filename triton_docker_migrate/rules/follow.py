@@ -206,7 +206,9 @@ HEALTH_PATH_ROUTE = rule(
     "the variable to another host, or the port is known only at run time, it is a warning with the V2 path. "
     "A URL whose host, port or path a script holds in variables it sets to one value (`HOST=inference`, "
     "`READY=/api/health/ready`, `http://$HOST:$PORT$READY`) is read with those values; a V1 path held so is changed "
-    "where the variable is set (a warning when it is set in more than one place). "
+    "where the variable is set (a warning when it is set in more than one place, or when the script also uses it "
+    "in a URL not known to reach a migrated server: split the variable); a base set once (`TRITON=http://triton:8000`, "
+    "`$TRITON$READY`) is read the same way, and a host and port set once to another service's are no run-time URL. "
     "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
     "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
     "with the V2 path, never an edit. "
@@ -2243,7 +2245,9 @@ class _Follow:
     def held_url(self, r: Region, u: re.Match, host: str, port: str) -> Iterator[Finding]:
         """A URL some of whose parts are variables the script sets to one value (``HOST=inference``, ``PORT=8000``,
         ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``, ``$TRITON$READY``): read as if written with those
-        values. A V1 path held by a variable is changed where the variable is set (its one assignment)."""
+        values. A V1 path held by a variable is changed where the variable is set (its one assignment), unless the
+        variable is also used where it may not reach a migrated server (another application's URL): then the
+        variable is to be split, a warning."""
         if not any(p.startswith("$") for p in (host, port, u.group("rest"))):
             return  # written out: read above
         at, why, (host, port, rest) = self._held_at(host, port, u.group("rest"))
@@ -2258,6 +2262,15 @@ class _Follow:
         sets = list(re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?"
                                 + re.escape(name.group(1) if name else "") + r"=[\"']?(/api/[\w/.-]*)", self.doc.text))
         place = self._region_at(sets[0].start(1)) if name is not None and len(sets) == 1 else None
+        other = self._held_elsewhere(name.group(1)) if name is not None and name.group(1) else None
+        if other is not None:
+            line = self.doc.text.count("\n", 0, other) + 1
+            yield self.emit(HEALTH_PATH_ROUTE.finding(
+                r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
+                f"{self.reaches(at)}, where V2 serves {v2}, but line {line} uses {u.group('rest')} too, in a URL not "
+                f"known to reach a migrated server: split the variable (a V2 path for this URL, the other unchanged)",
+                W, suggestion=v2))
+            return
         if place is None:  # set in several places, or where it cannot be edited
             yield self.emit(HEALTH_PATH_ROUTE.finding(
                 r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
@@ -2272,6 +2285,25 @@ class _Follow:
             return None, None, (host, port, rest)
         got, why = self.resolve(host, port)
         return next((a for a, _n in got if a.move.paths), None), why, (host, port, rest)
+
+    def _held_elsewhere(self, name: str) -> int | None:
+        """Where the text uses the path variable ``name`` other than right after a URL base that reaches a
+        migrated server (``http://web:9000$READY``, ``curl $READY``): its offset, or None."""
+        text = self.doc.text
+        for m in re.finditer(r"\$\{?" + re.escape(name) + r"(?![\w])", text):
+            before = text[max(0, m.start() - 300):m.start()]
+            hp = _HOST_PORT_BEFORE.search(before)
+            if hp is not None:
+                host, port = hp.group("host"), hp.group("port")
+            else:
+                b = re.search(r"(?<![\w$])\$\{?([A-Za-z_]\w*)\}?\Z", before)
+                base = base_url(b.group(1), text) if b is not None else None
+                if base is None:
+                    return m.start()
+                host, port = base
+            if self._held_at(host, port, "/api/")[0] is None:
+                return m.start()
+        return None
 
     def run_time_url(self, r: Region) -> Iterator[Finding]:
         """V1's health path after a URL whose host and port (or whole base) are known only at run time, in a
