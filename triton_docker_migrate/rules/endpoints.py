@@ -378,6 +378,11 @@ def _names_triton(host: str, text: str) -> bool:
     return False
 
 
+#: a path that is a script's variable's value (``READY=/api/health/ready``): not a route of a proxy's configuration
+#: (``HOST=triton`` beside it is no route's target); its uses judge it (the run's follow-through)
+_ASSIGNED = re.compile(r"(?<![\w.-])[A-Za-z_]\w*=[\"']?\Z")
+
+
 def triton_urls(region: Region, client: bool = False, named: bool = False,
                 host_field: bool = False, local: LocalPorts | None = None) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
@@ -402,7 +407,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
         if region.triton or _names_triton(host, text) \
-                or routes and not host and evidence.routes_to_server(text, m.start("path")) \
+                or routes and not host and not _ASSIGNED.search(text, max(0, m.start() - 80), m.start()) \
+                and evidence.routes_to_server(text, m.start("path")) \
                 or (client and (m.group("host") and (m.group("port") or m.group("scheme")
                                                      or m.group("host").startswith("$"))
                                 or m.start() == 0 and host_field)  # ``f"http://{url}/api/status"``

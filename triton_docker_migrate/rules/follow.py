@@ -206,7 +206,9 @@ HEALTH_PATH_ROUTE = rule(
     "the variable to another host, or the port is known only at run time, it is a warning with the V2 path. "
     "A URL whose host, port or path a script holds in variables it sets to one value (`HOST=inference`, "
     "`READY=/api/health/ready`, `http://$HOST:$PORT$READY`) is read with those values; a V1 path held so is changed "
-    "where the variable is set (a warning when it is set in more than one place). "
+    "where the variable is set (a warning when it is set in more than one place, or when the script also uses it "
+    "in a URL not known to reach a migrated server: split the variable); a base set once (`TRITON=http://triton:8000`, "
+    "`$TRITON$READY`) is read the same way, and a host and port set once to another service's are no run-time URL. "
     "A V1 health path after a host and a port both known only at run time (`http://$HOST:$PORT/api/health/ready`, "
     "an f-string's `{port}`), in a run that publishes a server on the machine's ports, may reach it: a warning "
     "with the V2 path, never an edit. "
@@ -453,6 +455,11 @@ _PATH_AFTER_PORT = re.compile(rb":(?:\d{1,5}|\$\{?[A-Za-z_]\w*\}?)\$\{?[A-Za-z_]
 _HELD_URL = re.compile(r"(?<![\w./:$-])(?:https?://)?(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                        r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
                        r"(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*|/api/[\w/.-]*)")
+#: a URL base held by one variable and its path by another (``$TRITON$READY``, ``TRITON=http://triton:8000``)
+_HELD_BASE = re.compile(r"(?<![\w$])(?P<base>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)(?P<rest>\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)")
+#: a URL's host and port (either held by a variable) right before a place: ``$HOST:$PORT`` before ``/api/...``
+_HOST_PORT_BEFORE = re.compile(r"(?<![\w.$-])(?P<host>[A-Za-z0-9_][\w.-]*|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)"
+                               r":(?P<port>\d{1,5}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*)\Z")
 _VARIABLE_URL = re.compile(r"(?<![\w$])(?P<var>\$\{[A-Za-z_]\w*\}|\$\([A-Za-z_]\w*\)|\$[A-Za-z_]\w*)(?P<path>/api/[\w/.-]*)")
 
 
@@ -2221,7 +2228,12 @@ class _Follow:
                 yield from self.url_path(r, u, [a for a, _n in got], "this URL", why)
             if host_side and "$" in r.text:
                 for u in _HELD_URL.finditer(r.text):
-                    yield from self.held_url(r, u)
+                    yield from self.held_url(r, u, u.group("host"), u.group("port"))
+                for u in _HELD_BASE.finditer(r.text):  # ``$TRITON$READY`` with ``TRITON=http://triton:8000``
+                    name = _VARIABLE.fullmatch(u.group("base"))
+                    base = base_url(name.group(1), self.doc.text) if name is not None and name.group(1) else None
+                    if base is not None:
+                        yield from self.held_url(r, u, *base)
             if hasattr(self.doc, "actions_in") and "/api/" in r.text:
                 yield from self.template_urls(r)
             for v in _VARIABLE_URL.finditer(r.text) if "$" in r.text else ():
@@ -2237,35 +2249,68 @@ class _Follow:
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
 
-    def held_url(self, r: Region, u: re.Match) -> Iterator[Finding]:
+    def held_url(self, r: Region, u: re.Match, host: str, port: str) -> Iterator[Finding]:
         """A URL some of whose parts are variables the script sets to one value (``HOST=inference``, ``PORT=8000``,
-        ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``): read as if written with those values. A V1
-        path held by a variable is changed where the variable is set (its one assignment)."""
-        parts = [u.group(k) for k in ("host", "port", "rest")]
-        if not any(p.startswith("$") for p in parts):
+        ``READY=/api/health/ready``; ``http://$HOST:$PORT$READY``, ``$TRITON$READY``): read as if written with those
+        values. A V1 path held by a variable is changed where the variable is set (its one assignment), unless the
+        variable is also used where it may not reach a migrated server (another application's URL): then the
+        variable is to be split, a warning."""
+        if not any(p.startswith("$") for p in (host, port, u.group("rest"))):
             return  # written out: read above
-        host, port, rest = (variable_host(p, self.doc.text) if p.startswith("$") else p for p in parts)
-        if not host or not port or not port.isdigit() or not rest or not rest.startswith("/api/"):
-            return
-        got, why = self.resolve(host, port)
-        at = next((a for a, _n in got if a.move.paths), None)
+        at, why, (host, port, rest) = self._held_at(host, port, u.group("rest"))
         if at is None:
             return
         what = f"this URL ({u.group(0)}: {host}:{port}{rest})"
         if not u.group("rest").startswith("$"):
             yield from self.path(r, u.start("rest"), rest, at, what, why)
             return
+        v2 = rest.replace("/api/", "/v2/", 1)
         name = _VARIABLE.fullmatch(u.group("rest"))
         sets = list(re.finditer(r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?"
                                 + re.escape(name.group(1) if name else "") + r"=[\"']?(/api/[\w/.-]*)", self.doc.text))
         place = self._region_at(sets[0].start(1)) if name is not None and len(sets) == 1 else None
+        other = self._held_elsewhere(name.group(1)) if name is not None and name.group(1) else None
+        if other is not None:
+            line = self.doc.text.count("\n", 0, other) + 1
+            yield self.emit(HEALTH_PATH_ROUTE.finding(
+                r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
+                f"{self.reaches(at)}, where V2 serves {v2}, but line {line} uses {u.group('rest')} too, in a URL not "
+                f"known to reach a migrated server: split the variable (a V2 path for this URL, the other unchanged)",
+                W, suggestion=v2))
+            return
         if place is None:  # set in several places, or where it cannot be edited
             yield self.emit(HEALTH_PATH_ROUTE.finding(
                 r.span(u.start("rest"), u.end("rest")), f"{u.group('rest')} is {rest}: {what} reaches "
-                f"{self.reaches(at)}: V2 serves {rest.replace('/api/', '/v2/', 1)}: set it where it is set", W,
-                suggestion=rest.replace("/api/", "/v2/", 1)))
+                f"{self.reaches(at)}: V2 serves {v2}: set it where it is set", W, suggestion=v2))
             return
         yield from self.path(place[0], place[1], rest, at, f"{u.group('rest')}, the path of {what},", why)
+
+    def _held_at(self, host: str, port: str, rest: str) -> tuple:
+        """The migrated server (with its caveat) a URL of held parts reaches, and the parts' values."""
+        host, port, rest = (variable_host(p, self.doc.text) if p.startswith("$") else p for p in (host, port, rest))
+        if not host or not port or not port.isdigit() or not rest or not rest.startswith("/api/"):
+            return None, None, (host, port, rest)
+        got, why = self.resolve(host, port)
+        return next((a for a, _n in got if a.move.paths), None), why, (host, port, rest)
+
+    def _held_elsewhere(self, name: str) -> int | None:
+        """Where the text uses the path variable ``name`` other than right after a URL base that reaches a
+        migrated server (``http://web:9000$READY``, ``curl $READY``): its offset, or None."""
+        text = self.doc.text
+        for m in re.finditer(r"\$\{?" + re.escape(name) + r"(?![\w])", text):
+            before = text[max(0, m.start() - 300):m.start()]
+            hp = _HOST_PORT_BEFORE.search(before)
+            if hp is not None:
+                host, port = hp.group("host"), hp.group("port")
+            else:
+                b = re.search(r"(?<![\w$])\$\{?([A-Za-z_]\w*)\}?\Z", before)
+                base = base_url(b.group(1), text) if b is not None else None
+                if base is None:
+                    return m.start()
+                host, port = base
+            if self._held_at(host, port, "/api/")[0] is None:
+                return m.start()
+        return None
 
     def run_time_url(self, r: Region) -> Iterator[Finding]:
         """V1's health path after a URL whose host and port (or whole base) are known only at run time, in a
@@ -2283,6 +2328,11 @@ class _Follow:
                 and base_url(r.placeholder, self.doc.text) is None:  # (a base set once: ``urls`` follows it)
             found.insert(0, u)
         for u in found:
+            hp = _HOST_PORT_BEFORE.search(r.text, max(0, u.start() - 300), u.start("path"))
+            if hp is not None and all(p.isdigit() if k == "port" else p for k, p in (
+                    ("host", variable_host(hp.group("host"), self.doc.text) if "$" in hp.group("host") else hp.group("host")),
+                    ("port", variable_host(hp.group("port"), self.doc.text) if "$" in hp.group("port") else hp.group("port")))):
+                continue  # ``HOST=web``, ``PORT=9000``: set once, known (``held_url`` reads it)
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
 
     def named_upstream(self, r: Region) -> Iterator[Finding]:
