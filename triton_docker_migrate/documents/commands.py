@@ -315,20 +315,33 @@ def is_v1_binary(value: str) -> bool:
     return basename(program(value)) == "trtserver"
 
 
-def own_program(words: list[Word], image: str) -> str:
+def own_program(words: list[Word], image: str | None) -> str:
     """Why a ``trtserver`` command is a program of the user's that has the V1 server's name, not NVIDIA's V1 server
-    (its container is held: reported, never edited), or "": it runs from an image the file names that is neither a
-    Triton image nor one named for V1 (TDM110's), and it is given an option no V1 release had (TDM317's: V1 took
-    long options only, each of its own table, and every one but ``--help`` took a value)."""
+    (its container is held: reported, never edited), or "": it is given an option no V1 release had (TDM317's: V1
+    took long options only, each of its own table, and every one but ``--help`` took a value), and it runs from an
+    image the file names that is neither a Triton image nor one named for V1 (TDM110's) or, ``image`` None, from no
+    container at all in a file that names no V1 image (the caller tells: a script's own line)."""
     i = command_index(words)
     if i is None or words[i].dynamic or basename(words[i].value) != facts.V1_BINARY \
             or facts.V1_INSTALL_DIR in words[i].value:
         return ""
-    image = image.strip()
-    info = facts.classify(image) if image else None
-    if info is None or info.triton or info.local_v1 or not _NAMED_IMAGE.fullmatch(image):
-        return ""  # no image, a variable, a template: what runs is not known
-    k = i + 1
+    if image is not None:
+        image = image.strip()
+        info = facts.classify(image) if image else None
+        if info is None or info.triton or info.local_v1 or not _NAMED_IMAGE.fullmatch(image):
+            return ""  # no image, a variable, a template: what runs is not known
+    option = _not_v1_option(words, i + 1)
+    if not option:
+        return ""
+    if image is None:
+        return (f"held: {words[i].value} is given {option}, which V1 never had, and the file names no V1 image - a "
+                f"program of its own? Nothing here is changed")
+    return (f"held: {words[i].value} runs from {image}, not a Triton image, with {option}, which V1 never had - a "
+            f"program of its own? Nothing here is changed")
+
+
+def _not_v1_option(words: list[Word], k: int) -> str:
+    """The first option from ``words[k]`` on that no V1 release had (nor V2: a line half migrated), or ""."""
     while k < len(words):
         w, k = words[k], k + 1
         v = w.value
@@ -343,8 +356,7 @@ def own_program(words: list[Word], image: str) -> str:
             if not eq and k < len(words) and not words[k].value.startswith("-"):
                 k += 1  # its value
             continue
-        return (f"held: {words[i].value} runs from {image}, not a Triton image, with {v.partition('=')[0]}, which V1 "
-                f"never had - a program of its own? Nothing here is changed")
+        return v.partition("=")[0]
     return ""
 
 
