@@ -407,7 +407,8 @@ DERIVED_IMAGE = rule(
     "the user's that has the V1 server's name: its compose service, pod container, `docker run` or Dockerfile stage is held - every finding in it "
     "is reported with its change as a suggestion, nothing in it is changed. So is such a `trtserver` that a script "
     "runs itself (no container) when the file names no V1 image, no V1 install folder, and runs in no V1 "
-    "container (a ConfigMap's script a V1 pod mounts).")
+    "container (a ConfigMap's script a V1 pod mounts). The suggestions write the line as the migration would, so "
+    "they keep the options V2 refuses too (a mistyped one): the message names them, to fix by hand.")
 
 
 V1_PREDICTOR = rule(
