@@ -315,20 +315,39 @@ def is_v1_binary(value: str) -> bool:
     return basename(program(value)) == "trtserver"
 
 
-def own_program(words: list[Word], image: str) -> str:
+def own_program(words: list[Word], image: str | None) -> str:
     """Why a ``trtserver`` command is a program of the user's that has the V1 server's name, not NVIDIA's V1 server
-    (its container is held: reported, never edited), or "": it runs from an image the file names that is neither a
-    Triton image nor one named for V1 (TDM110's), and it is given an option no V1 release had (TDM317's: V1 took
-    long options only, each of its own table, and every one but ``--help`` took a value)."""
+    (its container is held: reported, never edited), or "": it is given an option no V1 release had (TDM317's: V1
+    took long options only, each of its own table, and every one but ``--help`` took a value), and it runs from an
+    image the file names that is neither a Triton image nor one named for V1 (TDM110's) or, ``image`` None, from no
+    container at all in a file that names no V1 image (the caller tells: a script's own line)."""
     i = command_index(words)
     if i is None or words[i].dynamic or basename(words[i].value) != facts.V1_BINARY \
             or facts.V1_INSTALL_DIR in words[i].value:
         return ""
-    image = image.strip()
-    info = facts.classify(image) if image else None
-    if info is None or info.triton or info.local_v1 or not _NAMED_IMAGE.fullmatch(image):
-        return ""  # no image, a variable, a template: what runs is not known
-    k = i + 1
+    if image is not None:
+        image = image.strip()
+        info = facts.classify(image) if image else None
+        if info is None or info.triton or info.local_v1 or not _NAMED_IMAGE.fullmatch(image):
+            return ""  # no image, a variable, a template: what runs is not known
+    options = _not_v1_options(words, i + 1)
+    if not options:
+        return ""
+    # (the suggestions write the line as the migration would: an option V2 refuses stays as it is written)
+    refused = [o for o in dict.fromkeys(options) if not _v2_option(o[2:])]
+    them = "them" if len(refused) > 1 else "it"
+    tail = f"; the suggestions keep {', '.join(refused)}, which V2 refuses too: fix {them} by hand" if refused else ""
+    if image is None:
+        return (f"held: {words[i].value} is given {options[0]}, which V1 never had, and the file names no V1 image - "
+                f"a program of its own? Nothing here is changed{tail}")
+    return (f"held: {words[i].value} runs from {image}, not a Triton image, with {options[0]}, which V1 never had - "
+            f"a program of its own? Nothing here is changed{tail}")
+
+
+def _not_v1_options(words: list[Word], k: int) -> list[str]:
+    """The options from ``words[k]`` on that no V1 release had (nor V2: a line half migrated), as written
+    (without their values)."""
+    out = []
     while k < len(words):
         w, k = words[k], k + 1
         v = w.value
@@ -343,9 +362,13 @@ def own_program(words: list[Word], image: str) -> str:
             if not eq and k < len(words) and not words[k].value.startswith("-"):
                 k += 1  # its value
             continue
-        return (f"held: {words[i].value} runs from {image}, not a Triton image, with {v.partition('=')[0]}, which V1 "
-                f"never had - a program of its own? Nothing here is changed")
-    return ""
+        out.append(v.partition("=")[0])
+    return out
+
+
+def _v2_option(typed: str) -> bool:
+    """``--typed`` is one of V2's options, or a prefix getopt reads as one."""
+    return typed in facts.V2_OPTIONS or len([o for o in facts.V2_OPTIONS if o.startswith(typed)]) == 1
 
 
 #: an image reference written out (a registry path or a tag; ``ubuntu`` alone is not told from a name)

@@ -178,6 +178,7 @@ class ShellDoc(Document):
         self.top_commands = 0
         self._parse()
         self._lines: list[CommandLine] | None = None
+        self._names_v1: bool | None = None  #: ``_v1_context``: the file names a V1 image or install folder
         self._held_values: list[tuple[int, int, str]] | None = None
         self._helm_sets: list[tuple[int, int, list]] | None = None  #: see _helm_set_tag
         # a here-document that writes the server's command (a unit, a program, a script) makes the file
@@ -703,11 +704,27 @@ class ShellDoc(Document):
                for r in self.heredoc_reports]
         for s in self.sites:  # a container whose ``trtserver`` is a program of its own: the whole docker run is held
             dr = s.docker
+            if dr is None and s.words and not self._v1_context(s):
+                # the script's own line, and nothing in the file shows a V1 server installed: the same hold
+                why = C.own_program(s.words, None)
+                if why:
+                    out.append((s.words[0].start, s.words[-1].end, f" ({why})"))
+                continue
             why = C.own_program(s.words, self.resolve(dr.image.value)) if dr is not None and dr.image is not None \
                 and s.words else ""
             if why:
                 out.append((dr.words[0].start, s.words[-1].end, f" ({why})"))
         return sorted(out)
+
+    def _v1_context(self, site: Site) -> bool:
+        """A V1 server may run ``site`` (its ``trtserver`` may well be NVIDIA's): the file names a V1 image (a
+        container it runs, or a reference anywhere in it) or V1's install folder."""
+        names = self._names_v1
+        if names is None:
+            names = self._names_v1 = facts.V1_INSTALL_DIR in self.text \
+                or any(dr.info is not None and dr.info.v1 for dr in self.runs) \
+                or any(facts.classify(self.resolve(m.group(0))).v1 for m in facts.IMAGE_RE.finditer(self.text))
+        return names
 
     def build_arguments(self) -> list[BuildArgument]:
         """``docker build --build-arg NAME=VALUE [-f FILE] CONTEXT``: its context (and ``-f``, which docker reads

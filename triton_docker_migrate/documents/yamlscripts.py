@@ -141,6 +141,11 @@ class YamlScripts(ShellDoc):
             cl.report_only = w is not None and self._reported(w.start)
         return out
 
+    def _v1_context(self, site) -> bool:
+        """Also: the script runs in a container of a V1 image (a ConfigMap's a V1 pod mounts)."""
+        s = self.owner(site.words[0].start) if site.words else None
+        return (s is not None and s.v1) or super()._v1_context(site)
+
     def report_only(self) -> list[tuple[int, int, str]]:
         return [(sc.start, sc.end, " (in a folded or escaped YAML script: not changed, edit it by hand)")
                 for sc in self.report_only_scripts] + super().report_only()

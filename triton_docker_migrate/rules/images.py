@@ -405,7 +405,10 @@ DERIVED_IMAGE = rule(
     "would write them.\n\n"
     "A `trtserver` given an option no V1 release had (`--port 8000`: TDM317) on such an image may be a program of "
     "the user's that has the V1 server's name: its compose service, pod container, `docker run` or Dockerfile stage is held - every finding in it "
-    "is reported with its change as a suggestion, nothing in it is changed.")
+    "is reported with its change as a suggestion, nothing in it is changed. So is such a `trtserver` that a script "
+    "runs itself (no container) when the file names no V1 image, no V1 install folder, and runs in no V1 "
+    "container (a ConfigMap's script a V1 pod mounts). The suggestions write the line as the migration would, so "
+    "they keep the options V2 refuses too (a mistyped one): the message names them, to fix by hand.")
 
 
 V1_PREDICTOR = rule(
