@@ -354,11 +354,8 @@ def check_built_bases(doc, ctx) -> Iterator[Finding]:
         base, info = stage.base_image.strip(), classify(stage.base_image)
         where = os.path.relpath(path)
         if stage.local_v1:
-            yield LEFT_UNDER_V2.finding(
-                span, f"the server command line of this service is migrated to V2, but its image is built from "
-                f"{where} on {base}, a locally built V1 image, and stays V1: rebuild it on a V2 release of the target "
-                f"(tritonserver:{ctx.target}-py3) together, or neither starts", suggestion=f"FROM nvcr.io/nvidia/"
-                f"tritonserver:{ctx.target}-py3 in {where}")
+            yield _on_local_v1(span, f"the server command line of this service is migrated to V2, but its image is "
+                               f"built from {where} on {base}, a locally built V1 image, and stays V1", where, ctx.target)
         elif not info.triton and "$" not in base and _IMAGE_REF.fullmatch(base) and not cl.built:
             by_binary = cl.binary is not None and command_is_v1(cl.binary.value)
             what = cl.binary.value if by_binary else cl.v1_arguments or "V1's options"
@@ -507,11 +504,9 @@ def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
         for cl, _res in lines:
             span = cl.binary.span
             if stage.local_v1:
-                yield LEFT_UNDER_V2.finding(
-                    span, f"{where} runs this script as its command on {base}, a locally built V1 image that stays V1: "
-                    f"the server line migrated here to V2 does not start there; rebuild the image on a V2 release of "
-                    f"the target (tritonserver:{ctx.target}-py3) together", suggestion=f"FROM nvcr.io/nvidia/"
-                    f"tritonserver:{ctx.target}-py3 in {where}")
+                yield _on_local_v1(span, f"{where} runs this script as its command on {base}, a locally built V1 image "
+                                   f"that stays V1: the server line migrated here to V2 does not start there", where,
+                                   ctx.target)
             elif not info.triton and "$" not in base and _IMAGE_REF.fullmatch(base):
                 yield DERIVED_IMAGE.finding(
                     span, f"{where} runs this script as its command on {base}, which is not a Triton image this tool can "
@@ -591,6 +586,14 @@ def _maybe_built(doc, ctx, cl, resolve) -> Iterator[Finding]:
         f"{b.dockerfile}, whose ENTRYPOINT is the V1 server {b.binary}; but {b.why}: if it runs the migrated image, "
         f"migrate them as a V1 server line (V2 refuses V1's options, and they replace the CMD where the migration "
         f"writes V1's defaults)", suggestion=new)
+
+
+def _on_local_v1(span: Span, why: str, where: str, target: Release) -> Finding:
+    """A server line migrated to V2 that runs in an image built on a locally built V1 image (``where``: its
+    Dockerfile): TDM105, with what to rebuild."""
+    return LEFT_UNDER_V2.finding(span, f"{why}: rebuild it on a V2 release of the target (tritonserver:{target}-py3) "
+                                 f"together, or neither starts", suggestion=f"FROM nvcr.io/nvidia/tritonserver:{target}-py3 "
+                                 f"in {where}")
 
 
 def _derived(img: Span, text: str, what: str, target: Release) -> Finding:
