@@ -372,7 +372,7 @@ def test_an_fstring_option_is_renamed_in_place():
 def test_an_edit_that_needs_an_escape_in_a_raw_string_fails_loudly(tmp_path):
     """A raw string cannot hold a quote of its own kind: the file is an error, never broken."""
     p = tmp_path / "launch.py"
-    p.write_text("import os\nos.system(r'trtserver --model-store=/m --tf-add-vgpu=\"1;2;3\" --x=1')\n")
+    p.write_text("import os\nos.system(r'trtserver --model-store=/m --tf-add-vgpu=\"1;2;3\" --log-verbose=1')\n")
     res = run_fixture(p)
     assert res.status is Status.CHANGED
     compile(res.new.decode(), str(p), "exec")
