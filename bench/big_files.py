@@ -7,7 +7,7 @@ sizes asked for (whole blocks, as many as fit), in two families of shapes:
 - dense: the kind's own fixture-like V1 content repeated, every repetition a real construct of the
   kind (a service, a stage, a recipe, a resource, a document ...): V1 from end to end; with the
   attack's 20,000 ``FROM`` lines (``dockerfile-from`` at 1 MiB);
-- sparse: one V1 server among a lot of ordinary text (a long script in a YAML block scalar or a
+- sparse: one V1 server among a lot of ordinary text (other applications' Deployments and Services, a long script in a YAML block scalar or a
   ConfigMap, plain values, a long RUN, a long shell script, plain Python, prose) - what a large
   real file looks like.
 
@@ -95,6 +95,12 @@ TEMPLATE = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{{{
 MODEL_CONFIG = ("input {{\n  name: \"in{i}\"\n  data_type: TYPE_FP32\n  dims: [ 3, 224, 224 ]\n}}\n"
                 "output {{\n  name: \"out{i}\"\n  data_type: TYPE_FP32\n  dims: [ 1000 ]\n}}\n")
 
+OTHER_APP = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web{i}}}\nspec:\n  template:\n"
+             "    metadata: {{labels: {{app: web{i}}}}}\n"
+             "    spec: {{containers: [{{name: web, image: 'nginx:1.25', ports: [{{containerPort: 80}}]}}]}}\n"
+             "---\napiVersion: v1\nkind: Service\nmetadata: {{name: web{i}}}\n"
+             "spec: {{selector: {{app: web{i}}}, ports: [{{port: 80}}]}}\n")
+
 KINDS = {
     # name: (file name, header, repeated block)
     "dockerfile": ("Dockerfile", "", DOCKER_STAGE),
@@ -123,6 +129,8 @@ KINDS = {
                        " && " + SCRIPT_LINE.rstrip("\n") + " \\\n"),
     "shell-script": ("run.sh", "#!/bin/sh\ntrtserver --model-store=/models &\n", SCRIPT_LINE),
     "python-plain": ("launch.py", "import os\n\nos.system(\"trtserver --model-store /m &\")\n\n\n", PYTHON_PLAIN),
+    # one V1 server among many other applications' Deployments and Services (a rendered bundle)
+    "kubernetes-bundle": ("deploy.yaml", K8S_DOC.format(i=0), OTHER_APP),
     "text-plain": ("NOTES.txt", "Run trtserver --model-store=/models.\n", "Ordinary prose line {i} about nothing V1.\n"),
 }
 

@@ -12,6 +12,7 @@ from ..discover import Candidate
 from ..model import FileResult, Status
 from ..settings import Settings
 from ..pipeline import failed
+from ..selectors import Labelled
 from .scan import FOLLOWED_KINDS, Scanner, read_bytes
 
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
@@ -328,14 +329,13 @@ def other_applications(results: list, paths: list[str], settings: Settings) -> d
             docs.append(doc.topology())
     other: set[str] = set()
     triton: set[str] = set()
-    pods = [p for t in docs for p in t.pods]
+    pods = Labelled([p for t in docs for p in t.pods], lambda p: p.labels)
     for t in docs:
         for svc in t.services:
             if svc.name.lower() not in hosts and not any(h.split(".")[0] == svc.name.lower() for h in hosts):
                 continue
-            chosen = [p for p in pods if svc.selector and (svc.namespace is None or p.namespace is None
-                                                           or svc.namespace == p.namespace)
-                      and all(p.labels.get(k) == v for k, v in svc.selector.items())]
+            chosen = [p for p in pods.picked(svc.selector)
+                      if svc.namespace is None or p.namespace is None or svc.namespace == p.namespace]
             if chosen:
                 runs = any(c.options or endpoints.may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
                 (triton if runs else other).add(svc.name.lower())

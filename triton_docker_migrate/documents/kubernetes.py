@@ -19,6 +19,7 @@ from array import array
 from dataclasses import dataclass, field, replace
 
 from .. import evidence, facts
+from ..selectors import Labelled, Selectors
 from ..model import Edit, ProcessingError, Span
 from ..syntax import yamlquote as Q
 from ..syntax import yamlsrc as Y
@@ -102,6 +103,7 @@ class KubernetesDoc(Document):
         self._segments: dict[tuple[int, str], Segment | None] = {}
         self._lines: list[tuple[CommandLine, Container]] | None = None
         self._services: list[tuple[MappingNode, list[tuple[str, str]]]] | None = None
+        self._selectors: Selectors | None = None  #: the Services by their selectors (``selecting``)
         self.objects = [n for n in self.src.nodes() if isinstance(n, MappingNode)
                         and isinstance(Y.get(n, "apiVersion"), ScalarNode) and isinstance(Y.get(n, "kind"), ScalarNode)]
         #: kustomize's own file, which need not say apiVersion/kind: its root is a Kustomization
@@ -228,7 +230,9 @@ class KubernetesDoc(Document):
 
     def selecting(self, c: Container) -> list[MappingNode]:
         """The Services of this file whose selector picks the container's pods."""
-        return [svc for svc, pairs in self.services() if pairs and all(c.labels.get(k) == v for k, v in pairs)]
+        if self._selectors is None:
+            self._selectors = Selectors(self.services(), lambda sp: sp[1])
+        return [svc for svc, _ in self._selectors.picking(c.labels)]
 
     def _triton_nodes(self) -> set[int]:
         out: set[int] = set()
@@ -261,8 +265,9 @@ class KubernetesDoc(Document):
         # the Services of this file that select only other applications' pods: a route to one is theirs, whatever
         # its name reads (``inference-server`` selecting a gateway's pods)
         others: set[str] = set()
+        labelled = Labelled(self.containers, lambda c: c.labels)
         for svc, pairs in self.services():
-            picked = [c for c in self.containers if pairs and all(c.labels.get(k) == v for k, v in pairs)]
+            picked = labelled.picked(pairs)
             name = self._str(Y.get(Y.get(svc, "metadata"), "name"))
             if picked and name and not any(c.triton or not c.image or "$" in c.image or "{" in c.image
                                            or facts.TRITON_HOST.search(c.image) for c in picked):

@@ -10,6 +10,7 @@ from typing import Iterator, NamedTuple
 
 from .. import evidence, facts
 from ..documents.sites import Region
+from ..selectors import Labelled
 from ..model import Edit, Finding, Fix, Severity
 from .context import Context
 from .registry import FixAvailability as F
@@ -186,11 +187,10 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
     for c in getattr(topo, "compose", ()):
         (triton if c.build or c.options or may_run_triton(c.image, c.lines) else other).update(
             h.lower() for h in c.hosts + c.names + ([c.container] if c.container else []) if h)
-    pods = getattr(topo, "pods", ())
+    pods = Labelled(getattr(topo, "pods", ()), lambda p: p.labels)
     for svc in getattr(topo, "services", ()):
-        chosen = [p for p in pods if svc.selector and (svc.namespace is None or p.namespace is None
-                                                       or svc.namespace == p.namespace)
-                  and all(p.labels.get(k) == v for k, v in svc.selector.items())]
+        chosen = [p for p in pods.picked(svc.selector)
+                  if svc.namespace is None or p.namespace is None or svc.namespace == p.namespace]
         if chosen:
             (triton if any(c.options or may_run_triton(c.image, c.lines) for p in chosen for c in p.containers)
              else other).add(svc.name.lower())
