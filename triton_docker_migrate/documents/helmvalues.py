@@ -335,6 +335,17 @@ class HelmValuesDoc(Document):
                 return None
         return node
 
+    def lookup_each(self, path: tuple[str, ...]) -> list[Node]:
+        """Every node a values path reaches when ``"[]"`` in it stands for each item of a list a template ranges over
+        (``("servers", "[]", "extraArgs")``: the ``extraArgs`` of every server), through mappings and lists."""
+        nodes: list[Node] = [self.src.docs[0]] if self.src.docs else []
+        for key in path:
+            if key == "[]":
+                nodes = [item for n in nodes if isinstance(n, SequenceNode) for item in n.value]
+            else:
+                nodes = [v for n in nodes if isinstance(n, MappingNode) and (v := Y.get(n, key)) is not None]
+        return nodes
+
     def split_images_at(self, path: tuple[str, ...]) -> list[ImageKeys]:
         """The repository/tag images of the mapping at ``path``."""
         m = self.lookup(path)
