@@ -314,6 +314,18 @@ class _Chart:
         paths += [p[1:] for p in self.helper_paths(names) if p[:1] == ("Values",)]
         return list(dict.fromkeys(paths)), names
 
+    def mark_per_item(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> None:
+        """The values lists the container reads through an item of a list it ranges over (``{{- range .Values.servers
+        }}`` then ``{{- range .extraArgs }}``, or the whole item given to a helper): each item's list is that
+        templated container's, for that item; none is a server line of its own (``HelmValuesDoc.mark_per_item``)."""
+        by_doc: dict[int, tuple[HelmValuesDoc, list[Node]]] = {}
+        for path in self._container_paths(doc, c)[0]:
+            if "[]" in path:
+                for vdoc, node in self.variants(chart, path, each=True):
+                    by_doc.setdefault(id(vdoc), (vdoc, []))[1].append(node)
+        for vdoc, nodes in by_doc.values():
+            vdoc.mark_per_item(nodes)
+
     def helper_paths(self, names: list[str]) -> list[G.Path]:
         return [p for _name, ps in self._helpers_reached(names) for p in ps]
 
@@ -335,6 +347,7 @@ class _Chart:
         rendered = self.rendered_images(doc, chart, c)
         if rendered:
             doc.rendered_images[id(c.node)] = rendered
+        self.mark_per_item(doc, chart, c)
         pieces, unknown, others = self.pieces(doc, chart, c)
         server = C.server_word([w for d, seg in pieces for w in seg.words])
         if not c.triton and server is not None:
