@@ -236,25 +236,29 @@ class _Chart:
         self.helpers = helpers
 
     # --- values paths ---------------------------------------------------------------------------
-    def variants(self, chart: SubChart, path: G.Path) -> list[tuple[HelmValuesDoc, Node]]:
+    def variants(self, chart: SubChart, path: G.Path, each: bool = False) -> list[tuple[HelmValuesDoc, Node]]:
         """Every values node that ``.Values.<path>`` of a template of ``chart`` may read, the one that
         wins first: a parent chart's values override its subcharts' (the top chart's first), and a
-        chart's ``values.yaml`` comes before its other values files (overlays given with ``-f``)."""
+        chart's ``values.yaml`` comes before its other values files (overlays given with ``-f``).
+        ``each``: a ``"[]"`` of the path (an item of a list a template ranges over) reaches every item
+        (``HelmValuesDoc.lookup_each``); else such a path reaches nothing."""
+        def find(d: HelmValuesDoc, p: G.Path) -> list[Node]:
+            if each:
+                return d.lookup_each(p)
+            n = d.lookup(p)
+            return [n] if n is not None else []
+
         out = []
         if path[:1] == ("global",):
             for docs in self.values.values():
-                out += [(d, n) for d in docs if (n := d.lookup(path)) is not None]
+                out += [(d, n) for d in docs for n in find(d, path)]
             return out
         for a in reversed(chart.ancestors()):
             rel = chart.prefix[len(a.prefix):] + path
             for d in self.values.get(id(a), []):
-                n = d.lookup(rel)
-                if n is not None:
-                    out.append((d, n))
+                out += [(d, n) for n in find(d, rel)]
         for d in self.values.get(id(chart), []):
-            n = d.lookup(path)
-            if n is not None:
-                out.append((d, n))
+            out += [(d, n) for n in find(d, path)]
         return out
 
     def _helpers_reached(self, names: list[str]):
@@ -281,13 +285,26 @@ class _Chart:
         paths = [p[1:] for a in acts for p in a.refs if p[:1] == ("Values",)]
         paths += [p[1:] for p in self.helper_paths([n for a in acts for n in a.includes]) if p[:1] == ("Values",)]
         for path in dict.fromkeys(paths):
-            for _d, node in self.variants(chart, path):
+            for _d, node in self.variants(chart, path, each=True):
                 if id(node) not in into:
                     into |= Y.reachable(node)
 
     def reads(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> list[tuple[Document, int, int]]:
         """What the container's actions read in the chart's other files: the values nodes (in every values file) and
         the bodies of the helpers it includes, as (file, start, end)."""
+        paths, names = self._container_paths(doc, c)
+        out: list[tuple[Document, int, int]] = []
+        for path in dict.fromkeys(paths):
+            out += [(vdoc, node.start_index, node.end_index) for vdoc, node in self.variants(chart, path, each=True)]
+        for name, _ps in self._helpers_reached(names):
+            body = self.helpers[name].template.defines().get(name)
+            if body is not None:
+                out.append((self.helpers[name], body[0], body[1]))
+        return out
+
+    def _container_paths(self, doc: HelmTemplateDoc, c: Container) -> tuple[list[G.Path], list[str]]:
+        """The values paths (``.Values`` dropped) the container's actions read, its helpers' included, and the helpers
+        it includes."""
         start, end = doc.container_span(c)
         acts = list(doc.template.overlapping(start, end))
         for k, _v in c.node.value:  # a fragment written under a key (``args:`` then ``{{- include ... }}``)
@@ -295,14 +312,19 @@ class _Chart:
         names = [n for a in acts for n in a.includes]
         paths = [p[1:] for a in acts for p in a.refs if p[:1] == ("Values",)]
         paths += [p[1:] for p in self.helper_paths(names) if p[:1] == ("Values",)]
-        out: list[tuple[Document, int, int]] = []
-        for path in dict.fromkeys(paths):
-            out += [(vdoc, node.start_index, node.end_index) for vdoc, node in self.variants(chart, path)]
-        for name, _ps in self._helpers_reached(names):
-            body = self.helpers[name].template.defines().get(name)
-            if body is not None:
-                out.append((self.helpers[name], body[0], body[1]))
-        return out
+        return list(dict.fromkeys(paths)), names
+
+    def mark_per_item(self, doc: HelmTemplateDoc, chart: SubChart, c: Container) -> None:
+        """The values lists the container reads through an item of a list it ranges over (``{{- range .Values.servers
+        }}`` then ``{{- range .extraArgs }}``, or the whole item given to a helper): each item's list is that
+        templated container's, for that item; none is a server line of its own (``HelmValuesDoc.mark_per_item``)."""
+        by_doc: dict[int, tuple[HelmValuesDoc, list[Node]]] = {}
+        for path in self._container_paths(doc, c)[0]:
+            if "[]" in path:
+                for vdoc, node in self.variants(chart, path, each=True):
+                    by_doc.setdefault(id(vdoc), (vdoc, []))[1].append(node)
+        for vdoc, nodes in by_doc.values():
+            vdoc.mark_per_item(nodes)
 
     def helper_paths(self, names: list[str]) -> list[G.Path]:
         return [p for _name, ps in self._helpers_reached(names) for p in ps]
@@ -325,6 +347,7 @@ class _Chart:
         rendered = self.rendered_images(doc, chart, c)
         if rendered:
             doc.rendered_images[id(c.node)] = rendered
+        self.mark_per_item(doc, chart, c)
         pieces, unknown, others = self.pieces(doc, chart, c)
         server = C.server_word([w for d, seg in pieces for w in seg.words])
         if not c.triton and server is not None:
@@ -854,6 +877,10 @@ def _holds(item: Node, w: Word) -> bool:
 
 
 def _why(e: Expansion) -> str:
+    if e.path is not None and "[]" in e.path:
+        k = e.path.index("[]")
+        return (f"its arguments come from .Values.{'.'.join(e.path)}, read for each item of the list "
+                f".Values.{'.'.join(e.path[:k])} the template ranges over: the tool does not migrate a line per item")
     if e.path is not None:
         return f"its arguments come from .Values.{'.'.join(e.path)}, which is not a list of strings in the values"
     if e.helper is not None:

@@ -122,6 +122,8 @@ class HelmValuesDoc(Document):
         #: server lines a chart's template makes of this file's lists (set by the chart): these lists
         #: are read as part of those lines, never as lines of their own
         self.linked: list[CommandLine] = []
+        #: lists a chart's container reads for each item of a list it ranges over (by id: ``mark_per_item``)
+        self.per_item: set[int] = set()
         #: images of this file that a chart's template runs the V1 server on (set by the chart's linking)
         self.v1_run_images: list[tuple[Span, str, str]] = []
         #: the named ports of the template containers whose lines this file holds (a chart link): a
@@ -273,6 +275,7 @@ class HelmValuesDoc(Document):
         if self._lines is None:
             found: dict[tuple, CommandLine] = {}
             linked = {id(seg) for cl in self.linked for seg in cl.segments}
+            linked |= {id(seg) for n in self.src.nodes() if id(n) in self.per_item and (seg := self.segment(n)) is not None}
             if self.triton:
                 for entry, cmd, extra in self._argv_groups():
                     lines = self._lines_of(entry, cmd)
@@ -334,6 +337,27 @@ class HelmValuesDoc(Document):
             if node is None:
                 return None
         return node
+
+    def lookup_each(self, path: tuple[str, ...]) -> list[Node]:
+        """Every node a values path reaches when ``"[]"`` in it stands for each item of a list a template ranges over
+        (``("servers", "[]", "extraArgs")``: the ``extraArgs`` of every server), through mappings and lists."""
+        nodes: list[Node] = [self.src.docs[0]] if self.src.docs else []
+        for key in path:
+            if key == "[]":
+                nodes = [item for n in nodes if isinstance(n, SequenceNode) for item in n.value]
+            else:
+                nodes = [v for n in nodes if isinstance(n, MappingNode) and (v := Y.get(n, key)) is not None]
+        return nodes
+
+    def mark_per_item(self, nodes: list[Node]) -> None:
+        """The lists at and below ``nodes`` are read by a chart's container for each item of a list it ranges over (set
+        by the chart): each is part of that templated container's line, never a server line of its own."""
+        seen: set[int] = set()
+        for n in nodes:
+            for m in Y.walk(n, seen):
+                if isinstance(m, SequenceNode):
+                    self.per_item.add(id(m))
+        self._lines = None
 
     def split_images_at(self, path: tuple[str, ...]) -> list[ImageKeys]:
         """The repository/tag images of the mapping at ``path``."""
