@@ -40,7 +40,9 @@ USER_PATH = rule(
     "TDM203", "v1-user-path", W, F.NEVER, "A folder of your own below /opt/tensorrtserver",
     "V1 images shipped little below `/opt/tensorrtserver`; other paths there were created by the "
     "deployment itself. V2 images have no `/opt/tensorrtserver`, so such a path must move, but where "
-    "to is yours to decide.")
+    "to is yours to decide. V1's framework libraries (`lib/tensorflow`, `lib/pytorch`, named for custom "
+    "operations in `LD_LIBRARY_PATH`/`LD_PRELOAD`) are not in V2's `lib`: each is with its backend, below "
+    "`/opt/tritonserver/backends` (a warning that names the folder). Source: S1.")
 ENTRYPOINT = rule(
     "TDM204", "v1-entrypoint-path", I, F.ALWAYS, "The V1 entrypoint script path",
     "`/opt/tensorrtserver/nvidia_entrypoint.sh` is `/opt/tritonserver/nvidia_entrypoint.sh` up to 22.02 "
@@ -102,6 +104,12 @@ def map_path(path: str, target: Release) -> str | None:
         if row.tree and path.startswith(row.v1 + "/"):
             return row.v2 + path[len(row.v1):]
     return None
+
+
+def _framework_lib(path: str) -> str | None:
+    """The framework whose V1 library folder ``path`` is or is in (``/opt/tensorrtserver/lib/pytorch``)."""
+    parts = path.split("/")
+    return parts[4] if len(parts) > 4 and parts[3] == "lib" and parts[4] in T.V1_FRAMEWORK_LIBS else None
 
 
 @check(order=31)
@@ -268,6 +276,13 @@ def check_region(region: Region, target: Release, read: list[tuple[int, int]] = 
         new = map_path(path, target)
         if region.unknown_base:
             yield _unknown_base(span, path)
+            continue
+        framework = _framework_lib(path)
+        if framework is not None:
+            yield USER_PATH.finding(
+                span, f"{path}: V1's {framework} libraries (custom operations link against them); V2 has them with "
+                f"the {framework} backend, not in /opt/tritonserver/lib: check the folder in the target image",
+                suggestion=f"/opt/tritonserver/backends/{framework}" + path[len(f"/opt/tensorrtserver/lib/{framework}"):])
             continue
         if new is None:
             yield USER_PATH.finding(span,

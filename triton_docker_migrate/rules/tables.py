@@ -133,6 +133,8 @@ V1_PATHS = (
     PathRow("/opt/tensorrtserver/include", "/opt/tritonserver/include", True),
     PathRow("/opt/tensorrtserver", "/opt/tritonserver", False),
 )
+#: V1's framework library folders below /opt/tensorrtserver/lib: V2 keeps them with their backends
+V1_FRAMEWORK_LIBS = frozenset({"tensorflow", "pytorch", "caffe2", "onnxruntime"})
 ENTRYPOINT_V1 = "/opt/tensorrtserver/nvidia_entrypoint.sh"
 ENTRYPOINT_V2_OLD = "/opt/tritonserver/nvidia_entrypoint.sh"  # up to 22.02
 ENTRYPOINT_V2_NEW = "/opt/nvidia/nvidia_entrypoint.sh"  # 22.03 on
