@@ -443,6 +443,11 @@ class CiDoc(ShellDoc):
         if getattr(self, "_every_line", None) is not None:
             return self._every_line
         out = list(super().command_lines())
+        for cl in out:
+            if not cl.images and cl.binary is not None and cl.label == self.label and cl.extra.get("docker") is None:
+                image = self._job_image(cl.binary.start)  # a script's own line runs in its job's image
+                if image is not None:
+                    cl.images = (image,)
         for mapping, entry, cmd in self._service_segments():
             if id(mapping) not in self.triton_nodes:
                 for seg in (entry, cmd):  # the server binary named in another image's command
@@ -452,12 +457,41 @@ class CiDoc(ShellDoc):
                     continue
             v1 = any(id(img) in self.triton_nodes and facts.classify(str(img.value)).v1
                      for m, img in self.containers if m is mapping)
-            out.extend(S.server_lines(self.src, entry, cmd, v1, {}))
+            lines = S.server_lines(self.src, entry, cmd, v1, {})
+            image = next((img for m, img in self.containers if m is mapping), None)
+            if isinstance(image, ScalarNode):  # the image the service (or ``docker://`` step) runs the line on
+                sc = self.src.scalar(image)
+                for cl in lines:
+                    cl.images = (Span(sc.start, sc.end),)
+            out.extend(lines)
         for cl in out:
             w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
             cl.report_only = w is not None and self._reported(w.start)
         self._every_line = out
         return out
+
+    def _job_image(self, offset: int) -> Span | None:
+        """Where the Triton image is written that a script line at ``offset`` runs in: its job's ``image:`` (GitLab;
+        else the file's ``image:`` or ``default: image:``) or ``container:`` (GitHub). None: another image, none
+        written, or a GitLab job that may take it from the job it ``extends``."""
+        job = next((j for j in self.jobs if j.start_index <= offset < Y.node_end(self.src, j)), None)
+        if job is None:
+            return None
+        if not self.gitlab:
+            node = Y.get(job, "container")
+        else:
+            node = Y.get(job, "image")
+            if node is None and Y.get(job, "extends") is None:
+                root = next((r for r in self.src.docs if isinstance(r, MappingNode)
+                             and r.start_index <= offset < Y.node_end(self.src, r)), None)
+                node = Y.get(root, "image") if Y.get(root, "image") is not None else Y.get(Y.get(root, "default"), "image")
+        if isinstance(node, MappingNode):
+            node = Y.get(node, "image") if not self.gitlab else Y.get(node, "name")
+        if not isinstance(node, ScalarNode) or not isinstance(node.value, str) \
+                or not facts.classify(node.value.strip()).triton:
+            return None
+        sc = self.src.scalar(node)
+        return Span(sc.start, sc.end)
 
     # --- report-only scripts, variables ---------------------------------------------------------
     def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:

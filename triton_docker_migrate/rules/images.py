@@ -52,7 +52,9 @@ LEFT_UNDER_V2 = rule(
     "The server command line was migrated to V2, but the image it runs on stays V1: its tag cannot be mapped "
     "(a variable, no tag, not a release tag) or it is a locally built V1 image - named by the container, or the "
     "base of the Dockerfile a compose service's `build:` builds its image from. A compose service that takes its "
-    "image through `extends` (from the same file or another compose file) runs that image. V2's options do not start "
+    "image through `extends` (from the same file or another compose file) runs that image; a CI service's `command:` runs on the "
+    "service's image, and a job's script runs `trtserver` itself in the job's `image:` (GitLab; GitHub's "
+    "`container:`). V2's options do not start "
     "the V1 server, and the V1 command line does not start V2: the deployment stops working until the image "
     "is set to a V2 release of the target (`tritonserver:<target>-py3`, or an image rebuilt on it).")
 LOCAL_IMAGE = rule(
