@@ -24,7 +24,8 @@ from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from . import held as H
 from . import yamlsites as S
-from .shell import _NAMED_BINARY, ShellDoc, crlf_as_lf
+from .base import used_only_as_image_tag
+from .shell import _NAMED_BINARY, _RELEASE, ShellDoc, crlf_as_lf
 from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology
 from ..syntax.shellwords import Word
 
@@ -62,6 +63,8 @@ class CiDoc(ShellDoc):
         #: the variables the file gives its scripts: GitHub ``env:`` (workflow, job, step), GitLab
         #: ``variables:`` (global, job)
         self.env: list[tuple[str, Word | None]] = []
+        #: GitLab's ``variables:`` one by one: (name, value word, the job that sets it - None: the file's own)
+        self._gitlab_vars: list[tuple[str, Word | None, MappingNode | None]] = []
         self.build_steps: list[Node | None] = []  #: the ``with:`` of each docker/build-push-action step
         #: the ``with:`` of each ``uses: docker://IMAGE`` step: its ``entrypoint`` and ``args`` run in the image
         self.docker_steps: set[int] = set()
@@ -246,7 +249,9 @@ class CiDoc(ShellDoc):
             if node is not None:
                 self.shared_nodes |= Y.reachable(node)
         for job in jobs:
-            self.env += S.env_values(self.src, Y.get(job, "variables"))
+            values = S.env_values(self.src, Y.get(job, "variables"))
+            self.env += values
+            self._gitlab_vars += [(n, w, None if job is root else job) for n, w in values]
             self._ci_container(Y.get(job, "image"))
             services = Y.get(job, "services")
             for svc in services.value if isinstance(services, SequenceNode) else []:
@@ -438,6 +443,11 @@ class CiDoc(ShellDoc):
         if getattr(self, "_every_line", None) is not None:
             return self._every_line
         out = list(super().command_lines())
+        for cl in out:
+            if not cl.images and cl.binary is not None and cl.label == self.label and cl.extra.get("docker") is None:
+                image = self._job_image(cl.binary.start)  # a script's own line runs in its job's image
+                if image is not None:
+                    cl.images = (image,)
         for mapping, entry, cmd in self._service_segments():
             if id(mapping) not in self.triton_nodes:
                 for seg in (entry, cmd):  # the server binary named in another image's command
@@ -447,14 +457,72 @@ class CiDoc(ShellDoc):
                     continue
             v1 = any(id(img) in self.triton_nodes and facts.classify(str(img.value)).v1
                      for m, img in self.containers if m is mapping)
-            out.extend(S.server_lines(self.src, entry, cmd, v1, {}))
+            lines = S.server_lines(self.src, entry, cmd, v1, {})
+            image = next((img for m, img in self.containers if m is mapping), None)
+            if isinstance(image, ScalarNode):  # the image the service (or ``docker://`` step) runs the line on
+                sc = self.src.scalar(image)
+                for cl in lines:
+                    cl.images = (Span(sc.start, sc.end),)
+            out.extend(lines)
         for cl in out:
             w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
             cl.report_only = w is not None and self._reported(w.start)
         self._every_line = out
         return out
 
+    def _job_image(self, offset: int) -> Span | None:
+        """Where the Triton image is written that a script line at ``offset`` runs in: its job's ``image:`` (GitLab;
+        else the file's ``image:`` or ``default: image:``) or ``container:`` (GitHub). None: another image, none
+        written, or a GitLab job that may take it from the job it ``extends``."""
+        job = next((j for j in self.jobs if j.start_index <= offset < Y.node_end(self.src, j)), None)
+        if job is None:
+            return None
+        if not self.gitlab:
+            node = Y.get(job, "container")
+        else:
+            node = Y.get(job, "image")
+            if node is None and Y.get(job, "extends") is None:
+                root = next((r for r in self.src.docs if isinstance(r, MappingNode)
+                             and r.start_index <= offset < Y.node_end(self.src, r)), None)
+                node = Y.get(root, "image") if Y.get(root, "image") is not None else Y.get(Y.get(root, "default"), "image")
+        if isinstance(node, MappingNode):
+            node = Y.get(node, "image") if not self.gitlab else Y.get(node, "name")
+        if not isinstance(node, ScalarNode) or not isinstance(node.value, str) \
+                or not facts.classify(node.value.strip()).triton:
+            return None
+        sc = self.src.scalar(node)
+        return Span(sc.start, sc.end)
+
     # --- report-only scripts, variables ---------------------------------------------------------
+    def tag_variable(self, name: str) -> tuple[str, Span] | tuple[str, Span, str] | None:
+        """Besides a script's own variable (shell.py): a GitLab ``variables:`` entry used only as image tags
+        (``services: [{name: "nvcr.io/nvidia/tensorrtserver:${TRTIS_TAG}"}]`` with ``variables: {TRTIS_TAG:
+        20.02-py3}``: GitLab expands it in ``image:`` and ``services:``). Set once in the file, a release written
+        as it reads, by the file itself (every job has it) or by the one job that holds every use of it; the
+        project's, group's or a pipeline's variables take precedence, so the value is where to set it in the file
+        only (third: where else to set it)."""
+        got = super().tag_variable(name)
+        if got is not None or not self.gitlab or name in self.variables:
+            return got
+        defs = [(w, job) for n, w, job in self._gitlab_vars if n == name]
+        if len(defs) != 1 or defs[0][0] is None:
+            return None
+        w, job = defs[0]
+        if w.dynamic or not _RELEASE.fullmatch(w.value) or w.offsets[-1] - w.offsets[0] != len(w.value) - 1:
+            return None
+        use = r"\$\{?" + re.escape(name) + r"(?!\w)"
+        if not used_only_as_image_tag([self.text], use, r"\$\{?" + re.escape(name) + r"\}?"):
+            return None
+        if job is not None:  # a job's own variable: only that job has it
+            end = Y.node_end(self.src, job)
+            if any(not job.start_index <= m.start() < end for m in re.finditer(use, self.text)):
+                return None
+        elif any(Y.get(Y.get(j, "inherit"), "variables") is not None for j in self.jobs):
+            return None  # a job that does not inherit the file's variables (``inherit: {variables: false}``)
+        return (w.value, w.sub(0, len(w.value)),
+                f"a project's, group's or pipeline's CI/CD variable {name} takes precedence over the file's: "
+                f"if one sets it, set the new tag there as well")
+
     def report_only(self) -> list[tuple[int, int, str]]:
         return [(sc.start, sc.end, " (in a folded or escaped YAML script: not changed, edit it by hand)")
                 for sc in self.report_only_scripts] + super().report_only()

@@ -51,6 +51,9 @@ class Service:
     built: object = None
     #: why its ``trtserver`` is a program of its own (``commands.own_program``): held, never edited
     own: str = ""
+    #: the image comes through ``extends: {file: ...}``: (that compose file, its service that writes the image,
+    #: where ``extends`` is written here)
+    extended: tuple["ComposeDoc", "Service", Span] | None = None
 
 
 #: compose files being read for an ``extends: {file: ...}`` (a cycle of files is not followed)
@@ -117,6 +120,7 @@ class ComposeDoc(Document):
             s.triton = info.triton and not info.sdk
             if s.image_node is None:
                 s.triton, s.v1 = self._extended_in_file(chain[-1], s.triton, s.v1)
+                s.extended = chain[-1].extended
         for s in self.services:
             v2_image = bool(s.image) and facts.classify(s.image).triton and not s.v1
             test = Y.get(Y.get(s.node, "healthcheck"), "test")
@@ -162,13 +166,26 @@ class ComposeDoc(Document):
         finally:
             _EXTENDED_READING.discard(path)
         found = next((b for b in base.services if b.name == str(name.value)), None)
-        return (found.triton, found.v1) if found is not None else (triton, v1)
+        if found is None:
+            return triton, v1
+        if found.image_node is not None:
+            last.extended = (base, found, Span(ext.start_index, Y.node_end(self.src, ext)))
+        elif found.extended is not None:  # that service extends one of a third file
+            last.extended = (*found.extended[:2], Span(ext.start_index, Y.node_end(self.src, ext)))
+        return found.triton, found.v1
+
+    def _names_itself(self, file: Node | None) -> bool:
+        """``extends: {file: ...}`` names this very file (a service of the same file, as if no ``file`` were given)."""
+        if not isinstance(file, ScalarNode) or not self.path or self.path == "-":
+            return False
+        here = os.path.abspath(self.path)
+        return os.path.normpath(os.path.join(os.path.dirname(here), expand(str(file.value)))) == os.path.normpath(here)
 
     def _extends_chain(self, s: Service, by_name: dict[str, Service]) -> list[Service]:
         chain = [s]
         while len(chain) < 20:
             ext = Y.get(chain[-1].node, "extends")
-            if isinstance(ext, MappingNode) and Y.get(ext, "file") is None:
+            if isinstance(ext, MappingNode) and (Y.get(ext, "file") is None or self._names_itself(Y.get(ext, "file"))):
                 ext = Y.get(ext, "service")
             base = by_name.get(str(ext.value)) if isinstance(ext, ScalarNode) else None
             if base is None or base in chain:
@@ -325,6 +342,9 @@ class ComposeDoc(Document):
             sc = self.src.scalar(s.image_node)
             for cl in lines:
                 cl.images = (Span(sc.start, sc.end),)
+        elif s.extended is not None:  # the image is written in the file ``extends`` names
+            for cl in lines:
+                cl.extra["extended_image"] = s.extended
         built = _built(s, os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd())
         build = Y.get(s.node, "build")
         for cl in lines:

@@ -29,7 +29,9 @@ SERVER_IMAGE = rule(
     "arguments (`ARG IMAGE=nvcr.io/nvidia/tensorrtserver`, `ARG TAG=20.02-py3`, `FROM ${IMAGE}:${TAG}`) gets "
     "both defaults changed together, when each argument is used only there (otherwise TDM104); so do two "
     "variables of a script or a Makefile (`\"$IMAGE:$TAG\"`, `$(IMAGE):$(TAG)`: a warning when the caller may set "
-    "them, `?=` or `${TAG:-...}`). An `image` key and a `tag` key of one mapping in a YAML file of no known kind (a "
+    "them, `?=` or `${TAG:-...}`), and a GitLab CI file's `variables:` entry - the file's, or that of the job that holds every "
+    "use of it - used only as image tags (`services: [{name: \"...tensorrtserver:${TRTIS_TAG}\"}]`: a warning, since "
+    "a project's, group's or pipeline's variable takes precedence). An `image` key and a `tag` key of one mapping in a YAML file of no known kind (a "
     "Clara pipeline's `container: {image: nvcr.io/nvidia/tritonserver, tag: 20.07-v1-py3}`) are one reference too, as "
     "Helm's `repository`/`tag` are: a V1 release there is found (reported: the kind has no fixes), and the server "
     "command of the same mapping is a V1 line. A `@sha256:` digest pinned the V1 image: it is dropped and the "
@@ -49,7 +51,10 @@ LEFT_UNDER_V2 = rule(
     "TDM105", "v1-image-under-v2-command", Severity.ERROR, F.NEVER, "A V2 command line on an image that stays V1",
     "The server command line was migrated to V2, but the image it runs on stays V1: its tag cannot be mapped "
     "(a variable, no tag, not a release tag) or it is a locally built V1 image - named by the container, or the "
-    "base of the Dockerfile a compose service's `build:` builds its image from. V2's options do not start "
+    "base of the Dockerfile a compose service's `build:` builds its image from. A compose service that takes its "
+    "image through `extends` (from the same file or another compose file) runs that image; a CI service's `command:` runs on the "
+    "service's image, and a job's script runs `trtserver` itself in the job's `image:` (GitLab; GitHub's "
+    "`container:`). V2's options do not start "
     "the V1 server, and the V1 command line does not start V2: the deployment stops working until the image "
     "is set to a V2 release of the target (`tritonserver:<target>-py3`, or an image rebuilt on it).")
 LOCAL_IMAGE = rule(
@@ -321,16 +326,43 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
     """A V1 line migrated onto an image that stays V1 (never a V2 command line on a V1 image silently)."""
     left = [f.span for f in ctx.found if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.span is not None
             and f.fix is None]
-    if not left:
-        return
     for cl, res in ctx.server_lines():
-        if cl.report_only or not cl.v1 or not cl.images or not any(f.fix for f in res.findings):
+        if cl.report_only or not cl.v1 or not any(f.fix for f in res.findings):
+            continue
+        extended = cl.extra.get("extended_image")
+        if extended is not None and not cl.images:
+            f = _extended_left(extended, ctx.target)
+            if f is not None:
+                yield f
             continue
         if any(span.start < img.end and img.start < span.end for span in left for img in cl.images):
             yield LEFT_UNDER_V2.finding(cl.images[0], "the server command line that runs on this image is migrated to "
                                         "V2, but the image stays V1: set it to a V2 release of the target "
                                         f"(tritonserver:{ctx.target}-py3) together, or neither starts",
                                         suggestion=f"tritonserver:{ctx.target}-py3")
+
+
+def _extended_left(extended, target: Release) -> Finding | None:
+    """TDM105 for a compose service whose image is written in the file its ``extends: {file: ...}`` names
+    (``(that file's document, its service, where extends is written here)``), when that image stays V1: the image
+    rules of that file find it unmapped (its tag a variable, no tag, a locally built V1 image)."""
+    base, service, span = extended
+    sc = base.src.scalar(service.image_node)
+    img = Span(sc.start, sc.end)
+    for region in base.regions():
+        at = region.span(0, len(region.text))
+        if not (at.start < img.end and img.start < at.end):
+            continue
+        for f in check_region(region, target, base.tag_variable, getattr(base, "tag_beside", None)):
+            if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.fix is None and f.span is not None \
+                    and f.span.start < img.end and img.start < f.span.end:
+                where = os.path.relpath(base.path)
+                return LEFT_UNDER_V2.finding(
+                    span, f"the server command line of this service is migrated to V2, but the image it takes from "
+                    f"{where} (service {service.name}: {str(service.image_node.value).strip()}) stays V1: set it to a "
+                    f"V2 release of the target (tritonserver:{target}-py3) together, or neither starts",
+                    suggestion=f"tritonserver:{target}-py3 in {where}")
+    return None
 
 
 @check(order=60)
