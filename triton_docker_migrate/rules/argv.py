@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ..documents.sites import CommandLine, Segment, merge_deletes
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
+from ..syntax.lines import line_end
 from ..syntax.shellwords import Word
 from . import tables as T
 from .registry import FixAvailability as F
@@ -669,11 +670,9 @@ def _held_mode(cl: CommandLine, dynamic: list[Word]) -> tuple[Word, str] | None:
         for ref in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
             if w.start <= ref.start() < w.end or any(s.start <= ref.start() < s.end for s in own):
                 continue
-            end = _line_end(text, ref.end())
-            while text[:end].rstrip("\r").endswith("\\") and end < len(text):
-                end = _line_end(text, end + 1)
+            end = line_end(text, ref.end(), continued=True)
             if not text[ref.end():end].strip(" \t\r:=\"'") and end < len(text):
-                end = _line_end(text, end + 1)
+                end = line_end(text, end + 1)
             option = _MODE_OPTION.search(text, ref.end(), end)
             if option is None:
                 found = []
@@ -682,11 +681,6 @@ def _held_mode(cl: CommandLine, dynamic: list[Word]) -> tuple[Word, str] | None:
         if found:
             return w, found[0]
     return None
-
-
-def _line_end(text: str, at: int) -> int:
-    nl = text.find("\n", at)
-    return len(text) if nl < 0 else nl
 
 
 def _line_spans(cl: CommandLine) -> list[Span]:
