@@ -1165,3 +1165,33 @@ def test_work_grows_linearly_with_the_file(tmp_path, kind):
     _calls(kind, 4000, tmp_path)  # imports and first-use caches
     small, large = _calls(kind, 16_000, tmp_path), _calls(kind, 64_000, tmp_path)
     assert large <= 4.4 * small, f"{kind}: {small} lines run for 16 kB, {large} for 64 kB ({large / small:.2f}x)"
+
+
+def _script_calls(n: int, root: pathlib.Path) -> int:
+    """Lines of Python run while processing a script of ``n`` server lines, each given its options at run time
+    (``trtserver ... $ARGS``) between assignments of ``ARGS`` that set the model-control mode."""
+    from triton_docker_migrate.pipeline import process_file
+    from triton_docker_migrate.settings import Settings
+
+    d = root / f"script-{n}"
+    assign = b'ARGS="--model-control-mode=none"\n'
+    _tree(d, {"run.sh": b"#!/bin/sh\n" + assign + (b"trtserver --model-store=/m $ARGS\n" + assign) * n})
+    cwd = os.getcwd()
+    os.chdir(d)
+    try:
+        r, count = lines_run(lambda: process_file("run.sh", "run.sh", Settings(), explicit=True))
+    finally:
+        os.chdir(cwd)
+    assert r.error is None, r.error
+    held = [f for f in r.findings if "looks to hold --model-control-mode" in f.message]
+    assert len(held) == n  # every line keeps its held mode (no default added)
+    return count
+
+
+def test_held_modes_are_read_once_per_file(tmp_path):
+    """Each server line whose options come from an unquoted ``$ARGS`` looks at every place the file writes
+    ``ARGS`` (does each set the model-control mode?): the places are read once per file and name, so four times
+    the lines make at most 4.4 times the lines of Python run (each line reading them again made 6 times)."""
+    _script_calls(10, tmp_path)  # imports and first-use caches
+    small, large = _script_calls(50, tmp_path), _script_calls(200, tmp_path)
+    assert large <= 4.4 * small, f"{small} lines run for 50 server lines, {large} for 200 ({large / small:.2f}x)"

@@ -26,6 +26,7 @@ from ..intervals import Intervals
 from ..model import Edit, ProcessingError, Span
 from ..syntax import gotemplate as G
 from ..syntax import yamlsrc as Y
+from ..syntax.lines import line_end
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from .base import Document
 from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
@@ -121,7 +122,8 @@ class HelmTemplateDoc(KubernetesDoc):
                     if start == 0:
                         raise
                     start = masked.rfind("\n", 0, start - 1) + 1  # the error is reported after a blank line
-                end = G.block_end(masked, start) if "duplicate key" in e.message else _line_end(masked, start)
+                end = G.block_end(masked, start) if "duplicate key" in e.message else \
+                    line_end(masked, start, cr="dropped")
                 masked = self._blank(masked, start, end, e.message)
         raise ProcessingError("too many template lines cannot be read as YAML with their actions masked")
 
@@ -129,10 +131,10 @@ class HelmTemplateDoc(KubernetesDoc):
         """``masked`` with the lines of ``[start, end)`` blanked, each non-blank one recorded as unread."""
         pos = start
         while pos < end:
-            line_end = _line_end(masked, pos)
-            if masked[pos:line_end].strip():
-                self._unread.append((Span(pos, line_end), why))
-            pos = line_end + 1
+            stop = line_end(masked, pos, cr="dropped")
+            if masked[pos:stop].strip():
+                self._unread.append((Span(pos, stop), why))
+            pos = stop + 1
         out = masked[:start] + "".join(c if c in "\r\n" else " " for c in masked[start:end]) + masked[end:]
         return out
 
@@ -645,14 +647,6 @@ def _line_start(text: str, line: int) -> int | None:
     return pos
 
 
-def _line_end(text: str, pos: int) -> int:
-    nl = text.find("\n", pos)
-    end = len(text) if nl < 0 else nl
-    if end > pos and text[end - 1] == "\r":
-        end -= 1
-    return end
-
-
 _INDENT = re.compile(r"\|\s*(n?)indent\s+(\d+)\s*$")
 
 
@@ -709,7 +703,7 @@ def build(path: str, text: str) -> Document:
     except ProcessingError as e:
         doc = TextDoc(path, text, "helm-template")
         start = _line_start(G.mask(text).masked, e.line) if e.line is not None else None
-        span = Span(start, _line_end(text, start)) if start is not None else Span(0, 0)
+        span = Span(start, line_end(text, start, cr="dropped")) if start is not None else Span(0, 0)
         message = e.message
         doc.unread = lambda: [(span, message)]  # type: ignore[method-assign]
         return doc

@@ -12,12 +12,14 @@ default V1 relied on (poll every 15 s) is kept explicitly.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 from ..documents.sites import CommandLine, Segment, merge_deletes
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
+from ..syntax.lines import line_end
 from ..syntax.shellwords import Word
 from . import tables as T
 from .registry import FixAvailability as F
@@ -655,7 +657,6 @@ def _held_mode(cl: CommandLine, dynamic: list[Word]) -> tuple[Word, str] | None:
     without such an option (a value of another branch) keeps the default: there V1 polled. A word that is one
     argument whatever it holds (a list item such as Kubernetes' ``$(SERVER_ARGS)``, a quoted ``"$ARGS"``) is no
     options at all for V1: the default stays."""
-    text = cl.text
     own = _line_spans(cl)
     split = {id(w) for seg in cl.segments if seg.syntax.name == "shell" for w in seg.words if not w.quote}
     for w in dynamic:
@@ -664,29 +665,52 @@ def _held_mode(cl: CommandLine, dynamic: list[Word]) -> tuple[Word, str] | None:
         m = _EXPANDED_NAME.match(w.value)
         if m is None:
             continue
-        name = next(g for g in m.groups() if g).rsplit(".", 1)[-1]
-        found: list[str] = []
-        for ref in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
-            if w.start <= ref.start() < w.end or any(s.start <= ref.start() < s.end for s in own):
-                continue
-            end = _line_end(text, ref.end())
-            while text[:end].rstrip("\r").endswith("\\") and end < len(text):
-                end = _line_end(text, end + 1)
-            if not text[ref.end():end].strip(" \t\r:=\"'") and end < len(text):
-                end = _line_end(text, end + 1)
-            option = _MODE_OPTION.search(text, ref.end(), end)
-            if option is None:
-                found = []
-                break
-            found.append(option.group())
-        if found:
-            return w, found[0]
+        option = _places(cl.text, next(g for g in m.groups() if g).rsplit(".", 1)[-1]).held([w.span, *own])
+        if option is not None:
+            return w, option
     return None
 
 
-def _line_end(text: str, at: int) -> int:
-    nl = text.find("\n", at)
-    return len(text) if nl < 0 else nl
+class _Places:
+    """Where a name is written in a text (``starts``, in order) and the option that sets the model-control mode
+    written with each place (``options``, None where there is none), read once per text and name: a file that runs
+    the server on many lines asks the same of each (``_held_mode``)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.starts: list[int] = []
+        self.options: list[str | None] = []
+        for ref in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+            end = line_end(text, ref.end(), continued=True)
+            if not text[ref.end():end].strip(" \t\r:=\"'") and end < len(text):
+                end = line_end(text, end + 1)
+            option = _MODE_OPTION.search(text, ref.end(), end)
+            self.starts.append(ref.start())
+            self.options.append(option.group() if option is not None else None)
+        self.without = self.options.count(None)  #: the places without such an option
+
+    def held(self, own: list[Span]) -> str | None:
+        """The option of the first place outside ``own`` (the spans of a line's own words) when every place
+        outside them has one, else None."""
+        inside = {i for s in own
+                  for i in range(bisect.bisect_left(self.starts, s.start), bisect.bisect_left(self.starts, s.end))}
+        if len(inside) == len(self.starts) or self.without > sum(1 for i in inside if self.options[i] is None):
+            return None
+        return self.options[next(i for i in range(len(self.starts)) if i not in inside)]
+
+
+#: the places of each name in the last text asked about: the server lines of one file ask about its text
+_LAST: tuple[str, dict[str, _Places]] = ("", {})
+
+
+def _places(text: str, name: str) -> _Places:
+    global _LAST
+    last, by_name = _LAST
+    if last is not text:
+        by_name = {}
+        _LAST = (text, by_name)
+    if name not in by_name:
+        by_name[name] = _Places(text, name)
+    return by_name[name]
 
 
 def _line_spans(cl: CommandLine) -> list[Span]:

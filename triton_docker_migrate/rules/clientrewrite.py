@@ -29,6 +29,7 @@ import re
 
 from ..model import Edit, Finding, Fix, NewFile, Severity, Span
 from ..release import Release
+from ..syntax.lines import line_end
 from . import tables as T
 
 API = "tensorrtserver.api"
@@ -153,7 +154,7 @@ class Adapter:
         star = next((imp for imp in self.prog.imports if any(n == "*" for _, n, _ in imp.names)), None)
         if extra and star is not None and star.own_lines:
             nl = star.newline or "\n"
-            at = _line_end(text, star.span.end)
+            at = line_end(text, star.span.end, cr="break")  # a trailing comment included
             edits.append(Edit(Span(at, at), "".join(nl + star.indent + line for line in extra)))
         creates = () if self.place.state == "ours" else (NewFile(self.place.path, self.place.display, _adapter_text()),)
         where = (f"{self.place.display}, which that run writes" if creates else f"{self.place.display}, already there")
@@ -202,14 +203,6 @@ def _rewritten(text: str, span: Span, edits: list[Edit]) -> str:
             pos = e.span.end
     out.append(text[pos:span.end])
     return "".join(out)
-
-
-def _line_end(text: str, offset: int) -> int:
-    """The end of the line holding ``offset`` (before its line break; a trailing comment included)."""
-    k = offset
-    while k < len(text) and text[k] not in "\r\n":
-        k += 1
-    return k
 
 
 def _adapter_text() -> str:
@@ -569,7 +562,7 @@ class Native:
                 if not imp.top_level:
                     raise Bail("an import in a block")
                 a = imp.span.start - len(imp.indent)
-                end = _line_end(self.text, imp.span.end)
+                end = line_end(self.text, imp.span.end, cr="break")
                 out.append((Span(a, end + len(imp.newline)), ""))
                 continue
             out.append((imp.span, (imp.newline or "\n").join(

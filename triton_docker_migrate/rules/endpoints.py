@@ -12,6 +12,7 @@ from .. import evidence, facts
 from ..documents.sites import Region
 from ..selectors import Labelled
 from ..model import Edit, Finding, Fix, Severity
+from ..syntax.lines import line_end
 from .context import Context
 from .registry import FixAvailability as F
 from .registry import Rule, check, rule
@@ -416,7 +417,7 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
                 or (named and m.group("host") and m.group("port") == _HTTP_PORT
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
-                    text, text.rfind("\n", 0, m.start()) + 1, _line_end(text, m.end()))):
+                    text, text.rfind("\n", 0, m.start()) + 1, line_end(text, m.end()))):
             if local is None or local.judge(region, m) != "other":
                 yield m
 
@@ -448,11 +449,6 @@ def _port_variable(region: Region, m: re.Match, ctx: Context) -> tuple[str, str]
         return expr, got
     d = _DEFAULT_PORT.fullmatch(got)
     return (expr, d.group("port")) if d is not None else None
-
-
-def _line_end(text: str, i: int) -> int:
-    j = text.find("\n", i)
-    return len(text) if j < 0 else j
 
 
 def check_region(region: Region, ctx: Context, client: bool = False, named: bool = False,

@@ -81,6 +81,7 @@ _TRITON_ON_LINE = re.compile(r"tensorrtserver|tritonserver|trtserver")
 def _elsewhere(text: str, at: int) -> bool:
     """Whether the logical line (continuations joined) around ``at`` runs another container or host that it does not
     show to be Triton's."""
+    # not makefile._logical_lines: make continues on an odd run of backslashes (before CRLF too), this on any one
     start = text.rfind("\n", 0, at) + 1
     while start > 1 and text[start - 2] == "\\":
         start = text.rfind("\n", 0, start - 1) + 1
