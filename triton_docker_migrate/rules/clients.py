@@ -306,6 +306,60 @@ def check_requirements(doc, ctx) -> Iterator[Finding]:
         f = check_requirement(req, ctx.target, extras=not constraints)
         if f is not None:
             yield f
+    if v2 is None and any(is_v1_requirement(r) for r in reqs):
+        yield from _dependency_pins(reqs, ctx.target)
+
+
+CLIENT_DEPENDENCY = rule(
+    "TDM606", "client-dependency-pin", Severity.WARNING, F.NEVER,
+    "A pin below what the tritonclient that replaces the V1 wheel needs",
+    "Beside the V1 client wheel, a requirement of the same file that pins one of the V2 client's dependencies "
+    "below the version the target's client needs (`grpcio==1.19.0`: tritonclient 2.51.0 needs `grpcio>=1.41.0`; "
+    "also `protobuf`, `numpy`, `urllib3`, `python-rapidjson`, `aiohttp`, `geventhttpclient`, `packaging`) makes "
+    "pip fail to resolve the file once the wheel is replaced. Reported for targets from 24.10 (the minimums are "
+    "2.51.0's, read from its wheel's metadata; later clients need no less); raise or drop the pin. Source: the "
+    "tritonclient 2.51.0 wheel's Requires-Dist.")
+#: a version specifier's clauses that bound it from above
+_UPPER = re.compile(r"(===?|<=|<|~=)\s*(\d+(?:\.\d+)*)")
+
+
+def _version(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+def _highest(spec: str) -> tuple[tuple[int, ...], bool] | None:
+    """The highest version a specifier allows, and whether that version itself is allowed (``<2.0``: not);
+    None when nothing bounds it from above."""
+    best: tuple[tuple[int, ...], bool] | None = None
+    for op, v in _UPPER.findall(spec):
+        top, allowed = _version(v), op != "<"
+        if op == "~=":  # ``~=1.4.2``: below 1.5
+            parts = _version(v)
+            top, allowed = (parts[:-2] + (parts[-2] + 1,)) if len(parts) > 1 else (parts[0] + 1,), False
+        if best is None or (top, allowed) < best:
+            best = (top, allowed)
+    return best
+
+
+def _dependency_pins(reqs: list[Requirement], target: Release) -> Iterator[Finding]:
+    """TDM606: the pins of the file that the client replacing its V1 wheel cannot be installed with."""
+    if not target.at_least(T.CLIENT_DEPENDENCY_MINIMUMS_FROM):
+        return
+    client = client_pin(target)
+    for req in reqs:
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        least = T.CLIENT_DEPENDENCY_MINIMUMS.get(name)
+        if least is None or "$" in req.text:
+            continue
+        spec = re.sub(r"^[\w.-]+\s*(?:\[[^\]]*\])?", "", _split_marker(req.text)[0])
+        top = _highest(spec)
+        need = _version(least)
+        if top is None or top[0] > need or top[0] == need and top[1]:
+            continue
+        yield CLIENT_DEPENDENCY.finding(
+            req.span, f"{req.text.strip()}: tritonclient {client or 'of the target'}, which replaces the V1 client "
+            f"wheel here, needs {req.name}>={least}: pip cannot install both; raise or drop this pin",
+            suggestion=f"{req.name}>={least}")
 
 
 def _split_marker(text: str) -> tuple[str, str]:

@@ -161,6 +161,14 @@ CLIENT_PACKAGE_FROM = "20.09"  # tritonclient[...] wheels from 2.3.0
 #: every release of the ``tritonclient`` wheel on PyPI, newest first.
 #: Source: ``pip index versions tritonclient``, read 2026-12-06 (data, never fetched at run time).
 #: Not every server release has a client of its own version (no 2.72.0; 23.08's is 2.37.0.9383150).
+#: what tritonclient[all] 2.51.0 (target 24.10) requires at least, from its wheel's metadata (Requires-Dist):
+#: later clients require no less, so a pin of the requirements file below one of these cannot be installed
+#: beside the client that replaces the V1 wheel (rules/clients.py, TDM606)
+CLIENT_DEPENDENCY_MINIMUMS_FROM = "24.10"
+CLIENT_DEPENDENCY_MINIMUMS = {
+    "grpcio": "1.41.0", "protobuf": "3.5.0", "numpy": "1.19.1", "urllib3": "2.0.7", "python-rapidjson": "0.9.1",
+    "aiohttp": "3.8.1", "geventhttpclient": "1.4.4", "packaging": "14.1",
+}
 TRITONCLIENT_VERSIONS = (
     "2.73.0", "2.71.0", "2.70.0", "2.69.0", "2.68.0", "2.67.0", "2.66.0", "2.65.0", "2.64.0", "2.63.0",
     "2.62.0", "2.61.0", "2.60.0", "2.59.0", "2.58.0", "2.57.0", "2.56.0", "2.55.0", "2.54.0", "2.53.0",
