@@ -172,11 +172,13 @@ def _unknown_base(span, path: str) -> Finding:
 
 
 _ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
-                       r"|tensorrtserver(?:-\d[\w.]*-[\w.-]+|-?\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
+                       r"|tensorrtserver(?:-(?:\d[\w.]*|\{[\w.]*\}|\$\{?\w+\}?)-[\w.-]+|-?\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
 #: the V1 library linked by name: ``-ltrtserver``, CMake's ``find_library(T trtserver)``,
 #: ``target_link_libraries(app trtserver)``
 _LINKED = re.compile(r"(?<![\w.-])-l(?P<a>trtserver)(?![\w.-])|\b(?i:find_library|target_link_libraries|link_libraries)"
                      r"[ \t]*\([^()\n]*?(?<![\w.${}/-])(?P<b>trtserver)(?![\w.${}/-])")
+#: the rest of a V1 wheel's name after its version, where the version is a string's field
+_FIELD_WHEEL_REST = re.compile(r"-[\w.-]*\.whl(?![\w.-])")
 _INSTEAD = {"libtrtserver.so": "libtritonserver.so (another C API: port the code)",
             "trtserver.h": "tritonserver.h (another C API: port the code)",
             "perf_client": "perf_analyzer (in the V2 SDK image)"}
@@ -185,10 +187,21 @@ _INSTEAD = {"libtrtserver.so": "libtritonserver.so (another C API: port the code
 @check(order=36)
 def check_artifacts(doc, ctx) -> Iterator[Finding]:
     """Paths to V1 files that have no V2 counterpart under a new name (COPY --from=sdk ..., ENV, -v); a
-    wheel that ``pip install`` replaces (TDM601) is not one of them."""
-    replaced = [f.span for f in ctx.found if f.rule == "TDM601" and f.fix is not None and f.span is not None]
+    wheel that ``pip install`` replaces or reports (TDM601) is not one of them."""
+    replaced = [f.span for f in ctx.found if f.rule == "TDM601" and f.span is not None]
     marked: set[int] = set()  # the image mappings a copy of a V1 file was reported on
+    before = None  # the region before, for an f-string's wheel name whose version is a field
     for region in doc.regions():
+        last, before = before, region
+        if last is not None and region.placeholder and last.text.endswith("tensorrtserver-"):
+            # ``f"tensorrtserver-{V}-py2.py3-none-linux_x86_64.whl"``: the literal runs around the version's field
+            whl = _FIELD_WHEEL_REST.match(region.text)
+            if whl is not None:
+                span = Span(last.span(len(last.text) - len("tensorrtserver-"), len(last.text)).start,
+                            region.span(0, whl.end()).end)
+                yield V1_ARTIFACT.finding(span, f"tensorrtserver-{region.placeholder}{whl.group(0)}: the V1 client "
+                                          f"wheel; V2 has no such file; its counterpart is tritonclient[all] (from "
+                                          f"PyPI)", suggestion="tritonclient[all]")
         if not ("trtserver" in region.text or "perf_client" in region.text or "tensorrtserver" in region.text):
             continue
         # (a COPY's destination named as its source is the same file: reported once, at the source)
