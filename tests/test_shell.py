@@ -407,3 +407,16 @@ def test_a_folder_named_trtserver_makes_no_triton_context(tmp_path):
                    b"until curl -sf http://localhost:8000/api/health/ready; do sleep 1; done\n")
     assert not [f for f in res.findings if f.rule.startswith("TDM4")]
     assert b"/api/health/ready" in res.new
+
+
+@pytest.mark.parametrize("line, left", [
+    pytest.param("$WRAPPER trtserver --model-store=/m", True, id="wrapper-variable"),
+    pytest.param("$WRAPPER trtserver $ARGS", True, id="wrapper-variable-then-expansion"),
+    pytest.param("docker run $OPTS $IMAGE env X=1 trtserver --model-store=/m", True, id="unread-image-then-env"),
+    pytest.param("$DOCKER exec trtserver ls /m", False, id="container-named-for-the-server"),
+])
+def test_server_after_an_unread_command_word_is_evidence(line, left):
+    from triton_docker_migrate.rules.residue import evidence_in
+
+    pieces = evidence_in(ShellDoc("x.sh", line + "\n"), TARGET)
+    assert any(p.text == "trtserver" for p in pieces) is left
