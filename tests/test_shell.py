@@ -141,6 +141,14 @@ def _words(line: str):
     pytest.param("docker run --rm \"$IMAGE\" --model-store=/m", "$IMAGE", None, ["--model-store=/m"],
                  id="image-variable"),
     pytest.param("docker create --name c img trtserver", "img", None, ["trtserver"], id="create"),
+    pytest.param("docker run -d $GPU_FLAGS $IMAGE trtserver --model-store=/m", "$IMAGE", None,
+                 ["trtserver", "--model-store=/m"], id="expansion-before-image-variable-then-server"),
+    pytest.param("docker run $A --name trtserver -p 80:80 ${B} ${IMG} /opt/tensorrtserver/bin/trtserver", "${IMG}",
+                 None, ["/opt/tensorrtserver/bin/trtserver"], id="expansions-and-options-before-image-variable"),
+    pytest.param("docker run --rm $IMAGE /opt/tensorrtserver/bin/trtserver", "$IMAGE", None,
+                 ["/opt/tensorrtserver/bin/trtserver"], id="server-path-after-image-variable"),
+    pytest.param("docker run --rm $IMAGE env X=1 trtserver", "$IMAGE", None, ["env", "X=1", "trtserver"],
+                 id="image-variable-then-env"),
 ])
 def test_parse_docker_run(line, image, entry, after):
     dr = parse_docker_run(_words(line), 0)
@@ -148,6 +156,20 @@ def test_parse_docker_run(line, image, entry, after):
     assert dr.image is not None and dr.image.value == image
     assert (dr.entry.value if dr.entry else None) == entry
     assert [w.value for w in dr.after] == after
+
+
+@pytest.mark.parametrize("text, image", [
+    pytest.param('OPTS="--runtime=nvidia"\nIMAGE=nvcr.io/nvidia/tensorrtserver:20.02-py3\ndocker run -d $OPTS "$IMAGE"\n',
+                 "$IMAGE", id="options-variable-then-v1-image-variable"),
+    pytest.param("IMAGE=nvcr.io/nvidia/tensorrtserver:20.02-py3\ndocker run -d $OPTS ${IMAGE} --model-store=/m\n",
+                 "${IMAGE}", id="unknown-expansion-then-v1-image-variable"),
+    pytest.param("IMAGE=nvcr.io/nvidia/tensorrtserver:20.02-py3\nARGS=--model-store=/m\ndocker run $IMAGE $ARGS\n",
+                 "$IMAGE", id="image-variable-then-its-arguments"),
+])
+def test_image_variable_after_options_variable(text, image):
+    """A variable whose value is a Triton image is the image, after an expansion in the options' place."""
+    runs = ShellDoc("x.sh", text).runs
+    assert [r.image.value for r in runs] == [image] and runs[0].info.v1
 
 
 @pytest.mark.parametrize("line", ["docker build -t x .", "docker exec c trtserver", "docker pull img",
@@ -385,3 +407,16 @@ def test_a_folder_named_trtserver_makes_no_triton_context(tmp_path):
                    b"until curl -sf http://localhost:8000/api/health/ready; do sleep 1; done\n")
     assert not [f for f in res.findings if f.rule.startswith("TDM4")]
     assert b"/api/health/ready" in res.new
+
+
+@pytest.mark.parametrize("line, left", [
+    pytest.param("$WRAPPER trtserver --model-store=/m", True, id="wrapper-variable"),
+    pytest.param("$WRAPPER trtserver $ARGS", True, id="wrapper-variable-then-expansion"),
+    pytest.param("docker run $OPTS $IMAGE env X=1 trtserver --model-store=/m", True, id="unread-image-then-env"),
+    pytest.param("$DOCKER exec trtserver ls /m", False, id="container-named-for-the-server"),
+])
+def test_server_after_an_unread_command_word_is_evidence(line, left):
+    from triton_docker_migrate.rules.residue import evidence_in
+
+    pieces = evidence_in(ShellDoc("x.sh", line + "\n"), TARGET)
+    assert any(p.text == "trtserver" for p in pieces) is left

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from typing import Callable
+
 from .. import facts
 from ..syntax.shellwords import Word
+from .commands import is_server_word
 from .sites import ExecSite, ForwardSite
 
 DOCKER_BINS = {"docker", "nvidia-docker", "podman", "nerdctl"}
@@ -52,8 +55,10 @@ def sub_word(w: Word, k: int) -> Word:
                 w.inner_end)
 
 
-def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | None:
-    """``words[at]`` is docker/podman: the run it describes, or None when it is another sub-command."""
+def parse_docker_run(words: list[Word], at: int, is_docker=None,
+                     resolve: Callable[[str], str] | None = None) -> DockerRun | None:
+    """``words[at]`` is docker/podman: the run it describes, or None when it is another sub-command.
+    ``resolve``: a word's value with the document's own variables put in (``$IMAGE`` -> its image)."""
     n = len(words)
     i = at + 1
     while i < n and words[i].value.startswith("-"):
@@ -73,9 +78,8 @@ def parse_docker_run(words: list[Word], at: int, is_docker=None) -> DockerRun | 
             i += 1
             break
         if not v.startswith("-") or v == "-":
-            if w.is_whole_expansion and i + 1 < n and _looks_like_image(words[i + 1].value) \
-                    and not _looks_like_image(v):
-                i += 1  # $DOCKER_ARGS before a literal image
+            if w.is_whole_expansion and _options_before_image(words, i, resolve):
+                i += 1  # $DOCKER_ARGS before the image
                 continue
             break
         if v.startswith("--"):
@@ -284,7 +288,33 @@ def ssh_command(words: list[Word], at: int) -> int | None:
 
 
 def _looks_like_image(v: str) -> bool:
-    return bool(v) and not v.startswith("-") and "$" not in v and ("/" in v or ":" in v)
+    """A literal image reference (``registry/name:tag``); never a path (``/opt/.../trtserver``, ``./run``),
+    which a command after the image is."""
+    return bool(v) and v[0] not in "-/." and "$" not in v and ("/" in v or ":" in v)
+
+
+def _options_before_image(words: list[Word], i: int, resolve: Callable[[str], str] | None) -> bool:
+    """``words[i]``, an expansion where the run's options are (``$GPU_FLAGS``), holds options, not the image:
+    the next word is an image (written, or a variable of the document's whose value is a Triton image), or
+    a later word is the server binary run as the command of another word than this one
+    (``$GPU_FLAGS $(TRTIS_IMAGE) trtserver``)."""
+    v = words[i].value
+    if i + 1 < len(words):
+        nxt = words[i + 1].value
+        if _looks_like_image(nxt) and not _looks_like_image(v):
+            return True
+        if resolve is not None and words[i + 1].is_whole_expansion:
+            own = resolve(v).strip()
+            if facts.classify(resolve(nxt)).triton and not _looks_like_image(own) \
+                    and not facts.classify(own).triton:
+                return True
+    # the first server binary that is no option's value (``--name trtserver``): the word before it is the
+    # image when it may be one (not ``env X=1 trtserver``, the command after the image)
+    for k in range(i + 1, len(words)):
+        if is_server_word(words[k]) and not words[k - 1].value.startswith("-"):
+            image = words[k - 1]
+            return k - 1 > i and (image.is_whole_expansion or _looks_like_image(image.value))
+    return False
 
 
 def publish_ports(value: str) -> tuple[str | None, str] | None:

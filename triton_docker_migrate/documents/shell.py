@@ -342,7 +342,7 @@ class ShellDoc(Document):
                 value, offs = join_words(words[k:])
                 self._sub_script(value, offs, syntax, "ssh", None, depth)
         elif self.is_docker(cmd) or base == "kubectl":
-            dr = parse_docker_run(words, ci) if base != "kubectl" else parse_kubectl_run(words, ci)
+            dr = parse_docker_run(words, ci, resolve=self.resolve) if base != "kubectl" else parse_kubectl_run(words, ci)
             if dr is None:
                 build = parse_docker_build(words, ci) if base != "kubectl" else None
                 if build is not None and (build.args or build.tags):

@@ -139,6 +139,10 @@ def evidence_in(doc, target: Release) -> list[Piece]:
         if ci is not None and not site.words[ci].dynamic and basename(site.words[ci].value) == "trtserver":
             w = site.words[ci]
             out.append(Piece(w.span, w.value))
+        elif ci is not None and site.words[ci].dynamic:
+            w = _run_after_expansion(site.words[ci + 1:])
+            if w is not None:
+                out.append(Piece(w.span, w.value))
         # the binary's name compared with the command a script is given (a case pattern, a test) or searched
         # for in a process list: what the migrated command no longer matches
         for w, i, j, _other, _how in compared_names(site, ci):
@@ -386,6 +390,19 @@ _MESSAGES = {"echo", "printf", "logger", ":"}
 #: path (not to a descriptor or a device), or a pipe into ``tee``
 _WRITES_FILE = re.compile(r"[ \t]*(?:\\\r?\n[ \t]*)*(?:(?:[12]?>>?|&>>?)[ \t]*(?!&|/dev/(?:null|stdout|stderr|tty)\b)"
                           r"[^\s;&|<>]|\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?tee\b)")
+
+
+def _run_after_expansion(rest: list) -> object | None:
+    """The V1 binary that the words after an expansion in the command's place run, when that expansion
+    is a wrapper or an image no reader could tell from options (``$WRAPPER trtserver --x``, ``docker run
+    $OPTS $IMAGE env X=1 trtserver --x`` read with ``$OPTS`` as the image): its word, followed by an option,
+    an expansion or nothing (not a container's name: ``$DOCKER exec trtserver sh``)."""
+    k = command_index(rest)
+    if k is None or rest[k].dynamic or basename(rest[k].value) != "trtserver":
+        return None
+    if k + 1 < len(rest) and not (rest[k + 1].value.startswith("-") or rest[k + 1].is_whole_expansion):
+        return None
+    return rest[k]
 
 
 def _command_words(doc) -> list[tuple[int, int, bool]]:
