@@ -198,6 +198,8 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
             name = m.group("file")
             if name == "perf_client" and "/" not in m.group(0):
                 continue  # the command (TDM602), not a path to the file
+            if region.text.startswith("/", m.end()):
+                continue  # a folder of that name (``/results/perf_client/bert``), not the V1 file
             if m.start() >= dest and name in sources:
                 continue
             sources.add(name)
