@@ -14,8 +14,11 @@ one alternation regex, which CPython matches position by position."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
+from typing import Iterator
 
 from . import facts
 
@@ -230,3 +233,36 @@ _V1_CLIENT_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+tensorrtserver(?:\.\w+)*[ 
 
 def v1_client_import(data: bytes) -> bool:
     return b"tensorrtserver" in data and _V1_CLIENT_IMPORT.search(data) is not None
+
+
+#: a V1 name anywhere in a file: the V1 image or client (``tensorrtserver``), the V1 binary or library
+#: (``trtserver``, ``libtrtserver.so``)
+_V1_NAMES = (b"tensorrtserver", b"trtserver")
+
+
+def holds_v1(data: bytes) -> bool:
+    """``data`` names V1 itself: a V1 image, the V1 server, library or client, a V1 install folder or
+    variable. perf_client alone is not V1 (the V2 SDK images had it until 20.10, under that name)."""
+    return any(n in data for n in _V1_NAMES) or strong(data)
+
+
+#: the releases of the run's V2 Triton images (None: a tag that does not say) when the run holds no V1
+#: (``batch/finish.v2_tools``); None: the run holds V1, or the file is checked alone
+_V2_RUN: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("v2_run", default=None)
+
+
+@contextlib.contextmanager
+def v2_run(releases) -> Iterator[None]:
+    """Files checked inside belong to a run that holds no V1 (no V1 image, no ``trtserver``, no
+    ``tensorrtserver`` client) and names the V2 Triton images of ``releases``: ``perf_client`` there is V2's own
+    tool (renamed ``perf_analyzer`` in 20.10), never V1 evidence - nothing where every image is older, else an
+    info note (TDM602); a path to it is no V1 file (TDM206)."""
+    token = _V2_RUN.set(tuple(releases))
+    try:
+        yield
+    finally:
+        _V2_RUN.reset(token)
+
+
+def v2_run_releases() -> tuple | None:
+    return _V2_RUN.get()

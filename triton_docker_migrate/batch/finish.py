@@ -9,7 +9,7 @@ import os
 
 from .. import evidence, kinds
 from ..discover import Candidate
-from ..model import FileResult, Status
+from ..model import FileResult, Severity, Status
 from ..settings import Settings
 from ..pipeline import failed
 from ..selectors import Labelled
@@ -106,6 +106,61 @@ def given_bases(results: list[FileResult], paths: list[str], settings: Settings)
             results[i] = r
         elif r.has_evidence or r.explicit or r.status is Status.FAILED or r.changed:
             results.append(r)
+
+
+def _perf_client(f) -> bool:
+    """A finding that only ``perf_client`` makes: the command (TDM602), a path to it (TDM206)."""
+    return f.rule == "TDM602" or f.rule == "TDM206" and f.suggestion == "perf_analyzer"
+
+
+def v2_tools(results: list[FileResult], paths: list[str], settings: Settings) -> None:
+    """``perf_client`` in a run that holds no V1 (no file names a V1 image, ``trtserver`` or the ``tensorrtserver``
+    client; nothing else is reported above info): V2's own tool, which its SDK images had under that name until
+    20.10 - not V1 evidence, so not renamed (a 20.08 SDK image has no perf_analyzer) nor a warning. A script or
+    launcher beside the Dockerfile of a V2 SDK image knows no image of its own: the run's V2 Triton images
+    decide, found by walking the run's paths again (only when such a file was reported). Each file of such
+    findings goes through the pipeline again inside ``evidence.v2_run``; its result takes the place of its first
+    one (and leaves the report when nothing is left to say)."""
+    todo = {r.path: i for i, r in enumerate(results)
+            if r.status is not Status.FAILED and r.kind not in ("helm-template", "helm-values") and r.original is not None
+            and any(_perf_client(f) and not f.advisory for f in r.findings)}
+    if not todo:
+        return
+    for r in results:
+        if r.original is not None and evidence.holds_v1(r.original) or r.status is Status.FAILED:
+            return
+        if any(f.severity is not Severity.INFO and not _perf_client(f) for f in r.findings):
+            return
+    from .. import facts
+    from ..discover import Discovery, Excludes
+    from ..pipeline import process_file
+    from ..rules.clients import image_release
+
+    releases: set = set()
+    cands: dict[int, tuple] = {}
+    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
+        try:
+            data, source = read_bytes(c.path)
+        except OSError:
+            continue
+        if evidence.holds_v1(data):
+            return  # a file the walk met and the first pass did not report (a V1 name it had no rule for)
+        if c.display in todo:
+            cands[todo[c.display]] = (c, data, source)
+        if b"tritonserver" in data:
+            for m in facts.IMAGE_RE.finditer(data.decode("utf-8", "replace")):
+                info = facts.classify(m.group(0))
+                if info.triton and not info.v1:
+                    releases.add(image_release(m.group(0)))
+    drop: set[int] = set()
+    with evidence.v2_run(releases):
+        for i, (c, data, source) in cands.items():
+            r = process_file(c.path, c.display, settings, c.explicit, data=data)
+            r.source = source
+            results[i] = r
+            if not (r.has_evidence or r.explicit or r.status is Status.FAILED or r.changed):
+                drop.add(i)
+    results[:] = [r for i, r in enumerate(results) if i not in drop]
 
 
 class Found(list):

@@ -15,7 +15,7 @@ from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
 from .finish import (apply_overrides, created, exit_code, finish, follow_through, given_bases, other_applications,
-                     run_level, write_results)
+                     run_level, v2_tools, write_results)
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -113,6 +113,7 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
 
     with run_other_hosts(other_applications(results, paths, settings)):
         follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)
+    v2_tools(results, paths, settings)
     results.extend(created(results))
     results.rollout = run_level(results, paths, settings)
     results.scanned = scanned + found.read

@@ -6,7 +6,7 @@ import os
 import re
 from typing import Iterator
 
-from .. import facts
+from .. import evidence, facts
 from ..documents.commands import basename, command_index
 from ..documents.sites import CommandSite, Region, Requirement
 from ..model import Finding, Fix, Severity, Span
@@ -39,8 +39,11 @@ PERF_CLIENT = rule(
     "The V1 benchmarking tool is `perf_analyzer` from 20.10; check the flags used. Where the command runs in a "
     "V2 Triton image that stays as it is (`docker run tritonserver:20.09-py3-clientsdk perf_client`, a stage or "
     "container on it), it is left alone: before 20.10 that image has only `perf_client`; from 20.10 an info note "
-    "names `perf_analyzer`. A path to `perf_client` (`/workspace/bin/perf_client`) is a file of the user's, "
-    "reported by TDM206 and not renamed.")
+    "names `perf_analyzer`. The same holds in a run that holds no V1 (no file names a V1 image, `trtserver` or "
+    "the `tensorrtserver` client; nothing else is reported above info): there `perf_client` is V2's own tool "
+    "wherever it runs (a script or launcher beside a V2 SDK image's Dockerfile): nothing when every V2 Triton "
+    "image of the run is before 20.10, else an info note. A path to `perf_client` "
+    "(`/workspace/bin/perf_client`) is a file of the user's, reported by TDM206 and not renamed.")
 CLIENT_IMPORT = rule(
     "TDM603", "v1-client-import", Severity.WARNING, F.SOMETIMES, "Code uses the V1 client library",
     "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
@@ -257,12 +260,26 @@ def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterat
 def _perf_client(site: CommandSite, cmd, target: Release) -> Iterator[Finding]:
     """``perf_client`` run as a command: renamed for a V1 client (the V1 SDK image, or an image not known), left
     alone in a V2 Triton image that stays as it is (perf_client is not V1: the V2 SDK images before 20.10 have
-    only it, later ones have perf_analyzer beside it for a while)."""
+    only it, later ones have perf_analyzer beside it for a while), and in a run that holds no V1 (its V2 images
+    decide, as a V2 image of the command's own does)."""
     i = len(cmd.value) - len("perf_client")
     span = cmd.sub(i, len(cmd.value))
     info = facts.classify(site.image) if site.image else None
+    run = evidence.v2_run_releases()
+    if (info is None or not info.triton) and run is not None:
+        # the run holds no V1: perf_client is the V2 SDK's own tool, of the run's V2 images
+        if all(r is not None and r < T.PERF_ANALYZER_FROM for r in run) if run else not target.at_least(
+                T.PERF_ANALYZER_FROM):
+            return  # their SDK has only perf_client
+        note = PERF_CLIENT.finding(span, "the run holds no V1 (no V1 image, no trtserver, no tensorrtserver "
+                                   "client): this perf_client is V2's; from 20.10 the tool is called perf_analyzer "
+                                   "(perf_client stayed a link for a while): rename it when the images move on",
+                                   Severity.INFO, suggestion="perf_analyzer")
+        note.advisory = True  # nothing V1 is left: a note, never the gate's
+        yield note
+        return
     if info is not None and info.triton and not info.v1:
-        release = _release_of(site.image)
+        release = image_release(site.image)
         if release is not None and release < T.PERF_ANALYZER_FROM:
             return  # its own command: perf_analyzer does not exist there
         note = PERF_CLIENT.finding(span, f"{site.image.strip()} is V2 and not migrated here: its perf_client is not V1; "
@@ -277,7 +294,7 @@ def _perf_client(site: CommandSite, cmd, target: Release) -> Iterator[Finding]:
                                   fix=Fix.of("Use perf_analyzer", site_edit(site, cmd, i, len(cmd.value), "perf_analyzer")))
 
 
-def _release_of(image: str) -> Release | None:
+def image_release(image: str) -> Release | None:
     """The release of a Triton image's tag (``tritonserver:20.09-py3-clientsdk`` -> 20.09); None when its tag
     does not say (a variable, ``latest``)."""
     m = facts.IMAGE_RE.search(image)

@@ -11,7 +11,7 @@ from ..documents.commands import CasePattern, basename, command_index, program
 from ..documents.sites import CommandSite, Region
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
-from .. import facts
+from .. import evidence, facts
 from . import tables as T
 from .registry import FixAvailability as F
 from .registry import check, rule
@@ -56,7 +56,9 @@ V1_ARTIFACT = rule(
     "code must be ported), the SDK image holds `tritonclient` wheels and `perf_analyzer`. A copy or path "
     "that names one fails on a V2 image. A copy out of a V1 image the run maps to V2 (`COPY --from=sdk ...`, "
     "the stage `sdk` built on the V1 SDK image, or `--from=<the image>`) also makes that mapping (TDM101, "
-    "TDM102) a warning that names the copy: once the image is V2, the copy fails.")
+    "TDM102) a warning that names the copy: once the image is V2, the copy fails. A folder of such a name "
+    "(`/results/perf_client/bert`) is not the file; a path to `perf_client` in a run that holds no V1 is V2's "
+    "own tool (TDM602), not reported.")
 IMAGE_USER = rule(
     "TDM205", "v1-image-user", I, F.ALWAYS, "The V1 image user tensorrt-server -> triton-server",
     "The user of V1 images, `tensorrt-server` (UID 1000), is `triton-server` (same UID) from 20.03.1 on.")
@@ -209,8 +211,10 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
         sources: set[str] = set()
         for m in _ARTIFACT.finditer(region.text):
             name = m.group("file")
-            if name == "perf_client" and "/" not in m.group(0):
-                continue  # the command (TDM602), not a path to the file
+            if name == "perf_client" and ("/" not in m.group(0) or evidence.v2_run_releases() is not None):
+                continue  # the command (TDM602), not a path to the file; in a run without V1, V2's own tool
+            if region.text.startswith("/", m.end()):
+                continue  # a folder of that name (``/results/perf_client/bert``), not the V1 file
             if m.start() >= dest and name in sources:
                 continue
             sources.add(name)
