@@ -49,7 +49,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   WORKDIR, one its compose service or ``docker run`` bind-mounts and its health check names, one its image holds
   and a container that runs the image names in a probe (``files_run``, ``HealthMove.inside``, ``HealthMove.holds``,
   ``held_run``, ``Links.inside``; such a file is read by the follow-through whatever it holds);
-- URLs that reach the server: through a Service's name, a compose service's name, or a host port that
+- URLs that reach the server: through a Service's name, a compose service's name, a CI job's service
+  container's (``CiDoc.line_hosts``: a GitLab ``alias``), or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
   probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
@@ -173,7 +174,9 @@ HEALTH_PATH_ROUTE = rule(
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
-    "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
+    "reaches it through a Service's name, a compose service's name, the name a CI job reaches its service container "
+    "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key) "
+    "or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
     "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
@@ -407,6 +410,9 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
     refs = getattr(doc, "health_refs", None)
     if refs is not None:
         m.refs = tuple(refs(cl))
+    line_hosts = getattr(doc, "line_hosts", None)
+    if line_hosts is not None:  # a CI job's service container: the names its jobs reach it by (a GitLab ``alias``)
+        m.hosts = tuple(dict.fromkeys(m.hosts + tuple(line_hosts(cl))))
     key = _key(cl)
     if kind in _ON_THE_HOST and not any(key in index for index in (
             where.containers, where.compose, where.docker_runs, where.builds)):
