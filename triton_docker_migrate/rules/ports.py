@@ -22,8 +22,9 @@ HEALTH_PORT = rule(
     "HTTP port, where V2 serves health; an ECS container's `portMappings` entry unless a load balancer still sends "
     "to it), otherwise reported with the HTTP port to use. Probes on it move to the HTTP port, and so do a "
     "Google Cloud health check's `port` for a VM whose startup script runs the server and a "
-    "Terraform target group's `health_check` port (`traffic-port` when the target group's requests go to the "
-    "HTTP port); a target group or ECS `load_balancer` that sends requests to it is reported.")
+    "Terraform target group's `health_check` port - of an ECS server, or of a VM whose `user_data` runs the server "
+    "(a target group named for the server or attached to that VM) - (`traffic-port` when the target group's "
+    "requests go to the HTTP port); a target group or ECS `load_balancer` that sends requests to it is reported.")
 W, I = Severity.WARNING, Severity.INFO
 
 
