@@ -714,14 +714,9 @@ class HclDoc(Document):
             return []
         ports = {_line_http_port([w.value for seg in cl.segments for w in seg.words]) for cl in lines} \
             | self._vm_health_ports()
-        vms = {f"{r.labels[0]}.{r.labels[1]}." for r in self._resources()
-               if any(r.start <= cl.binary.start < r.end for cl in lines)}  # type: ignore[union-attr]
-        attached = set()
-        for r in self._resources():
-            if r.labels[0] in ("aws_lb_target_group_attachment", "aws_alb_target_group_attachment"):
-                tid, arn = r.attr("target_id"), r.attr("target_group_arn")
-                if tid is not None and arn is not None and any(tid.value.raw.startswith(v) for v in vms):
-                    attached.add(".".join(arn.value.raw.split(".")[:2]))
+        attached = self._attached_target_groups([r for r in self._resources()
+                                                 if any(r.start <= cl.binary.start < r.end  # type: ignore[union-attr]
+                                                        for cl in lines)])
         out = []
         for r in self._resources():
             if r.labels[0] not in TARGET_GROUPS:
@@ -730,6 +725,41 @@ class HclDoc(Document):
             on = {_text(r.attr("port"))} | ({_text(check.attr("port"))} if check is not None else set())
             if on & ports and (_named_for(r, set()) or f"{r.labels[0]}.{r.labels[1]}" in attached):
                 out.append(r)
+        return out
+
+    def _attached_target_groups(self, vms: list["H.Block"]) -> set[str]:
+        """``aws_lb_target_group.NAME`` of the target groups an ``aws_lb_target_group_attachment`` of this file
+        attaches one of the resources ``vms`` to (``target_id = aws_instance.gpu.id``)."""
+        prefixes = tuple(f"{r.labels[0]}.{r.labels[1]}." for r in vms)
+        out = set()
+        for r in self._resources() if prefixes else ():
+            if r.labels[0] in ("aws_lb_target_group_attachment", "aws_alb_target_group_attachment"):
+                tid, arn = r.attr("target_id"), r.attr("target_group_arn")
+                if tid is not None and arn is not None and tid.value.raw.startswith(prefixes):
+                    out.add(".".join(arn.value.raw.split(".")[:2]))
+        return out
+
+    def target_group_checks(self) -> list[tuple[str, ProbePort | None, Span | None, int]]:
+        """The AWS target groups of the file attached to a VM of the file that has a startup script
+        (``user_data``, ``metadata_startup_script``), or named for the server: (its name, its ``health_check``
+        port - the port its requests go to as ``traffic`` -, its ``health_check`` path value's span, where it
+        starts). The run's follow-through judges them by the server the VM's startup script file runs."""
+        vms = [r for r in self._resources() if r.attr("user_data") is not None
+               or r.attr("metadata_startup_script") is not None]
+        attached = self._attached_target_groups(vms)
+        out = []
+        for r in self._resources():
+            if r.labels[0] not in TARGET_GROUPS or not (
+                    _named_for(r, set()) or f"{r.labels[0]}.{r.labels[1]}" in attached):
+                continue
+            check = r.block("health_check")
+            if check is None:
+                continue
+            pp = self._probe(f"the health_check of target group {r.labels[1]}", check.attr("port"))
+            if pp is not None:
+                pp.traffic, pp.string = _text(r.attr("port")), True
+            path = check.attr("path")
+            out.append((r.labels[1], pp, Span(path.value.start, path.value.end) if path is not None else None, r.start))
         return out
 
     def _vm_health_ports(self) -> set[str]:

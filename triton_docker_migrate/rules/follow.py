@@ -125,8 +125,10 @@ HEALTH_PORT_ROUTE = rule(
     "run` of that image stop publishing the health port when they publish the HTTP port; and a URL that "
     "reaches the health port through a Service's name, a compose service's name or the host port that "
     "published it uses the HTTP port's; so does a Google Cloud health check of a Terraform file whose VM runs the "
-    "server's script as its startup script (`templatefile(\"${path.module}/start.sh.tpl\", {...})`, `file(...)`): a "
-    "port the call gives the template is a warning with the HTTP port. The message names the server's file and the "
+    "server's script as its startup script (`templatefile(\"${path.module}/start.sh.tpl\", {...})`, `file(...)`), and "
+    "an AWS target group's `health_check` port of such a VM (attached to it, or named for the server: `traffic-port` "
+    "when the target group's requests go to the HTTP port): a port the call gives the template is a warning with the "
+    "HTTP port. The message names the server's file and the "
     "line of the removed option.\n\n"
     "Otherwise the finding is a warning with the change to make: a Service with no port to the HTTP "
     "port (routing the health port there would expose V2's whole HTTP API through it), a policy that does "
@@ -164,7 +166,7 @@ HEALTH_PATH_ROUTE = rule(
     "image is the server's `Dockerfile` in the same folder; "
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
     "module; a Google Cloud health check of a VM whose startup script, `templatefile()` or `file()` of the module, "
-    "runs the server), "
+    "runs the server, and an AWS target group attached to such a VM or named for the server), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
     "(`path = var.health_path`, the default in `variables.tf` of the same module, and the value a configuration "
     "that calls the module gives it: `health_path = \"...\"` in its `module` block, or `health_path = var.x` and "
@@ -1617,8 +1619,13 @@ class _Follow:
             m = at.move
             http_ports = {m.http} | {h for h, c in m.published if c == m.http}
             shown = os.path.basename(real)
-            for name, pr, path_span, _start in self.doc.gcp_checks():
+            groups = getattr(self.doc, "target_group_checks", None)
+            for name, pr, path_span, _start in self.doc.gcp_checks() + (groups() if groups is not None else []):
                 what = f"the health check {name} of the VM that runs {shown}"
+                if pr is not None and pr.traffic is not None:  # an AWS target group's
+                    what = f"the health_check of target group {name}, of the VM that runs {shown}"
+                    if pr.value == "traffic-port" and pr.traffic in http_ports:
+                        pr = None  # (its requests go to the HTTP port: so do its checks)
                 place = self._region_at(path_span.start + 1) if path_span is not None else None
                 v1 = place is not None and place[0].text[place[1]:].startswith("/api/")
                 if v1:
@@ -1627,9 +1634,11 @@ class _Follow:
                 if pr is None or pr.value in http_ports or not self.free(pr.span) or not (v1 or pr.value == m.health):
                     continue
                 if m.health and pr.value == m.health:
+                    new = "traffic-port" if pr.traffic is not None and pr.traffic in http_ports else m.http
+                    quote = pr.quote or ('"' if new == "traffic-port" else "")
                     yield self.emit(HEALTH_PORT_ROUTE.finding(
                         pr.span, f"port {pr.value}: {what}; {self.follows(at)}; V2 serves health on the HTTP port "
-                        f"{m.http}", I, Fix.of(f"Use port {m.http}", Edit(pr.span, m.http))))
+                        f"{m.http}", I, Fix.of(f"Use port {new}", Edit(pr.span, f"{quote}{new}{quote}"))))
                     continue
                 fed = [k for k, v in given.items() if v == pr.value]
                 why = f" (the {fed[0]} the VM's template is given)" if fed else ""
