@@ -191,7 +191,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     what the run knows, and their results take the place of the first ones. The files are found by
     walking the run's paths again (the same files as the first walk: nothing more is counted as
     scanned), only when some server moves, and read only when their names allow a kind that can route
-    (YAML, JSON, scripts, Makefiles; Python files that pass the prefilter, for their URLs); only those
+    (YAML, JSON, scripts, Makefiles, systemd and supervisord units; Python files that pass the prefilter, for their URLs); only those
     holding a server's ports or names are parsed, and only those the links touch are processed again. A Helm chart is processed as one unit: a chart with a file
     that may reach a server of another file (its ``.tpl`` helpers included) is processed again whole with
     the run's moves and the topologies of the files read (``pipeline.process_unit``), and its results take
@@ -221,9 +221,11 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         name = c.display[c.display.rfind("/") + 1:]
         low = name.lower()
         if not (low.endswith(_FOLLOW_SUFFIXES) or name in _FOLLOW_NAMES or "." not in name.lstrip(".")
-                or low.endswith(_CHART_SUFFIXES)):
+                or low.endswith(_CHART_SUFFIXES) or low.endswith(".conf")):
             continue
         kind = kinds.kind_by_name(c.path)
+        if low.endswith(".conf") and kind != "unit":
+            continue  # (a supervisord program or a systemd drop-in: a unit, whose commands run on the machine)
         if kind == "dockerfile":
             if c.display not in failed_paths:
                 dockerfiles.append(c)
@@ -646,7 +648,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
 
 #: documentation: a runbook's commands reach the servers too (reported, never changed: the text kind's)
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars") + _DOC_SUFFIXES
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars", ".service") + _DOC_SUFFIXES
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile", "docker-bake.hcl"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)

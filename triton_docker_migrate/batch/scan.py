@@ -211,7 +211,7 @@ class Scanner:
 
 #: kinds whose files may reach a server from elsewhere (their topology or their URLs): the run's
 #: follow-through reads and edits them (batch/finish.py)
-FOLLOWED_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python", "hcl"})
+FOLLOWED_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python", "hcl", "unit"})
 
 
 # --- the process pool --------------------------------------------------------------------------

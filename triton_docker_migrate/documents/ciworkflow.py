@@ -69,6 +69,7 @@ class CiDoc(ShellDoc):
         #: the ``with:`` of each ``uses: docker://IMAGE`` step: its ``entrypoint`` and ``args`` run in the image
         self.docker_steps: set[int] = set()
         self._service_hosts: list[tuple[str, str]] = []  #: see ``service_hosts``
+        self._hosts_of: dict[int, list[str]] = {}  #: id of a service mapping -> the names jobs reach it by
         self.jobs: list[MappingNode] = []  #: each job (GitLab: each top-level mapping but the file's keywords)
         #: the file-wide settings that reach every GitLab job (a default ``image:`` or ``services:``, ``default:``)
         self.shared_nodes: set[int] = set()
@@ -134,6 +135,7 @@ class CiDoc(ShellDoc):
                 image = Y.get(svc, "image") if isinstance(svc, MappingNode) else None
                 if Y.key_of(key) and isinstance(image, ScalarNode):  # the job's steps reach it by its key
                     self._service_hosts.append((str(Y.key_of(key)), str(image.value or "")))
+                    self._hosts_of[id(svc)] = [str(Y.key_of(key))]
             steps = Y.get(job, "steps")
             for step in steps.value if isinstance(steps, SequenceNode) else []:
                 if not isinstance(step, MappingNode):
@@ -228,10 +230,18 @@ class CiDoc(ShellDoc):
         if isinstance(alias, ScalarNode) and isinstance(alias.value, str):
             names += [a.strip() for a in alias.value.split(",") if a.strip()]
         self._service_hosts += [(n, ref) for n in dict.fromkeys(names) if n]
+        if isinstance(svc, MappingNode):
+            self._hosts_of[id(svc)] = [n for n in dict.fromkeys(names) if n]
 
     def service_hosts(self) -> list[tuple[str, str]]:
         """(host, image) of each job's service container: the names its scripts reach it by."""
         return list(self._service_hosts)
+
+    def line_hosts(self, cl: CommandLine) -> list[str]:
+        """The names the jobs reach the service container that runs the server line ``cl`` by (its GitLab
+        ``alias`` and the names GitLab derives from its image, its GitHub key; none for a script's line)."""
+        self.command_lines()
+        return list(self._line_hosts.get(_line_key(cl), ()))
 
     def _gitlab(self, root: Node) -> None:
         if not isinstance(root, MappingNode):
@@ -448,6 +458,7 @@ class CiDoc(ShellDoc):
                 image = self._job_image(cl.binary.start)  # a script's own line runs in its job's image
                 if image is not None:
                     cl.images = (image,)
+        self._line_hosts: dict[tuple, list[str]] = {}
         for mapping, entry, cmd in self._service_segments():
             if id(mapping) not in self.triton_nodes:
                 for seg in (entry, cmd):  # the server binary named in another image's command
@@ -463,6 +474,8 @@ class CiDoc(ShellDoc):
                 sc = self.src.scalar(image)
                 for cl in lines:
                     cl.images = (Span(sc.start, sc.end),)
+            for cl in lines:
+                self._line_hosts[_line_key(cl)] = self._hosts_of.get(id(mapping), [])
             out.extend(lines)
         for cl in out:
             w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
@@ -549,6 +562,11 @@ class CiDoc(ShellDoc):
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "CiDoc") -> str | None:
         return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES, lists=S.line_words(self.command_lines())) or super().same_structure(new)
+
+
+def _line_key(cl: CommandLine) -> tuple:
+    """A server line by where its words stand."""
+    return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
 
 
 def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label: str,

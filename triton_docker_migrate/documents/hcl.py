@@ -676,21 +676,22 @@ class HclDoc(Document):
         ports = {p for c in ecs for p in (_http_port(c), _health_port(c)) if p}
         names = {c.name.lower() for c in ecs if c.name} | {(c.block.labels[1] if len(c.block.labels) > 1 else "").lower()
                                                            for c in ecs} - {""}
-        return [r for r in self._resources() if r.labels[0] in TARGET_GROUPS and len(r.labels) > 1
-                and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports
-                and _named_for(r, names)] + (self._port_health_checks() if server is None else [])
+        own = [r for r in self._resources() if r.labels[0] in TARGET_GROUPS and len(r.labels) > 1
+               and (r.labels[0], r.labels[1]) not in linked and _text(r.attr("port")) in ports and _named_for(r, names)]
+        return own + [r for r in (self._port_health_checks() if server is None else []) if all(r is not o for o in own)]
 
     def _port_health_checks(self) -> list["H.Block"]:
         """Google Cloud health checks (``google_compute_health_check``'s ``http_health_check { port, request_path }``,
         ``google_compute_http_health_check``) on the HTTP port of a server of this file (a container, or a VM's
-        startup script that runs it): an instance group's autohealing or a backend service sends them to it."""
+        startup script that runs it): an instance group's autohealing or a backend service sends them to it; and
+        AWS target groups on the ports of a VM's server (``_vm_target_groups``)."""
         ports = {_http_port(c) for c in self.containers if c.triton} | self._vm_health_ports()
         if self.shell is not None:
             ports |= {_line_http_port([w.value for seg in cl.segments for w in seg.words])
                       for cl in self.shell.command_lines() if cl.binary is not None}
         if not ports:
             return []
-        out = []
+        out = self._vm_target_groups()
         for r in self._resources():
             if r.labels[0] in GCP_HEALTH_CHECKS:
                 checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
@@ -698,6 +699,67 @@ class HclDoc(Document):
                 if any(_text(b.attr("port")) in ports or b.attr("port") is None and "8000" in ports for b in checks) \
                         and (self._autoheals(r) or _named_for(r, set())):
                     out.append(r)
+        return out
+
+    def _vm_target_groups(self) -> list["H.Block"]:
+        """AWS target groups whose ``port`` or ``health_check`` port is the HTTP port or the V1 health port of a
+        server that a VM's startup script of this file runs (``user_data``: ``docker run -p 8005:8005 ...
+        --http-health-port=8005``), named for the server or attached to that VM
+        (``aws_lb_target_group_attachment``'s ``target_id = aws_instance.NAME.id``): the load balancer's health
+        checks ask that server."""
+        if self.shell is None:
+            return []
+        lines = [cl for cl in self.shell.command_lines() if cl.binary is not None]
+        if not lines:
+            return []
+        ports = {_line_http_port([w.value for seg in cl.segments for w in seg.words]) for cl in lines} \
+            | self._vm_health_ports()
+        attached = self._attached_target_groups([r for r in self._resources()
+                                                 if any(r.start <= cl.binary.start < r.end  # type: ignore[union-attr]
+                                                        for cl in lines)])
+        out = []
+        for r in self._resources():
+            if r.labels[0] not in TARGET_GROUPS:
+                continue
+            check = r.block("health_check")
+            on = {_text(r.attr("port"))} | ({_text(check.attr("port"))} if check is not None else set())
+            if on & ports and (_named_for(r, set()) or f"{r.labels[0]}.{r.labels[1]}" in attached):
+                out.append(r)
+        return out
+
+    def _attached_target_groups(self, vms: list["H.Block"]) -> set[str]:
+        """``aws_lb_target_group.NAME`` of the target groups an ``aws_lb_target_group_attachment`` of this file
+        attaches one of the resources ``vms`` to (``target_id = aws_instance.gpu.id``)."""
+        prefixes = tuple(f"{r.labels[0]}.{r.labels[1]}." for r in vms)
+        out = set()
+        for r in self._resources() if prefixes else ():
+            if r.labels[0] in ("aws_lb_target_group_attachment", "aws_alb_target_group_attachment"):
+                tid, arn = r.attr("target_id"), r.attr("target_group_arn")
+                if tid is not None and arn is not None and tid.value.raw.startswith(prefixes):
+                    out.add(".".join(arn.value.raw.split(".")[:2]))
+        return out
+
+    def target_group_checks(self) -> list[tuple[str, ProbePort | None, Span | None, int]]:
+        """The AWS target groups of the file attached to a VM of the file that has a startup script
+        (``user_data``, ``metadata_startup_script``), or named for the server: (its name, its ``health_check``
+        port - the port its requests go to as ``traffic`` -, its ``health_check`` path value's span, where it
+        starts). The run's follow-through judges them by the server the VM's startup script file runs."""
+        vms = [r for r in self._resources() if r.attr("user_data") is not None
+               or r.attr("metadata_startup_script") is not None]
+        attached = self._attached_target_groups(vms)
+        out = []
+        for r in self._resources():
+            if r.labels[0] not in TARGET_GROUPS or not (
+                    _named_for(r, set()) or f"{r.labels[0]}.{r.labels[1]}" in attached):
+                continue
+            check = r.block("health_check")
+            if check is None:
+                continue
+            pp = self._probe(f"the health_check of target group {r.labels[1]}", check.attr("port"))
+            if pp is not None:
+                pp.traffic, pp.string = _text(r.attr("port")), True
+            path = check.attr("path")
+            out.append((r.labels[1], pp, Span(path.value.start, path.value.end) if path is not None else None, r.start))
         return out
 
     def _vm_health_ports(self) -> set[str]:
@@ -716,6 +778,14 @@ class HclDoc(Document):
         the server's startup script line, which moves with its removed health port."""
         out = []
         for r in self._port_health_checks() if self.shell is not None else ():
+            if r.labels[0] in TARGET_GROUPS:  # its health check's port, and the port its requests go to
+                check = r.block("health_check")
+                pp = self._probe(f"the health_check of target group {r.labels[1]}", check.attr("port")) \
+                    if check is not None else None
+                if pp is not None:
+                    pp.traffic, pp.string = _text(r.attr("port")), True
+                    out.append(pp)
+                continue
             checks = [r] if r.labels[0] == "google_compute_http_health_check" else \
                 [b for k in ("http_health_check", "https_health_check", "http2_health_check") for b in r.blocks(k)]
             for b in checks:

@@ -48,7 +48,8 @@ from ..syntax.shellwords import Word
 from . import commands as C
 from .dockerrun import DockerRun
 from .shell import _BARE_BINARY, _NAMED_BINARY, _RUNNERS, ShellDoc
-from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, EnvUrl, ForwardSite, GetSite, PortSites, ProbePort, Region,
+from .sites import (ClientProgram, ClientUse, CommandLine, CommandSite, EnvUrl, ForwardSite, GetSite, PortEntry, PortList,
+                    PortSites, ProbePort, Region,
                     Requirement, Segment, Topology)
 
 LIST = PyListSyntax()
@@ -196,6 +197,10 @@ class PythonDoc(ShellDoc):
         self._closed: set[int] = set()  #: groups (lists) a new word must not be added to
         self._extra_sites: list[CommandSite] = []
         self._probes: list[ProbePort] = []
+        #: the container ports the file names (name -> port; None: two containers give the name other ports)
+        self._port_names: dict[str, str | None] = {}
+        #: the ``ports`` lists of container dicts (reported, never edited), with the span of their container's dict
+        self._port_lists: list[tuple[Span, PortList]] = []
         self._editable: set[int] = set()  #: other constants the rules may change (probe ports)
         self._group = 0
         self._group_syntax: dict[int, PyListSyntax] = {}
@@ -947,6 +952,8 @@ class PythonDoc(ShellDoc):
                 self._spec(kw.get("image"), kw.get("entrypoint"), kw.get("command"), "container", docker_sdk=True)
             elif name.endswith(("HTTPGetAction", "TCPSocketAction")) and "port" in kw:
                 self._probe(name.rsplit(".", 1)[-1], kw["port"])
+            elif name.endswith(("ContainerPort", "ContainerPortArgs")) and "container_port" in kw:
+                self._port_name(kw.get("name"), kw["container_port"])  # the Kubernetes client's, Pulumi's typed args
             elif any(k in kw for k in _SPEC_KEYS):
                 command = kw.get("command") or kw.get("cmds")
                 rest = kw.get("args") or kw.get("arguments")
@@ -960,6 +967,10 @@ class PythonDoc(ShellDoc):
                                  if isinstance(k, ast.Constant) and k.value == "port"), None)
                     if port is not None:
                         self._probe(key, port)
+            if ("containerPort" in keys or "container_port" in keys) and "name" in keys:
+                self._port_name(keys["name"], keys.get("containerPort") or keys.get("container_port"))
+            if isinstance(keys.get("ports"), ast.List) and ("image" in keys or "name" in keys):
+                self._port_list(keys.get("name"), keys["ports"], Span(*self._span(d)))
             if any(k in keys for k in _SPEC_KEYS) and (keys.get("image") is not None or "name" in keys):
                 self._spec(keys.get("image"), keys.get("command"), keys.get("args") or keys.get("arguments"),
                            "container")
@@ -1009,10 +1020,51 @@ class PythonDoc(ShellDoc):
                     lit.pieces[0].prefix in ("", "u"):
                 self._probes.append(ProbePort(what, lit.value, Span(lit.start, lit.end), lit.quote))
 
+    @staticmethod
+    def _int_port(node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return str(node.value)
+        return None
+
+    def _port_name(self, name: ast.AST | None, port: ast.AST | None) -> None:
+        """A container port's name (``{"containerPort": 8005, "name": "health"}``, ``V1ContainerPort(container_port=
+        8005, name="health")``): a probe that names it asks that port."""
+        number = self._int_port(port)
+        if number is None or not (isinstance(name, ast.Constant) and isinstance(name.value, str)) or not name.value:
+            return
+        if self._port_names.setdefault(name.value, number) != number:
+            self._port_names[name.value] = None  # another container's port of the same name: not known
+
+    def _port_list(self, name: ast.AST | None, ports: ast.List, container: Span) -> None:
+        """A container dict's ``ports`` list of dicts with a literal ``containerPort``: its entries are reported (an
+        entry removed would change the code's shape, which the verification keeps: never edited)."""
+        entries = []
+        for item in ports.elts:
+            if not isinstance(item, ast.Dict):
+                return
+            keys = {k.value: v for k, v in zip(item.keys, item.values)
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            number = self._int_port(keys.get("containerPort"))
+            if number is None:
+                return
+            pname = keys.get("name")
+            a, b = self._span(item)
+            entries.append(PortEntry(number, Span(a, b), None, name=pname.value if isinstance(pname, ast.Constant)
+                                     and isinstance(pname.value, str) else None))
+        label = name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else "?"
+        if entries:
+            self._port_lists.append((container, PortList("kubernetes", f"container {label} ports", entries,
+                                                         "containerPort", edited=False)))
+
     def port_sites(self) -> list[PortSites]:
         out = super().port_sites()
-        if self._probes:
-            out.append(PortSites(None, probes=list(self._probes), style="kubernetes"))
+        # the lists of the containers that run a server line (another container's ports are its own)
+        starts = [w.start for cl in self.command_lines() for w in [cl.binary or next(
+            (w for seg in cl.segments for w in seg.words), None)] if w is not None] if self._port_lists else []
+        lists = [pl for sp, pl in self._port_lists if any(sp.start <= x < sp.end for x in starts)]
+        if self._probes or lists:
+            names = {n: p for n, p in self._port_names.items() if p is not None}
+            out.append(PortSites(None, lists, list(self._probes), names, style="kubernetes"))
         return out
 
     def _environment_default(self, value: ast.AST | None) -> ast.AST | None:

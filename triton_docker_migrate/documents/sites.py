@@ -305,6 +305,8 @@ class PortList:
     key: str = ""  #: the key that names the target port of an entry (``containerPort``, ``targetPort``)
     assign: str = ": "  #: how the file writes ``key`` and a value (``: `` in YAML, `` = `` in HCL)
     service: bool = False  #: a Service's ports: an entry may name the container's port instead
+    #: an entry may be removed by an edit (False: a list of Python code, whose shape the verification keeps: reported)
+    edited: bool = True
 
 
 @dataclass

@@ -40,7 +40,8 @@ URL_RULES = (
                  "finding is a warning: set the port to the HTTP port where it is set. Only in a Triton context (a V1/V2 server "
                  "image, service or command line, a host named for the server, or a URL with a host in a file "
                  "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image - in a CI file, the same "
-                 "job): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
+                 "job; a URL to the host and port that a V1 status poll of the same file asks, "
+                 "`curl http://$HOST:8000/api/status | grep -q SERVER_READY`, which only V1 answers): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
                  "another application's (a container of another image, a Service whose pods run one), whatever its "
                  "name reads. A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
@@ -102,6 +103,7 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     named = doc.kind in _SCRIPTS and (_NAMES_SERVER.search(doc.text) is not None or bool(ctx.server_lines()))
     stages: dict = {}  # a Dockerfile's build stage (a CI file's job): it talks to Triton or not (a client SDK stage)
     local = LocalPorts(doc, ctx)
+    polled = polled_hosts(doc.regions())
     for region in doc.regions():
         talks = client
         if client and doc.kind == "dockerfile" and (region.offsets or region.base):
@@ -116,7 +118,7 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
                 if id(job) not in stages:
                     stages[id(job)] = evidence.talks_to_triton(job)
                 talks = stages[id(job)]
-        yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local)
+        yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local, polled)
 
 
 def may_run_triton(image: str, lines) -> bool:
@@ -363,6 +365,29 @@ _STATUS_GREP = re.compile(r"\b(?:SERVER_READY|MODEL_READY)\b")
 _VAR_HOST = re.compile(r"\$\{?([A-Za-z_]\w*)")
 
 
+def _host_key(host: str) -> str:
+    """A URL's host as a key: ``${ADDR}`` and ``$ADDR`` are one."""
+    m = re.fullmatch(r"\$\{?([A-Za-z_]\w*)\}?", host)
+    return f"${m.group(1)}" if m is not None else host.lower()
+
+
+def polled_hosts(regions) -> frozenset[tuple[str, str | None]]:
+    """(host, port) of the URLs of ``regions`` (a file's) whose V1 status poll greps the body for
+    ``SERVER_READY``/``MODEL_READY``: only a V1 server answers that, so the file's other URLs to the same host and
+    port reach it too (``until curl -sf "http://${ADDR}:8000/api/health/ready"`` before
+    ``curl -s "http://${ADDR}:8000/api/status" | grep -q SERVER_READY``)."""
+    out = set()
+    for region in regions:
+        text = region.text
+        if "/api/status" not in text or _STATUS_GREP.search(text) is None:
+            continue
+        for m in _URL.finditer(text):
+            if m.group("host") and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
+                    text, text.rfind("\n", 0, m.start()) + 1, line_end(text, m.end())):
+                out.add((_host_key(m.group("host")), m.group("port")))
+    return frozenset(out)
+
+
 def _names_triton(host: str, text: str) -> bool:
     """The host names the inference server: ``triton-svc``, ``${TRITON_HOST:-localhost}``, a Python
     f-string's ``{TRITON_URL}``, or a variable set from such a name in the same text
@@ -385,7 +410,8 @@ _ASSIGNED = re.compile(r"(?<![\w.-])[A-Za-z_]\w*=[\"']?\Z")
 
 
 def triton_urls(region: Region, client: bool = False, named: bool = False,
-                host_field: bool = False, local: LocalPorts | None = None) -> Iterator[re.Match]:
+                host_field: bool = False, local: LocalPorts | None = None,
+                polled: frozenset = frozenset()) -> Iterator[re.Match]:
     """The URLs (or bare paths) of ``region`` that reach the inference server: every one in a Triton
     context; elsewhere those whose host names it, URLs with a host and a port or scheme to one of V1's own
     endpoints in a file that talks to Triton (``client``: it imports a Triton client, runs perf_analyzer or
@@ -393,7 +419,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
     Triton's HTTP port 8000 in a script that names the server (``named``), those right after a host given
     by an f-string's field after a scheme (``host_field``: ``f"http://{url}/api/status"``) in a file that talks to
     Triton, and V1 status polls that read the server's readiness from the body (only V1 Triton
-    answered ``SERVER_READY``/``MODEL_READY`` there). ``local``: the ports this file's servers answer on at
+    answered ``SERVER_READY``/``MODEL_READY`` there) and the URLs to V1's own endpoints on a host and port such a
+    poll of the file asks (``polled``: ``polled_hosts``). ``local``: the ports this file's servers answer on at
     ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
@@ -417,7 +444,9 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
                 or (named and m.group("host") and m.group("port") == _HTTP_PORT
                     and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))) \
                 or (status_poll and m.group("path").startswith("/api/status") and _STATUS_GREP.search(
-                    text, text.rfind("\n", 0, m.start()) + 1, line_end(text, m.end()))):
+                    text, text.rfind("\n", 0, m.start()) + 1, line_end(text, m.end()))) \
+                or (polled and m.group("host") and (_host_key(m.group("host")), m.group("port")) in polled
+                    and evidence.V1_OWN_ENDPOINT_TEXT.match(m.group("path"))):
             if local is None or local.judge(region, m) != "other":
                 yield m
 
@@ -452,8 +481,9 @@ def _port_variable(region: Region, m: re.Match, ctx: Context) -> tuple[str, str]
 
 
 def check_region(region: Region, ctx: Context, client: bool = False, named: bool = False,
-                 host_field: bool = False, local: LocalPorts | None = None) -> Iterator[Finding]:
-    for m in triton_urls(region, client, named, host_field, local):
+                 host_field: bool = False, local: LocalPorts | None = None,
+                 polled: frozenset = frozenset()) -> Iterator[Finding]:
+    for m in triton_urls(region, client, named, host_field, local, polled):
         path = m.group("path")
         verdict = local.judge(region, m) if local is not None else None
         for r, url, rx in _ROWS:

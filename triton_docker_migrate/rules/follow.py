@@ -49,7 +49,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   WORKDIR, one its compose service or ``docker run`` bind-mounts and its health check names, one its image holds
   and a container that runs the image names in a probe (``files_run``, ``HealthMove.inside``, ``HealthMove.holds``,
   ``held_run``, ``Links.inside``; such a file is read by the follow-through whatever it holds);
-- URLs that reach the server: through a Service's name, a compose service's name, or a host port that
+- URLs that reach the server: through a Service's name, a compose service's name, a CI job's service
+  container's (``CiDoc.line_hosts``: a GitLab ``alias``), or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
   probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
@@ -124,8 +125,10 @@ HEALTH_PORT_ROUTE = rule(
     "run` of that image stop publishing the health port when they publish the HTTP port; and a URL that "
     "reaches the health port through a Service's name, a compose service's name or the host port that "
     "published it uses the HTTP port's; so does a Google Cloud health check of a Terraform file whose VM runs the "
-    "server's script as its startup script (`templatefile(\"${path.module}/start.sh.tpl\", {...})`, `file(...)`): a "
-    "port the call gives the template is a warning with the HTTP port. The message names the server's file and the "
+    "server's script as its startup script (`templatefile(\"${path.module}/start.sh.tpl\", {...})`, `file(...)`), and "
+    "an AWS target group's `health_check` port of such a VM (attached to it, or named for the server: `traffic-port` "
+    "when the target group's requests go to the HTTP port): a port the call gives the template is a warning with the "
+    "HTTP port. The message names the server's file and the "
     "line of the removed option.\n\n"
     "Otherwise the finding is a warning with the change to make: a Service with no port to the HTTP "
     "port (routing the health port there would expose V2's whole HTTP API through it), a policy that does "
@@ -163,7 +166,7 @@ HEALTH_PATH_ROUTE = rule(
     "image is the server's `Dockerfile` in the same folder; "
     "a Terraform target group that an `aws_ecs_service` sends to the server's container, each in any file of the "
     "module; a Google Cloud health check of a VM whose startup script, `templatefile()` or `file()` of the module, "
-    "runs the server), "
+    "runs the server, and an AWS target group attached to such a VM or named for the server), "
     "a Terraform variable's or local value's default that such a check or a probe of the server takes "
     "(`path = var.health_path`, the default in `variables.tf` of the same module, and the value a configuration "
     "that calls the module gives it: `health_path = \"...\"` in its `module` block, or `health_path = var.x` and "
@@ -173,7 +176,9 @@ HEALTH_PATH_ROUTE = rule(
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
-    "reaches it through a Service's name, a compose service's name or a published host port (`-p`, compose "
+    "reaches it through a Service's name, a compose service's name, the name a CI job reaches its service container "
+    "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key) "
+    "or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
     "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
     "container's `hostPort` or a `hostNetwork` pod's port, a Terraform `docker_container`'s `ports` or "
@@ -407,6 +412,9 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
     refs = getattr(doc, "health_refs", None)
     if refs is not None:
         m.refs = tuple(refs(cl))
+    line_hosts = getattr(doc, "line_hosts", None)
+    if line_hosts is not None:  # a CI job's service container: the names its jobs reach it by (a GitLab ``alias``)
+        m.hosts = tuple(dict.fromkeys(m.hosts + tuple(line_hosts(cl))))
     key = _key(cl)
     if kind in _ON_THE_HOST and not any(key in index for index in (
             where.containers, where.compose, where.docker_runs, where.builds)):
@@ -1611,8 +1619,13 @@ class _Follow:
             m = at.move
             http_ports = {m.http} | {h for h, c in m.published if c == m.http}
             shown = os.path.basename(real)
-            for name, pr, path_span, _start in self.doc.gcp_checks():
+            groups = getattr(self.doc, "target_group_checks", None)
+            for name, pr, path_span, _start in self.doc.gcp_checks() + (groups() if groups is not None else []):
                 what = f"the health check {name} of the VM that runs {shown}"
+                if pr is not None and pr.traffic is not None:  # an AWS target group's
+                    what = f"the health_check of target group {name}, of the VM that runs {shown}"
+                    if pr.value == "traffic-port" and pr.traffic in http_ports:
+                        pr = None  # (its requests go to the HTTP port: so do its checks)
                 place = self._region_at(path_span.start + 1) if path_span is not None else None
                 v1 = place is not None and place[0].text[place[1]:].startswith("/api/")
                 if v1:
@@ -1621,9 +1634,11 @@ class _Follow:
                 if pr is None or pr.value in http_ports or not self.free(pr.span) or not (v1 or pr.value == m.health):
                     continue
                 if m.health and pr.value == m.health:
+                    new = "traffic-port" if pr.traffic is not None and pr.traffic in http_ports else m.http
+                    quote = pr.quote or ('"' if new == "traffic-port" else "")
                     yield self.emit(HEALTH_PORT_ROUTE.finding(
                         pr.span, f"port {pr.value}: {what}; {self.follows(at)}; V2 serves health on the HTTP port "
-                        f"{m.http}", I, Fix.of(f"Use port {m.http}", Edit(pr.span, m.http))))
+                        f"{m.http}", I, Fix.of(f"Use port {new}", Edit(pr.span, f"{quote}{new}{quote}"))))
                     continue
                 fed = [k for k, v in given.items() if v == pr.value]
                 why = f" (the {fed[0]} the VM's template is given)" if fed else ""

@@ -20,10 +20,13 @@ HEALTH_PORT = rule(
     "A port that only served V1 health (`--http-health-port`) serves nothing in V2: it is removed from "
     "EXPOSE / ports lists that keep other ports (a Service's entry only when another of its ports reaches the "
     "HTTP port, where V2 serves health; an ECS container's `portMappings` entry unless a load balancer still sends "
-    "to it), otherwise reported with the HTTP port to use. Probes on it move to the HTTP port, and so do a "
+    "to it; a container's `ports` list written in Python code, a Pulumi dict, is reported: removing an entry would "
+    "change the code), otherwise reported with the HTTP port to use. Probes on it (by number, or by the name its "
+    "container gives it) move to the HTTP port, and so do a "
     "Google Cloud health check's `port` for a VM whose startup script runs the server and a "
-    "Terraform target group's `health_check` port (`traffic-port` when the target group's requests go to the "
-    "HTTP port); a target group or ECS `load_balancer` that sends requests to it is reported.")
+    "Terraform target group's `health_check` port - of an ECS server, or of a VM whose `user_data` runs the server "
+    "(a target group named for the server or attached to that VM) - (`traffic-port` when the target group's "
+    "requests go to the HTTP port); a target group or ECS `load_balancer` that sends requests to it is reported.")
 W, I = Severity.WARNING, Severity.INFO
 
 
@@ -96,7 +99,10 @@ def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> 
     others = [e for e in pl.entries if e not in hits]
     keeps_health = any(e.port == http or e.port in http_names for e in others) if service else bool(others)
     for e in hits:
-        if keeps_health and e.remover is None:  # something the file says still sends to it (its own finding)
+        if keeps_health and not pl.edited:  # (a list of Python code: the code's shape stays)
+            yield HEALTH_PORT.finding(e.span, f"{msg}: remove it from the {pl.where} (a list written in code is not "
+                                      f"edited)")
+        elif keeps_health and e.remover is None:  # something the file says still sends to it (its own finding)
             yield HEALTH_PORT.finding(e.span, f"{msg}: a load balancer still sends requests to it; remove it from the "
                                       f"{pl.where} once they go to the HTTP port")
         elif keeps_health:
