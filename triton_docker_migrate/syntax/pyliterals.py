@@ -774,28 +774,38 @@ def json_words(lit: Literal, group: int = 0) -> list[PyWord] | None:
     """The strings of the JSON array ``lit`` holds (its whole value, blanks around it aside), each a word
     spanning its quotes in the document (``\\"`` in a literal written between double quotes); None when the
     value is not such an array, or a string of it holds a JSON escape (it would be written again otherwise
-    than it reads)."""
+    than it reads). An f-string's replacement fields (``"--model-store={conf["dir"]}"``) are read as
+    values known at run time, each inside one string of the array."""
     v = lit.value
-    if not v.lstrip().startswith("[") or "\\" in v:
+    # the value with each field's text blanked out: the quotes of its source are no JSON
+    plain = v
+    for a, b in lit.fields:
+        plain = plain[:a] + "_" * (b - a) + plain[b:]
+    if not plain.lstrip().startswith("[") or "\\" in plain:
         return None
     try:
-        values = json.loads(v)
+        values = json.loads(plain)
     except ValueError:
         return None
     if not isinstance(values, list) or not values or not all(isinstance(x, str) for x in values):
         return None
     words: list[PyWord] = []
+    spans: list[tuple[int, int]] = []
     i = 0
     for _ in values:
-        i = v.find('"', i)
-        j = v.find('"', i + 1)
+        i = plain.find('"', i)
+        j = plain.find('"', i + 1)
         if i < 0 or j < 0:
             return None
+        spans.append((i, j))
+        i = j + 1
+    if not all(any(i < a and b <= j for i, j in spans) for a, b in lit.fields):
+        return None  # a field outside the strings: the array's shape is known only at run time
+    for i, j in spans:
         inexact = frozenset(k - i - 1 for k in range(i + 1, j) if k in lit.inexact)
         words.append(PyWord(lit.offsets[i], lit.ends[j], v[i + 1:j], list(lit.offsets[i + 1:j]),
                             any(lit.fields and a < j and b > i for a, b in lit.fields), '"', lit.offsets[j],
                             inexact=inexact, literal=lit, whole=True, group=group))
-        i = j + 1
     return words
 
 
