@@ -1777,6 +1777,18 @@ class PythonDoc(ShellDoc):
                 return f"the Python code changed outside the rewritten client code (line {line})"
         return None
 
+    def same_object(self, a: int, b: int) -> bool:
+        """The code at ``a`` and at ``b`` builds one object: both stand in one statement (a dict display, a
+        call), or in statements that assign to the same name or to its items (``spec = {...}``,
+        ``spec["image"] = ...``, ``spec["args"] = ...``)."""
+        sa, sb = self.construct_start(a), self.construct_start(b)
+        if sa is None or sb is None:
+            return False
+        if sa == sb:
+            return True
+        ma, mb = _ASSIGNED_NAME.match(self.text, sa), _ASSIGNED_NAME.match(self.text, sb)
+        return ma is not None and mb is not None and ma.group(1) == mb.group(1)
+
     def construct_start(self, offset: int) -> int | None:
         """The start of the innermost statement holding ``offset`` (suppression comments go above it)."""
         best = None
@@ -1787,6 +1799,9 @@ class PythonDoc(ShellDoc):
                 best = a
         return best
 
+
+#: a statement that assigns to a name or to an item of it: the name
+_ASSIGNED_NAME = re.compile(r"([A-Za-z_][\w.]*)[ \t]*(?:\[|(?::[^=\n]*)?=(?!=))")
 
 #: the callables that take a command's words one an argument (the last attribute of their name): a
 #: call of a call is ``sh.Command(program)(arg, ...)``
