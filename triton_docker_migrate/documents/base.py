@@ -183,6 +183,11 @@ class Document:
         masked actions written ``{{…}}``)."""
         return text
 
+    #: what a finding whose change ``can_write`` refuses says
+    unwritable = " (the change would rewrite a template action: make it by hand)"
+    #: the line as that change would write it is a useful suggestion
+    unwritable_shown = True
+
     def can_write(self, edit) -> bool:
         """Whether ``edit`` can be applied as it is (a Helm template's actions are never rewritten)."""
         return True

@@ -40,8 +40,9 @@ from typing import Iterator, Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
-from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyJsonSyntax, PyListSyntax, PyShellSyntax, PyWord,
-                                 concatenation_word, escape_in, expression_word, json_words, literal_word, py_literal,
+from ..syntax.pyliterals import (BRACES, PERCENT, TAIL, Literal, PyConcatShellSyntax, PyJsonSyntax, PyListSyntax, PyShellSyntax, PyWord,
+                                 concat_shell_words, concatenation_word, escape_in, expression_word, json_words, literal_word,
+                                 py_literal,
                                  read_literal, shell_words_of, with_placeholders)
 from ..syntax.quoting import Syntax
 from ..syntax.shellwords import Word
@@ -192,6 +193,8 @@ class PythonDoc(ShellDoc):
         self._literals: dict[int, Literal | None] = {}
         self._by_start: list[tuple[int, int, Literal]] = []  #: read literals by start offset
         self._shell_nodes: set[int] = set()  #: literals read as shell text
+        #: edits of shell text built by concatenation that would not stay inside one string (``can_write``)
+        self._refused_edits: set[Edit] = set()
         self._image_nodes: set[int] = set()  #: literals that name a container image
         self._used: set[int] = set()  #: lists and strings already read as a command
         self._closed: set[int] = set()  #: groups (lists) a new word must not be added to
@@ -1185,6 +1188,8 @@ class PythonDoc(ShellDoc):
     def _syntax_for(self, words: Sequence[Word]) -> Syntax:
         """Items of a list, or words of shell text inside one literal (``shlex.split("...")``)."""
         w = words[0] if words else None
+        if isinstance(w, PyWord) and w.shell is not None:
+            return w.shell
         if isinstance(w, PyWord) and not w.whole and w.literal is not None:
             return PyShellSyntax(w.literal)
         if isinstance(w, PyWord):
@@ -1314,17 +1319,41 @@ class PythonDoc(ShellDoc):
             return lexed
         lit = self._literal_at(offsets[0])
         if lit is None or offsets[-1] >= lit.end:
+            concat = self._concat_syntax(offsets)
+            if concat is not None:
+                tokens = [t for t in lexed.tokens if t.word is not None]
+                for t, w in zip(tokens, concat_shell_words(concat, [t.word for t in tokens])):
+                    t.word = w
             return lexed
         words = [t.word for t in lexed.tokens if t.word is not None]
         for t, w in zip([t for t in lexed.tokens if t.word is not None], shell_words_of(lit, words)):
             t.word = w
         return lexed
 
+    def _concat_syntax(self, offsets: Sequence[int]) -> PyConcatShellSyntax | None:
+        """Shell text whose characters (``offsets``) more than one part of a Python expression writes
+        (``"trtserver --model-store=" + path``): the syntax of its words, over the literals among those
+        parts; None when no literal writes any of it."""
+        lits: dict[int, Literal] = {}
+        last = None
+        for o in offsets:
+            if last is not None and last.start <= o < last.end:
+                continue
+            last = self._literal_at(o)
+            if last is not None:
+                lits.setdefault(id(last), last)
+        return PyConcatShellSyntax(list(lits.values()), self._refused_edits) if lits else None
+
     def _sub_script(self, value: str, offsets: Sequence[int], syntax: Syntax, label: str,
                     docker: DockerRun | None, depth: int) -> None:
         lit = self._literal_at(offsets[0]) if offsets else None
         if lit is not None and offsets[-1] >= lit.end:
             lit = None
+        if lit is None and offsets and not isinstance(syntax, (PyShellSyntax, PyConcatShellSyntax)):
+            concat = self._concat_syntax(offsets)
+            if concat is not None:
+                syntax = concat
+                self._shell_nodes.update(id(x) for x in concat.lits)
         if lit is not None and not (isinstance(syntax, PyShellSyntax) and syntax.lit is lit):
             syntax = PyShellSyntax(lit)
             self._shell_nodes.add(id(lit))
@@ -1357,6 +1386,14 @@ class PythonDoc(ShellDoc):
 
     def commands(self) -> list[CommandSite]:
         return super().commands() + self._extra_sites
+
+    #: what a finding whose change ``can_write`` refuses says
+    unwritable = (" (a Python expression builds this command line with '+', and the change would not stay inside "
+                  "one of its strings: make it by hand)")
+    unwritable_shown = False  #: the line it would write is no Python
+
+    def can_write(self, edit: Edit) -> bool:
+        return edit not in self._refused_edits
 
     def report_only(self) -> list[tuple[int, int, str]]:
         out = super().report_only()
@@ -1792,6 +1829,18 @@ class PythonDoc(ShellDoc):
                 return f"the Python code changed outside the rewritten client code (line {line})"
         return None
 
+    def same_object(self, a: int, b: int) -> bool:
+        """The code at ``a`` and at ``b`` builds one object: both stand in one statement (a dict display, a
+        call), or in statements that assign to the same name or to its items (``spec = {...}``,
+        ``spec["image"] = ...``, ``spec["args"] = ...``)."""
+        sa, sb = self.construct_start(a), self.construct_start(b)
+        if sa is None or sb is None:
+            return False
+        if sa == sb:
+            return True
+        ma, mb = _ASSIGNED_NAME.match(self.text, sa), _ASSIGNED_NAME.match(self.text, sb)
+        return ma is not None and mb is not None and ma.group(1) == mb.group(1)
+
     def construct_start(self, offset: int) -> int | None:
         """The start of the innermost statement holding ``offset`` (suppression comments go above it)."""
         best = None
@@ -1802,6 +1851,9 @@ class PythonDoc(ShellDoc):
                 best = a
         return best
 
+
+#: a statement that assigns to a name or to an item of it: the name
+_ASSIGNED_NAME = re.compile(r"([A-Za-z_][\w.]*)[ \t]*(?:\[|(?::[^=\n]*)?=(?!=))")
 
 #: the callables that take a command's words one an argument (the last attribute of their name): a
 #: call of a call is ``sh.Command(program)(arg, ...)``

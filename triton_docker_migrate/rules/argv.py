@@ -631,6 +631,7 @@ def _add_poll(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
         return
     edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
+        _add_by_hand(b, MODEL_CONTROL_DEFAULT, msg, anchor, values)
         return
     later = _completed(b, dynamic)
     if later:
@@ -741,9 +742,22 @@ def _add_strict(b: _Builder, opts: list[Option], dynamic: list[Word]) -> None:
                "let --disable-auto-complete-config win over a --strict-model-config=false given there)")
     edit, anchor = _insertion(b, opts, values, b.cl.extra.get("stop", frozenset()))
     if edit is None:
+        _add_by_hand(b, STRICT_DEFAULT, msg, anchor, values)
         return
     where = b.cl.binary.span if b.cl.binary is not None else anchor.span
     b.finding(STRICT_DEFAULT, where, msg, "info", [edit], title)
+
+
+def _add_by_hand(b: _Builder, rule: Rule, msg: str, anchor: Word | None, values: list[str]) -> None:
+    """``_insertion`` found the line but no place its own text holds for new options (a Python expression
+    writes the program, or what follows it): a warning that says what to add."""
+    if anchor is None:
+        return
+    where = b.cl.binary.span if b.cl.binary is not None else anchor.span
+    added = " ".join(values)
+    b.finding(rule, where, f"{msg}; but the place new options go is not written as itself inside one string of "
+              f"this line (an expression or an escape writes what comes before it), so no edit adds them there: add "
+              f"{added} by hand", "warning", suggestion=added)
 
 
 def _insertion(b: _Builder, opts: list[Option], values: list[str],
@@ -763,10 +777,12 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str],
             break
         if w.value == "--" and id(w) not in option_of:
             break  # getopt stops at "--": a word after it is an argument, which V2 refuses
-        if not seg.syntax.holds_insertions:
+        if not seg.syntax.takes_after(w):
             # written in a variable's value that cannot take more words (unquoted): new options go
-            # after the expansion in the line (CONTRACT.md: after the last option and its value)
-            if seg.expansion is not None and seg.outer is not None and seg.outer.holds_insertions:
+            # after the expansion in the line (CONTRACT.md: after the last option and its value);
+            # after a part of a line that a Python expression writes (``"... --model-store=" +
+            # path``): before it, inside the literal
+            if seg.expansion is not None and seg.outer is not None and seg.outer.takes_after(seg.expansion):
                 anchor, anchor_seg = seg.expansion, Segment([seg.expansion], seg.outer, seg.label)
             elif anchor is not None and option_of.get(id(w)) is anchor:
                 # never between an option and its value: before that option
@@ -788,6 +804,10 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str],
         return None, None
     if anchor is cl.binary:
         anchor_seg = next(s for s in cl.segments if any(x is anchor for x in s.words))
+    if anchor_seg.syntax.holds_insertions and not anchor_seg.syntax.takes_after(anchor):
+        # not even after the program: a Python expression writes it (``SERVER + " --model-store=/m"``);
+        # the caller says what to add by hand
+        return None, anchor
     return cl.insert_after(anchor, anchor_seg, values), anchor
 
 

@@ -12,6 +12,7 @@ from .. import facts
 from ..documents.commands import V1_PROBED, command_index
 from ..documents.commands import is_v1_binary as command_is_v1
 from ..documents.sites import is_foreign
+from ..intervals import covers_any
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_IMAGE, V1_TAG, ImageInfo, classify, is_v1_tag, \
     tensorrtserver_tag_exists
 from ..model import Edit, Finding, Fix, Severity, Span
@@ -40,8 +41,10 @@ SERVER_IMAGE = rule(
     "are migrated with a warning: the chart's templates run the server on that image, and their command line, "
     "probes and ports must move to V2 together (a V1 chart runs `trtserver`). So is a Kustomization's `images:` "
     "entry whose resources come from another repository (a remote base): the base's server command line, "
-    "probes and clients are outside the run and must move to V2 with it. Source: S1, facts sheet "
-    "'Releases, images'.")
+    "probes and clients are outside the run and must move to V2 with it. In Python, the image of an object "
+    "(a container spec: one statement, or assignments to one name and its items) whose `trtserver` command stays "
+    "in text the tool cannot read as a command (args built as a string it cannot parse) is held with a warning: "
+    "the two move together, by hand. Source: S1, facts sheet 'Releases, images'.")
 SDK_IMAGE = rule(
     "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
     "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
@@ -363,6 +366,45 @@ def _extended_left(extended, target: Release) -> Finding | None:
                     f"V2 release of the target (tritonserver:{target}-py3) together, or neither starts",
                     suggestion=f"tritonserver:{target}-py3 in {where}")
     return None
+
+
+#: the V1 server binary named in a piece of evidence
+_V1_BINARY_WORD = re.compile(r"(?<![\w.-])trtserver(?![\w.-])")
+
+
+@check(order=62)
+def check_image_beside_unread_server(doc, ctx) -> Iterator[Finding]:
+    """A Python object (a container spec) whose server image moves to V2 while ``trtserver`` stays in text
+    of the same object that no reader took as a command (args built as a string the tool cannot parse):
+    the image is held with it (a V2 image under the V1 command line does not start), as TDM105 holds the
+    reverse."""
+    if doc.kind != "python":
+        return iter(())
+    moved = [f for f in ctx.found if f.rule == SERVER_IMAGE.id and f.fix is not None and f.span is not None]
+    if not moved:
+        return iter(())
+    from .residue import evidence_in
+
+    prose = covers_any(doc.advisory())
+    taken = [e.span for f in ctx.found if f.fix is not None for e in f.fix.edits] + \
+        [f.span for f in ctx.found if f.span is not None]
+    left = [p for p in evidence_in(doc, ctx.target)
+            if _V1_BINARY_WORD.search(p.text) and not is_foreign(p.span) and not prose.covers(p.span.start)
+            and not any(t.start < p.span.end and p.span.start < t.end for t in taken)]
+    # server lines of the file the run migrates: an object that holds one moves with its image
+    lines = [w.start for cl, res in ctx.server_lines() if not cl.report_only and any(g.fix for g in res.findings)
+             for w in cl.segments[0].words[:1] if not is_foreign(w.span)]
+    for f in moved:
+        beside = [p for p in left if doc.same_object(f.span.start, p.span.start)]
+        if not beside or any(doc.same_object(f.span.start, a) for a in lines):
+            continue
+        line = doc.position(beside[0].span.start)[0]
+        f.fix = None
+        f.severity = Severity.WARNING
+        f.message += (f" (held: the same object runs the V1 server at line {line} in text the tool cannot read "
+                      f"as a command, which stays V1; a V2 image under the V1 command line does not start: move the "
+                      f"image and that command to V2 together, by hand)")
+    return iter(())
 
 
 @check(order=60)

@@ -428,6 +428,9 @@ class PyWord(Word):
     group: int = 0  #: which list of the file it is an item of (words of one list form a segment)
     expression: bool = False  #: no literal at all (a variable, a call, ``*args``): any options at run time
     open_end: bool = True  #: text may be appended at ``inner_end``
+    #: the syntax of the shell text it is a word of, when a Python expression builds that text by
+    #: concatenation (``"trtserver --model-store=" + path``): ``PyConcatShellSyntax``
+    shell: Syntax | None = None
 
     def maps_exactly(self, i: int, j: int) -> bool:
         """``value[i:j]`` (``i == j``: the point before ``value[i]``) is written as itself."""
@@ -633,6 +636,111 @@ class PyShellSyntax(_InString, ShellSyntax):
             escape_in(fragment, self._piece(word)) == fragment
 
 
+class PyConcatShellSyntax(_InString, ShellSyntax):
+    """Words of shell text that a Python expression builds by concatenation (``["bash", "-c",
+    "trtserver --model-store=" + path]``): each edit stays inside one of its string literals. A word is
+    changed in place where its characters are written as themselves in a literal; new words go after a
+    word only where that literal still holds the place after it (never after a part written by an
+    expression, never across a ``+``). An edit that cannot stay inside one string token (a word written
+    across two parts deleted or rewritten) is made, and added to ``refused``: the document never writes
+    it (``PythonDoc.can_write``), its finding asks for the change by hand."""
+
+    name = "python-shell"
+    gap_re = re.compile(r"^(?:[ \t]|\\\r?\n)*$")
+
+    def __init__(self, lits: Sequence[Literal], refused: set[Edit] | None = None) -> None:
+        self.lits = list(lits)
+        self.refused: set[Edit] = refused if refused is not None else set()
+
+    def _refuse(self, edit: Edit) -> Edit:
+        self.refused.add(edit)
+        return edit
+
+    def _char(self, offset: int) -> tuple[Literal, int] | None:
+        """The literal and value index of the character written at ``offset`` (None: an expression's)."""
+        for lit in self.lits:
+            if lit.start <= offset < lit.end:
+                k = bisect.bisect_right(lit.offsets, offset) - 1
+                return (lit, k) if k >= 0 and lit.offsets[k] == offset else None
+        return None
+
+    def _exact(self, offset: int) -> bool:
+        got = self._char(offset)
+        return got is not None and got[1] not in got[0].inexact
+
+    def _piece(self, a: int, b: int) -> Piece | None:
+        """The string token whose body holds ``[a, b]`` whole."""
+        for lit in self.lits:
+            p = lit.piece_at(a)
+            if p is not None and p.body_start <= b <= p.body_end:
+                return p
+        return None
+
+    def inexact_chars(self, offsets: Sequence[int]) -> frozenset[int]:
+        """The indices of ``offsets`` whose characters are not written as themselves in a literal."""
+        return frozenset(n for n, o in enumerate(offsets) if not self._exact(o))
+
+    def takes_after(self, word: Word) -> bool:
+        """New words may follow ``word``: its last character is written as itself in a literal, and the
+        place after it is still inside that literal's token."""
+        if not word.offsets or word.end <= word.start or not self._exact(word.offsets[-1]):
+            return False
+        return self._piece(word.offsets[-1], max(word.end, word.inner_end)) is not None
+
+    def maps_exactly(self, word: Word, i: int, j: int) -> bool:
+        if i >= len(word.value):
+            return self.takes_after(word)
+        offs = word.offsets[i:max(j, i + 1)]
+        return all(self._exact(o) for o in offs) and self._piece(offs[0], offs[-1]) is not None
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        if fragment == "":
+            return True
+        return ShellSyntax.safe_in_place(self, word, fragment, new_value) and all(
+            escape_in(fragment, p) == fragment for lit in self.lits for p in lit.pieces)
+
+    def quote(self, value: str, like: Word | None) -> str:
+        piece = self._piece(like.end, like.end) if like is not None else None
+        return self._escaped(ShellSyntax.quote(self, value, like), value, piece or self.lits[-1].pieces[-1])
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
+        words = [ShellSyntax.quote(self, v, anchor) for v in values]
+        piece = self._piece(anchor.end, anchor.end) if self.takes_after(anchor) else None
+        raw = [escape_in(w, piece) for w in words] if piece is not None else [None]
+        if any(r is None for r in raw):
+            return self._refuse(Edit.insert(anchor.end, "".join(" " + w for w in words)))
+        return Edit.insert(anchor.end, "".join(" " + r for r in raw))  # type: ignore[operator]
+
+    def _whole(self, word: Word) -> bool:
+        """``word`` is written inside one string token (with whatever quotes the shell reads around it)."""
+        return word.end > word.start and self._piece(word.start, word.end) is not None
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        if not self._whole(word):
+            return self._refuse(Edit.delete(word.start, word.end))
+        return None  # removed with the blanks beside it in its literal (a gap across a ``+`` is never taken)
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        if self._whole(word) and not word.dynamic and not (isinstance(word, PyWord) and word.inexact):
+            piece = self._piece(word.start, word.end)
+            raw = escape_in(ShellSyntax.quote(self, new_value, word), piece)  # type: ignore[arg-type]
+            if raw is not None:
+                return Edit(word.span, raw)
+        return self._refuse(Edit(word.span, ShellSyntax.quote(self, new_value, word)))
+
+
+def concat_shell_words(syntax: PyConcatShellSyntax, words: list[Word]) -> list[PyWord]:
+    """Words the shell lexer read from shell text built by concatenation, as words of ``syntax``: their
+    characters that no literal writes as themselves (an expression's, an escape's) are inexact."""
+    out = []
+    for w in words:
+        got = syntax._char(w.offsets[0]) if w.offsets else None
+        out.append(PyWord(w.start, w.end, w.value, w.offsets, w.dynamic, w.quote, w.inner_end,
+                          inexact=syntax.inexact_chars(w.offsets), literal=got[0] if got else None, whole=False,
+                          shell=syntax))
+    return out
+
+
 class PyJsonSyntax(_InString, PyListSyntax):
     """Strings of a JSON array written inside one Python string literal (``spec['args'] = '["trtserver",
     "--model-store=/m"]'``): a new word is a JSON string, then escaped for the literal."""
@@ -666,28 +774,38 @@ def json_words(lit: Literal, group: int = 0) -> list[PyWord] | None:
     """The strings of the JSON array ``lit`` holds (its whole value, blanks around it aside), each a word
     spanning its quotes in the document (``\\"`` in a literal written between double quotes); None when the
     value is not such an array, or a string of it holds a JSON escape (it would be written again otherwise
-    than it reads)."""
+    than it reads). An f-string's replacement fields (``"--model-store={conf["dir"]}"``) are read as
+    values known at run time, each inside one string of the array."""
     v = lit.value
-    if not v.lstrip().startswith("[") or "\\" in v:
+    # the value with each field's text blanked out: the quotes of its source are no JSON
+    plain = v
+    for a, b in lit.fields:
+        plain = plain[:a] + "_" * (b - a) + plain[b:]
+    if not plain.lstrip().startswith("[") or "\\" in plain:
         return None
     try:
-        values = json.loads(v)
+        values = json.loads(plain)
     except ValueError:
         return None
     if not isinstance(values, list) or not values or not all(isinstance(x, str) for x in values):
         return None
     words: list[PyWord] = []
+    spans: list[tuple[int, int]] = []
     i = 0
     for _ in values:
-        i = v.find('"', i)
-        j = v.find('"', i + 1)
+        i = plain.find('"', i)
+        j = plain.find('"', i + 1)
         if i < 0 or j < 0:
             return None
+        spans.append((i, j))
+        i = j + 1
+    if not all(any(i < a and b <= j for i, j in spans) for a, b in lit.fields):
+        return None  # a field outside the strings: the array's shape is known only at run time
+    for i, j in spans:
         inexact = frozenset(k - i - 1 for k in range(i + 1, j) if k in lit.inexact)
         words.append(PyWord(lit.offsets[i], lit.ends[j], v[i + 1:j], list(lit.offsets[i + 1:j]),
                             any(lit.fields and a < j and b > i for a, b in lit.fields), '"', lit.offsets[j],
                             inexact=inexact, literal=lit, whole=True, group=group))
-        i = j + 1
     return words
 
 

@@ -59,6 +59,11 @@ class Syntax:
         """This syntax's own way to add words after ``anchor`` (None: after a separator)."""
         return None
 
+    def takes_after(self, word: Word) -> bool:
+        """New words may be added right after ``word`` (``holds_insertions``, unless the syntax knows
+        better word by word)."""
+        return self.holds_insertions
+
 
 class ShellSyntax(Syntax):
     pass
