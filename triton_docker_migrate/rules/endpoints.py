@@ -41,7 +41,10 @@ URL_RULES = (
                  "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image - in a CI file, the same "
                  "job): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
                  "another application's (a container of another image, a Service whose pods run one), whatever its "
-                 "name reads. A route object's rules are judged each by its own backend."), (
+                 "name reads. A URL to `localhost` on a port where none of the file's servers answers stays too "
+                 "(another program's): a script's, a make target's or a systemd or supervisord unit's server "
+                 "answers on its HTTP port (`--http-port`, else 8000) or on the host ports `docker run -p` publishes "
+                 "it on. A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -219,12 +222,13 @@ class LocalPorts:
     """Where a URL to ``localhost`` written in this file reaches, as far as this file tells: the ports its
     own servers answer on there. A ``docker exec NAME``/``kubectl exec TARGET`` command runs in that container
     or pod (its ``localhost`` is the server's only when NAME is this file's server container, and then on the
-    server's HTTP port); elsewhere a script's, a make target's or a Python launcher's ``localhost`` is the machine's, where a
-    server of the file answers on its HTTP port when it runs there and on the host ports ``docker run -p``
-    publishes it on; a Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its
-    HTTP port. ``judge`` says ``other`` for a URL that reaches none of them (another program's: left to the
-    run's follow-through, which knows the other files) and for a path after a URL base the file sets once to
-    another service's host and port, ``warn`` for a Dockerfile's URL on another port."""
+    server's HTTP port); elsewhere a script's, a make target's, a systemd or supervisord unit's (any of its
+    programs) or a Python launcher's ``localhost`` is the machine's, where a server of the file answers on its
+    HTTP port when it runs there and on the host ports ``docker run -p`` publishes it on; a Dockerfile's (its
+    ``HEALTHCHECK``) is the container's, where the server answers on its HTTP port. ``judge`` says ``other`` for
+    a URL that reaches none of them (another program's: left to the run's follow-through, which knows the other
+    files) and for a path after a URL base the file sets once to another service's host and port, ``warn`` for a
+    Dockerfile's URL on another port."""
 
     def __init__(self, doc, ctx: Context) -> None:
         self.doc, self.ctx = doc, ctx
@@ -237,7 +241,7 @@ class LocalPorts:
         self.inside: set | None = None  #: their ports in their own container
         self.names: set = set()  #: the names ``docker exec`` reaches their containers by
         kind = self.doc.kind
-        if kind not in ("shell", "makefile", "dockerfile", "python"):
+        if kind not in ("shell", "makefile", "dockerfile", "python", "unit"):
             return
         lines = self.ctx.server_lines()
         if not lines or any(not res.http_port.isdigit() for _cl, res in lines):
