@@ -44,7 +44,8 @@ URL_RULES = (
                  "name reads. A URL to `localhost` on a port where none of the file's servers answers stays too "
                  "(another program's): a script's, a make target's or a systemd or supervisord unit's server "
                  "answers on its HTTP port (`--http-port`, else 8000) or on the host ports `docker run -p` publishes "
-                 "it on. A route object's rules are judged each by its own backend."), (
+                 "it on; a GitHub Actions job's steps reach its Triton service containers on the runner's ports "
+                 "their `ports` publish the HTTP port on. A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -224,15 +225,41 @@ class LocalPorts:
     or pod (its ``localhost`` is the server's only when NAME is this file's server container, and then on the
     server's HTTP port); elsewhere a script's, a make target's, a systemd or supervisord unit's (any of its
     programs) or a Python launcher's ``localhost`` is the machine's, where a server of the file answers on its
-    HTTP port when it runs there and on the host ports ``docker run -p`` publishes it on; a Dockerfile's (its
-    ``HEALTHCHECK``) is the container's, where the server answers on its HTTP port. ``judge`` says ``other`` for
-    a URL that reaches none of them (another program's: left to the run's follow-through, which knows the other
-    files) and for a path after a URL base the file sets once to another service's host and port, ``warn`` for a
-    Dockerfile's URL on another port."""
+    HTTP port when it runs there and on the host ports ``docker run -p`` publishes it on; a GitHub job's step's
+    is the runner's, where the job's service containers answer on the ports they publish (``_runner``); a
+    Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its HTTP port. ``judge``
+    says ``other`` for a URL that reaches none of them (another program's: left to the run's follow-through,
+    which knows the other files) and for a path after a URL base the file sets once to another service's host
+    and port, ``warn`` for a Dockerfile's URL on another port."""
 
     def __init__(self, doc, ctx: Context) -> None:
         self.doc, self.ctx = doc, ctx
         self._ready = False
+
+    def _runner(self, at: int, port: str) -> str | None:
+        """A CI job's step on the runner: ``localhost`` reaches the job's service containers on the host ports
+        they publish. A port that no Triton service of the job publishes its HTTP port on is another service's
+        when a Triton service publishes it on known ports, or when another service publishes that port
+        (``curl localhost:9000/...`` beside ``api`` publishing ``9000:9000``)."""
+        services = getattr(self.doc, "runner_services", lambda _at: None)(at)
+        if not services:
+            return None
+        own = {_HTTP_PORT} | set(self.ctx.health_ports)
+        host: set = set()
+        others: set = set()
+        known = True
+        for image, entries in services:
+            triton = may_run_triton(image, ())
+            for published, target in entries:
+                if not triton:
+                    others.add(published)
+                elif target in own:
+                    # (a port the runner picks, ``ports: [8000]``, or one set at run time: not known)
+                    known = known and published is not None and published.isdigit()
+                    host.add(published)
+        if port in host:
+            return None
+        return "other" if known and host or port in others else None
 
     def _read(self) -> None:
         self._ready = True
@@ -295,6 +322,8 @@ class LocalPorts:
             return None
         if not host or host.lower() not in _LOOPBACK or not port:
             return None
+        if self.doc.kind == "ci":
+            return self._runner(region.off(m.start()), port)
         if not self._ready:
             self._read()
         at = region.off(m.start())
