@@ -25,6 +25,7 @@ from . import commands as C
 from . import held as H
 from . import yamlsites as S
 from .base import used_only_as_image_tag
+from .dockerrun import publish_ports
 from .shell import _NAMED_BINARY, _RELEASE, ShellDoc, crlf_as_lf
 from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology
 from ..syntax.shellwords import Word
@@ -38,6 +39,9 @@ _GITLAB_KEYWORDS = frozenset({"default", "include", "stages", "variables", "work
                               "before_script", "after_script", "types"})
 #: a port a script publishes (``docker run -p 8000:8000``, ``--publish=127.0.0.1:8000:8000``): its host side
 _PUBLISHED = re.compile(r"(?:\s-p\s*|--publish[=\s]\s*)[\"']?(?:[\d.]+:)?(\d+):\d+")
+#: a script that starts containers (or a cluster) of its own: what listens on the runner's ports is not the
+#: job's services alone
+_STARTS_CONTAINERS = re.compile(r"(?<![\w.-])(?:docker|podman|nerdctl|docker-compose|kubectl|kind|minikube|k3d)(?![\w.-])")
 
 
 class CiDoc(ShellDoc):
@@ -359,6 +363,37 @@ class CiDoc(ShellDoc):
             shared = "".join(outside)
             self._job_texts = [(a, b, self.text[a:b] + "\n" + shared) for a, b in spans]
         return next((t for a, b, t in self._job_texts if a <= offset < b), None)
+
+    def runner_services(self, offset: int) -> list[tuple[str, list[tuple[str | None, str]]]] | None:
+        """The service containers of the GitHub job that holds ``offset``, when its steps run on the runner itself
+        and reach them at ``localhost`` on the ports they publish: each service's image and its ``ports`` as
+        (host port or None, container port). None when the file cannot say what ``localhost`` is there: a GitLab
+        file (its jobs reach services by their names), no job, a job that runs in a ``container:`` (its
+        ``localhost`` is that container), or a job whose steps start a server or containers of their own."""
+        if self.gitlab:
+            return None
+        job = next((j for j in self.jobs if j.start_index <= offset < Y.node_end(self.src, j)), None)
+        if job is None or Y.get(job, "container") is not None:
+            return None
+        start, end = job.start_index, Y.node_end(self.src, job)
+        steps = Y.get(job, "steps")
+        if any(start <= w.start < end for cl in self.command_lines() for seg in cl.segments for w in seg.words[:1]) \
+                or any(start <= sc.start < end and _STARTS_CONTAINERS.search(sc.value)
+                       for sc in self.scripts + self.report_only_scripts) \
+                or any(isinstance(step, MappingNode) and isinstance(Y.get(step, "uses"), ScalarNode)
+                       and str(Y.get(step, "uses").value).startswith("docker://")
+                       for step in (steps.value if isinstance(steps, SequenceNode) else [])):
+            return None
+        out = []
+        for _, svc in Y.items(Y.get(job, "services")):
+            image = Y.get(svc, "image") if isinstance(svc, MappingNode) else None
+            if not isinstance(image, ScalarNode) or not isinstance(image.value, str):
+                return None
+            ports = Y.get(svc, "ports")
+            entries = [publish_ports(str(p.value)) for p in ports.value if isinstance(p, ScalarNode)] \
+                if isinstance(ports, SequenceNode) else []
+            out.append((image.value, [e for e in entries if e is not None]))
+        return out
 
     def _in_other_job(self, offset: int, text: str) -> bool:
         """``offset`` stands in a job that does not reach the server (``_other_jobs``) and ``text`` names no port

@@ -43,7 +43,11 @@ URL_RULES = (
                  "job; a URL to the host and port that a V1 status poll of the same file asks, "
                  "`curl http://$HOST:8000/api/status | grep -q SERVER_READY`, which only V1 answers): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
                  "another application's (a container of another image, a Service whose pods run one), whatever its "
-                 "name reads. A route object's rules are judged each by its own backend."), (
+                 "name reads. A URL to `localhost` on a port where none of the file's servers answers stays too "
+                 "(another program's): a script's, a make target's or a systemd or supervisord unit's server "
+                 "answers on its HTTP port (`--http-port`, else 8000) or on the host ports `docker run -p` publishes "
+                 "it on; a GitHub Actions job's steps reach its Triton service containers on the runner's ports "
+                 "their `ports` publish the HTTP port on. A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -222,16 +226,43 @@ class LocalPorts:
     """Where a URL to ``localhost`` written in this file reaches, as far as this file tells: the ports its
     own servers answer on there. A ``docker exec NAME``/``kubectl exec TARGET`` command runs in that container
     or pod (its ``localhost`` is the server's only when NAME is this file's server container, and then on the
-    server's HTTP port); elsewhere a script's, a make target's or a Python launcher's ``localhost`` is the machine's, where a
-    server of the file answers on its HTTP port when it runs there and on the host ports ``docker run -p``
-    publishes it on; a Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its
-    HTTP port. ``judge`` says ``other`` for a URL that reaches none of them (another program's: left to the
-    run's follow-through, which knows the other files) and for a path after a URL base the file sets once to
-    another service's host and port, ``warn`` for a Dockerfile's URL on another port."""
+    server's HTTP port); elsewhere a script's, a make target's, a systemd or supervisord unit's (any of its
+    programs) or a Python launcher's ``localhost`` is the machine's, where a server of the file answers on its
+    HTTP port when it runs there and on the host ports ``docker run -p`` publishes it on; a GitHub job's step's
+    is the runner's, where the job's service containers answer on the ports they publish (``_runner``); a
+    Dockerfile's (its ``HEALTHCHECK``) is the container's, where the server answers on its HTTP port. ``judge``
+    says ``other`` for a URL that reaches none of them (another program's: left to the run's follow-through,
+    which knows the other files) and for a path after a URL base the file sets once to another service's host
+    and port, ``warn`` for a Dockerfile's URL on another port."""
 
     def __init__(self, doc, ctx: Context) -> None:
         self.doc, self.ctx = doc, ctx
         self._ready = False
+
+    def _runner(self, at: int, port: str) -> str | None:
+        """A CI job's step on the runner: ``localhost`` reaches the job's service containers on the host ports
+        they publish. A port that no Triton service of the job publishes its HTTP port on is another service's
+        when a Triton service publishes it on known ports, or when another service publishes that port
+        (``curl localhost:9000/...`` beside ``api`` publishing ``9000:9000``)."""
+        services = getattr(self.doc, "runner_services", lambda _at: None)(at)
+        if not services:
+            return None
+        own = {_HTTP_PORT} | set(self.ctx.health_ports)
+        host: set = set()
+        others: set = set()
+        known = True
+        for image, entries in services:
+            triton = may_run_triton(image, ())
+            for published, target in entries:
+                if not triton:
+                    others.add(published)
+                elif target in own:
+                    # (a port the runner picks, ``ports: [8000]``, or one set at run time: not known)
+                    known = known and published is not None and published.isdigit()
+                    host.add(published)
+        if port in host:
+            return None
+        return "other" if known and host or port in others else None
 
     def _read(self) -> None:
         self._ready = True
@@ -240,7 +271,7 @@ class LocalPorts:
         self.inside: set | None = None  #: their ports in their own container
         self.names: set = set()  #: the names ``docker exec`` reaches their containers by
         kind = self.doc.kind
-        if kind not in ("shell", "makefile", "dockerfile", "python"):
+        if kind not in ("shell", "makefile", "dockerfile", "python", "unit"):
             return
         lines = self.ctx.server_lines()
         if not lines or any(not res.http_port.isdigit() for _cl, res in lines):
@@ -294,6 +325,8 @@ class LocalPorts:
             return None
         if not host or host.lower() not in _LOOPBACK or not port:
             return None
+        if self.doc.kind == "ci":
+            return self._runner(region.off(m.start()), port)
         if not self._ready:
             self._read()
         at = region.off(m.start())
