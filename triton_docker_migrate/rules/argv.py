@@ -161,6 +161,7 @@ class ArgvResult:
     grpc_port: str = "8001"
     uses_tensorflow: bool = False
     runtime_args: bool = False  #: the line holds "$@"/$ARGS-style words
+    release: Release | None = None  #: the release the line's options were judged against (``line_release``)
     mode: str | None = None  #: resulting model-control mode, when known
 
 
@@ -287,6 +288,34 @@ class _Builder:
         ]
 
 
+def line_release(cl: CommandLine, target: Release) -> Release:
+    """The release ``cl``'s options are judged against: the target for a V1 line (its image moves to the
+    target) and for a line whose image the file does not show; for a line on a V2 ``tritonserver`` image
+    written with its release, that release - the migration never moves a V2 image, so the line keeps
+    starting that release's server."""
+    if cl.v1 or not cl.images:
+        return target
+    from ..facts import v2_release
+
+    found = {v2_release(cl.text[sp.start:sp.end]) for sp in cl.images} - {None}
+    if len(found) != 1:
+        return target
+    return Release(found.pop())
+
+
+def _accepted(row: T.RemovedOption, o: Option, release: Release) -> bool | None:
+    """Whether ``release`` takes the removed option ``o`` as given (None: its value is known only at run time)."""
+    if release < Release(row.removed_from):
+        return True
+    if not (row.back_from and release.at_least(row.back_from)):
+        return False
+    lo, hi = row.valid_range or (0, 1 << 31)
+    try:
+        return lo <= int(o.value or "") <= hi
+    except ValueError:
+        return None if o.dynamic else False
+
+
 def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     """Findings (with fixes) that turn the V1 command line ``cl`` into a V2 one for ``target``. ``held``: the
     document's ``held`` (a value of variables the file sets once to a literal is that literal), for the ports."""
@@ -295,6 +324,7 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     dynamic += cl.extra.get("runtime_words", ())  # (the program that runs the line adds arguments: ``xargs``)
     res = b.out
     res.runtime_args = bool(dynamic)
+    rel = res.release = line_release(cl, target)
     handled: set[int] = set()
 
     def last(name: str) -> Option | None:
@@ -320,22 +350,18 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     for row in T.REMOVED_OPTIONS:
         for o in (x for x in opts if x.name == row.option):
             handled.add(id(o))
-            if target < Release(row.removed_from):
+            ok = _accepted(row, o, rel)
+            if ok:
                 continue
-            if row.back_from and target.at_least(row.back_from):
+            if row.back_from and rel.at_least(row.back_from):
                 lo, hi = row.valid_range or (0, 1 << 31)
-                try:
-                    n = int(o.value or "")
-                except ValueError:
-                    n = None
-                if n is not None and lo <= n <= hi:
-                    continue
-                if n is None and o.dynamic:
+                if ok is None:
                     b.finding(row.id, o.span, f"--{row.option} takes {lo}-{hi} from {row.back_from}: check "
                               f"the value set at run time", "warning")
                     continue
-                b.finding(row.id, o.span, f"--{row.option}={o.value} is outside {lo}-{hi}, which the target "
-                          f"refuses; dropped", "warning", b.delete(o), f"Remove --{row.option}")
+                which = "the target" if rel == target else f"the image of this line ({rel})"
+                b.finding(row.id, o.span, f"--{row.option}={o.value} is outside {lo}-{hi}, which {which} refuses; "
+                          f"dropped", "warning", b.delete(o), f"Remove --{row.option}")
                 continue
             if row.option == "http-health-port":
                 res.health_port = port(o)

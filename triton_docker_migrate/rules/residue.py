@@ -129,8 +129,10 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     from .images import image_names
 
     named = image_names(doc)
+    lines = doc.command_lines()
+    judged = _judged_elsewhere(doc, lines, target)
     for region in regions:
-        out.extend(_in_region(region, target, local, named))
+        out.extend(_in_region(region, target, local, named, judged))
     out.extend(_unread_commands(doc, regions, target))
     from .paths import compared_names
 
@@ -143,7 +145,6 @@ def evidence_in(doc, target: Release) -> list[Piece]:
         # for in a process list: what the migrated command no longer matches
         for w, i, j, _other, _how in compared_names(site, ci):
             out.append(Piece(w.sub(i, j), w.value[i:j]))
-    lines = doc.command_lines()
     for cl in lines:
         out.extend(_v1_options(cl, target))
     out.extend(_in_unread_values(doc, lines, target))
@@ -195,7 +196,34 @@ def _comment_spans(doc) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:#|;|//).*$", doc.text)]
 
 
-def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piece]:
+def _judged_elsewhere(doc, lines, target: Release):
+    """``judged(span, name)``: an option word that a region holds is not the region's to judge: a word of a
+    server command line on a V2 image that stays (``_v1_options`` judges it against that image's release)."""
+    from .argv import line_release
+
+    own: list[tuple[int, int]] = []  #: words of server lines judged against their own image's release
+    for cl in lines:
+        if line_release(cl, target) != target:
+            own += [(w.start, w.end) for w, _ in cl.args()]
+    if not own:
+        return None
+    own.sort()
+
+    def judged(span: Span, name: str) -> bool:
+        return _within(own, span.start, span.end)
+
+    return judged
+
+
+def _within(spans: list[tuple[int, int]], start: int, end: int, overlap: bool = False) -> bool:
+    """A span of the sorted, disjoint ``spans`` holds ``start``-``end`` (``overlap``: meets it at all)."""
+    k = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    if k >= 0 and (spans[k][0] <= start and end <= spans[k][1] or overlap and start < spans[k][1]):
+        return True
+    return overlap and k + 1 < len(spans) and spans[k + 1][0] < end
+
+
+def _in_region(region, target: Release, local=None, named=None, judged=None) -> Iterator[Piece]:
     text = region.text
     if "tensorrt" in text or "TENSORRT" in text:
         for m in facts.IMAGE_RE.finditer(text):
@@ -248,6 +276,8 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
                 continue
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
+            if judged is not None and judged(region.span(m.start(), m.end()), name):
+                continue  # a word of a server line judged against its own image
             if not name.startswith("tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
     if "/trtserver" in text:
@@ -327,9 +357,10 @@ def _v1_only(name: str, target: Release) -> bool:
 
 def _v1_options(cl, target: Release) -> Iterator[Piece]:
     """Options of a server command line that the target refuses or that only V1 had."""
-    from .argv import parse_options
+    from .argv import line_release, parse_options
 
     opts, _, _ = parse_options(cl)
+    target = line_release(cl, target)  # (a line on a V2 image that stays is judged against its release)
     for o in opts:
         if _v1_only(o.name, target) or (o.name == "model-store" and cl.v1):
             yield Piece(o.span, o.word.value if o.value_word is None else f"{o.word.value} {o.value_word.value}")
