@@ -37,3 +37,22 @@ def test_a_thread_count_its_own_image_refuses_is_dropped(tmp_path, monkeypatch, 
                               _compose("nvcr.io/nvidia/tritonserver:25.04-py3", "--grpc-infer-thread-count=1"))
     assert code == 1 and _rules(report) == [("TDM303", "warning", True)]
     assert "(25.04)" in report["findings"][0]["message"] and "-grpc-infer-thread-count" in diff
+
+
+def test_tensorflow_options_of_2007_are_noted_not_renamed(tmp_path, monkeypatch, capsys):
+    code, report, diff = _run(tmp_path, monkeypatch, capsys, _compose(
+        "nvcr.io/nvidia/tritonserver:20.07-py3", "--tf-gpu-memory-fraction=0.5", "--tf-allow-soft-placement=true"))
+    assert (code, diff) == (0, "")
+    assert _rules(report) == [("TDM320", "info", False)] * 2  # no TDM702: 20.07 serves TF1 models
+
+
+def test_an_option_no_v2_release_took_still_goes_on_an_old_v2_image(tmp_path, monkeypatch, capsys):
+    code, report, diff = _run(tmp_path, monkeypatch, capsys,
+                              _compose("nvcr.io/nvidia/tritonserver:20.07-py3", "--api-version=2"))
+    assert _rules(report) == [("TDM302", "info", True)] and "-api-version" in diff
+
+
+def test_a_line_whose_image_is_not_a_release_is_judged_against_the_target(tmp_path, monkeypatch, capsys):
+    code, report, diff = _run(tmp_path, monkeypatch, capsys,
+                              _compose("nvcr.io/nvidia/tritonserver:${TAG}", "--tf-gpu-memory-fraction=0.5"))
+    assert ("TDM308", "info", True) in _rules(report) and "backend-config=tensorflow" in diff
