@@ -197,20 +197,43 @@ def _comment_spans(doc) -> list[tuple[int, int]]:
 
 
 def _judged_elsewhere(doc, lines, target: Release):
-    """``judged(span, name)``: an option word that a region holds is not the region's to judge: a word of a
-    server command line on a V2 image that stays (``_v1_options`` judges it against that image's release)."""
+    """``judged(span, name)``: an option word that a region holds is not the region's to judge. It is a word of
+    a server command line on a V2 image that stays (``_v1_options`` judges it against that image's release),
+    or of another program's command (``az ... --api-version 2021-04-01``, a sidecar's ``--api-version=2``):
+    V1-only options count only on a server command line (CONTRACT.md, "V1 evidence"), and another binary's
+    options are its own - except the names no program but the V1 server ever had."""
     from .argv import line_release
 
     own: list[tuple[int, int]] = []  #: words of server lines judged against their own image's release
+    server: list[tuple[int, int]] = []  #: words of every server line
     for cl in lines:
+        words = [(w.start, w.end) for w, _ in cl.args()]
+        server += words
         if line_release(cl, target) != target:
-            own += [(w.start, w.end) for w, _ in cl.args()]
-    if not own:
+            own += words
+    server.sort()
+    foreign: list[tuple[int, int]] = []  #: words of other programs' commands
+    for site in doc.commands():
+        ci = command_index(site.words)
+        if ci is None or site.words[ci].dynamic or ci + 1 >= len(site.words):
+            continue
+        program = site.words[ci].value
+        if _NAMED_FOR_SERVER.search(basename(program)) or program.startswith("-") or any(
+                "trtserver" in w.value or "tritonserver" in w.value or "tensorrtserver" in w.value
+                for w in site.words):
+            continue  # the server, a launcher named for it, or a command that names it somewhere (docker run)
+        words = [(w.start, w.end) for w in site.words[ci + 1:]]
+        if _within(server, min(a for a, _ in words), max(b for _, b in words), overlap=True):
+            continue
+        foreign += words
+    if not own and not foreign:
         return None
     own.sort()
+    foreign.sort()
 
     def judged(span: Span, name: str) -> bool:
-        return _within(own, span.start, span.end)
+        return _within(own, span.start, span.end) or (
+            name not in facts.V1_SERVER_ONLY_OPTIONS and _within(foreign, span.start, span.end))
 
     return judged
 
@@ -277,7 +300,7 @@ def _in_region(region, target: Release, local=None, named=None, judged=None) -> 
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
             if judged is not None and judged(region.span(m.start(), m.end()), name):
-                continue  # a word of a server line judged against its own image
+                continue  # a word of a server line judged against its own image, or another program's
             if not name.startswith("tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
     if "/trtserver" in text:
