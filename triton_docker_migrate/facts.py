@@ -192,6 +192,23 @@ def classify(image: str) -> ImageInfo:
     return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk)
 
 
+
+#: a V2 server image's tag by its release (``20.07-py3``, ``25.04-pyt-python-py3``, ``24.10-py3-sdk``)
+_V2_RELEASE_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2})(?:\.\d+)?-[\w.-]+$")
+
+
+def v2_release(image: str) -> str | None:
+    """The release (``YY.MM``) of a V2 ``tritonserver`` image written with a literal release tag (the V1
+    images published under that name excepted); None for anything else (no tag, a variable, not Triton)."""
+    m = IMAGE_RE.search(image.strip())
+    if not m or m.group("repo") != "tritonserver" or m.group("tag") is None:
+        return None
+    tag = m.group("tag")
+    t = _V2_RELEASE_TAG.match(tag)
+    if t is None or is_v1_tag("tritonserver", tag) or t.group("ver") < "20.06":
+        return None
+    return t.group("ver")
+
 # --- the V1 Python client library -------------------------------------------------------------
 
 #: the modules of the V1 client wheel (``tensorrtserver``, v1.12.0 ``src/clients/python``)

@@ -102,6 +102,21 @@ V1_REFUSED = rule(
     "that is not `true`, `false`, `1` or `0` (any case; `ParseBoolOption` in V1's `main.cc`): such a line "
     "never started a server, so whatever it was meant to do is unknown. The tool leaves the option for a "
     "person to decide.")
+OWN_RELEASE = rule(
+    "TDM320", "v2-line-own-release", I, F.NEVER, "A V2 line judged against its own image's release",
+    "A `tritonserver` line that runs on a V2 image written with its release (`tritonserver:20.07-py3`, "
+    "`tritonserver:25.04-py3`) stays on that image: the migration moves V1 images only. Its options are "
+    "judged against that release, not the target: the TensorFlow options that 20.06 and 20.07 still took "
+    "under their V1 names (`--tf-gpu-memory-fraction`, `--tf-allow-soft-placement`, `--tf-add-vgpu`; renamed "
+    "or removed in 2.2.0 = 20.08) and a `--grpc-infer-thread-count` of 2-128 on 25.04 or later (2.57.0) are "
+    "left as they are, since the server the line starts takes them. When the target would change such an "
+    "option, this note says what to change when the image moves to the target (an image newer than the target "
+    "is not moved back: no note). An option that the image's own release refuses is still migrated "
+    "(TDM302-TDM309). The TensorFlow checks (TDM701, TDM702) judge such a line by its image too. A V1 line (its "
+    "image moves to the target) and a "
+    "line whose image the file does not show are judged against the target. Source: facts sheet, "
+    "\"Server options\" and \"Later V2 changes\" (S5: `src/servers/main.cc` at v2.0.0, v2.1.0, v2.2.0, v2.57.0).",
+    note=True)
 #: V1's strict default written where options given after it may set it (``_add_strict``): V2 reads the last value
 STRICT_TRUE = "--strict-model-config=true"
 #: V1's boolean options: ``ParseBoolOption`` took true/false/1/0 in any case, nothing else
@@ -163,6 +178,7 @@ class ArgvResult:
     grpc_port: str = "8001"
     uses_tensorflow: bool = False
     runtime_args: bool = False  #: the line holds "$@"/$ARGS-style words
+    release: Release | None = None  #: the release the line's options were judged against (``line_release``)
     mode: str | None = None  #: resulting model-control mode, when known
 
 
@@ -289,6 +305,45 @@ class _Builder:
         ]
 
 
+def line_release(cl: CommandLine, target: Release) -> Release:
+    """The release ``cl``'s options are judged against: the target for a V1 line (its image moves to the
+    target) and for a line whose image the file does not show; for a line on a V2 ``tritonserver`` image
+    written with its release, that release - the migration never moves a V2 image, so the line keeps
+    starting that release's server."""
+    if cl.v1 or not cl.images:
+        return target
+    from ..facts import v2_release
+
+    found = {v2_release(cl.text[sp.start:sp.end]) for sp in cl.images} - {None}
+    if len(found) != 1:
+        return target
+    return Release(found.pop())
+
+
+def _accepted(row: T.RemovedOption, o: Option, release: Release) -> bool | None:
+    """Whether ``release`` takes the removed option ``o`` as given (None: its value is known only at run time)."""
+    if release < Release(row.removed_from):
+        return True
+    if not (row.back_from and release.at_least(row.back_from)):
+        return False
+    lo, hi = row.valid_range or (0, 1 << 31)
+    try:
+        return lo <= int(o.value or "") <= hi
+    except ValueError:
+        return None if o.dynamic else False
+
+
+def _own_release(b: "_Builder", o: Option, release: Release, change: str) -> None:
+    """The note on an option that ``release`` (the line's own V2 image, which stays) takes and the target
+    would change: left as it is, with the change to make when the image moves to the target. (An image newer
+    than the target gets none: it is not moved back.)"""
+    if b.target < release:
+        return
+    b.finding(OWN_RELEASE, o.span, f"--{o.name}: kept, as this line's image ({release}, a V2 image older than the "
+              f"target {b.target}, which the migration does not move) takes it; when the image moves to "
+              f"{b.target}: {change}", "info")
+
+
 def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     """Findings (with fixes) that turn the V1 command line ``cl`` into a V2 one for ``target``. ``held``: the
     document's ``held`` (a value of variables the file sets once to a literal is that literal), for the ports."""
@@ -297,6 +352,7 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     dynamic += cl.extra.get("runtime_words", ())  # (the program that runs the line adds arguments: ``xargs``)
     res = b.out
     res.runtime_args = bool(dynamic)
+    rel = res.release = line_release(cl, target)
     handled: set[int] = set()
 
     def last(name: str) -> Option | None:
@@ -322,22 +378,21 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     for row in T.REMOVED_OPTIONS:
         for o in (x for x in opts if x.name == row.option):
             handled.add(id(o))
-            if target < Release(row.removed_from):
+            ok = _accepted(row, o, rel)
+            if ok and rel != target and (there := _accepted(row, o, target)) is not True:
+                _own_release(b, o, rel, f"{row.why}: remove it" if there is False else
+                             f"check the value set at run time ({row.why})")
+            if ok:
                 continue
-            if row.back_from and target.at_least(row.back_from):
+            if row.back_from and rel.at_least(row.back_from):
                 lo, hi = row.valid_range or (0, 1 << 31)
-                try:
-                    n = int(o.value or "")
-                except ValueError:
-                    n = None
-                if n is not None and lo <= n <= hi:
-                    continue
-                if n is None and o.dynamic:
+                if ok is None:
                     b.finding(row.id, o.span, f"--{row.option} takes {lo}-{hi} from {row.back_from}: check "
                               f"the value set at run time", "warning")
                     continue
-                b.finding(row.id, o.span, f"--{row.option}={o.value} is outside {lo}-{hi}, which the target "
-                          f"refuses; dropped", "warning", b.delete(o), f"Remove --{row.option}")
+                which = "the target" if rel == target else f"the image of this line ({rel})"
+                b.finding(row.id, o.span, f"--{row.option}={o.value} is outside {lo}-{hi}, which {which} refuses; "
+                          f"dropped", "warning", b.delete(o), f"Remove --{row.option}")
                 continue
             if row.option == "http-health-port":
                 res.health_port = port(o)
@@ -354,9 +409,11 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     for brow in T.BACKEND_OPTIONS:
         for o in (x for x in opts if x.name == brow.option):
             handled.add(id(o))
-            if target < Release(brow.renamed_from):
-                continue
             prefix = f"{brow.backend},{brow.setting}="
+            if rel < Release(brow.renamed_from):
+                if o.value is not None and target.at_least(brow.renamed_from):
+                    _own_release(b, o, rel, f"renamed in 2.2.0 (20.08) to --backend-config={prefix}<value>")
+                continue
             if o.value is None:
                 continue  # no value: V1 refused the line (TDM318)
             if o.value_word is None:

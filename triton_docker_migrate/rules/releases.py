@@ -58,15 +58,16 @@ BASE_IMAGE = rule(
 def check_tensorflow(doc, ctx) -> list[Finding]:
     """A server configured for TensorFlow, on a target that dropped TensorFlow (1)."""
     out: list[Finding] = []
-    target = ctx.target
     for cl, res in ctx.server_lines():
         if not res.uses_tensorflow or cl.report_only:
             continue
+        # (a line on a V2 image that stays runs that image's release: ``argv.line_release``)
+        target = res.release or ctx.target
         where = cl.binary.span if cl.binary is not None else None
         if target.at_least(T.TF_BACKEND_DROPPED):
             out.append(TF_BACKEND_REMOVED.finding(
                 where, f"this server is configured for TensorFlow, whose backend is not shipped from "
-                f"{T.TF_BACKEND_DROPPED}: target {target} will not serve the TensorFlow models (choose a target "
+                f"{T.TF_BACKEND_DROPPED}: {'target' if target == ctx.target else 'the image of this line,'} {target} will not serve the TensorFlow models (choose a target "
                 f"before {T.TF_BACKEND_DROPPED} or convert the models)"))
         elif target.at_least(T.TF1_DROPPED):
             out.append(TF1_DROPPED.finding(

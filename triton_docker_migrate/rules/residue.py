@@ -129,8 +129,10 @@ def evidence_in(doc, target: Release) -> list[Piece]:
     from .images import image_names
 
     named = image_names(doc)
+    lines = doc.command_lines()
+    judged = _judged_elsewhere(doc, lines, target)
     for region in regions:
-        out.extend(_in_region(region, target, local, named))
+        out.extend(_in_region(region, target, local, named, judged))
     out.extend(_unread_commands(doc, regions, target))
     from .paths import compared_names
 
@@ -147,7 +149,6 @@ def evidence_in(doc, target: Release) -> list[Piece]:
         # for in a process list: what the migrated command no longer matches
         for w, i, j, _other, _how in compared_names(site, ci):
             out.append(Piece(w.sub(i, j), w.value[i:j]))
-    lines = doc.command_lines()
     for cl in lines:
         out.extend(_v1_options(cl, target))
     out.extend(_in_unread_values(doc, lines, target))
@@ -199,7 +200,57 @@ def _comment_spans(doc) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:#|;|//).*$", doc.text)]
 
 
-def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piece]:
+def _judged_elsewhere(doc, lines, target: Release):
+    """``judged(span, name)``: an option word that a region holds is not the region's to judge. It is a word of
+    a server command line on a V2 image that stays (``_v1_options`` judges it against that image's release),
+    or of another program's command (``az ... --api-version 2021-04-01``, a sidecar's ``--api-version=2``):
+    V1-only options count only on a server command line (CONTRACT.md, "V1 evidence"), and another binary's
+    options are its own - except the names no program but the V1 server ever had."""
+    from .argv import line_release
+
+    own: list[tuple[int, int]] = []  #: words of server lines judged against their own image's release
+    server: list[tuple[int, int]] = []  #: words of every server line
+    for cl in lines:
+        words = [(w.start, w.end) for w, _ in cl.args()]
+        server += words
+        if line_release(cl, target) != target:
+            own += words
+    server.sort()
+    foreign: list[tuple[int, int]] = []  #: words of other programs' commands
+    for site in doc.commands():
+        ci = command_index(site.words)
+        if ci is None or site.words[ci].dynamic or ci + 1 >= len(site.words):
+            continue
+        program = site.words[ci].value
+        if _NAMED_FOR_SERVER.search(basename(program)) or program.startswith("-") or any(
+                "trtserver" in w.value or "tritonserver" in w.value or "tensorrtserver" in w.value
+                for w in site.words):
+            continue  # the server, a launcher named for it, or a command that names it somewhere (docker run)
+        words = [(w.start, w.end) for w in site.words[ci + 1:]]
+        if _within(server, min(a for a, _ in words), max(b for _, b in words), overlap=True):
+            continue
+        foreign += words
+    if not own and not foreign:
+        return None
+    own.sort()
+    foreign.sort()
+
+    def judged(span: Span, name: str) -> bool:
+        return _within(own, span.start, span.end) or (
+            name not in facts.V1_SERVER_ONLY_OPTIONS and _within(foreign, span.start, span.end))
+
+    return judged
+
+
+def _within(spans: list[tuple[int, int]], start: int, end: int, overlap: bool = False) -> bool:
+    """A span of the sorted, disjoint ``spans`` holds ``start``-``end`` (``overlap``: meets it at all)."""
+    k = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    if k >= 0 and (spans[k][0] <= start and end <= spans[k][1] or overlap and start < spans[k][1]):
+        return True
+    return overlap and k + 1 < len(spans) and spans[k + 1][0] < end
+
+
+def _in_region(region, target: Release, local=None, named=None, judged=None) -> Iterator[Piece]:
     text = region.text
     if "tensorrt" in text or "TENSORRT" in text:
         for m in facts.IMAGE_RE.finditer(text):
@@ -252,6 +303,8 @@ def _in_region(region, target: Release, local=None, named=None) -> Iterator[Piec
                 continue
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
+            if judged is not None and judged(region.span(m.start(), m.end()), name):
+                continue  # a word of a server line judged against its own image, or another program's
             if not name.startswith("tf-") or target.at_least("20.08"):
                 yield _piece(region, m.start(), m.end())
     if "/trtserver" in text:
@@ -331,9 +384,10 @@ def _v1_only(name: str, target: Release) -> bool:
 
 def _v1_options(cl, target: Release) -> Iterator[Piece]:
     """Options of a server command line that the target refuses or that only V1 had."""
-    from .argv import parse_options
+    from .argv import line_release, parse_options
 
     opts, _, _ = parse_options(cl)
+    target = line_release(cl, target)  # (a line on a V2 image that stays is judged against its release)
     for o in opts:
         if _v1_only(o.name, target) or (o.name == "model-store" and cl.v1):
             yield Piece(o.span, o.word.value if o.value_word is None else f"{o.word.value} {o.value_word.value}")
