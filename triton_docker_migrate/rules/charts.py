@@ -44,6 +44,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                 _hold(f, f" ({report_only})")
         return
     by_doc = {id(d): p for p, d in docs.items()}
+    _quiet_unread(docs, checked)
     _unreadable_templates(links, docs, checked, shown)
     places = _Places(checked)
     unreadable: dict[int, Intervals] = {}  #: each template's report-only spans (asked once)
@@ -140,6 +141,24 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                + (f"; its image ({', '.join(where)}) stays V1 with it" if where else "")
                + ": migrate the two by hand, together")
         checked[tpath].append(HELD.finding(image or Span(start, start), msg))
+
+
+def _quiet_unread(docs: dict[str, Document], checked: dict[str, list[Finding]]) -> None:
+    """A chart with no V1 is not reported for the template lines it could not read (TDM004): an ``if``/``else``
+    that gives a mapping the same key twice is in many charts, and what the line holds is looked at instead. The
+    chart holds V1 when a rule found something in one of its files (suppressed or not: ``checked`` is what the
+    rules said), or when a file holds strong V1 evidence (which the run reports where no rule placed it, TDM003);
+    an unread line that may hold V1 itself (a V1-only option, a V1 endpoint) keeps its finding."""
+    from .. import evidence
+    from .tool import UNREAD_TEMPLATE_LINE
+
+    unread = UNREAD_TEMPLATE_LINE.id
+    if any(f.rule != unread for fs in checked.values() for f in fs) \
+            or any(evidence.strong(d.text.encode("utf-8", "surrogatepass")) for d in docs.values()):
+        return
+    for p, d in docs.items():
+        checked[p][:] = [f for f in checked[p] if f.rule != unread or f.span is None or evidence.maybe_v1(
+            d.text[f.span.start:f.span.end].encode("utf-8", "surrogatepass"))]
 
 
 def _unreadable_templates(links, docs: dict[str, Document], checked: dict[str, list[Finding]],
