@@ -157,7 +157,7 @@ def _quiet_unread(docs: dict[str, Document], checked: dict[str, list[Finding]]) 
             or any(evidence.strong(d.text.encode("utf-8", "surrogatepass")) for d in docs.values()):
         return
     for p, d in docs.items():
-        checked[p][:] = [f for f in checked[p] if f.rule != unread or f.span is None or evidence.maybe_v1(
+        checked[p][:] = [f for f in checked[p] if f.rule != unread or f.span is None or evidence.chart_may_hold_v1(
             d.text[f.span.start:f.span.end].encode("utf-8", "surrogatepass"))]
 
 
