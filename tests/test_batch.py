@@ -229,6 +229,17 @@ def test_a_chart_file_may_hold_v1(data, may):
     assert not may or evidence.maybe_v1(data)
 
 
+@pytest.mark.parametrize("line, may", [
+    (b"path: /api/health", False), (b"prefix: /api/", False), (b"path: /api/statuses", False),
+    (b'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"', False),
+    (b"path: /api/health/ready", True), (b"path: /api/status", True),
+    (b'args: ["tritonserver", "--allow-poll-model-repository=true"]', True), (b"command: [trtserver]", True),
+])
+def test_a_line_may_hold_v1_by_itself(line, may):
+    """A line with no other V1 beside it (a template line the tool could not read, in a chart with no V1)."""
+    assert evidence.line_may_hold_v1(line) is may
+
+
 def test_a_chart_without_v1_is_not_processed(tmp_path, monkeypatch, capsys):
     """A chart whose templates read ``image.tag`` from its values, with no V1 in the chart, is not read as a unit."""
     from triton_docker_migrate import pipeline

@@ -231,6 +231,17 @@ def chart_may_hold_v1(data: bytes) -> bool:
     return False
 
 
+#: what a line may hold V1 by, with no other V1 beside it: what a text file is reported for, but V1's endpoint
+#: paths, which many applications share (``/api/health``, ``/api/status``), for V1's own endpoints only
+_LINE_LITERALS = tuple(lit for lit in TEXT_LITERALS if lit not in ENDPOINTS)
+
+
+def line_may_hold_v1(data: bytes) -> bool:
+    """Whether a line of a file with no other V1 evidence (a template line the tool could not read, in a chart
+    with no V1) may hold V1 by itself: a V1 name, a V1-only option, one of V1's own endpoints."""
+    return any(lit in data for lit in _LINE_LITERALS) or holds_v1_own_endpoint(data)
+
+
 def gives_build_arguments(data: bytes, kind: str | None) -> bool:
     """``data`` may give values to a Dockerfile's build arguments (``docker build --build-arg``, a compose
     service's ``build: args:``, docker/build-push-action's ``build-args:``, Skaffold's ``buildArgs:``, a Bake

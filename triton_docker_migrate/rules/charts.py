@@ -171,7 +171,7 @@ def _quiet_unread(docs: dict[str, Document], checked: dict[str, list[Finding]]) 
     that gives a mapping the same key twice is in many charts, and what the line holds is looked at instead. The
     chart holds V1 when a rule found something in one of its files (suppressed or not: ``checked`` is what the
     rules said), or when a file holds strong V1 evidence (which the run reports where no rule placed it, TDM003);
-    an unread line that may hold V1 itself (a V1-only option, a V1 endpoint) keeps its finding."""
+    an unread line that may hold V1 itself (a V1-only option, one of V1's own endpoints) keeps its finding."""
     from .. import evidence
     from .tool import UNREAD_TEMPLATE_LINE
 
@@ -180,7 +180,7 @@ def _quiet_unread(docs: dict[str, Document], checked: dict[str, list[Finding]]) 
             or any(evidence.strong(d.text.encode("utf-8", "surrogatepass")) for d in docs.values()):
         return
     for p, d in docs.items():
-        checked[p][:] = [f for f in checked[p] if f.rule != unread or f.span is None or evidence.chart_may_hold_v1(
+        checked[p][:] = [f for f in checked[p] if f.rule != unread or f.span is None or evidence.line_may_hold_v1(
             d.text[f.span.start:f.span.end].encode("utf-8", "surrogatepass"))]
 
 
