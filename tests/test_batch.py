@@ -213,6 +213,55 @@ def test_the_prefilter_accepts_every_piece_of_evidence(pieces):
         assert evidence.maybe_v1(data)
 
 
+@pytest.mark.parametrize("data, may", [
+    (b'image: "{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag }}"', False),
+    (b"image: {{ $.Values.triton.image.tag }} {{ $root.Values.image.tag }} {{- with .Values }}{{ .image.tag }}", False),
+    (b"helm upgrade web ./web --set image.tag=20.02-py3", True),
+    (b"--set-string triton.image.tag=20.02", True),
+    (b"- name: image.tag\n  value: '20.02'", True),
+    (b"image: {{ .Values.image.tag }} # a value given: image.tag=20.02", True),
+    (b"{{ .Values.image.tag }} " + b"nvcr.io/nvidia/tensorrtserver:20.02-py3", True),
+    (b"{{ ." + b"a." * 200 + b"image.tag }}", True),  # a path too long to follow counts
+])
+def test_a_chart_file_may_hold_v1(data, may):
+    """A chart's template reading its values (``.Values.image.tag``) is no evidence; a value given to a chart is."""
+    assert evidence.chart_may_hold_v1(data) is may
+    assert not may or evidence.maybe_v1(data)
+
+
+@pytest.mark.parametrize("line, may", [
+    (b"path: /api/health", False), (b"prefix: /api/", False), (b"path: /api/statuses", False),
+    (b'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"', False),
+    (b"path: /api/health/ready", True), (b"path: /api/status", True),
+    (b'args: ["tritonserver", "--allow-poll-model-repository=true"]', True), (b"command: [trtserver]", True),
+])
+def test_a_line_may_hold_v1_by_itself(line, may):
+    """A line with no other V1 beside it (a template line the tool could not read, in a chart with no V1)."""
+    assert evidence.line_may_hold_v1(line) is may
+
+
+def test_a_chart_without_v1_is_not_processed(tmp_path, monkeypatch, capsys):
+    """A chart whose templates read ``image.tag`` from its values, with no V1 in the chart, is not read as a unit."""
+    from triton_docker_migrate import pipeline
+
+    chart = tmp_path / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("image: {repository: example/web, tag: '1.0'}\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n    - name: web\n'
+        '      image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n')
+    seen = []
+    real = pipeline.process_unit
+    monkeypatch.setattr(pipeline, "process_unit", lambda unit, *a, **k: seen.append(unit.root) or real(unit, *a, **k))
+    monkeypatch.chdir(tmp_path)
+    assert cli(capsys, "migrate", "--check", "--fail-on-review", ".")[0] == 0
+    assert seen == []
+    (chart / "templates" / "NOTES.txt").write_text("helm upgrade web ./web --set image.tag=20.02-py3\n")
+    cli(capsys, "migrate", "--check", ".")
+    assert seen == [str(chart)]
+
+
 SAMPLES = {
     "notes.txt": "call /api/health/ready on port 8001\n",
     "client.py": "import tensorrtserver.api as trt\n",

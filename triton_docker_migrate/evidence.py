@@ -207,6 +207,44 @@ def maybe_v1(data: bytes) -> bool:
     return any(lit in data for lit in LITERALS)
 
 
+#: a chart value given from outside the chart (``--set image.tag=20.02-py3``): in a chart's own files the same
+#: words are mostly a template's reference to its values (``{{ .Values.image.tag }}``), which is no evidence
+_TAG_VALUE = b"image.tag"
+_NOT_TAG_VALUE = tuple(lit for lit in LITERALS if lit != _TAG_VALUE)
+#: how far back a reference's dotted path is followed (``$.Values.a.b.c.image.tag``); a longer one counts
+_PATH_REACH = 256
+_PATH_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
+
+
+def chart_may_hold_v1(data: bytes) -> bool:
+    """``maybe_v1`` for a file of a Helm chart (its templates and values): ``image.tag`` counts only where it is
+    not a template's reference to a values path (``.Values.image.tag``, ``$.Values.triton.image.tag``, ``.image.tag``
+    in a ``with`` or ``range``: a dotted path that starts with ``.`` or ``$``). A value given to a chart
+    (``--set image.tag=...``, ``--set triton.image.tag=...``, a ``HelmRelease``'s values) is written without them."""
+    if any(lit in data for lit in _NOT_TAG_VALUE):
+        return True
+    at = data.find(_TAG_VALUE)
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < _PATH_REACH and data[start - 1] in _PATH_BYTES:
+            start -= 1
+        if at - start >= _PATH_REACH or not (data[start:start + 1] == b"." or data[start - 1:start] == b"$"):
+            return True
+        at = data.find(_TAG_VALUE, at + len(_TAG_VALUE))
+    return False
+
+
+#: what a line may hold V1 by, with no other V1 beside it: what a text file is reported for, but V1's endpoint
+#: paths, which many applications share (``/api/health``, ``/api/status``), for V1's own endpoints only
+_LINE_LITERALS = tuple(lit for lit in TEXT_LITERALS if lit not in ENDPOINTS)
+
+
+def line_may_hold_v1(data: bytes) -> bool:
+    """Whether a line of a file with no other V1 evidence (a template line the tool could not read, in a chart
+    with no V1) may hold V1 by itself: a V1 name, a V1-only option, one of V1's own endpoints."""
+    return any(lit in data for lit in _LINE_LITERALS) or holds_v1_own_endpoint(data)
+
+
 def gives_build_arguments(data: bytes, kind: str | None) -> bool:
     """``data`` may give values to a Dockerfile's build arguments (``docker build --build-arg``, a compose
     service's ``build: args:``, docker/build-push-action's ``build-args:``, Skaffold's ``buildArgs:``, a Bake

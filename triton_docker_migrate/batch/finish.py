@@ -735,8 +735,9 @@ def _unplaced_endpoint(path: str, data: bytes | None) -> bool:
 
 
 def _may_hold_v1(path: str) -> bool:
+    """A file of a chart that may hold V1 evidence: its chart is processed (``evidence.chart_may_hold_v1``)."""
     try:
-        return evidence.maybe_v1(read_bytes(path)[0])
+        return evidence.chart_may_hold_v1(read_bytes(path)[0])
     except OSError:
         return True  # an unreadable member: the unit reports it
 

@@ -26,7 +26,9 @@ HELD = rule(
     "rewrite a template action, an option V1 itself refused), the values image stays V1 and the container is "
     "left as it is, with what it reads from the values and helpers (its arguments, its probes); when the values image cannot be migrated (a tag that is not a release, a locally built V1 "
     "image), the container's command line stays V1. Both places get this error with the reason: a V2 image "
-    "under a V1 command line (or the reverse) does not start. Migrate the two by hand, together.")
+    "under a V1 command line (or the reverse) does not start. Migrate the two by hand, together. A container with "
+    "nothing V1 in it (its image, command line and probes V2 already, nothing else found) is not held for a "
+    "template line the tool cannot read.")
 
 #: findings that leave the server's command line (or its probes) V1 when they carry no fix
 _LINE_RULES = ("TDM2", "TDM3", "TDM4")
@@ -44,18 +46,21 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                 _hold(f, f" ({report_only})")
         return
     by_doc = {id(d): p for p, d in docs.items()}
+    _quiet_unread(docs, checked)
     _unreadable_templates(links, docs, checked, shown)
     places = _Places(checked)
     unreadable: dict[int, Intervals] = {}  #: each template's report-only spans (asked once)
     # which containers cannot move, and why
     blocked: dict[int, str] = {}
+    v1_images = {id(lk.container) for lk in links.images if lk.v1}
     for served in links.served:
         why = served.unknown if served.container.v1 else ""
         tpath = by_doc.get(id(served.template))
         start, end = _container_span(served)
         if id(served.template) not in unreadable:
             unreadable[id(served.template)] = Intervals(served.template.report_only())
-        if not why and unreadable[id(served.template)].first_holding(start, end) is not None:
+        if not why and unreadable[id(served.template)].first_holding(start, end) is not None \
+                and _anything_v1(served, v1_images, places, by_doc, start, end):
             why = "some of its template lines cannot be read"
         if not why and tpath is not None:
             why = _stuck(places.within(tpath, start, end))
@@ -140,6 +145,43 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                + (f"; its image ({', '.join(where)}) stays V1 with it" if where else "")
                + ": migrate the two by hand, together")
         checked[tpath].append(HELD.finding(image or Span(start, start), msg))
+
+
+def _anything_v1(served, v1_images: set[int], places: "_Places", by_doc: dict[int, str], start: int, end: int) -> bool:
+    """Whether a container has anything a template line it cannot read would leave half-moved: it runs a V1 server
+    or a V1 values image, or a rule found something in it or in what it reads from the chart's other files. A V2
+    server's container with an ``if``/``else`` the tool cannot read, in a chart with no V1, is not held."""
+    if served.container.v1 or id(served.container) in v1_images:
+        return True
+    tpath = by_doc.get(id(served.template))
+    if tpath is not None and places.within(tpath, start, end):
+        return True
+    for d, cl in served.parts:
+        p = by_doc.get(id(d))
+        own = [w for seg in cl.segments for w in seg.words if w.start < (1 << 40)]
+        if p is not None and d is not served.template and own \
+                and places.within(p, min(w.start for w in own), max(w.end for w in own)):
+            return True
+    return any(places.within(p, a, b) for d, a, b in served.reads
+               if (p := by_doc.get(id(d))) is not None and d is not served.template)
+
+
+def _quiet_unread(docs: dict[str, Document], checked: dict[str, list[Finding]]) -> None:
+    """A chart with no V1 is not reported for the template lines it could not read (TDM004): an ``if``/``else``
+    that gives a mapping the same key twice is in many charts, and what the line holds is looked at instead. The
+    chart holds V1 when a rule found something in one of its files (suppressed or not: ``checked`` is what the
+    rules said), or when a file holds strong V1 evidence (which the run reports where no rule placed it, TDM003);
+    an unread line that may hold V1 itself (a V1-only option, one of V1's own endpoints) keeps its finding."""
+    from .. import evidence
+    from .tool import UNREAD_TEMPLATE_LINE
+
+    unread = UNREAD_TEMPLATE_LINE.id
+    if any(f.rule != unread for fs in checked.values() for f in fs) \
+            or any(evidence.strong(d.text.encode("utf-8", "surrogatepass")) for d in docs.values()):
+        return
+    for p, d in docs.items():
+        checked[p][:] = [f for f in checked[p] if f.rule != unread or f.span is None or evidence.line_may_hold_v1(
+            d.text[f.span.start:f.span.end].encode("utf-8", "surrogatepass"))]
 
 
 def _unreadable_templates(links, docs: dict[str, Document], checked: dict[str, list[Finding]],

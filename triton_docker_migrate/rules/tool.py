@@ -35,7 +35,9 @@ UNREAD_TEMPLATE_LINE = rule(
     "(the tool never renders a chart). A line that is still not YAML then (a key written by an action, an "
     "`if`/`else` that gives a mapping the same key twice, an action that never closes) is left out: nothing on it "
     "is migrated or checked, and a container with such a line is only reported. Review the line by hand, or "
-    "write it so that each branch is YAML on its own.")
+    "write it so that each branch is YAML on its own. A chart with no V1 (no finding in any of its files, no "
+    "strong V1 evidence such as a V1 image) is not reported for such lines, unless the line itself may hold V1 "
+    "(a V1 name, a V1-only option, one of V1's own endpoints such as `/api/health/ready`).")
 
 
 @check(order=5)
