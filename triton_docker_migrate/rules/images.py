@@ -196,8 +196,10 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         yield from _local_images(region, target, named)
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
-        # free text needs a tag or a registry path to be an image (not a package or a word)
-        if not region.image_context and tag is None and not prefix:
+        # free text needs a tag or a registry path to be an image (not a package or a word), unless where it stands
+        # makes it one (the value of a variable a docker run takes its image from, a FROM's build argument)
+        if not region.image_context and tag is None and not prefix \
+                and not (named is not None and named(region, m.start(), m.end())):
             continue
         if not region.contiguous(m.start(), m.end()):
             continue
