@@ -174,7 +174,7 @@ def test_tag_keeps_its_quoting_and_stays_a_string(raw, new, expected):
 
 
 def test_split_tag_without_a_release_tag_is_reported(tmp_path):
-    res = _run(tmp_path, "image:\n  repository: tensorrtserver\n  tag: latest\n")
+    res = _run(tmp_path, "image:\n  repository: nvcr.io/nvidia/tensorrtserver\n  tag: latest\n")
     assert res.new == res.original
     # on both keys: each line that stays V1 carries it
     assert [(f.rule, f.fixed, f.line, f.end_line) for f in res.findings] == [("TDM104", False, 2, 3)]

@@ -158,12 +158,34 @@ LOCAL_V1_IMAGE_RE = re.compile(
     r"(?P<name>[\w.-]*tensorrtserver[\w.-]*)(?P<tag>:(?:[\w.+-]|\$\{[^}]*\}|\$\w+)*[\w}])?(?![\w/@-])")
 
 
+_RELEASE_TAG = re.compile(r"\d{2}\.\d{2}")
+#: the hosts of Docker Hub (a reference that names no registry is Docker Hub's too)
+DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+
+
+def not_nvidias(prefix: str | None) -> str | None:
+    """Why a ``tensorrtserver`` reference written after ``prefix`` (``IMAGE_RE``'s group: the registry and path,
+    with the final ``/``) is not NVIDIA's image: ``"local"`` with no registry nor namespace (Docker Hub has no
+    such official image: a local build or retag), ``"namespace"`` in another Docker Hub user's namespace
+    (``someone/tensorrtserver``); ``None`` for NGC (``nvcr.io/nvidia/``), a registry of its own (a mirror, a
+    private registry: its path is the user's) or a registry held by a variable, and Docker Hub's ``nvidia/``."""
+    parts = [p for p in (prefix or "").split("/") if p]
+    if parts and parts[0] not in DOCKER_HUB and (parts[0] == "localhost" or any(c in parts[0] for c in ".:${\u2063")):
+        return None
+    if parts and parts[0] in DOCKER_HUB:
+        parts = parts[1:]
+    if not parts or parts == ["library"]:  # (Docker Hub's official images: none of this name)
+        return "local"
+    return None if parts[0] == "nvidia" else "namespace"
+
+
 @dataclass
 class ImageInfo:
     triton: bool = False  #: a Triton/TRTIS server or SDK image
     v1: bool = False  #: a V1 server or SDK image
     sdk: bool = False
-    local_v1: bool = False  #: built on V1 by someone else: no V2 image maps to it
+    local_v1: bool = False  #: built on V1 by someone else: no V2 image maps to it (also a V1 image's name with
+    #: no registry, or in another Docker Hub namespace: ``tensorrtserver:19.10-py3``, ``someone/tensorrtserver``)
 
 
 def is_v1_tag(repo: str, tag: str | None) -> bool:
@@ -189,7 +211,10 @@ def classify(image: str) -> ImageInfo:
         return ImageInfo()
     tag = m.group("tag")
     sdk = bool(tag and ("clientsdk" in tag or tag.endswith("-sdk")))
-    return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk)
+    # (a bare name with a V1 release's tag is NGC's image retagged locally: it moves, with a warning)
+    whose = not_nvidias(m.group("prefix")) if m.group("repo") == V1_IMAGE else None
+    local = whose == "namespace" or whose == "local" and not (tag and "$" not in tag and _RELEASE_TAG.match(tag))
+    return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk, local)
 
 
 

@@ -394,12 +394,32 @@ def parse_docker_build(words: list[Word], at: int) -> DockerBuild | None:
 
 #: sub-commands of ``docker``/``podman`` (and of ``docker image``) whose operands are images
 _IMAGE_OPERANDS = {"pull", "push", "tag", "rmi", "save", "history", "inspect", "rm"}
+#: the options of those whose value is not an image (``save -o FILE``); and of ``docker images``/``image ls`` (a filter,
+#: a format: ``-f`` of ``rmi`` is ``--force``, no value)
+_OPERAND_VALUE = {"-o", "--output"}
+_LIST_VALUE = {"-f", "--filter", "--format"}
+
+
+def _substitution(text: str, ls: int, le: int, start: int, end: int) -> tuple[int, int]:
+    """The inside of the innermost command substitution of ``text[ls:le]`` that holds ``text[start:end]``
+    (``[ -z "$(docker image ls -q NAME)" ]``: the command is inside it), else ``(ls, le)``."""
+    best = (ls, le)
+    at = text.find("$(", ls, start)
+    while at >= 0:
+        depth, i = 1, at + 2
+        while i < le and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        if depth == 0 and i - 1 >= end:
+            best = (at + 2, i - 1)
+        at = text.find("$(", at + 2, start)
+    return best
 
 
 def names_image(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` is a whole word that a container CLI reads as an image: the image of ``docker run``
     (``create``, ``service create``), a ``docker build -t``/``--tag`` value, an operand of ``docker pull``,
-    ``push``, ``tag``, ``rmi``, ``save`` (``docker image ...``) - in the line that holds it (continuation lines
+    ``push``, ``tag``, ``rmi``, ``save``, ``images`` (``docker image ...``, ``image ls``) - in the line that holds it (continuation lines
     joined), or in the inline code span of a line of documentation that holds it. A bare name there
     (``tensorrtserver_client``) is an image, where a free word is not."""
     from ..syntax.shellwords import ShellSyntaxError, lex
@@ -418,6 +438,7 @@ def names_image(text: str, start: int, end: int) -> bool:
     tick = text.find("`", end, le)
     if tick >= 0:
         le = tick
+    ls, le = _substitution(text, ls, le, start, end)
     try:
         tokens = lex(text[ls:le], base=ls).tokens
     except ShellSyntaxError:
@@ -439,8 +460,11 @@ def names_image(text: str, start: int, end: int) -> bool:
                 k += 2 if words[k].value in _GLOBAL_VALUE else 1
             if k < len(words) and words[k].value == "image":
                 k += 1
-            if k < len(words) and words[k].value in _IMAGE_OPERANDS and (words[k].value != "rm" or words[k - 1].value == "image"):
+            if k < len(words) and (words[k].value in _IMAGE_OPERANDS and (words[k].value != "rm" or words[k - 1].value == "image")
+                                   or words[k].value == "images"
+                                   or words[k].value in ("ls", "list") and words[k - 1].value == "image"):
+                skip = _OPERAND_VALUE if words[k].value in _IMAGE_OPERANDS else _LIST_VALUE
                 if any(x.start <= start and end <= x.end and not x.value.startswith("-")
-                       and words[i - 1].value not in ("-o", "--output") for i, x in enumerate(words[k + 1:], k + 1)):
+                       and words[i - 1].value not in skip for i, x in enumerate(words[k + 1:], k + 1)):
                     return True
     return False

@@ -64,6 +64,8 @@ class _KustomizeImage(ValuesImageKeys):
     name: ValuesImageKeys | None = None  #: the ``name`` the transformer matches, beside ``newName``
     #: a resource of the Kustomization fetched from elsewhere (a remote base): what the image is set for
     remote_resources: str = ""
+    #: no ``newName``: the entry's repository is the ``name`` the manifests' images are matched by (renamed with them)
+    by_name: bool = False
 
     def rename_others(self, name: str) -> list[Edit]:
         edit = self.name.rename_repo(name) if self.name is not None else None
@@ -549,6 +551,7 @@ class KubernetesDoc(Document):
                     digest = Y.get(item, "digest")
                     digest = digest if isinstance(digest, ScalarNode) and str(digest.value).strip() else None
                     ik = _KustomizeImage(self.src, repo, tag, digest)
+                    ik.by_name = repo is Y.get(item, "name")
                     ik.remote_resources = next((str(r.value) for r in _seq(Y.get(o, "resources")) + _seq(Y.get(o, "bases"))
                                                 if isinstance(r, ScalarNode) and _REMOTE.search(str(r.value))), "")
                     name = Y.get(item, "name")

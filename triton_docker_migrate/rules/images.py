@@ -25,7 +25,10 @@ SERVER_IMAGE = rule(
     "TDM101", "v1-server-image", Severity.INFO, F.ALWAYS, "V1 server image -> tritonserver of the target release",
     "`nvcr.io/nvidia/tensorrtserver:YY.MM-py3`, and the V1 servers published as `tritonserver:20.03-py3`, "
     "`20.03.1-py3`, `20.06-v1-py3` and `20.07-v1-py3`, become `tritonserver:<target>-py3`. The registry "
-    "and path before the name are kept (private mirrors), `${VAR:-default}` and ARG indirection are "
+    "and path before the name are kept (private mirrors; a `tensorrtserver` in a Docker Hub namespace other than "
+    "`nvidia/` is not NVIDIA's image: TDM106; one with no registry and a release's tag, `tensorrtserver:19.10-py3`, "
+    "is NVIDIA's retagged locally: it moves to `tritonserver:<target>-py3` with a warning that Docker Hub has no "
+    "such image, so the new one must be retagged too or written with its registry), `${VAR:-default}` and ARG indirection are "
     "kept, only the reference changes. A Dockerfile that gives the repository and the tag as two build "
     "arguments (`ARG IMAGE=nvcr.io/nvidia/tensorrtserver`, `ARG TAG=20.02-py3`, `FROM ${IMAGE}:${TAG}`) gets "
     "both defaults changed together, when each argument is used only there (otherwise TDM104); so do two "
@@ -63,9 +66,14 @@ LEFT_UNDER_V2 = rule(
 LOCAL_IMAGE = rule(
     "TDM106", "v1-local-image", Severity.WARNING, F.NEVER, "A locally built or third-party image of V1",
     "An image whose name holds `tensorrtserver` but is not NVIDIA's (`tensorrtserver_build`, "
-    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. A bare name "
+    "`myorg/tensorrtserver_clients`): built on V1 by someone else, so no V2 image stands for it. So is the V1 "
+    "image's own name with no registry and no release's tag (`tensorrtserver`, `tensorrtserver:latest`: Docker Hub has "
+    "no such image, so it is a local build) or in another Docker Hub user's namespace "
+    "(`someuser/tensorrtserver:20.02-py3`): renaming it would name an image that does not exist; the suggestion is "
+    "NVIDIA's (`nvcr.io/nvidia/tritonserver:<target>-py3`), and a server command line run on it is TDM105. A bare name "
     "(no tag, no registry) counts where it stands as an image: the image of `docker run`, a `docker build -t` "
-    "value, an operand of `docker pull`/`push`/`tag`/`save`, the value (or default) of a shell variable a "
+    "value, an operand of `docker pull`/`push`/`tag`/`save`/`images` (`docker image ls`; also inside a command "
+    "substitution, `$(docker image ls -q NAME)`), the value (or default) of a shell variable a "
     "`docker run` or `docker build -t` takes its image from (`TAG=${TAG:-tensorrtserver_client}`, then `docker "
     "run $TAG`), the default of a build argument a `FROM` names its "
     "image with (in free text such a name is a folder's or a service's). Rebuild it on "
@@ -193,10 +201,17 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         yield from _local_images(region, target, named)
     for m in IMAGE_RE.finditer(region.text):
         repo, tag, digest, prefix = m.group("repo"), m.group("tag"), m.group("digest"), m.group("prefix")
-        # free text needs a tag or a registry path to be an image (not a package or a word)
-        if not region.image_context and tag is None and not prefix:
+        # free text needs a tag or a registry path to be an image (not a package or a word), unless where it stands
+        # makes it one (the value of a variable a docker run takes its image from, a FROM's build argument)
+        if not region.image_context and tag is None and not prefix \
+                and not (named is not None and named(region, m.start(), m.end())):
             continue
         if not region.contiguous(m.start(), m.end()):
+            continue
+        # (a manifest's untagged name may be a kustomize base's, which an overlay's images: entry maps: below)
+        whose = facts.not_nvidias(prefix) if repo == V1_IMAGE and not (tag is None and untagged_renamed) else None
+        if whose == "namespace" or whose == "local" and (not tag or "$" in tag or new_tag(tag, target, repo) is None):
+            yield _not_nvidias(region.span(m.start(), m.end()), m.group(0), whose, tag, target)
             continue
         if repo == "tritonserver" and not is_v1_tag(repo, tag):
             # V1 under the V2 name only by a tag written apart (a Helm template's ``default "20.03-py3"``)
@@ -267,6 +282,10 @@ def check_region(region: Region, target: Release, variables=None, beside=None,
         if digest:
             msg += " (the @sha256 digest pinned the V1 image and was dropped: pin the new image again)"
             sev = Severity.WARNING
+        if whose == "local":  # ``tensorrtserver:19.10-py3``: NGC's image retagged locally under its bare name
+            msg += (f" (no registry: a local retag of NVIDIA's image, as Docker Hub has no such image; retag "
+                    f"nvcr.io/nvidia/tritonserver:{nt} as {new} where this runs, or write the registry)")
+            sev = Severity.WARNING
         edit = Edit(span, new)
         if prefix and "$" in prefix:  # a registry variable stays as written (make's ``$(REG)`` reads as ``${REG}``)
             edit = Edit(region.span(m.start("repo"), m.end()), f"tritonserver:{nt}")
@@ -308,6 +327,19 @@ def check_source_build(doc, ctx) -> Iterator[Finding]:
                                            "files copied into an /opt/tensorrtserver this image creates itself (it is "
                                            "not built on a V1 image): a V1 build or install of its own - port it by "
                                            "hand")
+
+
+def _not_nvidias(span: Span, old: str, whose: str, tag: str | None, target: Release) -> Finding:
+    """TDM106 for a V1 image's name that is not NVIDIA's image (``facts.not_nvidias``): renaming it would name an
+    image that does not exist (``tritonserver:24.10-py3`` on Docker Hub, ``someone/tritonserver``)."""
+    nt = new_tag(tag, target) if tag and "$" not in tag else None
+    new = f"nvcr.io/nvidia/tritonserver:{nt or f'{target}-py3'}"
+    why = ("is not NVIDIA's image: Docker Hub has no official tensorrtserver image (NVIDIA's is "
+           "nvcr.io/nvidia/tensorrtserver), so it names a local build or retag of the V1 image" if whose == "local" else
+           "is another Docker Hub user's image, not NVIDIA's (NVIDIA's V1 image is nvcr.io/nvidia/tensorrtserver)")
+    return LOCAL_IMAGE.finding(span, f"{old} {why}: no V2 image of that name exists to move it to; use {new} "
+                               "(or rebuild the image on it) and retag or push it where this name is used",
+                               suggestion=new)
 
 
 def _local_images(region: Region, target: Release, named=None) -> Iterator[Finding]:
@@ -781,6 +813,12 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     repo = ik.repo_value.strip()
     tag = ik.tag_value or ik.app_version
     name = posixpath.basename(repo)
+    whose = facts.not_nvidias(repo[:len(repo) - len(name)]) if name == V1_IMAGE else None
+    if whose is not None and tag_elsewhere is None and not getattr(ik, "by_name", False):
+        # not NVIDIA's image (no registry, another Docker Hub namespace): both keys stay, as the reference would
+        span = ik.tag_span if getattr(ik, "repo_elsewhere", "") else \
+            Span(min(ik.repo_span.start, ik.tag_span.start), max(ik.repo_span.end, ik.tag_span.end))
+        return _not_nvidias(span, f"{repo}:{tag}", whose, tag if ik.tag_is_str else None, target)
     nt = new_tag(tag, target, name) if ik.tag_is_str else None
     # ``tag: "20.02"`` beside the repository: the release alone, the template that assembles the image
     # writes the suffix (``{{ .Values.image.tag }}-py3``); no V1 image had a tag without one
@@ -822,6 +860,13 @@ def _split_finding(ik: ImageKeys, target: Release) -> Finding | None:
     if era:
         msg += f": {tag} is the tag of a V1 release, which has no {name} image"
     sev = Severity.INFO
+    if whose is not None and getattr(ik, "by_name", False):
+        # a Kustomization entry with no newName: its name is renamed with the manifests' untagged images it
+        # matches (they are renamed too), but no V2 image of that name exists to pull
+        msg += (f"; {repo} is not NVIDIA's image (a local build or retag, or another Docker Hub user's): the entry "
+                f"is renamed with the images it matches, but name the image to pull: newName: "
+                f"nvcr.io/nvidia/tritonserver")
+        sev = Severity.WARNING
     remote = getattr(ik, "remote_resources", "")
     if remote and not sdk:
         msg += (f"; the resources it is set for come from outside this tree ({remote}): their server command line, "
