@@ -68,6 +68,8 @@ _HELM_VALUE_OPTIONS = {"--set", "--set-string", "--set-file", "--set-json", "-f"
                        "--post-renderer", "--username", "--password", "--ca-file", "--cert-file", "--key-file",
                        "--history-max", "-o", "--output", "--name-template", "--labels", "-l"}
 _SELF_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=](.*)\}", re.S)
+#: the folder of the script, where a sourced file's path starts from: ``$(dirname $0)/``, ``${BASH_SOURCE%/*}/``
+_HERE = re.compile(r'^(?:\$\(dirname "?\$(?:0|\{0\}|\{?BASH_SOURCE(?:\[0\])?\}?)"?\)|\$\{BASH_SOURCE(?:\[0\])?%/\*\}|\$\{0%/\*\})/')
 _ARRAY_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")
 
 
@@ -659,6 +661,68 @@ class ShellDoc(Document):
                 # ``SERVER=$(command -v trtserver)``: the program found on the PATH, as the lookup names it
                 return next((x for site in self.sites for x in site.words
                              if v.start <= x.start < v.end and x.value == looked.group(1)), None)
+        return None
+
+    def sourced(self) -> list[tuple[str, Word]]:
+        """The files the script reads with ``source FILE`` / ``. FILE`` that exist: (normalised path, the word
+        that names it); a relative path is read from the script's folder (``$(dirname $0)/x``,
+        ``${BASH_SOURCE%/*}/x`` too)."""
+        here = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        out: list[tuple[str, Word]] = []
+        for s in self.sites:
+            ci = s.index
+            if ci is None or ci + 1 >= len(s.words) or s.words[ci].value not in ("source", "."):
+                continue
+            w = s.words[ci + 1]
+            value = _HERE.sub("", w.value, count=1)
+            if not value or "$" in value or "`" in value:
+                continue
+            path = os.path.normpath(os.path.join(here, value))
+            if os.path.isfile(path):
+                out.append((path, w))
+        return out
+
+    def unrun_servers(self) -> list[tuple[str, Word]]:
+        """Variables assigned the server binary (``SERVER=/opt/tensorrtserver/bin/trtserver``) that nothing
+        in the file expands: what runs them (a file it sources, a program it exports them to) is no command
+        line of this file, and gets none of the command-line changes. (name, the value word); a bare name
+        (``SERVER=trtserver``) only in a script that sources a file or exports the variable."""
+        out: list[tuple[str, Word]] = []
+        sources = None
+        for name, values in self.variables.items():
+            if len(values) != 1 or H.uses(self.text, name, values[0].span):
+                continue
+            v = self._default_of(None, values[0]) or values[0]
+            if not _is_server(v):
+                continue
+            if "/" not in v.value:
+                if sources is None:
+                    sources = bool(self.sourced())
+                if not sources and not re.search(r"(?m)^[ \t]*export[ \t]+(?:\w+[ \t]+)*" + name + r"(?![\w=])",
+                                                  self.text):
+                    continue
+            out.append((name, v))
+        return out
+
+    def run_in_sourced(self, name: str) -> tuple[str, int] | None:
+        """Where a file this script sources runs ``$name`` as a command it does not assign itself: (its path,
+        the line)."""
+        for path, _w in self.sourced():
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read(1 << 20)
+                other = ShellDoc(path, text)
+            except (OSError, UnicodeDecodeError, ProcessingError):
+                continue
+            if name in other.variables:
+                continue
+            for s in other.sites:
+                ci = s.index
+                if ci is None:
+                    continue
+                m = _VAR_REF.match(s.words[ci].value)
+                if m and (m.group(1) or m.group(2)) == name:
+                    return path, other.position(s.words[ci].start)[0]
         return None
 
     def _has_strong_evidence(self) -> bool:

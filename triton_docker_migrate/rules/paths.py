@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import replace
 from typing import Iterator
@@ -21,8 +22,10 @@ INSTALL_PATH = rule(
     "TDM201", "v1-install-path", I, F.ALWAYS, "/opt/tensorrtserver paths of the V1 image -> /opt/tritonserver",
     "`/opt/tensorrtserver`, its `bin`, `bin/trtserver`, `lib` and `include` become the `/opt/tritonserver` "
     "equivalents (in PATH, LD_LIBRARY_PATH, WORKDIR, COPY, RUN...). The server binary's path named "
-    "outside any command line the tool reads (a custom resource's setting, a COPY of the file) is renamed "
-    "with a warning: whatever runs it gets none of the command-line changes. Source: S1, S3.")
+    "outside any command line the tool reads (a custom resource's setting, a COPY of the file, a shell variable "
+    "the script assigns and never expands - `SERVER=/opt/tensorrtserver/bin/trtserver` left to a file it "
+    "sources, which the finding names when it runs `$SERVER`) is renamed with a warning: whatever runs it gets "
+    "none of the command-line changes. Source: S1, S3.")
 BINARY = rule(
     "TDM202", "v1-binary", I, F.ALWAYS, "trtserver as a command -> tritonserver",
     "The V1 server binary `trtserver` is `tritonserver` in V2 images. Only the word that runs as a "
@@ -34,7 +37,9 @@ BINARY = rule(
     "it is given - a `case` pattern (`trtserver|serve)`, `*/trtserver)`, `trtserver*)`) or a test "
     "(`[ \"$1\" = trtserver ]`, `[[ $1 == trtserver ]]`) - and the name `grep` looks for in what it is piped "
     "(`ps aux | grep -q trtserver`) are renamed alone: info when compared with the script's arguments, a "
-    "warning when with another variable (what sets it must give tritonserver too). Names of "
+    "warning when with another variable (what sets it must give tritonserver too). A variable set to it that "
+    "the script never expands but leaves to a file it sources or exports (`export SERVER=trtserver`) is renamed "
+    "with a warning: whatever runs it gets none of the command-line changes. Names of "
     "services, containers, stages, log files or variables that merely contain it are left alone.")
 USER_PATH = rule(
     "TDM203", "v1-user-path", W, F.NEVER, "A folder of your own below /opt/tensorrtserver",
@@ -128,10 +133,12 @@ def check_paths(doc, ctx) -> Iterator[Finding]:
             # the server under a name no reader knows)
             # (unless the file runs that name itself: a Dockerfile's CMD after its RUN cp, whose line is read)
             runs = {basename(cl.binary.value) for cl in doc.command_lines() if cl.binary is not None}
+            # (a variable the file assigns the server binary and never expands: what runs it is no line here)
+            unrun = {(w.start, w.end) for _n, w in unrun_servers(doc)}
             read = sorted({span for site in doc.commands() if not _copies(site) or _runs_copy(site, runs)
-                           for w in site.words
+                           for w in site.words if not any(w.start <= a and b <= w.end for a, b in unrun)
                            for span in ((w.start, w.end),) + (((w.offsets[0], w.offsets[-1] + 1),) if len(w.offsets) else ())})
-        yield from check_region(region, ctx.target, read or [])
+        yield from check_region(region, ctx.target, read or [], _run_where(doc))
         if ctx.v1_image and T.ENTRYPOINT_V2_OLD in region.text and ctx.target.at_least(T.ENTRYPOINT_MOVED):
             yield from _old_entrypoint(region, ctx.target)
 
@@ -266,6 +273,21 @@ def check_binaries(doc, ctx) -> Iterator[Finding]:
         yield from check_binary(site, ci)
         yield from check_process_name(site, ci)
         yield from check_compared_name(site, ci)
+    where = None
+    for name, w in unrun_servers(doc):
+        v = program(w.value)  # ``SERVER=trtserver`` exported or left to a sourced file that runs ``$SERVER``
+        if basename(v) != "trtserver" or "/" in v:
+            continue  # (a path: TDM201's)
+        where = _run_where(doc) if where is None else where
+        j = w.start + len(w.value) - (v is not w.value) if not w.offsets else w.offsets[-1] + 1 - (v is not w.value)
+        i = j - len("trtserver")
+        span = Span(i, j)
+        yield BINARY.finding(span, f"the V1 server binary trtserver is tritonserver in V2; it is named here outside "
+                             f"any command line this tool reads{where.get(w.start, '')}, so whatever runs it must "
+                             f"change too: add --model-control-mode=poll (V1 polled the model repository by default) "
+                             f"and --disable-auto-complete-config (V1's strict model configuration) and drop or "
+                             f"rename V1-only options there", W,
+                             fix=Fix.of("Use tritonserver", Edit(span, "tritonserver")))
 
 
 #: the V1 binary's path followed by options: a server command
@@ -278,8 +300,35 @@ def _inside(spans: list[tuple[int, int]], at: int) -> bool:
     return k >= 0 and spans[k][0] <= at < spans[k][1]
 
 
-def check_region(region: Region, target: Release, read: list[tuple[int, int]] = ()) -> Iterator[Finding]:
-    """``read``: the spans of the words of every command the document reads (sorted)."""
+def unrun_servers(doc) -> list:
+    """The variables ``doc`` assigns the server binary and never expands (``ShellDoc.unrun_servers``)."""
+    return getattr(doc, "unrun_servers", lambda: [])()
+
+
+def _run_where(doc) -> dict[int, str]:
+    """For each such variable's value: where a file the script sources runs it, as a finding says it."""
+    out: dict[int, str] = {}
+    for name, w in unrun_servers(doc):
+        got = doc.run_in_sourced(name)
+        if got is not None:
+            rel = os.path.relpath(got[0], os.path.dirname(os.path.abspath(doc.path)) if doc.path else os.getcwd())
+            out[w.start] = f" (${name} is run by {rel}:{got[1]}, which this script sources)"
+        else:
+            out[w.start] = f" (nothing in this file runs ${name})"
+    return out
+
+
+def _elsewhere_note(path: str, new: str, where: str) -> str:
+    return (f"V1 path {path} -> {new}; the server binary is named here outside any command line this tool "
+            f"reads{where}, so whatever runs it must change too: add --model-control-mode=poll (V1 polled the "
+            f"model repository by default) and --disable-auto-complete-config (V1's strict model configuration) "
+            f"and drop or rename V1-only options there")
+
+
+def check_region(region: Region, target: Release, read: list[tuple[int, int]] = (),
+                 where: dict[int, str] | None = None) -> Iterator[Finding]:
+    """``read``: the spans of the words of every command the document reads (sorted); ``where``: by the start of
+    a server path no line runs, where it is run (``_run_where``)."""
     if "tensorrt" not in region.text:  # what every match of PATH_RE and USER_RE holds
         return
     for m in PATH_RE.finditer(region.text):
@@ -313,10 +362,8 @@ def check_region(region: Region, target: Release, read: list[tuple[int, int]] = 
         if path == _SERVER_PATH and not _inside(list(read), span.start):
             # the server binary named outside any command line a reader takes (a custom resource's
             # setting, a COPY of the file): whatever runs it gets none of the command-line changes
-            yield r.finding(span, f"V1 path {path} -> {new}; the server binary is named here outside any command "
-                            f"line this tool reads, so whatever runs it must change too: add "
-                            f"--model-control-mode=poll (V1 polled the model repository by default) and drop V1-only "
-                            f"options there", W, fix=Fix.of(f"Use {new}", Edit(span, new)))
+            yield r.finding(span, _elsewhere_note(path, new, (where or {}).get(span.start, "")), W,
+                            fix=Fix.of(f"Use {new}", Edit(span, new)))
             continue
         yield r.finding(span, f"V1 path {path} -> {new}", fix=Fix.of(f"Use {new}", Edit(span, new)))
     if not region.triton or "tensorrt-server" not in region.text:
