@@ -429,7 +429,13 @@ class Plan:
         self.mode_at_run_time = any(f.rule == "TDM310" and not f.fixed and f.span and lo <= f.span.start <= hi
                                     for f in res.findings)
         self.checks, self.reviewed = [], []
+        # a unit's localhost URL on a port the V1 server did not answer on is another program's, which the tool
+        # leaves alone (fixtures/unit/web-health.service: the web application's own check on 9000)
+        v1_ports = {v for name, _, v in options(v1_argv, T.V1_OPTIONS) if name in ("http-port", "http-health-port")}
+        v1_ports |= {"8000"} if not any(name == "http-port" for name, _, _ in options(v1_argv, T.V1_OPTIONS)) else set()
         for port, url_path in health_urls(doc, cl):
+            if kind == "unit" and before.v1 and port not in v1_ports:
+                continue
             if url_path.startswith("/v2/"):
                 self.checks.append((port, url_path))
             else:
