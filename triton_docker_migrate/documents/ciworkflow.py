@@ -74,6 +74,7 @@ class CiDoc(ShellDoc):
         self.docker_steps: set[int] = set()
         self._service_hosts: list[tuple[str, str]] = []  #: see ``service_hosts``
         self._hosts_of: dict[int, list[str]] = {}  #: id of a service mapping -> the names jobs reach it by
+        self._gitlab_services: list[tuple[Span, str]] = []  #: see ``gitlab_services``
         self.jobs: list[MappingNode] = []  #: each job (GitLab: each top-level mapping but the file's keywords)
         #: the file-wide settings that reach every GitLab job (a default ``image:`` or ``services:``, ``default:``)
         self.shared_nodes: set[int] = set()
@@ -227,15 +228,35 @@ class CiDoc(ShellDoc):
         if not isinstance(image, ScalarNode) or not isinstance(image.value, str):
             return
         ref = image.value.strip()
-        base = ref.rsplit("@", 1)[0]
-        base = base.rsplit(":", 1)[0] if ":" in base.rsplit("/", 1)[-1] else base
-        names = [base.replace("/", "-"), base.replace("/", "__")]
+        names = list(gitlab_service_names(ref))[::-1]
+        sc = self.src.scalar(image)
+        self._gitlab_services.append((Span(sc.start, sc.end), ref))
         alias = Y.get(svc, "alias") if isinstance(svc, MappingNode) else None
         if isinstance(alias, ScalarNode) and isinstance(alias.value, str):
             names += [a.strip() for a in alias.value.split(",") if a.strip()]
         self._service_hosts += [(n, ref) for n in dict.fromkeys(names) if n]
         if isinstance(svc, MappingNode):
             self._hosts_of[id(svc)] = [n for n in dict.fromkeys(names) if n]
+
+    def gitlab_services(self) -> list[tuple[Span, str]]:
+        """Where each GitLab service's image is written (the scalar, quotes and all) and the reference it holds: the
+        jobs reach the service by the names GitLab derives from it (``gitlab_service_names``)."""
+        return list(self._gitlab_services)
+
+    def host_uses(self, name: str) -> list[Span]:
+        """Where the file names the host ``name`` (a name GitLab derives from a service's image), anywhere in it
+        (scripts, ``variables:``, ``command:``, comments: the name is the service's wherever it is written): as a
+        URL's host (``//NAME``, ``@NAME``), before a port (``NAME:8000``), or - a name no word or folder reads
+        as, holding ``__`` or a registry's ``.`` - standing alone (``-u NAME``, ``HOST: NAME``); never as part of
+        a longer name or of a path."""
+        if not name:
+            return []
+        n = re.escape(name)
+        end = r"(?![\w-]|\.[\w-])"
+        forms = [rf"(?<=//){n}{end}", rf"(?<=@){n}{end}", rf"(?<![\w./@-]){n}(?=:\d+(?![\w.-]))"]
+        if "__" in name or "." in name:
+            forms.append(rf"(?<![\w./@-]){n}{end}(?!/)")
+        return [Span(m.start(), m.end()) for m in re.finditer("|".join(forms), self.text)]
 
     def service_hosts(self) -> list[tuple[str, str]]:
         """(host, image) of each job's service container: the names its scripts reach it by."""
@@ -623,3 +644,12 @@ def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label:
     if start is not None:
         out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label, triton=triton))
     return out
+
+
+def gitlab_service_names(ref: str) -> tuple[str, str]:
+    """The host names GitLab gives a service written without ``alias:`` (and besides one): its image
+    ``ref`` without the tag or digest, each ``/`` written ``__`` (the primary name) and ``-`` (the secondary):
+    ``nvcr.io/nvidia/tritonserver:24.10-py3`` -> ``nvcr.io__nvidia__tritonserver``, ``nvcr.io-nvidia-tritonserver``."""
+    base = ref.strip().rsplit("@", 1)[0]
+    base = base.rsplit(":", 1)[0] if ":" in base.rsplit("/", 1)[-1] else base
+    return base.replace("/", "__"), base.replace("/", "-")
