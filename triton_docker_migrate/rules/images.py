@@ -44,7 +44,8 @@ SERVER_IMAGE = rule(
     "probes and clients are outside the run and must move to V2 with it. A GitLab CI service is reached by the "
     "names GitLab derives from its image (`nvcr.io__nvidia__tensorrtserver` and `nvcr.io-nvidia-tensorrtserver`, "
     "with or without an `alias:`): they move with the image, so the uses of the old names the file writes (a URL, a "
-    "client's `-u` host, a variable) are renamed in the same fix. In Python, the image of an object "
+    "client's `-u` host, a variable) are renamed in the same fix; such a name written elsewhere (a script the job "
+    "runs, a client's default URL, a file whose service has moved already) is a warning naming the new host. In Python, the image of an object "
     "(a container spec: one statement, or assignments to one name and its items) whose `trtserver` command stays "
     "in text the tool cannot read as a command (args built as a string it cannot parse) is held with a warning: "
     "the two move together, by hand. Source: S1, facts sheet 'Releases, images'.")
@@ -129,7 +130,7 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 def check_images(doc, ctx) -> Iterator[Finding]:
     elsewhere = None
     named = image_names(doc)
-    hosts = _service_host_names(doc)
+    hosts = _service_host_names(doc) | {old for _sp, old, _new, _ref in derived_v1_hosts(doc.text)}
     for region in doc.regions():
         for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None),
                               untagged_renamed=doc.kind == "kubernetes", named=named):
@@ -160,12 +161,12 @@ def check_service_hosts(doc, ctx) -> Iterator[Finding]:
     ``nvcr.io-nvidia-tensorrtserver``): once the image moves, those names move with it, so the fix that moves
     the image renames the uses of the old names the file writes (``doc.host_uses``: a script's URL, a client's
     ``-u`` host, a variable) in the same change. A use that another fix rewrites with its text is left as it
-    is and the image's finding becomes a warning naming the new host."""
+    is and the image's finding becomes a warning naming the new host. A use of such a name of a V1 image that no
+    fix renames - in any file: a script the job runs, a client's default URL - is a warning naming the new host
+    (``_derived_hosts_left``)."""
     from ..documents.ciworkflow import gitlab_service_names
 
-    services = getattr(doc, "gitlab_services", None)
-    if services is None:
-        return iter(())
+    services = getattr(doc, "gitlab_services", lambda: [])
     found = ctx.found
     for span, ref in dict.fromkeys(services()):
         if "$" in ref:  # (GitLab derives no name from a reference a variable holds)
@@ -203,7 +204,51 @@ def check_service_hosts(doc, ctx) -> Iterator[Finding]:
             f.severity = Severity.WARNING
             f.message += ("; rename by hand " + ", ".join(f"{o} -> {n}" for o, n in dict.fromkeys(left))
                           + " where another change rewrites the text that names it")
-    return iter(())
+    yield from _derived_hosts_left(doc, found)
+
+
+#: a host GitLab names a service of a V1 server image by (``nvcr.io/nvidia/tensorrtserver:20.02-py3`` ->
+#: ``nvcr.io__nvidia__tensorrtserver``: each ``/`` written ``__``, which no DNS name holds; or the secondary name of
+#: NVIDIA's image, ``nvcr.io-nvidia-tensorrtserver``), as a URL's host, before a port or standing alone
+_DERIVED_HOST = re.compile(r"(?:(?<=//)|(?<=@)|(?<![\w./@-]))(?P<host>[\w.-]*tensorrtserver)(?![\w-]|\.[\w-])")
+_SECONDARY = "nvcr.io-nvidia-tensorrtserver"
+
+
+def derived_v1_hosts(text: str) -> list[tuple[Span, str, str, str]]:
+    """(where, name, the name once the image moves, the image it names) of each host in ``text`` that GitLab
+    derives from a V1 server image (``_DERIVED_HOST``): the image moves to ``tritonserver`` with its registry and
+    path kept, and the name with it."""
+    if "tensorrtserver" not in text:
+        return []
+    out = []
+    for m in _DERIVED_HOST.finditer(text):
+        host = m.group("host")
+        if not host.endswith("__" + V1_IMAGE) and host != _SECONDARY \
+                or text.startswith("/", m.end()) and text[max(0, m.start() - 2):m.start()] != "//":
+            continue  # (a path's folder: ``/data/nvcr.io__nvidia__tensorrtserver/x``)
+        ref = host.replace("__", "/") if host != _SECONDARY else "nvcr.io/nvidia/tensorrtserver"
+        info = classify(ref)
+        if info.triton and info.v1 and not info.sdk:
+            out.append((Span(m.start("host"), m.end("host")), host, host[:-len(V1_IMAGE)] + "tritonserver", ref))
+    return out
+
+
+def _derived_hosts_left(doc, found: list[Finding]) -> Iterator[Finding]:
+    """A use of a host GitLab derives from a V1 server image that no fix renames (another file than the service's:
+    a script the job runs, a client's default URL; or a file whose service moved already): once the service's
+    image moves, GitLab names the service after the new image and this host reaches nothing."""
+    left = derived_v1_hosts(doc.text)
+    if not left:
+        return
+    edits = [e.span for f in found if f.fix is not None for e in f.fix.edits]
+    for span, old, new, ref in left:
+        if any(span.overlaps(e) for e in edits):
+            continue
+        yield SERVER_IMAGE.finding(
+            span, f"{old} is the host GitLab names a CI service of the V1 image {ref} by (its "
+            f"image without the tag, each / written __ or -): once the service runs tritonserver, GitLab names it "
+            f"{new} and {old} reaches nothing: use {new} (or give the service an alias and use it)",
+            severity=Severity.WARNING, suggestion=new)
 
 
 def _apply_within(text: str, span: Span, edits) -> str:
