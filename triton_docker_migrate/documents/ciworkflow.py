@@ -75,6 +75,7 @@ class CiDoc(ShellDoc):
         self._service_hosts: list[tuple[str, str]] = []  #: see ``service_hosts``
         self._hosts_of: dict[int, list[str]] = {}  #: id of a service mapping -> the names jobs reach it by
         self._gitlab_services: list[tuple[Span, str]] = []  #: see ``gitlab_services``
+        self._aliases: set[str] = set()  #: the names GitLab services are given by ``alias:``
         self.jobs: list[MappingNode] = []  #: each job (GitLab: each top-level mapping but the file's keywords)
         #: the file-wide settings that reach every GitLab job (a default ``image:`` or ``services:``, ``default:``)
         self.shared_nodes: set[int] = set()
@@ -234,6 +235,7 @@ class CiDoc(ShellDoc):
         alias = Y.get(svc, "alias") if isinstance(svc, MappingNode) else None
         if isinstance(alias, ScalarNode) and isinstance(alias.value, str):
             names += [a.strip() for a in alias.value.split(",") if a.strip()]
+            self._aliases.update(a.strip() for a in alias.value.split(",") if a.strip())
         self._service_hosts += [(n, ref) for n in dict.fromkeys(names) if n]
         if isinstance(svc, MappingNode):
             self._hosts_of[id(svc)] = [n for n in dict.fromkeys(names) if n]
@@ -242,6 +244,10 @@ class CiDoc(ShellDoc):
         """Where each GitLab service's image is written (the scalar, quotes and all) and the reference it holds: the
         jobs reach the service by the names GitLab derives from it (``gitlab_service_names``)."""
         return list(self._gitlab_services)
+
+    def service_aliases(self) -> frozenset[str]:
+        """The names the file's GitLab services are given by ``alias:`` (they stay when an image moves)."""
+        return frozenset(self._aliases)
 
     def host_uses(self, name: str) -> list[Span]:
         """Where the file names the host ``name`` (a name GitLab derives from a service's image), anywhere in it

@@ -168,6 +168,7 @@ def check_service_hosts(doc, ctx) -> Iterator[Finding]:
 
     services = getattr(doc, "gitlab_services", lambda: [])
     found = ctx.found
+    aliases = getattr(doc, "service_aliases", frozenset)()
     for span, ref in dict.fromkeys(services()):
         if "$" in ref:  # (GitLab derives no name from a reference a variable holds)
             continue
@@ -180,7 +181,7 @@ def check_service_hosts(doc, ctx) -> Iterator[Finding]:
         others = [e for g in found if g is not f and g.fix is not None for e in g.fix.edits]
         renamed, left = [], []
         for old_name, new_name in zip(gitlab_service_names(ref), gitlab_service_names(new)):
-            if old_name == new_name:
+            if old_name == new_name or old_name in aliases:  # (a name an ``alias:`` gives stays)
                 continue
             for use in doc.host_uses(old_name):
                 # (the same rename, made by the fix of another service of that image, is no other change)
@@ -241,9 +242,10 @@ def _derived_hosts_left(doc, found: list[Finding]) -> Iterator[Finding]:
     if not left:
         return
     edits = [e.span for f in found if f.fix is not None for e in f.fix.edits]
+    aliases = getattr(doc, "service_aliases", frozenset)()
     for span, old, new, ref in left:
-        if any(span.overlaps(e) for e in edits):
-            continue
+        if old in aliases or any(span.overlaps(e) for e in edits):
+            continue  # (a service of the file that is given the name by ``alias:`` keeps it)
         yield SERVER_IMAGE.finding(
             span, f"{old} is the host GitLab names a CI service of the V1 image {ref} by (its "
             f"image without the tag, each / written __ or -): once the service runs tritonserver, GitLab names it "
