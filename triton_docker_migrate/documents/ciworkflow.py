@@ -44,6 +44,10 @@ _PUBLISHED = re.compile(r"(?:\s-p\s*|--publish[=\s]\s*)[\"']?(?:[\d.]+:)?(\d+):\
 _STARTS_CONTAINERS = re.compile(r"(?<![\w.-])(?:docker|podman|nerdctl|docker-compose|kubectl|kind|minikube|k3d)(?![\w.-])")
 
 
+#: a comment started before a place on its line (YAML's and the shell's ``#`` after white space)
+_COMMENTED = re.compile(r"(?:^|(?<=\s))#", re.M)
+
+
 class CiDoc(ShellDoc):
     _regions: list[Region] | None = None
     kind = "ci"
@@ -74,6 +78,8 @@ class CiDoc(ShellDoc):
         self.docker_steps: set[int] = set()
         self._service_hosts: list[tuple[str, str]] = []  #: see ``service_hosts``
         self._hosts_of: dict[int, list[str]] = {}  #: id of a service mapping -> the names jobs reach it by
+        self._gitlab_services: list[tuple[Span, str]] = []  #: see ``gitlab_services``
+        self._aliases: set[str] = set()  #: the names GitLab services are given by ``alias:``
         self.jobs: list[MappingNode] = []  #: each job (GitLab: each top-level mapping but the file's keywords)
         #: the file-wide settings that reach every GitLab job (a default ``image:`` or ``services:``, ``default:``)
         self.shared_nodes: set[int] = set()
@@ -227,15 +233,42 @@ class CiDoc(ShellDoc):
         if not isinstance(image, ScalarNode) or not isinstance(image.value, str):
             return
         ref = image.value.strip()
-        base = ref.rsplit("@", 1)[0]
-        base = base.rsplit(":", 1)[0] if ":" in base.rsplit("/", 1)[-1] else base
-        names = [base.replace("/", "-"), base.replace("/", "__")]
+        names = list(gitlab_service_names(ref))[::-1]
+        sc = self.src.scalar(image)
+        self._gitlab_services.append((Span(sc.start, sc.end), ref))
         alias = Y.get(svc, "alias") if isinstance(svc, MappingNode) else None
         if isinstance(alias, ScalarNode) and isinstance(alias.value, str):
             names += [a.strip() for a in alias.value.split(",") if a.strip()]
+            self._aliases.update(a.strip() for a in alias.value.split(",") if a.strip())
         self._service_hosts += [(n, ref) for n in dict.fromkeys(names) if n]
         if isinstance(svc, MappingNode):
             self._hosts_of[id(svc)] = [n for n in dict.fromkeys(names) if n]
+
+    def gitlab_services(self) -> list[tuple[Span, str]]:
+        """Where each GitLab service's image is written (the scalar, quotes and all) and the reference it holds: the
+        jobs reach the service by the names GitLab derives from it (``gitlab_service_names``)."""
+        return list(self._gitlab_services)
+
+    def service_aliases(self) -> frozenset[str]:
+        """The names the file's GitLab services are given by ``alias:`` (they stay when an image moves)."""
+        return frozenset(self._aliases)
+
+    def host_uses(self, name: str) -> list[Span]:
+        """Where the file names the host ``name`` (a name GitLab derives from a service's image), anywhere in it
+        (scripts, ``variables:``, ``command:``; not in a comment, which is never rewritten): as a
+        URL's host (``//NAME``, ``@NAME``), before a port (``NAME:8000``), or - a name no word or folder reads
+        as, holding ``__`` or a registry's ``.`` - standing alone (``-u NAME``, ``HOST: NAME``); never as part of
+        a longer name or of a path."""
+        if not name:
+            return []
+        n = re.escape(name)
+        end = r"(?![\w-]|\.[\w-])"
+        forms = [rf"(?<=//){n}{end}", rf"(?<=@){n}{end}", rf"(?<![\w./@-]){n}(?=:\d+(?![\w.-]))"]
+        if "__" in name or "." in name:
+            forms.append(rf"(?<![\w./@-]){n}{end}(?!/)")
+        text = self.text
+        return [Span(m.start(), m.end()) for m in re.finditer("|".join(forms), text)
+                if not _COMMENTED.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())]
 
     def service_hosts(self) -> list[tuple[str, str]]:
         """(host, image) of each job's service container: the names its scripts reach it by."""
@@ -623,3 +656,12 @@ def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label:
     if start is not None:
         out.append(Region(value[start:], offsets=offsets[start:], shell=True, label=label, triton=triton))
     return out
+
+
+def gitlab_service_names(ref: str) -> tuple[str, str]:
+    """The host names GitLab gives a service written without ``alias:`` (and besides one): its image
+    ``ref`` without the tag or digest, each ``/`` written ``__`` (the primary name) and ``-`` (the secondary):
+    ``nvcr.io/nvidia/tritonserver:24.10-py3`` -> ``nvcr.io__nvidia__tritonserver``, ``nvcr.io-nvidia-tritonserver``."""
+    base = ref.strip().rsplit("@", 1)[0]
+    base = base.rsplit(":", 1)[0] if ":" in base.rsplit("/", 1)[-1] else base
+    return base.replace("/", "__"), base.replace("/", "-")

@@ -44,7 +44,11 @@ SERVER_IMAGE = rule(
     "are migrated with a warning: the chart's templates run the server on that image, and their command line, "
     "probes and ports must move to V2 together (a V1 chart runs `trtserver`). So is a Kustomization's `images:` "
     "entry whose resources come from another repository (a remote base): the base's server command line, "
-    "probes and clients are outside the run and must move to V2 with it. In Python, the image of an object "
+    "probes and clients are outside the run and must move to V2 with it. A GitLab CI service is reached by the "
+    "names GitLab derives from its image (`nvcr.io__nvidia__tensorrtserver` and `nvcr.io-nvidia-tensorrtserver`, "
+    "with or without an `alias:`): they move with the image, so the uses of the old names the file writes (a URL, a "
+    "client's `-u` host, a variable) are renamed in the same fix; such a name written elsewhere (a script the job "
+    "runs, a client's default URL, a file whose service has moved already) is a warning naming the new host. In Python, the image of an object "
     "(a container spec: one statement, or assignments to one name and its items) whose `trtserver` command stays "
     "in text the tool cannot read as a command (args built as a string it cannot parse) is held with a warning: "
     "the two move together, by hand. Source: S1, facts sheet 'Releases, images'.")
@@ -134,15 +138,140 @@ _DEFAULT_TAG = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}$]*)\}(?P<suffix
 def check_images(doc, ctx) -> Iterator[Finding]:
     elsewhere = None
     named = image_names(doc)
+    hosts = _service_host_names(doc) | {old for _sp, old, _new, _ref in derived_v1_hosts(doc.text)}
     for region in doc.regions():
         for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None),
                               untagged_renamed=doc.kind == "kubernetes", named=named):
+            if f.rule == LOCAL_IMAGE.id and hosts and f.span is not None \
+                    and doc.text[f.span.start:f.span.end].split(":", 1)[0] in hosts:
+                continue  # ``nvcr.io__nvidia__tensorrtserver:8000``: a host GitLab names a service by, no image
             if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id):
                 ctx.v1_image = True
             if f.rule == SERVER_IMAGE.id:
                 elsewhere = doc.charts_elsewhere() if elsewhere is None else elsewhere
                 _chart_elsewhere(f, elsewhere)
             yield f
+
+
+def _service_host_names(doc) -> frozenset[str]:
+    """The host names GitLab derives from the images of the file's services (``gitlab_service_names``)."""
+    from ..documents.ciworkflow import gitlab_service_names
+
+    services = getattr(doc, "gitlab_services", None)
+    return frozenset(n for _sp, ref in (services() if services else ()) if "$" not in ref
+                     for n in gitlab_service_names(ref))
+
+
+@check(order=89)
+def check_service_hosts(doc, ctx) -> Iterator[Finding]:
+    """A GitLab service reached by the names GitLab derives from its image (no ``alias:``, or besides it:
+    ``nvcr.io/nvidia/tensorrtserver:20.02-py3`` -> ``nvcr.io__nvidia__tensorrtserver``,
+    ``nvcr.io-nvidia-tensorrtserver``): once the image moves, those names move with it, so the fix that moves
+    the image renames the uses of the old names the file writes (``doc.host_uses``: a script's URL, a client's
+    ``-u`` host, a variable) in the same change. A use that another fix rewrites with its text is left as it
+    is and the image's finding becomes a warning naming the new host. A use of such a name of a V1 image that no
+    fix renames - in any file: a script the job runs, a client's default URL - is a warning naming the new host
+    (``_derived_hosts_left``)."""
+    from ..documents.ciworkflow import gitlab_service_names
+
+    services = getattr(doc, "gitlab_services", lambda: [])
+    found = ctx.found
+    aliases = getattr(doc, "service_aliases", frozenset)()
+    for span, ref in dict.fromkeys(services()):
+        if "$" in ref:  # (GitLab derives no name from a reference a variable holds)
+            continue
+        f = next((f for f in found if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id, UNKNOWN_TAG.id) and f.fix is not None
+                  and f.span is not None and span.contains(f.span)
+                  and all(span.contains(e.span) for e in f.fix.edits)), None)
+        if f is None:
+            continue
+        new = _apply_within(doc.text, span, f.fix.edits).strip().strip("\"'")
+        others = [e for g in found if g is not f and g.fix is not None for e in g.fix.edits]
+        renamed, left = [], []
+        for old_name, new_name in zip(gitlab_service_names(ref), gitlab_service_names(new)):
+            if old_name == new_name or old_name in aliases:  # (a name an ``alias:`` gives stays)
+                continue
+            for use in doc.host_uses(old_name):
+                # (the same rename, made by the fix of another service of that image, is no other change)
+                if any(use.overlaps(e.span) and e != Edit(use, new_name) for e in others):
+                    left.append((old_name, new_name))
+                else:
+                    renamed.append((Edit(use, new_name), old_name, new_name))
+        if not renamed and not left:
+            continue
+        names = " and ".join(n for o, n in zip(gitlab_service_names(ref), gitlab_service_names(new)) if o != n)
+        f.message += f"; GitLab names the service after its image: once it moves, the jobs reach it as {names}"
+        if renamed:
+            f.fix = Fix(tuple(sorted(f.fix.edits + tuple(e for e, _o, _n in renamed),
+                                     key=lambda e: (e.span.start, e.span.end))),
+                        f.fix.title, f.fix.unsafe, f.fix.creates, f.fix.group, f.fix.group_size)
+            uses = len(renamed)
+            f.message += (f", and the {uses} use{'s' if uses > 1 else ''} of "
+                          + " and ".join(dict.fromkeys(o for _e, o, _n in renamed))
+                          + " in this file " + ("are" if uses > 1 else "is") + " renamed with it")
+        if left:
+            f.severity = Severity.WARNING
+            f.message += ("; rename by hand " + ", ".join(f"{o} -> {n}" for o, n in dict.fromkeys(left))
+                          + " where another change rewrites the text that names it")
+    yield from _derived_hosts_left(doc, found)
+
+
+#: a host GitLab names a service of a V1 server image by (``nvcr.io/nvidia/tensorrtserver:20.02-py3`` ->
+#: ``nvcr.io__nvidia__tensorrtserver``: each ``/`` written ``__``, which no DNS name holds; or the secondary name of
+#: NVIDIA's image, ``nvcr.io-nvidia-tensorrtserver``), as a URL's host, before a port or standing alone
+_DERIVED_HOST = re.compile(r"(?:(?<=//)|(?<=@)|(?<![\w./@-]))(?P<host>[\w.-]*tensorrtserver)(?![\w-]|\.[\w-])")
+_SECONDARY = "nvcr.io-nvidia-tensorrtserver"
+
+
+def derived_v1_hosts(text: str) -> list[tuple[Span, str, str, str]]:
+    """(where, name, the name once the image moves, the image it names) of each host in ``text`` that GitLab
+    derives from a V1 server image (``_DERIVED_HOST``): the image moves to ``tritonserver`` with its registry and
+    path kept, and the name with it."""
+    if "tensorrtserver" not in text:
+        return []
+    out = []
+    for m in _DERIVED_HOST.finditer(text):
+        host = m.group("host")
+        if not host.endswith("__" + V1_IMAGE) and host != _SECONDARY \
+                or text.startswith("/", m.end()) and text[max(0, m.start() - 2):m.start()] != "//":
+            continue  # (a path's folder: ``/data/nvcr.io__nvidia__tensorrtserver/x``)
+        ref = host.replace("__", "/") if host != _SECONDARY else "nvcr.io/nvidia/tensorrtserver"
+        info = classify(ref)
+        if info.triton and info.v1 and not info.sdk:
+            out.append((Span(m.start("host"), m.end("host")), host, host[:-len(V1_IMAGE)] + "tritonserver", ref))
+    return out
+
+
+def _derived_hosts_left(doc, found: list[Finding]) -> Iterator[Finding]:
+    """A use of a host GitLab derives from a V1 server image that no fix renames (another file than the service's:
+    a script the job runs, a client's default URL; or a file whose service moved already): once the service's
+    image moves, GitLab names the service after the new image and this host reaches nothing."""
+    if "tensorrtserver" not in doc.text:
+        return
+    # (the text the readers read: a comment, never rewritten, is no use of the host)
+    left = [(region.span(s.start, s.end), old, new, ref) for region in doc.regions()
+            for s, old, new, ref in derived_v1_hosts(region.text) if region.contiguous(s.start, s.end)]
+    if not left:
+        return
+    edits = [e.span for f in found if f.fix is not None for e in f.fix.edits]
+    aliases = getattr(doc, "service_aliases", frozenset)()
+    for span, old, new, ref in left:
+        if old in aliases or any(span.overlaps(e) for e in edits):
+            continue  # (a service of the file that is given the name by ``alias:`` keeps it)
+        yield SERVER_IMAGE.finding(
+            span, f"{old} is the host GitLab names a CI service of the V1 image {ref} by (its "
+            f"image without the tag, each / written __ or -): once the service runs tritonserver, GitLab names it "
+            f"{new} and {old} reaches nothing: use {new} (or give the service an alias and use it)",
+            severity=Severity.WARNING, suggestion=new)
+
+
+def _apply_within(text: str, span: Span, edits) -> str:
+    """The text of ``span`` with ``edits`` (each inside it) applied."""
+    out, at = [], span.start
+    for e in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
+        out += [text[at:e.span.start], e.content]
+        at = e.span.end
+    return "".join(out) + text[at:span.end]
 
 
 def _chart_elsewhere(f: Finding, elsewhere: list[tuple[Span, str]]) -> None:
