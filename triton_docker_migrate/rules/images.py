@@ -44,10 +44,12 @@ SERVER_IMAGE = rule(
     "are migrated with a warning: the chart's templates run the server on that image, and their command line, "
     "probes and ports must move to V2 together (a V1 chart runs `trtserver`). So is a Kustomization's `images:` "
     "entry whose resources come from another repository (a remote base): the base's server command line, "
-    "probes and clients are outside the run and must move to V2 with it. In Python, the image of an object "
-    "(a container spec: one statement, or assignments to one name and its items) whose `trtserver` command stays "
-    "in text the tool cannot read as a command (args built as a string it cannot parse) is held with a warning: "
-    "the two move together, by hand. Source: S1, facts sheet 'Releases, images'.")
+    "probes and clients are outside the run and must move to V2 with it. An image whose `trtserver` command stays "
+    "in text the tool cannot read as a command is held with a warning - the two move together, by hand: in "
+    "Python, the image of an object (a container spec: one statement, or assignments to one name and its items; "
+    "args built as a string it cannot parse); in a Dockerfile, the base of a build stage (or of the stages built on "
+    "it) that holds such text (a `COPY <<EOF` script, an `ONBUILD ENV` value); in a script or a Makefile, an image "
+    "variable used on such a line (a here-document's text) or in such a `define` body or rule. Source: S1, facts sheet 'Releases, images'.")
 SDK_IMAGE = rule(
     "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
     "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
@@ -406,11 +408,13 @@ _V1_BINARY_WORD = re.compile(r"(?<![\w.-])trtserver(?![\w.-])")
 
 @check(order=62)
 def check_image_beside_unread_server(doc, ctx) -> Iterator[Finding]:
-    """A Python object (a container spec) whose server image moves to V2 while ``trtserver`` stays in text
-    of the same object that no reader took as a command (args built as a string the tool cannot parse):
-    the image is held with it (a V2 image under the V1 command line does not start), as TDM105 holds the
-    reverse."""
-    if doc.kind != "python":
+    """A unit that runs one image - a Python object (a container spec), a Dockerfile's build stage, the uses of
+    a script's or a Makefile's image variable: the document's ``same_object`` - whose server image moves to V2
+    while ``trtserver`` stays in text of the same unit that no reader took as a command (args built as a string
+    the tool cannot parse, a ``COPY <<EOF`` script, an ``ONBUILD ENV`` value, a ``define`` body): the image is
+    held with it (a V2 image under the V1 command line does not start), as TDM105 holds the reverse."""
+    same = getattr(doc, "same_object", None)
+    if same is None:
         return iter(())
     moved = [f for f in ctx.found if f.rule == SERVER_IMAGE.id and f.fix is not None and f.span is not None]
     if not moved:
@@ -427,13 +431,13 @@ def check_image_beside_unread_server(doc, ctx) -> Iterator[Finding]:
     lines = [w.start for cl, res in ctx.server_lines() if not cl.report_only and any(g.fix for g in res.findings)
              for w in cl.segments[0].words[:1] if not is_foreign(w.span)]
     for f in moved:
-        beside = [p for p in left if doc.same_object(f.span.start, p.span.start)]
-        if not beside or any(doc.same_object(f.span.start, a) for a in lines):
+        beside = [p for p in left if same(f.span.start, p.span.start)]
+        if not beside or any(same(f.span.start, a) for a in lines):
             continue
         line = doc.position(beside[0].span.start)[0]
         f.fix = None
         f.severity = Severity.WARNING
-        f.message += (f" (held: the same object runs the V1 server at line {line} in text the tool cannot read "
+        f.message += (f" (held: {doc.same_object_name} runs the V1 server at line {line} in text the tool cannot read "
                       f"as a command, which stays V1; a V2 image under the V1 command line does not start: move the "
                       f"image and that command to V2 together, by hand)")
     return iter(())
