@@ -649,6 +649,18 @@ class DockerfileDoc(Document):
         k = bisect.bisect_right(self._starts, off) - 1
         return self.instructions[k].stage if k >= 0 else -1
 
+    #: how a held image's message names the unit ``same_object`` finds
+    same_object_name = "the same build stage"
+
+    def same_object(self, a: int, b: int) -> bool:
+        """The text at ``b`` runs on the image named at ``a``: ``b`` is in the stage whose ``FROM`` is at ``a``
+        (a ``COPY <<EOF`` script, an ``ONBUILD`` instruction of it) or in a stage built on it (``FROM <stage>``);
+        ``a`` before the first ``FROM`` (a global ``ARG`` naming the base) reaches every stage."""
+        sa, sb = self.stage_index_at(a), self.stage_index_at(b)
+        if sb < 0:
+            return False
+        return sa < 0 or sa in self.stage_chain(sb)
+
     def base_arguments(self) -> frozenset[str]:
         """The build arguments a ``FROM`` names its image with (``ARG BASE_IMAGE=...`` then ``FROM ${BASE_IMAGE}``):
         their values are image references, whatever they look like."""

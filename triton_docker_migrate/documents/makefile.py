@@ -37,6 +37,7 @@ class MakefileDoc(ShellDoc):
 
     def __init__(self, path: str, text: str) -> None:
         self._define_bodies: list[tuple[int, int]] = []  #: (start, end) of each ``define`` body line
+        self._units: list[list[int]] = []  #: [start, end] of each ``define`` ... ``endef`` and each rule with its recipe
         super().__init__(path, text)
         if not self.triton:
             # a ``define`` body is no command line of its own (a recipe that expands it may be, or a
@@ -54,6 +55,7 @@ class MakefileDoc(ShellDoc):
         for a, b in _logical_lines(t, start):
             line = t[a:b]
             if define_depth:
+                self._units[-1][1] = b
                 if _ENDEF.match(line):
                     define_depth -= 1
                 elif _DEFINE.match(line):
@@ -62,6 +64,7 @@ class MakefileDoc(ShellDoc):
                     self._define_bodies.append((a, b))
                 continue
             if in_rule and line.startswith(prefix):
+                self._units[-1][1] = b
                 self._recipe(a + len(prefix), b)
                 continue
             body_end = self._make_comment(a, b)
@@ -69,6 +72,7 @@ class MakefileDoc(ShellDoc):
             if not code.strip():
                 continue  # blank and comment lines keep the rule open
             if _DEFINE.match(code):
+                self._units.append([a, b])
                 define_depth = 1
                 in_rule = False
                 continue
@@ -88,11 +92,20 @@ class MakefileDoc(ShellDoc):
                 continue
             semi = _rule_recipe(code)
             if semi is not None:
+                self._units.append([a, b])
                 in_rule = True
                 if semi >= 0:
                     self._recipe(a + semi + 1, body_end)
                 continue
             in_rule = False
+
+    def _unit_at(self, off: int) -> tuple[int, int]:
+        """The text that runs as one with the text at ``off``: the ``define`` body or the rule (its recipe) that
+        holds it, else its line."""
+        for a, b in self._units:
+            if a <= off < b:
+                return a, b
+        return super()._unit_at(off)
 
     def _make_comment(self, a: int, b: int) -> int:
         """End of the code of a make line: an unescaped ``#`` starts a comment (to the line's end,

@@ -1829,6 +1829,9 @@ class PythonDoc(ShellDoc):
                 return f"the Python code changed outside the rewritten client code (line {line})"
         return None
 
+    #: how a held image's message names the unit ``same_object`` finds
+    same_object_name = "the same object"
+
     def same_object(self, a: int, b: int) -> bool:
         """The code at ``a`` and at ``b`` builds one object: both stand in one statement (a dict display, a
         call), or in statements that assign to the same name or to its items (``spec = {...}``,

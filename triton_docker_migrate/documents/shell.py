@@ -162,6 +162,11 @@ def _helm_chart(words: list[Word], ci: int) -> tuple[str, bool] | None:
     return (positional[1] if name_first and len(positional) > 1 else positional[0] if positional else ""), repo
 
 
+def _uses(names: set[str]) -> re.Pattern:
+    """A use of one of the variables ``names`` (``$X``, ``${X}``, ``${X:-d}``, make's ``$(X)``)."""
+    return re.compile(r"\$[{(]?(?:" + "|".join(map(re.escape, sorted(names))) + r")(?![\w])")
+
+
 class ShellDoc(Document):
     kind = "shell"
     label = "shell"
@@ -473,6 +478,37 @@ class ShellDoc(Document):
                 continue
             spans += [w.span for w in self.variables.get(m.group(1) or m.group(3), [])]
         return tuple(spans)
+
+    #: how a held image's message names the unit ``same_object`` finds
+    same_object_name = "a use of the same image variable"
+
+    def same_object(self, a: int, b: int) -> bool:
+        """The text at ``b`` runs on the image assigned at ``a``: ``a`` is in the value of a variable, and the
+        unit of ``b`` (``_unit_at``: its line; a Makefile's ``define`` body or rule) uses that variable or one
+        whose value uses it (``RUN := docker run $(IMAGE)``)."""
+        names = {n for n, ws in self.variables.items() for w in ws if w.start <= a < max(w.end, w.start + 1)}
+        if not names:
+            return False
+        grown = True
+        while grown:  # the variables whose values use one of them: a use of those uses the image too
+            use = _uses(names)
+            more = {n for n, ws in self.variables.items() if n not in names
+                    and any(use.search(self.text, w.start, w.end) for w in ws)}
+            names |= more
+            grown = bool(more)
+        i, j = self._unit_at(b)
+        return _uses(names).search(self.text, i, j) is not None
+
+    def _unit_at(self, off: int) -> tuple[int, int]:
+        """The text that runs as one with the text at ``off``: its line, with the lines it continues."""
+        t = self.text
+        i = t.rfind("\n", 0, off) + 1
+        while i >= 2 and t[i - 2] == "\\":
+            i = t.rfind("\n", 0, i - 1) + 1
+        j = t.find("\n", off)
+        while j > 0 and t[j - 1] == "\\":
+            j = t.find("\n", j + 1)
+        return i, len(t) if j < 0 else j
 
     def held_images(self) -> list[Span]:
         out = [sp for dr in self.runs for sp in self._image_spans(dr)[1:]]

@@ -48,10 +48,13 @@ SERVER_IMAGE = rule(
     "names GitLab derives from its image (`nvcr.io__nvidia__tensorrtserver` and `nvcr.io-nvidia-tensorrtserver`, "
     "with or without an `alias:`): they move with the image, so the uses of the old names the file writes (a URL, a "
     "client's `-u` host, a variable) are renamed in the same fix; such a name written elsewhere (a script the job "
-    "runs, a client's default URL, a file whose service has moved already) is a warning naming the new host. In Python, the image of an object "
-    "(a container spec: one statement, or assignments to one name and its items) whose `trtserver` command stays "
-    "in text the tool cannot read as a command (args built as a string it cannot parse) is held with a warning: "
-    "the two move together, by hand. Source: S1, facts sheet 'Releases, images'.")
+    "runs, a client's default URL, a file whose service has moved already) is a warning naming the new host. "
+    "An image whose `trtserver` command stays "
+    "in text the tool cannot read as a command is held with a warning - the two move together, by hand: in "
+    "Python, the image of an object (a container spec: one statement, or assignments to one name and its items; "
+    "args built as a string it cannot parse); in a Dockerfile, the base of a build stage (or of the stages built on "
+    "it) that holds such text (a `COPY <<EOF` script, an `ONBUILD ENV` value); in a script or a Makefile, an image "
+    "variable used on such a line (a here-document's text) or in such a `define` body or rule. Source: S1, facts sheet 'Releases, images'.")
 SDK_IMAGE = rule(
     "TDM102", "v1-clientsdk-image", Severity.INFO, F.ALWAYS, "V1 client SDK image -> the target's SDK image",
     "`tensorrtserver:YY.MM-py3-clientsdk` becomes `tritonserver:<target>-py3-sdk` (from 20.12; "
@@ -535,11 +538,13 @@ _V1_BINARY_WORD = re.compile(r"(?<![\w.-])trtserver(?![\w.-])")
 
 @check(order=62)
 def check_image_beside_unread_server(doc, ctx) -> Iterator[Finding]:
-    """A Python object (a container spec) whose server image moves to V2 while ``trtserver`` stays in text
-    of the same object that no reader took as a command (args built as a string the tool cannot parse):
-    the image is held with it (a V2 image under the V1 command line does not start), as TDM105 holds the
-    reverse."""
-    if doc.kind != "python":
+    """A unit that runs one image - a Python object (a container spec), a Dockerfile's build stage, the uses of
+    a script's or a Makefile's image variable: the document's ``same_object`` - whose server image moves to V2
+    while ``trtserver`` stays in text of the same unit that no reader took as a command (args built as a string
+    the tool cannot parse, a ``COPY <<EOF`` script, an ``ONBUILD ENV`` value, a ``define`` body): the image is
+    held with it (a V2 image under the V1 command line does not start), as TDM105 holds the reverse."""
+    same = getattr(doc, "same_object", None)
+    if same is None:
         return iter(())
     moved = [f for f in ctx.found if f.rule == SERVER_IMAGE.id and f.fix is not None and f.span is not None]
     if not moved:
@@ -556,13 +561,13 @@ def check_image_beside_unread_server(doc, ctx) -> Iterator[Finding]:
     lines = [w.start for cl, res in ctx.server_lines() if not cl.report_only and any(g.fix for g in res.findings)
              for w in cl.segments[0].words[:1] if not is_foreign(w.span)]
     for f in moved:
-        beside = [p for p in left if doc.same_object(f.span.start, p.span.start)]
-        if not beside or any(doc.same_object(f.span.start, a) for a in lines):
+        beside = [p for p in left if same(f.span.start, p.span.start)]
+        if not beside or any(same(f.span.start, a) for a in lines):
             continue
         line = doc.position(beside[0].span.start)[0]
         f.fix = None
         f.severity = Severity.WARNING
-        f.message += (f" (held: the same object runs the V1 server at line {line} in text the tool cannot read "
+        f.message += (f" (held: {doc.same_object_name} runs the V1 server at line {line} in text the tool cannot read "
                       f"as a command, which stays V1; a V2 image under the V1 command line does not start: move the "
                       f"image and that command to V2 together, by hand)")
     return iter(())
