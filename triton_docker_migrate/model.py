@@ -203,6 +203,9 @@ class ServeFacts:
     #: the build arguments it gives that make a Dockerfile's stage build on a V1 server image:
     #: (Dockerfile real path, name, value) (``rules/images.v1_bases_given``)
     v1_bases: list = field(default_factory=list)
+    #: the files a V1 shell script sources (``source FILE``): (real path, the variable holding the V1 server that
+    #: the file runs or "", the line that runs it or 0) (``rules/paths.v1_sourced``)
+    sourced: list = field(default_factory=list)
 
 
 class Status(str, enum.Enum):

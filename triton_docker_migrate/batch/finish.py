@@ -108,6 +108,51 @@ def given_bases(results: list[FileResult], paths: list[str], settings: Settings)
             results.append(r)
 
 
+def sourced_by_v1(results: list[FileResult]) -> dict[str, list[tuple[str, str, int]]]:
+    """The files V1 shell scripts of the run source (``ServeFacts.sourced``): real path -> (the script as reported,
+    the variable holding the V1 server that the file runs or "", the line that runs it or 0)."""
+    got: dict[str, list[tuple[str, str, int]]] = {}
+    for r in results:
+        for path, name, line in r.serve.sourced if r.serve is not None else ():
+            got.setdefault(path, []).append((r.path, name, line))
+    return got
+
+
+def sourced_helpers(results: list[FileResult], paths: list[str], settings: Settings,
+                    sourced: dict[str, list[tuple[str, str, int]]]) -> None:
+    """Files that V1 shell scripts of the run source (``source ../common/util.sh``, whose ``run_server`` runs the
+    ``$SERVER`` the script sets to ``trtserver`` and waits for ``localhost:8000/api/health/ready``): they name the
+    server as the script does, so each goes through the pipeline again inside ``endpoints.run_sourced`` (which the
+    caller holds); its result takes the place of its first one (a file without V1 evidence of its own had none).
+    Found by walking the run's paths again, only when some V1 script sources a file: only the files the run walks
+    are read, and only those such a script sources."""
+    if not sourced:
+        return
+    from ..discover import Discovery, Excludes
+    from ..pipeline import process_file
+
+    index = {r.path: i for i, r in enumerate(results)}
+    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
+        real = os.path.realpath(c.path)
+        if real not in sourced:
+            continue
+        i = index.get(c.display)
+        if i is not None and results[i].status is Status.FAILED:
+            continue
+        try:
+            data, source = read_bytes(c.path)
+        except OSError:
+            continue  # its first pass said what there is to say
+        r = process_file(c.path, c.display, settings, c.explicit, data=data, force=True)
+        if r.kind != "shell":
+            continue
+        r.source = source
+        if i is not None:
+            results[i] = r
+        elif r.has_evidence or r.explicit or r.status is Status.FAILED or r.changed:
+            results.append(r)
+
+
 def _perf_client(f) -> bool:
     """A finding that only ``perf_client`` makes: the command (TDM602), a path to it (TDM206)."""
     return f.rule == "TDM602" or f.rule == "TDM206" and f.suggestion == "perf_analyzer"

@@ -15,7 +15,7 @@ from ..model import FileResult, Status
 from ..settings import Settings
 from . import schedule
 from .finish import (apply_overrides, created, exit_code, finish, follow_through, given_bases, other_applications,
-                     run_level, v2_tools, write_results)
+                     run_level, sourced_by_v1, sourced_helpers, v2_tools, write_results)
 from ..pipeline import failed
 from .scan import Scanner, err
 
@@ -107,13 +107,16 @@ def process_all(paths: list[str], settings: Settings, progress=None, started: fl
     deferred.sort(key=lambda cw: _walk_order(cw[0].display))
     entrypoints.sort(key=lambda fe: _walk_order(fe[0]))
     given_bases(results, paths, settings)
-    found = finish(deferred, entrypoints, paths, results, settings)
-    results.extend(found)
-    from ..rules.endpoints import run_other_hosts
+    from ..rules.endpoints import run_other_hosts, run_sourced
 
-    with run_other_hosts(other_applications(results, paths, settings)):
-        follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)
-    v2_tools(results, paths, settings)
+    sourced = sourced_by_v1(results)
+    with run_sourced(sourced):  # (the files V1 scripts source stay theirs when the follow-through reads them again)
+        sourced_helpers(results, paths, settings, sourced)
+        found = finish(deferred, entrypoints, paths, results, settings)
+        results.extend(found)
+        with run_other_hosts(other_applications(results, paths, settings)):
+            follow_through(results, paths, settings, [c for c, why in deferred if why == "endpoint"] + found.stale)
+        v2_tools(results, paths, settings)
     results.extend(created(results))
     results.rollout = run_level(results, paths, settings)
     results.scanned = scanned + found.read

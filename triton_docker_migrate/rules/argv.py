@@ -92,7 +92,10 @@ ABBREVIATED = rule(
 RUNTIME_ARGS = rule(
     "TDM316", "runtime-arguments", W, F.NEVER, "Options added at run time",
     "The command line ends in `\"$@\"`, `$ARGS` or similar: the tool cannot see those options. Check "
-    "that they hold no V1-only option and no model-control setting.")
+    "that they hold no V1-only option and no model-control setting. A file sourced by a script of the run that "
+    "runs the V1 server the script holds in a variable (`$SERVER $SERVER_ARGS` in `run_server`, with "
+    "`SERVER=/opt/tensorrtserver/bin/trtserver` in the script) is told too: that line gets none of the "
+    "command-line changes (V1's defaults: `--model-control-mode=poll`, `--disable-auto-complete-config`).")
 UNKNOWN_OPTION = rule(
     "TDM317", "unknown-v1-option", W, F.NEVER, "An option V1 did not have",
     "The option is not in the V1 option table: check it against `tritonserver --help`.")
@@ -866,6 +869,48 @@ def _insertion(b: _Builder, opts: list[Option], values: list[str],
         # the caller says what to add by hand
         return None, anchor
     return cl.insert_after(anchor, anchor_seg, values), anchor
+
+
+_VAR_COMMAND = re.compile(r"^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))$")
+
+
+@check(order=11)
+def check_sourced_server(doc, ctx) -> list[Finding]:
+    """A shell file that V1 scripts of the run source, on the line that runs the variable they hold the V1 server
+    in (``$SERVER $SERVER_ARGS`` in ``run_server``; ``endpoints.sourced_by``): no command line this tool reads,
+    so none of the changes a V1 server line gets - said here, where the server starts."""
+    from .endpoints import sourced_by
+    import os
+
+    by = sourced_by(doc)
+    if not by:
+        return []
+    scripts: dict[tuple[str, int], list[str]] = {}
+    for script, name, line in by:
+        if name:
+            here = os.path.dirname(os.path.abspath(doc.path))
+            scripts.setdefault((name, line), []).append(os.path.relpath(os.path.abspath(script), here))
+    out: list[Finding] = []
+    for site in getattr(doc, "sites", ()):
+        ci = site.index
+        if ci is None:
+            continue
+        w = site.words[ci]
+        m = _VAR_COMMAND.match(w.value)
+        got = scripts.get((m.group(1) or m.group(2), doc.position(w.start)[0])) if m else None
+        if not got:
+            continue
+        name = m.group(1) or m.group(2)
+        given = [x.value for x in site.words[ci + 1:] if "$" in x.value]
+        got = list(dict.fromkeys(got))
+        out.append(RUNTIME_ARGS.finding(
+            w.span, f"${name} runs the V1 server, as {', '.join(got)} set{'s' if len(got) == 1 else ''} it before "
+            f"sourcing this file: this line is no command line the tool migrates, so the V2 server it starts gets none of "
+            f"the changes: add --model-control-mode=poll (V1 polled the model repository by default) and "
+            f"--disable-auto-complete-config (V1's strict model configuration) here"
+            + (f", and check that {', '.join(dict.fromkeys(given))} holds no V1-only option (V2 refuses to start "
+               f"with one)" if given else "")))
+    return out
 
 
 @check(order=10)

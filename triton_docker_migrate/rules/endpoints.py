@@ -41,7 +41,10 @@ URL_RULES = (
                  "image, service or command line, a host named for the server, or a URL with a host in a file "
                  "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image - in a CI file, the same "
                  "job; a URL to the host and port that a V1 status poll of the same file asks, "
-                 "`curl http://$HOST:8000/api/status | grep -q SERVER_READY`, which only V1 answers): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
+                 "`curl http://$HOST:8000/api/status | grep -q SERVER_READY`, which only V1 answers; a shell file that a script of the "
+                 "run sources when the script names the V1 server - a server line or image of its own, or "
+                 "`SERVER=/opt/tensorrtserver/bin/trtserver` that the sourced file runs as `$SERVER` - is read as "
+                 "naming it too): other applications' /api/health stay, and so does a URL to a host the file or the run shows to be "
                  "another application's (a container of another image, a Service whose pods run one), whatever its "
                  "name reads. A URL to `localhost` on a port where none of the file's servers answers stays too "
                  "(another program's): a script's, a make target's or a systemd or supervisord unit's server "
@@ -104,7 +107,8 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
     # ``consul-triton.json``) talks to it as a client does (a container's own file is judged by its container)
     client = evidence.talks_to_triton(doc.text) or \
         doc.kind in _NAMED_FILES and _TRITON_HOST.search(os.path.basename(doc.path)) is not None
-    named = doc.kind in _SCRIPTS and (_NAMES_SERVER.search(doc.text) is not None or bool(ctx.server_lines()))
+    named = doc.kind in _SCRIPTS and (_NAMES_SERVER.search(doc.text) is not None or bool(ctx.server_lines())
+                                      or sourced_by(doc) is not None)
     stages: dict = {}  # a Dockerfile's build stage (a CI file's job): it talks to Triton or not (a client SDK stage)
     local = LocalPorts(doc, ctx)
     polled = polled_hosts(doc.regions())
@@ -148,6 +152,33 @@ def run_other_hosts(others: dict[str, frozenset[str]]):
     finally:
         _RUN_OTHERS.clear()
         _RUN_OTHERS.update(before)
+
+
+#: real path of a shell file -> the V1 scripts of the run that source it: (the script as reported, the variable
+#: holding the V1 server that the file runs or "", the line that runs it or 0); set by the batch run
+#: (``batch/finish.py``, ``sourced_helpers``) while it processes such files again
+_RUN_SOURCED: dict[str, list[tuple[str, str, int]]] = {}
+
+
+@contextlib.contextmanager
+def run_sourced(sourced: dict[str, list[tuple[str, str, int]]]):
+    """While the run's files are processed again: a file that a V1 script of the run sources (``source
+    ../common/util.sh`` beside ``SERVER=/opt/tensorrtserver/bin/trtserver``) names the server as that script does:
+    its URLs on the server's HTTP port are the server's (``check_endpoints``' ``named``)."""
+    before = dict(_RUN_SOURCED)
+    _RUN_SOURCED.update(sourced)
+    try:
+        yield
+    finally:
+        _RUN_SOURCED.clear()
+        _RUN_SOURCED.update(before)
+
+
+def sourced_by(doc) -> list[tuple[str, str, int]] | None:
+    """The V1 scripts of the run that source this shell file (``run_sourced``), or None."""
+    if not _RUN_SOURCED or doc.kind != "shell" or not doc.path:
+        return None
+    return _RUN_SOURCED.get(os.path.realpath(doc.path))
 
 
 def named_hosts(text: str, spans) -> set[str]:

@@ -178,6 +178,8 @@ HEALTH_PATH_ROUTE = rule(
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
     "reaches it through a Service's name, a compose service's name, the name a CI job reaches its service container "
     "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key) "
+    "- also as a shell `for` loop's variable whose literal list holds only such names (`for h in triton-a triton-b; "
+    "do curl http://$h:8000/api/health/ready`; a list that mixes them with other hosts is a warning, no edit) - "
     "or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
     "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
@@ -497,6 +499,39 @@ def variable_host(host: str, text: str) -> str | None:
             return None
         values.add(value)
     return values.pop() if len(values) == 1 else None
+
+
+#: a shell ``for NAME in WORD...; do`` (the list up to ``;`` or the end of the line), and the keywords that open and
+#: close its body
+_FOR = re.compile(r"(?<![\w$.-])for[ \t]+([A-Za-z_]\w*)[ \t]+in[ \t]+([^;\n#]*?)[ \t]*(?:;[ \t]*|\n[ \t\n]*)do(?![\w.-])")
+_DO_DONE = re.compile(r"(?<![\w$/.-])(do|done)(?![\w/.-])")
+
+
+def loop_hosts(host: str, text: str, at: int) -> list[str] | None:
+    """The literal list of the innermost ``for VAR in a b c; do ... done`` of ``text`` whose body holds ``at``,
+    when ``host`` is that ``$VAR``/``${VAR}`` (``for svc in triton web; do curl "http://$svc:8000/..."``): the
+    hosts the URL asks, one per turn. None when no such loop holds it or its list is not literal words."""
+    m = _VARIABLE.fullmatch(host)
+    if m is None or not m.group(1) or m.group(2) is not None or "for" not in text:
+        return None
+    name = m.group(1)
+    best = None
+    for f in _FOR.finditer(text, 0, at):
+        if f.group(1) != name:
+            continue
+        depth = 1
+        for d in _DO_DONE.finditer(text, f.end()):
+            depth += 1 if d.group(1) == "do" else -1
+            if depth == 0:
+                if at < d.start():
+                    best = f
+                break
+    if best is None:
+        return None
+    words = [w.strip("\"'") for w in best.group(2).split()]
+    if not words or any(not w or any(c in w for c in "$`*?[{(") for w in words):
+        return None
+    return list(dict.fromkeys(words))
 
 
 def _env_name(host: str, text: str) -> str | None:
@@ -2214,6 +2249,11 @@ class _Follow:
                     continue
                 if host.startswith(("$", "{", "`")):
                     pinned = variable_host(host, self.doc.text)
+                    listed = loop_hosts(host, self.doc.text, r.off(u.start())) \
+                        if pinned is None and host_side and r.contiguous(u.start(), u.end()) else None
+                    if listed is not None and (found := self.loop_url(r, u, listed)) is not None:
+                        yield from found
+                        continue
                     if pinned is None:
                         if host_side:
                             yield from self.run_time_host(r, u, host)
@@ -2263,6 +2303,25 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def loop_url(self, r: Region, u: re.Match, listed: list[str]) -> list[Finding] | None:
+        """A URL whose host is a ``for`` loop's variable (``for svc in trtis web; do curl http://$svc:8000/...``,
+        ``loop_hosts``): each turn asks one listed host. The server's when every listed host reaches a server of
+        the run on that port; a warning (no edit) when only some do - the same line asks the others, whose path
+        stays. None when no listed host reaches one (as if the loop were not read)."""
+        port = u.group("port")
+        found = {h: self.resolve(h, port) for h in listed}
+        hit = [h for h in listed if found[h][0]]
+        if not hit:
+            return None
+        got = [g for h in hit for g in found[h][0]]
+        others = [h for h in listed if not found[h][0]]
+        why = next((found[h][1] for h in hit if found[h][1]), None)
+        if others:
+            why = (f"the loop also gives it {', '.join(others)}, which {'is' if len(others) == 1 else 'are'} not known "
+                   f"as a server of the run: the same URL asks {'it' if len(others) == 1 else 'them'} too")
+        what = f"this URL ({u.group('host')}:{port}, {u.group('host')} being {', '.join(listed)} in turn)"
+        return list(self.url_port(r, u, got, what, why)) + list(self.url_path(r, u, [a for a, _n in got], what, why))
 
     def held_url(self, r: Region, u: re.Match, host: str, port: str) -> Iterator[Finding]:
         """A URL some of whose parts are variables the script sets to one value (``HOST=inference``, ``PORT=8000``,

@@ -305,6 +305,30 @@ def unrun_servers(doc) -> list:
     return getattr(doc, "unrun_servers", lambda: [])()
 
 
+def v1_sourced(doc, v1: bool) -> list[tuple[str, str, int]]:
+    """The files a shell script that names the V1 server sources: every one when the script holds a V1 server line
+    or image of its own (``v1``), else those that run a variable it assigns the V1 server and never expands
+    (``SERVER=/opt/tensorrtserver/bin/trtserver``; ``source util.sh``, whose ``run_server`` runs ``$SERVER``).
+    (real path, the variable or "", the line of the file that runs it or 0): the run reads those files again as
+    the V1 server's (``batch/finish.sourced_helpers``)."""
+    if getattr(doc, "kind", None) != "shell" or not hasattr(doc, "sourced"):
+        return []
+    out: dict[str, tuple[str, str, int]] = {}
+    for name, w in unrun_servers(doc):
+        v = program(w.value)
+        if basename(v) != "trtserver" and "tensorrtserver" not in v:
+            continue  # (V2's own server: no V1 context)
+        got = doc.run_in_sourced(name)
+        if got is not None:
+            real = os.path.realpath(got[0])
+            out.setdefault(real, (real, name, got[1]))
+    if v1:
+        for path, _w in doc.sourced():
+            real = os.path.realpath(path)
+            out.setdefault(real, (real, "", 0))
+    return list(out.values())
+
+
 def _run_where(doc) -> dict[int, str]:
     """For each such variable's value: where a file the script sources runs it, as a finding says it."""
     out: dict[int, str] = {}

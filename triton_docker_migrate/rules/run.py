@@ -167,6 +167,9 @@ def facts(doc: Document, new_doc: Document, ctx, findings: list[Finding], probed
     from .images import v1_bases_given
 
     out.v1_bases = v1_bases_given(doc)
+    from .paths import v1_sourced
+
+    out.sourced = v1_sourced(doc, out.server is not None)
     if lines:
         from .follow import follows_itself, moves
 
