@@ -213,6 +213,20 @@ class ComposeDoc(Document):
                         names.append(str(v.value))
         return names
 
+    def _in_server_network(self) -> set[str]:
+        """The services that join a Triton service's network (``network_mode: "service:trt"``, or
+        ``container:`` its container name): their ``localhost`` is the server's, a Triton context as the pod of
+        a sidecar is (CONTRACT.md)."""
+        names = set(self._triton_names())
+        out: set[str] = set()
+        for s in self.services:
+            mode = Y.get(s.node, "network_mode")
+            if not s.triton and isinstance(mode, ScalarNode) and isinstance(mode.value, str):
+                kind, _, target = expand(mode.value).strip().partition(":")
+                if kind in ("service", "container") and target.strip() in names:
+                    out.add(s.name)
+        return out
+
     # --- regions ------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
         """(read once: every rule asks)"""
@@ -223,6 +237,7 @@ class ComposeDoc(Document):
     def _read_regions(self) -> list[Region]:
         env_items = self._env_list_items()
         names = self._triton_names()
+        shared = self._in_server_network()
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src):
@@ -230,7 +245,7 @@ class ComposeDoc(Document):
             if got is None:
                 continue
             text, offsets = got
-            triton = any(s.triton for s in self.users(node)) or bool(host and host.search(text))
+            triton = any(s.triton or s.name in shared for s in self.users(node)) or bool(host and host.search(text))
             r = Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
                        image_context=key == "image", label=key)
             out += without_shell_comments(r) if r.shell else [r]
