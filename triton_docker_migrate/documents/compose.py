@@ -24,7 +24,7 @@ from .dockerrun import publish_ports
 from ..syntax import yamlquote as Q
 from ..documents.base import Document
 from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, CommandLine, CommandSite, ComposeServiceSite, Mount, PortEntry,
-                    PortList, PortSites, Region, Segment, Topology, files_run)
+                    PortList, PortSites, Region, Segment, Topology, files_mounted, files_run)
 from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -213,6 +213,20 @@ class ComposeDoc(Document):
                         names.append(str(v.value))
         return names
 
+    def _in_server_network(self) -> set[str]:
+        """The services that join a Triton service's network (``network_mode: "service:trt"``, or
+        ``container:`` its container name): their ``localhost`` is the server's, a Triton context as the pod of
+        a sidecar is (CONTRACT.md)."""
+        names = set(self._triton_names())
+        out: set[str] = set()
+        for s in self.services:
+            mode = Y.get(s.node, "network_mode")
+            if not s.triton and isinstance(mode, ScalarNode) and isinstance(mode.value, str):
+                kind, _, target = expand(mode.value).strip().partition(":")
+                if kind in ("service", "container") and target.strip() in names:
+                    out.add(s.name)
+        return out
+
     # --- regions ------------------------------------------------------------------------------
     def regions(self) -> list[Region]:
         """(read once: every rule asks)"""
@@ -223,6 +237,7 @@ class ComposeDoc(Document):
     def _read_regions(self) -> list[Region]:
         env_items = self._env_list_items()
         names = self._triton_names()
+        shared = self._in_server_network()
         host = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, names)) + r")(?::\d+)?/api/") if names else None
         out: list[Region] = []
         for node, sc, key in Y.string_values(self.src):
@@ -230,7 +245,7 @@ class ComposeDoc(Document):
             if got is None:
                 continue
             text, offsets = got
-            triton = any(s.triton for s in self.users(node)) or bool(host and host.search(text))
+            triton = any(s.triton or s.name in shared for s in self.users(node)) or bool(host and host.search(text))
             r = Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
                        image_context=key == "image", label=key)
             out += without_shell_comments(r) if r.shell else [r]
@@ -457,8 +472,11 @@ class ComposeDoc(Document):
             site.container = str(name.value) if isinstance(name, ScalarNode) and name.value else ""
             site.names = [site.container] if site.container else self._generated_names(s.name, base)
             runs = {"test": "its healthcheck", "command": "its command", "entrypoint": "its entrypoint"}
-            site.inside = files_run(self._binds(s), [(r.text, f"bind-mounted into the service {s.name} and run by "
-                                                     f"{runs[r.label]}") for r in regions if r.label in runs])
+            mounts = self._binds(s) + self._configs(s)
+            site.inside = files_run(mounts, [(r.text, f"bind-mounted into the service {s.name} and run by "
+                                              f"{runs[r.label]}") for r in regions if r.label in runs])
+            # a file mounted alone (``./wait.sh:/wait.sh``, a ``configs:`` entry) runs in the container, whoever runs it
+            site.inside = files_mounted(mounts, site.inside, f"mounted into the container of the service {s.name}")
             cmd = self.segment(s.command, "command") if s.entrypoint is None else None
             site.options = cmd is not None and bool(cmd.words) and cmd.words[0].value.startswith("--")
             site.env = [(name, value, self.position(node.start_index)[0])
@@ -663,6 +681,31 @@ class ComposeDoc(Document):
                         and isinstance(dst, ScalarNode):
                     out.append(Mount(str(src.value), str(dst.value), base))
         return [m for m in out if "$" not in m.source and not m.source.startswith("~")]
+
+    def _configs(self, s) -> list[Mount]:
+        """The ``configs:`` of the service ``s`` that a top-level ``configs:`` entry reads from a file
+        (``file: ./wait.sh``), each at its ``target`` (by default ``/<its name>``)."""
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        files: dict[str, str] = {}
+        for root in self.src.docs:
+            for k, v in Y.items(Y.get(root, "configs") if isinstance(root, MappingNode) else None):
+                f = Y.get(v, "file")
+                if Y.key_of(k) is not None and isinstance(f, ScalarNode) and isinstance(f.value, str):
+                    files[str(Y.key_of(k))] = f.value
+        out: list[Mount] = []
+        refs = Y.get(s.node, "configs")
+        for item in refs.value if isinstance(refs, SequenceNode) and files else []:
+            if isinstance(item, ScalarNode):
+                name, target = str(item.value), f"/{item.value}"
+            elif isinstance(item, MappingNode) and isinstance(Y.get(item, "source"), ScalarNode):
+                name = str(Y.get(item, "source").value)  # type: ignore[union-attr]
+                t = Y.get(item, "target")
+                target = str(t.value) if isinstance(t, ScalarNode) and t.value else f"/{name}"
+            else:
+                continue
+            if name in files:
+                out.append(Mount(files[name], target, base))
+        return [m for m in out if "$" not in m.source and "$" not in m.target and not m.source.startswith("~")]
 
     def gpu_requests(self) -> list[tuple[str, Span]]:
         """``runtime: nvidia``, ``gpus:`` and ``deploy.resources.reservations.devices`` of Triton services."""

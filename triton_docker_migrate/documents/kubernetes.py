@@ -247,13 +247,18 @@ class KubernetesDoc(Document):
                 out |= c.owned
                 for v in self._env_from_configmaps(c):  # its environment, written in a ConfigMap
                     out |= Y.reachable(v)
-                # a sidecar's command reaches the server on localhost: the same pod (CONTRACT.md)
+                # a sidecar's command reaches the server on localhost: the same pod (CONTRACT.md); so do its
+                # environment's values and its exec probes (``curl localhost:8005/api/health/ready``)
                 for other in by_pod[id(c.pod)]:
                     if other is not c:
-                        for key in ("command", "args"):
+                        for key in ("command", "args", "env"):
                             seq = Y.get(other.node, key)
                             if seq is not None:
                                 out |= Y.reachable(seq)
+                        for key in PROBES:
+                            cmd = Y.get(Y.get(Y.get(other.node, key), "exec"), "command")
+                            if cmd is not None:
+                                out |= Y.reachable(cmd)
                 for svc in self.selecting(c):
                     out |= Y.reachable(svc)
                     name = Y.get(Y.get(svc, "metadata"), "name")

@@ -33,7 +33,7 @@ from .dockerrun import (DOCKER_BINS, DOCKER_VAR, DockerBuild, DockerRun, docker_
                         parse_docker_run,
                         parse_kubectl_run, port_forward, publish_ports, sub_word)
 from .sites import (BuildArgument, BuildSite, ChartValue, CommandLine, CommandSite, DockerRunSite, Mount, PortEntry, PortList, PortSites, Region, Segment,
-                    Topology, files_run, merge_deletes)
+                    Topology, files_mounted, files_run, merge_deletes)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
@@ -1043,8 +1043,10 @@ class ShellDoc(Document):
                 site.commands.append((dr.entry.value, "run as its entrypoint"))
             if dr.after:
                 site.commands.append((" ".join(w.value for w in dr.after), "run as its command"))
-            site.inside = files_run(self._binds(dr), [(text, f"bind-mounted into its container by docker run and {what}")
-                                                      for text, what in site.commands])
+            binds = self._binds(dr)
+            site.inside = files_mounted(binds, files_run(binds, [(text, f"bind-mounted into its container by docker run "
+                                                                  f"and {what}") for text, what in site.commands]),
+                                        "bind-mounted into its container by docker run")
         for site in self.sites:
             fwd = port_forward([w.value for w in site.words if not w.dynamic or "$" not in w.value])
             if fwd is not None:

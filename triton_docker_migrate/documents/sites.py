@@ -537,6 +537,24 @@ _PATH_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "
 _GLOB = re.compile(r"[*?\[]")
 
 
+def files_mounted(mounts: list[Mount], found: list[tuple[str, str]], what: str) -> list[tuple[str, str]]:
+    """``found`` (``files_run``) and the files of the host that ``mounts`` put, each alone, in the container
+    (``./wait.sh:/wait.sh``): they run there, whoever runs them (an exec, a script of the image), so their
+    ``localhost`` is the container's. Each (absolute path of the file, what runs it); a folder's mount adds none."""
+    import os
+
+    out = list(found)
+    seen = {path for path, _what in found}
+    for m in mounts:
+        if not m.target.startswith("/") or m.target.endswith("/") or _GLOB.search(m.source):
+            continue
+        src = os.path.normpath(os.path.join(m.base, os.path.expanduser(m.source)))
+        if src not in seen and os.path.isfile(src):
+            seen.add(src)
+            out.append((src, what))
+    return out
+
+
 def files_run(mounts: list[Mount], commands: list[tuple]) -> list[tuple[str, str]]:
     """The files of the host (or of a build context) that a container holds through ``mounts`` and runs: an
     absolute path that one of ``commands`` ((text, what runs it[, the folder it runs in])) names, at a mount's
