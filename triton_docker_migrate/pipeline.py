@@ -558,7 +558,7 @@ def link_chart(unit, docs: dict[str, Document], keys: dict | None = None):
 def _unit(unit, settings: Settings, explicit: frozenset[str], display, outside=None) -> list[FileResult]:
     from . import suppress
     from .charts import subchart_keys
-    from .rules.charts import settle
+    from .rules.charts import schema_refusals, settle
     from .rules.engine import check_document
 
     done: list[FileResult] = []
@@ -604,6 +604,7 @@ def _unit(unit, settings: Settings, explicit: frozenset[str], display, outside=N
                 raise _MemberError(p, e) from None
         settle(links, docs, checked, shown, note)
         _values_follow(docs, checked, shown)
+        schema_refusals(unit, docs, checked)
         for p, d in docs.items():  # copies beside kept V1 values entries (umbrella charts), or retired
             checked[p] = _side_by_side(d, checked[p], settings, builder(d.kind), keeper(p))
         return checked, ctxs

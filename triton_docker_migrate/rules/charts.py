@@ -9,11 +9,14 @@ with a packaged subchart that holds V1 is only reported."""
 from __future__ import annotations
 
 import bisect
+import json
 import os
+import re
 
 from ..documents.base import Document
 from ..intervals import Intervals
 from ..model import Finding, Severity, Span
+from ..syntax import yamlsrc as Y
 from .registry import FixAvailability as F
 from .registry import rule
 
@@ -293,3 +296,172 @@ def _has_line(served, docs: dict[str, Document]) -> bool:
 
 def shown_path(path: str) -> str:
     return path.replace(os.sep, "/")
+
+
+SCHEMA_REFUSES = rule(
+    "TDM114", "chart-schema-refuses-value", Severity.WARNING, F.NEVER,
+    "The chart's values.schema.json refuses a migrated value",
+    "Helm validates a chart's values against the chart's `values.schema.json` before it renders anything. A schema "
+    "written for the V1 server (an `enum` of V1 image tags, a `const` or `pattern` for the repository, a `pattern` "
+    "on the items of the server's argument list that knows only V1 options) refuses the values this tool migrates: "
+    "`helm install`, `upgrade`, `template` and `lint` then fail (`value must be one of ...`). The migrated value "
+    "gets this warning, naming the schema's constraint (its JSON path and line): change the schema with the "
+    "values. The schema is read, never changed; only `enum`, `const` and `pattern` reached through `properties`, "
+    "`additionalProperties`, `items`, `allOf` and local `$ref`s are judged.")
+
+#: a chart's values schema is read up to this size
+_SCHEMA_LIMIT = 1 << 20
+
+
+def schema_refusals(unit, docs: dict[str, Document], checked: dict[str, list[Finding]]) -> None:
+    """Each value a values file's fixes change that its chart's ``values.schema.json`` then refuses (and did
+    not refuse before): a warning at that value."""
+    import json
+
+    from ..atomic import read_regular
+
+    for chart in unit.charts:
+        path = os.path.join(chart.root, "values.schema.json")
+        try:
+            text = read_regular(path, _SCHEMA_LIMIT)[0].decode("utf-8")
+            schema = json.loads(text)
+        except (OSError, ValueError):
+            continue  # none, or not one Helm could read either
+        if not isinstance(schema, dict):
+            continue
+        members = {m.path for m in unit.members if m.chart is chart and m.kind == "helm-values"}
+        for p, d in docs.items():
+            if p not in members or not hasattr(d, "src"):
+                continue
+            new_text = _applied(d.text, checked[p])
+            if new_text is None:
+                continue
+            try:
+                new = Y.load(new_text)
+            except Exception:  # the verification pass reports a migrated file that does not parse
+                continue
+            if not d.src.docs or not new.docs:
+                continue
+            shown = os.path.relpath(path, os.path.dirname(os.path.abspath(p)))
+            walk = _SchemaWalk(schema, text, shown, d.src, new)
+            walk.node(schema, d.src.docs[0], new.docs[0], (), ())
+            checked[p].extend(walk.found)
+
+
+def _applied(text: str, findings: list[Finding]) -> str | None:
+    """``text`` with the fixes of ``findings`` applied (overlapping edits: the first), or None when none."""
+    edits = sorted((e for f in findings if f.fix is not None for e in f.fix.edits),
+                   key=lambda e: (e.span.start, e.span.end))
+    out, at = [], 0
+    for e in edits:
+        if e.span.start < at:
+            continue
+        out += [text[at:e.span.start], e.content]
+        at = e.span.end
+    return "".join(out) + text[at:] if edits else None
+
+
+class _SchemaWalk:
+    """Old and new values nodes walked together along a JSON schema."""
+
+    def __init__(self, root: dict, text: str, shown: str, old_src, new_src) -> None:
+        self.root, self.text, self.shown = root, text, shown
+        self.old_src, self.new_src = old_src, new_src
+        self.found: list[Finding] = []
+
+    def _resolve(self, s, ptr: tuple) -> tuple[dict | None, tuple]:
+        for _ in range(16):  # a $ref to a $ref ..., not forever
+            if not isinstance(s, dict) or not isinstance(s.get("$ref"), str) or not s["$ref"].startswith("#"):
+                break
+            ptr = tuple(k.replace("~1", "/").replace("~0", "~") for k in s["$ref"][1:].split("/") if k)
+            s = self.root
+            for k in ptr:
+                s = s.get(k) if isinstance(s, dict) else None
+        return (s, ptr) if isinstance(s, dict) else (None, ptr)
+
+    def node(self, s, old, new, ptr: tuple, vpath: tuple) -> None:
+        s, ptr = self._resolve(s, ptr)
+        if s is None or new is None:
+            return
+        for i, sub in enumerate(s.get("allOf") or ()):
+            self.node(sub, old, new, ptr + ("allOf", str(i)), vpath)
+        if isinstance(new, Y.ScalarNode):
+            self.scalar(s, old, new, ptr, vpath)
+        elif isinstance(new, Y.MappingNode):
+            props = s.get("properties") if isinstance(s.get("properties"), dict) else {}
+            extra = s.get("additionalProperties")
+            for k, v in Y.items(new):
+                key = Y.key_of(k)
+                if key is None:
+                    continue
+                sub, sp = (props[key], ptr + ("properties", key)) if key in props else \
+                    (extra, ptr + ("additionalProperties",)) if isinstance(extra, dict) else (None, ())
+                if sub is not None:
+                    self.node(sub, Y.get(old, key) if isinstance(old, Y.MappingNode) else None, v, sp, vpath + (key,))
+        elif isinstance(new, Y.SequenceNode) and isinstance(s.get("items"), dict):
+            olds = old.value if isinstance(old, Y.SequenceNode) else []
+            before = {str(o.value) for o in olds if isinstance(o, Y.ScalarNode)}
+            for i, item in enumerate(new.value):
+                if isinstance(item, Y.ScalarNode) and str(item.value) in before:
+                    continue  # there before: not this run's
+                n = len(self.found)
+                self.node(s["items"], olds[i] if i < len(olds) else None, item, ptr + ("items",), vpath + (f"[{i}]",))
+                for f in self.found[n:]:  # an item added after the last: shown there
+                    if f.span is None and olds:
+                        f.span = self._span(olds[-1])
+        if old is not None:
+            for f in self.found:  # a value added where there was none: shown where its parent stands
+                if f.span is None:
+                    f.span = self._span(old)
+
+    def scalar(self, s: dict, old, new, ptr: tuple, vpath: tuple) -> None:
+        value = str(new.value)
+        was = str(old.value) if isinstance(old, Y.ScalarNode) else None
+        if value == was:
+            return
+        for key in ("enum", "const", "pattern"):
+            if key not in s:
+                continue
+            if not self._refuses(key, s[key], value) or (was is not None and self._refuses(key, s[key], was)):
+                continue
+            shown = json.dumps(s[key]) if key != "pattern" else s[key]
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            where = "/" + "/".join(ptr + (key,))
+            line = self._line(ptr + (key,))
+            span = self._span(old) if old is not None else None
+            self.found.append(SCHEMA_REFUSES.finding(
+                span, f"{self.shown}{f' line {line}' if line else ''}: {where} ({key} {shown}) refuses the migrated "
+                f"value {value!r} of {'.'.join(vpath).replace('.[', '[')}: helm refuses to render the chart with it; "
+                f"change the schema with the values", Severity.WARNING))
+            return
+
+    @staticmethod
+    def _refuses(key: str, c, value: str) -> bool:
+        if key == "enum":
+            return isinstance(c, list) and all(isinstance(x, str) for x in c) and value not in c
+        if key == "const":
+            return isinstance(c, str) and value != c
+        if not isinstance(c, str):
+            return False
+        try:
+            return re.search(c, value) is None
+        except re.error:
+            return False  # a pattern Python's re does not read: not judged
+
+    def _span(self, node) -> Span:
+        if isinstance(node, Y.ScalarNode):
+            sc = self.old_src.scalar(node)
+            return Span(sc.start, sc.end)
+        return Span(node.start_index, node.start_index)
+
+    def _line(self, ptr: tuple) -> int | None:
+        """The line of the schema's constraint, by finding each key of its path in turn."""
+        at = 0
+        for k in ptr:
+            if k.isdigit():
+                continue
+            found = self.text.find(json.dumps(k), at)
+            if found < 0:
+                return None
+            at = found + 1
+        return self.text.count("\n", 0, at) + 1
