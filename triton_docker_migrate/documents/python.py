@@ -83,6 +83,32 @@ _ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "su
 _POSITIONAL = {PERCENT: re.compile(r"%(?!%|\()"), BRACES: re.compile(r"(?<!\{)\{\}"), TAIL: re.compile(r"(?!)")}
 
 
+def _field_end(text: str, at: int) -> int | None:
+    """After the ``}`` that closes the f-string field whose code starts at ``at`` (brackets and strings in
+    the code skipped); None when not found."""
+    depth, i, n = 0, at, len(text)
+    quote = ""
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "}":
+            if depth == 0:
+                return i + 1
+            depth -= 1
+        i += 1
+    return None
+
+
 def _drops_a_placeholder(value: str, positional: re.Pattern) -> bool:
     """A V1-only option (which the migration removes or rewrites) holds a positional placeholder, as
     ``--api-version=%d`` or ``--api-version {}``."""
@@ -195,6 +221,8 @@ class PythonDoc(ShellDoc):
         self._shell_nodes: set[int] = set()  #: literals read as shell text
         #: edits of shell text built by concatenation that would not stay inside one string (``can_write``)
         self._refused_edits: set[Edit] = set()
+        self._fields: list[tuple[int, int]] | None = None  #: where f-strings' replacement fields are (``can_write``)
+        self._field_code: list[int] = []  #: where the code of each f-string field starts (read while parsing)
         self._image_nodes: set[int] = set()  #: literals that name a container image
         self._used: set[int] = set()  #: lists and strings already read as a command
         self._closed: set[int] = set()  #: groups (lists) a new word must not be added to
@@ -368,6 +396,9 @@ class PythonDoc(ShellDoc):
                     fields[1] = str(len(node.elts) - len(gone))  # type: ignore[attr-defined]
             elif t is JoinedStr:
                 in_fstring.update(id(v) for v in ast.walk(node) if v is not node)
+                # where its replacement fields' code is written (``can_write``)
+                self._field_code += [self._pos.offset(v.value.lineno, v.value.col_offset)  # type: ignore[attr-defined]
+                                     for v in node.values if type(v) is ast.FormattedValue]  # type: ignore[attr-defined]
                 if id(node) not in in_fstring and id(node) not in self._statement_strings:
                     self._strings.append(node)
                 gone = [v for v in node.values if type(v) is Constant]  # type: ignore[attr-defined]
@@ -1388,12 +1419,40 @@ class PythonDoc(ShellDoc):
         return super().commands() + self._extra_sites
 
     #: what a finding whose change ``can_write`` refuses says
-    unwritable = (" (a Python expression builds this command line with '+', and the change would not stay inside "
-                  "one of its strings: make it by hand)")
+    unwritable = (" (Python code builds this command line - a '+' of strings or an f-string's field - and the change "
+                  "would not stay inside its strings: make it by hand)")
     unwritable_shown = False  #: the line it would write is no Python
 
     def can_write(self, edit: Edit) -> bool:
-        return edit not in self._refused_edits
+        """Not an edit that would leave the strings: one of shell text built with ``+``, or one that would
+        remove or rewrite an f-string's replacement field (``f"... --http-health-port={port+2}"``: the
+        option goes, its field is code)."""
+        if edit in self._refused_edits:
+            return False
+        fields = self._field_spans()
+        i = bisect.bisect_left(fields, (edit.span.end,))  # the last field that starts before the edit ends
+        if i == 0 or fields[i - 1][1] <= edit.span.start:
+            return True
+        # (an edit that takes the whole string with it - a list item, an append statement - starts before its
+        # opening quote: code removed whole, which the readers of such items judge)
+        before = self.text[edit.span.start:fields[i - 1][0]]
+        return '"' in before or "'" in before
+
+    def _field_spans(self) -> list[tuple[int, int]]:
+        """Where the file's f-strings write the code of their replacement fields (``{port+2}``: from its
+        ``{`` to its ``}``), sorted and disjoint (a field inside another's is the outer one's)."""
+        if self._fields is None:
+            self._fields = []
+            for at in sorted(self._field_code):
+                a = self.text.rfind("{", 0, at)
+                b = _field_end(self.text, at)
+                if a < 0 or b is None:
+                    continue
+                if self._fields and a < self._fields[-1][1]:
+                    self._fields[-1] = (self._fields[-1][0], max(b, self._fields[-1][1]))
+                else:
+                    self._fields.append((a, b))
+        return self._fields
 
     def report_only(self) -> list[tuple[int, int, str]]:
         out = super().report_only()
