@@ -684,7 +684,21 @@ class Links:
         return by.get(kv, [])
 
     def service(self, host: str, namespace: str | None) -> Svc | None:
-        """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
+        """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``;
+        or a pod of a Service that selects servers, by the name the Service gives it (``<pod>.<service>[.<ns>
+        [.svc...]]``: a StatefulSet's ``<name>-<n>`` under its headless Service), as a Service of the server's
+        own ports (a pod's address reaches its container ports, not the Service's)."""
+        got = self._service(host, namespace)
+        if got is not None or _written(host) or "." not in host:
+            return got
+        svc = self._service(host.split(".", 1)[1], namespace)
+        if svc is None or not svc.ats:
+            return None
+        m = svc.ats[0].move
+        own = [p for p in dict.fromkeys((m.http, m.health)) if p]
+        return Svc(svc.name, svc.namespace, [(p, None, p) for p in own], list(svc.ats), svc.why)
+
+    def _service(self, host: str, namespace: str | None) -> Svc | None:
         if _written(host):  # a name a chart's template writes: the Service written by the same actions
             name, ns = host, namespace
         else:
