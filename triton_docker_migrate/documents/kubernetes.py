@@ -47,6 +47,19 @@ CONTAINER_KEY_ONE = ("container", "script")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
+
+
+def route_kind(o: Node) -> str | None:
+    """The kind of a route object (``ROUTE_KINDS``), or of an OpenShift ``Route`` (``route.openshift.io``: one
+    path to a Service; Knative's ``Route`` is another object), or None."""
+    kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
+    if kind in ROUTE_KINDS:
+        return kind
+    api = Y.get(o, "apiVersion")
+    if kind == "Route" and isinstance(api, ScalarNode) and str(api.value).startswith("route.openshift.io/"):
+        return kind
+    return None
+
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: the health checks of an App Engine flexible ``app.yaml`` that name a request path
 APP_ENGINE_CHECKS = ("readiness_check", "liveness_check")
@@ -315,7 +328,7 @@ class KubernetesDoc(Document):
 
     def _routes(self) -> list[MappingNode]:
         """Ingress, Istio VirtualService, Gateway API HTTPRoute objects: where requests are routed."""
-        return [o for o in self.objects if str(Y.get(o, "kind").value) in ROUTE_KINDS]  # type: ignore[union-attr]
+        return [o for o in self.objects if route_kind(o) is not None]
 
     @staticmethod
     def _parent_key(root: Node, node: Node) -> str | None:
@@ -1015,7 +1028,7 @@ class KubernetesDoc(Document):
             kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
             if kind == "NetworkPolicy":
                 out.policies.append(self._policy(o))
-            elif kind in ROUTE_KINDS:
+            elif route_kind(o) is not None:
                 out.routes += self._backends(o, kind)
             elif kind == "Service":
                 out.routes += self._load_balancer_checks(o)
@@ -1412,6 +1425,14 @@ class KubernetesDoc(Document):
                     if host:
                         out.append(RouteSite(kind, host, ns, self._port_value(Y.get(Y.get(dest, "port"), "number")),
                                              False, paths))
+        elif kind == "Route":  # OpenShift: ``spec.path`` to ``spec.to`` and ``spec.alternateBackends`` (Services)
+            paths = self._path_region(Y.get(spec, "path"), "path")
+            alternates = Y.get(spec, "alternateBackends")
+            for b in [Y.get(spec, "to"), *(alternates.value if isinstance(alternates, SequenceNode) else [])]:
+                name = self._str(Y.get(b, "name"))
+                if name and self._str(Y.get(b, "kind")) in (None, "Service"):
+                    # (its ``port.targetPort`` names a port of the pods, not of the Service: not read)
+                    out.append(RouteSite(kind, name, ns, None, False, paths))
         elif kind == "DestinationRule":
             host = self._str(Y.get(spec, "host"))
             policies = [Y.get(spec, "trafficPolicy")]

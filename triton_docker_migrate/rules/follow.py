@@ -8,8 +8,8 @@ evidence may be edited by this follow-through, with a finding that says why):
 - Kubernetes Services whose selector picks the server's pods (``targetPort`` by number or by name);
 - NetworkPolicies whose rules allow the health port to those pods (``ingress`` for the policy's pods,
   ``egress`` towards a peer's);
-- route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
-  such a Service: their backend port and their request paths;
+- route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule, OpenShift Route) whose
+  backend is such a Service: their backend port and their request paths;
 - options given to the same container in another file (a kustomize patch of its ``command``/``args``:
   ``ContainerSite.argv``): migrated there by the server line's transformer (``patch_options``);
 - probes and ports of the same container written in another file (a kustomize patch of the workload, also
@@ -157,7 +157,8 @@ HEALTH_PATH_ROUTE = rule(
     "TDM408", "route-to-v1-health-path", Severity.INFO, F.SOMETIMES,
     "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
-    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`; a cloud load balancer's "
+    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`, an OpenShift Route's `path`; a "
+    "cloud load balancer's "
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
     "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
     "`kubernetes_service`'s too, in any file of the module, its selector a reference to the workload's labels or "
