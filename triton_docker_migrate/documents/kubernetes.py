@@ -48,6 +48,15 @@ ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationR
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
 
+#: the label Knative gives the pods of a Knative Service (its name)
+_KNATIVE_LABEL = "serving.knative.dev/service"
+
+
+def _knative_service(o: Node) -> bool:
+    api = Y.get(o, "apiVersion")
+    return Y.get(o, "kind").value == "Service" and isinstance(api, ScalarNode) \
+        and str(api.value).startswith("serving.knative.dev/")  # type: ignore[union-attr]
+
 
 def route_kind(o: Node) -> str | None:
     """The kind of a route object (``ROUTE_KINDS``), or of an OpenShift ``Route`` (``route.openshift.io``: one
@@ -1004,13 +1013,18 @@ class KubernetesDoc(Document):
                 obj = self._object_of(c.pod)
                 meta = Y.get(obj, "metadata") if obj is not None else None
                 host_network = Y.get(c.pod, "hostNetwork")
+                labels = dict(c.labels)
+                if obj is not None and _knative_service(obj):  # Knative labels its pods with their Service's name
+                    labels[_KNATIVE_LABEL] = self._str(Y.get(meta, "name")) or ""
                 pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
-                                                self._str(Y.get(meta, "namespace")), dict(c.labels), [],
+                                                self._str(Y.get(meta, "namespace")), labels, [],
                                                 isinstance(host_network, ScalarNode) and self.value_of(host_network).lower() == "true")
                 out.pods.append(pod)
             pod.containers.append(self._container_site(c, lines_of.get(id(c), []), strings_of.get(id(c), [])))
         for svc, pairs in self.services():
             meta = Y.get(svc, "metadata")
+            if _knative_service(svc):  # it routes to the pods Knative labels with its name
+                pairs = [(_KNATIVE_LABEL, self._str(Y.get(meta, "name")) or "")]
             ports: list[ServicePort] = []
             seq = Y.get(Y.get(svc, "spec"), "ports")
             if isinstance(seq, SequenceNode):
@@ -1030,6 +1044,8 @@ class KubernetesDoc(Document):
                 out.policies.append(self._policy(o))
             elif route_kind(o) is not None:
                 out.routes += self._backends(o, kind)
+            elif ".knative.dev/" in (self._str(Y.get(o, "apiVersion")) or ""):
+                out.routes += self._knative_sinks(o, kind)
             elif kind == "Service":
                 out.routes += self._load_balancer_checks(o)
             elif kind in ("Config", "Cluster"):
@@ -1362,6 +1378,22 @@ class KubernetesDoc(Document):
                 if isinstance(got, dict):
                     configs.update(x for x in [got.get("default"), *(got.get("ports") or {}).values()] if isinstance(x, str))
         return configs
+
+    def _knative_sinks(self, o: MappingNode, kind: str) -> list[RouteSite]:
+        """A Knative event source's ``spec.sink`` (a Trigger's or Subscription's ``spec.subscriber``) that names a
+        Service by ``ref`` with a relative ``uri``: the path its events are sent to on that Service."""
+        spec = Y.get(o, "spec")
+        ns = self._str(Y.get(Y.get(o, "metadata"), "namespace"))
+        out: list[RouteSite] = []
+        for key in ("sink", "subscriber"):
+            dest = Y.get(spec, key)
+            ref = Y.get(dest, "ref")
+            name = self._str(Y.get(ref, "name"))
+            if name and self._str(Y.get(ref, "kind")) == "Service":
+                paths = self._path_region(Y.get(dest, "uri"), "uri")
+                if paths and paths[0].text.startswith("/"):
+                    out.append(RouteSite(kind, name, self._str(Y.get(ref, "namespace")) or ns, None, False, paths))
+        return out
 
     def _backends(self, o: MappingNode, kind: str) -> list[RouteSite]:
         meta, spec = Y.get(o, "metadata"), Y.get(o, "spec")

@@ -157,7 +157,8 @@ HEALTH_PATH_ROUTE = rule(
     "TDM408", "route-to-v1-health-path", Severity.INFO, F.SOMETIMES,
     "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
-    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`, an OpenShift Route's `path`; a "
+    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`, an OpenShift Route's `path`, the "
+    "`uri` of a Knative event source's `sink` or a Trigger's `subscriber` whose `ref` is the server's Knative Service; a "
     "cloud load balancer's "
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
     "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
