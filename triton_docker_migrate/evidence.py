@@ -159,6 +159,9 @@ TEXT_LITERALS = (
 )
 #: what any file can need a change for
 LITERALS = TEXT_LITERALS + (facts.V1_ENDPOINT_PREFIX.encode(), facts.V1_PERF_CLIENT.encode(),
+                            # a V1 endpoint's path written without its slash, joined to a connection's base URL
+                            # (an Airflow HTTP operator's ``endpoint="api/health/ready"``: documents/python.py)
+                            b'"api/', b"'api/",
                             facts.KFSERVING_API.encode(), facts.SERVING_RUNTIME_VERSION.encode(),
                             # a value given to a Dockerfile's build argument may make a V1 build without
                             # naming V1 (``--build-arg TRITON_VERSION=20.03``: rules/images.py, TDM112)

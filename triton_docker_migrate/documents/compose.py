@@ -211,6 +211,7 @@ class ComposeDoc(Document):
                     v = Y.get(s.node, key)
                     if isinstance(v, ScalarNode) and v.value:
                         names.append(str(v.value))
+                names += self.link_aliases().get(s.name, [])
         return names
 
     def _in_server_network(self) -> set[str]:
@@ -225,6 +226,19 @@ class ComposeDoc(Document):
                 kind, _, target = expand(mode.value).strip().partition(":")
                 if kind in ("service", "container") and target.strip() in names:
                     out.add(s.name)
+        return out
+
+    def link_aliases(self) -> dict[str, list[str]]:
+        """Service -> the names other services reach it by through their ``links`` (``SERVICE:ALIAS`` and
+        ``SERVICE``): a linking container resolves the alias to the linked service's container."""
+        out: dict[str, list[str]] = {}
+        for s in self.services:
+            seq = Y.get(s.node, "links")
+            for item in seq.value if isinstance(seq, SequenceNode) else ():
+                if isinstance(item, ScalarNode) and item.value:
+                    target, _, alias = str(item.value).strip().partition(":")
+                    if target and alias and alias != target and alias not in out.setdefault(target, []):
+                        out[target].append(alias)
         return out
 
     # --- regions ------------------------------------------------------------------------------
@@ -432,6 +446,7 @@ class ComposeDoc(Document):
             for u in self.users(node):
                 strings_of.setdefault(id(u), []).append((node, sc, key))
         out = Topology()
+        link_aliases = self.link_aliases()
         for s in self.services:
             hosts = [s.name]
             for key in ("container_name", "hostname"):
@@ -442,6 +457,7 @@ class ComposeDoc(Document):
                 aliases = Y.get(conf, "aliases")
                 hosts += [str(a.value) for a in (aliases.value if isinstance(aliases, SequenceNode) else [])
                           if isinstance(a, ScalarNode)]
+            hosts += [a for a in link_aliases.get(s.name, ()) if a not in hosts]
             built = _built(s, base)
             ext = Y.get(s.node, "extends")
             extends = None

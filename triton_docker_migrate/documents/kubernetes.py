@@ -47,6 +47,28 @@ CONTAINER_KEY_ONE = ("container", "script")
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
+
+#: the label Knative gives the pods of a Knative Service (its name)
+_KNATIVE_LABEL = "serving.knative.dev/service"
+
+
+def _knative_service(o: Node) -> bool:
+    api = Y.get(o, "apiVersion")
+    return Y.get(o, "kind").value == "Service" and isinstance(api, ScalarNode) \
+        and str(api.value).startswith("serving.knative.dev/")  # type: ignore[union-attr]
+
+
+def route_kind(o: Node) -> str | None:
+    """The kind of a route object (``ROUTE_KINDS``), or of an OpenShift ``Route`` (``route.openshift.io``: one
+    path to a Service; Knative's ``Route`` is another object), or None."""
+    kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
+    if kind in ROUTE_KINDS:
+        return kind
+    api = Y.get(o, "apiVersion")
+    if kind == "Route" and isinstance(api, ScalarNode) and str(api.value).startswith("route.openshift.io/"):
+        return kind
+    return None
+
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: the health checks of an App Engine flexible ``app.yaml`` that name a request path
 APP_ENGINE_CHECKS = ("readiness_check", "liveness_check")
@@ -320,7 +342,7 @@ class KubernetesDoc(Document):
 
     def _routes(self) -> list[MappingNode]:
         """Ingress, Istio VirtualService, Gateway API HTTPRoute objects: where requests are routed."""
-        return [o for o in self.objects if str(Y.get(o, "kind").value) in ROUTE_KINDS]  # type: ignore[union-attr]
+        return [o for o in self.objects if route_kind(o) is not None]
 
     @staticmethod
     def _parent_key(root: Node, node: Node) -> str | None:
@@ -996,13 +1018,18 @@ class KubernetesDoc(Document):
                 obj = self._object_of(c.pod)
                 meta = Y.get(obj, "metadata") if obj is not None else None
                 host_network = Y.get(c.pod, "hostNetwork")
+                labels = dict(c.labels)
+                if obj is not None and _knative_service(obj):  # Knative labels its pods with their Service's name
+                    labels[_KNATIVE_LABEL] = self._str(Y.get(meta, "name")) or ""
                 pod = pods[id(c.pod)] = PodSite(self._str(Y.get(obj, "kind")) or "", self._str(Y.get(meta, "name")) or "",
-                                                self._str(Y.get(meta, "namespace")), dict(c.labels), [],
+                                                self._str(Y.get(meta, "namespace")), labels, [],
                                                 isinstance(host_network, ScalarNode) and self.value_of(host_network).lower() == "true")
                 out.pods.append(pod)
             pod.containers.append(self._container_site(c, lines_of.get(id(c), []), strings_of.get(id(c), [])))
         for svc, pairs in self.services():
             meta = Y.get(svc, "metadata")
+            if _knative_service(svc):  # it routes to the pods Knative labels with its name
+                pairs = [(_KNATIVE_LABEL, self._str(Y.get(meta, "name")) or "")]
             ports: list[ServicePort] = []
             seq = Y.get(Y.get(svc, "spec"), "ports")
             if isinstance(seq, SequenceNode):
@@ -1020,8 +1047,10 @@ class KubernetesDoc(Document):
             kind = str(Y.get(o, "kind").value)  # type: ignore[union-attr]
             if kind == "NetworkPolicy":
                 out.policies.append(self._policy(o))
-            elif kind in ROUTE_KINDS:
+            elif route_kind(o) is not None:
                 out.routes += self._backends(o, kind)
+            elif ".knative.dev/" in (self._str(Y.get(o, "apiVersion")) or ""):
+                out.routes += self._knative_sinks(o, kind)
             elif kind == "Service":
                 out.routes += self._load_balancer_checks(o)
             elif kind in ("Config", "Cluster"):
@@ -1355,6 +1384,22 @@ class KubernetesDoc(Document):
                     configs.update(x for x in [got.get("default"), *(got.get("ports") or {}).values()] if isinstance(x, str))
         return configs
 
+    def _knative_sinks(self, o: MappingNode, kind: str) -> list[RouteSite]:
+        """A Knative event source's ``spec.sink`` (a Trigger's or Subscription's ``spec.subscriber``) that names a
+        Service by ``ref`` with a relative ``uri``: the path its events are sent to on that Service."""
+        spec = Y.get(o, "spec")
+        ns = self._str(Y.get(Y.get(o, "metadata"), "namespace"))
+        out: list[RouteSite] = []
+        for key in ("sink", "subscriber"):
+            dest = Y.get(spec, key)
+            ref = Y.get(dest, "ref")
+            name = self._str(Y.get(ref, "name"))
+            if name and self._str(Y.get(ref, "kind")) == "Service":
+                paths = self._path_region(Y.get(dest, "uri"), "uri")
+                if paths and paths[0].text.startswith("/"):
+                    out.append(RouteSite(kind, name, self._str(Y.get(ref, "namespace")) or ns, None, False, paths))
+        return out
+
     def _backends(self, o: MappingNode, kind: str) -> list[RouteSite]:
         meta, spec = Y.get(o, "metadata"), Y.get(o, "spec")
         ns = self._str(Y.get(meta, "namespace"))
@@ -1417,6 +1462,14 @@ class KubernetesDoc(Document):
                     if host:
                         out.append(RouteSite(kind, host, ns, self._port_value(Y.get(Y.get(dest, "port"), "number")),
                                              False, paths))
+        elif kind == "Route":  # OpenShift: ``spec.path`` to ``spec.to`` and ``spec.alternateBackends`` (Services)
+            paths = self._path_region(Y.get(spec, "path"), "path")
+            alternates = Y.get(spec, "alternateBackends")
+            for b in [Y.get(spec, "to"), *(alternates.value if isinstance(alternates, SequenceNode) else [])]:
+                name = self._str(Y.get(b, "name"))
+                if name and self._str(Y.get(b, "kind")) in (None, "Service"):
+                    # (its ``port.targetPort`` names a port of the pods, not of the Service: not read)
+                    out.append(RouteSite(kind, name, ns, None, False, paths))
         elif kind == "DestinationRule":
             host = self._str(Y.get(spec, "host"))
             policies = [Y.get(spec, "trafficPolicy")]

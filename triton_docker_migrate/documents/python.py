@@ -150,6 +150,19 @@ _SERVER_URL = re.compile(r"https?://[\w.-]*(?:" + facts.TRITON_HOST.pattern.remo
 #: a string that is a V1 endpoint's path (with what follows it)
 _V1_PATH_ALONE = re.compile(r"/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)(?![\w-])")
 
+#: an HTTP operator, sensor or hook (Airflow's ``HttpSensor``, ``SimpleHttpOperator``, ``HttpOperator``, ``HttpHook``)
+_HTTP_CALLEE = re.compile(r"\w*Http\w*(?:Operator|Sensor|Hook)(?:Async)?")
+
+
+def _http_call(call: ast.Call) -> bool:
+    """``call`` builds an HTTP operator, sensor or hook, or runs a hook built in place (``HttpHook(...).run``)."""
+    f = call.func
+    if type(f) is ast.Attribute and f.attr.startswith("run") and type(f.value) is ast.Call:
+        f = f.value.func
+    name = f.id if type(f) is ast.Name else f.attr if type(f) is ast.Attribute else ""
+    return _HTTP_CALLEE.fullmatch(name) is not None
+
+
 #: what reads a variable of the environment, with a default
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "environ.get", "getenv"})
 
@@ -212,6 +225,9 @@ class PythonDoc(ShellDoc):
         #: decorators (``@app.get("/api/health/ready")``, ``@app.route(...)``) and of ``add_api_route``,
         #: ``add_url_rule``, ``add_route``. A web application beside the server has its own ``/api/...`` paths
         self._routes: set[int] = set()
+        #: the ``endpoint=`` strings of an HTTP operator, sensor or hook (Airflow's ``HttpSensor(endpoint=
+        #: "api/health/ready")``) written without their leading slash: a path joined to the connection's base URL
+        self._http_endpoints: set[int] = set()
         self._dicts: list[ast.Dict] = []
         self._strings: list[ast.AST] = []  #: string literal nodes outside statements of their own
         self._server_lists: list[ast.AST] = []  #: list and tuple displays whose first item names a server
@@ -279,6 +295,7 @@ class PythonDoc(ShellDoc):
         self._by_start = []
         self._statement_strings = set()
         self._routes = set()
+        self._http_endpoints = set()
         self._editable = set()
         self._conditional = set()
         self._pos._cols.clear()
@@ -334,6 +351,11 @@ class PythonDoc(ShellDoc):
                         self._routes.update(_string_arguments(d))
             elif t is ast.Call and type(node.func) is ast.Attribute and node.func.attr in _ROUTE_METHODS:  # type: ignore[attr-defined]
                 self._routes.update(_string_arguments(node))  # type: ignore[arg-type]
+            if t is ast.Call and _http_call(node):  # type: ignore[arg-type]
+                self._http_endpoints.update(
+                    id(k.value) for k in node.keywords  # type: ignore[attr-defined]
+                    if k.arg == "endpoint" and type(k.value) is Constant and isinstance(k.value.value, str)
+                    and not k.value.value.startswith("/"))
             if t is Constant:
                 value = node.value  # type: ignore[attr-defined]
                 if isinstance(value, strings):
@@ -1524,6 +1546,13 @@ class PythonDoc(ShellDoc):
                 for x, y in _subtract(a, lit.offsets[j - 1] + 1, cut):
                     out.append(Region(lit.value[i + x - a:i + y - a], base=x, shell=shell, image_context=image,
                                       label="string", placeholder=placeholder if x == a else None))
+            if id(node) in self._http_endpoints and out and out[-1].base == lit.offsets[0] \
+                    and _V1_PATH_ALONE.match("/" + out[-1].text):
+                # ``endpoint="api/health/ready"``: the path ``/api/health/ready`` of the connection's server; its
+                # slash, not written, stands where the path starts (an edit keeps the style: ``endpoint_path``)
+                r = out[-1]
+                out[-1] = Region("/" + r.text, offsets=[r.base, *range(r.base, r.base + len(r.text))],
+                                 label="endpoint")
         self._regions = out
         return out
 

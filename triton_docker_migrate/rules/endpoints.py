@@ -4,6 +4,7 @@ protocol: the metrics V2 no longer exports and V1's gRPC service."""
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 import os
 import re
 from typing import Iterator, NamedTuple
@@ -126,7 +127,19 @@ def check_endpoints(doc, ctx: Context) -> Iterator[Finding]:
                 if id(job) not in stages:
                     stages[id(job)] = evidence.talks_to_triton(job)
                 talks = stages[id(job)]
-        yield from check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local, polled)
+        found = check_region(region, ctx, talks, named, talks and _host_field(doc.text, region), local, polled)
+        yield from (map(lambda f: endpoint_path(region, f), found) if region.label == "endpoint" else found)
+
+
+def endpoint_path(region: Region, f: Finding) -> Finding:
+    """``f`` for a path written without its leading slash (an HTTP operator's ``endpoint="api/health/ready"``,
+    read as ``/api/health/ready``): its edit keeps the style (``v2/health/ready``)."""
+    if f.fix is None:
+        return f
+    start = region.off(0)
+    edits = tuple(Edit(e.span, e.content[1:]) if e.span.start == start and e.content.startswith("/") else e
+                  for e in f.fix.edits)
+    return replace(f, fix=replace(f.fix, edits=edits))
 
 
 def may_run_triton(image: str, lines) -> bool:

@@ -8,8 +8,8 @@ evidence may be edited by this follow-through, with a finding that says why):
 - Kubernetes Services whose selector picks the server's pods (``targetPort`` by number or by name);
 - NetworkPolicies whose rules allow the health port to those pods (``ingress`` for the policy's pods,
   ``egress`` towards a peer's);
-- route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule) whose backend is
-  such a Service: their backend port and their request paths;
+- route objects (Ingress, Gateway API HTTPRoute, Istio VirtualService and DestinationRule, OpenShift Route) whose
+  backend is such a Service: their backend port and their request paths;
 - options given to the same container in another file (a kustomize patch of its ``command``/``args``:
   ``ContainerSite.argv``): migrated there by the server line's transformer (``patch_options``);
 - probes and ports of the same container written in another file (a kustomize patch of the workload, also
@@ -158,7 +158,9 @@ HEALTH_PATH_ROUTE = rule(
     "TDM408", "route-to-v1-health-path", Severity.INFO, F.SOMETIMES,
     "A route or URL elsewhere in the run reaches a migrated server's V1 health path",
     "V2 serves none of V1's `/api/` endpoints: once a V1 server is migrated, a route to its `/api/health/ready` "
-    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`; a cloud load balancer's "
+    "in another file (an Ingress path, an HTTPRoute match, a VirtualService `uri`, an OpenShift Route's `path`, the "
+    "`uri` of a Knative event source's `sink` or a Trigger's `subscriber` whose `ref` is the server's Knative Service; a "
+    "cloud load balancer's "
     "health check: an Ingress's `alb.ingress.kubernetes.io/healthcheck-path`, a Service's "
     "`service.beta.kubernetes.io/aws-load-balancer-healthcheck-path` or Azure probe path (a Terraform "
     "`kubernetes_service`'s too, in any file of the module, its selector a reference to the workload's labels or "
@@ -177,7 +179,9 @@ HEALTH_PATH_ROUTE = rule(
     "written elsewhere (a kustomize patch file, or a patch inline in `kustomization.yaml`: strategic merge, or JSON "
     "6902 into `/spec/template/spec/containers/<n>` of a workload with one server container, inline or in a patch "
     "file that a kustomization's `patches`/`patchesJson6902` names with its `target`, by name or by `labelSelector`), or a URL that "
-    "reaches it through a Service's name, a compose service's name, the name a CI job reaches its service container "
+    "reaches it through a Service's name (or a pod's name under it, `<pod>.<service>`: a StatefulSet's pods under its "
+    "headless Service), a compose service's name (its network `aliases`, and the alias another service's `links` give "
+    "it: `inference:trt`), the name a CI job reaches its service container "
     "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key) "
     "- also as a shell `for` loop's variable whose literal list holds only such names (`for h in triton-a triton-b; "
     "do curl http://$h:8000/api/health/ready`; a list that mixes them with other hosts is a warning, no edit) - "
@@ -721,7 +725,21 @@ class Links:
         return by.get(kv, [])
 
     def service(self, host: str, namespace: str | None) -> Svc | None:
-        """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``."""
+        """The Service a host name reaches: ``name``, ``name.namespace``, ``name.namespace.svc[.cluster.local]``;
+        or a pod of a Service that selects servers, by the name the Service gives it (``<pod>.<service>[.<ns>
+        [.svc...]]``: a StatefulSet's ``<name>-<n>`` under its headless Service), as a Service of the server's
+        own ports (a pod's address reaches its container ports, not the Service's)."""
+        got = self._service(host, namespace)
+        if got is not None or _written(host) or "." not in host:
+            return got
+        svc = self._service(host.split(".", 1)[1], namespace)
+        if svc is None or not svc.ats:
+            return None
+        m = svc.ats[0].move
+        own = [p for p in dict.fromkeys((m.http, m.health)) if p]
+        return Svc(svc.name, svc.namespace, [(p, None, p) for p in own], list(svc.ats), svc.why)
+
+    def _service(self, host: str, namespace: str | None) -> Svc | None:
         if _written(host):  # a name a chart's template writes: the Service written by the same actions
             name, ns = host, namespace
         else:
