@@ -11,7 +11,7 @@ import re
 from typing import Iterator
 
 from ..documents.sites import PortList, PortSites
-from ..model import Edit, Finding, Fix, Severity
+from ..model import Edit, Finding, Fix, Severity, Span
 from .argv import health_keys, health_text
 from .registry import FixAvailability as F
 from .registry import check, rule
@@ -63,6 +63,12 @@ def _same(value: str | None, health: str) -> bool:
     if value is None:
         return False
     return value == health or (not health.isdigit() and health_text(value) == health)
+
+
+def _written(doc, pr, health: str) -> bool:
+    """The probe's port is written as the expression ``health`` is (a chart's ``{{ .Values.healthPort }}``, which
+    its values may render to a number)."""
+    return not health.isdigit() and health_text(doc.text[pr.span.start:pr.span.end]) == health
 
 
 def _expose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
@@ -198,20 +204,20 @@ def _probes(doc, sites: PortSites, health: str, http: str) -> Iterator[Finding]:
         names = _health_names(sites, health)
         http_name = next((n for n, p in sites.port_names.items() if p == http and not n.isdigit()), None)
         for pr in sites.probes:
-            if not _same(pr.value, health) and pr.value not in names:
+            if not _same(pr.value, health) and not _written(doc, pr, health) and pr.value not in names:
                 continue
             new = http_name if pr.value in names and http_name else http
             if pr.traffic is not None and pr.traffic == http:  # a target group whose requests go to the HTTP port
                 new = "traffic-port"
-            yield _probe_fix(pr, health, http, new)
+            yield _probe_fix(doc, pr, health, http, new)
     elif sites.style == "values":
         names = _values_names(sites, health, http)
         http_name = _values_http_name(names, health, http)
         msg = health_port_message(health, http)
         for pr in sites.probes:
-            if not _same(pr.value, health) and pr.value not in names[health]:
+            if not _same(pr.value, health) and not _written(doc, pr, health) and pr.value not in names[health]:
                 continue
-            if _same(pr.value, health):
+            if _same(pr.value, health) or _written(doc, pr, health):
                 new = http
             elif http_name is not None:
                 new = http_name
@@ -219,17 +225,23 @@ def _probes(doc, sites: PortSites, health: str, http: str) -> Iterator[Finding]:
                 yield HEALTH_PORT.finding(pr.span, f"{pr.probe} used port {pr.value} ({health}): {msg}; the HTTP "
                                           f"port has no single name in this file", suggestion=str(http))
                 continue
-            yield _probe_fix(pr, health, http, new)
+            yield _probe_fix(doc, pr, health, http, new)
 
 
-def _probe_fix(pr, health: str, http: str, new: str) -> Finding:
+def _probe_fix(doc, pr, health: str, http: str, new: str) -> Finding:
     quote = pr.quote or ('"' if new == "traffic-port" else "")
     raw = f"{quote}{new}{quote}" if quote and (pr.string or not new.isdigit()) else new
+    edits = [Edit(pr.span, raw)]
+    start = Edit(Span(pr.span.start, pr.span.start), raw)
+    if not doc.can_write(edits[0]) and doc.can_write(Edit(pr.span, "")) and doc.can_write(start):
+        # the port is one template action whole (``port: {{ .Values.healthPort }}``): the action goes, the port
+        # is written before it (a word that holds an action and more is never rewritten)
+        edits = [start, Edit(pr.span, "")]
     where = ", where the target group sends its requests (traffic-port)" if new == "traffic-port" else ""
     return HEALTH_PORT.finding(
         pr.span, f"{pr.probe} used port {pr.value}{'' if pr.value == health else f' ({health})'}, the V1 health "
         f"port (--http-health-port); V2 serves health on the HTTP port {http}{where}", I,
-        Fix.of(f"Probe port {new}", Edit(pr.span, raw)))
+        Fix.of(f"Probe port {new}", *edits))
 
 
 def _health_names(sites: PortSites, health: str) -> set[str]:
