@@ -848,7 +848,17 @@ def _container_port(src: Y.YamlSource, item: Node) -> str | None:
     if not isinstance(item, ScalarNode):
         return None
     value = str(item.value).partition("/")[0]
-    return value.rsplit(":", 1)[-1] or None
+    return value[_outside_braces(value).rfind(":") + 1:] or None
+
+
+def _outside_braces(value: str) -> str:
+    """``value`` with what its ``${...}`` hold blanked out (a ``:`` of ``${PORT:-8005}`` splits nothing)."""
+    out, depth = [], 0
+    for ch in value:
+        depth += ch == "{"
+        out.append(ch if depth == 0 else " ")
+        depth -= ch == "}" and depth > 0
+    return "".join(out)
 
 
 def server_argv(doc: ComposeDoc) -> list[list[str]]:

@@ -80,6 +80,9 @@ _K8S_REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
 _K8S_VAR = re.compile(r"(?<!\$)(?:\$\$)*\$\(\w+\)")
 
 
+#: an OpenShift Template parameter: ``${NAME}`` (a string) or ``${{NAME}}`` (the value as YAML)
+_PARAMETER = re.compile(r"\$\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
 class _KustomizeImage(ValuesImageKeys):
     """A Kustomization ``images:`` entry: ``newName`` (or ``name``) and ``newTag``."""
 
@@ -558,6 +561,39 @@ class KubernetesDoc(Document):
             return None
         return (sc.value, Span(sc.offsets[0], sc.offsets[-1] + 1),
                 f"oc process -p {name}=... or a parameters file may set it too: set the new tag there as well")
+
+    def held(self, value: str) -> str | None:
+        """``value`` with each OpenShift Template parameter it names (``${NAME}``, ``${{NAME}}``) replaced by the
+        literal the template's ``parameters`` give it (``oc process -p`` may set another: the ports judged by it
+        are the ones the template was written for)."""
+        if "$" not in value:
+            return None
+        params = self._template_parameters()
+        out, k = [], 0
+        for m in _PARAMETER.finditer(value):
+            got = params.get(m.group(1) or m.group(2))
+            if got is None:
+                return None
+            out += [value[k:m.start()], got]
+            k = m.end()
+        rest = value[k:]
+        return None if "$" in rest or "`" in rest else "".join(out) + rest
+
+    def _template_parameters(self) -> dict[str, str]:
+        """The parameters of this file's OpenShift Templates that have one plain ``value`` (and no ``generate``)."""
+        seen: dict[str, list[str | None]] = {}
+        for o in self.objects:
+            kind = Y.get(o, "kind")
+            if not isinstance(kind, ScalarNode) or str(kind.value) != "Template":
+                continue
+            for item in _seq(Y.get(o, "parameters")):
+                name, val = Y.get(item, "name"), Y.get(item, "value")
+                if not isinstance(name, ScalarNode):
+                    continue
+                plain = isinstance(val, ScalarNode) and Y.get(item, "generate") is None and str(val.value) \
+                    and "$" not in str(val.value)
+                seen.setdefault(str(name.value), []).append(str(val.value) if plain else None)  # type: ignore[union-attr]
+        return {n: v[0] for n, v in seen.items() if len(v) == 1 and v[0] is not None}
 
     def split_images(self) -> list[ImageKeys]:
         """A Kustomization's ``images:`` entries: ``name`` (or ``newName``) and ``newTag`` (the name is

@@ -177,6 +177,9 @@ class Option:
 class ArgvResult:
     findings: list[Finding] = field(default_factory=list)
     health_port: str | None = None  #: the removed --http-health-port value
+    #: where the removed --http-health-port value is written when it is an expression the file does not set to
+    #: a literal (``${HEALTH_PORT:-8005}``, ``{{ .Values.healthPort }}``): a port written the same way is it
+    health_expr: Span | None = None
     http_port: str = "8000"
     grpc_port: str = "8001"
     uses_tensorflow: bool = False
@@ -323,6 +326,45 @@ def line_release(cl: CommandLine, target: Release) -> Release:
     return Release(found.pop())
 
 
+_OCP = re.compile(r"\$\{\{([A-Za-z_]\w*)\}\}")  # an OpenShift parameter as YAML: ``${{HEALTH_PORT}}``
+_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+
+
+def health_text(expr: str) -> str:
+    """A port expression as compared with another one (a Go template action's blanks and trim marks aside:
+    ``{{- .Values.healthPort }}`` is ``{{ .Values.healthPort }}``)."""
+    expr = _OCP.sub(r"${\1}", expr.strip().strip("\"'"))
+    return _ACTION.sub(lambda m: "{{ " + " ".join(m.group(1).split()) + " }}", expr)
+
+
+#: a variable with a default port (``${HEALTH_PORT:-8005}``)
+_DEFAULT = re.compile(r"\$\{[A-Za-z_]\w*:?-(\d{1,5})\}")
+
+
+def health_keys(doc, res: ArgvResult) -> list[str]:
+    """How the files may write the removed health port of a line: its number, and the expression its value
+    is written as (a port written the same way is it: ``${HEALTH_PORT:-8005}``, ``{{ .Values.healthPort }}``)."""
+    out = [res.health_port] if res.health_port else []
+    if res.health_expr is not None:
+        expr = health_text(doc.text[res.health_expr.start:res.health_expr.end])
+        if expr and expr not in out:
+            out.append(expr)
+    return out
+
+
+def _value_span(o: Option) -> Span | None:
+    """Where the value of ``o`` is written in the document (None: not in one run of it)."""
+    w = o.value_word
+    i = 0 if w is not None else o.word.value.find("=") + 1
+    w = w if w is not None else o.word
+    if i <= 0 and w is o.word or i >= len(w.value):
+        return None
+    offs = w.offsets[i:]
+    if offs[-1] - offs[0] != len(offs) - 1:
+        return None
+    return Span(offs[0], offs[-1] + 1)
+
+
 def _accepted(row: T.RemovedOption, o: Option, release: Release) -> bool | None:
     """Whether ``release`` takes the removed option ``o`` as given (None: its value is known only at run time)."""
     if release < Release(row.removed_from):
@@ -399,6 +441,11 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
                 continue
             if row.option == "http-health-port":
                 res.health_port = port(o)
+                if o.dynamic:
+                    res.health_expr = _value_span(o)
+                    d = _DEFAULT.fullmatch(o.value or "") if res.health_port is None else None
+                    if d is not None:  # ``${HEALTH_PORT:-8005}``: the port it was written for
+                        res.health_port = d.group(1)
             sev = row.severity
             msg = row.why + "; dropped"
             if row.option == "api-version" and (o.value or "").strip() == "1":
@@ -925,8 +972,8 @@ def check_command_lines(doc, ctx) -> list[Finding]:
             continue
         if cl.v1:
             ctx.v1_server = True
-        if res.health_port:
-            ctx.health_ports[res.health_port] = res.http_port
+        for key in health_keys(doc, res):
+            ctx.health_ports[key] = res.http_port
         if res.uses_tensorflow:
             ctx.uses_tensorflow = True
     return out

@@ -14,6 +14,7 @@ from ..documents.sites import Region
 from ..selectors import Labelled
 from ..model import Edit, Finding, Fix, Severity
 from ..syntax.lines import line_end
+from .argv import health_text
 from .context import Context
 from .registry import FixAvailability as F
 from .registry import Rule, check, rule
@@ -544,6 +545,17 @@ _PORT_VAR = re.compile(r"\$\{?[A-Za-z_]\w*\}?")
 _DEFAULT_PORT = re.compile(r"\$\{(?:[A-Za-z_]\w*|\d+):?[-=](?P<port>\d+)\}")
 
 
+def _port_expression(region: Region, m: re.Match) -> str | None:
+    """``host:$PORT/api/...``: the expression written as the port (None: the URL's port is not one)."""
+    expr = m.group("host") or ""
+    if not _PORT_EXPR.fullmatch(expr) or m.start("host") == 0 or region.text[m.start("host") - 1] != ":":
+        return None
+    return expr
+
+
+_PORT_EXPR = re.compile(r"\$\{[A-Za-z_]\w*(?::?[-=][^}\s]*)?\}|\$[A-Za-z_]\w*")
+
+
 def _port_variable(region: Region, m: re.Match, ctx: Context) -> tuple[str, str] | None:
     """``host:$PORT/api/...`` (the expression and its port) when the file sets the
     variable to a literal port, or to one by default (``local health=${1:-8005}``, ``${PORT:-8005}``)."""
@@ -602,6 +614,15 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
                 edits.append(Edit(region.span(m.start("port"), m.end("port")), http))
                 msg += f"; port {port} was the removed V1 health port, V2 answers on the HTTP port {http}"
                 span = region.span(m.start("port"), pend)
+            expr = _port_expression(region, m) if not port else None
+            if expr is not None and health_text(expr) in ctx.health_ports:
+                # ``localhost:${HEALTH_PORT:-8005}/api/health/ready`` where the removed option was
+                # ``--http-health-port=${HEALTH_PORT:-8005}``: the port written the same way is the health port
+                http = ctx.health_ports[health_text(expr)]
+                edits.append(Edit(region.span(m.start("host"), m.end("host")), http))
+                yield r.finding(region.span(m.start("host"), pend), msg + f"; port {expr} was the removed V1 health "
+                                f"port, V2 answers on the HTTP port {http}", fix=Fix.of(f"Use {url.v2}", *edits))
+                break
             held = _port_variable(region, m, ctx) if not port else None
             if held is not None and held[1] in ctx.health_ports:
                 # ``localhost:${health}/api/health/ready`` with ``health=${1:-8005}``: the path moves, the port is

@@ -11,7 +11,8 @@ import re
 from typing import Iterator
 
 from ..documents.sites import PortList, PortSites
-from ..model import Edit, Finding, Fix, Severity
+from ..model import Edit, Finding, Fix, Severity, Span
+from .argv import health_keys, health_text
 from .registry import FixAvailability as F
 from .registry import check, rule
 
@@ -21,7 +22,9 @@ HEALTH_PORT = rule(
     "EXPOSE / ports lists that keep other ports (a Service's entry only when another of its ports reaches the "
     "HTTP port, where V2 serves health; an ECS container's `portMappings` entry unless a load balancer still sends "
     "to it; a container's `ports` list written in Python code, a Pulumi dict, is reported: removing an entry would "
-    "change the code), otherwise reported with the HTTP port to use. Probes on it (by number, or by the name its "
+    "change the code), otherwise reported with the HTTP port to use. A port written the way the option's value "
+    "is (the same variable, `${HEALTH_PORT:-8005}`, or values path, `{{ .Values.healthPort }}`; its default, an "
+    "OpenShift Template parameter's value) is the health port too. Probes on it (by number, or by the name its "
     "container gives it) move to the HTTP port, and so do a "
     "Google Cloud health check's `port` for a VM whose startup script runs the server and a "
     "Terraform target group's `health_check` port - of an ECS server, or of a VM whose `user_data` runs the server "
@@ -37,7 +40,7 @@ def health_port_message(port: str, http: str) -> str:
 
 @check(order=40)
 def check_health_ports(doc, ctx) -> Iterator[Finding]:
-    lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only and res.health_port]
+    lines = [(cl, res) for cl, res in ctx.server_lines() if not cl.report_only and health_keys(doc, res)]
     if not lines:
         return
     for sites in doc.port_sites():
@@ -45,15 +48,29 @@ def check_health_ports(doc, ctx) -> Iterator[Finding]:
             pairs = list(ctx.health_ports.items())
         else:
             owners = {id(o) for o in sites.owners}
-            pairs = list(dict((res.health_port, res.http_port) for cl, res in lines if id(cl) in owners).items())
+            pairs = list(dict((key, res.http_port) for cl, res in lines if id(cl) in owners
+                              for key in health_keys(doc, res)).items())
         for health, http in pairs:
-            yield from _probes(sites, health, http)
+            yield from _probes(doc, sites, health, http)
             for pl in sites.lists:
                 yield from _POLICIES[pl.style](doc, sites, pl, health, http)
             for hk in sites.health_keys if sites.style == "values" else ():
                 if hk.value == health and not any(p.span == hk.span for p in sites.probes):
                     yield HEALTH_PORT.finding(hk.span, f"{hk.key}: {health_port_message(health, http)}; check what "
                                               f"the chart's templates do with this value", suggestion=str(http))
+
+
+def _same(value: str | None, health: str) -> bool:
+    """``value`` (a port as written) is the health port ``health`` (a number, or an expression written alike)."""
+    if value is None:
+        return False
+    return value == health or (not health.isdigit() and health_text(value) == health)
+
+
+def _written(doc, pr, health: str) -> bool:
+    """The probe's port is written as the expression ``health`` is (a chart's ``{{ .Values.healthPort }}``, which
+    its values may render to a number)."""
+    return not health.isdigit() and health_text(doc.text[pr.span.start:pr.span.end]) == health
 
 
 def _expose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
@@ -76,7 +93,7 @@ def _compose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Ite
     for e in pl.entries:
         if e.port is None:
             continue
-        if e.port == health:
+        if _same(e.port, health):
             if http in ports:
                 yield HEALTH_PORT.finding(e.span, f"{msg}; removed from {pl.where}",
                                           fix=Fix.of(f"Remove port {health} from {pl.where}", *e.remove()))
@@ -90,7 +107,7 @@ def _compose(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Ite
 def _kubernetes(doc, sites: PortSites, pl: PortList, health: str, http: str) -> Iterator[Finding]:
     """A container's ports, or a Service's: the entry goes when others stay."""
     names = _health_names(sites, health) if pl.key == "targetPort" or pl.service else set()
-    hits = [e for e in pl.entries if e.port == health or e.port in names]
+    hits = [e for e in pl.entries if _same(e.port, health) or e.port in names]
     msg = health_port_message(health, http)
     # a Service keeps a way to health: its entry goes only when another one reaches the HTTP port (as
     # TDM407 does in other files); routing it to the HTTP port would open V2's whole HTTP API through it
@@ -184,25 +201,25 @@ def _host_port_urls(doc, old: str, new: str, cport: str, fix: bool = True) -> It
 
 # --- probes --------------------------------------------------------------------------------------
 
-def _probes(sites: PortSites, health: str, http: str) -> Iterator[Finding]:
+def _probes(doc, sites: PortSites, health: str, http: str) -> Iterator[Finding]:
     if sites.style == "kubernetes":
         names = _health_names(sites, health)
         http_name = next((n for n, p in sites.port_names.items() if p == http and not n.isdigit()), None)
         for pr in sites.probes:
-            if pr.value != health and pr.value not in names:
+            if not _same(pr.value, health) and not _written(doc, pr, health) and pr.value not in names:
                 continue
             new = http_name if pr.value in names and http_name else http
             if pr.traffic is not None and pr.traffic == http:  # a target group whose requests go to the HTTP port
                 new = "traffic-port"
-            yield _probe_fix(pr, health, http, new)
+            yield _probe_fix(doc, pr, health, http, new)
     elif sites.style == "values":
         names = _values_names(sites, health, http)
         http_name = _values_http_name(names, health, http)
         msg = health_port_message(health, http)
         for pr in sites.probes:
-            if pr.value != health and pr.value not in names[health]:
+            if not _same(pr.value, health) and not _written(doc, pr, health) and pr.value not in names[health]:
                 continue
-            if pr.value == health:
+            if _same(pr.value, health) or _written(doc, pr, health):
                 new = http
             elif http_name is not None:
                 new = http_name
@@ -210,17 +227,23 @@ def _probes(sites: PortSites, health: str, http: str) -> Iterator[Finding]:
                 yield HEALTH_PORT.finding(pr.span, f"{pr.probe} used port {pr.value} ({health}): {msg}; the HTTP "
                                           f"port has no single name in this file", suggestion=str(http))
                 continue
-            yield _probe_fix(pr, health, http, new)
+            yield _probe_fix(doc, pr, health, http, new)
 
 
-def _probe_fix(pr, health: str, http: str, new: str) -> Finding:
+def _probe_fix(doc, pr, health: str, http: str, new: str) -> Finding:
     quote = pr.quote or ('"' if new == "traffic-port" else "")
     raw = f"{quote}{new}{quote}" if quote and (pr.string or not new.isdigit()) else new
+    edits = [Edit(pr.span, raw)]
+    start = Edit(Span(pr.span.start, pr.span.start), raw)
+    if not doc.can_write(edits[0]) and doc.can_write(Edit(pr.span, "")) and doc.can_write(start):
+        # the port is one template action whole (``port: {{ .Values.healthPort }}``): the action goes, the port
+        # is written before it (a word that holds an action and more is never rewritten)
+        edits = [start, Edit(pr.span, "")]
     where = ", where the target group sends its requests (traffic-port)" if new == "traffic-port" else ""
     return HEALTH_PORT.finding(
         pr.span, f"{pr.probe} used port {pr.value}{'' if pr.value == health else f' ({health})'}, the V1 health "
         f"port (--http-health-port); V2 serves health on the HTTP port {http}{where}", I,
-        Fix.of(f"Probe port {new}", Edit(pr.span, raw)))
+        Fix.of(f"Probe port {new}", *edits))
 
 
 def _health_names(sites: PortSites, health: str) -> set[str]:
