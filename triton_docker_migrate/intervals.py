@@ -159,3 +159,22 @@ class OffsetMap:
         if offset < self._new_ends[k]:
             return self._edits[k].span.start
         return offset - self._deltas[k]
+
+
+class Disjoint:
+    """Spans merged into disjoint ones, asked whether a span overlaps any of them (``a.start < end and start <
+    a.end``) by bisection, not by a scan of them all."""
+
+    def __init__(self, spans: Iterable) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted((s.start, s.end) for s in spans):
+            if merged and a < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self._starts = [a for a, _ in merged]
+        self._ends = [b for _, b in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._starts, end)  # the spans that start before ``end``; the last ends latest
+        return i > 0 and self._ends[i - 1] > start

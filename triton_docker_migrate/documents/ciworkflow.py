@@ -397,6 +397,17 @@ class CiDoc(ShellDoc):
             self._job_texts = [(a, b, self.text[a:b] + "\n" + shared) for a, b in spans]
         return next((t for a, b, t in self._job_texts if a <= offset < b), None)
 
+    def _job_at(self, offset: int) -> MappingNode | None:
+        """The job whose mapping holds ``offset`` (the jobs are siblings: found by bisection over where they start
+        and end, read once)."""
+        if getattr(self, "_job_spans", None) is None:
+            self._job_spans = sorted((j.start_index, Y.node_end(self.src, j), k) for k, j in enumerate(self.jobs))
+            self._job_starts = [a for a, _, _ in self._job_spans]
+        i = bisect.bisect_right(self._job_starts, offset) - 1
+        if i < 0 or offset >= self._job_spans[i][1]:
+            return None
+        return self.jobs[self._job_spans[i][2]]
+
     def runner_services(self, offset: int) -> list[tuple[str, list[tuple[str | None, str]]]] | None:
         """The service containers of the GitHub job that holds ``offset``, when its steps run on the runner itself
         and reach them at ``localhost`` on the ports they publish: each service's image and its ``ports`` as
@@ -405,7 +416,7 @@ class CiDoc(ShellDoc):
         ``localhost`` is that container), or a job whose steps start a server or containers of their own."""
         if self.gitlab:
             return None
-        job = next((j for j in self.jobs if j.start_index <= offset < Y.node_end(self.src, j)), None)
+        job = self._job_at(offset)
         if job is None or Y.get(job, "container") is not None:
             return None
         start, end = job.start_index, Y.node_end(self.src, job)
@@ -555,7 +566,7 @@ class CiDoc(ShellDoc):
         """Where the Triton image is written that a script line at ``offset`` runs in: its job's ``image:`` (GitLab;
         else the file's ``image:`` or ``default: image:``) or ``container:`` (GitHub). None: another image, none
         written, or a GitLab job that may take it from the job it ``extends``."""
-        job = next((j for j in self.jobs if j.start_index <= offset < Y.node_end(self.src, j)), None)
+        job = self._job_at(offset)
         if job is None:
             return None
         if not self.gitlab:

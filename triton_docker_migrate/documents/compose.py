@@ -230,8 +230,11 @@ class ComposeDoc(Document):
 
     def link_aliases(self) -> dict[str, list[str]]:
         """Service -> the names other services reach it by through their ``links`` (``SERVICE:ALIAS`` and
-        ``SERVICE``): a linking container resolves the alias to the linked service's container."""
+        ``SERVICE``): a linking container resolves the alias to the linked service's container. Read once."""
+        if getattr(self, "_link_aliases", None) is not None:
+            return self._link_aliases
         out: dict[str, list[str]] = {}
+        self._link_aliases = out
         for s in self.services:
             seq = Y.get(s.node, "links")
             for item in seq.value if isinstance(seq, SequenceNode) else ():

@@ -12,7 +12,7 @@ from .. import facts
 from ..documents.commands import V1_PROBED, command_index
 from ..documents.commands import is_v1_binary as command_is_v1
 from ..documents.sites import is_foreign
-from ..intervals import covers_any
+from ..intervals import Disjoint, covers_any
 from ..facts import IMAGE_RE, LOCAL_V1_IMAGE_RE, V1_IMAGE, V1_TAG, ImageInfo, classify, is_v1_tag, \
     tensorrtserver_tag_exists
 from ..model import Edit, Finding, Fix, Severity, Span
@@ -552,11 +552,11 @@ def check_image_beside_unread_server(doc, ctx) -> Iterator[Finding]:
     from .residue import evidence_in
 
     prose = covers_any(doc.advisory())
-    taken = [e.span for f in ctx.found if f.fix is not None for e in f.fix.edits] + \
-        [f.span for f in ctx.found if f.span is not None]
+    taken = Disjoint([e.span for f in ctx.found if f.fix is not None for e in f.fix.edits] +
+                     [f.span for f in ctx.found if f.span is not None])
     left = [p for p in evidence_in(doc, ctx.target)
             if _V1_BINARY_WORD.search(p.text) and not is_foreign(p.span) and not prose.covers(p.span.start)
-            and not any(t.start < p.span.end and p.span.start < t.end for t in taken)]
+            and not taken.overlaps(p.span.start, p.span.end)]
     # server lines of the file the run migrates: an object that holds one moves with its image
     lines = [w.start for cl, res in ctx.server_lines() if not cl.report_only and any(g.fix for g in res.findings)
              for w in cl.segments[0].words[:1] if not is_foreign(w.span)]
