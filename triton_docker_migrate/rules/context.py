@@ -33,6 +33,7 @@ class Context:
     _argv: dict[tuple, "ArgvResult"] = field(default_factory=dict)
     _topology: object = None
     _other_hosts: object = None  #: ``rules/endpoints.other_hosts``, read once
+    _triton_hosts: object = None  #: the names it finds the file gives a Triton container (read with it)
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":
         """The argv transform of ``cl`` (once per command line). A document may build its command lines

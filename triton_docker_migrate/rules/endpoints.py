@@ -251,7 +251,45 @@ def other_hosts(doc, ctx: Context) -> frozenset[str]:
     run = _RUN_OTHERS.get(os.path.realpath(doc.path), ()) if _RUN_OTHERS else ()
     got = frozenset((other | set(run)) - triton)
     ctx._other_hosts = got
+    ctx._triton_hosts = frozenset(triton)
     return got
+
+
+def server_host(host: str, doc, ctx: Context) -> bool:
+    """``host`` may be the server's as this file (or the run) knows it: a name the file gives a Triton container
+    (``docker run --name``, a compose service), a name read as the server's (``triton``, ``trtis-svc``) that no
+    other application of the file or run holds, or the machine's own address (judged as written)."""
+    others = other_hosts(doc, ctx)
+    host = host.lower()
+    if host in facts.LOCAL_HOSTS or another_app(host, ctx._triton_hosts or frozenset()):
+        return True
+    return not another_app(host, others) and _TRITON_HOST.search(host) is not None
+
+
+def loop_hosts_of(region: Region, m: re.Match, ctx: Context) -> list[str]:
+    """The hosts a ``for`` loop gives the URL ``m``'s host variable (``loop_hosts``)."""
+    from .follow import loop_hosts
+
+    return loop_hosts(m.group("host") or "", ctx.doc.text, region.off(m.start())) or []
+
+
+def loop_verdict(region: Region, m: re.Match, doc, ctx: Context) -> str | None:
+    """A URL whose host is a shell ``for`` loop's variable with a literal list (``for svc in web api; do curl
+    http://$svc:8000/...``): judged by the hosts listed. ``other`` when none of them may be the server (another
+    program's URL, left to the run's follow-through), ``mixed`` when only some may (the same URL asks the others:
+    no edit), None when all may or the host is no such variable."""
+    host = m.group("host") or ""
+    if not host.startswith("$") or "for" not in doc.text:
+        return None
+    from .follow import loop_hosts
+
+    listed = loop_hosts(host, doc.text, region.off(m.start()))
+    if not listed:
+        return None
+    servers = [h for h in listed if server_host(h, doc, ctx)]
+    if not servers:
+        return "other"
+    return "mixed" if len(servers) < len(listed) else None
 
 
 def another_app(host: str | None, hosts: frozenset[str]) -> bool:
@@ -350,6 +388,8 @@ class LocalPorts:
     def judge(self, region: Region, m: re.Match) -> str | None:
         host, port = m.group("host"), m.group("port")
         others = other_hosts(self.doc, self.ctx)
+        if host and host.startswith("$") and (loop := loop_verdict(region, m, self.doc, self.ctx)) is not None:
+            return loop
         if another_app(host, others):
             return "other"  # ``curl http://flask:8000/api/health/ready`` beside ``docker run --name flask acme/flask``
         if others and host and host.lower() in _LOOPBACK:
@@ -601,6 +641,14 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
                 yield r.finding(span, msg + f"; port {port} is not the server's HTTP port in this container: "
                                 "if it reaches the server, change it; if it is another program's own path, leave it "
                                 "(suppress this finding)", Severity.WARNING, suggestion=url.v2)
+                break
+            if verdict == "mixed":
+                # ``for svc in triton web; do curl http://$svc:8000/api/health/ready``: one URL, asked of the
+                # server and of another host in turn: no one path serves both
+                listed = loop_hosts_of(region, m, ctx)
+                yield r.finding(span, msg + f"; {host} is {', '.join(listed)} in turn, not all known as the "
+                                "server's: the same URL asks the others too: split the loop (the V2 path for the "
+                                "server, the other hosts' paths unchanged)", Severity.WARNING, suggestion=url.v2)
                 break
             if _another_service(host, port, ctx, region.text):
                 # a Triton file's URL to another host and port (``curl http://gateway.internal:5000/api/health``
