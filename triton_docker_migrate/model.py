@@ -164,6 +164,9 @@ class HealthMove:
     #: files its container holds and runs (a script its Dockerfile COPYs and its HEALTHCHECK runs, one its compose
     #: service bind-mounts and runs): (absolute path, what runs it); their ``localhost`` is the server's own
     inside: tuple = ()
+    #: files that only other applications' containers of its file hold and run (a compose service of another image
+    #: that mounts ``./web-health.sh``): (absolute path, what runs it); their ``localhost`` is that container's
+    elsewhere: tuple = ()
     #: the files of the build context its image holds (its Dockerfile's ``COPY``/``ADD``): (source, target, base) of
     #: each; a container that runs the image and names one (a probe's ``exec`` command) runs it inside the server
     holds: tuple = ()

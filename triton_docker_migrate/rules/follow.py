@@ -444,6 +444,8 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
         m.published += _published([d.ports])
         m.containers += (d.name,) if d.name else ()
         m.inside += tuple(d.inside)
+    if where.compose.get(key) or where.docker_runs.get(key):
+        m.elsewhere = tuple(others_inside([(None, doc.topology())]).items())
     for b in where.builds.get(key, ()):
         m.build = b.dockerfile
         m.inside += tuple(b.inside)
@@ -663,6 +665,9 @@ class Links:
     execs: dict[tuple, list[At]] = field(default_factory=dict)
     #: files a server's container holds and runs (real path) -> (the server, what runs the file there)
     inside: dict[str, list[tuple[At, str]]] = field(default_factory=dict)
+    #: files (real path) that only containers known to run no server hold and run (a compose service of another
+    #: image mounting ``./web-health.sh``): their ``localhost`` is that container's -> what runs the file there
+    inside_others: dict[str, str] = field(default_factory=dict)
     #: the files whose compose services and containers set environment variables (``env``, read when asked)
     env_files: list = field(default_factory=list, repr=False, compare=False)
     _env: dict | None = field(default=None, repr=False, compare=False)
@@ -795,6 +800,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             if at is not None and (s.build or s.extends or s.image):
                 links.project_services.setdefault((s.folder, s.name), at)
     links.shared.update(ref for ref, n in others.items() if n > 0)
+    _add_others_inside(links, files)
     for real, topo in files:
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -939,6 +945,35 @@ def _env_servers(links: Links, value: str, namespace: str | None) -> list[At]:
         return list(links.hosts[host])
     svc = links.service(host, None)  # a container or ConfigMap of no namespace: a Service of the cluster
     return list(svc.ats) if svc is not None else []
+
+
+def _add_others_inside(links: Links, files: list[tuple[str, object]]) -> None:
+    """``links.inside_others``: ``others_inside`` of the files of the run and of the moving servers' own files."""
+    got = others_inside(files)
+    for at in links.moves:
+        for path, what in at.move.elsewhere:
+            got.setdefault(_real(path), what)
+    links.inside_others.update((p, w) for p, w in got.items() if p not in links.inside)
+
+
+def others_inside(files: list[tuple[str | None, object]]) -> dict[str, str]:
+    """The files that compose services and ``docker run`` containers known to run no server (another image, no
+    server line, no options for an image's entrypoint, no build) hold and run (``files_run``, ``files_mounted``),
+    unless a container that may run a server holds them too: real path -> what runs it."""
+    from .endpoints import may_run_triton
+
+    other: dict[str, str] = {}
+    server: set[str] = set()
+    for _real_path, topo in files:
+        for s in getattr(topo, "compose", ()):
+            mine = not s.build and not s.options and not may_run_triton(s.image, s.lines)
+            for path, what in s.inside:
+                (other.setdefault(_real(path), what) if mine else server.add(_real(path)))
+        for d in getattr(topo, "docker_runs", ()):
+            mine = not d.options and not may_run_triton(d.image, d.lines)
+            for path, what in getattr(d, "inside", ()):
+                (other.setdefault(_real(path), what) if mine else server.add(_real(path)))
+    return {p: w for p, w in other.items() if p not in server}
 
 
 def _add_container(links: Links, at: At, names: tuple, service: str, inside) -> None:
@@ -1606,6 +1641,9 @@ class _Follow:
         got = self.links.inside.get(self.here, [])
         self.runs_in = got[0] if len({(a.move.http, a.move.health, a.move.paths, a.move.current) for a, _w in got}) == 1 \
             else None
+        #: what runs this file in a container of another application (``Links.inside_others``): its ``localhost``
+        #: is that container's, no server's published port
+        self.runs_elsewhere = self.links.inside_others.get(self.here) if not got else None
 
     def _exec_target(self, ex) -> At | None:
         if ex.kind in ("container", "compose"):
@@ -2634,7 +2672,7 @@ class _Follow:
                 out.append((at, m.http))
             elif port == m.http:
                 out.append((at, None))
-        if host in LOCAL:
+        if host in LOCAL and self.runs_elsewhere is None:
             for at, cport, http_host in self.links.host_ports.get(port, []):
                 m = at.move
                 if m.health and cport == m.health:
