@@ -43,7 +43,9 @@ PERF_CLIENT = rule(
     "the `tensorrtserver` client; nothing else is reported above info): there `perf_client` is V2's own tool "
     "wherever it runs (a script or launcher beside a V2 SDK image's Dockerfile): nothing when every V2 Triton "
     "image of the run is before 20.10, else an info note. A path to `perf_client` "
-    "(`/workspace/bin/perf_client`) is a file of the user's, reported by TDM206 and not renamed.")
+    "(`/workspace/bin/perf_client`) is a file of the user's, reported by TDM206 and not renamed. A command of a "
+    "container whose image is another party's (`image: mycorp/perf_client:1.0`, not built by the file, not "
+    "Triton's) is that image's own program: left alone, an info note.")
 CLIENT_IMPORT = rule(
     "TDM603", "v1-client-import", Severity.WARNING, F.SOMETIMES, "Code uses the V1 client library",
     "`import tensorrtserver.api`, `from tensorrtserver.api import InferContext, ProtocolType` and the code "
@@ -215,8 +217,28 @@ def _wheel_finding(span, old: str, pin: str, target: Release, edit, reason: str 
 
 @check(order=21)
 def check_client_commands(doc, ctx) -> Iterator[Finding]:
+    foreign = _foreign_images(doc, ctx)
     for site in doc.commands():
-        yield from check_commands(site, command_index(site.words), ctx.target)
+        yield from check_commands(site, command_index(site.words), ctx.target, site.image in foreign)
+
+
+def _foreign_images(doc, ctx) -> frozenset[str]:
+    """The images this file runs containers of (a compose service without ``build``, a ``docker run``) that are
+    another party's: no Triton image, none the file builds, none named for the server nor written with a variable
+    (``mycorp/perf_client:1.0``). A Dockerfile's stage base is not one: its stage may copy files from a V1 SDK
+    stage."""
+    if doc.kind == "dockerfile" or "perf_client" not in doc.text:
+        return frozenset()
+    from .endpoints import may_run_triton
+
+    try:
+        topo = ctx.topology()
+    except Exception:  # a document that cannot say: no image is known as another's
+        return frozenset()
+    built = {t for b in getattr(topo, "builds", ()) for t in b.tags}
+    images = [c.image for c in getattr(topo, "compose", ()) if not c.build and not c.options] + \
+        [d.image for d in getattr(topo, "docker_runs", ()) if not d.options]
+    return frozenset(i for i in images if i and i not in built and not may_run_triton(i, ()))
 
 
 @check(order=34)
@@ -226,14 +248,26 @@ def check_client_text(doc, ctx) -> Iterator[Finding]:
             yield from check_text(region, ctx.target)
 
 
-def check_commands(site: CommandSite, ci: int | None, target: Release) -> Iterator[Finding]:
+def check_commands(site: CommandSite, ci: int | None, target: Release, foreign: bool = False) -> Iterator[Finding]:
+    """``foreign``: the command runs in a container of another party's image (``_foreign_images``)."""
     if ci is None:
         return
     ws = site.words
     cmd = ws[ci]
     if not cmd.dynamic and basename(cmd.value) == "perf_client" and "/" not in cmd.value:
         # (a path to it is a file of the user's, not the SDK image's command: TDM206 reports it, nothing renames it)
-        yield from _perf_client(site, cmd, target)
+        if foreign:
+            # ``image: mycorp/perf_client:1.0`` with ``command: perf_client ...``: that image's own program, which
+            # need not be V1's tool (nor have perf_analyzer beside it)
+            i = len(cmd.value) - len("perf_client")
+            note = PERF_CLIENT.finding(cmd.sub(i, len(cmd.value)), f"perf_client runs in {site.image.strip()}, "
+                                       "which is not a Triton image: left as it is; if it is V1's perf_client, the "
+                                       "image must move to a V2 client SDK and the tool to perf_analyzer",
+                                       Severity.INFO, suggestion="perf_analyzer")
+            note.advisory = True
+            yield note
+        else:
+            yield from _perf_client(site, cmd, target)
     for k in _pip_args(site, ci):
         w = ws[k]
         v = w.value

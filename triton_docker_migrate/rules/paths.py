@@ -182,6 +182,8 @@ def _unknown_base(span, path: str) -> Finding:
 
 _ARTIFACT = re.compile(r"(?<![\w.-])(?:[\w.${}/-]*/)?(?P<file>libtrtserver\.so(?:\.[\d.]+)?|trtserver\.h"
                        r"|tensorrtserver(?:-(?:\d[\w.]*|\{[\w.]*\}|\$\{?\w+\}?)-[\w.-]+|-?\*[\w.*-]*)\.whl|perf_client)(?![\w.-])")
+#: what follows a repository's name in an image reference: its tag or digest (``:1.0``, ``@sha256:...``)
+_IMAGE_TAG = re.compile(r"(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{8,})(?![\w.:/-])")
 #: the V1 library linked by name: ``-ltrtserver``, CMake's ``find_library(T trtserver)``,
 #: ``target_link_libraries(app trtserver)``
 _LINKED = re.compile(r"(?<![\w.-])-l(?P<a>trtserver)(?![\w.-])|\b(?i:find_library|target_link_libraries|link_libraries)"
@@ -222,6 +224,8 @@ def check_artifacts(doc, ctx) -> Iterator[Finding]:
                 continue  # the command (TDM602), not a path to the file; in a run without V1, V2's own tool
             if region.text.startswith("/", m.end()):
                 continue  # a folder of that name (``/results/perf_client/bert``), not the V1 file
+            if region.image_context or _IMAGE_TAG.match(region.text, m.end()):
+                continue  # an image reference (``mycorp/perf_client:1.0``), not a path to the V1 file
             if m.start() >= dest and name in sources:
                 continue
             sources.add(name)
