@@ -347,6 +347,28 @@ class LocalPorts:
                 host |= own
         self.host, self.inside = host, inside
 
+    def server_ports(self) -> frozenset[str] | None:
+        """The ports the file's servers answer on in their pod or container: their HTTP ports, the removed
+        health ports, and the default gRPC and metrics ports (None: a port set at run time, not known)."""
+        if not hasattr(self, "_ports"):
+            ports = set(_SERVER_PORTS) | set(self.ctx.health_ports)
+            for _cl, res in self.ctx.server_lines():
+                ports |= {res.http_port} | ({res.health_port} if res.health_port else set())
+            self._ports = frozenset(ports) if all(p.isdigit() for p in ports) else None
+        return self._ports
+
+    def sidecar(self, region: Region, m: re.Match) -> bool:
+        """A sidecar's URL that reaches the server: on ``localhost`` at one of the server's ports (or with no
+        port written), or on another host (judged as any URL to it is). A bare path (``--health-path=/api/...``
+        in its ``args``) is a route of its own program, a ``localhost`` URL on a port of its own its own endpoint."""
+        host, port = m.group("host"), m.group("port")
+        if not host:
+            return False
+        if host.lower() not in _LOOPBACK or not port:
+            return True
+        ports = self.server_ports()
+        return ports is None or port in ports
+
     def judge(self, region: Region, m: re.Match) -> str | None:
         host, port = m.group("host"), m.group("port")
         others = other_hosts(self.doc, self.ctx)
@@ -499,7 +521,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
     Triton, and V1 status polls that read the server's readiness from the body (only V1 Triton
     answered ``SERVER_READY``/``MODEL_READY`` there) and the URLs to V1's own endpoints on a host and port such a
     poll of the file asks (``polled``: ``polled_hosts``). ``local``: the ports this file's servers answer on at
-    ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``)."""
+    ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``), and a sidecar's
+    (``Region.sidecar``) is the server's only on ``localhost`` at the server's ports (``LocalPorts.sidecar``)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -512,7 +535,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
-        if region.triton or _names_triton(host, text) \
+        if region.triton and (not region.sidecar or local is None or local.sidecar(region, m)) \
+                or _names_triton(host, text) \
                 or routes and not host and not _ASSIGNED.search(text, max(0, m.start() - 80), m.start()) \
                 and evidence.routes_to_server(text, m.start("path")) \
                 or (client and (m.group("host") and (m.group("port") or m.group("scheme")
