@@ -369,6 +369,48 @@ class LocalPorts:
         ports = self.server_ports()
         return ports is None or port in ports
 
+    def own_route(self, region: Region, m: re.Match) -> bool:
+        """A bare path given as an option's value on another program's command line (``docker run ... myserver
+        --health /api/health/ready`` beside the server's ``docker run``): that program's own route, not a
+        request to the server. The server's own options, a client's (``curl``) and a program that names the
+        server (``wait-for-triton.sh --path ...``) keep theirs."""
+        if not region.shell or m.group("host") or m.group("scheme") or m.group("port") \
+                or m.start() == 0 and region.placeholder:
+            return False
+        at = region.off(m.start("path"))
+        site = None
+        for s in self._sites():
+            if s.words and s.words[0].start <= at < s.words[-1].end and (
+                    site is None or s.words[0].start >= site.words[0].start and s.words[-1].end <= site.words[-1].end):
+                site = s
+        if site is None:
+            return False
+        words = site.words
+        if words[0].dynamic and len(words) > 1:
+            # ``docker run $FLAGS $IMAGE myserver ...``: a variable that holds another image is no program
+            held = getattr(self.doc, "resolve", lambda v: v)(words[0].value)
+            if "$" not in held and _IMAGE_REF.fullmatch(held) and not facts.classify(held).triton:
+                words = words[1:]
+        program = words[0]
+        name = os.path.basename(program.value)
+        if program.dynamic or not name or name.startswith("-") or name in _SERVERS or name in _CLIENTS \
+                or any(_TRITON_HOST.search(w.value) for w in site.words):
+            return False
+        k = next((k for k, w in enumerate(words) if w.start <= at < w.end), None)
+        if not k:
+            return False
+        word = words[k]
+        return word.value.startswith("-") and "=" in word.value \
+            or word.value.startswith("/") and words[k - 1].value.startswith("-") and "=" not in words[k - 1].value
+
+    def _sites(self) -> list:
+        if not hasattr(self, "_commands"):
+            try:
+                self._commands = self.doc.commands()
+            except (AttributeError, NotImplementedError):
+                self._commands = []
+        return self._commands
+
     def judge(self, region: Region, m: re.Match) -> str | None:
         host, port = m.group("host"), m.group("port")
         others = other_hosts(self.doc, self.ctx)
@@ -522,7 +564,9 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
     answered ``SERVER_READY``/``MODEL_READY`` there) and the URLs to V1's own endpoints on a host and port such a
     poll of the file asks (``polled``: ``polled_hosts``). ``local``: the ports this file's servers answer on at
     ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``), and a sidecar's
-    (``Region.sidecar``) is the server's only on ``localhost`` at the server's ports (``LocalPorts.sidecar``)."""
+    (``Region.sidecar``) is the server's only on ``localhost`` at the server's ports (``LocalPorts.sidecar``); a
+    bare path given as an option's value on another program's command line is that program's own route
+    (``LocalPorts.own_route``)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -535,7 +579,8 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
-        if region.triton and (not region.sidecar or local is None or local.sidecar(region, m)) \
+        if region.triton and (local is None or (not region.sidecar or local.sidecar(region, m))
+                              and not local.own_route(region, m)) \
                 or _names_triton(host, text) \
                 or routes and not host and not _ASSIGNED.search(text, max(0, m.start() - 80), m.start()) \
                 and evidence.routes_to_server(text, m.start("path")) \
@@ -552,6 +597,11 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
             if local is None or local.judge(region, m) != "other":
                 yield m
 
+
+#: the server's binaries, and the HTTP clients whose bare path is a request (``LocalPorts.own_route``)
+_SERVERS = frozenset({"tritonserver", facts.V1_BINARY})
+_IMAGE_REF = re.compile(r"[\w.-]+(?::\d+)?/[\w./-]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?")
+_CLIENTS = frozenset({"curl", "wget", "http", "https", "httpie", "xh", "grpcurl", "perf_analyzer", "perf_client"})
 
 #: the server's own ports (HTTP, gRPC, metrics)
 _SERVER_PORTS = frozenset(str(port) for _option, port in facts.DEFAULT_PORTS)
