@@ -263,6 +263,7 @@ class KubernetesDoc(Document):
 
     def _triton_nodes(self) -> set[int]:
         out: set[int] = set()
+        side: set[int] = set()  #: a sidecar's command, environment and exec probes (``sidecar_nodes``)
         names: set[str] = set()
         by_pod: dict[int, list[Container]] = {}  # (one pass: a file of many pods is not read pod x pod)
         for c in self.containers:
@@ -279,11 +280,11 @@ class KubernetesDoc(Document):
                         for key in ("command", "args", "env"):
                             seq = Y.get(other.node, key)
                             if seq is not None:
-                                out |= Y.reachable(seq)
+                                side |= Y.reachable(seq)
                         for key in PROBES:
                             cmd = Y.get(Y.get(Y.get(other.node, key), "exec"), "command")
                             if cmd is not None:
-                                out |= Y.reachable(cmd)
+                                side |= Y.reachable(cmd)
                 for svc in self.selecting(c):
                     out |= Y.reachable(svc)
                     name = Y.get(Y.get(svc, "metadata"), "name")
@@ -322,7 +323,9 @@ class KubernetesDoc(Document):
                     out |= Y.reachable(u)
             elif triton_units:
                 out |= Y.reachable(route)  # a route to the server: its paths are the server's
-        return out
+        # the nodes of a sidecar that are the server's only through its pod's ``localhost`` (Region.sidecar)
+        self.sidecar_nodes = side - out
+        return out | side
 
     @staticmethod
     def _route_units(route: MappingNode) -> list[Node]:
@@ -860,7 +863,8 @@ class KubernetesDoc(Document):
             skip[id(s.sc.node)] = s.sc.node
         for node, sc, key in Y.string_values(self.src, skip):
             r = Region(sc.value, offsets=sc.offsets, triton=id(node) in triton,
-                       shell=key in ("command", "args"), image_context=key == "image", label=key)
+                       shell=key in ("command", "args"), image_context=key == "image", label=key,
+                       sidecar=id(node) in self.sidecar_nodes)
             out += without_shell_comments(r) if r.shell else [r]
         if shell is not None:
             out += shell.regions()

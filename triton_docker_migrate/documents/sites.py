@@ -31,6 +31,9 @@ class Region:
     #: the placeholder written right before the text, as written (an f-string's ``{host}`` before
     #: ``:8000/api/health``): the text's URL starts with what it holds
     placeholder: str | None = None
+    #: ``triton`` only because a container of the server's pod runs it (a sidecar's command, environment or exec
+    #: probe): it reaches the server on ``localhost`` at the server's ports, its other URLs and bare paths are its own
+    sidecar: bool = False
 
     def off(self, i: int) -> int:
         if self.offsets is None:

@@ -385,6 +385,70 @@ class LocalPorts:
                 host |= own
         self.host, self.inside = host, inside
 
+    def server_ports(self) -> frozenset[str] | None:
+        """The ports the file's servers answer on in their pod or container: their HTTP ports, the removed
+        health ports, and the default gRPC and metrics ports (None: a port set at run time, not known)."""
+        if not hasattr(self, "_ports"):
+            ports = set(_SERVER_PORTS) | set(self.ctx.health_ports)
+            for _cl, res in self.ctx.server_lines():
+                ports |= {res.http_port} | ({res.health_port} if res.health_port else set())
+            self._ports = frozenset(ports) if all(p.isdigit() for p in ports) else None
+        return self._ports
+
+    def sidecar(self, region: Region, m: re.Match) -> bool:
+        """A sidecar's URL that reaches the server: on ``localhost`` at one of the server's ports (or with no
+        port written), or on another host (judged as any URL to it is). A bare path (``--health-path=/api/...``
+        in its ``args``) is a route of its own program, a ``localhost`` URL on a port of its own its own endpoint."""
+        host, port = m.group("host"), m.group("port")
+        if not host:
+            return False
+        if host.lower() not in _LOOPBACK or not port:
+            return True
+        ports = self.server_ports()
+        return ports is None or port in ports
+
+    def own_route(self, region: Region, m: re.Match) -> bool:
+        """A bare path given as an option's value on another program's command line (``docker run ... myserver
+        --health /api/health/ready`` beside the server's ``docker run``): that program's own route, not a
+        request to the server. The server's own options, a client's (``curl``) and a program that names the
+        server (``wait-for-triton.sh --path ...``) keep theirs."""
+        if not region.shell or m.group("host") or m.group("scheme") or m.group("port") \
+                or m.start() == 0 and region.placeholder:
+            return False
+        at = region.off(m.start("path"))
+        site = None
+        for s in self._sites():
+            if s.words and s.words[0].start <= at < s.words[-1].end and (
+                    site is None or s.words[0].start >= site.words[0].start and s.words[-1].end <= site.words[-1].end):
+                site = s
+        if site is None:
+            return False
+        words = site.words
+        if words[0].dynamic and len(words) > 1:
+            # ``docker run $FLAGS $IMAGE myserver ...``: a variable that holds another image is no program
+            held = getattr(self.doc, "resolve", lambda v: v)(words[0].value)
+            if "$" not in held and _IMAGE_REF.fullmatch(held) and not facts.classify(held).triton:
+                words = words[1:]
+        program = words[0]
+        name = os.path.basename(program.value)
+        if program.dynamic or not name or name.startswith("-") or name in _SERVERS or name in _CLIENTS \
+                or any(_TRITON_HOST.search(w.value) for w in site.words):
+            return False
+        k = next((k for k, w in enumerate(words) if w.start <= at < w.end), None)
+        if not k:
+            return False
+        word = words[k]
+        return word.value.startswith("-") and "=" in word.value \
+            or word.value.startswith("/") and words[k - 1].value.startswith("-") and "=" not in words[k - 1].value
+
+    def _sites(self) -> list:
+        if not hasattr(self, "_commands"):
+            try:
+                self._commands = self.doc.commands()
+            except (AttributeError, NotImplementedError):
+                self._commands = []
+        return self._commands
+
     def judge(self, region: Region, m: re.Match) -> str | None:
         host, port = m.group("host"), m.group("port")
         others = other_hosts(self.doc, self.ctx)
@@ -539,7 +603,10 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
     Triton, and V1 status polls that read the server's readiness from the body (only V1 Triton
     answered ``SERVER_READY``/``MODEL_READY`` there) and the URLs to V1's own endpoints on a host and port such a
     poll of the file asks (``polled``: ``polled_hosts``). ``local``: the ports this file's servers answer on at
-    ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``)."""
+    ``localhost``; a URL there that reaches none of them is another program's (``LocalPorts``), and a sidecar's
+    (``Region.sidecar``) is the server's only on ``localhost`` at the server's ports (``LocalPorts.sidecar``); a
+    bare path given as an option's value on another program's command line is that program's own route
+    (``LocalPorts.own_route``)."""
     if "/api/" not in region.text and "/v2/health/" not in region.text:
         return
     text = region.text
@@ -552,7 +619,9 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
                 and not (m.group("host") or "").startswith("$") and re.match(r"[\w.-]", text[m.start("path") - 1]):
             continue  # ``app/api/health``: a path of something else (``$BASE_URL/api/...`` is a URL)
         host = m.group("host") or (region.placeholder if m.start() == 0 and region.placeholder else "")
-        if region.triton or _names_triton(host, text) \
+        if region.triton and (local is None or (not region.sidecar or local.sidecar(region, m))
+                              and not local.own_route(region, m)) \
+                or _names_triton(host, text) \
                 or routes and not host and not _ASSIGNED.search(text, max(0, m.start() - 80), m.start()) \
                 and evidence.routes_to_server(text, m.start("path")) \
                 or (client and (m.group("host") and (m.group("port") or m.group("scheme")
@@ -568,6 +637,11 @@ def triton_urls(region: Region, client: bool = False, named: bool = False,
             if local is None or local.judge(region, m) != "other":
                 yield m
 
+
+#: the server's binaries, and the HTTP clients whose bare path is a request (``LocalPorts.own_route``)
+_SERVERS = frozenset({"tritonserver", facts.V1_BINARY})
+_IMAGE_REF = re.compile(r"[\w.-]+(?::\d+)?/[\w./-]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?")
+_CLIENTS = frozenset({"curl", "wget", "http", "https", "httpie", "xh", "grpcurl", "perf_analyzer", "perf_client"})
 
 #: the server's own ports (HTTP, gRPC, metrics)
 _SERVER_PORTS = frozenset(str(port) for _option, port in facts.DEFAULT_PORTS)
