@@ -389,6 +389,7 @@ class _Where:
 
     def __init__(self, topo) -> None:
         self.topo = topo
+        self._others: tuple | None = None
         self.containers: dict[tuple, list] = {}  #: key -> (pod, container)
         self.compose: dict[tuple, list] = {}
         self.docker_runs: dict[tuple, list] = {}
@@ -402,6 +403,12 @@ class _Where:
             for part in getattr(topo, name):
                 for key in dict.fromkeys(_key(x) for x in part.lines):
                     index.setdefault(key, []).append(part)
+
+    def others_inside(self) -> tuple:
+        """The topology's files that only other containers run (``others_inside``), read once."""
+        if self._others is None:
+            self._others = tuple(others_inside([(None, self.topo)]).items())
+        return self._others
 
 
 #: kinds whose commands run on the machine that runs the file (a script, a make target, a systemd or
@@ -445,7 +452,7 @@ def _identify(m: HealthMove, cl, where: _Where, doc) -> None:
         m.containers += (d.name,) if d.name else ()
         m.inside += tuple(d.inside)
     if where.compose.get(key) or where.docker_runs.get(key):
-        m.elsewhere = tuple(others_inside([(None, doc.topology())]).items())
+        m.elsewhere = where.others_inside()
     for b in where.builds.get(key, ()):
         m.build = b.dockerfile
         m.inside += tuple(b.inside)
