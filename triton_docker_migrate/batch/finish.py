@@ -82,31 +82,50 @@ def given_bases(results: list[FileResult], paths: list[str], settings: Settings)
             given.setdefault(dockerfile, {}).setdefault(name, value)
     if not given:
         return
-    from ..discover import Discovery, Excludes
     from ..documents.dockerfile import given_build_arguments
+
+    def again(c, real: str, data: bytes, process) -> FileResult | None:
+        if kinds.kind_by_name(c.path) != "dockerfile":
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # its first pass said what there is to say
+        with given_build_arguments({real: (text, given[real])}):
+            return process()
+
+    _process_again(results, paths, settings, set(given), again)
+
+
+def _process_again(results: list[FileResult], paths: list[str], settings: Settings, wanted: set[str], again) -> None:
+    """Walk the run's paths again and put each file of ``wanted`` (real paths) through the pipeline again:
+    ``again(candidate, real path, bytes, process)`` calls ``process()`` in the context the file needs, or returns
+    None to keep the first result. The new result takes the place of the first one (a file the first pass did not
+    report is added when it has something to say); a file whose first pass failed, or that cannot be read, keeps
+    its first result."""
+    from ..discover import Discovery, Excludes
     from ..pipeline import process_file
 
     index = {r.path: i for i, r in enumerate(results)}
     for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
         real = os.path.realpath(c.path)
-        if kinds.kind_by_name(c.path) != "dockerfile" or real not in given:
+        if real not in wanted:
             continue
         i = index.get(c.display)
         if i is not None and results[i].status is Status.FAILED:
             continue
         try:
             data, source = read_bytes(c.path)
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             continue  # its first pass said what there is to say
-        with given_build_arguments({real: (text, given[real])}):
-            r = process_file(c.path, c.display, settings, c.explicit, data=data, force=True)
+        r = again(c, real, data, lambda: process_file(c.path, c.display, settings, c.explicit, data=data, force=True))
+        if r is None:
+            continue
         r.source = source
         if i is not None:
             results[i] = r
         elif r.has_evidence or r.explicit or r.status is Status.FAILED or r.changed:
             results.append(r)
-
 
 def sourced_by_v1(results: list[FileResult]) -> dict[str, list[tuple[str, str, int]]]:
     """The files V1 shell scripts of the run source (``ServeFacts.sourced``): real path -> (the script as reported,
@@ -128,30 +147,12 @@ def sourced_helpers(results: list[FileResult], paths: list[str], settings: Setti
     are read, and only those such a script sources."""
     if not sourced:
         return
-    from ..discover import Discovery, Excludes
-    from ..pipeline import process_file
 
-    index = {r.path: i for i, r in enumerate(results)}
-    for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
-        real = os.path.realpath(c.path)
-        if real not in sourced:
-            continue
-        i = index.get(c.display)
-        if i is not None and results[i].status is Status.FAILED:
-            continue
-        try:
-            data, source = read_bytes(c.path)
-        except OSError:
-            continue  # its first pass said what there is to say
-        r = process_file(c.path, c.display, settings, c.explicit, data=data, force=True)
-        if r.kind != "shell":
-            continue
-        r.source = source
-        if i is not None:
-            results[i] = r
-        elif r.has_evidence or r.explicit or r.status is Status.FAILED or r.changed:
-            results.append(r)
+    def again(c, real: str, data: bytes, process) -> FileResult | None:
+        r = process()
+        return r if r.kind == "shell" else None
 
+    _process_again(results, paths, settings, set(sourced), again)
 
 def _perf_client(f) -> bool:
     """A finding that only ``perf_client`` makes: the command (TDM602), a path to it (TDM206)."""
