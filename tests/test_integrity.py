@@ -907,8 +907,8 @@ def _fixture_texts() -> list[tuple[str, str]]:
 
 def test_every_fixture_cut_short_with_a_trailing_backslash(tmp_path):
     """Every fixture (every kind), cut after its lines and ended with a lone backslash: processed or refused
-    with a reason, never an internal error. A fixture of up to 12 lines is cut after each of them; a longer one
-    after every n-th line (12 cuts spread over it) and each of its first and last three (the cost of cutting after
+    with a reason, never an internal error. A fixture of up to 8 lines is cut after each of them; a longer one
+    after every n-th line (8 cuts spread over it) and each of its first and last three (the cost of cutting after
     every line grows with the square of the fixtures' size: over 200 s of the suite)."""
     from triton_docker_migrate.pipeline import process_file
     from triton_docker_migrate.settings import Settings
@@ -919,8 +919,8 @@ def test_every_fixture_cut_short_with_a_trailing_backslash(tmp_path):
         target = tmp_path / rel.split("/", 1)[-1]
         target.parent.mkdir(parents=True, exist_ok=True)
         n = len(lines)
-        step = -(-n // 12)
-        cuts = sorted(set(range(1, n + 1, step)) | {1, 2, 3, n - 2, n - 1, n}) if n > 12 else range(1, n + 1)
+        step = -(-n // 8)
+        cuts = sorted(set(range(1, n + 1, step)) | {1, 2, 3, n - 2, n - 1, n}) if n > 8 else range(1, n + 1)
         for k in (k for k in cuts if k >= 1):
             target.write_text("\n".join(lines[:k]) + "\\", encoding="utf-8")
             r = process_file(str(target), target.name, Settings(), explicit=True)
@@ -1162,7 +1162,7 @@ def test_work_grows_linearly_with_the_file(tmp_path, kind):
     Python lines (loops in comprehensions included): work done inside C (a slice copied per item, a
     regular expression run over the whole text per item) is not seen here, only in the benchmark's
     seconds."""
-    _calls(kind, 4000, tmp_path)  # imports and first-use caches
+    _generated(kind, 4000, tmp_path)()  # imports and first-use caches (not counted: run untraced)
     small, large = _calls(kind, 16_000, tmp_path), _calls(kind, 64_000, tmp_path)
     assert large <= 4.4 * small, f"{kind}: {small} lines run for 16 kB, {large} for 64 kB ({large / small:.2f}x)"
 
