@@ -374,18 +374,14 @@ CLIENT_DEPENDENCY = rule(
 _UPPER = re.compile(r"(===?|<=|<|~=)\s*(\d+(?:\.\d+)*)")
 
 
-def _version(v: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in v.split("."))
-
-
 def _highest(spec: str) -> tuple[tuple[int, ...], bool] | None:
     """The highest version a specifier allows, and whether that version itself is allowed (``<2.0``: not);
     None when nothing bounds it from above."""
     best: tuple[tuple[int, ...], bool] | None = None
     for op, v in _UPPER.findall(spec):
-        top, allowed = _version(v), op != "<"
+        top, allowed = _release(v), op != "<"
         if op == "~=":  # ``~=1.4.2``: below 1.5
-            parts = _version(v)
+            parts = _release(v)
             top, allowed = (parts[:-2] + (parts[-2] + 1,)) if len(parts) > 1 else (parts[0] + 1,), False
         if best is None or (top, allowed) < best:
             best = (top, allowed)
@@ -404,7 +400,7 @@ def _dependency_pins(reqs: list[Requirement], target: Release) -> Iterator[Findi
             continue
         spec = re.sub(r"^[\w.-]+\s*(?:\[[^\]]*\])?", "", _split_marker(req.text)[0])
         top = _highest(spec)
-        need = _version(least)
+        need = _release(least)
         if top is None or top[0] > need or top[0] == need and top[1]:
             continue
         yield CLIENT_DEPENDENCY.finding(
