@@ -1,6 +1,8 @@
 """Where a line ends (``syntax.lines.line_end``), as each reader counts its line breaks."""
 
-from triton_docker_migrate.syntax.lines import line_end
+import pytest
+
+from triton_docker_migrate.syntax.lines import line_end, logical_line
 
 
 def test_a_line_ends_at_its_line_feed_or_at_the_end_of_the_text():
@@ -27,3 +29,14 @@ def test_a_continued_line_goes_on_to_the_end_of_the_last_line_it_joins():
     assert line_end(t, 0, continued=True) == t.index("c") + 1
     assert line_end("a \\", 0, continued=True) == 3  # the end of the text
     assert line_end("a \\\\\nb", 0, continued=True) == len("a \\\\\nb")  # every trailing backslash continues
+
+
+@pytest.mark.parametrize("text,at,want", [
+    ("a\nb \\\nc\nd", 7, (2, 7)),       # the line continued from the one before
+    ("a\nb \\\nc\nd", 2, (2, 7)),       # the line that continues on the next
+    ("a \\\r\nb", 0, (0, 4)),           # a backslash before CRLF does not continue (the CR is the line's)
+    ("x\\\\\ny\n", 4, (0, 5)),         # any trailing backslash continues (not make's odd count)
+    ("last \\", 2, (0, 6)),             # to the end of the text
+])
+def test_logical_line(text, at, want):
+    assert logical_line(text, at) == want

@@ -20,6 +20,7 @@ from typing import Sequence
 
 from .. import evidence, facts
 from ..model import Edit, ProcessingError, Span
+from ..syntax.lines import logical_line
 from ..syntax.quoting import SHELL, ShellSyntax, Syntax
 from ..syntax.shellwords import ShellSyntaxError, Token, Word, lex
 from . import commands as C
@@ -501,14 +502,7 @@ class ShellDoc(Document):
 
     def _unit_at(self, off: int) -> tuple[int, int]:
         """The text that runs as one with the text at ``off``: its line, with the lines it continues."""
-        t = self.text
-        i = t.rfind("\n", 0, off) + 1
-        while i >= 2 and t[i - 2] == "\\":
-            i = t.rfind("\n", 0, i - 1) + 1
-        j = t.find("\n", off)
-        while j > 0 and t[j - 1] == "\\":
-            j = t.find("\n", j + 1)
-        return i, len(t) if j < 0 else j
+        return logical_line(self.text, off)
 
     def held_images(self) -> list[Span]:
         out = [sp for dr in self.runs for sp in self._image_spans(dr)[1:]]

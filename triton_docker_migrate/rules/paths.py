@@ -10,6 +10,7 @@ from typing import Iterator
 
 from ..documents.commands import CasePattern, basename, command_index, program
 from ..documents.sites import CommandSite, Region
+from ..syntax.lines import logical_line
 from ..model import Edit, Finding, Fix, Severity, Span
 from ..release import Release
 from .. import evidence, facts
@@ -89,13 +90,8 @@ def _elsewhere(text: str, at: int) -> bool:
     """Whether the logical line (continuations joined) around ``at`` runs another container or host that it does not
     show to be Triton's."""
     # not makefile._logical_lines: make continues on an odd run of backslashes (before CRLF too), this on any one
-    start = text.rfind("\n", 0, at) + 1
-    while start > 1 and text[start - 2] == "\\":
-        start = text.rfind("\n", 0, start - 1) + 1
-    end = text.find("\n", at)
-    while end > 0 and text[end - 1] == "\\":
-        end = text.find("\n", end + 1)
-    line = text[start:end if end >= 0 else len(text)]
+    start, end = logical_line(text, at)
+    line = text[start:end]
     return _ELSEWHERE.search(line) is not None and _TRITON_ON_LINE.search(line) is None
 
 

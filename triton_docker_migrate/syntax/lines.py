@@ -34,3 +34,16 @@ def _ends_in_backslash(text: str, end: int) -> bool:
     while k > 0 and text[k - 1] == "\r":
         k -= 1
     return k > 0 and text[k - 1] == "\\"
+
+
+def logical_line(text: str, at: int) -> tuple[int, int]:
+    """Where the shell's logical line holding ``at`` starts and ends: its line with the lines it continues and the
+    lines that continue it, a line ending in a backslash going on after its line feed (carriage returns are
+    characters of the line; not make's count, which continues on an odd run of backslashes only)."""
+    i = text.rfind("\n", 0, at) + 1
+    while i >= 2 and text[i - 2] == "\\":
+        i = text.rfind("\n", 0, i - 1) + 1
+    j = text.find("\n", at)
+    while j > 0 and text[j - 1] == "\\":
+        j = text.find("\n", j + 1)
+    return i, len(text) if j < 0 else j
