@@ -249,6 +249,8 @@ _XARGS_VALUE_OPTS = frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "
 #: base names ``command_index`` steps over (with what follows them)
 _STEPPED = frozenset(_PREFIX | _PREFIX_WITH_ARG | {"env", "timeout", "nvidia_entrypoint.sh", "set", "xargs"})
 _SERVER_OPTIONS = frozenset(facts.V1_OPTIONS) | frozenset(facts.V2_OPTIONS)
+#: base names that run what follows them: a text that starts with one is a command, not a message
+RUNS_NEXT = _STEPPED | _SHELLS | {"eval", "ssh", "su"}
 #: programs whose arguments name a server without running it (or that other readers follow)
 _NOT_LAUNCHERS = {"docker", "nvidia-docker", "podman", "nerdctl", "kubectl", "ssh", "echo", "printf", "pkill", "killall",
                   "pgrep", "kill", "which", "type", "ps", "grep", "whereis", "ls", "cp", "mv", "ln", "rm",

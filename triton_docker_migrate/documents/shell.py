@@ -168,6 +168,32 @@ def _uses(names: set[str]) -> re.Pattern:
     return re.compile(r"\$[{(]?(?:" + "|".join(map(re.escape, sorted(names))) + r")(?![\w])")
 
 
+#: commands that test a file or print their arguments: an expansion in them names a program without running it
+_TESTS = frozenset({"test", "[", "[["})
+_SAYS = frozenset({"echo", "printf"})
+#: what a command string holds and prose does not
+_NOT_PROSE = re.compile(r"[;&|(){}`$=<>]")
+
+
+def _only_mentions(w: Word, site, k: int, p: int) -> bool:
+    """Whether the expansion at document offset ``p`` in ``w``, word ``k`` of ``site`` (after its command word),
+    names a program without running it: an operand of a test, or text after words of prose (no command string:
+    no operator, no other expansion, not starting with a program that runs what follows)."""
+    cmd = C.basename(site.words[site.index].value)
+    if cmd in _TESTS:
+        return True
+    try:
+        i = list(w.offsets).index(p)
+    except ValueError:
+        return False
+    before = w.value[:i]
+    if cmd in _SAYS:
+        before = " ".join(x.value for x in site.words[site.index + 1:k] if not x.value.startswith("-")) \
+            + " " + before
+    words = before.split()
+    return bool(words) and not _NOT_PROSE.search(before) and C.basename(words[0]) not in C.RUNS_NEXT
+
+
 class ShellDoc(Document):
     kind = "shell"
     label = "shell"
@@ -720,10 +746,10 @@ class ShellDoc(Document):
         out: list[tuple[str, Word]] = []
         sources = None
         for name, values in self.variables.items():
-            if len(values) != 1 or H.uses(self.text, name, values[0].span):
+            if len(values) != 1:
                 continue
             v = self._default_of(None, values[0]) or values[0]
-            if not _is_server(v):
+            if not _is_server(v) or self._expands_to_run(name, values[0].span):
                 continue
             if "/" not in v.value:
                 if sources is None:
@@ -733,6 +759,24 @@ class ShellDoc(Document):
                     continue
             out.append((name, v))
         return out
+
+    def _expands_to_run(self, name: str, outside: Span) -> bool:
+        """Whether the script expands ``$name`` (outside ``outside``) anywhere but in a mention that does not
+        run it: an operand of ``test``/``[``/``[[`` (``[ -x "$SERVER" ]``), or text after words of prose in an
+        argument (``echo "Failed to start $SERVER"``, ``log "using $SERVER"``; with ``echo``/``printf`` the
+        arguments before it count as that text). An expansion no command word holds (an assignment, a
+        here-document) runs it as far as this reader knows."""
+        found = re.finditer(r"\$(?:\{|\()?" + re.escape(name) + r"(?![A-Za-z0-9_])", self.text)
+        at = [m.start() for m in found if not outside.start <= m.start() < outside.end]
+        if not at:
+            return False
+        holders = [(w, s, k) for s in self.sites if s.index is not None
+                   for k, w in enumerate(s.words) if k > s.index and w.dynamic and w.offsets]
+        for p in at:
+            held = [(w, s, k) for w, s, k in holders if w.start <= p < w.end]
+            if not held or not all(_only_mentions(w, s, k, p) for w, s, k in held):
+                return True
+        return False
 
     def run_in_sourced(self, name: str) -> tuple[str, int] | None:
         """Where a file this script sources runs ``$name`` as a command it does not assign itself: (its path,
