@@ -403,17 +403,17 @@ class ComposeDoc(Document):
 
     def _held(self, w: Word, s: Service) -> list[H.Held] | None:
         """``$$SERVER_ARGS`` in a service's ``sh -c`` script (``$$``: compose leaves the expansion to
-        the shell): the words of the value the service's ``environment`` gives it."""
+        the shell): the words of the value the service's ``environment`` gives it, when no other service gets
+        that variable (a value merged in from an anchor, ``<<: *env``, is edited where the anchor writes it)."""
         m = _SHELL_VAR.match(w.value)
         if not m or w.quote:
             return None
         name = m.group(1) or m.group(2)
-        values = [v for svc in self.services for n, v in S.env_values(self.src, Y.get(svc.node, "environment"))
-                  if n == name]
-        if len(values) != 1 or not any(n == name for n, _ in S.env_values(self.src, Y.get(s.node, "environment"))) \
-                or values[0] is None or H.uses(self.text, name) != 1:
+        given = [(svc, v) for svc in self.services for n, v in S.env_values(self.src, Y.get(svc.node, "environment"))
+                 if n == name]
+        if len(given) != 1 or given[0][0] is not s or given[0][1] is None or H.uses(self.text, name) != 1:
             return None
-        got = H.field_words(values[0], name, quoted=True)
+        got = H.field_words(given[0][1], name, quoted=True)
         return [got] if got is not None else None
 
     # --- ports -----------------------------------------------------------------------------------

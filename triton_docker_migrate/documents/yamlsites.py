@@ -11,7 +11,7 @@ from typing import Callable
 from ..model import Span
 from ..syntax.shellwords import ShellSyntaxError, Word, lex
 from ..syntax.yamlquote import YamlListSyntax, YamlShellSyntax
-from ..syntax.yamlsrc import MappingNode, Node, Scalar, ScalarNode, SequenceNode, YamlSource, refuse_unmapped
+from ..syntax.yamlsrc import MappingNode, Node, Scalar, ScalarNode, SequenceNode, YamlSource, items, refuse_unmapped
 from . import commands as C
 from . import held as H
 from .dockerrun import sub_word
@@ -203,10 +203,11 @@ def owners(lines) -> dict[int, object]:
 def env_values(src: YamlSource, env: Node | None) -> list[tuple[str, Word | None]]:
     """Each variable of an ``environment:`` (compose), ``env:`` (GitHub Actions) or ``variables:``
     (GitLab) - a mapping or a ``NAME=value`` list - and the word of its string value (None: no
-    value, or not a string written where it can be edited)."""
+    value, or not a string written where it can be edited). A mapping's ``<<`` merges are resolved: a
+    value merged in is the word where the merged mapping writes it."""
     out: list[tuple[str, Word | None]] = []
     if isinstance(env, MappingNode):
-        for k, v in env.value:
+        for k, v in items(env):
             if not isinstance(k, ScalarNode):
                 continue
             sc = src.scalar(v) if isinstance(v, ScalarNode) else None
