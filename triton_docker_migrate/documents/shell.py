@@ -993,9 +993,9 @@ class ShellDoc(Document):
                 cl.extra["docker"] = dr
                 cl.images = self._image_spans(dr)
                 return cl
-        if dr is not None and dr.info.triton and words and words[0] is (dr.after[0] if dr.after else None) \
-                and words[0].value.startswith("--"):
-            cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, dr.info.v1, s.label)
+        segs = self._after_image(s)
+        if dr is not None and dr.info.triton and segs is not None:
+            cl = CommandLine(self.text, segs, None, dr.info.v1, s.label)
             cl.extra["docker"] = dr
             cl.images = self._image_spans(dr)
             return cl
@@ -1005,17 +1005,31 @@ class ShellDoc(Document):
     def _built_line(self, s: Site) -> CommandLine | None:
         """Options alone after the image of a ``docker run`` that the run builds from a V1 server's Dockerfile
         whose ENTRYPOINT is the server (``commands.built_server``): the server line they are."""
-        dr, words = s.docker, s.words
-        if dr is None or dr.image is None or dr.info.triton or s.entry is not None or not words \
-                or words[0] is not (dr.after[0] if dr.after else None):
+        dr = s.docker
+        segs = self._after_image(s)
+        if dr is None or dr.image is None or dr.info.triton or s.entry is not None or segs is None:
             return None
-        built = C.built_server(self.resolve(dr.image.value).removeprefix("docker://"), words)
+        built = C.built_server(self.resolve(dr.image.value).removeprefix("docker://"), segs[0].words)
         if built is None:
             return None
-        cl = CommandLine(self.text, [Segment(words, s.syntax, s.label)], None, True, s.label, built=built)
+        cl = CommandLine(self.text, segs, None, True, s.label, built=built)
         cl.extra["docker"] = dr
         cl.images = self._image_spans(dr)
         return cl
+
+    def _after_image(self, s: Site) -> list[Segment] | None:
+        """The words after the image of a ``docker run`` when they are options alone (the image's ENTRYPOINT
+        gets them), as segments: a variable the script gives one value and expands only there
+        (``$(IMAGE) $(SERVER_FLAGS)``, ``"$IMAGE" $SERVER_ARGS``) stands for the words of that value, which
+        are migrated where it is written."""
+        dr, words = s.docker, s.words
+        if dr is None or not words or words[0] is not (dr.after[0] if dr.after else None):
+            return None
+        return self._options_alone(words, s.syntax, s.label)
+
+    def _options_alone(self, words: list[Word], syntax: Syntax, label: str) -> list[Segment] | None:
+        segs = H.splice(words, syntax, label, self._held) if words[0].dynamic else [Segment(words, syntax, label)]
+        return segs if segs[0].words and segs[0].words[0].value.startswith("--") else None
 
     def maybe_server_lines(self) -> list[CommandLine]:
         return [cl for cl in map(self._built_line, self.sites) if cl is not None and cl.built.why]  # type: ignore[attr-defined]
@@ -1071,7 +1085,7 @@ class ShellDoc(Document):
                                                  self._published(dr, syntax_of.get(id(dr.words[0]), SHELL)),
                                                  lines_of.get(id(dr), []),
                                                  bool(dr.after) or dr.entry is not None,
-                                                 dr.entry is None and bool(dr.after) and dr.after[0].value.startswith("--"),
+                                                 dr.entry is None and bool(dr.after) and self._options_alone(dr.after, SHELL, ""),
                                                  next((v for _o, vw, name, v in dr.options if name == "--name" and v
                                                        and "$" not in v), "")))
             site = out.docker_runs[-1]
