@@ -238,6 +238,30 @@ def test_a_server_list_in_a_ci_file_of_no_known_kind_gets_a_suggestion_that_runs
                        '"--disable-auto-complete-config"]'}
 
 
+def test_a_server_list_over_several_lines_of_no_known_kind_is_read_whole(tree, capsys):
+    """A Go ``[]string{`` of the server's argv, one item a line (text): the mode is judged from the whole list
+    (``--allow-poll-model-repository=false`` two lines below the binary: V1 did not poll), and the options added
+    are items of their own after the last option - not words inside the binary's item, which exec would take
+    for the program's name. A list with an item that is no plain string cannot be read whole: no replacement
+    is suggested, the message says so."""
+    (tree / "args.go").write_text(
+        'package run\n\nfunc argv() []string {\n\treturn []string{\n\t\t"trtserver",\n'
+        '\t\t"--model-store=/srv/models",\n\t\t"--allow-poll-model-repository=false",\n\t}\n}\n')
+    (tree / "server.libsonnet").write_text(
+        '{\n  image: "nvcr.io/nvidia/tensorrtserver:20.02-py3",\n  args: [\n    "trtserver",\n'
+        '    "--model-store=" + $.params.repo,\n  ],\n}\n')
+    report = _closed_gate(capsys)
+    go = {(f["line"], f["rule"]): f for f in report["findings"] if f["path"] == "args.go"}
+    assert set(go) == {(5, "TDM202"), (5, "TDM314"), (6, "TDM301"), (7, "TDM311")}
+    assert go[5, "TDM202"]["suggestion"] == '"tritonserver",'
+    assert go[7, "TDM311"]["suggestion"] == '"--model-control-mode=none", "--disable-auto-complete-config",'
+    jsonnet = {(f["line"], f["rule"]): f for f in report["findings"] if f["path"] == "server.libsonnet"}
+    assert jsonnet[4, "TDM202"]["suggestion"] == '"tritonserver",'
+    for rule in ("TDM310", "TDM314"):
+        assert jsonnet[4, rule]["suggestion"] is None
+        assert "cannot be read whole" in jsonnet[4, rule]["message"]
+
+
 def test_a_template_action_on_a_server_line_of_no_known_kind_is_one_value(tree, capsys):
     """An Ansible task's ``command: "trtserver {{ args | join(' ') }}"`` (text): the suggestion put the new
     options inside the Jinja action, before its ``|`` (read as a pipe); the action is one value known at

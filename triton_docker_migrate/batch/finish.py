@@ -13,7 +13,7 @@ from ..model import FileResult, Severity, Status
 from ..settings import Settings
 from ..pipeline import failed
 from ..selectors import Labelled
-from .scan import FOLLOWED_KINDS, Scanner, read_bytes
+from .scan import DOC_SUFFIXES, SOURCE_SUFFIXES, Scanner, followed, read_bytes
 
 _SERVER_RULES = ("TDM101", "TDM202", "TDM3")
 
@@ -237,7 +237,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
     what the run knows, and their results take the place of the first ones. The files are found by
     walking the run's paths again (the same files as the first walk: nothing more is counted as
     scanned), only when some server moves, and read only when their names allow a kind that can route
-    (YAML, JSON, scripts, Makefiles, systemd and supervisord units; Python files that pass the prefilter, for their URLs); only those
+    (YAML, JSON, scripts, Makefiles, systemd and supervisord units; Python files and other programs' sources - JavaScript, Go, ... - that pass the prefilter, for their URLs; documentation); only those
     holding a server's ports or names are parsed, and only those the links touch are processed again. A Helm chart is processed as one unit: a chart with a file
     that may reach a server of another file (its ``.tpl`` helpers included) is processed again whole with
     the run's moves and the topologies of the files read (``pipeline.process_unit``), and its results take
@@ -259,13 +259,17 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         return
     failed_paths = {r.path for r in results if r.status is Status.FAILED}
     eligible: list[Candidate] = []
-    python: list[Candidate] = []  # a Python file reaches a server only by a URL: the prefilter's literals
+    # a Python file (or another program's source) reaches a server only by a URL: the prefilter's literals
+    python: list[Candidate] = []
     in_charts: list[Candidate] = []  # the files of Helm charts: their charts are followed as units
     # V2 Dockerfiles: their images, built and run by other files of the run (``follow.image_link``), run servers
     dockerfiles: list[Candidate] = []
     for c in Discovery(paths, Excludes(settings), warn=lambda _msg: None):
         name = c.display[c.display.rfind("/") + 1:]
         low = name.lower()
+        if low.endswith(SOURCE_SUFFIXES):
+            python.append(c)  # a program's source (text kind): its URLs, as a Python file's
+            continue
         if not (low.endswith(_FOLLOW_SUFFIXES) or name in _FOLLOW_NAMES or "." not in name.lstrip(".")
                 or low.endswith(_CHART_SUFFIXES) or low.endswith(".conf")):
             continue
@@ -279,8 +283,7 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         if kind in ("helm-template", "helm-values"):
             in_charts.append(c)
             continue
-        if c.display in failed_paths or low.endswith(_CHART_SUFFIXES) or kind is not None and kind not in FOLLOWED_KINDS \
-                and not (kind == "text" and low.endswith(_DOC_SUFFIXES)):
+        if c.display in failed_paths or low.endswith(_CHART_SUFFIXES) or kind is not None and not followed(kind, low):
             continue
         (python if kind == "python" else eligible).append(c)
 
@@ -674,7 +677,7 @@ def _document(c: Candidate, data: bytes):
     from ..pipeline import build_document
 
     kind = kinds.kind_of(c.path, data[:8192])
-    if kind not in FOLLOWED_KINDS and not (kind == "text" and c.path.lower().endswith(_DOC_SUFFIXES)):
+    if not followed(kind, c.path.lower()):
         return None
     try:
         doc = build_document(kind, c.path, data.decode("utf-8"))
@@ -692,9 +695,7 @@ def _parse(c: Candidate, data: bytes, found: dict) -> None:
         found[c.display] = (c, data, doc)
 
 
-#: documentation: a runbook's commands reach the servers too (reported, never changed: the text kind's)
-_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
-_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars", ".service") + _DOC_SUFFIXES
+_FOLLOW_SUFFIXES = (".yml", ".yaml", ".json", ".sh", ".bash", ".mk", ".py", ".tf", ".tfvars", ".service") + DOC_SUFFIXES
 _FOLLOW_NAMES = frozenset({"Makefile", "GNUmakefile", "makefile", "docker-bake.hcl"})
 #: the names only a Helm chart's files have among those the follow-through reads (its helpers)
 _CHART_SUFFIXES = (".tpl",)

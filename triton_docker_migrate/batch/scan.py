@@ -195,7 +195,7 @@ class Scanner:
                 return self._keep(process_file(c.path, c.display, self.settings, c.explicit))
         r = process_file(c.path, c.display, self.settings, c.explicit, data=data)
         r.source = source
-        if not r.has_evidence and r.status is not Status.FAILED and r.kind in FOLLOWED_KINDS \
+        if not r.has_evidence and r.status is not Status.FAILED and followed(r.kind, c.path.lower()) \
                 and evidence.holds_v1_own_endpoint(data):
             # a V1 endpoint no rule of the file placed: a server elsewhere may be a V2 one it reaches
             # (the follow-through looks for them: batch/finish.py)
@@ -212,6 +212,18 @@ class Scanner:
 #: kinds whose files may reach a server from elsewhere (their topology or their URLs): the run's
 #: follow-through reads and edits them (batch/finish.py)
 FOLLOWED_KINDS = frozenset({"kubernetes", "compose", "shell", "ci", "makefile", "python", "hcl", "unit"})
+#: documentation: a runbook's commands reach the servers too (reported, never changed: the text kind's)
+DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
+#: programs' sources of the text kind (a waiter's ``http.get('http://inference:8000/api/health/ready')`` in
+#: ``wait.js``): their URLs reach the servers too (reported, never changed: the text kind's)
+SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java", ".kt", ".scala", ".groovy",
+                    ".cs", ".rb", ".php", ".pl", ".lua", ".swift", ".dart", ".ex", ".exs")
+
+
+def followed(kind: str, low: str) -> bool:
+    """Whether a file of ``kind`` at ``low`` (its path, lower case) may reach a server from elsewhere: a kind
+    that routes, or documentation and programs' sources of the text kind."""
+    return kind in FOLLOWED_KINDS or kind == "text" and low.endswith(DOC_SUFFIXES + SOURCE_SUFFIXES)
 
 
 # --- the process pool --------------------------------------------------------------------------

@@ -439,6 +439,19 @@ class CiDoc(ShellDoc):
             out.append((image.value, [e for e in entries if e is not None]))
         return out
 
+    def container_options(self, offset: int) -> str | None:
+        """The image of the GitHub job container or service whose ``options`` hold ``offset``: docker runs what they
+        give (``--health-cmd "curl -f http://localhost:8000/..."``) inside that container, where ``localhost`` is
+        the container's own; None elsewhere."""
+        if self.gitlab:
+            return None
+        for mapping, image in self.containers:
+            options = Y.get(mapping, "options") if mapping is not None else None
+            if isinstance(options, ScalarNode) and isinstance(image, ScalarNode) \
+                    and options.start_index <= offset < Y.node_end(self.src, options):
+                return str(image.value)
+        return None
+
     def _in_other_job(self, offset: int, text: str) -> bool:
         """``offset`` stands in a job that does not reach the server (``_other_jobs``) and ``text`` names no port
         the server's job publishes."""

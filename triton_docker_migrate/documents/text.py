@@ -2,7 +2,10 @@
 
 Lines outside comments are regions. The V1 server run as a command (``trtserver`` where a command
 stands, not a name such as a stage ``AS trtserver``) is a command line, from its word to the end of
-the line, so that its V1 options are reported too. In C and C++ sources the comments are C's (``//``,
+the line, so that its V1 options are reported too; as the first item of a list of string literals written
+over several lines (a Go ``[]string{``, a Jsonnet ``args: [``), the whole list (``_item_list``; a list with an
+item that is no plain string is not read past the server's item, and the defaults the migration adds are then
+warnings that say so). In C and C++ sources the comments are C's (``//``,
 ``/* */``; blanked in the regions, which keep every offset) and preprocessor lines are code. In
 documentation (``*.md``, ``*.rst``, ``*.txt``) the prose outside code - fenced, indented and literal
 blocks, and server command lines (inline code in a sentence is still the sentence) - is advisory: V1
@@ -306,6 +309,7 @@ class TextDoc(Document):
         CMake file the server's name is a library's (``find_library(T trtserver ...)``), never a command."""
         if self._sites is None:
             self._sites = []
+            self._unread: dict[int, str] = {}  #: a list's server word -> the item that list cannot be read past
             if _is_cmake(self.path.replace("\\", "/").rsplit("/", 1)[-1].lower()):
                 return self._sites
             for pos, line in self._lines:
@@ -313,11 +317,18 @@ class TextDoc(Document):
                     if _NAME_BEFORE.search(line[:m.start()]):
                         continue
                     listed = _json_list(line, pos, m.start())
+                    unread = None
+                    if listed is None:
+                        listed, unread = _item_list(self.text, pos + m.start(), pos + m.end())
+                        if listed is not None and len(listed) > 1 and not listed[1].value.startswith("-"):
+                            continue  # a list of names (``"trtserver",`` then ``"nginx",``): the server takes no operand
                     words = listed if listed is not None else self._words(line, pos, m.start())
                     if words and (listed is not None or self._runs(line, pos, m, words)):
                         seg = Segment(words, JsonSyntax() if listed is not None else SHELL, "line")
-                        self._sites.append((CommandSite(words, seg, True, self.text),
-                                            (m.group("bin") or m.group("default")) == "trtserver"))
+                        site = CommandSite(words, seg, True, self.text)
+                        if unread is not None:
+                            self._unread[words[0].start] = unread
+                        self._sites.append((site, (m.group("bin") or m.group("default")) == "trtserver"))
         return self._sites
 
     def _runs(self, line: str, pos: int, m: re.Match, words: list) -> bool:
@@ -425,6 +436,11 @@ class TextDoc(Document):
             if len(site.words) == 1 and (_PROGRAM_KEY.search(self.text, *before) or "command_args=" in self.text
                                          and _OPENRC_COMMAND.search(self.text, *before)):
                 cl.extra["program_only"] = True
+            if server.start in self._unread:
+                # a list written one item a line that holds an item of no plain string (``"--x=" + params.p``):
+                # its options are not known, so nothing is added to the server's word (a list item of its own)
+                cl.extra["program_only"] = True
+                cl.extra["unread"] = self._unread[server.start]
             out.append(cl)
         return out
 
@@ -514,6 +530,64 @@ def _json_list(line: str, pos: int, at: int) -> list | None:
     if end < 0:
         return None
     return json_array_words(line[start:end], list(range(pos + start, pos + end)))
+
+
+#: what stands between the items of a program's argument list written over several lines (``[]string{``,
+#: ``args: [``, ``exec.Command(``): blanks, commas and line comments
+_ITEM_GAP = re.compile(r"(?:[ \t\r\n,]|//[^\n]*|#[^\n]*)*")
+#: what may open such a list before the server's item: a bracket, after blanks (on its line or the line before)
+_LIST_OPEN = re.compile(r"[\[{(][ \t]*(?://[^\n]*)?\r?\n?[ \t]*\Z")
+_LIST_CLOSE = {"[": "]", "{": "}", "(": ")"}
+#: the most items read of such a list
+_MAX_ITEMS = 200
+
+
+def _item_list(text: str, start: int, end: int) -> tuple[list | None, str | None]:
+    """The server's word ``text[start:end]`` as the first quoted item of a list of string literals that goes on
+    past its line (a Go ``[]string{``, a Jsonnet ``args: [``, ``exec.Command(``, one item a line): (its items
+    as words, None), so that the server's options are judged from the whole list and new ones are items of
+    their own; (the server's item alone, the first item that is no plain string literal) when the list holds one
+    (``"--model-store=" + $.params.path``: its options are not known); (None, None) when the word is no such
+    item."""
+    if start == 0 or end >= len(text):
+        return None, None
+    q = text[start - 1]
+    if q not in "\"'" or text[end] != q:
+        return None, None
+    line_start = text.rfind("\n", 0, start - 1) + 1
+    before = text[max(0, text.rfind("\n", 0, max(0, line_start - 1)) + 1):start - 1]
+    opened = _LIST_OPEN.search(before)
+    if opened is None:
+        return None, None
+    close = _LIST_CLOSE[before[opened.start()]]
+    words = [Word(start - 1, end + 1, text[start:end], range(start, end), False, q, end)]
+    i = end + 1
+    crossed = False
+    while len(words) <= _MAX_ITEMS:
+        gap = _ITEM_GAP.match(text, i)
+        crossed = crossed or "\n" in gap.group(0)
+        i = gap.end()
+        if i >= len(text):
+            break
+        c = text[i]
+        if c == close:
+            # a list that ends on the server's own line is the one-line reader's (``_json_list``)
+            return (words, None) if crossed else (None, None)
+        if c in "\"'":
+            j = i + 1
+            while j < len(text) and text[j] not in (c, "\\", "\n"):
+                j += 1
+            if j < len(text) and text[j] == c:
+                after = _ITEM_GAP.match(text, j + 1).end()
+                if after >= len(text) or text[after] in ",\"'" + close or "\n" in text[j + 1:after]:
+                    words.append(Word(i, j + 1, text[i + 1:j], range(i + 1, j), False, c, j))
+                    i = j + 1
+                    continue
+        break
+    if not crossed and "\n" not in text[end:i]:
+        return None, None
+    item = text[i:text.find("\n", i) if "\n" in text[i:] else len(text)].strip().rstrip(",")
+    return [words[0]], item or "the list's end"
 
 
 _PLAIN_ITEM = re.compile(r"[ \t]*([^\s,\[\]{}'\"#][^,\[\]{}#]*?)[ \t]*(,|\])")

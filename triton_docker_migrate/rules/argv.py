@@ -703,10 +703,18 @@ _ELSEWHERE = ("; this value names only the program: add {0} where the options th
               "(not here, where it would be taken for part of the program's name)")
 
 
+#: the same for the first item of a list that cannot be read whole (CommandLine.extra["unread"]: the item read last)
+_UNREAD = ("; but the list this item starts cannot be read whole ({1} is no plain string), so its other options "
+           "are not known: judge the setting from the whole list, and if it does not set it, add {0} as an item of "
+           "its own after the last option (not in this item, where it would be taken for part of the program's name)")
+
+
 def _add_elsewhere(b: _Builder, rule: Rule, msg: str, option: str) -> bool:
     if not b.cl.extra.get("program_only") or b.cl.binary is None:
         return False
-    b.finding(rule, b.cl.binary.span, msg + _ELSEWHERE.format(option), "warning")
+    unread = b.cl.extra.get("unread")
+    b.finding(rule, b.cl.binary.span, msg + (_UNREAD.format(option, unread) if unread else _ELSEWHERE.format(option)),
+              "warning")
     return True
 
 

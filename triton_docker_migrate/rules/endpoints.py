@@ -52,7 +52,10 @@ URL_RULES = (
                  "(another program's): a script's, a make target's or a systemd or supervisord unit's server "
                  "answers on its HTTP port (`--http-port`, else 8000) or on the host ports `docker run -p` publishes "
                  "it on; a GitHub Actions job's steps reach its Triton service containers on the runner's ports "
-                 "their `ports` publish the HTTP port on. A route object's rules are judged each by its own backend."), (
+                 "their `ports` publish the HTTP port on; a GitHub Actions container's own health check (`options: "
+                 "--health-cmd 'curl -f http://localhost:8005/api/health/ready'`) runs inside it: on another port than "
+                 "the HTTP port it is a warning with the URL on the HTTP port as its suggestion (V2 has no health port "
+                 "of its own). A route object's rules are judged each by its own backend."), (
         Url(r"/api/health/live\b", "/v2/health/live", "V1 health endpoint: V2 serves /v2/health/live"),
         Url(r"/api/health/ready\b", "/v2/health/ready", "V1 health endpoint: V2 serves /v2/health/ready"),
         Url(r"/api/health/(?![\w.-])", "/v2/health/", "V1 health endpoints (a route's prefix): V2 serves them "
@@ -475,6 +478,13 @@ class LocalPorts:
         if not host or host.lower() not in _LOOPBACK or not port:
             return None
         if self.doc.kind == "ci":
+            inside = getattr(self.doc, "container_options", lambda _at: None)(region.off(m.start()))
+            if inside is not None:
+                # a container's own health check (``--health-cmd`` in its ``options``) runs inside it: the server
+                # answers on its HTTP port; V2 has no health port of its own to answer on another
+                if not may_run_triton(inside, ()):
+                    return "other"
+                return None if port == _HTTP_PORT or port in self.ctx.health_ports else "health"
             return self._runner(region.off(m.start()), port)
         if not self._ready:
             self._read()
@@ -715,6 +725,16 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
                 yield r.finding(span, msg + f"; port {port} is not the server's HTTP port in this container: "
                                 "if it reaches the server, change it; if it is another program's own path, leave it "
                                 "(suppress this finding)", Severity.WARNING, suggestion=url.v2)
+                break
+            if verdict == "health":
+                # a Triton container's own health check on another port than the HTTP port (``--health-cmd "curl
+                # http://localhost:8005/api/health/ready"``): V1's health port, given --http-health-port there; V2
+                # serves health on the HTTP port only
+                moved = region.text[m.start():m.start("port")] + _HTTP_PORT + url.v2 if m.group("host") else url.v2
+                yield r.finding(span, msg + f"; port {port} is not the server's HTTP port in its container: V1 "
+                                f"answered health there only with --http-health-port={port}, which V2 removed (it "
+                                f"serves health on the HTTP port, {_HTTP_PORT} unless --http-port says otherwise): "
+                                f"move the check there", Severity.WARNING, suggestion=moved)
                 break
             if verdict == "mixed":
                 # ``for svc in triton web; do curl http://$svc:8000/api/health/ready``: one URL, asked of the

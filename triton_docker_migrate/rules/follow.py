@@ -209,6 +209,8 @@ HEALTH_PATH_ROUTE = rule(
     "ConfigMap) whose upstream address is the server's Service. The per-file rule TDM401 covers what the server's own "
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
+    "Such a URL in a file of no known syntax - a program's source (`wait.js`, `main.go`, Java, Ruby, ...) or a "
+    "runbook's code block - is reported as a warning with the V2 form as its suggestion, never edited. "
     "A URL whose host (or whole base) a script or program reads from a variable of its environment "
     "(`$INFERENCE_HOST`, `${INFERENCE_HOST:-localhost}`, `os.environ.get(\"INFERENCE_HOST\", ...)`, `os.getenv`, "
     "`os.environ[...]`; a name the file sets from one, a string constant its path is held in) reaches the server "
