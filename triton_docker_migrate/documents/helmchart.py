@@ -32,7 +32,7 @@ from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from .base import Document
-from .helmtemplate import Expansion, HelmTemplateDoc, action_text
+from .helmtemplate import ActionString, Expansion, HelmTemplateDoc, action_text
 from .helmvalues import HelmValuesDoc, LoneRepoKeys, LoneTagKeys, UnusedRepoKeys, ValuesImageKeys
 from .kubernetes import Container
 from ..syntax.quoting import Syntax
@@ -363,7 +363,7 @@ class _Chart:
         served = Served(doc, c, unknown=unknown, reads=self.reads(doc, chart, c))
         out.served.append(served)
         self.mark_helpers(doc.container_includes(c))
-        if all(d is doc for d, _ in pieces):
+        if all(d is doc and not isinstance(seg.syntax, ActionString) for d, seg in pieces):
             return  # the template holds the whole line: the Kubernetes reader's own
         served.parts = self.parts(doc, c, pieces)
         for i, (vdoc, seg) in others:  # another values file's list in place of the chart's own
@@ -718,8 +718,15 @@ class _Chart:
             return []
         item = doc.src.scalar(e.item)
         acts = doc.template.overlapping(item.start, item.end)
-        if len(acts) != 1 or action_text(acts[0]) != "{{ .Values." + ".".join(e.path) + " }}":
-            return []  # the value as it is (quoted at most), nothing made of it
+        if len(acts) != 1:
+            return []
+        if action_text(acts[0]) != "{{ .Values." + ".".join(e.path) + " }}":
+            # the value or, when no values file sets it, the action's literal default (``{{ .Values.server.binary |
+            # default "trtserver" | quote }}``): that literal is the word, changed where it is written
+            got = doc.default_word(acts[0])
+            if got is None or got[0] != ".Values." + ".".join(e.path) or self.variants(chart, e.path):
+                return []  # the value as it is (quoted at most), nothing made of it
+            return [(doc, Segment([got[1]], ActionString(doc.refused_edits), "args"))]
         out: list[tuple[Document, Segment]] = []
         for vdoc, node in self.variants(chart, e.path):
             if not isinstance(node, ScalarNode) or not isinstance(node.value, str) or "{{" in node.value:
@@ -873,7 +880,7 @@ def _get(node: MappingNode, key: str) -> Node | None:
 
 
 def _holds(item: Node, w: Word) -> bool:
-    return item.start_index <= w.start < max(item.end_index, w.start + 1)
+    return item.start_index <= w.start < max(item.end_index, item.start_index + 1)  # (not the words after it)
 
 
 def _why(e: Expansion) -> str:
