@@ -650,10 +650,10 @@ class _Chart:
             words = [w for w in (seg.words if seg is not None else []) if not any(_holds(i, w) for i in items)]
             key_at = next((k.start_index for k, _v in c.node.value if isinstance(k, ScalarNode) and k.value == key), 0)
             inner = [(w, doc.block_after(w.start, key_at)) for w in words]
-            for w, b in inner:
-                if b is not None and b.keyword == "range":
-                    unknown = unknown or (f"its arguments are built by a range over {_shown_path(b.path)} that the tool "
-                                          f"cannot follow (a map, or items written by more than one action)")
+            for w, _b in inner:
+                b = doc.range_around(w.start, key_at)
+                if b is not None:
+                    unknown = unknown or _ranged(b)
             # new options go after the last word before the first run-time expansion (rules/argv.py,
             # ``_insertion``): ``"--model-store=/m"{{ if .Values.x }}, {{ .Values.x | quote }}{{ end }}`` takes
             # them before its conditional value; a literal word written under a block would take them inside
@@ -670,6 +670,14 @@ class _Chart:
                 if not got:
                     unknown = unknown or _why(e)
                     continue
+                if e.helper is not None and isinstance(got[0][0], HelmTemplateDoc):
+                    # a helper's list written by a range (``range $k, $v := .Values.serverOptions`` then ``-
+                    # --{{ $k }}={{ $v }}``): as the same range written under the key (but for the items of a values
+                    # list written whole, ``- {{ . }}``: that list's)
+                    for b, item in got[0][0].helper_ranges(e.helper, got[0][1]):
+                        first = next(iter(self.variants(chart, b.path[1:])), None) if item and b.path else None
+                        if first is None or not isinstance(first[1], SequenceNode):
+                            unknown = unknown or _ranged(b, e.helper)
                 if e.one:
                     singles += got
                 others += [(len(out), alt) for alt in got[1:]]
@@ -832,6 +840,12 @@ def _app_version(folder: str) -> str | None:
 
     value = chart_field(folder, "appVersion")
     return str(value) if isinstance(value, (str, int, float)) and str(value) else None
+
+
+def _ranged(b: G.Block, helper: str | None = None) -> str:
+    where = f" in the helper {helper!r}" if helper is not None else ""
+    return (f"its arguments are built by a range over {_shown_path(b.path)}{where} that the tool cannot follow (a map, "
+            f"or items written by more than one action)")
 
 
 def _shown_path(path: G.Path | None) -> str:

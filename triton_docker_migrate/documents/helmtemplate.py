@@ -338,6 +338,32 @@ class HelmTemplateDoc(KubernetesDoc):
                 found = b
         return found
 
+    def range_around(self, offset: int, after: int) -> G.Block | None:
+        """The innermost ``range`` around ``offset`` opened after ``after`` (an ``if`` inside it counts as it): what is
+        written there is written once per item."""
+        b = self.block_after(offset, after)
+        acts, blocks = self.template.actions, self.template.blocks
+        while b is not None and acts[b.opener].start > after:
+            if b.keyword == "range":
+                return b
+            b = blocks[b.parent] if b.parent is not None else None
+        return None
+
+    def helper_ranges(self, name: str, seg: Segment) -> list[tuple[G.Block, bool]]:
+        """The ``range`` blocks inside the body of helper ``name`` (defined here) that write words of ``seg``, its list:
+        (the block, whether the word is the item itself, written whole by one action: ``- {{ . }}``)."""
+        body = self.template.defines().get(name)
+        out: list[tuple[G.Block, bool]] = []
+        for w in seg.words if body is not None else ():
+            b = self.range_around(w.start, body[0])  # type: ignore[index]
+            if b is None:
+                continue
+            acts = self.template.overlapping(w.start, w.end)
+            item = b.path is not None and len(acts) == 1 and acts[0].writes and acts[0].refs == [b.path + ("[]",)] \
+                and w.is_whole_expansion and w.start >= acts[0].start - 1 and w.end <= acts[0].end + 1
+            out.append((b, item))
+        return out
+
     def value_of(self, node: ScalarNode) -> str:
         """A scalar as the chart renders it when its values say (``resolved``); else with each action it
         holds written as the action itself (``{{ .Chart.Name }}-server``): two scalars written by the
