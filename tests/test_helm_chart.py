@@ -41,7 +41,7 @@ from triton_docker_migrate.syntax import gotemplate as G
 CHARTS = FIXTURES / "helm-chart"
 CASES = sorted(p.name for p in CHARTS.iterdir() if (p / "Chart.yaml").exists())
 #: fixtures whose server must not move (the template cannot be migrated)
-HELD = {"held", "held-reads", "unread"}
+HELD = {"held", "held-reads", "held-helper-range", "unread"}
 #: charts on a team's own image built on V1 (TDM110): the image is never rewritten
 DERIVED = {"image-built-on-v1", "configmap-script-built-image"}
 K8S_VERSION = kubernetes_validate.latest_version()

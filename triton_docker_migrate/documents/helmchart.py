@@ -32,7 +32,7 @@ from ..syntax import yamlsrc as Y
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from . import commands as C
 from .base import Document
-from .helmtemplate import Expansion, HelmTemplateDoc, action_text
+from .helmtemplate import ActionString, Expansion, HelmTemplateDoc, action_text
 from .helmvalues import HelmValuesDoc, LoneRepoKeys, LoneTagKeys, UnusedRepoKeys, ValuesImageKeys
 from .kubernetes import Container
 from ..syntax.quoting import Syntax
@@ -363,7 +363,7 @@ class _Chart:
         served = Served(doc, c, unknown=unknown, reads=self.reads(doc, chart, c))
         out.served.append(served)
         self.mark_helpers(doc.container_includes(c))
-        if all(d is doc for d, _ in pieces):
+        if all(d is doc and not isinstance(seg.syntax, ActionString) for d, seg in pieces):
             return  # the template holds the whole line: the Kubernetes reader's own
         served.parts = self.parts(doc, c, pieces)
         for i, (vdoc, seg) in others:  # another values file's list in place of the chart's own
@@ -650,10 +650,10 @@ class _Chart:
             words = [w for w in (seg.words if seg is not None else []) if not any(_holds(i, w) for i in items)]
             key_at = next((k.start_index for k, _v in c.node.value if isinstance(k, ScalarNode) and k.value == key), 0)
             inner = [(w, doc.block_after(w.start, key_at)) for w in words]
-            for w, b in inner:
-                if b is not None and b.keyword == "range":
-                    unknown = unknown or (f"its arguments are built by a range over {_shown_path(b.path)} that the tool "
-                                          f"cannot follow (a map, or items written by more than one action)")
+            for w, _b in inner:
+                b = doc.range_around(w.start, key_at)
+                if b is not None:
+                    unknown = unknown or _ranged(b)
             # new options go after the last word before the first run-time expansion (rules/argv.py,
             # ``_insertion``): ``"--model-store=/m"{{ if .Values.x }}, {{ .Values.x | quote }}{{ end }}`` takes
             # them before its conditional value; a literal word written under a block would take them inside
@@ -670,6 +670,14 @@ class _Chart:
                 if not got:
                     unknown = unknown or _why(e)
                     continue
+                if e.helper is not None and isinstance(got[0][0], HelmTemplateDoc):
+                    # a helper's list written by a range (``range $k, $v := .Values.serverOptions`` then ``-
+                    # --{{ $k }}={{ $v }}``): as the same range written under the key (but for the items of a values
+                    # list written whole, ``- {{ . }}``: that list's)
+                    for b, item in got[0][0].helper_ranges(e.helper, got[0][1]):
+                        first = next(iter(self.variants(chart, b.path[1:])), None) if item and b.path else None
+                        if first is None or not isinstance(first[1], SequenceNode):
+                            unknown = unknown or _ranged(b, e.helper)
                 if e.one:
                     singles += got
                 others += [(len(out), alt) for alt in got[1:]]
@@ -718,8 +726,15 @@ class _Chart:
             return []
         item = doc.src.scalar(e.item)
         acts = doc.template.overlapping(item.start, item.end)
-        if len(acts) != 1 or action_text(acts[0]) != "{{ .Values." + ".".join(e.path) + " }}":
-            return []  # the value as it is (quoted at most), nothing made of it
+        if len(acts) != 1:
+            return []
+        if action_text(acts[0]) != "{{ .Values." + ".".join(e.path) + " }}":
+            # the value or, when no values file sets it, the action's literal default (``{{ .Values.server.binary |
+            # default "trtserver" | quote }}``): that literal is the word, changed where it is written
+            got = doc.default_word(acts[0])
+            if got is None or got[0] != ".Values." + ".".join(e.path) or self.variants(chart, e.path):
+                return []  # the value as it is (quoted at most), nothing made of it
+            return [(doc, Segment([got[1]], ActionString(doc.refused_edits), "args"))]
         out: list[tuple[Document, Segment]] = []
         for vdoc, node in self.variants(chart, e.path):
             if not isinstance(node, ScalarNode) or not isinstance(node.value, str) or "{{" in node.value:
@@ -827,6 +842,12 @@ def _app_version(folder: str) -> str | None:
     return str(value) if isinstance(value, (str, int, float)) and str(value) else None
 
 
+def _ranged(b: G.Block, helper: str | None = None) -> str:
+    where = f" in the helper {helper!r}" if helper is not None else ""
+    return (f"its arguments are built by a range over {_shown_path(b.path)}{where} that the tool cannot follow (a map, "
+            f"or items written by more than one action)")
+
+
 def _shown_path(path: G.Path | None) -> str:
     return ".".join(("",) + path) if path else "a value"
 
@@ -873,7 +894,7 @@ def _get(node: MappingNode, key: str) -> Node | None:
 
 
 def _holds(item: Node, w: Word) -> bool:
-    return item.start_index <= w.start < max(item.end_index, w.start + 1)
+    return item.start_index <= w.start < max(item.end_index, item.start_index + 1)  # (not the words after it)
 
 
 def _why(e: Expansion) -> str:

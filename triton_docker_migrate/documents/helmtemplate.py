@@ -27,6 +27,8 @@ from ..model import Edit, ProcessingError, Span
 from ..syntax import gotemplate as G
 from ..syntax import yamlsrc as Y
 from ..syntax.lines import line_end
+from ..syntax.quoting import Syntax
+from ..syntax.shellwords import Word
 from ..syntax.yamlsrc import MappingNode, Node, ScalarNode, SequenceNode
 from .base import Document
 from .kubernetes import EDITABLE, RETYPABLE, Container, KubernetesDoc
@@ -38,6 +40,8 @@ _ACTION_STRING = re.compile(r'"([^"\\\n]*)"')
 #: default "20.02-py3"`` or ``default "20.02-py3" .Values.image.tag`` (its inner text)
 _DEFAULTED = re.compile(r'\s*(?:(?P<path>\$?\.Values(?:\.\w+)+)\s*\|\s*default\s+"(?P<lit>[^"\\\n]*)"'
                         r'|default\s+"(?P<lit2>[^"\\\n]*)"\s+(?P<path2>\$?\.Values(?:\.\w+)+))\s*')
+#: a last stage that only quotes what the action writes (``| quote``)
+_QUOTED = re.compile(r"\|\s*s?quote\s*$")
 #: an image's repository (or a registry and path before it) as written
 _IMAGE_NAME = re.compile(r"[\w./-]+")
 #: a tag written as a literal after the repository's action (``{{ ... }}:20.02-py3"``)
@@ -82,6 +86,8 @@ class HelmTemplateDoc(KubernetesDoc):
         self._owned: dict[int | None, list[G.Action]] | None = None  #: see _standalone_under
         self._block_spans: Intervals | None = None  #: see block_after
         self._holders: dict[int, tuple[MappingNode, str]] | None = None  #: see _labels
+        #: edits of a word written as an action's string literal that would not leave it one literal (``ActionString``)
+        self.refused_edits: set[Edit] = set()
         super().__init__(path, text)
         self.is_json = False
 
@@ -176,7 +182,7 @@ class HelmTemplateDoc(KubernetesDoc):
         return out
 
     def can_write(self, edit: Edit) -> bool:
-        if G.PAD in edit.content:
+        if G.PAD in edit.content or edit in self.refused_edits:
             return False
         if self._in_action_string(edit):
             return True
@@ -257,13 +263,18 @@ class HelmTemplateDoc(KubernetesDoc):
 
     def commands(self) -> list[CommandSite]:
         """A helper's list that a container runs as its command line (``args: {{- include "t.serverArgs" . |
-        nindent 12 }}``): the binary it starts with is a command word too."""
+        nindent 12 }}``), and an action's literal default the chart reads as the container's binary: the binary is a
+        command word too."""
         sites = super().commands()
-        for cl in self.helper_lines:
+        # (and a binary written as an action's literal default: ``command: [{{ .Values.bin | default "trtserver" }}]``)
+        literal = [cl for cls in self.linked.values() for cl in cls
+                   if any(isinstance(seg.syntax, ActionString) for seg in cl.segments)]
+        for cl in self.helper_lines + literal:
             for seg in cl.segments:
-                if seg.words and not is_foreign(seg.words[0].span) and any(w is cl.binary for w in seg.words):
+                if seg.words and not is_foreign(seg.words[0].span) and any(w is cl.binary for w in seg.words) \
+                        and (cl not in literal or isinstance(seg.syntax, ActionString)):
                     sites.append(CommandSite(seg.words, seg, True, self.text))
-        if self.helper_lines:
+        if self.helper_lines or literal:
             from . import yamlsites as S
 
             sites = S.unique_sites(sites)
@@ -327,6 +338,32 @@ class HelmTemplateDoc(KubernetesDoc):
                 found = b
         return found
 
+    def range_around(self, offset: int, after: int) -> G.Block | None:
+        """The innermost ``range`` around ``offset`` opened after ``after`` (an ``if`` inside it counts as it): what is
+        written there is written once per item."""
+        b = self.block_after(offset, after)
+        acts, blocks = self.template.actions, self.template.blocks
+        while b is not None and acts[b.opener].start > after:
+            if b.keyword == "range":
+                return b
+            b = blocks[b.parent] if b.parent is not None else None
+        return None
+
+    def helper_ranges(self, name: str, seg: Segment) -> list[tuple[G.Block, bool]]:
+        """The ``range`` blocks inside the body of helper ``name`` (defined here) that write words of ``seg``, its list:
+        (the block, whether the word is the item itself, written whole by one action: ``- {{ . }}``)."""
+        body = self.template.defines().get(name)
+        out: list[tuple[G.Block, bool]] = []
+        for w in seg.words if body is not None else ():
+            b = self.range_around(w.start, body[0])  # type: ignore[index]
+            if b is None:
+                continue
+            acts = self.template.overlapping(w.start, w.end)
+            item = b.path is not None and len(acts) == 1 and acts[0].writes and acts[0].refs == [b.path + ("[]",)] \
+                and w.is_whole_expansion and w.start >= acts[0].start - 1 and w.end <= acts[0].end + 1
+            out.append((b, item))
+        return out
+
     def value_of(self, node: ScalarNode) -> str:
         """A scalar as the chart renders it when its values say (``resolved``); else with each action it
         holds written as the action itself (``{{ .Chart.Name }}-server``): two scalars written by the
@@ -387,13 +424,22 @@ class HelmTemplateDoc(KubernetesDoc):
         """(values path, literal, offset of the literal) of an action that writes a value or its literal default."""
         if a is None or not a.writes:
             return None
-        m = _DEFAULTED.fullmatch(a.inner)
+        m = _DEFAULTED.fullmatch(_QUOTED.sub("", a.inner))
         if m is None:
             return None
         lits = list(_ACTION_STRING.finditer(self.text, a.start, a.end))  # the action's one string literal
         if len(lits) != 1:
             return None
         return (m.group("path") or m.group("path2")).lstrip("$"), lits[0].group(1), lits[0].start(1)
+
+    def default_word(self, a: G.Action) -> tuple[str, Word] | None:
+        """(values path, the word) of an action that writes a value of the values or, when the values leave it
+        unset, its literal default (``{{ .Values.server.binary | default "trtserver" | quote }}``): the literal as a
+        word where it is written, changed only inside the literal (``ActionString``)."""
+        d = self.defaulted(a)
+        if d is None or not d[1] or d[1] != d[1].strip():
+            return None
+        return d[0], Word(d[2], d[2] + len(d[1]), d[1], range(d[2], d[2] + len(d[1])), False, "", d[2] + len(d[1]))
 
     def split_images(self):
         return super().split_images() + self.default_tags
@@ -593,6 +639,37 @@ class HelmTemplateDoc(KubernetesDoc):
             return "the template's actions changed (an edit may only remove one with its item)"
         # a helper's body may be a list of arguments itself (the document's root)
         return Y.same_structure(self.src, new.src, EDITABLE | {""}, RETYPABLE) or self.same_scripts(new)
+
+
+class ActionString(Syntax):
+    """A word written as the string literal of a template action (``default "trtserver"``): changed in place,
+    inside the literal, where the change leaves it one literal (``HelmTemplateDoc.can_write``); never removed,
+    and nothing is added after it (an edit that would is made and refused: its finding asks for it by hand)."""
+
+    name = "template-string"
+    holds_insertions = False
+
+    def __init__(self, refused: set[Edit]) -> None:
+        self.refused = refused
+
+    def quote(self, value: str, like: Word | None) -> str:
+        return value
+
+    def safe_in_place(self, word: Word, fragment: str, new_value: str) -> bool:
+        return not any(c in fragment for c in '"\\\n`') and "{{" not in new_value and "}}" not in new_value
+
+    def requote(self, word: Word, new_value: str) -> Edit:
+        return Edit(word.span, new_value)  # one literal still, or refused by ``can_write``
+
+    def _refuse(self, edit: Edit) -> Edit:
+        self.refused.add(edit)
+        return edit
+
+    def delete_word(self, text: str, word: Word) -> Edit | None:
+        return self._refuse(Edit.delete(word.start, word.end))  # an empty literal is an empty argument
+
+    def insert_words(self, text: str, anchor: Word, values: list[str], like: Word | None) -> Edit | None:
+        return self._refuse(Edit.insert(anchor.end, " " + " ".join(values)))
 
 
 class Expansion:

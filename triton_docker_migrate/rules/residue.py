@@ -404,19 +404,23 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
         value = _SERVER_VALUE.fullmatch(text)
         if value is not None:
             start = region.off(0)
+            default = _action_default(doc, region, start)
             if not text.strip() or not (_NEXT_IS_OPTION.match(doc.text, region.off(len(text) - 1) + 1)
                                         or region.label == "string" and "trtserver" in text
                                         and (_HELD_AS_PROGRAM.search(doc.text, max(0, start - 60), start)
                                              or _OPTION_DEFAULT.search(doc.text, max(0, start - 160), start))
                                         or "trtserver" in text
-                                        and _KEYED_AS_PROGRAM.search(doc.text, max(0, start - 80), start)):
+                                        and _KEYED_AS_PROGRAM.search(doc.text, max(0, start - 80), start)
+                                        or default):
                 continue  # a name (a container, a network, a host), not argv[0] of a list of options
             if words is None:
                 words = _command_words(doc)
             lead = len(text) - len(text.lstrip())
             at = region.off(lead)
             k = bisect.bisect_right(words, (at, float("inf"), True)) - 1
-            if not (k >= 0 and words[k][0] <= at < words[k][1]):  # a reader's command: its rules judge it
+            # a reader's command: its rules judge it (an action's literal default: when read as the word itself,
+            # not inside the action's word)
+            if not (k >= 0 and words[k][0] <= at < words[k][1] and (not default or words[k][0] == at)):
                 yield _piece(region, lead, len(text.rstrip()))
             continue
         for m in _SERVER_TEXT.finditer(text):
@@ -434,6 +438,17 @@ def _unread_commands(doc, regions, target: Release) -> Iterator[Piece]:
             for o in _OPTION.finditer(text, m.end(), len(text) if end < 0 else end):
                 if o.group("name") in facts.V1_OPTIONS and _v1_only(o.group("name"), target):
                     yield _piece(region, o.start(), o.end())
+
+
+def _action_default(doc, region, start: int) -> bool:
+    """The region is the string literal of a Helm template action that writes an item of a container's command
+    line (``args: [{{ .Values.bin | default "trtserver" | quote }}, ...]``): what the item is unless the values set
+    it."""
+    template = getattr(doc, "template", None)
+    if template is None or region.label not in ("command", "args"):
+        return False
+    a = template.action_at(start)
+    return a is not None and a.start < start
 
 
 #: commands whose arguments are messages, not commands
