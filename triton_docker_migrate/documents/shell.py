@@ -56,6 +56,7 @@ _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
 _RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?(?:-py3(?:-clientsdk)?)?")
+_HOST_NETWORK = re.compile(r"--net(?:work)?(?:=|[ \t]+)[\"']?host\b")
 #: ``${NAME:-default}`` / ``${NAME:=default}`` as a whole value
 def _reference(name: str) -> str:
     """A pattern for a reference to variable ``name`` (a pattern itself): ``$NAME``, ``${NAME}``, make's
@@ -1067,6 +1068,20 @@ class ShellDoc(Document):
             entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
         return PortList("docker", "docker run", entries)
 
+    def _network(self, dr: DockerRun) -> str:
+        """``host`` when ``dr`` runs on the machine's network: ``--network host``/``--net=host``, or an expansion
+        among its options that the file sets to such an option (``NET="--network host"``)."""
+        for _o, _vw, name, value in dr.options:
+            if name in ("--network", "--net") and value:
+                return "host" if self.resolve(value).strip("\"'") == "host" else value
+        end = dr.image.start if dr.image is not None else dr.words[-1].end
+        for w in dr.words[1:]:
+            if w.start >= end:
+                break
+            if w.is_whole_expansion and _HOST_NETWORK.search(self.resolve(w.value)):
+                return "host"
+        return ""
+
     def topology(self) -> Topology:
         """Each ``docker run`` with an image: its published ports and the server line it runs, if any."""
         out = Topology()
@@ -1089,6 +1104,7 @@ class ShellDoc(Document):
                                                  next((v for _o, vw, name, v in dr.options if name == "--name" and v
                                                        and "$" not in v), "")))
             site = out.docker_runs[-1]
+            site.network = self._network(dr)
             site.commands = [(v, "run by its --health-cmd") for _o, _vw, name, v in dr.options
                              if name == "--health-cmd" and v]
             if dr.entry is not None:

@@ -769,6 +769,9 @@ class DockerRunSite:
     #: files of the host it bind-mounts and runs (``commands`` name them): their ``localhost`` is its own
     #: (``files_run``: (absolute path, what runs it))
     inside: list[tuple[str, str]] = field(default_factory=list)
+    #: ``host`` when it runs on the machine's network (``--network host``, ``--net=host``, or a variable of
+    #: the file holding that option): its ports are the machine's, published or not
+    network: str = ""
 
 
 @dataclass
