@@ -47,7 +47,7 @@ evidence may be edited by this follow-through, with a finding that says why):
   starts the server (``run_by_images``), and a file its container holds and runs - a script its Dockerfile COPYs
   (by a pattern too) and its HEALTHCHECK (ENTRYPOINT, CMD, RUN) names, by an absolute path or one relative to its
   WORKDIR, one its compose service or ``docker run`` bind-mounts and its health check names (or mounts alone, a
-  compose ``configs:`` file too: ``files_mounted``), one its image holds
+  compose ``configs:`` file too; one its Dockerfile COPYs alone into its image: ``files_mounted``), one its image holds
   and a container that runs the image names in a probe (``files_run``, ``HealthMove.inside``, ``HealthMove.holds``,
   ``held_run``, ``Links.inside``; such a file is read by the follow-through whatever it holds);
 - URLs that reach the server: through a Service's name, a compose service's name, a CI job's service
@@ -198,7 +198,8 @@ HEALTH_PATH_ROUTE = rule(
     "`COPY scripts/*.sh /opt/scripts/`) and names in its `HEALTHCHECK`, `ENTRYPOINT`, `CMD` or a `RUN` (by an "
     "absolute path, or relative to the `WORKDIR`: `./ready.sh`), one its compose service or its `docker run` "
     "bind-mounts and names in its `healthcheck`, `command` or `entrypoint` (`--health-cmd`), a file it mounts alone "
-    "(`./wait.sh:/wait.sh`, a compose `configs:` entry's `file`), whoever runs it, one its image holds that "
+    "(`./wait.sh:/wait.sh`, a compose `configs:` entry's `file`) or its Dockerfile COPYs alone into its image "
+    "(`COPY healthz.py /usr/local/bin/healthz.py`), whoever runs it, one its image holds that "
     "a container running the image names (a Kubernetes probe's `exec` command, a compose `healthcheck`, a "
     "`--health-cmd`)) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
