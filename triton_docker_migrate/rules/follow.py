@@ -201,7 +201,9 @@ HEALTH_PATH_ROUTE = rule(
     "(`./wait.sh:/wait.sh`, a compose `configs:` entry's `file`) or its Dockerfile COPYs alone into its image "
     "(`COPY healthz.py /usr/local/bin/healthz.py`), whoever runs it, one its image holds that "
     "a container running the image names (a Kubernetes probe's `exec` command, a compose `healthcheck`, a "
-    "`--health-cmd`)) - or "
+    "`--health-cmd`); in such a file, a URL to its own `localhost` whose port a variable holds "
+    "(`localhost:${PORT}`, a Python f-string's `{PORT}`) moves when the variable's one value or default is the "
+    "server's HTTP port and is a warning otherwise: the removed health port, or a port known only at run time) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
@@ -550,6 +552,27 @@ def loop_hosts(host: str, text: str, at: int) -> list[str] | None:
     if not words or any(not w or any(c in w for c in "$`*?[{(") for w in words):
         return None
     return list(dict.fromkeys(words))
+
+
+#: a URL to the container's own address whose port a variable holds, right before a path (``localhost:${PORT}``,
+#: ``http://$HOST:$PORT``, a Python f-string's ``127.0.0.1:{PORT}``)
+_OWN_PORT_URL = re.compile(r"(?:https?://)?(?P<host>localhost|127\.0\.0\.1|\[::1\]|\$\{?[A-Za-z_]\w*(?::?-[^}\s]*)?\}?"
+                           r"|\{[A-Za-z_]\w*\})"
+                           r":(?P<port>\$\{?[A-Za-z_]\w*(?::?-[^}\s]*)?\}?|\{[A-Za-z_]\w*\})[\"']?\Z")
+#: the container's own address (``host.docker.internal`` is the machine's, seen from a container)
+_OWN_HOSTS = LOCAL - {"host.docker.internal", "0.0.0.0"}
+
+
+def assigned_value(name: str, text: str) -> str | None:
+    """The one value a program assigns to ``name`` once, as a constant or an environment read's default
+    (``PORT = 8000``, ``PORT = int(os.environ.get("HTTP_PORT", "8000"))``, ``HOST = "127.0.0.1"``), or None."""
+    found = re.findall(r"(?m)^[ \t]*" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(.*)$", text)
+    if len(found) != 1:
+        return None
+    values = [a or b for a, b in re.findall(r"[\"']([^\"'\s]*)[\"']|(?<![\w.])(\d+)(?![\w.])", found[0])]
+    if "environ" in found[0] or "getenv" in found[0]:
+        values = values[1:]  # (the variable's name, then its default)
+    return values[0] if len(values) == 1 and values[0] else None
 
 
 def _env_name(host: str, text: str) -> str | None:
@@ -2297,6 +2320,8 @@ class _Follow:
                 continue
             if host_side:
                 yield from self.run_time_url(r)
+            if self.runs_in is not None and "/api/" in r.text:
+                yield from self.own_port_urls(r)
             if ":" not in r.text and "/api/" not in r.text:
                 continue
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
@@ -2371,6 +2396,39 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def own_port_urls(self, r: Region) -> Iterator[Finding]:
+        """A file that runs in a migrated server's container (``runs_in``: its image's ``HEALTHCHECK``, a probe's
+        exec, or COPY'd into its image) asks its own ``localhost`` on a port a variable holds
+        (``curl "http://localhost:${PORT}/api/health/ready"``, ``f"http://127.0.0.1:{PORT}/api/..."``): the server
+        is the one that answers there. The path moves when the variable's one value (or default) is the server's
+        HTTP port; a warning otherwise: the health port V2 removed, or a port known only at run time."""
+        at = self.runs_in[0]
+        m = at.move
+        if not m.paths:
+            return
+        text = self.doc.text
+        for u in _API_FIRST.finditer(r.text):
+            start = r.off(u.start())
+            before = _OWN_PORT_URL.search(text, max(0, start - 200), start)
+            if before is None:
+                continue
+            host = before.group("host")
+            if host.startswith(("$", "{")):
+                host = variable_host(host, text) if host.startswith("$") else assigned_value(host[1:-1], text)
+            if host not in _OWN_HOSTS:
+                continue
+            var = before.group("port")
+            port = variable_host(var, text) if var.startswith("$") else assigned_value(var[1:-1], text)
+            what = f"this URL ({before.group(0)}; this file runs in the server's container, {self.runs_in[1]})"
+            if port is not None and port == m.http:
+                why = None
+            elif port is not None and port == m.health:
+                why = f"its port {var} is {port}, the health port V2 removed: set it to the HTTP port {m.http} where it is set"
+            else:
+                why = f"its port {var} is {port or 'known only at run time'}, where the server's HTTP port is {m.http}: " \
+                    f"check that it asks the server"
+            yield from self.url_path(r, u, [at], what, why, "reaches" if why is None else "may reach")
 
     def loop_url(self, r: Region, u: re.Match, listed: list[str]) -> list[Finding] | None:
         """A URL whose host is a ``for`` loop's variable (``for svc in trtis web; do curl http://$svc:8000/...``,
