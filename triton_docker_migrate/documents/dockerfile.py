@@ -27,7 +27,7 @@ from . import held as H
 from .base import Document, used_only_as_image_tag
 from .dockerrun import sub_word
 from .sites import (BaseImage, BuildSite, CommandLine, CommandSite, ExecSite, Mount, PortEntry, PortList, PortSites, Region,
-                    Segment, Topology, files_run)
+                    Segment, Topology, files_mounted, files_run)
 
 _BARE_SERVER = re.compile(r"(?<![\w/-])trtserver(?![.\-_A-Za-z0-9])")  # as evidence.STRONG
 
@@ -756,8 +756,11 @@ class DockerfileDoc(Document):
         if not lines and not runs:
             out.builds.append(BuildSite(path, lines))
             return out
-        holds = [(m.source, m.target, m.base) for k in sorted(self.stage_chain(last)) for m in self._copies().get(k, [])]
-        out.builds.append(BuildSite(path, lines, inside=self.files_run(last), holds=holds, runs=runs))
+        mounts = [m for k in sorted(self.stage_chain(last)) for m in self._copies().get(k, [])]
+        holds = [(m.source, m.target, m.base) for m in mounts]
+        # a file COPY'd alone into the server's image runs there, whoever runs it (a probe's exec, a docker exec)
+        inside = files_mounted(mounts, self.files_run(last), "COPY'd into its image")
+        out.builds.append(BuildSite(path, lines, inside=inside, holds=holds, runs=runs))
         if runs:  # its HEALTHCHECK runs in the container of the server that file starts
             chain = self.stage_chain(last)
             for ins in self.instructions:

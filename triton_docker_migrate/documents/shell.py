@@ -56,6 +56,10 @@ _MAX_DEPTH = 6
 _INFO_FLAGS = {"--help", "-h", "--version"}
 _ARRAY_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=$")
 _RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?(?:-v1)?(?:-py3(?:-clientsdk)?)?")
+#: the programs that run a script named by their first argument, and the scripts they run
+_SCRIPT_RUNNERS = frozenset({"sh", "bash", "dash", "ash", "zsh", "python", "python3"})
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".py")
+_HOST_NETWORK = re.compile(r"--net(?:work)?(?:=|[ \t]+)[\"']?host\b")
 #: ``${NAME:-default}`` / ``${NAME:=default}`` as a whole value
 def _reference(name: str) -> str:
     """A pattern for a reference to variable ``name`` (a pattern itself): ``$NAME``, ``${NAME}``, make's
@@ -1067,6 +1071,40 @@ class ShellDoc(Document):
             entries.append(PortEntry(hp[1], Span(opt.start, (vw or opt).end), remover, host=hp[0]))
         return PortList("docker", "docker run", entries)
 
+    def _call(self, words: list[Word]) -> tuple[str, list[str | None], int] | None:
+        """A script of the run that ``words`` run with arguments (``sh ci/wait.sh URL``, ``./ci/wait.sh URL``,
+        ``python3 ci/wait.py URL``): (its absolute path, its arguments - None for a word known only at run
+        time -, line); None for any other command."""
+        k = 0
+        if words and basename(words[0]) in _SCRIPT_RUNNERS:
+            k = 1
+            while k < len(words) and words[k].value.startswith("-") and not words[k].dynamic:
+                k += 1
+        if k >= len(words) or k + 1 >= len(words) or words[k].dynamic:
+            return None
+        relative = words[k].value
+        if relative.startswith("/") or not (k or "/" in relative) or not relative.endswith(_SCRIPT_SUFFIXES):
+            return None
+        path = self.file_from_where_run(relative)
+        if path is None:
+            return None
+        args = [None if w.dynamic else w.value for w in words[k + 1:]]
+        return os.path.abspath(path), args, self.position(words[0].start)[0]
+
+    def _network(self, dr: DockerRun) -> str:
+        """``host`` when ``dr`` runs on the machine's network: ``--network host``/``--net=host``, or an expansion
+        among its options that the file sets to such an option (``NET="--network host"``)."""
+        for _o, _vw, name, value in dr.options:
+            if name in ("--network", "--net") and value:
+                return "host" if self.resolve(value).strip("\"'") == "host" else value
+        end = dr.image.start if dr.image is not None else dr.words[-1].end
+        for w in dr.words[1:]:
+            if w.start >= end:
+                break
+            if w.is_whole_expansion and _HOST_NETWORK.search(self.resolve(w.value)):
+                return "host"
+        return ""
+
     def topology(self) -> Topology:
         """Each ``docker run`` with an image: its published ports and the server line it runs, if any."""
         out = Topology()
@@ -1089,6 +1127,7 @@ class ShellDoc(Document):
                                                  next((v for _o, vw, name, v in dr.options if name == "--name" and v
                                                        and "$" not in v), "")))
             site = out.docker_runs[-1]
+            site.network = self._network(dr)
             site.commands = [(v, "run by its --health-cmd") for _o, _vw, name, v in dr.options
                              if name == "--health-cmd" and v]
             if dr.entry is not None:
@@ -1106,6 +1145,10 @@ class ShellDoc(Document):
             ex = kubectl_exec(site.words) or docker_exec(site.words) if "exec" in (w.value for w in site.words) else None
             if ex is not None:
                 out.execs.append(ex)
+        for site in self.sites:
+            call = self._call(site.words)
+            if call is not None:
+                out.calls.append(call)
         for b in self.builds:  # ``docker build -t NAME``: the image a Dockerfile of the run builds
             tags = [self.resolve(t.value) for t in b.tags]
             dockerfile = self.dockerfile_of(b) if tags else None

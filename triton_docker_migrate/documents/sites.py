@@ -769,6 +769,9 @@ class DockerRunSite:
     #: files of the host it bind-mounts and runs (``commands`` name them): their ``localhost`` is its own
     #: (``files_run``: (absolute path, what runs it))
     inside: list[tuple[str, str]] = field(default_factory=list)
+    #: ``host`` when it runs on the machine's network (``--network host``, ``--net=host``, or a variable of
+    #: the file holding that option): its ports are the machine's, published or not
+    network: str = ""
 
 
 @dataclass
@@ -933,3 +936,7 @@ class Topology:
     #: (name, namespace, [(key, value, line)]) of each ConfigMap's ``data`` entries of one-line plain values: the
     #: variables a container's ``envFrom``/``configMapKeyRef`` takes from it (``INFERENCE_URL: http://triton:8000``)
     configmaps: list[tuple[str, str | None, list[tuple[str, str, int]]]] = field(default_factory=list)
+    #: scripts of the run a command runs with literal arguments (``sh ci/wait.sh http://trtis:8000``,
+    #: ``python ci/wait.py http://trtis:8000``): (absolute path of the script, its arguments - None for one known
+    #: only at run time -, line)
+    calls: list[tuple[str, list[str | None], int]] = field(default_factory=list)

@@ -51,7 +51,8 @@ URL_RULES = (
                  "name reads. A URL to `localhost` on a port where none of the file's servers answers stays too "
                  "(another program's): a script's, a make target's or a systemd or supervisord unit's server "
                  "answers on its HTTP port (`--http-port`, else 8000) or on the host ports `docker run -p` publishes "
-                 "it on; a GitHub Actions job's steps reach its Triton service containers on the runner's ports "
+                 "it on (its own ports when it runs on the host network: another container there is another "
+                 "program); a GitHub Actions job's steps reach its Triton service containers on the runner's ports "
                  "their `ports` publish the HTTP port on; a GitHub Actions container's own health check (`options: "
                  "--health-cmd 'curl -f http://localhost:8005/api/health/ready'`) runs inside it: on another port than "
                  "the HTTP port it is a warning with the URL on the HTTP port as its suggestion (V2 has no health port "
@@ -305,7 +306,6 @@ def another_app(host: str | None, hosts: frozenset[str]) -> bool:
 
 #: the machine's (or a container's) own address: what a URL to it reaches depends on where the command runs
 _LOOPBACK = facts.LOCAL_HOSTS - {"host.docker.internal"}  # (that one is the host as seen from a container)
-_HOST_NETWORK = re.compile(r"--net(?:work)?(?:=|[ \t]+)[\"']?host\b")
 
 
 class LocalPorts:
@@ -379,9 +379,12 @@ class LocalPorts:
                 if id(cl) not in builds:
                     return
             elif d is not None:
-                if not d.ports.entries or _HOST_NETWORK.search(self.doc.text):
-                    return  # no port published: it may share the machine's network
-                host |= {e.host for e in d.ports.entries if e.port in own and e.host}
+                if d.network == "host":
+                    host |= own  # on the machine's network: its own ports are the machine's
+                elif not d.ports.entries:
+                    return  # no port published: where it answers is not known
+                else:
+                    host |= {e.host for e in d.ports.entries if e.port in own and e.host}
                 if d.name:
                     self.names.add(d.name)
             else:

@@ -47,7 +47,7 @@ evidence may be edited by this follow-through, with a finding that says why):
   starts the server (``run_by_images``), and a file its container holds and runs - a script its Dockerfile COPYs
   (by a pattern too) and its HEALTHCHECK (ENTRYPOINT, CMD, RUN) names, by an absolute path or one relative to its
   WORKDIR, one its compose service or ``docker run`` bind-mounts and its health check names (or mounts alone, a
-  compose ``configs:`` file too: ``files_mounted``), one its image holds
+  compose ``configs:`` file too; one its Dockerfile COPYs alone into its image: ``files_mounted``), one its image holds
   and a container that runs the image names in a probe (``files_run``, ``HealthMove.inside``, ``HealthMove.holds``,
   ``held_run``, ``Links.inside``; such a file is read by the follow-through whatever it holds);
 - URLs that reach the server: through a Service's name, a compose service's name, a CI job's service
@@ -185,6 +185,9 @@ HEALTH_PATH_ROUTE = rule(
     "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key) "
     "- also as a shell `for` loop's variable whose literal list holds only such names (`for h in triton-a triton-b; "
     "do curl http://$h:8000/api/health/ready`; a list that mixes them with other hosts is a warning, no edit) - "
+    "also as a script's argument that the files of the run that run it give as such a URL (`sh ci/wait.sh "
+    "http://trtis:8000` in a CI job, the script asking `$1/api/health/ready` or Python's `sys.argv[1] + "
+    "\"/api/health/ready\"`; a script that another call gives another host is a warning, no edit) - "
     "or a published host port (`-p`, compose "
     "`ports`, a `kubectl port-forward` to its Service or workload or a Tiltfile's `k8s_resource` `port_forwards` "
     "(also under the name `new_name` gave the resource; and its `http_get_action(port=..., path=...)` probes), the `nodePort` of its Service or its "
@@ -198,9 +201,12 @@ HEALTH_PATH_ROUTE = rule(
     "`COPY scripts/*.sh /opt/scripts/`) and names in its `HEALTHCHECK`, `ENTRYPOINT`, `CMD` or a `RUN` (by an "
     "absolute path, or relative to the `WORKDIR`: `./ready.sh`), one its compose service or its `docker run` "
     "bind-mounts and names in its `healthcheck`, `command` or `entrypoint` (`--health-cmd`), a file it mounts alone "
-    "(`./wait.sh:/wait.sh`, a compose `configs:` entry's `file`), whoever runs it, one its image holds that "
+    "(`./wait.sh:/wait.sh`, a compose `configs:` entry's `file`) or its Dockerfile COPYs alone into its image "
+    "(`COPY healthz.py /usr/local/bin/healthz.py`), whoever runs it, one its image holds that "
     "a container running the image names (a Kubernetes probe's `exec` command, a compose `healthcheck`, a "
-    "`--health-cmd`)) - or "
+    "`--health-cmd`); in such a file, a URL to its own `localhost` whose port a variable holds "
+    "(`localhost:${PORT}`, a Python f-string's `{PORT}`) moves when the variable's one value or default is the "
+    "server's HTTP port and is a warning otherwise: the removed health port, or a port known only at run time) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
     "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
@@ -551,6 +557,32 @@ def loop_hosts(host: str, text: str, at: int) -> list[str] | None:
     return list(dict.fromkeys(words))
 
 
+#: a URL to the container's own address whose port a variable holds, right before a path (``localhost:${PORT}``,
+#: ``http://$HOST:$PORT``, a Python f-string's ``127.0.0.1:{PORT}``)
+_OWN_PORT_URL = re.compile(r"(?:https?://)?(?P<host>localhost|127\.0\.0\.1|\[::1\]|\$\{?[A-Za-z_]\w*(?::?-[^}\s]*)?\}?"
+                           r"|\{[A-Za-z_]\w*\})"
+                           r":(?P<port>\$\{?[A-Za-z_]\w*(?::?-[^}\s]*)?\}?|\{[A-Za-z_]\w*\})[\"']?\Z")
+#: the container's own address (``host.docker.internal`` is the machine's, seen from a container)
+_OWN_HOSTS = LOCAL - {"host.docker.internal", "0.0.0.0"}
+
+
+#: a script's argument right before a path: the shell's ``$1``/``${1}``, Python's ``sys.argv[1] + "`` and an
+#: f-string's ``{sys.argv[1]}``
+_ARGUMENT_BEFORE = re.compile(r"\$(?:\{(\d)\}|(\d))\Z|sys\.argv\[(\d)\][ \t]*\+[ \t]*[rRuU]?[\"']\Z|\{sys\.argv\[(\d)\]\}\Z")
+
+
+def assigned_value(name: str, text: str) -> str | None:
+    """The one value a program assigns to ``name`` once, as a constant or an environment read's default
+    (``PORT = 8000``, ``PORT = int(os.environ.get("HTTP_PORT", "8000"))``, ``HOST = "127.0.0.1"``), or None."""
+    found = re.findall(r"(?m)^[ \t]*" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(.*)$", text)
+    if len(found) != 1:
+        return None
+    values = [a or b for a, b in re.findall(r"[\"']([^\"'\s]*)[\"']|(?<![\w.])(\d+)(?![\w.])", found[0])]
+    if "environ" in found[0] or "getenv" in found[0]:
+        values = values[1:]  # (the variable's name, then its default)
+    return values[0] if len(values) == 1 and values[0] else None
+
+
 def _env_name(host: str, text: str) -> str | None:
     """The environment variable a URL's host written as a variable reads: ``$X``, ``${X}``, ``${X:-default}``, or
     one the text sets it from, once (``H=${X:-localhost}`` then ``$H``)."""
@@ -677,6 +709,9 @@ class Links:
     #: files (real path) that only containers known to run no server hold and run (a compose service of another
     #: image mounting ``./web-health.sh``): their ``localhost`` is that container's -> what runs the file there
     inside_others: dict[str, str] = field(default_factory=dict)
+    #: scripts (real path) a file of the run runs with a URL among its arguments (``sh ci/wait.sh
+    #: http://trtis:8000``, ``Topology.calls``) -> each call's arguments and where it is written ("file:line")
+    called: dict[str, list[tuple[list, str]]] = field(default_factory=dict)
     #: the files whose compose services and containers set environment variables (``env``, read when asked)
     env_files: list = field(default_factory=list, repr=False, compare=False)
     _env: dict | None = field(default=None, repr=False, compare=False)
@@ -810,6 +845,10 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
                 links.project_services.setdefault((s.folder, s.name), at)
     links.shared.update(ref for ref, n in others.items() if n > 0)
     _add_others_inside(links, files)
+    for real, topo in files:
+        for script, args, line in getattr(topo, "calls", ()):
+            if any(a is not None and _HOST_PORT.fullmatch(a.rstrip("/")) for a in args):
+                links.called.setdefault(os.path.realpath(script), []).append((args, f"{_shown(real)}:{line}"))
     for real, topo in files:
         for s in topo.compose:  # type: ignore[attr-defined]
             at = compose_link(s, links, real)
@@ -1510,6 +1549,7 @@ def link_terms(links: Links) -> Terms:
     t.names.update(name for _scope, _kind, name in links.refs if name)
     t.names.update(name for _kind, name in links.execs)
     t.inside.update(links.inside)
+    t.inside.update(links.called)  # (read whatever it holds: its URLs' hosts are its callers' arguments)
     t.env.update(links.env_hosts)
     t.variables.update(name for _scope, kind, name in links.refs if kind == "var")
     # the resource that holds a check, as its file declares it (``resource "aws_lb_target_group" "infer"``)
@@ -1653,6 +1693,8 @@ class _Follow:
         #: what runs this file in a container of another application (``Links.inside_others``): its ``localhost``
         #: is that container's, no server's published port
         self.runs_elsewhere = self.links.inside_others.get(self.here) if not got else None
+        #: the calls of the run that give this script its arguments (``Links.called``)
+        self.called = self.links.called.get(self.here)
 
     def _exec_target(self, ex) -> At | None:
         if ex.kind in ("container", "compose"):
@@ -2296,6 +2338,10 @@ class _Follow:
                 continue
             if host_side:
                 yield from self.run_time_url(r)
+            if self.runs_in is not None and "/api/" in r.text:
+                yield from self.own_port_urls(r)
+            if self.called and "/api/" in r.text:
+                yield from self.argument_urls(r)
             if ":" not in r.text and "/api/" not in r.text:
                 continue
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
@@ -2370,6 +2416,70 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def own_port_urls(self, r: Region) -> Iterator[Finding]:
+        """A file that runs in a migrated server's container (``runs_in``: its image's ``HEALTHCHECK``, a probe's
+        exec, or COPY'd into its image) asks its own ``localhost`` on a port a variable holds
+        (``curl "http://localhost:${PORT}/api/health/ready"``, ``f"http://127.0.0.1:{PORT}/api/..."``): the server
+        is the one that answers there. The path moves when the variable's one value (or default) is the server's
+        HTTP port; a warning otherwise: the health port V2 removed, or a port known only at run time."""
+        at = self.runs_in[0]
+        m = at.move
+        if not m.paths:
+            return
+        text = self.doc.text
+        for u in _API_FIRST.finditer(r.text):
+            start = r.off(u.start())
+            before = _OWN_PORT_URL.search(text, max(0, start - 200), start)
+            if before is None:
+                continue
+            host = before.group("host")
+            if host.startswith(("$", "{")):
+                host = variable_host(host, text) if host.startswith("$") else assigned_value(host[1:-1], text)
+            if host not in _OWN_HOSTS:
+                continue
+            var = before.group("port")
+            port = variable_host(var, text) if var.startswith("$") else assigned_value(var[1:-1], text)
+            what = f"this URL ({before.group(0)}; this file runs in the server's container, {self.runs_in[1]})"
+            if port is not None and port == m.http:
+                why = None
+            elif port is not None and port == m.health:
+                why = f"its port {var} is {port}, the health port V2 removed: set it to the HTTP port {m.http} where it is set"
+            else:
+                why = f"its port {var} is {port or 'known only at run time'}, where the server's HTTP port is {m.http}: " \
+                    f"check that it asks the server"
+            yield from self.url_path(r, u, [at], what, why, "reaches" if why is None else "may reach")
+
+    def argument_urls(self, r: Region) -> Iterator[Finding]:
+        """A script that builds its URL from an argument (``curl "$1/api/health/ready"``, Python's
+        ``sys.argv[1] + "/api/health/ready"``) which the files of the run that run it give as a URL
+        (``sh ci/wait.sh http://trtis:8000``, ``Links.called``): the path reaches the server that URL reaches -
+        moved when every call gives one that reaches the same server, a warning when only some do."""
+        text = self.doc.text
+        for u in _API_FIRST.finditer(r.text):
+            start = r.off(u.start())
+            b = _ARGUMENT_BEFORE.search(text, max(0, start - 40), start)
+            if b is None:
+                continue
+            n = int(next(g for g in b.groups() if g))
+            hits, others = [], []
+            for args, where in self.called:
+                value = args[n - 1] if 0 < n <= len(args) else None
+                hp = _HOST_PORT.fullmatch(value.rstrip("/")) if value is not None else None
+                got = self.resolve(hp.group("host"), hp.group("port")) if hp is not None and hp.group("host") \
+                    not in LOCAL else ([], None)
+                at = next((a for a, new in got[0] if a.move.paths and new is None), None)
+                (hits if at is not None else others).append((value, where, at, got[1]))
+            if not hits:
+                continue
+            value, where, at, why = hits[0]
+            if others:
+                why = why or (f"{others[0][1]} gives it {others[0][0]}" if others[0][0] is not None else
+                              f"{others[0][1]} gives it a value known only at run time")
+            elif len({id(h[2]) for h in hits}) > 1:
+                why = why or "its callers give it several servers"
+            what = f"this URL ({b.group(0).rstrip(chr(34) + chr(39) + ' +')} is {value}, given by {where})"
+            yield from self.path(r, u.start(), u.group("path"), at, what, why)
 
     def loop_url(self, r: Region, u: re.Match, listed: list[str]) -> list[Finding] | None:
         """A URL whose host is a ``for`` loop's variable (``for svc in trtis web; do curl http://$svc:8000/...``,
