@@ -950,3 +950,14 @@ def test_the_binary_held_as_a_launchers_program_is_v1_left(tmp_path, capsys):
     _code, out, err = _processed(tmp_path, capsys, text)
     flagged = sorted(int(m) for m in re.findall(r"launch\.py:(\d+):\d+: TDM003 warning", out + err))
     assert flagged == [7, 10, 11]
+
+
+def test_exec_given_its_own_argv_list_runs_the_server_that_list_names(tmp_path):
+    # os.execv(argv[0], argv): the list is the server's argv, even once its name was renamed (a second run)
+    new, findings = _migrated(
+        'import os\nSERVER = "/opt/tritonserver/bin/tritonserver"\n'
+        'def serve():\n    argv = [SERVER, "--model-repository=/m", "--http-health-port=8005"]\n'
+        '    os.execv(argv[0], argv)\n', tmp_path)
+    assert '"--http-health-port=8005"' not in new and '"--model-repository=/m"' in new
+    assert [(f.rule, f.fixed) for f in findings if f.rule == "TDM305"] == [("TDM305", True)]
+

@@ -1198,7 +1198,8 @@ class PythonDoc(ShellDoc):
         sees. The command line is the argv list when ``arg0`` names the same program (or a server),
         else ``path`` with ``argv[1:]``; the other word is a command site of its own (renamed too)."""
         program = self._items([self._resolved(path)], closed=True)[0]
-        first = argv[0] if argv and argv[0].literal is not None and not argv[0].dynamic else None
+        # a literal, or a name that holds one (``argv = [TRTSERVER, ...]``; ``os.execv(argv[0], argv)``)
+        first = argv[0] if argv and not argv[0].dynamic else None
         if first is not None and (C.basename(first.value) in _SERVER or C.basename(first.value) == C.basename(program.value)):
             self._extra_sites.append(CommandSite([program], Segment([program], LIST, label), False, self.text))
             self._command_words(argv, label)
