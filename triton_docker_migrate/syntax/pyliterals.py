@@ -530,8 +530,14 @@ class PyListSyntax(Syntax):
     default_sep = ", "
     gap_re = re.compile(r"^(?:[ \t\r\n\f,]|\\\r?\n)*$")
 
+    #: a program that a name or a call gives (``os.execv(BIN, argv)``): nothing is added after it
+    closed = False
+
     def __init__(self, items: Sequence[tuple[int, int]] = ()) -> None:
         self.items = list(items)
+
+    def takes_after(self, word: Word) -> bool:
+        return self.holds_insertions and not self.closed
 
     def delete_word(self, text: str, word: Word) -> Edit | None:
         """Where a comment stands next to the item, the generic deletion (the item with the comma
