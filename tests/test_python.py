@@ -993,3 +993,16 @@ def test_nothing_is_added_after_a_program_a_name_gives(tmp_path, call):
     poll = [f for f in findings if f.rule == "TDM310"]
     assert len(poll) == 1 and not poll[0].fixed and "add --model-control-mode=poll by hand" in poll[0].message
 
+
+def test_a_value_code_writes_is_not_rewritten_and_its_line_is_told(tmp_path):
+    # --tf-gpu-memory-fraction's value would take a prefix: a call writes it, so the finding asks for it by
+    # hand (no error for the whole file, no word of an f-string that is not there)
+    new, findings = _migrated(
+        'import os\nTRTSERVER = "/opt/tensorrtserver/bin/trtserver"\n'
+        'def main(opts):\n    argv = [TRTSERVER, "--model-store", opts.models]\n'
+        '    argv += ["--tf-gpu-memory-fraction", str(opts.gpu_mem)]\n    os.execve(TRTSERVER, argv, {})\n', tmp_path)
+    assert '"--model-repository", opts.models' in new and '["--tf-gpu-memory-fraction", str(opts.gpu_mem)]' in new
+    tf = [f for f in findings if f.rule == "TDM308"]
+    assert len(tf) == 1 and not tf[0].fixed and tf[0].line == 5
+    assert "`str(opts.gpu_mem)`, Python code, not a string literal: make it by hand" in tf[0].message
+    assert not [f for f in findings if f.rule == "TDM001"]

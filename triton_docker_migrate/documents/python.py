@@ -686,6 +686,7 @@ class PythonDoc(ShellDoc):
         # a program that a name or a call names (``os.execv(BIN, ...)``): its word may stand where the string is
         # assigned, and is no item of a list: nothing is added after it
         syntax.closed = closed
+        syntax.refused = self._refused_edits
         for prev, w in zip(words, words[1:]):
             v = prev.value
             if not prev.dynamic and v.startswith("--") and "=" not in v and len(v) > 2 and v[2:] not in facts.NO_ARGUMENT:
