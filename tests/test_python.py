@@ -950,3 +950,59 @@ def test_the_binary_held_as_a_launchers_program_is_v1_left(tmp_path, capsys):
     _code, out, err = _processed(tmp_path, capsys, text)
     flagged = sorted(int(m) for m in re.findall(r"launch\.py:(\d+):\d+: TDM003 warning", out + err))
     assert flagged == [7, 10, 11]
+
+
+def test_exec_given_its_own_argv_list_runs_the_server_that_list_names(tmp_path):
+    # os.execv(argv[0], argv): the list is the server's argv, even once its name was renamed (a second run)
+    new, findings = _migrated(
+        'import os\nSERVER = "/opt/tritonserver/bin/tritonserver"\n'
+        'def serve():\n    argv = [SERVER, "--model-repository=/m", "--http-health-port=8005"]\n'
+        '    os.execv(argv[0], argv)\n', tmp_path)
+    assert '"--http-health-port=8005"' not in new and '"--model-repository=/m"' in new
+    assert [(f.rule, f.fixed) for f in findings if f.rule == "TDM305"] == [("TDM305", True)]
+
+
+@pytest.mark.parametrize("call,code", [
+    ('subprocess.run([BIN, "--http-health-port", str(port)])', "`str(port)`, Python code"),
+    ('subprocess.run([BIN, "--model-store=/m", "--http-health-port", str(port)])', "`str(port)`, Python code"),
+    ('subprocess.run([BIN, "--model-store=/m", "--http-health-port=" + str(port)])', "`str(port)`, Python code joined"),
+    ('subprocess.run([BIN, "--model-store=/m", f"--http-health-port={port}"])', "an f-string"),
+    ('os.execv(BIN, [BIN, "--http-health-port", str(port)])', "`str(port)`, Python code"),
+])
+def test_an_option_whose_item_code_writes_is_left_with_a_warning(tmp_path, call, code):
+    # removing the item would change the code around the strings: the finding asks for it by hand, the
+    # line's other changes are made
+    text = f'import os, subprocess\nBIN = "trtserver"\nport = 8005\n{call}\n'
+    new, findings = _migrated(text, tmp_path)
+    assert new.splitlines()[3].count("--http-health-port") == 1 and 'BIN = "tritonserver"' in new
+    health = [f for f in findings if f.rule == "TDM305"]
+    assert len(health) == 1 and not health[0].fixed and health[0].severity is Severity.WARNING
+    assert health[0].line == 4 and code in health[0].message and "make it by hand" in health[0].message
+    compile(new, "launch.py", "exec")
+
+
+@pytest.mark.parametrize("call", [
+    'sh.Command(BIN)("--http-health-port=8005")',
+    'pexpect.spawn(BIN, ["--http-health-port=8005"])',
+    'os.execv(BIN, ["launcher", "--http-health-port=8005"])',
+])
+def test_nothing_is_added_after_a_program_a_name_gives(tmp_path, call):
+    # the program's word is the string assigned to the name: a word added after it would make a tuple there
+    new, findings = _migrated(f'import os, sh, pexpect\nBIN = "trtserver"\n{call}\n', tmp_path)
+    assert 'BIN = "tritonserver"\n' in new and "--http-health-port" not in new
+    poll = [f for f in findings if f.rule == "TDM310"]
+    assert len(poll) == 1 and not poll[0].fixed and "add --model-control-mode=poll by hand" in poll[0].message
+
+
+def test_a_value_code_writes_is_not_rewritten_and_its_line_is_told(tmp_path):
+    # --tf-gpu-memory-fraction's value would take a prefix: a call writes it, so the finding asks for it by
+    # hand (no error for the whole file, no word of an f-string that is not there)
+    new, findings = _migrated(
+        'import os\nTRTSERVER = "/opt/tensorrtserver/bin/trtserver"\n'
+        'def main(opts):\n    argv = [TRTSERVER, "--model-store", opts.models]\n'
+        '    argv += ["--tf-gpu-memory-fraction", str(opts.gpu_mem)]\n    os.execve(TRTSERVER, argv, {})\n', tmp_path)
+    assert '"--model-repository", opts.models' in new and '["--tf-gpu-memory-fraction", str(opts.gpu_mem)]' in new
+    tf = [f for f in findings if f.rule == "TDM308"]
+    assert len(tf) == 1 and not tf[0].fixed and tf[0].line == 5
+    assert "`str(opts.gpu_mem)`, Python code, not a string literal: make it by hand" in tf[0].message
+    assert not [f for f in findings if f.rule == "TDM001"]

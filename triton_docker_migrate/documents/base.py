@@ -192,6 +192,11 @@ class Document:
         """Whether ``edit`` can be applied as it is (a Helm template's actions are never rewritten)."""
         return True
 
+    def unwritable_for(self, edits) -> str:
+        """What a finding whose ``edits`` ``can_write`` refuses says (``unwritable``, unless the document knows
+        better what stops them)."""
+        return self.unwritable
+
     def note(self, span: Span) -> str:
         """What the findings at ``span`` should add about where they are (e.g. a shared anchor)."""
         return ""

@@ -237,6 +237,11 @@ class PythonDoc(ShellDoc):
         self._shell_nodes: set[int] = set()  #: literals read as shell text
         #: edits of shell text built by concatenation that would not stay inside one string (``can_write``)
         self._refused_edits: set[Edit] = set()
+        #: where the items of command lists hold code, not a string literal (a name, a call, the operands of a
+        #: ``+``, an f-string's prefix): an edit over one would change the code around the strings (``can_write``)
+        self._code_items: list[tuple[int, int]] = []
+        self._code_sorted = False
+        self._code_what: list[tuple[int, int, str]] = []  #: each of those, with what it is (``unwritable_for``)
         self._fields: list[tuple[int, int]] | None = None  #: where f-strings' replacement fields are (``can_write``)
         self._field_code: list[int] = []  #: where the code of each f-string field starts (read while parsing)
         self._image_nodes: set[int] = set()  #: literals that name a container image
@@ -677,7 +682,11 @@ class PythonDoc(ShellDoc):
         words = [self._item(n, g, display) for n in nodes]
         if words and isinstance(nodes[0], (ast.Name, ast.Subscript)):
             words[0] = self._constant_word(nodes[0], words[0].start, words[0].end, g) or words[0]
-        self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
+        syntax = self._group_syntax[g] = PyListSyntax([(w.start, w.end) for w in words])
+        # a program that a name or a call names (``os.execv(BIN, ...)``): its word may stand where the string is
+        # assigned, and is no item of a list: nothing is added after it
+        syntax.closed = closed
+        syntax.refused = self._refused_edits
         for prev, w in zip(words, words[1:]):
             v = prev.value
             if not prev.dynamic and v.startswith("--") and "=" not in v and len(v) > 2 and v[2:] not in facts.NO_ARGUMENT:
@@ -696,16 +705,28 @@ class PythonDoc(ShellDoc):
             lit = self.literal(node)
             if lit is not None:
                 self._used.add(id(node))
+                if isinstance(node, ast.JoinedStr):
+                    # an f-string: rewritten inside its text only (its prefix and fields are code)
+                    self._code_item(lit.start, lit.start + 1, "an f-string")
                 return literal_word(lit, group)
         a, b = self._span(node)
         parts = self._concatenation(node)
         if parts is not None:
+            for part in parts:
+                if not isinstance(part, Literal):
+                    self._code_item(*part, "joined with '+' to its strings")
             return concatenation_word(self.text, a, b, parts, group)
+        self._code_item(a, b, "")
         w = expression_word(self.text, a, b, group)
         if isinstance(node, ast.Attribute) and self.qualname(node) == "sys.executable":
             w.value, w.dynamic = "python", False  # the interpreter: python -m pip install ...
             w.offsets = w.offsets[:len(w.value)]
         return w
+
+    def _code_item(self, a: int, b: int, what: str) -> None:
+        self._code_items.append((a, b))
+        self._code_what.append((a, b, what))
+        self._code_sorted = False
 
     def _constant_word(self, node: ast.Name | ast.Subscript, a: int, b: int, group: int) -> PyWord | None:
         """``[TRTSERVER, ...]`` with ``TRTSERVER = "/opt/tensorrtserver/bin/trtserver"`` assigned once:
@@ -1198,7 +1219,8 @@ class PythonDoc(ShellDoc):
         sees. The command line is the argv list when ``arg0`` names the same program (or a server),
         else ``path`` with ``argv[1:]``; the other word is a command site of its own (renamed too)."""
         program = self._items([self._resolved(path)], closed=True)[0]
-        first = argv[0] if argv and argv[0].literal is not None and not argv[0].dynamic else None
+        # a literal, or a name that holds one (``argv = [TRTSERVER, ...]``; ``os.execv(argv[0], argv)``)
+        first = argv[0] if argv and not argv[0].dynamic else None
         if first is not None and (C.basename(first.value) in _SERVER or C.basename(first.value) == C.basename(program.value)):
             self._extra_sites.append(CommandSite([program], Segment([program], LIST, label), False, self.text))
             self._command_words(argv, label)
@@ -1451,6 +1473,22 @@ class PythonDoc(ShellDoc):
         option goes, its field is code)."""
         if edit in self._refused_edits:
             return False
+        if self._code_items:
+            # not over an item of a command list that code writes (``str(port)`` after ``"--http-health-port"``,
+            # ``"--x=" + v``, an f-string): only string literals may change
+            if not self._code_sorted:
+                merged: list[tuple[int, int]] = []
+                for s, e in sorted(self._code_items):
+                    if merged and s < merged[-1][1]:
+                        merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+                    else:
+                        merged.append((s, e))
+                self._code_items[:] = merged
+                self._code_sorted = True
+            a, b = edit.span.start, edit.span.end
+            k = bisect.bisect_left(self._code_items, (max(a, b - 1) + 1,)) - 1  # the last one that starts before
+            if k >= 0 and a < self._code_items[k][1] and (a < b or self._code_items[k][0] < a):
+                return False
         fields = self._field_spans()
         i = bisect.bisect_left(fields, (edit.span.end,))  # the last field that starts before the edit ends
         if i == 0 or fields[i - 1][1] <= edit.span.start:
@@ -1459,6 +1497,24 @@ class PythonDoc(ShellDoc):
         # opening quote: code removed whole, which the readers of such items judge)
         before = self.text[edit.span.start:fields[i - 1][0]]
         return '"' in before or "'" in before
+
+    def unwritable_for(self, edits: Sequence[Edit]) -> str:
+        """What stops ``edits``: the code of a command list's item they would rewrite or remove, when one does."""
+        left = {r.span for r in self._delete_requests if not r.safe}
+        if any(e.content == "pass" and (e.span.start, e.span.end) in left for e in edits):
+            return _APPEND_LEFT  # a statement ``cmd.append(...)`` (see ``_AppendSyntax``)
+        for e in edits:
+            a, b = e.span.start, e.span.end
+            for s, t, what in self._code_what:
+                if s < b and a < t or s < a < t:
+                    if what == "an f-string":
+                        code = "an f-string of this command line, whose prefix and fields are Python code"
+                    else:
+                        src = " ".join(self.text[s:t].split())
+                        src = src if len(src) <= 60 else src[:57] + "..."
+                        code = f"`{src}`, Python code{' ' + what if what else ''}, not a string literal"
+                    return f" (the change would rewrite or remove {code}: make it by hand)"
+        return self.unwritable
 
     def _field_spans(self) -> list[tuple[int, int]]:
         """Where the file's f-strings write the code of their replacement fields (``{port+2}``: from its
@@ -1514,9 +1570,7 @@ class PythonDoc(ShellDoc):
             while (block, j) in at:
                 b = max(b, at[(block, j)].span[1])
                 j += 1
-            out.append((a, b, " (it is written in a statement that adds it to the list, which cannot be deleted on "
-                              "its own here: it shares its line, or its block would be left empty; remove it by "
-                              "hand, with the block if nothing else is left)"))
+            out.append((a, b, _APPEND_LEFT))
         return out
 
     # --- regions --------------------------------------------------------------------------------
@@ -1973,6 +2027,12 @@ def _display(node: ast.AST) -> bool:
 #: a URL built from values of the environment (``\x01k\x02``: the k-th such value, ``\x03``: another value)
 _ENV_URL = re.compile(r"(?P<scheme>https?://)?\x01(?P<host>\d+)\x02(?:(?P<colon>:)(?:(?P<port>\d{1,5})"
                       r"|\x01(?P<pvar>\d+)\x02|(?P<pother>\x03)))?(?P<path>/api/[\w/.-]*)")
+
+
+#: what a finding that would delete a statement ``cmd.append(...)`` it must leave says
+_APPEND_LEFT = (" (it is written in a statement that adds it to the list, which cannot be deleted on its own here: it "
+                "shares its line, its block would be left empty, or it adds no string literal; remove it by hand, "
+                "with the block if nothing else is left)")
 
 
 class _AppendSyntax(PyListSyntax):

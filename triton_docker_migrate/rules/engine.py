@@ -70,13 +70,13 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
             continue
         if f.fix is not None and not all(doc.can_write(e) for e in f.fix.edits):
             # e.g. a word of a Helm template that holds an action would be rewritten whole
+            f.message += doc.unwritable_for([e for e in f.fix.edits if not doc.can_write(e)])
             if doc.unwritable_shown:
                 unapplied.append(f)
             else:
                 f.fix = None
             if f.severity is Severity.INFO:
                 f.severity = Severity.WARNING
-            f.message += doc.unwritable
             continue
         if advisory.covers(f.span.start):
             # documentation prose: history, not a deployment; reported as TDM003 info, outside the

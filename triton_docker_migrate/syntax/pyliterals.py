@@ -530,8 +530,16 @@ class PyListSyntax(Syntax):
     default_sep = ", "
     gap_re = re.compile(r"^(?:[ \t\r\n\f,]|\\\r?\n)*$")
 
+    #: a program that a name or a call gives (``os.execv(BIN, argv)``): nothing is added after it
+    closed = False
+    #: where an edit that cannot be written is kept (``PythonDoc.can_write``); None: such an edit is an error
+    refused: set[Edit] | None = None
+
     def __init__(self, items: Sequence[tuple[int, int]] = ()) -> None:
         self.items = list(items)
+
+    def takes_after(self, word: Word) -> bool:
+        return self.holds_insertions and not self.closed
 
     def delete_word(self, text: str, word: Word) -> Edit | None:
         """Where a comment stands next to the item, the generic deletion (the item with the comma
@@ -583,10 +591,15 @@ class PyListSyntax(Syntax):
         return not isinstance(word, PyWord) or word.maps_exactly(i, j)
 
     def requote(self, word: Word, new_value: str) -> Edit:
+        edit = Edit(word.span, self.quote(new_value, word))
         if word.dynamic or not isinstance(word, PyWord) or word.literal is None or not word.whole or word.expression:
-            raise ProcessingError("cannot rewrite this Python string in place (it holds an f-string field or a "
-                                  "character written as an escape): edit it by hand")
-        return Edit(word.span, self.quote(new_value, word))
+            # Python code writes the item (a name, a call, a '+' of strings, an f-string's field): the edit is
+            # made and refused, so that its finding asks for the change by hand
+            if self.refused is None:
+                raise ProcessingError(f"cannot rewrite this item of a Python list in place (Python code writes "
+                                      f"it: {word.value}): edit it by hand")
+            self.refused.add(edit)
+        return edit
 
 
 class _InString:
