@@ -275,7 +275,8 @@ def conclude(res: FileResult, doc: Document, new_doc: Document, new_text: str, c
     probes = run_level.probes(doc, ctx, findings)
     findings = _filtered(doc, checked + left + probes, display, settings)
     kept = {id(f) for f in findings}
-    findings = [f for f in findings if not any(f is p for p in probes)]
+    probed = {id(p) for p in probes}
+    findings = [f for f in findings if id(f) not in probed]
     res.serve = run_level.facts(doc, new_doc, ctx, checked, probes, kept)
     res.has_evidence = bool(findings)
     if not findings and not res.explicit:

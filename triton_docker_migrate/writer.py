@@ -13,46 +13,65 @@ class OverlapError(ValueError):
 
 class _Accepted:
     """Accepted edits, pairwise non-overlapping, sorted by start: a new edit can only overlap the
-    last few that start before its end, so each check is a bisect and a short scan."""
+    last few that start before its end, so each check is a bisect and a short scan. The spans are
+    kept in blocks of bounded length (an edit accepted anywhere moves one block's entries, not all
+    of them: the fixes of a large file are accepted in the rules' order, not the text's)."""
+
+    _BLOCK = 512
 
     def __init__(self) -> None:
-        self.spans: list[tuple[int, int, int]] = []  # (start, end, index into edits)
+        self.blocks: list[list[tuple[int, int, int]]] = []  # (start, end, index into edits), in order
+        self.firsts: list[tuple[int, int, int]] = []  # the first span of each block
         self.edits: list[Edit] = []
         self.keys: set[Edit] = set()
 
-    def _before(self, offset: int) -> int:
-        return bisect.bisect_right(self.spans, (offset, 1 << 62, 1 << 62))
+    def _back(self, offset: int):
+        """The spans that start at or before ``offset``, last first."""
+        key = (offset, 1 << 62, 1 << 62)
+        b = bisect.bisect_right(self.firsts, key) - 1
+        if b < 0:
+            return
+        block = self.blocks[b]
+        yield from reversed(block[:bisect.bisect_right(block, key)])
+        for b in range(b - 1, -1, -1):
+            yield from reversed(self.blocks[b])
 
     def conflicts(self, e: Edit) -> bool:
         if e in self.keys:
             return False
-        j = self._before(e.span.end) - 1
-        while j >= 0:
-            start, end, i = self.spans[j]
+        for start, end, i in self._back(e.span.end):
             a = self.edits[i]
             if e.span.overlaps(a.span):
                 return True
             if end < e.span.start or (end == e.span.start and start < end):
                 return False
-            j -= 1
         return False
 
     def add(self, e: Edit) -> None:
-        if e not in self.keys:
-            self.keys.add(e)
-            self.edits.append(e)
-            bisect.insort(self.spans, (e.span.start, e.span.end, len(self.edits) - 1))
+        if e in self.keys:
+            return
+        self.keys.add(e)
+        self.edits.append(e)
+        item = (e.span.start, e.span.end, len(self.edits) - 1)
+        if not self.blocks:
+            self.blocks.append([item])
+            self.firsts.append(item)
+            return
+        b = max(0, bisect.bisect_right(self.firsts, item) - 1)
+        block = self.blocks[b]
+        bisect.insort(block, item)
+        self.firsts[b] = block[0]
+        if len(block) > 2 * self._BLOCK:
+            self.blocks[b:b + 1] = [block[:self._BLOCK], block[self._BLOCK:]]
+            self.firsts[b:b + 1] = [block[0], block[self._BLOCK]]
 
     def deletes(self, span) -> bool:
         """Is ``span`` inside an accepted deletion?"""
-        j = self._before(span.start) - 1
-        while j >= 0:
-            start, end, i = self.spans[j]
+        for start, end, i in self._back(span.start):
             if self.edits[i].content == "" and start <= span.start and span.end <= end:
                 return True
             if end < span.start:
                 return False
-            j -= 1
         return False
 
 

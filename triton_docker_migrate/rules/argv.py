@@ -13,6 +13,7 @@ default V1 relied on (poll every 15 s) is kept explicitly.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -196,6 +197,7 @@ def resolve(typed: str, table: tuple[str, ...]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the word, asked for each option of each line
 def resolve_v1(typed: str) -> str | None:
     """What V1 read ``--typed`` as: an option name, or a prefix that named one option in the V1
     releases where it was unique (``--allow-p`` was --allow-poll-model-repository in 19.10-20.02,

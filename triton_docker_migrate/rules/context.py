@@ -34,6 +34,8 @@ class Context:
     _topology: object = None
     _other_hosts: object = None  #: ``rules/endpoints.other_hosts``, read once
     _triton_hosts: object = None  #: the names it finds the file gives a Triton container (read with it)
+    #: the document's list of command lines that ``server_lines`` last read, and what it made of it
+    _lines: tuple = (None, None)
 
     def transform(self, cl: "CommandLine") -> "ArgvResult":
         """The argv transform of ``cl`` (once per command line). A document may build its command lines
@@ -55,5 +57,9 @@ class Context:
         return self._topology
 
     def server_lines(self) -> list[tuple["CommandLine", "ArgvResult"]]:
-        """Each server command line of the document with its transform."""
-        return [(cl, self.transform(cl)) for cl in self.doc.command_lines()]
+        """Each server command line of the document with its transform (the pairs made again only when
+        the document gives another list of lines: most keep theirs, and many checks ask)."""
+        lines = self.doc.command_lines()
+        if self._lines[0] is not lines or len(self._lines[1]) != len(lines):
+            self._lines = (lines, [(cl, self.transform(cl)) for cl in lines])
+        return list(self._lines[1])
