@@ -123,29 +123,22 @@ def refuse_unmapped(src: YamlSource, sc: Scalar) -> None:
         raise ProcessingError("cannot map the characters of this YAML scalar to the file: edit it by hand",
                               src.line(sc.start))
 
-def keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
-    """Ids of every mapping key, and the key each value (and list item) stands under (found once
-    per source: the tree is read-only)."""
-    if src._keys_and_parents is None:
-        src._keys_and_parents = _keys_and_parents(src)
-    return src._keys_and_parents
-
-
-def _keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
-    keys: set[int] = set()
-    parent: dict[int, str] = {}
+def mark_keys(src: YamlSource) -> None:
+    """Mark every mapping key (``is_key``) and the key each value (and list item) stands under
+    (``parent_key``) on the nodes themselves (once per source: the tree is read-only)."""
+    if src._keys_marked:
+        return
+    src._keys_marked = True
     for node in src.nodes():
         if isinstance(node, MappingNode):
             for k, v in node.value:
-                keys.add(id(k))
-                name = key_of(k)
-                if name is not None and id(v) not in parent:
-                    parent[id(v)] = str(name)
-        elif isinstance(node, SequenceNode):
+                k.is_key = True
+                if v.parent_key is None and isinstance(k, ScalarNode):
+                    v.parent_key = str(k.value)
+        elif isinstance(node, SequenceNode) and node.parent_key is not None:
             for item in node.value:
-                if id(item) not in parent and id(node) in parent:
-                    parent[id(item)] = parent[id(node)]
-    return keys, parent
+                if item.parent_key is None:
+                    item.parent_key = node.parent_key
 
 def node_end(src: YamlSource, node: Node) -> int:
     """Offset after the last character of a node's content (block collections end at their last
@@ -242,9 +235,9 @@ def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Itera
     """Every non-empty string value of the document that is not a key (nor in ``skip``), with its
     decoded scalar and the key it stands under. A value whose characters cannot be mapped to the file
     is refused when it holds V1 evidence (``refuse_unmapped``) and left out otherwise."""
-    keys, parent_key = keys_and_parents(src)
+    mark_keys(src)
     for node in src.nodes():
-        if not isinstance(node, ScalarNode) or id(node) in keys or id(node) in skip:
+        if not isinstance(node, ScalarNode) or node.is_key or id(node) in skip:
             continue
         sc = src.scalar(node)
         if not sc.is_str or not sc.value:
@@ -252,7 +245,7 @@ def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Itera
         if sc.offsets is None:
             refuse_unmapped(src, sc)
             continue
-        yield node, sc, parent_key.get(id(node), "")
+        yield node, sc, node.parent_key or ""
 
 
 def env_name_nodes(mappings: Iterable[Node], keys: tuple[str, ...] = ("env",)) -> dict[int, ScalarNode]:
