@@ -88,17 +88,26 @@ def get(node: Node | None, key: str) -> Node | None:
     if not isinstance(node, MappingNode):
         return None
     merges = False
-    for k, v in node.value:
-        if isinstance(k, ScalarNode):
-            if k.value == key:
+    for k, v in node.value:  # (the value compared first: a collection key's is a list, never equal)
+        name = k.value
+        if name == key:
+            if isinstance(k, ScalarNode):
                 return v
-            if k.value == "<<":
-                merges = True
+        elif name == "<<" and isinstance(k, ScalarNode):
+            merges = True
     if merges:
         for k, v in items(node):
             if key_of(k) == key:
                 return v
     return None
+
+
+def has_any(node: Node | None, keys: frozenset[str]) -> bool:
+    """A mapping with one of ``keys`` written in it, or a ``<<`` merge (where ``get`` may find them):
+    one pass, where asking ``get`` for each key reads the mapping once a key."""
+    if not isinstance(node, MappingNode):
+        return False
+    return any(isinstance(k, ScalarNode) and (k.value in keys or k.value == "<<") for k, _ in node.value)
 
 
 def merge_sources(node: Node | None) -> list[Node]:
