@@ -30,16 +30,20 @@ class ScalarNode(Node):
     id = "scalar"
 
     def __init__(self, tag: str, value, start_index: int = 0, end_index: int = 0, style=None) -> None:
-        Node.__init__(self, tag, value, start_index, end_index)
-        self.style = style
+        # (Node's attributes set here, not by calling its __init__: one call less for each node of a file)
+        self.tag, self.value, self.start_index, self.end_index, self.style = tag, value, start_index, end_index, style
+        self.anchor = self.parent_key = None
+        self.in_flow = self.is_key = False
 
 
 class CollectionNode(Node):
     __slots__ = ("flow_style",)
 
     def __init__(self, tag: str, value, start_index: int = 0, end_index: int = 0, flow_style=None) -> None:
-        Node.__init__(self, tag, value, start_index, end_index)
+        self.tag, self.value, self.start_index, self.end_index = tag, value, start_index, end_index
         self.flow_style = flow_style
+        self.anchor = self.parent_key = None
+        self.in_flow = self.is_key = False
 
 
 class SequenceNode(CollectionNode):

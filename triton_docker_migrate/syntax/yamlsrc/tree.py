@@ -156,10 +156,11 @@ def node_end(src: YamlSource, node: Node) -> int:
         return src.scalar(node).end
     if getattr(node, "flow_style", False):
         return node.end_index
-    kids = [c for c in children(node)]
-    if not kids:
+    if not node.value:
         return node.end_index
-    return max(node_end(src, c) for c in kids[-2:])
+    # the last two children: a mapping's last key and value, a sequence's last two items
+    last = node.value[-1] if isinstance(node, MappingNode) else node.value[-2:]
+    return max(node_end(src, c) for c in last)
 
 def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
                    retypable: frozenset[str] = frozenset(), lists: Iterable[int] = ()) -> str | None:
