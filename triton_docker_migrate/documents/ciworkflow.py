@@ -461,7 +461,7 @@ class CiDoc(ShellDoc):
 
     # --- regions ------------------------------------------------------------------------------
     def _scalar_regions(self) -> list[Region]:
-        keys, parent_key = Y.keys_and_parents(self.src)
+        Y.mark_keys(self.src)
         script_ids = {id(sc.node) for sc in self.scripts}
         report_ids = {id(sc.node) for sc in self.report_only_scripts}
         excluded = sorted((sp.start, sp.end) for sp in self.excluded)
@@ -470,12 +470,12 @@ class CiDoc(ShellDoc):
         runs = getattr(self, "triton", False) or self.serves
         out: list[Region] = []
         for node in self.src.nodes():
-            if not isinstance(node, ScalarNode) or id(node) in keys:
+            if not isinstance(node, ScalarNode) or node.is_key:
                 continue
             sc = self.src.scalar(node)
             if not sc.is_str or not sc.value:
                 continue
-            label = parent_key.get(id(node), "")
+            label = node.parent_key or ""
             here = runs and not self._in_other_job(sc.start, sc.value)
             if id(node) in report_ids and sc.offsets is None:
                 out.append(Region(self.text[sc.start:sc.end], base=sc.start, triton=here, shell=True, label=label))

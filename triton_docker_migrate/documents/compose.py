@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import facts
 from ..intervals import Intervals
@@ -44,7 +44,6 @@ class Service:
     v1: bool = False
     entrypoint: Node | None = None
     command: Node | None = None
-    owned: set[int] = field(default_factory=set)  #: ids of the nodes its definition reaches
     image_node: Node | None = None
     v1_arguments: str = ""  #: a V1 server only by its arguments (see ``CommandLine.v1_arguments``)
     #: its options alone go to an image the run builds from a V1 server's Dockerfile (``commands.BuiltServer``)
@@ -79,7 +78,7 @@ class ComposeDoc(Document):
         self._lines: list[tuple[CommandLine, list[Service]]] | None = None
         self._sites: list[CommandSite] | None = None
         self._anchor_users: list[tuple[Node, list[str]]] | None = None
-        self._users: dict[int, list[Service]] | None = None  #: id(node) -> services owning it
+        self._users: dict[int, Service | list[Service]] | None = None  #: id(node) -> the service(s) owning it
         self._anchor_spans: Intervals | None = None  #: see note
         self._blocks: list[Block] | None = None
         self._unit_blocks: list[tuple[Block, Service, Node]] | None = None
@@ -114,7 +113,6 @@ class ComposeDoc(Document):
                         s.image_node = node
                 else:
                     setattr(s, attr, None if Y.is_null(node) else node)
-            s.owned = Y.reachable(s.node)
             info = facts.classify(s.image) if s.image else facts.ImageInfo()
             s.v1 = info.v1 and not info.sdk
             s.triton = info.triton and not info.sdk
@@ -194,13 +192,24 @@ class ComposeDoc(Document):
         return chain
 
     def users(self, node: Node) -> list[Service]:
-        """The services that own ``node`` (an index built once: no scan per node)."""
+        """The services that own ``node``: whose definition reaches it (an index built once: no scan per
+        node; no set of the nodes each service reaches is kept beside it)."""
         if self._users is None:
-            self._users = {}
+            # the one service that owns a node, or a list when several do (most nodes have one: a
+            # list each took most of a large file's index)
+            users: dict[int, Service | list[Service]] = {}
             for s in self.services:
-                for n in s.owned:
-                    self._users.setdefault(n, []).append(s)
-        return list(self._users.get(id(node), ()))
+                for n in map(id, Y.walk(s.node, set())):
+                    got = users.get(n)
+                    if got is None:
+                        users[n] = s
+                    elif isinstance(got, list):
+                        got.append(s)
+                    else:
+                        users[n] = [got, s]
+            self._users = users
+        got = self._users.get(id(node))
+        return [] if got is None else list(got) if isinstance(got, list) else [got]
 
     def _triton_names(self) -> list[str]:
         names = []

@@ -184,15 +184,15 @@ class HelmValuesDoc(Document):
         return facts.classify(ik.repo.value.strip() + (f":{tag}" if tag else ""))
 
     def _classify(self) -> None:
-        keys, parent_key = Y.keys_and_parents(self.src)
+        Y.mark_keys(self.src)
         for ik in self._split:
             info = self._split_info(ik)
             self.triton = self.triton or info.triton
             self.v1 = self.v1 or (info.v1 and not info.sdk)
         for node in self.src.nodes():
-            if not isinstance(node, ScalarNode) or id(node) in keys or not isinstance(node.value, str):
+            if not isinstance(node, ScalarNode) or node.is_key or not isinstance(node.value, str):
                 continue
-            if (parent_key.get(id(node)) or "").lower().endswith("image"):
+            if (node.parent_key or "").lower().endswith("image"):
                 info = facts.classify(node.value)
                 self.triton = self.triton or info.triton
                 self.v1 = self.v1 or (info.v1 and not info.sdk)
@@ -502,10 +502,10 @@ class HelmValuesDoc(Document):
     def _v1_image_spans(self) -> list[int]:
         """Where V1 images start."""
         out = [ik.repo_span.start for ik in self._split if self._split_info(ik).v1 and not self._split_info(ik).sdk]
-        keys, parent_key = Y.keys_and_parents(self.src)
+        Y.mark_keys(self.src)
         for node in self.src.nodes():
-            if isinstance(node, ScalarNode) and id(node) not in keys and isinstance(node.value, str) and \
-                    (parent_key.get(id(node)) or "").lower().endswith("image"):
+            if isinstance(node, ScalarNode) and not node.is_key and isinstance(node.value, str) and \
+                    (node.parent_key or "").lower().endswith("image"):
                 info = facts.classify(node.value)
                 if info.v1 and not info.sdk:
                     out.append(self.src.scalar(node).start)

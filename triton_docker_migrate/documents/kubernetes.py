@@ -44,6 +44,7 @@ CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 IMAGE_LIST_KEYS = ("sidecars", "steps")
 #: one container (Argo templates: ``container``, ``script``), read when it names an image
 CONTAINER_KEY_ONE = ("container", "script")
+_POD_KEYS = frozenset(CONTAINER_KEYS + IMAGE_LIST_KEYS + CONTAINER_KEY_ONE)
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
@@ -164,7 +165,7 @@ class KubernetesDoc(Document):
                     if isinstance(v, MappingNode):
                         self._parent.setdefault(id(v), node)
         for pod in list(self.src.nodes()):
-            if not isinstance(pod, MappingNode):
+            if not Y.has_any(pod, _POD_KEYS):
                 continue
             for key in CONTAINER_KEYS + IMAGE_LIST_KEYS:
                 seq = Y.get(pod, key)

@@ -6,12 +6,12 @@ from .nodes import ALIAS_LIMIT, MAX_DEPTH, YamlSource, load, reads_as_str
 from .nodetypes import MappingNode, Node, ScalarNode, SequenceNode
 from .scalars import Scalar, decode
 from .tags import MAP, MERGE, SEQ, STR, resolve
-from .tree import (children, env_name_nodes, get, is_null, items, key_of, keys_and_parents, merge_sources,
+from .tree import (children, env_name_nodes, get, has_any, is_null, items, key_of, mark_keys, merge_sources,
                    node_end, reachable, refuse_unmapped, same_structure, string_values, walk)
 
 __all__ = [
     "MappingNode", "Node", "ScalarNode", "SequenceNode", "ALIAS_LIMIT", "MAX_DEPTH", "YamlSource", "load",
     "Scalar", "decode", "MAP", "MERGE", "SEQ", "STR", "reads_as_str", "resolve", "children", "env_name_nodes",
-    "get", "is_null", "items", "key_of", "keys_and_parents", "merge_sources", "node_end", "reachable",
+    "get", "has_any", "is_null", "items", "key_of", "mark_keys", "merge_sources", "node_end", "reachable",
     "refuse_unmapped", "same_structure", "string_values", "walk",
 ]

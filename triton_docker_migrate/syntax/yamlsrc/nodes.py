@@ -50,16 +50,17 @@ MAX_DEPTH = 400
 class YamlSource:
     """The documents of one YAML text and the scalars in them."""
 
-    def __init__(self, text: str, docs: list[Node], aliases: list[tuple[int, Node]]) -> None:
+    def __init__(self, text: str, docs: list[Node], aliases: list[tuple[int, Node]],
+                 nodes: list[Node] | None = None) -> None:
         self.text = text
         self.docs = docs  #: root node of each non-empty document
         self.aliases = aliases  #: (offset where an alias is written, the node it names)
         self._scalars: dict[int, Scalar | None] = {}
         self._by_start: Intervals[Scalar] | None = None
-        self._nodes: list[Node] | None = None
+        self._nodes = nodes  #: every node once, in document order (the composer's, or found by ``nodes``)
         #: the program reading the file turns ``$$`` into ``$`` in commands (compose, the kubelet)
         self.dollar_escape = False
-        self._keys_and_parents: tuple[set[int], dict[int, str]] | None = None  #: tree.keys_and_parents
+        self._keys_marked = False  #: tree.mark_keys
 
     def scalar(self, node: ScalarNode) -> Scalar:
         key = id(node)
@@ -115,7 +116,7 @@ def load(text: str) -> YamlSource:
     if _flow_too_deep(text):
         raise ProcessingError("YAML nesting too deep")
     try:
-        docs, aliases = _compose(text)
+        docs, aliases, nodes = _compose(text)
     except _Refused as e:
         raise ProcessingError(e.message, e.line) from None
     except MarkedYAMLError as e:
@@ -130,7 +131,7 @@ def load(text: str) -> YamlSource:
         raise ProcessingError(f"YAML parse error: {_one_line(e)}") from None
     except RecursionError:  # not expected: the composer keeps its own stack
         raise ProcessingError("YAML nesting too deep") from None
-    src = YamlSource(text, docs, aliases)
+    src = YamlSource(text, docs, aliases, nodes)
     if aliases:  # without one, every node appears once: nothing to expand, nothing recursive
         for root in docs:
             _check_expansion(src, root)
@@ -155,8 +156,10 @@ class _PyParser(Reader, Scanner, Parser):
         Parser.__init__(self)
 
 
-def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
-    """The root node of each document of ``text``, and (offset, node) of each alias written in it.
+def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]], list[Node]]:
+    """The root node of each document of ``text``, (offset, node) of each alias written in it, and
+    every node in the order it was made: document order, each node before the nodes in it (the order
+    of ``walk``, which meets the node an alias names before the alias).
 
     One loop over the parser's events with an explicit stack of the open collections: nesting costs
     no Python recursion, and more than ``MAX_DEPTH`` open collections are refused at once."""
@@ -165,6 +168,8 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
     get = parser.get_event
     docs: list[Node] = []
     aliases: list[tuple[int, Node]] = []
+    made: list[Node] = []
+    add = made.append
     get()  # StreamStartEvent
     while True:
         ev = get()
@@ -190,7 +195,8 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                                 break
                 node: Node = ScalarNode(tag, value, ev.start_mark.index + shift, ev.end_mark.index + shift,
                                         ev.style or None)
-                node.in_flow = flows[-1]  # type: ignore[attr-defined]  # where it is written
+                node.in_flow = flows[-1]  # where it is written
+                add(node)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(open_) >= MAX_DEPTH:
                     raise _Refused("YAML nesting too deep", None)
@@ -200,6 +206,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                 kind = MappingNode if cls is MappingStartEvent else SequenceNode
                 node = kind(tag, [], ev.start_mark.index + shift, 0, ev.flow_style)
                 node.anchor = ev.anchor  # type: ignore[attr-defined]
+                add(node)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = node
                 open_.append(node)
@@ -238,7 +245,7 @@ def _compose(text: str) -> tuple[list[Node], list[tuple[int, Node]]]:
                 root = node
         if root is not None:
             docs.append(root)
-    return docs, aliases
+    return docs, aliases, made
 
 
 def _bom_shift(text: str) -> int:
@@ -331,7 +338,7 @@ def _check_duplicates(src: YamlSource, node: MappingNode) -> None:
 def reads_as_str(raw: str) -> bool:
     """``raw`` is one YAML document that holds a string (a value written plain reads back as text)."""
     try:
-        docs, _ = _compose(raw)
+        docs, _, _ = _compose(raw)
     except (_Refused, YAMLError, UnicodeEncodeError, RecursionError):
         return False
     return len(docs) == 1 and isinstance(docs[0], ScalarNode) and docs[0].tag == STR

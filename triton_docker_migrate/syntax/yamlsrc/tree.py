@@ -88,17 +88,26 @@ def get(node: Node | None, key: str) -> Node | None:
     if not isinstance(node, MappingNode):
         return None
     merges = False
-    for k, v in node.value:
-        if isinstance(k, ScalarNode):
-            if k.value == key:
+    for k, v in node.value:  # (the value compared first: a collection key's is a list, never equal)
+        name = k.value
+        if name == key:
+            if isinstance(k, ScalarNode):
                 return v
-            if k.value == "<<":
-                merges = True
+        elif name == "<<" and isinstance(k, ScalarNode):
+            merges = True
     if merges:
         for k, v in items(node):
             if key_of(k) == key:
                 return v
     return None
+
+
+def has_any(node: Node | None, keys: frozenset[str]) -> bool:
+    """A mapping with one of ``keys`` written in it, or a ``<<`` merge (where ``get`` may find them):
+    one pass, where asking ``get`` for each key reads the mapping once a key."""
+    if not isinstance(node, MappingNode):
+        return False
+    return any(isinstance(k, ScalarNode) and (k.value in keys or k.value == "<<") for k, _ in node.value)
 
 
 def merge_sources(node: Node | None) -> list[Node]:
@@ -123,29 +132,22 @@ def refuse_unmapped(src: YamlSource, sc: Scalar) -> None:
         raise ProcessingError("cannot map the characters of this YAML scalar to the file: edit it by hand",
                               src.line(sc.start))
 
-def keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
-    """Ids of every mapping key, and the key each value (and list item) stands under (found once
-    per source: the tree is read-only)."""
-    if src._keys_and_parents is None:
-        src._keys_and_parents = _keys_and_parents(src)
-    return src._keys_and_parents
-
-
-def _keys_and_parents(src: YamlSource) -> tuple[set[int], dict[int, str]]:
-    keys: set[int] = set()
-    parent: dict[int, str] = {}
+def mark_keys(src: YamlSource) -> None:
+    """Mark every mapping key (``is_key``) and the key each value (and list item) stands under
+    (``parent_key``) on the nodes themselves (once per source: the tree is read-only)."""
+    if src._keys_marked:
+        return
+    src._keys_marked = True
     for node in src.nodes():
         if isinstance(node, MappingNode):
             for k, v in node.value:
-                keys.add(id(k))
-                name = key_of(k)
-                if name is not None and id(v) not in parent:
-                    parent[id(v)] = str(name)
-        elif isinstance(node, SequenceNode):
+                k.is_key = True
+                if v.parent_key is None and isinstance(k, ScalarNode):
+                    v.parent_key = str(k.value)
+        elif isinstance(node, SequenceNode) and node.parent_key is not None:
             for item in node.value:
-                if id(item) not in parent and id(node) in parent:
-                    parent[id(item)] = parent[id(node)]
-    return keys, parent
+                if item.parent_key is None:
+                    item.parent_key = node.parent_key
 
 def node_end(src: YamlSource, node: Node) -> int:
     """Offset after the last character of a node's content (block collections end at their last
@@ -154,10 +156,11 @@ def node_end(src: YamlSource, node: Node) -> int:
         return src.scalar(node).end
     if getattr(node, "flow_style", False):
         return node.end_index
-    kids = [c for c in children(node)]
-    if not kids:
+    if not node.value:
         return node.end_index
-    return max(node_end(src, c) for c in kids[-2:])
+    # the last two children: a mapping's last key and value, a sequence's last two items
+    last = node.value[-1] if isinstance(node, MappingNode) else node.value[-2:]
+    return max(node_end(src, c) for c in last)
 
 def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
                    retypable: frozenset[str] = frozenset(), lists: Iterable[int] = ()) -> str | None:
@@ -242,9 +245,9 @@ def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Itera
     """Every non-empty string value of the document that is not a key (nor in ``skip``), with its
     decoded scalar and the key it stands under. A value whose characters cannot be mapped to the file
     is refused when it holds V1 evidence (``refuse_unmapped``) and left out otherwise."""
-    keys, parent_key = keys_and_parents(src)
+    mark_keys(src)
     for node in src.nodes():
-        if not isinstance(node, ScalarNode) or id(node) in keys or id(node) in skip:
+        if not isinstance(node, ScalarNode) or node.is_key or id(node) in skip:
             continue
         sc = src.scalar(node)
         if not sc.is_str or not sc.value:
@@ -252,7 +255,7 @@ def string_values(src: YamlSource, skip: set[int] | dict = frozenset()) -> Itera
         if sc.offsets is None:
             refuse_unmapped(src, sc)
             continue
-        yield node, sc, parent_key.get(id(node), "")
+        yield node, sc, node.parent_key or ""
 
 
 def env_name_nodes(mappings: Iterable[Node], keys: tuple[str, ...] = ("env",)) -> dict[int, ScalarNode]:
