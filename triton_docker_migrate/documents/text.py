@@ -513,7 +513,7 @@ def _json_list(line: str, pos: int, at: int) -> list | None:
                 break
     if end < 0:
         return None
-    return json_array_words(line[start:end], list(range(pos + start, pos + end)))
+    return json_array_words(line[start:end], range(pos + start, pos + end))
 
 
 _PLAIN_ITEM = re.compile(r"[ \t]*([^\s,\[\]{}'\"#][^,\[\]{}#]*?)[ \t]*(,|\])")
