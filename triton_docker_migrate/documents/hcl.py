@@ -189,6 +189,7 @@ class HclDoc(Document):
         self._shell = False
         self._script_spans: list[tuple[int, int]] = []
         self._lines: list[tuple[CommandLine, Container]] | None = None
+        self._line_containers: dict[tuple, Container] | None = None  #: see health_refs
         #: heredocs read as JSON or YAML (``_heredoc_value``): by where the heredoc starts, its value, the YAML lists in it
         #: (the words of a command, as a YAML list) and its strings with the key each stands under
         self._heredocs: dict[int, "_Heredoc"] = {}
@@ -1219,9 +1220,11 @@ class HclDoc(Document):
         a target group's path names (``path = var.health_path``, its default in ``variables.tf``), and the
         target groups the ``load_balancer`` of an ECS service of this file sends to the server's container (or that
         stand on its ports with no ECS service in this file: ``_unlinked_target_groups``)."""
-        key = [(w.start, w.end) for seg in cl.segments for w in seg.words]
-        c = next((c for line, c in self._server_lines()
-                  if [(w.start, w.end) for seg in line.segments for w in seg.words] == key), None)
+        if self._line_containers is None:  # (built once: asked for each server line)
+            self._line_containers = {}
+            for line, c in self._server_lines():
+                self._line_containers.setdefault(_word_spans(line), c)
+        c = self._line_containers.get(_word_spans(cl))
         return self._refs_of(c) if c is not None else []
 
     def _refs_of(self, c: Container) -> list[tuple[str, str, str]]:
@@ -1733,6 +1736,11 @@ class HclDoc(Document):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+def _word_spans(cl: CommandLine) -> tuple[tuple[int, int], ...]:
+    """What tells a server line from another: the span of each of its words."""
+    return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
+
 
 def _keys(obj: "H.Expr") -> dict[str, "H.Expr"]:
     """The values of an object expression by key (``name = ...``, ``"name" = ...``, ``"name": ...``)."""

@@ -153,7 +153,10 @@ class MakefileDoc(ShellDoc):
             a += 1
         if a >= b:
             return
-        text, offsets = make_to_shell(t, a, b)
+        if t.find("$", a, b) < 0:  # nothing for make to expand: the text as written, its offsets a range
+            text, offsets = t[a:b], range(a, b)
+        else:
+            text, offsets = make_to_shell(t, a, b)
         text = crlf_as_lf(text)
         self.top_commands += 1
         lexed = self._lex(text, offsets, a, strict=False)

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Callable
+from array import array
+from typing import Callable, Sequence
 
 from ..model import Edit, ProcessingError, Span
 from ..syntax import yamlsrc as Y
@@ -72,19 +73,30 @@ def requirement_name(text: str) -> str:
 # --- requirements files ---------------------------------------------------------------------------
 
 class _Line:
-    """A logical line of a requirements file: its characters and their document offsets."""
+    """A logical line of a requirements file: its pieces, each with the document offset of its first
+    character (the characters of a piece follow each other in the document)."""
 
     def __init__(self) -> None:
-        self.chars: list[str] = []
-        self.offs: list[int] = []
+        self.pieces: list[tuple[str, int]] = []
 
     def add(self, text: str, a: int, b: int) -> None:
-        self.chars.extend(text[a:b])
-        self.offs.extend(range(a, b))
+        self.pieces.append((text[a:b], a))
 
     @property
     def text(self) -> str:
-        return "".join(self.chars)
+        return "".join(p for p, _ in self.pieces)
+
+    @property
+    def offs(self) -> range | array:
+        """The document offset of each character: a range for a line of one piece, whatever its length
+        (machine integers otherwise: a list of Python ints took 36 bytes per character)."""
+        if len(self.pieces) == 1:
+            p, a = self.pieces[0]
+            return range(a, a + len(p))
+        out = array("q")
+        for p, a in self.pieces:
+            out.extend(range(a, a + len(p)))
+        return out
 
 
 def _physical_lines(text: str, start: int) -> list[tuple[int, int]]:
@@ -107,12 +119,10 @@ def logical_lines(text: str, start: int = 0) -> list[_Line]:
         if not line.endswith("\\") or _COMMENT_LINE.match(line):
             piece = _Line()
             if _COMMENT_LINE.match(line):
-                piece.chars.append(" ")
-                piece.offs.append(a)
+                piece.pieces.append((" ", a))
             piece.add(text, a, b)
             if cur is not None:
-                cur.chars += piece.chars
-                cur.offs += piece.offs
+                cur.pieces += piece.pieces
                 out.append(cur)
                 cur = None
             else:
@@ -134,20 +144,19 @@ def logical_lines(text: str, start: int = 0) -> list[_Line]:
 class PipLine:
     """One logical line after pip's comment removal: the requirement it names, if any."""
 
-    def __init__(self, line: _Line) -> None:
-        text = line.text
+    def __init__(self, text: str, offs: Sequence[int]) -> None:
         m = _COMMENT.search(text)
         self.comment: Span | None = None
         if m:
             hash_at = m.end() - 1
-            self.comment = Span(line.offs[hash_at], line.offs[-1] + 1)
+            self.comment = Span(offs[hash_at], offs[-1] + 1)
             text = text[:m.start()]
         a, b = 0, len(text)
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1
-        self.text, self.offs = text[a:b], line.offs[a:b]
+        self.text, self.offs = text[a:b], offs[a:b]
         self.requirement: tuple[int, int] | None = None  #: (i, j) of the requirement in ``text``
         self.options = ""
         self.editable = False
@@ -185,7 +194,7 @@ class PipLine:
 
 
 def read_pip_lines(text: str, start: int = 0) -> list[PipLine]:
-    return [PipLine(line) for line in logical_lines(text, start)]
+    return [PipLine(line.text, line.offs) for line in logical_lines(text, start)]
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -245,7 +254,7 @@ class RequirementsDoc(Document):
                         if sc.offsets is None:
                             Y.refuse_unmapped(src, sc)
                         continue
-                    pl = PipLine(_line_of(sc.value, sc.offsets))
+                    pl = PipLine(sc.value, list(sc.offsets))
                     if pl.requirement is None:
                         continue
                     count += 1
@@ -440,13 +449,6 @@ def _poetry_replacer(span: Span) -> Callable[[str], Edit]:
         return Edit(span, f"{m.group('name')} = {value}")
 
     return replace
-
-
-def _line_of(value: str, offsets: list[int]):
-    line = _Line()
-    line.chars = list(value)
-    line.offs = list(offsets)
-    return line
 
 
 def _toml_shape(node, free: tuple[tuple[str, ...], ...], path: tuple[str, ...] = ()) -> object:

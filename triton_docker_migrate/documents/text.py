@@ -529,7 +529,7 @@ def _json_list(line: str, pos: int, at: int) -> list | None:
                 break
     if end < 0:
         return None
-    return json_array_words(line[start:end], list(range(pos + start, pos + end)))
+    return json_array_words(line[start:end], range(pos + start, pos + end))
 
 
 #: what stands between the items of a program's argument list written over several lines (``[]string{``,

@@ -87,9 +87,12 @@ class Instruction:
         return self.runs[k][1] + i - self.runs[k][0] if k >= 0 else self.keyword.end
 
     @cached_property
-    def offsets(self) -> array:
+    def offsets(self) -> array | range:
         """Document offset of each character of ``logical`` (machine integers: a list of Python ints
-        took 39 bytes per character, most of a large Dockerfile's memory)."""
+        took 39 bytes per character, most of a large Dockerfile's memory); a ``range`` for a line
+        without continuations, whatever its length."""
+        if len(self.runs) == 1:
+            return range(self.runs[0][1], self.runs[0][1] + len(self.logical))
         out = array("q")
         ends = [i for i, _ in self.runs[1:]] + [len(self.logical)]
         for (i, off), j in zip(self.runs, ends):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 
 from ..model import Edit, ProcessingError
 from .shellwords import Word
@@ -165,6 +166,12 @@ def json_array_words(logical: str, offsets: list[int], escapes: dict[int, int] |
     for _ in values:
         i = logical.find('"', i)
         j = i + 1
+        k = logical.find('"', j)
+        if logical.find("\\", j, k) < 0:  # the common string: no escape, its characters as written
+            offs = offsets[j:k] if isinstance(offsets, range) else array("q", offsets[j:k])
+            words.append(Word(offsets[i], offsets[k] + 1, logical[j:k], offs, False, '"', offsets[k]))
+            i = k + 1
+            continue
         w = Word(offsets[i], 0, quote='"')
         while j < n and logical[j] != '"':
             if logical[j] == "\\":

@@ -199,10 +199,14 @@ class _Lexer:
             if (j >= n or t[j] in _WORD_BREAK) and t.find("{", i, j) < 0:  # the common word: plain characters only
                 if self.offsets is None:
                     offs = range(self.base + i, self.base + j)  # (48 bytes, whatever its length)
-                    end = self.base + j
+                elif isinstance(self.offsets, range):
+                    offs = self.offsets[i:j]  # (a slice of a range is a range)
                 else:
                     offs = array("q", self.offsets[i:j])
-                    end = offs[-1] + 1
+                if type(offs) is range and offs.step == 1:
+                    # the word's start and end are the range's own integers (not two more objects per word)
+                    return Word(offs.start, offs.stop, t[i:j], offs, False, "", offs.stop), j
+                end = offs[-1] + 1
                 return Word(offs[0], end, t[i:j], offs, False, "", end), j
         w = Word(self.off(i), 0)
         quotes: list[str] = []
