@@ -445,12 +445,17 @@ class CiDoc(ShellDoc):
         the container's own; None elsewhere."""
         if self.gitlab:
             return None
-        for mapping, image in self.containers:
-            options = Y.get(mapping, "options") if mapping is not None else None
-            if isinstance(options, ScalarNode) and isinstance(image, ScalarNode) \
-                    and options.start_index <= offset < Y.node_end(self.src, options):
-                return str(image.value)
-        return None
+        spans = self.__dict__.get("_option_spans")
+        if spans is None:  # once per document, sorted by start: one look per URL, not one per container
+            spans = []
+            for mapping, image in self.containers:
+                options = Y.get(mapping, "options") if mapping is not None else None
+                if isinstance(options, ScalarNode) and isinstance(image, ScalarNode):
+                    spans.append((options.start_index, Y.node_end(self.src, options), str(image.value)))
+            spans.sort()
+            self._option_spans = spans
+        i = bisect.bisect_right(spans, (offset, float("inf"), "")) - 1
+        return spans[i][2] if i >= 0 and spans[i][0] <= offset < spans[i][1] else None
 
     def _in_other_job(self, offset: int, text: str) -> bool:
         """``offset`` stands in a job that does not reach the server (``_other_jobs``) and ``text`` names no port
