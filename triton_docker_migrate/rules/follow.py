@@ -2580,7 +2580,7 @@ class _Follow:
             found.insert(0, u)
         for u in found:
             hp = _HOST_PORT_BEFORE.search(r.text, max(0, u.start() - 300), u.start("path"))
-            if hp is not None and all(p.isdigit() if k == "port" else p for k, p in (
+            if hp is not None and all((p or "").isdigit() if k == "port" else p for k, p in (
                     ("host", variable_host(hp.group("host"), self.doc.text) if "$" in hp.group("host") else hp.group("host")),
                     ("port", variable_host(hp.group("port"), self.doc.text) if "$" in hp.group("port") else hp.group("port")))):
                 continue  # ``HOST=web``, ``PORT=9000``: set once, known (``held_url`` reads it)
