@@ -2422,7 +2422,8 @@ class _Follow:
         exec, or COPY'd into its image) asks its own ``localhost`` on a port a variable holds
         (``curl "http://localhost:${PORT}/api/health/ready"``, ``f"http://127.0.0.1:{PORT}/api/..."``): the server
         is the one that answers there. The path moves when the variable's one value (or default) is the server's
-        HTTP port; a warning otherwise: the health port V2 removed, or a port known only at run time."""
+        HTTP port; a warning when it is the health port V2 removed, or a port known only at run time; another port
+        (``os.environ.get("EXPORTER_PORT", "9400")``) is another program's of the container: left alone."""
         at = self.runs_in[0]
         m = at.move
         if not m.paths:
@@ -2445,6 +2446,8 @@ class _Follow:
                 why = None
             elif port is not None and port == m.health:
                 why = f"its port {var} is {port}, the health port V2 removed: set it to the HTTP port {m.http} where it is set"
+            elif port is not None and port.isdigit():
+                continue  # another port of the container (``${METRICS_PORT:-9400}``): another program's
             else:
                 why = f"its port {var} is {port or 'known only at run time'}, where the server's HTTP port is {m.http}: " \
                     f"check that it asks the server"
