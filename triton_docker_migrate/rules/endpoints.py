@@ -483,6 +483,16 @@ class LocalPorts:
             host, port = self._port_value(region, m, expr)
             if port is None:
                 return host
+        elif port is None and host and host.startswith("$"):
+            # ``$WEB_URL/api/...`` with ``WEB_URL=${WEB_URL:-http://localhost:9000}``: the base the file gives it
+            # says whose path it is, as it would written inline
+            from .follow import variable_host
+
+            b = _BASE_VALUE.fullmatch(variable_host(host, self.doc.text) or "")
+            if b is not None:
+                if _another_service(b.group("host"), b.group("port"), self.ctx, self.doc.text):
+                    return "other"
+                host, port = b.group("host"), b.group("port")
         if not host or host.lower() not in _LOOPBACK or not port:
             return None
         if self.doc.kind == "ci":
@@ -529,6 +539,8 @@ class LocalPorts:
         return host, port
 
 
+#: a URL base a variable holds: scheme, host and port
+_BASE_VALUE = re.compile(r"https?://(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?")
 #: the host right before a URL's ``:PORT`` (``http://localhost`` of ``http://localhost:${PORT}``)
 _HOST_BEFORE_PORT = re.compile(r"(?<![\w.$-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\]|\$\{[A-Za-z_]\w*(?::?[-=][^}\s]*)?\}"
                                r"|\$[A-Za-z_]\w*)\Z")
