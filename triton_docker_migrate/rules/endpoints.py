@@ -39,7 +39,10 @@ URL_RULES = (
                  "Health URLs in HEALTHCHECK, compose health checks, probes, scripts. When the URL used the removed "
                  "health port, the port becomes the HTTP port too; when its port is a variable the file sets to the "
                  "removed health port (or gives it as a default: `local port=${1:-8005}`), the path moves and the "
-                 "finding is a warning: set the port to the HTTP port where it is set. Only in a Triton context (a V1/V2 server "
+                 "finding is a warning: set the port to the HTTP port where it is set; a port (or a URL base: "
+                 "`$WEB_URL/api/health/ready`) held by a variable is judged by the value the file gives it (its "
+                 "assignment, its default) as if written there, and one the file gives no value is a warning (known "
+                 "only at run time). Only in a Triton context (a V1/V2 server "
                  "image, service or command line, a host named for the server, or a URL with a host in a file "
                  "that talks to Triton: a Triton client import, perf_analyzer, a client SDK image - in a CI file, the same "
                  "job; a URL to the host and port that a V1 status poll of the same file asks, "
@@ -478,6 +481,21 @@ class LocalPorts:
             if base is not None and _another_service(base[0], base[1], self.ctx, self.doc.text):
                 return "other"
             return None
+        if port is None and (expr := _port_expression(region, m)) is not None:
+            # ``localhost:${PORT}/api/...``: the port's value decides, as if it were written there
+            host, port = self._port_value(region, m, expr)
+            if port is None:
+                return host
+        elif port is None and host and host.startswith("$"):
+            # ``$WEB_URL/api/...`` with ``WEB_URL=${WEB_URL:-http://localhost:9000}``: the base the file gives it
+            # says whose path it is, as it would written inline
+            from .follow import variable_host
+
+            b = _BASE_VALUE.fullmatch(variable_host(host, self.doc.text) or "")
+            if b is not None:
+                if _another_service(b.group("host"), b.group("port"), self.ctx, self.doc.text):
+                    return "other"
+                host, port = b.group("host"), b.group("port")
         if not host or host.lower() not in _LOOPBACK or not port:
             return None
         if self.doc.kind == "ci":
@@ -500,6 +518,35 @@ class LocalPorts:
         if self.doc.kind == "dockerfile":
             return "warn" if self.inside is not None and port not in self.inside else None
         return "other" if self.host is not None and port not in self.host else None
+
+
+    def _port_value(self, region: Region, m: re.Match, expr: str) -> tuple[str | None, str | None]:
+        """The host written before the port expression ``expr`` of the URL ``m`` and the port the file gives the
+        expression (its value, its default: ``_port_variable``); (None, None) when the port is written as the
+        removed health port's own expression (``check_region`` moves it), (``"runtime"``, None) when the file
+        gives it no value (known only at run time)."""
+        if health_text(expr) in self.ctx.health_ports:
+            return None, None
+        held = _port_variable(region, m, self.ctx)
+        d = _DEFAULT_PORT.fullmatch(expr)  # ``${PORT:-8000}``: its default, where the file does not set it
+        port = held[1] if held is not None else self.doc.resolve(expr) if "$" in expr else None
+        port = port if port and port.isdigit() else d.group("port") if d is not None else None
+        if port is None:
+            return "runtime", None
+        before = _HOST_BEFORE_PORT.search(region.text, max(0, m.start("host") - 300), m.start("host") - 1)
+        host = before.group("host") if before is not None else None
+        if host is not None and host.startswith("$"):
+            from .follow import variable_host
+
+            host = variable_host(host, self.doc.text) or host  # ``${HOST:-localhost}``: its one value
+        return host, port
+
+
+#: a URL base a variable holds: scheme, host and port
+_BASE_VALUE = re.compile(r"https?://(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?")
+#: the host right before a URL's ``:PORT`` (``http://localhost`` of ``http://localhost:${PORT}``)
+_HOST_BEFORE_PORT = re.compile(r"(?<![\w.$-])(?:https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\]|\$\{[A-Za-z_]\w*(?::?[-=][^}\s]*)?\}"
+                               r"|\$[A-Za-z_]\w*)\Z")
 
 
 def _host_field(text: str, region: Region) -> bool:
@@ -769,6 +816,13 @@ def check_region(region: Region, ctx: Context, client: bool = False, named: bool
                                 f"port, V2 answers on the HTTP port {http}", fix=Fix.of(f"Use {url.v2}", *edits))
                 break
             held = _port_variable(region, m, ctx) if not port else None
+            if verdict == "runtime":
+                # ``localhost:${PORT}/api/health/ready`` with nothing in the file giving PORT a value: whoever
+                # starts it knows whether it is the server's port
+                yield r.finding(region.span(m.start("host"), pend), msg + f"; its port {expr} is known only at run "
+                                "time: if it is the server's HTTP port, change the path; if it is another program's, "
+                                "leave it (suppress this finding)", Severity.WARNING, suggestion=url.v2)
+                break
             if held is not None and held[1] in ctx.health_ports:
                 # ``localhost:${health}/api/health/ready`` with ``health=${1:-8005}``: the path moves, the port is
                 # set elsewhere (a default, an argument): V2 answers nothing there

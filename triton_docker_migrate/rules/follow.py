@@ -2422,7 +2422,8 @@ class _Follow:
         exec, or COPY'd into its image) asks its own ``localhost`` on a port a variable holds
         (``curl "http://localhost:${PORT}/api/health/ready"``, ``f"http://127.0.0.1:{PORT}/api/..."``): the server
         is the one that answers there. The path moves when the variable's one value (or default) is the server's
-        HTTP port; a warning otherwise: the health port V2 removed, or a port known only at run time."""
+        HTTP port; a warning when it is the health port V2 removed, or a port known only at run time; another port
+        (``os.environ.get("EXPORTER_PORT", "9400")``) is another program's of the container: left alone."""
         at = self.runs_in[0]
         m = at.move
         if not m.paths:
@@ -2445,6 +2446,8 @@ class _Follow:
                 why = None
             elif port is not None and port == m.health:
                 why = f"its port {var} is {port}, the health port V2 removed: set it to the HTTP port {m.http} where it is set"
+            elif port is not None and port.isdigit():
+                continue  # another port of the container (``${METRICS_PORT:-9400}``): another program's
             else:
                 why = f"its port {var} is {port or 'known only at run time'}, where the server's HTTP port is {m.http}: " \
                     f"check that it asks the server"
@@ -2580,11 +2583,38 @@ class _Follow:
             found.insert(0, u)
         for u in found:
             hp = _HOST_PORT_BEFORE.search(r.text, max(0, u.start() - 300), u.start("path"))
-            if hp is not None and all(p.isdigit() if k == "port" else p for k, p in (
+            if hp is not None and all((p or "").isdigit() if k == "port" else p for k, p in (
                     ("host", variable_host(hp.group("host"), self.doc.text) if "$" in hp.group("host") else hp.group("host")),
                     ("port", variable_host(hp.group("port"), self.doc.text) if "$" in hp.group("port") else hp.group("port")))):
                 continue  # ``HOST=web``, ``PORT=9000``: set once, known (``held_url`` reads it)
+            if hp is None and u.start("path") > u.start() and self._other_bases(r.text[u.start():u.start("path")]):
+                continue
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
+
+    def _other_bases(self, var: str) -> bool:
+        """The URL base variable ``var`` (``$BASE`` of ``$BASE/api/health/ready``) holds a known value that reaches
+        no migrated server, whatever gives it: its default and assignments (``BASE=${1:-http://localhost:8080}``,
+        ``variable_host``) and, when it is set from an argument, what each call of the run gives that argument
+        (``sh wait-for.sh http://localhost:8080``): another program's URL, as if written out."""
+        text = self.doc.text
+        m = _VARIABLE.fullmatch(var)
+        value = variable_host(var, text) if m is not None and m.group(1) else None
+        if value is None:
+            return False
+        values = [value]
+        name = m.group(1)
+        arg = None if name.isdigit() else re.search(
+            r"(?m)(?:^|[;&|\s])(?:export\s+|local\s+|readonly\s+|declare\s+)?" + re.escape(name)
+            + r"=[\"']?\$\{?(\d)(?![\w])", text)
+        n = int(name) if name.isdigit() else int(arg.group(1)) if arg is not None else 0
+        if n:
+            values += [args[n - 1] for args, _where in self.called or () if n <= len(args)]
+        for v in values:
+            hp = _HOST_PORT.fullmatch(v.rstrip("/"))
+            if hp is None or not hp.group("scheme") or not (hp.group("port") or "").isdigit() \
+                    or "$" in v or self.resolve(hp.group("host"), hp.group("port"))[0]:
+                return False
+        return True
 
     def named_upstream(self, r: Region) -> Iterator[Finding]:
         """A proxy's configuration (an Envoy cluster, an nginx or HAProxy upstream in a ConfigMap) that names a
