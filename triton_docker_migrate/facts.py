@@ -217,6 +217,14 @@ def classify(image: str) -> ImageInfo:
     return ImageInfo(True, is_v1_tag(m.group("repo"), tag), sdk, local)
 
 
+def other_image(image: str | None) -> bool:
+    """``image`` (as resolved) is known, and is neither a Triton image nor one named as built on V1: the
+    program it runs is another one."""
+    if not image or "$" in image:
+        return False
+    info = classify(image)
+    return not info.triton and not info.local_v1
+
 
 #: a V2 server image's tag by its release (``20.07-py3``, ``25.04-pyt-python-py3``, ``24.10-py3-sdk``)
 _V2_RELEASE_TAG = re.compile(r"^(?P<ver>\d{2}\.\d{2})(?:\.\d+)?-[\w.-]+$")

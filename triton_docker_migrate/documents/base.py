@@ -155,6 +155,11 @@ class Document:
         """``value`` with the file's own variables substituted, where the file says what they hold."""
         return value
 
+    def variable_values(self, name: str) -> list[Span] | None:
+        """Where the file writes the values it gives its variable ``name`` (every assignment), so that what a
+        command line expands can be judged as that command's words; None: the reader keeps no such record."""
+        return None
+
     def held(self, value: str) -> str | None:
         """``value`` with each variable it names replaced by the literal the file sets that variable to once
         (``HEALTH_PORT=8005`` ... ``${HEALTH_PORT}``: a variable set once to a literal is that literal), or None

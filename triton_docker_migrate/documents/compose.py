@@ -55,6 +55,14 @@ class Service:
     extended: tuple["ComposeDoc", "Service", Span] | None = None
 
 
+def _other_program(s: Service) -> bool:
+    """``s`` runs an image known not to be the server: pulled by a name that is not Triton's, not built here."""
+    if s.triton or s.v1 or s.v1_arguments or s.built is not None or s.extended is not None \
+            or Y.get(s.node, "build") is not None:
+        return False
+    return facts.other_image(s.image)
+
+
 #: compose files being read for an ``extends: {file: ...}`` (a cycle of files is not followed)
 _EXTENDED_READING: set[str] = set()
 
@@ -271,9 +279,11 @@ class ComposeDoc(Document):
             if got is None:
                 continue
             text, offsets = got
-            triton = any(s.triton or s.name in shared for s in self.users(node)) or bool(host and host.search(text))
+            users = self.users(node)
+            triton = any(s.triton or s.name in shared for s in users) or bool(host and host.search(text))
             r = Region(text, offsets=offsets, triton=triton, shell=key in ("command", "entrypoint", "test"),
-                       image_context=key == "image", label=key)
+                       image_context=key == "image", label=key,
+                       other_program=not triton and bool(users) and all(map(_other_program, users)))
             out += without_shell_comments(r) if r.shell else [r]
         return out
 

@@ -275,7 +275,10 @@ class HelmValuesDoc(Document):
         if self._lines is None:
             found: dict[tuple, CommandLine] = {}
             linked = {id(seg) for cl in self.linked for seg in cl.segments}
-            linked |= {id(seg) for n in self.src.nodes() if id(n) in self.per_item and (seg := self.segment(n)) is not None}
+            # (a list the chart's templates give only to containers that run no server - a sidecar's ``args`` - is
+            # that program's line, never the server's)
+            linked |= {id(seg) for n in self.src.nodes() if (id(n) in self.per_item or id(n) in self.other_app_nodes)
+                       and (seg := self.segment(n)) is not None}
             if self.triton:
                 for entry, cmd, extra in self._argv_groups():
                     lines = self._lines_of(entry, cmd)
@@ -328,6 +331,7 @@ class HelmValuesDoc(Document):
         if not nodes <= self.other_app_nodes:
             self.other_app_nodes |= nodes
             self._regions = None
+            self._lines = None
 
     def lookup(self, path: tuple[str, ...]) -> Node | None:
         """The node at a values path (``("image", "tag")``), through mappings."""

@@ -904,6 +904,10 @@ class ShellDoc(Document):
         rest = value[k:]
         return None if "$" in rest or "`" in rest else "".join(out) + rest
 
+    def variable_values(self, name: str) -> list[Span] | None:
+        return [w.span for w in self.variables.get(name, [])] + \
+            [w.span for _, words in self.arrays.get(name, []) for w in words]
+
     def _held_value(self, text: str) -> Word | None:
         """The value ``text``, one ``$NAME``, expands to, when the script sets NAME once to a plain value."""
         m = _VAR_REF.fullmatch(text)

@@ -34,6 +34,9 @@ class Region:
     #: ``triton`` only because a container of the server's pod runs it (a sidecar's command, environment or exec
     #: probe): it reaches the server on ``localhost`` at the server's ports, its other URLs and bare paths are its own
     sidecar: bool = False
+    #: given only to containers of images known not to be the server (a service's environment): options in it
+    #: are that program's, as they are on its command line
+    other_program: bool = False
 
     def off(self, i: int) -> int:
         if self.offsets is None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Iterator, NamedTuple
 
 from .. import evidence, facts, kinds
-from ..documents.commands import basename, command_index
+from ..documents.commands import _NOT_LAUNCHERS, RUNS_NEXT, basename, command_index
 from ..documents.sites import is_foreign
 from ..intervals import OffsetMap, covers_any
 from ..model import Edit, Finding, Severity, Span
@@ -217,11 +217,14 @@ def _judged_elsewhere(doc, lines, target: Release):
             own += words
     server.sort()
     foreign: list[tuple[int, int]] = []  #: words of other programs' commands
+    expanded: list = []  #: their words that expand a variable of the file
     for site in doc.commands():
         ci = command_index(site.words)
-        if ci is None or site.words[ci].dynamic or ci + 1 >= len(site.words):
+        if ci is not None and site.words[ci].dynamic and facts.other_image(site.image):
+            ci -= 1  # a container of an image known not to be the server: what it is given is its own
+        elif ci is None or site.words[ci].dynamic or ci + 1 >= len(site.words):
             continue
-        program = site.words[ci].value
+        program = site.words[ci].value if ci >= 0 else ""
         if _NAMED_FOR_SERVER.search(basename(program)) or program.startswith("-") or any(
                 "trtserver" in w.value or "tritonserver" in w.value or "tensorrtserver" in w.value
                 for w in site.words):
@@ -230,6 +233,10 @@ def _judged_elsewhere(doc, lines, target: Release):
         if _within(server, min(a for a, _ in words), max(b for _, b in words), overlap=True):
             continue
         foreign += words
+        if ci < 0 or basename(program) not in _NOT_LAUNCHERS and basename(program) not in RUNS_NEXT:
+            # (a ``docker run`` is judged by its container's site: the image it runs decides)
+            expanded += [w for w in site.words[ci + 1:] if w.dynamic]
+    foreign += _held_by_foreign(doc, expanded, server, foreign)
     if not own and not foreign:
         return None
     own.sort()
@@ -240,6 +247,37 @@ def _judged_elsewhere(doc, lines, target: Release):
             name not in facts.V1_SERVER_ONLY_OPTIONS and _within(foreign, span.start, span.end))
 
     return judged
+
+
+_REFERENCE = re.compile(r"\$(?:\{(?P<a>[A-Za-z_]\w*)|\((?P<b>[A-Za-z_]\w*)\)|(?P<c>[A-Za-z_]\w*))")
+
+
+def _held_by_foreign(doc, expanded: list, server: list[tuple[int, int]],
+                     foreign: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where the values are written of the variables that only other programs' commands expand
+    (``WEB_OPTS="--api-version=2"`` then ``docker run acme/api:3 $WEB_OPTS``): their options are that
+    program's, as they are when written on its line. A variable that anything else names (a server line,
+    another command, another variable's value), or whose value names the server, is not."""
+    names = {m.group("a") or m.group("b") or m.group("c") for w in expanded for m in _REFERENCE.finditer(w.value)}
+    names = {n for n in names if not _NAMED_FOR_SERVER.search(n)}
+    if not names:
+        return []
+    spans = sorted(foreign)
+    text = doc.text
+    out: list[tuple[int, int]] = []
+    for name in sorted(names):
+        values = doc.variable_values(name)
+        if not values:
+            continue
+        rx = re.compile(r"\$(?:\{|\()?" + re.escape(name) + r"(?!\w)")
+        if any(not _within(spans, m.start(), m.end()) for m in rx.finditer(text)):
+            continue  # named elsewhere too
+        got = [(v.start, v.end) for v in values]
+        if any(_within(server, a, b, overlap=True) or re.search(r"(?<![\w-])(?:trtserver|tritonserver)(?![\w-])",
+                                                               text[a:b]) for a, b in got):
+            continue
+        out += got
+    return out
 
 
 def _within(spans: list[tuple[int, int]], start: int, end: int, overlap: bool = False) -> bool:
@@ -301,6 +339,9 @@ def _in_region(region, target: Release, local=None, named=None, judged=None) -> 
             # shows they are the server's (above)
             if not server_args and (name not in facts.V1_SERVER_ONLY_OPTIONS or region.label == "line"):
                 continue
+            if region.other_program and name not in facts.V1_SERVER_ONLY_OPTIONS \
+                    and not _NAMED_FOR_SERVER.search(region.label or ""):
+                continue  # another program's options, as on its own line (``judged`` below)
             if name.startswith(("api-", "grpc-")) and not _v1_only(name, target):
                 continue  # an option some releases take again (the gRPC thread count from 25.04)
             if judged is not None and judged(region.span(m.start(), m.end()), name):
