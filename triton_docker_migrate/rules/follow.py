@@ -610,14 +610,21 @@ def _rewrites_to_v1(target: str) -> bool:
     return target.startswith("/api/") and not any(rx.match(target) for _rl, _u, rx in _ROWS)
 
 
+#: the words that may declare a name before it (``export``, JavaScript's ``const``/``let``/``var``, Go's ``const``,
+#: Java's ``private static final String``)
+_DECLARES = r"(?:(?:export|const|let|var|final|static|private|public|protected|readonly)[ \t]+)*(?:String[ \t]+)?"
+
+
 def base_url(name: str, text: str) -> tuple[str, str] | None:
     """(host, port) of the one URL base ``text`` assigns to ``name`` (``SERVER = "http://localhost:8000"``,
-    ``SERVER=http://triton:8000``), or None."""
+    ``SERVER=http://triton:8000``, a program's constant: ``const ORDERS = "http://orders:8000";``, Go's
+    ``const X = "..."``, Java's ``static final String X = "...";``), or None."""
     if not re.fullmatch(r"[A-Za-z_]\w*", name):
         return None
-    found = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[ \t]*\w+[ \t]*)?=[ \t]*"
-                       r"[rRuU]?[\"']?https?://([A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})/?[\"']?[ \t]*(?:#.*)?$", text)
-    assigned = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)", text)
+    found = re.findall(r"(?m)^[ \t]*" + _DECLARES + re.escape(name) + r"[ \t]*(?::[ \t]*\w+[ \t]*)?=[ \t]*"
+                       r"[rRuU]?[\"'`]?https?://([A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})/?[\"'`]?[ \t]*;?[ \t]*"
+                       r"(?:(?:#|//).*)?$", text)
+    assigned = re.findall(r"(?m)^[ \t]*" + _DECLARES + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)", text)
     return found[0] if len(found) == 1 and len(assigned) == 1 else None
 
 
@@ -2584,6 +2591,9 @@ class _Follow:
                     ("host", variable_host(hp.group("host"), self.doc.text) if "$" in hp.group("host") else hp.group("host")),
                     ("port", variable_host(hp.group("port"), self.doc.text) if "$" in hp.group("port") else hp.group("port")))):
                 continue  # ``HOST=web``, ``PORT=9000``: set once, known (``held_url`` reads it)
+            held = _VARIABLE.match(u.group(0))
+            if held is not None and held.group(1) and base_url(held.group(1), self.doc.text) is not None:
+                continue  # ``${ORDERS}/api/...`` with ``const ORDERS = "http://orders:8000"``: known (``variable_url``)
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
 
     def named_upstream(self, r: Region) -> Iterator[Finding]:
@@ -2620,6 +2630,10 @@ class _Follow:
                 yield from self.env_url(r, v.start("path"), v.group("path"), var, None, True)
             return
         value = variable_host(v.group("var"), self.doc.text)
+        held = _VARIABLE.fullmatch(v.group("var")) if value is None else None
+        base = base_url(held.group(1), self.doc.text) if held is not None and held.group(1) else None
+        if base is not None:  # a program's constant (``const TRITON = "http://localhost:8000";``)
+            value = f"{base[0]}:{base[1]}"
         u = _HOST_PORT.fullmatch(value.rstrip("/")) if value else None
         if u is None or u.group("path"):
             return
