@@ -333,9 +333,11 @@ def follow_through(results: list, paths: list[str], settings: Settings, stale: l
         u.topologies(terms, in_chart)
     reached = [u for u in units if u.outside and u.may_reach(terms)]
 
+    copied = _other_images(dockerfiles, read, moved)
+
     def linked():
         return follow.build_links(moved, [(os.path.realpath(c.path), doc.topology()) for c, _d, doc in found.values()]
-                                  + list(in_chart.items()))
+                                  + list(in_chart.items()), copied)
 
     links = linked()
     more = follow.link_terms(links)
@@ -664,6 +666,33 @@ def _run_by_images(dockerfiles: list[Candidate], read, moved: list, found: dict)
         if id(b) in used:
             found[c.display] = (c, data, doc)
     return moved
+
+
+def _other_images(dockerfiles: list[Candidate], read, moved: list) -> dict[str, tuple[str, str]]:
+    """``follow.other_images`` of the run's Dockerfiles that name no server, when a moving server publishes its
+    ports on the machine (only there does another container's ``localhost`` differ from the machine's)."""
+    from ..model import ProcessingError
+    from ..pipeline import build_document
+    from ..rules import follow
+
+    if not any(m.published for _p, m in moved):
+        return {}
+    docs: list = []
+    for c in dockerfiles:
+        data = read(c)
+        if data is None or not (b"COPY" in data.upper() or b"ADD" in data.upper()) \
+                or any(w in data for w in (b"trtserver", b"tritonserver", b"tensorrtserver")):
+            continue
+        try:
+            docs.append((os.path.realpath(c.path), build_document("dockerfile", c.path, data.decode("utf-8"))))
+        except (ProcessingError, UnicodeDecodeError, RecursionError):
+            continue
+        except Exception:  # as _document: what cannot be read is left alone
+            continue
+    try:
+        return follow.other_images(docs)
+    except (OSError, RecursionError):
+        return {}
 
 
 #: what a file that runs a V2 server holds (its binary, its image)

@@ -66,6 +66,8 @@ class Stage:
     base_image: str = ""  #: that image reference, the file's own variables substituted
 
 
+#: a pattern in a copy's source (``COPY scripts/*.sh /opt/``)
+_GLOB_CHARS = re.compile(r"[*?\[]")
 #: a copy's ``--from=`` flag and its value (a stage's name or index, or an image)
 _FROM_FLAG = re.compile(r"\s*(?:--[\w-]+(?:=\S*)?\s+)*--from=(?P<v>[^\s\"']+)")
 #: a reference to a build argument (``${X}``, ``$X``, ``${X:-d}``, ``${X:+d}``)
@@ -903,6 +905,31 @@ class DockerfileDoc(Document):
         """The working folder of the image of stage ``idx``: where its container's commands run."""
         self._workdirs()
         return self._workdir_end.get(idx)
+
+    def other_files(self) -> list[str]:
+        """The files of the build context (absolute paths) that the image this file builds holds, each COPY'd or
+        ADDed by its own name (``COPY main.py .``; not a folder's nor a pattern's) into any of its stages, when
+        that image is no server's: its last stage runs no server line and every stage is built on an image that
+        names no Triton server and that this file names (not a variable). A program of such a file runs in another
+        application's container: its ``localhost`` is that container's (``follow.others_inside``)."""
+        if not self.stages:
+            return []
+        for st in self.stages:  # (a build stage's sources make the program the last stage runs: ``go build``)
+            image = st.base_image or st.image
+            if st.triton or st.v1 or st.local_v1 or not image or "$" in image or facts.TRITON_HOST.search(image):
+                return []
+        if any(b.lines for b in self.topology().builds):
+            return []
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else "."
+        out: list[str] = []
+        for k in range(len(self.stages)):
+            for m in self._copies().get(k, []):
+                if _GLOB_CHARS.search(m.source):
+                    continue
+                src = os.path.normpath(os.path.join(base, m.source))
+                if src not in out and os.path.isfile(src):
+                    out.append(src)
+        return out
 
     def _copies(self) -> dict[int, list[Mount]]:
         """The ``COPY``/``ADD`` of each stage from the build context (read once); a destination relative to

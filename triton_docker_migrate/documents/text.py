@@ -85,10 +85,49 @@ _DECLARED = re.compile(r"(?m)(?:^|[;{(\s])(?:(?:const|let|var|val|final|static|e
                        r"([A-Za-z_]\w*)\s*:?=\s*([^;\n]+)")
 
 
-def _request_path(line: str) -> bool:
+#: what declares a route the program serves itself, right before its path's string literal: an annotation's or a
+#: decorator's first argument (Spring's ``@GetMapping("/api/health/ready")``, JAX-RS ``@Path``, ``@app.get(``,
+#: ``@bp.route(``), Go's ``HandleFunc(`` and ``Handle(``; a router's method (``app.get(``, ``router.post(``, Gin's
+#: ``r.GET(``) only with a handler after the path (``_ROUTE_HANDLER``): ``client.get("/api/status")`` is a request
+_ROUTE_ANNOTATION = re.compile(r"@(?:(?:Get|Post|Put|Delete|Patch|Request)Mapping|Path|(?:[A-Za-z_]\w*\.)*route"
+                               r"|(?:[A-Za-z_]\w*\.)+(?:get|post|put|delete|patch|head|options|api_route|websocket))"
+                               r"\s*\(\s*(?:(?:value|path)\s*=\s*)?\{?\s*$")
+_ROUTE_HANDLE = re.compile(r"(?<![\w$])(?:[A-Za-z_]\w*\.)?Handle(?:Func)?\s*\(\s*$")
+_ROUTER_METHOD = re.compile(r"(?<![\w$.])(?P<recv>[A-Za-z_]\w*)\.(?:get|post|put|delete|patch|head|options|all|use"
+                            r"|route|GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|Any|Get|Post|Put|Delete|Patch|Head|Options)"
+                            r"\s*\(\s*$")
+#: the handler after a route's path: a function written there (``(req, res) =>``, ``function``, ``async``, Go's
+#: ``func``) or a name (``handler``, ``auth, handler``)
+_ROUTE_HANDLER = re.compile(r"[\"'`]\s*,\s*(?:async\s+)?(?:function\b|func\b|\([^()]*\)\s*(?:=>|\{)|[A-Za-z_$][\w$]*\s*=>"
+                            r"|[A-Za-z_$][\w$.]*\s*[,)])")
+#: receivers of a router's methods that are HTTP clients, whose callback is no handler (jQuery's ``$.get(url, fn)``)
+_CLIENT_RECEIVERS = frozenset({"jQuery", "axios", "request", "requests", "http", "https", "client", "session",
+                               "superagent", "got", "ky", "agent", "httpClient", "restTemplate", "webClient", "fetch"})
+#: a file whose annotations declare an HTTP client's requests, not routes (a Feign or MicroProfile REST client)
+_CLIENT_INTERFACE = re.compile(r"@(?:FeignClient|RegisterRestClient|HttpExchange)\b|\bretrofit2?\b")
+
+
+def _own_route(line: str, start: int, end: int) -> bool:
+    """The string literal of ``line`` from ``start`` (its opening quote) is the path of a route the program
+    serves itself (``app.get('/api/health/ready', (req, res) => ...)``, ``@GetMapping("/api/status")``,
+    ``http.HandleFunc("/api/status", ...)``): a route definition, no request to a server."""
+    before = line[:start]
+    if _ROUTE_ANNOTATION.search(before) is not None or _ROUTE_HANDLE.search(before) is not None:
+        return True
+    m = _ROUTER_METHOD.search(before)
+    if m is None or m.group("recv") in _CLIENT_RECEIVERS:
+        return False
+    close = line.find(line[start], end)
+    return close >= 0 and _ROUTE_HANDLER.match(line, close) is not None
+
+
+def _request_path(line: str, routes: bool = False) -> bool:
     """A V1 path written as a string literal of its own on ``line``, not added to a name that says nothing
-    of the server (another service's ``base + "/api/health/ready"``)."""
+    of the server (another service's ``base + "/api/health/ready"``); with ``routes``, not the path of a route
+    the program serves itself (``_own_route``)."""
     for m in _QUOTED_V1_PATH.finditer(line):
+        if routes and _own_route(line, m.start(), m.end()):
+            continue
         added = re.search(r"([A-Za-z_][\w.]*)\s*\+\s*$", line[:m.start()])
         if added is None or facts.TRITON_HOST.search(added.group(1)):
             return True
@@ -201,13 +240,15 @@ class TextDoc(Document):
         # and the names declared with such a URL (``const BASE = __ENV.TRITON_URL || 'http://triton:8000'``)
         # that a V1 path follows (a template's ``${BASE}/api/status``)
         held = _held_url(self.text) if calls else None
+        # the routes it serves itself (``app.get('/api/health/ready', ...)``): paths of its own, not requests
+        routes_served = calls and _CLIENT_INTERFACE.search(self.text) is None
         checked = self._compose_checks() if not self.triton and "/api/" in self.text else frozenset()
         named = not self.triton and not self._is_doc() and "/api/" in self.text
         return [Region(line, base=pos, shell=False, label="line",
                        triton=self.triton or self._flags or pos in listed
                        or named and _NAMED_V1_URL.search(line) is not None
                        or routes and self._routes_to_server(pos, line)
-                       or calls and (_request_path(line) or held is not None and held.search(line) is not None)
+                       or calls and (_request_path(line, routes_served) or held is not None and held.search(line) is not None)
                        or bool(checked) and _sets(line) in checked)
                 for pos, line in self._lines]
 

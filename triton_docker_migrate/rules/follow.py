@@ -209,7 +209,9 @@ HEALTH_PATH_ROUTE = rule(
     "server's HTTP port and is a warning otherwise: the removed health port, or a port known only at run time) - or "
     "the port a server listens on when no container runs it (a start script's `exec trtserver`, a systemd or "
     "supervisord unit, a launcher's subprocess: `curl localhost:8000/...` on the same machine) - uses "
-    "`/v2/health/...` too; a node port reached through a host known only at run time (`$NODE_IP:30800`, "
+    "`/v2/health/...` too (a program that a Dockerfile of the run COPYs by name into an image of another "
+    "application - no stage on a Triton image, no server line: `FROM python:3.11`, `COPY main.py .` - runs in "
+    "that container, whose `localhost` is its own: its URLs there stay); a node port reached through a host known only at run time (`$NODE_IP:30800`, "
     "`$(minikube ip):30800`) or through an address that may be a node's is a warning with the change to make, "
     "and so is a V1 path written alone in a proxy's configuration (an Envoy cluster's health check in a "
     "ConfigMap) whose upstream address is the server's Service. The per-file rule TDM401 covers what the server's own "
@@ -610,14 +612,21 @@ def _rewrites_to_v1(target: str) -> bool:
     return target.startswith("/api/") and not any(rx.match(target) for _rl, _u, rx in _ROWS)
 
 
+#: the words that may declare a name before it (``export``, JavaScript's ``const``/``let``/``var``, Go's ``const``,
+#: Java's ``private static final String``)
+_DECLARES = r"(?:(?:export|const|let|var|final|static|private|public|protected|readonly)[ \t]+)*(?:String[ \t]+)?"
+
+
 def base_url(name: str, text: str) -> tuple[str, str] | None:
     """(host, port) of the one URL base ``text`` assigns to ``name`` (``SERVER = "http://localhost:8000"``,
-    ``SERVER=http://triton:8000``), or None."""
+    ``SERVER=http://triton:8000``, a program's constant: ``const ORDERS = "http://orders:8000";``, Go's
+    ``const X = "..."``, Java's ``static final String X = "...";``), or None."""
     if not re.fullmatch(r"[A-Za-z_]\w*", name):
         return None
-    found = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[ \t]*\w+[ \t]*)?=[ \t]*"
-                       r"[rRuU]?[\"']?https?://([A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})/?[\"']?[ \t]*(?:#.*)?$", text)
-    assigned = re.findall(r"(?m)^[ \t]*(?:export[ \t]+)?" + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)", text)
+    found = re.findall(r"(?m)^[ \t]*" + _DECLARES + re.escape(name) + r"[ \t]*(?::[ \t]*\w+[ \t]*)?=[ \t]*"
+                       r"[rRuU]?[\"'`]?https?://([A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})/?[\"'`]?[ \t]*;?[ \t]*"
+                       r"(?:(?:#|//).*)?$", text)
+    assigned = re.findall(r"(?m)^[ \t]*" + _DECLARES + re.escape(name) + r"[ \t]*(?::[^=\n]*)?=(?!=)", text)
     return found[0] if len(found) == 1 and len(assigned) == 1 else None
 
 
@@ -805,9 +814,11 @@ class Links:
         return got[0] if len(got) == 1 else None
 
 
-def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, object]]) -> Links:
+def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, object]],
+                copied: dict[str, str] | None = None) -> Links:
     """``moves``: (reported path of its file, move) of every server of the run whose endpoints move;
-    ``files``: (real path, topology) of the files that may reach them."""
+    ``files``: (real path, topology) of the files that may reach them; ``copied``: the files that Dockerfiles of
+    the run COPY into images that are no server's (``other_images``), real path -> what holds it."""
     links = Links([At(m, path) for path, m in moves])
     for at in links.moves:
         for h in at.move.hosts:
@@ -844,7 +855,7 @@ def build_links(moves: list[tuple[str, HealthMove]], files: list[tuple[str, obje
             if at is not None and (s.build or s.extends or s.image):
                 links.project_services.setdefault((s.folder, s.name), at)
     links.shared.update(ref for ref, n in others.items() if n > 0)
-    _add_others_inside(links, files)
+    _add_others_inside(links, files, copied or {})
     for real, topo in files:
         for script, args, line in getattr(topo, "calls", ()):
             if any(a is not None and _HOST_PORT.fullmatch(a.rstrip("/")) for a in args):
@@ -995,13 +1006,31 @@ def _env_servers(links: Links, value: str, namespace: str | None) -> list[At]:
     return list(svc.ats) if svc is not None else []
 
 
-def _add_others_inside(links: Links, files: list[tuple[str, object]]) -> None:
-    """``links.inside_others``: ``others_inside`` of the files of the run and of the moving servers' own files."""
+def _add_others_inside(links: Links, files: list[tuple[str, object]], copied: dict[str, str]) -> None:
+    """``links.inside_others``: ``others_inside`` of the files of the run and of the moving servers' own files,
+    and the files that Dockerfiles of the run COPY into images of other applications (``copied``), unless a
+    moving server's image is built from that Dockerfile."""
     got = others_inside(files)
     for at in links.moves:
         for path, what in at.move.elsewhere:
             got.setdefault(_real(path), what)
+    servers = {_real(at.move.build) for at in links.moves if at.move.build}
+    for path, (dockerfile, what) in copied.items():
+        if dockerfile not in servers:
+            got.setdefault(path, what)
     links.inside_others.update((p, w) for p, w in got.items() if p not in links.inside)
+
+
+def other_images(dockerfiles: list[tuple[str, object]]) -> dict[str, tuple[str, str]]:
+    """The files that the Dockerfiles of the run (real path, document) COPY by name into images that are no
+    server's (``DockerfileDoc.other_files``: ``FROM python:3.11`` then ``COPY main.py .``): such a program runs
+    in another application's container, whose ``localhost`` is its own, not the machine's where a server
+    publishes its ports. Real path -> (the Dockerfile, what holds it); a file that several hold, the first."""
+    out: dict[str, tuple[str, str]] = {}
+    for real, doc in dockerfiles:
+        for path in doc.other_files():  # type: ignore[attr-defined]
+            out.setdefault(_real(path), (real, f"COPY'd into the image built from {_shown(real)}, no server's"))
+    return out
 
 
 def others_inside(files: list[tuple[str | None, object]]) -> dict[str, str]:
@@ -2589,6 +2618,9 @@ class _Follow:
                 continue  # ``HOST=web``, ``PORT=9000``: set once, known (``held_url`` reads it)
             if hp is None and u.start("path") > u.start() and self._other_bases(r.text[u.start():u.start("path")]):
                 continue
+            held = _VARIABLE.match(u.group(0))
+            if held is not None and held.group(1) and base_url(held.group(1), self.doc.text) is not None:
+                continue  # ``${ORDERS}/api/...`` with ``const ORDERS = "http://orders:8000"``: known (``variable_url``)
             yield from self.url_path(r, u, ats, "this URL", "its host and port are only known at run time", "may reach")
 
     def _other_bases(self, var: str) -> bool:
@@ -2650,6 +2682,10 @@ class _Follow:
                 yield from self.env_url(r, v.start("path"), v.group("path"), var, None, True)
             return
         value = variable_host(v.group("var"), self.doc.text)
+        held = _VARIABLE.fullmatch(v.group("var")) if value is None else None
+        base = base_url(held.group(1), self.doc.text) if held is not None and held.group(1) else None
+        if base is not None:  # a program's constant (``const TRITON = "http://localhost:8000";``)
+            value = f"{base[0]}:{base[1]}"
         u = _HOST_PORT.fullmatch(value.rstrip("/")) if value else None
         if u is None or u.group("path"):
             return
