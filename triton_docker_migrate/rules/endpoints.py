@@ -505,7 +505,7 @@ class LocalPorts:
                 # answers on its HTTP port; V2 has no health port of its own to answer on another
                 if not may_run_triton(inside, ()):
                     return "other"
-                return None if port == _HTTP_PORT or port in self.ctx.health_ports else "health"
+                return None if port == _HTTP_PORT else "health"
             return self._runner(region.off(m.start()), port)
         if not self._ready:
             self._read()

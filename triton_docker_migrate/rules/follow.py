@@ -2404,6 +2404,8 @@ class _Follow:
                 inside = self.exec_at(r.off(u.start())) if host in LOCAL and (self.execs or self.runs_in) else None
                 if inside is None and host in LOCAL and not host_side:
                     continue
+                if host in LOCAL and getattr(self.doc, "container_options", lambda _at: None)(r.off(u.start())) is not None:
+                    continue  # a CI container's own health check (``options: --health-cmd``): its localhost is its own
                 if inside is not None:  # ``kubectl exec deploy/triton -- curl localhost:8000/...``: the pod's own
                     if inside[0] is not None:
                         m = inside[0].move
