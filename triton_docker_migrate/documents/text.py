@@ -361,8 +361,6 @@ class TextDoc(Document):
                     unread = None
                     if listed is None:
                         listed, unread = _item_list(self.text, pos + m.start(), pos + m.end())
-                        if listed is not None and len(listed) > 1 and not listed[1].value.startswith("-"):
-                            continue  # a list of names (``"trtserver",`` then ``"nginx",``): the server takes no operand
                     words = listed if listed is not None else self._words(line, pos, m.start())
                     if words and (listed is not None or self._runs(line, pos, m, words)):
                         seg = Segment(words, JsonSyntax() if listed is not None else SHELL, "line")
