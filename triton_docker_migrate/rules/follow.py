@@ -559,6 +559,16 @@ def loop_hosts(host: str, text: str, at: int) -> list[str] | None:
     return list(dict.fromkeys(words))
 
 
+def _api_paths_after(r: Region, text: str, before: "re.Pattern[str]", reach: int) -> Iterator[tuple[re.Match, re.Match]]:
+    """Each V1 path of region ``r`` that comes right after what ``before`` matches in the ``reach`` characters of
+    ``text`` before it (a URL's own-port host, a script's argument): (the path's match, the match before it)."""
+    for u in _API_FIRST.finditer(r.text):
+        start = r.off(u.start())
+        b = before.search(text, max(0, start - reach), start)
+        if b is not None:
+            yield u, b
+
+
 #: a URL to the container's own address whose port a variable holds, right before a path (``localhost:${PORT}``,
 #: ``http://$HOST:$PORT``, a Python f-string's ``127.0.0.1:{PORT}``)
 _OWN_PORT_URL = re.compile(r"(?:https?://)?(?P<host>localhost|127\.0\.0\.1|\[::1\]|\$\{?[A-Za-z_]\w*(?::?-[^}\s]*)?\}?"
@@ -2460,11 +2470,7 @@ class _Follow:
         if not m.paths:
             return
         text = self.doc.text
-        for u in _API_FIRST.finditer(r.text):
-            start = r.off(u.start())
-            before = _OWN_PORT_URL.search(text, max(0, start - 200), start)
-            if before is None:
-                continue
+        for u, before in _api_paths_after(r, text, _OWN_PORT_URL, 200):
             host = before.group("host")
             if host.startswith(("$", "{")):
                 host = variable_host(host, text) if host.startswith("$") else assigned_value(host[1:-1], text)
@@ -2489,12 +2495,7 @@ class _Follow:
         ``sys.argv[1] + "/api/health/ready"``) which the files of the run that run it give as a URL
         (``sh ci/wait.sh http://trtis:8000``, ``Links.called``): the path reaches the server that URL reaches -
         moved when every call gives one that reaches the same server, a warning when only some do."""
-        text = self.doc.text
-        for u in _API_FIRST.finditer(r.text):
-            start = r.off(u.start())
-            b = _ARGUMENT_BEFORE.search(text, max(0, start - 40), start)
-            if b is None:
-                continue
+        for u, b in _api_paths_after(r, self.doc.text, _ARGUMENT_BEFORE, 40):
             n = int(next(g for g in b.groups() if g))
             hits, others = [], []
             for args, where in self.called:
