@@ -355,7 +355,7 @@ class CiDoc(ShellDoc):
         self._other_job_spans = []
         if not self.jobs or self.shared_nodes & self.triton_nodes:
             return self._other_job_spans
-        starts = [w.start for cl in self.command_lines() for seg in cl.segments for w in seg.words[:1]]
+        starts = sorted(w.start for cl in self.command_lines() for seg in cl.segments for w in seg.words[:1])
         # variables of the file (or the GitLab defaults) that name the server, which any job may use
         in_jobs = set().union(*(Y.reachable(j) for j in self.jobs))
         named = [Y.key_of(k) or "" for m in self.src.nodes() if isinstance(m, MappingNode)
@@ -367,7 +367,7 @@ class CiDoc(ShellDoc):
         for job in self.jobs:
             start, end = job.start_index, Y.node_end(self.src, job)
             body = self.text[start:end]
-            serves = bool(Y.reachable(job) & self.triton_nodes) or any(start <= a < end for a in starts) \
+            serves = bool(Y.reachable(job) & self.triton_nodes) or bisect.bisect_left(starts, start) < bisect.bisect_left(starts, end) \
                 or evidence.strong(body.encode("utf-8", "replace")) \
                 or self.gitlab and Y.get(job, "extends") is not None \
                 or any(re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", body) for n in named if n)
