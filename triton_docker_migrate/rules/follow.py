@@ -218,7 +218,9 @@ HEALTH_PATH_ROUTE = rule(
     "files say; this rule covers what reaches the server from anywhere in the run and names the server's "
     "file and line. Other V1 endpoints reached this way are reported with their own rules (TDM402-TDM405). "
     "Such a URL in a file of no known syntax - a program's source (`wait.js`, `main.go`, Java, Ruby, ...) or a "
-    "runbook's code block - is reported as a warning with the V2 form as its suggestion, never edited. "
+    "runbook's code block - is reported as a warning with the V2 form as its suggestion, never edited; there a "
+    "constant set once to the base (`const SERVER = \"http://localhost:8000\"`) and joined to the path "
+    "(`SERVER + \"/api/health/ready\"`) is followed too. "
     "A URL whose host (or whole base) a script or program reads from a variable of its environment "
     "(`$INFERENCE_HOST`, `${INFERENCE_HOST:-localhost}`, `os.environ.get(\"INFERENCE_HOST\", ...)`, `os.getenv`, "
     "`os.environ[...]`; a name the file sets from one, a string constant its path is held in) reaches the server "
@@ -292,6 +294,9 @@ _HEALTH_FIRST = re.compile(r"(?P<path>/api/health/(?:live|ready)\b)")
 _API_FIRST = re.compile(r"(?P<path>/api/(?:health|status|infer|modelcontrol|sharedmemorycontrol|repository|profile)\b"
                         r"[\w/.%-]*)")
 _HEALTH_AFTER_VALUE = re.compile(rb"(?:\}|\$[A-Za-z_]\w*)/api/health/(?:live|ready)")
+#: a program source's V1 path joined to a name that holds the URL base (Go's ``SERVER + "/api/health/ready"``,
+#: JavaScript's ``fetch(BASE + '/api/status')``)
+_JOINED_API = re.compile(r"(?<![\w.$])(?P<name>[A-Za-z_]\w*)[ \t]*\+[ \t]*[\"'`]" + _API_FIRST.pattern)
 #: a URL of a chart's template whose host is a template action (masked), its port a number or an action
 _TEMPLATE_URL = re.compile("(?<![\\w./:-])(?:https?://)?(?P<host>\\$\u2063+)(?::(?P<port>\\d{1,5}|\\$\u2063+))?"
                            r"(?P<path>/api/[\w/.-]*)")
@@ -2392,6 +2397,13 @@ class _Follow:
                 got, why = self.resolve(*base)
                 yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({bare_name(placeholder)}, "
                                          f"{base[0]}:{base[1]})", why)
+            if self.doc.kind == "text" and "+" in r.text:
+                for u in _JOINED_API.finditer(r.text):
+                    base = base_url(u.group("name"), self.doc.text)
+                    if base is not None:  # ``const SERVER = "http://localhost:8000"`` set once in the file
+                        got, why = self.resolve(*base)
+                        yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({u.group('name')}, "
+                                                 f"{base[0]}:{base[1]})", why)
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
                 var = _env_name(host, self.doc.text) if host_side and host.startswith("$") and self.links.env else None
