@@ -2391,19 +2391,12 @@ class _Follow:
             placeholder = r.placeholder if host_side else None  # ``f"http://{host}:8000/..."``
             if placeholder is not None and (u := _PORT_FIRST.match(r.text)) is not None:
                 yield from self.run_time_host(r, u, placeholder)
-            elif placeholder is not None and (u := _API_FIRST.match(r.text)) is not None \
-                    and (base := base_url(bare_name(placeholder), self.doc.text)) is not None:
+            elif placeholder is not None and (u := _API_FIRST.match(r.text)) is not None:
                 # ``SERVER + "/api/health/ready"`` with ``SERVER = "http://localhost:8000"`` set once
-                got, why = self.resolve(*base)
-                yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({bare_name(placeholder)}, "
-                                         f"{base[0]}:{base[1]})", why)
-            if self.doc.kind == "text" and "+" in r.text:
+                yield from self.based_url(r, u, bare_name(placeholder))
+            if self.doc.kind == "text" and "+" in r.text:  # a program source's ``SERVER + "/api/..."``
                 for u in _JOINED_API.finditer(r.text):
-                    base = base_url(u.group("name"), self.doc.text)
-                    if base is not None:  # ``const SERVER = "http://localhost:8000"`` set once in the file
-                        got, why = self.resolve(*base)
-                        yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({u.group('name')}, "
-                                                 f"{base[0]}:{base[1]})", why)
+                    yield from self.based_url(r, u, u.group("name"))
             for u in _HOST_PORT.finditer(r.text):
                 host, port = u.group("host"), u.group("port")
                 var = _env_name(host, self.doc.text) if host_side and host.startswith("$") and self.links.env else None
@@ -2469,6 +2462,14 @@ class _Follow:
                 if entry is None or _role(entry[2], svc.ats[0].move) != "http":
                     continue
                 yield from self.url_path(r, u, svc.ats, "this URL", svc.why)
+
+    def based_url(self, r: Region, u: re.Match, name: str) -> Iterator[Finding]:
+        """The V1 path ``u`` joined to ``name``, which the file sets once to a URL base (``base_url``: ``SERVER =
+        "http://localhost:8000"``, ``const SERVER = "..."``): it reaches what that base reaches."""
+        base = base_url(name, self.doc.text)
+        if base is not None:
+            got, why = self.resolve(*base)
+            yield from self.url_path(r, u, [a for a, _new in got], f"this URL ({name}, {base[0]}:{base[1]})", why)
 
     def own_port_urls(self, r: Region) -> Iterator[Finding]:
         """A file that runs in a migrated server's container (``runs_in``: its image's ``HEALTHCHECK``, a probe's
