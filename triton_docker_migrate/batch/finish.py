@@ -614,48 +614,48 @@ def _current_servers(eligible: list[Candidate], read, kept: dict, found: dict, s
 def _current_images(dockerfiles: list[Candidate], read, settings: Settings) -> list:
     """(path as shown, move) of the V2 servers the run's Dockerfiles start (their last stage's CMD or
     ENTRYPOINT): a file that runs the image one of them builds (``follow.image_link``) reaches that server."""
-    from ..model import ProcessingError
-    from ..pipeline import build_document
     from ..rules import follow
     from ..rules.context import Context
 
     out: list = []
-    for c in dockerfiles:
-        data = read(c)
-        if data is None or _V2_SERVER not in data:
-            continue
+    for c, _data, doc in _dockerfile_docs(dockerfiles, read, lambda data: _V2_SERVER in data):
         try:
-            doc = build_document("dockerfile", c.path, data.decode("utf-8"))
             out += [(c.display, m) for m in follow.current(doc, Context(doc, settings.for_file(c.path).target))
                     if m.build]
-        except (ProcessingError, UnicodeDecodeError, RecursionError):
-            continue
         except Exception:  # as _document: what cannot be read is left alone
             continue
     return out
+
+
+def _dockerfile_docs(dockerfiles: list[Candidate], read, wanted):
+    """(candidate, bytes, document) of each of the run's Dockerfiles whose bytes ``wanted`` accepts and that
+    reads; one that does not (not UTF-8, refused, too deep, a reader failure) is left alone, as in ``_document``."""
+    from ..pipeline import build_document
+
+    for c in dockerfiles:
+        data = read(c)
+        if data is None or not wanted(data):
+            continue
+        try:
+            doc = build_document("dockerfile", c.path, data.decode("utf-8"))
+        except Exception:
+            continue
+        yield c, data, doc
 
 
 def _run_by_images(dockerfiles: list[Candidate], read, moved: list, found: dict) -> list:
     """``moved`` with the servers that a script starts which an image of the run runs as its command joined to
     that image (``follow.run_by_images``: a Dockerfile that COPYs the script and names it in its ``CMD`` or
     ``ENTRYPOINT``); those Dockerfiles join ``found``: their ``HEALTHCHECK`` runs in that server's container."""
-    from ..model import ProcessingError
-    from ..pipeline import build_document
     from ..rules import follow
 
     names = {os.path.basename(m.file).encode() for _p, m in moved if follow.may_be_run_by_image(m)}
     if not names:
         return moved
     builds: list = []
-    for c in dockerfiles:
-        data = read(c)
-        if data is None or not any(n in data for n in names):
-            continue
+    for c, data, doc in _dockerfile_docs(dockerfiles, read, lambda data: any(n in data for n in names)):
         try:
-            doc = build_document("dockerfile", c.path, data.decode("utf-8"))
             topo = doc.topology()
-        except (ProcessingError, UnicodeDecodeError, RecursionError):
-            continue
         except Exception:  # as _document: what cannot be read is left alone
             continue
         builds += [(b, c, data, doc) for b in topo.builds if b.runs]
@@ -671,24 +671,18 @@ def _run_by_images(dockerfiles: list[Candidate], read, moved: list, found: dict)
 def _other_images(dockerfiles: list[Candidate], read, moved: list) -> dict[str, tuple[str, str]]:
     """``follow.other_images`` of the run's Dockerfiles that name no server, when a moving server publishes its
     ports on the machine (only there does another container's ``localhost`` differ from the machine's)."""
-    from ..model import ProcessingError
-    from ..pipeline import build_document
     from ..rules import follow
 
     if not any(m.published for _p, m in moved):
         return {}
-    docs: list = []
-    for c in dockerfiles:
-        data = read(c)
-        if data is None or not (b"COPY" in data.upper() or b"ADD" in data.upper()) \
-                or any(w in data for w in (b"trtserver", b"tritonserver", b"tensorrtserver")):
-            continue
-        try:
-            docs.append((os.path.realpath(c.path), build_document("dockerfile", c.path, data.decode("utf-8"))))
-        except (ProcessingError, UnicodeDecodeError, RecursionError):
-            continue
-        except Exception:  # as _document: what cannot be read is left alone
-            continue
+
+    def copies_and_names_no_server(data: bytes) -> bool:
+        upper = data.upper()
+        return (b"COPY" in upper or b"ADD" in upper) \
+            and not any(w in data for w in (b"trtserver", b"tritonserver", b"tensorrtserver"))
+
+    docs = [(os.path.realpath(c.path), doc)
+            for c, _data, doc in _dockerfile_docs(dockerfiles, read, copies_and_names_no_server)]
     try:
         return follow.other_images(docs)
     except (OSError, RecursionError):
