@@ -93,7 +93,11 @@ ABBREVIATED = rule(
 RUNTIME_ARGS = rule(
     "TDM316", "runtime-arguments", W, F.NEVER, "Options added at run time",
     "The command line ends in `\"$@\"`, `$ARGS` or similar: the tool cannot see those options. Check "
-    "that they hold no V1-only option and no model-control setting. A file sourced by a script of the run that "
+    "that they hold no V1-only option and no model-control setting. A shell script whose one server line ends in "
+    "`\"$@\"` and that the Dockerfile nearest it runs as its exec-form `ENTRYPOINT` (`[\"/entrypoint.sh\"]`, "
+    "`[\"/bin/bash\", \"/entrypoint.sh\"]`) with an exec-form `CMD` of options gets no warning: that Dockerfile "
+    "migrates the CMD as the server's options (without the V1 defaults, which the script's line gets), as it does "
+    "for an `ENTRYPOINT` that is the server itself. A file sourced by a script of the run that "
     "runs the V1 server the script holds in a variable (`$SERVER $SERVER_ARGS` in `run_server`, with "
     "`SERVER=/opt/tensorrtserver/bin/trtserver` in the script) is told too: that line gets none of the "
     "command-line changes (V1's defaults: `--model-control-mode=poll`, `--disable-auto-complete-config`).")
@@ -976,8 +980,15 @@ def check_command_lines(doc, ctx) -> list[Finding]:
     removed health port, TensorFlow options, a V1 server) is kept in the context. Lines the document
     only reports (``report_only``) teach nothing: their fixes are not applied."""
     out: list[Finding] = []
+    given = _given_by_cmd(doc, ctx)
     for cl, res in ctx.server_lines():
-        out.extend(res.findings)
+        if given is not None and cl is given:
+            # its "$@" is the CMD that the Dockerfile migrates as this server's options, as a server ENTRYPOINT's
+            # CMD is (the options a container gives the image in their place are not known there either)
+            word = [w for w, _seg in cl.args()][-1]
+            out.extend(f for f in res.findings if f.rule != RUNTIME_ARGS.id or f.span != word.span)
+        else:
+            out.extend(res.findings)
         if cl.report_only:
             continue
         if cl.v1:
@@ -987,3 +998,25 @@ def check_command_lines(doc, ctx) -> list[Finding]:
         if res.uses_tensorflow:
             ctx.uses_tensorflow = True
     return out
+
+
+def _given_by_cmd(doc, ctx) -> CommandLine | None:
+    """The server line of a shell script whose one server line ends in ``"$@"`` (``dockerfile.arguments_line``),
+    when the nearest Dockerfile that runs the script runs it as its exec-form ``ENTRYPOINT`` with an exec-form ``CMD``
+    of options, which that Dockerfile migrates as this server's (``DockerfileDoc._script_cmd_line``)."""
+    import os
+
+    from ..documents.dockerfile import arguments_line
+    from .images import dockerfiles_running
+
+    if doc.kind != "shell" or not doc.path or doc.path == "-":
+        return None
+    line = arguments_line([cl for cl, _res in ctx.server_lines()], doc.text)
+    if line is None:
+        return None
+    script = os.path.realpath(doc.path)
+    for _where, _base, _stage, df in dockerfiles_running(script):
+        # the nearest Dockerfile that runs it: without a CMD of options there, the options are not known
+        return line if any(cl.extra.get("script") and os.path.realpath(cl.extra["script"]) == script
+                           for cl in df.command_lines()) else None
+    return None

@@ -739,7 +739,7 @@ def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
              and command_is_v1(cl.binary.value) and any(f.fix for f in res.findings)]
     if not lines:
         return
-    for where, base, stage in _dockerfiles_running(os.path.realpath(doc.path)):
+    for where, base, stage, _df in dockerfiles_running(os.path.realpath(doc.path)):
         info = classify(base)
         for cl, _res in lines:
             span = cl.binary.span
@@ -757,8 +757,8 @@ def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
         return  # the nearest Dockerfile that runs it
 
 
-def _dockerfiles_running(script: str) -> Iterator[tuple[str, str, object]]:
-    """(Dockerfile as shown, its last stage's base image, that stage) of the Dockerfiles in the script's folder and
+def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]]:
+    """(Dockerfile as shown, its last stage's base image, that stage, the Dockerfile's document) of the Dockerfiles in the script's folder and
     the folders above it whose image runs ``script`` (a real path) as its command, nearest first."""
     from .. import kinds
 
@@ -778,7 +778,7 @@ def _dockerfiles_running(script: str) -> Iterator[tuple[str, str, object]]:
                 continue
             last = len(df.stages) - 1
             if any(os.path.realpath(f) == script for f, _what in df.files_run(last, ("ENTRYPOINT", "CMD"))):
-                yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last]
+                yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last], df
         parent = os.path.dirname(folder)
         if parent == folder:
             break
