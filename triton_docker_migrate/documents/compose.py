@@ -389,6 +389,8 @@ class ComposeDoc(Document):
     def _lines_of(self, s: Service) -> list[CommandLine]:
         lines = S.server_lines(self.src, self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command"),
                                s.v1, {"service": s.name}, lambda w: self._held(w, s))
+        if not lines:
+            lines = self._script_options(s)
         if isinstance(s.image_node, ScalarNode):
             sc = self.src.scalar(s.image_node)
             for cl in lines:
@@ -407,6 +409,22 @@ class ComposeDoc(Document):
                 cl.extra["build"] = (_dockerfile(built), Span(build.start_index, Y.node_end(self.src, build)),
                                      str(target.value) if isinstance(target, ScalarNode) and target.value else "")
         return lines
+
+    def _script_options(self, s: Service) -> list[CommandLine]:
+        """``entrypoint: /entrypoint.sh`` with ``command: [--model-store=...]``, the script bind-mounted from the
+        host, whose one server line ends in ``"$@"`` (``shell.script_options_line``): the command's words are that
+        server's options, given to a line written elsewhere (``appended``: the script's line gets V1's defaults)."""
+        from .shell import script_options_line
+
+        entry, cmd = self.segment(s.entrypoint, "entrypoint"), self.segment(s.command, "command")
+        if entry is None or cmd is None or not cmd.words or not cmd.words[0].value.startswith("--"):
+            return []
+        got = script_options_line(entry.words, self._binds(s))
+        if got is None:
+            return []
+        script, v1, mode = got
+        return [CommandLine(self.text, [cmd], None, s.v1 or v1 and not s.triton, "command",
+                            {"service": s.name, "mode": mode, "script": script}, appended=True)]
 
     def maybe_server_lines(self) -> list[CommandLine]:
         out = []

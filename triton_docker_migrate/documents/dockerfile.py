@@ -498,31 +498,21 @@ class DockerfileDoc(Document):
         options given to a line written elsewhere (``appended``: the script's line gets V1's defaults, once). The
         file is None when the script shifts or sets its arguments, or runs the server on more than one line."""
         words = seg.words
-        if len(words) == 2 and C.basename(words[0].value) in C._SHELLS:
-            words = words[1:]
-        if len(words) != 1 or words[0].dynamic or words[0].value.startswith("-"):
-            return None
         sites = self._sites_of(cmd)
         if len(sites) != 1 or not sites[0].words or not sites[0].words[0].value.startswith("--"):
             return None
-        script = self._build_file(words[0].value, stage_idx)
-        got = _runs_server_with_arguments(script) if script is not None else None
-        if got is None:
+        from .shell import script_options_line
+
+        mounts = [m for k in sorted(self.stage_chain(stage_idx)) for m in self._copies().get(k, [])]
+        script = script_options_line(words, mounts, self._final_workdir(stage_idx))
+        if script is None:
             return None
-        v1, mode = got
+        script, v1, mode = script
         st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
         # (a script that still runs V1's binary on a V2 image is one the run has yet to write: the image decides)
         v1 = bool(st and (st.v1 or v1 and not st.triton))
         return CommandLine(self.text, [sites[0].segment], None, v1, "CMD",
                            extra={"mode": mode, "script": script}, images=self._image_spans(st), appended=True)
-
-    def _build_file(self, path: str, stage_idx: int) -> str | None:
-        """The file of the build context that the image of stage ``stage_idx`` holds at ``path`` (COPY'd or
-        ADDed there, by itself or with its folder), or None."""
-        mounts = [m for k in sorted(self.stage_chain(stage_idx)) for m in self._copies().get(k, [])]
-        found = files_run(mounts, [(path, "ENTRYPOINT", self._final_workdir(stage_idx))]) if mounts else []
-        files = [f for f, _what in found if os.path.isfile(f)]
-        return files[0] if len(files) == 1 else None
 
     def _instruction_at(self, off: int) -> Instruction | None:
         if self._starts is None or len(self._starts) != len(self.instructions):
@@ -1009,53 +999,6 @@ class DockerfileDoc(Document):
                     continue
                 self._mounts.setdefault(ins.stage, []).append(Mount(src, dest, base))
         return self._mounts
-
-
-#: a script that changes its arguments before the server gets them
-_SHIFTS = re.compile(r"(?m)(?:^|[;&|({]|\bthen|\bdo|\belse)\s*(?:shift\b|set\s+--?(?:\s|$)|set\s+-[a-z]*\s+--)")
-
-
-def _runs_server_with_arguments(path: str) -> tuple[bool, str] | None:
-    """(whether the server is V1's, the model-control mode its line sets, V1's "poll" when it sets none) of the
-    shell script at ``path`` whose one server line ends in ``"$@"`` (its only expansion), the script's arguments
-    unchanged before it (no ``shift``, no ``set --``); None for any other file."""
-    from ..atomic import read_regular
-    from .shell import ShellDoc
-
-    try:
-        text = read_regular(path, 1024 * 1024)[0].decode("utf-8")
-        line = arguments_line(ShellDoc(path, text).command_lines(), text)
-    except (OSError, UnicodeDecodeError, ProcessingError, ShellSyntaxError):
-        return None
-    if line is None:
-        return None
-    args = [w for w, _seg in line.args()]
-    mode = "poll"
-    for w in args:
-        name, _eq, value = w.value.partition("=")
-        value = value.lower()
-        if name == "--model-control-mode":
-            mode = value
-        elif name == "--allow-model-control" and value in ("true", "1"):
-            mode = "explicit"
-        elif name == "--allow-poll-model-repository" and value in ("false", "0") and mode == "poll":
-            mode = "none"
-    return C.is_v1_binary(line.binary.value), mode  # type: ignore[union-attr]
-
-
-def arguments_line(lines: list[CommandLine], text: str) -> CommandLine | None:
-    """The one server line of a shell script (``lines``, of ``text``) that ends in ``"$@"``, its only expansion,
-    the script's arguments unchanged before it (no ``shift``, no ``set --``): the arguments the script is run with
-    are that server's options. None when the script has another shape."""
-    lines = [cl for cl in lines if cl.binary is not None and not cl.report_only]
-    if len(lines) != 1 or _SHIFTS.search(text):
-        return None
-    args = [w for w, _seg in lines[0].args()]
-    dynamic = [w for w in args if w.dynamic]
-    if not args or len(dynamic) != 1 or dynamic[0] is not args[-1] or args[-1].value not in ("$@", "${@}") \
-            or args[-1].quote != '"':
-        return None
-    return lines[0]
 
 
 #: the working folder a stage built on an image starts in: that image's, which the file does not say (a path

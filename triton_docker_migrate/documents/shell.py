@@ -1226,3 +1226,64 @@ def server_argv(doc: Document) -> list[list[str]]:
         argv += [w.value for w, _ in cl.args() if w is not skip]
         out.append(argv)
     return out
+
+
+#: a script that changes its arguments before the server gets them
+_SHIFTS = re.compile(r"(?m)(?:^|[;&|({]|\bthen|\bdo|\belse)\s*(?:shift\b|set\s+--?(?:\s|$)|set\s+-[a-z]*\s+--)")
+
+
+def _runs_server_with_arguments(path: str) -> tuple[bool, str] | None:
+    """(whether the server is V1's, the model-control mode its line sets, V1's "poll" when it sets none) of the
+    shell script at ``path`` whose one server line ends in ``"$@"`` (its only expansion), the script's arguments
+    unchanged before it (no ``shift``, no ``set --``); None for any other file."""
+    from ..atomic import read_regular
+
+    try:
+        text = read_regular(path, 1024 * 1024)[0].decode("utf-8")
+        line = arguments_line(ShellDoc(path, text).command_lines(), text)
+    except (OSError, UnicodeDecodeError, ProcessingError, ShellSyntaxError):
+        return None
+    if line is None:
+        return None
+    args = [w for w, _seg in line.args()]
+    mode = "poll"
+    for w in args:
+        name, _eq, value = w.value.partition("=")
+        value = value.lower()
+        if name == "--model-control-mode":
+            mode = value
+        elif name == "--allow-model-control" and value in ("true", "1"):
+            mode = "explicit"
+        elif name == "--allow-poll-model-repository" and value in ("false", "0") and mode == "poll":
+            mode = "none"
+    return C.is_v1_binary(line.binary.value), mode  # type: ignore[union-attr]
+
+
+def script_options_line(words: list[Word], mounts: list[Mount], workdir: str | None = None
+                        ) -> tuple[str, bool, str] | None:
+    """A container's entrypoint (``words``: ``/entrypoint.sh``, ``/bin/bash /entrypoint.sh``) that runs a script of
+    the host or build context it holds through ``mounts`` (a ``COPY``, a bind mount), whose one server line runs the
+    server with the script's arguments (``arguments_line``): (the script's absolute path, whether that server is V1's,
+    the model-control mode its line runs in), else None. The options given to the entrypoint are that server's."""
+    if len(words) == 2 and C.basename(words[0].value) in _SHELLS:
+        words = words[1:]
+    if len(words) != 1 or words[0].dynamic or words[0].value.startswith("-") or not mounts:
+        return None
+    found = [f for f, _what in files_run(mounts, [(words[0].value, "its entrypoint", workdir)]) if os.path.isfile(f)]
+    got = _runs_server_with_arguments(found[0]) if len(found) == 1 else None
+    return (found[0], *got) if got is not None else None
+
+
+def arguments_line(lines: list[CommandLine], text: str) -> CommandLine | None:
+    """The one server line of a shell script (``lines``, of ``text``) that ends in ``"$@"``, its only expansion,
+    the script's arguments unchanged before it (no ``shift``, no ``set --``): the arguments the script is run with
+    are that server's options. None when the script has another shape."""
+    lines = [cl for cl in lines if cl.binary is not None and not cl.report_only]
+    if len(lines) != 1 or _SHIFTS.search(text):
+        return None
+    args = [w for w, _seg in lines[0].args()]
+    dynamic = [w for w in args if w.dynamic]
+    if not args or len(dynamic) != 1 or dynamic[0] is not args[-1] or args[-1].value not in ("$@", "${@}") \
+            or args[-1].quote != '"':
+        return None
+    return lines[0]

@@ -94,9 +94,10 @@ RUNTIME_ARGS = rule(
     "TDM316", "runtime-arguments", W, F.NEVER, "Options added at run time",
     "The command line ends in `\"$@\"`, `$ARGS` or similar: the tool cannot see those options. Check "
     "that they hold no V1-only option and no model-control setting. A shell script whose one server line ends in "
-    "`\"$@\"` and that the Dockerfile nearest it runs as its exec-form `ENTRYPOINT` (`[\"/entrypoint.sh\"]`, "
-    "`[\"/bin/bash\", \"/entrypoint.sh\"]`) with an exec-form `CMD` of options gets no warning: that Dockerfile "
-    "migrates the CMD as the server's options (without the V1 defaults, which the script's line gets), as it does "
+    "`\"$@\"` and that a Dockerfile or compose file in its folder or above runs as a container's entrypoint "
+    "(`ENTRYPOINT [\"/entrypoint.sh\"]`, `[\"/bin/bash\", \"/entrypoint.sh\"]`; `entrypoint: /entrypoint.sh` with the "
+    "script bind-mounted) with options of its own (an exec-form `CMD`, a `command:`) gets no warning: that file "
+    "migrates those options as the server's (without the V1 defaults, which the script's line gets), as it does "
     "for an `ENTRYPOINT` that is the server itself. A file sourced by a script of the run that "
     "runs the V1 server the script holds in a variable (`$SERVER $SERVER_ARGS` in `run_server`, with "
     "`SERVER=/opt/tensorrtserver/bin/trtserver` in the script) is told too: that line gets none of the "
@@ -1001,13 +1002,17 @@ def check_command_lines(doc, ctx) -> list[Finding]:
 
 
 def _given_by_cmd(doc, ctx) -> CommandLine | None:
-    """The server line of a shell script whose one server line ends in ``"$@"`` (``dockerfile.arguments_line``),
-    when the nearest Dockerfile that runs the script runs it as its exec-form ``ENTRYPOINT`` with an exec-form ``CMD``
-    of options, which that Dockerfile migrates as this server's (``DockerfileDoc._script_cmd_line``)."""
+    """The server line of a shell script whose one server line ends in ``"$@"`` (``shell.arguments_line``), when a
+    Dockerfile or compose file in its folder or the folders above it (``images.RUNNER_DEPTH``) runs the script as
+    a container's entrypoint with options of its own (an exec-form ``CMD``, a ``command:`` list), which that file
+    migrates as this server's (``shell.script_options_line``)."""
     import os
 
-    from ..documents.dockerfile import arguments_line
-    from .images import dockerfiles_running
+    from .. import kinds
+    from ..atomic import read_regular
+    from ..documents.shell import arguments_line
+    from ..model import ProcessingError
+    from .images import RUNNER_DEPTH
 
     if doc.kind != "shell" or not doc.path or doc.path == "-":
         return None
@@ -1015,8 +1020,27 @@ def _given_by_cmd(doc, ctx) -> CommandLine | None:
     if line is None:
         return None
     script = os.path.realpath(doc.path)
-    for _where, _base, _stage, df in dockerfiles_running(script):
-        # the nearest Dockerfile that runs it: without a CMD of options there, the options are not known
-        return line if any(cl.extra.get("script") and os.path.realpath(cl.extra["script"]) == script
-                           for cl in df.command_lines()) else None
+    folder = os.path.dirname(script)
+    for _ in range(RUNNER_DEPTH + 1):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        for name in names:
+            path = os.path.join(folder, name)
+            kind = kinds.kind_by_name(path)
+            if kind not in ("dockerfile", "compose") or not os.path.isfile(path):
+                continue
+            try:
+                text = read_regular(path, 10 * 1024 * 1024)[0].decode("utf-8")
+                other = kinds.BY_NAME[kind].build(path, text)
+                lines = other.command_lines()
+            except (OSError, UnicodeDecodeError, ProcessingError):
+                continue
+            if any(cl.extra.get("script") and os.path.realpath(cl.extra["script"]) == script for cl in lines):
+                return line
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
     return None

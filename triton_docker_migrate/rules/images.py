@@ -724,7 +724,7 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
 
 
 #: how many folders up from a script the Dockerfiles that may run it are looked for (the build context holds it)
-_RUNNER_DEPTH = 3
+RUNNER_DEPTH = 3
 
 
 @check(order=61)
@@ -764,7 +764,7 @@ def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]
 
     cache: dict = {}
     folder = os.path.dirname(script)
-    for _ in range(_RUNNER_DEPTH + 1):
+    for _ in range(RUNNER_DEPTH + 1):
         try:
             names = sorted(os.listdir(folder))
         except OSError:
