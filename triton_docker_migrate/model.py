@@ -116,6 +116,8 @@ class Finding:
     #: the rule that found it, when it is reported under another id (prose: TDM003 for TDM101);
     #: a suppression of either id covers it
     origin: str | None = None
+    #: (what the message says its fix does, what it says instead when that fix is not applied: refused, left out)
+    unfixed: tuple[str, str] | None = None
     # positions, filled in at report time from the document's line index
     line: int | None = None
     column: int | None = None

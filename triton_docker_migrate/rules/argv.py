@@ -251,6 +251,10 @@ def parse_options(cl: CommandLine) -> tuple[list[Option], list[Word], list[Word]
     return opts, dynamic, unknown
 
 
+#: what a removed option's message says of its fix, and what it says when that fix is not applied
+_DROPPED, _NOT_DROPPED = "; dropped", "; not dropped (remove it by hand)"
+
+
 class _Builder:
     """Collects findings for one line; every fix is expressed as edits of the original text."""
 
@@ -266,7 +270,10 @@ class _Builder:
                 edits: list[Edit] | None = None, title: str = "", suggestion: str | None = None) -> None:
         fix = Fix.of(title or message, *edits) if edits else None
         r = rule if isinstance(rule, Rule) else _rule(rule)
-        self.out.findings.append(r.finding(span, message, severity, fix, suggestion))
+        f = r.finding(span, message, severity, fix, suggestion)
+        if fix is not None and _DROPPED in message:  # a drop the file refuses (code writes it, it is held)
+            f.unfixed = (_DROPPED, _NOT_DROPPED)
+        self.out.findings.append(f)
 
     def delete(self, opt: Option) -> list[Edit]:
         words = [(opt.word, opt.seg)]

@@ -127,8 +127,13 @@ def _as_suggestions(text: str, findings: list[Finding]) -> None:
 
 def no_info_left(findings: list[Finding]) -> None:
     """A finding whose fix is not applied (none, left out, or overlapping another) leaves V1 in the
-    file: it is a warning at least, unless its rule only notes what leaves nothing V1 behind."""
+    file: it is a warning at least, unless its rule only notes what leaves nothing V1 behind; a message that says
+    what its fix does says instead that it was not done (``Finding.unfixed``)."""
     for f in findings:
+        if not f.fixed and f.unfixed is not None and not f.advisory:  # (prose: what the rule would say)
+            # the message said what the fix does ("dropped"): say that it was not done
+            f.message = f.message.replace(*f.unfixed, 1)
+            f.unfixed = None
         if f.severity is Severity.INFO and not f.fixed and not f.advisory and not REGISTRY[f.rule].note:
             f.severity = Severity.WARNING
 
