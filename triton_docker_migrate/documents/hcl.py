@@ -469,6 +469,16 @@ class HclDoc(Document):
                 out.append(BuildSite(dockerfile, [], names, self.position(tags.start)[0]))
         return out
 
+    def output_tags(self) -> list[Span]:
+        """Where a Bake target's ``tags`` are written: the names its build gives the image it produces, not an
+        image it pulls or runs."""
+        out = []
+        for target, _dockerfile in self._bake_targets():
+            tags = target.attr("tags")
+            if tags is not None and tags.value.kind == "tuple":
+                out += [Span(it.start, it.end) for it in tags.value.items if it.kind == "string"]
+        return out
+
     def charts_elsewhere(self) -> list[tuple[Span, str]]:
         """``helm_release`` resources of a chart from a chart repository (a ``repository`` attribute, or a
         chart that is not a local path): the chart's templates are never in the run."""
