@@ -33,6 +33,8 @@ JSON_CASES = [p for p in inputs(FIXTURES) if kinds.kind_by_name(p.name) == "hcl"
 #: lists whose length the migration may change; keys whose value may turn from a name to a number
 LISTS = {"command", "commands", "args", "entrypoint", "ports", "port"}
 RETYPED = {"port", "target_port"}
+#: mappings whose entries the migration may remove (a Nomad docker task's ``port_map``: the health port's)
+ENTRIES_REMOVED = ("port_map",)
 
 
 def output_of(path: pathlib.Path) -> bytes:
@@ -154,9 +156,10 @@ def shape_differences(a, b, key: str = "", parents: tuple[str, ...] = ()) -> lis
         return [f"{key}: {type(a).__name__} -> {type(b).__name__}"]
     if isinstance(a, dict):
         added = [k for k in b if k not in a]
-        if [k for k in a] != [k for k in b if k in a] or any(k != "args" for k in added):
+        kept = [k for k in a if k in b or key not in ENTRIES_REMOVED]  # (a port the migration removed)
+        if kept != [k for k in b if k in a] or any(k != "args" for k in added):
             return [f"{key}: keys {list(a)} -> {list(b)}"]
-        return [d for k in a for d in shape_differences(a[k], b[k], str(k), parents + (key,))]
+        return [d for k in a if k in b for d in shape_differences(a[k], b[k], str(k), parents + (key,))]
     if isinstance(a, list):
         if key in LISTS or (key == "default" and "variable" in parents) or "locals" in parents:
             return []

@@ -195,10 +195,9 @@ class Scanner:
                 return self._keep(process_file(c.path, c.display, self.settings, c.explicit))
         r = process_file(c.path, c.display, self.settings, c.explicit, data=data)
         r.source = source
-        if not r.has_evidence and r.status is not Status.FAILED and followed(r.kind, c.path.lower()) \
-                and evidence.holds_v1_own_endpoint(data):
-            # a V1 endpoint no rule of the file placed: a server elsewhere may be a V2 one it reaches
-            # (the follow-through looks for them: batch/finish.py)
+        if r.status is not Status.FAILED and followed(r.kind, c.path.lower()) and _unplaced_endpoint(r, data):
+            # a V1 endpoint no rule of the file placed: a server elsewhere (or of the file itself) may be a V2
+            # one it reaches (the follow-through looks for them: batch/finish.py)
             self.deferred.append((c, "endpoint"))
         return self._keep(r)
 
@@ -207,6 +206,19 @@ class Scanner:
         if r.has_evidence or r.explicit or r.status is Status.FAILED:
             return r
         return None
+
+
+def _unplaced_endpoint(r: FileResult, data: bytes) -> bool:
+    """Whether ``data`` (the bytes of ``r``'s file) holds one of V1's own endpoints that no finding of the file
+    reports: every one of a file without V1 evidence; in a file with some (a V2 server of its own, a name that
+    reads as V1), one that no finding's span holds (``/api/status`` asked of the file's own V2 server)."""
+    if not evidence.holds_v1_own_endpoint(data):
+        return False
+    if not r.has_evidence:
+        return True
+    spans = [f.span for f in r.findings if f.span is not None]
+    return any(not any(sp.start <= m.start() < sp.end for sp in spans)
+               for m in evidence.V1_OWN_ENDPOINT_TEXT.finditer(data.decode("utf-8", "replace")))
 
 
 #: kinds whose files may reach a server from elsewhere (their topology or their URLs): the run's

@@ -27,7 +27,7 @@ from . import yamlsites as S
 from .base import used_only_as_image_tag
 from .dockerrun import publish_ports
 from .shell import _NAMED_BINARY, _RELEASE, ShellDoc, crlf_as_lf
-from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology
+from .sites import BuildArgument, BuildSite, CommandLine, CommandSite, Region, Topology, line_key
 from ..syntax.shellwords import Word
 
 _SCRIPT_KEYS = {"script", "before_script", "after_script"}
@@ -278,7 +278,7 @@ class CiDoc(ShellDoc):
         """The names the jobs reach the service container that runs the server line ``cl`` by (its GitLab
         ``alias`` and the names GitLab derives from its image, its GitHub key; none for a script's line)."""
         self.command_lines()
-        return list(self._line_hosts.get(_line_key(cl), ()))
+        return list(self._line_hosts.get(line_key(cl), ()))
 
     def _gitlab(self, root: Node) -> None:
         if not isinstance(root, MappingNode):
@@ -572,7 +572,7 @@ class CiDoc(ShellDoc):
                 for cl in lines:
                     cl.images = (Span(sc.start, sc.end),)
             for cl in lines:
-                self._line_hosts[_line_key(cl)] = self._hosts_of.get(id(mapping), [])
+                self._line_hosts[line_key(cl)] = self._hosts_of.get(id(mapping), [])
             out.extend(lines)
         for cl in out:
             w = cl.binary or next((w for seg in cl.segments for w in seg.words), None)
@@ -659,11 +659,6 @@ class CiDoc(ShellDoc):
     # --- verification -------------------------------------------------------------------------
     def same_structure(self, new: "CiDoc") -> str | None:
         return Y.same_structure(self.src, new.src, EDITABLE_SEQUENCES, lists=S.line_words(self.command_lines())) or super().same_structure(new)
-
-
-def _line_key(cl: CommandLine) -> tuple:
-    """A server line by where its words stand."""
-    return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)
 
 
 def _cut(value: str, offsets: list[int], excluded: list[tuple[int, int]], label: str,

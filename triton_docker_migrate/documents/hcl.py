@@ -16,7 +16,8 @@ values (``split_images``); when it is a server image, the whole release is a Tri
 arguments in its ``values`` are the server's). As in Kubernetes manifests, ``command`` (Nomad: ``entrypoint`` and ``command``) and
 ``args`` are separate segments of the server line and no word moves between them. A removed health
 port is followed through the container's probes and ports and the ``kubernetes_service`` resources
-whose literal selector picks its pods (Nomad: the group's network ports, the services' and checks'
+whose literal selector picks its pods (Nomad: the network ports of the group and, before 0.12, of the task's
+``resources`` with the docker driver's ``port_map``, the services' and checks'
 ports, the task's ``config.ports``). A Consul service definition (a top-level ``service`` block) named for
 the server is a Triton context whose findings are reported, never fixed. JSON and YAML written in a heredoc where a
 container definition, a manifest (``yamldecode(<<-EOT ... EOT)``, ``yaml_body``) or a Helm release's values stand
@@ -105,6 +106,8 @@ EDITABLE = frozenset({"command", "commands", "args", "entrypoint", "ports", "por
 REMOVABLE_BLOCKS = frozenset({"port", "ports"})
 ADDABLE = frozenset({"args"})
 RETYPABLE = frozenset({"port", "target_port"})
+#: blocks whose entries (attributes) an edit may remove: a Nomad docker task's ``port_map`` (a port removed)
+REMOVABLE_ENTRIES = frozenset({"port_map"})
 
 
 @dataclass
@@ -464,6 +467,16 @@ class HclDoc(Document):
             names = [it.string.value for it in tags.value.items if it.kind == "string" and it.string is not None]
             if names:
                 out.append(BuildSite(dockerfile, [], names, self.position(tags.start)[0]))
+        return out
+
+    def output_tags(self) -> list[Span]:
+        """Where a Bake target's ``tags`` are written: the names its build gives the image it produces, not an
+        image it pulls or runs."""
+        out = []
+        for target, _dockerfile in self._bake_targets():
+            tags = target.attr("tags")
+            if tags is not None and tags.value.kind == "tuple":
+                out += [Span(it.start, it.end) for it in tags.value.items if it.kind == "string"]
         return out
 
     def charts_elsewhere(self) -> list[tuple[Span, str]]:
@@ -1511,41 +1524,48 @@ class HclDoc(Document):
         return PortEntry(port, Span(p.start, p.end), removes or (lambda p=p: [self._delete_block(p)]), name=name)
 
     def _nomad_ports(self, cl: CommandLine, c: Container) -> PortSites:
-        nets = []
-        if c.group is not None:
-            nets += c.group.blocks("network")
+        """The task's port labels, its services' and checks' ports, and the ports of its group's ``network`` and (the
+        shape before Nomad 0.12) of its ``resources { network {} }``, whose container ports the docker driver's
+        ``port_map`` gives. A port of no number (dynamic) is the task's ``${NOMAD_PORT_<label>}``, as the server's
+        options may write it."""
+        config = c.block.block("config")
+        port_map = config.block("port_map") if config is not None else None
+        mapped = {a.name: a for a in port_map.items if isinstance(a, H.Attribute)} if port_map is not None else {}
         res = c.block.block("resources")
-        if res is not None:
-            nets += res.blocks("network")
+        nets = [(net, f"group {c.group.labels[0] if c.group.labels else '?'} network ports")
+                for net in (c.group.blocks("network") if c.group is not None else [])]
+        nets += [(net, f"task {c.name} network ports") for net in (res.blocks("network") if res is not None else [])]
         names: dict[str, str] = {}
-        ports: list[H.Block] = []
-        for net in nets:
+        found: list[tuple[H.Block, str | None, str, str | None]] = []  #: (block, port, where, label)
+        for net, where in nets:
             for p in net.blocks("port"):
-                port = _text(p.attr("to")) or _text(p.attr("static"))
-                if p.labels and port is not None:
-                    names[p.labels[0]] = port
+                label = p.labels[0] if p.labels else None
+                port = _text(p.attr("to")) or (_text(mapped[label]) if label in mapped else None) \
+                    or _text(p.attr("static"))
+                if port is None and label is not None:
+                    port = f"${{NOMAD_PORT_{label}}}"
+                if label is not None and port is not None:
+                    names[label] = port
                     names[port] = port
-                ports.append(p)
+                    names[f"${{NOMAD_PORT_{label}}}"] = port
+                found.append((p, port, where, label))
         sites = PortSites([cl], style="kubernetes", port_names=names)
         for svc, checks in self._nomad_services(c):
             for pp in (self._probe("service", svc.attr("port")), *(self._probe("check", ch.attr("port")) for ch in checks)):
                 if pp is not None:
                     sites.probes.append(pp)
-        if ports:
-            tasks = c.group.blocks("task") if c.group is not None else [c.block]
-            entries = []
-            for p in ports:
-                port = _text(p.attr("to")) or _text(p.attr("static"))
-                label = p.labels[0] if p.labels else None
-                entries.append(PortEntry(port, Span(p.start, p.end), lambda p=p, label=label: self._remove_nomad_port(
-                    p, label, tasks), name=label))
-            where = f"group {c.group.labels[0] if c.group is not None and c.group.labels else '?'} network ports"
+        tasks = c.group.blocks("task") if c.group is not None else [c.block]
+        for where in dict.fromkeys(w for _p, _port, w, _l in found):
+            entries = [PortEntry(port, Span(p.start, p.end), lambda p=p, label=label: self._remove_nomad_port(
+                p, label, tasks, mapped.get(label) if label is not None else None), name=label)
+                for p, port, w, label in found if w == where]
             sites.lists.append(PortList("kubernetes", where, entries, "to", assign=" = "))
         return sites
 
-    def _remove_nomad_port(self, p: "H.Block", label: str | None, tasks: list["H.Block"]) -> list[Edit]:
-        """The port's block, and its label in the ``ports`` of the group's tasks."""
-        edits = [self._delete_block(p)]
+    def _remove_nomad_port(self, p: "H.Block", label: str | None, tasks: list["H.Block"],
+                           mapped: "H.Attribute | None" = None) -> list[Edit]:
+        """The port's block, its label in the ``ports`` of the group's tasks and its ``port_map`` entry."""
+        edits = [self._delete_block(p)] + ([self._delete_block(mapped)] if mapped is not None else [])
         for t in tasks:
             config = t.block("config")
             attr = config.attr("ports") if config is not None else None
@@ -1966,7 +1986,7 @@ def _compare(a: "H.Block", b: "H.Block", where: str) -> str | None:
                     return problem
                 i, j = i + 1, j + 1
                 continue
-        if isinstance(x, H.Block) and x.type in REMOVABLE_BLOCKS:
+        if isinstance(x, H.Block) and x.type in REMOVABLE_BLOCKS or isinstance(x, H.Attribute) and a.type in REMOVABLE_ENTRIES:
             i += 1
             continue
         if isinstance(y, H.Attribute) and y.name in ADDABLE:

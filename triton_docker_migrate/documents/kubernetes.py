@@ -34,7 +34,7 @@ from . import yamlscripts as YS
 from .base import Document, repository_tag_pairs, used_only_as_image_tag
 from ..charts import is_values_member
 from .helmvalues import ValuesImageKeys, flat_values, list_values
-from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, ForwardSite, ImageKeys, Mount,
+from .sites import (without_shell_comments, Block, BuildArgument, BuildSite, ChartValue, CheckSite, CommandLine, CommandSite, ContainerSite, line_key, ForwardSite, ImageKeys, Mount,
                     PatchFileSite, PodSite, PolicyPorts, PolicySite, PortEntry, PortList, PortSites, PortValue, ProbePort,
                     Region, RouteSite, Segment, ServicePort, ServiceSite, Topology)
 
@@ -45,6 +45,8 @@ IMAGE_LIST_KEYS = ("sidecars", "steps")
 #: one container (Argo templates: ``container``, ``script``), read when it names an image
 CONTAINER_KEY_ONE = ("container", "script")
 _POD_KEYS = frozenset(CONTAINER_KEYS + IMAGE_LIST_KEYS + CONTAINER_KEY_ONE)
+#: the keys of an Argo template that runs a pod (a container, a script, a container set)
+_TEMPLATE_KEYS = frozenset(CONTAINER_KEY_ONE + ("containerSet",))
 ROUTE_KINDS = frozenset({"Ingress", "VirtualService", "HTTPRoute", "DestinationRule", "GRPCRoute"})
 #: keys whose value names where a route sends requests (a Service, a host)
 ROUTE_HOST_KEYS = frozenset({"host", "name", "serviceName"})
@@ -893,6 +895,46 @@ class KubernetesDoc(Document):
 
     def command_lines(self) -> list[CommandLine]:
         return [cl for cl, _ in self._server_lines()] + [cl for cl, _ in self._script_lines()]
+
+    def line_hosts(self, cl: CommandLine) -> list[str]:
+        """The names the other steps of an Argo workflow reach the container that runs the server line ``cl``
+        by: ``{{tasks.NAME.ip}}`` for each DAG task NAME whose ``template`` is the container's template,
+        ``{{steps.NAME.ip}}`` for each such step of a ``steps`` template (the address of the pod that runs it)."""
+        key = line_key(cl)
+        c = next((c for line, c in self._server_lines() if line_key(line) == key), None)
+        if c is None or c.pod is None:
+            return []
+        return list(self.argo_hosts().get(id(c.pod), ()))
+
+    def argo_hosts(self) -> dict[int, list[str]]:
+        """Argo templates (by the id of the template's node) -> the hosts the workflow's expressions reach the
+        pod of a step that runs it by (``line_hosts``); a ``templateRef`` to another workflow is not followed."""
+        if getattr(self, "_argo_hosts", None) is None:
+            out: dict[int, list[str]] = {}
+            for o in self.objects:
+                api = Y.get(o, "apiVersion")
+                if not str(api.value).startswith("argoproj.io/"):  # type: ignore[union-attr]
+                    continue
+                templates: dict[str, list[MappingNode]] = {}
+                named: list[tuple[str, str, str]] = []  #: (the expressions' scope, the step's name, its template)
+                for m in Y.walk(o, set()):
+                    if not isinstance(m, MappingNode):
+                        continue
+                    name = self._str(Y.get(m, "name"))
+                    if name and Y.has_any(m, _TEMPLATE_KEYS):
+                        templates.setdefault(name, []).append(m)
+                    for task in _seq(Y.get(Y.get(m, "dag"), "tasks")):
+                        named.append(("tasks", self._str(Y.get(task, "name")) or "",
+                                      self._str(Y.get(task, "template")) or ""))
+                    for group in _seq(Y.get(m, "steps")):  # (Tekton's steps are containers, not lists)
+                        for step in _seq(group) if isinstance(group, SequenceNode) else ():
+                            named.append(("steps", self._str(Y.get(step, "name")) or "",
+                                          self._str(Y.get(step, "template")) or ""))
+                for scope, step, template in named:
+                    for t in templates.get(template, []) if step and template else []:
+                        out.setdefault(id(t), []).append(f"{{{{{scope}.{step}.ip}}}}")
+            self._argo_hosts = out
+        return self._argo_hosts
 
     def report_only(self) -> list[tuple[int, int, str]]:
         shell = self.scripts()

@@ -943,3 +943,8 @@ class Topology:
     #: ``python ci/wait.py http://trtis:8000``): (absolute path of the script, its arguments - None for one known
     #: only at run time -, line)
     calls: list[tuple[str, list[str | None], int]] = field(default_factory=list)
+
+
+def line_key(cl: CommandLine) -> tuple:
+    """A server line by where its words stand (a reader may build its lines again on each call)."""
+    return tuple((w.start, w.end) for seg in cl.segments for w in seg.words)

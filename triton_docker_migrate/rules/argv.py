@@ -187,6 +187,9 @@ class ArgvResult:
     #: a literal (``${HEALTH_PORT:-8005}``, ``{{ .Values.healthPort }}``): a port written the same way is it
     health_expr: Span | None = None
     http_port: str = "8000"
+    #: where --http-port's value is written when it is an expression the file does not set to a literal
+    #: (``${NOMAD_PORT_http}``): ``http_port`` is then V2's default, not what the server listens on
+    http_expr: Span | None = None
     grpc_port: str = "8001"
     uses_tensorflow: bool = False
     runtime_args: bool = False  #: the line holds "$@"/$ARGS-style words
@@ -428,6 +431,8 @@ def transform(cl: CommandLine, target: Release, held=None) -> ArgvResult:
     for o in opts:
         if o.name == "http-port" and port(o):
             res.http_port = port(o)  # type: ignore[assignment]
+        elif o.name == "http-port" and o.dynamic:
+            res.http_expr = _value_span(o)
         if o.name == "grpc-port" and port(o):
             res.grpc_port = port(o)  # type: ignore[assignment]
         if o.name in T.TF_OPTIONS:

@@ -51,7 +51,8 @@ evidence may be edited by this follow-through, with a finding that says why):
   and a container that runs the image names in a probe (``files_run``, ``HealthMove.inside``, ``HealthMove.holds``,
   ``held_run``, ``Links.inside``; such a file is read by the follow-through whatever it holds);
 - URLs that reach the server: through a Service's name, a compose service's name, a CI job's service
-  container's (``CiDoc.line_hosts``: a GitLab ``alias``), or a host port that
+  container's (``CiDoc.line_hosts``: a GitLab ``alias``), an Argo step's address (``KubernetesDoc.line_hosts``:
+  ``{{tasks.serve.ip}}``), or a host port that
   published its health port (``-p``, compose ``ports``, ``kubectl port-forward`` to a Service or a
   workload of the server - a Tiltfile's ``k8s_resource`` port forwards too, and its ``http_get_action``
   probes -, a Service's ``nodePort`` or a container's ``hostPort``: those on any node's address, so a host
@@ -182,7 +183,10 @@ HEALTH_PATH_ROUTE = rule(
     "reaches it through a Service's name (or a pod's name under it, `<pod>.<service>`: a StatefulSet's pods under its "
     "headless Service), a compose service's name (its network `aliases`, and the alias another service's `links` give "
     "it: `inference:trt`), the name a CI job reaches its service container "
-    "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key) "
+    "by (a GitLab `services:` entry's `alias` or the name GitLab derives from its image, a GitHub service's key), "
+    "the address of an Argo workflow's step or DAG task that runs the server's template (`{{steps.serve.ip}}`, "
+    "`{{tasks.serve.ip}}`; another template expression as the host of a V1 URL in the file that runs the server, "
+    "`{{workflow.parameters.host}}`, is a warning, no edit) "
     "- also as a shell `for` loop's variable whose literal list holds only such names (`for h in triton-a triton-b; "
     "do curl http://$h:8000/api/health/ready`; a list that mixes them with other hosts is a warning, no edit) - "
     "also as a script's argument that the files of the run that run it give as such a URL (`sh ci/wait.sh "
@@ -2404,7 +2408,9 @@ class _Follow:
                     if var in self.links.env_hosts and u.group("path"):
                         yield from self.env_url(r, u.start("path"), u.group("path"), var, port, False)
                     continue
-                if host.startswith(("$", "{", "`")):
+                if host.startswith("{{") and "".join(host.split()) in self.links.hosts:
+                    host = "".join(host.split())  # ``{{tasks.serve.ip}}``: the pod of the Argo step it names
+                elif host.startswith(("$", "{", "`")):
                     pinned = variable_host(host, self.doc.text)
                     listed = loop_hosts(host, self.doc.text, r.off(u.start())) \
                         if pinned is None and host_side and r.contiguous(u.start(), u.end()) else None
@@ -2414,6 +2420,8 @@ class _Follow:
                     if pinned is None:
                         if host_side:
                             yield from self.run_time_host(r, u, host)
+                        elif host.startswith("{{"):
+                            yield from self.template_host(r, u, "".join(host.split()))
                         continue
                     host = pinned
                 inside = self.exec_at(r.off(u.start())) if host in LOCAL and (self.execs or self.runs_in) else None
@@ -2835,6 +2843,21 @@ class _Follow:
         why = why or f"its host ({host}) is only known at run time"
         yield from self.url_port(r, u, got, f"this URL ({host}:{u.group('port')})", why)
         yield from self.url_path(r, u, [at for at, _new in got], "this URL", why, "may reach")
+
+    def template_host(self, r: Region, u: re.Match, host: str) -> Iterator[Finding]:
+        """A URL whose host is a template expression that no step of the file names as a server's pod
+        (``{{inputs.parameters.server}}``, ``{{tasks.other.ip}}`` of a task that is no pod) in a file that runs a
+        server of the run: it may reach that server, which only the workflow's run knows (a warning, never an
+        edit). A step that runs another application's template (``KubernetesDoc.argo_hosts``) is that one's."""
+        if any(host in hosts for hosts in getattr(self.doc, "argo_hosts", dict)().values()):
+            return
+        ats = [a for a in self.links.moves if a.move.file == self.here]
+        if not ats:
+            return
+        why = f"its host ({host}) is known only when the workflow runs"
+        got = [(a, a.move.http if a.move.health and u.group("port") == a.move.health else None) for a in ats]
+        yield from self.url_port(r, u, got, f"this URL ({host}:{u.group('port')})", why)
+        yield from self.url_path(r, u, ats, "this URL", why, "may reach")
 
     def unknown_host(self, r: Region, u: re.Match) -> Iterator[Finding]:
         """A URL to an inference server on a health port the run removed, through a host the run cannot

@@ -102,7 +102,8 @@ UNKNOWN_TAG = rule(
     "Kubernetes manifest a container's image written without a tag is renamed (`nvcr.io/nvidia/tritonserver`, "
     "still without a tag): a kustomize base leaves the tag to an overlay's `images:` entry, which matches "
     "the image by its name and which the run renames too; the finding stays a warning, since the tag must "
-    "be set where it is set.")
+    "be set where it is set. A V1 image name given to the image a build produces (a Docker Bake target's `tags`) "
+    "is reported, never renamed: renamed, it would publish or shadow NVIDIA's V2 image.")
 
 _BARE_RELEASE = re.compile(r"\d{2}\.\d{2}(?:\.\d+)?")
 
@@ -142,9 +143,13 @@ def check_images(doc, ctx) -> Iterator[Finding]:
     elsewhere = None
     named = image_names(doc)
     hosts = _service_host_names(doc) | {old for _sp, old, _new, _ref in derived_v1_hosts(doc.text)}
+    outputs = getattr(doc, "output_tags", list)()
     for region in doc.regions():
         for f in check_region(region, ctx.target, doc.tag_variable, getattr(doc, "tag_beside", None),
                               untagged_renamed=doc.kind == "kubernetes", named=named):
+            if f.rule in (SERVER_IMAGE.id, SDK_IMAGE.id) and f.span is not None and f.fix is not None \
+                    and any(sp.start <= f.span.start and f.span.end <= sp.end for sp in outputs):
+                f = _output_tag(f, doc.text[f.span.start:f.span.end])
             if f.rule == LOCAL_IMAGE.id and hosts and f.span is not None \
                     and doc.text[f.span.start:f.span.end].split(":", 1)[0] in hosts:
                 continue  # ``nvcr.io__nvidia__tensorrtserver:8000``: a host GitLab names a service by, no image
@@ -154,6 +159,17 @@ def check_images(doc, ctx) -> Iterator[Finding]:
                 elsewhere = doc.charts_elsewhere() if elsewhere is None else elsewhere
                 _chart_elsewhere(f, elsewhere)
             yield f
+
+
+def _output_tag(f: Finding, old: str) -> Finding:
+    """A V1 image name given to the image a build produces (a Bake target's ``tags``): the build's own name for
+    it, which the rename would turn into NVIDIA's V2 image name (pushing over it, or shadowing it locally): a
+    warning with the V2 name, no edit, as a tag that maps to no release is reported (TDM104)."""
+    new = f.fix.edits[0].content if f.fix is not None and f.fix.edits else None
+    return UNKNOWN_TAG.finding(
+        f.span, f"{old}: the name this build gives the image it produces (an output tag), not an image it pulls: "
+        f"renamed to NVIDIA's V2 image, the build would publish or shadow that image; name the V2 image it now "
+        f"produces in a registry of your own, and the files that run it with that name", suggestion=new)
 
 
 def _service_host_names(doc) -> frozenset[str]:

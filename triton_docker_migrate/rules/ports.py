@@ -25,7 +25,10 @@ HEALTH_PORT = rule(
     "change the code), otherwise reported with the HTTP port to use. A port written the way the option's value "
     "is (the same variable, `${HEALTH_PORT:-8005}`, or values path, `{{ .Values.healthPort }}`; its default, an "
     "OpenShift Template parameter's value) is the health port too. Probes on it (by number, or by the name its "
-    "container gives it) move to the HTTP port, and so do a "
+    "container gives it) move to the HTTP port, and so do a Nomad service's or check's `port` label (a network "
+    "port of the task's group or, before Nomad 0.12, of its `resources`, whose container port the docker driver's "
+    "`port_map` gives - its entry there goes with the port -, a dynamic one being the task's "
+    "`${NOMAD_PORT_<label>}`), a "
     "Google Cloud health check's `port` for a VM whose startup script runs the server and a "
     "Terraform target group's `health_check` port - of an ECS server, or of a VM whose `user_data` runs the server "
     "(a target group named for the server or attached to that VM) - (`traffic-port` when the target group's "
@@ -48,9 +51,12 @@ def check_health_ports(doc, ctx) -> Iterator[Finding]:
             pairs = list(ctx.health_ports.items())
         else:
             owners = {id(o) for o in sites.owners}
-            pairs = list(dict((key, res.http_port) for cl, res in lines if id(cl) in owners
+            pairs = list(dict((key, _http(doc, sites, res)) for cl, res in lines if id(cl) in owners
                               for key in health_keys(doc, res)).items())
         for health, http in pairs:
+            # a port written as an expression that the file's own port names give a port (a Nomad task's
+            # ``${NOMAD_PORT_health}``, its ``port_map``'s 8002): that port
+            health, http = (sites.port_names.get(p, p) if not p.isdigit() else p for p in (health, http))
             yield from _probes(doc, sites, health, http)
             for pl in sites.lists:
                 yield from _POLICIES[pl.style](doc, sites, pl, health, http)
@@ -58,6 +64,17 @@ def check_health_ports(doc, ctx) -> Iterator[Finding]:
                 if hk.value == health and not any(p.span == hk.span for p in sites.probes):
                     yield HEALTH_PORT.finding(hk.span, f"{hk.key}: {health_port_message(health, http)}; check what "
                                               f"the chart's templates do with this value", suggestion=str(http))
+
+
+def _http(doc, sites: PortSites, res) -> str:
+    """The line's HTTP port; when its ``--http-port`` is an expression that the file's own port names give
+    (a Nomad task's ``${NOMAD_PORT_http}``), that expression (a probe moves to the port's name, not to V2's
+    default port)."""
+    if res.http_expr is not None:
+        expr = health_text(doc.text[res.http_expr.start:res.http_expr.end])
+        if expr in sites.port_names:
+            return expr
+    return res.http_port
 
 
 def _same(value: str | None, health: str) -> bool:
