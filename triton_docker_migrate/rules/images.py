@@ -545,30 +545,15 @@ def hold_with_image(doc, ctx, cl, res, images, said: Finding, rule_id: str = "TD
     in another): no fix of the line is applied, nor any fix of what runs with it on that image - the rest of a
     Dockerfile's build stage, of a Python object, of a compose service, a manifest's container, a CI job (its health
     check, its paths): the unit moves as one, as a chart's image and command do (TDM108). The line's line number."""
+    from .held import hold_line
+
     words = [w for seg in cl.segments for w in seg.words if not is_foreign(w.span)]
     first = cl.binary.span if cl.binary is not None and not is_foreign(cl.binary.span) else \
         words[0].span if words else said.span
-    last = max((w.end for w in words), default=first.end)
-    a, b = min(first.start, *(w.start for w in words)), max(first.end, last)
-    tests = [lambda at: a <= at < b, *(_units_of(doc, img, first) for img in images if not is_foreign(img))]
-    own = {id(g) for g in res.findings}
+    units = [_units_of(doc, img, first) for img in images if not is_foreign(img)]
     note = f" (held on V1: the image this line runs on stays V1, line {doc.position(said.span.start)[0]}, {rule_id})"
-    for g in ctx.found:
-        if g.fix is None or g.rule.startswith("TDM1"):
-            continue
-        if id(g) in own or g.span is not None and any(t(g.span.start) for t in tests):
-            _hold(g, note)
+    hold_line(ctx, cl, note, within=lambda at: any(u(at) for u in units))
     return doc.position(first.start)[0]
-
-
-def _hold(f: Finding, note: str) -> None:
-    """The finding's fix is not applied: what it would write is its suggestion."""
-    edits = " ".join(e.content for e in f.fix.edits if e.content).strip()
-    f.suggestion = f.suggestion or edits or f.fix.title
-    f.fix = None
-    if f.severity is Severity.INFO:
-        f.severity = Severity.WARNING
-    f.message += note
 
 
 def _units_of(doc, img: Span, line: Span):
