@@ -68,7 +68,8 @@ LEFT_UNDER_V2 = rule(
     "`extends`, from the same file or another compose file; a CI service's `command:` runs on the service's image, "
     "and a job's script runs `trtserver` itself in the job's `image:` - GitLab; GitHub's `container:`), the line is "
     "held on V1 with what runs beside it on that image (the rest of a Dockerfile's build stage, of a Python object, "
-    "of a compose service, a container, a CI job: its health check, its paths), each held finding a warning: the "
+    "of a compose service, a pod (whose containers reach it on localhost), a CI job: its health check, its paths), "
+    "each held finding a warning: the "
     "file still starts V1, and this error stays until the image is set. When the image is built elsewhere on a "
     "locally built V1 image (the base of the Dockerfile a compose service's `build:` builds, or of one that runs "
     "the script as its command), the line is migrated and this error says what to rebuild. V2's options do not "
@@ -559,7 +560,8 @@ def hold_with_image(doc, ctx, cl, res, images, said: Finding, rule_id: str = "TD
 def _units_of(doc, img: Span, line: Span):
     """What runs on the image at ``img`` with the server line starting at ``line``, as a test of an offset: the
     document's ``same_object`` (a Dockerfile's build stage, a Python object, the uses of a script's image variable),
-    or in YAML the innermost mapping that holds both (a compose service, a container, a CI job)."""
+    or in YAML the innermost mapping that holds both (a compose service, a CI job; a container: its pod, whose
+    other containers reach it on localhost)."""
     same = getattr(doc, "same_object", None)
     from ..syntax import yamlsrc as Y
 
@@ -568,12 +570,21 @@ def _units_of(doc, img: Span, line: Span):
     if isinstance(src, Y.YamlSource):
         lo, hi = min(img.start, line.start), max(img.end, line.end)
         seen: set[int] = set()
+        pods: dict[int, object] = {}  #: a container's mapping -> the pod spec whose containers list holds it
         for root in src.docs:
             for node in Y.walk(root, seen):
-                if isinstance(node, Y.MappingNode) and node.start_index <= lo:
+                if not isinstance(node, Y.MappingNode):
+                    continue
+                for k, v in Y.items(node):
+                    if Y.key_of(k) in ("containers", "initContainers") and isinstance(v, Y.SequenceNode):
+                        pods.update((id(c), node) for c in v.value)
+                if node.start_index <= lo:
                     end = Y.node_end(src, node)
                     if hi <= end and (best is None or end - node.start_index < best[1] - best[0]):
-                        best = (node.start_index, end)
+                        best = (node.start_index, end, node)
+        if best is not None and id(best[2]) in pods:
+            pod = pods[id(best[2])]
+            best = (pod.start_index, Y.node_end(src, pod), pod)
 
     def within(at: int) -> bool:
         if same is not None and (same(img.start, at) or same(line.start, at)):
