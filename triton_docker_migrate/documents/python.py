@@ -721,6 +721,9 @@ class PythonDoc(ShellDoc):
                     # an f-string: rewritten inside its text only (its prefix and fields are code)
                     self._code_item(lit.start, lit.start + 1, "an f-string")
                 return literal_word(lit, group)
+        formatted = self._formatted_option(node, group)
+        if formatted is not None:
+            return formatted
         a, b = self._span(node)
         parts = self._concatenation(node)
         if parts is not None:
@@ -734,6 +737,32 @@ class PythonDoc(ShellDoc):
             w.value, w.dynamic = "python", False  # the interpreter: python -m pip install ...
             w.offsets = w.offsets[:len(w.value)]
         return w
+
+    def _formatted_option(self, node: ast.AST, group: int) -> PyWord | None:
+        """``"--http-health-port=%d" % port``, ``"--http-health-port={}".format(port)``: an option whose one value
+        is formatted into the end of its string, read as ``"--http-health-port=" + port`` is (the option as written,
+        its value code), so that the option is known: renamed in its string, or removed with its item."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            fmt, args, tail = node.left, [node.right], _PERCENT_TAIL
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+                and not node.keywords:
+            fmt, args, tail = node.func.value, node.args, _FORMAT_TAIL
+        else:
+            return None
+        if not (isinstance(fmt, ast.Constant) and isinstance(fmt.value, str)) or len(args) != 1 \
+                or isinstance(args[0], (ast.Tuple, ast.Dict, ast.Starred)):
+            return None
+        lit = self.literal(fmt)
+        m = tail.match(lit.value) if lit is not None and len(lit.pieces) == 1 else None
+        if m is None or any(i < m.end(1) for i in lit.inexact):  # (a placeholder reads as inexact)
+            return None
+        k = m.end(1)
+        prefix = Literal(lit.start, lit.end, lit.value[:k], lit.offsets[:k], lit.ends[:k], frozenset(), lit.pieces,
+                         lit.is_bytes, [], [i for i in lit.breaks if i < k])
+        a, b = self._span(args[0])
+        self._code_item(a, b, "formatted into its string")
+        s, e = self._span(node)
+        return concatenation_word(self.text, s, e, [prefix, (a, b)], group)
 
     def _code_item(self, a: int, b: int, what: str) -> None:
         self._code_items.append((a, b))
@@ -2033,8 +2062,8 @@ class PythonDoc(ShellDoc):
         return best
 
 
-#: what code removed whole may be: names, their attributes and items, constants, operators, and calls of these
-#: conversions (``str(port)``, ``f"{port + 2}"``): nothing that acts when it is evaluated
+#: what code removed whole may be: names, their attributes and items, constants, operators, calls of these
+#: conversions and a string's ``format`` (``str(port)``, ``f"{port + 2}"``): nothing that acts when it is evaluated
 _PURE_NODES = (ast.Expression, ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.BinOp, ast.UnaryOp,
                ast.JoinedStr, ast.FormattedValue, ast.Slice, ast.expr_context, ast.operator, ast.unaryop)
 _PURE_CALLS = frozenset({"str", "int", "float", "repr", "format"})
@@ -2054,7 +2083,10 @@ def pure_node(tree: ast.AST) -> bool:
     that the reader may remove whole from a command list or an f-string, and the digest leaves out)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS and not node.keywords):
+            f = node.func
+            if not (isinstance(f, ast.Name) and f.id in _PURE_CALLS and not node.keywords
+                    or isinstance(f, ast.Attribute) and f.attr == "format" and isinstance(f.value, ast.Constant)
+                    and isinstance(f.value.value, str)):  # "--http-health-port={}".format(port)
                 return False
         elif not isinstance(node, _PURE_NODES):
             return False
@@ -2069,6 +2101,11 @@ def _pure_field(field: str) -> bool:
     code = m.group(1) if m else body
     return "{" not in body and _pure(code.rstrip("= "))
 
+
+#: an option whose one value a ``%`` or a ``str.format`` writes at the end of its string: the option as written
+#: (a placeholder may read as an expansion: ``${%d}``; ``{}`` of a string that ``format`` is called on as ``${_}``)
+_PERCENT_TAIL = re.compile(r"^(--[A-Za-z][\w-]*=)(?:%[sdir]|\$\{%[sdir]\})$")
+_FORMAT_TAIL = re.compile(r"^(--[A-Za-z][\w-]*=)(?:\{0?(?:![rsa])?(?::[^{}]*)?\}|\$\{_\})$")
 
 #: a statement that assigns to a name or to an item of it: the name
 _ASSIGNED_NAME = re.compile(r"([A-Za-z_][\w.]*)[ \t]*(?:\[|(?::[^=\n]*)?=(?!=))")
