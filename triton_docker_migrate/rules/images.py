@@ -513,7 +513,7 @@ def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
         if extended is not None and not cl.images:
             f = _extended_left(extended, ctx.target)
             if f is not None:
-                hold_with_image(doc, ctx, cl, res, (), f)
+                hold_with_image(doc, ctx, cl, res, (f.span,), f)  # (where extends is written: its service)
                 yield f
             continue
         why = next((g for g in left for img in cl.images if g.span.start < img.end and img.start < g.span.end), None)
@@ -609,9 +609,10 @@ def _extended_left(extended, target: Release) -> Finding | None:
                     and f.span.start < img.end and img.start < f.span.end:
                 where = os.path.relpath(base.path)
                 return LEFT_UNDER_V2.finding(
-                    span, f"the server command line of this service is migrated to V2, but the image it takes from "
-                    f"{where} (service {service.name}: {str(service.image_node.value).strip()}) stays V1: set it to a "
-                    f"V2 release of the target (tritonserver:{target}-py3) together, or neither starts",
+                    span, f"the server command line of this service is held on V1, with what runs beside it: the image "
+                    f"it takes from {where} (service {service.name}: {str(service.image_node.value).strip()}) stays V1, "
+                    f"and a V2 command line does not start the V1 server; set it to a V2 release of the target "
+                    f"(tritonserver:{target}-py3) and migrate the command line with it, or neither starts",
                     suggestion=f"tritonserver:{target}-py3 in {where}")
     return None
 
