@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, cli, shared_dir
 from golden import run_fixture, settings_for
 from triton_docker_migrate import kinds
-from triton_docker_migrate.documents.python import PythonDoc
+from triton_docker_migrate.documents.python import PythonDoc, pure_node
 from triton_docker_migrate.documents.shell import server_argv
 from triton_docker_migrate.documents.sites import CommandLine
 from triton_docker_migrate.model import ProcessingError, Severity, Status
@@ -622,15 +622,19 @@ def _masked_dump(src: str) -> str:
             return ast.Constant("S") if isinstance(node.value, (str, bytes)) else node
 
         def visit_List(self, node):
-            node.elts = [e for e in node.elts if not (isinstance(e, ast.Constant) and isinstance(e.value, (str, bytes)))]
+            # (an item that code writes and that only computes a value - ``str(port)``, an f-string - may be
+            # removed whole with the option before it)
+            node.elts = [e for e in node.elts if not (isinstance(e, ast.Constant) and isinstance(e.value, (str, bytes)))
+                         and not (not isinstance(e, ast.Constant) and pure_node(e))]
             return self.generic_visit(node)
 
         visit_Tuple = visit_List
 
         def visit_JoinedStr(self, node):
             # an f-string's text around its fields is a command line's words too (``f"{BIN} --model-store={REPO}"``:
-            # options are added after its last field)
-            node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
+            # options are added after its last field; a field that only computes a value may go with its word)
+            node.values = [v for v in node.values if not isinstance(v, ast.Constant)
+                           and not (isinstance(v, ast.FormattedValue) and pure_node(v))]
             return self.generic_visit(node)
 
         def visit_Call(self, node):
@@ -969,16 +973,35 @@ def test_exec_given_its_own_argv_list_runs_the_server_that_list_names(tmp_path):
     ('subprocess.run([BIN, "--model-store=/m", f"--http-health-port={port}"])', "an f-string"),
     ('os.execv(BIN, [BIN, "--http-health-port", str(port)])', "`str(port)`, Python code"),
 ])
-def test_an_option_whose_item_code_writes_is_left_with_a_warning(tmp_path, call, code):
-    # removing the item would change the code around the strings: the finding asks for it by hand, the
-    # line's other changes are made
+def test_an_option_whose_item_code_writes_goes_whole(tmp_path, call, code):
+    # the value is code that only computes a value (``str(port)``, an f-string's field): the option goes with
+    # it, whole items, as a string item does - never a V2 line that keeps the V1-only option
     text = f'import os, subprocess\nBIN = "trtserver"\nport = 8005\n{call}\n'
     new, findings = _migrated(text, tmp_path)
-    assert new.splitlines()[3].count("--http-health-port") == 1 and 'BIN = "tritonserver"' in new
+    assert "--http-health-port" not in new.splitlines()[3] and "port" not in new.splitlines()[3]
+    assert 'BIN = "tritonserver"' in new
     health = [f for f in findings if f.rule == "TDM305"]
-    assert len(health) == 1 and not health[0].fixed and health[0].severity is Severity.WARNING
-    assert health[0].line == 4 and code in health[0].message and "make it by hand" in health[0].message
+    assert len(health) == 1 and health[0].fixed
     compile(new, "launch.py", "exec")
+
+
+@pytest.mark.parametrize("call,code", [
+    ('subprocess.run([BIN, "--model-store=/m", "--http-health-port", next_port()])', "`next_port()`, Python code"),
+    ('subprocess.run([BIN, "--model-store=/m", f"--http-health-port={ports.pop()}"])', "an f-string"),
+    ('subprocess.run(f"{BIN} --model-store=/m --http-health-port={ports.pop()}", shell=True)', "f-string's field"),
+])
+def test_an_option_whose_value_code_acts_holds_the_line(tmp_path, call, code):
+    # the value's code does something (takes a port): it is not removed, so the whole line stays V1 - the
+    # constant that names its binary too - each change a warning that says why
+    text = f'import os, subprocess\nBIN = "trtserver"\nports = [8005]\n{call}\n'
+    new, findings = _migrated(text, tmp_path)
+    assert new == text
+    health = [f for f in findings if f.rule == "TDM305"]
+    assert len(health) == 1 and not health[0].fixed and code in health[0].message
+    held = [f for f in findings if f.rule != "TDM305" and not f.advisory and f.rule not in ("TDM604", "TDM709")]
+    assert {f.rule for f in held} >= {"TDM202", "TDM301"}
+    assert all(not f.fixed and f.severity is Severity.WARNING and "held on V1 with its whole command line: TDM305"
+               in f.message for f in held)
 
 
 @pytest.mark.parametrize("call", [

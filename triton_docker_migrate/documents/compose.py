@@ -585,6 +585,16 @@ class ComposeDoc(Document):
             out += S.build_arguments(self.src, args, _dockerfile(built))
         return out
 
+    def tag_variable_why(self, name: str) -> str | None:
+        """Why the variable ``name`` that an image's tag takes cannot change with the image, beyond its value being
+        set outside the file (``.env``, the environment): another key of the file uses it too (its line named)."""
+        images = [(s.image_node.start_index, Y.node_end(self.src, s.image_node)) for s in self.services
+                  if s.image_node is not None]
+        for m in re.finditer(r"\$\{?" + re.escape(name) + r"\b", self.text):
+            if not any(a <= m.start() < b for a, b in images):
+                return f"{name} is used at line {self.position(m.start())[0]} too"
+        return None
+
     def interpolated_images(self) -> list[tuple[str, Span, bool, str]]:
         """``image: ${TRITON_IMAGE}`` (or ``$TRITON_IMAGE``, or with a default, which the ``.env`` file
         beside the compose file overrides, as compose reads it)."""

@@ -706,6 +706,18 @@ class DockerfileDoc(Document):
             return None
         return got
 
+    def tag_variable_why(self, name: str) -> str | None:
+        """Why build argument ``name``, which an image's tag takes, cannot change with the image (``tag_variable``
+        gives None): another instruction uses it too (its line named). None: no such use found."""
+        if not self._arg_declarations(name):
+            return None
+        use = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+        for ins in self.instructions:
+            if ins.cmd not in ("ARG", "FROM") and use.search(ins.logical):
+                return (f"build argument {name} is used at line {self.position(ins.start)[0]} too, so its default "
+                        f"cannot change with the image")
+        return None
+
     def _arg_declarations(self, name: str) -> list[Word]:
         """The words of the ``ARG`` instructions (not ``ONBUILD``) that declare build argument ``name``."""
         return [w for ins in self.instructions if ins.cmd == "ARG" and not ins.onbuild for w in self._words(ins)

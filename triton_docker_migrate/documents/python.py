@@ -418,9 +418,15 @@ class PythonDoc(ShellDoc):
                 if type(first) is Constant and isinstance(first.value, str) and C.basename(first.value) in _SERVER:
                     self._server_lists.append(node)
                 gone = [e for e in node.elts if type(e) is Constant and isinstance(e.value, strings)]  # type: ignore[attr-defined]
-                if gone:
+                # (an item that code writes and that only computes a value may be removed whole: ``can_write``)
+                code = [e for e in node.elts if type(e) is not Constant and pure_node(e)]  # type: ignore[attr-defined]
+                for e in code:
+                    for n in ast.walk(e):
+                        if not isinstance(n, ast.expr_context):
+                            (skip if type(n) is Constant else nodigest).add(id(n))
+                if gone or code:
                     skip.update(map(id, gone))
-                    fields[1] = str(len(node.elts) - len(gone))  # type: ignore[attr-defined]
+                    fields[1] = str(len(node.elts) - len(gone) - len(code))  # type: ignore[attr-defined]
             elif t is JoinedStr:
                 in_fstring.update(id(v) for v in ast.walk(node) if v is not node)
                 # where its replacement fields' code is written (``can_write``)
@@ -430,7 +436,13 @@ class PythonDoc(ShellDoc):
                     self._strings.append(node)
                 gone = [v for v in node.values if type(v) is Constant]  # type: ignore[attr-defined]
                 skip.update(map(id, gone))
-                fields[1] = str(len(node.values) - len(gone))  # type: ignore[attr-defined]
+                # (a field whose code only computes a value may go with the word it stands in: ``can_write``)
+                code = [v for v in node.values if type(v) is ast.FormattedValue and pure_node(v)]  # type: ignore[attr-defined]
+                for v in code:
+                    for n in ast.walk(v):
+                        if not isinstance(n, ast.expr_context):
+                            (skip if type(n) is Constant else nodigest).add(id(n))
+                fields[1] = str(len(node.values) - len(gone) - len(code))  # type: ignore[attr-defined]
             elif t is ast.Expr:
                 if self._is_str(node.value):  # type: ignore[attr-defined]
                     self._statement_strings.add(id(node.value))  # type: ignore[attr-defined]
@@ -709,6 +721,9 @@ class PythonDoc(ShellDoc):
                     # an f-string: rewritten inside its text only (its prefix and fields are code)
                     self._code_item(lit.start, lit.start + 1, "an f-string")
                 return literal_word(lit, group)
+        formatted = self._formatted_option(node, group)
+        if formatted is not None:
+            return formatted
         a, b = self._span(node)
         parts = self._concatenation(node)
         if parts is not None:
@@ -722,6 +737,32 @@ class PythonDoc(ShellDoc):
             w.value, w.dynamic = "python", False  # the interpreter: python -m pip install ...
             w.offsets = w.offsets[:len(w.value)]
         return w
+
+    def _formatted_option(self, node: ast.AST, group: int) -> PyWord | None:
+        """``"--http-health-port=%d" % port``, ``"--http-health-port={}".format(port)``: an option whose one value
+        is formatted into the end of its string, read as ``"--http-health-port=" + port`` is (the option as written,
+        its value code), so that the option is known: renamed in its string, or removed with its item."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            fmt, args, tail = node.left, [node.right], _PERCENT_TAIL
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+                and not node.keywords:
+            fmt, args, tail = node.func.value, node.args, _FORMAT_TAIL
+        else:
+            return None
+        if not (isinstance(fmt, ast.Constant) and isinstance(fmt.value, str)) or len(args) != 1 \
+                or isinstance(args[0], (ast.Tuple, ast.Dict, ast.Starred)):
+            return None
+        lit = self.literal(fmt)
+        m = tail.match(lit.value) if lit is not None and len(lit.pieces) == 1 else None
+        if m is None or any(i < m.end(1) for i in lit.inexact):  # (a placeholder reads as inexact)
+            return None
+        k = m.end(1)
+        prefix = Literal(lit.start, lit.end, lit.value[:k], lit.offsets[:k], lit.ends[:k], frozenset(), lit.pieces,
+                         lit.is_bytes, [], [i for i in lit.breaks if i < k])
+        a, b = self._span(args[0])
+        self._code_item(a, b, "formatted into its string")
+        s, e = self._span(node)
+        return concatenation_word(self.text, s, e, [prefix, (a, b)], group)
 
     def _code_item(self, a: int, b: int, what: str) -> None:
         self._code_items.append((a, b))
@@ -1473,6 +1514,8 @@ class PythonDoc(ShellDoc):
         option goes, its field is code)."""
         if edit in self._refused_edits:
             return False
+        if self._removes_whole(edit):
+            return True
         if self._code_items:
             # not over an item of a command list that code writes (``str(port)`` after ``"--http-health-port"``,
             # ``"--x=" + v``, an f-string): only string literals may change
@@ -1497,6 +1540,28 @@ class PythonDoc(ShellDoc):
         # opening quote: code removed whole, which the readers of such items judge)
         before = self.text[edit.span.start:fields[i - 1][0]]
         return '"' in before or "'" in before
+
+    def _removes_whole(self, edit: Edit) -> bool:
+        """A deletion that takes code with it whole: every item of a command list that code writes and every
+        f-string field that it touches lies inside it (``, "--http-health-port", str(port)``, ``,
+        f"--http-health-port={port}"``, `` --http-health-port={port}`` inside an f-string: the reader removes whole
+        items and words), and that code has no effect but its value (``_pure``). What it removes then goes as a
+        string item does."""
+        if edit.content or edit.span.start >= edit.span.end:
+            return False
+        a, b = edit.span.start, edit.span.end
+        touched = False
+        for s, t, what in self._code_what:
+            if s < b and a < t:
+                if not (a <= s and t <= b) or what != "an f-string" and not _pure(self.text[s:t]):
+                    return False
+                touched = True
+        for s, t in self._field_spans():
+            if s < b and a < t:
+                if not (a <= s and t <= b) or not _pure_field(self.text[s:t]):
+                    return False
+                touched = True
+        return touched
 
     def unwritable_for(self, edits: Sequence[Edit]) -> str:
         """What stops ``edits``: the code of a command list's item they would rewrite or remove, when one does."""
@@ -1996,6 +2061,51 @@ class PythonDoc(ShellDoc):
                 best = a
         return best
 
+
+#: what code removed whole may be: names, their attributes and items, constants, operators, calls of these
+#: conversions and a string's ``format`` (``str(port)``, ``f"{port + 2}"``): nothing that acts when it is evaluated
+_PURE_NODES = (ast.Expression, ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.BinOp, ast.UnaryOp,
+               ast.JoinedStr, ast.FormattedValue, ast.Slice, ast.expr_context, ast.operator, ast.unaryop)
+_PURE_CALLS = frozenset({"str", "int", "float", "repr", "format"})
+
+
+def _pure(code: str) -> bool:
+    """``code`` (a Python expression) only computes a value (``pure_node``)."""
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return pure_node(tree)
+
+
+def pure_node(tree: ast.AST) -> bool:
+    """The expression ``tree`` only computes a value: ``_PURE_NODES``, and calls of ``_PURE_CALLS`` (code
+    that the reader may remove whole from a command list or an f-string, and the digest leaves out)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if not (isinstance(f, ast.Name) and f.id in _PURE_CALLS and not node.keywords
+                    or isinstance(f, ast.Attribute) and f.attr == "format" and isinstance(f.value, ast.Constant)
+                    and isinstance(f.value.value, str)):  # "--http-health-port={}".format(port)
+                return False
+        elif not isinstance(node, _PURE_NODES):
+            return False
+    return True
+
+
+def _pure_field(field: str) -> bool:
+    """An f-string's replacement field (``{port}``, ``{port!s:>5}``, from its ``{`` to its ``}``) whose code is
+    ``_pure`` (its conversion and format spec are text)."""
+    body = field[1:-1] if field.startswith("{") and field.endswith("}") else field
+    m = re.match(r"(?s)(.*?)(?:![rsa])?(?::[^{}]*)?$", body)
+    code = m.group(1) if m else body
+    return "{" not in body and _pure(code.rstrip("= "))
+
+
+#: an option whose one value a ``%`` or a ``str.format`` writes at the end of its string: the option as written
+#: (a placeholder may read as an expansion: ``${%d}``; ``{}`` of a string that ``format`` is called on as ``${_}``)
+_PERCENT_TAIL = re.compile(r"^(--[A-Za-z][\w-]*=)(?:%[sdir]|\$\{%[sdir]\})$")
+_FORMAT_TAIL = re.compile(r"^(--[A-Za-z][\w-]*=)(?:\{0?(?:![rsa])?(?::[^{}]*)?\}|\$\{_\})$")
 
 #: a statement that assigns to a name or to an item of it: the name
 _ASSIGNED_NAME = re.compile(r"([A-Za-z_][\w.]*)[ \t]*(?:\[|(?::[^=\n]*)?=(?!=))")

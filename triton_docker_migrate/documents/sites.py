@@ -145,6 +145,20 @@ class CommandLine:
     deleting: frozenset = frozenset()
     _kept: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def places(self) -> list[tuple[int, int]]:
+        """Where this file writes the line's words (a Helm helper's copies of another file's words left out):
+        each word's span, and the characters of its value where they stand elsewhere (the string a constant
+        holds, ``[BIN, ...]`` with ``BIN = "trtserver"``)."""
+        out = []
+        words = [w for seg in self.segments for w in seg.words]
+        for w in ([self.binary] if self.binary is not None else []) + words:
+            if is_foreign(w.span):
+                continue
+            out.append((w.start, w.end))
+            if len(w.offsets) and not (w.start <= w.offsets[0] < w.end):
+                out.append((min(w.offsets), max(w.offsets) + 1))
+        return out
+
     def args(self) -> list[tuple[Word, Segment]]:
         out = []
         seen_binary = self.binary is None

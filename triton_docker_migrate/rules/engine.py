@@ -13,6 +13,7 @@ from ..model import Finding, Severity, Span
 from ..release import Release
 from .context import Context
 from .registry import CHECKS, REGISTRY, load
+from .tables import REMOVED_OPTIONS
 
 
 def check_document(doc: Document, target: Release, keep_v1: bool = True,
@@ -27,7 +28,9 @@ def check_document(doc: Document, target: Release, keep_v1: bool = True,
     findings: list[Finding] = ctx.found
     for chk in CHECKS:
         findings.extend(chk.func(doc, ctx))
-    out = _dedupe(_adjust(doc, _own(_dedupe(findings))))
+    refused: list[Finding] = []
+    out = _dedupe(_adjust(doc, _own(_dedupe(findings)), refused))
+    _hold_refused_lines(doc, ctx, refused)
     if keep_v1:
         from .sidebyside import leave_kept
 
@@ -60,7 +63,8 @@ def _own(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
+def _adjust(doc: Document, findings: list[Finding], refused: list[Finding]) -> list[Finding]:
+    """``refused``: filled with the findings whose fix the document cannot write."""
     report_only = Intervals(doc.report_only())
     advisory = covers_any(doc.advisory())
     unapplied: list[Finding] = []
@@ -69,6 +73,7 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
         if f.span is None:
             continue
         if f.fix is not None and not all(doc.can_write(e) for e in f.fix.edits):
+            refused.append(f)
             # e.g. a word of a Helm template that holds an action would be rewritten whole
             f.message += doc.unwritable_for([e for e in f.fix.edits if not doc.can_write(e)])
             if doc.unwritable_shown:
@@ -96,6 +101,29 @@ def _adjust(doc: Document, findings: list[Finding]) -> list[Finding]:
             f.message += note
     _as_suggestions(doc.text, unapplied)
     return findings
+
+
+#: the rules whose fix removes an option that V2 refuses to start with: a server line that keeps one is no V2 line
+_REFUSED_BY_V2 = frozenset({o.id for o in REMOVED_OPTIONS} | {"TDM311", "TDM312"})
+
+
+def _hold_refused_lines(doc: Document, ctx: Context, refused: list[Finding]) -> None:
+    """A server command line where the document refuses the fix that removes an option V2 refuses (code the
+    tool cannot take out whole) is held on V1 whole (``held.hold_line``) - its other fixes too, the binary's
+    among them, and the image it runs on where this file names it - with a warning on each: a V2 line that keeps
+    a V1-only option does not start, a V1 line still does (on a V1 image)."""
+    from .held import hold_line
+
+    stuck = {id(f): f for f in refused if f.rule in _REFUSED_BY_V2}
+    if not stuck:
+        return
+    for cl, res in ctx.server_lines():
+        why = next((f for f in res.findings if id(f) in stuck), None)
+        if why is None or cl.report_only:
+            continue
+        line = doc.position(why.span.start)[0] if why.span is not None else 0
+        hold_line(ctx, cl, f" (held on V1 with its whole command line: {why.rule} at line {line} cannot be made "
+                           f"here, and V2 does not start with that option)", images=True, keep=frozenset(stuck))
 
 
 def _as_suggestions(text: str, findings: list[Finding]) -> None:

@@ -62,14 +62,19 @@ SDK_IMAGE = rule(
     "them must be ported (see TDM603).")
 LEFT_UNDER_V2 = rule(
     "TDM105", "v1-image-under-v2-command", Severity.ERROR, F.NEVER, "A V2 command line on an image that stays V1",
-    "The server command line was migrated to V2, but the image it runs on stays V1: its tag cannot be mapped "
-    "(a variable, no tag, not a release tag) or it is a locally built V1 image - named by the container, or the "
-    "base of the Dockerfile a compose service's `build:` builds its image from. A compose service that takes its "
-    "image through `extends` (from the same file or another compose file) runs that image; a CI service's `command:` runs on the "
-    "service's image, and a job's script runs `trtserver` itself in the job's `image:` (GitLab; GitHub's "
-    "`container:`). V2's options do not start "
-    "the V1 server, and the V1 command line does not start V2: the deployment stops working until the image "
-    "is set to a V2 release of the target (`tritonserver:<target>-py3`, or an image rebuilt on it).")
+    "The server command line would move to V2, but the image it runs on stays V1: its tag cannot be mapped "
+    "(a variable - also a build argument or a `.env` variable with another use -, no tag, not a release tag) or "
+    "it is a locally built V1 image. When that image is named by the container (a compose service also through "
+    "`extends`, from the same file or another compose file; a CI service's `command:` runs on the service's image, "
+    "and a job's script runs `trtserver` itself in the job's `image:` - GitLab; GitHub's `container:`), the line is "
+    "held on V1 with what runs beside it on that image (the rest of a Dockerfile's build stage, of a Python object, "
+    "of a compose service, a pod (whose containers reach it on localhost), a CI job: its health check, its paths), "
+    "each held finding a warning: the "
+    "file still starts V1, and this error stays until the image is set. When the image is built elsewhere on a "
+    "locally built V1 image (the base of the Dockerfile a compose service's `build:` builds, or of one that runs "
+    "the script as its command), the line is migrated and this error says what to rebuild. V2's options do not "
+    "start the V1 server, and the V1 command line does not start V2: set the image to a V2 release of the target "
+    "(`tritonserver:<target>-py3`, or an image rebuilt on it) and move the two together.")
 LOCAL_IMAGE = rule(
     "TDM106", "v1-local-image", Severity.WARNING, F.NEVER, "A locally built or third-party image of V1",
     "An image whose name holds `tensorrtserver` but is not NVIDIA's (`tensorrtserver_build`, "
@@ -506,23 +511,102 @@ def _local_images(region: Region, target: Release, named=None) -> Iterator[Findi
 
 @check(order=60)
 def check_v1_image_left_under_v2(doc, ctx) -> Iterator[Finding]:
-    """A V1 line migrated onto an image that stays V1 (never a V2 command line on a V1 image silently)."""
-    left = [f.span for f in ctx.found if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.span is not None
+    """A V1 line on an image that stays V1 (its tag cannot be mapped, a locally built V1 image): the line is held
+    on V1 with what runs beside it on that image (never a V2 command line on a V1 image), with an error."""
+    left = [f for f in ctx.found if f.rule in (UNKNOWN_TAG.id, LOCAL_IMAGE.id) and f.span is not None
             and f.fix is None]
+    from_env = [f for f in ctx.found if f.rule == IMAGE_FROM_ENV_FILE.id and f.severity is Severity.ERROR
+                and f.span is not None]
     for cl, res in ctx.server_lines():
         if cl.report_only or not cl.v1 or not any(f.fix for f in res.findings):
+            continue
+        env = next((g for g in from_env for img in cl.images if g.span.start < img.end and img.start < g.span.end),
+                   None)
+        if env is not None:  # TDM109 says why: the image's value is a V1 image in the environment file
+            hold_with_image(doc, ctx, cl, res, cl.images, env, "TDM109")
             continue
         extended = cl.extra.get("extended_image")
         if extended is not None and not cl.images:
             f = _extended_left(extended, ctx.target)
             if f is not None:
+                hold_with_image(doc, ctx, cl, res, (f.span,), f)  # (where extends is written: its service)
                 yield f
             continue
-        if any(span.start < img.end and img.start < span.end for span in left for img in cl.images):
-            yield LEFT_UNDER_V2.finding(cl.images[0], "the server command line that runs on this image is migrated to "
-                                        "V2, but the image stays V1: set it to a V2 release of the target "
-                                        f"(tritonserver:{ctx.target}-py3) together, or neither starts",
-                                        suggestion=f"tritonserver:{ctx.target}-py3")
+        why = next((g for g in left for img in cl.images if g.span.start < img.end and img.start < g.span.end), None)
+        if why is None:
+            continue
+        f = LEFT_UNDER_V2.finding(cl.images[0], "", suggestion=f"tritonserver:{ctx.target}-py3")
+        line = hold_with_image(doc, ctx, cl, res, cl.images, f)
+        f.message = (f"the server command line that runs on this image (line {line}) is held on V1, with what runs "
+                     f"beside it on this image: the image stays V1 ({_reason(doc, why)}), and a V2 command line does "
+                     f"not start the V1 server; set the image to a V2 release of the target "
+                     f"(tritonserver:{ctx.target}-py3) and migrate the command line with it, or neither starts")
+        yield f
+
+
+def _reason(doc, f: Finding) -> str:
+    """Why the image of TDM104/TDM106 finding ``f`` stays V1, in a few words: its message's first clause, and
+    for a tag a build argument sets, the other use that keeps its default from changing (the document's
+    ``tag_variable_why``)."""
+    text = doc.text[f.span.start:f.span.end]
+    why = f.message.removeprefix(text + ": ").split(";", 1)[0].split(" (", 1)[0]
+    other = getattr(doc, "tag_variable_why", None)
+    m = re.search(r"\$\{?(\w+)", text.rsplit(":", 1)[-1] if ":" in text else "")
+    more = other(m.group(1)) if other is not None and m is not None else None
+    return f"{why}: {more}" if more else why
+
+
+def hold_with_image(doc, ctx, cl, res, images, said: Finding, rule_id: str = "TDM105") -> int:
+    """Hold the server line ``cl`` (its transform ``res``) on V1 because its image stays V1 (``said``, a finding of
+    rule ``rule_id``, says so; ``images``: where the line's image is written in this file, none when it is written
+    in another): no fix of the line is applied, nor any fix of what runs with it on that image - the rest of a
+    Dockerfile's build stage, of a Python object, of a compose service, a manifest's container, a CI job (its health
+    check, its paths): the unit moves as one, as a chart's image and command do (TDM108). The line's line number."""
+    from .held import hold_line
+
+    words = [w for seg in cl.segments for w in seg.words if not is_foreign(w.span)]
+    first = cl.binary.span if cl.binary is not None and not is_foreign(cl.binary.span) else \
+        words[0].span if words else said.span
+    units = [_units_of(doc, img, first) for img in images if not is_foreign(img)]
+    note = f" (held on V1: the image this line runs on stays V1, line {doc.position(said.span.start)[0]}, {rule_id})"
+    hold_line(ctx, cl, note, within=lambda at: any(u(at) for u in units))
+    return doc.position(first.start)[0]
+
+
+def _units_of(doc, img: Span, line: Span):
+    """What runs on the image at ``img`` with the server line starting at ``line``, as a test of an offset: the
+    document's ``same_object`` (a Dockerfile's build stage, a Python object, the uses of a script's image variable),
+    or in YAML the innermost mapping that holds both (a compose service, a CI job; a container: its pod, whose
+    other containers reach it on localhost)."""
+    same = getattr(doc, "same_object", None)
+    from ..syntax import yamlsrc as Y
+
+    src = getattr(doc, "src", None)
+    best = None
+    if isinstance(src, Y.YamlSource):
+        lo, hi = min(img.start, line.start), max(img.end, line.end)
+        seen: set[int] = set()
+        pods: dict[int, object] = {}  #: a container's mapping -> the pod spec whose containers list holds it
+        for root in src.docs:
+            for node in Y.walk(root, seen):
+                if not isinstance(node, Y.MappingNode):
+                    continue
+                for k, v in Y.items(node):
+                    if Y.key_of(k) in ("containers", "initContainers") and isinstance(v, Y.SequenceNode):
+                        pods.update((id(c), node) for c in v.value)
+                if node.start_index <= lo:
+                    end = Y.node_end(src, node)
+                    if hi <= end and (best is None or end - node.start_index < best[1] - best[0]):
+                        best = (node.start_index, end, node)
+        if best is not None and id(best[2]) in pods:
+            pod = pods[id(best[2])]
+            best = (pod.start_index, Y.node_end(src, pod), pod)
+
+    def within(at: int) -> bool:
+        if same is not None and (same(img.start, at) or same(line.start, at)):
+            return True
+        return best is not None and best[0] <= at < best[1]
+    return within
 
 
 def _extended_left(extended, target: Release) -> Finding | None:
@@ -541,9 +625,10 @@ def _extended_left(extended, target: Release) -> Finding | None:
                     and f.span.start < img.end and img.start < f.span.end:
                 where = os.path.relpath(base.path)
                 return LEFT_UNDER_V2.finding(
-                    span, f"the server command line of this service is migrated to V2, but the image it takes from "
-                    f"{where} (service {service.name}: {str(service.image_node.value).strip()}) stays V1: set it to a "
-                    f"V2 release of the target (tritonserver:{target}-py3) together, or neither starts",
+                    span, f"the server command line of this service is held on V1, with what runs beside it: the image "
+                    f"it takes from {where} (service {service.name}: {str(service.image_node.value).strip()}) stays V1, "
+                    f"and a V2 command line does not start the V1 server; set it to a V2 release of the target "
+                    f"(tritonserver:{target}-py3) and migrate the command line with it, or neither starts",
                     suggestion=f"tritonserver:{target}-py3 in {where}")
     return None
 
@@ -1062,9 +1147,10 @@ IMAGE_FROM_ENV_FILE = rule(
     "TDM109", "v1-image-in-env-file", Severity.WARNING, F.NEVER,
     "A V1 image set through the runtime's environment file",
     "`image: ${TRITON_IMAGE}` in a compose file takes its value from the `.env` file beside it, which is "
-    "reported but never rewritten. When that value is a V1 image, the service still runs V1; when this file's "
-    "server command line is migrated, it would run `tritonserver` in a V1 image, which does not start (an "
-    "error). Set the variable to the V2 image in the same change.")
+    "reported but never rewritten. When that value is a V1 image, the service still runs V1; so its server "
+    "command line is held on V1 with what runs beside it (its health check), as TDM105 holds a line on an image "
+    "that stays V1 - `tritonserver` in a V1 image does not start (an error). Set the variable to the V2 image "
+    "and migrate the service in the same change.")
 _ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*(.*?)[ \t]*$")
 
 
@@ -1117,8 +1203,8 @@ def check_interpolated_images(doc, ctx) -> Iterator[Finding]:
         new = _migrated(value, ctx.target)
         if v1_line:
             msg = (f"the image comes from {name} in {where}, a V1 image ({value}) that this run does not change; "
-                   f"this service's server command line is migrated to V2, which does not start in a V1 image: "
-                   f"set {name} to the V2 image there in the same change")
+                   f"this service's server command line is held on V1 with it (a V2 command line does not start "
+                   f"in a V1 image): set {name} to the V2 image there and migrate the service in the same change")
             yield IMAGE_FROM_ENV_FILE.finding(span, msg, Severity.ERROR, suggestion=f"{name}={new}" if new else None)
         else:
             yield IMAGE_FROM_ENV_FILE.finding(
