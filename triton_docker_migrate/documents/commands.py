@@ -56,6 +56,18 @@ class CasePattern(list):
         self.subject = subject
 
 
+class Command(list):
+    """The words of one simple command, as ``split`` gives them: ``command_index`` keeps the index it
+    finds (every rule asks for it, a dozen times per command), for as long as the list keeps its length."""
+
+    __slots__ = ("_known", "_index")
+
+    def __init__(self, words: list[Word]) -> None:
+        super().__init__(words)
+        self._known = -1  #: the length of the list when ``_index`` was found (-1: not yet)
+        self._index: int | None = None
+
+
 def _at_command_start(cur: list[Word]) -> bool:
     return all(w.value in KEYWORDS and not w.quote for w in cur)
 
@@ -152,7 +164,7 @@ def split(tokens: list[Token]) -> list[list[Word]]:
         cur = head
     if cur:
         out.append(cur)
-    return out
+    return [c if type(c) is CasePattern else Command(c) for c in out]
 
 
 def basename(path: str) -> str:
@@ -182,6 +194,15 @@ def command_index(words: list[Word]) -> int | None:
     like ``exec``, ``env X=1``, ``sudo -u user``, ``timeout 60``, ``gosu user``, ``numactl -N 0``,
     ``taskset -c 0-3`` and V1's
     ``nvidia_entrypoint.sh`` (which execs its arguments)."""
+    if type(words) is Command:
+        if words._known != len(words):
+            words._index = _command_index(words)
+            words._known = len(words)
+        return words._index
+    return _command_index(words)
+
+
+def _command_index(words: list[Word]) -> int | None:
     if isinstance(words, CasePattern):
         return None
     i = 0
