@@ -289,7 +289,9 @@ class DockerfileDoc(Document):
 
     def _shell_segments(self, ins: Instruction, skip_prefix: bool) -> list[tuple[list[Word], Segment]]:
         # the command after the instruction's flags (``RUN --mount=type=cache,target=/root/.cache pip ...``)
-        logical, offsets = ins.logical[ins.args_start:], ins.offsets[ins.args_start:]
+        # (a copy of a long RUN's offsets only when there are flags to cut off)
+        logical, offsets = (ins.logical[ins.args_start:], ins.offsets[ins.args_start:]) if ins.args_start \
+            else (ins.logical, ins.offsets)
         if skip_prefix:
             m = re.match(r"((?:--\S+\s+)*)CMD\s+", logical, re.I)
             if not m:

@@ -77,7 +77,7 @@ class Word:
                                  or _TEMPLATE_OPEN.match(v) is not None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     kind: str  #: "word", "op", "newline", "redirect"
     start: int
@@ -202,7 +202,7 @@ class _Lexer:
                 elif isinstance(self.offsets, range):
                     offs = self.offsets[i:j]  # (a slice of a range is a range)
                 else:
-                    offs = array("q", self.offsets[i:j])
+                    offs = _compact(self.offsets[i:j])
                 if type(offs) is range and offs.step == 1:
                     # the word's start and end are the range's own integers (not two more objects per word)
                     return Word(offs.start, offs.stop, t[i:j], offs, False, "", offs.stop), j
@@ -300,6 +300,7 @@ class _Lexer:
         if not w.dynamic and "'" not in quotes and '"' in quotes and _has_template(w.value):
             w.dynamic = True  # ``"{{ args | join(' ') }}"``: the template is rendered inside the quotes too
         w.end = self.off(i - 1) + 1 if i > start else w.start
+        w.offsets = _compact(w.offsets)
         w.quote = quotes[0] if len(set(quotes)) == 1 and quotes and quotes[0] in "'\"" and quotes[0] else ""
         # where text appended to the value goes: before a closing quote, else at the word's end
         w.inner_end = w.end - 1 if w.quote and t[i - 1] == w.quote else w.end
@@ -381,6 +382,17 @@ class _Lexer:
         if c in "@*#?$!-":
             return i + 2
         return i + 1
+
+
+def _compact(offs: Sequence[int]) -> array | range:
+    """A word's offsets: a ``range`` when they follow each other (48 bytes, whatever the word's length;
+    most words, quoted or not, are written in one piece), else machine integers."""
+    n = len(offs)
+    if n and offs[-1] - offs[0] == n - 1:
+        r = range(offs[0], offs[0] + n)
+        if array("q", r) == offs if type(offs) is array else list(r) == list(offs):
+            return r
+    return offs if type(offs) is array else array("q", offs)
 
 
 def _template_end(t: str, i: int) -> int:
