@@ -84,7 +84,7 @@ def _part(region: Region, i: int, j: int) -> Region:
     return replace(region, text=region.text[i:j], offsets=region.offsets[i:j], placeholder=None)
 
 
-@dataclass
+@dataclass(slots=True)
 class CommandSite:
     """A simple command found in shell text or an exec-form list: its words, in order."""
 
@@ -97,7 +97,7 @@ class CommandSite:
     image: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """Consecutive words of one list (an ENTRYPOINT, a CMD, a ``command:``)."""
 
@@ -108,12 +108,14 @@ class Segment:
     #: and that line's syntax (what comes after the expansion is written there)
     expansion: Word | None = None
     outer: Syntax | None = None
+    #: (``index``: id of each word -> its position, made when first asked)
+    _positions: dict[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def index(self, word: Word) -> int:
         """The position of ``word`` (this very object) in the segment."""
-        positions = self.__dict__.get("_positions")
+        positions = self._positions
         if positions is None or len(positions) != len(self.words):
-            positions = self.__dict__["_positions"] = {id(w): k for k, w in enumerate(self.words)}
+            positions = self._positions = {id(w): k for k, w in enumerate(self.words)}
         return positions[id(word)]
 
 
