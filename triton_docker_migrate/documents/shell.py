@@ -1116,10 +1116,13 @@ class ShellDoc(Document):
         for cl in self.command_lines():
             if cl.extra.get("docker") is not None:
                 lines_of.setdefault(id(cl.extra["docker"]), []).append(cl)
+        # (the syntax of the first word of each docker run: not a dictionary of every word of the file)
+        wanted = {id(dr.words[0]) for dr in self.runs if dr.image is not None and dr.words}
         syntax_of: dict[int, object] = {}
-        for site in self.sites:
+        for site in self.sites if wanted else ():
             for w in site.words:
-                syntax_of.setdefault(id(w), site.syntax)
+                if id(w) in wanted:
+                    syntax_of.setdefault(id(w), site.syntax)
         for dr in self.runs:
             if dr.image is None or not dr.words:
                 continue
