@@ -75,7 +75,7 @@ class NewFile:
     content: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """Edits that together make one change. An unsafe fix (one that can change behaviour: client code
     rewritten) is applied only with ``--unsafe-fixes``, as ruff does; without it its finding shows the
@@ -100,7 +100,7 @@ class Fix:
                    group, group_size)
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One thing a rule found at one place, with the fix that resolves it if a safe one exists."""
 
