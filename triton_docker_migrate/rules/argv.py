@@ -1024,7 +1024,7 @@ def _given_by_cmd(doc, ctx) -> CommandLine | None:
     from ..atomic import read_regular
     from ..documents.shell import arguments_line
     from ..model import ProcessingError
-    from .images import RUNNER_DEPTH
+    from .images import runner_files
 
     if doc.kind != "shell" or not doc.path or doc.path == "-":
         return None
@@ -1032,27 +1032,13 @@ def _given_by_cmd(doc, ctx) -> CommandLine | None:
     if line is None:
         return None
     script = os.path.realpath(doc.path)
-    folder = os.path.dirname(script)
-    for _ in range(RUNNER_DEPTH + 1):
+    for path, kind in runner_files(script, ("dockerfile", "compose")):
         try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            names = []
-        for name in names:
-            path = os.path.join(folder, name)
-            kind = kinds.kind_by_name(path)
-            if kind not in ("dockerfile", "compose") or not os.path.isfile(path):
-                continue
-            try:
-                text = read_regular(path, 10 * 1024 * 1024)[0].decode("utf-8")
-                other = kinds.BY_NAME[kind].build(path, text)
-                lines = other.command_lines()
-            except (OSError, UnicodeDecodeError, ProcessingError):
-                continue
-            if any(cl.extra.get("script") and os.path.realpath(cl.extra["script"]) == script for cl in lines):
-                return line
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
+            text = read_regular(path, 10 * 1024 * 1024)[0].decode("utf-8")
+            other = kinds.BY_NAME[kind].build(path, text)
+            lines = other.command_lines()
+        except (OSError, UnicodeDecodeError, ProcessingError):
+            continue
+        if any(cl.extra.get("script") and os.path.realpath(cl.extra["script"]) == script for cl in lines):
+            return line
     return None

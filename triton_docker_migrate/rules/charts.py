@@ -17,6 +17,7 @@ from ..documents.base import Document
 from ..intervals import Intervals
 from ..model import Finding, Severity, Span
 from ..syntax import yamlsrc as Y
+from .held import hold
 from .registry import FixAvailability as F
 from .registry import rule
 
@@ -46,7 +47,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
     if report_only:
         for path, findings in checked.items():
             for f in findings:
-                _hold(f, f" ({report_only})")
+                hold(f, f" ({report_only})")
         return
     by_doc = {id(d): p for p, d in docs.items()}
     _quiet_unread(docs, checked)
@@ -100,7 +101,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
         start, end = _container_span(served)
         images = images_of.get(id(served.container), [])
         for f in places.within(tpath, start, end):
-            _hold(f, "")
+            hold(f, "")
         for d, cl in served.parts:
             p = by_doc.get(id(d))
             if p is None or d is served.template:
@@ -109,7 +110,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             if own:
                 a, b = min(w.start for w in own), max(w.end for w in own)
                 for f in places.within(p, a, b):
-                    _hold(f, "")
+                    hold(f, "")
         # everything else the container reads from the chart's other files (a values list its ``range`` writes, a
         # probe its ``toYaml`` writes, a helper's body): an argument or probe moved alone would be given to the
         # server left V1 (a chart moves as one unit)
@@ -117,7 +118,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
             p = by_doc.get(id(d))
             if p is not None and d is not served.template:
                 for f in places.within(p, a, b):
-                    _hold(f, "")
+                    hold(f, "")
         # the values its template reads whole (``path: {{ .Values.probePath }}``): a probe moved alone would
         # ask the server left V1 for V2's endpoints
         for (a, b), (_path, nodes) in served.template.resolved_from.items():
@@ -127,7 +128,7 @@ def settle(links, docs: dict[str, Document], checked: dict[str, list[Finding]], 
                     if p is not None:
                         sc = vd.src.scalar(n)
                         for f in places.within(p, sc.start, sc.end):
-                            _hold(f, "")
+                            hold(f, "")
         where = []
         name = served.template.shown(served.container.name or "?")  # a name written by an action: {{…}}
         for lk in images:
@@ -209,18 +210,6 @@ def _unreadable_templates(links, docs: dict[str, Document], checked: dict[str, l
                 checked[p].append(HELD.finding(f.span, f"this image is kept: {names} cannot be read as a template "
                                                f"(TDM004), and may run it with a V1 command line; migrate them by "
                                                f"hand, together", suggestion=f.fix.edits[-1].content))
-
-
-def _hold(f: Finding, note: str) -> None:
-    """The finding's fix is not applied: it is shown as a suggestion."""
-    if f.fix is None:
-        return
-    edits = " ".join(e.content for e in f.fix.edits if e.content).strip()
-    f.suggestion = f.suggestion or edits or f.fix.title
-    f.fix = None
-    if f.severity is Severity.INFO:
-        f.severity = Severity.WARNING
-    f.message += note
 
 
 def _stuck(findings: list[Finding]) -> str:

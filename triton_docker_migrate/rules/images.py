@@ -858,12 +858,11 @@ def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
         return  # the nearest Dockerfile that runs it
 
 
-def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]]:
-    """(Dockerfile as shown, its last stage's base image, that stage, the Dockerfile's document) of the Dockerfiles in the script's folder and
-    the folders above it whose image runs ``script`` (a real path) as its command, nearest first."""
+def runner_files(script: str, wanted: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(path, kind) of the files of the kinds ``wanted`` in the folder of ``script`` (a real path) and the
+    folders above it (``RUNNER_DEPTH``), nearest first: where what runs the script as a container's command is."""
     from .. import kinds
 
-    cache: dict = {}
     folder = os.path.dirname(script)
     for _ in range(RUNNER_DEPTH + 1):
         try:
@@ -872,18 +871,26 @@ def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]
             names = []
         for name in names:
             path = os.path.join(folder, name)
-            if kinds.kind_by_name(path) != "dockerfile" or not os.path.isfile(path):
-                continue
-            df = _dockerfile(path, cache)
-            if df is None or not df.stages:
-                continue
-            last = len(df.stages) - 1
-            if any(os.path.realpath(f) == script for f, _what in df.files_run(last, ("ENTRYPOINT", "CMD"))):
-                yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last], df
+            kind = kinds.kind_by_name(path)
+            if kind in wanted and os.path.isfile(path):
+                yield path, kind
         parent = os.path.dirname(folder)
         if parent == folder:
             break
         folder = parent
+
+
+def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]]:
+    """(Dockerfile as shown, its last stage's base image, that stage, the Dockerfile's document) of the Dockerfiles in the script's folder and
+    the folders above it whose image runs ``script`` (a real path) as its command, nearest first."""
+    cache: dict = {}
+    for path, _kind in runner_files(script, ("dockerfile",)):
+        df = _dockerfile(path, cache)
+        if df is None or not df.stages:
+            continue
+        last = len(df.stages) - 1
+        if any(os.path.realpath(f) == script for f, _what in df.files_run(last, ("ENTRYPOINT", "CMD"))):
+            yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last], df
 
 
 def _image_text(doc, img: Span, resolve) -> str:
