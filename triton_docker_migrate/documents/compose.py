@@ -383,7 +383,8 @@ class ComposeDoc(Document):
                 else:
                     found[key] = (cl, [s])
         self._lines = list(found.values())
-        B.mark_kept([cl for cl, _ in self._lines], [b.span for b, _, _ in self._units() if b.kept])
+        if B.may_keep(self.src):
+            B.mark_kept([cl for cl, _ in self._lines], [b.span for b, _, _ in self._units() if b.kept])
         return self._lines
 
     def _lines_of(self, s: Service) -> list[CommandLine]:

@@ -26,6 +26,8 @@ from .sites import (Block, ChartValue, CommandLine, CommandSite, HealthKey, Imag
                     ProbePort, Region, Segment, is_foreign)
 
 ARGV_KEYS = ("command", "args", "extraArgs")
+_ARGV_KEYS = frozenset(ARGV_KEYS)
+_IMAGE_KEYS = frozenset({"repository", "image"})  #: the keys a split image's mapping has one of
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 EDITABLE = frozenset({"command", "args", "extraArgs", "ports"})
 RETYPABLE = frozenset({"port", "targetPort"})
@@ -116,6 +118,7 @@ class HelmValuesDoc(Document):
         self._lines: list[CommandLine] | None = None
         self._groups: list[tuple[Segment | None, Segment | None, Segment | None]] | None = None
         self._unit_blocks: list[tuple[Block, MappingNode]] | None = None
+        self._env_names: dict[int, ScalarNode] | None = None
         #: inside a chart, the top-level keys its subcharts read their values under (set by the chart;
         #: None: outside a chart, where they are not known)
         self.subchart_keys: frozenset[str] | None = None
@@ -156,12 +159,14 @@ class HelmValuesDoc(Document):
         return [(Span(0, len(self.text)), "the chart these values are for")]
 
     # --- structure ----------------------------------------------------------------------------
-    def _mappings(self):
-        return (n for n in self.src.nodes() if isinstance(n, MappingNode))
+    def _mappings(self) -> list[MappingNode]:
+        return self.src.mappings()
 
     def _find_split_images(self) -> list[ImageKeys]:
         out = []
         for m in self._mappings():
+            if not Y.has_any(m, _IMAGE_KEYS):
+                continue
             repo = Y.get(m, "repository")
             if not isinstance(repo, ScalarNode) or not isinstance(repo.value, str):
                 # ``image: nvcr.io/nvidia/tensorrtserver`` with ``tag: 20.02-py3`` beside it
@@ -215,6 +220,8 @@ class HelmValuesDoc(Document):
         if self._groups is None:
             self._groups = []
             for m in self._mappings():
+                if not Y.has_any(m, _ARGV_KEYS):
+                    continue
                 group = tuple(self.segment(n) if n is not None else None
                               for n in (Y.get(m, "command"), Y.get(m, "args"), Y.get(m, "extraArgs")))
                 if any(s is not None for s in group):
@@ -251,7 +258,10 @@ class HelmValuesDoc(Document):
         return out
 
     def _env_name_nodes(self) -> dict[int, ScalarNode]:
-        return Y.env_name_nodes(self._mappings(), ("env", "extraEnv"))
+        """(found once: the tree is read-only)"""
+        if self._env_names is None:
+            self._env_names = Y.env_name_nodes(self._mappings(), ("env", "extraEnv"))
+        return self._env_names
 
     def commands(self) -> list[CommandSite]:
         sites: list[CommandSite] = []
@@ -294,7 +304,7 @@ class HelmValuesDoc(Document):
                         if not any(id(seg) in linked for seg in cl.segments):
                             found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), cl)
             self._lines = list(found.values()) + self.linked
-            kept = [b for b, _ in self._units() if b.kept]
+            kept = [b for b, _ in self._units() if b.kept] if B.may_keep(self.src) else []
             B.mark_kept(self._lines, [b.span for b in kept])
             if kept:  # V1 kept beside its copy: each entry is V1 by its own image, not by the file's
                 images = self._v1_image_spans()

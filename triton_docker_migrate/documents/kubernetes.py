@@ -959,7 +959,8 @@ class KubernetesDoc(Document):
                     cl.built = c.built if c.built is not None and c.built.why is None else None
                     found.setdefault(tuple(id(w) for seg in cl.segments for w in seg.words), (cl, c))
             self._lines = list(found.values())
-            B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])
+            if B.may_keep(self.src):
+                B.mark_kept([cl for cl, _ in self._lines], [b.span for _, b in self._units() if b.kept])
         return self._lines
 
     def maybe_server_lines(self) -> list[CommandLine]:

@@ -42,6 +42,12 @@ def lines_of(src: Y.YamlSource, first: int, node: Node, item: bool = False) -> t
     return start, after, first_end
 
 
+def may_keep(src: Y.YamlSource) -> bool:
+    """Some line of the file may carry the keep-v1 marker: a file without its words has no kept unit
+    (checked before the units are read, which reads every unit's lines)."""
+    return "keep-v1" in src.text
+
+
 def is_kept(src: Y.YamlSource, start: int, first_end: int) -> bool:
     """The line ``[start, first_end)`` carries the keep-v1 marker in a comment."""
     m = _MARKER.search(src.text, start, first_end)

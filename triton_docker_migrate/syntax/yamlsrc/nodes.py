@@ -55,20 +55,23 @@ class YamlSource:
         self.text = text
         self.docs = docs  #: root node of each non-empty document
         self.aliases = aliases  #: (offset where an alias is written, the node it names)
-        self._scalars: dict[int, Scalar | None] = {}
         self._by_start: Intervals[Scalar] | None = None
         self._nodes = nodes  #: every node once, in document order (the composer's, or found by ``nodes``)
         #: the program reading the file turns ``$$`` into ``$`` in commands (compose, the kubelet)
         self.dollar_escape = False
         self._keys_marked = False  #: tree.mark_keys
+        self._mappings: list[MappingNode] | None = None
 
     def scalar(self, node: ScalarNode) -> Scalar:
-        key = id(node)
-        got = self._scalars.get(key)
+        got = node.decoded
         if got is None:
-            got = decode(self.text, node, getattr(node, "in_flow", False))
-            self._scalars[key] = got
+            got = node.decoded = decode(self.text, node, node.in_flow)
         return got
+
+    @property
+    def _scalars(self) -> dict[int, Scalar]:
+        """The scalars decoded so far, by node id."""
+        return {id(n): n.decoded for n in self.nodes() if isinstance(n, ScalarNode) and n.decoded is not None}
 
     def scalar_containing(self, start: int, end: int) -> Scalar | None:
         """The mapped scalar whose text holds ``[start, end)``."""
@@ -81,6 +84,12 @@ class YamlSource:
 
     def line(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1
+
+    def mappings(self) -> list[MappingNode]:
+        """Every mapping node once, in document order (listed once: the tree is read-only)."""
+        if self._mappings is None:
+            self._mappings = [n for n in self.nodes() if isinstance(n, MappingNode)]
+        return self._mappings
 
     def nodes(self) -> Iterator[Node]:
         """Every node once, in document order of first appearance (listed once: the tree is

@@ -89,11 +89,13 @@ def _content_start(text: str, i: int) -> int:
 
 def decode(text: str, node: ScalarNode, flow: bool) -> Scalar:
     style = node.style or ""
-    start = _content_start(text, node.start_index)
+    start = node.start_index
+    if text[start:start + 1] in ("&", "!"):
+        start = _content_start(text, start)
     end = node.end_index
     expected = node.value
-    sc = Scalar(node, expected, style, start, end, flow)
-    if style == "" and (start > end or text[start:end].strip() == "" and expected == ""):
+    sc = Scalar(node, expected, style, start, end, flow, None, _REGULAR)
+    if style == "" and (start > end or expected == "" and text[start:end].strip() == ""):
         sc.start = sc.end = end = max(start, end) if expected == "" else end
         if expected == "":
             sc.offsets = array("q")

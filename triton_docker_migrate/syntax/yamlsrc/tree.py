@@ -107,7 +107,10 @@ def has_any(node: Node | None, keys: frozenset[str]) -> bool:
     one pass, where asking ``get`` for each key reads the mapping once a key."""
     if not isinstance(node, MappingNode):
         return False
-    return any(isinstance(k, ScalarNode) and (k.value in keys or k.value == "<<") for k, _ in node.value)
+    for k, _ in node.value:
+        if isinstance(k, ScalarNode) and (k.value in keys or k.value == "<<"):
+            return True
+    return False
 
 
 def merge_sources(node: Node | None) -> list[Node]:
@@ -172,8 +175,10 @@ def same_structure(old: YamlSource, new: YamlSource, editable: frozenset[str],
     if len(old.docs) != len(new.docs):
         return f"the number of YAML documents changed ({len(old.docs)} before, {len(new.docs)} after)"
     held = sequences_holding(old, lists)
+    # (without an alias, every node is met once: no pair of nodes to remember)
+    seen: set[tuple[int, int]] | None = set() if old.aliases or new.aliases else None
     for a, b in zip(old.docs, new.docs):
-        problem = _same(a, b, "", set(), editable, retypable, held)
+        problem = _same(a, b, "", seen, editable, retypable, held)
         if problem:
             return problem
     return None
@@ -197,11 +202,13 @@ def sequences_holding(src: YamlSource, offsets: Iterable[int]) -> frozenset[int]
     return frozenset(out)
 
 
-def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: frozenset[str],
+def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]] | None, editable: frozenset[str],
           retypable: frozenset[str], held: frozenset[int] = frozenset()) -> str | None:
-    if (id(a), id(b)) in seen:
-        return None
-    seen.add((id(a), id(b)))
+    """(Two scalars of the same tag are passed over by the loops below: their path is never made.)"""
+    if seen is not None:
+        if (id(a), id(b)) in seen:
+            return None
+        seen.add((id(a), id(b)))
     where = path or "the document"
     if type(a) is not type(b):
         return f"{where} changed from a {type(a).__name__[:-4].lower()} to a {type(b).__name__[:-4].lower()}"
@@ -215,6 +222,8 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
         if ka != kb:
             return f"the keys of {where} changed"
         for (k, va), (_, vb) in zip(a.value, b.value):
+            if va.__class__ is ScalarNode and vb.__class__ is ScalarNode and va.tag == vb.tag:
+                continue
             problem = _same(va, vb, f"{path}.{key_of(k)}" if path else str(key_of(k)), seen, editable, retypable,
                             held)
             if problem:
@@ -229,6 +238,8 @@ def _same(a: Node, b: Node, path: str, seen: set[tuple[int, int]], editable: fro
     if len(a.value) != len(b.value):
         return f"the length of {where} changed"
     for i, (x, y) in enumerate(zip(a.value, b.value)):
+        if x.__class__ is ScalarNode and y.__class__ is ScalarNode and x.tag == y.tag:
+            continue
         problem = _same(x, y, f"{path}[{i}]", seen, editable, retypable, held)
         if problem:
             return problem
@@ -262,7 +273,10 @@ def env_name_nodes(mappings: Iterable[Node], keys: tuple[str, ...] = ("env",)) -
     """The ``name`` scalar of each entry of the ``env``-style lists of ``mappings`` (a variable being
     defined, not a value)."""
     out: dict[int, ScalarNode] = {}
+    names = frozenset(keys)
     for m in mappings:
+        if not has_any(m, names):
+            continue
         for key in keys:
             env = get(m, key)
             if isinstance(env, SequenceNode):
