@@ -273,7 +273,7 @@ _SERVER_OPTIONS = frozenset(facts.V1_OPTIONS) | frozenset(facts.V2_OPTIONS)
 #: base names that run what follows them: a text that starts with one is a command, not a message
 RUNS_NEXT = _STEPPED | _SHELLS | {"eval", "ssh", "su"}
 #: programs whose arguments name a server without running it (or that other readers follow)
-_NOT_LAUNCHERS = {"docker", "nvidia-docker", "podman", "nerdctl", "kubectl", "ssh", "echo", "printf", "pkill", "killall",
+NOT_LAUNCHERS = {"docker", "nvidia-docker", "podman", "nerdctl", "kubectl", "ssh", "echo", "printf", "pkill", "killall",
                   "pgrep", "kill", "which", "type", "ps", "grep", "whereis", "ls", "cp", "mv", "ln", "rm",
                   "chmod", "chown", "test", "["} | _SHELLS
 
@@ -283,7 +283,7 @@ def _launched_server(words: list[Word], i: int) -> int:
     options (``mpirun -np 1 trtserver --model-store=/m``, ``nsys profile -o p trtserver ...``): the
     binary followed by a server option is a command line whatever starts it."""
     first = basename(words[i].value)
-    if words[i].dynamic or first in SERVER_NAMES or first in _NOT_LAUNCHERS:
+    if words[i].dynamic or first in SERVER_NAMES or first in NOT_LAUNCHERS:
         return i  # (``$(DOCKER) run ...``: a variable may name docker)
     for j in range(i + 1, len(words) - 1):
         w = words[j]

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Iterator, NamedTuple
 
 from .. import evidence, facts, kinds
-from ..documents.commands import _NOT_LAUNCHERS, RUNS_NEXT, basename, command_index
+from ..documents.commands import NOT_LAUNCHERS, RUNS_NEXT, basename, command_index
 from ..documents.sites import is_foreign
 from ..intervals import OffsetMap, covers_any
 from ..model import Edit, Finding, Severity, Span
@@ -233,7 +233,7 @@ def _judged_elsewhere(doc, lines, target: Release):
         if _within(server, min(a for a, _ in words), max(b for _, b in words), overlap=True):
             continue
         foreign += words
-        if ci < 0 or basename(program) not in _NOT_LAUNCHERS and basename(program) not in RUNS_NEXT:
+        if ci < 0 or basename(program) not in NOT_LAUNCHERS and basename(program) not in RUNS_NEXT:
             # (a ``docker run`` is judged by its container's site: the image it runs decides)
             expanded += [w for w in site.words[ci + 1:] if w.dynamic]
     foreign += _held_by_foreign(doc, expanded, server, foreign)
