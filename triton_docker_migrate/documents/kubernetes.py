@@ -900,11 +900,30 @@ class KubernetesDoc(Document):
         """The names the other steps of an Argo workflow reach the container that runs the server line ``cl``
         by: ``{{tasks.NAME.ip}}`` for each DAG task NAME whose ``template`` is the container's template,
         ``{{steps.NAME.ip}}`` for each such step of a ``steps`` template (the address of the pod that runs it)."""
-        key = line_key(cl)
-        c = next((c for line, c in self._server_lines() if line_key(line) == key), None)
-        if c is None or c.pod is None:
+        hosts = self.argo_hosts()
+        if not hosts:
             return []
-        return list(self.argo_hosts().get(id(c.pod), ()))
+        c = self._by_line().get(line_key(cl))
+        pod = id(c.pod) if c is not None and c.pod is not None else None
+        return list(hosts.get(pod, ())) if pod is not None else []
+
+    def _by_line(self) -> dict[tuple, Container]:
+        """The container of each server line, by where the line's words stand (built once for the lines as they
+        are: a lookup per line, not a scan of every line; a chart's template lists its lines again once it
+        learns more of them)."""
+        lines = self._server_lines()
+        got = getattr(self, "_line_index", None)
+        if got is None or got[0] is not lines:
+            index: dict[tuple, Container] = {}
+            for line, c in lines:
+                index.setdefault(line_key(line), c)
+            got = self._line_index = (lines, index, {id(c) for _, c in lines})
+        return got[1]
+
+    def has_server_line(self, c: Container) -> bool:
+        """``c`` runs one of the document's server lines."""
+        self._by_line()
+        return id(c) in self._line_index[2]
 
     def argo_hosts(self) -> dict[int, list[str]]:
         """Argo templates (by the id of the template's node) -> the hosts the workflow's expressions reach the

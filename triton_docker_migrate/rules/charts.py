@@ -276,7 +276,7 @@ def _runs_something(served) -> bool:
 def _has_line(served, docs: dict[str, Document]) -> bool:
     """The container's own command line, or a start script it mounts from a ConfigMap of the chart
     whose server line is migrated."""
-    if any(c is served.container for _, c in served.template._server_lines()):
+    if served.template.has_server_line(served.container):
         return True
     mounted = served.template.mounted_configmaps(served.container)
     return bool(mounted) and any(mounted & d.server_configmaps() for d in docs.values()
