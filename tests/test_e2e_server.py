@@ -29,7 +29,7 @@ from triton_docker_migrate.documents.sites import CommandLine
 from triton_docker_migrate.documents.base import Document
 from triton_docker_migrate.documents.dockerfile import DockerfileDoc
 from triton_docker_migrate.syntax.shellwords import lex
-from triton_docker_migrate.documents.commands import argv0, server_word, split
+from triton_docker_migrate.documents.commands import argv0, is_v1_binary, server_word, split
 from triton_docker_migrate.model import Status
 from triton_docker_migrate.release import Release, parse_target
 from triton_docker_migrate.rules import tables as T
@@ -230,12 +230,16 @@ def hcl_health_urls(doc: Document, cl: CommandLine) -> list[tuple[str, str]]:
             out.extend(_urls(c.get("test") or ""))
     for group in _hcl_blocks(data, "group") if "task" in cl.extra else []:
         (body,) = group.values()
-        named = {label: str(p.get("to") or p.get("static")) for net in body.get("network", [])
-                 for port in net.get("port", []) for label, p in port.items()}
+        # a port with neither ``to`` nor ``static`` is the one Nomad picks, given as NOMAD_PORT_<label>
+        named = {label: str(p.get("to") or p.get("static") or f"${{NOMAD_PORT_{label}}}")
+                 for net in body.get("network", []) for port in net.get("port", []) for label, p in port.items()}
         for task in body.get("task", []):
             (label, t), = task.items()
             if label != cl.extra["task"]:
                 continue
+            # before Nomad 0.12: the docker driver's port_map names the container ports
+            named.update({name: str(port) for config in t.get("config", []) for pm in config.get("port_map", [])
+                          for name, port in pm.items()})
             ports = {p for config in t.get("config", []) for p in config.get("ports", [])}
             services = t.get("service", []) + [s for s in body.get("service", []) if s.get("port") in ports]
             for svc in services:
@@ -335,6 +339,8 @@ def _server_cases():
             if out is None:
                 continue
             for i, cl in enumerate(editable_lines(document(path, out[1], out[0]))):
+                if cl.binary is not None and is_v1_binary(cl.binary.value):
+                    continue  # held on V1 with an image that stays V1 (TDM105): no V2 line to start
                 if static_argv(cl) is not None and not left_for_review(static_argv(cl)):
                     cases.append(pytest.param(path, release, i, id=f"{path.relative_to(FIXTURES)}[{i}]@{release}"))
     return cases

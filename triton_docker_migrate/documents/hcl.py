@@ -215,6 +215,19 @@ class HclDoc(Document):
                         self._irregular |= s.irregular
         return out
 
+    def same_block(self, a: int, b: int) -> bool:
+        """Offsets ``a`` and ``b`` lie in the same top-level block (a resource, a job, a target): what runs with a
+        server line held on V1 there - its probes, its checks - stays with it (``rules/images._units_of``)."""
+        if getattr(self, "_top_spans", None) is None:
+            self._top_spans = sorted((it.start, it.end) for it in self.tree.root.items if isinstance(it, H.Block))
+        starts = [s for s, _e in self._top_spans]
+
+        def top(at: int) -> int:
+            k = bisect.bisect_right(starts, at) - 1
+            return k if k >= 0 and at < self._top_spans[k][1] else -1
+        k = top(a)
+        return k >= 0 and k == top(b)
+
     def _resources(self) -> list["H.Block"]:
         if self._res is None:
             self._res = [b for b in self.tree.root.blocks("resource") if len(b.labels) >= 2]

@@ -575,10 +575,11 @@ def hold_with_image(doc, ctx, cl, res, images, said: Finding, rule_id: str = "TD
 
 def _units_of(doc, img: Span, line: Span):
     """What runs on the image at ``img`` with the server line starting at ``line``, as a test of an offset: the
-    document's ``same_object`` (a Dockerfile's build stage, a Python object, the uses of a script's image variable),
+    document's ``same_object`` (a Dockerfile's build stage, a Python object, the uses of a script's image variable)
+    or ``same_block`` (a Terraform resource, a Nomad job),
     or in YAML the innermost mapping that holds both (a compose service, a CI job; a container: its pod, whose
     other containers reach it on localhost)."""
-    same = getattr(doc, "same_object", None)
+    same = getattr(doc, "same_object", None) or getattr(doc, "same_block", None)
     from ..syntax import yamlsrc as Y
 
     src = getattr(doc, "src", None)
