@@ -423,9 +423,9 @@ class ComposeDoc(Document):
         got = script_options_line(entry.words, self._binds(s))
         if got is None:
             return []
-        script, v1, mode = got
+        script, v1, given = got
         return [CommandLine(self.text, [cmd], None, s.v1 or v1 and not s.triton, "command",
-                            {"service": s.name, "mode": mode, "script": script}, appended=True)]
+                            {"service": s.name, "given_to": given, "script": script}, appended=True)]
 
     def maybe_server_lines(self) -> list[CommandLine]:
         out = []

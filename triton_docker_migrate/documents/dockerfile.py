@@ -509,12 +509,12 @@ class DockerfileDoc(Document):
         script = script_options_line(words, mounts, self._final_workdir(stage_idx))
         if script is None:
             return None
-        script, v1, mode = script
+        script, v1, given = script
         st = self.stages[stage_idx] if 0 <= stage_idx < len(self.stages) else None
         # (a script that still runs V1's binary on a V2 image is one the run has yet to write: the image decides)
         v1 = bool(st and (st.v1 or v1 and not st.triton))
         return CommandLine(self.text, [sites[0].segment], None, v1, "CMD",
-                           extra={"mode": mode, "script": script}, images=self._image_spans(st), appended=True)
+                           extra={"given_to": given, "script": script}, images=self._image_spans(st), appended=True)
 
     def _instruction_at(self, off: int) -> Instruction | None:
         if self._starts is None or len(self._starts) != len(self.instructions):

@@ -1235,10 +1235,10 @@ def server_argv(doc: Document) -> list[list[str]]:
 _SHIFTS = re.compile(r"(?m)(?:^|[;&|({]|\bthen|\bdo|\belse)\s*(?:shift\b|set\s+--?(?:\s|$)|set\s+-[a-z]*\s+--)")
 
 
-def _runs_server_with_arguments(path: str) -> tuple[bool, str] | None:
-    """(whether the server is V1's, the model-control mode its line sets, V1's "poll" when it sets none) of the
-    shell script at ``path`` whose one server line ends in ``"$@"`` (its only expansion), the script's arguments
-    unchanged before it (no ``shift``, no ``set --``); None for any other file."""
+def _runs_server_with_arguments(path: str) -> tuple[bool, CommandLine] | None:
+    """(whether the server is V1's, that server line) of the shell script at ``path`` whose one server line ends in
+    ``"$@"`` (its only expansion), the script's arguments unchanged before it (no ``shift``, no ``set --``); None
+    for any other file."""
     from ..atomic import read_regular
 
     try:
@@ -1248,26 +1248,15 @@ def _runs_server_with_arguments(path: str) -> tuple[bool, str] | None:
         return None
     if line is None:
         return None
-    args = [w for w, _seg in line.args()]
-    mode = "poll"
-    for w in args:
-        name, _eq, value = w.value.partition("=")
-        value = value.lower()
-        if name == "--model-control-mode":
-            mode = value
-        elif name == "--allow-model-control" and value in ("true", "1"):
-            mode = "explicit"
-        elif name == "--allow-poll-model-repository" and value in ("false", "0") and mode == "poll":
-            mode = "none"
-    return C.is_v1_binary(line.binary.value), mode  # type: ignore[union-attr]
+    return C.is_v1_binary(line.binary.value), line  # type: ignore[union-attr]
 
 
 def script_options_line(words: list[Word], mounts: list[Mount], workdir: str | None = None
-                        ) -> tuple[str, bool, str] | None:
+                        ) -> tuple[str, bool, CommandLine] | None:
     """A container's entrypoint (``words``: ``/entrypoint.sh``, ``/bin/bash /entrypoint.sh``) that runs a script of
     the host or build context it holds through ``mounts`` (a ``COPY``, a bind mount), whose one server line runs the
     server with the script's arguments (``arguments_line``): (the script's absolute path, whether that server is V1's,
-    the model-control mode its line runs in), else None. The options given to the entrypoint are that server's."""
+    that server line, whose model-control mode the options run in), else None. The options given to the entrypoint are that server's."""
     if len(words) == 2 and C.basename(words[0].value) in _SHELLS:
         words = words[1:]
     if len(words) != 1 or words[0].dynamic or words[0].value.startswith("-") or not mounts:

@@ -141,7 +141,8 @@ class CommandLine:
     #: server binary (``commands.BuiltServer``): the line is that server's by its image
     built: object = None
     #: options given to a server line written elsewhere (a kustomize patch of its container): that line gets
-    #: the V1 defaults; ``extra["mode"]`` is the model-control mode it runs in
+    #: the V1 defaults; ``extra["mode"]`` is the model-control mode it runs in, or ``extra["given_to"]`` that line
+    #: (a script's ``exec trtserver "$@"``), whose mode the argv transformer reads
     appended: bool = False
     #: ids of every word the same change deletes (set by the argv transformer), see delete()
     deleting: frozenset = frozenset()

@@ -592,7 +592,8 @@ def _model_control(b: _Builder, opts: list[Option], handled: set[int], dynamic: 
         handled.add(id(o))
     if cl.appended and not (modes or amcs or polls):
         # options a patch gives a server line written elsewhere: that line's mode (its default written there)
-        res.mode = cl.extra.get("mode")
+        given = cl.extra.get("given_to")
+        res.mode = transform(given, b.target).mode if given is not None else cl.extra.get("mode")
         if res.mode is not None and res.mode != "explicit":
             for o in loads:
                 handled.add(id(o))
@@ -1015,7 +1016,7 @@ def check_command_lines(doc, ctx) -> list[Finding]:
 
 def _given_by_cmd(doc, ctx) -> CommandLine | None:
     """The server line of a shell script whose one server line ends in ``"$@"`` (``shell.arguments_line``), when a
-    Dockerfile or compose file in its folder or the folders above it (``images.RUNNER_DEPTH``) runs the script as
+    Dockerfile or compose file in its folder or the folders above it (``images.runner_files``) runs the script as
     a container's entrypoint with options of its own (an exec-form ``CMD``, a ``command:`` list), which that file
     migrates as this server's (``shell.script_options_line``)."""
     import os
@@ -1024,6 +1025,7 @@ def _given_by_cmd(doc, ctx) -> CommandLine | None:
     from ..atomic import read_regular
     from ..documents.shell import arguments_line
     from ..model import ProcessingError
+    from ..pipeline import MAX_BYTES
     from .images import runner_files
 
     if doc.kind != "shell" or not doc.path or doc.path == "-":
@@ -1034,7 +1036,7 @@ def _given_by_cmd(doc, ctx) -> CommandLine | None:
     script = os.path.realpath(doc.path)
     for path, kind in runner_files(script, ("dockerfile", "compose")):
         try:
-            text = read_regular(path, 10 * 1024 * 1024)[0].decode("utf-8")
+            text = read_regular(path, MAX_BYTES)[0].decode("utf-8")
             other = kinds.BY_NAME[kind].build(path, text)
             lines = other.command_lines()
         except (OSError, UnicodeDecodeError, ProcessingError):

@@ -826,7 +826,7 @@ def check_derived_images(doc, ctx) -> Iterator[Finding]:
 
 
 #: how many folders up from a script the Dockerfiles that may run it are looked for (the build context holds it)
-RUNNER_DEPTH = 3
+_RUNNER_DEPTH = 3
 
 
 @check(order=61)
@@ -841,7 +841,7 @@ def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
              and command_is_v1(cl.binary.value) and any(f.fix for f in res.findings)]
     if not lines:
         return
-    for where, base, stage, _df in dockerfiles_running(os.path.realpath(doc.path)):
+    for where, base, stage in _dockerfiles_running(os.path.realpath(doc.path)):
         info = classify(base)
         for cl, _res in lines:
             span = cl.binary.span
@@ -861,11 +861,11 @@ def check_run_by_dockerfile(doc, ctx) -> Iterator[Finding]:
 
 def runner_files(script: str, wanted: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """(path, kind) of the files of the kinds ``wanted`` in the folder of ``script`` (a real path) and the
-    folders above it (``RUNNER_DEPTH``), nearest first: where what runs the script as a container's command is."""
+    folders above it (``_RUNNER_DEPTH``), nearest first: where what runs the script as a container's command is."""
     from .. import kinds
 
     folder = os.path.dirname(script)
-    for _ in range(RUNNER_DEPTH + 1):
+    for _ in range(_RUNNER_DEPTH + 1):
         try:
             names = sorted(os.listdir(folder))
         except OSError:
@@ -881,8 +881,8 @@ def runner_files(script: str, wanted: tuple[str, ...]) -> Iterator[tuple[str, st
         folder = parent
 
 
-def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]]:
-    """(Dockerfile as shown, its last stage's base image, that stage, the Dockerfile's document) of the Dockerfiles in the script's folder and
+def _dockerfiles_running(script: str) -> Iterator[tuple[str, str, object]]:
+    """(Dockerfile as shown, its last stage's base image, that stage) of the Dockerfiles in the script's folder and
     the folders above it whose image runs ``script`` (a real path) as its command, nearest first."""
     cache: dict = {}
     for path, _kind in runner_files(script, ("dockerfile",)):
@@ -891,7 +891,7 @@ def dockerfiles_running(script: str) -> Iterator[tuple[str, str, object, object]
             continue
         last = len(df.stages) - 1
         if any(os.path.realpath(f) == script for f, _what in df.files_run(last, ("ENTRYPOINT", "CMD"))):
-            yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last], df
+            yield os.path.relpath(path), df.stages[last].base_image.strip(), df.stages[last]
 
 
 def _image_text(doc, img: Span, resolve) -> str:
